@@ -1,0 +1,3 @@
+"""creditline: an open platform for running an online consumer credit line."""
+
+__version__ = "0.1.0"
