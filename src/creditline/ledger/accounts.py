@@ -1,0 +1,81 @@
+"""The chart of accounts and the shard key that spreads aggregate accounts over many balance rows.
+
+Per-loan accounts (receivables, the borrower's credit balance) carry the loan id on every posting,
+which is what lets reconciliation rebuild each loan from the journal. Aggregate accounts (cash,
+income, expense) are split per shard, derived from the borrower id, so that concurrent commands of
+different borrowers update different balance rows (ARCHITECTURE.md, "Scale-out shape").
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+# 64 rows per aggregate account keep 8-32 concurrent writers mostly apart; a power of two lets a
+# distributed store re-split shards without re-keying (shard % new_count stays consistent).
+SHARD_COUNT = 64
+
+
+class AccountType(StrEnum):
+    ASSET = "asset"
+    CONTRA_ASSET = "contra-asset"
+    LIABILITY = "liability"
+    INCOME = "income"
+    EXPENSE = "expense"
+    EQUITY = "equity"
+
+
+class NormalSide(StrEnum):
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+
+class Account(StrEnum):
+    SETTLEMENT_CASH = "settlement_cash"
+    LOANS_PRINCIPAL = "loans_principal"
+    INTEREST_RECEIVABLE = "interest_receivable"
+    PENALTY_RECEIVABLE = "penalty_receivable"
+    FEE_RECEIVABLE = "fee_receivable"
+    LOSS_ALLOWANCE = "loss_allowance"
+    BORROWER_CREDIT = "borrower_credit"
+    PARTNER_PAYABLE = "partner_payable"
+    INTEREST_INCOME = "interest_income"
+    PENALTY_INCOME = "penalty_income"
+    FEE_INCOME = "fee_income"
+    CREDIT_LOSS_EXPENSE = "credit_loss_expense"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSpec:
+    number: str
+    name: str
+    type: AccountType
+    per_loan: bool  # postings carry a loan id and reconcile against the loan's own state
+
+    @property
+    def normal_side(self) -> NormalSide:
+        debit_types = (AccountType.ASSET, AccountType.EXPENSE)
+        return NormalSide.DEBIT if self.type in debit_types else NormalSide.CREDIT
+
+
+CHART: dict[Account, AccountSpec] = {
+    Account.SETTLEMENT_CASH: AccountSpec("1000", "Settlement cash", AccountType.ASSET, False),
+    Account.LOANS_PRINCIPAL: AccountSpec("1100", "Loans receivable, principal", AccountType.ASSET, True),
+    Account.INTEREST_RECEIVABLE: AccountSpec("1110", "Interest receivable", AccountType.ASSET, True),
+    Account.PENALTY_RECEIVABLE: AccountSpec("1120", "Penalty interest receivable", AccountType.ASSET, True),
+    Account.FEE_RECEIVABLE: AccountSpec("1130", "Fees receivable", AccountType.ASSET, True),
+    Account.LOSS_ALLOWANCE: AccountSpec("1190", "Loss allowance", AccountType.CONTRA_ASSET, False),
+    Account.BORROWER_CREDIT: AccountSpec("2100", "Borrower credit balances", AccountType.LIABILITY, True),
+    Account.PARTNER_PAYABLE: AccountSpec("2200", "Partner payables", AccountType.LIABILITY, False),
+    Account.INTEREST_INCOME: AccountSpec("4000", "Interest income", AccountType.INCOME, False),
+    Account.PENALTY_INCOME: AccountSpec("4010", "Penalty interest income", AccountType.INCOME, False),
+    Account.FEE_INCOME: AccountSpec("4020", "Fee income", AccountType.INCOME, False),
+    Account.CREDIT_LOSS_EXPENSE: AccountSpec("5000", "Credit-loss expense", AccountType.EXPENSE, False),
+}
+
+
+def shard_of(borrower_id: str, shard_count: int = SHARD_COUNT) -> int:
+    """The shard of a borrower: stable across processes and machines (CRC-32, not Python's hash)."""
+    assert shard_count > 0, "a shard count must be positive"
+    return zlib.crc32(borrower_id.encode("utf-8")) % shard_count
