@@ -57,7 +57,9 @@ def postings_for_totals_delta(delta: Mapping[str, Money], *, shard: int, loan_id
         net[(credit_account, amount.currency)] -= amount.minor
     return [
         Posting(account, Money(minor, cur), shard, loan_id if CHART[account].per_loan else None)
-        for (account, cur), minor in sorted(net.items(), key=lambda kv: (CHART[kv[0][0]].number, kv[0][1].code))
+        for (account, cur), minor in sorted(
+            net.items(), key=lambda kv: (CHART[kv[0][0]].number, kv[0][1].code)
+        )
         if minor != 0
     ]
 

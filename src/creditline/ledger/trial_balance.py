@@ -40,7 +40,9 @@ class TrialBalance:
         return all(d == c for d, c in self.totals().values())
 
     def balance(self, account: Account, currency: str) -> int:
-        return sum(line.balance_minor for line in self.lines if line.account == account and line.currency == currency)
+        return sum(
+            line.balance_minor for line in self.lines if line.account == account and line.currency == currency
+        )
 
 
 def trial_balance(rows: Iterable[tuple[Account | str, str, int, int]]) -> TrialBalance:

@@ -42,7 +42,12 @@ def entry(postings: list[Posting]) -> JournalEntry:
 
 def test_an_unbalanced_entry_cannot_be_built() -> None:
     with pytest.raises(UnbalancedEntry) as caught:
-        entry([debit(Account.LOANS_PRINCIPAL, cny(100_000), 3, "L1"), credit(Account.SETTLEMENT_CASH, cny(99_999), 3)])
+        entry(
+            [
+                debit(Account.LOANS_PRINCIPAL, cny(100_000), 3, "L1"),
+                credit(Account.SETTLEMENT_CASH, cny(99_999), 3),
+            ]
+        )
     assert caught.value.code == "unbalanced_entry"
     assert "1 minor units" in caught.value.message
 
@@ -86,7 +91,7 @@ def test_a_repayment_nets_cash_into_one_posting() -> None:
 
 
 movements = st.dictionaries(
-    st.sampled_from(sorted(TOTALS_RULES)), st.integers(-10**12, 10**12).map(cny), max_size=len(TOTALS_RULES)
+    st.sampled_from(sorted(TOTALS_RULES)), st.integers(-(10**12), 10**12).map(cny), max_size=len(TOTALS_RULES)
 )
 
 
@@ -113,7 +118,9 @@ def test_trial_balance_of_balanced_entries_balances(deltas: list[dict[str, Money
 
 
 def test_trial_balance_reports_normal_side_balances() -> None:
-    p = postings_for_totals_delta({"disbursed": cny(100_000), "interest_accrued": cny(164)}, shard=0, loan_id="L")
+    p = postings_for_totals_delta(
+        {"disbursed": cny(100_000), "interest_accrued": cny(164)}, shard=0, loan_id="L"
+    )
     tb = trial_balance((x.account, CNY, x.debit_minor, x.credit_minor) for x in p)
     assert tb.balance(Account.LOANS_PRINCIPAL, CNY) == 100_000
     assert tb.balance(Account.SETTLEMENT_CASH, CNY) == -100_000
@@ -123,7 +130,12 @@ def test_trial_balance_reports_normal_side_balances() -> None:
 
 def test_reconcile_rebuilds_loans_from_postings_and_names_each_difference() -> None:
     postings = postings_for_totals_delta(
-        {"disbursed": cny(100_000), "interest_accrued": cny(500), "principal_repaid": cny(20_000), "overpaid": cny(7)},
+        {
+            "disbursed": cny(100_000),
+            "interest_accrued": cny(500),
+            "principal_repaid": cny(20_000),
+            "overpaid": cny(7),
+        },
         shard=0,
         loan_id="L1",
     )

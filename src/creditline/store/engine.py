@@ -1,0 +1,67 @@
+"""Which database, and how to connect to it: SQLite (embedded default) or PostgreSQL (production).
+
+SQLite: WAL so readers never block the writer, a busy timeout so a second writer waits instead of
+failing, foreign keys on (SQLite leaves them off by default), and `BEGIN IMMEDIATE` for writing
+units of work. SQLite has no row locks: IMMEDIATE takes the database write lock when the transaction
+starts, so two racing commands serialise at their first statement instead of both reading, then one
+failing with "database is locked" when it tries to write.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+ENV_VAR = "CREDITLINE_DB"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_POOL_SIZE = 16
+
+
+def default_url() -> str:
+    """A SQLite file under the user's data directory (platformdirs), created on first use."""
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("creditline", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'creditline.sqlite'}"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """`--db URL`, else `$CREDITLINE_DB`, else the default file. `postgresql://` means psycopg 3."""
+    chosen = url or os.environ.get(ENV_VAR) or default_url()
+    if chosen.startswith("postgresql://") or chosen.startswith("postgres://"):
+        chosen = "postgresql+psycopg://" + chosen.split("://", 1)[1]
+    return chosen
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str | None = None, *, pool_size: int = POSTGRES_POOL_SIZE) -> Engine:
+    resolved = resolve_url(url)
+    if resolved.startswith("sqlite"):
+        engine = create_engine(resolved, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(resolved, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy's "begin" event, not the driver, decide how a transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes in WAL mode
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        read_only = connection.get_execution_options().get("read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
