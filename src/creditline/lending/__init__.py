@@ -1,0 +1,1 @@
+"""Lending: products, repayment schedules, APR, loans and credit lines. Pure functions and dataclasses."""

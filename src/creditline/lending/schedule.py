@@ -1,0 +1,194 @@
+"""Repayment schedules: equal installment, equal principal, interest-only, bullet and flat.
+
+The public API other packages code against lives here (types re-exported from `schedule_terms`):
+`build_schedule`, `due_dates`, `interest_exact` and `reamortise`. Interest is exact: each period's
+interest is the balance times an exact rate factor, rounded once with the terms' rounding mode; the
+level installment is solved exactly and rounded once (then to the installment multiple, if any);
+the last installment absorbs every residue so the principal rows sum to the principal.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from creditline.lending.errors import OptionInvalid
+from creditline.lending.schedule_amortise import declining_rows, flat_rows, level_installment
+from creditline.lending.schedule_dates import due_dates
+from creditline.lending.schedule_interest import interest_exact, nominal_rate, period_rate
+from creditline.lending.schedule_ratio import Ratio
+from creditline.lending.schedule_terms import (
+    DaysInMonth,
+    DaysInYear,
+    EmiSolve,
+    Frequency,
+    Installment,
+    InterestBasis,
+    Method,
+    Reamortise,
+    Schedule,
+    ScheduleTerms,
+)
+from creditline.money import Money
+
+__all__ = [
+    "DaysInMonth",
+    "DaysInYear",
+    "EmiSolve",
+    "Frequency",
+    "Installment",
+    "InterestBasis",
+    "Method",
+    "Reamortise",
+    "Schedule",
+    "ScheduleTerms",
+    "build_schedule",
+    "due_dates",
+    "interest_exact",
+    "reamortise",
+]
+
+
+def build_schedule(terms: ScheduleTerms) -> Schedule:
+    """The repayment schedule of `terms`."""
+    return _build(terms, level_minor=None)
+
+
+def _build(terms: ScheduleTerms, level_minor: int | None) -> Schedule:
+    dates = due_dates(terms)
+    starts = [terms.disbursed, *dates[:-1]]
+    rates = _period_rates(terms, starts, dates)
+    principal_minor = terms.principal.minor
+    if terms.method is Method.FLAT:
+        total_rate = _sum_rates(rates)
+        amounts = flat_rows(terms, principal_minor, total_rate, len(dates))
+    else:
+        if terms.method is Method.EQUAL_INSTALLMENT and level_minor is None:
+            amortising = rates[terms.grace_principal :]
+            level_minor = level_installment(terms, principal_minor, amortising, nominal_rate(terms))
+        amounts = declining_rows(terms, principal_minor, rates, level_minor)
+    return Schedule(terms, _rows(terms, starts, dates, amounts))
+
+
+def _period_rates(terms: ScheduleTerms, starts: list[date], dates: list[date]) -> list[Ratio]:
+    if terms.interest_basis is InterestBasis.PERIOD and terms.method is not Method.BULLET:
+        # Every period after the first is a whole regular step by construction: the nominal rate.
+        regular = nominal_rate(terms)
+        return [period_rate(terms, starts[0], dates[0])] + [regular] * (len(dates) - 1)
+    return [period_rate(terms, start, end) for start, end in zip(starts, dates, strict=True)]
+
+
+def _sum_rates(rates: list[Ratio]) -> Ratio:
+    numerator, denominator = 0, 1
+    for rate_n, rate_d in rates:
+        numerator, denominator = numerator * rate_d + rate_n * denominator, denominator * rate_d
+    return numerator, denominator
+
+
+def _rows(
+    terms: ScheduleTerms, starts: list[date], dates: list[date], amounts: list[tuple[int, int]]
+) -> tuple[Installment, ...]:
+    currency = terms.principal.currency
+    balance = terms.principal.minor
+    rows = []
+    for n, (start, due, (principal, interest)) in enumerate(
+        zip(starts, dates, amounts, strict=True), start=1
+    ):
+        balance -= principal
+        assert balance >= 0 and principal >= 0 and interest >= 0, "a schedule row never goes negative"
+        rows.append(
+            Installment(
+                n,
+                start,
+                due,
+                (due - start).days,
+                Money(principal, currency),
+                Money(interest, currency),
+                Money(balance, currency),
+            )
+        )
+    assert balance == 0, "the last installment clears the balance"
+    return tuple(rows)
+
+
+def reamortise(
+    terms: ScheduleTerms,
+    *,
+    from_date: date,
+    outstanding: Money,
+    installments_left: int,
+    mode: Reamortise,
+    current_installment: Money | None = None,
+) -> Schedule:
+    """The remaining schedule from `from_date` on `outstanding` principal, on the loan's own calendar.
+
+    `keep-term` spreads the balance over `installments_left` installments (a lower installment);
+    `keep-installment` keeps the level installment (`current_installment`, default the original one;
+    for equal principal, the principal part) and ends as soon as the balance is repaid (a shorter
+    term). Re-ageing an overdue loan is `keep-term` with new `installments_left`.
+    """
+    mode = Reamortise(mode)
+    next_due = _next_due_after(terms, from_date)
+    remaining = ScheduleTerms(
+        principal=outstanding,
+        rate=terms.rate,
+        installments=installments_left,
+        disbursed=from_date,
+        method=terms.method,
+        frequency=terms.frequency,
+        every=terms.every,
+        first_due=next_due,
+        interest_basis=terms.interest_basis,
+        days_in_year=terms.days_in_year,
+        days_in_month=terms.days_in_month,
+        emi_solve=terms.emi_solve,
+        installment_multiple_minor=terms.installment_multiple_minor,
+        rounding=terms.rounding,
+        due_day_of_month=terms.anchor_day,
+    )
+    if mode is Reamortise.KEEP_TERM:
+        return build_schedule(remaining)
+    if terms.method not in (Method.EQUAL_INSTALLMENT, Method.EQUAL_PRINCIPAL):
+        raise OptionInvalid(
+            "keep-installment applies to equal-installment and equal-principal schedules", field="mode"
+        )
+    level = _current_level(terms, current_installment)
+    from creditline.lending.schedule_reamortise import shortest_term
+
+    count = shortest_term(remaining, level, installments_left)
+    shorter = _replace_installments(remaining, count)
+    return _build(shorter, level_minor=level)
+
+
+def _current_level(terms: ScheduleTerms, current_installment: Money | None) -> int:
+    if current_installment is not None:
+        if current_installment.currency != terms.principal.currency or current_installment.minor <= 0:
+            raise OptionInvalid(
+                "must be a positive amount in the loan's currency", field="current_installment"
+            )
+        return current_installment.minor
+    first_regular = build_schedule(terms).rows[terms.grace_principal]
+    if terms.method is Method.EQUAL_PRINCIPAL:
+        return first_regular.principal.minor
+    return first_regular.total.minor
+
+
+def _next_due_after(terms: ScheduleTerms, day: date) -> date:
+    """The first due date of the loan's calendar after `day` (the calendar continues past maturity)."""
+    from creditline.lending.calendar import step
+
+    dates = due_dates(terms)
+    for due in dates:
+        if due > day:
+            return due
+    count = 1
+    while True:
+        following = step(dates[-1], terms.frequency.value, terms.every, count, terms.anchor_day)
+        if following > day:
+            return following
+        count += 1
+
+
+def _replace_installments(terms: ScheduleTerms, installments: int) -> ScheduleTerms:
+    from dataclasses import replace
+
+    return replace(terms, installments=installments)
