@@ -1,0 +1,26 @@
+"""Exact ratios for money: a policy's "one third" must cut at one third, not at 0.3333."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+
+def parse_ratio(text: object) -> Fraction:
+    """'1/3', '0.5' or an int, as an exact non-negative fraction; raises ValueError otherwise."""
+    if isinstance(text, bool | float):
+        raise ValueError("ratios are written as text ('1/3', '0.5'), never as floats")
+    value = Fraction(str(text).strip())
+    if value < 0:
+        raise ValueError(f"{text!r} is negative")
+    return value
+
+
+def floor_times(amount_minor: int, ratio: Fraction) -> int:
+    """floor(amount × ratio) in integer arithmetic: a cap rounds toward the borrower's safety."""
+    return (amount_minor * ratio.numerator) // ratio.denominator
+
+
+def floor_divide(amount_minor: int, ratio: Fraction) -> int:
+    """floor(amount ÷ ratio) in integer arithmetic; ratio must be positive."""
+    assert ratio > 0, "division by a zero ratio"
+    return (amount_minor * ratio.denominator) // ratio.numerator
