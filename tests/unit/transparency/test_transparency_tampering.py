@@ -39,9 +39,9 @@ def record(i: int) -> bytes:
         return encode_record(LoanEventRecord(f"ev{i}", f"loan{i % 7}", f"brw{i % 5}", i // 14, day, "accrual",
                                              (NamedAmount("interest", 37 + i, "CNY"),)))
     amount = 10_000 + 13 * i
-    return encode_record(JournalEntryRecord(f"je{i}", f"brw{i % 5}", day, "repayment", (
-        PostingLine("settlement_cash", "debit", amount, "CNY"),
-        PostingLine("loans_principal", "credit", amount, "CNY", f"loan{i % 7}"),
+    return encode_record(JournalEntryRecord(f"je{i}", f"brw{i % 5}", day, f"loan-event:ev{i}", (
+        PostingLine("settlement_cash", "debit", amount, "CNY", i % 64),
+        PostingLine("loans_principal", "credit", amount, "CNY", i % 64, f"loan{i % 7}"),
     )))
 
 

@@ -23,6 +23,7 @@ from creditline.ledger.transparency.heads import (
     sign_head,
     sign_receipt,
 )
+from creditline.ledger.transparency.ledger_records import journal_entry_record
 from creditline.ledger.transparency.log_verifier import Finding, LogReport, Problem, StoredRecord, verify_log
 from creditline.ledger.transparency.merkle import (
     EMPTY_ROOT,
@@ -92,6 +93,7 @@ __all__ = [
     "check_inclusion_bundle",
     "decode_record",
     "encode_record",
+    "journal_entry_record",
     "key_id_of",
     "leaf_hash",
     "load_private_key",

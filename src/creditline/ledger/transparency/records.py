@@ -20,8 +20,8 @@ from datetime import date
 from creditline.ledger.transparency.errors import InvalidRecord
 
 LEAF_FORMAT_VERSION = 1
-LEAF_BYTES_MAX = 16_384  # a journal entry of a few dozen postings; anything bigger is a mistake
-POSTINGS_MAX = 64
+LEAF_BYTES_MAX = 2_000_000  # 10,000 postings of ~130 bytes; anything bigger is a mistake
+POSTINGS_MAX = 10_000  # the ledger's own bound: an EOD summary has a posting per shard and account
 AMOUNTS_MAX = 32
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -65,32 +65,31 @@ def _currency(value: str, field: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PostingLine:
-    """One line of a journal entry: account, optional loan, side (debit/credit), amount."""
+    """One line of a journal entry: account, side (debit/credit), amount, balance shard, optional loan."""
 
     account: str
     side: str
     amount_minor: int
     currency: str
+    shard: int = 0
     loan_id: str | None = None
 
     def __post_init__(self) -> None:
         _code(self.account, "account")
         if self.side not in ("debit", "credit"):
             raise InvalidRecord("side is debit or credit", field="side")
-        if _amount(self.amount_minor, "amount_minor") < 0:
-            raise InvalidRecord(
-                "a posting amount is never negative; the side carries the sign", field="amount_minor"
-            )
+        if _amount(self.amount_minor, "amount_minor") <= 0:
+            raise InvalidRecord("a posting amount is positive; the side carries the sign", field="amount_minor")
         _currency(self.currency, "currency")
+        if isinstance(self.shard, bool) or not isinstance(self.shard, int) or not 0 <= self.shard < 2**16:
+            raise InvalidRecord("shard is a small non-negative integer", field="shard")
         if self.loan_id is not None:
             _pseudonymous_id(self.loan_id, "loan_id")
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
-            "account": self.account,
-            "side": self.side,
-            "amount_minor": self.amount_minor,
-            "currency": self.currency,
+            "account": self.account, "side": self.side, "amount_minor": self.amount_minor, "currency": self.currency,
+            "shard": self.shard,
         }
         if self.loan_id is not None:
             out["loan_id"] = self.loan_id
@@ -116,18 +115,21 @@ class NamedAmount:
 
 @dataclass(frozen=True, slots=True)
 class JournalEntryRecord:
+    """A journal entry without its free text: no memo, no client-chosen idempotency key."""
+
     entry_id: str
-    borrower_id: str
+    borrower_id: str | None  # None for entries that span borrowers (EOD summaries)
     business_date: date
-    kind: str
+    reference: str  # what the entry records: "loan-event:<id>", "eod:<date>:<product>"
     postings: tuple[PostingLine, ...]
 
     KIND = "journal_entry"
 
     def __post_init__(self) -> None:
         _pseudonymous_id(self.entry_id, "entry_id")
-        _pseudonymous_id(self.borrower_id, "borrower_id")
-        _code(self.kind, "kind")
+        if self.borrower_id is not None:
+            _pseudonymous_id(self.borrower_id, "borrower_id")
+        _pseudonymous_id(self.reference, "reference")
         if not isinstance(self.business_date, date):
             raise InvalidRecord("business_date is a date", field="business_date")
         if not 1 <= len(self.postings) <= POSTINGS_MAX:
@@ -139,12 +141,8 @@ class JournalEntryRecord:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "v": LEAF_FORMAT_VERSION,
-            "type": self.KIND,
-            "entry_id": self.entry_id,
-            "borrower_id": self.borrower_id,
-            "business_date": self.business_date.isoformat(),
-            "kind": self.kind,
+            "v": LEAF_FORMAT_VERSION, "type": self.KIND, "entry_id": self.entry_id, "borrower_id": self.borrower_id,
+            "business_date": self.business_date.isoformat(), "reference": self.reference,
             "postings": [p.to_dict() for p in self.postings],
         }
 
@@ -227,10 +225,10 @@ def _from_dict(raw: dict) -> LogRecord:
     business_date = date.fromisoformat(raw["business_date"])
     if raw["type"] == JournalEntryRecord.KIND:
         postings = tuple(
-            PostingLine(p["account"], p["side"], p["amount_minor"], p["currency"], p.get("loan_id"))
+            PostingLine(p["account"], p["side"], p["amount_minor"], p["currency"], p["shard"], p.get("loan_id"))
             for p in raw["postings"]
         )
-        return JournalEntryRecord(raw["entry_id"], raw["borrower_id"], business_date, raw["kind"], postings)
+        return JournalEntryRecord(raw["entry_id"], raw["borrower_id"], business_date, raw["reference"], postings)
     if raw["type"] == LoanEventRecord.KIND:
         amounts = tuple(NamedAmount(a["name"], a["amount_minor"], a["currency"]) for a in raw["amounts"])
         return LoanEventRecord(
