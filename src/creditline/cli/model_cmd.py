@@ -1,0 +1,329 @@
+"""`creditline model train|evaluate|report|monitor|score`: PD models on a lender's own data.
+
+Heavy libraries (pandas, LightGBM, optbinning, matplotlib) are imported inside the commands so
+that `creditline --help` stays fast. Progress goes to stderr; `--json` output alone to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+
+model_app = typer.Typer(help="Train, evaluate, report on, monitor and score PD models.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(model_app, name="model")
+
+
+def emit(data: dict, as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=1, default=str, allow_nan=False))
+    else:
+        for line in lines:
+            typer.echo(line)
+
+
+def parse_monotone(values: list[str]) -> dict[str, int]:
+    from creditline.risk.models import InvalidData
+
+    parsed = {}
+    for item in values:
+        column, _, sign = item.rpartition("=")
+        if not column or sign.strip() not in ("+1", "1", "-1", "+", "-"):
+            raise InvalidData(f"{item!r}: write COLUMN=+1 (risk rises with it) or COLUMN=-1", field="monotone")
+        parsed[column] = -1 if sign.strip().startswith("-") else 1
+    return parsed
+
+
+def parse_codes(values: list[str]) -> tuple[float, ...]:
+    from creditline.risk.models import InvalidData
+
+    codes = []
+    for item in values:
+        for part in item.split(","):
+            try:
+                codes.append(float(part))
+            except ValueError as exc:
+                raise InvalidData(f"{part!r} is not a number", field="missing_code") from exc
+    return tuple(codes)
+
+
+@model_app.command("train")
+def train_command(
+    data: Path = typer.Option(..., "--data", help="CSV/delimited text or zip; header optional (then columns are c1, c2, …)."),
+    target: str = typer.Option(..., "--target", help="Target column: name, 1-based position, or 'last'."),
+    out: Path = typer.Option(..., "--out", help="Model directory to write (replaced atomically)."),
+    positive: str | None = typer.Option(None, "--positive", help="Target value meaning bad (default: inferred)."),
+    time_column: str | None = typer.Option(None, "--time", help="Date/number column for an out-of-time split."),
+    ids: list[str] = typer.Option([], "--id", help="Identifier column to exclude (repeatable)."),
+    monotone: list[str] = typer.Option([], "--monotone", help="COLUMN=+1 or COLUMN=-1: risk only rises/falls with it."),
+    missing_codes: list[str] = typer.Option([], "--missing-code", help="Extra sentinel value(s) meaning missing."),
+    budget: float = typer.Option(45.0, "--budget", min=1.0, help="Seconds for the hyper-parameter search."),
+    threads: int = typer.Option(2, "--threads", min=1, max=64, help="Threads for LightGBM."),
+    seed: int = typer.Option(7, "--seed"),
+    as_json: bool = typer.Option(False, "--json", help="Print the training summary as JSON."),
+) -> None:
+    """Train the champion (LightGBM), the scorecard and the calibration; pick the champion by validation AUC."""
+    from datetime import UTC, datetime
+
+    from creditline.risk.models import TrainingOptions, read_table, save_model, train
+    from creditline.risk.models.training import STAGES
+
+    started = time.monotonic()
+    options = TrainingOptions(
+        target=target, positive=positive, time=time_column, ids=tuple(ids), monotone=parse_monotone(monotone),
+        missing_codes=parse_codes(missing_codes), budget_s=budget, threads=threads, seed=seed,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    with stage_bar(("read", *STAGES, "save")) as advance:
+        advance("read")
+        table = read_table(data)
+        artifacts = train(table, options, progress=advance)
+        advance("save")
+        save_model(artifacts, out)
+    summary = training_summary(artifacts.metadata, out, time.monotonic() - started)
+    emit(summary, as_json, training_lines(summary))
+
+
+class stage_bar:
+    """A rich progress bar on stderr that advances one stage at a time."""
+
+    def __init__(self, stages: tuple[str, ...]) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.stages = stages
+        self.progress = Progress(
+            TextColumn("{task.description:<12}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+        )
+        self.task = None
+
+    def __enter__(self):
+        self.progress.start()
+        self.task = self.progress.add_task("start", total=len(self.stages))
+        seen: list[str] = []
+
+        def advance(stage: str) -> None:
+            if seen:
+                self.progress.advance(self.task)
+            seen.append(stage)
+            self.progress.update(self.task, description=stage)
+
+        return advance
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.progress.update(self.task, completed=len(self.stages), description="done")
+        self.progress.stop()
+
+
+def training_summary(metadata: dict, out: Path, seconds: float) -> dict:
+    test = metadata["metrics"]["test"]
+    champion = {k: test["champion"][k] for k in ("n", "auc", "gini", "ks", "brier", "log_loss", "auc_ci95")}
+    return {
+        "model_id": metadata["model_id"],
+        "out": str(out),
+        "rows": metadata["data"]["rows"],
+        "bad_value": metadata["target"]["bad_value"],
+        "bad_rate": metadata["target"]["bad_rate"],
+        "features": [f["name"] for f in metadata["features"]],
+        "dropped": metadata["dropped"],
+        "split": metadata["split"]["method"],
+        "champion": metadata["champion"]["kind"],
+        "blend_weight": metadata["champion"]["blend_weight"],
+        "calibration": metadata["champion"]["calibration"],
+        "validation_auc": metadata["metrics"]["validation"]["auc"],
+        "test": {
+            "champion": champion,
+            "champion_uncalibrated_brier": test["champion_uncalibrated_brier"],
+            "lightgbm": test["lightgbm"],
+            "scorecard": test["scorecard"],
+        },
+        "search_trials": len(metadata["champion"]["search_trials"]),
+        "seconds": round(seconds, 2),
+    }
+
+
+def training_lines(s: dict) -> list[str]:
+    test = s["test"]
+    lines = [
+        f"model {s['model_id']} written to {s['out']} in {s['seconds']:.1f}s",
+        f"rows {s['rows']}, bad = {s['bad_value']!r} ({s['bad_rate']:.1%}), {len(s['features'])} features, split: {s['split']}",
+        f"champion: {s['champion']} (booster weight {s['blend_weight']}), calibration: {s['calibration']}",
+        f"{'test':<10} {'AUC':>7} {'KS':>7} {'Brier':>7}",
+    ]
+    for name in ("champion", "lightgbm", "scorecard"):
+        m = test[name]
+        lines.append(f"{name:<10} {m['auc']:7.4f} {m['ks']:7.4f} {m['brier']:7.4f}")
+    lines += [f"dropped {d['column']}: {d['reason']}" for d in s["dropped"]]
+    return lines
+
+
+def load_scorer(model: Path, threads: int = 2):
+    from creditline.risk.models import Scorer, load_model
+
+    return Scorer(load_model(model), threads=threads)
+
+
+def labelled_rows(scorer, data: Path, target: str, positive: str | None):
+    """Features and 0/1 target of a labelled file, rows with a blank target left out."""
+    import numpy as np
+
+    from creditline.risk.models import InvalidData, read_table, resolve_column
+    from creditline.risk.models.target import encode_target
+
+    table = read_table(data)
+    column = resolve_column(list(table.frame.columns), target, "target")
+    wanted = positive
+    if wanted is None:
+        stored = scorer_bad_value(scorer)
+        present = set(table.frame[column].astype(str).str.strip())
+        wanted = stored if stored is not None and any(value_matches(v, stored) for v in present) else None
+    labels, _ = encode_target(table.frame[column], wanted)
+    keep = ~np.isnan(labels)
+    frame = table.frame[keep].reset_index(drop=True)
+    if frame.empty:
+        raise InvalidData("no row has a target value", field="target")
+    return frame, labels[keep], scorer.features_batch(frame, strict=False)
+
+
+def scorer_bad_value(scorer) -> str | None:
+    return getattr(scorer, "bad_value", None)
+
+
+def value_matches(text: str, stored: str) -> bool:
+    from creditline.risk.models.target import normalise
+
+    return normalise(text) == stored
+
+
+@model_app.command("evaluate")
+def evaluate_command(
+    model: Path = typer.Option(..., "--model", help="Model directory written by `model train`."),
+    data: Path = typer.Option(..., "--data", help="Labelled data in the training file's layout."),
+    target: str = typer.Option(..., "--target", help="Target column: name, 1-based position, or 'last'."),
+    positive: str | None = typer.Option(None, "--positive", help="Target value meaning bad (default: the model's)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """AUC (DeLong 95% interval), Gini, KS, Brier, log loss and decile calibration of the champion PD."""
+    from creditline.risk.models import evaluate
+
+    scorer = load_scorer(model)
+    _, labels, features = labelled_rows(scorer, data, target, positive)
+    result = evaluate(labels, scorer.score_features(features)["pd"].to_numpy())
+    result["model_id"] = scorer.model_id
+    lines = [
+        f"n {result['n']}  AUC {result['auc']:.4f} [{result['auc_ci95'][0]:.4f}, {result['auc_ci95'][1]:.4f}]"
+        f"  Gini {result['gini']:.4f}  KS {result['ks']:.4f}  Brier {result['brier']:.4f}  log loss {result['log_loss']:.4f}",
+        *[f"decile {c['decile']:>2}: n {c['n']:>6}  predicted {c['predicted']:.4f}  observed {c['observed']:.4f}"
+          for c in result["calibration"]],
+    ]
+    emit(result, as_json, lines)
+
+
+@model_app.command("monitor")
+def monitor_command(
+    model: Path = typer.Option(..., "--model", help="Model directory written by `model train`."),
+    data: Path = typer.Option(..., "--data", help="A new batch of applicants (target not needed)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Population stability of the score (PSI) and of each feature (CSI) against the training data."""
+    from creditline.risk.models import read_table
+    from creditline.risk.models.monitoring import compare
+
+    scorer = load_scorer(model)
+    frame = read_table(data).frame
+    features = scorer.features_batch(frame, strict=False)
+    scores = scorer.score_features(features)["score"].to_numpy(dtype=float)
+    result = compare(scorer.monitoring, features, scorer.specs, scores)
+    result["model_id"] = scorer.model_id
+    lines = [f"score PSI {result['score']['psi']:.4f} ({result['score']['band']}), n {result['n']}"]
+    lines += [f"{row['feature']:<40} CSI {row['csi']:.4f} ({row['band']})" for row in result["features"]]
+    emit(result, as_json, lines)
+
+
+@model_app.command("score")
+def score_command(
+    model: Path = typer.Option(..., "--model", help="Model directory written by `model train`."),
+    data: Path | None = typer.Option(None, "--data", help="A file of applicants to score."),
+    applicant: str | None = typer.Option(None, "--applicant", help="One applicant as a JSON object, or @file.json."),
+    reasons: int = typer.Option(4, "--reasons", min=0, max=20, help="Reason codes per applicant."),
+    out: Path | None = typer.Option(None, "--out", help="Write batch scores to this CSV instead of stdout."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """PD, score and reason codes for one applicant (--applicant) or a file of them (--data)."""
+    from creditline.risk.models import InvalidScoringRequest, read_table
+
+    if (data is None) == (applicant is None):
+        raise InvalidScoringRequest("give exactly one of --data FILE or --applicant JSON", field="applicant")
+    scorer = load_scorer(model)
+    if applicant is not None:
+        decision = scorer.score_one(parse_applicant(applicant), reasons=reasons).to_json()
+        lines = [f"PD {decision['pd']:.4f}  score {decision['score']}  scorecard points {decision['scorecard_points']}"]
+        lines += [f"  - {r['text']}" for r in decision["reasons"]]
+        emit(decision, as_json, lines)
+        return
+    frame = read_table(data).frame
+    scored = scorer.score_batch(frame, reasons=reasons)
+    if reasons:
+        scored["reasons"] = scored["reasons"].map(lambda texts: "; ".join(texts))
+    write_scores(scored, out, as_json)
+
+
+def parse_applicant(text: str) -> dict:
+    from creditline.risk.models import InvalidScoringRequest
+
+    if text.startswith("@"):
+        path = Path(text[1:])
+        if not path.is_file():
+            raise InvalidScoringRequest(f"{path} does not exist", field="applicant")
+        text = path.read_text(encoding="utf-8")
+    try:
+        parsed = json.loads(text)
+    except ValueError as exc:
+        raise InvalidScoringRequest(f"not valid JSON ({exc})", field="applicant") from exc
+    if not isinstance(parsed, dict):
+        raise InvalidScoringRequest("must be a JSON object of field: value", field="applicant")
+    return parsed
+
+
+def write_scores(scored, out: Path | None, as_json: bool) -> None:
+    if out is None:
+        if as_json:
+            typer.echo(scored.to_json(orient="records"))
+        else:
+            typer.echo(scored.to_csv(index=False), nl=False)
+        return
+    staging = out.with_name(f".{out.name}.partial")
+    scored.to_csv(staging, index=False)
+    staging.replace(out)
+    emit({"out": str(out), "rows": len(scored)}, as_json, [f"{len(scored)} rows scored into {out}"])
+
+
+@model_app.command("report")
+def report_command(
+    model: Path = typer.Option(..., "--model", help="Model directory written by `model train`."),
+    out: Path = typer.Option(..., "--out", help="HTML file to write; its PNG plots go beside it."),
+    data: Path | None = typer.Option(None, "--data", help="Labelled data to report on (default: the training test split)."),
+    target: str | None = typer.Option(None, "--target", help="Target column of --data."),
+    positive: str | None = typer.Option(None, "--positive"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """An HTML model report: data summary, ROC, KS, calibration, score distribution, importance, bins."""
+    from creditline.risk.models import InvalidData
+    from creditline.risk.models.report import write_report
+
+    scorer = load_scorer(model)
+    labelled = None
+    if data is not None:
+        if target is None:
+            raise InvalidData("--data needs --target", field="target")
+        _, labels, features = labelled_rows(scorer, data, target, positive)
+        labelled = (labels, features)
+    written = write_report(scorer, out, labelled)
+    emit({"out": str(written), "model_id": scorer.model_id}, as_json, [f"report written to {written}"])

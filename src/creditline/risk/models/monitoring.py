@@ -1,0 +1,93 @@
+"""Population stability: has the applicant population moved away from the one the model learnt on?
+
+PSI = Σ (actual share − expected share) · ln(actual share / expected share) over bins fixed at
+training time: deciles of each number (plus a missing bin), each kept category (plus "other" and
+missing). Computed on the score it is the PSI; on a feature, the characteristic stability index
+(CSI). Usual bands: below 0.1 stable, 0.1–0.25 watch, above 0.25 act.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from creditline.risk.models.columns import CATEGORY, ColumnSpec
+
+BINS = 10
+SHARE_FLOOR = 1e-4
+WATCH_FROM, ACT_ABOVE = 0.1, 0.25
+
+
+def band(index: float) -> str:
+    if index < WATCH_FROM:
+        return "stable"
+    return "watch" if index <= ACT_ABOVE else "act"
+
+
+def quantile_edges(values: np.ndarray) -> list[float]:
+    """Inner edges of (up to) ten equal-count bins; ties collapse bins rather than split a value."""
+    finite = values[~np.isnan(values)]
+    if finite.size == 0:
+        return []
+    edges = np.unique(np.quantile(finite, np.linspace(0, 1, BINS + 1)[1:-1], method="lower"))
+    return [float(e) for e in edges]
+
+
+def numeric_counts(values: np.ndarray, edges: list[float]) -> np.ndarray:
+    """Counts per bin (x ≤ edge₁, …, x > last edge) with a final bin for missing values."""
+    missing = np.isnan(values)
+    index = np.searchsorted(np.asarray(edges), values[~missing], side="left")
+    counts = np.bincount(index, minlength=len(edges) + 1).astype(np.float64)
+    return np.append(counts, missing.sum())
+
+
+def category_counts(codes: np.ndarray, spec: ColumnSpec) -> np.ndarray:
+    missing = np.isnan(codes)
+    counts = np.bincount(codes[~missing].astype(np.int64), minlength=spec.other_code + 1).astype(np.float64)
+    return np.append(counts[: spec.other_code + 1], missing.sum())
+
+
+def shares(counts: np.ndarray) -> np.ndarray:
+    total = counts.sum()
+    return counts / total if total > 0 else counts
+
+
+def stability_index(expected: np.ndarray, actual: np.ndarray) -> float:
+    e = np.maximum(np.asarray(expected, dtype=np.float64), SHARE_FLOOR)
+    a = np.maximum(np.asarray(actual, dtype=np.float64), SHARE_FLOOR)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def baseline(features: np.ndarray, specs: list[ColumnSpec], scores: np.ndarray) -> dict:
+    """The reference distributions stored with the model."""
+    score_edges = quantile_edges(scores)
+    result = {"score": {"edges": score_edges, "shares": shares(numeric_counts(scores, score_edges)).tolist()}}
+    columns = {}
+    for position, spec in enumerate(specs):
+        values = features[:, position]
+        if spec.kind == CATEGORY:
+            columns[spec.name] = {"shares": shares(category_counts(values, spec)).tolist()}
+        else:
+            edges = quantile_edges(values)
+            columns[spec.name] = {"edges": edges, "shares": shares(numeric_counts(values, edges)).tolist()}
+    result["features"] = columns
+    return result
+
+
+def compare(reference: dict, features: np.ndarray, specs: list[ColumnSpec], scores: np.ndarray) -> dict:
+    """PSI of the score and CSI of each feature between the stored reference and a new batch."""
+    score_ref = reference["score"]
+    score_psi = stability_index(score_ref["shares"], shares(numeric_counts(scores, score_ref["edges"])))
+    rows = []
+    for position, spec in enumerate(specs):
+        ref = reference["features"][spec.name]
+        values = features[:, position]
+        counts = category_counts(values, spec) if spec.kind == CATEGORY else numeric_counts(values, ref["edges"])
+        index = stability_index(ref["shares"], shares(counts))
+        rows.append({"feature": spec.name, "csi": index, "band": band(index)})
+    rows.sort(key=lambda row: row["csi"], reverse=True)
+    return {
+        "n": int(scores.size),
+        "score": {"psi": score_psi, "band": band(score_psi)},
+        "features": rows,
+        "bands": {"stable": f"< {WATCH_FROM}", "watch": f"{WATCH_FROM}–{ACT_ABOVE}", "act": f"> {ACT_ABOVE}"},
+    }

@@ -1,0 +1,190 @@
+"""Reading a lender's raw table: CSV or any delimited text, plain or inside (nested) zip archives.
+
+This is the one module of `risk.models` that reads files: the rest takes the frame it returns.
+Every cell comes back as a stripped string ("" for blank) so that type inference sees what the
+lender wrote, not what a parser guessed.
+
+Conventions a user relies on (documented in docs/risk-models.md):
+- the separator is sniffed among `,` `;` tab `|`, else runs of whitespace;
+- a first line with no number in it is a header; otherwise columns are named by 1-based
+  position, `c1`, `c2`, …, and so are blank header cells;
+- a zip archive is searched, nested archives included, for its largest delimited-text member;
+- text is UTF-8 when it decodes as such, else Latin-1.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from creditline.risk.models.errors import InvalidData
+
+BYTES_MAX = 2**30
+ZIP_DEPTH_MAX = 3
+SNIFF_LINES = 200
+SEPARATORS = (",", ";", "\t", "|")
+WHITESPACE = "whitespace"
+TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab")
+NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as the lender wrote it, and how it was read."""
+
+    frame: pd.DataFrame
+    source: str
+    separator: str
+    has_header: bool
+    encoding: str
+    sha256: str
+
+
+def read_table(path: str | Path, *, field: str = "data") -> RawTable:
+    """Read `path` (delimited text or a zip holding one) into a frame of stripped strings."""
+    data, source = load_bytes(Path(path), field)
+    text, encoding = decode(data, field)
+    lines = [line for line in text.splitlines()[: SNIFF_LINES + 1] if line.strip()]
+    if not lines:
+        raise InvalidData(f"{source} is empty", field=field)
+    separator = sniff_separator(lines, source, field)
+    rows = split_lines(lines, separator)
+    has_header = looks_like_header(rows)
+    frame = parse(text, separator, has_header, source, field)
+    if frame.empty:
+        raise InvalidData(f"{source} has a header but no data rows", field=field)
+    return RawTable(frame, source, separator, has_header, encoding, hashlib.sha256(data).hexdigest())
+
+
+def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
+    if not path.exists() or not path.is_file():
+        raise InvalidData(f"{path} does not exist or is not a file", field=field)
+    if path.stat().st_size > BYTES_MAX:
+        raise InvalidData(f"{path} is larger than {BYTES_MAX} bytes", field=field)
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return data, str(path)
+    found = largest_member(data, str(path), 0)
+    if found is None:
+        raise InvalidData(f"{path} is a zip archive with no delimited text file inside", field=field)
+    return found[1], found[0]
+
+
+def largest_member(data: bytes, name: str, depth: int) -> tuple[str, bytes] | None:
+    """The largest text member of a zip archive, looking inside nested archives too."""
+    if depth > ZIP_DEPTH_MAX:
+        return None
+    best: tuple[str, bytes] | None = None
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            lowered = info.filename.lower()
+            if info.is_dir() or info.file_size > BYTES_MAX or "__macosx" in lowered:
+                continue
+            if lowered.endswith(".zip"):
+                candidate = largest_member(archive.read(info), f"{name}!{info.filename}", depth + 1)
+            elif lowered.endswith(TEXT_SUFFIXES):
+                candidate = (f"{name}!{info.filename}", archive.read(info))
+            else:
+                continue
+            if candidate is not None and (best is None or len(candidate[1]) > len(best[1])):
+                best = candidate
+    return best
+
+
+def decode(data: bytes, field: str) -> tuple[str, str]:
+    head = data[:65536]
+    if b"\x00" in head:
+        raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n")
+    if controls > len(text[:65536]) * 0.01:
+        raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
+    return text, "latin-1"
+
+
+def sniff_separator(lines: list[str], source: str, field: str) -> str:
+    """The separator that splits the sampled lines into the same number (≥ 2) of fields."""
+    best, best_fields = "", 1
+    for separator in SEPARATORS:
+        counts = Counter(len(row) for row in csv.reader(lines, delimiter=separator))
+        fields, lines_agreeing = counts.most_common(1)[0]
+        if fields >= 2 and lines_agreeing >= 0.9 * len(lines) and fields > best_fields:
+            best, best_fields = separator, fields
+    if best:
+        return best
+    counts = Counter(len(line.split()) for line in lines)
+    fields, lines_agreeing = counts.most_common(1)[0]
+    if fields >= 2 and lines_agreeing >= 0.9 * len(lines):
+        return WHITESPACE
+    raise InvalidData(
+        f"{source} is not a delimited table: no ',', ';', tab, '|' or whitespace separator "
+        "splits its lines into the same number of columns",
+        field=field,
+    )
+
+
+def split_lines(lines: list[str], separator: str) -> list[list[str]]:
+    if separator == WHITESPACE:
+        return [line.split() for line in lines]
+    return list(csv.reader(lines, delimiter=separator))
+
+
+def looks_like_header(rows: list[list[str]]) -> bool:
+    """A first row is a header when none of its cells is a number (data rows of credit files hold some)."""
+    return not any(NUMBER.match(cell.strip()) for cell in rows[0] if cell.strip())
+
+
+def parse(text: str, separator: str, has_header: bool, source: str, field: str) -> pd.DataFrame:
+    options: dict[str, object] = {"sep": r"\s+"} if separator == WHITESPACE else {"sep": separator}
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=0 if has_header else None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            **options,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InvalidData(f"{source} cannot be read as a table: {' '.join(str(exc).split())}", field=field) from exc
+    frame.columns = column_names(list(frame.columns), has_header)
+    return frame.apply(lambda column: column.str.strip())
+
+
+def column_names(raw: list[object], has_header: bool) -> list[str]:
+    """Header names as written; blank, unnamed or absent ones become `c<position>` (1-based)."""
+    names: list[str] = []
+    for position, name in enumerate(raw, start=1):
+        text = str(name).strip() if has_header else ""
+        if not text or text.startswith("Unnamed:"):
+            text = f"c{position}"
+        names.append(text)
+    return names
+
+
+def resolve_column(columns: list[str], wanted: str, field: str) -> str:
+    """The column that `wanted` names: an exact or case-insensitive name, a 1-based position, or `last`."""
+    text = wanted.strip()
+    if text in columns:
+        return text
+    folded = [c for c in columns if c.lower() == text.lower()]
+    if len(folded) == 1:
+        return folded[0]
+    if text.lower() == "last":
+        return columns[-1]
+    if text.isdigit() and 1 <= int(text) <= len(columns):
+        return columns[int(text) - 1]
+    shown = ", ".join(columns[:12]) + (", …" if len(columns) > 12 else "")
+    raise InvalidData(f"no column {wanted!r} in the data (columns: {shown})", field=field)

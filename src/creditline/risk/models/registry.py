@@ -1,0 +1,142 @@
+"""The model registry: one directory per model version, plain files, verified on every load.
+
+    model.txt         LightGBM's own text model
+    scorecard.json    bins, WoE, log-odds and points of every characteristic
+    calibration.json  the log-odds → PD map
+    metadata.json     data hash, feature schema (types, allowed categories), metrics, split,
+                      search log, monitoring reference, creation time, package versions
+    manifest.json     SHA-256 of each file above
+
+Nothing is pickled. A model is written into a temporary sibling directory and renamed into
+place, so a failure leaves either the old model or nothing, never half a model. Loading checks
+the manifest's checksums and the metadata's format and schema, and refuses a mismatch by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from creditline.risk.models.errors import InvalidModel
+
+FORMAT = "creditline-pd-model"
+FORMAT_VERSION = 1
+MODEL_FILE, SCORECARD_FILE, CALIBRATION_FILE = "model.txt", "scorecard.json", "calibration.json"
+METADATA_FILE, MANIFEST_FILE = "metadata.json", "manifest.json"
+ARTEFACTS = (MODEL_FILE, SCORECARD_FILE, CALIBRATION_FILE, METADATA_FILE)
+METADATA_KEYS = ("model_id", "created_at", "data", "target", "features", "champion", "metrics", "packages")
+
+
+@dataclass(frozen=True)
+class ModelArtifacts:
+    booster_text: str
+    scorecard: dict
+    calibration: dict
+    metadata: dict
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def serialise(artifacts: ModelArtifacts) -> dict[str, str]:
+    return {
+        MODEL_FILE: artifacts.booster_text,
+        SCORECARD_FILE: json.dumps(artifacts.scorecard, indent=1, allow_nan=False),
+        CALIBRATION_FILE: json.dumps(artifacts.calibration, indent=1, allow_nan=False),
+        METADATA_FILE: json.dumps(artifacts.metadata, indent=1, allow_nan=False, default=str),
+    }
+
+
+def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str = "out") -> Path:
+    """Write atomically; an existing model at `directory` is replaced, any other non-empty directory refused."""
+    target = Path(directory)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not is_model_dir(target))):
+        raise InvalidModel(f"{target} exists and is not a creditline model directory; refusing to overwrite", field=field)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        files = serialise(artifacts)
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        manifest = {"format": FORMAT, "files": {name: sha256_text(text) for name, text in files.items()}}
+        (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        replace_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def replace_directory(staging: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+    os.rmdir(retired)
+    os.replace(target, retired)
+    os.replace(staging, target)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def is_model_dir(directory: Path) -> bool:
+    manifest = directory / MANIFEST_FILE
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8")).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def load_model(directory: str | Path, *, field: str = "model") -> ModelArtifacts:
+    """Read and verify a model directory; any missing file, bad checksum or schema is refused by name."""
+    source = Path(directory)
+    if not source.is_dir():
+        raise InvalidModel(f"{source} is not a directory", field=field)
+    manifest = read_json(source / MANIFEST_FILE, field, "is not a creditline model (no manifest.json)")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise InvalidModel(f"{source} is not a creditline model (manifest format is not {FORMAT!r})", field=field)
+    texts = {}
+    for name in ARTEFACTS:
+        path = source / name
+        if not path.is_file():
+            raise InvalidModel(f"{source}: {name} is missing", field=field)
+        texts[name] = path.read_text(encoding="utf-8")
+        if sha256_text(texts[name]) != manifest.get("files", {}).get(name):
+            raise InvalidModel(f"{source}: {name} does not match its checksum in manifest.json", field=field)
+    parsed = {name: parse_json(texts[name], source / name, field) for name in ARTEFACTS if name.endswith(".json")}
+    metadata = parsed[METADATA_FILE]
+    check_metadata(metadata, source, field)
+    return ModelArtifacts(texts[MODEL_FILE], parsed[SCORECARD_FILE], parsed[CALIBRATION_FILE], metadata)
+
+
+def check_metadata(metadata: object, source: Path, field: str) -> None:
+    if not isinstance(metadata, dict):
+        raise InvalidModel(f"{source}: metadata.json is not an object", field=field)
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise InvalidModel(
+            f"{source}: model format version {metadata.get('format_version')!r} is not {FORMAT_VERSION}", field=field
+        )
+    missing = [key for key in METADATA_KEYS if key not in metadata]
+    if missing:
+        raise InvalidModel(f"{source}: metadata.json lacks {', '.join(missing)}", field=field)
+    for position, feature in enumerate(metadata["features"]):
+        if not isinstance(feature, dict) or not {"name", "feature", "kind"} <= feature.keys():
+            raise InvalidModel(f"{source}: feature schema entry {position} is malformed", field=field)
+
+
+def read_json(path: Path, field: str, absent: str) -> object:
+    if not path.is_file():
+        raise InvalidModel(f"{path.parent} {absent}", field=field)
+    return parse_json(path.read_text(encoding="utf-8"), path, field)
+
+
+def parse_json(text: str, path: Path, field: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise InvalidModel(f"{path} is not valid JSON ({exc})", field=field) from exc

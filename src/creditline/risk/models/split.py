@@ -1,0 +1,61 @@
+"""Which rows train, which validate and which are held out for the final test.
+
+With a time column the split is out-of-time: the latest 20% of rows are the test set and the
+latest part of the rest validates, as a model meets the future in production. Without one the
+split is stratified by the target. Small development sets (fewer than `CV_ROWS_MAX` rows) are
+validated by stratified 5-fold cross-validation, so every row serves both to fit and to check;
+larger ones by a single stratified hold-out, which keeps training on 150,000 rows in budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+TEST_SHARE = 0.2
+VALID_SHARE = 0.2
+CV_ROWS_MAX = 20_000
+CV_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row indices: `development` = train + validation, `folds` index into `development`."""
+
+    development: np.ndarray
+    test: np.ndarray
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    method: str
+
+
+def split_rows(target: np.ndarray, order: np.ndarray | None, seed: int) -> Split:
+    """Out-of-time when `order` (a sortable time per row) is given, stratified otherwise."""
+    rows = np.arange(target.size)
+    if order is not None:
+        ranked = rows[np.argsort(order, kind="stable")]
+        cut = round(target.size * (1 - TEST_SHARE))
+        development, test = ranked[:cut], ranked[cut:]
+        valid_cut = round(development.size * (1 - VALID_SHARE))
+        positions = np.arange(development.size)
+        folds = [(positions[:valid_cut], positions[valid_cut:])]
+        return Split(development, test, folds, "out-of-time 80/20 (validation: latest 20% of development)")
+    development, test = train_test_split(rows, test_size=TEST_SHARE, stratify=target, random_state=seed)
+    development = np.sort(development)
+    test = np.sort(test)
+    return Split(development, test, development_folds(target[development], seed), "stratified 80/20")
+
+
+def development_folds(target: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    positions = np.arange(target.size)
+    if target.size < CV_ROWS_MAX:
+        folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
+        return [(train, valid) for train, valid in folds.split(positions, target)]
+    train, valid = train_test_split(positions, test_size=VALID_SHARE, stratify=target, random_state=seed)
+    return [(np.sort(train), np.sort(valid))]
+
+
+def describe(split: Split) -> str:
+    validation = f"{len(split.folds)}-fold cross-validation" if len(split.folds) > 1 else "hold-out validation"
+    return f"{split.method}; {validation} on the development rows"

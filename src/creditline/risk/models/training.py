@@ -1,0 +1,278 @@
+"""Training end to end: raw table → features → champion, scorecard, blend, calibration → artefacts.
+
+Stages (reported to `progress` as they start): types, leakage, split, champion, scorecard,
+calibration, evaluation. The champion is whichever of the boosted model, the scorecard and their
+blend (log-odds mixed with a weight chosen on validation) has the best validation AUC; the held-out
+test rows are touched only to report the final figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from creditline.risk.models import champion as boosting
+from creditline.risk.models import monitoring
+from creditline.risk.models.calibration import choose_calibration, sigmoid
+from creditline.risk.models.columns import (
+    CATEGORY,
+    DATE,
+    NUMBER,
+    ColumnSpec,
+    column_values,
+    infer_kind,
+    infer_spec,
+)
+from creditline.risk.models.errors import InvalidData
+from creditline.risk.models.leakage import identifier_reason, proxy_reason
+from creditline.risk.models.metrics import auc, brier, evaluate, ks
+from creditline.risk.models.names import sanitise
+from creditline.risk.models.reading import RawTable, resolve_column
+from creditline.risk.models.registry import FORMAT, FORMAT_VERSION, ModelArtifacts
+from creditline.risk.models.scorecard import CompiledScorecard, Scaling, ScorecardModel, fit_scorecard
+from creditline.risk.models.split import Split, describe, split_rows
+from creditline.risk.models.target import encode_target
+
+BLEND_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
+REPORT_SAMPLE_ROWS = 5000
+Progress = Callable[[str], None]
+STAGES = ("types", "leakage", "split", "champion", "scorecard", "calibration", "evaluation")
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    target: str
+    positive: str | None = None
+    time: str | None = None
+    ids: tuple[str, ...] = ()
+    monotone: dict[str, int] = field(default_factory=dict)
+    missing_codes: tuple[float, ...] = ()
+    budget_s: float = 45.0
+    threads: int = 2
+    seed: int = 7
+    scaling: Scaling = field(default_factory=Scaling)
+    created_at: str = ""
+
+
+@dataclass
+class Prepared:
+    """The table as model inputs: kept rows, 0/1 target, feature specs and matrix, what was dropped."""
+
+    frame: pd.DataFrame
+    target: np.ndarray
+    bad_value: str
+    target_column: str
+    specs: list[ColumnSpec]
+    features: np.ndarray
+    dropped: list[dict]
+    order: np.ndarray | None
+
+
+def noop(_stage: str) -> None:
+    return None
+
+
+def train(table: RawTable, options: TrainingOptions, progress: Progress = noop) -> ModelArtifacts:
+    progress("types")
+    prepared = prepare(table, options)
+    progress("leakage")
+    split = split_rows(prepared.target, prepared.order, options.seed)
+    guard_leakage(prepared, split)
+    progress("split")
+    dev_x, dev_y = prepared.features[split.development], prepared.target[split.development]
+    progress("champion")
+    categorical = [i for i, s in enumerate(prepared.specs) if s.kind == CATEGORY]
+    fit = boosting.search(
+        dev_x, dev_y, split.folds, names=[s.feature for s in prepared.specs], categorical=categorical, monotone=monotone_vector(prepared, options),
+        budget_s=options.budget_s, threads=options.threads, seed=options.seed,
+    )
+    progress("scorecard")
+    card, card_oof = fit_scorecards(dev_x, dev_y, split, prepared.specs, options.scaling)
+    progress("calibration")
+    valid = np.concatenate([v for _, v in split.folds])
+    weight, blend_aucs = choose_weight(fit.oof_logit[valid], card_oof[valid], dev_y[valid])
+    blended = weight * fit.oof_logit[valid] + (1 - weight) * card_oof[valid]
+    calibration, calibration_scores = choose_calibration(blended, dev_y[valid], options.seed)
+    progress("evaluation")
+    compiled = CompiledScorecard(card, {s.feature: s for s in prepared.specs}, [s.feature for s in prepared.specs])
+    test_x, test_y = prepared.features[split.test], prepared.target[split.test]
+    booster_test = fit.booster.predict(test_x, raw_score=True, num_threads=options.threads)
+    card_test = compiled.logit(compiled.bins(test_x))
+    champion_test = weight * booster_test + (1 - weight) * card_test
+    pd_test = calibration.pd(champion_test)
+    metrics = {
+        "validation": {"auc": blend_aucs, "calibration_brier": calibration_scores, "search_auc": fit.oof_auc},
+        "test": {
+            "champion": evaluate(test_y, pd_test),
+            "champion_uncalibrated_brier": brier(test_y, sigmoid(champion_test)),
+            "lightgbm": summary(test_y, sigmoid(booster_test)),
+            "scorecard": summary(test_y, sigmoid(card_test)),
+        },
+    }
+    scores = options.scaling.score(np.log(np.clip(pd_test, 1e-12, 1 - 1e-12) / (1 - np.clip(pd_test, 1e-12, 1 - 1e-12))))
+    reference = monitoring.baseline(dev_x, prepared.specs, np.asarray(scores, dtype=np.float64))
+    booster_text = fit.booster.model_to_string(num_iteration=-1)
+    metadata = build_metadata(table, options, prepared, split, fit, weight, metrics, reference, calibration.method)
+    metadata["report_sample"] = report_sample(test_y, pd_test, options.seed)
+    metadata["importance"] = dict(zip(fit.booster.feature_name(), fit.booster.feature_importance("gain").tolist(), strict=True))
+    metadata["model_id"] = "pd-" + hashlib.sha256((booster_text + json.dumps(card.to_json())).encode()).hexdigest()[:12]
+    return ModelArtifacts(booster_text, card.to_json(), calibration.to_json(), metadata)
+
+
+def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
+    frame = table.frame
+    columns = list(frame.columns)
+    target_column = resolve_column(columns, options.target, "target")
+    target, bad_value = encode_target(frame[target_column], options.positive)
+    keep = ~np.isnan(target)
+    frame = frame[keep].reset_index(drop=True)
+    target = target[keep]
+    excluded = {target_column}
+    order = None
+    if options.time:
+        time_column = resolve_column(columns, options.time, "time")
+        excluded.add(time_column)
+        order = time_order(frame[time_column], table.separator)
+    excluded |= {resolve_column(columns, wanted, "id") for wanted in options.ids}
+    dropped = [{"column": c, "reason": "target, time or named identifier"} for c in columns if c in excluded]
+    candidates = [c for c in columns if c not in excluded]
+    specs = []
+    for name, feature in zip(candidates, sanitise(candidates), strict=True):
+        spec = infer_spec(name, feature, frame[name], table.separator, options.missing_codes)
+        if spec is None:
+            dropped.append({"column": name, "reason": "no information: blank or one value throughout"})
+        else:
+            specs.append(spec)
+    if not specs:
+        raise InvalidData("no usable feature column besides the target", field="data")
+    features = np.column_stack([column_values(spec, frame[spec.name]) for spec in specs])
+    return Prepared(frame, target, bad_value, target_column, specs, features, dropped, order)
+
+
+def time_order(raw: pd.Series, separator: str) -> np.ndarray:
+    probe = ColumnSpec("time", "time", NUMBER)
+    kind, decimal_comma, date_format = infer_kind(raw[raw.str.len() > 0], separator)
+    if kind not in (NUMBER, DATE):
+        raise InvalidData("the time column must hold dates or numbers", field="time")
+    spec = ColumnSpec(probe.name, probe.feature, kind, decimal_comma=decimal_comma, date_format=date_format)
+    values = column_values(spec, raw)
+    if np.isnan(values).mean() > 0.5:
+        raise InvalidData("most values of the time column are blank or unreadable", field="time")
+    return np.where(np.isnan(values), np.nanmin(values), values)
+
+
+def guard_leakage(prepared: Prepared, split: Split) -> None:
+    """Drop identifiers (all rows) and target proxies (judged on development rows only)."""
+    keep = []
+    dev = split.development
+    for position, spec in enumerate(prepared.specs):
+        values = prepared.features[:, position]
+        reason = identifier_reason(spec, prepared.frame[spec.name], values)
+        reason = reason or proxy_reason(values[dev], prepared.target[dev], spec)
+        if reason:
+            prepared.dropped.append({"column": spec.name, "reason": reason})
+        else:
+            keep.append(position)
+    if not keep:
+        raise InvalidData("every feature column was dropped by the leakage guard", field="data")
+    prepared.specs = [prepared.specs[i] for i in keep]
+    prepared.features = prepared.features[:, keep]
+
+
+def monotone_vector(prepared: Prepared, options: TrainingOptions) -> list[int]:
+    """+1: risk may only rise with the value; −1: only fall; 0: free. Named by raw column."""
+    vector = [0] * len(prepared.specs)
+    names = [spec.name for spec in prepared.specs]
+    for wanted, direction in options.monotone.items():
+        name = resolve_column(names, wanted, "monotone")
+        spec = prepared.specs[names.index(name)]
+        if spec.kind == CATEGORY or direction not in (-1, 1):
+            raise InvalidData(f"{name}: a monotone constraint needs a numeric column and +1 or -1", field="monotone")
+        vector[names.index(name)] = direction
+    return vector
+
+
+def fit_scorecards(
+    dev_x: np.ndarray, dev_y: np.ndarray, split: Split, specs: list[ColumnSpec], scaling: Scaling
+) -> tuple[ScorecardModel, np.ndarray]:
+    """Out-of-fold scorecard log-odds (for the blend and the champion choice) and the final scorecard."""
+    order = [s.feature for s in specs]
+    by_feature = {s.feature: s for s in specs}
+    oof = np.full(dev_y.size, np.nan)
+    for train_rows, valid_rows in split.folds:
+        card = CompiledScorecard(fit_scorecard(dev_x[train_rows], dev_y[train_rows], specs, scaling), by_feature, order)
+        oof[valid_rows] = card.logit(card.bins(dev_x[valid_rows]))
+    return fit_scorecard(dev_x, dev_y, specs, scaling), oof
+
+
+def choose_weight(booster: np.ndarray, card: np.ndarray, target: np.ndarray) -> tuple[float, dict]:
+    """Blend weight of the booster with the best validation AUC (ties favour the booster)."""
+    aucs = {float(w): auc(target, w * booster + (1 - w) * card) for w in BLEND_WEIGHTS}
+    best = max(aucs, key=lambda w: (round(aucs[w], 6), w))
+    return best, {"lightgbm": aucs[1.0], "scorecard": aucs[0.0], "blend": aucs[best], "blend_weight": best}
+
+
+def report_sample(target: np.ndarray, pd_: np.ndarray, seed: int) -> dict:
+    """Up to `REPORT_SAMPLE_ROWS` held-out (PD, bad) pairs, so a report can be drawn from the model alone."""
+    rows = np.arange(target.size)
+    if rows.size > REPORT_SAMPLE_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, REPORT_SAMPLE_ROWS, replace=False))
+    return {"pd": [round(float(p), 6) for p in pd_[rows]], "bad": [int(t) for t in target[rows]]}
+
+
+def summary(target: np.ndarray, pd_: np.ndarray) -> dict:
+    return {"auc": auc(target, pd_), "ks": ks(target, pd_), "brier": brier(target, pd_)}
+
+
+def champion_kind(weight: float) -> str:
+    return "lightgbm" if weight == 1.0 else "scorecard" if weight == 0.0 else "blend"
+
+
+def package_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for name in ("creditline", "lightgbm", "optbinning", "scikit-learn", "numpy", "pandas", "scipy"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "absent"
+    return found
+
+
+def build_metadata(table, options, prepared, split, fit, weight, metrics, reference, calibration_method) -> dict:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_id": "",
+        "created_at": options.created_at,
+        "data": {
+            "source": table.source, "sha256": table.sha256, "rows": int(prepared.target.size),
+            "separator": table.separator, "header": table.has_header, "encoding": table.encoding,
+        },
+        "target": {
+            "column": prepared.target_column, "bad_value": prepared.bad_value,
+            "bad_rate": float(prepared.target.mean()),
+        },
+        "features": [spec.to_json() for spec in prepared.specs],
+        "dropped": prepared.dropped,
+        "split": {
+            "method": describe(split), "development_rows": int(split.development.size),
+            "test_rows": int(split.test.size), "seed": options.seed, "time": options.time,
+        },
+        "champion": {
+            "kind": champion_kind(weight), "blend_weight": weight, "calibration": calibration_method,
+            "lightgbm_params": {k: v for k, v in fit.params.items() if k != "monotone_constraints"},
+            "monotone": dict(options.monotone), "rounds": fit.rounds, "search_budget_s": options.budget_s,
+            "search_trials": [{k: t[k] for k in ("params", "auc", "rounds", "seconds")} for t in fit.trials],
+        },
+        "metrics": metrics,
+        "monitoring": reference,
+        "packages": package_versions(),
+    }
