@@ -12,9 +12,14 @@ from __future__ import annotations
 from datetime import date
 
 from creditline.lending.errors import OptionInvalid
-from creditline.lending.schedule_amortise import declining_rows, flat_rows, level_installment
+from creditline.lending.schedule_amortise import (
+    balance_last_installment,
+    declining_rows,
+    flat_rows,
+    level_installment,
+)
 from creditline.lending.schedule_dates import due_dates
-from creditline.lending.schedule_interest import interest_exact, nominal_rate, period_rate
+from creditline.lending.schedule_interest import daily_rate_factor, interest_exact, nominal_rate, period_rate
 from creditline.lending.schedule_ratio import Ratio
 from creditline.lending.schedule_terms import (
     DaysInMonth,
@@ -59,29 +64,32 @@ def _build(terms: ScheduleTerms, level_minor: int | None) -> Schedule:
     rates = _period_rates(terms, starts, dates)
     principal_minor = terms.principal.minor
     if terms.method is Method.FLAT:
-        total_rate = _sum_rates(rates)
-        amounts = flat_rows(terms, principal_minor, total_rate, len(dates))
+        amounts = flat_rows(terms, principal_minor, _term_rate(terms, rates, dates[-1]), len(dates))
+    elif terms.method is Method.EQUAL_INSTALLMENT and level_minor is None:
+        amortising = rates[terms.grace_principal :]
+        level_minor = level_installment(terms, principal_minor, amortising, nominal_rate(terms))
+        if terms.emi_solve is EmiSolve.ACTUAL:
+            level_minor, amounts = balance_last_installment(terms, principal_minor, rates, level_minor)
+        else:
+            amounts = declining_rows(terms, principal_minor, rates, level_minor)
     else:
-        if terms.method is Method.EQUAL_INSTALLMENT and level_minor is None:
-            amortising = rates[terms.grace_principal :]
-            level_minor = level_installment(terms, principal_minor, amortising, nominal_rate(terms))
         amounts = declining_rows(terms, principal_minor, rates, level_minor)
     return Schedule(terms, _rows(terms, starts, dates, amounts))
 
 
 def _period_rates(terms: ScheduleTerms, starts: list[date], dates: list[date]) -> list[Ratio]:
-    if terms.interest_basis is InterestBasis.PERIOD and terms.method is not Method.BULLET:
-        # Every period after the first is a whole regular step by construction: the nominal rate.
-        regular = nominal_rate(terms)
-        return [period_rate(terms, starts[0], dates[0])] + [regular] * (len(dates) - 1)
+    if terms.interest_basis is InterestBasis.PERIOD:
+        # Whatever its days, every period carries the same rate (the bullet's one period spans the term).
+        return [period_rate(terms, starts[0], dates[0])] * len(dates)
     return [period_rate(terms, start, end) for start, end in zip(starts, dates, strict=True)]
 
 
-def _sum_rates(rates: list[Ratio]) -> Ratio:
-    numerator, denominator = 0, 1
-    for rate_n, rate_d in rates:
-        numerator, denominator = numerator * rate_d + rate_n * denominator, denominator * rate_d
-    return numerator, denominator
+def _term_rate(terms: ScheduleTerms, rates: list[Ratio], maturity: date) -> Ratio:
+    """The rate of the whole term for flat interest: the periods' rates, or the term's days at once."""
+    if terms.interest_basis is InterestBasis.DAILY:
+        return daily_rate_factor(terms, terms.disbursed, maturity)
+    rate_n, rate_d = rates[0]
+    return rate_n * len(rates), rate_d
 
 
 def _rows(

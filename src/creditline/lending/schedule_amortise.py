@@ -1,7 +1,7 @@
 """The amortisation arithmetic: level installments, principal per row, flat interest.
 
 Everything here works in integer minor units and exact ratios; `schedule.build_schedule` wraps the
-results in Money once at the end. That keeps a 12-row schedule in tens of microseconds.
+results in Money once at the end, which keeps a 12-row schedule in tens of microseconds.
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from creditline.lending.schedule_ratio import Ratio, round_div
-from creditline.lending.schedule_terms import Method, ScheduleTerms
-from creditline.money import Rounding
+from creditline.lending.schedule_terms import EmiSolve, Method, ScheduleTerms
+
+Rows = list[tuple[int, int]]  # (principal, interest) in minor units, one per installment
 
 
 def level_installment_nominal(principal_minor: int, rate: Ratio, periods: int) -> Fraction:
@@ -27,28 +28,34 @@ def level_installment_actual(principal_minor: int, rates: list[Ratio]) -> Fracti
 
     P = E · Σₖ Πⱼ≤ₖ 1/(1+rⱼ): the installment is the principal over the sum of the discount factors.
     """
-    discount = Fraction(1)
+    numerator, denominator = 1, 1  # the running discount factor Πⱼ≤ₖ rd/(rd+rn)
     factors = Fraction(0)
     for rate_n, rate_d in rates:
-        discount = discount * Fraction(rate_d, rate_d + rate_n)
-        factors += discount
+        numerator *= rate_d
+        denominator *= rate_d + rate_n
+        factors += Fraction(numerator, denominator)
     return principal_minor / factors
 
 
+def round_to_currency(value: Fraction, terms: ScheduleTerms) -> int:
+    return round_div(value.numerator, value.denominator, terms.rounding)
+
+
 def round_level(value: Fraction, terms: ScheduleTerms) -> int:
-    """The level installment in minor units: rounded to the currency, then to the multiple if one is set."""
-    minor = round_div(value.numerator, value.denominator, terms.rounding)
+    """A level installment in minor units, rounded once: to the multiple if one is set, else to the currency.
+
+    The multiple rounds to the nearest multiple with the terms' mode (Fineract's rule); when that
+    would make a positive installment zero, the installment stays at the currency's precision.
+    """
     multiple = terms.installment_multiple_minor
     if multiple is None or multiple == 1:
-        return minor
-    # A multiple rounds half-up like Fineract's, whatever the interest rounding: 327.50 → 328.
-    return max(round_div(minor, multiple, Rounding.HALF_UP), 1) * multiple
+        return round_to_currency(value, terms)
+    rounded = round_div(value.numerator, value.denominator * multiple, terms.rounding) * multiple
+    return rounded if rounded > 0 else round_to_currency(value, terms)
 
 
 def level_installment(terms: ScheduleTerms, principal_minor: int, rates: list[Ratio], nominal: Ratio) -> int:
     """The level installment over the amortising periods `rates` (grace periods excluded)."""
-    from creditline.lending.schedule_terms import EmiSolve
-
     if terms.emi_solve is EmiSolve.ACTUAL:
         exact = level_installment_actual(principal_minor, rates)
     else:
@@ -58,16 +65,15 @@ def level_installment(terms: ScheduleTerms, principal_minor: int, rates: list[Ra
 
 def declining_rows(
     terms: ScheduleTerms, principal_minor: int, rates: list[Ratio], level_minor: int | None
-) -> list[tuple[int, int]]:
+) -> Rows:
     """(principal, interest) per row for the declining-balance methods; the last row clears the balance."""
     method, rounding = terms.method, terms.rounding
     grace = terms.grace_principal if method in (Method.EQUAL_INSTALLMENT, Method.EQUAL_PRINCIPAL) else 0
-    amortising = len(rates) - grace
     if method is Method.EQUAL_PRINCIPAL and level_minor is None:
-        level_minor = round_div(principal_minor, amortising, rounding)
+        level_minor = round_div(principal_minor, len(rates) - grace, rounding)
     last = len(rates) - 1
     balance = principal_minor
-    rows: list[tuple[int, int]] = []
+    rows: Rows = []
     for index, (rate_n, rate_d) in enumerate(rates):
         interest = round_div(balance * rate_n, rate_d, rounding)
         if index == last:
@@ -83,27 +89,57 @@ def declining_rows(
     return rows
 
 
-def flat_rows(
-    terms: ScheduleTerms, principal_minor: int, total_rate: Ratio, rows_count: int
-) -> list[tuple[int, int]]:
-    """Flat interest: principal × rate × term, spread evenly; principal spread over the non-grace rows."""
+def flat_rows(terms: ScheduleTerms, principal_minor: int, term_rate: Ratio, rows_count: int) -> Rows:
+    """Flat interest: principal × rate over the whole term, spread evenly; principal over the non-grace rows.
+
+    With an installment multiple, each level installment is the principal share rounded to the
+    multiple plus the interest share rounded to the multiple (Fineract's rule); the last absorbs the rest.
+    """
     rounding = terms.rounding
-    interest_total = round_div(principal_minor * total_rate[0], total_rate[1], rounding)
+    interest_total = round_div(principal_minor * term_rate[0], term_rate[1], rounding)
     interest_each = round_div(interest_total, rows_count, rounding)
     if interest_each * (rows_count - 1) > interest_total:
         interest_each = interest_total // rows_count
     grace = terms.grace_principal
     principal_each = round_div(principal_minor, rows_count - grace, rounding)
     if terms.installment_multiple_minor not in (None, 1):
-        installment = round_level(Fraction(principal_each + interest_each), terms)
+        installment = round_level(Fraction(principal_each), terms) + round_level(
+            Fraction(interest_each), terms
+        )
         principal_each = max(installment - interest_each, 0)
     balance = principal_minor
-    rows: list[tuple[int, int]] = []
-    for index in range(rows_count):
-        if index == rows_count - 1:
-            rows.append((balance, interest_total - interest_each * (rows_count - 1)))
-            break
+    rows: Rows = []
+    for index in range(rows_count - 1):
         principal = 0 if index < grace else min(principal_each, balance)
         balance -= principal
         rows.append((principal, interest_each))
+    rows.append((balance, interest_total - interest_each * (rows_count - 1)))
     return rows
+
+
+def balance_last_installment(
+    terms: ScheduleTerms, principal_minor: int, rates: list[Ratio], level_minor: int
+) -> tuple[int, Rows]:
+    """Move the level installment toward the one that leaves the last installment closest to it.
+
+    Rounding each period's interest makes the last installment differ from the level one; when it
+    differs by more than half a hundredth of a major unit per amortising period (Fineract's progressive
+    threshold), spread the difference over the periods and keep the result only if the last
+    installment comes closer. At most three rounds.
+    """
+    rows = declining_rows(terms, principal_minor, rates, level_minor)
+    amortising = len(rates) - terms.grace_principal
+    half = amortising // 2
+    scale = 10**terms.principal.currency.minor_digits
+    for _ in range(3):
+        difference = sum(rows[-1]) - level_minor
+        if half <= 0 or difference == 0 or abs(difference) * 100 <= half * scale:
+            break
+        candidate = round_level(Fraction(level_minor) + Fraction(difference, amortising), terms)
+        if candidate == level_minor:
+            break
+        candidate_rows = declining_rows(terms, principal_minor, rates, candidate)
+        if abs(sum(candidate_rows[-1]) - candidate) >= abs(difference):
+            break
+        level_minor, rows = candidate, candidate_rows
+    return level_minor, rows

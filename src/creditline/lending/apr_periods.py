@@ -1,0 +1,142 @@
+"""Unit periods for annualised rates: which period a cash flow runs on, and how long each stretch is in it.
+
+The rules are Regulation Z Appendix J's (b)(3)–(b)(5): the unit period is the payment interval that
+occurs most often (the smaller on a tie); time from the advance to a payment is counted back from the
+payment date in whole unit periods, and what is left over is a fraction of one — odd days over 30 for
+months, over 15 for semimonths, over the unit's days for days and weeks. A single-payment loan's unit
+period is its term (at most a year).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from itertools import pairwise
+
+from creditline.lending.calendar import add_months, is_month_end
+
+DAYS_IN_YEAR_APR = 365
+SEMIMONTH_DAYS_RANGE = (13, 17)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPeriod:
+    """A standard unit of time: `count` months, semimonths, weeks or days (a year is 12 months)."""
+
+    kind: str  # "month", "semimonth", "week" or "day"
+    count: int = 1
+
+    @property
+    def per_year(self) -> Fraction:
+        if self.kind == "month":
+            return Fraction(12, self.count)
+        if self.kind == "semimonth":
+            return Fraction(24, self.count)
+        if self.kind == "week":
+            return Fraction(52, self.count)
+        return Fraction(DAYS_IN_YEAR_APR, self.count)
+
+    @property
+    def name(self) -> str:
+        names = {("month", 12): "year", ("month", 3): "quarter", ("month", 6): "half-year"}
+        if (self.kind, self.count) in names:
+            return names[(self.kind, self.count)]
+        return self.kind if self.count == 1 else f"{self.count} {self.kind}s"
+
+    def sort_key(self) -> float:
+        length_days = {"month": 30.4375, "semimonth": 15.21875, "week": 7.0, "day": 1.0}[self.kind]
+        return length_days * self.count
+
+
+def _whole_months(start: date, end: date) -> int:
+    """Whole months between two dates counted back from `end`; month ends count as the same day."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    while months > 0 and _months_back(end, months) < start:
+        months -= 1
+    return months
+
+
+def _months_back(end: date, months: int) -> date:
+    # A payment on a month end counts back to month ends (31 Mar → 28 Feb → 31 Jan).
+    return add_months(end, -months, 31 if is_month_end(end) else end.day)
+
+
+def interval_period(start: date, end: date) -> UnitPeriod:
+    """The standard period one payment interval is (a whole number of months, a semimonth, weeks or days)."""
+    months = _whole_months(start, end)
+    if months >= 1 and _months_back(end, months) == start:
+        return UnitPeriod("month", months)
+    days = (end - start).days
+    if (
+        months == 0
+        and SEMIMONTH_DAYS_RANGE[0] <= days <= SEMIMONTH_DAYS_RANGE[1]
+        and _is_semimonth(start, end)
+    ):
+        return UnitPeriod("semimonth")
+    if days % 7 == 0:
+        return UnitPeriod("week", days // 7)
+    return UnitPeriod("day", days)
+
+
+def _is_semimonth(start: date, end: date) -> bool:
+    """Payments twice a month: the 1st and 16th, the 15th and the month end, and the like."""
+    if start.month == end.month:
+        return end.day - start.day in range(13, 17)
+    return (start.day >= 14 and end.day <= 3) or (is_month_end(start) and 13 <= end.day <= 16)
+
+
+def infer_unit_period(advance_date: date, payment_dates: list[date]) -> UnitPeriod:
+    """The unit period of a transaction (Appendix J (b)(3))."""
+    if len(payment_dates) == 1:
+        return single_payment_period(advance_date, payment_dates[0])
+    intervals = [interval_period(a, b) for a, b in pairwise(payment_dates)]
+    counts = Counter(intervals)
+    top = max(counts.values())
+    common = [period for period, count in counts.items() if count == top]
+    if top > 1 or len(common) == 1:
+        return min(common, key=UnitPeriod.sort_key)
+    return _nearest_standard(intervals)
+
+
+def _nearest_standard(intervals: list[UnitPeriod]) -> UnitPeriod:
+    """No common period: the average interval rounded to the nearest standard unit (the smaller on a tie)."""
+    average = sum(period.sort_key() for period in intervals) / len(intervals)
+    standards = [UnitPeriod("day"), UnitPeriod("week"), UnitPeriod("semimonth"), UnitPeriod("month")]
+    standards += [UnitPeriod("month", months) for months in (2, 3, 4, 6, 12)]
+    return min(standards, key=lambda period: (abs(period.sort_key() - average), period.sort_key()))
+
+
+def single_payment_period(advance_date: date, payment_date: date) -> UnitPeriod:
+    """A single-payment loan's unit period is its term, capped at a year (Appendix J (b)(3)(ii), (b)(5)(v)-(vi))."""
+    months = _whole_months(advance_date, payment_date)
+    if months >= 12:
+        return UnitPeriod("month", 12)
+    if months >= 1 and _months_back(payment_date, months) == advance_date:
+        return UnitPeriod("month", months)
+    return UnitPeriod("day", (payment_date - advance_date).days)
+
+
+def time_in_periods(start: date, end: date, unit: UnitPeriod) -> tuple[int, Fraction]:
+    """Whole unit periods and the fraction of one between two dates (Appendix J (b)(5))."""
+    if unit.kind in ("day", "week"):
+        unit_days = unit.count * (7 if unit.kind == "week" else 1)
+        whole, odd_days = divmod((end - start).days, unit_days)
+        return whole, Fraction(odd_days, unit_days)
+    months = _whole_months(start, end)
+    odd_days = (_months_back(end, months) - start).days
+    if unit.kind == "month" and unit.count == 12:
+        return _time_in_years(start, end, months, odd_days)
+    if unit.kind == "month" and unit.count == 1:
+        return months, Fraction(odd_days, 30)
+    unit_days = 15 * unit.count if unit.kind == "semimonth" else 30 * unit.count
+    whole, odd = divmod(30 * months + odd_days, unit_days)
+    return whole, Fraction(odd, unit_days)
+
+
+def _time_in_years(start: date, end: date, months: int, odd_days: int) -> tuple[int, Fraction]:
+    years, months_left = divmod(months, 12)
+    if odd_days == 0:
+        return years, Fraction(months_left, 12)
+    return years, Fraction((_months_back(end, 12 * years) - start).days, DAYS_IN_YEAR_APR)
