@@ -37,7 +37,7 @@ class ApplicationSignals:
     @property
     def link_keys(self) -> tuple[int, ...]:
         own = [self.keys.get(kind, 0) for kind in (SignalKind.PHONE, SignalKind.DEVICE, SignalKind.BANK_CARD)]
-        return tuple(k for k in (*own, *self.contact_keys) if k)
+        return tuple(k for k in own if k)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +64,13 @@ class FraudScreen:
         fired: list[str] = []
         weights: list[float] = []
         counts = self._velocity(signals, fired, weights)
-        graph = self.graph.features(signals.applicant_key, signals.link_keys)
+        graph = self.graph.features(signals.applicant_key, signals.link_keys, signals.contact_keys)
         for rule in self.rules.graph:
             if (
                 graph.cluster_size >= rule.cluster_size_min
                 and graph.cluster_bad >= rule.cluster_bad_min
                 and graph.shared_links >= rule.shared_links_min
+                and graph.contact_fan_in >= rule.contact_fan_in_min
             ):
                 fired.append(rule.id)
                 weights.append(rule.weight)
@@ -99,7 +100,7 @@ class FraudScreen:
         for kind, key in signals.keys.items():
             if key:
                 self.velocity.add(kind, key, signals.applied_at_s)
-        self.graph.add(signals.applicant_key, signals.link_keys, bad=bad)
+        self.graph.add(signals.applicant_key, signals.link_keys, signals.contact_keys, bad=bad)
 
 
 def _model_evidence(score: float, setting: ModelWeight, fired: list[str], weights: list[float]) -> Decimal:

@@ -30,6 +30,7 @@ class GraphRule(BaseModel):
     cluster_size_min: int = Field(default=1, ge=1)
     cluster_bad_min: int = Field(default=0, ge=0)
     shared_links_min: int = Field(default=0, ge=0)
+    contact_fan_in_min: int = Field(default=0, ge=0)
     weight: float = Field(gt=0, lt=1)
 
 

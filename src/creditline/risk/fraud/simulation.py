@@ -51,7 +51,7 @@ class _Builder:
 def ring_scenario(*, seed: int = 20250601, households: int = 2500, rings: int = 12) -> list[SimApplication]:
     """Applications in time order."""
     build = _Builder(np.random.default_rng(seed))
-    pool = build.contact_pool(40_000)
+    pool = build.contact_pool(400_000)
     for _ in range(households):
         _household(build, pool)
     for ring in range(rings):
