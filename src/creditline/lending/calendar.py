@@ -7,18 +7,24 @@ on 31 January falls due on 28/29 February and then on 31 March again, not on the
 
 from __future__ import annotations
 
-import calendar as _calendar
 from datetime import date, timedelta
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_DAYS[month - 1]
 
 
 def add_months(start: date, months: int, anchor_day: int | None = None) -> date:
     """`start` moved by `months` calendar months onto `anchor_day` (default: start's day), clamped to month end."""
-    month_index = start.year * 12 + (start.month - 1) + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    day = anchor_day if anchor_day is not None else start.day
-    last_day = _calendar.monthrange(year, month)[1]
-    return date(year, month, min(day, last_day))
+    year, month_zero = divmod(start.year * 12 + start.month - 1 + months, 12)
+    day = start.day if anchor_day is None else anchor_day
+    if day > 28:
+        day = min(day, days_in_month(year, month_zero + 1))
+    return date(year, month_zero + 1, day)
 
 
 def months_between_anchored(start: date, end: date, anchor_day: int) -> tuple[int, date]:
@@ -34,7 +40,7 @@ def months_between_anchored(start: date, end: date, anchor_day: int) -> tuple[in
 
 
 def is_month_end(day: date) -> bool:
-    return day.day == _calendar.monthrange(day.year, day.month)[1]
+    return day.day == days_in_month(day.year, day.month)
 
 
 def step(start: date, frequency: str, every: int, count: int, anchor_day: int) -> date:

@@ -33,7 +33,7 @@ from creditline.lending.schedule_terms import (
     Schedule,
     ScheduleTerms,
 )
-from creditline.money import Money
+from creditline.money import Currency, Money
 
 __all__ = [
     "DaysInMonth",
@@ -92,28 +92,45 @@ def _term_rate(terms: ScheduleTerms, rates: list[Ratio], maturity: date) -> Rati
     return rate_n * len(rates), rate_d
 
 
+# Rows are built from integers this module computed and checked (non-negative, at most the
+# principal), so they skip Money's per-value validation and the frozen dataclass __init__: with them a
+# 12-row schedule spent most of its time constructing objects. The slot descriptors set the fields.
+_new = object.__new__
+_MONEY_SLOTS = (Money.__dict__["minor"].__set__, Money.__dict__["currency"].__set__)
+_ROW_SLOTS = tuple(
+    Installment.__dict__[name].__set__
+    for name in ("n", "start_date", "due_date", "days", "principal", "interest", "balance_after")
+)
+
+
+def _money(minor: int, currency: Currency) -> Money:
+    money = _new(Money)
+    _MONEY_SLOTS[0](money, minor)
+    _MONEY_SLOTS[1](money, currency)
+    return money
+
+
 def _rows(
     terms: ScheduleTerms, starts: list[date], dates: list[date], amounts: list[tuple[int, int]]
 ) -> tuple[Installment, ...]:
+    assert min(min(pair) for pair in amounts) >= 0, "no row carries a negative amount"
     currency = terms.principal.currency
+    set_n, set_start, set_due, set_days, set_principal, set_interest, set_balance = _ROW_SLOTS
     balance = terms.principal.minor
     rows = []
     for n, (start, due, (principal, interest)) in enumerate(
         zip(starts, dates, amounts, strict=True), start=1
     ):
         balance -= principal
-        assert balance >= 0 and principal >= 0 and interest >= 0, "a schedule row never goes negative"
-        rows.append(
-            Installment(
-                n,
-                start,
-                due,
-                (due - start).days,
-                Money(principal, currency),
-                Money(interest, currency),
-                Money(balance, currency),
-            )
-        )
+        row = _new(Installment)
+        set_n(row, n)
+        set_start(row, start)
+        set_due(row, due)
+        set_days(row, (due - start).days)
+        set_principal(row, _money(principal, currency))
+        set_interest(row, _money(interest, currency))
+        set_balance(row, _money(balance, currency))
+        rows.append(row)
     assert balance == 0, "the last installment clears the balance"
     return tuple(rows)
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 from creditline.lending.schedule_ratio import Ratio, round_div
 from creditline.lending.schedule_terms import EmiSolve, Method, ScheduleTerms
+from creditline.money import Rounding
 
 Rows = list[tuple[int, int]]  # (principal, interest) in minor units, one per installment
 
@@ -71,16 +72,21 @@ def declining_rows(
     grace = terms.grace_principal if method in (Method.EQUAL_INSTALLMENT, Method.EQUAL_PRINCIPAL) else 0
     if method is Method.EQUAL_PRINCIPAL and level_minor is None:
         level_minor = round_div(principal_minor, len(rates) - grace, rounding)
+    level_total = method is Method.EQUAL_INSTALLMENT
+    half_up = rounding is Rounding.HALF_UP
     last = len(rates) - 1
     balance = principal_minor
     rows: Rows = []
     for index, (rate_n, rate_d) in enumerate(rates):
-        interest = round_div(balance * rate_n, rate_d, rounding)
+        if half_up:  # the default mode, inlined: this loop is the hot path of every schedule
+            interest = (2 * balance * rate_n + rate_d) // (2 * rate_d)
+        else:
+            interest = round_div(balance * rate_n, rate_d, rounding)
         if index == last:
             principal = balance
         elif index < grace or level_minor is None:
             principal = 0
-        elif method is Method.EQUAL_INSTALLMENT:
+        elif level_total:
             principal = min(max(level_minor - interest, 0), balance)
         else:
             principal = min(level_minor, balance)
