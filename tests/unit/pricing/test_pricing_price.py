@@ -35,9 +35,12 @@ def test_cost_stack_for_a_prime_borrower():
 
 
 def test_cap_clips_and_flags_loss_making_prices():
-    quote = price(Decimal("0.2"), CN, monthly_compound_apr)
+    top = price(Decimal("0.2"), CN, monthly_compound_apr)
+    assert top.rate_daily == max(grid_terms(CN).daily_rates)  # the grid ends before the cost does
+    assert not top.covers_cost
+    quote = price(Decimal("0.2"), CN, monthly_compound_apr, apr_cap=Decimal("0.22"))
     assert quote.clipped_by_cap
-    assert quote.apr <= Decimal("0.24")
+    assert quote.apr <= Decimal("0.22")
     assert not quote.covers_cost
     product_cap = price(Decimal("0.05"), CN, monthly_compound_apr, apr_cap=Decimal("0.12"))
     assert product_cap.apr <= Decimal("0.12")
