@@ -1,0 +1,70 @@
+"""What a loan was agreed as: its product (version), schedule terms and the schedule they build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from creditline.lending.loan.events import EventKind, LoanEvent
+from creditline.lending.loan.pricing import AccrualPricing, accrual_pricing, check_engine_terms
+from creditline.lending.product import Product
+from creditline.lending.schedule import Method, Schedule, ScheduleTerms, build_schedule
+from creditline.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class LoanContract:
+    loan_id: str
+    borrower_id: str
+    line_id: str
+    product: Product
+    terms: ScheduleTerms
+    schedule: Schedule
+
+    def __post_init__(self) -> None:
+        check_engine_terms(self.terms)
+        assert self.schedule.terms == self.terms, "the schedule is the one its terms build"
+
+    @classmethod
+    def create(
+        cls, *, loan_id: str, borrower_id: str, line_id: str, product: Product, terms: ScheduleTerms
+    ) -> LoanContract:
+        return cls(loan_id, borrower_id, line_id, product, terms, build_schedule(terms))
+
+    @classmethod
+    def draw(
+        cls,
+        *,
+        loan_id: str,
+        borrower_id: str,
+        line_id: str,
+        product: Product,
+        amount: Money,
+        term_months: int,
+        method: Method | str,
+        rate_daily: Decimal,
+        disbursed: date,
+    ) -> LoanContract:
+        """A drawdown under `product`, checked against what it offers (typed errors otherwise)."""
+        terms = product.schedule_terms(amount, term_months, method, rate_daily, disbursed)
+        return cls.create(
+            loan_id=loan_id, borrower_id=borrower_id, line_id=line_id, product=product, terms=terms
+        )
+
+    @property
+    def currency_code(self) -> str:
+        return self.terms.principal.currency.code
+
+    @property
+    def pricing(self) -> AccrualPricing:
+        product = self.product
+        return accrual_pricing(
+            self.terms, product.penalty_rate_multiplier, product.grace_days, product.charge_off_days
+        )
+
+    def disbursement(self, event_id: str, sequence: int = 1) -> LoanEvent:
+        """The event that starts the loan: its principal, on its disbursement date."""
+        return LoanEvent(
+            event_id, EventKind.DISBURSEMENT, self.terms.disbursed, sequence, self.terms.principal
+        )

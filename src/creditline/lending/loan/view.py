@@ -1,0 +1,175 @@
+"""Between the fold's working `Book` and the frozen `LoanState`, both ways.
+
+`state_of` freezes a book into what callers see; `book_of` thaws a state back into a book so the
+one-day accrual step can move it with the very methods the fold uses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from creditline.lending.loan.book import Book, Row
+from creditline.lending.loan.state import (
+    AccrualState,
+    InstallmentState,
+    InstallmentStatus,
+    LoanState,
+    LoanStatus,
+    LoanTotals,
+)
+from creditline.money import Currency, Money
+
+
+def state_of(book: Book, cur: Currency) -> LoanState:
+    running = book.running_interest()
+    open_row = book.open_row()
+    installments = tuple(_installment(row, book, cur, running if row is open_row else 0) for row in book.rows)
+    return LoanState(
+        loan_id=book.loan_id,
+        as_of=book.day,
+        status=book.status,
+        principal_outstanding=Money(book.principal_outstanding(), cur),
+        interest_receivable=Money(book.interest_receivable(), cur),
+        penalty_receivable=Money(book.penalty_unpaid(), cur),
+        fee_receivable=Money(book.fee_receivable(), cur),
+        credit_balance=Money(book.credit, cur),
+        days_past_due=book.days_past_due,
+        installments=installments,
+        totals=LoanTotals.of_minor(cur, totals_minor(book)),
+        accrual=accrual_of(book),
+    )
+
+
+def totals_minor(book: Book) -> dict[str, int]:
+    rows = book.rows
+    return {
+        "disbursed": book.disbursed,
+        "interest_accrued": book.interest_closed + book.running_interest(),
+        "penalty_accrued": book.penalty_accrued(),
+        "fees_charged": sum(r.fee_due for r in rows),
+        "principal_repaid": sum(r.principal_paid for r in rows),
+        "interest_repaid": sum(r.interest_paid for r in rows),
+        "penalty_repaid": book.penalty_paid,
+        "fees_repaid": sum(r.fee_paid for r in rows),
+        "overpaid": book.overpaid,
+        "credit_applied": book.credit_applied,
+        "credit_refunded": book.credit_refunded,
+        "interest_waived": sum(r.interest_waived for r in rows),
+        "penalty_waived": book.penalty_waived,
+        "fees_waived": sum(r.fee_waived for r in rows),
+        "principal_written_off": sum(r.principal_written_off for r in rows),
+        "interest_written_off": sum(r.interest_written_off for r in rows),
+        "penalty_written_off": book.penalty_written_off,
+        "fees_written_off": sum(r.fee_written_off for r in rows),
+    }
+
+
+def _installment(row: Row, book: Book, cur: Currency, running: int) -> InstallmentState:
+    def m(minor: int) -> Money:
+        return Money(minor, cur)
+
+    return InstallmentState(
+        n=row.n,
+        start_date=row.start,
+        due_date=row.due,
+        principal_due=m(row.principal_due),
+        interest_due=m(row.interest_due + running),
+        fee_due=m(row.fee_due),
+        principal_paid=m(row.principal_paid),
+        interest_paid=m(row.interest_paid),
+        fee_paid=m(row.fee_paid),
+        interest_waived=m(row.interest_waived),
+        fee_waived=m(row.fee_waived),
+        principal_written_off=m(row.principal_written_off),
+        interest_written_off=m(row.interest_written_off),
+        fee_written_off=m(row.fee_written_off),
+        status=_row_status(row, book.day, running),
+    )
+
+
+def _row_status(row: Row, day: date, running: int) -> InstallmentStatus:
+    if row.reaged:
+        return InstallmentStatus.REAGED
+    unpaid = row.unpaid(running)
+    if unpaid == 0:
+        written_off = row.principal_written_off + row.interest_written_off + row.fee_written_off
+        return InstallmentStatus.WRITTEN_OFF if written_off else InstallmentStatus.PAID
+    if row.due == day:
+        return InstallmentStatus.DUE
+    if row.due < day:
+        return InstallmentStatus.OVERDUE
+    return InstallmentStatus.OPEN if row.start <= day else InstallmentStatus.FUTURE
+
+
+def accrual_of(book: Book) -> AccrualState:
+    day = book.day
+    rows = [
+        row
+        for row in sorted(book.rows, key=lambda r: r.due)
+        if not row.reaged and (not row.closed or row.unpaid() > 0)
+    ]
+    return AccrualState(
+        as_of=day,
+        status=book.status,
+        days_past_due=book.days_past_due,
+        oldest_unpaid_due=book.oldest_unpaid_due,
+        interest_accrued_minor=book.interest_closed + book.running_interest(),
+        interest_exact=book.interest_exact,
+        penalty_accrued_minor=book.penalty_accrued(),
+        penalty_exact=book.penalty_exact,
+        due_dates=tuple(row.due for row in rows),
+        principal_unpaid_minor=tuple(row.principal_unpaid() for row in rows),
+        other_unpaid_minor=tuple(row.interest_unpaid() + row.fee_unpaid() for row in rows),
+        pricing=book.pricing,
+    )
+
+
+def book_of(state: LoanState) -> Book:
+    """A book that continues exactly where `state` left off (for stepping it forward in time)."""
+    accrual = state.accrual
+    book = Book(state.loan_id, accrual.pricing, state.as_of)
+    book.interest_exact = accrual.interest_exact
+    running = book.running_interest()
+    book.rows = [_row(item, state.as_of) for item in state.installments]
+    open_row = book.open_row()
+    if open_row is not None:
+        open_row.interest_due -= running
+    totals = state.totals
+    book.disbursed = totals.disbursed.minor
+    book.interest_closed = totals.interest_accrued.minor - running
+    book.penalty_exact = accrual.penalty_exact
+    book.penalty_paid = totals.penalty_repaid.minor
+    book.penalty_waived = totals.penalty_waived.minor
+    book.penalty_written_off = totals.penalty_written_off.minor
+    book.credit = state.credit_balance.minor
+    book.overpaid = totals.overpaid.minor
+    book.credit_applied = totals.credit_applied.minor
+    book.credit_refunded = totals.credit_refunded.minor
+    book.written_off = state.status is LoanStatus.WRITTEN_OFF
+    book.charged_off = state.status is LoanStatus.CHARGED_OFF
+    book.status = state.status
+    book.days_past_due = state.days_past_due
+    book.oldest_unpaid_due = accrual.oldest_unpaid_due
+    return book
+
+
+def _row(item: InstallmentState, day: date) -> Row:
+    row = Row(
+        item.n,
+        item.start_date,
+        item.due_date,
+        item.principal_due.minor,
+        item.interest_due.minor,
+        item.fee_due.minor,
+    )
+    row.principal_paid = item.principal_paid.minor
+    row.interest_paid = item.interest_paid.minor
+    row.fee_paid = item.fee_paid.minor
+    row.interest_waived = item.interest_waived.minor
+    row.fee_waived = item.fee_waived.minor
+    row.principal_written_off = item.principal_written_off.minor
+    row.interest_written_off = item.interest_written_off.minor
+    row.fee_written_off = item.fee_written_off.minor
+    row.reaged = item.status is InstallmentStatus.REAGED
+    row.closed = row.reaged or item.due_date <= day
+    return row
