@@ -129,7 +129,7 @@ def load_keyring(environ: Mapping[str, str]) -> Keyring:
         return read_keyring_file(Path(environ[ENV_FILE]))
     listed = environ.get(ENV_DATA_KEYS, "").strip()
     if not listed:
-        raise KeyringError(f"set {ENV_FILE} or {ENV_DATA_KEYS} and {ENV_INDEX_KEY}", field="keyring")
+        raise KeyringError(f"set {ENV_FILE}, or {ENV_DATA_KEYS} and {ENV_INDEX_KEY}")
     keys: dict[str, bytes] = {}
     for item in listed.split(","):
         key_id, _, text = item.strip().partition(":")

@@ -163,7 +163,7 @@ class LoanEventRecord:
         _pseudonymous_id(self.event_id, "event_id")
         _pseudonymous_id(self.loan_id, "loan_id")
         _pseudonymous_id(self.borrower_id, "borrower_id")
-        _code(self.event_type, "event_type")
+        _pseudonymous_id(self.event_type, "event_type")
         if isinstance(self.sequence, bool) or not isinstance(self.sequence, int) or self.sequence < 0:
             raise InvalidRecord("sequence is the event's 0-based number within its loan", field="sequence")
         if not isinstance(self.business_date, date):

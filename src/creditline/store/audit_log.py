@@ -1,0 +1,302 @@
+"""The tamper-evident log in the database: accept, sequence, publish, verify, prove.
+
+The app layer calls `append_records(uow, records)` inside the unit of work that writes the
+journal entry or loan event, so the record and what it describes commit or vanish together. EOD
+calls `publish(connection, ...)`, which sequences what was accepted and signs the day's tree head.
+`verify_database` recomputes everything: receipts, heads, and each logged record against the
+journal and loan-event rows it came from, so a row edited in `postings` is caught too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Connection, func, insert, select, update
+
+from creditline.ledger.transparency import (
+    ConsistencyBundle,
+    Finding,
+    Frontier,
+    InclusionBundle,
+    InvalidKey,
+    InvalidProof,
+    JournalEntryRecord,
+    LoanEventRecord,
+    LogRecord,
+    LogReport,
+    MerkleTree,
+    NamedAmount,
+    PostingLine,
+    Problem,
+    RecordReceipt,
+    SignedTreeHead,
+    StoredRecord,
+    TreeHead,
+    decode_record,
+    encode_record,
+    leaf_hash,
+    load_private_key,
+    prove_consistency,
+    prove_inclusion,
+    publish_head,
+    sequence,
+    verify_log,
+)
+from creditline.store import tables as t
+from creditline.store.tables_audit import audit_heads, audit_log, audit_log_state
+
+ENV_SIGNING_KEY_FILE = "CREDITLINE_AUDIT_SIGNING_KEY_FILE"
+ENV_LOG_ID = "CREDITLINE_AUDIT_LOG_ID"
+LOG_ID_DEFAULT = "creditline"
+SEQUENCE_BATCH = 10_000
+SEQUENCE_BATCHES_MAX = 10_000  # 100 million records in one publish; more is a stuck sequencer
+
+
+def log_id_from_environment(environ: Mapping[str, str] = os.environ) -> str:
+    return environ.get(ENV_LOG_ID) or LOG_ID_DEFAULT
+
+
+def signing_key_from_environment(environ: Mapping[str, str] = os.environ) -> Ed25519PrivateKey:
+    """The Ed25519 key that signs receipts and heads: a PEM file only its owner can read."""
+    name = environ.get(ENV_SIGNING_KEY_FILE)
+    if not name:
+        # No field: this is configuration, not a command-line option the user could correct.
+        raise InvalidKey(f"set {ENV_SIGNING_KEY_FILE} to the log's private key (creditline audit keygen)")
+    path = Path(name)
+    try:
+        if path.stat().st_mode & 0o077:
+            raise InvalidKey(f"{path} is readable by others; chmod 600 it")
+        return load_private_key(path.read_bytes())
+    except OSError as exc:
+        raise InvalidKey(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _connection(uow_or_connection: object) -> Connection:
+    if isinstance(uow_or_connection, Connection):
+        return uow_or_connection
+    return uow_or_connection.connection  # type: ignore[attr-defined]  # a UnitOfWork
+
+
+def _record_id(record: LogRecord) -> str:
+    return record.entry_id if isinstance(record, JournalEntryRecord) else record.event_id
+
+
+def append_records(uow: object, records: Iterable[LogRecord]) -> int:
+    """Accept records into the log in the caller's transaction; returns how many were added."""
+    rows = []
+    for record in records:
+        leaf = encode_record(record)
+        rows.append({
+            "record_type": record.KIND, "record_id": _record_id(record), "borrower_id": record.borrower_id,
+            "business_date": record.business_date, "leaf": leaf, "leaf_hash": leaf_hash(leaf),
+        })
+    if rows:
+        _connection(uow).execute(insert(audit_log), rows)
+    return len(rows)
+
+
+def append_unlogged_from_books(connection: Connection) -> int:
+    """Log the journal entries and loan events that have no record yet, in date order.
+
+    For databases that predate the log. Records logged this way are protected from now on only:
+    an edit made before this ran cannot be seen. The app layer appends in the same transaction.
+    """
+    logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
+    books = {"journal_entry": _journal_records_from_books(connection),
+             "loan_event": _loan_event_records_from_books(connection)}
+    rows = []
+    for kind, leaves in books.items():
+        for record_id, leaf in leaves.items():
+            if (kind, record_id) not in logged:
+                record = decode_record(leaf)
+                rows.append((record.business_date, kind, record_id, record))
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    return append_records(connection, [r[3] for r in rows])
+
+
+def _read_state(connection: Connection, log_id: str) -> Frontier:
+    query = select(audit_log_state.c.tree_size, audit_log_state.c.frontier).where(audit_log_state.c.log_id == log_id)
+    row = connection.execute(query.with_for_update()).first()
+    if row is None:
+        connection.execute(insert(audit_log_state).values(log_id=log_id, tree_size=0, frontier=""))
+        return Frontier()
+    hashes = tuple(bytes.fromhex(h) for h in row.frontier.split(",") if h)
+    return Frontier(row.tree_size, hashes)
+
+
+def integrate(connection: Connection, log_id: str, key: Ed25519PrivateKey, *, batch: int = SEQUENCE_BATCH) -> int:
+    """Sequence every accepted record in acceptance order, signing a receipt for each; returns the count."""
+    frontier = _read_state(connection, log_id)
+    done = 0
+    for _ in range(SEQUENCE_BATCHES_MAX):
+        pending = connection.execute(
+            select(audit_log.c.audit_id, audit_log.c.leaf).where(audit_log.c.seq.is_(None))
+            .order_by(audit_log.c.audit_id).limit(batch)
+        ).all()
+        if not pending:
+            break
+        sequenced, frontier = sequence(log_id, frontier, [row.leaf for row in pending], key)
+        for row, s in zip(pending, sequenced, strict=True):
+            connection.execute(
+                update(audit_log).where(audit_log.c.audit_id == row.audit_id)
+                .values(seq=s.seq, root_hash=s.receipt.root_hash, signature=s.receipt.signature)
+            )
+        done += len(pending)
+    connection.execute(
+        update(audit_log_state).where(audit_log_state.c.log_id == log_id)
+        .values(tree_size=frontier.size, frontier=",".join(h.hex() for h in frontier.hashes))
+    )
+    return done
+
+
+def publish(connection: Connection, log_id: str, business_date: date, key: Ed25519PrivateKey) -> SignedTreeHead:
+    """Sequence what is pending and sign the head for `business_date`; publishing a date twice returns the first."""
+    existing = [h for h in load_heads(connection) if h.head.business_date == business_date]
+    if existing:
+        return existing[0]
+    integrate(connection, log_id, key)
+    frontier = _read_state(connection, log_id)
+    head = publish_head(log_id, frontier, business_date, key)
+    connection.execute(insert(audit_heads).values(
+        tree_size=head.head.tree_size, business_date=business_date, log_id=log_id, root_hash=head.head.root_hash,
+        key_id=head.key_id, signature=head.signature,
+    ))
+    return head
+
+
+def load_heads(connection: Connection) -> list[SignedTreeHead]:
+    rows = connection.execute(select(audit_heads).order_by(audit_heads.c.tree_size)).mappings()
+    return [
+        SignedTreeHead(TreeHead(r["log_id"], r["tree_size"], bytes(r["root_hash"]), r["business_date"]),
+                       r["key_id"], bytes(r["signature"]))
+        for r in rows
+    ]
+
+
+def stored_records(connection: Connection, log_id: str) -> Iterator[StoredRecord]:
+    query = select(audit_log.c.seq, audit_log.c.leaf, audit_log.c.leaf_hash, audit_log.c.root_hash,
+                   audit_log.c.signature).where(audit_log.c.seq.is_not(None)).order_by(audit_log.c.seq)
+    for row in connection.execute(query):
+        receipt = RecordReceipt(log_id, row.seq, bytes(row.leaf_hash), bytes(row.root_hash), bytes(row.signature))
+        yield StoredRecord(row.seq, bytes(row.leaf), receipt)
+
+
+def pending_count(connection: Connection) -> int:
+    return connection.execute(select(func.count()).select_from(audit_log).where(audit_log.c.seq.is_(None))).scalar_one()
+
+
+def loan_event_record(
+    event_id: str, loan_id: str, borrower_id: str, sequence_no: int, kind: str, effective_date: date,
+    amount_minor: int | None, currency: str | None,
+) -> LoanEventRecord:
+    """The log record of a `loan_events` row; the app and the verifier both build it this way."""
+    amounts = () if amount_minor is None else (NamedAmount("amount", amount_minor, currency or ""),)
+    return LoanEventRecord(event_id, loan_id, borrower_id, sequence_no, effective_date, kind, amounts)
+
+
+def _journal_records_from_books(connection: Connection) -> dict[str, bytes]:
+    heads = {r.entry_id: r for r in connection.execute(
+        select(t.journal_entries.c.entry_id, t.journal_entries.c.borrower_id, t.journal_entries.c.business_date,
+               t.journal_entries.c.reference))}
+    lines: dict[str, list[PostingLine]] = {entry_id: [] for entry_id in heads}
+    query = select(t.postings).order_by(t.postings.c.entry_id, t.postings.c.posting_id)
+    for p in connection.execute(query).mappings():
+        side = "debit" if p["amount_minor"] > 0 else "credit"
+        lines.setdefault(p["entry_id"], []).append(
+            PostingLine(p["account"], side, abs(p["amount_minor"]), p["currency"], p["shard"], p["loan_id"]))
+    out = {}
+    for entry_id, head in heads.items():
+        record = JournalEntryRecord(entry_id, head.borrower_id, head.business_date, head.reference,
+                                    tuple(lines[entry_id]))
+        out[entry_id] = encode_record(record)
+    return out
+
+
+def _loan_event_records_from_books(connection: Connection) -> dict[str, bytes]:
+    e = t.loan_events.c
+    query = select(e.event_id, e.loan_id, e.borrower_id, e.sequence, e.kind, e.effective_date, e.amount_minor,
+                   e.currency)
+    return {
+        r.event_id: encode_record(loan_event_record(r.event_id, r.loan_id, r.borrower_id, r.sequence, r.kind,
+                                                    r.effective_date, r.amount_minor, r.currency))
+        for r in connection.execute(query)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseAudit:
+    report: LogReport
+    pending: int  # accepted, not yet sequenced: protected only once the next publish runs
+    books_finding: Finding | None  # a logged record whose journal or loan-event rows no longer match
+    unlogged: int  # journal entries and loan events with no record in the log
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok and self.books_finding is None
+
+
+def verify_database(connection: Connection, log_id: str, public_key: Ed25519PublicKey) -> DatabaseAudit:
+    rows = list(stored_records(connection, log_id))
+    report = verify_log(log_id, rows, load_heads(connection), public_key)
+    books = {"journal_entry": _journal_records_from_books(connection),
+             "loan_event": _loan_event_records_from_books(connection)}
+    logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
+    books_finding = _compare_with_books(connection, books)
+    unlogged = sum(1 for kind, ids in books.items() for i in ids if (kind, i) not in logged)
+    return DatabaseAudit(report, pending_count(connection), books_finding, unlogged)
+
+
+def _compare_with_books(connection: Connection, books: dict[str, dict[str, bytes]]) -> Finding | None:
+    query = select(audit_log.c.record_type, audit_log.c.record_id, audit_log.c.seq, audit_log.c.leaf).order_by(
+        audit_log.c.seq.is_(None), audit_log.c.seq, audit_log.c.audit_id)
+    for row in connection.execute(query):
+        source = books.get(row.record_type, {}).get(row.record_id)
+        if source is None:
+            return Finding(Problem.DELETED, row.seq, f"{row.record_type} {row.record_id} is logged but gone from the books")
+        if source != bytes(row.leaf):
+            return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its log record")
+    return None
+
+
+def _tree_up_to(connection: Connection, size: int) -> tuple[MerkleTree, list[tuple[int, bytes]]]:
+    tree = MerkleTree()
+    rows = []
+    query = select(audit_log.c.seq, audit_log.c.leaf).where(audit_log.c.seq < size).order_by(audit_log.c.seq)
+    for row in connection.execute(query):
+        if row.seq != tree.size:
+            raise InvalidProof(f"record {tree.size} is missing from the log; run creditline audit verify", field="seq")
+        tree.append(bytes(row.leaf))
+        rows.append((row.seq, bytes(row.leaf)))
+    if tree.size != size:
+        raise InvalidProof(f"the log holds {tree.size} records, fewer than the head's {size}", field="tree_size")
+    return tree, rows
+
+
+def _head_on(connection: Connection, on: date | None) -> SignedTreeHead:
+    heads = load_heads(connection)
+    chosen = [h for h in heads if on is None or h.head.business_date == on]
+    if not chosen:
+        raise InvalidProof(f"no tree head published for {on or 'any date'}", field="date")
+    return chosen[-1]
+
+
+def prove_loan(connection: Connection, loan_id: str, on: date | None = None) -> InclusionBundle:
+    """Inclusion proofs of every record that names `loan_id`, against the head of `on` (default: latest)."""
+    head = _head_on(connection, on)
+    tree, rows = _tree_up_to(connection, head.head.tree_size)
+    needle = f'"loan_id":"{loan_id}"'.encode()
+    mine = [(seq, leaf) for seq, leaf in rows if needle in leaf]
+    if not mine:
+        raise InvalidProof(f"no record of loan {loan_id} in the head of {head.head.business_date}", field="loan")
+    return prove_inclusion(tree, head, mine)
+
+
+def prove_between(connection: Connection, old: date, new: date) -> ConsistencyBundle:
+    old_head, new_head = _head_on(connection, old), _head_on(connection, new)
+    tree, _ = _tree_up_to(connection, new_head.head.tree_size)
+    return prove_consistency(tree, old_head, new_head)

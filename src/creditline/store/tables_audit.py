@@ -1,0 +1,94 @@
+"""Tables of the tamper-evident log and of personal-data protection (migration 0002_audit_privacy).
+
+`audit_log` is append-only: a row is inserted in the same transaction as the journal entry or
+loan event it records, without a position; the sequencer later fills `seq`, the root after it
+and the receipt signature, exactly once. `audit_heads` holds the signed tree heads published at
+EOD; `audit_log_state` the sequencer's frontier, so sequencing never rereads the whole log.
+
+`personal_data` keeps every personal field of a borrower encrypted (one row per field) with its
+blind index for lookups, and `personal_data_access` logs who read whose data for what purpose.
+No other table needs to hold a name, an ID number or a phone number: they carry `borrower_id`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from creditline.store.tables import ID, metadata
+from creditline.store.types import BigId
+
+HASH = 32
+SIGNATURE = 64
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", BigId, primary_key=True, autoincrement=True),  # acceptance order
+    Column("seq", BigInteger, nullable=True, unique=True),  # position in the tree, set by the sequencer
+    Column("record_type", String(16), nullable=False),
+    Column("record_id", String(ID), nullable=False),
+    Column("borrower_id", String(ID), nullable=True, index=True),
+    Column("business_date", Date, nullable=False),
+    Column("leaf", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(HASH), nullable=False),
+    Column("root_hash", LargeBinary(HASH), nullable=True),
+    Column("signature", LargeBinary(SIGNATURE), nullable=True),
+    UniqueConstraint("record_type", "record_id"),  # a record enters the log once
+)
+
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True),
+    Column("business_date", Date, nullable=False, unique=True),  # one head per EOD
+    Column("log_id", String(ID), nullable=False),
+    Column("root_hash", LargeBinary(HASH), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", LargeBinary(SIGNATURE), nullable=False),
+)
+
+audit_log_state = Table(
+    "audit_log_state",
+    metadata,
+    Column("log_id", String(ID), primary_key=True),
+    Column("tree_size", BigInteger, nullable=False),
+    Column("frontier", Text, nullable=False),  # hex hashes of the complete subtrees, comma-separated
+)
+
+personal_data = Table(
+    "personal_data",
+    metadata,
+    Column("borrower_id", String(ID), primary_key=True),
+    Column("field", String(32), primary_key=True),
+    Column("ciphertext", Text, nullable=False),  # enc1:<key id>:<nonce+ciphertext+tag>
+    Column("key_id", String(16), nullable=False),  # lets rotation find what is left under old keys
+    Column("blind_index", String(32), nullable=True),
+    Column("updated_on", Date, nullable=False),
+    Index("ix_personal_data_field_blind_index", "field", "blind_index"),
+    Index("ix_personal_data_key_id", "key_id"),
+)
+
+personal_data_access = Table(
+    "personal_data_access",
+    metadata,
+    Column("access_id", BigId, primary_key=True, autoincrement=True),
+    Column("borrower_id", String(ID), nullable=False, index=True),
+    Column("actor", String(ID), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("fields", String(400), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("basis", String(400), nullable=False),
+)

@@ -1,0 +1,181 @@
+"""The tamper-evident log in SQLite and PostgreSQL: accepted with the books, published at EOD, verified
+against the books, and proved to an outsider who holds only the proof, the head and the public key."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import delete, select, update
+
+from creditline.ledger import Account, JournalEntry, credit, debit
+from creditline.ledger.transparency import (
+    Problem,
+    bundle_from_json,
+    check_consistency_bundle,
+    check_inclusion_bundle,
+    journal_entry_record,
+    load_public_key,
+    public_key_pem,
+)
+from creditline.money import Money
+from creditline.store import UnitOfWork
+from creditline.store.audit_log import (
+    append_records,
+    append_unlogged_from_books,
+    pending_count,
+    prove_between,
+    prove_loan,
+    publish,
+    verify_database,
+)
+from creditline.store.tables import postings
+from creditline.store.tables_audit import audit_log
+
+LOG = "creditline-it"
+KEY = Ed25519PrivateKey.generate()
+
+
+def entry(n: int, day: date) -> JournalEntry:
+    amount = Money.of_minor(10_000 + n, "CNY")
+    loan = f"loan{n % 3}"
+    return JournalEntry(f"je{n}", f"key{n}", day, f"loan-event:ev{n}",
+                        (debit(Account.LOANS_PRINCIPAL, amount, n % 64, loan), credit(Account.SETTLEMENT_CASH, amount, n % 64)),
+                        borrower_id=f"brw{n % 3}", memo="drawdown for Zhang San")
+
+
+def write_day(engine, numbers: range, day: date) -> None:
+    """What the app layer does per command: the entry and its log record in one unit of work."""
+    for n in numbers:
+        with UnitOfWork(engine) as uow:
+            je = entry(n, day)
+            uow.journal.add(je)
+            append_records(uow, [journal_entry_record(je)])
+            uow.commit()
+
+
+@pytest.fixture
+def books(engine):  # type: ignore[no-untyped-def]
+    write_day(engine, range(0, 7), date(2025, 1, 1))
+    with UnitOfWork(engine) as uow:
+        publish(uow.connection, LOG, date(2025, 1, 1), KEY)
+        uow.commit()
+    write_day(engine, range(7, 12), date(2025, 1, 2))
+    with UnitOfWork(engine) as uow:
+        publish(uow.connection, LOG, date(2025, 1, 2), KEY)
+        uow.commit()
+    return engine
+
+
+def audit(engine):  # type: ignore[no-untyped-def]
+    with UnitOfWork(engine, read_only=True) as uow:
+        return verify_database(uow.connection, LOG, KEY.public_key())
+
+
+def test_the_log_verifies_and_a_rolled_back_command_leaves_no_record(books) -> None:
+    with UnitOfWork(books) as uow:  # no commit: the entry and its record vanish together
+        je = entry(99, date(2025, 1, 3))
+        uow.journal.add(je)
+        append_records(uow, [journal_entry_record(je)])
+    result = audit(books)
+    assert result.ok, (result.report.finding, result.books_finding)
+    assert (result.report.records_checked, result.report.heads_checked, result.pending, result.unlogged) == (12, 2, 0, 0)
+
+
+def test_publishing_a_date_twice_returns_the_first_head(books) -> None:
+    with UnitOfWork(books) as uow:
+        again = publish(uow.connection, LOG, date(2025, 1, 2), KEY)
+        uow.commit()
+    assert again.head.tree_size == 12
+
+
+def test_an_amount_edited_in_the_books_is_named(books) -> None:
+    with books.begin() as connection:
+        connection.execute(update(postings).where((postings.c.entry_id == "je5") & (postings.c.amount_minor > 0))
+                           .values(amount_minor=postings.c.amount_minor + 100))
+    result = audit(books)
+    assert result.report.ok  # the log itself is intact...
+    assert result.books_finding is not None and result.books_finding.seq == 5  # ...and names the edited entry
+    assert "je5" in result.books_finding.detail
+
+
+def test_a_log_row_edited_or_deleted_in_sql_is_named(books) -> None:
+    with books.begin() as connection:
+        leaf = connection.execute(select(audit_log.c.leaf).where(audit_log.c.seq == 8)).scalar_one()
+        connection.execute(update(audit_log).where(audit_log.c.seq == 8)
+                           .values(leaf=bytes(leaf).replace(b'"amount_minor":10008', b'"amount_minor":10009')))
+    result = audit(books)
+    assert (result.report.finding.problem, result.report.finding.seq) == (Problem.ALTERED, 8)
+    with books.begin() as connection:
+        connection.execute(delete(audit_log).where(audit_log.c.seq == 3))
+    result = audit(books)
+    assert (result.report.finding.problem, result.report.finding.seq) == (Problem.DELETED, 3)
+
+
+def test_a_loans_records_are_proved_to_someone_with_only_the_public_key(books) -> None:
+    with UnitOfWork(books, read_only=True) as uow:
+        bundle = prove_loan(uow.connection, "loan1", date(2025, 1, 2))
+        consistency = prove_between(uow.connection, date(2025, 1, 1), date(2025, 1, 2))
+    outsider_key = load_public_key(public_key_pem(KEY.public_key()))
+    wire = json.loads(json.dumps(bundle.to_json()))
+    records = check_inclusion_bundle(bundle_from_json(wire), outsider_key)
+    assert [r.entry_id for r in records] == ["je1", "je4", "je7", "je10"]
+    assert all(b"Zhang" not in r.leaf for r in bundle.records)  # the memo never entered the log
+    check_consistency_bundle(bundle_from_json(json.loads(json.dumps(consistency.to_json()))), outsider_key)
+
+
+def test_books_written_before_the_log_are_backfilled(engine) -> None:  # type: ignore[no-untyped-def]
+    with UnitOfWork(engine) as uow:
+        for n in range(4):
+            uow.journal.add(entry(n, date(2025, 1, 1)))
+        uow.commit()
+    assert audit(engine).unlogged == 4
+    with UnitOfWork(engine) as uow:
+        assert append_unlogged_from_books(uow.connection) == 4
+        assert pending_count(uow.connection) == 4
+        publish(uow.connection, LOG, date(2025, 1, 1), KEY)
+        uow.commit()
+    result = audit(engine)
+    assert result.ok and result.unlogged == 0 and result.report.records_checked == 4
+
+
+def test_cli_publish_verify_prove_and_check(books, tmp_path, monkeypatch, db_url: str) -> None:
+    from integration_helpers import cli
+
+    key_file = tmp_path / "audit.key"
+    assert cli("audit", "keygen", "--out", str(key_file)).exit_code == 0
+    assert os.stat(key_file).st_mode & 0o777 == 0o600
+    monkeypatch.setenv("CREDITLINE_AUDIT_SIGNING_KEY_FILE", str(key_file))
+    monkeypatch.setenv("CREDITLINE_AUDIT_LOG_ID", "cli-log")
+    # The fixture's log was signed by another key: verify says so rather than passing.
+    assert cli("audit", "verify", "--db", db_url).exit_code == 1
+
+    fresh = tmp_path / "fresh.sqlite"
+    url = f"sqlite:///{fresh}"
+    from creditline.store import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    write_day(engine, range(5), date(2025, 1, 1))
+    published = cli("audit", "publish", "--db", url, "--date", "2025-01-01", "--json")
+    assert published.exit_code == 0 and published.json()["tree_size"] == 5
+    ok = cli("audit", "verify", "--db", url, "--json")
+    assert ok.exit_code == 0 and ok.json()["ok"] is True and ok.json()["records"] == 5
+    bundle = tmp_path / "loan1.json"
+    assert cli("audit", "prove-loan", "loan1", "--db", url, "--out", str(bundle)).exit_code == 0
+    checked = cli("audit", "check-proof", str(bundle), "--public-key", f"{key_file}.pub", "--json")
+    assert checked.exit_code == 0 and checked.json() == {"ok": True, "type": "inclusion", "records": 2, "tree_size": 5}
+
+    forged = json.loads(bundle.read_text())
+    forged["head"]["root_hash"] = "00" * 32
+    bundle.write_text(json.dumps(forged))
+    bad = cli("audit", "check-proof", str(bundle), "--public-key", f"{key_file}.pub")
+    assert bad.exit_code == 1 and bad.stdout.startswith("INVALID")
+    with engine.begin() as connection:
+        connection.execute(delete(audit_log).where(audit_log.c.seq == 2))
+    tampered = cli("audit", "verify", "--db", url)
+    assert tampered.exit_code == 1 and tampered.stdout.startswith("TAMPERED: record 2 deleted")
+    engine.dispose()
