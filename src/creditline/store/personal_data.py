@@ -1,0 +1,113 @@
+"""The personal-data vault: every personal field encrypted, blind-indexed, read only through purpose checks.
+
+Tables: `personal_data` and `personal_data_access` (tables_audit.py). Writes encrypt under the
+keyring's current key and bind each value to (personal_data, field, borrower_id); reads go through
+`creditline.privacy.access.PersonalDataAccess`, whose log entries land in `personal_data_access`
+in the same transaction. Erasure deletes the rows; the books never referenced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from creditline.privacy.access import AccessLogEntry, AccessPurpose, PersonalDataAccess, StoredField
+from creditline.privacy.blind_index import BlindIndexer, IndexedKind
+from creditline.privacy.consent import ConsentRecord
+from creditline.privacy.field_crypto import FieldAddress, FieldCipher, key_id_of
+from creditline.privacy.keyring import Keyring
+from creditline.store.tables_audit import personal_data, personal_data_access
+
+TABLE = "personal_data"
+INDEXED_FIELDS = {"id_number": IndexedKind.ID_NUMBER, "phone": IndexedKind.PHONE,
+                  "bank_account": IndexedKind.BANK_ACCOUNT, "device_id": IndexedKind.DEVICE_ID}
+ROTATION_BATCH = 1_000
+LOOKUP_MATCHES_MAX = 10_000
+
+
+def address(borrower_id: str, field: str) -> FieldAddress:
+    return FieldAddress(TABLE, field, borrower_id)
+
+
+class SqlAccessLog:
+    """`AccessLog` writing to `personal_data_access` on the caller's connection (same transaction)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def append(self, entry: AccessLogEntry) -> None:
+        self.connection.execute(insert(personal_data_access).values(
+            borrower_id=entry.borrower_id, actor=entry.actor, purpose=str(entry.purpose),
+            fields=",".join(entry.fields), at=entry.at, granted=entry.granted, basis=entry.basis[:400],
+        ))
+
+    def entries(self, borrower_id: str) -> list[dict[str, object]]:
+        query = select(personal_data_access).where(personal_data_access.c.borrower_id == borrower_id)
+        return [dict(r) for r in self.connection.execute(query.order_by(personal_data_access.c.access_id)).mappings()]
+
+
+@dataclass(frozen=True, slots=True)
+class RotationResult:
+    rotated: int
+    remaining_under_old_keys: int
+
+
+class PersonalDataStore:
+    def __init__(self, connection: Connection, keyring: Keyring) -> None:
+        self.connection = connection
+        self.cipher = FieldCipher(keyring)
+        self.indexer = BlindIndexer(keyring.blind_index_key)
+
+    def put(self, borrower_id: str, values: Mapping[str, str], on: date) -> None:
+        """Encrypt and store (or replace) the given fields of one borrower."""
+        for field, value in values.items():
+            token = self.cipher.encrypt(value, address(borrower_id, field))
+            index = self.indexer.index(INDEXED_FIELDS[field], value) if field in INDEXED_FIELDS else None
+            row = {"ciphertext": token, "key_id": key_id_of(token), "blind_index": index, "updated_on": on}
+            where = (personal_data.c.borrower_id == borrower_id) & (personal_data.c.field == field)
+            if self.connection.execute(update(personal_data).where(where).values(**row)).rowcount == 0:
+                self.connection.execute(insert(personal_data).values(borrower_id=borrower_id, field=field, **row))
+
+    def read(
+        self, *, actor: str, borrower_id: str, purpose: AccessPurpose, fields: Iterable[str],
+        consents: Iterable[ConsentRecord], at: datetime, restricted: bool = False,
+    ) -> dict[str, str | None]:
+        """Purpose-checked, logged read; a field never stored (or erased) reads as None."""
+        names = list(fields)
+        query = select(personal_data.c.field, personal_data.c.ciphertext).where(
+            (personal_data.c.borrower_id == borrower_id) & personal_data.c.field.in_(names))
+        tokens = {r.field: r.ciphertext for r in self.connection.execute(query)}
+        stored = {n: StoredField(address(borrower_id, n), tokens.get(n)) for n in names}
+        access = PersonalDataAccess(self.cipher, SqlAccessLog(self.connection))
+        return access.read(actor=actor, borrower_id=borrower_id, purpose=purpose, fields=stored,
+                           consents=consents, at=at, restricted=restricted)
+
+    def borrowers_with(self, field: str, value: str) -> list[str]:
+        """Borrowers whose `field` equals `value`, found by blind index without decrypting anything."""
+        index = self.indexer.index(INDEXED_FIELDS[field], value)
+        query = select(personal_data.c.borrower_id).where(
+            (personal_data.c.field == field) & (personal_data.c.blind_index == index)
+        ).order_by(personal_data.c.borrower_id).limit(LOOKUP_MATCHES_MAX)
+        return list(self.connection.execute(query).scalars())
+
+    def erase(self, borrower_id: str) -> int:
+        """Delete every personal field of the borrower; returns how many were erased."""
+        return self.connection.execute(delete(personal_data).where(personal_data.c.borrower_id == borrower_id)).rowcount
+
+    def rotate(self, batch: int = ROTATION_BATCH) -> RotationResult:
+        """Re-encrypt up to `batch` values still under an old key; call until nothing remains."""
+        current = self.cipher.keyring.current
+        query = select(personal_data.c.borrower_id, personal_data.c.field, personal_data.c.ciphertext).where(
+            personal_data.c.key_id != current).order_by(personal_data.c.borrower_id, personal_data.c.field).limit(batch)
+        rows = self.connection.execute(query).all()
+        for row in rows:
+            token = self.cipher.rotate(row.ciphertext, address(row.borrower_id, row.field))
+            self.connection.execute(update(personal_data).where(
+                (personal_data.c.borrower_id == row.borrower_id) & (personal_data.c.field == row.field)
+            ).values(ciphertext=token, key_id=current))
+        remaining = self.connection.execute(
+            select(func.count()).select_from(personal_data).where(personal_data.c.key_id != current)).scalar_one()
+        return RotationResult(len(rows), remaining)

@@ -1,0 +1,130 @@
+"""Personal data at rest: a stolen SQLite file reads as nothing, lookups work by blind index, every read
+is purpose-checked and logged, rotation keeps everything readable, erasure leaves the books and log whole."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+
+from creditline.ledger import Account, JournalEntry, credit, debit
+from creditline.ledger.transparency import journal_entry_record
+from creditline.money import Money
+from creditline.privacy.access import AccessPurpose
+from creditline.privacy.consent import ConsentRecord, ConsentScope, Purpose
+from creditline.privacy.keyring import new_keyring, write_keyring_file
+from creditline.privacy.protection_errors import PurposeNotAllowed
+from creditline.store import UnitOfWork, make_engine, upgrade
+from creditline.store.audit_log import append_records, publish, verify_database
+from creditline.store.personal_data import PersonalDataStore, SqlAccessLog
+from creditline.store.tables_audit import personal_data
+
+KEYRING = new_keyring("k1")
+AT = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+PEOPLE = {
+    "brw_1": {"name": "张伟", "id_number": "11010519491231002X", "phone": "13812345678"},
+    "brw_2": {"name": "李娜", "id_number": "44030419900101123X", "phone": "13912345678"},
+    "brw_3": {"name": "Wang Fang", "id_number": "310101198512120019", "phone": "13812345678"},
+}
+FRAUD_CONSENT = [ConsentRecord(ConsentScope.DEVICE_DATA, "v2", Purpose.FRAUD_PREVENTION, datetime(2025, 1, 1, tzinfo=UTC))]
+
+
+def store_people(engine) -> None:  # type: ignore[no-untyped-def]
+    with UnitOfWork(engine) as uow:
+        vault = PersonalDataStore(uow.connection, KEYRING)
+        for borrower_id, values in PEOPLE.items():
+            vault.put(borrower_id, values, date(2025, 3, 1))
+        uow.commit()
+
+
+def test_a_stolen_sqlite_file_holds_no_readable_id_number_name_or_phone(tmp_path: Path) -> None:
+    path = tmp_path / "stolen.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    store_people(engine)
+    engine.dispose()  # the thief copies the file and its WAL, as they are on disk
+    stolen = b"".join(p.read_bytes() for p in tmp_path.glob("stolen.sqlite*"))
+    assert b"personal_data" in stolen and b"enc1:k1:" in stolen and b"brw_3" in stolen  # the rows are there...
+    for values in PEOPLE.values():
+        for value in values.values():
+            for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+                assert value.encode(encoding) not in stolen, value  # ...the people are not
+        assert values["phone"][3:].encode() not in stolen  # nor a telling part of a number
+
+
+def test_lookups_by_blind_index_and_purpose_checked_logged_reads(engine) -> None:  # type: ignore[no-untyped-def]
+    store_people(engine)
+    with UnitOfWork(engine) as uow:
+        vault = PersonalDataStore(uow.connection, KEYRING)
+        assert vault.borrowers_with("phone", "+86 138 1234 5678") == ["brw_1", "brw_3"]  # velocity check
+        assert vault.borrowers_with("id_number", "44030419900101123x") == ["brw_2"]
+        got = vault.read(actor="fraud-engine", borrower_id="brw_2", purpose=AccessPurpose.FRAUD_PREVENTION,
+                         fields=["id_number", "phone"], consents=FRAUD_CONSENT, at=AT)
+        assert got == {"id_number": "44030419900101123X", "phone": "13912345678"}
+        with pytest.raises(PurposeNotAllowed):
+            vault.read(actor="fraud-engine", borrower_id="brw_2", purpose=AccessPurpose.FRAUD_PREVENTION,
+                       fields=["name"], consents=FRAUD_CONSENT, at=AT)
+        log = SqlAccessLog(uow.connection).entries("brw_2")
+        uow.commit()
+    assert [(e["actor"], e["purpose"], e["fields"], e["granted"]) for e in log] == [
+        ("fraud-engine", "fraud_prevention", "id_number,phone", True),
+        ("fraud-engine", "fraud_prevention", "name", False),
+    ]
+    assert log[0]["basis"] == "consent device_data@v2"
+
+
+def test_rotation_through_the_cli_keeps_every_field_decryptable(engine, db_url: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from integration_helpers import cli
+
+    store_people(engine)
+    keyring_file = tmp_path / "keyring.json"
+    write_keyring_file(keyring_file, KEYRING)
+    monkeypatch.setenv("CREDITLINE_KEYRING_FILE", str(keyring_file))
+    assert cli("keys", "add", "--keyring-file", str(keyring_file), "--key-id", "k2").exit_code == 0
+    refused = cli("keys", "retire", "--keyring-file", str(keyring_file), "--db", db_url)
+    assert refused.exit_code == 2 and "keys rotate first" in refused.stderr
+    rotated = cli("keys", "rotate", "--db", db_url, "--batch", "4", "--json")
+    assert rotated.exit_code == 0 and rotated.json() == {"rotated": 9, "remaining": 0, "current_key": "k2"}
+    assert cli("keys", "retire", "--keyring-file", str(keyring_file), "--db", db_url).exit_code == 0
+    from creditline.privacy.keyring import read_keyring_file
+
+    retired = read_keyring_file(keyring_file)
+    assert list(retired.data_keys) == ["k2"]
+    with UnitOfWork(engine) as uow:
+        assert set(uow.connection.execute(select(personal_data.c.key_id)).scalars()) == {"k2"}
+        vault = PersonalDataStore(uow.connection, retired)
+        for borrower_id, values in PEOPLE.items():
+            got = vault.read(actor="aml-officer", borrower_id=borrower_id, purpose=AccessPurpose.LEGAL_OBLIGATION,
+                             fields=list(values), consents=[], at=AT)
+            assert got == values
+        uow.commit()
+
+
+def test_erasure_keeps_the_books_balanced_and_the_log_verifiable(engine) -> None:  # type: ignore[no-untyped-def]
+    key = Ed25519PrivateKey.generate()
+    store_people(engine)
+    amount = Money.of_minor(300_000, "CNY")
+    with UnitOfWork(engine) as uow:
+        je = JournalEntry("je1", "k-1", date(2025, 3, 1), "loan-event:ev1",
+                          (debit(Account.LOANS_PRINCIPAL, amount, 1, "loan1"), credit(Account.SETTLEMENT_CASH, amount, 1)),
+                          borrower_id="brw_1")
+        uow.journal.add(je)
+        append_records(uow, [journal_entry_record(je)])
+        publish(uow.connection, "log", date(2025, 3, 1), key)
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        assert PersonalDataStore(uow.connection, KEYRING).erase("brw_1") == 3
+        uow.commit()
+    with UnitOfWork(engine, read_only=True) as uow:
+        vault = PersonalDataStore(uow.connection, KEYRING)
+        assert vault.borrowers_with("phone", "13812345678") == ["brw_3"]
+        audit = verify_database(uow.connection, "log", key.public_key())
+        from creditline.ledger import trial_balance
+
+        balances = trial_balance(uow.journal.balance_rows())
+    assert audit.ok and audit.report.records_checked == 1
+    assert balances.balanced and balances.balance(Account.LOANS_PRINCIPAL, "CNY") == 300_000
+    assert audit.report.finding is None and audit.books_finding is None
