@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import shared_data_file
+from shared_files import shared_data_file
 from creditline.risk.fraud import fit_anomaly_model, fit_supervised_model
 
 pytestmark = pytest.mark.data
