@@ -10,7 +10,7 @@ dropped from the end.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,13 +66,20 @@ def verify_log(
     head_finding = _check_heads(log_id, heads, public_key)
     if head_finding:
         return LogReport(0, 0, EMPTY_ROOT, head_finding)
-    valid = [_receipt_holds(log_id, row.receipt, public_key) for row in rows]
+    # Receipts are verified once each, in order; the indexes below are only consulted, and their
+    # candidates verified, on the way to naming a problem.
+    verified: dict[int, bool] = {}
+
+    def valid(position: int) -> bool:
+        if position not in verified:
+            verified[position] = _receipt_holds(log_id, rows[position].receipt, public_key)
+        return verified[position]
+
     positions_by_claim: dict[int, list[int]] = defaultdict(list)
     positions_by_leaf: dict[bytes, list[int]] = defaultdict(list)
     for position, row in enumerate(rows):
-        if valid[position]:
-            positions_by_claim[row.receipt.seq].append(position)
-            positions_by_leaf[row.receipt.leaf_hash].append(position)
+        positions_by_claim[row.receipt.seq].append(position)
+        positions_by_leaf[row.receipt.leaf_hash].append(position)
     heads_by_size: dict[int, list[SignedTreeHead]] = defaultdict(list)
     for sth in heads:
         heads_by_size[sth.head.tree_size].append(sth)
@@ -83,7 +90,7 @@ def verify_log(
     for position, row in enumerate(rows):
         if finding:
             break
-        finding = _check_row(position, row, valid[position], positions_by_claim, positions_by_leaf)
+        finding = _check_row(position, row, valid, positions_by_claim, positions_by_leaf)
         if finding:
             break
         frontier = frontier.append(row.receipt.leaf_hash)
@@ -128,15 +135,15 @@ def _check_heads(
 def _check_row(
     position: int,
     row: StoredRecord,
-    receipt_valid: bool,
+    valid: Callable[[int], bool],
     positions_by_claim: dict[int, list[int]],
     positions_by_leaf: dict[bytes, list[int]],
 ) -> Finding | None:
-    if not receipt_valid:
+    if not valid(position):
         return Finding(Problem.ALTERED, position, "its receipt does not verify under the log's public key")
     claimed = row.receipt.seq
     if claimed > position:
-        if any(p > position for p in positions_by_claim.get(position, ())):
+        if any(p > position and valid(p) for p in positions_by_claim.get(position, ())):
             return Finding(
                 Problem.REORDERED, position, f"record {claimed} stands where record {position} belongs"
             )
@@ -148,7 +155,7 @@ def _check_row(
     if row.seq != position:
         return Finding(Problem.ALTERED, position, f"its sequence number was changed to {row.seq}")
     if leaf_hash(row.leaf) != row.receipt.leaf_hash:
-        moved_from = [p for p in positions_by_leaf.get(leaf_hash(row.leaf), ()) if p != position]
+        moved_from = [p for p in positions_by_leaf.get(leaf_hash(row.leaf), ()) if p != position and valid(p)]
         if moved_from:
             return Finding(Problem.REORDERED, position, f"its content is that of record {moved_from[0]}")
         return Finding(Problem.ALTERED, position, "its content is not what its receipt signed")
