@@ -78,7 +78,8 @@ def annual_rate(
     method = AprMethod(method)
     ordered = _validated(advance, payments)
     unit = unit_period or infer_unit_period(advance.on, [payment.on for payment in ordered])
-    times = [time_in_periods(advance.on, payment.on, unit) for payment in ordered]
+    series_day = max(payment.on.day for payment in ordered)
+    times = [time_in_periods(advance.on, payment.on, unit, series_day) for payment in ordered]
     amounts = [payment.amount.minor for payment in ordered]
     rate = _solve(advance.amount.minor, amounts, times, compound_fraction=method is AprMethod.IRR)
     per_year = unit.per_year

@@ -50,48 +50,55 @@ class UnitPeriod:
         return length_days * self.count
 
 
-def _whole_months(start: date, end: date) -> int:
-    """Whole months between two dates counted back from `end`; month ends count as the same day."""
+def _whole_months(start: date, end: date, series_day: int = 31) -> int:
+    """Whole months between two dates counted back from `end` (see `_months_back`)."""
     months = (end.year - start.year) * 12 + (end.month - start.month)
-    while months > 0 and _months_back(end, months) < start:
+    while months > 0 and _months_back(end, months, series_day) < start:
         months -= 1
     return months
 
 
-def _months_back(end: date, months: int) -> date:
-    # A payment on a month end counts back to month ends (31 Mar → 28 Feb → 31 Jan).
-    return add_months(end, -months, 31 if is_month_end(end) else end.day)
+def _months_back(end: date, months: int, series_day: int = 31) -> date:
+    """`end` moved back whole months (Appendix J (b)(3)(iv)).
+
+    A payment falling on a month end belongs to its series' day: a series on the 31st counts back to
+    month ends (31 Mar → 29 Feb → 31 Jan), one on the 29th or 30th uses February's last day in
+    February and counts back from it to the 29th or 30th again.
+    """
+    day = series_day if is_month_end(end) and series_day > end.day else end.day
+    return add_months(end, -months, day)
 
 
-def interval_period(start: date, end: date) -> UnitPeriod:
-    """The standard period one payment interval is (a whole number of months, a semimonth, weeks or days)."""
-    months = _whole_months(start, end)
-    if months >= 1 and _months_back(end, months) == start:
+def interval_period(start: date, end: date, series_day: int = 31) -> UnitPeriod:
+    """The standard period one payment interval is: a whole number of months, else weeks, else days."""
+    months = _whole_months(start, end, series_day)
+    if months >= 1 and _months_back(end, months, series_day) == start:
         return UnitPeriod("month", months)
     days = (end - start).days
-    if (
-        months == 0
-        and SEMIMONTH_DAYS_RANGE[0] <= days <= SEMIMONTH_DAYS_RANGE[1]
-        and _is_semimonth(start, end)
-    ):
-        return UnitPeriod("semimonth")
     if days % 7 == 0:
         return UnitPeriod("week", days // 7)
     return UnitPeriod("day", days)
 
 
-def _is_semimonth(start: date, end: date) -> bool:
-    """Payments twice a month: the 1st and 16th, the 15th and the month end, and the like."""
-    if start.month == end.month:
-        return end.day - start.day in range(13, 17)
-    return (start.day >= 14 and end.day <= 3) or (is_month_end(start) and 13 <= end.day <= 16)
+def is_semimonthly(payment_dates: list[date]) -> bool:
+    """Twice a month on two fixed days (the 1st and 16th, the 15th and the month end...)."""
+    if len(payment_dates) < 2:
+        return False
+    days = {31 if is_month_end(day) else day.day for day in payment_dates}
+    per_month = Counter((day.year, day.month) for day in payment_dates)
+    gaps = [(later - earlier).days for earlier, later in pairwise(payment_dates)]
+    low, high = SEMIMONTH_DAYS_RANGE
+    return len(days) == 2 and max(per_month.values()) <= 2 and all(low <= gap <= high for gap in gaps)
 
 
 def infer_unit_period(advance_date: date, payment_dates: list[date]) -> UnitPeriod:
     """The unit period of a transaction (Appendix J (b)(3))."""
     if len(payment_dates) == 1:
         return single_payment_period(advance_date, payment_dates[0])
-    intervals = [interval_period(a, b) for a, b in pairwise(payment_dates)]
+    if is_semimonthly(payment_dates):
+        return UnitPeriod("semimonth")
+    series_day = max(day.day for day in payment_dates)
+    intervals = [interval_period(a, b, series_day) for a, b in pairwise(payment_dates)]
     counts = Counter(intervals)
     top = max(counts.values())
     common = [period for period, count in counts.items() if count == top]
@@ -118,16 +125,19 @@ def single_payment_period(advance_date: date, payment_date: date) -> UnitPeriod:
     return UnitPeriod("day", (payment_date - advance_date).days)
 
 
-def time_in_periods(start: date, end: date, unit: UnitPeriod) -> tuple[int, Fraction]:
-    """Whole unit periods and the fraction of one between two dates (Appendix J (b)(5))."""
+def time_in_periods(start: date, end: date, unit: UnitPeriod, series_day: int = 31) -> tuple[int, Fraction]:
+    """Whole unit periods and the fraction of one between two dates (Appendix J (b)(5)).
+
+    `series_day` is the day of the month the payments are scheduled on (the largest, for month ends).
+    """
     if unit.kind in ("day", "week"):
         unit_days = unit.count * (7 if unit.kind == "week" else 1)
         whole, odd_days = divmod((end - start).days, unit_days)
         return whole, Fraction(odd_days, unit_days)
-    months = _whole_months(start, end)
-    odd_days = (_months_back(end, months) - start).days
+    months = _whole_months(start, end, series_day)
+    odd_days = (_months_back(end, months, series_day) - start).days
     if unit.kind == "month" and unit.count == 12:
-        return _time_in_years(start, end, months, odd_days)
+        return years_and_fraction(start, end, months, odd_days, series_day)
     if unit.kind == "month" and unit.count == 1:
         return months, Fraction(odd_days, 30)
     unit_days = 15 * unit.count if unit.kind == "semimonth" else 30 * unit.count
@@ -135,8 +145,11 @@ def time_in_periods(start: date, end: date, unit: UnitPeriod) -> tuple[int, Frac
     return whole, Fraction(odd, unit_days)
 
 
-def _time_in_years(start: date, end: date, months: int, odd_days: int) -> tuple[int, Fraction]:
+def years_and_fraction(
+    start: date, end: date, months: int, odd_days: int, series_day: int
+) -> tuple[int, Fraction]:
+    """Full years back from `end`, then the rest as months over 12 if whole months, else days over 365."""
     years, months_left = divmod(months, 12)
     if odd_days == 0:
         return years, Fraction(months_left, 12)
-    return years, Fraction((_months_back(end, 12 * years) - start).days, DAYS_IN_YEAR_APR)
+    return years, Fraction((_months_back(end, 12 * years, series_day) - start).days, DAYS_IN_YEAR_APR)

@@ -1,0 +1,132 @@
+"""Annualised rates: PBOC IRR and Regulation Z Appendix J (unit periods, odd days, single payments, tolerance)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from creditline.lending.apr import Payment, annual_rate
+from creditline.lending.apr_periods import UnitPeriod, infer_unit_period, time_in_periods
+from creditline.lending.calendar import add_months
+from creditline.lending.errors import AprNotFound, CashFlowInvalid
+from creditline.money import Money
+
+
+def usd(text: str) -> Money:
+    return Money.parse(text, "USD")
+
+
+def monthly(first: date, count: int, amount: str) -> list[Payment]:
+    return [Payment(add_months(first, k), usd(amount)) for k in range(count)]
+
+
+def test_odd_first_period_counts_odd_days_over_30_with_simple_interest() -> None:
+    # HP 12C manual example: 3950 advanced 19 Jul 2004, 42 monthly payments of 120 from 1 Sep 2004:
+    # 13 odd days (19 Jul → 1 Aug) and an APR of 13.95%.
+    payments = monthly(date(2004, 9, 1), 42, "120")
+    assert time_in_periods(date(2004, 7, 19), date(2004, 9, 1), UnitPeriod("month")) == (
+        1,
+        pytest.approx(13 / 30),
+    )
+    result = annual_rate(Payment(date(2004, 7, 19), usd("3950")), payments, "reg-z")
+    assert result.apr_pct_display == Decimal("13.95")
+    assert result.regular  # an odd first period keeps a transaction regular
+    irr = annual_rate(Payment(date(2004, 7, 19), usd("3950")), payments, "irr")
+    # compounding the odd fraction instead of simple interest moves the rate, slightly
+    assert irr.apr_pct != result.apr_pct and abs(irr.apr_pct - result.apr_pct) < Decimal("0.01")
+
+
+def test_effective_annual_rate_compounds_the_periodic_rate() -> None:
+    result = annual_rate(
+        Payment(date(1978, 1, 10), usd("5000")), monthly(date(1978, 2, 10), 24, "230"), "irr"
+    )
+    periodic = float(result.periodic_rate)
+    assert float(result.effective_annual_pct) == pytest.approx(((1 + periodic) ** 12 - 1) * 100, rel=1e-9)
+    assert result.apr_pct_display == Decimal("9.69")
+
+
+def test_single_payment_whole_months_unit_period_is_the_term() -> None:
+    result = annual_rate(Payment(date(2024, 1, 1), usd("1000")), [Payment(date(2024, 7, 1), usd("1080"))])
+    assert result.unit_period.name == "half-year"
+    assert result.periods_per_year == 2
+    assert result.apr_pct_display == Decimal("16.00")
+
+
+def test_single_payment_odd_days_unit_period_is_its_days() -> None:
+    result = annual_rate(Payment(date(2024, 1, 1), usd("1000")), [Payment(date(2024, 2, 15), usd("1010"))])
+    assert result.unit_period == UnitPeriod("day", 45)
+    # 1% over 45 days, 365/45 such periods a year
+    assert float(result.apr_pct) == pytest.approx(1 * 365 / 45, abs=1e-6)
+
+
+def test_single_payment_beyond_a_year_uses_years_and_a_fraction() -> None:
+    result = annual_rate(Payment(date(2024, 1, 1), usd("1000")), [Payment(date(2025, 7, 1), usd("1150"))])
+    assert result.unit_period.name == "year"
+    assert time_in_periods(date(2024, 1, 1), date(2025, 7, 1), result.unit_period) == (1, pytest.approx(0.5))
+
+
+def test_unit_period_inference() -> None:
+    weekly = [date(2024, 1, 8) + timedelta(days=7 * k) for k in range(6)]
+    assert infer_unit_period(date(2024, 1, 1), weekly) == UnitPeriod("week")
+    fortnightly = [date(2024, 1, 15) + timedelta(days=14 * k) for k in range(6)]
+    assert infer_unit_period(date(2024, 1, 1), fortnightly) == UnitPeriod("week", 2)
+    semimonthly = [
+        date(2024, 1, 15),
+        date(2024, 1, 31),
+        date(2024, 2, 15),
+        date(2024, 2, 29),
+        date(2024, 3, 15),
+    ]
+    assert infer_unit_period(date(2024, 1, 1), semimonthly) == UnitPeriod("semimonth")
+    quarterly = [add_months(date(2024, 4, 1), 3 * k) for k in range(4)]
+    assert infer_unit_period(date(2024, 1, 1), quarterly).name == "quarter"
+    month_ends = [date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31), date(2024, 4, 30)]
+    assert infer_unit_period(date(2023, 12, 31), month_ends) == UnitPeriod("month")
+
+
+def test_semimonthly_counts_30_day_months_over_15() -> None:
+    # 1 Jan → 15 Feb: one month back from 15 Feb is 15 Jan (30 days), plus 14 odd days: 44 / 15
+    assert time_in_periods(date(2024, 1, 1), date(2024, 2, 15), UnitPeriod("semimonth")) == (
+        2,
+        pytest.approx(14 / 15),
+    )
+
+
+def test_tolerance_is_an_eighth_point_regular_and_a_quarter_irregular() -> None:
+    regular = annual_rate(Payment(date(1978, 1, 10), usd("5000")), monthly(date(1978, 2, 10), 24, "230"))
+    assert regular.regular and regular.tolerance_pct == Decimal("0.125")
+    assert regular.within_tolerance(Decimal("9.80"))
+    assert not regular.within_tolerance(Decimal("9.82"))
+    uneven = monthly(date(1978, 2, 10), 12, "230") + monthly(date(1979, 2, 10), 12, "250")
+    irregular = annual_rate(Payment(date(1978, 1, 10), usd("5000")), uneven)
+    assert not irregular.regular and irregular.tolerance_pct == Decimal("0.25")
+    assert irregular.within_tolerance(irregular.apr_pct + Decimal("0.24"))
+    assert not irregular.within_tolerance(irregular.apr_pct + Decimal("0.26"))
+
+
+def test_odd_last_payment_keeps_the_transaction_regular() -> None:
+    payments = [*monthly(date(2024, 2, 1), 11, "100"), Payment(date(2025, 1, 1), usd("37.50"))]
+    assert annual_rate(Payment(date(2024, 1, 1), usd("1100")), payments).regular
+
+
+def test_zero_interest_is_zero_percent() -> None:
+    result = annual_rate(Payment(date(2024, 1, 1), usd("1200")), monthly(date(2024, 2, 1), 12, "100"))
+    assert result.apr_pct == 0
+
+
+@pytest.mark.parametrize(
+    ("payments", "error", "field"),
+    [
+        ([], CashFlowInvalid, "payments"),
+        ([Payment(date(2023, 12, 1), usd("100"))], CashFlowInvalid, "payments"),
+        ([Payment(date(2024, 2, 1), usd("0"))], CashFlowInvalid, "payments"),
+        ([Payment(date(2024, 2, 1), Money.parse("1100", "EUR"))], CashFlowInvalid, "payments"),
+        ([Payment(date(2024, 2, 1), usd("900"))], AprNotFound, "payments"),
+    ],
+)
+def test_malformed_cash_flows_raise_typed_errors(payments, error, field) -> None:
+    with pytest.raises(error) as caught:
+        annual_rate(Payment(date(2024, 1, 1), usd("1000")), payments)
+    assert caught.value.field == field
