@@ -56,16 +56,3 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
     upgrade(created)
     yield created
     created.dispose()
-
-
-def dump(engine) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
-    """Every row of every table, sorted: compare a dump before and after to prove nothing changed."""
-    from sqlalchemy import select
-
-    from creditline.store.tables import metadata
-
-    with engine.connect() as connection:
-        return {
-            name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
-            for name, table in metadata.tables.items()
-        }

@@ -16,12 +16,16 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from creditline.ledger import JournalEntry
 from creditline.store import tables as t
+from creditline.store.line_repository import LineRepository
+from creditline.store.loan_repository import LoanRepository
 from creditline.store.upsert import add_to_counters
 
 __all__ = [
     "EodRepository",
     "IdempotencyRepository",
     "JournalRepository",
+    "LineRepository",
+    "LoanRepository",
     "ProductRepository",
     "SystemRepository",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -122,8 +123,25 @@ loans = Table(
     money("fee_receivable_minor"),
     money("credit_balance_minor"),
     Column("days_past_due", Integer, nullable=False),
-    Column("totals_json", Text, nullable=False),
-    Column("accrual_json", Text, nullable=False),  # the domain's incremental accrual state
+    Column("totals_json", Text, nullable=False),  # LoanTotals but the two accruals (columns below)
+    # -- the domain's AccrualState as columns, so EOD builds numpy arrays without parsing anything ---
+    Column("oldest_unpaid_due", Integer, nullable=False),  # date ordinal; 0 = nothing overdue
+    money("interest_accrued_minor"),
+    Column("interest_exact", BigInteger, nullable=False),
+    money("penalty_accrued_minor"),
+    Column("penalty_exact", BigInteger, nullable=False),
+    Column("interest_denominator", BigInteger, nullable=False),
+    Column("interest_common_day", BigInteger, nullable=False),
+    Column("interest_leap_day", BigInteger, nullable=False),
+    Column("penalty_denominator", BigInteger, nullable=False),
+    Column("penalty_common_day", BigInteger, nullable=False),
+    Column("penalty_leap_day", BigInteger, nullable=False),
+    Column("grace_days", Integer, nullable=False),
+    Column("charge_off_days", Integer, nullable=False),
+    Column("rounding_code", SmallInteger, nullable=False),
+    Column("row_count", Integer, nullable=False),
+    # int64 little-endian [due ordinals | principal unpaid | other unpaid], row_count of each
+    Column("rows_blob", LargeBinary, nullable=False),
     # -- sub-ledger of the EOD accrual summaries: how much of this loan's accrual they posted --------
     money("eod_interest_posted_minor"),
     money("eod_penalty_posted_minor"),

@@ -10,6 +10,8 @@ from creditline.store.repositories import (
     EodRepository,
     IdempotencyRepository,
     JournalRepository,
+    LineRepository,
+    LoanRepository,
     ProductRepository,
     SystemRepository,
 )
@@ -35,6 +37,8 @@ class UnitOfWork:
         self._transaction = self.connection.begin()
         self.system = SystemRepository(self.connection)
         self.products = ProductRepository(self.connection)
+        self.lines = LineRepository(self.connection)
+        self.loans = LoanRepository(self.connection)
         self.journal = JournalRepository(self.connection)
         self.idempotency = IdempotencyRepository(self.connection)
         self.eod = EodRepository(self.connection)

@@ -1,0 +1,115 @@
+"""The books: trial balance and reconciliation of every loan against the journal."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from creditline.ledger import Account, LoanBalances, Mismatch, TrialBalance, reconcile, trial_balance
+from creditline.ledger.reconcile import LOAN_ACCOUNT_FIELDS
+from creditline.store import UnitOfWork
+
+EOD_REFERENCE_PREFIX = "eod:"
+
+
+def trial_balance_now(engine: Engine) -> TrialBalance:
+    with UnitOfWork(engine, read_only=True) as uow:
+        return trial_balance(uow.journal.balance_rows())
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileReport:
+    loans_checked: int
+    mismatches: list[Mismatch]
+    # (account, currency, GL summary total, sum of the loans' sub-ledger) where they differ
+    control_differences: list[tuple[str, str, int, int]]
+    unbalanced_entries: list[tuple[str, str, int]]
+    balances_match_postings: bool
+    trial_balance_balanced: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return (
+            not self.mismatches
+            and not self.control_differences
+            and not self.unbalanced_entries
+            and self.balances_match_postings
+            and self.trial_balance_balanced
+        )
+
+
+def reconcile_books(engine: Engine) -> ReconcileReport:
+    """Rebuild each loan from the journal (its own postings plus its share of the EOD accrual
+    summaries, kept in the loan's sub-ledger columns), compare with the loan's state, and check
+    that the GL's summary totals equal the sum of the sub-ledger."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        loan_sums = uow.journal.loan_account_sums()
+        loan_rows = uow.loans.balance_rows()
+        summary = uow.journal.summary_sums(EOD_REFERENCE_PREFIX)
+        unbalanced = uow.journal.unbalanced_entries()
+        from_balances = trial_balance(uow.journal.balance_rows())
+        from_postings = trial_balance(uow.journal.posting_rows())
+    journal: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for loan_id, account, sum_minor in loan_sums:
+        name, sign = LOAN_ACCOUNT_FIELDS[Account(account)]
+        journal[loan_id][name] += sign * sum_minor
+    loans: dict[str, LoanBalances] = {}
+    subledger: dict[tuple[str, str], int] = defaultdict(int)
+    for row in loan_rows:
+        loans[row["loan_id"]] = LoanBalances(
+            row["principal_outstanding_minor"],
+            row["interest_receivable_minor"],
+            row["penalty_receivable_minor"],
+            row["fee_receivable_minor"],
+            row["credit_balance_minor"],
+        )
+        journal[row["loan_id"]]["interest_minor"] += row["eod_interest_posted_minor"]
+        journal[row["loan_id"]]["penalty_minor"] += row["eod_penalty_posted_minor"]
+        subledger[(str(Account.INTEREST_RECEIVABLE), row["currency"])] += row["eod_interest_posted_minor"]
+        subledger[(str(Account.PENALTY_RECEIVABLE), row["currency"])] += row["eod_penalty_posted_minor"]
+    gl = {(account, currency): s for account, currency, s in summary}
+    control = [
+        (account, currency, gl.get((account, currency), 0), subledger.get((account, currency), 0))
+        for account, currency in sorted(set(gl) | set(subledger))
+        if account in (Account.INTEREST_RECEIVABLE, Account.PENALTY_RECEIVABLE)
+        and gl.get((account, currency), 0) != subledger.get((account, currency), 0)
+    ]
+    return ReconcileReport(
+        loans_checked=len(loans),
+        mismatches=reconcile({k: LoanBalances(**v) for k, v in journal.items()}, loans),
+        control_differences=control,
+        unbalanced_entries=unbalanced,
+        balances_match_postings=from_balances == from_postings,
+        trial_balance_balanced=from_balances.balanced,
+    )
+
+
+SNAPSHOT_CHECK_LOANS_MAX = 100_000  # a deep check replays every loan: meant for tests and audits
+
+
+def snapshot_differences(engine: Engine, limit: int = 100) -> list[str]:
+    """Loans whose stored snapshot differs from the replay of their events as of the business date."""
+    from creditline.app.catalogue import contract_of
+    from creditline.app.common import business_date
+    from creditline.lending.loan import replay
+    from creditline.store.loan_repository import snapshot_values
+
+    differences: list[str] = []
+    with UnitOfWork(engine, read_only=True) as uow:
+        on = business_date(uow)
+        loan_ids = uow.loans.all_ids(SNAPSHOT_CHECK_LOANS_MAX)
+        for loan_id in loan_ids:
+            record = uow.loans.get(loan_id)
+            assert record is not None
+            state = replay(contract_of(uow, record), uow.loans.events(loan_id), on)
+            stored = uow.loans.snapshot_row(loan_id)
+            expected = snapshot_values(state)
+            for name, value in expected.items():
+                if stored[name] != value:
+                    differences.append(f"{loan_id}.{name}: stored {stored[name]!r}, replay {value!r}")
+            if len(differences) >= limit:
+                break
+    return differences

@@ -1,0 +1,166 @@
+"""End of day: accrue and age every loan a day, set-based, post the accruals, advance the date.
+
+The business date B is the open day: commands are dated B (or earlier, backdated) and every open
+loan's snapshot is as of B (interest of every day before B accrued). `run_eod(D)` closes the day:
+with D = B + 1 it accrues day B on every loan in numpy batches (the domain's `accrue_batch`, the
+same integers as `replay`), writes the snapshots back in bulk, posts one summary entry per product
+and currency (postings per shard), records the run and makes D the business date — all in one
+transaction. Running D again returns the recorded run; an earlier D, or a later one without
+`catch_up`, is refused; `catch_up` runs each missing day in turn, one transaction per day.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, text
+
+from creditline.app.common import EOD_LOCK_KEY, business_date, new_id
+from creditline.app.errors import EodDateInvalid
+from creditline.ledger import SHARD_COUNT, JournalEntry, accrual_postings
+from creditline.money import Money, currency
+from creditline.store import UnitOfWork
+
+CATCH_UP_DAYS_MAX = 366
+ONE_DAY = timedelta(days=1)
+
+
+def run_eod(engine: Engine, target: date, *, catch_up: bool = False) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = []
+    for _ in range(CATCH_UP_DAYS_MAX + 1):
+        with UnitOfWork(engine) as uow:
+            lock_out_commands(uow)
+            today = business_date(uow, for_update=True)
+            if target <= today:
+                return results or [_earlier_run(uow, target, today)]
+            if target > today + ONE_DAY and not catch_up:
+                raise EodDateInvalid(
+                    f"{target} is more than one day after the business date {today}; pass --catch-up "
+                    "to run every missing day",
+                    field="date",
+                )
+            result = close_day(uow, today)
+            uow.eod.record(today + ONE_DAY, result)
+            uow.system.set_business_date(today + ONE_DAY)
+            uow.commit()
+        results.append(result)
+        if today + ONE_DAY == target:
+            return results
+    raise EodDateInvalid(f"catch-up is limited to {CATCH_UP_DAYS_MAX} days", field="date")
+
+
+def _earlier_run(uow: UnitOfWork, target: date, today: date) -> dict[str, Any]:
+    recorded = uow.eod.run(target)
+    if recorded is None:
+        raise EodDateInvalid(
+            f"{target} is not after the business date {today} and no end of day was run for it", field="date"
+        )
+    return recorded | {"replayed": True}
+
+
+def lock_out_commands(uow: UnitOfWork) -> None:
+    """EOD excludes commands for its transaction (they hold the same advisory lock shared)."""
+    if uow.connection.dialect.name == "postgresql":
+        uow.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EOD_LOCK_KEY})
+
+
+def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
+    from creditline.lending.loan.batch import STATUS_CODES, accrue_batch
+    from creditline.store.accrual_columns import batch_of
+    from creditline.store.eod_io import accruing_pages, write_steps
+
+    tomorrow = today + ONE_DAY
+    interest = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
+    penalty = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
+    loans = overdue = 0
+    for page in accruing_pages(uow.connection):
+        batch, other_at = batch_of([row[4:] for row in page], today)
+        after = accrue_batch(batch)
+        interest_delta = after.interest_accrued - batch.interest_accrued
+        penalty_delta = after.penalty_accrued - batch.penalty_accrued
+        assert (interest_delta >= 0).all() and (penalty_delta >= 0).all(), "a day's accrual is never negative"
+        blobs = _changed_blobs(page, batch, after, other_at)
+        statuses = [str(STATUS_CODES[code]) for code in after.status.tolist()]
+        write_steps(
+            uow.connection,
+            list(zip(
+                (row[0] for row in page), statuses, after.days_past_due.tolist(), after.oldest_unpaid_due.tolist(),
+                after.interest_accrued.tolist(), after.interest_exact.tolist(), after.penalty_accrued.tolist(),
+                after.penalty_exact.tolist(), interest_delta.tolist(), penalty_delta.tolist(), blobs, strict=True,
+            )),
+            tomorrow,
+        )  # fmt: skip
+        shards = np.fromiter((zlib.crc32(row[1].encode()) % SHARD_COUNT for row in page), np.int64, len(page))
+        for key, index in _groups(page).items():
+            np.add.at(interest[key], shards[index], interest_delta[index])
+            np.add.at(penalty[key], shards[index], penalty_delta[index])
+        loans += len(page)
+        overdue += int(np.count_nonzero(after.days_past_due > 0))
+    totals = _post_summaries(uow, tomorrow, interest, penalty)
+    return {
+        "run_date": tomorrow.isoformat(),
+        "loans_accrued": loans,
+        "loans_overdue": overdue,
+        "interest_minor": totals[0],
+        "penalty_minor": totals[1],
+        "interest": _amounts(interest),
+        "penalty": _amounts(penalty),
+    }
+
+
+def _groups(page: list[tuple]) -> dict[tuple[str, str], np.ndarray]:
+    keys = [(row[2], row[3]) for row in page]
+    found: dict[tuple[str, str], list[int]] = defaultdict(list)
+    if len(set(keys)) == 1:
+        return {keys[0]: np.arange(len(page))}
+    for i, key in enumerate(keys):
+        found[key].append(i)
+    return {key: np.array(index, dtype=np.int64) for key, index in found.items()}
+
+
+def _changed_blobs(page: list[tuple], batch: Any, after: Any, other_at: np.ndarray) -> list[bytes | None]:
+    """New row blobs for the loans whose installment rows changed (one fell due); None elsewhere."""
+    changed_rows = np.flatnonzero(after.row_other_unpaid != batch.row_other_unpaid)
+    if changed_rows.size == 0:
+        return [None] * len(page)
+    from creditline.store.accrual_columns import ROW_DTYPE
+
+    packed = np.frombuffer(b"".join(row[4 + 17] for row in page), dtype=ROW_DTYPE).copy()
+    packed[other_at] = after.row_other_unpaid
+    loan_of_row = np.repeat(np.arange(len(page)), np.diff(batch.row_offsets))
+    blobs: list[bytes | None] = [None] * len(page)
+    offsets = batch.row_offsets
+    for i in np.unique(loan_of_row[changed_rows]).tolist():
+        blobs[i] = packed[3 * offsets[i] : 3 * offsets[i + 1]].tobytes()
+    return blobs
+
+
+def _post_summaries(uow: UnitOfWork, on: date, interest: dict, penalty: dict) -> tuple[int, int]:
+    """One entry per product and currency; the per-loan detail is in the loans' sub-ledger columns."""
+    interest_total = penalty_total = 0
+    for product_id, code in sorted(set(interest) | set(penalty)):
+        by_interest = {s: int(v) for s, v in enumerate(interest[(product_id, code)].tolist()) if v}
+        by_penalty = {s: int(v) for s, v in enumerate(penalty[(product_id, code)].tolist()) if v}
+        postings = accrual_postings(by_interest, by_penalty, currency(code))
+        interest_total += sum(by_interest.values())
+        penalty_total += sum(by_penalty.values())
+        if postings:
+            reference = f"eod:{on.isoformat()}:{product_id}:{code}"
+            entry = JournalEntry(new_id("JE"), reference, on, reference, tuple(postings), memo="daily accrual")
+            uow.journal.add(entry)
+    return interest_total, penalty_total
+
+
+def _amounts(by_key: dict) -> str:
+    codes = {code for _, code in by_key}
+    if not codes:
+        return "0.00"
+    return ", ".join(
+        Money(int(sum(int(v.sum()) for (p, c), v in by_key.items() if c == code)), currency(code)).amount_str()
+        + ("" if len(codes) == 1 else f" {code}")
+        for code in sorted(codes)
+    )

@@ -1,0 +1,40 @@
+"""Client idempotency keys: same key + same request → the first result; different request → an error."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from creditline.app.errors import IdempotencyConflict
+from creditline.store import UnitOfWork
+
+KEY_LENGTH_MAX = 200
+
+
+def request_hash(request: dict[str, Any]) -> str:
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_key(key: str) -> str:
+    from creditline.errors import DomainError
+
+    if not key or not key.strip() or len(key) > KEY_LENGTH_MAX:
+        raise DomainError(f"must be 1 to {KEY_LENGTH_MAX} characters", field="key", code="key_invalid")
+    return key
+
+
+def first_result(uow: UnitOfWork, scope: str, key: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored result of an earlier identical request, None for a new key; a reused key raises."""
+    found = uow.idempotency.get(scope, key)
+    if found is None:
+        return None
+    stored_hash, result = found
+    if stored_hash != request_hash(request):
+        raise IdempotencyConflict(f"{key!r} was already used for a different {scope} request", field="key")
+    return result
+
+
+def remember(uow: UnitOfWork, scope: str, key: str, request: dict[str, Any], result: dict[str, Any], *, borrower_id: str) -> None:
+    uow.idempotency.put(scope, key, borrower_id=borrower_id, request_hash=request_hash(request), result=result)

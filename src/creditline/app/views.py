@@ -1,0 +1,52 @@
+"""JSON-ready views of results: amounts as decimal strings in major units ("255.00"), never floats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from creditline.app.books import ReconcileReport
+from creditline.ledger import CHART, Account, TrialBalance
+from creditline.money import Money, currency
+
+
+def amount(minor: int, code: str) -> str:
+    return Money(minor, currency(code)).amount_str()
+
+
+def trial_balance_view(tb: TrialBalance) -> dict[str, Any]:
+    accounts = []
+    for line in tb.lines:
+        spec = CHART[Account(line.account)]
+        net = line.debit_minor - line.credit_minor
+        accounts.append(
+            {
+                "account": str(line.account),
+                "number": spec.number,
+                "name": spec.name,
+                "type": str(spec.type),
+                "currency": line.currency,
+                "debit": amount(max(net, 0), line.currency),
+                "credit": amount(max(-net, 0), line.currency),
+                "balance": amount(line.balance_minor, line.currency),
+            }
+        )
+    totals = {code: {"debit": amount(d, code), "credit": amount(c, code)} for code, (d, c) in tb.totals().items()}
+    return {"accounts": accounts, "totals": totals, "balanced": tb.balanced}
+
+
+def reconcile_view(report: ReconcileReport) -> dict[str, Any]:
+    return {
+        "clean": report.clean,
+        "loans_checked": report.loans_checked,
+        "mismatches": [
+            {"loan_id": m.loan_id, "field": m.field, "journal": m.journal_minor, "loan": m.loan_minor}
+            for m in report.mismatches
+        ],
+        "control_differences": [
+            {"account": a, "currency": c, "general_ledger": gl, "sub_ledger": sub}
+            for a, c, gl, sub in report.control_differences
+        ],
+        "unbalanced_entries": [{"entry_id": e, "currency": c, "net_minor": n} for e, c, n in report.unbalanced_entries],
+        "balances_match_postings": report.balances_match_postings,
+        "trial_balance_balanced": report.trial_balance_balanced,
+    }

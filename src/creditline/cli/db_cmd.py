@@ -1,0 +1,53 @@
+"""`creditline db upgrade`: create or migrate the database and seed what the platform needs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+import typer
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="database URL (sqlite:///path or postgresql://...); default $CREDITLINE_DB or a file"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
+
+
+def parse_date(text: str | None, field: str) -> date | None:
+    from creditline.money import InvalidDate
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidDate(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def emit(payload: dict, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(payload, indent=2, sort_keys=True) if as_json else text)
+
+
+def register(app: typer.Typer) -> None:
+    db = typer.Typer(help="Database schema and setup.", no_args_is_help=True)
+    app.add_typer(db, name="db")
+
+    @db.command("upgrade")
+    def upgrade(
+        db_url: DbOption = None,
+        business_date: Annotated[
+            str | None, typer.Option("--business-date", help="first business date (YYYY-MM-DD) of a new database")
+        ] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Run the migrations, register the built-in products and set the first business date."""
+        from creditline.app.setup import initialise
+        from creditline.store import make_engine
+
+        engine = make_engine(db_url)
+        # The wall clock is read here, at the edge, once: a new database starts on today's date.
+        first = parse_date(business_date, "business_date") or date.today()
+        result = initialise(engine, first)
+        emit(result, as_json, f"database at revision {result['revision']}, business date {result['business_date']}")

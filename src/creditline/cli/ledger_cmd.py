@@ -1,0 +1,42 @@
+"""`creditline ledger trial-balance|reconcile`."""
+
+from __future__ import annotations
+
+import typer
+
+from creditline.cli.db_cmd import DbOption, JsonOption, emit
+
+
+def register(app: typer.Typer) -> None:
+    ledger = typer.Typer(help="The general ledger.", no_args_is_help=True)
+    app.add_typer(ledger, name="ledger")
+
+    @ledger.command("trial-balance")
+    def trial_balance_cmd(db_url: DbOption = None, as_json: JsonOption = False) -> None:
+        """Every account's debits and credits; exits 1 if they do not agree."""
+        from creditline.app.books import trial_balance_now
+        from creditline.app.views import trial_balance_view
+        from creditline.store import make_engine
+
+        tb = trial_balance_now(make_engine(db_url))
+        payload = trial_balance_view(tb)
+        lines = [f"{r['number']} {r['name']:<30} {r['currency']} {r['debit']:>16} {r['credit']:>16}" for r in payload["accounts"]]
+        totals = [f"total {code}: debits {t['debit']} credits {t['credit']}" for code, t in payload["totals"].items()]
+        emit(payload, as_json, "\n".join([*lines, *totals, "balanced" if tb.balanced else "NOT BALANCED"]))
+        if not tb.balanced:
+            raise typer.Exit(1)
+
+    @ledger.command("reconcile")
+    def reconcile_cmd(db_url: DbOption = None, as_json: JsonOption = False) -> None:
+        """Rebuild every loan from the journal and compare with its state; exits 1 on any difference."""
+        from creditline.app.books import reconcile_books
+        from creditline.app.views import reconcile_view
+        from creditline.store import make_engine
+
+        report = reconcile_books(make_engine(db_url))
+        payload = reconcile_view(report)
+        text = f"{report.loans_checked} loans checked: " + ("clean" if report.clean else "DIFFERENCES FOUND")
+        details = [f"  {m['loan_id']} {m['field']}: journal {m['journal']} loan {m['loan']}" for m in payload["mismatches"]]
+        emit(payload, as_json, "\n".join([text, *details]))
+        if not report.clean:
+            raise typer.Exit(1)

@@ -1,0 +1,147 @@
+"""`creditline draw`, `creditline repay` and `creditline loan show|reverse|waive|prepay|reage|write-off`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, parse_date
+
+KeyOption = Annotated[str, typer.Option("--key", help="client idempotency key: a retry with it returns the first result")]
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="effective date (YYYY-MM-DD); default the business date; may be backdated")
+]
+LoanArgument = Annotated[str, typer.Argument(help="loan id")]
+
+
+def loan_text(view: dict) -> str:
+    return (
+        f"loan {view['loan_id']} ({view['status']}, {view['days_past_due']} days past due) as of {view['as_of']}: "
+        f"principal {view['principal_outstanding']}, interest {view['interest_receivable']}, "
+        f"penalty {view['penalty_receivable']}, credit balance {view['credit_balance']} {view['currency']}"
+    )
+
+
+def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
+    from creditline.store import make_engine
+
+    return make_engine(db_url)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("draw")
+    def draw_cmd(
+        line: Annotated[str, typer.Option("--line", help="credit line id")],
+        amount: Annotated[str, typer.Option("--amount", help="amount in major units, e.g. 1000")],
+        term: Annotated[int, typer.Option("--term", help="term in months (one the product offers)")],
+        key: KeyOption,
+        method: Annotated[str | None, typer.Option("--method", help="repayment method (default: the product's first)")] = None,
+        db_url: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Draw from a credit line: a new loan with its schedule, disbursed at once."""
+        from creditline.app import Draw, draw
+
+        view = draw(_engine(db_url), Draw(line, amount, term, key, method))
+        emit(view, as_json, f"drew {view['principal_outstanding']} {view['currency']}: " + loan_text(view))
+
+    @app.command("repay")
+    def repay_cmd(
+        loan: Annotated[str, typer.Option("--loan", help="loan id")],
+        amount: Annotated[str, typer.Option("--amount", help="amount received, in major units")],
+        key: KeyOption,
+        on: DateOption = None,
+        db_url: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Apply a repayment (backdate it with --date); any excess becomes the borrower's credit balance."""
+        from creditline.app import Repay, repay
+
+        view = repay(_engine(db_url), Repay(loan, amount, key, parse_date(on, "date")))
+        emit(view, as_json, loan_text(view))
+
+    loan = typer.Typer(help="Loans: show and service them.", no_args_is_help=True)
+    app.add_typer(loan, name="loan")
+
+    @loan.command("show")
+    def show_cmd(loan_id: LoanArgument, db_url: DbOption = None, as_json: JsonOption = False) -> None:
+        """A loan's state, installments and events, as of the business date."""
+        from creditline.app import show_loan
+
+        view = show_loan(_engine(db_url), loan_id)
+        emit(view, as_json, loan_text(view))
+
+    @loan.command("reverse")
+    def reverse_cmd(
+        loan_id: LoanArgument,
+        event: Annotated[str, typer.Option("--event", help="id of the repayment event to reverse")],
+        key: KeyOption,
+        on: DateOption = None,
+        db_url: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Reverse a repayment (a returned auto-debit); the history is replayed without it."""
+        from creditline.app import Reverse, reverse
+
+        view = reverse(_engine(db_url), Reverse(loan_id, event, key, parse_date(on, "date")))
+        emit(view, as_json, loan_text(view))
+
+    @loan.command("waive")
+    def waive_cmd(
+        loan_id: LoanArgument,
+        amount: Annotated[str, typer.Option("--amount", help="amount to waive, in major units")],
+        key: KeyOption,
+        part: Annotated[str, typer.Option("--part", help="interest, penalty or fees")] = "penalty",
+        on: DateOption = None,
+        db_url: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Waive part of what the borrower owes."""
+        from creditline.app import Waive, waive
+
+        view = waive(_engine(db_url), Waive(loan_id, amount, part, key, parse_date(on, "date")))
+        emit(view, as_json, loan_text(view))
+
+    @loan.command("prepay")
+    def prepay_cmd(
+        loan_id: LoanArgument,
+        amount: Annotated[str, typer.Option("--amount", help="amount prepaid, in major units")],
+        key: KeyOption,
+        keep: Annotated[str, typer.Option("--keep", help="keep-term or keep-installment")] = "keep-term",
+        on: DateOption = None,
+        db_url: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Partial prepayment that re-amortises the rest (lower installment or shorter term)."""
+        from creditline.app import Prepay, prepay
+
+        view = prepay(_engine(db_url), Prepay(loan_id, amount, keep, key, parse_date(on, "date")))
+        emit(view, as_json, loan_text(view))
+
+    @loan.command("reage")
+    def reage_cmd(
+        loan_id: LoanArgument,
+        key: KeyOption,
+        installments: Annotated[
+            int | None, typer.Option("--installments", help="spread the arrears over this many new installments")
+        ] = None,
+        on: DateOption = None,
+        db_url: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Re-age an overdue loan for hardship: spread the arrears over the remaining or new installments."""
+        from creditline.app import Reage, reage
+
+        view = reage(_engine(db_url), Reage(loan_id, installments, key, parse_date(on, "date")))
+        emit(view, as_json, loan_text(view))
+
+    @loan.command("write-off")
+    def write_off_cmd(
+        loan_id: LoanArgument, key: KeyOption, on: DateOption = None, db_url: DbOption = None, as_json: JsonOption = False
+    ) -> None:
+        """Write a loan off: what is outstanding moves to credit-loss expense."""
+        from creditline.app import WriteOff, write_off
+
+        view = write_off(_engine(db_url), WriteOff(loan_id, key, parse_date(on, "date")))
+        emit(view, as_json, loan_text(view))

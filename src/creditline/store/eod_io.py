@@ -1,0 +1,134 @@
+"""Bulk reads and writes of loan snapshots for EOD, on the raw driver connection.
+
+A million loans per day is too many for ORM-style rows: reads use the driver's cursor in key-order
+pages; writes use COPY into a temporary table and one UPDATE ... FROM on PostgreSQL, and a prepared
+executemany on SQLite (whose writes are local and cheap). Both run inside the unit of work's
+transaction, so the whole day commits or none of it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+
+from creditline.store.accrual_columns import ACCRUAL_COLUMNS
+
+PAGE_SIZE = 100_000
+EOD_STATUSES = ("active", "overdue", "charged-off")  # every loan not closed ages, even if it no longer accrues
+
+# The columns EOD rewrites per loan, in this order (the blob may be None: unchanged).
+STEP_COLUMNS = (
+    "loan_id",
+    "status",
+    "days_past_due",
+    "oldest_unpaid_due",
+    "interest_accrued_minor",
+    "interest_exact",
+    "penalty_accrued_minor",
+    "penalty_exact",
+    "interest_delta",
+    "penalty_delta",
+    "rows_blob",
+)
+
+
+def _is_pg(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def _driver(connection: Connection) -> Any:
+    return connection.connection.driver_connection
+
+
+def _param(connection: Connection) -> str:
+    return "%s" if _is_pg(connection) else "?"
+
+
+def _date(connection: Connection, on: date) -> Any:
+    return on if _is_pg(connection) else on.isoformat()
+
+
+def accruing_pages(connection: Connection, page_size: int = PAGE_SIZE) -> Iterator[list[tuple]]:
+    """(loan_id, borrower_id, product_id, currency, *ACCRUAL_COLUMNS) of every loan EOD moves, in pages."""
+    p = _param(connection)
+    statuses = ", ".join(f"'{s}'" for s in EOD_STATUSES)
+    sql = (
+        f"SELECT loan_id, borrower_id, product_id, currency, {', '.join(ACCRUAL_COLUMNS)} FROM loans "
+        f"WHERE status IN ({statuses}) AND loan_id > {p} ORDER BY loan_id LIMIT {int(page_size)}"
+    )
+    cursor = _driver(connection).cursor()
+    last = ""
+    try:
+        while True:
+            cursor.execute(sql, (last,))
+            page = cursor.fetchall()
+            if not page:
+                return
+            yield page
+            last = page[-1][0]
+    finally:
+        cursor.close()
+
+
+def write_steps(connection: Connection, rows: Sequence[tuple], new_as_of: date) -> None:
+    """Apply each loan's day: new accrual columns, receivables and sub-ledger moved by the deltas."""
+    if not rows:
+        return
+    if _is_pg(connection):
+        _write_pg(connection, rows, new_as_of)
+    else:
+        _write_sqlite(connection, rows, new_as_of)
+
+
+_SET = """
+    status = {s}.status, days_past_due = {s}.days_past_due, oldest_unpaid_due = {s}.oldest_unpaid_due,
+    interest_accrued_minor = {s}.interest_accrued_minor, interest_exact = {s}.interest_exact,
+    penalty_accrued_minor = {s}.penalty_accrued_minor, penalty_exact = {s}.penalty_exact,
+    interest_receivable_minor = {t}interest_receivable_minor + {s}.interest_delta,
+    penalty_receivable_minor = {t}penalty_receivable_minor + {s}.penalty_delta,
+    eod_interest_posted_minor = {t}eod_interest_posted_minor + {s}.interest_delta,
+    eod_penalty_posted_minor = {t}eod_penalty_posted_minor + {s}.penalty_delta,
+    rows_blob = COALESCE({s}.rows_blob, {t}rows_blob), as_of = {d}, version = {t}version + 1
+"""
+
+
+def _write_pg(connection: Connection, rows: Sequence[tuple], new_as_of: date) -> None:
+    driver = _driver(connection)
+    with driver.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS eod_step (loan_id text PRIMARY KEY, status text, days_past_due int, "
+            "oldest_unpaid_due int, interest_accrued_minor bigint, interest_exact bigint, penalty_accrued_minor bigint, "
+            "penalty_exact bigint, interest_delta bigint, penalty_delta bigint, rows_blob bytea) ON COMMIT DROP"
+        )
+        cursor.execute("TRUNCATE eod_step")
+        with cursor.copy(f"COPY eod_step ({', '.join(STEP_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            "UPDATE loans SET " + _SET.format(s="eod_step", t="loans.", d="%s") + " FROM eod_step "
+            "WHERE loans.loan_id = eod_step.loan_id",
+            (new_as_of,),
+        )
+        assert cursor.rowcount == len(rows), "every stepped loan is updated once"
+
+
+def _write_sqlite(connection: Connection, rows: Sequence[tuple], new_as_of: date) -> None:
+    sql = (
+        "UPDATE loans SET status = ?, days_past_due = ?, oldest_unpaid_due = ?, interest_accrued_minor = ?, "
+        "interest_exact = ?, penalty_accrued_minor = ?, penalty_exact = ?, "
+        "interest_receivable_minor = interest_receivable_minor + ?, penalty_receivable_minor = penalty_receivable_minor + ?, "
+        "eod_interest_posted_minor = eod_interest_posted_minor + ?, eod_penalty_posted_minor = eod_penalty_posted_minor + ?, "
+        "rows_blob = COALESCE(?, rows_blob), as_of = ?, version = version + 1 WHERE loan_id = ?"
+    )
+    day = new_as_of.isoformat()
+    params = (
+        (r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[8], r[9], r[10], day, r[0]) for r in rows
+    )
+    cursor = _driver(connection).cursor()
+    try:
+        cursor.executemany(sql, params)
+    finally:
+        cursor.close()

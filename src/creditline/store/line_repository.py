@@ -1,0 +1,115 @@
+"""Credit lines and the record of every change made to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from creditline.lending.credit_line import CreditLine, LineStatus
+from creditline.money import Money, currency
+from creditline.store import tables as t
+
+
+@dataclass(frozen=True, slots=True)
+class LineRecord:
+    """A credit line with what the store keeps beside the domain object: product version, opening date."""
+
+    line: CreditLine
+    product_version: int
+    opened_on: date
+
+
+class LineRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def get(self, line_id: str, *, for_update: bool = False) -> LineRecord | None:
+        query = select(t.credit_lines).where(t.credit_lines.c.line_id == line_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.connection.execute(query).mappings().first()
+        return None if row is None else _record(row)
+
+    def find(self, borrower_id: str, product_id: str) -> LineRecord | None:
+        c = t.credit_lines.c
+        query = select(t.credit_lines).where(c.borrower_id == borrower_id, c.product_id == product_id)
+        row = self.connection.execute(query).mappings().first()
+        return None if row is None else _record(row)
+
+    def add(self, record: LineRecord) -> None:
+        self.connection.execute(insert(t.credit_lines).values(**_values(record)))
+
+    def save(self, line: CreditLine, read_version: int) -> None:
+        """Write the line's new state; the version check asserts the caller locked the row it read."""
+        result = self.connection.execute(
+            update(t.credit_lines)
+            .where(t.credit_lines.c.line_id == line.line_id, t.credit_lines.c.version == read_version)
+            .values(**_values_of_line(line), version=line.version)
+        )
+        assert result.rowcount == 1, f"credit line {line.line_id} changed under us (version {read_version})"
+        assert line.version > read_version, "every change of a line raises its version"
+
+    def record_change(self, change: Any, borrower_id: str) -> None:
+        self.connection.execute(
+            insert(t.line_changes).values(
+                line_id=change.line_id,
+                borrower_id=borrower_id,
+                on_date=change.on,
+                what=str(change.what),
+                old_value=None if change.old is None else str(change.old),
+                new_value=None if change.new is None else str(change.new),
+                reason=change.reason,
+            )
+        )
+
+    def changes(self, line_id: str) -> list[dict[str, Any]]:
+        query = select(t.line_changes).where(t.line_changes.c.line_id == line_id).order_by(t.line_changes.c.change_id)
+        return [dict(row) for row in self.connection.execute(query).mappings()]
+
+
+def _record(row: Any) -> LineRecord:
+    cur = currency(row["currency"])
+    temp = row["temp_limit_minor"]
+    line = CreditLine(
+        line_id=row["line_id"],
+        borrower_id=row["borrower_id"],
+        product_id=row["product_id"],
+        limit=Money(row["limit_minor"], cur),
+        status=LineStatus(row["status"]),
+        outstanding_principal=Money(row["outstanding_principal_minor"], cur),
+        pending_drawdowns=Money(row["pending_drawdowns_minor"], cur),
+        temp_limit=None if temp is None else Money(temp, cur),
+        temp_limit_expires=row["temp_limit_expires"],
+        version=row["version"],
+        rate_daily=row["rate_daily"],
+    )
+    return LineRecord(line, row["product_version"], row["opened_on"])
+
+
+def _values_of_line(line: CreditLine) -> dict[str, Any]:
+    return {
+        "limit_minor": line.limit.minor,
+        "status": str(line.status),
+        "outstanding_principal_minor": line.outstanding_principal.minor,
+        "pending_drawdowns_minor": line.pending_drawdowns.minor,
+        "temp_limit_minor": None if line.temp_limit is None else line.temp_limit.minor,
+        "temp_limit_expires": line.temp_limit_expires,
+    }
+
+
+def _values(record: LineRecord) -> dict[str, Any]:
+    line = record.line
+    return {
+        "line_id": line.line_id,
+        "borrower_id": line.borrower_id,
+        "product_id": line.product_id,
+        "product_version": record.product_version,
+        "currency": line.limit.currency.code,
+        "rate_daily": line.rate_daily,
+        "opened_on": record.opened_on,
+        "version": line.version,
+        **_values_of_line(line),
+    }

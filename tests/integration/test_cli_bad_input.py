@@ -1,0 +1,57 @@
+"""The issue's bad inputs through the CLI: a typed error, one line, exit 2, the database unchanged."""
+
+from __future__ import annotations
+
+import pytest
+from integration_helpers import cli, dump, ok
+
+START = "2025-01-01"
+
+
+@pytest.fixture
+def books(db_url: str):  # type: ignore[no-untyped-def]
+    """A database with an active line holding one loan, a frozen line, and a paid-off loan."""
+    from creditline.store import make_engine
+
+    ok("db", "upgrade", "--db", db_url, "--business-date", START)
+    ok("line", "open", "--db", db_url, "--borrower", "B1", "--limit", "20000", "--daily-rate", "0.05", "--line-id", "L1")
+    ok("line", "open", "--db", db_url, "--borrower", "B2", "--limit", "5000", "--daily-rate", "0.05", "--line-id", "L2")
+    ok("line", "freeze", "L2", "--db", db_url, "--reason", "suspected fraud")
+    loan = ok("draw", "--db", db_url, "--line", "L1", "--amount", "1000", "--term", "6", "--key", "d1")
+    paid = ok("draw", "--db", db_url, "--line", "L1", "--amount", "600", "--term", "3", "--key", "d2")
+    ok("repay", "--db", db_url, "--loan", paid["loan_id"], "--amount", "600", "--key", "r1")
+    engine = make_engine(db_url)
+    yield {"url": db_url, "loan": loan["loan_id"], "paid": paid["loan_id"], "engine": engine}
+    engine.dispose()
+
+
+BAD = {
+    "beyond the limit": (["draw", "--line", "L1", "--amount", "19500", "--term", "6", "--key", "x"], "--amount"),
+    "on a frozen line": (["draw", "--line", "L2", "--amount", "1000", "--term", "6", "--key", "x"], "frozen"),
+    "below the minimum": (["draw", "--line", "L1", "--amount", "100", "--term", "6", "--key", "x"], "minimum"),
+    "a term not offered": (["draw", "--line", "L1", "--amount", "1000", "--term", "5", "--key", "x"], "--term"),
+    "repaying a closed loan": (["repay", "--loan", "{paid}", "--amount", "10", "--key", "x"], "--loan"),
+    "a negative amount": (["repay", "--loan", "{loan}", "--amount", "-5", "--key", "x"], "--amount"),
+    "an unknown loan": (["repay", "--loan", "NOPE", "--amount", "10", "--key", "x"], "--loan"),
+    "a date before the loan began": (
+        ["repay", "--loan", "{loan}", "--amount", "10", "--key", "x", "--date", "2024-12-31"],
+        "--date",
+    ),
+    "an unknown line": (["draw", "--line", "L9", "--amount", "1000", "--term", "6", "--key", "x"], "--line"),
+    "a malformed amount": (["draw", "--line", "L1", "--amount", "1e3", "--term", "6", "--key", "x"], "--amount"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_one_line_exit_2_and_changes_nothing(books, case: str) -> None:  # type: ignore[no-untyped-def]
+    argv, expected = BAD[case]
+    argv = [a.format(loan=books["loan"], paid=books["paid"]) for a in argv]
+    before = dump(books["engine"])
+    result = cli(*argv, "--db", books["url"])
+    assert result.exit_code == 2, result
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+    assert dump(books["engine"]) == before

@@ -1,0 +1,89 @@
+"""Races with real threads on PostgreSQL, where row locks (SELECT ... FOR UPDATE) decide them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from lending_fixtures import assert_books_clean, open_line, setup_books
+
+from creditline.app import Draw, Repay, draw, repay, show_line, show_loan
+from creditline.lending.credit_line import InsufficientLimit
+
+pytestmark = pytest.mark.postgres
+ROUNDS = 5
+
+
+def race(*calls: Callable[[], Any]) -> list[Any]:
+    """Start every call at the same instant on its own thread; collect results or exceptions."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:  # the race's loser raises; keep it to assert on
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.fixture
+def pg_engine(pg_url: str):  # type: ignore[no-untyped-def]
+    from creditline.store import make_engine
+
+    engine = make_engine(pg_url)
+    setup_books(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_two_drawdowns_racing_on_one_line_never_exceed_the_limit(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    for n in range(ROUNDS):
+        line_id = open_line(pg_engine, f"B{n}", limit="20000")
+        results = race(
+            lambda line_id=line_id, n=n: draw(pg_engine, Draw(line_id, "15000", 6, f"a{n}")),
+            lambda line_id=line_id, n=n: draw(pg_engine, Draw(line_id, "15000", 6, f"b{n}")),
+        )
+        won = [r for r in results if isinstance(r, dict)]
+        lost = [r for r in results if isinstance(r, Exception)]
+        assert len(won) == 1 and len(lost) == 1, results
+        assert isinstance(lost[0], InsufficientLimit)
+        line = show_line(pg_engine, line_id)
+        assert line["outstanding_principal"] == "15000.00" and line["available"] == "5000.00"
+        assert line["loans"] == [won[0]["loan_id"]]
+    assert_books_clean(pg_engine)
+
+
+def test_two_repayments_racing_on_one_loan_are_both_applied_once(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    line_id = open_line(pg_engine, "B1", limit="20000")
+    loan_id = draw(pg_engine, Draw(line_id, "10000", 6, "d"))["loan_id"]
+    for n in range(ROUNDS):
+        results = race(
+            lambda n=n: repay(pg_engine, Repay(loan_id, "100", f"x{n}")),
+            lambda n=n: repay(pg_engine, Repay(loan_id, "100", f"y{n}")),
+        )
+        assert all(isinstance(r, dict) for r in results), results
+    loan = show_loan(pg_engine, loan_id)
+    repayments = [e for e in loan["events"] if e["kind"] == "repayment"]
+    assert len(repayments) == 2 * ROUNDS
+    assert loan["totals"]["principal_repaid"] == f"{2 * ROUNDS * 100}.00"
+    assert show_line(pg_engine, line_id)["outstanding_principal"] == f"{10000 - 2 * ROUNDS * 100}.00"
+    assert_books_clean(pg_engine)
+
+
+def test_the_same_key_racing_itself_applies_once(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    line_id = open_line(pg_engine, "B1", limit="20000")
+    results = race(*(lambda: draw(pg_engine, Draw(line_id, "1000", 6, "same")) for _ in range(3)))
+    assert all(isinstance(r, dict) for r in results), results
+    assert len({r["loan_id"] for r in results}) == 1
+    assert show_line(pg_engine, line_id)["outstanding_principal"] == "1000.00"
+    assert_books_clean(pg_engine)
