@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -210,7 +211,9 @@ def _format(money: Money, locale_name: str) -> str:
         locale = Locale.parse(locale_name)
     except (UnknownLocaleError, ValueError) as exc:
         raise InvalidAmount(f"unknown locale {locale_name!r}", field="locale") from exc
-    pattern = parse_pattern(locale.currency_formats["standard"])
+    # parse_pattern returns babel's cached pattern object itself: copy it before setting digits, or
+    # formatting JPY would leave every later en_US currency format (ours or babel's) at 0 decimals.
+    pattern = copy.copy(parse_pattern(locale.currency_formats["standard"]))
     digits = money.currency.minor_digits
     # CLDR's digits differ from ISO's for a few currencies; the books use ISO's, so display does too.
     pattern.frac_prec = (digits, digits)

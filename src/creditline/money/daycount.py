@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from creditline.money.rounding import divide
+from creditline.money.rounding import CONTEXT, divide
 
 
 class DayCount(StrEnum):
@@ -84,6 +84,7 @@ def year_fraction(start: date, end: date, convention: DayCount) -> Decimal:
     while cursor < end:
         year_end = date(cursor.year + 1, 1, 1)
         stop = min(end, year_end)
-        fraction += divide((stop - cursor).days, days_in_year(convention, cursor.year))
+        # CONTEXT.add, not +=: a bare + would round to whatever precision the caller set globally.
+        fraction = CONTEXT.add(fraction, divide((stop - cursor).days, days_in_year(convention, cursor.year)))
         cursor = stop
     return fraction

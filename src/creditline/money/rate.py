@@ -85,7 +85,8 @@ class Rate:
     def effective_annual(self, periods_per_year: int, days_in_year: int = DAYS_IN_YEAR_DEFAULT) -> Decimal:
         """(1 + r/n)^n − 1: the compound annual rate of the nominal rate paid n times a year."""
         periodic = self.periodic(periods_per_year, days_in_year)
-        return CONTEXT.power(1 + periodic, periods_per_year) - 1
+        # Every step in CONTEXT: bare + and - would round to the caller's global decimal precision.
+        return CONTEXT.subtract(CONTEXT.power(CONTEXT.add(1, periodic), periods_per_year), 1)
 
     def annual_percent_value(self, days_in_year: int = DAYS_IN_YEAR_DEFAULT) -> Decimal:
         return CONTEXT.multiply(self.annual(days_in_year), Decimal(100))
