@@ -133,7 +133,7 @@ def test_annual_daily_annual_round_trip(percent) -> None:
 def test_act_act_isda_across_leap_years() -> None:
     # 2023-07-01 → 2024-07-01: 184 days over 365 and 182 days over 366
     fraction = year_fraction(date(2023, 7, 1), date(2024, 7, 1), DayCount.ACT_ACT_ISDA)
-    assert fraction == pytest.approx(Decimal(184) / 365 + Decimal(182) / 366, abs=Decimal("1e-30"))
+    assert fraction == pytest.approx(Decimal(184) / 365 + Decimal(182) / 366, abs=Decimal("1e-26"))
     assert year_fraction(date(2024, 1, 1), date(2025, 1, 1), DayCount.ACT_ACT_ISDA) == 1
     assert year_fraction(date(2023, 1, 1), date(2024, 1, 1), DayCount.ACT_ACT_ISDA) == 1
     assert year_fraction(date(2024, 3, 1), date(2024, 2, 1), DayCount.ACT_ACT_ISDA) == -year_fraction(
@@ -185,4 +185,4 @@ def test_act_act_year_fraction_is_additive(start, first, second) -> None:
     parts = year_fraction(start, middle, DayCount.ACT_ACT_ISDA) + year_fraction(
         middle, end, DayCount.ACT_ACT_ISDA
     )
-    assert abs(whole - parts) <= Decimal("1e-28")  # 34 significant digits per piece
+    assert abs(whole - parts) <= Decimal("1e-26")  # 34-digit pieces, summed here at 28
