@@ -168,14 +168,13 @@ def register(app: typer.Typer) -> None:
             bundle_from_json,
             check_consistency_bundle,
             check_inclusion_bundle,
-            load_public_key,
         )
 
         try:
             raw = json.loads(bundle_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InvalidProof(f"cannot read {bundle_file} as JSON: {exc}", field="bundle") from exc
-        key = load_public_key(public_key.read_bytes())
+        key = _public_key(public_key)
         try:
             bundle = bundle_from_json(raw)
             if isinstance(bundle, ConsistencyBundle):
