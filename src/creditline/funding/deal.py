@@ -1,0 +1,161 @@
+"""A deal end to end: select the pool, resolve the structure, price the sale, project and run.
+
+This is the glue the CLI and the app layer call; each step is a pure function of its inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from creditline.funding.amortisation import AMORTISATION_CODES, MONTHS_IN_YEAR, scheduled_balance_factors
+from creditline.funding.assumptions import (
+    HORIZON_MONTHS_MAX,
+    Assumptions,
+    DefaultModel,
+    curve_by_month,
+    dpd_state,
+    monthly_rate,
+    roll_rate_paths,
+)
+from creditline.funding.errors import AssumptionError
+from creditline.funding.pool import PoolSelection, select_pool
+from creditline.funding.projection import PoolFlows, PoolGroups, group_pool, project
+from creditline.funding.sale import TrustSale, sell_to_trust
+from creditline.funding.structure import DealSpec, Structure, resolve_structure
+from creditline.funding.tape import LoanTape
+from creditline.funding.waterfall import Cohorts, WaterfallResult, run_waterfall
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Deal:
+    spec: DealSpec
+    selection: PoolSelection
+    structure: Structure
+    sale: TrustSale
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DealRun:
+    deal: Deal
+    assumptions: Assumptions
+    flows: PoolFlows
+    result: WaterfallResult
+
+
+def build_deal(spec: DealSpec, tape: LoanTape) -> Deal:
+    """Select the pool from the tape, size the tranches against it and price the transfer."""
+    selection = select_pool(tape, spec.eligibility, spec.currency.upper(), spec.cut_off_date)
+    structure = resolve_structure(spec, selection.principal_minor)
+    sale = sell_to_trust(selection, spec.sale_price, spec.closing_date, spec.servicing_fee_rate)
+    return Deal(spec, selection, structure, sale)
+
+
+def horizon_months(deal: Deal, assumptions: Assumptions) -> int:
+    """Long enough for the last scheduled payment and its recovery, unless the assumptions say."""
+    if assumptions.horizon_months is not None:
+        return assumptions.horizon_months
+    months = int(deal.selection.tape.remaining_term_months.max())
+    revolving = deal.structure.revolving
+    if revolving is not None:
+        months = max(months, revolving.months + revolving.term_months)
+    return min(months + assumptions.recovery_lag_months, HORIZON_MONTHS_MAX)
+
+
+def prepayment_rates(assumptions: Assumptions, horizon: int) -> np.ndarray:
+    """SMM by month, shape (1, T+1)."""
+    smm = monthly_rate(curve_by_month(assumptions.cpr, horizon))
+    smm[0] = 0.0
+    return smm[None, :]
+
+
+def loan_pds(tape: LoanTape, assumptions: Assumptions) -> np.ndarray:
+    """Each loan's 12-month PD: the tape's, else its grade's from `grade_pd`, times the multiplier."""
+    pds = tape.pd_annual.copy()
+    unknown = np.isnan(pds)
+    for grade in np.unique(tape.risk_grade[unknown]).tolist():
+        if grade not in assumptions.grade_pd:
+            raise AssumptionError(
+                f"loans of grade {grade!r} have no pd_annual on the tape and no grade_pd entry",
+                field="grade_pd",
+            )
+        pds[unknown & (tape.risk_grade == grade)] = float(assumptions.grade_pd[grade])
+    return np.clip(pds * float(assumptions.pd_multiplier), 0.0, 1.0)
+
+
+def pool_hazards(
+    deal: Deal, assumptions: Assumptions, horizon: int
+) -> tuple[PoolGroups, np.ndarray, np.ndarray | None]:
+    """Scheduled groups, monthly default rates (1, G, T+1) and, for roll rates, the delinquency path."""
+    tape = deal.selection.tape
+    if assumptions.default_model is DefaultModel.PD:
+        values, codes = np.unique(loan_pds(tape, assumptions), return_inverse=True)
+        groups = group_pool(tape, codes, tuple(f"pd {v:.6f}" for v in values), horizon)
+        mdr = np.repeat(monthly_rate(values)[None, :, None], horizon + 1, axis=2)
+        mdr[..., 0] = 0.0
+        return groups, mdr, None
+    groups = group_pool(tape, np.zeros(len(tape), dtype=np.int64), ("pool",), horizon)
+    if assumptions.default_model is DefaultModel.ROLL_RATE:
+        start = np.bincount(
+            dpd_state(tape.days_past_due), weights=tape.outstanding_principal_minor, minlength=5
+        )
+        mdr, delinquency = roll_rate_paths(assumptions.roll_rates, start, horizon)  # type: ignore[arg-type]
+        return groups, mdr[None, None, :], delinquency[None, :]
+    mdr = monthly_rate(curve_by_month(assumptions.cdr, horizon))
+    mdr[0] = 0.0
+    return groups, mdr[None, None, :], None
+
+
+def cohorts_for(structure: Structure, horizon: int) -> Cohorts | None:
+    """Per-unit schedule of the loans the revolving period buys (the replenishment assumption)."""
+    revolving = structure.revolving
+    if revolving is None:
+        return None
+    rate = np.array([float(revolving.annual_rate)])
+    code = np.array([AMORTISATION_CODES[revolving.amortisation.value]])
+    factor = scheduled_balance_factors(rate, np.array([revolving.term_months]), code, horizon)[0]
+    return Cohorts(factor, factor * rate[0] / MONTHS_IN_YEAR, min(revolving.months, horizon))
+
+
+def project_deal(deal: Deal, assumptions: Assumptions) -> PoolFlows:
+    horizon = horizon_months(deal, assumptions)
+    groups, mdr, delinquency = pool_hazards(deal, assumptions, horizon)
+    flows = project(groups, mdr, prepayment_rates(assumptions, horizon))
+    return flows if delinquency is None else replace(flows, delinquency_rate=delinquency)
+
+
+def run_deal(deal: Deal, assumptions: Assumptions) -> DealRun:
+    """One deterministic scenario through the waterfall."""
+    flows = project_deal(deal, assumptions)
+    result = run_waterfall(
+        deal.structure,
+        flows,
+        assumptions.recovery_rate,
+        assumptions.recovery_lag_months,
+        cohorts_for(deal.structure, flows.horizon_months),
+    )
+    return DealRun(deal, assumptions, flows, result)
+
+
+def break_even_cdrs(deal: Deal, assumptions: Assumptions) -> list[float | None]:
+    """Each tranche's first-loss point: the constant CDR (with the run's CPR, recovery and lag) at
+    which it first loses a minor unit of principal or interest; None if it never does."""
+    from creditline.funding.metrics import break_even
+
+    horizon = horizon_months(deal, assumptions)
+    tape = deal.selection.tape
+    groups = group_pool(tape, np.zeros(len(tape), dtype=np.int64), ("pool",), horizon)
+    smm = prepayment_rates(assumptions, horizon)
+    cohorts = cohorts_for(deal.structure, horizon)
+
+    def losses_at(cdrs: np.ndarray) -> np.ndarray:
+        mdr = np.repeat(monthly_rate(cdrs)[:, None, None], horizon + 1, axis=2)
+        mdr[..., 0] = 0.0
+        flows = project(groups, mdr, smm)
+        result = run_waterfall(
+            deal.structure, flows, assumptions.recovery_rate, assumptions.recovery_lag_months, cohorts
+        )
+        return result.writedown.sum(axis=2) + result.interest_shortfall[:, :, -1]
+
+    return break_even(losses_at, len(deal.structure.tranches))

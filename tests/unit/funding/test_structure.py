@@ -1,0 +1,114 @@
+"""Deal structure: bad input is a typed error naming the field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from creditline.funding.errors import (
+    FundingError,
+    NegativeRate,
+    StructureError,
+    TrancheSizeMismatch,
+    UnknownTriggerMetric,
+)
+from creditline.funding.structure import add_months, deal_spec, resolve_structure
+from creditline.money import UnknownCurrency
+
+from .builders import deal_data
+
+
+def test_shares_become_amounts_that_add_up_exactly() -> None:
+    structure = resolve_structure(deal_spec(deal_data()), 1_000_001)
+    assert [t.balance_minor for t in structure.tranches] == [800_001, 120_000, 80_000]
+    assert sum(t.balance_minor for t in structure.tranches) == 1_000_001
+    assert structure.fees[0].name == "servicing"
+    assert structure.rated_count == 2
+
+
+def test_balances_must_add_up_to_the_pool() -> None:
+    spec = deal_spec(
+        deal_data(
+            tranches=[
+                {"name": "A", "balance": "9,000.00", "coupon_rate": "3%"},
+                {"name": "Sub", "balance": "999.99"},
+            ]
+        )
+    )
+    assert [t.balance_minor for t in resolve_structure(spec, 999_999).tranches] == [900_000, 99_999]
+    with pytest.raises(TrancheSizeMismatch) as caught:
+        resolve_structure(spec, 1_000_000)
+    assert caught.value.field == "tranches"
+    assert caught.value.code == "tranche_sizes_mismatch"
+    assert "9,999.99" not in caught.value.message and "9999.99" in caught.value.message
+
+
+def test_shares_must_add_up_to_one() -> None:
+    spec = deal_spec(deal_data(tranches=[{"name": "A", "share": "80%"}, {"name": "Sub", "share": "15%"}]))
+    with pytest.raises(TrancheSizeMismatch) as caught:
+        resolve_structure(spec, 1_000_000)
+    assert caught.value.field == "tranches"
+
+
+def test_negative_coupon_names_the_tranche() -> None:
+    data = deal_data()
+    data["tranches"][1]["coupon_rate"] = "-1%"
+    with pytest.raises(NegativeRate) as caught:
+        deal_spec(data)
+    assert caught.value.field == "tranches[1].coupon_rate"
+
+
+def test_trigger_on_unknown_metric() -> None:
+    data = deal_data(triggers=[{"metric": "excess_spread", "above": "2%"}])
+    with pytest.raises(UnknownTriggerMetric) as caught:
+        deal_spec(data)
+    assert caught.value.field == "triggers[0].metric"
+    assert caught.value.code == "unknown_trigger_metric"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"servicing_fee_rate": "-0.5%"}, "servicing_fee_rate"),
+        ({"closing_date": "2025-06-01"}, None),
+        ({"tranches": []}, "tranches"),
+        ({"colour": "blue"}, "colour"),
+        ({"reserve": {"initial": 100.5}}, "reserve.initial"),
+        ({"clean_up_call": "ten"}, "clean_up_call"),
+        ({"eligibility": {"max_days_past_due": -1}}, "eligibility.max_days_past_due"),
+    ],
+)
+def test_bad_settings_name_their_field(change: dict, field: str | None) -> None:
+    with pytest.raises(FundingError) as caught:
+        deal_spec(deal_data(**change))
+    assert caught.value.field == field
+
+
+def test_tranche_needs_one_size() -> None:
+    with pytest.raises(StructureError) as caught:
+        deal_spec(deal_data(tranches=[{"name": "A"}]))
+    assert caught.value.field == "tranches[0]"
+
+
+def test_unknown_currency_at_resolution() -> None:
+    with pytest.raises(UnknownCurrency):
+        resolve_structure(deal_spec(deal_data(currency="ABC")), 100)
+
+
+def test_payment_dates_clamp_to_month_end() -> None:
+    spec = deal_spec(deal_data(first_payment_date="2025-08-31"))
+    structure = resolve_structure(spec, 1000)
+    assert structure.payment_date(0).isoformat() == "2025-07-15"
+    assert [structure.payment_date(t).isoformat() for t in (1, 2, 7)] == [
+        "2025-08-31",
+        "2025-09-30",
+        "2026-02-28",
+    ]
+    assert add_months(structure.first_payment_date, 18).isoformat() == "2027-02-28"
+
+
+def test_ratios_accept_percent_text_and_decimals() -> None:
+    spec = deal_spec(deal_data(servicing_fee_rate=Decimal("0.01"), clean_up_call="10%"))
+    assert spec.servicing_fee_rate == Decimal("0.01")
+    assert spec.clean_up_call == Decimal("0.10")
