@@ -179,3 +179,35 @@ def test_cli_publish_verify_prove_and_check(books, tmp_path, monkeypatch, db_url
     tampered = cli("audit", "verify", "--db", url)
     assert tampered.exit_code == 1 and tampered.stdout.startswith("TAMPERED: record 2 deleted")
     engine.dispose()
+
+
+def test_the_lending_commands_books_are_logged_and_the_apps_mapping_matches_the_verifiers(db_url: str) -> None:
+    """Until the app appends in each command, the backfill logs what draw/repay wrote; the records the app
+    would append (`loan_event_records`) must be byte-identical to what the verifier rebuilds from the rows."""
+    from integration_helpers import ok
+
+    from creditline.ledger.transparency import encode_record
+    from creditline.store import make_engine
+    from creditline.store.audit_log import loan_event_records
+    from creditline.store.tables import loan_events
+
+    ok("db", "upgrade", "--db", db_url, "--business-date", "2025-01-01")
+    ok("line", "open", "--db", db_url, "--borrower", "B1", "--limit", "20000", "--daily-rate", "0.05", "--line-id", "L1")
+    loan = ok("draw", "--db", db_url, "--line", "L1", "--amount", "1000", "--term", "6", "--key", "d1")["loan_id"]
+    ok("repay", "--db", db_url, "--loan", loan, "--amount", "300", "--key", "r1")
+    engine = make_engine(db_url)
+    with UnitOfWork(engine) as uow:
+        assert append_unlogged_from_books(uow.connection) == 4  # two entries, two events
+        publish(uow.connection, LOG, date(2025, 1, 1), KEY)
+        events = uow.loans.events(loan)
+        logged = {bytes(leaf) for leaf in uow.connection.execute(select(audit_log.c.leaf)).scalars()}
+        uow.commit()
+    assert {encode_record(r) for r in loan_event_records(loan, "B1", events)} <= logged
+    result = audit(engine)
+    assert result.ok and result.unlogged == 0 and result.report.records_checked == 4
+    with engine.begin() as connection:  # someone rewrites what a repayment was
+        connection.execute(update(loan_events).where(loan_events.c.kind == "repayment")
+                           .values(data_json='{"channel": "forged"}'))
+    result = audit(engine)
+    assert result.books_finding is not None and result.books_finding.problem is Problem.ALTERED
+    engine.dispose()

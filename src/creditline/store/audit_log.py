@@ -9,6 +9,8 @@ journal and loan-event rows it came from, so a row edited in `postings` is caugh
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -47,6 +49,7 @@ from creditline.ledger.transparency import (
     sequence,
     verify_log,
 )
+from creditline.lending.loan.events import LoanEvent
 from creditline.store import tables as t
 from creditline.store.tables_audit import audit_heads, audit_log, audit_log_state
 
@@ -192,11 +195,24 @@ def pending_count(connection: Connection) -> int:
 
 def loan_event_record(
     event_id: str, loan_id: str, borrower_id: str, sequence_no: int, kind: str, effective_date: date,
-    amount_minor: int | None, currency: str | None,
+    amount_minor: int | None, currency: str | None, reverses: str | None, data_json: str,
 ) -> LoanEventRecord:
-    """The log record of a `loan_events` row; the app and the verifier both build it this way."""
+    """The log record of a `loan_events` row, built from its columns; the verifier rebuilds it the same way."""
     amounts = () if amount_minor is None else (NamedAmount("amount", amount_minor, currency or ""),)
-    return LoanEventRecord(event_id, loan_id, borrower_id, sequence_no, effective_date, kind, amounts)
+    digest = hashlib.sha256(data_json.encode("utf-8")).hexdigest()
+    return LoanEventRecord(event_id, loan_id, borrower_id, sequence_no, effective_date, kind, amounts, reverses, digest)
+
+
+def loan_event_records(loan_id: str, borrower_id: str, events: Iterable[LoanEvent]) -> list[LoanEventRecord]:
+    """Records of events as `LoanRepository.add_events` stores them (same columns, same data JSON)."""
+    return [
+        loan_event_record(
+            ev.event_id, loan_id, borrower_id, ev.sequence, str(ev.kind), ev.effective_date,
+            None if ev.amount is None else ev.amount.minor, None if ev.amount is None else ev.amount.currency.code,
+            ev.reverses, json.dumps(dict(ev.data), sort_keys=True),
+        )
+        for ev in events
+    ]
 
 
 def _journal_records_from_books(connection: Connection) -> dict[str, bytes]:
@@ -220,10 +236,11 @@ def _journal_records_from_books(connection: Connection) -> dict[str, bytes]:
 def _loan_event_records_from_books(connection: Connection) -> dict[str, bytes]:
     e = t.loan_events.c
     query = select(e.event_id, e.loan_id, e.borrower_id, e.sequence, e.kind, e.effective_date, e.amount_minor,
-                   e.currency)
+                   e.currency, e.reverses, e.data_json)
     return {
         r.event_id: encode_record(loan_event_record(r.event_id, r.loan_id, r.borrower_id, r.sequence, r.kind,
-                                                    r.effective_date, r.amount_minor, r.currency))
+                                                    r.effective_date, r.amount_minor, r.currency, r.reverses,
+                                                    r.data_json))
         for r in connection.execute(query)
     }
 

@@ -45,11 +45,14 @@ ids = st.from_regex(r"\A[a-z][a-z0-9_]{0,20}\Z")
 amounts = st.integers(0, 10**15)
 
 
-@given(ids, ids, ids, st.integers(0, 10**6), st.dates(), st.lists(st.tuples(ids, st.integers(-(10**15), 10**15)),
-                                                                        max_size=5))
-def test_loan_events_round_trip(event_id, loan_id, borrower_id, sequence, day, named) -> None:
+@given(
+    ids, ids, ids, st.integers(0, 10**6), st.dates(),
+    st.lists(st.tuples(ids, st.integers(-(10**15), 10**15)), max_size=5),
+    st.none() | ids, st.none() | st.from_regex(r"\A[0-9a-f]{64}\Z"),
+)
+def test_loan_events_round_trip(event_id, loan_id, borrower_id, sequence, day, named, reverses, digest) -> None:
     record = LoanEventRecord(event_id, loan_id, borrower_id, sequence, day, "repayment",
-                             tuple(NamedAmount(n, a, "CNY") for n, a in named))
+                             tuple(NamedAmount(n, a, "CNY") for n, a in named), reverses, digest)
     data = encode_record(record)
     assert decode_record(data) == record
 

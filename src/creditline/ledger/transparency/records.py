@@ -31,6 +31,8 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ID_NUMBER_SHAPE = re.compile(r"^\d{17}[\dXx]$")
 _MOBILE_SHAPE = re.compile(r"^(\+?86)?1[3-9]\d{9}$")
 _AMOUNT_ABS_MAX = 2**63 - 1
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
 
 
 def _pseudonymous_id(value: str, field: str) -> str:
@@ -129,7 +131,8 @@ class JournalEntryRecord:
         _pseudonymous_id(self.entry_id, "entry_id")
         if self.borrower_id is not None:
             _pseudonymous_id(self.borrower_id, "borrower_id")
-        _pseudonymous_id(self.reference, "reference")
+        if not isinstance(self.reference, str) or not _REFERENCE.match(self.reference):
+            raise InvalidRecord("a reference is 1-200 letters, digits and _.:- (no free text)", field="reference")
         if not isinstance(self.business_date, date):
             raise InvalidRecord("business_date is a date", field="business_date")
         if not 1 <= len(self.postings) <= POSTINGS_MAX:
@@ -149,6 +152,8 @@ class JournalEntryRecord:
 
 @dataclass(frozen=True, slots=True)
 class LoanEventRecord:
+    """A loan event: its amounts, what it reverses, and a SHA-256 of its data rather than the data."""
+
     event_id: str
     loan_id: str
     borrower_id: str
@@ -156,6 +161,8 @@ class LoanEventRecord:
     business_date: date
     event_type: str
     amounts: tuple[NamedAmount, ...] = ()
+    reverses: str | None = None
+    data_sha256: str | None = None  # hex digest of the event's stored data: covered, never copied
 
     KIND = "loan_event"
 
@@ -164,8 +171,12 @@ class LoanEventRecord:
         _pseudonymous_id(self.loan_id, "loan_id")
         _pseudonymous_id(self.borrower_id, "borrower_id")
         _pseudonymous_id(self.event_type, "event_type")
+        if self.reverses is not None:
+            _pseudonymous_id(self.reverses, "reverses")
+        if self.data_sha256 is not None and not _SHA256_HEX.match(self.data_sha256):
+            raise InvalidRecord("data_sha256 is 64 lower-case hex digits", field="data_sha256")
         if isinstance(self.sequence, bool) or not isinstance(self.sequence, int) or self.sequence < 0:
-            raise InvalidRecord("sequence is the event's 0-based number within its loan", field="sequence")
+            raise InvalidRecord("sequence is the event's number within its loan", field="sequence")
         if not isinstance(self.business_date, date):
             raise InvalidRecord("business_date is a date", field="business_date")
         if len(self.amounts) > AMOUNTS_MAX:
@@ -177,15 +188,11 @@ class LoanEventRecord:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "v": LEAF_FORMAT_VERSION,
-            "type": self.KIND,
-            "event_id": self.event_id,
-            "loan_id": self.loan_id,
-            "borrower_id": self.borrower_id,
-            "sequence": self.sequence,
-            "business_date": self.business_date.isoformat(),
-            "event_type": self.event_type,
-            "amounts": [a.to_dict() for a in self.amounts],
+            "v": LEAF_FORMAT_VERSION, "type": self.KIND, "event_id": self.event_id, "loan_id": self.loan_id,
+            "borrower_id": self.borrower_id, "sequence": self.sequence,
+            "business_date": self.business_date.isoformat(), "event_type": self.event_type,
+            "amounts": [a.to_dict() for a in self.amounts], "reverses": self.reverses,
+            "data_sha256": self.data_sha256,
         }
 
 
@@ -239,5 +246,7 @@ def _from_dict(raw: dict) -> LogRecord:
             business_date,
             raw["event_type"],
             amounts,
+            raw["reverses"],
+            raw["data_sha256"],
         )
     raise ValueError(f"unknown record type {raw['type']!r}")
