@@ -114,3 +114,20 @@ def request_erasure(
 def erased_values(columns: tuple[str, ...]) -> dict[str, None]:
     """The column values an erasure writes: nothing, in every personal field and blind index."""
     return dict.fromkeys(columns)
+
+
+def anonymised_profile(id_number: str | None, date_of_birth: date | None) -> dict[str, str]:
+    """What may outlive erasure for portfolio statistics: the birth decade and the province.
+
+    Both are shared by millions of people, so they single no one out (PIPL Art. 73(4): anonymised
+    information is no longer personal information). The province is the first two digits of the
+    PRC resident ID number (the administrative division code); nothing finer is kept.
+    """
+    profile: dict[str, str] = {}
+    year = date_of_birth.year if date_of_birth else None
+    if id_number and len(id_number) == 18 and id_number[:14].isdigit():
+        profile["province_code"] = id_number[:2]
+        year = year or int(id_number[6:10])
+    if year:
+        profile["birth_decade"] = f"{year // 10 * 10}s"
+    return profile

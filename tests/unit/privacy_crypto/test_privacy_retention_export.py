@@ -125,3 +125,11 @@ def test_erasure_keeps_the_journal_balanced_and_the_log_verifiable() -> None:
     assert balances.balanced and balances.totals() == {"CNY": (12_340, 12_340)}
     report = verify_log("log", [StoredRecord(s.seq, s.leaf, s.receipt) for s in sequenced], [head], key.public_key())
     assert report.ok and report.root_hash == head.head.root_hash
+
+
+def test_anonymisation_keeps_only_the_birth_decade_and_the_province() -> None:
+    from creditline.privacy.retention import anonymised_profile
+
+    assert anonymised_profile("11010519491231002X", None) == {"province_code": "11", "birth_decade": "1940s"}
+    assert anonymised_profile(None, date(1987, 5, 4)) == {"birth_decade": "1980s"}
+    assert anonymised_profile("not an id", None) == {}
