@@ -47,7 +47,11 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
     )
     app.add_typer(abs_app, name="abs")
+    _register_inputs(abs_app)
+    _register_analysis(abs_app)
 
+
+def _register_inputs(abs_app: typer.Typer) -> None:
     @abs_app.command("tape")
     def tape_command(
         out: Path = typer.Option(..., "--out", help="Where to write the tape (.csv or .parquet)."),
@@ -93,6 +97,8 @@ def register(app: typer.Typer) -> None:
 
         _emit(structure_summary(load_deal(tape, deal)), as_json, _print_structure)
 
+
+def _register_analysis(abs_app: typer.Typer) -> None:
     @abs_app.command("run")
     def run_command(
         tape: Path = TAPE_OPTION,
