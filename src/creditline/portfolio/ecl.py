@@ -170,7 +170,9 @@ def _lgd_batch(book: pl.DataFrame, assumptions: EclAssumptions) -> np.ndarray:
     lgd = book.get_column("lgd")
     if lgd.null_count():
         if assumptions.lgd_pool is None:
-            raise InvalidAssumption(f"{lgd.null_count()} loan(s) have no LGD and no pool LGD was given", field="lgd")
+            raise InvalidAssumption(
+                f"{lgd.null_count()} loan(s) have no LGD and there is no pool LGD to fill in (give one, or "
+                "snapshots with defaults old enough for the workout LGD)", field="lgd")
         lgd = lgd.fill_null(float(assumptions.lgd_pool))
     return lgd.to_numpy().astype(np.float64)
 

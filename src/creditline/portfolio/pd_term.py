@@ -8,8 +8,9 @@ Two sources, both feeding the one ECL formula in `ecl.py`:
 * `markov`: the observed one-month transition matrix as a Markov chain over M0–M3 with default
   (more than 90 days past due, or charged off) and closure absorbing; periods are months.
 
-Elementary functions go through numpy in both the per-loan and the batch path, so the two agree
-to the last bit (`np.power` and Python's `**` may differ in the last place).
+Elementary functions go through one numpy call (`power`) in both the per-loan and the batch path,
+so the two agree to the last bit (`np.power` and Python's `**` may differ in the last place, and
+so may numpy's own scalar shortcuts).
 """
 
 from __future__ import annotations
@@ -62,19 +63,31 @@ class MarkovChain:
         return table
 
 
+def power(base: np.ndarray | float, exponent: np.ndarray | float) -> np.ndarray:
+    """np.power on two materialised float64 arrays of one length: the code path both speeds share.
+
+    numpy takes shortcuts for a scalar operand (a scalar exponent 2.0 becomes a square) that
+    differ from its array loop in the last bit, so operands are never left as scalars or
+    broadcast views.
+    """
+    base_array, exponent_array = np.broadcast_arrays(np.asarray(base, dtype=np.float64),
+                                                     np.asarray(exponent, dtype=np.float64))
+    return np.power(np.ascontiguousarray(base_array).reshape(-1), np.ascontiguousarray(exponent_array).reshape(-1))
+
+
 def survival_model(pd_12m: float, years: float) -> float:
     """Probability of no default within `years` under a constant hazard fitted to the 12-month PD."""
-    return float(np.power(np.float64(1.0 - pd_12m), np.float64(years)))
+    return float(power(np.array([1.0 - pd_12m]), np.array([years]))[0])
 
 
 def survival_model_batch(pd_12m: np.ndarray, years: np.ndarray) -> np.ndarray:
-    return np.power(1.0 - pd_12m, years)
+    return power(1.0 - pd_12m, years)
 
 
 def discount(eir_annual: float, years: float) -> float:
     """Present value of 1 received in `years` years, discounted at the effective interest rate."""
-    return float(np.power(np.float64(1.0 + eir_annual), np.float64(-years)))
+    return float(power(np.array([1.0 + eir_annual]), np.array([-years]))[0])
 
 
 def discount_batch(eir_annual: np.ndarray, years: np.ndarray | float) -> np.ndarray:
-    return np.power(1.0 + eir_annual, -np.asarray(years, dtype=np.float64))
+    return power(1.0 + eir_annual, -np.asarray(years, dtype=np.float64))

@@ -52,11 +52,11 @@ def provision_matrix(balances_minor: Sequence[int], loss_rates: Sequence[Decimal
     ]
 
 
-def observed_roll_rates(rolls: pl.DataFrame, *, months: int | None = None) -> list[Decimal]:
+def observed_roll_rates(rolls: pl.DataFrame, *, months: int | None = None) -> list[Decimal | None]:
     """Pooled balance-weighted roll rates of M0–M7 over the last `months` months of a roll-rate table.
 
-    A bucket with no balance at all in the window gets rate 1: with nothing observed, the prudent
-    assumption is that a loan reaching it is lost.
+    None for a bucket with no balance observed in the window: its loss rate is unknown, and
+    guessing (0 or 1) would move the allowance by the bucket's whole balance.
     """
     if months is not None and not rolls.is_empty():
         ends = rolls.get_column("month_end").unique().sort().tail(months)
@@ -66,8 +66,4 @@ def observed_roll_rates(rolls: pl.DataFrame, *, months: int | None = None) -> li
         for row in rolls.group_by("from_state").agg(pl.col("rolled_principal_minor", "principal_minor").sum())
         .iter_rows(named=True)
     }
-    rates = []
-    for state in range(FROM_STATES):
-        rolled, base = pooled.get(state, (0, 0))
-        rates.append(ratio(int(rolled), int(base)) if base else Decimal(1))
-    return rates
+    return [ratio(int(pooled[s][0]), int(pooled[s][1])) if s in pooled else None for s in range(FROM_STATES)]

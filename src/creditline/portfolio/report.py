@@ -19,7 +19,7 @@ from creditline.money import Currency
 from creditline.portfolio import capital, liquidity
 from creditline.portfolio.balance_sheet import BalanceSheet
 from creditline.portfolio.default_rate import default_rate_12m, npl_ratio
-from creditline.portfolio.delinquency import CHINA_2023, TierPolicy, bucket_table, tier_table
+from creditline.portfolio.delinquency import BUCKET_NAMES, CHINA_2023, TierPolicy, bucket_table, tier_table
 from creditline.portfolio.ecl import EclAssumptions, PdMethod, ecl_table, round_minor_batch
 from creditline.portfolio.errors import InvalidAssumption, SnapshotNotFound
 from creditline.portfolio.lgd import WORKOUT_MONTHS_DEFAULT, workout_lgd
@@ -173,14 +173,22 @@ def _ecl(history: pl.DataFrame, day: pl.DataFrame, as_of: date, counts: pl.DataF
 
 
 def _provision_matrix(tables: dict[str, pl.DataFrame], options: ReportOptions, summary: dict[str, Any]) -> None:
-    rates = loss_rates_from_roll_rates(observed_roll_rates(tables["roll_rates"], months=options.transition_months))
+    rolls = observed_roll_rates(tables["roll_rates"], months=options.transition_months)
+    unseen = [BUCKET_NAMES[k] for k, rate in enumerate(rolls) if rate is None]
+    if unseen:
+        tables["provision_matrix"] = pl.DataFrame(schema={"bucket": pl.Int8, "name": pl.String, "drawn_minor": pl.Int64,
+                                                          "loss_rate": pl.String, "allowance_minor": pl.Int64})
+        summary["provision_matrix"] = {"available": False, "window_months": options.transition_months,
+                                       "reason": f"no balance observed rolling out of {', '.join(unseen)}"}
+        return
+    rates = loss_rates_from_roll_rates([rate for rate in rolls if rate is not None])
     buckets = tables["buckets"]
     lines = provision_matrix(buckets.get_column("drawn_minor").to_list(), rates)
     tables["provision_matrix"] = buckets.select("bucket", "name", "drawn_minor").with_columns(
         pl.Series("loss_rate", [shown(line.loss_rate) for line in lines]),
         pl.Series("allowance_minor", [line.allowance_minor for line in lines], dtype=pl.Int64),
     )
-    summary["provision_matrix"] = {"window_months": options.transition_months,
+    summary["provision_matrix"] = {"available": True, "window_months": options.transition_months,
                                    "allowance_minor": sum(line.allowance_minor for line in lines),
                                    "rows": tables["provision_matrix"].to_dicts()}
 

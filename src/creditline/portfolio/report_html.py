@@ -39,7 +39,8 @@ def render(report: PortfolioReport) -> str:
         "<h3>Transition matrix (pooled, by loans)</h3>", _table(report.tables["transition_matrix"], money),
         "<h2>Expected credit loss (IFRS 9)</h2>", _table(report.tables["ecl_by_stage"], money),
         "<h3>Provision matrix (simplified approach, for comparison)</h3>",
-        _table(report.tables["provision_matrix"], money),
+        _table(report.tables["provision_matrix"], money) if summary["provision_matrix"]["available"]
+        else f"<p>Not available: {html.escape(summary['provision_matrix']['reason'])}</p>",
         "<h2>Provisions, capital and liquidity</h2>",
         _mapping("Provisions", summary["provisions"], money),
         _mapping("Capital", summary["capital"], money),

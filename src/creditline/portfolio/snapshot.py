@@ -132,19 +132,34 @@ def validate(frame: pl.DataFrame) -> pl.DataFrame:
     return typed
 
 
+def _kind(dtype: pl.DataType) -> str:
+    if dtype == pl.Date():
+        return "dates (YYYY-MM-DD)"
+    if dtype.is_integer():
+        return "whole numbers"
+    return "numbers" if dtype.is_float() else "text"
+
+
 def _cast(frame: pl.DataFrame, column: Column) -> pl.Series:
     series = frame.get_column(column.name)
     if series.dtype == column.dtype:
         return series
     try:
         if series.dtype == pl.String() and column.dtype == pl.Date():
-            return series.str.to_date("%Y-%m-%d", strict=True)
-        return series.cast(column.dtype, strict=True)
-    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as exc:
+            converted = series.str.to_date("%Y-%m-%d", strict=False)
+        else:
+            converted = series.cast(column.dtype, strict=False)
+    except pl.exceptions.PolarsError as exc:  # a type with no conversion at all (a list, a struct)
+        raise InvalidSnapshot(f"column {column.name} must hold {_kind(column.dtype)}, not {series.dtype}",
+                              field="snapshots") from exc
+    lost = converted.is_null() & series.is_not_null()
+    if lost.any():
+        index = lost.arg_true()[0]
         raise InvalidSnapshot(
-            f"column {column.name} must hold {column.dtype} values (got {series.dtype} that do not convert)",
+            f"column {column.name} must hold {_kind(column.dtype)}: {series[index]!r} on row {index + 1} is not one",
             field="snapshots",
-        ) from exc
+        )
+    return converted
 
 
 def _check_nulls(frame: pl.DataFrame) -> None:

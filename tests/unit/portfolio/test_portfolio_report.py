@@ -1,0 +1,83 @@
+"""The report object: consistent totals across sections, honest gaps, and its own input checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from portfolio_factories import row
+
+from creditline.portfolio import snapshot
+from creditline.portfolio.balance_sheet import parse_balance_sheet
+from creditline.portfolio.errors import InvalidAssumption, InvalidSnapshot, SnapshotNotFound
+from creditline.portfolio.report import ReportOptions, build_report
+from creditline.portfolio.synthetic import synthetic_snapshots
+
+
+@pytest.fixture(scope="module")
+def book() -> pl.DataFrame:
+    return snapshot.validate(synthetic_snapshots(loans=1_500, months=20, seed=5))
+
+
+def test_sections_agree_with_each_other(book):
+    as_of = book.get_column("as_of").max()
+    report = build_report(book, as_of, ReportOptions(lgd=Decimal("0.5")))
+    s = report.summary
+    day = book.filter(pl.col("as_of") == as_of)
+    on_book = day.filter(snapshot.on_book_expr())
+    assert s["loans_on_book"] == on_book.height
+    assert s["npl"]["loans_principal_minor"] == on_book.get_column("principal_minor").sum()
+    assert s["provisions"]["allowance_minor"] == s["ecl"]["allowance_minor"]
+    assert sum(r["loans"] for r in s["ecl"]["by_stage"]) == on_book.height
+    assert sum(r["loans"] for r in s["tiers"]["rows"]) == on_book.height
+    coverage = Decimal(s["provisions"]["coverage_ratio"])
+    exact = Decimal(s["ecl"]["allowance_minor"]) / Decimal(s["npl"]["npl_principal_minor"])
+    assert abs(coverage - exact) < Decimal("1e-8")
+    assert json.loads(report.to_json()) == json.loads(json.dumps(s, default=str))
+    assert report.csv("ecl_by_stage").splitlines()[0] == "stage,loans,ecl_minor,ead_minor"
+
+
+def test_a_single_snapshot_reports_what_it_can_and_says_why_not_the_rest():
+    frame = snapshot.from_rows([row(), row(loan_id="L2", days_past_due=100, status="overdue", stage=3)])
+    report = build_report(frame, date(2024, 6, 30), ReportOptions())
+    s = report.summary
+    assert s["default_rate_12m"] == {"available": False, "reason": "the 12-month default rate needs the snapshot "
+                                     "of 2023-06-30: no snapshot for 2023-06-30 (snapshots cover 2024-06-30 to "
+                                     "2024-06-30)"}
+    assert s["provision_matrix"]["available"] is False
+    assert "M0, M1" in s["provision_matrix"]["reason"]
+    assert s["npl"]["npl_ratio"] == "0.50000000"
+    assert s["ecl"]["allowance_minor"] == 878 + 45_000
+    assert "Not available" in report.to_html()
+
+
+def test_the_report_refuses_a_missing_date_mixed_currencies_and_a_foreign_balance_sheet(book):
+    with pytest.raises(SnapshotNotFound):
+        build_report(book, date(2030, 1, 31))
+    mixed = snapshot.from_rows([row(), row(loan_id="L2", currency="USD")])
+    with pytest.raises(InvalidSnapshot):
+        build_report(mixed, date(2024, 6, 30))
+    sheet = parse_balance_sheet({"currency": "USD", "capital": {"cet1": "1"}})
+    with pytest.raises(InvalidAssumption) as info:
+        build_report(snapshot.from_rows([row()]), date(2024, 6, 30), ReportOptions(balance_sheet=sheet))
+    assert info.value.field == "balance_sheet"
+
+
+@pytest.mark.parametrize("field", ["transition_months", "workout_months"])
+def test_windows_are_bounded(field):
+    with pytest.raises(InvalidAssumption) as info:
+        ReportOptions(**{field: 0})
+    assert info.value.field == field
+
+
+def test_the_markov_report_needs_every_performing_bucket_observed():
+    frame = snapshot.from_rows([row(), row(as_of=date(2024, 7, 31))])
+    from creditline.portfolio.ecl import PdMethod
+    from creditline.portfolio.errors import InsufficientHistory
+
+    with pytest.raises(InsufficientHistory) as info:
+        build_report(frame, date(2024, 7, 31), ReportOptions(pd_method=PdMethod.MARKOV))
+    assert info.value.field == "pd_method"
