@@ -61,7 +61,9 @@ def fail(message: str) -> None:
 def run(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(build_app())
     try:
-        command.main(args=argv, prog_name="creditline", standalone_mode=False)
+        code = command.main(args=argv, prog_name="creditline", standalone_mode=False)
+        if isinstance(code, int) and code:  # a command's typer.Exit(n) comes back as a return value here
+            sys.exit(code)
     except DomainError as exc:
         name = option_name(exc.field)
         fail(f"{name}: {exc.message}" if name else exc.message)
