@@ -1,9 +1,7 @@
 """`creditline audit ...`: sign, publish, verify and prove the tamper-evident log.
 
 `verify` and `check-proof` exit 0 when everything holds and 1 when something does not (with the
-first bad record named); 2 stays reserved for a mistake in the command line itself. They call
-sys.exit directly: with standalone_mode=False click turns typer.Exit into a return value, which
-cli.main.run does not pass on.
+first bad record named); 2 stays reserved for a mistake in the command line itself.
 """
 
 from __future__ import annotations
