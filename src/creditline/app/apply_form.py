@@ -28,7 +28,6 @@ class InvalidApplication(DomainError):
 
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-Text = Field(min_length=1, max_length=TEXT_MAX)
 
 
 class ApplicantForm(BaseModel):

@@ -57,10 +57,10 @@ class SimulatedFaceMatcher:
     def match(self, id_number: str, selfie_ref: str) -> FaceMatch:
         if id_number in self.overrides:
             return self.overrides[id_number]
-        (u,) = _uniforms("face", id_number, selfie_ref, count=1)
-        # Genuine selfies score 0.90-0.99; one in fifty is a presentation attack that fails liveness.
-        similarity = Decimal(9000 + u % 1000) / Decimal(10000)
-        return FaceMatch(similarity, live=u >= 1311)
+        u, v = _uniforms("face", id_number, selfie_ref, count=2)
+        # Most selfies match at 0.92-0.999; 3% are poor photos (0.70-0.92); 2% fail liveness.
+        similarity = Decimal(7000 + v % 2200) if u < 1966 else Decimal(9200 + v % 800)
+        return FaceMatch(similarity / Decimal(10000), live=not 63000 <= u < 64311)
 
 
 @dataclass

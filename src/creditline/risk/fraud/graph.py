@@ -208,6 +208,8 @@ class IdentityGraph:
         from creditline.risk.fraud.graph_bulk import components
 
         graph = cls(**options)
+        if len(applicant_keys) == 0:
+            return graph
         built = components(applicant_keys, link_keys, contact_keys, bad, graph.hub_degree_max)
         graph._bulk_keys = built.keys
         size = len(built.keys)

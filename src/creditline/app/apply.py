@@ -1,0 +1,219 @@
+"""`apply`: one application in, one decision record out, and on approval a credit line, atomically.
+
+intake → idempotency → consent → identity → verifiers → fraud → PD → policy/limit/price (champion
+and challenger) → decision record (+ review queue on referral, + credit line on approval) → one
+commit. A well-formed application that fails a rule is declined with its reasons and recorded; a
+malformed one raises a typed error naming the field and writes nothing. The same client key with
+the same request returns the first decision; with a different request, an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from creditline.app.apply_setup import OriginationConfig, deciders_for
+from creditline.app.common import business_date, new_id
+from creditline.app.errors import IdempotencyConflict
+from creditline.app.idempotency import check_key, request_hash
+from creditline.risk.policy import Outcome
+from creditline.store import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyForCredit:
+    client_key: str
+    application: dict[str, Any]
+    config: OriginationConfig = field(default_factory=OriginationConfig)
+
+
+def apply(engine: Engine, command: ApplyForCredit) -> dict[str, Any]:
+    check_key(command.client_key)
+    request = command.application
+    if not isinstance(request, dict):
+        from creditline.app.apply_form import InvalidApplication
+
+        raise InvalidApplication("an application is a JSON object", field="application")
+    digest = request_hash(request)
+    try:
+        return _apply(engine, command, digest)
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer as a retry would.
+        with UnitOfWork(engine, read_only=True) as uow:
+            return _replayed(uow, command.client_key, digest) or {}
+
+
+def _replayed(uow: UnitOfWork, client_key: str, digest: str) -> dict[str, Any] | None:
+    from creditline.store.tables_origination import OriginationRepository
+
+    row = OriginationRepository(uow.connection).by_client_key(client_key)
+    if row is None:
+        return None
+    if row["request_hash"] != digest:
+        raise IdempotencyConflict(f"{client_key!r} was already used for a different application", field="key")
+    return decision_view(row)
+
+
+def _apply(engine: Engine, command: ApplyForCredit, digest: str) -> dict[str, Any]:
+    from creditline.app.apply_form import parse_application
+    from creditline.app.apply_pipeline import decide
+    from creditline.app.catalogue import product_of
+    from creditline.store.tables_origination import OriginationRepository
+
+    with UnitOfWork(engine) as uow:
+        earlier = _replayed(uow, command.client_key, digest)
+        if earlier is not None:
+            return earlier
+        on = business_date(uow)
+        config = command.config
+        product = product_of(uow, config.product_id)
+        application = parse_application(command.application, product.currency.code)
+        _check_offer(application, config)
+        deciders = deciders_for(engine, uow, product, on, config)
+        repository = OriginationRepository(uow.connection)
+        decided = decide(application, deciders, command.client_key, on, lambda k: repository.is_flagged(k, "blacklist"))
+        decision_id = new_id("DC")
+        row, signals = _stored(uow, decision_id, application, decided, deciders, product, on, digest, command)
+        repository.add(row, signals, int(application.applied_at.timestamp()))
+        if row["outcome"] == Outcome.REFER:
+            repository.open_review(decision_id, row["borrower_id"], "referral", ", ".join(decided.reasons)[:400], on)
+        uow.commit()
+    if decided.signals is not None:
+        deciders.screen.remember(decided.signals)
+    return decision_view(row)
+
+
+def _check_offer(application: Any, config: OriginationConfig) -> None:
+    from creditline.app.apply_form import InvalidApplication
+
+    form = application.form
+    if form.jurisdiction.upper() != config.jurisdiction:
+        raise InvalidApplication(f"this platform lends in {config.jurisdiction} only", field="jurisdiction")
+    if form.product_id != config.product_id:
+        raise InvalidApplication(f"applications are taken for {config.product_id}", field="product_id")
+
+
+def _stored(uow, decision_id, application, decided, deciders, product, on, digest, command):  # type: ignore[no-untyped-def]
+    """The decision row (opening the line first when approved) and the signals to index."""
+    from creditline.app.apply_pipeline import borrower_id_of
+    from creditline.app.decision_record import build_record
+    from creditline.store.tables_origination import record_text
+
+    borrower_id = None if decided.identity is None else borrower_id_of(decided.identity, deciders.salt)
+    outcome, reasons, override, line_id = decided.outcome, list(decided.reasons), None, None
+    if outcome is Outcome.APPROVE:
+        line_id = _open_line(uow, borrower_id, product, decided, on, decision_id)
+        if line_id is None:
+            outcome, override = Outcome.DECLINE, "line_exists"
+            reasons.append("line_exists")
+    context = {
+        "request_sha256": digest,
+        "business_date": on.isoformat(),
+        "product": product.key,
+        "override": override,
+        "strategy": None if decided.assigned is None else decided.assigned.strategy,
+    }
+    record = build_record(decision_id, application, decided, deciders, context)
+    record.update(outcome=str(outcome), reasons=reasons, line_id=line_id, borrower_id=borrower_id)
+    text = record_text(record)
+    assigned = decided.assigned
+    row = {
+        "decision_id": decision_id,
+        "client_key": command.client_key,
+        "request_hash": digest,
+        "borrower_id": borrower_id,
+        "jurisdiction": application.form.jurisdiction.upper(),
+        "product_id": product.product_id,
+        "applied_at": application.applied_at.isoformat(),
+        "business_date": on,
+        "outcome": str(outcome),
+        "status": "referred" if outcome is Outcome.REFER else "decided",
+        "strategy": context["strategy"] or "none",
+        "pd": None if decided.pd is None else str(decided.pd.pd),
+        "score": None if decided.pd is None else decided.pd.score,
+        "fraud_score": None if decided.fraud is None else str(decided.fraud.score),
+        "limit_minor": None if assigned is None or assigned.limit is None else assigned.limit.limit.minor,
+        "currency": product.currency.code,
+        "rate_daily": None if assigned is None or assigned.price is None else str(assigned.price.rate_daily),
+        "apr": None if assigned is None or assigned.price is None else str(assigned.price.apr),
+        "line_id": line_id,
+        "record_json": text,
+        "record_sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
+    return row, _signal_rows(decided)
+
+
+def _signal_rows(decided: Any) -> list[tuple[str, int]]:
+    signals = decided.signals
+    if signals is None:
+        return []
+    rows = [(str(kind), key) for kind, key in signals.keys.items() if key]
+    rows.extend(("contact", key) for key in signals.contact_keys)
+    return rows
+
+
+def _open_line(uow, borrower_id, product, decided, on, decision_id) -> str | None:  # type: ignore[no-untyped-def]
+    """Open the approved line in this unit of work; None when the borrower already has one."""
+    from creditline.lending.credit_line import open_line
+    from creditline.store.line_repository import LineRecord
+
+    if uow.lines.find(borrower_id, product.product_id) is not None:
+        return None
+    line_id = new_id("LN")
+    limit, price = decided.assigned.limit.limit, decided.assigned.price
+    line, change = open_line(
+        line_id=line_id,
+        borrower_id=borrower_id,
+        product_id=product.product_id,
+        limit=limit,
+        on=on,
+        reason=f"origination decision {decision_id}",
+        rate_daily=price.rate_daily,
+    )
+    uow.lines.add(LineRecord(line, product.version, on))
+    uow.lines.record_change(change, borrower_id)
+    return line_id
+
+
+def decision_view(row: dict[str, Any]) -> dict[str, Any]:
+    """What a client sees: outcome and reasons, limit and price (daily rate with APR), ids."""
+    record = json.loads(row["record_json"])
+    price = record.get("price")
+    return {
+        "decision_id": row["decision_id"],
+        "outcome": row["outcome"],
+        "status": row["status"],
+        "reasons": record["reasons"],
+        "borrower_id": row["borrower_id"],
+        "line_id": row["line_id"],
+        "currency": row["currency"],
+        "limit": None if row["limit_minor"] is None else _major(row["limit_minor"], row["currency"]),
+        "daily_rate_pct": None if price is None else _percent(price["rate_daily"]),
+        "apr_pct": None if price is None else _percent(price["apr"], places=2),
+        "price_display": None if price is None else price["display"],
+        "pd": row["pd"],
+        "score": row["score"],
+        "fraud_score": row["fraud_score"],
+        "strategy": row["strategy"],
+        "business_date": str(row["business_date"]),
+    }
+
+
+def _major(minor: int, code: str) -> str:
+    from creditline.money import Money
+
+    return Money.of_minor(minor, code).amount_str()
+
+
+def _percent(fraction: str, places: int | None = None) -> str:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    value = Decimal(fraction) * 100
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return format(value.normalize() if places is None else value, "f")

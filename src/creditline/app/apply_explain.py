@@ -1,0 +1,79 @@
+"""An explanation a borrower can read: why this outcome, what set the limit, what the price is made of."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from creditline.money import Money
+
+REASON_TEXT = {
+    "age_below_minimum": "You are younger than this product's minimum age.",
+    "age_above_maximum": "You are older than this product's maximum age.",
+    "blacklisted": "Your identity is on the lender's internal exclusion list.",
+    "court_dishonest_debtor": "The courts list you as a judgment debtor who has not paid.",
+    "identity_not_confirmed": "Your mobile carrier's real-name record did not match your name and ID number.",
+    "liveness_failed": "The selfie did not pass the liveness check.",
+    "face_match_weak": "Your selfie matched your ID photo only weakly; a person will check it.",
+    "fraud_suspected": "The application matches known fraud patterns (shared devices, contacts or cards).",
+    "fraud_review": "Some signals resemble fraud patterns; a person will check the application.",
+    "bureau_delinquencies": "Your credit report shows three or more late payments in the last 24 months.",
+    "bureau_delinquency_review": "Your credit report shows a late payment in the last 24 months.",
+    "many_recent_inquiries": "Many lenders looked at your credit report in the last three months.",
+    "debt_to_income_too_high": "Your existing repayments take too large a share of your income.",
+    "debt_to_income_review": "Your existing repayments take a large share of your income.",
+    "income_below_minimum": "Your income is below this product's minimum.",
+    "pd_above_cutoff": "Our estimate of the chance of repayment difficulties is above our limit.",
+    "risk_price_above_cap": "Lending to you at a price under the legal rate cap would not cover the expected loss.",
+    "line_exists": "You already have a credit line of this product.",
+}
+LIMIT_TEXT = {
+    "band_income_multiple": "a multiple of your monthly income for your risk band",
+    "affordability": "what your income can repay after your existing debts",
+    "initial_limit_max": "the cap on a first limit (limits grow with good repayment)",
+    "jurisdiction_balance_cap": "the regulatory cap on online micro-loan balances per person",
+    "jurisdiction_income_cap": "the regulatory cap of one third of your average annual income",
+    "limit_min": "the smallest limit we open",
+}
+
+
+def reason_text(code: str) -> str:
+    if code.startswith("consent_missing:"):
+        return f"You have not consented to {code.split(':', 1)[1].replace('_', ' ')}, which assessing credit needs."
+    if code.startswith("limit_"):
+        return f"No limit could be offered: {LIMIT_TEXT.get(code[6:], code[6:])} leaves nothing."
+    return REASON_TEXT.get(code, code.replace("_", " "))
+
+
+def explanation(record: dict[str, Any]) -> dict[str, Any]:
+    limit = record.get("limit")
+    price = record.get("price")
+    result: dict[str, Any] = {
+        "decision_id": record["decision_id"],
+        "outcome": record["outcome"],
+        "reasons": [{"code": code, "text": reason_text(code)} for code in record["reasons"]],
+        "model_factors": (record.get("pd") or {}).get("reasons", []),
+        "automated": True,
+        "your_rights": (
+            "This decision was made automatically. You may ask for a person to review it "
+            f"(`creditline decision review {record['decision_id']} --reason ...`) and for this explanation."
+        ),
+    }
+    if limit is not None:
+        result["limit"] = {
+            "amount": Money.of_minor(limit["limit_minor"], limit["currency"]).amount_str(),
+            "currency": limit["currency"],
+            "set_by": LIMIT_TEXT.get(limit["binding"], limit["binding"]),
+        }
+    if price is not None:
+        result["price"] = {
+            "display": price["display"],
+            "made_of": "cost of funds + expected loss (PD x LGD) + operating cost + capital charge + margin",
+            "expected_loss_annual_pct": _pct(price["expected_loss_annual"]),
+            "capped": price["clipped_by_cap"],
+        }
+    return result
+
+
+def _pct(fraction: str) -> str:
+    return format((Decimal(fraction) * 100).quantize(Decimal("0.01")), "f")

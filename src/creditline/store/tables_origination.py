@@ -1,0 +1,225 @@
+"""Origination tables (migration 0004_origination) and the repository that reads and writes them.
+
+`origination_decisions` keeps one decision record per client key: the outcome, the figures people
+query on (PD, limit, price), and the whole record as canonical JSON with its SHA-256, from which
+`creditline decision replay` recomputes the outcome. Personal data never lands here: identity
+fields appear only as keyed hashes, and the borrower as a pseudonymous id.
+
+`origination_signals` holds the fraud index's source of truth (keyed hashes with their times);
+the in-process velocity index and identity graph are rebuilt from it. `origination_reviews` is the
+human-review queue: referrals, and borrowers' requests for review of an automated decision.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from creditline.store.tables import ID, KEY, metadata
+from creditline.store.types import BigId
+
+origination_decisions = Table(
+    "origination_decisions",
+    metadata,
+    Column("decision_id", String(ID), primary_key=True),
+    Column("client_key", String(KEY), nullable=False, unique=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("borrower_id", String(ID), nullable=True, index=True),  # null when consent was missing
+    Column("jurisdiction", String(2), nullable=False),
+    Column("product_id", String(ID), nullable=False),
+    Column("applied_at", String(40), nullable=False),  # ISO 8601 with its offset, as sent
+    Column("business_date", Date, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # decided | referred | reviewed
+    Column("strategy", String(16), nullable=False),
+    Column("pd", String(20), nullable=True),
+    Column("score", Integer, nullable=True),
+    Column("fraud_score", String(12), nullable=True),
+    Column("limit_minor", BigInteger, nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("rate_daily", String(20), nullable=True),
+    Column("apr", String(40), nullable=True),
+    Column("line_id", String(ID), nullable=True),
+    Column("record_json", Text, nullable=False),
+    Column("record_sha256", String(64), nullable=False),
+)
+
+origination_reviews = Table(
+    "origination_reviews",
+    metadata,
+    Column("review_id", BigId, primary_key=True, autoincrement=True),
+    Column("decision_id", String(ID), ForeignKey("origination_decisions.decision_id"), nullable=False, index=True),
+    Column("borrower_id", String(ID), nullable=True),
+    Column("kind", String(24), nullable=False),  # referral | borrower_request
+    Column("reason", String(400), nullable=False),
+    Column("status", String(16), nullable=False),  # open | approved | declined | upheld
+    Column("opened_on", Date, nullable=False),
+    Column("resolved_on", Date, nullable=True),
+    Column("resolver", String(ID), nullable=True),
+    Column("note", String(400), nullable=True),
+    Index("ix_origination_reviews_status_review_id", "status", "review_id"),
+)
+
+origination_signals = Table(
+    "origination_signals",
+    metadata,
+    Column("signal_id", BigId, primary_key=True, autoincrement=True),
+    Column("decision_id", String(ID), nullable=False),
+    Column("applied_at_s", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # a SignalKind, or "contact"
+    Column("signal_key", BigInteger, nullable=False),
+    Index("ix_origination_signals_kind_signal_key_applied_at_s", "kind", "signal_key", "applied_at_s"),
+)
+
+origination_flags = Table(
+    "origination_flags",
+    metadata,
+    Column("applicant_key", BigInteger, primary_key=True),  # keyed hash of jurisdiction + ID number
+    Column("flag", String(16), primary_key=True),  # blacklist | bad_outcome
+    Column("reason", String(400), nullable=False),
+    Column("flagged_on", Date, nullable=False),
+)
+
+
+# Built once: constructing a statement per call costs more than executing it on SQLite.
+_INSERT_DECISION = insert(origination_decisions)
+_INSERT_SIGNALS = insert(origination_signals)
+_BY_CLIENT_KEY = select(origination_decisions).where(origination_decisions.c.client_key == bindparam("client_key"))
+_FLAGGED = select(func.count()).where(
+    origination_flags.c.applicant_key == bindparam("applicant_key"), origination_flags.c.flag == bindparam("flag")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalHistory:
+    """Every stored application's signals in time order, as arrays for the fraud index's bulk load."""
+
+    decision_ids: list[str]
+    applied_at_s: np.ndarray
+    keys: dict[str, np.ndarray]  # per kind, one key per application (0: absent)
+    contacts: np.ndarray  # (applications, contacts_max), 0-padded
+
+
+class OriginationRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    # -- decisions ------------------------------------------------------------------------------
+    def by_client_key(self, client_key: str) -> dict[str, Any] | None:
+        row = self.connection.execute(_BY_CLIENT_KEY, {"client_key": client_key}).mappings().first()
+        return None if row is None else dict(row)
+
+    def get(self, decision_id: str) -> dict[str, Any] | None:
+        query = select(origination_decisions).where(origination_decisions.c.decision_id == decision_id)
+        row = self.connection.execute(query).mappings().first()
+        return None if row is None else dict(row)
+
+    def add(self, row: dict[str, Any], signals: list[tuple[str, int]], applied_at_s: int) -> None:
+        self.connection.execute(_INSERT_DECISION, row)
+        if signals:
+            self.connection.execute(
+                _INSERT_SIGNALS,
+                [
+                    {"decision_id": row["decision_id"], "applied_at_s": applied_at_s, "kind": kind, "signal_key": key}
+                    for kind, key in signals
+                ],
+            )
+
+    def set_status(self, decision_id: str, status: str, line_id: str | None = None) -> None:
+        values: dict[str, Any] = {"status": status}
+        if line_id is not None:
+            values["line_id"] = line_id
+        self.connection.execute(
+            update(origination_decisions).where(origination_decisions.c.decision_id == decision_id).values(**values)
+        )
+
+    # -- review queue ---------------------------------------------------------------------------
+    def open_review(self, decision_id: str, borrower_id: str | None, kind: str, reason: str, on: date) -> int:
+        result = self.connection.execute(
+            insert(origination_reviews).values(
+                decision_id=decision_id, borrower_id=borrower_id, kind=kind, reason=reason, status="open", opened_on=on
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    def reviews(self, *, status: str | None = "open", limit: int = 100) -> list[dict[str, Any]]:
+        query = select(origination_reviews).order_by(origination_reviews.c.review_id).limit(limit)
+        if status is not None:
+            query = query.where(origination_reviews.c.status == status)
+        return [dict(row) for row in self.connection.execute(query).mappings()]
+
+    def review(self, review_id: int) -> dict[str, Any] | None:
+        query = select(origination_reviews).where(origination_reviews.c.review_id == review_id)
+        row = self.connection.execute(query).mappings().first()
+        return None if row is None else dict(row)
+
+    def resolve_review(self, review_id: int, status: str, resolver: str, note: str, on: date) -> None:
+        self.connection.execute(
+            update(origination_reviews)
+            .where(origination_reviews.c.review_id == review_id)
+            .values(status=status, resolver=resolver, note=note, resolved_on=on)
+        )
+
+    # -- flags and signals ----------------------------------------------------------------------
+    def is_flagged(self, applicant_key: int, flag: str) -> bool:
+        return bool(self.connection.execute(_FLAGGED, {"applicant_key": applicant_key, "flag": flag}).scalar_one())
+
+    def flag(self, applicant_key: int, flag: str, reason: str, on: date) -> None:
+        if not self.is_flagged(applicant_key, flag):
+            self.connection.execute(
+                insert(origination_flags).values(applicant_key=applicant_key, flag=flag, reason=reason, flagged_on=on)
+            )
+
+    def flagged(self, flag: str) -> frozenset[int]:
+        query = select(origination_flags.c.applicant_key).where(origination_flags.c.flag == flag)
+        return frozenset(int(k) for k in self.connection.execute(query).scalars())
+
+    def signal_history(self, kinds: tuple[str, ...], contacts_max: int) -> SignalHistory:
+        s = origination_signals.c
+        query = select(s.decision_id, s.applied_at_s, s.kind, s.signal_key).order_by(s.applied_at_s, s.decision_id)
+        rows = self.connection.execute(query).all()
+        order: dict[str, int] = {}
+        times: list[int] = []
+        for decision_id, at_s, _, _ in rows:
+            if decision_id not in order:
+                order[decision_id] = len(order)
+                times.append(at_s)
+        count = len(order)
+        keys = {kind: np.zeros(count, dtype=np.int64) for kind in kinds}
+        contacts = np.zeros((count, contacts_max), dtype=np.int64)
+        filled = np.zeros(count, dtype=np.int64)
+        for decision_id, _, kind, key in rows:
+            index = order[decision_id]
+            if kind == "contact":
+                if filled[index] < contacts_max:
+                    contacts[index, filled[index]] = key
+                    filled[index] += 1
+            elif kind in keys:
+                keys[kind][index] = key
+        return SignalHistory(list(order), np.array(times, dtype=np.int64), keys, contacts)
+
+
+def record_text(record: dict[str, Any]) -> str:
+    """The canonical JSON a record is stored and hashed as."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

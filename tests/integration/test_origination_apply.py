@@ -1,0 +1,235 @@
+"""`apply` end to end on SQLite and PostgreSQL: decisions, records, lines, idempotency, bad input."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from test_origination_forms import BUSINESS_DATE, application
+
+from creditline.app.apply import ApplyForCredit, apply
+from creditline.app.apply_setup import OriginationConfig, forget_screens
+from creditline.app.decision import show_decision
+from creditline.app.errors import IdempotencyConflict
+from creditline.app.setup import initialise
+from creditline.store import UnitOfWork
+from creditline.store.tables_origination import (
+    origination_decisions,
+    origination_reviews,
+    origination_signals,
+)
+
+NO_CHALLENGER = OriginationConfig(challenger=None)
+
+
+@pytest.fixture
+def books(engine):  # type: ignore[no-untyped-def]
+    forget_screens()
+    initialise(engine, BUSINESS_DATE)
+    yield engine
+    forget_screens()
+
+
+def counts(engine) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return tuple(  # type: ignore[return-value]
+            connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (origination_decisions, origination_signals, origination_reviews)
+        )
+
+
+def run(engine, key: str, form: dict, config: OriginationConfig = NO_CHALLENGER) -> dict:  # type: ignore[no-untyped-def]
+    return apply(engine, ApplyForCredit(key, form, config))
+
+
+def test_approval_opens_the_line_at_the_priced_rate(books):
+    view = run(books, "k-1", application(1))
+    assert view["outcome"] == "approve", view
+    assert view["line_id"] is not None
+    record = show_decision(books, view["decision_id"])["record"]
+    multiple = {"A": 3, "B": 2, "C": Decimal("1.5"), "D": Decimal("0.8")}[record["assigned"]["band"]]
+    assert record["limit"]["binding"] == "band_income_multiple"
+    assert Decimal(view["limit"]) == multiple * 12_000  # months of a 12,000 income for the band
+    assert view["price_display"].startswith("daily rate ")
+    assert "APR" in view["price_display"]
+    with UnitOfWork(books, read_only=True) as uow:
+        line = uow.lines.get(view["line_id"]).line
+    assert line.limit.amount_str() == view["limit"]
+    assert line.rate_daily == Decimal(view["daily_rate_pct"]) / 100
+    assert line.borrower_id == view["borrower_id"]
+
+
+def test_record_holds_versions_hashes_and_no_personal_data(books):
+    form = application(2)
+    view = run(books, "k-2", form)
+    with books.connect() as connection:
+        text = connection.execute(select(origination_decisions.c.record_json)).scalar_one()
+    record = json.loads(text)
+    assert form["applicant"]["id_number"] not in text
+    assert form["applicant"]["phone"][-8:] not in text
+    assert form["applicant"]["name"] not in text
+    assert set(record["inputs_hashed"]) >= {"applicant.id_number", "applicant.phone", "device.device_id"}
+    versions = record["versions"]
+    assert versions["model"].startswith("pd-")
+    assert versions["champion"]["policy"] == "origination_cn@2025.06.1"
+    assert versions["champion"]["price_grid"] == "2025.06.1"
+    assert record["product"] == "revolving-consumer@1"
+    assert [c["scope"] for c in record["consents"]] == ["credit_bureau_query", "device_data", "transaction_data"]
+    assert record["fraud"]["score"] == view["fraud_score"]
+    assert record["pd"]["pd"] == view["pd"]
+
+
+def test_same_key_same_request_returns_the_first_decision(books):
+    first = run(books, "k-3", application(3))
+    before = counts(books)
+    assert run(books, "k-3", application(3)) == first
+    assert counts(books) == before
+
+
+def test_same_key_different_request_is_refused_and_writes_nothing(books):
+    run(books, "k-4", application(4))
+    before = counts(books)
+    with pytest.raises(IdempotencyConflict) as caught:
+        run(books, "k-4", application(4, income="50000.00"))
+    assert caught.value.field == "key"
+    assert counts(books) == before
+
+
+def test_missing_consent_declines_with_the_scope_and_processes_nothing_else(books):
+    form = application(5)
+    form["consents"] = [c for c in form["consents"] if c["scope"] != "device_data"]
+    view = run(books, "k-5", form)
+    assert view["outcome"] == "decline"
+    assert view["reasons"] == ["consent_missing:device_data"]
+    assert view["pd"] is None
+    assert view["fraud_score"] is None
+    assert view["borrower_id"] is None
+    assert counts(books) == (1, 0, 0)  # the decision, but no signals: nothing was screened
+
+
+@pytest.mark.parametrize(
+    ("changes", "error_code", "field"),
+    [
+        ({"applicant__id_number": "11010519491231002Y"}, "invalid_id_number", "id_number"),
+        ({"applicant__id_number": "110105194902300021"}, "invalid_birth_date", "id_number"),
+        ({"applicant__income_monthly": "abc"}, "invalid_amount", "applicant.income_monthly"),
+        ({"applicant__income_monthly": 12000.5}, "invalid_application", "applicant.income_monthly"),
+        ({"applicant__name": "王" * 5000}, "invalid_application", "applicant.name"),
+        ({"contacts": ["1"] * 51}, "invalid_application", "contacts"),
+        ({"applicant__phone": "12345"}, "invalid_phone", "phone"),
+        ({"applied_at": "2025-06-30T10:15:00"}, "invalid_application", "applied_at"),
+        ({"jurisdiction": "SG"}, "invalid_application", "jurisdiction"),
+        ({"device__extra": "x"}, "invalid_application", "device.extra"),
+    ],
+)
+def test_malformed_applications_raise_typed_errors_and_write_nothing(books, changes, error_code, field):
+    from creditline.errors import DomainError
+
+    with pytest.raises(DomainError) as caught:
+        run(books, "k-bad", application(6, **changes))
+    assert caught.value.code == error_code
+    assert caught.value.field == field
+    assert counts(books) == (0, 0, 0)
+
+
+def test_underage_applicant_is_declined_with_the_rule(books):
+    view = run(books, "k-7", application(7, born=BUSINESS_DATE.replace(year=2005)))
+    assert view["outcome"] == "decline"
+    assert "age_below_minimum" in view["reasons"]
+    assert view["line_id"] is None
+
+
+def test_referral_joins_the_review_queue_and_approval_opens_the_line(books):
+    from creditline.app.decision import resolve_review, review_queue
+
+    view = run(books, "k-8", application(103))  # the simulated bureau shows one late payment
+    assert (view["outcome"], view["reasons"]) == ("refer", ["bureau_delinquency_review"])
+    assert view["line_id"] is None
+    queue = review_queue(books)
+    assert [r["decision_id"] for r in queue] == [view["decision_id"]]
+    resolved = resolve_review(books, queue[0]["review_id"], "approved", "operator-1", "documents checked")
+    assert resolved["line_id"] is not None
+    assert review_queue(books) == []
+
+
+def test_second_approval_for_the_same_person_keeps_the_first_line(books):
+    first = run(books, "k-9a", application(9))
+    second = run(books, "k-9b", application(9, device__device_id="other-device"))
+    assert first["outcome"] == "approve"
+    assert second["outcome"] == "decline"
+    assert "line_exists" in second["reasons"]
+
+
+def test_replay_reproduces_every_outcome(books):
+    from creditline.app.decision import replay_decision
+
+    serials = (1, 103, 110, 121, 151, 157, 190)  # approve, refer and several kinds of decline
+    for serial in serials:
+        view = run(books, f"r-{serial}", application(serial))
+        replayed = replay_decision(books, view["decision_id"])
+        assert replayed["matches"], replayed
+        assert replayed["replayed"]["pd"] == view["pd"]
+    form = application(200)
+    form["consents"] = []
+    consentless = run(books, "r-none", form)
+    assert replay_decision(books, consentless["decision_id"])["matches"]
+
+
+def test_explanation_and_borrower_review_request(books):
+    from creditline.app.decision import explain_decision, request_review, review_queue
+    from creditline.errors import Conflict
+
+    view = run(books, "e-1", application(110))
+    explained = explain_decision(books, view["decision_id"])
+    assert explained["outcome"] == "decline"
+    assert explained["reasons"][0]["code"] == "pd_above_cutoff"
+    assert "chance of repayment difficulties" in explained["reasons"][0]["text"]
+    assert "review" in explained["your_rights"]
+    opened = request_review(books, view["decision_id"], "my income rose last month")
+    assert [r["review_id"] for r in review_queue(books)] == [opened["review_id"]]
+    assert review_queue(books)[0]["kind"] == "borrower_request"
+    with pytest.raises(Conflict):
+        request_review(books, view["decision_id"], "again")
+
+
+def test_champion_and_challenger_are_both_recorded(books):
+    config = OriginationConfig(challenger_share=Decimal("0.5"))
+    strategies = set()
+    for serial in range(20, 32):
+        view = run(books, f"c-{serial}", application(serial), config)
+        record = show_decision(books, view["decision_id"])["record"]
+        assert {record["assigned"]["strategy"], record["other"]["strategy"]} == {"champion", "challenger"}
+        assert record["assigned"]["strategy"] == view["strategy"]
+        strategies.add(view["strategy"])
+    assert strategies == {"champion", "challenger"}
+
+
+def test_blacklisted_identity_is_declined(books):
+    from creditline.app.apply_setup import pii_salt
+    from creditline.risk.fraud import SignalKind, signal_key
+    from creditline.store.tables_origination import OriginationRepository
+
+    form = application(1)
+    key = signal_key(SignalKind.ID_NUMBER, f"CN:{form['applicant']['id_number']}", salt=pii_salt())
+    with UnitOfWork(books) as uow:
+        OriginationRepository(uow.connection).flag(key, "blacklist", "confirmed identity theft", BUSINESS_DATE)
+        uow.commit()
+    view = run(books, "b-1", form)
+    assert view["outcome"] == "decline"
+    assert "blacklisted" in view["reasons"]
+
+
+def test_device_farm_is_stopped_by_velocity_and_graph(books):
+    outcomes = []
+    for serial in range(40, 48):
+        view = run(books, f"f-{serial}", application(serial, device__device_id="farm-phone-1"))
+        outcomes.append((view["outcome"], view["fraud_score"]))
+    assert outcomes[0][0] != "decline" or outcomes[0][1] == "0.0000"
+    assert all(outcome == "decline" for outcome, _ in outcomes[4:]), outcomes
+    # The index survives a restart: it is rebuilt from the stored signals.
+    forget_screens()
+    view = run(books, "f-late", application(60, device__device_id="farm-phone-1"))
+    assert view["outcome"] == "decline"
+    assert "fraud_suspected" in view["reasons"]
