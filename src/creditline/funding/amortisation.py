@@ -69,19 +69,29 @@ def scheduled_balance_decimal(
 def scheduled_balance_factors(
     annual_rate: np.ndarray, term_months: np.ndarray, amortisation_code: np.ndarray, horizon_months: int
 ) -> np.ndarray:
-    """The vectorised path: shape (loans, horizon+1), the fraction of today's balance left at month a."""
-    ages = np.arange(horizon_months + 1, dtype=np.float64)[None, :]
-    n = term_months.astype(np.float64)[:, None]
-    r = (annual_rate / MONTHS_IN_YEAR)[:, None]
-    linear = np.clip(1.0 - ages / np.maximum(n, 1.0), 0.0, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_growth = np.log1p(r)
-        full = np.expm1(n * log_growth)
-        level = (full - np.expm1(ages * log_growth)) / full
-    level = np.where(r > 0, level, linear)
-    code = amortisation_code[:, None]
-    factors = np.where(code == 0, level, np.where(code == 1, linear, 1.0))
-    return np.where(ages >= n, 0.0, factors)
+    """The vectorised path: shape (loans, horizon+1), the fraction of today's balance left at month a.
+
+    Level loans: (G^n - G^a) / (G^n - 1) with G = 1 + r, the powers G^a built by a running product
+    along the months (multiplications only, which is what makes 100,000 loans x 36 months cheap).
+    """
+    loans = term_months.shape[0]
+    ages = np.arange(horizon_months + 1, dtype=np.float64)
+    n = term_months.astype(np.float64)
+    r = annual_rate / MONTHS_IN_YEAR
+    factors = np.ones((loans, horizon_months + 1))
+    level = (amortisation_code == 0) & (r > 0)
+    linear = (amortisation_code == 1) | ((amortisation_code == 0) & (r <= 0))
+    if level.any():
+        growth = np.empty((int(level.sum()), horizon_months + 1))
+        growth[:, 0] = 1.0
+        growth[:, 1:] = (1.0 + r[level])[:, None]
+        np.cumprod(growth, axis=1, out=growth)
+        full = np.power(1.0 + r[level], n[level])[:, None]
+        factors[level] = (full - growth) / (full - 1.0)
+    if linear.any():
+        factors[linear] = 1.0 - ages[None, :] / np.maximum(n[linear], 1.0)[:, None]
+    factors[ages[None, :] >= n[:, None]] = 0.0
+    return factors
 
 
 def amortisation_codes(amortisation: np.ndarray) -> np.ndarray:

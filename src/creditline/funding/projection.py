@@ -68,21 +68,25 @@ class PoolFlows:
 def group_pool(
     tape: LoanTape, group_codes: np.ndarray, labels: tuple[str, ...], horizon_months: int
 ) -> PoolGroups:
-    """Scheduled balance and interest per group; `group_codes[i]` is loan i's group (0..G-1)."""
-    principal = tape.outstanding_principal_minor.astype(np.float64)
-    factors = scheduled_balance_factors(
-        tape.annual_rate, tape.remaining_term_months, amortisation_codes(tape.amortisation), horizon_months
-    )
-    balances = factors * principal[:, None]
-    interest = balances * (tape.annual_rate / MONTHS_IN_YEAR)[:, None]
+    """Scheduled balance and interest per group; `group_codes[i]` is loan i's group (0..G-1).
+
+    Loans with the same group, rate, remaining term and amortisation share one schedule, so the
+    schedules are computed once per such combination (a tape priced from a grid has few of them).
+    """
     groups = len(labels)
-    if groups == 1:
-        totals = (balances.sum(axis=0, keepdims=True), interest.sum(axis=0, keepdims=True))
-    else:
-        totals = (_sum_by_group(balances, group_codes, groups), _sum_by_group(interest, group_codes, groups))
+    codes = amortisation_codes(tape.amortisation)
+    combo, first = _combinations(group_codes, tape.annual_rate, tape.remaining_term_months, codes)
+    principal = tape.outstanding_principal_minor.astype(np.float64)
+    combo_principal = np.bincount(combo, weights=principal, minlength=first.size)
+    rate = tape.annual_rate[first]
+    factors = scheduled_balance_factors(rate, tape.remaining_term_months[first], codes[first], horizon_months)
+    balances = factors * combo_principal[:, None]
+    interest = balances * (rate / MONTHS_IN_YEAR)[:, None]
+    combo_group = group_codes[first]
+    totals = (_sum_by_group(balances, combo_group, groups), _sum_by_group(interest, combo_group, groups))
     loans = np.bincount(group_codes, minlength=groups)
-    pd = np.where(np.isnan(tape.pd_annual), 0.0, tape.pd_annual)
     known = ~np.isnan(tape.pd_annual)
+    pd = np.where(known, tape.pd_annual, 0.0)
     weighted = np.bincount(group_codes, weights=pd * principal * known, minlength=groups)
     weight = np.bincount(group_codes, weights=principal * known, minlength=groups)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -90,7 +94,23 @@ def group_pool(
     return PoolGroups(labels, totals[0], totals[1], loans, pd_annual)
 
 
+def _combinations(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each loan's combination of column values, one loan per combination)."""
+    order = np.lexsort(columns[::-1])
+    changed = np.zeros(order.size, dtype=bool)
+    changed[:1] = True
+    for column in columns:
+        ordered = column[order]
+        changed[1:] |= ordered[1:] != ordered[:-1]
+    combo_sorted = np.cumsum(changed) - 1
+    combo = np.empty(order.size, dtype=np.int64)
+    combo[order] = combo_sorted
+    return combo, order[changed]
+
+
 def _sum_by_group(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
+    if groups == 1:
+        return values.sum(axis=0, keepdims=True)
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])

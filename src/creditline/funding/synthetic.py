@@ -20,13 +20,22 @@ TERM_WEIGHTS = (0.10, 0.20, 0.10, 0.35, 0.10, 0.15)
 
 
 def synthetic_tape(
-    loans: int, *, seed: int = 7, currency: str = "CNY", cut_off: date = date(2025, 6, 30)
+    loans: int,
+    *,
+    seed: int = 7,
+    currency: str = "CNY",
+    cut_off: date = date(2025, 6, 30),
+    terms: tuple[int, ...] = TERMS,
 ) -> dict[str, list]:
-    """Columns of a tape of `loans` loans, as `loan_tape` reads them (values as text)."""
+    """Columns of a tape of `loans` loans, as `loan_tape` reads them (values as text).
+
+    `terms` are the original terms in months; the default mix is weighted towards 12 months,
+    any other tuple is drawn uniformly."""
     assert 0 < loans <= 5_000_000, "a synthetic tape has 1 to 5,000,000 loans"
     rng = np.random.default_rng(seed)
     grade = rng.choice(len(GRADES), size=loans, p=GRADE_WEIGHTS)
-    original_term = rng.choice(TERMS, size=loans, p=TERM_WEIGHTS)
+    weights = TERM_WEIGHTS if terms == TERMS else None
+    original_term = rng.choice(terms, size=loans, p=weights)
     elapsed = rng.integers(0, original_term)
     principal = np.round(rng.lognormal(mean=np.log(8_000), sigma=0.8, size=loans), 2)
     principal_minor = np.maximum((principal * 100).astype(np.int64), 10_000)

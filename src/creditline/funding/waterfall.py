@@ -148,13 +148,14 @@ def _open(
     paths, horizon = flows.paths, flows.horizon_months
     tranches, fees = len(structure.tranches), len(structure.fees)
     revolving_months = cohorts.months if cohorts is not None else 0
-    record = {name: np.zeros((paths, horizon + 1), dtype=np.int64) for name in _PERIOD_ITEMS}
-    record |= {name: np.zeros((paths, tranches, horizon + 1), dtype=np.int64) for name in _TRANCHE_ITEMS}
+    # period-major while running (each period writes contiguous rows); the result moves it last
+    record = {name: np.zeros((horizon + 1, paths), dtype=np.int64) for name in _PERIOD_ITEMS}
+    record |= {name: np.zeros((horizon + 1, paths, tranches), dtype=np.int64) for name in _TRANCHE_ITEMS}
     record |= {
-        name: np.zeros((paths, fees, horizon + 1), dtype=np.int64) for name in ("fees_due", "fees_paid")
+        name: np.zeros((horizon + 1, paths, fees), dtype=np.int64) for name in ("fees_due", "fees_paid")
     }
-    record |= {name: np.zeros((paths, horizon + 1), dtype=bool) for name in ("sequential", "revolving")}
-    record |= {name: np.zeros((paths, horizon + 1)) for name in _METRICS}
+    record |= {name: np.zeros((horizon + 1, paths), dtype=bool) for name in ("sequential", "revolving")}
+    record |= {name: np.zeros((horizon + 1, paths)) for name in _METRICS}
     balances = np.array([t.balance_minor for t in structure.tranches], dtype=np.int64)
     state = _State(
         record=record,
@@ -176,9 +177,9 @@ def _open(
         recovery_lag=recovery_lag_months if recovery_rate > 0 else 0,
     )
     state.extra["fixed_fees"] = np.array([f.fixed_minor for f in structure.fees], dtype=np.int64)
-    record["pool_balance"][:, 0] = state.pool
-    record["tranche_balance"][:, :, 0] = state.tranche
-    record["reserve_balance"][:, 0] = state.reserve
+    record["pool_balance"][0] = state.pool
+    record["tranche_balance"][0] = state.tranche
+    record["reserve_balance"][0] = state.reserve
     return state
 
 
@@ -281,7 +282,7 @@ def _recoveries(
     source = t - lag
     if source < 1 or recovery_rate == 0:
         return np.zeros_like(state.pool)
-    defaults = collected["defaults"] if lag == 0 else state.record["defaults"][:, source]
+    defaults = collected["defaults"] if lag == 0 else state.record["defaults"][source]
     return np.where(state.called, 0, scale_minor(defaults, recovery_rate, ACCRUAL_ROUNDING))
 
 
@@ -345,10 +346,10 @@ def _period(
 
 def _write(record: dict[str, np.ndarray], t: int, period: dict, per_item: dict) -> None:
     for name, values in period.items():
-        record[name][:, t] = values
+        record[name][t] = values
     for name, values in per_item.items():
-        record[name][:, :, t] = values
-    record["reserve_change"][:, t] = record["reserve_balance"][:, t] - record["reserve_balance"][:, t - 1]
+        record[name][t] = values
+    record["reserve_change"][t] = record["reserve_balance"][t] - record["reserve_balance"][t - 1]
 
 
 def _recoveries_pending(state: _State, collected: dict[str, np.ndarray], t: int) -> np.ndarray:
@@ -390,7 +391,7 @@ def _metrics(
 ) -> dict[str, np.ndarray]:
     state.cum_defaults += collected["defaults"]
     state.cum_recoveries += collected["recoveries"]
-    base = np.maximum(state.record["pool_balance"][:, 0] + state.cum_purchases, 1).astype(np.float64)
+    base = np.maximum(state.record["pool_balance"][0] + state.cum_purchases, 1).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         monthly = np.where(state.pool > 0, collected["defaults"] / np.maximum(state.pool, 1), 0.0)
     metrics = {
@@ -400,7 +401,7 @@ def _metrics(
         TriggerMetric.ANNUALISED_DEFAULT_RATE.value: 1.0 - (1.0 - monthly) ** MONTHS_IN_YEAR,
     }
     for name, values in metrics.items():
-        state.record[name][:, t] = values
+        state.record[name][t] = values
     return metrics
 
 
@@ -534,6 +535,7 @@ def write_down(shortfall: np.ndarray, balances: np.ndarray) -> np.ndarray:
 
 def _result(state: _State, dates: tuple[date, ...], structure: Structure) -> WaterfallResult:
     record = state.record
+    record = {name: np.moveaxis(values, 0, -1) for name, values in state.record.items()}
     metrics = {m: record[m] for m in _METRICS}
     items = {name: record[name] for name in (*_PERIOD_ITEMS, *_TRANCHE_ITEMS, "fees_due", "fees_paid")}
     return WaterfallResult(
