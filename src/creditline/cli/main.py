@@ -14,8 +14,8 @@ import sys
 import typer
 
 try:  # typer >= 0.25 vendors its own click; older releases use click itself
-    from typer._click import exceptions as click_exceptions
     from typer._click import echo
+    from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import echo
     from click import exceptions as click_exceptions
