@@ -100,7 +100,7 @@ class ScheduleTerms:
 
     def __post_init__(self) -> None:
         for name, enum in _ENUM_FIELDS:
-            object.__setattr__(self, name, _as_enum(getattr(self, name), enum, name))
+            object.__setattr__(self, name, as_enum(getattr(self, name), enum, name))
         if not isinstance(self.principal, Money):
             raise TypeError("ScheduleTerms.principal must be Money")
         if not isinstance(self.rate, Rate):
@@ -143,7 +143,7 @@ class ScheduleTerms:
         return self.principal.currency.code
 
 
-def _as_enum(value: object, enum: type[_E], name: str) -> _E:
+def as_enum(value: object, enum: type[_E], name: str) -> _E:
     if isinstance(value, enum):
         return value
     try:
