@@ -114,11 +114,14 @@ def tier_expr(days_past_due: pl.Expr, policy: TierPolicy = CHINA_2023) -> pl.Exp
 
 
 def bucket_table(day: pl.DataFrame) -> pl.DataFrame:
-    """On-book loans of one snapshot date by bucket: loans, principal and drawn balance (minor units)."""
+    """On-book loans of one snapshot date by bucket: loans, principal and drawn balance (minor units).
+
+    Undrawn-line rows (`disbursed_minor` = 0) are not loans and are left out.
+    """
     from creditline.portfolio.snapshot import drawn_expr, on_book_expr
 
     counts = (
-        day.filter(on_book_expr())
+        day.filter(on_book_expr() & (pl.col("disbursed_minor") > 0))
         .group_by(bucket_expr(pl.col("days_past_due")).alias("bucket"))
         .agg(pl.len().alias("loans"), pl.col("principal_minor").sum(), drawn_expr().sum().alias("drawn_minor"))
     )
@@ -137,7 +140,7 @@ def tier_table(day: pl.DataFrame, policy: TierPolicy = CHINA_2023) -> pl.DataFra
     from creditline.portfolio.snapshot import on_book_expr
 
     counts = (
-        day.filter(on_book_expr())
+        day.filter(on_book_expr() & (pl.col("disbursed_minor") > 0))
         .group_by(tier_expr(pl.col("days_past_due"), policy).alias("tier"))
         .agg(pl.len().alias("loans"), pl.col("principal_minor").sum())
     )

@@ -154,10 +154,10 @@ def _ecl(history: pl.DataFrame, day: pl.DataFrame, as_of: date, counts: pl.DataF
     loans = ecl_table(day, EclAssumptions(ccf=options.ccf, lgd_pool=pool, pd_method=options.pd_method, chain=chain))
     by_stage = (
         pl.DataFrame({"stage": [1, 2, 3]}, schema={"stage": pl.Int8})
-        .join(loans.group_by("stage").agg(pl.len().cast(pl.Int64).alias("loans"),
+        .join(loans.group_by("stage").agg(pl.len().cast(pl.Int64).alias("exposures"),
                                           pl.col("ead").alias("eads"), pl.col("ecl_minor").sum()),
               on="stage", how="left")
-        .with_columns(pl.col("loans", "ecl_minor").fill_null(0))
+        .with_columns(pl.col("exposures", "ecl_minor").fill_null(0))
     )
     ead_minor = [int(round_minor_batch(e.to_numpy()).sum()) if e is not None else 0
                  for e in by_stage.get_column("eads")]

@@ -5,7 +5,8 @@ month t that has a snapshot at month t+1 contributes one transition, weighted by
 principal at t. Loans with no snapshot the next month (EOD stopped writing rows after a terminal
 status, or the history ends) contribute nothing. The roll rate of bucket k is the share of its
 principal that is in a worse state one month later (a later bucket or charged off): with monthly
-snapshots a loan may skip a bucket when a 31-day month lies between them.
+snapshots a loan may skip a bucket when a 31-day month lies between them. Undrawn-line rows
+(`disbursed_minor` = 0) are not loans and make no transitions.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def transition_counts(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
 
     `month_end` is the later snapshot's date: the transition happened during that month.
     """
-    monthly = monthly_view(frame, as_of, ["loan_id", "as_of", "principal_minor", "status", "days_past_due"]).select(
+    columns = ["loan_id", "as_of", "principal_minor", "status", "days_past_due", "disbursed_minor"]
+    monthly = monthly_view(frame, as_of, columns).filter(pl.col("disbursed_minor") > 0).select(
         "loan_id", "as_of", "principal_minor", month_index_expr(pl.col("as_of")).alias("month"),
         state_expr().alias("state"),
     )

@@ -31,7 +31,7 @@ def day_rows(rows: list[LoanSnapshot], as_of: date) -> list[LoanSnapshot]:
 def buckets(rows: list[LoanSnapshot]) -> dict[int, tuple[int, int, int]]:
     table = {k: (0, 0, 0) for k in range(8)}
     for r in rows:
-        if r.status in ON_BOOK:
+        if r.status in ON_BOOK and r.disbursed_minor > 0:
             loans, principal, drawn = table[bucket_of(r.days_past_due)]
             table[bucket_of(r.days_past_due)] = (loans + 1, principal + r.principal_minor, drawn + r.drawn_minor)
     return table
@@ -40,7 +40,7 @@ def buckets(rows: list[LoanSnapshot]) -> dict[int, tuple[int, int, int]]:
 def tiers(rows: list[LoanSnapshot]) -> dict[int, tuple[int, int]]:
     table = {k: (0, 0) for k in range(5)}
     for r in rows:
-        if r.status in ON_BOOK:
+        if r.status in ON_BOOK and r.disbursed_minor > 0:
             t = int(tier_of(r.days_past_due, CHINA_2023))
             table[t] = (table[t][0] + 1, table[t][1] + r.principal_minor)
     return table
@@ -91,7 +91,7 @@ def state(r: LoanSnapshot) -> int:
 
 
 def transitions(rows: list[LoanSnapshot], as_of: date) -> dict[tuple[date, int, int], tuple[int, int]]:
-    by_key = {(r.loan_id, month_index(r.as_of)): r for r in rows if r.as_of <= as_of}
+    by_key = {(r.loan_id, month_index(r.as_of)): r for r in rows if r.as_of <= as_of and r.disbursed_minor > 0}
     result: dict[tuple[date, int, int], tuple[int, int]] = defaultdict(lambda: (0, 0))
     for (loan, month), r in by_key.items():
         after = by_key.get((loan, month + 1))

@@ -31,13 +31,13 @@ def test_sections_agree_with_each_other(book):
     assert s["loans_on_book"] == on_book.height
     assert s["npl"]["loans_principal_minor"] == on_book.get_column("principal_minor").sum()
     assert s["provisions"]["allowance_minor"] == s["ecl"]["allowance_minor"]
-    assert sum(r["loans"] for r in s["ecl"]["by_stage"]) == on_book.height
+    assert sum(r["exposures"] for r in s["ecl"]["by_stage"]) == on_book.height
     assert sum(r["loans"] for r in s["tiers"]["rows"]) == on_book.height
     coverage = Decimal(s["provisions"]["coverage_ratio"])
     exact = Decimal(s["ecl"]["allowance_minor"]) / Decimal(s["npl"]["npl_principal_minor"])
     assert abs(coverage - exact) < Decimal("1e-8")
     assert json.loads(report.to_json()) == json.loads(json.dumps(s, default=str))
-    assert report.csv("ecl_by_stage").splitlines()[0] == "stage,loans,ecl_minor,ead_minor"
+    assert report.csv("ecl_by_stage").splitlines()[0] == "stage,exposures,ecl_minor,ead_minor"
 
 
 def test_a_single_snapshot_reports_what_it_can_and_says_why_not_the_rest():
@@ -81,3 +81,13 @@ def test_the_markov_report_needs_every_performing_bucket_observed():
     with pytest.raises(InsufficientHistory) as info:
         build_report(frame, date(2024, 7, 31), ReportOptions(pd_method=PdMethod.MARKOV))
     assert info.value.field == "pd_method"
+
+
+def test_undrawn_line_rows_are_exposures_but_not_loans():
+    line = row(loan_id="line:X", borrower_id="B2", disbursed_minor=0, principal_minor=0, undrawn_minor=100_000)
+    report = build_report(snapshot.from_rows([row(), line]), date(2024, 6, 30), ReportOptions())
+    s = report.summary
+    assert s["loans_on_book"] == 1
+    assert sum(r["exposures"] for r in s["ecl"]["by_stage"]) == 2
+    assert s["ecl"]["allowance_minor"] == 878 + 439  # EAD 1,000.00 drawn; 0.5 × 1,000.00 undrawn on the line
+    assert s["capital"]["qualifying_retail_exposure_minor"] == 100_000 + 10_000
