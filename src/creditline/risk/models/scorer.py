@@ -29,6 +29,7 @@ from creditline.risk.models.registry import ModelArtifacts
 from creditline.risk.models.scorecard import CompiledScorecard, ScorecardModel
 
 SINGLE_ROW_THREADS = 1
+PARALLEL_ROWS_MIN = 10_000
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ class Scorer:
 
     def logits(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(champion, booster, scorecard) log-odds of bad for every row."""
-        booster = self.booster.predict(features, raw_score=True, num_threads=self.threads)
+        threads = self.threads if features.shape[0] >= PARALLEL_ROWS_MIN else 1
+        booster = self.booster.predict(features, raw_score=True, num_threads=threads)
         card = self.card.logit(self.card.bins(features))
         return self.weight * booster + (1 - self.weight) * card, booster, card
 

@@ -1,0 +1,32 @@
+"""Fixtures of the PD-model tests: synthetic applicant files and one small trained model."""
+
+from __future__ import annotations
+
+import pytest
+from pd_synthetic import applicants
+
+from creditline.risk.models import TrainingOptions, read_table, save_model, train
+
+
+@pytest.fixture(scope="session")
+def applicants_csv(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("pd") / "applicants.csv"
+    applicants(2500).to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def small_applicants_csv(tmp_path_factory) -> str:
+    """Fewer rows, for tests that must train a model of their own."""
+    path = tmp_path_factory.mktemp("pd") / "small.csv"
+    applicants(1200, seed=5).to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def trained(applicants_csv, tmp_path_factory):
+    """(artifacts, model directory) of one model trained on the synthetic applicants."""
+    artifacts = train(read_table(applicants_csv), TrainingOptions(target="Default", budget_s=1.0, seed=3))
+    directory = tmp_path_factory.mktemp("model") / "pd"
+    save_model(artifacts, directory)
+    return artifacts, directory

@@ -1,0 +1,103 @@
+"""Type inference from raw text, and the one-value and whole-column conversions agreeing."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from creditline.risk.models import InvalidScoringRequest
+from creditline.risk.models.columns import CATEGORY, DATE, FLAG, NUMBER, column_values, infer_spec, value_of
+from creditline.risk.models.names import plain_words, sanitise
+
+
+def spec_of(values, separator=","):
+    return infer_spec("col", "col", pd.Series(values, dtype=str), separator)
+
+
+def test_numbers_with_decimal_commas_in_a_semicolon_file():
+    spec = spec_of(["1,5", "2,25", "", "3"], separator=";")
+    assert spec.kind == NUMBER and spec.decimal_comma
+    assert column_values(spec, pd.Series(["1,5", "", "NA"])).tolist()[0] == 1.5
+
+
+def test_flags_dates_and_categories():
+    assert spec_of(["Y", "N", "y", ""]).kind == FLAG
+    date = spec_of(["2017-07-25 08:22:56.000000", "2016-01-01", ""])
+    assert date.kind == DATE
+    assert column_values(date, pd.Series(["1970-01-11"]))[0] == 10.0
+    category = spec_of(["A11"] * 6 + ["A12"] * 5 + ["A13"])
+    assert category.kind == CATEGORY
+    assert category.categories == ("A11", "A12")  # A13 is rarer than 5 rows: pooled as "other"
+    assert column_values(category, pd.Series(["A12", "A13", "zzz", ""])).tolist()[:3] == [1.0, 2.0, 2.0]
+
+
+def test_sentinel_codes_become_missing_only_in_non_negative_columns():
+    heloc = spec_of(["55", "-9", "-8", "70", "-7", "80"])
+    assert heloc.missing_codes == (-9.0, -8.0, -7.0)
+    assert np.isnan(column_values(heloc, pd.Series(["-9", "-7"]))).all()
+    signed = spec_of(["-3", "-9", "4", "10"])
+    assert signed.missing_codes == ()
+
+
+def test_constant_and_blank_columns_carry_no_information():
+    assert spec_of(["1", "1", "1"]) is None
+    assert spec_of(["", "NA", "null"]) is None
+
+
+def test_scoring_refuses_a_wrongly_typed_value_naming_the_field():
+    number = spec_of(["1", "2", "3"])
+    with pytest.raises(InvalidScoringRequest) as raised:
+        value_of(number, "lots")
+    assert raised.value.field == "col"
+    with pytest.raises(InvalidScoringRequest):
+        value_of(number, [1, 2])
+    with pytest.raises(InvalidScoringRequest):
+        column_values(number, pd.Series(["1", "x"]), strict=True)
+
+
+raw_values = st.one_of(
+    st.none(),
+    st.sampled_from(["", "NA", "?", "-9", "Y", "n", "A11", "2020-02-29", "3,5", "x"]),
+    st.integers(-20, 2000),
+    st.floats(-1e6, 1e6),
+    st.just(float("nan")),
+    st.text(max_size=6),
+)
+training = {
+    "number": ["10", "-9", "25.5", "", "40", "7"],
+    "flag": ["Y", "N", "Y", "", "N", "Y"],
+    "date": ["2020-01-01", "2021-06-30", "", "2019-12-31", "2020-02-29", "2018-01-01"],
+    "category": ["A11", "A11", "A12", "A12", "A11", "A12"] * 2,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(training))
+@settings(max_examples=40)
+@given(values=st.lists(raw_values, min_size=1, max_size=8))
+def test_one_value_and_whole_column_conversions_agree(kind, values):
+    spec = spec_of(training[kind])
+    assert spec is not None and spec.kind == kind
+    one = []
+    for value in values:
+        try:
+            one.append(value_of(spec, value))
+        except InvalidScoringRequest:
+            one.append("refused")
+    column = column_values(spec, pd.Series(values, dtype=object))
+    for single, batch in zip(one, column, strict=True):
+        if single == "refused" or math.isnan(single):
+            assert math.isnan(batch)
+        else:
+            assert single == pytest.approx(batch, rel=1e-12)
+
+
+def test_feature_names_are_safe_and_unique_and_labels_read_as_words():
+    assert sanitise(["a.b", "a b", "1x", "{}"]) == ["a_b", "a_b_2", "f_1x", "feature"]
+    assert plain_words("NumberOfTimes90DaysLate") == "Number of times 90 days late"
+    assert plain_words("default.payment.next.month") == "Default payment next month"
+    assert plain_words("c7") == "Column 7"

@@ -1,0 +1,90 @@
+"""Reading raw credit files: separators, headers, zips, encodings and what is refused."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from creditline.risk.models import InvalidData, read_table, resolve_column
+
+
+def write(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "separator"),
+    [
+        ("a,b,c\n1,2,x\n3,4,y\n", ","),
+        ("a;b;c\n1,5;2;x\n3;4;y\n", ";"),
+        ("a\tb\tc\n1\t2\tx\n3\t4\ty\n", "\t"),
+        ("a b c\n1  2 x\n3 4   y\n", "whitespace"),
+    ],
+)
+def test_separator_is_sniffed(tmp_path, text, separator):
+    table = read_table(write(tmp_path, "t.csv", text.encode()))
+    assert table.separator == separator
+    assert list(table.frame.columns) == ["a", "b", "c"]
+    assert table.frame["c"].tolist() == ["x", "y"]
+
+
+def test_headerless_file_names_columns_by_position(tmp_path):
+    table = read_table(write(tmp_path, "g.data", b"A11 6 A34 1\nA12 48 A32 2\n"))
+    assert not table.has_header
+    assert list(table.frame.columns) == ["c1", "c2", "c3", "c4"]
+    assert resolve_column(list(table.frame.columns), "last", "target") == "c4"
+    assert resolve_column(list(table.frame.columns), "2", "target") == "c2"
+
+
+def test_blank_header_cell_is_named_by_position(tmp_path):
+    table = read_table(write(tmp_path, "g.csv", b",target,x\n1,0,5\n2,1,6\n"))
+    assert list(table.frame.columns) == ["c1", "target", "x"]
+
+
+def test_nested_zip_latin1_tab_file(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("notes.txt", "x")
+        archive.writestr("modelling.txt", "1\tS\xe3o Paulo\t0\r\n2\tRecife\t1\r\n".encode("latin-1"))
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w") as archive:
+        archive.writestr("inner.zip", inner.getvalue())
+        archive.writestr("readme.xls", b"\x00\x01")
+    table = read_table(write(tmp_path, "data.zip", outer.getvalue()))
+    assert table.encoding == "latin-1"
+    assert table.frame["c2"].tolist() == ["São Paulo", "Recife"]
+    assert table.source.endswith("inner.zip!modelling.txt")
+
+
+def test_resolve_column_is_case_blind_and_names_the_field(tmp_path):
+    assert resolve_column(["BAD", "x"], "bad", "target") == "BAD"
+    with pytest.raises(InvalidData) as raised:
+        resolve_column(["BAD", "x"], "default", "target")
+    assert raised.value.field == "target"
+    assert "default" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("blank.csv", b"\n\n  \n", "empty"),
+        ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("header.csv", b"a,b,c\n", "no data rows"),
+        ("prose.txt", b"Hello\nThis is a letter\nwith lines of prose, not a table\n", "not a delimited table"),
+    ],
+)
+def test_unusable_files_are_refused_naming_the_data(tmp_path, name, data, words):
+    with pytest.raises(InvalidData) as raised:
+        read_table(write(tmp_path, name, data))
+    assert raised.value.field == "data"
+    assert words in raised.value.message
+
+
+def test_missing_file_is_refused(tmp_path):
+    with pytest.raises(InvalidData, match="does not exist"):
+        read_table(tmp_path / "nope.csv")

@@ -1,0 +1,80 @@
+"""The registry: plain files, checksums verified, refusals by name, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from creditline.risk.models import InvalidModel, ModelArtifacts, Scorer, load_model, save_model
+from creditline.risk.models.registry import MANIFEST_FILE
+
+
+def test_round_trip_keeps_every_artefact(trained, tmp_path):
+    artifacts, _ = trained
+    directory = save_model(artifacts, tmp_path / "m")
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "calibration.json", "manifest.json", "metadata.json", "model.txt", "scorecard.json",
+    ]
+    loaded = load_model(directory)
+    assert loaded.booster_text == artifacts.booster_text
+    assert loaded.scorecard == json.loads(json.dumps(artifacts.scorecard))
+    assert loaded.metadata["model_id"] == artifacts.metadata["model_id"]
+    assert not list(tmp_path.glob(".m.*"))
+
+
+def test_a_tampered_file_is_refused(trained, tmp_path):
+    artifacts, _ = trained
+    directory = save_model(artifacts, tmp_path / "m")
+    card = directory / "scorecard.json"
+    card.write_text(card.read_text().replace('"points": ', '"points": 1', 1))
+    with pytest.raises(InvalidModel, match=r"scorecard\.json does not match its checksum"):
+        load_model(directory)
+
+
+@pytest.mark.parametrize("damage", ["no_manifest", "no_model", "not_a_dir"])
+def test_a_directory_that_is_not_a_model_is_refused(trained, tmp_path, damage):
+    artifacts, _ = trained
+    directory = save_model(artifacts, tmp_path / "m")
+    if damage == "no_manifest":
+        (directory / MANIFEST_FILE).unlink()
+    elif damage == "no_model":
+        (directory / "model.txt").unlink()
+    else:
+        directory = tmp_path / "m" / "model.txt"
+    with pytest.raises(InvalidModel) as raised:
+        load_model(directory)
+    assert raised.value.field == "model"
+
+
+def test_schema_mismatch_between_booster_and_metadata_is_refused(trained, tmp_path):
+    artifacts, _ = trained
+    features = artifacts.metadata["features"]
+    renamed = [{**features[0], "feature": "something_else"}, *features[1:]]
+    broken = ModelArtifacts(artifacts.booster_text, artifacts.scorecard, artifacts.calibration,
+                            {**artifacts.metadata, "features": renamed})
+    with pytest.raises(InvalidModel, match="do not match the feature schema"):
+        Scorer(load_model(save_model(broken, tmp_path / "m")))
+
+
+def test_overwrites_a_model_but_never_other_files(trained, tmp_path):
+    artifacts, _ = trained
+    save_model(artifacts, tmp_path / "m")
+    save_model(artifacts, tmp_path / "m")
+    load_model(tmp_path / "m")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "keep.txt").write_text("mine")
+    with pytest.raises(InvalidModel) as raised:
+        save_model(artifacts, tmp_path / "docs")
+    assert raised.value.field == "out"
+    assert (tmp_path / "docs" / "keep.txt").read_text() == "mine"
+
+
+def test_a_failed_write_leaves_nothing_behind(trained, tmp_path):
+    artifacts, _ = trained
+    broken = ModelArtifacts(artifacts.booster_text, artifacts.scorecard, artifacts.calibration,
+                            {**artifacts.metadata, "bad": math.nan})
+    with pytest.raises(ValueError):
+        save_model(broken, tmp_path / "m")
+    assert list(tmp_path.iterdir()) == []

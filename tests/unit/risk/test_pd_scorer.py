@@ -1,0 +1,107 @@
+"""The scorer: one applicant and a batch agree; reasons in words; bad requests refused by field."""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+from pd_synthetic import applicants
+
+from creditline.risk.models import InvalidScoringRequest, Scorer, load_model
+from creditline.risk.models.attribution import build_path_table
+
+
+@pytest.fixture(scope="module")
+def scorer(trained):
+    _, directory = trained
+    return Scorer(load_model(directory))
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    return applicants(300, seed=11)
+
+
+def test_one_applicant_and_the_batch_give_the_same_answers(scorer, fresh):
+    batch = scorer.score_batch(fresh, reasons=3)
+    for row in range(0, 300, 7):
+        decision = scorer.score_one(fresh.iloc[row].to_dict(), reasons=3)
+        assert decision.pd == pytest.approx(batch["pd"][row], rel=1e-9, abs=1e-12)
+        assert decision.score == batch["score"][row]
+        assert decision.scorecard_points == batch["scorecard_points"][row]
+        assert [r.text for r in decision.reasons] == batch["reasons"][row]
+
+
+def test_typed_values_score_like_their_text(scorer, fresh):
+    raw = fresh.iloc[0].to_dict()
+    typed = {**raw, "NumberOfTimes90DaysLate": int(raw["NumberOfTimes90DaysLate"]), "MonthlyIncome": None}
+    texted = {**raw, "MonthlyIncome": ""}
+    assert scorer.score_one(typed).pd == scorer.score_one(texted).pd
+
+
+def test_scores_stay_in_the_display_range_and_rank_with_pd(scorer, fresh):
+    batch = scorer.score_batch(fresh)
+    assert batch["score"].between(350, 950).all()
+    assert batch["pd"].between(0, 1).all()
+    order = np.argsort(batch["pd"].to_numpy())
+    assert np.all(np.diff(batch["score"].to_numpy()[order]) <= 0)
+
+
+def test_reasons_name_what_hurt_in_plain_words(scorer, fresh):
+    risky = {**fresh.iloc[0].to_dict(), "NumberOfTimes90DaysLate": "6", "RevolvingUtilization": "1.15", "BureauScore": "-9"}
+    decision = scorer.score_one(risky)
+    texts = [r.text for r in decision.reasons]
+    assert "Number of times 90 days late is high (6)" in texts
+    assert all(r.impact > 0 for r in decision.reasons)
+    assert decision.pd > scorer.score_one(fresh.iloc[0].to_dict()).pd or decision.pd > 0.5
+
+
+def test_path_credits_add_up_to_the_booster_log_odds(trained, fresh, scorer):
+    artifacts, _ = trained
+    booster = lgb.Booster(model_str=artifacts.booster_text)
+    features = scorer.features_batch(fresh)
+    table = build_path_table(booster)
+    raw, credits = table.raw_and_credits(booster.predict(features, pred_leaf=True))
+    assert raw == pytest.approx(booster.predict(features, raw_score=True), abs=1e-9)
+    assert credits.sum(axis=1) + table.bias == pytest.approx(raw, abs=1e-9)
+
+
+def test_a_missing_field_is_refused_by_name(scorer, fresh):
+    applicant = fresh.iloc[0].to_dict()
+    del applicant["MonthlyIncome"]
+    with pytest.raises(InvalidScoringRequest) as raised:
+        scorer.score_one(applicant)
+    assert raised.value.field == "MonthlyIncome"
+    with pytest.raises(InvalidScoringRequest) as raised:
+        scorer.score_batch(fresh.drop(columns=["Region"]))
+    assert raised.value.field == "Region"
+
+
+@pytest.mark.parametrize(("field", "value"), [("MonthlyIncome", "plenty"), ("HomeOwner", "maybe"), ("AccountOpened", "soon"), ("BureauScore", [1])])
+def test_a_wrongly_typed_field_is_refused_by_name(scorer, fresh, field, value):
+    with pytest.raises(InvalidScoringRequest) as raised:
+        scorer.score_one({**fresh.iloc[0].to_dict(), field: value})
+    assert raised.value.field == field
+    if not isinstance(value, list):
+        bad = fresh.copy()
+        bad.loc[3, field] = value
+        with pytest.raises(InvalidScoringRequest):
+            scorer.score_batch(bad)
+
+
+def test_unseen_category_scores_as_other(scorer, fresh):
+    decision = scorer.score_one({**fresh.iloc[0].to_dict(), "Region": "atlantis"})
+    assert 0 < decision.pd < 1
+
+
+def test_extra_fields_are_ignored(scorer, fresh):
+    base = fresh.iloc[0].to_dict()
+    assert scorer.score_one({**base, "Unrelated": "x"}).pd == scorer.score_one(base).pd
+
+
+def test_batch_accepts_typed_frames(scorer, fresh):
+    typed = fresh.copy()
+    for column in ("NumberOfTimes90DaysLate", "RevolvingUtilization", "BureauScore"):
+        typed[column] = pd.to_numeric(typed[column])
+    assert scorer.score_batch(typed)["pd"].to_numpy() == pytest.approx(scorer.score_batch(fresh)["pd"].to_numpy())

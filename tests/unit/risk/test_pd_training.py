@@ -1,0 +1,95 @@
+"""Training on synthetic raw applicants: types, leakage guard, champion choice, calibration, metadata."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from creditline.risk.models import InvalidData, TrainingOptions, read_table, train
+from creditline.risk.models.champion import search
+
+
+def test_feature_types_and_sentinels_are_inferred(trained):
+    artifacts, _ = trained
+    kinds = {f["name"]: f["kind"] for f in artifacts.metadata["features"]}
+    assert kinds == {
+        "MonthlyIncome": "number",
+        "NumberOfTimes90DaysLate": "number",
+        "RevolvingUtilization": "number",
+        "Region": "category",
+        "HomeOwner": "flag",
+        "AccountOpened": "date",
+        "BureauScore": "number",
+    }
+    bureau = next(f for f in artifacts.metadata["features"] if f["name"] == "BureauScore")
+    assert bureau["missing_codes"] == [-9.0]
+
+
+def test_leakage_guard_drops_the_identifier_and_the_outcome_proxy(trained):
+    artifacts, _ = trained
+    reasons = {d["column"]: d["reason"] for d in artifacts.metadata["dropped"]}
+    assert reasons["ApplicationId"].startswith("identifier")
+    assert reasons["ChargeOffDate"].startswith("reproduces the target")
+
+
+def test_champion_is_the_best_on_validation_and_calibration_does_not_hurt(trained):
+    artifacts, _ = trained
+    metadata = artifacts.metadata
+    validation = metadata["metrics"]["validation"]["auc"]
+    assert validation["blend"] >= max(validation["lightgbm"], validation["scorecard"]) - 1e-12
+    assert metadata["champion"]["kind"] in {"lightgbm", "scorecard", "blend"}
+    test = metadata["metrics"]["test"]
+    assert test["champion"]["auc"] > 0.7
+    assert test["champion"]["brier"] <= test["champion_uncalibrated_brier"] * 1.02
+    assert metadata["split"]["test_rows"] == 500
+    assert set(metadata["packages"]) >= {"lightgbm", "optbinning", "numpy"}
+    assert len(metadata["data"]["sha256"]) == 64
+
+
+def test_scorecard_points_follow_pdo_scaling(trained):
+    artifacts, _ = trained
+    card = artifacts.scorecard
+    assert card["scaling"] == {"pdo": 20.0, "odds": 50.0, "points_at_odds": 600.0}
+    for variable in card["variables"]:
+        bins = variable["bins"]
+        assert [b["label"] for b in bins[-2:]] == ["Special", "Missing"]
+        # points fall by PDO/ln2 per unit of log-odds: the gap between any two bins says so
+        factor = 20 / np.log(2)
+        first, last = bins[0], bins[-3]
+        assert first["points"] - last["points"] == pytest.approx(-factor * (first["logit"] - last["logit"]), abs=1e-6)
+
+
+def test_out_of_time_split_uses_the_latest_rows_for_test(small_applicants_csv):
+    artifacts = train(read_table(small_applicants_csv), TrainingOptions(target="Default", time="AccountOpened", budget_s=0.5))
+    split = artifacts.metadata["split"]
+    assert split["method"].startswith("out-of-time")
+    assert "AccountOpened" not in {f["name"] for f in artifacts.metadata["features"]}
+
+
+def test_monotone_constraint_is_honoured():
+    rng = np.random.default_rng(2)
+    features = rng.normal(size=(800, 3))
+    # the data say risk falls then rises with feature 0; the analyst insists it only rises
+    target = (rng.random(800) < 1 / (1 + np.exp(-(features[:, 0] ** 2 - 1 + features[:, 1])))).astype(float)
+    folds = [(np.arange(0, 600), np.arange(600, 800))]
+    fit = search(features, target, folds, names=["a", "b", "c"], categorical=[], monotone=[1, 0, 0],
+                 budget_s=0.0, threads=1, seed=1)
+    grid = np.zeros((41, 3))
+    grid[:, 0] = np.linspace(-3, 3, 41)
+    raw = fit.booster.predict(grid, raw_score=True)
+    assert np.all(np.diff(raw) >= -1e-12)
+    assert raw[-1] > raw[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        (TrainingOptions(target="Nope"), "target"),
+        (TrainingOptions(target="Default", monotone={"Region": 1}), "monotone"),
+        (TrainingOptions(target="Default", time="Region"), "time"),
+    ],
+)
+def test_bad_options_are_refused_by_name(applicants_csv, options, field):
+    with pytest.raises(InvalidData) as raised:
+        train(read_table(applicants_csv), options)
+    assert raised.value.field == field
