@@ -90,4 +90,6 @@ def test_undrawn_line_rows_are_exposures_but_not_loans():
     assert s["loans_on_book"] == 1
     assert sum(r["exposures"] for r in s["ecl"]["by_stage"]) == 2
     assert s["ecl"]["allowance_minor"] == 878 + 439  # EAD 1,000.00 drawn; 0.5 × 1,000.00 undrawn on the line
-    assert s["capital"]["qualifying_retail_exposure_minor"] == 100_000 + 10_000
+    exposures = s["capital"]["qualifying_retail_exposure_minor"] + s["capital"]["other_retail_exposure_minor"]
+    assert exposures == 100_000 + 10_000  # the line's undrawn 1,000.00 at the capital CCF of 10%
+    assert s["capital"]["qualifying_retail_exposure_minor"] == 0  # two borrowers: neither is 0.2% of the book
