@@ -19,7 +19,13 @@ from creditline.lending.schedule_amortise import (
     level_installment,
 )
 from creditline.lending.schedule_dates import due_dates
-from creditline.lending.schedule_interest import daily_rate_factor, interest_exact, nominal_rate, period_rate
+from creditline.lending.schedule_interest import (
+    daily_rate_factor,
+    daily_rate_factors,
+    interest_exact,
+    nominal_rate,
+    period_rate,
+)
 from creditline.lending.schedule_ratio import Ratio
 from creditline.lending.schedule_terms import (
     DaysInMonth,
@@ -81,7 +87,9 @@ def _period_rates(terms: ScheduleTerms, starts: list[date], dates: list[date]) -
     if terms.interest_basis is InterestBasis.PERIOD:
         # Whatever its days, every period carries the same rate (the bullet's one period spans the term).
         return [period_rate(terms, starts[0], dates[0])] * len(dates)
-    return [period_rate(terms, start, end) for start, end in zip(starts, dates, strict=True)]
+    if terms.method is Method.BULLET:
+        return [period_rate(terms, starts[0], dates[0])]
+    return daily_rate_factors(terms, starts, dates)
 
 
 def _term_rate(terms: ScheduleTerms, rates: list[Ratio], maturity: date) -> Ratio:

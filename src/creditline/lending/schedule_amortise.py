@@ -15,16 +15,16 @@ from creditline.money import Rounding
 Rows = list[tuple[int, int]]  # (principal, interest) in minor units, one per installment
 
 
-def level_installment_nominal(principal_minor: int, rate: Ratio, periods: int) -> Fraction:
+def level_installment_nominal(principal_minor: int, rate: Ratio, periods: int) -> Ratio:
     """The annuity P·r·(1+r)^n / ((1+r)^n − 1), exact, for r = rate[0] / rate[1]."""
     rate_n, rate_d = rate
     if rate_n == 0:
-        return Fraction(principal_minor, periods)
+        return principal_minor, periods
     grown = (rate_d + rate_n) ** periods
-    return Fraction(principal_minor * rate_n * grown, rate_d * (grown - rate_d**periods))
+    return principal_minor * rate_n * grown, rate_d * (grown - rate_d**periods)
 
 
-def level_installment_actual(principal_minor: int, rates: list[Ratio]) -> Fraction:
+def level_installment_actual(principal_minor: int, rates: list[Ratio]) -> Ratio:
     """The level installment that repays the balance exactly when each period carries its own rate.
 
     P = E · Σₖ Πⱼ≤ₖ 1/(1+rⱼ): the installment is the principal over the sum of the discount factors.
@@ -35,14 +35,15 @@ def level_installment_actual(principal_minor: int, rates: list[Ratio]) -> Fracti
         numerator *= rate_d
         denominator *= rate_d + rate_n
         factors += Fraction(numerator, denominator)
-    return principal_minor / factors
+    exact = principal_minor / factors
+    return exact.numerator, exact.denominator
 
 
-def round_to_currency(value: Fraction, terms: ScheduleTerms) -> int:
-    return round_div(value.numerator, value.denominator, terms.rounding)
+def round_to_currency(value: Ratio, terms: ScheduleTerms) -> int:
+    return round_div(value[0], value[1], terms.rounding)
 
 
-def round_level(value: Fraction, terms: ScheduleTerms) -> int:
+def round_level(value: Ratio, terms: ScheduleTerms) -> int:
     """A level installment in minor units, rounded once: to the multiple if one is set, else to the currency.
 
     The multiple rounds to the nearest multiple with the terms' mode (Fineract's rule); when that
@@ -51,7 +52,7 @@ def round_level(value: Fraction, terms: ScheduleTerms) -> int:
     multiple = terms.installment_multiple_minor
     if multiple is None or multiple == 1:
         return round_to_currency(value, terms)
-    rounded = round_div(value.numerator, value.denominator * multiple, terms.rounding) * multiple
+    rounded = round_div(value[0], value[1] * multiple, terms.rounding) * multiple
     return rounded if rounded > 0 else round_to_currency(value, terms)
 
 
@@ -109,9 +110,7 @@ def flat_rows(terms: ScheduleTerms, principal_minor: int, term_rate: Ratio, rows
     grace = terms.grace_principal
     principal_each = round_div(principal_minor, rows_count - grace, rounding)
     if terms.installment_multiple_minor not in (None, 1):
-        installment = round_level(Fraction(principal_each), terms) + round_level(
-            Fraction(interest_each), terms
-        )
+        installment = round_level((principal_each, 1), terms) + round_level((interest_each, 1), terms)
         principal_each = max(installment - interest_each, 0)
     balance = principal_minor
     rows: Rows = []
@@ -141,7 +140,7 @@ def balance_last_installment(
         difference = sum(rows[-1]) - level_minor
         if half <= 0 or difference == 0 or abs(difference) * 100 <= half * scale:
             break
-        candidate = round_level(Fraction(level_minor) + Fraction(difference, amortising), terms)
+        candidate = round_level((level_minor * amortising + difference, amortising), terms)
         if candidate == level_minor:
             break
         candidate_rows = declining_rows(terms, principal_minor, rates, candidate)

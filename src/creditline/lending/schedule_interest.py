@@ -135,6 +135,27 @@ def daily_rate_factor(terms: ScheduleTerms, start: date, end: date) -> Ratio:
     return annual_n * (days_365 * 366 + days_366 * 365), annual_d * 365 * 366
 
 
+def daily_rate_factors(terms: ScheduleTerms, starts: list[date], ends: list[date]) -> list[Ratio]:
+    """`daily_rate_factor` of many periods at once: the constants are worked out once (the hot path)."""
+    if terms.days_in_month is DaysInMonth.D30 and terms.frequency is Frequency.MONTHLY:
+        return [daily_rate_factor(terms, start, end) for start, end in zip(starts, ends, strict=True)]
+    if terms.rate.unit is RateUnit.DAILY:
+        numerator, denominator = _value_ratio(terms.rate.value)
+        return [
+            (numerator * (end - start).days, denominator) for start, end in zip(starts, ends, strict=True)
+        ]
+    annual_n, annual_d = annual_ratio(terms)
+    if terms.days_in_year is not DaysInYear.ACTUAL:
+        denominator = annual_d * int(terms.days_in_year.value)
+        return [(annual_n * (end - start).days, denominator) for start, end in zip(starts, ends, strict=True)]
+    factors = []
+    denominator = annual_d * 365 * 366
+    for start, end in zip(starts, ends, strict=True):
+        days_365, days_366 = _days_by_year_length(start, end)
+        factors.append((annual_n * (days_365 * 366 + days_366 * 365), denominator))
+    return factors
+
+
 def _year_length(year: int) -> int:
     return 366 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 365
 
