@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -318,7 +319,8 @@ def _print_pool(summary: dict[str, Any]) -> None:
     )
     sale = summary["sale"]
     typer.echo(
-        f"sale at {sale['price']} of par: {major(sale['price_minor'], code)} {code}, gain {major(sale['gain_on_sale_minor'], code)}"
+        f"sale at {Decimal(sale['price']) * 100:f}% of par: {major(sale['price_minor'], code)} {code}, "
+        f"gain on sale {major(sale['gain_on_sale_minor'], code)} {code}"
     )
 
 

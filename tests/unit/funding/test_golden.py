@@ -9,8 +9,13 @@ import numpy as np
 
 from creditline.funding.accrual import accrue_decimal, accrue_minor, period_fraction
 from creditline.funding.amortisation import scheduled_balance_decimal, scheduled_balance_factors
+from creditline.funding.assumptions import assumptions
+from creditline.funding.deal import build_deal, run_deal
+from creditline.funding.structure import deal_spec
 from creditline.funding.tape import Amortisation
 from creditline.money import DayCount, Money, Rounding
+
+from .builders import deal_data, small_tape
 
 
 def test_hastructure_level_mortgage_balance_after_first_month() -> None:
@@ -37,3 +42,20 @@ def test_first_bond_interest_payment_act_365() -> None:
     assert accrue_decimal(100_000, Decimal("0.07"), start, end, DayCount.ACT_365F, Rounding.HALF_UP) == 1956
     fraction = period_fraction(start, end, DayCount.ACT_365F)
     assert accrue_minor(np.array([100_000]), Decimal("0.07"), fraction, Rounding.HALF_UP).tolist() == [1956]
+
+
+def test_first_bond_interest_payment_through_the_waterfall() -> None:
+    # the same bond as the only tranche of a deal whose first period runs 102 days
+    tape = small_tape(
+        [{"outstanding_principal_minor": "100000", "annual_rate": "0.12", "remaining_term_months": "6"}]
+    )
+    spec = deal_spec(
+        deal_data(
+            closing_date="2025-07-15",
+            first_payment_date=(date(2025, 7, 15) + timedelta(days=102)).isoformat(),
+            tranches=[{"name": "A", "balance": "1,000.00", "coupon_rate": "7%", "day_count": "act/365"}],
+        )
+    )
+    result = run_deal(build_deal(spec, tape), assumptions({})).result
+    assert result.interest_due[0, 0, 1] == 1956
+    assert result.interest_paid[0, 0, 1] == 1956
