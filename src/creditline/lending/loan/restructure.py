@@ -133,7 +133,8 @@ def reage(book: Book, terms: ScheduleTerms, installments: int) -> None:
             row.interest_unpaid(),
             row.fee_unpaid(),
         )
-        if principal_unpaid or interest_unpaid or fee_unpaid or not row.closed:
+        # Every installment not yet due is taken over too, so a row is closed only once its date has come.
+        if principal_unpaid or interest_unpaid or fee_unpaid or row.due > book.day:
             row.principal_due -= principal_unpaid
             row.interest_due -= interest_unpaid
             row.fee_due -= fee_unpaid

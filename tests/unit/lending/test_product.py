@@ -1,0 +1,154 @@
+"""Products as data: the shipped product, canonical hashing, validation errors, drawdown checks."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+
+import pytest
+import yaml
+
+from creditline.errors import DomainError
+from creditline.lending.product import builtin_product, builtin_products, load_product
+from creditline.lending.product_allocation import AllocationStyle, Component
+from creditline.lending.product_errors import (
+    DrawdownAboveMaximum,
+    DrawdownBelowMinimum,
+    MethodNotOffered,
+    ProductInvalid,
+    ProductNotFound,
+    RateOutOfRange,
+    TermNotOffered,
+)
+from creditline.lending.schedule import InterestBasis, Method
+from creditline.money import CurrencyMismatch, Money, RateUnit
+
+
+def shipped_text() -> str:
+    folder = resources.files("creditline.lending").joinpath("products")
+    return folder.joinpath("revolving-consumer.toml").read_text(encoding="utf-8")
+
+
+def test_revolving_consumer_is_shipped_as_described() -> None:
+    product = builtin_products()["revolving-consumer"]
+    assert product.terms_months == (3, 6, 12)
+    assert product.methods == (Method.EQUAL_INSTALLMENT, Method.EQUAL_PRINCIPAL)
+    assert (product.rate_daily_min, product.rate_daily_max) == (Decimal("0.0002"), Decimal("0.0006"))
+    assert (product.drawdown_min, product.drawdown_max) == (
+        Money.parse("500", "CNY"),
+        Money.parse("200000", "CNY"),
+    )
+    assert product.penalty_rate_multiplier == Decimal("1.5")
+    assert product.grace_days == 3
+    assert product.apr_cap_pct == Decimal(24)
+    assert product.charge_off_days == 180
+    assert product.interest_basis is InterestBasis.DAILY
+    assert product.allocation.style is AllocationStyle.OLDEST_FIRST
+    assert product.allocation.order == (
+        Component.PENALTY,
+        Component.FEE,
+        Component.INTEREST,
+        Component.PRINCIPAL,
+    )
+    assert len(product.content_hash) == 64
+
+
+def test_hash_ignores_formatting_and_format_but_not_content() -> None:
+    text = shipped_text()
+    original = load_product(text, source="a.toml")
+    reformatted = load_product("# a comment\n" + text.replace('"0.0002"', '"0.00020"'), source="b.toml")
+    assert reformatted.content_hash == original.content_hash
+    import tomllib
+
+    as_yaml = yaml.safe_dump(tomllib.loads(text))
+    assert load_product(as_yaml, source="c.yaml").content_hash == original.content_hash
+    changed = load_product(text.replace("grace_days = 3", "grace_days = 2"), source="d.toml")
+    assert changed.content_hash != original.content_hash
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ('rate_daily_max = "0.0006"', "rate_daily_max = 0.0006", "rate_daily_max"),  # a bare float
+        ('rate_daily_max = "0.0006"', 'rate_daily_max = "0.0007"', None),  # 25.55% a year > 24% cap
+        ('rate_daily_min = "0.0002"', 'rate_daily_min = "0.0009"', None),  # min above max
+        ("terms_months = [3, 6, 12]", "terms_months = [3, 3]", "terms_months"),
+        ("terms_months = [3, 6, 12]", "terms_months = [0]", "terms_months"),
+        ('methods = ["equal-installment", "equal-principal"]', 'methods = ["flat"]', "methods"),
+        ('methods = ["equal-installment", "equal-principal"]', 'methods = ["balloon"]', "methods.0"),
+        ('interest_basis = "daily"', 'interest_basis = "period"', "interest_basis"),
+        ('days_in_month = "actual"', 'days_in_month = "30"', "days_in_month"),
+        ("early_repayment_free = true", "early_repayment_free = false", "early_repayment_free"),
+        (
+            'order = ["penalty", "fee", "interest", "principal"]',
+            'order = ["penalty", "interest"]',
+            "allocation.order",
+        ),
+        ('style = "oldest-first"', 'style = "newest-first"', "allocation.style"),
+        ('drawdown_min = "500.00"', 'drawdown_min = "500.001"', "drawdown_min"),
+        ('drawdown_min = "500.00"', 'drawdown_min = "300000.00"', "drawdown_min"),
+        ('currency = "CNY"', 'currency = "XXX"', "currency"),
+        ("charge_off_days = 180", "charge_off_days = 2", None),
+        ('product_id = "revolving-consumer"', 'product_id = "Bad Id"', "product_id"),
+        ("version = 1", "version = 1\nsurprise = 1", "surprise"),
+    ],
+)
+def test_invalid_product_files_name_the_setting(old: str, new: str, field: str | None) -> None:
+    text = shipped_text()
+    assert old in text
+    with pytest.raises(ProductInvalid) as caught:
+        load_product(text.replace(old, new), source="bad.toml")
+    assert caught.value.code == "product_invalid"
+    assert caught.value.field == field
+    assert "bad.toml" in caught.value.message
+
+
+def test_unparseable_files_are_product_errors() -> None:
+    with pytest.raises(ProductInvalid):
+        load_product("product_id = [", source="broken.toml")
+    with pytest.raises(ProductInvalid):
+        load_product("- a list\n- not a table\n", source="broken.yaml")
+
+
+def test_unknown_builtin_is_not_found() -> None:
+    with pytest.raises(ProductNotFound) as caught:
+        builtin_product("payday-special")
+    assert caught.value.code == "product_not_found"
+
+
+@pytest.mark.parametrize(
+    ("amount", "term", "method", "rate", "error", "field"),
+    [
+        ("499.99", 6, "equal-installment", "0.0005", DrawdownBelowMinimum, "amount"),
+        ("200000.01", 6, "equal-installment", "0.0005", DrawdownAboveMaximum, "amount"),
+        ("1000.00", 9, "equal-installment", "0.0005", TermNotOffered, "term"),
+        ("1000.00", 6, "bullet", "0.0005", MethodNotOffered, "method"),
+        ("1000.00", 6, "equal-installment", "0.0007", RateOutOfRange, "daily_rate"),
+        ("1000.00", 6, "equal-installment", "0.0001", RateOutOfRange, "daily_rate"),
+    ],
+)
+def test_drawdown_requests_the_product_does_not_offer(
+    amount: str, term: int, method: str, rate: str, error: type[DomainError], field: str
+) -> None:
+    product = builtin_product("revolving-consumer")
+    with pytest.raises(error) as caught:
+        product.check_drawdown(Money.parse(amount, "CNY"), term, method, Decimal(rate))
+    assert caught.value.field == field
+    assert isinstance(caught.value, DomainError)
+
+
+def test_drawdown_in_another_currency_is_refused() -> None:
+    product = builtin_product("revolving-consumer")
+    with pytest.raises(CurrencyMismatch):
+        product.check_drawdown(Money.parse("1000", "USD"), 6, "equal-installment", Decimal("0.0005"))
+
+
+def test_schedule_terms_of_a_drawdown() -> None:
+    product = builtin_product("revolving-consumer")
+    terms = product.schedule_terms(
+        Money.parse("500.00", "CNY"), 3, "equal-principal", Decimal("0.0002"), date(2025, 5, 31)
+    )
+    assert terms.rate.unit is RateUnit.DAILY and terms.rate.value == Decimal("0.0002")
+    assert terms.installments == 3 and terms.method is Method.EQUAL_PRINCIPAL
+    assert terms.interest_basis is InterestBasis.DAILY
