@@ -49,7 +49,8 @@ def register(app: typer.Typer) -> None:
     )
     app.add_typer(abs_app, name="abs")
     _register_inputs(abs_app)
-    _register_analysis(abs_app)
+    _register_run(abs_app)
+    _register_report(abs_app)
 
 
 def _register_inputs(abs_app: typer.Typer) -> None:
@@ -99,7 +100,7 @@ def _register_inputs(abs_app: typer.Typer) -> None:
         _emit(structure_summary(load_deal(tape, deal)), as_json, _print_structure)
 
 
-def _register_analysis(abs_app: typer.Typer) -> None:
+def _register_run(abs_app: typer.Typer) -> None:
     @abs_app.command("run")
     def run_command(
         tape: Path = TAPE_OPTION,
@@ -147,6 +148,8 @@ def _register_analysis(abs_app: typer.Typer) -> None:
             write_atomic(cashflows, table_bytes(columns, cashflows, field="cashflows"))
         _emit(outcome["summary"], as_json, _print_run)
 
+
+def _register_report(abs_app: typer.Typer) -> None:
     @abs_app.command("report")
     def report_command(
         tape: Path = TAPE_OPTION,

@@ -112,6 +112,8 @@ def loan_tape(columns: Mapping[str, Sequence[object]]) -> LoanTape:
         raise TapeError(f"the tape lacks the required column(s) {', '.join(missing)}", field=missing[0])
     loan_id = _text_column(columns, "loan_id")
     rows = loan_id.shape[0]
+    if rows == 0:
+        raise TapeError("the tape has no loans", field="loan_id")
     if rows > ROWS_MAX:
         raise TapeError(f"{rows} rows is above the limit of {ROWS_MAX}", field="loan_id")
     _check_unique(loan_id)

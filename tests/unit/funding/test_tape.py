@@ -122,3 +122,10 @@ def test_take_and_round_trip() -> None:
     again = loan_tape(part.to_columns())
     assert again.annual_rate.tolist() == part.annual_rate.tolist()
     assert again.outstanding_principal_minor.tolist() == part.outstanding_principal_minor.tolist()
+
+
+def test_empty_tape() -> None:
+    columns = {name: [] for name in tape_columns([{}])}
+    with pytest.raises(TapeError) as caught:
+        loan_tape(columns)
+    assert caught.value.field == "loan_id"
