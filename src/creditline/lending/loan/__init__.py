@@ -2,6 +2,8 @@
 
 - `replay(contract, events, as_of) -> LoanState` is the source of truth (see `fold.py`);
 - `validate_event(...)` keeps impossible events out (typed errors);
+- `record_event(...)` validates a new event and returns the loan before and after it (one fold when the
+  event is dated on the business date), for commands that post `after.totals.minus(before.totals)`;
 - `payoff_quote(...)` prices an early payoff (interest only for the days used);
 - `accrue_one_day(state)` / `batch.accrue_batch(arrays)` advance a snapshot by a day without replaying,
   and equal `replay` a day later (property-tested).
@@ -35,6 +37,7 @@ from creditline.lending.loan.errors import (
 from creditline.lending.loan.events import EventKind, LoanEvent, effective_history
 from creditline.lending.loan.fold import payoff_quote, replay
 from creditline.lending.loan.pricing import AccrualPricing
+from creditline.lending.loan.record import Recorded, record_event
 from creditline.lending.loan.state import (
     CLOSED_STATUSES,
     AccrualState,
@@ -73,6 +76,7 @@ __all__ = [
     "LoanTotals",
     "NotReversible",
     "PayoffQuote",
+    "Recorded",
     "UnknownEvent",
     "UnsupportedTerms",
     "WaiverExceedsReceivable",
@@ -82,6 +86,7 @@ __all__ = [
     "accrue_to",
     "effective_history",
     "payoff_quote",
+    "record_event",
     "replay",
     "validate_event",
 ]

@@ -206,17 +206,25 @@ class Book:
 
     def settle(self) -> None:
         """Age the loan on `self.day`, after that day's events: days past due, charge-off, status."""
-        oldest = min((row.due for row in self.due_rows()), default=None)
+        # One pass over the rows: this runs after every event and at every boundary of every replay.
+        oldest: date | None = None
+        owes = self.penalty_unpaid() > 0
+        open_row, running = self.open_row(), self.running_interest()
+        for row in self.rows:
+            if row.unpaid(running if row is open_row else 0) > 0:
+                owes = True
+                if row.closed and not row.reaged and (oldest is None or row.due < oldest):
+                    oldest = row.due
         self.oldest_unpaid_due = oldest
         self.days_past_due = (self.day - oldest).days if oldest is not None else 0
         if oldest is not None and not self.written_off and self.days_past_due >= self.pricing.charge_off_days:
             self.charged_off = True
-        self.status = self._status()
+        self.status = self._status(owes)
 
-    def _status(self) -> LoanStatus:
+    def _status(self, owes: bool) -> LoanStatus:
         if self.written_off:
             return LoanStatus.WRITTEN_OFF
-        if self.disbursed > 0 and not self.owes_anything():
+        if self.disbursed > 0 and not owes:
             return LoanStatus.PAID_OFF
         if self.charged_off:
             return LoanStatus.CHARGED_OFF

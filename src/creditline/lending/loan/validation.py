@@ -45,9 +45,17 @@ _NEEDS_OPEN_LOAN = frozenset(
 
 
 def validate_event(
-    contract: LoanContract, events: Sequence[LoanEvent], new_event: LoanEvent, business_date: date
+    contract: LoanContract,
+    events: Sequence[LoanEvent],
+    new_event: LoanEvent,
+    business_date: date,
+    *,
+    now: LoanState | None = None,
 ) -> None:
-    """Raise the typed error for the first rule `new_event` breaks; return quietly when it may be recorded."""
+    """Raise the typed error for the first rule `new_event` breaks; return quietly when it may be recorded.
+
+    `now` may pass `replay(contract, events, business_date)` when the caller has it already.
+    """
     assert all(new_event.sequence > e.sequence for e in events), "sequence is the recording order"
     if find_event(events, new_event.event_id) is not None:
         raise DuplicateEvent(f"event {new_event.event_id} is recorded already", field="event_id")
@@ -59,7 +67,7 @@ def validate_event(
     elif new_event.kind is EventKind.REVERSAL:
         _check_reversal(events, new_event)
     else:
-        _check_against_state(contract, events, new_event, business_date)
+        _check_against_state(contract, events, new_event, business_date, now)
 
 
 def _check_date(contract: LoanContract, event: LoanEvent, business_date: date) -> None:
@@ -101,9 +109,14 @@ def _check_reversal(events: Sequence[LoanEvent], event: LoanEvent) -> None:
 
 
 def _check_against_state(
-    contract: LoanContract, events: Sequence[LoanEvent], event: LoanEvent, business_date: date
+    contract: LoanContract,
+    events: Sequence[LoanEvent],
+    event: LoanEvent,
+    business_date: date,
+    now: LoanState | None,
 ) -> None:
-    now = replay(contract, events, business_date)
+    if now is None:
+        now = replay(contract, events, business_date)
     if event.kind in _NEEDS_OPEN_LOAN and now.status in CLOSED_STATUSES:
         raise LoanNotActive(f"the loan is {now.status}; nothing more can be done to it", field="loan")
     on_day = now if event.effective_date == business_date else replay(contract, events, event.effective_date)

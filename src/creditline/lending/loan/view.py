@@ -65,8 +65,14 @@ def totals_minor(book: Book) -> dict[str, int]:
 
 
 def _installment(row: Row, book: Book, cur: Currency, running: int) -> InstallmentState:
+    made = _money_cache(cur)
+
     def m(minor: int) -> Money:
-        return Money(minor, cur)
+        # Most figures of most rows are zero or repeat: reuse the (immutable) Money objects.
+        money = made.get(minor)
+        if money is None:
+            money = made[minor] = Money(minor, cur)
+        return money
 
     return InstallmentState(
         n=row.n,
@@ -85,6 +91,17 @@ def _installment(row: Row, book: Book, cur: Currency, running: int) -> Installme
         fee_written_off=m(row.fee_written_off),
         status=_row_status(row, book.day, running),
     )
+
+
+_CACHES: dict[Currency, dict[int, Money]] = {}
+_CACHE_SIZE_MAX = 4096
+
+
+def _money_cache(cur: Currency) -> dict[int, Money]:
+    cache = _CACHES.setdefault(cur, {})
+    if len(cache) > _CACHE_SIZE_MAX:
+        cache.clear()
+    return cache
 
 
 def _row_status(row: Row, day: date, running: int) -> InstallmentStatus:

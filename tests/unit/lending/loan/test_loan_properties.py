@@ -11,23 +11,30 @@ from __future__ import annotations
 import os
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from loan_strategies import check_invariants, contracts, histories
 
+from creditline.errors import DomainError
 from creditline.lending.loan import (
     AccrualBatch,
     AccrualState,
+    EventKind,
     LoanContract,
+    LoanEvent,
     LoanStatus,
     accrue_batch,
     accrue_one_day,
     accrue_to,
     effective_history,
+    record_event,
     replay,
+    validate_event,
 )
 from creditline.lending.loan.pricing import accrual_pricing
 from creditline.lending.schedule_interest import daily_rate_factor
+from creditline.money import Money
 
 ONE_DAY = timedelta(days=1)
 # More examples for a deep run: CREDITLINE_LOAN_EXAMPLES=5000 pytest tests/unit/lending/loan
@@ -96,3 +103,27 @@ def test_integer_day_factors_are_the_schedule_formula(loan: LoanContract, offset
     end = start + timedelta(days=days)
     numerator, denominator = daily_rate_factor(loan.terms, start, end)
     assert pricing.interest_factor(start, end) * denominator == numerator * pricing.interest_denominator
+
+
+@settings(max_examples=int(100 * SCALE))
+@given(
+    loans_with_history(), st.integers(min_value=0, max_value=40), st.integers(min_value=1, max_value=10**6)
+)
+def test_recording_an_event_equals_replaying_the_longer_history(
+    case: tuple, back_days: int, minor: int
+) -> None:
+    loan, events, day = case
+    events = [e for e in events if e.effective_date <= day]
+    on = max(day - timedelta(days=back_days), loan.terms.disbursed)
+    sequence = max(e.sequence for e in events) + 1
+    new = LoanEvent("new", EventKind.REPAYMENT, on, sequence, Money(minor, loan.terms.principal.currency))
+    try:
+        recorded = record_event(loan, events, new, day)
+    except DomainError:
+        with pytest.raises(DomainError):
+            validate_event(loan, events, new, day)
+        return
+    assert recorded.before == replay(loan, events, day)
+    assert recorded.after == replay(loan, [*events, new], day)
+    assert recorded.movements == recorded.after.totals.minus(recorded.before.totals)
+    check_invariants(recorded.after)
