@@ -20,6 +20,7 @@ from creditline.lending.schedule_amortise import (
 )
 from creditline.lending.schedule_dates import due_dates
 from creditline.lending.schedule_interest import (
+    accrual_rate,
     daily_rate_factor,
     daily_rate_factors,
     interest_exact,
@@ -64,10 +65,12 @@ def build_schedule(terms: ScheduleTerms) -> Schedule:
     return _build(terms, level_minor=None)
 
 
-def _build(terms: ScheduleTerms, level_minor: int | None) -> Schedule:
+def _build(terms: ScheduleTerms, level_minor: int | None, first_rate: Ratio | None = None) -> Schedule:
     dates = due_dates(terms)
     starts = [terms.disbursed, *dates[:-1]]
     rates = _period_rates(terms, starts, dates)
+    if first_rate is not None:
+        rates[0] = first_rate
     principal_minor = terms.principal.minor
     if terms.method is Method.FLAT:
         amounts = flat_rows(terms, principal_minor, _term_rate(terms, rates, dates[-1]), len(dates))
@@ -178,8 +181,11 @@ def reamortise(
         rounding=terms.rounding,
         due_day_of_month=terms.anchor_day,
     )
+    # From inside a period, the first new period carries what the original terms accrue over what is
+    # left of that period: the loan's own accrual, not a whole period's rate or a re-counted broken period.
+    first_rate = None if _on_calendar(terms, from_date) else accrual_rate(from_date, next_due, terms)
     if mode is Reamortise.KEEP_TERM:
-        return build_schedule(remaining)
+        return _build(remaining, level_minor=None, first_rate=first_rate)
     if terms.method not in (Method.EQUAL_INSTALLMENT, Method.EQUAL_PRINCIPAL):
         raise OptionInvalid(
             "keep-installment applies to equal-installment and equal-principal schedules", field="mode"
@@ -187,9 +193,13 @@ def reamortise(
     level = _current_level(terms, current_installment)
     from creditline.lending.schedule_reamortise import shortest_term
 
-    count = shortest_term(remaining, level, installments_left)
+    count = shortest_term(remaining, level, installments_left, first_rate)
     shorter = _replace_installments(remaining, count)
-    return _build(shorter, level_minor=level)
+    return _build(shorter, level_minor=level, first_rate=first_rate)
+
+
+def _on_calendar(terms: ScheduleTerms, day: date) -> bool:
+    return day == terms.disbursed or day in due_dates(terms)
 
 
 def _current_level(terms: ScheduleTerms, current_installment: Money | None) -> int:

@@ -22,7 +22,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from creditline.lending.calendar import add_months, step
-from creditline.lending.schedule_ratio import Ratio, ratio_of, to_decimal
+from creditline.lending.schedule_ratio import ZERO, Ratio, ratio_of, to_decimal
 from creditline.lending.schedule_terms import (
     DaysInMonth,
     DaysInYear,
@@ -128,7 +128,7 @@ def daily_rate_factor(terms: ScheduleTerms, start: date, end: date) -> Ratio:
     annual_n, annual_d = annual_ratio(terms)
     if terms.days_in_year is not DaysInYear.ACTUAL:
         return annual_n * days_n, annual_d * days_d * int(terms.days_in_year.value)
-    if terms.days_in_month is DaysInMonth.D30:
+    if terms.days_in_month is DaysInMonth.D30 and terms.frequency is Frequency.MONTHLY:
         # 30-day months have no calendar days to split between years: the year the period starts in.
         return annual_n * days_n, annual_d * days_d * _year_length(start.year)
     days_365, days_366 = _days_by_year_length(start, end)
@@ -209,17 +209,24 @@ def interest_exact(balance_minor: int, start: date, end: date, terms: ScheduleTe
     assert start <= end, "interest runs forward in time"
     if start == end or balance_minor == 0:
         return Decimal(0)
+    numerator, denominator = accrual_rate(start, end, terms)
+    return to_decimal(balance_minor * numerator, denominator)
+
+
+def accrual_rate(start: date, end: date, terms: ScheduleTerms) -> Ratio:
+    """The exact rate factor `interest_exact` applies over [start, end) (interest on a balance of one)."""
+    if start == end:
+        return ZERO
     if _is_additive_by_day(terms):
-        numerator, denominator = daily_rate_factor(terms, start, end)
-        return to_decimal(balance_minor * numerator, denominator)
+        return daily_rate_factor(terms, start, end)
     accrued = Fraction(0)
     for period_start, period_end, (numerator, denominator) in _periods_covering(terms, start, end):
         overlap = (min(end, period_end) - max(start, period_start)).days
         if overlap <= 0:
             continue
         period_days = (period_end - period_start).days
-        accrued += Fraction(balance_minor * numerator * overlap, denominator * period_days)
-    return to_decimal(accrued.numerator, accrued.denominator)
+        accrued += Fraction(numerator * overlap, denominator * period_days)
+    return accrued.numerator, accrued.denominator
 
 
 def _periods_covering(terms: ScheduleTerms, start: date, end: date) -> Iterator[tuple[date, date, Ratio]]:

@@ -182,3 +182,37 @@ def test_zero_digit_currency_rounds_to_whole_yen() -> None:
     yen = build_schedule(loan(principal=Money.parse("100000", "JPY"), installments=3))
     assert [r.total.amount_str() for r in yen.rows] == ["34002", "34002", "34003"]
     assert yen.total_principal == Money.parse("100000", "JPY")
+
+
+def test_reamortise_inside_a_period_charges_the_original_accrual_for_the_rest_of_it() -> None:
+    from fractions import Fraction
+
+    from creditline.lending.schedule import interest_exact
+
+    for basis in ("period", "daily"):
+        terms = loan(installments=12, interest_basis=basis)
+        rest = reamortise(
+            terms,
+            from_date=date(2024, 3, 1),
+            outstanding=Money.parse("9000", "CNY"),
+            installments_left=10,
+            mode="keep-term",
+        )
+        first = rest.rows[0]
+        assert (first.start_date, first.due_date) == (date(2024, 3, 1), date(2024, 3, 15))
+        exact = Fraction(interest_exact(900000, date(2024, 3, 1), date(2024, 3, 15), terms))
+        assert first.interest.minor == int(exact + Fraction(1, 2))
+    # period basis: 9000 × 1% × 14 of the 29 days of 15 Feb → 15 Mar = 43.45
+    assert (
+        rest.rows[0].interest.amount_str() != ""
+        and reamortise(
+            loan(installments=12),
+            from_date=date(2024, 3, 1),
+            outstanding=Money.parse("9000", "CNY"),
+            installments_left=10,
+            mode="keep-term",
+        )
+        .rows[0]
+        .interest.amount_str()
+        == "43.45"
+    )
