@@ -79,7 +79,9 @@ class IdentityGraph:
         return node
 
     def _grow(self) -> None:
-        capacity = max(1024, 2 * len(self._parent))
+        self._reserve(max(1024, 2 * len(self._parent)))
+
+    def _reserve(self, capacity: int) -> None:
         extra = capacity - len(self._parent)
         self._parent = np.concatenate([self._parent, np.arange(len(self._parent), capacity)])
         self._applicants = np.concatenate([self._applicants, np.zeros(extra, dtype=np.int64)])
@@ -222,4 +224,5 @@ class IdentityGraph:
         graph._is_bad = built.is_bad
         graph._listed = built.listed
         graph._first_lister = built.first_lister
+        graph._reserve(size + max(1024, size // 4))  # room for growth without an early full copy
         return graph

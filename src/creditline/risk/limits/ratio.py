@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 
 def parse_ratio(text: object) -> Fraction:
     """'1/3', '0.5' or an int, as an exact non-negative fraction; raises ValueError otherwise."""
+    if isinstance(text, str):
+        return _parse_text(text)
     if isinstance(text, bool | float):
         raise ValueError("ratios are written as text ('1/3', '0.5'), never as floats")
     value = Fraction(str(text).strip())
+    if value < 0:
+        raise ValueError(f"{text!r} is negative")
+    return value
+
+
+@lru_cache(maxsize=1024)
+def _parse_text(text: str) -> Fraction:
+    # Policies hold a handful of ratios, parsed on every decision: parse each text once.
+    value = Fraction(text.strip())
     if value < 0:
         raise ValueError(f"{text!r} is negative")
     return value
