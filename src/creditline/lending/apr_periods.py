@@ -46,7 +46,7 @@ class UnitPeriod:
         return self.kind if self.count == 1 else f"{self.count} {self.kind}s"
 
     def sort_key(self) -> float:
-        length_days = {"month": 30.4375, "semimonth": 15.21875, "week": 7.0, "day": 1.0}[self.kind]
+        length_days = {"month": 365 / 12, "semimonth": 365 / 24, "week": 7.0, "day": 1.0}[self.kind]
         return length_days * self.count
 
 
@@ -92,26 +92,34 @@ def is_semimonthly(payment_dates: list[date]) -> bool:
 
 
 def infer_unit_period(advance_date: date, payment_dates: list[date]) -> UnitPeriod:
-    """The unit period of a transaction (Appendix J (b)(3))."""
+    """The unit period of a transaction (Appendix J (b)(4)).
+
+    The periods are the intervals from the advance to the first payment and between payments; the
+    unit period is the one that occurs most often (the smaller on a tie). When none occurs twice, it
+    is their average rounded to the nearest standard interval (the smaller when equally near).
+    """
     if len(payment_dates) == 1:
         return single_payment_period(advance_date, payment_dates[0])
     if is_semimonthly(payment_dates):
         return UnitPeriod("semimonth")
     series_day = max(day.day for day in payment_dates)
-    intervals = [interval_period(a, b, series_day) for a, b in pairwise(payment_dates)]
+    dates = [advance_date, *payment_dates]
+    intervals = [interval_period(earlier, later, series_day) for earlier, later in pairwise(dates)]
     counts = Counter(intervals)
     top = max(counts.values())
+    if top == 1:
+        return _nearest_standard(intervals)
     common = [period for period, count in counts.items() if count == top]
-    if top > 1 or len(common) == 1:
-        return min(common, key=UnitPeriod.sort_key)
-    return _nearest_standard(intervals)
+    return min(common, key=UnitPeriod.sort_key)
 
 
 def _nearest_standard(intervals: list[UnitPeriod]) -> UnitPeriod:
-    """No common period: the average interval rounded to the nearest standard unit (the smaller on a tie)."""
+    """The average interval rounded to the nearest standard interval: a day, a semimonth, or weeks or
+    months up to a year."""
     average = sum(period.sort_key() for period in intervals) / len(intervals)
-    standards = [UnitPeriod("day"), UnitPeriod("week"), UnitPeriod("semimonth"), UnitPeriod("month")]
-    standards += [UnitPeriod("month", months) for months in (2, 3, 4, 6, 12)]
+    standards = [UnitPeriod("day"), UnitPeriod("semimonth")]
+    standards += [UnitPeriod("week", weeks) for weeks in range(1, 53)]
+    standards += [UnitPeriod("month", months) for months in range(1, 13)]
     return min(standards, key=lambda period: (abs(period.sort_key() - average), period.sort_key()))
 
 
