@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from creditline.lending.loan import EventKind, LoanContract, LoanEvent, LoanState
 from creditline.lending.product import builtin_products
 from creditline.lending.product_allocation import AllocationRule, AllocationStyle
-from creditline.lending.schedule import DaysInYear, InterestBasis, Method, ScheduleTerms
+from creditline.lending.schedule import DaysInYear, Frequency, InterestBasis, Method, ScheduleTerms
 from creditline.money import Money, Rate, RateUnit, Rounding
 
 METHODS = (Method.EQUAL_INSTALLMENT, Method.EQUAL_PRINCIPAL, Method.INTEREST_ONLY, Method.BULLET)
@@ -29,6 +29,9 @@ def rates(draw: st.DrawFn) -> tuple[Rate, DaysInYear]:
 @st.composite
 def contracts(draw: st.DrawFn) -> LoanContract:
     rate, days_in_year = draw(rates())
+    disbursed = draw(st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31)))
+    broken = draw(st.sampled_from([None, None, None, 10, 25, 45]))
+    first_due = disbursed + timedelta(days=broken) if broken else None
     terms = ScheduleTerms(
         principal=Money(
             draw(st.integers(min_value=100, max_value=20_000_000)),
@@ -36,8 +39,11 @@ def contracts(draw: st.DrawFn) -> LoanContract:
         ),
         rate=rate,
         installments=draw(st.integers(min_value=1, max_value=12)),
-        disbursed=draw(st.dates(min_value=date(2023, 1, 1), max_value=date(2026, 12, 31))),
+        disbursed=disbursed,
         method=draw(st.sampled_from(METHODS)),
+        frequency=draw(st.sampled_from([Frequency.MONTHLY] * 4 + [Frequency.WEEKLY, Frequency.DAILY])),
+        first_due=first_due,
+        installment_multiple_minor=draw(st.sampled_from([None, None, None, 100])),
         interest_basis=InterestBasis.DAILY,
         days_in_year=days_in_year,
         rounding=draw(st.sampled_from(list(Rounding))),
