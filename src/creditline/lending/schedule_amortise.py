@@ -6,8 +6,6 @@ results in Money once at the end, which keeps a 12-row schedule in tens of micro
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from creditline.lending.schedule_ratio import Ratio, round_div
 from creditline.lending.schedule_terms import EmiSolve, Method, ScheduleTerms
 from creditline.money import Rounding
@@ -28,15 +26,16 @@ def level_installment_actual(principal_minor: int, rates: list[Ratio]) -> Ratio:
     """The level installment that repays the balance exactly when each period carries its own rate.
 
     P = E · Σₖ Πⱼ≤ₖ 1/(1+rⱼ): the installment is the principal over the sum of the discount factors.
+    Each discount factor's denominator divides the next one's, so the sum is kept over the last
+    denominator in plain integers (no fractions to reduce on the way).
     """
-    numerator, denominator = 1, 1  # the running discount factor Πⱼ≤ₖ rd/(rd+rn)
-    factors = Fraction(0)
+    discounted_sum, denominator, numerator = 0, 1, 1  # sum = discounted_sum / denominator
     for rate_n, rate_d in rates:
+        growth = rate_d + rate_n
         numerator *= rate_d
-        denominator *= rate_d + rate_n
-        factors += Fraction(numerator, denominator)
-    exact = principal_minor / factors
-    return exact.numerator, exact.denominator
+        denominator *= growth
+        discounted_sum = discounted_sum * growth + numerator
+    return principal_minor * denominator, discounted_sum
 
 
 def round_to_currency(value: Ratio, terms: ScheduleTerms) -> int:
