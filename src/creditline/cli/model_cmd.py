@@ -97,9 +97,11 @@ class stage_bar:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.stages = stages
+        console = Console(stderr=True)
+        # Drawn only on a terminal and cleared when done, so an error stays the one line on stderr.
         self.progress = Progress(
             TextColumn("{task.description:<12}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+            TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
         )
         self.task = None
 
@@ -263,16 +265,31 @@ def score_command(
         raise InvalidScoringRequest("give exactly one of --data FILE or --applicant JSON", field="applicant")
     scorer = load_scorer(model)
     if applicant is not None:
-        decision = scorer.score_one(parse_applicant(applicant), reasons=reasons).to_json()
+        decision = one_decision(scorer, parse_applicant(applicant), reasons)
         lines = [f"PD {decision['pd']:.4f}  score {decision['score']}  scorecard points {decision['scorecard_points']}"]
         lines += [f"  - {r['text']}" for r in decision["reasons"]]
         emit(decision, as_json, lines)
         return
     frame = read_table(data).frame
-    scored = scorer.score_batch(frame, reasons=reasons)
+    try:
+        scored = scorer.score_batch(frame, reasons=reasons)
+    except InvalidScoringRequest as exc:
+        raise InvalidScoringRequest(f"column {exc.field}: {exc.message}", field="data") from exc
     if reasons:
         scored["reasons"] = scored["reasons"].map(lambda texts: "; ".join(texts))
     write_scores(scored, out, as_json)
+
+
+def one_decision(scorer, applicant: dict, reasons: int) -> dict:
+    """Score one applicant; a bad field is reported under --applicant, naming the field."""
+    from creditline.risk.models import InvalidScoringRequest
+
+    try:
+        return scorer.score_one(applicant, reasons=reasons).to_json()
+    except InvalidScoringRequest as exc:
+        if exc.field == "applicant":
+            raise
+        raise InvalidScoringRequest(f"field {exc.field!r}: {exc.message}", field="applicant") from exc
 
 
 def parse_applicant(text: str) -> dict:

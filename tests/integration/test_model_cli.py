@@ -1,0 +1,200 @@
+"""`creditline model …` end to end: raw files in, model directory, evaluation, scores, drift, report,
+and the issue's bad inputs (one line, exit 2, nothing half-written). Real shared datasets when present."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shared_files import shared_data_file
+
+EVALUATE_KEYS = {"n", "auc", "gini", "ks", "brier", "log_loss", "calibration", "auc_ci95"}
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    from creditline.cli.main import run as main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(list(argv))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def ok_json(*argv: str) -> dict:
+    code, out, err = run(*argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def lender_export(rows: int, seed: int) -> pd.DataFrame:
+    """A `;`-separated export with decimal commas, blanks, a -9 code, Y/N flags and categories."""
+    rng = np.random.default_rng(seed)
+    late = rng.poisson(0.5, rows)
+    ratio = rng.uniform(0, 1, rows)
+    segment = rng.choice(["A", "B", "C"], rows)
+    bureau = np.where(rng.random(rows) < 0.1, -9, rng.integers(300, 850, rows))
+    logit = -1.5 + 0.8 * late + 2 * (ratio - 0.5) + 0.6 * (segment == "C") + np.where(bureau < 0, 0.4, -(bureau - 575) / 200)
+    bad = rng.random(rows) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame(
+        {
+            "Late90": late.astype(str),
+            "DebtRatio": [f"{r:.3f}".replace(".", ",") if rng.random() > 0.05 else "" for r in ratio],
+            "Segment": segment,
+            "Salaried": rng.choice(["Y", "N"], rows),
+            "Bureau": bureau.astype(str),
+            "Status": np.where(bad, "Bad", "Good"),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("cli")
+    data = folder / "export.csv"
+    lender_export(1500, 1).to_csv(data, sep=";", index=False)
+    summary = ok_json("model", "train", "--data", str(data), "--target", "Status", "--out", str(folder / "pd"),
+                      "--budget", "1")
+    assert summary["bad_value"] == "bad"
+    assert {f for f in summary["features"]} == {"Late90", "DebtRatio", "Segment", "Salaried", "Bureau"}
+    assert summary["test"]["champion"]["auc"] > 0.65
+    return folder / "pd", data
+
+
+def test_train_writes_a_verified_model_directory(model):
+    directory, _ = model
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "calibration.json", "manifest.json", "metadata.json", "model.txt", "scorecard.json",
+    ]
+    metadata = json.loads((directory / "metadata.json").read_text())
+    debt = next(f for f in metadata["features"] if f["name"] == "DebtRatio")
+    assert debt["kind"] == "number" and debt["decimal_comma"]
+
+
+def test_evaluate_prints_the_contract(model, tmp_path):
+    directory, _ = model
+    fresh = tmp_path / "fresh.csv"
+    lender_export(800, 2).to_csv(fresh, sep=";", index=False)
+    result = ok_json("model", "evaluate", "--model", str(directory), "--data", str(fresh), "--target", "Status")
+    assert result.keys() >= EVALUATE_KEYS
+    assert result["n"] == 800
+    assert result["gini"] == pytest.approx(2 * result["auc"] - 1)
+    assert result["auc_ci95"][0] < result["auc"] < result["auc_ci95"][1]
+    assert len(result["calibration"]) == 10
+
+
+def test_score_one_applicant_and_a_file(model, tmp_path):
+    directory, data = model
+    applicant = {"Late90": 4, "DebtRatio": "0,95", "Segment": "C", "Salaried": "N", "Bureau": -9}
+    decision = ok_json("model", "score", "--model", str(directory), "--applicant", json.dumps(applicant))
+    assert 0 < decision["pd"] < 1 and 350 <= decision["score"] <= 950
+    assert any(r["text"] == "Late 90 is high (4)" for r in decision["reasons"])
+    out = tmp_path / "scores.csv"
+    code, _, err = run("model", "score", "--model", str(directory), "--data", str(data), "--out", str(out))
+    assert code == 0, err
+    scores = pd.read_csv(out)
+    assert list(scores.columns) == ["pd", "score", "scorecard_points", "reasons"] and len(scores) == 1500
+
+
+def test_monitor_reports_bands(model, tmp_path):
+    directory, data = model
+    same = ok_json("model", "monitor", "--model", str(directory), "--data", str(data))
+    assert same["score"]["band"] == "stable"
+    moved = lender_export(1500, 3)
+    moved["Late90"] = (moved["Late90"].astype(int) + 3).astype(str)
+    path = tmp_path / "moved.csv"
+    moved.to_csv(path, sep=";", index=False)
+    drift = ok_json("model", "monitor", "--model", str(directory), "--data", str(path))
+    assert drift["score"]["band"] == "act"
+    assert drift["features"][0] == {"feature": "Late90", "csi": pytest.approx(drift["features"][0]["csi"]), "band": "act"}
+
+
+def test_report_writes_html_and_plots(model, tmp_path):
+    directory, _ = model
+    result = ok_json("model", "report", "--model", str(directory), "--out", str(tmp_path / "r" / "report.html"))
+    page = Path(result["out"]).read_text()
+    for section in ("Data", "Features", "Held-out test metrics", "Scorecard bins"):
+        assert section in page
+    assert {p.name for p in (tmp_path / "r").glob("*.png")} == {
+        f"report_{k}.png" for k in ("roc", "ks", "calibration", "scores", "importance")
+    }
+
+
+def one_line_error(argv: list[str]) -> str:
+    code, out, err = run(*argv)
+    assert code == 2, (out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    return err
+
+
+def test_bad_inputs_fail_in_one_line_and_write_nothing(model, tmp_path):
+    directory, data = model
+    out = tmp_path / "never"
+    train = ["model", "train", "--out", str(out), "--budget", "1"]
+    assert "--target: no column 'Nope'" in one_line_error([*train, "--data", str(data), "--target", "Nope"])
+    one_class = tmp_path / "one.csv"
+    one_class.write_text("x,y\n" + "".join(f"{i},0\n" for i in range(50)))
+    assert "one class" in one_line_error([*train, "--data", str(one_class), "--target", "y"])
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert "--data:" in one_line_error([*train, "--data", str(empty), "--target", "y"])
+    picture = tmp_path / "p.csv"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00")
+    assert "not a delimited text" in one_line_error([*train, "--data", str(picture), "--target", "y"])
+    assert not out.exists()
+    assert "--model:" in one_line_error(["model", "evaluate", "--model", str(tmp_path), "--data", str(data), "--target", "Status"])
+    request = ["model", "score", "--model", str(directory), "--applicant"]
+    assert "'Bureau': required field is missing" in one_line_error([*request, '{"Late90": 1, "DebtRatio": "0,1", "Segment": "A", "Salaried": "Y"}'])
+    typed = '{"Late90": "many", "DebtRatio": "0,1", "Segment": "A", "Salaried": "Y", "Bureau": 700}'
+    assert "'Late90': expected a number" in one_line_error([*request, typed])
+
+
+def train_shared(tmp_path: Path, data: Path, target: str, *extra: str) -> dict:
+    return ok_json("model", "train", "--data", str(data), "--target", target, "--out", str(tmp_path / "m"),
+                   "--budget", "1", *extra)
+
+
+@pytest.mark.data
+@pytest.mark.parametrize(
+    ("name", "target", "extra", "auc_min"),
+    [
+        ("german.data", "last", (), 0.72),
+        ("australian.dat", "15", (), 0.88),
+        ("thomas_loan_data.csv", "BAD", (), 0.58),
+        ("hmeq.csv", "BAD", (), 0.88),
+    ],
+)
+def test_shared_raw_files_train_through_the_cli(tmp_path, name, target, extra, auc_min):
+    summary = train_shared(tmp_path, shared_data_file(name), target, *extra)
+    assert summary["test"]["champion"]["auc"] >= auc_min
+    assert summary["test"]["champion"]["brier"] <= summary["test"]["champion_uncalibrated_brier"] * 1.05
+
+
+@pytest.mark.data
+def test_taiwan_stratified_sample(tmp_path):
+    frame = pd.read_csv(shared_data_file("UCI_Credit_Card.csv"))
+    sample = frame.groupby("default.payment.next.month", group_keys=False).sample(frac=0.1, random_state=1)
+    path = tmp_path / "taiwan.csv"
+    sample.to_csv(path, index=False)
+    summary = train_shared(tmp_path, path, "default.payment.next.month")
+    assert "ID" in {d["column"] for d in summary["dropped"]}
+    assert summary["test"]["champion"]["auc"] >= 0.72
+
+
+@pytest.mark.data
+def test_nested_zip_and_unnamed_index_are_read():
+    from creditline.risk.models import read_table
+
+    pakdd = read_table(shared_data_file("PAKDD2010.zip"))
+    assert pakdd.frame.shape == (50000, 54) and pakdd.separator == "\t" and not pakdd.has_header
+    gmsc = read_table(shared_data_file("cs-training.csv.zip"))
+    assert list(gmsc.frame.columns[:2]) == ["c1", "SeriousDlqin2yrs"]
