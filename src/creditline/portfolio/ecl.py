@@ -29,6 +29,7 @@ import polars as pl
 
 from creditline.money import Rounding, round_to_int
 from creditline.portfolio import pd_term
+from creditline.portfolio.delinquency import BUCKET_DAYS, bucket_of
 from creditline.portfolio.errors import InvalidAssumption
 from creditline.portfolio.snapshot import LoanSnapshot, drawn_expr, on_book_expr
 from creditline.portfolio.staging import Stage
@@ -121,7 +122,7 @@ def loan_ecl(row: LoanSnapshot, assumptions: EclAssumptions, cumulative_pd: np.n
         weight = weight_model(row.pd_12m, months, row.eir_annual)
     else:
         assert cumulative_pd is not None, "the Markov method needs its cumulative PD table"
-        bucket = min(-(-row.days_past_due // 30), pd_term.PERFORMING_BUCKETS - 1)
+        bucket = min(bucket_of(row.days_past_due), pd_term.PERFORMING_BUCKETS - 1)
         weight = weight_markov(cumulative_pd[bucket], months, row.eir_annual)
     return LoanEcl(row.loan_id, row.stage, ead, lgd, months, round_minor(ead * lgd * weight))
 
@@ -148,7 +149,7 @@ def ecl_table(day: pl.DataFrame, assumptions: EclAssumptions) -> pl.DataFrame:
     else:
         assert assumptions.chain is not None, "checked by EclAssumptions"
         days = book.get_column("days_past_due").to_numpy()
-        buckets = np.minimum(-(-days // 30), pd_term.PERFORMING_BUCKETS - 1)
+        buckets = np.minimum(-(-days // BUCKET_DAYS), pd_term.PERFORMING_BUCKETS - 1)  # bucket_of, vectorised
         table = assumptions.chain.cumulative_pd(int(months.max(initial=0)))
         weight = _weight_markov_batch(table, buckets, months, eir)
     weight = np.where(stage == Stage.CREDIT_IMPAIRED, 1.0, weight)

@@ -33,7 +33,7 @@ def render(report: PortfolioReport) -> str:
         f"<h1>Portfolio report as of {html.escape(summary['as_of'])} ({html.escape(summary['currency'])})</h1>",
         _headline(summary, money),
         "<h2>Delinquency</h2>", _table(report.tables["buckets"], money), _table(report.tables["tiers"], money),
-        _image(_bar_chart(report.tables["buckets"], "name", "drawn_minor", "Drawn balance by bucket", money)),
+        _image(_bar_chart(report.tables["buckets"], "name", "drawn_minor", "Drawn balance by bucket")),
         "<h2>Vintage curves</h2>", _image(_vintage_chart(report.tables["vintage"])),
         "<h2>Roll rates</h2>", _image(_roll_chart(report.tables["roll_rates"])),
         "<h3>Transition matrix (pooled, by loans)</h3>", _table(report.tables["transition_matrix"], money),
@@ -109,7 +109,7 @@ def _image(figure: Any) -> str:
     return f"<img alt='chart' src='data:image/png;base64,{data}'>"
 
 
-def _bar_chart(frame: pl.DataFrame, x: str, y: str, title: str, money: Any) -> Any:
+def _bar_chart(frame: pl.DataFrame, x: str, y: str, title: str) -> Any:
     figure, axes = _figure()
     axes.bar(frame.get_column(x).to_list(), frame.get_column(y).to_list())
     axes.set_title(f"{title} (minor units)")
