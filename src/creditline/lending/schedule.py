@@ -69,7 +69,7 @@ def _build(terms: ScheduleTerms, level_minor: int | None, first_rate: Ratio | No
     dates = due_dates(terms)
     starts = [terms.disbursed, *dates[:-1]]
     rates = _period_rates(terms, starts, dates)
-    if first_rate is not None:
+    if first_rate is not None and terms.method is not Method.FLAT:
         rates[0] = first_rate
     principal_minor = terms.principal.minor
     if terms.method is Method.FLAT:
