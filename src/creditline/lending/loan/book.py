@@ -93,6 +93,7 @@ class Book:
         self.penalty_paid = self.penalty_waived = self.penalty_written_off = 0
         self.credit = self.overpaid = self.credit_applied = self.credit_refunded = 0
         self.charged_off = False
+        self.charged_off_on: date | None = None  # the day it was decided: that day's later events may undo it
         self.written_off = False
         self.level_minor: int | None = None  # the installment kept by keep-installment prepayments
         self.status = LoanStatus.ACTIVE
@@ -205,7 +206,7 @@ class Book:
         row.closed = True
 
     def settle(self) -> None:
-        """Age the loan on `self.day`, after that day's events: days past due, charge-off, status."""
+        """Age the loan on `self.day`, after all that day's events: days past due, charge-off, status."""
         # One pass over the rows: this runs after every event and at every boundary of every replay.
         oldest: date | None = None
         owes = self.penalty_unpaid() > 0
@@ -217,9 +218,19 @@ class Book:
                     oldest = row.due
         self.oldest_unpaid_due = oldest
         self.days_past_due = (self.day - oldest).days if oldest is not None else 0
-        if oldest is not None and not self.written_off and self.days_past_due >= self.pricing.charge_off_days:
-            self.charged_off = True
+        if (
+            not self.charged_off
+            and oldest is not None
+            and not self.written_off
+            and self.days_past_due >= self.pricing.charge_off_days
+        ):
+            self.charged_off, self.charged_off_on = True, self.day
         self.status = self._status(owes)
+
+    def reopen_day(self) -> None:
+        """Before one more event on today's date: a charge-off decided today waits for the day's end again."""
+        if self.charged_off and self.charged_off_on == self.day:
+            self.charged_off, self.charged_off_on = False, None
 
     def _status(self, owes: bool) -> LoanStatus:
         if self.written_off:

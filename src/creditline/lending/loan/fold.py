@@ -1,7 +1,8 @@
 """`replay`: a loan's state on a date as a pure fold over its dated events.
 
 Events are taken in (effective_date, sequence) order, reversed ones dropped; between events time
-advances through `Book.advance`, which accrues interest and penalty and ages the loan. A backdated or
+advances through `Book.advance`, which accrues interest and penalty and ages the loan. A day is
+settled (aged, and charged off if it has come to that) after all of that day's events. A backdated or
 reversed event therefore just changes the input, and every figure after it comes out right.
 
 The fold never refuses a history: rules a new event must meet are `validate_event`'s job, on the
@@ -43,11 +44,14 @@ def fold(contract: LoanContract, events: Sequence[LoanEvent], as_of: date) -> Bo
     for event in history:
         if event.effective_date > as_of:
             break
-        book.advance(event.effective_date)
+        if event.effective_date > book.day:
+            book.settle()  # the end of the previous event day, after all its events
+            book.advance(event.effective_date)
         apply(book, contract, event)
-        book.settle()
-    book.advance(as_of)
     book.settle()
+    if as_of > book.day:
+        book.advance(as_of)
+        book.settle()
     return book
 
 

@@ -44,6 +44,7 @@ def record_event(
         EventKind.DISBURSEMENT,
     )
     if appended:
+        book.reopen_day()
         apply(book, contract, new_event)
         book.settle()
         return Recorded(before, state_of(book, cur))

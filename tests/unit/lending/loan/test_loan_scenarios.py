@@ -8,7 +8,15 @@ from datetime import date, timedelta
 
 from loan_helpers import History, cny, contract, product
 
-from creditline.lending.loan import EventKind, InstallmentStatus, LoanStatus, payoff_quote, replay
+from creditline.lending.loan import (
+    EventKind,
+    InstallmentStatus,
+    LoanEvent,
+    LoanStatus,
+    payoff_quote,
+    record_event,
+    replay,
+)
 from creditline.lending.product_allocation import AllocationRule, AllocationStyle
 from creditline.lending.schedule_ratio import round_div
 from creditline.money import Rounding
@@ -248,3 +256,17 @@ def test_a_fee_falls_due_with_the_next_installment() -> None:
     first = loan.schedule.rows[0]
     history.repay(first.due_date, (first.total + cny("30.00")).amount_str())
     assert replay(loan, history.events, first.due_date).installments[0].status is InstallmentStatus.PAID
+
+
+def test_a_payment_on_the_charge_off_day_is_counted_before_the_day_is_aged() -> None:
+    loan = contract(amount="3000.00", term=3)
+    history = History(loan)
+    threshold_day = loan.schedule.rows[0].due_date + 180 * DAY
+    snapshot = replay(loan, history.events, threshold_day)
+    assert snapshot.status is LoanStatus.CHARGED_OFF  # end of day saw nothing paid
+    oldest = snapshot.installments[0].outstanding + snapshot.penalty_receivable
+    payment = LoanEvent("pay", EventKind.REPAYMENT, threshold_day, 2, oldest)
+    recorded = record_event(loan, history.events, payment, threshold_day)
+    assert recorded.after.status is LoanStatus.OVERDUE  # the oldest installment is cured
+    assert recorded.after.days_past_due < 180
+    assert recorded.after == replay(loan, [*history.events, payment], threshold_day)
