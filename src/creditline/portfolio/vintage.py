@@ -29,30 +29,31 @@ DPD30_DAYS_MIN = 31
 def vintage_curves(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """One row per (vintage_month, mob) from MOB 0 to the latest snapshot on or before `as_of`."""
     columns = ["loan_id", "as_of", "vintage_month", "disbursed_minor", "principal_minor", "status", "days_past_due"]
-    monthly = monthly_view(frame, as_of, columns).filter(pl.col("disbursed_minor") > 0).collect()
-    if monthly.is_empty():
-        return _empty()
-    loans = monthly.group_by("loan_id").agg(
+    monthly = monthly_view(frame, as_of, columns).filter(pl.col("disbursed_minor") > 0)
+    per_loan = monthly.group_by("loan_id").agg(
         pl.col("vintage_month").first(),
         pl.col("disbursed_minor").first(),
         pl.col("as_of").filter(default_event_expr()).min().alias("first_default"),
     )
-    grid = _grid(loans, monthly.get_column("as_of").max())
+    dpd30 = (
+        monthly.filter(on_book_expr() & (pl.col("days_past_due") >= DPD30_DAYS_MIN))
+        .group_by("vintage_month", _mob(pl.col("as_of")).alias("mob"))
+        .agg(pl.col("principal_minor").sum().alias("dpd30_principal_minor"))
+    )
+    # One pass over the snapshots feeds both aggregations (common subplan elimination).
+    loans, dpd30_table, latest = pl.collect_all([per_loan, dpd30, monthly.select(pl.col("as_of").max())])
+    if loans.is_empty():
+        return _empty()
     defaults = (
         loans.filter(pl.col("first_default").is_not_null())
         .with_columns(_mob(pl.col("first_default")).alias("mob"))
         .group_by("vintage_month", "mob")
         .agg(pl.len().cast(pl.Int64).alias("new_90"), pl.col("disbursed_minor").sum().alias("new_90_minor"))
     )
-    dpd30 = (
-        monthly.filter(on_book_expr() & (pl.col("days_past_due") >= DPD30_DAYS_MIN))
-        .with_columns(_mob(pl.col("as_of")).alias("mob"))
-        .group_by("vintage_month", "mob")
-        .agg(pl.col("principal_minor").sum().alias("dpd30_principal_minor"))
-    )
     curves = (
-        grid.join(defaults, on=["vintage_month", "mob"], how="left")
-        .join(dpd30, on=["vintage_month", "mob"], how="left")
+        _grid(loans, latest.item())
+        .join(defaults, on=["vintage_month", "mob"], how="left")
+        .join(dpd30_table, on=["vintage_month", "mob"], how="left")
         .with_columns(pl.col("new_90", "new_90_minor", "dpd30_principal_minor").fill_null(0))
         .sort("vintage_month", "mob")
         .with_columns(
