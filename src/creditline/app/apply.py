@@ -78,14 +78,14 @@ def _apply(engine: Engine, command: ApplyForCredit, digest: str) -> dict[str, An
         repository = OriginationRepository(uow.connection)
         decided = decide(application, deciders, command.client_key, on, lambda k: repository.is_flagged(k, "blacklist"))
         decision_id = new_id("DC")
-        row, signals = _stored(uow, decision_id, application, decided, deciders, product, on, digest, command)
+        row, signals, record = _stored(uow, decision_id, application, decided, deciders, product, on, digest, command)
         repository.add(row, signals, int(application.applied_at.timestamp()))
         if row["outcome"] == Outcome.REFER:
             repository.open_review(decision_id, row["borrower_id"], "referral", ", ".join(decided.reasons)[:400], on)
         uow.commit()
     if decided.signals is not None:
         deciders.screen.remember(decided.signals)
-    return decision_view(row)
+    return decision_view(row, record)
 
 
 def _check_offer(application: Any, config: OriginationConfig) -> None:
@@ -145,7 +145,7 @@ def _stored(uow, decision_id, application, decided, deciders, product, on, diges
         "record_json": text,
         "record_sha256": hashlib.sha256(text.encode()).hexdigest(),
     }
-    return row, _signal_rows(decided)
+    return row, _signal_rows(decided), record
 
 
 def _signal_rows(decided: Any) -> list[tuple[str, int]]:
@@ -180,9 +180,9 @@ def _open_line(uow, borrower_id, product, decided, on, decision_id) -> str | Non
     return line_id
 
 
-def decision_view(row: dict[str, Any]) -> dict[str, Any]:
+def decision_view(row: dict[str, Any], record: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a client sees: outcome and reasons, limit and price (daily rate with APR), ids."""
-    record = json.loads(row["record_json"])
+    record = record if record is not None else json.loads(row["record_json"])
     price = record.get("price")
     return {
         "decision_id": row["decision_id"],

@@ -196,28 +196,30 @@ class OriginationRepository:
         return frozenset(int(k) for k in self.connection.execute(query).scalars())
 
     def signal_history(self, kinds: tuple[str, ...], contacts_max: int) -> SignalHistory:
+        import pandas as pd
+
         s = origination_signals.c
         query = select(s.decision_id, s.applied_at_s, s.kind, s.signal_key).order_by(s.applied_at_s, s.decision_id)
         rows = self.connection.execute(query).all()
-        order: dict[str, int] = {}
-        times: list[int] = []
-        for decision_id, at_s, _, _ in rows:
-            if decision_id not in order:
-                order[decision_id] = len(order)
-                times.append(at_s)
-        count = len(order)
-        keys = {kind: np.zeros(count, dtype=np.int64) for kind in kinds}
+        columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+        frame = pd.DataFrame(dict(zip(("decision", "at", "kind", "key"), columns, strict=True)))
+        codes, decisions = pd.factorize(frame["decision"], sort=False)  # first appearance = time order
+        count = len(decisions)
+        frame["row"] = codes
+        times = np.zeros(count, dtype=np.int64)
+        times[codes] = frame["at"].to_numpy(dtype=np.int64)
+        keys = {}
+        for kind in kinds:
+            chosen = frame[frame["kind"] == kind]
+            column = np.zeros(count, dtype=np.int64)
+            column[chosen["row"].to_numpy()] = chosen["key"].to_numpy(dtype=np.int64)
+            keys[kind] = column
+        listed = frame[frame["kind"] == "contact"]
+        slot = listed.groupby("row").cumcount().to_numpy()
+        keep = slot < contacts_max
         contacts = np.zeros((count, contacts_max), dtype=np.int64)
-        filled = np.zeros(count, dtype=np.int64)
-        for decision_id, _, kind, key in rows:
-            index = order[decision_id]
-            if kind == "contact":
-                if filled[index] < contacts_max:
-                    contacts[index, filled[index]] = key
-                    filled[index] += 1
-            elif kind in keys:
-                keys[kind][index] = key
-        return SignalHistory(list(order), np.array(times, dtype=np.int64), keys, contacts)
+        contacts[listed["row"].to_numpy()[keep], slot[keep]] = listed["key"].to_numpy(dtype=np.int64)[keep]
+        return SignalHistory(list(decisions), times, keys, contacts)
 
 
 def record_text(record: dict[str, Any]) -> str:

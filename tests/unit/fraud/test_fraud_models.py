@@ -24,7 +24,7 @@ def test_average_path_length_known_values():
     assert abs(average_path_length(np.array([256]))[0] - expected) < 1e-12
 
 
-@settings(max_examples=10)
+@settings(max_examples=5)
 @given(st.integers(0, 10_000))
 def test_compiled_forest_equals_sklearn(seed):
     rows = _data(seed)
