@@ -39,3 +39,9 @@ class MethodNotOffered(DrawdownRejected):
 
 class RateOutOfRange(DrawdownRejected):
     code = "rate_out_of_range"
+
+
+class AprAboveCap(DrawdownRejected):
+    """The drawdown's annualised rate (IRR method, as disclosed to the borrower) is above the product's cap."""
+
+    code = "apr_above_cap"

@@ -152,3 +152,25 @@ def test_schedule_terms_of_a_drawdown() -> None:
     assert terms.rate.unit is RateUnit.DAILY and terms.rate.value == Decimal("0.0002")
     assert terms.installments == 3 and terms.method is Method.EQUAL_PRINCIPAL
     assert terms.interest_basis is InterestBasis.DAILY
+
+
+def test_a_drawdown_whose_disclosed_apr_exceeds_the_cap_is_refused() -> None:
+    from dataclasses import replace
+
+    from creditline.lending.loan import LoanContract
+    from creditline.lending.product_errors import AprAboveCap
+
+    product = replace(
+        builtin_product("revolving-consumer"), apr_cap_pct=Decimal("21.7")
+    )  # just under 0.06% × 365
+
+    def draw(rate: str, term: int) -> LoanContract:
+        return LoanContract.draw(
+            loan_id="L", borrower_id="B", line_id="LN", product=product, amount=Money.parse("1000", "CNY"),
+            term_months=term, method="equal-installment", rate_daily=Decimal(rate), disbursed=date(2025, 1, 31),
+        )  # fmt: skip
+
+    with pytest.raises(AprAboveCap) as caught:
+        draw("0.0006", 12)  # IRR APR about 21.8%
+    assert (caught.value.code, caught.value.field) == ("apr_above_cap", "daily_rate")
+    assert draw("0.0005", 12).terms.principal == Money.parse("1000", "CNY")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from creditline.lending.loan.events import EventKind, LoanEvent
 from creditline.lending.loan.pricing import AccrualPricing, accrual_pricing, check_engine_terms
 from creditline.lending.product import Product
+from creditline.lending.product_errors import AprAboveCap
 from creditline.lending.schedule import Method, Schedule, ScheduleTerms, build_schedule
 from creditline.money import Money
 
@@ -48,9 +49,11 @@ class LoanContract:
     ) -> LoanContract:
         """A drawdown under `product`, checked against what it offers (typed errors otherwise)."""
         terms = product.schedule_terms(amount, term_months, method, rate_daily, disbursed)
-        return cls.create(
+        contract = cls.create(
             loan_id=loan_id, borrower_id=borrower_id, line_id=line_id, product=product, terms=terms
         )
+        _check_apr_cap(contract)
+        return contract
 
     @property
     def currency_code(self) -> str:
@@ -67,4 +70,23 @@ class LoanContract:
         """The event that starts the loan: its principal, on its disbursement date."""
         return LoanEvent(
             event_id, EventKind.DISBURSEMENT, self.terms.disbursed, sequence, self.terms.principal
+        )
+
+
+# The disclosed APR (periodic IRR × periods a year) of a daily-rate loan is close to rate × 365; only
+# near the cap is it worth solving for (about a millisecond), and then the solved figure decides.
+_APR_CHECK_FROM = Decimal("0.95")
+
+
+def _check_apr_cap(contract: LoanContract) -> None:
+    product, rate = contract.product, contract.terms.rate.value
+    if rate * 366 * 100 < product.apr_cap_pct * _APR_CHECK_FROM:
+        return
+    from creditline.lending.apr import AprMethod, schedule_apr
+
+    apr = schedule_apr(contract.schedule.cash_flows(), AprMethod.IRR)
+    if apr.apr_pct > product.apr_cap_pct:
+        raise AprAboveCap(
+            f"the loan's annualised rate {apr.apr_pct_display}% is above the {product.apr_cap_pct}% cap",
+            field="daily_rate",
         )
