@@ -15,8 +15,8 @@ from creditline.money.rounding import CONTEXT, Rounding, to_minor
 # Amounts are stored as SQL BIGINT minor units; anything larger is a mistake, not a loan.
 MINOR_ABS_MAX = 2**63 - 1
 
-# Plain decimal notation, optionally grouped by commas in threes; no exponents, no NaN/Infinity.
-_AMOUNT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
+# Plain decimal notation in ASCII digits, optionally grouped by commas in threes; no exponents, no NaN/Infinity.
+_AMOUNT = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$|^[+-]?\.[0-9]+$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from creditline.money.errors import InvalidDate
 from creditline.money.rounding import CONTEXT, divide
 
 
@@ -38,7 +39,7 @@ class DayCount(StrEnum):
 
 
 def _thirty_over(in_year: str) -> DayCount:
-    raise ValueError(f"30-day months are only defined over a 360-day year, not {in_year}")
+    raise InvalidDate(f"30-day months are only defined over a 360-day year, not {in_year}", field="days_in_year")
 
 
 def days_30_360(start: date, end: date, *, european: bool = False) -> int:

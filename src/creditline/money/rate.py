@@ -97,13 +97,16 @@ class Rate:
 
 def parse_decimal(text: str | Decimal | int, *, field: str) -> Decimal:
     """Parse a number given as text (or Decimal/int); floats are refused so no binary noise enters."""
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, bool | float):
         raise InvalidRate("pass numbers as text or Decimal, never float", field=field)
     if isinstance(text, Decimal | int):
         value = Decimal(text)
     else:
+        cleaned = str(text).strip()
+        if not cleaned.isascii():
+            raise InvalidRate(f"{text!r} is not a number (ASCII digits only)", field=field)
         try:
-            value = Decimal(str(text).strip())
+            value = Decimal(cleaned)
         except InvalidOperation as exc:
             raise InvalidRate(f"{text!r} is not a number", field=field) from exc
     if not value.is_finite():
