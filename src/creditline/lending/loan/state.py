@@ -127,7 +127,7 @@ class LoanTotals:
 
     @property
     def cash_in(self) -> Money:
-        """Everything the borrower paid in (repayments), net of nothing: the books' settlement debit."""
+        """Cash the borrower paid in: everything settled or overpaid, less what the credit balance settled."""
         settled = self.principal_repaid + self.interest_repaid + self.penalty_repaid + self.fees_repaid
         return settled + self.overpaid - self.credit_applied
 
