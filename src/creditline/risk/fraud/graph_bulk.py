@@ -29,13 +29,15 @@ class BulkGraph:
     first_lister: np.ndarray
 
 
-def _pairs(nodes: np.ndarray, keys: np.ndarray, applicant_node: np.ndarray) -> np.ndarray:
+def _pairs(nodes: np.ndarray, keys: np.ndarray, applicant_node: np.ndarray, size: int) -> np.ndarray:
     """Distinct (application index, node, applicant node) triples for the non-zero keys."""
     n, width = keys.shape
     present = (keys != 0).ravel()
     index = np.repeat(np.arange(n, dtype=np.int64), width)[present]
-    triples = np.stack([index, nodes.ravel()[present], applicant_node[index]], axis=1)
-    return np.unique(triples, axis=0) if len(triples) else triples.reshape(0, 3)
+    # One int64 code per (index, node) pair: a 1-D unique is far faster than unique(axis=0).
+    codes = np.unique(index * size + nodes.ravel()[present])
+    index, node = np.divmod(codes, size)
+    return np.stack([index, node, applicant_node[index]], axis=1)
 
 
 def components(
@@ -54,8 +56,8 @@ def components(
     link_node = node_of[n : n + link_keys.size].reshape(link_keys.shape)
     contact_node = node_of[n + link_keys.size :].reshape(contact_keys.shape)
 
-    own = _pairs(link_node, link_keys, applicant_node)
-    contacts = _pairs(contact_node, contact_keys, applicant_node)
+    own = _pairs(link_node, link_keys, applicant_node, size)
+    contacts = _pairs(contact_node, contact_keys, applicant_node, size)
     # A phone an application gives as its own is not also its contact.
     own_set = own[:, 0] * size + own[:, 1]
     contacts = contacts[~np.isin(contacts[:, 0] * size + contacts[:, 1], own_set)]
@@ -94,9 +96,9 @@ def _ownership(own: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.n
     """Per link node: distinct applicants using it, the sole user (or many), first use index."""
     claim_index = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(claim_index, own[:, 1], own[:, 0])
-    users = np.unique(own[:, 1:3], axis=0)
-    degree = np.bincount(users[:, 0], minlength=size).astype(np.int64)
+    node, user = np.divmod(np.unique(own[:, 1] * size + own[:, 2]), size)
+    degree = np.bincount(node, minlength=size).astype(np.int64)
     owner = np.full(size, _NO_OWNER, dtype=np.int64)
-    owner[users[:, 0]] = users[:, 1]
+    owner[node] = user
     owner[degree >= 2] = _MANY
     return degree, owner, claim_index
