@@ -1,0 +1,28 @@
+"""Shared parameter declarations: ids, the Idempotency-Key header, page sizes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header, Path, Query
+
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+KEY_PATTERN = r"^[\x21-\x7e]{1,128}$"
+PAGE_SIZE_MAX = 100
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description="a key the client chooses per operation; a retry with the same key and body returns the stored response",
+    ),
+]
+LineId = Annotated[str, Path(pattern=ID_PATTERN)]
+LoanId = Annotated[str, Path(pattern=ID_PATTERN)]
+DecisionId = Annotated[str, Path(pattern=ID_PATTERN)]
+AccountId = Annotated[str, Path(pattern=ID_PATTERN)]
+ConsentId = Annotated[str, Path(pattern=ID_PATTERN)]
+ReviewId = Annotated[int, Path(ge=1, le=2**62)]
+BorrowerQuery = Annotated[str | None, Query(pattern=ID_PATTERN, description="operators: whose; borrowers: their own")]
+PageSize = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description=f"at most {PAGE_SIZE_MAX}")]

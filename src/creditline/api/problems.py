@@ -1,0 +1,130 @@
+"""RFC 9457 problem details: every error the API returns has this one shape.
+
+`{"type", "title", "status", "detail", "instance", "code", "request_id", "errors": [{"field",
+"code", "message"}]}` as `application/problem+json`. `type` is `/problems/<code>` (documented in
+docs/api.md); `code` repeats it for clients that switch on a string. A `DomainError` brings its
+own status, code and field; validation errors name every field that failed and the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from creditline.errors import DomainError
+
+MEDIA_TYPE = "application/problem+json"
+ERRORS_LISTED_MAX = 20
+_LOG = logging.getLogger("creditline.api")
+
+
+class FieldError(BaseModel):
+    field: str | None = Field(description="the input that broke the rule: a body path, a query or header name")
+    code: str = Field(description="the rule, stable and machine-readable")
+    message: str
+
+
+class Problem(BaseModel):
+    type: str = Field(description="a URI reference naming the kind of problem: /problems/<code>")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    code: str
+    request_id: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+def problem_response(
+    request_or_scope: Any,
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    scope = request_or_scope.scope if isinstance(request_or_scope, Request) else request_or_scope
+    body = {
+        "type": f"/problems/{code}",
+        "title": _title(status),
+        "status": status,
+        "detail": detail,
+        "instance": scope.get("path"),
+        "code": code,
+        "request_id": scope.get("state", {}).get("request_id"),
+        "errors": (errors or [])[:ERRORS_LISTED_MAX],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": 'Bearer realm="creditline"'} if exc.http_status == 401 else None
+    errors = [{"field": exc.field, "code": exc.code, "message": exc.message}]
+    return problem_response(request, exc.http_status, exc.code, str(exc), errors, headers)
+
+
+def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [_field_error(error) for error in exc.errors()]
+    first = errors[0] if errors else {"field": None, "message": "invalid request"}
+    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return problem_response(request, 422, "validation_failed", detail, errors)
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+    location = [str(part) for part in error.get("loc", ())]
+    if location and location[0] in ("body", "query", "path", "header", "cookie"):
+        source, rest = location[0], location[1:]
+        field = ".".join(rest) if rest else source
+        if source == "header":
+            field = "-".join(word.capitalize() for word in field.replace("_", "-").split("-"))
+    else:
+        field = ".".join(location) or None
+    return {"field": field, "code": str(error.get("type", "invalid")), "message": str(error.get("msg", "invalid"))}
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 400: "bad_request"}.get(
+        exc.status_code, "http_error"
+    )
+    detail = exc.detail if isinstance(exc.detail, str) else _title(exc.status_code)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem_response(request, exc.status_code, code, detail, None, dict(exc.headers or {}))
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    _LOG.exception("unhandled error", extra={"request_id": request.scope.get("state", {}).get("request_id")})
+    return problem_response(request, 500, "internal_error", "the server failed; the request id names it in our logs")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for status in (400, 401, 403, 404, 409, 413, 422, 429)
+}

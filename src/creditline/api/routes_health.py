@@ -1,0 +1,66 @@
+"""/health (the process answers), /ready (the database answers and its schema is at head), /metrics."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
+
+from creditline.api.deps import Runtime, runtime
+from creditline.api.problems import Problem, problem_response
+
+router = APIRouter(tags=["operations"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    database: str
+    revision: str | None
+    head: str
+
+
+@lru_cache(maxsize=1)
+def migrations_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from creditline.store.migrate import MIGRATIONS
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None, "the package ships migrations"
+    return head
+
+
+@router.get("/health", response_model=Health)
+def health() -> dict:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    responses={503: {"model": Problem, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}},
+)
+def ready(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> object:
+    from creditline.store.migrate import current_revision
+
+    try:
+        revision = current_revision(rt.engine)
+    except Exception as exc:  # any failure to reach the database means "not ready", with the reason
+        return problem_response(request, 503, "database_unreachable", f"the database does not answer: {type(exc).__name__}")
+    head = migrations_head()
+    if revision != head:
+        return problem_response(request, 503, "migrations_pending", f"the schema is at {revision}, not {head}; run creditline db upgrade")
+    return {"status": "ready", "database": rt.engine.dialect.name, "revision": revision, "head": head}
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,134 @@
+"""Applications from signed-in accounts: `apply`, then who submitted it and whose borrower it names.
+
+The decision itself is `app.apply` (one unit of work, idempotent per client key); this adds, in a
+second unit of work, the account's claim on it: the submission, the consents the application
+carried, and — the first time a decision names a borrower — the link from the account to that
+borrower, which is what lets the account see the borrower's lines and loans. A retry after a crash
+between the two repeats the (idempotent) decision and then records the claim, so nothing is lost.
+
+A borrower id already linked to another account is never re-linked: the second account sees its
+decision but not the first account's lines (and the ids that would point there are withheld).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from creditline.app.access import AccessConfig, Principal, now_s, start_session
+from creditline.app.apply import ApplyForCredit, apply
+from creditline.app.apply_setup import OriginationConfig
+from creditline.app.decision import DecisionNotFound
+from creditline.identity.sessions import IssuedSession
+from creditline.store import UnitOfWork
+from creditline.store.identity_repository import IdentityRepository
+
+APPLICATIONS_LISTED_MAX = 100
+
+
+def client_key(account_id: str, key: str) -> str:
+    """Keys are the client's, so they are scoped to the account: two accounts may pick the same key."""
+    return f"{account_id}:{key}"
+
+
+def apply_for_account(
+    engine: Engine, principal: Principal, access: AccessConfig, key: str, application: dict[str, Any],
+    config: OriginationConfig,
+) -> tuple[dict[str, Any], IssuedSession | None]:
+    """The decision as the account sees it, and a new session when the account just gained a borrower."""
+    account_id = principal.account_id
+    _check_consent_texts(application)
+    view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config))
+    try:
+        linked, issued = _claim(engine, principal, access, view, application)
+    except IntegrityError:  # a concurrent retry with the same key claimed it first
+        linked, issued = _linked_borrower(engine, account_id), None
+    return _as_seen_by(view, linked), issued
+
+
+def _check_consent_texts(application: dict[str, Any]) -> None:
+    """Consent texts are stored as given (in the account's consents): printable text only."""
+    from creditline.privacy import InvalidConsent
+
+    consents = application.get("consents") if isinstance(application, dict) else None
+    for n, consent in enumerate(consents if isinstance(consents, list) else []):
+        text = consent.get("text_version") if isinstance(consent, dict) else None
+        if isinstance(text, str) and not text.isprintable():
+            raise InvalidConsent("printable text only", field=f"consents.{n}.text_version")
+
+
+def _claim(
+    engine: Engine, principal: Principal, access: AccessConfig, view: dict[str, Any], application: dict[str, Any]
+) -> tuple[str | None, IssuedSession | None]:
+    from creditline.app.apply_form import parse_application
+    from creditline.app.consents import record_all
+
+    account_id, issued = principal.account_id, None
+    with UnitOfWork(engine) as uow:
+        repository = IdentityRepository(uow.connection)
+        account = repository.account(account_id, for_update=True)
+        assert account is not None, "the session's account exists"
+        if repository.application_owner(view["decision_id"]) is None:
+            repository.add_application(view["decision_id"], account_id, now_s())
+            record_all(uow, account_id, parse_application(application, view["currency"]).consents)
+        borrower_id = view["borrower_id"]
+        linked = account["borrower_id"]
+        if linked is None and borrower_id is not None and repository.account_by_borrower(borrower_id) is None:
+            # A privilege change (the account now reaches a borrower's money): every older session
+            # ends, and the caller's is replaced by a new one under the new epoch.
+            epoch = account["privilege_epoch"] + 1
+            repository.update_account(account_id, borrower_id=borrower_id, privilege_epoch=epoch)
+            repository.end_session(principal.session.token_hash, now_s())
+            issued = start_session(uow, account | {"privilege_epoch": epoch}, access, now_s())
+            linked = borrower_id
+        uow.commit()
+    return linked, issued
+
+
+def _linked_borrower(engine: Engine, account_id: str) -> str | None:
+    with UnitOfWork(engine, read_only=True) as uow:
+        account = IdentityRepository(uow.connection).account(account_id)
+    return None if account is None else account["borrower_id"]
+
+
+def _as_seen_by(view: dict[str, Any], linked_borrower: str | None) -> dict[str, Any]:
+    if view["borrower_id"] is not None and view["borrower_id"] != linked_borrower:
+        return view | {"borrower_id": None, "line_id": None, "linked": False}
+    return view | {"linked": view["borrower_id"] is not None}
+
+
+def decision_for_account(engine: Engine, account_id: str, decision_id: str) -> dict[str, Any]:
+    """The decision as its submitter sees it; another account's decision is not found."""
+    from creditline.app.apply import decision_view
+    from creditline.store.tables_origination import OriginationRepository
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        owner = IdentityRepository(uow.connection).application_owner(decision_id)
+        row = None if owner != account_id else OriginationRepository(uow.connection).get(decision_id)
+        account = IdentityRepository(uow.connection).account(account_id)
+    if row is None or account is None:
+        raise DecisionNotFound(f"no decision {decision_id!r}", field="decision")
+    return _as_seen_by(decision_view(row), account["borrower_id"])
+
+
+def decisions_of_account(engine: Engine, account_id: str) -> list[dict[str, Any]]:
+    with UnitOfWork(engine, read_only=True) as uow:
+        ids = IdentityRepository(uow.connection).applications(account_id, APPLICATIONS_LISTED_MAX)
+    return [decision_for_account(engine, account_id, decision_id) for decision_id in ids]
+
+
+def decision_summary(engine: Engine, decision_id: str) -> dict[str, Any]:
+    """The decision as an operator sees it (any account's)."""
+    from creditline.app.apply import decision_view
+    from creditline.store.tables_origination import OriginationRepository
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        row = OriginationRepository(uow.connection).get(decision_id)
+        linked = row is not None and row["borrower_id"] is not None and (
+            IdentityRepository(uow.connection).account_by_borrower(row["borrower_id"]) is not None
+        )
+    if row is None:
+        raise DecisionNotFound(f"no decision {decision_id!r}", field="decision")
+    return decision_view(row) | {"linked": linked}

@@ -1,0 +1,110 @@
+"""Consents a signed-in borrower manages: grant a scope for a purpose, list them, withdraw one.
+
+Each is a `privacy.ConsentRecord` (scope, purpose, the text version shown, when granted, expiry,
+withdrawal). Withdrawing is a timestamp, never a deletion: what was consented when must stay
+answerable (PIPL Art. 15 makes withdrawal easy; it does not undo processing done before it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from creditline.app.access import now_s
+from creditline.app.common import new_id
+from creditline.errors import NotFound
+from creditline.privacy import ConsentRecord, ConsentScope, InvalidConsent, Purpose
+from creditline.store import UnitOfWork
+from creditline.store.identity_repository import IdentityRepository
+
+CONSENTS_PER_ACCOUNT_MAX = 200
+
+
+class ConsentNotFound(NotFound):
+    code = "consent_not_found"
+
+
+def _iso(seconds: int | None) -> str | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+def consent_view(row: dict[str, Any], now: int) -> dict[str, Any]:
+    active = row["withdrawn_at"] is None and (row["expires_at"] is None or now < row["expires_at"])
+    return {
+        "consent_id": row["consent_id"],
+        "scope": row["scope"],
+        "purpose": row["purpose"],
+        "text_version": row["text_version"],
+        "granted_at": _iso(row["granted_at"]),
+        "expires_at": _iso(row["expires_at"]),
+        "withdrawn_at": _iso(row["withdrawn_at"]),
+        "active": active,
+    }
+
+
+def _record(scope: str, purpose: str, text_version: str, granted: int, expires: datetime | None) -> ConsentRecord:
+    try:
+        scope_value = ConsentScope(scope)
+    except ValueError:
+        raise InvalidConsent(f"choose one of {', '.join(ConsentScope)}", field="scope") from None
+    try:
+        purpose_value = Purpose(purpose)
+    except ValueError:
+        raise InvalidConsent(f"choose one of {', '.join(Purpose)}", field="purpose") from None
+    if expires is not None and expires.tzinfo is None:
+        raise InvalidConsent("needs a time zone offset", field="expires_at")
+    return ConsentRecord(scope_value, text_version, purpose_value, datetime.fromtimestamp(granted, UTC), expires)
+
+
+def _row(account_id: str, record: ConsentRecord) -> dict[str, Any]:
+    return {
+        "consent_id": new_id("CS"),
+        "account_id": account_id,
+        "scope": str(record.scope),
+        "purpose": str(record.purpose),
+        "text_version": record.text_version,
+        "granted_at": int(record.granted_at.timestamp()),
+        "expires_at": None if record.expires_at is None else int(record.expires_at.timestamp()),
+        "withdrawn_at": None if record.withdrawn_at is None else int(record.withdrawn_at.timestamp()),
+    }
+
+
+def grant(engine: Engine, account_id: str, scope: str, purpose: str, text_version: str, expires_at: datetime | None) -> dict[str, Any]:
+    now = now_s()
+    row = _row(account_id, _record(scope, purpose, text_version, now, expires_at))
+    with UnitOfWork(engine) as uow:
+        repository = IdentityRepository(uow.connection)
+        if len(repository.consents(account_id)) >= CONSENTS_PER_ACCOUNT_MAX:
+            raise InvalidConsent(f"at most {CONSENTS_PER_ACCOUNT_MAX} consent records", field="scope", code="too_many")
+        repository.add_consent(row)
+        uow.commit()
+    return consent_view(row, now)
+
+
+def record_all(uow: UnitOfWork, account_id: str, records: Iterable[ConsentRecord]) -> None:
+    """Keep the consents an application carried (inside the caller's unit of work)."""
+    repository = IdentityRepository(uow.connection)
+    for record in records:
+        repository.add_consent(_row(account_id, record))
+
+
+def list_consents(engine: Engine, account_id: str) -> list[dict[str, Any]]:
+    now = now_s()
+    with UnitOfWork(engine, read_only=True) as uow:
+        rows = IdentityRepository(uow.connection).consents(account_id)
+    return [consent_view(row, now) for row in rows]
+
+
+def withdraw(engine: Engine, account_id: str, consent_id: str) -> dict[str, Any]:
+    now = now_s()
+    with UnitOfWork(engine) as uow:
+        repository = IdentityRepository(uow.connection)
+        row = repository.consent(consent_id)
+        if row is None or row["account_id"] != account_id:
+            raise ConsentNotFound(f"no consent {consent_id!r}", field="consent")
+        repository.withdraw_consent(consent_id, now)
+        uow.commit()
+    return consent_view(row | {"withdrawn_at": row["withdrawn_at"] or now}, now)

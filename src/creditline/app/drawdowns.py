@@ -1,0 +1,70 @@
+"""Drawdowns a borrower approves with their passkey: every drawdown needs a fresh, user-verified
+assertion bound to exactly that request (line, amount, currency, term, method).
+
+`begin_approval` issues the challenge; `draw_approved` checks the client key first — a retry of a
+drawdown that already went through returns the stored loan without asking for another assertion
+(the first one was used up) — then verifies the assertion and runs `app.loans.draw`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from creditline.app.access import AccessConfig, Principal
+from creditline.app.applications import client_key
+from creditline.app.catalogue import product_of
+from creditline.app.errors import LineNotFound
+from creditline.app.idempotency import check_key, first_result
+from creditline.app.loans import Draw, draw
+from creditline.app.passkey_flows import begin_drawdown_approval, verify_drawdown_approval
+from creditline.store import UnitOfWork
+
+
+def approval_request(line_id: str, currency: str, amount_text: str, term_months: int, method: str | None) -> dict[str, Any]:
+    """What the borrower's passkey signs for: the amount in minor units, so "500" and "500.00" agree."""
+    from creditline.money import Money
+
+    amount = Money.parse(amount_text, currency, field="amount")
+    return {"line_id": line_id, "amount_minor": amount.minor, "currency": currency, "term_months": term_months, "method": method}
+
+
+def begin_approval(engine: Engine, access: AccessConfig, principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
+    return begin_drawdown_approval(engine, access, principal.account_id, request)
+
+
+def draw_approved(
+    engine: Engine,
+    access: AccessConfig,
+    principal: Principal,
+    key: str,
+    request: dict[str, Any],
+    amount_text: str,
+    assertion: dict[str, Any],
+) -> dict[str, Any]:
+    scoped = check_key(client_key(principal.account_id, key))
+    prior = _earlier_draw(engine, scoped, request)
+    if prior is not None:
+        return prior
+    verify_drawdown_approval(engine, access, principal.account_id, request, assertion)
+    command = Draw(request["line_id"], amount_text, request["term_months"], scoped, request["method"])
+    return draw(engine, command)
+
+
+def _earlier_draw(engine: Engine, key: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored result of this key's drawdown, None for a new key; a key reused for another request raises.
+
+    The request is described the way `app.loans.draw` records it (line, minor units, term, method
+    with the product's default filled in), so the comparison is the one `draw` itself would make.
+    """
+    with UnitOfWork(engine, read_only=True) as uow:
+        if uow.idempotency.get("draw", key) is None:
+            return None
+        record = uow.lines.get(request["line_id"])
+        if record is None:
+            raise LineNotFound(f"no credit line {request['line_id']!r}", field="line")
+        product = product_of(uow, record.line.product_id, record.product_version)
+        method = request["method"] or str(product.methods[0])
+        recorded = {"line": request["line_id"], "amount_minor": request["amount_minor"], "term": request["term_months"], "method": method}
+        return first_result(uow, "draw", key, recorded)

@@ -1,0 +1,230 @@
+"""The passkey ceremonies: register a borrower, enroll an operator, sign in, approve a drawdown.
+
+Each ceremony is two calls. `begin_*` stores a challenge (single-use, expiring, bound to what it
+authorises) and returns the options the browser hands to `navigator.credentials`; `finish_*`
+takes the browser's response. A challenge is consumed in its own committed transaction before
+the response is verified, so a response that fails verification has still used it up: the same
+challenge never gets a second try. The credential row is locked while its assertion is verified,
+so two racing assertions cannot both move the sign counter from the same value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Engine
+
+from creditline.app.access import AccessConfig, account_view, display_name, now_s, start_session
+from creditline.app.common import new_id
+from creditline.errors import Conflict
+from creditline.identity.passkeys import (
+    CHALLENGE_TTL_S,
+    PasskeyRejected,
+    authentication_options,
+    b64url,
+    bound_challenge,
+    challenge_in,
+    credential_id_in,
+    new_nonce,
+    new_user_handle,
+    registration_options,
+    verify_assertion,
+    verify_new_credential,
+)
+from creditline.identity.roles import Role
+from creditline.identity.sessions import IssuedSession, token_hash
+from creditline.store import UnitOfWork
+from creditline.store.identity_repository import IdentityRepository
+
+CREDENTIAL_BYTES_MAX = 16 * 1024
+
+
+def _store_challenge(engine: Engine, purpose: str, account_id: str | None, binding: dict[str, Any]) -> bytes:
+    now, nonce = now_s(), new_nonce()
+    challenge = bound_challenge(nonce, binding)
+    with UnitOfWork(engine) as uow:
+        repository = IdentityRepository(uow.connection)
+        repository.purge_challenges(now - CHALLENGE_TTL_S)
+        repository.add_challenge(
+            {
+                "challenge": b64url(challenge),
+                "purpose": purpose,
+                "account_id": account_id,
+                "binding_json": json.dumps({"nonce": b64url(nonce), "binding": binding}, sort_keys=True),
+                "created_at": now,
+                "expires_at": now + CHALLENGE_TTL_S,
+            }
+        )
+        uow.commit()
+    return challenge
+
+
+def _take_challenge(engine: Engine, credential: Mapping[str, Any], purposes: tuple[str, ...]) -> tuple[bytes, dict[str, Any]]:
+    """Consume the challenge the response answers; (challenge, its binding) or a rejection."""
+    if not isinstance(credential, Mapping) or len(json.dumps(credential, default=str)) > CREDENTIAL_BYTES_MAX:
+        raise PasskeyRejected("the passkey response is malformed or too large", field="credential", code="malformed")
+    challenge = challenge_in(credential)
+    now = now_s()
+    with UnitOfWork(engine) as uow:
+        row = IdentityRepository(uow.connection).take_challenge(b64url(challenge), now)
+        uow.commit()
+    if row is None:
+        raise PasskeyRejected("this challenge is unknown or was already used", field="credential", code="challenge_used")
+    if row["purpose"] not in purposes:
+        raise PasskeyRejected("this challenge was issued for another ceremony", field="credential", code="challenge_purpose")
+    if now >= row["expires_at"]:
+        raise PasskeyRejected("this challenge has expired; start again", field="credential", code="challenge_expired")
+    stored = json.loads(row["binding_json"])
+    from webauthn.helpers import base64url_to_bytes
+
+    assert bound_challenge(base64url_to_bytes(stored["nonce"]), stored["binding"]) == challenge, "stored challenge binds"
+    return challenge, {"account_id": row["account_id"], "purpose": row["purpose"], **stored["binding"]}
+
+
+# -- registration: a new borrower, or an operator redeeming an enrollment code --------------------
+
+
+def begin_registration(engine: Engine, config: AccessConfig, name: str) -> dict[str, Any]:
+    """Options to create a passkey for a new borrower account (created when the passkey verifies)."""
+    handle = b64url(new_user_handle())
+    binding = {"account_id": new_id("AC"), "user_handle": handle, "display_name": display_name(name)}
+    challenge = _store_challenge(engine, "register", None, binding)
+    from webauthn.helpers import base64url_to_bytes
+
+    return {
+        "publicKey": registration_options(
+            config.rp, user_handle=base64url_to_bytes(handle), user_name=binding["display_name"], challenge=challenge
+        )
+    }
+
+
+def begin_enrollment(engine: Engine, config: AccessConfig, code: str) -> dict[str, Any]:
+    """Options for an operator to create their passkey with the one-time code an admin gave them."""
+    if not isinstance(code, str) or not 1 <= len(code) <= 128:
+        raise PasskeyRejected("the enrollment code is unknown or expired", field="enrollment_code", code="enrollment_invalid")
+    with UnitOfWork(engine, read_only=True) as uow:
+        account = IdentityRepository(uow.connection).account_by_enrollment(token_hash(code))
+    if account is None or account["status"] != "pending" or now_s() >= (account["enrollment_expires_at"] or 0):
+        raise PasskeyRejected("the enrollment code is unknown or expired", field="enrollment_code", code="enrollment_invalid")
+    binding = {"enrollment_hash": account["enrollment_hash"]}
+    challenge = _store_challenge(engine, "enroll", account["account_id"], binding)
+    from webauthn.helpers import base64url_to_bytes
+
+    options = registration_options(
+        config.rp, user_handle=base64url_to_bytes(account["user_handle"]), user_name=account["display_name"],
+        challenge=challenge,
+    )  # fmt: skip
+    return {"publicKey": options}
+
+
+def finish_registration(engine: Engine, config: AccessConfig, credential: Mapping[str, Any]) -> tuple[dict[str, Any], IssuedSession]:
+    """Verify the new passkey (user verification required), store it, and sign the account in."""
+    challenge, bound = _take_challenge(engine, credential, ("register", "enroll"))
+    new = verify_new_credential(config.rp, credential, challenge)
+    now = now_s()
+    with UnitOfWork(engine) as uow:
+        repository = IdentityRepository(uow.connection)
+        if repository.credential(new.credential_id) is not None:
+            raise Conflict("this passkey is already registered", field="credential", code="credential_exists")
+        account = _registered_account(repository, bound, now)
+        repository.add_credential(
+            {
+                "credential_id": new.credential_id,
+                "account_id": account["account_id"],
+                "public_key": new.public_key,
+                "sign_count": new.sign_count,
+                "backed_up": int(new.backed_up),
+                "created_at": now,
+                "last_used_at": now,
+            }
+        )
+        issued = start_session(uow, account, config, now)
+        uow.commit()
+    return account_view(account), issued
+
+
+def _registered_account(repository: IdentityRepository, bound: dict[str, Any], now: int) -> dict[str, Any]:
+    if bound["purpose"] == "register":
+        account = {
+            "account_id": bound["account_id"],
+            "role": str(Role.BORROWER),
+            "display_name": bound["display_name"],
+            "user_handle": bound["user_handle"],
+            "borrower_id": None,
+            "status": "active",
+            "privilege_epoch": 1,
+            "created_at": now,
+        }
+        repository.add_account(account)
+        return account
+    account = repository.account(bound["account_id"], for_update=True)
+    if account is None or account["status"] != "pending" or account["enrollment_hash"] != bound["enrollment_hash"]:
+        raise PasskeyRejected("the enrollment code was already used", field="enrollment_code", code="enrollment_invalid")
+    changes = {"status": "active", "enrollment_hash": None, "enrollment_expires_at": None}
+    repository.update_account(account["account_id"], **changes)
+    return account | changes
+
+
+# -- assertions: sign-in, and approving a drawdown -----------------------------------------------
+
+
+def begin_sign_in(engine: Engine, config: AccessConfig) -> dict[str, Any]:
+    """Options for a discoverable-credential sign-in: the phone offers the passkeys it holds."""
+    challenge = _store_challenge(engine, "sign_in", None, {})
+    return {"publicKey": authentication_options(config.rp, challenge=challenge)}
+
+
+def finish_sign_in(engine: Engine, config: AccessConfig, credential: Mapping[str, Any]) -> tuple[dict[str, Any], IssuedSession]:
+    challenge, _ = _take_challenge(engine, credential, ("sign_in",))
+    now = now_s()
+    with UnitOfWork(engine) as uow:
+        repository = IdentityRepository(uow.connection)
+        account = _assert(repository, config, credential, challenge, None, now)
+        issued = start_session(uow, account, config, now)
+        uow.commit()
+    return account_view(account), issued
+
+
+def begin_drawdown_approval(engine: Engine, config: AccessConfig, account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Options for approving one drawdown: the challenge commits to `request` (line, amount, term, method)."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        allowed = IdentityRepository(uow.connection).credential_ids(account_id)
+    challenge = _store_challenge(engine, "drawdown", account_id, {"drawdown": request})
+    return {"publicKey": authentication_options(config.rp, challenge=challenge, allow=allowed)}
+
+
+def verify_drawdown_approval(
+    engine: Engine, config: AccessConfig, account_id: str, request: dict[str, Any], credential: Mapping[str, Any]
+) -> None:
+    """A fresh, user-verified assertion for exactly this drawdown by this account, or a rejection."""
+    challenge, bound = _take_challenge(engine, credential, ("drawdown",))
+    if bound["account_id"] != account_id:
+        raise PasskeyRejected("this approval was issued to someone else", field="assertion", code="challenge_account")
+    if json.dumps(bound["drawdown"], sort_keys=True) != json.dumps(request, sort_keys=True):
+        raise PasskeyRejected("the passkey approved a different drawdown", field="assertion", code="binding_mismatch")
+    with UnitOfWork(engine) as uow:
+        _assert(IdentityRepository(uow.connection), config, credential, challenge, account_id, now_s())
+        uow.commit()
+
+
+def _assert(
+    repository: IdentityRepository,
+    config: AccessConfig,
+    credential: Mapping[str, Any],
+    challenge: bytes,
+    account_id: str | None,
+    now: int,
+) -> dict[str, Any]:
+    """Verify an assertion against its stored passkey (row locked) and count the use; the account."""
+    stored = repository.credential(credential_id_in(credential), for_update=True)
+    if stored is None or (account_id is not None and stored["account_id"] != account_id):
+        raise PasskeyRejected("this passkey is not registered here", field="credential", code="credential_unknown")
+    account = repository.account(stored["account_id"])
+    assert account is not None, "a credential belongs to an account (foreign key)"
+    if account["status"] != "active":
+        raise PasskeyRejected("this account cannot sign in", field="credential", code="account_inactive")
+    count = verify_assertion(config.rp, credential, challenge, bytes(stored["public_key"]), stored["sign_count"])
+    repository.count_use(stored["credential_id"], count, now)
+    return account

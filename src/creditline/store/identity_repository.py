@@ -1,0 +1,161 @@
+"""Reads and writes of the identity tables: accounts, passkeys, sessions, challenges, consents.
+
+Statements on the per-request path (a session look-up joined to its account) are built once:
+constructing a statement costs more than running it on SQLite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
+
+from creditline.store.tables_identity import (
+    account_applications,
+    account_consents,
+    identity_accounts,
+    identity_challenges,
+    identity_credentials,
+    identity_sessions,
+)
+
+_a, _s = identity_accounts.c, identity_sessions.c
+_SESSION_WITH_ACCOUNT = (
+    select(
+        identity_sessions,
+        _a.privilege_epoch.label("account_epoch"),
+        _a.status.label("account_status"),
+        _a.borrower_id,
+        _a.display_name,
+    )
+    .join(identity_accounts, _a.account_id == _s.account_id)
+    .where(_s.token_hash == bindparam("token_hash"), _s.ended_at.is_(None))
+)
+_TOUCH = update(identity_sessions).where(_s.token_hash == bindparam("th")).values(last_seen_at=bindparam("now"))
+
+
+def _one(connection: Connection, query: Any) -> dict[str, Any] | None:
+    row = connection.execute(query).mappings().first()
+    return None if row is None else dict(row)
+
+
+class IdentityRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    # -- accounts ---------------------------------------------------------------------------------
+    def add_account(self, row: dict[str, Any]) -> None:
+        self.connection.execute(insert(identity_accounts).values(**row))
+
+    def account(self, account_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        query = select(identity_accounts).where(_a.account_id == account_id)
+        return _one(self.connection, query.with_for_update() if for_update else query)
+
+    def account_by_borrower(self, borrower_id: str) -> dict[str, Any] | None:
+        return _one(self.connection, select(identity_accounts).where(_a.borrower_id == borrower_id))
+
+    def account_by_enrollment(self, enrollment_hash: str) -> dict[str, Any] | None:
+        return _one(self.connection, select(identity_accounts).where(_a.enrollment_hash == enrollment_hash))
+
+    def update_account(self, account_id: str, **values: Any) -> None:
+        self.connection.execute(update(identity_accounts).where(_a.account_id == account_id).values(**values))
+
+    def operators(self, limit: int) -> list[dict[str, Any]]:
+        query = select(identity_accounts).where(_a.role != "borrower").order_by(_a.created_at, _a.account_id)
+        return [dict(r) for r in self.connection.execute(query.limit(limit)).mappings()]
+
+    # -- passkeys ---------------------------------------------------------------------------------
+    def add_credential(self, row: dict[str, Any]) -> None:
+        self.connection.execute(insert(identity_credentials).values(**row))
+
+    def credential(self, credential_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        c = identity_credentials.c
+        query = select(identity_credentials).where(c.credential_id == credential_id)
+        return _one(self.connection, query.with_for_update() if for_update else query)
+
+    def credential_ids(self, account_id: str) -> list[str]:
+        c = identity_credentials.c
+        query = select(c.credential_id).where(c.account_id == account_id).order_by(c.created_at)
+        return list(self.connection.execute(query).scalars())
+
+    def count_use(self, credential_id: str, sign_count: int, now: int) -> None:
+        c = identity_credentials.c
+        self.connection.execute(
+            update(identity_credentials)
+            .where(c.credential_id == credential_id)
+            .values(sign_count=sign_count, last_used_at=now)
+        )
+
+    # -- challenges -------------------------------------------------------------------------------
+    def add_challenge(self, row: dict[str, Any]) -> None:
+        self.connection.execute(insert(identity_challenges).values(**row))
+
+    def take_challenge(self, challenge: str, now: int) -> dict[str, Any] | None:
+        """Mark the challenge used and return it, or None when it was unknown or used already.
+
+        The conditional UPDATE is the single-use guarantee: of two racing requests with one
+        challenge, exactly one sees a row change.
+        """
+        ch = identity_challenges.c
+        found = _one(self.connection, select(identity_challenges).where(ch.challenge == challenge))
+        if found is None or found["used_at"] is not None:
+            return None
+        taken = self.connection.execute(
+            update(identity_challenges)
+            .where(and_(ch.challenge == challenge, ch.used_at.is_(None)))
+            .values(used_at=now)
+        )
+        return found if taken.rowcount == 1 else None
+
+    def purge_challenges(self, before: int) -> int:
+        ch = identity_challenges.c
+        return self.connection.execute(delete(identity_challenges).where(ch.expires_at < before)).rowcount
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def add_session(self, row: dict[str, Any]) -> None:
+        self.connection.execute(insert(identity_sessions).values(**row))
+
+    def session(self, token_hash: str) -> dict[str, Any] | None:
+        row = self.connection.execute(_SESSION_WITH_ACCOUNT, {"token_hash": token_hash}).mappings().first()
+        return None if row is None else dict(row)
+
+    def touch_session(self, token_hash: str, now: int) -> None:
+        self.connection.execute(_TOUCH, {"th": token_hash, "now": now})
+
+    def end_session(self, token_hash: str, now: int) -> None:
+        self.connection.execute(
+            update(identity_sessions).where(_s.token_hash == token_hash, _s.ended_at.is_(None)).values(ended_at=now)
+        )
+
+    # -- consents ---------------------------------------------------------------------------------
+    def add_consent(self, row: dict[str, Any]) -> None:
+        self.connection.execute(insert(account_consents).values(**row))
+
+    def consents(self, account_id: str) -> list[dict[str, Any]]:
+        c = account_consents.c
+        query = select(account_consents).where(c.account_id == account_id).order_by(c.granted_at, c.consent_id)
+        return [dict(r) for r in self.connection.execute(query).mappings()]
+
+    def consent(self, consent_id: str) -> dict[str, Any] | None:
+        return _one(self.connection, select(account_consents).where(account_consents.c.consent_id == consent_id))
+
+    def withdraw_consent(self, consent_id: str, now: int) -> None:
+        c = account_consents.c
+        self.connection.execute(
+            update(account_consents).where(c.consent_id == consent_id, c.withdrawn_at.is_(None)).values(withdrawn_at=now)
+        )
+
+    # -- applications -----------------------------------------------------------------------------
+    def add_application(self, decision_id: str, account_id: str, now: int) -> None:
+        self.connection.execute(
+            insert(account_applications).values(decision_id=decision_id, account_id=account_id, submitted_at=now)
+        )
+
+    def application_owner(self, decision_id: str) -> str | None:
+        c = account_applications.c
+        return self.connection.execute(select(c.account_id).where(c.decision_id == decision_id)).scalar()
+
+    def applications(self, account_id: str, limit: int) -> list[str]:
+        c = account_applications.c
+        query = select(c.decision_id).where(c.account_id == account_id).order_by(c.submitted_at.desc(), c.decision_id)
+        return list(self.connection.execute(query.limit(limit)).scalars())

@@ -1,0 +1,122 @@
+"""What a person does through the API, as the tests drive it: register a passkey, sign in, apply,
+draw with a passkey approval, repay. Import as `from api_flows import ...`."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from authenticator import SoftAuthenticator
+
+BUSINESS_DATE = date(2025, 6, 30)
+ORIGIN = "http://localhost"
+_serials = itertools.count(500)
+
+
+def make_platform(url: str, **settings: Any):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from creditline.api import create_app
+    from creditline.api.settings import ApiSettings
+    from creditline.app.apply_setup import forget_screens
+    from creditline.app.setup import initialise
+    from creditline.store import make_engine
+
+    forget_screens()
+    engine = make_engine(url)
+    initialise(engine, BUSINESS_DATE)
+    options = {"rate_per_s": 10_000.0, "rate_burst": 10_000, "access_log": False} | settings
+    app = create_app(ApiSettings(db_url=url, origins=(ORIGIN,), **options), engine=engine)
+    return TestClient(app, base_url="http://localhost", raise_server_exceptions=False), engine
+
+
+def application(serial: int) -> dict[str, Any]:
+    from test_origination_forms import application as form
+
+    return form(serial)
+
+
+@dataclass
+class Person:
+    client: Any
+    name: str
+    authenticator: SoftAuthenticator = field(default_factory=lambda: SoftAuthenticator(origin=ORIGIN))
+    token: str | None = None
+    csrf: str | None = None
+    account: dict[str, Any] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def register(self, *, uv: bool = True) -> Any:
+        options = self.client.post("/v1/passkeys/registration-options", json={"display_name": self.name}).json()
+        credential = self.authenticator.create(options["publicKey"], uv=uv)
+        response = self.client.post("/v1/passkeys", json={"credential": credential})
+        self._remember(response)
+        return response
+
+    def enroll(self, code: str) -> Any:
+        options = self.client.post("/v1/passkeys/registration-options", json={"enrollment_code": code}).json()
+        response = self.client.post("/v1/passkeys", json={"credential": self.authenticator.create(options["publicKey"])})
+        self._remember(response)
+        return response
+
+    def sign_in(self, **flags: Any) -> Any:
+        options = self.client.post("/v1/sessions/options").json()
+        response = self.client.post("/v1/sessions", json={"credential": self.authenticator.get(options["publicKey"], **flags)})
+        self._remember(response)
+        return response
+
+    def _remember(self, response: Any) -> None:
+        if response.status_code == 201:
+            body = response.json()
+            self.account = body["account"]
+            self.token, self.csrf = body["session"]["token"], body["session"]["csrf_token"]
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, headers=self.headers | kwargs.pop("headers", {}), **kwargs)
+
+    def post(self, path: str, body: Any = None, *, key: str | None = None, **kwargs: Any) -> Any:
+        headers = self.headers | ({"Idempotency-Key": key} if key else {}) | kwargs.pop("headers", {})
+        return self.client.post(path, json=body, headers=headers, **kwargs)
+
+    def apply(self, serial: int | None = None, key: str | None = None) -> dict[str, Any]:
+        serial = next(_serials) if serial is None else serial
+        response = self.post("/v1/applications", application(serial), key=key or f"apply-{serial}")
+        assert response.status_code == 201, response.text
+        body = response.json()
+        if body.get("session"):
+            self.token, self.csrf = body["session"]["token"], body["session"]["csrf_token"]
+        return body
+
+    def approval(self, line_id: str, terms: dict[str, Any]) -> dict[str, Any]:
+        response = self.post(f"/v1/lines/{line_id}/drawdown-approvals", terms)
+        assert response.status_code == 200, response.text
+        return response.json()["publicKey"]
+
+    def draw(self, line_id: str, terms: dict[str, Any], key: str, **flags: Any) -> Any:
+        assertion = self.authenticator.get(self.approval(line_id, terms), **flags)
+        return self.post(f"/v1/lines/{line_id}/drawdowns", terms | {"assertion": assertion}, key=key)
+
+
+def approved_borrower(client: Any, name: str) -> tuple[Person, dict[str, Any]]:
+    """A registered person whose application was approved: (person, decision)."""
+    for _ in range(20):  # the simulated population declines some applicants: the next person tries
+        person = Person(client, name)
+        assert person.register().status_code == 201
+        decision = person.apply()
+        if decision["outcome"] == "approve" and decision["linked"]:
+            return person, decision
+    raise AssertionError("no approval in 20 applications")
+
+
+def with_loan(client: Any, name: str, amount: str = "1000.00") -> tuple[Person, str, str]:
+    """An approved borrower with one drawdown: (person, line id, loan id)."""
+    person, decision = approved_borrower(client, name)
+    line_id = decision["line_id"]
+    response = person.draw(line_id, {"amount": amount, "term_months": 3}, key=f"draw-{name}")
+    assert response.status_code == 201, response.text
+    return person, line_id, response.json()["loan_id"]

@@ -1,0 +1,137 @@
+"""A borrower's whole journey through the API on SQLite and PostgreSQL: passkey, apply, preview,
+draw with a passkey approval, repay, pay off early — with the idempotency and the figures checked."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from api_flows import Person, approved_borrower, with_loan
+from sqlalchemy import func, select
+
+from creditline.store.tables import journal_entries, loans
+
+
+def count(engine, table) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_apply_links_the_account_and_rotates_the_session(client):
+    person = Person(client, "Li Hua")
+    assert person.register().status_code == 201
+    old_token = person.token
+    decision = person.apply(serial=500)
+    assert decision["outcome"] == "approve"
+    assert decision["linked"] is True
+    assert decision["session"] is not None, "gaining a borrower is a privilege change: a new session"
+    assert decision["daily_rate_pct"] and decision["apr_pct"]
+    stale = client.get("/v1/session", headers={"Authorization": f"Bearer {old_token}"})
+    assert stale.status_code == 401
+    assert stale.json()["code"] == "session_invalid"  # ended by the rotation
+    me = person.get("/v1/session").json()
+    assert me["borrower_id"] == decision["borrower_id"]
+    lines = person.get("/v1/lines").json()["lines"]
+    assert [line["line_id"] for line in lines] == [decision["line_id"]]
+    assert lines[0]["limit"] == decision["limit"]
+    again = person.post("/v1/applications", None, key="apply-500")
+    assert again.status_code == 422  # a body is required; the key alone is not a retry
+
+
+def test_preview_shows_the_schedule_with_apr_next_to_the_daily_rate(client):
+    person, decision = approved_borrower(client, "Preview")
+    query = {"amount": "1200.00", "term_months": 3, "method": "equal-principal"}
+    preview = person.get(f"/v1/lines/{decision['line_id']}/drawdown-preview", params=query).json()
+    rows = preview["installments"]
+    assert [row["n"] for row in rows] == [1, 2, 3]
+    assert sum(Decimal(row["principal"]) for row in rows) == Decimal("1200.00")
+    assert all(row["principal"] == "400.00" for row in rows)
+    interest = sum(Decimal(row["interest"]) for row in rows)
+    assert Decimal(preview["total_interest"]) == interest > 0
+    assert Decimal(preview["total_repayable"]) == Decimal("1200.00") + interest
+    daily = Decimal(preview["daily_rate_pct"])
+    assert daily == Decimal(decision["daily_rate_pct"])
+    assert Decimal(preview["apr_pct"]) > daily * 360 * Decimal("0.9"), "APR is about the daily rate times the year"
+    assert preview["within_limit"] is True
+
+
+def test_drawdown_needs_a_fresh_user_verified_assertion_for_that_request(client, engine):
+    person, decision = approved_borrower(client, "Draw")
+    line = decision["line_id"]
+    terms = {"amount": "1000.00", "term_months": 3}
+    before = (count(engine, loans), count(engine, journal_entries))
+
+    no_uv = person.draw(line, terms, key="d-1", uv=False)
+    assert no_uv.status_code == 401
+    assert no_uv.json()["code"] == "user_verification_required"
+    options = person.approval(line, terms)
+    other = person.post(f"/v1/lines/{line}/drawdowns", {"amount": "2000.00", "term_months": 3,
+                        "assertion": person.authenticator.get(options)}, key="d-2")  # fmt: skip
+    assert other.status_code == 401
+    assert other.json()["code"] == "binding_mismatch"
+    assert (count(engine, loans), count(engine, journal_entries)) == before, "refused drawdowns change nothing"
+
+    options = person.approval(line, terms)
+    assertion = person.authenticator.get(options)
+    first = person.post(f"/v1/lines/{line}/drawdowns", terms | {"assertion": assertion}, key="d-3")
+    assert first.status_code == 201, first.text
+    loan = first.json()
+    assert loan["principal"] == "1000.00" and loan["status"] == "active"
+    replayed = person.post(f"/v1/lines/{line}/drawdowns", terms | {"assertion": assertion}, key="d-4")
+    assert replayed.status_code == 401
+    assert replayed.json()["code"] == "challenge_used"
+    retry = person.post(f"/v1/lines/{line}/drawdowns", terms | {"assertion": assertion}, key="d-3")
+    assert retry.status_code == 201
+    assert retry.json() == loan, "same key, same request: the stored response"
+    changed = person.post(f"/v1/lines/{line}/drawdowns", {"amount": "900.00", "term_months": 3,
+                          "assertion": assertion}, key="d-3")  # fmt: skip
+    assert changed.status_code == 409
+    assert changed.json()["code"] == "idempotency_key_reused"
+    assert count(engine, loans) == before[0] + 1
+    line_after = person.get(f"/v1/lines/{line}").json()
+    assert Decimal(line_after["available"]) == Decimal(line_after["limit"]) - Decimal("1000.00")
+
+
+def test_repay_and_pay_off_early(client):
+    person, _line, loan_id = with_loan(client, "Repay", "1500.00")
+    first = person.post(f"/v1/loans/{loan_id}/repayments", {"amount": "100.00", "currency": "CNY"}, key="r-1")
+    assert first.status_code == 201, first.text
+    assert Decimal(first.json()["principal_outstanding"]) == Decimal("1400.00")  # no interest accrued yet on day 0
+    retry = person.post(f"/v1/loans/{loan_id}/repayments", {"amount": "100.00", "currency": "CNY"}, key="r-1")
+    assert retry.json() == first.json()
+    conflict = person.post(f"/v1/loans/{loan_id}/repayments", {"amount": "50.00"}, key="r-1")
+    assert conflict.status_code == 409
+    wrong_currency = person.post(f"/v1/loans/{loan_id}/repayments", {"amount": "5.00", "currency": "USD"}, key="r-2")
+    assert wrong_currency.status_code == 422
+    assert wrong_currency.json()["errors"][0]["field"] == "currency"
+    quote = person.get(f"/v1/loans/{loan_id}/payoff-quote").json()
+    assert quote["total"] == "1400.00"
+    paid = person.post(f"/v1/loans/{loan_id}/repayments", {"amount": quote["total"]}, key="r-3")
+    assert paid.status_code == 201
+    assert paid.json()["principal_outstanding"] == "0.00"
+    assert paid.json()["status"] == "paid-off"
+    full = person.get(f"/v1/loans/{loan_id}").json()
+    assert [e["kind"] for e in full["events"]] == ["disbursement", "repayment", "repayment"]
+    page = person.get("/v1/loans").json()
+    assert [item["loan_id"] for item in page["loans"]] == [loan_id]
+    assert page["next_after"] is None
+    schedule = person.get(f"/v1/loans/{loan_id}/schedule").json()
+    assert len(schedule["schedule"]) == 3
+
+
+def test_consents_explanations_and_reviews(client):
+    person, decision = approved_borrower(client, "Consents")
+    listed = person.get("/v1/consents").json()["consents"]
+    assert {c["scope"] for c in listed} == {"credit_bureau_query", "transaction_data", "device_data"}
+    granted = person.post("/v1/consents", {"scope": "marketing", "purpose": "marketing", "text_version": "m1"})
+    assert granted.status_code == 201 and granted.json()["active"] is True
+    withdrawn = person.post(f"/v1/consents/{granted.json()['consent_id']}/withdrawal")
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["active"] is False and withdrawn.json()["withdrawn_at"]
+    explanation = person.get(f"/v1/decisions/{decision['decision_id']}/explanation").json()
+    assert explanation["automated"] is True and explanation["limit"]["amount"] == decision["limit"]
+    review = person.post(f"/v1/decisions/{decision['decision_id']}/reviews", {"reason": "please check my limit"})
+    assert review.status_code == 201
+    twice = person.post(f"/v1/decisions/{decision['decision_id']}/reviews", {"reason": "again"})
+    assert twice.status_code == 409
+    mine = person.get("/v1/applications").json()["decisions"]
+    assert [d["decision_id"] for d in mine] == [decision["decision_id"]]
