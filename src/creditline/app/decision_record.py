@@ -95,7 +95,20 @@ def build_record(
     return record
 
 
+_VERSIONS: dict[int, tuple[Deciders, dict[str, Any]]] = {}
+
+
 def _versions(deciders: Deciders) -> dict[str, Any]:
+    """Versions and digests of everything the deciders use, computed once per deciders object."""
+    cached = _VERSIONS.get(id(deciders))
+    if cached is not None and cached[0] is deciders:
+        return cached[1]
+    versions = _compute_versions(deciders)
+    _VERSIONS[id(deciders)] = (deciders, versions)
+    return versions
+
+
+def _compute_versions(deciders: Deciders) -> dict[str, Any]:
     champion = deciders.champion.versions()
     return {
         "model": deciders.scorer.model_id,
