@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -35,6 +35,9 @@ DATE_PATTERNS = (
     (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}([ T].*)?$"), "%d.%m.%Y"),
 )
 PARSED_SHARE_MIN = 0.98
+DECORATION = r"[%$€£¥\s\u00a0]"
+THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
+DECORATION_RE, THOUSANDS_RE = re.compile(DECORATION), re.compile(THOUSANDS)
 CATEGORIES_MAX = 200
 CATEGORY_COUNT_MIN = 5
 EPOCH = datetime(1970, 1, 1)
@@ -51,6 +54,7 @@ class ColumnSpec:
     label: str = ""
     decimal_comma: bool = False
     date_format: str = ""
+    decorated: bool = False
     missing_codes: tuple[float, ...] = ()
     categories: tuple[str, ...] = ()
     median: float | None = None
@@ -83,22 +87,30 @@ def is_missing_text(series: pd.Series) -> pd.Series:
     return series.str.lower().isin(MISSING_TOKENS)
 
 
-def infer_kind(values: pd.Series, separator: str) -> tuple[str, bool, str]:
-    """(kind, decimal_comma, date_format) of the non-missing raw strings of a column."""
+def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
+    """(kind, ColumnSpec options) of the non-missing raw strings of a column."""
     parsed = pd.to_numeric(values, errors="coerce")
     if parsed.notna().mean() >= PARSED_SHARE_MIN:
-        return NUMBER, False, ""
+        return NUMBER, {}
     if separator != ",":
         commas = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
         if commas.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
-            return NUMBER, True, ""
+            return NUMBER, {"decimal_comma": True}
+    undecorated = pd.to_numeric(strip_decoration(values), errors="coerce")
+    if undecorated.notna().mean() >= PARSED_SHARE_MIN:
+        return NUMBER, {"decorated": True}
     distinct = set(values.str.lower().unique())
     if any(distinct <= pair for pair in FLAG_PAIRS):
-        return FLAG, False, ""
+        return FLAG, {}
     date_format = infer_date_format(values)
     if date_format:
-        return DATE, False, date_format
-    return CATEGORY, False, ""
+        return DATE, {"date_format": date_format}
+    return CATEGORY, {}
+
+
+def strip_decoration(text: pd.Series) -> pd.Series:
+    """`$1,234.50`, `12.5%`, `¥ 3 000` → plain numbers: currency, percent, spaces, thousands commas go."""
+    return text.str.replace(DECORATION, "", regex=True).str.replace(THOUSANDS, "", regex=True)
 
 
 def infer_date_format(values: pd.Series) -> str:
@@ -118,24 +130,20 @@ def infer_spec(
     present = raw[~is_missing_text(raw)]
     if present.empty:
         return None
-    kind, decimal_comma, date_format = infer_kind(present, separator)
-    spec = ColumnSpec(name, feature, kind, plain_words(name), decimal_comma, date_format)
+    kind, options = infer_kind(present, separator)
+    spec = ColumnSpec(name, feature, kind, plain_words(name), **options)
     if kind == CATEGORY:
         counts = present.value_counts()
         kept = counts[counts >= min(CATEGORY_COUNT_MIN, int(counts.max()))].head(CATEGORIES_MAX)
-        spec = ColumnSpec(name, feature, kind, spec.label, categories=tuple(str(v) for v in kept.index))
+        spec = replace(spec, categories=tuple(str(v) for v in kept.index), index={})
     values = column_values(spec, raw)
     if kind == NUMBER:
-        codes = sentinel_codes(values, extra_missing)
-        spec = ColumnSpec(name, feature, kind, spec.label, decimal_comma, missing_codes=codes)
+        spec = replace(spec, missing_codes=sentinel_codes(values, extra_missing), index={})
         values = column_values(spec, raw)
     finite = values[~np.isnan(values)]
     if finite.size == 0 or (np.unique(finite).size == 1 and finite.size == values.size):
         return None
-    median = float(np.median(finite))
-    return ColumnSpec(
-        name, feature, kind, spec.label, decimal_comma, date_format, spec.missing_codes, spec.categories, median
-    )
+    return replace(spec, median=float(np.median(finite)), index={})
 
 
 def sentinel_codes(values: np.ndarray, extra: tuple[float, ...]) -> tuple[float, ...]:
@@ -157,6 +165,7 @@ def column_values(spec: ColumnSpec, raw: pd.Series, *, strict: bool = False) -> 
     missing = is_missing_text(text).to_numpy()
     if spec.kind == NUMBER:
         source = text.str.replace(",", ".", regex=False) if spec.decimal_comma else text
+        source = strip_decoration(source) if spec.decorated else source
         values = pd.to_numeric(source, errors="coerce").to_numpy(dtype=np.float64)
         values = apply_codes(values, spec.missing_codes)
     elif spec.kind == FLAG:
@@ -228,7 +237,8 @@ def value_of(spec: ColumnSpec, raw: object) -> float:
 
 def parse_one(spec: ColumnSpec, text: str) -> float | None:
     if spec.kind == NUMBER:
-        value = number_or_none(text.replace(",", ".") if spec.decimal_comma else text)
+        text = text.replace(",", ".") if spec.decimal_comma else text
+        value = number_or_none(THOUSANDS_RE.sub("", DECORATION_RE.sub("", text)) if spec.decorated else text)
         return math.nan if value is not None and value in spec.missing_codes else value
     if spec.kind == FLAG:
         return FLAG_VALUES.get(text.lower())

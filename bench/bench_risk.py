@@ -1,0 +1,101 @@
+"""PD model speed: training time, one-applicant latency (PD, score and reasons), batch throughput.
+
+Full size uses Give Me Some Credit (150,000 rows) when ../shared/data has it, else a synthetic
+population of the same size; smoke size trains on 3,000 synthetic rows in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DATA = Path(os.environ.get("CREDITLINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+GMSC = DATA / "cs-training.csv.zip"
+
+
+def synthetic(rows: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    late = rng.poisson(0.3, rows)
+    utilisation = rng.uniform(0, 1.2, rows)
+    income = rng.lognormal(8.5, 0.6, rows)
+    age = rng.integers(21, 80, rows)
+    logit = -3 + 0.9 * late + 1.8 * utilisation - 0.4 * (np.log(income) - 8.5) - 0.02 * (age - 45)
+    bad = rng.random(rows) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame({
+        "Late90": late, "Utilisation": utilisation.round(4),
+        "MonthlyIncome": np.where(rng.random(rows) < 0.1, np.nan, income.round(0)), "Age": age,
+        "Region": rng.choice(["n", "s", "e", "w"], rows), "Bad": bad.astype(int),
+    })
+
+
+def training_file(smoke: bool, folder: Path) -> tuple[Path, str, str]:
+    if not smoke and GMSC.exists():
+        return GMSC, "SeriousDlqin2yrs", "Give Me Some Credit, 150,000 rows"
+    rows = 3000 if smoke else 150_000
+    path = folder / "synthetic.csv"
+    synthetic(rows).to_csv(path, index=False)
+    return path, "Bad", f"synthetic, {rows} rows"
+
+
+def main(smoke: bool) -> list[dict]:
+    import tempfile
+
+    from creditline.risk.models import Scorer, TrainingOptions, load_model, read_table, save_model, train
+
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        path, target, label = training_file(smoke, Path(folder))
+        started = time.perf_counter()
+        table = read_table(path)
+        artifacts = train(table, TrainingOptions(target=target, budget_s=1.0 if smoke else 45.0, threads=2))
+        save_model(artifacts, Path(folder) / "model")
+        seconds = time.perf_counter() - started
+        test = artifacts.metadata["metrics"]["test"]["champion"]
+        results.append({"name": "train (read, search, scorecard, calibrate, save)", "data": label,
+                        "seconds": round(seconds, 1), "test_auc": round(test["auc"], 4),
+                        "trials": len(artifacts.metadata["champion"]["search_trials"])})
+        scorer = Scorer(load_model(Path(folder) / "model"), threads=2)
+        frame = table.frame
+        results.append(single_latency(scorer, frame, 300 if smoke else 5000))
+        results.append(batch_throughput(scorer, frame, 20_000 if smoke else 200_000))
+    return results
+
+
+def single_latency(scorer, frame: pd.DataFrame, count: int) -> dict:
+    rows = frame.sample(n=count, replace=count > len(frame), random_state=1).to_dict("records")
+    for applicant in rows[:50]:
+        scorer.score_one(applicant)
+    timings = np.empty(len(rows))
+    for i, applicant in enumerate(rows):
+        tic = time.perf_counter()
+        scorer.score_one(applicant, reasons=4)
+        timings[i] = time.perf_counter() - tic
+    micro = timings * 1e6
+    return {"name": "score one applicant (raw dict → PD, score, 4 reasons)", "n": count,
+            "p50_us": round(float(np.percentile(micro, 50)), 1), "p99_us": round(float(np.percentile(micro, 99)), 1),
+            "max_us": round(float(micro.max()), 1)}
+
+
+def batch_throughput(scorer, frame: pd.DataFrame, rows: int) -> dict:
+    batch = frame.sample(n=rows, replace=rows > len(frame), random_state=2).reset_index(drop=True)
+    features = scorer.features_batch(batch, strict=False)
+    tic = time.perf_counter()
+    scorer.score_features(features)
+    model_seconds = time.perf_counter() - tic
+    tic = time.perf_counter()
+    scorer.score_batch(batch, strict=False)
+    text_seconds = time.perf_counter() - tic
+    return {"name": "score a batch (PD, score, points)", "rows": rows,
+            "rows_per_s_features": round(rows / model_seconds), "rows_per_s_raw_text": round(rows / text_seconds)}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    for row in main(smoke="--smoke" in sys.argv):
+        print(json.dumps(row))
