@@ -22,6 +22,7 @@ class AccountType(StrEnum):
     CONTRA_ASSET = "contra-asset"
     LIABILITY = "liability"
     INCOME = "income"
+    CONTRA_INCOME = "contra-income"  # reduces an income line; debit-normal (promotional discounts)
     EXPENSE = "expense"
     EQUITY = "equity"
 
@@ -44,6 +45,7 @@ class Account(StrEnum):
     PENALTY_INCOME = "penalty_income"
     FEE_INCOME = "fee_income"
     CREDIT_LOSS_EXPENSE = "credit_loss_expense"
+    PROMOTIONAL_DISCOUNT = "promotional_discount"  # interest given up under coupons (docs/promotions.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,7 @@ class AccountSpec:
 
     @property
     def normal_side(self) -> NormalSide:
-        debit_types = (AccountType.ASSET, AccountType.EXPENSE)
+        debit_types = (AccountType.ASSET, AccountType.EXPENSE, AccountType.CONTRA_INCOME)
         return NormalSide.DEBIT if self.type in debit_types else NormalSide.CREDIT
 
 
@@ -72,6 +74,9 @@ CHART: dict[Account, AccountSpec] = {
     Account.PENALTY_INCOME: AccountSpec("4010", "Penalty interest income", AccountType.INCOME, False),
     Account.FEE_INCOME: AccountSpec("4020", "Fee income", AccountType.INCOME, False),
     Account.CREDIT_LOSS_EXPENSE: AccountSpec("5000", "Credit-loss expense", AccountType.EXPENSE, False),
+    Account.PROMOTIONAL_DISCOUNT: AccountSpec(
+        "4090", "Interest income: promotional discounts", AccountType.CONTRA_INCOME, False
+    ),
 }
 
 
