@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -32,13 +34,20 @@ def _postgres_schema_url(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=[SQLITE, pytest.param(POSTGRES, marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    if request.param == SQLITE:
-        yield f"sqlite:///{tmp_path / 'creditline.sqlite'}"
+@contextmanager
+def database_url(request: pytest.FixtureRequest, kind: str, folder: Path) -> Iterator[str]:
+    """A fresh empty database of `kind`: a SQLite file in `folder`, or a PostgreSQL schema of its own."""
+    if kind == SQLITE:
+        yield f"sqlite:///{folder / 'creditline.sqlite'}"
         return
     base = request.getfixturevalue("postgres_url")
     yield from _postgres_schema_url(base)
+
+
+@pytest.fixture(params=[SQLITE, pytest.param(POSTGRES, marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database_url(request, request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

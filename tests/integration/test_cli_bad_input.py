@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import pytest
+from conftest import POSTGRES, SQLITE, database_url
 from integration_helpers import cli, dump, ok
 
 START = "2025-01-01"
 
 
-@pytest.fixture
-def books(db_url: str):  # type: ignore[no-untyped-def]
-    """A database with an active line holding one loan, a frozen line, and a paid-off loan."""
+@pytest.fixture(scope="module", params=[SQLITE, pytest.param(POSTGRES, marks=pytest.mark.postgres)])
+def books(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A database with an active line holding one loan, a frozen line, and a paid-off loan.
+
+    Shared by the cases of one database: each case proves it changed nothing, so none can disturb the next.
+    """
+    with database_url(request, request.param, tmp_path_factory.mktemp("bad")) as db_url:
+        yield from _books(db_url)
+
+
+def _books(db_url: str):  # type: ignore[no-untyped-def]
     from creditline.store import make_engine
 
     ok("db", "upgrade", "--db", db_url, "--business-date", START)

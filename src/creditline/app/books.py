@@ -87,7 +87,16 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
     )
 
 
-SNAPSHOT_CHECK_LOANS_MAX = 100_000  # a deep check replays every loan: meant for tests and audits
+SNAPSHOT_CHECK_LOANS_MAX = 100_000
+CLOSED_STATUS_NAMES = ("paid-off", "written-off")
+
+
+def normalised_rows(values: dict, on: object) -> tuple:
+    """The installment rows that still matter (EOD keeps settled rows a command's replay drops)."""
+    from creditline.store.accrual_columns import accrual_of_values
+
+    accrual = accrual_of_values({**values, "status": "active"}, on)  # type: ignore[arg-type]
+    return accrual.due_dates, accrual.principal_unpaid_minor, accrual.other_unpaid_minor  # a deep check replays every loan: meant for tests and audits
 
 
 def snapshot_differences(engine: Engine, limit: int = 100) -> list[str]:
@@ -107,8 +116,13 @@ def snapshot_differences(engine: Engine, limit: int = 100) -> list[str]:
             state = replay(contract_of(uow, record), uow.loans.events(loan_id), on)
             stored = uow.loans.snapshot_row(loan_id)
             expected = snapshot_values(state)
+            if stored["status"] in CLOSED_STATUS_NAMES:
+                # EOD leaves closed loans alone, so their snapshot stays as of their last event.
+                expected = snapshot_values(replay(contract_of(uow, record), uow.loans.events(loan_id), stored["as_of"]))
+            expected["rows_blob"] = normalised_rows(expected, on)
+            stored["rows_blob"] = normalised_rows(stored, on)
             for name, value in expected.items():
-                if stored[name] != value:
+                if name != "row_count" and stored[name] != value:
                     differences.append(f"{loan_id}.{name}: stored {stored[name]!r}, replay {value!r}")
             if len(differences) >= limit:
                 break

@@ -1,7 +1,8 @@
 """Loan use cases: draw, repay, reverse, waive, prepay, re-age, write off, show.
 
-Each runs in one unit of work that locks the borrower's credit line first and the loan second
-(the same order everywhere, so two commands can never deadlock), replays the loan with the new
+Each runs in one unit of work that locks the loan first and its credit line second — the same
+order everywhere (a drawdown locks only the line: its new loan is invisible to others), so two
+commands can never deadlock — replays the loan with the new
 event, posts the change of its totals as one balanced journal entry, rewrites the snapshot, moves
 the line's outstanding principal, and stores the result under the client's idempotency key.
 """
@@ -208,15 +209,13 @@ def _apply(engine: Engine, scope: str, loan_id: str, key: str, request: dict[str
     key = check_key(key)
     with UnitOfWork(engine) as uow:
         today = business_date(uow)
-        head = uow.loans.get(loan_id)
-        if head is None:
+        record = uow.loans.get(loan_id, for_update=True)  # lock order: the loan, then its line
+        if record is None:
             raise LoanNotFound(f"no loan {loan_id!r}", field="loan")
-        line_record = uow.lines.get(head.line_id, for_update=True)  # lock order: line, then loan
+        line_record = uow.lines.get(record.line_id, for_update=True)
         assert line_record is not None, "a loan's line exists (foreign key)"
         if (prior := first_result(uow, scope, key, request)) is not None:
             return prior
-        record = uow.loans.get(loan_id, for_update=True)
-        assert record is not None
         contract = contract_of(uow, record)
         events = uow.loans.events(loan_id)
         event = build(record.currency, today, max((e.sequence for e in events), default=0) + 1)

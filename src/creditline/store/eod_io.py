@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from creditline.store.accrual_columns import ACCRUAL_COLUMNS
 
 PAGE_SIZE = 100_000
+COPY_ROWS_MIN = 2_000  # below this a prepared executemany beats creating and filling a temporary table
 EOD_STATUSES = ("active", "overdue", "charged-off")  # every loan not closed ages, even if it no longer accrues
 
 # The columns EOD rewrites per loan, in this order (the blob may be None: unchanged).
@@ -77,10 +78,10 @@ def write_steps(connection: Connection, rows: Sequence[tuple], new_as_of: date) 
     """Apply each loan's day: new accrual columns, receivables and sub-ledger moved by the deltas."""
     if not rows:
         return
-    if _is_pg(connection):
+    if _is_pg(connection) and len(rows) >= COPY_ROWS_MIN:
         _write_pg(connection, rows, new_as_of)
     else:
-        _write_sqlite(connection, rows, new_as_of)
+        _write_each(connection, rows, new_as_of)
 
 
 _SET = """
@@ -115,15 +116,15 @@ def _write_pg(connection: Connection, rows: Sequence[tuple], new_as_of: date) ->
         assert cursor.rowcount == len(rows), "every stepped loan is updated once"
 
 
-def _write_sqlite(connection: Connection, rows: Sequence[tuple], new_as_of: date) -> None:
+def _write_each(connection: Connection, rows: Sequence[tuple], new_as_of: date) -> None:
     sql = (
         "UPDATE loans SET status = ?, days_past_due = ?, oldest_unpaid_due = ?, interest_accrued_minor = ?, "
         "interest_exact = ?, penalty_accrued_minor = ?, penalty_exact = ?, "
         "interest_receivable_minor = interest_receivable_minor + ?, penalty_receivable_minor = penalty_receivable_minor + ?, "
         "eod_interest_posted_minor = eod_interest_posted_minor + ?, eod_penalty_posted_minor = eod_penalty_posted_minor + ?, "
         "rows_blob = COALESCE(?, rows_blob), as_of = ?, version = version + 1 WHERE loan_id = ?"
-    )
-    day = new_as_of.isoformat()
+    ).replace("?", _param(connection))
+    day = _date(connection, new_as_of)
     params = (
         (r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[8], r[9], r[10], day, r[0]) for r in rows
     )

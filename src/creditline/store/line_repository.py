@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from creditline.lending.credit_line import CreditLine, LineStatus
 from creditline.money import Money, currency
@@ -22,15 +22,26 @@ class LineRecord:
     opened_on: date
 
 
+_SELECT_LINE = select(t.credit_lines).where(t.credit_lines.c.line_id == bindparam("k_line_id"))
+_SELECT_LINE_FOR_UPDATE = _SELECT_LINE.with_for_update()
+_LINE_STATE = (
+    "limit_minor", "status", "outstanding_principal_minor", "pending_drawdowns_minor", "temp_limit_minor",
+    "temp_limit_expires", "version",
+)  # fmt: skip
+_UPDATE_LINE = (
+    update(t.credit_lines)
+    .where(t.credit_lines.c.line_id == bindparam("k_line_id"), t.credit_lines.c.version == bindparam("k_version"))
+    .values({name: bindparam(name) for name in _LINE_STATE})
+)
+
+
 class LineRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
     def get(self, line_id: str, *, for_update: bool = False) -> LineRecord | None:
-        query = select(t.credit_lines).where(t.credit_lines.c.line_id == line_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.connection.execute(query).mappings().first()
+        query = _SELECT_LINE_FOR_UPDATE if for_update else _SELECT_LINE
+        row = self.connection.execute(query, {"k_line_id": line_id}).mappings().first()
         return None if row is None else _record(row)
 
     def find(self, borrower_id: str, product_id: str) -> LineRecord | None:
@@ -45,9 +56,8 @@ class LineRepository:
     def save(self, line: CreditLine, read_version: int) -> None:
         """Write the line's new state; the version check asserts the caller locked the row it read."""
         result = self.connection.execute(
-            update(t.credit_lines)
-            .where(t.credit_lines.c.line_id == line.line_id, t.credit_lines.c.version == read_version)
-            .values(**_values_of_line(line), version=line.version)
+            _UPDATE_LINE,
+            {"k_line_id": line.line_id, "k_version": read_version, "version": line.version, **_values_of_line(line)},
         )
         assert result.rowcount == 1, f"credit line {line.line_id} changed under us (version {read_version})"
         assert line.version > read_version, "every change of a line raises its version"

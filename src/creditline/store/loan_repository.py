@@ -11,9 +11,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from creditline.lending.loan.events import LoanEvent
 from creditline.lending.loan.state import LoanState, LoanTotals
@@ -47,20 +48,36 @@ class LoanRecord:
     version: int
 
 
+_c = t.loans.c
+_SELECT_LOAN = select(
+    _c.loan_id, _c.borrower_id, _c.line_id, _c.product_id, _c.product_version, _c.currency, _c.terms_json,
+    _c.status, _c.as_of, _c.principal_outstanding_minor, _c.totals_json, _c.version,
+    _c.interest_accrued_minor, _c.penalty_accrued_minor,
+).where(_c.loan_id == bindparam("k_loan_id"))  # fmt: skip
+_SELECT_LOAN_FOR_UPDATE = _SELECT_LOAN.with_for_update()
+_INSERT_LOAN = insert(t.loans)
+_INSERT_EVENTS = insert(t.loan_events)
+_SELECT_EVENTS = (
+    select(t.loan_events).where(t.loan_events.c.loan_id == bindparam("k_loan_id")).order_by(t.loan_events.c.sequence)
+)
+
+
+@cache
+def _update_snapshot(columns: tuple[str, ...]) -> Any:
+    return (
+        update(t.loans)
+        .where(_c.loan_id == bindparam("k_loan_id"), _c.version == bindparam("k_version"))
+        .values({name: bindparam(name) for name in (*columns, "version")})
+    )
+
+
 class LoanRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
     def get(self, loan_id: str, *, for_update: bool = False) -> LoanRecord | None:
-        c = t.loans.c
-        query = select(
-            c.loan_id, c.borrower_id, c.line_id, c.product_id, c.product_version, c.currency, c.terms_json,
-            c.status, c.as_of, c.principal_outstanding_minor, c.totals_json, c.version,
-            c.interest_accrued_minor, c.penalty_accrued_minor,
-        ).where(c.loan_id == loan_id)  # fmt: skip
-        if for_update:
-            query = query.with_for_update()
-        row = self.connection.execute(query).mappings().first()
+        query = _SELECT_LOAN_FOR_UPDATE if for_update else _SELECT_LOAN
+        row = self.connection.execute(query, {"k_loan_id": loan_id}).mappings().first()
         if row is None:
             return None
         cur = currency(row["currency"])
@@ -81,40 +98,38 @@ class LoanRepository:
 
     def add(self, *, contract: Any, state: LoanState) -> None:
         self.connection.execute(
-            insert(t.loans).values(
-                loan_id=contract.loan_id,
-                borrower_id=contract.borrower_id,
-                line_id=contract.line_id,
-                product_id=contract.product.product_id,
-                product_version=contract.product.version,
-                currency=contract.currency_code,
-                terms_json=terms_to_json(contract.terms),
-                disbursed_on=contract.terms.disbursed,
-                eod_interest_posted_minor=0,
-                eod_penalty_posted_minor=0,
-                version=0,
+            _INSERT_LOAN,
+            {
+                "loan_id": contract.loan_id,
+                "borrower_id": contract.borrower_id,
+                "line_id": contract.line_id,
+                "product_id": contract.product.product_id,
+                "product_version": contract.product.version,
+                "currency": contract.currency_code,
+                "terms_json": terms_to_json(contract.terms),
+                "disbursed_on": contract.terms.disbursed,
+                "eod_interest_posted_minor": 0,
+                "eod_penalty_posted_minor": 0,
+                "version": 0,
                 **snapshot_values(state),
-            )
+            },
         )
 
     def save_state(self, loan_id: str, state: LoanState, version: int) -> None:
         """Rewrite the snapshot; the version check asserts the caller holds the loan's lock."""
+        values = snapshot_values(state)
         result = self.connection.execute(
-            update(t.loans)
-            .where(t.loans.c.loan_id == loan_id, t.loans.c.version == version)
-            .values(version=version + 1, **snapshot_values(state))
+            _update_snapshot(tuple(values)), {"k_loan_id": loan_id, "k_version": version, "version": version + 1, **values}
         )
         assert result.rowcount == 1, f"loan {loan_id} changed under us (version {version})"
 
     # -- events ---------------------------------------------------------------------------------------
     def events(self, loan_id: str) -> list[LoanEvent]:
-        e = t.loan_events.c
-        query = select(t.loan_events).where(e.loan_id == loan_id).order_by(e.sequence)
-        return [_event(row) for row in self.connection.execute(query).mappings()]
+        return [_event(row) for row in self.connection.execute(_SELECT_EVENTS, {"k_loan_id": loan_id}).mappings()]
 
     def add_events(self, loan_id: str, borrower_id: str, events: Sequence[LoanEvent], recorded_on: date) -> None:
         self.connection.execute(
-            insert(t.loan_events),
+            _INSERT_EVENTS,
             [
                 {
                     "event_id": ev.event_id,

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from creditline.ledger import JournalEntry
 from creditline.store import tables as t
@@ -31,14 +31,22 @@ __all__ = [
 ]
 
 
+# Statements built once: building them per call (values inlined) costs more than running them.
+_INSERT_ENTRY = insert(t.journal_entries)
+_INSERT_POSTINGS = insert(t.postings)
+_INSERT_KEY = insert(t.idempotency_keys)
+_SELECT_KEY = select(t.idempotency_keys.c.request_hash, t.idempotency_keys.c.result_json).where(
+    t.idempotency_keys.c.scope == bindparam("k_scope"), t.idempotency_keys.c.client_key == bindparam("k_key")
+)
+_SELECT_DATE = select(t.business_calendar.c.business_date).where(t.business_calendar.c.calendar_id == 1)
+
+
 class SystemRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
     def business_date(self, *, for_update: bool = False) -> date | None:
-        query = select(t.business_calendar.c.business_date).where(t.business_calendar.c.calendar_id == 1)
-        if for_update:
-            query = query.with_for_update()
+        query = _SELECT_DATE.with_for_update() if for_update else _SELECT_DATE
         return self.connection.execute(query).scalar_one_or_none()
 
     def set_business_date(self, on: date) -> None:
@@ -88,17 +96,18 @@ class JournalRepository:
 
     def add(self, entry: JournalEntry) -> None:
         self.connection.execute(
-            insert(t.journal_entries).values(
-                entry_id=entry.entry_id,
-                idempotency_key=entry.idempotency_key,
-                business_date=entry.business_date,
-                reference=entry.reference,
-                borrower_id=entry.borrower_id,
-                memo=entry.memo,
-            )
+            _INSERT_ENTRY,
+            {
+                "entry_id": entry.entry_id,
+                "idempotency_key": entry.idempotency_key,
+                "business_date": entry.business_date,
+                "reference": entry.reference,
+                "borrower_id": entry.borrower_id,
+                "memo": entry.memo,
+            },
         )
         self.connection.execute(
-            insert(t.postings),
+            _INSERT_POSTINGS,
             [
                 {
                     "entry_id": entry.entry_id,

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
+@cache
+def _statement(dialect_name: str, table: Table, keys: tuple[str, ...], counters: tuple[str, ...]) -> Any:
+    # Built once per table: statements with their values inlined would be recompiled on every call.
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={name: table.c[name] + stmt.excluded[name] for name in counters}
+    )
+
+
 def add_to_counters(
-    connection: Connection,
-    table: Table,
-    keys: Sequence[str],
-    counters: Sequence[str],
-    rows: list[dict[str, Any]],
+    connection: Connection, table: Table, keys: Sequence[str], counters: Sequence[str], rows: list[dict[str, Any]]
 ) -> None:
     """Insert rows, or add their counter columns to the existing row with the same key.
 
@@ -23,11 +30,8 @@ def add_to_counters(
     """
     if not rows:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    for row in rows:
-        stmt = dialect.insert(table).values(**row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={name: table.c[name] + stmt.excluded[name] for name in counters},
-        )
-        connection.execute(stmt)
+    stmt = _statement(connection.dialect.name, table, tuple(keys), tuple(counters))
+    if len(rows) == 1:
+        connection.execute(stmt, rows[0])
+    else:  # one multi-row statement; PostgreSQL takes the row locks in the VALUES order given
+        connection.execute(stmt.values(rows))

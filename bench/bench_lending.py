@@ -1,0 +1,276 @@
+"""Lending core speed: a drawdown on SQLite, repayments on PostgreSQL with 8 concurrent clients, and
+EOD accrual and ageing of a million loans on SQLite and PostgreSQL.
+
+`main(smoke)` returns one dict per measurement (see bench/run.py). PostgreSQL rows are skipped with a
+note when the server at 127.0.0.1:5432 is down. Each run works in a database (SQLite file, or a
+PostgreSQL schema) of its own and removes it afterwards.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+POSTGRES_BASE = os.environ.get("CREDITLINE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+START = date(2025, 1, 1)
+DRAW_TARGET_MS = 5.0
+REPAY_TARGET_PER_S = 2_000
+EOD_TARGET_S = 60.0
+PGLEDGER_TRANSFERS_PER_S = 10_600  # pgledger's published figure, on a laptop
+CLIENTS = 8
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    folder = tempfile.mkdtemp(prefix="bench-lending-")
+    try:
+        yield f"sqlite:///{Path(folder) / 'bench.sqlite'}"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_url() -> Iterator[str | None]:
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = create_engine(POSTGRES_BASE, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception:  # no server: the PostgreSQL rows are skipped
+        yield None
+        return
+    try:
+        yield f"{POSTGRES_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _books(url: str, borrowers: int, limit: str = "200000") -> tuple[object, list[str]]:
+    from creditline.app import OpenLine, initialise, open_line
+    from creditline.store import make_engine
+
+    engine = make_engine(url)
+    initialise(engine, START)
+    lines = [open_line(engine, OpenLine(f"B{i:07d}", "revolving-consumer", limit, "0.05"))["line_id"] for i in range(borrowers)]
+    return engine, lines
+
+
+# -- 1. a drawdown on SQLite -----------------------------------------------------------------------------
+
+
+def bench_draw(draws: int) -> dict:
+    from creditline.app import Draw, draw
+
+    with sqlite_url() as url:
+        engine, lines = _books(url, draws)
+        timings = []
+        for i, line_id in enumerate(lines):
+            started = time.perf_counter()
+            draw(engine, Draw(line_id, "1000", 12, f"draw-{i}"))
+            timings.append((time.perf_counter() - started) * 1000)
+        engine.dispose()  # type: ignore[attr-defined]
+    timings.sort()
+    median = statistics.median(timings)
+    return {
+        "name": "drawdown (checks, schedule, loan, disbursement entry, commit), SQLite",
+        "draws": draws,
+        "median_ms": round(median, 3),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 3),
+        "target_ms": DRAW_TARGET_MS,
+        "meets_target": median < DRAW_TARGET_MS,
+    }
+
+
+# -- 2. repayments on PostgreSQL, 8 concurrent clients ---------------------------------------------------
+
+
+def _repay_client(url: str, loans: list[str], rounds: int, client: int, start: object, out: object) -> None:
+    from creditline.app import Repay, repay
+    from creditline.store import make_engine
+
+    engine = make_engine(url, pool_size=2)
+    repay(engine, Repay(loans[0], "0.01", f"warm-{client}"))  # connect and load the product once
+    out.put(("ready", client))  # type: ignore[attr-defined]
+    start.wait()  # type: ignore[attr-defined]
+    for r in range(rounds):
+        for loan_id in loans:
+            repay(engine, Repay(loan_id, "1.00", f"c{client}-{r}-{loan_id}"))
+    out.put(("done", client))  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def bench_repay(loans_per_client: int, rounds: int) -> dict:
+    from creditline.app import Draw, draw
+
+    with postgres_url() as url:
+        if url is None:
+            return {"name": "repayments, PostgreSQL, 8 clients", "skipped": "PostgreSQL is not reachable"}
+        engine, lines = _books(url, CLIENTS * loans_per_client)
+        loans = [draw(engine, Draw(line_id, "5000", 12, f"d-{line_id}"))["loan_id"] for line_id in lines]
+        engine.dispose()  # type: ignore[attr-defined]
+        context = multiprocessing.get_context("spawn")
+        start, out = context.Event(), context.Queue()
+        workers = [
+            context.Process(
+                target=_repay_client,
+                args=(url, loans[c * loans_per_client : (c + 1) * loans_per_client], rounds, c, start, out),
+            )
+            for c in range(CLIENTS)
+        ]
+        for worker in workers:
+            worker.start()
+        for _ in workers:  # every client connected and warmed up before the clock starts
+            out.get(timeout=600)
+        started = time.perf_counter()
+        start.set()
+        for _ in workers:
+            out.get(timeout=600)
+        elapsed = time.perf_counter() - started
+        for worker in workers:
+            worker.join()
+    repayments = CLIENTS * loans_per_client * rounds
+    per_s = repayments / elapsed
+    return {
+        "name": "repayments (replay, allocation, journal entry, commit), PostgreSQL, 8 concurrent clients",
+        "repayments": repayments,
+        "seconds": round(elapsed, 2),
+        "per_s": round(per_s),
+        "target_per_s": REPAY_TARGET_PER_S,
+        "meets_target": per_s >= REPAY_TARGET_PER_S,
+        "ratio_to_pgledger": round(per_s / PGLEDGER_TRANSFERS_PER_S, 3),
+    }
+
+
+# -- 3. EOD over a million loans ----------------------------------------------------------------------
+
+
+def _templates(engine: object) -> date:
+    """A handful of loans in different states, made through the app, all as of the returned date."""
+    from creditline.app import Draw, Repay, draw, repay, run_eod, show_line
+
+    day = START
+    lines = show_line(engine, "T-LINE")["line_id"], show_line(engine, "T-LINE-2")["line_id"]  # type: ignore[arg-type]
+    made = [
+        draw(engine, Draw(lines[0], "1000", 3, "t1"))["loan_id"],  # type: ignore[arg-type]
+        draw(engine, Draw(lines[0], "5000", 6, "t2"))["loan_id"],  # type: ignore[arg-type]
+        draw(engine, Draw(lines[1], "20000", 12, "t3", "equal-principal"))["loan_id"],  # type: ignore[arg-type]
+    ]
+    run_eod(engine, day + timedelta(days=20), catch_up=True)  # type: ignore[arg-type]
+    made.append(draw(engine, Draw(lines[1], "3000", 6, "t4"))["loan_id"])  # type: ignore[arg-type]
+    run_eod(engine, day + timedelta(days=36), catch_up=True)  # type: ignore[arg-type]
+    repay(engine, Repay(made[0], "400", "t1-r1"))  # type: ignore[arg-type]  # t2 stays overdue, with penalty
+    run_eod(engine, day + timedelta(days=45), catch_up=True)  # type: ignore[arg-type]
+    return day + timedelta(days=45)
+
+
+def _clone_rows(engine: object, loans: int) -> None:
+    """Bulk-insert `loans` copies of the template loans (and a line per 100 of them) without the app."""
+    from sqlalchemy import select
+
+    from creditline.store.tables import credit_lines
+    from creditline.store.tables import loans as loans_table
+
+    with engine.begin() as connection:  # type: ignore[attr-defined]
+        templates = [dict(r) for r in connection.execute(select(loans_table).where(loans_table.c.status != "paid-off")).mappings()]
+        line = dict(connection.execute(select(credit_lines).where(credit_lines.c.line_id == "T-LINE")).mappings().one())
+        pg = connection.dialect.name == "postgresql"
+        driver = connection.connection.driver_connection
+        line_columns, loan_columns = list(line), list(templates[0])
+        lines_needed = (loans + 99) // 100
+        _bulk(driver, pg, "credit_lines", line_columns, (
+            [{**line, "line_id": f"BL{n:07d}", "borrower_id": f"BB{n:07d}"}[c] for c in line_columns]
+            for n in range(lines_needed)
+        ))  # fmt: skip
+        _bulk(driver, pg, "loans", loan_columns, (
+            [{**templates[i % len(templates)], "loan_id": f"BN{i:08d}", "borrower_id": f"BB{i // 100:07d}",
+              "line_id": f"BL{i // 100:07d}"}[c] for c in loan_columns]
+            for i in range(loans)
+        ))  # fmt: skip
+
+
+def _bulk(driver: object, pg: bool, table: str, columns: list[str], rows: Iterator[list]) -> None:
+    names = ", ".join(columns)
+    cursor = driver.cursor()  # type: ignore[attr-defined]
+    if pg:
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+        batch: list[list] = []
+        for row in rows:
+            batch.append([_sqlite_value(v) for v in row])
+            if len(batch) == 50_000:
+                cursor.executemany(sql, batch)
+                batch = []
+        cursor.executemany(sql, batch)
+    cursor.close()
+
+
+def _sqlite_value(value: object) -> object:
+    from decimal import Decimal
+
+    if isinstance(value, date):
+        return value.isoformat()
+    return format(value, "f") if isinstance(value, Decimal) else value
+
+
+def bench_eod(url: str | None, database: str, loans: int) -> dict:
+    from creditline.app import OpenLine, initialise, open_line, run_eod
+    from creditline.store import make_engine
+
+    name = f"EOD accrual and ageing, {database}"
+    if url is None:
+        return {"name": name, "skipped": "PostgreSQL is not reachable"}
+    engine = make_engine(url)
+    initialise(engine, START)
+    open_line(engine, OpenLine("T-BORROWER", "revolving-consumer", "100000", "0.05", line_id="T-LINE"))
+    open_line(engine, OpenLine("T-BORROWER-2", "revolving-consumer", "100000", "0.04", line_id="T-LINE-2"))
+    today = _templates(engine)
+    started = time.perf_counter()
+    _clone_rows(engine, loans)
+    seeded_s = time.perf_counter() - started
+    started = time.perf_counter()
+    result = run_eod(engine, today + timedelta(days=1))[0]
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return {
+        "name": name,
+        "loans": result["loans_accrued"],
+        "overdue": result["loans_overdue"],
+        "seed_s": round(seeded_s, 1),
+        "seconds": round(elapsed, 2),
+        "loans_per_s": round(result["loans_accrued"] / elapsed),
+        "target_s": EOD_TARGET_S if loans >= 1_000_000 else None,
+        "meets_target": elapsed < EOD_TARGET_S * loans / 1_000_000,
+    }
+
+
+def main(smoke: bool) -> list[dict]:
+    rows = [bench_draw(50 if smoke else 2_000)]
+    rows.append(bench_repay(2, 3) if smoke else bench_repay(25, 20))
+    eod_loans = 2_000 if smoke else 1_000_000
+    with sqlite_url() as url:
+        rows.append(bench_eod(url, "SQLite", eod_loans))
+    with postgres_url() as url:
+        rows.append(bench_eod(url, "PostgreSQL", eod_loans))
+    return rows
+
+
+if __name__ == "__main__":
+    for row in main(smoke=True):
+        print(row)
