@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from shared_files import shared_data_file
 from creditline.risk.fraud import fit_anomaly_model, fit_supervised_model
+from shared_files import shared_data_file
 
 pytestmark = pytest.mark.data
 
