@@ -1,0 +1,132 @@
+"""Campaign rules, campaign files, eligibility, issuing and redeeming: typed errors that name the field."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from promotions_builders import campaign, cny
+
+from creditline.money import Money
+from creditline.promotions import (
+    BorrowerStanding,
+    CampaignClosed,
+    CampaignInvalid,
+    CouponAlreadyUsed,
+    CouponExpired,
+    CouponLimitReached,
+    CouponNotApplicable,
+    CouponNotYours,
+    Eligibility,
+    NotEligible,
+    check_redeemable,
+    issue,
+    load_campaign,
+)
+
+STANDING = BorrowerStanding("B1", "A", tenure_days=90, member=True)
+
+CAMPAIGN_TOML = """
+campaign_id = "spring-2025"
+version = 1
+name = "Spring: 30 days interest-free"
+kind = "interest-free-days"
+currency = "CNY"
+budget_cap = "50000.00"
+issue_from = 2025-03-01
+issue_until = 2025-03-31
+valid_days = 14
+free_days = 30
+amount_min = "1000"
+terms_months = [3, 6]
+
+[eligibility]
+risk_grades = ["A", "B"]
+tenure_days_min = 30
+"""
+
+
+def test_a_campaign_file_loads_and_hashes_its_content() -> None:
+    loaded = load_campaign(CAMPAIGN_TOML, source="spring.toml")
+    assert loaded.free_days == 30
+    assert loaded.budget_cap == cny("50000")
+    assert loaded.eligibility == Eligibility(frozenset({"A", "B"}), 30, False)
+    assert loaded.terms_months == frozenset({3, 6})
+    reformatted = load_campaign(CAMPAIGN_TOML.replace('"1000"', '"1000"   # minimum'), source="spring.toml")
+    assert reformatted.content_hash == loaded.content_hash
+    assert len(loaded.content_hash) == 64
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        (CAMPAIGN_TOML.replace('budget_cap = "50000.00"', "budget_cap = 50000.5"), "budget_cap"),
+        (CAMPAIGN_TOML.replace('budget_cap = "50000.00"', 'budget_cap = "-1"'), "budget_cap"),
+        (CAMPAIGN_TOML.replace("valid_days = 14", "valid_days = 0"), "valid_days"),
+        (CAMPAIGN_TOML.replace("free_days = 30", 'discount_pct = "20"'), "free_days"),
+        (CAMPAIGN_TOML.replace("issue_until = 2025-03-31", "issue_until = 2025-02-01"), "issue_until"),
+        ("surprise = 1\n" + CAMPAIGN_TOML, "surprise"),
+        (CAMPAIGN_TOML + "\nsurprise = 1\n", "eligibility.surprise"),
+        ("not toml [", "file"),
+    ],
+)
+def test_bad_campaign_files_name_the_field(text: str, field: str) -> None:
+    with pytest.raises(CampaignInvalid) as caught:
+        load_campaign(text, source="bad.toml")
+    assert caught.value.field == field
+
+
+def test_discounts_are_percent_above_zero_up_to_a_hundred() -> None:
+    with pytest.raises(CampaignInvalid) as caught:
+        campaign("rate-discount", discount_pct=Decimal("120"))
+    assert caught.value.field == "discount_pct"
+    with pytest.raises(CampaignInvalid):
+        campaign("rate-discount", discount_pct=Decimal("0"))
+
+
+def test_issue_checks_window_eligibility_and_the_per_borrower_limit() -> None:
+    offer = campaign(eligibility=Eligibility(frozenset({"A"}), 60, True))
+    coupon = issue(offer, STANDING, coupon_id="CP1", on=date(2025, 2, 1), held=0)
+    assert coupon.last_day == date(2025, 3, 2)  # the issue day and 29 more
+    with pytest.raises(CampaignClosed) as closed:
+        issue(offer, STANDING, coupon_id="CP2", on=date(2025, 4, 1), held=0)
+    assert closed.value.field == "campaign"
+    with pytest.raises(CouponLimitReached):
+        issue(offer, STANDING, coupon_id="CP2", on=date(2025, 2, 1), held=1)
+    for standing, code in [
+        (BorrowerStanding("B1", "C", 90, True), "grade_not_eligible"),
+        (BorrowerStanding("B1", None, 90, True), "grade_not_eligible"),
+        (BorrowerStanding("B1", "A", 59, True), "tenure_too_short"),
+        (BorrowerStanding("B1", "A", 90, False), "not_a_member"),
+    ]:
+        with pytest.raises(NotEligible) as caught:
+            issue(offer, standing, coupon_id="CP3", on=date(2025, 2, 1), held=0)
+        assert (caught.value.field, caught.value.code) == ("borrower", code)
+
+
+def test_redeem_rules_each_name_their_field() -> None:
+    offer = campaign(amount_min=cny("1000"), terms_months=frozenset({3, 6}))
+    coupon = issue(offer, STANDING, coupon_id="CP1", on=date(2025, 2, 1), held=0)
+    ok = {"borrower_id": "B1", "on": date(2025, 3, 2), "amount": cny("1000"), "term_months": 6}
+    check_redeemable(coupon, offer, **ok)
+    cases = [
+        ({"borrower_id": "B2"}, coupon, CouponNotYours, "coupon"),
+        ({"on": date(2025, 3, 3)}, coupon, CouponExpired, "coupon"),
+        ({}, coupon.redeemed("L1", date(2025, 2, 2)), CouponAlreadyUsed, "coupon"),
+        ({"amount": cny("999.99")}, coupon, CouponNotApplicable, "amount"),
+        ({"term_months": 12}, coupon, CouponNotApplicable, "term"),
+        ({"amount": Money.parse("1000", "USD")}, coupon, CouponNotApplicable, "currency"),
+    ]
+    for change, which, error, field in cases:
+        with pytest.raises(error) as caught:
+            check_redeemable(which, offer, **(ok | change))
+        assert caught.value.field == field
+
+
+def test_another_borrowers_used_coupon_says_only_that_it_is_not_theirs() -> None:
+    offer = campaign()
+    used = issue(offer, STANDING, coupon_id="CP1", on=date(2025, 2, 1), held=0).redeemed("L1", date(2025, 2, 2))
+    with pytest.raises(CouponNotYours) as caught:
+        check_redeemable(used, offer, borrower_id="B2", on=date(2025, 5, 1), amount=cny("500"), term_months=3)
+    assert "L1" not in str(caught.value) and "B1" not in str(caught.value)
