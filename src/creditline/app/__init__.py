@@ -6,9 +6,11 @@ from creditline.app.lines import (
     ChangeLimit,
     ChangeLineStatus,
     OpenLine,
+    SetTempLimit,
     change_limit,
     change_line_status,
     open_line,
+    set_temp_limit,
     show_line,
 )
 from creditline.app.loans import (
@@ -40,6 +42,7 @@ __all__ = [
     "ReconcileReport",
     "Repay",
     "Reverse",
+    "SetTempLimit",
     "Waive",
     "WriteOff",
     "change_limit",
@@ -53,6 +56,7 @@ __all__ = [
     "repay",
     "reverse",
     "run_eod",
+    "set_temp_limit",
     "show_line",
     "show_loan",
     "trial_balance_now",

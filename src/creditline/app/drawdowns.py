@@ -31,7 +31,26 @@ def approval_request(line_id: str, currency: str, amount_text: str, term_months:
 
 
 def begin_approval(engine: Engine, access: AccessConfig, principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
+    """Check the drawdown as `draw` would (product terms, line status, available limit) before the
+    borrower is asked to approve it: a passkey prompt for a drawdown that must fail helps no one."""
+    _check_offer(engine, request)
     return begin_drawdown_approval(engine, access, principal.account_id, request)
+
+
+def _check_offer(engine: Engine, request: dict[str, Any]) -> None:
+    from creditline.app.common import business_date
+    from creditline.money import Money
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        on = business_date(uow)
+        record = uow.lines.get(request["line_id"])
+        if record is None:
+            raise LineNotFound(f"no credit line {request['line_id']!r}", field="line")
+        product = product_of(uow, record.line.product_id, record.product_version)
+    amount = Money.of_minor(request["amount_minor"], request["currency"])
+    method = request["method"] or str(product.methods[0])
+    product.check_drawdown(amount, request["term_months"], method, record.line.rate_daily)
+    record.line.reserve(amount, on)  # raises when the line is frozen or the limit does not cover it
 
 
 def draw_approved(

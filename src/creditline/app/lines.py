@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine
@@ -102,6 +103,30 @@ def change_limit(engine: Engine, command: ChangeLimit) -> dict[str, Any]:
     return view
 
 
+@dataclass(frozen=True, slots=True)
+class SetTempLimit:
+    line_id: str
+    limit: str | None  # None removes the temporary limit
+    until: date | None  # the last day it applies
+    reason: str
+
+
+def set_temp_limit(engine: Engine, command: SetTempLimit) -> dict[str, Any]:
+    from creditline.money import Money
+
+    with UnitOfWork(engine) as uow:
+        on = business_date(uow)
+        record = _locked(uow, command.line_id)
+        cur = record.line.limit.currency
+        amount = None if command.limit is None else Money.parse(command.limit, cur, field="limit")
+        line, change = record.line.set_temp_limit(amount, command.until, on, command.reason)
+        uow.lines.save(line, record.line.version)
+        uow.lines.record_change(change, line.borrower_id)
+        view = line_view(uow, line, on)
+        uow.commit()
+    return view
+
+
 def show_line(engine: Engine, line_id: str) -> dict[str, Any]:
     with UnitOfWork(engine, read_only=True) as uow:
         on = business_date(uow)
@@ -128,6 +153,8 @@ def line_view(uow: UnitOfWork, line: Any, on: Any) -> dict[str, Any]:
         "available": line.available(on).amount_str(),
         "outstanding_principal": line.outstanding_principal.amount_str(),
         "pending_drawdowns": line.pending_drawdowns.amount_str(),
+        "temp_limit": None if line.temp_limit is None else line.temp_limit.amount_str(),
+        "temp_limit_until": None if line.temp_limit_expires is None else line.temp_limit_expires.isoformat(),
         "daily_rate_pct": format((line.rate_daily * 100).normalize(), "f"),
         "business_date": on.isoformat(),
         "loans": uow.loans.ids_of_line(line.line_id),

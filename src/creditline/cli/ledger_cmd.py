@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from creditline.cli.db_cmd import DbOption, JsonOption, emit
@@ -27,16 +29,27 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @ledger.command("reconcile")
-    def reconcile_cmd(db_url: DbOption = None, as_json: JsonOption = False) -> None:
+    def reconcile_cmd(
+        db_url: DbOption = None,
+        deep: Annotated[
+            bool, typer.Option("--deep", help="also replay every loan's events and compare with its stored state")
+        ] = False,
+        as_json: JsonOption = False,
+    ) -> None:
         """Rebuild every loan from the journal and compare with its state; exits 1 on any difference."""
-        from creditline.app.books import reconcile_books
+        from creditline.app.books import reconcile_books, snapshot_differences
         from creditline.app.views import reconcile_view
         from creditline.store import make_engine
 
-        report = reconcile_books(make_engine(db_url))
+        engine = make_engine(db_url)
+        report = reconcile_books(engine)
         payload = reconcile_view(report)
-        text = f"{report.loans_checked} loans checked: " + ("clean" if report.clean else "DIFFERENCES FOUND")
+        replay_differences = snapshot_differences(engine) if deep else []
+        payload["replay_differences"] = replay_differences
+        clean = report.clean and not replay_differences
+        payload["clean"] = clean
+        text = f"{report.loans_checked} loans checked: " + ("clean" if clean else "DIFFERENCES FOUND")
         details = [f"  {m['loan_id']} {m['field']}: journal {m['journal']} loan {m['loan']}" for m in payload["mismatches"]]
-        emit(payload, as_json, "\n".join([text, *details]))
-        if not report.clean:
+        emit(payload, as_json, "\n".join([text, *details, *(f"  {d}" for d in replay_differences)]))
+        if not clean:
             raise typer.Exit(1)

@@ -85,3 +85,22 @@ def register(app: typer.Typer) -> None:
 
         view = change_limit(make_engine(db_url), ChangeLimit(line_id, limit, reason))
         emit(view, as_json, line_text(view))
+
+    @line.command("temp-limit")
+    def temp_limit_cmd(
+        line_id: Annotated[str, typer.Argument(help="line id")],
+        limit: Annotated[str | None, typer.Option("--limit", help="temporary limit in major units")] = None,
+        until: Annotated[str | None, typer.Option("--until", help="last day it applies (YYYY-MM-DD)")] = None,
+        remove: Annotated[bool, typer.Option("--remove", help="remove the temporary limit")] = False,
+        reason: ReasonOption = "temporary limit",
+        db_url: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Set (or --remove) a temporary limit that applies through --until."""
+        from creditline.app import SetTempLimit, set_temp_limit
+        from creditline.cli.db_cmd import parse_date
+        from creditline.store import make_engine
+
+        command = SetTempLimit(line_id, None if remove else limit, None if remove else parse_date(until, "until"), reason)
+        view = set_temp_limit(make_engine(db_url), command)
+        emit(view, as_json, line_text(view))

@@ -1,0 +1,73 @@
+"""What the borrower web app shows, read in as few round trips as a page needs.
+
+Each function answers one page: the overview (lines with their available limit, loans, recent
+decisions), a line's drawdown options (the product's terms, methods and amount range), a loan with
+its early-payoff quote. Ownership is the caller's job (the entrypoints answer "not found" for
+anything that is not the borrower's); these only read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from creditline.app.access import Principal
+from creditline.store import UnitOfWork
+
+LOANS_SHOWN_MAX = 100
+DECISIONS_SHOWN_MAX = 20
+OPEN_STATUSES = ("active", "overdue", "charged-off")  # charged off is still collectable
+UNPAID_INSTALLMENTS = ("future", "open", "due", "overdue")
+
+
+def overview(engine: Engine, principal: Principal) -> dict[str, Any]:
+    from creditline.app.applications import decisions_of_account
+    from creditline.app.ownership import lines_of, loans_of
+
+    borrower_id = principal.borrower_id
+    loans = loans_of(engine, borrower_id, after=None, limit=LOANS_SHOWN_MAX)
+    return {
+        "lines": lines_of(engine, borrower_id),
+        "open_loans": [loan for loan in loans if loan["status"] in OPEN_STATUSES],
+        "closed_loans": [loan for loan in loans if loan["status"] not in OPEN_STATUSES],
+        "decisions": decisions_of_account(engine, principal.account_id)[:DECISIONS_SHOWN_MAX],
+    }
+
+
+def draw_options(engine: Engine, line_id: str) -> dict[str, Any]:
+    """The line (limit, available, daily rate) and what its product allows a drawdown to be."""
+    from creditline.app.catalogue import product_of
+    from creditline.app.common import business_date
+    from creditline.app.errors import LineNotFound
+    from creditline.app.lines import line_view
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        on = business_date(uow)
+        record = uow.lines.get(line_id)
+        if record is None:
+            raise LineNotFound(f"no credit line {line_id!r}", field="line")
+        product = product_of(uow, record.line.product_id, record.product_version)
+        line = line_view(uow, record.line, on)
+    return {
+        "line": line,
+        "product_name": product.name,
+        "terms_months": list(product.terms_months),
+        "methods": [str(method) for method in product.methods],
+        "drawdown_min": product.drawdown_min.amount_str(),
+        "drawdown_max": product.drawdown_max.amount_str(),
+        "apr_cap_pct": format(product.apr_cap_pct, "f"),
+        "grace_days": product.grace_days,
+        "early_repayment_free": product.early_repayment_free,
+    }
+
+
+def loan_page(engine: Engine, loan_id: str) -> dict[str, Any]:
+    """The loan replayed to the business date and, while it is open, what paying it off costs today."""
+    from creditline.app.loans import show_loan
+    from creditline.app.quotes import payoff_quote
+
+    loan = show_loan(engine, loan_id)
+    quote = payoff_quote(engine, loan_id) if loan["status"] in OPEN_STATUSES else None
+    next_due = next((row for row in loan["installments"] if row["status"] in UNPAID_INSTALLMENTS), None)
+    return {"loan": loan, "quote": quote, "next_due": next_due}

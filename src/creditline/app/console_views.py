@@ -1,0 +1,249 @@
+"""What the operator console shows: read models over the live tables and the snapshot history.
+
+- `live_portfolio`: today's book from the loans table (`app.portfolio_summary`).
+- `snapshot_report`: the regulatory report of `creditline.portfolio` (default rate, vintages, roll
+  rates, ECL by stage, provisions, capital, LCR) over a loan-snapshot history; charts read it.
+- `review_queue`: open reviews joined with their decisions, in one query.
+- `collections_queue` / `early_warnings`: what exists before issue 6's collections and early-warning
+  engines land — loans past due, ordered by days past due, and borrowers holding a line whose later
+  application fired fraud rules. Neither invents data: an empty book shows an empty queue.
+- `model_monitoring`: PSI of the score and CSI of each feature of the shipped PD model, between its
+  training reference and the most recent decisions' recorded inputs.
+- `funding_overview`: partner payables from the ledger (co-lending, issue 7, posts there).
+- `audit_heads` / `verify_audit_log`: the tamper-evident log's published heads and a full verification.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from creditline.store import UnitOfWork
+
+QUEUE_ROWS_MAX = 200
+MONITORED_DECISIONS_MAX = 2_000
+ALERT_DECISIONS_SCANNED_MAX = 2_000
+PAST_DUE_STATUSES = ("overdue", "charged-off")
+
+
+def live_portfolio(engine: Engine) -> dict[str, Any]:
+    from creditline.app.portfolio_summary import portfolio_summary
+
+    return portfolio_summary(engine)
+
+
+# -- the snapshot history -------------------------------------------------------------------------
+
+
+def read_snapshot_file(path: Path) -> Any:
+    """A validated snapshot frame from a CSV or Parquet file (the format `report portfolio` reads)."""
+    import polars as pl
+
+    from creditline.errors import DomainError
+    from creditline.portfolio.snapshot import validate
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pl.read_csv(path, infer_schema_length=0)
+        elif suffix in (".parquet", ".pq"):
+            frame = pl.read_parquet(path)
+        else:
+            raise DomainError(f"{path.name}: expected a .csv or .parquet file", field="snapshots")
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise DomainError(f"cannot read {path.name}: {str(exc).splitlines()[0]}", field="snapshots") from exc
+    return validate(frame)
+
+
+def snapshot_report(snapshots: Path, balance_sheet: Path | None = None) -> dict[str, Any]:
+    """The portfolio report as of the latest snapshot date, as plain rows for tables and charts."""
+    from creditline.portfolio.balance_sheet import parse_balance_sheet
+    from creditline.portfolio.report import ReportOptions, build_report
+
+    frame = read_snapshot_file(snapshots)
+    as_of = frame.get_column("as_of").max()
+    sheet = None if balance_sheet is None else parse_balance_sheet(json.loads(balance_sheet.read_text()))
+    report = build_report(frame, as_of, ReportOptions(balance_sheet=sheet))
+    tables = {name: table.to_dicts() for name, table in report.tables.items()}
+    return {"as_of": as_of.isoformat(), "currency": report.currency.code, "summary": report.summary, "tables": tables,
+            "loans": frame.height, "dates": frame.get_column("as_of").n_unique()}  # fmt: skip
+
+
+# -- queues ------------------------------------------------------------------------------------------
+
+
+def review_queue(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    """Open reviews, oldest first, each with its decision's outcome, reasons, limit and price."""
+    from creditline.app.apply_explain import reason_text
+    from creditline.money import Money
+    from creditline.store.tables_origination import origination_decisions as d
+    from creditline.store.tables_origination import origination_reviews as r
+
+    query = (
+        select(r.c.review_id, r.c.decision_id, r.c.kind, r.c.reason, r.c.opened_on, d.c.outcome, d.c.currency,
+               d.c.limit_minor, d.c.rate_daily, d.c.apr, d.c.pd, d.c.fraud_score, d.c.record_json)
+        .join(d, d.c.decision_id == r.c.decision_id)
+        .where(r.c.status == "open")
+        .order_by(r.c.review_id)
+        .limit(min(max(limit, 1), QUEUE_ROWS_MAX))
+    )  # fmt: skip
+    with UnitOfWork(engine, read_only=True) as uow:
+        rows = uow.connection.execute(query).mappings().all()
+    queue = []
+    for row in rows:
+        reasons = json.loads(row["record_json"])["reasons"]
+        queue.append({
+            "review_id": row["review_id"], "decision_id": row["decision_id"], "kind": row["kind"],
+            "reason": row["reason"], "opened_on": row["opened_on"].isoformat(), "outcome": row["outcome"],
+            "currency": row["currency"],
+            "limit": None if row["limit_minor"] is None else Money.of_minor(row["limit_minor"], row["currency"]).amount_str(),
+            "daily_rate_pct": None if row["rate_daily"] is None else _pct(row["rate_daily"]),
+            "apr_pct": None if row["apr"] is None else _pct(row["apr"], "0.01"),
+            "pd": row["pd"], "fraud_score": row["fraud_score"],
+            "reasons": [{"code": code, "text": reason_text(code)} for code in reasons],
+        })  # fmt: skip
+    return queue
+
+
+def collections_queue(engine: Engine, limit: int = 50) -> dict[str, Any]:
+    """Loans past due, most days first, and how many there are by status."""
+    from creditline.money import Money
+    from creditline.portfolio.delinquency import BUCKET_NAMES, bucket_of
+    from creditline.store.tables import loans
+
+    c = loans.c
+    page = (
+        select(c.loan_id, c.borrower_id, c.currency, c.status, c.days_past_due, c.principal_outstanding_minor,
+               c.interest_receivable_minor, c.penalty_receivable_minor)
+        .where(c.status.in_(PAST_DUE_STATUSES))
+        .order_by(c.days_past_due.desc(), c.loan_id)
+        .limit(min(max(limit, 1), QUEUE_ROWS_MAX))
+    )  # fmt: skip
+    counts = select(c.status, func.count()).where(c.status.in_(PAST_DUE_STATUSES)).group_by(c.status)
+    with UnitOfWork(engine, read_only=True) as uow:
+        rows = uow.connection.execute(page).mappings().all()
+        by_status = {status: count for status, count in uow.connection.execute(counts)}
+    items = [
+        {
+            "loan_id": r["loan_id"], "borrower_id": r["borrower_id"], "status": r["status"],
+            "days_past_due": r["days_past_due"], "bucket": BUCKET_NAMES[bucket_of(r["days_past_due"])],
+            "currency": r["currency"],
+            "owed": Money.of_minor(r["principal_outstanding_minor"] + r["interest_receivable_minor"]
+                                   + r["penalty_receivable_minor"], r["currency"]).amount_str(),
+            "principal": Money.of_minor(r["principal_outstanding_minor"], r["currency"]).amount_str(),
+        }
+        for r in rows
+    ]  # fmt: skip
+    return {"items": items, "by_status": by_status, "total": sum(by_status.values())}
+
+
+def early_warnings(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    """Borrowers who hold a credit line and whose later application fired fraud rules."""
+    from creditline.store.tables import credit_lines
+    from creditline.store.tables_origination import origination_decisions as d
+
+    recent = (
+        select(d.c.decision_id, d.c.borrower_id, d.c.business_date, d.c.outcome, d.c.fraud_score, d.c.record_json)
+        .where(d.c.borrower_id.is_not(None), d.c.line_id.is_(None),
+               d.c.borrower_id.in_(select(credit_lines.c.borrower_id)))
+        .order_by(d.c.business_date.desc())
+        .limit(ALERT_DECISIONS_SCANNED_MAX)
+    )  # fmt: skip
+    with UnitOfWork(engine, read_only=True) as uow:
+        rows = uow.connection.execute(recent).mappings().all()
+    alerts = []
+    for row in rows:
+        rules = (json.loads(row["record_json"]).get("fraud") or {}).get("rules") or []
+        if rules:
+            alerts.append({"signal": "new_fraud_signals", "borrower_id": row["borrower_id"],
+                           "decision_id": row["decision_id"], "on": row["business_date"].isoformat(),
+                           "detail": ", ".join(rules), "fraud_score": row["fraud_score"]})  # fmt: skip
+        if len(alerts) >= limit:
+            break
+    return alerts
+
+
+# -- models, funding, audit ---------------------------------------------------------------------------
+
+
+def model_monitoring(engine: Engine, limit: int = MONITORED_DECISIONS_MAX) -> dict[str, Any]:
+    """Score PSI and feature CSI of the shipped PD model over the latest decisions that were scored."""
+    import numpy as np
+    import pandas as pd
+
+    from creditline.risk.models.monitoring import compare
+    from creditline.store.tables_origination import origination_decisions as d
+
+    scorer = _shipped_scorer()
+    query = (
+        select(d.c.score, d.c.record_json).where(d.c.score.is_not(None))
+        .order_by(d.c.business_date.desc()).limit(min(max(limit, 1), MONITORED_DECISIONS_MAX))
+    )  # fmt: skip
+    with UnitOfWork(engine, read_only=True) as uow:
+        rows = uow.connection.execute(query).all()
+    model = {"model_id": scorer.model_id, "n": len(rows)}
+    if not rows:
+        return model | {"score": None, "features": []}
+    fields = [json.loads(record)["pd_fields"] for _, record in rows]
+    features = scorer.features_batch(pd.DataFrame(fields), strict=False)
+    scores = np.asarray([score for score, _ in rows], dtype=np.float64)
+    return model | compare(scorer.monitoring, features, scorer.specs, scores)
+
+
+@lru_cache(maxsize=1)
+def _shipped_scorer() -> Any:
+    from creditline.app.apply_setup import shipped_model_dir
+    from creditline.risk.models import Scorer, load_model
+
+    return Scorer(load_model(shipped_model_dir()), threads=1)
+
+
+def funding_overview(engine: Engine) -> dict[str, Any]:
+    """Partner payables per currency from the trial balance (zero until co-lending posts to them)."""
+    from creditline.app.books import trial_balance_now
+    from creditline.ledger import Account
+    from creditline.money import Money
+
+    balance = trial_balance_now(engine)
+    payables = [
+        {"currency": line.currency, "amount": Money.of_minor(line.balance_minor, line.currency).amount_str()}
+        for line in balance.lines
+        if line.account == Account.PARTNER_PAYABLE
+    ]
+    return {"partner_payables": payables, "balanced": balance.balanced}
+
+
+def audit_heads(engine: Engine, shown: int = 10) -> list[dict[str, Any]]:
+    from creditline.app.audit_views import published_heads
+
+    return list(reversed(published_heads(engine)[-shown:]))
+
+
+def verify_audit_log(engine: Engine, public_key: Any) -> dict[str, Any]:
+    """Recompute the log from the database; the first record altered, deleted or reordered, if any."""
+    from creditline.store.audit_log import log_id_from_environment, verify_database
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        audit = verify_database(uow.connection, log_id_from_environment(), public_key)
+    finding = audit.report.finding or audit.books_finding
+    return {
+        "ok": finding is None,
+        "records": audit.report.records_checked,
+        "heads": audit.report.heads_checked,
+        "root_hash": audit.report.root_hash.hex(),
+        "pending": audit.pending,
+        "unlogged": audit.unlogged,
+        "finding": None if finding is None else {"problem": str(finding.problem), "seq": finding.seq, "detail": finding.detail},
+    }
+
+
+def _pct(fraction: str, places: str | None = None) -> str:
+    from decimal import ROUND_HALF_UP
+
+    value = Decimal(fraction) * 100
+    return format(value.quantize(Decimal(places), ROUND_HALF_UP) if places else value.normalize(), "f")

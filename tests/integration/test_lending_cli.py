@@ -1,0 +1,35 @@
+"""The lending CLI end to end on both databases: the commands the issue names, their --json output."""
+
+from __future__ import annotations
+
+from integration_helpers import cli, ok
+
+
+def test_a_line_a_drawdown_an_eod_and_a_repayment_through_the_cli(db_url: str) -> None:
+    db = ("--db", db_url)
+    assert ok("db", "upgrade", *db, "--business-date", "2025-01-01")["business_date"] == "2025-01-01"
+    line = ok("line", "open", *db, "--borrower", "B1", "--limit", "20000", "--daily-rate", "0.05", "--line-id", "L1")
+    assert (line["available"], line["daily_rate_pct"], line["status"]) == ("20000.00", "0.05", "active")
+    loan = ok("draw", *db, "--line", "L1", "--amount", "10000", "--term", "6", "--key", "d1")
+    assert (loan["principal_outstanding"], loan["status"], loan["term_months"]) == ("10000.00", "active", 6)
+    runs = ok("eod", *db, "--date", "2025-01-04", "--catch-up")
+    assert [r["interest"] for r in runs["runs"]] == ["5.00", "5.00", "5.00"]  # 10,000 x 0.05% a day
+    assert runs["business_date"] == "2025-01-04"
+    paid = ok("repay", *db, "--loan", loan["loan_id"], "--amount", "115", "--key", "r1")
+    assert (paid["interest_receivable"], paid["principal_outstanding"]) == ("0.00", "9900.00")
+    shown = ok("loan", "show", loan["loan_id"], *db)
+    assert shown["totals"]["interest_repaid"] == "15.00" and len(shown["schedule"]) == 6
+    assert [e["kind"] for e in shown["events"]] == ["disbursement", "repayment"]
+    reversed_ = ok("loan", "reverse", loan["loan_id"], *db, "--event", paid["event_id"], "--key", "x1")
+    assert reversed_["principal_outstanding"] == "10000.00" and reversed_["interest_receivable"] == "15.00"
+    tb = ok("ledger", "trial-balance", *db)
+    assert tb["balanced"] and tb["totals"]["CNY"] == {"debit": "10015.00", "credit": "10015.00"}
+    assert ok("ledger", "reconcile", *db, "--deep")["clean"]
+    frozen = ok("line", "freeze", "L1", *db, "--reason", "review")
+    assert frozen["status"] == "frozen" and frozen["outstanding_principal"] == "10000.00"
+    temp = ok("line", "temp-limit", "L1", *db, "--limit", "30000", "--until", "2025-02-01")
+    assert (temp["effective_limit"], temp["temp_limit_until"]) == ("30000.00", "2025-02-01")
+    shown_line = ok("line", "show", "L1", *db)
+    assert [c["what"] for c in shown_line["changes"]] == ["opened", "status", "temp_limit"]
+    text = cli("ledger", "reconcile", *db)
+    assert text.exit_code == 0 and text.stdout.strip() == "1 loans checked: clean"
