@@ -27,9 +27,13 @@ def make_platform(url: str, **settings: Any):  # type: ignore[no-untyped-def]
     forget_screens()
     engine = make_engine(url)
     initialise(engine, BUSINESS_DATE)
-    options = {"rate_per_s": 10_000.0, "rate_burst": 10_000, "access_log": False} | settings
-    app = create_app(ApiSettings(db_url=url, origins=(ORIGIN,), **options), engine=engine)
-    return TestClient(app, base_url="http://localhost", raise_server_exceptions=False), engine
+    options = {"origins": (ORIGIN,), "rate_per_s": 10_000.0, "rate_burst": 10_000, "access_log": False} | settings
+    app = create_app(ApiSettings(db_url=url, **options), engine=engine)
+    client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
+    # Tests authenticate explicitly (a bearer token, or cookies passed per request): a jar that
+    # silently kept the last Set-Cookie would sign in requests meant to be anonymous.
+    client.event_hooks["response"].append(lambda response: client.cookies.clear())
+    return client, engine
 
 
 def application(serial: int) -> dict[str, Any]:

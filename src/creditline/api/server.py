@@ -1,0 +1,18 @@
+"""The app as uvicorn loads it in each worker process (`creditline.api.server:build`, factory=True).
+
+`creditline serve` passes its options through `CREDITLINE_*` environment variables, which every
+worker reads the same way, so one worker or four build the same app.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def build() -> FastAPI:
+    from creditline.api import create_app
+    from creditline.api.middleware import configure_logging
+    from creditline.api.settings import from_environment
+
+    configure_logging()
+    return create_app(from_environment())

@@ -1,0 +1,167 @@
+"""Passkey sign-in, sessions and roles through the API: user verification required, challenges
+single-use and expiring, sign counters, expiry, idle timeout, rotation, CSRF, operator roles."""
+
+from __future__ import annotations
+
+import pytest
+from api_flows import ORIGIN, Person
+from sqlalchemy import func, select, update
+
+from creditline.app.access import AccessConfig
+from creditline.app.dev_access import dev_session
+from creditline.identity.passkeys import RelyingParty
+from creditline.store.tables_identity import identity_accounts, identity_challenges, identity_sessions
+
+DEV = AccessConfig(RelyingParty("localhost", "creditline", (ORIGIN,)))
+
+
+def sessions(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(identity_sessions)).scalar_one()
+
+
+def admin(client, engine) -> Person:  # type: ignore[no-untyped-def]
+    person = Person(client, "admin")
+    person.token = dev_session(engine, DEV, "admin", "admin")[1].token
+    return person
+
+
+def test_register_sign_in_and_sign_out(client, engine):
+    person = Person(client, "Amy")
+    registered = person.register()
+    assert registered.status_code == 201
+    assert registered.json()["account"]["role"] == "borrower"
+    cookie = registered.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie  # plain http origin
+    first_token = person.token
+    assert person.sign_in().status_code == 201
+    assert person.token != first_token, "every sign-in is a new session"
+    me = person.get("/v1/session")
+    assert me.status_code == 200 and me.json()["role"] == "borrower"
+    assert person.client.delete("/v1/session", headers=person.headers).status_code == 204
+    after = person.get("/v1/session")
+    assert after.status_code == 401
+    assert after.headers["content-type"] == "application/problem+json"
+    assert after.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_user_verification_is_required_to_register_and_to_sign_in(client, engine):
+    refused = Person(client, "No UV").register(uv=False)
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "user_verification_required"
+    person = Person(client, "Bea")
+    person.register()
+    before = sessions(engine)
+    no_uv = person.sign_in(uv=False)
+    assert no_uv.status_code == 401
+    assert no_uv.json()["code"] == "user_verification_required"
+    assert no_uv.json()["errors"][0]["field"] == "credential"
+    assert sessions(engine) == before, "a refused sign-in creates no session"
+
+
+def test_replayed_assertions_and_cloned_counters_are_refused(client, engine):
+    person = Person(client, "Cy")
+    person.register()
+    options = client.post("/v1/sessions/options").json()["publicKey"]
+    assertion = person.authenticator.get(options)
+    assert client.post("/v1/sessions", json={"credential": assertion}).status_code == 201
+    replay = client.post("/v1/sessions", json={"credential": assertion})
+    assert replay.status_code == 401
+    assert replay.json()["code"] == "challenge_used"
+    options = client.post("/v1/sessions/options").json()["publicKey"]
+    cloned = person.authenticator.get(options, sign_count=1)  # the counter went backwards: a cloned key
+    answer = client.post("/v1/sessions", json={"credential": cloned})
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "sign_count_not_increased"
+    options = client.post("/v1/sessions/options").json()["publicKey"]
+    elsewhere = person.authenticator.get(options, origin="https://phish.example")
+    assert client.post("/v1/sessions", json={"credential": elsewhere}).json()["code"] == "origin_mismatch"
+
+
+def test_expired_challenges_and_unknown_passkeys_are_refused(client, engine):
+    person = Person(client, "Di")
+    person.register()
+    options = client.post("/v1/sessions/options").json()["publicKey"]
+    with engine.begin() as connection:
+        connection.execute(update(identity_challenges).where(identity_challenges.c.challenge == options["challenge"])
+                           .values(expires_at=0))  # fmt: skip
+    late = client.post("/v1/sessions", json={"credential": person.authenticator.get(options)})
+    assert late.status_code == 401
+    assert late.json()["code"] == "challenge_expired"
+    stranger = Person(client, "Stranger")  # a passkey this site never registered
+    options = client.post("/v1/sessions/options").json()["publicKey"]
+    stranger.authenticator.create({"rp": {"id": "localhost"}, "user": {"id": "AA"}, "challenge": "AA"})
+    unknown = client.post("/v1/sessions", json={"credential": stranger.authenticator.get(options)})
+    assert unknown.status_code == 401
+    assert unknown.json()["code"] == "credential_unknown"
+    garbage = client.post("/v1/sessions", json={"credential": {"id": "x", "response": {"clientDataJSON": "!!"}}})
+    assert garbage.status_code == 401
+    assert garbage.json()["code"] == "malformed"
+
+
+@pytest.mark.parametrize("column", ["expires_at", "last_seen_at"])
+def test_expired_and_idle_sessions_are_refused(client, engine, column):
+    person = Person(client, f"Ed {column}")
+    person.register()
+    with engine.begin() as connection:
+        connection.execute(update(identity_sessions).where(identity_sessions.c.account_id == person.account["account_id"])
+                           .values(**{column: 1_000}))  # fmt: skip
+    answer = person.get("/v1/session")
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "session_expired"
+
+
+def test_rotation_ends_the_old_token(client):
+    person = Person(client, "Flo")
+    person.register()
+    old = person.headers
+    rotated = person.post("/v1/session/rotation")
+    assert rotated.status_code == 200
+    person.token = rotated.json()["session"]["token"]
+    assert client.get("/v1/session", headers=old).status_code == 401
+    assert person.get("/v1/session").status_code == 200
+
+
+def test_cookie_sessions_need_the_csrf_token_to_write(client):
+    person = Person(client, "Gus")
+    person.register()
+    cookies = {"creditline_session": person.token}
+    jar = client.cookies
+    jar.clear()
+    assert client.get("/v1/consents", cookies=cookies).status_code == 200
+    body = {"scope": "marketing", "purpose": "marketing", "text_version": "m1"}
+    forged = client.post("/v1/consents", json=body, cookies=cookies)
+    assert forged.status_code == 403
+    assert forged.json()["code"] == "csrf_token_invalid"
+    allowed = client.post("/v1/consents", json=body, cookies=cookies, headers={"X-CSRF-Token": person.csrf})
+    assert allowed.status_code == 201
+    jar.clear()
+
+
+def test_operators_enroll_with_a_passkey_and_lose_sessions_on_role_change(client, engine):
+    boss = admin(client, engine)
+    created = boss.post("/v1/operators", {"display_name": "Risk Ann", "role": "risk_analyst"})
+    assert created.status_code == 201
+    code = created.json()["enrollment_code"]
+    ann = Person(client, "Risk Ann")
+    enrolled = ann.enroll(code)
+    assert enrolled.status_code == 201
+    assert enrolled.json()["account"]["role"] == "risk_analyst"
+    again = client.post("/v1/passkeys/registration-options", json={"enrollment_code": code})
+    assert again.status_code == 401, "an enrollment code is single-use"
+    assert ann.get("/v1/reviews").status_code == 200
+    assert ann.get("/v1/operators").status_code == 403, "an analyst manages no one"
+    assert ann.post("/v1/consents", {"scope": "marketing", "purpose": "marketing", "text_version": "x"}).status_code == 403
+    changed = boss.client.patch(f"/v1/operators/{ann.account['account_id']}", json={"role": "finance"}, headers=boss.headers)
+    assert changed.status_code == 200 and changed.json()["role"] == "finance"
+    assert ann.get("/v1/reviews").status_code == 401, "a role change ends the operator's sessions"
+    assert ann.sign_in().status_code == 201
+    assert ann.get("/v1/reviews").status_code == 403, "finance does not review decisions"
+    assert ann.get("/v1/reports/portfolio").status_code == 200
+    disabled = boss.client.patch(f"/v1/operators/{ann.account['account_id']}", json={"status": "disabled"}, headers=boss.headers)
+    assert disabled.status_code == 200
+    assert ann.sign_in().json()["code"] == "account_inactive"
+    with engine.connect() as connection:
+        status = connection.execute(select(identity_accounts.c.status).where(
+            identity_accounts.c.account_id == ann.account["account_id"])).scalar_one()  # fmt: skip
+    assert status == "disabled"

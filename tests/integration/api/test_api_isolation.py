@@ -1,0 +1,90 @@
+"""A borrower reads and acts only on their own data: every route with an id, tried with another
+borrower's ids, answers exactly as for an id that does not exist — 404 — and changes nothing.
+
+The table below must name every templated path in /openapi.json: a new route without an entry
+fails `test_every_templated_route_is_swept`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from api_flows import Person, with_loan
+
+# path template -> (method, expected status for a borrower, body)
+SWEEP = {
+    "/v1/decisions/{decision_id}": ("get", 404, None),
+    "/v1/decisions/{decision_id}/explanation": ("get", 404, None),
+    "/v1/decisions/{decision_id}/record": ("get", 403, None),  # operators only, whoever's id
+    "/v1/decisions/{decision_id}/reviews": ("post", 404, {"reason": "let me see"}),
+    "/v1/reviews/{review_id}/resolution": ("post", 403, {"resolution": "approved", "note": "mine now"}),
+    "/v1/lines/{line_id}": ("get", 404, None),
+    "/v1/lines/{line_id}/drawdown-preview": ("get", 404, None),
+    "/v1/lines/{line_id}/drawdown-approvals": ("post", 404, {"amount": "600.00", "term_months": 3}),
+    "/v1/lines/{line_id}/drawdowns": ("post", 404, {"amount": "600.00", "term_months": 3, "assertion": {}}),
+    "/v1/loans/{loan_id}": ("get", 404, None),
+    "/v1/loans/{loan_id}/schedule": ("get", 404, None),
+    "/v1/loans/{loan_id}/payoff-quote": ("get", 404, None),
+    "/v1/loans/{loan_id}/repayments": ("post", 404, {"amount": "10.00"}),
+    "/v1/loans/{loan_id}/prepayments": ("post", 404, {"amount": "10.00"}),
+    "/v1/consents/{consent_id}/withdrawal": ("post", 404, None),
+    "/v1/audit/loans/{loan_id}/proof": ("get", 404, None),
+    "/v1/operators/{account_id}": ("patch", 403, {"status": "disabled"}),
+}
+QUERY = {"/v1/lines/{line_id}/drawdown-preview": {"amount": "600.00", "term_months": 3}}
+
+
+@pytest.fixture(scope="module")
+def victim_and_intruder(client):  # type: ignore[no-untyped-def]
+    victim, line_id, loan_id = with_loan(client, "Victim", "800.00")
+    decision_id = victim.get("/v1/applications").json()["decisions"][0]["decision_id"]
+    consent_id = victim.get("/v1/consents").json()["consents"][0]["consent_id"]
+    review = victim.post(f"/v1/decisions/{decision_id}/reviews", {"reason": "check"}).json()
+    intruder, _, _ = with_loan(client, "Intruder", "700.00")
+    ids = {
+        "decision_id": decision_id, "line_id": line_id, "loan_id": loan_id, "consent_id": consent_id,
+        "review_id": str(review["review_id"]), "account_id": victim.account["account_id"],
+    }  # fmt: skip
+    return victim, intruder, ids
+
+
+def test_every_templated_route_is_swept(client):
+    templated = {path for path in client.get("/openapi.json").json()["paths"] if "{" in path}
+    assert templated == set(SWEEP)
+
+
+def _call(person: Person, template: str, ids: dict[str, str]):  # type: ignore[no-untyped-def]
+    method, _, body = SWEEP[template]
+    path = template.format(**ids)
+    headers = person.headers | {"Idempotency-Key": f"sweep-{method}-{template}"}
+    return person.client.request(method.upper(), path, json=body, params=QUERY.get(template), headers=headers)
+
+
+def _comparable(response) -> tuple:  # type: ignore[no-untyped-def]
+    body = response.json()
+    return response.status_code, body.get("code"), body.get("type")
+
+
+@pytest.mark.parametrize("template", sorted(SWEEP))
+def test_another_borrowers_id_is_not_found_and_nothing_changes(victim_and_intruder, template):
+    victim, intruder, ids = victim_and_intruder
+    before = victim.get(f"/v1/loans/{ids['loan_id']}").json(), victim.get("/v1/consents").json()
+    theirs = _call(intruder, template, ids)
+    nobody = _call(intruder, template, dict.fromkeys(ids, "NOSUCHID0000") | {"review_id": "999999"})
+    assert theirs.status_code == SWEEP[template][1], theirs.text
+    assert theirs.headers["content-type"] == "application/problem+json"
+    assert _comparable(theirs) == _comparable(nobody), "another borrower's id looks exactly like no id"
+    after = victim.get(f"/v1/loans/{ids['loan_id']}").json(), victim.get("/v1/consents").json()
+    assert after == before
+
+
+def test_lists_never_show_another_borrower(victim_and_intruder):
+    victim, intruder, ids = victim_and_intruder
+    victim_borrower = victim.get("/v1/session").json()["borrower_id"]
+    for path in ("/v1/lines", "/v1/loans"):
+        mine = intruder.get(path).json()
+        assert ids["line_id"] not in str(mine) and ids["loan_id"] not in str(mine)
+        theirs = intruder.get(path, params={"borrower_id": victim_borrower})
+        assert theirs.status_code == 200
+        assert ids["line_id"] not in theirs.text and ids["loan_id"] not in theirs.text
+    assert ids["decision_id"] not in intruder.get("/v1/applications").text
+    assert ids["consent_id"] not in intruder.get("/v1/consents").text

@@ -1,0 +1,75 @@
+"""Running it: health and readiness, Prometheus metrics by route template, security headers,
+request ids, the OpenAPI 3.1 document."""
+
+from __future__ import annotations
+
+from api_flows import ORIGIN, Person, make_platform
+from authenticator import SoftAuthenticator
+
+
+def test_health_and_readiness(client):
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready").json()
+    assert ready["status"] == "ready" and ready["revision"] == ready["head"]
+
+
+def test_not_ready_until_migrated(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from creditline.api import create_app
+    from creditline.api.settings import ApiSettings
+
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    with TestClient(create_app(ApiSettings(db_url=url, access_log=False))) as client:
+        answer = client.get("/ready")
+        assert answer.status_code == 503
+        assert answer.json()["code"] == "migrations_pending"
+        assert client.get("/health").status_code == 200
+
+
+def test_metrics_count_requests_by_route_template_and_status(client):
+    person = Person(client, "Metrics")
+    person.register()
+    person.get("/v1/loans/LOmissing1")
+    person.get("/v1/loans/LOmissing2")
+    text = client.get("/metrics").text
+    assert 'creditline_http_requests_total{method="GET",route="/v1/loans/{loan_id}",status="404"}' in text
+    assert "LOmissing1" not in text, "raw ids never become labels"
+    assert 'creditline_http_request_duration_seconds_bucket{le="0.05",method="GET",route="/v1/loans/{loan_id}",status="404"}' in text
+    client.get("/no/such/path")
+    assert 'route="<unmatched>",status="404"' in client.get("/metrics").text
+
+
+def test_security_headers_and_request_ids(client):
+    answer = client.get("/health", headers={"X-Request-Id": "trace-42"})
+    headers = answer.headers
+    assert headers["x-request-id"] == "trace-42"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert "strict-transport-security" not in headers, "HSTS only over https"
+    fresh = client.get("/health", headers={"X-Request-Id": "bad id with spaces\n"}).headers["x-request-id"]
+    assert len(fresh) == 32 and fresh.isalnum()
+    problem = client.get("/v1/session").json()
+    assert problem["request_id"] and problem["instance"] == "/v1/session"
+
+
+def test_hsts_when_served_over_https(api_db_url):
+    client, engine = make_platform(api_db_url, origins=("https://credit.example",), rp_id="credit.example")
+    with client:
+        assert client.get("/health").headers["strict-transport-security"].startswith("max-age=")
+        person = Person(client, "Secure", authenticator=SoftAuthenticator(origin="https://credit.example"))
+        registered = person.register()
+        assert registered.status_code == 201
+        assert "Secure" in registered.headers["set-cookie"]
+    engine.dispose()
+
+
+def test_openapi_is_3_1_with_problem_responses(client):
+    spec = client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    assert "Problem" in spec["components"]["schemas"]
+    repay = spec["paths"]["/v1/loans/{loan_id}/repayments"]["post"]
+    assert "application/problem+json" in repay["responses"]["409"]["content"]
+    assert any(p["name"] == "Idempotency-Key" and p["required"] for p in repay["parameters"])
+    assert ORIGIN.startswith("http")

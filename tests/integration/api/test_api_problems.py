@@ -1,0 +1,128 @@
+"""Bad input on every endpoint is a 4xx application/problem+json naming the field or rule: wrong
+types, missing fields, broken JSON, huge bodies, unknown routes, wrong methods, page sizes, no
+session, no Idempotency-Key, too many requests. Never a 5xx, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from api_flows import make_platform, with_loan
+
+PUBLIC = {
+    ("get", "/health"), ("get", "/ready"), ("post", "/v1/passkeys/registration-options"), ("post", "/v1/passkeys"),
+    ("post", "/v1/sessions/options"), ("post", "/v1/sessions"),
+}  # fmt: skip
+BAD_BODIES = [b"[]", b"{}", b"{", b'{"unexpected": 1}', b'"text"', b"null", "{\"amount\": \"\u0000\"}".encode()]
+
+
+def operations(client) -> list[tuple[str, str, dict]]:  # type: ignore[no-untyped-def]
+    spec = client.get("/openapi.json").json()
+    return [(method, path, op) for path, ops in spec["paths"].items() for method, op in ops.items()]
+
+
+@pytest.fixture(scope="module")
+def borrower(client):  # type: ignore[no-untyped-def]
+    person, line_id, loan_id = with_loan(client, "Problems", "900.00")
+    decision_id = person.get("/v1/applications").json()["decisions"][0]["decision_id"]
+    consent_id = person.get("/v1/consents").json()["consents"][0]["consent_id"]
+    ids = {"line_id": line_id, "loan_id": loan_id, "decision_id": decision_id, "consent_id": consent_id,
+           "review_id": "1", "account_id": person.account["account_id"]}  # fmt: skip
+    return person, ids
+
+
+def assert_problem(response, status: int | None = None) -> dict:  # type: ignore[no-untyped-def]
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    if status is not None:
+        assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert {"type", "title", "status", "detail", "code", "errors"} <= set(body)
+    assert body["status"] == response.status_code
+    assert body["type"] == f"/problems/{body['code']}"
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_every_protected_operation_needs_a_session(client):
+    for method, path, _ in operations(client):
+        if (method, path) in PUBLIC:
+            continue
+        url = path.replace("{review_id}", "1").replace("{", "").replace("}", "")
+        body = assert_problem(client.request(method.upper(), url, json={}), 401)
+        assert body["code"] == "session_invalid"
+
+
+def test_every_body_rejects_wrong_shapes_with_a_problem(client, borrower):
+    person, ids = borrower
+    checked = 0
+    for method, path, op in operations(client):
+        if "requestBody" not in op:
+            continue
+        url = path.format(**ids)
+        for raw in BAD_BODIES:
+            headers = person.headers | {"Content-Type": "application/json", "Idempotency-Key": f"bad-{checked}"}
+            response = client.request(method.upper(), url, content=raw, headers=headers)
+            assert_problem(response)
+            checked += 1
+    assert checked >= 15 * len(BAD_BODIES) // 2
+
+
+def test_validation_problems_name_the_field_and_rule(client, borrower):
+    person, ids = borrower
+    loan = f"/v1/loans/{ids['loan_id']}"
+    body = assert_problem(person.post(f"{loan}/repayments", {"amount": 12.5}, key="t-1"), 422)
+    assert body["errors"][0] == {"field": "amount", "code": "string_type", "message": "Input should be a valid string"}
+    body = assert_problem(person.post(f"{loan}/repayments", {}, key="t-2"), 422)
+    assert body["errors"][0]["field"] == "amount" and body["errors"][0]["code"] == "missing"
+    body = assert_problem(person.post(f"{loan}/repayments", {"amount": "0.00"}, key="t-3"), 422)
+    assert body["errors"][0]["field"] == "amount"
+    body = assert_problem(person.post(f"{loan}/repayments", {"amount": "10.00"}), 422)
+    assert body["errors"][0]["field"] == "Idempotency-Key" and body["errors"][0]["code"] == "missing"
+    body = assert_problem(person.post(f"{loan}/repayments", {"amount": "10.00"}, key="a key with spaces"), 422)
+    assert body["errors"][0]["field"] == "Idempotency-Key" and body["errors"][0]["code"] == "string_pattern_mismatch"
+    body = assert_problem(person.post(f"{loan}/repayments", {"amount": "1.234"}, key="t-4"), 422)
+    assert body["errors"][0]["field"] == "amount"
+    body = assert_problem(person.post(f"/v1/lines/{ids['line_id']}/drawdown-approvals",
+                                      {"amount": "100.00", "term_months": 3}), 422)  # fmt: skip
+    assert body["errors"][0]["field"] == "amount", "below the product's minimum drawdown"
+    body = assert_problem(person.post(f"/v1/lines/{ids['line_id']}/drawdown-approvals",
+                                      {"amount": "600.00", "term_months": 5}), 422)  # fmt: skip
+    assert body["errors"][0]["field"] == "term"
+    body = assert_problem(person.post("/v1/applications", {"jurisdiction": "CN"}, key="t-5"), 422)
+    assert {e["field"] for e in body["errors"]} >= {"product_id", "applicant", "device"}
+
+
+def test_page_sizes_unknown_routes_and_wrong_methods(client, borrower):
+    person, _ = borrower
+    body = assert_problem(person.get("/v1/loans", params={"limit": 1000}), 422)
+    assert body["errors"][0]["field"] == "limit" and body["errors"][0]["code"] == "less_than_equal"
+    assert_problem(person.get("/v1/loans", params={"limit": 0}), 422)
+    assert_problem(person.get("/v1/loans", params={"after": "'; drop table loans;--"}), 422)
+    assert assert_problem(person.get("/v1/nothing-here"), 404)["code"] == "not_found"
+    wrong = client.put("/v1/loans")
+    assert assert_problem(wrong, 405)["code"] == "method_not_allowed"
+    assert "GET" in wrong.headers["allow"]
+
+
+def test_huge_bodies_are_refused_before_they_are_read(client, borrower):
+    person, ids = borrower
+    huge = b'{"amount": "' + b"9" * 200_000 + b'"}'
+    response = client.post(f"/v1/loans/{ids['loan_id']}/repayments", content=huge,
+                           headers=person.headers | {"Content-Type": "application/json", "Idempotency-Key": "huge"})  # fmt: skip
+    assert assert_problem(response, 413)["code"] == "body_too_large"
+    application = {"jurisdiction": "CN", "applicant": {"name": "王" * 100_000}}
+    assert_problem(person.post("/v1/applications", application, key="huge-app"), 413)
+
+
+def test_rate_limits_answer_429_with_retry_after(api_db_url):
+    client, engine = make_platform(api_db_url, rate_per_s=1.0, rate_burst=3)
+    with client:
+        statuses = [client.post("/v1/sessions/options").status_code for _ in range(5)]
+        assert statuses[:3] == [200, 200, 200]
+        limited = client.post("/v1/sessions/options")
+        body = assert_problem(limited, 429)
+        assert body["code"] == "rate_limited"
+        assert int(limited.headers["retry-after"]) >= 1
+        assert client.get("/health").status_code == 200, "health checks are never rate limited"
+        signed_in = client.get("/v1/session", headers={"Authorization": "Bearer someone"})
+        assert signed_in.status_code == 401, "a bearer token has its own bucket, apart from the address's"
+    engine.dispose()
