@@ -77,7 +77,7 @@ def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
     interest = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
     penalty = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
     loans = overdue = 0
-    for page in accruing_pages(uow.connection):
+    for locators, page in accruing_pages(uow.connection):
         batch, other_at = batch_of([row[4:] for row in page], today)
         after = accrue_batch(batch)
         interest_delta = after.interest_accrued - batch.interest_accrued
@@ -88,7 +88,7 @@ def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
         write_steps(
             uow.connection,
             list(zip(
-                (row[0] for row in page), statuses, after.days_past_due.tolist(), after.oldest_unpaid_due.tolist(),
+                locators, statuses, after.days_past_due.tolist(), after.oldest_unpaid_due.tolist(),
                 after.interest_accrued.tolist(), after.interest_exact.tolist(), after.penalty_accrued.tolist(),
                 after.penalty_exact.tolist(), interest_delta.tolist(), penalty_delta.tolist(), blobs, strict=True,
             )),
