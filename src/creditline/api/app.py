@@ -61,5 +61,6 @@ def create_app(settings: ApiSettings | None = None, *, engine: Engine | None = N
     problems.install(app)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
+    importlib.import_module("creditline.web").mount(app)  # the borrower app and operator console (docs/web.md)
     app.add_middleware(EdgeMiddleware, settings=settings, metrics=app.state.metrics)
     return app

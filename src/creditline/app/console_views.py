@@ -60,7 +60,7 @@ def read_snapshot_file(path: Path) -> Any:
     return validate(frame)
 
 
-def snapshot_report(snapshots: Path, balance_sheet: Path | None = None) -> dict[str, Any]:
+def snapshot_report(snapshots: Path, balance_sheet: Path | None = None, lgd: Decimal | None = None) -> dict[str, Any]:
     """The portfolio report as of the latest snapshot date, as plain rows for tables and charts."""
     from creditline.portfolio.balance_sheet import parse_balance_sheet
     from creditline.portfolio.report import ReportOptions, build_report
@@ -68,7 +68,7 @@ def snapshot_report(snapshots: Path, balance_sheet: Path | None = None) -> dict[
     frame = read_snapshot_file(snapshots)
     as_of = frame.get_column("as_of").max()
     sheet = None if balance_sheet is None else parse_balance_sheet(json.loads(balance_sheet.read_text()))
-    report = build_report(frame, as_of, ReportOptions(balance_sheet=sheet))
+    report = build_report(frame, as_of, ReportOptions(balance_sheet=sheet, lgd=lgd))
     tables = {name: table.to_dicts() for name, table in report.tables.items()}
     return {"as_of": as_of.isoformat(), "currency": report.currency.code, "summary": report.summary, "tables": tables,
             "loans": frame.height, "dates": frame.get_column("as_of").n_unique()}  # fmt: skip

@@ -1,0 +1,266 @@
+"""The borrower app's pages, under /app: overview, apply, decision, draw, loan, history, consents.
+
+Routes translate a request into one `app` call and a template: ownership through the API's own
+checks (`api.deps.visible_line` / `visible_loan`: another borrower's id is "not found"), every post
+checked for its CSRF token, and every money-moving post carrying the idempotency key the page was
+rendered with, so a double submit or a retry returns the first result.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from creditline.api.deps import visible_line, visible_loan
+from creditline.app import applications, borrower_views, consents, decision, drawdowns, loans, quotes
+from creditline.app.access import Principal
+from creditline.errors import DomainError
+from creditline.identity.roles import Permission, require
+from creditline.web import sessions
+from creditline.web.application_form import EMPLOYMENTS, application, consent_screens
+from creditline.web.forms import FormInvalid, form_fields, json_body
+from creditline.web.i18n import LANG_COOKIE, LANGUAGES
+from creditline.web.rendering import Pages
+from creditline.web.sessions import CSRF_FIELD, CSRF_HEADER, visitor
+
+router = APIRouter()
+Form = Annotated[dict[str, str], Depends(form_fields)]
+Body = Annotated[dict[str, Any], Depends(json_body)]
+DEVICE_COOKIE = "creditline_device"
+NOTICES = ("repaid", "review_requested", "consent_withdrawn", "drawn")
+
+
+def _pages(request: Request) -> Pages:
+    return request.app.state.pages
+
+
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return _pages(request).render(request, template, context, visitor=visitor(request), status=status)
+
+
+def _posted(request: Request, fields: dict[str, str]) -> Principal:
+    principal = sessions.borrower(request)
+    sessions.check_post(request, principal, fields.get(CSRF_FIELD))
+    return principal
+
+
+def _see_other(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=303)
+
+
+def _key() -> str:
+    return secrets.token_hex(16)
+
+
+@router.get("/")
+def home(request: Request, notice: str | None = None) -> HTMLResponse:
+    seen = visitor(request)
+    if seen.principal is None or seen.principal.role.value != "borrower":
+        return _page(request, "borrower/welcome.html")
+    rt = sessions.runtime_of(request)
+    overview = borrower_views.overview(rt.engine, seen.principal)
+    return _page(request, "borrower/home.html", notice=notice if notice in NOTICES else None, **overview)
+
+
+@router.get("/language/{code}")
+def language(code: str) -> RedirectResponse:
+    response = _see_other("/app/")
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, fields: Form) -> RedirectResponse:
+    from creditline.app.access import sign_out as end_session
+
+    principal = sessions.signed_in(request)
+    sessions.check_post(request, principal, fields.get(CSRF_FIELD))
+    end_session(sessions.runtime_of(request).engine, principal)
+    response = _see_other("/app/")
+    sessions.end(response)
+    return response
+
+
+# -- applying ----------------------------------------------------------------------------------------
+
+
+def _apply_page(request: Request, status: int = 200, error: DomainError | None = None, fields: dict | None = None) -> HTMLResponse:
+    language = _pages(request).language(request)
+    return _page(request, "borrower/apply.html", status, consents=consent_screens(language), employments=EMPLOYMENTS,
+                 form_key=(fields or {}).get("form_key") or _key(), fields=fields or {}, error=error)  # fmt: skip
+
+
+@router.get("/apply")
+def apply_form(request: Request) -> HTMLResponse:
+    sessions.borrower(request)
+    return _apply_page(request)
+
+
+@router.post("/apply")
+def apply(request: Request, fields: Form) -> Response:
+    principal = _posted(request, fields)
+    require(principal.role, Permission.APPLY)
+    rt = sessions.runtime_of(request)
+    device = request.cookies.get(DEVICE_COOKIE) or _key()
+    ip = request.client.host if request.client else "127.0.0.1"
+    form = application(fields, _pages(request).language(request), device, ip, datetime.now(UTC))
+    try:
+        view, issued = applications.apply_for_account(rt.engine, principal, rt.access, fields.get("form_key", ""), form, rt.origination)
+    except DomainError as exc:
+        return _apply_page(request, 422, exc, {k: v for k, v in fields.items() if k != CSRF_FIELD})
+    response = _see_other(f"/app/decisions/{view['decision_id']}")
+    response.set_cookie(DEVICE_COOKIE, device, max_age=5 * 365 * 86400, httponly=True, samesite="lax", path="/")
+    if issued is not None:  # the account now reaches a borrower: its session was replaced
+        sessions.start(response, rt, issued)
+    return response
+
+
+@router.get("/decisions/{decision_id}")
+def show_decision(request: Request, decision_id: str, notice: str | None = None) -> HTMLResponse:
+    from creditline.app.apply_explain import reason_text
+    from creditline.app.ownership import lines_of
+
+    principal = sessions.borrower(request)
+    rt = sessions.runtime_of(request)
+    view = applications.decision_for_account(rt.engine, principal.account_id, decision_id)
+    line = next((line for line in lines_of(rt.engine, principal.borrower_id) if line["line_id"] == view["line_id"]), None)
+    reasons = [{"code": code, "text": reason_text(code)} for code in view["reasons"]]
+    return _page(request, "borrower/decision.html", decision=view, line=line, reasons=reasons,
+                 notice=notice if notice in NOTICES else None)  # fmt: skip
+
+
+@router.get("/decisions/{decision_id}/explanation")
+def explanation(request: Request, decision_id: str) -> HTMLResponse:
+    principal = sessions.borrower(request)
+    rt = sessions.runtime_of(request)
+    applications.decision_for_account(rt.engine, principal.account_id, decision_id)  # not found unless theirs
+    return _page(request, "borrower/explanation.html", explained=decision.explain_decision(rt.engine, decision_id))
+
+
+@router.post("/decisions/{decision_id}/review")
+def ask_review(request: Request, decision_id: str, fields: Form) -> RedirectResponse:
+    principal = _posted(request, fields)
+    require(principal.role, Permission.REQUEST_REVIEW)
+    rt = sessions.runtime_of(request)
+    applications.decision_for_account(rt.engine, principal.account_id, decision_id)
+    decision.request_review(rt.engine, decision_id, fields.get("reason", ""))
+    return _see_other(f"/app/decisions/{decision_id}?notice=review_requested")
+
+
+# -- drawing -------------------------------------------------------------------------------------------
+
+
+@router.get("/lines/{line_id}")
+def line_page(request: Request, line_id: str) -> HTMLResponse:
+    principal = sessions.borrower(request)
+    rt = sessions.runtime_of(request)
+    visible_line(rt, principal, line_id)
+    return _page(request, "borrower/draw.html", form_key=_key(), **borrower_views.draw_options(rt.engine, line_id))
+
+
+@router.post("/lines/{line_id}/preview")
+def preview(request: Request, line_id: str, fields: Form) -> HTMLResponse:
+    """The live schedule (htmx): what this drawdown would cost, the APR next to the daily rate."""
+    principal = _posted(request, fields)
+    rt = sessions.runtime_of(request)
+    visible_line(rt, principal, line_id)
+    try:
+        term = int(fields.get("term_months", ""))
+        shown = quotes.drawdown_preview(rt.engine, line_id, fields.get("amount", ""), term, fields.get("method") or None)
+    except ValueError:
+        return _page(request, "borrower/_preview.html", preview=None, error=FormInvalid("choose a term", field="term_months"))
+    except DomainError as exc:
+        return _page(request, "borrower/_preview.html", preview=None, error=exc)
+    return _page(request, "borrower/_preview.html", preview=shown, error=None)
+
+
+def _drawdown_request(request: Request, line_id: str, body: dict[str, Any]) -> tuple[Principal, dict[str, Any]]:
+    principal = sessions.borrower(request)
+    sessions.check_post(request, principal, request.headers.get(CSRF_HEADER))
+    require(principal.role, Permission.DRAW)
+    rt = sessions.runtime_of(request)
+    currency = visible_line(rt, principal, line_id)
+    term, method = body.get("term_months"), body.get("method") or None
+    if not isinstance(term, int) or isinstance(term, bool) or not isinstance(body.get("amount"), str):
+        raise FormInvalid("amount is text and term_months a whole number", field="term_months")
+    if method is not None and not isinstance(method, str):
+        raise FormInvalid("a method name", field="method")
+    return principal, drawdowns.approval_request(line_id, currency, body["amount"], term, method)
+
+
+@router.post("/lines/{line_id}/approval")
+def approval(request: Request, line_id: str, body: Body) -> dict[str, Any]:
+    """Options for the passkey assertion that approves exactly this drawdown."""
+    principal, wanted = _drawdown_request(request, line_id, body)
+    rt = sessions.runtime_of(request)
+    return drawdowns.begin_approval(rt.engine, rt.access, principal, wanted)
+
+
+@router.post("/lines/{line_id}/drawdowns")
+def draw(request: Request, line_id: str, body: Body) -> JSONResponse:
+    principal, wanted = _drawdown_request(request, line_id, body)
+    rt = sessions.runtime_of(request)
+    assertion = body.get("assertion")
+    if not isinstance(assertion, dict) or not isinstance(body.get("key"), str):
+        raise FormInvalid("the passkey approval and the idempotency key are required", field="assertion")
+    loan = drawdowns.draw_approved(rt.engine, rt.access, principal, body["key"], wanted, body["amount"], assertion)
+    return JSONResponse({"location": f"/app/loans/{loan['loan_id']}?notice=drawn"}, status_code=201)
+
+
+# -- loans -----------------------------------------------------------------------------------------------
+
+
+@router.get("/loans/{loan_id}")
+def loan_page(request: Request, loan_id: str, notice: str | None = None) -> HTMLResponse:
+    principal = sessions.borrower(request)
+    rt = sessions.runtime_of(request)
+    visible_loan(rt, principal, loan_id)
+    return _page(request, "borrower/loan.html", form_key=_key(), notice=notice if notice in NOTICES else None,
+                 **borrower_views.loan_page(rt.engine, loan_id))  # fmt: skip
+
+
+@router.post("/loans/{loan_id}/repayments")
+def repay(request: Request, loan_id: str, fields: Form) -> Response:
+    principal = _posted(request, fields)
+    require(principal.role, Permission.REPAY_OWN)
+    rt = sessions.runtime_of(request)
+    visible_loan(rt, principal, loan_id)
+    key = applications.client_key(principal.account_id, fields.get("form_key", ""))
+    try:
+        loans.repay(rt.engine, loans.Repay(loan_id, fields.get("amount", ""), key))
+    except DomainError as exc:
+        return _page(request, "borrower/loan.html", 422, form_key=_key(), notice=None, error=exc,
+                     **borrower_views.loan_page(rt.engine, loan_id))  # fmt: skip
+    return _see_other(f"/app/loans/{loan_id}?notice=repaid")
+
+
+# -- history and consents ---------------------------------------------------------------------------------
+
+
+@router.get("/history")
+def history(request: Request) -> HTMLResponse:
+    principal = sessions.borrower(request)
+    rt = sessions.runtime_of(request)
+    return _page(request, "borrower/history.html", **borrower_views.overview(rt.engine, principal))
+
+
+@router.get("/consents")
+def consent_list(request: Request, notice: str | None = None) -> HTMLResponse:
+    principal = sessions.borrower(request)
+    rt = sessions.runtime_of(request)
+    screens = {screen["scope"]: screen for screen in consent_screens(_pages(request).language(request))}
+    return _page(request, "borrower/consents.html", consents=consents.list_consents(rt.engine, principal.account_id),
+                 screens=screens, notice=notice if notice in NOTICES else None)  # fmt: skip
+
+
+@router.post("/consents/{consent_id}/withdrawal")
+def withdraw(request: Request, consent_id: str, fields: Form) -> RedirectResponse:
+    principal = _posted(request, fields)
+    require(principal.role, Permission.MANAGE_OWN_CONSENTS)
+    consents.withdraw(sessions.runtime_of(request).engine, principal.account_id, consent_id)
+    return _see_other("/app/consents?notice=consent_withdrawn")

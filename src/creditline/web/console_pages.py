@@ -1,0 +1,176 @@
+"""The operator console's pages, under /console: each gated by the permission its work needs.
+
+dashboard (read_portfolio) · reviews (review_decisions) · collections (work_collections) · alerts
+(read_portfolio or work_collections) · models (read_decision_records) · funding (manage_funding or
+read_portfolio) · audit (read_audit). The navigation shows an operator only the pages their role
+opens; a page they may not see answers 403 whatever the URL.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from creditline.app import console_views, decision
+from creditline.app.access import Principal
+from creditline.errors import DomainError
+from creditline.identity.roles import Permission, PermissionDenied, Role, allows
+from creditline.web import sessions
+from creditline.web.figures import CHARTS, Figures
+from creditline.web.forms import form_fields
+from creditline.web.rendering import Pages
+from creditline.web.sessions import CSRF_FIELD, visitor
+
+router = APIRouter()
+Form = Annotated[dict[str, str], Depends(form_fields)]
+SVG_HEADERS = {"cache-control": "private, max-age=60", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'"}
+
+# (path, title, any of these permissions opens it)
+SECTIONS: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
+    ("/console/", "Portfolio", (Permission.READ_PORTFOLIO,)),
+    ("/console/reviews", "Decision reviews", (Permission.REVIEW_DECISIONS,)),
+    ("/console/collections", "Collections", (Permission.WORK_COLLECTIONS,)),
+    ("/console/alerts", "Early warning", (Permission.READ_PORTFOLIO, Permission.WORK_COLLECTIONS)),
+    ("/console/models", "Model monitoring", (Permission.READ_DECISION_RECORDS,)),
+    ("/console/funding", "Funding", (Permission.MANAGE_FUNDING, Permission.READ_PORTFOLIO)),
+    ("/console/audit", "Audit log", (Permission.READ_AUDIT,)),
+)
+
+
+def _opens(role: Role, permissions: tuple[Permission, ...]) -> bool:
+    return any(allows(role, p) for p in permissions)
+
+
+def _operator(request: Request, *permissions: Permission) -> Principal:
+    principal = sessions.signed_in(request)
+    if principal.role is Role.BORROWER:
+        raise PermissionDenied("the console is for operators", field="role")
+    if not _opens(principal.role, permissions):
+        raise PermissionDenied(f"the {principal.role} role may not open this page", field="role")
+    return principal
+
+
+def _page(request: Request, template: str, principal: Principal, status: int = 200, **context: Any) -> HTMLResponse:
+    pages: Pages = request.app.state.pages
+    nav = [(path, title) for path, title, needed in SECTIONS if _opens(principal.role, needed)]
+    return pages.render(request, template, {"nav": nav, **context}, visitor=visitor(request), status=status)
+
+
+def _figures(request: Request) -> Figures:
+    return request.app.state.figures
+
+
+def _engine(request: Request) -> Any:
+    return sessions.runtime_of(request).engine
+
+
+@router.get("/sign-in")
+def sign_in(request: Request) -> HTMLResponse:
+    pages: Pages = request.app.state.pages
+    return pages.render(request, "console/sign_in.html", {"nav": []}, visitor=visitor(request))
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, fields: Form) -> RedirectResponse:
+    from creditline.app.access import sign_out as end_session
+
+    principal = sessions.signed_in(request)
+    sessions.check_post(request, principal, fields.get(CSRF_FIELD))
+    end_session(_engine(request), principal)
+    response = RedirectResponse("/console/sign-in", status_code=303)
+    sessions.end(response)
+    return response
+
+
+@router.get("/")
+def dashboard(request: Request) -> Response:
+    principal = sessions.signed_in(request)
+    if principal.role is not Role.BORROWER and not allows(principal.role, Permission.READ_PORTFOLIO):
+        first = next((path for path, _, needed in SECTIONS if _opens(principal.role, needed)), None)
+        if first is not None:
+            return RedirectResponse(first, status_code=303)
+    principal = _operator(request, Permission.READ_PORTFOLIO)
+    figures = _figures(request)
+    return _page(request, "console/dashboard.html", principal, live=console_views.live_portfolio(_engine(request)),
+                 report=figures.report_now(), snapshots_configured=figures.report is not None)  # fmt: skip
+
+
+@router.get("/charts/{name}.svg")
+def chart(request: Request, name: str) -> Response:
+    _operator(request, Permission.READ_PORTFOLIO, Permission.READ_DECISION_RECORDS)
+    if name not in CHARTS:
+        raise DomainError(f"no chart {name[:40]!r}", field="chart", code="not_found")
+    svg = _figures(request).chart(name)
+    if svg is None:
+        return Response(status_code=204)
+    return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
+
+
+@router.get("/reviews")
+def reviews(request: Request, notice: str | None = None) -> HTMLResponse:
+    principal = _operator(request, Permission.REVIEW_DECISIONS)
+    queue = console_views.review_queue(_engine(request))
+    return _page(request, "console/reviews.html", principal, queue=queue, notice=notice, error=None)
+
+
+@router.post("/reviews/{review_id}/resolution")
+def resolve(request: Request, review_id: int, fields: Form) -> Response:
+    principal = _operator(request, Permission.REVIEW_DECISIONS)
+    sessions.check_post(request, principal, fields.get(CSRF_FIELD))
+    try:
+        decision.resolve_review(_engine(request), review_id, fields.get("resolution", ""), principal.account_id,
+                                fields.get("note", ""))  # fmt: skip
+    except DomainError as exc:
+        queue = console_views.review_queue(_engine(request))
+        return _page(request, "console/reviews.html", principal, 422, queue=queue, notice=None, error=exc)
+    return RedirectResponse(f"/console/reviews?notice=resolved-{review_id}", status_code=303)
+
+
+@router.get("/collections")
+def collections(request: Request) -> HTMLResponse:
+    principal = _operator(request, Permission.WORK_COLLECTIONS)
+    return _page(request, "console/collections.html", principal, queue=console_views.collections_queue(_engine(request)))
+
+
+@router.get("/alerts")
+def alerts(request: Request) -> HTMLResponse:
+    principal = _operator(request, Permission.READ_PORTFOLIO, Permission.WORK_COLLECTIONS)
+    live = console_views.live_portfolio(_engine(request))
+    return _page(request, "console/alerts.html", principal, alerts=console_views.early_warnings(_engine(request)), live=live)
+
+
+@router.get("/models")
+def models(request: Request) -> HTMLResponse:
+    principal = _operator(request, Permission.READ_DECISION_RECORDS)
+    return _page(request, "console/models.html", principal, monitoring=_figures(request).monitoring_now())
+
+
+@router.get("/funding")
+def funding(request: Request) -> HTMLResponse:
+    principal = _operator(request, Permission.MANAGE_FUNDING, Permission.READ_PORTFOLIO)
+    return _page(request, "console/funding.html", principal, funding=console_views.funding_overview(_engine(request)))
+
+
+@router.get("/audit")
+def audit(request: Request) -> HTMLResponse:
+    principal = _operator(request, Permission.READ_AUDIT)
+    return _page(request, "console/audit.html", principal, heads=console_views.audit_heads(_engine(request)), result=None,
+                 error=None)  # fmt: skip
+
+
+@router.post("/audit/verification")
+def verify(request: Request, fields: Form) -> HTMLResponse:
+    """Run the verifier over the whole log now (seconds on a large book: an explicit action, not a page)."""
+    from creditline.store.audit_log import signing_key_from_environment
+
+    principal = _operator(request, Permission.READ_AUDIT)
+    sessions.check_post(request, principal, fields.get(CSRF_FIELD))
+    heads = console_views.audit_heads(_engine(request))
+    try:
+        key = signing_key_from_environment().public_key()
+        result = console_views.verify_audit_log(_engine(request), key)
+    except DomainError as exc:
+        return _page(request, "console/audit.html", principal, 422, heads=heads, result=None, error=exc)
+    return _page(request, "console/audit.html", principal, heads=heads, result=result, error=None)

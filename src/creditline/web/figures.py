@@ -1,0 +1,198 @@
+"""The console's figures: which read model feeds each chart, and the background caches behind them.
+
+The live book (`console_views.live_portfolio`) is read per request: it is one grouped query. The
+snapshot report and the model monitoring take seconds on a large book, so they are `Background`
+values: the report is recomputed when the snapshot file changes, the monitoring every few minutes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from sqlalchemy import Engine
+
+from creditline.web import charts
+from creditline.web.caches import Background, Computed
+from creditline.web.settings import WebSettings
+
+REPORT_TTL_S = 3600.0
+MONITORING_TTL_S = 300.0
+VINTAGES_CHARTED_MAX = 8
+WAIT_FIRST_S = 0.15  # a page waits this long for a first value, then renders without it
+
+
+class Figures:
+    def __init__(self, engine: Engine, settings: WebSettings) -> None:
+        from creditline.app import console_views
+
+        self.engine = engine
+        self.settings = settings
+        self.report: Background | None = None
+        if settings.snapshots is not None:
+            path, sheet, lgd = settings.snapshots, settings.balance_sheet, settings.lgd
+            self.report = Background(
+                "portfolio-report", lambda: console_views.snapshot_report(path, sheet, lgd), REPORT_TTL_S,
+                key=lambda: _file_key(path, sheet),
+            )  # fmt: skip
+        self.monitoring = Background("model-monitoring", lambda: console_views.model_monitoring(engine), MONITORING_TTL_S)
+
+    def warm(self) -> None:
+        """Start the slow figure at start-up, so the first visitor finds it ready."""
+        if self.report is not None:
+            self.report.get()
+
+    def report_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
+        return None if self.report is None else self.report.get(wait_s)
+
+    def monitoring_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
+        return self.monitoring.get(wait_s)
+
+    def chart(self, name: str) -> bytes | None:
+        """The SVG of a chart, or None when its data does not exist (yet)."""
+        source = CHARTS.get(name)
+        if source is None:
+            return None
+        found = source(self)
+        if found is None:
+            return None
+        draw, data = found
+        return charts.svg_for(name, data, draw)
+
+
+def _file_key(*paths: Any) -> Hashable:
+    key = []
+    for path in paths:
+        try:
+            stat = os.stat(path) if path is not None else None
+        except OSError:
+            stat = None
+        key.append(None if stat is None else (str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(key)
+
+
+# -- what each chart shows ------------------------------------------------------------------------------
+
+
+def _live(figures: Figures) -> dict[str, Any] | None:
+    from creditline.app.console_views import live_portfolio
+
+    currencies = live_portfolio(figures.engine)["currencies"]
+    return currencies[0] if currencies else None
+
+
+def _balances(figures: Figures) -> tuple[Callable, dict] | None:
+    book = _live(figures)
+    if book is None:
+        return None
+    buckets = book["principal_by_bucket"]
+    return charts.bars, {"labels": list(buckets), "values": charts.as_fractions(buckets.values())}
+
+
+def _statuses(figures: Figures) -> tuple[Callable, dict] | None:
+    book = _live(figures)
+    if book is None:
+        return None
+    by_status = book["loans_by_status"]
+    return charts.bars, {"labels": list(by_status), "values": list(by_status.values())}
+
+
+def _report(figures: Figures) -> dict[str, Any] | None:
+    computed = figures.report_now(wait_s=0)
+    return None if computed is None or computed.value is None else computed.value
+
+
+def _vintage(figures: Figures) -> tuple[Callable, dict] | None:
+    report = _report(figures)
+    if report is None:
+        return None
+    rows = report["tables"]["vintage"]
+    months = sorted({str(r["vintage_month"])[:7] for r in rows})[-VINTAGES_CHARTED_MAX:]
+    series = []
+    for month in months:
+        points = sorted((r["mob"], r["dpd30_rate_amount"]) for r in rows if str(r["vintage_month"])[:7] == month)
+        series.append([month, [p[0] for p in points], charts.as_fractions(p[1] for p in points)])
+
+    def draw(axes: Any, data: dict) -> None:
+        charts.lines(axes, data)
+        charts.percent_axis(axes)
+
+    return draw, {"series": series}
+
+
+def _roll_rates(figures: Figures) -> tuple[Callable, dict] | None:
+    report = _report(figures)
+    if report is None or not report["tables"]["roll_rates"]:
+        return None
+    rows = report["tables"]["roll_rates"]
+    latest = max(str(r["month_end"]) for r in rows)
+    shown = [r for r in rows if str(r["month_end"]) == latest]
+
+    def draw(axes: Any, data: dict) -> None:
+        charts.bars(axes, data)
+        charts.percent_axis(axes)
+
+    return draw, {"labels": [r["bucket"] for r in shown], "values": charts.as_fractions(r["roll_rate_balance"] for r in shown)}
+
+
+def _ecl(figures: Figures) -> tuple[Callable, dict] | None:
+    report = _report(figures)
+    if report is None:
+        return None
+    rows = report["tables"]["ecl_by_stage"]
+    digits = report["summary"]["minor_digits"]
+    return charts.grouped_bars, {
+        "labels": [f"{r['stage']}" for r in rows],
+        "series": [["ECL", [r["ecl_minor"] / 10**digits for r in rows]]],
+    }
+
+
+def _ratios(figures: Figures) -> tuple[Callable, dict] | None:
+    report = _report(figures)
+    if report is None:
+        return None
+    summary = report["summary"]
+    liquidity, capital = summary["liquidity"], summary["capital"]
+    labels, values, minimums = [], [], []
+    if liquidity.get("available") and liquidity.get("lcr") is not None:
+        labels, values, minimums = ["LCR"], [liquidity["lcr"]], [1.0]
+    if capital.get("available"):
+        from creditline.portfolio import capital as rules
+
+        for name, key, minimum in (("CAR", "car", rules.CAR_MIN_WITH_BUFFER), ("Tier 1", "tier1_ratio", rules.TIER1_MIN_WITH_BUFFER),
+                                   ("CET1", "cet1_ratio", rules.CET1_MIN_WITH_BUFFER), ("Leverage", "leverage_ratio", rules.LEVERAGE_MIN)):
+            if capital.get(key) is not None:
+                labels.append(name)
+                values.append(capital[key])
+                minimums.append(minimum)
+    if not labels:
+        return None
+
+    def draw(axes: Any, data: dict) -> None:
+        charts.grouped_bars(axes, data)
+        charts.percent_axis(axes)
+
+    return draw, {"labels": labels, "series": [["ratio", charts.as_fractions(values)], ["minimum", charts.as_fractions(minimums)]]}
+
+
+def _psi(figures: Figures) -> tuple[Callable, dict] | None:
+    computed = figures.monitoring_now(wait_s=0)
+    if computed is None or computed.value is None or not computed.value.get("features"):
+        return None
+    rows = computed.value["features"]
+    return charts.bars, {
+        "labels": [r["feature"] for r in rows], "values": charts.as_fractions(r["csi"] for r in rows),
+        "reference": 0.1, "rotation": 75,
+    }  # fmt: skip
+
+
+CHARTS: dict[str, Callable[[Figures], tuple[Callable, dict] | None]] = {
+    "balances": _balances,
+    "statuses": _statuses,
+    "vintage": _vintage,
+    "roll-rates": _roll_rates,
+    "ecl": _ecl,
+    "ratios": _ratios,
+    "psi": _psi,
+}

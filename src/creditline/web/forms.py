@@ -1,0 +1,51 @@
+"""Reading what a browser posts: URL-encoded forms and small JSON bodies, bounded.
+
+The edge middleware already refuses bodies over the API's limit; these add a cap on the number of
+fields and insist on the content type, so a cross-site form cannot post JSON to the ceremony
+endpoints (a JSON content type from another origin needs a CORS preflight, which is never granted).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+
+from creditline.errors import DomainError
+
+FIELDS_MAX = 64
+FIELD_CHARS_MAX = 2000
+
+
+class FormInvalid(DomainError):
+    code = "form_invalid"
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form as a dict (a repeated name keeps every value, comma-joined in order)."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raise FormInvalid("send the form as application/x-www-form-urlencoded", field="content-type")
+    try:
+        pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True, max_num_fields=FIELDS_MAX)
+    except (UnicodeDecodeError, ValueError):
+        raise FormInvalid(f"at most {FIELDS_MAX} fields of UTF-8 text", field="form") from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if len(value) > FIELD_CHARS_MAX:
+            raise FormInvalid(f"at most {FIELD_CHARS_MAX} characters", field=name[:40])
+        fields[name] = f"{fields[name]},{value}" if name in fields else value
+    return fields
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise FormInvalid("send application/json", field="content-type")
+    try:
+        body = json.loads(await request.body())
+    except (UnicodeDecodeError, ValueError):
+        raise FormInvalid("the body is not JSON", field="body") from None
+    if not isinstance(body, dict):
+        raise FormInvalid("the body is a JSON object", field="body")
+    return body

@@ -1,0 +1,101 @@
+"""Mounting the web pages into the API's FastAPI app: `mount(app)`, called once by `create_app`.
+
+Two sub-applications share the API's runtime (engine, settings, access configuration): the
+borrower app at /app and the operator console at /console, with the static files at /static and
+/ sending a visitor to the borrower app. Each has its own error pages — HTML for a person, a small
+JSON object for the passkey scripts — so the API keeps its problem+json untouched, and neither
+appears in /openapi.json. The API's edge middleware (request ids, body and rate limits, metrics,
+logs) wraps them as it wraps the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from creditline.errors import DomainError
+from creditline.web.rendering import Pages
+from creditline.web.sessions import SignInRequired, visitor
+
+_LOG = logging.getLogger("creditline.web")
+
+
+def mount(app: FastAPI) -> None:
+    from creditline.web import borrower_pages, ceremonies, console_pages
+    from creditline.web.figures import Figures
+    from creditline.web.settings import web_settings
+
+    pages, settings = Pages(), web_settings()
+    figures = Figures(app.state.runtime.engine, settings)
+    for prefix, routers, sign_in in (
+        ("/app", (borrower_pages.router, ceremonies.router), "/app/"),
+        ("/console", (console_pages.router, ceremonies.router), "/console/sign-in"),
+    ):
+        sub = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+        sub.state.runtime, sub.state.pages, sub.state.figures = app.state.runtime, pages, figures
+        sub.state.sign_in = sign_in
+        for router in routers:
+            sub.include_router(router)
+        _install_error_pages(sub)
+        app.mount(prefix, sub)
+    static = StaticFiles(directory=str(resources.files("creditline.web") / "static"))
+    app.mount("/static", static, name="static")
+    app.add_api_route("/", _to_app, methods=["GET"], include_in_schema=False)
+    figures.warm()
+
+
+def _to_app() -> Response:
+    return RedirectResponse("/app/", status_code=307)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("application/json") or (
+        "application/json" in request.headers.get("accept", "")
+    )
+
+
+def error_page(request: Request, status: int, message: str, field: str | None, code: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message, "field": field, "code": code}, status_code=status)
+    pages: Pages = request.app.state.pages
+    context = {"status": status, "message": message, "field": field, "code": code}
+    return pages.render(request, "shared/error.html", context, visitor=visitor(request), status=status)
+
+
+def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, SignInRequired) and request.method == "GET" and not _wants_json(request):
+        return RedirectResponse(request.app.state.sign_in, status_code=303)
+    return error_page(request, exc.http_status, exc.message, exc.field, exc.code)
+
+
+def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first: dict[str, Any] = (exc.errors() or [{}])[0]
+    field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
+    return error_page(request, 422, str(first.get("msg", "invalid request")), field, "validation_failed")
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = "no such page" if exc.status_code == 404 else str(exc.detail)
+    return error_page(request, exc.status_code, message, None, "not_found" if exc.status_code == 404 else "http_error")
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    _LOG.exception("unhandled error", extra={"request_id": request.scope.get("state", {}).get("request_id")})
+    return error_page(request, 500, "the server failed; the request id names it in our logs", None, "internal_error")
+
+
+def _install_error_pages(sub: FastAPI) -> None:
+    sub.add_exception_handler(DomainError, _domain_error)
+    sub.add_exception_handler(RequestValidationError, _validation_error)
+    sub.add_exception_handler(StarletteHTTPException, _http_error)
+    sub.add_exception_handler(Exception, _unexpected)
