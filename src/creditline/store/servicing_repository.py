@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from creditline.store.tables_borrower_servicing import (
     monitoring_profiles,
     plan_recommendations,
 )
+from creditline.store.tables_origination import origination_decisions
 
 _prof = monitoring_profiles.c
 _out = monitoring_outcomes.c
@@ -39,6 +41,13 @@ class ServicingRepository:
         query = select(plan_recommendations).where(plan_recommendations.c.recommendation_id == recommendation_id)
         row = self.connection.execute(query).mappings().first()
         return None if row is None else dict(row)
+
+    def origination_record_of_line(self, line_id: str) -> dict[str, Any] | None:
+        """The decision record that opened a line (for the income and obligations it was assessed on)."""
+        d = origination_decisions.c
+        query = select(d.record_json).where(d.line_id == line_id).order_by(d.business_date.desc()).limit(1)
+        text = self.connection.execute(query).scalar()
+        return None if text is None else json.loads(text)
 
     # -- monitoring profiles ------------------------------------------------------------------------
     def profile(self, borrower_id: str, *, for_update: bool = False) -> tuple[str, int] | None:
