@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from creditline.app import console_views, decision
 from creditline.app.access import Principal
-from creditline.errors import DomainError
+from creditline.errors import DomainError, NotFound
 from creditline.identity.roles import Permission, PermissionDenied, Role, allows
 from creditline.web import sessions
 from creditline.web.figures import CHARTS, Figures
@@ -101,7 +101,7 @@ def dashboard(request: Request) -> Response:
 def chart(request: Request, name: str) -> Response:
     _operator(request, Permission.READ_PORTFOLIO, Permission.READ_DECISION_RECORDS)
     if name not in CHARTS:
-        raise DomainError(f"no chart {name[:40]!r}", field="chart", code="not_found")
+        raise NotFound(f"no chart {name[:40]!r}", field="chart", code="chart_not_found")
     svg = _figures(request).chart(name)
     if svg is None:
         return Response(status_code=204)

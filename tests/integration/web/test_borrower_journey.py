@@ -1,0 +1,102 @@
+"""A borrower's whole journey through the web pages, in-process: sign up with a passkey, apply with
+consents, see the decision, draw with a passkey approval and a live schedule, repay, pay off early,
+read the history, withdraw a consent, ask for an explanation and a human review."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from web_flows import Browser, approved, found
+
+
+def figure(page: str, name: str) -> str:
+    return found(rf'data-field="{name}">([^<]+)<', page)
+
+
+def test_sign_up_apply_draw_repay_pay_off(site) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.loans import show_loan
+    from creditline.app.quotes import drawdown_preview
+
+    app, engine = site
+    browser, decision_id, line_id = approved(app, 1)
+    decision = browser.get(f"/app/decisions/{decision_id}").text
+    assert 'data-outcome="approve"' in decision
+    assert figure(decision, "limit").startswith("CN¥") and figure(decision, "apr").endswith("%")
+
+    token = browser.csrf(f"/app/lines/{line_id}")
+    shown = browser.client.post(f"/app/lines/{line_id}/preview",
+                                data={"csrf_token": token, "amount": "3000", "term_months": "6", "method": ""}).text
+    expected = drawdown_preview(engine, line_id, "3000", 6, None)
+    assert figure(shown, "apr") == f"{expected['apr_pct']}%"  # the APR next to the daily rate (PBOC)
+    assert figure(shown, "daily-rate") == f"{expected['daily_rate_pct']}%"
+    assert figure(shown, "total-interest") == f"CN¥{Decimal(expected['total_interest']):,.2f}"
+    assert shown.count("<tr>") == 1 + 6  # header + one row per installment
+
+    drawn = browser.draw(line_id, "3000.00", 6, key="journey-draw")
+    assert drawn.status_code == 201, drawn.text
+    loan_path = drawn.json()["location"].split("?")[0]
+    loan_id = loan_path.rsplit("/", 1)[1]
+    assert show_loan(engine, loan_id)["principal_outstanding"] == "3000.00"
+
+    page = browser.get(loan_path).text
+    key = found(r'name="form_key" value="([^"]+)"', page)
+    repaid = browser.post_form(f"{loan_path}/repayments", {"amount": "500.00", "form_key": key}, loan_path)
+    assert repaid.status_code == 303 and repaid.headers["location"].endswith("notice=repaid")
+    assert show_loan(engine, loan_id)["principal_outstanding"] == "2500.00"  # no interest on the day of drawing
+    again = browser.post_form(f"{loan_path}/repayments", {"amount": "500.00", "form_key": key}, loan_path)
+    assert again.status_code == 303  # the same form submitted twice: the first result, no second repayment
+    assert show_loan(engine, loan_id)["principal_outstanding"] == "2500.00"
+
+    page = browser.get(loan_path).text
+    total = found(r'data-total="([^"]+)"', page)
+    assert total == "2500.00"
+    payoff_key = found(r'name="form_key" value="(payoff-[^"]+)"', page)
+    paid = browser.post_form(f"{loan_path}/repayments", {"amount": total, "form_key": payoff_key}, loan_path)
+    assert paid.status_code == 303
+    assert show_loan(engine, loan_id)["status"] == "paid-off"
+    history = browser.get("/app/history").text
+    assert loan_id in history and "Paid off" in history
+
+
+def test_available_limit_follows_drawdowns(site) -> None:  # type: ignore[no-untyped-def]
+    app, _ = site
+    browser, _, line_id = approved(app, 40)
+    before = Decimal(found(r'data-field="available">CN¥([\d,.]+)<', browser.get("/app/").text).replace(",", ""))
+    assert browser.draw(line_id, "1000.00", 3, key="avail").status_code == 201
+    after = Decimal(found(r'data-field="available">CN¥([\d,.]+)<', browser.get("/app/").text).replace(",", ""))
+    assert before - after == Decimal("1000.00")
+
+
+def test_consent_withdrawal_explanation_and_review(site) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.decision import review_queue
+
+    app, engine = site
+    browser, decision_id, _ = approved(app, 80)
+    page = browser.get("/app/consents").text
+    consent_ids = re.findall(r'data-consent="([^"]+)" data-scope="[^"]+" data-active="yes"', page)
+    assert len(consent_ids) == 3  # the three scopes ticked on the application
+    withdrawn = browser.post_form(f"/app/consents/{consent_ids[0]}/withdrawal", {}, "/app/consents")
+    assert withdrawn.status_code == 303
+    page = browser.get("/app/consents").text
+    assert re.search(rf'data-consent="{consent_ids[0]}" data-scope="[^"]+" data-active="no"', page)
+
+    explanation = browser.get(f"/app/decisions/{decision_id}/explanation")
+    assert explanation.status_code == 200 and "How this was decided" in explanation.text
+    asked = browser.post_form(f"/app/decisions/{decision_id}/review", {"reason": "my income rose last month"},
+                              f"/app/decisions/{decision_id}")
+    assert asked.status_code == 303
+    assert any(r["decision_id"] == decision_id and r["kind"] == "borrower_request" for r in review_queue(engine))
+
+
+def test_a_declined_form_shows_the_field_and_keeps_the_answers(site) -> None:  # type: ignore[no-untyped-def]
+    app, _ = site
+    browser = Browser(app)
+    browser.register()
+    page = browser.get("/app/apply").text
+    fields = {"form_key": found(r'name="form_key" value="([^"]+)"', page), "name": "Li Lei", "id_number": "123",
+              "phone": "13900000000", "bank_card": "6222020000000000000", "income_monthly": "abc",
+              "employment": "salaried", "consent_credit_bureau_query": "yes"}  # fmt: skip
+    response = browser.post_form("/app/apply", fields, "/app/apply")
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text and 'value="Li Lei"' in response.text

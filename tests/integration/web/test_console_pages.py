@@ -1,0 +1,163 @@
+"""The operator console in-process: enrollment and passkey sign-in, role gates, and each page's
+figures against the read models they come from."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+
+import pytest
+from web_flows import BUSINESS_DATE, Browser, approved, found, make_site
+
+
+def operator(app, engine, role: str) -> Browser:  # type: ignore[no-untyped-def]
+    from creditline.app.access import create_operator
+
+    code = create_operator(engine, f"{role} on duty", role)["enrollment_code"]
+    browser = Browser(app, name=role)
+    enrolled = browser.register("/console", enrollment_code=code)
+    assert enrolled.status_code == 200 and enrolled.json()["location"] == "/console/", enrolled.text
+    return browser
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A site with snapshot history and a balance sheet configured, two borrowers, one loan overdue."""
+    from creditline.app.eod import run_eod
+    from creditline.portfolio.synthetic import synthetic_snapshots
+
+    folder = tmp_path_factory.mktemp("console")
+    synthetic_snapshots(loans=600, months=15, seed=5).write_parquet(folder / "snapshots.parquet")
+    (folder / "sheet.json").write_text('{"currency": "CNY", "capital": {"cet1": "900,000", "tier2": "100,000"}, '
+                                       '"hqla": {"level1": "2,000,000"}, '
+                                       '"outflows": [{"name": "wholesale", "amount": "1,000,000", "rate": "0.25"}]}')
+    saved = dict(os.environ)
+    os.environ.update({"CREDITLINE_SNAPSHOTS": str(folder / "snapshots.parquet"),
+                       "CREDITLINE_BALANCE_SHEET": str(folder / "sheet.json"), "CREDITLINE_REPORT_LGD": "0.45"})
+    try:
+        app, engine = make_site(f"sqlite:///{folder / 'console.sqlite'}")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    borrower, decision_id, line_id = approved(app, 400)
+    late = borrower.draw(line_id, "2000.00", 3, key="late").json()["location"].split("?")[0].rsplit("/", 1)[1]
+    run_eod(engine, BUSINESS_DATE + timedelta(days=40), catch_up=True)  # the first installment is 10 days late
+    yield app, engine, borrower, decision_id, late
+    engine.dispose()
+
+
+def test_an_enrolled_operator_signs_in_with_the_passkey_and_lands_on_the_console(book) -> None:  # type: ignore[no-untyped-def]
+    app, engine, *_ = book
+    analyst = operator(app, engine, "risk_analyst")
+    analyst.client.cookies.clear()
+    assert analyst.get("/console/", follow_redirects=False).status_code == 303
+    signed = analyst.sign_in("/console")
+    assert signed.status_code == 200 and signed.json()["location"] == "/console/"
+    assert analyst.get("/console/").status_code == 200
+
+
+def test_the_dashboard_shows_the_live_book_and_the_snapshot_figures(book) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.console_views import live_portfolio
+
+    app, engine, *_ = book
+    finance = operator(app, engine, "finance")
+    page = _ready(finance, "/console/")
+    live = live_portfolio(engine)["currencies"][0]
+    assert found(r'data-field="loans">(\d+)<', page) == str(live["loans"])
+    assert found(r'data-field="default-share">([^<]+)<', page) == f"{live['principal_90_plus_pct']}%"
+    assert 'data-field="ecl">CN¥' in page and "charts/vintage.svg" in page and "charts/ratios.svg" in page
+    for chart in ("balances", "statuses", "vintage", "roll-rates", "ecl", "ratios"):
+        response = finance.get(f"/console/charts/{chart}.svg")
+        assert response.status_code == 200 and response.headers["content-type"] == "image/svg+xml", chart
+        assert response.content.startswith(b"<?xml") and b"<svg" in response.content
+    assert finance.get("/console/charts/nonsense.svg").status_code == 404
+
+
+def _ready(browser: Browser, path: str) -> str:
+    """The page once its background figure is computed (the first request starts it)."""
+    import time
+
+    for _ in range(100):
+        page = browser.get(path).text
+        if "being computed" not in page:
+            return page
+        time.sleep(0.1)
+    raise AssertionError(f"{path} still computing after 10 s")
+
+
+def test_roles_open_only_their_pages(book) -> None:  # type: ignore[no-untyped-def]
+    app, engine, *_ = book
+    agent = operator(app, engine, "collections_agent")
+    assert agent.get("/console/", follow_redirects=False).headers["location"] == "/console/collections"
+    nav = agent.get("/console/collections").text
+    assert "/console/reviews" not in nav and "/console/audit" not in nav
+    for path in ("/console/reviews", "/console/audit", "/console/models", "/console/charts/vintage.svg"):
+        assert agent.get(path).status_code == 403, path
+    admin = operator(app, engine, "admin")
+    assert admin.get("/console/reviews").status_code == 403  # an admin decides no credit
+    token = admin.csrf("/console/audit")
+    refused = admin.client.post("/console/reviews/1/resolution", data={"csrf_token": token, "resolution": "approved", "note": "x"})
+    assert refused.status_code == 403
+
+
+def test_collections_lists_the_overdue_loan_with_its_days(book) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.loans import show_loan
+
+    app, engine, _, _, late = book
+    agent = operator(app, engine, "collections_agent")
+    page = agent.get("/console/collections").text
+    row = found(rf'(<tr data-loan="{late}">.*?</tr>)', page)
+    days = show_loan(engine, late)["days_past_due"]
+    assert days > 0 and f"<td>{days}</td>" in row and "<td>M1</td>" in row
+
+
+def test_a_review_request_is_resolved_from_the_queue(book) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.decision import review_queue
+
+    app, engine, borrower, decision_id, _ = book
+    borrower.post_form(f"/app/decisions/{decision_id}/review", {"reason": "please look again"}, f"/app/decisions/{decision_id}")
+    analyst = operator(app, engine, "risk_analyst")
+    page = analyst.get("/console/reviews").text
+    review_id = found(rf'data-review="(\d+)" data-decision="{decision_id}"', page)
+    token = analyst.csrf("/console/reviews")
+    empty = analyst.client.post(f"/console/reviews/{review_id}/resolution", data={"csrf_token": token, "resolution": "upheld", "note": ""})
+    assert empty.status_code == 422 and "note" in empty.text  # the note is required, the review stays open
+    done = analyst.client.post(f"/console/reviews/{review_id}/resolution",
+                               data={"csrf_token": token, "resolution": "upheld", "note": "income unchanged"}, follow_redirects=False)
+    assert done.status_code == 303
+    assert not [r for r in review_queue(engine) if str(r["review_id"]) == review_id]
+
+
+def test_model_monitoring_compares_the_latest_decisions(book) -> None:  # type: ignore[no-untyped-def]
+    app, engine, *_ = book
+    analyst = operator(app, engine, "risk_analyst")
+    page = _ready(analyst, "/console/models")
+    assert int(found(r'data-field="monitored">(\d+)<', page)) >= 1
+    assert re.search(r'data-field="psi">\d+\.\d{4}<', page)
+    assert analyst.get("/console/charts/psi.svg").status_code == 200
+
+
+def test_audit_verification_runs_and_reports(book, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from creditline.ledger.transparency import private_key_pem
+
+    app, engine, *_ = book
+    auditor = operator(app, engine, "finance")
+    token = auditor.csrf("/console/audit")
+    missing = auditor.client.post("/console/audit/verification", data={"csrf_token": token})
+    assert missing.status_code == 422 and "CREDITLINE_AUDIT_SIGNING_KEY_FILE" in missing.text
+    key_file = tmp_path / "log.pem"
+    key_file.write_bytes(private_key_pem(Ed25519PrivateKey.generate()))
+    key_file.chmod(0o600)
+    monkeypatch.setenv("CREDITLINE_AUDIT_SIGNING_KEY_FILE", str(key_file))
+    result = auditor.client.post("/console/audit/verification", data={"csrf_token": token})
+    assert result.status_code == 200 and 'data-ok="yes"' in result.text
+
+
+def test_funding_and_alerts_show_what_exists(book) -> None:  # type: ignore[no-untyped-def]
+    app, engine, *_ = book
+    finance = operator(app, engine, "finance")
+    assert 'data-field="partners"' in finance.get("/console/funding").text  # no partner has funded anything
+    assert finance.get("/console/alerts").status_code == 200

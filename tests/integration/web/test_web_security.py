@@ -1,0 +1,103 @@
+"""The web pages' defences: CSRF tokens and origins on every post, user verification on every
+drawdown, another borrower's ids answered as not found, CSP without inline script, escaping, roles."""
+
+from __future__ import annotations
+
+import re
+
+from web_flows import Browser, approved
+
+
+def test_a_post_without_the_session_csrf_token_changes_nothing(site) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.loans import show_loan
+
+    app, engine = site
+    browser, _, line_id = approved(app, 120)
+    loan_path = browser.draw(line_id, "800.00", 3, key="csrf").json()["location"].split("?")[0]
+    loan_id = loan_path.rsplit("/", 1)[1]
+    for token in ("", "forged-token"):
+        response = browser.client.post(f"{loan_path}/repayments", data={"csrf_token": token, "amount": "100", "form_key": "k1"})
+        assert response.status_code == 403 and "csrf_token" in response.text
+    foreign = browser.client.post(f"{loan_path}/repayments", headers={"Origin": "https://evil.example"},
+                                  data={"csrf_token": browser.csrf(loan_path), "amount": "100", "form_key": "k2"})
+    assert foreign.status_code == 403
+    assert show_loan(engine, loan_id)["principal_outstanding"] == "800.00"
+
+
+def test_a_drawdown_needs_a_user_verified_assertion_for_that_very_drawdown(site) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.ownership import loans_of
+
+    app, engine = site
+    browser, _, line_id = approved(app, 160)
+    borrower_id = _borrower(engine, line_id)
+    refused = browser.draw(line_id, "600.00", 3, key="no-uv", uv=False)
+    assert refused.status_code == 401 and refused.json()["code"] == "user_verification_required"
+    token = browser.csrf(f"/app/lines/{line_id}")
+    options = browser.post_json(f"/app/lines/{line_id}/approval", {"amount": "600.00", "term_months": 3, "method": None}, token)
+    assertion = browser.authenticator.get(options.json()["publicKey"])
+    swapped = browser.post_json(f"/app/lines/{line_id}/drawdowns",
+                                {"amount": "6000.00", "term_months": 3, "method": None, "key": "swap", "assertion": assertion}, token)
+    assert swapped.status_code == 401 and swapped.json()["code"] == "binding_mismatch"
+    assert loans_of(engine, borrower_id, after=None, limit=10) == []
+
+
+def _borrower(engine, line_id: str) -> str:  # type: ignore[no-untyped-def]
+    from creditline.app.ownership import line_owner
+
+    owner = line_owner(engine, line_id)
+    assert owner is not None
+    return owner.borrower_id
+
+
+def test_another_borrowers_pages_are_not_found(site) -> None:  # type: ignore[no-untyped-def]
+    app, _ = site
+    owner, decision_id, line_id = approved(app, 200)
+    loan_path = owner.draw(line_id, "700.00", 3, key="own").json()["location"].split("?")[0]
+    other, _, _ = approved(app, 240)
+    for path in (f"/app/lines/{line_id}", loan_path, f"/app/decisions/{decision_id}", f"/app/decisions/{decision_id}/explanation"):
+        assert other.get(path).status_code == 404, path
+    token = other.csrf()
+    stolen = other.client.post(f"{loan_path}/repayments", data={"csrf_token": token, "amount": "1", "form_key": "x"})
+    assert stolen.status_code == 404
+    approval = other.post_json(f"/app/lines/{line_id}/approval", {"amount": "600", "term_months": 3}, token)
+    assert approval.status_code == 404
+
+
+def test_pages_carry_a_strict_csp_and_no_inline_script(site) -> None:  # type: ignore[no-untyped-def]
+    app, _ = site
+    browser, decision_id, line_id = approved(app, 280)
+    for path in ("/app/", "/app/apply", f"/app/decisions/{decision_id}", f"/app/lines/{line_id}", "/app/history",
+                 "/app/consents", "/console/sign-in"):
+        response = browser.get(path)
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp, path
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", response.text), path  # every script is a file
+        assert not re.search(r"\son[a-z]+=", response.text), path  # no inline event handlers
+        for form in re.findall(r"<form[^>]*>", response.text):
+            assert 'method="get"' not in form.lower(), (path, form)  # personal data never rides in a URL
+
+
+def test_output_is_escaped(site) -> None:  # type: ignore[no-untyped-def]
+    app, _ = site
+    browser = Browser(app, name="<img src=x onerror=alert(1)>")
+    assert browser.register().status_code == 200
+    page = browser.get("/app/").text
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_and_borrowers_kept_out_of_the_console(site) -> None:  # type: ignore[no-untyped-def]
+    app, _ = site
+    stranger = Browser(app)
+    for path, target in (("/app/history", "/app/"), ("/app/apply", "/app/"), ("/console/", "/console/sign-in"),
+                         ("/console/audit", "/console/sign-in")):
+        response = stranger.client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == target, path
+    borrower, _, _ = approved(app, 320)
+    for path in ("/console/", "/console/reviews", "/console/audit", "/console/charts/balances.svg"):
+        assert borrower.get(path).status_code == 403, path
+
+
+def test_web_routes_stay_out_of_the_openapi_document(site) -> None:  # type: ignore[no-untyped-def]
+    app, _ = site
+    paths = Browser(app).get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if p.startswith(("/app", "/console", "/static"))]
