@@ -8,40 +8,13 @@ head with `creditline db upgrade`'s own code path.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from database_urls import POSTGRES, SQLITE, _postgres_schema_url, database_url
 
-SQLITE = "sqlite"
-POSTGRES = "postgres"
-
-
-def _postgres_schema_url(base_url: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@contextmanager
-def database_url(request: pytest.FixtureRequest, kind: str, folder: Path) -> Iterator[str]:
-    """A fresh empty database of `kind`: a SQLite file in `folder`, or a PostgreSQL schema of its own."""
-    if kind == SQLITE:
-        yield f"sqlite:///{folder / 'creditline.sqlite'}"
-        return
-    base = request.getfixturevalue("postgres_url")
-    yield from _postgres_schema_url(base)
+__all__ = ["POSTGRES", "SQLITE", "database_url"]
 
 
 @pytest.fixture(params=[SQLITE, pytest.param(POSTGRES, marks=pytest.mark.postgres)])

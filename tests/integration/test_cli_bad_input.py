@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import POSTGRES, SQLITE, database_url
+from database_urls import POSTGRES, SQLITE, database_url
 from integration_helpers import cli, dump, ok
 
 START = "2025-01-01"

@@ -1,0 +1,42 @@
+"""Fresh databases for storage tests: a SQLite file, or a PostgreSQL schema of its own.
+
+A module with a unique name so tests can import it (`from database_urls import database_url`);
+importing from `conftest` is ambiguous once several directories have one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+SQLITE = "sqlite"
+POSTGRES = "postgres"
+
+
+def _postgres_schema_url(base_url: str) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
+def database_url(request: pytest.FixtureRequest, kind: str, folder: Path) -> Iterator[str]:
+    """A fresh empty database of `kind`: a SQLite file in `folder`, or a PostgreSQL schema of its own."""
+    if kind == SQLITE:
+        yield f"sqlite:///{folder / 'creditline.sqlite'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    yield from _postgres_schema_url(base)
