@@ -1,0 +1,155 @@
+"""Provisions: the IFRS 9 loss allowance EOD books, from `portfolio.ecl`, and the entry that moves it.
+
+The allowance is a balance, so each day books only its change: per currency and shard,
+Dr credit-loss expense / Cr loss allowance when it grows, the reverse when it shrinks. The old
+balance is the ledger's own (`loss_allowance` per shard), so a missed or repeated day cannot drift.
+
+Loans on book (active, overdue) take `portfolio.ecl.ecl_table` with the policy's CCF and LGD.
+Charged-off loans stay on the balance sheet until a write-off and carry a stage-3 allowance,
+EAD × LGD (what `ecl_table` gives a stage-3 loan), computed here because the portfolio package
+counts only active and overdue loans as on book. A write-off then books its loss to credit-loss
+expense (posting rules) and the next provision run releases that loan's allowance: together, the
+expense of a loss is booked once.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from creditline.errors import DomainError
+from creditline.ledger import SHARD_COUNT, Account, Posting
+from creditline.money import Money, currency
+from creditline.portfolio.delinquency import BUCKET_DAYS, TIER_POLICIES, TierPolicy
+from creditline.portfolio.ecl import EclAssumptions, ecl_table, round_minor_batch
+from creditline.portfolio.snapshot import drawn_expr
+from creditline.portfolio.staging import SicrPolicy
+
+PERFORMING_BUCKETS = 4  # M0–M3: beyond, more than 90 days past due, the PD is 1
+
+
+class ProvisioningPolicyInvalid(DomainError):
+    code = "provisioning_policy_invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisioningPolicy:
+    policy_id: str
+    version: int
+    lgd: Decimal
+    ccf: Decimal
+    tier_policy: TierPolicy
+    sicr: SicrPolicy
+    pd_default: Decimal
+    pd_floor_by_bucket: tuple[Decimal, ...]  # M0..M3
+
+    @property
+    def key(self) -> str:
+        return f"{self.policy_id}@{self.version}"
+
+    def pd_12m(self, pd_origination: np.ndarray, days_past_due: np.ndarray) -> np.ndarray:
+        """The 12-month PD of each loan today: its origination PD, at least its bucket's floor."""
+        buckets = np.minimum(-(-days_past_due // BUCKET_DAYS), PERFORMING_BUCKETS)
+        floors = np.array([float(f) for f in self.pd_floor_by_bucket] + [1.0])[buckets]
+        return np.maximum(pd_origination, floors)
+
+
+def parse_policy(data: dict[str, Any], source: str) -> ProvisioningPolicy:
+    def decimal(name: str, low: Decimal, high: Decimal, value: Any = None) -> Decimal:
+        text = data.get(name) if value is None else value
+        try:
+            number = Decimal(str(text)) if isinstance(text, str) else None
+        except ArithmeticError:
+            number = None
+        if number is None or not low <= number <= high:
+            raise ProvisioningPolicyInvalid(f"must be a number as text in [{low}, {high}] (in {source})", field=name)
+        return number
+
+    expected = {"policy_id", "version", "lgd", "ccf", "tier_policy", "sicr_pd_ratio", "sicr_pd_increase",
+                "pd_default", "pd_floor_by_bucket"}
+    unknown = sorted(set(data) - expected)
+    if unknown:
+        raise ProvisioningPolicyInvalid(f"unknown setting(s) {', '.join(unknown)} (in {source})", field=unknown[0])
+    if data.get("tier_policy") not in TIER_POLICIES:
+        raise ProvisioningPolicyInvalid(f"must be one of {', '.join(TIER_POLICIES)} (in {source})", field="tier_policy")
+    floors = data.get("pd_floor_by_bucket")
+    if not isinstance(floors, list) or len(floors) != PERFORMING_BUCKETS:
+        raise ProvisioningPolicyInvalid(f"needs {PERFORMING_BUCKETS} floors, M0 to M3 (in {source})",
+                                        field="pd_floor_by_bucket")
+    if not isinstance(data.get("version"), int) or not isinstance(data.get("policy_id"), str):
+        raise ProvisioningPolicyInvalid(f"policy_id (text) and version (a number) are required (in {source})",
+                                        field="version")
+    return ProvisioningPolicy(
+        policy_id=data["policy_id"],
+        version=data["version"],
+        lgd=decimal("lgd", Decimal(0), Decimal(1)),
+        ccf=decimal("ccf", Decimal(0), Decimal(1)),
+        tier_policy=TIER_POLICIES[data["tier_policy"]],
+        sicr=SicrPolicy(decimal("sicr_pd_ratio", Decimal(1), Decimal(100)),
+                        decimal("sicr_pd_increase", Decimal(0), Decimal(1))),
+        pd_default=decimal("pd_default", Decimal(0), Decimal(1)),
+        pd_floor_by_bucket=tuple(decimal("pd_floor_by_bucket", Decimal(0), Decimal(1), f) for f in floors),
+    )
+
+
+def builtin_provisioning_policy(name: str = "ifrs9-cn") -> ProvisioningPolicy:
+    entry = resources.files("creditline.servicing").joinpath("provisioning_policies").joinpath(f"{name}.toml")
+    if not entry.is_file():
+        raise ProvisioningPolicyInvalid(f"no shipped provisioning policy {name!r}", field="policy")
+    return parse_policy(tomllib.loads(entry.read_text(encoding="utf-8")), f"{name}.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """The loss allowance of one currency's book on one date, per shard and per stage."""
+
+    currency: str
+    by_shard: dict[int, int]
+    stage_minor: tuple[int, int, int]
+    exposures: int
+
+    @property
+    def total_minor(self) -> int:
+        return sum(self.by_shard.values())
+
+
+def allowance(day: pl.DataFrame, shards: np.ndarray, policy: ProvisioningPolicy) -> Allowance:
+    """The allowance over one date's snapshot rows of one currency; `shards[i]` is row i's shard."""
+    codes = day.get_column("currency").unique().to_list()
+    assert len(codes) <= 1, "one currency at a time"
+    indexed = day.with_columns(pl.Series("shard", shards, dtype=pl.Int64))
+    on_book = ecl_table(indexed, EclAssumptions(ccf=policy.ccf, lgd_pool=policy.lgd))
+    on_book_shard = indexed.filter(pl.col("status").is_in(("active", "overdue"))).get_column("shard").to_numpy()
+    charged = indexed.filter(pl.col("status") == "charged_off")
+    charged_ecl = round_minor_batch(charged.select(drawn_expr().cast(pl.Float64)).to_series().to_numpy()
+                                    * float(policy.lgd))
+    by_shard = np.zeros(SHARD_COUNT, dtype=np.int64)
+    np.add.at(by_shard, on_book_shard, on_book.get_column("ecl_minor").to_numpy())
+    np.add.at(by_shard, charged.get_column("shard").to_numpy(), charged_ecl)
+    stage = on_book.get_column("stage").to_numpy()
+    ecl = on_book.get_column("ecl_minor").to_numpy()
+    stages = (int(ecl[stage == 1].sum()), int(ecl[stage == 2].sum()), int(ecl[stage == 3].sum() + charged_ecl.sum()))
+    return Allowance(
+        currency=codes[0] if codes else "",
+        by_shard={s: int(v) for s, v in enumerate(by_shard.tolist()) if v},
+        stage_minor=stages,
+        exposures=on_book.height + charged.height,
+    )
+
+
+def allowance_postings(new_by_shard: dict[int, int], old_by_shard: dict[int, int], code: str) -> list[Posting]:
+    """The postings that take the booked allowance from `old` to `new`, shard by shard."""
+    cur = currency(code)
+    postings: list[Posting] = []
+    for shard in sorted(set(new_by_shard) | set(old_by_shard)):
+        change = new_by_shard.get(shard, 0) - old_by_shard.get(shard, 0)
+        if change:
+            postings.append(Posting(Account.CREDIT_LOSS_EXPENSE, Money(change, cur), shard))
+            postings.append(Posting(Account.LOSS_ALLOWANCE, Money(-change, cur), shard))
+    return postings
