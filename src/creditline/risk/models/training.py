@@ -26,8 +26,8 @@ from creditline.risk.models.columns import (
     NUMBER,
     ColumnSpec,
     column_values,
+    infer_column,
     infer_kind,
-    infer_spec,
 )
 from creditline.risk.models.errors import InvalidData
 from creditline.risk.models.leakage import identifier_reason, proxy_reason
@@ -143,16 +143,17 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
     excluded |= {resolve_column(columns, wanted, "id") for wanted in options.ids}
     dropped = [{"column": c, "reason": "target, time or named identifier"} for c in columns if c in excluded]
     candidates = [c for c in columns if c not in excluded]
-    specs = []
+    specs, columns_values = [], []
     for name, feature in zip(candidates, sanitise(candidates), strict=True):
-        spec = infer_spec(name, feature, frame[name], table.separator, options.missing_codes)
-        if spec is None:
+        found = infer_column(name, feature, frame[name], table.separator, options.missing_codes)
+        if found is None:
             dropped.append({"column": name, "reason": "no information: blank or one value throughout"})
         else:
-            specs.append(spec)
+            specs.append(found[0])
+            columns_values.append(found[1])
     if not specs:
         raise InvalidData("no usable feature column besides the target", field="data")
-    features = np.column_stack([column_values(spec, frame[spec.name]) for spec in specs])
+    features = np.column_stack(columns_values)
     return Prepared(frame, target, bad_value, target_column, specs, features, dropped, order)
 
 
