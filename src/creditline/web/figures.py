@@ -108,7 +108,10 @@ def _vintage(figures: Figures) -> tuple[Callable, dict] | None:
     if report is None:
         return None
     rows = report["tables"]["vintage"]
-    months = sorted({str(r["vintage_month"])[:7] for r in rows})[-VINTAGES_CHARTED_MAX:]
+    every = sorted({str(r["vintage_month"])[:7] for r in rows})
+    # spread over the whole history: the oldest vintages have the longest curves
+    step = max(1, -(-len(every) // VINTAGES_CHARTED_MAX))
+    months = every[::step]
     series = []
     for month in months:
         points = sorted((r["mob"], r["dpd30_rate_amount"]) for r in rows if str(r["vintage_month"])[:7] == month)

@@ -1,0 +1,140 @@
+"""End-to-end helpers (fixtures in conftest.py): a real `creditline serve` on a free port over a seeded SQLite database, and
+headless Chromium (Debian's package) driven by Playwright, with a virtual WebAuthn authenticator
+that verifies the user (CDP `WebAuthn.addVirtualAuthenticator`, `isUserVerified: true`).
+
+Without /usr/bin/chromium (or Playwright) the browser tests skip with the reason printed, unless
+CREDITLINE_REQUIRE_BROWSER=1 (CI sets it, after installing the package), which makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+BUSINESS_DATE = date(2025, 6, 30)
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SERVER_START_S_MAX = 90
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def browser_missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is absent (apt-get install chromium; .ci/run installs it)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is absent (pip install -e '.[dev]')"
+    return None
+
+
+def require_browser() -> None:
+    reason = browser_missing()
+    if reason is None:
+        return
+    if os.environ.get("CREDITLINE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"CREDITLINE_REQUIRE_BROWSER=1 but {reason}")
+    print(f"\nskipping the browser tests: {reason}", file=sys.stderr)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Platform:
+    base: str  # http://localhost:PORT (passkeys need the relying party's host name, not an IP)
+    db_url: str
+    applicant: dict[str, str]  # an applicant the seeded database approves
+    enrollment_code: str  # a risk analyst's one-time code
+
+
+def _approved_applicant(db_file: Path) -> dict[str, str]:
+    """Find, on a scratch copy of the fresh database, an applicant the simulated verifiers approve."""
+    sys.path.insert(0, str(TESTS / "integration"))
+    from test_origination_forms import application
+
+    from creditline.app.apply import ApplyForCredit, apply
+    from creditline.store import make_engine
+
+    scratch = db_file.with_name("scratch.sqlite")
+    shutil.copyfile(db_file, scratch)
+    engine = make_engine(f"sqlite:///{scratch}")
+    try:
+        for serial in range(1, 40):
+            form = application(serial)
+            if apply(engine, ApplyForCredit(f"probe-{serial}", form))["outcome"] == "approve":
+                return {k: form["applicant"][k] for k in ("name", "id_number", "phone", "bank_card", "income_monthly")}
+    finally:
+        engine.dispose()
+        scratch.unlink()
+    raise AssertionError("no applicant approved in 40 tries")
+
+
+def seed(folder: Path) -> tuple[str, dict[str, str], str, dict[str, str]]:
+    from creditline.app.access import create_operator
+    from creditline.app.setup import initialise
+    from creditline.portfolio.synthetic import synthetic_snapshots
+    from creditline.store import make_engine
+
+    db_file = folder / "e2e.sqlite"
+    url = f"sqlite:///{db_file}"
+    engine = make_engine(url)
+    initialise(engine, BUSINESS_DATE)
+    code = create_operator(engine, "Analyst Zhou", "risk_analyst")["enrollment_code"]
+    engine.dispose()
+    applicant = _approved_applicant(db_file)
+    synthetic_snapshots(loans=500, months=15, seed=9).write_parquet(folder / "snapshots.parquet")
+    env = {"CREDITLINE_SNAPSHOTS": str(folder / "snapshots.parquet"), "CREDITLINE_REPORT_LGD": "0.45"}
+    return url, applicant, code, env
+
+
+def wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + SERVER_START_S_MAX
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"creditline serve exited with {server.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"creditline serve did not answer {url} in {SERVER_START_S_MAX} s")
+
+
+def phone(browser: Any, *, user_verified: bool = True) -> Any:
+    """A mobile-sized page whose platform authenticator holds passkeys and verifies the user."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="en-US")  # fmt: skip
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": user_verified, "automaticPresenceSimulation": True,
+    }})  # fmt: skip
+    return page
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
