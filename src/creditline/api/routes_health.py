@@ -53,7 +53,10 @@ def ready(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> object:
         revision = current_revision(rt.engine)
     except Exception as exc:  # any failure to reach the database means "not ready", with the reason
         return problem_response(request, 503, "database_unreachable", f"the database does not answer: {type(exc).__name__}")
-    head = migrations_head()
+    try:
+        head = migrations_head()
+    except Exception as exc:  # e.g. two heads in a broken deployment: not ready, and say why
+        return problem_response(request, 503, "migrations_unknown", f"the shipped migrations have no single head: {exc}")
     if revision != head:
         return problem_response(request, 503, "migrations_pending", f"the schema is at {revision}, not {head}; run creditline db upgrade")
     return {"status": "ready", "database": rt.engine.dialect.name, "revision": revision, "head": head}
