@@ -6,7 +6,7 @@ drawdown (budget checked with a conditional update) and applies each saving as i
 falls due.
 """
 
-from creditline.promotions.benefit import CouponBenefit, coupon_benefit
+from creditline.promotions.benefit import CouponBenefit, coupon_benefit, with_savings
 from creditline.promotions.campaign import Campaign, CouponKind, Eligibility
 from creditline.promotions.campaign_file import load_campaign
 from creditline.promotions.coupon import (
@@ -58,4 +58,5 @@ __all__ = [
     "coupon_postings",
     "issue",
     "load_campaign",
+    "with_savings",
 ]

@@ -11,6 +11,7 @@ The APR with the coupon is the IRR of the cash flows the borrower actually pays.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -75,6 +76,11 @@ def coupon_benefit(schedule: Schedule, campaign: Campaign) -> CouponBenefit:
         savings = _rate_discount(schedule, campaign)
     else:
         savings = _free_days(schedule, campaign)
+    return with_savings(schedule, savings)
+
+
+def with_savings(schedule: Schedule, savings: Sequence[Money]) -> CouponBenefit:
+    """The benefit of given per-installment savings (each at most its installment's interest)."""
     flows = [Payment(row.due_date, row.total - saving) for row, saving in zip(schedule.rows, savings, strict=True)]
     advance = Payment(schedule.terms.disbursed, schedule.total_principal)
     paid = [payment for payment in flows if payment.amount.is_positive()]

@@ -26,6 +26,7 @@ from creditline.promotions.errors import (
 
 class CouponStatus(StrEnum):
     ISSUED = "issued"
+    RESERVED = "reserved"  # held by a drawdown in progress
     REDEEMED = "redeemed"
     VOID = "void"  # withdrawn by an operator
 
@@ -105,6 +106,8 @@ def check_redeemable(
         raise CouponNotYours("this coupon was not issued to you", field="coupon")
     if coupon.status is CouponStatus.REDEEMED:
         raise CouponAlreadyUsed(f"coupon {coupon.coupon_id} was used on {coupon.redeemed_on}", field="coupon")
+    if coupon.status is CouponStatus.RESERVED:
+        raise CouponAlreadyUsed(f"coupon {coupon.coupon_id} is being used by a drawdown", field="coupon")
     if coupon.status is CouponStatus.VOID:
         raise CouponNotApplicable(f"coupon {coupon.coupon_id} was withdrawn", field="coupon", code="coupon_void")
     if on > coupon.last_day:

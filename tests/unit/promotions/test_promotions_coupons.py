@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from creditline.promotions import (
     CouponLimitReached,
     CouponNotApplicable,
     CouponNotYours,
+    CouponStatus,
     Eligibility,
     NotEligible,
     check_redeemable,
@@ -114,6 +116,7 @@ def test_redeem_rules_each_name_their_field() -> None:
         ({"borrower_id": "B2"}, coupon, CouponNotYours, "coupon"),
         ({"on": date(2025, 3, 3)}, coupon, CouponExpired, "coupon"),
         ({}, coupon.redeemed("L1", date(2025, 2, 2)), CouponAlreadyUsed, "coupon"),
+        ({}, replace(coupon, status=CouponStatus.RESERVED), CouponAlreadyUsed, "coupon"),
         ({"amount": cny("999.99")}, coupon, CouponNotApplicable, "amount"),
         ({"term_months": 12}, coupon, CouponNotApplicable, "term"),
         ({"amount": Money.parse("1000", "USD")}, coupon, CouponNotApplicable, "currency"),

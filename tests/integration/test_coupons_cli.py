@@ -1,0 +1,46 @@
+"""`creditline coupon ...` end to end, and its one-line errors (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coupon_fixtures import RATE_DISCOUNT
+from integration_helpers import cli, ok
+from lending_fixtures import open_line, setup_books
+
+
+def test_campaign_issue_quote_draw_settle(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup_books(engine)
+    line = open_line(engine, "B1")
+    file = tmp_path / "spring.toml"
+    file.write_text(RATE_DISCOUNT.format(campaign_id="spring", budget="1000", valid_days=30), encoding="utf-8")
+    db = ("--db", db_url)
+    assert ok("coupon", "campaign-add", "--file", str(file), *db)["budget_cap"] == "1000.00"
+    assert ok("coupon", "campaign-add", "--file", str(file), *db)["committed"] == "0.00"  # the same file again
+    coupon = ok("coupon", "issue", "--campaign", "spring", "--borrower", "B1", "--key", "i1", *db)["coupon_id"]
+    quote = ok("coupon", "quote", "--line", line, "--amount", "12000", "--term", "3", "--coupon", coupon, *db)
+    assert (quote["total_saving"], quote["apr_without_pct"], quote["apr_with_pct"]) == ("72.36", "18.00", "14.40")
+    drawn = ok("coupon", "draw", "--line", line, "--amount", "12000", "--term", "3", "--coupon", coupon, "--key", "d1", *db)
+    assert drawn["coupon"]["saving"] == "72.36"
+    listed = ok("coupon", "list", "--borrower", "B1", *db)["coupons"]
+    assert [c["status"] for c in listed] == ["redeemed"]
+    assert ok("coupon", "settle", *db)["loans"] == 0  # nothing falls due on the day of the drawdown
+    assert ok("coupon", "campaign-show", "spring", *db)["committed"] == "72.36"
+    text = cli("coupon", "quote", "--line", line, "--amount", "1000", "--term", "3", "--coupon", coupon, *db)
+    assert (text.exit_code, text.stderr.strip()) == (2, f"error: --coupon: coupon {coupon} was used on 2025-01-01")
+
+
+def test_errors_are_one_line_naming_the_option(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup_books(engine)
+    line = open_line(engine, "B1")
+    db = ("--db", db_url)
+    missing = cli("coupon", "draw", "--line", line, "--amount", "100", "--term", "3", "--coupon", "CPx", "--key", "k", *db)
+    assert (missing.exit_code, missing.stderr.strip()) == (2, "error: --coupon: no coupon 'CPx'")
+    bad_file = tmp_path / "bad.toml"
+    bad_file.write_text(RATE_DISCOUNT.format(campaign_id="x", budget="-5", valid_days=30), encoding="utf-8")
+    bad = cli("coupon", "campaign-add", "--file", str(bad_file), *db)
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --budget-cap: must be more than zero")
+    absent = cli("coupon", "campaign-add", "--file", str(tmp_path / "absent.toml"), *db)
+    assert absent.exit_code == 2 and absent.stderr.startswith("error: --file: cannot read")
+    unknown = cli("coupon", "issue", "--campaign", "nope", "--borrower", "B1", "--key", "k", *db)
+    assert (unknown.exit_code, unknown.stderr.strip()) == (2, "error: --campaign: no campaign 'nope'")
