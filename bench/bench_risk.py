@@ -51,7 +51,7 @@ def main(smoke: bool) -> list[dict]:
         path, target, label = training_file(smoke, Path(folder))
         started = time.perf_counter()
         table = read_table(path)
-        artifacts = train(table, TrainingOptions(target=target, budget_s=1.0 if smoke else 45.0, threads=2))
+        artifacts = train(table, TrainingOptions(target=target, budget_s=1.0 if smoke else 40.0, threads=2))
         save_model(artifacts, Path(folder) / "model")
         seconds = time.perf_counter() - started
         test = artifacts.metadata["metrics"]["test"]["champion"]

@@ -117,7 +117,7 @@ HEADER = (
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default="")
-    parser.add_argument("--budget", type=float, default=45.0)
+    parser.add_argument("--budget", type=float, default=40.0)
     parser.add_argument("--out", default="/tmp/creditline-accuracy")
     args = parser.parse_args(argv)
     print(HEADER, flush=True)

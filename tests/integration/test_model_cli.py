@@ -62,8 +62,10 @@ def model(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("cli")
     data = folder / "export.csv"
     lender_export(1500, 1).to_csv(data, sep=";", index=False)
+    labels = folder / "labels.json"
+    labels.write_text(json.dumps({"Late90": "Number of payments 90+ days late"}))
     summary = ok_json("model", "train", "--data", str(data), "--target", "Status", "--out", str(folder / "pd"),
-                      "--budget", "1")
+                      "--budget", "1", "--labels", str(labels))
     assert summary["bad_value"] == "bad"
     assert {f for f in summary["features"]} == {"Late90", "DebtRatio", "Segment", "Salaried", "Bureau"}
     assert summary["test"]["champion"]["auc"] > 0.65
@@ -97,7 +99,8 @@ def test_score_one_applicant_and_a_file(model, tmp_path):
     applicant = {"Late90": 4, "DebtRatio": "0,95", "Segment": "C", "Salaried": "N", "Bureau": -9}
     decision = ok_json("model", "score", "--model", str(directory), "--applicant", json.dumps(applicant))
     assert 0 < decision["pd"] < 1 and 350 <= decision["score"] <= 950
-    assert any(r["text"] == "Late 90 is high (4)" for r in decision["reasons"])
+    assert any(r["text"] == "Number of payments 90+ days late is high (4)" for r in decision["reasons"])
+    assert any(r["text"] == "Bureau is missing" for r in decision["reasons"])
     out = tmp_path / "scores.csv"
     code, _, err = run("model", "score", "--model", str(directory), "--data", str(data), "--out", str(out))
     assert code == 0, err

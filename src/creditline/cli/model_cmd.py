@@ -39,6 +39,20 @@ def parse_monotone(values: list[str]) -> dict[str, int]:
     return parsed
 
 
+def parse_labels(path: Path | None) -> dict[str, str]:
+    from creditline.risk.models import InvalidData
+
+    if path is None:
+        return {}
+    try:
+        labels = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidData(f"cannot read {path} as JSON ({exc})", field="labels") from exc
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise InvalidData("must be a JSON object of column: plain words", field="labels")
+    return {str(k): v for k, v in labels.items()}
+
+
 def parse_codes(values: list[str]) -> tuple[float, ...]:
     from creditline.risk.models import InvalidData
 
@@ -62,7 +76,8 @@ def train_command(
     ids: list[str] = typer.Option([], "--id", help="Identifier column to exclude (repeatable)."),
     monotone: list[str] = typer.Option([], "--monotone", help="COLUMN=+1 or COLUMN=-1: risk only rises/falls with it."),
     missing_codes: list[str] = typer.Option([], "--missing-code", help="Extra sentinel value(s) meaning missing."),
-    budget: float = typer.Option(45.0, "--budget", min=1.0, help="Seconds for the hyper-parameter search."),
+    labels: Path | None = typer.Option(None, "--labels", help="JSON object: column → plain words for reason codes."),
+    budget: float = typer.Option(40.0, "--budget", min=1.0, help="Seconds for the hyper-parameter search."),
     threads: int = typer.Option(2, "--threads", min=1, max=64, help="Threads for LightGBM."),
     seed: int = typer.Option(7, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print the training summary as JSON."),
@@ -77,6 +92,7 @@ def train_command(
     options = TrainingOptions(
         target=target, positive=positive, time=time_column, ids=tuple(ids), monotone=parse_monotone(monotone),
         missing_codes=parse_codes(missing_codes), budget_s=budget, threads=threads, seed=seed,
+        labels=parse_labels(labels),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     with stage_bar(("read", *STAGES, "save")) as advance:

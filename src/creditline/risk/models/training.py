@@ -12,7 +12,7 @@ import hashlib
 import json
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -54,10 +54,11 @@ class TrainingOptions:
     ids: tuple[str, ...] = ()
     monotone: dict[str, int] = field(default_factory=dict)
     missing_codes: tuple[float, ...] = ()
-    budget_s: float = 45.0
+    budget_s: float = 40.0
     threads: int = 2
     seed: int = 7
     scaling: Scaling = field(default_factory=Scaling)
+    labels: dict[str, str] = field(default_factory=dict)
     created_at: str = ""
 
 
@@ -149,7 +150,8 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
         if found is None:
             dropped.append({"column": name, "reason": "no information: blank or one value throughout"})
         else:
-            specs.append(found[0])
+            label = options.labels.get(name)
+            specs.append(replace(found[0], label=label, index={}) if label else found[0])
             columns_values.append(found[1])
     if not specs:
         raise InvalidData("no usable feature column besides the target", field="data")
