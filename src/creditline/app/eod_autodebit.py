@@ -1,0 +1,409 @@
+"""The auto-debit stages: collect what is due through the payment gateway, never twice.
+
+Each round of the day runs four idempotent steps, each in its own transactions:
+
+1. **plan** (one transaction): an outbox row per loan to debit, with its deterministic key
+   (`ad:<loan>:<date>:<round>`), amount and minimum, outcome `pending` — before any money moves;
+2. **send** (a transaction per page): pending rows go to `gateway.debit`; outcomes are recorded;
+   a timeout is recorded as `unknown`;
+3. **resolve**: `unknown` rows are looked up (`gateway.lookup`); a key the gateway never executed
+   becomes `not_executed` (the next round or day may try again, with a new key);
+4. **apply** (a transaction per page): money that moved reaches the loan — set-based when it covers
+   exactly what is due (`servicing.autodebit.settle_in_full`), otherwise per loan through
+   `app.loans.repay` under the attempt's key (which replays the loan). The attempt is marked
+   applied in the same transaction as (batch) or right after, idempotently (replay), the repayment.
+
+A run killed anywhere leaves rows `pending`, `unknown`, or moved-but-unapplied. The
+`reconcile-debits` stage, first in every run, looks pending and unknown rows up before anything is
+sent again, and applies what moved; the gateway's own idempotency per key is the second line of
+defence. So a borrower is never debited twice and a repayment never booked twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine
+
+from creditline.app.eod_stages import EodContext, StageResult
+from creditline.store import UnitOfWork
+
+SEND_PAGE = 5_000
+APPLY_PAGE = 5_000
+PAGES_MAX = 100_000  # a bound on every paging loop: 500 million attempts a day is a stuck loop
+
+
+def reconcile_debits(engine: Engine, business_date: date, context: EodContext) -> StageResult:
+    """Settle what an earlier (killed) run left open: look up pending and unknown attempts, apply money."""
+    from creditline.store.tables_servicing import OPEN_OUTCOMES, DebitAttemptRepository
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        open_rows = DebitAttemptRepository(uow.connection).with_outcome(OPEN_OUTCOMES)
+    looked_up = _resolve(engine, context, open_rows, stale_before=business_date)
+    applied = _apply_moved(engine, context)
+    summary = {"looked_up": len(open_rows), "resolved": looked_up, "applied": applied}
+    return StageResult("reconcile-debits", summary, f"{len(open_rows)} open attempts looked up, {applied} applied"
+                       if open_rows or applied["batch"] or applied["replay"] else "")
+
+
+def collect_debits(engine: Engine, business_date: date, context: EodContext) -> StageResult:
+    """Every round of the day: plan, send, resolve, apply."""
+    from creditline.store.tables_servicing import DebitAttemptRepository
+
+    policy = context.debit_policy
+    for round_no in range(1, policy.rounds_per_day + 1):
+        _plan(engine, business_date, round_no, context)
+        _send(engine, business_date, round_no, context)
+        with UnitOfWork(engine, read_only=True) as uow:
+            unknown = DebitAttemptRepository(uow.connection).with_outcome(("unknown",), business_date=business_date)
+        _resolve(engine, context, unknown, stale_before=business_date)
+        _apply_moved(engine, context)
+    with UnitOfWork(engine, read_only=True) as uow:
+        summary = DebitAttemptRepository(uow.connection).day_summary(business_date)
+    summary["policy"] = policy.key
+    outcomes = summary["outcomes"]
+    message = (
+        f"{summary['attempts']} debit attempts: {outcomes.get('succeeded', 0)} paid, {outcomes.get('partial', 0)} "
+        f"partly, {outcomes.get('insufficient_funds', 0)} short of funds, {outcomes.get('declined', 0)} declined, "
+        f"{outcomes.get('not_executed', 0)} lost"
+    )
+    return StageResult("auto-debit", summary, message)
+
+
+# -- 1. plan ------------------------------------------------------------------------------------------
+
+
+def _plan(engine: Engine, business_date: date, round_no: int, context: EodContext) -> int:
+    """One transaction: the round's attempts, or nothing when an earlier run planned them already."""
+    from creditline.store.tables_servicing import DebitAttemptRepository, due_loans
+
+    policy = context.debit_policy
+    statuses = ("active", "overdue", "charged-off") if policy.collect_charged_off else ("active", "overdue")
+    with UnitOfWork(engine) as uow:
+        attempts = DebitAttemptRepository(uow.connection)
+        if attempts.planned(business_date, round_no):
+            return 0
+        earlier = attempts.of_day(business_date)
+        candidates = due_loans(uow.connection, business_date, statuses)
+        rows = _attempt_rows(candidates, earlier, business_date, round_no, context)
+        attempts.add(rows)
+        uow.commit()
+    context.progress("auto-debit", 0, len(rows))
+    return len(rows)
+
+
+def _attempt_rows(candidates: list[Any], earlier: list[dict[str, Any]], business_date: date, round_no: int,
+                  context: EodContext) -> list[dict[str, Any]]:
+    from creditline.money import currency
+    from creditline.servicing.autodebit import attempt_key
+
+    if not candidates:
+        return []
+    policy = context.debit_policy
+    due = _amounts_due(candidates, business_date)
+    days = np.fromiter((row[4] for row in candidates), dtype=np.int64, count=len(candidates))
+    wanted = policy.attempt_mask(days) & (due > 0)
+    retry = _retry_loans(earlier, round_no)
+    minimums: dict[str, int | None] = {}
+    rows = []
+    for i in np.flatnonzero(wanted).tolist():
+        loan_id, borrower_id, code = candidates[i][0], candidates[i][1], candidates[i][2]
+        if retry is not None and loan_id not in retry:
+            continue
+        if code not in minimums:
+            minimum = policy.minimum(currency(code))
+            minimums[code] = None if minimum is None else minimum.minor
+        low = minimums[code]
+        rows.append({
+            "attempt_key": attempt_key(loan_id, business_date, round_no), "loan_id": loan_id,
+            "borrower_id": borrower_id, "business_date": business_date, "round": round_no, "currency": code,
+            "requested_minor": int(due[i]), "partial_min_minor": None if low is None else min(low, int(due[i])),
+            "days_past_due": int(days[i]), "policy": policy.key, "outcome": "pending", "debited_minor": 0,
+            "gateway_ref": None, "applied": 0, "applied_path": None, "event_id": None,
+        })  # fmt: skip
+    return rows
+
+
+def _retry_loans(earlier: list[dict[str, Any]], round_no: int) -> set[str] | None:
+    """Round 1 asks every loan that owes; later rounds only those the previous round did not settle."""
+    if round_no == 1:
+        return None
+    return {
+        row["loan_id"]
+        for row in earlier
+        if row["round"] == round_no - 1 and row["outcome"] in ("insufficient_funds", "partial", "not_executed")
+    }
+
+
+def _amounts_due(candidates: list[Any], business_date: date) -> np.ndarray:
+    from creditline.servicing.autodebit import amounts_due
+
+    rows = _due_rows([row[6] for row in candidates], [row[7] for row in candidates])
+    penalty = np.fromiter((row[5] for row in candidates), dtype=np.int64, count=len(candidates))
+    return amounts_due(rows, penalty, business_date).total_minor
+
+
+def _due_rows(counts: list[int], blobs: list[bytes]) -> Any:
+    """The snapshot's installment rows (store.accrual_columns' blob layout) as ragged arrays."""
+    from creditline.servicing.autodebit import DueRows
+    from creditline.store.accrual_columns import ROW_DTYPE
+
+    n = np.array(counts, dtype=np.int64)
+    offsets = np.zeros(len(n) + 1, dtype=np.int64)
+    np.cumsum(n, out=offsets[1:])
+    packed = np.frombuffer(b"".join(blobs), dtype=ROW_DTYPE)
+    loan_of_row = np.repeat(np.arange(len(n), dtype=np.int64), n)
+    within = np.arange(int(offsets[-1]), dtype=np.int64) - offsets[:-1][loan_of_row]
+    base = 3 * offsets[:-1][loan_of_row]
+    count = n[loan_of_row]
+    return DueRows(offsets, packed[base + within], packed[base + count + within], packed[base + 2 * count + within])
+
+
+# -- 2. send ------------------------------------------------------------------------------------------
+
+
+def _send(engine: Engine, business_date: date, round_no: int, context: EodContext) -> int:
+    from creditline.store.tables_servicing import DebitAttemptRepository
+
+    sent = 0
+    for _ in range(PAGES_MAX):
+        with UnitOfWork(engine, read_only=True) as uow:
+            page = DebitAttemptRepository(uow.connection).with_outcome(
+                ("pending",), business_date=business_date, round_no=round_no, limit=SEND_PAGE
+            )
+        if not page:
+            return sent
+        results = context.gateway.debit([_request(row) for row in page])
+        with UnitOfWork(engine) as uow:
+            DebitAttemptRepository(uow.connection).record_outcomes(
+                [_outcome_values(r.key, str(r.outcome), r.debited.minor, r.reference) for r in results],
+                only_from=("pending",),
+            )
+            uow.commit()
+        sent += len(page)
+        context.progress("auto-debit", sent, 0)
+    raise AssertionError("the send loop ran past its bound")
+
+
+def _request(row: dict[str, Any]) -> Any:
+    from creditline.money import Money
+    from creditline.servicing.gateway import DebitRequest
+
+    low = row["partial_min_minor"]
+    return DebitRequest(
+        key=row["attempt_key"],
+        account_id=row["borrower_id"],
+        amount=Money.of_minor(row["requested_minor"], row["currency"]),
+        partial_min=None if low is None else Money.of_minor(low, row["currency"]),
+        business_date=row["business_date"],
+    )
+
+
+def _outcome_values(key: str, outcome: str, debited_minor: int, reference: str | None) -> dict[str, Any]:
+    """Where no money moved and the outcome is final, the attempt is done: applied with path `none`."""
+    done = debited_minor == 0 and outcome not in ("pending", "unknown")
+    return {"k_key": key, "v_outcome": outcome, "v_debited": debited_minor, "v_ref": reference,
+            "v_applied": 1 if done else 0, "v_path": "none" if done else None}  # fmt: skip
+
+
+# -- 3. resolve ---------------------------------------------------------------------------------------
+
+
+def _resolve(engine: Engine, context: EodContext, rows: list[dict[str, Any]], *, stale_before: date) -> dict[str, int]:
+    """Look open attempts up. Unknown to the gateway: an `unknown` one never executed; a `pending` one was
+    never sent — it stays pending to be sent today, or is dropped if it was planned on an earlier day."""
+    from creditline.store.tables_servicing import OPEN_OUTCOMES, DebitAttemptRepository
+
+    counts = {"executed": 0, "not_executed": 0, "still_pending": 0}
+    for start in range(0, len(rows), SEND_PAGE):
+        page = rows[start : start + SEND_PAGE]
+        found = context.gateway.lookup([row["attempt_key"] for row in page])
+        values = []
+        for row in page:
+            key, result = row["attempt_key"], found.get(row["attempt_key"])
+            if result is not None:
+                counts["executed"] += 1
+                values.append(_outcome_values(key, str(result.outcome), result.debited.minor, result.reference))
+            elif row["outcome"] == "unknown" or row["business_date"] < stale_before:
+                counts["not_executed"] += 1
+                values.append(_outcome_values(key, "not_executed", 0, None))
+            else:
+                counts["still_pending"] += 1
+        with UnitOfWork(engine) as uow:
+            DebitAttemptRepository(uow.connection).record_outcomes(values, only_from=OPEN_OUTCOMES)
+            uow.commit()
+    return counts
+
+
+# -- 4. apply -----------------------------------------------------------------------------------------
+
+
+def _apply_moved(engine: Engine, context: EodContext) -> dict[str, int]:
+    from creditline.store.tables_servicing import DebitAttemptRepository
+
+    applied = {"batch": 0, "replay": 0, "refund": 0}
+    after_key = ""
+    for _ in range(PAGES_MAX):
+        with UnitOfWork(engine) as uow:
+            page = DebitAttemptRepository(uow.connection).unapplied(APPLY_PAGE, after_key)
+            if not page:
+                return applied
+            after_key = page[-1]["attempt_key"]
+            others = _settle_page(uow, page, context)
+            uow.commit()
+        applied["batch"] += len(page) - len(others)
+        for row in others:
+            applied[_apply_one(engine, row)] += 1
+        context.progress("auto-debit", 0, 0)
+    raise AssertionError("the apply loop ran past its bound")
+
+
+def _settle_page(uow: UnitOfWork, page: list[dict[str, Any]], context: EodContext) -> list[dict[str, Any]]:
+    """Settle in full, set-based, the attempts that allow it; return the rest for the per-loan path."""
+    from creditline.store.tables_servicing import (
+        DebitAttemptRepository,
+        loans_for_settlement,
+        repay_keys_used,
+        write_settlements,
+    )
+
+    loans = loans_for_settlement(uow.connection, [row["loan_id"] for row in page])
+    # An attempt `repay` has seen (a run killed before marking it) must go back to `repay`, which
+    # answers with its first result; judging it from the loan's state could book it twice.
+    replayed = repay_keys_used(uow.connection, [row["attempt_key"] for row in page])
+    # One attempt per loan and page, on the loan's own business date, else the per-loan path.
+    seen: set[str] = set()
+    batchable, others = [], []
+    for row in page:
+        loan = loans.get(row["loan_id"])
+        if (loan is None or row["loan_id"] in seen or loan["as_of"] != row["business_date"]
+                or row["attempt_key"] in replayed):
+            others.append(row)
+        else:
+            seen.add(row["loan_id"])
+            batchable.append((row, loan))
+    if not batchable:
+        return others
+    settled, rest = _settlements(uow, batchable)
+    others.extend(rest)
+    write_settlements(uow.connection, settled["loans"], settled["events"], settled["entries"], settled["lines"])
+    DebitAttemptRepository(uow.connection).mark_applied(settled["marks"])
+    return others
+
+
+def _settlements(uow: UnitOfWork, batchable: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[dict, list]:
+    from creditline.lending.loan.batch import STATUS_CODES
+    from creditline.servicing.autodebit import Balances, settle_in_full
+    from creditline.store.accrual_columns import STATUS_INDEX
+
+    loans = [loan for _, loan in batchable]
+
+    def col(name: str) -> np.ndarray:
+        return np.fromiter((loan[name] for loan in loans), dtype=np.int64, count=len(loans))
+
+    rows = _due_rows([loan["row_count"] for loan in loans], [loan["rows_blob"] for loan in loans])
+    balances = Balances(
+        status=np.fromiter((STATUS_INDEX.get(loan["status"], len(STATUS_CODES)) for loan in loans), dtype=np.int8,
+                           count=len(loans)),
+        principal_outstanding=col("principal_outstanding_minor"), interest_receivable=col("interest_receivable_minor"),
+        penalty_receivable=col("penalty_receivable_minor"), fee_receivable=col("fee_receivable_minor"),
+        credit_balance=col("credit_balance_minor"),
+    )  # fmt: skip
+    debited = np.fromiter((row["debited_minor"] for row, _ in batchable), dtype=np.int64, count=len(batchable))
+    on = batchable[0][0]["business_date"]
+    same_day = all(row["business_date"] == on for row, _ in batchable)
+    if not same_day:
+        return _empty_settlement(), [row for row, _ in batchable]
+    result = settle_in_full(balances, rows, debited, on)
+    return _settlement_writes(uow, batchable, rows, result), [
+        row for (row, _), ok in zip(batchable, result.eligible.tolist(), strict=True) if not ok
+    ]
+
+
+def _empty_settlement() -> dict[str, Any]:
+    return {"loans": [], "events": [], "entries": [], "lines": {}, "marks": []}
+
+
+def _settlement_writes(uow: UnitOfWork, batchable: list, rows: Any, result: Any) -> dict[str, Any]:
+    """The rows `write_settlements` takes, for the eligible loans."""
+    import json
+
+    from creditline.app.common import new_id
+    from creditline.store.tables_servicing import max_sequences
+
+    eligible = np.flatnonzero(result.eligible).tolist()
+    sequences = max_sequences(uow.connection, [batchable[i][1]["loan_id"] for i in eligible])
+    writes = _empty_settlement()
+    lines: dict[str, int] = defaultdict(int)
+    for i in eligible:
+        attempt, loan = batchable[i]
+        event_id = new_id("EV")
+        low, high = int(rows.offsets[i]), int(rows.offsets[i + 1])
+        paid = (int(result.principal_paid[i]), int(result.interest_paid[i]), int(result.penalty_paid[i]))
+        totals = json.loads(loan["totals_json"])
+        for name, minor in zip(("principal_repaid", "interest_repaid", "penalty_repaid"), paid, strict=True):
+            totals[name] += minor
+        writes["loans"].append({
+            "k_loan_id": loan["loan_id"], "k_version": loan["version"],
+            "status": "paid-off" if result.paid_off[i] else "active",
+            "principal_outstanding_minor": loan["principal_outstanding_minor"] - paid[0],
+            "interest_receivable_minor": loan["interest_receivable_minor"] - paid[1],
+            "penalty_receivable_minor": loan["penalty_receivable_minor"] - paid[2],
+            "rows_blob": np.concatenate((rows.due[low:high], result.row_principal_unpaid[low:high],
+                                         result.row_other_unpaid[low:high])).astype("<i8").tobytes(),
+            "totals_json": json.dumps(totals, sort_keys=True),
+        })  # fmt: skip
+        writes["events"].append(_event_row(attempt, loan, event_id, sequences[loan["loan_id"]] + 1))
+        writes["entries"].append(_entry(attempt, loan, event_id, paid))
+        writes["marks"].append({"k_key": attempt["attempt_key"], "v_path": "batch", "v_event": event_id})
+        lines[loan["line_id"]] += paid[0]
+    writes["lines"] = {k: v for k, v in lines.items() if v}
+    return writes
+
+
+def _event_row(attempt: dict[str, Any], loan: dict[str, Any], event_id: str, sequence: int) -> dict[str, Any]:
+    return {"event_id": event_id, "loan_id": loan["loan_id"], "borrower_id": loan["borrower_id"], "sequence": sequence,
+            "kind": "repayment", "effective_date": attempt["business_date"], "amount_minor": attempt["debited_minor"],
+            "currency": attempt["currency"], "reverses": None, "data_json": "{}",
+            "recorded_on": attempt["business_date"]}  # fmt: skip
+
+
+def _entry(attempt: dict[str, Any], loan: dict[str, Any], event_id: str, paid: tuple[int, int, int]) -> Any:
+    from creditline.app.common import new_id
+    from creditline.ledger import JournalEntry, postings_for_totals_delta, shard_of
+    from creditline.money import Money
+
+    code = attempt["currency"]
+    delta = {name: Money.of_minor(minor, code)
+             for name, minor in zip(("principal_repaid", "interest_repaid", "penalty_repaid"), paid, strict=True)}
+    postings = postings_for_totals_delta(delta, shard=shard_of(loan["borrower_id"]), loan_id=loan["loan_id"])
+    return JournalEntry(
+        entry_id=new_id("JE"), idempotency_key=f"autodebit:{attempt['attempt_key']}", business_date=attempt["business_date"],
+        reference=f"loan-event:{event_id}", postings=tuple(postings), borrower_id=loan["borrower_id"],
+        memo=f"auto-debit of {Money.of_minor(attempt['debited_minor'], code)} on loan {loan['loan_id']}",
+    )  # fmt: skip
+
+
+def _apply_one(engine: Engine, row: dict[str, Any]) -> str:
+    """The per-loan path: `repay` under the attempt's key (a retry returns the first result), then mark."""
+    from creditline.app.loans import Repay, repay
+    from creditline.errors import DomainError
+    from creditline.money import Money
+    from creditline.store.tables_servicing import DebitAttemptRepository
+
+    amount = Money.of_minor(row["debited_minor"], row["currency"]).amount_str()
+    try:
+        result = repay(engine, Repay(row["loan_id"], amount, key=row["attempt_key"], on=row["business_date"]))
+        path, event_id = "replay", result["event_id"]
+    except DomainError:
+        # The loan no longer takes a repayment (paid off by hand while the debit was in flight): the
+        # money is the borrower's and goes back; `applied_path = refund` is the operator's list.
+        path, event_id = "refund", None
+    with UnitOfWork(engine) as uow:
+        DebitAttemptRepository(uow.connection).mark_applied([{"k_key": row["attempt_key"], "v_path": path,
+                                                              "v_event": event_id}])
+        uow.commit()
+    return path

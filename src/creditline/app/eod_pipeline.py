@@ -1,0 +1,183 @@
+"""Run the end-of-day pipeline (`eod_stages.PIPELINE`) for one or more business days.
+
+`run_pipeline(engine, D)` closes the business date B = D − 1: the OPEN stages (auto-debit), then
+one transaction with every CLOSE stage (accrue, classify, provision, snapshot, publish), the run's
+record and the new business date D, then the AFTER stages. It is idempotent per date and
+restartable: each finished stage is recorded (`eod_stage_runs`), OPEN and AFTER stages are
+idempotent themselves, and the CLOSE transaction is all or nothing — a run killed at any point and
+started again finishes the day without doing any loan twice (docs/eod.md). The date is checked
+before anything runs: a date in the past that never ran, or more than one day ahead without
+`catch_up`, is refused and nothing changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from creditline.app.common import business_date
+from creditline.app.eod_stages import EodContext, Phase, Progress, StageResult, no_progress, stages
+from creditline.app.errors import EodDateInvalid
+from creditline.errors import Conflict
+from creditline.store import UnitOfWork
+
+CATCH_UP_DAYS_MAX = 366
+ONE_DAY = timedelta(days=1)
+EOD_RUN_LOCK_KEY = 0x454F4452  # PostgreSQL session lock: one end-of-day run at a time
+BANK_SEED_ENV = "CREDITLINE_BANK_SEED"
+BANK_LATENCY_ENV = "CREDITLINE_BANK_LATENCY_MS"
+
+
+class EodAlreadyRunning(Conflict):
+    code = "eod_running"
+
+
+def default_context(engine: Engine, today: date, progress: Progress = no_progress, gateway: Any = None) -> EodContext:
+    from creditline.servicing.debit_policy import builtin_policy
+    from creditline.servicing.provisioning import builtin_provisioning_policy
+
+    return EodContext(
+        business_date=today,
+        gateway=gateway if gateway is not None else simulated_gateway(engine),
+        debit_policy=builtin_policy(),
+        provisioning_policy=builtin_provisioning_policy(),
+        progress=progress,
+    )
+
+
+def simulated_gateway(engine: Engine, seed: int | None = None) -> Any:
+    """The simulated bank on this database (seed and latency from the environment by default)."""
+    from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
+    from creditline.store.tables_servicing import SqlBankBook
+
+    chosen = seed if seed is not None else int(os.environ.get(BANK_SEED_ENV, "0") or 0)
+    latency_s = int(os.environ.get(BANK_LATENCY_ENV, "0") or 0) / 1000
+    return SimulatedBank(SqlBankBook(engine, latency_s=latency_s), BankBehaviour(seed=chosen))
+
+
+def run_pipeline(
+    engine: Engine, target: date, *, catch_up: bool = False, progress: Progress = no_progress, gateway: Any = None
+) -> list[dict[str, Any]]:
+    """Close business days up to `target`; one result per day (a replayed one when already run)."""
+    results: list[dict[str, Any]] = []
+    with _one_run_at_a_time(engine):
+        for _ in range(CATCH_UP_DAYS_MAX + 1):
+            today = _checked_business_date(engine, target, catch_up)
+            if today is None:
+                return results or [_replayed(engine, target, progress, gateway)]
+            results.append(run_day(engine, default_context(engine, today, progress, gateway)))
+            if today + ONE_DAY == target:
+                return results
+    raise EodDateInvalid(f"catch-up is limited to {CATCH_UP_DAYS_MAX} days", field="date")
+
+
+def _checked_business_date(engine: Engine, target: date, catch_up: bool) -> date | None:
+    """The business date to close next, or None when `target` was already closed; refuses bad dates."""
+    from creditline.store.tables import eod_runs
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        today = business_date(uow)
+        if target <= today:
+            ran = uow.connection.execute(eod_runs.select().where(eod_runs.c.run_date == target)).first()
+            if ran is None:
+                raise EodDateInvalid(
+                    f"{target} is not after the business date {today} and no end of day was run for it", field="date"
+                )
+            return None
+    if target > today + ONE_DAY and not catch_up:
+        raise EodDateInvalid(
+            f"{target} is more than one day after the business date {today}; pass --catch-up to run every missing day",
+            field="date",
+        )
+    return today
+
+
+def _replayed(engine: Engine, target: date, progress: Progress, gateway: Any) -> dict[str, Any]:
+    """The recorded run of `target`, after finishing any AFTER stage a killed run left undone."""
+    context = default_context(engine, target - ONE_DAY, progress, gateway)
+    _run_engine_stages(engine, Phase.AFTER, context)
+    with UnitOfWork(engine, read_only=True) as uow:
+        recorded = uow.eod.run(target)
+    assert recorded is not None, "checked by _checked_business_date"
+    return recorded | {"replayed": True}
+
+
+def run_day(engine: Engine, context: EodContext) -> dict[str, Any]:
+    """Close `context.business_date`: OPEN stages, the closing transaction, AFTER stages."""
+    _run_engine_stages(engine, Phase.OPEN, context)
+    closed = _close(engine, context)
+    _run_engine_stages(engine, Phase.AFTER, context)
+    return closed
+
+
+def _run_engine_stages(engine: Engine, phase: Phase, context: EodContext) -> None:
+    from creditline.store.tables_servicing import StageRunRepository
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        done = StageRunRepository(uow.connection).done(context.run_date)
+    for stage in stages(phase):
+        if stage.name in done:
+            context.results[stage.name] = StageResult(stage.name, done[stage.name], "(already done)")
+            continue
+        result = stage.function()(engine, context.business_date, context)
+        context.results[stage.name] = result
+        with UnitOfWork(engine) as uow:
+            StageRunRepository(uow.connection).mark(context.run_date, stage.name, result.summary)
+            uow.commit()
+
+
+def _close(engine: Engine, context: EodContext) -> dict[str, Any]:
+    from creditline.app.eod import lock_out_commands
+    from creditline.store.tables_servicing import StageRunRepository
+
+    with UnitOfWork(engine) as uow:
+        lock_out_commands(uow)
+        today = business_date(uow, for_update=True)
+        if today != context.business_date:  # closed by a run that finished while this one waited
+            recorded = uow.eod.run(context.run_date)
+            assert recorded is not None, f"the business date moved past {context.business_date} without a run"
+            return recorded | {"replayed": True}
+        runs = StageRunRepository(uow.connection)
+        for stage in stages(Phase.CLOSE):
+            result = stage.function()(uow, context.business_date, context)
+            context.results[stage.name] = result
+            runs.mark(context.run_date, stage.name, result.summary)
+        summary = run_summary(context)
+        uow.eod.record(context.run_date, summary)
+        uow.system.set_business_date(context.run_date)
+        uow.commit()
+    return summary
+
+
+def run_summary(context: EodContext) -> dict[str, Any]:
+    """The accrual figures at the top (what `eod_runs` keeps), every stage's summary under `stages`."""
+    accrued = context.results["accrue"].summary
+    return accrued | {
+        "run_date": context.run_date.isoformat(),
+        "stages": {name: r.summary for name, r in context.results.items()},
+        "messages": {name: r.message for name, r in context.results.items() if r.message},
+    }
+
+
+@contextmanager
+def _one_run_at_a_time(engine: Engine) -> Iterator[None]:
+    """PostgreSQL: a session advisory lock for the whole run. SQLite serialises each transaction, and
+    every stage re-reads its work inside its own write transaction, so two runs cannot double up."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": EOD_RUN_LOCK_KEY}).scalar_one()
+        connection.commit()
+        if not got:
+            raise EodAlreadyRunning("another end of day is running on this database", field="date")
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": EOD_RUN_LOCK_KEY})
+            connection.commit()
