@@ -93,8 +93,8 @@ def dashboard(request: Request) -> Response:
             return RedirectResponse(first, status_code=303)
     principal = _operator(request, Permission.READ_PORTFOLIO)
     figures = _figures(request)
-    return _page(request, "console/dashboard.html", principal, live=console_views.live_portfolio(_engine(request)),
-                 report=figures.report_now(), snapshots_configured=figures.report is not None)  # fmt: skip
+    return _page(request, "console/dashboard.html", principal, live=figures.live_now(), report=figures.report_now(),
+                 snapshots_configured=figures.report is not None)  # fmt: skip
 
 
 @router.get("/charts/{name}.svg")
@@ -137,8 +137,8 @@ def collections(request: Request) -> HTMLResponse:
 @router.get("/alerts")
 def alerts(request: Request) -> HTMLResponse:
     principal = _operator(request, Permission.READ_PORTFOLIO, Permission.WORK_COLLECTIONS)
-    live = console_views.live_portfolio(_engine(request))
-    return _page(request, "console/alerts.html", principal, alerts=console_views.early_warnings(_engine(request)), live=live)
+    figures = _figures(request)
+    return _page(request, "console/alerts.html", principal, alerts=figures.alerts_now(), live=figures.live_now())
 
 
 @router.get("/models")

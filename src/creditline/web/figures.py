@@ -1,8 +1,9 @@
 """The console's figures: which read model feeds each chart, and the background caches behind them.
 
-The live book (`console_views.live_portfolio`) is read per request: it is one grouped query. The
-snapshot report and the model monitoring take seconds on a large book, so they are `Background`
-values: the report is recomputed when the snapshot file changes, the monitoring every few minutes.
+Figures that scan the whole book are `Background` values, so a page never waits for them: the live
+book (one grouped scan of the loans, refreshed every 10 s), the early-warning scan (every minute),
+the model monitoring (every 5 minutes) and the snapshot report (when the snapshot file changes).
+Each page says when its figure was computed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from creditline.web.settings import WebSettings
 
 REPORT_TTL_S = 3600.0
 MONITORING_TTL_S = 300.0
+LIVE_TTL_S = 10.0  # the live book: a grouped scan of every loan, a few hundred ms at 100,000 loans
+ALERTS_TTL_S = 60.0
 VINTAGES_CHARTED_MAX = 8
 WAIT_FIRST_S = 0.15  # a page waits this long for a first value, then renders without it
 
@@ -37,6 +40,8 @@ class Figures:
                 key=lambda: _file_key(path, sheet),
             )  # fmt: skip
         self.monitoring = Background("model-monitoring", lambda: console_views.model_monitoring(engine), MONITORING_TTL_S)
+        self.live = Background("live-book", lambda: console_views.live_portfolio(engine), LIVE_TTL_S)
+        self.alerts = Background("early-warnings", lambda: console_views.early_warnings(engine), ALERTS_TTL_S)
 
     def warm(self) -> None:
         """Start the slow figure at start-up, so the first visitor finds it ready."""
@@ -48,6 +53,12 @@ class Figures:
 
     def monitoring_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return self.monitoring.get(wait_s)
+
+    def live_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
+        return self.live.get(wait_s)
+
+    def alerts_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
+        return self.alerts.get(wait_s)
 
     def chart(self, name: str) -> bytes | None:
         """The SVG of a chart, or None when its data does not exist (yet)."""
@@ -76,10 +87,10 @@ def _file_key(*paths: Any) -> Hashable:
 
 
 def _live(figures: Figures) -> dict[str, Any] | None:
-    from creditline.app.console_views import live_portfolio
-
-    currencies = live_portfolio(figures.engine)["currencies"]
-    return currencies[0] if currencies else None
+    computed = figures.live_now()
+    if computed is None or computed.value is None or not computed.value["currencies"]:
+        return None
+    return computed.value["currencies"][0]
 
 
 def _balances(figures: Figures) -> tuple[Callable, dict] | None:
