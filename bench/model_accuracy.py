@@ -35,6 +35,7 @@ DATASETS = (
     ("Lending Club", "lendingclub_loan_data.csv", "not.fully.paid", None, None),
     ("Thomas", "thomas_loan_data.csv", "BAD", None, None),
     ("Superlender (loans table only)", "superlender/trainperf.csv", "good_bad_flag", "Bad", None),
+    ("Superlender (3 tables joined)", "superlender/trainperf.csv+", "good_bad_flag", "Bad", None),
     ("ULB fraud (undersampled)", "creditcard_ulb_fraud_undersample.csv", "Class", None, None),
 )
 ANALYST_GRID = {
@@ -56,6 +57,18 @@ def train_cli(path: Path, target: str, positive: str | None, out: Path, budget: 
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
     return json.loads(done.stdout), seconds
+
+
+def joined_superlender(folder: Path) -> Path:
+    """The loans with the customers' earlier loans and demographics, via `creditline model join`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = DATA / "superlender"
+    out = folder / "superlender_joined.csv"
+    command = [sys.executable, "-m", "creditline.cli.main", "model", "join", "--data", str(tables / "trainperf.csv"),
+               "--join", f"{tables / 'trainprevloans.csv'}:customerid",
+               "--join", f"{tables / 'traindemographics.csv'}:customerid", "--out", str(out)]
+    subprocess.run(command, check=True, capture_output=True)
+    return out
 
 
 def analyst_lightgbm(path: Path, target: str, positive: str | None) -> float:
@@ -122,9 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(HEADER, flush=True)
     for name, file, target, positive, published in DATASETS:
-        path = DATA / file
+        path = DATA / file.rstrip("+")
         if args.only.lower() not in name.lower() or not path.exists():
             continue
+        if file.endswith("+"):
+            path = joined_superlender(Path(args.out))
         summary, seconds = train_cli(path, target, positive, Path(args.out) / Path(file).stem, args.budget)
         analyst = analyst_lightgbm(path, target, positive)
         print(row(name, summary, seconds, analyst, published), flush=True)

@@ -220,6 +220,32 @@ def value_matches(text: str, stored: str) -> bool:
     return normalise(text) == stored
 
 
+@model_app.command("join")
+def join_command(
+    data: Path = typer.Option(..., "--data", help="The main table (one row per application)."),
+    joins: list[str] = typer.Option(..., "--join", help="FILE:KEY — a table to join on KEY (repeatable)."),
+    out: Path = typer.Option(..., "--out", help="CSV file to write the joined table to."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Join related tables onto the main one (many-per-key tables summarised per key), ready for `model train`."""
+    from creditline.risk.models import InvalidData, read_table
+    from creditline.risk.models.joining import join_tables
+
+    main = read_table(data)
+    others = []
+    for item in joins:
+        file, _, key = item.rpartition(":")
+        if not file or not key:
+            raise InvalidData(f"{item!r}: write FILE:KEY", field="join")
+        others.append((Path(file).stem, read_table(Path(file), field="join").frame, key))
+    joined = join_tables(main.frame, others, main.separator)
+    staging = out.with_name(f".{out.name}.partial")
+    joined.to_csv(staging, index=False)
+    staging.replace(out)
+    emit({"out": str(out), "rows": len(joined), "columns": list(joined.columns)}, as_json,
+         [f"{len(joined)} rows, {joined.shape[1]} columns written to {out}"])
+
+
 @model_app.command("evaluate")
 def evaluate_command(
     model: Path = typer.Option(..., "--model", help="Model directory written by `model train`."),

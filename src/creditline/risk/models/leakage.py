@@ -16,7 +16,17 @@ import pandas as pd
 from creditline.risk.models.columns import CATEGORY, NUMBER, ColumnSpec
 from creditline.risk.models.metrics import auc
 
-ID_NAME = re.compile(r"(^|[^a-z])(id|index|key|uuid|guid)$|^(id|idx|index|row|rownum|row_number)([^a-z]|$)", re.I)
+ID_NAME = re.compile(
+    r"(^|[^a-z])(id|index|key|uuid|guid)$|^(id|idx|index|row|rownum|row_number)([^a-z]|$)"
+    r"|(customer|client|user|loan|account|application|applicant|member|system|contract|order|record)(id|no|key)$",
+    re.I,
+)
+CAMEL_ID = re.compile(r"[a-z](Id|ID|Key)$")
+
+
+def named_like_identifier(name: str) -> bool:
+    """`ID`, `loan_id`, `customerid`, `ApplicationId` — but not `paid` or `repaid`."""
+    return bool(ID_NAME.search(name) or CAMEL_ID.search(name))
 UNIQUE_SHARE_MIN = 0.95
 PROXY_AUC_MIN = 0.99
 PROXY_ROWS_MIN = 30
@@ -28,7 +38,7 @@ def identifier_reason(spec: ColumnSpec, raw: pd.Series, values: np.ndarray) -> s
     distinct = raw.nunique()
     if rows < PROXY_ROWS_MIN or distinct < UNIQUE_SHARE_MIN * rows:
         return ""
-    if ID_NAME.search(spec.name):
+    if named_like_identifier(spec.name):
         return "identifier: its name says so and nearly every row has its own value"
     if spec.kind == CATEGORY:
         return "identifier: nearly every row has its own text value"
