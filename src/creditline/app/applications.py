@@ -62,8 +62,7 @@ def _check_consent_texts(application: dict[str, Any]) -> None:
 def _claim(
     engine: Engine, principal: Principal, access: AccessConfig, view: dict[str, Any], application: dict[str, Any]
 ) -> tuple[str | None, IssuedSession | None]:
-    from creditline.app.apply_form import parse_application
-    from creditline.app.consents import record_all
+    from creditline.app.consents import record_all, records_of
 
     account_id, issued = principal.account_id, None
     with UnitOfWork(engine) as uow:
@@ -72,14 +71,14 @@ def _claim(
         assert account is not None, "the session's account exists"
         if repository.application_owner(view["decision_id"]) is None:
             repository.add_application(view["decision_id"], account_id, now_s())
-            record_all(uow, account_id, parse_application(application, view["currency"]).consents)
+            record_all(uow, account_id, records_of(application))
         borrower_id = view["borrower_id"]
         linked = account["borrower_id"]
-        if linked is None and borrower_id is not None and repository.account_by_borrower(borrower_id) is None:
+        if linked is None and borrower_id is not None and not repository.borrower_is_linked(borrower_id):
             # A privilege change (the account now reaches a borrower's money): every older session
             # ends, and the caller's is replaced by a new one under the new epoch.
             epoch = account["privilege_epoch"] + 1
-            repository.update_account(account_id, borrower_id=borrower_id, privilege_epoch=epoch)
+            repository.link_borrower(account_id, borrower_id, epoch)
             repository.end_session(principal.session.token_hash, now_s())
             issued = start_session(uow, account | {"privilege_epoch": epoch}, access, now_s())
             linked = borrower_id
@@ -127,7 +126,7 @@ def decision_summary(engine: Engine, decision_id: str) -> dict[str, Any]:
     with UnitOfWork(engine, read_only=True) as uow:
         row = OriginationRepository(uow.connection).get(decision_id)
         linked = row is not None and row["borrower_id"] is not None and (
-            IdentityRepository(uow.connection).account_by_borrower(row["borrower_id"]) is not None
+            IdentityRepository(uow.connection).borrower_is_linked(row["borrower_id"])
         )
     if row is None:
         raise DecisionNotFound(f"no decision {decision_id!r}", field="decision")

@@ -79,16 +79,26 @@ def grant(engine: Engine, account_id: str, scope: str, purpose: str, text_versio
         repository = IdentityRepository(uow.connection)
         if len(repository.consents(account_id)) >= CONSENTS_PER_ACCOUNT_MAX:
             raise InvalidConsent(f"at most {CONSENTS_PER_ACCOUNT_MAX} consent records", field="scope", code="too_many")
-        repository.add_consent(row)
+        repository.add_consents([row])
         uow.commit()
     return consent_view(row, now)
 
 
 def record_all(uow: UnitOfWork, account_id: str, records: Iterable[ConsentRecord]) -> None:
     """Keep the consents an application carried (inside the caller's unit of work)."""
-    repository = IdentityRepository(uow.connection)
-    for record in records:
-        repository.add_consent(_row(account_id, record))
+    IdentityRepository(uow.connection).add_consents([_row(account_id, record) for record in records])
+
+
+def records_of(application: dict[str, Any]) -> list[ConsentRecord]:
+    """The consent records of an application `apply` accepted (so its consents are well-formed)."""
+    return [
+        ConsentRecord(
+            ConsentScope(c["scope"]), c["text_version"], Purpose(c["purpose"]), datetime.fromisoformat(c["granted_at"]),
+            None if c.get("expires_at") is None else datetime.fromisoformat(c["expires_at"]),
+            None if c.get("withdrawn_at") is None else datetime.fromisoformat(c["withdrawn_at"]),
+        )
+        for c in application.get("consents", [])
+    ]
 
 
 def list_consents(engine: Engine, account_id: str) -> list[dict[str, Any]]:

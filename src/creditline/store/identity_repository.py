@@ -32,6 +32,27 @@ _SESSION_WITH_ACCOUNT = (
     .where(_s.token_hash == bindparam("token_hash"), _s.ended_at.is_(None))
 )
 _TOUCH = update(identity_sessions).where(_s.token_hash == bindparam("th")).values(last_seen_at=bindparam("now"))
+_INSERT_ACCOUNT = insert(identity_accounts)
+_INSERT_SESSION = insert(identity_sessions)
+_INSERT_CONSENT = insert(account_consents)
+_INSERT_APPLICATION = insert(account_applications)
+_INSERT_CHALLENGE = insert(identity_challenges)
+_ACCOUNT = select(identity_accounts).where(_a.account_id == bindparam("account_id"))
+_ACCOUNT_FOR_UPDATE = _ACCOUNT.with_for_update()
+_ACCOUNT_BY_BORROWER = select(identity_accounts.c.account_id).where(_a.borrower_id == bindparam("borrower_id"))
+_APPLICATION_OWNER = select(account_applications.c.account_id).where(
+    account_applications.c.decision_id == bindparam("decision_id")
+)
+_LINK = (
+    update(identity_accounts)
+    .where(_a.account_id == bindparam("aid"))
+    .values(borrower_id=bindparam("bid"), privilege_epoch=bindparam("epoch"))
+)
+_END_SESSION = (
+    update(identity_sessions)
+    .where(_s.token_hash == bindparam("th"), _s.ended_at.is_(None))
+    .values(ended_at=bindparam("now"))
+)
 
 
 def _one(connection: Connection, query: Any) -> dict[str, Any] | None:
@@ -45,14 +66,19 @@ class IdentityRepository:
 
     # -- accounts ---------------------------------------------------------------------------------
     def add_account(self, row: dict[str, Any]) -> None:
-        self.connection.execute(insert(identity_accounts).values(**row))
+        full = {"borrower_id": None, "enrollment_hash": None, "enrollment_expires_at": None} | row
+        self.connection.execute(_INSERT_ACCOUNT, full)
 
     def account(self, account_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
-        query = select(identity_accounts).where(_a.account_id == account_id)
-        return _one(self.connection, query.with_for_update() if for_update else query)
+        query = _ACCOUNT_FOR_UPDATE if for_update else _ACCOUNT
+        row = self.connection.execute(query, {"account_id": account_id}).mappings().first()
+        return None if row is None else dict(row)
 
-    def account_by_borrower(self, borrower_id: str) -> dict[str, Any] | None:
-        return _one(self.connection, select(identity_accounts).where(_a.borrower_id == borrower_id))
+    def link_borrower(self, account_id: str, borrower_id: str, privilege_epoch: int) -> None:
+        self.connection.execute(_LINK, {"aid": account_id, "bid": borrower_id, "epoch": privilege_epoch})
+
+    def borrower_is_linked(self, borrower_id: str) -> bool:
+        return self.connection.execute(_ACCOUNT_BY_BORROWER, {"borrower_id": borrower_id}).first() is not None
 
     def account_by_enrollment(self, enrollment_hash: str) -> dict[str, Any] | None:
         return _one(self.connection, select(identity_accounts).where(_a.enrollment_hash == enrollment_hash))
@@ -88,7 +114,7 @@ class IdentityRepository:
 
     # -- challenges -------------------------------------------------------------------------------
     def add_challenge(self, row: dict[str, Any]) -> None:
-        self.connection.execute(insert(identity_challenges).values(**row))
+        self.connection.execute(_INSERT_CHALLENGE, {"used_at": None} | row)
 
     def take_challenge(self, challenge: str, now: int) -> dict[str, Any] | None:
         """Mark the challenge used and return it, or None when it was unknown or used already.
@@ -113,7 +139,7 @@ class IdentityRepository:
 
     # -- sessions ---------------------------------------------------------------------------------
     def add_session(self, row: dict[str, Any]) -> None:
-        self.connection.execute(insert(identity_sessions).values(**row))
+        self.connection.execute(_INSERT_SESSION, {"ended_at": None} | row)
 
     def session(self, token_hash: str) -> dict[str, Any] | None:
         row = self.connection.execute(_SESSION_WITH_ACCOUNT, {"token_hash": token_hash}).mappings().first()
@@ -123,13 +149,12 @@ class IdentityRepository:
         self.connection.execute(_TOUCH, {"th": token_hash, "now": now})
 
     def end_session(self, token_hash: str, now: int) -> None:
-        self.connection.execute(
-            update(identity_sessions).where(_s.token_hash == token_hash, _s.ended_at.is_(None)).values(ended_at=now)
-        )
+        self.connection.execute(_END_SESSION, {"th": token_hash, "now": now})
 
     # -- consents ---------------------------------------------------------------------------------
-    def add_consent(self, row: dict[str, Any]) -> None:
-        self.connection.execute(insert(account_consents).values(**row))
+    def add_consents(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(_INSERT_CONSENT, rows)
 
     def consents(self, account_id: str) -> list[dict[str, Any]]:
         c = account_consents.c
@@ -147,13 +172,10 @@ class IdentityRepository:
 
     # -- applications -----------------------------------------------------------------------------
     def add_application(self, decision_id: str, account_id: str, now: int) -> None:
-        self.connection.execute(
-            insert(account_applications).values(decision_id=decision_id, account_id=account_id, submitted_at=now)
-        )
+        self.connection.execute(_INSERT_APPLICATION, {"decision_id": decision_id, "account_id": account_id, "submitted_at": now})
 
     def application_owner(self, decision_id: str) -> str | None:
-        c = account_applications.c
-        return self.connection.execute(select(c.account_id).where(c.decision_id == decision_id)).scalar()
+        return self.connection.execute(_APPLICATION_OWNER, {"decision_id": decision_id}).scalar()
 
     def applications(self, account_id: str, limit: int) -> list[str]:
         c = account_applications.c

@@ -1,0 +1,297 @@
+"""HTTP benchmarks of the API as it runs: decisions (POST /v1/applications) and repayments
+(POST /v1/loans/{id}/repayments) against `creditline serve` on loopback.
+
+The load generator is wrk (Debian's package) with bench_api.lua when it is installed, else a small
+asyncio/httpx client. Both are closed-loop: a fixed number of connections, each sending its next
+request when the last one answered, for a bounded time; throughput and latency percentiles come
+from the generator. Every request is distinct: a decision is a new applicant from an account of its
+own (an account's first application links it to its borrower and rotates its session), a
+repayment pays 1.00 on one of many loans with a fresh Idempotency-Key. Accounts, lines and loans
+are set up directly through the app layer before the server starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+BUSINESS_DATE = date(2025, 6, 30)
+LUA = Path(__file__).with_name("bench_api.lua")
+CREDITLINE = Path(sys.executable).with_name("creditline")
+POSTGRES_URL = os.environ.get("CREDITLINE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def main(smoke: bool) -> list[dict]:
+    rows = [decisions(smoke)]
+    pg = _postgres_schema_url() if not smoke else None
+    if pg is not None:
+        url, drop = pg
+        try:
+            rows.append(repayments(smoke, url, "postgresql"))
+        finally:
+            drop()
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            rows.append(repayments(smoke, f"sqlite:///{folder}/repay.sqlite", "sqlite"))
+    return rows
+
+
+# -- the two scenarios ----------------------------------------------------------------------------
+
+
+def decisions(smoke: bool) -> dict:
+    duration_s, connections, workers = (3, 2, 1) if smoke else (20, int(os.environ.get("BENCH_API_CONNECTIONS", 8)), int(os.environ.get("BENCH_API_WORKERS", 1)))
+    accounts = 600 if smoke else 12_000
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/decisions.sqlite"
+        engine = _initialised(url)
+        tokens = _accounts(engine, accounts)
+        engine.dispose()
+        lines = [
+            f"POST\t/v1/applications\t{token}\tapply-{n}\t{json.dumps(_application(10_000 + n), separators=(',', ':'))}"
+            for n, token in enumerate(tokens)
+        ]
+        warm, lines = lines[: 10 * workers], lines[10 * workers :]
+        with _server(url, workers) as base:
+            _send_all(base, warm)  # each worker builds its deciders (PD model, fraud index) on first use
+            result = _load(base, lines, duration_s, connections, folder)
+    return {"name": "decisions over HTTP", "database": "sqlite", "workers": workers, "connections": connections, **result}
+
+
+def repayments(smoke: bool, url: str, database: str) -> dict:
+    duration_s, connections, workers = (3, 2, 1) if smoke else (20, int(os.environ.get("BENCH_API_CONNECTIONS", 8)), int(os.environ.get("BENCH_API_WORKERS", 2)))
+    borrowers = 20 if smoke else 1000
+    repeats = 20 if smoke else 50  # each borrower's loan is repaid this many times (1.00 each)
+    with tempfile.TemporaryDirectory() as folder:
+        engine = _initialised(url)
+        pairs = _loans(engine, borrowers)
+        engine.dispose()
+        body = '{"amount":"1.00","currency":"CNY"}'
+        lines = [
+            f"POST\t/v1/loans/{loan}/repayments\t{token}\trepay-{n}\t{body}"
+            for n, (token, loan) in enumerate(pairs * repeats)
+        ]
+        with _server(url, workers) as base:
+            _send_all(base, lines[: 4 * workers])
+            result = _load(base, lines, duration_s, connections, folder)
+    return {"name": "repayments over HTTP", "database": database, "workers": workers, "connections": connections, **result}
+
+
+# -- set-up through the app layer -----------------------------------------------------------------
+
+
+def _initialised(url: str):  # type: ignore[no-untyped-def]
+    from creditline.app.setup import initialise
+    from creditline.store import make_engine
+
+    engine = make_engine(url)
+    initialise(engine, BUSINESS_DATE)
+    return engine
+
+
+def _access():  # type: ignore[no-untyped-def]
+    from creditline.app.access import AccessConfig
+    from creditline.identity.passkeys import RelyingParty
+
+    return AccessConfig(RelyingParty("localhost", "creditline", ("http://localhost",)))
+
+
+def _accounts(engine, count: int, borrower_ids: list[str] | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Borrower accounts with a session each, in one transaction (the dev bootstrap's rows, in bulk)."""
+    from creditline.app.access import now_s, start_session
+    from creditline.identity.passkeys import b64url, new_user_handle
+    from creditline.store import UnitOfWork
+    from creditline.store.identity_repository import IdentityRepository
+
+    config, now, tokens = _access(), now_s(), []
+    with UnitOfWork(engine) as uow:
+        repository = IdentityRepository(uow.connection)
+        for n in range(count):
+            account = {
+                "account_id": f"BA{uuid.uuid4().hex[:20]}", "role": "borrower", "display_name": f"bench {n}",
+                "user_handle": b64url(new_user_handle()), "status": "active", "privilege_epoch": 1, "created_at": now,
+                "borrower_id": None if borrower_ids is None else borrower_ids[n],
+            }  # fmt: skip
+            repository.add_account(account)
+            tokens.append(start_session(uow, account, config, now).token)
+        uow.commit()
+    return tokens
+
+
+def _loans(engine, count: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """`count` borrowers with a line and a 5,000.00 loan each: (session token, loan id)."""
+    from creditline.app.lines import OpenLine, open_line
+    from creditline.app.loans import Draw, draw
+
+    borrowers, loans = [f"BB{n:08d}" for n in range(count)], []
+    for borrower in borrowers:
+        line = open_line(engine, OpenLine(borrower, "revolving-consumer", "20000.00", "0.05"))
+        loans.append(draw(engine, Draw(line["line_id"], "5000.00", 12, f"bench-{borrower}"))["loan_id"])
+    return list(zip(_accounts(engine, count, borrowers), loans, strict=True))
+
+
+def _application(serial: int) -> dict:
+    from creditline.identity import make_cn_resident_id
+    from creditline.identity.checksums import luhn_check_digit
+
+    card = f"622202{serial:012d}"
+    born = date(1975 + serial % 25, 1 + serial % 12, 1 + serial % 28)
+    return {
+        "jurisdiction": "CN", "product_id": "revolving-consumer", "applied_at": "2025-06-30T10:15:00+08:00",
+        "applicant": {
+            "name": "王小明", "id_number": make_cn_resident_id("440305", born, f"{serial % 1000:03d}"),
+            "phone": f"139{serial:08d}", "bank_card": card + luhn_check_digit(card), "income_monthly": "12000.00",
+            "employment": "salaried",
+        },
+        "device": {"device_id": f"device-{serial}", "ip": f"10.{serial // 62500 % 250}.{serial // 250 % 250}.{serial % 250}",
+                   "selfie_ref": f"s-{serial}"},
+        "contacts": [f"137{serial:08d}"],
+        "consents": [
+            {"scope": scope, "text_version": "v3", "purpose": "credit_assessment", "granted_at": "2025-06-30T10:14:00+08:00"}
+            for scope in ("credit_bureau_query", "transaction_data", "device_data")
+        ],
+    }  # fmt: skip
+
+
+def _postgres_schema_url():  # type: ignore[no-untyped-def]
+    try:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception:  # no PostgreSQL here: the repayment figure runs on SQLite and says so
+        return None
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
+
+
+# -- the server and the load ----------------------------------------------------------------------
+
+
+@contextmanager
+def _server(url: str, workers: int):  # type: ignore[no-untyped-def]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {"CREDITLINE_RATE_PER_S": "1000000", "CREDITLINE_RATE_BURST": "1000000"}
+    command = [str(CREDITLINE), "serve", "--db", url, "--port", str(port), "--workers", str(workers),
+               "--no-access-log", "--no-migrate", "--origins", "http://localhost"]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base, process)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait(base: str, process: subprocess.Popen) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"creditline serve exited {process.returncode}"
+        try:
+            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not become ready in 60 s")
+
+
+def _send_all(base: str, lines: list[str]) -> None:
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for line in lines:
+            method, path, token, key, body = line.split("\t", 4)
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"{key}-warm", "Content-Type": "application/json"}
+            answer = http.request(method, path, content=body, headers=headers)
+            assert answer.status_code < 300, answer.text
+
+
+def _load(base: str, lines: list[str], duration_s: int, connections: int, folder: str) -> dict:
+    if shutil.which("wrk"):
+        return _wrk(base, lines, duration_s, connections, folder)
+    return asyncio.run(_python_load(base, lines, duration_s, connections))
+
+
+def _wrk(base: str, lines: list[str], duration_s: int, connections: int, folder: str) -> dict:
+    path = Path(folder) / "requests.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    threads = min(2, connections)
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration_s}s", "--timeout", "10s",
+               "-s", str(LUA), base, "--", str(path), str(threads)]  # fmt: skip
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=duration_s + 60, check=True)
+    summary = json.loads(finished.stdout.strip().splitlines()[-1])
+    seconds = summary["duration_us"] / 1e6
+    return {
+        "generator": "wrk", "seconds": round(seconds, 1), "requests": summary["requests"],
+        "per_second": round(summary["requests"] / seconds, 1), "p50_ms": summary["p50_us"] / 1000,
+        "p90_ms": summary["p90_us"] / 1000, "p99_ms": summary["p99_us"] / 1000, "max_ms": summary["max_us"] / 1000,
+        "non_2xx": summary["non_2xx"], "socket_errors": summary["socket_errors"],
+    }  # fmt: skip
+
+
+async def _python_load(base: str, lines: list[str], duration_s: int, connections: int) -> dict:
+    import httpx
+
+    latencies: list[float] = []
+    failures = [0]
+    deadline = time.monotonic() + duration_s
+
+    async def worker(offset: int, http: httpx.AsyncClient) -> None:
+        n = offset
+        while time.monotonic() < deadline and n < len(lines):
+            method, path, token, key, body = lines[n].split("\t", 4)
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"{key}-{n}", "Content-Type": "application/json"}
+            started = time.perf_counter()
+            answer = await http.request(method, path, content=body, headers=headers)
+            latencies.append(time.perf_counter() - started)
+            failures[0] += answer.status_code >= 300
+            n += connections
+
+    started = time.monotonic()
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        await asyncio.gather(*(worker(k, http) for k in range(connections)))
+    seconds = time.monotonic() - started
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2) if ordered else 0.0
+
+    return {
+        "generator": "python-httpx", "seconds": round(seconds, 1), "requests": len(latencies),
+        "per_second": round(len(latencies) / seconds, 1), "p50_ms": pct(0.5), "p90_ms": pct(0.9), "p99_ms": pct(0.99),
+        "max_ms": pct(1.0), "non_2xx": failures[0], "socket_errors": 0,
+    }  # fmt: skip
+
+
+if __name__ == "__main__":
+    for row in main(smoke="--smoke" in sys.argv):
+        print(json.dumps(row))
