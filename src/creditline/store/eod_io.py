@@ -67,7 +67,8 @@ def accruing_pages(connection: Connection, page_size: int = PAGE_SIZE) -> Iterat
         f"SELECT {key}, loan_id, borrower_id, product_id, currency, {', '.join(ACCRUAL_COLUMNS)} FROM loans "
         f"WHERE {key} > {_param(connection)} AND status IN ({statuses}) ORDER BY {key} LIMIT {int(page_size)}"
     )
-    cursor = _driver(connection).cursor()
+    # psycopg's binary protocol sends ints and the row blobs as they are, not as text to parse
+    cursor = _driver(connection).cursor(binary=True) if pg else _driver(connection).cursor()
     last: object = "" if pg else 0
     try:
         while True:
