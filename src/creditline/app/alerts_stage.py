@@ -1,0 +1,215 @@
+"""The early-warning run: gather each signal's facts from the store, test them, store new alerts.
+
+Run for the business date D (after end of day moved loans to D). Loan-level facts are a handful of
+grouped queries (recent drawdowns per line, failed auto-debits per loan, unprocessed fraud signals
+and held monitoring decisions) plus a replay of the few loans exactly at the first-payment-default
+day. Portfolio facts are the outstanding principal by product and region every day, and roll
+rates and vintage curves from the month-end loan snapshots on the day after a new one is written.
+An alert is not raised again while one for the same condition and subject is live (open or
+acknowledged); a first payment default and a fraud signal are raised once ever per subject.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from creditline.app.catalogue import contract_of
+from creditline.servicing.early_warning import (
+    Alert,
+    Kind,
+    Thresholds,
+    builtin_thresholds,
+    failed_debits,
+    first_payment_default,
+    fraud_signal,
+    utilisation_spike,
+)
+from creditline.servicing.early_warning_portfolio import (
+    concentration_alerts,
+    roll_rate_alerts,
+    vintage_alerts,
+)
+from creditline.store import UnitOfWork
+from creditline.store.collections_repository import ReviewRepository
+from creditline.store.tables import credit_lines, loan_events, loans
+from creditline.store.tables_collections import ew_alerts
+
+ONCE_EVER = frozenset({Kind.FIRST_PAYMENT_DEFAULT, Kind.FRAUD_SIGNAL})
+OPEN_LOAN_STATUSES = ("active", "overdue", "charged-off")
+FAILED_DEBIT_OUTCOMES = ("insufficient_funds", "declined")
+SIGNALS_PER_RUN_MAX = 100_000
+
+
+def raise_alerts(uow: UnitOfWork, on: date, thresholds: Thresholds | None = None) -> dict[str, Any]:
+    t = thresholds or builtin_thresholds()
+    found = [
+        *_first_payment_defaults(uow, on, t),
+        *_utilisation_spikes(uow, on, t),
+        *_failed_debits(uow, on, t),
+        *_fraud_signals(uow, on, t),
+        *concentration_alerts(_exposures(uow), on, t.portfolio),
+        *_monthly_portfolio(uow, on, t),
+    ]
+    raised = store_alerts(uow, found, t)
+    counts: dict[str, int] = defaultdict(int)
+    for alert in raised:
+        counts[f"raised_{alert.kind.value}"] += 1
+    return {"thresholds": t.label, "signals_found": len(found), "alerts_raised": len(raised), **dict(sorted(counts.items()))}
+
+
+def store_alerts(uow: UnitOfWork, alerts: list[Alert], t: Thresholds) -> list[Alert]:
+    """Insert the alerts not already live (or, for once-ever kinds, not already raised at all)."""
+    repository = ReviewRepository(uow.connection)
+    kinds = sorted({a.kind.value for a in alerts})
+    live = repository.live_alert_subjects(kinds) if kinds else set()
+    ever = _ever_raised(uow, sorted(k.value for k in ONCE_EVER if k.value in kinds))
+    raised = []
+    for alert in alerts:
+        key = (alert.kind.value, alert.subject)
+        if key in live or (alert.kind in ONCE_EVER and key in ever):
+            continue
+        live.add(key)
+        repository.add_alert({
+            "kind": alert.kind.value, "scope": alert.scope, "subject": alert.subject, "borrower_id": alert.borrower_id,
+            "loan_id": alert.loan_id, "severity": alert.severity.value, "status": "open", "raised_on": alert.raised_on,
+            "message": alert.message[:400], "details_json": json.dumps(alert.details, sort_keys=True, default=str),
+            "thresholds": t.label,
+        })  # fmt: skip
+        raised.append(alert)
+    return raised
+
+
+def _ever_raised(uow: UnitOfWork, kinds: list[str]) -> set[tuple[str, str]]:
+    if not kinds:
+        return set()
+    a = ew_alerts.c
+    return {(k, s) for k, s in uow.connection.execute(select(a.kind, a.subject).where(a.kind.in_(kinds)))}
+
+
+def _first_payment_defaults(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
+    from creditline.lending.loan import InstallmentStatus, replay
+
+    rule = t.loan.first_payment_default
+    c = loans.c
+    query = select(c.loan_id).where(c.status.in_(OPEN_LOAN_STATUSES), c.days_past_due == rule.days_past_due)
+    alerts = []
+    for loan_id in uow.connection.execute(query).scalars():
+        record = uow.loans.get(loan_id)
+        assert record is not None, "a loan just read exists"
+        state = replay(contract_of(uow, record), uow.loans.events(loan_id), on)
+        first = min(state.installments, key=lambda row: row.due_date)
+        unpaid = first.status is InstallmentStatus.OVERDUE
+        alert = first_payment_default(loan_id, record.borrower_id, unpaid, state.days_past_due, on, rule)
+        if alert is not None:
+            alerts.append(alert)
+    return alerts
+
+
+def _utilisation_spikes(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
+    rule = t.loan.utilisation_spike
+    e, lo, li = loan_events.c, loans.c, credit_lines.c
+    since = on - timedelta(days=rule.window_days)
+    query = (
+        select(li.line_id, li.borrower_id, li.limit_minor, li.outstanding_principal_minor, func.sum(e.amount_minor))
+        .select_from(loan_events.join(loans, lo.loan_id == e.loan_id).join(credit_lines, li.line_id == lo.line_id))
+        .where(e.kind == "disbursement", e.effective_date > since, e.effective_date <= on)
+        .group_by(li.line_id, li.borrower_id, li.limit_minor, li.outstanding_principal_minor)
+    )
+    alerts = []
+    for line_id, borrower_id, limit_minor, outstanding_minor, drawn_minor in uow.connection.execute(query):
+        alert = utilisation_spike(line_id, borrower_id, int(drawn_minor or 0), int(outstanding_minor), int(limit_minor),
+                                  on, rule)  # fmt: skip
+        if alert is not None:
+            alerts.append(alert)
+    return alerts
+
+
+def _failed_debits(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
+    """Days on which an auto-debit of the loan collected nothing, within the window."""
+    from creditline.store.tables_servicing import debit_attempts
+
+    rule = t.loan.failed_debits
+    d = debit_attempts.c
+    query = (
+        select(d.loan_id, d.borrower_id, func.count(func.distinct(d.business_date)))
+        .where(d.outcome.in_(FAILED_DEBIT_OUTCOMES), d.business_date > on - timedelta(days=rule.window_days),
+               d.business_date <= on)
+        .group_by(d.loan_id, d.borrower_id)
+        .having(func.count(func.distinct(d.business_date)) >= rule.count_min)
+    )  # fmt: skip
+    alerts = []
+    for loan_id, borrower_id, count in uow.connection.execute(query):
+        alert = failed_debits(loan_id, borrower_id, int(count), on, rule)
+        if alert is not None:
+            alerts.append(alert)
+    return alerts
+
+
+def _fraud_signals(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
+    """Signals reported through `alerts.record_fraud_signal`, and drawdowns monitoring held."""
+    from creditline.store.tables_borrower_servicing import monitoring_outcomes
+
+    repository = ReviewRepository(uow.connection)
+    rule = t.loan.fraud_signal
+    rows = repository.unalerted_signals(SIGNALS_PER_RUN_MAX)
+    alerts = [fraud_signal(str(r["signal_id"]), r["borrower_id"], r["kind"], r["detail"], on, rule) for r in rows]
+    repository.mark_alerted([r["signal_id"] for r in rows])
+    m = monitoring_outcomes.c
+    held = select(m.outcome_id, m.borrower_id, m.kind, m.rules_json).where(
+        m.action == "hold", m.business_date >= on - timedelta(days=1), m.business_date <= on
+    )
+    for outcome_id, borrower_id, kind, rules_json in uow.connection.execute(held):
+        detail = f"{kind} held by transaction monitoring ({_rule_names(rules_json)})"
+        alert = fraud_signal(f"monitoring-{outcome_id}", borrower_id, "monitoring_hold", detail, on, rule)
+        alerts.append(alert)
+    return alerts
+
+
+def _rule_names(rules_json: str) -> str:
+    try:
+        rules = json.loads(rules_json)
+    except ValueError:
+        return "rules unreadable"
+    names = [r.get("rule", r.get("name", "?")) if isinstance(r, dict) else str(r) for r in rules] if isinstance(rules, list) else []
+    return ", ".join(names[:5]) or "no rule named"
+
+
+def _exposures(uow: UnitOfWork) -> dict[str, dict[str, int]]:
+    """Outstanding principal by product and by region (the jurisdiction the line was approved in)."""
+    from creditline.store.tables_origination import origination_decisions
+
+    c, d = loans.c, origination_decisions.c
+    open_loans = c.status.in_(OPEN_LOAN_STATUSES)
+    by_product = select(c.product_id, func.sum(c.principal_outstanding_minor)).where(open_loans).group_by(c.product_id)
+    region = func.coalesce(d.jurisdiction, "unknown")
+    by_region = (
+        select(region, func.sum(c.principal_outstanding_minor))
+        .select_from(loans.outerjoin(origination_decisions, and_(d.line_id == c.line_id, d.line_id.is_not(None))))
+        .where(open_loans)
+        .group_by(region)
+    )
+    return {
+        "product": {str(k): int(v or 0) for k, v in uow.connection.execute(by_product)},
+        "region": {str(k): int(v or 0) for k, v in uow.connection.execute(by_region)},
+    }
+
+
+def _monthly_portfolio(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
+    """Roll-rate and vintage alerts, the day after a month-end snapshot is written (once a month)."""
+    from creditline.app.alerts_snapshots import month_end_snapshots
+
+    frame, latest = month_end_snapshots(uow, on)
+    if frame is None or latest is None or latest < on - timedelta(days=1):
+        return []
+    from creditline.portfolio.roll_rates import roll_rates, transition_counts
+    from creditline.portfolio.vintage import vintage_curves
+
+    return [
+        *roll_rate_alerts(roll_rates(transition_counts(frame, latest)), on, t.portfolio),
+        *vintage_alerts(vintage_curves(frame, latest), on, t.portfolio),
+    ]

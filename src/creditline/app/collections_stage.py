@@ -1,0 +1,226 @@
+"""The collections stage of end of day: settle promises, plan the day's contacts, keep the work queue.
+
+For the business date D it runs, in the caller's unit of work:
+1. every pending promise is evaluated against the cash its loan has received since (kept / broken);
+2. every open loan gets its plan from the strategy (stage by collection day, segment by the
+   borrower's behaviour score, a pending promise pausing automated contact);
+3. each borrower's planned messages pass the contact rules against their contact history, in time
+   order; admitted ones go to the notification port and are recorded as contacts, the others are
+   recorded as suppressed with the rule that stopped them;
+4. call actions open a work item for the loan (or refresh it); an item whose loan moved to a later
+   stage is escalated to that stage's queue; an item whose loan is no longer past due is closed.
+Every write carries a key made of D, the loan and the action, so running the stage twice for one
+day changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from creditline.app.collections_facts import LoanRow, loan_rows
+from creditline.app.collections_outbox import OutboxNotifier
+from creditline.app.common import new_id
+from creditline.money import Money, currency
+from creditline.servicing.collections_contact_rules import (
+    HISTORY_DAYS,
+    PastContact,
+    admit_in_order,
+    local_time,
+    zone_of,
+)
+from creditline.servicing.collections_plan import LoanCollectionFacts, LoanPlan, PlannedMessage, plan_loan
+from creditline.servicing.collections_promises import Promise, PromiseStatus, evaluate_promise
+from creditline.servicing.collections_queue import WorkItem, close, escalate, open_item
+from creditline.servicing.collections_strategy import Strategy, builtin_strategy
+from creditline.servicing.notifications import Channel, OutboundMessage, Purpose
+from creditline.store import UnitOfWork
+from creditline.store.collections_repository import CollectionsRepository, ReviewRepository
+
+DAY_S = 86_400
+BORROWERS_PER_BATCH = 2_000  # contact histories are read per batch of borrowers, not per borrower
+
+
+def run_collections(uow: UnitOfWork, on: date, strategy: Strategy | None = None) -> dict[str, Any]:
+    strategy = strategy or builtin_strategy()
+    repository = CollectionsRepository(uow.connection)
+    promises = evaluate_promises(uow, on, strategy)
+    pending_loans = {p["loan_id"] for p in repository.pending_promises()}
+    counts: dict[str, int] = defaultdict(int)
+    batch: list[LoanRow] = []
+    borrowers: set[str] = set()
+    for row in loan_rows(uow, on):
+        batch.append(row)
+        borrowers.add(row.borrower_id)
+        if len(borrowers) >= BORROWERS_PER_BATCH:
+            _run_batch(uow, on, strategy, batch, pending_loans, counts)
+            batch, borrowers = [], set()
+    if batch:
+        _run_batch(uow, on, strategy, batch, pending_loans, counts)
+    return {"strategy": strategy.label, **promises, **dict(sorted(counts.items()))}
+
+
+def _run_batch(uow: UnitOfWork, on: date, strategy: Strategy, batch: list[LoanRow], pending_loans: set[str],
+               counts: dict[str, int]) -> None:  # fmt: skip
+    """Plan a batch of loans (a borrower's loans may span batches: contacts written earlier count)."""
+    repository = CollectionsRepository(uow.connection)
+    borrowers = [row.borrower_id for row in batch]
+    scores = ReviewRepository(uow.connection).scores(borrowers)
+    profiles = repository.profiles(borrowers)
+    planned = []
+    for row in batch:
+        profile = profiles.get(row.borrower_id, {})
+        facts = LoanCollectionFacts(
+            row.loan_id, row.borrower_id, row.product_id, row.days_past_due, row.next_due,
+            Money(row.overdue_minor, currency(row.currency)), scores.get(row.borrower_id),
+            row.loan_id in pending_loans, profile.get("time_zone"), profile.get("language"),
+        )  # fmt: skip
+        plan = plan_loan(facts, strategy, on)
+        counts["loans_planned"] += 1
+        counts["loans_paused_by_promise"] += plan.paused
+        planned.append((row, plan))
+    _send_messages(uow, on, strategy, [m for _, plan in planned for m in plan.messages], counts)
+    _keep_queue(uow, on, strategy, planned, counts)
+
+
+def _send_messages(uow: UnitOfWork, on: date, strategy: Strategy, messages: list[PlannedMessage],
+                   counts: dict[str, int]) -> None:  # fmt: skip
+    if not messages:
+        return
+    repository = CollectionsRepository(uow.connection)
+    notifier = OutboxNotifier(uow, on)
+    start = min(m.at_s for m in messages) - HISTORY_DAYS * DAY_S
+    end = max(m.at_s for m in messages) + HISTORY_DAYS * DAY_S
+    history = repository.contacts_around([m.borrower_id for m in messages], start, end)
+    by_borrower: dict[str, list[PlannedMessage]] = defaultdict(list)
+    for message in messages:
+        key = _key(on, message.loan_id, message.action_id)
+        if repository.contact_exists(key):
+            counts["messages_already_recorded"] += 1
+            continue
+        by_borrower[message.borrower_id].append(message)
+    for borrower_id, mine in by_borrower.items():
+        mine.sort(key=lambda m: (m.at_s, m.loan_id, m.action_id))
+        past = [PastContact(Channel(channel), at_s) for channel, at_s in history.get(borrower_id, [])]
+        verdicts = admit_in_order([(m.channel, m.at_s) for m in mine], mine[0].time_zone, past, strategy.contact_rules)
+        for message, verdict in zip(mine, verdicts, strict=True):
+            message_id = None
+            if verdict.allowed:
+                message_id = notifier.send(_outbound(on, message)).message_id
+                counts[f"sent_{message.channel}"] += 1
+            else:
+                counts[f"suppressed_{verdict.rule}"] += 1
+            repository.add_contact(_contact_row(on, strategy, message, message_id, verdict.rule))
+
+
+def _outbound(on: date, message: PlannedMessage) -> OutboundMessage:
+    purpose = Purpose.REMINDER if message.template_id.startswith("due") else Purpose.COLLECTION
+    return OutboundMessage(
+        message.borrower_id, message.channel, purpose, message.template_id, message.template_version,
+        message.language, message.text, message.at_s, _key(on, message.loan_id, message.action_id), message.loan_id,
+    )  # fmt: skip
+
+
+def _contact_row(on: date, strategy: Strategy, message: PlannedMessage, message_id: str | None,
+                 rule: str | None) -> dict[str, Any]:  # fmt: skip
+    local = local_time(message.at_s, zone_of(message.time_zone))
+    return {
+        "dedupe_key": _key(on, message.loan_id, message.action_id),
+        "borrower_id": message.borrower_id,
+        "loan_id": message.loan_id,
+        "channel": message.channel.value,
+        "party": "borrower",
+        "purpose": (Purpose.REMINDER if message.template_id.startswith("due") else Purpose.COLLECTION).value,
+        "template_id": message.template_id,
+        "template_version": message.template_version,
+        "message_id": message_id,
+        "at_s": message.at_s,
+        "time_zone": message.time_zone,
+        "local_time": local.isoformat(),
+        "outcome": "queued" if rule is None else "suppressed",
+        "business_date": on,
+        "strategy": strategy.label,
+        "note": None if rule is None else f"not sent: {rule}",
+    }
+
+
+def _keep_queue(uow: UnitOfWork, on: date, strategy: Strategy, planned: list[tuple[LoanRow, LoanPlan]],
+                counts: dict[str, int]) -> None:  # fmt: skip
+    repository = CollectionsRepository(uow.connection)
+    items = repository.open_items_of_loans([row.loan_id for row, _ in planned])
+    stages = {stage.name: stage for stage in strategy.stages}
+    for row, plan in planned:
+        found = items.get(row.loan_id)
+        item = None if found is None else item_of_row(found)
+        if item is not None and row.days_past_due == 0:
+            _save(repository, close(item, "cured", on))
+            counts["items_closed_cured"] += 1
+        elif item is not None and plan.stage is not None and plan.stage != item.stage:
+            stage = stages[plan.stage]
+            if stage.queue is not None:
+                priority = next(s.priority for s in strategy.segments if s.name == plan.segment)
+                _save(repository, escalate(item, stage.name, stage.queue, priority, row.overdue_minor, on))
+                counts["items_escalated"] += 1
+        elif item is None and plan.call is not None:
+            call = plan.call
+            created = open_item(new_id("WI"), row.loan_id, row.borrower_id, call.queue, call.stage, call.priority,
+                                call.overdue_minor, on)  # fmt: skip
+            repository.add_item(_item_row(created, row.currency, strategy))
+            counts["items_opened"] += 1
+
+
+def item_of_row(row: dict[str, Any]) -> WorkItem:
+    return WorkItem(
+        row["item_id"], row["loan_id"], row["borrower_id"], row["queue"], row["stage"], row["priority"],
+        row["overdue_minor"], row["status"], row["opened_on"], row["updated_on"], row["assignee"],
+        row["last_outcome"], row["escalations"], row["closed_reason"],
+    )  # fmt: skip
+
+
+def _item_row(item: WorkItem, currency_code: str, strategy: Strategy) -> dict[str, Any]:
+    return item_values(item) | {
+        "item_id": item.item_id, "loan_id": item.loan_id, "borrower_id": item.borrower_id,
+        "opened_on": item.opened_on, "currency": currency_code, "strategy": strategy.label,
+    }  # fmt: skip
+
+
+def item_values(item: WorkItem) -> dict[str, Any]:
+    return {
+        "queue": item.queue, "stage": item.stage, "priority": item.priority, "overdue_minor": item.overdue_minor,
+        "status": item.status.value, "assignee": item.assignee, "updated_on": item.updated_on,
+        "last_outcome": item.last_outcome, "escalations": item.escalations, "closed_reason": item.closed_reason,
+    }  # fmt: skip
+
+
+def _save(repository: CollectionsRepository, item: WorkItem) -> None:
+    repository.save_item(item.item_id, item_values(item))
+
+
+def _key(on: date, loan_id: str, action_id: str) -> str:
+    return f"col:{on.isoformat()}:{loan_id}:{action_id}"
+
+
+def evaluate_promises(uow: UnitOfWork, on: date, strategy: Strategy) -> dict[str, int]:
+    """Settle every pending promise as of `on`: kept once paid, broken after its date and grace."""
+    repository = CollectionsRepository(uow.connection)
+    kept = broken = 0
+    for row in repository.pending_promises():
+        record = uow.loans.get(row["loan_id"])
+        assert record is not None, "a promise's loan exists"
+        promise = promise_of(row)
+        settled = evaluate_promise(promise, record.totals.cash_in.minor, on, strategy.promises)
+        if settled.status is not PromiseStatus.PENDING:
+            kept += settled.status is PromiseStatus.KEPT
+            broken += settled.status is PromiseStatus.BROKEN
+        if settled != promise:
+            repository.settle_promise(settled.promise_id, settled.status.value, settled.paid_minor, settled.settled_on)
+    return {"promises_kept": kept, "promises_broken": broken}
+
+
+def promise_of(row: dict[str, Any]) -> Promise:
+    return Promise(
+        row["promise_id"], row["loan_id"], row["borrower_id"], Money(row["amount_minor"], currency(row["currency"])),
+        row["made_on"], row["due_on"], row["cash_in_at_promise_minor"], row["status"], row["paid_minor"],
+        row["settled_on"],
+    )  # fmt: skip

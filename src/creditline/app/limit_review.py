@@ -1,0 +1,182 @@
+"""The periodic limit review as a use case: which lines are due, each one's decision, applied and told.
+
+A line is due when it has been open `first_review_after_days` and was not reviewed in the last
+`review_every_days`; a borrower an early-warning alert was raised about today is reviewed today
+whatever the cadence (a freeze should not wait a month). At most `lines_per_run_max` lines a run,
+urgent ones first, then the longest unreviewed. Each line is reviewed in its own small transaction
+batch: the line is locked, its facts read, the decision applied as a `LineChange` with its reasons,
+the review and the behaviour score stored, and the borrower told through the notification port.
+A line reviewed today is not due again today, so a rerun (or a killed run restarted) does nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from creditline.app.collections_outbox import OutboxNotifier
+from creditline.app.common import business_date
+from creditline.app.limit_review_facts import line_facts
+from creditline.errors import DomainError
+from creditline.servicing.collections_contact_rules import epoch_at, zone_of
+from creditline.servicing.collections_strategy import Strategy, builtin_strategy
+from creditline.servicing.limit_review import (
+    Action,
+    LimitDecision,
+    LimitReviewPolicy,
+    builtin_limit_review_policy,
+    review_line,
+)
+from creditline.servicing.notifications import Channel, OutboundMessage, Purpose
+from creditline.store import UnitOfWork
+from creditline.store.collections_repository import CollectionsRepository, ReviewRepository
+from creditline.store.tables import credit_lines
+
+LINES_PER_TRANSACTION = 200
+NOTICE_HOUR = 10
+TEMPLATES = {Action.RAISE: "limit_raised", Action.LOWER: "limit_lowered", Action.FREEZE: "line_frozen"}
+SHOWN_DECISIONS_MAX = 200
+
+
+class ReviewDateInvalid(DomainError):
+    code = "review_date_invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSetup:
+    policy: LimitReviewPolicy
+    strategy: Strategy  # for the borrower's notice templates, time zone and language defaults
+
+    @classmethod
+    def builtin(cls) -> ReviewSetup:
+        return cls(builtin_limit_review_policy(), builtin_strategy())
+
+
+def review_limits(engine: Engine, on: date, *, dry_run: bool = False, setup: ReviewSetup | None = None) -> dict[str, Any]:
+    """`creditline limits review --date D`: D must be the business date (a review happens today)."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        today = business_date(uow)
+    if on != today:
+        raise ReviewDateInvalid(f"a review runs on the business date {today}, not {on}", field="date")
+    return run_review(engine, on, dry_run=dry_run, setup=setup)
+
+
+def run_review(engine: Engine, on: date, *, dry_run: bool = False, setup: ReviewSetup | None = None) -> dict[str, Any]:
+    setup = setup or ReviewSetup.builtin()
+    with UnitOfWork(engine, read_only=True) as uow:
+        due = due_lines(uow, on, setup.policy)
+    decisions: list[LimitDecision] = []
+    for start in range(0, len(due), LINES_PER_TRANSACTION):
+        with UnitOfWork(engine, read_only=dry_run) as uow:
+            if not dry_run and business_date(uow) != on:  # also takes the EOD lock shared (PostgreSQL)
+                raise ReviewDateInvalid(f"the business date moved on from {on} during the review", field="date")
+            decisions += [review_one(uow, line_id, on, setup, dry_run) for line_id in due[start : start + LINES_PER_TRANSACTION]]
+            if not dry_run:
+                uow.commit()
+    actions = Counter(d.action.value for d in decisions if d is not None)
+    shown = [d.to_json() for d in decisions if d is not None and d.action is not Action.KEEP][:SHOWN_DECISIONS_MAX]
+    return {
+        "business_date": on.isoformat(),
+        "dry_run": dry_run,
+        "policy": setup.policy.label,
+        "lines_due": len(due),
+        "lines_reviewed": sum(actions.values()),
+        "actions": {a.value: actions.get(a.value, 0) for a in Action},
+        "changes": shown,
+    }
+
+
+def due_lines(uow: UnitOfWork, on: date, policy: LimitReviewPolicy) -> list[str]:
+    repository = ReviewRepository(uow.connection)
+    last = repository.last_reviews()
+    urgent_borrowers = repository.borrowers_alerted_on(on)
+    c = credit_lines.c
+    opened_by = on - timedelta(days=policy.first_review_after_days)
+    reviewed_by = on - timedelta(days=policy.review_every_days)
+    rows = uow.connection.execute(select(c.line_id, c.borrower_id, c.opened_on).where(c.status != "closed")).all()
+    ranked = []
+    for line_id, borrower_id, opened_on in rows:
+        reviewed = last.get(line_id)
+        if reviewed is not None and reviewed >= on:
+            continue
+        urgent = borrower_id in urgent_borrowers
+        due = opened_on <= opened_by and (reviewed is None or reviewed <= reviewed_by)
+        if urgent or due:
+            ranked.append((not urgent, reviewed or date.min, line_id))
+    return [line_id for *_, line_id in sorted(ranked)[: policy.lines_per_run_max]]
+
+
+def review_one(uow: UnitOfWork, line_id: str, on: date, setup: ReviewSetup, dry_run: bool) -> LimitDecision | None:
+    from creditline.risk.limits import builtin_limit_policy
+    from creditline.servicing.behaviour import builtin_scorecard
+
+    record = uow.lines.get(line_id, for_update=not dry_run)
+    if record is None:
+        return None
+    limits = builtin_limit_policy(setup.policy.limit_policy)
+    if record.line.limit.currency.code != limits.currency:
+        return None  # a line in another currency is reviewed under that jurisdiction's policy
+    card = builtin_scorecard()
+    facts, inputs = line_facts(uow, record, on, card)
+    decision = review_line(facts, setup.policy, limits)
+    if dry_run:
+        return decision
+    _apply(uow, record, decision, on)
+    repository = ReviewRepository(uow.connection)
+    repository.set_score(facts.borrower_id, facts.score.score, on, card.label, _inputs_json(inputs), facts.score.reasons)
+    repository.add_review({
+        "line_id": line_id, "borrower_id": facts.borrower_id, "business_date": on, "action": decision.action.value,
+        "old_limit_minor": decision.old_limit.minor, "new_limit_minor": decision.new_limit.minor,
+        "currency": decision.old_limit.currency.code, "score": decision.score,
+        "reasons_json": json.dumps([{"code": r.code, "text": r.text} for r in decision.reasons]),
+        "policy": setup.policy.label, "scorecard": card.label,
+    })  # fmt: skip
+    if decision.action is not Action.KEEP:
+        _notify(uow, facts.borrower_id, line_id, decision, on, setup.strategy)
+    return decision
+
+
+def _apply(uow: UnitOfWork, record: Any, decision: LimitDecision, on: date) -> None:
+    line = record.line
+    if decision.action in (Action.RAISE, Action.LOWER):
+        changed, change = line.change_limit(decision.new_limit, on, decision.change_reason())
+    elif decision.action is Action.FREEZE:
+        changed, change = line.freeze(on, decision.change_reason())
+    else:
+        return
+    uow.lines.save(changed, line.version)
+    uow.lines.record_change(change, line.borrower_id)
+
+
+def _notify(uow: UnitOfWork, borrower_id: str, line_id: str, decision: LimitDecision, on: date, strategy: Strategy) -> None:
+    profile = CollectionsRepository(uow.connection).profiles([borrower_id]).get(borrower_id, {})
+    zone_name = profile.get("time_zone") or strategy.time_zone_default
+    language = profile.get("language") or strategy.language_default
+    template_id = TEMPLATES[decision.action]
+    template = strategy.templates[template_id]
+    values = {"amount": decision.new_limit.amount_str(), "currency": decision.new_limit.currency.code,
+              "due_date": "", "days_past_due": "0", "product": ""}  # fmt: skip
+    message = OutboundMessage(
+        borrower_id, Channel.IN_APP, Purpose.SERVICE, template_id, template.version, language,
+        template.text(language).format_map(values), epoch_at(on, NOTICE_HOUR, 0, zone_of(zone_name)),
+        f"lim:{on.isoformat()}:{line_id}",
+    )  # fmt: skip
+    OutboxNotifier(uow, on).send(message)
+
+
+def _inputs_json(inputs: Any) -> dict[str, Any]:
+    return {name: getattr(inputs, name) for name in inputs.__dataclass_fields__}
+
+
+def line_reviews(engine: Engine, line_id: str, limit: int = 20) -> dict[str, Any]:
+    with UnitOfWork(engine, read_only=True) as uow:
+        rows = ReviewRepository(uow.connection).reviews(line_id=line_id, limit=limit)
+    return {"line_id": line_id, "reviews": [
+        {"business_date": r["business_date"].isoformat(), "action": r["action"], "old_limit_minor": r["old_limit_minor"],
+         "new_limit_minor": r["new_limit_minor"], "currency": r["currency"], "score": r["score"],
+         "reasons": json.loads(r["reasons_json"]), "policy": r["policy"]} for r in rows]}  # fmt: skip

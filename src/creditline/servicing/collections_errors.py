@@ -1,0 +1,39 @@
+"""Typed errors of collections: bad strategy files, refused contacts, promises and hardship requests."""
+
+from __future__ import annotations
+
+from creditline.errors import Conflict, DomainError, NotFound
+
+
+class StrategyInvalid(DomainError):
+    """A collections strategy file that does not validate (unknown field, bad value)."""
+
+    code = "strategy_invalid"
+
+
+class ContactRefused(DomainError):
+    """A contact the conduct rules forbid: quiet hours, a frequency cap, a third party."""
+
+    code = "contact_refused"
+    http_status = 409
+
+
+class PromiseInvalid(DomainError):
+    code = "promise_invalid"
+
+
+class HardshipNotEligible(DomainError):
+    code = "hardship_not_eligible"
+    http_status = 409
+
+
+class WorkItemNotFound(NotFound):
+    code = "work_item_not_found"
+
+
+class WorkItemClosed(Conflict):
+    code = "work_item_closed"
+
+
+class CollectionsInputInvalid(DomainError):
+    code = "collections_input_invalid"

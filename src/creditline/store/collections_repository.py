@@ -1,0 +1,279 @@
+"""Reads and writes of the post-loan tables: contacts, outbox, work items, promises, profiles, behaviour
+scores, limit reviews, alerts and fraud signals. Repositories take the unit of work's connection and
+never commit; rows go in and come out as plain dicts (the app maps them to the domain's values).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from creditline.store.tables_collections import (
+    behaviour_scores,
+    collection_contacts,
+    collection_profiles,
+    collection_promises,
+    collection_work_items,
+    ew_alerts,
+    ew_fraud_signals,
+    limit_reviews,
+    notification_outbox,
+)
+
+OPEN_ITEM_STATUSES = ("open", "assigned")
+LIVE_ALERT_STATUSES = ("open", "acknowledged")
+PAGE_MAX = 1000
+
+
+def _rows(connection: Connection, query: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def _one(connection: Connection, query: Any) -> dict[str, Any] | None:
+    row = connection.execute(query).mappings().first()
+    return None if row is None else dict(row)
+
+
+class CollectionsRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    # -- profiles ---------------------------------------------------------------------------------
+    def profiles(self, borrower_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = sorted(set(borrower_ids))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), PAGE_MAX):
+            query = select(collection_profiles).where(collection_profiles.c.borrower_id.in_(ids[start : start + PAGE_MAX]))
+            found |= {row["borrower_id"]: row for row in _rows(self.connection, query)}
+        return found
+
+    def set_profile(self, borrower_id: str, time_zone: str, language: str, on: date) -> None:
+        self.connection.execute(delete(collection_profiles).where(collection_profiles.c.borrower_id == borrower_id))
+        self.connection.execute(
+            insert(collection_profiles).values(borrower_id=borrower_id, time_zone=time_zone, language=language, updated_on=on)
+        )
+
+    # -- outbox and contacts ----------------------------------------------------------------------
+    def outbox_message(self, dedupe_key: str) -> dict[str, Any] | None:
+        return _one(self.connection, select(notification_outbox).where(notification_outbox.c.dedupe_key == dedupe_key))
+
+    def add_outbox(self, row: dict[str, Any]) -> None:
+        self.connection.execute(insert(notification_outbox).values(**row))
+
+    def outbox(self, borrower_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        o = notification_outbox.c
+        query = select(notification_outbox).order_by(o.send_at_s, o.message_id).limit(min(limit, PAGE_MAX))
+        if borrower_id is not None:
+            query = query.where(o.borrower_id == borrower_id)
+        return _rows(self.connection, query)
+
+    def contact_exists(self, dedupe_key: str) -> bool:
+        query = select(func.count()).where(collection_contacts.c.dedupe_key == dedupe_key)
+        return bool(self.connection.execute(query).scalar_one())
+
+    def add_contact(self, row: dict[str, Any]) -> int:
+        result = self.connection.execute(insert(collection_contacts).values(**row))
+        return int(result.inserted_primary_key[0])
+
+    def contacts_around(self, borrower_ids: Sequence[str], start_s: int, end_s: int) -> dict[str, list[tuple[str, int]]]:
+        """(channel, at_s) of every counted contact of the borrowers between two instants."""
+        c = collection_contacts.c
+        found: dict[str, list[tuple[str, int]]] = {}
+        ids = sorted(set(borrower_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            query = select(c.borrower_id, c.channel, c.at_s).where(
+                c.borrower_id.in_(ids[start : start + PAGE_MAX]), c.at_s >= start_s, c.at_s <= end_s,
+                c.outcome != "suppressed",
+            )  # fmt: skip
+            for borrower_id, channel, at_s in self.connection.execute(query):
+                found.setdefault(borrower_id, []).append((channel, int(at_s)))
+        return found
+
+    def contacts(self, *, loan_id: str | None = None, borrower_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        c = collection_contacts.c
+        query = select(collection_contacts).order_by(c.at_s.desc(), c.contact_id.desc()).limit(min(limit, PAGE_MAX))
+        if loan_id is not None:
+            query = query.where(c.loan_id == loan_id)
+        if borrower_id is not None:
+            query = query.where(c.borrower_id == borrower_id)
+        return _rows(self.connection, query)
+
+    # -- work items -------------------------------------------------------------------------------
+    def item(self, item_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        query = select(collection_work_items).where(collection_work_items.c.item_id == item_id)
+        return _one(self.connection, query.with_for_update() if for_update else query)
+
+    def open_items_of_loans(self, loan_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        w = collection_work_items.c
+        found: dict[str, dict[str, Any]] = {}
+        ids = sorted(set(loan_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            query = select(collection_work_items).where(
+                w.loan_id.in_(ids[start : start + PAGE_MAX]), w.status.in_(OPEN_ITEM_STATUSES)
+            )
+            found |= {row["loan_id"]: row for row in _rows(self.connection, query)}
+        return found
+
+    def open_items(self) -> list[dict[str, Any]]:
+        query = select(collection_work_items).where(collection_work_items.c.status.in_(OPEN_ITEM_STATUSES))
+        return _rows(self.connection, query)
+
+    def add_item(self, row: dict[str, Any]) -> None:
+        self.connection.execute(insert(collection_work_items).values(**row))
+
+    def save_item(self, item_id: str, values: dict[str, Any]) -> None:
+        self.connection.execute(update(collection_work_items).where(collection_work_items.c.item_id == item_id).values(**values))
+
+    def queue(self, *, queue: str | None, status: str | None, assignee: str | None, limit: int) -> list[dict[str, Any]]:
+        w = collection_work_items.c
+        query = select(collection_work_items).order_by(w.priority.desc(), w.overdue_minor.desc(), w.opened_on, w.item_id)
+        conditions = [w.status.in_(OPEN_ITEM_STATUSES)] if status is None else [w.status == status]
+        if queue is not None:
+            conditions.append(w.queue == queue)
+        if assignee is not None:
+            conditions.append(w.assignee == assignee)
+        return _rows(self.connection, query.where(and_(*conditions)).limit(min(limit, PAGE_MAX)))
+
+    # -- promises ---------------------------------------------------------------------------------
+    def add_promise(self, row: dict[str, Any]) -> None:
+        self.connection.execute(insert(collection_promises).values(**row))
+
+    def pending_promises(self, loan_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        p = collection_promises.c
+        query = select(collection_promises).where(p.status == "pending").order_by(p.due_on, p.promise_id)
+        if loan_ids is None:
+            return _rows(self.connection, query)
+        found: list[dict[str, Any]] = []
+        ids = sorted(set(loan_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            found += _rows(self.connection, query.where(p.loan_id.in_(ids[start : start + PAGE_MAX])))
+        return found
+
+    def settle_promise(self, promise_id: str, status: str, paid_minor: int, on: date | None) -> None:
+        self.connection.execute(
+            update(collection_promises)
+            .where(collection_promises.c.promise_id == promise_id)
+            .values(status=status, paid_minor=paid_minor, settled_on=on)
+        )
+
+    def promises(self, loan_id: str) -> list[dict[str, Any]]:
+        p = collection_promises.c
+        return _rows(self.connection, select(collection_promises).where(p.loan_id == loan_id).order_by(p.made_on, p.promise_id))
+
+
+class ReviewRepository:
+    """Behaviour scores, limit reviews, early-warning alerts and the fraud signals that feed them."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    # -- behaviour scores -------------------------------------------------------------------------
+    def scores(self, borrower_ids: Iterable[str]) -> dict[str, int]:
+        ids = sorted(set(borrower_ids))
+        found: dict[str, int] = {}
+        b = behaviour_scores.c
+        for start in range(0, len(ids), PAGE_MAX):
+            query = select(b.borrower_id, b.score).where(b.borrower_id.in_(ids[start : start + PAGE_MAX]))
+            found |= {borrower_id: int(score) for borrower_id, score in self.connection.execute(query)}
+        return found
+
+    def set_score(self, borrower_id: str, score: int, on: date, scorecard: str, inputs: dict, reasons: Sequence[str]) -> None:
+        self.connection.execute(delete(behaviour_scores).where(behaviour_scores.c.borrower_id == borrower_id))
+        self.connection.execute(
+            insert(behaviour_scores).values(
+                borrower_id=borrower_id, score=score, scored_on=on, scorecard=scorecard,
+                inputs_json=json.dumps(inputs, sort_keys=True), reasons_json=json.dumps(list(reasons)),
+            )
+        )  # fmt: skip
+
+    # -- limit reviews ----------------------------------------------------------------------------
+    def add_review(self, row: dict[str, Any]) -> None:
+        self.connection.execute(insert(limit_reviews).values(**row))
+
+    def last_reviews(self) -> dict[str, date]:
+        r = limit_reviews.c
+        query = select(r.line_id, func.max(r.business_date)).group_by(r.line_id)
+        return {line_id: day for line_id, day in self.connection.execute(query)}
+
+    def last_raises(self, line_ids: Sequence[str]) -> dict[str, date]:
+        r = limit_reviews.c
+        found: dict[str, date] = {}
+        ids = sorted(set(line_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            query = (
+                select(r.line_id, func.max(r.business_date))
+                .where(r.line_id.in_(ids[start : start + PAGE_MAX]), r.action == "raise")
+                .group_by(r.line_id)
+            )
+            found |= dict(self.connection.execute(query).all())
+        return found
+
+    def reviews(self, *, line_id: str | None = None, on: date | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        r = limit_reviews.c
+        query = select(limit_reviews).order_by(r.review_id.desc()).limit(min(limit, PAGE_MAX))
+        if line_id is not None:
+            query = query.where(r.line_id == line_id)
+        if on is not None:
+            query = query.where(r.business_date == on)
+        return _rows(self.connection, query)
+
+    # -- alerts -----------------------------------------------------------------------------------
+    def live_alert_subjects(self, kinds: Sequence[str]) -> set[tuple[str, str]]:
+        a = ew_alerts.c
+        query = select(a.kind, a.subject).where(a.kind.in_(list(kinds)), a.status.in_(LIVE_ALERT_STATUSES))
+        return {(kind, subject) for kind, subject in self.connection.execute(query)}
+
+    def add_alert(self, row: dict[str, Any]) -> int:
+        result = self.connection.execute(insert(ew_alerts).values(**row))
+        return int(result.inserted_primary_key[0])
+
+    def alert(self, alert_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+        query = select(ew_alerts).where(ew_alerts.c.alert_id == alert_id)
+        return _one(self.connection, query.with_for_update() if for_update else query)
+
+    def update_alert(self, alert_id: int, values: dict[str, Any]) -> None:
+        self.connection.execute(update(ew_alerts).where(ew_alerts.c.alert_id == alert_id).values(**values))
+
+    def alerts(self, *, status: str | None, scope: str | None, kind: str | None, borrower_id: str | None,
+               limit: int) -> list[dict[str, Any]]:  # fmt: skip
+        a = ew_alerts.c
+        query = select(ew_alerts).order_by(a.alert_id.desc()).limit(min(limit, PAGE_MAX))
+        for column, value in ((a.status, status), (a.scope, scope), (a.kind, kind), (a.borrower_id, borrower_id)):
+            if value is not None:
+                query = query.where(column == value)
+        return _rows(self.connection, query)
+
+    def live_signals_by_borrower(self, borrower_ids: Sequence[str] | None = None) -> dict[str, set[str]]:
+        """Kinds of each borrower's open or acknowledged loan-level alerts."""
+        a = ew_alerts.c
+        query = select(a.borrower_id, a.kind).where(a.status.in_(LIVE_ALERT_STATUSES), a.borrower_id.is_not(None))
+        found: dict[str, set[str]] = {}
+        wanted = None if borrower_ids is None else set(borrower_ids)
+        for borrower_id, kind in self.connection.execute(query):
+            if wanted is None or borrower_id in wanted:
+                found.setdefault(borrower_id, set()).add(kind)
+        return found
+
+    def borrowers_alerted_on(self, on: date) -> set[str]:
+        a = ew_alerts.c
+        query = select(a.borrower_id).where(a.raised_on == on, a.borrower_id.is_not(None)).distinct()
+        return set(self.connection.execute(query).scalars())
+
+    # -- fraud signals ----------------------------------------------------------------------------
+    def add_signal(self, row: dict[str, Any]) -> int:
+        result = self.connection.execute(insert(ew_fraud_signals).values(alerted=0, **row))
+        return int(result.inserted_primary_key[0])
+
+    def unalerted_signals(self, limit: int) -> list[dict[str, Any]]:
+        s = ew_fraud_signals.c
+        query = select(ew_fraud_signals).where(s.alerted == 0).order_by(s.signal_id).limit(limit)
+        return _rows(self.connection, query)
+
+    def mark_alerted(self, signal_ids: Sequence[int]) -> None:
+        if signal_ids:
+            s = ew_fraud_signals.c
+            self.connection.execute(update(ew_fraud_signals).where(s.signal_id.in_(list(signal_ids))).values(alerted=1))

@@ -1,0 +1,118 @@
+"""Collections strategy files: the shipped one, and files that must be refused (naming the field)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from creditline.servicing.collections_errors import StrategyInvalid
+from creditline.servicing.collections_strategy import bucket_days, builtin_strategy, parse_strategy
+
+SHIPPED = Path(__file__).resolve().parents[3] / "src/creditline/servicing/collections_strategies/collections_cn.yaml"
+
+
+def _data() -> dict:
+    return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+
+
+def _refused(data: dict) -> StrategyInvalid:
+    with pytest.raises(StrategyInvalid) as caught:
+        parse_strategy(yaml.safe_dump(data, allow_unicode=True), source="test.yaml")
+    return caught.value
+
+
+def test_the_shipped_strategy_maps_days_to_stages_and_scores_to_segments() -> None:
+    strategy = builtin_strategy()
+    assert strategy.label == "collections_cn@2025.07.1"
+    assert [strategy.stage_of(day).name for day in (-3, 0, 1, 30, 31, 90, 91, 400)] == [
+        "reminder", "reminder", "early", "early", "mid", "mid", "late", "late",
+    ]  # fmt: skip
+    assert strategy.stage_of(-40) is None
+    assert [strategy.segment_of(s).name for s in (780, 650, 649, 550, 549, 0, None)] == [
+        "low", "low", "medium", "medium", "high", "high", "medium",
+    ]  # fmt: skip
+
+
+def test_buckets_cover_thirty_days_each() -> None:
+    assert bucket_days("M0") == (-31, 0)
+    assert bucket_days("M1") == (1, 30)
+    assert bucket_days("M6") == (151, 180)
+    assert bucket_days("M7") == (181, None)
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ((), "strategy.escalation"),
+        (("contact_rules",), "strategy.contact_rules.quiet_strat"),
+        (("stages", 1, "actions", 0), "strategy.stages.1.actions.0.chanel"),
+        (("templates", "due_soon"), "strategy.templates.due_soon.fr"),
+    ],
+)
+def test_an_unknown_field_anywhere_is_refused_by_name(path: tuple, field: str) -> None:
+    data = _data()
+    target = data
+    for step in path:
+        target = target[step]
+    target[field.rsplit(".", 1)[1]] = "x"
+    error = _refused(data)
+    assert error.field == field
+    assert error.code == "strategy_invalid"
+    assert "unknown field" in error.message and "test.yaml" in error.message
+
+
+def test_third_party_contact_cannot_be_switched_on() -> None:
+    data = _data()
+    data["contact_rules"]["third_parties"] = "allowed"
+    assert _refused(data).field == "strategy.contact_rules.third_parties"
+
+
+def test_a_message_scheduled_inside_the_quiet_hours_is_refused() -> None:
+    data = _data()
+    data["stages"][0]["actions"][0]["send_at"] = "21:30"
+    assert "quiet hours" in _refused(data).message
+
+
+def test_action_days_outside_their_stage_are_refused() -> None:
+    data = _data()
+    data["stages"][1]["actions"][0]["days"] = [45]  # the early stage covers days 1-30
+    assert "within the stage's collection days 1 to 30" in _refused(data).message
+
+
+def test_a_bucket_in_two_stages_is_refused() -> None:
+    data = _data()
+    data["stages"][2]["buckets"] = ["M1", "M2", "M3"]
+    assert "two stages" in _refused(data).message
+
+
+def test_a_template_with_an_unknown_placeholder_is_refused() -> None:
+    data = _data()
+    data["templates"]["due_soon"]["en"] = "Pay {everything} now"
+    error = _refused(data)
+    assert error.field == "strategy.templates.due_soon.en" and "{everything}" in error.message
+
+
+def test_a_call_needs_a_queue_and_messages_need_templates() -> None:
+    data = _data()
+    data["stages"][0]["actions"].append({"id": "pre-call", "days": [-1], "channel": "call"})
+    assert "queue" in _refused(data).message
+    data = _data()
+    del data["stages"][0]["actions"][0]["template"]
+    assert "template" in _refused(data).message
+
+
+def test_not_yaml_and_not_a_mapping_are_refused() -> None:
+    with pytest.raises(StrategyInvalid) as caught:
+        parse_strategy("name: [unclosed", source="bad.yaml")
+    assert caught.value.field == "bad.yaml"
+    with pytest.raises(StrategyInvalid):
+        parse_strategy("- a list", source="list.yaml")
+
+
+def test_the_digest_changes_with_any_setting() -> None:
+    data = _data()
+    base = parse_strategy(yaml.safe_dump(data, allow_unicode=True)).digest
+    data["contact_rules"]["per_week_max"] = 9
+    assert parse_strategy(yaml.safe_dump(data, allow_unicode=True)).digest != base
