@@ -31,6 +31,18 @@ ALERT_DECISIONS_SCANNED_MAX = 2_000
 PAST_DUE_STATUSES = ("overdue", "charged-off")
 
 
+def money_moved(engine: Engine) -> tuple[Any, Any]:
+    """A version of the books that changes whenever money moves: (business date, last posting id).
+
+    One index look-up, cheap enough to ask on every page: a figure computed from the loans table is
+    current while this is unchanged (every draw, repayment and EOD accrual posts)."""
+    from creditline.app.common import business_date
+    from creditline.store.tables import postings
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        return business_date(uow), uow.connection.execute(select(func.max(postings.c.posting_id))).scalar()
+
+
 def live_portfolio(engine: Engine) -> dict[str, Any]:
     from creditline.app.portfolio_summary import portfolio_summary
 

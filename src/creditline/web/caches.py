@@ -28,11 +28,17 @@ class Computed:
 
 
 class Background:
-    def __init__(self, name: str, compute: Callable[[], Any], ttl_s: float, key: Callable[[], Hashable] = lambda: None):
+    def __init__(
+        self, name: str, compute: Callable[[], Any], ttl_s: float, key: Callable[[], Hashable] = lambda: None,
+        min_interval_s: float = 0.0,
+    ) -> None:
+        """`key` names the data's version (recompute when it changes, but not more often than every
+        `min_interval_s`, so a busy book does not keep a core scanning); `ttl_s` bounds the age anyway."""
         self.name = name
         self._compute = compute
         self._key = key
         self.ttl_s = ttl_s
+        self.min_interval_s = min_interval_s
         self._lock = threading.Lock()
         self._done = threading.Condition(self._lock)
         self._latest: Computed | None = None
@@ -43,7 +49,8 @@ class Background:
         key = self._key()
         with self._lock:
             latest = self._latest
-            stale = latest is None or latest.key != key or time.monotonic() - latest.at > self.ttl_s
+            age_s = None if latest is None else time.monotonic() - latest.at
+            stale = age_s is None or age_s > self.ttl_s or (latest.key != key and age_s >= self.min_interval_s)
             if stale and not self._running:
                 self._running = True
                 threading.Thread(target=self._run, args=(key,), name=f"web-{self.name}", daemon=True).start()

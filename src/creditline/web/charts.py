@@ -58,6 +58,11 @@ def _render(data: Any, draw: Callable[[Any, Any], None]) -> bytes:
     return out.getvalue()
 
 
+def warm() -> None:
+    """Import matplotlib and draw once (its font cache), off the request path."""
+    _render({"labels": ["M0"], "values": [0]}, bars)
+
+
 def bars(axes: Any, data: dict[str, Any]) -> None:
     """{"labels": [...], "values": [...], "reference": optional horizontal line}."""
     axes.bar(data["labels"], data["values"], color=COLOURS[0])

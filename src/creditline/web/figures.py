@@ -1,7 +1,7 @@
 """The console's figures: which read model feeds each chart, and the background caches behind them.
 
 Figures that scan the whole book are `Background` values, so a page never waits for them: the live
-book (one grouped scan of the loans, refreshed every 10 s), the early-warning scan (every minute),
+book (one grouped scan of the loans, recomputed when money moved, at most every 2 s), the early-warning scan (every minute),
 the model monitoring (every 5 minutes) and the snapshot report (when the snapshot file changes).
 Each page says when its figure was computed.
 """
@@ -9,6 +9,7 @@ Each page says when its figure was computed.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -20,7 +21,8 @@ from creditline.web.settings import WebSettings
 
 REPORT_TTL_S = 3600.0
 MONITORING_TTL_S = 300.0
-LIVE_TTL_S = 10.0  # the live book: a grouped scan of every loan, a few hundred ms at 100,000 loans
+LIVE_TTL_S = 60.0  # the live book: a grouped scan of every loan, a few hundred ms at 100,000 loans
+LIVE_INTERVAL_S = 2.0  # after money moved, recompute at most this often
 ALERTS_TTL_S = 60.0
 VINTAGES_CHARTED_MAX = 8
 WAIT_FIRST_S = 0.15  # a page waits this long for a first value, then renders without it
@@ -40,13 +42,18 @@ class Figures:
                 key=lambda: _file_key(path, sheet),
             )  # fmt: skip
         self.monitoring = Background("model-monitoring", lambda: console_views.model_monitoring(engine), MONITORING_TTL_S)
-        self.live = Background("live-book", lambda: console_views.live_portfolio(engine), LIVE_TTL_S)
+        self.live = Background("live-book", lambda: console_views.live_portfolio(engine), LIVE_TTL_S,
+                               key=lambda: console_views.money_moved(engine), min_interval_s=LIVE_INTERVAL_S)
         self.alerts = Background("early-warnings", lambda: console_views.early_warnings(engine), ALERTS_TTL_S)
 
-    def warm(self) -> None:
-        """Start the slow figure at start-up, so the first visitor finds it ready."""
+    def warm(self) -> bool:
+        """In a console deployment (snapshots configured), start the slow figures and matplotlib at
+        start-up, so the first visitor finds them ready; otherwise nothing runs until asked."""
         if self.report is not None:
             self.report.get()
+            self.live.get()
+            threading.Thread(target=charts.warm, name="web-charts-warm", daemon=True).start()
+        return self.report is not None
 
     def report_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return None if self.report is None else self.report.get(wait_s)

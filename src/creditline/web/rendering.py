@@ -95,6 +95,14 @@ class Pages:
         environment.globals["languages"] = LANGUAGES
         return environment
 
+    def preload(self) -> None:
+        """Compile every template and load each locale's formats now, not on a visitor's first page."""
+        for code, environment in self._environments.items():
+            for name in environment.list_templates(filter_func=lambda name: name.endswith(".html")):
+                environment.get_template(name)
+            money("1.00", "CNY", LANGUAGES[code])
+            day("2025-01-01", LANGUAGES[code])
+
     def language(self, request: Request) -> Language:
         return choose(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 

@@ -11,6 +11,7 @@ logs) wraps them as it wraps the API.
 from __future__ import annotations
 
 import logging
+import threading
 from importlib import resources
 from typing import Any
 
@@ -25,6 +26,7 @@ from creditline.web.rendering import Pages
 from creditline.web.sessions import SignInRequired, visitor
 
 _LOG = logging.getLogger("creditline.web")
+STATIC_MAX_AGE_S = 3600
 
 
 def mount(app: FastAPI) -> None:
@@ -45,10 +47,20 @@ def mount(app: FastAPI) -> None:
             sub.include_router(router)
         _install_error_pages(sub)
         app.mount(prefix, sub)
-    static = StaticFiles(directory=str(resources.files("creditline.web") / "static"))
+    static = CachedStatic(directory=str(resources.files("creditline.web") / "static"))
     app.mount("/static", static, name="static")
     app.add_api_route("/", _to_app, methods=["GET"], include_in_schema=False)
-    figures.warm()
+    if figures.warm():
+        threading.Thread(target=pages.preload, name="web-templates-warm", daemon=True).start()
+
+
+class CachedStatic(StaticFiles):
+    """Scripts and the stylesheet may be kept for an hour (the edge would otherwise say no-store)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["cache-control"] = f"public, max-age={STATIC_MAX_AGE_S}"
+        return response
 
 
 def _to_app() -> Response:

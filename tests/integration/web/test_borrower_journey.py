@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import pytest
 from web_flows import Browser, approved, found
+
+pytestmark = pytest.mark.xdist_group("web-borrower_journey")  # one module-scoped site per module
 
 
 def figure(page: str, name: str) -> str:

@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 from web_flows import BUSINESS_DATE, Browser, approved, found, make_site
 
+pytestmark = pytest.mark.xdist_group("web-console_pages")  # one module-scoped site per module
+
 
 def operator(app, engine, role: str) -> Browser:  # type: ignore[no-untyped-def]
     from creditline.app.access import create_operator
@@ -62,8 +64,8 @@ def test_the_dashboard_shows_the_live_book_and_the_snapshot_figures(book) -> Non
 
     app, engine, *_ = book
     finance = operator(app, engine, "finance")
-    page = _ready(finance, "/console/")
     live = live_portfolio(engine)["currencies"][0]
+    page = _ready(finance, "/console/", f'data-field="loans">{live["loans"]}<')  # recomputed once money moved
     assert found(r'data-field="loans">(\d+)<', page) == str(live["loans"])
     assert found(r'data-field="default-share">([^<]+)<', page) == f"{live['principal_90_plus_pct']}%"
     assert 'data-field="ecl">CN¥' in page and "charts/vintage.svg" in page and "charts/ratios.svg" in page
@@ -74,13 +76,13 @@ def test_the_dashboard_shows_the_live_book_and_the_snapshot_figures(book) -> Non
     assert finance.get("/console/charts/nonsense.svg").status_code == 404
 
 
-def _ready(browser: Browser, path: str) -> str:
-    """The page once its background figure is computed (the first request starts it)."""
+def _ready(browser: Browser, path: str, showing: str = "") -> str:
+    """The page once its background figures are computed (the first request starts them)."""
     import time
 
     for _ in range(100):
         page = browser.get(path).text
-        if "being computed" not in page:
+        if "being computed" not in page and showing in page:
             return page
         time.sleep(0.1)
     raise AssertionError(f"{path} still computing after 10 s")

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from importlib import resources
 
+import pytest
 from web_flows import Browser, approved, found
+
+pytestmark = pytest.mark.xdist_group("web-web_languages")  # one module-scoped site per module
 
 
 def template_messages() -> set[str]:

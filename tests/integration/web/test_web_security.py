@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from web_flows import Browser, approved
+
+pytestmark = pytest.mark.xdist_group("web-web_security")  # one module-scoped site per module
 
 
 def test_a_post_without_the_session_csrf_token_changes_nothing(site) -> None:  # type: ignore[no-untyped-def]
