@@ -155,6 +155,11 @@ def test_bad_inputs_fail_in_one_line_and_write_nothing(model, tmp_path):
     assert "not a delimited text" in one_line_error([*train, "--data", str(picture), "--target", "y"])
     assert not out.exists()
     assert "--model:" in one_line_error(["model", "evaluate", "--model", str(tmp_path), "--data", str(data), "--target", "Status"])
+    partial = tmp_path / "partial.csv"
+    lender_export(50, 4).drop(columns=["Segment"]).to_csv(partial, sep=";", index=False)
+    assert "--data: column Segment: required column" in one_line_error(
+        ["model", "evaluate", "--model", str(directory), "--data", str(partial), "--target", "Status"])
+    assert "--data: column Segment" in one_line_error(["model", "monitor", "--model", str(directory), "--data", str(partial)])
     request = ["model", "score", "--model", str(directory), "--applicant"]
     assert "'Bureau': required field is missing" in one_line_error([*request, '{"Late90": 1, "DebtRatio": "0,1", "Segment": "A", "Salaried": "Y"}'])
     typed = '{"Late90": "many", "DebtRatio": "0,1", "Segment": "A", "Salaried": "Y", "Bureau": 700}'

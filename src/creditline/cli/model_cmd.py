@@ -207,7 +207,17 @@ def labelled_rows(scorer, data: Path, target: str, positive: str | None):
     frame = table.frame[keep].reset_index(drop=True)
     if frame.empty:
         raise InvalidData("no row has a target value", field="target")
-    return frame, labels[keep], scorer.features_batch(frame, strict=False)
+    return frame, labels[keep], batch_features(scorer, frame)
+
+
+def batch_features(scorer, frame):
+    """Feature matrix of a file; a column the model needs but the file lacks is reported under --data."""
+    from creditline.risk.models import InvalidData, InvalidScoringRequest
+
+    try:
+        return scorer.features_batch(frame, strict=False)
+    except InvalidScoringRequest as exc:
+        raise InvalidData(f"column {exc.field}: {exc.message}", field="data") from exc
 
 
 def scorer_bad_value(scorer) -> str | None:
@@ -282,7 +292,7 @@ def monitor_command(
 
     scorer = load_scorer(model)
     frame = read_table(data).frame
-    features = scorer.features_batch(frame, strict=False)
+    features = batch_features(scorer, frame)
     scores = scorer.score_features(features)["score"].to_numpy(dtype=float)
     result = compare(scorer.monitoring, features, scorer.specs, scores)
     result["model_id"] = scorer.model_id
