@@ -71,7 +71,7 @@ def decisions(smoke: bool) -> dict:
 
 
 def repayments(smoke: bool, url: str, database: str) -> dict:
-    duration_s, connections, workers = (3, 2, 1) if smoke else (20, int(os.environ.get("BENCH_API_CONNECTIONS", 8)), int(os.environ.get("BENCH_API_WORKERS", 2)))
+    duration_s, connections, workers = (3, 2, 1) if smoke else (int(os.environ.get("BENCH_API_SECONDS", 20)), int(os.environ.get("BENCH_API_CONNECTIONS", 8)), int(os.environ.get("BENCH_API_WORKERS", 2)))
     borrowers = 20 if smoke else 1000
     repeats = 20 if smoke else 50  # each borrower's loan is repaid this many times (1.00 each)
     with tempfile.TemporaryDirectory() as folder:

@@ -40,7 +40,8 @@ class Runtime:
     origination: OriginationConfig
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    # async on purpose: no I/O here, and a sync dependency would cost a hop to the thread pool
     return request.app.state.runtime
 
 
@@ -57,8 +58,8 @@ def caller(request: Request) -> Principal:
 
 
 def allowed(permission: Permission) -> Callable[..., Principal]:
-    def dependency(principal: Principal = Depends(caller)) -> Principal:
-        require(principal.role, permission)
+    async def dependency(principal: Principal = Depends(caller)) -> Principal:
+        require(principal.role, permission)  # pure: async avoids a thread-pool hop
         return principal
 
     dependency.__name__ = f"allowed_{permission}"
