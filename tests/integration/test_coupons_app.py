@@ -130,9 +130,11 @@ def test_a_used_coupon_and_a_failed_drawdown(books) -> None:  # type: ignore[no-
     first = draw_with_coupon(books, DrawWithCoupon(line, "12000", 3, "d1", coupon_id))
     retried = draw_with_coupon(books, DrawWithCoupon(line, "12000", 3, "d1", coupon_id))
     assert retried["loan_id"] == first["loan_id"] and retried["coupon"]["saving"] == first["coupon"]["saving"]
+    after_first = dump(books)
     with pytest.raises(CouponAlreadyUsed) as used:
         draw_with_coupon(books, DrawWithCoupon(line, "2000", 3, "d2", coupon_id))
     assert used.value.field == "coupon"
+    assert dump(books) == after_first
 
 
 def test_the_budget_cap_refuses_a_coupon_that_would_exceed_it(books) -> None:  # type: ignore[no-untyped-def]
