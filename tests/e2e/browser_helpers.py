@@ -126,6 +126,8 @@ def phone(browser: Any, *, user_verified: bool = True) -> Any:
                                   has_touch=True, locale="en-US")  # fmt: skip
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page.csp_violations = []  # type: ignore[attr-defined]
+    page.on("console", lambda message: _note_violation(page, message))
     cdp = context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
     cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
@@ -133,6 +135,11 @@ def phone(browser: Any, *, user_verified: bool = True) -> Any:
         "isUserVerified": user_verified, "automaticPresenceSimulation": True,
     }})  # fmt: skip
     return page
+
+
+def _note_violation(page: Any, message: Any) -> None:
+    if message.type == "error" and ("Content Security Policy" in message.text or "Refused to" in message.text):
+        page.csp_violations.append(message.text)
 
 
 def shot(page: Any, name: str) -> None:

@@ -60,6 +60,7 @@ def test_a_borrower_applies_draws_repays_and_pays_off(served: Platform, chromium
     page.goto(f"{served.base}/app/history")
     assert "已结清" in page.content()
     shot(page, "07-history-zh")
+    assert page.csp_violations == []  # htmx, the passkey script and the styles all run under the strict CSP
     page.context.close()
 
 
@@ -101,4 +102,5 @@ def test_an_operator_enrolls_and_checks_the_console(served: Platform, chromium) 
     page.get_by_role("link", name="Audit log").click()
     page.wait_for_selector("h1:has-text('Audit log')")
     assert page.get_by_role("link", name="Collections").count() == 0  # a risk analyst works no collections
+    assert page.csp_violations == []
     page.context.close()

@@ -95,6 +95,8 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_borrowers_kept_out_of_the_c
                          ("/console/audit", "/console/sign-in")):
         response = stranger.client.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"] == target, path
+    stranger.client.cookies.set("creditline_session", "not-a-session-token")
+    assert stranger.client.get("/app/history", follow_redirects=False).headers["location"] == "/app/"
     borrower, _, _ = approved(app, 320)
     for path in ("/console/", "/console/reviews", "/console/audit", "/console/charts/balances.svg"):
         assert borrower.get(path).status_code == 403, path
