@@ -16,6 +16,7 @@ from creditline.app.access import Principal
 from creditline.store import UnitOfWork
 
 LOANS_SHOWN_MAX = 100
+REFERENCE_AMOUNT_MAJOR = 10_000  # the reference drawdown whose APR stands beside a line's daily rate
 DECISIONS_SHOWN_MAX = 20
 OPEN_STATUSES = ("active", "overdue", "charged-off")  # charged off is still collectable
 UNPAID_INSTALLMENTS = ("future", "open", "due", "overdue")
@@ -27,8 +28,12 @@ def overview(engine: Engine, principal: Principal) -> dict[str, Any]:
 
     borrower_id = principal.borrower_id
     loans = loans_of(engine, borrower_id, after=None, limit=LOANS_SHOWN_MAX)
+    lines = lines_of(engine, borrower_id)
+    with UnitOfWork(engine, read_only=True) as uow:
+        for line in lines:
+            line["reference"] = _reference_drawdown(uow, line["product_id"], line)
     return {
-        "lines": lines_of(engine, borrower_id),
+        "lines": lines,
         "open_loans": [loan for loan in loans if loan["status"] in OPEN_STATUSES],
         "closed_loans": [loan for loan in loans if loan["status"] not in OPEN_STATUSES],
         "decisions": decisions_of_account(engine, principal.account_id)[:DECISIONS_SHOWN_MAX],
@@ -49,6 +54,7 @@ def draw_options(engine: Engine, line_id: str) -> dict[str, Any]:
             raise LineNotFound(f"no credit line {line_id!r}", field="line")
         product = product_of(uow, record.line.product_id, record.product_version)
         line = line_view(uow, record.line, on)
+        line["reference"] = _reference_drawdown(uow, record.line.product_id, line, record.product_version)
     return {
         "line": line,
         "product_name": product.name,
@@ -60,6 +66,29 @@ def draw_options(engine: Engine, line_id: str) -> dict[str, Any]:
         "grace_days": product.grace_days,
         "early_repayment_free": product.early_repayment_free,
     }
+
+
+def _reference_drawdown(uow: UnitOfWork, product_id: str, line: dict[str, Any], version: int | None = None) -> dict[str, Any]:
+    """The APR (IRR method) of a reference drawdown at the line's daily rate, so that wherever the
+    daily rate is shown its annualised rate stands beside it (the PBOC's display rule): the product's
+    longest term and first method, for the limit or the reference amount, whichever is smaller."""
+    from datetime import date
+    from decimal import Decimal
+
+    from creditline.app.catalogue import product_of
+    from creditline.lending.apr import AprMethod, schedule_apr
+    from creditline.lending.schedule import build_schedule
+    from creditline.money import Money
+
+    product = product_of(uow, product_id, version)
+    reference = Money.of_minor(REFERENCE_AMOUNT_MAJOR * product.currency.minor_per_major, product.currency)
+    amount = Money.parse(line["limit"], line["currency"]).min(reference)
+    amount = amount.max(product.drawdown_min)
+    term, method = max(product.terms_months), product.methods[0]
+    rate_daily = Decimal(line["daily_rate_pct"]) / 100
+    schedule = build_schedule(product.schedule_terms(amount, term, method, rate_daily, date.fromisoformat(line["business_date"])))
+    apr = schedule_apr(schedule.cash_flows(), AprMethod.IRR)
+    return {"amount": amount.amount_str(), "term_months": term, "method": str(method), "apr_pct": format(apr.apr_pct_display, "f")}
 
 
 def loan_page(engine: Engine, loan_id: str) -> dict[str, Any]:

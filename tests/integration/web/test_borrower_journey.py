@@ -62,10 +62,16 @@ def test_sign_up_apply_draw_repay_pay_off(site) -> None:  # type: ignore[no-unty
     assert loan_id in history and "Paid off" in history
 
 
-def test_available_limit_follows_drawdowns(site) -> None:  # type: ignore[no-untyped-def]
-    app, _ = site
-    browser, _, line_id = approved(app, 40)
-    before = Decimal(found(r'data-field="available">CN¥([\d,.]+)<', browser.get("/app/").text).replace(",", ""))
+def test_available_limit_follows_drawdowns_and_the_apr_stands_by_the_daily_rate(site) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.applications import decision_for_account
+
+    app, engine = site
+    browser, decision_id, line_id = approved(app, 40)
+    home = browser.get("/app/").text
+    decided = decision_for_account(engine, browser.account_id(), decision_id)
+    if Decimal(decided["limit"]) >= 10_000:  # the decision priced the same reference drawdown
+        assert figure(home, "line-apr") == f"{decided['apr_pct']}%"
+    before = Decimal(found(r'data-field="available">CN¥([\d,.]+)<', home).replace(",", ""))
     assert browser.draw(line_id, "1000.00", 3, key="avail").status_code == 201
     after = Decimal(found(r'data-field="available">CN¥([\d,.]+)<', browser.get("/app/").text).replace(",", ""))
     assert before - after == Decimal("1000.00")

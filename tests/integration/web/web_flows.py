@@ -64,6 +64,13 @@ class Browser:
         # "testserver": the cookie jar of httpx does not keep cookies for a bare "localhost"
         self.client = TestClient(self.app, base_url="http://testserver", raise_server_exceptions=False)
 
+    def account_id(self) -> str:
+        from creditline.api.auth_tokens import SESSION_COOKIE
+        from creditline.app.access import authenticate
+
+        runtime = self.app.state.runtime
+        return authenticate(runtime.engine, runtime.access, self.client.cookies.get(SESSION_COOKIE)).account_id
+
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.client.get(path, **kwargs)
 
