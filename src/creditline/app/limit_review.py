@@ -49,12 +49,23 @@ class ReviewDateInvalid(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class ReviewSetup:
+    """Everything a review decides with, loaded once per run (parsing the files per line would dominate)."""
+
     policy: LimitReviewPolicy
     strategy: Strategy  # for the borrower's notice templates, time zone and language defaults
+    limits: Any  # risk.limits.LimitPolicy: rounding, minimum and the jurisdiction's caps
+    card: Any  # servicing.behaviour.Scorecard
+
+    @classmethod
+    def of(cls, policy: LimitReviewPolicy, strategy: Strategy | None = None) -> ReviewSetup:
+        from creditline.risk.limits import builtin_limit_policy
+        from creditline.servicing.behaviour import builtin_scorecard
+
+        return cls(policy, strategy or builtin_strategy(), builtin_limit_policy(policy.limit_policy), builtin_scorecard())
 
     @classmethod
     def builtin(cls) -> ReviewSetup:
-        return cls(builtin_limit_review_policy(), builtin_strategy())
+        return cls.of(builtin_limit_review_policy())
 
 
 def review_limits(engine: Engine, on: date, *, dry_run: bool = False, setup: ReviewSetup | None = None) -> dict[str, Any]:
@@ -112,18 +123,14 @@ def due_lines(uow: UnitOfWork, on: date, policy: LimitReviewPolicy) -> list[str]
 
 
 def review_one(uow: UnitOfWork, line_id: str, on: date, setup: ReviewSetup, dry_run: bool) -> LimitDecision | None:
-    from creditline.risk.limits import builtin_limit_policy
-    from creditline.servicing.behaviour import builtin_scorecard
-
     record = uow.lines.get(line_id, for_update=not dry_run)
     if record is None:
         return None
-    limits = builtin_limit_policy(setup.policy.limit_policy)
-    if record.line.limit.currency.code != limits.currency:
+    if record.line.limit.currency.code != setup.limits.currency:
         return None  # a line in another currency is reviewed under that jurisdiction's policy
-    card = builtin_scorecard()
+    card = setup.card
     facts, inputs = line_facts(uow, record, on, card)
-    decision = review_line(facts, setup.policy, limits)
+    decision = review_line(facts, setup.policy, setup.limits)
     if dry_run:
         return decision
     _apply(uow, record, decision, on)

@@ -193,13 +193,18 @@ def _strategy_commands(group: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Validate a strategy file exactly as the platform will; print its stages and digest."""
+        from creditline.servicing.collections_errors import StrategyInvalid
         from creditline.servicing.collections_strategy import parse_strategy
 
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise DomainError(f"cannot read {path}: {exc.__class__.__name__}", field="path") from None
-        parsed = parse_strategy(text, source=path.name)
+        try:
+            parsed = parse_strategy(text, source=path.name)
+        except StrategyInvalid as exc:  # the field is a path inside the file, not a command-line option
+            where = f"{exc.field}: " if exc.field else ""
+            raise DomainError(f"{where}{exc.message}", code=exc.code) from None
         view = {
             "name": parsed.name, "version": parsed.version, "digest": parsed.digest,
             "stages": [{"name": s.name, "buckets": list(s.buckets), "queue": s.queue, "actions": [a.id for a in s.actions]}

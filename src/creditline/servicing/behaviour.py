@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -36,6 +37,8 @@ CHARACTERISTICS = (
     "failed_debits_90d",
 )
 MISSING = -1  # the batch encoding of a missing value (all characteristics are non-negative)
+
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
 
 
 class ScorecardInvalid(DomainError):
@@ -179,7 +182,7 @@ def _bin(edges: tuple[int, ...], value: int) -> int:
 
 def parse_scorecard(text: str, *, source: str = "scorecard") -> Scorecard:
     try:
-        return Scorecard.model_validate(yaml.safe_load(text))
+        return Scorecard.model_validate(yaml.load(text, Loader=SAFE_LOADER))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join([source, *(str(part) for part in first["loc"])])
@@ -188,6 +191,7 @@ def parse_scorecard(text: str, *, source: str = "scorecard") -> Scorecard:
         raise ScorecardInvalid(" ".join(str(exc).split())[:300], field=source) from None
 
 
+@cache  # shipped files never change while the process runs; parsing YAML costs ~50 ms
 def builtin_scorecard(name: str = "behaviour_cn") -> Scorecard:
     resource = resources.files("creditline.servicing") / "behaviour_scorecards" / f"{name}.yaml"
     if not name.replace("_", "").isalnum() or not resource.is_file():

@@ -1,0 +1,118 @@
+"""Early-warning alerts through the store and the CLI on SQLite and PostgreSQL: each loan-level signal
+raised at its threshold and once, fraud signals and monitoring holds, failed debits, a portfolio roll
+rate from month-end snapshots, and the console's list / acknowledge / resolve."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from collections_fixtures import close_days
+from integration_helpers import cli, ok
+from lending_fixtures import open_line, setup_books
+
+from creditline.app import Draw, draw
+from creditline.app.alerts_stage import raise_alerts
+from creditline.store import UnitOfWork
+
+
+@pytest.fixture
+def book(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    setup_books(engine)
+    late = draw(engine, Draw(open_line(engine, "LATE"), "1200", 3, "d1"))["loan_id"]
+    draw(engine, Draw(open_line(engine, "SPIKY", limit="2000"), "1900", 3, "d2"))
+    open_line(engine, "WATCHED")
+    close_days(engine, date(2025, 2, 8), stages=("early-warning",))
+    return {"late_loan": late}
+
+
+def _alerts(db_url: str, *extra: str) -> list[dict]:
+    return ok("alerts", "list", "--status", "all", *extra, "--db", db_url)["alerts"]
+
+
+def test_loan_signals_each_raise_one_alert_and_the_console_works_them(engine, db_url: str, book: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    raised = {(a["kind"], a["borrower_id"], a["raised_on"]) for a in _alerts(db_url)}
+    assert raised == {("utilisation_spike", "SPIKY", "2025-01-02"), ("first_payment_default", "LATE", "2025-02-08"),
+                      ("first_payment_default", "SPIKY", "2025-02-08")}  # neither paid a cent
+    first = next(a for a in _alerts(db_url) if a["kind"] == "first_payment_default" and a["borrower_id"] == "LATE")
+    assert (first["loan_id"], first["severity"], first["details"], first["thresholds"]) == (
+        book["late_loan"], "high", {"days_past_due": 7}, "early_warning_cn@2025.07.1")  # fmt: skip
+    assert ok("alerts", "check", "--db", db_url)["alerts_raised"] == 0  # nothing raised twice
+    _fraud_signals_monitoring_holds_and_failed_debits(engine, db_url, book)
+    _the_console_acknowledges_and_resolves(db_url)
+
+
+def _fraud_signals_monitoring_holds_and_failed_debits(engine, db_url: str, book: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    from creditline.store.tables_borrower_servicing import monitoring_outcomes
+    from creditline.store.tables_servicing import debit_attempts
+
+    ok("alerts", "signal", "--borrower", "WATCHED", "--kind", "device_change", "--detail", "new phone, new payee", "--db", db_url)
+    with engine.begin() as connection:
+        connection.execute(monitoring_outcomes.insert().values(
+            outcome_id="MO1", borrower_id="WATCHED", kind="drawdown", at_s=1_738_972_800, business_date=date(2025, 2, 8),
+            score="0.97", rules_json='["new_device", "new_payee"]', rules_version="r1", action="hold", status="held",
+        ))  # fmt: skip
+        for n, day in enumerate((date(2025, 2, 1), date(2025, 2, 1), date(2025, 2, 3)), 1):  # two rounds, then one: 2 days
+            connection.execute(debit_attempts.insert().values(
+                attempt_key=f"ad:{book['late_loan']}:{day}:{n}",
+                loan_id=book["late_loan"], borrower_id="LATE", business_date=day, round=n, currency="CNY",
+                requested_minor=42_000, days_past_due=0, policy="p", outcome="insufficient_funds", debited_minor=0,
+                applied=1,
+            ))  # fmt: skip
+    checked = ok("alerts", "check", "--db", db_url)
+    assert (checked["raised_fraud_signal"], checked["raised_failed_debits"]) == (2, 1)
+    watched = _alerts(db_url, "--borrower", "WATCHED")
+    assert sorted(a["details"]["signal_kind"] for a in watched) == ["device_change", "monitoring_hold"]
+    assert any("new_device, new_payee" in a["message"] for a in watched)
+    failed = _alerts(db_url, "--kind", "failed_debits")[0]
+    assert failed["details"] == {"failed_debits": 2} and failed["loan_id"] == book["late_loan"]
+    assert ok("alerts", "check", "--db", db_url)["alerts_raised"] == 0
+
+
+def _the_console_acknowledges_and_resolves(db_url: str) -> None:
+    spike = next(a for a in _alerts(db_url) if a["kind"] == "utilisation_spike")
+    acked = ok("alerts", "ack", str(spike["alert_id"]), "--operator", "risk-1", "--note", "calling", "--db", db_url)
+    assert (acked["status"], acked["acknowledged_by"], acked["acknowledged_on"], acked["note"]) == (
+        "acknowledged", "risk-1", "2025-02-08", "calling")  # fmt: skip
+    twice = cli("alerts", "ack", str(spike["alert_id"]), "--operator", "risk-1", "--db", db_url)
+    assert twice.exit_code == 2 and "is acknowledged; it cannot become acknowledged" in twice.stderr
+    assert ok("alerts", "resolve", str(spike["alert_id"]), "--operator", "risk-2", "--db", db_url)["status"] == "resolved"
+    assert [a["alert_id"] for a in _alerts(db_url, "--status", "open")] != [spike["alert_id"]]
+    missing = cli("alerts", "resolve", "999999", "--operator", "x", "--db", db_url)
+    assert (missing.exit_code, missing.stderr) == (2, "error: --alert: no alert 999999\n")
+    bad = cli("alerts", "list", "--status", "closed", "--db", db_url)
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --status:")
+
+
+def test_a_roll_rate_above_expectation_in_the_month_end_snapshots(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.store.tables_servicing import loan_snapshots, snapshot_dates
+
+    setup_books(engine)
+    rows = []
+    for i in range(120):
+        for as_of, days in ((date(2025, 1, 31), 0), (date(2025, 2, 28), 15 if i < 6 else 0)):  # 5% roll to M1
+            rows.append(_snapshot_row(f"S{i}", as_of, days))
+    with engine.begin() as connection:
+        connection.execute(loan_snapshots.insert(), rows)
+        connection.execute(snapshot_dates.insert(), [{"as_of": d, "rows": 120, "month_end": 1}
+                                                      for d in (date(2025, 1, 31), date(2025, 2, 28))])  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        summary = raise_alerts(uow, date(2025, 3, 1))
+        assert raise_alerts(uow, date(2025, 3, 1))["alerts_raised"] == 0
+        uow.commit()
+    assert summary["raised_roll_rate"] == 1
+    with UnitOfWork(engine) as uow:  # a day later the month is no longer new: nothing is recomputed
+        assert "raised_roll_rate" not in raise_alerts(uow, date(2025, 3, 3))
+
+
+def _snapshot_row(loan_id: str, as_of: date, days_past_due: int) -> dict:
+    return {
+        "as_of": as_of, "loan_id": loan_id, "borrower_id": f"B{loan_id}", "product_id": "revolving-consumer@1",
+        "origination_date": date(2025, 1, 1), "vintage_month": date(2025, 1, 1), "currency": "CNY",
+        "disbursed_minor": 100_000, "principal_minor": 100_000, "interest_minor": 0, "penalty_minor": 0,
+        "limit_minor": 200_000, "undrawn_minor": 0, "scheduled_30d_minor": 0, "recovered_minor": 0,
+        "days_past_due": days_past_due, "status": "overdue" if days_past_due else "active", "stage": 1, "tier": 0,
+        "pd_12m": 0.02, "pd_12m_origination": 0.02, "remaining_term_months": 10, "lgd": None, "eir_annual": 0.18,
+    }  # fmt: skip
+
+

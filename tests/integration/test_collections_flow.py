@@ -1,0 +1,148 @@
+"""Collections through the store and the CLI on SQLite and PostgreSQL: reminders, the call queue and its
+escalation, operator contacts held to the conduct rules, promises kept and broken, hardship re-age."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+from collections_fixtures import close_days, installment_due
+from integration_helpers import cli, dump, ok
+from lending_fixtures import open_line, setup_books
+
+from creditline.app import Draw, Repay, draw, repay
+from creditline.app.collections_eod import collections as collections_stage
+from creditline.store import UnitOfWork
+from creditline.store.collections_repository import CollectionsRepository
+
+
+@pytest.fixture
+def loan(engine) -> str:  # type: ignore[no-untyped-def]
+    setup_books(engine)
+    line = open_line(engine, "B1", limit="20000")
+    return draw(engine, Draw(line, "1200", 3, "d1"))["loan_id"]
+
+
+def _contacts(engine, loan_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    with UnitOfWork(engine, read_only=True) as uow:
+        return sorted(CollectionsRepository(uow.connection).contacts(loan_id=loan_id, limit=500), key=lambda c: c["at_s"])
+
+
+def test_reminders_then_collection_messages_then_the_call_queue_escalating(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    close_days(engine, date(2025, 3, 4))
+    contacts = _contacts(engine, loan)
+    first = [(c["local_time"], c["channel"], c["template_id"], c["template_version"], c["outcome"]) for c in contacts[:3]]
+    assert first == [
+        ("2025-01-29T10:00:00+08:00", "sms", "due_soon", 1, "queued"),
+        ("2025-02-01T09:00:00+08:00", "in_app", "due_today", 1, "queued"),
+        ("2025-02-02T10:00:00+08:00", "sms", "overdue_first", 1, "queued"),
+    ]
+    assert all(c["strategy"] == "collections_cn@2025.07.1" and c["party"] == "borrower" for c in contacts)
+    with UnitOfWork(engine, read_only=True) as uow:
+        outbox = CollectionsRepository(uow.connection).outbox("B1", limit=500)
+    assert sorted(m["message_id"] for m in outbox) == sorted(c["message_id"] for c in contacts)
+    assert "逾期1天，应还" in next(m["text"] for m in outbox if m["template_id"] == "overdue_first")
+    queue = ok("collections", "queue", "--db", db_url)["items"]
+    assert [(i["queue"], i["stage"], i["escalations"], i["opened_on"]) for i in queue] == [("mid", "mid", 1, "2025-02-11")]
+    before = dump(engine)  # the stage run again for the same day (a restarted end of day) writes nothing more
+    collections_stage(engine, date(2025, 3, 3), SimpleNamespace(run_date=date(2025, 3, 4)))
+    assert dump(engine) == before
+
+
+def test_operator_contacts_keep_quiet_hours_caps_and_the_borrower_only(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    close_days(engine, date(2025, 2, 11))
+    item = ok("collections", "queue", "--db", db_url)["items"][0]["item_id"]
+    ok("collections", "queue", "assign", item, "--to", "agent-7", "--db", db_url)
+    before = dump(engine)
+    late = cli("collections", "contact", "--loan", loan, "--outcome", "no_answer", "--operator", "agent-7",
+               "--at", "2025-02-11T21:30:00+08:00", "--db", db_url)  # fmt: skip
+    assert late.exit_code == 2
+    assert late.stderr == "error: --at: 21:30 (Asia/Shanghai) is within the quiet hours 21:00-08:00\n"
+    third = cli("collections", "contact", "--loan", loan, "--outcome", "reached", "--operator", "agent-7",
+                "--at", "2025-02-11T10:00:00+08:00", "--party", "third_party", "--db", db_url)  # fmt: skip
+    assert third.exit_code == 2 and third.stderr.startswith("error: --party: only the borrower may be contacted")
+    assert dump(engine) == before
+    for hour in ("09", "10", "11"):
+        made = ok("collections", "contact", "--loan", loan, "--outcome", "no_answer", "--operator", "agent-7",
+                  "--item", item, "--at", f"2025-02-12T{hour}:00:00+08:00", "--db", db_url)  # fmt: skip
+        assert made["item"]["last_outcome"] == "no_answer" and made["item"]["status"] == "assigned"
+    fourth = cli("collections", "contact", "--loan", loan, "--outcome", "no_answer", "--operator", "agent-7",
+                 "--at", "2025-02-12T15:00:00+08:00", "--db", db_url)  # fmt: skip
+    assert fourth.exit_code == 2 and "3 contacts on 2025-02-12 already" in fourth.stderr
+    ok("collections", "profile", "--borrower", "B1", "--time-zone", "America/New_York", "--language", "en", "--db", db_url)
+    evening = cli("collections", "contact", "--loan", loan, "--outcome", "no_answer", "--operator", "agent-7",
+                  "--at", "2025-02-14T10:00:00+08:00", "--db", db_url)  # 21:00 the evening before in New York
+    assert evening.exit_code == 2 and "(America/New_York)" in evening.stderr
+    history = ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"]
+    assert [c["outcome"] for c in history[:3]] == ["no_answer"] * 3 and history[0]["operator"] == "agent-7"
+
+
+def test_promises_are_found_kept_or_broken_and_pause_the_reminders(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    setup_books(engine)
+    kept_loan = draw(engine, Draw(open_line(engine, "K"), "1200", 3, "k"))["loan_id"]
+    broken_loan = draw(engine, Draw(open_line(engine, "N"), "1200", 3, "n"))["loan_id"]
+    close_days(engine, date(2025, 2, 5))
+    refused = cli("collections", "promise", "--loan", kept_loan, "--amount", "100", "--date", "2025-02-08",
+                  "--operator", "agent", "--db", db_url)  # fmt: skip
+    assert refused.exit_code == 2 and "at least 1/2 of the" in refused.stderr
+    too_far = cli("collections", "promise", "--loan", kept_loan, "--amount", "400", "--date", "2025-02-25",
+                  "--operator", "agent", "--db", db_url)  # fmt: skip
+    assert too_far.exit_code == 2 and too_far.stderr.startswith("error: --date: a promise is for a date at most 14 days")
+    owed = installment_due(engine, kept_loan, date(2025, 2, 5))
+    ok("collections", "promise", "--loan", kept_loan, "--amount", owed, "--date", "2025-02-08", "--operator", "a", "--db", db_url)
+    ok("collections", "promise", "--loan", broken_loan, "--amount", owed, "--date", "2025-02-08", "--operator", "a", "--db", db_url)
+    again = cli("collections", "promise", "--loan", broken_loan, "--amount", owed, "--date", "2025-02-09",
+                "--operator", "a", "--db", db_url)  # fmt: skip
+    assert again.exit_code == 2 and "pending promise" in again.stderr
+    repay(engine, Repay(kept_loan, owed, "pay-k"))
+    close_days(engine, date(2025, 2, 10))
+    with UnitOfWork(engine, read_only=True) as uow:
+        repository = CollectionsRepository(uow.connection)
+        kept, broken = repository.promises(kept_loan)[0], repository.promises(broken_loan)[0]
+    assert (kept["status"], kept["settled_on"], kept["paid_minor"]) == ("kept", date(2025, 2, 6), int(owed.replace(".", "")))
+    assert (broken["status"], broken["settled_on"], broken["paid_minor"]) == ("broken", date(2025, 2, 10), 0)
+    # Days 5 and 8 past due (6 and 9 February) would have had an in-app reminder: the promise held them.
+    assert [c for c in _contacts(engine, broken_loan) if c["business_date"] > date(2025, 2, 5)] == []
+    close_days(engine, date(2025, 2, 12))
+    resumed = [c for c in _contacts(engine, broken_loan) if c["business_date"] > date(2025, 2, 5)]
+    assert [(c["business_date"], c["template_id"]) for c in resumed] == [(date(2025, 2, 12), "overdue_reminder")]
+
+
+def test_hardship_is_offered_within_the_limits_and_applied_once(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app import show_loan
+    from creditline.app.collections_hardship import Hardship, hardship
+    from creditline.servicing.collections_errors import HardshipNotEligible
+    from creditline.servicing.collections_strategy import builtin_strategy
+
+    close_days(engine, date(2025, 2, 5), stages=())
+    view = ok("collections", "hardship", "--loan", loan, "--income", "8000", "--db", db_url)
+    assert (view["eligible"], [r["code"] for r in view["reasons"]]) == (False, ["too_early", "payment_history_short"])
+    refused = cli("collections", "hardship", "--loan", loan, "--income", "8000", "--apply", "h0", "--db", db_url)
+    assert refused.exit_code == 2 and refused.stderr.startswith("error: --loan: re-age is offered from 15 days past due")
+    base = builtin_strategy()
+    lenient = base.model_copy(update={"hardship": base.hardship.model_copy(update={"days_past_due_min": 1,
+                                                                                    "paid_installments_min": 0})})  # fmt: skip
+    applied = hardship(engine, Hardship(loan, income_monthly="8000", apply_key="h1"), lenient)
+    assert applied["eligible"] and applied["proposal"]["chosen_installments"] == 3
+    after = show_loan(engine, loan)
+    assert (after["status"], after["days_past_due"]) == ("active", 0)
+    assert hardship(engine, Hardship(loan, income_monthly="8000", apply_key="h1"), lenient)["replayed"] is True
+    with pytest.raises(HardshipNotEligible) as again:
+        hardship(engine, Hardship(loan, income_monthly="8000", apply_key="h2"), lenient)
+    assert again.value.code == "hardship_not_overdue"
+
+
+def test_a_strategy_file_is_checked_before_use(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parents[2] / "src/creditline/servicing/collections_strategies/collections_cn.yaml"
+    good = ok("collections", "strategy", "check", str(shipped))
+    assert (good["name"], good["quiet_hours"], len(good["digest"])) == ("collections_cn", "21:00-08:00", 64)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(shipped.read_text(encoding="utf-8").replace("queue: early\n", "queue: early\n    escalate_to: mid\n"))
+    result = cli("collections", "strategy", "check", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr == "error: strategy.stages.1.escalate_to: unknown field (not part of a collections strategy) (in bad.yaml)\n"
+    missing = cli("collections", "strategy", "check", str(tmp_path / "none.yaml"))
+    assert missing.exit_code == 2 and missing.stderr.startswith("error: --path: cannot read")

@@ -1,0 +1,92 @@
+"""The periodic limit review through the store and the CLI on SQLite and PostgreSQL: a steady payer is
+raised, a first payment default frozen, a sudden drawdown lowered — each change with its reasons in the
+line's history, the review and score stored, the borrower told, and a dry run changing nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from collections_fixtures import approved_with_income, installment_due
+from integration_helpers import cli, dump, ok
+from lending_fixtures import open_line, setup_books
+
+from creditline.app import Draw, Repay, draw, repay, run_eod, show_line
+from creditline.app.collections_eod import early_warning
+from creditline.app.limit_review import ReviewSetup, run_review
+from creditline.servicing.limit_review import builtin_limit_review_policy
+from creditline.store import UnitOfWork
+from creditline.store.collections_repository import CollectionsRepository, ReviewRepository
+
+REVIEW_DAY = date(2025, 3, 5)
+
+
+def _quick_policy() -> ReviewSetup:
+    """The shipped policy with the waiting times shortened, so two months of history decide."""
+    policy = builtin_limit_review_policy()
+    raise_rules = policy.raise_rules.model_copy(update={"tenure_months_min": 2, "installments_due_min": 2})
+    return ReviewSetup.of(policy.model_copy(update={"first_review_after_days": 0, "raise_rules": raise_rules}))
+
+
+@pytest.fixture
+def book(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    setup_books(engine)
+    lines = {name: open_line(engine, name, limit="10000") for name in ("STEADY", "LATE", "SPIKY")}
+    for name, line in lines.items():
+        approved_with_income(engine, name, line, 2_000_000)
+    loans = {name: draw(engine, Draw(lines[name], amount, 12, f"d-{name}"))["loan_id"]
+             for name, amount in (("STEADY", "6000"), ("LATE", "6000"), ("SPIKY", "1000"))}  # fmt: skip
+    today = date(2025, 1, 1)
+    while today < REVIEW_DAY:
+        closed, today = today, today + timedelta(days=1)
+        run_eod(engine, today)
+        for name in ("STEADY", "SPIKY"):
+            if (owed := installment_due(engine, loans[name], today)) is not None:
+                repay(engine, Repay(loans[name], owed, f"r-{name}-{today}"))
+        if today == date(2025, 3, 2):
+            draw(engine, Draw(lines["SPIKY"], "8500", 12, "spike"))
+        early_warning(engine, closed, SimpleNamespace(run_date=today))
+    return lines
+
+
+def test_raised_frozen_and_lowered_each_with_its_reasons(engine, db_url: str, book: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    _cli_review(engine, db_url)
+    before = dump(engine)
+    preview = run_review(engine, REVIEW_DAY, dry_run=True, setup=_quick_policy())
+    assert dump(engine) == before
+    summary = run_review(engine, REVIEW_DAY, setup=_quick_policy())
+    assert summary["actions"] == preview["actions"] == {"keep": 0, "raise": 1, "lower": 1, "freeze": 1}
+    by_line = {c["line_id"]: c for c in summary["changes"]}
+    steady, late, spiky = (by_line[book[n]] for n in ("STEADY", "LATE", "SPIKY"))
+    assert (steady["action"], steady["new_limit"], steady["binding"]) == ("raise", "12000.00", "step")
+    assert [r["code"] for r in late["reasons"]] == ["signal_first_payment_default", "days_past_due"]
+    assert (spiky["action"], spiky["new_limit"], [r["code"] for r in spiky["reasons"]]) == (
+        "lower", "7500.00", ["signal_utilisation_spike"])  # fmt: skip
+    assert (show_line(engine, book["STEADY"])["limit"], show_line(engine, book["LATE"])["status"]) == ("12000.00", "frozen")
+    change = show_line(engine, book["SPIKY"])["changes"][-1]
+    assert (change["what"], change["old_value"], change["new_value"]) == ("limit", "10000.00", "7500.00")
+    assert change["reason"].startswith("limit review limit_review_cn@2025.07.1: lower (score ")
+    assert "early warning: utilisation spike" in change["reason"]
+    with UnitOfWork(engine, read_only=True) as uow:
+        notices = [m for m in CollectionsRepository(uow.connection).outbox(limit=100) if m["purpose"] == "service"]
+        scores = ReviewRepository(uow.connection).scores(book)
+    assert sorted(m["template_id"] for m in notices) == ["limit_lowered", "limit_raised", "line_frozen"]
+    assert "12000.00 CNY" in next(m["text"] for m in notices if m["template_id"] == "limit_raised")
+    assert scores["STEADY"] == 700 and scores["LATE"] < 550
+    again = run_review(engine, REVIEW_DAY, setup=_quick_policy())
+    assert (again["lines_due"], again["lines_reviewed"]) == (0, 0)
+    history = ok("limits", "history", book["STEADY"], "--db", db_url)["reviews"]
+    assert [(r["action"], r["score"], r["new_limit_minor"]) for r in history] == [("raise", 700, 1_200_000)]
+    assert json.dumps(history[0]["reasons"]).count("steady_payer") == 1
+
+
+def _cli_review(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    wrong = cli("limits", "review", "--date", "2025-03-04", "--db", db_url)
+    assert (wrong.exit_code, wrong.stderr) == (2, "error: --date: a review runs on the business date 2025-03-05, not 2025-03-04\n")
+    before = dump(engine)
+    shown = ok("limits", "review", "--date", "2025-03-05", "--dry-run", "--db", db_url)
+    assert (shown["dry_run"], shown["policy"]) == (True, "limit_review_cn@2025.07.1")
+    assert shown["lines_due"] == 0  # the shipped policy waits 90 days for a first review
+    assert dump(engine) == before
