@@ -90,6 +90,9 @@ PIPELINE: list[Stage] = [
     Stage("provision", "creditline.app.eod_classify:provision", Phase.CLOSE),
     Stage("snapshot", "creditline.app.eod_classify:write_snapshot", Phase.CLOSE),
     Stage("publish-audit", "creditline.app.eod_audit:publish_head", Phase.CLOSE),
+    Stage("early-warning", "creditline.app.collections_eod:early_warning", Phase.AFTER),
+    Stage("limit-review", "creditline.app.collections_eod:limit_review", Phase.AFTER),
+    Stage("collections", "creditline.app.collections_eod:collections", Phase.AFTER),
 ]
 
 
