@@ -93,10 +93,19 @@ def _reference_drawdown(uow: UnitOfWork, product_id: str, line: dict[str, Any], 
 
 def loan_page(engine: Engine, loan_id: str) -> dict[str, Any]:
     """The loan replayed to the business date and, while it is open, what paying it off costs today."""
+    from creditline.app.catalogue import contract_of
+    from creditline.app.errors import LoanNotFound
     from creditline.app.loans import show_loan
     from creditline.app.quotes import payoff_quote
+    from creditline.lending.apr import AprMethod, schedule_apr
 
     loan = show_loan(engine, loan_id)
+    with UnitOfWork(engine, read_only=True) as uow:
+        record = uow.loans.get(loan_id)
+        if record is None:
+            raise LoanNotFound(f"no loan {loan_id!r}", field="loan")
+        contract = contract_of(uow, record)
+    loan["apr_pct"] = format(schedule_apr(contract.schedule.cash_flows(), AprMethod.IRR).apr_pct_display, "f")
     quote = payoff_quote(engine, loan_id) if loan["status"] in OPEN_STATUSES else None
     next_due = next((row for row in loan["installments"] if row["status"] in UNPAID_INSTALLMENTS), None)
     return {"loan": loan, "quote": quote, "next_due": next_due}

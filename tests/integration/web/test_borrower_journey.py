@@ -43,6 +43,7 @@ def test_sign_up_apply_draw_repay_pay_off(site) -> None:  # type: ignore[no-unty
     assert show_loan(engine, loan_id)["principal_outstanding"] == "3000.00"
 
     page = browser.get(loan_path).text
+    assert figure(page, "loan-apr") == f"{expected['apr_pct']}%"  # the APR the borrower was shown before drawing
     key = found(r'name="form_key" value="([^"]+)"', page)
     repaid = browser.post_form(f"{loan_path}/repayments", {"amount": "500.00", "form_key": key}, loan_path)
     assert repaid.status_code == 303 and repaid.headers["location"].endswith("notice=repaid")
