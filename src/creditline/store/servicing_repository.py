@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.store.tables_borrower_servicing import (
@@ -48,6 +48,24 @@ class ServicingRepository:
         query = select(d.record_json).where(d.line_id == line_id).order_by(d.business_date.desc()).limit(1)
         text = self.connection.execute(query).scalar()
         return None if text is None else json.loads(text)
+
+    def borrower_facts(self, borrower_id: str) -> tuple[str | None, date | None]:
+        """(risk grade of the latest approval, the day the borrower's first line opened), None where unknown."""
+        from creditline.store.tables import credit_lines
+
+        d = origination_decisions.c
+        query = (
+            select(d.record_json)
+            .where(d.borrower_id == borrower_id, d.outcome == "approve")
+            .order_by(d.business_date.desc())
+            .limit(1)
+        )
+        text = self.connection.execute(query).scalar()
+        grade = None
+        if text is not None:
+            grade = (json.loads(text).get("assigned") or {}).get("band")
+        first = select(func.min(credit_lines.c.opened_on)).where(credit_lines.c.borrower_id == borrower_id)
+        return grade, self.connection.execute(first).scalar()
 
     # -- monitoring profiles ------------------------------------------------------------------------
     def profile(self, borrower_id: str, *, for_update: bool = False) -> tuple[str, int] | None:
