@@ -99,18 +99,26 @@ def bench_draw(draws: int) -> dict:
 # -- 2. repayments on PostgreSQL, 8 concurrent clients ---------------------------------------------------
 
 
-def _repay_client(url: str, loans: list[str], rounds: int, client: int, start: object, out: object) -> None:
+def _repay_client(
+    url: str, loans: list[str], rounds: int, client: int, start: object, finish: object, out: object
+) -> None:
+    from sqlalchemy import text
+
     from creditline.app import Repay, repay
     from creditline.store import make_engine
 
-    engine = make_engine(url, pool_size=2)
+    engine = make_engine(url, pool_size=1)  # one client, one connection, one server process
     repay(engine, Repay(loans[0], "0.01", f"warm-{client}"))  # connect and load the product once
-    out.put(("ready", client))  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        server_pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    out.put(("ready", server_pid))  # type: ignore[attr-defined]
     start.wait()  # type: ignore[attr-defined]
+    started_cpu = time.process_time()
     for r in range(rounds):
         for loan_id in loans:
             repay(engine, Repay(loan_id, "1.00", f"c{client}-{r}-{loan_id}"))
-    out.put(("done", client))  # type: ignore[attr-defined]
+    out.put(("done", time.process_time() - started_cpu))  # type: ignore[attr-defined]
+    finish.wait()  # type: ignore[attr-defined]  # keep the server processes alive until their CPU is read
     engine.dispose()
 
 
@@ -124,27 +132,30 @@ def bench_repay(loans_per_client: int, rounds: int) -> dict:
         loans = [draw(engine, Draw(line_id, "5000", 12, f"d-{line_id}"))["loan_id"] for line_id in lines]
         engine.dispose()  # type: ignore[attr-defined]
         context = multiprocessing.get_context("spawn")
-        start, out = context.Event(), context.Queue()
+        start, finish, out = context.Event(), context.Event(), context.Queue()
         workers = [
             context.Process(
                 target=_repay_client,
-                args=(url, loans[c * loans_per_client : (c + 1) * loans_per_client], rounds, c, start, out),
+                args=(url, loans[c * loans_per_client : (c + 1) * loans_per_client], rounds, c, start, finish, out),
             )
             for c in range(CLIENTS)
         ]
         for worker in workers:
             worker.start()
-        for _ in workers:  # every client connected and warmed up before the clock starts
-            out.get(timeout=600)
+        # every client connected and warmed up before the clock starts
+        server_pids = [out.get(timeout=600)[1] for _ in workers]
+        server_cpu = _cpu_s(server_pids)
         started = time.perf_counter()
         start.set()
-        for _ in workers:
-            out.get(timeout=600)
+        client_cpu = sum(out.get(timeout=600)[1] for _ in workers)
         elapsed = time.perf_counter() - started
+        server_cpu = _cpu_s(server_pids) - server_cpu
+        finish.set()
         for worker in workers:
             worker.join()
     repayments = CLIENTS * loans_per_client * rounds
     per_s = repayments / elapsed
+    cpu_ms = (client_cpu + server_cpu) / repayments * 1000
     return {
         "name": "repayments (replay, allocation, journal entry, commit), PostgreSQL, 8 concurrent clients",
         "repayments": repayments,
@@ -153,7 +164,24 @@ def bench_repay(loans_per_client: int, rounds: int) -> dict:
         "target_per_s": REPAY_TARGET_PER_S,
         "meets_target": per_s >= REPAY_TARGET_PER_S,
         "ratio_to_pgledger": round(per_s / PGLEDGER_TRANSFERS_PER_S, 3),
+        # CPU spent per repayment by the clients and by their PostgreSQL server processes (WAL writer
+        # and checkpointer left out), and what that allows on this machine's cores if nothing else ran
+        "client_cpu_ms": round(client_cpu / repayments * 1000, 2),
+        "server_cpu_ms": round(server_cpu / repayments * 1000, 2),
+        "cpu_bound_per_s": round((os.cpu_count() or 1) * 1000 / cpu_ms) if cpu_ms else None,
     }
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far (Linux /proc; 0 elsewhere)."""
+    total_ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total_ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue  # not Linux, or the process is gone
+    return total_ticks / os.sysconf("SC_CLK_TCK")
 
 
 # -- 3. EOD over a million loans ----------------------------------------------------------------------
@@ -223,6 +251,19 @@ def _bulk(driver: object, pg: bool, table: str, columns: list[str], rows: Iterat
     cursor.close()
 
 
+def _analyse(engine: object) -> None:
+    """What operations do after a bulk load: fresh planner statistics (and, on PostgreSQL, a vacuum
+    that sets the visibility map, so the first day is not also the day every row gets its hint bits)."""
+    from sqlalchemy import text
+
+    with engine.connect() as connection:  # type: ignore[attr-defined]
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE loans"))
+        else:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+
+
 def _sqlite_value(value: object) -> object:
     from decimal import Decimal
 
@@ -245,10 +286,14 @@ def bench_eod(url: str | None, database: str, loans: int) -> dict:
     today = _templates(engine)
     started = time.perf_counter()
     _clone_rows(engine, loans)
+    _analyse(engine)
     seeded_s = time.perf_counter() - started
     started, started_cpu = time.perf_counter(), time.process_time()
     result = run_eod(engine, today + timedelta(days=1))[0]
     elapsed, cpu_s = time.perf_counter() - started, time.process_time() - started_cpu
+    started = time.perf_counter()
+    run_eod(engine, today + timedelta(days=2))
+    second_s = time.perf_counter() - started
     engine.dispose()
     return {
         "name": name,
@@ -256,10 +301,11 @@ def bench_eod(url: str | None, database: str, loans: int) -> dict:
         "overdue": result["loans_overdue"],
         "seed_s": round(seeded_s, 1),
         "seconds": round(elapsed, 2),
+        "second_day_s": round(second_s, 2),
         "process_cpu_s": round(cpu_s, 2),  # this process only: on PostgreSQL the server's work is not in it
         "loans_per_s": round(result["loans_accrued"] / elapsed),
         "target_s": EOD_TARGET_S if loans >= 1_000_000 else None,
-        "meets_target": elapsed < EOD_TARGET_S * loans / 1_000_000,
+        "meets_target": elapsed < EOD_TARGET_S if loans >= 1_000_000 else None,
     }
 
 
