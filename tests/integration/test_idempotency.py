@@ -23,7 +23,7 @@ def test_same_key_same_request_returns_the_first_result(engine) -> None:  # type
     assert again == first
     assert counts(engine) == (1, 1)
     paid = repay(engine, Repay(first["loan_id"], "100", "r-1"))
-    assert repay(engine, Repay(first["loan_id"], "100", "r-1")) == paid
+    assert repay(engine, Repay(first["loan_id"], "100.00", "r-1")) == paid
     assert show_loan(engine, first["loan_id"])["totals"]["principal_repaid"] == "100.00"
     assert counts(engine) == (1, 2)
     assert_books_clean(engine)

@@ -214,6 +214,7 @@ def _apply(engine: Engine, scope: str, loan_id: str, key: str, request: dict[str
             raise LoanNotFound(f"no loan {loan_id!r}", field="loan")
         line_record = uow.lines.get(record.line_id, for_update=True)
         assert line_record is not None, "a loan's line exists (foreign key)"
+        request = _normalised(request, record.currency)
         if (prior := first_result(uow, scope, key, request)) is not None:
             return prior
         contract = contract_of(uow, record)
@@ -248,6 +249,16 @@ def _move_line_principal(uow: UnitOfWork, line_record: Any, before: Any, after: 
         uow.lines.save(line.restore(before - after), line.version)
     elif after > before:
         uow.lines.save(line.reclaim(after - before), line.version)
+
+
+def _normalised(request: dict[str, Any], cur: Any) -> dict[str, Any]:
+    """The request as the key's hash sees it: "100" and "100.00" are the same repayment."""
+    if request.get("amount") is None:
+        return request
+    from creditline.money import Money
+
+    amount_minor = Money.parse(request["amount"], cur, field="amount").minor
+    return {k: v for k, v in request.items() if k != "amount"} | {"amount_minor": amount_minor}
 
 
 def _iso(on: date | None) -> str | None:
