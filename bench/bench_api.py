@@ -34,28 +34,40 @@ POSTGRES_URL = os.environ.get("CREDITLINE_TEST_POSTGRES", "postgresql+psycopg://
 
 
 def main(smoke: bool) -> list[dict]:
-    rows = [decisions(smoke)]
-    pg = _postgres_schema_url() if not smoke else None
-    if pg is not None:
-        url, drop = pg
-        try:
-            rows.append(repayments(smoke, url, "postgresql"))
-        finally:
-            drop()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            rows.append(repayments(smoke, f"sqlite:///{folder}/repay.sqlite", "sqlite"))
+    """Smoke: both scenarios on SQLite, a few seconds each. Full: decisions on SQLite and on
+    PostgreSQL, repayments on PostgreSQL (SQLite when no PostgreSQL answers, and the row says so)."""
+    with tempfile.TemporaryDirectory() as folder:
+        rows = [decisions(smoke, f"sqlite:///{folder}/decisions.sqlite", "sqlite", workers=1)]
+        if smoke:
+            return [*rows, repayments(smoke, f"sqlite:///{folder}/repay.sqlite", "sqlite")]
+        for scenario in (decisions, repayments):
+            pg = _postgres_schema_url()
+            if pg is None:
+                rows.append(scenario(smoke, f"sqlite:///{folder}/{scenario.__name__}2.sqlite", "sqlite"))
+                continue
+            url, drop = pg
+            try:
+                rows.append(scenario(smoke, url, "postgresql"))
+            finally:
+                drop()
     return rows
+
+
+def _shape(smoke: bool, workers: int | None) -> tuple[int, int, int]:
+    """(seconds, connections, workers) of a run: tiny for smoke, else from BENCH_API_* or defaults."""
+    if smoke:
+        return 3, 2, 1
+    env = os.environ.get
+    return int(env("BENCH_API_SECONDS", 20)), int(env("BENCH_API_CONNECTIONS", 8)), workers or int(env("BENCH_API_WORKERS", 2))
 
 
 # -- the two scenarios ----------------------------------------------------------------------------
 
 
-def decisions(smoke: bool) -> dict:
-    duration_s, connections, workers = (3, 2, 1) if smoke else (20, int(os.environ.get("BENCH_API_CONNECTIONS", 8)), int(os.environ.get("BENCH_API_WORKERS", 1)))
+def decisions(smoke: bool, url: str, database: str, workers: int | None = None) -> dict:
+    duration_s, connections, workers = _shape(smoke, workers)
     accounts = 600 if smoke else 12_000
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/decisions.sqlite"
         engine = _initialised(url)
         tokens = _accounts(engine, accounts)
         engine.dispose()
@@ -64,14 +76,14 @@ def decisions(smoke: bool) -> dict:
             for n, token in enumerate(tokens)
         ]
         warm, lines = lines[: 10 * workers], lines[10 * workers :]
-        with _server(url, workers) as base:
+        with _server(url, workers) as (base, pid):
             _send_all(base, warm)  # each worker builds its deciders (PD model, fraud index) on first use
-            result = _load(base, lines, duration_s, connections, folder)
-    return {"name": "decisions over HTTP", "database": "sqlite", "workers": workers, "connections": connections, **result}
+            result = _measured(base, pid, url, lines, duration_s, connections, folder)
+    return {"name": "decisions over HTTP", "database": database, "workers": workers, "connections": connections, **result}
 
 
-def repayments(smoke: bool, url: str, database: str) -> dict:
-    duration_s, connections, workers = (3, 2, 1) if smoke else (int(os.environ.get("BENCH_API_SECONDS", 20)), int(os.environ.get("BENCH_API_CONNECTIONS", 8)), int(os.environ.get("BENCH_API_WORKERS", 2)))
+def repayments(smoke: bool, url: str, database: str, workers: int | None = None) -> dict:
+    duration_s, connections, workers = _shape(smoke, workers)
     borrowers = 20 if smoke else 1000
     repeats = 20 if smoke else 50  # each borrower's loan is repaid this many times (1.00 each)
     with tempfile.TemporaryDirectory() as folder:
@@ -83,9 +95,9 @@ def repayments(smoke: bool, url: str, database: str) -> dict:
             f"POST\t/v1/loans/{loan}/repayments\t{token}\trepay-{n}\t{body}"
             for n, (token, loan) in enumerate(pairs * repeats)
         ]
-        with _server(url, workers) as base:
+        with _server(url, workers) as (base, pid):
             _send_all(base, lines[: 4 * workers])
-            result = _load(base, lines, duration_s, connections, folder)
+            result = _measured(base, pid, url, lines, duration_s, connections, folder)
     return {"name": "repayments over HTTP", "database": database, "workers": workers, "connections": connections, **result}
 
 
@@ -193,13 +205,13 @@ def _server(url: str, workers: int):  # type: ignore[no-untyped-def]
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = os.environ | {"CREDITLINE_RATE_PER_S": "1000000", "CREDITLINE_RATE_BURST": "1000000"}
-    command = [str(CREDITLINE), "serve", "--db", url, "--port", str(port), "--workers", str(workers),
+    command = [str(CREDITLINE), "serve", "--db", _served_url(url), "--port", str(port), "--workers", str(workers),
                "--no-access-log", "--no-migrate", "--origins", "http://localhost"]  # fmt: skip
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(base, process)
-        yield base
+        yield base, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -233,6 +245,75 @@ def _send_all(base: str, lines: list[str]) -> None:
             headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"{key}-warm", "Content-Type": "application/json"}
             answer = http.request(method, path, content=body, headers=headers)
             assert answer.status_code < 300, answer.text
+
+
+def _measured(base: str, pid: int, url: str, lines: list[str], duration_s: int, connections: int, folder: str) -> dict:
+    """The load's figures plus the CPU it cost: the server's processes, the database's backends
+    (PostgreSQL; SQLite runs inside the server) and the generator, per request — figures that hold
+    on a shared machine, where throughput and latency depend on what else runs."""
+    import resource
+
+    backends = _backend_pids(url)
+    server_before, db_before = _cpu_s(_tree(pid)), _cpu_s(backends)
+    generator_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = _load(base, lines, duration_s, connections, folder)
+    generator_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    opened = [b for b in _backend_pids(url) if b not in backends]  # pooled connections opened during the run
+    server_s = _cpu_s(_tree(pid)) - server_before
+    db_s = _cpu_s(backends) - db_before + _cpu_s(opened)
+    generator_s = (generator_after.ru_utime + generator_after.ru_stime) - (generator_before.ru_utime + generator_before.ru_stime)
+    per = max(result["requests"], 1)
+    cpu_ms = {"server": 1000 * server_s / per, "database": 1000 * db_s / per, "generator": 1000 * generator_s / per}
+    total = sum(cpu_ms.values())
+    return result | {
+        "cpu_ms_per_request": {k: round(v, 3) for k, v in cpu_ms.items()},
+        "cpu_bound_capacity_2_cores_per_s": round(2000 / total, 1) if total else None,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (uvicorn's workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            todo.extend(int(child) for child in task.read_text().split())
+    return found
+
+
+def _cpu_s(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended: its CPU is lost to the figure (a worker never ends mid-run)
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _backend_pids(url: str) -> list[int]:
+    """PostgreSQL backends serving this benchmark (the server connects with its application_name)."""
+    if not url.startswith("postgresql"):
+        return []
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_URL)
+    with admin.connect() as connection:
+        query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+        pids = [row[0] for row in connection.execute(query, {"name": _application_name(url)})]
+    admin.dispose()
+    return pids
+
+
+def _application_name(url: str) -> str:
+    return "bench-" + url.rsplit("%3D", 1)[-1]
+
+
+def _served_url(url: str) -> str:
+    return f"{url}&application_name={_application_name(url)}" if url.startswith("postgresql") else url
 
 
 def _load(base: str, lines: list[str], duration_s: int, connections: int, folder: str) -> dict:

@@ -30,7 +30,7 @@ from creditline.identity.sessions import (
     well_formed,
 )
 from creditline.store import UnitOfWork
-from creditline.store.identity_repository import IdentityRepository
+from creditline.store.identity_repository import IdentityRepository, single_read
 
 ENROLLMENT_TTL_S = 7 * 24 * 3600
 DISPLAY_NAME_MAX = 64
@@ -80,8 +80,8 @@ def authenticate(engine: Engine, config: AccessConfig, token: str | None, *, now
     assert token is not None
     now = now_s() if now is None else now
     hashed = token_hash(token)
-    with UnitOfWork(engine, read_only=True) as uow:
-        row = IdentityRepository(uow.connection).session(hashed)
+    with single_read(engine) as connection:
+        row = IdentityRepository(connection).session(hashed)
     if row is None or row["account_status"] != "active":
         raise SessionInvalid("the session is unknown or has ended; sign in again", field="session")
     session = session_of(row)

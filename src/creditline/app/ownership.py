@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 
 from creditline.store import UnitOfWork
+from creditline.store.identity_repository import single_read
 from creditline.store.tables import credit_lines, loans
 
 PAGE_SIZE_MAX = 100
@@ -27,14 +28,14 @@ class Owner:
 
 
 def line_owner(engine: Engine, line_id: str) -> Owner | None:
-    with UnitOfWork(engine, read_only=True) as uow:
-        row = uow.connection.execute(_LINE_OWNER, {"id": line_id}).first()
+    with single_read(engine) as connection:
+        row = connection.execute(_LINE_OWNER, {"id": line_id}).first()
     return None if row is None else Owner(row[0], row[1])
 
 
 def loan_owner(engine: Engine, loan_id: str) -> Owner | None:
-    with UnitOfWork(engine, read_only=True) as uow:
-        row = uow.connection.execute(_LOAN_OWNER, {"id": loan_id}).first()
+    with single_read(engine) as connection:
+        row = connection.execute(_LOAN_OWNER, {"id": loan_id}).first()
     return None if row is None else Owner(row[0], row[1])
 
 

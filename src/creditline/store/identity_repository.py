@@ -6,9 +6,11 @@ constructing a statement costs more than running it on SQLite.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, update
 
 from creditline.store.tables_identity import (
     account_applications,
@@ -53,6 +55,14 @@ _END_SESSION = (
     .where(_s.token_hash == bindparam("th"), _s.ended_at.is_(None))
     .values(ended_at=bindparam("now"))
 )
+
+
+@contextmanager
+def single_read(engine: Engine) -> Iterator[Connection]:
+    """A connection for one SELECT outside a transaction: the per-request look-ups (a session, an
+    owner) need no snapshot across statements, and skipping BEGIN/ROLLBACK saves two round trips."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
 
 
 def _one(connection: Connection, query: Any) -> dict[str, Any] | None:
