@@ -56,9 +56,10 @@ def _pay_on_schedule(engine, loan_id: str, coupon: dict) -> Decimal:  # type: ig
     return sum((Decimal(r["interest_paid"]) for r in rows), Decimal(0))
 
 
-# 20% off 186.00 + 112.92 + 62.89 of interest = 37.20 + 22.58 + 12.58; 45 free days from January 1 cover
-# the 31-day first period (186.00) and 14 days on the 10,079.70 left after it (70.56).
-@pytest.mark.parametrize(("template", "term", "saving"), [(None, 3, "72.36"), (FREE_DAYS, 6, "256.56")])
+# 12,000.00 over 3 months from January 1 at 0.05% a day: interest 186.00 + 112.92 + 62.89. 20% off it is
+# 37.20 + 22.58 + 12.58; 45 free days cover the 31-day first period (186.00) and 14 days on the 8,065.40
+# left after it (8,065.40 x 0.0005 x 14 = 56.4578, so 56.46).
+@pytest.mark.parametrize(("template", "term", "saving"), [(None, 3, "72.36"), (FREE_DAYS, 3, "242.46")])
 def test_a_loan_with_a_coupon_reconciles_to_the_cent(books, template, term: int, saving: str) -> None:  # type: ignore[no-untyped-def]
     campaign_id = campaign(books) if template is None else campaign(books, template)
     line, coupon_id = borrower_with_coupon(books, "B1", campaign_id)
@@ -66,7 +67,8 @@ def test_a_loan_with_a_coupon_reconciles_to_the_cent(books, template, term: int,
     drawn = draw_with_coupon(books, DrawWithCoupon(line, "12000", term, "d1", coupon_id))
     coupon = drawn["coupon"]
     assert coupon["status"] == "redeemed" and coupon["saving"] == saving == quoted["total_saving"]
-    assert Decimal(coupon["apr_with_pct"]) < Decimal(coupon["apr_without_pct"])
+    assert Decimal(coupon["apr_with_pct"]) < Decimal(coupon["apr_without_pct"]) == Decimal("18.00")
+    assert coupon["apr_with_pct"] == quoted["apr_with_pct"] == {"72.36": "14.40", "242.46": "5.91"}[saving]
     interest_paid = _pay_on_schedule(books, drawn["loan_id"], coupon)
     assert interest_paid == Decimal(quoted["interest_with"])  # what the borrower was shown, to the cent
     assert interest_paid == Decimal(quoted["interest_without"]) - Decimal(saving)

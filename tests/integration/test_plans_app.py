@@ -78,7 +78,7 @@ def test_restructure_proposal_for_an_overdue_loan_then_the_reage(engine, db_url:
     from creditline.app import Reage, reage
 
     loan = draw(engine, Draw(line, "12000", 12, "d1"))["loan_id"]
-    eod_to(engine, date(2025, 3, 10))  # the February 1 installment is missed
+    eod_to(engine, date(2025, 2, 6))  # the February 1 installment is missed: overdue, past the grace days
     proposal = propose_restructure(engine, ProposeRestructure(loan, FinancesGiven("5000", "1000")))
     assert proposal["status"] == "overdue"
     # 4,000 free a month allows 1,200.00 an installment: 9 installments are too steep, 12 fit
