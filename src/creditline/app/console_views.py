@@ -1,12 +1,13 @@
 """What the operator console shows: read models over the live tables and the snapshot history.
 
 - `live_portfolio`: today's book from the loans table (`app.portfolio_summary`).
-- `snapshot_report`: the regulatory report of `creditline.portfolio` (default rate, vintages, roll
-  rates, ECL by stage, provisions, capital, LCR) over a loan-snapshot history; charts read it.
+- `snapshot_report` / `database_snapshot_report`: the regulatory report of `creditline.portfolio`
+  (default rate, vintages, roll rates, ECL by stage, provisions, capital, LCR) over a loan-snapshot
+  history — a file, or the snapshots EOD keeps in the database; charts read it.
 - `review_queue`: open reviews joined with their decisions, in one query.
-- `collections_queue` / `early_warnings`: what exists before issue 6's collections and early-warning
-  engines land — loans past due, ordered by days past due, and borrowers holding a line whose later
-  application fired fraud rules. Neither invents data: an empty book shows an empty queue.
+- `collections_queue`: the collections engine's work items (`app.collections`), and the loans past
+  due with their days, which the engine's queue is built from.
+- `early_warnings`: the early-warning engine's live alerts (`app.alerts`).
 - `model_monitoring`: PSI of the score and CSI of each feature of the shipped PD model, between its
   training reference and the most recent decisions' recorded inputs.
 - `funding_overview`: partner payables from the ledger (co-lending, issue 7, posts there).
@@ -27,7 +28,6 @@ from creditline.store import UnitOfWork
 
 QUEUE_ROWS_MAX = 200
 MONITORED_DECISIONS_MAX = 2_000
-ALERT_DECISIONS_SCANNED_MAX = 2_000
 PAST_DUE_STATUSES = ("overdue", "charged-off")
 
 
@@ -73,11 +73,37 @@ def read_snapshot_file(path: Path) -> Any:
 
 
 def snapshot_report(snapshots: Path, balance_sheet: Path | None = None, lgd: Decimal | None = None) -> dict[str, Any]:
-    """The portfolio report as of the latest snapshot date, as plain rows for tables and charts."""
+    """The portfolio report over a snapshot file, as of its latest date."""
+    return _report(read_snapshot_file(snapshots), balance_sheet, lgd) | {"source": snapshots.name}
+
+
+def latest_snapshot_date(engine: Engine) -> Any:
+    """The newest snapshot EOD stored (None before the first): the database report's version."""
+    from creditline.store.tables_servicing import snapshot_dates
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        return uow.connection.execute(select(func.max(snapshot_dates.c.as_of))).scalar()
+
+
+def database_snapshot_report(engine: Engine, balance_sheet: Path | None = None, lgd: Decimal | None = None) -> dict[str, Any] | None:
+    """The portfolio report over the snapshots EOD keeps in the database (None while there are none)."""
+    from creditline.portfolio.snapshot import COLUMNS, validate
+    from creditline.store.tables_servicing import read_snapshots, snapshot_dates_up_to
+
+    latest = latest_snapshot_date(engine)
+    if latest is None:
+        return None
+    with UnitOfWork(engine, read_only=True) as uow:
+        frame = read_snapshots(uow.connection, snapshot_dates_up_to(uow.connection, latest))
+    frame = validate(frame.select([column.name for column in COLUMNS]))
+    return _report(frame, balance_sheet, lgd) | {"source": "database"}
+
+
+def _report(frame: Any, balance_sheet: Path | None, lgd: Decimal | None) -> dict[str, Any]:
+    """The portfolio report as of the frame's latest snapshot date, as plain rows for tables and charts."""
     from creditline.portfolio.balance_sheet import parse_balance_sheet
     from creditline.portfolio.report import ReportOptions, build_report
 
-    frame = read_snapshot_file(snapshots)
     as_of = frame.get_column("as_of").max()
     sheet = None if balance_sheet is None else parse_balance_sheet(json.loads(balance_sheet.read_text()))
     report = build_report(frame, as_of, ReportOptions(balance_sheet=sheet, lgd=lgd))
@@ -123,7 +149,14 @@ def review_queue(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def collections_queue(engine: Engine, limit: int = 50) -> dict[str, Any]:
-    """Loans past due, most days first, and how many there are by status."""
+    """The collections work queue (open and assigned items, highest priority first) and the loans past due."""
+    from creditline.app.collections import list_queue
+
+    items = [*list_queue(engine, status="assigned", limit=limit)["items"], *list_queue(engine, status="open", limit=limit)["items"]]
+    return {"work_items": items} | _past_due(engine, limit)
+
+
+def _past_due(engine: Engine, limit: int) -> dict[str, Any]:
     from creditline.money import Money
     from creditline.portfolio.delinquency import BUCKET_NAMES, bucket_of
     from creditline.store.tables import loans
@@ -147,37 +180,18 @@ def collections_queue(engine: Engine, limit: int = 50) -> dict[str, Any]:
             "currency": r["currency"],
             "owed": Money.of_minor(r["principal_outstanding_minor"] + r["interest_receivable_minor"]
                                    + r["penalty_receivable_minor"], r["currency"]).amount_str(),
-            "principal": Money.of_minor(r["principal_outstanding_minor"], r["currency"]).amount_str(),
         }
         for r in rows
     ]  # fmt: skip
     return {"items": items, "by_status": by_status, "total": sum(by_status.values())}
 
 
-def early_warnings(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
-    """Borrowers who hold a credit line and whose later application fired fraud rules."""
-    from creditline.store.tables import credit_lines
-    from creditline.store.tables_origination import origination_decisions as d
+def early_warnings(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
+    """Live early-warning alerts (open, then acknowledged), newest first."""
+    from creditline.app.alerts import list_alerts
 
-    recent = (
-        select(d.c.decision_id, d.c.borrower_id, d.c.business_date, d.c.outcome, d.c.fraud_score, d.c.record_json)
-        .where(d.c.borrower_id.is_not(None), d.c.line_id.is_(None),
-               d.c.borrower_id.in_(select(credit_lines.c.borrower_id)))
-        .order_by(d.c.business_date.desc())
-        .limit(ALERT_DECISIONS_SCANNED_MAX)
-    )  # fmt: skip
-    with UnitOfWork(engine, read_only=True) as uow:
-        rows = uow.connection.execute(recent).mappings().all()
-    alerts = []
-    for row in rows:
-        rules = (json.loads(row["record_json"]).get("fraud") or {}).get("rules") or []
-        if rules:
-            alerts.append({"signal": "new_fraud_signals", "borrower_id": row["borrower_id"],
-                           "decision_id": row["decision_id"], "on": row["business_date"].isoformat(),
-                           "detail": ", ".join(rules), "fraud_score": row["fraud_score"]})  # fmt: skip
-        if len(alerts) >= limit:
-            break
-    return alerts
+    found = [*list_alerts(engine, status="open", limit=limit)["alerts"], *list_alerts(engine, status="acknowledged", limit=limit)["alerts"]]
+    return found[:limit]
 
 
 # -- models, funding, audit ---------------------------------------------------------------------------

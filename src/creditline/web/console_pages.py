@@ -1,5 +1,8 @@
 """The operator console's pages, under /console: each gated by the permission its work needs.
 
+Collections and early warning show the post-loan engine's work items and alerts (`app.collections`,
+`app.alerts`); an agent takes a work item, an operator acknowledges or resolves an alert here.
+
 dashboard (read_portfolio) · reviews (review_decisions) · collections (work_collections) · alerts
 (read_portfolio or work_collections) · models (read_decision_records) · funding (manage_funding or
 read_portfolio) · audit (read_audit). The navigation shows an operator only the pages their role
@@ -93,8 +96,7 @@ def dashboard(request: Request) -> Response:
             return RedirectResponse(first, status_code=303)
     principal = _operator(request, Permission.READ_PORTFOLIO)
     figures = _figures(request)
-    return _page(request, "console/dashboard.html", principal, live=figures.live_now(), report=figures.report_now(),
-                 snapshots_configured=figures.report is not None)  # fmt: skip
+    return _page(request, "console/dashboard.html", principal, live=figures.live_now(), report=figures.report_now())
 
 
 @router.get("/charts/{name}.svg")
@@ -135,10 +137,39 @@ def collections(request: Request) -> HTMLResponse:
 
 
 @router.get("/alerts")
-def alerts(request: Request) -> HTMLResponse:
+def alerts(request: Request, notice: str | None = None) -> HTMLResponse:
     principal = _operator(request, Permission.READ_PORTFOLIO, Permission.WORK_COLLECTIONS)
-    figures = _figures(request)
-    return _page(request, "console/alerts.html", principal, alerts=figures.alerts_now(), live=figures.live_now())
+    return _page(request, "console/alerts.html", principal, alerts=console_views.early_warnings(_engine(request)),
+                 live=_figures(request).live_now(), notice=notice, error=None)  # fmt: skip
+
+
+@router.post("/alerts/{alert_id}/{step}")
+def move_alert(request: Request, alert_id: int, step: str, fields: Form) -> Response:
+    """Acknowledge or resolve an alert (early-warning engine, `app.alerts`), with an optional note."""
+    from creditline.app import alerts as alert_cases
+
+    principal = _operator(request, Permission.READ_PORTFOLIO, Permission.WORK_COLLECTIONS)
+    sessions.check_post(request, principal, fields.get(CSRF_FIELD))
+    moves = {"acknowledgement": alert_cases.acknowledge_alert, "resolution": alert_cases.resolve_alert}
+    if step not in moves:
+        raise NotFound(f"no step {step[:40]!r}", field="step")
+    try:
+        moves[step](_engine(request), alert_id, principal.account_id, fields.get("note") or None)
+    except DomainError as exc:
+        return _page(request, "console/alerts.html", principal, 422, alerts=console_views.early_warnings(_engine(request)),
+                     live=_figures(request).live_now(), notice=None, error=exc)  # fmt: skip
+    return RedirectResponse(f"/console/alerts?notice={step}", status_code=303)
+
+
+@router.post("/collections/{item_id}/assignment")
+def take_item(request: Request, item_id: str, fields: Form) -> RedirectResponse:
+    """Take a work item: it is assigned to the signed-in agent."""
+    from creditline.app.collections import assign_item
+
+    principal = _operator(request, Permission.WORK_COLLECTIONS)
+    sessions.check_post(request, principal, fields.get(CSRF_FIELD))
+    assign_item(_engine(request), item_id, principal.account_id)
+    return RedirectResponse("/console/collections", status_code=303)
 
 
 @router.get("/models")

@@ -1,8 +1,9 @@
 """The console's figures: which read model feeds each chart, and the background caches behind them.
 
 Figures that scan the whole book are `Background` values, so a page never waits for them: the live
-book (one grouped scan of the loans, recomputed when money moved, at most every 2 s), the early-warning scan (every minute),
-the model monitoring (every 5 minutes) and the snapshot report (when the snapshot file changes).
+book (one grouped scan of the loans, recomputed when money moved, at most every 2 s), the model
+monitoring (every 5 minutes) and the snapshot report (when EOD stores a new snapshot, or the
+snapshot file given instead changes).
 Each page says when its figure was computed.
 """
 
@@ -23,7 +24,6 @@ REPORT_TTL_S = 3600.0
 MONITORING_TTL_S = 300.0
 LIVE_TTL_S = 60.0  # the live book: a grouped scan of every loan, a few hundred ms at 100,000 loans
 LIVE_INTERVAL_S = 2.0  # after money moved, recompute at most this often
-ALERTS_TTL_S = 60.0
 VINTAGES_CHARTED_MAX = 8
 WAIT_FIRST_S = 0.15  # a page waits this long for a first value, then renders without it
 
@@ -34,38 +34,39 @@ class Figures:
 
         self.engine = engine
         self.settings = settings
-        self.report: Background | None = None
-        if settings.snapshots is not None:
-            path, sheet, lgd = settings.snapshots, settings.balance_sheet, settings.lgd
+        path, sheet, lgd = settings.snapshots, settings.balance_sheet, settings.lgd
+        if path is not None:  # a snapshot file given explicitly wins over the database's history
             self.report = Background(
                 "portfolio-report", lambda: console_views.snapshot_report(path, sheet, lgd), REPORT_TTL_S,
                 key=lambda: _file_key(path, sheet),
             )  # fmt: skip
+        else:
+            self.report = Background(
+                "portfolio-report", lambda: console_views.database_snapshot_report(engine, sheet, lgd), REPORT_TTL_S,
+                key=lambda: (console_views.latest_snapshot_date(engine), _file_key(sheet)),
+            )  # fmt: skip
         self.monitoring = Background("model-monitoring", lambda: console_views.model_monitoring(engine), MONITORING_TTL_S)
         self.live = Background("live-book", lambda: console_views.live_portfolio(engine), LIVE_TTL_S,
                                key=lambda: console_views.money_moved(engine), min_interval_s=LIVE_INTERVAL_S)
-        self.alerts = Background("early-warnings", lambda: console_views.early_warnings(engine), ALERTS_TTL_S)
 
     def warm(self) -> bool:
         """In a console deployment (snapshots configured), start the slow figures and matplotlib at
         start-up, so the first visitor finds them ready; otherwise nothing runs until asked."""
-        if self.report is not None:
-            self.report.get()
-            self.live.get()
-            threading.Thread(target=charts.warm, name="web-charts-warm", daemon=True).start()
-        return self.report is not None
+        if self.settings.snapshots is None:
+            return False
+        self.report.get()
+        self.live.get()
+        threading.Thread(target=charts.warm, name="web-charts-warm", daemon=True).start()
+        return True
 
     def report_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
-        return None if self.report is None else self.report.get(wait_s)
+        return self.report.get(wait_s)
 
     def monitoring_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return self.monitoring.get(wait_s)
 
     def live_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return self.live.get(wait_s)
-
-    def alerts_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
-        return self.alerts.get(wait_s)
 
     def chart(self, name: str) -> bytes | None:
         """The SVG of a chart, or None when its data does not exist (yet)."""

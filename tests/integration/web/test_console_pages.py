@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from web_flows import BUSINESS_DATE, Browser, approved, found, make_site
@@ -26,8 +27,10 @@ def operator(app, engine, role: str) -> Browser:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A site with snapshot history and a balance sheet configured, two borrowers, one loan overdue."""
-    from creditline.app.eod import run_eod
+    from creditline.app.eod_pipeline import run_pipeline
     from creditline.portfolio.synthetic import synthetic_snapshots
+    from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
+    from creditline.store.tables_servicing import SqlBankBook
 
     folder = tmp_path_factory.mktemp("console")
     synthetic_snapshots(loans=600, months=15, seed=5).write_parquet(folder / "snapshots.parquet")
@@ -44,7 +47,11 @@ def book(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
         os.environ.update(saved)
     borrower, decision_id, line_id = approved(app, 400)
     late = borrower.draw(line_id, "2000.00", 3, key="late").json()["location"].split("?")[0].rsplit("/", 1)[1]
-    run_eod(engine, BUSINESS_DATE + timedelta(days=40), catch_up=True)  # the first installment is 10 days late
+    # end of day with the post-loan stages; the simulated bank never holds enough money, so the first
+    # installment is missed: 10 days late, a collections work item, early-warning alerts
+    unfunded = BankBehaviour(short_rate=Decimal(1), partial_share=Decimal(0), timeout_rate=Decimal(0), declined_rate=Decimal(0))
+    bank = SimulatedBank(SqlBankBook(engine), unfunded)
+    run_pipeline(engine, BUSINESS_DATE + timedelta(days=40), catch_up=True, gateway=bank)
     yield app, engine, borrower, decision_id, late
     engine.dispose()
 
@@ -103,7 +110,8 @@ def test_roles_open_only_their_pages(book) -> None:  # type: ignore[no-untyped-d
     assert refused.status_code == 403
 
 
-def test_collections_lists_the_overdue_loan_with_its_days(book) -> None:  # type: ignore[no-untyped-def]
+def test_collections_shows_the_work_item_and_the_late_loan_and_an_agent_takes_it(book) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.collections import list_queue
     from creditline.app.loans import show_loan
 
     app, engine, _, _, late = book
@@ -111,7 +119,41 @@ def test_collections_lists_the_overdue_loan_with_its_days(book) -> None:  # type
     page = agent.get("/console/collections").text
     row = found(rf'(<tr data-loan="{late}">.*?</tr>)', page)
     days = show_loan(engine, late)["days_past_due"]
-    assert days > 0 and f"<td>{days}</td>" in row and "<td>M1</td>" in row
+    assert days == 10 and f"<td>{days}</td>" in row and "<td>M1</td>" in row
+    item_id = found(rf'<tr data-item="([^"]+)" data-loan="{late}">', page)
+    taken = agent.client.post(f"/console/collections/{item_id}/assignment", data={"csrf_token": agent.csrf("/console/collections")},
+                              follow_redirects=False)  # fmt: skip
+    assert taken.status_code == 303
+    mine = [item for item in list_queue(engine, status="assigned")["items"] if item["item_id"] == item_id]
+    assert mine and mine[0]["assignee"] == agent.account_id()
+
+
+def test_early_warning_alerts_are_acknowledged_and_resolved(book) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.alerts import list_alerts
+
+    app, engine, *_ = book
+    analyst = operator(app, engine, "risk_analyst")
+    page = analyst.get("/console/alerts").text
+    alert_ids = re.findall(r'data-alert="(\d+)" data-status="open"', page)
+    assert alert_ids and len(alert_ids) == len(list_alerts(engine, status="open")["alerts"])
+    token = analyst.csrf("/console/alerts")
+    first = alert_ids[0]
+    assert analyst.client.post(f"/console/alerts/{first}/acknowledgement", data={"csrf_token": token}).status_code == 200
+    assert f'data-alert="{first}" data-status="acknowledged"' in analyst.get("/console/alerts").text
+    resolved = analyst.client.post(f"/console/alerts/{first}/resolution", data={"csrf_token": token, "note": "called, paid"})
+    assert resolved.status_code == 200 and f'data-alert="{first}"' not in resolved.text
+    assert analyst.client.post(f"/console/alerts/{first}/deletion", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_report_reads_the_snapshots_end_of_day_stored(book) -> None:  # type: ignore[no-untyped-def]
+    """Without a snapshot file the dashboard reports over the database's snapshots (this site has a file)."""
+    from creditline.app.console_views import database_snapshot_report, latest_snapshot_date
+
+    _, engine, *_ = book
+    report = database_snapshot_report(engine, lgd=Decimal("0.45"))
+    assert report is not None and report["source"] == "database"
+    assert report["as_of"] == latest_snapshot_date(engine).isoformat() == (BUSINESS_DATE + timedelta(days=40)).isoformat()
+    assert report["summary"]["loans_on_book"] >= 1 and report["summary"]["ecl"]["allowance_minor"] > 0
 
 
 def test_a_review_request_is_resolved_from_the_queue(book) -> None:  # type: ignore[no-untyped-def]
