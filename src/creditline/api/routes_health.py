@@ -37,7 +37,7 @@ def migrations_head() -> str:
 
 
 @router.get("/health", response_model=Health)
-def health() -> dict:
+async def health() -> dict:
     return {"status": "ok"}
 
 
