@@ -47,18 +47,30 @@ def _templates(engine: Any) -> date:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
     from test_origination_forms import application
 
-    from creditline.app import Draw, OpenLine, Repay, draw, open_line, repay, run_eod
+    from creditline.app import Draw, OpenLine, Repay, draw, open_line, repay
     from creditline.app.apply import ApplyForCredit, apply
+    from creditline.app.eod_pipeline import run_pipeline
 
     for serial in range(1, 13):  # approvals, referrals and declines of the simulated population
         apply(engine, ApplyForCredit(f"tpl-{serial}", application(serial)))
     lines = [open_line(engine, OpenLine(f"T-B{i}", "revolving-consumer", "50000", "0.05"))["line_id"] for i in range(3)]
     made = [draw(engine, Draw(lines[0], "1000", 3, "t1"))["loan_id"], draw(engine, Draw(lines[1], "5000", 6, "t2"))["loan_id"],
             draw(engine, Draw(lines[2], "20000", 12, "t3", "equal-principal"))["loan_id"]]  # fmt: skip
-    run_eod(engine, START + timedelta(days=36), catch_up=True)
+    bank = _unfunded_bank(engine)  # every debit finds no money: loans fall due, work items and alerts open
+    run_pipeline(engine, START + timedelta(days=36), catch_up=True, gateway=bank)
     repay(engine, Repay(made[0], "400", "t1-r1"))  # t2 stays overdue
-    run_eod(engine, START + timedelta(days=45), catch_up=True)
+    run_pipeline(engine, START + timedelta(days=45), catch_up=True, gateway=bank)
     return START + timedelta(days=45)
+
+
+def _unfunded_bank(engine: Any) -> Any:
+    from decimal import Decimal
+
+    from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
+    from creditline.store.tables_servicing import SqlBankBook
+
+    never = BankBehaviour(short_rate=Decimal(1), partial_share=Decimal(0), timeout_rate=Decimal(0), declined_rate=Decimal(0))
+    return SimulatedBank(SqlBankBook(engine), never)
 
 
 def _clone(engine: Any, borrowers: int) -> None:
@@ -91,10 +103,35 @@ def _clone(engine: Any, borrowers: int) -> None:
              for c in event_columns]
             for n in range(borrowers) for event in events[book[n % len(book)]["loan_id"]]
         ))  # fmt: skip
+        _clone_post_loan(connection, driver, borrowers, book)
         for n in range(min(borrowers, 300)):
             connection.execute(origination_reviews.insert().values(
                 decision_id=f"BD{n:08d}", borrower_id=f"BB{n:07d}", kind="borrower_request",
                 reason="bench: please review", status="open", opened_on=START))  # fmt: skip
+
+
+def _clone_post_loan(connection: Any, driver: Any, borrowers: int, book: list[dict[str, Any]]) -> None:
+    """A work item for every cloned loan whose template has one, and a thousand open alerts."""
+    from sqlalchemy import select
+
+    from bench.bench_lending import _bulk
+    from creditline.store.tables_collections import collection_work_items, ew_alerts
+
+    items = {r["loan_id"]: dict(r) for r in connection.execute(select(collection_work_items)).mappings()}
+    alerts = [dict(r) for r in connection.execute(select(ew_alerts)).mappings()]
+    if items:
+        columns = list(next(iter(items.values())))
+        _bulk(driver, False, "collection_work_items", columns, (
+            [(items[book[n % len(book)]["loan_id"]] | {"item_id": f"BW{n:08d}", "loan_id": f"BN{n:08d}",
+                                                      "borrower_id": f"BB{n:07d}"})[c] for c in columns]
+            for n in range(borrowers) if book[n % len(book)]["loan_id"] in items
+        ))  # fmt: skip
+    if alerts:
+        columns = [c for c in alerts[0] if c != "alert_id"]
+        _bulk(driver, False, "ew_alerts", columns, (
+            [(alerts[n % len(alerts)] | {"subject": f"bench-{n}", "status": "open"})[c] for c in columns]
+            for n in range(min(borrowers, 1000))
+        ))  # fmt: skip
 
 
 def _sessions(engine: Any, app: Any) -> dict[str, dict[str, str]]:
