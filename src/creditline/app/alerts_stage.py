@@ -16,9 +16,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
-from creditline.app.catalogue import contract_of
 from creditline.servicing.early_warning import (
     Alert,
     Kind,
@@ -92,19 +91,24 @@ def _ever_raised(uow: UnitOfWork, kinds: list[str]) -> set[tuple[str, str]]:
 
 
 def _first_payment_defaults(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
-    from creditline.lending.loan import InstallmentStatus, replay
+    """Loans exactly at the threshold whose oldest unpaid installment is their first one.
+
+    The first due date comes from the loan's terms (`schedule_dates.due_dates`, no replay); a re-age
+    or prepayment rewrites the rows, never the terms, so after one the oldest unpaid date differs.
+    """
+    from creditline.lending.schedule_dates import due_dates
+    from creditline.store.terms_codec import terms_from_json
 
     rule = t.loan.first_payment_default
     c = loans.c
-    query = select(c.loan_id).where(c.status.in_(OPEN_LOAN_STATUSES), c.days_past_due == rule.days_past_due)
+    query = select(c.loan_id, c.borrower_id, c.oldest_unpaid_due, c.terms_json).where(
+        c.status.in_(OPEN_LOAN_STATUSES), c.days_past_due == rule.days_past_due
+    )
     alerts = []
-    for loan_id in uow.connection.execute(query).scalars():
-        record = uow.loans.get(loan_id)
-        assert record is not None, "a loan just read exists"
-        state = replay(contract_of(uow, record), uow.loans.events(loan_id), on)
-        first = min(state.installments, key=lambda row: row.due_date)
-        unpaid = first.status is InstallmentStatus.OVERDUE
-        alert = first_payment_default(loan_id, record.borrower_id, unpaid, state.days_past_due, on, rule)
+    for loan_id, borrower_id, oldest_unpaid, terms_json in uow.connection.execute(query):
+        first_due = due_dates(terms_from_json(terms_json))[0]
+        unpaid = int(oldest_unpaid) == first_due.toordinal()
+        alert = first_payment_default(loan_id, borrower_id, unpaid, rule.days_past_due, on, rule)
         if alert is not None:
             alerts.append(alert)
     return alerts
@@ -180,22 +184,24 @@ def _rule_names(rules_json: str) -> str:
 
 
 def _exposures(uow: UnitOfWork) -> dict[str, dict[str, int]]:
-    """Outstanding principal by product and by region (the jurisdiction the line was approved in)."""
+    """Outstanding principal by product and by region (the jurisdiction the line was approved in).
+
+    Loans are summed per line in SQL and the lines' jurisdictions looked up in a dict: the decisions
+    table has no index on line_id, and a join would be a nested scan on SQLite.
+    """
     from creditline.store.tables_origination import origination_decisions
 
     c, d = loans.c, origination_decisions.c
     open_loans = c.status.in_(OPEN_LOAN_STATUSES)
     by_product = select(c.product_id, func.sum(c.principal_outstanding_minor)).where(open_loans).group_by(c.product_id)
-    region = func.coalesce(d.jurisdiction, "unknown")
-    by_region = (
-        select(region, func.sum(c.principal_outstanding_minor))
-        .select_from(loans.outerjoin(origination_decisions, and_(d.line_id == c.line_id, d.line_id.is_not(None))))
-        .where(open_loans)
-        .group_by(region)
-    )
+    by_line = select(c.line_id, func.sum(c.principal_outstanding_minor)).where(open_loans).group_by(c.line_id)
+    where = dict(uow.connection.execute(select(d.line_id, d.jurisdiction).where(d.line_id.is_not(None))).all())
+    regions: dict[str, int] = defaultdict(int)
+    for line_id, principal in uow.connection.execute(by_line):
+        regions[str(where.get(line_id, "unknown"))] += int(principal or 0)
     return {
         "product": {str(k): int(v or 0) for k, v in uow.connection.execute(by_product)},
-        "region": {str(k): int(v or 0) for k, v in uow.connection.execute(by_region)},
+        "region": dict(regions),
     }
 
 

@@ -47,10 +47,11 @@ def run_collections(uow: UnitOfWork, on: date, strategy: Strategy | None = None)
     repository = CollectionsRepository(uow.connection)
     promises = evaluate_promises(uow, on, strategy)
     pending_loans = {p["loan_id"] for p in repository.pending_promises()}
+    with_items = repository.open_item_loans()
     counts: dict[str, int] = defaultdict(int)
     batch: list[LoanRow] = []
     borrowers: set[str] = set()
-    for row in loan_rows(uow, on):
+    for row in loan_rows(uow, on, strategy, with_items):
         batch.append(row)
         borrowers.add(row.borrower_id)
         if len(borrowers) >= BORROWERS_PER_BATCH:
@@ -93,25 +94,27 @@ def _send_messages(uow: UnitOfWork, on: date, strategy: Strategy, messages: list
     start = min(m.at_s for m in messages) - HISTORY_DAYS * DAY_S
     end = max(m.at_s for m in messages) + HISTORY_DAYS * DAY_S
     history = repository.contacts_around([m.borrower_id for m in messages], start, end)
+    recorded = repository.recorded_keys([_key(on, m.loan_id, m.action_id) for m in messages])
     by_borrower: dict[str, list[PlannedMessage]] = defaultdict(list)
     for message in messages:
-        key = _key(on, message.loan_id, message.action_id)
-        if repository.contact_exists(key):
+        if _key(on, message.loan_id, message.action_id) in recorded:
             counts["messages_already_recorded"] += 1
             continue
         by_borrower[message.borrower_id].append(message)
+    decided: list[tuple[PlannedMessage, str | None]] = []
     for borrower_id, mine in by_borrower.items():
         mine.sort(key=lambda m: (m.at_s, m.loan_id, m.action_id))
         past = [PastContact(Channel(channel), at_s) for channel, at_s in history.get(borrower_id, [])]
         verdicts = admit_in_order([(m.channel, m.at_s) for m in mine], mine[0].time_zone, past, strategy.contact_rules)
         for message, verdict in zip(mine, verdicts, strict=True):
-            message_id = None
-            if verdict.allowed:
-                message_id = notifier.send(_outbound(on, message)).message_id
-                counts[f"sent_{message.channel}"] += 1
-            else:
-                counts[f"suppressed_{verdict.rule}"] += 1
-            repository.add_contact(_contact_row(on, strategy, message, message_id, verdict.rule))
+            counts[f"sent_{message.channel}" if verdict.allowed else f"suppressed_{verdict.rule}"] += 1
+            decided.append((message, verdict.rule if not verdict.allowed else None))
+    admitted = [m for m, rule in decided if rule is None]
+    deliveries = iter(notifier.send_all([_outbound(on, m) for m in admitted]))
+    repository.add_contacts([
+        _contact_row(on, strategy, m, None if rule is not None else next(deliveries).message_id, rule)
+        for m, rule in decided
+    ])  # fmt: skip
 
 
 def _outbound(on: date, message: PlannedMessage) -> OutboundMessage:
@@ -150,24 +153,28 @@ def _keep_queue(uow: UnitOfWork, on: date, strategy: Strategy, planned: list[tup
     repository = CollectionsRepository(uow.connection)
     items = repository.open_items_of_loans([row.loan_id for row, _ in planned])
     stages = {stage.name: stage for stage in strategy.stages}
+    changed: list[WorkItem] = []
+    created: list[dict[str, Any]] = []
     for row, plan in planned:
         found = items.get(row.loan_id)
         item = None if found is None else item_of_row(found)
         if item is not None and row.days_past_due == 0:
-            _save(repository, close(item, "cured", on))
+            changed.append(close(item, "cured", on))
             counts["items_closed_cured"] += 1
         elif item is not None and plan.stage is not None and plan.stage != item.stage:
             stage = stages[plan.stage]
             if stage.queue is not None:
                 priority = next(s.priority for s in strategy.segments if s.name == plan.segment)
-                _save(repository, escalate(item, stage.name, stage.queue, priority, row.overdue_minor, on))
+                changed.append(escalate(item, stage.name, stage.queue, priority, row.overdue_minor, on))
                 counts["items_escalated"] += 1
         elif item is None and plan.call is not None:
             call = plan.call
-            created = open_item(new_id("WI"), row.loan_id, row.borrower_id, call.queue, call.stage, call.priority,
-                                call.overdue_minor, on)  # fmt: skip
-            repository.add_item(_item_row(created, row.currency, strategy))
+            opened = open_item(new_id("WI"), row.loan_id, row.borrower_id, call.queue, call.stage, call.priority,
+                               call.overdue_minor, on)  # fmt: skip
+            created.append(_item_row(opened, row.currency, strategy))
             counts["items_opened"] += 1
+    repository.save_items([{"k_item_id": item.item_id, **item_values(item)} for item in changed])
+    repository.add_items(created)
 
 
 def item_of_row(row: dict[str, Any]) -> WorkItem:
@@ -191,10 +198,6 @@ def item_values(item: WorkItem) -> dict[str, Any]:
         "status": item.status.value, "assignee": item.assignee, "updated_on": item.updated_on,
         "last_outcome": item.last_outcome, "escalations": item.escalations, "closed_reason": item.closed_reason,
     }  # fmt: skip
-
-
-def _save(repository: CollectionsRepository, item: WorkItem) -> None:
-    repository.save_item(item.item_id, item_values(item))
 
 
 def _key(on: date, loan_id: str, action_id: str) -> str:

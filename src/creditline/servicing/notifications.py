@@ -9,6 +9,7 @@ Nothing here reads the clock: a message carries the instant it is scheduled for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -72,6 +73,10 @@ class NotificationPort(Protocol):
         """Queue `message` for delivery at `message.send_at_s`; a repeated dedupe key is not sent again."""
         ...
 
+    def send_all(self, messages: Sequence[OutboundMessage]) -> list[Delivery]:
+        """`send` for many messages at once (end of day queues a day's messages in one go)."""
+        ...
+
 
 @dataclass
 class RecordingNotifier:
@@ -88,3 +93,6 @@ class RecordingNotifier:
         self._ids[message.dedupe_key] = message_id
         self.sent.append(message)
         return Delivery(message_id, "queued")
+
+    def send_all(self, messages: Sequence[OutboundMessage]) -> list[Delivery]:
+        return [self.send(message) for message in messages]

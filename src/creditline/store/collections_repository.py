@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from creditline.store.tables_collections import (
     behaviour_scores,
@@ -58,11 +58,19 @@ class CollectionsRepository:
         )
 
     # -- outbox and contacts ----------------------------------------------------------------------
-    def outbox_message(self, dedupe_key: str) -> dict[str, Any] | None:
-        return _one(self.connection, select(notification_outbox).where(notification_outbox.c.dedupe_key == dedupe_key))
+    def outbox_ids(self, dedupe_keys: Sequence[str]) -> dict[str, str]:
+        """message_id by dedupe key, of the keys already in the outbox."""
+        o = notification_outbox.c
+        found: dict[str, str] = {}
+        keys = sorted(set(dedupe_keys))
+        for start in range(0, len(keys), PAGE_MAX):
+            query = select(o.dedupe_key, o.message_id).where(o.dedupe_key.in_(keys[start : start + PAGE_MAX]))
+            found |= dict(self.connection.execute(query).all())
+        return found
 
-    def add_outbox(self, row: dict[str, Any]) -> None:
-        self.connection.execute(insert(notification_outbox).values(**row))
+    def add_outbox(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(insert(notification_outbox), list(rows))
 
     def outbox(self, borrower_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         o = notification_outbox.c
@@ -71,13 +79,23 @@ class CollectionsRepository:
             query = query.where(o.borrower_id == borrower_id)
         return _rows(self.connection, query)
 
-    def contact_exists(self, dedupe_key: str) -> bool:
-        query = select(func.count()).where(collection_contacts.c.dedupe_key == dedupe_key)
-        return bool(self.connection.execute(query).scalar_one())
+    def recorded_keys(self, dedupe_keys: Sequence[str]) -> set[str]:
+        """The keys of automated contacts already recorded."""
+        c = collection_contacts.c
+        found: set[str] = set()
+        keys = sorted(set(dedupe_keys))
+        for start in range(0, len(keys), PAGE_MAX):
+            query = select(c.dedupe_key).where(c.dedupe_key.in_(keys[start : start + PAGE_MAX]))
+            found |= set(self.connection.execute(query).scalars())
+        return found
 
     def add_contact(self, row: dict[str, Any]) -> int:
         result = self.connection.execute(insert(collection_contacts).values(**row))
         return int(result.inserted_primary_key[0])
+
+    def add_contacts(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(insert(collection_contacts), list(rows))
 
     def contacts_around(self, borrower_ids: Sequence[str], start_s: int, end_s: int) -> dict[str, list[tuple[str, int]]]:
         """(channel, at_s) of every counted contact of the borrowers between two instants."""
@@ -118,15 +136,27 @@ class CollectionsRepository:
             found |= {row["loan_id"]: row for row in _rows(self.connection, query)}
         return found
 
-    def open_items(self) -> list[dict[str, Any]]:
-        query = select(collection_work_items).where(collection_work_items.c.status.in_(OPEN_ITEM_STATUSES))
-        return _rows(self.connection, query)
+    def open_item_loans(self) -> set[str]:
+        w = collection_work_items.c
+        return set(self.connection.execute(select(w.loan_id).where(w.status.in_(OPEN_ITEM_STATUSES))).scalars())
 
-    def add_item(self, row: dict[str, Any]) -> None:
-        self.connection.execute(insert(collection_work_items).values(**row))
+    def add_items(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(insert(collection_work_items), list(rows))
 
     def save_item(self, item_id: str, values: dict[str, Any]) -> None:
-        self.connection.execute(update(collection_work_items).where(collection_work_items.c.item_id == item_id).values(**values))
+        self.save_items([{"k_item_id": item_id, **values}])
+
+    def save_items(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows of new values, each with the item's id under `k_item_id` (one executemany)."""
+        if rows:
+            names = [k for k in rows[0] if k != "k_item_id"]
+            statement = (
+                update(collection_work_items)
+                .where(collection_work_items.c.item_id == bindparam("k_item_id"))
+                .values({name: bindparam(name) for name in names})
+            )
+            self.connection.execute(statement, list(rows))
 
     def queue(self, *, queue: str | None, status: str | None, assignee: str | None, limit: int) -> list[dict[str, Any]]:
         w = collection_work_items.c
