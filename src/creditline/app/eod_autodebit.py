@@ -13,10 +13,10 @@ Each round of the day runs four idempotent steps, each in its own transactions:
    `app.loans.repay` under the attempt's key (which replays the loan). The attempt is marked
    applied in the same transaction as (batch) or right after, idempotently (replay), the repayment.
 
-A run killed anywhere leaves rows `pending`, `unknown`, or moved-but-unapplied. The
-`reconcile-debits` stage, first in every run, looks pending and unknown rows up before anything is
-sent again, and applies what moved; the gateway's own idempotency per key is the second line of
-defence. So a borrower is never debited twice and a repayment never booked twice.
+A run killed anywhere leaves rows `pending`, `unknown`, or moved-but-unapplied. Every run of the
+stage starts by reconciling: it looks pending and unknown rows up before anything is sent again,
+and applies what moved; the gateway's own idempotency per key is the second line of defence. So a
+borrower is never debited twice and a repayment never booked twice.
 """
 
 from __future__ import annotations
@@ -36,34 +36,28 @@ APPLY_PAGE = 5_000
 PAGES_MAX = 100_000  # a bound on every paging loop: 500 million attempts a day is a stuck loop
 
 
-def reconcile_debits(engine: Engine, business_date: date, context: EodContext) -> StageResult:
-    """Settle what an earlier (killed) run left open: look up pending and unknown attempts, apply money."""
+def collect_debits(engine: Engine, business_date: date, context: EodContext) -> StageResult:
+    """Reconcile what a killed run left open, then every round of the day: plan, send, resolve, apply."""
     from creditline.store.tables_servicing import OPEN_OUTCOMES, DebitAttemptRepository
 
     with UnitOfWork(engine, read_only=True) as uow:
         open_rows = DebitAttemptRepository(uow.connection).with_outcome(OPEN_OUTCOMES)
-    looked_up = _resolve(engine, context, open_rows, stale_before=business_date)
-    applied = _apply_moved(engine, context)
-    summary = {"looked_up": len(open_rows), "resolved": looked_up, "applied": applied}
-    return StageResult("reconcile-debits", summary, f"{len(open_rows)} open attempts looked up, {applied} applied"
-                       if open_rows or applied["batch"] or applied["replay"] else "")
-
-
-def collect_debits(engine: Engine, business_date: date, context: EodContext) -> StageResult:
-    """Every round of the day: plan, send, resolve, apply."""
-    from creditline.store.tables_servicing import DebitAttemptRepository
-
+    reconciled = _resolve(engine, context, open_rows, stale_before=business_date) if open_rows else {}
+    _apply_moved(engine, context)
     policy = context.debit_policy
     for round_no in range(1, policy.rounds_per_day + 1):
-        _plan(engine, business_date, round_no, context)
+        planned = _plan(engine, business_date, round_no, context)
+        if planned == 0 and round_no > 1:
+            break  # nothing left to ask for today (a restarted run re-plans nothing it planned before)
         _send(engine, business_date, round_no, context)
         with UnitOfWork(engine, read_only=True) as uow:
             unknown = DebitAttemptRepository(uow.connection).with_outcome(("unknown",), business_date=business_date)
-        _resolve(engine, context, unknown, stale_before=business_date)
+        if unknown:
+            _resolve(engine, context, unknown, stale_before=business_date)
         _apply_moved(engine, context)
     with UnitOfWork(engine, read_only=True) as uow:
         summary = DebitAttemptRepository(uow.connection).day_summary(business_date)
-    summary["policy"] = policy.key
+    summary |= {"policy": policy.key, "reconciled_at_start": reconciled}
     outcomes = summary["outcomes"]
     message = (
         f"{summary['attempts']} debit attempts: {outcomes.get('succeeded', 0)} paid, {outcomes.get('partial', 0)} "
@@ -77,7 +71,7 @@ def collect_debits(engine: Engine, business_date: date, context: EodContext) -> 
 
 
 def _plan(engine: Engine, business_date: date, round_no: int, context: EodContext) -> int:
-    """One transaction: the round's attempts, or nothing when an earlier run planned them already."""
+    """One transaction: the round's attempts; -1 when an earlier (killed) run planned them already."""
     from creditline.store.tables_servicing import DebitAttemptRepository, due_loans
 
     policy = context.debit_policy
@@ -85,7 +79,7 @@ def _plan(engine: Engine, business_date: date, round_no: int, context: EodContex
     with UnitOfWork(engine) as uow:
         attempts = DebitAttemptRepository(uow.connection)
         if attempts.planned(business_date, round_no):
-            return 0
+            return -1
         earlier = attempts.of_day(business_date)
         candidates = due_loans(uow.connection, business_date, statuses)
         rows = _attempt_rows(candidates, earlier, business_date, round_no, context)

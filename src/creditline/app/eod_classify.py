@@ -31,7 +31,7 @@ def classify(uow: Any, business_date: date, context: EodContext) -> StageResult:
     new_facts = _record_new_facts(uow.connection, as_of, context)
     data = _columns(snapshot_inputs(uow.connection, as_of.replace(day=1)))
     loans, shards = _loan_frame(uow.connection, data, as_of)
-    lines, line_shards = _line_frame(uow.connection, context)
+    lines, line_shards = _line_frame(uow.connection, context, _lines_on_book(data))
     from creditline.servicing.snapshots import build_snapshot
 
     frame = build_snapshot(loans, lines, as_of, context.provisioning_policy)
@@ -206,11 +206,17 @@ def cash_in(totals_json: str) -> int:
     return sum(int(totals.get(name, 0)) for name in CASH_IN_FIELDS) - int(totals.get("credit_applied", 0))
 
 
-def _line_frame(connection: Any, context: EodContext) -> tuple[pl.DataFrame, np.ndarray]:
-    from creditline.ledger import shard_of
-    from creditline.store.tables_servicing import idle_lines, origination_pds
+def _lines_on_book(data: dict[str, tuple]) -> set[str]:
+    on_book = ("active", "overdue", "charged-off")
+    return {line for line, status in zip(data["line_id"], data["loan_status"], strict=True) if status in on_book}
 
-    lines = idle_lines(connection)
+
+def _line_frame(connection: Any, context: EodContext, busy: set[str]) -> tuple[pl.DataFrame, np.ndarray]:
+    """Active lines with no loan on book and some limit left: their undrawn limit is an exposure."""
+    from creditline.ledger import shard_of
+    from creditline.store.tables_servicing import active_lines, origination_pds
+
+    lines = [row for row in active_lines(connection) if row[0] not in busy]
     pds = origination_pds(connection, [row[0] for row in lines])
     default_pd = float(context.provisioning_policy.pd_default)
     available = [max(row[6] - row[7] - row[8], 0) for row in lines]

@@ -13,6 +13,7 @@ before anything runs: a date in the past that never ran, or more than one day ah
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -28,7 +29,7 @@ from creditline.store import UnitOfWork
 
 CATCH_UP_DAYS_MAX = 366
 ONE_DAY = timedelta(days=1)
-EOD_RUN_LOCK_KEY = 0x454F4452  # PostgreSQL session lock: one end-of-day run at a time
+EOD_RUN_LOCK_KEY = 0x454F4452  # PostgreSQL session lock (with the schema's hash): one end-of-day run at a time
 BANK_SEED_ENV = "CREDITLINE_BANK_SEED"
 BANK_LATENCY_ENV = "CREDITLINE_BANK_LATENCY_MS"
 
@@ -37,7 +38,9 @@ class EodAlreadyRunning(Conflict):
     code = "eod_running"
 
 
-def default_context(engine: Engine, today: date, progress: Progress = no_progress, gateway: Any = None) -> EodContext:
+def default_context(
+    engine: Engine, today: date, progress: Progress = no_progress, gateway: Any = None, only: frozenset[str] | None = None
+) -> EodContext:
     from creditline.servicing.debit_policy import builtin_policy
     from creditline.servicing.provisioning import builtin_provisioning_policy
 
@@ -47,6 +50,7 @@ def default_context(engine: Engine, today: date, progress: Progress = no_progres
         debit_policy=builtin_policy(),
         provisioning_policy=builtin_provisioning_policy(),
         progress=progress,
+        only=None if only is None else only | {"accrue"},  # the day's accrual is what closing a day means
     )
 
 
@@ -61,16 +65,23 @@ def simulated_gateway(engine: Engine, seed: int | None = None) -> Any:
 
 
 def run_pipeline(
-    engine: Engine, target: date, *, catch_up: bool = False, progress: Progress = no_progress, gateway: Any = None
+    engine: Engine,
+    target: date,
+    *,
+    catch_up: bool = False,
+    progress: Progress = no_progress,
+    gateway: Any = None,
+    only: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Close business days up to `target`; one result per day (a replayed one when already run)."""
+    """Close business days up to `target`; one result per day (a replayed one when already run).
+    `only` names the stages to run (None: every registered stage)."""
     results: list[dict[str, Any]] = []
     with _one_run_at_a_time(engine):
         for _ in range(CATCH_UP_DAYS_MAX + 1):
             today = _checked_business_date(engine, target, catch_up)
             if today is None:
-                return results or [_replayed(engine, target, progress, gateway)]
-            results.append(run_day(engine, default_context(engine, today, progress, gateway)))
+                return results or [_replayed(engine, target, progress, gateway, only)]
+            results.append(run_day(engine, default_context(engine, today, progress, gateway, only)))
             if today + ONE_DAY == target:
                 return results
     raise EodDateInvalid(f"catch-up is limited to {CATCH_UP_DAYS_MAX} days", field="date")
@@ -97,9 +108,9 @@ def _checked_business_date(engine: Engine, target: date, catch_up: bool) -> date
     return today
 
 
-def _replayed(engine: Engine, target: date, progress: Progress, gateway: Any) -> dict[str, Any]:
+def _replayed(engine: Engine, target: date, progress: Progress, gateway: Any, only: frozenset[str] | None) -> dict[str, Any]:
     """The recorded run of `target`, after finishing any AFTER stage a killed run left undone."""
-    context = default_context(engine, target - ONE_DAY, progress, gateway)
+    context = default_context(engine, target - ONE_DAY, progress, gateway, only)
     _run_engine_stages(engine, Phase.AFTER, context)
     with UnitOfWork(engine, read_only=True) as uow:
         recorded = uow.eod.run(target)
@@ -120,12 +131,14 @@ def _run_engine_stages(engine: Engine, phase: Phase, context: EodContext) -> Non
 
     with UnitOfWork(engine, read_only=True) as uow:
         done = StageRunRepository(uow.connection).done(context.run_date)
-    for stage in stages(phase):
+    for stage in stages(phase, context.only):
         if stage.name in done:
             context.results[stage.name] = StageResult(stage.name, done[stage.name], "(already done)")
             continue
+        started = time.perf_counter()
         result = stage.function()(engine, context.business_date, context)
         context.results[stage.name] = result
+        context.seconds[stage.name] = round(time.perf_counter() - started, 3)
         with UnitOfWork(engine) as uow:
             StageRunRepository(uow.connection).mark(context.run_date, stage.name, result.summary)
             uow.commit()
@@ -143,15 +156,19 @@ def _close(engine: Engine, context: EodContext) -> dict[str, Any]:
             assert recorded is not None, f"the business date moved past {context.business_date} without a run"
             return recorded | {"replayed": True}
         runs = StageRunRepository(uow.connection)
-        for stage in stages(Phase.CLOSE):
+        for stage in stages(Phase.CLOSE, context.only):
+            started = time.perf_counter()
             result = stage.function()(uow, context.business_date, context)
             context.results[stage.name] = result
+            context.seconds[stage.name] = round(time.perf_counter() - started, 3)
             runs.mark(context.run_date, stage.name, result.summary)
         summary = run_summary(context)
         uow.eod.record(context.run_date, summary)
         uow.system.set_business_date(context.run_date)
+        started = time.perf_counter()
         uow.commit()
-    return summary
+        context.seconds["commit"] = round(time.perf_counter() - started, 3)
+    return summary | {"seconds": dict(context.seconds)}
 
 
 def run_summary(context: EodContext) -> dict[str, Any]:
@@ -161,6 +178,7 @@ def run_summary(context: EodContext) -> dict[str, Any]:
         "run_date": context.run_date.isoformat(),
         "stages": {name: r.summary for name, r in context.results.items()},
         "messages": {name: r.message for name, r in context.results.items() if r.message},
+        "seconds": dict(context.seconds),  # wall time per stage: operations watch these
     }
 
 
@@ -172,12 +190,15 @@ def _one_run_at_a_time(engine: Engine) -> Iterator[None]:
         yield
         return
     with engine.connect() as connection:
-        got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": EOD_RUN_LOCK_KEY}).scalar_one()
+        # Advisory locks are per database; the schema's hash keeps books in other schemas apart.
+        got = connection.execute(
+            text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"), {"k": EOD_RUN_LOCK_KEY}
+        ).scalar_one()
         connection.commit()
         if not got:
             raise EodAlreadyRunning("another end of day is running on this database", field="date")
         try:
             yield
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": EOD_RUN_LOCK_KEY})
+            connection.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": EOD_RUN_LOCK_KEY})
             connection.commit()

@@ -60,6 +60,8 @@ class EodContext:
     progress: Progress = no_progress
     results: dict[str, StageResult] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)  # values CLOSE stages pass along (same transaction)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each stage this run
+    only: frozenset[str] | None = None  # run just these stages (tests of one stage; None: all)
 
     @property
     def run_date(self) -> date:
@@ -82,8 +84,11 @@ class Stage:
         return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
+# The stages this package runs: accrual first among CLOSE stages, since everything after reads the
+# loans as of the new date; provisions need the day's classification; the snapshot records both.
+CORE_STAGES = frozenset({"auto-debit", "accrue", "classify", "provision", "snapshot", "publish-audit"})
+
 PIPELINE: list[Stage] = [
-    Stage("reconcile-debits", "creditline.app.eod_autodebit:reconcile_debits", Phase.OPEN),
     Stage("auto-debit", "creditline.app.eod_autodebit:collect_debits", Phase.OPEN),
     Stage("accrue", "creditline.app.eod_accrue:accrue", Phase.CLOSE),
     Stage("classify", "creditline.app.eod_classify:classify", Phase.CLOSE),
@@ -112,8 +117,8 @@ def register(stage: Stage, *, after: str | None = None, before: str | None = Non
     _check_order()
 
 
-def stages(phase: Phase) -> list[Stage]:
-    return [s for s in PIPELINE if s.phase is phase]
+def stages(phase: Phase, only: frozenset[str] | None = None) -> list[Stage]:
+    return [s for s in PIPELINE if s.phase is phase and (only is None or s.name in only)]
 
 
 def _check_order() -> None:

@@ -6,8 +6,8 @@ on book, carrying its undrawn limit), with the classification of the day:
 
 - status: active / overdue / charged_off as the loan's; paid-off and written-off loans are `closed`
   and appear until the end of the month they closed in (so month-end snapshots see them leave);
-- stage (IFRS 9) by `staging.assign_stage_expr` (backstops and the PD test), tier (five-tier) by
-  the policy's `TierPolicy`, 12-month PD by `ProvisioningPolicy.pd_12m`, LGD the policy's;
+- stage (IFRS 9) by `staging.assign_stage_expr` (backstops and the PD test), 3 for a charged-off
+  loan (it stopped accruing because a loss is expected), tier (five-tier) by the policy's `TierPolicy`, 12-month PD by `ProvisioningPolicy.pd_12m`, LGD the policy's;
 - `scheduled_30d_minor`: unpaid principal, interest and fees of installments due in the next 30
   days, with the interest recognised so far on the running period when its due date falls inside
   (the days still to run are left out: an inflow estimate for LCR that errs low);
@@ -76,9 +76,10 @@ def build_snapshot(loans: pl.DataFrame, lines: pl.DataFrame, as_of: date, policy
     loan_rows = _loan_rows(loans.cast(LOAN_INPUT), as_of, policy)  # type: ignore[arg-type]
     line_rows = _line_rows(lines.cast(LINE_INPUT), as_of)  # type: ignore[arg-type]
     frame = pl.concat([loan_rows, line_rows], how="vertical_relaxed") if line_rows.height else loan_rows
+    stage = assign_stage_expr(pl.col("days_past_due"), pl.col("pd_12m"), pl.col("pd_12m_origination"), policy.sicr)
     frame = frame.with_columns(
-        assign_stage_expr(pl.col("days_past_due"), pl.col("pd_12m"), pl.col("pd_12m_origination"), policy.sicr)
-        .alias("stage"),
+        # A charged-off loan no longer accrues because the lender expects a loss: credit-impaired.
+        pl.when(pl.col("status") == "charged_off").then(pl.lit(3, dtype=pl.Int8)).otherwise(stage).alias("stage"),
         tier_expr(pl.col("days_past_due"), policy.tier_policy).alias("tier"),
         pl.lit(float(policy.lgd)).alias("lgd"),
     )

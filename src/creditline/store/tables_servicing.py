@@ -608,14 +608,13 @@ def snapshot_inputs(connection: Connection, month_start: date) -> list[tuple]:
     return _driver_rows(connection, SNAPSHOT_INPUT_SQL, (day,))
 
 
-def idle_lines(connection: Connection) -> list[tuple]:
+def active_lines(connection: Connection) -> list[tuple]:
     """(line_id, borrower_id, product_id, product_version, currency, opened_on, limit_minor,
-    outstanding_principal_minor, pending_drawdowns_minor, rate_daily) of active lines with no loan on book."""
+    outstanding_principal_minor, pending_drawdowns_minor, rate_daily) of every active line."""
     return _driver_rows(connection, (
-        "SELECT c.line_id, c.borrower_id, c.product_id, c.product_version, c.currency, c.opened_on, c.limit_minor, "
-        "c.outstanding_principal_minor, c.pending_drawdowns_minor, c.rate_daily FROM credit_lines c "
-        "WHERE c.status = 'active' AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.line_id = c.line_id "
-        "AND l.status IN ('active', 'overdue', 'charged-off')) ORDER BY c.line_id"
+        "SELECT line_id, borrower_id, product_id, product_version, currency, opened_on, limit_minor, "
+        "outstanding_principal_minor, pending_drawdowns_minor, rate_daily FROM credit_lines "
+        "WHERE status = 'active' ORDER BY line_id"
     ))  # fmt: skip
 
 
