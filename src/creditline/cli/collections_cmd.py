@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="collections")
     _queue_commands(group)
     _contact_commands(group)
+    _case_commands(group)
     _strategy_commands(group)
 
     @group.command("run")
@@ -142,6 +143,8 @@ def _contact_commands(group: typer.Typer) -> None:
         emit(view, as_json, f"promise {view['promise_id']}: {view['amount']} {view['currency']} by {view['due_on']} "
                             f"(overdue {view['overdue']})")  # fmt: skip
 
+
+def _case_commands(group: typer.Typer) -> None:
     @group.command("hardship")
     def hardship_cmd(
         loan: LoanOption,
