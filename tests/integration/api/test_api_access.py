@@ -125,17 +125,20 @@ def test_rotation_ends_the_old_token(client):
 def test_cookie_sessions_need_the_csrf_token_to_write(client):
     person = Person(client, "Gus")
     person.register()
-    cookies = {"creditline_session": person.token}
-    jar = client.cookies
-    jar.clear()
-    assert client.get("/v1/consents", cookies=cookies).status_code == 200
+
+    def with_cookie(method: str, path: str, **kwargs):  # type: ignore[no-untyped-def]
+        client.cookies.set("creditline_session", person.token)  # the jar is cleared after each response
+        return client.request(method, path, **kwargs)
+
+    assert with_cookie("GET", "/v1/consents").status_code == 200
     body = {"scope": "marketing", "purpose": "marketing", "text_version": "m1"}
-    forged = client.post("/v1/consents", json=body, cookies=cookies)
+    forged = with_cookie("POST", "/v1/consents", json=body)
     assert forged.status_code == 403
     assert forged.json()["code"] == "csrf_token_invalid"
-    allowed = client.post("/v1/consents", json=body, cookies=cookies, headers={"X-CSRF-Token": person.csrf})
+    wrong = with_cookie("POST", "/v1/consents", json=body, headers={"X-CSRF-Token": "not-the-token"})
+    assert wrong.status_code == 403
+    allowed = with_cookie("POST", "/v1/consents", json=body, headers={"X-CSRF-Token": person.csrf})
     assert allowed.status_code == 201
-    jar.clear()
 
 
 def test_operators_enroll_with_a_passkey_and_lose_sessions_on_role_change(client, engine):
