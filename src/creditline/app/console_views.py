@@ -152,7 +152,7 @@ def collections_queue(engine: Engine, limit: int = 50) -> dict[str, Any]:
     """The collections work queue (open and assigned items, highest priority first) and the loans past due."""
     from creditline.app.collections import list_queue
 
-    items = [*list_queue(engine, status="assigned", limit=limit)["items"], *list_queue(engine, status="open", limit=limit)["items"]]
+    items = list_queue(engine, status=None, limit=limit)["items"]  # open and assigned, by priority
     return {"work_items": items} | _past_due(engine, limit)
 
 
