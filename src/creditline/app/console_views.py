@@ -5,8 +5,8 @@
   (default rate, vintages, roll rates, ECL by stage, provisions, capital, LCR) over a loan-snapshot
   history — a file, or the snapshots EOD keeps in the database; charts read it.
 - `review_queue`: open reviews joined with their decisions, in one query.
-- `collections_queue`: the collections engine's work items (`app.collections`), and the loans past
-  due with their days, which the engine's queue is built from.
+- `work_queue` / `past_due`: the collections engine's work items (`app.collections`), and the loans
+  past due with their days, which the engine's queue is built from.
 - `early_warnings`: the early-warning engine's live alerts (`app.alerts`).
 - `model_monitoring`: PSI of the score and CSI of each feature of the shipped PD model, between its
   training reference and the most recent decisions' recorded inputs.
@@ -148,15 +148,15 @@ def review_queue(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
     return queue
 
 
-def collections_queue(engine: Engine, limit: int = 50) -> dict[str, Any]:
-    """The collections work queue (open and assigned items, highest priority first) and the loans past due."""
+def work_queue(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    """The collections work queue: open and assigned items, highest priority first."""
     from creditline.app.collections import list_queue
 
-    items = list_queue(engine, status=None, limit=limit)["items"]  # open and assigned, by priority
-    return {"work_items": items} | _past_due(engine, limit)
+    return list_queue(engine, status=None, limit=limit)["items"]
 
 
-def _past_due(engine: Engine, limit: int) -> dict[str, Any]:
+def past_due(engine: Engine, limit: int = 50) -> dict[str, Any]:
+    """The loans past due, most days first, and how many there are by status."""
     from creditline.money import Money
     from creditline.portfolio.delinquency import BUCKET_NAMES, bucket_of
     from creditline.store.tables import loans

@@ -133,7 +133,8 @@ def resolve(request: Request, review_id: int, fields: Form) -> Response:
 @router.get("/collections")
 def collections(request: Request) -> HTMLResponse:
     principal = _operator(request, Permission.WORK_COLLECTIONS)
-    return _page(request, "console/collections.html", principal, queue=console_views.collections_queue(_engine(request)))
+    return _page(request, "console/collections.html", principal, work_items=console_views.work_queue(_engine(request)),
+                 past_due=_figures(request).past_due_now())  # fmt: skip
 
 
 @router.get("/alerts")

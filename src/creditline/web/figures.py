@@ -1,7 +1,7 @@
 """The console's figures: which read model feeds each chart, and the background caches behind them.
 
 Figures that scan the whole book are `Background` values, so a page never waits for them: the live
-book (one grouped scan of the loans, recomputed when money moved, at most every 2 s), the model
+book and the loans past due (scans of the loans, recomputed when money moved, at most every 2 s), the model
 monitoring (every 5 minutes) and the snapshot report (when EOD stores a new snapshot, or the
 snapshot file given instead changes).
 Each page says when its figure was computed.
@@ -48,6 +48,8 @@ class Figures:
         self.monitoring = Background("model-monitoring", lambda: console_views.model_monitoring(engine), MONITORING_TTL_S)
         self.live = Background("live-book", lambda: console_views.live_portfolio(engine), LIVE_TTL_S,
                                key=lambda: console_views.money_moved(engine), min_interval_s=LIVE_INTERVAL_S)
+        self.past_due = Background("past-due", lambda: console_views.past_due(engine), LIVE_TTL_S,
+                                   key=lambda: console_views.money_moved(engine), min_interval_s=LIVE_INTERVAL_S)
 
     def warm(self) -> bool:
         """In a console deployment (snapshots configured), start the slow figures and matplotlib at
@@ -67,6 +69,9 @@ class Figures:
 
     def live_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return self.live.get(wait_s)
+
+    def past_due_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
+        return self.past_due.get(wait_s)
 
     def chart(self, name: str) -> bytes | None:
         """The SVG of a chart, or None when its data does not exist (yet)."""

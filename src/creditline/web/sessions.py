@@ -17,7 +17,7 @@ from creditline.api.auth_tokens import SAFE_METHODS, SESSION_COOKIE, token_from
 from creditline.api.deps import Runtime
 from creditline.app.access import Principal, authenticate
 from creditline.errors import DomainError
-from creditline.identity.roles import Permission, PermissionDenied, Role, allows, require
+from creditline.identity.roles import PermissionDenied, Role
 from creditline.identity.sessions import IssuedSession, SessionInvalid
 
 CSRF_COOKIE = "creditline_csrf"
@@ -72,18 +72,6 @@ def borrower(request: Request) -> Principal:
     if principal.role is not Role.BORROWER:
         raise PermissionDenied("this page is for borrowers; operators use the console", field="role")
     return principal
-
-
-def operator(request: Request, permission: Permission) -> Principal:
-    principal = signed_in(request)
-    if principal.role is Role.BORROWER:
-        raise PermissionDenied("the console is for operators", field="role")
-    require(principal.role, permission)
-    return principal
-
-
-def may(principal: Principal | None, permission: Permission) -> bool:
-    return principal is not None and allows(principal.role, permission)
 
 
 def check_post(request: Request, principal: Principal | None, submitted: str | None) -> None:

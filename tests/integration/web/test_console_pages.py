@@ -116,7 +116,7 @@ def test_collections_shows_the_work_item_and_the_late_loan_and_an_agent_takes_it
 
     app, engine, _, _, late = book
     agent = operator(app, engine, "collections_agent")
-    page = agent.get("/console/collections").text
+    page = _ready(agent, "/console/collections")
     row = found(rf'(<tr data-loan="{late}">.*?</tr>)', page)
     days = show_loan(engine, late)["days_past_due"]
     assert days == 10 and f"<td>{days}</td>" in row and "<td>M1</td>" in row
