@@ -1,9 +1,9 @@
 """`creditline report portfolio`: the portfolio report for one as-of date, as JSON, CSV and HTML.
 
-Snapshots come from a file for now (`--snapshots`, CSV or Parquet, the schema in
-docs/portfolio-metrics.md); the platform's database becomes the default source once EOD writes
-snapshots there. Everything is read, validated and computed before the first file is written, and
-each file is written to a temporary name and renamed, so a mistake leaves the output untouched.
+Snapshots come from the database EOD writes them to (`--db`), or from a file (`--snapshots`, CSV
+or Parquet, the schema in docs/portfolio-metrics.md). Everything is read, validated and computed
+before the first file is written, and each file is written to a temporary name and renamed, so a
+mistake leaves the output untouched.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ def register(app: typer.Typer) -> None:
     @report.command("portfolio")
     def portfolio(
         as_of: Annotated[str, typer.Option("--as-of", help="snapshot date, YYYY-MM-DD")],
-        snapshots: Annotated[Path, typer.Option("--snapshots", help="loan snapshots, .csv or .parquet")],
         out: Annotated[Path, typer.Option("--out", help="directory for the JSON, CSV and HTML files")],
+        snapshots: Annotated[Path | None, typer.Option("--snapshots", help="loan snapshots, .csv or .parquet "
+                                                       "(default: the database's, which EOD writes)")] = None,
         pd_method: Annotated[str, typer.Option("--pd-method", help="PD term structure: model or markov")] = "model",
         ccf: Annotated[str, typer.Option("--ccf", help="credit conversion factor of undrawn limits")] = "0.5",
         lgd: Annotated[str | None, typer.Option("--lgd", help="LGD for loans without one (default: "
@@ -45,6 +46,8 @@ def register(app: typer.Typer) -> None:
         transition_months: Annotated[int, typer.Option("--transition-months", help="roll-rate window")] = 12,
         workout_months: Annotated[int, typer.Option("--workout-months", help="LGD workout period")] = 12,
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON on stdout")] = False,
+        db_url: Annotated[str | None, typer.Option("--db", help="database URL when reading EOD's snapshots "
+                                                   "(default $CREDITLINE_DB or a file)")] = None,
     ) -> None:
         """Default rate, NPL, vintages, roll rates, IFRS 9 ECL, provisions, capital and liquidity."""
         from creditline.portfolio.report import ReportOptions, build_report
@@ -57,7 +60,8 @@ def register(app: typer.Typer) -> None:
             balance_sheet=None if balance_sheet is None else _read_balance_sheet(balance_sheet),
             transition_months=transition_months, workout_months=workout_months,
         )
-        report = build_report(read_snapshots(snapshots), day, options)
+        report = build_report(read_snapshots(snapshots) if snapshots is not None else _database_snapshots(db_url, day),
+                              day, options)
         files = _render(report)
         written = _write_all(out, files)
         if as_json:
@@ -91,6 +95,13 @@ def read_snapshots(path: Path) -> Any:
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise DomainError(f"cannot read {path.name}: {str(exc).splitlines()[0]}", field="snapshots") from exc
     return validate(frame)
+
+
+def _database_snapshots(db_url: str | None, as_of: date) -> Any:
+    from creditline.app.eod_reports import portfolio_snapshots
+    from creditline.store import make_engine
+
+    return portfolio_snapshots(make_engine(db_url), as_of)
 
 
 def _parse_date(text: str) -> date:

@@ -1,0 +1,40 @@
+"""Reading the snapshots EOD wrote, for `creditline report portfolio` (the database is its default source).
+
+The report steps month by month (vintages, roll rates, default rate) and looks at one day in
+detail, so it reads each month's last snapshot up to the date, and the date itself — a few
+snapshots, not every day's. A date with no snapshot is refused, naming the dates there are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+
+from creditline.store import UnitOfWork
+
+
+def portfolio_snapshots(engine: Engine, as_of: date) -> Any:
+    """Validated snapshot rows: the last of each month up to `as_of`, and `as_of` itself."""
+    from creditline.portfolio.errors import SnapshotNotFound
+    from creditline.portfolio.snapshot import validate
+    from creditline.store.tables_servicing import read_snapshots, snapshot_dates_up_to
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        days = snapshot_dates_up_to(uow.connection, date.max)
+        if as_of not in days:
+            span = f"snapshots cover {days[0]} to {days[-1]}" if days else "there are no snapshots (run creditline eod)"
+            raise SnapshotNotFound(f"no snapshot for {as_of} ({span})", field="as_of")
+        chosen = month_ends([d for d in days if d <= as_of]) | {as_of}
+        return validate(read_snapshots(uow.connection, sorted(chosen)))
+
+
+def month_ends(days: list[date]) -> set[date]:
+    """The last of `days` in each month."""
+    last: dict[tuple[int, int], date] = {}
+    for day in days:
+        key = (day.year, day.month)
+        if key not in last or day > last[key]:
+            last[key] = day
+    return set(last.values())
