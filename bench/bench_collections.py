@@ -1,9 +1,10 @@
 """Post-loan stages at book scale: what the collections and early-warning stages add to a day's end of
 day over N open loans (SQLite and PostgreSQL), and the limit review's cost per line.
 
-The book: eight template loans made through the app, drawn on different days so that on the day
-measured some are days before a due date, some just past one and some a month late; then cloned N
-times with bulk inserts (a borrower and a line per 10 loans). `main(smoke)` returns one dict per
+The book: thirty template loans made through the app, one drawn each day for a month, repaid on
+their due dates except three (two never pay, one pays ten days late), then cloned N times with bulk
+inserts (a borrower and a line per 10 loans). On the day measured the book looks like a real one: a
+few percent of loans at a reminder day, a tenth past due. `main(smoke)` returns one dict per
 measurement with wall and process CPU seconds; on PostgreSQL the server's CPU is not in it.
 """
 
@@ -18,27 +19,49 @@ from typing import Any
 from bench.bench_lending import postgres_url, sqlite_url
 
 START = date(2025, 1, 1)
-LINES_REVIEWED = 300
+TEMPLATE_DAYS = 30
+MEASURED_AFTER_DAYS = 75  # the day measured: every template has had two or three due dates
+NEVER_PAY = (7, 21)
+PAYS_LATE = 13
+LINES_REVIEWED = 100
 LOANS_PER_LINE = 10
 INSERT_BATCH = 20_000
 
 
 def _book(url: str, loans: int) -> tuple[Any, date]:
-    from creditline.app import Draw, OpenLine, draw, initialise, open_line, run_eod
+    from creditline.app import OpenLine, initialise, open_line
     from creditline.store import make_engine
 
     engine = make_engine(url)
     initialise(engine, START)
     open_line(engine, OpenLine("T-BORROWER", "revolving-consumer", "200000", "0.05", line_id="T-LINE"))
-    day = START
-    for n in range(8):  # a drawdown every four days: on the day measured they sit at different collection days
-        draw(engine, Draw("T-LINE", "3000", 6, f"t{n}"))
-        day += timedelta(days=4)
-        run_eod(engine, day, catch_up=True)
-    on = START + timedelta(days=62)
-    run_eod(engine, on, catch_up=True)
+    on = _templates(engine)
     _clone(engine, loans)
     return engine, on
+
+
+def _templates(engine: Any) -> date:
+    from creditline.app import Draw, Repay, draw, repay, run_eod, show_loan
+
+    due: dict[date, list[str]] = {}
+    late = {}
+    day = START
+    for n in range(TEMPLATE_DAYS + MEASURED_AFTER_DAYS):
+        if n < TEMPLATE_DAYS:
+            loan_id = draw(engine, Draw("T-LINE", "3000", 6, f"t{n}"))["loan_id"]
+            if n not in NEVER_PAY:
+                for row in show_loan(engine, loan_id)["schedule"]:
+                    paid_on = date.fromisoformat(row["due_date"]) + timedelta(days=10 if n == PAYS_LATE else 0)
+                    due.setdefault(paid_on, []).append(loan_id)
+                    late[loan_id] = n == PAYS_LATE
+        day += timedelta(days=1)
+        run_eod(engine, day)
+        for loan_id in due.get(day, []):
+            view = show_loan(engine, loan_id)
+            owed = sum(Decimal(i["outstanding"]) for i in view["installments"] if i["status"] in ("due", "overdue"))
+            if owed:
+                repay(engine, Repay(loan_id, str(owed + Decimal(view["penalty_receivable"])), f"r-{loan_id}-{day}"))
+    return day
 
 
 def _clone(engine: Any, loans: int) -> None:
@@ -119,14 +142,14 @@ def bench_stages(url: str | None, database: str, loans: int) -> list[dict]:
 
 
 def _review(engine: Any, on: Any, database: str) -> dict:
-    """Dry-run reviews of the template line (eight loans, each replayed for its payment history)."""
+    """Dry-run reviews of the template line (thirty loans, each replayed for its payment history)."""
     from creditline.app.limit_review import ReviewSetup, review_one
     from creditline.store import UnitOfWork
 
     setup = ReviewSetup.builtin()
     with UnitOfWork(engine, read_only=True) as uow:
         _, wall_s, cpu_s = _timed(lambda: [review_one(uow, "T-LINE", on, setup, True) for _ in range(LINES_REVIEWED)])
-    return {"name": f"limit review per line (8 loans replayed, dry run), {database}", "lines": LINES_REVIEWED,
+    return {"name": f"limit review per line (30 loans replayed, dry run), {database}", "lines": LINES_REVIEWED,
             "ms_per_line": round(1000 * wall_s / LINES_REVIEWED, 2),
             "cpu_ms_per_line": round(1000 * cpu_s / LINES_REVIEWED, 2)}  # fmt: skip
 

@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import select
 
 from creditline.servicing.collections_strategy import Strategy
 from creditline.store import UnitOfWork
 from creditline.store.accrual_columns import ROW_DTYPE
-from creditline.store.tables import loans
 
 COLLECTED_STATUSES = ("active", "overdue", "charged-off")
 PAGE_SIZE = 50_000
@@ -100,21 +98,38 @@ def acting_mask(day: np.ndarray, strategy: Strategy) -> np.ndarray:
 
 def loan_rows(uow: UnitOfWork, on: date, strategy: Strategy, keep: set[str]) -> Iterator[LoanRow]:
     """The loans the strategy acts on today, and those in `keep` (open work items), in loan-id pages."""
-    c = loans.c
-    columns = (c.loan_id, c.borrower_id, c.line_id, c.product_id, c.currency, c.status, c.days_past_due,
-               c.penalty_receivable_minor, c.row_count, c.rows_blob)  # fmt: skip
-    after, today = "", on.toordinal()
-    while True:
-        query = select(*columns).where(c.status.in_(COLLECTED_STATUSES), c.loan_id > after).order_by(c.loan_id)
-        page = uow.connection.execute(query.limit(PAGE_SIZE)).all()
-        if not page:
-            return
+    today = on.toordinal()
+    for page in _pages(uow):
         day, next_due, overdue = page_facts(page, today)
         wanted = acting_mask(day, strategy)
         for i in np.flatnonzero(wanted | np.fromiter((row[0] in keep for row in page), bool, len(page))).tolist():
             row = page[i]
             due = date.fromordinal(int(next_due[i])) if next_due[i] else None
             yield LoanRow(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), due, int(overdue[i]))
-        if len(page) < PAGE_SIZE:
-            return
-        after = page[-1][0]
+
+
+_COLUMNS = ("loan_id", "borrower_id", "line_id", "product_id", "currency", "status", "days_past_due",
+            "penalty_receivable_minor", "row_count", "rows_blob")  # fmt: skip
+
+
+def _pages(uow: UnitOfWork) -> Iterator[list[tuple]]:
+    """Key-order pages of `_COLUMNS` on the driver's own cursor: each page starts with an index seek, and
+    rows come back as plain tuples (on PostgreSQL in the binary protocol, blobs as they are)."""
+    pg = uow.connection.dialect.name == "postgresql"
+    mark = "%s" if pg else "?"
+    statuses = ", ".join(f"'{s}'" for s in COLLECTED_STATUSES)
+    sql = (f"SELECT {', '.join(_COLUMNS)} FROM loans WHERE loan_id > {mark} AND status IN ({statuses}) "
+           f"ORDER BY loan_id LIMIT {PAGE_SIZE}")  # fmt: skip
+    driver = uow.connection.connection.driver_connection
+    cursor = driver.cursor(binary=True) if pg else driver.cursor()
+    last = ""
+    try:
+        while True:
+            cursor.execute(sql, (last,))
+            page = cursor.fetchall()
+            if not page:
+                return
+            yield page
+            last = page[-1][0]
+    finally:
+        cursor.close()

@@ -277,14 +277,16 @@ class ReviewRepository:
                 query = query.where(column == value)
         return _rows(self.connection, query)
 
-    def live_signals_by_borrower(self, borrower_ids: Sequence[str] | None = None) -> dict[str, set[str]]:
-        """Kinds of each borrower's open or acknowledged loan-level alerts."""
+    def live_signals_by_borrower(self, borrower_ids: Sequence[str]) -> dict[str, set[str]]:
+        """Kinds of each borrower's open or acknowledged alerts."""
         a = ew_alerts.c
-        query = select(a.borrower_id, a.kind).where(a.status.in_(LIVE_ALERT_STATUSES), a.borrower_id.is_not(None))
         found: dict[str, set[str]] = {}
-        wanted = None if borrower_ids is None else set(borrower_ids)
-        for borrower_id, kind in self.connection.execute(query):
-            if wanted is None or borrower_id in wanted:
+        ids = sorted(set(borrower_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            query = select(a.borrower_id, a.kind).where(
+                a.borrower_id.in_(ids[start : start + PAGE_MAX]), a.status.in_(LIVE_ALERT_STATUSES)
+            )
+            for borrower_id, kind in self.connection.execute(query):
                 found.setdefault(borrower_id, set()).add(kind)
         return found
 
