@@ -26,6 +26,7 @@ LIVE_TTL_S = 60.0  # the live book: a grouped scan of every loan, a few hundred 
 LIVE_INTERVAL_S = 2.0  # after money moved, recompute at most this often
 VINTAGES_CHARTED_MAX = 8
 WAIT_FIRST_S = 0.15  # a page waits this long for a first value, then renders without it
+WARM_WAIT_S = 600.0  # the start-up drawing waits for the figures this long at most
 
 
 class Figures:
@@ -58,8 +59,17 @@ class Figures:
             return False
         self.report.get()
         self.live.get()
-        threading.Thread(target=charts.warm, name="web-charts-warm", daemon=True).start()
+        threading.Thread(target=self._prerender, name="web-charts-warm", daemon=True).start()
         return True
+
+    def _prerender(self) -> None:
+        """Draw every chart once its figure is ready, so no visitor waits for a first drawing."""
+        charts.warm()
+        self.report.get(wait_s=WARM_WAIT_S)
+        self.live.get(wait_s=WARM_WAIT_S)
+        for name in CHARTS:
+            if name != "psi":  # the monitoring figure starts on the first visit to its page
+                self.chart(name)
 
     def report_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return self.report.get(wait_s)
