@@ -143,12 +143,12 @@ def bench_stages(url: str | None, database: str, loans: int) -> list[dict]:
 
 def _review(engine: Any, on: Any, database: str) -> dict:
     """Dry-run reviews of the template line (thirty loans, each replayed for its payment history)."""
-    from creditline.app.limit_review import ReviewSetup, review_one
+    from creditline.app.limit_review import ReviewSetup, review_batch
     from creditline.store import UnitOfWork
 
     setup = ReviewSetup.builtin()
     with UnitOfWork(engine, read_only=True) as uow:
-        _, wall_s, cpu_s = _timed(lambda: [review_one(uow, "T-LINE", on, setup, True) for _ in range(LINES_REVIEWED)])
+        _, wall_s, cpu_s = _timed(lambda: [review_batch(uow, ["T-LINE"], on, setup, True) for _ in range(LINES_REVIEWED)])
     return {"name": f"limit review per line (30 loans replayed, dry run), {database}", "lines": LINES_REVIEWED,
             "ms_per_line": round(1000 * wall_s / LINES_REVIEWED, 2),
             "cpu_ms_per_line": round(1000 * cpu_s / LINES_REVIEWED, 2)}  # fmt: skip

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 
 from creditline.app.collections_outbox import OutboxNotifier
 from creditline.app.common import business_date
-from creditline.app.limit_review_facts import line_facts
+from creditline.app.limit_review_facts import lines_facts
 from creditline.errors import DomainError
 from creditline.servicing.collections_contact_rules import epoch_at, zone_of
 from creditline.servicing.collections_strategy import Strategy, builtin_strategy
@@ -86,11 +86,11 @@ def run_review(engine: Engine, on: date, *, dry_run: bool = False, setup: Review
         with UnitOfWork(engine, read_only=dry_run) as uow:
             if not dry_run and business_date(uow) != on:  # also takes the EOD lock shared (PostgreSQL)
                 raise ReviewDateInvalid(f"the business date moved on from {on} during the review", field="date")
-            decisions += [review_one(uow, line_id, on, setup, dry_run) for line_id in due[start : start + LINES_PER_TRANSACTION]]
+            decisions += review_batch(uow, due[start : start + LINES_PER_TRANSACTION], on, setup, dry_run)
             if not dry_run:
                 uow.commit()
-    actions = Counter(d.action.value for d in decisions if d is not None)
-    shown = [d.to_json() for d in decisions if d is not None and d.action is not Action.KEEP][:SHOWN_DECISIONS_MAX]
+    actions = Counter(d.action.value for d in decisions)
+    shown = [d.to_json() for d in decisions if d.action is not Action.KEEP][:SHOWN_DECISIONS_MAX]
     return {
         "business_date": on.isoformat(),
         "dry_run": dry_run,
@@ -122,30 +122,35 @@ def due_lines(uow: UnitOfWork, on: date, policy: LimitReviewPolicy) -> list[str]
     return [line_id for *_, line_id in sorted(ranked)[: policy.lines_per_run_max]]
 
 
-def review_one(uow: UnitOfWork, line_id: str, on: date, setup: ReviewSetup, dry_run: bool) -> LimitDecision | None:
-    record = uow.lines.get(line_id, for_update=not dry_run)
-    if record is None:
-        return None
-    if record.line.limit.currency.code != setup.limits.currency:
-        return None  # a line in another currency is reviewed under that jurisdiction's policy
-    card = setup.card
-    facts, inputs = line_facts(uow, record, on, card)
-    decision = review_line(facts, setup.policy, setup.limits)
-    if dry_run:
-        return decision
+def review_batch(uow: UnitOfWork, line_ids: list[str], on: date, setup: ReviewSetup, dry_run: bool) -> list[LimitDecision]:
+    """Review a batch of lines in the caller's unit of work: lock them, read their facts, decide, apply."""
+    records = [uow.lines.get(line_id, for_update=not dry_run) for line_id in line_ids]
+    # A line in another currency is reviewed under that jurisdiction's policy, not this one.
+    mine = [r for r in records if r is not None and r.line.limit.currency.code == setup.limits.currency]
+    decisions = []
+    for record, (facts, inputs) in zip(mine, lines_facts(uow, mine, on, setup.card), strict=True):
+        decision = review_line(facts, setup.policy, setup.limits)
+        decisions.append(decision)
+        if not dry_run:
+            _record(uow, record, facts, inputs, decision, on, setup)
+    return decisions
+
+
+def _record(uow: UnitOfWork, record: Any, facts: Any, inputs: Any, decision: LimitDecision, on: date,
+            setup: ReviewSetup) -> None:  # fmt: skip
     _apply(uow, record, decision, on)
     repository = ReviewRepository(uow.connection)
+    card = setup.card
     repository.set_score(facts.borrower_id, facts.score.score, on, card.label, _inputs_json(inputs), facts.score.reasons)
     repository.add_review({
-        "line_id": line_id, "borrower_id": facts.borrower_id, "business_date": on, "action": decision.action.value,
-        "old_limit_minor": decision.old_limit.minor, "new_limit_minor": decision.new_limit.minor,
-        "currency": decision.old_limit.currency.code, "score": decision.score,
-        "reasons_json": json.dumps([{"code": r.code, "text": r.text} for r in decision.reasons]),
+        "line_id": record.line.line_id, "borrower_id": facts.borrower_id, "business_date": on,
+        "action": decision.action.value, "old_limit_minor": decision.old_limit.minor,
+        "new_limit_minor": decision.new_limit.minor, "currency": decision.old_limit.currency.code,
+        "score": decision.score, "reasons_json": json.dumps([{"code": r.code, "text": r.text} for r in decision.reasons]),
         "policy": setup.policy.label, "scorecard": card.label,
     })  # fmt: skip
     if decision.action is not Action.KEEP:
-        _notify(uow, facts.borrower_id, line_id, decision, on, setup.strategy)
-    return decision
+        _notify(uow, facts.borrower_id, record.line.line_id, decision, on, setup.strategy)
 
 
 def _apply(uow: UnitOfWork, record: Any, decision: LimitDecision, on: date) -> None:

@@ -1,28 +1,48 @@
-"""The facts a limit review needs about one line, from the store: its loans replayed for their payment
-history, failed auto-debits, live early-warning signals, the last raise, and the income the line was
+"""The facts a limit review needs about its lines, from the store: their loans replayed for the payment
+history, failed auto-debits, live early-warning signals, the last raise, and the income each line was
 approved on (the origination record), all as of the business date.
+
+Read for a batch of lines at a time — one query per kind of fact, not per line — because a day's review
+can cover tens of thousands of lines; only the replays are per loan.
 """
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from creditline.app.catalogue import contract_of
-from creditline.lending.loan import CLOSED_STATUSES, replay
+from creditline.lending.loan import CLOSED_STATUSES, LoanEvent, replay
 from creditline.servicing.behaviour import BehaviourInputs, Scorecard, percent_floor, score
 from creditline.servicing.behaviour_history import NO_HISTORY, PaymentRecord, payment_record
 from creditline.servicing.limit_review import LineFacts
 from creditline.store import UnitOfWork
-from creditline.store.collections_repository import ReviewRepository
+from creditline.store.collections_repository import PAGE_MAX, ReviewRepository
 from creditline.store.line_repository import LineRecord
-from creditline.store.servicing_repository import ServicingRepository
+from creditline.store.loan_repository import _event
+from creditline.store.tables import loan_events, loans
 
 FAILED_DEBIT_OUTCOMES = ("insufficient_funds", "declined")
 FAILED_DEBIT_DAYS = 90
 MONTHS_IN_YEAR = 12
+
+
+@dataclass(frozen=True, slots=True)
+class LoanHead:
+    """What `contract_of` reads of a loan row."""
+
+    loan_id: str
+    borrower_id: str
+    line_id: str
+    product_id: str
+    product_version: int
+    terms_json: str
 
 
 def whole_months(start: date, end: date) -> int:
@@ -31,77 +51,112 @@ def whole_months(start: date, end: date) -> int:
     return max(0, months - (end.day < start.day))
 
 
-def line_facts(uow: UnitOfWork, record: LineRecord, on: date, card: Scorecard) -> tuple[LineFacts, BehaviourInputs]:
-    line = record.line
-    history, days_past_due_now = _loan_history(uow, line.line_id, on)
-    failed = _failed_debit_days(uow, line.line_id, on)
+def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: Scorecard) -> list[tuple[LineFacts, BehaviourInputs]]:
+    line_ids = [r.line.line_id for r in records]
+    histories = _histories(uow, line_ids, on)
+    failed = _failed_debit_days(uow, line_ids, on)
     repository = ReviewRepository(uow.connection)
-    inputs = BehaviourInputs(
-        tenure_months=whole_months(record.opened_on, on),
-        utilisation_pct=percent_floor(line.outstanding_principal.minor, line.limit.minor) if line.limit.is_positive() else 100,
-        on_time_pct=None if history.installments_due == 0 else percent_floor(history.installments_on_time,
-                                                                              history.installments_due),
-        days_past_due_max_12m=history.days_past_due_max,
-        days_past_due_now=days_past_due_now,
-        failed_debits_90d=failed,
-    )  # fmt: skip
-    last_raise = repository.last_raises([line.line_id]).get(line.line_id)
-    income_annual, other_balance = _income(uow, line.line_id)
-    facts = LineFacts(
-        line_id=line.line_id,
-        borrower_id=line.borrower_id,
-        status=line.status,
-        limit=line.limit,
-        outstanding=line.outstanding_principal,
-        tenure_months=inputs.tenure_months,
-        record=history,
-        days_past_due_now=days_past_due_now,
-        score=score(inputs, card),
-        open_signals=frozenset(repository.live_signals_by_borrower([line.borrower_id]).get(line.borrower_id, set())),
-        days_since_last_raise=None if last_raise is None else (on - last_raise).days,
-        income_annual_minor=income_annual,
-        other_lenders_balance_minor=other_balance,
-    )
-    return facts, inputs
+    raised = repository.last_raises(line_ids)
+    signals = repository.live_signals_by_borrower([r.line.borrower_id for r in records])
+    incomes = _incomes(uow, line_ids)
+    found = []
+    for record in records:
+        line = record.line
+        history, days_past_due_now = histories.get(line.line_id, (NO_HISTORY, 0))
+        inputs = _inputs(record, on, history, days_past_due_now, failed.get(line.line_id, 0))
+        last_raise = raised.get(line.line_id)
+        income_annual, elsewhere = incomes.get(line.line_id, (None, 0))
+        facts = LineFacts(
+            line_id=line.line_id, borrower_id=line.borrower_id, status=line.status, limit=line.limit,
+            outstanding=line.outstanding_principal, tenure_months=inputs.tenure_months, record=history,
+            days_past_due_now=days_past_due_now, score=score(inputs, card),
+            open_signals=frozenset(signals.get(line.borrower_id, set())),
+            days_since_last_raise=None if last_raise is None else (on - last_raise).days,
+            income_annual_minor=income_annual, other_lenders_balance_minor=elsewhere,
+        )  # fmt: skip
+        found.append((facts, inputs))
+    return found
 
 
-def _loan_history(uow: UnitOfWork, line_id: str, on: date) -> tuple[PaymentRecord, int]:
-    history = NO_HISTORY
-    days_past_due_now = 0
-    for loan_id in uow.loans.ids_of_line(line_id):
-        record = uow.loans.get(loan_id)
-        assert record is not None, "a line's loan exists"
-        contract = contract_of(uow, record)
-        events = uow.loans.events(loan_id)
-        state = replay(contract, events, on)
-        history = history.combine(payment_record(contract, state, events, on))
-        if state.status not in CLOSED_STATUSES:
-            days_past_due_now = max(days_past_due_now, state.days_past_due)
-    return history, days_past_due_now
+def _inputs(record: LineRecord, on: date, history: PaymentRecord, days_past_due_now: int, failed: int) -> BehaviourInputs:
+    line = record.line
+    used = percent_floor(line.outstanding_principal.minor, line.limit.minor) if line.limit.is_positive() else 100
+    on_time = None if history.installments_due == 0 else percent_floor(history.installments_on_time,
+                                                                       history.installments_due)  # fmt: skip
+    return BehaviourInputs(whole_months(record.opened_on, on), used, on_time, history.days_past_due_max,
+                           days_past_due_now, failed)  # fmt: skip
 
 
-def _failed_debit_days(uow: UnitOfWork, line_id: str, on: date) -> int:
-    """Days in the last 90 on which an auto-debit of one of the line's loans collected nothing."""
-    from creditline.store.tables import loans
+def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, tuple[PaymentRecord, int]]:
+    """Per line: the payment record of all its loans, and the most any open one is past due."""
+    heads: list[LoanHead] = []
+    c = loans.c
+    for part in _parts(line_ids):
+        query = select(c.loan_id, c.borrower_id, c.line_id, c.product_id, c.product_version, c.terms_json)
+        heads += [LoanHead(*row) for row in uow.connection.execute(query.where(c.line_id.in_(part)))]
+    events = _events(uow, [h.loan_id for h in heads])
+    found: dict[str, tuple[PaymentRecord, int]] = {}
+    for head in heads:
+        contract = contract_of(uow, head)
+        history = events.get(head.loan_id, [])
+        state = replay(contract, history, on)
+        record, late = found.get(head.line_id, (NO_HISTORY, 0))
+        late = max(late, state.days_past_due) if state.status not in CLOSED_STATUSES else late
+        found[head.line_id] = (record.combine(payment_record(contract, state, history, on)), late)
+    return found
+
+
+def _events(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, list[LoanEvent]]:
+    e = loan_events.c
+    found: dict[str, list[LoanEvent]] = defaultdict(list)
+    for part in _parts(loan_ids):
+        query = select(loan_events).where(e.loan_id.in_(part)).order_by(e.loan_id, e.sequence)
+        for row in uow.connection.execute(query).mappings():
+            found[row["loan_id"]].append(_event(row))
+    return found
+
+
+def _failed_debit_days(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, int]:
+    """Per line: days in the last 90 on which an auto-debit of one of its loans collected nothing."""
     from creditline.store.tables_servicing import debit_attempts
 
-    d = debit_attempts.c
-    query = (
-        select(func.count(func.distinct(d.business_date)))
-        .select_from(debit_attempts.join(loans, loans.c.loan_id == d.loan_id))
-        .where(loans.c.line_id == line_id, d.outcome.in_(FAILED_DEBIT_OUTCOMES),
-               d.business_date > on - timedelta(days=FAILED_DEBIT_DAYS), d.business_date <= on)
-    )  # fmt: skip
-    return int(uow.connection.execute(query).scalar_one() or 0)
+    d, c = debit_attempts.c, loans.c
+    found: dict[str, int] = {}
+    for part in _parts(line_ids):
+        query = (
+            select(c.line_id, func.count(func.distinct(d.business_date)))
+            .select_from(debit_attempts.join(loans, c.loan_id == d.loan_id))
+            .where(c.line_id.in_(part), d.outcome.in_(FAILED_DEBIT_OUTCOMES),
+                   d.business_date > on - timedelta(days=FAILED_DEBIT_DAYS), d.business_date <= on)
+            .group_by(c.line_id)
+        )  # fmt: skip
+        found |= {line_id: int(days) for line_id, days in uow.connection.execute(query)}
+    return found
 
 
-def _income(uow: UnitOfWork, line_id: str) -> tuple[int | None, int]:
-    """(annual income, online micro-loan balance at other lenders) as the line's approval recorded them."""
-    record: dict[str, Any] = ServicingRepository(uow.connection).origination_record_of_line(line_id) or {}
+def _incomes(uow: UnitOfWork, line_ids: Sequence[str]) -> dict[str, tuple[int | None, int]]:
+    """Per line: (annual income, online micro-loan balance at other lenders) as its approval recorded them."""
+    from creditline.store.tables_origination import origination_decisions
+
+    o = origination_decisions.c
+    found: dict[str, tuple[int | None, int]] = {}
+    for part in _parts(line_ids):
+        query = select(o.line_id, o.record_json).where(o.line_id.in_(part)).order_by(o.business_date)
+        for line_id, text in uow.connection.execute(query):
+            found[line_id] = _income(json.loads(text))  # the latest decision of a line wins
+    return found
+
+
+def _income(record: dict[str, Any]) -> tuple[int | None, int]:
     inputs = record.get("limit_inputs") or {}
-    if not inputs or inputs.get("income_monthly_minor") is None:
+    if inputs.get("income_monthly_minor") is None:
         return None, 0
     annual = inputs.get("income_annual_average_minor")
     if annual is None:
         annual = int(inputs["income_monthly_minor"]) * MONTHS_IN_YEAR
     return int(annual), int(inputs.get("online_microloan_balance_minor") or 0)
+
+
+def _parts(values: Sequence[str]) -> list[list[str]]:
+    ordered = sorted(set(values))
+    return [ordered[i : i + PAGE_MAX] for i in range(0, len(ordered), PAGE_MAX)]
