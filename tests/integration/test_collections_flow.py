@@ -48,6 +48,10 @@ def test_reminders_then_collection_messages_then_the_call_queue_escalating(engin
     before = dump(engine)  # the stage run again for the same day (a restarted end of day) writes nothing more
     collections_stage(engine, date(2025, 3, 3), SimpleNamespace(run_date=date(2025, 3, 4)))
     assert dump(engine) == before
+    repay(engine, Repay(loan, "1500", "payoff"))  # more than everything owed: the loan is paid off
+    close_days(engine, date(2025, 3, 5))
+    closed = ok("collections", "queue", "--status", "closed", "--db", db_url)["items"]
+    assert [(i["loan_id"], i["closed_reason"]) for i in closed] == [(loan, "paid-off")]
 
 
 def test_operator_contacts_keep_quiet_hours_caps_and_the_borrower_only(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]

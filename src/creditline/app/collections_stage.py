@@ -19,6 +19,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from creditline.app.collections_facts import LoanRow, loan_rows
 from creditline.app.collections_outbox import OutboxNotifier
 from creditline.app.common import new_id
@@ -36,7 +38,8 @@ from creditline.servicing.collections_queue import WorkItem, close, escalate, op
 from creditline.servicing.collections_strategy import Strategy, builtin_strategy
 from creditline.servicing.notifications import Channel, OutboundMessage, Purpose
 from creditline.store import UnitOfWork
-from creditline.store.collections_repository import CollectionsRepository, ReviewRepository
+from creditline.store.collections_repository import PAGE_MAX, CollectionsRepository, ReviewRepository
+from creditline.store.tables import loans
 
 DAY_S = 86_400
 BORROWERS_PER_BATCH = 2_000  # contact histories are read per batch of borrowers, not per borrower
@@ -59,7 +62,24 @@ def run_collections(uow: UnitOfWork, on: date, strategy: Strategy | None = None)
             batch, borrowers = [], set()
     if batch:
         _run_batch(uow, on, strategy, batch, pending_loans, counts)
+    _close_items_of_closed_loans(uow, on, counts)
     return {"strategy": strategy.label, **promises, **dict(sorted(counts.items()))}
+
+
+def _close_items_of_closed_loans(uow: UnitOfWork, on: date, counts: dict[str, int]) -> None:
+    """A loan paid off or written off leaves collections: its open item closes with that reason."""
+    repository = CollectionsRepository(uow.connection)
+    with_items = sorted(repository.open_item_loans())
+    c = loans.c
+    closed: dict[str, str] = {}
+    for start in range(0, len(with_items), PAGE_MAX):
+        part = with_items[start : start + PAGE_MAX]
+        query = select(c.loan_id, c.status).where(c.loan_id.in_(part), c.status.in_(("paid-off", "written-off")))
+        closed |= dict(uow.connection.execute(query).all())
+    items = repository.open_items_of_loans(sorted(closed))
+    changed = [close(item_of_row(row), closed[loan_id], on) for loan_id, row in items.items()]
+    repository.save_items([{"k_item_id": item.item_id, **item_values(item)} for item in changed])
+    counts["items_closed_loan_closed"] += len(changed)
 
 
 def _run_batch(uow: UnitOfWork, on: date, strategy: Strategy, batch: list[LoanRow], pending_loans: set[str],
