@@ -12,12 +12,13 @@ decision but not the first account's lines (and the ids that would point there a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from creditline.app.access import AccessConfig, Principal, now_s, start_session
+from creditline.app.access import AccessConfig, Principal, now_s
 from creditline.app.apply import ApplyForCredit, apply
 from creditline.app.apply_setup import OriginationConfig
 from creditline.app.decision import DecisionNotFound
@@ -62,25 +63,25 @@ def _check_consent_texts(application: dict[str, Any]) -> None:
 def _claim(
     engine: Engine, principal: Principal, access: AccessConfig, view: dict[str, Any], application: dict[str, Any]
 ) -> tuple[str | None, IssuedSession | None]:
-    from creditline.app.consents import record_all, records_of
+    """Record the submission (first time only), and link the borrower (first decision naming one).
 
-    account_id, issued = principal.account_id, None
+    Each step is one statement that does nothing on a retry, so the claim costs a few round trips.
+    """
+    from creditline.app.consents import record_all, records_of
+    from creditline.identity.sessions import rotate
+
+    account_id, linked, issued, now = principal.account_id, principal.borrower_id, None, now_s()
     with UnitOfWork(engine) as uow:
         repository = IdentityRepository(uow.connection)
-        account = repository.account(account_id, for_update=True)
-        assert account is not None, "the session's account exists"
-        if repository.application_owner(view["decision_id"]) is None:
-            repository.add_application(view["decision_id"], account_id, now_s())
+        if repository.add_application(view["decision_id"], account_id, now):
             record_all(uow, account_id, records_of(application))
         borrower_id = view["borrower_id"]
-        linked = account["borrower_id"]
-        if linked is None and borrower_id is not None and not repository.borrower_is_linked(borrower_id):
+        epoch = None if linked is not None or borrower_id is None else repository.link_first_borrower(account_id, borrower_id)
+        if epoch is not None:
             # A privilege change (the account now reaches a borrower's money): every older session
-            # ends, and the caller's is replaced by a new one under the new epoch.
-            epoch = account["privilege_epoch"] + 1
-            repository.link_borrower(account_id, borrower_id, epoch)
-            repository.end_session(principal.session.token_hash, now_s())
-            issued = start_session(uow, account | {"privilege_epoch": epoch}, access, now_s())
+            # ends, and the caller's is rotated in place under the new epoch.
+            issued = rotate(replace(principal.session, privilege_epoch=epoch), now)
+            repository.replace_session(principal.session.token_hash, issued.session.token_hash, issued.session.csrf_hash, epoch, now)
             linked = borrower_id
         uow.commit()
     return linked, issued

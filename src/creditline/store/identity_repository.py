@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.store.tables_identity import (
     account_applications,
@@ -50,6 +52,32 @@ _LINK = (
     .where(_a.account_id == bindparam("aid"))
     .values(borrower_id=bindparam("bid"), privilege_epoch=bindparam("epoch"))
 )
+_OTHER = identity_accounts.alias("other")
+_LINK_FIRST = (
+    update(identity_accounts)
+    .where(
+        _a.account_id == bindparam("aid"),
+        _a.borrower_id.is_(None),
+        ~select(_OTHER.c.account_id).where(_OTHER.c.borrower_id == bindparam("bid")).exists(),
+    )
+    .values(borrower_id=bindparam("bid"), privilege_epoch=_a.privilege_epoch + 1)
+    .returning(_a.privilege_epoch)
+)
+_REPLACE_SESSION = (
+    update(identity_sessions)
+    .where(_s.token_hash == bindparam("old"), _s.ended_at.is_(None))
+    .values(token_hash=bindparam("new"), csrf_hash=bindparam("csrf"), privilege_epoch=bindparam("epoch"),
+            last_seen_at=bindparam("now"))
+)  # fmt: skip
+
+
+@cache
+def _insert_application_once(dialect_name: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(account_applications).on_conflict_do_nothing(index_elements=["decision_id"])
+    return statement.returning(account_applications.c.decision_id)
+
+
 _END_SESSION = (
     update(identity_sessions)
     .where(_s.token_hash == bindparam("th"), _s.ended_at.is_(None))
@@ -181,8 +209,23 @@ class IdentityRepository:
         )
 
     # -- applications -----------------------------------------------------------------------------
-    def add_application(self, decision_id: str, account_id: str, now: int) -> None:
-        self.connection.execute(_INSERT_APPLICATION, {"decision_id": decision_id, "account_id": account_id, "submitted_at": now})
+    def add_application(self, decision_id: str, account_id: str, now: int) -> bool:
+        """Record who submitted a decision; False when it was recorded already (a retry)."""
+        statement = _insert_application_once(self.connection.dialect.name)
+        row = {"decision_id": decision_id, "account_id": account_id, "submitted_at": now}
+        return self.connection.execute(statement, row).first() is not None  # RETURNING: rowcount is not portable
+
+    def link_first_borrower(self, account_id: str, borrower_id: str) -> int | None:
+        """Link an account to its borrower unless it has one or the borrower is another account's;
+        raises the account's privilege epoch. The new epoch, or None when nothing changed."""
+        found = self.connection.execute(_LINK_FIRST, {"aid": account_id, "bid": borrower_id}).first()
+        return None if found is None else found[0]
+
+    def replace_session(self, old_token_hash: str, new_token_hash: str, csrf_hash: str, epoch: int, now: int) -> None:
+        """Rotate a session in place: new token and CSRF hashes under the account's new epoch."""
+        self.connection.execute(
+            _REPLACE_SESSION, {"old": old_token_hash, "new": new_token_hash, "csrf": csrf_hash, "epoch": epoch, "now": now}
+        )
 
     def application_owner(self, decision_id: str) -> str | None:
         return self.connection.execute(_APPLICATION_OWNER, {"decision_id": decision_id}).scalar()
