@@ -64,3 +64,14 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(books, case: str) -> N
     assert expected in lines[0]
     assert "Traceback" not in result.stderr
     assert dump(books["engine"]) == before
+
+
+def test_a_database_without_schema_or_out_of_reach_is_one_line_exit_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    empty = cli("line", "show", "L1", "--db", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    assert (empty.exit_code, empty.stderr.strip()) == (
+        2,
+        "error: --db: the database has no schema yet; run `creditline db upgrade` first",
+    )
+    unreachable = cli("ledger", "trial-balance", "--db", "postgresql://nobody@127.0.0.1:1/none")
+    assert unreachable.exit_code == 2 and unreachable.stderr.startswith("error: --db: cannot open the database")
+    assert len(unreachable.stderr.strip().splitlines()) == 1

@@ -26,6 +26,27 @@ def parse_date(text: str | None, field: str) -> date | None:
         raise InvalidDate(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
 
 
+def engine_for(db_url: str | None, *, schema_required: bool = True):  # type: ignore[no-untyped-def]
+    """The database engine, or one clear line when the database cannot be used (never a traceback)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from creditline.errors import DomainError
+    from creditline.store import make_engine
+    from creditline.store.migrate import current_revision
+
+    engine = make_engine(db_url)
+    try:
+        revision = current_revision(engine)
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise DomainError(f"cannot open the database: {reason}", field="db", code="database_unavailable") from None
+    if schema_required and revision is None:
+        raise DomainError(
+            "the database has no schema yet; run `creditline db upgrade` first", field="db", code="database_empty"
+        )
+    return engine
+
+
 def emit(payload: dict, as_json: bool, text: str) -> None:
     typer.echo(json.dumps(payload, indent=2, sort_keys=True) if as_json else text)
 
@@ -44,9 +65,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the migrations, register the built-in products and set the first business date."""
         from creditline.app.setup import initialise
-        from creditline.store import make_engine
 
-        engine = make_engine(db_url)
+        engine = engine_for(db_url, schema_required=False)
         # The wall clock is read here, at the edge, once: a new database starts on today's date.
         first = parse_date(business_date, "business_date") or date.today()
         result = initialise(engine, first)

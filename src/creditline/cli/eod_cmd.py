@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, parse_date
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, parse_date
 
 
 def register(app: typer.Typer) -> None:
@@ -21,11 +21,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """End of day: accrue and age every loan up to the date, post the accruals, advance the business date."""
         from creditline.app import run_eod
-        from creditline.store import make_engine
 
         target = parse_date(on, "date")
         assert target is not None
-        runs = run_eod(make_engine(db_url), target, catch_up=catch_up)
+        runs = run_eod(engine_for(db_url), target, catch_up=catch_up)
         last = runs[-1]
         text = "\n".join(
             f"eod {r['run_date']}: {r['loans_accrued']} loans accrued, interest {r['interest']}, "

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 
 def register(app: typer.Typer) -> None:
@@ -18,9 +18,8 @@ def register(app: typer.Typer) -> None:
         """Every account's debits and credits; exits 1 if they do not agree."""
         from creditline.app.books import trial_balance_now
         from creditline.app.views import trial_balance_view
-        from creditline.store import make_engine
 
-        tb = trial_balance_now(make_engine(db_url))
+        tb = trial_balance_now(engine_for(db_url))
         payload = trial_balance_view(tb)
         lines = [f"{r['number']} {r['name']:<30} {r['currency']} {r['debit']:>16} {r['credit']:>16}" for r in payload["accounts"]]
         totals = [f"total {code}: debits {t['debit']} credits {t['credit']}" for code, t in payload["totals"].items()]
@@ -39,9 +38,8 @@ def register(app: typer.Typer) -> None:
         """Rebuild every loan from the journal and compare with its state; exits 1 on any difference."""
         from creditline.app.books import reconcile_books, snapshot_differences
         from creditline.app.views import reconcile_view
-        from creditline.store import make_engine
 
-        engine = make_engine(db_url)
+        engine = engine_for(db_url)
         report = reconcile_books(engine)
         payload = reconcile_view(report)
         replay_differences = snapshot_differences(engine) if deep else []

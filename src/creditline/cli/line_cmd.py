@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 ReasonOption = Annotated[str, typer.Option("--reason", help="why (recorded with the change)")]
 
@@ -36,19 +36,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Open a credit line for a borrower on a product."""
         from creditline.app import OpenLine, open_line
-        from creditline.store import make_engine
 
         command = OpenLine(borrower, product, limit, daily_rate, reason, line_id)
-        view = open_line(make_engine(db_url), command)
+        view = open_line(engine_for(db_url), command)
         emit(view, as_json, line_text(view))
 
     @line.command("show")
     def show_cmd(line_id: Annotated[str, typer.Argument(help="line id")], db_url: DbOption = None, as_json: JsonOption = False) -> None:
         """Show a credit line, its available limit and its loans."""
         from creditline.app import show_line
-        from creditline.store import make_engine
 
-        view = show_line(make_engine(db_url), line_id)
+        view = show_line(engine_for(db_url), line_id)
         emit(view, as_json, line_text(view))
 
     def status_command(action: str, summary: str) -> None:
@@ -59,9 +57,8 @@ def register(app: typer.Typer) -> None:
             as_json: JsonOption = False,
         ) -> None:
             from creditline.app import ChangeLineStatus, change_line_status
-            from creditline.store import make_engine
 
-            view = change_line_status(make_engine(db_url), ChangeLineStatus(line_id, action, reason))
+            view = change_line_status(engine_for(db_url), ChangeLineStatus(line_id, action, reason))
             emit(view, as_json, line_text(view))
 
         command.__doc__ = summary
@@ -81,9 +78,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Raise or lower a line's limit."""
         from creditline.app import ChangeLimit, change_limit
-        from creditline.store import make_engine
 
-        view = change_limit(make_engine(db_url), ChangeLimit(line_id, limit, reason))
+        view = change_limit(engine_for(db_url), ChangeLimit(line_id, limit, reason))
         emit(view, as_json, line_text(view))
 
     @line.command("temp-limit")
@@ -99,8 +95,7 @@ def register(app: typer.Typer) -> None:
         """Set (or --remove) a temporary limit that applies through --until."""
         from creditline.app import SetTempLimit, set_temp_limit
         from creditline.cli.db_cmd import parse_date
-        from creditline.store import make_engine
 
         command = SetTempLimit(line_id, None if remove else limit, None if remove else parse_date(until, "until"), reason)
-        view = set_temp_limit(make_engine(db_url), command)
+        view = set_temp_limit(engine_for(db_url), command)
         emit(view, as_json, line_text(view))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, parse_date
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, parse_date
 
 KeyOption = Annotated[str, typer.Option("--key", help="client idempotency key: a retry with it returns the first result")]
 DateOption = Annotated[
@@ -24,9 +24,8 @@ def loan_text(view: dict) -> str:
 
 
 def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine
 
-    return make_engine(db_url)
+    return engine_for(db_url)
 
 
 def register(app: typer.Typer) -> None:
