@@ -23,6 +23,7 @@ class AccountType(StrEnum):
     LIABILITY = "liability"
     INCOME = "income"
     CONTRA_INCOME = "contra-income"  # reduces an income line; debit-normal (promotional discounts)
+    CONTRA_EXPENSE = "contra-expense"  # reduces an expense line; credit-normal (losses co-lending partners bear)
     EXPENSE = "expense"
     EQUITY = "equity"
 
@@ -41,11 +42,14 @@ class Account(StrEnum):
     LOSS_ALLOWANCE = "loss_allowance"
     BORROWER_CREDIT = "borrower_credit"
     PARTNER_PAYABLE = "partner_payable"
+    PARTNER_FUNDING = "partner_funding"  # co-lending: partners' share of the loans (docs/co-lending.md)
     INTEREST_INCOME = "interest_income"
     PENALTY_INCOME = "penalty_income"
     FEE_INCOME = "fee_income"
     CREDIT_LOSS_EXPENSE = "credit_loss_expense"
     PROMOTIONAL_DISCOUNT = "promotional_discount"  # interest given up under coupons (docs/promotions.md)
+    PARTNER_INCOME = "partner_income"  # co-lending: partners' share of income, passed through to them
+    PARTNER_LOSSES = "partner_losses"  # co-lending: partners' share of credit losses
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,9 @@ CHART: dict[Account, AccountSpec] = {
     Account.PROMOTIONAL_DISCOUNT: AccountSpec(
         "4090", "Interest income: promotional discounts", AccountType.CONTRA_INCOME, False
     ),
+    Account.PARTNER_FUNDING: AccountSpec("2210", "Partner funding of loans", AccountType.LIABILITY, False),
+    Account.PARTNER_INCOME: AccountSpec("4095", "Income passed through to partners", AccountType.CONTRA_INCOME, False),
+    Account.PARTNER_LOSSES: AccountSpec("5010", "Credit losses borne by partners", AccountType.CONTRA_EXPENSE, False),
 }
 
 
