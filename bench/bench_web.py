@@ -1,11 +1,13 @@
 """Console and borrower pages over a 100,000-borrower book: every console page under 300 ms (issue 8).
 
 The book is seeded in SQLite the way bench_lending seeds EOD: a handful of lines, loans (current,
-overdue, paid) and decisions (approved, referred, declined) made through the app, then cloned by bulk
-insert to one line, one loan and one decision per borrower, plus open reviews; the snapshot history
-is synthetic month-end snapshots for as many loans over 13 months (`portfolio.synthetic`). Pages are
-requested in-process through the full ASGI stack (edge middleware, session check, read model,
-template); each is requested once cold (its first request, which starts any background figure) and
+overdue, paid) and decisions (approved, referred, declined) made through the app and closed by the EOD
+pipeline with a bank that never holds the money (so work items and alerts open), then cloned by bulk
+insert to one line, one loan, one decision and, for the late ones, one work item per borrower, plus
+open reviews and alerts; the snapshot history is synthetic month-end snapshots for as many loans over
+13 months (`portfolio.synthetic`). Pages are requested in-process through the full ASGI stack (edge
+middleware, session check, read model, template or chart), after one request to /health starts the
+test client; each is requested once cold (its first request, which starts any background figure) and
 then `REPEATS` times warm. Background figures (the snapshot report, the PSI) are timed on their own.
 """
 
