@@ -116,6 +116,7 @@ class JournalRepository:
                     "loan_id": p.loan_id,
                     "currency": p.amount.currency.code,
                     "amount_minor": p.amount.minor,
+                    "borrower_id": entry.borrower_id,
                 }
                 for p in entry.postings
             ],

@@ -187,6 +187,7 @@ postings = Table(
     Column("loan_id", String(ID), nullable=True, index=True),
     Column("currency", String(3), nullable=False),
     Column("amount_minor", BigInteger, nullable=False),  # signed: debit > 0, credit < 0
+    Column("borrower_id", String(ID), nullable=True),  # the shard key; empty on EOD summaries
 )
 
 # Running balances per (account, shard, currency): the trial balance reads 64 rows per account
