@@ -1,8 +1,8 @@
 """HTTP benchmarks of the API as it runs: decisions (POST /v1/applications) and repayments
 (POST /v1/loans/{id}/repayments) against `creditline serve` on loopback.
 
-The load generator is wrk (Debian's package) with bench_api.lua when it is installed, else a small
-asyncio/httpx client. Both are closed-loop: a fixed number of connections, each sending its next
+The load generator is wrk (Debian's package) with bench_api.lua when it is installed, else (or with
+BENCH_API_GENERATOR=python) a small asyncio/httpx client. Both are closed-loop: a fixed number of connections, each sending its next
 request when the last one answered, for a bounded time; throughput and latency percentiles come
 from the generator. Every request is distinct: a decision is a new applicant from an account of its
 own (an account's first application links it to its borrower and rotates its session), a
@@ -262,17 +262,15 @@ def _measured(base: str, pid: int, url: str, lines: list[str], duration_s: int, 
     """The load's figures plus the CPU it cost: the server's processes, the database's backends
     (PostgreSQL; SQLite runs inside the server) and the generator, per request — figures that hold
     on a shared machine, where throughput and latency depend on what else runs."""
-    import resource
-
     backends = _backend_pids(url)
     server_before, db_before = _cpu_s(_tree(pid)), _cpu_s(backends)
-    generator_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    generator_before = _generator_cpu_s()
     result = _load(base, lines, duration_s, connections, folder)
-    generator_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    generator_after = _generator_cpu_s()
     opened = [b for b in _backend_pids(url) if b not in backends]  # pooled connections opened during the run
     server_s = _cpu_s(_tree(pid)) - server_before
     db_s = _cpu_s(backends) - db_before + _cpu_s(opened)
-    generator_s = (generator_after.ru_utime + generator_after.ru_stime) - (generator_before.ru_utime + generator_before.ru_stime)
+    generator_s = generator_after - generator_before
     per = max(result["requests"], 1)
     cpu_ms = {"server": 1000 * server_s / per, "database": 1000 * db_s / per, "generator": 1000 * generator_s / per}
     total = sum(cpu_ms.values())
@@ -281,6 +279,17 @@ def _measured(base: str, pid: int, url: str, lines: list[str], duration_s: int, 
         "cpu_bound_capacity_2_cores_per_s": round(2000 / total, 1) if total else None,
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
+
+
+def _generator_cpu_s() -> float:
+    """wrk's CPU (a finished child) plus this process's (the Python client runs here)."""
+    import resource
+
+    total = 0.0
+    for who in (resource.RUSAGE_CHILDREN, resource.RUSAGE_SELF):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def _tree(pid: int) -> list[int]:
@@ -328,7 +337,7 @@ def _served_url(url: str) -> str:
 
 
 def _load(base: str, lines: list[str], duration_s: int, connections: int, folder: str) -> dict:
-    if shutil.which("wrk"):
+    if shutil.which("wrk") and os.environ.get("BENCH_API_GENERATOR", "wrk") == "wrk":
         return _wrk(base, lines, duration_s, connections, folder)
     return asyncio.run(_python_load(base, lines, duration_s, connections))
 
