@@ -27,6 +27,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 BUSINESS_DATE = date(2025, 6, 30)
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 SERVER_START_S_MAX = 90
+# Generous on a shared 2-core machine: the first application builds the server's deciders (PD model,
+# fraud indexes), which takes seconds even when the machine is idle.
+ACTION_TIMEOUT_MS = 30_000
+NAVIGATION_TIMEOUT_MS = 60_000
 TESTS = Path(__file__).resolve().parents[1]
 
 
@@ -125,7 +129,8 @@ def phone(browser: Any, *, user_verified: bool = True) -> Any:
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                   has_touch=True, locale="en-US")  # fmt: skip
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
+    page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     page.csp_violations = []  # type: ignore[attr-defined]
     page.on("console", lambda message: _note_violation(page, message))
     cdp = context.new_cdp_session(page)

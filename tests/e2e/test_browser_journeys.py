@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import Platform, phone, shot
+from browser_helpers import NAVIGATION_TIMEOUT_MS, Platform, phone, shot
 
 pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.slow]
 
@@ -30,7 +30,7 @@ def test_a_borrower_applies_draws_repays_and_pays_off(served: Platform, chromium
     for name, value in served.applicant.items():
         page.locator(f'input[name="{name}"]').fill(value)
     shot(page, "02-apply")
-    page.get_by_role("button", name="Submit application").click()
+    page.get_by_role("button", name="Submit application").click(timeout=NAVIGATION_TIMEOUT_MS)
     page.wait_for_selector('[data-outcome="approve"]')
     assert money_text(page, '[data-field="limit"]').startswith("CN¥")
     assert re.fullmatch(r"\d+\.\d{2}%", money_text(page, '[data-field="apr"]'))
