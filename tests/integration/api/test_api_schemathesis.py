@@ -2,7 +2,7 @@
 including every error — matches the schema the API publishes (status, content type, body).
 
 Runs signed in as a borrower who holds a line and a loan, so generated requests reach the use
-cases and not only the 401 in front of them. SQLite only: the PostgreSQL path runs in the other
+cases and not only the 401 in front of them, then briefly as an admin and a risk analyst. SQLite only: the PostgreSQL path runs in the other
 API tests, and this run's budget is better spent on inputs. (schemathesis' own pytest plugin does
 not run under pytest 9, so each operation's strategy is driven with hypothesis directly.)
 """
@@ -13,7 +13,7 @@ import time
 
 import pytest
 import schemathesis
-from api_flows import make_platform, with_loan
+from api_flows import ORIGIN, make_platform, with_loan
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -22,7 +22,12 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from creditline.app.access import AccessConfig
+from creditline.app.dev_access import dev_session
+from creditline.identity.passkeys import RelyingParty
+
 EXAMPLES_PER_OPERATION = 40
+OPERATOR_EXAMPLES_PER_OPERATION = 10
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -32,25 +37,32 @@ def fuzzed(tmp_path_factory):  # type: ignore[no-untyped-def]
     client, engine = make_platform(url)
     with client:
         person, _, _ = with_loan(client, "Fuzz", "1000.00")
-        yield client.app, person.headers
+        config = AccessConfig(RelyingParty("localhost", "creditline", (ORIGIN,)))
+        operators = [dev_session(engine, config, role, role)[1].token for role in ("admin", "risk_analyst")]
+        yield client.app, person.headers, [{"Authorization": f"Bearer {token}"} for token in operators]
     engine.dispose()
 
 
 def test_no_server_errors_and_responses_match_the_schema(fuzzed):
-    app, headers = fuzzed
+    """As the borrower (most examples), then as an admin and a risk analyst (operator routes)."""
+    app, borrower, operators = fuzzed
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 34
     calls = {"n": 0}
     started = time.monotonic()
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck), database=None)  # fmt: skip
-        def run(case) -> None:  # type: ignore[no-untyped-def]
-            calls["n"] += 1
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        run()
+    for headers, examples in [(borrower, EXAMPLES_PER_OPERATION)] + [(h, OPERATOR_EXAMPLES_PER_OPERATION) for h in operators]:
+        for operation in operations:
+            _fuzz(operation, headers, examples, calls)
     print(f"schemathesis: {calls['n']} requests over {len(operations)} operations in {time.monotonic() - started:.1f} s")
+
+
+def _fuzz(operation, headers: dict[str, str], examples: int, calls: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    @given(case=operation.as_strategy())
+    @settings(max_examples=examples, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
+              database=None)  # fmt: skip
+    def run(case) -> None:  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    run()
