@@ -249,8 +249,14 @@ def _apply_moved(engine: Engine, context: EodContext) -> dict[str, int]:
             others = _settle_page(uow, page, context)
             uow.commit()
         applied["batch"] += len(page) - len(others)
-        for row in others:
-            applied[_apply_one(engine, row)] += 1
+        # Marked together after: a run killed in between finds the keys used and asks `repay` again.
+        marks = [_apply_one(engine, row) for row in others]
+        if marks:
+            with UnitOfWork(engine) as uow:
+                DebitAttemptRepository(uow.connection).mark_applied(marks)
+                uow.commit()
+        for mark in marks:
+            applied[mark["v_path"]] += 1
         context.progress("auto-debit", 0, 0)
     raise AssertionError("the apply loop ran past its bound")
 
@@ -281,14 +287,14 @@ def _settle_page(uow: UnitOfWork, page: list[dict[str, Any]], context: EodContex
             batchable.append((row, loan))
     if not batchable:
         return others
-    settled, rest = _settlements(uow, batchable)
+    writes, rest = _settlements(uow, batchable)
     others.extend(rest)
-    write_settlements(uow.connection, settled["loans"], settled["events"], settled["entries"], settled["lines"])
-    DebitAttemptRepository(uow.connection).mark_applied(settled["marks"])
+    write_settlements(uow.connection, writes)
+    DebitAttemptRepository(uow.connection).mark_applied(writes.marks)
     return others
 
 
-def _settlements(uow: UnitOfWork, batchable: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[dict, list]:
+def _settlements(uow: UnitOfWork, batchable: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[Any, list]:
     from creditline.lending.loan.batch import STATUS_CODES
     from creditline.servicing.autodebit import Balances, settle_in_full
     from creditline.store.accrual_columns import STATUS_INDEX
@@ -308,85 +314,85 @@ def _settlements(uow: UnitOfWork, batchable: list[tuple[dict[str, Any], dict[str
     )  # fmt: skip
     debited = np.fromiter((row["debited_minor"] for row, _ in batchable), dtype=np.int64, count=len(batchable))
     on = batchable[0][0]["business_date"]
-    same_day = all(row["business_date"] == on for row, _ in batchable)
-    if not same_day:
-        return _empty_settlement(), [row for row, _ in batchable]
+    assert all(row["business_date"] == on for row, _ in batchable), "a loan's snapshot is as of one business date"
     result = settle_in_full(balances, rows, debited, on)
     return _settlement_writes(uow, batchable, rows, result), [
         row for (row, _), ok in zip(batchable, result.eligible.tolist(), strict=True) if not ok
     ]
 
 
-def _empty_settlement() -> dict[str, Any]:
-    return {"loans": [], "events": [], "entries": [], "lines": {}, "marks": []}
-
-
-def _settlement_writes(uow: UnitOfWork, batchable: list, rows: Any, result: Any) -> dict[str, Any]:
+def _settlement_writes(uow: UnitOfWork, batchable: list, rows: Any, result: Any) -> Any:
     """The rows `write_settlements` takes, for the eligible loans."""
     import json
 
-    from creditline.app.common import new_id
-    from creditline.store.tables_servicing import max_sequences
+    from creditline.store.tables_servicing import Settlements, max_sequences
 
     eligible = np.flatnonzero(result.eligible).tolist()
     sequences = max_sequences(uow.connection, [batchable[i][1]["loan_id"] for i in eligible])
-    writes = _empty_settlement()
+    writes = Settlements()
     lines: dict[str, int] = defaultdict(int)
     for i in eligible:
         attempt, loan = batchable[i]
-        event_id = new_id("EV")
+        key = attempt["attempt_key"]
+        event_id, entry_id = derived_id("EV", key), derived_id("JE", key)
         low, high = int(rows.offsets[i]), int(rows.offsets[i + 1])
         paid = (int(result.principal_paid[i]), int(result.interest_paid[i]), int(result.penalty_paid[i]))
         totals = json.loads(loan["totals_json"])
-        for name, minor in zip(("principal_repaid", "interest_repaid", "penalty_repaid"), paid, strict=True):
+        for name, minor in zip(REPAID, paid, strict=True):
             totals[name] += minor
-        writes["loans"].append({
-            "k_loan_id": loan["loan_id"], "k_version": loan["version"],
-            "status": "paid-off" if result.paid_off[i] else "active",
-            "principal_outstanding_minor": loan["principal_outstanding_minor"] - paid[0],
-            "interest_receivable_minor": loan["interest_receivable_minor"] - paid[1],
-            "penalty_receivable_minor": loan["penalty_receivable_minor"] - paid[2],
-            "rows_blob": np.concatenate((rows.due[low:high], result.row_principal_unpaid[low:high],
-                                         result.row_other_unpaid[low:high])).astype("<i8").tobytes(),
-            "totals_json": json.dumps(totals, sort_keys=True),
-        })  # fmt: skip
-        writes["events"].append(_event_row(attempt, loan, event_id, sequences[loan["loan_id"]] + 1))
-        writes["entries"].append(_entry(attempt, loan, event_id, paid))
-        writes["marks"].append({"k_key": attempt["attempt_key"], "v_path": "batch", "v_event": event_id})
+        writes.loans.append((
+            "paid-off" if result.paid_off[i] else "active", loan["principal_outstanding_minor"] - paid[0],
+            loan["interest_receivable_minor"] - paid[1], loan["penalty_receivable_minor"] - paid[2],
+            np.concatenate((rows.due[low:high], result.row_principal_unpaid[low:high],
+                            result.row_other_unpaid[low:high])).astype("<i8").tobytes(),
+            json.dumps(totals, sort_keys=True), loan["loan_id"], loan["version"],
+        ))  # fmt: skip
+        day, code, amount = attempt["business_date"], attempt["currency"], attempt["debited_minor"]
+        writes.events.append((event_id, loan["loan_id"], loan["borrower_id"], sequences[loan["loan_id"]] + 1,
+                              "repayment", day, amount, code, None, "{}", day))  # fmt: skip
+        writes.entries.append((entry_id, f"autodebit:{key}", day, f"loan-event:{event_id}", loan["borrower_id"],
+                               f"auto-debit of {code} {amount} minor units on loan {loan['loan_id']}"))  # fmt: skip
+        writes.postings.extend(repayment_postings(entry_id, loan["borrower_id"], loan["loan_id"], code, paid))
+        writes.marks.append({"k_key": key, "v_path": "batch", "v_event": event_id})
         lines[loan["line_id"]] += paid[0]
-    writes["lines"] = {k: v for k, v in lines.items() if v}
+    writes.lines = {k: v for k, v in lines.items() if v}
     return writes
 
 
-def _event_row(attempt: dict[str, Any], loan: dict[str, Any], event_id: str, sequence: int) -> dict[str, Any]:
-    return {"event_id": event_id, "loan_id": loan["loan_id"], "borrower_id": loan["borrower_id"], "sequence": sequence,
-            "kind": "repayment", "effective_date": attempt["business_date"], "amount_minor": attempt["debited_minor"],
-            "currency": attempt["currency"], "reverses": None, "data_json": "{}",
-            "recorded_on": attempt["business_date"]}  # fmt: skip
+REPAID = ("principal_repaid", "interest_repaid", "penalty_repaid")
 
 
-def _entry(attempt: dict[str, Any], loan: dict[str, Any], event_id: str, paid: tuple[int, int, int]) -> Any:
-    from creditline.app.common import new_id
-    from creditline.ledger import JournalEntry, postings_for_totals_delta, shard_of
-    from creditline.money import Money
+def derived_id(prefix: str, key: str) -> str:
+    """An id derived from the attempt's key (the shape of `common.new_id`): a rerun would write the same."""
+    import hashlib
 
-    code = attempt["currency"]
-    delta = {name: Money.of_minor(minor, code)
-             for name, minor in zip(("principal_repaid", "interest_repaid", "penalty_repaid"), paid, strict=True)}
-    postings = postings_for_totals_delta(delta, shard=shard_of(loan["borrower_id"]), loan_id=loan["loan_id"])
-    return JournalEntry(
-        entry_id=new_id("JE"), idempotency_key=f"autodebit:{attempt['attempt_key']}", business_date=attempt["business_date"],
-        reference=f"loan-event:{event_id}", postings=tuple(postings), borrower_id=loan["borrower_id"],
-        memo=f"auto-debit of {Money.of_minor(attempt['debited_minor'], code)} on loan {loan['loan_id']}",
-    )  # fmt: skip
+    return prefix + hashlib.blake2b(f"{prefix}:{key}".encode(), digest_size=10).hexdigest()
 
 
-def _apply_one(engine: Engine, row: dict[str, Any]) -> str:
-    """The per-loan path: `repay` under the attempt's key (a retry returns the first result), then mark."""
+def repayment_postings(entry_id: str, borrower_id: str, loan_id: str, code: str, paid: tuple[int, int, int]) -> list[tuple]:
+    """The postings `postings_for_totals_delta` makes for a repayment, as plain rows (a test holds them equal).
+
+    A page has thousands of entries: building Money, Posting and JournalEntry objects for each costs
+    more than writing them, so the same posting rules are applied to integers here."""
+    from creditline.ledger import CHART, TOTALS_RULES, shard_of
+
+    net: dict[Any, int] = defaultdict(int)
+    for name, minor in zip(REPAID, paid, strict=True):
+        debit, credit = TOTALS_RULES[name]
+        net[debit] += minor
+        net[credit] -= minor
+    shard = shard_of(borrower_id)
+    postings = [(entry_id, str(account), shard, loan_id if CHART[account].per_loan else None, code, minor)
+                for account, minor in sorted(net.items(), key=lambda kv: CHART[kv[0]].number) if minor]  # fmt: skip
+    assert sum(p[5] for p in postings) == 0 and postings, "a repayment entry balances and moves money"
+    return postings
+
+
+def _apply_one(engine: Engine, row: dict[str, Any]) -> dict[str, Any]:
+    """The per-loan path: `repay` under the attempt's key (a retry returns the first result); the mark."""
     from creditline.app.loans import Repay, repay
     from creditline.errors import DomainError
     from creditline.money import Money
-    from creditline.store.tables_servicing import DebitAttemptRepository
 
     amount = Money.of_minor(row["debited_minor"], row["currency"]).amount_str()
     try:
@@ -396,8 +402,4 @@ def _apply_one(engine: Engine, row: dict[str, Any]) -> str:
         # The loan no longer takes a repayment (paid off by hand while the debit was in flight): the
         # money is the borrower's and goes back; `applied_path = refund` is the operator's list.
         path, event_id = "refund", None
-    with UnitOfWork(engine) as uow:
-        DebitAttemptRepository(uow.connection).mark_applied([{"k_key": row["attempt_key"], "v_path": path,
-                                                              "v_event": event_id}])
-        uow.commit()
-    return path
+    return {"k_key": row["attempt_key"], "v_path": path, "v_event": event_id}

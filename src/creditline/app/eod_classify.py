@@ -214,9 +214,9 @@ def _lines_on_book(data: dict[str, tuple]) -> set[str]:
 def _line_frame(connection: Any, context: EodContext, busy: set[str]) -> tuple[pl.DataFrame, np.ndarray]:
     """Active lines with no loan on book and some limit left: their undrawn limit is an exposure."""
     from creditline.ledger import shard_of
-    from creditline.store.tables_servicing import active_lines, origination_pds
+    from creditline.store.tables_servicing import idle_lines, origination_pds
 
-    lines = [row for row in active_lines(connection) if row[0] not in busy]
+    lines = idle_lines(connection, busy)
     pds = origination_pds(connection, [row[0] for row in lines])
     default_pd = float(context.provisioning_policy.pd_default)
     available = [max(row[6] - row[7] - row[8], 0) for row in lines]

@@ -61,6 +61,7 @@ class EodContext:
     results: dict[str, StageResult] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)  # values CLOSE stages pass along (same transaction)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each stage this run
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # and the process's CPU time in it
     only: frozenset[str] | None = None  # run just these stages (tests of one stage; None: all)
 
     @property

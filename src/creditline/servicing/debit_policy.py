@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -110,6 +111,7 @@ def load_policy(text: str, *, source: str) -> DebitPolicy:
     return parse_policy(data, source)
 
 
+@lru_cache(maxsize=16)
 def builtin_policy(name: str = "auto-debit") -> DebitPolicy:
     folder = resources.files("creditline.servicing").joinpath("debit_policies")
     entry = folder.joinpath(f"{name}.toml")

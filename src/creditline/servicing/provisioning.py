@@ -17,6 +17,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -98,6 +99,7 @@ def parse_policy(data: dict[str, Any], source: str) -> ProvisioningPolicy:
     )
 
 
+@lru_cache(maxsize=16)
 def builtin_provisioning_policy(name: str = "ifrs9-cn") -> ProvisioningPolicy:
     entry = resources.files("creditline.servicing").joinpath("provisioning_policies").joinpath(f"{name}.toml")
     if not entry.is_file():

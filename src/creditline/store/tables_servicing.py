@@ -22,6 +22,7 @@ import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -470,59 +471,78 @@ def max_sequences(connection: Connection, loan_ids: Sequence[str]) -> dict[str, 
     return found
 
 
-def write_settlements(connection: Connection, loan_rows: Sequence[dict[str, Any]], events: Sequence[dict[str, Any]],
-                      entries: Sequence[Any], line_principal: Mapping[str, int]) -> None:
-    """Loans' new snapshots, their repayment events, journal entries and lines, all in the caller's
-    transaction. `loan_rows` carry k_loan_id and k_version (the version read under the lock)."""
-    from creditline.store.tables import credit_lines, loan_events, loans
+def _executemany(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """One prepared statement over many rows on the driver cursor (no per-row SQLAlchemy work)."""
+    if not rows:
+        return 0
+    marker = "%s" if connection.dialect.name == "postgresql" else "?"
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql.replace("?", marker), rows)
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
 
-    if not loan_rows:
+
+def _day(connection: Connection, value: date) -> Any:
+    return value if connection.dialect.name == "postgresql" else value.isoformat()
+
+
+@dataclass
+class Settlements:
+    """What a page of set-based settlements writes (plain tuples, in the statements' column order)."""
+
+    loans: list[tuple] = field(default_factory=list)  # status, principal, interest, penalty, blob, totals, id, version
+    events: list[tuple] = field(default_factory=list)  # LOAN_EVENT_COLUMNS
+    entries: list[tuple] = field(default_factory=list)  # JOURNAL_COLUMNS
+    postings: list[tuple] = field(default_factory=list)  # entry, account, shard, loan, currency, signed amount
+    lines: dict[str, int] = field(default_factory=dict)  # line id -> principal repaid
+    marks: list[dict[str, Any]] = field(default_factory=list)  # for DebitAttemptRepository.mark_applied
+
+
+LOAN_EVENT_COLUMNS = ("event_id", "loan_id", "borrower_id", "sequence", "kind", "effective_date", "amount_minor",
+                      "currency", "reverses", "data_json", "recorded_on")  # fmt: skip
+JOURNAL_COLUMNS = ("entry_id", "idempotency_key", "business_date", "reference", "borrower_id", "memo")
+
+
+def write_settlements(connection: Connection, writes: Settlements) -> None:
+    """Loans' new snapshots, their repayment events, journal entries and lines, in the caller's transaction."""
+    if not writes.loans:
         return
-    c = loans.c
-    statement = (
-        update(loans)
-        .where(c.loan_id == bindparam("k_loan_id"), c.version == bindparam("k_version"))
-        .values(status=bindparam("status"), principal_outstanding_minor=bindparam("principal_outstanding_minor"),
-                interest_receivable_minor=bindparam("interest_receivable_minor"),
-                penalty_receivable_minor=bindparam("penalty_receivable_minor"), days_past_due=0, oldest_unpaid_due=0,
-                rows_blob=bindparam("rows_blob"), totals_json=bindparam("totals_json"), version=c.version + 1)
-    )  # fmt: skip
-    result = connection.execute(statement, list(loan_rows))
-    assert result.rowcount == len(loan_rows), "every settled loan was locked and updated once"
-    connection.execute(insert(loan_events), list(events))
-    add_journal_entries(connection, entries)
-    lines = credit_lines.c
-    connection.execute(
-        update(credit_lines)
-        .where(lines.line_id == bindparam("k_line_id"))
-        .values(outstanding_principal_minor=lines.outstanding_principal_minor - bindparam("v_principal"),
-                version=lines.version + 1),
-        [{"k_line_id": line_id, "v_principal": minor} for line_id, minor in sorted(line_principal.items())],
-    )  # fmt: skip
+    updated = _executemany(connection, (
+        "UPDATE loans SET status = ?, principal_outstanding_minor = ?, interest_receivable_minor = ?, "
+        "penalty_receivable_minor = ?, days_past_due = 0, oldest_unpaid_due = 0, rows_blob = ?, totals_json = ?, "
+        "version = version + 1 WHERE loan_id = ? AND version = ?"
+    ), writes.loans)  # fmt: skip
+    assert updated in (-1, len(writes.loans)), "every settled loan was locked and updated once"
+    events_at = tuple(LOAN_EVENT_COLUMNS.index(n) for n in ("effective_date", "recorded_on"))
+    _executemany(connection, f"INSERT INTO loan_events ({', '.join(LOAN_EVENT_COLUMNS)}) VALUES "
+                             f"({', '.join('?' for _ in LOAN_EVENT_COLUMNS)})", _dated(connection, writes.events, events_at))
+    _executemany(connection, f"INSERT INTO journal_entries ({', '.join(JOURNAL_COLUMNS)}) VALUES "
+                             f"({', '.join('?' for _ in JOURNAL_COLUMNS)})",
+                 _dated(connection, writes.entries, (JOURNAL_COLUMNS.index("business_date"),)))
+    _executemany(connection, "INSERT INTO postings (entry_id, account, shard, loan_id, currency, amount_minor) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", writes.postings)  # fmt: skip
+    _add_balances(connection, writes.postings)
+    _executemany(connection, "UPDATE credit_lines SET outstanding_principal_minor = outstanding_principal_minor - ?, "
+                             "version = version + 1 WHERE line_id = ?",
+                 [(minor, line_id) for line_id, minor in sorted(writes.lines.items())])  # fmt: skip
 
 
-def add_journal_entries(connection: Connection, entries: Sequence[Any]) -> None:
-    """Many balanced entries in three statements (JournalRepository.add does one entry in three)."""
-    from creditline.store.tables import account_balances, journal_entries, postings
+def _dated(connection: Connection, rows: list[tuple], at: tuple[int, ...]) -> list[tuple]:
+    """Dates as the driver takes them (ISO text on SQLite)."""
+    if connection.dialect.name == "postgresql":
+        return rows
+    return [tuple(v.isoformat() if i in at else v for i, v in enumerate(row)) for row in rows]
 
-    if not entries:
-        return
-    connection.execute(insert(journal_entries), [
-        {"entry_id": e.entry_id, "idempotency_key": e.idempotency_key, "business_date": e.business_date,
-         "reference": e.reference, "borrower_id": e.borrower_id, "memo": e.memo}
-        for e in entries
-    ])  # fmt: skip
-    connection.execute(insert(postings), [
-        {"entry_id": e.entry_id, "account": str(p.account), "shard": p.shard, "loan_id": p.loan_id,
-         "currency": p.amount.currency.code, "amount_minor": p.amount.minor}
-        for e in entries for p in e.postings
-    ])  # fmt: skip
+
+def _add_balances(connection: Connection, postings: Sequence[tuple]) -> None:
+    from creditline.store.tables import account_balances
+
     sums: dict[tuple[str, int, str], list[int]] = {}
-    for entry in entries:
-        for p in entry.postings:
-            pair = sums.setdefault((str(p.account), p.shard, p.amount.currency.code), [0, 0])
-            pair[0] += p.debit_minor
-            pair[1] += p.credit_minor
+    for _, account, shard, _, code, minor in postings:
+        pair = sums.setdefault((account, shard, code), [0, 0])
+        pair[0 if minor > 0 else 1] += abs(minor)
     rows = [{"account": a, "shard": s, "currency": c, "debit_minor": d, "credit_minor": cr}
             for (a, s, c), (d, cr) in sorted(sums.items())]  # fmt: skip
     add_to_counters(connection, account_balances, ("account", "shard", "currency"), ("debit_minor", "credit_minor"), rows)
@@ -608,14 +628,20 @@ def snapshot_inputs(connection: Connection, month_start: date) -> list[tuple]:
     return _driver_rows(connection, SNAPSHOT_INPUT_SQL, (day,))
 
 
-def active_lines(connection: Connection) -> list[tuple]:
+def idle_lines(connection: Connection, busy: set[str]) -> list[tuple]:
     """(line_id, borrower_id, product_id, product_version, currency, opened_on, limit_minor,
-    outstanding_principal_minor, pending_drawdowns_minor, rate_daily) of every active line."""
-    return _driver_rows(connection, (
-        "SELECT line_id, borrower_id, product_id, product_version, currency, opened_on, limit_minor, "
-        "outstanding_principal_minor, pending_drawdowns_minor, rate_daily FROM credit_lines "
-        "WHERE status = 'active' ORDER BY line_id"
-    ))  # fmt: skip
+    outstanding_principal_minor, pending_drawdowns_minor, rate_daily) of active lines not in `busy`
+    (the lines with a loan on book, which the caller knows already)."""
+    ids = [line for (line,) in _driver_rows(connection, "SELECT line_id FROM credit_lines WHERE status = 'active'")
+           if line not in busy]  # fmt: skip
+    found: list[tuple] = []
+    for part in chunks(ids):
+        found.extend(_driver_rows(connection, (
+            "SELECT line_id, borrower_id, product_id, product_version, currency, opened_on, limit_minor, "
+            "outstanding_principal_minor, pending_drawdowns_minor, rate_daily FROM credit_lines "
+            f"WHERE line_id IN ({', '.join('?' for _ in part)})"
+        ), part))  # fmt: skip
+    return sorted(found)
 
 
 def totals_of(connection: Connection, loan_ids: Sequence[str]) -> dict[str, str]:

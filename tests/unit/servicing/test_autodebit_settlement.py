@@ -98,3 +98,22 @@ def test_a_full_debit_settles_exactly_as_the_fold_does(data: st.DataObject) -> N
     )
     assert ours == theirs
     assert (accrual.interest_exact, accrual.penalty_exact) == (before.accrual.interest_exact, before.accrual.penalty_exact)
+
+
+@settings(max_examples=200)
+@given(st.tuples(st.integers(0, 10**9), st.integers(0, 10**7), st.integers(0, 10**6)).filter(lambda t: sum(t) > 0),
+       st.text(min_size=1, max_size=12))
+def test_batch_postings_are_the_posting_rules_postings(paid: tuple[int, int, int], borrower: str) -> None:
+    from creditline.app.eod_autodebit import REPAID, repayment_postings
+    from creditline.ledger import postings_for_totals_delta, shard_of
+
+    ours = repayment_postings("E", borrower, "L", "CNY", paid)
+    delta = {name: Money(minor, loan_currency()) for name, minor in zip(REPAID, paid, strict=True)}
+    theirs = postings_for_totals_delta(delta, shard=shard_of(borrower), loan_id="L")
+    assert ours == [("E", str(p.account), p.shard, p.loan_id, "CNY", p.amount.minor) for p in theirs]
+
+
+def loan_currency():  # type: ignore[no-untyped-def]
+    from creditline.money import currency
+
+    return currency("CNY")
