@@ -54,6 +54,8 @@ def _record(scope: str, purpose: str, text_version: str, granted: int, expires: 
         purpose_value = Purpose(purpose)
     except ValueError:
         raise InvalidConsent(f"choose one of {', '.join(Purpose)}", field="purpose") from None
+    if not text_version.isprintable():
+        raise InvalidConsent("printable text only", field="text_version")
     if expires is not None and expires.tzinfo is None:
         raise InvalidConsent("needs a time zone offset", field="expires_at")
     return ConsentRecord(scope_value, text_version, purpose_value, datetime.fromtimestamp(granted, UTC), expires)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ CHALLENGE_TTL_S = 300
 NONCE_BYTES = 32
 USER_HANDLE_BYTES = 32
 _DOMAIN = b"creditline-webauthn-challenge-v1\x00"
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]{1,1400}")  # a credential id as WebAuthn encodes it (1023 bytes at most)
 
 
 class PasskeyRejected(DomainError):
@@ -138,7 +140,7 @@ def challenge_in(credential: Mapping[str, Any]) -> bytes:
 
 def credential_id_in(credential: Mapping[str, Any]) -> str:
     found = credential.get("id") if isinstance(credential, Mapping) else None
-    if not isinstance(found, str) or not 1 <= len(found) <= 1400:
+    if not isinstance(found, str) or not _BASE64URL.fullmatch(found):
         raise PasskeyRejected("the response names no credential", field="credential", code="malformed")
     return found
 

@@ -126,3 +126,15 @@ def test_rate_limits_answer_429_with_retry_after(api_db_url):
         signed_in = client.get("/v1/session", headers={"Authorization": "Bearer someone"})
         assert signed_in.status_code == 401, "a bearer token has its own bucket, apart from the address's"
     engine.dispose()
+
+
+def test_control_characters_never_reach_the_database(client, borrower):
+    person, _ = borrower
+    consent = person.post("/v1/consents", {"scope": "marketing", "purpose": "marketing", "text_version": "v\u00001"})
+    assert assert_problem(consent, 422)["errors"][0]["field"] == "text_version"
+    options = client.post("/v1/sessions/options").json()["publicKey"]
+    assertion = person.authenticator.get(options)
+    forged = assertion | {"id": "abc\u0000def", "rawId": "abc\u0000def"}
+    assert assert_problem(client.post("/v1/sessions", json={"credential": forged}), 401)["code"] == "malformed"
+    named = client.post("/v1/passkeys/registration-options", json={"display_name": "nul\u0000name"})
+    assert assert_problem(named, 422)["errors"][0]["field"] == "display_name"
