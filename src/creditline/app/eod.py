@@ -1,12 +1,16 @@
-"""End of day: accrue and age every loan a day, set-based, post the accruals, advance the date.
+"""End of day: the pipeline's entry point for the lending core, and its accrual stage.
 
 The business date B is the open day: commands are dated B (or earlier, backdated) and every open
-loan's snapshot is as of B (interest of every day before B accrued). `run_eod(D)` closes the day:
-with D = B + 1 it accrues day B on every loan in numpy batches (the domain's `accrue_batch`, the
-same integers as `replay`), writes the snapshots back in bulk, posts one summary entry per product
-and currency (postings per shard), records the run and makes D the business date — all in one
-transaction. Running D again returns the recorded run; an earlier D, or a later one without
-`catch_up`, is refused; `catch_up` runs each missing day in turn, one transaction per day.
+loan's snapshot is as of B (interest of every day before B accrued). Closing the day runs the stages
+of `app.eod_stages.PIPELINE` (docs/eod.md): auto-debit, then one transaction that accrues and ages
+every loan, classifies, provisions and snapshots them, records the run and makes B + 1 the business
+date, then the post-loan stages. `creditline eod` runs them all (`eod_pipeline.run_pipeline`).
+
+`run_eod` is the lending core's day: by default only the accrual stage (`close_day`), which accrues
+day B on every loan in numpy batches (the domain's `accrue_batch`, the same integers as `replay`),
+writes the snapshots back in bulk and posts one summary entry per product and currency (postings per
+shard). Running D again returns the recorded run; an earlier D, or a later one without `catch_up`,
+is refused; `catch_up` runs each missing day in turn, one transaction per day.
 """
 
 from __future__ import annotations
@@ -19,47 +23,26 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, text
 
-from creditline.app.common import EOD_LOCK_KEY, business_date, new_id
-from creditline.app.errors import EodDateInvalid
+from creditline.app.common import EOD_LOCK_KEY, new_id
 from creditline.ledger import SHARD_COUNT, JournalEntry, accrual_postings
 from creditline.money import Money, currency
 from creditline.store import UnitOfWork
 
-CATCH_UP_DAYS_MAX = 366
 ONE_DAY = timedelta(days=1)
 
 
-def run_eod(engine: Engine, target: date, *, catch_up: bool = False) -> list[dict[str, Any]]:
-    results: list[dict[str, Any]] = []
-    for _ in range(CATCH_UP_DAYS_MAX + 1):
-        with UnitOfWork(engine) as uow:
-            lock_out_commands(uow)
-            today = business_date(uow, for_update=True)
-            if target <= today:
-                return results or [_earlier_run(uow, target, today)]
-            if target > today + ONE_DAY and not catch_up:
-                raise EodDateInvalid(
-                    f"{target} is more than one day after the business date {today}; pass --catch-up "
-                    "to run every missing day",
-                    field="date",
-                )
-            result = close_day(uow, today)
-            uow.eod.record(today + ONE_DAY, result)
-            uow.system.set_business_date(today + ONE_DAY)
-            uow.commit()
-        results.append(result)
-        if today + ONE_DAY == target:
-            return results
-    raise EodDateInvalid(f"catch-up is limited to {CATCH_UP_DAYS_MAX} days", field="date")
+ACCRUAL_ONLY = frozenset({"accrue"})
 
 
-def _earlier_run(uow: UnitOfWork, target: date, today: date) -> dict[str, Any]:
-    recorded = uow.eod.run(target)
-    if recorded is None:
-        raise EodDateInvalid(
-            f"{target} is not after the business date {today} and no end of day was run for it", field="date"
-        )
-    return recorded | {"replayed": True}
+def run_eod(
+    engine: Engine, target: date, *, catch_up: bool = False, stages: frozenset[str] | None = ACCRUAL_ONLY
+) -> list[dict[str, Any]]:
+    """Close days up to `target` through the pipeline: the accrual stage alone by default (no debits,
+    classification or snapshots — what the lending core's callers and tests expect); `stages=None`
+    runs every registered stage, as `creditline eod` does."""
+    from creditline.app.eod_pipeline import run_pipeline
+
+    return run_pipeline(engine, target, catch_up=catch_up, only=stages)
 
 
 def lock_out_commands(uow: UnitOfWork) -> None:

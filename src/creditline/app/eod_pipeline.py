@@ -24,7 +24,6 @@ from sqlalchemy import Engine, text
 from creditline.app.common import business_date
 from creditline.app.eod_stages import EodContext, Phase, Progress, StageResult, no_progress, stages
 from creditline.app.errors import EodDateInvalid
-from creditline.errors import Conflict
 from creditline.store import UnitOfWork
 
 CATCH_UP_DAYS_MAX = 366
@@ -32,10 +31,6 @@ ONE_DAY = timedelta(days=1)
 EOD_RUN_LOCK_KEY = 0x454F4452  # PostgreSQL session lock (with the schema's hash): one end-of-day run at a time
 BANK_SEED_ENV = "CREDITLINE_BANK_SEED"
 BANK_LATENCY_ENV = "CREDITLINE_BANK_LATENCY_MS"
-
-
-class EodAlreadyRunning(Conflict):
-    code = "eod_running"
 
 
 def default_context(
@@ -135,6 +130,7 @@ def _run_engine_stages(engine: Engine, phase: Phase, context: EodContext) -> Non
         if stage.name in done:
             context.results[stage.name] = StageResult(stage.name, done[stage.name], "(already done)")
             continue
+        context.progress(stage.name, 0, 0)
         started, cpu = time.perf_counter(), time.process_time()
         result = stage.function()(engine, context.business_date, context)
         context.results[stage.name] = result
@@ -157,6 +153,7 @@ def _close(engine: Engine, context: EodContext) -> dict[str, Any]:
             return recorded | {"replayed": True}
         runs = StageRunRepository(uow.connection)
         for stage in stages(Phase.CLOSE, context.only):
+            context.progress(stage.name, 0, 0)
             started, cpu = time.perf_counter(), time.process_time()
             result = stage.function()(uow, context.business_date, context)
             context.results[stage.name] = result
@@ -190,19 +187,16 @@ def run_summary(context: EodContext) -> dict[str, Any]:
 
 @contextmanager
 def _one_run_at_a_time(engine: Engine) -> Iterator[None]:
-    """PostgreSQL: a session advisory lock for the whole run. SQLite serialises each transaction, and
-    every stage re-reads its work inside its own write transaction, so two runs cannot double up."""
+    """PostgreSQL: a session advisory lock for the whole run — a second run waits, then finds the day
+    closed and returns its record. SQLite serialises each transaction, and every stage re-reads its
+    work inside its own write transaction, so two runs cannot double up either."""
     if engine.dialect.name != "postgresql":
         yield
         return
     with engine.connect() as connection:
         # Advisory locks are per database; the schema's hash keeps books in other schemas apart.
-        got = connection.execute(
-            text("SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"), {"k": EOD_RUN_LOCK_KEY}
-        ).scalar_one()
+        connection.execute(text("SELECT pg_advisory_lock(:k, hashtext(current_schema()))"), {"k": EOD_RUN_LOCK_KEY})
         connection.commit()
-        if not got:
-            raise EodAlreadyRunning("another end of day is running on this database", field="date")
         try:
             yield
         finally:
