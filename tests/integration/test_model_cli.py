@@ -178,13 +178,27 @@ def train_shared(tmp_path: Path, data: Path, target: str, *extra: str) -> dict:
         ("german.data", "last", (), 0.72),
         ("australian.dat", "15", (), 0.88),
         ("thomas_loan_data.csv", "BAD", (), 0.58),
-        ("hmeq.csv", "BAD", (), 0.88),
     ],
 )
 def test_shared_raw_files_train_through_the_cli(tmp_path, name, target, extra, auc_min):
     summary = train_shared(tmp_path, shared_data_file(name), target, *extra)
     assert summary["test"]["champion"]["auc"] >= auc_min
     assert summary["test"]["champion"]["brier"] <= summary["test"]["champion_uncalibrated_brier"] * 1.05
+
+
+@pytest.mark.data
+def test_hmeq_sample_uses_missingness(tmp_path):
+    frame = pd.read_csv(shared_data_file("hmeq.csv"))
+    sample = frame.groupby("BAD", group_keys=False).sample(n=1000, random_state=1)
+    path = tmp_path / "hmeq.csv"
+    sample.to_csv(path, index=False)
+    summary = train_shared(tmp_path, path, "BAD")
+    assert summary["test"]["champion"]["auc"] >= 0.85
+    metadata = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    debtinc = next(v for v in json.loads((tmp_path / "m" / "scorecard.json").read_text())["variables"]
+                   if v["feature"] == "DEBTINC")
+    missing = debtinc["bins"][-1]
+    assert missing["label"] == "Missing" and missing["event_rate"] > 1.5 * metadata["target"]["bad_rate"]
 
 
 @pytest.mark.data
