@@ -18,6 +18,7 @@ from creditline.api.schemas_access import (
     Operators,
     PasskeyOptions,
     PasskeyResponse,
+    PasskeysAdded,
     RegistrationStart,
     Rotated,
     SessionInfo,
@@ -103,6 +104,17 @@ def sign_out(principal: Caller, rt: Rt) -> Response:
 def rotate(principal: Caller, response: Response, rt: Rt) -> dict:
     """A new token and CSRF token for this sign-in; the old token stops working at once."""
     return {"session": session_payload(rt, response, access.rotate_session(rt.engine, principal))}
+
+
+@router.post("/session/passkeys/options", response_model=PasskeyOptions)
+def add_passkey_options(principal: Caller, rt: Rt) -> dict:
+    """Options to add another passkey (a new phone) to the signed-in account."""
+    return passkey_flows.begin_add_passkey(rt.engine, rt.access, principal)
+
+
+@router.post("/session/passkeys", status_code=201, response_model=PasskeysAdded)
+def add_passkey(body: PasskeyResponse, principal: Caller, rt: Rt) -> dict:
+    return passkey_flows.finish_add_passkey(rt.engine, rt.access, principal, body.credential)
 
 
 @router.post("/operators", status_code=201, response_model=OperatorCreated)

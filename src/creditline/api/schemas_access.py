@@ -35,6 +35,11 @@ class PasskeyResponse(BaseModel):
     credential: dict[str, Any]
 
 
+class PasskeysAdded(BaseModel):
+    account_id: str
+    passkeys: int = Field(description="how many passkeys the account now has")
+
+
 class Account(BaseModel):
     account_id: str
     role: str

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from creditline.app.access import AccessConfig, account_view, display_name, now_s, start_session
+from creditline.app.access import AccessConfig, Principal, account_view, display_name, now_s, start_session
 from creditline.app.common import new_id
 from creditline.errors import Conflict
 from creditline.identity.passkeys import (
@@ -165,6 +165,47 @@ def _registered_account(repository: IdentityRepository, bound: dict[str, Any], n
     changes = {"status": "active", "enrollment_hash": None, "enrollment_expires_at": None}
     repository.update_account(account["account_id"], **changes)
     return account | changes
+
+
+# -- another passkey for a signed-in account (a new phone) ----------------------------------------
+
+
+def begin_add_passkey(engine: Engine, config: AccessConfig, principal: Principal) -> dict[str, Any]:
+    from webauthn.helpers import base64url_to_bytes
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        repository = IdentityRepository(uow.connection)
+        account = repository.account(principal.account_id)
+        existing = repository.credential_ids(principal.account_id)
+    assert account is not None, "a signed-in account exists"
+    challenge = _store_challenge(engine, "add_passkey", principal.account_id, {})
+    options = registration_options(
+        config.rp, user_handle=base64url_to_bytes(account["user_handle"]), user_name=account["display_name"],
+        challenge=challenge, exclude=existing,
+    )  # fmt: skip
+    return {"publicKey": options}
+
+
+def finish_add_passkey(engine: Engine, config: AccessConfig, principal: Principal, credential: Mapping[str, Any]) -> dict[str, Any]:
+    """Store another passkey (user verification required) for the account that asked for the options."""
+    challenge, bound = _take_challenge(engine, credential, ("add_passkey",))
+    if bound["account_id"] != principal.account_id:
+        raise PasskeyRejected("this challenge was issued to someone else", field="credential", code="challenge_account")
+    new = verify_new_credential(config.rp, credential, challenge)
+    now = now_s()
+    with UnitOfWork(engine) as uow:
+        repository = IdentityRepository(uow.connection)
+        if repository.credential(new.credential_id) is not None:
+            raise Conflict("this passkey is already registered", field="credential", code="credential_exists")
+        repository.add_credential(
+            {
+                "credential_id": new.credential_id, "account_id": principal.account_id, "public_key": new.public_key,
+                "sign_count": new.sign_count, "backed_up": int(new.backed_up), "created_at": now, "last_used_at": now,
+            }
+        )  # fmt: skip
+        passkeys = len(repository.credential_ids(principal.account_id))
+        uow.commit()
+    return {"account_id": principal.account_id, "passkeys": passkeys}
 
 
 # -- assertions: sign-in, and approving a drawdown -----------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from api_flows import ORIGIN, Person
+from authenticator import SoftAuthenticator
 from sqlalchemy import func, select, update
 
 from creditline.app.access import AccessConfig
@@ -168,3 +169,21 @@ def test_operators_enroll_with_a_passkey_and_lose_sessions_on_role_change(client
         status = connection.execute(select(identity_accounts.c.status).where(
             identity_accounts.c.account_id == ann.account["account_id"])).scalar_one()  # fmt: skip
     assert status == "disabled"
+
+
+def test_a_second_passkey_for_a_new_phone(client):
+    person = Person(client, "Two Phones")
+    person.register()
+    new_phone = SoftAuthenticator(origin=ORIGIN)
+    options = person.post("/v1/session/passkeys/options").json()["publicKey"]
+    assert len(options["excludeCredentials"]) == 1, "the first passkey is not registered twice"
+    stranger = Person(client, "Stranger Two")
+    stranger.register()
+    stolen = stranger.post("/v1/session/passkeys", {"credential": SoftAuthenticator(origin=ORIGIN).create(options)})
+    assert stolen.status_code == 401 and stolen.json()["code"] == "challenge_account"
+    options = person.post("/v1/session/passkeys/options").json()["publicKey"]
+    added = person.post("/v1/session/passkeys", {"credential": new_phone.create(options)})
+    assert added.status_code == 201 and added.json()["passkeys"] == 2
+    person.authenticator = new_phone
+    assert person.sign_in().status_code == 201
+    assert person.get("/v1/session").json()["display_name"] == "Two Phones"
