@@ -31,9 +31,15 @@ from sqlalchemy import Engine
 from creditline.app.eod_stages import EodContext, StageResult
 from creditline.store import UnitOfWork
 
-SEND_PAGE = 5_000
-APPLY_PAGE = 5_000
+PAGE_ENV = "CREDITLINE_DEBIT_PAGE"  # attempts per page sent and applied (small pages: more restart points)
+PAGE_DEFAULT = 5_000
 PAGES_MAX = 100_000  # a bound on every paging loop: 500 million attempts a day is a stuck loop
+
+
+def page_size() -> int:
+    import os
+
+    return max(int(os.environ.get(PAGE_ENV, "") or PAGE_DEFAULT), 1)
 
 
 def collect_debits(engine: Engine, business_date: date, context: EodContext) -> StageResult:
@@ -166,7 +172,7 @@ def _send(engine: Engine, business_date: date, round_no: int, context: EodContex
     for _ in range(PAGES_MAX):
         with UnitOfWork(engine, read_only=True) as uow:
             page = DebitAttemptRepository(uow.connection).with_outcome(
-                ("pending",), business_date=business_date, round_no=round_no, limit=SEND_PAGE
+                ("pending",), business_date=business_date, round_no=round_no, limit=page_size()
             )
         if not page:
             return sent
@@ -212,8 +218,9 @@ def _resolve(engine: Engine, context: EodContext, rows: list[dict[str, Any]], *,
     from creditline.store.tables_servicing import OPEN_OUTCOMES, DebitAttemptRepository
 
     counts = {"executed": 0, "not_executed": 0, "still_pending": 0}
-    for start in range(0, len(rows), SEND_PAGE):
-        page = rows[start : start + SEND_PAGE]
+    size = page_size()
+    for start in range(0, len(rows), size):
+        page = rows[start : start + size]
         found = context.gateway.lookup([row["attempt_key"] for row in page])
         values = []
         for row in page:
@@ -242,7 +249,7 @@ def _apply_moved(engine: Engine, context: EodContext) -> dict[str, int]:
     after_key = ""
     for _ in range(PAGES_MAX):
         with UnitOfWork(engine) as uow:
-            page = DebitAttemptRepository(uow.connection).unapplied(APPLY_PAGE, after_key)
+            page = DebitAttemptRepository(uow.connection).unapplied(page_size(), after_key)
             if not page:
                 return applied
             after_key = page[-1]["attempt_key"]
