@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import secrets
 import subprocess
 import threading
 import time
@@ -89,6 +90,7 @@ class BankRun:
     public_key: Any
     env: dict[str, str]
     folder: Path
+    serials: range  # every applicant who applied while the platform was set up
     history: History = field(default_factory=History)
     stop: threading.Event = field(default_factory=threading.Event)
     unresolved: list[Operation] = field(default_factory=list)
@@ -96,6 +98,11 @@ class BankRun:
     checks: list[float] = field(default_factory=list)
     _serial: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fresh(self, config: BankConfig) -> BankRun:
+        """The same platform for another proof: its own clients' configuration and a new history."""
+        self.config, self.history, self.acknowledged, self.unresolved, self.checks = config, History(), {}, [], []
+        return self
 
     def new_key(self, prefix: str, client: int) -> str:
         with self._lock:
@@ -115,13 +122,14 @@ def bank_platform(db_url: str, folder: Path, config: BankConfig, phone_factory: 
     engine = make_engine(db_url, pool_size=4)
     initialise(engine, BUSINESS_DATE)
     key_path, public_key = write_signing_key(folder)
-    env = dict(os.environ) | {ENV_SIGNING_KEY_FILE: str(key_path), "CREDITLINE_ACCESS_LOG": "0"}
+    # A deployment's secrets: its own signing key and its own salt for the keyed hashes of identity fields.
+    env = dict(os.environ) | {ENV_SIGNING_KEY_FILE: str(key_path), "CREDITLINE_PII_SALT": secrets.token_hex(32)}
     served = start(db_url, folder, workers=config.workers, env=env)
     run: BankRun | None = None
     try:
         with httpx.Client(base_url=served.base, timeout=120) as http:
-            borrowers = sign_up_many(http, phone_factory, config.borrowers, config.first_serial)
-        run = BankRun(served, db_url, engine, config, borrowers, public_key, env, folder)
+            borrowers, serials = sign_up_many(http, phone_factory, config.borrowers, config.first_serial)
+        run = BankRun(served, db_url, engine, config, borrowers, public_key, env, folder, serials)
         yield run
     finally:
         stop(run.served if run is not None else served)
@@ -412,12 +420,12 @@ def seal_log(run: BankRun) -> None:
         uow.commit()
 
 
-def check_now(run: BankRun, *, quiescent: bool = False) -> None:
+def check_now(run: BankRun, *, quiescent: bool = False, deep: bool = True) -> None:
     from creditline.reliability.invariants import check_books
 
     started = time.monotonic()
     seal_log(run)
-    report = check_books(run.engine, quiescent=quiescent, public_key=run.public_key, log_id=LOG_ID)
+    report = check_books(run.engine, deep=deep, quiescent=quiescent, public_key=run.public_key, log_id=LOG_ID)
     run.checks.append(time.monotonic() - started)
     run.history.add(Operation("check", -2, Outcome.OK if report.ok else Outcome.FAIL, None, None, None, report.counts))
     seen = {(a.kind, a.detail) for a in run.history.anomalies}

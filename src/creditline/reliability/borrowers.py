@@ -89,12 +89,13 @@ def sign_up(http: Any, phone: Phone, serial: int) -> Borrower | None:
     return Borrower(account_id, decision["session"]["token"], decision["line_id"], line.json()["borrower_id"], phone, applicant)
 
 
-def sign_up_many(http: Any, phone_factory: Callable[[], Phone], count: int, first_serial: int) -> list[Borrower]:
+def sign_up_many(http: Any, phone_factory: Callable[[], Phone], count: int, first_serial: int) -> tuple[list[Borrower], range]:
+    """`count` approved borrowers, and the serials of every applicant tried (declined ones too)."""
     borrowers: list[Borrower] = []
     serial = first_serial
     for _ in range(count * SIGN_UP_TRIES_MAX):
         if len(borrowers) == count:
-            return borrowers
+            return borrowers, range(first_serial, serial)
         found = sign_up(http, phone_factory(), serial)
         serial += 1
         if found is not None:

@@ -94,7 +94,7 @@ def kill_eod_repeatedly(run: BankRun, config: CrashConfig) -> CrashReport:
             landed = _kill_eod_once(run, target, rng.uniform(0.3 * full_s, 1.1 * full_s))
             report.landed[landed] = report.landed.get(landed, 0) + 1
             report.kills += 1
-            check_now(run)  # nothing half applied, whatever the kill interrupted
+            check_now(run, deep=False)  # nothing half applied, whatever the kill interrupted (replay: at the end)
         _finish_day(run, business_date(run.engine) + timedelta(days=1), already_run=False)
     finally:
         stop_clients(run, threads)
