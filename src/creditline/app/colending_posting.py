@@ -22,11 +22,16 @@ from datetime import date
 from typing import Any
 
 from creditline.app.colending import active_rules, stored_partner
+from creditline.app.eod_stages import Phase, Stage, register
 from creditline.ledger import JournalEntry, Posting, shard_of
 from creditline.store import UnitOfWork
 from creditline.store.colending_repository import ColendingRepository
 
 CHARGED_OFF = "charged-off"
+
+# The end-of-day stage registers itself with the pipeline here: `app.loans` imports this module, so
+# every process that can run end of day has it, right after the day's accrual.
+register(Stage("colending", "creditline.app.colending_eod:post_partner_shares", Phase.CLOSE), after="accrue")
 
 
 def fund_drawdown(

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from creditline.app.catalogue import contract_of, product_of
+from creditline.app.colending_posting import add_entry, fund_drawdown
 from creditline.app.common import business_date, new_id
 from creditline.app.errors import LineNotFound, LoanNotFound
 from creditline.app.idempotency import check_key, first_result, remember
@@ -124,9 +125,10 @@ def draw(engine: Engine, command: Draw) -> dict[str, Any]:
         assert entry is not None, "a disbursement always moves money"
         uow.loans.add(contract=contract, state=state)
         uow.loans.add_events(contract.loan_id, line.borrower_id, [event], on)
-        uow.journal.add(entry)
+        entry, funding = fund_drawdown(uow, contract=contract, state=state, entry=entry, on=on)  # co-lending
         uow.lines.save(reserved.book_drawdown(amount), line.version)
         result = loan_view(contract, state, [event], brief=True) | {"event_id": event.event_id, "entry_id": entry.entry_id}
+        result |= {"funding": funding} if funding else {}
         remember(uow, "draw", key, request, result, borrower_id=line.borrower_id)
         uow.commit()
     return result
@@ -230,8 +232,8 @@ def _apply(engine: Engine, scope: str, loan_id: str, key: str, request: dict[str
         )  # fmt: skip
         uow.loans.add_events(loan_id, record.borrower_id, [event], today)
         uow.loans.save_state(loan_id, state, record.version)
-        if entry is not None:
-            uow.journal.add(entry)
+        if entry is not None:  # with the co-lending partners' parts of what moved
+            add_entry(uow, entry, loan_id=loan_id, totals=state.totals, version=record.version + 1, status=str(state.status))
         _move_line_principal(uow, line_record, record.principal_outstanding, state.principal_outstanding)
         result = loan_view(contract, state, history, brief=True) | {
             "event_id": event.event_id,

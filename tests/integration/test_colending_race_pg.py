@@ -1,0 +1,67 @@
+"""Two drawdowns racing for the last of a partner's appetite on PostgreSQL: the partner's row lock makes
+the second see the first's part, so the partner never funds more than its maximum."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from colending_fixtures import add_partners, line_for, partner_file
+from lending_fixtures import setup_books
+
+from creditline.app import Draw, draw
+from creditline.app.colending import show_partner
+from creditline.app.colending_books import reconcile_partners
+
+pytestmark = pytest.mark.postgres
+ROUNDS = 3
+
+
+def race(*calls: Callable[[], Any]) -> list[Any]:
+    """Every call at the same instant on its own thread; results or the exceptions raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:  # kept to assert on
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_racing_drawdowns_never_fund_a_partner_past_its_appetite(pg_url: str) -> None:
+    from creditline.store import make_engine
+
+    engine = make_engine(pg_url)
+    try:
+        setup_books(engine)
+        for n in range(ROUNDS):
+            add_partners(
+                engine, partner_file(f"bank-{n}", cost=f"{n}%", balance_max="1000.00", share_max="70%")
+            )
+            lines = [line_for(engine, f"R{n}a"), line_for(engine, f"R{n}b")]
+            results = race(
+                *(
+                    lambda line=line, key=f"k{n}{i}": draw(engine, Draw(line, "1000.00", 6, key))
+                    for i, line in enumerate(lines)
+                )
+            )
+            assert all(isinstance(r, dict) for r in results), results
+            parts = sorted(
+                f["principal"] for r in results for f in r["funding"]["funders"] if f["party"] == f"bank-{n}"
+            )
+            assert parts == ["300.00", "700.00"]  # the second drawdown saw the first's 700.00
+            assert show_partner(engine, f"bank-{n}")["principal_outstanding"] == "1000.00"
+        assert reconcile_partners(engine)["clean"]
+    finally:
+        engine.dispose()
