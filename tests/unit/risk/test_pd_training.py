@@ -81,6 +81,15 @@ def test_monotone_constraint_is_honoured():
     assert raw[-1] > raw[0]
 
 
+def test_out_of_time_split_with_one_class_in_the_latest_rows_is_refused():
+    from creditline.risk.models.split import split_rows
+
+    target = np.array([1.0, 0.0] * 40 + [0.0] * 20)
+    with pytest.raises(InvalidData) as raised:
+        split_rows(target, np.arange(100.0), seed=1)
+    assert raised.value.field == "time"
+
+
 @pytest.mark.parametrize(
     ("options", "field"),
     [

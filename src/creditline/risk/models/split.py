@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from creditline.risk.models.errors import InvalidData
+
 TEST_SHARE = 0.2
 VALID_SHARE = 0.2
 CV_ROWS_MAX = 20_000
@@ -40,6 +42,13 @@ def split_rows(target: np.ndarray, order: np.ndarray | None, seed: int) -> Split
         valid_cut = round(development.size * (1 - VALID_SHARE))
         positions = np.arange(development.size)
         folds = [(positions[:valid_cut], positions[valid_cut:])]
+        for rows, part in ((test, "test"), (development[valid_cut:], "validation")):
+            if np.unique(target[rows]).size < 2:
+                raise InvalidData(
+                    f"the latest rows by time ({part} part) hold only one class; an out-of-time split needs "
+                    "bad and good rows in every period",
+                    field="time",
+                )
         return Split(development, test, folds, "out-of-time 80/20 (validation: latest 20% of development)")
     development, test = train_test_split(rows, test_size=TEST_SHARE, stratify=target, random_state=seed)
     development = np.sort(development)
