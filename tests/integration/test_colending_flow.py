@@ -40,6 +40,9 @@ def test_a_co_lent_loan_is_split_to_the_cent_every_step(engine) -> None:  # type
     assert statement["collections"]["total"] == "80.00"  # 40% of the 200.00 repayment
     again = partner_statement(engine, "cheap", START, today - timedelta(days=1))
     assert again == statement  # stored on first request, returned unchanged
+    position = next(p for p in reconcile_partners(engine, "cheap")["partners"])["accounts"]
+    assert statement["closing_exposure"]["total"] == position["partner_funding"]  # the statement is the books
+    assert statement["payable"]["closing"] == position["partner_payable"] == "80.00"
     assert show_partner(engine, "cheap")["principal_outstanding"] == _principal_part(engine, loan_id, 4000)
 
 

@@ -72,8 +72,9 @@ def reconcile_partners(engine: Engine, partner_id: str | None = None) -> dict[st
         loans = _loan_sums(repo)
         gl = repo.gl_partner_sums(accounts)
         disagreeing = repo.entries_disagreeing(accounts, rules)
+        running = {c: repo.principal_by_partner(c) for c in {row["currency"] for row in partners}}
     journal = _journal_sums(lines)
-    views = [_partner_reconciliation(row, journal, loans) for row in partners]
+    views = [_partner_reconciliation(row, journal, loans, running) for row in partners]
     control = _control_differences(gl, lines, rules, accounts)
     clean = all(v["clean"] for v in views) and not control and not disagreeing
     return {
@@ -84,7 +85,9 @@ def reconcile_partners(engine: Engine, partner_id: str | None = None) -> dict[st
     }
 
 
-def _partner_reconciliation(row: dict[str, Any], journal: dict, loans: dict) -> dict[str, Any]:
+def _partner_reconciliation(row: dict[str, Any], journal: dict, loans: dict, running: dict) -> dict[str, Any]:
+    """One partner: journal against loans movement by movement, and the running principal (what
+    allocation reads) against the principal the journal says the partner funds."""
     from creditline.funding.colending import PartnerPosition, reconcile_partner
     from creditline.money import Money
 
@@ -95,10 +98,12 @@ def _partner_reconciliation(row: dict[str, Any], journal: dict, loans: dict) -> 
     def text(minor: int) -> str:
         return Money.of_minor(minor, row["currency"]).amount_str()
 
+    principal_minor = running[row["currency"]].get(row["partner_id"], 0)
     return {
         "partner_id": row["partner_id"],
         "currency": row["currency"],
-        "clean": not differences,
+        "clean": not differences and principal_minor == position.principal_outstanding_minor,
+        "running_principal": text(principal_minor),
         "accounts": {str(account): text(minor) for account, minor in position.accounts.items()},
         "exposure": {component: text(minor) for component, minor in position.exposure.items()},
         "differences": [
