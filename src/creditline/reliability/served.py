@@ -44,12 +44,12 @@ class Served:
 
 
 def start(db_url: str, folder: Path, *, workers: int = 1, port: int | None = None, env: dict[str, str] | None = None,
-          migrate: bool = False, name: str = "server") -> Served:  # fmt: skip
+          migrate: bool = False, name: str = "server", options: tuple[str, ...] = ("--origins", ORIGIN)) -> Served:  # fmt: skip
     """Serve `db_url` (already initialised unless `migrate`) and wait until /ready answers."""
     port = port or free_port()
     log = folder / f"{name}.log"
     command = [creditline_command(), "serve", "--db", db_url, "--port", str(port), "--workers", str(workers),
-               "--origins", ORIGIN, *([] if migrate else ["--no-migrate"])]  # fmt: skip
+               *options, *([] if migrate else ["--no-migrate"])]  # fmt: skip
     environment = os.environ | {"CREDITLINE_RATE_PER_S": "1000000", "CREDITLINE_RATE_BURST": "1000000"} | (env or {})
     with log.open("ab") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=environment, start_new_session=True)
