@@ -114,16 +114,17 @@ def register(stage: Stage, *, after: str | None = None, before: str | None = Non
     else:
         in_phase = [i for i, s in enumerate(PIPELINE) if s.phase is stage.phase]
         index = in_phase[-1] + 1 if in_phase else len(PIPELINE)
-    PIPELINE.insert(index, stage)
-    _check_order()
+    candidate = [*PIPELINE[:index], stage, *PIPELINE[index:]]
+    _check_order(candidate)
+    PIPELINE[:] = candidate
 
 
 def stages(phase: Phase, only: frozenset[str] | None = None) -> list[Stage]:
     return [s for s in PIPELINE if s.phase is phase and (only is None or s.name in only)]
 
 
-def _check_order() -> None:
+def _check_order(pipeline: list[Stage]) -> None:
     order = [Phase.OPEN, Phase.CLOSE, Phase.AFTER]
-    phases = [order.index(s.phase) for s in PIPELINE]
+    phases = [order.index(s.phase) for s in pipeline]
     assert phases == sorted(phases), "stages run OPEN, then CLOSE, then AFTER"
-    assert len({s.name for s in PIPELINE}) == len(PIPELINE), "stage names are unique"
+    assert len({s.name for s in pipeline}) == len(pipeline), "stage names are unique"
