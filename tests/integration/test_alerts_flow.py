@@ -84,10 +84,17 @@ def _the_console_acknowledges_and_resolves(db_url: str) -> None:
     assert bad.exit_code == 2 and bad.stderr.startswith("error: --status:")
 
 
-def test_a_roll_rate_above_expectation_in_the_month_end_snapshots(engine) -> None:  # type: ignore[no-untyped-def]
+def test_portfolio_signals_roll_rate_and_partner_concentration(engine) -> None:  # type: ignore[no-untyped-def]
+    from colending_fixtures import partner_file
+
+    from creditline.app.colending import add_partner
     from creditline.store.tables_servicing import loan_snapshots, snapshot_dates
 
     setup_books(engine)
+    add_partner(engine, partner_file("bank-a", cost="3%", share_max="40%"), "a.yaml")
+    add_partner(engine, partner_file("bank-b", cost="4%", share_max="20%"), "b.yaml")
+    for n in range(3):  # each drawdown: 40% to the cheaper bank, 20% to the other, 40% the platform's own
+        draw(engine, Draw(open_line(engine, f"P{n}"), "10000", 6, f"p{n}"))
     rows = []
     for i in range(120):
         for as_of, days in ((date(2025, 1, 31), 0), (date(2025, 2, 28), 15 if i < 6 else 0)):  # 5% roll to M1
@@ -101,6 +108,13 @@ def test_a_roll_rate_above_expectation_in_the_month_end_snapshots(engine) -> Non
         assert raise_alerts(uow, date(2025, 3, 1))["alerts_raised"] == 0
         uow.commit()
     assert summary["raised_roll_rate"] == 1
+    with UnitOfWork(engine, read_only=True) as uow:
+        from creditline.store.collections_repository import ReviewRepository
+
+        (partner,) = ReviewRepository(uow.connection).alerts(status="open", scope=None, kind="concentration",
+                                                             borrower_id=None, limit=10)  # fmt: skip
+    assert partner["subject"] == "partner:bank-a"  # 12,000.00 of the 18,000.00 partners fund: two thirds
+    assert "holds 66.67% of outstanding principal; at most 0.5" in partner["message"]
     with UnitOfWork(engine) as uow:  # a day later the month is no longer new: nothing is recomputed
         assert "raised_roll_rate" not in raise_alerts(uow, date(2025, 3, 3))
 

@@ -42,6 +42,7 @@ ONCE_EVER = frozenset({Kind.FIRST_PAYMENT_DEFAULT, Kind.FRAUD_SIGNAL})
 OPEN_LOAN_STATUSES = ("active", "overdue", "charged-off")
 FAILED_DEBIT_OUTCOMES = ("insufficient_funds", "declined")
 SIGNALS_PER_RUN_MAX = 100_000
+BASIS_POINTS = 10_000
 
 
 def raise_alerts(uow: UnitOfWork, on: date, thresholds: Thresholds | None = None) -> dict[str, Any]:
@@ -202,7 +203,23 @@ def _exposures(uow: UnitOfWork) -> dict[str, dict[str, int]]:
     return {
         "product": {str(k): int(v or 0) for k, v in uow.connection.execute(by_product)},
         "region": dict(regions),
+        "partner": _partner_exposures(uow),
     }
+
+
+def _partner_exposures(uow: UnitOfWork) -> dict[str, int]:
+    """Partner-funded outstanding principal by co-lending partner (the platform's own share left out:
+    the concentration that matters is the reliance on one outside funder)."""
+    from creditline.store.tables_colending import loan_funding_shares
+
+    c, s = loans.c, loan_funding_shares.c
+    partners = (
+        select(s.partner_id, func.sum(c.principal_outstanding_minor * s.share_bp))
+        .select_from(loan_funding_shares.join(loans, c.loan_id == s.loan_id))
+        .where(c.status.in_(OPEN_LOAN_STATUSES))
+        .group_by(s.partner_id)
+    )
+    return {str(k): int(v or 0) // BASIS_POINTS for k, v in uow.connection.execute(partners)}
 
 
 def _monthly_portfolio(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
