@@ -31,7 +31,7 @@ def books_with_loans(engine: Any, count: int, *, start: date = START, charge_off
 def hostile_bank(engine: Any, seed: int = 3, **rates: str) -> Any:
     """The simulated bank with many shortfalls and timeouts, so every path of auto-debit is taken."""
     from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
-    from creditline.store.tables_servicing import SqlBankBook
+    from creditline.store.tables_servicing_bank import SqlBankBook
 
     settings = {"short_rate": "0.25", "partial_share": "0.5", "timeout_rate": "0.08", "declined_rate": "0.02"} | rates
     behaviour = BankBehaviour(seed=seed, **{k: Decimal(v) for k, v in settings.items()})

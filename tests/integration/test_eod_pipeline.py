@@ -29,7 +29,7 @@ FIRST_DUE = date(2025, 2, 1)  # of every loan drawn on START
 
 def test_a_due_date_collected_every_way_books_each_cent_once(engine) -> None:  # type: ignore[no-untyped-def]
     from creditline.portfolio.snapshot import validate
-    from creditline.store.tables_servicing import read_snapshots
+    from creditline.store.tables_servicing_snapshots import read_snapshots
 
     books_with_loans(engine, 16)
     today = fast_forward(engine, START, 30)
@@ -60,7 +60,7 @@ def test_a_due_date_collected_every_way_books_each_cent_once(engine) -> None:  #
 
 
 def test_charge_off_at_the_products_threshold_stops_accrual_and_debits(engine) -> None:  # type: ignore[no-untyped-def]
-    from creditline.store.tables_servicing import SqlBankBook
+    from creditline.store.tables_servicing_bank import SqlBankBook
 
     books_with_loans(engine, 2, charge_off_days=20)
     SqlBankBook(engine).deposit([("B000", "CNY", 0)])  # a funded account that stays empty: B000 never pays

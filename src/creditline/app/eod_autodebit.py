@@ -44,7 +44,7 @@ def page_size() -> int:
 
 def collect_debits(engine: Engine, business_date: date, context: EodContext) -> StageResult:
     """Reconcile what a killed run left open, then every round of the day: plan, send, resolve, apply."""
-    from creditline.store.tables_servicing import OPEN_OUTCOMES, DebitAttemptRepository
+    from creditline.store.tables_servicing_debits import OPEN_OUTCOMES, DebitAttemptRepository
 
     with UnitOfWork(engine, read_only=True) as uow:
         open_rows = DebitAttemptRepository(uow.connection).with_outcome(OPEN_OUTCOMES)
@@ -78,7 +78,7 @@ def collect_debits(engine: Engine, business_date: date, context: EodContext) -> 
 
 def _plan(engine: Engine, business_date: date, round_no: int, context: EodContext) -> int:
     """One transaction: the round's attempts; -1 when an earlier (killed) run planned them already."""
-    from creditline.store.tables_servicing import DebitAttemptRepository, due_loans
+    from creditline.store.tables_servicing_debits import DebitAttemptRepository, due_loans
 
     policy = context.debit_policy
     statuses = ("active", "overdue", "charged-off") if policy.collect_charged_off else ("active", "overdue")
@@ -166,7 +166,7 @@ def _due_rows(counts: list[int], blobs: list[bytes]) -> Any:
 
 
 def _send(engine: Engine, business_date: date, round_no: int, context: EodContext) -> int:
-    from creditline.store.tables_servicing import DebitAttemptRepository
+    from creditline.store.tables_servicing_debits import DebitAttemptRepository
 
     sent = 0
     for _ in range(PAGES_MAX):
@@ -215,7 +215,7 @@ def _outcome_values(key: str, outcome: str, debited_minor: int, reference: str |
 def _resolve(engine: Engine, context: EodContext, rows: list[dict[str, Any]], *, stale_before: date) -> dict[str, int]:
     """Look open attempts up. Unknown to the gateway: an `unknown` one never executed; a `pending` one was
     never sent — it stays pending to be sent today, or is dropped if it was planned on an earlier day."""
-    from creditline.store.tables_servicing import OPEN_OUTCOMES, DebitAttemptRepository
+    from creditline.store.tables_servicing_debits import OPEN_OUTCOMES, DebitAttemptRepository
 
     counts = {"executed": 0, "not_executed": 0, "still_pending": 0}
     size = page_size()
@@ -243,7 +243,7 @@ def _resolve(engine: Engine, context: EodContext, rows: list[dict[str, Any]], *,
 
 
 def _apply_moved(engine: Engine, context: EodContext) -> dict[str, int]:
-    from creditline.store.tables_servicing import DebitAttemptRepository
+    from creditline.store.tables_servicing_debits import DebitAttemptRepository
 
     applied = {"batch": 0, "replay": 0, "refund": 0}
     after_key = ""
@@ -270,7 +270,7 @@ def _apply_moved(engine: Engine, context: EodContext) -> dict[str, int]:
 
 def _settle_page(uow: UnitOfWork, page: list[dict[str, Any]], context: EodContext) -> list[dict[str, Any]]:
     """Settle in full, set-based, the attempts that allow it; return the rest for the per-loan path."""
-    from creditline.store.tables_servicing import (
+    from creditline.store.tables_servicing_debits import (
         DebitAttemptRepository,
         loans_for_settlement,
         repay_keys_used,
@@ -332,7 +332,7 @@ def _settlement_writes(uow: UnitOfWork, batchable: list, rows: Any, result: Any)
     """The rows `write_settlements` takes, for the eligible loans."""
     import json
 
-    from creditline.store.tables_servicing import Settlements, max_sequences
+    from creditline.store.tables_servicing_debits import Settlements, max_sequences
 
     eligible = np.flatnonzero(result.eligible).tolist()
     sequences = max_sequences(uow.connection, [batchable[i][1]["loan_id"] for i in eligible])

@@ -25,7 +25,7 @@ CASH_IN_FIELDS = ("principal_repaid", "interest_repaid", "penalty_repaid", "fees
 
 
 def classify(uow: Any, business_date: date, context: EodContext) -> StageResult:
-    from creditline.store.tables_servicing import snapshot_inputs
+    from creditline.store.tables_servicing_snapshots import snapshot_inputs
 
     as_of = context.run_date
     new_facts = _record_new_facts(uow.connection, as_of, context)
@@ -56,7 +56,7 @@ def provision(uow: Any, business_date: date, context: EodContext) -> StageResult
     from creditline.app.common import new_id
     from creditline.ledger import JournalEntry
     from creditline.servicing.provisioning import allowance, allowance_postings
-    from creditline.store.tables_servicing import add_provision_run, loss_allowance_by_shard
+    from creditline.store.tables_servicing_snapshots import add_provision_run, loss_allowance_by_shard
 
     frame, shards = context.shared[SNAPSHOT_KEY]
     policy = context.provisioning_policy
@@ -86,7 +86,7 @@ def provision(uow: Any, business_date: date, context: EodContext) -> StageResult
 
 
 def write_snapshot(uow: Any, business_date: date, context: EodContext) -> StageResult:
-    from creditline.store.tables_servicing import prune_snapshots, write_snapshot
+    from creditline.store.tables_servicing_snapshots import prune_snapshots, write_snapshot
 
     frame, _ = context.shared[SNAPSHOT_KEY]
     as_of = context.run_date
@@ -103,7 +103,7 @@ def write_snapshot(uow: Any, business_date: date, context: EodContext) -> StageR
 def _record_new_facts(connection: Any, as_of: date, context: EodContext) -> int:
     from creditline.ledger import shard_of
     from creditline.store.accrual_columns import ROW_DTYPE
-    from creditline.store.tables_servicing import add_facts, loans_without_facts, origination_pds
+    from creditline.store.tables_servicing_snapshots import add_facts, loans_without_facts, origination_pds
 
     new = loans_without_facts(connection)
     if not new:
@@ -144,7 +144,7 @@ def _as_date(value: Any) -> date:
 
 
 def _columns(inputs: list[tuple]) -> dict[str, tuple]:
-    from creditline.store.tables_servicing import SNAPSHOT_INPUT_COLUMNS
+    from creditline.store.tables_servicing_snapshots import SNAPSHOT_INPUT_COLUMNS
 
     columns = list(zip(*inputs, strict=True)) if inputs else [()] * len(SNAPSHOT_INPUT_COLUMNS)
     return dict(zip(SNAPSHOT_INPUT_COLUMNS, columns, strict=True))
@@ -188,7 +188,7 @@ def _dates(values: Any) -> pl.Series:
 
 def _recovered(connection: Any, data: dict[str, Any], as_of: date) -> np.ndarray:
     """Cash in since default, for loans that defaulted (0 for the rest)."""
-    from creditline.store.tables_servicing import totals_of
+    from creditline.store.tables_servicing_snapshots import totals_of
 
     recovered = np.zeros(len(data["loan_id"]), dtype=np.int64)
     marks = [i for i, d in enumerate(data["defaulted_on"]) if d is not None]
@@ -214,7 +214,7 @@ def _lines_on_book(data: dict[str, tuple]) -> set[str]:
 def _line_frame(connection: Any, context: EodContext, busy: set[str]) -> tuple[pl.DataFrame, np.ndarray]:
     """Active lines with no loan on book and some limit left: their undrawn limit is an exposure."""
     from creditline.ledger import shard_of
-    from creditline.store.tables_servicing import idle_lines, origination_pds
+    from creditline.store.tables_servicing_snapshots import idle_lines, origination_pds
 
     lines = idle_lines(connection, busy)
     pds = origination_pds(connection, [row[0] for row in lines])
@@ -239,7 +239,7 @@ def _line_frame(connection: Any, context: EodContext, busy: set[str]) -> tuple[p
 
 def _record_changes(connection: Any, data: dict[str, tuple], day: pl.DataFrame, as_of: date) -> dict[str, int]:
     """Changes of status, tier and stage since the loan's last classification, logged and remembered."""
-    from creditline.store.tables_servicing import add_class_changes, totals_of, update_facts
+    from creditline.store.tables_servicing_snapshots import add_class_changes, totals_of, update_facts
 
     new = {name: day.get_column(name).to_numpy() for name in ("status", "tier", "stage", "days_past_due")}
     old = {name: np.array(data[f"last_{name}"]) for name in ("status", "tier", "stage")}

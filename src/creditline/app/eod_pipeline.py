@@ -52,7 +52,7 @@ def default_context(
 def simulated_gateway(engine: Engine, seed: int | None = None) -> Any:
     """The simulated bank on this database (seed and latency from the environment by default)."""
     from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
-    from creditline.store.tables_servicing import SqlBankBook
+    from creditline.store.tables_servicing_bank import SqlBankBook
 
     chosen = seed if seed is not None else int(os.environ.get(BANK_SEED_ENV, "0") or 0)
     latency_s = int(os.environ.get(BANK_LATENCY_ENV, "0") or 0) / 1000

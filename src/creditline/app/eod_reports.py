@@ -19,7 +19,7 @@ def portfolio_snapshots(engine: Engine, as_of: date) -> Any:
     """Validated snapshot rows: the last of each month up to `as_of`, and `as_of` itself."""
     from creditline.portfolio.errors import SnapshotNotFound
     from creditline.portfolio.snapshot import validate
-    from creditline.store.tables_servicing import read_snapshots, snapshot_dates_up_to
+    from creditline.store.tables_servicing_snapshots import read_snapshots, snapshot_dates_up_to
 
     with UnitOfWork(engine, read_only=True) as uow:
         days = snapshot_dates_up_to(uow.connection, date.max)

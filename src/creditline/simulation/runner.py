@@ -160,7 +160,7 @@ def _apply(run: Run, person: Applicant, index: int) -> None:
 
 
 def _act(run: Run, index: int, actions: list[Action]) -> None:
-    from creditline.store.tables_servicing import SqlBankBook
+    from creditline.store.tables_servicing_bank import SqlBankBook
 
     deposits: dict[str, int] = defaultdict(int)
     for action in actions:

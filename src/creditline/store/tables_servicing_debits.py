@@ -1,0 +1,230 @@
+"""The auto-debit outbox (`debit_attempts`) and the set-based settlement of a page of debits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, literal_column, or_, select, update
+
+from creditline.store.tables_servicing import (
+    chunks,
+    debit_attempts,
+    executemany,
+)
+from creditline.store.upsert import add_to_counters
+
+# -- the auto-debit outbox ----------------------------------------------------------------------------
+
+OPEN_OUTCOMES = ("pending", "unknown")
+MOVED_OUTCOMES = ("succeeded", "partial")
+
+
+class DebitAttemptRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def planned(self, business_date: date, round_no: int) -> bool:
+        a = debit_attempts.c
+        query = select(a.attempt_key).where(a.business_date == business_date, a.round == round_no).limit(1)
+        return self.connection.execute(query).first() is not None
+
+    def add(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(insert(debit_attempts), list(rows))
+
+    def with_outcome(self, outcomes: Sequence[str], *, business_date: date | None = None, round_no: int | None = None,
+                     limit: int | None = None, after_key: str = "") -> list[dict[str, Any]]:
+        """Attempts in these outcomes (optionally of one day and round), in key order from `after_key`."""
+        a = debit_attempts.c
+        query = select(debit_attempts).where(a.outcome.in_(outcomes), a.attempt_key > after_key)
+        if business_date is not None:
+            query = query.where(a.business_date == business_date)
+        if round_no is not None:
+            query = query.where(a.round == round_no)
+        query = query.order_by(a.attempt_key)
+        if limit is not None:
+            query = query.limit(limit)
+        return [dict(row) for row in self.connection.execute(query).mappings()]
+
+    def unapplied(self, limit: int, after_key: str = "") -> list[dict[str, Any]]:
+        """Attempts whose money moved but is not yet on the loan, in key order."""
+        a = debit_attempts.c
+        query = (
+            select(debit_attempts)
+            .where(a.outcome.in_(MOVED_OUTCOMES), a.applied == 0, a.attempt_key > after_key)
+            .order_by(a.attempt_key)
+            .limit(limit)
+        )
+        return [dict(row) for row in self.connection.execute(query).mappings()]
+
+    def record_outcomes(self, outcomes: Sequence[dict[str, Any]], *, only_from: Sequence[str]) -> int:
+        """Set outcome, debited amount and reference; a row already past `only_from` is left alone."""
+        assert all(o in ("pending", "unknown") for o in only_from), "only open outcomes are ever overwritten"
+        if not outcomes:
+            return 0
+        a = debit_attempts.c
+        statement = (
+            update(debit_attempts)
+            # Constants inlined: an expanding IN cannot take part in executemany.
+            .where(a.attempt_key == bindparam("k_key"), or_(*(a.outcome == literal_column(f"'{o}'") for o in only_from)))
+            .values(outcome=bindparam("v_outcome"), debited_minor=bindparam("v_debited"),
+                    gateway_ref=bindparam("v_ref"), applied=bindparam("v_applied"), applied_path=bindparam("v_path"))
+        )  # fmt: skip
+        return self.connection.execute(statement, list(outcomes)).rowcount
+
+    def mark_applied(self, marks: Sequence[dict[str, Any]]) -> None:
+        """(k_key, v_path, v_event) for attempts whose money is now on the loan."""
+        if not marks:
+            return
+        a = debit_attempts.c
+        statement = (
+            update(debit_attempts)
+            .where(a.attempt_key == bindparam("k_key"), a.applied == 0)
+            .values(applied=1, applied_path=bindparam("v_path"), event_id=bindparam("v_event"))
+        )
+        result = self.connection.execute(statement, list(marks))
+        assert result.rowcount == len(marks), "each attempt is applied once"
+
+    def of_day(self, business_date: date) -> list[dict[str, Any]]:
+        a = debit_attempts.c
+        query = select(a.loan_id, a.round, a.outcome).where(a.business_date == business_date)
+        return [dict(row) for row in self.connection.execute(query).mappings()]
+
+    def day_summary(self, business_date: date) -> dict[str, Any]:
+        a = debit_attempts.c
+        query = (
+            select(a.outcome, a.applied_path, a.currency, func.count(), func.sum(a.debited_minor))
+            .where(a.business_date == business_date)
+            .group_by(a.outcome, a.applied_path, a.currency)
+        )
+        outcomes: dict[str, int] = {}
+        paths: dict[str, int] = {}
+        collected: dict[str, int] = {}
+        for outcome, path, code, count, debited in self.connection.execute(query):
+            outcomes[outcome] = outcomes.get(outcome, 0) + int(count)
+            if path:
+                paths[path] = paths.get(path, 0) + int(count)
+            collected[code] = collected.get(code, 0) + int(debited or 0)
+        return {"attempts": sum(outcomes.values()), "outcomes": outcomes, "applied_paths": paths,
+                "collected_minor": collected}
+
+
+# -- loans as auto-debit reads and settles them --------------------------------------------------------
+
+SETTLE_COLUMNS = (
+    "loan_id", "borrower_id", "line_id", "currency", "status", "as_of", "version", "principal_outstanding_minor",
+    "interest_receivable_minor", "penalty_receivable_minor", "fee_receivable_minor", "credit_balance_minor",
+    "totals_json", "row_count", "rows_blob",
+)  # fmt: skip
+
+
+def due_loans(connection: Connection, business_date: date, statuses: Sequence[str]) -> list[Any]:
+    """Loans with an installment due and unpaid on `business_date` (their snapshot is as of it)."""
+    from creditline.store.tables import loans
+
+    c = loans.c
+    query = (
+        select(c.loan_id, c.borrower_id, c.currency, c.status, c.days_past_due, c.penalty_receivable_minor,
+               c.row_count, c.rows_blob)
+        .where(c.status.in_(list(statuses)), c.oldest_unpaid_due > 0, c.as_of == business_date)
+        .order_by(c.loan_id)
+    )  # fmt: skip
+    return list(connection.execute(query).all())
+
+
+def loans_for_settlement(connection: Connection, loan_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The loans' snapshot columns, locked (PostgreSQL) in loan-id order as every command locks them."""
+    from creditline.store.tables import loans
+
+    c = loans.c
+    found: dict[str, dict[str, Any]] = {}
+    for part in chunks(sorted(set(loan_ids))):
+        query = select(*(c[name] for name in SETTLE_COLUMNS)).where(c.loan_id.in_(part)).order_by(c.loan_id)
+        found.update({row["loan_id"]: dict(row) for row in connection.execute(query.with_for_update()).mappings()})
+    return found
+
+
+def max_sequences(connection: Connection, loan_ids: Sequence[str]) -> dict[str, int]:
+    from creditline.store.tables import loan_events
+
+    e = loan_events.c
+    found: dict[str, int] = {}
+    for part in chunks(sorted(set(loan_ids))):
+        query = select(e.loan_id, func.max(e.sequence)).where(e.loan_id.in_(part)).group_by(e.loan_id)
+        found.update({loan_id: int(top) for loan_id, top in connection.execute(query)})
+    return found
+
+
+@dataclass
+class Settlements:
+    """What a page of set-based settlements writes (plain tuples, in the statements' column order)."""
+
+    loans: list[tuple] = field(default_factory=list)  # status, principal, interest, penalty, blob, totals, id, version
+    events: list[tuple] = field(default_factory=list)  # LOAN_EVENT_COLUMNS
+    entries: list[tuple] = field(default_factory=list)  # JOURNAL_COLUMNS
+    postings: list[tuple] = field(default_factory=list)  # entry, account, shard, loan, currency, signed amount
+    lines: dict[str, int] = field(default_factory=dict)  # line id -> principal repaid
+    marks: list[dict[str, Any]] = field(default_factory=list)  # for DebitAttemptRepository.mark_applied
+
+
+LOAN_EVENT_COLUMNS = ("event_id", "loan_id", "borrower_id", "sequence", "kind", "effective_date", "amount_minor",
+                      "currency", "reverses", "data_json", "recorded_on")  # fmt: skip
+JOURNAL_COLUMNS = ("entry_id", "idempotency_key", "business_date", "reference", "borrower_id", "memo")
+
+
+def write_settlements(connection: Connection, writes: Settlements) -> None:
+    """Loans' new snapshots, their repayment events, journal entries and lines, in the caller's transaction."""
+    if not writes.loans:
+        return
+    updated = executemany(connection, (
+        "UPDATE loans SET status = ?, principal_outstanding_minor = ?, interest_receivable_minor = ?, "
+        "penalty_receivable_minor = ?, days_past_due = 0, oldest_unpaid_due = 0, rows_blob = ?, totals_json = ?, "
+        "version = version + 1 WHERE loan_id = ? AND version = ?"
+    ), writes.loans)  # fmt: skip
+    assert updated in (-1, len(writes.loans)), "every settled loan was locked and updated once"
+    events_at = tuple(LOAN_EVENT_COLUMNS.index(n) for n in ("effective_date", "recorded_on"))
+    executemany(connection, f"INSERT INTO loan_events ({', '.join(LOAN_EVENT_COLUMNS)}) VALUES "
+                             f"({', '.join('?' for _ in LOAN_EVENT_COLUMNS)})", _dated(connection, writes.events, events_at))
+    executemany(connection, f"INSERT INTO journal_entries ({', '.join(JOURNAL_COLUMNS)}) VALUES "
+                             f"({', '.join('?' for _ in JOURNAL_COLUMNS)})",
+                 _dated(connection, writes.entries, (JOURNAL_COLUMNS.index("business_date"),)))
+    executemany(connection, "INSERT INTO postings (entry_id, account, shard, loan_id, currency, amount_minor) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", writes.postings)  # fmt: skip
+    _add_balances(connection, writes.postings)
+    executemany(connection, "UPDATE credit_lines SET outstanding_principal_minor = outstanding_principal_minor - ?, "
+                             "version = version + 1 WHERE line_id = ?",
+                 [(minor, line_id) for line_id, minor in sorted(writes.lines.items())])  # fmt: skip
+
+
+def _dated(connection: Connection, rows: list[tuple], at: tuple[int, ...]) -> list[tuple]:
+    """Dates as the driver takes them (ISO text on SQLite)."""
+    if connection.dialect.name == "postgresql":
+        return rows
+    return [tuple(v.isoformat() if i in at else v for i, v in enumerate(row)) for row in rows]
+
+
+def _add_balances(connection: Connection, postings: Sequence[tuple]) -> None:
+    from creditline.store.tables import account_balances
+
+    sums: dict[tuple[str, int, str], list[int]] = {}
+    for _, account, shard, _, code, minor in postings:
+        pair = sums.setdefault((account, shard, code), [0, 0])
+        pair[0 if minor > 0 else 1] += abs(minor)
+    rows = [{"account": a, "shard": s, "currency": c, "debit_minor": d, "credit_minor": cr}
+            for (a, s, c), (d, cr) in sorted(sums.items())]  # fmt: skip
+    add_to_counters(connection, account_balances, ("account", "shard", "currency"), ("debit_minor", "credit_minor"), rows)
+
+
+def repay_keys_used(connection: Connection, keys: Sequence[str]) -> set[str]:
+    """Which of these client keys the `repay` command has already recorded."""
+    from creditline.store.tables import idempotency_keys
+
+    k = idempotency_keys.c
+    found: set[str] = set()
+    for part in chunks(list(keys)):
+        query = select(k.client_key).where(k.scope == "repay", k.client_key.in_(part))
+        found.update(connection.execute(query).scalars())
+    return found
