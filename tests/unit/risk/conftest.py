@@ -11,7 +11,7 @@ from creditline.risk.models import TrainingOptions, read_table, save_model, trai
 @pytest.fixture(scope="session")
 def applicants_csv(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("pd") / "applicants.csv"
-    applicants(2500).to_csv(path, index=False)
+    applicants(2000).to_csv(path, index=False)
     return str(path)
 
 
