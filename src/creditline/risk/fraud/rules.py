@@ -63,7 +63,7 @@ def parse_fraud_rules(text: str, *, source: str = "fraud_rules") -> FraudRules:
         first = exc.errors()[0]
         where = ".".join([source, *(str(part) for part in first["loc"])])
         raise InvalidFraudRules(first["msg"], field=where) from exc
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2025-02-30
         raise InvalidFraudRules(f"not valid YAML: {exc}", field=source) from exc
 
 

@@ -64,7 +64,7 @@ def parse_policy_set(text: str, *, source: str = "policy") -> PolicySet:
         raise InvalidPolicyTable(f"larger than {POLICY_FILE_BYTES_MAX} bytes", field=source)
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2025-02-30
         raise InvalidPolicyTable(f"not valid YAML: {exc}", field=source) from exc
     if not isinstance(data, dict) or not {"name", "version", "jurisdiction", "tables"} <= set(data):
         raise InvalidPolicyTable("needs name, version, jurisdiction and tables", field=source)
