@@ -5,8 +5,9 @@ trees of 31 leaves on one core, too slow for a real-time decision. Path attribut
 the cheap relative used here: each split on the path to a leaf credits its feature with the change
 in the node's value, so per leaf the credits are fixed and are tabulated once, at load. Scoring
 then needs LightGBM's own leaf lookup (`pred_leaf`, exact on missing values and categories) and
-one gather-and-sum. The credits add up exactly to the raw score (a telescoping sum); the report
-and `explain="shap"` use exact TreeSHAP, which agrees closely on which features hurt most.
+one gather-and-sum. The credits add up exactly to the raw score (a telescoping sum). On a
+synthetic check the top feature agreed with exact TreeSHAP for two rows in three; where the exact
+values matter (a model review), LightGBM's `pred_contrib` gives them offline.
 """
 
 from __future__ import annotations
