@@ -159,3 +159,20 @@ def test_the_end_of_day_catches_up_what_other_paths_changed(engine) -> None:  # 
     assert [d["movement"] for d in behind["partners"][0]["differences"]] == ["interest_accrued"]
     days(engine, today, 1)
     assert reconcile_partners(engine)["clean"]
+
+
+def test_an_auto_debit_booked_by_end_of_day_is_split_there(engine) -> None:  # type: ignore[no-untyped-def]
+    from eod_support import hostile_bank
+
+    from creditline.app.eod_pipeline import run_pipeline
+
+    setup_books(engine)
+    add_partners(engine, partner_file("bank"))
+    loan_id = draw(engine, Draw(line_for(engine, "B1"), "1000.00", 3, "d1"))["loan_id"]
+    today = days(engine, START, 31)  # to the first due date
+    bank = hostile_bank(engine, short_rate="0", timeout_rate="0", declined_rate="0")
+    run_pipeline(engine, today + timedelta(days=1), gateway=bank, only=frozenset({"auto-debit", "accrue", "colending"}))
+    assert show_loan(engine, loan_id)["totals"]["principal_repaid"] != "0.00"  # collected outside app.loans
+    _check_partners_hold_their_split(engine, loan_id, {"bank": 4000})
+    assert reconcile_partners(engine)["clean"]
+    assert_books_clean(engine)

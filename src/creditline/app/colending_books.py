@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from creditline.app.colending import partner_row, stored_partner
+from creditline.app.colending_posting import totals_of_row
 from creditline.app.common import business_date, new_id
 from creditline.money import InvalidDate
 from creditline.store import UnitOfWork
 from creditline.store.colending_repository import ColendingRepository
-from creditline.store.loan_repository import ACCRUED_TOTALS
 
 STATEMENT_DAYS_MAX = 3_660
 
@@ -128,9 +128,7 @@ def _loan_sums(repo: ColendingRepository) -> dict[tuple[str, str], dict[str, int
     for page in repo.co_lent_pages():
         by_currency: dict[str, list] = defaultdict(list)
         for row in page:
-            totals = json.loads(row["totals_json"])
-            for name, column in ACCRUED_TOTALS.items():
-                totals[name] = row[column]
+            totals = totals_of_row(row["totals_json"], row["interest_accrued_minor"], row["penalty_accrued_minor"])
             by_currency[row["currency"]].append((totals, FundingShares.of(dict(row["shares"]))))
         for currency, loans in by_currency.items():
             for partner_id, parts in partner_parts_of_loans(loans).items():

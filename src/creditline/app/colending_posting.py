@@ -26,6 +26,7 @@ from creditline.app.eod_stages import Phase, Stage, register
 from creditline.ledger import JournalEntry, Posting, shard_of
 from creditline.store import UnitOfWork
 from creditline.store.colending_repository import ColendingRepository
+from creditline.store.loan_repository import ACCRUED_TOTALS
 
 CHARGED_OFF = "charged-off"
 
@@ -73,7 +74,8 @@ def fund_drawdown(
             "co_lent": shares.co_lent, "platform_share_bp": shares.platform_bp, "jurisdiction": jurisdiction,
             "rules_version": rules.version, "min_own_share_bp": min_own_bp, "policy": allocation.policy,
             "decisions_json": json.dumps([_decision(d) for d in allocation.decisions]), "funded_on": on,
-            "basis_json": json.dumps(totals, sort_keys=True), "basis_version": 0, "basis_charged_off": False,
+            **{f"basis_{k}": v for k, v in row_form(state.totals.as_minor()).items()},
+            "basis_version": 0, "basis_charged_off": False,
         },
         [
             {"loan_id": contract.loan_id, "partner_id": partner_id, "partner_version": allocation.version_of(partner_id),
@@ -98,10 +100,12 @@ def add_entry(
     from creditline.funding.colending import FundingShares
 
     shares = FundingShares(funding["platform_share_bp"], tuple((p, bp) for p, bp, _ in funding["shares"]))
+    basis = totals_of_row(funding["basis_totals_json"], funding["basis_interest_accrued_minor"],
+                          funding["basis_penalty_accrued_minor"])  # fmt: skip
     after = _split_totals_of(totals.as_minor())
-    posted = _post(uow, repo, entry, shares, after, json.loads(funding["basis_json"]), shard=funding["shard"],
+    posted = _post(uow, repo, entry, shares, after, basis, shard=funding["shard"],
                    loan_id=loan_id, borrower_id=funding["borrower_id"], recovery=funding["basis_charged_off"])  # fmt: skip
-    repo.set_basis(loan_id, after, version, status == CHARGED_OFF)
+    repo.set_basis(loan_id, row_form(totals.as_minor()), version, status == CHARGED_OFF)
     return posted
 
 
@@ -183,6 +187,27 @@ def funding_view(shares: Any, principal: Any, decisions: list[dict[str, Any]]) -
 def _decision(decision: Any) -> dict[str, Any]:
     return {"partner_id": decision.partner_id, "version": decision.version, "share_bp": decision.share_bp,
             "reason": decision.reason}  # fmt: skip
+
+
+def row_form(totals_minor: dict[str, int]) -> dict[str, Any]:
+    """Totals as the loan row keeps them (`store.loan_repository.snapshot_values`): the JSON text of all
+    but the two accruals, which are columns. A basis kept this way lets end of day see by comparing
+    text that a loan's only change was its accrual."""
+    text = json.dumps({k: v for k, v in totals_minor.items() if k not in ACCRUED_TOTALS}, sort_keys=True)
+    return {
+        "totals_json": text,
+        "interest_accrued_minor": totals_minor["interest_accrued"],
+        "penalty_accrued_minor": totals_minor["penalty_accrued"],
+    }
+
+
+def totals_of_row(
+    totals_json: str, interest_accrued_minor: int, penalty_accrued_minor: int
+) -> dict[str, int]:
+    """The split movements of a loan row's totals (the inverse of `row_form`)."""
+    totals = json.loads(totals_json)
+    totals["interest_accrued"], totals["penalty_accrued"] = interest_accrued_minor, penalty_accrued_minor
+    return _split_totals_of(totals)
 
 
 def _split_totals_of(totals_minor: dict[str, int]) -> dict[str, int]:

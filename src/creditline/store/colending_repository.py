@@ -3,13 +3,12 @@ and statements (tables in `creditline.store.tables_colending`)."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, true, update
+from sqlalchemy import Connection, and_, case, func, insert, select, true, update
 
 from creditline.store import tables as t
 from creditline.store.tables_colending import (
@@ -127,40 +126,51 @@ class ColendingRepository:
         )
         return dict(row) | {"shares": [tuple(r) for r in self.connection.execute(query)]}
 
-    def set_basis(self, loan_id: str, basis: dict[str, int], version: int, charged_off: bool) -> None:
+    def set_basis(self, loan_id: str, basis: dict[str, Any], version: int, charged_off: bool) -> None:
+        """`basis`: the loan row's totals_json text and its two accrual figures, as the row keeps them."""
         self.connection.execute(
             update(loan_funding)
             .where(_f.loan_id == loan_id)
             .values(
-                basis_json=json.dumps(basis, sort_keys=True),
+                basis_totals_json=basis["totals_json"],
+                basis_interest_accrued_minor=basis["interest_accrued_minor"],
+                basis_penalty_accrued_minor=basis["penalty_accrued_minor"],
                 basis_version=version,
                 basis_charged_off=charged_off,
             )
         )
 
-    def set_bases(self, rows: list[dict[str, Any]]) -> None:
-        """Many loans' new basis at once (end of day): rows of k_loan_id, k_basis_json, k_basis_version, k_charged_off."""
-        if not rows:
-            return
+    def refresh_bases(self) -> int:
+        """Every stale co-lent loan's basis becomes its row as it is now, in one statement (end of day)."""
+        lo = t.loans.c
         statement = (
             update(loan_funding)
-            .where(_f.loan_id == bindparam("k_loan_id"))
+            .where(_f.loan_id == lo.loan_id, _f.co_lent.is_(True), _f.basis_version != lo.version)
             .values(
-                basis_json=bindparam("k_basis_json"),
-                basis_version=bindparam("k_basis_version"),
-                basis_charged_off=bindparam("k_charged_off"),
+                basis_totals_json=lo.totals_json,
+                basis_interest_accrued_minor=lo.interest_accrued_minor,
+                basis_penalty_accrued_minor=lo.penalty_accrued_minor,
+                basis_version=lo.version,
+                basis_charged_off=lo.status == "charged-off",
             )
         )
-        self.connection.execute(statement, rows)
+        return int(self.connection.execute(statement).rowcount)
 
     def stale_pages(self, page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
-        """Co-lent loans whose row changed since their partners' parts were last posted, in loan-id pages."""
+        """Co-lent loans whose row changed since their partners' parts were last posted, in loan-id pages.
+
+        `changed` is false when only the accrual columns moved; the totals texts come only when it is true.
+        """
         lo = t.loans.c
-        after = ""
+        changed = lo.totals_json != _f.basis_totals_json
         columns = (
-            _f.loan_id, _f.borrower_id, _f.currency, _f.shard, _f.basis_json, _f.basis_charged_off,
-            lo.version, lo.status, lo.totals_json, lo.interest_accrued_minor, lo.penalty_accrued_minor,
+            _f.loan_id, _f.currency, _f.shard, _f.basis_charged_off, _f.basis_interest_accrued_minor,
+            _f.basis_penalty_accrued_minor, lo.interest_accrued_minor, lo.penalty_accrued_minor,
+            changed.label("changed"),
+            case((changed, lo.totals_json), else_=None).label("totals_json"),
+            case((changed, _f.basis_totals_json), else_=None).label("basis_totals_json"),
         )  # fmt: skip
+        after = ""
         while True:
             query = (
                 select(*columns)

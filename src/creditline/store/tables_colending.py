@@ -75,7 +75,12 @@ loan_funding = Table(
     Column("policy", String(32), nullable=False),
     Column("decisions_json", Text, nullable=False),
     Column("funded_on", Date, nullable=False),
-    Column("basis_json", Text, nullable=False),  # split movements -> minor units last posted for
+    # the basis: the loan's totals the partners' parts were last posted for, kept in the loan row's own
+    # form (its totals_json text and its two accrual columns) so end of day finds a loan whose only
+    # change is the day's accrual by comparing text, and splits two numbers instead of parsing JSON
+    Column("basis_totals_json", Text, nullable=False),
+    Column("basis_interest_accrued_minor", BigInteger, nullable=False),
+    Column("basis_penalty_accrued_minor", BigInteger, nullable=False),
     Column("basis_version", Integer, nullable=False),  # loans.version the basis was read at
     Column(
         "basis_charged_off", Boolean, nullable=False
