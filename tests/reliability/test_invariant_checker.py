@@ -148,3 +148,33 @@ def test_the_same_checks_hold_on_postgresql(postgres_url: str) -> None:
             assert check_books(engine, quiescent=True, public_key=public_key).anomalies == ()
         finally:
             engine.dispose()
+
+
+def test_creditline_audit_verify_names_an_entry_whose_postings_were_all_deleted(tmp_path: Path) -> None:
+    """Found while testing the checker: the verifier could not rebuild a record from an entry with no
+    postings and stopped with a usage error (exit 2) instead of naming the record (exit 1)."""
+    import subprocess
+
+    from creditline.ledger.transparency import public_key_pem
+    from creditline.reliability.bank import write_signing_key
+    from creditline.reliability.served import creditline_command
+    from creditline.store import UnitOfWork
+    from creditline.store.audit_log import append_unlogged_from_books, publish, signing_key_from_environment
+
+    key_path, public_key = write_signing_key(tmp_path)
+    (tmp_path / "log.pub").write_bytes(public_key_pem(public_key))
+    url = f"sqlite:///{tmp_path / 'books.sqlite'}"
+    engine, _, ids = build_books(url)
+    with UnitOfWork(engine) as uow:  # sign a head with this key (build_books sealed with a throwaway one)
+        uow.connection.execute(text("DELETE FROM audit_log"))
+        uow.connection.execute(text("DELETE FROM audit_log_state"))
+        append_unlogged_from_books(uow.connection)
+        publish(uow.connection, LOG_ID, date(2025, 3, 2), signing_key_from_environment({"CREDITLINE_AUDIT_SIGNING_KEY_FILE": str(key_path)}))
+        uow.commit()
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM postings WHERE entry_id = :e"), {"e": ids["repay_entry0"]})
+    engine.dispose()
+    done = subprocess.run([creditline_command(), "audit", "verify", "--db", url, "--public-key", str(tmp_path / "log.pub")],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "TAMPERED" in done.stdout and ids["repay_entry0"] in done.stdout

@@ -266,7 +266,7 @@ def _audit_log(connection: Connection, log_id: str, public_key: Any) -> list[Ano
 
     try:
         audit = verify_database(connection, log_id, public_key)
-    except DomainError as exc:  # books too broken to rebuild a record from (docs/security.md, finding 4)
+    except DomainError as exc:  # books too broken to rebuild a record from: still an answer, not a crash
         return [Anomaly("audit_log_tampered", f"the verifier could not rebuild a record: {exc}")]
     finding = audit.report.finding or audit.books_finding
     return [] if finding is None else [Anomaly("audit_log_tampered", f"record {finding.seq} {finding.problem}: {finding.detail}")]
