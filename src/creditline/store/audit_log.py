@@ -227,6 +227,8 @@ def _journal_records_from_books(connection: Connection) -> dict[str, bytes]:
             PostingLine(p["account"], side, abs(p["amount_minor"]), p["currency"], p["shard"], p["loan_id"]))
     out = {}
     for entry_id, head in heads.items():
+        if not lines[entry_id]:  # every posting deleted: no record to rebuild, so the logged one reads as deleted
+            continue
         record = JournalEntryRecord(entry_id, head.borrower_id, head.business_date, head.reference,
                                     tuple(lines[entry_id]))
         out[entry_id] = encode_record(record)
