@@ -178,3 +178,30 @@ def test_creditline_audit_verify_names_an_entry_whose_postings_were_all_deleted(
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert "TAMPERED" in done.stdout and ids["repay_entry0"] in done.stdout
+
+
+def test_creditline_reliability_check_exits_1_and_lists_each_anomaly(sqlite_books, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from creditline.cli.main import run
+
+    source, ids, _ = sqlite_books
+    copy = tmp_path / "books.sqlite"
+    shutil.copyfile(source, copy)
+    run(["reliability", "check", "--db", f"sqlite:///{copy}", "--quiescent", "--json"])
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    with sqlite3_connection(copy) as connection:
+        connection.execute("UPDATE credit_lines SET pending_drawdowns_minor = 100 WHERE line_id = ?", (ids["line1"],))
+    with pytest.raises(SystemExit) as exited:
+        run(["reliability", "check", "--db", f"sqlite:///{copy}"])
+    assert exited.value.code == 1
+    assert f"pending_reservation: line {ids['line1']}" in capsys.readouterr().out
+
+
+def sqlite3_connection(path: Path):  # type: ignore[no-untyped-def]
+    import sqlite3
+    from contextlib import closing
+
+    connection = sqlite3.connect(path)
+    connection.isolation_level = None
+    return closing(connection)
