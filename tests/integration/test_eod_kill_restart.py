@@ -17,7 +17,7 @@ import pytest
 from eod_support import START, assert_debits_match_repayments, books_with_loans, fast_forward, scalar
 from lending_fixtures import assert_books_clean
 
-KILLS_MAX = 6
+KILLS_MAX = 4
 CREDITLINE = str(Path(sys.executable).with_name("creditline"))
 # A bank that answers slowly, tiny pages, an unfriendly seed: many transactions to be killed between.
 ENV = os.environ | {"CREDITLINE_BANK_SEED": "4", "CREDITLINE_BANK_LATENCY_MS": "120", "CREDITLINE_DEBIT_PAGE": "3"}
@@ -49,7 +49,7 @@ def kill_after_progress(command: list[str], engine, rng: random.Random) -> bool:
 
 @pytest.mark.slow
 def test_sigkill_at_random_points_then_a_restart_closes_the_day_exactly_once(engine, db_url) -> None:  # type: ignore[no-untyped-def]
-    books_with_loans(engine, 20)
+    books_with_loans(engine, 12)
     due = fast_forward(engine, START, 31)  # every loan's first installment is due today
     run_date = due + timedelta(days=1)
     command = [CREDITLINE, "eod", "--date", run_date.isoformat(), "--db", db_url]
