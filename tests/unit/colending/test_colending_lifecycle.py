@@ -38,7 +38,7 @@ def co_lent_loans(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     return loan, draw(histories(loan, horizon_days=HORIZON_DAYS)), draw(funding_shares())
 
 
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(co_lent_loans())
 def test_every_day_the_parts_add_up_and_the_books_follow(case) -> None:  # type: ignore[no-untyped-def]
     loan, events, shares = case

@@ -81,7 +81,7 @@ def test_deltas_telescope_so_posting_day_by_day_never_drifts(first: dict, second
             assert sum(d[m] for d in step_two) == later[m] - first[m]
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(st.lists(st.tuples(settled_totals(), funding_shares()), min_size=1, max_size=30))
 def test_the_numpy_batch_equals_the_per_loan_path(loans: list) -> None:
     width = 1 + max(len(s.partners) for _, s in loans)
