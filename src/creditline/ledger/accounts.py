@@ -82,8 +82,8 @@ CHART: dict[Account, AccountSpec] = {
         "4090", "Interest income: promotional discounts", AccountType.CONTRA_INCOME, False
     ),
     Account.PARTNER_FUNDING: AccountSpec("2210", "Partner funding of loans", AccountType.LIABILITY, False),
-    Account.PARTNER_INCOME: AccountSpec("4095", "Income passed through to partners", AccountType.CONTRA_INCOME, False),
-    Account.PARTNER_LOSSES: AccountSpec("5010", "Credit losses borne by partners", AccountType.CONTRA_EXPENSE, False),
+    Account.PARTNER_INCOME: AccountSpec("4095", "Income passed to partners", AccountType.CONTRA_INCOME, False),
+    Account.PARTNER_LOSSES: AccountSpec("5010", "Losses borne by partners", AccountType.CONTRA_EXPENSE, False),
 }
 
 
