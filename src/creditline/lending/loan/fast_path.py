@@ -1,0 +1,257 @@
+"""Recording an event without replaying the loan: continue the fold from where the last command left it.
+
+`record_event` folds a loan's whole history to record one more event. A command does not need to:
+the fold's working state after the previous command — a *checkpoint*: every field of the fold's
+`Book` and of each of its installment rows, as integers — can be thawed, moved forward to the
+business date (time only: the caller proves no event was recorded since, by the newest sequence),
+and given the new event, exactly as `record_event` does after its replay. The checkpoint is the
+fold's complete state, not a summary of it, so nothing is lost between commands; property tests
+hold `apply_event` equal to `replay` (the states and the checkpoints) over random histories.
+
+Only an event dated on the business date continues the fold, and not a disbursement or a reversal:
+a backdated event or a reversal changes the past, so `record_replayed` replays the history (and
+returns a fresh checkpoint, so the next command is fast again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from creditline.lending.loan.book import Book, Row
+from creditline.lending.loan.contract import LoanContract
+from creditline.lending.loan.events import EventKind, LoanEvent
+from creditline.lending.loan.fold import apply, fold
+from creditline.lending.loan.record import Recorded
+from creditline.lending.loan.state import LoanState, LoanStatus
+from creditline.lending.loan.validation import validate_event
+from creditline.lending.loan.view import state_of
+
+# Bump when the layout below changes: a checkpoint of another format is ignored (the loan replays).
+CHECKPOINT_FORMAT = 1
+
+# The fold's loan-level fields in checkpoint order (besides loan_id and pricing, which the contract
+# gives, and rows). `_freeze` asserts this is every attribute a Book has, so a field added to the
+# fold cannot be silently dropped between commands.
+_BOOK_FIELDS = (
+    "day",
+    "disbursed",
+    "interest_exact",
+    "interest_closed",
+    "penalty_exact",
+    "penalty_paid",
+    "penalty_waived",
+    "penalty_written_off",
+    "credit",
+    "overpaid",
+    "credit_applied",
+    "credit_refunded",
+    "charged_off",
+    "charged_off_on",
+    "written_off",
+    "level_minor",
+    "status",
+    "days_past_due",
+    "oldest_unpaid_due",
+)
+_BOOK_ATTRIBUTES = frozenset({*_BOOK_FIELDS, "loan_id", "pricing", "rows"})
+_ROW_FIELDS = (
+    "n",
+    "start",
+    "due",
+    "principal_due",
+    "principal_paid",
+    "principal_written_off",
+    "interest_due",
+    "interest_paid",
+    "interest_waived",
+    "interest_written_off",
+    "fee_due",
+    "fee_paid",
+    "fee_waived",
+    "fee_written_off",
+    "closed",
+    "reaged",
+)
+assert frozenset(_ROW_FIELDS) == frozenset(Row.__slots__), "the checkpoint holds every field of a row"
+_HEAD = 1 + len(_BOOK_FIELDS) + 1  # format, the book's fields, the row count
+_STATUSES = tuple(LoanStatus)
+_NONE = -1  # an absent optional value (dates are ordinals >= 1, level_minor is never negative)
+
+# Kinds that change the past, or start the loan: always replayed.
+_REPLAYED_KINDS = frozenset({EventKind.DISBURSEMENT, EventKind.REVERSAL})
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The fold's complete working state after it settled `day` (see the module docstring)."""
+
+    loan_id: str
+    last_sequence: int  # the recording sequence of the newest event folded in
+    values: tuple[int, ...]
+
+    @property
+    def day(self) -> date:
+        return date.fromordinal(self.values[1])
+
+    @property
+    def format(self) -> int:
+        return self.values[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A recorded event with the checkpoint the next command continues from."""
+
+    recorded: Recorded
+    checkpoint: Checkpoint
+
+
+def start(contract: LoanContract, disbursement: LoanEvent) -> tuple[LoanState, Checkpoint]:
+    """A new loan on its disbursement date, and its first checkpoint."""
+    book = fold(contract, [disbursement], contract.terms.disbursed)
+    return state_of(book, contract.terms.principal.currency), _freeze(book, disbursement.sequence)
+
+
+def apply_event(
+    checkpoint: Checkpoint, contract: LoanContract, new_event: LoanEvent, business_date: date
+) -> Applied | None:
+    """Record `new_event` by continuing the fold from `checkpoint`; None when it must be replayed.
+
+    The caller guarantees the checkpoint is current: no event of the loan is newer than
+    `checkpoint.last_sequence`. Raises the typed error `validate_event` would for a bad event.
+    """
+    if not can_continue(checkpoint, contract, new_event, business_date):
+        return None
+    book = _thaw(checkpoint, contract)
+    if book.day < business_date:
+        book.advance(business_date)  # no event since the checkpoint: time alone moves the loan
+        book.settle()
+    cur = contract.terms.principal.currency
+    before = state_of(book, cur)
+    # The history matters to validation only for disbursements, reversals and backdated events (all
+    # replayed); a new event id is the caller's fresh one, so there is no duplicate to look for.
+    validate_event(contract, (), new_event, business_date, now=before)
+    book.reopen_day()
+    apply(book, contract, new_event)
+    book.settle()
+    return Applied(Recorded(before, state_of(book, cur)), _freeze(book, new_event.sequence))
+
+
+def can_continue(
+    checkpoint: Checkpoint, contract: LoanContract, new_event: LoanEvent, business_date: date
+) -> bool:
+    """Whether `apply_event` may continue from `checkpoint` (else the history is replayed)."""
+    return (
+        checkpoint.format == CHECKPOINT_FORMAT
+        and checkpoint.loan_id == contract.loan_id
+        and new_event.kind not in _REPLAYED_KINDS
+        and new_event.effective_date == business_date
+        and new_event.sequence > checkpoint.last_sequence
+        and checkpoint.day <= business_date
+    )
+
+
+def record_replayed(
+    contract: LoanContract, events: Sequence[LoanEvent], new_event: LoanEvent, business_date: date
+) -> Applied:
+    """`record_event` (validate, then the loan before and after) with the checkpoint after it."""
+    cur = contract.terms.principal.currency
+    book = fold(contract, events, business_date)
+    before = state_of(book, cur)
+    validate_event(contract, events, new_event, business_date, now=before)
+    if new_event.kind not in _REPLAYED_KINDS and new_event.effective_date == business_date:
+        book.reopen_day()
+        apply(book, contract, new_event)
+        book.settle()
+    else:
+        book = fold(contract, [*events, new_event], business_date)
+    last_sequence = max([new_event.sequence, *(e.sequence for e in events)])
+    return Applied(Recorded(before, state_of(book, cur)), _freeze(book, last_sequence))
+
+
+def checkpoint_at(contract: LoanContract, events: Sequence[LoanEvent], as_of: date) -> Checkpoint:
+    """The checkpoint of a loan's history folded up to `as_of` (what the next command continues from)."""
+    return _freeze(fold(contract, events, as_of), max(e.sequence for e in events))
+
+
+# -- the codec: a Book <-> integers, exactly ---------------------------------------------------------
+
+
+def _freeze(book: Book, last_sequence: int) -> Checkpoint:
+    assert vars(book).keys() == _BOOK_ATTRIBUTES, "the checkpoint holds every field of the fold"
+    values = [CHECKPOINT_FORMAT]
+    values.extend(encode(getattr(book, name)) for name, encode, _ in _BOOK_CODEC)
+    values.append(len(book.rows))
+    for row in book.rows:
+        values.extend(encode(getattr(row, name)) for name, encode, _ in _ROW_CODEC)
+    return Checkpoint(book.loan_id, last_sequence, tuple(values))
+
+
+def _thaw(checkpoint: Checkpoint, contract: LoanContract) -> Book:
+    values = checkpoint.values
+    book = Book(contract.loan_id, contract.pricing, checkpoint.day)
+    for (name, _, decode), value in zip(_BOOK_CODEC, values[1 : 1 + len(_BOOK_CODEC)], strict=True):
+        setattr(book, name, decode(value))
+    width, count = len(_ROW_CODEC), values[_HEAD - 1]
+    assert len(values) == _HEAD + count * width, "a checkpoint holds its rows whole"
+    rows = []
+    for at in range(_HEAD, _HEAD + count * width, width):
+        row = Row.__new__(Row)
+        for (name, _, decode), value in zip(_ROW_CODEC, values[at : at + width], strict=True):
+            setattr(row, name, decode(value))
+        rows.append(row)
+    book.rows = rows
+    return book
+
+
+def _ordinal(value: date) -> int:
+    return value.toordinal()
+
+
+def _optional_ordinal(value: date | None) -> int:
+    return _NONE if value is None else value.toordinal()
+
+
+def _optional_date(value: int) -> date | None:
+    return None if value == _NONE else date.fromordinal(value)
+
+
+def _amount(value: int) -> int:
+    assert isinstance(value, int), "the fold keeps integers"
+    return int(value)  # bools too
+
+
+def _optional_amount(value: int | None) -> int:
+    assert value is None or value >= 0, "an installment is never negative"
+    return _NONE if value is None else value
+
+
+def _optional_amount_of(value: int) -> int | None:
+    return None if value == _NONE else value
+
+
+def _same(value: int) -> int:
+    return value
+
+
+_DATE = (_ordinal, date.fromordinal)
+_OPTIONAL_DATE = (_optional_ordinal, _optional_date)
+_FLAG = (_amount, bool)
+_INT = (_amount, _same)
+_SPECIAL = {
+    "day": _DATE,
+    "charged_off": _FLAG,
+    "charged_off_on": _OPTIONAL_DATE,
+    "written_off": _FLAG,
+    "level_minor": (_optional_amount, _optional_amount_of),
+    "status": (_STATUSES.index, _STATUSES.__getitem__),
+    "oldest_unpaid_due": _OPTIONAL_DATE,
+    "start": _DATE,
+    "due": _DATE,
+    "closed": _FLAG,
+    "reaged": _FLAG,
+}
+_BOOK_CODEC = tuple((name, *_SPECIAL.get(name, _INT)) for name in _BOOK_FIELDS)
+_ROW_CODEC = tuple((name, *_SPECIAL.get(name, _INT)) for name in _ROW_FIELDS)
