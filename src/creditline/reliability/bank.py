@@ -57,6 +57,7 @@ class BankConfig:
     workers: int = 2
     first_serial: int = 20_000
     weights: tuple[tuple[str, int], ...] = tuple(WEIGHTS.items())
+    deep_every: int = 3  # periodic checks replay every loan one time in this many (the rest are SQL only)
 
 
 @dataclass
@@ -98,6 +99,14 @@ class BankRun:
     checks: list[float] = field(default_factory=list)
     _serial: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def eod_env(self) -> dict[str, str]:
+        """End of day runs without the signing key: its publish stage cannot sign two days whose log did
+        not grow (docs/security.md, finding 6); the checker seals and publishes instead (`seal_log`)."""
+        from creditline.store.audit_log import ENV_SIGNING_KEY_FILE
+
+        return {k: v for k, v in self.env.items() if k != ENV_SIGNING_KEY_FILE}
 
     def fresh(self, config: BankConfig) -> BankRun:
         """The same platform for another proof: its own clients' configuration and a new history."""
@@ -385,7 +394,8 @@ def business_date(engine: Any) -> date:
 
 def run_cli(run: BankRun, *args: str) -> subprocess.CompletedProcess:
     command = [creditline_command(), *args, "--db", run.db_url]
-    return subprocess.run(command, capture_output=True, text=True, timeout=CLI_TIMEOUT_S, env=run.env, check=False)
+    env = run.eod_env if args[0] == "eod" else run.env
+    return subprocess.run(command, capture_output=True, text=True, timeout=CLI_TIMEOUT_S, env=env, check=False)
 
 
 def end_of_day(run: BankRun, client: int = -1) -> Outcome:
@@ -409,14 +419,28 @@ def _eod_loop(run: BankRun) -> None:
 
 def seal_log(run: BankRun) -> None:
     """Sequence everything in the books into the tamper-evident log (the commands do not append
-    their records yet: docs/security.md, finding 3), so the log can be verified while the load runs."""
+    their records yet: docs/security.md, finding 3), so the log can be verified while the load runs,
+    and sign the head of each closed day once the log has grown past the last head."""
+    from sqlalchemy import text
+
     from creditline.store import UnitOfWork
-    from creditline.store.audit_log import append_unlogged_from_books, integrate, signing_key_from_environment
+    from creditline.store.audit_log import (
+        append_unlogged_from_books,
+        integrate,
+        load_heads,
+        publish,
+        signing_key_from_environment,
+    )
 
     key = signing_key_from_environment(run.env)
     with UnitOfWork(run.engine) as uow:
         append_unlogged_from_books(uow.connection)
         integrate(uow.connection, LOG_ID, key)
+        closed = uow.connection.execute(text("SELECT MAX(run_date) FROM eod_runs")).scalar()
+        heads = load_heads(uow.connection)
+        size = uow.connection.execute(text("SELECT tree_size FROM audit_log_state")).scalar() or 0
+        if closed is not None and (not heads or heads[-1].head.tree_size < size):
+            publish(uow.connection, LOG_ID, date.fromisoformat(str(closed)), key)
         uow.commit()
 
 
@@ -436,7 +460,7 @@ def check_now(run: BankRun, *, quiescent: bool = False, deep: bool = True) -> No
 
 def _check_loop(run: BankRun) -> None:
     while not run.stop.wait(run.config.check_every_s):
-        check_now(run)
+        check_now(run, deep=len(run.checks) % run.config.deep_every == 0)
 
 
 # -- the reckoning ----------------------------------------------------------------------------------
