@@ -2,9 +2,15 @@
 
 Each runs in one unit of work that locks the loan first and its credit line second — the same
 order everywhere (a drawdown locks only the line: its new loan is invisible to others), so two
-commands can never deadlock — replays the loan with the new
-event, posts the change of its totals as one balanced journal entry, rewrites the snapshot, moves
-the line's outstanding principal, and stores the result under the client's idempotency key.
+commands can never deadlock — records the new event, posts the change of the loan's totals as one
+balanced journal entry, rewrites the snapshot, moves the line's outstanding principal, and stores
+the result under the client's idempotency key.
+
+The fast path (docs/benchmarks.md, "Repayment fast path"): the reads a command needs (EOD lock,
+business date, loan and line locks, idempotency record, the loan's fold checkpoint) go to
+PostgreSQL in one round trip and the writes in another (`store.driver_sql.pipelined`); an event on
+the business date continues the fold from the checkpoint (`lending.loan.fast_path.apply_event`)
+instead of replaying the history, which only backdated events, reversals and a stale checkpoint do.
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ from sqlalchemy import Engine
 
 from creditline.app.catalogue import contract_of, product_of
 from creditline.app.colending_posting import add_entry, fund_drawdown
-from creditline.app.common import business_date, new_id
-from creditline.app.errors import LineNotFound, LoanNotFound
-from creditline.app.idempotency import check_key, first_result, remember
+from creditline.app.common import EOD_LOCK_KEY, business_date, new_id
+from creditline.app.errors import BusinessDateMissing, IdempotencyConflict, LineNotFound, LoanNotFound
+from creditline.app.idempotency import check_key, remember, request_hash
 from creditline.app.loan_views import loan_view
 from creditline.app.posting import entry_for_totals
 from creditline.store import UnitOfWork
+from creditline.store.command_reads import queue_reads
+from creditline.store.driver_sql import pipelined
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +93,19 @@ class WriteOff:
 
 
 def draw(engine: Engine, command: Draw) -> dict[str, Any]:
-    from creditline.lending.loan import replay
     from creditline.lending.loan.contract import LoanContract
+    from creditline.lending.loan.fast_path import start
     from creditline.lending.loan.state import LoanTotals
     from creditline.money import Money
 
     key = check_key(command.key)
     with UnitOfWork(engine) as uow:
-        on = business_date(uow)
-        record = uow.lines.get(command.line_id, for_update=True)
+        with pipelined(uow.connection):  # one round trip: the EOD lock, the line's lock, then date and key
+            uow.system.queue_shared_lock(EOD_LOCK_KEY)
+            locked = uow.lines.queue_get(command.line_id, for_update=True)
+            pending = queue_reads(uow.connection, "draw", key)
+        reads, record = pending.reads(), locked.record()
+        on = _business_date(reads.business_date)
         if record is None:
             raise LineNotFound(f"no credit line {command.line_id!r}", field="line")
         line = record.line
@@ -101,7 +113,7 @@ def draw(engine: Engine, command: Draw) -> dict[str, Any]:
         amount = Money.parse(command.amount, line.limit.currency, field="amount")
         method = command.method or str(product.methods[0])
         request = {"line": line.line_id, "amount_minor": amount.minor, "term": command.term_months, "method": method}
-        if (prior := first_result(uow, "draw", key, request)) is not None:
+        if (prior := _first_result(reads.prior, "draw", key, request)) is not None:
             return prior
         reserved = line.reserve(amount, on)
         contract = LoanContract.draw(
@@ -116,18 +128,21 @@ def draw(engine: Engine, command: Draw) -> dict[str, Any]:
             disbursed=on,
         )
         event = contract.disbursement(new_id("EV"))
-        state = replay(contract, [event], on)
+        state, checkpoint = start(contract, event)
         entry = entry_for_totals(
             before=LoanTotals.zero(amount.currency), after=state.totals, borrower_id=line.borrower_id,
             loan_id=contract.loan_id, key=f"draw:{key}", reference=f"loan-event:{event.event_id}", on=on,
             entry_id=new_id("JE"), memo=f"drawdown of {amount} on line {line.line_id}",
         )  # fmt: skip
         assert entry is not None, "a disbursement always moves money"
-        uow.loans.add(contract=contract, state=state)
-        uow.loans.add_events(contract.loan_id, line.borrower_id, [event], on)
+        with pipelined(uow.connection):  # one round trip: the loan, its event and checkpoint, the line
+            uow.loans.add(contract=contract, state=state)
+            uow.loans.add_events(contract.loan_id, line.borrower_id, [event], on)
+            uow.loans.save_checkpoint(checkpoint, line.borrower_id)
+            saved_line = uow.lines.queue_save(reserved.book_drawdown(amount), line.version)
+        saved_line.check()
         entry, funding = fund_drawdown(uow, contract=contract, state=state, entry=entry, on=on)  # co-lending
-        uow.lines.save(reserved.book_drawdown(amount), line.version)
-        result = loan_view(contract, state, [event], brief=True) | {"event_id": event.event_id, "entry_id": entry.entry_id}
+        result = loan_view(contract, state, (), brief=True) | {"event_id": event.event_id, "entry_id": entry.entry_id}
         result |= {"funding": funding} if funding else {}
         remember(uow, "draw", key, request, result, borrower_id=line.borrower_id)
         uow.commit()
@@ -206,51 +221,109 @@ def _event_builder(
 
 
 def _apply(engine: Engine, scope: str, loan_id: str, key: str, request: dict[str, Any], build: EventBuilder) -> dict[str, Any]:
-    from creditline.lending.loan import replay, validate_event
-
     key = check_key(key)
     with UnitOfWork(engine) as uow:
-        today = business_date(uow)
-        record = uow.loans.get(loan_id, for_update=True)  # lock order: the loan, then its line
+        today, record, line_record, found, checkpoint = _lock_loan(uow, loan_id, scope, key)
         if record is None:
             raise LoanNotFound(f"no loan {loan_id!r}", field="loan")
-        line_record = uow.lines.get(record.line_id, for_update=True)
         assert line_record is not None, "a loan's line exists (foreign key)"
         request = _normalised(request, record.currency)
-        if (prior := first_result(uow, scope, key, request)) is not None:
+        if (prior := _first_result(found, scope, key, request)) is not None:
             return prior
-        contract = contract_of(uow, record)
-        events = uow.loans.events(loan_id)
-        event = build(record.currency, today, max((e.sequence for e in events), default=0) + 1)
-        validate_event(contract, events, event, today)
-        history = [*events, event]
-        state = replay(contract, history, today)
+        contract = _contract(uow, record)
+        event, applied = _record(uow, contract, checkpoint, build, record.currency, today)
+        state = applied.recorded.after
         entry = entry_for_totals(
             before=record.totals, after=state.totals, borrower_id=record.borrower_id, loan_id=loan_id,
             key=f"{scope}:{key}", reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
             memo=f"{event.kind} on loan {loan_id}",
         )  # fmt: skip
-        uow.loans.add_events(loan_id, record.borrower_id, [event], today)
-        uow.loans.save_state(loan_id, state, record.version)
         if entry is not None:  # with the co-lending partners' parts of what moved
             add_entry(uow, entry, loan_id=loan_id, totals=state.totals, version=record.version + 1, status=str(state.status))
-        _move_line_principal(uow, line_record, record.principal_outstanding, state.principal_outstanding)
-        result = loan_view(contract, state, history, brief=True) | {
+        result = loan_view(contract, state, (), brief=True) | {
             "event_id": event.event_id,
             "entry_id": None if entry is None else entry.entry_id,
         }
-        remember(uow, scope, key, request, result, borrower_id=record.borrower_id)
+        with pipelined(uow.connection):  # one round trip for the writes
+            uow.loans.add_events(loan_id, record.borrower_id, [event], today)
+            saved = [uow.loans.queue_state(loan_id, state, record.version)]
+            uow.loans.save_checkpoint(applied.checkpoint, record.borrower_id)
+            saved += _move_line_principal(uow, line_record, record.principal_outstanding, state.principal_outstanding)
+            remember(uow, scope, key, request, result, borrower_id=record.borrower_id)
+        for write in saved:
+            write.check()
         uow.commit()
     return result
 
 
-def _move_line_principal(uow: UnitOfWork, line_record: Any, before: Any, after: Any) -> None:
+def _lock_loan(uow: UnitOfWork, loan_id: str, scope: str, key: str) -> tuple[date, Any, Any, Any, Any]:
+    """What a command on a loan reads, in one round trip: the EOD lock (shared), the loan's lock then its
+    line's (the lock order), then — run once the locks are granted, so it sees what their holder
+    committed — the business date, the idempotency record and the loan's current checkpoint."""
+    with pipelined(uow.connection):
+        uow.system.queue_shared_lock(EOD_LOCK_KEY)
+        locked = uow.loans.queue_lock_with_line(loan_id)
+        pending = queue_reads(uow.connection, scope, key, loan_id)
+    reads = pending.reads()
+    today = _business_date(reads.business_date)
+    loan, line = locked.records()
+    return today, loan, line, reads.prior, reads.checkpoint
+
+
+def _record(uow: UnitOfWork, contract: Any, checkpoint: Any, build: EventBuilder, cur: Any, today: date) -> tuple[Any, Any]:
+    """The new event and the loan before and after it: continued from the checkpoint when the event is
+    today's, else replayed from the loan's history."""
+    from creditline.lending.loan.fast_path import apply_event, record_replayed
+
+    if checkpoint is not None:
+        event = build(cur, today, checkpoint.last_sequence + 1)
+        if (applied := apply_event(checkpoint, contract, event, today)) is not None:
+            return event, applied
+    events = uow.loans.events(contract.loan_id)
+    event = build(cur, today, max((e.sequence for e in events), default=0) + 1)
+    return event, record_replayed(contract, events, event, today)
+
+
+def _move_line_principal(uow: UnitOfWork, line_record: Any, before: Any, after: Any) -> list[Any]:
     """Repaid or written-off principal frees the limit; a reversal takes it back."""
     line = line_record.line
     if after < before:
-        uow.lines.save(line.restore(before - after), line.version)
-    elif after > before:
-        uow.lines.save(line.reclaim(after - before), line.version)
+        return [uow.lines.queue_save(line.restore(before - after), line.version)]
+    if after > before:
+        return [uow.lines.queue_save(line.reclaim(after - before), line.version)]
+    return []
+
+
+def _business_date(found: date | None) -> date:
+    if found is None:
+        raise BusinessDateMissing("the database has no business date; run `creditline db upgrade`", field="db")
+    return found
+
+
+def _first_result(found: tuple[str, dict[str, Any]] | None, scope: str, key: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored result of an earlier identical request, None for a new key; a reused key raises."""
+    if found is None:
+        return None
+    stored_hash, result = found
+    if stored_hash != request_hash(request):
+        raise IdempotencyConflict(f"{key!r} was already used for a different {scope} request", field="key")
+    return result
+
+
+# A loan's contract never changes: kept per process, a command does not rebuild it from its terms.
+_CONTRACTS: dict[tuple, Any] = {}
+_CONTRACTS_MAX = 65_536
+
+
+def _contract(uow: UnitOfWork, record: Any) -> Any:
+    key = (uow.engine.url, record.loan_id, record.borrower_id, record.line_id, record.product_id,
+           record.product_version, record.terms_json)  # fmt: skip
+    found = _CONTRACTS.get(key)
+    if found is None:
+        if len(_CONTRACTS) >= _CONTRACTS_MAX:
+            _CONTRACTS.clear()
+        found = _CONTRACTS[key] = contract_of(uow, record)
+    return found
 
 
 def _normalised(request: dict[str, Any], cur: Any) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""Credit lines and the record of every change made to them."""
+"""Credit lines and the record of every change made to them.
+
+Reading and saving a line are on every drawdown and repayment: they run on the driver's cursor
+(`driver_sql`), and `queue_get`/`queue_save` let a command send them in one round trip with its
+other statements.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from creditline.lending.credit_line import CreditLine, LineStatus
 from creditline.money import Money, currency
 from creditline.store import tables as t
+from creditline.store.driver_sql import Rows, execute
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +28,8 @@ class LineRecord:
     opened_on: date
 
 
-_SELECT_LINE = select(t.credit_lines).where(t.credit_lines.c.line_id == bindparam("k_line_id"))
+_LINE_COLUMNS = tuple(t.credit_lines.c.keys())
+_SELECT_LINE = select(*t.credit_lines.c).where(t.credit_lines.c.line_id == bindparam("k_line_id"))
 _SELECT_LINE_FOR_UPDATE = _SELECT_LINE.with_for_update()
 _LINE_STATE = (
     "limit_minor", "status", "outstanding_principal_minor", "pending_drawdowns_minor", "temp_limit_minor",
@@ -40,9 +47,12 @@ class LineRepository:
         self.connection = connection
 
     def get(self, line_id: str, *, for_update: bool = False) -> LineRecord | None:
+        return self.queue_get(line_id, for_update=for_update).record()
+
+    def queue_get(self, line_id: str, *, for_update: bool = False) -> PendingLine:
+        """`get`, whose record is read once the statement has run (after a pipeline)."""
         query = _SELECT_LINE_FOR_UPDATE if for_update else _SELECT_LINE
-        row = self.connection.execute(query, {"k_line_id": line_id}).mappings().first()
-        return None if row is None else _record(row)
+        return PendingLine(execute(self.connection, query, {"k_line_id": line_id}))
 
     def find(self, borrower_id: str, product_id: str) -> LineRecord | None:
         c = t.credit_lines.c
@@ -55,12 +65,17 @@ class LineRepository:
 
     def save(self, line: CreditLine, read_version: int) -> None:
         """Write the line's new state; the version check asserts the caller locked the row it read."""
-        result = self.connection.execute(
+        self.queue_save(line, read_version).check()
+
+    def queue_save(self, line: CreditLine, read_version: int) -> SavedLine:
+        """`save` for a pipeline: call `check()` on the result once the pipeline has run."""
+        assert line.version > read_version, "every change of a line raises its version"
+        rows = execute(
+            self.connection,
             _UPDATE_LINE,
             {"k_line_id": line.line_id, "k_version": read_version, "version": line.version, **_values_of_line(line)},
         )
-        assert result.rowcount == 1, f"credit line {line.line_id} changed under us (version {read_version})"
-        assert line.version > read_version, "every change of a line raises its version"
+        return SavedLine(rows, line.line_id, read_version)
 
     def record_change(self, change: Any, borrower_id: str) -> None:
         self.connection.execute(
@@ -78,6 +93,32 @@ class LineRepository:
     def changes(self, line_id: str) -> list[dict[str, Any]]:
         query = select(t.line_changes).where(t.line_changes.c.line_id == line_id).order_by(t.line_changes.c.change_id)
         return [dict(row) for row in self.connection.execute(query).mappings()]
+
+
+class PendingLine:
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def record(self) -> LineRecord | None:
+        row = self.rows.first()
+        return None if row is None else line_record_of(row)
+
+
+def line_record_of(row: tuple) -> LineRecord:
+    """The record of a row of every `credit_lines` column, in table order."""
+    return _record(dict(zip(_LINE_COLUMNS, row, strict=True)))
+
+
+@dataclass(frozen=True, slots=True)
+class SavedLine:
+    rows: Rows
+    line_id: str
+    read_version: int
+
+    def check(self) -> None:
+        assert self.rows.rowcount == 1, f"credit line {self.line_id} changed under us (version {self.read_version})"
 
 
 def _record(row: Any) -> LineRecord:

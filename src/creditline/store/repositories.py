@@ -3,6 +3,9 @@
 They take the unit of work's connection and never commit. Reads the app will change take
 `for_update=True`: SELECT ... FOR UPDATE on PostgreSQL; on SQLite the whole transaction already
 holds the write lock (BEGIN IMMEDIATE, see engine.py), so the clause is dropped by the dialect.
+What every money-moving command does — the business date, the idempotency record, the journal
+entry — runs on the driver's cursor (`driver_sql`); a journal entry's three statements go in one
+round trip.
 """
 
 from __future__ import annotations
@@ -10,15 +13,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.ledger import JournalEntry
 from creditline.store import tables as t
+from creditline.store.driver_sql import Rows, execute, pipelined
 from creditline.store.line_repository import LineRepository
 from creditline.store.loan_repository import LoanRepository
-from creditline.store.upsert import add_to_counters
 
 __all__ = [
     "EodRepository",
@@ -32,13 +37,47 @@ __all__ = [
 
 
 # Statements built once: building them per call (values inlined) costs more than running them.
-_INSERT_ENTRY = insert(t.journal_entries)
-_INSERT_POSTINGS = insert(t.postings)
-_INSERT_KEY = insert(t.idempotency_keys)
+def _inserting(table: Any, *names: str) -> Any:
+    return insert(table).values({name: bindparam(name) for name in names})
+
+
+_ENTRY_COLUMNS = ("entry_id", "idempotency_key", "business_date", "reference", "borrower_id", "memo")
+_POSTING_COLUMNS = ("entry_id", "account", "shard", "loan_id", "currency", "amount_minor", "borrower_id")
+_KEY_COLUMNS = ("scope", "client_key", "borrower_id", "request_hash", "result_json")
+_INSERT_ENTRY = _inserting(t.journal_entries, *_ENTRY_COLUMNS)
+_INSERT_KEY = _inserting(t.idempotency_keys, *_KEY_COLUMNS)
 _SELECT_KEY = select(t.idempotency_keys.c.request_hash, t.idempotency_keys.c.result_json).where(
     t.idempotency_keys.c.scope == bindparam("k_scope"), t.idempotency_keys.c.client_key == bindparam("k_key")
 )
 _SELECT_DATE = select(t.business_calendar.c.business_date).where(t.business_calendar.c.calendar_id == 1)
+_SELECT_DATE_FOR_UPDATE = _SELECT_DATE.with_for_update()
+_LOCK_SHARED = select(func.pg_advisory_xact_lock_shared(bindparam("k_lock", type_=BigInteger)))
+
+
+_BALANCE_COLUMNS = ("account", "shard", "currency", "debit_minor", "credit_minor")
+_ROWS_MAX = 16  # an entry has a handful of postings; more go in several statements
+
+
+@cache
+def _insert_postings(rows: int) -> Any:
+    """`rows` postings in one statement (one execution, where a loop of inserts would be one each)."""
+    return insert(t.postings).values([{name: bindparam(f"{name}_{i}") for name in _POSTING_COLUMNS} for i in range(rows)])
+
+
+@cache
+def _add_to_balances(dialect_name: str, rows: int) -> Any:
+    """`rows` balance rows, each inserted or added to the existing row; PostgreSQL takes their locks
+    in the VALUES order, which callers keep sorted by key (so two entries never deadlock)."""
+    stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(t.account_balances)
+    stmt = stmt.values([{name: bindparam(f"{name}_{i}") for name in _BALANCE_COLUMNS} for i in range(rows)])
+    return stmt.on_conflict_do_update(
+        index_elements=["account", "shard", "currency"],
+        set_={name: t.account_balances.c[name] + stmt.excluded[name] for name in ("debit_minor", "credit_minor")},
+    )
+
+
+def _numbered(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
 
 
 class SystemRepository:
@@ -46,8 +85,16 @@ class SystemRepository:
         self.connection = connection
 
     def business_date(self, *, for_update: bool = False) -> date | None:
-        query = _SELECT_DATE.with_for_update() if for_update else _SELECT_DATE
-        return self.connection.execute(query).scalar_one_or_none()
+        return self.queue_business_date(for_update=for_update).value()
+
+    def queue_shared_lock(self, lock_key: int) -> None:
+        """Take a transaction-level advisory lock shared (PostgreSQL; SQLite's write lock covers it)."""
+        if self.connection.dialect.name == "postgresql":
+            execute(self.connection, _LOCK_SHARED, {"k_lock": lock_key})
+
+    def queue_business_date(self, *, for_update: bool = False) -> PendingDate:
+        """`business_date`, read once the statement has run (after a pipeline)."""
+        return PendingDate(execute(self.connection, _SELECT_DATE_FOR_UPDATE if for_update else _SELECT_DATE))
 
     def set_business_date(self, on: date) -> None:
         updated = self.connection.execute(
@@ -95,48 +142,46 @@ class JournalRepository:
         self.connection = connection
 
     def add(self, entry: JournalEntry) -> None:
-        self.connection.execute(
-            _INSERT_ENTRY,
+        """The entry, its postings and the running balances they move: one round trip on PostgreSQL."""
+        header = {
+            "entry_id": entry.entry_id,
+            "idempotency_key": entry.idempotency_key,
+            "business_date": entry.business_date,
+            "reference": entry.reference,
+            "borrower_id": entry.borrower_id,
+            "memo": entry.memo,
+        }
+        postings = [
             {
                 "entry_id": entry.entry_id,
-                "idempotency_key": entry.idempotency_key,
-                "business_date": entry.business_date,
-                "reference": entry.reference,
+                "account": str(p.account),
+                "shard": p.shard,
+                "loan_id": p.loan_id,
+                "currency": p.amount.currency.code,
+                "amount_minor": p.amount.minor,
                 "borrower_id": entry.borrower_id,
-                "memo": entry.memo,
-            },
-        )
-        self.connection.execute(
-            _INSERT_POSTINGS,
-            [
-                {
-                    "entry_id": entry.entry_id,
-                    "account": str(p.account),
-                    "shard": p.shard,
-                    "loan_id": p.loan_id,
-                    "currency": p.amount.currency.code,
-                    "amount_minor": p.amount.minor,
-                    "borrower_id": entry.borrower_id,
-                }
-                for p in entry.postings
-            ],
-        )
+            }
+            for p in entry.postings
+        ]
         sums: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0])
         for p in entry.postings:
             pair = sums[(str(p.account), p.shard, p.amount.currency.code)]
             pair[0] += p.debit_minor
             pair[1] += p.credit_minor
-        rows = [
+        # In key order, so concurrent entries lock balance rows in the same order and never deadlock.
+        balances = [
             {"account": a, "shard": s, "currency": c, "debit_minor": d, "credit_minor": cr}
             for (a, s, c), (d, cr) in sorted(sums.items())
         ]
-        add_to_counters(
-            self.connection,
-            t.account_balances,
-            ("account", "shard", "currency"),
-            ("debit_minor", "credit_minor"),
-            rows,
-        )
+        dialect_name = self.connection.dialect.name
+        with pipelined(self.connection):
+            execute(self.connection, _INSERT_ENTRY, header)
+            for at in range(0, len(postings), _ROWS_MAX):
+                part = postings[at : at + _ROWS_MAX]
+                execute(self.connection, _insert_postings(len(part)), _numbered(part))
+            for at in range(0, len(balances), _ROWS_MAX):
+                part = balances[at : at + _ROWS_MAX]
+                execute(self.connection, _add_to_balances(dialect_name, len(part)), _numbered(part))
 
     def has_key(self, idempotency_key: str) -> bool:
         query = select(t.journal_entries.c.entry_id).where(
@@ -215,25 +260,45 @@ class IdempotencyRepository:
         self.connection = connection
 
     def get(self, scope: str, client_key: str) -> tuple[str, dict[str, Any]] | None:
-        k = t.idempotency_keys
-        query = select(k.c.request_hash, k.c.result_json).where(
-            k.c.scope == scope, k.c.client_key == client_key
-        )
-        row = self.connection.execute(query).first()
-        return None if row is None else (row[0], json.loads(row[1]))
+        return self.queue_get(scope, client_key).found()
+
+    def queue_get(self, scope: str, client_key: str) -> PendingKey:
+        """`get`, read once the statement has run (after a pipeline)."""
+        return PendingKey(execute(self.connection, _SELECT_KEY, {"k_scope": scope, "k_key": client_key}))
 
     def put(
         self, scope: str, client_key: str, *, borrower_id: str | None, request_hash: str, result: dict
     ) -> None:
-        self.connection.execute(
-            insert(t.idempotency_keys).values(
-                scope=scope,
-                client_key=client_key,
-                borrower_id=borrower_id,
-                request_hash=request_hash,
-                result_json=json.dumps(result, sort_keys=True),
-            )
-        )
+        values = {
+            "scope": scope,
+            "client_key": client_key,
+            "borrower_id": borrower_id,
+            "request_hash": request_hash,
+            "result_json": json.dumps(result, sort_keys=True),
+        }
+        execute(self.connection, _INSERT_KEY, values)
+
+
+class PendingKey:
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def found(self) -> tuple[str, dict[str, Any]] | None:
+        row = self.rows.first()
+        return None if row is None else (row[0], json.loads(row[1]))
+
+
+class PendingDate:
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def value(self) -> date | None:
+        row = self.rows.first()
+        return None if row is None else row[0]
 
 
 class EodRepository:
