@@ -1,70 +1,61 @@
-"""`creditline demo`: an interim tour — a sample schedule and the annualised rates of a few loans.
+"""`creditline demo`: the whole platform on this machine — a trained model, a simulated portfolio in
+SQLite, its reports and a securitisation, demo accounts, and the borrower app and operator console
+served on http://localhost:8000 (docs/demo.md).
 
-The full platform demo replaces this once origination, loans and the ledger are wired together.
+The first run builds everything (a few minutes on two cores); later runs reuse the build and serve
+in seconds, unless `--fresh`.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from creditline.demo.layout import BORROWERS_DEFAULT, MONTHS_DEFAULT, PORT_DEFAULT, SEED_DEFAULT
+
+EXIT_INTERRUPTED = 130
 
 
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def demo() -> None:
-    """Print a sample repayment schedule and an APR table (no database, no network)."""
-    from datetime import date
+def demo(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="the demo's SQLite file (default: demo.sqlite in the "
+            "user's creditline data directory); its files go in a folder beside it",
+        ),
+    ] = None,
+    borrowers: Annotated[int, typer.Option("--borrowers", help="applicants to simulate")] = BORROWERS_DEFAULT,
+    months: Annotated[
+        int, typer.Option("--months", help="months of business to simulate, end of day every day")
+    ] = MONTHS_DEFAULT,
+    seed: Annotated[
+        int, typer.Option("--seed", help="seed of the model's population and the simulation")
+    ] = SEED_DEFAULT,
+    port: Annotated[
+        int, typer.Option("--port", help="port to serve on (127.0.0.1, shown as localhost)")
+    ] = PORT_DEFAULT,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="build and print the accounts, then exit")
+    ] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="discard the demo built earlier and build it again")
+    ] = False,
+) -> None:
+    """Train the demo model, simulate a portfolio into SQLite, report, securitise, make demo accounts, serve."""
+    from creditline.demo.display import Screen
+    from creditline.demo.layout import DemoOptions, db_path
+    from creditline.demo.run import run_demo
 
-    from rich.console import Console
-    from rich.table import Table
-
-    from creditline.cli.schedule_cmd import _print_table, schedule_document
-    from creditline.lending.apr import schedule_apr
-    from creditline.lending.schedule import ScheduleTerms, build_schedule
-    from creditline.money import Money, Rate
-
-    console = Console(width=120)
-    disbursed = date(2025, 1, 31)
-    sample = ScheduleTerms(
-        principal=Money.parse("10000", "CNY"),
-        rate=Rate.daily_percent("0.05"),
-        installments=12,
-        disbursed=disbursed,
-        interest_basis="daily",
-    )
-    console.print("A 借呗-style drawdown: 10,000 CNY at 0.05% a day, 12 monthly installments, daily interest")
-    _print_table(schedule_document(build_schedule(sample)))
-    table = Table(title="Annualised rates of 10,000 CNY over 12 months")
-    for name in (
-        "method",
-        "quoted rate",
-        "total interest",
-        "APR (IRR, PBOC)",
-        "effective annual",
-        "Reg Z APR",
-    ):
-        table.add_column(name, justify="left" if name in ("method", "quoted rate") else "right")
-    loans = [
-        ("equal-installment", Rate.annual_percent("18"), "18% a year"),
-        ("equal-principal", Rate.annual_percent("18"), "18% a year"),
-        ("interest-only", Rate.annual_percent("18"), "18% a year"),
-        ("bullet", Rate.annual_percent("18"), "18% a year"),
-        ("flat", Rate.annual_percent("18"), "18% a year, flat"),
-        ("equal-installment", Rate.daily_percent("0.05"), "0.05% a day"),
-    ]
-    for method, rate, label in loans:
-        terms = ScheduleTerms(
-            Money.parse("10000", "CNY"), rate, 12, disbursed, method=method, interest_basis="daily"
-        )
-        schedule = build_schedule(terms)
-        irr, reg_z = schedule_apr(schedule.cash_flows(), "irr"), schedule_apr(schedule.cash_flows(), "reg-z")
-        table.add_row(
-            method,
-            label,
-            schedule.total_interest.amount_str(),
-            f"{irr.apr_pct_display}%",
-            f"{irr.effective_annual_pct.quantize(irr.apr_pct_display)}%",
-            f"{reg_z.apr_pct_display}%",
-        )
-    console.print(table)
+    options = DemoOptions(db_path(db), borrowers, months, seed, port, not no_serve, fresh)
+    screen = Screen()
+    try:
+        run_demo(options, screen)
+    except KeyboardInterrupt:
+        screen.print("\ninterrupted: an unfinished build is started again by the next `creditline demo`")
+        raise typer.Exit(EXIT_INTERRUPTED) from None

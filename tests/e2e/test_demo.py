@@ -1,0 +1,166 @@
+"""`creditline demo` as `make demo` runs it: a tiny build into a temporary folder, the database it
+leaves (decisions, lines, loans, balanced journal entries, snapshots, a report, operators whose
+printed codes are the stored ones), a second run that reuses the build and serves, and refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import resource
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
+
+BUILD_CPU_S_MAX = 60  # a tiny build, model training included, on an idle machine wall time ≈ CPU time
+BUILD_WALL_S_MAX = 240  # only a guard against a hang: the shared test machine can run at load 20
+SERVE_START_S_MAX = 60
+TINY = ("--borrowers", "60", "--months", "1", "--seed", "7")
+ROLES = {"admin", "risk_analyst", "collections_agent", "finance"}
+CODE = re.compile(r"^\s+(admin|risk_analyst|collections_agent|finance)\s+Demo [a-z ]+?\s+([A-Za-z0-9_-]{32})$", re.M)
+
+
+@dataclass(frozen=True)
+class Built:
+    db: Path
+    folder: Path
+    stdout: str
+    cpu_s: float
+
+
+def creditline(*args: str, timeout_s: float = BUILD_WALL_S_MAX) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("creditline")), *args]
+    env = {k: v for k, v in os.environ.items() if k != "CREDITLINE_DB"}
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, env=env, check=False)
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    db = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = creditline("demo", "--db", str(db), *TINY, "--no-serve")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the demo and the commands it ran, all waited for
+    assert done.returncode == 0, done.stderr[-3000:]
+    cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    yield Built(db, db.parent / "demo", done.stdout, cpu_s)
+
+
+def test_help_lists_every_option() -> None:
+    done = creditline("demo", "--help", timeout_s=30)
+    assert done.returncode == 0
+    for option in ("--db", "--borrowers", "--months", "--seed", "--port", "--no-serve", "--fresh"):
+        assert option in done.stdout, option
+
+
+def test_a_tiny_build_leaves_the_whole_platform_in_sqlite(built: Built) -> None:
+    db = built.db
+    decisions = dict(query(db, "SELECT outcome, COUNT(*) FROM origination_decisions GROUP BY outcome"))
+    assert sum(decisions.values()) == 60 and decisions["approve"] > 0
+    assert query(db, "SELECT COUNT(*) FROM credit_lines")[0][0] == decisions["approve"]
+    loans = query(db, "SELECT COUNT(*) FROM loans")[0][0]
+    assert loans > 0
+    entries = query(db, "SELECT COUNT(*) FROM journal_entries")[0][0]
+    unbalanced = query(db, "SELECT entry_id, currency FROM postings GROUP BY entry_id, currency "
+                           "HAVING SUM(amount_minor) <> 0")  # fmt: skip
+    assert entries >= loans and unbalanced == []
+    (business_date,) = query(db, "SELECT MAX(as_of) FROM loan_snapshots")[0]
+    assert business_date == "2025-02-01"
+    assert query(db, f"SELECT COUNT(*) FROM loan_snapshots WHERE as_of = '{business_date}' AND disbursed_minor > 0")[0][0] == loans
+    report = json.loads((built.folder / "report" / f"portfolio-{business_date}.json").read_text())
+    on_book = query(db, "SELECT COUNT(*) FROM loans WHERE status IN ('active', 'overdue')")[0][0]
+    assert report["loans_on_book"] == on_book
+    assert report["capital"]["available"] and report["liquidity"]["available"]  # the illustrative treasury was read
+    assert (built.folder / "report" / f"portfolio-{business_date}.html").is_file()
+
+
+def test_the_build_trains_a_model_and_records_itself(built: Built) -> None:
+    from creditline.risk.models.registry import is_model_dir
+
+    manifest = json.loads((built.folder / "demo.json").read_text())
+    assert manifest["status"] == "complete" and manifest["build"] == {"borrowers": 60, "months": 1, "seed": 7}
+    model = manifest["steps"]["model"]
+    assert is_model_dir(built.folder / "model") and model["rows"] == 2_000
+    assert 0.65 < model["test"]["auc"] < 0.9 and 0.2 < model["test"]["ks"] < 0.7
+    assert Path(model["report"]).is_file()
+    assert f"test AUC {model['test']['auc']:.3f}, KS {model['test']['ks']:.3f}" in built.stdout
+    assert built.cpu_s < BUILD_CPU_S_MAX
+
+
+def test_printed_enrollment_codes_are_the_stored_ones(built: Built) -> None:
+    printed = dict(CODE.findall(built.stdout))
+    assert set(printed) == ROLES
+    pending = {role: code_hash for role, code_hash in query(
+        built.db, "SELECT role, enrollment_hash FROM identity_accounts WHERE status = 'pending'")}  # fmt: skip
+    assert pending == {role: hashlib.sha256(code.encode()).hexdigest() for role, code in printed.items()}
+    assert "http://localhost:8000/console/" in built.stdout and "not 127.0.0.1" in built.stdout
+
+
+def test_a_second_run_reuses_the_build_and_serves_until_stopped(built: Built) -> None:
+    before = query(built.db, "SELECT COUNT(*), MAX(entry_id) FROM journal_entries")
+    port = free_port()
+    log = built.folder.parent / "second-run.out"
+    with log.open("w") as out:
+        demo = subprocess.Popen([str(Path(sys.executable).with_name("creditline")), "demo", "--db", str(built.db),
+                                 *TINY, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            wait_for(f"http://127.0.0.1:{port}/health", demo, log)
+            with urllib.request.urlopen(f"http://localhost:{port}/console/sign-in", timeout=10) as page:
+                assert page.status == 200 and 'name="enrollment_code"' in page.read().decode()
+        finally:
+            demo.send_signal(signal.SIGTERM)  # the demo passes it on: the server must not outlive it
+            assert demo.wait(timeout=30) == 0
+    text = log.read_text()
+    assert "reusing the demo built earlier" in text and "Bearer " in text
+    assert query(built.db, "SELECT COUNT(*), MAX(entry_id) FROM journal_entries") == before
+    assert query(built.db, "SELECT COUNT(*) FROM identity_accounts WHERE status = 'disabled'")[0][0] == 4
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+
+
+def test_refusals_change_nothing(built: Built, tmp_path: Path) -> None:
+    stranger = tmp_path / "mine.sqlite"
+    stranger.write_bytes(b"not a demo")
+    refused = creditline("demo", "--db", str(stranger), "--no-serve", timeout_s=30)
+    assert refused.returncode == 2 and refused.stderr.startswith("error: --db: ")
+    assert "not made by creditline demo" in refused.stderr and stranger.read_bytes() == b"not a demo"
+    other = creditline("demo", "--db", str(built.db), "--borrowers", "61", "--months", "1", "--no-serve", timeout_s=30)
+    assert other.returncode == 2 and other.stderr.startswith("error: --fresh: the demo at ")
+    bad = creditline("demo", "--db", str(tmp_path / "new.sqlite"), "--borrowers", "0", "--no-serve", timeout_s=30)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --borrowers: must be 1 to ")
+    assert not (tmp_path / "new.sqlite").exists() and not (tmp_path / "new").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVE_START_S_MAX
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"creditline demo exited with {process.returncode}:\n{log.read_text()[-2000:]}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise AssertionError(f"{url} did not answer within {SERVE_START_S_MAX} s:\n{log.read_text()[-2000:]}")
