@@ -27,6 +27,11 @@ ROUTER_MODULES = (
     "creditline.api.routes_loans",
     "creditline.api.routes_consents",
     "creditline.api.routes_reports",
+    "creditline.api.routes_collections",
+    "creditline.api.routes_alerts",
+    "creditline.api.routes_plans",
+    "creditline.api.routes_coupons",
+    "creditline.api.routes_repayment_account",
 )
 DESCRIPTION = (
     "Online consumer credit lines: apply, draw, repay. Money is a decimal string in major units with its "

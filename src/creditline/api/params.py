@@ -26,3 +26,11 @@ ConsentId = Annotated[str, Path(pattern=ID_PATTERN)]
 ReviewId = Annotated[int, Path(ge=1, le=2**62)]
 BorrowerQuery = Annotated[str | None, Query(pattern=ID_PATTERN, description="operators: whose; borrowers: their own")]
 PageSize = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description=f"at most {PAGE_SIZE_MAX}")]
+DeviceId = Annotated[
+    str | None,
+    Header(
+        alias="X-Device-Id",
+        pattern=KEY_PATTERN,
+        description="the app's installation or device id; transaction monitoring compares it with the borrower's usual devices",
+    ),
+]

@@ -15,7 +15,7 @@ from creditline.api.deps import (
     scoped_borrower,
     visible_line,
 )
-from creditline.api.params import BorrowerQuery, IdempotencyKey, LineId
+from creditline.api.params import BorrowerQuery, DeviceId, IdempotencyKey, LineId
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_access import PasskeyOptions
 from creditline.api.schemas_lending import (
@@ -25,11 +25,12 @@ from creditline.api.schemas_lending import (
     DrawdownTerms,
     Line,
     Lines,
-    LoanChanged,
     MethodName,
 )
+from creditline.api.schemas_servicing import DrawnLoan
 from creditline.app import drawdowns, lines, ownership, quotes
 from creditline.app.access import Principal
+from creditline.app.drawdown_screening import Client
 from creditline.identity.roles import Permission, require
 
 router = APIRouter(prefix="/v1", tags=["lines and drawdowns"], responses=PROBLEM_RESPONSES)
@@ -68,7 +69,7 @@ def _request(rt: Runtime, principal: Principal, line_id: str, terms: DrawdownTer
     require(principal.role, Permission.DRAW)
     line_currency = visible_line(rt, principal, line_id)
     same_currency(terms.currency, line_currency)
-    return drawdowns.approval_request(line_id, line_currency, terms.amount, terms.term_months, terms.method)
+    return drawdowns.approval_request(line_id, line_currency, terms.amount, terms.term_months, terms.method, terms.coupon_id)
 
 
 @router.post("/lines/{line_id}/drawdown-approvals", response_model=PasskeyOptions)
@@ -77,8 +78,10 @@ def approval_options(line_id: LineId, body: DrawdownTerms, principal: Caller, rt
     return drawdowns.begin_approval(rt.engine, rt.access, principal, _request(rt, principal, line_id, body))
 
 
-@router.post("/lines/{line_id}/drawdowns", status_code=201, response_model=LoanChanged)
-def draw(line_id: LineId, body: Drawdown, key: IdempotencyKey, principal: Caller, rt: Rt) -> dict:
-    """Draw: a user-verified passkey assertion for this very drawdown, then the loan, disbursed."""
+@router.post("/lines/{line_id}/drawdowns", status_code=201, response_model=DrawnLoan)
+def draw(line_id: LineId, body: Drawdown, key: IdempotencyKey, principal: Caller, rt: Rt, device: DeviceId = None) -> dict:
+    """Draw: a user-verified passkey assertion for this very drawdown, transaction monitoring (a hold is
+    409 held_for_review, nothing drawn), then the loan, disbursed — with the coupon redeemed if one is named."""
     request = _request(rt, principal, line_id, body)
-    return drawdowns.draw_approved(rt.engine, rt.access, principal, key, request, body.amount, body.assertion)
+    client = Client(device)
+    return drawdowns.draw_approved(rt.engine, rt.access, principal, key, request, body.amount, body.assertion, client=client)

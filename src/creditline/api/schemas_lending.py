@@ -125,6 +125,9 @@ class DrawdownTerms(BaseModel):
     currency: str | None = CurrencyCode
     term_months: int = Field(ge=1, le=600)
     method: MethodName | None = None
+    coupon_id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="a coupon of yours to redeem on this drawdown"
+    )
 
 
 class Drawdown(DrawdownTerms):

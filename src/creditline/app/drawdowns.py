@@ -3,7 +3,10 @@ assertion bound to exactly that request (line, amount, currency, term, method).
 
 `begin_approval` issues the challenge; `draw_approved` checks the client key first — a retry of a
 drawdown that already went through returns the stored loan without asking for another assertion
-(the first one was used up) — then verifies the assertion and runs `app.loans.draw`.
+(the first one was used up) — then verifies the assertion, screens the drawdown with transaction
+monitoring (`app.drawdown_screening`: the approval counts as the step-up; a hold stops it) and runs
+`app.loans.draw`, or `app.coupons.draw_with_coupon` when the request names a coupon
+(`app.drawdown_coupons`; the passkey approves the coupon with the rest).
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from creditline.app import drawdown_coupons
 from creditline.app.access import AccessConfig, Principal
 from creditline.app.applications import client_key
 from creditline.app.catalogue import product_of
+from creditline.app.drawdown_screening import Client, recorded_outcome, screen_drawdown
 from creditline.app.errors import LineNotFound
 from creditline.app.idempotency import check_key, first_result
 from creditline.app.loans import Draw, draw
@@ -22,19 +27,32 @@ from creditline.app.passkey_flows import begin_drawdown_approval, verify_drawdow
 from creditline.store import UnitOfWork
 
 
-def approval_request(line_id: str, currency: str, amount_text: str, term_months: int, method: str | None) -> dict[str, Any]:
-    """What the borrower's passkey signs for: the amount in minor units, so "500" and "500.00" agree."""
+def approval_request(
+    line_id: str, currency: str, amount_text: str, term_months: int, method: str | None, coupon_id: str | None = None
+) -> dict[str, Any]:
+    """What the borrower's passkey signs for: the amount in minor units, so "500" and "500.00" agree
+    (and the coupon, when one is used: the borrower approves the saving they were shown)."""
     from creditline.money import Money
 
     amount = Money.parse(amount_text, currency, field="amount")
-    return {"line_id": line_id, "amount_minor": amount.minor, "currency": currency, "term_months": term_months, "method": method}
+    request = {"line_id": line_id, "amount_minor": amount.minor, "currency": currency, "term_months": term_months, "method": method}
+    return request | ({"coupon_id": coupon_id} if coupon_id else {})
 
 
 def begin_approval(engine: Engine, access: AccessConfig, principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
     """Check the drawdown as `draw` would (product terms, line status, available limit) before the
     borrower is asked to approve it: a passkey prompt for a drawdown that must fail helps no one."""
     _check_offer(engine, request)
+    if request.get("coupon_id"):
+        assert principal.borrower_id is not None, "the entrypoint checked the line is the borrower's"
+        drawdown_coupons.quote(engine, principal.borrower_id, request, _amount_text(request))
     return begin_drawdown_approval(engine, access, principal.account_id, request)
+
+
+def _amount_text(request: dict[str, Any]) -> str:
+    from creditline.money import Money
+
+    return Money.of_minor(request["amount_minor"], request["currency"]).amount_str()
 
 
 def _check_offer(engine: Engine, request: dict[str, Any]) -> None:
@@ -61,14 +79,22 @@ def draw_approved(
     request: dict[str, Any],
     amount_text: str,
     assertion: dict[str, Any],
+    *,
+    client: Client | None = None,
 ) -> dict[str, Any]:
+    borrower_id = principal.borrower_id
+    assert borrower_id is not None, "the entrypoint checked the line is the borrower's"
     scoped = check_key(client_key(principal.account_id, key))
     prior = _earlier_draw(engine, scoped, request)
     if prior is not None:
-        return prior
+        first = drawdown_coupons.replayed(engine, borrower_id, request, amount_text, scoped, prior)
+        return first | {"monitoring": recorded_outcome(engine, borrower_id, scoped)}  # the stored response, as sent
     verify_drawdown_approval(engine, access, principal.account_id, request, assertion)
+    monitoring = screen_drawdown(engine, borrower_id, request, scoped, client)  # a hold raises: nothing is drawn
+    if request.get("coupon_id"):
+        return drawdown_coupons.draw(engine, borrower_id, request, amount_text, scoped) | {"monitoring": monitoring}
     command = Draw(request["line_id"], amount_text, request["term_months"], scoped, request["method"])
-    return draw(engine, command)
+    return draw(engine, command) | {"monitoring": monitoring}
 
 
 def _earlier_draw(engine: Engine, key: str, request: dict[str, Any]) -> dict[str, Any] | None:

@@ -90,6 +90,7 @@ class Stage:
 CORE_STAGES = frozenset({"auto-debit", "accrue", "classify", "provision", "snapshot", "publish-audit"})
 
 PIPELINE: list[Stage] = [
+    Stage("coupon-settle", "creditline.app.eod_coupons:settle_coupons", Phase.OPEN),  # savings due, before the debit
     Stage("auto-debit", "creditline.app.eod_autodebit:collect_debits", Phase.OPEN),
     Stage("accrue", "creditline.app.eod_accrue:accrue", Phase.CLOSE),
     Stage("classify", "creditline.app.eod_classify:classify", Phase.CLOSE),

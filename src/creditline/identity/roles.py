@@ -41,6 +41,10 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_FUNDING = "manage_funding"
     MANAGE_OPERATORS = "manage_operators"
+    HANDLE_ALERTS = "handle_alerts"  # early-warning alerts: list, acknowledge, resolve
+    REVIEW_HOLDS = "review_holds"  # transaction-monitoring holds: release or reject
+    READ_CAMPAIGNS = "read_campaigns"
+    MANAGE_CAMPAIGNS = "manage_campaigns"  # add campaigns, enroll members, issue coupons
 
 
 _BORROWER = frozenset(
@@ -64,6 +68,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_DECISION_RECORDS,
             Permission.READ_PORTFOLIO,
             Permission.READ_AUDIT,
+            Permission.HANDLE_ALERTS,
+            Permission.REVIEW_HOLDS,
         }
     ),
     Role.COLLECTIONS_AGENT: frozenset(
@@ -76,6 +82,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_PORTFOLIO,
             Permission.READ_AUDIT,
             Permission.MANAGE_FUNDING,
+            Permission.READ_CAMPAIGNS,
+            Permission.MANAGE_CAMPAIGNS,
         }
     ),
     # An admin manages people and reads everything, but moves no money and decides no credit:
@@ -87,6 +95,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_DECISION_RECORDS,
             Permission.READ_PORTFOLIO,
             Permission.READ_AUDIT,
+            Permission.READ_CAMPAIGNS,
         }
     ),
 }

@@ -29,8 +29,29 @@ SWEEP = {
     "/v1/consents/{consent_id}/withdrawal": ("post", 404, None),
     "/v1/audit/loans/{loan_id}/proof": ("get", 404, None),
     "/v1/operators/{account_id}": ("patch", 403, {"status": "disabled"}),
+    # servicing: the borrower's own line or loan (404 otherwise); the operators' queues (403 for a borrower)
+    "/v1/lines/{line_id}/plan-recommendations": ("post", 404, {"amount": "600.00"}),
+    "/v1/lines/{line_id}/limit-reviews": ("get", 404, None),
+    "/v1/lines/{line_id}/coupon-quote": ("get", 404, None),
+    "/v1/loans/{loan_id}/restructure-proposal": ("get", 404, None),
+    "/v1/collections/work-items/{item_id}": ("get", 403, None),
+    "/v1/collections/work-items/{item_id}/assignment": ("post", 403, None),
+    "/v1/collections/work-items/{item_id}/contacts": ("post", 403, {"channel": "call", "outcome": "reached",
+                                                                    "at": "2025-06-30T10:00:00+08:00"}),
+    "/v1/collections/work-items/{item_id}/promises": ("post", 403, {"amount": "10.00", "due_on": "2025-07-05"}),
+    "/v1/collections/work-items/{item_id}/hardship-offers": ("post", 403, {}),
+    "/v1/collections/work-items/{item_id}/hardship-plans": ("post", 403, {}),
+    "/v1/alerts/{alert_id}/acknowledgement": ("post", 403, {}),
+    "/v1/alerts/{alert_id}/resolution": ("post", 403, {}),
+    "/v1/monitoring/outcomes/{outcome_id}/resolution": ("post", 403, {"decision": "release"}),
+    "/v1/campaigns/{campaign_id}": ("get", 403, None),
+    "/v1/campaigns/{campaign_id}/members": ("post", 403, {"borrower_id": "B1"}),
+    "/v1/campaigns/{campaign_id}/coupons": ("post", 403, {"borrower_id": "B1"}),
 }
-QUERY = {"/v1/lines/{line_id}/drawdown-preview": {"amount": "600.00", "term_months": 3}}
+QUERY = {
+    "/v1/lines/{line_id}/drawdown-preview": {"amount": "600.00", "term_months": 3},
+    "/v1/lines/{line_id}/coupon-quote": {"amount": "600.00", "term_months": 3, "coupon_id": "CPany"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +64,7 @@ def victim_and_intruder(client):  # type: ignore[no-untyped-def]
     ids = {
         "decision_id": decision_id, "line_id": line_id, "loan_id": loan_id, "consent_id": consent_id,
         "review_id": str(review["review_id"]), "account_id": victim.account["account_id"],
+        "item_id": "CWany", "alert_id": "1", "outcome_id": "MOany", "campaign_id": "spring",  # operators' queues
     }  # fmt: skip
     return victim, intruder, ids
 
@@ -69,7 +91,7 @@ def test_another_borrowers_id_is_not_found_and_nothing_changes(victim_and_intrud
     victim, intruder, ids = victim_and_intruder
     before = victim.get(f"/v1/loans/{ids['loan_id']}").json(), victim.get("/v1/consents").json()
     theirs = _call(intruder, template, ids)
-    nobody = _call(intruder, template, dict.fromkeys(ids, "NOSUCHID0000") | {"review_id": "999999"})
+    nobody = _call(intruder, template, dict.fromkeys(ids, "NOSUCHID0000") | {"review_id": "999999", "alert_id": "999999"})
     assert theirs.status_code == SWEEP[template][1], theirs.text
     assert theirs.headers["content-type"] == "application/problem+json"
     assert _comparable(theirs) == _comparable(nobody), "another borrower's id looks exactly like no id"

@@ -1,0 +1,80 @@
+"""/v1/me/repayment-account: the account a borrower repays from (and is paid to), changed through
+transaction monitoring.
+
+`PUT` screens the change first (`app.repayment_accounts`): allowed → stored; a step-up → `401
+step_up_required`, and the client asks `POST /v1/me/repayment-account/approvals` for passkey options
+bound to the new account, then sends the `PUT` again with the assertion (user verification
+required); a hold → `409 held_for_review` until a reviewer releases it. The number is stored
+encrypted in the privacy vault and only ever shown masked.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from creditline.api.deps import Runtime, borrower_only, caller, runtime
+from creditline.api.params import DeviceId
+from creditline.api.problems import PROBLEM_RESPONSES, Problem
+from creditline.api.schemas_access import PasskeyOptions
+from creditline.api.schemas_servicing import (
+    AccountChange,
+    AccountChangeApproved,
+    AccountChanged,
+    RepaymentAccount,
+)
+from creditline.app import repayment_accounts
+from creditline.app.access import Principal
+from creditline.app.drawdown_screening import Client
+from creditline.errors import Conflict
+from creditline.identity.roles import Permission, require
+
+UNAVAILABLE = {503: {"model": Problem, "description": "no data keys are configured on this server"}}
+router = APIRouter(prefix="/v1/me", tags=["repayment account"], responses=PROBLEM_RESPONSES | UNAVAILABLE)
+Rt = Annotated[Runtime, Depends(runtime)]
+Caller = Annotated[Principal, Depends(caller)]
+
+
+class NoBorrowerYet(Conflict):
+    code = "borrower_not_linked"
+
+
+def _borrower(principal: Principal, permission: Permission) -> str:
+    borrower_only(principal)
+    require(principal.role, permission)
+    if principal.borrower_id is None:
+        raise NoBorrowerYet("apply first: this account has no credit line to repay", field="borrower")
+    return principal.borrower_id
+
+
+@router.get("/repayment-account", response_model=RepaymentAccount)
+def show(principal: Caller, rt: Rt) -> dict:
+    """The repayment account on file, masked (the read is logged in the borrower's access log)."""
+    borrower_id = _borrower(principal, Permission.READ_OWN)
+    return repayment_accounts.show_account(rt.engine, borrower_id, principal.account_id)
+
+
+@router.post("/repayment-account/approvals", response_model=PasskeyOptions)
+def approval_options(body: AccountChange, principal: Caller, rt: Rt) -> dict:
+    """Options for the passkey assertion that approves changing to exactly this account (single-use, expiring)."""
+    from creditline.app.passkey_flows import begin_drawdown_approval
+
+    _borrower(principal, Permission.REPAY_OWN)
+    binding = repayment_accounts.approval_binding(body.account_number)
+    return begin_drawdown_approval(rt.engine, rt.access, principal.account_id, binding)
+
+
+@router.put("/repayment-account", response_model=AccountChanged)
+def change(body: AccountChangeApproved, principal: Caller, rt: Rt, device: DeviceId = None) -> dict:
+    """Change the repayment account: screened first; a step-up needs the assertion, a hold a reviewer."""
+    from creditline.app.passkey_flows import verify_drawdown_approval
+
+    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    if body.assertion is not None:
+        binding = repayment_accounts.approval_binding(body.account_number)
+        verify_drawdown_approval(rt.engine, rt.access, principal.account_id, binding, body.assertion)
+    command = repayment_accounts.ChangeAccount(
+        borrower_id, principal.account_id, body.account_number, Client(device), user_verified=body.assertion is not None
+    )
+    return repayment_accounts.change_account(rt.engine, command)

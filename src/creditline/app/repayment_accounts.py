@@ -1,0 +1,142 @@
+"""The borrower's repayment account: changed through transaction monitoring, kept in the privacy vault.
+
+A change of repayment account is the first step of the classic account takeover (new phone, new
+account, then drain the line to it), so it is screened like a drawdown (`app.monitoring.screen`,
+kind `account-change`) before anything is stored: a step-up outcome asks for a passkey assertion
+with user verification bound to the new account (`approval_binding`), a hold waits for a reviewer
+(a release lets the same change through). Only then is the number stored — encrypted in
+`personal_data` (field `bank_account`) with its blind index — and read back only masked, through a
+purpose-checked, logged read (the borrower's own request).
+
+The blind index also answers, without decrypting anything, whether another borrower already repays
+from the same account: the change goes through (families share accounts) but a `shared_repayment_account`
+fraud signal is recorded for the early-warning run. The same index is what drawdown screening compares
+(`app.drawdown_screening.account_token`), so a drawdown right after a change sees the new account.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from creditline.app.common import business_date
+from creditline.app.drawdown_screening import Client, device_of, outcome_brief, wall_clock_s
+from creditline.errors import DomainError
+from creditline.store import UnitOfWork
+
+FIELD = "bank_account"
+ACCOUNT_PATTERN = re.compile(r"^[0-9A-Z]{8,34}$")  # bank cards (16-19 digits), domestic accounts, IBANs
+SHOWN_DIGITS = 4
+
+
+class RepaymentAccountInvalid(DomainError):
+    code = "repayment_account_invalid"
+
+
+class VaultUnavailable(DomainError):
+    """The server has no data keys configured: personal data can be neither stored nor read."""
+
+    code = "vault_unavailable"
+    http_status = 503
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeAccount:
+    borrower_id: str
+    actor: str  # the account making the change (for the access log)
+    account_number: str
+    client: Client | None = None
+    user_verified: bool = False  # the request carries a verified passkey assertion bound to this change
+
+
+def normalised(text: str) -> str:
+    number = re.sub(r"[\s-]", "", str(text)).upper()
+    if not ACCOUNT_PATTERN.fullmatch(number):
+        raise RepaymentAccountInvalid("8 to 34 letters and digits (spaces and hyphens are ignored)", field="account_number")
+    return number
+
+
+def masked(number: str) -> str:
+    return "•" * 4 + number[-SHOWN_DIGITS:]
+
+
+def keyring() -> Any:
+    from creditline.privacy.keyring import load_keyring
+    from creditline.privacy.protection_errors import KeyringError
+
+    try:
+        return load_keyring(os.environ)
+    except KeyringError:
+        raise VaultUnavailable("repayment accounts cannot be stored on this server yet", field="account_number") from None
+
+
+def blind_index(number: str, keys: Any = None) -> str:
+    from creditline.privacy.blind_index import BlindIndexer, IndexedKind
+
+    return BlindIndexer((keys or keyring()).blind_index_key).index(IndexedKind.BANK_ACCOUNT, number)
+
+
+def approval_binding(account_number: str) -> dict[str, Any]:
+    """What a passkey approving this change signs for: the new account, as its blind index (never the number)."""
+    return {"repayment_account": blind_index(normalised(account_number))}
+
+
+def change_account(engine: Engine, command: ChangeAccount) -> dict[str, Any]:
+    """Screen the change, then store the new account (encrypted); `StepUpRequired` / `HeldForReview` otherwise."""
+    from creditline.app.monitoring import Screening, require_clearance, screen
+
+    number, keys = normalised(command.account_number), keyring()
+    index = blind_index(number, keys)
+    client = command.client
+    screening = Screening(
+        borrower_id=command.borrower_id, kind="account-change",
+        at_s=client.at_s if client is not None and client.at_s is not None else wall_clock_s(),
+        device=device_of(client), account=index, utc_offset_minutes=client.utc_offset_minutes if client else 480,
+        user_verified=command.user_verified, reference=f"acct:{index}",
+    )  # fmt: skip
+    view = screen(engine, screening)
+    require_clearance(view)
+    on = _store(engine, command.borrower_id, number, keys)
+    return {"account": masked(number), "changed_on": on.isoformat(), "monitoring": outcome_brief(view)}
+
+
+def _store(engine: Engine, borrower_id: str, number: str, keys: Any) -> Any:
+    from creditline.store.collections_repository import ReviewRepository
+    from creditline.store.personal_data import PersonalDataStore
+
+    with UnitOfWork(engine) as uow:
+        on = business_date(uow)
+        vault = PersonalDataStore(uow.connection, keys)
+        others = [b for b in vault.borrowers_with(FIELD, number) if b != borrower_id]
+        vault.put(borrower_id, {FIELD: number}, on)
+        if others:
+            detail = f"the new repayment account is also the repayment account of {len(others)} other borrower(s)"
+            ReviewRepository(uow.connection).add_signal({"borrower_id": borrower_id, "kind": "shared_repayment_account",
+                                                         "detail": detail, "source": "repayment-account", "observed_on": on})  # fmt: skip
+        uow.commit()
+    return on
+
+
+def show_account(engine: Engine, borrower_id: str, actor: str, at_s: int | None = None) -> dict[str, Any]:
+    """The account on file, masked; read at the borrower's own request (the read is logged)."""
+    from creditline.privacy.access import AccessPurpose
+    from creditline.store.personal_data import PersonalDataStore
+    from creditline.store.tables_audit import personal_data
+
+    c = personal_data.c
+    with UnitOfWork(engine) as uow:
+        found = uow.connection.execute(select(c.updated_on).where(c.borrower_id == borrower_id, c.field == FIELD)).first()
+        if found is None:
+            return {"account": None, "changed_on": None, "source": "application"}
+        at = datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
+        values = PersonalDataStore(uow.connection, keyring()).read(
+            actor=actor, borrower_id=borrower_id, purpose=AccessPurpose.SUBJECT_REQUEST, fields=[FIELD], consents=[], at=at
+        )
+        uow.commit()  # the access log entry
+    number = values[FIELD]
+    return {"account": None if number is None else masked(number), "changed_on": found[0].isoformat(), "source": "changed"}
