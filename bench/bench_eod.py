@@ -76,15 +76,16 @@ def make_templates(engine: Any) -> date:
     lines = [open_line(engine, OpenLine(f"T{i:03d}", "revolving-consumer", "200000", "0.05"))["line_id"]
              for i in range(8)]  # fmt: skip
     day = START
+    accrual = frozenset({"accrue"})  # the templates' days need accrual only; the last runs every stage
     for n in range(TEMPLATE_DAYS):
         for k in range(2):
             term, method = (3, 6, 12)[(n + k) % 3], ("equal-installment", "equal-principal")[k]
             draw(engine, Draw(lines[(2 * n + k) % 8], str(1000 + 137 * n + 500 * k), term, f"t{n}-{k}", method))
         day += timedelta(days=1)
-        run_pipeline(engine, day)
-    for _ in range(15):
-        day += timedelta(days=1)
-        run_pipeline(engine, day)
+        run_pipeline(engine, day, only=accrual)
+    run_pipeline(engine, day + timedelta(days=14), catch_up=True, only=accrual)
+    day += timedelta(days=15)
+    run_pipeline(engine, day)
     return day
 
 
@@ -190,7 +191,7 @@ def bench_eod(url: str | None, database: str, loans: int) -> dict:
         "stage_cpu_seconds": result["cpu_seconds"],
         "load_average": round(os.getloadavg()[0], 1),
         "target_s": EOD_TARGET_S if loans >= 1_000_000 else None,
-        "meets_target": elapsed < EOD_TARGET_S * max(loans, 1) / 1_000_000,
+        "meets_target": elapsed < EOD_TARGET_S if loans >= 1_000_000 else None,
     }
 
 
@@ -213,12 +214,13 @@ def bench_simulation(url: str, borrowers: int, months: int, *, core: bool = Fals
         "seconds": round(elapsed, 1),
         "cpu_seconds": round(cpu, 1),
         "phase_seconds": report["seconds"],
+        "phase_cpu_seconds": report["cpu_seconds"],
         "applications": report["applications"],
         "loans": report["loans"],
         "eod_days": report["eod_days"],
         "load_average": round(os.getloadavg()[0], 1),
         "target_s": SIMULATION_TARGET_S if borrowers >= 100_000 and months >= 12 else None,
-        "meets_target": elapsed < SIMULATION_TARGET_S,
+        "meets_target": elapsed < SIMULATION_TARGET_S if borrowers >= 100_000 and months >= 12 else None,
     }
 
 
