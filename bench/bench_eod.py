@@ -76,7 +76,7 @@ def make_templates(engine: Any) -> date:
     lines = [open_line(engine, OpenLine(f"T{i:03d}", "revolving-consumer", "200000", "0.05"))["line_id"]
              for i in range(8)]  # fmt: skip
     day = START
-    accrual = frozenset({"accrue"})  # the templates' days need accrual only; the last runs every stage
+    accrual = frozenset({"auto-debit", "accrue"})  # enough for the templates' days; the last runs every stage
     for n in range(TEMPLATE_DAYS):
         for k in range(2):
             term, method = (3, 6, 12)[(n + k) % 3], ("equal-installment", "equal-principal")[k]
