@@ -120,6 +120,7 @@ def _paths(document: Any, prefix: tuple = ()) -> list[tuple]:
 
 
 def _edit(document: Any, path: tuple, action: str, value: Any) -> None:
+    value = copy.deepcopy(value)  # the hostile values are shared: an edit must never change them
     parent = document
     for part in path[:-1]:
         parent = parent[part]
