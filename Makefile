@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# First run: trains, simulates and serves in a few minutes; later runs reuse the build and serve in
+# seconds. Options pass through: make demo DEMO_ARGS="--fresh" (or --port 8001, --borrowers 5000, ...).
 demo: $(STAMP)
-	$(BIN)/creditline demo
+	$(BIN)/creditline demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

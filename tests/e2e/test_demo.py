@@ -18,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ BUILD_WALL_S_MAX = 240  # only a guard against a hang: the shared test machine c
 SERVE_START_S_MAX = 60
 TINY = ("--borrowers", "60", "--months", "1", "--seed", "7")
 ROLES = {"admin", "risk_analyst", "collections_agent", "finance"}
+SAMPLE = re.compile(r"^\s+\S+\s+ID (\d{17}[\dX])\s+phone (\d{11})\s+card (\d{19}) .*→ limit ([\d.]+) CNY$", re.M)
 CODE = re.compile(r"^\s+(admin|risk_analyst|collections_agent|finance)\s+Demo [a-z ]+?\s+([A-Za-z0-9_-]{32})$", re.M)
 
 
@@ -112,8 +114,20 @@ def test_printed_enrollment_codes_are_the_stored_ones(built: Built) -> None:
     assert "http://localhost:8000/console/" in built.stdout and "not 127.0.0.1" in built.stdout
 
 
+def test_sample_applicants_are_valid_form_input_and_left_no_trace(built: Built) -> None:
+    from creditline.identity import IdentityFields, check_identity, profile
+
+    samples = SAMPLE.findall(built.stdout)
+    assert 1 <= len(samples) <= 3
+    for id_number, phone, card, limit in samples:
+        checked = check_identity(IdentityFields("王小明", id_number, phone, card), profile("CN"), on=date(2025, 2, 1))
+        assert checked.id_number == id_number and float(limit) > 0
+    # decided on a throwaway copy: the demo database holds only the simulated applications
+    assert query(built.db, "SELECT COUNT(*) FROM origination_decisions")[0][0] == 60
+
+
 def test_a_second_run_reuses_the_build_and_serves_until_stopped(built: Built) -> None:
-    before = query(built.db, "SELECT COUNT(*), MAX(entry_id) FROM journal_entries")
+    before = query(built.db, "SELECT (SELECT COUNT(*) FROM journal_entries), (SELECT COUNT(*) FROM origination_decisions)")
     port = free_port()
     log = built.folder.parent / "second-run.out"
     with log.open("w") as out:
@@ -128,7 +142,7 @@ def test_a_second_run_reuses_the_build_and_serves_until_stopped(built: Built) ->
             assert demo.wait(timeout=30) == 0
     text = log.read_text()
     assert "reusing the demo built earlier" in text and "Bearer " in text
-    assert query(built.db, "SELECT COUNT(*), MAX(entry_id) FROM journal_entries") == before
+    assert query(built.db, "SELECT (SELECT COUNT(*) FROM journal_entries), (SELECT COUNT(*) FROM origination_decisions)") == before
     assert query(built.db, "SELECT COUNT(*) FROM identity_accounts WHERE status = 'disabled'")[0][0] == 4
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
@@ -145,6 +159,13 @@ def test_refusals_change_nothing(built: Built, tmp_path: Path) -> None:
     bad = creditline("demo", "--db", str(tmp_path / "new.sqlite"), "--borrowers", "0", "--no-serve", timeout_s=30)
     assert bad.returncode == 2 and bad.stderr.startswith("error: --borrowers: must be 1 to ")
     assert not (tmp_path / "new.sqlite").exists() and not (tmp_path / "new").exists()
+
+
+def test_the_docs_index_lists_every_doc() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    index = (docs / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"\]\(([\w.-]+\.md)\)", index))
+    assert listed == {p.name for p in docs.glob("*.md")} - {"README.md"}
 
 
 def free_port() -> int:
