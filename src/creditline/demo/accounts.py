@@ -19,7 +19,7 @@ DEMO_OPERATORS = (
     ("collections_agent", "Demo collections agent"),
     ("finance", "Demo finance"),
 )
-DEV_TOKEN_NAME = "demo dev admin"
+DEV_ACCOUNT_NAME = "demo dev admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,6 @@ def dev_admin_token(engine: Engine, origin: str) -> dict[str, Any]:
     from creditline.identity.passkeys import RelyingParty
 
     config = AccessConfig(RelyingParty("localhost", "creditline", (origin,)))
-    account, issued = dev_session(engine, config, "admin", DEV_TOKEN_NAME)
+    account, issued = dev_session(engine, config, "admin", DEV_ACCOUNT_NAME)
     return {"account_id": account["account_id"], "token": issued.token,
             "idle_minutes": config.policy.idle_s // 60, "lifetime_hours": config.policy.lifetime_s // 3600}  # fmt: skip
