@@ -148,17 +148,29 @@ def test_a_second_run_reuses_the_build_and_serves_until_stopped(built: Built) ->
         urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
 
 
-def test_refusals_change_nothing(built: Built, tmp_path: Path) -> None:
+def test_refusals_change_nothing(built: Built, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stranger = tmp_path / "mine.sqlite"
     stranger.write_bytes(b"not a demo")
-    refused = creditline("demo", "--db", str(stranger), "--no-serve", timeout_s=30)
-    assert refused.returncode == 2 and refused.stderr.startswith("error: --db: ")
-    assert "not made by creditline demo" in refused.stderr and stranger.read_bytes() == b"not a demo"
-    other = creditline("demo", "--db", str(built.db), "--borrowers", "61", "--months", "1", "--no-serve", timeout_s=30)
-    assert other.returncode == 2 and other.stderr.startswith("error: --fresh: the demo at ")
-    bad = creditline("demo", "--db", str(tmp_path / "new.sqlite"), "--borrowers", "0", "--no-serve", timeout_s=30)
-    assert bad.returncode == 2 and bad.stderr.startswith("error: --borrowers: must be 1 to ")
+    error = refused(capsys, "--db", str(stranger))
+    assert error.startswith("error: --db: ") and "not made by creditline demo" in error
+    assert stranger.read_bytes() == b"not a demo"
+    manifest = (built.folder / "demo.json").read_bytes()
+    error = refused(capsys, "--db", str(built.db), "--borrowers", "61", "--months", "1")
+    assert error.startswith("error: --fresh: the demo at ") and "60 borrowers × 1 months, seed 7" in error
+    assert (built.folder / "demo.json").read_bytes() == manifest
+    error = refused(capsys, "--db", str(tmp_path / "new.sqlite"), "--borrowers", "0")
+    assert error.startswith("error: --borrowers: must be 1 to ")
     assert not (tmp_path / "new.sqlite").exists() and not (tmp_path / "new").exists()
+
+
+def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """`creditline demo ARGS --no-serve` in this process (a refusal imports little): its error line."""
+    from creditline.cli.main import run
+
+    with pytest.raises(SystemExit) as exited:
+        run(["demo", *args, "--no-serve"])
+    assert exited.value.code == 2
+    return capsys.readouterr().err.strip()
 
 
 def test_the_docs_index_lists_every_doc() -> None:
