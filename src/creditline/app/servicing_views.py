@@ -91,3 +91,18 @@ def with_budget_used(view: dict[str, Any]) -> dict[str, Any]:
     cap, committed = Decimal(view["budget_cap"]), Decimal(view["committed"])
     used = Decimal(0) if cap == 0 else (committed * 100 / cap).quantize(Decimal("0.01"))
     return view | {"budget_used_pct": format(used, "f")}
+
+
+def plan_preview(engine: Engine, line_id: str, amount: str) -> dict[str, Any]:
+    """The plan recommendation for drawing `amount`, as the drawdown page shows it while the borrower types.
+
+    The same engine and finances as `app.plans.recommend`, in a unit of work that is never committed:
+    a live preview records nothing (the API's `POST .../plan-recommendations` is the recorded answer).
+    """
+    from creditline.app.plans import recommend_plan
+
+    with UnitOfWork(engine) as uow:
+        view = recommend_plan(uow, line_id, amount)  # rolled back on leaving: nothing is stored
+    options = {option["key"]: option for option in view["options"]}
+    return {"recommended": options.get(view["recommended"]) if view["recommended"] else None,
+            "rationale": view["rationale"], "currency": view["currency"]}  # fmt: skip

@@ -8,6 +8,7 @@ rendered with, so a double submit or a retry returns the first result.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -18,9 +19,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from creditline.api.deps import visible_line, visible_loan
 from creditline.app import applications, borrower_views, consents, decision, drawdowns, loans, quotes
 from creditline.app.access import Principal
+from creditline.app.drawdown_screening import Client
 from creditline.errors import DomainError
 from creditline.identity.roles import Permission, require
-from creditline.web import sessions
+from creditline.web import borrower_servicing, sessions
 from creditline.web.application_form import EMPLOYMENTS, application, consent_screens
 from creditline.web.forms import FormInvalid, form_fields, json_body
 from creditline.web.i18n import LANG_COOKIE, LANGUAGES
@@ -160,7 +162,9 @@ def line_page(request: Request, line_id: str) -> HTMLResponse:
     principal = sessions.borrower(request)
     rt = sessions.runtime_of(request)
     visible_line(rt, principal, line_id)
-    return _page(request, "borrower/draw.html", form_key=_key(), **borrower_views.draw_options(rt.engine, line_id))
+    assert principal.borrower_id is not None, "visible_line found the borrower's own line"
+    coupons = borrower_servicing.usable_coupons(rt.engine, principal.borrower_id)
+    return _page(request, "borrower/draw.html", form_key=_key(), coupons=coupons, **borrower_views.draw_options(rt.engine, line_id))
 
 
 @router.post("/lines/{line_id}/preview")
@@ -176,7 +180,10 @@ def preview(request: Request, line_id: str, fields: Form) -> HTMLResponse:
         return _page(request, "borrower/_preview.html", preview=None, error=FormInvalid("choose a term", field="term_months"))
     except DomainError as exc:
         return _page(request, "borrower/_preview.html", preview=None, error=exc)
-    return _page(request, "borrower/_preview.html", preview=shown, error=None)
+    assert principal.borrower_id is not None, "visible_line found the borrower's own line"
+    extras = borrower_servicing.preview_extras(rt.engine, principal.borrower_id, shown, fields.get("coupon_id") or None)
+    lang = _pages(request).language(request).code
+    return _page(request, "borrower/_preview.html", preview=shown, error=None, lang=lang, **extras)
 
 
 def _drawdown_request(request: Request, line_id: str, body: dict[str, Any]) -> tuple[Principal, dict[str, Any]]:
@@ -190,7 +197,10 @@ def _drawdown_request(request: Request, line_id: str, body: dict[str, Any]) -> t
         raise FormInvalid("amount is text and term_months a whole number", field="term_months")
     if method is not None and not isinstance(method, str):
         raise FormInvalid("a method name", field="method")
-    return principal, drawdowns.approval_request(line_id, currency, body["amount"], term, method)
+    coupon_id = body.get("coupon_id") or None
+    if coupon_id is not None and (not isinstance(coupon_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", coupon_id)):
+        raise FormInvalid("a coupon id", field="coupon_id")
+    return principal, drawdowns.approval_request(line_id, currency, body["amount"], term, method, coupon_id)
 
 
 @router.post("/lines/{line_id}/approval")
@@ -208,7 +218,8 @@ def draw(request: Request, line_id: str, body: Body) -> JSONResponse:
     assertion = body.get("assertion")
     if not isinstance(assertion, dict) or not isinstance(body.get("key"), str):
         raise FormInvalid("the passkey approval and the idempotency key are required", field="assertion")
-    loan = drawdowns.draw_approved(rt.engine, rt.access, principal, body["key"], wanted, body["amount"], assertion)
+    client = Client(request.cookies.get(DEVICE_COOKIE))  # what transaction monitoring knows this phone by
+    loan = drawdowns.draw_approved(rt.engine, rt.access, principal, body["key"], wanted, body["amount"], assertion, client=client)
     return JSONResponse({"location": f"/app/loans/{loan['loan_id']}?notice=drawn"}, status_code=201)
 
 

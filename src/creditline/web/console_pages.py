@@ -39,6 +39,8 @@ SECTIONS: tuple[tuple[str, str, tuple[Permission, ...]], ...] = (
     ("/console/models", "Model monitoring", (Permission.READ_DECISION_RECORDS,)),
     ("/console/funding", "Funding", (Permission.MANAGE_FUNDING, Permission.READ_PORTFOLIO)),
     ("/console/audit", "Audit log", (Permission.READ_AUDIT,)),
+    ("/console/holds", "Monitoring holds", (Permission.REVIEW_HOLDS,)),  # web/console_servicing.py
+    ("/console/campaigns", "Coupon campaigns", (Permission.READ_CAMPAIGNS,)),
 )
 
 

@@ -30,7 +30,7 @@ STATIC_MAX_AGE_S = 3600
 
 
 def mount(app: FastAPI) -> None:
-    from creditline.web import borrower_pages, ceremonies, console_pages
+    from creditline.web import borrower_pages, ceremonies, console_pages, console_servicing
     from creditline.web.figures import Figures
     from creditline.web.settings import web_settings
 
@@ -38,7 +38,7 @@ def mount(app: FastAPI) -> None:
     figures = Figures(app.state.runtime.engine, settings)
     for prefix, routers, sign_in in (
         ("/app", (borrower_pages.router, ceremonies.router), "/app/"),
-        ("/console", (console_pages.router, ceremonies.router), "/console/sign-in"),
+        ("/console", (console_pages.router, console_servicing.router, ceremonies.router), "/console/sign-in"),
     ):
         sub = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
         sub.state.runtime, sub.state.pages, sub.state.figures = app.state.runtime, pages, figures

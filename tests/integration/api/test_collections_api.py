@@ -10,6 +10,9 @@ import pytest
 from api_flows import with_loan
 from servicing_flows import close_days, operators
 
+pytestmark = pytest.mark.xdist_group("api-collections_api")  # the module's tests share one platform, in order
+
+
 DAYS_TO_THE_CALL_QUEUE = 41  # drawn on 30 June, first due 30 July: the call queue opens at 10 days past due
 
 

@@ -96,6 +96,7 @@
       amount: form.elements.amount.value.trim(),
       term_months: parseInt(form.elements.term_months.value, 10),
       method: form.elements.method ? form.elements.method.value : null,
+      coupon_id: form.elements.coupon_id && form.elements.coupon_id.value ? form.elements.coupon_id.value : null,
     };
     const options = await post("/app/lines/" + line + "/approval", terms);
     const assertion = await navigator.credentials.get({ publicKey: requestOptions(options.publicKey) });
