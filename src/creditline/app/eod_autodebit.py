@@ -257,7 +257,7 @@ def _apply_moved(engine: Engine, context: EodContext) -> dict[str, int]:
             uow.commit()
         applied["batch"] += len(page) - len(others)
         # Marked together after: a run killed in between finds the keys used and asks `repay` again.
-        marks = [_apply_one(engine, row) for row in others]
+        marks = _apply_each(engine, others)
         if marks:
             with UnitOfWork(engine) as uow:
                 DebitAttemptRepository(uow.connection).mark_applied(marks)
@@ -393,6 +393,20 @@ def repayment_postings(entry_id: str, borrower_id: str, loan_id: str, code: str,
                 for account, minor in sorted(net.items(), key=lambda kv: CHART[kv[0]].number) if minor]  # fmt: skip
     assert sum(p[5] for p in postings) == 0 and postings, "a repayment entry balances and moves money"
     return postings
+
+
+REPLAY_WORKERS_PG = 4  # repayments on different loans lock different rows; the wait is round trips
+
+
+def _apply_each(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The per-loan path for each row: on PostgreSQL a few at a time (the time goes in round trips
+    and the server; each loan is locked by its own command), on SQLite one by one (one writer)."""
+    if engine.dialect.name != "postgresql" or len(rows) < 2:
+        return [_apply_one(engine, row) for row in rows]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=REPLAY_WORKERS_PG) as pool:
+        return list(pool.map(lambda row: _apply_one(engine, row), rows))
 
 
 def _apply_one(engine: Engine, row: dict[str, Any]) -> dict[str, Any]:
