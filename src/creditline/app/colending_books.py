@@ -29,6 +29,7 @@ STATEMENT_DAYS_MAX = 3_660
 
 
 def partner_statement(engine: Engine, partner_id: str, period_from: date, period_to: date) -> dict[str, Any]:
+    from creditline.app.partner_settlement import allowance_memo
     from creditline.funding.colending import build_statement
 
     if period_to < period_from:
@@ -48,6 +49,7 @@ def partner_statement(engine: Engine, partner_id: str, period_from: date, period
         before = _of_currency(repo.line_sums(partner_id, before=period_from), cur.code)
         during = _of_currency(repo.line_sums(partner_id, within=(period_from, period_to)), cur.code)
         content = build_statement(partner_id, cur, (period_from, period_to), before, during).as_dict()
+        content |= allowance_memo(uow.connection, partner_id, period_to, cur.code)  # the partner's risk, a memo
         text = json.dumps(content, sort_keys=True)
         statement_id = new_id("ST")
         repo.add_statement(

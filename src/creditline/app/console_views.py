@@ -10,7 +10,7 @@
 - `early_warnings`: the early-warning engine's live alerts (`app.alerts`).
 - `model_monitoring`: PSI of the score and CSI of each feature of the shipped PD model, between its
   training reference and the most recent decisions' recorded inputs.
-- `funding_overview`: partner payables from the ledger (co-lending, issue 7, posts there).
+- `funding_overview`: co-lending partners and the deals sold to trusts (`app.securitisation_views`).
 - `audit_heads` / `verify_audit_log`: the tamper-evident log's published heads and a full verification.
 """
 
@@ -230,18 +230,10 @@ def _shipped_scorer() -> Any:
 
 
 def funding_overview(engine: Engine) -> dict[str, Any]:
-    """Partner payables per currency from the trial balance (zero until co-lending posts to them)."""
-    from creditline.app.books import trial_balance_now
-    from creditline.ledger import Account
-    from creditline.money import Money
+    """Partners (balances, concentration, appetite use) and deals (tranche balances, triggers): issue 7."""
+    from creditline.app.securitisation_views import funding_overview as overview
 
-    balance = trial_balance_now(engine)
-    payables = [
-        {"currency": line.currency, "amount": Money.of_minor(line.balance_minor, line.currency).amount_str()}
-        for line in balance.lines
-        if line.account == Account.PARTNER_PAYABLE
-    ]
-    return {"partner_payables": payables, "balanced": balance.balanced}
+    return overview(engine)
 
 
 def audit_heads(engine: Engine, shown: int = 10) -> list[dict[str, Any]]:

@@ -5,6 +5,9 @@
     creditline abs structure --tape tape.csv --deal deal.yaml     capital structure against the pool
     creditline abs run       --tape tape.csv --deal deal.yaml     waterfall, tranche metrics, Monte Carlo
     creditline abs report    --tape tape.csv --deal deal.yaml --out report/
+    creditline abs tape      --from-db --out tape.csv [--as-of D]  the platform's own loans as a tape
+    creditline abs sell | deals | deal | reconcile              a pool sold to a trust, in the books (abs_books)
+    creditline abs run       --deal ID                          a recorded deal's waterfall on its collections
 
 Mistakes in a file are reported against the option that named it: `error: --deal: tranches[1].coupon_rate: ...`.
 """
@@ -51,6 +54,9 @@ def register(app: typer.Typer) -> None:
     _register_inputs(abs_app)
     _register_run(abs_app)
     _register_report(abs_app)
+    from creditline.cli.abs_books import register_books
+
+    register_books(abs_app)
 
 
 def _register_inputs(abs_app: typer.Typer) -> None:
@@ -60,12 +66,19 @@ def _register_inputs(abs_app: typer.Typer) -> None:
         loans: int = typer.Option(2_000, "--loans", min=1, max=5_000_000, help="Number of loans."),
         seed: int = typer.Option(7, "--seed", min=0, help="Random seed (same seed, same tape)."),
         currency: str = typer.Option("CNY", "--currency", help="ISO 4217 currency of the loans."),
+        from_db: bool = typer.Option(False, "--from-db", help="The platform's own loans from the books instead."),
+        as_of: str | None = typer.Option(None, "--as-of", help="With --from-db: a past day's snapshot (YYYY-MM-DD)."),
+        salt: str | None = typer.Option(None, "--salt", help="With --from-db: borrower pseudonym salt (default random)."),
+        db_url: str | None = typer.Option(None, "--db", help="With --from-db: database URL (default $CREDITLINE_DB)."),
     ) -> None:
-        """Write a synthetic consumer-loan tape (for trying the commands; not real data)."""
+        """Write a synthetic consumer-loan tape (for trying the commands; not real data), or the books' own."""
         from creditline.cli.abs_files import table_bytes, write_atomic
         from creditline.funding.synthetic import synthetic_tape
         from creditline.money import currency as lookup
 
+        if from_db:
+            _books_tape(out, as_of, salt, db_url)
+            return
         code = lookup(currency).code
         write_atomic(out, table_bytes(synthetic_tape(loans, seed=seed, currency=code), out, field="out"))
         typer.echo(f"wrote {loans:,} loans to {out}")
@@ -100,10 +113,46 @@ def _register_inputs(abs_app: typer.Typer) -> None:
         _emit(structure_summary(load_deal(tape, deal)), as_json, _print_structure)
 
 
+def _books_tape(out: Path, as_of: str | None, salt: str | None, db_url: str | None) -> None:
+    from creditline.app.securitisation_tape import export_tape
+    from creditline.cli.abs_files import table_bytes, write_atomic
+    from creditline.cli.db_cmd import engine_for, parse_date
+
+    exported = export_tape(engine_for(db_url), parse_date(as_of, "as_of"), salt=salt)
+    if not exported["loans"]:
+        from creditline.funding.errors import TapeError
+
+        raise TapeError(f"the books hold no loan to put on a tape on {exported['as_of']}", field="from_db")
+    write_atomic(out, table_bytes(exported["columns"], out, field="out"))
+    left_out = ", ".join(f"{n} ({reason})" for reason, n in exported["excluded"].items())
+    typer.echo(f"wrote {exported['loans']:,} loans of the books as of {exported['as_of']} to {out}"
+               + (f"; left out {left_out}" if left_out else ""))  # fmt: skip
+
+
+def _deal_run(deal_id: str, db_url: str | None, as_json: bool) -> None:
+    from creditline.app.trust_waterfall import deal_run
+    from creditline.cli.db_cmd import engine_for
+
+    view = deal_run(engine_for(db_url), deal_id)
+    if as_json:
+        typer.echo(json.dumps(view, indent=2))
+        return
+    typer.echo(f"{view['name']} ({view['deal_id']}): {len(view['periods'])} period(s) on the books' collections")
+    for row in view["periods"]:
+        notes = ", ".join(f"{t['name']} {t['balance']}" for t in row["tranches"])
+        typer.echo(f"  {row['period']:>3} {row['payment_date']}  collected {row['collections']:>14}  pool "
+                   f"{row['pool_balance']:>14}  fees {row['fees_paid']}  residual {row['residual']}  {notes}")  # fmt: skip
+    for trigger in view["triggers"]:
+        state = "BREACHED" if trigger["breached"] else "ok"
+        typer.echo(f"  trigger {trigger['name']}: {trigger['metric']} {trigger['value']:.4%} (level {trigger['level']}) {state}")
+
+
 def _register_run(abs_app: typer.Typer) -> None:
     @abs_app.command("run")
     def run_command(
-        tape: Path = TAPE_OPTION,
+        tape: Path | None = typer.Option(
+            None, "--tape", help="Loan tape (.csv/.parquet). Without it --deal names a deal recorded in the books."
+        ),
         deal: Path = DEAL_OPTION,
         scenario: Path | None = typer.Option(
             None, "--scenario", help="Assumptions file (.yaml/.toml/.json)."
@@ -132,12 +181,20 @@ def _register_run(abs_app: typer.Typer) -> None:
             None, "--cashflows", help="Write the period cash-flow table (.csv)."
         ),
         as_json: bool = JSON_OPTION,
+        db_url: str | None = typer.Option(None, "--db", help="Without --tape: database URL (default $CREDITLINE_DB)."),
     ) -> None:
-        """Project the pool, run the waterfall and report each tranche; optionally Monte Carlo."""
+        """Project the pool, run the waterfall and report each tranche; optionally Monte Carlo.
+
+        Without --tape, --deal is a deal sold from the books: its waterfall runs on what its loans collected."""
         options = _assumption_options(
             default_model, cdr, cpr, recovery_rate, recovery_lag_months, pd_multiplier, horizon_months
         )
         mc_options = _mc_options(paths, correlation, seed)
+        if tape is None:
+            if options or mc_options or scenario is not None or cashflows is not None:
+                raise DomainError("a recorded deal runs on its collections: assumptions need a --tape", field="tape")
+            _deal_run(str(deal), db_url, as_json)
+            return
         outcome = analyse(tape, deal, scenario, options, mc_options, default_paths=0)
         if cashflows is not None:
             from creditline.cli.abs_files import table_bytes, write_atomic

@@ -1,4 +1,4 @@
-"""`creditline partner add|list|show|statement|reconcile`: co-lending funding partners (docs/co-lending.md)."""
+"""`creditline partner add|list|show|statement|reconcile|remit`: co-lending funding partners (docs/co-lending.md)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,22 @@ def register(app: typer.Typer) -> None:
         view = partner_statement(engine_for(db_url), partner_id, first, last)
         emit(view, as_json, _statement_text(view))
 
+    @partner.command("remit")
+    def remit_cmd(
+        partner_id: Annotated[str, typer.Option("--partner", help="partner id")],
+        through: Annotated[str, typer.Option("--date", help="pay collections of days up to this closed day (YYYY-MM-DD)")],
+        db_url: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Pay a partner the collections held for it (partner payable to settlement cash); once per date."""
+        from creditline.app.partner_settlement import remit_partner
+
+        day = parse_date(through, "date")
+        assert day is not None
+        view = remit_partner(engine_for(db_url), partner_id, day)
+        emit(view, as_json, f"remittance {view['remittance_id']}: {view['amount']} {view['currency']} to "
+                            f"{view['partner_id']} for collections through {view['through']} (paid {view['paid_on']})")  # fmt: skip
+
     @partner.command("reconcile")
     def reconcile_cmd(
         partner_id: Annotated[str | None, typer.Argument(help="one partner (default: all)")] = None,
@@ -128,7 +144,9 @@ def _statement_text(view: dict) -> str:
                 for name in ("accruals", "collections", "recoveries", "waivers", "losses", "closing_exposure")
             ),
             f"  {'payable':<17} opening {view['payable']['opening']}, collected {view['payable']['collected']}, "
-            f"closing {view['payable']['closing']}",
+            f"remitted {view['payable'].get('remitted', '0.00')}, closing {view['payable']['closing']}",
             f"  {'income':<17} {view['income']}",
+            *([f"  {'allowance share':<17} {view['allowance_share']['amount']} (memo, as of "
+               f"{view['allowance_share']['as_of'] or '-'})"] if "allowance_share" in view else []),
         ]
     )

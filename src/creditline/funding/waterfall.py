@@ -123,16 +123,23 @@ def run_waterfall(
     recovery_rate: Decimal,
     recovery_lag_months: int,
     cohorts: Cohorts | None = None,
+    *,
+    recoveries_minor: np.ndarray | None = None,
 ) -> WaterfallResult:
-    """Run the priority of payments for every path of `flows`, month by month."""
+    """Run the priority of payments for every path of `flows`, month by month.
+
+    `recoveries_minor` (paths x T+1), when given, are each period's actual recoveries — a deal fed from
+    the platform's books (`app.trust_waterfall`) — in place of `recovery_rate` of lagged defaults."""
     horizon = flows.horizon_months
     state = _open(structure, flows, cohorts, recovery_rate, recovery_lag_months)
     dates = tuple(structure.payment_date(t) for t in range(horizon + 1))
     rates = _accrual_factors(structure, dates)
     for t in range(1, horizon + 1):
         collected = collections_at(state, flows, cohorts, t)
-        collected["recoveries"] = _recoveries(
-            state, Fraction(recovery_rate), recovery_lag_months, t, collected
+        collected["recoveries"] = (
+            _recoveries(state, Fraction(recovery_rate), recovery_lag_months, t, collected)
+            if recoveries_minor is None
+            else np.asarray(recoveries_minor[:, t], dtype=np.int64).copy()
         )
         _period(state, structure, flows, collected, rates, t)
     return _result(state, dates, structure)

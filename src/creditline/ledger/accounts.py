@@ -50,6 +50,18 @@ class Account(StrEnum):
     PROMOTIONAL_DISCOUNT = "promotional_discount"  # interest given up under coupons (docs/promotions.md)
     PARTNER_INCOME = "partner_income"  # co-lending: partners' share of income, passed through to them
     PARTNER_LOSSES = "partner_losses"  # co-lending: partners' share of credit losses
+    # securitisation (docs/securitisation.md, "The trust in the books"): the loans stay on the books
+    TRUST_FUNDING = "trust_funding"  # the trusts' claim on the principal of the loans sold to them
+    TRUST_PAYABLE = "trust_payable"  # collections on sold loans owed to their trust until remitted
+    TRUST_INCOME = "trust_income"  # interest, penalty and fees collected on sold loans, passed through
+    TRUST_LOSSES = "trust_losses"  # sold principal written off, borne by the trust
+    RETAINED_NOTES = "retained_notes"  # the ABS notes the platform keeps (the subordinated tranche), at par
+    RETAINED_NOTES_INCOME = "retained_notes_income"  # their coupon and the residual
+    RETAINED_NOTES_LOSSES = "retained_notes_losses"  # their write-downs
+    ABS_DISCOUNT = "abs_discount"  # what the platform got for a pool below the trust's claim, unamortised
+    ABS_FUNDING_COST = "abs_funding_cost"  # that discount, amortised as the pool runs off
+    SERVICING_FEE_RECEIVABLE = "servicing_fee_receivable"  # the servicing fee a trust owes
+    SERVICING_FEE_INCOME = "servicing_fee_income"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +96,17 @@ CHART: dict[Account, AccountSpec] = {
     Account.PARTNER_FUNDING: AccountSpec("2210", "Partner funding of loans", AccountType.LIABILITY, False),
     Account.PARTNER_INCOME: AccountSpec("4095", "Income passed to partners", AccountType.CONTRA_INCOME, False),
     Account.PARTNER_LOSSES: AccountSpec("5010", "Losses borne by partners", AccountType.CONTRA_EXPENSE, False),
+    Account.SERVICING_FEE_RECEIVABLE: AccountSpec("1310", "Servicing fees receivable", AccountType.ASSET, False),
+    Account.RETAINED_NOTES: AccountSpec("1320", "Retained ABS notes", AccountType.ASSET, False),
+    Account.ABS_DISCOUNT: AccountSpec("1330", "Unamortised ABS discount", AccountType.ASSET, False),
+    Account.TRUST_FUNDING: AccountSpec("2300", "Trust funding of sold loans", AccountType.LIABILITY, False),
+    Account.TRUST_PAYABLE: AccountSpec("2310", "Collections owed to trusts", AccountType.LIABILITY, False),
+    Account.SERVICING_FEE_INCOME: AccountSpec("4030", "Servicing fee income", AccountType.INCOME, False),
+    Account.RETAINED_NOTES_INCOME: AccountSpec("4040", "Income on retained ABS notes", AccountType.INCOME, False),
+    Account.TRUST_INCOME: AccountSpec("4096", "Income passed to trusts", AccountType.CONTRA_INCOME, False),
+    Account.TRUST_LOSSES: AccountSpec("5020", "Losses borne by trusts", AccountType.CONTRA_EXPENSE, False),
+    Account.RETAINED_NOTES_LOSSES: AccountSpec("5030", "Losses on retained ABS notes", AccountType.EXPENSE, False),
+    Account.ABS_FUNDING_COST: AccountSpec("5040", "ABS funding cost", AccountType.EXPENSE, False),
 }
 
 

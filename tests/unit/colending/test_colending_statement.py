@@ -52,7 +52,7 @@ def test_collections_on_charged_off_loans_are_recoveries() -> None:
         "fees": "0.00",
         "total": "553.00",
     }
-    assert view["payable"] == {"opening": "0.00", "collected": "153.00", "closing": "153.00"}
+    assert view["payable"] == {"opening": "0.00", "collected": "153.00", "closing": "153.00", "remitted": "0.00"}
     assert view["income"] == "6.00"
 
 

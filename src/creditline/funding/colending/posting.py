@@ -46,6 +46,10 @@ def _rule(movement: str) -> tuple[Account, Account]:
 
 
 PARTNER_RULES: dict[str, tuple[Account, Account]] = {m: _rule(m) for m in SPLIT_MOVEMENTS}
+# Settlement (app.partner_settlement): collections held for a partner paid out to it. Not a split of a
+# loan's totals, so the loans' side of a partner reconciliation never sees it; its payable does.
+REMITTED = "remitted"
+PARTNER_RULES[REMITTED] = (A.PARTNER_PAYABLE, A.SETTLEMENT_CASH)
 
 
 def partner_postings(parts: Iterable[tuple[int, Mapping[str, int]]], cur: Currency) -> list[Posting]:

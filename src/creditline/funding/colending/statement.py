@@ -2,7 +2,7 @@
 
     closing exposure = opening exposure + disbursements + accruals
                        - collections - recoveries - waivers - losses         (per component)
-    closing payable  = opening payable + collections + recoveries           (cash held for the partner)
+    closing payable  = opening payable + collections + recoveries − remitted (cash held for the partner)
 
 Collections on a loan that had been charged off when the money came are recoveries. Amounts are
 integer minor units; the identities are asserted, so a statement that does not add up cannot exist.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from creditline.funding.colending.posting import exposure_by_component
+from creditline.funding.colending.posting import REMITTED, exposure_by_component
 from creditline.funding.colending.split import CHAINS
 from creditline.money import Currency, Money
 
@@ -39,6 +39,7 @@ class PartnerStatement:
     closing_exposure: dict[str, int]
     opening_payable: int
     closing_payable: int
+    remitted: int = 0  # collections paid out to the partner in the period (app.partner_settlement)
 
     def __post_init__(self) -> None:
         for c in COMPONENTS:
@@ -50,7 +51,9 @@ class PartnerStatement:
                 f"statement {c} does not add up"
             )
         collected = sum(self.collections.values()) + sum(self.recoveries.values())
-        assert self.opening_payable + collected == self.closing_payable, "statement payable does not add up"
+        assert self.opening_payable + collected - self.remitted == self.closing_payable, (
+            "statement payable does not add up"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         def text(minor: int) -> str:
@@ -67,7 +70,8 @@ class PartnerStatement:
             "recoveries": block(self.recoveries), "waivers": block(self.waivers), "losses": block(self.losses),
             "closing_exposure": block(self.closing_exposure),
             "payable": {"opening": text(self.opening_payable), "closing": text(self.closing_payable),
-                        "collected": text(self.closing_payable - self.opening_payable)},
+                        "collected": text(self.closing_payable - self.opening_payable + self.remitted),
+                        "remitted": text(self.remitted)},
             "income": text(sum(self.accruals.values()) - sum(self.waivers.values())),
         }  # fmt: skip
 
@@ -90,9 +94,15 @@ def build_statement(
         waivers={c: _both(during, f"{c}_waived") for c in COMPONENTS if c != "principal"},
         losses={c: _both(during, f"{c}_written_off") for c in COMPONENTS},
         closing_exposure=exposure_by_component(_plain(_merge(before, during))),
-        opening_payable=sum(v for m, v in opening.items() if m.endswith("_repaid")),
-        closing_payable=sum(v for m, v in _plain(_merge(before, during)).items() if m.endswith("_repaid")),
+        opening_payable=_payable(opening),
+        closing_payable=_payable(_plain(_merge(before, during))),
+        remitted=_both(during, REMITTED),
     )
+
+
+def _payable(movements: dict[str, int]) -> int:
+    """Collected for the partner (every component, recoveries too) less what was remitted to it."""
+    return sum(v for m, v in movements.items() if m.endswith("_repaid")) - movements.get(REMITTED, 0)
 
 
 def _both(sums: Sums, movement: str) -> int:
