@@ -92,6 +92,17 @@ def test_a_tiny_build_leaves_the_whole_platform_in_sqlite(built: Built) -> None:
     assert (built.folder / "report" / f"portfolio-{business_date}.html").is_file()
 
 
+def test_the_deal_is_struck_on_the_platforms_own_loans(built: Built) -> None:
+    import polars as pl
+
+    tape = pl.read_csv(built.folder / "abs" / "tape.csv", infer_schema=False)
+    book = dict(query(built.db, "SELECT loan_id, principal_outstanding_minor FROM loans WHERE principal_outstanding_minor > 0"))
+    assert dict(zip(tape["loan_id"], map(int, tape["outstanding_principal_minor"]), strict=True)) == book
+    deal = json.loads((built.folder / "demo.json").read_text())["steps"]["abs"]
+    assert deal["tape_loans"] == len(book) and 0 < deal["pool"]["selected_principal_minor"] <= sum(book.values())
+    assert [t["name"] for t in deal["tranches"]] == ["A", "B", "Sub"] and Path(deal["html"]).is_file()
+
+
 def test_the_build_trains_a_model_and_records_itself(built: Built) -> None:
     from creditline.risk.models.registry import is_model_dir
 

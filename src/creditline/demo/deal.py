@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 CLOSING_AFTER_CUT_OFF_DAYS = 15
 PAYMENT_DAY = 26
+BORROWER_SHARE_PCT_MIN = 1
+BORROWER_SHARE_LOANS = 300  # below this many loans the limit widens to 300 / loans percent
 SCENARIO_YAML = """\
 # Assumptions for the demo deal (written by creditline demo). Command-line options override them.
 default_model: pd        # each loan's own 12-month PD, as the platform's end of day last estimated it
@@ -58,12 +60,18 @@ eligibility:
   min_remaining_term_months: 2
   max_remaining_term_months: 24
   grades: [A, B, C, D, E]
-  max_borrower_share: 1%
+  max_borrower_share: {borrower_share_pct}%   # 1%, wider for a small demo's pool
   max_grade_share: {{E: 5%}}
 """
 
 
-def deal_yaml(cut_off: date, tape_principal_minor: int, currency: str) -> str:
+def borrower_share_pct(tape_loans: int) -> int:
+    """The single-borrower limit: 1% of the pool, or room for an average loan of a pool under 300 loans
+    (a limit below one loan's share would exclude every loan of a small demo's tape)."""
+    return max(BORROWER_SHARE_PCT_MIN, -(-BORROWER_SHARE_LOANS // max(tape_loans, 1)))
+
+
+def deal_yaml(cut_off: date, tape_principal_minor: int, currency: str, tape_loans: int) -> str:
     """The deal text; the reserve is sized to the tape (1% at closing, never below 0.25%)."""
     from creditline.money import Money
 
@@ -74,4 +82,4 @@ def deal_yaml(cut_off: date, tape_principal_minor: int, currency: str) -> str:
     first_payment = date(year, month, PAYMENT_DAY)
     return _DEAL.format(year=cut_off.year, currency=currency, cut_off=cut_off.isoformat(),
                         closing=closing.isoformat(), first_payment=first_payment.isoformat(),
-                        reserve=reserve, floor=floor)  # fmt: skip
+                        reserve=reserve, floor=floor, borrower_share_pct=borrower_share_pct(tape_loans))  # fmt: skip

@@ -24,7 +24,9 @@ def run_demo(options: DemoOptions, screen: Screen) -> None:
         require_free_port(options.port)  # before minutes of building, not after
     state = plan(layout, options)
     screen.header(str(layout.db), state)
-    manifest = _reuse(layout, screen) if state == "reuse" else build_demo(layout, options, state, screen.run_step)
+    manifest = (
+        _reuse(layout, screen) if state == "reuse" else build_demo(layout, options, state, screen.run_step)
+    )
     business_date = date.fromisoformat(manifest["steps"]["portfolio"]["business_date"])
     operators, token = _accounts(layout, options)
     samples = approved_samples(layout.db, business_date, options.seed)
@@ -39,7 +41,9 @@ def run_demo(options: DemoOptions, screen: Screen) -> None:
     if options.serve:
         _serve(screen, layout, options)
     else:
-        screen.print(f"Serve it with `creditline demo --db {layout.db}`: the build is reused, it starts in seconds.")
+        screen.print(
+            f"Serve it with `creditline demo --db {layout.db}`: the build is reused, it starts in seconds."
+        )
 
 
 def _reuse(layout: DemoLayout, screen: Screen) -> dict[str, Any]:
@@ -115,4 +119,6 @@ def _serve(screen: Screen, layout: DemoLayout, options: DemoOptions) -> None:
                      f"{origin(options.port)}/console/ — Ctrl-C stops the server.")  # fmt: skip
 
     serve(serve_command(layout.url, options.port), env, layout.folder / "server.log", options.port, ready)
-    screen.print("Server stopped. `make demo` again starts it in seconds (the demo is kept; --fresh rebuilds it).")
+    screen.print(
+        "Server stopped. `make demo` again starts it in seconds (the demo is kept; --fresh rebuilds it)."
+    )

@@ -163,7 +163,10 @@ def abs_step(build: Build, tracker: Tracker) -> dict[str, Any]:
     pl.DataFrame(columns).write_csv(tape)
     principal_minor = sum(int(p) for p in columns["outstanding_principal_minor"])
     deal.write_text(
-        deal_yaml(date.fromisoformat(as_of), principal_minor, columns["currency"][0]), encoding="utf-8"
+        deal_yaml(
+            date.fromisoformat(as_of), principal_minor, columns["currency"][0], len(columns["loan_id"])
+        ),
+        encoding="utf-8",
     )
     scenario.write_text(SCENARIO_YAML, encoding="utf-8")
     inputs = ("--tape", str(tape), "--deal", str(deal), "--scenario", str(scenario))
