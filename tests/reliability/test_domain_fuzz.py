@@ -89,3 +89,15 @@ def test_campaign_and_product_files_refuse_an_impossible_date(source: str) -> No
         load, text = load_product, yaml.safe_dump(tomllib.loads(shipped)) + "reviewed_on: 2025-02-30\n"
     with pytest.raises(DomainError):
         load(text, source=source)
+
+
+@pytest.mark.parametrize("ratio", ["1/0", "0/0"])
+def test_a_ratio_with_a_zero_denominator_is_refused_not_a_crash(ratio: str) -> None:
+    """Found by the long fuzz run: `Fraction("1/0")` raises ZeroDivisionError, which pydantic does not
+    turn into a validation error, so a limit strategy with such a ratio was a traceback."""
+    from creditline.risk.limits.policy import parse_limit_policy
+
+    shipped = (resources.files("creditline.risk.limits") / "policies/limits_cn.yaml").read_text(encoding="utf-8")
+    with pytest.raises(DomainError) as refused:
+        parse_limit_policy(shipped.replace('debt_to_income_max: "1/2"', f'debt_to_income_max: "{ratio}"'), source="edited.yaml")
+    assert "debt_to_income_max" in str(refused.value.field)
