@@ -21,7 +21,10 @@ def parse_ratio(text: object) -> Fraction:
 @lru_cache(maxsize=1024)
 def _parse_text(text: str) -> Fraction:
     # Policies hold a handful of ratios, parsed on every decision: parse each text once.
-    value = Fraction(text.strip())
+    try:
+        value = Fraction(text.strip())
+    except ZeroDivisionError:  # "1/0": a ValueError, so validation reports it with its field
+        raise ValueError(f"{text!r} divides by zero") from None
     if value < 0:
         raise ValueError(f"{text!r} is negative")
     return value
