@@ -41,6 +41,20 @@ amount_min: "1000.00"
 terms_months: [3, 6]
 per_borrower_max: 1
 """
+PARTNER = """partner_id: city-bank-a
+version: 1
+name: City Commercial Bank A
+currency: CNY
+cost_of_funds: "3.2%"
+active: true
+concentration_limit: "40%"
+appetite:
+  balance_max: "50000000.00"
+  risk_grades: [A, B, C]
+  terms_months: [3, 6, 12]
+  share_min: "10%"
+  share_max: "70%"
+"""
 APR_REQUEST = {
     "advance": {"amount": "1000.00", "date": "2025-01-15"},
     "payments": [{"amount": "88.85", "date": f"2025-{m:02d}-15"} for m in range(2, 13)] + [{"amount": "88.90", "date": "2026-01-15"}],
@@ -164,6 +178,8 @@ def _form() -> dict[str, Any]:
 
 
 def _file_targets() -> list[Target]:
+    from creditline.funding.colending.partner import load_partner
+    from creditline.funding.colending.rules import load_rules
     from creditline.lending.product import load_product
     from creditline.promotions.campaign_file import load_campaign
     from creditline.risk.fraud.rules import parse_fraud_rules
@@ -199,6 +215,10 @@ def _file_targets() -> list[Target]:
                "provisioning_policies/ifrs9-cn.toml")())), lambda d: parse_provisioning(d, "fuzz.toml")),
         _file_target("coupon campaign", lambda: CAMPAIGN, lambda t: load_campaign(t, source="fuzz.yaml"), _yaml_load, yaml_text),
         _file_target("ABS deal", _deal_text, _deal, _yaml_load, yaml_text),
+        _file_target("co-lending rules", _shipped("creditline.funding", "colending/rules.yaml"),
+                     lambda t: load_rules(t, source="fuzz.yaml"), _yaml_load, yaml_text),
+        _file_target("co-lending partner", lambda: PARTNER, lambda t: load_partner(t, source="fuzz.yaml", min_own_bp=3000),
+                     _yaml_load, yaml_text),
     ]  # fmt: skip
 
 
