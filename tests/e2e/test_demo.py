@@ -167,7 +167,7 @@ def test_refusals_change_nothing(built: Built, tmp_path: Path, capsys: pytest.Ca
     assert stranger.read_bytes() == b"not a demo"
     manifest = (built.folder / "demo.json").read_bytes()
     error = refused(capsys, "--db", str(built.db), "--borrowers", "61", "--months", "1")
-    assert error.startswith("error: --fresh: the demo at ") and "60 borrowers × 1 months, seed 7" in error
+    assert error.startswith("error: --fresh: the demo at ") and "60 borrowers × 1 month, seed 7" in error and "with 61 borrowers × 1 month" in error
     assert (built.folder / "demo.json").read_bytes() == manifest
     error = refused(capsys, "--db", str(tmp_path / "new.sqlite"), "--borrowers", "0")
     assert error.startswith("error: --borrowers: must be 1 to ")

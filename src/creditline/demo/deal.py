@@ -68,7 +68,7 @@ eligibility:
 def borrower_share_pct(tape_loans: int) -> int:
     """The single-borrower limit: 1% of the pool, or room for an average loan of a pool under 300 loans
     (a limit below one loan's share would exclude every loan of a small demo's tape)."""
-    return max(BORROWER_SHARE_PCT_MIN, -(-BORROWER_SHARE_LOANS // max(tape_loans, 1)))
+    return min(100, max(BORROWER_SHARE_PCT_MIN, -(-BORROWER_SHARE_LOANS // max(tape_loans, 1))))
 
 
 def deal_yaml(cut_off: date, tape_principal_minor: int, currency: str, tape_loans: int) -> str:

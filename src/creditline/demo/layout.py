@@ -159,4 +159,6 @@ def plan(layout: DemoLayout, options: DemoOptions) -> str:
 def _build_text(build: Any) -> str:
     if not isinstance(build, dict):
         return "other settings"
-    return f"{build.get('borrowers', 0):,} borrowers × {build.get('months')} months, seed {build.get('seed')}"
+    borrowers, months = build.get("borrowers", 0), build.get("months", 0)
+    return (f"{borrowers:,} borrower{'' if borrowers == 1 else 's'} × {months} month{'' if months == 1 else 's'}, "
+            f"seed {build.get('seed')}")  # fmt: skip

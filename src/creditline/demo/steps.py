@@ -38,7 +38,8 @@ class Build:
 
 
 Step = Callable[[Build, Tracker], dict[str, Any]]
-Display = Callable[[str, Step], dict[str, Any]]  # runs one named step with its own progress and line
+Work = Callable[[Tracker], dict[str, Any]]
+Display = Callable[[str, Work], dict[str, Any]]  # runs one named step with its own progress and line
 
 
 def now_text() -> str:
@@ -153,6 +154,8 @@ def abs_step(build: Build, tracker: Tracker) -> dict[str, Any]:
     from creditline.demo.tape import platform_tape
 
     layout = build.layout
+    if "skipped" in build.manifest["steps"]["report"]:
+        return {"skipped": "no portfolio report, so no snapshot to cut the tape from"}
     as_of = build.manifest["steps"]["portfolio"]["last_eod"]["run_date"]
     tracker.stage("loan tape")
     columns = platform_tape(build.engine, date.fromisoformat(as_of))

@@ -16,6 +16,10 @@ def step_text(name: str, summary: dict[str, Any]) -> list[str]:
     return _TEXTS[name](summary)
 
 
+def count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def percent(ratio: str | float | None, places: int = 2) -> str:
     if ratio is None:
         return "n/a"
@@ -45,9 +49,9 @@ def _model(s: dict[str, Any]) -> list[str]:
 def _portfolio(s: dict[str, Any]) -> list[str]:
     decided = s["decisions"]
     return [
-        f"{s['applications']:,} applicants over {s['months']} month{'s' if s['months'] != 1 else ''}: {decided.get('approve', 0):,} approved, "
+        f"{count(s['applications'], 'applicant')} over {count(s['months'], 'month')}: {decided.get('approve', 0):,} approved, "
         f"{decided.get('decline', 0):,} declined, {decided.get('refer', 0):,} referred for review",
-        f"{s['loans']:,} loans drawn, {s['payoffs']:,} paid off early; end of day {s['eod_days']:,} times, "
+        f"{count(s['loans'], 'loan')} drawn, {s['payoffs']:,} paid off early; end of day {count(s['eod_days'], 'time')}, "
         f"business date {s['business_date']}",
     ]
 
@@ -61,7 +65,7 @@ def _report(s: dict[str, Any]) -> list[str]:
         ratios.append(f"LCR {percent(liquidity['lcr'], 0)}")
     treasury = f"; {', '.join(ratios)} (illustrative treasury)" if ratios else ""
     return [
-        f"as of {s['as_of']}: {s['loans_on_book']:,} loans on book, principal "
+        f"as of {s['as_of']}: {count(s['loans_on_book'], 'loan')} on book, principal "
         f"{major(s['npl']['loans_principal_minor'], currency)}, NPL {percent(s['npl']['npl_ratio'])}, "
         f"ECL allowance {major(s['ecl']['allowance_minor'], currency)}{treasury}",
         f"report: {s['html']}",
@@ -72,7 +76,7 @@ def _abs(s: dict[str, Any]) -> list[str]:
     pool = s["pool"]
     tranches = ", ".join(_tranche(t) for t in s["tranches"])
     return [
-        f"{s['name']}: {pool['selected_loans']:,} of {pool['source_loans']:,} loans sold to the trust, "
+        f"{s['name']}: {pool['selected_loans']:,} of {count(pool['source_loans'], 'loan')} sold to the trust, "
         f"{major(pool['selected_principal_minor'], pool['currency'])}; {tranches}",
         f"report: {s['html']}",
     ]
