@@ -27,6 +27,7 @@ from creditline.demo.layout import DemoInvalid
 HOST = "127.0.0.1"
 START_S_MAX = 180.0  # a cold start on a loaded 2-core machine imports for a while
 STOP_S_MAX = 15.0
+STOPPING_ALONE_S = 2.0
 POLL_S = 0.25
 
 
@@ -90,10 +91,13 @@ def _wait_until_healthy(server: subprocess.Popen, port: int, log_path: Path) -> 
 
 
 def _stop(server: subprocess.Popen) -> None:
+    """Let a server that got the terminal's Ctrl-C finish on its own; otherwise ask it, then insist."""
     try:
-        if server.poll() is None:
+        try:
+            server.wait(timeout=STOPPING_ALONE_S)
+        except subprocess.TimeoutExpired:
             server.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown
-        server.wait(timeout=STOP_S_MAX)
+            server.wait(timeout=STOP_S_MAX)
     except (subprocess.TimeoutExpired, KeyboardInterrupt):  # slow to stop, or a second Ctrl-C
         server.kill()
         server.wait()
