@@ -7,9 +7,6 @@ import pytest
 from api_flows import approved_borrower
 from servicing_flows import operators
 
-pytestmark = pytest.mark.xdist_group("api-alerts_api")  # the module's tests share one platform, in order
-
-
 
 @pytest.fixture(scope="module")
 def alerted(client, engine):  # type: ignore[no-untyped-def]

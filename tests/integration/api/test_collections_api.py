@@ -6,18 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-from api_flows import with_loan
+from api_flows import approved_borrower, with_loan
 from servicing_flows import close_days, operators
-
-pytestmark = pytest.mark.xdist_group("api-collections_api")  # the module's tests share one platform, in order
-
 
 DAYS_TO_THE_CALL_QUEUE = 41  # drawn on 30 June, first due 30 July: the call queue opens at 10 days past due
 
 
-@pytest.fixture(scope="module")
-def late(client, engine):  # type: ignore[no-untyped-def]
+def late_loan(client, engine):  # type: ignore[no-untyped-def]
     """A loan whose first installment was missed, with its work item; the operators of every role."""
     borrower, _, loan_id = with_loan(client, "LatePayer", "2000.00")
     close_days(engine, DAYS_TO_THE_CALL_QUEUE)
@@ -27,7 +22,16 @@ def late(client, engine):  # type: ignore[no-untyped-def]
     return borrower, loan_id, item, people
 
 
-def test_the_queue_shows_the_late_loan_with_money_as_text(late, engine) -> None:  # type: ignore[no-untyped-def]
+def test_an_agent_works_a_late_loan_from_the_queue_to_a_hardship_plan(client, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One journey (its steps below): end of day runs 41 days to open the item, so the steps share it."""
+    late = late_loan(client, engine)
+    the_queue_shows_the_late_loan_with_money_as_text(late, engine)
+    the_agent_takes_the_item_and_records_contacts_held_to_quiet_hours(late, engine)
+    a_promise_to_pay_within_the_strategys_terms(late)
+    hardship_is_offered_and_applied_once_under_its_key(late, monkeypatch)
+
+
+def the_queue_shows_the_late_loan_with_money_as_text(late, engine) -> None:  # type: ignore[no-untyped-def]
     from creditline.store import UnitOfWork
     from creditline.store.collections_repository import CollectionsRepository
 
@@ -46,7 +50,7 @@ def test_the_queue_shows_the_late_loan_with_money_as_text(late, engine) -> None:
     assert {c["channel"] for c in detail["contacts"]} >= {"sms"}  # the strategy's automated reminders are listed
 
 
-def test_an_agent_takes_the_item_and_records_contacts_held_to_quiet_hours(late, engine) -> None:  # type: ignore[no-untyped-def]
+def the_agent_takes_the_item_and_records_contacts_held_to_quiet_hours(late, engine) -> None:  # type: ignore[no-untyped-def]
     from creditline.store import UnitOfWork
     from creditline.store.collections_repository import CollectionsRepository
 
@@ -77,7 +81,7 @@ def test_an_agent_takes_the_item_and_records_contacts_held_to_quiet_hours(late, 
     assert [c["contact_id"] for c in listed if c["note"]] == [recorded["contact_id"]]
 
 
-def test_a_promise_to_pay_within_the_strategys_terms(late) -> None:  # type: ignore[no-untyped-def]
+def a_promise_to_pay_within_the_strategys_terms(late) -> None:  # type: ignore[no-untyped-def]
     _, _, item, people = late
     agent = people["collections_agent"]
     path = f"/v1/collections/work-items/{item['item_id']}/promises"
@@ -94,7 +98,7 @@ def test_a_promise_to_pay_within_the_strategys_terms(late) -> None:  # type: ign
     assert second.status_code == 422 and second.json()["code"] == "promise_pending"
 
 
-def test_hardship_is_offered_and_applied_once_under_its_key(late, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def hardship_is_offered_and_applied_once_under_its_key(late, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from creditline.servicing.collections_strategy import builtin_strategy
 
     borrower, loan_id, item, people = late
@@ -125,9 +129,10 @@ def test_hardship_is_offered_and_applied_once_under_its_key(late, monkeypatch) -
     assert borrower.get(f"/v1/loans/{loan_id}").json() == after
 
 
-def test_only_collections_agents_work_the_queue(late) -> None:  # type: ignore[no-untyped-def]
-    borrower, _, item, people = late
-    path = f"/v1/collections/work-items/{item['item_id']}"
+def test_only_collections_agents_work_the_queue(client, engine) -> None:  # type: ignore[no-untyped-def]
+    borrower, _ = approved_borrower(client, "NotAnAgent")
+    people = operators(client, engine)
+    path = "/v1/collections/work-items/WIanyitem"  # the role is checked before the item is looked up
     calls = [("get", "/v1/collections/work-items", None), ("get", path, None), ("post", f"{path}/assignment", None),
              ("post", f"{path}/contacts", {"channel": "call", "outcome": "reached", "at": "2025-08-09T11:00:00+08:00"}),
              ("post", f"{path}/promises", {"amount": "10.00", "due_on": "2025-08-15"}),

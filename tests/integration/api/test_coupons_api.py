@@ -10,9 +10,7 @@ from decimal import Decimal
 
 import pytest
 from api_flows import approved_borrower
-from servicing_flows import operators
-
-pytestmark = pytest.mark.xdist_group("api-coupons_api")  # the module's tests share one platform, in order
+from servicing_flows import draw, operators
 
 CAMPAIGN = """
 campaign_id = "{campaign_id}"
@@ -114,13 +112,17 @@ def test_another_borrowers_coupon_is_not_found_and_nothing_changes(client, issue
     assert decision["borrower_id"] != own["borrower_id"]
 
 
-def test_end_of_day_applies_the_saving_before_asking_the_bank(issued, engine) -> None:  # type: ignore[no-untyped-def]
+def test_end_of_day_applies_the_saving_before_asking_the_bank(client, issued, engine) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from creditline.app.eod_pipeline import run_pipeline
     from creditline.store.tables_servicing import debit_attempts
 
-    borrower, _, _, _ = issued
+    people = issued[3]
+    borrower, decision = approved_borrower(client, "Settler")
+    coupon = people["finance"].post("/v1/campaigns/summer/coupons", {"borrower_id": decision["borrower_id"]}, key="c-eod")
+    terms = TERMS | {"coupon_id": coupon.json()["coupon_id"]}
+    assert draw(borrower, decision["line_id"], terms, "settle").status_code == 201
     loan_id = borrower.get("/v1/coupons").json()["coupons"][0]["loan_id"]
     first = borrower.get(f"/v1/loans/{loan_id}").json()["schedule"][0]  # the contract's installment, before any coupon
     assert first["due_date"] == "2025-07-30"

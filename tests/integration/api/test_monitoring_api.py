@@ -14,9 +14,6 @@ from sqlalchemy import select
 
 from creditline.store.tables_audit import personal_data, personal_data_access
 
-pytestmark = pytest.mark.xdist_group("api-monitoring_api")  # the module's tests share one platform, in order
-
-
 DAY_S = 86_400
 ACCOUNT = "6222 0212 3456 7890 128"
 

@@ -14,9 +14,6 @@ from sqlalchemy import select
 
 from creditline.store.tables_borrower_servicing import plan_recommendations
 
-pytestmark = pytest.mark.xdist_group("api-plans_api")  # the module's tests share one platform, in order
-
-
 
 @pytest.fixture(scope="module")
 def people(client, engine):  # type: ignore[no-untyped-def]

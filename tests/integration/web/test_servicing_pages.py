@@ -10,8 +10,6 @@ from decimal import Decimal
 import pytest
 from web_flows import Browser, approved, found
 
-pytestmark = pytest.mark.xdist_group("web-servicing_pages")  # one module-scoped site per module
-
 CAMPAIGN = """
 campaign_id = "web-spring"
 version = 1
@@ -40,27 +38,30 @@ def figure(page: str, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def late(site):  # type: ignore[no-untyped-def]
-    """A borrower whose first installment was missed (a work item opened), and a campaign added."""
-    from servicing_flows import close_days  # tests/integration/api, on the path once web_flows is imported
-
+def campaign(site):  # type: ignore[no-untyped-def]
     from creditline.app.coupons import add_campaign
 
     app, engine = site
-    add_campaign(engine, CAMPAIGN, "web-spring.toml")
+    add_campaign(engine, CAMPAIGN, "web-spring.toml")  # the same file again (another test's worker) changes nothing
+    return app, engine
+
+
+def late_loan(app, engine) -> str:  # type: ignore[no-untyped-def]
+    """A borrower's loan whose first installment was missed: end of day for 41 days opens its work item."""
+    from servicing_flows import close_days  # tests/integration/api, on the path once web_flows is imported
+
     borrower, _, line_id = approved(app, 600)
     drawn = borrower.draw(line_id, "2000.00", 3, key="late")
-    loan_id = drawn.json()["location"].split("?")[0].rsplit("/", 1)[1]
     close_days(engine, 41)
-    return app, engine, loan_id
+    return drawn.json()["location"].split("?")[0].rsplit("/", 1)[1]
 
 
-def test_the_drawdown_page_shows_the_plan_and_redeems_the_coupon(site, late) -> None:  # type: ignore[no-untyped-def]
+def test_the_drawdown_page_shows_the_plan_and_redeems_the_coupon(campaign) -> None:  # type: ignore[no-untyped-def]
     from creditline.app.coupons import IssueCoupon, issue_coupon, show_campaign
     from creditline.app.ownership import line_owner
     from creditline.app.plans import RecommendPlan, recommend
 
-    app, engine = site
+    app, engine = campaign
     borrower, _, line_id = approved(app, 640)
     coupon = issue_coupon(engine, IssueCoupon("web-spring", line_owner(engine, line_id).borrower_id, "web-1"))["coupon_id"]
     page = borrower.get(f"/app/lines/{line_id}").text
@@ -83,11 +84,12 @@ def test_the_drawdown_page_shows_the_plan_and_redeems_the_coupon(site, late) -> 
     assert 'data-code="coupon_already_used"' in again
 
 
-def test_an_agent_records_a_contact_a_promise_and_a_hardship_plan(late, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_agent_records_a_contact_a_promise_and_a_hardship_plan(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from creditline.app.loans import show_loan
     from creditline.servicing.collections_strategy import builtin_strategy
 
-    app, engine, loan_id = late
+    app, engine = site
+    loan_id = late_loan(app, engine)
     agent = operator(app, engine, "collections_agent")
     queue = agent.get("/console/collections").text
     item_id = found(rf'<a href="/console/collections/([^"]+)">{loan_id}</a>', queue)
@@ -121,12 +123,12 @@ def test_an_agent_records_a_contact_a_promise_and_a_hardship_plan(late, monkeypa
     assert stale.status_code == 403, "no CSRF token, no contact"
 
 
-def test_holds_are_released_from_the_console(site, late) -> None:  # type: ignore[no-untyped-def]
+def test_holds_are_released_from_the_console(site) -> None:  # type: ignore[no-untyped-def]
     from creditline.app.lines import show_line
     from creditline.app.loans import Draw
     from creditline.app.monitoring import DrawContext, HeldForReview, draw_monitored, list_outcomes
 
-    app, engine, _ = late
+    app, engine = site
     _, _, line_id = approved(app, 680)
     noon = 1_751_256_000 + 100 * 86_400  # noon in Beijing, then a day apart
     for n in range(5):
@@ -145,8 +147,8 @@ def test_holds_are_released_from_the_console(site, late) -> None:  # type: ignor
     assert analyst.post_form(f"/console/holds/{held}/ignore", {}, "/console/holds").status_code == 404
 
 
-def test_campaigns_and_holds_open_only_to_their_roles(late) -> None:  # type: ignore[no-untyped-def]
-    app, engine, _ = late
+def test_campaigns_and_holds_open_only_to_their_roles(campaign) -> None:  # type: ignore[no-untyped-def]
+    app, engine = campaign
     finance, analyst, agent = (operator(app, engine, role) for role in ("finance", "risk_analyst", "collections_agent"))
     page = finance.get("/console/campaigns").text
     row = found(r'(?s)(<tr data-campaign="web-spring">.*?</tr>)', page)
