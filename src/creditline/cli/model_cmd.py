@@ -77,7 +77,15 @@ def train_command(
     monotone: list[str] = typer.Option([], "--monotone", help="COLUMN=+1 or COLUMN=-1: risk only rises/falls with it."),
     missing_codes: list[str] = typer.Option([], "--missing-code", help="Extra sentinel value(s) meaning missing."),
     labels: Path | None = typer.Option(None, "--labels", help="JSON object: column → plain words for reason codes."),
-    budget: float = typer.Option(40.0, "--budget", min=1.0, help="Seconds for the hyper-parameter search."),
+    trials: int | None = typer.Option(
+        None, "--trials", min=1, max=200, help="Search settings to try (default: as many as the data size's work budget allows)."
+    ),
+    engineered: str = typer.Option(
+        "auto", "--engineered", help="Engineered features: auto (kept if they raise validation AUC), on, off."
+    ),
+    budget: float = typer.Option(
+        600.0, "--budget", min=1.0, help="CPU-seconds cap on the search: a guard only; the search is sized by work, not time."
+    ),
     threads: int = typer.Option(2, "--threads", min=1, max=64, help="Threads for LightGBM."),
     seed: int = typer.Option(7, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print the training summary as JSON."),
@@ -88,10 +96,10 @@ def train_command(
     from creditline.risk.models import TrainingOptions, read_table, save_model, train
     from creditline.risk.models.training import STAGES
 
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     options = TrainingOptions(
         target=target, positive=positive, time=time_column, ids=tuple(ids), monotone=parse_monotone(monotone),
-        missing_codes=parse_codes(missing_codes), budget_s=budget, threads=threads, seed=seed,
+        missing_codes=parse_codes(missing_codes), budget_s=budget, trials=trials, engineered=engineered, threads=threads, seed=seed,
         labels=parse_labels(labels),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
@@ -102,6 +110,7 @@ def train_command(
         advance("save")
         save_model(artifacts, out)
     summary = training_summary(artifacts.metadata, out, time.monotonic() - started)
+    summary["cpu_seconds"] = round(time.process_time() - cpu_started, 2)
     emit(summary, as_json, training_lines(summary))
 
 
@@ -163,6 +172,8 @@ def training_summary(metadata: dict, out: Path, seconds: float) -> dict:
             "scorecard": test["scorecard"],
         },
         "search_trials": len(metadata["champion"]["search_trials"]),
+        "ensemble_members": len(metadata["champion"].get("ensemble", [])) or 1,
+        "engineered_features": [f["name"] for f in (metadata.get("derived") or {}).get("features", [])],
         "seconds": round(seconds, 2),
     }
 
@@ -173,6 +184,8 @@ def training_lines(s: dict) -> list[str]:
         f"model {s['model_id']} written to {s['out']} in {s['seconds']:.1f}s",
         f"rows {s['rows']}, bad = {s['bad_value']!r} ({s['bad_rate']:.1%}), {len(s['features'])} features, split: {s['split']}",
         f"champion: {s['champion']} (booster weight {s['blend_weight']}), calibration: {s['calibration']}",
+        f"search: {s['search_trials']} settings tried, the best {s['ensemble_members']} averaged; engineered features: "
+        f"{', '.join(s['engineered_features']) or 'none kept'}; {s.get('cpu_seconds', 0):.1f} CPU-s",
         f"{'test':<10} {'AUC':>7} {'KS':>7} {'Brier':>7}",
     ]
     for name in ("champion", "lightgbm", "scorecard"):

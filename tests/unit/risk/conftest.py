@@ -7,6 +7,10 @@ from pd_synthetic import applicants
 
 from creditline.risk.models import TrainingOptions, read_table, save_model, train
 
+# Tests prove the pipeline, not the search: two settings, so that the ensemble has members to
+# average, and engineered features always on, so that scoring them is exercised.
+TEST_TRIALS = 2
+
 
 @pytest.fixture(scope="session")
 def applicants_csv(tmp_path_factory) -> str:
@@ -26,7 +30,7 @@ def small_applicants_csv(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def trained(applicants_csv, tmp_path_factory):
     """(artifacts, model directory) of one model trained on the synthetic applicants."""
-    artifacts = train(read_table(applicants_csv), TrainingOptions(target="Default", budget_s=1.0, seed=3))
+    artifacts = train(read_table(applicants_csv), TrainingOptions(target="Default", trials=TEST_TRIALS, engineered="on", seed=3))
     directory = tmp_path_factory.mktemp("model") / "pd"
     save_model(artifacts, directory)
     return artifacts, directory

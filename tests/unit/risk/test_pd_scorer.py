@@ -60,7 +60,8 @@ def test_reasons_name_what_hurt_in_plain_words(scorer, fresh):
 def test_path_credits_add_up_to_the_booster_log_odds(trained, fresh, scorer):
     artifacts, _ = trained
     booster = lgb.Booster(model_str=artifacts.booster_text)
-    features = scorer.features_batch(fresh)
+    features = scorer.plan.extend(scorer.features_batch(fresh))
+    assert features.shape[1] > len(scorer.specs)  # engineered columns follow the raw fields
     table = build_path_table(booster)
     raw, credits = table.raw_and_credits(booster.predict(features, pred_leaf=True))
     assert raw == pytest.approx(booster.predict(features, raw_score=True), abs=1e-9)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from creditline.risk.models import InvalidData, TrainingOptions, read_table, train
-from creditline.risk.models.champion import search
+from creditline.risk.models.champion import prepare_folds, search
 
 
 def test_feature_types_and_sentinels_are_inferred(trained):
@@ -20,6 +20,11 @@ def test_feature_types_and_sentinels_are_inferred(trained):
         "HomeOwner": "flag",
         "AccountOpened": "date",
         "BureauScore": "number",
+        "CreditLimit": "number",
+        "Balance": "number",
+        "Missed1": "number",
+        "Missed2": "number",
+        "Missed3": "number",
     }
     bureau = next(f for f in artifacts.metadata["features"] if f["name"] == "BureauScore")
     assert bureau["missing_codes"] == [-9.0]
@@ -60,7 +65,7 @@ def test_scorecard_points_follow_pdo_scaling(trained):
 
 
 def test_out_of_time_split_uses_the_latest_rows_for_test(small_applicants_csv):
-    artifacts = train(read_table(small_applicants_csv), TrainingOptions(target="Default", time="AccountOpened", budget_s=0.5))
+    artifacts = train(read_table(small_applicants_csv), TrainingOptions(target="Default", time="AccountOpened", trials=1))
     split = artifacts.metadata["split"]
     assert split["method"].startswith("out-of-time")
     assert "AccountOpened" not in {f["name"] for f in artifacts.metadata["features"]}
@@ -71,9 +76,9 @@ def test_monotone_constraint_is_honoured():
     features = rng.normal(size=(800, 3))
     # the data say risk falls then rises with feature 0; the analyst insists it only rises
     target = (rng.random(800) < 1 / (1 + np.exp(-(features[:, 0] ** 2 - 1 + features[:, 1])))).astype(float)
-    folds = [(np.arange(0, 600), np.arange(600, 800))]
-    fit = search(features, target, folds, names=["a", "b", "c"], categorical=[], monotone=[1, 0, 0],
-                 budget_s=0.0, threads=1, seed=1)
+    folds = prepare_folds(features, target, [(np.arange(0, 600), np.arange(600, 800))], 1, ["a", "b", "c"], [], 1)
+    fit = search(folds, monotone=[1, 0, 0], seed=1, trials=2)
+    assert len(fit.members) == 2  # the ensemble's members all honour it, so their average does
     grid = np.zeros((41, 3))
     grid[:, 0] = np.linspace(-3, 3, 41)
     raw = fit.booster.predict(grid, raw_score=True)

@@ -1,10 +1,17 @@
-"""The gradient-boosted champion: LightGBM with early stopping and a small, time-bounded search.
+"""The gradient-boosted champion: a deterministic LightGBM search and an ensemble of its best settings.
 
-Every candidate is scored the same way — out-of-fold AUC on the development rows, each fold
-stopping early on its own validation rows — so the search compares like with like. The first
-candidates are settings an analyst would try first (a moderate default, then a heavily
-regularised one that suits small sets); random ones follow until the time budget runs out. The
-winner is refitted on every development row for its average early-stopping round count.
+Every candidate is scored the same way — validation AUC on the development rows, each fold
+stopping early on its own validation rows, averaged over the repeats of a repeated
+cross-validation — so the search compares like with like. Candidates come from
+`search_space` in a fixed order (presets, then seeded random settings) and the search stops when
+its work budget (counted in rounds × cells, not seconds) is spent, so the same data gives the same
+model on any machine at any load; a CPU-time cap only guards against a runaway search and is
+recorded when it acts.
+
+The champion is not the single best setting but the average, in log-odds, of the best
+`ENSEMBLE_SIZE` settings, each refitted on every development row with its own seed: picking one
+winner out of thirty on a thousand rows picks noise as much as skill, and averaging a few good
+models removes part of both that selection noise and each model's own variance.
 """
 
 from __future__ import annotations
@@ -15,48 +22,73 @@ from dataclasses import dataclass, field
 import lightgbm as lgb
 import numpy as np
 
+from creditline.risk.models import search_space
+from creditline.risk.models.ensemble import average_models
 from creditline.risk.models.metrics import auc
 
 ROUNDS_MAX = 5000
 EARLY_STOPPING_ROUNDS = 100
 REFIT_ROUNDS_FACTOR = 1.1
-CANDIDATES_MAX = 200
 PARALLEL_ROWS_MIN = 20_000
-FIXED_PARAMS = {
-    "objective": "binary",
-    "metric": "auc",
-    "verbosity": -1,
-    "deterministic": True,
-    "force_col_wise": True,
-    "feature_pre_filter": False,
-    "bagging_freq": 1,
-}
-SEARCH_SPACE = {
-    "learning_rate": (0.02, 0.03, 0.05, 0.08),
-    "num_leaves": (4, 7, 15, 31, 63),
-    "max_depth": (-1, 3, 4, 6, 8),
-    "min_data_in_leaf": (10, 20, 50, 100, 200, 400),
-    "feature_fraction": (0.4, 0.6, 0.8, 1.0),
-    "bagging_fraction": (0.6, 0.8, 1.0),
-    "lambda_l2": (0.0, 1.0, 5.0, 20.0, 50.0),
-    "min_gain_to_split": (0.0, 0.01, 0.1),
-    "path_smooth": (0.0, 1.0, 10.0),
-    "extra_trees": (False, True),
-    "cat_smooth": (5.0, 10.0, 30.0),
-    "min_data_per_group": (20, 50, 100),
-}
+ENSEMBLE_SIZE = 5
+ENSEMBLE_TREES_MAX = 1200  # one applicant's leaf lookup and credits stay well under a millisecond
+CPU_BUDGET_S = 600.0
+
+
+@dataclass
+class Folds:
+    """The development rows' validation scheme, binned once for every candidate."""
+
+    features: np.ndarray
+    target: np.ndarray
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    repeats: int
+    names: list[str]
+    categorical: list[int]
+    threads: int
+    datasets: list[tuple[lgb.Dataset, lgb.Dataset]] = field(default_factory=list)
+
+    @property
+    def per_repeat(self) -> int:
+        return len(self.folds) // self.repeats
+
+    @property
+    def validated(self) -> np.ndarray:
+        """Rows with an out-of-fold prediction in each partition (all rows under cross-validation)."""
+        return np.sort(np.concatenate([valid for _, valid in self.folds[: self.per_repeat]]))
+
+
+@dataclass
+class Trial:
+    params: dict
+    auc: float
+    rounds: int
+    work: float
+    cpu_s: float
+    oof: np.ndarray
+    oof_first: np.ndarray
+
+    def log(self) -> dict:
+        return {"params": self.params, "auc": self.auc, "rounds": self.rounds, "work": self.work,
+                "cpu_s": round(self.cpu_s, 3)}
 
 
 @dataclass
 class ChampionFit:
-    """The refitted booster, its settings, and what the search saw."""
+    """The refitted ensemble (one merged booster), its members, and what the search saw."""
 
     booster: lgb.Booster
+    text: str
     params: dict
-    rounds: int
+    members: list[dict]
     oof_logit: np.ndarray
     oof_auc: float
-    trials: list[dict] = field(default_factory=list)
+    trials: list[Trial]
+    stopped_by: str
+
+    @property
+    def rounds(self) -> int:
+        return sum(member["trees"] for member in self.members)
 
 
 def threads_for(rows: int, threads: int) -> int:
@@ -65,103 +97,158 @@ def threads_for(rows: int, threads: int) -> int:
     return threads if rows >= PARALLEL_ROWS_MIN else 1
 
 
-def presets(rows: int) -> list[dict]:
-    """What an analyst tries first: a moderate model, then a strongly regularised one."""
-    leaf_min = int(max(10, min(200, rows // 500)))
-    moderate = {
-        "learning_rate": 0.05, "num_leaves": 15, "max_depth": -1, "min_data_in_leaf": leaf_min,
-        "feature_fraction": 0.8, "bagging_fraction": 0.8, "lambda_l2": 1.0, "min_gain_to_split": 0.0,
-        "path_smooth": 0.0, "extra_trees": False, "cat_smooth": 10.0, "min_data_per_group": 50,
-    }
-    regularised = {
-        **moderate, "learning_rate": 0.03, "num_leaves": 4, "max_depth": 3, "min_data_in_leaf": max(20, leaf_min),
-        "feature_fraction": 0.6, "lambda_l2": 20.0, "path_smooth": 10.0, "extra_trees": rows < 20_000,
-    }
-    return [moderate, regularised]
+def prepare_folds(features, target, folds, repeats, names, categorical, threads) -> Folds:
+    prepared = Folds(features, target, folds, repeats, names, categorical, threads_for(len(target), threads))
+    prepared.datasets = fold_datasets(prepared)
+    return prepared
 
 
-def random_candidate(rng: np.random.Generator, rows: int) -> dict:
-    params = {name: choices[int(rng.integers(len(choices)))] for name, choices in SEARCH_SPACE.items()}
-    params["min_data_in_leaf"] = int(min(params["min_data_in_leaf"], max(5, rows // 20)))
-    return params
+def base_params(folds: Folds, monotone: list[int], seed: int) -> dict:
+    return {
+        **search_space.FIXED_PARAMS, "learning_rate": search_space.LEARNING_RATE,
+        "num_threads": folds.threads, "seed": seed, "monotone_constraints": monotone,
+    }
 
 
 def search(
-    features: np.ndarray,
-    target: np.ndarray,
-    folds: list[tuple[np.ndarray, np.ndarray]],
+    folds: Folds,
     *,
-    names: list[str],
-    categorical: list[int],
     monotone: list[int],
-    budget_s: float,
-    threads: int,
     seed: int,
+    trials: int | None = None,
+    cpu_budget_s: float = CPU_BUDGET_S,
+    done: list[Trial] | None = None,
 ) -> ChampionFit:
-    """Best out-of-fold AUC within `budget_s` seconds (the first candidate always runs), refitted."""
-    rng = np.random.default_rng(seed)
-    threads = threads_for(len(target), threads)
-    base = {**FIXED_PARAMS, "num_threads": threads, "seed": seed, "monotone_constraints": monotone}
-    datasets = fold_datasets(features, target, folds, names, categorical, threads)
-    started, trials = time.monotonic(), []
-    best: tuple[float, dict, int, np.ndarray] | None = None
-    queue = presets(len(target))
-    for number in range(CANDIDATES_MAX):
-        spent = time.monotonic() - started
-        last = trials[-1]["seconds"] if trials else 0.0
-        if number > 0 and spent + last > budget_s:
+    """Candidates in order until the work budget (or `trials`, when given) is spent; the best few, refitted.
+
+    `done` holds trials already run on these folds (the feature gate's); they count and are not rerun."""
+    base = base_params(folds, monotone, seed)
+    queue = search_space.candidates(seed, fit_rows(folds), max(trials or 0, search_space.TRIALS_MAX))
+    tried = list(done or [])
+    started = time.process_time()
+    stopped_by = ""
+    for candidate in queue:
+        if any(t.params == candidate for t in tried):
+            continue
+        stopped_by = stop_reason(tried, trials, time.process_time() - started, cpu_budget_s)
+        if stopped_by:
             break
-        candidate = queue[number] if number < len(queue) else random_candidate(rng, len(target))
-        tic = time.monotonic()
-        oof, rounds = cross_validate({**base, **candidate}, features, target, folds, datasets, threads)
-        score = auc(target[np.concatenate([v for _, v in folds])], oof[np.concatenate([v for _, v in folds])])
-        trials.append({"params": candidate, "auc": score, "rounds": rounds, "seconds": time.monotonic() - tic})
-        if best is None or score > best[0]:
-            best = (score, candidate, rounds, oof)
-    assert best is not None
-    score, candidate, rounds, oof = best
-    refit_rounds = max(1, round(rounds * REFIT_ROUNDS_FACTOR))
-    params = {**base, **candidate}
-    booster = lgb.train(params, full_dataset(features, target, names, categorical, threads), refit_rounds)
-    return ChampionFit(booster, params, refit_rounds, oof, score, trials)
+        tried.append(run_trial({**base, **candidate}, candidate, folds))
+    stopped_by = stopped_by or stop_reason(tried, trials, time.process_time() - started, cpu_budget_s)
+    return refit_ensemble(folds, base, tried, stopped_by or "every candidate tried")
+
+
+def stop_reason(tried: list[Trial], trials: int | None, cpu_s: float, cpu_budget_s: float) -> str:
+    """Why the search stops before its next candidate, or "" to go on. Only the CPU cap depends on the machine."""
+    if trials is not None:
+        return "trial count" if len(tried) >= trials else ""
+    if len(tried) >= search_space.TRIALS_MAX:
+        return "trial cap"
+    if len(tried) >= search_space.TRIALS_MIN and sum(t.work for t in tried) >= search_space.WORK_BUDGET_UNITS:
+        return "work budget"
+    return "CPU-time cap" if tried and cpu_s > cpu_budget_s else ""
+
+
+def fit_rows(folds: Folds) -> int:
+    return min(train.size for train, _ in folds.folds)
+
+
+def run_trial(params: dict, candidate: dict, folds: Folds) -> Trial:
+    tic = time.process_time()
+    oof, rounds, trained = cross_validate(params, folds)
+    valid = folds.validated
+    per_repeat = [auc(folds.target[valid], o[valid]) for o in oof]
+    work = search_space.trial_work(trained, [train.size for train, _ in folds.folds], folds.features.shape[1])
+    mean_oof = np.mean(oof, axis=0)
+    return Trial(candidate, float(np.mean(per_repeat)), rounds, work, time.process_time() - tic, mean_oof, oof[0])
+
+
+def cross_validate(params: dict, folds: Folds) -> tuple[np.ndarray, int, list[int]]:
+    """Out-of-fold log-odds per repeat (repeats, rows), the mean early-stopping round, rounds run per fold."""
+    oof = np.full((folds.repeats, folds.target.size), np.nan)
+    best_rounds, trained = [], []
+    for number, ((_, valid), (fit, check)) in enumerate(zip(folds.folds, folds.datasets, strict=True)):
+        # Kept as a training booster: LightGBM otherwise round-trips every fold model through its
+        # text form to free the data, which cost a fifth of the search on small sets.
+        booster = lgb.train(
+            params, fit, ROUNDS_MAX, valid_sets=[check], keep_training_booster=True,
+            callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
+        )
+        best = booster.best_iteration or booster.current_iteration()
+        oof[number // folds.per_repeat, valid] = booster.predict(
+            folds.features[valid], raw_score=True, num_iteration=best, num_threads=folds.threads
+        )
+        best_rounds.append(best)
+        trained.append(booster.current_iteration())
+    return oof, round(float(np.mean(best_rounds))), trained
+
+
+def ranked(trials: list[Trial]) -> list[Trial]:
+    """Best validation AUC first; ties keep the search order (presets before random settings)."""
+    return [t for _, t in sorted(enumerate(trials), key=lambda pair: (-round(pair[1].auc, 6), pair[0]))]
+
+
+def refit_ensemble(folds: Folds, base: dict, trials: list[Trial], stopped_by: str) -> ChampionFit:
+    """The best `ENSEMBLE_SIZE` settings refitted on every development row and merged into one model."""
+    members = choose_members(ranked(trials))
+    full = full_dataset(folds)
+    texts, logged = [], []
+    for rank, trial in enumerate(members):
+        params = {**base, **trial.params, "seed": base["seed"] + rank}
+        booster = lgb.train(params, full, refit_rounds(trial))
+        texts.append(booster.model_to_string(num_iteration=-1))
+        # Trees can be fewer than rounds: LightGBM stops when no split is left to make.
+        logged.append({
+            "params": trial.params, "rounds": refit_rounds(trial), "trees": booster.num_trees(), "seed": params["seed"],
+            "auc": trial.auc,
+        })
+    text = average_models(texts)
+    valid = folds.validated
+    oof_first = np.mean([t.oof_first for t in members], axis=0)
+    oof_mean = np.mean([t.oof for t in members], axis=0)
+    ensemble_auc = float(auc(folds.target[valid], oof_mean[valid]))
+    params = {k: v for k, v in base.items() if k != "monotone_constraints"}
+    return ChampionFit(lgb.Booster(model_str=text), text, params, logged, oof_first, ensemble_auc, trials, stopped_by)
+
+
+def choose_members(ranked_trials: list[Trial]) -> list[Trial]:
+    """The best settings, in rank order, that fit `ENSEMBLE_TREES_MAX` trees together (the best always)."""
+    members: list[Trial] = []
+    for trial in ranked_trials:
+        trees = sum(refit_rounds(t) for t in members) + refit_rounds(trial)
+        if not members or trees <= ENSEMBLE_TREES_MAX:
+            members.append(trial)
+        if len(members) == ENSEMBLE_SIZE:
+            break
+    return members
+
+
+def refit_rounds(trial: Trial) -> int:
+    return max(1, round(trial.rounds * REFIT_ROUNDS_FACTOR))
 
 
 def dataset_params(threads: int) -> dict:
     return {"verbosity": -1, "num_threads": threads, "feature_pre_filter": False}
 
 
-def fold_datasets(features, target, folds, names, categorical, threads) -> list[tuple[lgb.Dataset, lgb.Dataset]]:
+def fold_datasets(folds: Folds) -> list[tuple[lgb.Dataset, lgb.Dataset]]:
     """Bin each fold once; every candidate reuses the binned data."""
     built = []
-    for train, valid in folds:
+    for train, valid in folds.folds:
         fit = lgb.Dataset(
-            features[train], target[train], feature_name=names, categorical_feature=categorical,
-            free_raw_data=False, params=dataset_params(threads),
+            folds.features[train], folds.target[train], feature_name=folds.names,
+            categorical_feature=folds.categorical, free_raw_data=False, params=dataset_params(folds.threads),
         ).construct()
         check = lgb.Dataset(
-            features[valid], target[valid], reference=fit, feature_name=names, categorical_feature=categorical,
-            params=dataset_params(threads),
+            folds.features[valid], folds.target[valid], reference=fit, feature_name=folds.names,
+            categorical_feature=folds.categorical, params=dataset_params(folds.threads),
         ).construct()
         built.append((fit, check))
     return built
 
 
-def full_dataset(features, target, names, categorical, threads) -> lgb.Dataset:
+def full_dataset(folds: Folds) -> lgb.Dataset:
     return lgb.Dataset(
-        features, target, feature_name=names, categorical_feature=categorical, params=dataset_params(threads)
+        folds.features, folds.target, feature_name=folds.names, categorical_feature=folds.categorical,
+        params=dataset_params(folds.threads),
     )
-
-
-def cross_validate(params, features, target, folds, datasets, threads) -> tuple[np.ndarray, int]:
-    """Out-of-fold raw scores (log-odds) and the mean early-stopping round."""
-    oof = np.full(target.size, np.nan)
-    rounds = []
-    for (_, valid), (fit, check) in zip(folds, datasets, strict=True):
-        booster = lgb.train(
-            params, fit, ROUNDS_MAX, valid_sets=[check],
-            callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
-        )
-        best = booster.best_iteration or booster.current_iteration()
-        oof[valid] = booster.predict(features[valid], raw_score=True, num_iteration=best, num_threads=threads)
-        rounds.append(best)
-    return oof, round(float(np.mean(rounds)))

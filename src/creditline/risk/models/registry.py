@@ -10,6 +10,11 @@
 Nothing is pickled. A model is written into a temporary sibling directory and renamed into
 place, so a failure leaves either the old model or nothing, never half a model. Loading checks
 the manifest's checksums and the metadata's format and schema, and refuses a mismatch by name.
+
+Format versions: 1 = one LightGBM model on the raw features; 2 adds engineered features (the
+`derived` plan in metadata.json, whose columns follow the raw ones in model.txt) and an ensemble
+champion (still one model.txt). Version 1 models hold a subset of version 2 and load unchanged;
+a version this code does not know is refused with the versions it reads.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from pathlib import Path
 from creditline.risk.models.errors import InvalidModel
 
 FORMAT = "creditline-pd-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MODEL_FILE, SCORECARD_FILE, CALIBRATION_FILE = "model.txt", "scorecard.json", "calibration.json"
 METADATA_FILE, MANIFEST_FILE = "metadata.json", "manifest.json"
 ARTEFACTS = (MODEL_FILE, SCORECARD_FILE, CALIBRATION_FILE, METADATA_FILE)
@@ -117,9 +123,12 @@ def load_model(directory: str | Path, *, field: str = "model") -> ModelArtifacts
 def check_metadata(metadata: object, source: Path, field: str) -> None:
     if not isinstance(metadata, dict):
         raise InvalidModel(f"{source}: metadata.json is not an object", field=field)
-    if metadata.get("format_version") != FORMAT_VERSION:
+    version = metadata.get("format_version")
+    if version not in READABLE_VERSIONS:
         raise InvalidModel(
-            f"{source}: model format version {metadata.get('format_version')!r} is not {FORMAT_VERSION}", field=field
+            f"{source}: model format version {version!r} is not one this creditline reads "
+            f"({', '.join(map(str, READABLE_VERSIONS))}); retrain it with `creditline model train`",
+            field=field,
         )
     missing = [key for key in METADATA_KEYS if key not in metadata]
     if missing:

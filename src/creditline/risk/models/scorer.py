@@ -8,6 +8,8 @@ proves that both give the same PD, score and reasons.
 
 The champion's log-odds is `w · booster + (1 − w) · scorecard` (w = 1: boosted model alone,
 w = 0: scorecard alone), mapped to a PD by the calibration and to a score by the PDO scaling.
+Engineered features are computed from the converted raw fields by the model's stored
+`FeaturePlan.extend` — the very function training used — for one applicant and a batch alike.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 from creditline.risk.models.attribution import build_path_table
 from creditline.risk.models.calibration import Calibration
 from creditline.risk.models.columns import ColumnSpec, column_values, value_of
+from creditline.risk.models.derived import FeaturePlan
 from creditline.risk.models.errors import InvalidModel, InvalidScoringRequest
 from creditline.risk.models.reasons import REASONS_DEFAULT, Reason, top_reasons
 from creditline.risk.models.registry import ModelArtifacts
@@ -60,12 +63,17 @@ class Scorer:
         self.bad_value = metadata["target"].get("bad_value")
         self.monitoring = metadata.get("monitoring", {})
         self.specs = [ColumnSpec.from_json(f) for f in metadata["features"]]
+        self.plan = FeaturePlan.from_json(metadata.get("derived"), len(self.specs))
+        if self.plan.base_count != len(self.specs):
+            raise InvalidModel("the engineered-feature plan does not match the feature schema", field="model")
+        # Raw fields first, engineered columns after: the order of the model's input matrix.
+        self.model_specs = [*self.specs, *(feature.spec() for feature in self.plan.features)]
         self.booster = lgb.Booster(model_str=artifacts.booster_text)
-        names = [spec.feature for spec in self.specs]
+        names = [spec.feature for spec in self.model_specs]
         if self.booster.feature_name() != names:
             raise InvalidModel("model.txt features do not match the feature schema in metadata.json", field="model")
         self.scorecard = ScorecardModel.from_json(artifacts.scorecard)
-        by_feature = {spec.feature: spec for spec in self.specs}
+        by_feature = {spec.feature: spec for spec in self.model_specs}
         unknown = [v.feature for v in self.scorecard.variables if v.feature not in by_feature]
         if unknown:
             raise InvalidModel(f"scorecard.json uses features absent from the schema: {unknown}", field="model")
@@ -92,6 +100,9 @@ class Scorer:
 
     def score_one(self, applicant: Mapping[str, object], *, reasons: int = REASONS_DEFAULT) -> Decision:
         row, raw = self.features_one(applicant)
+        if self.plan.steps:
+            row = self.plan.extend(np.array([row])).tolist()[0]
+            raw = raw + row[len(raw):]
         leaves = self.booster.predict(np.array([row]), pred_leaf=True, num_threads=SINGLE_ROW_THREADS)
         booster_logit, credits = self.paths.raw_and_credits(leaves)
         bins = self.card.bins_one(row)
@@ -106,13 +117,13 @@ class Scorer:
             pd=pd_,
             score=self.display_score(pd_),
             scorecard_points=round(float(self.scaling.score(card_logit))),
-            reasons=tuple(top_reasons(list(impacts), self.specs, row, raw, reasons)),
+            reasons=tuple(top_reasons(list(impacts), self.model_specs, row, raw, reasons)),
             model_id=self.model_id,
         )
 
     def impacts(self, credits: np.ndarray, points_lost: list[float]) -> np.ndarray:
         """Per-feature log-odds pushed towards bad: booster credits and scorecard points lost, blended."""
-        lost = np.zeros(len(self.specs))
+        lost = np.zeros(len(self.model_specs))
         for position, value in zip(self.variable_positions, points_lost, strict=True):
             lost[position] = value / self.scaling.factor
         return self.weight * credits + (1 - self.weight) * lost
@@ -130,7 +141,7 @@ class Scorer:
         return np.column_stack([column_values(spec, frame[spec.name], strict=strict) for spec in self.specs])
 
     def logits(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(champion, booster, scorecard) log-odds of bad for every row."""
+        """(champion, booster, scorecard) log-odds of bad for every row of a model input matrix."""
         threads = self.threads if features.shape[0] >= PARALLEL_ROWS_MIN else 1
         booster = self.booster.predict(features, raw_score=True, num_threads=threads)
         card = self.card.logit(self.card.bins(features))
@@ -142,6 +153,8 @@ class Scorer:
         return self.score_features(features, frame, reasons=reasons)
 
     def score_features(self, features: np.ndarray, frame: pd.DataFrame | None = None, *, reasons: int = 0) -> pd.DataFrame:
+        """Scores of converted raw fields (`features_batch`); engineered columns are added here."""
+        features = self.plan.extend(features)
         logit, _, card_logit = self.logits(features)
         pd_ = self.calibration.pd(logit)
         clipped = np.clip(pd_, 1e-12, 1 - 1e-12)
@@ -162,9 +175,10 @@ class Scorer:
         points = self.card.points(self.card.bins(features))
         best = np.array([v.points_max for v in self.scorecard.variables])
         raw_columns = [frame[spec.name].tolist() for spec in self.specs]
+        raw_columns += [features[:, position].tolist() for position in range(len(self.specs), features.shape[1])]
         texts = []
         for row in range(features.shape[0]):
             impacts = self.impacts(credits[row], list(best - points[row]))
             raw = [column[row] for column in raw_columns]
-            texts.append([r.text for r in top_reasons(list(impacts), self.specs, list(features[row]), raw, count)])
+            texts.append([r.text for r in top_reasons(list(impacts), self.model_specs, list(features[row]), raw, count)])
         return texts

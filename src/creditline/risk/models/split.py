@@ -2,9 +2,11 @@
 
 With a time column the split is out-of-time: the latest 20% of rows are the test set and the
 latest part of the rest validates, as a model meets the future in production. Without one the
-split is stratified by the target. Small development sets (fewer than `CV_ROWS_MAX` rows) are
+split is stratified by the target. Development sets of fewer than `CV_ROWS_MAX` rows are
 validated by stratified 5-fold cross-validation, so every row serves both to fit and to check;
-larger ones by a single stratified hold-out, which keeps training on 150,000 rows in budget.
+below `REPEATED_ROWS_MAX` rows the 5-fold split is repeated with fresh shuffles, because on a
+thousand rows one partition's luck can decide which setting looks best. Larger sets use a single
+stratified hold-out, which keeps training on 150,000 rows in budget.
 """
 
 from __future__ import annotations
@@ -18,18 +20,28 @@ from creditline.risk.models.errors import InvalidData
 
 TEST_SHARE = 0.2
 VALID_SHARE = 0.2
-CV_ROWS_MAX = 20_000
+CV_ROWS_MAX = 60_000
+REPEATED_ROWS_MAX = 5_000
 CV_FOLDS = 5
+CV_REPEATS = 3
 
 
 @dataclass(frozen=True)
 class Split:
-    """Row indices: `development` = train + validation, `folds` index into `development`."""
+    """Row indices: `development` = train + validation, `folds` index into `development`.
+
+    With repeated cross-validation `folds` holds `repeats` partitions one after the other; each
+    partition's validation parts cover every development row once."""
 
     development: np.ndarray
     test: np.ndarray
     folds: list[tuple[np.ndarray, np.ndarray]]
     method: str
+    repeats: int = 1
+
+    @property
+    def first_partition(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return self.folds[: len(self.folds) // self.repeats]
 
 
 def split_rows(target: np.ndarray, order: np.ndarray | None, seed: int) -> Split:
@@ -53,18 +65,29 @@ def split_rows(target: np.ndarray, order: np.ndarray | None, seed: int) -> Split
     development, test = train_test_split(rows, test_size=TEST_SHARE, stratify=target, random_state=seed)
     development = np.sort(development)
     test = np.sort(test)
-    return Split(development, test, development_folds(target[development], seed), "stratified 80/20")
+    folds, repeats = development_folds(target[development], seed)
+    return Split(development, test, folds, "stratified 80/20", repeats)
 
 
-def development_folds(target: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def development_folds(target: np.ndarray, seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    """(folds, repeats): repeated or plain stratified 5-fold cross-validation, or one hold-out."""
     positions = np.arange(target.size)
     if target.size < CV_ROWS_MAX:
-        folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
-        return [(train, valid) for train, valid in folds.split(positions, target)]
+        repeats = CV_REPEATS if target.size < REPEATED_ROWS_MAX else 1
+        folds = []
+        for repeat in range(repeats):
+            shuffled = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed + repeat)
+            folds += [(train, valid) for train, valid in shuffled.split(positions, target)]
+        return folds, repeats
     train, valid = train_test_split(positions, test_size=VALID_SHARE, stratify=target, random_state=seed)
-    return [(np.sort(train), np.sort(valid))]
+    return [(np.sort(train), np.sort(valid))], 1
 
 
 def describe(split: Split) -> str:
-    validation = f"{len(split.folds)}-fold cross-validation" if len(split.folds) > 1 else "hold-out validation"
+    if len(split.folds) == 1:
+        validation = "hold-out validation"
+    elif split.repeats > 1:
+        validation = f"{split.repeats}×{len(split.folds) // split.repeats}-fold repeated cross-validation"
+    else:
+        validation = f"{len(split.folds)}-fold cross-validation"
     return f"{split.method}; {validation} on the development rows"

@@ -1,9 +1,11 @@
 """Training end to end: raw table → features → champion, scorecard, blend, calibration → artefacts.
 
-Stages (reported to `progress` as they start): types, leakage, split, champion, scorecard,
-calibration, evaluation. The champion is whichever of the boosted model, the scorecard and their
-blend (log-odds mixed with a weight chosen on validation) has the best validation AUC; the held-out
-test rows are touched only to report the final figures.
+Stages (reported to `progress` as they start): types, leakage, split, features, champion,
+scorecard, calibration, evaluation. Engineered features (`derived`) are planned on the
+development rows and kept only if they raise the validation AUC. The champion is whichever of the
+boosted ensemble, the scorecard and their blend (log-odds mixed with a weight chosen on
+validation) has the best validation AUC; the held-out test rows are touched only to report the
+final figures. Same data, options and thread count give the same model, byte for byte.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from creditline.risk.models import champion as boosting
-from creditline.risk.models import monitoring
-from creditline.risk.models.calibration import choose_calibration, sigmoid
+from creditline.risk.models import monitoring, search_space
+from creditline.risk.models.calibration import choose_calibration, logit_of, sigmoid
 from creditline.risk.models.columns import (
     CATEGORY,
     DATE,
@@ -29,6 +31,7 @@ from creditline.risk.models.columns import (
     infer_column,
     infer_kind,
 )
+from creditline.risk.models.derived import FeaturePlan, plan_features
 from creditline.risk.models.errors import InvalidData
 from creditline.risk.models.leakage import identifier_reason, proxy_reason
 from creditline.risk.models.metrics import auc, brier, evaluate, ks
@@ -41,13 +44,14 @@ from creditline.risk.models.target import encode_target
 
 BLEND_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
 REPORT_SAMPLE_ROWS = 5000
-SCORECARD_FEATURES_MAX = 30
+SCORECARD_FEATURES_MAX = 20
 # Above this many kept levels a category reaches the booster as its frequency rank (code 0 is the
 # most common value) instead of as a categorical split: on PAKDD 2010's city and ZIP-like columns
 # categorical splits overfit (test AUC 0.642 against 0.649 with ranks).
 CATEGORY_SPLIT_LEVELS_MAX = 30
 Progress = Callable[[str], None]
-STAGES = ("types", "leakage", "split", "champion", "scorecard", "calibration", "evaluation")
+ENGINEERED_MODES = ("auto", "on", "off")
+STAGES = ("types", "leakage", "split", "features", "champion", "scorecard", "calibration", "evaluation")
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,9 @@ class TrainingOptions:
     ids: tuple[str, ...] = ()
     monotone: dict[str, int] = field(default_factory=dict)
     missing_codes: tuple[float, ...] = ()
-    budget_s: float = 40.0
+    budget_s: float = boosting.CPU_BUDGET_S  # a CPU-seconds guard on the search, not its size
+    trials: int | None = None  # None: as many as the work budget allows (search_space)
+    engineered: str = "auto"  # engineered features: "auto" (kept if they help on validation), "on", "off"
     threads: int = 2
     seed: int = 7
     scaling: Scaling = field(default_factory=Scaling)
@@ -85,31 +91,35 @@ def noop(_stage: str) -> None:
 
 
 def train(table: RawTable, options: TrainingOptions, progress: Progress = noop) -> ModelArtifacts:
+    if options.engineered not in ENGINEERED_MODES:
+        raise InvalidData(f"must be one of {', '.join(ENGINEERED_MODES)}", field="engineered")
+    if options.trials is not None and options.trials < 1:
+        raise InvalidData("must be at least 1", field="trials")
     progress("types")
     prepared = prepare(table, options)
     progress("leakage")
     split = split_rows(prepared.target, prepared.order, options.seed)
     guard_leakage(prepared, split)
     progress("split")
-    dev_x, dev_y = prepared.features[split.development], prepared.target[split.development]
+    dev_y = prepared.target[split.development]
+    progress("features")
+    plan = plan_features(prepared.specs, prepared.features[split.development])
     progress("champion")
-    categorical = [
-        i for i, s in enumerate(prepared.specs) if s.kind == CATEGORY and len(s.categories) <= CATEGORY_SPLIT_LEVELS_MAX
-    ]
-    fit = boosting.search(
-        dev_x, dev_y, split.folds, names=[s.feature for s in prepared.specs], categorical=categorical, monotone=monotone_vector(prepared, options),
-        budget_s=options.budget_s, threads=options.threads, seed=options.seed,
-    )
+    fit, plan, gate = search_champion(prepared, split, plan, options)
+    matrix = plan.extend(prepared.features)
+    dev_x = matrix[split.development]
     progress("scorecard")
-    card, card_oof = fit_scorecards(dev_x, dev_y, split, prepared.specs, options.scaling, strongest(fit.booster))
+    specs = [*prepared.specs, *(f.spec() for f in plan.features)]
+    card, card_oof = fit_scorecards(dev_x, dev_y, split.first_partition, specs, options.scaling, strongest(fit.booster))
     progress("calibration")
-    valid = np.concatenate([v for _, v in split.folds])
+    valid = np.sort(np.concatenate([v for _, v in split.first_partition]))
     weight, blend_aucs = choose_weight(fit.oof_logit[valid], card_oof[valid], dev_y[valid])
     blended = weight * fit.oof_logit[valid] + (1 - weight) * card_oof[valid]
     calibration, calibration_scores = choose_calibration(blended, dev_y[valid], options.seed)
     progress("evaluation")
-    compiled = CompiledScorecard(card, {s.feature: s for s in prepared.specs}, [s.feature for s in prepared.specs])
-    test_x, test_y = prepared.features[split.test], prepared.target[split.test]
+    names = [s.feature for s in specs]
+    compiled = CompiledScorecard(card, {s.feature: s for s in specs}, names)
+    test_x, test_y = matrix[split.test], prepared.target[split.test]
     booster_test = fit.booster.predict(test_x, raw_score=True, num_threads=options.threads)
     card_test = compiled.logit(compiled.bins(test_x))
     champion_test = weight * booster_test + (1 - weight) * card_test
@@ -123,14 +133,54 @@ def train(table: RawTable, options: TrainingOptions, progress: Progress = noop) 
             "scorecard": summary(test_y, sigmoid(card_test)),
         },
     }
-    scores = options.scaling.score(np.log(np.clip(pd_test, 1e-12, 1 - 1e-12) / (1 - np.clip(pd_test, 1e-12, 1 - 1e-12))))
-    reference = monitoring.baseline(dev_x, prepared.specs, np.asarray(scores, dtype=np.float64))
-    booster_text = fit.booster.model_to_string(num_iteration=-1)
+    scores = options.scaling.score(logit_of(pd_test))
+    base_dev = prepared.features[split.development]
+    reference = monitoring.baseline(base_dev, prepared.specs, np.asarray(scores, dtype=np.float64))
     metadata = build_metadata(table, options, prepared, split, fit, weight, metrics, reference, calibration.method)
+    metadata["derived"] = plan.to_json()
+    metadata["champion"]["engineered_features"] = gate
     metadata["report_sample"] = report_sample(test_y, pd_test, options.seed)
     metadata["importance"] = dict(zip(fit.booster.feature_name(), fit.booster.feature_importance("gain").tolist(), strict=True))
-    metadata["model_id"] = "pd-" + hashlib.sha256((booster_text + json.dumps(card.to_json())).encode()).hexdigest()[:12]
-    return ModelArtifacts(booster_text, card.to_json(), calibration.to_json(), metadata)
+    metadata["model_id"] = "pd-" + hashlib.sha256((fit.text + json.dumps(card.to_json())).encode()).hexdigest()[:12]
+    return ModelArtifacts(fit.text, card.to_json(), calibration.to_json(), metadata)
+
+
+def search_champion(prepared: Prepared, split: Split, plan: FeaturePlan, options: TrainingOptions):
+    """(fit, plan kept, gate record). With `engineered="auto"` the engineered features are kept only
+    if they raise the validation AUC: both feature sets are scored with the search's first setting
+    on the same folds; the loser's trial is discarded, the winner's counts as the search's first."""
+    dev = split.development
+    monotone = monotone_vector(prepared, options)
+    categorical = [
+        i for i, s in enumerate(prepared.specs) if s.kind == CATEGORY and len(s.categories) <= CATEGORY_SPLIT_LEVELS_MAX
+    ]
+    names = [s.feature for s in prepared.specs]
+
+    def folds_for(chosen: FeaturePlan) -> boosting.Folds:
+        return boosting.prepare_folds(
+            chosen.extend(prepared.features[dev]), prepared.target[dev], split.folds, split.repeats,
+            names + chosen.names, categorical, options.threads,
+        )
+
+    plain = FeaturePlan(len(prepared.specs))
+    options_ = {"off": [plain], "on": [plan]}.get(options.engineered, [plain, plan] if plan.features else [plain])
+    scored = []
+    for chosen in options_:
+        folds = folds_for(chosen)
+        padded = monotone + [0] * len(chosen.features)
+        first = search_space.candidates(options.seed, boosting.fit_rows(folds), 1)[0]
+        trial = boosting.run_trial({**boosting.base_params(folds, padded, options.seed), **first}, first, folds)
+        scored.append((trial, chosen, folds, padded))
+    trial, chosen, folds, padded = max(scored, key=lambda item: round(item[0].auc, 6))
+    gate = {
+        "mode": options.engineered, "planned": plan.names, "used": bool(chosen.features),
+        "validation_auc": {"without": scored[0][0].auc if not scored[0][1].features else None,
+                           "with": next((t.auc for t, c, _, _ in scored if c.features), None)},
+    }
+    fit = boosting.search(
+        folds, monotone=padded, seed=options.seed, trials=options.trials, cpu_budget_s=options.budget_s, done=[trial],
+    )
+    return fit, chosen, gate
 
 
 def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
@@ -215,9 +265,9 @@ def strongest(booster) -> list[int]:
 
 
 def fit_scorecards(
-    dev_x: np.ndarray, dev_y: np.ndarray, split: Split, specs: list[ColumnSpec], scaling: Scaling, chosen: list[int]
+    dev_x: np.ndarray, dev_y: np.ndarray, folds: list, specs: list[ColumnSpec], scaling: Scaling, chosen: list[int]
 ) -> tuple[ScorecardModel, np.ndarray]:
-    """Out-of-fold scorecard log-odds (for the blend and the champion choice) and the final scorecard.
+    """Out-of-fold scorecard log-odds over one partition (for the blend) and the final scorecard.
 
     Only the `chosen` features are binned: a scorecard reads best with a few characteristics,
     and binning hundreds of columns five times over would blow the time budget."""
@@ -225,7 +275,7 @@ def fit_scorecards(
     by_feature = {s.feature: s for s in specs}
     subset = [specs[i] for i in chosen]
     oof = np.full(dev_y.size, np.nan)
-    for train_rows, valid_rows in split.folds:
+    for train_rows, valid_rows in folds:
         fitted = fit_scorecard(dev_x[np.ix_(train_rows, chosen)], dev_y[train_rows], subset, scaling)
         card = CompiledScorecard(fitted, by_feature, order)
         oof[valid_rows] = card.logit(card.bins(dev_x[valid_rows]))
@@ -289,9 +339,14 @@ def build_metadata(table, options, prepared, split, fit, weight, metrics, refere
         },
         "champion": {
             "kind": champion_kind(weight), "blend_weight": weight, "calibration": calibration_method,
-            "lightgbm_params": {k: v for k, v in fit.params.items() if k != "monotone_constraints"},
-            "monotone": dict(options.monotone), "rounds": fit.rounds, "search_budget_s": options.budget_s,
-            "search_trials": [{k: t[k] for k in ("params", "auc", "rounds", "seconds")} for t in fit.trials],
+            "lightgbm_params": fit.params, "monotone": dict(options.monotone), "rounds": fit.rounds,
+            "ensemble": fit.members,
+            "search": {
+                "trials": len(fit.trials), "stopped_by": fit.stopped_by, "work_units": sum(t.work for t in fit.trials),
+                "work_budget_units": search_space.WORK_BUDGET_UNITS, "trials_asked": options.trials,
+                "cpu_cap_s": options.budget_s, "validation_auc_ensemble": fit.oof_auc,
+            },
+            "search_trials": [t.log() for t in fit.trials],
         },
         "metrics": metrics,
         "monitoring": reference,
