@@ -32,6 +32,7 @@ ROUTER_MODULES = (
     "creditline.api.routes_plans",
     "creditline.api.routes_coupons",
     "creditline.api.routes_repayment_account",
+    "creditline.api.routes_funding",
 )
 DESCRIPTION = (
     "Online consumer credit lines: apply, draw, repay. Money is a decimal string in major units with its "

@@ -95,6 +95,7 @@ PIPELINE: list[Stage] = [
     Stage("accrue", "creditline.app.eod_accrue:accrue", Phase.CLOSE),
     Stage("classify", "creditline.app.eod_classify:classify", Phase.CLOSE),
     Stage("provision", "creditline.app.eod_classify:provision", Phase.CLOSE),
+    Stage("funding", "creditline.app.trust_eod:close_funding_day", Phase.CLOSE),  # trusts, partners' allowance
     Stage("snapshot", "creditline.app.eod_classify:write_snapshot", Phase.CLOSE),
     Stage("publish-audit", "creditline.app.eod_audit:publish_head", Phase.CLOSE),
     Stage("early-warning", "creditline.app.collections_eod:early_warning", Phase.AFTER),

@@ -47,10 +47,17 @@ SWEEP = {
     "/v1/campaigns/{campaign_id}": ("get", 403, None),
     "/v1/campaigns/{campaign_id}/members": ("post", 403, {"borrower_id": "B1"}),
     "/v1/campaigns/{campaign_id}/coupons": ("post", 403, {"borrower_id": "B1"}),
+    # funding: finance's (and portfolio readers') partners and deals, 403 for a borrower
+    "/v1/funding/partners/{partner_id}": ("get", 403, None),
+    "/v1/funding/partners/{partner_id}/statement": ("get", 403, None),
+    "/v1/funding/partners/{partner_id}/reconciliation": ("get", 403, None),
+    "/v1/funding/deals/{deal_id}": ("get", 403, None),
+    "/v1/funding/deals/{deal_id}/waterfall": ("get", 403, None),
 }
 QUERY = {
     "/v1/lines/{line_id}/drawdown-preview": {"amount": "600.00", "term_months": 3},
     "/v1/lines/{line_id}/coupon-quote": {"amount": "600.00", "term_months": 3, "coupon_id": "CPany"},
+    "/v1/funding/partners/{partner_id}/statement": {"from": "2025-06-01", "to": "2025-06-29"},
 }
 
 
@@ -64,7 +71,7 @@ def victim_and_intruder(client):  # type: ignore[no-untyped-def]
     ids = {
         "decision_id": decision_id, "line_id": line_id, "loan_id": loan_id, "consent_id": consent_id,
         "review_id": str(review["review_id"]), "account_id": victim.account["account_id"],
-        "item_id": "CWany", "alert_id": "1", "outcome_id": "MOany", "campaign_id": "spring",  # operators' queues
+        "item_id": "CWany", "alert_id": "1", "outcome_id": "MOany", "campaign_id": "spring", "partner_id": "bank", "deal_id": "DLany",  # operators' queues
     }  # fmt: skip
     return victim, intruder, ids
 
