@@ -98,3 +98,16 @@ def test_unknown_ids_are_not_found_and_bad_dates_are_named(funded) -> None:  # t
     assert finance.get("/v1/funding/deals/DLnosuch/waterfall").json()["code"] == "deal_not_found"
     late = finance.get("/v1/funding/partners/bank/statement", params={"from": "2025-06-01", "to": BUSINESS_DATE.isoformat()})
     assert late.status_code == 422 and late.json()["errors"][0]["field"] == "to"
+
+
+def test_the_console_funding_page_shows_partners_and_deals(funded) -> None:  # type: ignore[no-untyped-def]
+    from creditline.api.auth_tokens import SESSION_COOKIE
+
+    people, _, deal = funded
+    finance = people["finance"]
+    page = finance.client.get("/console/funding", cookies={SESSION_COOKIE: finance.token})
+    assert page.status_code == 200, page.text
+    assert 'data-partner="bank"' in page.text and f'data-deal="{deal["deal_id"]}"' in page.text
+    assert page.text.count('data-field="tranche"') == 2 and 'data-field="appetite">0.11%<' in page.text
+    agent = people["collections_agent"]
+    assert agent.client.get("/console/funding", cookies={SESSION_COOKIE: agent.token}).status_code == 403
