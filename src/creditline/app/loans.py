@@ -31,7 +31,10 @@ from creditline.app.loan_views import loan_view
 from creditline.app.posting import entry_for_totals
 from creditline.store import UnitOfWork
 from creditline.store.command_reads import queue_reads
+from creditline.store.command_writes import LoanCommandWrites
+from creditline.store.command_writes import write as write_loan_command
 from creditline.store.driver_sql import pipelined
+from creditline.store.repositories import idempotency_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,14 +247,12 @@ def _apply(engine: Engine, scope: str, loan_id: str, key: str, request: dict[str
             "event_id": event.event_id,
             "entry_id": None if entry is None else entry.entry_id,
         }
-        with pipelined(uow.connection):  # one round trip for the writes
-            uow.loans.add_events(loan_id, record.borrower_id, [event], today)
-            saved = [uow.loans.queue_state(loan_id, state, record.version)]
-            uow.loans.save_checkpoint(applied.checkpoint, record.borrower_id)
-            saved += _move_line_principal(uow, line_record, record.principal_outstanding, state.principal_outstanding)
-            remember(uow, scope, key, request, result, borrower_id=record.borrower_id)
-        for write in saved:
-            write.check()
+        line = _moved_line(line_record.line, record.principal_outstanding, state.principal_outstanding)
+        write_loan_command(uow.connection, LoanCommandWrites(
+            loan_id=loan_id, borrower_id=record.borrower_id, event=event, on=today, state=state,
+            loan_version=record.version, checkpoint=applied.checkpoint, line=line, line_version=line_record.line.version,
+            idempotency=idempotency_row(scope, key, record.borrower_id, request_hash(request), result),
+        ), uow)  # fmt: skip
         uow.commit()
     return result
 
@@ -284,14 +285,14 @@ def _record(uow: UnitOfWork, contract: Any, checkpoint: Any, build: EventBuilder
     return event, record_replayed(contract, events, event, today)
 
 
-def _move_line_principal(uow: UnitOfWork, line_record: Any, before: Any, after: Any) -> list[Any]:
-    """Repaid or written-off principal frees the limit; a reversal takes it back."""
-    line = line_record.line
+def _moved_line(line: Any, before: Any, after: Any) -> Any:
+    """The line after the command: repaid or written-off principal frees the limit; a reversal takes it
+    back; None when the principal did not move."""
     if after < before:
-        return [uow.lines.queue_save(line.restore(before - after), line.version)]
+        return line.restore(before - after)
     if after > before:
-        return [uow.lines.queue_save(line.reclaim(after - before), line.version)]
-    return []
+        return line.reclaim(after - before)
+    return None
 
 
 def _business_date(found: date | None) -> date:

@@ -31,7 +31,7 @@ class DriverStatement:
     sql: str
     fixed: dict[str, Any]  # parameters the statement itself gives values (`calendar_id == 1`)
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters the driver cannot take as they are
-    results: tuple[Callable[[Any], Any] | None, ...]  # per selected column; () for statements without rows
+    results: tuple[Callable[[Any], Any] | None, ...]  # per returned column; () when the statement returns no rows
 
 
 _COMPILED: dict[tuple[str, int], tuple[ClauseElement, DriverStatement]] = {}
@@ -97,7 +97,9 @@ class Rows:
 
     def _fetch(self) -> None:
         cursor, processors = self._cursor, self._statement.results
-        raw = cursor.fetchall() if cursor.description is not None else []
+        # Only statements that return rows are fetched (known when compiled: psycopg's `description`
+        # builds a column object per field, which costs more than the fetch of one row).
+        raw = cursor.fetchall() if processors else []
         if any(processors):
             raw = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row, strict=True)) for row in raw]
         self._rows = [tuple(row) for row in raw]

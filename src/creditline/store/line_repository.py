@@ -31,14 +31,14 @@ class LineRecord:
 _LINE_COLUMNS = tuple(t.credit_lines.c.keys())
 _SELECT_LINE = select(*t.credit_lines.c).where(t.credit_lines.c.line_id == bindparam("k_line_id"))
 _SELECT_LINE_FOR_UPDATE = _SELECT_LINE.with_for_update()
-_LINE_STATE = (
+LINE_STATE = (
     "limit_minor", "status", "outstanding_principal_minor", "pending_drawdowns_minor", "temp_limit_minor",
     "temp_limit_expires", "version",
 )  # fmt: skip
 _UPDATE_LINE = (
     update(t.credit_lines)
     .where(t.credit_lines.c.line_id == bindparam("k_line_id"), t.credit_lines.c.version == bindparam("k_version"))
-    .values({name: bindparam(name) for name in _LINE_STATE})
+    .values({name: bindparam(name) for name in LINE_STATE})
 )
 
 
@@ -73,7 +73,7 @@ class LineRepository:
         rows = execute(
             self.connection,
             _UPDATE_LINE,
-            {"k_line_id": line.line_id, "k_version": read_version, "version": line.version, **_values_of_line(line)},
+            {"k_line_id": line.line_id, "k_version": read_version, "version": line.version, **line_values(line)},
         )
         return SavedLine(rows, line.line_id, read_version)
 
@@ -140,7 +140,8 @@ def _record(row: Any) -> LineRecord:
     return LineRecord(line, row["product_version"], row["opened_on"])
 
 
-def _values_of_line(line: CreditLine) -> dict[str, Any]:
+def line_values(line: CreditLine) -> dict[str, Any]:
+    """The columns a change of the line's balances or terms rewrites (all but `version`)."""
     return {
         "limit_minor": line.limit.minor,
         "status": str(line.status),
@@ -162,5 +163,5 @@ def _values(record: LineRecord) -> dict[str, Any]:
         "rate_daily": line.rate_daily,
         "opened_on": record.opened_on,
         "version": line.version,
-        **_values_of_line(line),
+        **line_values(line),
     }

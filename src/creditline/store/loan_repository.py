@@ -85,13 +85,6 @@ _SELECT_EVENTS = (
     .where(t.loan_events.c.loan_id == bindparam("k_loan_id"))
     .order_by(t.loan_events.c.sequence)
 )
-_k = loan_checkpoints.c
-# Only a current checkpoint comes back: one that folded in the loan's newest event.
-_SELECT_CHECKPOINT = select(_k.last_sequence, _k.checkpoint).where(
-    _k.loan_id == bindparam("k_loan_id"),
-    _k.last_sequence
-    == select(func.max(t.loan_events.c.sequence)).where(t.loan_events.c.loan_id == bindparam("k_loan_id")).scalar_subquery(),
-)
 CHECKPOINT_COLUMNS = ("loan_id", "borrower_id", "last_sequence", "checkpoint")
 
 
@@ -183,43 +176,17 @@ class LoanRepository:
         return [_event_of(row) for row in execute(self.connection, _SELECT_EVENTS, {"k_loan_id": loan_id}).all()]
 
     def add_events(self, loan_id: str, borrower_id: str, events: Sequence[LoanEvent], recorded_on: date) -> None:
-        rows = [
-            {
-                "event_id": ev.event_id,
-                "loan_id": loan_id,
-                "borrower_id": borrower_id,
-                "sequence": ev.sequence,
-                "kind": str(ev.kind),
-                "effective_date": ev.effective_date,
-                "amount_minor": None if ev.amount is None else ev.amount.minor,
-                "currency": None if ev.amount is None else ev.amount.currency.code,
-                "reverses": ev.reverses,
-                "data_json": json.dumps(dict(ev.data), sort_keys=True),
-                "recorded_on": recorded_on,
-            }
-            for ev in events
-        ]
+        rows = [event_row(loan_id, borrower_id, ev, recorded_on) for ev in events]
         if len(rows) == 1:
             execute(self.connection, _INSERT_EVENT, rows[0])
         else:
             execute_many(self.connection, _INSERT_EVENT, rows)
 
     # -- the fold's checkpoint ----------------------------------------------------------------------
-    def queue_checkpoint(self, loan_id: str) -> PendingCheckpoint:
-        """The loan's checkpoint if it is current (it folded in the newest event), read after a pipeline."""
-        return PendingCheckpoint(execute(self.connection, _SELECT_CHECKPOINT, {"k_loan_id": loan_id}), loan_id)
-
     def save_checkpoint(self, checkpoint: Checkpoint, borrower_id: str) -> None:
-        blob = checkpoint_blob(checkpoint)
-        if blob is None:
-            return  # beyond int64 (never for a real loan): the old row is stale, so the next command replays
-        values = {
-            "loan_id": checkpoint.loan_id,
-            "borrower_id": borrower_id,
-            "last_sequence": checkpoint.last_sequence,
-            "checkpoint": blob,
-        }
-        execute(self.connection, _upsert_checkpoint(self.connection.dialect.name), values)
+        values = checkpoint_row(checkpoint, borrower_id)
+        if values is not None:
+            execute(self.connection, _upsert_checkpoint(self.connection.dialect.name), values)
 
     # -- views for the books ------------------------------------------------------------------------
     def balance_rows(self) -> list[dict[str, Any]]:
@@ -274,15 +241,29 @@ class PendingLoanAndLine:
         return _record(row[:_LOAN_WIDTH]), line_record_of(row[_LOAN_WIDTH:])
 
 
-class PendingCheckpoint:
-    __slots__ = ("loan_id", "rows")
+def event_row(loan_id: str, borrower_id: str, event: LoanEvent, recorded_on: date) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "loan_id": loan_id,
+        "borrower_id": borrower_id,
+        "sequence": event.sequence,
+        "kind": str(event.kind),
+        "effective_date": event.effective_date,
+        "amount_minor": None if event.amount is None else event.amount.minor,
+        "currency": None if event.amount is None else event.amount.currency.code,
+        "reverses": event.reverses,
+        "data_json": json.dumps(dict(event.data), sort_keys=True),
+        "recorded_on": recorded_on,
+    }
 
-    def __init__(self, rows: Rows, loan_id: str) -> None:
-        self.rows, self.loan_id = rows, loan_id
 
-    def checkpoint(self) -> Checkpoint | None:
-        row = self.rows.first()
-        return None if row is None else checkpoint_of_blob(self.loan_id, row[0], row[1])
+def checkpoint_row(checkpoint: Checkpoint, borrower_id: str) -> dict[str, Any] | None:
+    """The `loan_checkpoints` row; None beyond int64 (never for a real loan): the old row is then stale,
+    so the next command replays."""
+    blob = checkpoint_blob(checkpoint)
+    if blob is None:
+        return None
+    return {"loan_id": checkpoint.loan_id, "borrower_id": borrower_id, "last_sequence": checkpoint.last_sequence, "checkpoint": blob}
 
 
 # A checkpoint is stored as int64 little-endian values, zlib-compressed (mostly zeros and small

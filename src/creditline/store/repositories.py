@@ -61,7 +61,7 @@ _ROWS_MAX = 16  # an entry has a handful of postings; more go in several stateme
 @cache
 def _insert_postings(rows: int) -> Any:
     """`rows` postings in one statement (one execution, where a loop of inserts would be one each)."""
-    return insert(t.postings).values([{name: bindparam(f"{name}_{i}") for name in _POSTING_COLUMNS} for i in range(rows)])
+    return insert(t.postings).values([{name: bindparam(f"po_{name}_{i}") for name in _POSTING_COLUMNS} for i in range(rows)])
 
 
 @cache
@@ -69,15 +69,28 @@ def _add_to_balances(dialect_name: str, rows: int) -> Any:
     """`rows` balance rows, each inserted or added to the existing row; PostgreSQL takes their locks
     in the VALUES order, which callers keep sorted by key (so two entries never deadlock)."""
     stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(t.account_balances)
-    stmt = stmt.values([{name: bindparam(f"{name}_{i}") for name in _BALANCE_COLUMNS} for i in range(rows)])
+    stmt = stmt.values([{name: bindparam(f"ba_{name}_{i}") for name in _BALANCE_COLUMNS} for i in range(rows)])
     return stmt.on_conflict_do_update(
         index_elements=["account", "shard", "currency"],
         set_={name: t.account_balances.c[name] + stmt.excluded[name] for name in ("debit_minor", "credit_minor")},
     )
 
 
-def _numbered(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
+@cache
+def _journal_statement(postings: int, balances: int) -> Any:
+    """PostgreSQL: the entry, its postings and the balances they move in one statement (a data-modifying
+    WITH: the postings' foreign key is checked at the statement's end, when the entry is there)."""
+    entry = insert(t.journal_entries).values({name: bindparam(f"je_{name}") for name in _ENTRY_COLUMNS}).cte("entry")
+    posted = _insert_postings(postings).cte("posted")
+    return _add_to_balances("postgresql", balances).add_cte(entry, posted)
+
+
+def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}{name}": value for name, value in values.items()}
+
+
+def _numbered(prefix: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {f"{prefix}{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
 
 
 class SystemRepository:
@@ -173,15 +186,18 @@ class JournalRepository:
             {"account": a, "shard": s, "currency": c, "debit_minor": d, "credit_minor": cr}
             for (a, s, c), (d, cr) in sorted(sums.items())
         ]
-        dialect_name = self.connection.dialect.name
+        if self.connection.dialect.name == "postgresql" and 0 < len(balances) <= len(postings) <= _ROWS_MAX:
+            statement = _journal_statement(len(postings), len(balances))
+            execute(self.connection, statement, _prefixed("je_", header) | _numbered("po_", postings) | _numbered("ba_", balances))
+            return
         with pipelined(self.connection):
             execute(self.connection, _INSERT_ENTRY, header)
             for at in range(0, len(postings), _ROWS_MAX):
                 part = postings[at : at + _ROWS_MAX]
-                execute(self.connection, _insert_postings(len(part)), _numbered(part))
+                execute(self.connection, _insert_postings(len(part)), _numbered("po_", part))
             for at in range(0, len(balances), _ROWS_MAX):
                 part = balances[at : at + _ROWS_MAX]
-                execute(self.connection, _add_to_balances(dialect_name, len(part)), _numbered(part))
+                execute(self.connection, _add_to_balances(self.connection.dialect.name, len(part)), _numbered("ba_", part))
 
     def has_key(self, idempotency_key: str) -> bool:
         query = select(t.journal_entries.c.entry_id).where(
@@ -269,14 +285,20 @@ class IdempotencyRepository:
     def put(
         self, scope: str, client_key: str, *, borrower_id: str | None, request_hash: str, result: dict
     ) -> None:
-        values = {
-            "scope": scope,
-            "client_key": client_key,
-            "borrower_id": borrower_id,
-            "request_hash": request_hash,
-            "result_json": json.dumps(result, sort_keys=True),
-        }
-        execute(self.connection, _INSERT_KEY, values)
+        self.put_row(idempotency_row(scope, client_key, borrower_id, request_hash, result))
+
+    def put_row(self, row: dict[str, Any]) -> None:
+        execute(self.connection, _INSERT_KEY, row)
+
+
+def idempotency_row(scope: str, client_key: str, borrower_id: str | None, request_hash: str, result: dict) -> dict[str, Any]:
+    return {
+        "scope": scope,
+        "client_key": client_key,
+        "borrower_id": borrower_id,
+        "request_hash": request_hash,
+        "result_json": json.dumps(result, sort_keys=True),
+    }
 
 
 class PendingKey:
