@@ -7,10 +7,11 @@ balanced journal entry, rewrites the snapshot, moves the line's outstanding prin
 the result under the client's idempotency key.
 
 The fast path (docs/benchmarks.md, "Repayment fast path"): the reads a command needs (EOD lock,
-business date, loan and line locks, idempotency record, the loan's fold checkpoint) go to
-PostgreSQL in one round trip and the writes in another (`store.driver_sql.pipelined`); an event on
-the business date continues the fold from the checkpoint (`lending.loan.fast_path.apply_event`)
-instead of replaying the history, which only backdated events, reversals and a stale checkpoint do.
+loan and line locks, then business date, idempotency record and the loan's fold checkpoint) go to
+PostgreSQL in one round trip (`store.driver_sql.pipelined`), the journal entry is one statement and
+the rest of the writes another (`store.command_writes`); an event on the business date continues
+the fold from the checkpoint (`lending.loan.fast_path.apply_event`) instead of replaying the
+history, which only backdated events, reversals and a stale checkpoint do.
 """
 
 from __future__ import annotations
