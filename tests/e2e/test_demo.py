@@ -1,6 +1,10 @@
 """`creditline demo` as `make demo` runs it: a tiny build into a temporary folder, the database it
-leaves (decisions, lines, loans, balanced journal entries, snapshots, a report, operators whose
-printed codes are the stored ones), a second run that reuses the build and serves, and refusals."""
+leaves (decisions, lines, loans, balanced journal entries, snapshots, a report, a deal on its own
+loans, operators whose printed codes are the stored ones), a second run that reuses the build and
+serves, and refusals.
+
+The journey is one test: its checks read one build, and pytest-xdist may split a module's tests
+between workers (it does not keep `xdist_group` with pytest 9), which would build it once each."""
 
 from __future__ import annotations
 
@@ -16,14 +20,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
-
-pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
 
 BUILD_CPU_S_MAX = 60  # a tiny build, model training included, on an idle machine wall time ≈ CPU time
 BUILD_WALL_S_MAX = 240  # only a guard against a hang: the shared test machine can run at load 20
@@ -53,15 +54,14 @@ def query(db: Path, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    db = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+def build(folder: Path) -> Built:
+    db = folder / "demo.sqlite"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = creditline("demo", "--db", str(db), *TINY, "--no-serve")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the demo and the commands it ran, all waited for
     assert done.returncode == 0, done.stderr[-3000:]
     cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    yield Built(db, db.parent / "demo", done.stdout, cpu_s)
+    return Built(db, db.parent / "demo", done.stdout, cpu_s)
 
 
 def test_help_lists_every_option() -> None:
@@ -71,7 +71,19 @@ def test_help_lists_every_option() -> None:
         assert option in done.stdout, option
 
 
-def test_a_tiny_build_leaves_the_whole_platform_in_sqlite(built: Built) -> None:
+@pytest.mark.slow
+def test_make_demo_from_nothing_then_again_serving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    built = build(tmp_path)
+    check_book(built)
+    check_deal(built)
+    check_model(built)
+    check_codes(built)  # before the second run, which replaces the codes
+    check_samples(built)
+    check_refused_rebuild(built, capsys)
+    check_second_run(built)
+
+
+def check_book(built: Built) -> None:
     db = built.db
     decisions = dict(query(db, "SELECT outcome, COUNT(*) FROM origination_decisions GROUP BY outcome"))
     assert sum(decisions.values()) == 60 and decisions["approve"] > 0
@@ -92,7 +104,7 @@ def test_a_tiny_build_leaves_the_whole_platform_in_sqlite(built: Built) -> None:
     assert (built.folder / "report" / f"portfolio-{business_date}.html").is_file()
 
 
-def test_the_deal_is_struck_on_the_platforms_own_loans(built: Built) -> None:
+def check_deal(built: Built) -> None:
     import polars as pl
 
     tape = pl.read_csv(built.folder / "abs" / "tape.csv", infer_schema=False)
@@ -103,7 +115,7 @@ def test_the_deal_is_struck_on_the_platforms_own_loans(built: Built) -> None:
     assert [t["name"] for t in deal["tranches"]] == ["A", "B", "Sub"] and Path(deal["html"]).is_file()
 
 
-def test_the_build_trains_a_model_and_records_itself(built: Built) -> None:
+def check_model(built: Built) -> None:
     from creditline.risk.models.registry import is_model_dir
 
     manifest = json.loads((built.folder / "demo.json").read_text())
@@ -116,7 +128,7 @@ def test_the_build_trains_a_model_and_records_itself(built: Built) -> None:
     assert built.cpu_s < BUILD_CPU_S_MAX
 
 
-def test_printed_enrollment_codes_are_the_stored_ones(built: Built) -> None:
+def check_codes(built: Built) -> None:
     printed = dict(CODE.findall(built.stdout))
     assert set(printed) == ROLES
     pending = {role: code_hash for role, code_hash in query(
@@ -125,7 +137,7 @@ def test_printed_enrollment_codes_are_the_stored_ones(built: Built) -> None:
     assert "http://localhost:8000/console/" in built.stdout and "not 127.0.0.1" in built.stdout
 
 
-def test_sample_applicants_are_valid_form_input_and_left_no_trace(built: Built) -> None:
+def check_samples(built: Built) -> None:
     from creditline.identity import IdentityFields, check_identity, profile
 
     samples = SAMPLE.findall(built.stdout)
@@ -137,7 +149,7 @@ def test_sample_applicants_are_valid_form_input_and_left_no_trace(built: Built) 
     assert query(built.db, "SELECT COUNT(*) FROM origination_decisions")[0][0] == 60
 
 
-def test_a_second_run_reuses_the_build_and_serves_until_stopped(built: Built) -> None:
+def check_second_run(built: Built) -> None:
     before = query(built.db, "SELECT (SELECT COUNT(*) FROM journal_entries), (SELECT COUNT(*) FROM origination_decisions)")
     port = free_port()
     log = built.folder.parent / "second-run.out"
@@ -159,19 +171,24 @@ def test_a_second_run_reuses_the_build_and_serves_until_stopped(built: Built) ->
         urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
 
 
-def test_refusals_change_nothing(built: Built, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_refusals_change_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stranger = tmp_path / "mine.sqlite"
     stranger.write_bytes(b"not a demo")
     error = refused(capsys, "--db", str(stranger))
     assert error.startswith("error: --db: ") and "not made by creditline demo" in error
     assert stranger.read_bytes() == b"not a demo"
-    manifest = (built.folder / "demo.json").read_bytes()
-    error = refused(capsys, "--db", str(built.db), "--borrowers", "61", "--months", "1")
-    assert error.startswith("error: --fresh: the demo at ") and "60 borrowers × 1 month, seed 7" in error and "with 61 borrowers × 1 month" in error
-    assert (built.folder / "demo.json").read_bytes() == manifest
     error = refused(capsys, "--db", str(tmp_path / "new.sqlite"), "--borrowers", "0")
     assert error.startswith("error: --borrowers: must be 1 to ")
+    error = refused(capsys, "--db", str(tmp_path / "new.sqlite"), "--port", "0")
+    assert error.startswith("error: --port: must be 1 to 65535")
     assert not (tmp_path / "new.sqlite").exists() and not (tmp_path / "new").exists()
+
+
+def check_refused_rebuild(built: Built, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = (built.folder / "demo.json").read_bytes()
+    error = refused(capsys, "--db", str(built.db), "--borrowers", "61", "--months", "1")
+    assert error.startswith("error: --fresh: the demo at ") and "built with 60 borrowers × 1 month, seed 7" in error
+    assert "rebuild it with 61 borrowers × 1 month" in error and (built.folder / "demo.json").read_bytes() == manifest
 
 
 def refused(capsys: pytest.CaptureFixture[str], *args: str) -> str:
