@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
         _export({
             "CREDITLINE_DB": resolve_url(db_url), "CREDITLINE_ENV": environment, "CREDITLINE_RP_ID": rp_id,
-            "CREDITLINE_ORIGINS": origins or (None if os.environ.get("CREDITLINE_ORIGINS") else f"http://{host}:{port}"),
+            "CREDITLINE_ORIGINS": origins or (None if os.environ.get("CREDITLINE_ORIGINS") else _default_origins(host, port)),
             "CREDITLINE_ACCESS_LOG": None if access_log else "0",
         })  # fmt: skip
         settings = from_environment(dev_bootstrap=dev or None)  # validates: --dev in production is refused
@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         engine.dispose()
         if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="creditline-metrics-")
-        typer.echo(f"creditline API on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}, "
+        typer.echo(f"creditline API on {_browse_url(host, port)} ({workers} worker{'s' if workers > 1 else ''}, "
                    f"{settings.environment}, {engine.dialect.name})", err=True)  # fmt: skip
         uvicorn.run(
             "creditline.api.server:build", factory=True, host=host, port=port, workers=workers,
@@ -84,3 +84,18 @@ def _print_dev_token(engine, settings) -> None:  # type: ignore[no-untyped-def]
     config = AccessConfig(RelyingParty(settings.rp_id, settings.rp_name, settings.origins))
     account, issued = dev_session(engine, config, "admin", "dev admin")
     typer.echo(f"DEVELOPMENT ONLY admin {account['account_id']} token: {issued.token}", err=False)
+
+
+def _default_origins(host: str, port: int) -> str:
+    """Origins passkeys may be used from when none are configured.
+
+    A WebAuthn relying-party id cannot be an IP address, so on loopback the default relying party is
+    `localhost` and the browser must be on http://localhost:PORT; the IP origin stays for API clients.
+    """
+    if host in LOOPBACK:
+        return f"http://localhost:{port},http://{host}:{port}"
+    return f"http://{host}:{port}"
+
+
+def _browse_url(host: str, port: int) -> str:
+    return f"http://localhost:{port}" if host in LOOPBACK else f"http://{host}:{port}"
