@@ -131,24 +131,28 @@ def book_allowance_shares(uow: Any, context: Any) -> dict[str, Any]:
 
 def _allowance_rows(frame: Any, shares: dict[str, tuple[tuple[str, ...], tuple[int, ...]]], policy: Any,
                     as_of: date) -> list[dict[str, Any]]:  # fmt: skip
+    """Each partner's part of the drawn allowance, loans grouped by their partners (numpy per group)."""
     import numpy as np
     import polars as pl
 
     from creditline.funding.colending.split import allocate_batch
 
     drawn = _drawn_allowance(frame.filter(pl.col("loan_id").is_in(list(shares))), policy)
-    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    funding = [shares[loan_id] for loan_id in drawn["loan_id"]]
+    codes = np.asarray(drawn["currency"], dtype=object)
     groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, loan_id in enumerate(drawn["loan_id"]):
-        groups[shares[loan_id][0]].append(i)
-    for partners, index in groups.items():
-        weights = np.array([shares[drawn["loan_id"][i]][1] for i in index], dtype=np.int64)
-        parts = allocate_batch(drawn["ecl_minor"][index], weights)
-        for column, partner_id in enumerate(partners, start=1):
-            for i, minor in zip(index, parts[:, column].tolist(), strict=True):
-                pair = sums[(partner_id, drawn["currency"][i])]
-                pair[0] += minor
-                pair[1] += 1
+    for i, (partners, _) in enumerate(funding):
+        groups[partners].append(i)
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for partners, rows in groups.items():
+        index = np.asarray(rows, dtype=np.int64)
+        parts = allocate_batch(drawn["ecl_minor"][index], np.array([funding[i][1] for i in rows], dtype=np.int64))
+        for code in set(codes[index].tolist()):
+            mask = codes[index] == code
+            for column, partner_id in enumerate(partners, start=1):
+                pair = sums[(partner_id, code)]
+                pair[0] += int(parts[mask, column].sum())
+                pair[1] += int(mask.sum())
     return [{"as_of": as_of, "partner_id": p, "currency": c, "allowance_minor": m, "loans": n}
             for (p, c), (m, n) in sorted(sums.items())]  # fmt: skip
 

@@ -102,7 +102,7 @@ def reconcile_trusts(engine: Engine, deal_id: str | None = None) -> dict[str, An
 
     with UnitOfWork(engine, read_only=True) as uow:
         repo = SecuritisationRepository(uow.connection)
-        deals = [deal_row(repo, deal_id)] if deal_id else repo.deals()
+        deals = [deal_row(repo, deal_id)] if deal_id else repo.all_deals()
         views = [_deal_reconciliation(repo, deal) for deal in deals]
         gl = repo.gl_sums(list(_ACCOUNTS)) if deal_id is None else {}
         control = _control_differences(gl, views) if deal_id is None else []
@@ -164,7 +164,7 @@ def _loan_parts(repo: SecuritisationRepository, deal_id: str) -> tuple[dict[str,
 def _conserved(run: Any) -> bool:
     from creditline.app.trust_waterfall import paid_out
 
-    return bool(np.array_equal(run.collections, paid_out(run.result)))
+    return run.took_in_collections and bool(np.array_equal(run.collections, paid_out(run.result)))
 
 
 def _control_differences(gl: dict[tuple[str, str], int], views: list[dict[str, Any]]) -> list[dict[str, Any]]:

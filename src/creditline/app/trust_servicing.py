@@ -62,7 +62,7 @@ def trust_rules() -> dict[str, tuple[Any, Any]]:
 def service_trusts(uow: Any, today: date) -> dict[str, Any]:
     """Every active deal's day: pass-through, fee, and any period whose payment date has come."""
     repo = SecuritisationRepository(uow.connection)
-    done = [service_deal(uow, repo, deal, today) for deal in repo.deals(active_only=True) if deal["sold_on"] <= today]
+    done = [service_deal(uow, repo, deal, today) for deal in repo.active_deals() if deal["sold_on"] <= today]
     return {"deals": len(done), "loans_moved": sum(d["loans_moved"] for d in done),
             "periods_closed": [p for d in done for p in d["periods_closed"]]}  # fmt: skip
 

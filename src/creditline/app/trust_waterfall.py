@@ -29,9 +29,16 @@ class RealisedRun:
     collections: np.ndarray  # (T+1,) what the books collected, fed in: interest + principal + recoveries
     result: Any  # funding.waterfall.WaterfallResult, one path
 
+    @property
+    def took_in_collections(self) -> bool:
+        """Whether the waterfall took in exactly what the books collected, every period. It does unless a
+        period's net principal is negative (a repayment reversed in a later period): the pool of the
+        waterfall cannot grow back, so such a period is flagged (reconciliation) rather than modelled."""
+        return bool(np.array_equal(self.result.collections[0], self.collections))
+
 
 def realised_run(deal: Mapping[str, Any], periods: Sequence[Mapping[str, Any]]) -> RealisedRun:
-    """The waterfall over the closed periods, in order; asserts it took in exactly what was collected."""
+    """The waterfall over the closed periods, in order (see `took_in_collections`)."""
     from creditline.app.securitisation import deal_structure
     from creditline.funding.projection import PoolFlows
     from creditline.funding.waterfall import run_waterfall
@@ -62,9 +69,7 @@ def realised_run(deal: Mapping[str, Any], periods: Sequence[Mapping[str, Any]]) 
         default_rate=zeros, prepayment_rate=zeros,
     )  # fmt: skip
     result = run_waterfall(structure, flows, Decimal(0), 0, None, recoveries_minor=figures["recoveries"][None, :])
-    collections = figures["interest"] + figures["principal"] + figures["recoveries"]
-    assert np.array_equal(result.collections[0], collections), "the waterfall takes in what the books collected"
-    return RealisedRun(structure, collections, result)
+    return RealisedRun(structure, figures["interest"] + figures["principal"] + figures["recoveries"], result)
 
 
 def period_payments(run: RealisedRun, retained: Sequence[str], t: int) -> dict[str, int]:
@@ -120,7 +125,7 @@ def run_view(deal: Mapping[str, Any], run: RealisedRun) -> dict[str, Any]:
                       "balance": text(result.tranche_balance[0, k, last])}
                      for k, tr in enumerate(structure.tranches)],
         "triggers": trigger_states(structure, result),
-        "conserved": bool(np.array_equal(run.collections, paid_out(result))),
+        "conserved": run.took_in_collections and bool(np.array_equal(run.collections, paid_out(result))),
     }
 
 

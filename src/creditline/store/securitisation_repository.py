@@ -162,8 +162,17 @@ class SecuritisationRepository:
         row = self.connection.execute(select(trust_deals).where(_d.deal_id == deal_id)).mappings().first()
         return None if row is None else dict(row)
 
-    def deals(self, *, active_only: bool = False) -> list[dict[str, Any]]:
-        query = select(trust_deals).order_by(_d.sold_on, _d.deal_id).limit(DEALS_LISTED_MAX)
+    def deals(self) -> list[dict[str, Any]]:
+        """The latest deals sold, oldest first (at most DEALS_LISTED_MAX)."""
+        query = select(trust_deals).order_by(_d.sold_on.desc(), _d.deal_id.desc()).limit(DEALS_LISTED_MAX)
+        return list(reversed([dict(row) for row in self.connection.execute(query).mappings()]))
+
+    def active_deals(self) -> list[dict[str, Any]]:
+        """Every active deal (end of day services them all; no listing limit)."""
+        return self.all_deals(active_only=True)
+
+    def all_deals(self, *, active_only: bool = False) -> list[dict[str, Any]]:
+        query = select(trust_deals).order_by(_d.sold_on, _d.deal_id)
         if active_only:
             query = query.where(_d.status == "active")
         return [dict(row) for row in self.connection.execute(query).mappings()]
