@@ -141,12 +141,12 @@ def _retry_loans(earlier: list[dict[str, Any]], round_no: int) -> set[str] | Non
 def _amounts_due(candidates: list[Any], business_date: date) -> np.ndarray:
     from creditline.servicing.autodebit import amounts_due
 
-    rows = _due_rows([row[6] for row in candidates], [row[7] for row in candidates])
+    rows = installment_rows([row[6] for row in candidates], [row[7] for row in candidates])
     penalty = np.fromiter((row[5] for row in candidates), dtype=np.int64, count=len(candidates))
     return amounts_due(rows, penalty, business_date).total_minor
 
 
-def _due_rows(counts: list[int], blobs: list[bytes]) -> Any:
+def installment_rows(counts: list[int], blobs: list[bytes]) -> Any:
     """The snapshot's installment rows (store.accrual_columns' blob layout) as ragged arrays."""
     from creditline.servicing.autodebit import DueRows
     from creditline.store.accrual_columns import ROW_DTYPE
@@ -311,7 +311,7 @@ def _settlements(uow: UnitOfWork, batchable: list[tuple[dict[str, Any], dict[str
     def col(name: str) -> np.ndarray:
         return np.fromiter((loan[name] for loan in loans), dtype=np.int64, count=len(loans))
 
-    rows = _due_rows([loan["row_count"] for loan in loans], [loan["rows_blob"] for loan in loans])
+    rows = installment_rows([loan["row_count"] for loan in loans], [loan["rows_blob"] for loan in loans])
     balances = Balances(
         status=np.fromiter((STATUS_INDEX.get(loan["status"], len(STATUS_CODES)) for loan in loans), dtype=np.int8,
                            count=len(loans)),

@@ -151,10 +151,10 @@ def _columns(inputs: list[tuple]) -> dict[str, tuple]:
 
 
 def _loan_frame(connection: Any, data: dict[str, tuple], as_of: date) -> tuple[pl.DataFrame, np.ndarray]:
-    from creditline.app.eod_autodebit import _due_rows
+    from creditline.app.eod_autodebit import installment_rows
     from creditline.servicing.snapshots import scheduled_within
 
-    rows = _due_rows(list(data["row_count"]), list(data["rows_blob"]))
+    rows = installment_rows(list(data["row_count"]), list(data["rows_blob"]))
     interest = np.array(data["interest_minor"], dtype=np.int64)
     fees = np.array(data["fee_receivable_minor"], dtype=np.int64)
     from creditline.servicing.autodebit import segment_sum
