@@ -84,6 +84,8 @@ BREAKAGES = [
     ("DELETE FROM loan_events WHERE event_id = '{repayment1}'", "key_effect_missing"),
     ("DELETE FROM loan_events WHERE event_id = '{repayment1}'", "entry_for_missing_event"),
     ("UPDATE journal_entries SET reference = 'moved' WHERE entry_id = '{repay_entry1}'", "event_without_entry"),
+    ("UPDATE journal_entries SET reference = (SELECT reference FROM journal_entries WHERE entry_id = '{repay_entry0}') "
+     "WHERE entry_id = '{repay_entry1}'", "event_booked_twice"),
     ("UPDATE business_calendar SET business_date = '2025-03-05'", "business_date_without_run"),
     ("UPDATE journal_entries SET reference = (SELECT MIN(reference) FROM journal_entries WHERE reference LIKE 'eod:%') "
      "WHERE entry_id = '{repay_entry1}'", "accrual_posted_twice"),
