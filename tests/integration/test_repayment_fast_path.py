@@ -172,13 +172,14 @@ def test_a_command_locks_the_loan_before_its_line(pg_url: str) -> None:
     waiting.start()
     try:
         with engine.connect() as probe:
-            for _ in range(200):  # until the command is queued on the line
+            for _ in range(600):  # until the command is queued on the line (a loaded machine is slow)
                 blocked = probe.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%credit_lines%'")
-                ).scalar_one()
-                if blocked:
+                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                         "AND query LIKE '%FROM loans JOIN credit_lines%'")
+                ).scalar_one()  # fmt: skip
+                if blocked or not waiting.is_alive():
                     break
-                threading.Event().wait(0.05)
+                threading.Event().wait(0.1)
             assert blocked, "the command never waited on the line"
             free = probe.execute(
                 text("SELECT 1 FROM loans WHERE loan_id = :l FOR UPDATE SKIP LOCKED"), {"l": loan_id}

@@ -242,8 +242,6 @@ def _apply(engine: Engine, scope: str, loan_id: str, key: str, request: dict[str
             key=f"{scope}:{key}", reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
             memo=f"{event.kind} on loan {loan_id}",
         )  # fmt: skip
-        if entry is not None:  # with the co-lending partners' parts of what moved
-            add_entry(uow, entry, loan_id=loan_id, totals=state.totals, version=record.version + 1, status=str(state.status))
         result = loan_view(contract, state, (), brief=True) | {
             "event_id": event.event_id,
             "entry_id": None if entry is None else entry.entry_id,
@@ -254,6 +252,10 @@ def _apply(engine: Engine, scope: str, loan_id: str, key: str, request: dict[str
             loan_version=record.version, checkpoint=applied.checkpoint, line=line, line_version=line_record.line.version,
             idempotency=idempotency_row(scope, key, record.borrower_id, request_hash(request), result),
         ), uow)  # fmt: skip
+        # The entry last: its running balances are rows shared by every borrower of a shard, so their
+        # locks are held from here to the commit only.
+        if entry is not None:  # with the co-lending partners' parts of what moved
+            add_entry(uow, entry, loan_id=loan_id, totals=state.totals, version=record.version + 1, status=str(state.status))
         uow.commit()
     return result
 
