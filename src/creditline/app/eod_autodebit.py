@@ -3,7 +3,8 @@
 Each round of the day runs four idempotent steps, each in its own transactions:
 
 1. **plan** (one transaction): an outbox row per loan to debit, with its deterministic key
-   (`ad:<loan>:<date>:<round>`), amount and minimum, outcome `pending` — before any money moves;
+   (`ad:<loan>:<date>:<round>`, and `:<source>` when the borrower linked repayment sources), amount
+   and minimum, outcome `pending` — before any money moves;
 2. **send** (a transaction per page): pending rows go to `gateway.debit`; outcomes are recorded;
    a timeout is recorded as `unknown`;
 3. **resolve**: `unknown` rows are looked up (`gateway.lookup`); a key the gateway never executed
@@ -12,6 +13,14 @@ Each round of the day runs four idempotent steps, each in its own transactions:
    exactly what is due (`servicing.autodebit.settle_in_full`), otherwise per loan through
    `app.loans.repay` under the attempt's key (which replays the loan). The attempt is marked
    applied in the same transaction as (batch) or right after, idempotently (replay), the repayment.
+
+A round asks each loan's first repayment source; what it could not pay (short of funds, a partial
+debit, a declined mandate) is asked of the next source in the borrower's priority order, as a leg
+of its own (plan, send, resolve, apply; `source_rank` 2, 3, ...), for what the loan owes after the
+money already collected is on it — so the sources together never take more than is due. Which loans
+are asked on a day follows the policy, timed by the borrower's payday inside grace
+(`servicing.debit_timing`, `app.eod_autodebit_sources`). The stage ends by matching the day's
+attempts against the simulated bank's statement (`app.debit_reconciliation`).
 
 A run killed anywhere leaves rows `pending`, `unknown`, or moved-but-unapplied. Every run of the
 stage starts by reconciling: it looks pending and unknown rows up before anything is sent again,
@@ -43,7 +52,10 @@ def page_size() -> int:
 
 
 def collect_debits(engine: Engine, business_date: date, context: EodContext) -> StageResult:
-    """Reconcile what a killed run left open, then every round of the day: plan, send, resolve, apply."""
+    """Reconcile what a killed run left open, then every round of the day: plan, send, resolve, apply —
+    each round through the borrowers' repayment sources in priority order; then check the day's
+    attempts against the bank's statement."""
+    from creditline.app.eod_autodebit_sources import Borrowers, learn_paydays
     from creditline.store.tables_servicing_debits import OPEN_OUTCOMES, DebitAttemptRepository
 
     with UnitOfWork(engine, read_only=True) as uow:
@@ -51,78 +63,129 @@ def collect_debits(engine: Engine, business_date: date, context: EodContext) -> 
     reconciled = _resolve(engine, context, open_rows, stale_before=business_date) if open_rows else {}
     _apply_moved(engine, context)
     policy = context.debit_policy
+    learned = learn_paydays(engine, business_date) if policy.timing == "payday" else 0
+    borrowers = Borrowers.load(engine)
+    ranks = min(policy.sources_per_round, borrowers.ranks_max())
     for round_no in range(1, policy.rounds_per_day + 1):
-        planned = _plan(engine, business_date, round_no, context)
+        planned = _plan(engine, business_date, round_no, 1, context, borrowers)
         if planned == 0 and round_no > 1:
             break  # nothing left to ask for today (a restarted run re-plans nothing it planned before)
-        _send(engine, business_date, round_no, context)
-        with UnitOfWork(engine, read_only=True) as uow:
-            unknown = DebitAttemptRepository(uow.connection).with_outcome(("unknown",), business_date=business_date)
-        if unknown:
-            _resolve(engine, context, unknown, stale_before=business_date)
-        _apply_moved(engine, context)
+        _collect_leg(engine, business_date, round_no, context)
+        for rank in range(2, ranks + 1):
+            if _plan(engine, business_date, round_no, rank, context, borrowers) == 0:
+                break  # every loan the previous source could not settle has no further source
+            _collect_leg(engine, business_date, round_no, context)
     with UnitOfWork(engine, read_only=True) as uow:
         summary = DebitAttemptRepository(uow.connection).day_summary(business_date)
-    summary |= {"policy": policy.key, "reconciled_at_start": reconciled}
+    summary |= {"policy": policy.key, "reconciled_at_start": reconciled, "paydays_learned": learned}
+    summary |= _statement_check(engine, business_date, context)
     outcomes = summary["outcomes"]
     message = (
         f"{summary['attempts']} debit attempts: {outcomes.get('succeeded', 0)} paid, {outcomes.get('partial', 0)} "
         f"partly, {outcomes.get('insufficient_funds', 0)} short of funds, {outcomes.get('declined', 0)} declined, "
         f"{outcomes.get('not_executed', 0)} lost"
     )
+    if "statement_breaks" in summary:
+        message += f"; {summary['statement_breaks']} break(s) against the bank's statement"
     return StageResult("auto-debit", summary, message)
+
+
+def _collect_leg(engine: Engine, business_date: date, round_no: int, context: EodContext) -> None:
+    """Send what is pending in the round, look up lost answers, put the money on the loans."""
+    from creditline.store.tables_servicing_debits import DebitAttemptRepository
+
+    _send(engine, business_date, round_no, context)
+    with UnitOfWork(engine, read_only=True) as uow:
+        unknown = DebitAttemptRepository(uow.connection).with_outcome(("unknown",), business_date=business_date)
+    if unknown:
+        _resolve(engine, context, unknown, stale_before=business_date)
+    _apply_moved(engine, context)
+
+
+def _statement_check(engine: Engine, business_date: date, context: EodContext) -> dict[str, Any]:
+    """The day's attempts against the simulated bank's statement, when the bank keeps its books here."""
+    from creditline.app.debit_reconciliation import reconcile_debits
+    from creditline.servicing.bank_simulator import SimulatedBank
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    gateway = context.gateway
+    if not (isinstance(gateway, SimulatedBank) and isinstance(gateway.book, SqlBankBook)):
+        return {}
+    if gateway.book.engine.url != engine.url:
+        return {}
+    report = reconcile_debits(engine, business_date)
+    return {"statement_breaks": report["breaks_total"], "statement_lines": report["statement_lines"]}
 
 
 # -- 1. plan ------------------------------------------------------------------------------------------
 
 
-def _plan(engine: Engine, business_date: date, round_no: int, context: EodContext) -> int:
-    """One transaction: the round's attempts; -1 when an earlier (killed) run planned them already."""
+def _plan(engine: Engine, business_date: date, round_no: int, rank: int, context: EodContext, borrowers: Any) -> int:
+    """One transaction: the attempts of the round's `rank`-th source; -1 when an earlier (killed) run
+    planned them already."""
+    from creditline.app.eod_autodebit_sources import leg_candidates, leg_planned
     from creditline.store.tables_servicing_debits import DebitAttemptRepository, due_loans
 
     policy = context.debit_policy
     statuses = ("active", "overdue", "charged-off") if policy.collect_charged_off else ("active", "overdue")
+    if leg_planned(engine, business_date, round_no, rank):
+        return -1
+    only = leg_candidates(engine, business_date, round_no, rank)
+    if only is not None and not only:
+        return 0
     with UnitOfWork(engine) as uow:
         attempts = DebitAttemptRepository(uow.connection)
-        if attempts.planned(business_date, round_no):
-            return -1
-        earlier = attempts.of_day(business_date)
+        earlier = attempts.of_day(business_date) if rank == 1 else []
         candidates = due_loans(uow.connection, business_date, statuses)
-        rows = _attempt_rows(candidates, earlier, business_date, round_no, context)
+        if only is not None:
+            candidates = [row for row in candidates if row[0] in only]
+        rows = _attempt_rows(candidates, earlier, business_date, (round_no, rank), context, borrowers)
         attempts.add(rows)
         uow.commit()
     context.progress("auto-debit", 0, len(rows))
     return len(rows)
 
 
-def _attempt_rows(candidates: list[Any], earlier: list[dict[str, Any]], business_date: date, round_no: int,
-                  context: EodContext) -> list[dict[str, Any]]:
+def _attempt_rows(candidates: list[Any], earlier: list[dict[str, Any]], business_date: date, leg: tuple[int, int],
+                  context: EodContext, borrowers: Any) -> list[dict[str, Any]]:
+    """The leg's outbox rows: what each loan owes now (after what earlier legs collected), from its
+    `rank`-th source. A later leg asks only loans already asked today, so timing is the first leg's."""
+    from creditline.app.eod_autodebit_sources import wanted_today
     from creditline.money import currency
     from creditline.servicing.autodebit import attempt_key
 
     if not candidates:
         return []
+    round_no, rank = leg
     policy = context.debit_policy
     due = _amounts_due(candidates, business_date)
     days = np.fromiter((row[4] for row in candidates), dtype=np.int64, count=len(candidates))
-    wanted = policy.attempt_mask(days) & (due > 0)
-    retry = _retry_loans(earlier, round_no)
+    if rank == 1:
+        paydays = borrowers.payday_array([row[1] for row in candidates])
+        wanted = wanted_today(policy, business_date, days, paydays) & (due > 0)
+    else:
+        wanted = due > 0
+    retry = _retry_loans(earlier, round_no) if rank == 1 else None
     minimums: dict[str, int | None] = {}
     rows = []
     for i in np.flatnonzero(wanted).tolist():
         loan_id, borrower_id, code = candidates[i][0], candidates[i][1], candidates[i][2]
         if retry is not None and loan_id not in retry:
             continue
+        source = borrowers.source(borrower_id, rank)
+        if source is None:
+            continue
         if code not in minimums:
             minimum = policy.minimum(currency(code))
             minimums[code] = None if minimum is None else minimum.minor
         low = minimums[code]
         rows.append({
-            "attempt_key": attempt_key(loan_id, business_date, round_no), "loan_id": loan_id,
+            "attempt_key": attempt_key(loan_id, business_date, round_no, source[0]), "loan_id": loan_id,
             "borrower_id": borrower_id, "business_date": business_date, "round": round_no, "currency": code,
             "requested_minor": int(due[i]), "partial_min_minor": None if low is None else min(low, int(due[i])),
             "days_past_due": int(days[i]), "policy": policy.key, "outcome": "pending", "debited_minor": 0,
             "gateway_ref": None, "applied": 0, "applied_path": None, "event_id": None,
+            "source_id": source[0], "source_rank": rank,
         })  # fmt: skip
     return rows
 
@@ -176,7 +239,8 @@ def _send(engine: Engine, business_date: date, round_no: int, context: EodContex
             )
         if not page:
             return sent
-        results = context.gateway.debit([_request(row) for row in page])
+        accounts = _source_accounts(engine, page)
+        results = context.gateway.debit([_request(row, accounts) for row in page])
         with UnitOfWork(engine) as uow:
             DebitAttemptRepository(uow.connection).record_outcomes(
                 [_outcome_values(r.key, str(r.outcome), r.debited.minor, r.reference) for r in results],
@@ -188,14 +252,23 @@ def _send(engine: Engine, business_date: date, round_no: int, context: EodContex
     raise AssertionError("the send loop ran past its bound")
 
 
-def _request(row: dict[str, Any]) -> Any:
+def _source_accounts(engine: Engine, page: list[dict[str, Any]]) -> dict[str, str]:
+    from creditline.app.eod_autodebit_sources import bank_accounts
+
+    linked = [row["source_id"] for row in page if row.get("source_id")]
+    return bank_accounts(engine, linked) if linked else {}
+
+
+def _request(row: dict[str, Any], accounts: dict[str, str]) -> Any:
+    """The instruction to the bank: the source's account, or (no source) the borrower's account on file."""
     from creditline.money import Money
     from creditline.servicing.gateway import DebitRequest
 
     low = row["partial_min_minor"]
+    source_id = row.get("source_id")
     return DebitRequest(
         key=row["attempt_key"],
-        account_id=row["borrower_id"],
+        account_id=row["borrower_id"] if source_id is None else accounts[source_id],
         amount=Money.of_minor(row["requested_minor"], row["currency"]),
         partial_min=None if low is None else Money.of_minor(low, row["currency"]),
         business_date=row["business_date"],

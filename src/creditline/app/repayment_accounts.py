@@ -88,21 +88,28 @@ def approval_binding(account_number: str) -> dict[str, Any]:
 
 def change_account(engine: Engine, command: ChangeAccount) -> dict[str, Any]:
     """Screen the change, then store the new account (encrypted); `StepUpRequired` / `HeldForReview` otherwise."""
-    from creditline.app.monitoring import Screening, require_clearance, screen
-
     number, keys = normalised(command.account_number), keyring()
     index = blind_index(number, keys)
-    client = command.client
+    view = screen_account_change(engine, command.borrower_id, index, command.client, command.user_verified)
+    on = _store(engine, command.borrower_id, number, keys)
+    return {"account": masked(number), "changed_on": on.isoformat(), "monitoring": outcome_brief(view)}
+
+
+def screen_account_change(engine: Engine, borrower_id: str, index: str, client: Client | None,
+                          user_verified: bool) -> dict[str, Any]:
+    """Screen a new account to repay from (a change here, or a linked repayment source): the outcome's
+    view when it lets the change proceed, else `StepUpRequired` / `HeldForReview`."""
+    from creditline.app.monitoring import Screening, require_clearance, screen
+
     screening = Screening(
-        borrower_id=command.borrower_id, kind="account-change",
+        borrower_id=borrower_id, kind="account-change",
         at_s=client.at_s if client is not None and client.at_s is not None else wall_clock_s(),
         device=device_of(client), account=index, utc_offset_minutes=client.utc_offset_minutes if client else 480,
-        user_verified=command.user_verified, reference=f"acct:{index}",
+        user_verified=user_verified, reference=f"acct:{index}",
     )  # fmt: skip
     view = screen(engine, screening)
     require_clearance(view)
-    on = _store(engine, command.borrower_id, number, keys)
-    return {"account": masked(number), "changed_on": on.isoformat(), "monitoring": outcome_brief(view)}
+    return view
 
 
 def _store(engine: Engine, borrower_id: str, number: str, keys: Any) -> Any:
@@ -114,12 +121,25 @@ def _store(engine: Engine, borrower_id: str, number: str, keys: Any) -> Any:
         vault = PersonalDataStore(uow.connection, keys)
         others = [b for b in vault.borrowers_with(FIELD, number) if b != borrower_id]
         vault.put(borrower_id, {FIELD: number}, on)
+        _sync_source_on_file(uow, borrower_id, blind_index(number, keys))
         if others:
             detail = f"the new repayment account is also the repayment account of {len(others)} other borrower(s)"
             ReviewRepository(uow.connection).add_signal({"borrower_id": borrower_id, "kind": "shared_repayment_account",
                                                          "detail": detail, "source": "repayment-account", "observed_on": on})  # fmt: skip
         uow.commit()
     return on
+
+
+def _sync_source_on_file(uow: UnitOfWork, borrower_id: str, index: str) -> None:
+    """A borrower with linked sources (app.repayment_sources) has the account on file as one of them."""
+    from sqlalchemy import update
+
+    from creditline.store.tables_repayment_sources import repayment_sources
+
+    s = repayment_sources.c
+    uow.connection.execute(
+        update(repayment_sources).where(s.borrower_id == borrower_id, s.vault_field == FIELD).values(account_index=index)
+    )
 
 
 def show_account(engine: Engine, borrower_id: str, actor: str, at_s: int | None = None) -> dict[str, Any]:

@@ -25,9 +25,11 @@ from creditline.lending.loan.batch import ACTIVE, OVERDUE
 I64 = NDArray[np.int64]
 
 
-def attempt_key(loan_id: str, business_date: date, round_no: int) -> str:
-    """The idempotency key of a debit attempt: the same loan, day and round always give the same key."""
-    return f"ad:{loan_id}:{business_date.isoformat()}:{round_no}"
+def attempt_key(loan_id: str, business_date: date, round_no: int, source_id: str | None = None) -> str:
+    """The idempotency key of a debit attempt: the same loan, day, round and repayment source always give
+    the same key. A borrower who never linked sources repays from the account on file: no source part."""
+    base = f"ad:{loan_id}:{business_date.isoformat()}:{round_no}"
+    return base if source_id is None else f"{base}:{source_id}"
 
 
 def segment_sum(values: I64, offsets: I64) -> I64:

@@ -10,6 +10,10 @@ and the question, so the same instruction on the same day always meets the same 
 - An **unfunded** account (any other borrower: plain `creditline eod` on a demo database) has, each
   day, plenty of money, or a shortfall: nothing, or some share of what is asked for, which the day's
   debits then use up (`BankBehaviour` sets how often).
+- Each **repayment source** is an account of its own (the gateway debits the source's account id), so
+  a borrower's salary account and wallet hold separate balances; inflows are on record
+  (`InMemoryBankBook.inflows`, `sim_bank_inflows`) for learning paydays, and `statement(day)` lists
+  the day's instructions per account for reconciliation.
 - A **timeout** happens on the first call of an instruction only. Half the time (by default) the bank
   executed it and the answer was lost; otherwise it never got there. `lookup` tells them apart, and a
   second call with the same key returns what the first one did (or, if it never executed, executes it).
@@ -103,6 +107,7 @@ class InMemoryBankBook:
 
     accounts: dict[str, int] = field(default_factory=dict)
     records: dict[str, BankDebit] = field(default_factory=dict)
+    inflows: list[tuple[str, date, int]] = field(default_factory=list)  # (account, day, minor)
 
     @contextmanager
     def session(self) -> Iterator[InMemoryBankBook]:
@@ -124,6 +129,24 @@ class InMemoryBankBook:
     def save(self, debits: Sequence[BankDebit], balances: Mapping[str, int]) -> None:
         self.records.update({d.key: d for d in debits})
         self.accounts.update(balances)
+
+    def deposit(self, account_id: str, minor: int, day: date) -> None:
+        """Money arriving (a salary, a transfer): the balance grows and the inflow is on record."""
+        assert minor > 0, "an inflow is positive"
+        self.accounts[account_id] = self.accounts.get(account_id, 0) + minor
+        self.inflows.append((account_id, day, minor))
+
+    def statement(self, day: date) -> list[dict[str, object]]:
+        """The bank's statement of the day's debit instructions (the shape `store.bank_statement` reads)."""
+        return [statement_line(r) for r in sorted(self.records.values(), key=lambda r: (r.account_id, r.key))
+                if r.business_date == day]  # fmt: skip
+
+
+def statement_line(record: BankDebit) -> dict[str, object]:
+    """One line of a statement: per account (source), the date, key, amounts and status."""
+    return {"account_id": record.account_id, "business_date": record.business_date, "debit_key": record.key,
+            "currency": record.currency, "requested_minor": record.requested_minor,
+            "debited_minor": record.debited_minor, "outcome": record.outcome}  # fmt: skip
 
 
 class SimulatedBank:

@@ -18,6 +18,9 @@ from creditline.errors import DomainError
 from creditline.money import Currency, Money
 
 ROUNDS_MAX = 4  # a bank charges per instruction and borrowers notice every failed one
+SOURCES_MAX = 5  # repayment sources a borrower may link (and a round may try)
+TIMINGS = ("due-date", "payday")
+OPTIONAL = ("timing", "grace_days", "attempts_in_grace", "sources_per_round")  # settings added in version 2
 DAYS_PAST_DUE_MAX = 3650
 
 
@@ -36,6 +39,15 @@ class DebitPolicy:
     partial_debit: bool
     partial_min: str  # major units as text, in the loan's currency
     collect_charged_off: bool
+    # Payday timing (version 2 on): inside [due, due + grace_days] a loan whose borrower's payday is
+    # known is asked on the days `servicing.debit_timing.attempt_dates` gives; afterwards, and for
+    # borrowers without a known payday, the rule above. "due-date" turns it off.
+    timing: str = "due-date"
+    grace_days: int = 0
+    attempts_in_grace: int = 1
+    # A round asks the borrower's repayment sources in priority order: the next one for what a source
+    # could not pay (insufficient funds, a partial debit, a declined mandate), up to this many.
+    sources_per_round: int = 1
 
     @property
     def key(self) -> str:
@@ -67,7 +79,7 @@ def parse_policy(data: dict[str, Any], source: str) -> DebitPolicy:
     unknown = sorted(set(data) - known)
     if unknown:
         raise DebitPolicyInvalid(f"unknown setting(s) {', '.join(unknown)} (in {source})", field=unknown[0])
-    missing = sorted(known - set(data))
+    missing = sorted(known - set(data) - set(OPTIONAL))
     if missing:
         raise DebitPolicyInvalid(f"missing setting(s) {', '.join(missing)} (in {source})", field=missing[0])
     policy = DebitPolicy(**data)
@@ -77,10 +89,12 @@ def parse_policy(data: dict[str, Any], source: str) -> DebitPolicy:
 
 
 def _check_types(policy: DebitPolicy, source: str) -> None:
-    for name, kind in (("policy_id", str), ("partial_min", str), ("partial_debit", bool), ("collect_charged_off", bool)):
+    for name, kind in (("policy_id", str), ("partial_min", str), ("partial_debit", bool), ("collect_charged_off", bool),
+                       ("timing", str)):
         if not isinstance(getattr(policy, name), kind):
             raise DebitPolicyInvalid(f"must be {kind.__name__} (in {source})", field=name)
-    for name in ("version", "rounds_per_day", "daily_until_days_past_due", "then_every_days", "stop_after_days_past_due"):
+    for name in ("version", "rounds_per_day", "daily_until_days_past_due", "then_every_days", "stop_after_days_past_due",
+                 "grace_days", "attempts_in_grace", "sources_per_round"):
         value = getattr(policy, name)
         if isinstance(value, bool) or not isinstance(value, int):
             raise DebitPolicyInvalid(f"must be a whole number (in {source})", field=name)
@@ -96,11 +110,25 @@ def _check_ranges(policy: DebitPolicy, source: str) -> None:
             f"need 0 <= daily_until_days_past_due <= stop_after_days_past_due <= {DAYS_PAST_DUE_MAX} (in {source})",
             field="stop_after_days_past_due",
         )
+    _check_timing(policy, source)
     if policy.version < 1:
         raise DebitPolicyInvalid(f"must be at least 1 (in {source})", field="version")
     minimum = Money.parse(policy.partial_min, "CNY", field="partial_min")
     if not minimum.is_positive():
         raise DebitPolicyInvalid(f"must be positive (in {source})", field="partial_min")
+
+
+def _check_timing(policy: DebitPolicy, source: str) -> None:
+    from creditline.servicing.debit_timing import ATTEMPTS_MAX, GRACE_DAYS_MAX
+
+    if policy.timing not in TIMINGS:
+        raise DebitPolicyInvalid(f"must be one of {', '.join(TIMINGS)} (in {source})", field="timing")
+    if not 0 <= policy.grace_days <= GRACE_DAYS_MAX:
+        raise DebitPolicyInvalid(f"must be 0 to {GRACE_DAYS_MAX} (in {source})", field="grace_days")
+    if not 1 <= policy.attempts_in_grace <= ATTEMPTS_MAX:
+        raise DebitPolicyInvalid(f"must be 1 to {ATTEMPTS_MAX} (in {source})", field="attempts_in_grace")
+    if not 1 <= policy.sources_per_round <= SOURCES_MAX:
+        raise DebitPolicyInvalid(f"must be 1 to {SOURCES_MAX} (in {source})", field="sources_per_round")
 
 
 def load_policy(text: str, *, source: str) -> DebitPolicy:

@@ -74,6 +74,10 @@ debit_attempts = Table(
     Column("applied", SmallInteger, nullable=False),  # 1 once the money is on the loan (or there is none)
     Column("applied_path", String(8), nullable=True),  # batch | replay | none
     Column("event_id", String(ID), nullable=True),
+    # The repayment source asked (tables_repayment_sources; null: the account on file) and its place in
+    # the round's priority order, 1 first (migration 0014).
+    Column("source_id", String(ID), nullable=True),
+    Column("source_rank", SmallInteger, nullable=False, server_default="1"),
     Index("ix_debit_attempts_business_date_round", "business_date", "round"),
     Index("ix_debit_attempts_outcome_applied", "outcome", "applied"),
 )

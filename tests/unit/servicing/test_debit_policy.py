@@ -17,7 +17,7 @@ SHIPPED = builtin_policy()
 def test_the_shipped_policy_asks_daily_for_a_week_then_every_third_day_until_90() -> None:
     asked = [d for d in range(0, 120) if SHIPPED.attempt_today(d)]
     assert asked[:8] == list(range(8)) and asked[8:11] == [10, 13, 16] and asked[-1] == 88
-    assert (SHIPPED.key, SHIPPED.rounds_per_day, SHIPPED.partial_debit) == ("auto-debit@1", 2, True)
+    assert (SHIPPED.key, SHIPPED.rounds_per_day, SHIPPED.partial_debit) == ("auto-debit@2", 2, True)
     assert SHIPPED.minimum(currency("CNY")).minor == 1000
 
 

@@ -1,0 +1,67 @@
+"""`reconcile_debits(engine, day)`: the day's auto-debit attempts against the simulated bank's statement.
+
+Set-based: the candidates come from two outer joins in SQL that keep only keys whose two sides could
+disagree (a clean book of a million attempts returns no rows); `servicing.debit_reconciliation`
+names each break. The simulated bank keeps its books in this database (`sim_bank_debits`); a real
+bank's statement file would be loaded into the same shape.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, literal, or_, select
+
+from creditline.store import UnitOfWork
+
+BREAKS_SHOWN_MAX = 1_000  # a report lists at most this many; the count is always exact
+
+
+def reconcile_debits(engine: Engine, day: date) -> dict[str, Any]:
+    from creditline.servicing.debit_reconciliation import break_of
+    from creditline.store.tables_servicing import debit_attempts, sim_bank_debits
+
+    a, b = debit_attempts.c, sim_bank_debits.c
+    ours_cols = (a.attempt_key, a.outcome, a.requested_minor, a.debited_minor, a.currency, a.applied)
+    theirs_cols = (b.debit_key, b.account_id, b.outcome, b.requested_minor.label("b_requested"),
+                   b.debited_minor.label("b_debited"), b.currency.label("b_currency"))  # fmt: skip
+    disagree = or_(
+        b.debit_key.is_(None), a.outcome != b.outcome, a.debited_minor != b.debited_minor,
+        a.requested_minor != b.requested_minor, a.currency != b.currency, a.outcome.in_(("pending", "unknown")),
+        and_(a.outcome.in_(("succeeded", "partial")), a.applied == 0),
+    )  # fmt: skip
+    ours_side = (select(*ours_cols, *theirs_cols)
+                 .select_from(debit_attempts.outerjoin(sim_bank_debits, b.debit_key == a.attempt_key))
+                 .where(a.business_date == day, disagree))  # fmt: skip
+    theirs_only = (select(*theirs_cols)
+                   .select_from(sim_bank_debits.outerjoin(debit_attempts, a.attempt_key == b.debit_key))
+                   .where(b.business_date == day, a.attempt_key.is_(None), b.executed == literal(1)))  # fmt: skip
+    with UnitOfWork(engine, read_only=True) as uow:
+        connection = uow.connection
+        found = []
+        for row in connection.execute(ours_side).mappings():
+            found.append(break_of(_ours(row), _theirs(row) if row["debit_key"] is not None else None))
+        for row in connection.execute(theirs_only).mappings():
+            found.append(break_of(None, _theirs(row)))
+        attempts = connection.execute(select(func.count()).where(a.business_date == day)).scalar_one()
+        lines = connection.execute(select(func.count()).where(b.business_date == day)).scalar_one()
+    real = sorted((x for x in found if x is not None), key=lambda x: x.key)
+    kinds: dict[str, int] = {}
+    for item in real:
+        kinds[item.kind] = kinds.get(item.kind, 0) + 1
+    return {"business_date": day.isoformat(), "attempts": int(attempts), "statement_lines": int(lines),
+            "break_kinds": kinds, "breaks": [x.as_dict() for x in real[:BREAKS_SHOWN_MAX]],
+            "breaks_total": len(real)}  # fmt: skip
+
+
+def _ours(row: Any) -> dict[str, Any]:
+    return {
+        k: row[k]
+        for k in ("attempt_key", "outcome", "requested_minor", "debited_minor", "currency", "applied")
+    }
+
+
+def _theirs(row: Any) -> dict[str, Any]:
+    return {"debit_key": row["debit_key"], "account_id": row["account_id"], "outcome": row["outcome"],
+            "requested_minor": row["b_requested"], "debited_minor": row["b_debited"], "currency": row["b_currency"]}  # fmt: skip
