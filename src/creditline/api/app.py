@@ -32,6 +32,7 @@ ROUTER_MODULES = (
     "creditline.api.routes_plans",
     "creditline.api.routes_coupons",
     "creditline.api.routes_repayment_account",
+    "creditline.api.routes_repayment_sources",
     "creditline.api.routes_funding",
 )
 DESCRIPTION = (

@@ -7,7 +7,7 @@ auto-debit asks the account on file, as before.
 
 Linking a source is screened exactly like a change of repayment account (`screen_account_change`:
 the same takeover rules, step-up and hold); the number is then stored encrypted in the privacy vault
-(field `source:<source_id>`) with its blind index in `repayment_sources`, and only ever shown masked
+(field `bank_account:<source_id>`, a bank account for the vault's purpose checks) with its blind index in `repayment_sources`, and only ever shown masked
 through a purpose-checked, logged read. A source id that is not one of the borrower's active sources
 is `source_not_found` on `source_id` — whether it exists for someone else or not at all — and
 nothing changes.
@@ -15,13 +15,15 @@ nothing changes.
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from creditline.app.common import business_date, new_id
+from creditline.app.common import business_date
 from creditline.app.drawdown_screening import Client, outcome_brief, wall_clock_s
 from creditline.app.repayment_accounts import (
     FIELD,
@@ -36,6 +38,16 @@ from creditline.store import UnitOfWork
 
 KINDS = ("bank-account", "wallet")
 ON_FILE = "on-file"
+
+
+def source_id_new() -> str:
+    """RS + 16 hex digits: short enough that its vault field (`bank_account:<id>`) fits the 32 characters."""
+    return "RS" + uuid.uuid4().hex[:16]
+
+
+def on_file_source_id(borrower_id: str) -> str:
+    """The account on file's source id, derived from the borrower: the same before and after it gets a row."""
+    return "RS" + hashlib.blake2b(f"on-file:{borrower_id}".encode(), digest_size=8).hexdigest()
 
 
 class SourceNotFound(NotFound):
@@ -118,8 +130,8 @@ def _link(
             existing = [_on_file_row(uow, command.borrower_id, on)]
             repo.add(existing[0])
         _check_new(existing, index, limit)  # again, under the lock: two concurrent links cannot both pass
-        source_id = new_id("RS")
-        field = f"source:{source_id}"
+        source_id = source_id_new()
+        field = f"{FIELD}:{source_id}"
         priority = 1 + max((s["priority"] for s in existing if s["status"] == "active"), default=0)
         row = {"source_id": source_id, "borrower_id": command.borrower_id, "kind": command.kind,
                "bank_account_id": source_id, "vault_field": field, "account_index": index, "priority": priority,
@@ -146,7 +158,7 @@ def _on_file_row(uow: UnitOfWork, borrower_id: str, on: Any) -> dict[str, Any]:
     index = uow.connection.execute(
         select(c.blind_index).where(c.borrower_id == borrower_id, c.field == FIELD)
     ).scalar_one_or_none()
-    return {"source_id": new_id("RS"), "borrower_id": borrower_id, "kind": "bank-account",
+    return {"source_id": on_file_source_id(borrower_id), "borrower_id": borrower_id, "kind": "bank-account",
             "bank_account_id": borrower_id, "vault_field": FIELD, "account_index": index, "priority": 1,
             "status": "active", "added_on": on, "removed_on": None}  # fmt: skip
 
@@ -240,7 +252,10 @@ def remove_source(engine: Engine, borrower_id: str, source_id: str) -> dict[str,
 
 def _own_active(repo: Any, borrower_id: str, source_id: str) -> list[dict[str, Any]]:
     """The borrower's active sources (locked); `source_id` must be one of them."""
-    active = [s for s in repo.of_borrower(borrower_id, lock=True) if s["status"] == "active"]
+    found = repo.of_borrower(borrower_id, lock=True)
+    if not found:  # only the account on file, not yet a row: it can be neither moved nor removed
+        found = [{"source_id": on_file_source_id(borrower_id), "status": "active"}]
+    active = [s for s in found if s["status"] == "active"]
     if source_id not in {s["source_id"] for s in active}:
         raise SourceNotFound(f"no repayment source {source_id} of yours", field="source_id")
     return active

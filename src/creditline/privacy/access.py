@@ -53,6 +53,13 @@ ALLOWED_FIELDS: dict[AccessPurpose, frozenset[str]] = {
 }
 
 
+def field_kind(name: str) -> str:
+    """What a field is, for purpose checks: `bank_account:<source>` (a borrower's further repayment
+    sources, app.repayment_sources) is a bank account like `bank_account`."""
+    kind, _, _ = name.partition(":")
+    return kind
+
+
 @dataclass(frozen=True, slots=True)
 class AccessLogEntry:
     actor: str
@@ -120,7 +127,7 @@ class PersonalDataAccess:
             raise ProcessingRestricted(
                 "the borrower asked for erasure; until the legal period ends only legal duties may read", field="purpose"
             )
-        unjustified = [n for n in names if n not in ALLOWED_FIELDS[purpose]]
+        unjustified = [n for n in names if field_kind(n) not in ALLOWED_FIELDS[purpose]]
         if unjustified:
             raise PurposeNotAllowed(f"{purpose} does not justify reading {', '.join(unjustified)}", field=unjustified[0])
         if purpose in CONSENT_BASIS:

@@ -1,7 +1,7 @@
 """Repayment sources, paydays, and the simulated bank's inflows and statement (migration 0014).
 
 - `repayment_sources`: the accounts and wallets a borrower repays from, in priority order. The number
-  itself is in the privacy vault (`personal_data`, field `source:<source_id>`, or `bank_account` for the
+  itself is in the privacy vault (`personal_data`, field `bank_account:<source_id>`, or `bank_account` for the
   account on file); here only its blind index, and the id the payment gateway debits (`bank_account_id`).
 - `borrower_paydays`: the day of the month a borrower is paid, stated by them or learned from inflows.
 - `sim_bank_inflows`: money arriving in the simulated bank's accounts (salaries, transfers): the history
@@ -192,7 +192,11 @@ def deposit(engine: Any, rows: Sequence[tuple[str, str, int, date, str]]) -> Non
 
     if not rows:
         return
-    SqlBankBook(engine).deposit([(a, c, m) for a, c, m, _, _ in rows])
+    totals: dict[tuple[str, str], int] = {}
+    for account, code, minor, _, _ in rows:
+        assert minor > 0, "an inflow is positive"
+        totals[(account, code)] = totals.get((account, code), 0) + minor  # one row per account and statement
+    SqlBankBook(engine).deposit([(a, c, m) for (a, c), m in totals.items()])
     with engine.begin() as connection:
         record_inflows(connection, [{"account_id": a, "currency": c, "amount_minor": m, "business_date": d,
                                      "reference": r} for a, c, m, d, r in rows])  # fmt: skip

@@ -47,6 +47,9 @@ SWEEP = {
     "/v1/campaigns/{campaign_id}": ("get", 403, None),
     "/v1/campaigns/{campaign_id}/members": ("post", 403, {"borrower_id": "B1"}),
     "/v1/campaigns/{campaign_id}/coupons": ("post", 403, {"borrower_id": "B1"}),
+    # repayment sources: the borrower's own (404 otherwise, as for an id that does not exist)
+    "/v1/me/repayment-sources/{source_id}/priority": ("put", 404, {"priority": 1}),
+    "/v1/me/repayment-sources/{source_id}": ("delete", 404, None),
     # funding: finance's (and portfolio readers') partners and deals, 403 for a borrower
     "/v1/funding/partners/{partner_id}": ("get", 403, None),
     "/v1/funding/partners/{partner_id}/statement": ("get", 403, None),
@@ -61,17 +64,33 @@ QUERY = {
 }
 
 
+def _victims_source(engine, line_id: str) -> str:  # type: ignore[no-untyped-def]
+    """A second repayment source linked for the victim (through the use case: the vault's keys for a moment)."""
+    from servicing_flows import VAULT_KEYS
+
+    from creditline.app import show_line
+    from creditline.app.repayment_sources import AddSource, add_source
+
+    borrower_id = show_line(engine, line_id)["borrower_id"]
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in VAULT_KEYS.items():
+            patch.setenv(name, value)
+        return add_source(engine, AddSource(borrower_id, "test", "WALLET0000000001", "wallet", user_verified=True))["source_id"]
+
+
 @pytest.fixture(scope="module")
-def victim_and_intruder(client):  # type: ignore[no-untyped-def]
+def victim_and_intruder(client, engine):  # type: ignore[no-untyped-def]
     victim, line_id, loan_id = with_loan(client, "Victim", "800.00")
     decision_id = victim.get("/v1/applications").json()["decisions"][0]["decision_id"]
     consent_id = victim.get("/v1/consents").json()["consents"][0]["consent_id"]
     review = victim.post(f"/v1/decisions/{decision_id}/reviews", {"reason": "check"}).json()
     intruder, _, _ = with_loan(client, "Intruder", "700.00")
+    source_id = _victims_source(engine, line_id)
     ids = {
         "decision_id": decision_id, "line_id": line_id, "loan_id": loan_id, "consent_id": consent_id,
         "review_id": str(review["review_id"]), "account_id": victim.account["account_id"],
         "item_id": "CWany", "alert_id": "1", "outcome_id": "MOany", "campaign_id": "spring", "partner_id": "bank", "deal_id": "DLany",  # operators' queues
+        "source_id": source_id,
     }  # fmt: skip
     return victim, intruder, ids
 

@@ -1,0 +1,140 @@
+"""/v1/me/repayment-sources and /v1/me/payday: the accounts and wallets auto-debit asks, in the
+borrower's priority order, and when the borrower is paid.
+
+Linking a source is screened like a change of repayment account: a step-up → `401 step_up_required`;
+the client asks `POST /v1/me/repayment-account/approvals` for passkey options bound to the new
+account number and posts again with the assertion; a hold → `409 held_for_review`. Numbers are stored
+encrypted and only shown masked. A source id that is not one of the caller's active sources answers
+`404 source_not_found`, whoever it belongs to.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from creditline.api.deps import Runtime, caller, runtime
+from creditline.api.params import DeviceId
+from creditline.api.problems import PROBLEM_RESPONSES, Problem
+from creditline.api.routes_repayment_account import _borrower
+from creditline.app import repayment_sources
+from creditline.app.access import Principal
+from creditline.app.drawdown_screening import Client
+from creditline.identity.roles import Permission
+
+UNAVAILABLE = {503: {"model": Problem, "description": "no data keys are configured on this server"}}
+router = APIRouter(prefix="/v1/me", tags=["repayment sources"], responses=PROBLEM_RESPONSES | UNAVAILABLE)
+Rt = Annotated[Runtime, Depends(runtime)]
+Caller = Annotated[Principal, Depends(caller)]
+_IN = ConfigDict(extra="forbid")
+
+
+class SourceAdd(BaseModel):
+    model_config = _IN
+    account_number: str = Field(
+        min_length=8, max_length=48, description="letters and digits; spaces and hyphens ignored"
+    )
+    kind: str = Field(default="bank-account", description="bank-account or wallet")
+    assertion: dict[str, Any] | None = Field(
+        default=None,
+        description="navigator.credentials.get() answering this account's approval options (on a step-up)",
+    )
+
+
+class Source(BaseModel):
+    source_id: str
+    kind: str
+    account: str | None = Field(description="masked; null for the account given on the application")
+    on_file: bool = Field(description="the account on file (the repayment account), linked as a source")
+    priority: int
+    status: str
+    added_on: str | None
+
+
+class SourceAdded(BaseModel):
+    source_id: str
+    kind: str
+    account: str
+    priority: int
+    status: str
+    added_on: str
+    monitoring: dict[str, Any]
+
+
+class Sources(BaseModel):
+    sources: list[Source]
+
+
+class PriorityChange(BaseModel):
+    model_config = _IN
+    priority: int = Field(ge=1, le=10, description="the new place in the order, 1 asked first")
+
+
+class Order(BaseModel):
+    order: list[str]
+
+
+class SourceRemoved(BaseModel):
+    source_id: str
+    status: str
+    removed_on: str
+    order: list[str]
+
+
+class PaydayStated(BaseModel):
+    model_config = _IN
+    payday: int = Field(ge=1, le=31, description="day of the month the borrower is paid")
+
+
+class Payday(BaseModel):
+    borrower_id: str
+    payday: int
+    basis: str
+    recorded_on: str
+
+
+@router.get("/repayment-sources", response_model=Sources)
+def list_sources(principal: Caller, rt: Rt) -> dict:
+    """The caller's active repayment sources in priority order, masked (the read is logged)."""
+    borrower_id = _borrower(principal, Permission.READ_OWN)
+    return repayment_sources.list_sources(rt.engine, borrower_id, principal.account_id)
+
+
+@router.post("/repayment-sources", status_code=201, response_model=SourceAdded)
+def add_source(body: SourceAdd, principal: Caller, rt: Rt, device: DeviceId = None) -> dict:
+    """Link a source, asked after the others until reordered; screened like an account change."""
+    from creditline.app.passkey_flows import verify_drawdown_approval
+    from creditline.app.repayment_accounts import approval_binding
+
+    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    if body.assertion is not None:
+        binding = approval_binding(body.account_number)
+        verify_drawdown_approval(rt.engine, rt.access, principal.account_id, binding, body.assertion)
+    command = repayment_sources.AddSource(
+        borrower_id, principal.account_id, body.account_number, body.kind, Client(device),
+        user_verified=body.assertion is not None,
+    )  # fmt: skip
+    return repayment_sources.add_source(rt.engine, command)
+
+
+@router.put("/repayment-sources/{source_id}/priority", response_model=Order)
+def move_source(source_id: str, body: PriorityChange, principal: Caller, rt: Rt) -> dict:
+    """Move one of the caller's sources to a place in the order."""
+    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    return repayment_sources.move_source(rt.engine, borrower_id, source_id, body.priority)
+
+
+@router.delete("/repayment-sources/{source_id}", response_model=SourceRemoved)
+def remove_source(source_id: str, principal: Caller, rt: Rt) -> dict:
+    """Stop asking one of the caller's sources (the last one stays)."""
+    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    return repayment_sources.remove_source(rt.engine, borrower_id, source_id)
+
+
+@router.put("/payday", response_model=Payday)
+def state_payday(body: PaydayStated, principal: Caller, rt: Rt) -> dict:
+    """When the caller is paid: auto-debit asks on that day when it falls inside the grace days."""
+    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    return repayment_sources.state_payday(rt.engine, borrower_id, body.payday)

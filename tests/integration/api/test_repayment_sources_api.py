@@ -1,0 +1,94 @@
+"""Repayment sources and payday over HTTP on SQLite and PostgreSQL: link (screened, approved with the
+passkey), list masked in priority order, reorder, remove; every refusal is problem+json naming its
+field, and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from api_flows import approved_borrower
+from servicing_flows import daytime, with_vault
+
+WALLET = "WALLET-0000-1111-22"
+
+
+def _link(person, number: str, kind: str = "wallet"):  # type: ignore[no-untyped-def]
+    body = {"account_number": number}
+    options = person.post("/v1/me/repayment-account/approvals", body)
+    assert options.status_code == 200, options.text
+    body |= {"kind": kind, "assertion": person.authenticator.get(options.json()["publicKey"])}
+    return person.client.post(
+        "/v1/me/repayment-sources", json=body, headers=person.headers | {"X-Device-Id": "phone-1"}
+    )
+
+
+def _field(answer) -> str:  # type: ignore[no-untyped-def]
+    return answer.json()["errors"][0]["field"]
+
+
+def _listed(person) -> list[tuple]:  # type: ignore[no-untyped-def]
+    found = person.get("/v1/me/repayment-sources")
+    assert found.status_code == 200, found.text
+    return [
+        (s["source_id"], s["kind"], s["account"], s["on_file"], s["priority"])
+        for s in found.json()["sources"]
+    ]
+
+
+def test_link_list_reorder_remove(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with_vault(monkeypatch)
+    daytime(monkeypatch)
+    person, _ = approved_borrower(client, "Sources")
+    (on_file,) = _listed(person)  # before any link: the account on file, from the application
+    assert on_file[1:] == ("bank-account", None, True, 1)
+    added = _link(person, WALLET)
+    assert added.status_code == 201, added.text
+    wallet = added.json()["source_id"]
+    assert (added.json()["account"], added.json()["priority"]) == ("••••1122", 2)
+    assert WALLET.replace("-", "") not in added.text
+    listed = _listed(person)
+    assert [(s[0] == wallet, s[2], s[3], s[4]) for s in listed] == [
+        (False, None, True, 1),
+        (True, "••••1122", False, 2),
+    ]
+    moved = person.client.put(
+        f"/v1/me/repayment-sources/{wallet}/priority", json={"priority": 1}, headers=person.headers
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["order"][0] == wallet and _listed(person)[0][0] == wallet
+    again = _link(person, WALLET)
+    assert again.status_code == 409 and again.json()["code"] == "source_already_linked"
+    removed = person.client.delete(f"/v1/me/repayment-sources/{listed[0][0]}", headers=person.headers)
+    assert removed.status_code == 200 and removed.json()["order"] == [wallet]
+    last = person.client.delete(f"/v1/me/repayment-sources/{wallet}", headers=person.headers)
+    assert last.status_code == 409 and last.json()["code"] == "last_source" and _field(last) == "source_id"
+    assert [s[0] for s in _listed(person)] == [wallet]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "code", "field"), [
+    ("put", "/v1/me/repayment-sources/RSnosuch/priority", {"priority": 1}, 404, "source_not_found", "source_id"),
+    ("delete", "/v1/me/repayment-sources/RSnosuch", None, 404, "source_not_found", "source_id"),
+    ("post", "/v1/me/repayment-sources", {"account_number": "WALLET000001", "kind": "cash"}, 422,
+     "repayment_source_invalid", "kind"),
+    ("post", "/v1/me/repayment-sources", {"account_number": "12 34 ?? 56 78"}, 422, "repayment_account_invalid",
+     "account_number"),
+])  # fmt: skip
+def test_refusals_name_the_field_and_change_nothing(
+    client, monkeypatch, method, path, body, status, code, field
+) -> None:  # type: ignore[no-untyped-def]
+    with_vault(monkeypatch)
+    daytime(monkeypatch)
+    person, _ = approved_borrower(client, f"Refused {code}")
+    before = _listed(person)
+    answer = person.client.request(method.upper(), path, json=body, headers=person.headers)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert (answer.json()["code"], _field(answer)) == (code, field)
+    assert _listed(person) == before
+
+
+def test_payday_stated(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    person, _ = approved_borrower(client, "Payday")
+    stated = person.client.put("/v1/me/payday", json={"payday": 25}, headers=person.headers)
+    assert stated.status_code == 200 and (stated.json()["payday"], stated.json()["basis"]) == (25, "stated")
+    wrong = person.client.put("/v1/me/payday", json={"payday": 32}, headers=person.headers)
+    assert wrong.status_code == 422 and wrong.headers["content-type"] == "application/problem+json"

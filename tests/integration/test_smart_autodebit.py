@@ -1,0 +1,143 @@
+"""Smart auto-debit through the end-of-day pipeline, on SQLite and PostgreSQL: several repayment
+sources asked in priority order, payday timing inside grace, retries spread over the grace days,
+reconciliation against the simulated bank's statement (clean, and with injected breaks)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from eod_support import START, books_with_loans, fast_forward, rows, run_days, scalar
+from lending_fixtures import assert_books_clean
+
+KEYS = {
+    "CREDITLINE_DATA_KEYS": "k1:" + base64.b64encode(bytes(range(32))).decode(),
+    "CREDITLINE_BLIND_INDEX_KEY": base64.b64encode(bytes(range(32, 64))).decode(),
+}
+DUE = START + timedelta(days=31)  # every loan's first installment falls due on 2025-02-01
+
+
+@pytest.fixture(autouse=True)
+def _keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+
+
+def calm_bank(engine: Any) -> Any:
+    """Funded accounts decide by their balance; unfunded ones always pay; no timeouts, no declines."""
+    from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    zero = Decimal(0)
+    behaviour = BankBehaviour(seed=1, timeout_rate=zero, short_rate=zero, declined_rate=zero)
+    return SimulatedBank(SqlBankBook(engine), behaviour)
+
+
+def link(engine: Any, borrower_id: str, number: str, kind: str = "wallet") -> dict[str, Any]:
+    from creditline.app.repayment_sources import AddSource, add_source
+
+    return add_source(engine, AddSource(borrower_id, "tester", number, kind, user_verified=True))
+
+
+def sources_of(engine: Any, borrower_id: str) -> list[tuple[str, str]]:
+    return rows(engine, "SELECT source_id, bank_account_id FROM repayment_sources WHERE borrower_id = :b "
+                        "AND status = 'active' ORDER BY priority", b=borrower_id)  # fmt: skip
+
+
+def attempts_of(engine: Any, loan_id: str) -> list[tuple]:
+    return rows(engine, "SELECT attempt_key, business_date, round, source_rank, source_id, requested_minor, "
+                        "debited_minor, outcome FROM debit_attempts WHERE loan_id = :l ORDER BY business_date, round, "
+                        "source_rank", l=loan_id)  # fmt: skip
+
+
+def test_the_second_source_pays_what_the_first_could_not_and_the_statement_reconciles(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.debit_reconciliation import reconcile_debits
+    from creditline.store.tables_repayment_sources import deposit
+
+    loans = books_with_loans(engine, 2)
+    link(engine, "B000", "6222000011112222")
+    (on_file, on_file_account), (wallet, wallet_account) = sources_of(engine, "B000")
+    assert on_file_account == "B000" and wallet_account == wallet  # the account on file is priority 1
+    fast_forward(engine, START, 31)
+    deposit(engine, [("B000", "CNY", 100_00, DUE, "salary"), (wallet, "CNY", 5_000_00, DUE, "top-up")])
+    results = run_days(engine, DUE, 1, calm_bank(engine))
+
+    (first, second) = attempts_of(engine, loans[0])
+    due = first[5]
+    assert first[0] == f"ad:{loans[0]}:{DUE.isoformat()}:1:{on_file}" and first[3:5] == (1, on_file)
+    assert (first[6], first[7]) == (100_00, "partial")  # what the account held
+    assert second[0] == f"ad:{loans[0]}:{DUE.isoformat()}:1:{wallet}" and second[3:5] == (2, wallet)
+    assert (second[5], second[6], second[7]) == (due - 100_00, due - 100_00, "succeeded")  # the rest, exactly
+    assert first[6] + second[6] == due
+    balances = dict(rows(engine, "SELECT account_id, balance_minor FROM sim_bank_accounts"))
+    assert balances == {"B000": 0, wallet: 5_000_00 - (due - 100_00)}
+    # A borrower without linked sources is asked as before: one attempt, the old key, the account on file.
+    (only,) = attempts_of(engine, loans[1])
+    assert (
+        only[0] == f"ad:{loans[1]}:{DUE.isoformat()}:1" and only[3:5] == (1, None) and only[7] == "succeeded"
+    )
+    assert scalar(engine, "SELECT days_past_due FROM loans WHERE loan_id = :l", l=loans[0]) == 0
+    stage = results[0]["stages"]["auto-debit"]
+    assert stage["statement_breaks"] == 0 and stage["statement_lines"] == 3
+    report = reconcile_debits(engine, DUE)
+    assert (report["attempts"], report["statement_lines"], report["breaks_total"]) == (3, 3, 0)
+    assert_books_clean(engine)
+
+    # Injected breaks: a bank line for a key we never had, and an amount that differs.
+    with engine.begin() as connection:
+        from sqlalchemy import insert, text
+
+        from creditline.store.tables_servicing import sim_bank_debits
+
+        connection.execute(insert(sim_bank_debits).values(
+            debit_key="ad:ghost:2025-02-01:1", account_id="B001", business_date=DUE, currency="CNY",
+            requested_minor=500, debited_minor=500, outcome="succeeded", executed=1, calls=1, reference="SBghost"))  # fmt: skip
+        connection.execute(text("UPDATE sim_bank_debits SET debited_minor = debited_minor - 1 WHERE debit_key = :k"),
+                           {"k": second[0]})  # fmt: skip
+    report = reconcile_debits(engine, DUE)
+    assert report["break_kinds"] == {"missing_in_books": 1, "amount_mismatch": 1}
+    assert {b["key"] for b in report["breaks"]} == {"ad:ghost:2025-02-01:1", second[0]}
+
+
+def test_payday_timing_and_retries_spread_over_grace(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.repayment_sources import state_payday
+    from creditline.store.tables_repayment_sources import deposit
+
+    loans = books_with_loans(engine, 3)
+    state_payday(engine, "B001", 4)  # the first payday on or after the due date is 3 days later: inside grace
+    state_payday(engine, "B002", 1)  # paid on the due date itself
+    fast_forward(engine, START, 31)
+    deposit(engine, [("B002", "CNY", 1, DUE - timedelta(days=1), "a cent")])  # funded, and short every day
+    run_days(engine, DUE, 4, calm_bank(engine))
+
+    def days_asked(loan_id: str) -> list[str]:
+        return sorted({str(r[1]) for r in attempts_of(engine, loan_id)})
+
+    assert days_asked(loans[0]) == ["2025-02-01"]  # payday unknown: the due date, paid at once
+    assert days_asked(loans[1]) == ["2025-02-04"]  # the payday, not the due date
+    assert [r[7] for r in attempts_of(engine, loans[1])] == ["succeeded"]
+    # Short every time: asked on the due date (twice: two rounds) and then two days later, not daily
+    # (attempt days in the window 1-6 February are the 1st, 3rd and 6th).
+    assert days_asked(loans[2]) == ["2025-02-01", "2025-02-03"]
+    assert [r[7] for r in attempts_of(engine, loans[2])] == ["insufficient_funds"] * 4
+    assert_books_clean(engine)
+
+
+def test_a_learned_payday_times_the_first_attempt(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.store.tables_repayment_sources import deposit
+
+    loans = books_with_loans(engine, 1)
+    salaries = [("B000", "CNY", 8_000_00, date(2024, month, 3), f"salary-{month}") for month in (10, 11, 12)]
+    deposit(engine, [*salaries, ("B000", "CNY", 20_00, date(2024, 12, 20), "refund")])
+    fast_forward(engine, START, 31)
+    deposit(engine, [("B000", "CNY", 8_000_00, DUE, "bonus")])  # an inflow today: the payday is (re)learned
+    run_days(engine, DUE, 3, calm_bank(engine))
+    assert rows(engine, "SELECT payday, basis FROM borrower_paydays WHERE borrower_id = 'B000'") == [
+        (3, "inflows")
+    ]
+    # Salaries arrive on the 3rd (three months of them; the refund is too small to count, the bonus is
+    # one month): the loan due on the 1st is first asked on the 3rd, and paid.
+    assert [(str(r[1]), r[7]) for r in attempts_of(engine, loans[0])] == [("2025-02-03", "succeeded")]
