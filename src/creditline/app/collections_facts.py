@@ -102,7 +102,9 @@ def loan_rows(uow: UnitOfWork, on: date, strategy: Strategy, keep: set[str]) -> 
     for page in _pages(uow):
         day, next_due, overdue = page_facts(page, today)
         wanted = acting_mask(day, strategy)
-        for i in np.flatnonzero(wanted | np.fromiter((row[0] in keep for row in page), bool, len(page))).tolist():
+        if keep:
+            wanted |= np.fromiter(map(keep.__contains__, [row[0] for row in page]), bool, len(page))
+        for i in np.flatnonzero(wanted).tolist():
             row = page[i]
             due = date.fromordinal(int(next_due[i])) if next_due[i] else None
             yield LoanRow(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), due, int(overdue[i]))

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from creditline.app.collections_io import OUTBOX_COLUMNS, insert_rows, outbox_ids, stored_date
 from creditline.app.common import new_id
 from creditline.servicing.notifications import Delivery, OutboundMessage
 from creditline.store import UnitOfWork
-from creditline.store.collections_repository import CollectionsRepository
 
 
 @dataclass
@@ -27,34 +27,27 @@ class OutboxNotifier:
         return self.send_all([message])[0]
 
     def send_all(self, messages: Sequence[OutboundMessage]) -> list[Delivery]:
-        """One look-up for the keys already queued and one multi-row insert for the rest."""
-        repository = CollectionsRepository(self.uow.connection)
-        known = repository.outbox_ids([m.dedupe_key for m in messages])
+        """One look-up for the keys already queued and one batch insert for the rest."""
+        connection = self.uow.connection
+        known = outbox_ids(connection, [m.dedupe_key for m in messages])
+        day = stored_date(connection, self.business_date)
         deliveries, rows = [], []
         for message in messages:
             if message.dedupe_key in known:
                 deliveries.append(Delivery(known[message.dedupe_key], "duplicate"))
                 continue
-            row = self._row(message)
-            known[message.dedupe_key] = row["message_id"]
+            row = self._row(message, day)
+            known[message.dedupe_key] = row[0]
             rows.append(row)
-            deliveries.append(Delivery(row["message_id"], "queued"))
-        repository.add_outbox(rows)
+            deliveries.append(Delivery(row[0], "queued"))
+        insert_rows(connection, "notification_outbox", OUTBOX_COLUMNS, rows)
         return deliveries
 
-    def _row(self, message: OutboundMessage) -> dict[str, Any]:
-        return {
-            "message_id": new_id("MSG"),
-            "dedupe_key": message.dedupe_key,
-            "borrower_id": message.borrower_id,
-            "loan_id": message.loan_id,
-            "channel": message.channel.value,
-            "purpose": message.purpose.value,
-            "template_id": message.template_id,
-            "template_version": message.template_version,
-            "language": message.language,
-            "text": message.text,
-            "send_at_s": message.send_at_s,
-            "status": "queued",
-            "business_date": self.business_date,
-        }
+    @staticmethod
+    def _row(message: OutboundMessage, day: Any) -> tuple:
+        """In `OUTBOX_COLUMNS` order."""
+        return (
+            new_id("MSG"), message.dedupe_key, message.borrower_id, message.loan_id, message.channel.value,
+            message.purpose.value, message.template_id, message.template_version, message.language, message.text,
+            message.send_at_s, "queued", day,
+        )  # fmt: skip

@@ -21,24 +21,19 @@ from typing import Any
 
 from sqlalchemy import select
 
+from creditline.app import collections_io
 from creditline.app.collections_facts import LoanRow, loan_rows
 from creditline.app.collections_outbox import OutboxNotifier
 from creditline.app.common import new_id
 from creditline.money import Money, currency
-from creditline.servicing.collections_contact_rules import (
-    HISTORY_DAYS,
-    PastContact,
-    admit_in_order,
-    local_time,
-    zone_of,
-)
-from creditline.servicing.collections_plan import LoanCollectionFacts, LoanPlan, PlannedMessage, plan_loan
+from creditline.servicing.collections_contact_rules import HISTORY_DAYS, Admissions, local_time, zone_of
+from creditline.servicing.collections_plan import DayPlanner, LoanCollectionFacts, LoanPlan, PlannedMessage
 from creditline.servicing.collections_promises import Promise, PromiseStatus, evaluate_promise
 from creditline.servicing.collections_queue import WorkItem, close, escalate, open_item
 from creditline.servicing.collections_strategy import Strategy, builtin_strategy
-from creditline.servicing.notifications import Channel, OutboundMessage, Purpose
+from creditline.servicing.notifications import OutboundMessage, Purpose
 from creditline.store import UnitOfWork
-from creditline.store.collections_repository import PAGE_MAX, CollectionsRepository, ReviewRepository
+from creditline.store.collections_repository import PAGE_MAX, CollectionsRepository
 from creditline.store.tables import loans
 
 DAY_S = 86_400
@@ -52,16 +47,17 @@ def run_collections(uow: UnitOfWork, on: date, strategy: Strategy | None = None)
     pending_loans = {p["loan_id"] for p in repository.pending_promises()}
     with_items = repository.open_item_loans()
     counts: dict[str, int] = defaultdict(int)
+    day = _Day(on, strategy)
     batch: list[LoanRow] = []
     borrowers: set[str] = set()
     for row in loan_rows(uow, on, strategy, with_items):
         batch.append(row)
         borrowers.add(row.borrower_id)
         if len(borrowers) >= BORROWERS_PER_BATCH:
-            _run_batch(uow, on, strategy, batch, pending_loans, counts)
+            _run_batch(uow, day, batch, pending_loans, counts)
             batch, borrowers = [], set()
     if batch:
-        _run_batch(uow, on, strategy, batch, pending_loans, counts)
+        _run_batch(uow, day, batch, pending_loans, counts)
     _close_items_of_closed_loans(uow, on, counts)
     return {"strategy": strategy.label, **promises, **dict(sorted(counts.items()))}
 
@@ -82,57 +78,81 @@ def _close_items_of_closed_loans(uow: UnitOfWork, on: date, counts: dict[str, in
     counts["items_closed_loan_closed"] += len(changed)
 
 
-def _run_batch(uow: UnitOfWork, on: date, strategy: Strategy, batch: list[LoanRow], pending_loans: set[str],
+class _Day:
+    """What every batch of a day shares: the strategy, the day's planner, remembered verdicts and local times."""
+
+    def __init__(self, on: date, strategy: Strategy) -> None:
+        self.on = on
+        self.strategy = strategy
+        self.planner = DayPlanner(strategy, on)
+        self.admissions = Admissions(strategy.contact_rules)
+        self.local_times: dict[tuple[int, str], str] = {}
+
+    def local_time(self, at_s: int, zone_name: str) -> str:
+        found = self.local_times.get((at_s, zone_name))
+        if found is None:
+            found = self.local_times[(at_s, zone_name)] = local_time(at_s, zone_of(zone_name)).isoformat()
+        return found
+
+
+def _run_batch(uow: UnitOfWork, day: _Day, batch: list[LoanRow], pending_loans: set[str],
                counts: dict[str, int]) -> None:  # fmt: skip
     """Plan a batch of loans (a borrower's loans may span batches: contacts written earlier count)."""
-    repository = CollectionsRepository(uow.connection)
     borrowers = [row.borrower_id for row in batch]
-    scores = ReviewRepository(uow.connection).scores(borrowers)
-    profiles = repository.profiles(borrowers)
+    scores = collections_io.scores(uow.connection, borrowers)
+    profiles = collections_io.profiles(uow.connection, borrowers)
     planned = []
+    plan = day.planner.plan
+    paused = 0
     for row in batch:
-        profile = profiles.get(row.borrower_id, {})
+        profile = profiles.get(row.borrower_id, _NO_PROFILE)
         facts = LoanCollectionFacts(
             row.loan_id, row.borrower_id, row.product_id, row.days_past_due, row.next_due,
             Money(row.overdue_minor, currency(row.currency)), scores.get(row.borrower_id),
             row.loan_id in pending_loans, profile.get("time_zone"), profile.get("language"),
         )  # fmt: skip
-        plan = plan_loan(facts, strategy, on)
-        counts["loans_planned"] += 1
-        counts["loans_paused_by_promise"] += plan.paused
-        planned.append((row, plan))
-    _send_messages(uow, on, strategy, [m for _, plan in planned for m in plan.messages], counts)
-    _keep_queue(uow, on, strategy, planned, counts)
+        loan_plan = plan(facts)
+        paused += loan_plan.paused
+        planned.append((row, loan_plan))
+    counts["loans_planned"] += len(batch)
+    counts["loans_paused_by_promise"] += paused
+    _send_messages(uow, day, [m for _, loan_plan in planned for m in loan_plan.messages], counts)
+    _keep_queue(uow, day.on, day.strategy, planned, counts)
 
 
-def _send_messages(uow: UnitOfWork, on: date, strategy: Strategy, messages: list[PlannedMessage],
-                   counts: dict[str, int]) -> None:  # fmt: skip
+_NO_PROFILE: dict[str, Any] = {}
+
+
+def _send_messages(uow: UnitOfWork, day: _Day, messages: list[PlannedMessage], counts: dict[str, int]) -> None:
     if not messages:
         return
-    repository = CollectionsRepository(uow.connection)
+    on = day.on
     notifier = OutboxNotifier(uow, on)
     start = min(m.at_s for m in messages) - HISTORY_DAYS * DAY_S
     end = max(m.at_s for m in messages) + HISTORY_DAYS * DAY_S
-    history = repository.contacts_around([m.borrower_id for m in messages], start, end)
-    recorded = repository.recorded_keys([_key(on, m.loan_id, m.action_id) for m in messages])
+    history = collections_io.contacts_around(uow.connection, [m.borrower_id for m in messages], start, end)
+    keys = [_key(on, m.loan_id, m.action_id) for m in messages]
+    recorded = collections_io.recorded_keys(uow.connection, keys)
     by_borrower: dict[str, list[PlannedMessage]] = defaultdict(list)
-    for message in messages:
-        if _key(on, message.loan_id, message.action_id) in recorded:
+    for message, key in zip(messages, keys, strict=True):
+        if key in recorded:
             counts["messages_already_recorded"] += 1
             continue
         by_borrower[message.borrower_id].append(message)
     decided: list[tuple[PlannedMessage, str | None]] = []
+    admit = day.admissions.admit
     for borrower_id, mine in by_borrower.items():
-        mine.sort(key=lambda m: (m.at_s, m.loan_id, m.action_id))
-        past = [PastContact(Channel(channel), at_s) for channel, at_s in history.get(borrower_id, [])]
-        verdicts = admit_in_order([(m.channel, m.at_s) for m in mine], mine[0].time_zone, past, strategy.contact_rules)
+        if len(mine) > 1:
+            mine.sort(key=lambda m: (m.at_s, m.loan_id, m.action_id))
+        verdicts = admit([(m.channel, m.at_s) for m in mine], mine[0].time_zone, history.get(borrower_id, ()))
         for message, verdict in zip(mine, verdicts, strict=True):
             counts[f"sent_{message.channel}" if verdict.allowed else f"suppressed_{verdict.rule}"] += 1
             decided.append((message, verdict.rule if not verdict.allowed else None))
     admitted = [m for m, rule in decided if rule is None]
     deliveries = iter(notifier.send_all([_outbound(on, m) for m in admitted]))
-    repository.add_contacts([
-        _contact_row(on, strategy, m, None if rule is not None else next(deliveries).message_id, rule)
+    stored_on = collections_io.stored_date(uow.connection, on)
+    collections_io.insert_rows(uow.connection, "collection_contacts", collections_io.CONTACT_COLUMNS, [
+        _contact_tuple(day, stored_on, m, None if rule is not None else next(deliveries).message_id, rule)
         for m, rule in decided
     ])  # fmt: skip
 
@@ -145,8 +165,22 @@ def _outbound(on: date, message: PlannedMessage) -> OutboundMessage:
     )  # fmt: skip
 
 
+def _contact_tuple(day: _Day, stored_on: Any, message: PlannedMessage, message_id: str | None,
+                   rule: str | None) -> tuple:  # fmt: skip
+    """`_contact_row` in `collections_io.CONTACT_COLUMNS` order, the local time remembered per instant and zone."""
+    return (
+        _key(day.on, message.loan_id, message.action_id), message.borrower_id, message.loan_id,
+        message.channel.value, "borrower",
+        (Purpose.REMINDER if message.template_id.startswith("due") else Purpose.COLLECTION).value,
+        message.template_id, message.template_version, message_id, message.at_s, message.time_zone,
+        day.local_time(message.at_s, message.time_zone), "queued" if rule is None else "suppressed", stored_on,
+        day.strategy.label, None if rule is None else f"not sent: {rule}",
+    )  # fmt: skip
+
+
 def _contact_row(on: date, strategy: Strategy, message: PlannedMessage, message_id: str | None,
                  rule: str | None) -> dict[str, Any]:  # fmt: skip
+    """A contact row as a dict (the reference `_contact_tuple` is tested against)."""
     local = local_time(message.at_s, zone_of(message.time_zone))
     return {
         "dedupe_key": _key(on, message.loan_id, message.action_id),

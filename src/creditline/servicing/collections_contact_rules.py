@@ -135,3 +135,30 @@ def admit_in_order(
         if verdict.allowed:
             seen.append(PastContact(Channel(channel), at_s))
     return verdicts
+
+
+class Admissions:
+    """`admit_in_order` with its answers remembered for one set of rules.
+
+    The verdicts depend only on the time zone, the planned (channel, instant) pairs and the history as a
+    multiset (the caps count contacts per local day), and on a business day most borrowers share them:
+    no contact in the window, or the same reminder a few days ago. Equal to `admit_in_order`.
+    """
+
+    SIZE_MAX = 100_000
+
+    def __init__(self, rules: ContactRules) -> None:
+        self.rules = rules
+        self._known: dict[tuple, list[Verdict]] = {}
+
+    def admit(self, planned: Sequence[tuple[Channel, int]], zone_name: str,
+              history: Sequence[tuple[str, int]]) -> list[Verdict]:  # fmt: skip
+        key = (zone_name, tuple(planned), tuple(sorted(history)))
+        found = self._known.get(key)
+        if found is None:
+            past = [PastContact(Channel(channel), at_s) for channel, at_s in history]
+            found = admit_in_order(planned, zone_name, past, self.rules)
+            if len(self._known) >= self.SIZE_MAX:
+                self._known.clear()
+            self._known[key] = found
+        return found

@@ -131,3 +131,71 @@ def _call(facts: LoanCollectionFacts, stage: Stage, segment: Segment, action: Ac
         priority=segment.priority,
         overdue_minor=facts.overdue.minor,
     )
+
+
+class DayPlanner:
+    """`plan_loan` for one strategy and business date, with what loans share worked out once.
+
+    A day's plan depends on few things per loan: the collection day, the segment and whether a
+    promise pauses contact pick the stage and the actions; the send time depends on the action and the
+    time zone only. Those are memoised here, so a loan costs its message text and the plan's values;
+    `plan(facts)` equals `plan_loan(facts, strategy, on)` (property-tested).
+    """
+
+    def __init__(self, strategy: Strategy, on: date) -> None:
+        self.strategy = strategy
+        self.on = on
+        self._segments: dict[int | None, Segment] = {}
+        self._acting: dict[tuple[int, str, bool], tuple[Stage | None, tuple[Action, ...], Action | None]] = {}
+        self._at: dict[tuple[str, str], int] = {}
+
+    def plan(self, facts: LoanCollectionFacts) -> LoanPlan:
+        strategy, on = self.strategy, self.on
+        day = collection_day(facts.days_past_due, facts.next_due, on)
+        segment = self._segments.get(facts.score)
+        if segment is None:
+            segment = self._segments[facts.score] = strategy.segment_of(facts.score)
+        if day is None:
+            return LoanPlan(facts.loan_id, day, None, segment.name, (), None, False)
+        paused = facts.promise_pending and strategy.promises.pause_contacts
+        key = (day, segment.name, paused)
+        found = self._acting.get(key)
+        if found is None:
+            found = self._acting[key] = self._actions(day, segment, paused)
+        stage, sending, calling = found
+        if stage is None:
+            return LoanPlan(facts.loan_id, day, None, segment.name, (), None, False)
+        messages = tuple(self._message(facts, action, day) for action in sending) if sending else ()
+        call = _call(facts, stage, segment, calling) if calling is not None else None
+        return LoanPlan(facts.loan_id, day, stage.name, segment.name, messages, call, paused)
+
+    def _actions(self, day: int, segment: Segment, paused: bool) -> tuple[Stage | None, tuple[Action, ...], Action | None]:
+        stage = self.strategy.stage_of(day)
+        if stage is None:
+            return None, (), None
+        acting = [] if paused else [a for a in stage.actions if _applies(a, segment, day)]
+        calls = [a for a in acting if a.channel is Channel.CALL]
+        return stage, tuple(a for a in acting if a.channel is not Channel.CALL), calls[0] if calls else None
+
+    def _message(self, facts: LoanCollectionFacts, action: Action, day: int) -> PlannedMessage:
+        strategy = self.strategy
+        assert action.template is not None, "a message action names a template (validated)"
+        template = strategy.templates[action.template]
+        language = facts.language or strategy.language_default
+        zone_name = facts.time_zone or strategy.time_zone_default
+        at_s = self._at.get((action.send_at, zone_name))
+        if at_s is None:
+            send_at = clock_time(action.send_at)
+            at_s = epoch_at(self.on, send_at.hour, send_at.minute, zone_of(zone_name))
+            self._at[(action.send_at, zone_name)] = at_s
+        values = {
+            "amount": facts.overdue.amount_str(),
+            "currency": facts.overdue.currency.code,
+            "due_date": facts.next_due.isoformat() if facts.next_due else "",
+            "days_past_due": str(max(day, 0)),
+            "product": facts.product_id,
+        }
+        return PlannedMessage(
+            facts.loan_id, facts.borrower_id, action.id, action.channel, action.template, template.version, language,
+            template.text(language).format_map(values), at_s, zone_name,
+        )  # fmt: skip

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creditline.servicing.collections_contact_rules import (
+    Admissions,
     Party,
     PastContact,
     admit_in_order,
@@ -168,3 +169,17 @@ def test_any_rules_hold_for_whatever_is_attempted(rules: ContactRules, zone: str
         if check_contact(channel, START_S + offset, zone, admitted, rules).allowed:
             admitted.append(PastContact(channel, START_S + offset))
     _assert_within_rules(admitted, zone, rules)
+
+
+@settings(max_examples=100)
+@given(zone=st.sampled_from(ZONES), plans=st.lists(st.tuples(attempts, attempts), min_size=1, max_size=6),
+       repeat=st.booleans())  # fmt: skip
+def test_remembered_admissions_equal_admit_in_order(zone: str, plans: list, repeat: bool) -> None:
+    """The stage's memo gives what `admit_in_order` gives, for any history in any order, asked again or not."""
+    admissions = Admissions(RULES)
+    for earlier, planned in plans * (2 if repeat else 1):
+        history = [(str(channel), START_S + offset) for channel, offset in earlier[:12]]
+        plan = sorted((channel, START_S + offset) for channel, offset in planned[:4])
+        expected = admit_in_order(plan, zone, [PastContact(Channel(c), at) for c, at in history], RULES)
+        assert admissions.admit(plan, zone, history) == expected
+        assert admissions.admit(plan, zone, history[::-1]) == expected  # the history is a multiset

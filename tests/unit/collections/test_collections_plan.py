@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from creditline.money import Money
-from creditline.servicing.collections_plan import LoanCollectionFacts, collection_day, plan_loan
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from creditline.money import Money, currency
+from creditline.servicing.collections_plan import DayPlanner, LoanCollectionFacts, collection_day, plan_loan
 from creditline.servicing.collections_strategy import builtin_strategy
 from creditline.servicing.notifications import Channel
 
@@ -68,3 +71,27 @@ def test_a_pending_promise_pauses_automated_contact_but_not_the_stage() -> None:
 def test_no_action_on_days_without_one() -> None:
     plan = plan_loan(_facts(0, date(2025, 3, 20)), STRATEGY, ON)
     assert (plan.day, plan.stage, plan.messages, plan.call) == (-10, "reminder", (), None)
+
+
+facts_on_a_day = st.builds(
+    LoanCollectionFacts,
+    loan_id=st.sampled_from(["L1", "L2", "L3"]),
+    borrower_id=st.sampled_from(["B1", "B2"]),
+    product_id=st.sampled_from(["revolving-consumer", "installment-cash"]),
+    days_past_due=st.one_of(st.just(0), st.integers(1, 400)),
+    next_due=st.one_of(st.none(), st.dates(ON - timedelta(days=5), ON + timedelta(days=40))),
+    overdue=st.builds(Money, st.integers(0, 10**9), st.sampled_from([currency("CNY"), currency("JPY")])),
+    score=st.one_of(st.none(), st.integers(0, 1000)),
+    promise_pending=st.booleans(),
+    time_zone=st.sampled_from([None, "Asia/Shanghai", "America/New_York", "Pacific/Chatham"]),
+    language=st.sampled_from([None, "zh", "en"]),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(facts_on_a_day, min_size=1, max_size=40), st.sampled_from([ON, date(2025, 3, 9), date(2025, 11, 2)]))
+def test_the_day_planner_equals_plan_loan(book: list[LoanCollectionFacts], on: date) -> None:
+    """The stage's planner (stages, actions and send times remembered) plans every loan as `plan_loan` does."""
+    planner = DayPlanner(STRATEGY, on)
+    for facts in book * 2:  # the second time from what it remembered
+        assert planner.plan(facts) == plan_loan(facts, STRATEGY, on)

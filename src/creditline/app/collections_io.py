@@ -1,0 +1,87 @@
+"""The collections stage's batch reads and writes on the driver's cursor.
+
+The stage reads a few thousand keys at a time (scores, profiles, contact histories, keys already
+recorded) and writes a batch of outbox messages and contacts at a time. SQLAlchemy's IN lists cost a
+bound parameter object per key and its inserts a processing pass per value; here an IN list is one
+`?` per key on the driver's cursor, and a batch of rows is one prepared statement (executemany) on
+SQLite and COPY on PostgreSQL. Same rows as `store.collections_repository` (tested through the
+stage's own tests, which read them back with the repository).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+
+from creditline.store.tables_servicing import chunks, driver_rows
+
+OUTBOX_COLUMNS = ("message_id", "dedupe_key", "borrower_id", "loan_id", "channel", "purpose", "template_id",
+                  "template_version", "language", "text", "send_at_s", "status", "business_date")  # fmt: skip
+CONTACT_COLUMNS = ("dedupe_key", "borrower_id", "loan_id", "channel", "party", "purpose", "template_id",
+                   "template_version", "message_id", "at_s", "time_zone", "local_time", "outcome", "business_date",
+                   "strategy", "note")  # fmt: skip
+
+
+def _in(connection: Connection, sql: str, keys: Iterable[str], extra: Sequence[Any] = ()) -> list[tuple]:
+    """`sql` with `{keys}` replaced by a `?` list, run over chunks of the sorted distinct keys."""
+    found: list[tuple] = []
+    for part in chunks(sorted(set(keys))):
+        found += driver_rows(connection, sql.format(keys=", ".join("?" * len(part))), (*part, *extra))
+    return found
+
+
+def scores(connection: Connection, borrower_ids: Iterable[str]) -> dict[str, int]:
+    rows = _in(connection, "SELECT borrower_id, score FROM behaviour_scores WHERE borrower_id IN ({keys})", borrower_ids)
+    return {borrower_id: int(score) for borrower_id, score in rows}
+
+
+def profiles(connection: Connection, borrower_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    sql = "SELECT borrower_id, time_zone, language FROM collection_profiles WHERE borrower_id IN ({keys})"
+    return {b: {"time_zone": zone, "language": language} for b, zone, language in _in(connection, sql, borrower_ids)}
+
+
+def contacts_around(connection: Connection, borrower_ids: Iterable[str], start_s: int,
+                    end_s: int) -> dict[str, list[tuple[str, int]]]:  # fmt: skip
+    """(channel, at_s) of every counted contact of the borrowers between two instants."""
+    sql = ("SELECT borrower_id, channel, at_s FROM collection_contacts WHERE borrower_id IN ({keys}) "
+           "AND at_s >= ? AND at_s <= ? AND outcome != 'suppressed'")  # fmt: skip
+    found: dict[str, list[tuple[str, int]]] = {}
+    for borrower_id, channel, at_s in _in(connection, sql, borrower_ids, (start_s, end_s)):
+        found.setdefault(borrower_id, []).append((channel, int(at_s)))
+    return found
+
+
+def recorded_keys(connection: Connection, dedupe_keys: Iterable[str]) -> set[str]:
+    sql = "SELECT dedupe_key FROM collection_contacts WHERE dedupe_key IN ({keys})"
+    return {key for (key,) in _in(connection, sql, dedupe_keys)}
+
+
+def outbox_ids(connection: Connection, dedupe_keys: Iterable[str]) -> dict[str, str]:
+    sql = "SELECT dedupe_key, message_id FROM notification_outbox WHERE dedupe_key IN ({keys})"
+    return dict(_in(connection, sql, dedupe_keys))  # type: ignore[arg-type]
+
+
+def stored_date(connection: Connection, day: date) -> Any:
+    """A date as the driver takes it: itself on PostgreSQL, ISO text on SQLite (as SQLAlchemy stores it)."""
+    return day if connection.dialect.name == "postgresql" else day.isoformat()
+
+
+def insert_rows(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Rows (tuples in `columns` order) in one prepared statement; COPY on PostgreSQL. Dates go in as
+    `stored_date` gives them."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if connection.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
+    finally:
+        cursor.close()
