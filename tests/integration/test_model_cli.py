@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from run_once import once
 from shared_files import shared_data_file
 
 EVALUATE_KEYS = {"n", "auc", "gini", "ks", "brier", "log_loss", "calibration", "auc_ci95"}
@@ -59,19 +60,24 @@ def lender_export(rows: int, seed: int) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("cli")
-    data = folder / "export.csv"
-    lender_export(1500, 1).to_csv(data, sep=";", index=False)
-    labels = folder / "labels.json"
-    labels.write_text(json.dumps({"Late90": "Number of payments 90+ days late"}))
-    summary = ok_json("model", "train", "--data", str(data), "--target", "Status", "--out", str(folder / "pd"),
-                      "--trials", "1", "--labels", str(labels))
+    """(model directory, training file), trained once per test run whichever workers run these tests."""
+
+    def build(folder: Path) -> tuple[Path, Path, dict]:
+        data = folder / "export.csv"
+        lender_export(1500, 1).to_csv(data, sep=";", index=False)
+        labels = folder / "labels.json"
+        labels.write_text(json.dumps({"Late90": "Number of payments 90+ days late"}))
+        summary = ok_json("model", "train", "--data", str(data), "--target", "Status", "--out", str(folder / "pd"),
+                          "--trials", "1", "--labels", str(labels))
+        return folder / "pd", data, summary
+
+    directory, data, summary = once(tmp_path_factory, "model-cli", build)
     assert summary["bad_value"] == "bad"
     # the feature gate scored the blank count against the raw fields; the search stopped on its trial count
     assert summary["search_trials"] == 1 and summary["ensemble_members"] == 1
     assert {f for f in summary["features"]} == {"Late90", "DebtRatio", "Segment", "Salaried", "Bureau"}
     assert summary["test"]["champion"]["auc"] > 0.65
-    return folder / "pd", data
+    return directory, data
 
 
 def test_train_writes_a_verified_model_directory(model):

@@ -6,6 +6,7 @@ import pytest
 from pd_synthetic import applicants
 
 from creditline.risk.models import TrainingOptions, read_table, save_model, train
+from run_once import once
 
 # Tests prove the pipeline, not the search: two settings, so that the ensemble has members to
 # average, and engineered features always on, so that scoring them is exercised.
@@ -29,8 +30,10 @@ def small_applicants_csv(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def trained(applicants_csv, tmp_path_factory):
-    """(artifacts, model directory) of one model trained on the synthetic applicants."""
-    artifacts = train(read_table(applicants_csv), TrainingOptions(target="Default", trials=TEST_TRIALS, engineered="on", seed=3))
-    directory = tmp_path_factory.mktemp("model") / "pd"
-    save_model(artifacts, directory)
-    return artifacts, directory
+    """(artifacts, model directory) of one model trained on the synthetic applicants, once per test run."""
+
+    def build(folder):
+        artifacts = train(read_table(applicants_csv), TrainingOptions(target="Default", trials=TEST_TRIALS, engineered="on", seed=3))
+        return artifacts, save_model(artifacts, folder / "pd")
+
+    return once(tmp_path_factory, "pd-trained", build)
