@@ -120,7 +120,10 @@ def _pages(uow: UnitOfWork) -> Iterator[list[tuple]]:
     pg = uow.connection.dialect.name == "postgresql"
     mark = "%s" if pg else "?"
     statuses = ", ".join(f"'{s}'" for s in COLLECTED_STATUSES)
-    sql = (f"SELECT {', '.join(_COLUMNS)} FROM loans WHERE loan_id > {mark} AND status IN ({statuses}) "
+    # On SQLite `+status` keeps the planner on the primary key: given the status index it reads every
+    # remaining loan of those statuses and sorts them for each page (quadratic over a large book).
+    status = "status" if pg else "+status"
+    sql = (f"SELECT {', '.join(_COLUMNS)} FROM loans WHERE loan_id > {mark} AND {status} IN ({statuses}) "
            f"ORDER BY loan_id LIMIT {PAGE_SIZE}")  # fmt: skip
     driver = uow.connection.connection.driver_connection
     cursor = driver.cursor(binary=True) if pg else driver.cursor()
