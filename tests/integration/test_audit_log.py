@@ -17,14 +17,12 @@ from creditline.ledger.transparency import (
     bundle_from_json,
     check_consistency_bundle,
     check_inclusion_bundle,
-    journal_entry_record,
     load_public_key,
     public_key_pem,
 )
 from creditline.money import Money
 from creditline.store import UnitOfWork
 from creditline.store.audit_log import (
-    append_records,
     append_unlogged_from_books,
     pending_count,
     prove_between,
@@ -48,12 +46,10 @@ def entry(n: int, day: date) -> JournalEntry:
 
 
 def write_day(engine, numbers: range, day: date) -> None:
-    """What the app layer does per command: the entry and its log record in one unit of work."""
+    """What the app layer does per command: the repository writes the entry and its log record together."""
     for n in numbers:
         with UnitOfWork(engine) as uow:
-            je = entry(n, day)
-            uow.journal.add(je)
-            append_records(uow, [journal_entry_record(je)])
+            uow.journal.add(entry(n, day))
             uow.commit()
 
 
@@ -77,9 +73,7 @@ def audit(engine):  # type: ignore[no-untyped-def]
 
 def test_the_log_verifies_and_a_rolled_back_command_leaves_no_record(books) -> None:
     with UnitOfWork(books) as uow:  # no commit: the entry and its record vanish together
-        je = entry(99, date(2025, 1, 3))
-        uow.journal.add(je)
-        append_records(uow, [journal_entry_record(je)])
+        uow.journal.add(entry(99, date(2025, 1, 3)))
     result = audit(books)
     assert result.ok, (result.report.finding, result.books_finding)
     assert (result.report.records_checked, result.report.heads_checked, result.pending, result.unlogged) == (12, 2, 0, 0)
@@ -132,6 +126,8 @@ def test_books_written_before_the_log_are_backfilled(engine) -> None:  # type: i
         for n in range(4):
             uow.journal.add(entry(n, date(2025, 1, 1)))
         uow.commit()
+    with engine.begin() as connection:  # a database from before the app logged its writes
+        connection.execute(delete(audit_log))
     assert audit(engine).unlogged == 4
     with UnitOfWork(engine) as uow:
         assert append_unlogged_from_books(uow.connection) == 4
@@ -182,8 +178,8 @@ def test_cli_publish_verify_prove_and_check(books, tmp_path, monkeypatch, db_url
 
 
 def test_the_lending_commands_books_are_logged_and_the_apps_mapping_matches_the_verifiers(db_url: str) -> None:
-    """Until the app appends in each command, the backfill logs what draw/repay wrote; the records the app
-    would append (`loan_event_records`) must be byte-identical to what the verifier rebuilds from the rows."""
+    """draw/repay log their entries and events themselves; `loan_event_records` (the mapping from domain
+    events) is byte-identical to what the commands logged and to what the verifier rebuilds from the rows."""
     from integration_helpers import ok
 
     from creditline.ledger.transparency import encode_record
@@ -197,7 +193,8 @@ def test_the_lending_commands_books_are_logged_and_the_apps_mapping_matches_the_
     ok("repay", "--db", db_url, "--loan", loan, "--amount", "300", "--key", "r1")
     engine = make_engine(db_url)
     with UnitOfWork(engine) as uow:
-        assert append_unlogged_from_books(uow.connection) == 4  # two entries, two events
+        assert append_unlogged_from_books(uow.connection) == 0  # two entries, two events: logged as written
+        assert pending_count(uow.connection) == 4
         publish(uow.connection, LOG, date(2025, 1, 1), KEY)
         events = uow.loans.events(loan)
         logged = {bytes(leaf) for leaf in uow.connection.execute(select(audit_log.c.leaf)).scalars()}

@@ -11,14 +11,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from creditline.ledger import Account, JournalEntry, credit, debit
-from creditline.ledger.transparency import journal_entry_record
 from creditline.money import Money
 from creditline.privacy.access import AccessPurpose
 from creditline.privacy.consent import ConsentRecord, ConsentScope, Purpose
 from creditline.privacy.keyring import new_keyring, write_keyring_file
 from creditline.privacy.protection_errors import PurposeNotAllowed
 from creditline.store import UnitOfWork, make_engine, upgrade
-from creditline.store.audit_log import append_records, publish, verify_database
+from creditline.store.audit_log import publish, verify_database
 from creditline.store.personal_data import PersonalDataStore, SqlAccessLog
 from creditline.store.tables_audit import personal_data
 
@@ -111,8 +110,7 @@ def test_erasure_keeps_the_books_balanced_and_the_log_verifiable(engine) -> None
         je = JournalEntry("je1", "k-1", date(2025, 3, 1), "loan-event:ev1",
                           (debit(Account.LOANS_PRINCIPAL, amount, 1, "loan1"), credit(Account.SETTLEMENT_CASH, amount, 1)),
                           borrower_id="brw_1")
-        uow.journal.add(je)
-        append_records(uow, [journal_entry_record(je)])
+        uow.journal.add(je)  # with its log record
         publish(uow.connection, "log", date(2025, 3, 1), key)
         uow.commit()
     with UnitOfWork(engine) as uow:

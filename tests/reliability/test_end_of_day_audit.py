@@ -1,8 +1,7 @@
 """End of day signs the day's tree head when the audit signing key is set (the publish-audit stage).
-Finding 6 (docs/security.md): `audit_heads.tree_size` is the table's primary key, so a day whose log
-did not grow cannot get a head; the insert fails and, the close being one transaction, the day
-never closes. Since the commands do not append their records yet (finding 3), that is every day
-after the first. Pinned here; the bank and crash tests run end of day without the key meanwhile."""
+Finding 6 (docs/security.md), fixed: heads are keyed by business date (migration
+0015_audit_heads_by_date), so a day whose log did not grow gets its head — the size and root of the
+day before, a new date — and the close no longer fails on the second day."""
 
 from __future__ import annotations
 
@@ -10,18 +9,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from creditline.reliability.bank import write_signing_key
 
 
-@pytest.mark.xfail(strict=True, raises=IntegrityError,
-                   reason="finding 6 (docs/security.md): a second head of the same tree size cannot be stored")
 def test_two_days_with_the_signing_key_set_both_close(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from creditline.app.eod_pipeline import run_pipeline
     from creditline.app.setup import initialise
-    from creditline.store import make_engine
-    from creditline.store.audit_log import ENV_SIGNING_KEY_FILE
+    from creditline.store import UnitOfWork, make_engine
+    from creditline.store.audit_log import ENV_SIGNING_KEY_FILE, load_heads
 
     key_path, _ = write_signing_key(tmp_path)
     monkeypatch.setenv(ENV_SIGNING_KEY_FILE, str(key_path))
@@ -30,5 +26,9 @@ def test_two_days_with_the_signing_key_set_both_close(tmp_path: Path, monkeypatc
     try:
         run_pipeline(engine, date(2025, 7, 1))
         run_pipeline(engine, date(2025, 7, 2))
+        with UnitOfWork(engine, read_only=True) as uow:
+            heads = load_heads(uow.connection)
+        assert [h.head.business_date for h in heads] == [date(2025, 6, 30), date(2025, 7, 1)]
+        assert heads[0].head.tree_size == heads[1].head.tree_size and heads[0].head.root_hash == heads[1].head.root_hash
     finally:
         engine.dispose()

@@ -1,10 +1,13 @@
 """The tamper-evident log in the database: accept, sequence, publish, verify, prove.
 
-The app layer calls `append_records(uow, records)` inside the unit of work that writes the
-journal entry or loan event, so the record and what it describes commit or vanish together. EOD
-calls `publish(connection, ...)`, which sequences what was accepted and signs the day's tree head.
-`verify_database` recomputes everything: receipts, heads, and each logged record against the
-journal and loan-event rows it came from, so a row edited in `postings` is caught too.
+Every journal entry and every loan event gets its record in the statement batch that writes it:
+`JournalRepository.add`, `LoanRepository.add_events`, the PostgreSQL one-statement command path
+(`store.command_writes`) and the set-based auto-debit settlement (`append_settlement_records`) call
+the builders here (`journal_record`, `loan_event_record`), which are the ones `verify_database`
+rebuilds the books with, so the record and what it describes commit or vanish together and an edit
+to either is seen. EOD calls `publish(connection, ...)`, which sequences what was accepted and signs
+the day's tree head. `verify_database` recomputes everything: receipts, heads, and each logged record
+against the journal and loan-event rows it came from, so a row edited in `postings` is caught too.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, LargeBinary, bindparam, func, insert, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.ledger.transparency import (
     ConsistencyBundle,
@@ -51,6 +56,7 @@ from creditline.ledger.transparency import (
 )
 from creditline.lending.loan.events import LoanEvent
 from creditline.store import tables as t
+from creditline.store.driver_sql import execute, execute_many
 from creditline.store.tables_audit import audit_heads, audit_log, audit_log_state
 
 ENV_SIGNING_KEY_FILE = "CREDITLINE_AUDIT_SIGNING_KEY_FILE"
@@ -89,18 +95,97 @@ def _record_id(record: LogRecord) -> str:
     return record.entry_id if isinstance(record, JournalEntryRecord) else record.event_id
 
 
+AUDIT_COLUMNS = ("record_type", "record_id", "borrower_id", "business_date", "leaf", "leaf_hash")
+# Built once: the command path runs it on the driver's cursor (`driver_sql`), like the rows it records.
+INSERT_RECORD = insert(audit_log).values({name: bindparam(name) for name in AUDIT_COLUMNS})
+
+
+def logged_with(kind: str, record_id: Any, borrower_id: Any, business_date: Any) -> Any:
+    """PostgreSQL: a CTE accepting the record of the row a data-modifying CTE just wrote (its RETURNING
+    columns given here). One parameter, `au_leaf`; the leaf hash is computed by the server as RFC 9162
+    defines it (SHA-256 of 0x00 || leaf), so the one-statement command paths stay within psycopg's
+    50 parameters for caching a statement's parsed form."""
+    leaf = bindparam("au_leaf", type_=LargeBinary)
+    digest = func.sha256(literal_column("'\\x00'::bytea").op("||")(leaf), type_=LargeBinary)
+    assert kind in (JournalEntryRecord.KIND, LoanEventRecord.KIND), kind  # inlined, not a parameter
+    record = select(literal_column(f"'{kind}'"), record_id, borrower_id, business_date, leaf, digest)
+    return insert(audit_log).from_select(AUDIT_COLUMNS, record).cte("logged")
+
+
+def record_row(record: LogRecord) -> dict[str, Any]:
+    """The `audit_log` row accepting `record` (no position yet: the sequencer gives it one)."""
+    leaf = encode_record(record)
+    return {"record_type": record.KIND, "record_id": _record_id(record), "borrower_id": record.borrower_id,
+            "business_date": record.business_date, "leaf": leaf, "leaf_hash": leaf_hash(leaf)}  # fmt: skip
+
+
 def append_records(uow: object, records: Iterable[LogRecord]) -> int:
     """Accept records into the log in the caller's transaction; returns how many were added."""
-    rows = []
-    for record in records:
-        leaf = encode_record(record)
-        rows.append({
-            "record_type": record.KIND, "record_id": _record_id(record), "borrower_id": record.borrower_id,
-            "business_date": record.business_date, "leaf": leaf, "leaf_hash": leaf_hash(leaf),
-        })
+    rows = [record_row(record) for record in records]
     if rows:
         _connection(uow).execute(insert(audit_log), rows)
     return len(rows)
+
+
+def append_rows(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert `record_row`s on the driver's cursor (queued when the caller is pipelined)."""
+    if len(rows) == 1:
+        execute(connection, INSERT_RECORD, rows[0])
+    elif rows:
+        execute_many(connection, INSERT_RECORD, rows)
+    return len(rows)
+
+
+def journal_record(
+    entry_id: str, borrower_id: str | None, business_date: date, reference: str,
+    postings: Iterable[tuple[str, int, str | None, str, int]],
+) -> JournalEntryRecord:
+    """The log record of a journal entry from its stored columns; postings as (account, shard, loan id,
+    currency, signed amount) in posting order. Writers and the verifier both build it here."""
+    lines = tuple(
+        PostingLine(account, "debit" if minor > 0 else "credit", abs(minor), code, shard, loan_id)
+        for account, shard, loan_id, code, minor in postings
+    )
+    return JournalEntryRecord(entry_id, borrower_id, business_date, reference, lines)
+
+
+def journal_entry_row(header: Mapping[str, Any], postings: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The record row of an entry from the `journal_entries` row and `postings` rows a repository writes."""
+    lines = [(p["account"], p["shard"], p["loan_id"], p["currency"], p["amount_minor"]) for p in postings]
+    return record_row(journal_record(header["entry_id"], header["borrower_id"], header["business_date"],
+                                     header["reference"], lines))  # fmt: skip
+
+
+def loan_event_rows(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The record rows of `loan_events` rows as `loan_repository.event_row` makes them."""
+    return [
+        record_row(loan_event_record(e["event_id"], e["loan_id"], e["borrower_id"], e["sequence"], e["kind"],
+                                     e["effective_date"], e["amount_minor"], e["currency"], e["reverses"],
+                                     e["data_json"]))
+        for e in events
+    ]  # fmt: skip
+
+
+def append_settlement_records(
+    connection: Connection, events: Sequence[tuple], entries: Sequence[tuple], postings: Sequence[tuple]
+) -> int:
+    """Records of a page of set-based settlements (`tables_servicing_debits.write_settlements`' rows:
+    events in LOAN_EVENT_COLUMNS order, entries in JOURNAL_COLUMNS order, postings as (entry, account,
+    shard, loan, currency, signed amount)), accepted in one executemany."""
+    lines: dict[str, list[tuple]] = {}
+    for entry_id, account, shard, loan_id, code, minor in postings:
+        lines.setdefault(entry_id, []).append((account, shard, loan_id, code, minor))
+    rows = [
+        record_row(loan_event_record(event_id, loan_id, borrower_id, sequence_no, kind, effective_date, amount_minor,
+                                     code, reverses, data_json))
+        for event_id, loan_id, borrower_id, sequence_no, kind, effective_date, amount_minor, code, reverses, data_json, _
+        in events
+    ]  # fmt: skip
+    rows += [
+        record_row(journal_record(entry_id, borrower_id, business_date, reference, lines[entry_id]))
+        for entry_id, _, business_date, reference, borrower_id, _ in entries
+    ]
+    return append_rows(connection, rows)
 
 
 def append_unlogged_from_books(connection: Connection) -> int:
@@ -126,10 +211,20 @@ def _read_state(connection: Connection, log_id: str) -> Frontier:
     query = select(audit_log_state.c.tree_size, audit_log_state.c.frontier).where(audit_log_state.c.log_id == log_id)
     row = connection.execute(query.with_for_update()).first()
     if row is None:
-        connection.execute(insert(audit_log_state).values(log_id=log_id, tree_size=0, frontier=""))
-        return Frontier()
+        # Two first sequencers at once (EOD's publish and `creditline audit publish`): one inserts, the
+        # other waits on its row and reads it (finding 8 of docs/security.md), neither fails.
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        connection.execute(dialect.insert(audit_log_state).values(log_id=log_id, tree_size=0, frontier="")
+                           .on_conflict_do_nothing(index_elements=["log_id"]))  # fmt: skip
+        row = connection.execute(query.with_for_update()).one()
     hashes = tuple(bytes.fromhex(h) for h in row.frontier.split(",") if h)
     return Frontier(row.tree_size, hashes)
+
+
+_SET_POSITION = (
+    update(audit_log).where(audit_log.c.audit_id == bindparam("k_audit_id"))
+    .values(seq=bindparam("v_seq"), root_hash=bindparam("v_root"), signature=bindparam("v_signature"))
+)
 
 
 def integrate(connection: Connection, log_id: str, key: Ed25519PrivateKey, *, batch: int = SEQUENCE_BATCH) -> int:
@@ -143,12 +238,10 @@ def integrate(connection: Connection, log_id: str, key: Ed25519PrivateKey, *, ba
         ).all()
         if not pending:
             break
-        sequenced, frontier = sequence(log_id, frontier, [row.leaf for row in pending], key)
-        for row, s in zip(pending, sequenced, strict=True):
-            connection.execute(
-                update(audit_log).where(audit_log.c.audit_id == row.audit_id)
-                .values(seq=s.seq, root_hash=s.receipt.root_hash, signature=s.receipt.signature)
-            )
+        sequenced, frontier = sequence(log_id, frontier, [bytes(row.leaf) for row in pending], key)
+        positions = [{"k_audit_id": row.audit_id, "v_seq": s.seq, "v_root": s.receipt.root_hash,
+                      "v_signature": s.receipt.signature} for row, s in zip(pending, sequenced, strict=True)]  # fmt: skip
+        connection.execute(_SET_POSITION, positions)  # one executemany per batch, not a statement per record
         done += len(pending)
     connection.execute(
         update(audit_log_state).where(audit_log_state.c.log_id == log_id)
@@ -158,7 +251,10 @@ def integrate(connection: Connection, log_id: str, key: Ed25519PrivateKey, *, ba
 
 
 def publish(connection: Connection, log_id: str, business_date: date, key: Ed25519PrivateKey) -> SignedTreeHead:
-    """Sequence what is pending and sign the head for `business_date`; publishing a date twice returns the first."""
+    """Sequence what is pending and sign the head for `business_date`; publishing a date twice returns the first.
+
+    A day on which nothing was logged gets its head too: the size and root of the day before, a new date.
+    """
     existing = [h for h in load_heads(connection) if h.head.business_date == business_date]
     if existing:
         return existing[0]
@@ -173,7 +269,8 @@ def publish(connection: Connection, log_id: str, business_date: date, key: Ed255
 
 
 def load_heads(connection: Connection) -> list[SignedTreeHead]:
-    rows = connection.execute(select(audit_heads).order_by(audit_heads.c.tree_size)).mappings()
+    """Every published head, oldest business date first (an idle day's head repeats the day before's size)."""
+    rows = connection.execute(select(audit_heads).order_by(audit_heads.c.business_date)).mappings()
     return [
         SignedTreeHead(TreeHead(r["log_id"], r["tree_size"], bytes(r["root_hash"]), r["business_date"]),
                        r["key_id"], bytes(r["signature"]))
@@ -219,19 +316,17 @@ def _journal_records_from_books(connection: Connection) -> dict[str, bytes]:
     heads = {r.entry_id: r for r in connection.execute(
         select(t.journal_entries.c.entry_id, t.journal_entries.c.borrower_id, t.journal_entries.c.business_date,
                t.journal_entries.c.reference))}
-    lines: dict[str, list[PostingLine]] = {entry_id: [] for entry_id in heads}
-    query = select(t.postings).order_by(t.postings.c.entry_id, t.postings.c.posting_id)
-    for p in connection.execute(query).mappings():
-        side = "debit" if p["amount_minor"] > 0 else "credit"
-        lines.setdefault(p["entry_id"], []).append(
-            PostingLine(p["account"], side, abs(p["amount_minor"]), p["currency"], p["shard"], p["loan_id"]))
+    lines: dict[str, list[tuple]] = {entry_id: [] for entry_id in heads}
+    p = t.postings.c
+    query = select(p.entry_id, p.account, p.shard, p.loan_id, p.currency, p.amount_minor).order_by(p.entry_id, p.posting_id)
+    for entry_id, *line in connection.execute(query):
+        lines.setdefault(entry_id, []).append(tuple(line))
     out = {}
     for entry_id, head in heads.items():
         if not lines[entry_id]:  # every posting deleted: no record to rebuild, so the logged one reads as deleted
             continue
-        record = JournalEntryRecord(entry_id, head.borrower_id, head.business_date, head.reference,
-                                    tuple(lines[entry_id]))
-        out[entry_id] = encode_record(record)
+        out[entry_id] = encode_record(journal_record(entry_id, head.borrower_id, head.business_date, head.reference,
+                                                     lines[entry_id]))  # fmt: skip
     return out
 
 

@@ -1,6 +1,6 @@
 """What a command on a loan writes, besides its journal entry: one statement on PostgreSQL.
 
-The new event, the loan's snapshot (version-checked), its fold checkpoint, the line's new balance
+The new event and its record in the tamper-evident log, the loan's snapshot (version-checked), its fold checkpoint, the line's new balance
 (version-checked, when principal moved) and the idempotency record. On PostgreSQL they are one
 data-modifying `WITH` statement — one bind and one execution instead of five, the row counts of the
 two version-checked updates returned so they are asserted before the commit. The rows it touches
@@ -24,6 +24,7 @@ from creditline.lending.loan.events import LoanEvent
 from creditline.lending.loan.fast_path import Checkpoint
 from creditline.lending.loan.state import LoanState
 from creditline.store import tables as t
+from creditline.store.audit_log import loan_event_rows, logged_with
 from creditline.store.driver_sql import execute
 from creditline.store.line_repository import LINE_STATE, line_values
 from creditline.store.loan_repository import checkpoint_row, event_row, snapshot_values
@@ -51,7 +52,9 @@ def write(connection: Connection, writes: LoanCommandWrites, repositories: Any) 
         return
     snapshot = {k: v for k, v in snapshot_values(writes.state).items() if k not in PRICING_COLUMNS}
     checkpoint = checkpoint_row(writes.checkpoint, writes.borrower_id)
-    params = _prefixed("ev_", event_row(writes.loan_id, writes.borrower_id, writes.event, writes.on))
+    event = event_row(writes.loan_id, writes.borrower_id, writes.event, writes.on)
+    record = loan_event_rows([event])[0]
+    params = _prefixed("ev_", event) | {"au_leaf": record["leaf"]}
     params |= _prefixed("lo_", snapshot) | {"lo_version": writes.loan_version + 1}
     params |= {"lo_k_loan_id": writes.loan_id, "lo_k_version": writes.loan_version}
     params |= _prefixed("ik_", writes.idempotency)
@@ -95,7 +98,12 @@ def _binds(prefix: str, names: Any) -> dict[str, Any]:
 def _statement(snapshot_columns: tuple[str, ...], with_checkpoint: bool, with_line: bool) -> Any:
     lo, li = t.loans.c, t.credit_lines.c
     event_columns = tuple(t.loan_events.c.keys())
-    events = insert(t.loan_events).values(_binds("ev_", event_columns)).cte("new_event")
+    e = t.loan_events.c
+    events = (
+        insert(t.loan_events).values(_binds("ev_", event_columns))
+        .returning(e.event_id, e.borrower_id, e.effective_date).cte("new_event")
+    )
+    logged = logged_with("loan_event", events.c.event_id, events.c.borrower_id, events.c.effective_date)
     loan = (
         update(t.loans)
         .where(lo.loan_id == bindparam("lo_k_loan_id"), lo.version == bindparam("lo_k_version"))
@@ -105,7 +113,7 @@ def _statement(snapshot_columns: tuple[str, ...], with_checkpoint: bool, with_li
     )
     key = insert(t.idempotency_keys).values(_binds("ik_", ("scope", "client_key", "borrower_id", "request_hash",
                                                            "result_json"))).cte("key_kept")  # fmt: skip
-    ctes = [events, key]
+    ctes = [events, logged, key]
     counts = [select(func.count()).select_from(loan).scalar_subquery()]
     if with_checkpoint:
         upsert = postgresql.insert(loan_checkpoints)

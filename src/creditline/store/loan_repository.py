@@ -29,6 +29,7 @@ from creditline.lending.loan.state import LoanState, LoanTotals
 from creditline.money import Currency, Money, currency
 from creditline.store import tables as t
 from creditline.store.accrual_columns import ACCRUAL_COLUMNS, accrual_values
+from creditline.store.audit_log import append_rows, loan_event_rows
 from creditline.store.driver_sql import Rows, execute, execute_many
 from creditline.store.line_repository import LineRecord, line_record_of
 from creditline.store.tables_checkpoints import loan_checkpoints
@@ -176,11 +177,13 @@ class LoanRepository:
         return [_event_of(row) for row in execute(self.connection, _SELECT_EVENTS, {"k_loan_id": loan_id}).all()]
 
     def add_events(self, loan_id: str, borrower_id: str, events: Sequence[LoanEvent], recorded_on: date) -> None:
+        """The events and their records in the tamper-evident log (built from the same rows)."""
         rows = [event_row(loan_id, borrower_id, ev, recorded_on) for ev in events]
         if len(rows) == 1:
             execute(self.connection, _INSERT_EVENT, rows[0])
         else:
             execute_many(self.connection, _INSERT_EVENT, rows)
+        append_rows(self.connection, loan_event_rows(rows))
 
     # -- the fold's checkpoint ----------------------------------------------------------------------
     def save_checkpoint(self, checkpoint: Checkpoint, borrower_id: str) -> None:

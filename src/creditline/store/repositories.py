@@ -5,7 +5,7 @@ They take the unit of work's connection and never commit. Reads the app will cha
 holds the write lock (BEGIN IMMEDIATE, see engine.py), so the clause is dropped by the dialect.
 What every money-moving command does — the business date, the idempotency record, the journal
 entry — runs on the driver's cursor (`driver_sql`); a journal entry's three statements go in one
-round trip.
+round trip, with its record in the tamper-evident log (`store.audit_log`): one statement on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.ledger import JournalEntry
 from creditline.store import tables as t
+from creditline.store.audit_log import INSERT_RECORD, journal_entry_row, logged_with
 from creditline.store.driver_sql import Rows, execute, pipelined
 from creditline.store.line_repository import LineRepository
 from creditline.store.loan_repository import LoanRepository
@@ -80,9 +81,14 @@ def _add_to_balances(dialect_name: str, rows: int) -> Any:
 def _journal_statement(postings: int, balances: int) -> Any:
     """PostgreSQL: the entry, its postings and the balances they move in one statement (a data-modifying
     WITH: the postings' foreign key is checked at the statement's end, when the entry is there)."""
-    entry = insert(t.journal_entries).values({name: bindparam(f"je_{name}") for name in _ENTRY_COLUMNS}).cte("entry")
+    j = t.journal_entries.c
+    entry = (
+        insert(t.journal_entries).values({name: bindparam(f"je_{name}") for name in _ENTRY_COLUMNS})
+        .returning(j.entry_id, j.borrower_id, j.business_date).cte("entry")
+    )
     posted = _insert_postings(postings).cte("posted")
-    return _add_to_balances("postgresql", balances).add_cte(entry, posted)
+    logged = logged_with("journal_entry", entry.c.entry_id, entry.c.borrower_id, entry.c.business_date)
+    return _add_to_balances("postgresql", balances).add_cte(entry, posted, logged)
 
 
 def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +161,8 @@ class JournalRepository:
         self.connection = connection
 
     def add(self, entry: JournalEntry) -> None:
-        """The entry, its postings and the running balances they move: one round trip on PostgreSQL."""
+        """The entry, its postings, the running balances they move and its log record: one round trip on
+        PostgreSQL."""
         header = {
             "entry_id": entry.entry_id,
             "idempotency_key": entry.idempotency_key,
@@ -186,12 +193,15 @@ class JournalRepository:
             {"account": a, "shard": s, "currency": c, "debit_minor": d, "credit_minor": cr}
             for (a, s, c), (d, cr) in sorted(sums.items())
         ]
+        record = journal_entry_row(header, postings)  # the entry as the log keeps it, built as the verifier does
         if self.connection.dialect.name == "postgresql" and 0 < len(balances) <= len(postings) <= _ROWS_MAX:
             statement = _journal_statement(len(postings), len(balances))
-            execute(self.connection, statement, _prefixed("je_", header) | _numbered("po_", postings) | _numbered("ba_", balances))
+            params = _prefixed("je_", header) | _numbered("po_", postings) | _numbered("ba_", balances)
+            execute(self.connection, statement, params | {"au_leaf": record["leaf"]})
             return
         with pipelined(self.connection):
             execute(self.connection, _INSERT_ENTRY, header)
+            execute(self.connection, INSERT_RECORD, record)
             for at in range(0, len(postings), _ROWS_MAX):
                 part = postings[at : at + _ROWS_MAX]
                 execute(self.connection, _insert_postings(len(part)), _numbered("po_", part))

@@ -3,7 +3,8 @@
 `audit_log` is append-only: a row is inserted in the same transaction as the journal entry or
 loan event it records, without a position; the sequencer later fills `seq`, the root after it
 and the receipt signature, exactly once. `audit_heads` holds the signed tree heads published at
-EOD; `audit_log_state` the sequencer's frontier, so sequencing never rereads the whole log.
+EOD, one per business date (an idle day's head repeats the size and root of the day before);
+`audit_log_state` the sequencer's frontier, so sequencing never rereads the whole log.
 
 `personal_data` keeps every personal field of a borrower encrypted (one row per field) with its
 blind index for lookups, and `personal_data_access` logs who read whose data for what purpose.
@@ -51,8 +52,8 @@ audit_log = Table(
 audit_heads = Table(
     "audit_heads",
     metadata,
-    Column("tree_size", BigInteger, primary_key=True),
-    Column("business_date", Date, nullable=False, unique=True),  # one head per EOD
+    Column("tree_size", BigInteger, nullable=False, index=True),  # equal on consecutive days when nothing was logged
+    Column("business_date", Date, primary_key=True),  # one head per EOD (migration 0014_audit_heads_by_date)
     Column("log_id", String(ID), nullable=False),
     Column("root_hash", LargeBinary(HASH), nullable=False),
     Column("key_id", String(16), nullable=False),

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, literal_column, or_, select, update
 
+from creditline.store.audit_log import append_settlement_records
 from creditline.store.tables_servicing import (
     chunks,
     debit_attempts,
@@ -176,7 +177,8 @@ JOURNAL_COLUMNS = ("entry_id", "idempotency_key", "business_date", "reference", 
 
 
 def write_settlements(connection: Connection, writes: Settlements) -> None:
-    """Loans' new snapshots, their repayment events, journal entries and lines, in the caller's transaction."""
+    """Loans' new snapshots, their repayment events, journal entries (with their log records) and lines, in
+    the caller's transaction."""
     if not writes.loans:
         return
     updated = executemany(connection, (
@@ -193,6 +195,7 @@ def write_settlements(connection: Connection, writes: Settlements) -> None:
                  _dated(connection, writes.entries, (JOURNAL_COLUMNS.index("business_date"),)))
     executemany(connection, "INSERT INTO postings (entry_id, account, shard, loan_id, currency, amount_minor) "
                              "VALUES (?, ?, ?, ?, ?, ?)", writes.postings)  # fmt: skip
+    append_settlement_records(connection, writes.events, writes.entries, writes.postings)  # the tamper-evident log
     _add_balances(connection, writes.postings)
     executemany(connection, "UPDATE credit_lines SET outstanding_principal_minor = outstanding_principal_minor - ?, "
                              "version = version + 1 WHERE line_id = ?",

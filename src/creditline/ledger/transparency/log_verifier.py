@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -129,6 +130,16 @@ def _check_heads(
             sth.verify(public_key)
         except InvalidSignature as exc:
             return Finding(Problem.BAD_HEAD, None, f"the head of {sth.head.business_date}: {exc.message}")
+    # Heads are per business date; an idle day repeats the size before it, but a log never shrinks.
+    dated = sorted(heads, key=lambda sth: sth.head.business_date)
+    for before, after in pairwise(dated):
+        if after.head.tree_size < before.head.tree_size:
+            return Finding(
+                Problem.BAD_HEAD,
+                None,
+                f"the head of {after.head.business_date} covers "
+                f"{after.head.tree_size} records, fewer than {before.head.business_date}'s {before.head.tree_size}",
+            )
     return None
 
 
