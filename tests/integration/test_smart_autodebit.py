@@ -111,7 +111,7 @@ def test_payday_timing_and_retries_spread_over_grace(engine) -> None:  # type: i
     state_payday(engine, "B002", 1)  # paid on the due date itself
     fast_forward(engine, START, 31)
     deposit(engine, [("B002", "CNY", 1, DUE - timedelta(days=1), "a cent")])  # funded, and short every day
-    run_days(engine, DUE, 4, calm_bank(engine))
+    run_days(engine, DUE, 4, calm_bank(engine))  # closes 1-4 February
 
     def days_asked(loan_id: str) -> list[str]:
         return sorted({str(r[1]) for r in attempts_of(engine, loan_id)})
@@ -119,10 +119,10 @@ def test_payday_timing_and_retries_spread_over_grace(engine) -> None:  # type: i
     assert days_asked(loans[0]) == ["2025-02-01"]  # payday unknown: the due date, paid at once
     assert days_asked(loans[1]) == ["2025-02-04"]  # the payday, not the due date
     assert [r[7] for r in attempts_of(engine, loans[1])] == ["succeeded"]
-    # Short every time: asked on the due date (twice: two rounds) and then two days later, not daily
-    # (attempt days in the window 1-6 February are the 1st, 3rd and 6th).
-    assert days_asked(loans[2]) == ["2025-02-01", "2025-02-03"]
-    assert [r[7] for r in attempts_of(engine, loans[2])] == ["insufficient_funds"] * 4
+    # Short every time: asked on the attempt days of the window 1-4 February, the 1st, 2nd and 4th
+    # (two rounds each), not on the 3rd.
+    assert days_asked(loans[2]) == ["2025-02-01", "2025-02-02", "2025-02-04"]
+    assert [r[7] for r in attempts_of(engine, loans[2])] == ["insufficient_funds"] * 6
     assert_books_clean(engine)
 
 

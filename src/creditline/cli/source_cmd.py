@@ -9,7 +9,9 @@ import typer
 from creditline.cli.db_cmd import DbOption, JsonOption, emit
 
 BorrowerOption = Annotated[str, typer.Option("--borrower", help="borrower id")]
-SourceArgument = Annotated[str, typer.Argument(help="repayment source id (from `creditline source list`)")]
+SourceOption = Annotated[
+    str, typer.Option("--source-id", help="repayment source id (from `creditline source list`)")
+]
 
 
 def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
@@ -28,7 +30,7 @@ def register(app: typer.Typer) -> None:
     def add_cmd(
         borrower: BorrowerOption,
         account: Annotated[
-            str, typer.Option("--account", help="account or wallet number (stored encrypted)")
+            str, typer.Option("--account-number", help="account or wallet number (stored encrypted)")
         ],
         kind: Annotated[str, typer.Option("--kind", help="bank-account or wallet")] = "bank-account",
         db_url: DbOption = None,
@@ -59,9 +61,9 @@ def register(app: typer.Typer) -> None:
 
     @source.command("priority")
     def priority_cmd(
-        source_id: SourceArgument,
+        source_id: SourceOption,
         borrower: BorrowerOption,
-        to: Annotated[int, typer.Option("--to", help="new place in the order, 1 first")],
+        to: Annotated[int, typer.Option("--priority", help="new place in the order, 1 first")],
         db_url: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -72,7 +74,7 @@ def register(app: typer.Typer) -> None:
         emit(view, as_json, "order: " + ", ".join(view["order"]))
 
     @source.command("remove")
-    def remove_cmd(source_id: SourceArgument, borrower: BorrowerOption, db_url: DbOption = None,
+    def remove_cmd(source_id: SourceOption, borrower: BorrowerOption, db_url: DbOption = None,
                    as_json: JsonOption = False) -> None:  # fmt: skip
         """Stop asking a source (kept on record as removed); the last one cannot be removed."""
         from creditline.app.repayment_sources import remove_source
@@ -87,7 +89,7 @@ def register(app: typer.Typer) -> None:
     @source.command("payday")
     def payday_cmd(
         borrower: BorrowerOption,
-        day: Annotated[int, typer.Option("--day", help="day of the month the borrower is paid (1-31)")],
+        day: Annotated[int, typer.Option("--payday", help="day of the month the borrower is paid (1-31)")],
         db_url: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
