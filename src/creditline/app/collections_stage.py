@@ -47,7 +47,7 @@ def run_collections(uow: UnitOfWork, on: date, strategy: Strategy | None = None)
     pending_loans = {p["loan_id"] for p in repository.pending_promises()}
     with_items = repository.open_item_loans()
     counts: dict[str, int] = defaultdict(int)
-    day = _Day(on, strategy)
+    day = _Day(on, strategy, with_items)
     batch: list[LoanRow] = []
     borrowers: set[str] = set()
     for row in loan_rows(uow, on, strategy, with_items):
@@ -81,9 +81,10 @@ def _close_items_of_closed_loans(uow: UnitOfWork, on: date, counts: dict[str, in
 class _Day:
     """What every batch of a day shares: the strategy, the day's planner, remembered verdicts and local times."""
 
-    def __init__(self, on: date, strategy: Strategy) -> None:
+    def __init__(self, on: date, strategy: Strategy, with_items: set[str]) -> None:
         self.on = on
         self.strategy = strategy
+        self.with_items = with_items  # loans with an open work item when the stage started (only it opens items)
         self.planner = DayPlanner(strategy, on)
         self.admissions = Admissions(strategy.contact_rules)
         self.local_times: dict[tuple[int, str], str] = {}
@@ -117,7 +118,7 @@ def _run_batch(uow: UnitOfWork, day: _Day, batch: list[LoanRow], pending_loans: 
     counts["loans_planned"] += len(batch)
     counts["loans_paused_by_promise"] += paused
     _send_messages(uow, day, [m for _, loan_plan in planned for m in loan_plan.messages], counts)
-    _keep_queue(uow, day.on, day.strategy, planned, counts)
+    _keep_queue(uow, day.on, day.strategy, planned, counts, day.with_items)
 
 
 _NO_PROFILE: dict[str, Any] = {}
@@ -203,9 +204,10 @@ def _contact_row(on: date, strategy: Strategy, message: PlannedMessage, message_
 
 
 def _keep_queue(uow: UnitOfWork, on: date, strategy: Strategy, planned: list[tuple[LoanRow, LoanPlan]],
-                counts: dict[str, int]) -> None:  # fmt: skip
+                counts: dict[str, int], with_items: set[str] | None = None) -> None:  # fmt: skip
     repository = CollectionsRepository(uow.connection)
-    items = repository.open_items_of_loans([row.loan_id for row, _ in planned])
+    looked_up = [row.loan_id for row, _ in planned if with_items is None or row.loan_id in with_items]
+    items = repository.open_items_of_loans(looked_up) if looked_up else {}
     stages = {stage.name: stage for stage in strategy.stages}
     changed: list[WorkItem] = []
     created: list[dict[str, Any]] = []
