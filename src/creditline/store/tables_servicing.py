@@ -190,6 +190,7 @@ sim_bank_debits = Table(
     Column("executed", SmallInteger, nullable=False),
     Column("calls", Integer, nullable=False),
     Column("reference", String(ID), nullable=False),
+    Index("ix_sim_bank_debits_business_date", "business_date"),  # the day's statement (migration 0016)
 )
 
 sim_population = Table(

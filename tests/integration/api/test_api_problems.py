@@ -26,7 +26,8 @@ def borrower(client):  # type: ignore[no-untyped-def]
     consent_id = person.get("/v1/consents").json()["consents"][0]["consent_id"]
     ids = {"line_id": line_id, "loan_id": loan_id, "decision_id": decision_id, "consent_id": consent_id,
            "review_id": "1", "account_id": person.account["account_id"],
-           "item_id": "CWany", "alert_id": "1", "outcome_id": "MOany", "campaign_id": "spring"}  # fmt: skip
+           "item_id": "CWany", "alert_id": "1", "outcome_id": "MOany", "campaign_id": "spring",
+           "source_id": "RSany"}  # fmt: skip
     return person, ids
 
 
