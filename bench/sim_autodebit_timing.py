@@ -9,7 +9,8 @@ Each borrower owes one installment (1,000.00) due on a day of March 2025 and has
 The bank debits what the account holds now, down to the policy's minimum (10.00), like the
 simulated bank's funded accounts. Both runs use the shipped policy (2 rounds a day, partial debits,
 daily until 7 days late, then every 3rd day); one with payday timing off (`timing = "due-date"`),
-one with it on and the borrowers' paydays known. Everything is decided by the real functions
+one with it on and the borrowers' paydays known, and one with it on and a second source (a wallet
+holding 0-100% of the installment, no inflows) asked for what the salary account could not pay. Everything is decided by the real functions
 (`DebitPolicy.attempt_mask`, `app.eod_autodebit_sources.wanted_today`); only the balances are modelled.
 """
 
@@ -37,6 +38,7 @@ def book(borrowers: int, seed: int) -> dict[str, np.ndarray]:
         "left_before": (rng.random(borrowers) * INSTALLMENT * 0.5).astype(np.int64),
         "lasts_days": rng.integers(3, 13, borrowers),
         "short_seed": rng.integers(0, 2**31, borrowers),
+        "wallet": (rng.random(borrowers) * INSTALLMENT).astype(np.int64),  # a second source: 0-100% of it
     }
 
 
@@ -58,16 +60,17 @@ def _prev_month(day: date) -> date:
     return first.replace(day=min(day.day, first.day))
 
 
-def run(b: dict[str, np.ndarray], policy, *, paydays_known: bool) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def run(b: dict[str, np.ndarray], policy, *, paydays_known: bool, wallet: bool = False) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from creditline.app.eod_autodebit_sources import wanted_today
 
     n = len(b["due_day"])
     due = np.array([MONTH.replace(day=int(d)) for d in b["due_day"]])
     remaining = np.full(n, INSTALLMENT, dtype=np.int64)
-    debited_total = np.zeros(n, dtype=np.int64)
+    debited_total = np.zeros(n, dtype=np.int64)  # from the salary account (its spending path is fixed)
     settled_on = np.full(n, -1, dtype=np.int64)
     instructions = failed = 0
     paydays = b["payday"] if paydays_known else np.zeros(n, dtype=np.int64)
+    wallet_left = b["wallet"].copy() if wallet else np.zeros(n, dtype=np.int64)
     for offset in range(-1, 28 + HORIZON_DAYS):
         today = MONTH + timedelta(days=offset)
         late = np.array([(today - d).days for d in due])
@@ -88,6 +91,17 @@ def run(b: dict[str, np.ndarray], policy, *, paydays_known: bool) -> dict[str, f
             remaining -= take
             available -= take
             debited_total += take
+            if wallet:  # the second source, asked for what the first could not pay
+                rest = asking & (remaining > 0) & (wallet_left > 0)
+                low = np.minimum(MINIMUM, remaining)
+                more = np.where(
+                    wallet_left >= remaining, remaining, np.where(wallet_left >= low, wallet_left, 0)
+                )
+                more = np.where(rest, more, 0)
+                instructions += int(rest.sum())
+                failed += int((rest & (more < remaining)).sum())
+                remaining -= more
+                wallet_left -= more
             newly = asking & (remaining == 0) & (settled_on < 0)
             settled_on[newly] = late[newly]
     grace = policy.grace_days
@@ -97,7 +111,9 @@ def run(b: dict[str, np.ndarray], policy, *, paydays_known: bool) -> dict[str, f
             ((settled_on >= 0) & (settled_on <= grace)).mean()
         ),
         "paid in full within 30 days": float(((settled_on >= 0) & (settled_on <= 30)).mean()),
-        "collected share of the amount due, 30 days": float(debited_total.sum() / (INSTALLMENT * n)),
+        "collected share of the amount due, 30 days": float(
+            (INSTALLMENT * n - remaining.sum()) / (INSTALLMENT * n)
+        ),
         "instructions per installment": instructions / n,
         "failed instructions per installment": failed / n,
         "mean days late when paid": float(settled_on[settled_on >= 0].mean()),
@@ -113,12 +129,15 @@ def main() -> None:
     args = parser.parse_args()
     b = book(args.borrowers, args.seed)
     shipped = builtin_policy()
-    without = run(b, dataclasses.replace(shipped, timing="due-date"), paydays_known=False)
-    with_timing = run(b, shipped, paydays_known=True)
+    runs = {
+        "without": run(b, dataclasses.replace(shipped, timing="due-date"), paydays_known=False),
+        "payday timing": run(b, shipped, paydays_known=True),
+        "+ a wallet": run(b, shipped, paydays_known=True, wallet=True),
+    }
     print(f"{args.borrowers} borrowers, seed {args.seed}, policy {shipped.key}")
-    print(f"{'':48} {'without':>10} {'payday timing':>14}")
-    for name in without:
-        print(f"{name:48} {without[name]:10.3f} {with_timing[name]:14.3f}")
+    print(f"{'':48}" + "".join(f"{name:>15}" for name in runs))
+    for metric in runs["without"]:
+        print(f"{metric:48}" + "".join(f"{r[metric]:15.3f}" for r in runs.values()))
 
 
 if __name__ == "__main__":
