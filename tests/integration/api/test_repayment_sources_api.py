@@ -92,3 +92,22 @@ def test_payday_stated(client, monkeypatch) -> None:  # type: ignore[no-untyped-
     assert stated.status_code == 200 and (stated.json()["payday"], stated.json()["basis"]) == (25, "stated")
     wrong = person.client.put("/v1/me/payday", json={"payday": 32}, headers=person.headers)
     assert wrong.status_code == 422 and wrong.headers["content-type"] == "application/problem+json"
+
+
+def test_another_borrowers_source_is_not_found_and_stays(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with_vault(monkeypatch)
+    daytime(monkeypatch)
+    owner, _ = approved_borrower(client, "Owner")
+    intruder, _ = approved_borrower(client, "Intruder of sources")
+    theirs = _link(owner, "WALLET-9999-0000-11").json()["source_id"]
+    before = _listed(owner)
+    for method, path, body in (("PUT", f"/v1/me/repayment-sources/{theirs}/priority", {"priority": 1}),
+                               ("DELETE", f"/v1/me/repayment-sources/{theirs}", None)):  # fmt: skip
+        answer = intruder.client.request(method, path, json=body, headers=intruder.headers)
+        assert (answer.status_code, answer.json()["code"], _field(answer)) == (
+            404,
+            "source_not_found",
+            "source_id",
+        )
+    assert theirs not in [s[0] for s in _listed(intruder)]
+    assert _listed(owner) == before
