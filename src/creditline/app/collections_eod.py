@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from creditline.app.common import business_date
+from creditline.app.eod_memory import without_cyclic_gc
 from creditline.store import UnitOfWork
 
 
@@ -31,6 +32,7 @@ def _opened(uow: UnitOfWork, on: date) -> None:
     assert today == on, f"an after-close stage runs on the new business date {on}, found {today}"
 
 
+@without_cyclic_gc
 def early_warning(engine: Engine, closed: date, context: Any) -> Any:
     from creditline.app.alerts_stage import raise_alerts
 
@@ -42,6 +44,7 @@ def early_warning(engine: Engine, closed: date, context: Any) -> Any:
     return _result("early-warning", summary, f"{summary['alerts_raised']} early-warning alerts raised")
 
 
+@without_cyclic_gc
 def limit_review(engine: Engine, closed: date, context: Any) -> Any:
     from creditline.app.limit_review import run_review
 
@@ -53,6 +56,7 @@ def limit_review(engine: Engine, closed: date, context: Any) -> Any:
     return _result("limit-review", summary, message)
 
 
+@without_cyclic_gc
 def collections(engine: Engine, closed: date, context: Any) -> Any:
     from creditline.app.collections_stage import run_collections
 

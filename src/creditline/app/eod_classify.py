@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from creditline.app.eod_memory import without_cyclic_gc
 from creditline.app.eod_stages import EodContext, StageResult
 
 SNAPSHOT_KEY = "snapshot"
 CASH_IN_FIELDS = ("principal_repaid", "interest_repaid", "penalty_repaid", "fees_repaid", "overpaid")
 
 
+@without_cyclic_gc
 def classify(uow: Any, business_date: date, context: EodContext) -> StageResult:
     from creditline.store.tables_servicing_snapshots import snapshot_inputs
 
@@ -52,6 +54,7 @@ def classify(uow: Any, business_date: date, context: EodContext) -> StageResult:
     return StageResult("classify", summary, message)
 
 
+@without_cyclic_gc
 def provision(uow: Any, business_date: date, context: EodContext) -> StageResult:
     from creditline.app.common import new_id
     from creditline.ledger import JournalEntry
@@ -85,6 +88,7 @@ def provision(uow: Any, business_date: date, context: EodContext) -> StageResult
     return StageResult("provision", {"currencies": booked, "policy": policy.key}, message)
 
 
+@without_cyclic_gc
 def write_snapshot(uow: Any, business_date: date, context: EodContext) -> StageResult:
     from creditline.store.tables_servicing_snapshots import prune_snapshots, write_snapshot
 
