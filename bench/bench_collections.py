@@ -10,6 +10,7 @@ measurement with wall and process CPU seconds; on PostgreSQL the server's CPU is
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -123,6 +124,7 @@ def _timed(function: Any) -> tuple[Any, float, float]:
 def bench_stages(url: str | None, database: str, loans: int) -> list[dict]:
     from creditline.app.alerts_stage import raise_alerts
     from creditline.app.collections_stage import run_collections
+    from creditline.app.eod_memory import collector_paused
     from creditline.store import UnitOfWork
 
     if url is None:
@@ -130,12 +132,13 @@ def bench_stages(url: str | None, database: str, loans: int) -> list[dict]:
     engine, on = _book(url, loans)
     rows = []
     for name, stage in (("early warning", raise_alerts), ("collections", run_collections)):
-        with UnitOfWork(engine) as uow:
+        with UnitOfWork(engine) as uow, collector_paused():  # as the pipeline runs its stages (app.eod_memory)
             summary, wall_s, cpu_s = _timed(lambda stage=stage: stage(uow, on))
             uow.commit()
         rows.append({"name": f"{name} stage, {database}", "loans": loans, "seconds": round(wall_s, 2),
                      "process_cpu_s": round(cpu_s, 2), "loans_per_s": round(loans / wall_s),
-                     "acted_on": summary.get("loans_planned", summary.get("signals_found"))})  # fmt: skip
+                     "acted_on": summary.get("loans_planned", summary.get("signals_found")),
+                     "load_average": round(os.getloadavg()[0], 1)})  # fmt: skip
     rows.append(_review(engine, on, database))
     engine.dispose()
     return rows
@@ -165,5 +168,14 @@ def main(smoke: bool) -> list[dict]:
 
 
 if __name__ == "__main__":
-    for row in main(smoke=True):
-        print(row)
+    import sys
+
+    # `python -m bench.bench_collections [LOANS]`: SQLite only at that size (the smoke size by default);
+    # 100,000-200,000 loans show the per-loan costs without a full million-loan run.
+    if len(sys.argv) > 1:
+        with sqlite_url() as url:
+            for row in bench_stages(url, "SQLite", int(sys.argv[1])):
+                print(row, flush=True)
+    else:
+        for row in main(smoke=True):
+            print(row)
