@@ -196,3 +196,54 @@ def test_idle_days_get_their_heads_and_eod_does_not_crash(engine, signing_key) -
     check_consistency_bundle(between, KEY.public_key())
     result = audit(engine)
     assert result.ok and result.report.heads_checked == 3
+
+
+def test_a_database_that_predates_the_log_is_backfilled_from_the_cli(
+    engine, db_url: str, signing_key
+) -> None:  # type: ignore[no-untyped-def]
+    from integration_helpers import cli, ok
+    from sqlalchemy import delete
+
+    loans = books_with_loans(engine, 2)
+    repay(engine, Repay(loans[0], "10", "r-old"))
+    with engine.begin() as connection:  # written by a version that did not log its writes
+        connection.execute(delete(audit_log))
+    assert cli("audit", "verify", "--db", db_url, "--strict").exit_code == 1  # 6 records not logged
+    assert ok("audit", "backfill", "--db", db_url) == {
+        "accepted": 6
+    }  # two draws and a repayment: entry and event each
+    assert ok("audit", "backfill", "--db", db_url) == {"accepted": 0}
+    assert ok("audit", "publish", "--db", db_url)["tree_size"] == 6
+    verified = ok("audit", "verify", "--db", db_url, "--strict")
+    assert (verified["ok"], verified["records"], verified["unlogged"]) == (True, 6, 0)
+
+
+@pytest.mark.postgres
+def test_two_first_sequencers_do_not_collide(pg_url: str) -> None:
+    """Finding 8: the log's state row is missing; two publishes start at once; both succeed."""
+    import threading
+
+    from creditline.store import make_engine, upgrade
+    from creditline.store.audit_log import publish
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    first = engine.connect()
+    publish(first, LOG, START, KEY)  # inserts the state row, holds it until its commit
+    second: list[object] = []
+
+    def other_publish() -> None:
+        with engine.begin() as connection:
+            second.append(publish(connection, LOG, START + timedelta(days=1), KEY))
+
+    waiting = threading.Thread(target=other_publish)
+    waiting.start()
+    waiting.join(1.0)
+    assert waiting.is_alive()  # queued behind the first one's state row
+    first.commit()
+    waiting.join(30)
+    first.close()
+    with engine.connect() as connection:
+        heads = load_heads(connection)
+    engine.dispose()
+    assert len(second) == 1 and [h.head.business_date for h in heads] == [START, START + timedelta(days=1)]

@@ -87,6 +87,22 @@ def register(app: typer.Typer) -> None:
         emit(payload, as_json, f"head of {payload['business_date']}: {payload['tree_size']} records, "
                                f"root {payload['root_hash']}")
 
+    @audit.command("backfill")
+    def backfill_cmd(db_url: DbOption = None, as_json: JsonOption = False) -> None:
+        """Accept the journal entries and loan events written before this version logged every write.
+
+        For a database that predates the log: each command and end of day now logs what it writes, so on
+        a database created since, this finds nothing. Records accepted this way are protected from the
+        next publish on; an edit made before it cannot be seen.
+        """
+        from creditline.store import UnitOfWork, make_engine
+        from creditline.store.audit_log import append_unlogged_from_books
+
+        with UnitOfWork(make_engine(db_url)) as uow:
+            added = append_unlogged_from_books(uow.connection)
+            uow.commit()
+        emit({"accepted": added}, as_json, f"{added} records accepted; the next publish sequences and signs them")
+
     @audit.command("heads")
     def heads_cmd(db_url: DbOption = None) -> None:
         """Print every published tree head as JSON (what partners and borrowers keep)."""
@@ -101,7 +117,8 @@ def register(app: typer.Typer) -> None:
     def verify_cmd(
         db_url: DbOption = None,
         public_key: PublicKeyOption = None,
-        strict: Annotated[bool, typer.Option("--strict", help="also fail on books records missing from the log")] = False,
+        strict: Annotated[bool, typer.Option("--strict", help="also fail on books records missing from the log "
+                                                              "(none once `creditline audit backfill` has run)")] = False,
         as_json: JsonOption = False,
     ) -> None:
         """Recompute the log from the database; name the first record altered, deleted or reordered."""
