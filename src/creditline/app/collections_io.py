@@ -11,11 +11,12 @@ stage's own tests, which read them back with the repository).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
 
+from creditline.app.eod_bulk import insert_rows as insert_rows  # the stage's batch writes (re-exported)
+from creditline.app.eod_bulk import stored_date as stored_date
 from creditline.store.tables_servicing import chunks, driver_rows
 
 OUTBOX_COLUMNS = ("message_id", "dedupe_key", "borrower_id", "loan_id", "channel", "purpose", "template_id",
@@ -62,26 +63,3 @@ def recorded_keys(connection: Connection, dedupe_keys: Iterable[str]) -> set[str
 def outbox_ids(connection: Connection, dedupe_keys: Iterable[str]) -> dict[str, str]:
     sql = "SELECT dedupe_key, message_id FROM notification_outbox WHERE dedupe_key IN ({keys})"
     return dict(_in(connection, sql, dedupe_keys))  # type: ignore[arg-type]
-
-
-def stored_date(connection: Connection, day: date) -> Any:
-    """A date as the driver takes it: itself on PostgreSQL, ISO text on SQLite (as SQLAlchemy stores it)."""
-    return day if connection.dialect.name == "postgresql" else day.isoformat()
-
-
-def insert_rows(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Rows (tuples in `columns` order) in one prepared statement; COPY on PostgreSQL. Dates go in as
-    `stored_date` gives them."""
-    if not rows:
-        return
-    names = ", ".join(columns)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        if connection.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
-    finally:
-        cursor.close()

@@ -242,8 +242,12 @@ def _line_frame(connection: Any, context: EodContext, busy: set[str]) -> tuple[p
 
 
 def _record_changes(connection: Any, data: dict[str, tuple], day: pl.DataFrame, as_of: date) -> dict[str, int]:
-    """Changes of status, tier and stage since the loan's last classification, logged and remembered."""
-    from creditline.store.tables_servicing_snapshots import add_class_changes, totals_of, update_facts
+    """Changes of status, tier and stage since the loan's last classification, logged and remembered.
+
+    Written with one prepared statement each (`app.eod_bulk`; COPY for the log on PostgreSQL): a day
+    when many loans fall due changes tens of thousands of them."""
+    from creditline.app.eod_bulk import insert_rows, stored_date, update_rows
+    from creditline.store.tables_servicing_snapshots import totals_of
 
     new = {name: day.get_column(name).to_numpy() for name in ("status", "tier", "stage", "days_past_due")}
     old = {name: np.array(data[f"last_{name}"]) for name in ("status", "tier", "stage")}
@@ -253,25 +257,29 @@ def _record_changes(connection: Any, data: dict[str, tuple], day: pl.DataFrame, 
     moved = {what: old[what] != new[what] for what in ("status", "tier", "stage")}
     touched = np.flatnonzero(moved["status"] | moved["tier"] | moved["stage"] | defaulting | closing).tolist()
     totals = totals_of(connection, [data["loan_id"][i] for i in np.flatnonzero(defaulting).tolist()])
-    changes: list[dict[str, Any]] = []
-    facts: list[dict[str, Any]] = []
+    on = stored_date(connection, as_of)
+    changes: list[tuple] = []
+    facts: list[tuple] = []
     for i in touched:
         loan_id = data["loan_id"][i]
         for what in ("status", "tier", "stage"):
             if moved[what][i]:
-                changes.append({"loan_id": loan_id, "borrower_id": data["borrower_id"][i], "on_date": as_of,
-                                "what": what, "old_value": str(old[what][i]), "new_value": str(new[what][i])})
-        facts.append({
-            "k_loan_id": loan_id, "status": str(new["status"][i]), "tier": int(new["tier"][i]),
-            "stage": int(new["stage"][i]),
-            "tier_since": as_of if moved["tier"][i] else _as_date(data["tier_since"][i]),
-            "defaulted_on": as_of if defaulting[i] else _maybe_date(data["defaulted_on"][i]),
-            "cash_in_at_default_minor": cash_in(totals[loan_id]) if defaulting[i] else data["cash_in_at_default_minor"][i],
-            "closed_on": as_of if closing[i] else _maybe_date(data["closed_on"][i]),
-        })  # fmt: skip
-    add_class_changes(connection, changes)
-    update_facts(connection, facts)
+                changes.append((loan_id, data["borrower_id"][i], on, what, str(old[what][i]), str(new[what][i])))
+        facts.append((
+            str(new["status"][i]), int(new["tier"][i]), int(new["stage"][i]),
+            on if moved["tier"][i] else stored_date(connection, _as_date(data["tier_since"][i])),
+            on if defaulting[i] else stored_date(connection, _maybe_date(data["defaulted_on"][i])),
+            cash_in(totals[loan_id]) if defaulting[i] else data["cash_in_at_default_minor"][i],
+            on if closing[i] else stored_date(connection, _maybe_date(data["closed_on"][i])),
+            loan_id,
+        ))  # fmt: skip
+    insert_rows(connection, "loan_class_changes", CHANGE_COLUMNS, changes)
+    update_rows(connection, "loan_facts", "loan_id", FACT_COLUMNS, facts)
     return {what: int(moved[what].sum()) for what in ("status", "tier", "stage")}
+
+
+CHANGE_COLUMNS = ("loan_id", "borrower_id", "on_date", "what", "old_value", "new_value")
+FACT_COLUMNS = ("status", "tier", "stage", "tier_since", "defaulted_on", "cash_in_at_default_minor", "closed_on")
 
 
 def _maybe_date(value: Any) -> date | None:

@@ -1,0 +1,40 @@
+"""Classify's batch writes (`app.eod_bulk`: one prepared statement, COPY for the change log on
+PostgreSQL) leave the rows SQLAlchemy reads back as the ORM wrote them: each change of status, tier and
+stage logged once, on its day, and the loan's facts remembering the last classification with dates as
+dates — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from eod_support import START, books_with_loans, fast_forward, hostile_bank, run_days, scalar
+from sqlalchemy import select
+
+from creditline.store.tables_servicing import loan_class_changes, loan_facts
+
+FIRST_DUE = date(2025, 2, 1)  # of every loan drawn on START
+
+
+def test_each_change_is_logged_once_and_the_facts_remember_the_last_class(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    books_with_loans(engine, 2, charge_off_days=20)
+    SqlBankBook(engine).deposit([("B000", "CNY", 0)])  # a funded account that stays empty: B000 never pays
+    today = fast_forward(engine, START, 30)
+    run_days(engine, today, 23, gateway=hostile_bank(engine, short_rate="0", timeout_rate="0"))
+    loan = scalar(engine, "SELECT loan_id FROM loans WHERE borrower_id = 'B000'")
+    late, charged = FIRST_DUE + timedelta(days=1), FIRST_DUE + timedelta(days=20)
+    c, f = loan_class_changes.c, loan_facts.c
+    with engine.connect() as connection:
+        changes = connection.execute(
+            select(c.on_date, c.what, c.old_value, c.new_value).where(c.loan_id == loan).order_by(c.change_id)
+        ).all()
+        facts = connection.execute(select(f.status, f.tier, f.stage, f.tier_since, f.defaulted_on,
+                                          f.cash_in_at_default_minor, f.closed_on).where(f.loan_id == loan)).one()  # fmt: skip
+    assert [tuple(row) for row in changes] == [
+        (late, "status", "active", "overdue"),
+        (late, "tier", "0", "1"),  # special mention from the first day late
+        (charged, "status", "overdue", "charged_off"),
+        (charged, "stage", "1", "3"),  # charged off: credit-impaired
+    ]
+    assert tuple(facts) == ("charged_off", 1, 3, late, charged, 0, None)  # defaulted when charged off, nothing paid
