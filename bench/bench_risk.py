@@ -98,9 +98,27 @@ def batch_throughput(scorer, frame: pd.DataFrame, rows: int) -> dict:
     return result
 
 
-if __name__ == "__main__":
-    import json
-    import sys
+def serve(model: Path, data: Path) -> list[dict]:
+    """Serving speed of a model already trained (e.g. by bench/model_accuracy.py) on `data`'s rows:
+    what compares two versions of the search without training either again."""
+    from creditline.risk.models import Scorer, load_model, read_table
 
-    for row in main(smoke="--smoke" in sys.argv):
+    artifacts = load_model(model)
+    scorer = Scorer(artifacts, threads=2)
+    frame = read_table(data).frame
+    trees = artifacts.metadata["champion"]["rounds"]
+    return [{"model": str(model), "trees": trees}, single_latency(scorer, frame, 5000),
+            batch_throughput(scorer, frame, 200_000)]
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--model", type=Path, help="serve this trained model instead of training one")
+    parser.add_argument("--data", type=Path, default=GMSC, help="rows to score with --model")
+    args = parser.parse_args()
+    for row in serve(args.model, args.data) if args.model else main(smoke=args.smoke):
         print(json.dumps(row))

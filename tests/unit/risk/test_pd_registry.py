@@ -78,3 +78,35 @@ def test_a_failed_write_leaves_nothing_behind(trained, tmp_path):
     with pytest.raises(ValueError):
         save_model(broken, tmp_path / "m")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_version_1_model_still_loads_and_scores():
+    """The shipped origination model predates engineered features and ensembles (format version 1)."""
+    from importlib import resources
+    from pathlib import Path
+
+    directory = Path(str(resources.files("creditline.app") / "apply_models" / "pd_simulated_cn"))
+    artifacts = load_model(directory)
+    assert artifacts.metadata["format_version"] == 1 and "derived" not in artifacts.metadata
+    scorer = Scorer(artifacts)
+    assert scorer.plan.features == ()
+    applicant = {spec.name: spec.categories[0] if spec.categories else spec.median for spec in scorer.specs}
+    decision = scorer.score_one(applicant)
+    assert 0 < decision.pd < 1
+    assert scorer.score_batch(pd_frame([applicant]))["pd"][0] == pytest.approx(decision.pd, rel=1e-9)
+
+
+def test_an_unknown_format_version_is_refused_with_the_versions_read(trained, tmp_path):
+    artifacts, _ = trained
+    assert artifacts.metadata["format_version"] == 2
+    future = ModelArtifacts(artifacts.booster_text, artifacts.scorecard, artifacts.calibration,
+                            {**artifacts.metadata, "format_version": 3})
+    save_model(future, tmp_path / "m")
+    with pytest.raises(InvalidModel, match=r"format version 3 is not one this creditline reads \(1, 2\); retrain"):
+        load_model(tmp_path / "m")
+
+
+def pd_frame(rows: list[dict]):
+    import pandas as pd
+
+    return pd.DataFrame(rows)

@@ -50,6 +50,35 @@ def test_the_search_stops_on_its_work_budget_not_the_clock(data, monkeypatch):
     assert guarded.stopped_by == "CPU-time cap" and len(guarded.trials) == 1
 
 
+def test_members_share_the_tree_budget_within_one_standard_error(monkeypatch):
+    monkeypatch.setattr(champion, "TREES_MAX", 300)  # the worked example below, whatever the tuned budget
+
+    def trial(auc, rounds):
+        return champion.Trial({"auc": auc}, auc, rounds, 0.0, 0.0, np.zeros(1), np.zeros(1))
+
+    ranked = [trial(0.80, 100), trial(0.799, 2000), trial(0.798, 50), trial(0.70, 10), trial(0.797, 60)]
+    members = champion.plan_members(ranked, 0.05, standard_error=0.005)
+    # 0.70 is beyond one standard error; 2000 rounds cannot fit any share at a rate of at most 0.2;
+    # three members share 300 trees: 100 each, the first's 110 rounds taken at a rate of 0.055
+    assert [(t.auc, round(rate, 4), rounds) for t, rate, rounds in members] == [
+        (0.80, 0.055, 100), (0.798, 0.05, 55), (0.797, 0.05, 66),
+    ]
+    # nothing fits at a sane rate: the best alone, at the highest rate on up to TREES_STRETCH_MAX trees
+    monkeypatch.setattr(champion, "TREES_MAX", 200)
+    (only,) = champion.plan_members([trial(0.8, 1000)], 0.05, standard_error=0.0)
+    assert only[1:] == (pytest.approx(0.05 * 1100 / 275), 275)  # 1,100 rounds at 0.05 = 275 at 0.2
+    # ... and squeezed beyond the stretch only when even that is not enough
+    (only,) = champion.plan_members([trial(0.8, 5000)], 0.05, standard_error=0.0)
+    assert only[1:] == (pytest.approx(0.05 * 5500 / champion.TREES_STRETCH_MAX), champion.TREES_STRETCH_MAX)
+
+
+def test_the_learning_rate_steps_up_only_where_the_search_validates_on_a_hold_out():
+    from creditline.risk.models.split import CV_ROWS_MAX
+
+    assert search_space.learning_rate(CV_ROWS_MAX - 1) == 0.05  # Taiwan's 24,000: 0.1 cost test AUC
+    assert search_space.learning_rate(CV_ROWS_MAX) == 0.1
+
+
 def test_trial_work_counts_rounds_times_cells():
     assert search_space.trial_work([10, 20], [100, 50], 3) == 10 * (300 + 2e4) + 20 * (150 + 2e4)
 
@@ -61,13 +90,15 @@ def test_the_ensemble_averages_the_best_settings_in_log_odds(data):
     assert fit.members[0]["auc"] == ranked[0].auc
     assert [m["auc"] for m in fit.members] == sorted((m["auc"] for m in fit.members), reverse=True)
     assert 2 <= len(fit.members) <= min(champion.ENSEMBLE_SIZE, 4)
-    # the serving cost is bounded: a member that would take the ensemble past the tree cap is left out
-    assert sum(m["rounds"] for m in fit.members) <= champion.ENSEMBLE_TREES_MAX
+    # the serving cost is bounded: members trade rounds for learning rate to share the tree budget
+    assert sum(m["trees"] for m in fit.members) <= champion.TREES_MAX
+    assert all(0.05 <= m["learning_rate"] <= champion.LEARNING_RATE_MAX for m in fit.members)
     assert fit.booster.num_trees() == sum(m["trees"] for m in fit.members)
     # refitting each member on its own and averaging gives the merged model's log-odds
     base = champion.base_params(folds_of(data), [0] * 4, 4)
     members = [
-        lgb.train({**base, **m["params"], "seed": m["seed"]}, champion.full_dataset(folds_of(data)), m["rounds"])
+        lgb.train({**base, **m["params"], "learning_rate": m["learning_rate"], "seed": m["seed"]},
+                  champion.full_dataset(folds_of(data)), m["rounds"])
         for m in fit.members
     ]
     mean = np.mean([b.predict(features, raw_score=True) for b in members], axis=0)

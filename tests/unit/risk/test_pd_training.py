@@ -78,7 +78,7 @@ def test_monotone_constraint_is_honoured():
     target = (rng.random(800) < 1 / (1 + np.exp(-(features[:, 0] ** 2 - 1 + features[:, 1])))).astype(float)
     folds = prepare_folds(features, target, [(np.arange(0, 600), np.arange(600, 800))], 1, ["a", "b", "c"], [], 1)
     fit = search(folds, monotone=[1, 0, 0], seed=1, trials=2)
-    assert len(fit.members) == 2  # the ensemble's members all honour it, so their average does
+    assert len(fit.trials) == 2  # every member of the ensemble honours it, so their average does
     grid = np.zeros((41, 3))
     grid[:, 0] = np.linspace(-3, 3, 41)
     raw = fit.booster.predict(grid, raw_score=True)
