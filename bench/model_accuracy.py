@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if file.endswith("+"):
             path = joined_superlender(Path(args.out))
-        summary, seconds = train_cli(path, target, positive, Path(args.out) / Path(file).stem)
+        folder = Path(file.rstrip("+")).stem + ("_joined" if file.endswith("+") else "")  # its own model folder
+        summary, seconds = train_cli(path, target, positive, Path(args.out) / folder)
         analyst = analyst_lightgbm(path, target, positive)
         print(row(name, summary, seconds, analyst, published), flush=True)
         record = {"name": name, "summary": summary, "wall_s": seconds, "analyst_auc": analyst, "published": published}
