@@ -1,11 +1,12 @@
 """What a command on a loan writes, besides its journal entry: one statement on PostgreSQL.
 
-The new event and its record in the tamper-evident log, the loan's snapshot (version-checked), its fold checkpoint, the line's new balance
-(version-checked, when principal moved) and the idempotency record. On PostgreSQL they are one
-data-modifying `WITH` statement — one bind and one execution instead of five, the row counts of the
-two version-checked updates returned so they are asserted before the commit. The rows it touches
-are the loan's and its line's, already locked by the command, its checkpoint (only ever written
-under the loan's lock) and new rows, so running the parts in any order takes no lock out of order.
+The new event and its record in the tamper-evident log, the loan's snapshot (version-checked), its
+fold checkpoint, the line's new balance (version-checked, when principal moved) and the idempotency
+record. On PostgreSQL they are one data-modifying `WITH` statement — one bind and one execution
+instead of six, the row counts of the two version-checked updates returned so they are asserted
+before the commit. The rows it touches are the loan's and its line's, already locked by the command,
+its checkpoint (only ever written under the loan's lock) and new rows, so running the parts in any
+order takes no lock out of order.
 SQLite, in process, runs the repositories' statements one after the other.
 """
 
