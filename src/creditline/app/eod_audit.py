@@ -1,8 +1,10 @@
 """The publish-audit stage: seal the closed day in the tamper-evident log when a signing key is set.
 
 `store.audit_log.publish` sequences every record accepted so far, signs a receipt for each and the
-tree head for the closed business date; publishing a date twice returns the first head, and it runs
-inside the closing transaction, so a killed run publishes nothing or everything. Without
+tree head for the closed business date; publishing a date twice returns the first head, a day on
+which nothing was logged gets a head of the same size and root as the day before, and it runs inside
+the closing transaction, so a killed run publishes nothing or everything. The records themselves
+were accepted by the store as each entry and event was written (docs/ledger.md). Without
 `CREDITLINE_AUDIT_SIGNING_KEY_FILE` the stage reports that it was skipped.
 """
 
