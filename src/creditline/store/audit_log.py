@@ -194,9 +194,11 @@ def append_unlogged_from_books(connection: Connection) -> int:
     For databases that predate the log. Records logged this way are protected from now on only:
     an edit made before this ran cannot be seen. The app layer appends in the same transaction.
     """
-    logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
+    # The books first, then what is logged: an entry committed before the first read has its record
+    # (same transaction) by the second, so commands running meanwhile are never logged twice.
     books = {"journal_entry": _journal_records_from_books(connection),
              "loan_event": _loan_event_records_from_books(connection)}
+    logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
     rows = []
     for kind, leaves in books.items():
         for record_id, leaf in leaves.items():
@@ -312,13 +314,15 @@ def loan_event_records(loan_id: str, borrower_id: str, events: Iterable[LoanEven
     ]
 
 
-def _journal_records_from_books(connection: Connection) -> dict[str, bytes]:
-    heads = {r.entry_id: r for r in connection.execute(
-        select(t.journal_entries.c.entry_id, t.journal_entries.c.borrower_id, t.journal_entries.c.business_date,
-               t.journal_entries.c.reference))}
-    lines: dict[str, list[tuple]] = {entry_id: [] for entry_id in heads}
-    p = t.postings.c
+def _journal_records_from_books(connection: Connection, only: str | None = None) -> dict[str, bytes]:
+    """Every entry's record rebuilt from `journal_entries` and `postings` (or entry `only`'s)."""
+    j, p = t.journal_entries.c, t.postings.c
+    entries = select(j.entry_id, j.borrower_id, j.business_date, j.reference)
     query = select(p.entry_id, p.account, p.shard, p.loan_id, p.currency, p.amount_minor).order_by(p.entry_id, p.posting_id)
+    if only is not None:
+        entries, query = entries.where(j.entry_id == only), query.where(p.entry_id == only)
+    heads = {r.entry_id: r for r in connection.execute(entries)}
+    lines: dict[str, list[tuple]] = {entry_id: [] for entry_id in heads}
     for entry_id, *line in connection.execute(query):
         lines.setdefault(entry_id, []).append(tuple(line))
     out = {}
@@ -330,10 +334,12 @@ def _journal_records_from_books(connection: Connection) -> dict[str, bytes]:
     return out
 
 
-def _loan_event_records_from_books(connection: Connection) -> dict[str, bytes]:
+def _loan_event_records_from_books(connection: Connection, only: str | None = None) -> dict[str, bytes]:
     e = t.loan_events.c
     query = select(e.event_id, e.loan_id, e.borrower_id, e.sequence, e.kind, e.effective_date, e.amount_minor,
                    e.currency, e.reverses, e.data_json)
+    if only is not None:
+        query = query.where(e.event_id == only)
     return {
         r.event_id: encode_record(loan_event_record(r.event_id, r.loan_id, r.borrower_id, r.sequence, r.kind,
                                                     r.effective_date, r.amount_minor, r.currency, r.reverses,
@@ -355,8 +361,11 @@ class DatabaseAudit:
 
 
 def verify_database(connection: Connection, log_id: str, public_key: Ed25519PublicKey) -> DatabaseAudit:
+    # Read so that writers committing meanwhile (PostgreSQL reads each statement afresh) cannot look like
+    # tampering: heads before the records they cover, the books before the log records compared with them.
+    heads = load_heads(connection)
     rows = list(stored_records(connection, log_id))
-    report = verify_log(log_id, rows, load_heads(connection), public_key)
+    report = verify_log(log_id, rows, heads, public_key)
     books = {"journal_entry": _journal_records_from_books(connection),
              "loan_event": _loan_event_records_from_books(connection)}
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
@@ -370,10 +379,20 @@ def _compare_with_books(connection: Connection, books: dict[str, dict[str, bytes
         audit_log.c.seq.is_(None), audit_log.c.seq, audit_log.c.audit_id)
     for row in connection.execute(query):
         source = books.get(row.record_type, {}).get(row.record_id)
+        if source is None:  # or written after the books were read: look again at that one row
+            source = _books_record(connection, row.record_type, row.record_id)
         if source is None:
             return Finding(Problem.DELETED, row.seq, f"{row.record_type} {row.record_id} is logged but gone from the books")
         if source != bytes(row.leaf):
             return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its log record")
+    return None
+
+
+def _books_record(connection: Connection, record_type: str, record_id: str) -> bytes | None:
+    if record_type == JournalEntryRecord.KIND:
+        return _journal_records_from_books(connection, record_id).get(record_id)
+    if record_type == LoanEventRecord.KIND:
+        return _loan_event_records_from_books(connection, record_id).get(record_id)
     return None
 
 
