@@ -53,6 +53,7 @@ from creditline.ledger.transparency.records import (
     PostingLine,
     decode_record,
     encode_record,
+    pseudonymous_id,
 )
 from creditline.ledger.transparency.sequencer import SequencedRecord, publish_head, sequence
 from creditline.ledger.transparency.verification import (
@@ -102,6 +103,7 @@ __all__ = [
     "private_key_pem",
     "prove_consistency",
     "prove_inclusion",
+    "pseudonymous_id",
     "public_key_pem",
     "publish_head",
     "root_from_inclusion_path",

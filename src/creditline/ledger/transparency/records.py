@@ -35,7 +35,8 @@ _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
 
 
-def _pseudonymous_id(value: str, field: str) -> str:
+def pseudonymous_id(value: str, field: str) -> str:
+    """The id itself when the log can take it: letters, digits and _.:-, not shaped like an ID or phone number."""
     if not isinstance(value, str) or not _ID.match(value):
         raise InvalidRecord(
             "an id is 1-64 characters of letters, digits and _.:- (no spaces, no @)", field=field
@@ -86,7 +87,7 @@ class PostingLine:
         if isinstance(self.shard, bool) or not isinstance(self.shard, int) or not 0 <= self.shard < 2**16:
             raise InvalidRecord("shard is a small non-negative integer", field="shard")
         if self.loan_id is not None:
-            _pseudonymous_id(self.loan_id, "loan_id")
+            pseudonymous_id(self.loan_id, "loan_id")
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -128,9 +129,9 @@ class JournalEntryRecord:
     KIND = "journal_entry"
 
     def __post_init__(self) -> None:
-        _pseudonymous_id(self.entry_id, "entry_id")
+        pseudonymous_id(self.entry_id, "entry_id")
         if self.borrower_id is not None:
-            _pseudonymous_id(self.borrower_id, "borrower_id")
+            pseudonymous_id(self.borrower_id, "borrower_id")
         if not isinstance(self.reference, str) or not _REFERENCE.match(self.reference):
             raise InvalidRecord("a reference is 1-200 letters, digits and _.:- (no free text)", field="reference")
         if not isinstance(self.business_date, date):
@@ -167,12 +168,12 @@ class LoanEventRecord:
     KIND = "loan_event"
 
     def __post_init__(self) -> None:
-        _pseudonymous_id(self.event_id, "event_id")
-        _pseudonymous_id(self.loan_id, "loan_id")
-        _pseudonymous_id(self.borrower_id, "borrower_id")
-        _pseudonymous_id(self.event_type, "event_type")
+        pseudonymous_id(self.event_id, "event_id")
+        pseudonymous_id(self.loan_id, "loan_id")
+        pseudonymous_id(self.borrower_id, "borrower_id")
+        pseudonymous_id(self.event_type, "event_type")
         if self.reverses is not None:
-            _pseudonymous_id(self.reverses, "reverses")
+            pseudonymous_id(self.reverses, "reverses")
         if self.data_sha256 is not None and not _SHA256_HEX.match(self.data_sha256):
             raise InvalidRecord("data_sha256 is 64 lower-case hex digits", field="data_sha256")
         if isinstance(self.sequence, bool) or not isinstance(self.sequence, int) or self.sequence < 0:
