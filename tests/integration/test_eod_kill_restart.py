@@ -30,11 +30,11 @@ FINGERPRINT = (
 )
 
 
-def kill_after_progress(command: list[str], engine, rng: random.Random) -> bool:  # type: ignore[no-untyped-def]
+def kill_after_progress(command: list[str], engine, rng: random.Random, env: dict[str, str] = ENV) -> bool:  # type: ignore[no-untyped-def]
     """Start the command; once it has visibly done something, wait a random moment and SIGKILL it.
     Returns False when it finished first."""
     before = scalar(engine, FINGERPRINT)
-    process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while process.poll() is None and scalar(engine, FINGERPRINT) == before and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -15,6 +15,10 @@ from lending_fixtures import assert_books_clean
 from test_eod_kill_restart import CREDITLINE, ENV, KILLS_MAX, kill_after_progress
 from test_smart_autodebit import KEYS
 
+# A slower bank than the single-source kill test's: ten loans' debits must outlast the random wait
+# (up to 1.2 s) after the first visible progress even on an idle machine, or no kill lands.
+SLOW_BANK = ENV | {"CREDITLINE_BANK_LATENCY_MS": "400"}
+
 
 @pytest.mark.slow
 def test_a_killed_run_with_two_sources_never_debits_twice(engine, db_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -39,10 +43,10 @@ def test_a_killed_run_with_two_sources_never_debits_twice(engine, db_url, monkey
     run_date = due + timedelta(days=1)
     command = [CREDITLINE, "eod", "--date", run_date.isoformat(), "--db", db_url]
     rng = random.Random(20250202)
-    kills = sum(1 for _ in range(KILLS_MAX) if kill_after_progress(command, engine, rng))
+    kills = sum(1 for _ in range(KILLS_MAX) if kill_after_progress(command, engine, rng, SLOW_BANK))
     assert kills >= 1, "the kills must land inside the run, or the test proves nothing"
     done = subprocess.run(
-        [*command, "--json"], env=ENV, capture_output=True, text=True, timeout=300, check=False
+        [*command, "--json"], env=SLOW_BANK, capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stderr
 
