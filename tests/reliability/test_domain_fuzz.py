@@ -19,14 +19,6 @@ from creditline.reliability.fuzz_domain import fuzz
 from creditline.reliability.fuzz_targets import CAMPAIGN, targets
 
 EXAMPLES = 60
-IMPOSSIBLE_DATE = "ValueError: day is out of range for month"
-UNFIXED = {  # target -> the open finding's exceptions (docs/security.md): any other crash still fails
-    "collections strategy": ("ValueError: ",),  # finding 5: an impossible YAML date
-    "behaviour scorecard": ("ValueError: ",),
-    "limit review policy": ("ValueError: ",),
-    "early-warning thresholds": ("ValueError: ",),
-    "provisioning policy": ("TypeError: unhashable", "InvalidOperation: "),  # finding 9
-}
 TARGETS = targets()
 
 
@@ -37,8 +29,7 @@ def test_no_input_crashes_an_entry_point(target) -> None:  # type: ignore[no-unt
           f"{result.crash_count} crashes in {result.seconds} s")  # fmt: skip
     assert result.tried == EXAMPLES
     assert result.accepted > 0 and result.refused > 0, "the inputs reach both sides of the validation"
-    crashes = [c for c in result.crashes if not c.error.startswith(UNFIXED.get(target.name, ("(none)",)))]
-    assert crashes == []
+    assert result.crashes == []  # findings 5 and 9 (docs/security.md) are fixed: no exemptions left
 
 
 def _loaders() -> list[tuple[str, str, str, str]]:
@@ -58,13 +49,7 @@ def _loaders() -> list[tuple[str, str, str, str]]:
     ]  # fmt: skip
 
 
-def _marked(loader: tuple[str, str, str, str]):  # type: ignore[no-untyped-def]
-    unfixed = loader[0].startswith("creditline.servicing")
-    reason = "finding 5 (docs/security.md): the loader lets YAML's ValueError through"
-    return pytest.param(loader, id=loader[1], marks=[pytest.mark.xfail(strict=True, reason=reason)] if unfixed else [])
-
-
-@pytest.mark.parametrize("loader", [_marked(loader) for loader in _loaders()])
+@pytest.mark.parametrize("loader", [pytest.param(loader, id=loader[1]) for loader in _loaders()])
 @pytest.mark.parametrize("typo", ["2025-02-30", "0000-01-01"])
 def test_an_impossible_date_in_a_file_is_refused_not_a_crash(loader, typo: str) -> None:  # type: ignore[no-untyped-def]
     module, function, package, name = loader
@@ -104,8 +89,7 @@ def test_a_ratio_with_a_zero_denominator_is_refused_not_a_crash(ratio: str) -> N
     assert "debt_to_income_max" in str(refused.value.field)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 9 (docs/security.md): provisioning policy values crash the parser")
-@pytest.mark.parametrize("change", [{"tier_policy": ["china-2023"]}, {"pd_default": "NaN"}])
+@pytest.mark.parametrize("change", [{"tier_policy": ["china-2023"]}, {"pd_default": "NaN"}, {"lgd": "Infinity"}])
 def test_a_provisioning_policy_with_a_list_or_nan_is_refused(change: dict) -> None:
     import tomllib
 

@@ -33,7 +33,7 @@ KEY_MATERIAL = [
 DEFAULT_SECRET = re.compile(r"^\s*([A-Z_]*(SALT|SECRET|PASSWORD|TOKEN|PRIVATE_KEY|SIGNING_KEY|DATA_KEY|INDEX_KEY)[A-Z_]*)"
                             r"\s*(?::\s*\w+\s*)?=\s*b?[\"'](?!CREDITLINE_)", re.MULTILINE)  # fmt: skip
 # Default secrets the code may hold, each with why it is tolerable; anything new fails the test.
-KNOWN_DEFAULTS = {"src/creditline/app/apply_setup.py:SALT_DEV": "development salt; finding 2: production must refuse it"}
+KNOWN_DEFAULTS = {"src/creditline/app/apply_setup.py:SALT_DEV": "development salt; finding 2: production refuses it (api.settings)"}
 
 
 def tracked_files() -> list[Path]:
@@ -205,7 +205,6 @@ def test_a_cookie_session_cannot_change_anything_without_its_csrf_token(producti
         assert rotated.status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2 (docs/security.md): production starts with the repository's development PII salt")
 def test_production_refuses_to_start_without_a_pii_salt_of_its_own(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CREDITLINE_PII_SALT"}
     command = [creditline_command(), "serve", "--db", f"sqlite:///{tmp_path / 'p.sqlite'}", "--env", "production",

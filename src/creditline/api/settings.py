@@ -86,4 +86,19 @@ def from_environment(environ: dict[str, str] | None = None, **overrides: object)
     if env.get("CREDITLINE_ACCESS_LOG") == "0":
         values["access_log"] = False
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return ApiSettings(**values)  # type: ignore[arg-type]
+    settings = ApiSettings(**values)  # type: ignore[arg-type]
+    _check_pii_salt(settings, env)
+    return settings
+
+
+def _check_pii_salt(settings: ApiSettings, env: dict[str, str]) -> None:
+    """Production needs a PII salt of its own: with the repository's development salt, borrower ids and
+    fraud-signal keys are hashes anyone holding the code can recompute from an ID number or phone."""
+    from creditline.app.apply_setup import SALT_DEV, SALT_ENV
+
+    salt = env.get(SALT_ENV, "")
+    if settings.environment == PRODUCTION and (not salt or salt.encode() == SALT_DEV or len(salt) < 16):
+        raise SettingsInvalid(
+            f"production needs {SALT_ENV}: a secret of at least 16 characters of its own (not the development salt)",
+            field=SALT_ENV,
+        )

@@ -187,7 +187,7 @@ def parse_scorecard(text: str, *, source: str = "scorecard") -> Scorecard:
         first = exc.errors()[0]
         where = ".".join([source, *(str(part) for part in first["loc"])])
         raise ScorecardInvalid(first["msg"].removeprefix("Value error, "), field=where) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # an impossible date (2025-02-30) is a ValueError
         raise ScorecardInvalid(" ".join(str(exc).split())[:300], field=source) from None
 
 

@@ -347,7 +347,7 @@ def parse_strategy(text: str, *, source: str = "strategy") -> Strategy:
     """A validated strategy from YAML text; errors name the field (`strategy.stages.1.actions.0.chanel`)."""
     try:
         data = yaml.load(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # an impossible date (2025-02-30) is a ValueError
         raise StrategyInvalid(f"{source} is not valid YAML: {' '.join(str(exc).split())[:300]}", field=source) from None
     if not isinstance(data, dict):
         raise StrategyInvalid(f"{source} must be a mapping of settings", field=source)

@@ -237,7 +237,7 @@ def parse_thresholds(text: str, *, source: str = "thresholds") -> Thresholds:
         first = exc.errors()[0]
         where = ".".join([source, *(str(part) for part in first["loc"])])
         raise ThresholdsInvalid(first["msg"].removeprefix("Value error, "), field=where) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # an impossible date (2025-02-30) is a ValueError
         raise ThresholdsInvalid(" ".join(str(exc).split())[:300], field=source) from None
 
 

@@ -288,7 +288,7 @@ def parse_limit_review_policy(text: str, *, source: str = "limit_review_policy")
         where = ".".join([source, *(str(part) for part in first["loc"])])
         message = first["msg"].removeprefix("Value error, ")
         raise LimitReviewPolicyInvalid(message, field=where) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # an impossible date (2025-02-30) is a ValueError
         raise LimitReviewPolicyInvalid(" ".join(str(exc).split())[:300], field=source) from None
 
 

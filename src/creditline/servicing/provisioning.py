@@ -68,7 +68,7 @@ def parse_policy(data: dict[str, Any], source: str) -> ProvisioningPolicy:
             number = Decimal(str(text)) if isinstance(text, str) else None
         except ArithmeticError:
             number = None
-        if number is None or not low <= number <= high:
+        if number is None or not number.is_finite() or not low <= number <= high:  # NaN compares by raising
             raise ProvisioningPolicyInvalid(f"must be a number as text in [{low}, {high}] (in {source})", field=name)
         return number
 
@@ -77,7 +77,7 @@ def parse_policy(data: dict[str, Any], source: str) -> ProvisioningPolicy:
     unknown = sorted(set(data) - expected)
     if unknown:
         raise ProvisioningPolicyInvalid(f"unknown setting(s) {', '.join(unknown)} (in {source})", field=unknown[0])
-    if data.get("tier_policy") not in TIER_POLICIES:
+    if not isinstance(data.get("tier_policy"), str) or data["tier_policy"] not in TIER_POLICIES:
         raise ProvisioningPolicyInvalid(f"must be one of {', '.join(TIER_POLICIES)} (in {source})", field="tier_policy")
     floors = data.get("pd_floor_by_bucket")
     if not isinstance(floors, list) or len(floors) != PERFORMING_BUCKETS:
