@@ -8,9 +8,11 @@ applied (approved or declined) may be readable, in any encoding. The borrower id
 the search works), and they do not yield to a dictionary of ID numbers hashed with the salt the
 repository ships for development.
 
-Names: the application's name never lands in the books; the name a person types when creating
-their account (the passkey's display name) does, in `identity_accounts.display_name` only —
-docs/security.md, finding 1. One test pins that it is the only place; one (xfail) states the target.
+Names: the application's name never lands in the books, and the name a person types when creating
+their account (the passkey's display name) is stored only sealed with the field cipher, bound to the
+account (docs/security.md, finding 1, fixed): no name is readable anywhere, and the control shows
+every borrower's `identity_accounts.display_name` is ciphertext that the platform's keys open to
+the name typed — it is kept, not dropped. The platform runs with data keys of its own (conftest).
 """
 
 from __future__ import annotations
@@ -79,11 +81,29 @@ def test_the_name_typed_at_sign_up_is_the_only_name_in_the_database(request, pla
     assert find_in_bytes(copy.read_bytes(), names) == []
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1 (docs/security.md): identity_accounts.display_name holds the name in clear")
 @pytest.mark.parametrize("kind", DATABASES)
 def test_no_name_is_readable_in_the_database(request, platforms, kind: str) -> None:  # type: ignore[no-untyped-def]
     run = platforms(request, kind)
     assert _exposed(run, _needles(run, {"name"})) == {}
+    assert _names_opened_with_the_platforms_keys(run) == {b.account_id: b.applicant["name"] for b in run.borrowers}
+
+
+def _names_opened_with_the_platforms_keys(run) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each signed-up borrower's stored name, which must be ciphertext, opened with the server's keys."""
+    from sqlalchemy import select
+
+    from creditline.app.account_names import address
+    from creditline.privacy.field_crypto import FieldCipher, is_ciphertext
+    from creditline.privacy.keyring import load_keyring
+    from creditline.store.tables_identity import identity_accounts
+
+    a = identity_accounts.c
+    wanted = [b.account_id for b in run.borrowers]
+    with run.engine.connect() as connection:
+        stored = dict(connection.execute(select(a.account_id, a.display_name).where(a.account_id.in_(wanted))).all())
+    assert all(is_ciphertext(token) for token in stored.values()), "sealed, not dropped"
+    cipher = FieldCipher(load_keyring(run.env))
+    return {account_id: cipher.decrypt(token, address(account_id)) for account_id, token in stored.items()}
 
 
 @pytest.mark.parametrize("kind", DATABASES)

@@ -14,7 +14,10 @@ class RegistrationStart(BaseModel):
     """A new borrower names themselves; an operator brings the enrollment code an admin gave them."""
 
     model_config = _IN
-    display_name: str | None = Field(default=None, min_length=1, max_length=64)
+    display_name: str | None = Field(
+        default=None, min_length=1, max_length=64,
+        description="the passkey's user name; stored only encrypted, and not at all on a server without data keys",
+    )  # fmt: skip
     enrollment_code: str | None = Field(default=None, min_length=1, max_length=128)
 
     @model_validator(mode="after")
@@ -43,7 +46,7 @@ class PasskeysAdded(BaseModel):
 class Account(BaseModel):
     account_id: str
     role: str
-    display_name: str
+    display_name: str = Field(description="the name the account was made with, or its id when no name is kept")
     status: str
     borrower_id: str | None = None
 

@@ -4,6 +4,8 @@ and operator administration (create with a one-time enrollment code, change role
 Security times (session expiry, challenge expiry) are wall-clock Unix seconds read here at the
 edge; business dates stay data. `AccessConfig` carries the relying party and the session policy
 the entrypoint was started with.
+
+An account's name is stored sealed (`app.account_names`): every view of an account here opens it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from creditline.app import account_names
 from creditline.app.common import new_id
 from creditline.errors import Conflict, DomainError, NotFound
 from creditline.identity.passkeys import RelyingParty
@@ -29,6 +32,8 @@ from creditline.identity.sessions import (
     token_hash,
     well_formed,
 )
+from creditline.privacy.field_crypto import is_ciphertext
+from creditline.privacy.keyring import Keyring
 from creditline.store import UnitOfWork
 from creditline.store.identity_repository import IdentityRepository, single_read
 
@@ -45,17 +50,24 @@ class AccessConfig:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The caller of one request: an account, its role, and for a borrower the borrower id it owns."""
+    """The caller of one request: an account, its role, and for a borrower the borrower id it owns.
+
+    `stored_name` is what `identity_accounts.display_name` holds (sealed); `display_name` opens it
+    only when a page or the session route shows it, not on every authenticated request."""
 
     account_id: str
     role: Role
     borrower_id: str | None
-    display_name: str
+    stored_name: str | None
     session: Session
 
     @property
     def is_operator(self) -> bool:
         return is_operator(self.role)
+
+    @property
+    def display_name(self) -> str:
+        return account_names.shown(self.account_id, self.stored_name)
 
 
 class AccountNotFound(NotFound):
@@ -68,7 +80,7 @@ def now_s() -> int:
 
 def display_name(value: object, field: str = "display_name") -> str:
     cleaned = " ".join(value.split()) if isinstance(value, str) else ""
-    if not cleaned or len(cleaned) > DISPLAY_NAME_MAX or not cleaned.isprintable():
+    if not cleaned or len(cleaned) > DISPLAY_NAME_MAX or not cleaned.isprintable() or is_ciphertext(cleaned):
         raise DomainError(f"1 to {DISPLAY_NAME_MAX} printable characters", field=field, code="invalid_name")
     return cleaned
 
@@ -144,11 +156,12 @@ def rotate_session(engine: Engine, principal: Principal) -> IssuedSession:
     return issued
 
 
-def account_view(account: dict[str, Any]) -> dict[str, Any]:
+def account_view(account: dict[str, Any], keys: Keyring | None = None) -> dict[str, Any]:
+    """An account as the API shows it: its name opened (`account_names.shown`)."""
     return {
         "account_id": account["account_id"],
         "role": account["role"],
-        "display_name": account["display_name"],
+        "display_name": account_names.shown(account["account_id"], account["display_name"], keys),
         "status": account["status"],
         "borrower_id": account["borrower_id"],
     }
@@ -169,10 +182,11 @@ def create_operator(engine: Engine, name: str, role_text: str, *, now: int | Non
         raise DomainError("an operator has an operator role", field="role", code="unknown_role")
     now = now_s() if now is None else now
     code = secrets.token_urlsafe(24)
+    account_id = new_id("OP")
     account = {
-        "account_id": new_id("OP"),
+        "account_id": account_id,
         "role": str(role),
-        "display_name": display_name(name),
+        "display_name": account_names.sealed(account_id, str(role), display_name(name)),
         "user_handle": b64url(new_user_handle()),
         "borrower_id": None,
         "status": "pending",
@@ -214,7 +228,8 @@ def change_operator(engine: Engine, account_id: str, *, role_text: str | None, s
 def list_operators(engine: Engine) -> list[dict[str, Any]]:
     with UnitOfWork(engine, read_only=True) as uow:
         rows = IdentityRepository(uow.connection).operators(OPERATORS_LISTED_MAX)
-    return [account_view(row) for row in rows]
+    keys = account_names.keyring()
+    return [account_view(row, keys) for row in rows]
 
 
 def account_of(engine: Engine, account_id: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from creditline.app import account_names
 from creditline.app.access import AccessConfig, account_view, display_name, now_s, start_session
 from creditline.app.common import new_id
 from creditline.identity.passkeys import b64url, new_user_handle
@@ -23,11 +24,11 @@ from creditline.store.identity_repository import IdentityRepository
 def dev_session(
     engine: Engine, config: AccessConfig, role: str, name: str, *, borrower_id: str | None = None
 ) -> tuple[dict[str, Any], IssuedSession]:
-    now = now_s()
+    now, account_id, role_text = now_s(), new_id("DV"), str(role_named(role))
     account = {
-        "account_id": new_id("DV"),
-        "role": str(role_named(role)),
-        "display_name": display_name(name),
+        "account_id": account_id,
+        "role": role_text,
+        "display_name": account_names.sealed(account_id, role_text, display_name(name)),
         "user_handle": b64url(new_user_handle()),
         "borrower_id": borrower_id,
         "status": "active",

@@ -6,6 +6,10 @@ takes the browser's response. A challenge is consumed in its own committed trans
 the response is verified, so a response that fails verification has still used it up: the same
 challenge never gets a second try. The credential row is locked while its assertion is verified,
 so two racing assertions cannot both move the sign counter from the same value.
+
+The name typed at registration goes to the browser as the passkey's user name, and is stored only
+sealed (`app.account_names`): the challenge's binding already carries the ciphertext bound to the
+new account's id, never the name itself.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from creditline.app import account_names
 from creditline.app.access import AccessConfig, Principal, account_view, display_name, now_s, start_session
 from creditline.app.common import new_id
 from creditline.errors import Conflict
@@ -88,14 +93,15 @@ def _take_challenge(engine: Engine, credential: Mapping[str, Any], purposes: tup
 
 def begin_registration(engine: Engine, config: AccessConfig, name: str) -> dict[str, Any]:
     """Options to create a passkey for a new borrower account (created when the passkey verifies)."""
-    handle = b64url(new_user_handle())
-    binding = {"account_id": new_id("AC"), "user_handle": handle, "display_name": display_name(name)}
+    handle, account_id, typed = b64url(new_user_handle()), new_id("AC"), display_name(name)
+    stored = account_names.sealed(account_id, str(Role.BORROWER), typed)
+    binding = {"account_id": account_id, "user_handle": handle, "display_name": stored}
     challenge = _store_challenge(engine, "register", None, binding)
     from webauthn.helpers import base64url_to_bytes
 
     return {
         "publicKey": registration_options(
-            config.rp, user_handle=base64url_to_bytes(handle), user_name=binding["display_name"], challenge=challenge
+            config.rp, user_handle=base64url_to_bytes(handle), user_name=typed, challenge=challenge
         )
     }
 
@@ -113,8 +119,8 @@ def begin_enrollment(engine: Engine, config: AccessConfig, code: str) -> dict[st
     from webauthn.helpers import base64url_to_bytes
 
     options = registration_options(
-        config.rp, user_handle=base64url_to_bytes(account["user_handle"]), user_name=account["display_name"],
-        challenge=challenge,
+        config.rp, user_handle=base64url_to_bytes(account["user_handle"]),
+        user_name=account_names.shown(account["account_id"], account["display_name"]), challenge=challenge,
     )  # fmt: skip
     return {"publicKey": options}
 
@@ -180,8 +186,9 @@ def begin_add_passkey(engine: Engine, config: AccessConfig, principal: Principal
     assert account is not None, "a signed-in account exists"
     challenge = _store_challenge(engine, "add_passkey", principal.account_id, {})
     options = registration_options(
-        config.rp, user_handle=base64url_to_bytes(account["user_handle"]), user_name=account["display_name"],
-        challenge=challenge, exclude=existing,
+        config.rp, user_handle=base64url_to_bytes(account["user_handle"]),
+        user_name=account_names.shown(account["account_id"], account["display_name"]), challenge=challenge,
+        exclude=existing,
     )  # fmt: skip
     return {"publicKey": options}
 

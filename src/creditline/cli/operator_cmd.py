@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
     @operator.command("add")
     def add(
-        name: Annotated[str, typer.Option("--name", help="display name")],
+        name: Annotated[str, typer.Option("--name", help="display name (encrypted at rest when data keys are set)")],
         role: Annotated[str, typer.Option("--role", help=ROLES)],
         db_url: DbOption = None,
         as_json: JsonOption = False,

@@ -2,7 +2,8 @@
 the consents a borrower manages, and which account submitted which application.
 
 Secrets never land here in clear: a session is stored as the SHA-256 of its token (and of its CSRF
-token), an operator's enrollment code likewise. A passkey's public key is public by design. Times
+token), an operator's enrollment code likewise. The name an account was created with is encrypted
+(`display_name`, migration 0017_sealed_display_names). A passkey's public key is public by design. Times
 are integer Unix seconds (UTC), the same on SQLite and PostgreSQL.
 """
 
@@ -19,7 +20,8 @@ identity_accounts = Table(
     metadata,
     Column("account_id", String(ID), primary_key=True),
     Column("role", String(24), nullable=False),
-    Column("display_name", String(64), nullable=False),
+    # Sealed with the field cipher (app.account_names): a borrower's name never in clear; NULL when not kept.
+    Column("display_name", String(512), nullable=True),
     Column("user_handle", String(64), nullable=False, unique=True),  # WebAuthn user.id, base64url
     Column("borrower_id", String(ID), nullable=True, unique=True),  # set when an application names them
     Column("status", String(16), nullable=False),  # active | pending (operator not yet enrolled) | disabled

@@ -80,7 +80,12 @@ def test_pages_carry_a_strict_csp_and_no_inline_script(site) -> None:  # type: i
             assert 'method="get"' not in form.lower(), (path, form)  # personal data never rides in a URL
 
 
-def test_output_is_escaped(site) -> None:  # type: ignore[no-untyped-def]
+def test_output_is_escaped(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # With data keys the name typed at sign-up is kept (sealed, docs/security.md finding 1) and shown back.
+    import base64
+
+    monkeypatch.setenv("CREDITLINE_DATA_KEYS", "k1:" + base64.b64encode(bytes(range(32))).decode())
+    monkeypatch.setenv("CREDITLINE_BLIND_INDEX_KEY", base64.b64encode(bytes(range(32, 64))).decode())
     app, _ = site
     browser = Browser(app, name="<img src=x onerror=alert(1)>")
     assert browser.register().status_code == 200
