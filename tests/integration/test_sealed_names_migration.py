@@ -74,3 +74,29 @@ def test_without_keys_borrowers_names_are_dropped_and_staff_names_stay(db_url: s
         assert account_names.shown("ACborrower1", None) == "ACborrower1"
     finally:
         engine.dispose()
+
+
+def test_names_are_resealed_under_a_new_current_key(db_url: str, keys: None) -> None:
+    """After `keys add`, the names follow the vault to the new key, so retiring the old one loses none."""
+    from creditline.privacy.keyring import load_keyring
+
+    engine = _engine_with_clear_names(db_url)
+    try:
+        upgrade(engine)
+        old = load_keyring(KEYS)
+        new, copied = old.with_new_key("k2"), _stored(engine)["ACborrower1"]
+        with engine.begin() as connection:
+            connection.execute(insert(identity_accounts), [{
+                "account_id": "ACmoved", "role": "borrower", "user_handle": "h-moved", "status": "active",
+                "privilege_epoch": 1, "created_at": 1, "display_name": copied,
+            }])  # fmt: skip
+            assert account_names.reseal(connection, new, batch=2) == (2, 2)
+            assert account_names.reseal(connection, new, batch=2) == (2, 0)
+            assert account_names.reseal(connection, new) == (0, 0)
+        stored, retired = _stored(engine), new.without_keys_except_current()
+        assert stored["ACmoved"] is None, "a name copied from another account never opens: dropped"
+        for account_id, (_role, name) in PEOPLE.items():
+            assert stored[account_id].startswith("enc1:k2:")  # type: ignore[union-attr]
+            assert account_names.shown(account_id, stored[account_id], retired) == name
+    finally:
+        engine.dispose()

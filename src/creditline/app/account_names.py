@@ -18,8 +18,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
+from sqlalchemy import Connection, func, select, update
+
 from creditline.identity.roles import Role
-from creditline.privacy.field_crypto import FieldAddress, FieldCipher, is_ciphertext
+from creditline.privacy.field_crypto import PREFIX, FieldAddress, FieldCipher, is_ciphertext
 from creditline.privacy.keyring import (
     ENV_CURRENT,
     ENV_DATA_KEYS,
@@ -29,9 +31,10 @@ from creditline.privacy.keyring import (
     load_keyring,
 )
 from creditline.privacy.protection_errors import DecryptionFailed, KeyringError, UnknownKey
+from creditline.store.tables_identity import identity_accounts
 
 TABLE, COLUMN = "identity_accounts", "display_name"
-STORED_MAX = 512  # enc1:<key id ≤16>:base64(12-byte nonce + ≤256 bytes of a 64-character name + 16-byte tag)
+RESEAL_BATCH = 1_000
 
 
 def address(account_id: str) -> FieldAddress:
@@ -83,3 +86,24 @@ def shown(account_id: str, stored: str | None, keys: Keyring | None = None) -> s
         return FieldCipher(keys).decrypt(stored, address(account_id))
     except (DecryptionFailed, UnknownKey):
         return account_id
+
+
+def reseal(connection: Connection, keys: Keyring, batch: int = RESEAL_BATCH) -> tuple[int, int]:
+    """Re-encrypt up to `batch` names still under an older key: (re-sealed, still under old keys).
+
+    What `creditline keys rotate` does for the vault, for account names, so `keys retire` leaves
+    none unopenable; call until nothing is re-sealed. A name that no longer opens (moved, or its key
+    already retired) is dropped: it could only ever be shown as the account id."""
+    a = identity_accounts.c
+    current = f"{PREFIX}:{keys.current}:%"
+    old = a.display_name.like(f"{PREFIX}:%") & ~a.display_name.like(current)
+    rows = connection.execute(select(a.account_id, a.display_name).where(old).order_by(a.account_id).limit(batch)).all()
+    cipher = FieldCipher(keys)
+    for account_id, token in rows:
+        try:
+            fresh: str | None = cipher.rotate(token, address(account_id))
+        except (DecryptionFailed, UnknownKey):
+            fresh = None
+        connection.execute(update(identity_accounts).where(a.account_id == account_id).values(display_name=fresh))
+    left = connection.execute(select(func.count()).select_from(identity_accounts).where(old)).scalar_one()
+    return len(rows), left

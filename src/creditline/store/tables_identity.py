@@ -21,6 +21,7 @@ identity_accounts = Table(
     Column("account_id", String(ID), primary_key=True),
     Column("role", String(24), nullable=False),
     # Sealed with the field cipher (app.account_names): a borrower's name never in clear; NULL when not kept.
+    # 512: enc1:<key id, ≤16>:base64(12-byte nonce, ≤256 bytes of a 64-character name, 16-byte tag) is ≤ 402.
     Column("display_name", String(512), nullable=True),
     Column("user_handle", String(64), nullable=False, unique=True),  # WebAuthn user.id, base64url
     Column("borrower_id", String(ID), nullable=True, unique=True),  # set when an application names them
