@@ -3,7 +3,8 @@ borrowing and repaying (through the simulated bank) with behaviour driven by eac
 risk, and end of day every day. It makes the demo's data (docs/simulation.md).
 
 Modules: `population` (who applies, with what, how risky), `behaviour` (what each does with a loan),
-`runner` (`simulate`: the days, through the app's use cases).
+`runner` (`simulate`: the days, through the app's use cases), `fingerprint` (a book's figures without
+its random ids, to check that two runs with the same seed agree).
 """
 
 from creditline.simulation.runner import SimulationConfig, SimulationInvalid, simulate

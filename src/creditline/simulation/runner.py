@@ -79,6 +79,7 @@ class Run:
     outcomes: dict[int, tuple[str, float | None]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     cpu_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    eod_cpu_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # by stage
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def day(self, index: int) -> date:
@@ -181,12 +182,11 @@ def _act(run: Run, index: int, actions: list[Action]) -> None:
 
 
 def _draw(run: Run, borrower: Borrower, index: int) -> None:
-    from creditline.app import Draw, draw, show_line
+    from creditline.app import Draw, draw
     from creditline.lending.schedule import build_schedule
     from creditline.money import Money
 
-    available = Decimal(show_line(run.engine, borrower.line_id)["available"])
-    choice = choose_draw(run.rng, int(available))
+    choice = choose_draw(run.rng, _available_major(run, borrower.line_id))
     if choice is None:
         return
     key = f"sim-draw-{borrower.person.serial}-{len(borrower.loans)}"
@@ -208,6 +208,18 @@ def _draw(run: Run, borrower: Borrower, index: int) -> None:
             run.agenda[max(action.day, index)].append(action)
 
 
+def _available_major(run: Run, line_id: str) -> int:
+    """What the borrower's app shows as available on the line, in whole units: the line's own
+    `available` as `show_line` computes it, without the change history and loan list it also reads."""
+    from creditline.app.common import business_date
+    from creditline.store import UnitOfWork
+
+    with UnitOfWork(run.engine, read_only=True) as uow:
+        record = uow.lines.get(line_id)
+        assert record is not None, f"the simulator opened {line_id}"
+        return int(record.line.available(business_date(uow)).to_decimal())
+
+
 def _payoff(run: Run, borrower: Borrower, loan_id: str) -> None:
     from creditline.app import Repay, repay
     from creditline.app.quotes import payoff_quote
@@ -225,7 +237,10 @@ def _payoff(run: Run, borrower: Borrower, loan_id: str) -> None:
 def _eod(run: Run, index: int) -> dict[str, Any]:
     from creditline.app.eod_pipeline import run_pipeline
 
-    return run_pipeline(run.engine, run.day(index + 1), only=run.config.stages)[-1]
+    result = run_pipeline(run.engine, run.day(index + 1), only=run.config.stages)[-1]
+    for stage, seconds in result.get("cpu_seconds", {}).items():
+        run.eod_cpu_seconds[stage] += seconds
+    return result
 
 
 # -- the record ------------------------------------------------------------------------------------------
@@ -270,4 +285,5 @@ def _report(run: Run, last: dict[str, Any]) -> dict[str, Any]:
         "last_eod_messages": last.get("messages", {}),
         "seconds": {k: round(v, 1) for k, v in run.seconds.items()},
         "cpu_seconds": {k: round(v, 1) for k, v in run.cpu_seconds.items()},
+        "eod_cpu_seconds": {k: round(v, 1) for k, v in sorted(run.eod_cpu_seconds.items(), key=lambda kv: -kv[1])},
     }

@@ -1,0 +1,43 @@
+"""The simulated book does not move: `creditline simulate --borrowers 1000 --months 3 --seed 7` on
+SQLite gives the same report, loans and balances, trial balance, classes, provisions and debit
+attempts as the reference run (tests/golden/data/simulation_1000x3_seed7.json, made on the code
+before the simulator's speed work), compared without the random ids (simulation/fingerprint.py).
+
+Speed work on the simulator, origination or end of day must leave this equal. A change meant to
+move the book (a new model, a policy change) regenerates the file with CREDITLINE_GOLDEN_UPDATE=1
+and says so in its commit. About 10 s of CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from creditline.cli.main import run
+
+GOLDEN = Path(__file__).parent / "data" / "simulation_1000x3_seed7.json"
+
+
+@pytest.mark.slow
+def test_the_reference_simulation_leaves_the_same_book(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from creditline.simulation.fingerprint import fingerprint
+    from creditline.store import make_engine
+
+    document = json.loads(GOLDEN.read_text())
+    url = f"sqlite:///{tmp_path / 'sim.sqlite'}"
+    run([*document["command"], "--db", url, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    engine = make_engine(url)
+    try:
+        found = json.loads(json.dumps(fingerprint(engine, report)))
+    finally:
+        engine.dispose()
+    if os.environ.get("CREDITLINE_GOLDEN_UPDATE") == "1":
+        GOLDEN.write_text(json.dumps(document | {"fingerprint": found}, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    expected = document["fingerprint"]
+    assert found["report"] == expected["report"]
+    for name in sorted(expected):
+        assert found[name] == expected[name], name
