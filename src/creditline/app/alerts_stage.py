@@ -223,9 +223,16 @@ def _partner_exposures(uow: UnitOfWork) -> dict[str, int]:
 
 
 def _monthly_portfolio(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
-    """Roll-rate and vintage alerts, the day after a month-end snapshot is written (once a month)."""
+    """Roll-rate and vintage alerts, the day after a month-end snapshot is written (once a month).
+    The month ends' rows (up to 25 months of the book) are read only on that day: every other day
+    one indexed look at `snapshot_dates` says there is nothing to do."""
     from creditline.app.alerts_snapshots import month_end_snapshots
+    from creditline.store.tables_servicing import snapshot_dates
 
+    s = snapshot_dates.c
+    newest = uow.connection.execute(select(func.max(s.as_of)).where(s.month_end == 1, s.as_of <= on)).scalar()
+    if newest is None or newest < on - timedelta(days=1):
+        return []
     frame, latest = month_end_snapshots(uow, on)
     if frame is None or latest is None or latest < on - timedelta(days=1):
         return []

@@ -71,7 +71,7 @@ def _apply(engine: Engine, command: ApplyForCredit, digest: str) -> dict[str, An
             return earlier
         on = business_date(uow)
         config = command.config
-        product = product_of(uow, config.product_id)
+        product = product_of(uow, config.product_id, _newest_version(uow, config.product_id))
         application = parse_application(command.application, product.currency.code)
         _check_offer(application, config)
         deciders = deciders_for(engine, uow, product, on, config)
@@ -86,6 +86,17 @@ def _apply(engine: Engine, command: ApplyForCredit, digest: str) -> dict[str, An
     if decided.signals is not None:
         deciders.screen.remember(decided.signals)
     return decision_view(row, record)
+
+
+def _newest_version(uow: UnitOfWork, product_id: str) -> int | None:
+    """The product's newest stored version (None when there is none): with it `product_of` answers
+    from the versions it has already parsed instead of reading the product's text for every application."""
+    from sqlalchemy import func, select
+
+    from creditline.store.tables import products
+
+    c = products.c
+    return uow.connection.execute(select(func.max(c.version)).where(c.product_id == product_id)).scalar()  # type: ignore[no-any-return]
 
 
 def _check_offer(application: Any, config: OriginationConfig) -> None:
