@@ -78,7 +78,15 @@ def test_lookups_by_blind_index_and_purpose_checked_logged_reads(engine) -> None
 def test_rotation_through_the_cli_keeps_every_field_decryptable(engine, db_url: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from integration_helpers import cli
 
+    from creditline.app.account_names import sealed, shown
+    from creditline.store.tables_identity import identity_accounts
+
     store_people(engine)
+    with UnitOfWork(engine) as uow:  # a borrower's name typed at sign-up, sealed under k1
+        uow.connection.execute(identity_accounts.insert().values(
+            account_id="AC1", role="borrower", display_name=sealed("AC1", "borrower", "王小明", KEYRING),
+            user_handle="h1", status="active", privilege_epoch=0, created_at=0))  # fmt: skip
+        uow.commit()
     keyring_file = tmp_path / "keyring.json"
     write_keyring_file(keyring_file, KEYRING)
     monkeypatch.setenv("CREDITLINE_KEYRING_FILE", str(keyring_file))
@@ -86,7 +94,8 @@ def test_rotation_through_the_cli_keeps_every_field_decryptable(engine, db_url: 
     refused = cli("keys", "retire", "--keyring-file", str(keyring_file), "--db", db_url)
     assert refused.exit_code == 2 and "keys rotate first" in refused.stderr
     rotated = cli("keys", "rotate", "--db", db_url, "--batch", "4", "--json")
-    assert rotated.exit_code == 0 and rotated.json() == {"rotated": 9, "remaining": 0, "current_key": "k2"}
+    assert rotated.exit_code == 0
+    assert rotated.json() == {"rotated": 10, "remaining": 0, "current_key": "k2", "account_names": 1}
     assert cli("keys", "retire", "--keyring-file", str(keyring_file), "--db", db_url).exit_code == 0
     from creditline.privacy.keyring import read_keyring_file
 
@@ -94,6 +103,8 @@ def test_rotation_through_the_cli_keeps_every_field_decryptable(engine, db_url: 
     assert list(retired.data_keys) == ["k2"]
     with UnitOfWork(engine) as uow:
         assert set(uow.connection.execute(select(personal_data.c.key_id)).scalars()) == {"k2"}
+        name = uow.connection.execute(select(identity_accounts.c.display_name)).scalar_one()
+        assert name.startswith("enc1:k2:") and shown("AC1", name, retired) == "王小明"
         vault = PersonalDataStore(uow.connection, retired)
         for borrower_id, values in PEOPLE.items():
             got = vault.read(actor="aml-officer", borrower_id=borrower_id, purpose=AccessPurpose.LEGAL_OBLIGATION,

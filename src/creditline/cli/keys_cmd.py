@@ -63,7 +63,18 @@ def register(app: typer.Typer) -> None:
             remaining = result.remaining_under_old_keys
             if result.rotated == 0 or remaining == 0:
                 break
-        payload = {"rotated": rotated, "remaining": remaining, "current_key": keyring.current}
+        from creditline.app.account_names import reseal
+
+        names, names_left = 0, 0
+        for _ in range(ROTATION_ROUNDS_MAX):  # account names are sealed with the same keys
+            with UnitOfWork(engine) as uow:
+                done, names_left = reseal(uow.connection, keyring, batch)
+                uow.commit()
+            names += done
+            if done == 0 or names_left == 0:
+                break
+        rotated, remaining = rotated + names, remaining + names_left
+        payload = {"rotated": rotated, "remaining": remaining, "current_key": keyring.current, "account_names": names}
         emit(payload, as_json, f"re-encrypted {rotated} values under {keyring.current}; {remaining} left")
 
     @keys.command("retire")
@@ -77,9 +88,15 @@ def register(app: typer.Typer) -> None:
         from creditline.store.tables_audit import personal_data
 
         keyring = read_keyring_file(keyring_file)
+        from creditline.app.account_names import PREFIX
+        from creditline.store.tables_identity import identity_accounts
+
+        names = identity_accounts.c.display_name
         with UnitOfWork(make_engine(db_url), read_only=True) as uow:
             left = uow.connection.execute(select(func.count()).select_from(personal_data).where(
                 personal_data.c.key_id != keyring.current)).scalar_one()
+            left += uow.connection.execute(select(func.count()).select_from(identity_accounts).where(
+                names.like(f"{PREFIX}:%") & ~names.like(f"{PREFIX}:{keyring.current}:%"))).scalar_one()
         if left:
             raise KeyringError(f"{left} values are still under old keys; run keys rotate first", field="keyring_file")
         write_keyring_file(keyring_file, keyring.without_keys_except_current())
