@@ -28,8 +28,12 @@ def _result(stage: str, summary: dict[str, Any], message: str) -> Any:
 
 
 def _opened(uow: UnitOfWork, on: date) -> None:
+    from creditline.store.eod_io import refresh_statistics
+
     today = business_date(uow)  # takes the EOD lock shared on PostgreSQL
     assert today == on, f"an after-close stage runs on the new business date {on}, found {today}"
+    # PostgreSQL: the close rewrote every open loan; the stages' loan pages and scans plan on fresh statistics
+    refresh_statistics(uow.connection, ("loans",))
 
 
 @without_cyclic_gc

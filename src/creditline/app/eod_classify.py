@@ -27,9 +27,11 @@ CASH_IN_FIELDS = ("principal_repaid", "interest_repaid", "penalty_repaid", "fees
 
 @without_cyclic_gc
 def classify(uow: Any, business_date: date, context: EodContext) -> StageResult:
+    from creditline.store.eod_io import refresh_statistics
     from creditline.store.tables_servicing_snapshots import snapshot_inputs
 
     as_of = context.run_date
+    refresh_statistics(uow.connection, ("loan_facts", "credit_lines"))  # PostgreSQL: the join plans on them
     new_facts = _record_new_facts(uow.connection, as_of, context)
     data = _columns(snapshot_inputs(uow.connection, as_of.replace(day=1)))
     loans, shards = _loan_frame(uow.connection, data, as_of)

@@ -53,6 +53,39 @@ def _date(connection: Connection, on: date) -> Any:
     return on if _is_pg(connection) else on.isoformat()
 
 
+STALE_ROWS_MIN = 50  # autovacuum's own rule: analyse after 50 rows plus a tenth of the table changed
+STALE_FRACTION = 0.1
+
+
+def refresh_statistics(connection: Connection, tables: Sequence[str]) -> list[str]:
+    """PostgreSQL: ANALYZE those of `tables` whose planner statistics are missing or stale; the names analysed.
+
+    EOD's key-order pages (`WHERE loan_id > ? AND status IN (...) ORDER BY loan_id LIMIT n`) walk the
+    primary key only when the planner knows most loans match; a table never analysed (a bulk-loaded
+    book before autovacuum's first pass, or a server with autovacuum off) gets a guessed 1.5 % match,
+    and every page becomes a scan of the whole table and a sort — 1 s a page instead of 0.1 s on a
+    million loans. Autovacuum's rule, checked here: never analysed, or more than 50 rows + 10 % changed
+    since. ANALYZE samples 30,000 rows (about 0.6 s on a million loans) and may run in a transaction;
+    without the table's ownership the server skips it with a warning and nothing changes."""
+    if not _is_pg(connection) or not tables:
+        return []
+    cursor = _driver(connection).cursor()
+    try:
+        cursor.execute(
+            "SELECT c.relname, c.reltuples, s.n_mod_since_analyze, s.last_analyze IS NULL AND s.last_autoanalyze IS NULL "
+            "FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid "
+            "WHERE c.relname = ANY(%s) AND s.schemaname = current_schema()",
+            (list(tables),),
+        )
+        stale = sorted(name for name, reltuples, changed, never in cursor.fetchall()
+                       if never or reltuples < 0 or changed > STALE_ROWS_MIN + STALE_FRACTION * reltuples)  # fmt: skip
+        for name in stale:
+            cursor.execute(f'ANALYZE "{name}"')
+    finally:
+        cursor.close()
+    return stale
+
+
 def accruing_pages(connection: Connection, page_size: int = PAGE_SIZE) -> Iterator[tuple[list, list[tuple]]]:
     """Pages of (locators, rows): rows are (loan_id, borrower_id, product_id, currency, *ACCRUAL_COLUMNS)
     of every loan EOD moves; a locator finds the row again for the write (the rowid on SQLite).
@@ -61,6 +94,7 @@ def accruing_pages(connection: Connection, page_size: int = PAGE_SIZE) -> Iterat
     loan as at the first (a plain LIMIT/OFFSET, or a sort per page, would not).
     """
     pg = _is_pg(connection)
+    refresh_statistics(connection, ("loans",))
     key = "loan_id" if pg else "rowid"
     statuses = ", ".join(f"'{s}'" for s in EOD_STATUSES)
     # `+status` on SQLite: without it the planner may pick the status index and read and sort every

@@ -69,8 +69,12 @@ class DebitAttemptRepository:
         a = debit_attempts.c
         statement = (
             update(debit_attempts)
-            # Constants inlined: an expanding IN cannot take part in executemany.
-            .where(a.attempt_key == bindparam("k_key"), or_(*(a.outcome == literal_column(f"'{o}'") for o in only_from)))
+            # Constants inlined: an expanding IN cannot take part in executemany. `outcome || ''` keeps the
+            # planner on the primary key: with statistics taken when no row was pending (PostgreSQL), it
+            # finds `outcome = 'pending'` rarer than one key and reads every pending row by the outcome
+            # index for each row updated (a million-loan day: 1 s became 58 s).
+            .where(a.attempt_key == bindparam("k_key"),
+                   or_(*(a.outcome.concat(literal_column("''")) == literal_column(f"'{o}'") for o in only_from)))
             .values(outcome=bindparam("v_outcome"), debited_minor=bindparam("v_debited"),
                     gateway_ref=bindparam("v_ref"), applied=bindparam("v_applied"), applied_path=bindparam("v_path"))
         )  # fmt: skip
@@ -188,18 +192,37 @@ def write_settlements(connection: Connection, writes: Settlements) -> None:
     ), writes.loans)  # fmt: skip
     assert updated in (-1, len(writes.loans)), "every settled loan was locked and updated once"
     events_at = tuple(LOAN_EVENT_COLUMNS.index(n) for n in ("effective_date", "recorded_on"))
-    executemany(connection, f"INSERT INTO loan_events ({', '.join(LOAN_EVENT_COLUMNS)}) VALUES "
-                             f"({', '.join('?' for _ in LOAN_EVENT_COLUMNS)})", _dated(connection, writes.events, events_at))
-    executemany(connection, f"INSERT INTO journal_entries ({', '.join(JOURNAL_COLUMNS)}) VALUES "
-                             f"({', '.join('?' for _ in JOURNAL_COLUMNS)})",
-                 _dated(connection, writes.entries, (JOURNAL_COLUMNS.index("business_date"),)))
-    executemany(connection, "INSERT INTO postings (entry_id, account, shard, loan_id, currency, amount_minor) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", writes.postings)  # fmt: skip
+    _insert(connection, "loan_events", LOAN_EVENT_COLUMNS, _dated(connection, writes.events, events_at))
+    _insert(connection, "journal_entries", JOURNAL_COLUMNS,
+            _dated(connection, writes.entries, (JOURNAL_COLUMNS.index("business_date"),)))  # fmt: skip
+    _insert(connection, "postings", POSTING_COLUMNS, writes.postings)
     append_settlement_records(connection, writes.events, writes.entries, writes.postings)  # the tamper-evident log
     _add_balances(connection, writes.postings)
     executemany(connection, "UPDATE credit_lines SET outstanding_principal_minor = outstanding_principal_minor - ?, "
                              "version = version + 1 WHERE line_id = ?",
                  [(minor, line_id) for line_id, minor in sorted(writes.lines.items())])  # fmt: skip
+
+
+POSTING_COLUMNS = ("entry_id", "account", "shard", "loan_id", "currency", "amount_minor")
+
+
+def _insert(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Rows in one go: COPY on PostgreSQL (a page of 5,000 settlements writes ~25,000 rows; an
+    executemany of them is a pipeline of single-row INSERTs the server plans and runs one by one),
+    a prepared executemany on SQLite."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if connection.dialect.name != "postgresql":
+        executemany(connection, f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+        return
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def _dated(connection: Connection, rows: list[tuple], at: tuple[int, ...]) -> list[tuple]:
