@@ -194,14 +194,18 @@ def _exposures(uow: UnitOfWork) -> dict[str, dict[str, int]]:
 
     c, d = loans.c, origination_decisions.c
     open_loans = c.status.in_(OPEN_LOAN_STATUSES)
-    by_product = select(c.product_id, func.sum(c.principal_outstanding_minor)).where(open_loans).group_by(c.product_id)
-    by_line = select(c.line_id, func.sum(c.principal_outstanding_minor)).where(open_loans).group_by(c.line_id)
+    # one scan of the book for both sums (a line's loans are of one product, so about one group a line)
+    by_both = (select(c.product_id, c.line_id, func.sum(c.principal_outstanding_minor)).where(open_loans)
+               .group_by(c.product_id, c.line_id))  # fmt: skip
     where = dict(uow.connection.execute(select(d.line_id, d.jurisdiction).where(d.line_id.is_not(None))).all())
     regions: dict[str, int] = defaultdict(int)
-    for line_id, principal in uow.connection.execute(by_line):
-        regions[str(where.get(line_id, "unknown"))] += int(principal or 0)
+    products: dict[str, int] = {}
+    for product_id, line_id, principal in uow.connection.execute(by_both):
+        minor = int(principal or 0)
+        regions[str(where.get(line_id, "unknown"))] += minor
+        products[str(product_id)] = products.get(str(product_id), 0) + minor
     return {
-        "product": {str(k): int(v or 0) for k, v in uow.connection.execute(by_product)},
+        "product": products,
         "region": dict(regions),
         "partner": _partner_exposures(uow),
     }
