@@ -7,7 +7,12 @@ directories have their own conftest.py. `tests/` is on sys.path through the root
 from __future__ import annotations
 
 import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,3 +38,41 @@ def postgres_available() -> tuple[bool, str]:
             return True, ""
     except Exception as exc:  # any failure to connect means "not available"
         return False, f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}"
+
+
+@contextmanager
+def postgres_schema(base_url: str, prefix: str = "t") -> Iterator[str]:
+    """A schema of its own on the test server, dropped afterwards; the URL sets its search_path."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def race(*calls: Callable[[], Any], timeout_s: float = 120) -> list[Any]:
+    """Start every call at the same instant on its own thread; each result, or the exception it raised
+    (a race's loser raises: kept to assert on)."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout_s)
+    return results

@@ -6,30 +6,21 @@ importing from `conftest` is ambiguous once several directories have one.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from shared_files import postgres_schema
+
 SQLITE = "sqlite"
 POSTGRES = "postgres"
 
 
 def _postgres_schema_url(base_url: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(base_url) as url:
+        yield url
 
 
 @contextmanager

@@ -3,10 +3,6 @@ the second see the first's part, so the partner never funds more than its maximu
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from colending_fixtures import add_partners, line_for, partner_file
 from lending_fixtures import setup_books
@@ -14,29 +10,11 @@ from lending_fixtures import setup_books
 from creditline.app import Draw, draw
 from creditline.app.colending import show_partner
 from creditline.app.colending_books import reconcile_partners
+from shared_files import race
 
 pytestmark = pytest.mark.postgres
 ROUNDS = 3
 
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Every call at the same instant on its own thread; results or the exceptions raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = calls[i]()
-        except Exception as exc:  # kept to assert on
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_racing_drawdowns_never_fund_a_partner_past_its_appetite(pg_url: str) -> None:

@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from lending_fixtures import assert_books_clean, open_line, setup_books
 
 from creditline.app import Draw, Repay, draw, repay, show_line, show_loan
 from creditline.lending.credit_line import InsufficientLimit
+from shared_files import race
 
 pytestmark = pytest.mark.postgres
 ROUNDS = 5
 
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Start every call at the same instant on its own thread; collect results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = calls[i]()
-        except Exception as exc:  # the race's loser raises; keep it to assert on
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from coupon_fixtures import borrower_with_coupon, campaign
@@ -15,29 +12,11 @@ from creditline.app.coupons import DrawWithCoupon, draw_with_coupon, show_campai
 from creditline.promotions import BudgetExhausted
 from creditline.store import UnitOfWork
 from creditline.store.promotions_repository import PromotionsRepository
+from shared_files import race
 
 pytestmark = pytest.mark.postgres
 BORROWERS = 12
 
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same instant on its own thread; keep each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = calls[i]()
-        except Exception as exc:  # a loser raises; kept to assert on
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.fixture
@@ -54,7 +33,7 @@ def test_concurrent_redemptions_never_exceed_the_budget(pg_engine) -> None:  # t
     campaign_id = campaign(pg_engine, budget="400")  # room for five 72.36 savings, not six
     held = [borrower_with_coupon(pg_engine, f"B{i}", campaign_id) for i in range(BORROWERS)]
     results = race(
-        [
+        *[
             lambda line=line, coupon=coupon, i=i: draw_with_coupon(
                 pg_engine, DrawWithCoupon(line, "12000", 3, f"d{i}", coupon)
             )
@@ -85,7 +64,7 @@ def test_the_conditional_update_holds_the_cap_under_a_thread_storm(pg_engine) ->
             uow.commit()
         return done
 
-    results = race([lambda amount=amount: commit(amount) for amount in amounts])
+    results = race(*[lambda amount=amount: commit(amount) for amount in amounts])
     granted = sum(amount for amount, ok in zip(amounts, results, strict=True) if ok is True)
     with UnitOfWork(pg_engine, read_only=True) as uow:
         row = PromotionsRepository(uow.connection).campaign(campaign_id)

@@ -4,7 +4,6 @@ Import as `from reliability_support import ...` (tests/reliability is on sys.pat
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,29 +13,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "ap
 
 from authenticator import SoftAuthenticator
 
+from shared_files import postgres_schema
+
 SQLITE, POSTGRES = "sqlite", "postgres"
 
 
 def phone() -> Any:
     """A phone whose platform authenticator verifies the user (the software one the API tests use)."""
     return SoftAuthenticator(origin="http://localhost")
-
-
-@contextmanager
-def postgres_schema(base_url: str, prefix: str = "rel") -> Iterator[str]:
-    """A schema of its own on the test server, dropped afterwards (search_path set in the URL)."""
-    from sqlalchemy import create_engine, text
-
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @contextmanager

@@ -10,10 +10,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from reliability_support import postgres_schema
 from sqlalchemy import text
 
 from creditline.reliability.invariants import check_books
+from shared_files import postgres_schema
 
 START = date(2025, 3, 1)
 LOG_ID = "creditline"

@@ -7,35 +7,22 @@ costs seconds, so the tests of one module share one database and keep to their o
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from shared_files import postgres_schema
+
 SQLITE, POSTGRES = "sqlite", "postgres"
-
-
-def _postgres_schema(base_url: str) -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-
-    schema = f"api_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base_url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def database(request: pytest.FixtureRequest, kind: str, folder: Path) -> Iterator[str]:
     if kind == SQLITE:
         yield f"sqlite:///{folder / 'api.sqlite'}"
         return
-    yield from _postgres_schema(request.getfixturevalue("postgres_url"))
+    with postgres_schema(request.getfixturevalue("postgres_url"), "api") as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=[SQLITE, pytest.param(POSTGRES, marks=pytest.mark.postgres)])
