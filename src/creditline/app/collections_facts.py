@@ -115,26 +115,7 @@ _COLUMNS = ("loan_id", "borrower_id", "line_id", "product_id", "currency", "stat
 
 
 def _pages(uow: UnitOfWork) -> Iterator[list[tuple]]:
-    """Key-order pages of `_COLUMNS` on the driver's own cursor: each page starts with an index seek, and
-    rows come back as plain tuples (on PostgreSQL in the binary protocol, blobs as they are)."""
-    pg = uow.connection.dialect.name == "postgresql"
-    mark = "%s" if pg else "?"
-    statuses = ", ".join(f"'{s}'" for s in COLLECTED_STATUSES)
-    # On SQLite `+status` keeps the planner on the primary key: given the status index it reads every
-    # remaining loan of those statuses and sorts them for each page (quadratic over a large book).
-    status = "status" if pg else "+status"
-    sql = (f"SELECT {', '.join(_COLUMNS)} FROM loans WHERE loan_id > {mark} AND {status} IN ({statuses}) "
-           f"ORDER BY loan_id LIMIT {PAGE_SIZE}")  # fmt: skip
-    driver = uow.connection.connection.driver_connection
-    cursor = driver.cursor(binary=True) if pg else driver.cursor()
-    last = ""
-    try:
-        while True:
-            cursor.execute(sql, (last,))
-            page = cursor.fetchall()
-            if not page:
-                return
-            yield page
-            last = page[-1][0]
-    finally:
-        cursor.close()
+    """Key-order pages of `_COLUMNS` of the loans collections looks at (`store.eod_io.loan_pages`)."""
+    from creditline.store.eod_io import loan_pages
+
+    return loan_pages(uow.connection, _COLUMNS, COLLECTED_STATUSES, PAGE_SIZE)

@@ -93,27 +93,38 @@ def accruing_pages(connection: Connection, page_size: int = PAGE_SIZE) -> Iterat
     Key-order pages that each start with an index seek, so a page costs the same at the millionth
     loan as at the first (a plain LIMIT/OFFSET, or a sort per page, would not).
     """
+    key = "loan_id" if _is_pg(connection) else "rowid"
+    for page in loan_pages(connection, (key, "loan_id", "borrower_id", "product_id", "currency", *ACCRUAL_COLUMNS),
+                           EOD_STATUSES, page_size, key=key):  # fmt: skip
+        yield [row[0] for row in page], [row[1:] for row in page]
+
+
+def loan_pages(
+    connection: Connection, columns: Sequence[str], statuses: Sequence[str], page_size: int, *, key: str = "loan_id"
+) -> Iterator[list[tuple]]:
+    """Key-order pages of `columns` of the loans in `statuses`, on the driver's own cursor: each page
+    starts with an index seek, rows are plain tuples (on PostgreSQL in the binary protocol, blobs as
+    they are), `columns[0]` must be `key`. What keeps every page a seek, on both databases: fresh
+    planner statistics on PostgreSQL (`refresh_statistics`), and `+status` on SQLite, where the
+    planner would otherwise take the status index and read and sort every remaining loan of those
+    statuses for each page (quadratic over the book)."""
     pg = _is_pg(connection)
     refresh_statistics(connection, ("loans",))
-    key = "loan_id" if pg else "rowid"
-    statuses = ", ".join(f"'{s}'" for s in EOD_STATUSES)
-    # `+status` on SQLite: without it the planner may pick the status index and read and sort every
-    # remaining loan for each page (quadratic over the book); the unary plus keeps it on the key.
+    listed = ", ".join(f"'{s}'" for s in statuses)
     status = "status" if pg else "+status"
     sql = (
-        f"SELECT {key}, loan_id, borrower_id, product_id, currency, {', '.join(ACCRUAL_COLUMNS)} FROM loans "
-        f"WHERE {key} > {_param(connection)} AND {status} IN ({statuses}) ORDER BY {key} LIMIT {int(page_size)}"
+        f"SELECT {', '.join(columns)} FROM loans "
+        f"WHERE {key} > {_param(connection)} AND {status} IN ({listed}) ORDER BY {key} LIMIT {int(page_size)}"
     )
-    # psycopg's binary protocol sends ints and the row blobs as they are, not as text to parse
     cursor = _driver(connection).cursor(binary=True) if pg else _driver(connection).cursor()
-    last: object = "" if pg else 0
+    last: object = "" if key == "loan_id" else 0
     try:
         while True:
             cursor.execute(sql, (last,))
             page = cursor.fetchall()
             if not page:
                 return
-            yield [row[0] for row in page], [row[1:] for row in page]
+            yield page
             last = page[-1][0]
     finally:
         cursor.close()
