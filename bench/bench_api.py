@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from bench.bench_lending import postgres_url
+
 BUSINESS_DATE = date(2025, 6, 30)
 WARM_UP_S = 4
 LUA = Path(__file__).with_name("bench_api.lua")
@@ -42,15 +44,11 @@ def main(smoke: bool) -> list[dict]:
         if smoke:
             return [*rows, repayments(smoke, f"sqlite:///{folder}/repay.sqlite", "sqlite")]
         for scenario in (decisions, repayments):
-            pg = _postgres_schema_url()
-            if pg is None:
-                rows.append(scenario(smoke, f"sqlite:///{folder}/{scenario.__name__}2.sqlite", "sqlite"))
-                continue
-            url, drop = pg
-            try:
-                rows.append(scenario(smoke, url, "postgresql"))
-            finally:
-                drop()
+            with postgres_url() as url:  # None: no PostgreSQL here, the figure runs on SQLite and says so
+                if url is None:
+                    rows.append(scenario(smoke, f"sqlite:///{folder}/{scenario.__name__}2.sqlite", "sqlite"))
+                else:
+                    rows.append(scenario(smoke, url, "postgresql"))
     return rows
 
 
@@ -181,25 +179,6 @@ def _application(serial: int) -> dict:
             for scope in ("credit_bureau_query", "transaction_data", "device_data")
         ],
     }  # fmt: skip
-
-
-def _postgres_schema_url():  # type: ignore[no-untyped-def]
-    try:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception:  # no PostgreSQL here: the repayment figure runs on SQLite and says so
-        return None
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
 
 
 # -- the server and the load ----------------------------------------------------------------------

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-POSTGRES_BASE = os.environ.get("CREDITLINE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from bench.bench_lending import postgres_url, sqlite_url
+
 START = date(2025, 1, 1)
 EOD_TARGET_S = 60.0
 SIMULATION_TARGET_S = 600.0
@@ -30,33 +26,6 @@ TEMPLATE_DAYS = 30
 LOANS_PER_LINE = 3
 
 
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    folder = tempfile.mkdtemp(prefix="bench-eod-")
-    try:
-        yield f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def postgres_url() -> Iterator[str | None]:
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = create_engine(POSTGRES_BASE, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception:  # no server: the PostgreSQL rows are skipped
-        yield None
-        return
-    try:
-        yield f"{POSTGRES_BASE}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _cpu_s() -> float:
