@@ -48,32 +48,22 @@ def register(app: typer.Typer) -> None:
         """Re-encrypt every personal field still under an older key, one short transaction per batch."""
         import os
 
+        from creditline.app.account_names import reseal
         from creditline.privacy.keyring import load_keyring
-        from creditline.store import UnitOfWork, make_engine
+        from creditline.store import make_engine
         from creditline.store.personal_data import PersonalDataStore
 
         keyring = load_keyring(os.environ)
         engine = make_engine(db_url)
-        rotated, remaining = 0, 0
-        for _ in range(ROTATION_ROUNDS_MAX):
-            with UnitOfWork(engine) as uow:
-                result = PersonalDataStore(uow.connection, keyring).rotate(batch)
-                uow.commit()
-            rotated += result.rotated
-            remaining = result.remaining_under_old_keys
-            if result.rotated == 0 or remaining == 0:
-                break
-        from creditline.app.account_names import reseal
 
-        names, names_left = 0, 0
-        for _ in range(ROTATION_ROUNDS_MAX):  # account names are sealed with the same keys
-            with UnitOfWork(engine) as uow:
-                done, names_left = reseal(uow.connection, keyring, batch)
-                uow.commit()
-            names += done
-            if done == 0 or names_left == 0:
-                break
-        rotated, remaining = rotated + names, remaining + names_left
+        def vault_batch(connection):  # type: ignore[no-untyped-def]
+            result = PersonalDataStore(connection, keyring).rotate(batch)
+            return result.rotated, result.remaining_under_old_keys
+
+        fields, fields_left = _in_batches(engine, vault_batch)
+        # account names are sealed with the same keys (app.account_names)
+        names, names_left = _in_batches(engine, lambda connection: reseal(connection, keyring, batch))
+        rotated, remaining = fields + names, fields_left + names_left
         payload = {"rotated": rotated, "remaining": remaining, "current_key": keyring.current, "account_names": names}
         emit(payload, as_json, f"re-encrypted {rotated} values under {keyring.current}; {remaining} left")
 
@@ -101,3 +91,19 @@ def register(app: typer.Typer) -> None:
             raise KeyringError(f"{left} values are still under old keys; run keys rotate first", field="keyring_file")
         write_keyring_file(keyring_file, keyring.without_keys_except_current())
         typer.echo(f"retired all keys but {keyring.current}")
+
+
+def _in_batches(engine, step) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Run `step(connection) -> (done, left)` one short transaction at a time until nothing is done or
+    nothing is left; (all done, left at the end)."""
+    from creditline.store import UnitOfWork
+
+    done_total, left = 0, 0
+    for _ in range(ROTATION_ROUNDS_MAX):
+        with UnitOfWork(engine) as uow:
+            done, left = step(uow.connection)
+            uow.commit()
+        done_total += done
+        if done == 0 or left == 0:
+            break
+    return done_total, left
