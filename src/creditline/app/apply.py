@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from creditline.app.apply_setup import OriginationConfig, deciders_for
@@ -23,6 +23,7 @@ from creditline.app.errors import IdempotencyConflict
 from creditline.app.idempotency import check_key, request_hash
 from creditline.risk.policy import Outcome
 from creditline.store import UnitOfWork
+from creditline.store.tables import products
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +92,13 @@ def _apply(engine: Engine, command: ApplyForCredit, digest: str) -> dict[str, An
 def _newest_version(uow: UnitOfWork, product_id: str) -> int | None:
     """The product's newest stored version (None when there is none): with it `product_of` answers
     from the versions it has already parsed instead of reading the product's text for every application."""
-    from sqlalchemy import func, select
+    from creditline.store.driver_sql import execute
 
-    from creditline.store.tables import products
+    row = execute(uow.connection, _NEWEST_VERSION, {"product_id": product_id}).first()
+    return None if row is None else row[0]
 
-    c = products.c
-    return uow.connection.execute(select(func.max(c.version)).where(c.product_id == product_id)).scalar()  # type: ignore[no-any-return]
+
+_NEWEST_VERSION = select(func.max(products.c.version)).where(products.c.product_id == bindparam("product_id"))
 
 
 def _check_offer(application: Any, config: OriginationConfig) -> None:

@@ -118,15 +118,22 @@ def _validated(advance: Payment, payments: Sequence[Payment]) -> list[Payment]:
     return ordered
 
 
-def _present_value(
-    amounts: list[int], times: list[tuple[int, Fraction]], rate: float, compound: bool
-) -> float:
+def _terms_of(amounts: list[int], times: list[tuple[int, Fraction]]) -> list[tuple[int, int, float]]:
+    """(amount, whole periods, odd fraction as a float) per payment: the Fractions converted once per
+    cash flow rather than once per payment and trial rate (the bisection tries ~60 rates)."""
+    return [(amount, whole, float(fraction)) for amount, (whole, fraction) in zip(amounts, times, strict=True)]
+
+
+def _value_at(terms: list[tuple[int, int, float]], rate: float, compound: bool) -> float:
+    # The same float operations, in the same order, as the formula written out per payment.
     total = 0.0
-    for amount, (whole, fraction) in zip(amounts, times, strict=True):
-        if compound:
-            total += amount / math.pow(1 + rate, whole + float(fraction))
-        else:
-            total += amount / ((1 + float(fraction) * rate) * math.pow(1 + rate, whole))
+    growth = 1 + rate
+    if compound:
+        for amount, whole, fraction in terms:
+            total += amount / math.pow(growth, whole + fraction)
+    else:
+        for amount, whole, fraction in terms:
+            total += amount / ((1 + fraction * rate) * math.pow(growth, whole))
     return total
 
 
@@ -134,8 +141,9 @@ def _solve(
     advance: int, amounts: list[int], times: list[tuple[int, Fraction]], compound_fraction: bool
 ) -> float:
     """The unit-period rate at which the payments are worth the advance (bisection: the value falls as it rises)."""
+    terms = _terms_of(amounts, times)
     low, high = 0.0, 1.0
-    while _present_value(amounts, times, high, compound_fraction) > advance:
+    while _value_at(terms, high, compound_fraction) > advance:
         high *= 2
         if high > _RATE_MAX:
             raise AprNotFound("no rate below 10000% a period balances the cash flow", field="payments")
@@ -143,7 +151,7 @@ def _solve(
         middle = (low + high) / 2
         if middle in (low, high):
             break
-        if _present_value(amounts, times, middle, compound_fraction) > advance:
+        if _value_at(terms, middle, compound_fraction) > advance:
             low = middle
         else:
             high = middle

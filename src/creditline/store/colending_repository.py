@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, select, true, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, true, update
 
 from creditline.store import tables as t
 from creditline.store.tables_colending import (
@@ -34,6 +34,19 @@ _p, _v, _f, _s, _l = (
 )
 
 
+def _partners_where(condition: Any) -> Any:
+    return (
+        select(funding_partners, _v.source_text, _v.source_format, _v.content_hash)
+        .join(funding_partner_versions, and_(_v.partner_id == _p.partner_id, _v.version == _p.version))
+        .where(condition)
+        .order_by(_p.partner_id)
+        .limit(PARTNERS_LISTED_MAX)
+    )
+
+
+_ACTIVE_PARTNERS = _partners_where(and_(_p.currency == bindparam("currency"), _p.active.is_(True)))
+
+
 class ColendingRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -45,6 +58,8 @@ class ColendingRepository:
         return rows[0] if rows else None
 
     def partners(self, *, currency: str | None = None, active_only: bool = False) -> list[dict[str, Any]]:
+        if currency is not None and active_only:  # every drawdown asks this: the statement is built once
+            return [dict(row) for row in self.connection.execute(_ACTIVE_PARTNERS, {"currency": currency}).mappings()]
         condition = true()
         if currency is not None:
             condition = and_(condition, _p.currency == currency)
@@ -74,14 +89,7 @@ class ColendingRepository:
         self.connection.execute(insert(funding_partner_versions).values(**row))
 
     def _partners(self, condition: Any) -> list[dict[str, Any]]:
-        query = (
-            select(funding_partners, _v.source_text, _v.source_format, _v.content_hash)
-            .join(funding_partner_versions, and_(_v.partner_id == _p.partner_id, _v.version == _p.version))
-            .where(condition)
-            .order_by(_p.partner_id)
-            .limit(PARTNERS_LISTED_MAX)
-        )
-        return [dict(row) for row in self.connection.execute(query).mappings()]
+        return [dict(row) for row in self.connection.execute(_partners_where(condition)).mappings()]
 
     # -- positions: principal outstanding per partner and the loan book ------------------------------
     def principal_by_partner(self, currency: str) -> dict[str, int]:

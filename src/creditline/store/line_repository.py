@@ -31,6 +31,12 @@ class LineRecord:
 _LINE_COLUMNS = tuple(t.credit_lines.c.keys())
 _SELECT_LINE = select(*t.credit_lines.c).where(t.credit_lines.c.line_id == bindparam("k_line_id"))
 _SELECT_LINE_FOR_UPDATE = _SELECT_LINE.with_for_update()
+_FIND_LINE = select(*t.credit_lines.c).where(
+    t.credit_lines.c.borrower_id == bindparam("k_borrower_id"), t.credit_lines.c.product_id == bindparam("k_product_id")
+)
+_INSERT_LINE = insert(t.credit_lines).values({name: bindparam(name) for name in _LINE_COLUMNS})
+_CHANGE_COLUMNS = ("line_id", "borrower_id", "on_date", "what", "old_value", "new_value", "reason")
+_INSERT_CHANGE = insert(t.line_changes).values({name: bindparam(name) for name in _CHANGE_COLUMNS})
 LINE_STATE = (
     "limit_minor", "status", "outstanding_principal_minor", "pending_drawdowns_minor", "temp_limit_minor",
     "temp_limit_expires", "version",
@@ -55,13 +61,11 @@ class LineRepository:
         return PendingLine(execute(self.connection, query, {"k_line_id": line_id}))
 
     def find(self, borrower_id: str, product_id: str) -> LineRecord | None:
-        c = t.credit_lines.c
-        query = select(t.credit_lines).where(c.borrower_id == borrower_id, c.product_id == product_id)
-        row = self.connection.execute(query).mappings().first()
-        return None if row is None else _record(row)
+        row = execute(self.connection, _FIND_LINE, {"k_borrower_id": borrower_id, "k_product_id": product_id}).first()
+        return None if row is None else line_record_of(row)
 
     def add(self, record: LineRecord) -> None:
-        self.connection.execute(insert(t.credit_lines).values(**_values(record)))
+        execute(self.connection, _INSERT_LINE, _values(record))
 
     def save(self, line: CreditLine, read_version: int) -> None:
         """Write the line's new state; the version check asserts the caller locked the row it read."""
@@ -78,17 +82,16 @@ class LineRepository:
         return SavedLine(rows, line.line_id, read_version)
 
     def record_change(self, change: Any, borrower_id: str) -> None:
-        self.connection.execute(
-            insert(t.line_changes).values(
-                line_id=change.line_id,
-                borrower_id=borrower_id,
-                on_date=change.on,
-                what=str(change.what),
-                old_value=None if change.old is None else str(change.old),
-                new_value=None if change.new is None else str(change.new),
-                reason=change.reason,
-            )
-        )
+        values = {
+            "line_id": change.line_id,
+            "borrower_id": borrower_id,
+            "on_date": change.on,
+            "what": str(change.what),
+            "old_value": None if change.old is None else str(change.old),
+            "new_value": None if change.new is None else str(change.new),
+            "reason": change.reason,
+        }
+        execute(self.connection, _INSERT_CHANGE, values)
 
     def changes(self, line_id: str) -> list[dict[str, Any]]:
         query = select(t.line_changes).where(t.line_changes.c.line_id == line_id).order_by(t.line_changes.c.change_id)

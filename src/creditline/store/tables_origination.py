@@ -36,6 +36,7 @@ from sqlalchemy import (
     update,
 )
 
+from creditline.store.driver_sql import execute, execute_many
 from creditline.store.tables import ID, KEY, metadata
 from creditline.store.types import BigId
 
@@ -102,10 +103,13 @@ origination_flags = Table(
 )
 
 
-# Built once: constructing a statement per call costs more than executing it on SQLite.
-_INSERT_DECISION = insert(origination_decisions)
-_INSERT_SIGNALS = insert(origination_signals)
-_BY_CLIENT_KEY = select(origination_decisions).where(origination_decisions.c.client_key == bindparam("client_key"))
+# Built once and run on the driver's cursor (`driver_sql`): an application's statements cost more
+# through `Connection.execute` (statement building, cache keys, result set-up) than running them.
+_DECISION_COLUMNS = tuple(origination_decisions.c.keys())
+_SIGNAL_COLUMNS = ("decision_id", "applied_at_s", "kind", "signal_key")
+_INSERT_DECISION = insert(origination_decisions).values({name: bindparam(name) for name in _DECISION_COLUMNS})
+_INSERT_SIGNALS = insert(origination_signals).values({name: bindparam(name) for name in _SIGNAL_COLUMNS})
+_BY_CLIENT_KEY = select(*origination_decisions.c).where(origination_decisions.c.client_key == bindparam("client_key"))
 _FLAGGED = select(func.count()).where(
     origination_flags.c.applicant_key == bindparam("applicant_key"), origination_flags.c.flag == bindparam("flag")
 )
@@ -127,8 +131,8 @@ class OriginationRepository:
 
     # -- decisions ------------------------------------------------------------------------------
     def by_client_key(self, client_key: str) -> dict[str, Any] | None:
-        row = self.connection.execute(_BY_CLIENT_KEY, {"client_key": client_key}).mappings().first()
-        return None if row is None else dict(row)
+        row = execute(self.connection, _BY_CLIENT_KEY, {"client_key": client_key}).first()
+        return None if row is None else dict(zip(_DECISION_COLUMNS, row, strict=True))
 
     def get(self, decision_id: str) -> dict[str, Any] | None:
         query = select(origination_decisions).where(origination_decisions.c.decision_id == decision_id)
@@ -136,12 +140,14 @@ class OriginationRepository:
         return None if row is None else dict(row)
 
     def add(self, row: dict[str, Any], signals: list[tuple[str, int]], applied_at_s: int) -> None:
-        self.connection.execute(_INSERT_DECISION, row)
+        execute(self.connection, _INSERT_DECISION, row)
         if signals:
-            self.connection.execute(
+            decision_id = row["decision_id"]
+            execute_many(
+                self.connection,
                 _INSERT_SIGNALS,
                 [
-                    {"decision_id": row["decision_id"], "applied_at_s": applied_at_s, "kind": kind, "signal_key": key}
+                    {"decision_id": decision_id, "applied_at_s": applied_at_s, "kind": kind, "signal_key": key}
                     for kind, key in signals
                 ],
             )
@@ -183,7 +189,8 @@ class OriginationRepository:
 
     # -- flags and signals ----------------------------------------------------------------------
     def is_flagged(self, applicant_key: int, flag: str) -> bool:
-        return bool(self.connection.execute(_FLAGGED, {"applicant_key": applicant_key, "flag": flag}).scalar_one())
+        row = execute(self.connection, _FLAGGED, {"applicant_key": applicant_key, "flag": flag}).first()
+        return bool(row is not None and row[0])
 
     def flag(self, applicant_key: int, flag: str, reason: str, on: date) -> None:
         if not self.is_flagged(applicant_key, flag):
