@@ -185,6 +185,109 @@ def bench_repay(loans_per_client: int, rounds: int, clients: int = CLIENTS) -> d
     }
 
 
+# -- 2b. the same through group commit: client threads share a batcher per process -------------------------
+
+
+def _batched_client_process(
+    url: str, loans: list[list[str]], rounds: int, process: int, start: object, finish: object, out: object
+) -> None:
+    """`len(loans)` client threads (one list of loans each) repaying through this process's batcher."""
+    import threading
+
+    from sqlalchemy import text
+
+    from creditline.app import Repay, repay
+    from creditline.app.repayment_batch import RepaymentBatcher
+    from creditline.store import make_engine
+
+    engine = make_engine(url, pool_size=1)  # the batcher's one connection, one server process
+    repay(engine, Repay(loans[0][0], "0.01", f"warm-{process}"))
+    with engine.connect() as connection:
+        server_pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    batcher = RepaymentBatcher(engine)
+    latencies: list[float] = []
+
+    def client(c: int) -> None:
+        for r in range(rounds):
+            for loan_id in loans[c]:
+                started = time.perf_counter()
+                batcher.repay(Repay(loan_id, "1.00", f"p{process}-{c}-{r}-{loan_id}"))
+                latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(len(loans))]
+    out.put(("ready", server_pid))  # type: ignore[attr-defined]
+    start.wait()  # type: ignore[attr-defined]
+    started_cpu = time.process_time()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out.put(("done", time.process_time() - started_cpu, latencies, batcher.batches, batcher.commands))  # type: ignore[attr-defined]
+    batcher.close()
+    finish.wait()  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def bench_repay_batched(loans_per_client: int, rounds: int, clients: int = CLIENTS, processes: int = 2) -> dict:
+    """Repayments by `clients` concurrent clients (threads, spread over `processes` processes, each with
+    one `RepaymentBatcher`): the group commit's figure beside `bench_repay`'s one-by-one."""
+    from creditline.app import Draw, draw
+
+    name = f"repayments through group commit, PostgreSQL, {clients} concurrent clients in {processes} processes"
+    assert clients % processes == 0, (clients, processes)
+    with postgres_url() as url:
+        if url is None:
+            return {"name": name, "skipped": "PostgreSQL is not reachable"}
+        engine, lines = _books(url, clients * loans_per_client)
+        loans = [draw(engine, Draw(line_id, "5000", 12, f"d-{line_id}"))["loan_id"] for line_id in lines]
+        engine.dispose()  # type: ignore[attr-defined]
+        per_client = [loans[c * loans_per_client : (c + 1) * loans_per_client] for c in range(clients)]
+        each = clients // processes
+        context = multiprocessing.get_context("spawn")
+        start, finish, out = context.Event(), context.Event(), context.Queue()
+        workers = [
+            context.Process(
+                target=_batched_client_process,
+                args=(url, per_client[p * each : (p + 1) * each], rounds, p, start, finish, out),
+            )
+            for p in range(processes)
+        ]
+        for worker in workers:
+            worker.start()
+        server_pids = [out.get(timeout=600)[1] for _ in workers]
+        server_cpu = _cpu_s(server_pids)
+        load = _load()
+        started = time.perf_counter()
+        start.set()
+        done = [out.get(timeout=1800) for _ in workers]
+        elapsed = time.perf_counter() - started
+        server_cpu = _cpu_s(server_pids) - server_cpu
+        finish.set()
+        for worker in workers:
+            worker.join()
+    client_cpu = sum(d[1] for d in done)
+    latencies = sorted(latency * 1000 for d in done for latency in d[2])
+    repayments = clients * loans_per_client * rounds
+    per_s = repayments / elapsed
+    cpu_ms = (client_cpu + server_cpu) / repayments * 1000
+    return {
+        "name": name,
+        "repayments": repayments,
+        "seconds": round(elapsed, 2),
+        "per_s": round(per_s),
+        "median_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(_quantile(latencies, 0.99), 2),
+        "mean_batch": round(sum(d[4] for d in done) / max(1, sum(d[3] for d in done)), 1),
+        "target_per_s": REPAY_TARGET_PER_S,
+        "meets_target": per_s >= REPAY_TARGET_PER_S,
+        "ratio_to_pgledger": round(per_s / PGLEDGER_TRANSFERS_PER_S, 3),
+        "client_cpu_ms": round(client_cpu / repayments * 1000, 3),
+        "server_cpu_ms": round(server_cpu / repayments * 1000, 3),
+        "cpu_bound_per_s": round((os.cpu_count() or 1) * 1000 / cpu_ms) if cpu_ms else None,
+        "load_average": load,
+    }
+
+
 def _quantile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
@@ -338,6 +441,7 @@ def main(smoke: bool) -> list[dict]:
     rows = [bench_draw(50 if smoke else 2_000)]
     rows.append(bench_repay(2, 3) if smoke else bench_repay(25, 20))
     rows.append(bench_repay(2, 3, clients=1) if smoke else bench_repay(50, 20, clients=1))
+    rows.append(bench_repay_batched(2, 3) if smoke else bench_repay_batched(25, 20))
     eod_loans = 2_000 if smoke else 1_000_000
     with sqlite_url() as url:
         rows.append(bench_eod(url, "SQLite", eod_loans))

@@ -12,6 +12,7 @@ SQLite, in process, runs the repositories' statements one after the other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -48,9 +49,15 @@ class LoanCommandWrites:
 
 def write(connection: Connection, writes: LoanCommandWrites, repositories: Any) -> None:
     """Write it all; `repositories` is the unit of work (its repositories run SQLite's statements)."""
+    queue_write(connection, writes, repositories)()
+
+
+def queue_write(connection: Connection, writes: LoanCommandWrites, repositories: Any) -> Callable[[], None]:
+    """`write`, queued when the connection is pipelined: returns the check of its version-checked
+    updates, to call once the statement has run (a group commit queues many before the first runs)."""
     if connection.dialect.name != "postgresql":
         _write_each(writes, repositories)
-        return
+        return _checked
     snapshot = {k: v for k, v in snapshot_values(writes.state).items() if k not in PRICING_COLUMNS}
     checkpoint = checkpoint_row(writes.checkpoint, writes.borrower_id)
     event = event_row(writes.loan_id, writes.borrower_id, writes.event, writes.on)
@@ -65,9 +72,18 @@ def write(connection: Connection, writes: LoanCommandWrites, repositories: Any) 
         params |= _prefixed("li_", line_values(writes.line)) | {"li_version": writes.line.version}
         params |= {"li_k_line_id": writes.line.line_id, "li_k_version": writes.line_version}
     statement = _statement(tuple(snapshot), checkpoint is not None, writes.line is not None)
-    loans_updated, lines_updated = execute(connection, statement, params).first() or (0, 0)
-    assert loans_updated == 1, f"loan {writes.loan_id} changed under us (version {writes.loan_version})"
-    assert lines_updated == (writes.line is not None), f"the line of loan {writes.loan_id} changed under us"
+    rows = execute(connection, statement, params)
+
+    def check() -> None:
+        loans_updated, lines_updated = rows.first() or (0, 0)
+        assert loans_updated == 1, f"loan {writes.loan_id} changed under us (version {writes.loan_version})"
+        assert lines_updated == (writes.line is not None), f"the line of loan {writes.loan_id} changed under us"
+
+    return check
+
+
+def _checked() -> None:
+    """SQLite's statements ran one by one and checked their own row counts."""
 
 
 # The loan's accrual pricing, written at drawdown from its contract, never changes: a command leaves it

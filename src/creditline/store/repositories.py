@@ -99,6 +99,59 @@ def _numbered(prefix: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{prefix}{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
 
 
+@cache
+def _unbalanced_statement(postings: int) -> Any:
+    """PostgreSQL: an entry, its postings and its log record in one statement, the balances left to the
+    caller (`JournalRepository.add_entries` adds a batch's in one go)."""
+    j = t.journal_entries.c
+    entry = (
+        insert(t.journal_entries).values({name: bindparam(f"je_{name}") for name in _ENTRY_COLUMNS})
+        .returning(j.entry_id, j.borrower_id, j.business_date).cte("entry")
+    )
+    logged = logged_with("journal_entry", entry.c.entry_id, entry.c.borrower_id, entry.c.business_date)
+    return _insert_postings(postings).add_cte(entry, logged)
+
+
+def _entry_rows(entry: JournalEntry) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The `journal_entries` row and the entry's `postings` rows."""
+    header = {
+        "entry_id": entry.entry_id,
+        "idempotency_key": entry.idempotency_key,
+        "business_date": entry.business_date,
+        "reference": entry.reference,
+        "borrower_id": entry.borrower_id,
+        "memo": entry.memo,
+    }
+    postings = [
+        {
+            "entry_id": entry.entry_id,
+            "account": str(p.account),
+            "shard": p.shard,
+            "loan_id": p.loan_id,
+            "currency": p.amount.currency.code,
+            "amount_minor": p.amount.minor,
+            "borrower_id": entry.borrower_id,
+        }
+        for p in entry.postings
+    ]
+    return header, postings
+
+
+def _balance_rows(entries: list[JournalEntry]) -> list[dict[str, Any]]:
+    """What the entries add to the running balances, one row per (account, shard, currency), in key order
+    — so concurrent writers lock balance rows in the same order and never deadlock."""
+    sums: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for entry in entries:
+        for p in entry.postings:
+            pair = sums[(str(p.account), p.shard, p.amount.currency.code)]
+            pair[0] += p.debit_minor
+            pair[1] += p.credit_minor
+    return [
+        {"account": a, "shard": s, "currency": c, "debit_minor": d, "credit_minor": cr}
+        for (a, s, c), (d, cr) in sorted(sums.items())
+    ]
+
+
 class SystemRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -163,36 +216,8 @@ class JournalRepository:
     def add(self, entry: JournalEntry) -> None:
         """The entry, its postings, the running balances they move and its log record: one round trip on
         PostgreSQL."""
-        header = {
-            "entry_id": entry.entry_id,
-            "idempotency_key": entry.idempotency_key,
-            "business_date": entry.business_date,
-            "reference": entry.reference,
-            "borrower_id": entry.borrower_id,
-            "memo": entry.memo,
-        }
-        postings = [
-            {
-                "entry_id": entry.entry_id,
-                "account": str(p.account),
-                "shard": p.shard,
-                "loan_id": p.loan_id,
-                "currency": p.amount.currency.code,
-                "amount_minor": p.amount.minor,
-                "borrower_id": entry.borrower_id,
-            }
-            for p in entry.postings
-        ]
-        sums: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0])
-        for p in entry.postings:
-            pair = sums[(str(p.account), p.shard, p.amount.currency.code)]
-            pair[0] += p.debit_minor
-            pair[1] += p.credit_minor
-        # In key order, so concurrent entries lock balance rows in the same order and never deadlock.
-        balances = [
-            {"account": a, "shard": s, "currency": c, "debit_minor": d, "credit_minor": cr}
-            for (a, s, c), (d, cr) in sorted(sums.items())
-        ]
+        header, postings = _entry_rows(entry)
+        balances = _balance_rows([entry])
         record = journal_entry_row(header, postings)  # the entry as the log keeps it, built as the verifier does
         if self.connection.dialect.name == "postgresql" and 0 < len(balances) <= len(postings) <= _ROWS_MAX:
             statement = _journal_statement(len(postings), len(balances))
@@ -200,14 +225,34 @@ class JournalRepository:
             execute(self.connection, statement, params | {"au_leaf": record["leaf"]})
             return
         with pipelined(self.connection):
-            execute(self.connection, _INSERT_ENTRY, header)
-            execute(self.connection, INSERT_RECORD, record)
-            for at in range(0, len(postings), _ROWS_MAX):
-                part = postings[at : at + _ROWS_MAX]
-                execute(self.connection, _insert_postings(len(part)), _numbered("po_", part))
-            for at in range(0, len(balances), _ROWS_MAX):
-                part = balances[at : at + _ROWS_MAX]
-                execute(self.connection, _add_to_balances(self.connection.dialect.name, len(part)), _numbered("ba_", part))
+            self._queue_unbalanced(header, postings, record)
+            self._queue_balances(balances)
+
+    def add_entries(self, entries: list[JournalEntry]) -> None:
+        """Several entries (a group commit of repayments): each entry with its postings and log record,
+        then the running balances all of them move, summed per row and added in key order — so a batch
+        locks balance rows in the same order as a single entry does, and never deadlocks with one."""
+        for entry in entries:
+            header, postings = _entry_rows(entry)
+            record = journal_entry_row(header, postings)
+            if self.connection.dialect.name == "postgresql" and 0 < len(postings) <= _ROWS_MAX:
+                params = _prefixed("je_", header) | _numbered("po_", postings) | {"au_leaf": record["leaf"]}
+                execute(self.connection, _unbalanced_statement(len(postings)), params)
+            else:
+                self._queue_unbalanced(header, postings, record)
+        self._queue_balances(_balance_rows(entries))
+
+    def _queue_unbalanced(self, header: dict[str, Any], postings: list[dict[str, Any]], record: dict[str, Any]) -> None:
+        execute(self.connection, _INSERT_ENTRY, header)
+        execute(self.connection, INSERT_RECORD, record)
+        for at in range(0, len(postings), _ROWS_MAX):
+            part = postings[at : at + _ROWS_MAX]
+            execute(self.connection, _insert_postings(len(part)), _numbered("po_", part))
+
+    def _queue_balances(self, balances: list[dict[str, Any]]) -> None:
+        for at in range(0, len(balances), _ROWS_MAX):
+            part = balances[at : at + _ROWS_MAX]
+            execute(self.connection, _add_to_balances(self.connection.dialect.name, len(part)), _numbered("ba_", part))
 
     def has_key(self, idempotency_key: str) -> bool:
         query = select(t.journal_entries.c.entry_id).where(

@@ -1,0 +1,299 @@
+"""Group commit of repayments: many callers' repayments in one transaction (docs/ledger.md, "Group commit").
+
+A repayment alone spends most of its time on what surrounds the domain step — taking a connection,
+a round trip for its locks and reads, one for its writes, a commit. `repay_many` does those once for
+a batch: one round trip locks every loan then every line (the single command's lock order) and reads
+the business date, each command's idempotency record and each loan's checkpoint; each command then
+takes the same domain step as `app.loans.repay` (the incremental fold, the same allocation and
+validation, its own typed error); one round trip writes every command's event, snapshot, checkpoint,
+line, idempotency record and journal entry — one balanced entry per repayment, with its key — and
+the running balances they move, summed and in key order; then one commit.
+
+A command that would fail alone fails alone: its error is its own outcome and nothing of it is
+written, the others go on. Commands on one loan are applied in arrival order, each from the state
+the one before left. What the batch cannot do the way `repay` would — a dated repayment, a loan
+without a current checkpoint (it replays), a co-lent loan, a key already used earlier in the batch —
+runs through `repay` itself after the batch commits, and so does every later command on that loan;
+if the batch's transaction fails as a whole, every command runs through `repay`.
+
+`RepaymentBatcher` collects commands from many threads (HTTP workers' request threads, a bench's
+clients) and hands each caller its own result or error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+
+from creditline.app.common import EOD_LOCK_KEY, new_id
+from creditline.app.errors import LoanNotFound
+from creditline.app.idempotency import check_key, request_hash
+from creditline.app.loan_views import loan_view
+from creditline.app.loans import (
+    Repay,
+    _business_date,
+    _contract,
+    _event_builder,
+    _first_result,
+    _moved_line,
+    _normalised,
+    repay,
+)
+from creditline.app.posting import entry_for_totals
+from creditline.errors import DomainError
+from creditline.store import UnitOfWork
+from creditline.store.command_reads import queue_reads
+from creditline.store.command_writes import LoanCommandWrites, queue_write
+from creditline.store.driver_sql import pipelined
+from creditline.store.loan_repository import checkpoint_blob
+from creditline.store.repayment_batch_reads import queue_batch_locks
+from creditline.store.repositories import idempotency_row
+
+SCOPE = "repay"
+BATCH_MAX = 64  # commands in one transaction: bounds its locks, its statements and a caller's wait
+WINDOW_S = 0.002  # how long a batch waits for more callers once concurrency has been seen
+
+Outcome = dict[str, Any] | DomainError
+_log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(slots=True)
+class _LoanNow:
+    """A loan as the batch has moved it so far: the next command on it continues from here."""
+
+    record: Any  # LoanRecord
+    contract: Any
+    checkpoint: Any  # Checkpoint, or None once it could not be stored (the next command replays)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Applied:
+    result: dict[str, Any]
+    writes: LoanCommandWrites
+    entry: Any  # JournalEntry or None
+
+
+def repay_many(engine: Engine, commands: Sequence[Repay]) -> list[Outcome]:
+    """Each command's outcome, in order: its result, or the typed error `repay` would have raised."""
+    assert len(commands) <= BATCH_MAX * 4, f"{len(commands)} commands in one batch"
+    outcomes: list[Outcome | None] = [None] * len(commands)
+    later: list[int] = []
+    try:
+        with UnitOfWork(engine) as uow:
+            _in_one_transaction(uow, commands, outcomes, later)
+            uow.commit()
+    except Exception:  # the batch as a whole failed (no business date, a lost connection): one by one
+        _log.warning("a batch of %d repayments failed as a whole; each runs alone", len(commands), exc_info=True)
+        outcomes, later = [None] * len(commands), list(range(len(commands)))
+    for i in sorted(later):
+        outcomes[i] = _alone(engine, commands[i])
+    assert all(o is not None for o in outcomes), "every command has its outcome"
+    return outcomes  # type: ignore[return-value]
+
+
+def _alone(engine: Engine, command: Repay) -> Outcome:
+    try:
+        return repay(engine, command)
+    except DomainError as error:
+        return error
+
+
+def _in_one_transaction(uow: UnitOfWork, commands: Sequence[Repay], outcomes: list, later: list[int]) -> None:
+    batched = _batchable(commands, outcomes, later)
+    if not batched:
+        return
+    with pipelined(uow.connection):  # one round trip: the EOD lock, loans then lines, then each one's reads
+        uow.system.queue_shared_lock(EOD_LOCK_KEY)
+        locks = queue_batch_locks(uow.connection, [commands[i].loan_id for i in batched])
+        pending = [queue_reads(uow.connection, SCOPE, commands[i].key, commands[i].loan_id) for i in batched]
+    records, lines, co_lent = locks.loans(), {k: r.line for k, r in locks.lines().items()}, locks.co_lent()
+    reads = [p.reads() for p in pending]
+    today = _business_date(reads[0].business_date)
+    loans: dict[str, _LoanNow] = {}
+    sent_later: set[str] = set()  # loans with a command left to `repay`: their later commands follow it
+    applied: list[_Applied] = []
+    for i, read in zip(batched, reads, strict=True):
+        command = commands[i]
+        loan = loans.get(command.loan_id)
+        if loan is None and command.loan_id not in sent_later:
+            record = records.get(command.loan_id)
+            if record is None:
+                outcomes[i] = LoanNotFound(f"no loan {command.loan_id!r}", field="loan")
+                continue
+            if command.loan_id not in co_lent and read.checkpoint is not None:
+                loan = loans[command.loan_id] = _LoanNow(record, _contract(uow, record), read.checkpoint)
+        if loan is None or loan.checkpoint is None:
+            sent_later.add(command.loan_id)
+            later.append(i)
+            continue
+        try:
+            outcome = _step(command, loan, lines, read.prior, today)
+        except DomainError as error:
+            outcomes[i] = error
+            continue
+        if outcome is None:  # the fold cannot continue: `repay` replays
+            sent_later.add(command.loan_id)
+            later.append(i)
+        elif isinstance(outcome, _Applied):
+            outcomes[i] = outcome.result
+            applied.append(outcome)
+        else:
+            outcomes[i] = outcome  # an earlier identical request's result
+    _write(uow, applied)
+
+
+def _batchable(commands: Sequence[Repay], outcomes: list, later: list[int]) -> list[int]:
+    """The commands the batch takes; a bad key is its command's error, the rest go to `repay`."""
+    batched, keys, sent_later = [], set(), set()
+    for i, command in enumerate(commands):
+        try:
+            key = check_key(command.key)
+        except DomainError as error:
+            outcomes[i] = error
+            continue
+        if command.on is not None or key in keys or command.loan_id in sent_later:
+            sent_later.add(command.loan_id)
+            later.append(i)
+            continue
+        keys.add(key)
+        batched.append(i)
+    return batched
+
+
+def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, today: date) -> _Applied | dict | None:
+    """`app.loans._apply` for one repayment from the batch's state of its loan and line, which it moves on."""
+    from creditline.lending.loan.fast_path import apply_event
+
+    record = loan.record
+    request = {"loan": command.loan_id, "amount": command.amount, "on": None, "data": []}
+    request = _normalised(request, record.currency)
+    if (found := _first_result(prior, SCOPE, command.key, request)) is not None:
+        return found
+    build = _event_builder("repayment", None, amount_text=command.amount)
+    event = build(record.currency, today, loan.checkpoint.last_sequence + 1)
+    done = apply_event(loan.checkpoint, loan.contract, event, today)
+    if done is None:
+        return None
+    state = done.recorded.after
+    entry = entry_for_totals(
+        before=record.totals, after=state.totals, borrower_id=record.borrower_id, loan_id=record.loan_id,
+        key=f"{SCOPE}:{command.key}", reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
+        memo=f"{event.kind} on loan {record.loan_id}",
+    )  # fmt: skip
+    result = loan_view(loan.contract, state, (), brief=True) | {
+        "event_id": event.event_id,
+        "entry_id": None if entry is None else entry.entry_id,
+    }
+    line = lines[record.line_id]
+    moved = _moved_line(line, record.principal_outstanding, state.principal_outstanding)
+    writes = LoanCommandWrites(
+        loan_id=record.loan_id, borrower_id=record.borrower_id, event=event, on=today, state=state,
+        loan_version=record.version, checkpoint=done.checkpoint, line=moved, line_version=line.version,
+        idempotency=idempotency_row(SCOPE, command.key, record.borrower_id, request_hash(request), result),
+    )  # fmt: skip
+    if moved is not None:
+        lines[record.line_id] = moved
+    loan.record = dataclasses.replace(
+        record, totals=state.totals, principal_outstanding=state.principal_outstanding, version=record.version + 1,
+        status=str(state.status), as_of=today,
+    )  # fmt: skip
+    # A checkpoint too large to store leaves the stored one stale: alone, the next command would replay.
+    loan.checkpoint = done.checkpoint if checkpoint_blob(done.checkpoint) is not None else None
+    return _Applied(result, writes, entry)
+
+
+def _write(uow: UnitOfWork, applied: list[_Applied]) -> None:
+    """One round trip: every command's writes in order (a loan's versions follow each other), then the
+    journal entries and, last, the running balances (their locks held only until the commit)."""
+    if not applied:
+        return
+    with pipelined(uow.connection):
+        checks = [queue_write(uow.connection, a.writes, uow) for a in applied]
+        uow.journal.add_entries([a.entry for a in applied if a.entry is not None])
+    for check in checks:
+        check()
+
+
+# -- the batcher: many callers, one worker thread ---------------------------------------------------------
+
+
+class RepaymentBatcher:
+    """`batcher.repay(command)` from any thread: the command joins the next batch; returns its result or
+    raises its typed error. One worker thread runs the batches, one after the other."""
+
+    def __init__(
+        self, engine: Engine, *, batch_max: int = BATCH_MAX, window_s: float = WINDOW_S,
+        run: Callable[[Engine, Sequence[Repay]], list[Outcome]] = repay_many,
+    ) -> None:  # fmt: skip
+        assert 1 <= batch_max <= BATCH_MAX * 4, batch_max
+        assert 0 <= window_s <= 0.1, window_s
+        self.engine, self.batch_max, self.window_s, self._run = engine, batch_max, window_s, run
+        self._queue: queue.SimpleQueue[tuple[Repay, Future] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+        self.batches = 0  # how many batches ran, and how many commands: the mean batch size in a bench
+        self.commands = 0
+
+    def repay(self, command: Repay, *, timeout_s: float = 60.0) -> dict[str, Any]:
+        future: Future = Future()
+        self._ensure_started()
+        self._queue.put((command, future))
+        return future.result(timeout=timeout_s)
+
+    def close(self) -> None:
+        with self._start:
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join()
+                self._thread = None
+
+    def _ensure_started(self) -> None:
+        if self._thread is None:
+            with self._start:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._loop, name="repayment-batcher", daemon=True)
+                    self._thread.start()
+
+    def _loop(self) -> None:
+        concurrent = False  # the last batch had company: wait a moment for more callers
+        while (first := self._queue.get()) is not None:
+            batch, stop = self._collect(first, self.window_s if concurrent else 0.0)
+            concurrent = len(batch) > 1
+            self._settle(batch)
+            if stop:
+                return
+
+    def _collect(self, first: tuple[Repay, Future], window_s: float) -> tuple[list[tuple[Repay, Future]], bool]:
+        batch, deadline = [first], time.monotonic() + window_s
+        while len(batch) < self.batch_max:
+            try:
+                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic())) if window_s else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _settle(self, batch: list[tuple[Repay, Future]]) -> None:
+        self.batches, self.commands = self.batches + 1, self.commands + len(batch)
+        try:
+            outcomes = self._run(self.engine, [command for command, _ in batch])
+        except BaseException as error:  # a bug or a lost database: every caller hears of it
+            for _, future in batch:
+                future.set_exception(error)
+            return
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
