@@ -142,8 +142,9 @@ def _failed_debits(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
     d = debit_attempts.c
     query = (
         select(d.loan_id, d.borrower_id, func.count(func.distinct(d.business_date)))
-        .where(d.outcome.in_(FAILED_DEBIT_OUTCOMES), d.business_date > on - timedelta(days=rule.window_days),
-               d.business_date <= on)
+        # `coalesce`: SQLite reads the window by the date index, not every failed attempt ever made
+        .where(func.coalesce(d.outcome, "").in_(FAILED_DEBIT_OUTCOMES),
+               d.business_date > on - timedelta(days=rule.window_days), d.business_date <= on)
         .group_by(d.loan_id, d.borrower_id)
         .having(func.count(func.distinct(d.business_date)) >= rule.count_min)
     )  # fmt: skip
@@ -187,22 +188,29 @@ def _rule_names(rules_json: str) -> str:
 def _exposures(uow: UnitOfWork) -> dict[str, dict[str, int]]:
     """Outstanding principal by product and by region (the jurisdiction the line was approved in).
 
-    Loans are summed per line in SQL and the lines' jurisdictions looked up in a dict: the decisions
-    table has no index on line_id, and a join would be a nested scan on SQLite.
+    Loans are summed per line in SQL, and each line's jurisdiction is that of the decision that opened
+    it, found through the borrower (`ix_origination_decisions_borrower_id`; the decisions table has no
+    index on line_id, so reading it by line would be a scan of every decision every day).
     """
     from creditline.store.tables_origination import origination_decisions
 
     c, d = loans.c, origination_decisions.c
     open_loans = c.status.in_(OPEN_LOAN_STATUSES)
-    # one scan of the book for both sums (a line's loans are of one product, so about one group a line)
-    by_both = (select(c.product_id, c.line_id, func.sum(c.principal_outstanding_minor)).where(open_loans)
-               .group_by(c.product_id, c.line_id))  # fmt: skip
-    where = dict(uow.connection.execute(select(d.line_id, d.jurisdiction).where(d.line_id.is_not(None))).all())
+    # one scan of the book for both sums (a line's loans are of one product and one borrower, so about
+    # one group a line)
+    principal = func.sum(c.principal_outstanding_minor).label("principal")
+    by_line = (select(c.product_id, c.line_id, c.borrower_id, principal).where(open_loans)
+               .group_by(c.product_id, c.line_id, c.borrower_id).subquery())  # fmt: skip
+    g = by_line.c
+    # a line is opened by one decision (`app.apply`); the newest is taken should there ever be two
+    region = (select(d.jurisdiction).where(d.borrower_id == g.borrower_id, d.line_id == g.line_id)
+              .order_by(d.business_date.desc()).limit(1).scalar_subquery())  # fmt: skip
+    query = select(g.product_id, g.principal, region).order_by(g.product_id, g.line_id)
     regions: dict[str, int] = defaultdict(int)
     products: dict[str, int] = {}
-    for product_id, line_id, principal in uow.connection.execute(by_both):
-        minor = int(principal or 0)
-        regions[str(where.get(line_id, "unknown"))] += minor
+    for product_id, principal_minor, jurisdiction in uow.connection.execute(query):
+        minor = int(principal_minor or 0)
+        regions["unknown" if jurisdiction is None else str(jurisdiction)] += minor
         products[str(product_id)] = products.get(str(product_id), 0) + minor
     return {
         "product": products,

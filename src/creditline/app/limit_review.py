@@ -3,10 +3,14 @@
 A line is due when it has been open `first_review_after_days` and was not reviewed in the last
 `review_every_days`; a borrower an early-warning alert was raised about today is reviewed today
 whatever the cadence (a freeze should not wait a month). At most `lines_per_run_max` lines a run,
-urgent ones first, then the longest unreviewed. Each line is reviewed in its own small transaction
-batch: the line is locked, its facts read, the decision applied as a `LineChange` with its reasons,
-the review and the behaviour score stored, and the borrower told through the notification port.
+urgent ones first, then the longest unreviewed. Lines are reviewed in small transaction batches:
+the batch's lines are locked and their facts read together, each decision applied as a `LineChange`
+with its reasons, and the batch's reviews, behaviour scores and notices to borrowers (through the
+notification port) written a statement per table, not per line.
 A line reviewed today is not due again today, so a rerun (or a killed run restarted) does nothing twice.
+
+Which lines are due is asked of the database (one pass over the open lines with an index look at
+each one's newest review), so a day's cost does not grow with the history of reviews.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, exists, func, select
 
 from creditline.app.collections_outbox import OutboxNotifier
 from creditline.app.common import business_date
@@ -34,8 +39,10 @@ from creditline.servicing.limit_review import (
 )
 from creditline.servicing.notifications import Channel, OutboundMessage, Purpose
 from creditline.store import UnitOfWork
-from creditline.store.collections_repository import CollectionsRepository, ReviewRepository
+from creditline.store.collections_repository import PAGE_MAX, CollectionsRepository, ReviewRepository
+from creditline.store.line_repository import LineRecord, line_record_of
 from creditline.store.tables import credit_lines
+from creditline.store.tables_collections import ew_alerts, limit_reviews
 
 LINES_PER_TRANSACTION = 200
 NOTICE_HOUR = 10
@@ -65,7 +72,12 @@ class ReviewSetup:
 
     @classmethod
     def builtin(cls) -> ReviewSetup:
-        return cls.of(builtin_limit_review_policy())
+        return _builtin_setup()
+
+
+@cache  # the shipped files never change while the process runs; parsing the limit policy costs ~3 ms a day
+def _builtin_setup() -> ReviewSetup:
+    return ReviewSetup.of(builtin_limit_review_policy())
 
 
 def review_limits(engine: Engine, on: date, *, dry_run: bool = False, setup: ReviewSetup | None = None) -> dict[str, Any]:
@@ -103,54 +115,76 @@ def run_review(engine: Engine, on: date, *, dry_run: bool = False, setup: Review
 
 
 def due_lines(uow: UnitOfWork, on: date, policy: LimitReviewPolicy) -> list[str]:
-    repository = ReviewRepository(uow.connection)
-    last = repository.last_reviews()
-    urgent_borrowers = repository.borrowers_alerted_on(on)
-    c = credit_lines.c
+    """The open lines due today, urgent first (an alert raised today about the borrower), then the longest
+    unreviewed. The database picks them: each open line's newest review is an index look
+    (`ix_limit_reviews_line_id_business_date`), and only the due lines come back."""
+    c, r = credit_lines.c, limit_reviews.c
     opened_by = on - timedelta(days=policy.first_review_after_days)
     reviewed_by = on - timedelta(days=policy.review_every_days)
-    rows = uow.connection.execute(select(c.line_id, c.borrower_id, c.opened_on).where(c.status != "closed")).all()
-    ranked = []
-    for line_id, borrower_id, opened_on in rows:
-        reviewed = last.get(line_id)
-        if reviewed is not None and reviewed >= on:
-            continue
-        urgent = borrower_id in urgent_borrowers
-        due = opened_on <= opened_by and (reviewed is None or reviewed <= reviewed_by)
-        if urgent or due:
-            ranked.append((not urgent, reviewed or date.min, line_id))
+    mine = r.line_id == c.line_id
+    a = ew_alerts.c
+    urgent = c.borrower_id.in_(select(a.borrower_id).where(a.raised_on == on, a.borrower_id.is_not(None)))
+    last = select(func.max(r.business_date)).where(mine).scalar_subquery()
+    query = select(c.line_id, c.opened_on, urgent, last).where(
+        c.status != "closed",
+        ~exists().where(mine, r.business_date >= on),  # reviewed today already (or later)
+        urgent | ((c.opened_on <= opened_by) & ~exists().where(mine, r.business_date > reviewed_by)),
+    )
+    ranked = [(not is_urgent, reviewed or date.min, line_id)
+              for line_id, _, is_urgent, reviewed in uow.connection.execute(query)]  # fmt: skip
     return [line_id for *_, line_id in sorted(ranked)[: policy.lines_per_run_max]]
 
 
 def review_batch(uow: UnitOfWork, line_ids: list[str], on: date, setup: ReviewSetup, dry_run: bool) -> list[LimitDecision]:
     """Review a batch of lines in the caller's unit of work: lock them, read their facts, decide, apply."""
-    records = [uow.lines.get(line_id, for_update=not dry_run) for line_id in line_ids]
+    found = _lines(uow, line_ids, for_update=not dry_run)
+    records = [found.get(line_id) for line_id in line_ids]
     # A line in another currency is reviewed under that jurisdiction's policy, not this one.
     mine = [r for r in records if r is not None and r.line.limit.currency.code == setup.limits.currency]
-    decisions = []
+    reviewed = []
     for record, (facts, inputs) in zip(mine, lines_facts(uow, mine, on, setup.card), strict=True):
-        decision = review_line(facts, setup.policy, setup.limits)
-        decisions.append(decision)
-        if not dry_run:
-            _record(uow, record, facts, inputs, decision, on, setup)
-    return decisions
+        reviewed.append((record, facts, inputs, review_line(facts, setup.policy, setup.limits)))
+    if not dry_run:
+        _record(uow, reviewed, on, setup)
+    return [decision for *_, decision in reviewed]
 
 
-def _record(uow: UnitOfWork, record: Any, facts: Any, inputs: Any, decision: LimitDecision, on: date,
-            setup: ReviewSetup) -> None:  # fmt: skip
-    _apply(uow, record, decision, on)
-    repository = ReviewRepository(uow.connection)
+def _lines(uow: UnitOfWork, line_ids: list[str], *, for_update: bool) -> dict[str, LineRecord]:
+    c = credit_lines.c
+    found: dict[str, LineRecord] = {}
+    ordered = sorted(set(line_ids))  # PostgreSQL: row locks taken in key order
+    for start in range(0, len(ordered), PAGE_MAX):
+        query = select(*c).where(c.line_id.in_(ordered[start : start + PAGE_MAX])).order_by(c.line_id)
+        for row in uow.connection.execute(query.with_for_update() if for_update else query):
+            record = line_record_of(tuple(row))
+            found[record.line.line_id] = record
+    return found
+
+
+def _record(uow: UnitOfWork, reviewed: list[tuple[Any, Any, Any, LimitDecision]], on: date, setup: ReviewSetup) -> None:
+    """The batch's line changes, behaviour scores, reviews and notices, in the order the lines were reviewed."""
     card = setup.card
-    repository.set_score(facts.borrower_id, facts.score.score, on, card.label, _inputs_json(inputs), facts.score.reasons)
-    repository.add_review({
-        "line_id": record.line.line_id, "borrower_id": facts.borrower_id, "business_date": on,
-        "action": decision.action.value, "old_limit_minor": decision.old_limit.minor,
-        "new_limit_minor": decision.new_limit.minor, "currency": decision.old_limit.currency.code,
-        "score": decision.score, "reasons_json": json.dumps([{"code": r.code, "text": r.text} for r in decision.reasons]),
-        "policy": setup.policy.label, "scorecard": card.label,
-    })  # fmt: skip
-    if decision.action is not Action.KEEP:
-        _notify(uow, facts.borrower_id, record.line.line_id, decision, on, setup.strategy)
+    scores, reviews, notices = {}, [], []
+    for record, facts, inputs, decision in reviewed:
+        _apply(uow, record, decision, on)
+        scores.pop(facts.borrower_id, None)  # a borrower's latest score is the one kept
+        scores[facts.borrower_id] = {
+            "borrower_id": facts.borrower_id, "score": facts.score.score, "scored_on": on, "scorecard": card.label,
+            "inputs": _inputs_json(inputs), "reasons": facts.score.reasons,
+        }  # fmt: skip
+        reviews.append({
+            "line_id": record.line.line_id, "borrower_id": facts.borrower_id, "business_date": on,
+            "action": decision.action.value, "old_limit_minor": decision.old_limit.minor,
+            "new_limit_minor": decision.new_limit.minor, "currency": decision.old_limit.currency.code,
+            "score": decision.score, "reasons_json": json.dumps([{"code": r.code, "text": r.text} for r in decision.reasons]),
+            "policy": setup.policy.label, "scorecard": card.label,
+        })  # fmt: skip
+        if decision.action is not Action.KEEP:
+            notices.append((facts.borrower_id, record.line.line_id, decision))
+    repository = ReviewRepository(uow.connection)
+    repository.set_scores(list(scores.values()))
+    repository.add_reviews(reviews)
+    _notify(uow, notices, on, setup.strategy)
 
 
 def _apply(uow: UnitOfWork, record: Any, decision: LimitDecision, on: date) -> None:
@@ -165,20 +199,25 @@ def _apply(uow: UnitOfWork, record: Any, decision: LimitDecision, on: date) -> N
     uow.lines.record_change(change, line.borrower_id)
 
 
-def _notify(uow: UnitOfWork, borrower_id: str, line_id: str, decision: LimitDecision, on: date, strategy: Strategy) -> None:
-    profile = CollectionsRepository(uow.connection).profiles([borrower_id]).get(borrower_id, {})
-    zone_name = profile.get("time_zone") or strategy.time_zone_default
-    language = profile.get("language") or strategy.language_default
-    template_id = TEMPLATES[decision.action]
-    template = strategy.templates[template_id]
-    values = {"amount": decision.new_limit.amount_str(), "currency": decision.new_limit.currency.code,
-              "due_date": "", "days_past_due": "0", "product": ""}  # fmt: skip
-    message = OutboundMessage(
-        borrower_id, Channel.IN_APP, Purpose.SERVICE, template_id, template.version, language,
-        template.text(language).format_map(values), epoch_at(on, NOTICE_HOUR, 0, zone_of(zone_name)),
-        f"lim:{on.isoformat()}:{line_id}",
-    )  # fmt: skip
-    OutboxNotifier(uow, on).send(message)
+def _notify(uow: UnitOfWork, notices: list[tuple[str, str, LimitDecision]], on: date, strategy: Strategy) -> None:
+    if not notices:
+        return
+    profiles = CollectionsRepository(uow.connection).profiles([borrower_id for borrower_id, *_ in notices])
+    messages = []
+    for borrower_id, line_id, decision in notices:
+        profile = profiles.get(borrower_id, {})
+        zone_name = profile.get("time_zone") or strategy.time_zone_default
+        language = profile.get("language") or strategy.language_default
+        template_id = TEMPLATES[decision.action]
+        template = strategy.templates[template_id]
+        values = {"amount": decision.new_limit.amount_str(), "currency": decision.new_limit.currency.code,
+                  "due_date": "", "days_past_due": "0", "product": ""}  # fmt: skip
+        messages.append(OutboundMessage(
+            borrower_id, Channel.IN_APP, Purpose.SERVICE, template_id, template.version, language,
+            template.text(language).format_map(values), epoch_at(on, NOTICE_HOUR, 0, zone_of(zone_name)),
+            f"lim:{on.isoformat()}:{line_id}",
+        ))  # fmt: skip
+    OutboxNotifier(uow, on).send_all(messages)
 
 
 def _inputs_json(inputs: Any) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
     repository = ReviewRepository(uow.connection)
     raised = repository.last_raises(line_ids)
     signals = repository.live_signals_by_borrower([r.line.borrower_id for r in records])
-    incomes = _incomes(uow, line_ids)
+    incomes = _incomes(uow, {r.line.line_id: r.line.borrower_id for r in records})
     found = []
     for record in records:
         line = record.line
@@ -117,7 +117,10 @@ def _events(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, list[LoanEven
 
 
 def _failed_debit_days(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, int]:
-    """Per line: days in the last 90 on which an auto-debit of one of its loans collected nothing."""
+    """Per line: days in the last 90 on which an auto-debit of one of its loans collected nothing.
+
+    The lines' loans lead (`ix_loans_line_id`, then `ix_debit_attempts_loan_id`): `coalesce` keeps SQLite
+    off the outcome index, which would read every failed attempt ever made for each batch of lines."""
     from creditline.store.tables_servicing import debit_attempts
 
     d, c = debit_attempts.c, loans.c
@@ -126,7 +129,7 @@ def _failed_debit_days(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> di
         query = (
             select(c.line_id, func.count(func.distinct(d.business_date)))
             .select_from(debit_attempts.join(loans, c.loan_id == d.loan_id))
-            .where(c.line_id.in_(part), d.outcome.in_(FAILED_DEBIT_OUTCOMES),
+            .where(c.line_id.in_(part), func.coalesce(d.outcome, "").in_(FAILED_DEBIT_OUTCOMES),
                    d.business_date > on - timedelta(days=FAILED_DEBIT_DAYS), d.business_date <= on)
             .group_by(c.line_id)
         )  # fmt: skip
@@ -134,14 +137,20 @@ def _failed_debit_days(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> di
     return found
 
 
-def _incomes(uow: UnitOfWork, line_ids: Sequence[str]) -> dict[str, tuple[int | None, int]]:
-    """Per line: (annual income, online micro-loan balance at other lenders) as its approval recorded them."""
+def _incomes(uow: UnitOfWork, owners: dict[str, str]) -> dict[str, tuple[int | None, int]]:
+    """Per line (`owners`: line id → borrower id): (annual income, online micro-loan balance at other
+    lenders) as its approval recorded them.
+
+    The decision that opened a line is the borrower's: the lines' borrowers find the rows by the borrower
+    index (`origination_decisions.line_id` has none, and a look by it alone reads the whole table)."""
     from creditline.store.tables_origination import origination_decisions
 
     o = origination_decisions.c
     found: dict[str, tuple[int | None, int]] = {}
-    for part in _parts(line_ids):
-        query = select(o.line_id, o.record_json).where(o.line_id.in_(part)).order_by(o.business_date)
+    for part in _parts(list(owners)):
+        borrowers = sorted({owners[line_id] for line_id in part})
+        query = (select(o.line_id, o.record_json).where(o.borrower_id.in_(borrowers), o.line_id.in_(part))
+                 .order_by(o.business_date))  # fmt: skip
         for line_id, text in uow.connection.execute(query):
             found[line_id] = _income(json.loads(text))  # the latest decision of a line wins
     return found

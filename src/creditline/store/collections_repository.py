@@ -212,22 +212,31 @@ class ReviewRepository:
         return found
 
     def set_score(self, borrower_id: str, score: int, on: date, scorecard: str, inputs: dict, reasons: Sequence[str]) -> None:
-        self.connection.execute(delete(behaviour_scores).where(behaviour_scores.c.borrower_id == borrower_id))
-        self.connection.execute(
-            insert(behaviour_scores).values(
-                borrower_id=borrower_id, score=score, scored_on=on, scorecard=scorecard,
-                inputs_json=json.dumps(inputs, sort_keys=True), reasons_json=json.dumps(list(reasons)),
-            )
-        )  # fmt: skip
+        self.set_scores([{"borrower_id": borrower_id, "score": score, "scored_on": on, "scorecard": scorecard,
+                          "inputs": inputs, "reasons": reasons}])  # fmt: skip
+
+    def set_scores(self, scores: Sequence[dict[str, Any]]) -> None:
+        """Replace the borrowers' scores (one entry per borrower: borrower_id, score, scored_on, scorecard,
+        inputs, reasons): one delete and one batch insert."""
+        if not scores:
+            return
+        ids = [s["borrower_id"] for s in scores]
+        assert len(set(ids)) == len(ids), "one score per borrower"
+        for start in range(0, len(ids), PAGE_MAX):
+            self.connection.execute(delete(behaviour_scores).where(behaviour_scores.c.borrower_id.in_(ids[start : start + PAGE_MAX])))
+        rows = [{"borrower_id": s["borrower_id"], "score": s["score"], "scored_on": s["scored_on"], "scorecard": s["scorecard"],
+                 "inputs_json": json.dumps(s["inputs"], sort_keys=True), "reasons_json": json.dumps(list(s["reasons"]))}
+                for s in scores]  # fmt: skip
+        self.connection.execute(insert(behaviour_scores), rows)
 
     # -- limit reviews ----------------------------------------------------------------------------
     def add_review(self, row: dict[str, Any]) -> None:
-        self.connection.execute(insert(limit_reviews).values(**row))
+        self.add_reviews([row])
 
-    def last_reviews(self) -> dict[str, date]:
-        r = limit_reviews.c
-        query = select(r.line_id, func.max(r.business_date)).group_by(r.line_id)
-        return {line_id: day for line_id, day in self.connection.execute(query)}
+    def add_reviews(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert the reviews in the order given (one batch insert; each row has every column but the id)."""
+        if rows:
+            self.connection.execute(insert(limit_reviews), list(rows))
 
     def last_raises(self, line_ids: Sequence[str]) -> dict[str, date]:
         r = limit_reviews.c
