@@ -45,6 +45,7 @@ DESCRIPTION = (
 def create_app(settings: ApiSettings | None = None, *, engine: Engine | None = None) -> FastAPI:
     from creditline.app.access import AccessConfig
     from creditline.app.apply_setup import OriginationConfig
+    from creditline.app.repayment_batch import RepaymentBatcher
     from creditline.identity.passkeys import RelyingParty
     from creditline.identity.sessions import SessionPolicy
     from creditline.store import make_engine
@@ -63,7 +64,9 @@ def create_app(settings: ApiSettings | None = None, *, engine: Engine | None = N
         docs_url=None,  # the interactive docs load scripts from a CDN; the CSP forbids that
         redoc_url=None,
     )
-    app.state.runtime = Runtime(engine, settings, access, OriginationConfig())
+    # Repayments arriving together on this worker's request threads share one transaction (group commit).
+    batcher = RepaymentBatcher(engine) if settings.repayment_batching else None
+    app.state.runtime = Runtime(engine, settings, access, OriginationConfig(), batcher)
     app.state.metrics = HttpMetrics()
     problems.install(app)
     for name in ROUTER_MODULES:

@@ -38,6 +38,7 @@ class Runtime:
     settings: ApiSettings
     access: AccessConfig
     origination: OriginationConfig
+    repayments: Any = None  # this worker's RepaymentBatcher (app.repayment_batch); None: each repayment alone
 
 
 async def runtime(request: Request) -> Runtime:

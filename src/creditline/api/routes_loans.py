@@ -79,7 +79,10 @@ def _may_pay(rt: Runtime, principal: Principal, loan_id: str, currency: str | No
 def repay(loan_id: LoanId, body: Repayment, key: IdempotencyKey, principal: Caller, rt: Rt) -> dict:
     """Repay: allocated by the product's order (penalty, fee, interest, principal); overpayment is kept as credit."""
     _may_pay(rt, principal, loan_id, body.currency)
-    return loans.repay(rt.engine, loans.Repay(loan_id, body.amount, client_key(principal.account_id, key)))
+    command = loans.Repay(loan_id, body.amount, client_key(principal.account_id, key))
+    if rt.repayments is not None:  # with the other repayments this worker is taking at the same moment
+        return rt.repayments.repay(command)
+    return loans.repay(rt.engine, command)
 
 
 @router.post("/loans/{loan_id}/prepayments", status_code=201, response_model=LoanChanged)

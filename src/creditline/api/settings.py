@@ -37,6 +37,7 @@ class ApiSettings:
     session_lifetime_s: int = 12 * 3600
     session_idle_s: int = 30 * 60
     access_log: bool = True
+    repayment_batching: bool = True  # group commit of concurrent repayments (CREDITLINE_REPAYMENT_BATCHING=0: off)
     trusted_hosts: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -85,6 +86,8 @@ def from_environment(environ: dict[str, str] | None = None, **overrides: object)
                 raise SettingsInvalid(f"{key} must be a number", field=name) from None
     if env.get("CREDITLINE_ACCESS_LOG") == "0":
         values["access_log"] = False
+    if env.get("CREDITLINE_REPAYMENT_BATCHING") == "0":
+        values["repayment_batching"] = False
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = ApiSettings(**values)  # type: ignore[arg-type]
     _check_pii_salt(settings, env)

@@ -61,6 +61,7 @@ from creditline.store.repositories import idempotency_row
 SCOPE = "repay"
 BATCH_MAX = 64  # commands in one transaction: bounds its locks, its statements and a caller's wait
 WINDOW_S = 0.002  # how long a batch waits for more callers once concurrency has been seen
+IDLE_S = 30.0  # a batcher's thread ends after this long without a command
 
 Outcome = dict[str, Any] | DomainError
 _log = logging.getLogger(__name__)
@@ -231,12 +232,12 @@ class RepaymentBatcher:
     raises its typed error. One worker thread runs the batches, one after the other."""
 
     def __init__(
-        self, engine: Engine, *, batch_max: int = BATCH_MAX, window_s: float = WINDOW_S,
+        self, engine: Engine, *, batch_max: int = BATCH_MAX, window_s: float = WINDOW_S, idle_s: float = IDLE_S,
         run: Callable[[Engine, Sequence[Repay]], list[Outcome]] = repay_many,
     ) -> None:  # fmt: skip
         assert 1 <= batch_max <= BATCH_MAX * 4, batch_max
         assert 0 <= window_s <= 0.1, window_s
-        self.engine, self.batch_max, self.window_s, self._run = engine, batch_max, window_s, run
+        self.engine, self.batch_max, self.window_s, self.idle_s, self._run = engine, batch_max, window_s, idle_s, run
         self._queue: queue.SimpleQueue[tuple[Repay, Future] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -245,27 +246,37 @@ class RepaymentBatcher:
 
     def repay(self, command: Repay, *, timeout_s: float = 60.0) -> dict[str, Any]:
         future: Future = Future()
-        self._ensure_started()
         self._queue.put((command, future))
+        self._ensure_started()  # after the put: a worker leaving for idleness sees the command, or is gone
         return future.result(timeout=timeout_s)
 
     def close(self) -> None:
         with self._start:
-            if self._thread is not None:
+            thread, self._thread = self._thread, None
+            if thread is not None:
                 self._queue.put(None)
-                self._thread.join()
-                self._thread = None
+        if thread is not None:
+            thread.join()
 
     def _ensure_started(self) -> None:
-        if self._thread is None:
-            with self._start:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._loop, name="repayment-batcher", daemon=True)
-                    self._thread.start()
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="repayment-batcher", daemon=True)
+                self._thread.start()
 
     def _loop(self) -> None:
         concurrent = False  # the last batch had company: wait a moment for more callers
-        while (first := self._queue.get()) is not None:
+        while True:
+            try:
+                first = self._queue.get(timeout=self.idle_s)
+            except queue.Empty:
+                with self._start:  # no one is waiting: the thread ends (the next caller starts another)
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            if first is None:
+                return
             batch, stop = self._collect(first, self.window_s if concurrent else 0.0)
             concurrent = len(batch) > 1
             self._settle(batch)
