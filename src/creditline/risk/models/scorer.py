@@ -3,8 +3,9 @@
 One set of tables, two speeds. `score_one` takes a dict of raw fields (what an application form
 or API sends) and answers in well under a millisecond: plain-Python value conversion, LightGBM's
 leaf lookup on one thread, tabulated path credits, scorecard bins by bisection. `score_batch`
-takes a DataFrame (end of day, the simulator) and runs the same rules vectorised; a property test
-proves that both give the same PD, score and reasons.
+takes a DataFrame (end of day, the simulator) and runs the same rules vectorised, the booster's
+log-odds from the compiled split lists of `compiled.py` (equal to LightGBM's predict, about twice
+as fast); a property test proves that both give the same PD, score and reasons.
 
 The champion's log-odds is `w · booster + (1 − w) · scorecard` (w = 1: boosted model alone,
 w = 0: scorecard alone), mapped to a PD by the calibration and to a score by the PDO scaling.
@@ -25,6 +26,7 @@ import pandas as pd
 from creditline.risk.models.attribution import build_path_table
 from creditline.risk.models.calibration import Calibration
 from creditline.risk.models.columns import ColumnSpec, column_values, value_of
+from creditline.risk.models.compiled import CompiledTrees, compile_trees
 from creditline.risk.models.derived import FeaturePlan
 from creditline.risk.models.errors import InvalidModel, InvalidScoringRequest
 from creditline.risk.models.reasons import REASONS_DEFAULT, Reason, top_reasons
@@ -33,6 +35,7 @@ from creditline.risk.models.scorecard import CompiledScorecard, ScorecardModel
 
 SINGLE_ROW_THREADS = 1
 PARALLEL_ROWS_MIN = 10_000
+COMPILED_ROWS_MIN = 2_000  # below this a batch goes to LightGBM's predict: no compile on small work
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ class Scorer:
         self.paths = build_path_table(self.booster)
         self.threads = threads
         self.variable_positions = self.card.positions
+        self.booster_text = artifacts.booster_text
+        self._compiled: CompiledTrees | bool | None = False  # False: not compiled yet; None: not compilable
 
     # -- one applicant ---------------------------------------------------------------------
     def features_one(self, applicant: Mapping[str, object]) -> tuple[list[float], list[object]]:
@@ -143,9 +148,19 @@ class Scorer:
     def logits(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(champion, booster, scorecard) log-odds of bad for every row of a model input matrix."""
         threads = self.threads if features.shape[0] >= PARALLEL_ROWS_MIN else 1
-        booster = self.booster.predict(features, raw_score=True, num_threads=threads)
+        compiled = self.compiled() if features.shape[0] >= COMPILED_ROWS_MIN else None
+        if compiled is not None:
+            booster = compiled.raw(features, threads)
+        else:
+            booster = self.booster.predict(features, raw_score=True, num_threads=threads)
         card = self.card.logit(self.card.bins(features))
         return self.weight * booster + (1 - self.weight) * card, booster, card
+
+    def compiled(self) -> CompiledTrees | None:
+        """The booster's trees for the compiled batch path (docs: compiled.py), built at first use."""
+        if self._compiled is False:
+            self._compiled = compile_trees(self.booster_text)
+        return self._compiled
 
     def score_batch(self, frame: pd.DataFrame, *, reasons: int = 0, strict: bool = True) -> pd.DataFrame:
         """PD, score and scorecard points per row; with `reasons` > 0 also the reason texts."""
