@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
-from creditline.app.apply_setup import OriginationConfig, deciders_for
+from creditline.app.apply_setup import OriginationConfig, deciders_for, forget_screens
 from creditline.app.common import business_date, new_id
 from creditline.app.errors import IdempotencyConflict
 from creditline.app.idempotency import check_key, request_hash
+from creditline.errors import DomainError
 from creditline.risk.policy import Outcome
 from creditline.store import UnitOfWork
 from creditline.store.tables import products
+
+BATCH_MAX = 10_000  # applications in one unit of work (`apply_many`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +39,7 @@ class ApplyForCredit:
 
 
 def apply(engine: Engine, command: ApplyForCredit) -> dict[str, Any]:
-    check_key(command.client_key)
-    request = command.application
-    if not isinstance(request, dict):
-        from creditline.app.apply_form import InvalidApplication
-
-        raise InvalidApplication("an application is a JSON object", field="application")
-    digest = request_hash(request)
+    digest = _checked(command)
     try:
         return _apply(engine, command, digest)
     except IntegrityError:
@@ -49,10 +48,58 @@ def apply(engine: Engine, command: ApplyForCredit) -> dict[str, Any]:
             return _replayed(uow, command.client_key, digest) or {}
 
 
+def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[str, Any]]:
+    """Several applications in one unit of work and one commit (the simulator's applicants of a day).
+
+    Each is decided as `apply` decides it alone, in order, and each sees the ones before it (the
+    fraud screen remembers each before the next is assessed). Should any of them fail — a malformed
+    application, a key taken concurrently — the whole batch rolls back, the screen's memory is dropped
+    (it is rebuilt from the stored signals) and the applications are taken one by one through `apply`,
+    so each then answers or raises exactly as it would alone.
+    """
+    assert len(commands) <= BATCH_MAX, f"at most {BATCH_MAX} applications in one unit of work"
+    try:
+        digests = [_checked(command) for command in commands]
+        views: list[dict[str, Any]] = []
+        with UnitOfWork(engine) as uow:
+            today: dict[str, tuple[date, int | None]] = {}
+            for command, digest in zip(commands, digests, strict=True):
+                earlier = _replayed(uow, command.client_key, digest)
+                if earlier is not None:
+                    views.append(earlier)
+                    continue
+                product_id = command.config.product_id
+                if product_id not in today:
+                    today[product_id] = (business_date(uow), _newest_version(uow, product_id))
+                made = _decided(engine, uow, command, digest, *today[product_id])
+                made.remember()
+                views.append(made.view)
+            uow.commit()
+        return views
+    except (DomainError, IntegrityError):
+        forget_screens()
+        return [apply(engine, command) for command in commands]
+
+
+def _checked(command: ApplyForCredit) -> str:
+    """The request's digest, once the key and the request's shape are known to be acceptable."""
+    check_key(command.client_key)
+    request = command.application
+    if not isinstance(request, dict):
+        from creditline.app.apply_form import InvalidApplication
+
+        raise InvalidApplication("an application is a JSON object", field="application")
+    return request_hash(request)
+
+
 def _replayed(uow: UnitOfWork, client_key: str, digest: str) -> dict[str, Any] | None:
     from creditline.store.tables_origination import OriginationRepository
 
-    row = OriginationRepository(uow.connection).by_client_key(client_key)
+    return _earlier(OriginationRepository(uow.connection).by_client_key(client_key), client_key, digest)
+
+
+def _earlier(row: dict[str, Any] | None, client_key: str, digest: str) -> dict[str, Any] | None:
+    """The decision already made under the key, if any (the same key with another request is refused)."""
     if row is None:
         return None
     if row["request_hash"] != digest:
@@ -61,32 +108,67 @@ def _replayed(uow: UnitOfWork, client_key: str, digest: str) -> dict[str, Any] |
 
 
 def _apply(engine: Engine, command: ApplyForCredit, digest: str) -> dict[str, Any]:
+    from creditline.app.common import EOD_LOCK_KEY
+    from creditline.app.errors import BusinessDateMissing
+    from creditline.store.driver_sql import execute, pipelined
+    from creditline.store.tables_origination import OriginationRepository
+
+    with UnitOfWork(engine) as uow:
+        # One round trip on PostgreSQL: the EOD lock (shared), the key's decision, the date, the product's version.
+        with pipelined(uow.connection):
+            uow.system.queue_shared_lock(EOD_LOCK_KEY)
+            found = OriginationRepository(uow.connection).queue_by_client_key(command.client_key)
+            day = uow.system.queue_business_date()
+            newest = execute(uow.connection, _NEWEST_VERSION, {"product_id": command.config.product_id})
+        earlier = _earlier(found.first(), command.client_key, digest)
+        if earlier is not None:
+            return earlier
+        on = day.value()
+        if on is None:
+            raise BusinessDateMissing("the database has no business date; run `creditline db upgrade`", field="db")
+        version = newest.first()
+        made = _decided(engine, uow, command, digest, on, None if version is None else version[0])
+        uow.commit()
+    made.remember()
+    return made.view
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """A decision written in the unit of work: what the client sees, and what the fraud screen is to
+    remember once it is committed (or, in a batch, before the next application is assessed)."""
+
+    view: dict[str, Any]
+    screen: Any
+    signals: Any
+
+    def remember(self) -> None:
+        if self.signals is not None:
+            self.screen.remember(self.signals)
+
+
+def _decided(
+    engine: Engine, uow: UnitOfWork, command: ApplyForCredit, digest: str, on: date, product_version: int | None
+) -> _Made:
+    """Decide one application and write the decision (and the line, the review) in `uow`."""
     from creditline.app.apply_form import parse_application
     from creditline.app.apply_pipeline import decide
     from creditline.app.catalogue import product_of
     from creditline.store.tables_origination import OriginationRepository
 
-    with UnitOfWork(engine) as uow:
-        earlier = _replayed(uow, command.client_key, digest)
-        if earlier is not None:
-            return earlier
-        on = business_date(uow)
-        config = command.config
-        product = product_of(uow, config.product_id, _newest_version(uow, config.product_id))
-        application = parse_application(command.application, product.currency.code)
-        _check_offer(application, config)
-        deciders = deciders_for(engine, uow, product, on, config)
-        repository = OriginationRepository(uow.connection)
-        decided = decide(application, deciders, command.client_key, on, lambda k: repository.is_flagged(k, "blacklist"))
-        decision_id = new_id("DC")
-        row, signals, record = _stored(uow, decision_id, application, decided, deciders, product, on, digest, command)
-        repository.add(row, signals, int(application.applied_at.timestamp()))
-        if row["outcome"] == Outcome.REFER:
-            repository.open_review(decision_id, row["borrower_id"], "referral", ", ".join(decided.reasons)[:400], on)
-        uow.commit()
-    if decided.signals is not None:
-        deciders.screen.remember(decided.signals)
-    return decision_view(row, record)
+    config = command.config
+    product = product_of(uow, config.product_id, product_version)
+    application = parse_application(command.application, product.currency.code)
+    _check_offer(application, config)
+    deciders = deciders_for(engine, uow, product, on, config)
+    repository = OriginationRepository(uow.connection)
+    decided = decide(application, deciders, command.client_key, on, lambda k: repository.is_flagged(k, "blacklist"))
+    decision_id = new_id("DC")
+    row, signals, record = _stored(uow, decision_id, application, decided, deciders, product, on, digest, command)
+    repository.add(row, signals, int(application.applied_at.timestamp()))
+    if row["outcome"] == Outcome.REFER:
+        repository.open_review(decision_id, row["borrower_id"], "referral", ", ".join(decided.reasons)[:400], on)
+    return _Made(decision_view(row, record), deciders.screen, decided.signals)
 
 
 def _newest_version(uow: UnitOfWork, product_id: str) -> int | None:

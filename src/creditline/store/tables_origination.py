@@ -36,7 +36,7 @@ from sqlalchemy import (
     update,
 )
 
-from creditline.store.driver_sql import execute, execute_many
+from creditline.store.driver_sql import Rows, execute, execute_many
 from creditline.store.tables import ID, KEY, metadata
 from creditline.store.types import BigId
 
@@ -125,14 +125,28 @@ class SignalHistory:
     contacts: np.ndarray  # (applications, contacts_max), 0-padded
 
 
+class PendingDecision:
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+
+    def first(self) -> dict[str, Any] | None:
+        row = self.rows.first()
+        return None if row is None else dict(zip(_DECISION_COLUMNS, row, strict=True))
+
+
 class OriginationRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
     # -- decisions ------------------------------------------------------------------------------
     def by_client_key(self, client_key: str) -> dict[str, Any] | None:
-        row = execute(self.connection, _BY_CLIENT_KEY, {"client_key": client_key}).first()
-        return None if row is None else dict(zip(_DECISION_COLUMNS, row, strict=True))
+        return self.queue_by_client_key(client_key).first()
+
+    def queue_by_client_key(self, client_key: str) -> PendingDecision:
+        """`by_client_key`, read once the statement has run (after a pipeline)."""
+        return PendingDecision(execute(self.connection, _BY_CLIENT_KEY, {"client_key": client_key}))
 
     def get(self, decision_id: str) -> dict[str, Any] | None:
         query = select(origination_decisions).where(origination_decisions.c.decision_id == decision_id)
