@@ -1,4 +1,6 @@
-"""/health (the process answers), /ready (the database answers and its schema is at head), /metrics."""
+"""/health (the process answers), /ready (the database answers, its schema is at head and start-up's
+warm-up — the console's charts and templates — is done, so a load balancer sends no visitor to a cold
+process), /metrics."""
 
 from __future__ import annotations
 
@@ -59,6 +61,9 @@ def ready(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> object:
         return problem_response(request, 503, "migrations_unknown", f"the shipped migrations have no single head: {exc}")
     if revision != head:
         return problem_response(request, 503, "migrations_pending", f"the schema is at {revision}, not {head}; run creditline db upgrade")
+    warming = sorted(name for name, done in getattr(request.app.state, "warming", {}).items() if not done.is_set())
+    if warming:
+        return problem_response(request, 503, "warming_up", f"start-up is still preparing: {', '.join(warming)}")
     return {"status": "ready", "database": rt.engine.dialect.name, "revision": revision, "head": head}
 
 

@@ -13,6 +13,9 @@ def build() -> FastAPI:
     from creditline.api import create_app
     from creditline.api.middleware import configure_logging
     from creditline.api.settings import from_environment
+    from creditline.api.warmup import prepare_routes
 
     configure_logging()
-    return create_app(from_environment())
+    app = create_app(from_environment())
+    prepare_routes(app)  # before the worker accepts a connection, not on its first request
+    return app

@@ -51,11 +51,13 @@ class Figures:
                                key=lambda: console_views.money_moved(engine), min_interval_s=LIVE_INTERVAL_S)
         self.past_due = Background("past-due", lambda: console_views.past_due(engine), LIVE_TTL_S,
                                    key=lambda: console_views.money_moved(engine), min_interval_s=LIVE_INTERVAL_S)
+        self.warmed = threading.Event()  # set once start-up's charts are drawn (or there is nothing to warm)
 
     def warm(self) -> bool:
         """In a console deployment (snapshots configured), start the slow figures and matplotlib at
         start-up, so the first visitor finds them ready; otherwise nothing runs until asked."""
         if self.settings.snapshots is None:
+            self.warmed.set()
             return False
         self.report.get()
         self.live.get()
@@ -64,12 +66,15 @@ class Figures:
 
     def _prerender(self) -> None:
         """Draw every chart once its figure is ready, so no visitor waits for a first drawing."""
-        charts.warm()
-        self.report.get(wait_s=WARM_WAIT_S)
-        self.live.get(wait_s=WARM_WAIT_S)
-        for name in CHARTS:
-            if name != "psi":  # the monitoring figure starts on the first visit to its page
-                self.chart(name)
+        try:
+            charts.warm()
+            self.report.get(wait_s=WARM_WAIT_S)
+            self.live.get(wait_s=WARM_WAIT_S)
+            for name in CHARTS:
+                if name != "psi":  # the monitoring figure starts on the first visit to its page
+                    self.chart(name)
+        finally:  # a chart that fails is drawn (and its failure shown) on request; readiness must not hang
+            self.warmed.set()
 
     def report_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return self.report.get(wait_s)

@@ -27,6 +27,35 @@ def test_not_ready_until_migrated(tmp_path):
         assert client.get("/health").status_code == 200
 
 
+def test_not_ready_while_the_console_warms_up(client):
+    """A load balancer sends no visitor to a process still drawing its charts (the first dashboard
+    request would wait for that thread); /ready says which warm-up is pending, then becomes ready."""
+    warming = client.app.state.warming
+    assert set(warming) == {"charts", "routes and templates"} and all(done.is_set() for done in warming.values())
+    warming["charts"].clear()
+    try:
+        answer = client.get("/ready")
+        assert answer.status_code == 503
+        assert answer.json()["code"] == "warming_up" and "charts" in answer.json()["detail"]
+        assert client.get("/health").status_code == 200
+    finally:
+        warming["charts"].set()
+    assert client.get("/ready").json()["status"] == "ready"
+
+
+def test_routes_are_prepared_before_the_first_request(client):
+    """`creditline serve` walks every route (the API's and the mounted pages') before it answers;
+    the walk changes no routing: a page, an API route and an unknown path answer as before."""
+    from creditline.api.warmup import NO_SUCH_PATH, prepare_routes
+
+    app = client.app
+    walked = prepare_routes(app)
+    assert walked > len(app.router.routes), "the mounted borrower app and console are walked too"
+    assert client.get("/console/sign-in").status_code == 200
+    assert client.get("/v1/loans/LOnone").status_code == 401
+    assert client.get(NO_SUCH_PATH).json()["code"] == "not_found"
+
+
 def test_metrics_count_requests_by_route_template_and_status(client):
     person = Person(client, "Metrics")
     person.register()

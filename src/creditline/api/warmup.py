@@ -1,0 +1,31 @@
+"""Paying start-up costs at start-up, not on a visitor's request.
+
+FastAPI (0.16x) builds an included router's routes — their pydantic adapters, dependency trees and
+response fields — the first time a request walks them. With ~90 routes under /v1 and the web pages
+mounted behind them, the first request to a console page paid 0.2–0.5 s of CPU (measured in
+bench/bench_web.py: the dashboard's first request 400–830 ms, its handler ~10 ms). `prepare_routes`
+walks every route once with a path none of them takes, so the building happens before the server
+answers (`creditline serve`) or while /ready still says warming up (the console's warm-up thread).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.routing import Mount
+
+NO_SUCH_PATH = "/.warm-up/no-such-route"
+
+
+def prepare_routes(app: Any) -> int:
+    """Match a path no route takes against every route of `app` and of the apps mounted in it (so
+    each builds its lazy state); returns how many routes were walked."""
+    walked = 0
+    for route in getattr(getattr(app, "router", None), "routes", ()):
+        scope = {"type": "http", "method": "GET", "path": NO_SUCH_PATH, "root_path": "", "headers": [],
+                 "query_string": b"", "path_params": {}}  # fmt: skip
+        route.matches(scope)
+        walked += 1
+        if isinstance(route, Mount):
+            walked += prepare_routes(route.app)
+    return walked
