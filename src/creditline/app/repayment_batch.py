@@ -3,9 +3,9 @@
 A repayment alone spends most of its time on what surrounds the domain step — taking a connection,
 a round trip for its locks and reads, one for its writes, a commit. `repay_many` does those once for
 a batch: one round trip locks every loan then every line (the single command's lock order) and reads
-the business date, each command's idempotency record and each loan's checkpoint; each command then
-takes the same domain step as `app.loans.repay` (the incremental fold, the same allocation and
-validation, its own typed error); one round trip writes every command's event, snapshot, checkpoint,
+the business date, the commands' idempotency records and the loans' checkpoints (three statements);
+each command then takes the same domain step as `app.loans.repay` (the incremental fold, the same
+allocation and validation, its own typed error); one round trip writes every command's event, snapshot, checkpoint,
 line, idempotency record and journal entry — one balanced entry per repayment, with its key — and
 the running balances they move, summed and in key order; then one commit.
 
@@ -51,11 +51,10 @@ from creditline.app.loans import (
 from creditline.app.posting import entry_for_totals
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
-from creditline.store.command_reads import queue_reads
 from creditline.store.command_writes import LoanCommandWrites, queue_write
 from creditline.store.driver_sql import pipelined
 from creditline.store.loan_repository import checkpoint_blob
-from creditline.store.repayment_batch_reads import queue_batch_locks
+from creditline.store.repayment_batch_reads import queue_batch_locks, queue_batch_reads
 from creditline.store.repositories import idempotency_row
 
 SCOPE = "repay"
@@ -114,15 +113,16 @@ def _in_one_transaction(uow: UnitOfWork, commands: Sequence[Repay], outcomes: li
         return
     with pipelined(uow.connection):  # one round trip: the EOD lock, loans then lines, then each one's reads
         uow.system.queue_shared_lock(EOD_LOCK_KEY)
-        locks = queue_batch_locks(uow.connection, [commands[i].loan_id for i in batched])
-        pending = [queue_reads(uow.connection, SCOPE, commands[i].key, commands[i].loan_id) for i in batched]
+        loan_ids = [commands[i].loan_id for i in batched]
+        locks = queue_batch_locks(uow.connection, loan_ids)
+        pending = queue_batch_reads(uow, SCOPE, loan_ids, [commands[i].key for i in batched])
     records, lines, co_lent = locks.loans(), {k: r.line for k, r in locks.lines().items()}, locks.co_lent()
-    reads = [p.reads() for p in pending]
-    today = _business_date(reads[0].business_date)
+    today = _business_date(pending.business_date())
+    checkpoints, priors = pending.checkpoints(), pending.priors()
     loans: dict[str, _LoanNow] = {}
     sent_later: set[str] = set()  # loans with a command left to `repay`: their later commands follow it
     applied: list[_Applied] = []
-    for i, read in zip(batched, reads, strict=True):
+    for i in batched:
         command = commands[i]
         loan = loans.get(command.loan_id)
         if loan is None and command.loan_id not in sent_later:
@@ -130,14 +130,15 @@ def _in_one_transaction(uow: UnitOfWork, commands: Sequence[Repay], outcomes: li
             if record is None:
                 outcomes[i] = LoanNotFound(f"no loan {command.loan_id!r}", field="loan")
                 continue
-            if command.loan_id not in co_lent and read.checkpoint is not None:
-                loan = loans[command.loan_id] = _LoanNow(record, _contract(uow, record), read.checkpoint)
+            checkpoint = checkpoints.get(command.loan_id)
+            if command.loan_id not in co_lent and checkpoint is not None:
+                loan = loans[command.loan_id] = _LoanNow(record, _contract(uow, record), checkpoint)
         if loan is None or loan.checkpoint is None:
             sent_later.add(command.loan_id)
             later.append(i)
             continue
         try:
-            outcome = _step(command, loan, lines, read.prior, today)
+            outcome = _step(command, loan, lines, priors.get(command.key), today)
         except DomainError as error:
             outcomes[i] = error
             continue
