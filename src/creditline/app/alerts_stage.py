@@ -188,28 +188,24 @@ def _rule_names(rules_json: str) -> str:
 def _exposures(uow: UnitOfWork) -> dict[str, dict[str, int]]:
     """Outstanding principal by product and by region (the jurisdiction the line was approved in).
 
-    Loans are summed per line in SQL, and each line's jurisdiction is that of the decision that opened
-    it, found through the borrower (`ix_origination_decisions_borrower_id`; the decisions table has no
-    index on line_id, so reading it by line would be a scan of every decision every day).
+    One scan of the book's open loans, each joined to the decision that opened its line through
+    `ix_origination_decisions_line_id`, which holds the jurisdiction too (migration 0019), and summed in
+    SQL. A line is opened by one decision (`app.apply`, `app.decision`), so the join adds no rows; a line
+    without one is "unknown".
     """
     from creditline.store.tables_origination import origination_decisions
 
     c, d = loans.c, origination_decisions.c
-    open_loans = c.status.in_(OPEN_LOAN_STATUSES)
-    # one scan of the book for both sums (a line's loans are of one product and one borrower, so about
-    # one group a line)
-    principal = func.sum(c.principal_outstanding_minor).label("principal")
-    by_line = (select(c.product_id, c.line_id, c.borrower_id, principal).where(open_loans)
-               .group_by(c.product_id, c.line_id, c.borrower_id).subquery())  # fmt: skip
-    g = by_line.c
-    # a line is opened by one decision (`app.apply`); the newest is taken should there ever be two
-    region = (select(d.jurisdiction).where(d.borrower_id == g.borrower_id, d.line_id == g.line_id)
-              .order_by(d.business_date.desc()).limit(1).scalar_subquery())  # fmt: skip
-    query = select(g.product_id, g.principal, region).order_by(g.product_id, g.line_id)
+    query = (
+        select(c.product_id, d.jurisdiction, func.sum(c.principal_outstanding_minor))
+        .select_from(loans.outerjoin(origination_decisions, d.line_id == c.line_id))
+        .where(c.status.in_(OPEN_LOAN_STATUSES))
+        .group_by(c.product_id, d.jurisdiction)
+    )
     regions: dict[str, int] = defaultdict(int)
     products: dict[str, int] = {}
-    for product_id, principal_minor, jurisdiction in uow.connection.execute(query):
-        minor = int(principal_minor or 0)
+    for product_id, jurisdiction, principal in uow.connection.execute(query):
+        minor = int(principal or 0)
         regions["unknown" if jurisdiction is None else str(jurisdiction)] += minor
         products[str(product_id)] = products.get(str(product_id), 0) + minor
     return {

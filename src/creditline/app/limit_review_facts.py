@@ -25,7 +25,7 @@ from creditline.servicing.limit_review import LineFacts
 from creditline.store import UnitOfWork
 from creditline.store.collections_repository import PAGE_MAX, ReviewRepository
 from creditline.store.line_repository import LineRecord
-from creditline.store.loan_repository import _event
+from creditline.store.loan_repository import _event_of
 from creditline.store.tables import loan_events, loans
 
 FAILED_DEBIT_OUTCOMES = ("insufficient_funds", "declined")
@@ -110,9 +110,9 @@ def _events(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, list[LoanEven
     e = loan_events.c
     found: dict[str, list[LoanEvent]] = defaultdict(list)
     for part in _parts(loan_ids):
-        query = select(loan_events).where(e.loan_id.in_(part)).order_by(e.loan_id, e.sequence)
-        for row in uow.connection.execute(query).mappings():
-            found[row["loan_id"]].append(_event(row))
+        query = select(*loan_events.c).where(e.loan_id.in_(part)).order_by(e.loan_id, e.sequence)
+        for row in uow.connection.execute(query):  # every column, in table order: what `_event_of` reads
+            found[row[1]].append(_event_of(tuple(row)))
     return found
 
 

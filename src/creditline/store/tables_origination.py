@@ -64,6 +64,9 @@ origination_decisions = Table(
     Column("line_id", String(ID), nullable=True),
     Column("record_json", Text, nullable=False),
     Column("record_sha256", String(64), nullable=False),
+    # the line an approval opened (one decision a line), covering its jurisdiction: early warning's region
+    # sums join on it (migration 0019)
+    Index("ix_origination_decisions_line_id", "line_id", "jurisdiction"),
 )
 
 origination_reviews = Table(
