@@ -63,3 +63,14 @@ def recorded_keys(connection: Connection, dedupe_keys: Iterable[str]) -> set[str
 def outbox_ids(connection: Connection, dedupe_keys: Iterable[str]) -> dict[str, str]:
     sql = "SELECT dedupe_key, message_id FROM notification_outbox WHERE dedupe_key IN ({keys})"
     return dict(_in(connection, sql, dedupe_keys))  # type: ignore[arg-type]
+
+
+def open_items(connection: Connection) -> dict[str, dict[str, Any]]:
+    """Every open work item by loan, as `CollectionsRepository.open_items_of_loans` gives them (typed rows)."""
+    from sqlalchemy import select
+
+    from creditline.store.collections_repository import OPEN_ITEM_STATUSES
+    from creditline.store.tables_collections import collection_work_items
+
+    query = select(collection_work_items).where(collection_work_items.c.status.in_(OPEN_ITEM_STATUSES))
+    return {row["loan_id"]: dict(row) for row in connection.execute(query).mappings()}

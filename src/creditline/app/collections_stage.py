@@ -42,38 +42,45 @@ BORROWERS_PER_BATCH = 2_000  # contact histories are read per batch of borrowers
 
 def run_collections(uow: UnitOfWork, on: date, strategy: Strategy | None = None) -> dict[str, Any]:
     strategy = strategy or builtin_strategy()
-    repository = CollectionsRepository(uow.connection)
-    promises = evaluate_promises(uow, on, strategy)
-    pending_loans = {p["loan_id"] for p in repository.pending_promises()}
-    with_items = repository.open_item_loans()
+    pending: list[str] = []
+    promises = evaluate_promises(uow, on, strategy, still_pending=pending)
+    pending_loans = set(pending)
+    # The open work items, read once: a loan has at most one (an item opens only where none is open).
+    open_items = collections_io.open_items(uow.connection)
     counts: dict[str, int] = defaultdict(int)
-    day = _Day(on, strategy, with_items)
+    day = _Day(on, strategy, set(open_items), open_items)
     batch: list[LoanRow] = []
     borrowers: set[str] = set()
-    for row in loan_rows(uow, on, strategy, with_items):
+    planned: set[str] = set()
+    for row in loan_rows(uow, on, strategy, day.with_items):
         batch.append(row)
+        planned.add(row.loan_id)
         borrowers.add(row.borrower_id)
         if len(borrowers) >= BORROWERS_PER_BATCH:
             _run_batch(uow, day, batch, pending_loans, counts)
             batch, borrowers = [], set()
     if batch:
         _run_batch(uow, day, batch, pending_loans, counts)
-    _close_items_of_closed_loans(uow, on, counts)
+    _close_items_of_closed_loans(uow, on, counts, {k: v for k, v in open_items.items() if k not in planned})
     return {"strategy": strategy.label, **promises, **dict(sorted(counts.items()))}
 
 
-def _close_items_of_closed_loans(uow: UnitOfWork, on: date, counts: dict[str, int]) -> None:
-    """A loan paid off or written off leaves collections: its open item closes with that reason."""
+def _close_items_of_closed_loans(uow: UnitOfWork, on: date, counts: dict[str, int],
+                                 unplanned: dict[str, dict[str, Any]]) -> None:  # fmt: skip
+    """A loan paid off or written off leaves collections: its open item closes with that reason.
+
+    `unplanned`: the day's open items of loans the stage did not plan. A planned loan is open (active,
+    overdue, charged off), and so is every loan whose item the stage opened; the planned loans' items
+    are the batches' to change, the others are still as read."""
     repository = CollectionsRepository(uow.connection)
-    with_items = sorted(repository.open_item_loans())
+    with_items = sorted(unplanned)
     c = loans.c
     closed: dict[str, str] = {}
     for start in range(0, len(with_items), PAGE_MAX):
         part = with_items[start : start + PAGE_MAX]
         query = select(c.loan_id, c.status).where(c.loan_id.in_(part), c.status.in_(("paid-off", "written-off")))
         closed |= dict(uow.connection.execute(query).all())
-    items = repository.open_items_of_loans(sorted(closed))
-    changed = [close(item_of_row(row), closed[loan_id], on) for loan_id, row in items.items()]
+    changed = [close(item_of_row(unplanned[loan_id]), closed[loan_id], on) for loan_id in sorted(closed)]
     repository.save_items([{"k_item_id": item.item_id, **item_values(item)} for item in changed])
     counts["items_closed_loan_closed"] += len(changed)
 
@@ -81,10 +88,12 @@ def _close_items_of_closed_loans(uow: UnitOfWork, on: date, counts: dict[str, in
 class _Day:
     """What every batch of a day shares: the strategy, the day's planner, remembered verdicts and local times."""
 
-    def __init__(self, on: date, strategy: Strategy, with_items: set[str]) -> None:
+    def __init__(self, on: date, strategy: Strategy, with_items: set[str],
+                 open_items: dict[str, dict[str, Any]] | None = None) -> None:  # fmt: skip
         self.on = on
         self.strategy = strategy
         self.with_items = with_items  # loans with an open work item when the stage started (only it opens items)
+        self.open_items = open_items  # those items by loan, when read with them
         self.planner = DayPlanner(strategy, on)
         self.admissions = Admissions(strategy.contact_rules)
         self.local_times: dict[tuple[int, str], str] = {}
@@ -118,7 +127,7 @@ def _run_batch(uow: UnitOfWork, day: _Day, batch: list[LoanRow], pending_loans: 
     counts["loans_planned"] += len(batch)
     counts["loans_paused_by_promise"] += paused
     _send_messages(uow, day, [m for _, loan_plan in planned for m in loan_plan.messages], counts)
-    _keep_queue(uow, day.on, day.strategy, planned, counts, day.with_items)
+    _keep_queue(uow, day.on, day.strategy, planned, counts, day.with_items, day.open_items)
 
 
 _NO_PROFILE: dict[str, Any] = {}
@@ -204,10 +213,15 @@ def _contact_row(on: date, strategy: Strategy, message: PlannedMessage, message_
 
 
 def _keep_queue(uow: UnitOfWork, on: date, strategy: Strategy, planned: list[tuple[LoanRow, LoanPlan]],
-                counts: dict[str, int], with_items: set[str] | None = None) -> None:  # fmt: skip
+                counts: dict[str, int], with_items: set[str] | None = None,
+                open_items: dict[str, dict[str, Any]] | None = None) -> None:  # fmt: skip
+    """`open_items`: every open item by loan as the stage started (else read here for the batch's loans)."""
     repository = CollectionsRepository(uow.connection)
-    looked_up = [row.loan_id for row, _ in planned if with_items is None or row.loan_id in with_items]
-    items = repository.open_items_of_loans(looked_up) if looked_up else {}
+    if open_items is not None:
+        items = open_items
+    else:
+        looked_up = [row.loan_id for row, _ in planned if with_items is None or row.loan_id in with_items]
+        items = repository.open_items_of_loans(looked_up) if looked_up else {}
     stages = {stage.name: stage for stage in strategy.stages}
     changed: list[WorkItem] = []
     created: list[dict[str, Any]] = []
@@ -260,8 +274,10 @@ def _key(on: date, loan_id: str, action_id: str) -> str:
     return f"col:{on.isoformat()}:{loan_id}:{action_id}"
 
 
-def evaluate_promises(uow: UnitOfWork, on: date, strategy: Strategy) -> dict[str, int]:
-    """Settle every pending promise as of `on`: kept once paid, broken after its date and grace."""
+def evaluate_promises(uow: UnitOfWork, on: date, strategy: Strategy,
+                      still_pending: list[str] | None = None) -> dict[str, int]:  # fmt: skip
+    """Settle every pending promise as of `on`: kept once paid, broken after its date and grace.
+    `still_pending` gets the loan of each promise still pending after it."""
     repository = CollectionsRepository(uow.connection)
     kept = broken = 0
     for row in repository.pending_promises():
@@ -274,6 +290,8 @@ def evaluate_promises(uow: UnitOfWork, on: date, strategy: Strategy) -> dict[str
             broken += settled.status is PromiseStatus.BROKEN
         if settled != promise:
             repository.settle_promise(settled.promise_id, settled.status.value, settled.paid_minor, settled.settled_on)
+        if still_pending is not None and settled.status is PromiseStatus.PENDING:
+            still_pending.append(settled.loan_id)
     return {"promises_kept": kept, "promises_broken": broken}
 
 

@@ -9,9 +9,10 @@ bank's statement file would be loaded into the same shape.
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, literal, or_, select
+from sqlalchemy import Date, Engine, and_, bindparam, func, literal, or_, select
 
 from creditline.store import UnitOfWork
 
@@ -20,9 +21,34 @@ BREAKS_SHOWN_MAX = 1_000  # a report lists at most this many; the count is alway
 
 def reconcile_debits(engine: Engine, day: date) -> dict[str, Any]:
     from creditline.servicing.debit_reconciliation import break_of
+
+    ours_side, theirs_only, attempts_count, lines_count = _statements()
+    params = {"day": day}
+    with UnitOfWork(engine, read_only=True) as uow:
+        connection = uow.connection
+        found = []
+        for row in connection.execute(ours_side, params).mappings():
+            found.append(break_of(_ours(row), _theirs(row) if row["debit_key"] is not None else None))
+        for row in connection.execute(theirs_only, params).mappings():
+            found.append(break_of(None, _theirs(row)))
+        attempts = connection.execute(attempts_count, params).scalar_one()
+        lines = connection.execute(lines_count, params).scalar_one()
+    real = sorted((x for x in found if x is not None), key=lambda x: x.key)
+    kinds: dict[str, int] = {}
+    for item in real:
+        kinds[item.kind] = kinds.get(item.kind, 0) + 1
+    return {"business_date": day.isoformat(), "attempts": int(attempts), "statement_lines": int(lines),
+            "break_kinds": kinds, "breaks": [x.as_dict() for x in real[:BREAKS_SHOWN_MAX]],
+            "breaks_total": len(real)}  # fmt: skip
+
+
+@cache
+def _statements() -> tuple[Any, Any, Any, Any]:
+    """The day's two sides, and its counts (built once; the day is the `day` parameter)."""
     from creditline.store.tables_servicing import debit_attempts, sim_bank_debits
 
     a, b = debit_attempts.c, sim_bank_debits.c
+    day = bindparam("day", type_=Date)
     ours_cols = (a.attempt_key, a.outcome, a.requested_minor, a.debited_minor, a.currency, a.applied)
     theirs_cols = (b.debit_key, b.account_id, b.outcome, b.requested_minor.label("b_requested"),
                    b.debited_minor.label("b_debited"), b.currency.label("b_currency"))  # fmt: skip
@@ -37,22 +63,9 @@ def reconcile_debits(engine: Engine, day: date) -> dict[str, Any]:
     theirs_only = (select(*theirs_cols)
                    .select_from(sim_bank_debits.outerjoin(debit_attempts, a.attempt_key == b.debit_key))
                    .where(b.business_date == day, a.attempt_key.is_(None), b.executed == literal(1)))  # fmt: skip
-    with UnitOfWork(engine, read_only=True) as uow:
-        connection = uow.connection
-        found = []
-        for row in connection.execute(ours_side).mappings():
-            found.append(break_of(_ours(row), _theirs(row) if row["debit_key"] is not None else None))
-        for row in connection.execute(theirs_only).mappings():
-            found.append(break_of(None, _theirs(row)))
-        attempts = connection.execute(select(func.count()).where(a.business_date == day)).scalar_one()
-        lines = connection.execute(select(func.count()).where(b.business_date == day)).scalar_one()
-    real = sorted((x for x in found if x is not None), key=lambda x: x.key)
-    kinds: dict[str, int] = {}
-    for item in real:
-        kinds[item.kind] = kinds.get(item.kind, 0) + 1
-    return {"business_date": day.isoformat(), "attempts": int(attempts), "statement_lines": int(lines),
-            "break_kinds": kinds, "breaks": [x.as_dict() for x in real[:BREAKS_SHOWN_MAX]],
-            "breaks_total": len(real)}  # fmt: skip
+    attempts = select(func.count()).where(a.business_date == day)
+    lines = select(func.count()).where(b.business_date == day)
+    return ours_side, theirs_only, attempts, lines
 
 
 def _ours(row: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ borrower is never debited twice and a repayment never booked twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -99,11 +100,12 @@ def _collect_leg(engine: Engine, business_date: date, round_no: int, context: Eo
     """Send what is pending in the round, look up lost answers, put the money on the loans."""
     from creditline.store.tables_servicing_debits import DebitAttemptRepository
 
-    _send(engine, business_date, round_no, context)
-    with UnitOfWork(engine, read_only=True) as uow:
-        unknown = DebitAttemptRepository(uow.connection).with_outcome(("unknown",), business_date=business_date)
-    if unknown:
-        _resolve(engine, context, unknown, stale_before=business_date)
+    sent = _send(engine, business_date, round_no, context)
+    if sent.unknown:  # the day's open rows were resolved before: only this send can have left `unknown` ones
+        with UnitOfWork(engine, read_only=True) as uow:
+            unknown = DebitAttemptRepository(uow.connection).with_outcome(("unknown",), business_date=business_date)
+        if unknown:
+            _resolve(engine, context, unknown, stale_before=business_date)
     _apply_moved(engine, context)
 
 
@@ -233,14 +235,21 @@ def installment_rows(counts: list[int], blobs: list[bytes]) -> Any:
 # -- 2. send ------------------------------------------------------------------------------------------
 
 
-def _send(engine: Engine, business_date: date, round_no: int, context: EodContext) -> int:
+@dataclass
+class _Sent:
+    attempts: int = 0
+    unknown: int = 0  # answered `unknown` (a timeout)
+
+
+def _send(engine: Engine, business_date: date, round_no: int, context: EodContext) -> _Sent:
     from creditline.store.tables_servicing_debits import DebitAttemptRepository
 
-    sent = 0
+    sent = _Sent()
+    size = page_size()
     for _ in range(PAGES_MAX):
         with UnitOfWork(engine, read_only=True) as uow:
             page = DebitAttemptRepository(uow.connection).with_outcome(
-                ("pending",), business_date=business_date, round_no=round_no, limit=page_size()
+                ("pending",), business_date=business_date, round_no=round_no, limit=size
             )
         if not page:
             return sent
@@ -252,8 +261,11 @@ def _send(engine: Engine, business_date: date, round_no: int, context: EodContex
                 only_from=("pending",),
             )
             uow.commit()
-        sent += len(page)
-        context.progress("auto-debit", sent, 0)
+        sent.attempts += len(page)
+        sent.unknown += sum(str(r.outcome) == "unknown" for r in results)
+        context.progress("auto-debit", sent.attempts, 0)
+        if len(page) < size:
+            return sent  # the last page: every pending row of the round was in it (no second look)
     raise AssertionError("the send loop ran past its bound")
 
 
@@ -325,9 +337,10 @@ def _apply_moved(engine: Engine, context: EodContext) -> dict[str, int]:
 
     applied = {"batch": 0, "replay": 0, "refund": 0}
     after_key = ""
+    size = page_size()
     for _ in range(PAGES_MAX):
         with UnitOfWork(engine) as uow:
-            page = DebitAttemptRepository(uow.connection).unapplied(page_size(), after_key)
+            page = DebitAttemptRepository(uow.connection).unapplied(size, after_key)
             if not page:
                 return applied
             after_key = page[-1]["attempt_key"]
@@ -343,6 +356,8 @@ def _apply_moved(engine: Engine, context: EodContext) -> dict[str, int]:
         for mark in marks:
             applied[mark["v_path"]] += 1
         context.progress("auto-debit", 0, 0)
+        if len(page) < size:
+            return applied  # the last page (rows after its last key are all this loop has not seen)
     raise AssertionError("the apply loop ran past its bound")
 
 

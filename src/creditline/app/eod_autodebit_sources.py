@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 
 from creditline.store import UnitOfWork
 
@@ -29,17 +30,12 @@ class Borrowers:
 
     @classmethod
     def load(cls, engine: Engine) -> Borrowers:
-        from creditline.store.tables_repayment_sources import borrower_paydays, repayment_sources
-
-        s, p = repayment_sources.c, borrower_paydays.c
+        sources, paydays = _borrower_queries()
         found = cls()
         with UnitOfWork(engine, read_only=True) as uow:
-            query = select(s.borrower_id, s.source_id, s.bank_account_id).where(s.status == "active")
-            for borrower_id, source_id, account_id in uow.connection.execute(
-                query.order_by(s.borrower_id, s.priority)
-            ):
+            for borrower_id, source_id, account_id in uow.connection.execute(sources):
                 found.sources.setdefault(borrower_id, []).append((source_id, account_id))
-            found.paydays = {b: int(d) for b, d in uow.connection.execute(select(p.borrower_id, p.payday))}
+            found.paydays = {b: int(d) for b, d in uow.connection.execute(paydays)}
         return found
 
     def source(self, borrower_id: str, rank: int) -> tuple[str | None, str] | None:
@@ -57,6 +53,24 @@ class Borrowers:
         return np.fromiter(
             (self.paydays.get(b, 0) for b in borrower_ids), dtype=np.int64, count=len(borrower_ids)
         )
+
+
+@cache
+def _borrower_queries() -> tuple[Any, Any]:
+    """Active sources in priority order, and paydays (built once: the stage reads them every day)."""
+    from creditline.store.tables_repayment_sources import borrower_paydays, repayment_sources
+
+    s, p = repayment_sources.c, borrower_paydays.c
+    sources = select(s.borrower_id, s.source_id, s.bank_account_id).where(s.status == "active")
+    return sources.order_by(s.borrower_id, s.priority), select(p.borrower_id, p.payday)
+
+
+@cache
+def _inflows_of_day() -> Any:
+    from creditline.store.tables_repayment_sources import sim_bank_inflows
+
+    i = sim_bank_inflows.c
+    return select(i.account_id).where(i.business_date == bindparam("day"))
 
 
 def wanted_today(policy: Any, business_date: date, days: np.ndarray, paydays: np.ndarray) -> np.ndarray:
@@ -86,14 +100,10 @@ def leg_candidates(engine: Engine, business_date: date, round_no: int, rank: int
 
 
 def leg_planned(engine: Engine, business_date: date, round_no: int, rank: int) -> bool:
-    from creditline.store.tables_servicing import debit_attempts
+    from creditline.store.tables_servicing_debits import DebitAttemptRepository
 
-    a = debit_attempts.c
-    query = select(a.attempt_key).where(
-        a.business_date == business_date, a.round == round_no, a.source_rank == rank
-    )
     with UnitOfWork(engine, read_only=True) as uow:
-        return uow.connection.execute(query.limit(1)).first() is not None
+        return DebitAttemptRepository(uow.connection).leg_planned(business_date, round_no, rank)
 
 
 def bank_accounts(engine: Engine, source_ids: list[str]) -> dict[str, str]:
@@ -126,9 +136,7 @@ def learn_paydays(engine: Engine, business_date: date) -> int:
     i, s, p = sim_bank_inflows.c, repayment_sources.c, borrower_paydays.c
     with UnitOfWork(engine) as uow:
         connection = uow.connection
-        today = set(
-            connection.execute(select(i.account_id).where(i.business_date == business_date)).scalars()
-        )
+        today = set(connection.execute(_inflows_of_day(), {"day": business_date}).scalars())
         if not today:
             return 0
         since = business_date - timedelta(days=INFLOW_WINDOW_DAYS)

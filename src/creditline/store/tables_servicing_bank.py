@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
@@ -57,10 +58,9 @@ class SqlBankSession:
     def debits(self, keys: Sequence[str]) -> dict[str, Any]:
         from creditline.servicing.bank_simulator import BankDebit
 
-        d = sim_bank_debits.c
         found = {}
         for part in chunks(list(keys)):
-            for row in self.connection.execute(select(sim_bank_debits).where(d.debit_key.in_(part))).mappings():
+            for row in self.connection.execute(_debits_query(), {"keys": list(part)}).mappings():
                 found[row["debit_key"]] = BankDebit(
                     row["debit_key"], row["account_id"], row["business_date"], row["currency"], row["requested_minor"],
                     row["debited_minor"], row["outcome"], row["calls"], row["reference"],
@@ -69,22 +69,16 @@ class SqlBankSession:
         return found
 
     def balances(self, account_ids: Sequence[str]) -> dict[str, int]:
-        a = sim_bank_accounts.c
         found: dict[str, int] = {}
         for part in chunks(list(account_ids)):
-            found.update(self.connection.execute(select(a.account_id, a.balance_minor).where(a.account_id.in_(part))).all())
+            found.update(self.connection.execute(_balances_query(), {"ids": list(part)}).all())
         return found
 
     def debited_on(self, account_ids: Sequence[str], day: date) -> dict[str, int]:
-        d = sim_bank_debits.c
         found: dict[str, int] = {}
         for part in chunks(list(account_ids)):
-            query = (
-                select(d.account_id, func.sum(d.debited_minor))
-                .where(d.business_date == day, d.account_id.in_(part), d.executed == 1)
-                .group_by(d.account_id)
-            )
-            found.update({account: int(total) for account, total in self.connection.execute(query)})
+            rows = self.connection.execute(_debited_query(), {"day": day, "ids": list(part)})
+            found.update({account: int(total) for account, total in rows})
         return found
 
     def save(self, debits: Sequence[Any], balances: Mapping[str, int]) -> None:
@@ -107,3 +101,27 @@ class SqlBankSession:
                 update(sim_bank_accounts).where(a.account_id == bindparam("k_account")).values(balance_minor=bindparam("v")),
                 [{"k_account": k, "v": v} for k, v in sorted(balances.items())],
             )
+
+
+# The session's reads, built once (a Core statement costs more to build than to run on a day's page).
+
+
+@cache
+def _debits_query() -> Any:
+    return select(sim_bank_debits).where(sim_bank_debits.c.debit_key.in_(bindparam("keys", expanding=True)))
+
+
+@cache
+def _balances_query() -> Any:
+    a = sim_bank_accounts.c
+    return select(a.account_id, a.balance_minor).where(a.account_id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _debited_query() -> Any:
+    d = sim_bank_debits.c
+    return (
+        select(d.account_id, func.sum(d.debited_minor))
+        .where(d.business_date == bindparam("day"), d.account_id.in_(bindparam("ids", expanding=True)), d.executed == 1)
+        .group_by(d.account_id)
+    )

@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from creditline.store.audit_log import append_settlement_records
 from creditline.store.tables_servicing import (
@@ -28,9 +40,13 @@ class DebitAttemptRepository:
         self.connection = connection
 
     def planned(self, business_date: date, round_no: int) -> bool:
-        a = debit_attempts.c
-        query = select(a.attempt_key).where(a.business_date == business_date, a.round == round_no).limit(1)
-        return self.connection.execute(query).first() is not None
+        query = _leg_query(False)
+        return self.connection.execute(query, {"day": business_date, "round_no": round_no}).first() is not None
+
+    def leg_planned(self, business_date: date, round_no: int, rank: int) -> bool:
+        query = _leg_query(True)
+        params = {"day": business_date, "round_no": round_no, "rank": rank}
+        return self.connection.execute(query, params).first() is not None
 
     def add(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -39,82 +55,120 @@ class DebitAttemptRepository:
     def with_outcome(self, outcomes: Sequence[str], *, business_date: date | None = None, round_no: int | None = None,
                      limit: int | None = None, after_key: str = "") -> list[dict[str, Any]]:
         """Attempts in these outcomes (optionally of one day and round), in key order from `after_key`."""
-        a = debit_attempts.c
-        query = select(debit_attempts).where(a.outcome.in_(outcomes), a.attempt_key > after_key)
-        if business_date is not None:
-            query = query.where(a.business_date == business_date)
-        if round_no is not None:
-            query = query.where(a.round == round_no)
-        query = query.order_by(a.attempt_key)
-        if limit is not None:
-            query = query.limit(limit)
-        return [dict(row) for row in self.connection.execute(query).mappings()]
+        query = _outcome_query(tuple(outcomes), business_date is not None, round_no is not None, limit is not None)
+        params = {"after_key": after_key, "day": business_date, "round_no": round_no, "limit": limit}
+        return [dict(row) for row in self.connection.execute(query, params).mappings()]
 
     def unapplied(self, limit: int, after_key: str = "") -> list[dict[str, Any]]:
         """Attempts whose money moved but is not yet on the loan, in key order."""
-        a = debit_attempts.c
-        query = (
-            select(debit_attempts)
-            .where(a.outcome.in_(MOVED_OUTCOMES), a.applied == 0, a.attempt_key > after_key)
-            .order_by(a.attempt_key)
-            .limit(limit)
-        )
-        return [dict(row) for row in self.connection.execute(query).mappings()]
+        query = _unapplied_query()
+        return [dict(row) for row in self.connection.execute(query, {"after_key": after_key, "limit": limit}).mappings()]
 
     def record_outcomes(self, outcomes: Sequence[dict[str, Any]], *, only_from: Sequence[str]) -> int:
         """Set outcome, debited amount and reference; a row already past `only_from` is left alone."""
         assert all(o in ("pending", "unknown") for o in only_from), "only open outcomes are ever overwritten"
         if not outcomes:
             return 0
-        a = debit_attempts.c
-        statement = (
-            update(debit_attempts)
-            # Constants inlined: an expanding IN cannot take part in executemany. `outcome || ''` keeps the
-            # planner on the primary key: with statistics taken when no row was pending (PostgreSQL), it
-            # finds `outcome = 'pending'` rarer than one key and reads every pending row by the outcome
-            # index for each row updated (a million-loan day: 1 s became 58 s).
-            .where(a.attempt_key == bindparam("k_key"),
-                   or_(*(a.outcome.concat(literal_column("''")) == literal_column(f"'{o}'") for o in only_from)))
-            .values(outcome=bindparam("v_outcome"), debited_minor=bindparam("v_debited"),
-                    gateway_ref=bindparam("v_ref"), applied=bindparam("v_applied"), applied_path=bindparam("v_path"))
-        )  # fmt: skip
-        return self.connection.execute(statement, list(outcomes)).rowcount
+        return self.connection.execute(_record_statement(tuple(only_from)), list(outcomes)).rowcount
 
     def mark_applied(self, marks: Sequence[dict[str, Any]]) -> None:
         """(k_key, v_path, v_event) for attempts whose money is now on the loan."""
         if not marks:
             return
-        a = debit_attempts.c
-        statement = (
-            update(debit_attempts)
-            .where(a.attempt_key == bindparam("k_key"), a.applied == 0)
-            .values(applied=1, applied_path=bindparam("v_path"), event_id=bindparam("v_event"))
-        )
-        result = self.connection.execute(statement, list(marks))
+        result = self.connection.execute(_mark_statement(), list(marks))
         assert result.rowcount == len(marks), "each attempt is applied once"
 
     def of_day(self, business_date: date) -> list[dict[str, Any]]:
-        a = debit_attempts.c
-        query = select(a.loan_id, a.round, a.outcome).where(a.business_date == business_date)
-        return [dict(row) for row in self.connection.execute(query).mappings()]
+        return [dict(row) for row in self.connection.execute(_of_day_query(), {"day": business_date}).mappings()]
 
     def day_summary(self, business_date: date) -> dict[str, Any]:
-        a = debit_attempts.c
-        query = (
-            select(a.outcome, a.applied_path, a.currency, func.count(), func.sum(a.debited_minor))
-            .where(a.business_date == business_date)
-            .group_by(a.outcome, a.applied_path, a.currency)
-        )
         outcomes: dict[str, int] = {}
         paths: dict[str, int] = {}
         collected: dict[str, int] = {}
-        for outcome, path, code, count, debited in self.connection.execute(query):
+        for outcome, path, code, count, debited in self.connection.execute(_summary_query(), {"day": business_date}):
             outcomes[outcome] = outcomes.get(outcome, 0) + int(count)
             if path:
                 paths[path] = paths.get(path, 0) + int(count)
             collected[code] = collected.get(code, 0) + int(debited or 0)
         return {"attempts": sum(outcomes.values()), "outcomes": outcomes, "applied_paths": paths,
                 "collected_minor": collected}
+
+
+
+# The outbox's statements, built once: building a Core statement costs more than running it on a small
+# day (the stage runs a few of each per round). Parameters: after_key, day, round_no, rank, limit.
+
+
+@cache
+def _outcome_query(outcomes: tuple[str, ...], dated: bool, by_round: bool, limited: bool) -> Select:
+    a = debit_attempts.c
+    query = select(debit_attempts).where(a.outcome.in_(outcomes), a.attempt_key > bindparam("after_key"))
+    if dated:
+        query = query.where(a.business_date == bindparam("day"))
+    if by_round:
+        query = query.where(a.round == bindparam("round_no"))
+    query = query.order_by(a.attempt_key)
+    return query.limit(bindparam("limit", type_=Integer)) if limited else query
+
+
+@cache
+def _record_statement(only_from: tuple[str, ...]) -> Any:
+    a = debit_attempts.c
+    return (
+        update(debit_attempts)
+        # Constants inlined: an expanding IN cannot take part in executemany. `outcome || ''` keeps the
+        # planner on the primary key: with statistics taken when no row was pending (PostgreSQL), it
+        # finds `outcome = 'pending'` rarer than one key and reads every pending row by the outcome
+        # index for each row updated (a million-loan day: 1 s became 58 s).
+        .where(a.attempt_key == bindparam("k_key"),
+               or_(*(a.outcome.concat(literal_column("''")) == literal_column(f"'{o}'") for o in only_from)))
+        .values(outcome=bindparam("v_outcome"), debited_minor=bindparam("v_debited"),
+                gateway_ref=bindparam("v_ref"), applied=bindparam("v_applied"), applied_path=bindparam("v_path"))
+    )  # fmt: skip
+
+
+@cache
+def _mark_statement() -> Any:
+    a = debit_attempts.c
+    return (
+        update(debit_attempts)
+        .where(a.attempt_key == bindparam("k_key"), a.applied == 0)
+        .values(applied=1, applied_path=bindparam("v_path"), event_id=bindparam("v_event"))
+    )
+
+
+@cache
+def _unapplied_query() -> Select:
+    a = debit_attempts.c
+    return (
+        select(debit_attempts)
+        .where(a.outcome.in_(MOVED_OUTCOMES), a.applied == 0, a.attempt_key > bindparam("after_key"))
+        .order_by(a.attempt_key)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@cache
+def _leg_query(by_rank: bool) -> Select:
+    a = debit_attempts.c
+    query = select(a.attempt_key).where(a.business_date == bindparam("day"), a.round == bindparam("round_no"))
+    return (query.where(a.source_rank == bindparam("rank")) if by_rank else query).limit(1)
+
+
+@cache
+def _of_day_query() -> Select:
+    a = debit_attempts.c
+    return select(a.loan_id, a.round, a.outcome).where(a.business_date == bindparam("day"))
+
+
+@cache
+def _summary_query() -> Select:
+    a = debit_attempts.c
+    return (
+        select(a.outcome, a.applied_path, a.currency, func.count(), func.sum(a.debited_minor))
+        .where(a.business_date == bindparam("day"))
+        .group_by(a.outcome, a.applied_path, a.currency)
+    )
 
 
 # -- loans as auto-debit reads and settles them --------------------------------------------------------
@@ -128,39 +182,53 @@ SETTLE_COLUMNS = (
 
 def due_loans(connection: Connection, business_date: date, statuses: Sequence[str]) -> list[Any]:
     """Loans with an installment due and unpaid on `business_date` (their snapshot is as of it)."""
+    return list(connection.execute(_due_query(tuple(statuses)), {"day": business_date}).all())
+
+
+@cache
+def _due_query(statuses: tuple[str, ...]) -> Select:
     from creditline.store.tables import loans
 
     c = loans.c
-    query = (
+    return (
         select(c.loan_id, c.borrower_id, c.currency, c.status, c.days_past_due, c.penalty_receivable_minor,
                c.row_count, c.rows_blob)
-        .where(c.status.in_(list(statuses)), c.oldest_unpaid_due > 0, c.as_of == business_date)
+        .where(c.status.in_(statuses), c.oldest_unpaid_due > 0, c.as_of == bindparam("day"))
         .order_by(c.loan_id)
     )  # fmt: skip
-    return list(connection.execute(query).all())
 
 
 def loans_for_settlement(connection: Connection, loan_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The loans' snapshot columns, locked (PostgreSQL) in loan-id order as every command locks them."""
-    from creditline.store.tables import loans
-
-    c = loans.c
     found: dict[str, dict[str, Any]] = {}
     for part in chunks(sorted(set(loan_ids))):
-        query = select(*(c[name] for name in SETTLE_COLUMNS)).where(c.loan_id.in_(part)).order_by(c.loan_id)
-        found.update({row["loan_id"]: dict(row) for row in connection.execute(query.with_for_update()).mappings()})
+        rows = connection.execute(_settle_query(), {"ids": list(part)}).mappings()
+        found.update({row["loan_id"]: dict(row) for row in rows})
     return found
 
 
 def max_sequences(connection: Connection, loan_ids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for part in chunks(sorted(set(loan_ids))):
+        found.update({loan_id: int(top) for loan_id, top in connection.execute(_sequence_query(), {"ids": list(part)})})
+    return found
+
+
+@cache
+def _settle_query() -> Select:
+    from creditline.store.tables import loans
+
+    c = loans.c
+    query = select(*(c[name] for name in SETTLE_COLUMNS)).where(c.loan_id.in_(bindparam("ids", expanding=True)))
+    return query.order_by(c.loan_id).with_for_update()
+
+
+@cache
+def _sequence_query() -> Select:
     from creditline.store.tables import loan_events
 
     e = loan_events.c
-    found: dict[str, int] = {}
-    for part in chunks(sorted(set(loan_ids))):
-        query = select(e.loan_id, func.max(e.sequence)).where(e.loan_id.in_(part)).group_by(e.loan_id)
-        found.update({loan_id: int(top) for loan_id, top in connection.execute(query)})
-    return found
+    return select(e.loan_id, func.max(e.sequence)).where(e.loan_id.in_(bindparam("ids", expanding=True))).group_by(e.loan_id)
 
 
 @dataclass
@@ -246,11 +314,15 @@ def _add_balances(connection: Connection, postings: Sequence[tuple]) -> None:
 
 def repay_keys_used(connection: Connection, keys: Sequence[str]) -> set[str]:
     """Which of these client keys the `repay` command has already recorded."""
+    found: set[str] = set()
+    for part in chunks(list(keys)):
+        found.update(connection.execute(_repay_keys_query(), {"keys": list(part)}).scalars())
+    return found
+
+
+@cache
+def _repay_keys_query() -> Select:
     from creditline.store.tables import idempotency_keys
 
     k = idempotency_keys.c
-    found: set[str] = set()
-    for part in chunks(list(keys)):
-        query = select(k.client_key).where(k.scope == "repay", k.client_key.in_(part))
-        found.update(connection.execute(query).scalars())
-    return found
+    return select(k.client_key).where(k.scope == "repay", k.client_key.in_(bindparam("keys", expanding=True)))

@@ -31,7 +31,7 @@ def add_to_counters(
     if not rows:
         return
     stmt = _statement(connection.dialect.name, table, tuple(keys), tuple(counters))
-    if len(rows) == 1:
-        connection.execute(stmt, rows[0])
-    else:  # one multi-row statement; PostgreSQL takes the row locks in the VALUES order given
-        connection.execute(stmt.values(rows))
+    # The one cached statement over the rows (executemany), in the order given, so the row locks are taken
+    # in key order. A multi-row VALUES with the rows inlined was compiled afresh on every call (~3 ms
+    # for a page of settlements' balances, more than its writes).
+    connection.execute(stmt, rows[0] if len(rows) == 1 else rows)
