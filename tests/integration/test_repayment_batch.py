@@ -207,3 +207,21 @@ def test_concurrent_callers_each_get_their_own_result_once(engine) -> None:  # t
         retry.repay(Repay(loans[0], "2.00", "c0-r0"))
     retry.close()
     assert_books_clean(engine)
+
+
+def test_loans_sharing_a_line_move_it_in_turn(engine) -> None:  # type: ignore[no-untyped-def]
+    """Two loans on one line repaid in one batch: the line's limit comes back by both, version after version."""
+    from creditline.app import show_line
+
+    setup_books(engine)
+    lines = {side: open_line(engine, f"S{side}", limit="50000") for side in "AB"}
+    loans = {side: [draw(engine, Draw(lines[side], amount, 12, f"s{side}-{amount}"))["loan_id"] for amount in ("8000", "3000")]
+             for side in "AB"}  # fmt: skip
+    plan = [(0, "500", "x"), (1, "700", "y"), (0, "250", "z")]
+    alone = [_alone(engine, c) for c in _commands(plan, loans["A"], "A")]
+    together = repay_many(engine, _commands(plan, loans["B"], "B"))
+    assert [_outcome(o) for o in together] == [_outcome(o) for o in alone]
+    line_a, line_b = show_line(engine, lines["A"]), show_line(engine, lines["B"])
+    for name in ("available", "outstanding_principal", "limit"):
+        assert line_a[name] == line_b[name], name
+    _assert_same_books(engine, loans["A"], loans["B"])
