@@ -136,14 +136,14 @@ def _clone_post_loan(connection: Any, driver: Any, borrowers: int, book: list[di
         ))  # fmt: skip
 
 
-def _sessions(engine: Any, app: Any) -> dict[str, dict[str, str]]:
+def _sessions(engine: Any, app: Any, borrower_id: str = "BB0000001") -> dict[str, dict[str, str]]:
     from creditline.app.dev_access import dev_session
 
     cookies = {}
     for role in ("risk_analyst", "collections_agent", "finance"):
         _, issued = dev_session(engine, app.state.runtime.access, role, f"bench {role}")
         cookies[role] = {"creditline_session": issued.token, "creditline_csrf": issued.csrf_token}
-    _, issued = dev_session(engine, app.state.runtime.access, "borrower", "bench borrower", borrower_id="BB0000001")
+    _, issued = dev_session(engine, app.state.runtime.access, "borrower", "bench borrower", borrower_id=borrower_id)
     cookies["borrower"] = {"creditline_session": issued.token, "creditline_csrf": issued.csrf_token}
     return cookies
 
@@ -234,3 +234,51 @@ def _figures(app: Any) -> Any:
 
     console = next(route for route in app.routes if isinstance(route, Mount) and route.path == "/console")
     return console.app.state.figures
+
+
+def on_book(url: str, repeats: int = REPEATS_FULL) -> list[dict[str, Any]]:
+    """The same pages over a database `creditline simulate` built (the issue's "100,000-borrower
+    simulated portfolio"): the console reads the snapshots EOD stored, the borrower pages the busiest
+    borrower's line and latest loan. Dev sessions are added to the database (it is a copy to bench on)."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from creditline.api import create_app
+    from creditline.api.settings import ApiSettings
+    from creditline.store import make_engine
+    from creditline.store.tables import credit_lines, loans
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        borrower_id, count = connection.execute(
+            select(loans.c.borrower_id, func.count()).group_by(loans.c.borrower_id).order_by(func.count().desc()).limit(1)
+        ).one()  # fmt: skip
+        line_id = connection.execute(select(credit_lines.c.line_id).where(credit_lines.c.borrower_id == borrower_id)).scalar_one()
+        loan_id = connection.execute(select(loans.c.loan_id).where(loans.c.borrower_id == borrower_id)
+                                     .order_by(loans.c.disbursed_on.desc()).limit(1)).scalar_one()  # fmt: skip
+        borrowers = connection.execute(select(func.count()).select_from(credit_lines)).scalar_one()
+    os.environ["CREDITLINE_WARM"] = "1"  # as `creditline serve` starts it
+    try:
+        app = create_app(ApiSettings(db_url=url, rate_per_s=1e6, rate_burst=1_000_000, access_log=False), engine=engine)
+    finally:
+        os.environ.pop("CREDITLINE_WARM")
+    client = TestClient(app, base_url="http://testserver")
+    client.get("/health")
+    results: list[dict[str, Any]] = [{"name": "start-up until /ready", "seconds": round(_until_ready(client), 2)}]
+    cookies = _sessions(engine, app, borrower_id)
+    for role, path in CONSOLE_PAGES:
+        results.append({"name": "console page", "lines": borrowers, **_time(client, cookies[role], path, repeats)})
+    for path in ("/app/", f"/app/lines/{line_id}", f"/app/loans/{loan_id}", "/app/history"):
+        results.append({"name": "borrower page", "loans_of_borrower": count, **_time(client, cookies["borrower"], path, repeats)})
+    engine.dispose()
+    return results
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="a copy of a simulated database (sessions are added to it)")
+    for row in on_book(parser.parse_args().db):
+        print(json.dumps(row))

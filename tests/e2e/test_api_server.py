@@ -78,12 +78,15 @@ def _wait_until_up(base: str, process: subprocess.Popen, err) -> None:  # type: 
         if process.poll() is not None:
             err.seek(0)
             raise AssertionError(f"creditline serve exited {process.returncode}: {err.read()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+        try:  # ready, as a load balancer waits for it: migrated and the console's warm-up done
+            answer = httpx.get(f"{base}/ready", timeout=1)
+            if answer.status_code == 200:
                 return
+            assert answer.json()["code"] == "warming_up", answer.text
+            time.sleep(0.2)
         except httpx.TransportError:
             time.sleep(0.2)
-    raise AssertionError("creditline serve did not answer /health in time")
+    raise AssertionError("creditline serve was not ready in time")
 
 
 def test_a_borrower_over_real_http(server):

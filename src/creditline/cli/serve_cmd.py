@@ -54,6 +54,7 @@ def register(app: typer.Typer) -> None:
             "CREDITLINE_DB": resolve_url(db_url), "CREDITLINE_ENV": environment, "CREDITLINE_RP_ID": rp_id,
             "CREDITLINE_ORIGINS": origins or (None if os.environ.get("CREDITLINE_ORIGINS") else _default_origins(host, port)),
             "CREDITLINE_ACCESS_LOG": None if access_log else "0",
+            "CREDITLINE_WARM": os.environ.get("CREDITLINE_WARM", "1"),  # the console ready before /ready says so
         })  # fmt: skip
         settings = from_environment(dev_bootstrap=dev or None)  # validates: --dev in production is refused
         if dev and host not in LOOPBACK:

@@ -54,13 +54,15 @@ class Figures:
         self.warmed = threading.Event()  # set once start-up's charts are drawn (or there is nothing to warm)
 
     def warm(self) -> bool:
-        """In a console deployment (snapshots configured), start the slow figures and matplotlib at
-        start-up, so the first visitor finds them ready; otherwise nothing runs until asked."""
-        if self.settings.snapshots is None:
+        """In a console deployment (a snapshot file, or `creditline serve`'s CREDITLINE_WARM=1), start the
+        slow figures and matplotlib at start-up, so the first visitor finds them ready; otherwise (an
+        app built by a test) nothing runs until asked."""
+        if self.settings.snapshots is None and not self.settings.warm:
             self.warmed.set()
             return False
         self.report.get()
         self.live.get()
+        self.monitoring.get()
         threading.Thread(target=self._prerender, name="web-charts-warm", daemon=True).start()
         return True
 
@@ -70,9 +72,9 @@ class Figures:
             charts.warm()
             self.report.get(wait_s=WARM_WAIT_S)
             self.live.get(wait_s=WARM_WAIT_S)
+            self.monitoring.get(wait_s=WARM_WAIT_S)
             for name in CHARTS:
-                if name != "psi":  # the monitoring figure starts on the first visit to its page
-                    self.chart(name)
+                self.chart(name)
         finally:  # a chart that fails is drawn (and its failure shown) on request; readiness must not hang
             self.warmed.set()
 

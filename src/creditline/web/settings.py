@@ -8,6 +8,9 @@
   the LCR and the capital and leverage ratios.
 - `CREDITLINE_REPORT_LGD`: the pool LGD for loans without one while the history has no defaults old
   enough for a workout LGD (the report's `--lgd`).
+- `CREDITLINE_WARM`: `1` to prepare the console at start-up (figures, charts, routes, templates)
+  even when its history is the database's own snapshots; `creditline serve` sets it. A snapshot
+  file given by `CREDITLINE_SNAPSHOTS` is always warmed. Tests that build many apps leave it off.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from creditline.errors import DomainError
 SNAPSHOTS_ENV = "CREDITLINE_SNAPSHOTS"
 BALANCE_SHEET_ENV = "CREDITLINE_BALANCE_SHEET"
 LGD_ENV = "CREDITLINE_REPORT_LGD"
+WARM_ENV = "CREDITLINE_WARM"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,7 @@ class WebSettings:
     snapshots: Path | None = None
     balance_sheet: Path | None = None
     lgd: Decimal | None = None
+    warm: bool = False  # prepare the console at start-up although no snapshot file is given
 
 
 def web_settings(environ: dict[str, str] | None = None) -> WebSettings:
@@ -45,4 +50,4 @@ def web_settings(environ: dict[str, str] | None = None) -> WebSettings:
         raise DomainError(f"{LGD_ENV} must be a fraction such as 0.45", field="lgd") from None
     if lgd is not None and not 0 <= lgd <= 1:
         raise DomainError(f"{LGD_ENV} must be between 0 and 1", field="lgd")
-    return WebSettings(path(SNAPSHOTS_ENV), path(BALANCE_SHEET_ENV), lgd)
+    return WebSettings(path(SNAPSHOTS_ENV), path(BALANCE_SHEET_ENV), lgd, env.get(WARM_ENV, "").strip() == "1")
