@@ -97,59 +97,65 @@ class WriteOff:
 
 
 def draw(engine: Engine, command: Draw) -> dict[str, Any]:
+    with UnitOfWork(engine) as uow:
+        result = draw_in(uow, command)
+        uow.commit()
+    return result
+
+
+def draw_in(uow: UnitOfWork, command: Draw) -> dict[str, Any]:
+    """`draw` in the caller's unit of work, which commits it (the simulator's draws of a day share one)."""
     from creditline.lending.loan.contract import LoanContract
     from creditline.lending.loan.fast_path import start
     from creditline.lending.loan.state import LoanTotals
     from creditline.money import Money
 
     key = check_key(command.key)
-    with UnitOfWork(engine) as uow:
-        with pipelined(uow.connection):  # one round trip: the EOD lock, the line's lock, then date and key
-            uow.system.queue_shared_lock(EOD_LOCK_KEY)
-            locked = uow.lines.queue_get(command.line_id, for_update=True)
-            pending = queue_reads(uow.connection, "draw", key)
-        reads, record = pending.reads(), locked.record()
-        on = _business_date(reads.business_date)
-        if record is None:
-            raise LineNotFound(f"no credit line {command.line_id!r}", field="line")
-        line = record.line
-        product = product_of(uow, line.product_id, record.product_version)
-        amount = Money.parse(command.amount, line.limit.currency, field="amount")
-        method = command.method or str(product.methods[0])
-        request = {"line": line.line_id, "amount_minor": amount.minor, "term": command.term_months, "method": method}
-        if (prior := _first_result(reads.prior, "draw", key, request)) is not None:
-            return prior
-        reserved = line.reserve(amount, on)
-        contract = LoanContract.draw(
-            loan_id=new_id("LO"),
-            borrower_id=line.borrower_id,
-            line_id=line.line_id,
-            product=product,
-            amount=amount,
-            term_months=command.term_months,
-            method=method,
-            rate_daily=line.rate_daily,
-            disbursed=on,
-        )
-        event = contract.disbursement(new_id("EV"))
-        state, checkpoint = start(contract, event)
-        entry = entry_for_totals(
-            before=LoanTotals.zero(amount.currency), after=state.totals, borrower_id=line.borrower_id,
-            loan_id=contract.loan_id, key=f"draw:{key}", reference=f"loan-event:{event.event_id}", on=on,
-            entry_id=new_id("JE"), memo=f"drawdown of {amount} on line {line.line_id}",
-        )  # fmt: skip
-        assert entry is not None, "a disbursement always moves money"
-        with pipelined(uow.connection):  # one round trip: the loan, its event and checkpoint, the line
-            uow.loans.add(contract=contract, state=state)
-            uow.loans.add_events(contract.loan_id, line.borrower_id, [event], on)
-            uow.loans.save_checkpoint(checkpoint, line.borrower_id)
-            saved_line = uow.lines.queue_save(reserved.book_drawdown(amount), line.version)
-        saved_line.check()
-        entry, funding = fund_drawdown(uow, contract=contract, state=state, entry=entry, on=on)  # co-lending
-        result = loan_view(contract, state, (), brief=True) | {"event_id": event.event_id, "entry_id": entry.entry_id}
-        result |= {"funding": funding} if funding else {}
-        remember(uow, "draw", key, request, result, borrower_id=line.borrower_id)
-        uow.commit()
+    with pipelined(uow.connection):  # one round trip: the EOD lock, the line's lock, then date and key
+        uow.system.queue_shared_lock(EOD_LOCK_KEY)
+        locked = uow.lines.queue_get(command.line_id, for_update=True)
+        pending = queue_reads(uow.connection, "draw", key)
+    reads, record = pending.reads(), locked.record()
+    on = _business_date(reads.business_date)
+    if record is None:
+        raise LineNotFound(f"no credit line {command.line_id!r}", field="line")
+    line = record.line
+    product = product_of(uow, line.product_id, record.product_version)
+    amount = Money.parse(command.amount, line.limit.currency, field="amount")
+    method = command.method or str(product.methods[0])
+    request = {"line": line.line_id, "amount_minor": amount.minor, "term": command.term_months, "method": method}
+    if (prior := _first_result(reads.prior, "draw", key, request)) is not None:
+        return prior
+    reserved = line.reserve(amount, on)
+    contract = LoanContract.draw(
+        loan_id=new_id("LO"),
+        borrower_id=line.borrower_id,
+        line_id=line.line_id,
+        product=product,
+        amount=amount,
+        term_months=command.term_months,
+        method=method,
+        rate_daily=line.rate_daily,
+        disbursed=on,
+    )
+    event = contract.disbursement(new_id("EV"))
+    state, checkpoint = start(contract, event)
+    entry = entry_for_totals(
+        before=LoanTotals.zero(amount.currency), after=state.totals, borrower_id=line.borrower_id,
+        loan_id=contract.loan_id, key=f"draw:{key}", reference=f"loan-event:{event.event_id}", on=on,
+        entry_id=new_id("JE"), memo=f"drawdown of {amount} on line {line.line_id}",
+    )  # fmt: skip
+    assert entry is not None, "a disbursement always moves money"
+    with pipelined(uow.connection):  # one round trip: the loan, its event and checkpoint, the line
+        uow.loans.add(contract=contract, state=state)
+        uow.loans.add_events(contract.loan_id, line.borrower_id, [event], on)
+        uow.loans.save_checkpoint(checkpoint, line.borrower_id)
+        saved_line = uow.lines.queue_save(reserved.book_drawdown(amount), line.version)
+    saved_line.check()
+    entry, funding = fund_drawdown(uow, contract=contract, state=state, entry=entry, on=on)  # co-lending
+    result = loan_view(contract, state, (), brief=True) | {"event_id": event.event_id, "entry_id": entry.entry_id}
+    result |= {"funding": funding} if funding else {}
+    remember(uow, "draw", key, request, result, borrower_id=line.borrower_id)
     return result
 
 

@@ -113,8 +113,7 @@ def simulate(engine: Engine, config: SimulationConfig, progress: Progress | None
 def _one_day(run: Run, index: int, arriving: list[Applicant]) -> dict[str, Any]:
     """Applications, then borrowers' actions, then end of day; returns the day's EOD result."""
     marks = [(time.perf_counter(), time.process_time())]
-    for person in arriving:
-        _apply(run, person, index)
+    _apply(run, arriving, index)
     marks.append((time.perf_counter(), time.process_time()))
     _act(run, index, run.agenda.pop(index, []))
     marks.append((time.perf_counter(), time.process_time()))
@@ -141,12 +140,20 @@ def _require_empty(engine: Engine) -> None:
 # -- applications ----------------------------------------------------------------------------------------
 
 
-def _apply(run: Run, person: Applicant, index: int) -> None:
-    from creditline.app.apply import ApplyForCredit, apply
+def _apply(run: Run, arriving: list[Applicant], index: int) -> None:
+    """The day's applicants, each through the same decision as `apply`, in one unit of work (`apply_many`)."""
+    from creditline.app.apply import ApplyForCredit, apply_many
     from creditline.app.apply_setup import OriginationConfig
 
-    key = f"sim-{run.config.seed}-{person.serial}"
-    decision = apply(run.engine, ApplyForCredit(key, application_form(person, run.config.start), OriginationConfig()))
+    if not arriving:
+        return
+    config, start = OriginationConfig(), run.config.start
+    commands = [ApplyForCredit(f"sim-{run.config.seed}-{p.serial}", application_form(p, start), config) for p in arriving]
+    for person, decision in zip(arriving, apply_many(run.engine, commands), strict=True):
+        _decided(run, person, decision, index)
+
+
+def _decided(run: Run, person: Applicant, decision: dict[str, Any], index: int) -> None:
     run.counts["applications"] += 1
     run.counts[f"decision_{decision['outcome']}"] += 1
     model_pd = float(decision["pd"]) if decision.get("pd") is not None else None
@@ -167,31 +174,76 @@ def _act(run: Run, index: int, actions: list[Action]) -> None:
     from creditline.store.tables_servicing_bank import SqlBankBook
 
     deposits: dict[str, int] = defaultdict(int)
-    for action in actions:
-        borrower = run.borrowers[action.serial]
-        if action.kind == "deposit":
-            deposits[borrower.borrower_id] += action.amount_minor
-        elif action.kind == "draw":
-            _draw(run, borrower, index)
-        elif action.kind == "payoff":
-            _payoff(run, borrower, action.loan_id)
+    # What each drawing line has available, read for the day's draws in one query; a line's figure is
+    # dropped once a draw or payoff on it has run, so a second action that day reads it afresh.
+    available = _available_majors(run, {run.borrowers[a.serial].line_id for a in actions if a.kind == "draw"})
+    drawer = _Drawer(run.engine)
+    try:
+        for action in actions:
+            borrower = run.borrowers[action.serial]
+            if action.kind == "deposit":
+                deposits[borrower.borrower_id] += action.amount_minor
+            elif action.kind == "draw":
+                known = available.pop(borrower.line_id, None)
+                if known is None:
+                    drawer.commit()  # the read below is another connection's: it sees committed draws only
+                    known = _available_major(run, borrower.line_id)
+                _draw(run, drawer, borrower, index, known)
+            elif action.kind == "payoff":
+                drawer.commit()  # a payoff is its own unit of work
+                available.pop(borrower.line_id, None)
+                _payoff(run, borrower, action.loan_id)
+        drawer.commit()
+    finally:
+        drawer.close()
     if deposits:
         code = run.product.currency.code
         SqlBankBook(run.engine).deposit([(b, code, m) for b, m in deposits.items() if m > 0])
         run.counts["deposits"] += len(deposits)
 
 
-def _draw(run: Run, borrower: Borrower, index: int) -> None:
-    from creditline.app import Draw, draw
+class _Drawer:
+    """The day's drawdowns in one unit of work, committed when the day's other actions need it to be.
+
+    Each draw runs at once (`draw_in`, the use case's own steps) inside a savepoint, so a refused one
+    leaves nothing behind; only the commit is shared.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.uow: Any = None
+
+    def draw(self, command: Any) -> dict[str, Any]:
+        from creditline.app.loans import draw_in
+        from creditline.store import UnitOfWork
+
+        if self.uow is None:
+            self.uow = UnitOfWork(self.engine).__enter__()
+        with self.uow.connection.begin_nested():
+            return draw_in(self.uow, command)
+
+    def commit(self) -> None:
+        if self.uow is not None:
+            self.uow.commit()
+            self.close()
+
+    def close(self) -> None:
+        if self.uow is not None:
+            uow, self.uow = self.uow, None
+            uow.__exit__(None, None, None)  # rolls back unless committed
+
+
+def _draw(run: Run, drawer: _Drawer, borrower: Borrower, index: int, available_major: int) -> None:
+    from creditline.app import Draw
     from creditline.lending.schedule import build_schedule
     from creditline.money import Money
 
-    choice = choose_draw(run.rng, _available_major(run, borrower.line_id))
+    choice = choose_draw(run.rng, available_major)
     if choice is None:
         return
     key = f"sim-draw-{borrower.person.serial}-{len(borrower.loans)}"
     try:
-        loan = draw(run.engine, Draw(borrower.line_id, str(choice.amount_major), choice.term_months, key, choice.method))
+        loan = drawer.draw(Draw(borrower.line_id, str(choice.amount_major), choice.term_months, key, choice.method))
     except DomainError:
         run.counts["draws_refused"] += 1  # a frozen line, an APR above the cap: the borrower goes away
         return
@@ -218,6 +270,23 @@ def _available_major(run: Run, line_id: str) -> int:
         record = uow.lines.get(line_id)
         assert record is not None, f"the simulator opened {line_id}"
         return int(record.line.available(business_date(uow)).to_decimal())
+
+
+def _available_majors(run: Run, line_ids: set[str]) -> dict[str, int]:
+    """`_available_major` of the day's drawing lines, read in one unit of work."""
+    from creditline.app.common import business_date
+    from creditline.store import UnitOfWork
+
+    if not line_ids:
+        return {}
+    found: dict[str, int] = {}
+    with UnitOfWork(run.engine, read_only=True) as uow:
+        on = business_date(uow)
+        for line_id in sorted(line_ids):
+            record = uow.lines.get(line_id)
+            assert record is not None, f"the simulator opened {line_id}"
+            found[line_id] = int(record.line.available(on).to_decimal())
+    return found
 
 
 def _payoff(run: Run, borrower: Borrower, loan_id: str) -> None:

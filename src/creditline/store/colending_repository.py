@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, true, update
 
 from creditline.store import tables as t
+from creditline.store.driver_sql import execute
 from creditline.store.tables_colending import (
     funding_partner_versions,
     funding_partners,
@@ -45,6 +46,7 @@ def _partners_where(condition: Any) -> Any:
 
 
 _ACTIVE_PARTNERS = _partners_where(and_(_p.currency == bindparam("currency"), _p.active.is_(True)))
+_PARTNER_COLUMNS = tuple(column.key for column in _ACTIVE_PARTNERS.selected_columns)
 
 
 class ColendingRepository:
@@ -58,8 +60,9 @@ class ColendingRepository:
         return rows[0] if rows else None
 
     def partners(self, *, currency: str | None = None, active_only: bool = False) -> list[dict[str, Any]]:
-        if currency is not None and active_only:  # every drawdown asks this: the statement is built once
-            return [dict(row) for row in self.connection.execute(_ACTIVE_PARTNERS, {"currency": currency}).mappings()]
+        if currency is not None and active_only:  # every drawdown asks this: built once, run on the driver's cursor
+            rows = execute(self.connection, _ACTIVE_PARTNERS, {"currency": currency}).all()
+            return [dict(zip(_PARTNER_COLUMNS, row, strict=True)) for row in rows]
         condition = true()
         if currency is not None:
             condition = and_(condition, _p.currency == currency)
