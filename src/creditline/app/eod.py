@@ -61,7 +61,7 @@ def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
     penalty = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
     loans = overdue = 0
     for locators, page in accruing_pages(uow.connection):
-        batch, other_at = batch_of([row[4:] for row in page], today)
+        batch, other_at = batch_of(page, today, first=4)  # rows start with loan, borrower, product, currency
         after = accrue_batch(batch)
         interest_delta = after.interest_accrued - batch.interest_accrued
         penalty_delta = after.penalty_accrued - batch.penalty_accrued

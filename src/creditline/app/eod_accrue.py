@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from creditline.app.eod_memory import without_cyclic_gc
 from creditline.app.eod_stages import EodContext, StageResult
 
 
+@without_cyclic_gc
 def accrue(uow: object, business_date: date, context: EodContext) -> StageResult:
     from creditline.app.eod import close_day
 

@@ -41,19 +41,24 @@ def classify(uow: Any, business_date: date, context: EodContext) -> StageResult:
     frame = build_snapshot(loans, lines, as_of, context.provisioning_policy)
     context.shared[SNAPSHOT_KEY] = (frame, np.concatenate((shards, line_shards)))
     changes = _record_changes(uow.connection, data, frame.head(len(data["loan_id"])), as_of)
-    book = frame.filter(pl.col("status").is_in(("active", "overdue")) & (pl.col("disbursed_minor") > 0))
-    tiers = book.group_by("tier").len().sort("tier")
-    stages = book.group_by("stage").len().sort("stage")
+    status = frame.get_column("status").to_numpy()
+    book = ((status == "active") | (status == "overdue")) & (frame.get_column("disbursed_minor").to_numpy() > 0)
     summary = {
         "new_loans": new_facts,
         "rows": frame.height,
-        "tiers": {str(t): n for t, n in tiers.iter_rows()},
-        "stages": {str(s): n for s, n in stages.iter_rows()},
+        "tiers": _counts(frame.get_column("tier").to_numpy()[book]),
+        "stages": _counts(frame.get_column("stage").to_numpy()[book]),
         "changes": changes,
         "policy": context.provisioning_policy.key,
     }
-    message = f"{book.height} loans classified ({changes['tier']} tier and {changes['status']} status changes)"
+    message = f"{int(book.sum())} loans classified ({changes['tier']} tier and {changes['status']} status changes)"
     return StageResult("classify", summary, message)
+
+
+def _counts(values: np.ndarray) -> dict[str, int]:
+    """How many of each value, by value in order (keys as text: the run's summary is JSON)."""
+    found, counts = np.unique(values, return_counts=True)
+    return {str(value): int(n) for value, n in zip(found.tolist(), counts.tolist(), strict=True)}
 
 
 @without_cyclic_gc
@@ -70,7 +75,8 @@ def provision(uow: Any, business_date: date, context: EodContext) -> StageResult
     codes += [c for c in _booked_currencies(uow.connection) if c not in codes]  # a book that emptied releases all
     for code in codes:
         mask = (frame.get_column("currency") == code).to_numpy()
-        result = allowance(frame.filter(pl.Series(mask)), shards[mask], policy)
+        day = frame if mask.all() else frame.filter(pl.Series(mask))  # most books have one currency
+        result = allowance(day, shards if mask.all() else shards[mask], policy)
         old = loss_allowance_by_shard(uow.connection, code)
         postings = allowance_postings(result.by_shard, old, code)
         entry_id = None
@@ -114,7 +120,7 @@ def _record_new_facts(connection: Any, as_of: date, context: EodContext) -> int:
     new = loans_without_facts(connection)
     if not new:
         return 0
-    pds = origination_pds(connection, [row[2] for row in new])
+    pds = origination_pds(connection, [(row[2], row[1]) for row in new])
     default_pd = float(context.provisioning_policy.pd_default)
     rows = []
     for loan_id, borrower_id, line_id, product_id, version, code, disbursed_on, terms_json, count, blob in new:
@@ -223,7 +229,7 @@ def _line_frame(connection: Any, context: EodContext, busy: set[str]) -> tuple[p
     from creditline.store.tables_servicing_snapshots import idle_lines, origination_pds
 
     lines = idle_lines(connection, busy)
-    pds = origination_pds(connection, [row[0] for row in lines])
+    pds = origination_pds(connection, [(row[0], row[1]) for row in lines])
     default_pd = float(context.provisioning_policy.pd_default)
     available = [max(row[6] - row[7] - row[8], 0) for row in lines]
     keep = [i for i, minor in enumerate(available) if minor > 0]
@@ -289,10 +295,6 @@ def _maybe_date(value: Any) -> date | None:
 
 
 def _booked_currencies(connection: Any) -> list[str]:
-    from sqlalchemy import select
+    from creditline.store.tables_servicing_snapshots import loss_allowance_currencies
 
-    from creditline.store.tables import account_balances
-
-    b = account_balances.c
-    query = select(b.currency).where(b.account == "loss_allowance").distinct()
-    return sorted(connection.execute(query).scalars())
+    return loss_allowance_currencies(connection)

@@ -106,9 +106,10 @@ def accrual_of_values(row: Any, as_of: date) -> AccrualState:
     )
 
 
-def batch_of(rows: Sequence[Sequence[Any]], as_of: date) -> tuple[AccrualBatch, np.ndarray]:
-    """An AccrualBatch from rows of ACCRUAL_COLUMNS, and the index map from the packed blobs to rows."""
-    columns = list(zip(*rows, strict=True))
+def batch_of(rows: Sequence[Sequence[Any]], as_of: date, first: int = 0) -> tuple[AccrualBatch, np.ndarray]:
+    """An AccrualBatch from rows whose ACCRUAL_COLUMNS start at `first`, and the index map from the packed
+    blobs to rows."""
+    columns = list(zip(*rows, strict=True))[first:]
 
     def col(i: int) -> np.ndarray:
         return np.fromiter(columns[i], dtype=np.int64, count=len(rows))

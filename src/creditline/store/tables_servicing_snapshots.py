@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from creditline.store.driver_sql import execute
+from creditline.store.tables import account_balances
 from creditline.store.tables_servicing import (
     chunks,
     driver_rows,
@@ -31,15 +33,26 @@ def loans_without_facts(connection: Connection) -> list[tuple]:
     ))  # fmt: skip
 
 
-def origination_pds(connection: Connection, line_ids: Sequence[str]) -> dict[str, str]:
-    """The PD (as text) of the origination decision that opened each line, where there was one."""
-    from creditline.store.tables_origination import origination_decisions
+def origination_pds(connection: Connection, lines: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The PD (as text) of the origination decision that opened each of `lines` ((line_id, borrower_id)
+    pairs), where there was one.
 
-    d = origination_decisions.c
+    Looked up by the borrower (an indexed column): the decision that opens a line is the borrower's own,
+    and a borrower has a handful of decisions. `line_id` has no index, so a lookup by it reads the whole
+    decisions table; that is left for the lines the borrowers' decisions do not account for."""
+    wanted = {line_id: borrower_id for line_id, borrower_id in lines}
     found: dict[str, str] = {}
-    for part in chunks(sorted(set(line_ids))):
-        query = select(d.line_id, d.pd).where(d.line_id.in_(part), d.pd.is_not(None))
-        found.update({line_id: pd for line_id, pd in connection.execute(query)})
+    for part in chunks(sorted(set(wanted.values()))):
+        rows = driver_rows(connection, (
+            "SELECT line_id, pd FROM origination_decisions WHERE pd IS NOT NULL AND line_id IS NOT NULL "
+            f"AND borrower_id IN ({', '.join('?' for _ in part)})"
+        ), part)  # fmt: skip
+        found.update({line_id: pd for line_id, pd in rows if line_id in wanted})
+    for part in chunks(sorted(line_id for line_id in wanted if line_id not in found)):
+        rows = driver_rows(connection, (
+            f"SELECT line_id, pd FROM origination_decisions WHERE pd IS NOT NULL AND line_id IN ({', '.join('?' for _ in part)})"
+        ), part)  # fmt: skip
+        found.update(dict(rows))
     return found
 
 
@@ -91,12 +104,10 @@ def idle_lines(connection: Connection, busy: set[str]) -> list[tuple]:
 
 
 def totals_of(connection: Connection, loan_ids: Sequence[str]) -> dict[str, str]:
-    from creditline.store.tables import loans
-
-    c = loans.c
     found: dict[str, str] = {}
     for part in chunks(sorted(set(loan_ids))):
-        found.update(connection.execute(select(c.loan_id, c.totals_json).where(c.loan_id.in_(part))).all())
+        sql = f"SELECT loan_id, totals_json FROM loans WHERE loan_id IN ({', '.join('?' for _ in part)})"
+        found.update(driver_rows(connection, sql, part))
     return found
 
 
@@ -117,19 +128,35 @@ def add_class_changes(connection: Connection, rows: Sequence[dict[str, Any]]) ->
         connection.execute(insert(loan_class_changes), list(part))
 
 
+# Built once and run on the driver's cursor (`driver_sql`): a day runs each once or twice, and on a small
+# book `Connection.execute`'s statement handling costs more than SQLite running them.
+_b = account_balances.c
+_ALLOWANCE_BY_SHARD = select(_b.shard, _b.credit_minor - _b.debit_minor).where(
+    _b.account == "loss_allowance", _b.currency == bindparam("code")
+)
+_ALLOWANCE_CURRENCIES = select(_b.currency).where(_b.account == "loss_allowance").distinct()
+_ADD_PROVISION_RUN = insert(provision_runs).values({c.name: bindparam(c.name) for c in provision_runs.columns})
+_s = snapshot_dates.c
+_DELETE_SNAPSHOT_ROWS = loan_snapshots.delete().where(loan_snapshots.c.as_of == bindparam("as_of"))
+_DELETE_SNAPSHOT_DATE = snapshot_dates.delete().where(_s.as_of == bindparam("as_of"))
+_ADD_SNAPSHOT_DATE = insert(snapshot_dates).values({c.name: bindparam(c.name) for c in snapshot_dates.columns})
+_PRUNABLE_DATES = select(_s.as_of).where(_s.as_of < bindparam("cutoff"), _s.month_end == 0)
+_LATER_IN_MONTH = select(_s.as_of).where(_s.as_of > bindparam("day"), _s.as_of <= bindparam("last")).limit(1)
+
+
 def loss_allowance_by_shard(connection: Connection, code: str) -> dict[int, int]:
     """The booked loss allowance per shard (a credit balance of the contra-asset)."""
-    from creditline.store.tables import account_balances
+    rows = execute(connection, _ALLOWANCE_BY_SHARD, {"code": code}).all()
+    return {int(shard): int(minor) for shard, minor in rows if minor}
 
-    b = account_balances.c
-    query = select(b.shard, b.credit_minor - b.debit_minor).where(
-        b.account == "loss_allowance", b.currency == code
-    )
-    return {int(shard): int(minor) for shard, minor in connection.execute(query) if minor}
+
+def loss_allowance_currencies(connection: Connection) -> list[str]:
+    """The currencies with a booked loss allowance, in order."""
+    return sorted(code for (code,) in execute(connection, _ALLOWANCE_CURRENCIES).all())
 
 
 def add_provision_run(connection: Connection, row: dict[str, Any]) -> None:
-    connection.execute(insert(provision_runs).values(**row))
+    execute(connection, _ADD_PROVISION_RUN, row)
 
 
 SNAPSHOT_COLUMNS = tuple(c.name for c in loan_snapshots.columns)
@@ -140,8 +167,8 @@ def write_snapshot(connection: Connection, frame: Any, as_of: date, *, month_end
     """The day's snapshot rows (a polars frame with SNAPSHOT_COLUMNS), replacing any of that date."""
     import polars as pl
 
-    connection.execute(loan_snapshots.delete().where(loan_snapshots.c.as_of == as_of))
-    connection.execute(snapshot_dates.delete().where(snapshot_dates.c.as_of == as_of))
+    execute(connection, _DELETE_SNAPSHOT_ROWS, {"as_of": as_of})
+    execute(connection, _DELETE_SNAPSHOT_DATE, {"as_of": as_of})
     ordered = frame.select(list(SNAPSHOT_COLUMNS))
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     names = ", ".join(SNAPSHOT_COLUMNS)
@@ -156,7 +183,7 @@ def write_snapshot(connection: Connection, frame: Any, as_of: date, *, month_end
             cursor.executemany(f"INSERT INTO loan_snapshots ({names}) VALUES ({marks})", text.iter_rows())
     finally:
         cursor.close()
-    connection.execute(insert(snapshot_dates).values(as_of=as_of, rows=ordered.height, month_end=int(month_end)))
+    execute(connection, _ADD_SNAPSHOT_DATE, {"as_of": as_of, "rows": ordered.height, "month_end": int(month_end)})
     return ordered.height
 
 
@@ -164,15 +191,14 @@ def prune_snapshots(connection: Connection, today: date, kept_days: int = DAILY_
     """Drop daily snapshots older than `kept_days`, keeping each month's last one; returns the dates dropped."""
     from datetime import timedelta
 
-    s = snapshot_dates.c
     cutoff = today - timedelta(days=kept_days)
-    dated = [row[0] for row in connection.execute(select(s.as_of).where(s.as_of < cutoff, s.month_end == 0))]
+    dated = [row[0] for row in execute(connection, _PRUNABLE_DATES, {"cutoff": cutoff}).all()]
     dropped = []
     for day in dated:
-        later = select(s.as_of).where(s.as_of > day, s.as_of <= _month_last(day)).limit(1)
-        if connection.execute(later).first() is not None:  # a later snapshot of the same month exists
-            connection.execute(loan_snapshots.delete().where(loan_snapshots.c.as_of == day))
-            connection.execute(snapshot_dates.delete().where(s.as_of == day))
+        later = execute(connection, _LATER_IN_MONTH, {"day": day, "last": _month_last(day)}).first()
+        if later is not None:  # a later snapshot of the same month exists
+            execute(connection, _DELETE_SNAPSHOT_ROWS, {"as_of": day})
+            execute(connection, _DELETE_SNAPSHOT_DATE, {"as_of": day})
             dropped.append(day)
     return dropped
 
