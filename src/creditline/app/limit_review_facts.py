@@ -141,8 +141,8 @@ def _incomes(uow: UnitOfWork, owners: dict[str, str]) -> dict[str, tuple[int | N
     """Per line (`owners`: line id → borrower id): (annual income, online micro-loan balance at other
     lenders) as its approval recorded them.
 
-    The decision that opened a line is the borrower's: the lines' borrowers find the rows by the borrower
-    index (`origination_decisions.line_id` has none, and a look by it alone reads the whole table)."""
+    The decision that opened a line is the borrower's: the rows are found by index (borrower, or line since
+    migration 0019), where a look by line alone used to read the whole table."""
     from creditline.store.tables_origination import origination_decisions
 
     o = origination_decisions.c
