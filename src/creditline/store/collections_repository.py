@@ -299,11 +299,6 @@ class ReviewRepository:
                 found.setdefault(borrower_id, set()).add(kind)
         return found
 
-    def borrowers_alerted_on(self, on: date) -> set[str]:
-        a = ew_alerts.c
-        query = select(a.borrower_id).where(a.raised_on == on, a.borrower_id.is_not(None)).distinct()
-        return set(self.connection.execute(query).scalars())
-
     # -- fraud signals ----------------------------------------------------------------------------
     def add_signal(self, row: dict[str, Any]) -> int:
         result = self.connection.execute(insert(ew_fraud_signals).values(alerted=0, **row))
