@@ -75,6 +75,8 @@ def test_prefix_snapshots_give_the_same_leaves():
     assert trees.snapshots.shape[0] >= 10 and not trees.walked.any()
     for matrix in (x, awkward(3000, seed=4)):
         assert np.array_equal(trees.raw(matrix, threads=2), booster.predict(matrix, raw_score=True))
+    with pytest.raises(ValueError, match="at least 6 features"):
+        trees.raw(x[:, :5])
 
 
 def test_a_batch_scores_the_same_through_either_path(trained):

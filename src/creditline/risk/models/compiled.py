@@ -43,7 +43,8 @@ trailing_zeros = None  # numba's count-trailing-zeros intrinsic, bound when the 
 class CompiledTrees:
     """Per feature, three lists of (tree, mask): splits sorted by threshold, those a NaN sends right,
     those a zero sends right (`*_start` index them, one range per feature), and the sorted list's
-    prefix snapshots (rows of `snapshots`, one bit set per tree). Per tree, its leaf values
+    prefix snapshots (each row of `snapshots`: every tree's bits after a multiple of `SNAPSHOT_STRIDE`
+    splits). Per tree, its leaf values
     left to right from `leaf_start`; `walked` trees keep their nodes (`node_*`, children ≥ 0 are nodes,
     −1 − p is the leaf at position p) for a node-by-node walk."""
 
@@ -78,6 +79,8 @@ class CompiledTrees:
         """Raw log-odds of every row, equal to `Booster.predict(features, raw_score=True)`."""
         kernel = load_kernel()
         features = np.ascontiguousarray(features, dtype=np.float64)
+        if features.ndim != 2 or features.shape[1] < self.split_start.size - 1:  # the loop reads unchecked
+            raise ValueError(f"expected a matrix of at least {self.split_start.size - 1} features, got {features.shape}")
         out = np.empty(features.shape[0])
         arrays = tuple(getattr(self, name) for name in self.__dataclass_fields__)
         parts = max(1, min(threads, features.shape[0] // ROWS_PER_THREAD_MIN))
@@ -163,7 +166,7 @@ def compile_trees(model_text: str) -> CompiledTrees | None:
     """The trees of a LightGBM text model as sorted split lists; None if numba is absent or a tree is linear."""
     if not numba_available():
         return None
-    blocks = model_text.split("\nTree=")[1:]
+    blocks = model_text.split("end of trees")[0].split("\nTree=")[1:]  # not the importances after it
     if not blocks:
         return None
     features = int(next(line for line in model_text.splitlines() if line.startswith("max_feature_idx="))[16:]) + 1
