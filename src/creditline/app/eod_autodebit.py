@@ -74,8 +74,10 @@ def collect_debits(engine: Engine, business_date: date, context: EodContext) -> 
     ranks = min(policy.sources_per_round, borrowers.ranks_max())
     for round_no in range(1, policy.rounds_per_day + 1):
         planned = _plan(engine, business_date, round_no, 1, context, borrowers)
-        if planned == 0 and round_no > 1:
-            break  # nothing left to ask for today (a restarted run re-plans nothing it planned before)
+        if planned == 0:
+            # Nothing to ask for in this round, and none of its rows exist (a restarted run finds the round
+            # planned: -1), so nothing of it is pending or unapplied; a later round only retries this one's.
+            break
         _collect_leg(engine, business_date, round_no, context)
         for rank in range(2, ranks + 1):
             if _plan(engine, business_date, round_no, rank, context, borrowers) == 0:
