@@ -213,7 +213,7 @@ def _wait(base: str, process: subprocess.Popen) -> None:
     while time.monotonic() < deadline:
         assert process.poll() is None, f"creditline serve exited {process.returncode}"
         try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:  # migrated by the set-up
+            if httpx.get(f"{base}/ready", timeout=1).status_code == 200:  # migrated by the set-up, warmed up
                 return
         except httpx.TransportError:
             pass
