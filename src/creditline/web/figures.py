@@ -62,7 +62,6 @@ class Figures:
             return False
         self.report.get()
         self.live.get()
-        self.monitoring.get()
         threading.Thread(target=self._prerender, name="web-charts-warm", daemon=True).start()
         return True
 
@@ -72,9 +71,9 @@ class Figures:
             charts.warm()
             self.report.get(wait_s=WARM_WAIT_S)
             self.live.get(wait_s=WARM_WAIT_S)
-            self.monitoring.get(wait_s=WARM_WAIT_S)
             for name in CHARTS:
-                self.chart(name)
+                if name != "psi":  # model monitoring starts on the first visit to its page: computed at
+                    self.chart(name)  # start-up, it would show the decisions of before start for 5 minutes
         finally:  # a chart that fails is drawn (and its failure shown) on request; readiness must not hang
             self.warmed.set()
 
