@@ -109,6 +109,7 @@ def seed(folder: Path) -> tuple[str, dict[str, str], str, dict[str, str]]:
 
 
 def wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
+    """Poll `url` (the server's /ready: migrated and warmed up, as a load balancer waits) until 200."""
     import urllib.request
 
     deadline = time.monotonic() + SERVER_START_S_MAX

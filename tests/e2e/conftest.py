@@ -34,7 +34,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     log = (folder / "server.log").open("w")
     server = subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/health", server, folder / "server.log")
+        wait_until_up(f"http://127.0.0.1:{port}/ready", server, folder / "server.log")
         yield Platform(base, url, applicant, code)
     finally:
         server.terminate()
