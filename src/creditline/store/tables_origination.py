@@ -67,6 +67,8 @@ origination_decisions = Table(
     # the line an approval opened (one decision a line), covering its jurisdiction: early warning's region
     # sums join on it (migration 0019)
     Index("ix_origination_decisions_line_id", "line_id", "jurisdiction"),
+    # the newest decisions first: the console's model monitoring (migration 0020)
+    Index("ix_origination_decisions_business_date", "business_date"),
 )
 
 origination_reviews = Table(
