@@ -129,41 +129,55 @@ def _repay_client(
 
 
 def bench_repay(loans_per_client: int, rounds: int, clients: int = CLIENTS) -> dict:
-    from creditline.app import Draw, draw
-
     name = f"repayments (incremental fold, allocation, journal entry, commit), PostgreSQL, {clients} concurrent clients"
     with postgres_url() as url:
         if url is None:
             return {"name": name, "skipped": "PostgreSQL is not reachable"}
-        engine, lines = _books(url, clients * loans_per_client)
-        loans = [draw(engine, Draw(line_id, "5000", 12, f"d-{line_id}"))["loan_id"] for line_id in lines]
-        engine.dispose()  # type: ignore[attr-defined]
-        context = multiprocessing.get_context("spawn")
-        start, finish, out = context.Event(), context.Event(), context.Queue()
-        workers = [
-            context.Process(
-                target=_repay_client,
-                args=(url, loans[c * loans_per_client : (c + 1) * loans_per_client], rounds, c, start, finish, out),
-            )
-            for c in range(clients)
-        ]
-        for worker in workers:
-            worker.start()
-        # every client connected and warmed up before the clock starts
-        server_pids = [out.get(timeout=600)[1] for _ in workers]
-        server_cpu = _cpu_s(server_pids)
-        load = _load()
-        started = time.perf_counter()
-        start.set()
-        done = [out.get(timeout=1800) for _ in workers]
-        elapsed = time.perf_counter() - started
-        server_cpu = _cpu_s(server_pids) - server_cpu
-        finish.set()
-        for worker in workers:
-            worker.join()
+        loans = _drawn_loans(url, clients * loans_per_client)
+        run = _run_clients(_repay_client, [
+            (url, loans[c * loans_per_client : (c + 1) * loans_per_client], rounds, c) for c in range(clients)
+        ])  # fmt: skip
+    return _repay_figures(name, run, clients * loans_per_client * rounds)
+
+
+def _drawn_loans(url: str, count: int) -> list[str]:
+    """`count` lines, each with one 5,000.00 loan over 12 months to repay."""
+    from creditline.app import Draw, draw
+
+    engine, lines = _books(url, count)
+    loans = [draw(engine, Draw(line_id, "5000", 12, f"d-{line_id}"))["loan_id"] for line_id in lines]
+    engine.dispose()  # type: ignore[attr-defined]
+    return loans
+
+
+def _run_clients(target: object, arguments: list[tuple]) -> dict:
+    """One spawned process per argument tuple running `target(*arguments, start, finish, out)`: each
+    says ("ready", its server pid) once connected and warm, the clock starts when all are, and each
+    answers ("done", its CPU seconds, its latencies, ...); the server processes' CPU is read before
+    they may end."""
+    context = multiprocessing.get_context("spawn")
+    start, finish, out = context.Event(), context.Event(), context.Queue()
+    workers = [context.Process(target=target, args=(*args, start, finish, out)) for args in arguments]  # type: ignore[arg-type]
+    for worker in workers:
+        worker.start()
+    server_pids = [out.get(timeout=600)[1] for _ in workers]  # every client connected and warmed up first
+    server_cpu = _cpu_s(server_pids)
+    load = _load()
+    started = time.perf_counter()
+    start.set()
+    done = [out.get(timeout=1800) for _ in workers]
+    elapsed = time.perf_counter() - started
+    server_cpu = _cpu_s(server_pids) - server_cpu
+    finish.set()
+    for worker in workers:
+        worker.join()
+    return {"done": done, "elapsed": elapsed, "server_cpu": server_cpu, "load": load}
+
+
+def _repay_figures(name: str, run: dict, repayments: int, **extra: object) -> dict:
+    done, elapsed, server_cpu = run["done"], run["elapsed"], run["server_cpu"]
     client_cpu = sum(d[1] for d in done)
     latencies = sorted(latency * 1000 for d in done for latency in d[2])
-    repayments = clients * loans_per_client * rounds
     per_s = repayments / elapsed
     cpu_ms = (client_cpu + server_cpu) / repayments * 1000
     return {
@@ -173,6 +187,7 @@ def bench_repay(loans_per_client: int, rounds: int, clients: int = CLIENTS) -> d
         "per_s": round(per_s),
         "median_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(_quantile(latencies, 0.99), 2),
+        **extra,
         "target_per_s": REPAY_TARGET_PER_S,
         "meets_target": per_s >= REPAY_TARGET_PER_S,
         "ratio_to_pgledger": round(per_s / PGLEDGER_TRANSFERS_PER_S, 3),
@@ -181,7 +196,7 @@ def bench_repay(loans_per_client: int, rounds: int, clients: int = CLIENTS) -> d
         "client_cpu_ms": round(client_cpu / repayments * 1000, 3),
         "server_cpu_ms": round(server_cpu / repayments * 1000, 3),
         "cpu_bound_per_s": round((os.cpu_count() or 1) * 1000 / cpu_ms) if cpu_ms else None,
-        "load_average": load,
+        "load_average": run["load"],
     }
 
 
@@ -231,61 +246,20 @@ def _batched_client_process(
 def bench_repay_batched(loans_per_client: int, rounds: int, clients: int = CLIENTS, processes: int = 2) -> dict:
     """Repayments by `clients` concurrent clients (threads, spread over `processes` processes, each with
     one `RepaymentBatcher`): the group commit's figure beside `bench_repay`'s one-by-one."""
-    from creditline.app import Draw, draw
-
     name = f"repayments through group commit, PostgreSQL, {clients} concurrent clients in {processes} processes"
     assert clients % processes == 0, (clients, processes)
     with postgres_url() as url:
         if url is None:
             return {"name": name, "skipped": "PostgreSQL is not reachable"}
-        engine, lines = _books(url, clients * loans_per_client)
-        loans = [draw(engine, Draw(line_id, "5000", 12, f"d-{line_id}"))["loan_id"] for line_id in lines]
-        engine.dispose()  # type: ignore[attr-defined]
+        loans = _drawn_loans(url, clients * loans_per_client)
         per_client = [loans[c * loans_per_client : (c + 1) * loans_per_client] for c in range(clients)]
         each = clients // processes
-        context = multiprocessing.get_context("spawn")
-        start, finish, out = context.Event(), context.Event(), context.Queue()
-        workers = [
-            context.Process(
-                target=_batched_client_process,
-                args=(url, per_client[p * each : (p + 1) * each], rounds, p, start, finish, out),
-            )
-            for p in range(processes)
-        ]
-        for worker in workers:
-            worker.start()
-        server_pids = [out.get(timeout=600)[1] for _ in workers]
-        server_cpu = _cpu_s(server_pids)
-        load = _load()
-        started = time.perf_counter()
-        start.set()
-        done = [out.get(timeout=1800) for _ in workers]
-        elapsed = time.perf_counter() - started
-        server_cpu = _cpu_s(server_pids) - server_cpu
-        finish.set()
-        for worker in workers:
-            worker.join()
-    client_cpu = sum(d[1] for d in done)
-    latencies = sorted(latency * 1000 for d in done for latency in d[2])
-    repayments = clients * loans_per_client * rounds
-    per_s = repayments / elapsed
-    cpu_ms = (client_cpu + server_cpu) / repayments * 1000
-    return {
-        "name": name,
-        "repayments": repayments,
-        "seconds": round(elapsed, 2),
-        "per_s": round(per_s),
-        "median_ms": round(statistics.median(latencies), 2),
-        "p99_ms": round(_quantile(latencies, 0.99), 2),
-        "mean_batch": round(sum(d[4] for d in done) / max(1, sum(d[3] for d in done)), 1),
-        "target_per_s": REPAY_TARGET_PER_S,
-        "meets_target": per_s >= REPAY_TARGET_PER_S,
-        "ratio_to_pgledger": round(per_s / PGLEDGER_TRANSFERS_PER_S, 3),
-        "client_cpu_ms": round(client_cpu / repayments * 1000, 3),
-        "server_cpu_ms": round(server_cpu / repayments * 1000, 3),
-        "cpu_bound_per_s": round((os.cpu_count() or 1) * 1000 / cpu_ms) if cpu_ms else None,
-        "load_average": load,
-    }
+        run = _run_clients(_batched_client_process, [
+            (url, per_client[p * each : (p + 1) * each], rounds, p) for p in range(processes)
+        ])  # fmt: skip
+    done = run["done"]
+    mean_batch = round(sum(d[4] for d in done) / max(1, sum(d[3] for d in done)), 1)
+    return _repay_figures(name, run, clients * loans_per_client * rounds, mean_batch=mean_batch)
 
 
 def _quantile(ordered: list[float], q: float) -> float:
