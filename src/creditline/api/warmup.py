@@ -19,7 +19,11 @@ NO_SUCH_PATH = "/.warm-up/no-such-route"
 
 def prepare_routes(app: Any) -> int:
     """Match a path no route takes against every route of `app` and of the apps mounted in it (so
-    each builds its lazy state); returns how many routes were walked."""
+    each builds its lazy state); returns how many routes were walked (0 when `app` was walked before:
+    `creditline serve` walks it before answering, and the console's warm-up thread would again)."""
+    state = getattr(app, "state", None)
+    if getattr(state, "routes_prepared", False):
+        return 0
     walked = 0
     for route in getattr(getattr(app, "router", None), "routes", ()):
         scope = {"type": "http", "method": "GET", "path": NO_SUCH_PATH, "root_path": "", "headers": [],
@@ -28,4 +32,6 @@ def prepare_routes(app: Any) -> int:
         walked += 1
         if isinstance(route, Mount):
             walked += prepare_routes(route.app)
+    if state is not None:
+        state.routes_prepared = True
     return walked

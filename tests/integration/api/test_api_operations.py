@@ -51,6 +51,7 @@ def test_routes_are_prepared_before_the_first_request(client):
     app = client.app
     walked = prepare_routes(app)
     assert walked > len(app.router.routes), "the mounted borrower app and console are walked too"
+    assert prepare_routes(app) == 0, "walked once: serve's walk and the warm-up thread's are not repeated"
     assert client.get("/console/sign-in").status_code == 200
     assert client.get("/v1/loans/LOnone").status_code == 401
     assert client.get(NO_SUCH_PATH).json()["code"] == "not_found"
