@@ -1,6 +1,5 @@
-"""Classify's origination PDs (`origination_pds`): each line's PD from the decision that opened it, found
-through the borrower's decisions (an indexed look-up), and through the line itself when the borrower's
-decisions do not hold it — on SQLite and PostgreSQL."""
+"""Classify's origination PDs (`origination_pds`): each line's PD from the decision that opened it, by
+the line's index, whoever the borrower — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -29,9 +28,9 @@ def test_each_line_gets_the_pd_of_the_decision_that_opened_it(engine) -> None:  
             _decision("D1", "B1", "L1", "0.0210"),
             _decision("D2", "B1", None, "0.5000"),  # the same borrower declined earlier: no line
             _decision("D3", "B2", "L2", None),  # a line opened without a PD: the caller's default
-            _decision("D4", "B9", "L3", "0.0700"),  # not the borrower the line is listed under: found by line
+            _decision("D4", "B9", "L3", "0.0700"),  # not the borrower the line is listed under: still found by line
             _decision("D5", "B4", "L5", "0.3000"),  # a line not asked about
         ])  # fmt: skip
-        found = origination_pds(uow.connection, [("L1", "B1"), ("L2", "B2"), ("L3", "B3"), ("L4", "B4")])
+        found = origination_pds(uow.connection, ["L1", "L2", "L3", "L4"])
         uow.commit()
     assert found == {"L1": "0.0210", "L3": "0.0700"}

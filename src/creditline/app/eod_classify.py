@@ -120,7 +120,7 @@ def _record_new_facts(connection: Any, as_of: date, context: EodContext) -> int:
     new = loans_without_facts(connection)
     if not new:
         return 0
-    pds = origination_pds(connection, [(row[2], row[1]) for row in new])
+    pds = origination_pds(connection, [row[2] for row in new])
     default_pd = float(context.provisioning_policy.pd_default)
     rows = []
     for loan_id, borrower_id, line_id, product_id, version, code, disbursed_on, terms_json, count, blob in new:
@@ -229,7 +229,7 @@ def _line_frame(connection: Any, context: EodContext, busy: set[str]) -> tuple[p
     from creditline.store.tables_servicing_snapshots import idle_lines, origination_pds
 
     lines = idle_lines(connection, busy)
-    pds = origination_pds(connection, [(row[0], row[1]) for row in lines])
+    pds = origination_pds(connection, [row[0] for row in lines])
     default_pd = float(context.provisioning_policy.pd_default)
     available = [max(row[6] - row[7] - row[8], 0) for row in lines]
     keep = [i for i, minor in enumerate(available) if minor > 0]

@@ -33,26 +33,14 @@ def loans_without_facts(connection: Connection) -> list[tuple]:
     ))  # fmt: skip
 
 
-def origination_pds(connection: Connection, lines: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """The PD (as text) of the origination decision that opened each of `lines` ((line_id, borrower_id)
-    pairs), where there was one.
-
-    Looked up by the borrower (an indexed column): the decision that opens a line is the borrower's own,
-    and a borrower has a handful of decisions. `line_id` has no index, so a lookup by it reads the whole
-    decisions table; that is left for the lines the borrowers' decisions do not account for."""
-    wanted = {line_id: borrower_id for line_id, borrower_id in lines}
+def origination_pds(connection: Connection, line_ids: Sequence[str]) -> dict[str, str]:
+    """The PD (as text) of the origination decision that opened each line, where there was one: an
+    index look-up by line (`ix_origination_decisions_line_id`, migration 0019)."""
     found: dict[str, str] = {}
-    for part in chunks(sorted(set(wanted.values()))):
-        rows = driver_rows(connection, (
-            "SELECT line_id, pd FROM origination_decisions WHERE pd IS NOT NULL AND line_id IS NOT NULL "
-            f"AND borrower_id IN ({', '.join('?' for _ in part)})"
-        ), part)  # fmt: skip
-        found.update({line_id: pd for line_id, pd in rows if line_id in wanted})
-    for part in chunks(sorted(line_id for line_id in wanted if line_id not in found)):
-        rows = driver_rows(connection, (
+    for part in chunks(sorted(set(line_ids))):
+        found.update(driver_rows(connection, (
             f"SELECT line_id, pd FROM origination_decisions WHERE pd IS NOT NULL AND line_id IN ({', '.join('?' for _ in part)})"
-        ), part)  # fmt: skip
-        found.update(dict(rows))
+        ), part))  # fmt: skip
     return found
 
 
