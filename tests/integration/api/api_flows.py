@@ -106,13 +106,16 @@ class Person:
         return self.post(f"/v1/lines/{line_id}/drawdowns", terms | {"assertion": assertion}, key=key)
 
 
-def approved_borrower(client: Any, name: str) -> tuple[Person, dict[str, Any]]:
-    """A registered person whose application was approved: (person, decision)."""
+def approved_borrower(client: Any, name: str, min_limit: str = "0") -> tuple[Person, dict[str, Any]]:
+    """A registered person whose application was approved with at least `min_limit`: (person, decision).
+    Applicants are drawn at random, so a test that draws a set amount asks for a limit that holds it."""
+    from decimal import Decimal
+
     for _ in range(20):  # the simulated population declines some applicants: the next person tries
         person = Person(client, name)
         assert person.register().status_code == 201
         decision = person.apply()
-        if decision["outcome"] == "approve" and decision["linked"]:
+        if decision["outcome"] == "approve" and decision["linked"] and Decimal(decision["limit"]) >= Decimal(min_limit):
             return person, decision
     raise AssertionError("no approval in 20 applications")
 

@@ -34,7 +34,7 @@ def _change_account(person, number: str, device: str, *, with_passkey: bool):  #
 
 def test_an_ordinary_drawdown_is_screened_and_goes_through(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     daytime(monkeypatch)
-    person, decision = approved_borrower(client, "Habit")
+    person, decision = approved_borrower(client, "Habit", min_limit="600.00")
     drawn = draw(person, decision["line_id"], {"amount": "600.00", "term_months": 3}, "h-1")
     assert drawn.status_code == 201, drawn.text
     monitoring = drawn.json()["monitoring"]
@@ -46,7 +46,7 @@ def test_an_ordinary_drawdown_is_screened_and_goes_through(client, monkeypatch) 
 def test_a_takeover_is_stepped_up_then_held_and_only_a_release_lets_it_through(client, engine, people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     daytime(monkeypatch, T0 + 30 * DAY_S)
     with_vault(monkeypatch)
-    victim, decision = approved_borrower(client, "Victim")
+    victim, decision = approved_borrower(client, "Victim", min_limit="1400.00")
     line_id = decision["line_id"]
     for n in range(2):  # the borrower's habit: small drawdowns from their own phone, a day apart
         assert draw(victim, line_id, {"amount": "700.00", "term_months": 3}, f"own-{n}").status_code == 201
