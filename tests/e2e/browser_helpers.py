@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,10 @@ SERVER_START_S_MAX = 90
 ACTION_TIMEOUT_MS = 30_000
 NAVIGATION_TIMEOUT_MS = 60_000
 TESTS = Path(__file__).resolve().parents[1]
+# The borrower's phone keeps one device cookie, so its selfie (and the simulated face match) is fixed.
+DEVICE_ID = "e2e-phone-0001"
+APPLICANT_FIELDS = ("name", "id_number", "phone", "bank_card", "income_monthly")
+CONSENTED = ("credit_bureau_query", "transaction_data", "device_data")
 
 
 def browser_missing() -> str | None:
@@ -64,29 +68,46 @@ def free_port() -> int:
 class Platform:
     base: str  # http://localhost:PORT (passkeys need the relying party's host name, not an IP)
     db_url: str
-    applicant: dict[str, str]  # an applicant the seeded database approves
+    applicant: dict[str, str]  # an applicant the seeded database approves from the phone DEVICE_ID
     enrollment_code: str  # a risk analyst's one-time code
 
 
-def _approved_applicant(db_file: Path) -> dict[str, str]:
-    """Find, on a scratch copy of the fresh database, an applicant the simulated verifiers approve."""
+def _approved_applicant(db_file: Path, device_id: str) -> dict[str, str]:
+    """Find, on a scratch copy of the fresh database, an applicant the simulated verifiers approve when
+    the borrower app sends the form: from `device_id` (its selfie is `selfie-<device>`, and the simulated
+    face matcher judges that pair) at 127.0.0.1, now and an hour from now (the fraud screen's anomaly
+    model reads the hour), so the browser's own application is decided the same way."""
     sys.path.insert(0, str(TESTS / "integration"))
-    from test_origination_forms import application
+    from test_origination_forms import application as probe_form
 
     from creditline.app.apply import ApplyForCredit, apply
+    from creditline.app.apply_setup import forget_screens
     from creditline.store import make_engine
+    from creditline.web.application_form import application
+    from creditline.web.i18n import choose
 
     scratch = db_file.with_name("scratch.sqlite")
-    shutil.copyfile(db_file, scratch)
-    engine = make_engine(f"sqlite:///{scratch}")
+    now = datetime.now(UTC)
     try:
         for serial in range(1, 40):
-            form = application(serial)
-            if apply(engine, ApplyForCredit(f"probe-{serial}", form))["outcome"] == "approve":
-                return {k: form["applicant"][k] for k in ("name", "id_number", "phone", "bank_card", "income_monthly")}
+            applicant = probe_form(serial)["applicant"]
+            fields = {k: applicant[k] for k in (*APPLICANT_FIELDS, "employment")}
+            ticked = {f"consent_{scope}": "yes" for scope in CONSENTED}
+            approved = True
+            for when in (now, now + timedelta(hours=1)):
+                shutil.copyfile(db_file, scratch)
+                forget_screens()  # the fraud screen's velocity index is per database URL
+                engine = make_engine(f"sqlite:///{scratch}")
+                try:
+                    form = application(fields | ticked, choose(None, "en-US"), device_id, "127.0.0.1", when)
+                    approved &= apply(engine, ApplyForCredit(f"probe-{serial}", form))["outcome"] == "approve"
+                finally:
+                    engine.dispose()
+            if approved:
+                return {k: fields[k] for k in APPLICANT_FIELDS}
     finally:
-        engine.dispose()
-        scratch.unlink()
+        forget_screens()
+        scratch.unlink(missing_ok=True)
     raise AssertionError("no applicant approved in 40 tries")
 
 
@@ -102,7 +123,7 @@ def seed(folder: Path) -> tuple[str, dict[str, str], str, dict[str, str]]:
     initialise(engine, BUSINESS_DATE)
     code = create_operator(engine, "Analyst Zhou", "risk_analyst")["enrollment_code"]
     engine.dispose()
-    applicant = _approved_applicant(db_file)
+    applicant = _approved_applicant(db_file, DEVICE_ID)
     synthetic_snapshots(loans=500, months=15, seed=9).write_parquet(folder / "snapshots.parquet")
     env = {"CREDITLINE_SNAPSHOTS": str(folder / "snapshots.parquet"), "CREDITLINE_REPORT_LGD": "0.45"}
     return url, applicant, code, env
@@ -125,10 +146,15 @@ def wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:
     raise AssertionError(f"creditline serve did not answer {url} in {SERVER_START_S_MAX} s")
 
 
-def phone(browser: Any, *, user_verified: bool = True) -> Any:
-    """A mobile-sized page whose platform authenticator holds passkeys and verifies the user."""
+def phone(browser: Any, *, user_verified: bool = True, device_of: str | None = None) -> Any:
+    """A mobile-sized page whose platform authenticator holds passkeys and verifies the user; with
+    `device_of` (a base URL) the app there already knows the phone as DEVICE_ID."""
+    from creditline.web.borrower_pages import DEVICE_COOKIE
+
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                   has_touch=True, locale="en-US")  # fmt: skip
+    if device_of is not None:
+        context.add_cookies([{"name": DEVICE_COOKIE, "value": DEVICE_ID, "url": device_of, "httpOnly": True}])
     page = context.new_page()
     page.set_default_timeout(ACTION_TIMEOUT_MS)
     page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)

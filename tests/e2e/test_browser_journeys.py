@@ -17,7 +17,7 @@ def money_text(page, selector: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_borrower_applies_draws_repays_and_pays_off(served: Platform, chromium) -> None:  # type: ignore[no-untyped-def]
-    page = phone(chromium)
+    page = phone(chromium, device_of=served.base)
     page.goto(f"{served.base}/app/")
     page.get_by_label("Your name").fill("Wang Xiaoming")
     page.get_by_role("button", name="Create an account with a passkey").click()
@@ -31,7 +31,8 @@ def test_a_borrower_applies_draws_repays_and_pays_off(served: Platform, chromium
         page.locator(f'input[name="{name}"]').fill(value)
     shot(page, "02-apply")
     page.get_by_role("button", name="Submit application").click(timeout=NAVIGATION_TIMEOUT_MS)
-    page.wait_for_selector('[data-outcome="approve"]')
+    outcome = page.wait_for_selector("[data-outcome]").get_attribute("data-outcome")
+    assert outcome == "approve", page.locator("main").inner_text()
     assert money_text(page, '[data-field="limit"]').startswith("CN¥")
     assert re.fullmatch(r"\d+\.\d{2}%", money_text(page, '[data-field="apr"]'))
     shot(page, "03-decision")
