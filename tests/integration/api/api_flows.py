@@ -122,7 +122,7 @@ def approved_borrower(client: Any, name: str, min_limit: str = "0") -> tuple[Per
 
 def with_loan(client: Any, name: str, amount: str = "1000.00") -> tuple[Person, str, str]:
     """An approved borrower with one drawdown: (person, line id, loan id)."""
-    person, decision = approved_borrower(client, name)
+    person, decision = approved_borrower(client, name, min_limit=amount)
     line_id = decision["line_id"]
     response = person.draw(line_id, {"amount": amount, "term_months": 3}, key=f"draw-{name}")
     assert response.status_code == 201, response.text

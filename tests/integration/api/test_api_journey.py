@@ -55,7 +55,7 @@ def test_preview_shows_the_schedule_with_apr_next_to_the_daily_rate(client):
 
 
 def test_drawdown_needs_a_fresh_user_verified_assertion_for_that_request(client, engine):
-    person, decision = approved_borrower(client, "Draw")
+    person, decision = approved_borrower(client, "Draw", min_limit="1000.00")
     line = decision["line_id"]
     terms = {"amount": "1000.00", "term_months": 3}
     before = (count(engine, loans), count(engine, journal_entries))

@@ -33,7 +33,7 @@ def issued(client):  # type: ignore[no-untyped-def]
     people = operators(client, client.app.state.runtime.engine)
     added = people["finance"].post("/v1/campaigns", {"format": "toml", "source": CAMPAIGN.format(campaign_id="summer", budget="500.00")})
     assert added.status_code == 201, added.text
-    borrower, decision = approved_borrower(client, "Saver")
+    borrower, decision = approved_borrower(client, "Saver", min_limit=TERMS["amount"])
     coupon = people["finance"].post("/v1/campaigns/summer/coupons", {"borrower_id": decision["borrower_id"]}, key="c-1")
     assert coupon.status_code == 201, coupon.text
     return borrower, decision, coupon.json(), people
@@ -121,7 +121,7 @@ def test_end_of_day_applies_the_saving_before_asking_the_bank(client, issued, en
     from creditline.store.tables_servicing import debit_attempts
 
     people = issued[3]
-    borrower, decision = approved_borrower(client, "Settler")
+    borrower, decision = approved_borrower(client, "Settler", min_limit=TERMS["amount"])
     coupon = people["finance"].post("/v1/campaigns/summer/coupons", {"borrower_id": decision["borrower_id"]}, key="c-eod")
     terms = TERMS | {"coupon_id": coupon.json()["coupon_id"]}
     assert draw(borrower, decision["line_id"], terms, "settle").status_code == 201

@@ -16,7 +16,7 @@ def _counts(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
 
 
 def test_a_replayed_drawdown_answers_byte_for_byte_as_the_first_time(client, engine):
-    person, decision = approved_borrower(client, "Replay Draw")
+    person, decision = approved_borrower(client, "Replay Draw", min_limit="1300.00")
     line = decision["line_id"]
     terms = {"amount": "800.00", "term_months": 3}
     options = person.approval(line, terms)
