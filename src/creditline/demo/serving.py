@@ -57,11 +57,11 @@ def serve_command(db_url: str, port: int) -> list[str]:
 def serve(
     command: list[str], env: dict[str, str], log_path: Path, port: int, on_ready: Callable[[], None]
 ) -> None:
-    """Run the server until it stops or the demo is interrupted; `on_ready` once /health answers."""
+    """Run the server until it stops or the demo is interrupted; `on_ready` once /ready answers (migrated and warmed up)."""
     with log_path.open("ab") as log, _forwarded_stops():
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
         try:
-            _wait_until_healthy(server, port, log_path)
+            _wait_until_ready(server, port, log_path)
             on_ready()
             server.wait()
             if server.returncode not in (0, -signal.SIGINT, -signal.SIGTERM):
@@ -74,7 +74,7 @@ def serve(
             _stop(server)
 
 
-def _wait_until_healthy(server: subprocess.Popen, port: int, log_path: Path) -> None:
+def _wait_until_ready(server: subprocess.Popen, port: int, log_path: Path) -> None:
     import urllib.request
 
     deadline = time.monotonic() + START_S_MAX
@@ -82,12 +82,12 @@ def _wait_until_healthy(server: subprocess.Popen, port: int, log_path: Path) -> 
         if server.poll() is not None:
             raise DemoInvalid(f"the server did not start: {_last_line(log_path)} (log: {log_path})")
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=2) as response:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/ready", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(POLL_S)
-    raise DemoInvalid(f"the server did not answer /health within {START_S_MAX:.0f} s (log: {log_path})")
+    raise DemoInvalid(f"the server did not answer /ready within {START_S_MAX:.0f} s (log: {log_path})")
 
 
 def _stop(server: subprocess.Popen) -> None:
