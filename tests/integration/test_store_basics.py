@@ -93,3 +93,34 @@ def test_a_duplicate_journal_key_is_refused_by_the_database(engine) -> None:  # 
     with pytest.raises(IntegrityError), UnitOfWork(engine) as uow:
         entry = disbursement("e2", "L1", 100)
         uow.journal.add(JournalEntry("e2", "key-e1", D, "dup", entry.postings))
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_that_died_while_idle_is_replaced_and_a_fresh_one_is_not_pinged(
+    engine, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL's pool pings a connection only when it sat idle for over PING_IDLE_S: a backend
+    killed meanwhile is replaced before the unit of work sees it; one just returned goes out as is."""
+    from sqlalchemy import text
+
+    import creditline.store.engine as engines
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the pool's ping is PostgreSQL's")
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(connection) or ping(connection))
+    backend = "SELECT pg_backend_pid()"
+    with engine.connect() as connection:
+        first = connection.execute(text(backend)).scalar_one()
+    victim, killer = engine.connect(), engine.connect()  # two pooled connections, the first one again
+    assert victim.execute(text(backend)).scalar_one() == first and pings == [], "used a moment ago: no ping"
+    victim.close()  # back in the pool, then killed there
+    killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    killer.commit()
+    killer.close()
+    monkeypatch.setattr(engines, "PING_IDLE_S", -1.0)  # every connection in the pool now counts as idle
+    for _ in range(2):  # whichever pooled connection comes out, the dead one is never handed over
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar_one() == 1
+    assert pings, "idle connections were pinged"

@@ -41,11 +41,21 @@ def apply_for_account(
     """The decision as the account sees it, and a new session when the account just gained a borrower."""
     account_id = principal.account_id
     _check_consent_texts(application)
-    view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config))
-    try:
-        linked, issued = _claim(engine, principal, access, view, application)
-    except IntegrityError:  # a concurrent retry with the same key claimed it first
-        linked, issued = _linked_borrower(engine, account_id), None
+    claimed: list[tuple[str | None, IssuedSession | None]] = []
+
+    def claim(uow: UnitOfWork, view: dict[str, Any]) -> None:  # a new decision: claimed in its own transaction
+        claimed.append(_claim_in(uow, principal, access, view, application))
+
+    view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config), then=claim)
+    if claimed:
+        linked, issued = claimed[0]
+    else:  # a retry's answer: claim it now (each step does nothing if the first request did it)
+        try:
+            with UnitOfWork(engine) as uow:
+                linked, issued = _claim_in(uow, principal, access, view, application)
+                uow.commit()
+        except IntegrityError:  # a concurrent retry with the same key claimed it first
+            linked, issued = _linked_borrower(engine, account_id), None
     return _as_seen_by(view, linked), issued
 
 
@@ -60,30 +70,26 @@ def _check_consent_texts(application: dict[str, Any]) -> None:
             raise InvalidConsent("printable text only", field=f"consents.{n}.text_version")
 
 
-def _claim(
-    engine: Engine, principal: Principal, access: AccessConfig, view: dict[str, Any], application: dict[str, Any]
+def _claim_in(
+    uow: UnitOfWork, principal: Principal, access: AccessConfig, view: dict[str, Any], application: dict[str, Any]
 ) -> tuple[str | None, IssuedSession | None]:
-    """Record the submission (first time only), and link the borrower (first decision naming one).
-
-    Each step is one statement that does nothing on a retry, so the claim costs a few round trips.
-    """
+    """Record the submission (first time only), and link the borrower (first decision naming one),
+    in `uow`. Each step is one statement that does nothing on a retry."""
     from creditline.app.consents import record_all, records_of
     from creditline.identity.sessions import rotate
 
     account_id, linked, issued, now = principal.account_id, principal.borrower_id, None, now_s()
-    with UnitOfWork(engine) as uow:
-        repository = IdentityRepository(uow.connection)
-        if repository.add_application(view["decision_id"], account_id, now):
-            record_all(uow, account_id, records_of(application))
-        borrower_id = view["borrower_id"]
-        epoch = None if linked is not None or borrower_id is None else repository.link_first_borrower(account_id, borrower_id)
-        if epoch is not None:
-            # A privilege change (the account now reaches a borrower's money): every older session
-            # ends, and the caller's is rotated in place under the new epoch.
-            issued = rotate(replace(principal.session, privilege_epoch=epoch), now)
-            repository.replace_session(principal.session.token_hash, issued.session.token_hash, issued.session.csrf_hash, epoch, now)
-            linked = borrower_id
-        uow.commit()
+    repository = IdentityRepository(uow.connection)
+    if repository.add_application(view["decision_id"], account_id, now):
+        record_all(uow, account_id, records_of(application))
+    borrower_id = view["borrower_id"]
+    epoch = None if linked is not None or borrower_id is None else repository.link_first_borrower(account_id, borrower_id)
+    if epoch is not None:
+        # A privilege change (the account now reaches a borrower's money): every older session
+        # ends, and the caller's is rotated in place under the new epoch.
+        issued = rotate(replace(principal.session, privilege_epoch=epoch), now)
+        repository.replace_session(principal.session.token_hash, issued.session.token_hash, issued.session.csrf_hash, epoch, now)
+        linked = borrower_id
     return linked, issued
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -38,14 +38,27 @@ class ApplyForCredit:
     config: OriginationConfig = field(default_factory=OriginationConfig)
 
 
-def apply(engine: Engine, command: ApplyForCredit) -> dict[str, Any]:
+def apply(
+    engine: Engine, command: ApplyForCredit, then: Callable[[UnitOfWork, dict[str, Any]], None] | None = None
+) -> dict[str, Any]:
+    """Decide the application (or answer the decision already made under its key).
+
+    `then(uow, view)` runs in the decision's unit of work, before it commits, for a new decision only
+    (not for a retry's answer): what the caller records with the decision — the account's claim of
+    it — commits with it, in one transaction instead of two.
+    """
     digest = _checked(command)
     try:
-        return _apply(engine, command, digest)
+        return _apply(engine, command, digest, then)
     except IntegrityError:
         # A concurrent request with the same key committed first: answer as a retry would.
         with UnitOfWork(engine, read_only=True) as uow:
-            return _replayed(uow, command.client_key, digest) or {}
+            earlier = _replayed(uow, command.client_key, digest)
+        if earlier is None and then is not None:
+            # What `then` wrote collided with a concurrent write, and took the decision down with it:
+            # decide alone; the caller records the rest after (its retry path).
+            return apply(engine, command)
+        return earlier or {}
 
 
 def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[str, Any]]:
@@ -107,7 +120,9 @@ def _earlier(row: dict[str, Any] | None, client_key: str, digest: str) -> dict[s
     return decision_view(row)
 
 
-def _apply(engine: Engine, command: ApplyForCredit, digest: str) -> dict[str, Any]:
+def _apply(
+    engine: Engine, command: ApplyForCredit, digest: str, then: Callable[[UnitOfWork, dict[str, Any]], None] | None
+) -> dict[str, Any]:
     from creditline.app.common import EOD_LOCK_KEY
     from creditline.app.errors import BusinessDateMissing
     from creditline.store.driver_sql import execute, pipelined
@@ -128,6 +143,8 @@ def _apply(engine: Engine, command: ApplyForCredit, digest: str) -> dict[str, An
             raise BusinessDateMissing("the database has no business date; run `creditline db upgrade`", field="db")
         version = newest.first()
         made = _decided(engine, uow, command, digest, on, None if version is None else version[0])
+        if then is not None:
+            then(uow, made.view)
         uow.commit()
     made.remember()
     return made.view

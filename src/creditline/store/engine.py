@@ -5,18 +5,26 @@ failing, foreign keys on (SQLite leaves them off by default), and `BEGIN IMMEDIA
 units of work. SQLite has no row locks: IMMEDIATE takes the database write lock when the transaction
 starts, so two racing commands serialise at their first statement instead of both reading, then one
 failing with "database is locked" when it tries to write.
+
+PostgreSQL: a pool per process; a connection that sat idle in it for more than PING_IDLE_S is pinged
+before it is handed out (a dead one is replaced), one used moments ago is not — a ping per checkout
+(`pool_pre_ping`) is a round trip on every unit of work, and a request takes two or three. Should
+the server restart under load, the first statement on a dead connection fails, SQLAlchemy sees the
+disconnect and drops the whole pool, and the next unit of work connects afresh.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 
 ENV_VAR = "CREDITLINE_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_POOL_SIZE = 16
+PING_IDLE_S = 2.0
 
 
 def default_url() -> str:
@@ -46,7 +54,25 @@ def make_engine(url: str | None = None, *, pool_size: int = POSTGRES_POOL_SIZE) 
         engine = create_engine(resolved, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
-    return create_engine(resolved, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(resolved, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= PING_IDLE_S:
+            return  # new, or back in the pool a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs: no transaction left open
+        except Exception as error:  # the pool replaces it and tries again (up to three times)
+            raise exc.DisconnectionError(f"a pooled connection idle for over {PING_IDLE_S} s is gone") from error
 
 
 def _configure_sqlite(engine: Engine) -> None:

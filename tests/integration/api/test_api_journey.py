@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from api_flows import Person, approved_borrower, with_loan
+from api_flows import application as _form
 from sqlalchemy import func, select
 
 from creditline.store.tables import journal_entries, loans
@@ -35,6 +36,37 @@ def test_apply_links_the_account_and_rotates_the_session(client):
     assert lines[0]["limit"] == decision["limit"]
     again = person.post("/v1/applications", None, key="apply-500")
     assert again.status_code == 422  # a body is required; the key alone is not a retry
+
+
+def test_a_claim_that_collides_leaves_the_decision_made_once(client, engine, monkeypatch):
+    """The account's claim commits in the decision's transaction; should it collide (a concurrent
+    account linking the same borrower), the decision is made alone and the claim tried after it."""
+    from sqlalchemy.exc import IntegrityError
+
+    from creditline.store.identity_repository import IdentityRepository
+    from creditline.store.tables_origination import origination_decisions
+
+    link, calls = IdentityRepository.link_first_borrower, []
+
+    def collides_once(self, account_id, borrower_id):  # type: ignore[no-untyped-def]
+        calls.append(account_id)
+        if len(calls) == 1:
+            raise IntegrityError("UPDATE identity_accounts", {}, Exception("unique borrower_id"))
+        return link(self, account_id, borrower_id)
+
+    monkeypatch.setattr(IdentityRepository, "link_first_borrower", collides_once)
+    person = Person(client, "Collided")
+    assert person.register().status_code == 201
+    before = count(engine, origination_decisions)
+    decision = person.apply(serial=501)
+    assert len(calls) == 2, "tried in the decision's transaction, then after it"
+    assert count(engine, origination_decisions) == before + 1
+    assert decision["outcome"] == "approve" and decision["linked"] is True
+    assert person.get("/v1/session").json()["borrower_id"] == decision["borrower_id"]
+    monkeypatch.setattr(IdentityRepository, "link_first_borrower", link)
+    again = person.post("/v1/applications", _form(501), key="apply-501")
+    assert again.status_code == 201 and again.json()["decision_id"] == decision["decision_id"]
+    assert count(engine, origination_decisions) == before + 1
 
 
 def test_preview_shows_the_schedule_with_apr_next_to_the_daily_rate(client):
