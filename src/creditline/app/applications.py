@@ -12,6 +12,7 @@ decision but not the first account's lines (and the ids that would point there a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -43,8 +44,9 @@ def apply_for_account(
     _check_consent_texts(application)
     claimed: list[tuple[str | None, IssuedSession | None]] = []
 
-    def claim(uow: UnitOfWork, view: dict[str, Any]) -> None:  # a new decision: claimed in its own transaction
-        claimed.append(_claim_in(uow, principal, access, view, application))
+    def claim(uow: UnitOfWork, view: dict[str, Any]) -> Callable[[], None]:  # a new decision: in its transaction
+        finish = _claim(uow, principal, view, application, fresh=True)
+        return lambda: claimed.append(finish())
 
     view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config), then=claim)
     if claimed:
@@ -52,7 +54,7 @@ def apply_for_account(
     else:  # a retry's answer: claim it now (each step does nothing if the first request did it)
         try:
             with UnitOfWork(engine) as uow:
-                linked, issued = _claim_in(uow, principal, access, view, application)
+                linked, issued = _claim(uow, principal, view, application, fresh=False)()
                 uow.commit()
         except IntegrityError:  # a concurrent retry with the same key claimed it first
             linked, issued = _linked_borrower(engine, account_id), None
@@ -70,27 +72,45 @@ def _check_consent_texts(application: dict[str, Any]) -> None:
             raise InvalidConsent("printable text only", field=f"consents.{n}.text_version")
 
 
-def _claim_in(
-    uow: UnitOfWork, principal: Principal, access: AccessConfig, view: dict[str, Any], application: dict[str, Any]
-) -> tuple[str | None, IssuedSession | None]:
-    """Record the submission (first time only), and link the borrower (first decision naming one),
-    in `uow`. Each step is one statement that does nothing on a retry."""
-    from creditline.app.consents import record_all, records_of
+def _claim(
+    uow: UnitOfWork, principal: Principal, view: dict[str, Any], application: dict[str, Any], *, fresh: bool
+) -> Callable[[], tuple[str | None, IssuedSession | None]]:
+    """Record the submission (first time only) and link the borrower (first decision naming one) in
+    `uow`; each step does nothing on a retry. The statements are queued (one round trip inside the
+    decision's pipeline): the returned function, called once they have run, gives (linked borrower,
+    new session). A `fresh` decision was made in this unit of work, so its submission is new."""
+    from creditline.app.consents import consent_rows, records_of
     from creditline.identity.sessions import rotate
 
-    account_id, linked, issued, now = principal.account_id, principal.borrower_id, None, now_s()
+    account_id, borrower_id, now = principal.account_id, view["borrower_id"], now_s()
     repository = IdentityRepository(uow.connection)
-    if repository.add_application(view["decision_id"], account_id, now):
-        record_all(uow, account_id, records_of(application))
-    borrower_id = view["borrower_id"]
-    epoch = None if linked is not None or borrower_id is None else repository.link_first_borrower(account_id, borrower_id)
-    if epoch is not None:
-        # A privilege change (the account now reaches a borrower's money): every older session
-        # ends, and the caller's is rotated in place under the new epoch.
-        issued = rotate(replace(principal.session, privilege_epoch=epoch), now)
-        repository.replace_session(principal.session.token_hash, issued.session.token_hash, issued.session.csrf_hash, epoch, now)
-        linked = borrower_id
-    return linked, issued
+    added = repository.queue_application(view["decision_id"], account_id, now)
+    if fresh or added.first() is not None:
+        repository.queue_consents(consent_rows(account_id, records_of(application)))
+    if principal.borrower_id is not None or borrower_id is None:
+        return lambda: (principal.borrower_id, None)
+    # Linking is a privilege change (the account now reaches a borrower's money): every older session
+    # ends, and the caller's is rotated in place under the new epoch, the one the link sets.
+    session = principal.session
+    expected = session.privilege_epoch + 1
+    issued = rotate(replace(session, privilege_epoch=expected), now)
+    linked = repository.queue_link_first_borrower(account_id, borrower_id)
+    repository.queue_rotation_if_linked(
+        session.token_hash, issued.session.token_hash, issued.session.csrf_hash, account_id, borrower_id, expected, now
+    )
+
+    def finish() -> tuple[str | None, IssuedSession | None]:
+        row = linked.first()
+        if row is None:  # the account had a borrower already, or the borrower is another account's
+            return None, None
+        if row[0] == expected:
+            return borrower_id, issued
+        # The account's epoch moved since the session was read: the queued rotation did not apply.
+        moved = rotate(replace(session, privilege_epoch=row[0]), now)
+        repository.replace_session(session.token_hash, moved.session.token_hash, moved.session.csrf_hash, row[0], now)
+        return borrower_id, moved
+
+    return finish
 
 
 def _linked_borrower(engine: Engine, account_id: str) -> str | None:

@@ -38,14 +38,16 @@ class ApplyForCredit:
     config: OriginationConfig = field(default_factory=OriginationConfig)
 
 
-def apply(
-    engine: Engine, command: ApplyForCredit, then: Callable[[UnitOfWork, dict[str, Any]], None] | None = None
-) -> dict[str, Any]:
+Then = Callable[[UnitOfWork, dict[str, Any]], Callable[[], None]]
+
+
+def apply(engine: Engine, command: ApplyForCredit, then: Then | None = None) -> dict[str, Any]:
     """Decide the application (or answer the decision already made under its key).
 
-    `then(uow, view)` runs in the decision's unit of work, before it commits, for a new decision only
-    (not for a retry's answer): what the caller records with the decision — the account's claim of
-    it — commits with it, in one transaction instead of two.
+    `then(uow, view)` runs in the decision's unit of work, for a new decision only (not for a retry's
+    answer): what the caller records with the decision — the account's claim of it — is queued with
+    the decision's own writes (one round trip on PostgreSQL) and commits with it. It returns what
+    to call once those statements have run.
     """
     digest = _checked(command)
     try:
@@ -120,9 +122,7 @@ def _earlier(row: dict[str, Any] | None, client_key: str, digest: str) -> dict[s
     return decision_view(row)
 
 
-def _apply(
-    engine: Engine, command: ApplyForCredit, digest: str, then: Callable[[UnitOfWork, dict[str, Any]], None] | None
-) -> dict[str, Any]:
+def _apply(engine: Engine, command: ApplyForCredit, digest: str, then: Then | None) -> dict[str, Any]:
     from creditline.app.common import EOD_LOCK_KEY
     from creditline.app.errors import BusinessDateMissing
     from creditline.store.driver_sql import execute, pipelined
@@ -142,9 +142,7 @@ def _apply(
         if on is None:
             raise BusinessDateMissing("the database has no business date; run `creditline db upgrade`", field="db")
         version = newest.first()
-        made = _decided(engine, uow, command, digest, on, None if version is None else version[0])
-        if then is not None:
-            then(uow, made.view)
+        made = _decided(engine, uow, command, digest, on, None if version is None else version[0], then)
         uow.commit()
     made.remember()
     return made.view
@@ -165,12 +163,14 @@ class _Made:
 
 
 def _decided(
-    engine: Engine, uow: UnitOfWork, command: ApplyForCredit, digest: str, on: date, product_version: int | None
+    engine: Engine, uow: UnitOfWork, command: ApplyForCredit, digest: str, on: date, product_version: int | None,
+    then: Then | None = None,
 ) -> _Made:
     """Decide one application and write the decision (and the line, the review) in `uow`."""
     from creditline.app.apply_form import parse_application
     from creditline.app.apply_pipeline import decide
     from creditline.app.catalogue import product_of
+    from creditline.store.driver_sql import pipelined
     from creditline.store.tables_origination import OriginationRepository
 
     config = command.config
@@ -179,13 +179,67 @@ def _decided(
     _check_offer(application, config)
     deciders = deciders_for(engine, uow, product, on, config)
     repository = OriginationRepository(uow.connection)
-    decided = decide(application, deciders, command.client_key, on, lambda k: repository.is_flagged(k, "blacklist"))
+    lookups = _Lookups.queued(uow, repository, application, deciders, product.product_id)
+    decided = decide(application, deciders, command.client_key, on, lookups.is_blacklisted, lookups.identity)
     decision_id = new_id("DC")
-    row, signals, record = _stored(uow, decision_id, application, decided, deciders, product, on, digest, command)
-    repository.add(row, signals, int(application.applied_at.timestamp()))
+    row, signals, record, line = _stored(uow, decision_id, application, decided, deciders, product, on, digest, command, lookups)
+    view = decision_view(row, record)
+    with pipelined(uow.connection):  # PostgreSQL: the line, the decision and the caller's writes in one round trip
+        if line is not None:
+            uow.lines.add(line[0])
+            uow.lines.record_change(line[1], row["borrower_id"])
+        repository.add(row, signals, int(application.applied_at.timestamp()))
+        finish = None if then is None else then(uow, view)
+    if finish is not None:
+        finish()
     if row["outcome"] == Outcome.REFER:
         repository.open_review(decision_id, row["borrower_id"], "referral", ", ".join(decided.reasons)[:400], on)
-    return _Made(decision_view(row, record), deciders.screen, decided.signals)
+    return _Made(view, deciders.screen, decided.signals)
+
+
+@dataclass(slots=True)
+class _Lookups:
+    """The two reads a decision needs beyond the first round trip — is the applicant blacklisted, has
+    the borrower a line already — sent together (one round trip on PostgreSQL) before deciding,
+    keyed by the identity the pipeline will verify. When the identity fields do not verify, nothing
+    is read ahead: `decide` raises the field's error (or declines first, for missing consents)."""
+
+    uow: UnitOfWork
+    repository: Any
+    product_id: str
+    identity: Any = None
+    blacklist_key: int | None = None
+    borrower_id: str | None = None
+    flagged: Callable[[], bool] | None = None
+    line: Callable[[], Any] | None = None
+
+    @classmethod
+    def queued(cls, uow: UnitOfWork, repository: Any, application: Any, deciders: Any, product_id: str) -> _Lookups:
+        from creditline.app.apply_features import id_number_key
+        from creditline.app.apply_pipeline import borrower_id_of, verified_identity
+        from creditline.store.driver_sql import pipelined
+
+        lookups = cls(uow, repository, product_id)
+        try:
+            identity = verified_identity(application, deciders)
+        except DomainError:
+            return lookups
+        lookups.identity, lookups.blacklist_key = identity, id_number_key(identity, deciders.salt)
+        lookups.borrower_id = borrower_id_of(identity, deciders.salt)
+        with pipelined(uow.connection):
+            lookups.flagged = repository.queue_is_flagged(lookups.blacklist_key, "blacklist")
+            lookups.line = uow.lines.queue_find(lookups.borrower_id, product_id)
+        return lookups
+
+    def is_blacklisted(self, key: int) -> bool:
+        if key == self.blacklist_key and self.flagged is not None:
+            return self.flagged()
+        return bool(self.repository.is_flagged(key, "blacklist"))
+
+    def line_of(self, borrower_id: str) -> Any:
+        if borrower_id == self.borrower_id and self.line is not None:
+            return self.line()
+        return self.uow.lines.find(borrower_id, self.product_id)
 
 
 def _newest_version(uow: UnitOfWork, product_id: str) -> int | None:
@@ -210,19 +264,22 @@ def _check_offer(application: Any, config: OriginationConfig) -> None:
         raise InvalidApplication(f"applications are taken for {config.product_id}", field="product_id")
 
 
-def _stored(uow, decision_id, application, decided, deciders, product, on, digest, command):  # type: ignore[no-untyped-def]
-    """The decision row (opening the line first when approved) and the signals to index."""
+def _stored(uow, decision_id, application, decided, deciders, product, on, digest, command, lookups):  # type: ignore[no-untyped-def]
+    """The decision row, the signals to index and, when approved, the line to open (its record and
+    change, not yet written)."""
     from creditline.app.apply_pipeline import borrower_id_of
     from creditline.app.decision_record import build_record
     from creditline.store.tables_origination import record_text
 
     borrower_id = None if decided.identity is None else borrower_id_of(decided.identity, deciders.salt)
-    outcome, reasons, override, line_id = decided.outcome, list(decided.reasons), None, None
+    outcome, reasons, override, line_id, line = decided.outcome, list(decided.reasons), None, None, None
     if outcome is Outcome.APPROVE:
-        line_id = _open_line(uow, borrower_id, product, decided, on, decision_id)
-        if line_id is None:
+        line = _line_to_open(lookups.line_of(borrower_id), borrower_id, product, decided, on, decision_id)
+        if line is None:
             outcome, override = Outcome.DECLINE, "line_exists"
             reasons.append("line_exists")
+        else:
+            line_id = line[0].line.line_id
     context = {
         "request_sha256": digest,
         "business_date": on.isoformat(),
@@ -257,7 +314,7 @@ def _stored(uow, decision_id, application, decided, deciders, product, on, diges
         "record_json": text,
         "record_sha256": hashlib.sha256(text.encode()).hexdigest(),
     }
-    return row, _signal_rows(decided), record
+    return row, _signal_rows(decided), record, line
 
 
 def _signal_rows(decided: Any) -> list[tuple[str, int]]:
@@ -269,17 +326,16 @@ def _signal_rows(decided: Any) -> list[tuple[str, int]]:
     return rows
 
 
-def _open_line(uow, borrower_id, product, decided, on, decision_id) -> str | None:  # type: ignore[no-untyped-def]
-    """Open the approved line in this unit of work; None when the borrower already has one."""
+def _line_to_open(existing, borrower_id, product, decided, on, decision_id) -> tuple[Any, Any] | None:  # type: ignore[no-untyped-def]
+    """The approved line's record and its opening change; None when the borrower already has one."""
     from creditline.lending.credit_line import open_line
     from creditline.store.line_repository import LineRecord
 
-    if uow.lines.find(borrower_id, product.product_id) is not None:
+    if existing is not None:
         return None
-    line_id = new_id("LN")
     limit, price = decided.assigned.limit.limit, decided.assigned.price
     line, change = open_line(
-        line_id=line_id,
+        line_id=new_id("LN"),
         borrower_id=borrower_id,
         product_id=product.product_id,
         limit=limit,
@@ -287,9 +343,7 @@ def _open_line(uow, borrower_id, product, decided, on, decision_id) -> str | Non
         reason=f"origination decision {decision_id}",
         rate_daily=price.rate_daily,
     )
-    uow.lines.add(LineRecord(line, product.version, on))
-    uow.lines.record_change(change, borrower_id)
-    return line_id
+    return LineRecord(line, product.version, on), change
 
 
 def decision_view(row: dict[str, Any], record: dict[str, Any] | None = None) -> dict[str, Any]:

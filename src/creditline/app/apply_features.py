@@ -87,6 +87,11 @@ def policy_facts(
     }
 
 
+def id_number_key(identity: VerifiedIdentity, salt: bytes) -> int:
+    """The applicant's ID-number signal: what the fraud indexes and the blacklist are keyed by."""
+    return signal_key(SignalKind.ID_NUMBER, f"{identity.jurisdiction}:{identity.id_number}", salt=salt)
+
+
 def fraud_signals(
     identity: VerifiedIdentity,
     device_id: str,
@@ -98,7 +103,7 @@ def fraud_signals(
     salt: bytes,
 ) -> ApplicationSignals:
     keys = {
-        SignalKind.ID_NUMBER: signal_key(SignalKind.ID_NUMBER, f"{identity.jurisdiction}:{identity.id_number}", salt=salt),
+        SignalKind.ID_NUMBER: id_number_key(identity, salt),
         SignalKind.PHONE: signal_key(SignalKind.PHONE, identity.phone_e164, salt=salt),
         SignalKind.DEVICE: signal_key(SignalKind.DEVICE, device_id, salt=salt),
         SignalKind.IP: signal_key(SignalKind.IP, ip, salt=salt),

@@ -86,7 +86,9 @@ def decide(
     client_key: str,
     on: date,
     is_blacklisted: Callable[[int], bool] = lambda key: False,
+    identity: VerifiedIdentity | None = None,
 ) -> Decided:
+    """`identity`: the applicant's verified identity when the caller has it already (`verified_identity`)."""
     applied_at = application.applied_at
     missing = missing_scopes(application.consents, Purpose.CREDIT_ASSESSMENT, applied_at)
     if missing:
@@ -94,11 +96,8 @@ def decide(
     consents = tuple(active_consents(application.consents, Purpose.CREDIT_ASSESSMENT, applied_at))
     form = application.form
     profile = deciders.profile
-    identity = check_identity(
-        IdentityFields(form.applicant.name, form.applicant.id_number, form.applicant.phone, form.applicant.bank_card),
-        profile,
-        on=applied_at.date(),
-    )
+    if identity is None:
+        identity = verified_identity(application, deciders)
     contacts = tuple(profile.phone_e164(c, field=f"contacts.{i}") for i, c in enumerate(form.contacts))
     checks = Checks(
         deciders.bureau.report(identity.id_number, identity.name, on=on),
@@ -136,6 +135,16 @@ def decide(
         assigned,
         other,
         consents,
+    )
+
+
+def verified_identity(application: Application, deciders: Deciders) -> VerifiedIdentity:
+    """The applicant's identity fields checked and normalised (raises the field's error otherwise)."""
+    applicant = application.form.applicant
+    return check_identity(
+        IdentityFields(applicant.name, applicant.id_number, applicant.phone, applicant.bank_card),
+        deciders.profile,
+        on=application.applied_at.date(),
     )
 
 

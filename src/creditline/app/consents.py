@@ -86,9 +86,9 @@ def grant(engine: Engine, account_id: str, scope: str, purpose: str, text_versio
     return consent_view(row, now)
 
 
-def record_all(uow: UnitOfWork, account_id: str, records: Iterable[ConsentRecord]) -> None:
-    """Keep the consents an application carried (inside the caller's unit of work)."""
-    IdentityRepository(uow.connection).add_consents([_row(account_id, record) for record in records])
+def consent_rows(account_id: str, records: Iterable[ConsentRecord]) -> list[dict[str, Any]]:
+    """The rows that keep the consents an application carried."""
+    return [_row(account_id, record) for record in records]
 
 
 def records_of(application: dict[str, Any]) -> list[ConsentRecord]:

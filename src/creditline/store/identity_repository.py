@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from creditline.store.driver_sql import Rows, execute, execute_many
 from creditline.store.tables_identity import (
     account_applications,
     account_consents,
@@ -40,6 +41,13 @@ _INSERT_ACCOUNT = insert(identity_accounts)
 _INSERT_SESSION = insert(identity_sessions)
 _INSERT_CONSENT = insert(account_consents)
 _INSERT_APPLICATION = insert(account_applications)
+_CONSENT_ARRAYS = ("consent_id", "scope", "purpose", "text_version", "granted_at", "expires_at", "withdrawn_at")
+_INSERT_CONSENTS_UNNEST = text(
+    "INSERT INTO account_consents (account_id, consent_id, scope, purpose, text_version, granted_at, expires_at, withdrawn_at) "
+    "SELECT :account_id, c.* FROM unnest(CAST(:consent_id AS VARCHAR[]), CAST(:scope AS VARCHAR[]), "
+    "CAST(:purpose AS VARCHAR[]), CAST(:text_version AS VARCHAR[]), CAST(:granted_at AS BIGINT[]), "
+    "CAST(:expires_at AS BIGINT[]), CAST(:withdrawn_at AS BIGINT[])) AS c"
+)  # PostgreSQL: one account's consents in one statement
 _INSERT_CHALLENGE = insert(identity_challenges)
 _ACCOUNT = select(identity_accounts).where(_a.account_id == bindparam("account_id"))
 _ACCOUNT_FOR_UPDATE = _ACCOUNT.with_for_update()
@@ -78,6 +86,20 @@ def _insert_application_once(dialect_name: str) -> Any:
     return statement.returning(account_applications.c.decision_id)
 
 
+# A rotation queued before the borrower link it depends on is known (one round trip for the claim):
+# it takes effect only if the account now holds that borrower at exactly the epoch the link sets.
+_ROTATE_IF_LINKED = (
+    update(identity_sessions)
+    .where(
+        _s.token_hash == bindparam("old"),
+        _s.ended_at.is_(None),
+        select(_a.account_id)
+        .where(_a.account_id == bindparam("aid"), _a.borrower_id == bindparam("bid"), _a.privilege_epoch == bindparam("epoch"))
+        .exists(),
+    )
+    .values(token_hash=bindparam("new"), csrf_hash=bindparam("csrf"), privilege_epoch=bindparam("epoch"),
+            last_seen_at=bindparam("now"))
+)  # fmt: skip
 _END_SESSION = (
     update(identity_sessions)
     .where(_s.token_hash == bindparam("th"), _s.ended_at.is_(None))
@@ -214,6 +236,33 @@ class IdentityRepository:
         statement = _insert_application_once(self.connection.dialect.name)
         row = {"decision_id": decision_id, "account_id": account_id, "submitted_at": now}
         return self.connection.execute(statement, row).first() is not None  # RETURNING: rowcount is not portable
+
+    def queue_application(self, decision_id: str, account_id: str, now: int) -> Rows:
+        """`add_application` for a pipeline: one row (the decision id) once it has run, when it was new."""
+        statement = _insert_application_once(self.connection.dialect.name)
+        return execute(self.connection, statement, {"decision_id": decision_id, "account_id": account_id, "submitted_at": now})
+
+    def queue_consents(self, rows: list[dict[str, Any]]) -> None:
+        """One account's consent rows (one statement on PostgreSQL)."""
+        if not rows:
+            return
+        if self.connection.dialect.name != "postgresql":
+            execute_many(self.connection, _INSERT_CONSENT, rows)
+            return
+        columns = {name: [row[name] for row in rows] for name in _CONSENT_ARRAYS}
+        execute(self.connection, _INSERT_CONSENTS_UNNEST, {"account_id": rows[0]["account_id"], **columns})
+
+    def queue_link_first_borrower(self, account_id: str, borrower_id: str) -> Rows:
+        """`link_first_borrower` for a pipeline: the new epoch as its one row, or no row."""
+        return execute(self.connection, _LINK_FIRST, {"aid": account_id, "bid": borrower_id})
+
+    def queue_rotation_if_linked(
+        self, old_token_hash: str, new_token_hash: str, csrf_hash: str, account_id: str, borrower_id: str, epoch: int, now: int
+    ) -> None:
+        """`replace_session`, taking effect only if the account holds `borrower_id` at `epoch` when it runs."""
+        params = {"old": old_token_hash, "new": new_token_hash, "csrf": csrf_hash, "aid": account_id, "bid": borrower_id,
+                  "epoch": epoch, "now": now}  # fmt: skip
+        execute(self.connection, _ROTATE_IF_LINKED, params)
 
     def link_first_borrower(self, account_id: str, borrower_id: str) -> int | None:
         """Link an account to its borrower unless it has one or the borrower is another account's;

@@ -7,6 +7,7 @@ other statements.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -61,8 +62,17 @@ class LineRepository:
         return PendingLine(execute(self.connection, query, {"k_line_id": line_id}))
 
     def find(self, borrower_id: str, product_id: str) -> LineRecord | None:
-        row = execute(self.connection, _FIND_LINE, {"k_borrower_id": borrower_id, "k_product_id": product_id}).first()
-        return None if row is None else line_record_of(row)
+        return self.queue_find(borrower_id, product_id)()
+
+    def queue_find(self, borrower_id: str, product_id: str) -> Callable[[], LineRecord | None]:
+        """`find` for a pipeline: call the result once the pipeline has run."""
+        rows = execute(self.connection, _FIND_LINE, {"k_borrower_id": borrower_id, "k_product_id": product_id})
+
+        def found() -> LineRecord | None:
+            row = rows.first()
+            return None if row is None else line_record_of(row)
+
+        return found
 
     def add(self, record: LineRecord) -> None:
         execute(self.connection, _INSERT_LINE, _values(record))

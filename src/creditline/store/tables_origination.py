@@ -13,6 +13,7 @@ human-review queue: referrals, and borrowers' requests for review of an automate
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,6 +34,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 
@@ -114,6 +116,11 @@ _DECISION_COLUMNS = tuple(origination_decisions.c.keys())
 _SIGNAL_COLUMNS = ("decision_id", "applied_at_s", "kind", "signal_key")
 _INSERT_DECISION = insert(origination_decisions).values({name: bindparam(name) for name in _DECISION_COLUMNS})
 _INSERT_SIGNALS = insert(origination_signals).values({name: bindparam(name) for name in _SIGNAL_COLUMNS})
+_INSERT_SIGNALS_UNNEST = text(
+    "INSERT INTO origination_signals (decision_id, applied_at_s, kind, signal_key) "
+    "SELECT :decision_id, :applied_at_s, s.kind, s.signal_key "
+    "FROM unnest(CAST(:kinds AS VARCHAR[]), CAST(:keys AS BIGINT[])) AS s(kind, signal_key)"
+)  # PostgreSQL: an application's signals in one statement
 _BY_CLIENT_KEY = select(*origination_decisions.c).where(origination_decisions.c.client_key == bindparam("client_key"))
 _FLAGGED = select(func.count()).where(
     origination_flags.c.applicant_key == bindparam("applicant_key"), origination_flags.c.flag == bindparam("flag")
@@ -160,16 +167,22 @@ class OriginationRepository:
 
     def add(self, row: dict[str, Any], signals: list[tuple[str, int]], applied_at_s: int) -> None:
         execute(self.connection, _INSERT_DECISION, row)
-        if signals:
-            decision_id = row["decision_id"]
-            execute_many(
-                self.connection,
-                _INSERT_SIGNALS,
-                [
-                    {"decision_id": decision_id, "applied_at_s": applied_at_s, "kind": kind, "signal_key": key}
-                    for kind, key in signals
-                ],
-            )
+        if not signals:
+            return
+        decision_id = row["decision_id"]
+        if self.connection.dialect.name == "postgresql":  # one statement for the lot, not one per signal
+            kinds, keys = [kind for kind, _ in signals], [key for _, key in signals]
+            params = {"decision_id": decision_id, "applied_at_s": applied_at_s, "kinds": kinds, "keys": keys}
+            execute(self.connection, _INSERT_SIGNALS_UNNEST, params)
+            return
+        execute_many(
+            self.connection,
+            _INSERT_SIGNALS,
+            [
+                {"decision_id": decision_id, "applied_at_s": applied_at_s, "kind": kind, "signal_key": key}
+                for kind, key in signals
+            ],
+        )
 
     def set_status(self, decision_id: str, status: str, line_id: str | None = None) -> None:
         values: dict[str, Any] = {"status": status}
@@ -208,8 +221,17 @@ class OriginationRepository:
 
     # -- flags and signals ----------------------------------------------------------------------
     def is_flagged(self, applicant_key: int, flag: str) -> bool:
-        row = execute(self.connection, _FLAGGED, {"applicant_key": applicant_key, "flag": flag}).first()
-        return bool(row is not None and row[0])
+        return self.queue_is_flagged(applicant_key, flag)()
+
+    def queue_is_flagged(self, applicant_key: int, flag: str) -> Callable[[], bool]:
+        """`is_flagged` for a pipeline: call the result once the pipeline has run."""
+        rows = execute(self.connection, _FLAGGED, {"applicant_key": applicant_key, "flag": flag})
+
+        def flagged() -> bool:
+            row = rows.first()
+            return bool(row is not None and row[0])
+
+        return flagged
 
     def flag(self, applicant_key: int, flag: str, reason: str, on: date) -> None:
         if not self.is_flagged(applicant_key, flag):

@@ -46,7 +46,7 @@ def test_a_claim_that_collides_leaves_the_decision_made_once(client, engine, mon
     from creditline.store.identity_repository import IdentityRepository
     from creditline.store.tables_origination import origination_decisions
 
-    link, calls = IdentityRepository.link_first_borrower, []
+    link, calls = IdentityRepository.queue_link_first_borrower, []
 
     def collides_once(self, account_id, borrower_id):  # type: ignore[no-untyped-def]
         calls.append(account_id)
@@ -54,7 +54,7 @@ def test_a_claim_that_collides_leaves_the_decision_made_once(client, engine, mon
             raise IntegrityError("UPDATE identity_accounts", {}, Exception("unique borrower_id"))
         return link(self, account_id, borrower_id)
 
-    monkeypatch.setattr(IdentityRepository, "link_first_borrower", collides_once)
+    monkeypatch.setattr(IdentityRepository, "queue_link_first_borrower", collides_once)
     person = Person(client, "Collided")
     assert person.register().status_code == 201
     before = count(engine, origination_decisions)
@@ -63,10 +63,32 @@ def test_a_claim_that_collides_leaves_the_decision_made_once(client, engine, mon
     assert count(engine, origination_decisions) == before + 1
     assert decision["outcome"] == "approve" and decision["linked"] is True
     assert person.get("/v1/session").json()["borrower_id"] == decision["borrower_id"]
-    monkeypatch.setattr(IdentityRepository, "link_first_borrower", link)
+    monkeypatch.setattr(IdentityRepository, "queue_link_first_borrower", link)
     again = person.post("/v1/applications", _form(501), key="apply-501")
     assert again.status_code == 201 and again.json()["decision_id"] == decision["decision_id"]
     assert count(engine, origination_decisions) == before + 1
+
+
+def test_a_link_at_an_epoch_moved_since_sign_in_still_rotates_the_session(client, monkeypatch):
+    """The rotation queued with the link assumes the epoch the session was read at; when the account's
+    epoch moved in between, the session is rotated after the link, at the epoch the link set."""
+    from sqlalchemy import text
+
+    from creditline.store.identity_repository import IdentityRepository
+
+    link = IdentityRepository.queue_link_first_borrower
+
+    def moved_first(self, account_id, borrower_id):  # type: ignore[no-untyped-def]
+        bump = "UPDATE identity_accounts SET privilege_epoch = privilege_epoch + 1 WHERE account_id = :a"
+        self.connection.execute(text(bump), {"a": account_id})
+        return link(self, account_id, borrower_id)
+
+    monkeypatch.setattr(IdentityRepository, "queue_link_first_borrower", moved_first)
+    person = Person(client, "Moved")
+    assert person.register().status_code == 201
+    decision = person.apply(serial=502)
+    assert decision["linked"] is True and decision["session"] is not None
+    assert person.get("/v1/session").json()["borrower_id"] == decision["borrower_id"]
 
 
 def test_preview_shows_the_schedule_with_apr_next_to_the_daily_rate(client):
