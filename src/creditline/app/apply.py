@@ -242,6 +242,19 @@ class _Lookups:
         return self.uow.lines.find(borrower_id, self.product_id)
 
 
+def prepare_deciders(engine: Engine, config: OriginationConfig) -> None:
+    """Build (and cache) the deciders for the business date and the newest version of the offered
+    product, as the next application would; nothing when the database has no business date yet."""
+    from creditline.app.catalogue import product_of
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        on = uow.system.business_date()
+        if on is None:
+            return
+        product = product_of(uow, config.product_id, _newest_version(uow, config.product_id))
+        deciders_for(engine, uow, product, on, config)
+
+
 def _newest_version(uow: UnitOfWork, product_id: str) -> int | None:
     """The product's newest stored version (None when there is none): with it `product_of` answers
     from the versions it has already parsed instead of reading the product's text for every application."""

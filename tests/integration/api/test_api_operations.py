@@ -31,7 +31,8 @@ def test_not_ready_while_the_console_warms_up(client):
     """A load balancer sends no visitor to a process still drawing its charts (the first dashboard
     request would wait for that thread); /ready says which warm-up is pending, then becomes ready."""
     warming = client.app.state.warming
-    assert set(warming) == {"charts", "routes and templates"} and all(done.is_set() for done in warming.values())
+    assert set(warming) == {"charts", "routes and templates", "origination"}
+    assert all(done.is_set() for done in warming.values())
     warming["charts"].clear()
     try:
         answer = client.get("/ready")
@@ -55,6 +56,40 @@ def test_routes_are_prepared_before_the_first_request(client):
     assert client.get("/console/sign-in").status_code == 200
     assert client.get("/v1/loans/LOnone").status_code == 401
     assert client.get(NO_SUCH_PATH).json()["code"] == "not_found"
+
+
+def test_start_up_builds_the_deciders_then_freezes_what_it_allocated(client):
+    """The warm-up builds the deciders the next application uses (a cache hit then, not a build) and,
+    once every warm-up is done, moves start-up's objects out of the collector's reach."""
+    import gc
+    import threading
+
+    from creditline.api.warmup import freeze_when_warm, warm_origination
+    from creditline.app import apply_setup
+
+    apply_setup.forget_screens()
+    built = []
+    build = apply_setup._build
+    apply_setup._build = lambda *args: built.append(args) or build(*args)  # type: ignore[assignment]
+    try:
+        warm_origination(client.app.state.runtime)
+        assert len(built) == 1, "built at start-up"
+        person = Person(client, "After warm-up")
+        assert person.register().status_code == 201
+        person.apply()
+        assert len(built) == 1, "the application found them built"
+    finally:
+        apply_setup._build = build  # type: ignore[assignment]
+    pending = threading.Event()
+    freezer = threading.Thread(target=freeze_when_warm, args=({"slow": pending},))
+    gc.unfreeze()
+    freezer.start()
+    freezer.join(0.2)
+    assert freezer.is_alive() and gc.get_freeze_count() == 0, "waits for every warm-up"
+    pending.set()
+    freezer.join(10)
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
 
 
 def test_metrics_count_requests_by_route_template_and_status(client):
