@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 
 from creditline.store import UnitOfWork
+from creditline.store.driver_sql import execute
 from creditline.store.identity_repository import single_read
 from creditline.store.tables import credit_lines, loans
 
@@ -34,8 +35,8 @@ def line_owner(engine: Engine, line_id: str) -> Owner | None:
 
 
 def loan_owner(engine: Engine, loan_id: str) -> Owner | None:
-    with single_read(engine) as connection:
-        row = connection.execute(_LOAN_OWNER, {"id": loan_id}).first()
+    with single_read(engine) as connection:  # on the driver's cursor: every payment asks this first
+        row = execute(connection, _LOAN_OWNER, {"id": loan_id}).first()
     return None if row is None else Owner(row[0], row[1])
 
 
