@@ -335,6 +335,7 @@ def _wrk(base: str, lines: list[str], duration_s: int, connections: int, folder:
         "per_second": round(summary["requests"] / seconds, 1), "p50_ms": summary["p50_us"] / 1000,
         "p90_ms": summary["p90_us"] / 1000, "p99_ms": summary["p99_us"] / 1000, "max_ms": summary["max_us"] / 1000,
         "non_2xx": summary["non_2xx"], "socket_errors": summary["socket_errors"],
+        **({"refusals": summary["refusals"]} if summary.get("refusals") else {}),
     }  # fmt: skip
 
 
