@@ -13,9 +13,10 @@ def build() -> FastAPI:
     from creditline.api import create_app
     from creditline.api.middleware import configure_logging
     from creditline.api.settings import from_environment
-    from creditline.api.warmup import prepare_routes
+    from creditline.api.warmup import prepare_routes, start_warm_up
 
     configure_logging()
     app = create_app(from_environment())
     prepare_routes(app)  # before the worker accepts a connection, not on its first request
+    start_warm_up(app)  # the origination deciders, then the GC freeze; /ready waits for them
     return app

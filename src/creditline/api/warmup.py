@@ -7,16 +7,18 @@ bench/bench_web.py: the dashboard's first request 400–830 ms, its handler ~10 
 walks every route once with a path none of them takes, so the building happens before the server
 answers (`creditline serve`) or while /ready still says warming up (the console's warm-up thread).
 
-The same thread builds the origination deciders (PD model, fraud indexes, strategies: a second or
-two on the first application otherwise) and, once every warm-up is done, moves what start-up
+In a served worker (`start_warm_up`, from `server.build`) a thread builds the origination deciders
+(PD model, fraud indexes, strategies: a second or two on the first application otherwise) while
+/ready says warming up, and, once every warm-up is done (the console's too), moves what start-up
 allocated into the interpreter's permanent generation (`gc.freeze`): ~300,000 objects (modules,
 models, route tables) a full collection would otherwise walk every time, stopping the worker for
-~150 ms and with it every request it holds — the long tail of the HTTP benchmarks' latency.
+~145 ms and with it every request it holds — the long tail of the HTTP benchmarks' latency.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -46,11 +48,24 @@ def prepare_routes(app: Any) -> int:
     return walked
 
 
-def warm_origination(runtime: Any) -> None:
-    """Build the deciders the next application will use (today's business date, the product offered)."""
+def start_warm_up(app: Any) -> None:
+    """Build the origination deciders in the background (/ready waits for them under "origination"),
+    then freeze start-up's objects once every registered warm-up is done."""
+    warming = app.state.warming  # the console registers its own warm-ups here (creditline.web.site)
+    done = warming["origination"] = threading.Event()
+    threading.Thread(target=_warm, args=(app.state.runtime, warming, done), name="api-warm", daemon=True).start()
+
+
+def _warm(runtime: Any, warming: Mapping[str, threading.Event], done: threading.Event) -> None:
     from creditline.app.apply import prepare_deciders
 
-    prepare_deciders(runtime.engine, runtime.origination)
+    try:
+        prepare_deciders(runtime.engine, runtime.origination)
+    except Exception:  # the first application builds them instead, and shows what fails
+        logging.getLogger(__name__).exception("the origination deciders could not be prepared at start-up")
+    finally:
+        done.set()
+    freeze_when_warm(warming)
 
 
 def freeze_when_warm(warming: Mapping[str, threading.Event]) -> None:

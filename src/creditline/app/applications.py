@@ -86,7 +86,7 @@ def _claim(
     repository = IdentityRepository(uow.connection)
     added = repository.queue_application(view["decision_id"], account_id, now)
     if fresh or added.first() is not None:
-        repository.queue_consents(consent_rows(account_id, records_of(application)))
+        repository.add_consents(consent_rows(account_id, records_of(application)))
     if principal.borrower_id is not None or borrower_id is None:
         return lambda: (principal.borrower_id, None)
     # Linking is a privilege change (the account now reaches a borrower's money): every older session

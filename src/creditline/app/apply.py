@@ -180,9 +180,10 @@ def _decided(
     deciders = deciders_for(engine, uow, product, on, config)
     repository = OriginationRepository(uow.connection)
     lookups = _Lookups.queued(uow, repository, application, deciders, product.product_id)
-    decided = decide(application, deciders, command.client_key, on, lookups.is_blacklisted, lookups.identity)
+    # `decide` asks about the ID-number key of the identity it is given: the one read ahead.
+    decided = decide(application, deciders, command.client_key, on, lambda _key: lookups.blacklisted(), lookups.identity)
     decision_id = new_id("DC")
-    row, signals, record, line = _stored(uow, decision_id, application, decided, deciders, product, on, digest, command, lookups)
+    row, signals, record, line = _stored(decision_id, application, decided, deciders, product, on, digest, command, lookups.existing_line)
     view = decision_view(row, record)
     with pipelined(uow.connection):  # PostgreSQL: the line, the decision and the caller's writes in one round trip
         if line is not None:
@@ -197,21 +198,21 @@ def _decided(
     return _Made(view, deciders.screen, decided.signals)
 
 
-@dataclass(slots=True)
+def _unread() -> Any:
+    raise AssertionError("read only for an applicant whose identity verified")
+
+
+@dataclass(frozen=True, slots=True)
 class _Lookups:
     """The two reads a decision needs beyond the first round trip — is the applicant blacklisted, has
     the borrower a line already — sent together (one round trip on PostgreSQL) before deciding,
-    keyed by the identity the pipeline will verify. When the identity fields do not verify, nothing
-    is read ahead: `decide` raises the field's error (or declines first, for missing consents)."""
+    keyed by the identity the pipeline verifies once. When the identity fields do not verify nothing
+    is read: `decide` then declines for missing consents or raises the field's error, and needs
+    neither."""
 
-    uow: UnitOfWork
-    repository: Any
-    product_id: str
     identity: Any = None
-    blacklist_key: int | None = None
-    borrower_id: str | None = None
-    flagged: Callable[[], bool] | None = None
-    line: Callable[[], Any] | None = None
+    blacklisted: Callable[[], bool] = _unread
+    existing_line: Callable[[], Any] = _unread
 
     @classmethod
     def queued(cls, uow: UnitOfWork, repository: Any, application: Any, deciders: Any, product_id: str) -> _Lookups:
@@ -219,27 +220,14 @@ class _Lookups:
         from creditline.app.apply_pipeline import borrower_id_of, verified_identity
         from creditline.store.driver_sql import pipelined
 
-        lookups = cls(uow, repository, product_id)
         try:
             identity = verified_identity(application, deciders)
         except DomainError:
-            return lookups
-        lookups.identity, lookups.blacklist_key = identity, id_number_key(identity, deciders.salt)
-        lookups.borrower_id = borrower_id_of(identity, deciders.salt)
+            return cls()
         with pipelined(uow.connection):
-            lookups.flagged = repository.queue_is_flagged(lookups.blacklist_key, "blacklist")
-            lookups.line = uow.lines.queue_find(lookups.borrower_id, product_id)
-        return lookups
-
-    def is_blacklisted(self, key: int) -> bool:
-        if key == self.blacklist_key and self.flagged is not None:
-            return self.flagged()
-        return bool(self.repository.is_flagged(key, "blacklist"))
-
-    def line_of(self, borrower_id: str) -> Any:
-        if borrower_id == self.borrower_id and self.line is not None:
-            return self.line()
-        return self.uow.lines.find(borrower_id, self.product_id)
+            flagged = repository.queue_is_flagged(id_number_key(identity, deciders.salt), "blacklist")
+            line = uow.lines.queue_find(borrower_id_of(identity, deciders.salt), product_id)
+        return cls(identity, flagged, line)
 
 
 def prepare_deciders(engine: Engine, config: OriginationConfig) -> None:
@@ -277,9 +265,9 @@ def _check_offer(application: Any, config: OriginationConfig) -> None:
         raise InvalidApplication(f"applications are taken for {config.product_id}", field="product_id")
 
 
-def _stored(uow, decision_id, application, decided, deciders, product, on, digest, command, lookups):  # type: ignore[no-untyped-def]
+def _stored(decision_id, application, decided, deciders, product, on, digest, command, existing_line):  # type: ignore[no-untyped-def]
     """The decision row, the signals to index and, when approved, the line to open (its record and
-    change, not yet written)."""
+    change, not yet written; `existing_line()` is the borrower's line, if they have one)."""
     from creditline.app.apply_pipeline import borrower_id_of
     from creditline.app.decision_record import build_record
     from creditline.store.tables_origination import record_text
@@ -287,7 +275,7 @@ def _stored(uow, decision_id, application, decided, deciders, product, on, diges
     borrower_id = None if decided.identity is None else borrower_id_of(decided.identity, deciders.salt)
     outcome, reasons, override, line_id, line = decided.outcome, list(decided.reasons), None, None, None
     if outcome is Outcome.APPROVE:
-        line = _line_to_open(lookups.line_of(borrower_id), borrower_id, product, decided, on, decision_id)
+        line = _line_to_open(existing_line(), borrower_id, product, decided, on, decision_id)
         if line is None:
             outcome, override = Outcome.DECLINE, "line_exists"
             reasons.append("line_exists")

@@ -41,7 +41,6 @@ _TOUCH = update(identity_sessions).where(_s.token_hash == bindparam("th")).value
 _INSERT_ACCOUNT = insert(identity_accounts)
 _INSERT_SESSION = insert(identity_sessions)
 _INSERT_CONSENT = insert(account_consents)
-_INSERT_APPLICATION = insert(account_applications)
 _CONSENT_ARRAYS = ("consent_id", "scope", "purpose", "text_version", "granted_at", "expires_at", "withdrawn_at")
 _INSERT_CONSENTS_UNNEST = text(
     "INSERT INTO account_consents (account_id, consent_id, scope, purpose, text_version, granted_at, expires_at, withdrawn_at) "
@@ -216,8 +215,14 @@ class IdentityRepository:
 
     # -- consents ---------------------------------------------------------------------------------
     def add_consents(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.connection.execute(_INSERT_CONSENT, rows)
+        """One account's consent rows: one statement on PostgreSQL, queued when pipelined."""
+        if not rows:
+            return
+        if self.connection.dialect.name != "postgresql":
+            execute_many(self.connection, _INSERT_CONSENT, rows)
+            return
+        columns = {name: [row[name] for row in rows] for name in _CONSENT_ARRAYS}
+        execute(self.connection, _INSERT_CONSENTS_UNNEST, {"account_id": rows[0]["account_id"], **columns})
 
     def consents(self, account_id: str) -> list[dict[str, Any]]:
         c = account_consents.c
@@ -234,29 +239,16 @@ class IdentityRepository:
         )
 
     # -- applications -----------------------------------------------------------------------------
-    def add_application(self, decision_id: str, account_id: str, now: int) -> bool:
-        """Record who submitted a decision; False when it was recorded already (a retry)."""
-        statement = _insert_application_once(self.connection.dialect.name)
-        row = {"decision_id": decision_id, "account_id": account_id, "submitted_at": now}
-        return self.connection.execute(statement, row).first() is not None  # RETURNING: rowcount is not portable
-
     def queue_application(self, decision_id: str, account_id: str, now: int) -> Rows:
-        """`add_application` for a pipeline: one row (the decision id) once it has run, when it was new."""
+        """Record who submitted a decision: one row (the decision id) once it has run, none when it was
+        recorded already (a retry). Queued when pipelined."""
         statement = _insert_application_once(self.connection.dialect.name)
         return execute(self.connection, statement, {"decision_id": decision_id, "account_id": account_id, "submitted_at": now})
 
-    def queue_consents(self, rows: list[dict[str, Any]]) -> None:
-        """One account's consent rows (one statement on PostgreSQL)."""
-        if not rows:
-            return
-        if self.connection.dialect.name != "postgresql":
-            execute_many(self.connection, _INSERT_CONSENT, rows)
-            return
-        columns = {name: [row[name] for row in rows] for name in _CONSENT_ARRAYS}
-        execute(self.connection, _INSERT_CONSENTS_UNNEST, {"account_id": rows[0]["account_id"], **columns})
-
     def queue_link_first_borrower(self, account_id: str, borrower_id: str) -> Rows:
-        """`link_first_borrower` for a pipeline: the new epoch as its one row, or no row."""
+        """Link an account to its borrower unless it has one or the borrower is another account's,
+        raising the account's privilege epoch: the new epoch as its one row, or no row when nothing
+        changed. Queued when pipelined."""
         return execute(self.connection, _LINK_FIRST, {"aid": account_id, "bid": borrower_id})
 
     def queue_rotation_if_linked(
@@ -266,12 +258,6 @@ class IdentityRepository:
         params = {"old": old_token_hash, "new": new_token_hash, "csrf": csrf_hash, "aid": account_id, "bid": borrower_id,
                   "epoch": epoch, "now": now}  # fmt: skip
         execute(self.connection, _ROTATE_IF_LINKED, params)
-
-    def link_first_borrower(self, account_id: str, borrower_id: str) -> int | None:
-        """Link an account to its borrower unless it has one or the borrower is another account's;
-        raises the account's privilege epoch. The new epoch, or None when nothing changed."""
-        found = self.connection.execute(_LINK_FIRST, {"aid": account_id, "bid": borrower_id}).first()
-        return None if found is None else found[0]
 
     def replace_session(self, old_token_hash: str, new_token_hash: str, csrf_hash: str, epoch: int, now: int) -> None:
         """Rotate a session in place: new token and CSRF hashes under the account's new epoch."""

@@ -50,18 +50,16 @@ def mount(app: FastAPI) -> None:
     static = CachedStatic(directory=str(resources.files("creditline.web") / "static"))
     app.mount("/static", static, name="static")
     app.add_api_route("/", _to_app, methods=["GET"], include_in_schema=False)
-    templates, origination = threading.Event(), threading.Event()
-    app.state.warming = {"charts": figures.warmed, "routes and templates": templates, "origination": origination}  # /ready waits for these
+    templates = threading.Event()
+    app.state.warming = {"charts": figures.warmed, "routes and templates": templates}  # /ready waits for these
     if figures.warm():
-        threading.Thread(target=_preload, args=(app, pages, templates, origination), name="web-templates-warm",
-                         daemon=True).start()  # fmt: skip
+        threading.Thread(target=_preload, args=(app, pages, templates), name="web-templates-warm", daemon=True).start()
     else:
         templates.set()
-        origination.set()
 
 
-def _preload(app: FastAPI, pages: Pages, done: threading.Event, origination: threading.Event) -> None:
-    from creditline.api.warmup import freeze_when_warm, prepare_routes, warm_origination
+def _preload(app: FastAPI, pages: Pages, done: threading.Event) -> None:
+    from creditline.api.warmup import prepare_routes
 
     try:
         prepare_routes(app)  # FastAPI's lazily built routes (0.2-0.5 s of CPU on the first request)
@@ -69,13 +67,6 @@ def _preload(app: FastAPI, pages: Pages, done: threading.Event, origination: thr
         _read_console_once(app.state.runtime.engine)
     finally:
         done.set()
-    try:
-        warm_origination(app.state.runtime)
-    except Exception:  # the first application builds them instead, and shows what fails
-        logging.getLogger(__name__).exception("the origination deciders could not be prepared at start-up")
-    finally:
-        origination.set()
-    freeze_when_warm(app.state.warming)
 
 
 def _read_console_once(engine: Any) -> None:

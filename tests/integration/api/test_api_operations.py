@@ -31,8 +31,7 @@ def test_not_ready_while_the_console_warms_up(client):
     """A load balancer sends no visitor to a process still drawing its charts (the first dashboard
     request would wait for that thread); /ready says which warm-up is pending, then becomes ready."""
     warming = client.app.state.warming
-    assert set(warming) == {"charts", "routes and templates", "origination"}
-    assert all(done.is_set() for done in warming.values())
+    assert set(warming) == {"charts", "routes and templates"} and all(done.is_set() for done in warming.values())
     warming["charts"].clear()
     try:
         answer = client.get("/ready")
@@ -59,30 +58,40 @@ def test_routes_are_prepared_before_the_first_request(client):
 
 
 def test_start_up_builds_the_deciders_then_freezes_what_it_allocated(client):
-    """The warm-up builds the deciders the next application uses (a cache hit then, not a build) and,
-    once every warm-up is done, moves start-up's objects out of the collector's reach."""
+    """A served worker's warm-up builds the deciders the next application uses (a cache hit then, not
+    a build) while /ready says warming up, and, once every warm-up is done, moves start-up's objects
+    out of the collector's reach."""
     import gc
     import threading
+    import time
 
-    from creditline.api.warmup import freeze_when_warm, warm_origination
+    from creditline.api.warmup import freeze_when_warm, start_warm_up
     from creditline.app import apply_setup
 
+    app, built = client.app, []
     apply_setup.forget_screens()
-    built = []
     build = apply_setup._build
     apply_setup._build = lambda *args: built.append(args) or build(*args)  # type: ignore[assignment]
+    gc.unfreeze()
     try:
-        warm_origination(client.app.state.runtime)
+        start_warm_up(app)
+        assert app.state.warming["origination"].wait(60), "the deciders are built"
+        deadline = time.monotonic() + 10
+        while gc.get_freeze_count() == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gc.get_freeze_count() > 0, "frozen once every warm-up is done"
         assert len(built) == 1, "built at start-up"
+        assert client.get("/ready").json()["status"] == "ready"
         person = Person(client, "After warm-up")
         assert person.register().status_code == 201
         person.apply()
         assert len(built) == 1, "the application found them built"
     finally:
         apply_setup._build = build  # type: ignore[assignment]
+        del app.state.warming["origination"]
+        gc.unfreeze()
     pending = threading.Event()
     freezer = threading.Thread(target=freeze_when_warm, args=({"slow": pending},))
-    gc.unfreeze()
     freezer.start()
     freezer.join(0.2)
     assert freezer.is_alive() and gc.get_freeze_count() == 0, "waits for every warm-up"
