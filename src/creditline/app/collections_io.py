@@ -66,7 +66,7 @@ def outbox_ids(connection: Connection, dedupe_keys: Iterable[str]) -> dict[str, 
 
 
 def open_items(connection: Connection) -> dict[str, dict[str, Any]]:
-    """Every open work item by loan, as `CollectionsRepository.open_items_of_loans` gives them (typed rows)."""
+    """Every open work item by loan (typed rows, as `CollectionsRepository` reads a work item)."""
     from sqlalchemy import select
 
     from creditline.store.collections_repository import OPEN_ITEM_STATUSES

@@ -48,7 +48,7 @@ def run_collections(uow: UnitOfWork, on: date, strategy: Strategy | None = None)
     # The open work items, read once: a loan has at most one (an item opens only where none is open).
     open_items = collections_io.open_items(uow.connection)
     counts: dict[str, int] = defaultdict(int)
-    day = _Day(on, strategy, set(open_items), open_items)
+    day = _Day(on, strategy, open_items)
     batch: list[LoanRow] = []
     borrowers: set[str] = set()
     planned: set[str] = set()
@@ -88,12 +88,11 @@ def _close_items_of_closed_loans(uow: UnitOfWork, on: date, counts: dict[str, in
 class _Day:
     """What every batch of a day shares: the strategy, the day's planner, remembered verdicts and local times."""
 
-    def __init__(self, on: date, strategy: Strategy, with_items: set[str],
-                 open_items: dict[str, dict[str, Any]] | None = None) -> None:  # fmt: skip
+    def __init__(self, on: date, strategy: Strategy, open_items: dict[str, dict[str, Any]]) -> None:
         self.on = on
         self.strategy = strategy
-        self.with_items = with_items  # loans with an open work item when the stage started (only it opens items)
-        self.open_items = open_items  # those items by loan, when read with them
+        self.open_items = open_items  # every open work item by loan when the stage started (only it opens items)
+        self.with_items = set(open_items)
         self.planner = DayPlanner(strategy, on)
         self.admissions = Admissions(strategy.contact_rules)
         self.local_times: dict[tuple[int, str], str] = {}
@@ -127,7 +126,7 @@ def _run_batch(uow: UnitOfWork, day: _Day, batch: list[LoanRow], pending_loans: 
     counts["loans_planned"] += len(batch)
     counts["loans_paused_by_promise"] += paused
     _send_messages(uow, day, [m for _, loan_plan in planned for m in loan_plan.messages], counts)
-    _keep_queue(uow, day.on, day.strategy, planned, counts, day.with_items, day.open_items)
+    _keep_queue(uow, day.on, day.strategy, planned, counts, day.open_items)
 
 
 _NO_PROFILE: dict[str, Any] = {}
@@ -213,15 +212,9 @@ def _contact_row(on: date, strategy: Strategy, message: PlannedMessage, message_
 
 
 def _keep_queue(uow: UnitOfWork, on: date, strategy: Strategy, planned: list[tuple[LoanRow, LoanPlan]],
-                counts: dict[str, int], with_items: set[str] | None = None,
-                open_items: dict[str, dict[str, Any]] | None = None) -> None:  # fmt: skip
-    """`open_items`: every open item by loan as the stage started (else read here for the batch's loans)."""
+                counts: dict[str, int], items: dict[str, dict[str, Any]]) -> None:  # fmt: skip
+    """`items`: every open item by loan as the stage started (a loan is in one batch: no batch has changed them)."""
     repository = CollectionsRepository(uow.connection)
-    if open_items is not None:
-        items = open_items
-    else:
-        looked_up = [row.loan_id for row, _ in planned if with_items is None or row.loan_id in with_items]
-        items = repository.open_items_of_loans(looked_up) if looked_up else {}
     stages = {stage.name: stage for stage in strategy.stages}
     changed: list[WorkItem] = []
     created: list[dict[str, Any]] = []

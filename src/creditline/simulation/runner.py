@@ -271,17 +271,11 @@ def _draw(run: Run, drawer: _Drawer, borrower: Borrower, index: int, available_m
 def _available_major(run: Run, line_id: str) -> int:
     """What the borrower's app shows as available on the line, in whole units: the line's own
     `available` as `show_line` computes it, without the change history and loan list it also reads."""
-    from creditline.app.common import business_date
-    from creditline.store import UnitOfWork
-
-    with UnitOfWork(run.engine, read_only=True) as uow:
-        record = uow.lines.get(line_id)
-        assert record is not None, f"the simulator opened {line_id}"
-        return int(record.line.available(business_date(uow)).to_decimal())
+    return _available_majors(run, {line_id})[line_id]
 
 
 def _available_majors(run: Run, line_ids: set[str]) -> dict[str, int]:
-    """`_available_major` of the day's drawing lines, read in one unit of work."""
+    """`_available_major` of each of the day's drawing lines, read in one unit of work."""
     from creditline.app.common import business_date
     from creditline.store import UnitOfWork
 

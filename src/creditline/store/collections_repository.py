@@ -125,21 +125,6 @@ class CollectionsRepository:
         query = select(collection_work_items).where(collection_work_items.c.item_id == item_id)
         return _one(self.connection, query.with_for_update() if for_update else query)
 
-    def open_items_of_loans(self, loan_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        w = collection_work_items.c
-        found: dict[str, dict[str, Any]] = {}
-        ids = sorted(set(loan_ids))
-        for start in range(0, len(ids), PAGE_MAX):
-            query = select(collection_work_items).where(
-                w.loan_id.in_(ids[start : start + PAGE_MAX]), w.status.in_(OPEN_ITEM_STATUSES)
-            )
-            found |= {row["loan_id"]: row for row in _rows(self.connection, query)}
-        return found
-
-    def open_item_loans(self) -> set[str]:
-        w = collection_work_items.c
-        return set(self.connection.execute(select(w.loan_id).where(w.status.in_(OPEN_ITEM_STATUSES))).scalars())
-
     def add_items(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.connection.execute(insert(collection_work_items), list(rows))
