@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from starlette.concurrency import run_in_threadpool
 
 from creditline.api.deps import Runtime, caller, runtime, same_currency, scoped_borrower, visible_loan
 from creditline.api.params import ID_PATTERN, BorrowerQuery, IdempotencyKey, LoanId, PageSize
@@ -22,6 +24,7 @@ from creditline.api.schemas_lending import (
 from creditline.app import loans, ownership, quotes
 from creditline.app.access import Principal
 from creditline.app.applications import client_key
+from creditline.app.errors import LoanNotFound
 from creditline.identity.roles import Permission, Role, require
 
 router = APIRouter(prefix="/v1", tags=["loans"], responses=PROBLEM_RESPONSES)
@@ -76,13 +79,33 @@ def _may_pay(rt: Runtime, principal: Principal, loan_id: str, currency: str | No
 
 
 @router.post("/loans/{loan_id}/repayments", status_code=201, response_model=LoanChanged)
-def repay(loan_id: LoanId, body: Repayment, key: IdempotencyKey, principal: Caller, rt: Rt) -> dict:
-    """Repay: allocated by the product's order (penalty, fee, interest, principal); overpayment is kept as credit."""
-    _may_pay(rt, principal, loan_id, body.currency)
-    command = loans.Repay(loan_id, body.amount, client_key(principal.account_id, key))
-    if rt.repayments is not None:  # with the other repayments this worker is taking at the same moment
-        return rt.repayments.repay(command)
-    return loans.repay(rt.engine, command)
+async def repay(loan_id: LoanId, body: Repayment, key: IdempotencyKey, principal: Caller, rt: Rt) -> dict:
+    """Repay: allocated by the product's order (penalty, fee, interest, principal); overpayment is kept as credit.
+
+    Whose loan it is and its currency are checked by the repayment itself, under the loan's lock (a
+    borrower's `as_borrower`): no read of its own, and the event loop awaits the result without a thread."""
+    command = loans.Repay(
+        loan_id, body.amount, client_key(principal.account_id, key), as_borrower=_payer(principal, loan_id),
+        currency=body.currency,
+    )  # fmt: skip
+    try:
+        if rt.repayments is not None:  # with the other repayments this worker is taking at the same moment
+            return await asyncio.wrap_future(rt.repayments.submit(command))
+        return await run_in_threadpool(loans.repay, rt.engine, command)
+    except LoanNotFound as error:  # the route names the path's parameter
+        raise LoanNotFound(error.message, field="loan_id") from None
+
+
+def _payer(principal: Principal, loan_id: str) -> str | None:
+    """The borrower a repayment must be for (None: an operator may post it on any borrower's loan)."""
+    if principal.role is Role.BORROWER:
+        require(principal.role, Permission.REPAY_OWN)
+        if principal.borrower_id is None:  # an account not yet linked to a borrower owns no loan
+            raise LoanNotFound(f"no loan {loan_id!r}", field="loan_id")
+        return principal.borrower_id
+    require(principal.role, Permission.POST_REPAYMENT)
+    require(principal.role, Permission.READ_ANY_BORROWER)
+    return None
 
 
 @router.post("/loans/{loan_id}/prepayments", status_code=201, response_model=LoanChanged)

@@ -30,6 +30,7 @@ from creditline.app.errors import BusinessDateMissing, IdempotencyConflict, Line
 from creditline.app.idempotency import check_key, remember, request_hash
 from creditline.app.loan_views import loan_view
 from creditline.app.posting import entry_for_totals
+from creditline.money import CurrencyMismatch
 from creditline.store import UnitOfWork
 from creditline.store.command_reads import queue_reads
 from creditline.store.command_writes import LoanCommandWrites
@@ -53,6 +54,8 @@ class Repay:
     amount: str
     key: str
     on: date | None = None  # default: the business date; earlier is a backdated repayment
+    as_borrower: str | None = None  # a borrower repaying: the loan must be theirs (None: an operator posts it)
+    currency: str | None = None  # the currency the payer named, if any: it must be the loan's
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +163,9 @@ def draw_in(uow: UnitOfWork, command: Draw) -> dict[str, Any]:
 
 
 def repay(engine: Engine, command: Repay) -> dict[str, Any]:
-    return _money_event(engine, "repay", command.loan_id, command.amount, command.key, command.on, "repayment", ())
+    request = {"loan": command.loan_id, "amount": command.amount, "on": _iso(command.on), "data": []}
+    build = _event_builder("repayment", command.on, amount_text=command.amount)
+    return _apply(engine, "repay", command.loan_id, command.key, request, build, payer=command)
 
 
 def waive(engine: Engine, command: Waive) -> dict[str, Any]:
@@ -230,19 +235,21 @@ def _event_builder(
     return build
 
 
-def _apply(engine: Engine, scope: str, loan_id: str, key: str, request: dict[str, Any], build: EventBuilder) -> dict[str, Any]:
+def _apply(
+    engine: Engine, scope: str, loan_id: str, key: str, request: dict[str, Any], build: EventBuilder,
+    payer: Repay | None = None,
+) -> dict[str, Any]:  # fmt: skip
     key = check_key(key)
     with UnitOfWork(engine) as uow:
         today, record, line_record, found, checkpoint = _lock_loan(uow, loan_id, scope, key)
-        if record is None:
-            raise LoanNotFound(f"no loan {loan_id!r}", field="loan")
+        check_payer(record, loan_id, payer)
         assert line_record is not None, "a loan's line exists (foreign key)"
         request = _normalised(request, record.currency)
         if (prior := _first_result(found, scope, key, request)) is not None:
             return prior
         contract = _contract(uow, record)
         event, applied = _record(uow, contract, checkpoint, build, record.currency, today)
-        state = applied.recorded.after
+        state = applied.after
         entry = entry_for_totals(
             before=record.totals, after=state.totals, borrower_id=record.borrower_id, loan_id=loan_id,
             key=f"{scope}:{key}", reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
@@ -264,6 +271,15 @@ def _apply(engine: Engine, scope: str, loan_id: str, key: str, request: dict[str
             add_entry(uow, entry, loan_id=loan_id, totals=state.totals, version=record.version + 1, status=str(state.status))
         uow.commit()
     return result
+
+
+def check_payer(record: Any, loan_id: str, payer: Repay | None) -> None:
+    """The loan exists and, for a borrower repaying, is theirs — another's is not found, as if it did not
+    exist — and the currency the payer named is the loan's."""
+    if record is None or (payer is not None and payer.as_borrower not in (None, record.borrower_id)):
+        raise LoanNotFound(f"no loan {loan_id!r}", field="loan")
+    if payer is not None and payer.currency is not None and payer.currency != record.currency.code:
+        raise CurrencyMismatch(f"{payer.currency} given; this loan is in {record.currency.code}", field="currency")
 
 
 def _lock_loan(uow: UnitOfWork, loan_id: str, scope: str, key: str) -> tuple[date, Any, Any, Any, Any]:

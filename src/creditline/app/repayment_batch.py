@@ -46,6 +46,7 @@ from creditline.app.loans import (
     _first_result,
     _moved_line,
     _normalised,
+    check_payer,
     repay,
 )
 from creditline.app.posting import entry_for_totals
@@ -154,16 +155,21 @@ def _in_one_transaction(uow: UnitOfWork, commands: Sequence[Repay], outcomes: li
 
 
 def _batchable(commands: Sequence[Repay], outcomes: list, later: list[int]) -> list[int]:
-    """The commands the batch takes; a bad key is its command's error, the rest go to `repay`."""
-    batched, keys, sent_later = [], set(), set()
+    """The commands the batch takes; a bad key is its command's error, the rest go to `repay`.
+
+    A command sent to `repay` takes with it every later command on its loan and every later command
+    with its key, so each loan's commands and each key's commands keep their arrival order (the first
+    use of a key is the one that counts)."""
+    batched, keys, sent_later, later_keys = [], set(), set(), set()
     for i, command in enumerate(commands):
         try:
             key = check_key(command.key)
         except DomainError as error:
             outcomes[i] = error
             continue
-        if command.on is not None or key in keys or command.loan_id in sent_later:
+        if command.on is not None or key in keys or command.loan_id in sent_later or key in later_keys:
             sent_later.add(command.loan_id)
+            later_keys.add(key)
             later.append(i)
             continue
         keys.add(key)
@@ -176,6 +182,7 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
     from creditline.lending.loan.fast_path import apply_event
 
     record = loan.record
+    check_payer(record, command.loan_id, command)
     request = {"loan": command.loan_id, "amount": command.amount, "on": None, "data": []}
     request = _normalised(request, record.currency)
     if (found := _first_result(prior, SCOPE, command.key, request)) is not None:
@@ -185,7 +192,7 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
     done = apply_event(loan.checkpoint, loan.contract, event, today)
     if done is None:
         return None
-    state = done.recorded.after
+    state = done.after
     entry = entry_for_totals(
         before=record.totals, after=state.totals, borrower_id=record.borrower_id, loan_id=record.loan_id,
         key=f"{SCOPE}:{command.key}", reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
@@ -246,10 +253,14 @@ class RepaymentBatcher:
         self.commands = 0
 
     def repay(self, command: Repay, *, timeout_s: float = 60.0) -> dict[str, Any]:
+        return self.submit(command).result(timeout=timeout_s)
+
+    def submit(self, command: Repay) -> Future:
+        """The command's future: its result, or its typed error (an event loop awaits it without a thread)."""
         future: Future = Future()
         self._queue.put((command, future))
         self._ensure_started()  # after the put: a worker leaving for idleness sees the command, or is gone
-        return future.result(timeout=timeout_s)
+        return future
 
     def close(self) -> None:
         with self._start:

@@ -15,7 +15,7 @@ returns a fresh checkpoint, so the next command is fast again).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,7 +26,7 @@ from creditline.lending.loan.fold import apply, fold
 from creditline.lending.loan.record import Recorded
 from creditline.lending.loan.state import LoanState, LoanStatus
 from creditline.lending.loan.validation import validate_event
-from creditline.lending.loan.view import state_of
+from creditline.lending.loan.view import standing_of, state_of
 
 # Bump when the layout below changes: a checkpoint of another format is ignored (the loan replays).
 CHECKPOINT_FORMAT = 1
@@ -102,10 +102,18 @@ class Checkpoint:
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """A recorded event with the checkpoint the next command continues from."""
+    """A recorded event: the loan after it, with the checkpoint the next command continues from.
 
-    recorded: Recorded
+    A command needs only the state after (its journal entry diffs the totals it stored before), so
+    the state before is built only when `recorded` is asked for it."""
+
+    after: LoanState
     checkpoint: Checkpoint
+    before: Callable[[], LoanState]  # the loan before the event, built when asked
+
+    @property
+    def recorded(self) -> Recorded:
+        return Recorded(self.before(), self.after)
 
 
 def start(contract: LoanContract, disbursement: LoanEvent) -> tuple[LoanState, Checkpoint]:
@@ -124,19 +132,27 @@ def apply_event(
     """
     if not can_continue(checkpoint, contract, new_event, business_date):
         return None
-    book = _thaw(checkpoint, contract)
-    if book.day < business_date:
-        book.advance(business_date)  # no event since the checkpoint: time alone moves the loan
-        book.settle()
+    book = _moved_to(checkpoint, contract, business_date)
     cur = contract.terms.principal.currency
-    before = state_of(book, cur)
     # The history matters to validation only for disbursements, reversals and backdated events (all
     # replayed); a new event id is the caller's fresh one, so there is no duplicate to look for.
-    validate_event(contract, (), new_event, business_date, now=before)
+    validate_event(contract, (), new_event, business_date, now=standing_of(book, cur))
     book.reopen_day()
     apply(book, contract, new_event)
     book.settle()
-    return Applied(Recorded(before, state_of(book, cur)), _freeze(book, new_event.sequence))
+    return Applied(
+        state_of(book, cur), _freeze(book, new_event.sequence),
+        lambda: state_of(_moved_to(checkpoint, contract, business_date), cur),
+    )  # fmt: skip
+
+
+def _moved_to(checkpoint: Checkpoint, contract: LoanContract, business_date: date) -> Book:
+    """The checkpoint's book moved on to the business date (time only: no event since it)."""
+    book = _thaw(checkpoint, contract)
+    if book.day < business_date:
+        book.advance(business_date)
+        book.settle()
+    return book
 
 
 def can_continue(
@@ -168,7 +184,7 @@ def record_replayed(
     else:
         book = fold(contract, [*events, new_event], business_date)
     last_sequence = max([new_event.sequence, *(e.sequence for e in events)])
-    return Applied(Recorded(before, state_of(book, cur)), _freeze(book, last_sequence))
+    return Applied(state_of(book, cur), _freeze(book, last_sequence), lambda: before)
 
 
 def checkpoint_at(contract: LoanContract, events: Sequence[LoanEvent], as_of: date) -> Checkpoint:

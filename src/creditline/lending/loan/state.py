@@ -210,6 +210,18 @@ def _accrual_from_dict(data: dict[str, Any]) -> AccrualState:
 
 
 @dataclass(frozen=True, slots=True)
+class LoanStanding:
+    """What the rules for a new event read of a loan as it stands (`validation.validate_event`): a
+    `LoanState`'s headline figures without its installments, which the fast path need not build."""
+
+    status: LoanStatus
+    interest_receivable: Money
+    penalty_receivable: Money
+    fee_receivable: Money
+    credit_balance: Money
+
+
+@dataclass(frozen=True, slots=True)
 class LoanState:
     loan_id: str
     as_of: date  # after every event dated on or before it, and the accrual of every day before it

@@ -6,6 +6,7 @@ one-day accrual step can move it with the very methods the fold uses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from creditline.lending.loan.book import Book, Row
@@ -13,6 +14,7 @@ from creditline.lending.loan.state import (
     AccrualState,
     InstallmentState,
     InstallmentStatus,
+    LoanStanding,
     LoanState,
     LoanStatus,
     LoanTotals,
@@ -23,20 +25,32 @@ from creditline.money import Currency, Money
 def state_of(book: Book, cur: Currency) -> LoanState:
     running = book.running_interest()
     open_row = book.open_row()
-    installments = tuple(_installment(row, book, cur, running if row is open_row else 0) for row in book.rows)
+    m = _money_of(cur)
+    installments = tuple(_installment(row, book.day, m, running if row is open_row else 0) for row in book.rows)
     return LoanState(
         loan_id=book.loan_id,
         as_of=book.day,
         status=book.status,
-        principal_outstanding=Money(book.principal_outstanding(), cur),
+        principal_outstanding=m(book.principal_outstanding()),
+        interest_receivable=m(book.interest_receivable()),
+        penalty_receivable=m(book.penalty_unpaid()),
+        fee_receivable=m(book.fee_receivable()),
+        credit_balance=m(book.credit),
+        days_past_due=book.days_past_due,
+        installments=installments,
+        totals=LoanTotals(**{name: m(minor) for name, minor in totals_minor(book).items()}),
+        accrual=accrual_of(book),
+    )
+
+
+def standing_of(book: Book, cur: Currency) -> LoanStanding:
+    """The book's headline figures, as `state_of` gives them, without its installments."""
+    return LoanStanding(
+        status=book.status,
         interest_receivable=Money(book.interest_receivable(), cur),
         penalty_receivable=Money(book.penalty_unpaid(), cur),
         fee_receivable=Money(book.fee_receivable(), cur),
         credit_balance=Money(book.credit, cur),
-        days_past_due=book.days_past_due,
-        installments=installments,
-        totals=LoanTotals.of_minor(cur, totals_minor(book)),
-        accrual=accrual_of(book),
     )
 
 
@@ -64,16 +78,7 @@ def totals_minor(book: Book) -> dict[str, int]:
     }
 
 
-def _installment(row: Row, book: Book, cur: Currency, running: int) -> InstallmentState:
-    made = _money_cache(cur)
-
-    def m(minor: int) -> Money:
-        # Most figures of most rows are zero or repeat: reuse the (immutable) Money objects.
-        money = made.get(minor)
-        if money is None:
-            money = made[minor] = Money(minor, cur)
-        return money
-
+def _installment(row: Row, day: date, m: Callable[[int], Money], running: int) -> InstallmentState:
     return InstallmentState(
         n=row.n,
         start_date=row.start,
@@ -89,7 +94,7 @@ def _installment(row: Row, book: Book, cur: Currency, running: int) -> Installme
         principal_written_off=m(row.principal_written_off),
         interest_written_off=m(row.interest_written_off),
         fee_written_off=m(row.fee_written_off),
-        status=_row_status(row, book.day, running),
+        status=_row_status(row, day, running),
     )
 
 
@@ -97,11 +102,20 @@ _CACHES: dict[Currency, dict[int, Money]] = {}
 _CACHE_SIZE_MAX = 4096
 
 
-def _money_cache(cur: Currency) -> dict[int, Money]:
-    cache = _CACHES.setdefault(cur, {})
-    if len(cache) > _CACHE_SIZE_MAX:
-        cache.clear()
-    return cache
+def _money_of(cur: Currency) -> Callable[[int], Money]:
+    """Money in `cur` from minor units, reusing the (immutable) objects: most figures of a loan's
+    state are zero or repeat from one state to the next."""
+    made = _CACHES.setdefault(cur, {})
+    if len(made) > _CACHE_SIZE_MAX:
+        made.clear()
+
+    def m(minor: int) -> Money:
+        money = made.get(minor)
+        if money is None:
+            money = made[minor] = Money(minor, cur)
+        return money
+
+    return m
 
 
 def _row_status(row: Row, day: date, running: int) -> InstallmentStatus:
