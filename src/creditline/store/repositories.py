@@ -16,7 +16,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, bindparam, func, insert, select, update
+from sqlalchemy import BigInteger, Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.ledger import JournalEntry
@@ -75,6 +75,19 @@ def _add_to_balances(dialect_name: str, rows: int) -> Any:
         index_elements=["account", "shard", "currency"],
         set_={name: t.account_balances.c[name] + stmt.excluded[name] for name in ("debit_minor", "credit_minor")},
     )
+
+
+# PostgreSQL: balance rows given as arrays, taken in their (sorted) order — the lock order of `_add_to_balances`.
+_ADD_TO_BALANCES_UNNEST = text(
+    "INSERT INTO account_balances (account, shard, currency, debit_minor, credit_minor) "
+    "SELECT b.account, b.shard, b.currency, b.debit_minor, b.credit_minor FROM unnest("
+    "CAST(:account AS VARCHAR[]), CAST(:shard AS SMALLINT[]), CAST(:currency AS VARCHAR[]), "
+    "CAST(:debit_minor AS BIGINT[]), CAST(:credit_minor AS BIGINT[])"
+    ") WITH ORDINALITY AS b(account, shard, currency, debit_minor, credit_minor, n) ORDER BY b.n "
+    "ON CONFLICT (account, shard, currency) DO UPDATE SET "
+    "debit_minor = account_balances.debit_minor + excluded.debit_minor, "
+    "credit_minor = account_balances.credit_minor + excluded.credit_minor"
+)
 
 
 @cache
@@ -250,6 +263,9 @@ class JournalRepository:
             execute(self.connection, _insert_postings(len(part)), _numbered("po_", part))
 
     def _queue_balances(self, balances: list[dict[str, Any]]) -> None:
+        if self._pg and balances:  # one statement shape for any number of rows: parsed and planned once
+            execute(self.connection, _ADD_TO_BALANCES_UNNEST, {name: [b[name] for b in balances] for name in _BALANCE_COLUMNS})
+            return
         for at in range(0, len(balances), _ROWS_MAX):
             part = balances[at : at + _ROWS_MAX]
             execute(self.connection, _add_to_balances(self.connection.dialect.name, len(part)), _numbered("ba_", part))
