@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from creditline.app import Repay, Reverse, repay, reverse
 from creditline.app.eod_pipeline import run_pipeline
 from creditline.app.eod_stages import CORE_STAGES
+from creditline.app.repayment_batch import repay_many
 from creditline.ledger.transparency import (
     bundle_from_json,
     check_consistency_bundle,
@@ -60,7 +61,8 @@ def eod(engine, first: date, days: int, gateway=None) -> date:  # type: ignore[n
 
 @pytest.fixture
 def book(engine, signing_key):  # type: ignore[no-untyped-def]
-    """Draws, repayments (one backdated), a reversal, a co-lent loan, and EOD with auto-debit for a few days."""
+    """Draws, repayments (one backdated, three in one group commit), a reversal, a co-lent loan, and EOD
+    with auto-debit for a few days."""
     from colending_fixtures import add_partners, line_for, partner_file
 
     from creditline.app import Draw, draw
@@ -74,6 +76,8 @@ def book(engine, signing_key):  # type: ignore[no-untyped-def]
     today = eod(engine, START, 2)
     repay(engine, Repay(loans[1], "80", "r2", on=START + timedelta(days=1)))  # backdated: replayed
     repay(engine, Repay(loans[2], "45.10", "r3"))
+    outcomes = repay_many(engine, [Repay(loans[3], "30", "b1"), Repay(loans[4], "40", "b2"), Repay(loans[3], "10", "b3")])
+    assert all(isinstance(o, dict) for o in outcomes), outcomes  # a group commit: its entries in one statement
     today = fast_forward(engine, today, DUE_DAY - 2)  # accrual only, no heads, to the first due date
     eod(engine, today, 3, hostile_bank(engine))  # auto-debit settles the due installments set-based
     return engine, loans, colent

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.ledger import JournalEntry
 from creditline.store import tables as t
-from creditline.store.audit_log import INSERT_RECORD, journal_entry_row, logged_with
+from creditline.store.audit_log import AUDIT_COLUMNS, INSERT_RECORD, journal_entry_row, logged_with
 from creditline.store.driver_sql import Rows, execute, pipelined
 from creditline.store.line_repository import LineRepository
 from creditline.store.loan_repository import LoanRepository
@@ -88,6 +88,31 @@ _ADD_TO_BALANCES_UNNEST = text(
     "debit_minor = account_balances.debit_minor + excluded.debit_minor, "
     "credit_minor = account_balances.credit_minor + excluded.credit_minor"
 )
+
+
+# PostgreSQL: a batch's entries, their postings and their log records given as arrays, each table's
+# rows inserted in the arrays' order (acceptance order in the log, postings in each entry's order); the
+# postings' foreign key is checked at the statement's end, when the entries are there.
+_AUDIT_ARRAYS = ("record_type", "record_id", "borrower_id", "business_date", "leaf", "leaf_hash")
+_ADD_ENTRIES_UNNEST = text(
+    "WITH entry AS (INSERT INTO journal_entries (entry_id, idempotency_key, business_date, reference, borrower_id, memo) "
+    "SELECT e.entry_id, e.idempotency_key, e.business_date, e.reference, e.borrower_id, e.memo FROM unnest("
+    "CAST(:je_entry_id AS VARCHAR[]), CAST(:je_idempotency_key AS VARCHAR[]), CAST(:je_business_date AS DATE[]), "
+    "CAST(:je_reference AS VARCHAR[]), CAST(:je_borrower_id AS VARCHAR[]), CAST(:je_memo AS VARCHAR[])"
+    ") WITH ORDINALITY AS e(entry_id, idempotency_key, business_date, reference, borrower_id, memo, n) ORDER BY e.n), "
+    "posted AS (INSERT INTO postings (entry_id, account, shard, loan_id, currency, amount_minor, borrower_id) "
+    "SELECT p.entry_id, p.account, p.shard, p.loan_id, p.currency, p.amount_minor, p.borrower_id FROM unnest("
+    "CAST(:po_entry_id AS VARCHAR[]), CAST(:po_account AS VARCHAR[]), CAST(:po_shard AS SMALLINT[]), "
+    "CAST(:po_loan_id AS VARCHAR[]), CAST(:po_currency AS VARCHAR[]), CAST(:po_amount_minor AS BIGINT[]), "
+    "CAST(:po_borrower_id AS VARCHAR[])"
+    ") WITH ORDINALITY AS p(entry_id, account, shard, loan_id, currency, amount_minor, borrower_id, n) ORDER BY p.n) "
+    "INSERT INTO audit_log (record_type, record_id, borrower_id, business_date, leaf, leaf_hash) "
+    "SELECT a.record_type, a.record_id, a.borrower_id, a.business_date, a.leaf, a.leaf_hash FROM unnest("
+    "CAST(:au_record_type AS VARCHAR[]), CAST(:au_record_id AS VARCHAR[]), CAST(:au_borrower_id AS VARCHAR[]), "
+    "CAST(:au_business_date AS DATE[]), CAST(:au_leaf AS BYTEA[]), CAST(:au_leaf_hash AS BYTEA[])"
+    ") WITH ORDINALITY AS a(record_type, record_id, borrower_id, business_date, leaf, leaf_hash, n) ORDER BY a.n"
+)
+assert _AUDIT_ARRAYS == AUDIT_COLUMNS
 
 
 @cache
@@ -244,7 +269,12 @@ class JournalRepository:
     def add_entries(self, entries: list[JournalEntry]) -> None:
         """Several entries (a group commit of repayments): each entry with its postings and log record,
         then the running balances all of them move, summed per row and added in key order — so a batch
-        locks balance rows in the same order as a single entry does, and never deadlocks with one."""
+        locks balance rows in the same order as a single entry does, and never deadlocks with one.
+        On PostgreSQL the entries, postings and records go as arrays in one statement."""
+        if self._pg and entries:
+            self._queue_entries_unnest(entries)
+            self._queue_balances(_balance_rows(entries))
+            return
         for entry in entries:
             header, postings = _entry_rows(entry)
             record = journal_entry_row(header, postings)
@@ -254,6 +284,18 @@ class JournalRepository:
             else:
                 self._queue_unbalanced(header, postings, record)
         self._queue_balances(_balance_rows(entries))
+
+    def _queue_entries_unnest(self, entries: list[JournalEntry]) -> None:
+        headers, postings, records = [], [], []
+        for entry in entries:
+            header, rows = _entry_rows(entry)
+            headers.append(header)
+            postings.extend(rows)
+            records.append(journal_entry_row(header, rows))
+        params = {f"je_{name}": [h[name] for h in headers] for name in _ENTRY_COLUMNS}
+        params |= {f"po_{name}": [p[name] for p in postings] for name in _POSTING_COLUMNS}
+        params |= {f"au_{name}": [r[name] for r in records] for name in _AUDIT_ARRAYS}
+        execute(self.connection, _ADD_ENTRIES_UNNEST, params)
 
     def _queue_unbalanced(self, header: dict[str, Any], postings: list[dict[str, Any]], record: dict[str, Any]) -> None:
         execute(self.connection, _INSERT_ENTRY, header)
