@@ -15,9 +15,11 @@ returns a fresh checkpoint, so the next command is fast again).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 
 from creditline.lending.loan.book import Book, Row
 from creditline.lending.loan.contract import LoanContract
@@ -75,6 +77,14 @@ _ROW_FIELDS = (
     "reaged",
 )
 assert frozenset(_ROW_FIELDS) == frozenset(Row.__slots__), "the checkpoint holds every field of a row"
+# `_freeze` and `_thaw` spell the row layout out: n, two dates, these amounts in this order, two flags.
+_ROW_AMOUNTS = _ROW_FIELDS[3:-2]
+assert _ROW_FIELDS[:3] == ("n", "start", "due") and _ROW_FIELDS[-2:] == ("closed", "reaged"), _ROW_FIELDS
+assert _ROW_AMOUNTS == (
+    "principal_due", "principal_paid", "principal_written_off", "interest_due", "interest_paid", "interest_waived",
+    "interest_written_off", "fee_due", "fee_paid", "fee_waived", "fee_written_off",
+), "the order `_thaw` assigns them in"  # fmt: skip
+_row_values = attrgetter(*_ROW_FIELDS)
 _HEAD = 1 + len(_BOOK_FIELDS) + 1  # format, the book's fields, the row count
 _STATUSES = tuple(LoanStatus)
 _NONE = -1  # an absent optional value (dates are ordinals >= 1, level_minor is never negative)
@@ -200,9 +210,26 @@ def _freeze(book: Book, last_sequence: int) -> Checkpoint:
     values = [CHECKPOINT_FORMAT]
     values.extend(encode(getattr(book, name)) for name, encode, _ in _BOOK_CODEC)
     values.append(len(book.rows))
-    for row in book.rows:
-        values.extend(encode(getattr(row, name)) for name, encode, _ in _ROW_CODEC)
+    for row in book.rows:  # the row codec spelled out (`_ROW_AMOUNTS`): a row is most of a checkpoint
+        n, start, due, *amounts, closed, reaged = _row_values(row)
+        values.append(n)
+        values.append(start.toordinal())
+        values.append(due.toordinal())
+        values.extend(amounts)
+        values.append(int(closed))
+        values.append(int(reaged))
+    _check_integers(values)
     return Checkpoint(book.loan_id, last_sequence, tuple(values))
+
+
+def _check_integers(values: list) -> None:
+    """Every value an integer (the fold keeps integers: a Decimal or float here is a bug)."""
+    try:
+        array("q", values)  # in C; refuses anything but integers
+    except OverflowError:  # beyond int64 (never for a real loan; `checkpoint_blob` then stores none)
+        assert all(isinstance(v, int) for v in values), "the fold keeps integers"
+    except TypeError:
+        raise AssertionError("the fold keeps integers") from None
 
 
 def _thaw(checkpoint: Checkpoint, contract: LoanContract) -> Book:
@@ -210,13 +237,17 @@ def _thaw(checkpoint: Checkpoint, contract: LoanContract) -> Book:
     book = Book(contract.loan_id, contract.pricing, checkpoint.day)
     for (name, _, decode), value in zip(_BOOK_CODEC, values[1 : 1 + len(_BOOK_CODEC)], strict=True):
         setattr(book, name, decode(value))
-    width, count = len(_ROW_CODEC), values[_HEAD - 1]
+    width, count = len(_ROW_FIELDS), values[_HEAD - 1]
     assert len(values) == _HEAD + count * width, "a checkpoint holds its rows whole"
     rows = []
+    fromordinal, new_row = date.fromordinal, Row.__new__
     for at in range(_HEAD, _HEAD + count * width, width):
-        row = Row.__new__(Row)
-        for (name, _, decode), value in zip(_ROW_CODEC, values[at : at + width], strict=True):
-            setattr(row, name, decode(value))
+        n, start, due, *amounts, closed, reaged = values[at : at + width]
+        row = new_row(Row)
+        row.n, row.start, row.due, row.closed, row.reaged = n, fromordinal(start), fromordinal(due), bool(closed), bool(reaged)
+        (row.principal_due, row.principal_paid, row.principal_written_off, row.interest_due, row.interest_paid,
+         row.interest_waived, row.interest_written_off, row.fee_due, row.fee_paid, row.fee_waived,
+         row.fee_written_off) = amounts  # fmt: skip
         rows.append(row)
     book.rows = rows
     return book
@@ -264,10 +295,5 @@ _SPECIAL = {
     "level_minor": (_optional_amount, _optional_amount_of),
     "status": (_STATUSES.index, _STATUSES.__getitem__),
     "oldest_unpaid_due": _OPTIONAL_DATE,
-    "start": _DATE,
-    "due": _DATE,
-    "closed": _FLAG,
-    "reaged": _FLAG,
 }
 _BOOK_CODEC = tuple((name, *_SPECIAL.get(name, _INT)) for name in _BOOK_FIELDS)
-_ROW_CODEC = tuple((name, *_SPECIAL.get(name, _INT)) for name in _ROW_FIELDS)
