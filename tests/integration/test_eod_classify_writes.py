@@ -38,3 +38,19 @@ def test_each_change_is_logged_once_and_the_facts_remember_the_last_class(engine
         (charged, "stage", "1", "3"),  # charged off: credit-impaired
     ]
     assert tuple(facts) == ("charged_off", 1, 3, late, charged, 0, None)  # defaulted when charged off, nothing paid
+
+
+def test_the_snapshot_inputs_come_in_loan_id_order_as_the_ordered_query_gives_them(engine) -> None:  # type: ignore[no-untyped-def]
+    """SQLite reads the table in its own order and sorts by loan id in Python: the same rows, same order."""
+    from creditline.store.tables_servicing import driver_rows
+    from creditline.store.tables_servicing_snapshots import SNAPSHOT_INPUT_SQL, snapshot_inputs
+
+    books_with_loans(engine, 12)
+    run_days(engine, START, 2)  # classify records the loans' facts, which the inputs join
+    month_start = START.replace(day=1)
+    with engine.connect() as connection:
+        day = month_start if connection.dialect.name == "postgresql" else month_start.isoformat()
+        ordered = driver_rows(connection, SNAPSHOT_INPUT_SQL, (day,))
+        found = snapshot_inputs(connection, month_start)
+    assert len(found) == 12
+    assert found == ordered

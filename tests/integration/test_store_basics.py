@@ -124,3 +124,23 @@ def test_a_pooled_connection_that_died_while_idle_is_replaced_and_a_fresh_one_is
         with engine.connect() as connection:
             assert connection.execute(text("SELECT 1")).scalar_one() == 1
     assert pings, "idle connections were pinged"
+
+
+def test_a_long_batch_engine_checkpoints_sqlite_less_often_and_leaves_postgresql_alone(engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from creditline.store.engine import SQLITE_BATCH_WAL_PAGES, for_long_batch
+
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        with engine.connect() as connection:  # a connection pooled before the change
+            assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 1000
+    assert for_long_batch(engine) is engine
+    with UnitOfWork(engine) as uow:  # every connection handed out from now on, and the data as usual
+        uow.system.set_business_date(D)
+        uow.commit()
+        if sqlite:
+            pages = uow.connection.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+            assert pages == SQLITE_BATCH_WAL_PAGES
+    with UnitOfWork(engine, read_only=True) as uow:
+        assert uow.system.business_date() == D

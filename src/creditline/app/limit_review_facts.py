@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from creditline.app.catalogue import contract_of
-from creditline.lending.loan import CLOSED_STATUSES, LoanEvent, replay
+from creditline.lending.loan import CLOSED_STATUSES, LoanEvent
+from creditline.lending.loan.standing import standing
 from creditline.servicing.behaviour import BehaviourInputs, Scorecard, percent_floor, score
-from creditline.servicing.behaviour_history import NO_HISTORY, PaymentRecord, payment_record
+from creditline.servicing.behaviour_history import NO_HISTORY, PaymentRecord, standing_record
 from creditline.servicing.limit_review import LineFacts
 from creditline.store import UnitOfWork
 from creditline.store.collections_repository import PAGE_MAX, ReviewRepository
@@ -99,10 +100,10 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
     for head in heads:
         contract = contract_of(uow, head)
         history = events.get(head.loan_id, [])
-        state = replay(contract, history, on)
+        now = standing(contract, history, on)  # what `replay` gives, without its LoanState
         record, late = found.get(head.line_id, (NO_HISTORY, 0))
-        late = max(late, state.days_past_due) if state.status not in CLOSED_STATUSES else late
-        found[head.line_id] = (record.combine(payment_record(contract, state, history, on)), late)
+        late = max(late, now.days_past_due) if now.status not in CLOSED_STATUSES else late
+        found[head.line_id] = (record.combine(standing_record(contract, now, history, on)), late)
     return found
 
 

@@ -165,6 +165,7 @@ class SimulatedBank:
             known = books.debits([r.key for r in requests])
             accounts = sorted({r.account_id for r in requests})
             funded = books.balances(accounts)
+            opening = dict(funded)
             spent: dict[tuple[str, date], int] = {}
             for day in {r.business_date for r in requests}:
                 for account, minor in books.debited_on(accounts, day).items():
@@ -176,7 +177,8 @@ class SimulatedBank:
                 written[request.key] = record
                 results.append(answered)
                 check_result(request, answered)
-            books.save(list(written.values()), funded)
+            # Only the balances a debit moved are written back (the others would be written unchanged).
+            books.save(list(written.values()), {a: m for a, m in funded.items() if m != opening[a]})
         return results
 
     def lookup(self, keys: Sequence[str]) -> dict[str, DebitResult]:

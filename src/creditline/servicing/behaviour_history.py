@@ -26,7 +26,8 @@ from itertools import accumulate
 from creditline.lending.loan.contract import LoanContract
 from creditline.lending.loan.events import EventKind, LoanEvent, effective_history
 from creditline.lending.loan.fold import replay
-from creditline.lending.loan.state import InstallmentState, InstallmentStatus, LoanState
+from creditline.lending.loan.standing import InstallmentFigures, LoanStanding, standing_of
+from creditline.lending.loan.state import InstallmentStatus, LoanState
 
 CASH_KINDS = frozenset({EventKind.REPAYMENT, EventKind.PREPAYMENT_REAMORTISE})
 NOT_DUE = frozenset({InstallmentStatus.FUTURE, InstallmentStatus.OPEN})
@@ -56,6 +57,18 @@ NO_HISTORY = PaymentRecord(0, 0, 0, 0, 0)
 def payment_record(
     contract: LoanContract, state: LoanState, events: Iterable[LoanEvent], as_of: date, window_days: int = 365
 ) -> PaymentRecord:
+    return standing_record(contract, standing_of(state), events, as_of, window_days)
+
+
+def standing_record(
+    contract: LoanContract,
+    standing: LoanStanding,
+    events: Iterable[LoanEvent],
+    as_of: date,
+    window_days: int = 365,
+) -> PaymentRecord:
+    """`payment_record` from the loan's standing (`lending.loan.standing`): what the limit review reads
+    for every loan of a line, without freezing each replay into a `LoanState`."""
     events = list(events)
     history = effective_history(events)
     grace_days = contract.product.grace_days
@@ -65,7 +78,7 @@ def payment_record(
     window_start = as_of - timedelta(days=window_days)
     due = on_time = paid = lateness_max = 0
     required = 0
-    for row in sorted(state.installments, key=lambda r: r.due_date):
+    for row in sorted(standing.installments, key=lambda r: r.due_date):
         if row.status in NOT_DUE or row.due_date > as_of:
             continue
         due += 1
@@ -89,10 +102,8 @@ def payment_record(
     return PaymentRecord(due, on_time, paid, lateness_max, len(reages))
 
 
-def _cash_required(row: InstallmentState) -> int:
-    waived = row.interest_waived + row.fee_waived
-    written_off = row.principal_written_off + row.interest_written_off + row.fee_written_off
-    return max(0, (row.total_due - waived - written_off).minor)
+def _cash_required(row: InstallmentFigures) -> int:
+    return max(0, row.total_due_minor - row.waived_minor - row.written_off_minor)
 
 
 def _settled_on(required: int, paid_dates: list[date], paid_cumulative: list[int]) -> date | None:

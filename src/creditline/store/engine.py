@@ -25,6 +25,9 @@ ENV_VAR = "CREDITLINE_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_POOL_SIZE = 16
 PING_IDLE_S = 2.0
+# A long batch writer lets SQLite's write-ahead log grow to this many pages (400 MiB of 4 KiB pages) before
+# a commit copies it into the database, instead of SQLite's default 1,000.
+SQLITE_BATCH_WAL_PAGES = 100_000
 
 
 def default_url() -> str:
@@ -56,6 +59,29 @@ def make_engine(url: str | None = None, *, pool_size: int = POSTGRES_POOL_SIZE) 
         return engine
     engine = create_engine(resolved, pool_size=pool_size, max_overflow=pool_size)
     _ping_when_idle(engine)
+    return engine
+
+
+def for_long_batch(engine: Engine) -> Engine:
+    """SQLite: checkpoint the write-ahead log every SQLITE_BATCH_WAL_PAGES pages, not every 1,000.
+
+    For a process that writes for a long time and nothing else waits on (the simulator). A day of its
+    end of day rewrites the same loan, snapshot and ledger pages in many transactions; each checkpoint
+    copies every page changed since the last one into the database, so a page rewritten ten times
+    between two checkpoints is copied once instead of up to ten times. Same data, same durability
+    (`synchronous=NORMAL`); the cost is disk for the log, which the last connection's close folds back.
+    Connections already in the pool are dropped so that every one the engine hands out has it.
+    PostgreSQL: nothing changes."""
+    if not is_sqlite(engine):
+        return engine
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_BATCH_WAL_PAGES}")
+        cursor.close()
+
+    engine.dispose()
     return engine
 
 

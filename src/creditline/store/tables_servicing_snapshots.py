@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -49,16 +50,16 @@ def add_facts(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
         connection.execute(insert(loan_facts), list(part))
 
 
-SNAPSHOT_INPUT_SQL = (
+_SNAPSHOT_INPUT_ROWS = (
     "SELECT l.loan_id, l.borrower_id, l.line_id, f.product_key, l.currency, f.origination_date, f.disbursed_minor, "
     "f.maturity_date, f.eir_annual, f.pd_origination, l.status, l.days_past_due, l.principal_outstanding_minor, "
     "l.interest_receivable_minor, l.penalty_receivable_minor, l.fee_receivable_minor, l.row_count, l.rows_blob, "
     "c.limit_minor, c.outstanding_principal_minor, c.pending_drawdowns_minor, c.status, f.shard, f.status, f.tier, "
     "f.stage, f.defaulted_on, f.cash_in_at_default_minor, f.closed_on, f.tier_since "
     "FROM loans l JOIN loan_facts f ON f.loan_id = l.loan_id JOIN credit_lines c ON c.line_id = l.line_id "
-    "WHERE l.status IN ('active', 'overdue', 'charged-off') OR f.closed_on IS NULL OR f.closed_on >= ? "
-    "ORDER BY l.loan_id"
+    "WHERE l.status IN ('active', 'overdue', 'charged-off') OR f.closed_on IS NULL OR f.closed_on >= ?"
 )
+SNAPSHOT_INPUT_SQL = _SNAPSHOT_INPUT_ROWS + " ORDER BY l.loan_id"
 SNAPSHOT_INPUT_COLUMNS = (
     "loan_id", "borrower_id", "line_id", "product_id", "currency", "origination_date", "disbursed_minor",
     "maturity_date", "eir_annual", "pd_origination", "loan_status", "days_past_due", "principal_minor",
@@ -70,9 +71,16 @@ SNAPSHOT_INPUT_COLUMNS = (
 
 def snapshot_inputs(connection: Connection, month_start: date) -> list[tuple]:
     """Every loan a snapshot of this month shows (on book, charged off, or closed this month), with
-    its facts and its line; columns as SNAPSHOT_INPUT_COLUMNS."""
-    day = month_start if connection.dialect.name == "postgresql" else month_start.isoformat()
-    return driver_rows(connection, SNAPSHOT_INPUT_SQL, (day,))
+    its facts and its line; columns as SNAPSHOT_INPUT_COLUMNS, in loan id order.
+
+    SQLite would walk the loan id index and look each row up in the table; reading the table in its
+    own order and sorting by loan id here costs a third less (BINARY collation: the order of Python's
+    `str`, since UTF-8 keeps code point order)."""
+    if connection.dialect.name == "postgresql":
+        return driver_rows(connection, SNAPSHOT_INPUT_SQL, (month_start,))
+    rows = driver_rows(connection, _SNAPSHOT_INPUT_ROWS, (month_start.isoformat(),))
+    rows.sort(key=itemgetter(0))
+    return rows
 
 
 def idle_lines(connection: Connection, busy: set[str]) -> list[tuple]:

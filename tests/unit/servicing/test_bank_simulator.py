@@ -28,6 +28,21 @@ def test_a_funded_account_pays_in_full_then_partly_then_not_at_all() -> None:
     assert book.accounts["A"] == 0
 
 
+
+def test_only_the_balances_a_debit_moved_are_written_back() -> None:
+    saved: list[dict[str, int]] = []
+
+    class Watched(InMemoryBankBook):
+        def save(self, debits, balances) -> None:  # type: ignore[no-untyped-def]
+            saved.append(dict(balances))
+            super().save(debits, balances)
+
+    book = Watched(accounts={"A": 15_000, "B": 0, "C": 5_000})
+    bank = SimulatedBank(book, BankBehaviour(timeout_rate=Decimal(0)))
+    bank.debit([request("k1", "A"), request("k2", "B"), request("k3", "C", minimum=None)])
+    assert saved == [{"A": 5_000}]  # B had nothing to give, C not enough for all-or-nothing
+    assert book.accounts == {"A": 5_000, "B": 0, "C": 5_000}
+
 def test_all_or_nothing_requests_never_debit_partly() -> None:
     bank = SimulatedBank(InMemoryBankBook(accounts={"A": 9_999}), BankBehaviour(timeout_rate=Decimal(0)))
     (result,) = bank.debit([request("k", minimum=None)])

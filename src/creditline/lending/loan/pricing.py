@@ -83,7 +83,9 @@ def check_engine_terms(terms: ScheduleTerms) -> None:
         )
 
 
-@lru_cache(maxsize=4096)
+# As many as the app's caches of terms and schedules (`app.catalogue`): a review or EOD pass over more
+# loans than the cache holds would evict every entry before its next use and compute each one afresh.
+@lru_cache(maxsize=65_536)
 def accrual_pricing(
     terms: ScheduleTerms, penalty_multiplier: Decimal, grace_days: int, charge_off_days: int
 ) -> AccrualPricing:
