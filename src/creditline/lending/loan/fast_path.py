@@ -28,7 +28,7 @@ from creditline.lending.loan.fold import apply, fold
 from creditline.lending.loan.record import Recorded
 from creditline.lending.loan.state import LoanState, LoanStatus
 from creditline.lending.loan.validation import validate_event
-from creditline.lending.loan.view import standing_of, state_of
+from creditline.lending.loan.view import position_of, state_of
 
 # Bump when the layout below changes: a checkpoint of another format is ignored (the loan replays).
 CHECKPOINT_FORMAT = 1
@@ -146,7 +146,7 @@ def apply_event(
     cur = contract.terms.principal.currency
     # The history matters to validation only for disbursements, reversals and backdated events (all
     # replayed); a new event id is the caller's fresh one, so there is no duplicate to look for.
-    validate_event(contract, (), new_event, business_date, now=standing_of(book, cur))
+    validate_event(contract, (), new_event, business_date, now=position_of(book, cur))
     book.reopen_day()
     apply(book, contract, new_event)
     book.settle()

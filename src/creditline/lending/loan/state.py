@@ -210,7 +210,7 @@ def _accrual_from_dict(data: dict[str, Any]) -> AccrualState:
 
 
 @dataclass(frozen=True, slots=True)
-class LoanStanding:
+class LoanPosition:
     """What the rules for a new event read of a loan as it stands (`validation.validate_event`): a
     `LoanState`'s headline figures without its installments, which the fast path need not build."""
 

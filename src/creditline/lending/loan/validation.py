@@ -25,7 +25,7 @@ from creditline.lending.loan.errors import (
 )
 from creditline.lending.loan.events import AMOUNT_KINDS, EventKind, LoanEvent, find_event
 from creditline.lending.loan.fold import replay
-from creditline.lending.loan.state import CLOSED_STATUSES, LoanStanding, LoanState, LoanStatus
+from creditline.lending.loan.state import CLOSED_STATUSES, LoanPosition, LoanState, LoanStatus
 from creditline.lending.product_allocation import Component
 from creditline.lending.schedule import Method, Reamortise
 from creditline.lending.schedule_terms import INSTALLMENTS_MAX
@@ -50,12 +50,12 @@ def validate_event(
     new_event: LoanEvent,
     business_date: date,
     *,
-    now: LoanState | LoanStanding | None = None,
+    now: LoanState | LoanPosition | None = None,
 ) -> None:
     """Raise the typed error for the first rule `new_event` breaks; return quietly when it may be recorded.
 
     `now` may pass `replay(contract, events, business_date)` when the caller has it already, or only
-    its standing (`view.standing_of`): the rules read nothing else of it.
+    its position (`view.position_of`): the rules read nothing else of it.
     """
     assert all(new_event.sequence > e.sequence for e in events), "sequence is the recording order"
     if find_event(events, new_event.event_id) is not None:
@@ -114,7 +114,7 @@ def _check_against_state(
     events: Sequence[LoanEvent],
     event: LoanEvent,
     business_date: date,
-    now: LoanState | LoanStanding | None,
+    now: LoanState | LoanPosition | None,
 ) -> None:
     if now is None:
         now = replay(contract, events, business_date)
@@ -138,7 +138,7 @@ def _check_against_state(
         )
 
 
-def _check_waiver(event: LoanEvent, state: LoanState | LoanStanding) -> None:
+def _check_waiver(event: LoanEvent, state: LoanState | LoanPosition) -> None:
     text = event.datum("component", "")
     receivable = {
         Component.INTEREST.value: state.interest_receivable,
@@ -168,7 +168,7 @@ def _check_prepayment(contract: LoanContract, event: LoanEvent) -> None:
         )
 
 
-def _check_reage(event: LoanEvent, state: LoanState | LoanStanding) -> None:
+def _check_reage(event: LoanEvent, state: LoanState | LoanPosition) -> None:
     text = event.datum("installments", "")
     if not (text or "").isdigit() or not 1 <= int(text or 0) <= INSTALLMENTS_MAX:
         raise InvalidEventData(

@@ -14,7 +14,7 @@ from creditline.lending.loan.state import (
     AccrualState,
     InstallmentState,
     InstallmentStatus,
-    LoanStanding,
+    LoanPosition,
     LoanState,
     LoanStatus,
     LoanTotals,
@@ -43,9 +43,9 @@ def state_of(book: Book, cur: Currency) -> LoanState:
     )
 
 
-def standing_of(book: Book, cur: Currency) -> LoanStanding:
-    """The book's headline figures, as `state_of` gives them, without its installments."""
-    return LoanStanding(
+def position_of(book: Book, cur: Currency) -> LoanPosition:
+    """The book's status and what it owes, as `state_of` gives them, without its installments."""
+    return LoanPosition(
         status=book.status,
         interest_receivable=Money(book.interest_receivable(), cur),
         penalty_receivable=Money(book.penalty_unpaid(), cur),
