@@ -7,6 +7,7 @@ and the models' excess over their thresholds, rounded to four places so records 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -52,19 +53,25 @@ class FraudAssessment:
 
 @dataclass
 class FraudScreen:
-    """The indexes and models one process screens applications with."""
+    """The indexes and models one process screens applications with.
+
+    A server's request threads share one screen: the indexes grow their arrays as applications are
+    remembered, so every read and every write of them holds the screen's lock (a read racing a
+    growth read past the end of an array: an HTTP 500 under load). The models only read."""
 
     rules: FraudRules
     velocity: VelocityIndex = field(default_factory=VelocityIndex)
     graph: IdentityGraph = field(default_factory=IdentityGraph)
     anomaly: AnomalyModel | None = None
     supervised: SupervisedModel | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def assess(self, signals: ApplicationSignals) -> FraudAssessment:
         fired: list[str] = []
         weights: list[float] = []
-        counts = self._velocity(signals, fired, weights)
-        graph = self.graph.features(signals.applicant_key, signals.link_keys, signals.contact_keys)
+        with self._lock:
+            counts = self._velocity(signals, fired, weights)
+            graph = self.graph.features(signals.applicant_key, signals.link_keys, signals.contact_keys)
         for rule in self.rules.graph:
             if (
                 graph.cluster_size >= rule.cluster_size_min
@@ -97,10 +104,11 @@ class FraudScreen:
         return counts
 
     def remember(self, signals: ApplicationSignals, *, bad: bool = False) -> None:
-        for kind, key in signals.keys.items():
-            if key:
-                self.velocity.add(kind, key, signals.applied_at_s)
-        self.graph.add(signals.applicant_key, signals.link_keys, signals.contact_keys, bad=bad)
+        with self._lock:
+            for kind, key in signals.keys.items():
+                if key:
+                    self.velocity.add(kind, key, signals.applied_at_s)
+            self.graph.add(signals.applicant_key, signals.link_keys, signals.contact_keys, bad=bad)
 
 
 def _model_evidence(score: float, setting: ModelWeight, fired: list[str], weights: list[float]) -> Decimal:
