@@ -7,9 +7,7 @@ not theirs, so a borrower cannot learn whether someone else's line, loan or deci
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,17 +46,11 @@ async def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-# The session look-up is a database read, so it leaves the event loop: for a thread of this pool, a
-# cheaper hop than the framework's (anyio's) pool for a sync dependency (~20 against ~80 us of CPU).
-_AUTH_THREADS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="authenticate")
-
-
-async def caller(request: Request) -> Principal:
+def caller(request: Request) -> Principal:
     """The signed-in principal (401 otherwise); cookie sessions must show the CSRF token to write."""
     rt: Runtime = request.app.state.runtime
     token, via = token_from(request.headers, request.cookies)
-    looked_up = asyncio.get_running_loop().run_in_executor(_AUTH_THREADS, authenticate, rt.engine, rt.access, token)
-    principal = await looked_up
+    principal = authenticate(rt.engine, rt.access, token)
     unsafe = via == "cookie" and request.method not in SAFE_METHODS
     if unsafe and not principal.session.csrf_matches(request.headers.get(CSRF_HEADER)):
         raise CsrfRejected("a cookie session must send its CSRF token in X-CSRF-Token", field="X-CSRF-Token")
