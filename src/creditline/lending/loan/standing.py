@@ -18,7 +18,7 @@ from creditline.lending.loan.contract import LoanContract
 from creditline.lending.loan.events import LoanEvent
 from creditline.lending.loan.fold import fold
 from creditline.lending.loan.state import InstallmentStatus, LoanState, LoanStatus
-from creditline.lending.loan.view import _row_status
+from creditline.lending.loan.view import row_status
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ def standing(contract: LoanContract, events: Sequence[LoanEvent], as_of: date) -
     for row in book.rows:
         running_here = running if row is open_row else 0  # as `view.state_of` freezes each row
         figures.append(InstallmentFigures(
-            row.due, _row_status(row, book.day, running_here),
+            row.due, row_status(row, book.day, running_here),
             row.principal_due + row.interest_due + running_here + row.fee_due,
             row.interest_waived + row.fee_waived,
             row.principal_written_off + row.interest_written_off + row.fee_written_off,

@@ -94,7 +94,7 @@ def _installment(row: Row, day: date, m: Callable[[int], Money], running: int) -
         principal_written_off=m(row.principal_written_off),
         interest_written_off=m(row.interest_written_off),
         fee_written_off=m(row.fee_written_off),
-        status=_row_status(row, day, running),
+        status=row_status(row, day, running),
     )
 
 
@@ -118,7 +118,8 @@ def _money_of(cur: Currency) -> Callable[[int], Money]:
     return m
 
 
-def _row_status(row: Row, day: date, running: int) -> InstallmentStatus:
+def row_status(row: Row, day: date, running: int) -> InstallmentStatus:
+    """An installment's status on `day` (`running`: the open period's interest so far, for the open row)."""
     if row.reaged:
         return InstallmentStatus.REAGED
     unpaid = row.unpaid(running)
