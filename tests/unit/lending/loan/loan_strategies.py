@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -103,6 +104,19 @@ def histories(draw: st.DrawFn, loan: LoanContract, horizon_days: int = 500) -> l
             amount = None
         events.append(LoanEvent(f"e{sequence}", kind, on, sequence, amount, reverses, data))
     return events
+
+
+# More examples for a deep run: CREDITLINE_LOAN_EXAMPLES=5000 pytest tests/unit/lending/loan
+SCALE = int(os.environ.get("CREDITLINE_LOAN_EXAMPLES", "100")) / 100
+
+
+@st.composite
+def loans_with_history(draw: st.DrawFn) -> tuple[LoanContract, list, date]:
+    """A loan, a random history of it, and a day up to 560 days after its disbursement."""
+    loan = draw(contracts())
+    events = draw(histories(loan))
+    day = loan.terms.disbursed + timedelta(days=draw(st.integers(min_value=0, max_value=560)))
+    return loan, events, day
 
 
 def check_invariants(state: LoanState) -> None:

@@ -11,14 +11,13 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from loan_helpers import History, contract
-from loan_strategies import check_invariants, contracts, histories
+from loan_strategies import SCALE, check_invariants, contracts, histories
 
 from creditline.errors import DomainError
 from creditline.lending.loan import EventKind, LoanContract, LoanEvent, record_event, replay, validate_event
@@ -32,7 +31,6 @@ from creditline.lending.loan.fast_path import (
 )
 from creditline.money import Money
 
-SCALE = int(os.environ.get("CREDITLINE_LOAN_EXAMPLES", "100")) / 100
 # Kinds a command records on the business date (reversals and disbursements are replayed).
 FAST_KINDS = [
     EventKind.REPAYMENT,

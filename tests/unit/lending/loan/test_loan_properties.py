@@ -8,13 +8,12 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from loan_strategies import check_invariants, contracts, histories
+from loan_strategies import SCALE, check_invariants, contracts, loans_with_history
 
 from creditline.errors import DomainError
 from creditline.lending.loan import (
@@ -37,16 +36,7 @@ from creditline.lending.schedule_interest import daily_rate_factor
 from creditline.money import Money
 
 ONE_DAY = timedelta(days=1)
-# More examples for a deep run: CREDITLINE_LOAN_EXAMPLES=5000 pytest tests/unit/lending/loan
-SCALE = int(os.environ.get("CREDITLINE_LOAN_EXAMPLES", "100")) / 100
 
-
-@st.composite
-def loans_with_history(draw: st.DrawFn) -> tuple[LoanContract, list, date]:
-    loan = draw(contracts())
-    events = draw(histories(loan))
-    day = loan.terms.disbursed + timedelta(days=draw(st.integers(min_value=0, max_value=560)))
-    return loan, events, day
 
 
 @settings(max_examples=int(150 * SCALE))

@@ -3,26 +3,12 @@ and so does the payment history built on it (the limit review's fast path and `p
 
 from __future__ import annotations
 
-import os
-from datetime import date, timedelta
-
 from hypothesis import given, settings
-from hypothesis import strategies as st
-from loan_strategies import contracts, histories
+from loan_strategies import SCALE, loans_with_history
 
-from creditline.lending.loan import LoanContract, replay
+from creditline.lending.loan import replay
 from creditline.lending.loan.standing import standing, standing_of
 from creditline.servicing.behaviour_history import payment_record, standing_record
-
-SCALE = int(os.environ.get("CREDITLINE_LOAN_EXAMPLES", "100")) / 100
-
-
-@st.composite
-def loans_with_history(draw: st.DrawFn) -> tuple[LoanContract, list, date]:
-    loan = draw(contracts())
-    events = draw(histories(loan))
-    day = loan.terms.disbursed + timedelta(days=draw(st.integers(min_value=0, max_value=560)))
-    return loan, events, day
 
 
 @settings(max_examples=int(150 * SCALE))
