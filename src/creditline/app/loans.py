@@ -163,9 +163,9 @@ def draw_in(uow: UnitOfWork, command: Draw) -> dict[str, Any]:
 
 
 def repay(engine: Engine, command: Repay) -> dict[str, Any]:
-    request = {"loan": command.loan_id, "amount": command.amount, "on": _iso(command.on), "data": []}
-    build = _event_builder("repayment", command.on, amount_text=command.amount)
-    return _apply(engine, "repay", command.loan_id, command.key, request, build, payer=command)
+    return _money_event(
+        engine, "repay", command.loan_id, command.amount, command.key, command.on, "repayment", (), payer=command
+    )
 
 
 def waive(engine: Engine, command: Waive) -> dict[str, Any]:
@@ -216,10 +216,12 @@ EventBuilder = Callable[[Any, date, int], Any]  # (currency, business date, sequ
 
 
 def _money_event(
-    engine: Engine, scope: str, loan_id: str, amount_text: str, key: str, on: date | None, kind: str, data: tuple
-) -> dict[str, Any]:
+    engine: Engine, scope: str, loan_id: str, amount_text: str, key: str, on: date | None, kind: str, data: tuple,
+    payer: Repay | None = None,
+) -> dict[str, Any]:  # fmt: skip
     request = {"loan": loan_id, "amount": amount_text, "on": _iso(on), "data": [list(d) for d in data]}
-    return _apply(engine, scope, loan_id, key, request, _event_builder(kind, on, amount_text=amount_text, data=data))
+    build = _event_builder(kind, on, amount_text=amount_text, data=data)
+    return _apply(engine, scope, loan_id, key, request, build, payer)
 
 
 def _event_builder(

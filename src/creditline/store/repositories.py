@@ -93,7 +93,6 @@ _ADD_TO_BALANCES_UNNEST = text(
 # PostgreSQL: a batch's entries, their postings and their log records given as arrays, each table's
 # rows inserted in the arrays' order (acceptance order in the log, postings in each entry's order); the
 # postings' foreign key is checked at the statement's end, when the entries are there.
-_AUDIT_ARRAYS = ("record_type", "record_id", "borrower_id", "business_date", "leaf", "leaf_hash")
 _ADD_ENTRIES_UNNEST = text(
     "WITH entry AS (INSERT INTO journal_entries (entry_id, idempotency_key, business_date, reference, borrower_id, memo) "
     "SELECT e.entry_id, e.idempotency_key, e.business_date, e.reference, e.borrower_id, e.memo FROM unnest("
@@ -112,7 +111,7 @@ _ADD_ENTRIES_UNNEST = text(
     "CAST(:au_business_date AS DATE[]), CAST(:au_leaf AS BYTEA[]), CAST(:au_leaf_hash AS BYTEA[])"
     ") WITH ORDINALITY AS a(record_type, record_id, borrower_id, business_date, leaf, leaf_hash, n) ORDER BY a.n"
 )
-assert _AUDIT_ARRAYS == AUDIT_COLUMNS
+assert AUDIT_COLUMNS == ("record_type", "record_id", "borrower_id", "business_date", "leaf", "leaf_hash")
 
 
 @cache
@@ -135,19 +134,6 @@ def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def _numbered(prefix: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{prefix}{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()}
-
-
-@cache
-def _unbalanced_statement(postings: int) -> Any:
-    """PostgreSQL: an entry, its postings and its log record in one statement, the balances left to the
-    caller (`JournalRepository.add_entries` adds a batch's in one go)."""
-    j = t.journal_entries.c
-    entry = (
-        insert(t.journal_entries).values({name: bindparam(f"je_{name}") for name in _ENTRY_COLUMNS})
-        .returning(j.entry_id, j.borrower_id, j.business_date).cte("entry")
-    )
-    logged = logged_with("journal_entry", entry.c.entry_id, entry.c.borrower_id, entry.c.business_date)
-    return _insert_postings(postings).add_cte(entry, logged)
 
 
 def _entry_rows(entry: JournalEntry) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -271,18 +257,13 @@ class JournalRepository:
         then the running balances all of them move, summed per row and added in key order — so a batch
         locks balance rows in the same order as a single entry does, and never deadlocks with one.
         On PostgreSQL the entries, postings and records go as arrays in one statement."""
-        if self._pg and entries:
-            self._queue_entries_unnest(entries)
-            self._queue_balances(_balance_rows(entries))
-            return
-        for entry in entries:
-            header, postings = _entry_rows(entry)
-            record = journal_entry_row(header, postings)
-            if self.connection.dialect.name == "postgresql" and 0 < len(postings) <= _ROWS_MAX:
-                params = _prefixed("je_", header) | _numbered("po_", postings) | {"au_leaf": record["leaf"]}
-                execute(self.connection, _unbalanced_statement(len(postings)), params)
-            else:
-                self._queue_unbalanced(header, postings, record)
+        if self._pg:
+            if entries:
+                self._queue_entries_unnest(entries)
+        else:
+            for entry in entries:
+                header, postings = _entry_rows(entry)
+                self._queue_unbalanced(header, postings, journal_entry_row(header, postings))
         self._queue_balances(_balance_rows(entries))
 
     def _queue_entries_unnest(self, entries: list[JournalEntry]) -> None:
@@ -294,7 +275,7 @@ class JournalRepository:
             records.append(journal_entry_row(header, rows))
         params = {f"je_{name}": [h[name] for h in headers] for name in _ENTRY_COLUMNS}
         params |= {f"po_{name}": [p[name] for p in postings] for name in _POSTING_COLUMNS}
-        params |= {f"au_{name}": [r[name] for r in records] for name in _AUDIT_ARRAYS}
+        params |= {f"au_{name}": [r[name] for r in records] for name in AUDIT_COLUMNS}
         execute(self.connection, _ADD_ENTRIES_UNNEST, params)
 
     def _queue_unbalanced(self, header: dict[str, Any], postings: list[dict[str, Any]], record: dict[str, Any]) -> None:
