@@ -46,8 +46,11 @@ async def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def caller(request: Request) -> Principal:
-    """The signed-in principal (401 otherwise); cookie sessions must show the CSRF token to write."""
+async def caller(request: Request) -> Principal:
+    """The signed-in principal (401 otherwise); cookie sessions must show the CSRF token to write.
+
+    Run on the event loop, not the thread pool: its one indexed read (a write only when the session
+    is touched) is shorter than the hop to a thread and back, which costs two GIL hand-overs."""
     rt: Runtime = request.app.state.runtime
     token, via = token_from(request.headers, request.cookies)
     principal = authenticate(rt.engine, rt.access, token)

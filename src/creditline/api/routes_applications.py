@@ -38,8 +38,12 @@ class Application(Decision):
 
 
 @router.post("/applications", status_code=201, response_model=Application)
-def apply(form: ApplicationForm, key: IdempotencyKey, response: Response, principal: Caller, rt: Rt) -> dict:
-    """Apply for a credit line: a decision in milliseconds, with reasons, limit and price (daily rate and APR)."""
+async def apply(form: ApplicationForm, key: IdempotencyKey, response: Response, principal: Caller, rt: Rt) -> dict:
+    """Apply for a credit line: a decision in milliseconds, with reasons, limit and price (daily rate and APR).
+
+    The decision runs on the worker's event loop, not in the thread pool: it is a few milliseconds
+    of CPU and round trips, and the pool's hand-over cost ~20% of a decision's CPU under load
+    (docs/benchmarks.md, HTTP API, stop 16)."""
     require(principal.role, Permission.APPLY)
     view, issued = applications.apply_for_account(
         rt.engine, principal, rt.access, key, form.model_dump(mode="json"), rt.origination
