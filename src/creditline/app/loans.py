@@ -16,7 +16,6 @@ history, which only backdated events, reversals and a stale checkpoint do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,11 +25,20 @@ from sqlalchemy import Engine
 from creditline.app.catalogue import contract_of, product_of
 from creditline.app.colending_posting import add_entry, fund_drawdown
 from creditline.app.common import EOD_LOCK_KEY, business_date, new_id
-from creditline.app.errors import BusinessDateMissing, IdempotencyConflict, LineNotFound, LoanNotFound
+from creditline.app.errors import LineNotFound, LoanNotFound
 from creditline.app.idempotency import check_key, remember, request_hash
+from creditline.app.loan_command import (
+    EventBuilder,
+    check_payer,
+    event_builder,
+    first_result,
+    known_business_date,
+    loan_contract,
+    moved_line,
+    normalised,
+)
 from creditline.app.loan_views import loan_view
 from creditline.app.posting import entry_for_totals
-from creditline.money import CurrencyMismatch
 from creditline.store import UnitOfWork
 from creditline.store.command_reads import queue_reads
 from creditline.store.command_writes import LoanCommandWrites
@@ -119,7 +127,7 @@ def draw_in(uow: UnitOfWork, command: Draw) -> dict[str, Any]:
         locked = uow.lines.queue_get(command.line_id, for_update=True)
         pending = queue_reads(uow.connection, "draw", key)
     reads, record = pending.reads(), locked.record()
-    on = _business_date(reads.business_date)
+    on = known_business_date(reads.business_date)
     if record is None:
         raise LineNotFound(f"no credit line {command.line_id!r}", field="line")
     line = record.line
@@ -127,7 +135,7 @@ def draw_in(uow: UnitOfWork, command: Draw) -> dict[str, Any]:
     amount = Money.parse(command.amount, line.limit.currency, field="amount")
     method = command.method or str(product.methods[0])
     request = {"line": line.line_id, "amount_minor": amount.minor, "term": command.term_months, "method": method}
-    if (prior := _first_result(reads.prior, "draw", key, request)) is not None:
+    if (prior := first_result(reads.prior, "draw", key, request)) is not None:
         return prior
     reserved = line.reserve(amount, on)
     contract = LoanContract.draw(
@@ -183,18 +191,18 @@ def prepay(engine: Engine, command: Prepay) -> dict[str, Any]:
 
 def reverse(engine: Engine, command: Reverse) -> dict[str, Any]:
     request = {"loan": command.loan_id, "reverses": command.event_id, "on": _iso(command.on)}
-    return _apply(engine, "reverse", command.loan_id, command.key, request, _event_builder("reversal", command.on, reverses=command.event_id))
+    return _apply(engine, "reverse", command.loan_id, command.key, request, event_builder("reversal", command.on, reverses=command.event_id))
 
 
 def reage(engine: Engine, command: Reage) -> dict[str, Any]:
     data = () if command.installments is None else (("installments", str(command.installments)),)
     request = {"loan": command.loan_id, "installments": command.installments, "on": _iso(command.on)}
-    return _apply(engine, "reage", command.loan_id, command.key, request, _event_builder("reage", command.on, data=data))
+    return _apply(engine, "reage", command.loan_id, command.key, request, event_builder("reage", command.on, data=data))
 
 
 def write_off(engine: Engine, command: WriteOff) -> dict[str, Any]:
     request = {"loan": command.loan_id, "on": _iso(command.on)}
-    return _apply(engine, "write-off", command.loan_id, command.key, request, _event_builder("write-off", command.on))
+    return _apply(engine, "write-off", command.loan_id, command.key, request, event_builder("write-off", command.on))
 
 
 def show_loan(engine: Engine, loan_id: str) -> dict[str, Any]:
@@ -212,29 +220,13 @@ def show_loan(engine: Engine, loan_id: str) -> dict[str, Any]:
 
 # -- the shared path of every command on an existing loan -------------------------------------------
 
-EventBuilder = Callable[[Any, date, int], Any]  # (currency, business date, sequence) -> LoanEvent
-
-
 def _money_event(
     engine: Engine, scope: str, loan_id: str, amount_text: str, key: str, on: date | None, kind: str, data: tuple,
     payer: Repay | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     request = {"loan": loan_id, "amount": amount_text, "on": _iso(on), "data": [list(d) for d in data]}
-    build = _event_builder(kind, on, amount_text=amount_text, data=data)
+    build = event_builder(kind, on, amount_text=amount_text, data=data)
     return _apply(engine, scope, loan_id, key, request, build, payer)
-
-
-def _event_builder(
-    kind: str, on: date | None, *, amount_text: str | None = None, reverses: str | None = None, data: tuple = ()
-) -> EventBuilder:
-    def build(cur: Any, today: date, sequence: int) -> Any:
-        from creditline.lending.loan.events import LoanEvent
-        from creditline.money import Money
-
-        amount = None if amount_text is None else Money.parse(amount_text, cur, field="amount")
-        return LoanEvent(new_id("EV"), kind, on or today, sequence, amount, reverses, data)
-
-    return build
 
 
 def _apply(
@@ -246,10 +238,10 @@ def _apply(
         today, record, line_record, found, checkpoint = _lock_loan(uow, loan_id, scope, key)
         check_payer(record, loan_id, payer)
         assert line_record is not None, "a loan's line exists (foreign key)"
-        request = _normalised(request, record.currency)
-        if (prior := _first_result(found, scope, key, request)) is not None:
+        request = normalised(request, record.currency)
+        if (prior := first_result(found, scope, key, request)) is not None:
             return prior
-        contract = _contract(uow, record)
+        contract = loan_contract(uow, record)
         event, applied = _record(uow, contract, checkpoint, build, record.currency, today)
         state = applied.after
         entry = entry_for_totals(
@@ -261,7 +253,7 @@ def _apply(
             "event_id": event.event_id,
             "entry_id": None if entry is None else entry.entry_id,
         }
-        line = _moved_line(line_record.line, record.principal_outstanding, state.principal_outstanding)
+        line = moved_line(line_record.line, record.principal_outstanding, state.principal_outstanding)
         write_loan_command(uow.connection, LoanCommandWrites(
             loan_id=loan_id, borrower_id=record.borrower_id, event=event, on=today, state=state,
             loan_version=record.version, checkpoint=applied.checkpoint, line=line, line_version=line_record.line.version,
@@ -275,15 +267,6 @@ def _apply(
     return result
 
 
-def check_payer(record: Any, loan_id: str, payer: Repay | None) -> None:
-    """The loan exists and, for a borrower repaying, is theirs — another's is not found, as if it did not
-    exist — and the currency the payer named is the loan's."""
-    if record is None or (payer is not None and payer.as_borrower not in (None, record.borrower_id)):
-        raise LoanNotFound(f"no loan {loan_id!r}", field="loan")
-    if payer is not None and payer.currency is not None and payer.currency != record.currency.code:
-        raise CurrencyMismatch(f"{payer.currency} given; this loan is in {record.currency.code}", field="currency")
-
-
 def _lock_loan(uow: UnitOfWork, loan_id: str, scope: str, key: str) -> tuple[date, Any, Any, Any, Any]:
     """What a command on a loan reads, in one round trip: the EOD lock (shared), the loan's lock then its
     line's (the lock order), then — run once the locks are granted, so it sees what their holder
@@ -293,7 +276,7 @@ def _lock_loan(uow: UnitOfWork, loan_id: str, scope: str, key: str) -> tuple[dat
         locked = uow.loans.queue_lock_with_line(loan_id)
         pending = queue_reads(uow.connection, scope, key, loan_id)
     reads = pending.reads()
-    today = _business_date(reads.business_date)
+    today = known_business_date(reads.business_date)
     loan, line = locked.records()
     return today, loan, line, reads.prior, reads.checkpoint
 
@@ -310,58 +293,6 @@ def _record(uow: UnitOfWork, contract: Any, checkpoint: Any, build: EventBuilder
     events = uow.loans.events(contract.loan_id)
     event = build(cur, today, max((e.sequence for e in events), default=0) + 1)
     return event, record_replayed(contract, events, event, today)
-
-
-def _moved_line(line: Any, before: Any, after: Any) -> Any:
-    """The line after the command: repaid or written-off principal frees the limit; a reversal takes it
-    back; None when the principal did not move."""
-    if after < before:
-        return line.restore(before - after)
-    if after > before:
-        return line.reclaim(after - before)
-    return None
-
-
-def _business_date(found: date | None) -> date:
-    if found is None:
-        raise BusinessDateMissing("the database has no business date; run `creditline db upgrade`", field="db")
-    return found
-
-
-def _first_result(found: tuple[str, dict[str, Any]] | None, scope: str, key: str, request: dict[str, Any]) -> dict[str, Any] | None:
-    """The stored result of an earlier identical request, None for a new key; a reused key raises."""
-    if found is None:
-        return None
-    stored_hash, result = found
-    if stored_hash != request_hash(request):
-        raise IdempotencyConflict(f"{key!r} was already used for a different {scope} request", field="key")
-    return result
-
-
-# A loan's contract never changes: kept per process, a command does not rebuild it from its terms.
-_CONTRACTS: dict[tuple, Any] = {}
-_CONTRACTS_MAX = 65_536
-
-
-def _contract(uow: UnitOfWork, record: Any) -> Any:
-    key = (uow.engine.url, record.loan_id, record.borrower_id, record.line_id, record.product_id,
-           record.product_version, record.terms_json)  # fmt: skip
-    found = _CONTRACTS.get(key)
-    if found is None:
-        if len(_CONTRACTS) >= _CONTRACTS_MAX:
-            _CONTRACTS.clear()
-        found = _CONTRACTS[key] = contract_of(uow, record)
-    return found
-
-
-def _normalised(request: dict[str, Any], cur: Any) -> dict[str, Any]:
-    """The request as the key's hash sees it: "100" and "100.00" are the same repayment."""
-    if request.get("amount") is None:
-        return request
-    from creditline.money import Money
-
-    amount_minor = Money.parse(request["amount"], cur, field="amount").minor
-    return {k: v for k, v in request.items() if k != "amount"} | {"amount_minor": amount_minor}
 
 
 def _iso(on: date | None) -> str | None:

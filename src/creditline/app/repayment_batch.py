@@ -37,18 +37,17 @@ from sqlalchemy import Engine
 from creditline.app.common import EOD_LOCK_KEY, new_id
 from creditline.app.errors import LoanNotFound
 from creditline.app.idempotency import check_key, request_hash
-from creditline.app.loan_views import loan_view
-from creditline.app.loans import (
-    Repay,
-    _business_date,
-    _contract,
-    _event_builder,
-    _first_result,
-    _moved_line,
-    _normalised,
+from creditline.app.loan_command import (
     check_payer,
-    repay,
+    event_builder,
+    first_result,
+    known_business_date,
+    loan_contract,
+    moved_line,
+    normalised,
 )
+from creditline.app.loan_views import loan_view
+from creditline.app.loans import Repay, repay
 from creditline.app.posting import entry_for_totals
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
@@ -118,7 +117,7 @@ def _in_one_transaction(uow: UnitOfWork, commands: Sequence[Repay], outcomes: li
         locks = queue_batch_locks(uow.connection, loan_ids)
         pending = queue_batch_reads(uow, SCOPE, loan_ids, [commands[i].key for i in batched])
     records, lines, co_lent = locks.loans(), {k: r.line for k, r in locks.lines().items()}, locks.co_lent()
-    today = _business_date(pending.business_date())
+    today = known_business_date(pending.business_date())
     checkpoints, priors = pending.checkpoints(), pending.priors()
     loans: dict[str, _LoanNow] = {}
     sent_later: set[str] = set()  # loans with a command left to `repay`: their later commands follow it
@@ -133,7 +132,7 @@ def _in_one_transaction(uow: UnitOfWork, commands: Sequence[Repay], outcomes: li
                 continue
             checkpoint = checkpoints.get(command.loan_id)
             if command.loan_id not in co_lent and checkpoint is not None:
-                loan = loans[command.loan_id] = _LoanNow(record, _contract(uow, record), checkpoint)
+                loan = loans[command.loan_id] = _LoanNow(record, loan_contract(uow, record), checkpoint)
         if loan is None or loan.checkpoint is None:
             sent_later.add(command.loan_id)
             later.append(i)
@@ -184,10 +183,10 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
     record = loan.record
     check_payer(record, command.loan_id, command)
     request = {"loan": command.loan_id, "amount": command.amount, "on": None, "data": []}
-    request = _normalised(request, record.currency)
-    if (found := _first_result(prior, SCOPE, command.key, request)) is not None:
+    request = normalised(request, record.currency)
+    if (found := first_result(prior, SCOPE, command.key, request)) is not None:
         return found
-    build = _event_builder("repayment", None, amount_text=command.amount)
+    build = event_builder("repayment", None, amount_text=command.amount)
     event = build(record.currency, today, loan.checkpoint.last_sequence + 1)
     done = apply_event(loan.checkpoint, loan.contract, event, today)
     if done is None:
@@ -203,7 +202,7 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
         "entry_id": None if entry is None else entry.entry_id,
     }
     line = lines[record.line_id]
-    moved = _moved_line(line, record.principal_outstanding, state.principal_outstanding)
+    moved = moved_line(line, record.principal_outstanding, state.principal_outstanding)
     writes = LoanCommandWrites(
         loan_id=record.loan_id, borrower_id=record.borrower_id, event=event, on=today, state=state,
         loan_version=record.version, checkpoint=done.checkpoint, line=moved, line_version=line.version,
