@@ -38,3 +38,18 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
     upgrade(created)
     yield created
     created.dispose()
+
+
+@pytest.fixture
+def origination_books(engine):  # type: ignore[no-untyped-def]
+    """`engine` initialised on the origination tests' business date, with no fraud screen remembered
+    from another test (each process keeps one per database)."""
+    from test_origination_forms import BUSINESS_DATE
+
+    from creditline.app.apply_setup import forget_screens
+    from creditline.app.setup import initialise
+
+    forget_screens()
+    initialise(engine, BUSINESS_DATE)
+    yield engine
+    forget_screens()

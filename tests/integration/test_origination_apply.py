@@ -13,7 +13,6 @@ from creditline.app.apply import ApplyForCredit, apply
 from creditline.app.apply_setup import OriginationConfig, forget_screens
 from creditline.app.decision import show_decision
 from creditline.app.errors import IdempotencyConflict
-from creditline.app.setup import initialise
 from creditline.store import UnitOfWork
 from creditline.store.tables_origination import (
     origination_decisions,
@@ -22,14 +21,6 @@ from creditline.store.tables_origination import (
 )
 
 NO_CHALLENGER = OriginationConfig(challenger=None)
-
-
-@pytest.fixture
-def books(engine):  # type: ignore[no-untyped-def]
-    forget_screens()
-    initialise(engine, BUSINESS_DATE)
-    yield engine
-    forget_screens()
 
 
 def counts(engine) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
@@ -44,27 +35,27 @@ def run(engine, key: str, form: dict, config: OriginationConfig = NO_CHALLENGER)
     return apply(engine, ApplyForCredit(key, form, config))
 
 
-def test_approval_opens_the_line_at_the_priced_rate(books):
-    view = run(books, "k-1", application(1))
+def test_approval_opens_the_line_at_the_priced_rate(origination_books):
+    view = run(origination_books, "k-1", application(1))
     assert view["outcome"] == "approve", view
     assert view["line_id"] is not None
-    record = show_decision(books, view["decision_id"])["record"]
+    record = show_decision(origination_books, view["decision_id"])["record"]
     multiple = {"A": 3, "B": 2, "C": Decimal("1.5"), "D": Decimal("0.8")}[record["assigned"]["band"]]
     assert record["limit"]["binding"] == "band_income_multiple"
     assert Decimal(view["limit"]) == multiple * 12_000  # months of a 12,000 income for the band
     assert view["price_display"].startswith("daily rate ")
     assert "APR" in view["price_display"]
-    with UnitOfWork(books, read_only=True) as uow:
+    with UnitOfWork(origination_books, read_only=True) as uow:
         line = uow.lines.get(view["line_id"]).line
     assert line.limit.amount_str() == view["limit"]
     assert line.rate_daily == Decimal(view["daily_rate_pct"]) / 100
     assert line.borrower_id == view["borrower_id"]
 
 
-def test_record_holds_versions_hashes_and_no_personal_data(books):
+def test_record_holds_versions_hashes_and_no_personal_data(origination_books):
     form = application(2)
-    view = run(books, "k-2", form)
-    with books.connect() as connection:
+    view = run(origination_books, "k-2", form)
+    with origination_books.connect() as connection:
         text = connection.execute(select(origination_decisions.c.record_json)).scalar_one()
     record = json.loads(text)
     assert form["applicant"]["id_number"] not in text
@@ -81,32 +72,32 @@ def test_record_holds_versions_hashes_and_no_personal_data(books):
     assert record["pd"]["pd"] == view["pd"]
 
 
-def test_same_key_same_request_returns_the_first_decision(books):
-    first = run(books, "k-3", application(3))
-    before = counts(books)
-    assert run(books, "k-3", application(3)) == first
-    assert counts(books) == before
+def test_same_key_same_request_returns_the_first_decision(origination_books):
+    first = run(origination_books, "k-3", application(3))
+    before = counts(origination_books)
+    assert run(origination_books, "k-3", application(3)) == first
+    assert counts(origination_books) == before
 
 
-def test_same_key_different_request_is_refused_and_writes_nothing(books):
-    run(books, "k-4", application(4))
-    before = counts(books)
+def test_same_key_different_request_is_refused_and_writes_nothing(origination_books):
+    run(origination_books, "k-4", application(4))
+    before = counts(origination_books)
     with pytest.raises(IdempotencyConflict) as caught:
-        run(books, "k-4", application(4, income="50000.00"))
+        run(origination_books, "k-4", application(4, income="50000.00"))
     assert caught.value.field == "key"
-    assert counts(books) == before
+    assert counts(origination_books) == before
 
 
-def test_missing_consent_declines_with_the_scope_and_processes_nothing_else(books):
+def test_missing_consent_declines_with_the_scope_and_processes_nothing_else(origination_books):
     form = application(5)
     form["consents"] = [c for c in form["consents"] if c["scope"] != "device_data"]
-    view = run(books, "k-5", form)
+    view = run(origination_books, "k-5", form)
     assert view["outcome"] == "decline"
     assert view["reasons"] == ["consent_missing:device_data"]
     assert view["pd"] is None
     assert view["fraud_score"] is None
     assert view["borrower_id"] is None
-    assert counts(books) == (1, 0, 0)  # the decision, but no signals: nothing was screened
+    assert counts(origination_books) == (1, 0, 0)  # the decision, but no signals: nothing was screened
 
 
 @pytest.mark.parametrize(
@@ -124,112 +115,112 @@ def test_missing_consent_declines_with_the_scope_and_processes_nothing_else(book
         ({"device__extra": "x"}, "invalid_application", "device.extra"),
     ],
 )
-def test_malformed_applications_raise_typed_errors_and_write_nothing(books, changes, error_code, field):
+def test_malformed_applications_raise_typed_errors_and_write_nothing(origination_books, changes, error_code, field):
     from creditline.errors import DomainError
 
     with pytest.raises(DomainError) as caught:
-        run(books, "k-bad", application(6, **changes))
+        run(origination_books, "k-bad", application(6, **changes))
     assert caught.value.code == error_code
     assert caught.value.field == field
-    assert counts(books) == (0, 0, 0)
+    assert counts(origination_books) == (0, 0, 0)
 
 
-def test_underage_applicant_is_declined_with_the_rule(books):
-    view = run(books, "k-7", application(7, born=BUSINESS_DATE.replace(year=2005)))
+def test_underage_applicant_is_declined_with_the_rule(origination_books):
+    view = run(origination_books, "k-7", application(7, born=BUSINESS_DATE.replace(year=2005)))
     assert view["outcome"] == "decline"
     assert "age_below_minimum" in view["reasons"]
     assert view["line_id"] is None
 
 
-def test_referral_joins_the_review_queue_and_approval_opens_the_line(books):
+def test_referral_joins_the_review_queue_and_approval_opens_the_line(origination_books):
     from creditline.app.decision import resolve_review, review_queue
 
-    view = run(books, "k-8", application(103))  # the simulated bureau shows one late payment
+    view = run(origination_books, "k-8", application(103))  # the simulated bureau shows one late payment
     assert (view["outcome"], view["reasons"]) == ("refer", ["bureau_delinquency_review"])
     assert view["line_id"] is None
-    queue = review_queue(books)
+    queue = review_queue(origination_books)
     assert [r["decision_id"] for r in queue] == [view["decision_id"]]
-    resolved = resolve_review(books, queue[0]["review_id"], "approved", "operator-1", "documents checked")
+    resolved = resolve_review(origination_books, queue[0]["review_id"], "approved", "operator-1", "documents checked")
     assert resolved["line_id"] is not None
-    assert review_queue(books) == []
+    assert review_queue(origination_books) == []
 
 
-def test_second_approval_for_the_same_person_keeps_the_first_line(books):
-    first = run(books, "k-9a", application(9))
-    second = run(books, "k-9b", application(9, device__device_id="other-device"))
+def test_second_approval_for_the_same_person_keeps_the_first_line(origination_books):
+    first = run(origination_books, "k-9a", application(9))
+    second = run(origination_books, "k-9b", application(9, device__device_id="other-device"))
     assert first["outcome"] == "approve"
     assert second["outcome"] == "decline"
     assert "line_exists" in second["reasons"]
 
 
-def test_replay_reproduces_every_outcome(books):
+def test_replay_reproduces_every_outcome(origination_books):
     from creditline.app.decision import replay_decision
 
     serials = (1, 103, 110, 121, 151, 157, 190)  # approve, refer and several kinds of decline
     for serial in serials:
-        view = run(books, f"r-{serial}", application(serial))
-        replayed = replay_decision(books, view["decision_id"])
+        view = run(origination_books, f"r-{serial}", application(serial))
+        replayed = replay_decision(origination_books, view["decision_id"])
         assert replayed["matches"], replayed
         assert replayed["replayed"]["pd"] == view["pd"]
     form = application(200)
     form["consents"] = []
-    consentless = run(books, "r-none", form)
-    assert replay_decision(books, consentless["decision_id"])["matches"]
+    consentless = run(origination_books, "r-none", form)
+    assert replay_decision(origination_books, consentless["decision_id"])["matches"]
 
 
-def test_explanation_and_borrower_review_request(books):
+def test_explanation_and_borrower_review_request(origination_books):
     from creditline.app.decision import explain_decision, request_review, review_queue
     from creditline.errors import Conflict
 
-    view = run(books, "e-1", application(110))
-    explained = explain_decision(books, view["decision_id"])
+    view = run(origination_books, "e-1", application(110))
+    explained = explain_decision(origination_books, view["decision_id"])
     assert explained["outcome"] == "decline"
     assert explained["reasons"][0]["code"] == "pd_above_cutoff"
     assert "chance of repayment difficulties" in explained["reasons"][0]["text"]
     assert "review" in explained["your_rights"]
-    opened = request_review(books, view["decision_id"], "my income rose last month")
-    assert [r["review_id"] for r in review_queue(books)] == [opened["review_id"]]
-    assert review_queue(books)[0]["kind"] == "borrower_request"
+    opened = request_review(origination_books, view["decision_id"], "my income rose last month")
+    assert [r["review_id"] for r in review_queue(origination_books)] == [opened["review_id"]]
+    assert review_queue(origination_books)[0]["kind"] == "borrower_request"
     with pytest.raises(Conflict):
-        request_review(books, view["decision_id"], "again")
+        request_review(origination_books, view["decision_id"], "again")
 
 
-def test_champion_and_challenger_are_both_recorded(books):
+def test_champion_and_challenger_are_both_recorded(origination_books):
     config = OriginationConfig(challenger_share=Decimal("0.5"))
     strategies = set()
     for serial in range(20, 32):
-        view = run(books, f"c-{serial}", application(serial), config)
-        record = show_decision(books, view["decision_id"])["record"]
+        view = run(origination_books, f"c-{serial}", application(serial), config)
+        record = show_decision(origination_books, view["decision_id"])["record"]
         assert {record["assigned"]["strategy"], record["other"]["strategy"]} == {"champion", "challenger"}
         assert record["assigned"]["strategy"] == view["strategy"]
         strategies.add(view["strategy"])
     assert strategies == {"champion", "challenger"}
 
 
-def test_blacklisted_identity_is_declined(books):
+def test_blacklisted_identity_is_declined(origination_books):
     from creditline.app.apply_setup import pii_salt
     from creditline.risk.fraud import SignalKind, signal_key
     from creditline.store.tables_origination import OriginationRepository
 
     form = application(1)
     key = signal_key(SignalKind.ID_NUMBER, f"CN:{form['applicant']['id_number']}", salt=pii_salt())
-    with UnitOfWork(books) as uow:
+    with UnitOfWork(origination_books) as uow:
         OriginationRepository(uow.connection).flag(key, "blacklist", "confirmed identity theft", BUSINESS_DATE)
         uow.commit()
-    view = run(books, "b-1", form)
+    view = run(origination_books, "b-1", form)
     assert view["outcome"] == "decline"
     assert "blacklisted" in view["reasons"]
 
 
-def test_device_farm_is_stopped_by_velocity_and_graph(books):
+def test_device_farm_is_stopped_by_velocity_and_graph(origination_books):
     outcomes = []
     for serial in range(40, 48):
-        view = run(books, f"f-{serial}", application(serial, device__device_id="farm-phone-1"))
+        view = run(origination_books, f"f-{serial}", application(serial, device__device_id="farm-phone-1"))
         outcomes.append((view["outcome"], view["fraud_score"]))
     assert outcomes[0][0] != "decline" or outcomes[0][1] == "0.0000"
     assert all(outcome == "decline" for outcome, _ in outcomes[4:]), outcomes
     # The index survives a restart: it is rebuilt from the stored signals.
     forget_screens()
-    view = run(books, "f-late", application(60, device__device_id="farm-phone-1"))
+    view = run(origination_books, "f-late", application(60, device__device_id="farm-phone-1"))
     assert view["outcome"] == "decline"
     assert "fraud_suspected" in view["reasons"]

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from test_origination_forms import BUSINESS_DATE, application
 
 from creditline.app.apply import ApplyForCredit, apply, apply_many
-from creditline.app.apply_setup import forget_screens
 from creditline.app.setup import initialise
 from creditline.errors import DomainError
 from creditline.store import make_engine, upgrade
@@ -47,21 +46,13 @@ def _counts(engine) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
         return tuple(connection.execute(select(func.count()).select_from(t)).scalar_one() for t in tables)
 
 
-@pytest.fixture
-def books(engine):  # type: ignore[no-untyped-def]
-    forget_screens()
-    initialise(engine, BUSINESS_DATE)
-    yield engine
-    forget_screens()
-
-
-def test_a_batch_decides_each_application_as_apply_alone(books, tmp_path: Path):
+def test_a_batch_decides_each_application_as_apply_alone(origination_books, tmp_path: Path):
     alone = _fresh(f"sqlite:///{tmp_path / 'alone.sqlite'}")
     try:
         one_by_one = [apply(alone, command) for command in _commands()]
-        batched = apply_many(books, _commands())
+        batched = apply_many(origination_books, _commands())
         assert [[v[k] for k in COMPARED] for v in batched] == [[v[k] for k in COMPARED] for v in one_by_one]
-        assert _counts(books) == _counts(alone)
+        assert _counts(origination_books) == _counts(alone)
     finally:
         alone.dispose()
     outcomes = [view["outcome"] for view in batched]
@@ -71,16 +62,16 @@ def test_a_batch_decides_each_application_as_apply_alone(books, tmp_path: Path):
     assert batched[-1]["decision_id"] == batched[2]["decision_id"]  # the retry answered with the first decision
 
 
-def test_a_failing_batch_is_taken_one_by_one_and_fails_where_apply_would(books):
+def test_a_failing_batch_is_taken_one_by_one_and_fails_where_apply_would(origination_books):
     good = [ApplyForCredit(f"g-{serial}", application(serial)) for serial in (1, 2)]
     bad = ApplyForCredit("bad", application(6, jurisdiction="SG"))
     after = ApplyForCredit("g-3", application(3))
     with pytest.raises(DomainError) as caught:
-        apply_many(books, [*good, bad, after])
+        apply_many(origination_books, [*good, bad, after])
     assert (caught.value.code, caught.value.field) == ("invalid_application", "jurisdiction")
-    decisions = _counts(books)[0]
+    decisions = _counts(origination_books)[0]
     assert decisions == 2  # the two before it, each committed as `apply` commits it; nothing after
     # The screen's memory of the rolled-back batch was dropped: rebuilt from what was stored, it
     # holds the two decisions once each, and a retry of the batch's first key replays it.
-    assert apply(books, good[0])["outcome"] == "approve"
-    assert _counts(books)[0] == decisions
+    assert apply(origination_books, good[0])["outcome"] == "approve"
+    assert _counts(origination_books)[0] == decisions
