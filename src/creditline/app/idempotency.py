@@ -27,7 +27,11 @@ def check_key(key: str) -> str:
 
 def first_result(uow: UnitOfWork, scope: str, key: str, request: dict[str, Any]) -> dict[str, Any] | None:
     """The stored result of an earlier identical request, None for a new key; a reused key raises."""
-    found = uow.idempotency.get(scope, key)
+    return stored_result(uow.idempotency.get(scope, key), scope, key, request)
+
+
+def stored_result(found: tuple[str, dict[str, Any]] | None, scope: str, key: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    """`first_result` of a key's record already read (its request hash and result, or None)."""
     if found is None:
         return None
     stored_hash, result = found

@@ -1,6 +1,7 @@
 """What every command on an existing loan shares — the one-by-one path (`app.loans`) and the group
-commit (`app.repayment_batch`): the event it builds, who may pay, the business date it runs on, the
-idempotency key's earlier result, the loan's contract (cached per process) and the line it frees."""
+commit (`app.repayment_batch`): the event it builds, who may pay, the business date it runs on, the loan's
+contract (cached per process) and the line it frees. A key's earlier result is
+`app.idempotency.stored_result`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from typing import Any, Protocol
 
 from creditline.app.catalogue import contract_of
 from creditline.app.common import new_id
-from creditline.app.errors import BusinessDateMissing, IdempotencyConflict, LoanNotFound
-from creditline.app.idempotency import request_hash
+from creditline.app.errors import BusinessDateMissing, LoanNotFound
 from creditline.money import CurrencyMismatch
 from creditline.store import UnitOfWork
 
@@ -61,16 +61,6 @@ def known_business_date(found: date | None) -> date:
     if found is None:
         raise BusinessDateMissing("the database has no business date; run `creditline db upgrade`", field="db")
     return found
-
-
-def first_result(found: tuple[str, dict[str, Any]] | None, scope: str, key: str, request: dict[str, Any]) -> dict[str, Any] | None:
-    """The stored result of an earlier identical request, None for a new key; a reused key raises."""
-    if found is None:
-        return None
-    stored_hash, result = found
-    if stored_hash != request_hash(request):
-        raise IdempotencyConflict(f"{key!r} was already used for a different {scope} request", field="key")
-    return result
 
 
 # A loan's contract never changes: kept per process, a command does not rebuild it from its terms.

@@ -26,12 +26,11 @@ from creditline.app.catalogue import contract_of, product_of
 from creditline.app.colending_posting import add_entry, fund_drawdown
 from creditline.app.common import EOD_LOCK_KEY, business_date, new_id
 from creditline.app.errors import LineNotFound, LoanNotFound
-from creditline.app.idempotency import check_key, remember, request_hash
+from creditline.app.idempotency import check_key, remember, request_hash, stored_result
 from creditline.app.loan_command import (
     EventBuilder,
     check_payer,
     event_builder,
-    first_result,
     known_business_date,
     loan_contract,
     moved_line,
@@ -135,7 +134,7 @@ def draw_in(uow: UnitOfWork, command: Draw) -> dict[str, Any]:
     amount = Money.parse(command.amount, line.limit.currency, field="amount")
     method = command.method or str(product.methods[0])
     request = {"line": line.line_id, "amount_minor": amount.minor, "term": command.term_months, "method": method}
-    if (prior := first_result(reads.prior, "draw", key, request)) is not None:
+    if (prior := stored_result(reads.prior, "draw", key, request)) is not None:
         return prior
     reserved = line.reserve(amount, on)
     contract = LoanContract.draw(
@@ -239,7 +238,7 @@ def _apply(
         check_payer(record, loan_id, payer)
         assert line_record is not None, "a loan's line exists (foreign key)"
         request = normalised(request, record.currency)
-        if (prior := first_result(found, scope, key, request)) is not None:
+        if (prior := stored_result(found, scope, key, request)) is not None:
             return prior
         contract = loan_contract(uow, record)
         event, applied = _record(uow, contract, checkpoint, build, record.currency, today)

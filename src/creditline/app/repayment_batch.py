@@ -36,11 +36,10 @@ from sqlalchemy import Engine
 
 from creditline.app.common import EOD_LOCK_KEY, new_id
 from creditline.app.errors import LoanNotFound
-from creditline.app.idempotency import check_key, request_hash
+from creditline.app.idempotency import check_key, request_hash, stored_result
 from creditline.app.loan_command import (
     check_payer,
     event_builder,
-    first_result,
     known_business_date,
     loan_contract,
     moved_line,
@@ -184,7 +183,7 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
     check_payer(record, command.loan_id, command)
     request = {"loan": command.loan_id, "amount": command.amount, "on": None, "data": []}
     request = normalised(request, record.currency)
-    if (found := first_result(prior, SCOPE, command.key, request)) is not None:
+    if (found := stored_result(prior, SCOPE, command.key, request)) is not None:
         return found
     build = event_builder("repayment", None, amount_text=command.amount)
     event = build(record.currency, today, loan.checkpoint.last_sequence + 1)
