@@ -87,3 +87,27 @@ def test_a_batch_scores_the_same_through_either_path(trained):
     assert scorer.compiled() is not None
     scorer._compiled = None  # as if numba were absent: LightGBM's predict
     assert compiled.equals(scorer.score_batch(frame))
+
+
+def test_the_kernel_compiles_in_memory_where_no_cache_location_is_writable(tmp_path):
+    """numba refuses `cache=True` when neither the package's folder nor a user cache is writable (a
+    read-only install); the batch path must then compile without the cache, not fail."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import numba.core.caching as caching
+        impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl  # renamed in numba 0.59
+        impl._locator_classes = []  # as on a read-only install run as a user: nowhere to keep the cache
+        import numpy as np
+        from creditline.risk.models import compiled
+        kernel = compiled.load_kernel()
+        print(type(kernel).__name__, kernel._cache.__class__.__name__)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ}, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["CPUDispatcher", "NullCache"]

@@ -258,7 +258,12 @@ def load_kernel():
         import numba
         from numba.cpython.unsafe.numbers import trailing_zeros
 
-        _KERNEL = numba.njit(nogil=True, cache=True)(raw_scores)
+        try:
+            _KERNEL = numba.njit(nogil=True, cache=True)(raw_scores)
+        except RuntimeError:
+            # No writable place for numba's on-disk cache (a read-only install with no writable home or
+            # NUMBA_CACHE_DIR): compile in memory, paying the compile once per process instead of failing.
+            _KERNEL = numba.njit(nogil=True)(raw_scores)
     return _KERNEL
 
 
