@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,13 +76,11 @@ def joined_superlender(folder: Path) -> Path:
     return out
 
 
-def analyst_lightgbm(path: Path, target: str, positive: str | None) -> float:
-    """Test AUC of a grid-tuned LightGBM on the same rows and features as the CLI's split."""
-    import lightgbm as lgb
-
+def same_split(path: Path, target: str, positive: str | None) -> tuple[Any, Any, list[int]]:
+    """(prepared table, split, categorical column indexes) exactly as `creditline model train` makes
+    them with default options: the same converted fields, the same development and test rows."""
     from creditline.risk.models import TrainingOptions, read_table
     from creditline.risk.models.columns import CATEGORY
-    from creditline.risk.models.metrics import auc
     from creditline.risk.models.split import split_rows
     from creditline.risk.models.training import guard_leakage, prepare
 
@@ -89,8 +88,17 @@ def analyst_lightgbm(path: Path, target: str, positive: str | None) -> float:
     prepared = prepare(read_table(path), options)
     split = split_rows(prepared.target, prepared.order, options.seed)
     guard_leakage(prepared, split)
+    return prepared, split, [i for i, s in enumerate(prepared.specs) if s.kind == CATEGORY]
+
+
+def analyst_lightgbm(path: Path, target: str, positive: str | None) -> float:
+    """Test AUC of a grid-tuned LightGBM on the same rows and features as the CLI's split."""
+    import lightgbm as lgb
+
+    from creditline.risk.models.metrics import auc
+
+    prepared, split, categorical = same_split(path, target, positive)
     x, y = prepared.features, prepared.target
-    categorical = [i for i, s in enumerate(prepared.specs) if s.kind == CATEGORY]
     dev_x, dev_y = x[split.development], y[split.development]
     best = (-1.0, {}, 0)
     for values in itertools.product(*ANALYST_GRID.values()):
