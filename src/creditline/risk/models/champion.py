@@ -16,9 +16,9 @@ best settings whose validation AUC is within one standard error of the best (the
 others are not distinguishable from it), and together they must fit a serving budget of
 `TREES_MAX` trees — what keeps batch scoring above 200,000 rows a second on two cores and one
 applicant well under a millisecond. A member gets its share of the budget by trading rounds for
-learning rate (`rate × rounds` held constant, the rate at most `LEARNING_RATE_MAX`); the most
-members that fit that way are taken. Only when no setting fits even alone is the best one
-stretched to `TREES_STRETCH_MAX` trees at the highest rate, rather than squeezed further.
+learning rate (`rate × rounds` held constant, the rate at most `LEARNING_RATE_MAX`). A best
+setting that fits no share may instead be stretched alone to `TREES_STRETCH_MAX` trees at the
+highest rate, rather than squeezed further.
 
 A member refitted at three times the rate it was searched at is a model the search never
 validated, so the plan itself is validated: every plan those rules allow (five members sharing the
@@ -269,11 +269,6 @@ def one_standard_error(folds: Folds, best: Trial) -> float:
     valid = folds.validated
     low, high = auc_ci95(folds.target[valid], best.oof_first[valid])
     return (high - low) / (2 * Z_95)
-
-
-def plan_members(ranked_trials: list[Trial], rate: float, standard_error: float) -> list[tuple[Trial, float, int]]:
-    """(trial, learning rate, rounds) per member of the plan the rules put first: the most members."""
-    return candidate_plans(ranked_trials, rate, standard_error)[0].members
 
 
 def candidate_plans(ranked_trials: list[Trial], rate: float, standard_error: float) -> list[Plan]:
