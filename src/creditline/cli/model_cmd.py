@@ -173,6 +173,10 @@ def training_summary(metadata: dict, out: Path, seconds: float) -> dict:
         },
         "search_trials": len(metadata["champion"]["search_trials"]),
         "ensemble_members": len(metadata["champion"].get("ensemble", [])) or 1,
+        "plans": [
+            {k: plan[k] for k in ("kind", "trees", "validation_auc", "chosen", "cpu_s")}
+            for plan in metadata["champion"].get("plans", [])
+        ],
         "engineered_features": [f["name"] for f in (metadata.get("derived") or {}).get("features", [])],
         "seconds": round(seconds, 2),
     }

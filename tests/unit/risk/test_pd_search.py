@@ -34,6 +34,14 @@ def test_the_same_data_gives_the_same_model_whatever_the_cpu_cap(data):
     again = search(folds_of(data), monotone=[0] * 4, seed=4, trials=3, cpu_budget_s=1e6)
     assert first.text == again.text
     assert [m["params"] for m in first.members] == [m["params"] for m in again.members]
+    # the plans are validated alike: same AUCs, same choice, same out-of-fold log-odds for the blend
+    assert len(first.plans) >= 2
+    assert without_cpu(first.plans) == without_cpu(again.plans)
+    assert np.array_equal(first.oof_logit, again.oof_logit, equal_nan=True)
+
+
+def without_cpu(plans: list[dict]) -> list[dict]:
+    return [{k: v for k, v in plan.items() if k != "cpu_s"} for plan in plans]
 
 
 def test_the_search_stops_on_its_work_budget_not_the_clock(data, monkeypatch):
@@ -50,14 +58,19 @@ def test_the_search_stops_on_its_work_budget_not_the_clock(data, monkeypatch):
     assert guarded.stopped_by == "CPU-time cap" and len(guarded.trials) == 1
 
 
+def first_plan(ranked_trials, rate, standard_error):
+    """(trial, rate, rounds) per member of the plan the rules list first: the most members that fit."""
+    return champion.candidate_plans(ranked_trials, rate, standard_error)[0].members
+
+
 def test_members_share_the_tree_budget_within_one_standard_error(monkeypatch):
     monkeypatch.setattr(champion, "TREES_MAX", 300)  # the worked example below, whatever the tuned budget
 
     def trial(auc, rounds):
-        return champion.Trial({"auc": auc}, auc, rounds, 0.0, 0.0, np.zeros(1), np.zeros(1))
+        return champion.Trial({"auc": auc}, auc, rounds, 0.0, 0.0, np.zeros(1))
 
     ranked = [trial(0.80, 100), trial(0.799, 2000), trial(0.798, 50), trial(0.70, 10), trial(0.797, 60)]
-    members = champion.plan_members(ranked, 0.05, standard_error=0.005)
+    members = first_plan(ranked, 0.05, standard_error=0.005)
     # 0.70 is beyond one standard error; 2000 rounds cannot fit any share at a rate of at most 0.2;
     # three members share 300 trees: 100 each, the first's 110 rounds taken at a rate of 0.055
     assert [(t.auc, round(rate, 4), rounds) for t, rate, rounds in members] == [
@@ -65,11 +78,99 @@ def test_members_share_the_tree_budget_within_one_standard_error(monkeypatch):
     ]
     # nothing fits at a sane rate: the best alone, at the highest rate on up to TREES_STRETCH_MAX trees
     monkeypatch.setattr(champion, "TREES_MAX", 200)
-    (only,) = champion.plan_members([trial(0.8, 1000)], 0.05, standard_error=0.0)
+    (only,) = first_plan([trial(0.8, 1000)], 0.05, standard_error=0.0)
     assert only[1:] == (pytest.approx(0.05 * 1100 / 275), 275)  # 1,100 rounds at 0.05 = 275 at 0.2
     # ... and squeezed beyond the stretch only when even that is not enough
-    (only,) = champion.plan_members([trial(0.8, 5000)], 0.05, standard_error=0.0)
+    (only,) = first_plan([trial(0.8, 5000)], 0.05, standard_error=0.0)
     assert only[1:] == (pytest.approx(0.05 * 5500 / champion.TREES_STRETCH_MAX), champion.TREES_STRETCH_MAX)
+
+
+def fake_trial(params: dict, auc: float, rounds: int) -> champion.Trial:
+    return champion.Trial(params, auc, rounds, 0.0, 0.0, np.zeros(1))
+
+
+def test_every_plan_the_rules_allow_is_a_candidate_and_holds_the_budget():
+    rate = 0.05
+    # refits of 1,100, 110, 132, 66 and 44 rounds; 0.70 is beyond one standard error
+    ranked = [fake_trial({"n": 1}, 0.80, 1000), fake_trial({"n": 2}, 0.799, 100), fake_trial({"n": 3}, 0.798, 120),
+              fake_trial({"n": 4}, 0.797, 60), fake_trial({"n": 5}, 0.70, 40)]
+    plans = champion.candidate_plans(ranked, rate, standard_error=0.005)
+    described = [(p.kind, [(t.params["n"], round(r, 4), n) for t, r, n in p.members]) for p in plans]
+    assert described == [
+        # four members cannot all fit 50 trees at ≤ 0.2 (the best needs 0.2 × 275): three of the others do
+        ("3 sharing 200 trees", [(2, 0.0833, 66), (3, 0.1, 66), (4, 0.05, 66)]),
+        ("2 sharing 200 trees", [(2, 0.055, 100), (3, 0.066, 100)]),
+        ("1 sharing 200 trees", [(2, 0.05, 110)]),
+        # the best fits no share, so the plan that keeps it is the best alone, stretched
+        ("best alone stretched", [(1, 0.2, 275)]),
+    ]
+    for plan in plans:
+        assert all(r <= champion.LEARNING_RATE_MAX + 1e-12 for _, r, _ in plan.members)
+        cap = champion.TREES_STRETCH_MAX if plan.kind == "best alone stretched" else champion.TREES_MAX
+        assert plan.trees <= cap
+        assert sum(champion.fold_rounds(n) for _, _, n in plan.members) <= cap
+    # the best fits a share of two: then the plan that keeps it is the two-member one, and no stretch
+    ranked[0] = fake_trial({"n": 1}, 0.80, 300)  # 330 refit rounds: 0.165 on 100 trees, 0.33 on 66
+    kinds = {p.kind: [t.params["n"] for t, _, _ in p.members] for p in champion.candidate_plans(ranked, rate, 0.005)}
+    assert kinds == {"3 sharing 200 trees": [2, 3, 4], "2 sharing 200 trees": [1, 2], "1 sharing 200 trees": [1]}
+
+
+def test_the_plan_refitted_is_the_best_validated_not_the_largest(data, monkeypatch):
+    """Members validated at a traded (faster) rate are made worse here, so the plan that trades the
+    least — one member at the search's own rate — validates best and must be the one shipped."""
+    _, target, _ = data
+    folds = folds_of(data, *development_folds_of(target))
+    signal = np.where(target == 1, 1.0, -1.0)
+
+    def fake_oof(params, rounds, folds_):
+        noise = np.random.default_rng(int(params["learning_rate"] * 1e6)).normal(size=(folds_.repeats, target.size))
+        return signal + noise * (0.5 if params["learning_rate"] <= 0.05 + 1e-12 else 3.0)
+
+    monkeypatch.setattr(champion, "fixed_rounds_oof", fake_oof)
+    settings = search_space.candidates(4, champion.fit_rows(folds), 3)
+    trials = [
+        champion.run_trial({**champion.base_params(folds, [0] * 4, 4), **c}, c, folds) for c in settings
+    ]
+    for trial, rounds in zip(trials, (100, 120, 60), strict=True):  # refits of 110, 132, 66 rounds
+        trial.rounds = rounds
+    base = champion.base_params(folds, [0] * 4, 4)
+    monkeypatch.setattr(champion, "one_standard_error", lambda *_: 1.0)  # every setting is close
+    fit = champion.refit_ensemble(folds, base, trials, "test")
+    kinds = [p["kind"] for p in fit.plans]
+    assert kinds == ["3 sharing 200 trees", "2 sharing 200 trees", "1 sharing 200 trees"]
+    chosen = [p for p in fit.plans if p["chosen"]]
+    assert len(chosen) == 1 and chosen[0]["kind"] == "1 sharing 200 trees"
+    assert chosen[0]["validation_auc"] == max(p["validation_auc"] for p in fit.plans)
+    assert chosen[0]["validation_auc"] > fit.plans[0]["validation_auc"] + 0.05
+    # the refit is that plan: its one member at the search's rate, and the blend sees that plan's log-odds
+    best = champion.ranked(trials)[0]
+    assert [(m["params"], m["learning_rate"], m["rounds"]) for m in fit.members] == [
+        (best.params, 0.05, champion.refit_rounds(best))
+    ]
+    assert fit.oof_auc == chosen[0]["validation_auc"]
+    expected = fake_oof({"learning_rate": 0.05}, 0, folds)[0]
+    valid = folds.validated
+    assert np.array_equal(fit.oof_logit[valid], expected[valid])
+
+
+def development_folds_of(target):
+    from creditline.risk.models.split import development_folds
+
+    return development_folds(target, seed=1)
+
+
+def test_ties_between_plans_go_to_fewer_trees_then_fewer_members():
+    one, two = fake_trial({}, 0.8, 10), fake_trial({}, 0.8, 10)
+
+    def plan(kind, members, auc):
+        return champion.Plan(kind, members, auc=auc)
+
+    wide = plan("wide", [(one, 0.05, 100), (two, 0.05, 100)], 0.7500001)
+    narrow = plan("narrow", [(one, 0.05, 150)], 0.75)
+    small = plan("small", [(one, 0.05, 50), (two, 0.05, 50)], 0.75)
+    assert champion.best_plan([wide, narrow, small]).kind == "small"  # equal to 6 decimals: fewer trees
+    assert champion.best_plan([wide, plan("lone", [(one, 0.1, 100)], 0.75)]).kind == "lone"  # then fewer members
+    assert champion.best_plan([plan("worse", [(one, 0.05, 10)], 0.74), wide]).kind == "wide"
 
 
 def test_the_learning_rate_steps_up_only_where_the_search_validates_on_a_hold_out():
@@ -117,6 +218,9 @@ def test_repeated_cross_validation_averages_each_repeat(data):
         assert np.array_equal(covered, np.arange(target.size))
     fit = search(folds_of(data, folds, repeats), monotone=[0] * 4, seed=4, trials=1)
     assert not np.isnan(fit.oof_logit).any()
+    # one setting: its plan is validated over the three repeats as the setting was
+    (plan,) = fit.plans
+    assert plan["chosen"] and plan["validation_auc"] == fit.oof_auc > 0.6
 
 
 def test_merged_text_model_keeps_path_credits_exact(data):

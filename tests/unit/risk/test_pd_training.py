@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from creditline.risk.models import InvalidData, TrainingOptions, read_table, train
+from creditline.risk.models import champion as boosting
 from creditline.risk.models.champion import prepare_folds, search
 
 
@@ -49,6 +50,25 @@ def test_champion_is_the_best_on_validation_and_calibration_does_not_hurt(traine
     assert metadata["split"]["test_rows"] == 400
     assert set(metadata["packages"]) >= {"lightgbm", "optbinning", "numpy"}
     assert len(metadata["data"]["sha256"]) == 64
+
+
+def test_metadata_lists_every_validated_plan_and_the_one_shipped(trained):
+    artifacts, _ = trained
+    champion = artifacts.metadata["champion"]
+    plans = champion["plans"]
+    assert plans and all(0.5 < p["validation_auc"] <= 1.0 for p in plans)
+    (chosen,) = [p for p in plans if p["chosen"]]
+    assert chosen["validation_auc"] == max(p["validation_auc"] for p in plans)
+    # the ensemble shipped is that plan, member for member, and the search's figure is its validation AUC
+    assert [(m["learning_rate"], m["rounds"], m["seed"]) for m in chosen["members"]] == [
+        (m["learning_rate"], m["rounds"], m["seed"]) for m in champion["ensemble"]
+    ]
+    trials = champion["search_trials"]
+    assert [trials[m["setting"]]["params"] for m in chosen["members"]] == [m["params"] for m in champion["ensemble"]]
+    assert artifacts.metadata["metrics"]["validation"]["search_auc"] == chosen["validation_auc"]
+    assert champion["search"]["validation_auc_ensemble"] == chosen["validation_auc"]
+    stretched = chosen["kind"] == "best alone stretched"
+    assert champion["rounds"] <= (boosting.TREES_STRETCH_MAX if stretched else boosting.TREES_MAX)
 
 
 def test_scorecard_points_follow_pdo_scaling(trained):

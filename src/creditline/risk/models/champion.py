@@ -16,9 +16,17 @@ best settings whose validation AUC is within one standard error of the best (the
 others are not distinguishable from it), and together they must fit a serving budget of
 `TREES_MAX` trees — what keeps batch scoring above 200,000 rows a second on two cores and one
 applicant well under a millisecond. A member gets its share of the budget by trading rounds for
-learning rate (`rate × rounds` held constant, the rate at most `LEARNING_RATE_MAX`); the most
-members that fit that way are taken. Only when no setting fits even alone is the best one
-stretched to `TREES_STRETCH_MAX` trees at the highest rate, rather than squeezed further.
+learning rate (`rate × rounds` held constant, the rate at most `LEARNING_RATE_MAX`). A best
+setting that fits no share may instead be stretched alone to `TREES_STRETCH_MAX` trees at the
+highest rate, rather than squeezed further.
+
+A member refitted at three times the rate it was searched at is a model the search never
+validated, so the plan itself is validated: every plan those rules allow (five members sharing the
+budget, four, …, one, and the best setting alone stretched when it fits no share) is
+cross-validated on the search's own folds, each member at its traded rate for a fixed number of
+rounds with the seed its refit gets, and scored exactly as a trial is. The plan with the best
+validated AUC is refitted (ties: fewer trees, then fewer members), and its out-of-fold log-odds —
+the shipped model's, not the base-rate ones — are what the blend and the calibration see.
 """
 
 from __future__ import annotations
@@ -75,12 +83,40 @@ class Trial:
     rounds: int
     work: float
     cpu_s: float
-    oof: np.ndarray
     oof_first: np.ndarray
 
     def log(self) -> dict:
         return {"params": self.params, "auc": self.auc, "rounds": self.rounds, "work": self.work,
                 "cpu_s": round(self.cpu_s, 3)}
+
+
+@dataclass
+class Plan:
+    """An ensemble the rules allow: (trial, learning rate, refit rounds) per member, best first;
+    once validated, its validation AUC and its out-of-fold log-odds on the first partition."""
+
+    kind: str
+    members: list[tuple[Trial, float, int]]
+    auc: float = math.nan
+    oof_first: np.ndarray | None = None
+    cpu_s: float = 0.0
+
+    @property
+    def trees(self) -> int:
+        return sum(rounds for _, _, rounds in self.members)
+
+    def log(self, trials: list[Trial], chosen: bool, seed: int) -> dict:
+        """`setting`: the member's position in the search's trials (`search_trials`)."""
+        position = {id(trial): number for number, trial in enumerate(trials)}
+        return {
+            "kind": self.kind, "trees": self.trees, "validation_auc": self.auc, "chosen": chosen,
+            "cpu_s": round(self.cpu_s, 3),
+            "members": [
+                {"setting": position[id(trial)], "learning_rate": rate, "rounds": rounds,
+                 "fold_rounds": fold_rounds(rounds), "seed": seed + rank}
+                for rank, (trial, rate, rounds) in enumerate(self.members)
+            ],
+        }
 
 
 @dataclass
@@ -95,6 +131,7 @@ class ChampionFit:
     oof_auc: float
     trials: list[Trial]
     stopped_by: str
+    plans: list[dict] = field(default_factory=list)
 
     @property
     def rounds(self) -> int:
@@ -169,8 +206,7 @@ def run_trial(params: dict, candidate: dict, folds: Folds) -> Trial:
     valid = folds.validated
     per_repeat = [auc(folds.target[valid], o[valid]) for o in oof]
     work = search_space.trial_work(trained, [train.size for train, _ in folds.folds], folds.features.shape[1])
-    mean_oof = np.mean(oof, axis=0)
-    return Trial(candidate, float(np.mean(per_repeat)), rounds, work, time.process_time() - tic, mean_oof, oof[0])
+    return Trial(candidate, float(np.mean(per_repeat)), rounds, work, time.process_time() - tic, oof[0])
 
 
 def cross_validate(params: dict, folds: Folds) -> tuple[np.ndarray, int, list[int]]:
@@ -199,12 +235,15 @@ def ranked(trials: list[Trial]) -> list[Trial]:
 
 
 def refit_ensemble(folds: Folds, base: dict, trials: list[Trial], stopped_by: str) -> ChampionFit:
-    """The chosen members refitted on every development row and merged into one model."""
-    members = plan_members(ranked(trials), base["learning_rate"], one_standard_error(folds, ranked(trials)[0]))
+    """The best validated plan's members refitted on every development row and merged into one model."""
+    ordered = ranked(trials)
+    plans = candidate_plans(ordered, base["learning_rate"], one_standard_error(folds, ordered[0]))
+    validate_plans(plans, folds, base)
+    chosen = best_plan(plans)
     full = full_dataset(folds)
     texts, logged = [], []
-    for rank, (trial, rate, rounds) in enumerate(members):
-        params = {**base, **trial.params, "learning_rate": rate, "seed": base["seed"] + rank}
+    for rank, (trial, rate, rounds) in enumerate(chosen.members):
+        params = member_params(base, trial, rate, rank)
         booster = lgb.train(params, full, rounds)
         texts.append(booster.model_to_string(num_iteration=-1))
         # Trees can be fewer than rounds: LightGBM stops when no split is left to make.
@@ -213,13 +252,16 @@ def refit_ensemble(folds: Folds, base: dict, trials: list[Trial], stopped_by: st
             "seed": params["seed"], "auc": trial.auc,
         })
     text = average_models(texts)
-    valid = folds.validated
-    chosen = [trial for trial, _, _ in members]
-    oof_first = np.mean([t.oof_first for t in chosen], axis=0)
-    oof_mean = np.mean([t.oof for t in chosen], axis=0)
-    ensemble_auc = float(auc(folds.target[valid], oof_mean[valid]))
     params = {k: v for k, v in base.items() if k != "monotone_constraints"}
-    return ChampionFit(lgb.Booster(model_str=text), text, params, logged, oof_first, ensemble_auc, trials, stopped_by)
+    return ChampionFit(
+        lgb.Booster(model_str=text), text, params, logged, chosen.oof_first, chosen.auc, trials, stopped_by,
+        [plan.log(trials, plan is chosen, base["seed"]) for plan in plans],
+    )
+
+
+def member_params(base: dict, trial: Trial, rate: float, rank: int) -> dict:
+    """A member's parameters, in validation and refit alike: its setting, its traded rate, its own seed."""
+    return {**base, **trial.params, "learning_rate": rate, "seed": base["seed"] + rank}
 
 
 def one_standard_error(folds: Folds, best: Trial) -> float:
@@ -229,21 +271,83 @@ def one_standard_error(folds: Folds, best: Trial) -> float:
     return (high - low) / (2 * Z_95)
 
 
-def plan_members(ranked_trials: list[Trial], rate: float, standard_error: float) -> list[tuple[Trial, float, int]]:
-    """(trial, learning rate, rounds) per member: the most members, best first, within one standard
-    error of the best, whose refits fit `TREES_MAX` trees together at a rate ≤ `LEARNING_RATE_MAX`."""
+def candidate_plans(ranked_trials: list[Trial], rate: float, standard_error: float) -> list[Plan]:
+    """Every plan the rules allow, the most members first: for k = `ENSEMBLE_SIZE` … 1, the first k
+    settings, best first, within one standard error of the best, whose refits fit `TREES_MAX` // k
+    trees each at a rate ≤ `LEARNING_RATE_MAX`; then, if the best fits no share, the best alone
+    stretched. The plan that keeps the best setting is among them: the largest k whose share it fits,
+    else the stretch."""
     close = [t for t in ranked_trials if t.auc >= ranked_trials[0].auc - standard_error]
+    plans = []
     for size in range(min(ENSEMBLE_SIZE, len(close)), 0, -1):
         share = TREES_MAX // size
-        fitting = [t for t in close if rate * max(1.0, refit_rounds(t) / share) <= LEARNING_RATE_MAX][:size]
+        fitting = [t for t in close if traded_rate(t, rate, share) <= LEARNING_RATE_MAX][:size]
         if len(fitting) == size:
-            return [(t, rate * max(1.0, refit_rounds(t) / share), min(refit_rounds(t), share)) for t in fitting]
-    # Nothing fits at a sane rate: the best alone, at that rate on up to `TREES_STRETCH_MAX` trees,
-    # squeezed beyond it only past them. (HMEQ's one setting, five seeds: mean test AUC 0.9800 at
-    # 0.05 on 1,132 trees, 0.9786 at 0.2 on 283, 0.9778 squeezed into 200 at 0.28.)
-    best, rounds = ranked_trials[0], refit_rounds(ranked_trials[0])
+            members = [(t, traded_rate(t, rate, share), min(refit_rounds(t), share)) for t in fitting]
+            plans.append(Plan(f"{size} sharing {TREES_MAX} trees", members))
+    if traded_rate(ranked_trials[0], rate, TREES_MAX) > LEARNING_RATE_MAX:
+        plans.append(Plan("best alone stretched", [stretched(ranked_trials[0], rate)]))
+    assert plans, "a plan always exists: the best alone, stretched if need be"
+    return plans
+
+
+def traded_rate(trial: Trial, rate: float, share: int) -> float:
+    """The rate at which the trial's refit fits `share` trees (`rate × rounds` held constant)."""
+    return rate * max(1.0, refit_rounds(trial) / share)
+
+
+def stretched(best: Trial, rate: float) -> tuple[Trial, float, int]:
+    """The best alone, at `LEARNING_RATE_MAX` on up to `TREES_STRETCH_MAX` trees, squeezed beyond it
+    only past them. (HMEQ's one setting, five seeds: mean test AUC 0.9800 at 0.05 on 1,132 trees,
+    0.9786 at 0.2 on 283, 0.9778 squeezed into 200 at 0.28.)"""
+    rounds = refit_rounds(best)
     trees = min(rounds, TREES_STRETCH_MAX, max(TREES_MAX, math.ceil(round(rate * rounds / LEARNING_RATE_MAX, 9))))
-    return [(best, rate * rounds / trees, trees)]
+    return best, rate * rounds / trees, trees
+
+
+def validate_plans(plans: list[Plan], folds: Folds, base: dict) -> None:
+    """Each plan's validation AUC and out-of-fold log-odds, scored exactly as a trial is: per repeat,
+    the AUC of the members' mean log-odds on the validated rows, averaged over the repeats. A member
+    shared by two plans (same setting, rate, rounds and seed) is cross-validated once."""
+    valid = folds.validated
+    done: dict[tuple, np.ndarray] = {}
+    for plan in plans:
+        tic = time.process_time()
+        member_oofs = []
+        for rank, (trial, rate, rounds) in enumerate(plan.members):
+            key = (id(trial), round(rate, 12), rounds, rank)
+            if key not in done:
+                done[key] = fixed_rounds_oof(member_params(base, trial, rate, rank), fold_rounds(rounds), folds)
+            member_oofs.append(done[key])
+        oof = np.mean(member_oofs, axis=0)
+        plan.auc = float(np.mean([auc(folds.target[valid], o[valid]) for o in oof]))
+        plan.oof_first = oof[0]
+        plan.cpu_s = time.process_time() - tic
+
+
+def fold_rounds(refit_rounds_: int) -> int:
+    """A member's rounds on a fold's training rows: the refit's rounds were scaled up from the folds'
+    early-stopping rounds by `REFIT_ROUNDS_FACTOR` for the fifth more rows, so the fold gets them
+    scaled back down, at the same rate — the refit as a fold would have made it."""
+    return max(1, round(refit_rounds_ / REFIT_ROUNDS_FACTOR))
+
+
+def fixed_rounds_oof(params: dict, rounds: int, folds: Folds) -> np.ndarray:
+    """Out-of-fold log-odds per repeat (repeats, rows) of `params` trained for exactly `rounds` rounds."""
+    oof = np.full((folds.repeats, folds.target.size), np.nan)
+    for number, ((_, valid), (fit, _)) in enumerate(zip(folds.folds, folds.datasets, strict=True)):
+        booster = lgb.train(params, fit, rounds, keep_training_booster=True)
+        oof[number // folds.per_repeat, valid] = booster.predict(
+            folds.features[valid], raw_score=True, num_threads=folds.threads
+        )
+    return oof
+
+
+def best_plan(plans: list[Plan]) -> Plan:
+    """The best validation AUC (to 6 decimals, as trials are ranked); ties: fewer trees, fewer members, rule order."""
+    return min(
+        enumerate(plans), key=lambda pair: (-round(pair[1].auc, 6), pair[1].trees, len(pair[1].members), pair[0])
+    )[1]
 
 
 def refit_rounds(trial: Trial) -> int:

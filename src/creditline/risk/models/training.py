@@ -347,6 +347,7 @@ def build_metadata(table, options, prepared, split, fit, weight, metrics, refere
                 "cpu_cap_s": options.budget_s, "validation_auc_ensemble": fit.oof_auc,
             },
             "search_trials": [t.log() for t in fit.trials],
+            "plans": fit.plans,
         },
         "metrics": metrics,
         "monitoring": reference,
