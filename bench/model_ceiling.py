@@ -4,12 +4,12 @@ behind the "published" column of docs/model-benchmarks.md where the champion mis
 The published figures come from other test sets (Give Me Some Credit's 0.8696 is Kaggle's private
 leaderboard; PAKDD's 0.652 is Lessmann et al.'s mean over their own splits). Whether a miss is the
 pipeline's or the split's is answered here: on the same development and test rows the CLI uses
-(`model_accuracy.same_split`), settings an experienced analyst would spend an afternoon on (categories handled as the champion
-handles them) — slow
-learning rates with thousands of rounds, row and feature bagging, several seeds averaged, and for
-Give Me Some Credit the features a Kaggle entrant adds by hand — each stopped early on one
-stratified 20% of the development rows, refitted on all of them for 1.1× the rounds, and scored
-once on the test rows. No tree budget: these are accuracy ceilings, not servable models.
+(`model_accuracy.same_split`), with categories handled as the champion handles them, settings an
+experienced analyst would spend an afternoon on — slow learning rates with thousands of rounds,
+row and feature bagging, several seeds averaged, and for Give Me Some Credit the features a Kaggle
+entrant adds by hand — each stopped early on one stratified 20% of the development rows, refitted
+on all of them for 1.1× the rounds, and scored once on the test rows. No tree budget: these are
+accuracy ceilings, not servable models.
 
     nice .venv/bin/python -m bench.model_ceiling [--only NAME] [--seeds 3]
 """
@@ -59,20 +59,19 @@ def gmsc_features(names: list[str], x: np.ndarray) -> np.ndarray:
 HAND_FEATURES = {"Give Me Some Credit": gmsc_features}
 
 
-def ceiling(name: str, file: str, target: str, positive: str | None, seeds: int) -> list[str]:
+def ceiling(name: str, file: str, target: str, positive: str | None, seeds: int) -> None:
+    """Print one Markdown row per input variant and setting."""
     import lightgbm as lgb
     from sklearn.model_selection import train_test_split
 
     from creditline.risk.models.metrics import auc
-    from creditline.risk.models.training import CATEGORY_SPLIT_LEVELS_MAX
+    from creditline.risk.models.training import booster_categories
 
-    prepared, split, categories = same_split(DATA / file, target, positive)
-    # As the champion sees them: many-level categories as their frequency rank, not as categorical splits.
-    categorical = [i for i in categories if len(prepared.specs[i].categories) <= CATEGORY_SPLIT_LEVELS_MAX]
+    prepared, split, _ = same_split(DATA / file, target, positive)
+    categorical = booster_categories(prepared.specs)  # many-level categories as ranks, as the champion sees them
     variants = {"fields as the CLI reads them": prepared.features}
     if name in HAND_FEATURES:
         variants["with hand-made features"] = HAND_FEATURES[name]([s.name for s in prepared.specs], prepared.features)
-    lines = []
     for label, x in variants.items():
         dev_x, dev_y = x[split.development], prepared.target[split.development]
         test_x, test_y = x[split.test], prepared.target[split.test]
@@ -91,9 +90,7 @@ def ceiling(name: str, file: str, target: str, positive: str | None, seeds: int)
                 tests.append(auc(test_y, predictions[-1]))
             averaged = auc(test_y, np.mean(predictions, axis=0))
             shown = ", ".join(f"{k}={v}" for k, v in setting.items() if k != "bagging_freq")
-            lines.append(f"| {name} | {label} | {shown} | {min(tests):.4f}–{max(tests):.4f} | {averaged:.4f} |")
-            print(lines[-1], flush=True)
-    return lines
+            print(f"| {name} | {label} | {shown} | {min(tests):.4f}–{max(tests):.4f} | {averaged:.4f} |", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

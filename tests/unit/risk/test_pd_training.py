@@ -52,10 +52,11 @@ def test_champion_is_the_best_on_validation_and_calibration_does_not_hurt(traine
     assert len(metadata["data"]["sha256"]) == 64
 
 
-def test_metadata_lists_every_validated_plan_and_the_one_shipped(trained):
+def test_metadata_records_the_plan_shipped_with_its_validation(trained):
     artifacts, _ = trained
     champion = artifacts.metadata["champion"]
     plans = champion["plans"]
+    assert len(plans) == 1  # only the rules' plan is validated (choosing among plans was not kept)
     assert plans and all(0.5 < p["validation_auc"] <= 1.0 for p in plans)
     (chosen,) = [p for p in plans if p["chosen"]]
     assert chosen["validation_auc"] == max(p["validation_auc"] for p in plans)

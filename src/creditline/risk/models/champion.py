@@ -108,11 +108,12 @@ class Plan:
     def trees(self) -> int:
         return sum(rounds for _, _, rounds in self.members)
 
-    def log(self, trials: list[Trial], chosen: bool, seed: int) -> dict:
-        """`setting`: the member's position in the search's trials (`search_trials`)."""
+    def log(self, trials: list[Trial], seed: int) -> dict:
+        """The shipped plan's record (`chosen` stays in the format the plan-choice variant wrote);
+        `setting`: the member's position in the search's trials (`search_trials`)."""
         position = {id(trial): number for number, trial in enumerate(trials)}
         return {
-            "kind": self.kind, "trees": self.trees, "validation_auc": self.auc, "chosen": chosen,
+            "kind": self.kind, "trees": self.trees, "validation_auc": self.auc, "chosen": True,
             "cpu_s": round(self.cpu_s, 3),
             "members": [
                 {"setting": position[id(trial)], "learning_rate": rate, "rounds": rounds,
@@ -242,7 +243,7 @@ def refit_ensemble(folds: Folds, base: dict, trials: list[Trial], stopped_by: st
     every development row and merged into one model."""
     ordered = ranked(trials)
     chosen = candidate_plans(ordered, base["learning_rate"], one_standard_error(folds, ordered[0]))[0]
-    validate_plans([chosen], folds, base)
+    validate_plan(chosen, folds, base)
     full = full_dataset(folds)
     texts, logged = [], []
     for rank, (trial, rate, rounds) in enumerate(chosen.members):
@@ -258,7 +259,7 @@ def refit_ensemble(folds: Folds, base: dict, trials: list[Trial], stopped_by: st
     params = {k: v for k, v in base.items() if k != "monotone_constraints"}
     return ChampionFit(
         lgb.Booster(model_str=text), text, params, logged, chosen.oof_first, chosen.auc, trials, stopped_by,
-        [chosen.log(trials, True, base["seed"])],
+        [chosen.log(trials, base["seed"])],
     )
 
 
@@ -308,24 +309,18 @@ def stretched(best: Trial, rate: float) -> tuple[Trial, float, int]:
     return best, rate * rounds / trees, trees
 
 
-def validate_plans(plans: list[Plan], folds: Folds, base: dict) -> None:
-    """Each plan's validation AUC and out-of-fold log-odds, scored exactly as a trial is: per repeat,
-    the AUC of the members' mean log-odds on the validated rows, averaged over the repeats. A member
-    shared by two plans (same setting, rate, rounds and seed) is cross-validated once."""
+def validate_plan(plan: Plan, folds: Folds, base: dict) -> None:
+    """The plan's validation AUC and out-of-fold log-odds, scored exactly as a trial is: per repeat,
+    the AUC of the members' mean log-odds on the validated rows, averaged over the repeats."""
+    tic = time.process_time()
     valid = folds.validated
-    done: dict[tuple, np.ndarray] = {}
-    for plan in plans:
-        tic = time.process_time()
-        member_oofs = []
-        for rank, (trial, rate, rounds) in enumerate(plan.members):
-            key = (id(trial), round(rate, 12), rounds, rank)
-            if key not in done:
-                done[key] = fixed_rounds_oof(member_params(base, trial, rate, rank), fold_rounds(rounds), folds)
-            member_oofs.append(done[key])
-        oof = np.mean(member_oofs, axis=0)
-        plan.auc = float(np.mean([auc(folds.target[valid], o[valid]) for o in oof]))
-        plan.oof_first = oof[0]
-        plan.cpu_s = time.process_time() - tic
+    oof = np.mean([
+        fixed_rounds_oof(member_params(base, trial, rate, rank), fold_rounds(rounds), folds)
+        for rank, (trial, rate, rounds) in enumerate(plan.members)
+    ], axis=0)  # fmt: skip
+    plan.auc = float(np.mean([auc(folds.target[valid], o[valid]) for o in oof]))
+    plan.oof_first = oof[0]
+    plan.cpu_s = time.process_time() - tic
 
 
 def fold_rounds(refit_rounds_: int) -> int:

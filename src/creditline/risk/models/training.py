@@ -145,15 +145,19 @@ def train(table: RawTable, options: TrainingOptions, progress: Progress = noop) 
     return ModelArtifacts(fit.text, card.to_json(), calibration.to_json(), metadata)
 
 
+def booster_categories(specs: list[ColumnSpec]) -> list[int]:
+    """The columns the booster splits as categories; one of more levels reaches it as its frequency
+    rank (its code), see `CATEGORY_SPLIT_LEVELS_MAX`."""
+    return [i for i, s in enumerate(specs) if s.kind == CATEGORY and len(s.categories) <= CATEGORY_SPLIT_LEVELS_MAX]
+
+
 def search_champion(prepared: Prepared, split: Split, plan: FeaturePlan, options: TrainingOptions):
     """(fit, plan kept, gate record). With `engineered="auto"` the engineered features are kept only
     if they raise the validation AUC: both feature sets are scored with the search's first setting
     on the same folds; the loser's trial is discarded, the winner's counts as the search's first."""
     dev = split.development
     monotone = monotone_vector(prepared, options)
-    categorical = [
-        i for i, s in enumerate(prepared.specs) if s.kind == CATEGORY and len(s.categories) <= CATEGORY_SPLIT_LEVELS_MAX
-    ]
+    categorical = booster_categories(prepared.specs)
     names = [s.feature for s in prepared.specs]
 
     def folds_for(chosen: FeaturePlan) -> boosting.Folds:
