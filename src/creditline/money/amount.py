@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import reduce
 
 from creditline.money.currency import Currency, currency
 from creditline.money.errors import CurrencyMismatch, InvalidAmount
@@ -174,15 +175,17 @@ class Money:
         so the split is deterministic and never off by more than one minor unit per part.
         """
         weights_dec = [Decimal(w) for w in weights]
-        if not weights_dec or any(w < 0 for w in weights_dec) or sum(weights_dec) == 0:
+        # CONTEXT.add, not sum(): a bare + rounds to the caller's global precision, and a rounded
+        # total would leave the parts short of (or over) the whole.
+        total_weight = reduce(CONTEXT.add, weights_dec, Decimal(0))
+        if not weights_dec or any(w < 0 for w in weights_dec) or total_weight == 0:
             raise InvalidAmount("allocation weights must be non-negative and not all zero", field="weights")
-        total_weight = sum(weights_dec)
         sign = -1 if self.minor < 0 else 1
         whole = abs(self.minor)
         exact = [CONTEXT.divide(CONTEXT.multiply(Decimal(whole), w), total_weight) for w in weights_dec]
         floors = [int(e) for e in exact]
         leftover = whole - sum(floors)
-        order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+        order = sorted(range(len(exact)), key=lambda i: (CONTEXT.subtract(floors[i], exact[i]), i))
         for i in order[:leftover]:
             floors[i] += 1
         return [Money(sign * part, self.currency) for part in floors]

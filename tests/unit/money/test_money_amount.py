@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 import pytest
@@ -173,6 +174,15 @@ def test_split_and_allocate_examples() -> None:
             Money.parse("1", "CNY").allocate(bad)
     with pytest.raises(InvalidAmount):
         Money.parse("1", "CNY").split(0)
+
+
+def test_allocate_ignores_the_ambient_decimal_context() -> None:
+    # the weights' total was once a bare sum(), rounded to the caller's 2 digits: 2.55 became 2.6
+    # and the parts came to 98.09 of 100.00
+    with decimal.localcontext() as context:
+        context.prec = 2
+        parts = Money.of_minor(10_000, "CNY").allocate([Decimal("1.5"), Decimal("1.05")])
+    assert [m.minor for m in parts] == [5882, 4118]
 
 
 @given(st.integers(-(10**15), 10**15), st.lists(st.integers(0, 10**6), min_size=1, max_size=12))
