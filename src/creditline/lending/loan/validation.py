@@ -23,7 +23,7 @@ from creditline.lending.loan.errors import (
     UnknownEvent,
     WaiverExceedsReceivable,
 )
-from creditline.lending.loan.events import AMOUNT_KINDS, EventKind, LoanEvent, find_event
+from creditline.lending.loan.events import AMOUNT_KINDS, EventKind, LoanEvent, effective_history, find_event
 from creditline.lending.loan.fold import replay
 from creditline.lending.loan.state import CLOSED_STATUSES, LoanPosition, LoanState, LoanStatus
 from creditline.lending.product_allocation import Component
@@ -127,6 +127,8 @@ def _check_against_state(
         _check_prepayment(contract, event)
     elif event.kind is EventKind.REAGE:
         _check_reage(event, on_day)
+    elif event.kind is EventKind.WRITE_OFF:
+        _check_write_off_date(events, event)
     elif (
         event.kind is EventKind.CREDIT_REFUND
         and event.amount is not None
@@ -152,6 +154,21 @@ def _check_waiver(event: LoanEvent, state: LoanState | LoanPosition) -> None:
         raise WaiverExceedsReceivable(
             f"{event.amount.amount_str()} is more than the {text} receivable {owed.amount_str()}",
             field="amount",
+        )
+
+
+def _check_write_off_date(events: Sequence[LoanEvent], event: LoanEvent) -> None:
+    """A write-off ends the loan, so nothing that needs it open may come after it: backdated before a
+    repayment, it would turn that repayment into a credit balance owed back to the borrower and write
+    off the principal the repayment had settled."""
+    later = [
+        e.effective_date
+        for e in effective_history(events)
+        if e.kind in _NEEDS_OPEN_LOAN and e.effective_date > event.effective_date
+    ]
+    if later:
+        raise InvalidEventData(
+            f"the loan has events up to {max(later)}; a write-off cannot be dated before them", field="date"
         )
 
 

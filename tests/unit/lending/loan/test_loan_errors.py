@@ -97,6 +97,22 @@ def test_repaying_a_closed_loan() -> None:
     check(history, event(EventKind.CREDIT_REFUND), InsufficientCredit, "insufficient_credit", "amount")
 
 
+def test_a_write_off_is_not_dated_before_a_later_repayment() -> None:
+    loan = contract(amount="1000.00", term=3)
+    history = History(loan)
+    history.repay(date(2025, 2, 20), "300.00")
+    # dated before the repayment, the write-off once turned the 300.00 paid into a credit balance
+    # owed back to the borrower and wrote off all 1,000.00 of principal
+    backdated = event(EventKind.WRITE_OFF, on=date(2025, 2, 19), amount=None)
+    check(history, backdated, InvalidEventData, "invalid_event_data", "date")
+    on_the_day = event(EventKind.WRITE_OFF, on=date(2025, 2, 20), amount=None)
+    validate_event(loan, history.events, on_the_day, TODAY)
+    state = replay(loan, [*history.events, on_the_day], TODAY)
+    assert state.credit_balance.is_zero()
+    assert state.totals.principal_repaid == cny("284.01")  # after 0.49 penalty and 15.50 interest
+    assert state.totals.principal_written_off == cny("715.99")
+
+
 def test_reversals_of_unknown_or_unreversible_events() -> None:
     history = History(contract())
     payment = history.repay(date(2025, 2, 1), "50.00")
