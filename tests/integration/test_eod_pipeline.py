@@ -21,10 +21,23 @@ from eod_support import (
 from integration_helpers import dump
 from lending_fixtures import assert_books_clean
 
-from creditline.app.eod_stages import CORE_STAGES
+from creditline.app.eod_stages import CORE_STAGES, Phase, Stage, StageResult
 from creditline.app.errors import EodDateInvalid
 
 FIRST_DUE = date(2025, 2, 1)  # of every loan drawn on START
+PROBED: list[date] = []  # the business dates the probe stage below was called for
+
+
+class Killed(BaseException):
+    pass
+
+
+def probe(engine, business_date, context):  # type: ignore[no-untyped-def]
+    """An AFTER stage whose first call dies: a process killed after the closing commit."""
+    PROBED.append(business_date)
+    if len(PROBED) == 1:
+        raise Killed
+    return StageResult("probe", {})
 
 
 def test_a_due_date_collected_every_way_books_each_cent_once(engine) -> None:  # type: ignore[no-untyped-def]
@@ -137,3 +150,21 @@ def test_a_crash_after_the_bank_executed_and_a_restart_book_each_debit_once(engi
     assert all(calls[k] == 1 for k in executed)  # the restart looked them up instead of sending them again
     assert_debits_match_repayments(engine)
     assert_books_clean(engine)
+
+
+def test_a_run_killed_after_a_day_closed_finishes_its_after_stages_before_the_next(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app import eod_stages
+    from creditline.app.eod_pipeline import run_pipeline
+
+    books_with_loans(engine, 2)
+    monkeypatch.setattr(eod_stages, "PIPELINE", [*eod_stages.PIPELINE, Stage("probe", f"{__name__}:probe", Phase.AFTER)])
+    only = CORE_STAGES | {"probe"}
+    PROBED.clear()
+    with pytest.raises(Killed):
+        run_pipeline(engine, START + timedelta(days=1), only=only)
+    assert str(scalar(engine, "SELECT MAX(run_date) FROM eod_runs")) == str(START + timedelta(days=1))
+    run_pipeline(engine, START + timedelta(days=3), catch_up=True, only=only)  # the restart, days ahead
+    called = [START, START, START + timedelta(days=1), START + timedelta(days=2)]  # the killed day's again first
+    assert called == PROBED
+    done = rows(engine, "SELECT run_date FROM eod_stage_runs WHERE stage = 'probe' ORDER BY run_date")
+    assert [str(d) for (d,) in done] == [str(START + timedelta(days=n)) for n in (1, 2, 3)]

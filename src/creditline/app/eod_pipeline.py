@@ -76,6 +76,7 @@ def run_pipeline(
             today = _checked_business_date(engine, target, catch_up)
             if today is None:
                 return results or [_replayed(engine, target, progress, gateway, only)]
+            _finish_closed_day(engine, today, progress, gateway, only)
             results.append(run_day(engine, default_context(engine, today, progress, gateway, only)))
             if today + ONE_DAY == target:
                 return results
@@ -111,6 +112,15 @@ def _replayed(engine: Engine, target: date, progress: Progress, gateway: Any, on
         recorded = uow.eod.run(target)
     assert recorded is not None, "checked by _checked_business_date"
     return recorded | {"replayed": True}
+
+
+def _finish_closed_day(engine: Engine, today: date, progress: Progress, gateway: Any, only: frozenset[str] | None) -> None:
+    """The AFTER stages a killed run left undone for the day that made `today` the business date: they
+    act on that day, so they run before the next one is opened, or they would never run."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        closed = uow.eod.run(today) is not None
+    if closed:
+        _run_engine_stages(engine, Phase.AFTER, default_context(engine, today - ONE_DAY, progress, gateway, only))
 
 
 def run_day(engine: Engine, context: EodContext) -> dict[str, Any]:
