@@ -23,6 +23,7 @@ from lending_fixtures import assert_books_clean
 
 from creditline.app.eod_stages import CORE_STAGES, Phase, Stage, StageResult
 from creditline.app.errors import EodDateInvalid
+from creditline.reliability.invariants import check_books
 
 FIRST_DUE = date(2025, 2, 1)  # of every loan drawn on START
 PROBED: list[date] = []  # the business dates the probe stage below was called for
@@ -52,6 +53,7 @@ def test_a_due_date_collected_every_way_books_each_cent_once(engine) -> None:  #
     paths = dict(rows(engine, "SELECT applied_path, COUNT(*) FROM debit_attempts GROUP BY applied_path"))
     assert paths.get("batch", 0) > 0 and paths.get("replay", 0) > 0, paths  # both ways of booking were used
     assert_debits_match_repayments(engine)
+    assert check_books(engine, deep=False, quiescent=True).anomalies == ()  # a replayed debit is one effect
     assert_books_clean(engine)  # every loan = the replay of its events; GL = sub-ledger; trial balance
     assert_allowance_booked(engine)
     first = rows(engine, "SELECT business_date, round, days_past_due FROM debit_attempts ORDER BY business_date")[0]
