@@ -24,6 +24,7 @@ from lending_fixtures import assert_books_clean
 from creditline.app.eod_stages import CORE_STAGES, Phase, Stage, StageResult
 from creditline.app.errors import EodDateInvalid
 from creditline.reliability.invariants import check_books
+from shared_files import race
 
 FIRST_DUE = date(2025, 2, 1)  # of every loan drawn on START
 PROBED: list[date] = []  # the business dates the probe stage below was called for
@@ -170,3 +171,19 @@ def test_a_run_killed_after_a_day_closed_finishes_its_after_stages_before_the_ne
     assert called == PROBED
     done = rows(engine, "SELECT run_date FROM eod_stage_runs WHERE stage = 'probe' ORDER BY run_date")
     assert [str(d) for (d,) in done] == [str(START + timedelta(days=n)) for n in (1, 2, 3)]
+
+
+def test_two_runs_at_once_on_one_database_close_the_day_once_and_neither_fails(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.eod_pipeline import run_pipeline
+
+    books_with_loans(engine, 8)
+    fast_forward(engine, START, 31)  # to the first due date: the run closing it debits every loan
+    bank = hostile_bank(engine, timeout_rate="0")
+    before = scalar(engine, "SELECT COUNT(*) FROM journal_entries")
+    results = race(*(lambda: run_pipeline(engine, FIRST_DUE + timedelta(days=1), gateway=bank, only=CORE_STAGES),) * 3)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sorted(bool(r[0].get("replayed")) for r in results) == [False, True, True]  # the others waited
+    assert str(scalar(engine, "SELECT business_date FROM business_calendar")) == str(FIRST_DUE + timedelta(days=1))
+    assert scalar(engine, "SELECT COUNT(*) FROM journal_entries") > before
+    assert_debits_match_repayments(engine)
+    assert_books_clean(engine)

@@ -26,6 +26,11 @@ from creditline.app.eod_stages import EodContext, Phase, Progress, StageResult, 
 from creditline.app.errors import EodDateInvalid
 from creditline.store import UnitOfWork
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 CATCH_UP_DAYS_MAX = 366
 ONE_DAY = timedelta(days=1)
 EOD_RUN_LOCK_KEY = 0x454F4452  # PostgreSQL session lock (with the schema's hash): one end-of-day run at a time
@@ -197,9 +202,14 @@ def run_summary(context: EodContext) -> dict[str, Any]:
 
 @contextmanager
 def _one_run_at_a_time(engine: Engine) -> Iterator[None]:
-    """PostgreSQL: a session advisory lock for the whole run — a second run waits, then finds the day
-    closed and returns its record. SQLite serialises each transaction, and every stage re-reads its
-    work inside its own write transaction, so two runs cannot double up either."""
+    """A lock for the whole run — a second run waits, then finds the day closed and returns its
+    record. PostgreSQL: a session advisory lock. SQLite: an exclusive lock on a file beside the
+    database; its transactions alone would keep two runs from doubling anything, but the loser of
+    each race died on a constraint (a stage marked done twice, an attempt planned twice)."""
+    if engine.dialect.name == "sqlite":
+        with _sqlite_run_lock(engine.url.database):
+            yield
+        return
     if engine.dialect.name != "postgresql":
         yield
         return
@@ -212,3 +222,17 @@ def _one_run_at_a_time(engine: Engine) -> Iterator[None]:
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": EOD_RUN_LOCK_KEY})
             connection.commit()
+
+
+@contextmanager
+def _sqlite_run_lock(database: str | None) -> Iterator[None]:
+    """flock on `<database>-eod-lock` (POSIX; in-memory databases and Windows go without)."""
+    if fcntl is None or not database or not os.path.isfile(database):
+        yield
+        return
+    with open(f"{database}-eod-lock", "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
