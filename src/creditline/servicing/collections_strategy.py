@@ -298,6 +298,7 @@ def _check_segments(strategy: Strategy) -> None:
 
 def _check_stages(strategy: Strategy) -> None:
     seen: set[str] = set()
+    ids: set[str] = set()  # an action's id keys its contacts (col:<date>:<loan>:<action>)
     segments = {s.name for s in strategy.segments}
     rules = strategy.contact_rules
     for stage in strategy.stages:
@@ -307,6 +308,9 @@ def _check_stages(strategy: Strategy) -> None:
         start, end = stage.day_range()
         for action in stage.actions:
             where = f"stage {stage.name}, action {action.id}"
+            if action.id in ids:
+                raise ValueError(f"{where}: the id is used twice (it keys the action's contacts)")
+            ids.add(action.id)
             last = action.last_day()
             # An open-ended action runs until the stage ends (the loan moves on to the next stage).
             if action.first_day() < start or (end is not None and last is not None and last > end):
