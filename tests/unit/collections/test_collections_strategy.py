@@ -99,6 +99,15 @@ def test_two_actions_with_one_id_are_refused() -> None:
     assert "action overdue-first: the id is used twice" in _refused(data).message
 
 
+@pytest.mark.parametrize("field", ["from_day", "to_day"])
+def test_a_collection_day_beyond_ten_years_is_refused(field: str) -> None:
+    """The planner's int64 arrays overflowed on such a day (OverflowError in the collections stage)."""
+    data = _data()
+    data["stages"][3]["actions"][0][field] = 10**21
+    error = _refused(data)
+    assert error.field == f"strategy.stages.3.actions.0.{field}" and "3650" in error.message
+
+
 def test_a_template_with_an_unknown_placeholder_is_refused() -> None:
     data = _data()
     data["templates"]["due_soon"]["en"] = "Pay {everything} now"
