@@ -187,3 +187,17 @@ def test_two_runs_at_once_on_one_database_close_the_day_once_and_neither_fails(e
     assert scalar(engine, "SELECT COUNT(*) FROM journal_entries") > before
     assert_debits_match_repayments(engine)
     assert_books_clean(engine)
+
+
+def test_a_catch_up_beyond_its_limit_is_refused_before_any_day_is_closed(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app import eod_pipeline
+
+    books_with_loans(engine, 1)
+    monkeypatch.setattr(eod_pipeline, "CATCH_UP_DAYS_MAX", 3)
+    before = dump(engine)
+    with pytest.raises(EodDateInvalid) as caught:
+        eod_pipeline.run_pipeline(engine, START + timedelta(days=5), catch_up=True, only=CORE_STAGES)
+    assert caught.value.field == "date" and "limited to 3 days" in caught.value.message
+    assert dump(engine) == before  # before: four days closed, then the refusal
+    assert eod_pipeline.run_pipeline(engine, START + timedelta(days=3), catch_up=True, only=CORE_STAGES)[-1][
+        "run_date"] == str(START + timedelta(days=3))  # the limit itself is allowed

@@ -106,6 +106,8 @@ def _checked_business_date(engine: Engine, target: date, catch_up: bool) -> date
             f"{target} is more than one day after the business date {today}; pass --catch-up to run every missing day",
             field="date",
         )
+    if (target - today).days > CATCH_UP_DAYS_MAX:  # refused before the first day closes, not after the 366th
+        raise EodDateInvalid(f"catch-up is limited to {CATCH_UP_DAYS_MAX} days", field="date")
     return today
 
 
