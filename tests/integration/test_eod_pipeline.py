@@ -201,3 +201,14 @@ def test_a_catch_up_beyond_its_limit_is_refused_before_any_day_is_closed(engine,
     assert dump(engine) == before  # before: four days closed, then the refusal
     assert eod_pipeline.run_pipeline(engine, START + timedelta(days=3), catch_up=True, only=CORE_STAGES)[-1][
         "run_date"] == str(START + timedelta(days=3))  # the limit itself is allowed
+
+
+def test_an_old_date_without_its_post_loan_stages_returns_its_record_and_changes_nothing(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.eod_pipeline import run_pipeline
+
+    books_with_loans(engine, 2)
+    run_days(engine, START, 3)  # the core stages only (simulate --core-eod): no post-loan stage ran
+    before = dump(engine)
+    again = run_pipeline(engine, START + timedelta(days=1))  # every stage: an AssertionError before
+    assert again[0]["replayed"] and again[0]["run_date"] == str(START + timedelta(days=1))
+    assert dump(engine) == before  # post-loan stages act on the business date only, never on an old one

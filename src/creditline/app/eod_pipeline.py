@@ -112,9 +112,12 @@ def _checked_business_date(engine: Engine, target: date, catch_up: bool) -> date
 
 
 def _replayed(engine: Engine, target: date, progress: Progress, gateway: Any, only: frozenset[str] | None) -> dict[str, Any]:
-    """The recorded run of `target`, after finishing any AFTER stage a killed run left undone."""
-    context = default_context(engine, target - ONE_DAY, progress, gateway, only)
-    _run_engine_stages(engine, Phase.AFTER, context)
+    """The recorded run of `target`, after finishing any AFTER stage a killed run left undone when
+    `target` is the business date: an older day's act on a date that has passed (and refuse to)."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        today = business_date(uow)
+    if target == today:
+        _finish_closed_day(engine, today, progress, gateway, only)
     with UnitOfWork(engine, read_only=True) as uow:
         recorded = uow.eod.run(target)
     assert recorded is not None, "checked by _checked_business_date"
@@ -123,11 +126,16 @@ def _replayed(engine: Engine, target: date, progress: Progress, gateway: Any, on
 
 def _finish_closed_day(engine: Engine, today: date, progress: Progress, gateway: Any, only: frozenset[str] | None) -> None:
     """The AFTER stages a killed run left undone for the day that made `today` the business date: they
-    act on that day, so they run before the next one is opened, or they would never run."""
+    act on that day, so they run before the next one is opened, or they would never run. Only those
+    that run meant to run (a run of the core stages meant none); a run recorded without its plan, all."""
     with UnitOfWork(engine, read_only=True) as uow:
-        closed = uow.eod.run(today) is not None
-    if closed:
-        _run_engine_stages(engine, Phase.AFTER, default_context(engine, today - ONE_DAY, progress, gateway, only))
+        closed = uow.eod.run(today)
+    if closed is None:
+        return
+    planned = closed.get("after_stages")
+    if planned is not None:
+        only = frozenset(planned) if only is None else only & frozenset(planned)
+    _run_engine_stages(engine, Phase.AFTER, default_context(engine, today - ONE_DAY, progress, gateway, only))
 
 
 def run_day(engine: Engine, context: EodContext) -> dict[str, Any]:
@@ -198,6 +206,7 @@ def run_summary(context: EodContext) -> dict[str, Any]:
         "run_date": context.run_date.isoformat(),
         "stages": {name: r.summary for name, r in context.results.items()},
         "messages": {name: r.message for name, r in context.results.items() if r.message},
+        "after_stages": [stage.name for stage in stages(Phase.AFTER, context.only)],  # what a restart finishes
         "seconds": dict(context.seconds),  # wall time per stage: operations watch these
     }
 
