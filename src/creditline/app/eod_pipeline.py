@@ -113,7 +113,7 @@ def _checked_business_date(engine: Engine, target: date, catch_up: bool) -> date
 
 def _replayed(engine: Engine, target: date, progress: Progress, gateway: Any, only: frozenset[str] | None) -> dict[str, Any]:
     """The recorded run of `target`, after finishing any AFTER stage a killed run left undone when
-    `target` is the business date: an older day's act on a date that has passed (and refuse to)."""
+    `target` is the business date. An older day's are left: they act on the business date only."""
     with UnitOfWork(engine, read_only=True) as uow:
         today = business_date(uow)
     if target == today:
