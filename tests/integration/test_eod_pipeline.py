@@ -21,10 +21,25 @@ from eod_support import (
 from integration_helpers import dump
 from lending_fixtures import assert_books_clean
 
-from creditline.app.eod_stages import CORE_STAGES
+from creditline.app.eod_stages import CORE_STAGES, Phase, Stage, StageResult
 from creditline.app.errors import EodDateInvalid
+from creditline.reliability.invariants import check_books
+from shared_files import race
 
 FIRST_DUE = date(2025, 2, 1)  # of every loan drawn on START
+PROBED: list[date] = []  # the business dates the probe stage below was called for
+
+
+class Killed(BaseException):
+    pass
+
+
+def probe(engine, business_date, context):  # type: ignore[no-untyped-def]
+    """An AFTER stage whose first call dies: a process killed after the closing commit."""
+    PROBED.append(business_date)
+    if len(PROBED) == 1:
+        raise Killed
+    return StageResult("probe", {})
 
 
 def test_a_due_date_collected_every_way_books_each_cent_once(engine) -> None:  # type: ignore[no-untyped-def]
@@ -39,6 +54,7 @@ def test_a_due_date_collected_every_way_books_each_cent_once(engine) -> None:  #
     paths = dict(rows(engine, "SELECT applied_path, COUNT(*) FROM debit_attempts GROUP BY applied_path"))
     assert paths.get("batch", 0) > 0 and paths.get("replay", 0) > 0, paths  # both ways of booking were used
     assert_debits_match_repayments(engine)
+    assert check_books(engine, deep=False, quiescent=True).anomalies == ()  # a replayed debit is one effect
     assert_books_clean(engine)  # every loan = the replay of its events; GL = sub-ledger; trial balance
     assert_allowance_booked(engine)
     first = rows(engine, "SELECT business_date, round, days_past_due FROM debit_attempts ORDER BY business_date")[0]
@@ -137,3 +153,62 @@ def test_a_crash_after_the_bank_executed_and_a_restart_book_each_debit_once(engi
     assert all(calls[k] == 1 for k in executed)  # the restart looked them up instead of sending them again
     assert_debits_match_repayments(engine)
     assert_books_clean(engine)
+
+
+def test_a_run_killed_after_a_day_closed_finishes_its_after_stages_before_the_next(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app import eod_stages
+    from creditline.app.eod_pipeline import run_pipeline
+
+    books_with_loans(engine, 2)
+    monkeypatch.setattr(eod_stages, "PIPELINE", [*eod_stages.PIPELINE, Stage("probe", f"{__name__}:probe", Phase.AFTER)])
+    only = CORE_STAGES | {"probe"}
+    PROBED.clear()
+    with pytest.raises(Killed):
+        run_pipeline(engine, START + timedelta(days=1), only=only)
+    assert str(scalar(engine, "SELECT MAX(run_date) FROM eod_runs")) == str(START + timedelta(days=1))
+    run_pipeline(engine, START + timedelta(days=3), catch_up=True, only=only)  # the restart, days ahead
+    called = [START, START, START + timedelta(days=1), START + timedelta(days=2)]  # the killed day's again first
+    assert called == PROBED
+    done = rows(engine, "SELECT run_date FROM eod_stage_runs WHERE stage = 'probe' ORDER BY run_date")
+    assert [str(d) for (d,) in done] == [str(START + timedelta(days=n)) for n in (1, 2, 3)]
+
+
+def test_two_runs_at_once_on_one_database_close_the_day_once_and_neither_fails(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.eod_pipeline import run_pipeline
+
+    books_with_loans(engine, 8)
+    fast_forward(engine, START, 31)  # to the first due date: the run closing it debits every loan
+    bank = hostile_bank(engine, timeout_rate="0")
+    before = scalar(engine, "SELECT COUNT(*) FROM journal_entries")
+    results = race(*(lambda: run_pipeline(engine, FIRST_DUE + timedelta(days=1), gateway=bank, only=CORE_STAGES),) * 3)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert sorted(bool(r[0].get("replayed")) for r in results) == [False, True, True]  # the others waited
+    assert str(scalar(engine, "SELECT business_date FROM business_calendar")) == str(FIRST_DUE + timedelta(days=1))
+    assert scalar(engine, "SELECT COUNT(*) FROM journal_entries") > before
+    assert_debits_match_repayments(engine)
+    assert_books_clean(engine)
+
+
+def test_a_catch_up_beyond_its_limit_is_refused_before_any_day_is_closed(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app import eod_pipeline
+
+    books_with_loans(engine, 1)
+    monkeypatch.setattr(eod_pipeline, "CATCH_UP_DAYS_MAX", 3)
+    before = dump(engine)
+    with pytest.raises(EodDateInvalid) as caught:
+        eod_pipeline.run_pipeline(engine, START + timedelta(days=5), catch_up=True, only=CORE_STAGES)
+    assert caught.value.field == "date" and "limited to 3 days" in caught.value.message
+    assert dump(engine) == before  # before: four days closed, then the refusal
+    assert eod_pipeline.run_pipeline(engine, START + timedelta(days=3), catch_up=True, only=CORE_STAGES)[-1][
+        "run_date"] == str(START + timedelta(days=3))  # the limit itself is allowed
+
+
+def test_an_old_date_without_its_post_loan_stages_returns_its_record_and_changes_nothing(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.eod_pipeline import run_pipeline
+
+    books_with_loans(engine, 2)
+    run_days(engine, START, 3)  # the core stages only (simulate --core-eod): no post-loan stage ran
+    before = dump(engine)
+    again = run_pipeline(engine, START + timedelta(days=1))  # every stage: an AssertionError before
+    assert again[0]["replayed"] and again[0]["run_date"] == str(START + timedelta(days=1))
+    assert dump(engine) == before  # post-loan stages act on the business date only, never on an old one

@@ -124,6 +124,31 @@ def test_each_breakage_is_reported_under_its_kind(sqlite_books, tmp_path: Path, 
     assert kind in report.kinds(), report.anomalies
 
 
+def test_a_line_whose_limit_was_cut_below_what_it_lent_is_not_over_limit(sqlite_books, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The limit review (and an operator) may cut a limit below the outstanding principal: nothing is
+    called back, the borrower just cannot draw. Only a limit that moved without a change is an anomaly."""
+    from creditline.app import ChangeLimit, change_limit
+    from creditline.store import make_engine
+
+    source, ids, _ = sqlite_books
+    copy = tmp_path / "cut.sqlite"
+    shutil.copyfile(source, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    change_limit(engine, ChangeLimit(ids["line0"], "1000", "limit review: lower"))
+    assert scalar_row(engine, "SELECT outstanding_principal_minor > limit_minor FROM credit_lines WHERE line_id = :l",
+                      l=ids["line0"]) == (1,)
+    assert "over_limit" not in check_books(engine, deep=False).kinds()
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE credit_lines SET limit_minor = 100 WHERE line_id = :l"), {"l": ids["line1"]})
+    assert [a.detail.split(":")[0] for a in check_books(engine, deep=False).anomalies] == [f"line {ids['line1']}"]
+    engine.dispose()
+
+
+def scalar_row(engine, sql: str, **params: str) -> tuple:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return tuple(connection.execute(text(sql), params).one())
+
+
 @pytest.mark.postgres
 def test_the_same_checks_hold_on_postgresql(postgres_url: str) -> None:
     reversible = [

@@ -26,6 +26,11 @@ from creditline.app.eod_stages import EodContext, Phase, Progress, StageResult, 
 from creditline.app.errors import EodDateInvalid
 from creditline.store import UnitOfWork
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 CATCH_UP_DAYS_MAX = 366
 ONE_DAY = timedelta(days=1)
 EOD_RUN_LOCK_KEY = 0x454F4452  # PostgreSQL session lock (with the schema's hash): one end-of-day run at a time
@@ -76,6 +81,7 @@ def run_pipeline(
             today = _checked_business_date(engine, target, catch_up)
             if today is None:
                 return results or [_replayed(engine, target, progress, gateway, only)]
+            _finish_closed_day(engine, today, progress, gateway, only)
             results.append(run_day(engine, default_context(engine, today, progress, gateway, only)))
             if today + ONE_DAY == target:
                 return results
@@ -100,17 +106,36 @@ def _checked_business_date(engine: Engine, target: date, catch_up: bool) -> date
             f"{target} is more than one day after the business date {today}; pass --catch-up to run every missing day",
             field="date",
         )
+    if (target - today).days > CATCH_UP_DAYS_MAX:  # refused before the first day closes, not after the 366th
+        raise EodDateInvalid(f"catch-up is limited to {CATCH_UP_DAYS_MAX} days", field="date")
     return today
 
 
 def _replayed(engine: Engine, target: date, progress: Progress, gateway: Any, only: frozenset[str] | None) -> dict[str, Any]:
-    """The recorded run of `target`, after finishing any AFTER stage a killed run left undone."""
-    context = default_context(engine, target - ONE_DAY, progress, gateway, only)
-    _run_engine_stages(engine, Phase.AFTER, context)
+    """The recorded run of `target`, after finishing any AFTER stage a killed run left undone when
+    `target` is the business date. An older day's are left: they act on the business date only."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        today = business_date(uow)
+    if target == today:
+        _finish_closed_day(engine, today, progress, gateway, only)
     with UnitOfWork(engine, read_only=True) as uow:
         recorded = uow.eod.run(target)
     assert recorded is not None, "checked by _checked_business_date"
     return recorded | {"replayed": True}
+
+
+def _finish_closed_day(engine: Engine, today: date, progress: Progress, gateway: Any, only: frozenset[str] | None) -> None:
+    """The AFTER stages a killed run left undone for the day that made `today` the business date: they
+    act on that day, so they run before the next one is opened, or they would never run. Only those
+    that run meant to run (a run of the core stages meant none); a run recorded without its plan, all."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        closed = uow.eod.run(today)
+    if closed is None:
+        return
+    planned = closed.get("after_stages")
+    if planned is not None:
+        only = frozenset(planned) if only is None else only & frozenset(planned)
+    _run_engine_stages(engine, Phase.AFTER, default_context(engine, today - ONE_DAY, progress, gateway, only))
 
 
 def run_day(engine: Engine, context: EodContext) -> dict[str, Any]:
@@ -181,15 +206,21 @@ def run_summary(context: EodContext) -> dict[str, Any]:
         "run_date": context.run_date.isoformat(),
         "stages": {name: r.summary for name, r in context.results.items()},
         "messages": {name: r.message for name, r in context.results.items() if r.message},
+        "after_stages": [stage.name for stage in stages(Phase.AFTER, context.only)],  # what a restart finishes
         "seconds": dict(context.seconds),  # wall time per stage: operations watch these
     }
 
 
 @contextmanager
 def _one_run_at_a_time(engine: Engine) -> Iterator[None]:
-    """PostgreSQL: a session advisory lock for the whole run — a second run waits, then finds the day
-    closed and returns its record. SQLite serialises each transaction, and every stage re-reads its
-    work inside its own write transaction, so two runs cannot double up either."""
+    """A lock for the whole run — a second run waits, then finds the day closed and returns its
+    record. PostgreSQL: a session advisory lock. SQLite: an exclusive lock on a file beside the
+    database; its transactions alone would keep two runs from doubling anything, but the loser of
+    each race died on a constraint (a stage marked done twice, an attempt planned twice)."""
+    if engine.dialect.name == "sqlite":
+        with _sqlite_run_lock(engine.url.database):
+            yield
+        return
     if engine.dialect.name != "postgresql":
         yield
         return
@@ -202,3 +233,17 @@ def _one_run_at_a_time(engine: Engine) -> Iterator[None]:
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"), {"k": EOD_RUN_LOCK_KEY})
             connection.commit()
+
+
+@contextmanager
+def _sqlite_run_lock(database: str | None) -> Iterator[None]:
+    """flock on `<database>-eod-lock` (POSIX; in-memory databases and Windows go without)."""
+    if fcntl is None or not database or not os.path.isfile(database):
+        yield
+        return
+    with open(f"{database}-eod-lock", "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -16,5 +16,8 @@ def ratio(numerator: int, denominator: int) -> Decimal | None:
 
 
 def shown(value: Decimal | None) -> str | None:
-    """A ratio as text for reports: fixed 8 decimal places, half-even."""
-    return None if value is None else str(value.quantize(DISPLAY_QUANTUM, rounding=Rounding.HALF_EVEN.decimal_mode, context=CONTEXT))
+    """A ratio as text for reports: fixed 8 decimal places, half-even. Formatted with "f": `str` writes
+    a ratio below 1e-6, zero included, in exponent notation ("0E-8", "1.2E-7")."""
+    if value is None:
+        return None
+    return format(value.quantize(DISPLAY_QUANTUM, rounding=Rounding.HALF_EVEN.decimal_mode, context=CONTEXT), "f")

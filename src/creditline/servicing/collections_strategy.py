@@ -21,7 +21,7 @@ from datetime import time
 from fractions import Fraction
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -146,13 +146,17 @@ class HardshipTerms(Strict):
         return self
 
 
+# Bounded: the planner compares collection days in int64 arrays (a larger one crashed it).
+CollectionDay = Annotated[int, Field(ge=-DAY_MAX, le=DAY_MAX)]
+
+
 class Action(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     channel: Channel
-    days: tuple[int, ...] = ()  # on exactly these collection days...
-    from_day: int | None = None  # ...or from this day, every `every_days`, until `to_day`
+    days: tuple[CollectionDay, ...] = ()  # on exactly these collection days...
+    from_day: CollectionDay | None = None  # ...or from this day, every `every_days`, until `to_day`
     every_days: int | None = Field(default=None, ge=1, le=90)
-    to_day: int | None = None
+    to_day: CollectionDay | None = None
     template: str | None = None  # for sms and in_app
     send_at: str = "10:00"  # local time a message is scheduled for
     segments: tuple[str, ...] = ()  # empty: every segment
@@ -298,6 +302,7 @@ def _check_segments(strategy: Strategy) -> None:
 
 def _check_stages(strategy: Strategy) -> None:
     seen: set[str] = set()
+    ids: set[str] = set()  # an action's id keys its contacts (col:<date>:<loan>:<action>)
     segments = {s.name for s in strategy.segments}
     rules = strategy.contact_rules
     for stage in strategy.stages:
@@ -307,6 +312,9 @@ def _check_stages(strategy: Strategy) -> None:
         start, end = stage.day_range()
         for action in stage.actions:
             where = f"stage {stage.name}, action {action.id}"
+            if action.id in ids:
+                raise ValueError(f"{where}: the id is used twice (it keys the action's contacts)")
+            ids.add(action.id)
             last = action.last_day()
             # An open-ended action runs until the stage ends (the loan moves on to the next stage).
             if action.first_day() < start or (end is not None and last is not None and last > end):

@@ -103,8 +103,8 @@ def _check_types(policy: DebitPolicy, source: str) -> None:
 def _check_ranges(policy: DebitPolicy, source: str) -> None:
     if not 1 <= policy.rounds_per_day <= ROUNDS_MAX:
         raise DebitPolicyInvalid(f"must be 1 to {ROUNDS_MAX} (in {source})", field="rounds_per_day")
-    if policy.then_every_days < 1:
-        raise DebitPolicyInvalid(f"must be at least 1 (in {source})", field="then_every_days")
+    if not 1 <= policy.then_every_days <= DAYS_PAST_DUE_MAX:  # the array rule computes in int64
+        raise DebitPolicyInvalid(f"must be 1 to {DAYS_PAST_DUE_MAX} (in {source})", field="then_every_days")
     if not 0 <= policy.daily_until_days_past_due <= policy.stop_after_days_past_due <= DAYS_PAST_DUE_MAX:
         raise DebitPolicyInvalid(
             f"need 0 <= daily_until_days_past_due <= stop_after_days_past_due <= {DAYS_PAST_DUE_MAX} (in {source})",

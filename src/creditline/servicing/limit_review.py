@@ -33,6 +33,7 @@ from creditline.risk.limits import LimitPolicy
 from creditline.risk.limits.ratio import floor_times, parse_ratio
 from creditline.servicing.behaviour import BehaviourScore, percent_floor
 from creditline.servicing.behaviour_history import PaymentRecord
+from creditline.servicing.early_warning import LOAN_KINDS
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
 
@@ -65,6 +66,14 @@ class RaiseRules(Strict):
         return text
 
 
+def _alert_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """Kinds of the alerts raised about a loan, line or borrower: a misspelt one would never match."""
+    for kind in kinds:
+        if kind not in LOAN_KINDS:
+            raise ValueError(f"{kind!r} is not an alert kind about a borrower ({', '.join(sorted(LOAN_KINDS))})")
+    return kinds
+
+
 class LowerRules(Strict):
     score_below: int = Field(ge=0, le=1000)
     step_share: str
@@ -77,10 +86,14 @@ class LowerRules(Strict):
             raise ValueError("a cut is a share above 0 and below 1")
         return text
 
+    _signals = field_validator("signals")(_alert_kinds)
+
 
 class FreezeRules(Strict):
     days_past_due_min: int = Field(ge=1)
     signals: tuple[str, ...]  # open early-warning alert kinds that freeze the line
+
+    _signals = field_validator("signals")(_alert_kinds)
 
 
 class LimitReviewPolicy(Strict):

@@ -87,6 +87,27 @@ def test_a_bucket_in_two_stages_is_refused() -> None:
     assert "two stages" in _refused(data).message
 
 
+def test_two_actions_with_one_id_are_refused() -> None:
+    """The id keys each day's contact (col:<date>:<loan>:<action>): two actions sharing one, on the
+    same day, crashed the collections stage of every end of day on the contacts' unique key."""
+    data = _data()
+    data["stages"][0]["actions"][1]["id"] = "due-in-3"
+    error = _refused(data)
+    assert error.field == "strategy" and "stage reminder, action due-in-3: the id is used twice" in error.message
+    data = _data()
+    data["stages"][3]["actions"][1]["id"] = "overdue-first"  # in another stage: one id, one meaning
+    assert "action overdue-first: the id is used twice" in _refused(data).message
+
+
+@pytest.mark.parametrize("field", ["from_day", "to_day"])
+def test_a_collection_day_beyond_ten_years_is_refused(field: str) -> None:
+    """The planner's int64 arrays overflowed on such a day (OverflowError in the collections stage)."""
+    data = _data()
+    data["stages"][3]["actions"][0][field] = 10**21
+    error = _refused(data)
+    assert error.field == f"strategy.stages.3.actions.0.{field}" and "3650" in error.message
+
+
 def test_a_template_with_an_unknown_placeholder_is_refused() -> None:
     data = _data()
     data["templates"]["due_soon"]["en"] = "Pay {everything} now"

@@ -121,6 +121,17 @@ def test_a_policy_with_an_unknown_field_is_refused() -> None:
     assert caught.value.field == "limit_review_policy.raise.step_pct"
 
 
+@pytest.mark.parametrize(("section", "kind"), [("lower", "failed_debit"), ("freeze", "fraud"), ("freeze", "roll_rate")])
+def test_a_signal_that_is_not_an_alert_kind_about_a_borrower_is_refused(section: str, kind: str) -> None:
+    """A misspelt kind would never match an alert: the rule would be off without a word."""
+    data = yaml.safe_load(POLICY.model_dump_json(by_alias=True))
+    data[section]["signals"] = [*data[section]["signals"], kind]
+    with pytest.raises(LimitReviewPolicyInvalid) as caught:
+        parse_limit_review_policy(yaml.safe_dump(data))
+    assert caught.value.field == f"limit_review_policy.{section}.signals"
+    assert repr(kind) in caught.value.message
+
+
 facts = st.builds(
     LineFacts,
     line_id=st.just("LN"), borrower_id=st.just("B"),

@@ -13,6 +13,7 @@ from portfolio_factories import row
 from creditline.portfolio import snapshot
 from creditline.portfolio.balance_sheet import parse_balance_sheet
 from creditline.portfolio.errors import InvalidAssumption, InvalidSnapshot, SnapshotNotFound
+from creditline.portfolio.ratio import shown
 from creditline.portfolio.report import ReportOptions, build_report
 from creditline.portfolio.synthetic import synthetic_snapshots
 
@@ -52,6 +53,17 @@ def test_a_single_snapshot_reports_what_it_can_and_says_why_not_the_rest():
     assert s["npl"]["npl_ratio"] == "0.50000000"
     assert s["ecl"]["allowance_minor"] == 878 + 45_000
     assert "Not available" in report.to_html()
+
+
+def test_ratios_are_shown_with_eight_decimals_never_in_exponent_notation():
+    frame = snapshot.from_rows([row(principal_minor=100_000_000_000, lgd=0.0),
+                                row(loan_id="L2", principal_minor=12, days_past_due=100, status="overdue", stage=3)])
+    report = build_report(frame, date(2024, 6, 30), ReportOptions())
+    assert report.summary["npl"]["npl_ratio"] == "0.00000000"  # 12 of 100,000,000,012: below display
+    performing = build_report(snapshot.from_rows([row()]), date(2024, 6, 30), ReportOptions())
+    assert performing.summary["npl"]["npl_ratio"] == "0.00000000"  # no NPL at all
+    assert "0.00000000" in performing.to_html() and "E-" not in performing.to_html().split("<img")[0]
+    assert shown(Decimal(12) / Decimal(10**8)) == "0.00000012"
 
 
 def test_the_report_refuses_a_missing_date_mixed_currencies_and_a_foreign_balance_sheet(book):

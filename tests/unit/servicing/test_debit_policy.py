@@ -34,6 +34,7 @@ def test_the_array_rule_equals_the_per_loan_rule(days: list[int], daily: int, ev
 @pytest.mark.parametrize(("change", "field"), [
     ({"rounds_per_day": 0}, "rounds_per_day"),
     ({"then_every_days": 0}, "then_every_days"),
+    ({"then_every_days": 10**21}, "then_every_days"),  # overflowed the array rule (OverflowError at end of day)
     ({"daily_until_days_past_due": 100}, "stop_after_days_past_due"),
     ({"partial_min": "ten"}, "partial_min"),
     ({"partial_debit": "yes"}, "partial_debit"),
