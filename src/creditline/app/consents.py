@@ -58,6 +58,8 @@ def _record(scope: str, purpose: str, text_version: str, granted: int, expires: 
         raise InvalidConsent("printable text only", field="text_version")
     if expires is not None and expires.tzinfo is None:
         raise InvalidConsent("needs a time zone offset", field="expires_at")
+    if expires is not None and int(expires.timestamp()) <= granted:  # stored in whole seconds, as granted is
+        raise InvalidConsent("must be after the consent is granted (now)", field="expires_at")
     return ConsentRecord(scope_value, text_version, purpose_value, datetime.fromtimestamp(granted, UTC), expires)
 
 

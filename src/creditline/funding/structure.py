@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from creditline.funding.errors import StructureError, TrancheSizeMismatch, UnknownTriggerMetric
 from creditline.funding.pool import EligibilityCriteria
 from creditline.funding.ratio import parse_amount_minor
+from creditline.funding.sale import PRICE_MAX
 from creditline.funding.spec import MajorAmount, Ratio, custom_error, parse_spec
 from creditline.funding.tape import Amortisation
 from creditline.money import DayCount, Money
@@ -124,6 +125,13 @@ class DealSpec(BaseModel):
     revolving: RevolvingSpec | None = None
     clean_up_call: Ratio | None = None  # pool factor at or below which the servicer buys the pool back
     eligibility: EligibilityCriteria = EligibilityCriteria()
+
+    @field_validator("sale_price")
+    @classmethod
+    def _sane_price(cls, value: Decimal) -> Decimal:
+        if not 0 < value <= PRICE_MAX:
+            raise ValueError(f"a sale price is a fraction of par above 0 and at most {PRICE_MAX}")
+        return value
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> DealSpec:

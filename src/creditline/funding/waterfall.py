@@ -318,8 +318,9 @@ def _period(
     )
     paid, available = _senior_items(state, structure, rates, pool_start, tranche_start, available, t)
     available = _reserve_step(state, structure, tranche_start, ending, available)
-    # pro rata only while the pool covers the tranches: an uncured deficiency pays sequentially
-    sequential = sequential | (tranche_start.sum(axis=1) > pool_start)
+    # pro rata only while the pool covers the tranches: an uncured deficiency pays sequentially; so
+    # does the last period, whose unpaid balances are written down, so that the juniors bear them
+    sequential = sequential | (tranche_start.sum(axis=1) > pool_start) | ending
     principal_due = tranche_start.sum(axis=1) - pool_end
     assert (principal_due >= 0).all(), "the tranches never fall below the pool balance"
     purchases = np.where(revolving_now, np.minimum(available, principal_due), 0)

@@ -63,6 +63,8 @@ class Keyring:
 
     def with_new_key(self, key_id: str, key: bytes | None = None) -> Keyring:
         """A keyring whose current key is a new one; the old keys stay for decryption."""
+        if not _KEY_ID.match(key_id):
+            raise KeyringError("a key id is 1-16 lower-case letters and digits", field="key_id")
         if key_id in self.data_keys:
             raise KeyringError(f"key id {key_id!r} is already used", field="key_id")
         keys = {**self.data_keys, key_id: key if key is not None else secrets.token_bytes(KEY_BYTES)}

@@ -130,6 +130,17 @@ def test_rate_limits_answer_429_with_retry_after(api_db_url):
     engine.dispose()
 
 
+def test_a_consent_expiring_before_it_is_granted_names_expires_at(client, borrower):
+    person, _ = borrower
+    before = person.get("/v1/consents").json()["consents"]
+    for expires_at in ("2020-01-01T00:00:00+00:00", "2000-01-01T00:00:00+08:00"):
+        body = {"scope": "marketing", "purpose": "marketing", "text_version": "v1", "expires_at": expires_at}
+        problem = assert_problem(person.post("/v1/consents", body), 422)
+        assert problem["code"] == "invalid_consent"
+        assert problem["errors"][0]["field"] == "expires_at"
+    assert person.get("/v1/consents").json()["consents"] == before
+
+
 def test_control_characters_never_reach_the_database(client, borrower):
     person, _ = borrower
     consent = person.post("/v1/consents", {"scope": "marketing", "purpose": "marketing", "text_version": "v\u00001"})

@@ -77,6 +77,8 @@ def test_trigger_on_unknown_metric() -> None:
         ({"reserve": {"initial": 100.5}}, "reserve.initial"),
         ({"clean_up_call": "ten"}, "clean_up_call"),
         ({"eligibility": {"max_days_past_due": -1}}, "eligibility.max_days_past_due"),
+        ({"sale_price": "0%"}, "sale_price"),  # not `price`, which a deal file has only on its tranches
+        ({"sale_price": "98.5"}, "sale_price"),
     ],
 )
 def test_bad_settings_name_their_field(change: dict, field: str | None) -> None:

@@ -178,6 +178,19 @@ def test_losses_hit_the_subordinated_tranche_first() -> None:
     check_invariants(result, deal)
 
 
+def test_pro_rata_losses_at_the_end_hit_the_subordinated_tranche_first() -> None:
+    # every loan prepays or defaults in the first month, so the deal ends with no deficiency before it:
+    # the unpaid principal written down then is the juniors' loss, as in a sequential deal
+    rows = [{"outstanding_principal_minor": "1000000", "remaining_term_months": "12"}] * 12
+    for principal_payment in ("sequential", "pro_rata"):
+        deal = deal_of(rows, principal_payment=principal_payment)
+        result = run_deal(deal, assumptions({"cdr": "30%", "cpr": "100%"})).result
+        assert result.defaults[0].sum() == 351_426
+        assert result.writedown[0].sum(axis=1).tolist() == [0, 0, 276_365]
+        assert result.principal_paid[0].sum(axis=1).tolist() == [9_600_000, 1_440_000, 683_635]
+        check_invariants(result, deal)
+
+
 def test_reserve_covers_an_interest_shortfall() -> None:
     rows = [
         {"outstanding_principal_minor": "1000000", "annual_rate": "0.0", "remaining_term_months": "12"}

@@ -141,3 +141,12 @@ def test_a_new_key_id_must_be_new() -> None:
     with pytest.raises(KeyringError):
         KEYRING.with_new_key("k1")
     assert isinstance(KEYRING.with_new_key("k2"), Keyring)
+
+
+def test_a_malformed_new_key_id_is_named_as_the_key_id() -> None:
+    # `keys add --key-id K2` must point at --key-id, not at the keyring's data keys
+    for key_id in ("K2", "", "k" * 17, "k-2"):
+        with pytest.raises(KeyringError) as err:
+            KEYRING.with_new_key(key_id)
+        assert err.value.field == "key_id"
+        assert err.value.message == "a key id is 1-16 lower-case letters and digits"
