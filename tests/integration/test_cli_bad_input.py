@@ -75,3 +75,18 @@ def test_a_database_without_schema_or_out_of_reach_is_one_line_exit_2(tmp_path) 
     unreachable = cli("ledger", "trial-balance", "--db", "postgresql://nobody@127.0.0.1:1/none")
     assert unreachable.exit_code == 2 and unreachable.stderr.startswith("error: --db: cannot open the database")
     assert len(unreachable.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["not a url", "mysql://nobody@127.0.0.1/none", "http://example.com/db", "postgresql://u:secret@127.0.0.1:port/db"],
+)
+def test_a_malformed_database_url_is_one_line_exit_2(url: str) -> None:
+    """Unparseable, an unknown dialect, a driver not installed, a port that is not a number: one line,
+    the option named, the password never echoed."""
+    for argv in (["ledger", "trial-balance"], ["operator", "list"], ["db", "upgrade"]):
+        result = cli(*argv, "--db", url)
+        assert result.exit_code == 2, result
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: --db: not a database URL"), result.stderr
+        assert "secret" not in result.stderr
