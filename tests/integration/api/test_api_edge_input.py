@@ -48,3 +48,14 @@ def test_an_application_whose_consent_times_utc_cannot_hold_is_refused(client, e
     assert problem["errors"][0]["field"].startswith("consents.")
     assert consent_rows(engine) == before
     assert applicant.get("/v1/applications").json()["decisions"] == []
+
+
+def test_every_documented_error_response_is_problem_json(client):
+    """What the OpenAPI document says an error body is must be what is sent: application/problem+json
+    (the vault routes' 503 was documented as application/json)."""
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert "application/problem+json" in response.get("content", {}), (method, path, status)
