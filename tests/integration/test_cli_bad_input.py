@@ -90,3 +90,28 @@ def test_a_malformed_database_url_is_one_line_exit_2(url: str) -> None:
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: --db: not a database URL"), result.stderr
         assert "secret" not in result.stderr
+
+
+# One command of each module that used to open the database without checking it first.
+DATABASE_COMMANDS = [
+    ["alerts", "list"], ["apply", "--file", "{file}", "--key", "k"], ["audit", "heads"],
+    ["autodebit", "reconcile", "--date", START], ["collections", "contacts", "--loan", "LO1"],
+    ["coupon", "list", "--borrower", "B1"], ["decision", "queue"],
+    ["limits", "history", "L1"], ["operator", "list"], ["plan", "recommend", "--line", "L1", "--amount", "600"],
+    ["reliability", "check"], ["source", "list", "--borrower", "B1"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("argv", DATABASE_COMMANDS, ids=lambda argv: " ".join(argv[:2]))
+def test_every_command_names_a_database_it_cannot_use_in_one_line(argv: list[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A database without schema, out of reach, a folder, or a file that is no database: one line, exit 2."""
+    (tmp_path / "application.json").write_text("{}")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "junk.bin").write_bytes(bytes(range(256)) * 8)
+    argv = [a.format(file=tmp_path / "application.json") for a in argv]
+    for url in (f"sqlite:///{tmp_path / 'empty.sqlite'}", "postgresql://nobody@127.0.0.1:1/none",
+                f"sqlite:///{tmp_path / 'folder'}", f"sqlite:///{tmp_path / 'junk.bin'}"):  # fmt: skip
+        result = cli(*argv, "--db", url)
+        assert result.exit_code == 2, (url, result)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: --db: "), (url, result.stderr)

@@ -6,15 +6,13 @@ from typing import Annotated, Any
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 Opt = typer.Option
 
 
 def _engine(db_url: str | None) -> Any:
-    from creditline.store import make_engine
-
-    return make_engine(db_url)
+    return engine_for(db_url)
 
 
 def _alert_text(alert: dict[str, Any]) -> str:

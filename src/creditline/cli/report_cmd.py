@@ -99,9 +99,9 @@ def read_snapshots(path: Path) -> Any:
 
 def _database_snapshots(db_url: str | None, as_of: date) -> Any:
     from creditline.app.eod_reports import portfolio_snapshots
-    from creditline.store import make_engine
+    from creditline.cli.db_cmd import engine_for
 
-    return portfolio_snapshots(make_engine(db_url), as_of)
+    return portfolio_snapshots(engine_for(db_url), as_of)
 
 
 def _parse_date(text: str) -> date:
