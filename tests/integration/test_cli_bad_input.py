@@ -117,3 +117,15 @@ def test_every_command_names_a_database_it_cannot_use_in_one_line(argv: list[str
         assert result.exit_code == 2, (url, result)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: --db: "), (url, result.stderr)
+
+
+@pytest.mark.parametrize("argv", [["audit", "keygen", "--out"], ["keys", "new", "--keyring-file"]], ids=lambda a: a[1])
+def test_a_key_file_that_cannot_be_created_is_one_line_exit_2(argv: list[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A folder that does not exist, or a path through a file: one line naming the option, no file left behind."""
+    (tmp_path / "a-file").write_text("")
+    for target in (tmp_path / "missing" / "key", tmp_path / "a-file" / "key"):
+        result = cli(*argv, str(target))
+        assert result.exit_code == 2, result
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {argv[-1]}: cannot "), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

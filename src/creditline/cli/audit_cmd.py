@@ -64,7 +64,10 @@ def register(app: typer.Typer) -> None:
         if out.exists():
             raise InvalidKey(f"{out} exists; a signing key is never overwritten", field="out")
         key = Ed25519PrivateKey.generate()
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:  # a folder that does not exist, or a path through a file
+            raise InvalidKey(f"cannot create {out}: {exc.strerror}", field="out") from None
         with os.fdopen(fd, "wb") as handle:
             handle.write(private_key_pem(key))
         out.with_name(out.name + ".pub").write_bytes(public_key_pem(key.public_key()))
