@@ -129,3 +129,38 @@ def test_a_key_file_that_cannot_be_created_is_one_line_exit_2(argv: list[str], t
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"error: {argv[-1]}: cannot "), result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+DEEP = 9000  # within every file limit (the smallest is 20,000 characters), past Python's recursion limit
+NESTED = {
+    "deep.toml": "a = " + "[" * DEEP + "]" * DEEP, "deep.yaml": "a:\n  - " + "[" * DEEP + "]" * DEEP,
+    "deep.json": "[" * DEEP + "]" * DEEP,
+}  # fmt: skip
+NESTED_FILE_COMMANDS = {
+    "partner add": (["partner", "add", "--file", "deep.toml"], "--file"),
+    "coupon campaign-add": (["coupon", "campaign-add", "--file", "deep.toml"], "--file"),
+    "apply": (["apply", "--file", "deep.json", "--key", "k"], "--application"),
+    "abs structure": (["abs", "structure", "--tape", "tape.csv", "--deal", "deep.json"], "--deal"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NESTED_FILE_COMMANDS))
+def test_a_file_nested_past_the_recursion_limit_is_one_line_exit_2(books, case: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for name, text in NESTED.items():
+        (tmp_path / name).write_text(text)
+    argv, expected = NESTED_FILE_COMMANDS[case]
+    argv = [str(tmp_path / a) if a in NESTED else a for a in argv]
+    before = dump(books["engine"])
+    result = cli(*argv, *(["--db", books["url"]] if argv[0] in ("partner", "coupon", "apply") else []))
+    assert result.exit_code == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {expected}: "), result.stderr
+    assert dump(books["engine"]) == before
+
+
+@pytest.mark.parametrize("name", ["deep.toml", "deep.yaml"])
+def test_a_product_file_nested_past_the_recursion_limit_is_one_line_exit_2(name: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / name).write_text(NESTED[name])
+    result = cli("product", "check", str(tmp_path / name))
+    assert result.exit_code == 2, result
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: "), result.stderr

@@ -38,7 +38,7 @@ def read_body(path: Path | None) -> dict:
         raise InvalidApplication(f"an application is at most {BODY_BYTES_MAX} bytes", field="application")
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser recurses
         raise InvalidApplication(f"not valid UTF-8 JSON: {exc}", field="application") from exc
     if not isinstance(body, dict):
         raise InvalidApplication("an application is a JSON object", field="application")

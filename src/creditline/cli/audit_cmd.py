@@ -190,7 +190,7 @@ def register(app: typer.Typer) -> None:
 
         try:
             raw = json.loads(bundle_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise InvalidProof(f"cannot read {bundle_file} as JSON: {exc}", field="bundle") from exc
         key = _public_key(public_key)
         try:

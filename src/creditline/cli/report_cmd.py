@@ -150,6 +150,8 @@ def _read_balance_sheet(path: Path) -> Any:
         raise DomainError(f"cannot read {path}: {exc.strerror or exc}", field="balance_sheet") from exc
     except json.JSONDecodeError as exc:
         raise DomainError(f"{path.name} is not JSON: {exc.msg} at line {exc.lineno}", field="balance_sheet") from exc
+    except (ValueError, RecursionError) as exc:  # digits beyond int's limit; nested deeper than the parser recurses
+        raise DomainError(f"{path.name} is not JSON this reads: {exc}", field="balance_sheet") from exc
     return parse_balance_sheet(data)
 
 

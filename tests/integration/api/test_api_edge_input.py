@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from api_flows import Person, application
+from servicing_flows import operator
 from sqlalchemy import func, select
 from test_api_problems import assert_problem
 
 from creditline.store.tables_identity import account_consents
+from creditline.store.tables_promotions import promotion_campaigns as campaigns
 
 OUT_OF_UTC = ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"]  # year 10000 and year 0 in UTC
 
@@ -59,3 +61,17 @@ def test_every_documented_error_response_is_problem_json(client):
             for status, response in operation["responses"].items():
                 if int(status) >= 400:
                     assert "application/problem+json" in response.get("content", {}), (method, path, status)
+
+
+@pytest.mark.parametrize(
+    "source", ["a = " + "{x=" * 3000 + "1" + "}" * 3000, "a = " + "[" * 7000 + "]" * 7000], ids=["tables", "arrays"]
+)
+def test_a_campaign_nested_deeper_than_the_parser_recurses_is_refused(client, engine, source):
+    """Within the source's 16,000 characters a TOML file can nest past Python's recursion limit."""
+    with engine.connect() as connection:
+        before = connection.execute(select(func.count()).select_from(campaigns)).scalar_one()
+    finance = operator(client, engine, "finance")
+    problem = assert_problem(finance.post("/v1/campaigns", {"format": "toml", "source": source}), 422)
+    assert (problem["code"], problem["errors"][0]["field"]) == ("campaign_invalid", "file")
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(campaigns)).scalar_one() == before
