@@ -146,8 +146,10 @@ def _read_balance_sheet(path: Path) -> Any:
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise DomainError(f"cannot read {path}: {exc.strerror or exc}", field="balance_sheet") from exc
+    except UnicodeDecodeError as exc:  # has no strerror
+        raise DomainError(f"cannot read {path}: not UTF-8 text ({exc.reason})", field="balance_sheet") from exc
     except json.JSONDecodeError as exc:
         raise DomainError(f"{path.name} is not JSON: {exc.msg} at line {exc.lineno}", field="balance_sheet") from exc
     except (ValueError, RecursionError) as exc:  # digits beyond int's limit; nested deeper than the parser recurses
