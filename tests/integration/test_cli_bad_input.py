@@ -50,6 +50,9 @@ BAD = {
     "a malformed amount": (["draw", "--line", "L1", "--amount", "1e3", "--term", "6", "--key", "x"], "--amount"),
     "a time zone that is a folder of zones": (["collections", "profile", "--borrower", "B1", "--time-zone", "Asia"], "--time-zone"),
     "a time zone name too long": (["collections", "profile", "--borrower", "B1", "--time-zone", "x" * 300], "--time-zone"),
+    "a review number past BIGINT": (["decision", "resolve", "9" * 23, "--resolution", "approved", "--resolver", "r", "--note", "n"],
+                                    "review_id"),
+    "an alert number past BIGINT": (["alerts", "ack", "9" * 23, "--operator", "o"], "alert"),
     "a profile for an unknown borrower": (["collections", "profile", "--borrower", "NOPE", "--time-zone", "Asia/Shanghai"], "--borrower"),
     "a profile for an id too long to be one": (["collections", "profile", "--borrower", "B" * 300, "--time-zone", "UTC"], "--borrower"),
 }

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
+from creditline.cli.db_cmd import ROW_ID_MAX, DbOption, JsonOption, emit, engine_for
 
 Opt = typer.Option
 
@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
 
     def move(action: str, summary: str) -> None:
         def command(
-            alert: Annotated[int, typer.Argument(help="alert id")],
+            alert: Annotated[int, typer.Argument(help="alert id", min=1, max=ROW_ID_MAX)],
             operator: Annotated[str, Opt("--operator", help="who is acting (operator id)")],
             note: Annotated[str | None, Opt("--note", help="why, at most 400 characters")] = None,
             db_url: DbOption = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
+from creditline.cli.db_cmd import ROW_ID_MAX, DbOption, JsonOption, emit, engine_for
 
 DecisionArgument = Annotated[str, typer.Argument(help="decision id (DC…)")]
 
@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
 
     @decision.command("resolve")
     def resolve_cmd(
-        review_id: Annotated[int, typer.Argument(help="review id")],
+        review_id: Annotated[int, typer.Argument(help="review id", min=1, max=ROW_ID_MAX)],
         resolution: Annotated[str, typer.Option("--resolution", help="approved | declined | upheld")],
         resolver: Annotated[str, typer.Option("--resolver", help="operator id")],
         note: Annotated[str, typer.Option("--note", help="what was checked")],
