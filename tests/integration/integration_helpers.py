@@ -41,9 +41,17 @@ def ok(*argv: str) -> Any:
 
 def dump(engine) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
     """Every row of every table, sorted: compare a dump before and after to prove nothing changed."""
+    import importlib
+    import pkgutil
+
     from sqlalchemy import select
 
+    import creditline.store
     from creditline.store.tables import metadata
+
+    for module in pkgutil.iter_modules(creditline.store.__path__):  # every table, not only those imported so far
+        if module.name.startswith("tables_"):
+            importlib.import_module(f"creditline.store.{module.name}")
 
     with engine.connect() as connection:
         return {

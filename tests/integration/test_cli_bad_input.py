@@ -48,6 +48,13 @@ BAD = {
     ),
     "an unknown line": (["draw", "--line", "L9", "--amount", "1000", "--term", "6", "--key", "x"], "--line"),
     "a malformed amount": (["draw", "--line", "L1", "--amount", "1e3", "--term", "6", "--key", "x"], "--amount"),
+    "a time zone that is a folder of zones": (["collections", "profile", "--borrower", "B1", "--time-zone", "Asia"], "--time-zone"),
+    "a time zone name too long": (["collections", "profile", "--borrower", "B1", "--time-zone", "x" * 300], "--time-zone"),
+    "a review number past BIGINT": (["decision", "resolve", "9" * 23, "--resolution", "approved", "--resolver", "r", "--note", "n"],
+                                    "review_id"),
+    "an alert number past BIGINT": (["alerts", "ack", "9" * 23, "--operator", "o"], "alert"),
+    "a profile for an unknown borrower": (["collections", "profile", "--borrower", "NOPE", "--time-zone", "Asia/Shanghai"], "--borrower"),
+    "a profile for an id too long to be one": (["collections", "profile", "--borrower", "B" * 300, "--time-zone", "UTC"], "--borrower"),
 }
 
 
@@ -75,3 +82,90 @@ def test_a_database_without_schema_or_out_of_reach_is_one_line_exit_2(tmp_path) 
     unreachable = cli("ledger", "trial-balance", "--db", "postgresql://nobody@127.0.0.1:1/none")
     assert unreachable.exit_code == 2 and unreachable.stderr.startswith("error: --db: cannot open the database")
     assert len(unreachable.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["not a url", "mysql://nobody@127.0.0.1/none", "http://example.com/db", "postgresql://u:secret@127.0.0.1:port/db"],
+)
+def test_a_malformed_database_url_is_one_line_exit_2(url: str) -> None:
+    """Unparseable, an unknown dialect, a driver not installed, a port that is not a number: one line,
+    the option named, the password never echoed."""
+    for argv in (["ledger", "trial-balance"], ["operator", "list"], ["db", "upgrade"]):
+        result = cli(*argv, "--db", url)
+        assert result.exit_code == 2, result
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: --db: not a database URL"), result.stderr
+        assert "secret" not in result.stderr
+
+
+# One command of each module that used to open the database without checking it first.
+DATABASE_COMMANDS = [
+    ["alerts", "list"], ["apply", "--file", "{file}", "--key", "k"], ["audit", "heads"],
+    ["autodebit", "reconcile", "--date", START], ["collections", "contacts", "--loan", "LO1"],
+    ["coupon", "list", "--borrower", "B1"], ["decision", "queue"],
+    ["limits", "history", "L1"], ["operator", "list"], ["plan", "recommend", "--line", "L1", "--amount", "600"],
+    ["reliability", "check"], ["source", "list", "--borrower", "B1"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("argv", DATABASE_COMMANDS, ids=lambda argv: " ".join(argv[:2]))
+def test_every_command_names_a_database_it_cannot_use_in_one_line(argv: list[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A database without schema, out of reach, a folder, or a file that is no database: one line, exit 2."""
+    (tmp_path / "application.json").write_text("{}")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "junk.bin").write_bytes(bytes(range(256)) * 8)
+    argv = [a.format(file=tmp_path / "application.json") for a in argv]
+    for url in (f"sqlite:///{tmp_path / 'empty.sqlite'}", "postgresql://nobody@127.0.0.1:1/none",
+                f"sqlite:///{tmp_path / 'folder'}", f"sqlite:///{tmp_path / 'junk.bin'}"):  # fmt: skip
+        result = cli(*argv, "--db", url)
+        assert result.exit_code == 2, (url, result)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: --db: "), (url, result.stderr)
+
+
+@pytest.mark.parametrize("argv", [["audit", "keygen", "--out"], ["keys", "new", "--keyring-file"]], ids=lambda a: a[1])
+def test_a_key_file_that_cannot_be_created_is_one_line_exit_2(argv: list[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A folder that does not exist, or a path through a file: one line naming the option, no file left behind."""
+    (tmp_path / "a-file").write_text("")
+    for target in (tmp_path / "missing" / "key", tmp_path / "a-file" / "key"):
+        result = cli(*argv, str(target))
+        assert result.exit_code == 2, result
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {argv[-1]}: cannot "), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+DEEP = 9000  # within every file limit (the smallest is 20,000 characters), past Python's recursion limit
+NESTED = {
+    "deep.toml": "a = " + "[" * DEEP + "]" * DEEP, "deep.yaml": "a:\n  - " + "[" * DEEP + "]" * DEEP,
+    "deep.json": "[" * DEEP + "]" * DEEP,
+}  # fmt: skip
+NESTED_FILE_COMMANDS = {
+    "partner add": (["partner", "add", "--file", "deep.toml"], "--file"),
+    "coupon campaign-add": (["coupon", "campaign-add", "--file", "deep.toml"], "--file"),
+    "apply": (["apply", "--file", "deep.json", "--key", "k"], "--application"),
+    "abs structure": (["abs", "structure", "--tape", "tape.csv", "--deal", "deep.json"], "--deal"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NESTED_FILE_COMMANDS))
+def test_a_file_nested_past_the_recursion_limit_is_one_line_exit_2(books, case: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for name, text in NESTED.items():
+        (tmp_path / name).write_text(text)
+    argv, expected = NESTED_FILE_COMMANDS[case]
+    argv = [str(tmp_path / a) if a in NESTED else a for a in argv]
+    before = dump(books["engine"])
+    result = cli(*argv, *(["--db", books["url"]] if argv[0] in ("partner", "coupon", "apply") else []))
+    assert result.exit_code == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {expected}: "), result.stderr
+    assert dump(books["engine"]) == before
+
+
+@pytest.mark.parametrize("name", ["deep.toml", "deep.yaml"])
+def test_a_product_file_nested_past_the_recursion_limit_is_one_line_exit_2(name: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / name).write_text(NESTED[name])
+    result = cli("product", "check", str(tmp_path / name))
+    assert result.exit_code == 2, result
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: "), result.stderr

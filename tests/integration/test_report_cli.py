@@ -148,6 +148,11 @@ def test_a_bad_balance_sheet_exits_2(files, tmp_path, capsys):
     code, _, err = cli(capsys, "report", "portfolio", "--as-of", AS_OF, "--snapshots", str(files["csv"]),
                        "--out", str(tmp_path / "out"), "--balance-sheet", str(sheet))
     assert code == 2 and "is not JSON" in err
+    for content, words in ((b"caf\xe9", "not UTF-8"), (b"[" * 100_000, "is not JSON")):  # latin-1; past the recursion limit
+        sheet.write_bytes(content)
+        code, _, err = cli(capsys, "report", "portfolio", "--as-of", AS_OF, "--snapshots", str(files["csv"]),
+                           "--out", str(tmp_path / "out"), "--balance-sheet", str(sheet))
+        assert code == 2 and err.startswith("error: --balance-sheet: ") and words in err and err.count("\n") == 1, err
     assert not (tmp_path / "out").exists()
 
 

@@ -124,7 +124,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+_PROBLEM_CONTENT = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-    for status in (400, 401, 403, 404, 409, 413, 422, 429)
+    status: {"model": Problem, "content": _PROBLEM_CONTENT} for status in (400, 401, 403, 404, 409, 413, 422, 429)
+}
+# The vault's routes without data keys: documented as what is sent, application/problem+json.
+VAULT_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": Problem, "content": _PROBLEM_CONTENT, "description": "no data keys are configured on this server"}
 }

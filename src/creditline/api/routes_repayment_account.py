@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends
 
 from creditline.api.deps import Runtime, borrower_only, caller, runtime
 from creditline.api.params import DeviceId
-from creditline.api.problems import PROBLEM_RESPONSES, Problem
+from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
 from creditline.api.schemas_access import PasskeyOptions
 from creditline.api.schemas_servicing import (
     AccountChange,
@@ -30,8 +30,7 @@ from creditline.app.drawdown_screening import Client
 from creditline.errors import Conflict
 from creditline.identity.roles import Permission, require
 
-UNAVAILABLE = {503: {"model": Problem, "description": "no data keys are configured on this server"}}
-router = APIRouter(prefix="/v1/me", tags=["repayment account"], responses=PROBLEM_RESPONSES | UNAVAILABLE)
+router = APIRouter(prefix="/v1/me", tags=["repayment account"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 

@@ -17,15 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from creditline.api.deps import Runtime, caller, runtime
 from creditline.api.params import DeviceId
-from creditline.api.problems import PROBLEM_RESPONSES, Problem
+from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
 from creditline.api.routes_repayment_account import _borrower
 from creditline.app import repayment_sources
 from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
 from creditline.identity.roles import Permission
 
-UNAVAILABLE = {503: {"model": Problem, "description": "no data keys are configured on this server"}}
-router = APIRouter(prefix="/v1/me", tags=["repayment sources"], responses=PROBLEM_RESPONSES | UNAVAILABLE)
+router = APIRouter(prefix="/v1/me", tags=["repayment sources"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 _IN = ConfigDict(extra="forbid")

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from creditline.app.collections_stage import DAY_S, item_of_row, item_values
 from creditline.app.common import business_date
 from creditline.app.errors import LoanNotFound
+from creditline.app.repayment_sources import require_borrower
 from creditline.servicing.collections_contact_rules import (
     HISTORY_DAYS,
     Party,
@@ -145,6 +146,7 @@ def set_contact_profile(engine: Engine, borrower_id: str, time_zone: str, langua
     if language not in LANGUAGES:
         raise CollectionsInputInvalid(f"language is one of {', '.join(LANGUAGES)}", field="language")
     with UnitOfWork(engine) as uow:
+        require_borrower(uow, borrower_id)  # an unknown id: refused, never a profile for nobody (nor too long a key)
         on = business_date(uow)
         CollectionsRepository(uow.connection).set_profile(borrower_id, time_zone, language, on)
         uow.commit()

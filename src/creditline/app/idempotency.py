@@ -22,6 +22,8 @@ def check_key(key: str) -> str:
 
     if not key or not key.strip() or len(key) > KEY_LENGTH_MAX:
         raise DomainError(f"must be 1 to {KEY_LENGTH_MAX} characters", field="key", code="key_invalid")
+    if not key.isprintable():  # a NUL byte would reach PostgreSQL, which refuses it in text
+        raise DomainError("printable characters only", field="key", code="key_invalid")
     return key
 
 

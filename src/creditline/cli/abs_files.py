@@ -51,7 +51,7 @@ def read_spec(path: Path, *, field: str) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     try:
         data = _parse_spec(text, suffix)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser recurses
         raise FileProblem(
             f"{path.name} is not valid {suffix[1:]}: {exc}".splitlines()[0], field=field
         ) from None

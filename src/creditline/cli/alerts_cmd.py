@@ -6,15 +6,13 @@ from typing import Annotated, Any
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import ROW_ID_MAX, DbOption, JsonOption, emit, engine_for
 
 Opt = typer.Option
 
 
 def _engine(db_url: str | None) -> Any:
-    from creditline.store import make_engine
-
-    return make_engine(db_url)
+    return engine_for(db_url)
 
 
 def _alert_text(alert: dict[str, Any]) -> str:
@@ -45,7 +43,7 @@ def register(app: typer.Typer) -> None:
 
     def move(action: str, summary: str) -> None:
         def command(
-            alert: Annotated[int, typer.Argument(help="alert id")],
+            alert: Annotated[int, typer.Argument(help="alert id", min=1, max=ROW_ID_MAX)],
             operator: Annotated[str, Opt("--operator", help="who is acting (operator id)")],
             note: Annotated[str | None, Opt("--note", help="why, at most 400 characters")] = None,
             db_url: DbOption = None,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 
 def decision_text(view: dict) -> str:
@@ -38,7 +38,7 @@ def read_body(path: Path | None) -> dict:
         raise InvalidApplication(f"an application is at most {BODY_BYTES_MAX} bytes", field="application")
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser recurses
         raise InvalidApplication(f"not valid UTF-8 JSON: {exc}", field="application") from exc
     if not isinstance(body, dict):
         raise InvalidApplication("an application is a JSON object", field="application")
@@ -66,7 +66,6 @@ def register(app: typer.Typer) -> None:
         from creditline.app.apply_form import InvalidApplication
         from creditline.app.apply_setup import OriginationConfig
         from creditline.money import parse_decimal
-        from creditline.store import make_engine
 
         body = read_body(file)
         client_key = key if key is not None else body.pop("client_key", None)
@@ -77,5 +76,5 @@ def register(app: typer.Typer) -> None:
         if not 0 <= share <= 1:
             raise InvalidApplication("must be between 0 and 1", field="challenger_share")
         config = OriginationConfig(challenger_share=share, model_dir=None if model is None else str(model))
-        view = apply(make_engine(db_url), ApplyForCredit(client_key, body, config))
+        view = apply(engine_for(db_url), ApplyForCredit(client_key, body, config))
         emit(view, as_json, decision_text(view))

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, parse_date
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, parse_date
 
 EXIT_FAILED_CHECK = 1
 PublicKeyOption = Annotated[
@@ -64,7 +64,10 @@ def register(app: typer.Typer) -> None:
         if out.exists():
             raise InvalidKey(f"{out} exists; a signing key is never overwritten", field="out")
         key = Ed25519PrivateKey.generate()
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:  # a folder that does not exist, or a path through a file
+            raise InvalidKey(f"cannot create {out}: {exc.strerror}", field="out") from None
         with os.fdopen(fd, "wb") as handle:
             handle.write(private_key_pem(key))
         out.with_name(out.name + ".pub").write_bytes(public_key_pem(key.public_key()))
@@ -73,11 +76,11 @@ def register(app: typer.Typer) -> None:
     @audit.command("publish")
     def publish_cmd(db_url: DbOption = None, on: DateOption = None, as_json: JsonOption = False) -> None:
         """Sequence accepted records and sign the tree head of a business date (EOD does this itself)."""
-        from creditline.store import UnitOfWork, make_engine
+        from creditline.store import UnitOfWork
         from creditline.store.audit_log import log_id_from_environment, publish, signing_key_from_environment
 
         key = signing_key_from_environment()
-        with UnitOfWork(make_engine(db_url)) as uow:
+        with UnitOfWork(engine_for(db_url)) as uow:
             business_date = parse_date(on, "date") or uow.system.business_date()
             if business_date is None:
                 raise typer.BadParameter("no business date: pass --date or run creditline db upgrade")
@@ -95,10 +98,10 @@ def register(app: typer.Typer) -> None:
         a database created since, this finds nothing. Records accepted this way are protected from the
         next publish on; an edit made before it cannot be seen.
         """
-        from creditline.store import UnitOfWork, make_engine
+        from creditline.store import UnitOfWork
         from creditline.store.audit_log import append_unlogged_from_books
 
-        with UnitOfWork(make_engine(db_url)) as uow:
+        with UnitOfWork(engine_for(db_url)) as uow:
             added = append_unlogged_from_books(uow.connection)
             uow.commit()
         emit({"accepted": added}, as_json, f"{added} records accepted; the next publish sequences and signs them")
@@ -106,10 +109,10 @@ def register(app: typer.Typer) -> None:
     @audit.command("heads")
     def heads_cmd(db_url: DbOption = None) -> None:
         """Print every published tree head as JSON (what partners and borrowers keep)."""
-        from creditline.store import UnitOfWork, make_engine
+        from creditline.store import UnitOfWork
         from creditline.store.audit_log import load_heads
 
-        with UnitOfWork(make_engine(db_url), read_only=True) as uow:
+        with UnitOfWork(engine_for(db_url), read_only=True) as uow:
             heads = [h.to_json() for h in load_heads(uow.connection)]
         typer.echo(json.dumps(heads, indent=2, sort_keys=True))
 
@@ -122,11 +125,11 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Recompute the log from the database; name the first record altered, deleted or reordered."""
-        from creditline.store import UnitOfWork, make_engine
+        from creditline.store import UnitOfWork
         from creditline.store.audit_log import log_id_from_environment, verify_database
 
         key = _public_key(public_key)
-        with UnitOfWork(make_engine(db_url), read_only=True) as uow:
+        with UnitOfWork(engine_for(db_url), read_only=True) as uow:
             audit = verify_database(uow.connection, log_id_from_environment(), key)
         finding = audit.report.finding or audit.books_finding
         failed = finding is not None or (strict and audit.unlogged > 0)
@@ -148,10 +151,10 @@ def register(app: typer.Typer) -> None:
         out: OutOption = None,
     ) -> None:
         """Inclusion proofs of one loan's records against a published head (default: the latest)."""
-        from creditline.store import UnitOfWork, make_engine
+        from creditline.store import UnitOfWork
         from creditline.store.audit_log import prove_loan
 
-        with UnitOfWork(make_engine(db_url), read_only=True) as uow:
+        with UnitOfWork(engine_for(db_url), read_only=True) as uow:
             bundle = prove_loan(uow.connection, loan, parse_date(on, "date"))
         _write_bundle(bundle.to_json(), out)
 
@@ -162,10 +165,10 @@ def register(app: typer.Typer) -> None:
         db_url: DbOption = None, out: OutOption = None,
     ) -> None:
         """Prove the log at one EOD head is a prefix of the log at a later one."""
-        from creditline.store import UnitOfWork, make_engine
+        from creditline.store import UnitOfWork
         from creditline.store.audit_log import prove_between
 
-        with UnitOfWork(make_engine(db_url), read_only=True) as uow:
+        with UnitOfWork(engine_for(db_url), read_only=True) as uow:
             bundle = prove_between(uow.connection, parse_date(old, "from"), parse_date(new, "to"))
         _write_bundle(bundle.to_json(), out)
 
@@ -187,7 +190,7 @@ def register(app: typer.Typer) -> None:
 
         try:
             raw = json.loads(bundle_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise InvalidProof(f"cannot read {bundle_file} as JSON: {exc}", field="bundle") from exc
         key = _public_key(public_key)
         try:

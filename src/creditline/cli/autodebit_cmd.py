@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, parse_date
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, parse_date
 
 BREAKS_PRINTED_MAX = 20
 
@@ -23,11 +23,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Match every attempt of the day to the simulated bank's statement line; list the breaks."""
         from creditline.app.debit_reconciliation import reconcile_debits
-        from creditline.store import make_engine
 
         day = parse_date(on, "date")
         assert day is not None
-        report = reconcile_debits(make_engine(db_url), day)
+        report = reconcile_debits(engine_for(db_url), day)
         head = (f"{report['business_date']}: {report['attempts']} attempts, {report['statement_lines']} statement "
                 f"lines, {report['breaks_total']} break(s)")  # fmt: skip
         lines = [f"  {b['kind']} {b['key']}: ours {b['ours']}; bank {b['theirs']}"

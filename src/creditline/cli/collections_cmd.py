@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, parse_date
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, parse_date
 from creditline.errors import DomainError
 
 Opt = typer.Option
@@ -24,9 +24,7 @@ ItemOption = Annotated[str | None, Opt("--item", help="the work item being worke
 
 
 def _engine(db_url: str | None) -> Any:
-    from creditline.store import make_engine
-
-    return make_engine(db_url)
+    return engine_for(db_url)
 
 
 def _item_text(item: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 FILE_BYTES_MAX = 20_000
 KeyOption = Annotated[str, typer.Option("--key", help="client idempotency key: a retry with it returns the first result")]
@@ -19,9 +19,8 @@ MethodOption = Annotated[str | None, typer.Option("--method", help="repayment me
 
 
 def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine
 
-    return make_engine(db_url)
+    return engine_for(db_url)
 
 
 def _read(path: str) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import ROW_ID_MAX, DbOption, JsonOption, emit, engine_for
 
 DecisionArgument = Annotated[str, typer.Argument(help="decision id (DC…)")]
 
@@ -20,9 +20,8 @@ def register(app: typer.Typer) -> None:
     def show_cmd(decision_id: DecisionArgument, db_url: DbOption = None, as_json: JsonOption = False) -> None:
         """Show a decision record (inputs hashed, versions, fraud, PD, outcome, limit, price)."""
         from creditline.app.decision import show_decision
-        from creditline.store import make_engine
 
-        view = show_decision(make_engine(db_url), decision_id)
+        view = show_decision(engine_for(db_url), decision_id)
         record = view["record"]
         text = (
             f"{decision_id}: {record['outcome']} {record['reasons']} ({view['status']}; "
@@ -35,9 +34,8 @@ def register(app: typer.Typer) -> None:
     def replay_cmd(decision_id: DecisionArgument, db_url: DbOption = None, as_json: JsonOption = False) -> None:
         """Recompute the decision from its record; exits 1 if anything differs."""
         from creditline.app.decision import replay_decision
-        from creditline.store import make_engine
 
-        view = replay_decision(make_engine(db_url), decision_id)
+        view = replay_decision(engine_for(db_url), decision_id)
         verdict = "matches" if view["matches"] else f"DIFFERS: {view['differences']}"
         emit(view, as_json, f"{decision_id}: replay {verdict} ({view['replayed'].get('outcome')})")
         if not view["matches"]:
@@ -47,9 +45,8 @@ def register(app: typer.Typer) -> None:
     def explain_cmd(decision_id: DecisionArgument, db_url: DbOption = None, as_json: JsonOption = False) -> None:
         """The decision in words: reasons, the model's main factors, what set the limit, the price."""
         from creditline.app.decision import explain_decision
-        from creditline.store import make_engine
 
-        view = explain_decision(make_engine(db_url), decision_id)
+        view = explain_decision(engine_for(db_url), decision_id)
         lines = [f"{decision_id}: {view['outcome']}"]
         lines += [f"- {reason['text']}" for reason in view["reasons"]]
         lines += [f"- factor: {factor}" for factor in view["model_factors"]]
@@ -69,9 +66,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """A borrower's request for human review of an automated decision (PIPL Art. 24)."""
         from creditline.app.decision import request_review
-        from creditline.store import make_engine
 
-        view = request_review(make_engine(db_url), decision_id, reason)
+        view = request_review(engine_for(db_url), decision_id, reason)
         emit(view, as_json, f"review {view['review_id']} opened for {decision_id}")
 
     @decision.command("queue")
@@ -83,15 +79,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The human-review queue: referrals and borrowers' review requests, oldest first."""
         from creditline.app.decision import review_queue
-        from creditline.store import make_engine
 
-        rows = review_queue(make_engine(db_url), status=None if every else "open", limit=limit)
+        rows = review_queue(engine_for(db_url), status=None if every else "open", limit=limit)
         text = "\n".join(f"{r['review_id']}\t{r['status']}\t{r['kind']}\t{r['decision_id']}\t{r['reason']}" for r in rows)
         emit({"reviews": rows}, as_json, text or "no reviews")
 
     @decision.command("resolve")
     def resolve_cmd(
-        review_id: Annotated[int, typer.Argument(help="review id")],
+        review_id: Annotated[int, typer.Argument(help="review id", min=1, max=ROW_ID_MAX)],
         resolution: Annotated[str, typer.Option("--resolution", help="approved | declined | upheld")],
         resolver: Annotated[str, typer.Option("--resolver", help="operator id")],
         note: Annotated[str, typer.Option("--note", help="what was checked")],
@@ -100,8 +95,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Close a review; approving a referral opens the credit line it was priced for."""
         from creditline.app.decision import resolve_review
-        from creditline.store import make_engine
 
-        view = resolve_review(make_engine(db_url), review_id, resolution, resolver, note)
+        view = resolve_review(engine_for(db_url), review_id, resolution, resolver, note)
         opened = f", line {view['line_id']} opened" if view["line_id"] else ""
         emit(view, as_json, f"review {review_id} {view['status']}{opened}")

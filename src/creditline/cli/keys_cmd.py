@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 KeyringFileOption = Annotated[Path, typer.Option("--keyring-file", help="the keyring JSON file (kept 0600)")]
 ROTATION_ROUNDS_MAX = 100_000
@@ -50,11 +50,10 @@ def register(app: typer.Typer) -> None:
 
         from creditline.app.account_names import reseal
         from creditline.privacy.keyring import load_keyring
-        from creditline.store import make_engine
         from creditline.store.personal_data import PersonalDataStore
 
         keyring = load_keyring(os.environ)
-        engine = make_engine(db_url)
+        engine = engine_for(db_url)
 
         def vault_batch(connection):  # type: ignore[no-untyped-def]
             result = PersonalDataStore(connection, keyring).rotate(batch)
@@ -74,7 +73,7 @@ def register(app: typer.Typer) -> None:
 
         from creditline.privacy.keyring import read_keyring_file, write_keyring_file
         from creditline.privacy.protection_errors import KeyringError
-        from creditline.store import UnitOfWork, make_engine
+        from creditline.store import UnitOfWork
         from creditline.store.tables_audit import personal_data
 
         keyring = read_keyring_file(keyring_file)
@@ -82,7 +81,7 @@ def register(app: typer.Typer) -> None:
         from creditline.store.tables_identity import identity_accounts
 
         names = identity_accounts.c.display_name
-        with UnitOfWork(make_engine(db_url), read_only=True) as uow:
+        with UnitOfWork(engine_for(db_url), read_only=True) as uow:
             left = uow.connection.execute(select(func.count()).select_from(personal_data).where(
                 personal_data.c.key_id != keyring.current)).scalar_one()
             left += uow.connection.execute(select(func.count()).select_from(identity_accounts).where(

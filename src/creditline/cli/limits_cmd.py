@@ -6,13 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, parse_date
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, parse_date
 
 
 def _engine(db_url: str | None) -> Any:
-    from creditline.store import make_engine
-
-    return make_engine(db_url)
+    return engine_for(db_url)
 
 
 def register(app: typer.Typer) -> None:

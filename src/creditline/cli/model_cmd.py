@@ -46,7 +46,7 @@ def parse_labels(path: Path | None) -> dict[str, str]:
         return {}
     try:
         labels = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InvalidData(f"cannot read {path} as JSON ({exc})", field="labels") from exc
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
         raise InvalidData("must be a JSON object of column: plain words", field="labels")
@@ -371,7 +371,7 @@ def parse_applicant(text: str) -> dict:
         text = path.read_text(encoding="utf-8")
     try:
         parsed = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InvalidScoringRequest(f"not valid JSON ({exc})", field="applicant") from exc
     if not isinstance(parsed, dict):
         raise InvalidScoringRequest("must be a JSON object of field: value", field="applicant")

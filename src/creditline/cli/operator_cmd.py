@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 ROLES = "risk_analyst, collections_agent, finance or admin"
 
@@ -29,9 +29,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Create a pending operator and print their one-time enrollment code."""
         from creditline.app.access import create_operator
-        from creditline.store import make_engine
 
-        created = create_operator(make_engine(db_url), name, role)
+        created = create_operator(engine_for(db_url), name, role)
         emit(created, as_json, f"operator {created['account_id']} ({created['role']}): enrollment code "
                                f"{created['enrollment_code']} (one use, expires in 7 days)")  # fmt: skip
 
@@ -39,9 +38,8 @@ def register(app: typer.Typer) -> None:
     def list_cmd(db_url: DbOption = None, as_json: JsonOption = False) -> None:
         """Every operator with role and status."""
         from creditline.app.access import list_operators
-        from creditline.store import make_engine
 
-        found = list_operators(make_engine(db_url))
+        found = list_operators(engine_for(db_url))
         lines = [f"{o['account_id']}  {o['role']:<18} {o['status']:<8} {o['display_name']}" for o in found]
         emit({"operators": found}, as_json, "\n".join(lines) or "no operators")
 
@@ -55,7 +53,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Change an operator's role or status (their sessions end)."""
         from creditline.app.access import change_operator
-        from creditline.store import make_engine
 
-        changed = change_operator(make_engine(db_url), account, role_text=role, status=status)
+        changed = change_operator(engine_for(db_url), account, role_text=role, status=status)
         emit(changed, as_json, f"operator {changed['account_id']}: {changed['role']}, {changed['status']}")

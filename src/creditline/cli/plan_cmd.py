@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 IncomeOption = Annotated[
     str | None, typer.Option("--income", help="monthly income in major units (default: the application's)")
@@ -66,10 +66,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Rank every term and method the product allows by cost and affordability; recommend one and say why."""
         from creditline.app.plans import RecommendPlan, recommend
-        from creditline.store import make_engine
 
         _check_lang(lang)
-        view = recommend(make_engine(db_url), RecommendPlan(line, amount, _finances(income, obligations, payday)))
+        view = recommend(engine_for(db_url), RecommendPlan(line, amount, _finances(income, obligations, payday)))
         emit(view, as_json, plan_text(view, lang))
 
     @plan.command("restructure")
@@ -84,10 +83,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Propose the re-age (installment count) a borrower in difficulty can afford; changes nothing."""
         from creditline.app.plans import ProposeRestructure, propose_restructure
-        from creditline.store import make_engine
 
         _check_lang(lang)
-        view = propose_restructure(make_engine(db_url), ProposeRestructure(loan, _finances(income, obligations, payday)))
+        view = propose_restructure(engine_for(db_url), ProposeRestructure(loan, _finances(income, obligations, payday)))
         proposed = view["proposed_installments"]
         head = f"loan {view['loan_id']}: " + (
             f"re-age over {proposed} installments (creditline loan reage {view['loan_id']} --installments {proposed})"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 EXIT_ANOMALIES = 1
 
@@ -31,7 +31,6 @@ def register(app: typer.Typer) -> None:
         """Check the books on one consistent snapshot; exits 1 and lists each anomaly when any is found."""
         from creditline.ledger.transparency import InvalidKey, load_public_key
         from creditline.reliability.invariants import check_books
-        from creditline.store import make_engine
 
         key = None
         if public_key is not None:
@@ -39,7 +38,7 @@ def register(app: typer.Typer) -> None:
                 key = load_public_key(public_key.read_bytes())
             except OSError as exc:
                 raise InvalidKey(f"cannot read {public_key}: {exc.strerror}", field="public_key") from exc
-        report = check_books(make_engine(db_url), deep=deep, quiescent=quiescent, public_key=key)
+        report = check_books(engine_for(db_url), deep=deep, quiescent=quiescent, public_key=key)
         payload = {"ok": report.ok, "counts": report.counts, "anomalies": [{"kind": a.kind, "detail": a.detail} for a in report.anomalies]}
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items())
         lines = [f"{a.kind}: {a.detail}" for a in report.anomalies]

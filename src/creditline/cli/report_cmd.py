@@ -99,9 +99,9 @@ def read_snapshots(path: Path) -> Any:
 
 def _database_snapshots(db_url: str | None, as_of: date) -> Any:
     from creditline.app.eod_reports import portfolio_snapshots
-    from creditline.store import make_engine
+    from creditline.cli.db_cmd import engine_for
 
-    return portfolio_snapshots(make_engine(db_url), as_of)
+    return portfolio_snapshots(engine_for(db_url), as_of)
 
 
 def _parse_date(text: str) -> date:
@@ -146,10 +146,14 @@ def _read_balance_sheet(path: Path) -> Any:
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise DomainError(f"cannot read {path}: {exc.strerror or exc}", field="balance_sheet") from exc
+    except UnicodeDecodeError as exc:  # has no strerror
+        raise DomainError(f"cannot read {path}: not UTF-8 text ({exc.reason})", field="balance_sheet") from exc
     except json.JSONDecodeError as exc:
         raise DomainError(f"{path.name} is not JSON: {exc.msg} at line {exc.lineno}", field="balance_sheet") from exc
+    except (ValueError, RecursionError) as exc:  # digits beyond int's limit; nested deeper than the parser recurses
+        raise DomainError(f"{path.name} is not JSON this reads: {exc}", field="balance_sheet") from exc
     return parse_balance_sheet(data)
 
 

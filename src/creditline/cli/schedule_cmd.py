@@ -137,6 +137,8 @@ def apr(
         request = json.loads(sys.stdin.read(), parse_float=Decimal)
     except json.JSONDecodeError as exc:
         fail(f"stdin: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+    except (ValueError, RecursionError) as exc:  # digits beyond int's limit; nested deeper than the parser recurses
+        fail(f"stdin: not JSON this reads ({exc})")
     try:
         advance, payments, method, unit, disclosed = _apr_request(request)
         result = annual_rate(advance, payments, method, unit)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption
+from creditline.cli.db_cmd import DbOption, engine_for
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from creditline.api.settings import SettingsInvalid, from_environment
-        from creditline.store import make_engine, resolve_url
+        from creditline.store import resolve_url
 
         _export({
             "CREDITLINE_DB": resolve_url(db_url), "CREDITLINE_ENV": environment, "CREDITLINE_RP_ID": rp_id,
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         settings = from_environment(dev_bootstrap=dev or None)  # validates: --dev in production is refused
         if dev and host not in LOOPBACK:
             raise SettingsInvalid("the dev token bootstrap listens on loopback only", field="host")
-        engine = make_engine(settings.db_url)
+        engine = engine_for(settings.db_url, schema_required=False)  # reachable; /ready reports a pending migration
         if not no_migrate:
             from creditline.app.setup import initialise
 

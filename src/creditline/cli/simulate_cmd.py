@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, parse_date
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, parse_date
 
 
 class ProgressBar:
@@ -59,11 +59,10 @@ def register(app: typer.Typer) -> None:
 
         from creditline.app.eod_stages import CORE_STAGES
         from creditline.simulation import SimulationConfig, simulate
-        from creditline.store import make_engine
 
         first = parse_date(start, "start") or date(2025, 1, 1)
         config = SimulationConfig(borrowers, months, seed, first, CORE_STAGES if core_eod else None)
-        engine = make_engine(db_url)
+        engine = engine_for(db_url, schema_required=False)  # the simulation migrates an empty one
         with ProgressBar("simulate") as advance:
             report = simulate(engine, config, progress=lambda done, total: advance("days", done, total))
         emit(report, as_json, _text(report))

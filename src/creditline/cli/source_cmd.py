@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
 BorrowerOption = Annotated[str, typer.Option("--borrower", help="borrower id")]
 SourceOption = Annotated[
@@ -15,9 +15,8 @@ SourceOption = Annotated[
 
 
 def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine
 
-    return make_engine(db_url)
+    return engine_for(db_url)
 
 
 def register(app: typer.Typer) -> None:

@@ -149,7 +149,7 @@ def _parse(text: str, source: str) -> dict[str, Any]:
     try:
         is_yaml = source.lower().endswith((".yaml", ".yml"))
         data = yaml.safe_load(text) if is_yaml else tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2025-02-30
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError, RecursionError) as exc:  # a date like 2025-02-30; nested too deep
         raise ProductInvalid(
             f"{source} is not valid: {' '.join(str(exc).split())}", field="product"
         ) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from creditline.privacy.errors import ConsentMissing, InvalidConsent
@@ -63,6 +63,8 @@ class ConsentRecord:
             moment = getattr(self, name)
             if moment is not None and moment.tzinfo is None:
                 raise InvalidConsent(f"{name} needs a time zone offset", field=field)
+            if moment is not None and not _utc_representable(moment):
+                raise InvalidConsent(f"{name} must fall within the years 1 to 9999 in UTC", field=field)
         if self.expires_at is not None and self.expires_at <= self.granted_at:
             raise InvalidConsent("expires_at must be after granted_at", field=field)
         if self.withdrawn_at is not None and self.withdrawn_at < self.granted_at:
@@ -78,6 +80,16 @@ class ConsentRecord:
 
     def covers(self, purpose: Purpose, on: datetime) -> bool:
         return self.purpose is purpose and self.is_active(on)
+
+
+def _utc_representable(moment: datetime) -> bool:
+    """Records are kept as seconds since the epoch and read back in UTC: a moment whose UTC falls
+    outside the years 1 to 9999 (9999-12-31T23:59:59-14:00) could be stored but never shown again."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def active_consents(consents: Iterable[ConsentRecord], purpose: Purpose, on: datetime) -> list[ConsentRecord]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import os
 import re
@@ -117,12 +118,17 @@ def read_keyring_file(path: Path) -> Keyring:
 def write_keyring_file(path: Path, keyring: Keyring) -> None:
     """Write owner-only (0600), replacing atomically so a crash never leaves half a keyring."""
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(keyring.to_json(), out, indent=2, sort_keys=True)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(keyring.to_json(), out, indent=2, sort_keys=True)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:  # a folder that does not exist, or a path through a file
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise KeyringError(f"cannot write {path}: {exc.strerror}", field="keyring_file") from None
 
 
 def load_keyring(environ: Mapping[str, str]) -> Keyring:

@@ -82,7 +82,7 @@ def load_campaign(text: str, *, source: str) -> Campaign:
 def _parse(text: str, source: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text) if source.lower().endswith((".yaml", ".yml")) else tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2025-02-30
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError, RecursionError) as exc:  # a date like 2025-02-30; nested too deep
         raise CampaignInvalid(f"{source} is not valid: {' '.join(str(exc).split())}", field="file") from None
     if not isinstance(data, dict):
         raise CampaignInvalid(f"{source} must hold a table of settings", field="file")

@@ -340,7 +340,7 @@ def in_quiet_hours(at: time, quiet_from: time, quiet_until: time) -> bool:
 def check_time_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones ("Asia"), a name too long
         raise ValueError(f"{name!r} is not an IANA time zone (e.g. Asia/Shanghai)") from None
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, exc
 
+from creditline.errors import DomainError
+
 ENV_VAR = "CREDITLINE_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_POOL_SIZE = 16
@@ -53,6 +55,16 @@ def is_sqlite(engine: Engine) -> bool:
 
 def make_engine(url: str | None = None, *, pool_size: int = POSTGRES_POOL_SIZE) -> Engine:
     resolved = resolve_url(url)
+    try:
+        return _engine(resolved, pool_size)
+    except (exc.ArgumentError, ImportError, ValueError) as error:  # unparseable, a bad port, a driver not installed
+        raise DomainError(
+            f"not a database URL this platform opens (sqlite:///path or postgresql://user@host/db): {error}",
+            field="db", code="database_url_invalid",
+        ) from None  # fmt: skip
+
+
+def _engine(resolved: str, pool_size: int) -> Engine:
     if resolved.startswith("sqlite"):
         engine = create_engine(resolved, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)

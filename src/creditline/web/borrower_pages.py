@@ -24,7 +24,7 @@ from creditline.errors import DomainError
 from creditline.identity.roles import Permission, require
 from creditline.web import borrower_servicing, sessions
 from creditline.web.application_form import EMPLOYMENTS, application, consent_screens
-from creditline.web.forms import FormInvalid, form_fields, json_body
+from creditline.web.forms import FormInvalid, PageId, form_fields, json_body
 from creditline.web.i18n import LANG_COOKIE, LANGUAGES
 from creditline.web.rendering import Pages
 from creditline.web.sessions import CSRF_FIELD, CSRF_HEADER, visitor
@@ -34,6 +34,7 @@ Form = Annotated[dict[str, str], Depends(form_fields)]
 Body = Annotated[dict[str, Any], Depends(json_body)]
 DEVICE_COOKIE = "creditline_device"
 NOTICES = ("repaid", "review_requested", "consent_withdrawn", "drawn")
+COUPON_ID = r"[A-Za-z0-9_-]{1,64}"
 
 
 def _pages(request: Request) -> Pages:
@@ -123,7 +124,7 @@ def apply(request: Request, fields: Form) -> Response:
 
 
 @router.get("/decisions/{decision_id}")
-def show_decision(request: Request, decision_id: str, notice: str | None = None) -> HTMLResponse:
+def show_decision(request: Request, decision_id: PageId, notice: str | None = None) -> HTMLResponse:
     from creditline.app.apply_explain import reason_text
     from creditline.app.ownership import lines_of
 
@@ -137,7 +138,7 @@ def show_decision(request: Request, decision_id: str, notice: str | None = None)
 
 
 @router.get("/decisions/{decision_id}/explanation")
-def explanation(request: Request, decision_id: str) -> HTMLResponse:
+def explanation(request: Request, decision_id: PageId) -> HTMLResponse:
     principal = sessions.borrower(request)
     rt = sessions.runtime_of(request)
     applications.decision_for_account(rt.engine, principal.account_id, decision_id)  # not found unless theirs
@@ -145,7 +146,7 @@ def explanation(request: Request, decision_id: str) -> HTMLResponse:
 
 
 @router.post("/decisions/{decision_id}/review")
-def ask_review(request: Request, decision_id: str, fields: Form) -> RedirectResponse:
+def ask_review(request: Request, decision_id: PageId, fields: Form) -> RedirectResponse:
     principal = _posted(request, fields)
     require(principal.role, Permission.REQUEST_REVIEW)
     rt = sessions.runtime_of(request)
@@ -158,7 +159,7 @@ def ask_review(request: Request, decision_id: str, fields: Form) -> RedirectResp
 
 
 @router.get("/lines/{line_id}")
-def line_page(request: Request, line_id: str) -> HTMLResponse:
+def line_page(request: Request, line_id: PageId) -> HTMLResponse:
     principal = sessions.borrower(request)
     rt = sessions.runtime_of(request)
     visible_line(rt, principal, line_id)
@@ -168,11 +169,14 @@ def line_page(request: Request, line_id: str) -> HTMLResponse:
 
 
 @router.post("/lines/{line_id}/preview")
-def preview(request: Request, line_id: str, fields: Form) -> HTMLResponse:
+def preview(request: Request, line_id: PageId, fields: Form) -> HTMLResponse:
     """The live schedule (htmx): what this drawdown would cost, the APR next to the daily rate."""
     principal = _posted(request, fields)
     rt = sessions.runtime_of(request)
     visible_line(rt, principal, line_id)
+    coupon_id = fields.get("coupon_id") or None
+    if coupon_id is not None and not re.fullmatch(COUPON_ID, coupon_id):
+        return _page(request, "borrower/_preview.html", preview=None, error=FormInvalid("a coupon id", field="coupon_id"))
     try:
         term = int(fields.get("term_months", ""))
         shown = quotes.drawdown_preview(rt.engine, line_id, fields.get("amount", ""), term, fields.get("method") or None)
@@ -181,7 +185,7 @@ def preview(request: Request, line_id: str, fields: Form) -> HTMLResponse:
     except DomainError as exc:
         return _page(request, "borrower/_preview.html", preview=None, error=exc)
     assert principal.borrower_id is not None, "visible_line found the borrower's own line"
-    extras = borrower_servicing.preview_extras(rt.engine, principal.borrower_id, shown, fields.get("coupon_id") or None)
+    extras = borrower_servicing.preview_extras(rt.engine, principal.borrower_id, shown, coupon_id)
     lang = _pages(request).language(request).code
     return _page(request, "borrower/_preview.html", preview=shown, error=None, lang=lang, **extras)
 
@@ -198,13 +202,13 @@ def _drawdown_request(request: Request, line_id: str, body: dict[str, Any]) -> t
     if method is not None and not isinstance(method, str):
         raise FormInvalid("a method name", field="method")
     coupon_id = body.get("coupon_id") or None
-    if coupon_id is not None and (not isinstance(coupon_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", coupon_id)):
+    if coupon_id is not None and (not isinstance(coupon_id, str) or not re.fullmatch(COUPON_ID, coupon_id)):
         raise FormInvalid("a coupon id", field="coupon_id")
     return principal, drawdowns.approval_request(line_id, currency, body["amount"], term, method, coupon_id)
 
 
 @router.post("/lines/{line_id}/approval")
-def approval(request: Request, line_id: str, body: Body) -> dict[str, Any]:
+def approval(request: Request, line_id: PageId, body: Body) -> dict[str, Any]:
     """Options for the passkey assertion that approves exactly this drawdown."""
     principal, wanted = _drawdown_request(request, line_id, body)
     rt = sessions.runtime_of(request)
@@ -212,7 +216,7 @@ def approval(request: Request, line_id: str, body: Body) -> dict[str, Any]:
 
 
 @router.post("/lines/{line_id}/drawdowns")
-def draw(request: Request, line_id: str, body: Body) -> JSONResponse:
+def draw(request: Request, line_id: PageId, body: Body) -> JSONResponse:
     principal, wanted = _drawdown_request(request, line_id, body)
     rt = sessions.runtime_of(request)
     assertion = body.get("assertion")
@@ -227,7 +231,7 @@ def draw(request: Request, line_id: str, body: Body) -> JSONResponse:
 
 
 @router.get("/loans/{loan_id}")
-def loan_page(request: Request, loan_id: str, notice: str | None = None) -> HTMLResponse:
+def loan_page(request: Request, loan_id: PageId, notice: str | None = None) -> HTMLResponse:
     principal = sessions.borrower(request)
     rt = sessions.runtime_of(request)
     visible_loan(rt, principal, loan_id)
@@ -236,7 +240,7 @@ def loan_page(request: Request, loan_id: str, notice: str | None = None) -> HTML
 
 
 @router.post("/loans/{loan_id}/repayments")
-def repay(request: Request, loan_id: str, fields: Form) -> Response:
+def repay(request: Request, loan_id: PageId, fields: Form) -> Response:
     principal = _posted(request, fields)
     require(principal.role, Permission.REPAY_OWN)
     rt = sessions.runtime_of(request)
@@ -270,7 +274,7 @@ def consent_list(request: Request, notice: str | None = None) -> HTMLResponse:
 
 
 @router.post("/consents/{consent_id}/withdrawal")
-def withdraw(request: Request, consent_id: str, fields: Form) -> RedirectResponse:
+def withdraw(request: Request, consent_id: PageId, fields: Form) -> RedirectResponse:
     principal = _posted(request, fields)
     require(principal.role, Permission.MANAGE_OWN_CONSENTS)
     consents.withdraw(sessions.runtime_of(request).engine, principal.account_id, consent_id)

@@ -22,7 +22,7 @@ from creditline.errors import DomainError, NotFound
 from creditline.identity.roles import Permission, PermissionDenied, Role, allows
 from creditline.web import sessions
 from creditline.web.figures import CHARTS, Figures
-from creditline.web.forms import form_fields
+from creditline.web.forms import PageId, PageNumber, form_fields
 from creditline.web.rendering import Pages
 from creditline.web.sessions import CSRF_FIELD, visitor
 
@@ -120,7 +120,7 @@ def reviews(request: Request, notice: str | None = None) -> HTMLResponse:
 
 
 @router.post("/reviews/{review_id}/resolution")
-def resolve(request: Request, review_id: int, fields: Form) -> Response:
+def resolve(request: Request, review_id: PageNumber, fields: Form) -> Response:
     principal = _operator(request, Permission.REVIEW_DECISIONS)
     sessions.check_post(request, principal, fields.get(CSRF_FIELD))
     try:
@@ -147,7 +147,7 @@ def alerts(request: Request, notice: str | None = None) -> HTMLResponse:
 
 
 @router.post("/alerts/{alert_id}/{step}")
-def move_alert(request: Request, alert_id: int, step: str, fields: Form) -> Response:
+def move_alert(request: Request, alert_id: PageNumber, step: str, fields: Form) -> Response:
     """Acknowledge or resolve an alert (early-warning engine, `app.alerts`), with an optional note."""
     from creditline.app import alerts as alert_cases
 
@@ -165,7 +165,7 @@ def move_alert(request: Request, alert_id: int, step: str, fields: Form) -> Resp
 
 
 @router.post("/collections/{item_id}/assignment")
-def take_item(request: Request, item_id: str, fields: Form) -> RedirectResponse:
+def take_item(request: Request, item_id: PageId, fields: Form) -> RedirectResponse:
     """Take a work item: it is assigned to the signed-in agent."""
     from creditline.app.collections import assign_item
 

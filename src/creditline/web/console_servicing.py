@@ -26,7 +26,7 @@ from creditline.errors import DomainError, NotFound
 from creditline.identity.roles import Permission
 from creditline.web import sessions
 from creditline.web.console_pages import _operator, _page
-from creditline.web.forms import FormInvalid, form_fields
+from creditline.web.forms import FormInvalid, PageId, form_fields
 from creditline.web.sessions import CSRF_FIELD
 
 router = APIRouter()
@@ -57,7 +57,7 @@ def _item_page(request: Request, principal: Principal, item_id: str, status: int
 
 
 @router.get("/collections/{item_id}")
-def work_item(request: Request, item_id: str, notice: str | None = None) -> HTMLResponse:
+def work_item(request: Request, item_id: PageId, notice: str | None = None) -> HTMLResponse:
     principal = _operator(request, Permission.WORK_COLLECTIONS)
     return _item_page(request, principal, item_id, notice=notice if notice in ITEM_NOTICES else None)
 
@@ -76,7 +76,7 @@ def _instant(text: str | None) -> datetime:
 
 
 @router.post("/collections/{item_id}/contacts")
-def record_contact(request: Request, item_id: str, fields: Form) -> Response:
+def record_contact(request: Request, item_id: PageId, fields: Form) -> Response:
     from creditline.app.collections import RecordContact
     from creditline.app.collections import record_contact as record
 
@@ -92,7 +92,7 @@ def record_contact(request: Request, item_id: str, fields: Form) -> Response:
 
 
 @router.post("/collections/{item_id}/promises")
-def make_promise(request: Request, item_id: str, fields: Form) -> Response:
+def make_promise(request: Request, item_id: PageId, fields: Form) -> Response:
     from datetime import date
 
     from creditline.app.collections_promises import MakePromise
@@ -112,7 +112,7 @@ def make_promise(request: Request, item_id: str, fields: Form) -> Response:
 
 
 @router.post("/collections/{item_id}/hardship")
-def hardship(request: Request, item_id: str, fields: Form) -> Response:
+def hardship(request: Request, item_id: PageId, fields: Form) -> Response:
     """`step=offer` shows the re-age the borrower can afford; `step=apply` applies it under the page's key."""
     from creditline.app.applications import client_key
     from creditline.app.collections_hardship import Hardship
@@ -159,7 +159,7 @@ def holds(request: Request, notice: str | None = None) -> HTMLResponse:
 
 
 @router.post("/holds/{outcome_id}/{decision}")
-def resolve_hold(request: Request, outcome_id: str, decision: str, fields: Form) -> Response:
+def resolve_hold(request: Request, outcome_id: PageId, decision: str, fields: Form) -> Response:
     from creditline.app.monitoring import resolve_hold as resolve
 
     principal = _posted(request, fields, Permission.REVIEW_HOLDS)

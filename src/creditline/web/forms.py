@@ -8,15 +8,20 @@ endpoints (a JSON content type from another origin needs a CORS preflight, which
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import Request
+from fastapi import Path, Request
 
+from creditline.api.params import ID_PATTERN
 from creditline.errors import DomainError
 
 FIELDS_MAX = 64
 FIELD_CHARS_MAX = 2000
+# The ids in page paths, held to the API's rule: a NUL byte or a 10,000-character id never reaches a query
+# (PostgreSQL refuses NUL in text: a 500 where a 404 or 422 is due).
+PageId = Annotated[str, Path(pattern=ID_PATTERN)]
+PageNumber = Annotated[int, Path(ge=1, le=2**62)]
 
 
 class FormInvalid(DomainError):

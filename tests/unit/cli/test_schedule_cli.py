@@ -169,6 +169,8 @@ def test_apr_accepts_json_numbers_without_float_rounding(capsys, monkeypatch) ->
     [
         ("{not json", "error: stdin: not valid JSON"),
         ("[]", "error: stdin: "),
+        ("[" * 50_000 + "]" * 50_000, "error: stdin: not JSON this reads"),  # past the recursion limit
+        ('{"advance": ' + "9" * 5_000 + "}", "error: stdin: not JSON this reads"),  # past int's 4,300 digits
         ('{"advance": {"amount": "1"}, "payments": []}', "error: advance: "),
         ('{"advance": {"amount": "100", "date": "2024-01-01"}, "payments": []}', "error: payments: "),
         (

@@ -67,3 +67,15 @@ def test_impossible_records_are_refused():
         ConsentRecord(ConsentScope.MARKETING, "v1", CREDIT, datetime(2025, 1, 1))
     with pytest.raises(InvalidConsent):
         grant(ConsentScope.MARKETING, withdrawn=T0 - timedelta(seconds=1))
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_moment_outside_the_years_utc_can_hold_is_refused(moment):
+    """Kept as epoch seconds and read back in UTC: year 10000 (or 0) in UTC could never be shown again."""
+    far = datetime.fromisoformat(moment)
+    with pytest.raises(InvalidConsent, match="years 1 to 9999"):
+        grant(ConsentScope.MARKETING, purpose=Purpose.MARKETING, expires=far)
+    with pytest.raises(InvalidConsent, match="years 1 to 9999"):
+        grant(ConsentScope.MARKETING, purpose=Purpose.MARKETING, at=far)
+    last = datetime.fromisoformat("9999-12-31T23:59:59+14:00")  # 09:59:59 UTC: still representable
+    assert grant(ConsentScope.MARKETING, purpose=Purpose.MARKETING, expires=last).expires_at == last

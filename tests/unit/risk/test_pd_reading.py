@@ -76,6 +76,7 @@ def test_resolve_column_is_case_blind_and_names_the_field(tmp_path):
         ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         ("header.csv", b"a,b,c\n", "no data rows"),
         ("prose.txt", b"Hello\nThis is a letter\nwith lines of prose, not a table\n", "not a delimited table"),
+        ("one-long-line.csv", b"[" * 200_000 + b"\n", "not a delimited table"),  # past the csv module's field limit
     ],
 )
 def test_unusable_files_are_refused_naming_the_data(tmp_path, name, data, words):

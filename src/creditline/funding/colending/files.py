@@ -30,7 +30,7 @@ def parse_text(text: str, source: str, error: type[ColendingError]) -> dict[str,
             data = _yaml(text)
         else:
             data = tomllib.loads(text, parse_float=Decimal)
-    except (ValueError, ArithmeticError) as exc:
+    except (ValueError, ArithmeticError, RecursionError) as exc:  # RecursionError: nested deeper than the parser recurses
         reason = " ".join(str(exc).split()) or "cannot be read"
         raise error(f"{source} is not valid: {reason}", field="file") from None
     if not isinstance(data, dict):

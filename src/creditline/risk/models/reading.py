@@ -117,7 +117,10 @@ def sniff_separator(lines: list[str], source: str, field: str) -> str:
     """The separator that splits the sampled lines into the same number (≥ 2) of fields."""
     best, best_fields = "", 1
     for separator in SEPARATORS:
-        counts = Counter(len(row) for row in csv.reader(lines, delimiter=separator))
+        try:
+            counts = Counter(len(row) for row in csv.reader(lines, delimiter=separator))
+        except csv.Error:  # a field past the csv module's limit (131,072 characters): not this separator
+            continue
         fields, lines_agreeing = counts.most_common(1)[0]
         if fields >= 2 and lines_agreeing >= 0.9 * len(lines) and fields > best_fields:
             best, best_fields = separator, fields

@@ -1,0 +1,77 @@
+"""Inputs at the edge of what the types hold: each is a 4xx problem naming the rule, and nothing is
+written (a row that could be stored but never read back would break every later read)."""
+
+from __future__ import annotations
+
+import pytest
+from api_flows import Person, application
+from servicing_flows import operator
+from sqlalchemy import func, select
+from test_api_problems import assert_problem
+
+from creditline.store.tables_identity import account_consents
+from creditline.store.tables_promotions import promotion_campaigns as campaigns
+
+OUT_OF_UTC = ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"]  # year 10000 and year 0 in UTC
+
+
+def consent_rows(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(account_consents)).scalar_one()
+
+
+@pytest.fixture(scope="module")
+def person(client):  # type: ignore[no-untyped-def]
+    someone = Person(client, "Edge Input")
+    assert someone.register().status_code == 201
+    return someone
+
+
+@pytest.mark.parametrize("moment", OUT_OF_UTC)
+def test_a_consent_expiring_outside_the_utc_years_is_refused(person, engine, moment):
+    before = consent_rows(engine)
+    body = {"scope": "marketing", "purpose": "marketing", "text_version": "v1", "expires_at": moment}
+    problem = assert_problem(person.post("/v1/consents", body), 422)
+    assert problem["code"] == "invalid_consent"
+    assert "years 1 to 9999" in problem["detail"]
+    assert consent_rows(engine) == before
+    assert person.get("/v1/consents").status_code == 200
+
+
+@pytest.mark.parametrize("moment", OUT_OF_UTC)
+def test_an_application_whose_consent_times_utc_cannot_hold_is_refused(client, engine, moment):
+    applicant = Person(client, "Edge Applicant")
+    assert applicant.register().status_code == 201
+    form = application(880 + OUT_OF_UTC.index(moment))
+    form["consents"][0]["withdrawn_at" if moment.startswith("9999") else "granted_at"] = moment
+    before = consent_rows(engine)
+    problem = assert_problem(applicant.post("/v1/applications", form, key="edge-apply"), 422)
+    assert problem["code"] == "invalid_consent"
+    assert problem["errors"][0]["field"].startswith("consents.")
+    assert consent_rows(engine) == before
+    assert applicant.get("/v1/applications").json()["decisions"] == []
+
+
+def test_every_documented_error_response_is_problem_json(client):
+    """What the OpenAPI document says an error body is must be what is sent: application/problem+json
+    (the vault routes' 503 was documented as application/json)."""
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert "application/problem+json" in response.get("content", {}), (method, path, status)
+
+
+@pytest.mark.parametrize(
+    "source", ["a = " + "{x=" * 3000 + "1" + "}" * 3000, "a = " + "[" * 7000 + "]" * 7000], ids=["tables", "arrays"]
+)
+def test_a_campaign_nested_deeper_than_the_parser_recurses_is_refused(client, engine, source):
+    """Within the source's 16,000 characters a TOML file can nest past Python's recursion limit."""
+    with engine.connect() as connection:
+        before = connection.execute(select(func.count()).select_from(campaigns)).scalar_one()
+    finance = operator(client, engine, "finance")
+    problem = assert_problem(finance.post("/v1/campaigns", {"format": "toml", "source": source}), 422)
+    assert (problem["code"], problem["errors"][0]["field"]) == ("campaign_invalid", "file")
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(campaigns)).scalar_one() == before

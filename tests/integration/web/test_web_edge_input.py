@@ -1,0 +1,56 @@
+"""Bytes PostgreSQL refuses, sent through the pages: a NUL in a path id or a form field is a 4xx page
+and never reaches a query (it was a 500 on PostgreSQL, where text cannot hold NUL). SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from web_flows import approved
+
+from shared_files import postgres_schema
+
+pytestmark = pytest.mark.xdist_group("web-web_edge_input")  # one module-scoped site per module
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def edge_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from web_flows import make_site
+
+    if request.param == "sqlite":
+        app, engine = make_site(f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.sqlite'}")
+        yield app, engine
+        engine.dispose()
+        return
+    with postgres_schema(request.getfixturevalue("postgres_url"), "web") as url:
+        app, engine = make_site(url)
+        yield app, engine
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def borrower(edge_site):  # type: ignore[no-untyped-def]
+    app, _ = edge_site
+    browser, decision_id, line_id = approved(app, 600)
+    loan_path = browser.draw(line_id, "700.00", 3, key="edge").json()["location"].split("?")[0]
+    return browser, decision_id, line_id, loan_path
+
+
+def test_a_nul_in_a_page_id_is_refused_before_any_query(borrower) -> None:  # type: ignore[no-untyped-def]
+    browser, _, _, _ = borrower
+    for path in ("/app/lines/a%00b", "/app/loans/a%00b", "/app/decisions/a%00b", "/app/decisions/a%00b/explanation"):
+        assert browser.get(path).status_code == 422, path
+    token = browser.csrf()
+    withdrawn = browser.client.post("/app/consents/a%00b/withdrawal", data={"csrf_token": token}, follow_redirects=False)
+    assert withdrawn.status_code == 422
+
+
+def test_a_nul_in_a_form_key_or_coupon_is_refused_and_nothing_is_repaid(edge_site, borrower) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.loans import show_loan
+
+    _, engine = edge_site
+    browser, _, line_id, loan_path = borrower
+    repaid = browser.post_form(f"{loan_path}/repayments", {"amount": "100.00", "form_key": "a\x00b"}, loan_path)
+    assert repaid.status_code == 422 and "printable characters only" in repaid.text
+    assert show_loan(engine, loan_path.rsplit("/", 1)[1])["principal_outstanding"] == "700.00"
+    terms = {"amount": "600.00", "term_months": "3", "coupon_id": "a\x00b"}
+    preview = browser.post_form(f"/app/lines/{line_id}/preview", terms, f"/app/lines/{line_id}")
+    assert preview.status_code == 200 and 'data-code="form_invalid"' in preview.text and "coupon_id" in preview.text
