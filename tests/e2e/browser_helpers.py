@@ -80,6 +80,7 @@ def _approved_applicant(db_file: Path, device_id: str) -> dict[str, str]:
     sys.path.insert(0, str(TESTS / "integration"))
     from test_origination_forms import application as probe_form
 
+    from creditline.app.applications import application_time
     from creditline.app.apply import ApplyForCredit, apply
     from creditline.app.apply_setup import forget_screens
     from creditline.store import make_engine
@@ -99,7 +100,8 @@ def _approved_applicant(db_file: Path, device_id: str) -> dict[str, str]:
                 forget_screens()  # the fraud screen's velocity index is per database URL
                 engine = make_engine(f"sqlite:///{scratch}")
                 try:
-                    form = application(fields | ticked, choose(None, "en-US"), device_id, "127.0.0.1", when)
+                    stamped = application_time(engine, when)  # what the web app stamps, as the browser applies
+                    form = application(fields | ticked, choose(None, "en-US"), device_id, "127.0.0.1", stamped)
                     approved &= apply(engine, ApplyForCredit(f"probe-{serial}", form))["outcome"] == "approve"
                 finally:
                     engine.dispose()

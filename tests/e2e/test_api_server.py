@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -89,6 +90,15 @@ def _wait_until_up(base: str, process: subprocess.Popen, err) -> None:  # type: 
     raise AssertionError("creditline serve was not ready in time")
 
 
+def _applied_now(serial: int) -> dict:
+    """An application sent now: a new server's business date is today, and `applied_at` must fall on it."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    form = application(serial, applied_at=now.isoformat())
+    for consent in form["consents"]:
+        consent["granted_at"] = (now - timedelta(minutes=1)).isoformat()
+    return form
+
+
 def test_a_borrower_over_real_http(server):
     base, passkey = server["base"], SoftAuthenticator(origin=ORIGIN)
     with httpx.Client(base_url=base, timeout=30) as http:
@@ -97,7 +107,7 @@ def test_a_borrower_over_real_http(server):
         signed_in = http.post("/v1/passkeys", json={"credential": passkey.create(options["publicKey"])})
         assert signed_in.status_code == 201
         token = signed_in.json()["session"]["token"]
-        decision = http.post("/v1/applications", json=application(501), headers={
+        decision = http.post("/v1/applications", json=_applied_now(501), headers={
             "Authorization": f"Bearer {token}", "Idempotency-Key": "e2e-apply"}).json()  # fmt: skip
         assert decision["outcome"] == "approve", decision
         auth = {"Authorization": f"Bearer {decision['session']['token']}"}

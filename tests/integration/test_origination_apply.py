@@ -111,6 +111,8 @@ def test_missing_consent_declines_with_the_scope_and_processes_nothing_else(orig
         ({"contacts": ["1"] * 51}, "invalid_application", "contacts"),
         ({"applicant__phone": "12345"}, "invalid_phone", "phone"),
         ({"applied_at": "2025-06-30T10:15:00"}, "invalid_application", "applied_at"),
+        ({"applied_at": "2025-07-02T00:00:00+08:00"}, "invalid_application", "applied_at"),  # two days ahead
+        ({"applied_at": "2025-06-28T23:59:59+08:00"}, "invalid_application", "applied_at"),  # two days back
         ({"jurisdiction": "SG"}, "invalid_application", "jurisdiction"),
         ({"device__extra": "x"}, "invalid_application", "device.extra"),
     ],
@@ -130,6 +132,20 @@ def test_underage_applicant_is_declined_with_the_rule(origination_books):
     assert view["outcome"] == "decline"
     assert "age_below_minimum" in view["reasons"]
     assert view["line_id"] is None
+
+
+def test_an_applicant_cannot_pick_the_day_the_age_rule_is_judged_on(origination_books):
+    # 21 on the business date (the minimum is 22): a time two years ahead once made them 23 and approved them
+    born = BUSINESS_DATE.replace(year=BUSINESS_DATE.year - 21)
+    from creditline.errors import DomainError
+
+    with pytest.raises(DomainError) as caught:
+        run(origination_books, "k-7b", application(71, born=born, applied_at="2027-06-30T10:15:00+08:00"))
+    assert (caught.value.code, caught.value.field) == ("invalid_application", "applied_at")
+    assert counts(origination_books) == (0, 0, 0)
+    view = run(origination_books, "k-7c", application(71, born=born, applied_at="2025-07-01T10:15:00+08:00"))
+    assert view["outcome"] == "decline"  # a day either way is taken (time zones, the end of day), and judged
+    assert "age_below_minimum" in view["reasons"]
 
 
 def test_referral_joins_the_review_queue_and_approval_opens_the_line(origination_books):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -28,6 +29,22 @@ from creditline.store import UnitOfWork
 from creditline.store.identity_repository import IdentityRepository
 
 APPLICATIONS_LISTED_MAX = 100
+
+
+def application_time(engine: Engine, now: datetime) -> datetime:
+    """The time the platform stamps on an application it takes from its own app (and on the consents
+    ticked with it): `now`, unless the clock is more than a day from the business date (a book run
+    on simulated dates, as the demo's is), then the business date at `now`'s time of day. `apply`
+    refuses an `applied_at` that far from the business date, whoever sends it."""
+    from creditline.app.apply import APPLIED_AT_DAYS_MAX
+    from creditline.app.common import business_date
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        on = business_date(uow)
+    moment = now.astimezone(UTC)
+    if abs((moment.date() - on).days) <= APPLIED_AT_DAYS_MAX:
+        return moment
+    return datetime.combine(on, moment.time(), UTC)
 
 
 def client_key(account_id: str, key: str) -> str:

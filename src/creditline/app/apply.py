@@ -177,6 +177,7 @@ def _decided(
     product = product_of(uow, config.product_id, product_version)
     application = parse_application(command.application, product.currency.code)
     _check_offer(application, config)
+    _check_time(application, on)
     deciders = deciders_for(engine, uow, product, on, config)
     repository = OriginationRepository(uow.connection)
     lookups = _Lookups.queued(uow, repository, application, deciders, product.product_id)
@@ -263,6 +264,22 @@ def _check_offer(application: Any, config: OriginationConfig) -> None:
         raise InvalidApplication(f"this platform lends in {config.jurisdiction} only", field="jurisdiction")
     if form.product_id != config.product_id:
         raise InvalidApplication(f"applications are taken for {config.product_id}", field="product_id")
+
+
+APPLIED_AT_DAYS_MAX = 1  # the applicant's own calendar day may differ from the business date by time zone or EOD
+
+
+def _check_time(application: Any, on: date) -> None:
+    """The application's time must fall on the business date (give or take a day): age limits, consents
+    and the fraud screen's velocity windows are all judged at `applied_at`, so a time the applicant
+    picks freely would let them shop for a date on which they pass."""
+    from creditline.app.apply_form import InvalidApplication
+
+    days_off = abs((application.applied_at.date() - on).days)
+    if days_off > APPLIED_AT_DAYS_MAX:
+        raise InvalidApplication(
+            f"must fall within {APPLIED_AT_DAYS_MAX} day of the business date {on.isoformat()}", field="applied_at"
+        )
 
 
 def _stored(decision_id, application, decided, deciders, product, on, digest, command, existing_line):  # type: ignore[no-untyped-def]

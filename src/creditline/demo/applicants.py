@@ -55,6 +55,7 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def _probe(url: str, business_date: date, seed: int) -> list[dict[str, str]]:
+    from creditline.app.applications import application_time
     from creditline.app.apply import ApplyForCredit, apply
     from creditline.app.apply_setup import forget_screens
     from creditline.store import make_engine
@@ -71,7 +72,7 @@ def _probe(url: str, business_date: date, seed: int) -> list[dict[str, str]]:
         for serial in range(seed * 100 + 1, seed * 100 + 1 + TRIES_MAX):
             fields = candidate(serial, business_date)
             form = application(
-                fields | ticked, english, f"demo-device-{serial}", "127.0.0.1", datetime.now(UTC)
+                fields | ticked, english, f"demo-device-{serial}", "127.0.0.1", application_time(engine, datetime.now(UTC))
             )
             decided: dict[str, Any] = apply(engine, ApplyForCredit(f"demo-probe-{serial}", form))
             if decided["outcome"] == "approve":

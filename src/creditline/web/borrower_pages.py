@@ -111,7 +111,8 @@ def apply(request: Request, fields: Form) -> Response:
     rt = sessions.runtime_of(request)
     device = request.cookies.get(DEVICE_COOKIE) or _key()
     ip = request.client.host if request.client else "127.0.0.1"
-    form = application(fields, _pages(request).language(request), device, ip, datetime.now(UTC))
+    stamped = applications.application_time(rt.engine, datetime.now(UTC))
+    form = application(fields, _pages(request).language(request), device, ip, stamped)
     try:
         view, issued = applications.apply_for_account(rt.engine, principal, rt.access, fields.get("form_key", ""), form, rt.origination)
     except DomainError as exc:
