@@ -119,7 +119,10 @@ def write_keyring_file(path: Path, keyring: Keyring) -> None:
     """Write owner-only (0600), replacing atomically so a crash never leaves half a keyring."""
     tmp = path.with_name(path.name + ".tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A leftover .tmp (a crash, or planted: another mode, a symlink) is removed, never reused:
+        # O_EXCL makes this open create the file, so 0600 holds, and it never follows a link.
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(keyring.to_json(), out, indent=2, sort_keys=True)
             out.flush()

@@ -137,6 +137,21 @@ def test_keyring_file_is_written_owner_only_and_refused_when_others_can_read(tmp
         keyring_from_json(json.loads('{"data_keys": []}'))
 
 
+def test_a_leftover_temporary_file_is_neither_reused_nor_followed(tmp_path) -> None:
+    path = tmp_path / "keyring.json"
+    leftover = tmp_path / "keyring.json.tmp"
+    leftover.write_text("stale", encoding="utf-8")
+    os.chmod(leftover, 0o644)  # a crash's leftover, readable by others
+    write_keyring_file(path, KEYRING)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    leftover.symlink_to(victim)  # planted: the write must not truncate what it points at
+    write_keyring_file(path, KEYRING)
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert os.stat(path).st_mode & 0o777 == 0o600 and not leftover.exists()
+
+
 def test_a_new_key_id_must_be_new() -> None:
     with pytest.raises(KeyringError):
         KEYRING.with_new_key("k1")
