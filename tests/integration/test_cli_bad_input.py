@@ -47,6 +47,7 @@ BAD = {
         "--date",
     ),
     "an unknown line": (["draw", "--line", "L9", "--amount", "1000", "--term", "6", "--key", "x"], "--line"),
+    "the review history of an unknown line": (["limits", "history", "L9"], "--line"),
     "a malformed amount": (["draw", "--line", "L1", "--amount", "1e3", "--term", "6", "--key", "x"], "--amount"),
     "a time zone that is a folder of zones": (["collections", "profile", "--borrower", "B1", "--time-zone", "Asia"], "--time-zone"),
     "a time zone name too long": (["collections", "profile", "--borrower", "B1", "--time-zone", "x" * 300], "--time-zone"),

@@ -231,7 +231,11 @@ def _inputs_json(inputs: Any) -> dict[str, Any]:
 
 
 def line_reviews(engine: Engine, line_id: str, limit: int = 20) -> dict[str, Any]:
+    from creditline.app.errors import LineNotFound
+
     with UnitOfWork(engine, read_only=True) as uow:
+        if uow.lines.get(line_id) is None:
+            raise LineNotFound(f"no credit line {line_id!r}", field="line")
         rows = ReviewRepository(uow.connection).reviews(line_id=line_id, limit=limit)
     return {"line_id": line_id, "reviews": [
         {"business_date": r["business_date"].isoformat(), "action": r["action"], "old_limit_minor": r["old_limit_minor"],
