@@ -79,8 +79,13 @@ def _cell(name: str, value: Any, money: Any) -> str:
     return str(value)
 
 
+def _label(name: str) -> str:
+    """A column's heading: money columns are shown in major units (`_cell`), so not named `_minor`."""
+    return name.removesuffix("_minor")
+
+
 def _table(frame: pl.DataFrame, money: Any) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    head = "".join(f"<th>{html.escape(_label(c))}</th>" for c in frame.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(_cell(c, v, money))}</td>" for c, v in row.items()) + "</tr>"
         for row in frame.iter_rows(named=True)
@@ -90,7 +95,7 @@ def _table(frame: pl.DataFrame, money: Any) -> str:
 
 def _mapping(title: str, values: dict[str, Any], money: Any) -> str:
     rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(_cell(k, v, money))}</td></tr>" for k, v in values.items()
+        f"<tr><th>{html.escape(_label(k))}</th><td>{html.escape(_cell(k, v, money))}</td></tr>" for k, v in values.items()
     )
     return f"<h3>{html.escape(title)}</h3><table>{rows}</table>"
 

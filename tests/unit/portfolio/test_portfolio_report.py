@@ -55,6 +55,14 @@ def test_a_single_snapshot_reports_what_it_can_and_says_why_not_the_rest():
     assert "Not available" in report.to_html()
 
 
+def test_the_html_names_no_column_minor_units_where_it_shows_major_ones(book):
+    report = build_report(book, book.get_column("as_of").max(), ReportOptions(lgd=Decimal("0.5")))
+    page = report.to_html()
+    assert "_minor</th>" not in page  # the CSV and JSON keep `_minor`: they hold minor units
+    assert "<th>ecl</th>" in page and "<th>ead</th>" in page  # ecl_by_stage's money columns, in major units
+    assert report.csv("ecl_by_stage").splitlines()[0] == "stage,exposures,ecl_minor,ead_minor"
+
+
 def test_ratios_are_shown_with_eight_decimals_never_in_exponent_notation():
     frame = snapshot.from_rows([row(principal_minor=100_000_000_000, lgd=0.0),
                                 row(loan_id="L2", principal_minor=12, days_past_due=100, status="overdue", stage=3)])
