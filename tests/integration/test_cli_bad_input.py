@@ -75,6 +75,14 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(books, case: str) -> N
 
 
 def test_a_database_without_schema_or_out_of_reach_is_one_line_exit_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "missing.sqlite"
+    absent = cli("line", "show", "L1", "--db", f"sqlite:///{missing}")
+    assert (absent.exit_code, absent.stderr.strip()) == (
+        2,
+        f"error: --db: no database at {missing}; run `creditline db upgrade` first",
+    )
+    assert not missing.exists()  # refused before connecting, which would have created the file
+    (tmp_path / "empty.sqlite").touch()
     empty = cli("line", "show", "L1", "--db", f"sqlite:///{tmp_path / 'empty.sqlite'}")
     assert (empty.exit_code, empty.stderr.strip()) == (
         2,

@@ -36,6 +36,10 @@ def engine_for(db_url: str | None, *, schema_required: bool = True):  # type: ig
     from creditline.store.migrate import current_revision
 
     engine = make_engine(db_url)
+    if schema_required and _missing_sqlite_file(engine):  # connecting would create an empty file
+        raise DomainError(
+            f"no database at {engine.url.database}; run `creditline db upgrade` first", field="db", code="database_empty"
+        )
     try:
         revision = current_revision(engine)
     except DBAPIError as exc:
@@ -46,6 +50,13 @@ def engine_for(db_url: str | None, *, schema_required: bool = True):  # type: ig
             "the database has no schema yet; run `creditline db upgrade` first", field="db", code="database_empty"
         )
     return engine
+
+
+def _missing_sqlite_file(engine) -> bool:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    name = engine.url.database if engine.dialect.name == "sqlite" else None
+    return bool(name) and name != ":memory:" and not name.startswith("file:") and not Path(name).exists()
 
 
 def emit(payload: dict, as_json: bool, text: str) -> None:
