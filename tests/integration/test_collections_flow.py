@@ -122,6 +122,10 @@ def test_hardship_is_offered_within_the_limits_and_applied_once(engine, db_url: 
     close_days(engine, date(2025, 2, 5), stages=())
     view = ok("collections", "hardship", "--loan", loan, "--income", "8000", "--db", db_url)
     assert (view["eligible"], [r["code"] for r in view["reasons"]]) == (False, ["too_early", "payment_history_short"])
+    for option, value in (("--income", "abc"), ("--obligations", "-1"), ("--payday", str(10**22))):
+        bad = cli("collections", "hardship", "--loan", loan, "--income", "8000", option, value, "--db", db_url)
+        assert bad.exit_code == 2, (option, bad)  # refused even though the loan does not qualify yet
+        assert bad.stderr.startswith(f"error: {option}"), bad.stderr
     refused = cli("collections", "hardship", "--loan", loan, "--income", "8000", "--apply", "h0", "--db", db_url)
     assert refused.exit_code == 2 and refused.stderr.startswith("error: --loan: re-age is offered from 15 days past due")
     base = builtin_strategy()

@@ -33,7 +33,8 @@ class Hardship:
     apply_key: str | None = None  # set: apply the proposed re-age under this idempotency key
 
 
-def hardship_facts(engine: Engine, loan_id: str, strategy: Strategy) -> tuple[HardshipFacts, int]:
+def hardship_facts(engine: Engine, loan_id: str, strategy: Strategy) -> tuple[HardshipFacts, Any]:
+    """The loan's standing against the hardship rules, and its currency."""
     from creditline.lending.loan import LoanStatus, replay
     from creditline.servicing.behaviour_history import payment_record
 
@@ -48,17 +49,19 @@ def hardship_facts(engine: Engine, loan_id: str, strategy: Strategy) -> tuple[Ha
     history = payment_record(contract, state, events, on)
     facts = HardshipFacts(state.days_past_due, history.reages, history.installments_paid,
                           state.status is LoanStatus.OVERDUE)  # fmt: skip
-    return facts, state.days_past_due
+    return facts, record.currency
 
 
 def hardship(engine: Engine, command: Hardship, strategy: Strategy | None = None) -> dict[str, Any]:
     from creditline.app.loans import Reage, reage
-    from creditline.app.plans import FinancesGiven, ProposeRestructure, propose_restructure
+    from creditline.app.plans import FinancesGiven, ProposeRestructure, check_given, propose_restructure
 
     strategy = strategy or builtin_strategy()
     if command.apply_key is not None and (prior := _applied_before(engine, command.apply_key)) is not None:
         return {"loan_id": command.loan_id, "strategy": strategy.label, "applied": prior, "replayed": True}
-    facts, _ = hardship_facts(engine, command.loan_id, strategy)
+    facts, currency = hardship_facts(engine, command.loan_id, strategy)
+    finances = FinancesGiven(command.income_monthly, command.obligations_monthly, command.payday)
+    check_given(finances, currency)  # a bad figure is an error whether or not the loan qualifies
     eligibility = hardship_eligibility(facts, strategy.hardship)
     result: dict[str, Any] = {
         "loan_id": command.loan_id,
@@ -72,7 +75,6 @@ def hardship(engine: Engine, command: Hardship, strategy: Strategy | None = None
         if command.apply_key is not None:
             raise HardshipNotEligible("; ".join(eligibility.messages), field="loan", code=f"hardship_{eligibility.reasons[0]}")
         return result
-    finances = FinancesGiven(command.income_monthly, command.obligations_monthly, command.payday)
     proposal = propose_restructure(engine, ProposeRestructure(command.loan_id, finances))
     offered = [o for o in proposal["options"] if o["installments"] in strategy.hardship.installment_choices]
     fitting = [o for o in offered if not o["strained"]]

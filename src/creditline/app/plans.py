@@ -110,6 +110,18 @@ def propose_restructure(engine: Engine, command: ProposeRestructure) -> dict[str
     }
 
 
+def check_given(given: FinancesGiven, currency: Any) -> None:
+    """The caller's figures checked as `_finances` reads them (amounts in `currency`, a payday 1 to 31),
+    so a bad one is refused before anything is decided."""
+    from creditline.lending.plans import BorrowerFinances
+    from creditline.money import Money
+
+    def parsed(value: str | None, field: str) -> Any:
+        return Money.zero(currency) if value is None else Money.parse(value, currency, field=field)
+
+    BorrowerFinances(parsed(given.income_monthly, "income"), parsed(given.obligations_monthly, "obligations"), given.payday)
+
+
 def _finances(
     uow: UnitOfWork, line_id: str, currency: Any, given: FinancesGiven, *, exclude_loan: str | None, on: date
 ) -> tuple[Any, str]:
