@@ -17,6 +17,7 @@ from creditline.app.access import now_s
 from creditline.app.common import new_id
 from creditline.errors import NotFound
 from creditline.privacy import ConsentRecord, ConsentScope, InvalidConsent, Purpose
+from creditline.privacy.consent import utc_representable
 from creditline.store import UnitOfWork
 from creditline.store.identity_repository import IdentityRepository
 
@@ -58,7 +59,8 @@ def _record(scope: str, purpose: str, text_version: str, granted: int, expires: 
         raise InvalidConsent("printable text only", field="text_version")
     if expires is not None and expires.tzinfo is None:
         raise InvalidConsent("needs a time zone offset", field="expires_at")
-    if expires is not None and int(expires.timestamp()) <= granted:  # stored in whole seconds, as granted is
+    # stored in whole seconds, as granted is; a moment UTC cannot hold is refused by ConsentRecord itself
+    if expires is not None and utc_representable(expires) and int(expires.timestamp()) <= granted:
         raise InvalidConsent("must be after the consent is granted (now)", field="expires_at")
     return ConsentRecord(scope_value, text_version, purpose_value, datetime.fromtimestamp(granted, UTC), expires)
 

@@ -63,7 +63,7 @@ class ConsentRecord:
             moment = getattr(self, name)
             if moment is not None and moment.tzinfo is None:
                 raise InvalidConsent(f"{name} needs a time zone offset", field=field)
-            if moment is not None and not _utc_representable(moment):
+            if moment is not None and not utc_representable(moment):
                 raise InvalidConsent(f"{name} must fall within the years 1 to 9999 in UTC", field=field)
         if self.expires_at is not None and self.expires_at <= self.granted_at:
             raise InvalidConsent("expires_at must be after granted_at", field=field)
@@ -82,7 +82,7 @@ class ConsentRecord:
         return self.purpose is purpose and self.is_active(on)
 
 
-def _utc_representable(moment: datetime) -> bool:
+def utc_representable(moment: datetime) -> bool:
     """Records are kept as seconds since the epoch and read back in UTC: a moment whose UTC falls
     outside the years 1 to 9999 (9999-12-31T23:59:59-14:00) could be stored but never shown again."""
     try:
