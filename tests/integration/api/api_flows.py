@@ -36,10 +36,23 @@ def make_platform(url: str, **settings: Any):  # type: ignore[no-untyped-def]
     return client, engine
 
 
-def application(serial: int) -> dict[str, Any]:
+def application(serial: int, on: date = BUSINESS_DATE) -> dict[str, Any]:
+    """An application made on the business date `on` (an application must fall within a day of it)."""
     from test_origination_forms import application as form
 
-    return form(serial)
+    made = form(serial, applied_at=f"{on.isoformat()}T10:15:00+08:00")
+    for consent in made["consents"]:
+        consent["granted_at"] = f"{on.isoformat()}T10:14:00+08:00"
+    return made
+
+
+def business_date_of(client: Any) -> date:
+    """The platform's business date (tests move it with end-of-day runs between applications)."""
+    from creditline.app.common import business_date
+    from creditline.store import UnitOfWork
+
+    with UnitOfWork(client.app.state.runtime.engine, read_only=True) as uow:
+        return business_date(uow)
 
 
 @dataclass
@@ -89,7 +102,8 @@ class Person:
 
     def apply(self, serial: int | None = None, key: str | None = None) -> dict[str, Any]:
         serial = next(_serials) if serial is None else serial
-        response = self.post("/v1/applications", application(serial), key=key or f"apply-{serial}")
+        form = application(serial, business_date_of(self.client))
+        response = self.post("/v1/applications", form, key=key or f"apply-{serial}")
         assert response.status_code == 201, response.text
         body = response.json()
         if body.get("session"):
