@@ -145,6 +145,27 @@ def test_early_warning_alerts_are_acknowledged_and_resolved(book) -> None:  # ty
     assert analyst.client.post(f"/console/alerts/{first}/deletion", data={"csrf_token": token}).status_code == 404
 
 
+def test_only_a_role_that_handles_alerts_acknowledges_or_resolves_them(book) -> None:  # type: ignore[no-untyped-def]
+    """Finance, admin and collections agents see the early-warning page (read_portfolio or work_collections)
+    but handling an alert is `handle_alerts` (the risk analyst's, as /v1/alerts): 403, the alert unchanged."""
+    from creditline.app.alerts import list_alerts
+
+    app, engine, *_ = book
+    before = list_alerts(engine, status="open")["alerts"]
+    assert before
+    first = before[0]["alert_id"]
+    for role in ("finance", "admin", "collections_agent"):
+        browser = operator(app, engine, role)
+        page = browser.get("/console/alerts")
+        assert page.status_code == 200 and f'data-alert="{first}"' in page.text, role
+        assert "/acknowledgement" not in page.text and "/resolution" not in page.text, role
+        token = browser.csrf("/console/alerts")
+        for step in ("acknowledgement", "resolution"):
+            refused = browser.client.post(f"/console/alerts/{first}/{step}", data={"csrf_token": token, "note": "x"})
+            assert refused.status_code == 403 and "permission_denied" in refused.text, (role, step)
+    assert list_alerts(engine, status="open")["alerts"] == before
+
+
 def test_the_report_reads_the_snapshots_end_of_day_stored(book) -> None:  # type: ignore[no-untyped-def]
     """Without a snapshot file the dashboard reports over the database's snapshots (this site has a file)."""
     from creditline.app.console_views import database_snapshot_report, latest_snapshot_date
