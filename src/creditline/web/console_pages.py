@@ -28,6 +28,8 @@ from creditline.web.sessions import CSRF_FIELD, visitor
 
 router = APIRouter()
 Form = Annotated[dict[str, str], Depends(form_fields)]
+# A chart opens to the roles of the page that shows it: the dashboard's (read_portfolio) unless named here.
+CHART_PERMISSIONS = {"psi": Permission.READ_DECISION_RECORDS}  # model monitoring
 SVG_HEADERS = {"cache-control": "private, max-age=60", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'"}
 
 # (path, title, any of these permissions opens it)
@@ -103,7 +105,7 @@ def dashboard(request: Request) -> Response:
 
 @router.get("/charts/{name}.svg")
 def chart(request: Request, name: str) -> Response:
-    _operator(request, Permission.READ_PORTFOLIO, Permission.READ_DECISION_RECORDS)
+    _operator(request, CHART_PERMISSIONS.get(name, Permission.READ_PORTFOLIO))
     if name not in CHARTS:
         raise NotFound(f"no chart {name[:40]!r}", field="chart", code="chart_not_found")
     svg = _figures(request).chart(name)

@@ -110,6 +110,18 @@ def test_roles_open_only_their_pages(book) -> None:  # type: ignore[no-untyped-d
     assert refused.status_code == 403
 
 
+def test_a_chart_opens_only_to_the_roles_of_the_page_that_shows_it(book) -> None:  # type: ignore[no-untyped-def]
+    """The PSI chart is model monitoring's (read_decision_records): finance, who may not open that page, may
+    not fetch its chart either; the portfolio charts stay the dashboard's (read_portfolio)."""
+    app, engine, *_ = book
+    finance, admin = operator(app, engine, "finance"), operator(app, engine, "admin")
+    assert finance.get("/console/models").status_code == 403
+    refused = finance.get("/console/charts/psi.svg")
+    assert refused.status_code == 403 and 'data-code="permission_denied"' in refused.text
+    assert finance.get("/console/charts/vintage.svg").status_code in (200, 204)
+    assert admin.get("/console/charts/psi.svg").status_code in (200, 204)  # an admin reads decision records
+
+
 def test_collections_shows_the_work_item_and_the_late_loan_and_an_agent_takes_it(book) -> None:  # type: ignore[no-untyped-def]
     from creditline.app.collections import list_queue
     from creditline.app.loans import show_loan
