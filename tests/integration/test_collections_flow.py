@@ -154,3 +154,16 @@ def test_a_strategy_file_is_checked_before_use(tmp_path) -> None:  # type: ignor
     assert result.stderr == "error: strategy.stages.1.escalate_to: unknown field (not part of a collections strategy) (in bad.yaml)\n"
     missing = cli("collections", "strategy", "check", str(tmp_path / "none.yaml"))
     assert missing.exit_code == 2 and missing.stderr.startswith("error: --path: cannot read")
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:59:00+00:00", "0001-01-01T00:00:00+14:00"])
+def test_a_contact_time_no_calendar_holds_is_refused_not_a_crash(engine, db_url: str, loan: str, at: str) -> None:  # type: ignore[no-untyped-def]
+    """A contact is judged in the borrower's local time: a moment whose UTC or local date falls outside the
+    years 1 to 9999 (9999-12-31 23:59 UTC is 10000-01-01 in Shanghai) was an OverflowError traceback."""
+    close_days(engine, date(2025, 2, 11))
+    before = dump(engine)
+    refused = cli("collections", "contact", "--loan", loan, "--outcome", "reached", "--operator", "agent-7",
+                  "--at", at, "--db", db_url)  # fmt: skip
+    assert refused.exit_code == 2, refused.stderr
+    assert refused.stderr == "error: --at: must fall within the years 1 to 9999, in UTC and in every time zone\n"
+    assert dump(engine) == before

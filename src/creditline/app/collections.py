@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -37,6 +37,10 @@ from creditline.store.collections_repository import CollectionsRepository
 NOTE_LENGTH_MAX = 400
 CONTACT_LOCK_SPACE = 0x434F4C  # "COL": the advisory-lock namespace of contacts per borrower
 LANGUAGES = ("zh", "en")
+# A contact is judged and shown in the borrower's local time: a day inside the calendar's ends, so that
+# time exists in every zone (9999-12-31 23:59 UTC is already 10000-01-01 in Shanghai).
+AT_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+AT_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +190,8 @@ def _choice(enum: Any, value: str, field: str) -> Any:
 def _instant(at: datetime) -> int:
     if at.tzinfo is None or at.utcoffset() is None:
         raise CollectionsInputInvalid("give the time with its UTC offset (2025-03-01T10:00:00+08:00)", field="at")
+    if not AT_EARLIEST <= at <= AT_LATEST:
+        raise CollectionsInputInvalid("must fall within the years 1 to 9999, in UTC and in every time zone", field="at")
     return int(at.timestamp())
 
 

@@ -28,6 +28,8 @@ from creditline.web.sessions import CSRF_FIELD, visitor
 
 router = APIRouter()
 Form = Annotated[dict[str, str], Depends(form_fields)]
+# A chart opens to the roles of the page that shows it: the dashboard's (read_portfolio) unless named here.
+CHART_PERMISSIONS = {"psi": Permission.READ_DECISION_RECORDS}  # model monitoring
 SVG_HEADERS = {"cache-control": "private, max-age=60", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'"}
 
 # (path, title, any of these permissions opens it)
@@ -103,7 +105,7 @@ def dashboard(request: Request) -> Response:
 
 @router.get("/charts/{name}.svg")
 def chart(request: Request, name: str) -> Response:
-    _operator(request, Permission.READ_PORTFOLIO, Permission.READ_DECISION_RECORDS)
+    _operator(request, CHART_PERMISSIONS.get(name, Permission.READ_PORTFOLIO))
     if name not in CHARTS:
         raise NotFound(f"no chart {name[:40]!r}", field="chart", code="chart_not_found")
     svg = _figures(request).chart(name)
@@ -142,16 +144,23 @@ def collections(request: Request) -> HTMLResponse:
 @router.get("/alerts")
 def alerts(request: Request, notice: str | None = None) -> HTMLResponse:
     principal = _operator(request, Permission.READ_PORTFOLIO, Permission.WORK_COLLECTIONS)
-    return _page(request, "console/alerts.html", principal, alerts=console_views.early_warnings(_engine(request)),
-                 live=_figures(request).live_now(), notice=notice, error=None)  # fmt: skip
+    return _alerts_page(request, principal, 200, notice=notice, error=None)
+
+
+def _alerts_page(request: Request, principal: Principal, status: int, **context: Any) -> HTMLResponse:
+    """Everyone the page opens to sees the alerts; only a role that handles them gets the forms."""
+    return _page(request, "console/alerts.html", principal, status, alerts=console_views.early_warnings(_engine(request)),
+                 live=_figures(request).live_now(), handles=allows(principal.role, Permission.HANDLE_ALERTS),
+                 **context)  # fmt: skip
 
 
 @router.post("/alerts/{alert_id}/{step}")
 def move_alert(request: Request, alert_id: PageNumber, step: str, fields: Form) -> Response:
-    """Acknowledge or resolve an alert (early-warning engine, `app.alerts`), with an optional note."""
+    """Acknowledge or resolve an alert (early-warning engine, `app.alerts`), with an optional note: `handle_alerts`,
+    as /v1/alerts (the page opens to more roles than may act on it)."""
     from creditline.app import alerts as alert_cases
 
-    principal = _operator(request, Permission.READ_PORTFOLIO, Permission.WORK_COLLECTIONS)
+    principal = _operator(request, Permission.HANDLE_ALERTS)
     sessions.check_post(request, principal, fields.get(CSRF_FIELD))
     moves = {"acknowledgement": alert_cases.acknowledge_alert, "resolution": alert_cases.resolve_alert}
     if step not in moves:
@@ -159,8 +168,7 @@ def move_alert(request: Request, alert_id: PageNumber, step: str, fields: Form) 
     try:
         moves[step](_engine(request), alert_id, principal.account_id, fields.get("note") or None)
     except DomainError as exc:
-        return _page(request, "console/alerts.html", principal, 422, alerts=console_views.early_warnings(_engine(request)),
-                     live=_figures(request).live_now(), notice=None, error=exc)  # fmt: skip
+        return _alerts_page(request, principal, 422, notice=None, error=exc)
     return RedirectResponse(f"/console/alerts?notice={step}", status_code=303)
 
 

@@ -110,3 +110,24 @@ def test_a_declined_form_shows_the_field_and_keeps_the_answers(site) -> None:  #
     response = browser.post_form("/app/apply", fields, "/app/apply")
     assert response.status_code == 422
     assert 'role="alert"' in response.text and 'value="Li Lei"' in response.text
+
+
+def test_a_declined_applicant_reads_how_it_was_decided(site) -> None:  # type: ignore[no-untyped-def]
+    """A decline has no limit and no price: its explanation page (PIPL Art. 24) shows the reasons, not a 500."""
+    from creditline.app.decision import explain_decision
+
+    app, engine = site
+    for serial in range(300, 340):  # the simulated population declines some
+        browser = Browser(app)
+        assert browser.register().status_code == 200
+        decision_id = browser.apply(serial).headers["location"].rsplit("/", 1)[1]
+        if 'data-outcome="decline"' in browser.get(f"/app/decisions/{decision_id}").text:
+            break
+    else:
+        raise AssertionError("no decline in 40 applications")
+    explained = explain_decision(engine, decision_id)
+    assert "limit" not in explained and "price" not in explained and explained["reasons"]
+    page = browser.get(f"/app/decisions/{decision_id}/explanation")
+    assert page.status_code == 200 and "How this was decided" in page.text
+    assert all(reason["text"] in page.text for reason in explained["reasons"])
+    assert "Your limit" not in page.text and "Your price" not in page.text

@@ -110,6 +110,18 @@ def test_roles_open_only_their_pages(book) -> None:  # type: ignore[no-untyped-d
     assert refused.status_code == 403
 
 
+def test_a_chart_opens_only_to_the_roles_of_the_page_that_shows_it(book) -> None:  # type: ignore[no-untyped-def]
+    """The PSI chart is model monitoring's (read_decision_records): finance, who may not open that page, may
+    not fetch its chart either; the portfolio charts stay the dashboard's (read_portfolio)."""
+    app, engine, *_ = book
+    finance, admin = operator(app, engine, "finance"), operator(app, engine, "admin")
+    assert finance.get("/console/models").status_code == 403
+    refused = finance.get("/console/charts/psi.svg")
+    assert refused.status_code == 403 and 'data-code="permission_denied"' in refused.text
+    assert finance.get("/console/charts/vintage.svg").status_code in (200, 204)
+    assert admin.get("/console/charts/psi.svg").status_code in (200, 204)  # an admin reads decision records
+
+
 def test_collections_shows_the_work_item_and_the_late_loan_and_an_agent_takes_it(book) -> None:  # type: ignore[no-untyped-def]
     from creditline.app.collections import list_queue
     from creditline.app.loans import show_loan
@@ -143,6 +155,27 @@ def test_early_warning_alerts_are_acknowledged_and_resolved(book) -> None:  # ty
     resolved = analyst.client.post(f"/console/alerts/{first}/resolution", data={"csrf_token": token, "note": "called, paid"})
     assert resolved.status_code == 200 and f'data-alert="{first}"' not in resolved.text
     assert analyst.client.post(f"/console/alerts/{first}/deletion", data={"csrf_token": token}).status_code == 404
+
+
+def test_only_a_role_that_handles_alerts_acknowledges_or_resolves_them(book) -> None:  # type: ignore[no-untyped-def]
+    """Finance, admin and collections agents see the early-warning page (read_portfolio or work_collections)
+    but handling an alert is `handle_alerts` (the risk analyst's, as /v1/alerts): 403, the alert unchanged."""
+    from creditline.app.alerts import list_alerts
+
+    app, engine, *_ = book
+    before = list_alerts(engine, status="open")["alerts"]
+    assert before
+    first = before[0]["alert_id"]
+    for role in ("finance", "admin", "collections_agent"):
+        browser = operator(app, engine, role)
+        page = browser.get("/console/alerts")
+        assert page.status_code == 200 and f'data-alert="{first}"' in page.text, role
+        assert "/acknowledgement" not in page.text and "/resolution" not in page.text, role
+        token = browser.csrf("/console/alerts")
+        for step in ("acknowledgement", "resolution"):
+            refused = browser.client.post(f"/console/alerts/{first}/{step}", data={"csrf_token": token, "note": "x"})
+            assert refused.status_code == 403 and "permission_denied" in refused.text, (role, step)
+    assert list_alerts(engine, status="open")["alerts"] == before
 
 
 def test_the_report_reads_the_snapshots_end_of_day_stored(book) -> None:  # type: ignore[no-untyped-def]

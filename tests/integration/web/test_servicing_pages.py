@@ -97,6 +97,9 @@ def test_an_agent_records_a_contact_a_promise_and_a_hardship_plan(site, monkeypa
     assert 'data-status="open"' in agent.get(path).text
     night = agent.post_form(f"{path}/contacts", {"channel": "call", "outcome": "no_answer", "at": "2025-08-09T23:00+08:00"}, path)
     assert night.status_code == 409 and 'data-code="contact_quiet_hours"' in night.text
+    for at in ("9999-12-31T23:59+00:00", "0001-01-01T00:00+14:00"):  # no calendar holds it in the borrower's zone
+        refused = agent.post_form(f"{path}/contacts", {"channel": "call", "outcome": "reached", "at": at}, path)
+        assert refused.status_code == 422 and 'data-code="collections_input_invalid"' in refused.text, at
     call = agent.post_form(f"{path}/contacts", {"channel": "call", "outcome": "reached", "at": "2025-08-09T10:00+08:00",
                                                 "note": "pays on Friday"}, path)  # fmt: skip
     assert call.status_code == 303 and call.headers["location"].endswith("notice=contact")
