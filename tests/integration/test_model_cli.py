@@ -239,3 +239,10 @@ def test_nested_zip_and_unnamed_index_are_read():
     assert pakdd.frame.shape == (50000, 54) and pakdd.separator == "\t" and not pakdd.has_header
     gmsc = read_table(shared_data_file("cs-training.csv.zip"))
     assert list(gmsc.frame.columns[:2]) == ["c1", "SeriousDlqin2yrs"]
+
+
+def test_an_infinite_number_in_an_applicant_is_one_line_naming_the_field(model):
+    directory, _ = model
+    applicant = '{"Late90": Infinity, "DebtRatio": "0,1", "Segment": "A", "Salaried": "Y", "Bureau": 700}'
+    err = one_line_error(["model", "score", "--model", str(directory), "--applicant", applicant, "--reasons", "20"])
+    assert "--applicant: field 'Late90': expected a number, got inf" in err
