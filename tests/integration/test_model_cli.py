@@ -246,3 +246,16 @@ def test_an_infinite_number_in_an_applicant_is_one_line_naming_the_field(model):
     applicant = '{"Late90": Infinity, "DebtRatio": "0,1", "Segment": "A", "Salaried": "Y", "Bureau": 700}'
     err = one_line_error(["model", "score", "--model", str(directory), "--applicant", applicant, "--reasons", "20"])
     assert "--applicant: field 'Late90': expected a number, got inf" in err
+
+
+def test_a_constant_time_column_is_refused_and_nothing_written(model, tmp_path):
+    _, data = model
+    frame = pd.read_csv(data, sep=";", dtype=str, keep_default_na=False)
+    frame["Booked"] = "2024-03-01"
+    constant = tmp_path / "constant.csv"
+    frame.to_csv(constant, sep=";", index=False)
+    out = tmp_path / "never"
+    err = one_line_error(["model", "train", "--data", str(constant), "--target", "Status", "--time", "Booked",
+                          "--out", str(out), "--trials", "1"])
+    assert "--time: the time column holds one value only" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == [constant]

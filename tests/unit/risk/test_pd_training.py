@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from creditline.risk.models import InvalidData, TrainingOptions, read_table, train
@@ -128,3 +129,12 @@ def test_bad_options_are_refused_by_name(applicants_csv, options, field):
     with pytest.raises(InvalidData) as raised:
         train(read_table(applicants_csv), options)
     assert raised.value.field == field
+
+
+@pytest.mark.parametrize("times", [["2020-01-31"] * 6, ["7", "7", "", "7", "7", "7"]])
+def test_a_time_column_of_one_value_is_refused(times):
+    from creditline.risk.models.training import time_order
+
+    with pytest.raises(InvalidData) as raised:
+        time_order(pd.Series(times), ",")
+    assert raised.value.field == "time" and "one value only" in raised.value.message

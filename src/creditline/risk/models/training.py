@@ -227,6 +227,8 @@ def time_order(raw: pd.Series, separator: str) -> np.ndarray:
     values = column_values(spec, raw)
     if np.isnan(values).mean() > 0.5:
         raise InvalidData("most values of the time column are blank or unreadable", field="time")
+    if np.nanmin(values) == np.nanmax(values):  # no latest rows to hold out: the split would be file order
+        raise InvalidData("the time column holds one value only; an out-of-time split needs rows from different times", field="time")
     return np.where(np.isnan(values), np.nanmin(values), values)
 
 
