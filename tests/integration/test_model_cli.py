@@ -259,3 +259,16 @@ def test_a_constant_time_column_is_refused_and_nothing_written(model, tmp_path):
                           "--out", str(out), "--trials", "1"])
     assert "--time: the time column holds one value only" in err
     assert not out.exists() and list(tmp_path.iterdir()) == [constant]
+
+
+def test_a_hand_edited_model_is_one_line_naming_the_model(model, tmp_path):
+    """Checksums recomputed over a metadata.json of the wrong shape: refused, not a traceback."""
+    from creditline.risk.models import ModelArtifacts, load_model, save_model
+
+    directory, data = model
+    artifacts = load_model(directory)
+    for name, metadata in (("weight", {"champion": {"blend_weight": None}}), ("monitoring", {"monitoring": {}})):
+        edited = save_model(ModelArtifacts(artifacts.booster_text, artifacts.scorecard, artifacts.calibration,
+                                           {**artifacts.metadata, **metadata}), tmp_path / name)
+        err = one_line_error(["model", "monitor", "--model", str(edited), "--data", str(data)])
+        assert err.startswith("error: --model: ")

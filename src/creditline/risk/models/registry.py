@@ -133,6 +133,8 @@ def check_metadata(metadata: object, source: Path, field: str) -> None:
     missing = [key for key in METADATA_KEYS if key not in metadata]
     if missing:
         raise InvalidModel(f"{source}: metadata.json lacks {', '.join(missing)}", field=field)
+    if not isinstance(metadata["features"], list):
+        raise InvalidModel(f"{source}: metadata.json's features is not a list", field=field)
     for position, feature in enumerate(metadata["features"]):
         if not isinstance(feature, dict) or not {"name", "feature", "kind"} <= feature.keys():
             raise InvalidModel(f"{source}: feature schema entry {position} is malformed", field=field)
