@@ -272,3 +272,25 @@ def test_a_hand_edited_model_is_one_line_naming_the_model(model, tmp_path):
                                            {**artifacts.metadata, **metadata}), tmp_path / name)
         err = one_line_error(["model", "monitor", "--model", str(edited), "--data", str(data)])
         assert err.startswith("error: --model: ")
+
+
+def test_an_out_that_cannot_be_a_file_is_refused_before_any_work(model, tmp_path):
+    directory, data = model
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    blocker = folder / "keep.txt"
+    commands = {
+        "score": ["model", "score", "--model", str(directory), "--data", str(data)],
+        "report": ["model", "report", "--model", str(directory)],
+        "join": ["model", "join", "--data", str(data), "--join", f"{data}:Segment"],
+    }
+    for argv in commands.values():
+        assert f"--out: {folder} is a directory" in one_line_error([*argv, "--out", str(folder)])
+        assert f"--out: {blocker} is a file, not a folder" in one_line_error([*argv, "--out", str(blocker / "x.csv")])
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["folder", "keep.txt"]
+    assert blocker.read_text() == "mine"
+    nested = tmp_path / "new" / "scores.csv"
+    code, _, err = run(*commands["score"], "--out", str(nested))
+    assert code == 0, err
+    assert len(pd.read_csv(nested)) == 1500 and [p.name for p in nested.parent.iterdir()] == ["scores.csv"]
