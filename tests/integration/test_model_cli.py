@@ -294,3 +294,11 @@ def test_an_out_that_cannot_be_a_file_is_refused_before_any_work(model, tmp_path
     code, _, err = run(*commands["score"], "--out", str(nested))
     assert code == 0, err
     assert len(pd.read_csv(nested)) == 1500 and [p.name for p in nested.parent.iterdir()] == ["scores.csv"]
+
+
+def test_an_applicant_file_that_is_not_utf8_is_one_line(model, tmp_path):
+    directory, _ = model
+    latin = tmp_path / "applicant.json"
+    latin.write_bytes('{"Segment": "Müller"}'.encode("latin-1"))
+    err = one_line_error(["model", "score", "--model", str(directory), "--applicant", f"@{latin}"])
+    assert f"--applicant: cannot read {latin} as UTF-8 JSON" in err

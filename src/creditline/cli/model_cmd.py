@@ -392,7 +392,10 @@ def parse_applicant(text: str) -> dict:
         path = Path(text[1:])
         if not path.is_file():
             raise InvalidScoringRequest(f"{path} does not exist", field="applicant")
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidScoringRequest(f"cannot read {path} as UTF-8 JSON ({exc})", field="applicant") from exc
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError) as exc:
