@@ -302,3 +302,14 @@ def test_an_applicant_file_that_is_not_utf8_is_one_line(model, tmp_path):
     latin.write_bytes('{"Segment": "Müller"}'.encode("latin-1"))
     err = one_line_error(["model", "score", "--model", str(directory), "--applicant", f"@{latin}"])
     assert f"--applicant: cannot read {latin} as UTF-8 JSON" in err
+
+
+def test_train_refuses_an_unusable_out_before_reading_or_training(model, tmp_path):
+    _, data = model
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine")
+    train = ["model", "train", "--data", str(data), "--target", "Status", "--trials", "1", "--out"]
+    assert f"--out: {blocker} is a file, not a folder to write m in" in one_line_error([*train, str(blocker / "m")])
+    unread = ["model", "train", "--data", str(tmp_path / "absent.csv"), "--target", "Status", "--out", str(blocker)]
+    assert f"--out: {blocker} exists and is not a creditline model directory" in one_line_error(unread)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"] and blocker.read_text() == "mine"

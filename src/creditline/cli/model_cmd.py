@@ -94,8 +94,10 @@ def train_command(
     from datetime import UTC, datetime
 
     from creditline.risk.models import TrainingOptions, read_table, save_model, train
+    from creditline.risk.models.registry import check_writable
     from creditline.risk.models.training import STAGES
 
+    check_writable(out)  # before minutes of training, not after
     started, cpu_started = time.monotonic(), time.process_time()
     options = TrainingOptions(
         target=target, positive=positive, time=time_column, ids=tuple(ids), monotone=parse_monotone(monotone),

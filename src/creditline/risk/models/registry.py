@@ -61,9 +61,7 @@ def serialise(artifacts: ModelArtifacts) -> dict[str, str]:
 
 def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str = "out") -> Path:
     """Write atomically; an existing model at `directory` is replaced, any other non-empty directory refused."""
-    target = Path(directory)
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not is_model_dir(target))):
-        raise InvalidModel(f"{target} exists and is not a creditline model directory; refusing to overwrite", field=field)
+    target = check_writable(directory, field=field)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -76,6 +74,17 @@ def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str =
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return target
+
+
+def check_writable(directory: str | Path, *, field: str = "out") -> Path:
+    """Where a model may be written: nowhere yet, an empty directory or a model (which it replaces)."""
+    target = Path(directory)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not is_model_dir(target))):
+        raise InvalidModel(f"{target} exists and is not a creditline model directory; refusing to overwrite", field=field)
+    existing = next(parent for parent in target.absolute().parents if parent.exists())
+    if not existing.is_dir():
+        raise InvalidModel(f"{existing} is a file, not a folder to write {target.name} in", field=field)
     return target
 
 
