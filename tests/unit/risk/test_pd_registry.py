@@ -154,3 +154,14 @@ def test_a_model_without_a_complete_monitoring_reference_is_refused_on_monitor(t
     with pytest.raises(InvalidModel) as raised:
         compare(scorer.monitoring, features, scorer.specs, np.array([600.0, 610.0, 620.0]))
     assert raised.value.field == "model"
+
+
+def test_a_link_to_a_model_is_followed_and_nothing_is_left_beside_it(trained, tmp_path):
+    artifacts, _ = trained
+    save_model(artifacts, tmp_path / "v1")
+    (tmp_path / "current").symlink_to("v1")
+    newer = edited(artifacts, metadata={"model_id": "pd-newer"})
+    assert save_model(newer, tmp_path / "current") == tmp_path / "current"
+    assert (tmp_path / "current").is_symlink()
+    assert load_model(tmp_path / "v1").metadata["model_id"] == "pd-newer"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "v1"]

@@ -61,7 +61,9 @@ def serialise(artifacts: ModelArtifacts) -> dict[str, str]:
 
 def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str = "out") -> Path:
     """Write atomically; an existing model at `directory` is replaced, any other non-empty directory refused."""
-    target = check_writable(directory, field=field)
+    given = check_writable(directory, field=field)
+    # A link to a model (`current -> v12`) is followed: the model it points to is replaced, the link kept.
+    target = given.resolve() if given.is_symlink() and given.exists() else given
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -74,7 +76,7 @@ def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str =
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target
+    return given
 
 
 def check_writable(directory: str | Path, *, field: str = "out") -> Path:
