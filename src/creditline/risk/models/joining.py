@@ -37,6 +37,8 @@ def join_tables(main: pd.DataFrame, others: list[tuple[str, pd.DataFrame, str]],
         for frame, where in ((main, "the main table"), (table, name)):
             if key not in frame.columns:
                 raise InvalidData(f"key column {key!r} is not in {where}", field="join")
+        # A blank key is no customer: its rows describe nobody, and must not join to the main table's blanks.
+        table = table[~is_missing_text(table[key].astype(str).str.strip())]
         if table[key].is_unique:
             side = table.rename(columns={c: f"{name}.{c}" for c in table.columns if c != key})
         else:
