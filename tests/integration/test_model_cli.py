@@ -239,3 +239,77 @@ def test_nested_zip_and_unnamed_index_are_read():
     assert pakdd.frame.shape == (50000, 54) and pakdd.separator == "\t" and not pakdd.has_header
     gmsc = read_table(shared_data_file("cs-training.csv.zip"))
     assert list(gmsc.frame.columns[:2]) == ["c1", "SeriousDlqin2yrs"]
+
+
+def test_an_infinite_number_in_an_applicant_is_one_line_naming_the_field(model):
+    directory, _ = model
+    applicant = '{"Late90": Infinity, "DebtRatio": "0,1", "Segment": "A", "Salaried": "Y", "Bureau": 700}'
+    err = one_line_error(["model", "score", "--model", str(directory), "--applicant", applicant, "--reasons", "20"])
+    assert "--applicant: field 'Late90': expected a number, got inf" in err
+
+
+def test_a_constant_time_column_is_refused_and_nothing_written(model, tmp_path):
+    _, data = model
+    frame = pd.read_csv(data, sep=";", dtype=str, keep_default_na=False)
+    frame["Booked"] = "2024-03-01"
+    constant = tmp_path / "constant.csv"
+    frame.to_csv(constant, sep=";", index=False)
+    out = tmp_path / "never"
+    err = one_line_error(["model", "train", "--data", str(constant), "--target", "Status", "--time", "Booked",
+                          "--out", str(out), "--trials", "1"])
+    assert "--time: the time column holds one value only" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == [constant]
+
+
+def test_a_hand_edited_model_is_one_line_naming_the_model(model, tmp_path):
+    """Checksums recomputed over a metadata.json of the wrong shape: refused, not a traceback."""
+    from creditline.risk.models import ModelArtifacts, load_model, save_model
+
+    directory, data = model
+    artifacts = load_model(directory)
+    for name, metadata in (("weight", {"champion": {"blend_weight": None}}), ("monitoring", {"monitoring": {}})):
+        edited = save_model(ModelArtifacts(artifacts.booster_text, artifacts.scorecard, artifacts.calibration,
+                                           {**artifacts.metadata, **metadata}), tmp_path / name)
+        err = one_line_error(["model", "monitor", "--model", str(edited), "--data", str(data)])
+        assert err.startswith("error: --model: ")
+
+
+def test_an_out_that_cannot_be_a_file_is_refused_before_any_work(model, tmp_path):
+    directory, data = model
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    blocker = folder / "keep.txt"
+    commands = {
+        "score": ["model", "score", "--model", str(directory), "--data", str(data)],
+        "report": ["model", "report", "--model", str(directory)],
+        "join": ["model", "join", "--data", str(data), "--join", f"{data}:Segment"],
+    }
+    for argv in commands.values():
+        assert f"--out: {folder} is a directory" in one_line_error([*argv, "--out", str(folder)])
+        assert f"--out: {blocker} is a file, not a folder" in one_line_error([*argv, "--out", str(blocker / "x.csv")])
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["folder", "keep.txt"]
+    assert blocker.read_text() == "mine"
+    nested = tmp_path / "new" / "scores.csv"
+    code, _, err = run(*commands["score"], "--out", str(nested))
+    assert code == 0, err
+    assert len(pd.read_csv(nested)) == 1500 and [p.name for p in nested.parent.iterdir()] == ["scores.csv"]
+
+
+def test_an_applicant_file_that_is_not_utf8_is_one_line(model, tmp_path):
+    directory, _ = model
+    latin = tmp_path / "applicant.json"
+    latin.write_bytes('{"Segment": "Müller"}'.encode("latin-1"))
+    err = one_line_error(["model", "score", "--model", str(directory), "--applicant", f"@{latin}"])
+    assert f"--applicant: cannot read {latin} as UTF-8 JSON" in err
+
+
+def test_train_refuses_an_unusable_out_before_reading_or_training(model, tmp_path):
+    _, data = model
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("mine")
+    train = ["model", "train", "--data", str(data), "--target", "Status", "--trials", "1", "--out"]
+    assert f"--out: {blocker} is a file, not a folder to write m in" in one_line_error([*train, str(blocker / "m")])
+    unread = ["model", "train", "--data", str(tmp_path / "absent.csv"), "--target", "Status", "--out", str(blocker)]
+    assert f"--out: {blocker} exists and is not a creditline model directory" in one_line_error(unread)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"] and blocker.read_text() == "mine"

@@ -94,8 +94,10 @@ def train_command(
     from datetime import UTC, datetime
 
     from creditline.risk.models import TrainingOptions, read_table, save_model, train
+    from creditline.risk.models.registry import check_writable
     from creditline.risk.models.training import STAGES
 
+    check_writable(out)  # before minutes of training, not after
     started, cpu_started = time.monotonic(), time.process_time()
     options = TrainingOptions(
         target=target, positive=positive, time=time_column, ids=tuple(ids), monotone=parse_monotone(monotone),
@@ -247,6 +249,29 @@ def value_matches(text: str, stored: str) -> bool:
     return normalise(text) == stored
 
 
+def file_to_write(out: Path, field: str = "out") -> Path:
+    """Refuse an --out that cannot become a file before any work is done (missing folders are made later)."""
+    from creditline.risk.models import InvalidData
+
+    if out.is_dir():
+        raise InvalidData(f"{out} is a directory; give the name of a file to write", field=field)
+    existing = next(parent for parent in out.absolute().parents if parent.exists())
+    if not existing.is_dir():
+        raise InvalidData(f"{existing} is a file, not a folder to write {out.name} in", field=field)
+    return out
+
+
+def replace_file(out: Path, write) -> None:
+    """`write(path)` into a hidden sibling, renamed over `out`: a failure leaves no partial file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.partial")
+    try:
+        write(staging)
+        staging.replace(out)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
 @model_app.command("join")
 def join_command(
     data: Path = typer.Option(..., "--data", help="The main table (one row per application)."),
@@ -258,6 +283,7 @@ def join_command(
     from creditline.risk.models import InvalidData, read_table
     from creditline.risk.models.joining import join_tables
 
+    file_to_write(out)
     main = read_table(data)
     others = []
     for item in joins:
@@ -266,9 +292,7 @@ def join_command(
             raise InvalidData(f"{item!r}: write FILE:KEY", field="join")
         others.append((Path(file).stem, read_table(Path(file), field="join").frame, key))
     joined = join_tables(main.frame, others, main.separator)
-    staging = out.with_name(f".{out.name}.partial")
-    joined.to_csv(staging, index=False)
-    staging.replace(out)
+    replace_file(out, lambda path: joined.to_csv(path, index=False))
     emit({"out": str(out), "rows": len(joined), "columns": list(joined.columns)}, as_json,
          [f"{len(joined)} rows, {joined.shape[1]} columns written to {out}"])
 
@@ -332,6 +356,8 @@ def score_command(
 
     if (data is None) == (applicant is None):
         raise InvalidScoringRequest("give exactly one of --data FILE or --applicant JSON", field="applicant")
+    if out is not None:
+        file_to_write(out)
     scorer = load_scorer(model)
     if applicant is not None:
         decision = one_decision(scorer, parse_applicant(applicant), reasons)
@@ -368,7 +394,10 @@ def parse_applicant(text: str) -> dict:
         path = Path(text[1:])
         if not path.is_file():
             raise InvalidScoringRequest(f"{path} does not exist", field="applicant")
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidScoringRequest(f"cannot read {path} as UTF-8 JSON ({exc})", field="applicant") from exc
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError) as exc:
@@ -385,9 +414,7 @@ def write_scores(scored, out: Path | None, as_json: bool) -> None:
         else:
             typer.echo(scored.to_csv(index=False), nl=False)
         return
-    staging = out.with_name(f".{out.name}.partial")
-    scored.to_csv(staging, index=False)
-    staging.replace(out)
+    replace_file(out, lambda path: scored.to_csv(path, index=False))
     emit({"out": str(out), "rows": len(scored)}, as_json, [f"{len(scored)} rows scored into {out}"])
 
 
@@ -404,6 +431,7 @@ def report_command(
     from creditline.risk.models import InvalidData
     from creditline.risk.models.report import write_report
 
+    file_to_write(out)
     scorer = load_scorer(model)
     labelled = None
     if data is not None:

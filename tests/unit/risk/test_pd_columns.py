@@ -109,3 +109,18 @@ def test_feature_names_are_safe_and_unique_and_labels_read_as_words():
     assert plain_words("NumberOfTimes90DaysLate") == "Number of times 90 days late"
     assert plain_words("default.payment.next.month") == "Default payment next month"
     assert plain_words("c7") == "Column 7"
+
+
+@pytest.mark.parametrize("infinite", [math.inf, -math.inf, 10**400], ids=["inf", "-inf", "10**400"])
+def test_an_infinite_number_is_refused_or_missing_as_the_text_inf_is(infinite):
+    number = spec_of(["1", "2", "3"])
+    with pytest.raises(InvalidScoringRequest) as raised:
+        value_of(number, infinite)
+    assert raised.value.field == "col"
+    typed = pd.Series([1.0, float(infinite) if infinite != 10**400 else math.inf])
+    with pytest.raises(InvalidScoringRequest):
+        column_values(number, typed, strict=True)
+    lenient = column_values(number, typed)
+    assert lenient[0] == 1.0 and math.isnan(lenient[1])
+    assert math.isnan(column_values(number, pd.Series(["inf"]))[0])
+    assert typed.iloc[1] != 1.0 and math.isinf(typed.iloc[1])  # the caller's frame is left as it was

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from creditline.risk.models import InvalidModel, ModelArtifacts, Scorer, load_model, save_model
@@ -110,3 +111,57 @@ def pd_frame(rows: list[dict]):
     import pandas as pd
 
     return pd.DataFrame(rows)
+
+
+def edited(artifacts: ModelArtifacts, *, metadata=None, scorecard=None, calibration=None, booster=None) -> ModelArtifacts:
+    """The model with one file's content replaced, saved with matching checksums (a hand-edited model)."""
+    return ModelArtifacts(booster if booster is not None else artifacts.booster_text,
+                          scorecard if scorecard is not None else artifacts.scorecard,
+                          calibration if calibration is not None else artifacts.calibration,
+                          {**artifacts.metadata, **(metadata or {})})
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"metadata": {"features": None}},
+        {"metadata": {"champion": {"blend_weight": "half"}}},
+        {"metadata": {"target": ["1"]}},
+        {"metadata": {"derived": {"steps": []}}},
+        {"scorecard": {"variables": []}},
+        {"scorecard": {"scaling": {"pdo": 0, "odds": 50, "points_at_odds": 600}, "intercept": 0, "variables": []}},
+        {"calibration": {"method": "isotonic"}},
+        {"booster": "hello"},
+    ],
+    ids=["features-null", "weight-text", "target-list", "plan-no-features", "card-no-scaling", "pdo-zero",
+         "calibration-no-knots", "booster-text"],
+)
+def test_a_malformed_model_with_matching_checksums_is_refused(trained, tmp_path, edit):
+    artifacts, _ = trained
+    directory = save_model(edited(artifacts, **edit), tmp_path / "m")
+    with pytest.raises(InvalidModel) as raised:
+        Scorer(load_model(directory))
+    assert raised.value.field == "model"
+
+
+@pytest.mark.parametrize("reference", [{}, {"score": {"edges": [], "shares": [1.0]}, "features": {}}, "none"])
+def test_a_model_without_a_complete_monitoring_reference_is_refused_on_monitor(trained, tmp_path, reference):
+    from creditline.risk.models.monitoring import compare
+
+    artifacts, _ = trained
+    scorer = Scorer(load_model(save_model(edited(artifacts, metadata={"monitoring": reference}), tmp_path / "m")))
+    features = np.zeros((3, len(scorer.specs)))
+    with pytest.raises(InvalidModel) as raised:
+        compare(scorer.monitoring, features, scorer.specs, np.array([600.0, 610.0, 620.0]))
+    assert raised.value.field == "model"
+
+
+def test_a_link_to_a_model_is_followed_and_nothing_is_left_beside_it(trained, tmp_path):
+    artifacts, _ = trained
+    save_model(artifacts, tmp_path / "v1")
+    (tmp_path / "current").symlink_to("v1")
+    newer = edited(artifacts, metadata={"model_id": "pd-newer"})
+    assert save_model(newer, tmp_path / "current") == tmp_path / "current"
+    assert (tmp_path / "current").is_symlink()
+    assert load_model(tmp_path / "v1").metadata["model_id"] == "pd-newer"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "v1"]

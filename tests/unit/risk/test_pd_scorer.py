@@ -106,3 +106,16 @@ def test_batch_accepts_typed_frames(scorer, fresh):
     for column in ("NumberOfTimes90DaysLate", "RevolvingUtilization", "BureauScore"):
         typed[column] = pd.to_numeric(typed[column])
     assert scorer.score_batch(typed)["pd"].to_numpy() == pytest.approx(scorer.score_batch(fresh)["pd"].to_numpy())
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf")])
+def test_an_infinite_number_is_refused_by_name_one_or_batch(scorer, fresh, value):
+    with pytest.raises(InvalidScoringRequest) as raised:
+        scorer.score_one({**fresh.iloc[0].to_dict(), "CreditLimit": value}, reasons=20)
+    assert raised.value.field == "CreditLimit"
+    typed = fresh.copy()
+    typed["CreditLimit"] = pd.to_numeric(typed["CreditLimit"])
+    typed.loc[3, "CreditLimit"] = value
+    with pytest.raises(InvalidScoringRequest) as raised:
+        scorer.score_batch(typed, reasons=20)
+    assert raised.value.field == "CreditLimit"

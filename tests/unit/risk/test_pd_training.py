@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from creditline.risk.models import InvalidData, TrainingOptions, read_table, train
@@ -128,3 +129,29 @@ def test_bad_options_are_refused_by_name(applicants_csv, options, field):
     with pytest.raises(InvalidData) as raised:
         train(read_table(applicants_csv), options)
     assert raised.value.field == field
+
+
+@pytest.mark.parametrize("times", [["2020-01-31"] * 6, ["7", "7", "", "7", "7", "7"]])
+def test_a_time_column_of_one_value_is_refused(times):
+    from creditline.risk.models.training import time_order
+
+    with pytest.raises(InvalidData) as raised:
+        time_order(pd.Series(times), ",")
+    assert raised.value.field == "time" and "one value only" in raised.value.message
+
+
+def test_a_monotone_position_counts_the_files_columns_as_target_does(small_applicants_csv):
+    """`--monotone 3=+1` is the file's third column, whatever was dropped before it."""
+    from creditline.risk.models.training import monotone_vector, prepare
+
+    table = read_table(small_applicants_csv)
+    assert list(table.frame.columns)[:3] == ["ApplicationId", "MonthlyIncome", "NumberOfTimes90DaysLate"]
+    options = TrainingOptions(target="Default", ids=("ApplicationId",), monotone={"3": 1})
+    prepared = prepare(table, options)
+    names = [spec.name for spec in prepared.specs]
+    assert monotone_vector(prepared, options)[names.index("NumberOfTimes90DaysLate")] == 1
+    assert sum(map(abs, monotone_vector(prepared, options))) == 1
+    with pytest.raises(InvalidData) as raised:
+        monotone_vector(prepared, TrainingOptions(target="Default", monotone={"1": 1}))
+    assert raised.value.field == "monotone"
+    assert "ApplicationId is not a feature of the model (dropped: target, time or named identifier)" in raised.value.message

@@ -170,7 +170,11 @@ def column_values(spec: ColumnSpec, raw: pd.Series, *, strict: bool = False) -> 
     """A float64 column of features; `strict` refuses values that do not fit the column's type."""
     if spec.kind == NUMBER and pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
-        return apply_codes(values, spec.missing_codes)
+        # An infinity is no number a model learnt on: refused, or missing, exactly as the text "inf" is.
+        infinite = np.isinf(values)
+        if strict:
+            refuse_unparsed(spec, raw[infinite])
+        return apply_codes(np.where(infinite, np.nan, values), spec.missing_codes)
     text = as_text(raw, strip=spec.kind != NUMBER)
     read = every_number(text) if spec.kind == NUMBER and not (spec.decimal_comma or spec.decorated) else None
     if read is None:
@@ -283,7 +287,12 @@ def value_of(spec: ColumnSpec, raw: object) -> float:
     if isinstance(raw, (list, dict, tuple, set, bytes)):
         raise InvalidScoringRequest(f"expected {describe_kind(spec)}, got a {type(raw).__name__}", field=spec.name)
     if spec.kind == NUMBER and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond a float's range
+            value = math.inf
+        if math.isinf(value):  # as the whole column refuses the text "inf" (JSON allows Infinity)
+            raise InvalidScoringRequest(f"expected {describe_kind(spec)}, got {raw!r}", field=spec.name)
         return math.nan if math.isnan(value) or value in spec.missing_codes else value
     text = canonical_text(raw).strip()
     if not text or text in MISSING_VARIANTS:

@@ -33,10 +33,16 @@ DATE_PAIRS_MAX = 15
 def join_tables(main: pd.DataFrame, others: list[tuple[str, pd.DataFrame, str]], separator: str = ",") -> pd.DataFrame:
     """`main` with every other (name, table, key) joined on `key`; rows of `main` are never lost or repeated."""
     result = main.copy()
+    names = [name for name, _, _ in others]
+    clash = next((name for name in names if names.count(name) > 1), None)
+    if clash is not None:  # their columns would share one prefix, and pandas would suffix them _x/_y
+        raise InvalidData(f"two tables are named {clash!r}; rename one file so their columns keep apart", field="join")
     for name, table, key in others:
         for frame, where in ((main, "the main table"), (table, name)):
             if key not in frame.columns:
                 raise InvalidData(f"key column {key!r} is not in {where}", field="join")
+        # A blank key is no customer: its rows describe nobody, and must not join to the main table's blanks.
+        table = table[~is_missing_text(table[key].astype(str).str.strip())]
         if table[key].is_unique:
             side = table.rename(columns={c: f"{name}.{c}" for c in table.columns if c != key})
         else:

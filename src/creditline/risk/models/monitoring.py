@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from creditline.risk.models.columns import CATEGORY, ColumnSpec
+from creditline.risk.models.errors import InvalidModel
 
 BINS = 10
 SHARE_FLOOR = 1e-4
@@ -73,8 +74,28 @@ def baseline(features: np.ndarray, specs: list[ColumnSpec], scores: np.ndarray) 
     return result
 
 
+def check_reference(reference: object, specs: list[ColumnSpec]) -> None:
+    """The stored reference holds the score's and every feature's bins (metadata.json can be edited)."""
+    features = reference.get("features") if isinstance(reference, dict) else None
+    if not isinstance(features, dict) or not reference_fits(reference.get("score"), None):
+        raise InvalidModel("metadata.json holds no monitoring reference of the score; retrain the model", field="model")
+    for spec in specs:
+        if not reference_fits(features.get(spec.name), spec):
+            raise InvalidModel(f"metadata.json's monitoring reference of {spec.name!r} is missing or malformed", field="model")
+
+
+def reference_fits(part: object, spec: ColumnSpec | None) -> bool:
+    """Shares for every bin: deciles' edges plus missing, or each category plus other and missing."""
+    if not isinstance(part, dict) or not isinstance(part.get("shares"), list):
+        return False
+    if spec is not None and spec.kind == CATEGORY:
+        return len(part["shares"]) == spec.other_code + 2
+    return isinstance(part.get("edges"), list) and len(part["shares"]) == len(part["edges"]) + 2
+
+
 def compare(reference: dict, features: np.ndarray, specs: list[ColumnSpec], scores: np.ndarray) -> dict:
     """PSI of the score and CSI of each feature between the stored reference and a new batch."""
+    check_reference(reference, specs)
     score_ref = reference["score"]
     score_psi = stability_index(score_ref["shares"], shares(numeric_counts(scores, score_ref["edges"])))
     rows = []

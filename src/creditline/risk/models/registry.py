@@ -61,9 +61,9 @@ def serialise(artifacts: ModelArtifacts) -> dict[str, str]:
 
 def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str = "out") -> Path:
     """Write atomically; an existing model at `directory` is replaced, any other non-empty directory refused."""
-    target = Path(directory)
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not is_model_dir(target))):
-        raise InvalidModel(f"{target} exists and is not a creditline model directory; refusing to overwrite", field=field)
+    given = check_writable(directory, field=field)
+    # A link to a model (`current -> v12`) is followed: the model it points to is replaced, the link kept.
+    target = given.resolve() if given.is_symlink() and given.exists() else given
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -76,6 +76,17 @@ def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str =
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return given
+
+
+def check_writable(directory: str | Path, *, field: str = "out") -> Path:
+    """Where a model may be written: nowhere yet, an empty directory or a model (which it replaces)."""
+    target = Path(directory)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not is_model_dir(target))):
+        raise InvalidModel(f"{target} exists and is not a creditline model directory; refusing to overwrite", field=field)
+    existing = next(parent for parent in target.absolute().parents if parent.exists())
+    if not existing.is_dir():
+        raise InvalidModel(f"{existing} is a file, not a folder to write {target.name} in", field=field)
     return target
 
 
@@ -133,6 +144,8 @@ def check_metadata(metadata: object, source: Path, field: str) -> None:
     missing = [key for key in METADATA_KEYS if key not in metadata]
     if missing:
         raise InvalidModel(f"{source}: metadata.json lacks {', '.join(missing)}", field=field)
+    if not isinstance(metadata["features"], list):
+        raise InvalidModel(f"{source}: metadata.json's features is not a list", field=field)
     for position, feature in enumerate(metadata["features"]):
         if not isinstance(feature, dict) or not {"name", "feature", "kind"} <= feature.keys():
             raise InvalidModel(f"{source}: feature schema entry {position} is malformed", field=field)

@@ -36,6 +36,8 @@ from creditline.risk.models.scorecard import CompiledScorecard, ScorecardModel
 SINGLE_ROW_THREADS = 1
 PARALLEL_ROWS_MIN = 10_000
 COMPILED_ROWS_MIN = 2_000  # below this a batch goes to LightGBM's predict: no compile on small work
+# What reading a model's JSON of the wrong shape raises (a key absent, a list for a number, …).
+MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, AssertionError, lgb.basic.LightGBMError)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,18 @@ class Scorer:
     """A loaded model, ready to score one applicant or a batch."""
 
     def __init__(self, artifacts: ModelArtifacts, *, threads: int = 2) -> None:
+        try:
+            self.load(artifacts)
+        except MALFORMED as exc:
+            # Checksums prove the files are as written, not that what was written is a model we read.
+            raise InvalidModel(
+                f"the model's files do not hold a model this creditline reads ({type(exc).__name__}: {exc})",
+                field="model",
+            ) from exc
+        self.threads = threads
+        self._compiled: CompiledTrees | bool | None = False  # False: not compiled yet; None: not compilable
+
+    def load(self, artifacts: ModelArtifacts) -> None:
         metadata = artifacts.metadata
         self.metadata = metadata
         self.model_id = str(metadata["model_id"])
@@ -71,6 +85,8 @@ class Scorer:
             raise InvalidModel("the engineered-feature plan does not match the feature schema", field="model")
         # Raw fields first, engineered columns after: the order of the model's input matrix.
         self.model_specs = [*self.specs, *(feature.spec() for feature in self.plan.features)]
+        if not artifacts.booster_text.startswith("tree"):  # before LightGBM's parser prints its own error
+            raise InvalidModel("model.txt is not a LightGBM text model", field="model")
         self.booster = lgb.Booster(model_str=artifacts.booster_text)
         names = [spec.feature for spec in self.model_specs]
         if self.booster.feature_name() != names:
@@ -84,11 +100,11 @@ class Scorer:
         self.calibration = Calibration.from_json(artifacts.calibration)
         self.weight = float(metadata["champion"]["blend_weight"])
         self.scaling = self.scorecard.scaling
+        if not (self.scaling.factor > 0 and self.scaling.odds > 0):
+            raise InvalidModel("scorecard.json's points scaling needs a positive PDO and odds", field="model")
         self.paths = build_path_table(self.booster)
-        self.threads = threads
         self.variable_positions = self.card.positions
         self.booster_text = artifacts.booster_text
-        self._compiled: CompiledTrees | bool | None = False  # False: not compiled yet; None: not compilable
 
     # -- one applicant ---------------------------------------------------------------------
     def features_one(self, applicant: Mapping[str, object]) -> tuple[list[float], list[object]]:

@@ -227,6 +227,8 @@ def time_order(raw: pd.Series, separator: str) -> np.ndarray:
     values = column_values(spec, raw)
     if np.isnan(values).mean() > 0.5:
         raise InvalidData("most values of the time column are blank or unreadable", field="time")
+    if np.nanmin(values) == np.nanmax(values):  # no latest rows to hold out: the split would be file order
+        raise InvalidData("the time column holds one value only; an out-of-time split needs rows from different times", field="time")
     return np.where(np.isnan(values), np.nanmin(values), values)
 
 
@@ -249,11 +251,16 @@ def guard_leakage(prepared: Prepared, split: Split) -> None:
 
 
 def monotone_vector(prepared: Prepared, options: TrainingOptions) -> list[int]:
-    """+1: risk may only rise with the value; −1: only fall; 0: free. Named by raw column."""
+    """+1: risk may only rise with the value; −1: only fall; 0: free. Named by raw column.
+
+    A position or `last` counts the file's columns, as for --target, not the features left."""
     vector = [0] * len(prepared.specs)
     names = [spec.name for spec in prepared.specs]
     for wanted, direction in options.monotone.items():
-        name = resolve_column(names, wanted, "monotone")
+        name = resolve_column(list(prepared.frame.columns), wanted, "monotone")
+        if name not in names:
+            reason = next((d["reason"] for d in prepared.dropped if d["column"] == name), "not a feature")
+            raise InvalidData(f"{name} is not a feature of the model (dropped: {reason})", field="monotone")
         spec = prepared.specs[names.index(name)]
         if spec.kind == CATEGORY or direction not in (-1, 1):
             raise InvalidData(f"{name}: a monotone constraint needs a numeric column and +1 or -1", field="monotone")
