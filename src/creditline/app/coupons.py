@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from creditline.app.catalogue import contract_of, product_of
 from creditline.app.common import business_date, new_id
-from creditline.app.errors import LineNotFound
+from creditline.app.errors import IdempotencyConflict, LineNotFound
 from creditline.app.idempotency import check_key, first_result, remember
 from creditline.errors import Conflict, DomainError
 from creditline.store import UnitOfWork
@@ -263,6 +263,8 @@ def _reserve(engine: Engine, command: DrawWithCoupon, key: str) -> None:
             record = uow.lines.get(command.line_id)
             if record is not None and record.line.borrower_id == row["borrower_id"]:
                 return  # the owner's retry: the saga resumes with the drawdown's own idempotent replay
+        if uow.idempotency.get("draw", key) is not None:  # else the replayed loan would take a second coupon
+            raise IdempotencyConflict(f"{key!r} was already used for a drawdown without this coupon", field="key")
         checked = _checked(uow, command, for_update=True)
         saving = checked["benefit"].total_saving.minor
         if not repo.commit_budget(checked["campaign"].campaign_id, saving):
