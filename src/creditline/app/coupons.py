@@ -147,10 +147,11 @@ def issue_coupon(engine: Engine, command: IssueCoupon) -> dict[str, Any]:
     request = {"campaign": command.campaign_id, "borrower": command.borrower_id}
     with UnitOfWork(engine) as uow:
         on = business_date(uow)
-        if (prior := first_result(uow, "coupon-issue", key, request)) is not None:
-            return prior
         repo = PromotionsRepository(uow.connection)
         repo.campaign(command.campaign_id, for_update=True)  # one issuer at a time per campaign: the per-borrower count holds
+        # Read the key under that lock: a retry that waited on it sees the first issue's result.
+        if (prior := first_result(uow, "coupon-issue", key, request)) is not None:
+            return prior
         campaign, _ = campaign_of(repo, command.campaign_id)
         grade, first_opened = ServicingRepository(uow.connection).borrower_facts(command.borrower_id)
         if first_opened is None:
