@@ -263,7 +263,11 @@ def _reserve(engine: Engine, command: DrawWithCoupon, key: str) -> None:
         if row is not None and row["draw_key"] == key and row["status"] in ("reserved", "redeemed"):
             record = uow.lines.get(command.line_id)
             if record is not None and record.line.borrower_id == row["borrower_id"]:
-                return  # the owner's retry: the saga resumes with the drawdown's own idempotent replay
+                if _resumable(uow, row, key):
+                    return  # the owner's retry: the saga resumes with the drawdown's own idempotent replay
+                # Reserved on an earlier date, never drawn: today's drawdown is a new one, checked and priced today.
+                repo.release_budget(row["campaign_id"], row["saving_minor"])
+                repo.update_coupon(command.coupon_id, status="issued", draw_key=None, reserved_on=None, saving_minor=0)
         if uow.idempotency.get("draw", key) is not None:  # else the replayed loan would take a second coupon
             raise IdempotencyConflict(f"{key!r} was already used for a drawdown without this coupon", field="key")
         checked = _checked(uow, command, for_update=True)
@@ -272,6 +276,13 @@ def _reserve(engine: Engine, command: DrawWithCoupon, key: str) -> None:
             raise BudgetExhausted(f"campaign {checked['campaign'].campaign_id} has no budget left for this coupon", field="coupon")
         repo.update_coupon(command.coupon_id, status="reserved", draw_key=key, reserved_on=checked["on"], saving_minor=saving)
         uow.commit()
+
+
+def _resumable(uow: UnitOfWork, row: dict[str, Any], key: str) -> bool:
+    """Redeemed, reserved today, or drawn already: the drawdown under `key` is (or will be) the reserved one."""
+    if row["status"] == "redeemed" or row["reserved_on"] == business_date(uow):
+        return True
+    return uow.idempotency.get("draw", key) is not None
 
 
 def release_reservation(engine: Engine, coupon_id: str, key: str) -> int:

@@ -1,0 +1,85 @@
+"""Retries of a drawdown with a coupon: a key names one drawdown with at most one coupon, and a
+reservation left by a drawdown that never happened is not resumed on a later business date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from coupon_fixtures import borrower_with_coupon, campaign
+from integration_helpers import dump
+from lending_fixtures import eod_to, setup_books
+
+from creditline.app import Draw, draw, show_loan
+from creditline.app.coupons import (
+    DrawWithCoupon,
+    IssueCoupon,
+    _reserve,
+    draw_with_coupon,
+    issue_coupon,
+    show_campaign,
+)
+from creditline.app.errors import IdempotencyConflict
+from creditline.promotions import CouponExpired
+from creditline.store import UnitOfWork
+
+
+@pytest.fixture
+def books(engine):  # type: ignore[no-untyped-def]
+    setup_books(engine)
+    return engine
+
+
+def test_a_second_coupon_under_a_used_key_is_refused(books) -> None:  # type: ignore[no-untyped-def]
+    first_campaign = campaign(books)
+    second_campaign = campaign(books, campaign_id="summer")
+    line, first = borrower_with_coupon(books, "B1", first_campaign, limit="50000")
+    second = issue_coupon(books, IssueCoupon(second_campaign, "B1", "issue-B1-summer"))["coupon_id"]
+    drawn = draw_with_coupon(books, DrawWithCoupon(line, "12000", 3, "d1", first))
+    assert drawn["coupon"]["saving"] == "72.36"
+    before = dump(books)
+    with pytest.raises(IdempotencyConflict) as caught:
+        draw_with_coupon(books, DrawWithCoupon(line, "12000", 3, "d1", second))
+    assert caught.value.field == "key"
+    assert dump(books) == before
+
+
+def test_a_coupon_cannot_be_added_to_a_plain_drawdown_by_its_key(books) -> None:  # type: ignore[no-untyped-def]
+    line, coupon_id = borrower_with_coupon(books, "B1", campaign(books), limit="50000")
+    draw(books, Draw(line, "12000", 3, "plain"))
+    before = dump(books)
+    with pytest.raises(IdempotencyConflict) as caught:
+        draw_with_coupon(books, DrawWithCoupon(line, "12000", 3, "plain", coupon_id))
+    assert caught.value.field == "key"
+    assert dump(books) == before
+
+
+def _reserved_then_crashed(books, valid_days: int) -> tuple[DrawWithCoupon, str]:  # type: ignore[no-untyped-def]
+    """A coupon reserved on 1 January by a drawdown that never happened; the date is now 2 January."""
+    campaign_id = campaign(books, valid_days=valid_days)
+    line, coupon_id = borrower_with_coupon(books, "B1", campaign_id)
+    command = DrawWithCoupon(line, "12000", 3, "d1", coupon_id)
+    _reserve(books, command, "d1")  # the process died before the drawdown
+    eod_to(books, date(2025, 1, 2))
+    return command, campaign_id
+
+
+def test_a_retry_after_the_coupon_expired_draws_nothing(books) -> None:  # type: ignore[no-untyped-def]
+    command, _ = _reserved_then_crashed(books, valid_days=1)
+    before = dump(books)
+    with pytest.raises(CouponExpired) as caught:
+        draw_with_coupon(books, command)
+    assert caught.value.field == "coupon"
+    assert dump(books) == before
+    with UnitOfWork(books, read_only=True) as uow:
+        assert uow.loans.count() == 0
+
+
+def test_a_retry_on_a_later_date_redeems_on_that_dates_drawdown(books) -> None:  # type: ignore[no-untyped-def]
+    command, campaign_id = _reserved_then_crashed(books, valid_days=30)
+    drawn = draw_with_coupon(books, command)
+    assert drawn["coupon"]["status"] == "redeemed" and drawn["coupon"]["loan_id"] == drawn["loan_id"]
+    assert show_loan(books, drawn["loan_id"])["disbursed_on"] == "2025-01-02"
+    assert [i["apply_on"] for i in drawn["coupon"]["installments"]] == ["2025-02-02", "2025-03-02", "2025-04-02"]
+    assert [i["saving"] for i in drawn["coupon"]["installments"]] == ["37.20", "22.58", "12.58"]
+    assert show_campaign(books, campaign_id)["committed"] == drawn["coupon"]["saving"] == "72.36"  # promised once
