@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from creditline.store.tables import ID, KEY, metadata
+from creditline.store.tables import ID, KEY, credit_lines, metadata
 from creditline.store.tables_servicing import chunks, sim_bank_debits
 
 repayment_sources = Table(
@@ -86,8 +86,16 @@ class RepaymentSourceRepository:
             .order_by(s.status, s.priority, s.source_id)
         )
         if lock:
+            self._lock_lines(borrower_id)
             query = query.with_for_update()
         return [dict(row) for row in self.connection.execute(query).mappings()]
+
+    def _lock_lines(self, borrower_id: str) -> None:
+        """Serialise a borrower's source changes on their credit lines: a row another link is still
+        inserting cannot be locked (nor, on PostgreSQL, seen by a wait on the rows that exist)."""
+        c = credit_lines.c
+        query = select(c.line_id).where(c.borrower_id == borrower_id).order_by(c.line_id).with_for_update()
+        self.connection.execute(query).all()
 
     def add(self, row: dict[str, Any]) -> None:
         self.connection.execute(insert(repayment_sources).values(row))
