@@ -15,6 +15,7 @@ returns the loan); reservations whose drawdown never happened are released by `s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -32,6 +33,7 @@ from creditline.store.promotions_repository import PromotionsRepository
 from creditline.store.servicing_repository import ServicingRepository
 
 LIST_LIMIT = 200
+BORROWER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class CampaignExists(Conflict):
@@ -130,6 +132,8 @@ def _campaign_view(campaign: Any, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def enroll(engine: Engine, campaign_id: str, borrower_id: str) -> dict[str, Any]:
+    if not BORROWER_ID.fullmatch(borrower_id):  # the shape the API admits; the column holds 64 characters
+        raise DomainError("1 to 64 letters, digits, '-' or '_'", field="borrower", code="borrower_invalid")
     with UnitOfWork(engine) as uow:
         on = business_date(uow)
         repo = PromotionsRepository(uow.connection)
