@@ -75,3 +75,23 @@ def test_drawdown_retries_racing_under_one_key_redeem_once(pg_engine) -> None:  
     with UnitOfWork(pg_engine, read_only=True) as uow:
         assert uow.loans.count() == 1
         assert len(PromotionsRepository(uow.connection).benefits_of_coupon(coupon)) == 3
+
+
+def test_two_coupons_racing_under_one_key_redeem_one(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.errors import IdempotencyConflict
+
+    first_campaign, second_campaign = campaign(pg_engine), campaign(pg_engine, campaign_id="summer")
+    line, first = borrower_with_coupon(pg_engine, "B1", first_campaign, limit="50000")
+    second = issue_coupon(pg_engine, IssueCoupon(second_campaign, "B1", "issue-B1-summer"))["coupon_id"]
+    results = race(
+        *[lambda coupon=coupon: draw_with_coupon(pg_engine, DrawWithCoupon(line, "12000", 3, "d1", coupon)) for coupon in (first, second)]
+    )
+    won = [r for r in results if isinstance(r, dict)]
+    assert len(won) == 1 and isinstance(next(r for r in results if not isinstance(r, dict)), IdempotencyConflict), results
+    with UnitOfWork(pg_engine, read_only=True) as uow:
+        repo = PromotionsRepository(uow.connection)
+        statuses = sorted(row["status"] for row in (repo.coupon(first), repo.coupon(second)) if row)
+        assert uow.loans.count() == 1
+    assert statuses == ["issued", "redeemed"]
+    committed = show_campaign(pg_engine, first_campaign)["committed"], show_campaign(pg_engine, second_campaign)["committed"]
+    assert sorted(committed) == ["0.00", "72.36"]

@@ -272,14 +272,23 @@ def _reserve(engine: Engine, command: DrawWithCoupon, key: str) -> None:
                 # Reserved on an earlier date, never drawn: today's drawdown is a new one, checked and priced today.
                 repo.release_budget(row["campaign_id"], row["saving_minor"])
                 repo.update_coupon(command.coupon_id, status="issued", draw_key=None, reserved_on=None, saving_minor=0)
-        if uow.idempotency.get("draw", key) is not None:  # else the replayed loan would take a second coupon
-            raise IdempotencyConflict(f"{key!r} was already used for a drawdown without this coupon", field="key")
+        _check_key_free(uow, repo, command, key)
         checked = _checked(uow, command, for_update=True)
         saving = checked["benefit"].total_saving.minor
         if not repo.commit_budget(checked["campaign"].campaign_id, saving):
             raise BudgetExhausted(f"campaign {checked['campaign'].campaign_id} has no budget left for this coupon", field="coupon")
         repo.update_coupon(command.coupon_id, status="reserved", draw_key=key, reserved_on=checked["on"], saving_minor=saving)
         uow.commit()
+
+
+def _check_key_free(uow: UnitOfWork, repo: PromotionsRepository, command: DrawWithCoupon, key: str) -> None:
+    """One key, one drawdown, at most one coupon: refuse a key that has drawn already (the replayed loan
+    would take a second coupon) or that another coupon is reserved under. The line's lock makes a
+    concurrent reservation under the same key wait for this one, then see it."""
+    record = uow.lines.get(command.line_id, for_update=True)
+    holders = [] if record is None else repo.coupons_with_key(record.line.borrower_id, key)
+    if any(coupon_id != command.coupon_id for coupon_id in holders) or uow.idempotency.get("draw", key) is not None:
+        raise IdempotencyConflict(f"{key!r} was already used for a drawdown without this coupon", field="key")
 
 
 def _resumable(uow: UnitOfWork, row: dict[str, Any], key: str) -> bool:

@@ -101,6 +101,11 @@ class PromotionsRepository:
         query = select(func.count()).where(_coup.campaign_id == campaign_id, _coup.borrower_id == borrower_id)
         return int(self.connection.execute(query).scalar_one())
 
+    def coupons_with_key(self, borrower_id: str, draw_key: str) -> list[str]:
+        """The borrower's coupons reserved or redeemed under a drawdown key (one, or a bug: at most two read)."""
+        query = select(_coup.coupon_id).where(_coup.borrower_id == borrower_id, _coup.draw_key == draw_key).limit(2)
+        return list(self.connection.execute(query).scalars())
+
     def coupons_of(self, borrower_id: str, limit: int) -> list[dict[str, Any]]:
         query = select(coupons).where(_coup.borrower_id == borrower_id).order_by(_coup.issued_on, _coup.coupon_id)
         return [dict(row) for row in self.connection.execute(query.limit(limit)).mappings()]
