@@ -83,3 +83,18 @@ def test_a_retry_on_a_later_date_redeems_on_that_dates_drawdown(books) -> None: 
     assert [i["apply_on"] for i in drawn["coupon"]["installments"]] == ["2025-02-02", "2025-03-02", "2025-04-02"]
     assert [i["saving"] for i in drawn["coupon"]["installments"]] == ["37.20", "22.58", "12.58"]
     assert show_campaign(books, campaign_id)["committed"] == drawn["coupon"]["saving"] == "72.36"  # promised once
+
+
+def test_a_mistaken_retry_does_not_release_a_reservation_whose_loan_was_drawn(books) -> None:  # type: ignore[no-untyped-def]
+    campaign_id = campaign(books)
+    line, coupon_id = borrower_with_coupon(books, "B1", campaign_id, limit="50000")
+    command = DrawWithCoupon(line, "12000", 3, "d1", coupon_id)
+    _reserve(books, command, "d1")
+    loan_id = draw(books, Draw(line, "12000", 3, "d1"))["loan_id"]  # the process died before attaching the coupon
+    before = dump(books)
+    with pytest.raises(IdempotencyConflict):
+        draw_with_coupon(books, DrawWithCoupon(line, "13000", 3, "d1", coupon_id))  # the key, another amount
+    assert dump(books) == before
+    resumed = draw_with_coupon(books, command)
+    assert resumed["loan_id"] == loan_id and resumed["coupon"]["status"] == "redeemed"
+    assert resumed["coupon"]["saving"] == show_campaign(books, campaign_id)["committed"] == "72.36"

@@ -305,6 +305,8 @@ def release_reservation(engine: Engine, coupon_id: str, key: str) -> int:
         row = repo.coupon(coupon_id, for_update=True)
         if row is None or row["status"] != "reserved" or row["draw_key"] != key:
             return 0
+        if uow.idempotency.get("draw", key) is not None:  # the loan exists: the coupon is attached on a retry, not released
+            return 0
         repo.release_budget(row["campaign_id"], row["saving_minor"])
         repo.update_coupon(coupon_id, status="issued", draw_key=None, reserved_on=None, saving_minor=0)
         uow.commit()
