@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from coupon_fixtures import borrower_with_coupon, campaign
+from coupon_fixtures import RATE_DISCOUNT, borrower_with_coupon, campaign
 from integration_helpers import dump
 from lending_fixtures import eod_to, setup_books
 
@@ -98,3 +98,18 @@ def test_a_mistaken_retry_does_not_release_a_reservation_whose_loan_was_drawn(bo
     resumed = draw_with_coupon(books, command)
     assert resumed["loan_id"] == loan_id and resumed["coupon"]["status"] == "redeemed"
     assert resumed["coupon"]["saving"] == show_campaign(books, campaign_id)["committed"] == "72.36"
+
+
+def test_a_retry_for_another_term_meets_the_coupons_rules(books) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.coupons import add_campaign
+    from creditline.promotions import CouponNotApplicable
+
+    text = RATE_DISCOUNT.format(campaign_id="short", budget="1000", valid_days=30) + "terms_months = [3]\n"
+    campaign_id = add_campaign(books, text, "short.toml")["campaign_id"]
+    line, coupon_id = borrower_with_coupon(books, "B1", campaign_id)
+    _reserve(books, DrawWithCoupon(line, "12000", 3, "d1", coupon_id), "d1")  # the process died before the drawdown
+    before = dump(books)
+    with pytest.raises(CouponNotApplicable) as caught:
+        draw_with_coupon(books, DrawWithCoupon(line, "12000", 12, "d1", coupon_id))  # the key, a term not covered
+    assert caught.value.field == "term"
+    assert dump(books) == before

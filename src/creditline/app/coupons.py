@@ -263,16 +263,17 @@ def _reserve(engine: Engine, command: DrawWithCoupon, key: str) -> None:
 
     with UnitOfWork(engine) as uow:
         repo = PromotionsRepository(uow.connection)
+        # The line first: a concurrent reservation or drawdown on it finishes before this one reads anything.
+        record = uow.lines.get(command.line_id, for_update=True)
         row = repo.coupon(command.coupon_id, for_update=True)
-        if row is not None and row["draw_key"] == key and row["status"] in ("reserved", "redeemed"):
-            record = uow.lines.get(command.line_id)
-            if record is not None and record.line.borrower_id == row["borrower_id"]:
-                if _resumable(uow, row, key):
-                    return  # the owner's retry: the saga resumes with the drawdown's own idempotent replay
-                # Reserved on an earlier date, never drawn: today's drawdown is a new one, checked and priced today.
-                repo.release_budget(row["campaign_id"], row["saving_minor"])
-                repo.update_coupon(command.coupon_id, status="issued", draw_key=None, reserved_on=None, saving_minor=0)
-        _check_key_free(uow, repo, command, key)
+        owner = None if record is None else record.line.borrower_id
+        if row is not None and row["draw_key"] == key and row["status"] in ("reserved", "redeemed") and owner == row["borrower_id"]:
+            if row["status"] == "redeemed" or uow.idempotency.get("draw", key) is not None:
+                return  # the owner's retry: the saga resumes with the drawdown's own idempotent replay
+            # Reserved, never drawn: this request is the drawdown, checked and priced afresh (today, these terms).
+            repo.release_budget(row["campaign_id"], row["saving_minor"])
+            repo.update_coupon(command.coupon_id, status="issued", draw_key=None, reserved_on=None, saving_minor=0)
+        _check_key_free(uow, repo, owner, command.coupon_id, key)
         checked = _checked(uow, command, for_update=True)
         saving = checked["benefit"].total_saving.minor
         if not repo.commit_budget(checked["campaign"].campaign_id, saving):
@@ -281,21 +282,12 @@ def _reserve(engine: Engine, command: DrawWithCoupon, key: str) -> None:
         uow.commit()
 
 
-def _check_key_free(uow: UnitOfWork, repo: PromotionsRepository, command: DrawWithCoupon, key: str) -> None:
+def _check_key_free(uow: UnitOfWork, repo: PromotionsRepository, borrower_id: str | None, coupon_id: str, key: str) -> None:
     """One key, one drawdown, at most one coupon: refuse a key that has drawn already (the replayed loan
-    would take a second coupon) or that another coupon is reserved under. The line's lock makes a
-    concurrent reservation under the same key wait for this one, then see it."""
-    record = uow.lines.get(command.line_id, for_update=True)
-    holders = [] if record is None else repo.coupons_with_key(record.line.borrower_id, key)
-    if any(coupon_id != command.coupon_id for coupon_id in holders) or uow.idempotency.get("draw", key) is not None:
+    would take a second coupon) or that another of the borrower's coupons is reserved under."""
+    holders = [] if borrower_id is None else repo.coupons_with_key(borrower_id, key)
+    if any(held != coupon_id for held in holders) or uow.idempotency.get("draw", key) is not None:
         raise IdempotencyConflict(f"{key!r} was already used for a drawdown without this coupon", field="key")
-
-
-def _resumable(uow: UnitOfWork, row: dict[str, Any], key: str) -> bool:
-    """Redeemed, reserved today, or drawn already: the drawdown under `key` is (or will be) the reserved one."""
-    if row["status"] == "redeemed" or row["reserved_on"] == business_date(uow):
-        return True
-    return uow.idempotency.get("draw", key) is not None
 
 
 def release_reservation(engine: Engine, coupon_id: str, key: str) -> int:
