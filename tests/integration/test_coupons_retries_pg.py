@@ -95,3 +95,14 @@ def test_two_coupons_racing_under_one_key_redeem_one(pg_engine) -> None:  # type
     assert statuses == ["issued", "redeemed"]
     committed = show_campaign(pg_engine, first_campaign)["committed"], show_campaign(pg_engine, second_campaign)["committed"]
     assert sorted(committed) == ["0.00", "72.36"]
+
+
+def test_the_same_campaign_file_added_at_once_twice_is_added_once(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.coupons import CampaignExists
+
+    text = RATE_DISCOUNT.format(campaign_id="spring", budget="1000", valid_days=30)
+    other = RATE_DISCOUNT.format(campaign_id="spring", budget="2000", valid_days=30)
+    same = race(*[lambda: add_campaign(pg_engine, text, "spring.toml")] * THREADS)
+    assert all(isinstance(r, dict) and r["budget_cap"] == "1000.00" for r in same), same
+    raced = race(lambda: add_campaign(pg_engine, other, "spring.toml"), lambda: add_campaign(pg_engine, other, "spring.toml"))
+    assert all(isinstance(r, CampaignExists) for r in raced), raced

@@ -84,10 +84,7 @@ def add_campaign(engine: Engine, text: str, source: str) -> dict[str, Any]:
     with UnitOfWork(engine) as uow:
         on = business_date(uow)
         repo = PromotionsRepository(uow.connection)
-        found = repo.campaign(campaign.campaign_id)
-        if found is not None and found["content_hash"] != campaign.content_hash:
-            raise CampaignExists(f"campaign {campaign.campaign_id} exists with other content; give it a new id", field="campaign_id")
-        if found is None:
+        if repo.campaign(campaign.campaign_id) is None:
             repo.add_campaign(
                 {
                     "campaign_id": campaign.campaign_id, "version": campaign.version, "kind": str(campaign.kind),
@@ -97,7 +94,11 @@ def add_campaign(engine: Engine, text: str, source: str) -> dict[str, Any]:
                     "added_on": on,
                 }
             )  # fmt: skip
-        view = _campaign_view(campaign, repo.campaign(campaign.campaign_id) or {})
+        found = repo.campaign(campaign.campaign_id)  # ours, or one added meanwhile under the same id
+        assert found is not None, "the campaign was there or has just been added"
+        if found["content_hash"] != campaign.content_hash:
+            raise CampaignExists(f"campaign {campaign.campaign_id} exists with other content; give it a new id", field="campaign_id")
+        view = _campaign_view(campaign, found)
         uow.commit()
     return view
 

@@ -25,8 +25,11 @@ class PromotionsRepository:
         self.connection = connection
 
     # -- campaigns and their budget ----------------------------------------------------------------
-    def add_campaign(self, row: dict[str, Any]) -> None:
-        self.connection.execute(insert(promotion_campaigns).values(committed_minor=0, spent_minor=0, **row))
+    def add_campaign(self, row: dict[str, Any]) -> bool:
+        """Add a campaign; False if its id is taken (a concurrent add of it is waited for, not a key violation)."""
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(promotion_campaigns).values(committed_minor=0, spent_minor=0, **row)
+        return self.connection.execute(statement.on_conflict_do_nothing()).rowcount == 1
 
     def campaign(self, campaign_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
         query = select(promotion_campaigns).where(_camp.campaign_id == campaign_id)
