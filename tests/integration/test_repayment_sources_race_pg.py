@@ -58,3 +58,34 @@ def test_links_racing_past_the_limit_leave_at_most_five_sources(pg_engine) -> No
     assert sorted(r["priority"] for r in won) == [3, 4, 5]
     shown = list_sources(pg_engine, "B1", "tester")["sources"]
     assert [s["priority"] for s in shown] == [1, 2, 3, 4, 5]
+
+
+def test_a_payday_stated_twice_at_once_is_recorded_once(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.repayment_sources import state_payday
+    from creditline.store import UnitOfWork
+    from creditline.store.tables_repayment_sources import paydays
+
+    for n in range(3):  # a fresh borrower each time: the race is on the first row
+        open_line(pg_engine, f"P{n}")
+        results = race(lambda n=n: state_payday(pg_engine, f"P{n}", 25), lambda n=n: state_payday(pg_engine, f"P{n}", 10))
+        assert all(isinstance(r, dict) for r in results), results
+        with UnitOfWork(pg_engine, read_only=True) as uow:
+            assert paydays(uow.connection, [f"P{n}"])[f"P{n}"] in (25, 10)
+
+
+def test_a_learned_payday_never_replaces_a_stated_one(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from creditline.app.repayment_sources import state_payday
+    from creditline.store import UnitOfWork
+    from creditline.store.tables_repayment_sources import borrower_paydays, save_payday
+
+    open_line(pg_engine, "B1")
+    state_payday(pg_engine, "B1", 25)
+    with UnitOfWork(pg_engine) as uow:  # the end of day learned 10 from inflows read before the borrower stated 25
+        save_payday(uow.connection, "B1", 10, "inflows", date(2025, 1, 2))
+        save_payday(uow.connection, "B2", 10, "inflows", date(2025, 1, 2))
+        uow.commit()
+    with UnitOfWork(pg_engine, read_only=True) as uow:
+        rows = sorted(uow.connection.execute(borrower_paydays.select()).all())
+    assert [(r.borrower_id, r.payday, r.basis) for r in rows] == [("B1", 25, "stated"), ("B2", 10, "inflows")]

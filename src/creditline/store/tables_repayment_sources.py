@@ -71,6 +71,7 @@ sim_bank_inflows = Table(
 
 ACTIVE = "active"
 REMOVED = "removed"
+STATED = "stated"  # a payday the borrower gave; learned ones are "inflows"
 
 
 class RepaymentSourceRepository:
@@ -151,15 +152,16 @@ def paydays(connection: Connection, borrower_ids: Sequence[str]) -> dict[str, in
 
 
 def save_payday(connection: Connection, borrower_id: str, payday: int, basis: str, on: date) -> None:
+    """Record a borrower's payday in one upsert (a concurrent first one is no key violation); a learned
+    payday never replaces one the borrower stated, even one stated after the learner read the table."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     p = borrower_paydays.c
     values = {"payday": payday, "basis": basis, "recorded_on": on}
-    if (
-        connection.execute(
-            update(borrower_paydays).where(p.borrower_id == borrower_id).values(values)
-        ).rowcount
-        == 0
-    ):
-        connection.execute(insert(borrower_paydays).values(borrower_id=borrower_id, **values))
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(borrower_paydays).values(borrower_id=borrower_id, **values)
+    keep_stated = None if basis == STATED else p.basis != STATED
+    connection.execute(statement.on_conflict_do_update(index_elements=[p.borrower_id], set_=values, where=keep_stated))
 
 
 def record_inflows(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
