@@ -113,3 +113,18 @@ def test_a_retry_for_another_term_meets_the_coupons_rules(books) -> None:  # typ
         draw_with_coupon(books, DrawWithCoupon(line, "12000", 12, "d1", coupon_id))  # the key, a term not covered
     assert caught.value.field == "term"
     assert dump(books) == before
+
+
+def test_settle_applies_every_saving_due_not_only_a_pages_worth(books, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app import coupon_benefits
+
+    campaign_id = campaign(books)
+    drawn = []
+    for borrower in ("B1", "B2"):
+        line, coupon_id = borrower_with_coupon(books, borrower, campaign_id)
+        drawn.append(draw_with_coupon(books, DrawWithCoupon(line, "12000", 3, f"d-{borrower}", coupon_id))["loan_id"])
+    eod_to(books, date(2025, 2, 1))  # the first installments fall due: 37.20 saved on each loan
+    monkeypatch.setattr(coupon_benefits, "LOANS_PER_PAGE", 1)
+    settled = coupon_benefits.settle(books)
+    assert (settled["loans"], settled["applied_minor"]) == (2, 7440)
+    assert [show_loan(books, loan_id)["totals"]["interest_waived"] for loan_id in drawn] == ["37.20", "37.20"]

@@ -127,10 +127,11 @@ class PromotionsRepository:
         if rows:
             self.connection.execute(insert(coupon_benefits), [{"applied_minor": 0, **row} for row in rows])
 
-    def loans_with_benefits_due(self, on: date, limit: int) -> list[str]:
+    def loans_with_benefits_due(self, on: date, limit: int, after: str = "") -> list[str]:
+        """Loans with savings pending and due by `on`, in loan id order from after `after` (a page)."""
         query = (
             select(_ben.loan_id)
-            .where(and_(_ben.status == "pending", _ben.apply_on <= on))
+            .where(and_(_ben.status == "pending", _ben.apply_on <= on, _ben.loan_id > after))
             .group_by(_ben.loan_id)
             .order_by(_ben.loan_id)
             .limit(limit)
