@@ -128,3 +128,18 @@ def test_settle_applies_every_saving_due_not_only_a_pages_worth(books, monkeypat
     settled = coupon_benefits.settle(books)
     assert (settled["loans"], settled["applied_minor"]) == (2, 7440)
     assert [show_loan(books, loan_id)["totals"]["interest_waived"] for loan_id in drawn] == ["37.20", "37.20"]
+
+
+def test_settle_never_releases_a_reservation_renewed_since_it_read_the_stale_ones(books, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.coupon_benefits import release_stale_reservations
+    from creditline.store.promotions_repository import PromotionsRepository
+
+    command, campaign_id = _reserved_then_crashed(books, valid_days=30)
+    with UnitOfWork(books, read_only=True) as uow:
+        stale = PromotionsRepository(uow.connection).stale_reservations(date(2025, 1, 2), 10)
+    assert len(stale) == 1
+    _reserve(books, command, "d1")  # the borrower's retry renews it today, its drawdown not yet committed ...
+    monkeypatch.setattr(PromotionsRepository, "stale_reservations", lambda self, before, limit: stale)
+    assert release_stale_reservations(books) == 0  # ... while settle acts on what it read before
+    drawn = draw_with_coupon(books, command)
+    assert drawn["coupon"]["status"] == "redeemed" and show_campaign(books, campaign_id)["committed"] == "72.36"

@@ -146,5 +146,5 @@ def release_stale_reservations(engine: Engine) -> int:
     released = 0
     for row in stale:
         if row["coupon_id"] not in drawn:
-            released += release_reservation(engine, row["coupon_id"], row["draw_key"])
+            released += release_reservation(engine, row["coupon_id"], row["draw_key"], reserved_before=on)
     return released

@@ -291,12 +291,15 @@ def _check_key_free(uow: UnitOfWork, repo: PromotionsRepository, borrower_id: st
         raise IdempotencyConflict(f"{key!r} was already used for a drawdown without this coupon", field="key")
 
 
-def release_reservation(engine: Engine, coupon_id: str, key: str) -> int:
-    """Undo a reservation whose drawdown did not happen: the coupon and budget exactly as before (1 if undone)."""
+def release_reservation(engine: Engine, coupon_id: str, key: str, *, reserved_before: date | None = None) -> int:
+    """Undo a reservation whose drawdown did not happen: the coupon and budget exactly as before (1 if undone).
+    `reserved_before`: only one made before that date (a stale one, not one a retry has just renewed)."""
     with UnitOfWork(engine) as uow:
         repo = PromotionsRepository(uow.connection)
         row = repo.coupon(coupon_id, for_update=True)
         if row is None or row["status"] != "reserved" or row["draw_key"] != key:
+            return 0
+        if reserved_before is not None and row["reserved_on"] >= reserved_before:
             return 0
         if uow.idempotency.get("draw", key) is not None:  # the loan exists: the coupon is attached on a retry, not released
             return 0
