@@ -44,3 +44,18 @@ def test_errors_are_one_line_naming_the_option(engine, db_url: str, tmp_path: Pa
     assert absent.exit_code == 2 and absent.stderr.startswith("error: --file: cannot read")
     unknown = cli("coupon", "issue", "--campaign", "nope", "--borrower", "B1", "--key", "k", *db)
     assert (unknown.exit_code, unknown.stderr.strip()) == (2, "error: --campaign: no campaign 'nope'")
+
+
+def test_enrolling_a_malformed_borrower_id_is_refused(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from integration_helpers import dump
+
+    setup_books(engine)
+    file = tmp_path / "spring.toml"
+    file.write_text(RATE_DISCOUNT.format(campaign_id="spring", budget="1000", valid_days=30), encoding="utf-8")
+    db = ("--db", db_url)
+    ok("coupon", "campaign-add", "--file", str(file), *db)
+    before = dump(engine)
+    for borrower in ("", "B" * 65, "a b"):  # 65 characters overflowed the column on PostgreSQL: a traceback
+        refused = cli("coupon", "enroll", "--campaign", "spring", "--borrower", borrower, *db)
+        assert (refused.exit_code, refused.stderr.strip()) == (2, "error: --borrower: 1 to 64 letters, digits, '-' or '_'")
+    assert dump(engine) == before

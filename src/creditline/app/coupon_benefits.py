@@ -20,7 +20,8 @@ from creditline.app.common import business_date, new_id
 from creditline.store import UnitOfWork
 from creditline.store.promotions_repository import PromotionsRepository
 
-LOANS_PER_RUN_MAX = 10_000
+LOANS_PER_PAGE = 10_000
+PAGES_PER_RUN_MAX = 1_000  # ten million loans a day; a loan whose saving waits never hides the ones after it
 RESERVATIONS_PER_RUN_MAX = 1_000
 
 
@@ -28,16 +29,23 @@ def settle(engine: Engine) -> dict[str, Any]:
     """Apply every saving due by the business date; release reservations of drawdowns that never happened."""
     with UnitOfWork(engine, read_only=True) as uow:
         on = business_date(uow)
-        loan_ids = PromotionsRepository(uow.connection).loans_with_benefits_due(on, LOANS_PER_RUN_MAX)
-    applied = forfeited = 0
-    for loan_id in loan_ids:
-        moved = apply_due_savings(engine, loan_id)
-        applied += moved["applied_minor"]
-        forfeited += moved["forfeited_minor"]
+    applied = forfeited = loans = 0
+    after = ""
+    for _ in range(PAGES_PER_RUN_MAX):
+        with UnitOfWork(engine, read_only=True) as uow:
+            loan_ids = PromotionsRepository(uow.connection).loans_with_benefits_due(on, LOANS_PER_PAGE, after)
+        for loan_id in loan_ids:
+            moved = apply_due_savings(engine, loan_id)
+            applied += moved["applied_minor"]
+            forfeited += moved["forfeited_minor"]
+        loans += len(loan_ids)
+        if len(loan_ids) < LOANS_PER_PAGE:
+            break
+        after = loan_ids[-1]
     released = release_stale_reservations(engine)
     return {
         "business_date": on.isoformat(),
-        "loans": len(loan_ids),
+        "loans": loans,
         "applied_minor": applied,
         "forfeited_minor": forfeited,
         "reservations_released": released,
@@ -138,5 +146,5 @@ def release_stale_reservations(engine: Engine) -> int:
     released = 0
     for row in stale:
         if row["coupon_id"] not in drawn:
-            released += release_reservation(engine, row["coupon_id"], row["draw_key"])
+            released += release_reservation(engine, row["coupon_id"], row["draw_key"], reserved_before=on)
     return released

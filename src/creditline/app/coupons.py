@@ -15,6 +15,7 @@ returns the loan); reservations whose drawdown never happened are released by `s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -24,7 +25,7 @@ from sqlalchemy import Engine
 
 from creditline.app.catalogue import contract_of, product_of
 from creditline.app.common import business_date, new_id
-from creditline.app.errors import LineNotFound
+from creditline.app.errors import IdempotencyConflict, LineNotFound
 from creditline.app.idempotency import check_key, first_result, remember
 from creditline.errors import Conflict, DomainError
 from creditline.store import UnitOfWork
@@ -32,6 +33,7 @@ from creditline.store.promotions_repository import PromotionsRepository
 from creditline.store.servicing_repository import ServicingRepository
 
 LIST_LIMIT = 200
+BORROWER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class CampaignExists(Conflict):
@@ -82,10 +84,7 @@ def add_campaign(engine: Engine, text: str, source: str) -> dict[str, Any]:
     with UnitOfWork(engine) as uow:
         on = business_date(uow)
         repo = PromotionsRepository(uow.connection)
-        found = repo.campaign(campaign.campaign_id)
-        if found is not None and found["content_hash"] != campaign.content_hash:
-            raise CampaignExists(f"campaign {campaign.campaign_id} exists with other content; give it a new id", field="campaign_id")
-        if found is None:
+        if repo.campaign(campaign.campaign_id) is None:
             repo.add_campaign(
                 {
                     "campaign_id": campaign.campaign_id, "version": campaign.version, "kind": str(campaign.kind),
@@ -95,7 +94,11 @@ def add_campaign(engine: Engine, text: str, source: str) -> dict[str, Any]:
                     "added_on": on,
                 }
             )  # fmt: skip
-        view = _campaign_view(campaign, repo.campaign(campaign.campaign_id) or {})
+        found = repo.campaign(campaign.campaign_id)  # ours, or one added meanwhile under the same id
+        assert found is not None, "the campaign was there or has just been added"
+        if found["content_hash"] != campaign.content_hash:
+            raise CampaignExists(f"campaign {campaign.campaign_id} exists with other content; give it a new id", field="campaign_id")
+        view = _campaign_view(campaign, found)
         uow.commit()
     return view
 
@@ -130,6 +133,8 @@ def _campaign_view(campaign: Any, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def enroll(engine: Engine, campaign_id: str, borrower_id: str) -> dict[str, Any]:
+    if not BORROWER_ID.fullmatch(borrower_id):  # the shape the API admits; the column holds 64 characters
+        raise DomainError("1 to 64 letters, digits, '-' or '_'", field="borrower", code="borrower_invalid")
     with UnitOfWork(engine) as uow:
         on = business_date(uow)
         repo = PromotionsRepository(uow.connection)
@@ -147,10 +152,11 @@ def issue_coupon(engine: Engine, command: IssueCoupon) -> dict[str, Any]:
     request = {"campaign": command.campaign_id, "borrower": command.borrower_id}
     with UnitOfWork(engine) as uow:
         on = business_date(uow)
-        if (prior := first_result(uow, "coupon-issue", key, request)) is not None:
-            return prior
         repo = PromotionsRepository(uow.connection)
         repo.campaign(command.campaign_id, for_update=True)  # one issuer at a time per campaign: the per-borrower count holds
+        # Read the key under that lock: a retry that waited on it sees the first issue's result.
+        if (prior := first_result(uow, "coupon-issue", key, request)) is not None:
+            return prior
         campaign, _ = campaign_of(repo, command.campaign_id)
         grade, first_opened = ServicingRepository(uow.connection).borrower_facts(command.borrower_id)
         if first_opened is None:
@@ -258,11 +264,17 @@ def _reserve(engine: Engine, command: DrawWithCoupon, key: str) -> None:
 
     with UnitOfWork(engine) as uow:
         repo = PromotionsRepository(uow.connection)
+        # The line first: a concurrent reservation or drawdown on it finishes before this one reads anything.
+        record = uow.lines.get(command.line_id, for_update=True)
         row = repo.coupon(command.coupon_id, for_update=True)
-        if row is not None and row["draw_key"] == key and row["status"] in ("reserved", "redeemed"):
-            record = uow.lines.get(command.line_id)
-            if record is not None and record.line.borrower_id == row["borrower_id"]:
+        owner = None if record is None else record.line.borrower_id
+        if row is not None and row["draw_key"] == key and row["status"] in ("reserved", "redeemed") and owner == row["borrower_id"]:
+            if row["status"] == "redeemed" or uow.idempotency.get("draw", key) is not None:
                 return  # the owner's retry: the saga resumes with the drawdown's own idempotent replay
+            # Reserved, never drawn: this request is the drawdown, checked and priced afresh (today, these terms).
+            repo.release_budget(row["campaign_id"], row["saving_minor"])
+            repo.update_coupon(command.coupon_id, status="issued", draw_key=None, reserved_on=None, saving_minor=0)
+        _check_key_free(uow, repo, owner, command.coupon_id, key)
         checked = _checked(uow, command, for_update=True)
         saving = checked["benefit"].total_saving.minor
         if not repo.commit_budget(checked["campaign"].campaign_id, saving):
@@ -271,12 +283,25 @@ def _reserve(engine: Engine, command: DrawWithCoupon, key: str) -> None:
         uow.commit()
 
 
-def release_reservation(engine: Engine, coupon_id: str, key: str) -> int:
-    """Undo a reservation whose drawdown did not happen: the coupon and budget exactly as before (1 if undone)."""
+def _check_key_free(uow: UnitOfWork, repo: PromotionsRepository, borrower_id: str | None, coupon_id: str, key: str) -> None:
+    """One key, one drawdown, at most one coupon: refuse a key that has drawn already (the replayed loan
+    would take a second coupon) or that another of the borrower's coupons is reserved under."""
+    holders = [] if borrower_id is None else repo.coupons_with_key(borrower_id, key)
+    if any(held != coupon_id for held in holders) or uow.idempotency.get("draw", key) is not None:
+        raise IdempotencyConflict(f"{key!r} was already used for a drawdown without this coupon", field="key")
+
+
+def release_reservation(engine: Engine, coupon_id: str, key: str, *, reserved_before: date | None = None) -> int:
+    """Undo a reservation whose drawdown did not happen: the coupon and budget exactly as before (1 if undone).
+    `reserved_before`: only one made before that date (a stale one, not one a retry has just renewed)."""
     with UnitOfWork(engine) as uow:
         repo = PromotionsRepository(uow.connection)
         row = repo.coupon(coupon_id, for_update=True)
         if row is None or row["status"] != "reserved" or row["draw_key"] != key:
+            return 0
+        if reserved_before is not None and row["reserved_on"] >= reserved_before:
+            return 0
+        if uow.idempotency.get("draw", key) is not None:  # the loan exists: the coupon is attached on a retry, not released
             return 0
         repo.release_budget(row["campaign_id"], row["saving_minor"])
         repo.update_coupon(coupon_id, status="issued", draw_key=None, reserved_on=None, saving_minor=0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 from creditline.money import Currency, Money
@@ -20,6 +20,7 @@ from creditline.promotions.errors import CampaignInvalid
 FREE_DAYS_MAX = 366
 VALID_DAYS_MAX = 366
 PER_BORROWER_MAX = 100
+DISCOUNT_PCT_DECIMALS_MAX = 10  # ample for any discount; 1E-999999999 would print as a billion digits
 
 
 class CouponKind(StrEnum):
@@ -78,6 +79,9 @@ class Campaign:
     def _check_rate_discount(self) -> None:
         if self.discount_pct is None or not Decimal(0) < self.discount_pct <= Decimal(100):
             raise CampaignInvalid("a rate-discount coupon takes a percent above 0 and at most 100", field="discount_pct")
+        step = Decimal(1).scaleb(-DISCOUNT_PCT_DECIMALS_MAX)
+        if self.discount_pct.quantize(step, rounding=ROUND_DOWN) != self.discount_pct:
+            raise CampaignInvalid(f"at most {DISCOUNT_PCT_DECIMALS_MAX} decimal places", field="discount_pct")
         if self.free_days is not None:
             raise CampaignInvalid("only interest-free-days coupons have free days", field="free_days")
         if self.installments_max is not None:

@@ -21,6 +21,7 @@ from creditline.promotions.campaign import Campaign, CouponKind, Eligibility
 from creditline.promotions.errors import CampaignInvalid
 
 FILE_CHARS_MAX = 20_000
+VERSION_MAX = 2**31 - 1  # the store keeps it in an INTEGER column
 
 
 def _text_number(value: Any) -> str:
@@ -48,7 +49,7 @@ class CampaignModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     campaign_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=VERSION_MAX)
     name: str = Field(min_length=1, max_length=200)
     kind: CouponKind
     currency: str = Field(pattern=r"^[A-Za-z]{3}$")

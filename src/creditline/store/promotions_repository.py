@@ -25,8 +25,11 @@ class PromotionsRepository:
         self.connection = connection
 
     # -- campaigns and their budget ----------------------------------------------------------------
-    def add_campaign(self, row: dict[str, Any]) -> None:
-        self.connection.execute(insert(promotion_campaigns).values(committed_minor=0, spent_minor=0, **row))
+    def add_campaign(self, row: dict[str, Any]) -> bool:
+        """Add a campaign; False if its id is taken (a concurrent add of it is waited for, not a key violation)."""
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(promotion_campaigns).values(committed_minor=0, spent_minor=0, **row)
+        return self.connection.execute(statement.on_conflict_do_nothing()).rowcount == 1
 
     def campaign(self, campaign_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
         query = select(promotion_campaigns).where(_camp.campaign_id == campaign_id)
@@ -101,6 +104,11 @@ class PromotionsRepository:
         query = select(func.count()).where(_coup.campaign_id == campaign_id, _coup.borrower_id == borrower_id)
         return int(self.connection.execute(query).scalar_one())
 
+    def coupons_with_key(self, borrower_id: str, draw_key: str) -> list[str]:
+        """The borrower's coupons reserved or redeemed under a drawdown key (one, or a bug: at most two read)."""
+        query = select(_coup.coupon_id).where(_coup.borrower_id == borrower_id, _coup.draw_key == draw_key).limit(2)
+        return list(self.connection.execute(query).scalars())
+
     def coupons_of(self, borrower_id: str, limit: int) -> list[dict[str, Any]]:
         query = select(coupons).where(_coup.borrower_id == borrower_id).order_by(_coup.issued_on, _coup.coupon_id)
         return [dict(row) for row in self.connection.execute(query.limit(limit)).mappings()]
@@ -119,10 +127,11 @@ class PromotionsRepository:
         if rows:
             self.connection.execute(insert(coupon_benefits), [{"applied_minor": 0, **row} for row in rows])
 
-    def loans_with_benefits_due(self, on: date, limit: int) -> list[str]:
+    def loans_with_benefits_due(self, on: date, limit: int, after: str = "") -> list[str]:
+        """Loans with savings pending and due by `on`, in loan id order from after `after` (a page)."""
         query = (
             select(_ben.loan_id)
-            .where(and_(_ben.status == "pending", _ben.apply_on <= on))
+            .where(and_(_ben.status == "pending", _ben.apply_on <= on, _ben.loan_id > after))
             .group_by(_ben.loan_id)
             .order_by(_ben.loan_id)
             .limit(limit)

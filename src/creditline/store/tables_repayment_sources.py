@@ -29,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 
-from creditline.store.tables import ID, KEY, metadata
+from creditline.store.tables import ID, KEY, credit_lines, metadata
 from creditline.store.tables_servicing import chunks, sim_bank_debits
 
 repayment_sources = Table(
@@ -71,6 +71,7 @@ sim_bank_inflows = Table(
 
 ACTIVE = "active"
 REMOVED = "removed"
+STATED = "stated"  # a payday the borrower gave; learned ones are "inflows"
 
 
 class RepaymentSourceRepository:
@@ -86,8 +87,16 @@ class RepaymentSourceRepository:
             .order_by(s.status, s.priority, s.source_id)
         )
         if lock:
+            self._lock_lines(borrower_id)
             query = query.with_for_update()
         return [dict(row) for row in self.connection.execute(query).mappings()]
+
+    def _lock_lines(self, borrower_id: str) -> None:
+        """Serialise a borrower's source changes on their credit lines: a row another link is still
+        inserting cannot be locked (nor, on PostgreSQL, seen by a wait on the rows that exist)."""
+        c = credit_lines.c
+        query = select(c.line_id).where(c.borrower_id == borrower_id).order_by(c.line_id).with_for_update()
+        self.connection.execute(query).all()
 
     def add(self, row: dict[str, Any]) -> None:
         self.connection.execute(insert(repayment_sources).values(row))
@@ -143,15 +152,16 @@ def paydays(connection: Connection, borrower_ids: Sequence[str]) -> dict[str, in
 
 
 def save_payday(connection: Connection, borrower_id: str, payday: int, basis: str, on: date) -> None:
+    """Record a borrower's payday in one upsert (a concurrent first one is no key violation); a learned
+    payday never replaces one the borrower stated, even one stated after the learner read the table."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
     p = borrower_paydays.c
     values = {"payday": payday, "basis": basis, "recorded_on": on}
-    if (
-        connection.execute(
-            update(borrower_paydays).where(p.borrower_id == borrower_id).values(values)
-        ).rowcount
-        == 0
-    ):
-        connection.execute(insert(borrower_paydays).values(borrower_id=borrower_id, **values))
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(borrower_paydays).values(borrower_id=borrower_id, **values)
+    keep_stated = None if basis == STATED else p.basis != STATED
+    connection.execute(statement.on_conflict_do_update(index_elements=[p.borrower_id], set_=values, where=keep_stated))
 
 
 def record_inflows(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -71,6 +71,9 @@ def test_a_campaign_file_loads_and_hashes_its_content() -> None:
         ("surprise = 1\n" + CAMPAIGN_TOML, "surprise"),
         (CAMPAIGN_TOML + "\nsurprise = 1\n", "eligibility.surprise"),
         ("not toml [", "file"),
+        (CAMPAIGN_TOML.replace("version = 1", "version = 2147483648"), "version"),  # beyond the stored INTEGER
+        (CAMPAIGN_TOML.replace('kind = "interest-free-days"', 'kind = "rate-discount"')
+         .replace("free_days = 30", 'discount_pct = "1E-999999999"'), "discount_pct"),  # would print a billion digits
     ],
 )
 def test_bad_campaign_files_name_the_field(text: str, field: str) -> None:
@@ -85,6 +88,11 @@ def test_discounts_are_percent_above_zero_up_to_a_hundred() -> None:
     assert caught.value.field == "discount_pct"
     with pytest.raises(CampaignInvalid):
         campaign("rate-discount", discount_pct=Decimal("0"))
+    with pytest.raises(CampaignInvalid) as tiny:
+        campaign("rate-discount", discount_pct=Decimal("1E-999999999"))  # its view would print a billion digits
+    assert tiny.value.field == "discount_pct"
+    assert campaign("rate-discount", discount_pct=Decimal("33.3333")).discount_pct == Decimal("33.3333")
+    assert campaign("rate-discount", discount_pct=Decimal("20.000000")).discount_pct == Decimal("20")
 
 
 def test_issue_checks_window_eligibility_and_the_per_borrower_limit() -> None:
