@@ -54,7 +54,10 @@ def _templates(engine: Any) -> date:
     from creditline.app.eod_pipeline import run_pipeline
 
     for serial in range(1, 13):  # approvals, referrals and declines of the simulated population
-        apply(engine, ApplyForCredit(f"tpl-{serial}", application(serial)))
+        form = application(serial, applied_at=f"{START.isoformat()}T10:15:00+08:00")  # on the business date
+        for consent in form["consents"]:
+            consent["granted_at"] = f"{START.isoformat()}T10:14:00+08:00"
+        apply(engine, ApplyForCredit(f"tpl-{serial}", form))
     lines = [open_line(engine, OpenLine(f"T-B{i}", "revolving-consumer", "50000", "0.05"))["line_id"] for i in range(3)]
     made = [draw(engine, Draw(lines[0], "1000", 3, "t1"))["loan_id"], draw(engine, Draw(lines[1], "5000", 6, "t2"))["loan_id"],
             draw(engine, Draw(lines[2], "20000", 12, "t3", "equal-principal"))["loan_id"]]  # fmt: skip
