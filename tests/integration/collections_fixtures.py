@@ -25,11 +25,11 @@ def close_days(engine: Any, target: date, *, stages: tuple[str, ...] = ("collect
 
 
 def approved_with_income(engine: Any, borrower: str, line_id: str, income_monthly_minor: int,
-                         elsewhere_minor: int = 0) -> None:  # fmt: skip
+                         elsewhere_minor: int = 0, obligations_monthly_minor: int = 0) -> None:  # fmt: skip
     """The origination record a line opened by an application would have (income it was assessed on)."""
     from creditline.store.tables_origination import origination_decisions
 
-    record = {"limit_inputs": {"income_monthly_minor": income_monthly_minor, "obligations_monthly_minor": 0,
+    record = {"limit_inputs": {"income_monthly_minor": income_monthly_minor, "obligations_monthly_minor": obligations_monthly_minor,
                                "online_microloan_balance_minor": elsewhere_minor}}  # fmt: skip
     with engine.begin() as connection:
         connection.execute(origination_decisions.insert().values(

@@ -50,6 +50,17 @@ def test_the_borrowers_own_loans_count_as_obligations(engine, line: str) -> None
     assert loan["principal_outstanding"] == "6000.00"
 
 
+def test_obligations_not_given_are_the_origination_records(engine, line: str) -> None:  # type: ignore[no-untyped-def]
+    from collections_fixtures import approved_with_income
+
+    approved_with_income(engine, "B1", line, 900_000, obligations_monthly_minor=200_000)  # 9,000 and 2,000 a month
+    stated = recommend(engine, RecommendPlan(line, "10000", FinancesGiven("8000")))  # the income only
+    assert stated["finances"] == {"source": "given", "income_monthly": "8000.00", "obligations_monthly": "2000.00", "payday": None}
+    assert stated["recommended"] == "6m-equal-installment"  # as with both given: 3 months takes 58% of the 6,000 free
+    recorded = recommend(engine, RecommendPlan(line, "10000", FinancesGiven(obligations_monthly="2500")))
+    assert recorded["finances"]["income_monthly"] == "9000.00" and recorded["finances"]["obligations_monthly"] == "2500.00"
+
+
 def test_bad_input_is_a_typed_error_and_nothing_is_written(engine, line: str) -> None:  # type: ignore[no-untyped-def]
     before = dump(engine)
     with pytest.raises(InsufficientLimit) as above:

@@ -128,21 +128,21 @@ def _finances(
     from creditline.lending.plans import BorrowerFinances, PlanInputInvalid
     from creditline.money import Money
 
+    inputs = (ServicingRepository(uow.connection).origination_record_of_line(line_id) or {}).get("limit_inputs")
     if given.income_monthly is not None:
         income = Money.parse(given.income_monthly, currency, field="income")
-        obligations = Money.parse(given.obligations_monthly or "0", currency, field="obligations")
         source = "given"
-    else:
-        inputs = (ServicingRepository(uow.connection).origination_record_of_line(line_id) or {}).get("limit_inputs")
-        if not inputs:
-            raise PlanInputInvalid(
-                "no income is on record for this line (it was not opened by an application); give it", field="income"
-            )
+    elif inputs:
         income = Money(int(inputs["income_monthly_minor"]), currency)
-        obligations = Money(int(inputs["obligations_monthly_minor"]), currency)
-        if given.obligations_monthly is not None:
-            obligations = Money.parse(given.obligations_monthly, currency, field="obligations")
         source = "origination-record"
+    else:
+        raise PlanInputInvalid(
+            "no income is on record for this line (it was not opened by an application); give it", field="income"
+        )
+    if given.obligations_monthly is not None:
+        obligations = Money.parse(given.obligations_monthly, currency, field="obligations")
+    else:  # not given: the record's, whichever figure the caller gave (none on record: none known)
+        obligations = Money(int(inputs["obligations_monthly_minor"]) if inputs else 0, currency)
     own = _own_installments(uow, line_id, currency, exclude_loan, on)
     return BorrowerFinances(income, obligations + own, given.payday), source
 

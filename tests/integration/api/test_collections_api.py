@@ -104,27 +104,27 @@ def hardship_is_offered_and_applied_once_under_its_key(late, monkeypatch) -> Non
     borrower, loan_id, item, people = late
     agent = people["collections_agent"]
     path = f"/v1/collections/work-items/{item['item_id']}"
-    offer = agent.post(f"{path}/hardship-offers", {"income_monthly": "8000.00"}).json()
+    offer = agent.post(f"{path}/hardship-offers", {"income_monthly": "8000.00", "obligations_monthly": "0.00"}).json()
     assert offer["eligible"] is False and "payment_history_short" in [r["code"] for r in offer["reasons"]]
-    refused = agent.post(f"{path}/hardship-plans", {"income_monthly": "8000.00"}, key="plan-0")
+    refused = agent.post(f"{path}/hardship-plans", {"income_monthly": "8000.00", "obligations_monthly": "0.00"}, key="plan-0")
     assert refused.status_code == 409 and refused.json()["code"].startswith("hardship_")
-    missing_key = agent.post(f"{path}/hardship-plans", {"income_monthly": "8000.00"})
+    missing_key = agent.post(f"{path}/hardship-plans", {"income_monthly": "8000.00", "obligations_monthly": "0.00"})
     assert missing_key.status_code == 422 and missing_key.json()["errors"][0]["field"] == "Idempotency-Key"
     base = builtin_strategy()  # a lenient strategy (data): the engine's own limits are tested with the engine
     lenient = base.model_copy(update={"hardship": base.hardship.model_copy(update={"paid_installments_min": 0, "days_past_due_min": 1})})
     monkeypatch.setattr("creditline.app.collections_hardship.builtin_strategy", lambda: lenient)
-    offer = agent.post(f"{path}/hardship-offers", {"income_monthly": "8000.00"}).json()
+    offer = agent.post(f"{path}/hardship-offers", {"income_monthly": "8000.00", "obligations_monthly": "0.00"}).json()
     assert offer["eligible"] is True and offer["applied"] is None
     chosen = offer["proposal"]["chosen_installments"]
     assert chosen in offer["proposal"]["strategy_choices"]
     before = borrower.get(f"/v1/loans/{loan_id}").json()
     assert before["status"] == "overdue"
-    plan = agent.post(f"{path}/hardship-plans", {"income_monthly": "8000.00"}, key="plan-1")
+    plan = agent.post(f"{path}/hardship-plans", {"income_monthly": "8000.00", "obligations_monthly": "0.00"}, key="plan-1")
     assert plan.status_code == 201, plan.text
     after = borrower.get(f"/v1/loans/{loan_id}").json()
     assert after["status"] == "active" and after["days_past_due"] == 0
     assert len(after["installments"]) == len([i for i in before["installments"] if i["status"] == "paid"]) + chosen
-    again = agent.post(f"{path}/hardship-plans", {"income_monthly": "8000.00"}, key="plan-1")
+    again = agent.post(f"{path}/hardship-plans", {"income_monthly": "8000.00", "obligations_monthly": "0.00"}, key="plan-1")
     assert again.status_code == 201 and again.json()["replayed"] is True
     assert borrower.get(f"/v1/loans/{loan_id}").json() == after
 
