@@ -63,12 +63,12 @@ def test_nothing_affordable_is_said_and_bad_requests_change_nothing(client, engi
 def test_a_restructure_is_proposed_to_the_borrower_and_a_collections_agent(client, people) -> None:  # type: ignore[no-untyped-def]
     person, _, loan_id = with_loan(client, "Struggling", "1500.00")
     path = f"/v1/loans/{loan_id}/restructure-proposal"
-    own = person.get(path, params={"income_monthly": "6000.00", "payday": 10})
+    own = person.get(path, params={"income_monthly": "6000.00", "obligations_monthly": "0.00", "payday": 10})
     assert own.status_code == 200, own.text
     proposal = own.json()
     assert proposal["principal_outstanding"] == "1500.00" and proposal["finances"]["payday"] == 10
     assert proposal["proposed_installments"] in [o["installments"] for o in proposal["options"]]
-    agent = people["collections_agent"].get(path, params={"income_monthly": "6000.00", "payday": 10})
+    agent = people["collections_agent"].get(path, params={"income_monthly": "6000.00", "obligations_monthly": "0.00", "payday": 10})
     assert agent.status_code == 200 and agent.json() == proposal, "the same proposal, and nothing was written"
     for role in ("risk_analyst", "finance", "admin"):
         assert people[role].get(path).status_code == 403, role
