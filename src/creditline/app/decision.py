@@ -142,7 +142,7 @@ def resolve_review(engine: Engine, review_id: int, resolution: str, resolver: st
     text, who = _note(note, "note"), _note(resolver, "resolver")[:64]
     with UnitOfWork(engine) as uow:
         repository = OriginationRepository(uow.connection)
-        review = repository.review(review_id)
+        review = repository.review(review_id, for_update=True)  # two operators at once: the second sees it closed
         if review is None:
             raise ReviewNotFound(f"no review {review_id}", field="review")
         if review["status"] != "open":

@@ -207,8 +207,11 @@ class OriginationRepository:
             query = query.where(origination_reviews.c.status == status)
         return [dict(row) for row in self.connection.execute(query).mappings()]
 
-    def review(self, review_id: int) -> dict[str, Any] | None:
+    def review(self, review_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+        """The review; `for_update` locks its row (PostgreSQL; SQLite's write transaction holds the file)."""
         query = select(origination_reviews).where(origination_reviews.c.review_id == review_id)
+        if for_update:
+            query = query.with_for_update()
         row = self.connection.execute(query).mappings().first()
         return None if row is None else dict(row)
 

@@ -1,0 +1,65 @@
+"""Two operators resolving one referral at once on PostgreSQL: one resolution stands, the other is told
+the review is closed (the review's row is locked while it is resolved)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from test_origination_forms import BUSINESS_DATE, application
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_engine(pg_url: str):  # type: ignore[no-untyped-def]
+    from creditline.app.apply_setup import forget_screens
+    from creditline.app.setup import initialise
+    from creditline.store import make_engine, upgrade
+
+    engine = make_engine(pg_url, pool_size=4)
+    upgrade(engine)
+    forget_screens()
+    initialise(engine, BUSINESS_DATE)
+    yield engine
+    forget_screens()
+    engine.dispose()
+
+
+def test_an_approval_and_a_decline_at_once_resolve_the_review_once(pg_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.apply import ApplyForCredit, apply
+    from creditline.app.decision import ReviewClosed, resolve_review, review_queue
+    from creditline.store.tables_origination import OriginationRepository
+
+    view = apply(pg_engine, ApplyForCredit("k-race", application(103)))  # the simulated bureau refers it
+    assert view["outcome"] == "refer"
+    review_id = review_queue(pg_engine)[0]["review_id"]
+    writing = OriginationRepository.resolve_review
+
+    def slow_write(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.5)  # both operators have read the review before either writes
+        return writing(self, *args, **kwargs)
+
+    monkeypatch.setattr(OriginationRepository, "resolve_review", slow_write)
+    outcomes: dict[str, object] = {}
+
+    def resolve(resolution: str) -> None:
+        try:
+            outcomes[resolution] = resolve_review(pg_engine, review_id, resolution, f"op-{resolution}", "checked")
+        except ReviewClosed as closed:
+            outcomes[resolution] = closed
+
+    threads = [threading.Thread(target=resolve, args=(r,)) for r in ("approved", "declined")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    closed = [r for r, outcome in outcomes.items() if isinstance(outcome, ReviewClosed)]
+    assert len(outcomes) == 2 and len(closed) == 1, outcomes
+    winner = "declined" if closed == ["approved"] else "approved"
+    with pg_engine.connect() as connection:
+        stored = OriginationRepository(connection).review(review_id)
+        lines = connection.exec_driver_sql("SELECT COUNT(*) FROM credit_lines").scalar_one()
+    assert stored is not None and stored["status"] == winner
+    assert lines == (1 if winner == "approved" else 0)  # a line only when the approval is what stands
