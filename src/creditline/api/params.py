@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import Header, Path, Query
 
-ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+from creditline.ids import ID_PATTERN, ROW_ID_MAX
+
 KEY_PATTERN = r"^[\x21-\x7e]{1,128}$"
 PAGE_SIZE_MAX = 100
 
@@ -23,7 +24,7 @@ LoanId = Annotated[str, Path(pattern=ID_PATTERN)]
 DecisionId = Annotated[str, Path(pattern=ID_PATTERN)]
 AccountId = Annotated[str, Path(pattern=ID_PATTERN)]
 ConsentId = Annotated[str, Path(pattern=ID_PATTERN)]
-ReviewId = Annotated[int, Path(ge=1, le=2**62)]
+ReviewId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 BorrowerQuery = Annotated[str | None, Query(pattern=ID_PATTERN, description="operators: whose; borrowers: their own")]
 PageSize = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description=f"at most {PAGE_SIZE_MAX}")]
 DeviceId = Annotated[

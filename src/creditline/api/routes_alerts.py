@@ -26,12 +26,13 @@ from creditline.api.schemas_servicing import (
 from creditline.app import alerts, monitoring
 from creditline.app.access import Principal
 from creditline.identity.roles import Permission
+from creditline.ids import ROW_ID_MAX
 
 router = APIRouter(prefix="/v1", tags=["alerts and monitoring"], responses=PROBLEM_RESPONSES)
 Rt = Annotated[Runtime, Depends(runtime)]
 Analyst = Annotated[Principal, Depends(allowed(Permission.HANDLE_ALERTS))]
 Reviewer = Annotated[Principal, Depends(allowed(Permission.REVIEW_HOLDS))]
-AlertId = Annotated[int, Path(ge=1, le=2**62)]
+AlertId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 OutcomeId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 

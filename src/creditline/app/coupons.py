@@ -28,12 +28,12 @@ from creditline.app.common import business_date, new_id
 from creditline.app.errors import IdempotencyConflict, LineNotFound
 from creditline.app.idempotency import check_key, first_result, remember
 from creditline.errors import Conflict, DomainError
+from creditline.ids import ID_PATTERN
 from creditline.store import UnitOfWork
 from creditline.store.promotions_repository import PromotionsRepository
 from creditline.store.servicing_repository import ServicingRepository
 
 LIST_LIMIT = 200
-BORROWER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class CampaignExists(Conflict):
@@ -133,7 +133,7 @@ def _campaign_view(campaign: Any, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def enroll(engine: Engine, campaign_id: str, borrower_id: str) -> dict[str, Any]:
-    if not BORROWER_ID.fullmatch(borrower_id):  # the shape the API admits; the column holds 64 characters
+    if not re.fullmatch(ID_PATTERN, borrower_id):  # the shape the API admits; the column holds 64 characters
         raise DomainError("1 to 64 letters, digits, '-' or '_'", field="borrower", code="borrower_invalid")
     with UnitOfWork(engine) as uow:
         on = business_date(uow)

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from creditline.cli.db_cmd import ROW_ID_MAX, DbOption, JsonOption, emit, engine_for
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
+from creditline.ids import ROW_ID_MAX
 
 Opt = typer.Option
 

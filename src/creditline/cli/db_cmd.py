@@ -13,7 +13,6 @@ DbOption = Annotated[
     typer.Option("--db", help="database URL (sqlite:///path or postgresql://...); default $CREDITLINE_DB or a file"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
-ROW_ID_MAX = 2**62  # numbered rows (reviews, alerts): a BIGINT holds it; the API bounds its paths the same
 
 
 def parse_date(text: str | None, field: str) -> date | None:

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import ROW_ID_MAX, DbOption, JsonOption, emit, engine_for
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
+from creditline.ids import ROW_ID_MAX
 
 DecisionArgument = Annotated[str, typer.Argument(help="decision id (DC…)")]
 

@@ -23,7 +23,6 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, LargeBinary, bindparam, func, insert, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.ledger.transparency import (
     ConsistencyBundle,
@@ -58,6 +57,7 @@ from creditline.lending.loan.events import LoanEvent
 from creditline.store import tables as t
 from creditline.store.driver_sql import execute, execute_many
 from creditline.store.tables_audit import audit_heads, audit_log, audit_log_state
+from creditline.store.upsert import dialect_insert
 
 ENV_SIGNING_KEY_FILE = "CREDITLINE_AUDIT_SIGNING_KEY_FILE"
 ENV_LOG_ID = "CREDITLINE_AUDIT_LOG_ID"
@@ -215,8 +215,7 @@ def _read_state(connection: Connection, log_id: str) -> Frontier:
     if row is None:
         # Two first sequencers at once (EOD's publish and `creditline audit publish`): one inserts, the
         # other waits on its row and reads it (finding 8 of docs/security.md), neither fails.
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        connection.execute(dialect.insert(audit_log_state).values(log_id=log_id, tree_size=0, frontier="")
+        connection.execute(dialect_insert(connection, audit_log_state).values(log_id=log_id, tree_size=0, frontier="")
                            .on_conflict_do_nothing(index_elements=["log_id"]))  # fmt: skip
         row = connection.execute(query.with_for_update()).one()
     hashes = tuple(bytes.fromhex(h) for h in row.frontier.split(",") if h)

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.store.tables_promotions import (
     coupon_benefits,
@@ -14,6 +13,7 @@ from creditline.store.tables_promotions import (
     promotion_campaigns,
     promotion_members,
 )
+from creditline.store.upsert import dialect_insert
 
 _camp = promotion_campaigns.c
 _coup = coupons.c
@@ -25,11 +25,11 @@ class PromotionsRepository:
         self.connection = connection
 
     # -- campaigns and their budget ----------------------------------------------------------------
-    def add_campaign(self, row: dict[str, Any]) -> bool:
-        """Add a campaign; False if its id is taken (a concurrent add of it is waited for, not a key violation)."""
-        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(promotion_campaigns).values(committed_minor=0, spent_minor=0, **row)
-        return self.connection.execute(statement.on_conflict_do_nothing()).rowcount == 1
+    def add_campaign(self, row: dict[str, Any]) -> None:
+        """Add a campaign unless its id is taken (a concurrent add of it is waited for, not a key violation;
+        the caller reads back whichever was stored)."""
+        statement = dialect_insert(self.connection, promotion_campaigns).values(committed_minor=0, spent_minor=0, **row)
+        self.connection.execute(statement.on_conflict_do_nothing())
 
     def campaign(self, campaign_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
         query = select(promotion_campaigns).where(_camp.campaign_id == campaign_id)
@@ -77,8 +77,7 @@ class PromotionsRepository:
     # -- members ------------------------------------------------------------------------------------
     def enroll(self, campaign_id: str, borrower_id: str, on: date) -> bool:
         """Enroll a borrower; False if they already were (the row is not touched)."""
-        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(promotion_members).values(campaign_id=campaign_id, borrower_id=borrower_id, enrolled_on=on)
+        statement = dialect_insert(self.connection, promotion_members).values(campaign_id=campaign_id, borrower_id=borrower_id, enrolled_on=on)
         return self.connection.execute(statement.on_conflict_do_nothing()).rowcount == 1
 
     def is_member(self, campaign_id: str, borrower_id: str) -> bool:

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.store.tables_borrower_servicing import (
     monitoring_outcomes,
@@ -15,6 +14,7 @@ from creditline.store.tables_borrower_servicing import (
     plan_recommendations,
 )
 from creditline.store.tables_origination import origination_decisions
+from creditline.store.upsert import dialect_insert
 
 _prof = monitoring_profiles.c
 _out = monitoring_outcomes.c
@@ -75,8 +75,7 @@ class ServicingRepository:
             return None if row is None else (row[0], row[1])
         row = self.connection.execute(_PROFILE_FOR_UPDATE, {"k_borrower": borrower_id}).first()
         if row is None:
-            dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-            empty = dialect.insert(monitoring_profiles).values(
+            empty = dialect_insert(self.connection, monitoring_profiles).values(
                 borrower_id=borrower_id, profile_json="", version=0, updated_at_s=0
             )
             self.connection.execute(empty.on_conflict_do_nothing())

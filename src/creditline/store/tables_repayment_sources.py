@@ -154,12 +154,11 @@ def paydays(connection: Connection, borrower_ids: Sequence[str]) -> dict[str, in
 def save_payday(connection: Connection, borrower_id: str, payday: int, basis: str, on: date) -> None:
     """Record a borrower's payday in one upsert (a concurrent first one is no key violation); a learned
     payday never replaces one the borrower stated, even one stated after the learner read the table."""
-    from sqlalchemy.dialects import postgresql, sqlite
+    from creditline.store.upsert import dialect_insert
 
     p = borrower_paydays.c
     values = {"payday": payday, "basis": basis, "recorded_on": on}
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(borrower_paydays).values(borrower_id=borrower_id, **values)
+    statement = dialect_insert(connection, borrower_paydays).values(borrower_id=borrower_id, **values)
     keep_stated = None if basis == STATED else p.basis != STATED
     connection.execute(statement.on_conflict_do_update(index_elements=[p.borrower_id], set_=values, where=keep_stated))
 

@@ -10,6 +10,11 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
+def dialect_insert(connection: Connection, table: Table) -> Any:
+    """`INSERT` with the dialect's ON CONFLICT clauses (`on_conflict_do_nothing`, `..._do_update`)."""
+    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 @cache
 def _statement(dialect_name: str, table: Table, keys: tuple[str, ...], counters: tuple[str, ...]) -> Any:
     # Built once per table: statements with their values inlined would be recompiled on every call.

@@ -22,6 +22,7 @@ from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
 from creditline.errors import DomainError
 from creditline.identity.roles import Permission, require
+from creditline.ids import ID_PATTERN
 from creditline.web import borrower_servicing, sessions
 from creditline.web.application_form import EMPLOYMENTS, application, consent_screens
 from creditline.web.forms import FormInvalid, PageId, form_fields, json_body
@@ -34,7 +35,6 @@ Form = Annotated[dict[str, str], Depends(form_fields)]
 Body = Annotated[dict[str, Any], Depends(json_body)]
 DEVICE_COOKIE = "creditline_device"
 NOTICES = ("repaid", "review_requested", "consent_withdrawn", "drawn")
-COUPON_ID = r"[A-Za-z0-9_-]{1,64}"
 
 
 def _pages(request: Request) -> Pages:
@@ -176,7 +176,7 @@ def preview(request: Request, line_id: PageId, fields: Form) -> HTMLResponse:
     rt = sessions.runtime_of(request)
     visible_line(rt, principal, line_id)
     coupon_id = fields.get("coupon_id") or None
-    if coupon_id is not None and not re.fullmatch(COUPON_ID, coupon_id):
+    if coupon_id is not None and not re.fullmatch(ID_PATTERN, coupon_id):
         return _page(request, "borrower/_preview.html", preview=None, error=FormInvalid("a coupon id", field="coupon_id"))
     try:
         term = int(fields.get("term_months", ""))
@@ -203,7 +203,7 @@ def _drawdown_request(request: Request, line_id: str, body: dict[str, Any]) -> t
     if method is not None and not isinstance(method, str):
         raise FormInvalid("a method name", field="method")
     coupon_id = body.get("coupon_id") or None
-    if coupon_id is not None and (not isinstance(coupon_id, str) or not re.fullmatch(COUPON_ID, coupon_id)):
+    if coupon_id is not None and (not isinstance(coupon_id, str) or not re.fullmatch(ID_PATTERN, coupon_id)):
         raise FormInvalid("a coupon id", field="coupon_id")
     return principal, drawdowns.approval_request(line_id, currency, body["amount"], term, method, coupon_id)
 

@@ -13,15 +13,15 @@ from urllib.parse import parse_qsl
 
 from fastapi import Path, Request
 
-from creditline.api.params import ID_PATTERN
 from creditline.errors import DomainError
+from creditline.ids import ID_PATTERN, ROW_ID_MAX
 
 FIELDS_MAX = 64
 FIELD_CHARS_MAX = 2000
 # The ids in page paths, held to the API's rule: a NUL byte or a 10,000-character id never reaches a query
 # (PostgreSQL refuses NUL in text: a 500 where a 404 or 422 is due).
 PageId = Annotated[str, Path(pattern=ID_PATTERN)]
-PageNumber = Annotated[int, Path(ge=1, le=2**62)]
+PageNumber = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 
 
 class FormInvalid(DomainError):
