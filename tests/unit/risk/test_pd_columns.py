@@ -75,6 +75,26 @@ raw_values = st.one_of(
     st.just(float("nan")),
     st.text(max_size=6),
 )
+def test_dates_without_leading_zeros_and_with_a_time_read_as_dates():
+    """`5/7/2017 08:00` has no zero padding: the date is what comes before the time, not 10 characters."""
+    spec = spec_of(["5/7/2017 08:00", "25/12/2016 17:45", "1/1/1970 00:00", ""])
+    assert spec.kind == DATE and spec.date_format == "%d/%m/%Y"
+    assert column_values(spec, pd.Series(["2/1/1970 08:00", "11/1/1970"])).tolist() == [1.0, 10.0]
+    assert value_of(spec, "2/1/1970 23:59") == 1.0
+    iso = spec_of(["2017-7-5T08:00:00", "2016-12-25 17:45", "1970-1-1"])
+    assert iso.kind == DATE
+    assert column_values(iso, pd.Series(["1970-1-2T08:00"])).tolist() == [1.0]
+    assert value_of(iso, "1970-1-2T08:00") == 1.0
+
+
+def test_month_first_dates_read_as_month_first():
+    """A day above 12 in the second place means the file writes month first (US style)."""
+    spec = spec_of(["12/25/2016", "7/4/2017", "1/31/2018", ""])
+    assert spec.kind == DATE and spec.date_format == "%m/%d/%Y"
+    assert column_values(spec, pd.Series(["1/2/1970"])).tolist() == [1.0]
+    assert value_of(spec, "1/11/1970") == 10.0
+
+
 training = {
     "number": ["10", "-9", "25.5", "", "40", "7"],
     "decorated": ["$10", "-9", "2,500.5", "", "40%", "7"],

@@ -29,12 +29,13 @@ MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t
 SENTINEL_CODES = (-7.0, -8.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0)
 FLAG_VALUES = {"y": 1.0, "n": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}
 FLAG_PAIRS = ({"y", "n"}, {"yes", "no"}, {"true", "false"})
-DATE_PATTERNS = (
-    (re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$"), "%Y-%m-%d"),
-    (re.compile(r"^\d{4}/\d{1,2}/\d{1,2}([ T].*)?$"), "%Y/%m/%d"),
-    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}([ T].*)?$"), "%d/%m/%Y"),
-    (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}([ T].*)?$"), "%d.%m.%Y"),
+DATE_PATTERNS = (  # each shape with its formats, the usual one first (day first unless days exceed 12)
+    (re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$"), ("%Y-%m-%d",)),
+    (re.compile(r"^\d{4}/\d{1,2}/\d{1,2}([ T].*)?$"), ("%Y/%m/%d",)),
+    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}([ T].*)?$"), ("%d/%m/%Y", "%m/%d/%Y")),
+    (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}([ T].*)?$"), ("%d.%m.%Y",)),
 )
+DATE_PART_RE = re.compile(r"^\s*([^\sT]*)")  # the date before any time: `5/7/2017 08:00`, `2017-7-5T08:00`
 PARSED_SHARE_MIN = 0.98
 DECORATION = r"[%$€£¥\s\u00a0]"
 THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
@@ -117,12 +118,23 @@ def strip_decoration(text: pd.Series) -> pd.Series:
 
 def infer_date_format(values: pd.Series) -> str:
     sample = values.head(500)
-    for pattern, date_format in DATE_PATTERNS:
+    for pattern, date_formats in DATE_PATTERNS:
         if sample.str.match(pattern).mean() >= PARSED_SHARE_MIN:
-            parsed = pd.to_datetime(values.str.slice(0, 10).str.strip(), format=date_format, errors="coerce")
-            if parsed.notna().mean() >= PARSED_SHARE_MIN:
-                return date_format
+            for date_format in date_formats:
+                if parse_dates(values, date_format).notna().mean() >= PARSED_SHARE_MIN:
+                    return date_format
     return ""
+
+
+def date_part(text: str) -> str:
+    """The date of a raw value that may carry a time after a space or a `T`."""
+    found = DATE_PART_RE.match(text)
+    return found.group(1) if found else text
+
+
+def parse_dates(text: pd.Series, date_format: str) -> pd.Series:
+    """Timestamps of a column's date parts (NaT where one does not read in the format)."""
+    return pd.to_datetime(text.str.extract(DATE_PART_RE, expand=False), format=date_format, errors="coerce")
 
 
 def infer_spec(
@@ -198,7 +210,7 @@ def text_values(spec: ColumnSpec, text: pd.Series, missing: np.ndarray) -> np.nd
     if spec.kind == FLAG:
         return text.str.lower().map(FLAG_VALUES).to_numpy(dtype=np.float64, na_value=np.nan)
     if spec.kind == DATE:
-        parsed = pd.to_datetime(text.str.slice(0, 10).str.strip(), format=spec.date_format, errors="coerce")
+        parsed = parse_dates(text, spec.date_format)
         return ((parsed - pd.Timestamp(EPOCH)).dt.total_seconds() / SECONDS_PER_DAY).to_numpy(np.float64)
     codes = text.map(spec.index).to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isnan(codes), float(spec.other_code), codes)
@@ -313,7 +325,7 @@ def parse_one(spec: ColumnSpec, text: str) -> float | None:
     if spec.kind == FLAG:
         return FLAG_VALUES.get(text.lower())
     try:
-        moment = datetime.strptime(text[:10].strip(), spec.date_format)
+        moment = datetime.strptime(date_part(text), spec.date_format)
     except ValueError:
         return None
     return (moment - EPOCH).total_seconds() / SECONDS_PER_DAY
