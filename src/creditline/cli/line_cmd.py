@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
 
     status_command("freeze", "Freeze a line: no new drawdowns; repayments go on.")
     status_command("unfreeze", "Lift a freeze.")
-    status_command("close", "Close a line for good (only once nothing is outstanding).")
+    status_command("close", "Close a line for good: no more drawdowns; loans already drawn run their course.")
 
     @line.command("change-limit")
     def change_limit_cmd(
