@@ -116,10 +116,18 @@ def check_given(given: FinancesGiven, currency: Any) -> None:
     from creditline.lending.plans import BorrowerFinances
     from creditline.money import Money
 
-    def parsed(value: str | None, field: str) -> Any:
-        return Money.zero(currency) if value is None else Money.parse(value, currency, field=field)
+    income, obligations = _given_amounts(given, currency)
+    BorrowerFinances(income or Money.zero(currency), obligations or Money.zero(currency), given.payday)
 
-    BorrowerFinances(parsed(given.income_monthly, "income"), parsed(given.obligations_monthly, "obligations"), given.payday)
+
+def _given_amounts(given: FinancesGiven, currency: Any) -> tuple[Any, Any]:
+    """The caller's income and obligations as money in `currency` (None: not given)."""
+    from creditline.money import Money
+
+    def parsed(value: str | None, field: str) -> Any:
+        return None if value is None else Money.parse(value, currency, field=field)
+
+    return parsed(given.income_monthly, "income"), parsed(given.obligations_monthly, "obligations")
 
 
 def _finances(
@@ -129,19 +137,15 @@ def _finances(
     from creditline.money import Money
 
     inputs = (ServicingRepository(uow.connection).origination_record_of_line(line_id) or {}).get("limit_inputs")
-    if given.income_monthly is not None:
-        income = Money.parse(given.income_monthly, currency, field="income")
-        source = "given"
-    elif inputs:
-        income = Money(int(inputs["income_monthly_minor"]), currency)
-        source = "origination-record"
-    else:
+    income, obligations = _given_amounts(given, currency)
+    source = "given"
+    if income is None and inputs:
+        income, source = Money(int(inputs["income_monthly_minor"]), currency), "origination-record"
+    elif income is None:
         raise PlanInputInvalid(
             "no income is on record for this line (it was not opened by an application); give it", field="income"
         )
-    if given.obligations_monthly is not None:
-        obligations = Money.parse(given.obligations_monthly, currency, field="obligations")
-    else:  # not given: the record's, whichever figure the caller gave (none on record: none known)
+    if obligations is None:  # not given: the record's, whichever figure the caller gave (none on record: none known)
         obligations = Money(int(inputs["obligations_monthly_minor"]) if inputs else 0, currency)
     own = _own_installments(uow, line_id, currency, exclude_loan, on)
     return BorrowerFinances(income, obligations + own, given.payday), source
