@@ -54,3 +54,38 @@ def test_the_snapshot_inputs_come_in_loan_id_order_as_the_ordered_query_gives_th
         found = snapshot_inputs(connection, month_start)
     assert len(found) == 12
     assert found == ordered
+
+
+def test_a_book_that_keeps_idle_lines_between_days_reads_them_as_a_fresh_process_does(engine) -> None:  # type: ignore[no-untyped-def]
+    """The simulator's engine keeps each idle line's row between days (`batch_memory`) and reads a line
+    again when its version moved: a changed limit and a frozen line show the day after, as without it."""
+    from sqlalchemy import text
+
+    from creditline.store import UnitOfWork, batch_memory
+    from creditline.store.tables_servicing_snapshots import idle_lines
+
+    books_with_loans(engine, 4)
+    batch_memory.keep_between_days(engine)
+
+    def kept_and_fresh() -> tuple[list[tuple], list[tuple]]:
+        with UnitOfWork(engine, read_only=True) as uow:
+            kept = idle_lines(uow.connection, {"L000"})
+            memory = batch_memory._KEPT.pop(engine)
+            try:
+                fresh = idle_lines(uow.connection, {"L000"})
+            finally:
+                batch_memory._KEPT[engine] = memory
+        return kept, fresh
+
+    first, fresh = kept_and_fresh()
+    assert first == fresh
+    assert [row[0] for row in first] == ["L001", "L002", "L003"]
+    with UnitOfWork(engine) as uow:
+        uow.connection.execute(text("UPDATE credit_lines SET limit_minor = limit_minor + 100, version = version + 1 "
+                                    "WHERE line_id = 'L001'"))  # fmt: skip
+        uow.connection.execute(text("UPDATE credit_lines SET status = 'frozen', version = version + 1 WHERE line_id = 'L002'"))
+        uow.commit()
+    later, fresh = kept_and_fresh()
+    assert later == fresh
+    assert [row[0] for row in later] == ["L001", "L003"]
+    assert later[0][6] == first[0][6] + 100  # the limit, read again

@@ -34,3 +34,17 @@ def test_each_line_gets_the_pd_of_the_decision_that_opened_it(engine) -> None:  
         found = origination_pds(uow.connection, ["L1", "L2", "L3", "L4"])
         uow.commit()
     assert found == {"L1": "0.0210", "L3": "0.0700"}
+
+
+def test_a_book_that_keeps_pds_between_days_asks_again_for_a_line_it_found_none_for(engine) -> None:  # type: ignore[no-untyped-def]
+    """The simulator's engine keeps the PDs it found (`batch_memory`); a line without one is asked again."""
+    from creditline.store.batch_memory import keep_between_days
+
+    keep_between_days(engine)
+    with UnitOfWork(engine) as uow:
+        uow.connection.execute(insert(origination_decisions), [_decision("D1", "B1", "L1", "0.0210")])
+        assert origination_pds(uow.connection, ["L1", "L2"]) == {"L1": "0.0210"}
+        uow.connection.execute(insert(origination_decisions), [_decision("D2", "B2", "L2", "0.0400")])
+        assert origination_pds(uow.connection, ["L1", "L2"]) == {"L1": "0.0210", "L2": "0.0400"}
+        assert origination_pds(uow.connection, ["L2"]) == {"L2": "0.0400"}
+        uow.commit()

@@ -90,3 +90,43 @@ def _cli_review(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
     assert (shown["dry_run"], shown["policy"]) == (True, "limit_review_cn@2025.07.1")
     assert shown["lines_due"] == 0  # the shipped policy waits 90 days for a first review
     assert dump(engine) == before
+
+
+def test_a_book_that_keeps_closed_loans_between_days_reviews_them_as_a_fresh_process_does(engine, book: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """The simulator's engine keeps a closed loan's replay (`batch_memory`) once its last event is behind
+    it: the lines' facts weeks later are those a fresh process reads, and a loan that moves again (its
+    version raised) is replayed again."""
+    from decimal import Decimal
+
+    from sqlalchemy import text
+
+    from creditline.app.limit_review import _lines
+    from creditline.app.limit_review_facts import CLOSED_LOANS_KEPT, lines_facts
+    from creditline.app.quotes import payoff_quote
+    from creditline.store import batch_memory
+
+    setup = _quick_policy()
+    with UnitOfWork(engine, read_only=True) as uow:
+        spiky = uow.connection.execute(text("SELECT loan_id FROM loans WHERE line_id = :l ORDER BY disbursed_on"),
+                                       {"l": book["SPIKY"]}).scalars().first()  # fmt: skip
+    quote = payoff_quote(engine, spiky)
+    assert Decimal(quote["total"]) > 0
+    repay(engine, Repay(spiky, quote["total"], "payoff-spiky"))
+    run_eod(engine, REVIEW_DAY + timedelta(days=1))
+
+    def facts(on: date, *, kept: bool) -> list:
+        memory = batch_memory._KEPT.pop(engine)
+        if kept:
+            batch_memory._KEPT[engine] = memory
+        try:
+            with UnitOfWork(engine, read_only=True) as uow:
+                records = list(_lines(uow, sorted(book.values()), for_update=False).values())
+                return [found for found, _ in lines_facts(uow, records, on, setup.card)]
+        finally:
+            batch_memory._KEPT[engine] = memory
+
+    batch_memory.keep_between_days(engine)
+    facts(REVIEW_DAY + timedelta(days=2), kept=True)
+    assert spiky in batch_memory._KEPT[engine][CLOSED_LOANS_KEPT]  # paid off, its last event behind it
+    later = REVIEW_DAY + timedelta(days=60)
+    assert facts(later, kept=True) == facts(later, kept=False)

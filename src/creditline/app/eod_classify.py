@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -141,6 +142,7 @@ def _record_new_facts(connection: Any, as_of: date, context: EodContext) -> int:
     return len(rows)
 
 
+@lru_cache(maxsize=4096)  # a book has few distinct rates, and classify asks for every idle line's each day
 def effective_annual_rate(rate: str, unit: str) -> float:
     """The effective annual rate of a quoted rate (a model input for discounting ECL, float64)."""
     value = float(rate)

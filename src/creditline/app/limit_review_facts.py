@@ -89,22 +89,40 @@ def _inputs(record: LineRecord, on: date, history: PaymentRecord, days_past_due_
 
 
 def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, tuple[PaymentRecord, int]]:
-    """Per line: the payment record of all its loans, and the most any open one is past due."""
-    heads: list[LoanHead] = []
+    """Per line: the payment record of all its loans, and the most any open one is past due.
+
+    A closed loan's standing no longer moves once its last event is behind it; an engine that keeps
+    values between days (`batch_memory`) keeps such a loan's contract, events and standing under the
+    loan's version (every change of a loan raises it) and replays it no more. Its payment record is
+    still counted as of `on` (its window moves)."""
+    from creditline.store.batch_memory import kept
+
+    closed = kept(uow.connection, CLOSED_LOANS_KEPT)
+    heads: list[tuple[LoanHead, int]] = []
     c = loans.c
     for part in _parts(line_ids):
-        query = select(c.loan_id, c.borrower_id, c.line_id, c.product_id, c.product_version, c.terms_json)
-        heads += [LoanHead(*row) for row in uow.connection.execute(query.where(c.line_id.in_(part)))]
-    events = _events(uow, [h.loan_id for h in heads])
+        query = select(c.loan_id, c.borrower_id, c.line_id, c.product_id, c.product_version, c.terms_json, c.version)
+        heads += [(LoanHead(*row[:6]), row[6]) for row in uow.connection.execute(query.where(c.line_id.in_(part)))]
+    replayed = [h.loan_id for h, version in heads if closed is None or closed.get(h.loan_id, (None,))[0] != version]
+    events = _events(uow, replayed)
     found: dict[str, tuple[PaymentRecord, int]] = {}
-    for head in heads:
-        contract = contract_of(uow, head)
-        history = events.get(head.loan_id, [])
-        now = standing(contract, history, on)  # what `replay` gives, without its LoanState
+    for head, version in heads:
+        known = None if closed is None else closed.get(head.loan_id)
+        if known is not None and known[0] == version:
+            _, contract, history, now = known
+        else:
+            contract = contract_of(uow, head)
+            history = events.get(head.loan_id, [])
+            now = standing(contract, history, on)  # what `replay` gives, without its LoanState
+            if closed is not None and now.status in CLOSED_STATUSES and all(e.effective_date < on for e in history):
+                closed[head.loan_id] = (version, contract, history, now)
         record, late = found.get(head.line_id, (NO_HISTORY, 0))
         late = max(late, now.days_past_due) if now.status not in CLOSED_STATUSES else late
         found[head.line_id] = (record.combine(standing_record(contract, now, history, on)), late)
     return found
+
+
+CLOSED_LOANS_KEPT = "closed-loan-standings"  # batch_memory: loan id -> (version, contract, events, standing)
 
 
 def _events(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, list[LoanEvent]]:
@@ -144,17 +162,27 @@ def _incomes(uow: UnitOfWork, owners: dict[str, str]) -> dict[str, tuple[int | N
 
     The decision that opened a line is the borrower's: the rows are found by index (borrower, or line since
     migration 0019), where a look by line alone used to read the whole table."""
+    from creditline.store.batch_memory import kept
     from creditline.store.tables_origination import origination_decisions
 
     o = origination_decisions.c
+    known = kept(uow.connection, LINE_INCOMES_KEPT)  # a long batch reads each line's record once
     found: dict[str, tuple[int | None, int]] = {}
+    if known is not None:
+        found = {line_id: known[line_id] for line_id in owners if line_id in known}
+        owners = {line_id: borrower_id for line_id, borrower_id in owners.items() if line_id not in found}
     for part in _parts(list(owners)):
         borrowers = sorted({owners[line_id] for line_id in part})
         query = (select(o.line_id, o.record_json).where(o.borrower_id.in_(borrowers), o.line_id.in_(part))
                  .order_by(o.business_date))  # fmt: skip
         for line_id, text in uow.connection.execute(query):
             found[line_id] = _income(json.loads(text))  # the latest decision of a line wins
+    if known is not None:
+        known.update(found)
     return found
+
+
+LINE_INCOMES_KEPT = "line-incomes"  # batch_memory: line id -> (annual income, balance elsewhere) at approval
 
 
 def _income(record: dict[str, Any]) -> tuple[int | None, int]:

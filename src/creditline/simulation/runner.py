@@ -90,10 +90,12 @@ def simulate(engine: Engine, config: SimulationConfig, progress: Progress | None
     """The whole simulation; returns what happened (counts, seconds per phase, the last EOD)."""
     from creditline.app.setup import initialise
     from creditline.lending.product import builtin_product
+    from creditline.store.batch_memory import keep_between_days
     from creditline.store.engine import for_long_batch
 
     _require_empty(engine)
     for_long_batch(engine)  # SQLite: fewer checkpoints of the write-ahead log (the same book)
+    keep_between_days(engine)  # the only writer: EOD keeps what never changes between days
     initialise(engine, config.start)
     started = time.perf_counter()
     people = draw_population(config.borrowers, days=config.days, start=config.start, seed=config.seed)

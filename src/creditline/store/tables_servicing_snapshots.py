@@ -36,13 +36,26 @@ def loans_without_facts(connection: Connection) -> list[tuple]:
 
 def origination_pds(connection: Connection, line_ids: Sequence[str]) -> dict[str, str]:
     """The PD (as text) of the origination decision that opened each line, where there was one: an
-    index look-up by line (`ix_origination_decisions_line_id`, migration 0019)."""
+    index look-up by line (`ix_origination_decisions_line_id`, migration 0019). A line gets its decision
+    when it opens, so an engine that keeps values between days (`batch_memory`) asks once per line found."""
+    from creditline.store.batch_memory import kept
+
+    known = kept(connection, LINE_PDS_KEPT)
+    wanted = sorted(set(line_ids))
     found: dict[str, str] = {}
-    for part in chunks(sorted(set(line_ids))):
+    if known is not None:
+        found = {line: known[line] for line in wanted if line in known}
+        wanted = [line for line in wanted if line not in found]
+    for part in chunks(wanted):
         found.update(driver_rows(connection, (
             f"SELECT line_id, pd FROM origination_decisions WHERE pd IS NOT NULL AND line_id IN ({', '.join('?' for _ in part)})"
         ), part))  # fmt: skip
+    if known is not None:
+        known.update(found)
     return found
+
+
+LINE_PDS_KEPT = "origination-pds"  # batch_memory: line id -> the PD of the decision that opened it
 
 
 def add_facts(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -86,17 +99,38 @@ def snapshot_inputs(connection: Connection, month_start: date) -> list[tuple]:
 def idle_lines(connection: Connection, busy: set[str]) -> list[tuple]:
     """(line_id, borrower_id, product_id, product_version, currency, opened_on, limit_minor,
     outstanding_principal_minor, pending_drawdowns_minor, rate_daily) of active lines not in `busy`
-    (the lines with a loan on book, which the caller knows already)."""
-    ids = [line for (line,) in driver_rows(connection, "SELECT line_id FROM credit_lines WHERE status = 'active'")
-           if line not in busy]  # fmt: skip
+    (the lines with a loan on book, which the caller knows already).
+
+    Every change of a line raises its version (`LineRepository.save`, the settlements' bulk update), so
+    an engine that keeps values between days (`batch_memory`) reads a line's row again only when its
+    version moved: most idle lines stay as they were from one day to the next."""
+    from creditline.store.batch_memory import kept
+
+    known = kept(connection, IDLE_LINES_KEPT)
+    if known is None:
+        ids = [line for (line,) in driver_rows(connection, "SELECT line_id FROM credit_lines WHERE status = 'active'")
+               if line not in busy]  # fmt: skip
+        return sorted(_line_rows(connection, ids))
+    active = driver_rows(connection, "SELECT line_id, version FROM credit_lines WHERE status = 'active'")
+    idle = [(line, version) for line, version in active if line not in busy]
+    moved = [line for line, version in idle if known.get(line, (None,))[0] != version]
+    for row in _line_rows(connection, moved, with_version=True):
+        known[row[0]] = (row[-1], row[:-1])
+    return sorted(known[line][1] for line, _ in idle)
+
+
+IDLE_LINES_KEPT = "idle-lines"  # batch_memory: line id -> (version, its idle_lines row)
+
+
+def _line_rows(connection: Connection, ids: Sequence[str], *, with_version: bool = False) -> list[tuple]:
     found: list[tuple] = []
     for part in chunks(ids):
         found.extend(driver_rows(connection, (
             "SELECT line_id, borrower_id, product_id, product_version, currency, opened_on, limit_minor, "
-            "outstanding_principal_minor, pending_drawdowns_minor, rate_daily FROM credit_lines "
-            f"WHERE line_id IN ({', '.join('?' for _ in part)})"
+            f"outstanding_principal_minor, pending_drawdowns_minor, rate_daily{', version' if with_version else ''} "
+            f"FROM credit_lines WHERE line_id IN ({', '.join('?' for _ in part)})"
         ), part))  # fmt: skip
-    return sorted(found)
+    return found
 
 
 def totals_of(connection: Connection, loan_ids: Sequence[str]) -> dict[str, str]:
