@@ -89,3 +89,30 @@ def test_a_book_that_keeps_idle_lines_between_days_reads_them_as_a_fresh_process
     assert later == fresh
     assert [row[0] for row in later] == ["L001", "L003"]
     assert later[0][6] == first[0][6] + 100  # the limit, read again
+
+
+def test_a_loan_written_off_before_charge_off_is_a_default_not_a_payoff(engine) -> None:  # type: ignore[no-untyped-def]
+    """Written off while 10 days late (fraud, death, a settlement): the snapshot shows it charged off, so
+    roll rates, the default rate and vintages count a loss; the facts remember the default and the
+    closing, and next month's snapshot no longer carries it."""
+    from creditline.app import WriteOff, write_off
+    from creditline.store.tables_servicing import loan_snapshots
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    books_with_loans(engine, 2)
+    SqlBankBook(engine).deposit([("B000", "CNY", 0)])  # B000 never pays
+    today = fast_forward(engine, START, 30)
+    run_days(engine, today, 11, gateway=hostile_bank(engine, short_rate="0", timeout_rate="0"))
+    today += timedelta(days=11)  # business date 2025-02-11: B000's loan is 10 days late
+    loan = scalar(engine, "SELECT loan_id FROM loans WHERE borrower_id = 'B000'")
+    write_off(engine, WriteOff(loan, "wo"))
+    run_days(engine, today, 1, gateway=hostile_bank(engine, short_rate="0", timeout_rate="0"))
+    classified = today + timedelta(days=1)  # the run closing the write-off's day dates what it saw
+    s, f = loan_snapshots.c, loan_facts.c
+    with engine.connect() as connection:
+        shown = connection.execute(
+            select(s.status, s.principal_minor).where(s.loan_id == loan, s.as_of == classified)
+        ).one()
+        facts = connection.execute(select(f.status, f.defaulted_on, f.closed_on).where(f.loan_id == loan)).one()
+    assert tuple(shown) == ("charged_off", 0)
+    assert tuple(facts) == ("charged_off", classified, classified)

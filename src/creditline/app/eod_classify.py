@@ -263,7 +263,8 @@ def _record_changes(connection: Any, data: dict[str, tuple], day: pl.DataFrame, 
     old = {name: np.array(data[f"last_{name}"]) for name in ("status", "tier", "stage")}
     never_defaulted = np.array([d is None for d in data["defaulted_on"]], dtype=bool)
     defaulting = never_defaulted & ((new["status"] == "charged_off") | (new["days_past_due"] > 90))
-    closing = (new["status"] == "closed") & np.array([d is None for d in data["closed_on"]], dtype=bool)
+    ended = (new["status"] == "closed") | (np.array(data["loan_status"]) == "written-off")
+    closing = ended & np.array([d is None for d in data["closed_on"]], dtype=bool)
     moved = {what: old[what] != new[what] for what in ("status", "tier", "stage")}
     touched = np.flatnonzero(moved["status"] | moved["tier"] | moved["stage"] | defaulting | closing).tolist()
     totals = totals_of(connection, [data["loan_id"][i] for i in np.flatnonzero(defaulting).tolist()])

@@ -4,8 +4,10 @@ Pure: the app reads loans, their facts and lines into a polars frame (`LOAN_INPU
 module turns it into validated snapshot rows, one per loan (and one per active line with no loan
 on book, carrying its undrawn limit), with the classification of the day:
 
-- status: active / overdue / charged_off as the loan's; paid-off and written-off loans are `closed`
-  and appear until the end of the month they closed in (so month-end snapshots see them leave);
+- status: active / overdue / charged_off as the loan's; a written-off loan is `charged_off` (a loss,
+  whether or not it was charged off first: a default for roll rates, default rates and vintages, not
+  a payoff) and a paid-off one `closed`; both appear until the end of the month they closed in (so
+  month-end snapshots see them leave);
 - stage (IFRS 9) by `staging.assign_stage_expr` (backstops and the PD test), 3 for a charged-off
   loan (it stopped accruing because a loss is expected), tier (five-tier) by the policy's `TierPolicy`, 12-month PD by `ProvisioningPolicy.pd_12m`, LGD the policy's;
 - `scheduled_30d_minor`: unpaid principal, interest and fees of installments due in the next 30
@@ -35,7 +37,7 @@ STATUS_OF_LOAN = {
     "overdue": "overdue",
     "charged-off": "charged_off",
     "paid-off": "closed",
-    "written-off": "closed",
+    "written-off": "charged_off",
 }
 
 # What the app hands over per loan (amounts in minor units; dates as dates).
