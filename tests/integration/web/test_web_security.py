@@ -111,3 +111,20 @@ def test_web_routes_stay_out_of_the_openapi_document(site) -> None:  # type: ign
     app, _ = site
     paths = Browser(app).get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith(("/app", "/console", "/static"))]
+
+
+def test_a_signed_in_browser_keeps_its_own_rate_bucket_and_a_made_up_cookie_does_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from web_flows import Browser, make_site
+
+    app, engine = make_site(f"sqlite:///{tmp_path / 'rate.sqlite'}", rate_per_s=0.01, rate_burst=4)
+    browser = Browser(app)
+    assert browser.register().status_code == 200  # 2 requests from the address
+    assert browser.get("/app/").status_code == 200  # 3: the session is seen live
+    assert browser.get("/app/consents").status_code == 200
+    anonymous = Browser(app)
+    statuses = [anonymous.get("/app/").status_code for _ in range(3)]  # the address is spent
+    assert statuses[-1] == 429, statuses
+    forged = anonymous.client.get("/app/", headers={"Cookie": "creditline_session=made-up"})
+    assert forged.status_code == 429
+    assert [browser.get("/app/consents").status_code for _ in range(3)] == [200] * 3
+    engine.dispose()
