@@ -170,3 +170,13 @@ def test_control_characters_never_reach_the_database(client, borrower):
     assert assert_problem(client.post("/v1/sessions", json={"credential": forged}), 401)["code"] == "malformed"
     named = client.post("/v1/passkeys/registration-options", json={"display_name": "nul\u0000name"})
     assert assert_problem(named, 422)["errors"][0]["field"] == "display_name"
+
+
+@pytest.mark.parametrize("rate", ["nan", "inf", "-inf", "0", "-5"])
+def test_a_rate_that_is_not_a_positive_finite_number_is_refused_at_start(rate):
+    """`CREDITLINE_RATE_PER_S=nan` passed the settings check and the server then answered every request 500."""
+    from creditline.api.settings import SettingsInvalid, from_environment
+
+    with pytest.raises(SettingsInvalid) as refused:
+        from_environment({"CREDITLINE_RATE_PER_S": rate})
+    assert refused.value.field in ("rate_per_s", "limits")
