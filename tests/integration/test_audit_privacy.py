@@ -137,3 +137,33 @@ def test_erasure_keeps_the_books_balanced_and_the_log_verifiable(engine) -> None
     assert audit.ok and audit.report.records_checked == 1
     assert balances.balanced and balances.balance(Account.LOANS_PRINCIPAL, "CNY") == 300_000
     assert audit.report.finding is None and audit.books_finding is None
+
+
+def test_erasure_takes_the_blind_indexes_of_repayment_sources_too(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A repayment source keeps its number in the vault and its blind index beside the source: an erasure
+    that left the index let the erased person's account still be found, and still count as shared."""
+    from eod_support import books_with_loans
+    from test_smart_autodebit import KEYS
+
+    from creditline.app.repayment_accounts import blind_index
+    from creditline.app.repayment_sources import AddSource, add_source
+    from creditline.privacy.keyring import load_keyring
+    from creditline.store.tables_collections import ew_fraud_signals
+
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    keys = load_keyring(KEYS)
+    books_with_loans(engine, 2)
+    add_source(engine, AddSource("B000", "test", "WALLET00009999", "wallet", user_verified=True))
+    index = blind_index("WALLET00009999", keys)
+    with UnitOfWork(engine) as uow:
+        assert PersonalDataStore(uow.connection, keys).erase("B000") == 1
+        uow.commit()
+    with engine.connect() as connection:
+        for table in ("personal_data", "repayment_sources"):
+            assert index not in str(connection.exec_driver_sql(f"SELECT * FROM {table}").all()), table
+    add_source(engine, AddSource("B001", "test", "WALLET00009999", "wallet", user_verified=True))
+    with engine.connect() as connection:
+        shared = connection.execute(select(ew_fraud_signals.c.detail).where(
+            ew_fraud_signals.c.borrower_id == "B001", ew_fraud_signals.c.kind == "shared_repayment_account")).all()
+    assert shared == [], "an erased borrower's account is nobody's"
