@@ -128,3 +128,36 @@ def test_a_signed_in_browser_keeps_its_own_rate_bucket_and_a_made_up_cookie_does
     assert forged.status_code == 429
     assert [browser.get("/app/consents").status_code for _ in range(3)] == [200] * 3
     engine.dispose()
+
+
+def test_over_https_every_cookie_that_names_the_person_is_secure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The device cookie identifies the borrower's phone (transaction monitoring knows it by it): over an
+    https site it must never travel over plain http, like the session and CSRF cookies."""
+    from authenticator import SoftAuthenticator
+    from fastapi.testclient import TestClient
+    from web_flows import BUSINESS_DATE, applicant_fields, found
+
+    from creditline.api import create_app
+    from creditline.api.settings import ApiSettings
+    from creditline.app.apply_setup import forget_screens
+    from creditline.app.setup import initialise
+    from creditline.store import make_engine
+
+    forget_screens()
+    url = f"sqlite:///{tmp_path / 'https.sqlite'}"
+    engine = make_engine(url)
+    initialise(engine, BUSINESS_DATE)
+    settings = ApiSettings(db_url=url, origins=("https://testserver",), rp_id="testserver", access_log=False,
+                           rate_per_s=10_000.0, rate_burst=10_000)  # fmt: skip
+    browser = Browser(create_app(settings, engine=engine), authenticator=SoftAuthenticator(origin="https://testserver"))
+    browser.client = TestClient(browser.app, base_url="https://testserver", raise_server_exceptions=False)
+    assert browser.register().status_code == 200
+    page = browser.get("/app/apply").text
+    fields = applicant_fields(300) | {"form_key": found(r'name="form_key" value="([^"]+)"', page)}
+    applied = browser.post_form("/app/apply", fields, "/app/apply")
+    assert applied.status_code == 303, applied.text
+    cookies = {header.split("=", 1)[0]: header for header in applied.headers.get_list("set-cookie")}
+    assert "creditline_device" in cookies
+    for name, header in cookies.items():
+        assert "secure" in header.lower(), (name, header)
+    engine.dispose()
