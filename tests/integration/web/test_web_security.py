@@ -161,3 +161,30 @@ def test_over_https_every_cookie_that_names_the_person_is_secure(tmp_path) -> No
     for name, header in cookies.items():
         assert "secure" in header.lower(), (name, header)
     engine.dispose()
+
+
+def test_a_page_opened_from_another_site_carries_a_token_its_forms_can_post(site) -> None:  # type: ignore[no-untyped-def]
+    """A borrower who follows a link from an SMS or an e-mail arrives by a cross-site navigation: the
+    browser sends the cookies that are not SameSite=Strict. The page must still carry the session's CSRF
+    token, or its forms (repay, withdraw a consent, sign out) all answer 403 "the form is stale"."""
+    from http.cookies import SimpleCookie
+
+    from fastapi.testclient import TestClient
+
+    app, _ = site
+    browser = Browser(app)
+    signed_up = browser.register()
+    assert signed_up.status_code == 200
+    same_site = {}
+    for header in signed_up.headers.get_list("set-cookie"):
+        (name, morsel), = SimpleCookie(header).items()
+        same_site[name] = morsel["samesite"].lower()
+    sent_cross_site = "; ".join(f"{name}={value}" for name, value in browser.client.cookies.items()
+                                if same_site.get(name) != "strict")  # fmt: skip
+    link = TestClient(app, base_url="http://testserver", raise_server_exceptions=False)  # no cookie jar of its own
+    arrived = link.get("/app/", headers={"Cookie": sent_cross_site})  # the link in the text message
+    assert arrived.status_code == 200 and "sign-out" in arrived.text, "the borrower is signed in"
+    # then the borrower taps a button on that page: a same-site post, with every cookie
+    token = re.search(r'name="csrf_token" value="([^"]*)"', arrived.text).group(1)
+    signed_out = browser.client.post("/app/sign-out", data={"csrf_token": token}, follow_redirects=False)
+    assert signed_out.status_code == 303, signed_out.text
