@@ -145,9 +145,41 @@ def _linked_borrower(engine: Engine, account_id: str) -> str | None:
 
 
 def _as_seen_by(view: dict[str, Any], linked_borrower: str | None) -> dict[str, Any]:
+    view = _withheld_unless_confirmed(view)
     if view["borrower_id"] is not None and view["borrower_id"] != linked_borrower:
         return view | {"borrower_id": None, "line_id": None, "linked": False}
     return view | {"linked": view["borrower_id"] is not None}
+
+
+def _unconfirmed(reasons: list[str]) -> list[str] | None:
+    """The identity reasons alone, when the decision did not confirm the applicant is the person named."""
+    kept = [code for code in reasons if code in IDENTITY_UNCONFIRMED]
+    return kept or None
+
+
+def _withheld_unless_confirmed(view: dict[str, Any]) -> dict[str, Any]:
+    """The bureau was asked about the ID number typed and every policy rule ran: when the applicant was
+    not shown to be that person, their answer says so and nothing of that person's credit (the other
+    reasons, PD, score, limit and price)."""
+    kept = _unconfirmed(view["reasons"])
+    if kept is None:
+        return view
+    withheld = dict.fromkeys(("pd", "score", "fraud_score", "limit", "daily_rate_pct", "apr_pct", "price_display"))
+    return view | withheld | {"reasons": kept}
+
+
+def explanation_for_account(engine: Engine, account_id: str, decision_id: str) -> dict[str, Any]:
+    """The explanation of a decision as its submitter sees it (another account's is not found): for a
+    decision that did not confirm the identity, its identity reasons only."""
+    from creditline.app.decision import explain_decision
+
+    decision_for_account(engine, account_id, decision_id)
+    explained = explain_decision(engine, decision_id)
+    kept = _unconfirmed([reason["code"] for reason in explained["reasons"]])
+    if kept is None:
+        return explained
+    reasons = [reason for reason in explained["reasons"] if reason["code"] in kept]
+    return {k: v for k, v in explained.items() if k not in ("limit", "price")} | {"reasons": reasons, "model_factors": []}
 
 
 def decision_for_account(engine: Engine, account_id: str, decision_id: str) -> dict[str, Any]:

@@ -143,8 +143,8 @@ def show_decision(request: Request, decision_id: PageId, notice: str | None = No
 def explanation(request: Request, decision_id: PageId) -> HTMLResponse:
     principal = sessions.borrower(request)
     rt = sessions.runtime_of(request)
-    applications.decision_for_account(rt.engine, principal.account_id, decision_id)  # not found unless theirs
-    return _page(request, "borrower/explanation.html", explained=decision.explain_decision(rt.engine, decision_id))
+    explained = applications.explanation_for_account(rt.engine, principal.account_id, decision_id)  # not found unless theirs
+    return _page(request, "borrower/explanation.html", explained=explained)
 
 
 @router.post("/decisions/{decision_id}/review")

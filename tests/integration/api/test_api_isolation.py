@@ -211,3 +211,29 @@ def test_a_referral_for_a_weak_face_match_links_the_account_once_a_person_approv
     assert person.sign_in().status_code == 201
     assert person.get("/v1/session").json()["borrower_id"] is not None
     assert approved.json()["line_id"] in person.get("/v1/lines").text
+
+
+def test_a_decision_that_did_not_confirm_the_identity_tells_nothing_of_that_persons_credit_report(client):
+    """The bureau is queried for the ID number typed, and every policy rule is evaluated: without
+    withholding, anyone who typed a person's name and ID number (with a selfie that fails) read their
+    court-debtor status, late payments, PD and score in the decision and its explanation."""
+    from api_flows import application, business_date_of
+
+    from creditline.identity.simulators import SimulatedBureau
+
+    bureau = SimulatedBureau()
+    on = business_date_of(client)
+    form = next(f for f in (application(s, on) for s in range(800, 1200))
+                if bureau.report(f["applicant"]["id_number"], "", on=on).delinquencies_24m >= 1)  # fmt: skip
+    form["device"]["selfie_ref"] = _failing_liveness(form["applicant"]["id_number"])
+    impostor = Person(client, "Curious")
+    impostor.register()
+    decided = impostor.post("/v1/applications", form, key="curious-1").json()
+    assert decided["outcome"] == "decline"
+    assert decided["reasons"] == ["liveness_failed"], decided["reasons"]
+    assert (decided["pd"], decided["score"], decided["fraud_score"], decided["limit"]) == (None, None, None, None)
+    for path in (f"/v1/decisions/{decided['decision_id']}", "/v1/applications"):
+        assert "bureau_delinquenc" not in impostor.get(path).text, path
+    explained = impostor.get(f"/v1/decisions/{decided['decision_id']}/explanation").json()
+    assert [r["code"] for r in explained["reasons"]] == ["liveness_failed"]
+    assert explained["model_factors"] == [] and explained.get("limit") is None and explained.get("price") is None
