@@ -137,3 +137,64 @@ def test_erasure_keeps_the_books_balanced_and_the_log_verifiable(engine) -> None
     assert audit.ok and audit.report.records_checked == 1
     assert balances.balanced and balances.balance(Account.LOANS_PRINCIPAL, "CNY") == 300_000
     assert audit.report.finding is None and audit.books_finding is None
+
+
+def test_erasure_takes_the_blind_indexes_of_repayment_sources_too(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A repayment source keeps its number in the vault and its blind index beside the source: an erasure
+    that left the index let the erased person's account still be found, and still count as shared."""
+    from eod_support import books_with_loans
+    from test_smart_autodebit import KEYS
+
+    from creditline.app.repayment_accounts import blind_index
+    from creditline.app.repayment_sources import AddSource, add_source
+    from creditline.privacy.keyring import load_keyring
+    from creditline.store.tables_collections import ew_fraud_signals
+
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    keys = load_keyring(KEYS)
+    books_with_loans(engine, 2)
+    add_source(engine, AddSource("B000", "test", "WALLET00009999", "wallet", user_verified=True))
+    index = blind_index("WALLET00009999", keys)
+    with UnitOfWork(engine) as uow:
+        assert PersonalDataStore(uow.connection, keys).erase("B000") == 1
+        uow.commit()
+    with engine.connect() as connection:
+        for table in ("personal_data", "repayment_sources"):
+            assert index not in str(connection.exec_driver_sql(f"SELECT * FROM {table}").all()), table
+    add_source(engine, AddSource("B001", "test", "WALLET00009999", "wallet", user_verified=True))
+    with engine.connect() as connection:
+        shared = connection.execute(select(ew_fraud_signals.c.detail).where(
+            ew_fraud_signals.c.borrower_id == "B001", ew_fraud_signals.c.kind == "shared_repayment_account")).all()
+    assert shared == [], "an erased borrower's account is nobody's"
+
+
+def test_erasure_takes_the_name_the_account_was_made_with(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The name typed at sign-up is the one piece of personal data kept outside the vault (sealed in
+    identity_accounts.display_name, docs/privacy.md): an erasure that left it kept the person's name."""
+    from test_smart_autodebit import KEYS
+
+    from creditline.app import account_names
+    from creditline.app.access import AccessConfig, account_of
+    from creditline.app.dev_access import dev_session
+    from creditline.app.setup import initialise
+    from creditline.identity.passkeys import RelyingParty
+    from creditline.privacy.keyring import load_keyring
+    from creditline.store.tables_identity import identity_accounts
+
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    keys = load_keyring(KEYS)
+    initialise(engine, date(2025, 3, 1))
+    config = AccessConfig(RelyingParty("localhost", "creditline", ("http://localhost",)))
+    erased, _ = dev_session(engine, config, "borrower", "欧阳娜娜", borrower_id="brw_erased")
+    kept, _ = dev_session(engine, config, "borrower", "李娜", borrower_id="brw_kept")
+    assert account_of(engine, erased["account_id"])["display_name"] == "欧阳娜娜"
+    with UnitOfWork(engine) as uow:
+        PersonalDataStore(uow.connection, keys).erase("brw_erased")
+        uow.commit()
+    with engine.connect() as connection:
+        stored = dict(connection.execute(select(identity_accounts.c.account_id, identity_accounts.c.display_name)).all())
+    assert stored[erased["account_id"]] is None
+    assert account_names.shown(erased["account_id"], stored[erased["account_id"]]) == erased["account_id"]
+    assert account_of(engine, kept["account_id"])["display_name"] == "李娜"

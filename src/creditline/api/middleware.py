@@ -4,6 +4,10 @@ request id, body-size limit, rate limit, security headers, metrics and a JSON ac
 Order inside: assign the request id → refuse an oversized body (413) before the app reads it →
 take a token from the client's bucket (429 with Retry-After) → run the app → add the headers →
 count and log with the route template the router matched.
+
+A client's bucket is its session's once this worker has seen the session live (a request the
+session authenticated), its address's otherwise: a token anyone can make up — a new bearer or
+session cookie on every request — would otherwise buy a fresh bucket each time.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ import logging
 import re
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
+
+from starlette.requests import cookie_parser
 
 from creditline.api.auth_tokens import SESSION_COOKIE
 from creditline.api.metrics import UNMATCHED, HttpMetrics
 from creditline.api.problems import problem_response
-from creditline.api.ratelimit import RateLimiter, retry_after_s
+from creditline.api.ratelimit import CLIENTS_TRACKED_MAX, RateLimiter, retry_after_s
 from creditline.api.settings import ApiSettings
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -37,6 +44,7 @@ class EdgeMiddleware:
         self.settings = settings
         self.metrics = metrics
         self.limiter = RateLimiter(settings.rate_per_s, settings.rate_burst)
+        self.live_sessions: OrderedDict[str, None] = OrderedDict()  # bucket keys of sessions seen live
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -48,16 +56,35 @@ class EdgeMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         status_box = [500]
         wrapped_send = self._sender(send, scope, request_id, status_box)
+        session_key = _session_key(headers)
         try:
-            refusal, receive = await self._admit(scope, headers, receive)
+            refusal, receive = await self._admit(scope, headers, receive, session_key)
             if refusal is not None:
                 await refusal(scope, receive, wrapped_send)
             else:
                 await self.app(scope, receive, wrapped_send)
         finally:
+            principal = scope["state"].get("principal")  # set by whatever authenticated the request
+            if principal is not None:
+                self._seen_live(_key_of(principal.session.token_hash))
             self._record(scope, status_box[0], time.perf_counter() - started, request_id)
 
-    async def _admit(self, scope: dict[str, Any], headers: dict[str, str], receive: Any) -> tuple[Any, Any]:
+    def _seen_live(self, session_key: str) -> None:
+        """The request's session authenticated it: from now on the session has a bucket of its own."""
+        self.live_sessions[session_key] = None
+        self.live_sessions.move_to_end(session_key)
+        if len(self.live_sessions) > CLIENTS_TRACKED_MAX:
+            self.live_sessions.popitem(last=False)
+
+    def _client_key(self, scope: dict[str, Any], session_key: str | None) -> str:
+        if session_key is not None and session_key in self.live_sessions:
+            return session_key
+        client = scope.get("client")
+        return "a:" + (client[0] if client else "unknown")
+
+    async def _admit(
+        self, scope: dict[str, Any], headers: dict[str, str], receive: Any, session_key: str | None
+    ) -> tuple[Any, Any]:
         """(a refusal response or None, the receive callable the app should read the body from)."""
         if scope["method"] in BODY_METHODS:
             body, too_large = await _read_body(receive, headers, self.settings.body_bytes_max)
@@ -67,7 +94,7 @@ class EdgeMiddleware:
                     {"field": "body", "code": "body_too_large", "message": detail}]), receive  # fmt: skip
             receive = _replay(body)
         if scope["path"] not in UNLIMITED_PATHS:
-            wait_s = self.limiter.take(_client_key(scope, headers))
+            wait_s = self.limiter.take(self._client_key(scope, session_key))
             if wait_s > 0:
                 seconds = retry_after_s(wait_s)
                 detail = f"too many requests from this client; retry in {seconds} s"
@@ -115,15 +142,20 @@ def _request_id(offered: str | None) -> str:
     return offered if offered and REQUEST_ID.match(offered) else uuid.uuid4().hex
 
 
-def _client_key(scope: dict[str, Any], headers: dict[str, str]) -> str:
+def _session_key(headers: dict[str, str]) -> str | None:
+    """The bucket key of the session token the request carries (bearer, else the session cookie), if any."""
     authorization = headers.get("authorization", "")
-    if authorization[:7].lower() == "bearer " and len(authorization) < 200:
-        return "t:" + hashlib.sha256(authorization[7:].strip().encode()).hexdigest()[:32]
+    token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
     cookie = headers.get("cookie", "")
-    if SESSION_COOKIE in cookie and len(cookie) < 4096:
-        return "c:" + hashlib.sha256(cookie.encode()).hexdigest()[:32]
-    client = scope.get("client")
-    return "a:" + (client[0] if client else "unknown")
+    if token is None and SESSION_COOKIE in cookie and len(cookie) < 4096:
+        token = cookie_parser(cookie).get(SESSION_COOKIE)  # as the app reads it (request.cookies)
+    if not token or len(token) > 200:
+        return None
+    return _key_of(hashlib.sha256(token.encode()).hexdigest())
+
+
+def _key_of(token_hash: str) -> str:
+    return "t:" + token_hash[:32]
 
 
 async def _read_body(receive: Any, headers: dict[str, str], limit: int) -> tuple[bytes, bool]:

@@ -1,8 +1,9 @@
 """Per-client rate limits: a token bucket per client key, in this process's memory.
 
-The client key is the session token's hash when the request carries one, else the peer address;
-so one noisy borrower cannot starve the others, and signing in again does not reset a limit that
-an anonymous flood is spending. Each worker process keeps its own buckets: with N workers a
+The client key (chosen by the edge middleware) is the session token's hash when the request carries
+a session this worker has seen live, else the peer address; so one noisy borrower cannot starve
+the others, and neither signing in again nor a made-up token resets a limit that an anonymous
+flood is spending. Each worker process keeps its own buckets: with N workers a
 client gets up to N times the rate, which the limit is set with in mind (docs/api.md).
 """
 

@@ -72,7 +72,9 @@ def show(decision_id: DecisionId, principal: Caller, rt: Rt) -> dict:
 @router.get("/decisions/{decision_id}/explanation", response_model=Explanation)
 def explain(decision_id: DecisionId, principal: Caller, rt: Rt) -> dict:
     """The reasons in words, what set the limit, what the price is made of (PIPL Art. 24)."""
-    _decision(rt, principal, decision_id)  # a borrower's 404 for anyone else's
+    if principal.role is Role.BORROWER:  # a 404 for anyone else's
+        return applications.explanation_for_account(rt.engine, principal.account_id, decision_id)
+    _decision(rt, principal, decision_id)
     return decision.explain_decision(rt.engine, decision_id)
 
 

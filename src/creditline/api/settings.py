@@ -7,6 +7,7 @@ when `environment` is production, so a production deployment cannot switch them 
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
@@ -51,7 +52,9 @@ class ApiSettings:
             insecure = [o for o in self.origins if urlsplit(o).scheme != "https"]
             if insecure:
                 raise SettingsInvalid(f"production origins must be https: {', '.join(insecure)}", field="origins")
-        if self.body_bytes_max < 1024 or self.page_size_max < 1 or self.rate_burst < 1 or self.rate_per_s <= 0:
+        if not math.isfinite(self.rate_per_s) or self.rate_per_s <= 0:
+            raise SettingsInvalid("requests per second: a positive finite number", field="rate_per_s")
+        if self.body_bytes_max < 1024 or self.page_size_max < 1 or self.rate_burst < 1:
             raise SettingsInvalid("limits must be positive (bodies at least 1 KiB)", field="limits")
 
     @property

@@ -8,6 +8,11 @@ between the two repeats the (idempotent) decision and then records the claim, so
 
 A borrower id already linked to another account is never re-linked: the second account sees its
 decision but not the first account's lines (and the ids that would point there are withheld).
+
+Nor does a decision that did not confirm the applicant is the person whose ID number they typed
+(`IDENTITY_UNCONFIRMED`) link anything, although it names that person's borrower (the id is a
+keyed hash of the number): typing someone's name, ID number and phone must not open their lines
+and loans. A referral for a weak face match links when a person approves it (`decision.resolve_review`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from creditline.store import UnitOfWork
 from creditline.store.identity_repository import IdentityRepository
 
 APPLICATIONS_LISTED_MAX = 100
+# Decision reasons that say the applicant was not shown to be the person they named: the carrier's
+# real-name record did not match, the selfie was not live, or it matched the ID photo only weakly.
+IDENTITY_UNCONFIRMED = frozenset({"identity_not_confirmed", "liveness_failed", "face_match_weak"})
 
 
 def application_time(engine: Engine, now: datetime) -> datetime:
@@ -104,7 +112,7 @@ def _claim(
     added = repository.queue_application(view["decision_id"], account_id, now)
     if fresh or added.first() is not None:
         repository.add_consents(consent_rows(account_id, records_of(application)))
-    if principal.borrower_id is not None or borrower_id is None:
+    if principal.borrower_id is not None or borrower_id is None or IDENTITY_UNCONFIRMED.intersection(view["reasons"]):
         return lambda: (principal.borrower_id, None)
     # Linking is a privilege change (the account now reaches a borrower's money): every older session
     # ends, and the caller's is rotated in place under the new epoch, the one the link sets.
@@ -137,9 +145,41 @@ def _linked_borrower(engine: Engine, account_id: str) -> str | None:
 
 
 def _as_seen_by(view: dict[str, Any], linked_borrower: str | None) -> dict[str, Any]:
+    view = _withheld_unless_confirmed(view)
     if view["borrower_id"] is not None and view["borrower_id"] != linked_borrower:
         return view | {"borrower_id": None, "line_id": None, "linked": False}
     return view | {"linked": view["borrower_id"] is not None}
+
+
+def _unconfirmed(reasons: list[str]) -> list[str] | None:
+    """The identity reasons alone, when the decision did not confirm the applicant is the person named."""
+    kept = [code for code in reasons if code in IDENTITY_UNCONFIRMED]
+    return kept or None
+
+
+def _withheld_unless_confirmed(view: dict[str, Any]) -> dict[str, Any]:
+    """The bureau was asked about the ID number typed and every policy rule ran: when the applicant was
+    not shown to be that person, their answer says so and nothing of that person's credit (the other
+    reasons, PD, score, limit and price)."""
+    kept = _unconfirmed(view["reasons"])
+    if kept is None:
+        return view
+    withheld = dict.fromkeys(("pd", "score", "fraud_score", "limit", "daily_rate_pct", "apr_pct", "price_display"))
+    return view | withheld | {"reasons": kept}
+
+
+def explanation_for_account(engine: Engine, account_id: str, decision_id: str) -> dict[str, Any]:
+    """The explanation of a decision as its submitter sees it (another account's is not found): for a
+    decision that did not confirm the identity, its identity reasons only."""
+    from creditline.app.decision import explain_decision
+
+    decision_for_account(engine, account_id, decision_id)
+    explained = explain_decision(engine, decision_id)
+    kept = _unconfirmed([reason["code"] for reason in explained["reasons"]])
+    if kept is None:
+        return explained
+    reasons = [reason for reason in explained["reasons"] if reason["code"] in kept]
+    return {k: v for k, v in explained.items() if k not in ("limit", "price")} | {"reasons": reasons, "model_factors": []}
 
 
 def decision_for_account(engine: Engine, account_id: str, decision_id: str) -> dict[str, Any]:

@@ -152,10 +152,24 @@ def resolve_review(engine: Engine, review_id: int, resolution: str, resolver: st
         line_id = None
         if resolution == "approved" and review["kind"] == "referral":
             line_id = _open_referred_line(uow, row, on, review_id)
+            _link_submitter(uow, row)
         repository.resolve_review(review_id, resolution, who, text, on)
         repository.set_status(row["decision_id"], "reviewed", line_id)
         uow.commit()
     return {"review_id": review_id, "status": resolution, "decision_id": row["decision_id"], "line_id": line_id}
+
+
+def _link_submitter(uow: UnitOfWork, row: dict[str, Any]) -> None:
+    """A person approved the referral (a weak face match among its reasons, say): the account that
+    submitted it now reaches the borrower, as an account whose first decision confirmed the identity
+    does (`applications`). Nothing changes when the account has a borrower or the borrower an account;
+    when it links, the account's privileges changed, so its sessions end (sign in again)."""
+    from creditline.store.identity_repository import IdentityRepository
+
+    repository = IdentityRepository(uow.connection)
+    account_id = repository.application_owner(row["decision_id"])
+    if account_id is not None and row["borrower_id"] is not None:
+        repository.queue_link_first_borrower(account_id, row["borrower_id"]).first()
 
 
 def _open_referred_line(uow: UnitOfWork, row: dict[str, Any], on: date, review_id: int) -> str | None:

@@ -168,6 +168,8 @@ def _registered_account(repository: IdentityRepository, bound: dict[str, Any], n
     account = repository.account(bound["account_id"], for_update=True)
     if account is None or account["status"] != "pending" or account["enrollment_hash"] != bound["enrollment_hash"]:
         raise PasskeyRejected("the enrollment code was already used", field="enrollment_code", code="enrollment_invalid")
+    if now >= (account["enrollment_expires_at"] or 0):  # it may have run out since the options were given
+        raise PasskeyRejected("the enrollment code has expired", field="enrollment_code", code="enrollment_invalid")
     changes = {"status": "active", "enrollment_hash": None, "enrollment_expires_at": None}
     repository.update_account(account["account_id"], **changes)
     return account | changes

@@ -3,7 +3,8 @@
 Tables: `personal_data` and `personal_data_access` (tables_audit.py). Writes encrypt under the
 keyring's current key and bind each value to (personal_data, field, borrower_id); reads go through
 `creditline.privacy.access.PersonalDataAccess`, whose log entries land in `personal_data_access`
-in the same transaction. Erasure deletes the rows; the books never referenced them.
+in the same transaction. Erasure deletes the rows (and the blind indexes kept beside repayment
+sources, and the sealed name of the borrower's account); the books never referenced them.
 """
 
 from __future__ import annotations
@@ -94,7 +95,21 @@ class PersonalDataStore:
         return list(self.connection.execute(query).scalars())
 
     def erase(self, borrower_id: str) -> int:
-        """Delete every personal field of the borrower; returns how many were erased."""
+        """Delete every personal field of the borrower and every blind index of them; returns how many
+        fields were erased. A repayment source keeps its number's index beside it (to find a shared
+        account without opening the vault): that index goes too, so the erased number can neither be
+        looked up nor count as another borrower's account. So does the one piece of personal data kept
+        outside the vault, the name the borrower's account was made with (sealed in
+        `identity_accounts.display_name`): the account is shown by its id from then on."""
+        from creditline.store.tables_identity import identity_accounts
+        from creditline.store.tables_repayment_sources import repayment_sources
+
+        self.connection.execute(
+            update(repayment_sources).where(repayment_sources.c.borrower_id == borrower_id).values(account_index=None)
+        )
+        self.connection.execute(
+            update(identity_accounts).where(identity_accounts.c.borrower_id == borrower_id).values(display_name=None)
+        )
         return self.connection.execute(delete(personal_data).where(personal_data.c.borrower_id == borrower_id)).rowcount
 
     def rotate(self, batch: int = ROTATION_BATCH) -> RotationResult:

@@ -118,7 +118,8 @@ def apply(request: Request, fields: Form) -> Response:
     except DomainError as exc:
         return _apply_page(request, 422, exc, {k: v for k, v in fields.items() if k != CSRF_FIELD})
     response = _see_other(f"/app/decisions/{view['decision_id']}")
-    response.set_cookie(DEVICE_COOKIE, device, max_age=5 * 365 * 86400, httponly=True, samesite="lax", path="/")
+    response.set_cookie(DEVICE_COOKIE, device, max_age=5 * 365 * 86400, httponly=True, secure=rt.settings.https,
+                        samesite="lax", path="/")  # fmt: skip
     if issued is not None:  # the account now reaches a borrower: its session was replaced
         sessions.start(response, rt, issued)
     return response
@@ -142,8 +143,8 @@ def show_decision(request: Request, decision_id: PageId, notice: str | None = No
 def explanation(request: Request, decision_id: PageId) -> HTMLResponse:
     principal = sessions.borrower(request)
     rt = sessions.runtime_of(request)
-    applications.decision_for_account(rt.engine, principal.account_id, decision_id)  # not found unless theirs
-    return _page(request, "borrower/explanation.html", explained=decision.explain_decision(rt.engine, decision_id))
+    explained = applications.explanation_for_account(rt.engine, principal.account_id, decision_id)  # not found unless theirs
+    return _page(request, "borrower/explanation.html", explained=explained)
 
 
 @router.post("/decisions/{decision_id}/review")

@@ -57,6 +57,7 @@ def visitor(request: Request) -> Visitor:
         principal = authenticate(rt.engine, rt.access, token)
     except SessionInvalid:
         return Visitor(None, "")
+    request.state.principal = principal  # the edge gives this live session a rate bucket of its own
     return Visitor(principal, request.cookies.get(CSRF_COOKIE, ""))
 
 
@@ -89,9 +90,12 @@ def start(response: Response, rt: Runtime, issued: IssuedSession) -> None:
     from creditline.api.routes_access import session_payload
 
     session_payload(rt, response, issued)
+    # SameSite=Lax like the session cookie: a page opened from a link on another site (an SMS, an
+    # e-mail) must still write the token into its forms. The cookie is never what a post is checked
+    # against (the submitted token is, against the session's hash), so Strict protected nothing.
     response.set_cookie(
         CSRF_COOKIE, issued.csrf_token, max_age=rt.access.policy.lifetime_s, httponly=True,
-        secure=rt.settings.https, samesite="strict", path="/",
+        secure=rt.settings.https, samesite="lax", path="/",
     )  # fmt: skip
 
 

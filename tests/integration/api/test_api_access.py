@@ -192,3 +192,18 @@ def test_a_second_passkey_for_a_new_phone(client, monkeypatch):
     person.authenticator = new_phone
     assert person.sign_in().status_code == 201
     assert person.get("/v1/session").json()["display_name"] == "Two Phones"
+
+
+def test_an_enrollment_code_that_expires_between_the_two_calls_enrolls_nobody(client, engine):
+    """The code's expiry was checked when the options were asked for, not when the passkey came back:
+    options taken a minute before the code expired still enrolled the operator after it had."""
+    boss = admin(client, engine)
+    created = boss.post("/v1/operators", {"display_name": "Late Lee", "role": "finance"}).json()
+    code = created["enrollment_code"]
+    options = client.post("/v1/passkeys/registration-options", json={"enrollment_code": code})
+    assert options.status_code == 200
+    with engine.begin() as connection:  # the code's week runs out while the operator holds the phone
+        connection.execute(update(identity_accounts).where(identity_accounts.c.account_id == created["account_id"])
+                           .values(enrollment_expires_at=1))  # fmt: skip
+    late = client.post("/v1/passkeys", json={"credential": SoftAuthenticator(origin=ORIGIN).create(options.json()["publicKey"])})
+    assert late.status_code == 401 and late.json()["code"] == "enrollment_invalid", late.text

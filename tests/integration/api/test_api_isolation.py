@@ -136,3 +136,104 @@ def test_lists_never_show_another_borrower(victim_and_intruder):
         assert ids["line_id"] not in theirs.text and ids["loan_id"] not in theirs.text
     assert ids["decision_id"] not in intruder.get("/v1/applications").text
     assert ids["consent_id"] not in intruder.get("/v1/consents").text
+
+
+def _failing_liveness(id_number: str) -> str:
+    """A selfie reference the (deterministic) face simulator finds not live for this ID number."""
+    from creditline.identity.simulators import SimulatedFaceMatcher
+
+    matcher = SimulatedFaceMatcher()
+    return next(ref for ref in (f"selfie-{n}" for n in range(10_000)) if not matcher.match(id_number, ref).live)
+
+
+def test_a_decision_that_did_not_confirm_the_identity_links_no_account_to_it(client):
+    """The first decision naming a borrower links the account to that borrower's lines and loans. A
+    decision that says the applicant is not shown to be that person (the selfie failed the liveness
+    check) must not: typing someone's ID number, name and phone would otherwise open their line."""
+    from api_flows import application, business_date_of
+
+    from creditline.app.apply import ApplyForCredit, apply
+
+    runtime = client.app.state.runtime
+    for serial in range(700, 720):  # someone who became a borrower without an account (the CLI, a batch)
+        form = application(serial, business_date_of(client))
+        theirs = apply(runtime.engine, ApplyForCredit(f"cli-{serial}", form, runtime.origination))
+        if theirs["outcome"] == "approve":
+            break
+    assert theirs["line_id"] is not None
+    impostor = Person(client, "Impostor")
+    impostor.register()
+    form["device"]["selfie_ref"] = _failing_liveness(form["applicant"]["id_number"])
+    decided = impostor.post("/v1/applications", form, key="impostor-1")
+    assert decided.status_code == 201, decided.text
+    body = decided.json()
+    assert body["outcome"] == "decline" and "liveness_failed" in body["reasons"], body
+    assert (body["linked"], body["borrower_id"], body["line_id"], body["session"]) == (False, None, None, None)
+    assert impostor.get("/v1/session").json()["borrower_id"] is None
+    assert theirs["line_id"] not in impostor.get("/v1/lines").text
+    assert impostor.get(f"/v1/lines/{theirs['line_id']}").status_code == 404
+
+
+def test_a_referral_for_a_weak_face_match_links_the_account_once_a_person_approves_it(client, engine):
+    from decimal import Decimal
+
+    from api_flows import application, business_date_of
+
+    from creditline.app.access import AccessConfig
+    from creditline.app.dev_access import dev_session
+    from creditline.identity.simulators import SimulatedFaceMatcher
+
+    matcher = SimulatedFaceMatcher()
+    for serial in range(740, 800):
+        form = application(serial, business_date_of(client))
+        id_number = form["applicant"]["id_number"]
+        form["device"]["selfie_ref"] = next(
+            ref for ref in (f"weak-{n}" for n in range(20_000))
+            if matcher.match(id_number, ref).live and matcher.match(id_number, ref).similarity < Decimal("0.9")
+        )
+        person = Person(client, "Weak Selfie")
+        person.register()
+        decided = person.post("/v1/applications", form, key=f"weak-{serial}").json()
+        if decided["outcome"] == "refer" and decided["reasons"] == ["face_match_weak"]:
+            break
+    else:
+        raise AssertionError("no referral for a weak face match in 60 applicants")
+    assert (decided["linked"], decided["line_id"]) == (False, None), "not linked before a person looked"
+    runtime = client.app.state.runtime
+    _, issued = dev_session(engine, AccessConfig(runtime.access.rp, runtime.access.policy), "risk_analyst", "Analyst")
+    analyst = {"Authorization": f"Bearer {issued.token}"}
+    reviews = client.get("/v1/reviews", headers=analyst).json()["reviews"]
+    review_id = next(r["review_id"] for r in reviews if r["decision_id"] == decided["decision_id"])
+    approved = client.post(f"/v1/reviews/{review_id}/resolution", headers=analyst,
+                           json={"resolution": "approved", "note": "same person, poor light"})  # fmt: skip
+    assert approved.status_code == 200, approved.text
+    assert person.get("/v1/session").status_code == 401, "the account's privileges changed: sign in again"
+    assert person.sign_in().status_code == 201
+    assert person.get("/v1/session").json()["borrower_id"] is not None
+    assert approved.json()["line_id"] in person.get("/v1/lines").text
+
+
+def test_a_decision_that_did_not_confirm_the_identity_tells_nothing_of_that_persons_credit_report(client):
+    """The bureau is queried for the ID number typed, and every policy rule is evaluated: without
+    withholding, anyone who typed a person's name and ID number (with a selfie that fails) read their
+    court-debtor status, late payments, PD and score in the decision and its explanation."""
+    from api_flows import application, business_date_of
+
+    from creditline.identity.simulators import SimulatedBureau
+
+    bureau = SimulatedBureau()
+    on = business_date_of(client)
+    form = next(f for f in (application(s, on) for s in range(800, 1200))
+                if bureau.report(f["applicant"]["id_number"], "", on=on).delinquencies_24m >= 1)  # fmt: skip
+    form["device"]["selfie_ref"] = _failing_liveness(form["applicant"]["id_number"])
+    impostor = Person(client, "Curious")
+    impostor.register()
+    decided = impostor.post("/v1/applications", form, key="curious-1").json()
+    assert decided["outcome"] == "decline"
+    assert decided["reasons"] == ["liveness_failed"], decided["reasons"]
+    assert (decided["pd"], decided["score"], decided["fraud_score"], decided["limit"]) == (None, None, None, None)
+    for path in (f"/v1/decisions/{decided['decision_id']}", "/v1/applications"):
+        assert "bureau_delinquenc" not in impostor.get(path).text, path
+    explained = impostor.get(f"/v1/decisions/{decided['decision_id']}/explanation").json()
+    assert [r["code"] for r in explained["reasons"]] == ["liveness_failed"]
+    assert explained["model_factors"] == [] and explained.get("limit") is None and explained.get("price") is None

@@ -125,8 +125,27 @@ def test_rate_limits_answer_429_with_retry_after(api_db_url):
         assert body["code"] == "rate_limited"
         assert int(limited.headers["retry-after"]) >= 1
         assert client.get("/health").status_code == 200, "health checks are never rate limited"
-        signed_in = client.get("/v1/session", headers={"Authorization": "Bearer someone"})
-        assert signed_in.status_code == 401, "a bearer token has its own bucket, apart from the address's"
+    engine.dispose()
+
+
+def test_a_made_up_token_does_not_buy_a_fresh_rate_bucket(api_db_url):
+    """Only a live session gets a bucket of its own: a flood that sends a new made-up bearer token or
+    session cookie with every request is counted against its address like any anonymous request."""
+    from api_flows import Person
+
+    client, engine = make_platform(api_db_url, rate_per_s=0.01, rate_burst=6)
+    with client:
+        person = Person(client, "Rate")
+        assert person.register().status_code == 201  # 2 requests from the address
+        assert person.get("/v1/session").status_code == 200  # 3: the session is seen live
+        assert [client.post("/v1/sessions/options").status_code for _ in range(3)] == [200] * 3  # 6: spent
+        assert_problem(client.post("/v1/sessions/options"), 429)
+        for n in range(5):
+            forged = client.post("/v1/sessions/options", headers={"Authorization": f"Bearer made-up-{n}"})
+            assert assert_problem(forged, 429)["code"] == "rate_limited"
+            cookie = client.post("/v1/sessions/options", headers={"Cookie": f"creditline_session=made-up-{n}"})
+            assert assert_problem(cookie, 429)["code"] == "rate_limited"
+        assert person.get("/v1/session").status_code == 200, "a live session keeps its own bucket"
     engine.dispose()
 
 
@@ -151,3 +170,13 @@ def test_control_characters_never_reach_the_database(client, borrower):
     assert assert_problem(client.post("/v1/sessions", json={"credential": forged}), 401)["code"] == "malformed"
     named = client.post("/v1/passkeys/registration-options", json={"display_name": "nul\u0000name"})
     assert assert_problem(named, 422)["errors"][0]["field"] == "display_name"
+
+
+@pytest.mark.parametrize("rate", ["nan", "inf", "-inf", "0", "-5"])
+def test_a_rate_that_is_not_a_positive_finite_number_is_refused_at_start(rate):
+    """`CREDITLINE_RATE_PER_S=nan` passed the settings check and the server then answered every request 500."""
+    from creditline.api.settings import SettingsInvalid, from_environment
+
+    with pytest.raises(SettingsInvalid) as refused:
+        from_environment({"CREDITLINE_RATE_PER_S": rate})
+    assert refused.value.field in ("rate_per_s", "limits")

@@ -111,3 +111,80 @@ def test_web_routes_stay_out_of_the_openapi_document(site) -> None:  # type: ign
     app, _ = site
     paths = Browser(app).get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith(("/app", "/console", "/static"))]
+
+
+def test_a_signed_in_browser_keeps_its_own_rate_bucket_and_a_made_up_cookie_does_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from web_flows import Browser, make_site
+
+    app, engine = make_site(f"sqlite:///{tmp_path / 'rate.sqlite'}", rate_per_s=0.01, rate_burst=4)
+    browser = Browser(app)
+    assert browser.register().status_code == 200  # 2 requests from the address
+    assert browser.get("/app/").status_code == 200  # 3: the session is seen live
+    assert browser.get("/app/consents").status_code == 200
+    anonymous = Browser(app)
+    statuses = [anonymous.get("/app/").status_code for _ in range(3)]  # the address is spent
+    assert statuses[-1] == 429, statuses
+    forged = anonymous.client.get("/app/", headers={"Cookie": "creditline_session=made-up"})
+    assert forged.status_code == 429
+    assert [browser.get("/app/consents").status_code for _ in range(3)] == [200] * 3
+    engine.dispose()
+
+
+def test_over_https_every_cookie_that_names_the_person_is_secure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The device cookie identifies the borrower's phone (transaction monitoring knows it by it): over an
+    https site it must never travel over plain http, like the session and CSRF cookies."""
+    from authenticator import SoftAuthenticator
+    from fastapi.testclient import TestClient
+    from web_flows import BUSINESS_DATE, applicant_fields, found
+
+    from creditline.api import create_app
+    from creditline.api.settings import ApiSettings
+    from creditline.app.apply_setup import forget_screens
+    from creditline.app.setup import initialise
+    from creditline.store import make_engine
+
+    forget_screens()
+    url = f"sqlite:///{tmp_path / 'https.sqlite'}"
+    engine = make_engine(url)
+    initialise(engine, BUSINESS_DATE)
+    settings = ApiSettings(db_url=url, origins=("https://testserver",), rp_id="testserver", access_log=False,
+                           rate_per_s=10_000.0, rate_burst=10_000)  # fmt: skip
+    browser = Browser(create_app(settings, engine=engine), authenticator=SoftAuthenticator(origin="https://testserver"))
+    browser.client = TestClient(browser.app, base_url="https://testserver", raise_server_exceptions=False)
+    assert browser.register().status_code == 200
+    page = browser.get("/app/apply").text
+    fields = applicant_fields(300) | {"form_key": found(r'name="form_key" value="([^"]+)"', page)}
+    applied = browser.post_form("/app/apply", fields, "/app/apply")
+    assert applied.status_code == 303, applied.text
+    cookies = {header.split("=", 1)[0]: header for header in applied.headers.get_list("set-cookie")}
+    assert "creditline_device" in cookies
+    for name, header in cookies.items():
+        assert "secure" in header.lower(), (name, header)
+    engine.dispose()
+
+
+def test_a_page_opened_from_another_site_carries_a_token_its_forms_can_post(site) -> None:  # type: ignore[no-untyped-def]
+    """A borrower who follows a link from an SMS or an e-mail arrives by a cross-site navigation: the
+    browser sends the cookies that are not SameSite=Strict. The page must still carry the session's CSRF
+    token, or its forms (repay, withdraw a consent, sign out) all answer 403 "the form is stale"."""
+    from http.cookies import SimpleCookie
+
+    from fastapi.testclient import TestClient
+
+    app, _ = site
+    browser = Browser(app)
+    signed_up = browser.register()
+    assert signed_up.status_code == 200
+    same_site = {}
+    for header in signed_up.headers.get_list("set-cookie"):
+        (name, morsel), = SimpleCookie(header).items()
+        same_site[name] = morsel["samesite"].lower()
+    sent_cross_site = "; ".join(f"{name}={value}" for name, value in browser.client.cookies.items()
+                                if same_site.get(name) != "strict")  # fmt: skip
+    link = TestClient(app, base_url="http://testserver", raise_server_exceptions=False)  # no cookie jar of its own
+    arrived = link.get("/app/", headers={"Cookie": sent_cross_site})  # the link in the text message
+    assert arrived.status_code == 200 and "sign-out" in arrived.text, "the borrower is signed in"
+    # then the borrower taps a button on that page: a same-site post, with every cookie
+    token = re.search(r'name="csrf_token" value="([^"]*)"', arrived.text).group(1)
+    signed_out = browser.client.post("/app/sign-out", data={"csrf_token": token}, follow_redirects=False)
+    assert signed_out.status_code == 303, signed_out.text
