@@ -208,3 +208,23 @@ def test_missing_files(capsys, tmp_path: Path) -> None:
         capsys, "abs", "pool", "--tape", str(tmp_path / "t.csv"), "--deal", str(tmp_path / "deal.txt")
     )
     assert code == 2 and stderr.startswith("error: --deal:")
+
+
+def test_a_horizon_that_ends_before_the_deal_reports_what_is_outstanding(capsys, tape: Path) -> None:
+    # One month of a pool that runs for 12+: A was shown a yield of -100.00% (its outstanding balance
+    # counted as lost), a WAL of 0.12y and a break-even CDR of 100.00%, with a loss of 0.00%
+    args = ("abs", "run", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"), "--cdr", "5%",
+            "--horizon-months", "1")  # fmt: skip
+    code, stdout, _ = cli(capsys, *args, "--json")
+    assert code == 0
+    tranches = json.loads(stdout)["run"]["tranches"]
+    assert all(t["balance_end_minor"] > 0 for t in tranches)
+    assert [(t["wal_years"], t["yield_annual"], t["break_even_cdr"]) for t in tranches] == [
+        (None, None, None)
+    ] * 3
+    code, stdout, _ = cli(capsys, *args)
+    assert code == 0
+    assert "-100.00%" not in stdout and "100.00%" not in stdout
+    a = next(line for line in stdout.splitlines() if line.strip().startswith("A "))
+    assert f"outstanding {tranches[0]['balance_end_minor'] // 100:,}." in a
+    assert "the horizon (1 month) ends before the deal" in stdout

@@ -409,8 +409,16 @@ def _print_run(summary: dict[str, Any]) -> None:
         wal = "-" if t["wal_years"] is None else f"{t['wal_years']:.2f}y"
         yld = "-" if t["yield_annual"] is None else f"{t['yield_annual']:.2%}"
         cdr = "never" if t["break_even_cdr"] is None else f"{t['break_even_cdr']:.2%}"
+        if t["balance_end_minor"]:
+            cdr = f"-  outstanding {major(t['balance_end_minor'], code)}"
         typer.echo(
             f"  {t['name']:<8} WAL {wal:>6}  yield {yld:>7}  principal {major(t['principal_paid_minor'], code):>18}  loss {t['loss_rate']:.2%}  break-even CDR {cdr}"
+        )
+    if any(t["balance_end_minor"] for t in run["tranches"]):
+        months = run["periods"]
+        typer.echo(
+            f"  the horizon ({months} month{'s' if months != 1 else ''}) ends before the deal: losses count to it only;"
+            " WAL, yield and break-even need the tranche's whole life"
         )
     mc = summary["monte_carlo"]
     if mc:
