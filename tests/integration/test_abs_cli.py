@@ -228,3 +228,27 @@ def test_a_horizon_that_ends_before_the_deal_reports_what_is_outstanding(capsys,
     a = next(line for line in stdout.splitlines() if line.strip().startswith("A "))
     assert f"outstanding {tranches[0]['balance_end_minor'] // 100:,}." in a
     assert "the horizon (1 month) ends before the deal" in stdout
+
+
+def test_a_deal_file_that_is_not_utf8_is_refused(capsys, tape: Path, tmp_path: Path) -> None:
+    # a deal saved in GBK (or any bytes that are not UTF-8) ended in a UnicodeDecodeError traceback
+    deal = tmp_path / "deal.yaml"
+    deal.write_bytes((EXAMPLES / "deal.yaml").read_bytes() + "# 信贷资产支持证券\n".encode("gbk"))
+    code, _, stderr = cli(capsys, "abs", "pool", "--tape", str(tape), "--deal", str(deal))
+    assert code == 2
+    assert stderr.strip().startswith("error: --deal: deal: deal.yaml is not UTF-8 text")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_bytes(b"cpr: 10%\n# \xff\n")
+    code, _, stderr = cli(
+        capsys,
+        "abs",
+        "run",
+        "--tape",
+        str(tape),
+        "--deal",
+        str(EXAMPLES / "deal.yaml"),
+        "--scenario",
+        str(scenario),
+    )
+    assert code == 2
+    assert stderr.strip().startswith("error: --scenario: scenario: scenario.yaml is not UTF-8 text")

@@ -48,7 +48,10 @@ def read_spec(path: Path, *, field: str) -> dict[str, Any]:
     _must_exist(path, field)
     if path.stat().st_size > SPEC_BYTES_MAX:
         raise FileProblem(f"{path.name} is larger than {SPEC_BYTES_MAX} bytes", field=field)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"{path.name} is not UTF-8 text (byte {exc.start})", field=field) from None
     try:
         data = _parse_spec(text, suffix)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser recurses
