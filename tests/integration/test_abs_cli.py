@@ -252,3 +252,27 @@ def test_a_deal_file_that_is_not_utf8_is_refused(capsys, tape: Path, tmp_path: P
     )
     assert code == 2
     assert stderr.strip().startswith("error: --scenario: scenario: scenario.yaml is not UTF-8 text")
+
+
+@pytest.mark.parametrize("value", ["5", "[1000]", "yes"])
+def test_a_scenario_whose_monte_carlo_is_not_a_mapping_is_refused(
+    capsys, tape: Path, tmp_path: Path, value
+) -> None:
+    # `monte_carlo: 5` ended in a TypeError traceback (exit 1)
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(f"cpr: 10%\nmonte_carlo: {value}\n")
+    code, _, stderr = cli(
+        capsys,
+        "abs",
+        "run",
+        "--tape",
+        str(tape),
+        "--deal",
+        str(EXAMPLES / "deal.yaml"),
+        "--scenario",
+        str(scenario),
+    )
+    assert code == 2
+    assert stderr.strip() == (
+        "error: --scenario: monte_carlo: expected a mapping of paths, correlation, seed, granular"
+    )

@@ -336,7 +336,16 @@ def _scenario(scenario: Path | None, options: dict[str, Any], mc_options: dict[s
     if scenario is not None:
         with blame("scenario"):
             from_file = read_spec(scenario, field="scenario")
-    mc_file = from_file.pop("monte_carlo", None) or {}
+    mc_file = from_file.pop("monte_carlo", None)
+    if mc_file is None:
+        mc_file = {}
+    elif not isinstance(mc_file, dict):
+        from creditline.funding.errors import AssumptionError
+
+        with blame("scenario"):
+            raise AssumptionError(
+                "expected a mapping of paths, correlation, seed, granular", field="monte_carlo"
+            )
     mc_merged = {"paths": default_paths} | mc_file | mc_options
     paths = mc_merged.get("paths")
     try:
