@@ -276,3 +276,24 @@ def test_a_scenario_whose_monte_carlo_is_not_a_mapping_is_refused(
     assert stderr.strip() == (
         "error: --scenario: monte_carlo: expected a mapping of paths, correlation, seed, granular"
     )
+
+
+def test_an_output_that_cannot_be_written_is_refused(capsys, tape: Path, tmp_path: Path) -> None:
+    # a path under a file, or a directory where the file should go, ended in an OSError traceback (exit 1)
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("not a directory")
+    (tmp_path / "taken.csv").mkdir()
+    deal = str(EXAMPLES / "deal.yaml")
+    runs = {
+        "--cashflows": ("abs", "run", "--tape", str(tape), "--deal", deal, "--cdr", "5%",
+                        "--cashflows", str(blocker / "flows.csv")),
+        "--out": ("abs", "report", "--tape", str(tape), "--deal", deal, "--paths", "0", "--out", str(blocker)),
+    }  # fmt: skip
+    for option, argv in runs.items():
+        code, _, stderr = cli(capsys, *argv)
+        assert code == 2, stderr
+        assert stderr.startswith(f"error: {option}: cannot write "), stderr
+    code, _, stderr = cli(capsys, "abs", "tape", "--loans", "5", "--out", str(tmp_path / "taken.csv"))
+    assert code == 2 and stderr.startswith("error: --out: cannot write "), stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.txt", "taken.csv"]
+    assert not list((tmp_path / "taken.csv").iterdir())

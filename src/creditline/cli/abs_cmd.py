@@ -202,7 +202,7 @@ def _register_run(abs_app: typer.Typer) -> None:
 
             rows = cash_flow_rows(outcome["run"])
             columns = {key: [row[key] for row in rows] for key in rows[0]}
-            write_atomic(cashflows, table_bytes(columns, cashflows, field="cashflows"))
+            write_atomic(cashflows, table_bytes(columns, cashflows, field="cashflows"), field="cashflows")
         _emit(outcome["summary"], as_json, _print_run)
 
 
