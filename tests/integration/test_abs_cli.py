@@ -297,3 +297,22 @@ def test_an_output_that_cannot_be_written_is_refused(capsys, tape: Path, tmp_pat
     assert code == 2 and stderr.startswith("error: --out: cannot write "), stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.txt", "taken.csv"]
     assert not list((tmp_path / "taken.csv").iterdir())
+
+
+def test_an_assumption_error_without_a_scenario_file_names_the_option(capsys, tape: Path) -> None:
+    # `--default-model roll_rate` with no --scenario was reported as "error: --scenario: ...", a file never given
+    code, _, stderr = cli(
+        capsys,
+        "abs",
+        "run",
+        "--tape",
+        str(tape),
+        "--deal",
+        str(EXAMPLES / "deal.yaml"),
+        "--default-model",
+        "roll_rate",
+    )
+    assert code == 2
+    assert stderr.strip() == (
+        "error: --default-model: default_model roll_rate needs roll_rates (a 5x5 matrix)"
+    )

@@ -355,6 +355,10 @@ def _scenario(scenario: Path | None, options: dict[str, Any], mc_options: dict[s
         top = (exc.field or "").split(".")[0].split("[")[0]
         if top in options or top in mc_options:
             raise
+        if scenario is None:  # no file was given: the options together are to blame
+            given = [*options, *mc_options]
+            blamed = "default_model" if "default_model" in given else (given[0] if given else None)
+            raise type(exc)(exc.message, field=exc.field or blamed, code=exc.code) from None
         with blame("scenario"):
             raise exc from None
     return parsed, settings, paths
