@@ -316,3 +316,19 @@ def test_an_assumption_error_without_a_scenario_file_names_the_option(capsys, ta
     assert stderr.strip() == (
         "error: --default-model: default_model roll_rate needs roll_rates (a 5x5 matrix)"
     )
+
+
+def test_the_report_shows_what_a_short_horizon_leaves_outstanding(capsys, tape: Path, tmp_path: Path) -> None:
+    # the report's tranche table showed a loss of 0.00% and blanks, and not the 80% of A still owed
+    code, stdout, _ = cli(capsys, "abs", "run", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"),
+                          "--cdr", "5%", "--horizon-months", "1", "--json")  # fmt: skip
+    outstanding = json.loads(stdout)["run"]["tranches"][0]["balance_end_minor"]
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text("cdr: 5%\nhorizon_months: 1\n")
+    out = tmp_path / "report"
+    code, _, stderr = cli(capsys, "abs", "report", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"),
+                          "--scenario", str(scenario), "--paths", "0", "--out", str(out))  # fmt: skip
+    assert code == 0, stderr
+    page = (out / "report.html").read_text()
+    assert "outstanding at the end" in page
+    assert f"{outstanding // 100:,}.{outstanding % 100:02d}" in page
