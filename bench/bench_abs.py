@@ -99,7 +99,7 @@ def main(smoke: bool) -> list[dict[str, Any]]:
             "seconds": round(break_even_s, 3),
         },
         {
-            "name": "Monte Carlo, one-factor Gaussian copula, PD by grade",
+            "name": "Monte Carlo, one-factor Gaussian copula, PD by grade and PD band",
             "loans": pool_loans,
             "paths": paths,
             "seconds": round(mc_s, 3),

@@ -208,3 +208,127 @@ def test_missing_files(capsys, tmp_path: Path) -> None:
         capsys, "abs", "pool", "--tape", str(tmp_path / "t.csv"), "--deal", str(tmp_path / "deal.txt")
     )
     assert code == 2 and stderr.startswith("error: --deal:")
+
+
+def test_a_horizon_that_ends_before_the_deal_reports_what_is_outstanding(capsys, tape: Path) -> None:
+    # One month of a pool that runs for 12+: A was shown a yield of -100.00% (its outstanding balance
+    # counted as lost), a WAL of 0.12y and a break-even CDR of 100.00%, with a loss of 0.00%
+    args = ("abs", "run", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"), "--cdr", "5%",
+            "--horizon-months", "1")  # fmt: skip
+    code, stdout, _ = cli(capsys, *args, "--json")
+    assert code == 0
+    tranches = json.loads(stdout)["run"]["tranches"]
+    assert all(t["balance_end_minor"] > 0 for t in tranches)
+    assert [(t["wal_years"], t["yield_annual"], t["break_even_cdr"]) for t in tranches] == [
+        (None, None, None)
+    ] * 3
+    code, stdout, _ = cli(capsys, *args)
+    assert code == 0
+    assert "-100.00%" not in stdout and "100.00%" not in stdout
+    a = next(line for line in stdout.splitlines() if line.strip().startswith("A "))
+    assert f"outstanding {tranches[0]['balance_end_minor'] // 100:,}." in a
+    assert "the horizon (1 month) ends before the deal" in stdout
+
+
+def test_a_deal_file_that_is_not_utf8_is_refused(capsys, tape: Path, tmp_path: Path) -> None:
+    # a deal saved in GBK (or any bytes that are not UTF-8) ended in a UnicodeDecodeError traceback
+    deal = tmp_path / "deal.yaml"
+    deal.write_bytes((EXAMPLES / "deal.yaml").read_bytes() + "# 信贷资产支持证券\n".encode("gbk"))
+    code, _, stderr = cli(capsys, "abs", "pool", "--tape", str(tape), "--deal", str(deal))
+    assert code == 2
+    assert stderr.strip().startswith("error: --deal: deal: deal.yaml is not UTF-8 text")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_bytes(b"cpr: 10%\n# \xff\n")
+    code, _, stderr = cli(
+        capsys,
+        "abs",
+        "run",
+        "--tape",
+        str(tape),
+        "--deal",
+        str(EXAMPLES / "deal.yaml"),
+        "--scenario",
+        str(scenario),
+    )
+    assert code == 2
+    assert stderr.strip().startswith("error: --scenario: scenario: scenario.yaml is not UTF-8 text")
+
+
+@pytest.mark.parametrize("value", ["5", "[1000]", "yes"])
+def test_a_scenario_whose_monte_carlo_is_not_a_mapping_is_refused(
+    capsys, tape: Path, tmp_path: Path, value
+) -> None:
+    # `monte_carlo: 5` ended in a TypeError traceback (exit 1)
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(f"cpr: 10%\nmonte_carlo: {value}\n")
+    code, _, stderr = cli(
+        capsys,
+        "abs",
+        "run",
+        "--tape",
+        str(tape),
+        "--deal",
+        str(EXAMPLES / "deal.yaml"),
+        "--scenario",
+        str(scenario),
+    )
+    assert code == 2
+    assert stderr.strip() == (
+        "error: --scenario: monte_carlo: expected a mapping of paths, correlation, seed, granular"
+    )
+
+
+def test_an_output_that_cannot_be_written_is_refused(capsys, tape: Path, tmp_path: Path) -> None:
+    # a path under a file, or a directory where the file should go, ended in an OSError traceback (exit 1)
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("not a directory")
+    (tmp_path / "taken.csv").mkdir()
+    deal = str(EXAMPLES / "deal.yaml")
+    runs = {
+        "--cashflows": ("abs", "run", "--tape", str(tape), "--deal", deal, "--cdr", "5%",
+                        "--cashflows", str(blocker / "flows.csv")),
+        "--out": ("abs", "report", "--tape", str(tape), "--deal", deal, "--paths", "0", "--out", str(blocker)),
+    }  # fmt: skip
+    for option, argv in runs.items():
+        code, _, stderr = cli(capsys, *argv)
+        assert code == 2, stderr
+        assert stderr.startswith(f"error: {option}: cannot write "), stderr
+    code, _, stderr = cli(capsys, "abs", "tape", "--loans", "5", "--out", str(tmp_path / "taken.csv"))
+    assert code == 2 and stderr.startswith("error: --out: cannot write "), stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.txt", "taken.csv"]
+    assert not list((tmp_path / "taken.csv").iterdir())
+
+
+def test_an_assumption_error_without_a_scenario_file_names_the_option(capsys, tape: Path) -> None:
+    # `--default-model roll_rate` with no --scenario was reported as "error: --scenario: ...", a file never given
+    code, _, stderr = cli(
+        capsys,
+        "abs",
+        "run",
+        "--tape",
+        str(tape),
+        "--deal",
+        str(EXAMPLES / "deal.yaml"),
+        "--default-model",
+        "roll_rate",
+    )
+    assert code == 2
+    assert stderr.strip() == (
+        "error: --default-model: default_model roll_rate needs roll_rates (a 5x5 matrix)"
+    )
+
+
+def test_the_report_shows_what_a_short_horizon_leaves_outstanding(capsys, tape: Path, tmp_path: Path) -> None:
+    # the report's tranche table showed a loss of 0.00% and blanks, and not the 80% of A still owed
+    code, stdout, _ = cli(capsys, "abs", "run", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"),
+                          "--cdr", "5%", "--horizon-months", "1", "--json")  # fmt: skip
+    outstanding = json.loads(stdout)["run"]["tranches"][0]["balance_end_minor"]
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text("cdr: 5%\nhorizon_months: 1\n")
+    out = tmp_path / "report"
+    code, _, stderr = cli(capsys, "abs", "report", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"),
+                          "--scenario", str(scenario), "--paths", "0", "--out", str(out))  # fmt: skip
+    assert code == 0, stderr
+    page = (out / "report.html").read_text()
+    assert "outstanding at the end" in page
+    assert f"{outstanding // 100:,}.{outstanding % 100:02d}" in page

@@ -102,3 +102,30 @@ def test_a_period_with_negative_net_principal_is_flagged_not_a_crash() -> None:
                           "recoveries_minor": 0, "delinquent_minor": 0}  # fmt: skip
     run = realised_run(deal, [reversed_repayment])
     assert not run.took_in_collections and run.collections.tolist() == [0, -5_000]
+
+
+def test_recoveries_after_the_performing_pool_runs_off_repay_the_senior_notes_first() -> None:
+    # 1,000,000.00 pool, A 90% / Sub 10%: half repaid, half defaults in period 1, so the performing pool is
+    # nil but the defaulted loans are still on the books (the deal goes on); 300,000.00 is recovered in
+    # period 2. The waterfall ended the deal in period 1 — A written down by 400,000.00 — and paid the
+    # recoveries to the subordinated holder as residual; the docs say it ends only when no default has
+    # principal left, and until then recoveries repay the notes senior first.
+    deal = deal_row(100_000_000, sub="0.1", coupon="0", fee="0", day_count="act/365", reserve=False, pro_rata=False)
+    periods = [
+        {"period": 1, "pool_start_minor": 100_000_000, "principal_collected_minor": 50_000_000,
+         "defaults_minor": 50_000_000, "pool_end_minor": 0, "interest_collected_minor": 0, "recoveries_minor": 0,
+         "delinquent_minor": 0},
+        {"period": 2, "pool_start_minor": 0, "principal_collected_minor": 0, "defaults_minor": 0,
+         "pool_end_minor": 0, "interest_collected_minor": 0, "recoveries_minor": 30_000_000, "delinquent_minor": 0},
+    ]  # fmt: skip
+    run = realised_run(deal | {"status": "active"}, periods)
+    result = run.result
+    assert result.writedown[0].sum() == 0, "nothing written down while defaults may still recover"
+    assert result.principal_paid[0, :, 1:].tolist() == [[50_000_000, 30_000_000], [0, 0]]
+    assert result.residual[0].tolist() == [0, 0, 0]
+    assert result.tranche_balance[0, :, -1].tolist() == [10_000_000, 10_000_000]
+    assert np.array_equal(paid_out(result), run.collections)
+    # once the last default is settled (the deal ends), what is still owed is written down, junior first
+    ended = realised_run(deal | {"status": "ended"}, periods).result
+    assert ended.writedown[0, :, 2].tolist() == [10_000_000, 10_000_000]
+    assert ended.writedown[0, :, 1].tolist() == [0, 0]

@@ -37,7 +37,8 @@ def close_period(uow: Any, repo: SecuritisationRepository, deal: dict[str, Any],
     report = period_report(repo, deal, period)
     earlier = [p for p in repo.periods(deal_id) if p["status"] == "closed"]
     closing = period | report
-    run = realised_run(deal, [*earlier, closing])
+    ends = _run_off(repo, deal, report["pool_end_minor"])
+    run = realised_run(deal, [*earlier, closing], ended=ends)
     paid = period_payments(run, json.loads(deal["retained_json"]), number)
     amortised = _discount_step(deal, earlier, report["pool_end_minor"])
     collected = report["interest_collected_minor"] + report["principal_collected_minor"] + report["recoveries_minor"]
@@ -46,7 +47,7 @@ def close_period(uow: Any, repo: SecuritisationRepository, deal: dict[str, Any],
     values = report | paid | {"discount_amortised_minor": amortised, "remitted_minor": remitted, "entry_id": entry_id,
                               "status": "closed", "closed_on": today}  # fmt: skip
     repo.update_period(deal_id, number, values)
-    if _run_off(repo, deal, report["pool_end_minor"]):
+    if ends:
         repo.set_deal_status(deal_id, "ended")
     else:
         repo.add_period({"deal_id": deal_id, "period": number + 1, "payment_date": structure.payment_date(number + 1),

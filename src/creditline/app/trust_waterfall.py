@@ -37,8 +37,15 @@ class RealisedRun:
         return bool(np.array_equal(self.result.collections[0], self.collections))
 
 
-def realised_run(deal: Mapping[str, Any], periods: Sequence[Mapping[str, Any]]) -> RealisedRun:
-    """The waterfall over the closed periods, in order (see `took_in_collections`)."""
+def realised_run(
+    deal: Mapping[str, Any], periods: Sequence[Mapping[str, Any]], *, ended: bool | None = None
+) -> RealisedRun:
+    """The waterfall over the closed periods, in order (see `took_in_collections`).
+
+    The deal ends (the tranches' unpaid balances are written down) only with the period after which
+    nothing is left to collect — no performing pool and no default with principal left — which is the
+    last period of an ended deal (`ended`, default: the deal's status). Before that a pool run off
+    leaves the tranches outstanding, and what is recovered later repays them in order."""
     from creditline.app.securitisation import deal_structure
     from creditline.funding.projection import PoolFlows
     from creditline.funding.waterfall import run_waterfall
@@ -68,7 +75,11 @@ def realised_run(deal: Mapping[str, Any], periods: Sequence[Mapping[str, Any]]) 
         scheduled=as_float["principal"], prepaid=zeros, delinquency_rate=delinquency[None, :],
         default_rate=zeros, prepayment_rate=zeros,
     )  # fmt: skip
-    result = run_waterfall(structure, flows, Decimal(0), 0, None, recoveries_minor=figures["recoveries"][None, :])
+    # every closed period but an ended deal's last was followed by another: defaults may still recover
+    pending = np.ones(count + 1, dtype=bool)
+    pending[count] = not (deal.get("status") == "ended" if ended is None else ended)
+    result = run_waterfall(structure, flows, Decimal(0), 0, None, recoveries_minor=figures["recoveries"][None, :],
+                           recoveries_pending=pending[None, :])  # fmt: skip
     return RealisedRun(structure, figures["interest"] + figures["principal"] + figures["recoveries"], result)
 
 

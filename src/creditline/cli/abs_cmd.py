@@ -202,7 +202,7 @@ def _register_run(abs_app: typer.Typer) -> None:
 
             rows = cash_flow_rows(outcome["run"])
             columns = {key: [row[key] for row in rows] for key in rows[0]}
-            write_atomic(cashflows, table_bytes(columns, cashflows, field="cashflows"))
+            write_atomic(cashflows, table_bytes(columns, cashflows, field="cashflows"), field="cashflows")
         _emit(outcome["summary"], as_json, _print_run)
 
 
@@ -336,7 +336,16 @@ def _scenario(scenario: Path | None, options: dict[str, Any], mc_options: dict[s
     if scenario is not None:
         with blame("scenario"):
             from_file = read_spec(scenario, field="scenario")
-    mc_file = from_file.pop("monte_carlo", None) or {}
+    mc_file = from_file.pop("monte_carlo", None)
+    if mc_file is None:
+        mc_file = {}
+    elif not isinstance(mc_file, dict):
+        from creditline.funding.errors import AssumptionError
+
+        with blame("scenario"):
+            raise AssumptionError(
+                "expected a mapping of paths, correlation, seed, granular", field="monte_carlo"
+            )
     mc_merged = {"paths": default_paths} | mc_file | mc_options
     paths = mc_merged.get("paths")
     try:
@@ -346,6 +355,10 @@ def _scenario(scenario: Path | None, options: dict[str, Any], mc_options: dict[s
         top = (exc.field or "").split(".")[0].split("[")[0]
         if top in options or top in mc_options:
             raise
+        if scenario is None:  # no file was given: the options together are to blame
+            given = [*options, *mc_options]
+            blamed = "default_model" if "default_model" in given else (given[0] if given else None)
+            raise type(exc)(exc.message, field=exc.field or blamed, code=exc.code) from None
         with blame("scenario"):
             raise exc from None
     return parsed, settings, paths
@@ -409,8 +422,16 @@ def _print_run(summary: dict[str, Any]) -> None:
         wal = "-" if t["wal_years"] is None else f"{t['wal_years']:.2f}y"
         yld = "-" if t["yield_annual"] is None else f"{t['yield_annual']:.2%}"
         cdr = "never" if t["break_even_cdr"] is None else f"{t['break_even_cdr']:.2%}"
+        if t["balance_end_minor"]:
+            cdr = f"-  outstanding {major(t['balance_end_minor'], code)}"
         typer.echo(
             f"  {t['name']:<8} WAL {wal:>6}  yield {yld:>7}  principal {major(t['principal_paid_minor'], code):>18}  loss {t['loss_rate']:.2%}  break-even CDR {cdr}"
+        )
+    if any(t["balance_end_minor"] for t in run["tranches"]):
+        months = run["periods"]
+        typer.echo(
+            f"  the horizon ({months} month{'s' if months != 1 else ''}) ends before the deal: losses count to it only;"
+            " WAL, yield and break-even need the tranche's whole life"
         )
     mc = summary["monte_carlo"]
     if mc:

@@ -48,7 +48,10 @@ def read_spec(path: Path, *, field: str) -> dict[str, Any]:
     _must_exist(path, field)
     if path.stat().st_size > SPEC_BYTES_MAX:
         raise FileProblem(f"{path.name} is larger than {SPEC_BYTES_MAX} bytes", field=field)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"{path.name} is not UTF-8 text (byte {exc.start})", field=field) from None
     try:
         data = _parse_spec(text, suffix)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser recurses
@@ -93,16 +96,23 @@ def _must_exist(path: Path, field: str) -> None:
         raise FileProblem(f"{path} does not exist or is not a file", field=field)
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def write_atomic(path: Path, content: bytes, *, field: str = "out") -> None:
+    """Write through a temporary file renamed into place; a path that cannot be written is refused
+    (`FileProblem` naming `field`: a directory under a file, a directory where the file goes, ...)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise FileProblem(f"cannot write {path}: {exc.strerror or exc}", field=field) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise FileProblem(f"cannot write {path}: {exc.strerror or exc}", field=field) from None
         raise
 
 

@@ -43,7 +43,11 @@ class TrancheMetrics:
 
 
 def tranche_metrics(result: WaterfallResult, structure: Structure, path: int = 0) -> list[TrancheMetrics]:
-    """Per-tranche totals and analytics for one path of a run."""
+    """Per-tranche totals and analytics for one path of a run.
+
+    A tranche still outstanding when the run ends (a horizon shorter than the deal) has no WAL or
+    yield: both need its whole life, and over the months run they would count what it is still owed
+    as never paid (a yield of -100%)."""
     out = []
     last = len(structure.tranches) - 1
     for k, tranche in enumerate(structure.tranches):
@@ -52,6 +56,7 @@ def tranche_metrics(result: WaterfallResult, structure: Structure, path: int = 0
         residual = result.residual[path] if k == last else np.zeros_like(principal)
         paid_dates = [result.dates[t] for t in np.flatnonzero(principal)]
         cash = (interest + principal + residual).astype(np.int64)
+        outstanding = int(result.tranche_balance[path, k, -1])
         out.append(
             TrancheMetrics(
                 name=tranche.name,
@@ -61,9 +66,11 @@ def tranche_metrics(result: WaterfallResult, structure: Structure, path: int = 0
                 residual_minor=int(residual.sum()),
                 writedown_minor=int(result.writedown[path, k].sum()),
                 interest_shortfall_minor=int(result.interest_shortfall[path, k, -1]),
-                balance_end_minor=int(result.tranche_balance[path, k, -1]),
-                wal_years=weighted_average_life(principal, result.dates),
-                yield_annual=investor_yield(cash, result.dates, tranche.balance_minor, float(tranche.price)),
+                balance_end_minor=outstanding,
+                wal_years=None if outstanding else weighted_average_life(principal, result.dates),
+                yield_annual=None
+                if outstanding
+                else investor_yield(cash, result.dates, tranche.balance_minor, float(tranche.price)),
                 first_principal_date=paid_dates[0] if paid_dates else None,
                 last_principal_date=paid_dates[-1] if paid_dates else None,
             )

@@ -40,6 +40,7 @@ PATHS_MAX = 100_000
 CHUNK_PATHS = 2_500  # paths per vectorised batch: bounds memory at ~(chunk x tranches x months) int64
 PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 _CURVE_EDGE = 1e-15  # keeps Phi^-1 finite at 0 and 1
+PD_BANDS = 8  # PD bands per grade under the pd model (see pd_bands)
 
 
 class MonteCarloSettings(BaseModel):
@@ -80,32 +81,76 @@ class MonteCarloResult:
 
 
 def grade_groups(deal: Deal, assumptions: Assumptions, horizon: int) -> tuple[PoolGroups, np.ndarray]:
-    """Loans grouped by risk grade, with each grade's unconditional monthly default rate (G, T+1)."""
+    """Loans grouped by risk grade, with each group's unconditional monthly default rate (G, T+1).
+
+    Under the `pd` model each grade is split further into PD bands (`pd_bands`), each at its
+    balance-weighted PD. One PD per grade (its average) is not the same pool: the loss of a mix of
+    PDs is not the loss at their average PD (Jensen), and the scenarios drifted from the
+    deterministic run on the same loans.
+    """
     tape = deal.selection.tape
-    labels, codes = np.unique(tape.risk_grade.astype(str), return_inverse=True)
-    groups = group_pool(tape, codes, tuple(labels.tolist()), horizon)
+    grades = tape.risk_grade.astype(str)
     if assumptions.default_model is DefaultModel.PD:
-        weights = tape.outstanding_principal_minor.astype(np.float64)
-        pd = np.bincount(codes, weights=loan_pds(tape, assumptions) * weights, minlength=labels.size)
-        pd = pd / np.maximum(np.bincount(codes, weights=weights, minlength=labels.size), 1.0)
-        mdr = np.repeat(monthly_rate(pd)[:, None], horizon + 1, axis=1)
+        grade_labels, grade_codes = np.unique(grades, return_inverse=True)
+        codes, band_pd, band_grade = pd_bands(
+            grade_codes, loan_pds(tape, assumptions), tape.outstanding_principal_minor.astype(np.float64)
+        )
+        labels = tuple(f"{grade_labels[g]} pd {p:.6f}" for g, p in zip(band_grade, band_pd, strict=True))
+        groups = group_pool(tape, codes, labels, horizon)
+        mdr = np.repeat(monthly_rate(band_pd)[:, None], horizon + 1, axis=1)
     else:
+        labels, codes = np.unique(grades, return_inverse=True)
+        groups = group_pool(tape, codes, tuple(labels.tolist()), horizon)
         _, pool_mdr, _ = pool_hazards(deal, assumptions, horizon)
         mdr = np.repeat(pool_mdr[0, :1, :], labels.size, axis=0)
     mdr[:, 0] = 0.0
     return groups, mdr
 
 
+def pd_bands(
+    grade_codes: np.ndarray, pds: np.ndarray, weights: np.ndarray, bands: int = PD_BANDS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each loan's PD band: (band of each loan, band PD, band grade).
+
+    A grade with at most `bands` distinct PDs keeps one band per PD (exactly the deterministic
+    model's groups); a grade with more is cut into `bands` bands of about equal balance, in PD
+    order (loans with the same PD always share a band), each at its balance-weighted PD. The error
+    left is Jensen's within a band, a small fraction of it over the whole grade, while the scenarios
+    cost `bands` times the grades and not one group per distinct PD (hundreds on a real tape).
+    """
+    values, value_codes = np.unique(pds, return_inverse=True)
+    keys, key_codes = np.unique(grade_codes * values.size + value_codes, return_inverse=True)
+    key_grade = keys // values.size
+    key_weight = np.bincount(key_codes, weights=weights, minlength=keys.size)
+    key_band = np.zeros(keys.size, dtype=np.int64)
+    for grade in np.unique(key_grade).tolist():
+        members = np.flatnonzero(key_grade == grade)  # in PD order (keys are sorted)
+        if members.size <= bands:
+            key_band[members] = np.arange(members.size)
+            continue
+        w = np.maximum(key_weight[members], 1.0)
+        middle = (np.cumsum(w) - w / 2) / w.sum()
+        key_band[members] = np.minimum((middle * bands).astype(np.int64), bands - 1)
+    combined, codes = np.unique(key_grade * bands + key_band, return_inverse=True)
+    band_of_loan = codes[key_codes]
+    loan_weight = np.maximum(weights, 1.0)
+    band_pd = np.bincount(band_of_loan, weights=pds * loan_weight, minlength=combined.size) / np.bincount(
+        band_of_loan, weights=loan_weight, minlength=combined.size
+    )
+    return band_of_loan, band_pd, combined // bands
+
+
 def conditional_cumulative(cumulative: np.ndarray, factor: np.ndarray, correlation: float) -> np.ndarray:
     """C(t | Z) for every scenario: (G, T+1) curves and (P,) factors give (P, G, T+1)."""
     from scipy.special import ndtr, ndtri
 
-    threshold = ndtri(np.clip(cumulative, _CURVE_EDGE, 1.0 - _CURVE_EDGE))
-    shifted = (threshold[None, :, :] - np.sqrt(correlation) * factor[:, None, None]) / np.sqrt(
-        1.0 - correlation
-    )
-    conditional = ndtr(shifted)
-    return np.where(cumulative[None] <= 0.0, 0.0, np.where(cumulative[None] >= 1.0, 1.0, conditional))
+    scale = np.sqrt(1.0 - correlation)
+    threshold = ndtri(np.clip(cumulative, _CURVE_EDGE, 1.0 - _CURVE_EDGE)) / scale
+    shifted = threshold[None, :, :] - (np.sqrt(correlation) / scale) * factor[:, None, None]
+    conditional = ndtr(shifted, out=shifted)
+    np.copyto(conditional, 0.0, where=(cumulative <= 0.0)[None])
+    np.copyto(conditional, 1.0, where=(cumulative >= 1.0)[None])
+    return conditional
 
 
 def hazard_from_cumulative(cumulative: np.ndarray) -> np.ndarray:

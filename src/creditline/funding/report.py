@@ -165,10 +165,11 @@ def _page(
         "<h2>Assumptions</h2>",
         f"<pre>{html.escape(_assumption_text(results['assumptions']))}</pre>",
         "<h2>Tranche results</h2>",
-        _table(["tranche", "WAL (years)", "yield", f"interest ({code})", f"principal ({code})", "loss", "break-even CDR"],
+        _table(["tranche", "WAL (years)", "yield", f"interest ({code})", f"principal ({code})", "loss", "break-even CDR",
+                f"outstanding at the end ({code})"],
                [[t["name"], "—" if t["wal_years"] is None else f"{t['wal_years']:.2f}", _pct(t["yield_annual"]),
                  major(t["interest_paid_minor"], code), major(t["principal_paid_minor"], code), _pct(t["loss_rate"]),
-                 _pct(t["break_even_cdr"])] for t in results["tranches"]]),
+                 _pct(t["break_even_cdr"]), major(t["balance_end_minor"], code)] for t in results["tranches"]]),
     ]  # fmt: skip
     if mc is not None:
         sections += ["<h2>Monte Carlo</h2>", _monte_carlo_table(mc)]

@@ -52,6 +52,13 @@ class TrancheSpec(BaseModel):
     day_count: DayCount | None = None  # the deal's day count when absent
     price: Ratio = Decimal(1)  # fraction of par an investor pays, for the yield
 
+    @field_validator("price")
+    @classmethod
+    def _sane_price(cls, value: Decimal) -> Decimal:
+        if not 0 < value <= PRICE_MAX:  # as the sale price: 99.5 is a percent written without its sign
+            raise ValueError(f"a tranche price is a fraction of par above 0 and at most {PRICE_MAX}")
+        return value
+
     @model_validator(mode="after")
     def _one_size(self) -> TrancheSpec:
         if (self.balance is None) == (self.share is None):

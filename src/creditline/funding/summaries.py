@@ -112,7 +112,11 @@ def run_summary(
         row = asdict(m)
         for key in ("first_principal_date", "last_principal_date"):
             row[key] = row[key].isoformat() if row[key] else None
-        tranches.append(row | {"loss_rate": m.loss_rate, "break_even_cdr": cdr})
+        # the first-loss point of a run that ends with the tranche outstanding counts only the losses
+        # within the horizon, not its first loss: not computed (null, as when it never loses)
+        tranches.append(
+            row | {"loss_rate": m.loss_rate, "break_even_cdr": None if m.balance_end_minor else cdr}
+        )
     pool_initial = max(int(result.pool_balance[0, 0]), 1)
     return {
         "assumptions": run.assumptions.model_dump(mode="json"),

@@ -125,13 +125,18 @@ def run_waterfall(
     cohorts: Cohorts | None = None,
     *,
     recoveries_minor: np.ndarray | None = None,
+    recoveries_pending: np.ndarray | None = None,
 ) -> WaterfallResult:
     """Run the priority of payments for every path of `flows`, month by month.
 
     `recoveries_minor` (paths x T+1), when given, are each period's actual recoveries — a deal fed from
-    the platform's books (`app.trust_waterfall`) — in place of `recovery_rate` of lagged defaults."""
+    the platform's books (`app.trust_waterfall`) — in place of `recovery_rate` of lagged defaults.
+    `recoveries_pending` (paths x T+1, bool), when given, says after which periods defaulted loans
+    still have principal to recover: the deal does not end then, though its performing pool has run off."""
     horizon = flows.horizon_months
     state = _open(structure, flows, cohorts, recovery_rate, recovery_lag_months)
+    if recoveries_pending is not None:
+        state.extra["recoveries_pending"] = np.asarray(recoveries_pending, dtype=bool)
     dates = tuple(structure.payment_date(t) for t in range(horizon + 1))
     rates = _accrual_factors(structure, dates)
     for t in range(1, horizon + 1):
@@ -363,7 +368,9 @@ def _write(record: dict[str, np.ndarray], t: int, period: dict, per_item: dict) 
 def _recoveries_pending(state: _State, collected: dict[str, np.ndarray], t: int) -> np.ndarray:
     """Whether defaults of recent periods still have recoveries to come (keeps the deal open)."""
     state.last_default = np.where(collected["defaults"] > 0, t, state.last_default)
-    return (state.recovery_lag > 0) & (state.last_default + state.recovery_lag > t)
+    pending = (state.recovery_lag > 0) & (state.last_default + state.recovery_lag > t)
+    told = state.extra.get("recoveries_pending")
+    return pending if told is None else pending | told[:, t]
 
 
 def _senior_items(

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from creditline.funding.assumptions import assumptions
-from creditline.funding.deal import build_deal, prepayment_rates
+from creditline.funding.deal import build_deal, prepayment_rates, run_deal
 from creditline.funding.errors import AssumptionError
+from creditline.funding.metrics import tranche_losses
 from creditline.funding.montecarlo import (
     conditional_cumulative,
     grade_groups,
@@ -99,3 +100,48 @@ def test_correlation_must_be_below_one() -> None:
     with pytest.raises(AssumptionError) as caught:
         monte_carlo_settings({"correlation": "1"})
     assert caught.value.field == "correlation"
+
+
+@pytest.mark.parametrize("term", ["6", "24"])
+def test_zero_correlation_reproduces_the_deterministic_run_when_pds_differ_within_a_grade(term) -> None:
+    # One grade, three loans at 1% and one at 90%: the Monte Carlo must model each loan's own PD. Run at
+    # the grade's average PD (23.25%) the defaults were 21.27% of the pool over 24 months (not 24.01%)
+    # and the Sub lost 100% where the deterministic run on the same loans says it does.
+    rows = [
+        {
+            "risk_grade": "A",
+            "pd_annual": pd,
+            "outstanding_principal_minor": "1000000",
+            "remaining_term_months": term,
+        }
+        for pd in ("0.01", "0.01", "0.01", "0.90")
+    ]
+    deal = build_deal(deal_spec(deal_data()), small_tape(rows))
+    a = assumptions({"default_model": "pd", "cpr": "5%", "recovery_rate": "20%", "recovery_lag_months": 1})
+    settings = monte_carlo_settings({"paths": 3, "correlation": "0", "granular": False})
+    result = monte_carlo(deal, a, settings)
+    run = run_deal(deal, a)
+    expected = int(run.result.defaults.sum())
+    assert [round(r * deal.structure.pool_balance_minor) for r in result.pool_default_rate] == [expected] * 3
+    expected_losses = tranche_losses(run.result, deal.structure)[0]
+    assert [t.expected_loss for t in result.tranches] == pytest.approx(expected_losses.tolist(), abs=1e-12)
+
+
+def test_a_grade_of_many_pds_stays_close_to_the_deterministic_run() -> None:
+    # 20 distinct PDs a grade, 0.5% to 60%: at the grade's average PD the zero-correlation scenario
+    # defaulted 5.8% less than the deterministic run on the same loans; PD bands keep it within 0.5%
+    rows = [
+        {
+            "risk_grade": "AB"[i % 2],
+            "pd_annual": f"{0.005 * (1 + i) ** 1.3:.4f}",
+            "remaining_term_months": str(6 + i % 19),
+        }
+        for i in range(40)
+    ]
+    deal = build_deal(deal_spec(deal_data()), small_tape(rows))
+    a = assumptions({"default_model": "pd", "cpr": "5%", "recovery_rate": "20%", "recovery_lag_months": 1})
+    result = monte_carlo(deal, a, monte_carlo_settings({"paths": 1, "correlation": "0", "granular": False}))
+    expected = run_deal(deal, a).result.defaults.sum()
+    assert result.pool_default_rate[0] * deal.structure.pool_balance_minor == pytest.approx(
+        expected, rel=0.005
+    )

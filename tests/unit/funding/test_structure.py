@@ -79,6 +79,12 @@ def test_trigger_on_unknown_metric() -> None:
         ({"eligibility": {"max_days_past_due": -1}}, "eligibility.max_days_past_due"),
         ({"sale_price": "0%"}, "sale_price"),  # not `price`, which a deal file has only on its tranches
         ({"sale_price": "98.5"}, "sale_price"),
+        # a tranche bought at "99.5" (a bond quote, meant 99.5%) was priced at 9,950% of par: A's yield
+        # printed as -99.84% with no error; the sale price refuses the same typo
+        ({"tranches": [{"name": "A", "share": "90%", "price": "99.5"}, {"name": "Sub", "share": "10%"}]},
+         "tranches[0].price"),
+        ({"tranches": [{"name": "A", "share": "90%"}, {"name": "Sub", "share": "10%", "price": "0"}]},
+         "tranches[1].price"),
     ],
 )
 def test_bad_settings_name_their_field(change: dict, field: str | None) -> None:
