@@ -208,3 +208,39 @@ def test_the_lending_commands_books_are_logged_and_the_apps_mapping_matches_the_
     result = audit(engine)
     assert result.books_finding is not None and result.books_finding.problem is Problem.ALTERED
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("amount_minor", 0), ("account", "Loans_Principal"), ("shard", -1), ("currency", "cny"), ("loan_id", "loan 1")],
+)
+def test_a_posting_edited_into_something_no_record_can_hold_is_named_not_a_crash(books, column, value) -> None:
+    """An edit that leaves a posting no log record can describe (a zero amount, an account or currency
+    in the wrong case, a negative shard, a loan id with a space) is tampering like any other: named, not
+    an `InvalidRecord` escaping the verifier."""
+    with books.begin() as connection:
+        connection.execute(update(postings).where((postings.c.entry_id == "je4") & (postings.c.amount_minor > 0))
+                           .values({column: value}))
+    result = audit(books)
+    assert result.report.ok
+    assert result.books_finding is not None
+    assert (result.books_finding.problem, result.books_finding.seq) == (Problem.ALTERED, 4)
+    assert "je4" in result.books_finding.detail
+
+
+def test_cli_verify_names_a_posting_edited_to_zero(books, tmp_path, monkeypatch, db_url: str) -> None:
+    from integration_helpers import cli
+
+    from creditline.ledger.transparency import private_key_pem
+
+    key_file = tmp_path / "audit.key"
+    key_file.write_bytes(private_key_pem(KEY))
+    key_file.chmod(0o600)
+    monkeypatch.setenv("CREDITLINE_AUDIT_SIGNING_KEY_FILE", str(key_file))
+    monkeypatch.setenv("CREDITLINE_AUDIT_LOG_ID", LOG)
+    assert cli("audit", "verify", "--db", db_url).exit_code == 0
+    with books.begin() as connection:
+        connection.execute(update(postings).where(postings.c.entry_id == "je9").values(amount_minor=0))
+    tampered = cli("audit", "verify", "--db", db_url)
+    assert tampered.exit_code == 1, tampered.stderr
+    assert tampered.stdout.startswith("TAMPERED: record 9 altered") and "je9" in tampered.stdout

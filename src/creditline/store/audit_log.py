@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,6 +31,7 @@ from creditline.ledger.transparency import (
     InclusionBundle,
     InvalidKey,
     InvalidProof,
+    InvalidRecord,
     JournalEntryRecord,
     LoanEventRecord,
     LogRecord,
@@ -203,6 +204,9 @@ def append_unlogged_from_books(connection: Connection) -> int:
     for kind, leaves in books.items():
         for record_id, leaf in leaves.items():
             if (kind, record_id) not in logged:
+                if leaf.startswith(UNREPRESENTABLE):
+                    why = leaf.removeprefix(UNREPRESENTABLE).decode("ascii")
+                    raise InvalidRecord(f"{kind} {record_id} cannot be logged: {why}")
                 record = decode_record(leaf)
                 rows.append((record.business_date, kind, record_id, record))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
@@ -328,8 +332,8 @@ def _journal_records_from_books(connection: Connection, only: str | None = None)
     for entry_id, head in heads.items():
         if not lines[entry_id]:  # every posting deleted: no record to rebuild, so the logged one reads as deleted
             continue
-        out[entry_id] = encode_record(journal_record(entry_id, head.borrower_id, head.business_date, head.reference,
-                                                     lines[entry_id]))  # fmt: skip
+        out[entry_id] = _encoded(journal_record, entry_id, head.borrower_id, head.business_date, head.reference,
+                                 lines[entry_id])  # fmt: skip
     return out
 
 
@@ -340,11 +344,23 @@ def _loan_event_records_from_books(connection: Connection, only: str | None = No
     if only is not None:
         query = query.where(e.event_id == only)
     return {
-        r.event_id: encode_record(loan_event_record(r.event_id, r.loan_id, r.borrower_id, r.sequence, r.kind,
-                                                    r.effective_date, r.amount_minor, r.currency, r.reverses,
-                                                    r.data_json))
+        r.event_id: _encoded(loan_event_record, r.event_id, r.loan_id, r.borrower_id, r.sequence, r.kind,
+                             r.effective_date, r.amount_minor, r.currency, r.reverses, r.data_json)
         for r in connection.execute(query)
     }
+
+
+# Rows edited into something no record can describe (a zero amount, an account in capitals, a negative
+# shard) stand for themselves with this prefix: a canonical leaf is JSON, so it never equals one.
+UNREPRESENTABLE = b"!unrepresentable: "
+
+
+def _encoded(build: Callable[..., LogRecord], *columns: Any) -> bytes:
+    """The leaf of the record `build` makes of a row's columns, or UNREPRESENTABLE and why."""
+    try:
+        return encode_record(build(*columns))
+    except InvalidRecord as exc:
+        return UNREPRESENTABLE + f"{exc.field}: {exc.message}".encode("ascii", "replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +398,10 @@ def _compare_with_books(connection: Connection, books: dict[str, dict[str, bytes
             source = _books_record(connection, row.record_type, row.record_id)
         if source is None:
             return Finding(Problem.DELETED, row.seq, f"{row.record_type} {row.record_id} is logged but gone from the books")
+        if source.startswith(UNREPRESENTABLE):
+            why = source.removeprefix(UNREPRESENTABLE).decode("ascii")
+            return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its "
+                                                     f"log record: no record can hold it ({why})")  # fmt: skip
         if source != bytes(row.leaf):
             return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its log record")
     return None
