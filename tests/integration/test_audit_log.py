@@ -244,3 +244,23 @@ def test_cli_verify_names_a_posting_edited_to_zero(books, tmp_path, monkeypatch,
     tampered = cli("audit", "verify", "--db", db_url)
     assert tampered.exit_code == 1, tampered.stderr
     assert tampered.stdout.startswith("TAMPERED: record 9 altered") and "je9" in tampered.stdout
+
+
+def test_publishing_again_on_a_date_with_a_head_still_seals_what_was_written_since(books) -> None:
+    """docs/reliability.md: running `audit publish` more often than once a day shortens the window in which
+    a record has no receipt. The head of a date is signed once, but what was accepted after it (a
+    mid-day publish, then the day's later commands; EOD closing that date) is sequenced and signed."""
+    write_day(books, range(12, 15), date(2025, 1, 2))
+    with UnitOfWork(books) as uow:
+        again = publish(uow.connection, LOG, date(2025, 1, 2), KEY)
+        assert pending_count(uow.connection) == 0
+        uow.commit()
+    assert again.head.tree_size == 12  # the date's head, as first published
+    result = audit(books)
+    assert result.ok, (result.report.finding, result.books_finding)
+    assert (result.report.records_checked, result.pending) == (15, 0)
+    with books.begin() as connection:  # a record sealed by the second publish is now protected
+        leaf = connection.execute(select(audit_log.c.leaf).where(audit_log.c.seq == 13)).scalar_one()
+        connection.execute(update(audit_log).where(audit_log.c.seq == 13)
+                           .values(leaf=bytes(leaf).replace(b'"amount_minor":10013', b'"amount_minor":10014')))
+    assert (audit(books).report.finding.problem, audit(books).report.finding.seq) == (Problem.ALTERED, 13)

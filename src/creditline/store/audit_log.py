@@ -259,11 +259,13 @@ def publish(connection: Connection, log_id: str, business_date: date, key: Ed255
     """Sequence what is pending and sign the head for `business_date`; publishing a date twice returns the first.
 
     A day on which nothing was logged gets its head too: the size and root of the day before, a new date.
+    What was accepted since a date's head (a publish during the day, then more commands) is still
+    sequenced and signed by the next publish of that date: a head is signed once, receipts every time.
     """
+    integrate(connection, log_id, key)
     existing = [h for h in load_heads(connection) if h.head.business_date == business_date]
     if existing:
         return existing[0]
-    integrate(connection, log_id, key)
     frontier = _read_state(connection, log_id)
     head = publish_head(log_id, frontier, business_date, key)
     connection.execute(insert(audit_heads).values(
