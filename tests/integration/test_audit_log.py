@@ -264,3 +264,37 @@ def test_publishing_again_on_a_date_with_a_head_still_seals_what_was_written_sin
         connection.execute(update(audit_log).where(audit_log.c.seq == 13)
                            .values(leaf=bytes(leaf).replace(b'"amount_minor":10013', b'"amount_minor":10014')))
     assert (audit(books).report.finding.problem, audit(books).report.finding.seq) == (Problem.ALTERED, 13)
+
+
+def test_a_head_for_a_date_out_of_order_is_refused_and_the_log_still_verifies(books, tmp_path, monkeypatch, db_url: str) -> None:
+    """Heads are per business date and a log never shrinks, so the verifier reports a head smaller than an
+    earlier date's as a bad head. `audit publish --date` before the latest head (or after the business
+    date, before the heads EOD will sign) would sign exactly that on an honest book: it is refused, exit 2,
+    and nothing is published."""
+    from integration_helpers import cli
+
+    from creditline.ledger.transparency import private_key_pem
+    from creditline.store.audit_log import load_heads
+
+    key_file = tmp_path / "audit.key"
+    key_file.write_bytes(private_key_pem(KEY))
+    key_file.chmod(0o600)
+    monkeypatch.setenv("CREDITLINE_AUDIT_SIGNING_KEY_FILE", str(key_file))
+    monkeypatch.setenv("CREDITLINE_AUDIT_LOG_ID", LOG)
+    with UnitOfWork(books) as uow:
+        uow.system.set_business_date(date(2025, 1, 3))
+        uow.commit()
+    write_day(books, range(12, 14), date(2025, 1, 3))
+    for day in ("2024-12-31", "2025-01-04"):
+        refused = cli("audit", "publish", "--db", db_url, "--date", day)
+        assert refused.exit_code == 2, (day, refused.stdout, refused.stderr)
+        assert refused.stderr.startswith("error: --date: "), refused.stderr
+    with UnitOfWork(books, read_only=True) as uow:
+        assert [h.head.business_date for h in load_heads(uow.connection)] == [date(2025, 1, 1), date(2025, 1, 2)]
+        assert pending_count(uow.connection) == 2
+    with UnitOfWork(books) as uow:  # what EOD does when it closes the business date
+        publish(uow.connection, LOG, date(2025, 1, 3), KEY)
+        uow.commit()
+    result = audit(books)
+    assert result.ok, (result.report.finding, result.books_finding)
+    assert (result.report.records_checked, result.report.heads_checked) == (14, 3)

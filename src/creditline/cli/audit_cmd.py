@@ -76,14 +76,19 @@ def register(app: typer.Typer) -> None:
     @audit.command("publish")
     def publish_cmd(db_url: DbOption = None, on: DateOption = None, as_json: JsonOption = False) -> None:
         """Sequence accepted records and sign the tree head of a business date (EOD does this itself)."""
+        from creditline.ledger.transparency import InvalidProof
         from creditline.store import UnitOfWork
         from creditline.store.audit_log import log_id_from_environment, publish, signing_key_from_environment
 
         key = signing_key_from_environment()
         with UnitOfWork(engine_for(db_url)) as uow:
-            business_date = parse_date(on, "date") or uow.system.business_date()
+            today = uow.system.business_date()
+            business_date = parse_date(on, "date") or today
             if business_date is None:
                 raise typer.BadParameter("no business date: pass --date or run creditline db upgrade")
+            if today is not None and business_date > today:
+                # End of day signs each date's head in turn; one signed ahead would stand before theirs.
+                raise InvalidProof(f"{business_date} is after the business date {today}", field="date")
             head = publish(uow.connection, log_id_from_environment(), business_date, key)
             uow.commit()
         payload = head.to_json()

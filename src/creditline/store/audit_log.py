@@ -263,9 +263,14 @@ def publish(connection: Connection, log_id: str, business_date: date, key: Ed255
     sequenced and signed by the next publish of that date: a head is signed once, receipts every time.
     """
     integrate(connection, log_id, key)
-    existing = [h for h in load_heads(connection) if h.head.business_date == business_date]
+    heads = load_heads(connection)
+    existing = [h for h in heads if h.head.business_date == business_date]
     if existing:
         return existing[0]
+    if heads and heads[-1].head.business_date > business_date:
+        # It would cover more records than the later head: the verifier's "a log never shrinks" (a bad head).
+        raise InvalidProof(f"the head of {heads[-1].head.business_date} is published; a head for an earlier "
+                           f"date cannot follow it", field="date")  # fmt: skip
     frontier = _read_state(connection, log_id)
     head = publish_head(log_id, frontier, business_date, key)
     connection.execute(insert(audit_heads).values(
