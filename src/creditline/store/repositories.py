@@ -16,7 +16,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import BigInteger, Connection, bindparam, case, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.ledger import JournalEntry
@@ -324,6 +324,21 @@ class JournalRepository:
             p.c.account, p.c.currency
         )
         return [(a, c, int(d or 0), int(cr or 0)) for a, c, d, cr in self.connection.execute(query)]
+
+    def shard_balances(self) -> dict[tuple[str, int, str], tuple[int, int]]:
+        """(account, shard, currency) -> (debits, credits): the running balance rows as kept."""
+        b = t.account_balances.c
+        query = select(b.account, b.shard, b.currency, b.debit_minor, b.credit_minor)
+        return {(a, int(s), c): (int(d), int(cr)) for a, s, c, d, cr in self.connection.execute(query)}
+
+    def shard_posting_sums(self) -> dict[tuple[str, int, str], tuple[int, int]]:
+        """(account, shard, currency) -> (debits, credits) summed from the postings: what each running
+        balance row must hold."""
+        p = t.postings.c
+        debit_minor = func.sum(case((p.amount_minor > 0, p.amount_minor), else_=0))
+        credit_minor = func.sum(case((p.amount_minor < 0, -p.amount_minor), else_=0))
+        query = select(p.account, p.shard, p.currency, debit_minor, credit_minor).group_by(p.account, p.shard, p.currency)
+        return {(a, int(s), c): (int(d or 0), int(cr or 0)) for a, s, c, d, cr in self.connection.execute(query)}
 
     def unbalanced_entries(self, limit: int = 100) -> list[tuple[str, str, int]]:
         """Entries whose stored postings do not sum to zero per currency (should never exist)."""
