@@ -61,8 +61,10 @@ def register(app: typer.Typer) -> None:
 
         from creditline.ledger.transparency import InvalidKey, private_key_pem, public_key_pem
 
-        if out.exists():
-            raise InvalidKey(f"{out} exists; a signing key is never overwritten", field="out")
+        public = out.with_name(out.name + ".pub")
+        for path in (out, public):  # the public key verifies the heads signed so far: never replaced either
+            if path.exists():
+                raise InvalidKey(f"{path} exists; a signing key is never overwritten", field="out")
         key = Ed25519PrivateKey.generate()
         try:
             fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -70,7 +72,12 @@ def register(app: typer.Typer) -> None:
             raise InvalidKey(f"cannot create {out}: {exc.strerror}", field="out") from None
         with os.fdopen(fd, "wb") as handle:
             handle.write(private_key_pem(key))
-        out.with_name(out.name + ".pub").write_bytes(public_key_pem(key.public_key()))
+        try:
+            with public.open("xb") as handle:
+                handle.write(public_key_pem(key.public_key()))
+        except OSError as exc:
+            out.unlink()  # no signing key without its public key
+            raise InvalidKey(f"cannot create {public}: {exc.strerror}", field="out") from None
         typer.echo(f"signing key {out}, public key {out}.pub; set CREDITLINE_AUDIT_SIGNING_KEY_FILE={out}")
 
     @audit.command("publish")
