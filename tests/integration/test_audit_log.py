@@ -298,3 +298,18 @@ def test_a_head_for_a_date_out_of_order_is_refused_and_the_log_still_verifies(bo
     result = audit(books)
     assert result.ok, (result.report.finding, result.books_finding)
     assert (result.report.records_checked, result.report.heads_checked) == (14, 3)
+
+
+def test_a_bundle_that_cannot_be_written_is_one_line_exit_2(books, tmp_path, db_url: str) -> None:
+    """`--out` in a folder that does not exist, or naming a folder: one line naming the option, not a traceback."""
+    from integration_helpers import cli
+
+    folder = tmp_path / "proofs"
+    folder.mkdir()
+    for out in (folder / "missing" / "proof.json", folder):
+        for argv in (("prove-loan", "loan1"), ("prove-consistency", "--from", "2025-01-01", "--to", "2025-01-02")):
+            result = cli("audit", *argv, "--db", db_url, "--out", str(out))
+            assert result.exit_code == 2, (argv, result)
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: --out: cannot write "), result.stderr
+    assert list(folder.iterdir()) == []

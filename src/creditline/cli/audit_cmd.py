@@ -36,11 +36,16 @@ def _public_key(path: Path | None):  # type: ignore[no-untyped-def]
 
 
 def _write_bundle(document: dict, out: Path | None) -> None:
+    from creditline.ledger.transparency import InvalidProof
+
     text = json.dumps(document, indent=2, sort_keys=True)
     if out is None:
         typer.echo(text)
-    else:
+        return
+    try:
         out.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:  # a folder that does not exist, a folder named as the file
+        raise InvalidProof(f"cannot write {out}: {exc.strerror}", field="out") from None
 
 
 def _finding_text(finding) -> str:  # type: ignore[no-untyped-def]
