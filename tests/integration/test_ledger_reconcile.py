@@ -32,3 +32,18 @@ def test_a_running_balance_moved_to_another_shard_is_not_clean(engine) -> None: 
     report = reconcile_books(engine)
     assert not report.balances_match_postings
     assert not report.clean
+
+
+def test_a_receivable_posted_without_a_loan_outside_the_eod_summaries_is_a_control_difference(engine) -> None:  # type: ignore[no-untyped-def]
+    """Receivables posted without a loan id belong to no loan: only EOD's accrual summaries may carry
+    them, each matched by the loans' sub-ledger columns. An entry that books interest receivable on no
+    loan under another reference (a manual adjustment, a bug) made the GL's receivable larger than every
+    loan's put together, and reconcile still said clean."""
+    with UnitOfWork(engine) as uow:
+        amount = Money.of_minor(12_345, "CNY")
+        uow.journal.add(JournalEntry("je-adj", "adj-1", date(2025, 1, 1), "adjustment:1",
+                                     (debit(Account.INTEREST_RECEIVABLE, amount, 7), credit(Account.INTEREST_INCOME, amount, 7))))
+        uow.commit()
+    report = reconcile_books(engine)
+    assert report.control_differences == [("interest_receivable", "CNY", 12_345, 0)]
+    assert not report.clean

@@ -11,8 +11,6 @@ from creditline.ledger import Account, LoanBalances, Mismatch, TrialBalance, rec
 from creditline.ledger.reconcile import LOAN_ACCOUNT_FIELDS
 from creditline.store import UnitOfWork
 
-EOD_REFERENCE_PREFIX = "eod:"
-
 
 def trial_balance_now(engine: Engine) -> TrialBalance:
     with UnitOfWork(engine, read_only=True) as uow:
@@ -48,7 +46,9 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
     with UnitOfWork(engine, read_only=True) as uow:
         loan_sums = uow.journal.loan_account_sums()
         loan_rows = uow.loans.balance_rows()
-        summary = uow.journal.summary_sums(EOD_REFERENCE_PREFIX)
+        # Every posting that names no loan, whatever its reference: on a per-loan account only EOD's
+        # accrual summaries may carry one, and the loans' sub-ledger columns must add up to them.
+        summary = uow.journal.summary_sums()
         unbalanced = uow.journal.unbalanced_entries()
         from_balances = trial_balance(uow.journal.balance_rows())
         # Row by row, not summed over shards: a balance booked to the wrong shard cancels out in the sum.
@@ -75,7 +75,7 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
     control = [
         (account, currency, gl.get((account, currency), 0), subledger.get((account, currency), 0))
         for account, currency in sorted(set(gl) | set(subledger))
-        if account in (Account.INTEREST_RECEIVABLE, Account.PENALTY_RECEIVABLE)
+        if account in LOAN_ACCOUNT_FIELDS
         and gl.get((account, currency), 0) != subledger.get((account, currency), 0)
     ]
     return ReconcileReport(

@@ -361,13 +361,12 @@ class JournalRepository:
         )
         return [(loan_id, account, int(total)) for loan_id, account, total in self.connection.execute(query)]
 
-    def summary_sums(self, reference_prefix: str) -> list[tuple[str, str, int]]:
-        """(account, currency, sum) of postings without a loan id in entries whose reference starts so."""
-        p, j = t.postings, t.journal_entries
+    def summary_sums(self) -> list[tuple[str, str, int]]:
+        """(account, currency, sum) of the postings without a loan id."""
+        p = t.postings
         query = (
             select(p.c.account, p.c.currency, func.sum(p.c.amount_minor))
-            .join(j, j.c.entry_id == p.c.entry_id)
-            .where(p.c.loan_id.is_(None), j.c.reference.startswith(reference_prefix))
+            .where(p.c.loan_id.is_(None))
             .group_by(p.c.account, p.c.currency)
         )
         return [(a, c, int(s)) for a, c, s in self.connection.execute(query)]
