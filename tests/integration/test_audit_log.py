@@ -313,3 +313,25 @@ def test_a_bundle_that_cannot_be_written_is_one_line_exit_2(books, tmp_path, db_
             lines = result.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("error: --out: cannot write "), result.stderr
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"signature": None}, {"root_hash": None}, {"root_hash": b"\x01" * 31}, {"leaf_hash": b"\x02" * 33}],
+    ids=["signature cleared", "root cleared", "root cut short", "leaf hash too long"],
+)
+def test_a_receipt_column_cleared_or_cut_is_named_not_a_crash(books, values) -> None:
+    """A receipt whose signature or root was cleared (NULL), or whose hash was given the wrong length, is a
+    receipt that does not verify: the record is named, not a TypeError or an InvalidProof escaping."""
+    with books.begin() as connection:
+        connection.execute(update(audit_log).where(audit_log.c.seq == 6).values(values))
+    finding = audit(books).report.finding
+    assert finding is not None and (finding.problem, finding.seq) == (Problem.ALTERED, 6)
+
+
+def test_a_pending_record_given_a_position_in_sql_is_named_not_a_crash(books) -> None:
+    write_day(books, range(12, 13), date(2025, 1, 3))  # accepted, not yet sequenced: no root, no signature
+    with books.begin() as connection:
+        connection.execute(update(audit_log).where(audit_log.c.seq.is_(None)).values(seq=12))
+    finding = audit(books).report.finding
+    assert finding is not None and (finding.problem, finding.seq) == (Problem.ALTERED, 12)

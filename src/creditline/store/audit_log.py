@@ -294,7 +294,9 @@ def stored_records(connection: Connection, log_id: str) -> Iterator[StoredRecord
     query = select(audit_log.c.seq, audit_log.c.leaf, audit_log.c.leaf_hash, audit_log.c.root_hash,
                    audit_log.c.signature).where(audit_log.c.seq.is_not(None)).order_by(audit_log.c.seq)
     for row in connection.execute(query):
-        receipt = RecordReceipt(log_id, row.seq, bytes(row.leaf_hash), bytes(row.root_hash), bytes(row.signature))
+        # A root or signature cleared in SQL reads as empty: a receipt that does not verify, not a crash.
+        root, signature = (b"" if value is None else bytes(value) for value in (row.root_hash, row.signature))
+        receipt = RecordReceipt(log_id, row.seq, bytes(row.leaf_hash), root, signature)
         yield StoredRecord(row.seq, bytes(row.leaf), receipt)
 
 
