@@ -335,3 +335,17 @@ def test_a_pending_record_given_a_position_in_sql_is_named_not_a_crash(books) ->
         connection.execute(update(audit_log).where(audit_log.c.seq.is_(None)).values(seq=12))
     finding = audit(books).report.finding
     assert finding is not None and (finding.problem, finding.seq) == (Problem.ALTERED, 12)
+
+
+@pytest.mark.parametrize(
+    "values", [{"root_hash": b"\x03" * 31}, {"tree_size": -1}, {"log_id": ""}],
+    ids=["root cut short", "negative size", "no log id"],
+)
+def test_a_head_edited_into_something_no_head_can_be_is_a_bad_head_not_a_usage_error(books, values) -> None:
+    from creditline.store.tables_audit import audit_heads
+
+    with books.begin() as connection:
+        connection.execute(update(audit_heads).where(audit_heads.c.business_date == date(2025, 1, 1)).values(values))
+    finding = audit(books).report.finding
+    assert finding is not None and finding.problem is Problem.BAD_HEAD
+    assert "2025-01-01" in finding.detail

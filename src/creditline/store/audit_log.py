@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Connection, LargeBinary, bindparam, func, insert, literal_column, select, update
 
 from creditline.ledger.transparency import (
+    EMPTY_ROOT,
     ConsistencyBundle,
     Finding,
     Frontier,
@@ -282,12 +283,22 @@ def publish(connection: Connection, log_id: str, business_date: date, key: Ed255
 
 def load_heads(connection: Connection) -> list[SignedTreeHead]:
     """Every published head, oldest business date first (an idle day's head repeats the day before's size)."""
-    rows = connection.execute(select(audit_heads).order_by(audit_heads.c.business_date)).mappings()
-    return [
-        SignedTreeHead(TreeHead(r["log_id"], r["tree_size"], bytes(r["root_hash"]), r["business_date"]),
-                       r["key_id"], bytes(r["signature"]))
-        for r in rows
-    ]
+    heads, malformed = _stored_heads(connection)
+    if malformed is not None:
+        raise InvalidProof(malformed.detail, field="head")
+    return heads
+
+
+def _stored_heads(connection: Connection) -> tuple[list[SignedTreeHead], Finding | None]:
+    """The heads, and a bad-head finding for the first row no head can be (edited in SQL)."""
+    heads = []
+    for r in connection.execute(select(audit_heads).order_by(audit_heads.c.business_date)).mappings():
+        try:
+            head = TreeHead(r["log_id"], r["tree_size"], bytes(r["root_hash"]), r["business_date"])
+        except InvalidProof as exc:
+            return heads, Finding(Problem.BAD_HEAD, None, f"the head of {r['business_date']} is malformed: {exc}")
+        heads.append(SignedTreeHead(head, r["key_id"], bytes(r["signature"])))
+    return heads, None
 
 
 def stored_records(connection: Connection, log_id: str) -> Iterator[StoredRecord]:
@@ -387,9 +398,9 @@ class DatabaseAudit:
 def verify_database(connection: Connection, log_id: str, public_key: Ed25519PublicKey) -> DatabaseAudit:
     # Read so that writers committing meanwhile (PostgreSQL reads each statement afresh) cannot look like
     # tampering: heads before the records they cover, the books before the log records compared with them.
-    heads = load_heads(connection)
+    heads, malformed = _stored_heads(connection)
     rows = list(stored_records(connection, log_id))
-    report = verify_log(log_id, rows, heads, public_key)
+    report = LogReport(0, len(heads), EMPTY_ROOT, malformed) if malformed else verify_log(log_id, rows, heads, public_key)
     books = {"journal_entry": _journal_records_from_books(connection),
              "loan_event": _loan_event_records_from_books(connection)}
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
