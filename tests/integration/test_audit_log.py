@@ -349,3 +349,12 @@ def test_a_head_edited_into_something_no_head_can_be_is_a_bad_head_not_a_usage_e
     finding = audit(books).report.finding
     assert finding is not None and finding.problem is Problem.BAD_HEAD
     assert "2025-01-01" in finding.detail
+
+
+def test_prove_consistency_from_a_later_head_names_the_from_option(books, db_url: str) -> None:
+    from integration_helpers import cli
+
+    result = cli("audit", "prove-consistency", "--from", "2025-01-02", "--to", "2025-01-01", "--db", db_url)
+    assert result.exit_code == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --from: "), result.stderr

@@ -469,6 +469,8 @@ def prove_loan(connection: Connection, loan_id: str, on: date | None = None) -> 
 
 
 def prove_between(connection: Connection, old: date, new: date) -> ConsistencyBundle:
+    if old > new:  # named by the caller's own option, not the tree sizes it would have led to
+        raise InvalidProof(f"{old} is after {new}: a log is proved consistent with a later one", field="from")
     old_head, new_head = _head_on(connection, old), _head_on(connection, new)
     tree, _ = _tree_up_to(connection, new_head.head.tree_size)
     return prove_consistency(tree, old_head, new_head)
