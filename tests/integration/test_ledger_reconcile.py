@@ -47,3 +47,26 @@ def test_a_receivable_posted_without_a_loan_outside_the_eod_summaries_is_a_contr
     report = reconcile_books(engine)
     assert report.control_differences == [("interest_receivable", "CNY", 12_345, 0)]
     assert not report.clean
+
+
+def test_an_account_outside_the_chart_is_a_difference_not_a_traceback(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A posting (with a loan id) and a running balance row on an account the chart does not have - edited
+    in SQL, or written by a newer version - made `ledger reconcile` end in a ValueError traceback."""
+    from integration_helpers import cli
+
+    from creditline.store.tables import postings
+
+    with UnitOfWork(engine) as uow:
+        amount = Money.of_minor(5_000, "CNY")
+        uow.journal.add(JournalEntry("je-fee", "fee-1", date(2025, 1, 1), "fee:1",
+                                     (debit(Account.FEE_RECEIVABLE, amount, 2, "loan9"), credit(Account.FEE_INCOME, amount, 2))))
+        uow.commit()
+    with engine.begin() as connection:
+        connection.execute(update(postings).where(postings.c.account == "fee_receivable").values(account="bogus"))
+        connection.execute(update(account_balances).where(account_balances.c.account == "fee_receivable").values(account="bogus"))
+    report = reconcile_books(engine)
+    assert report.unknown_accounts == ["bogus"]
+    assert not report.clean
+    result = cli("ledger", "reconcile", "--db", db_url)
+    assert result.exit_code == 1, result
+    assert "bogus" in result.stdout

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from creditline.ledger import Account, LoanBalances, Mismatch, TrialBalance, reconcile, trial_balance
+from creditline.ledger import CHART, Account, LoanBalances, Mismatch, TrialBalance, reconcile, trial_balance
 from creditline.ledger.reconcile import LOAN_ACCOUNT_FIELDS
 from creditline.store import UnitOfWork
 
@@ -27,6 +27,7 @@ class ReconcileReport:
     balances_match_postings: bool
     trial_balance_balanced: bool
     notes: list[str] = field(default_factory=list)
+    unknown_accounts: list[str] = field(default_factory=list)  # in postings or running balances, not in the chart
 
     @property
     def clean(self) -> bool:
@@ -36,6 +37,7 @@ class ReconcileReport:
             and not self.unbalanced_entries
             and self.balances_match_postings
             and self.trial_balance_balanced
+            and not self.unknown_accounts
         )
 
 
@@ -50,11 +52,19 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
         # accrual summaries may carry one, and the loans' sub-ledger columns must add up to them.
         summary = uow.journal.summary_sums()
         unbalanced = uow.journal.unbalanced_entries()
-        from_balances = trial_balance(uow.journal.balance_rows())
+        balance_rows = uow.journal.balance_rows()
         # Row by row, not summed over shards: a balance booked to the wrong shard cancels out in the sum.
         kept, posted = uow.journal.shard_balances(), uow.journal.shard_posting_sums()
+    chart = {str(account) for account in CHART}
+    named = {row[0] for row in [*balance_rows, *summary]} | {account for _, account, _ in loan_sums}
+    unknown = sorted(named - chart)
+    from_balances = trial_balance(row for row in balance_rows if row[0] in chart)
     journal: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for loan_id, account, sum_minor in loan_sums:
+        if account not in LOAN_ACCOUNT_FIELDS:  # outside the chart, or a loan id on an account that takes none
+            if account in chart:
+                unknown.append(f"{account} (a loan id on an account that takes none)")
+            continue
         name, sign = LOAN_ACCOUNT_FIELDS[Account(account)]
         journal[loan_id][name] += sign * sum_minor
     loans: dict[str, LoanBalances] = {}
@@ -85,6 +95,7 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
         unbalanced_entries=unbalanced,
         balances_match_postings=all(kept.get(key, (0, 0)) == posted.get(key, (0, 0)) for key in set(kept) | set(posted)),
         trial_balance_balanced=from_balances.balanced,
+        unknown_accounts=unknown,
     )
 
 

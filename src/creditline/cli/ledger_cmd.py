@@ -48,6 +48,7 @@ def register(app: typer.Typer) -> None:
         payload["clean"] = clean
         text = f"{report.loans_checked} loans checked: " + ("clean" if clean else "DIFFERENCES FOUND")
         details = [f"  {m['loan_id']} {m['field']}: journal {m['journal']} loan {m['loan']}" for m in payload["mismatches"]]
+        details += [f"  account outside the chart: {name}" for name in report.unknown_accounts]
         emit(payload, as_json, "\n".join([text, *details, *(f"  {d}" for d in replay_differences)]))
         if not clean:
             raise typer.Exit(1)
