@@ -70,3 +70,18 @@ def test_an_account_outside_the_chart_is_a_difference_not_a_traceback(engine, db
     result = cli("ledger", "reconcile", "--db", db_url)
     assert result.exit_code == 1, result
     assert "bogus" in result.stdout
+
+
+def test_trial_balance_with_an_account_outside_the_chart_fails_the_check_not_a_traceback(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from integration_helpers import cli
+
+    with UnitOfWork(engine) as uow:
+        amount = Money.of_minor(5_000, "CNY")
+        uow.journal.add(JournalEntry("je-fee", "fee-1", date(2025, 1, 1), "fee:1",
+                                     (debit(Account.SETTLEMENT_CASH, amount, 2), credit(Account.FEE_INCOME, amount, 2))))
+        uow.commit()
+    with engine.begin() as connection:
+        connection.execute(update(account_balances).where(account_balances.c.account == "fee_income").values(account="bogus"))
+    result = cli("ledger", "trial-balance", "--db", db_url)
+    assert result.exit_code == 1, result
+    assert "NOT BALANCED" in result.stdout and "bogus" in result.stdout

@@ -17,6 +17,12 @@ def trial_balance_now(engine: Engine) -> TrialBalance:
         return trial_balance(uow.journal.balance_rows())
 
 
+def balance_accounts_outside_chart(engine: Engine) -> list[str]:
+    """Accounts of the running balances that the chart does not have (no trial balance line can hold them)."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        return sorted({row[0] for row in uow.journal.balance_rows()} - {str(account) for account in CHART})
+
+
 @dataclass(frozen=True, slots=True)
 class ReconcileReport:
     loans_checked: int
