@@ -208,3 +208,153 @@ def test_the_lending_commands_books_are_logged_and_the_apps_mapping_matches_the_
     result = audit(engine)
     assert result.books_finding is not None and result.books_finding.problem is Problem.ALTERED
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("amount_minor", 0), ("account", "Loans_Principal"), ("shard", -1), ("currency", "cny"), ("loan_id", "loan 1")],
+)
+def test_a_posting_edited_into_something_no_record_can_hold_is_named_not_a_crash(books, column, value) -> None:
+    """An edit that leaves a posting no log record can describe (a zero amount, an account or currency
+    in the wrong case, a negative shard, a loan id with a space) is tampering like any other: named, not
+    an `InvalidRecord` escaping the verifier."""
+    with books.begin() as connection:
+        connection.execute(update(postings).where((postings.c.entry_id == "je4") & (postings.c.amount_minor > 0))
+                           .values({column: value}))
+    result = audit(books)
+    assert result.report.ok
+    assert result.books_finding is not None
+    assert (result.books_finding.problem, result.books_finding.seq) == (Problem.ALTERED, 4)
+    assert "je4" in result.books_finding.detail
+
+
+def test_cli_verify_names_a_posting_edited_to_zero(books, tmp_path, monkeypatch, db_url: str) -> None:
+    from integration_helpers import cli
+
+    from creditline.ledger.transparency import private_key_pem
+
+    key_file = tmp_path / "audit.key"
+    key_file.write_bytes(private_key_pem(KEY))
+    key_file.chmod(0o600)
+    monkeypatch.setenv("CREDITLINE_AUDIT_SIGNING_KEY_FILE", str(key_file))
+    monkeypatch.setenv("CREDITLINE_AUDIT_LOG_ID", LOG)
+    assert cli("audit", "verify", "--db", db_url).exit_code == 0
+    with books.begin() as connection:
+        connection.execute(update(postings).where(postings.c.entry_id == "je9").values(amount_minor=0))
+    tampered = cli("audit", "verify", "--db", db_url)
+    assert tampered.exit_code == 1, tampered.stderr
+    assert tampered.stdout.startswith("TAMPERED: record 9 altered") and "je9" in tampered.stdout
+
+
+def test_publishing_again_on_a_date_with_a_head_still_seals_what_was_written_since(books) -> None:
+    """docs/reliability.md: running `audit publish` more often than once a day shortens the window in which
+    a record has no receipt. The head of a date is signed once, but what was accepted after it (a
+    mid-day publish, then the day's later commands; EOD closing that date) is sequenced and signed."""
+    write_day(books, range(12, 15), date(2025, 1, 2))
+    with UnitOfWork(books) as uow:
+        again = publish(uow.connection, LOG, date(2025, 1, 2), KEY)
+        assert pending_count(uow.connection) == 0
+        uow.commit()
+    assert again.head.tree_size == 12  # the date's head, as first published
+    result = audit(books)
+    assert result.ok, (result.report.finding, result.books_finding)
+    assert (result.report.records_checked, result.pending) == (15, 0)
+    with books.begin() as connection:  # a record sealed by the second publish is now protected
+        leaf = connection.execute(select(audit_log.c.leaf).where(audit_log.c.seq == 13)).scalar_one()
+        connection.execute(update(audit_log).where(audit_log.c.seq == 13)
+                           .values(leaf=bytes(leaf).replace(b'"amount_minor":10013', b'"amount_minor":10014')))
+    assert (audit(books).report.finding.problem, audit(books).report.finding.seq) == (Problem.ALTERED, 13)
+
+
+def test_a_head_for_a_date_out_of_order_is_refused_and_the_log_still_verifies(books, tmp_path, monkeypatch, db_url: str) -> None:
+    """Heads are per business date and a log never shrinks, so the verifier reports a head smaller than an
+    earlier date's as a bad head. `audit publish --date` before the latest head (or after the business
+    date, before the heads EOD will sign) would sign exactly that on an honest book: it is refused, exit 2,
+    and nothing is published."""
+    from integration_helpers import cli
+
+    from creditline.ledger.transparency import private_key_pem
+    from creditline.store.audit_log import load_heads
+
+    key_file = tmp_path / "audit.key"
+    key_file.write_bytes(private_key_pem(KEY))
+    key_file.chmod(0o600)
+    monkeypatch.setenv("CREDITLINE_AUDIT_SIGNING_KEY_FILE", str(key_file))
+    monkeypatch.setenv("CREDITLINE_AUDIT_LOG_ID", LOG)
+    with UnitOfWork(books) as uow:
+        uow.system.set_business_date(date(2025, 1, 3))
+        uow.commit()
+    write_day(books, range(12, 14), date(2025, 1, 3))
+    for day in ("2024-12-31", "2025-01-04"):
+        refused = cli("audit", "publish", "--db", db_url, "--date", day)
+        assert refused.exit_code == 2, (day, refused.stdout, refused.stderr)
+        assert refused.stderr.startswith("error: --date: "), refused.stderr
+    with UnitOfWork(books, read_only=True) as uow:
+        assert [h.head.business_date for h in load_heads(uow.connection)] == [date(2025, 1, 1), date(2025, 1, 2)]
+        assert pending_count(uow.connection) == 2
+    with UnitOfWork(books) as uow:  # what EOD does when it closes the business date
+        publish(uow.connection, LOG, date(2025, 1, 3), KEY)
+        uow.commit()
+    result = audit(books)
+    assert result.ok, (result.report.finding, result.books_finding)
+    assert (result.report.records_checked, result.report.heads_checked) == (14, 3)
+
+
+def test_a_bundle_that_cannot_be_written_is_one_line_exit_2(books, tmp_path, db_url: str) -> None:
+    """`--out` in a folder that does not exist, or naming a folder: one line naming the option, not a traceback."""
+    from integration_helpers import cli
+
+    folder = tmp_path / "proofs"
+    folder.mkdir()
+    for out in (folder / "missing" / "proof.json", folder):
+        for argv in (("prove-loan", "loan1"), ("prove-consistency", "--from", "2025-01-01", "--to", "2025-01-02")):
+            result = cli("audit", *argv, "--db", db_url, "--out", str(out))
+            assert result.exit_code == 2, (argv, result)
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: --out: cannot write "), result.stderr
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"signature": None}, {"root_hash": None}, {"root_hash": b"\x01" * 31}, {"leaf_hash": b"\x02" * 33}],
+    ids=["signature cleared", "root cleared", "root cut short", "leaf hash too long"],
+)
+def test_a_receipt_column_cleared_or_cut_is_named_not_a_crash(books, values) -> None:
+    """A receipt whose signature or root was cleared (NULL), or whose hash was given the wrong length, is a
+    receipt that does not verify: the record is named, not a TypeError or an InvalidProof escaping."""
+    with books.begin() as connection:
+        connection.execute(update(audit_log).where(audit_log.c.seq == 6).values(values))
+    finding = audit(books).report.finding
+    assert finding is not None and (finding.problem, finding.seq) == (Problem.ALTERED, 6)
+
+
+def test_a_pending_record_given_a_position_in_sql_is_named_not_a_crash(books) -> None:
+    write_day(books, range(12, 13), date(2025, 1, 3))  # accepted, not yet sequenced: no root, no signature
+    with books.begin() as connection:
+        connection.execute(update(audit_log).where(audit_log.c.seq.is_(None)).values(seq=12))
+    finding = audit(books).report.finding
+    assert finding is not None and (finding.problem, finding.seq) == (Problem.ALTERED, 12)
+
+
+@pytest.mark.parametrize(
+    "values", [{"root_hash": b"\x03" * 31}, {"tree_size": -1}, {"log_id": ""}],
+    ids=["root cut short", "negative size", "no log id"],
+)
+def test_a_head_edited_into_something_no_head_can_be_is_a_bad_head_not_a_usage_error(books, values) -> None:
+    from creditline.store.tables_audit import audit_heads
+
+    with books.begin() as connection:
+        connection.execute(update(audit_heads).where(audit_heads.c.business_date == date(2025, 1, 1)).values(values))
+    finding = audit(books).report.finding
+    assert finding is not None and finding.problem is Problem.BAD_HEAD
+    assert "2025-01-01" in finding.detail
+
+
+def test_prove_consistency_from_a_later_head_names_the_from_option(books, db_url: str) -> None:
+    from integration_helpers import cli
+
+    result = cli("audit", "prove-consistency", "--from", "2025-01-02", "--to", "2025-01-01", "--db", db_url)
+    assert result.exit_code == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --from: "), result.stderr

@@ -145,6 +145,21 @@ def test_a_key_file_that_cannot_be_created_is_one_line_exit_2(argv: list[str], t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
+def test_audit_keygen_never_overwrites_a_public_key_nor_leaves_half_a_key_pair(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """OUT.pub that cannot be written (a folder by that name) was a traceback after the private key had
+    been written, leaving a signing key without its public key; an existing OUT.pub - the key that
+    verifies the heads already published - was silently replaced. Both are one line, exit 2, nothing written."""
+    (tmp_path / "folder.pub").mkdir()
+    (tmp_path / "old.pub").write_text("the public key of the log's heads so far")
+    for name in ("folder", "old"):
+        result = cli("audit", "keygen", "--out", str(tmp_path / name))
+        assert result.exit_code == 2, result
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: --out: "), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.pub", "old.pub"]
+    assert (tmp_path / "old.pub").read_text() == "the public key of the log's heads so far"
+
+
 DEEP = 9000  # within every file limit (the smallest is 20,000 characters), past Python's recursion limit
 NESTED = {
     "deep.toml": "a = " + "[" * DEEP + "]" * DEEP, "deep.yaml": "a:\n  - " + "[" * DEEP + "]" * DEEP,

@@ -7,16 +7,20 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from creditline.ledger import Account, LoanBalances, Mismatch, TrialBalance, reconcile, trial_balance
+from creditline.ledger import CHART, Account, LoanBalances, Mismatch, TrialBalance, reconcile, trial_balance
 from creditline.ledger.reconcile import LOAN_ACCOUNT_FIELDS
 from creditline.store import UnitOfWork
-
-EOD_REFERENCE_PREFIX = "eod:"
 
 
 def trial_balance_now(engine: Engine) -> TrialBalance:
     with UnitOfWork(engine, read_only=True) as uow:
         return trial_balance(uow.journal.balance_rows())
+
+
+def balance_accounts_outside_chart(engine: Engine) -> list[str]:
+    """Accounts of the running balances that the chart does not have (no trial balance line can hold them)."""
+    with UnitOfWork(engine, read_only=True) as uow:
+        return sorted({row[0] for row in uow.journal.balance_rows()} - {str(account) for account in CHART})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,7 @@ class ReconcileReport:
     balances_match_postings: bool
     trial_balance_balanced: bool
     notes: list[str] = field(default_factory=list)
+    unknown_accounts: list[str] = field(default_factory=list)  # in postings or running balances, not in the chart
 
     @property
     def clean(self) -> bool:
@@ -38,6 +43,7 @@ class ReconcileReport:
             and not self.unbalanced_entries
             and self.balances_match_postings
             and self.trial_balance_balanced
+            and not self.unknown_accounts
         )
 
 
@@ -48,12 +54,23 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
     with UnitOfWork(engine, read_only=True) as uow:
         loan_sums = uow.journal.loan_account_sums()
         loan_rows = uow.loans.balance_rows()
-        summary = uow.journal.summary_sums(EOD_REFERENCE_PREFIX)
+        # Every posting that names no loan, whatever its reference: on a per-loan account only EOD's
+        # accrual summaries may carry one, and the loans' sub-ledger columns must add up to them.
+        summary = uow.journal.summary_sums()
         unbalanced = uow.journal.unbalanced_entries()
-        from_balances = trial_balance(uow.journal.balance_rows())
-        from_postings = trial_balance(uow.journal.posting_rows())
+        balance_rows = uow.journal.balance_rows()
+        # Row by row, not summed over shards: a balance booked to the wrong shard cancels out in the sum.
+        kept, posted = uow.journal.shard_balances(), uow.journal.shard_posting_sums()
+    chart = {str(account) for account in CHART}
+    named = {row[0] for row in [*balance_rows, *summary]} | {account for _, account, _ in loan_sums}
+    unknown = sorted(named - chart)
+    from_balances = trial_balance(row for row in balance_rows if row[0] in chart)
     journal: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for loan_id, account, sum_minor in loan_sums:
+        if account not in LOAN_ACCOUNT_FIELDS:  # outside the chart, or a loan id on an account that takes none
+            if account in chart:
+                unknown.append(f"{account} (a loan id on an account that takes none)")
+            continue
         name, sign = LOAN_ACCOUNT_FIELDS[Account(account)]
         journal[loan_id][name] += sign * sum_minor
     loans: dict[str, LoanBalances] = {}
@@ -74,7 +91,7 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
     control = [
         (account, currency, gl.get((account, currency), 0), subledger.get((account, currency), 0))
         for account, currency in sorted(set(gl) | set(subledger))
-        if account in (Account.INTEREST_RECEIVABLE, Account.PENALTY_RECEIVABLE)
+        if account in LOAN_ACCOUNT_FIELDS
         and gl.get((account, currency), 0) != subledger.get((account, currency), 0)
     ]
     return ReconcileReport(
@@ -82,8 +99,9 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
         mismatches=reconcile({k: LoanBalances(**v) for k, v in journal.items()}, loans),
         control_differences=control,
         unbalanced_entries=unbalanced,
-        balances_match_postings=from_balances == from_postings,
+        balances_match_postings=all(kept.get(key, (0, 0)) == posted.get(key, (0, 0)) for key in set(kept) | set(posted)),
         trial_balance_balanced=from_balances.balanced,
+        unknown_accounts=unknown,
     )
 
 

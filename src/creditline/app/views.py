@@ -49,4 +49,5 @@ def reconcile_view(report: ReconcileReport) -> dict[str, Any]:
         "unbalanced_entries": [{"entry_id": e, "currency": c, "net_minor": n} for e, c, n in report.unbalanced_entries],
         "balances_match_postings": report.balances_match_postings,
         "trial_balance_balanced": report.trial_balance_balanced,
+        "unknown_accounts": report.unknown_accounts,
     }

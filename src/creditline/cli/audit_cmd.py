@@ -36,11 +36,16 @@ def _public_key(path: Path | None):  # type: ignore[no-untyped-def]
 
 
 def _write_bundle(document: dict, out: Path | None) -> None:
+    from creditline.ledger.transparency import InvalidProof
+
     text = json.dumps(document, indent=2, sort_keys=True)
     if out is None:
         typer.echo(text)
-    else:
+        return
+    try:
         out.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:  # a folder that does not exist, a folder named as the file
+        raise InvalidProof(f"cannot write {out}: {exc.strerror}", field="out") from None
 
 
 def _finding_text(finding) -> str:  # type: ignore[no-untyped-def]
@@ -61,8 +66,10 @@ def register(app: typer.Typer) -> None:
 
         from creditline.ledger.transparency import InvalidKey, private_key_pem, public_key_pem
 
-        if out.exists():
-            raise InvalidKey(f"{out} exists; a signing key is never overwritten", field="out")
+        public = out.with_name(out.name + ".pub")
+        for path in (out, public):  # the public key verifies the heads signed so far: never replaced either
+            if path.exists():
+                raise InvalidKey(f"{path} exists; a signing key is never overwritten", field="out")
         key = Ed25519PrivateKey.generate()
         try:
             fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -70,20 +77,30 @@ def register(app: typer.Typer) -> None:
             raise InvalidKey(f"cannot create {out}: {exc.strerror}", field="out") from None
         with os.fdopen(fd, "wb") as handle:
             handle.write(private_key_pem(key))
-        out.with_name(out.name + ".pub").write_bytes(public_key_pem(key.public_key()))
+        try:
+            with public.open("xb") as handle:
+                handle.write(public_key_pem(key.public_key()))
+        except OSError as exc:
+            out.unlink()  # no signing key without its public key
+            raise InvalidKey(f"cannot create {public}: {exc.strerror}", field="out") from None
         typer.echo(f"signing key {out}, public key {out}.pub; set CREDITLINE_AUDIT_SIGNING_KEY_FILE={out}")
 
     @audit.command("publish")
     def publish_cmd(db_url: DbOption = None, on: DateOption = None, as_json: JsonOption = False) -> None:
         """Sequence accepted records and sign the tree head of a business date (EOD does this itself)."""
+        from creditline.ledger.transparency import InvalidProof
         from creditline.store import UnitOfWork
         from creditline.store.audit_log import log_id_from_environment, publish, signing_key_from_environment
 
         key = signing_key_from_environment()
         with UnitOfWork(engine_for(db_url)) as uow:
-            business_date = parse_date(on, "date") or uow.system.business_date()
+            today = uow.system.business_date()
+            business_date = parse_date(on, "date") or today
             if business_date is None:
                 raise typer.BadParameter("no business date: pass --date or run creditline db upgrade")
+            if today is not None and business_date > today:
+                # End of day signs each date's head in turn; one signed ahead would stand before theirs.
+                raise InvalidProof(f"{business_date} is after the business date {today}", field="date")
             head = publish(uow.connection, log_id_from_environment(), business_date, key)
             uow.commit()
         payload = head.to_json()

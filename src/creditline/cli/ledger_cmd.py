@@ -16,10 +16,16 @@ def register(app: typer.Typer) -> None:
     @ledger.command("trial-balance")
     def trial_balance_cmd(db_url: DbOption = None, as_json: JsonOption = False) -> None:
         """Every account's debits and credits; exits 1 if they do not agree."""
-        from creditline.app.books import trial_balance_now
+        from creditline.app.books import balance_accounts_outside_chart, trial_balance_now
         from creditline.app.views import trial_balance_view
 
-        tb = trial_balance_now(engine_for(db_url))
+        engine = engine_for(db_url)
+        unknown = balance_accounts_outside_chart(engine)
+        if unknown:  # a row no trial balance line can be: the check fails, naming it
+            emit({"balanced": False, "unknown_accounts": unknown}, as_json,
+                 f"NOT BALANCED: running balances on accounts outside the chart: {', '.join(unknown)}")
+            raise typer.Exit(1)
+        tb = trial_balance_now(engine)
         payload = trial_balance_view(tb)
         lines = [f"{r['number']} {r['name']:<30} {r['currency']} {r['debit']:>16} {r['credit']:>16}" for r in payload["accounts"]]
         totals = [f"total {code}: debits {t['debit']} credits {t['credit']}" for code, t in payload["totals"].items()]
@@ -48,6 +54,7 @@ def register(app: typer.Typer) -> None:
         payload["clean"] = clean
         text = f"{report.loans_checked} loans checked: " + ("clean" if clean else "DIFFERENCES FOUND")
         details = [f"  {m['loan_id']} {m['field']}: journal {m['journal']} loan {m['loan']}" for m in payload["mismatches"]]
+        details += [f"  account outside the chart: {name}" for name in report.unknown_accounts]
         emit(payload, as_json, "\n".join([text, *details, *(f"  {d}" for d in replay_differences)]))
         if not clean:
             raise typer.Exit(1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,12 +25,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Connection, LargeBinary, bindparam, func, insert, literal_column, select, update
 
 from creditline.ledger.transparency import (
+    EMPTY_ROOT,
     ConsistencyBundle,
     Finding,
     Frontier,
     InclusionBundle,
     InvalidKey,
     InvalidProof,
+    InvalidRecord,
     JournalEntryRecord,
     LoanEventRecord,
     LogRecord,
@@ -203,6 +205,9 @@ def append_unlogged_from_books(connection: Connection) -> int:
     for kind, leaves in books.items():
         for record_id, leaf in leaves.items():
             if (kind, record_id) not in logged:
+                if leaf.startswith(UNREPRESENTABLE):
+                    why = leaf.removeprefix(UNREPRESENTABLE).decode("ascii")
+                    raise InvalidRecord(f"{kind} {record_id} cannot be logged: {why}")
                 record = decode_record(leaf)
                 rows.append((record.business_date, kind, record_id, record))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
@@ -255,11 +260,18 @@ def publish(connection: Connection, log_id: str, business_date: date, key: Ed255
     """Sequence what is pending and sign the head for `business_date`; publishing a date twice returns the first.
 
     A day on which nothing was logged gets its head too: the size and root of the day before, a new date.
+    What was accepted since a date's head (a publish during the day, then more commands) is still
+    sequenced and signed by the next publish of that date: a head is signed once, receipts every time.
     """
-    existing = [h for h in load_heads(connection) if h.head.business_date == business_date]
+    integrate(connection, log_id, key)
+    heads = load_heads(connection)
+    existing = [h for h in heads if h.head.business_date == business_date]
     if existing:
         return existing[0]
-    integrate(connection, log_id, key)
+    if heads and heads[-1].head.business_date > business_date:
+        # It would cover more records than the later head: the verifier's "a log never shrinks" (a bad head).
+        raise InvalidProof(f"the head of {heads[-1].head.business_date} is published; a head for an earlier "
+                           f"date cannot follow it", field="date")  # fmt: skip
     frontier = _read_state(connection, log_id)
     head = publish_head(log_id, frontier, business_date, key)
     connection.execute(insert(audit_heads).values(
@@ -271,19 +283,31 @@ def publish(connection: Connection, log_id: str, business_date: date, key: Ed255
 
 def load_heads(connection: Connection) -> list[SignedTreeHead]:
     """Every published head, oldest business date first (an idle day's head repeats the day before's size)."""
-    rows = connection.execute(select(audit_heads).order_by(audit_heads.c.business_date)).mappings()
-    return [
-        SignedTreeHead(TreeHead(r["log_id"], r["tree_size"], bytes(r["root_hash"]), r["business_date"]),
-                       r["key_id"], bytes(r["signature"]))
-        for r in rows
-    ]
+    heads, malformed = _stored_heads(connection)
+    if malformed is not None:
+        raise InvalidProof(malformed.detail, field="head")
+    return heads
+
+
+def _stored_heads(connection: Connection) -> tuple[list[SignedTreeHead], Finding | None]:
+    """The heads, and a bad-head finding for the first row no head can be (edited in SQL)."""
+    heads = []
+    for r in connection.execute(select(audit_heads).order_by(audit_heads.c.business_date)).mappings():
+        try:
+            head = TreeHead(r["log_id"], r["tree_size"], bytes(r["root_hash"]), r["business_date"])
+        except InvalidProof as exc:
+            return heads, Finding(Problem.BAD_HEAD, None, f"the head of {r['business_date']} is malformed: {exc}")
+        heads.append(SignedTreeHead(head, r["key_id"], bytes(r["signature"])))
+    return heads, None
 
 
 def stored_records(connection: Connection, log_id: str) -> Iterator[StoredRecord]:
     query = select(audit_log.c.seq, audit_log.c.leaf, audit_log.c.leaf_hash, audit_log.c.root_hash,
                    audit_log.c.signature).where(audit_log.c.seq.is_not(None)).order_by(audit_log.c.seq)
     for row in connection.execute(query):
-        receipt = RecordReceipt(log_id, row.seq, bytes(row.leaf_hash), bytes(row.root_hash), bytes(row.signature))
+        # A root or signature cleared in SQL reads as empty: a receipt that does not verify, not a crash.
+        root, signature = (b"" if value is None else bytes(value) for value in (row.root_hash, row.signature))
+        receipt = RecordReceipt(log_id, row.seq, bytes(row.leaf_hash), root, signature)
         yield StoredRecord(row.seq, bytes(row.leaf), receipt)
 
 
@@ -328,8 +352,8 @@ def _journal_records_from_books(connection: Connection, only: str | None = None)
     for entry_id, head in heads.items():
         if not lines[entry_id]:  # every posting deleted: no record to rebuild, so the logged one reads as deleted
             continue
-        out[entry_id] = encode_record(journal_record(entry_id, head.borrower_id, head.business_date, head.reference,
-                                                     lines[entry_id]))  # fmt: skip
+        out[entry_id] = _encoded(journal_record, entry_id, head.borrower_id, head.business_date, head.reference,
+                                 lines[entry_id])  # fmt: skip
     return out
 
 
@@ -340,11 +364,23 @@ def _loan_event_records_from_books(connection: Connection, only: str | None = No
     if only is not None:
         query = query.where(e.event_id == only)
     return {
-        r.event_id: encode_record(loan_event_record(r.event_id, r.loan_id, r.borrower_id, r.sequence, r.kind,
-                                                    r.effective_date, r.amount_minor, r.currency, r.reverses,
-                                                    r.data_json))
+        r.event_id: _encoded(loan_event_record, r.event_id, r.loan_id, r.borrower_id, r.sequence, r.kind,
+                             r.effective_date, r.amount_minor, r.currency, r.reverses, r.data_json)
         for r in connection.execute(query)
     }
+
+
+# Rows edited into something no record can describe (a zero amount, an account in capitals, a negative
+# shard) stand for themselves with this prefix: a canonical leaf is JSON, so it never equals one.
+UNREPRESENTABLE = b"!unrepresentable: "
+
+
+def _encoded(build: Callable[..., LogRecord], *columns: Any) -> bytes:
+    """The leaf of the record `build` makes of a row's columns, or UNREPRESENTABLE and why."""
+    try:
+        return encode_record(build(*columns))
+    except InvalidRecord as exc:
+        return UNREPRESENTABLE + f"{exc.field}: {exc.message}".encode("ascii", "replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,9 +398,9 @@ class DatabaseAudit:
 def verify_database(connection: Connection, log_id: str, public_key: Ed25519PublicKey) -> DatabaseAudit:
     # Read so that writers committing meanwhile (PostgreSQL reads each statement afresh) cannot look like
     # tampering: heads before the records they cover, the books before the log records compared with them.
-    heads = load_heads(connection)
+    heads, malformed = _stored_heads(connection)
     rows = list(stored_records(connection, log_id))
-    report = verify_log(log_id, rows, heads, public_key)
+    report = LogReport(0, len(heads), EMPTY_ROOT, malformed) if malformed else verify_log(log_id, rows, heads, public_key)
     books = {"journal_entry": _journal_records_from_books(connection),
              "loan_event": _loan_event_records_from_books(connection)}
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
@@ -382,6 +418,10 @@ def _compare_with_books(connection: Connection, books: dict[str, dict[str, bytes
             source = _books_record(connection, row.record_type, row.record_id)
         if source is None:
             return Finding(Problem.DELETED, row.seq, f"{row.record_type} {row.record_id} is logged but gone from the books")
+        if source.startswith(UNREPRESENTABLE):
+            why = source.removeprefix(UNREPRESENTABLE).decode("ascii")
+            return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its "
+                                                     f"log record: no record can hold it ({why})")  # fmt: skip
         if source != bytes(row.leaf):
             return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its log record")
     return None
@@ -429,6 +469,8 @@ def prove_loan(connection: Connection, loan_id: str, on: date | None = None) -> 
 
 
 def prove_between(connection: Connection, old: date, new: date) -> ConsistencyBundle:
+    if old > new:  # named by the caller's own option, not the tree sizes it would have led to
+        raise InvalidProof(f"{old} is after {new}: a log is proved consistent with a later one", field="from")
     old_head, new_head = _head_on(connection, old), _head_on(connection, new)
     tree, _ = _tree_up_to(connection, new_head.head.tree_size)
     return prove_consistency(tree, old_head, new_head)

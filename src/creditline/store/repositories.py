@@ -16,7 +16,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import BigInteger, Connection, bindparam, case, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.ledger import JournalEntry
@@ -325,6 +325,21 @@ class JournalRepository:
         )
         return [(a, c, int(d or 0), int(cr or 0)) for a, c, d, cr in self.connection.execute(query)]
 
+    def shard_balances(self) -> dict[tuple[str, int, str], tuple[int, int]]:
+        """(account, shard, currency) -> (debits, credits): the running balance rows as kept."""
+        b = t.account_balances.c
+        query = select(b.account, b.shard, b.currency, b.debit_minor, b.credit_minor)
+        return {(a, int(s), c): (int(d), int(cr)) for a, s, c, d, cr in self.connection.execute(query)}
+
+    def shard_posting_sums(self) -> dict[tuple[str, int, str], tuple[int, int]]:
+        """(account, shard, currency) -> (debits, credits) summed from the postings: what each running
+        balance row must hold."""
+        p = t.postings.c
+        debit_minor = func.sum(case((p.amount_minor > 0, p.amount_minor), else_=0))
+        credit_minor = func.sum(case((p.amount_minor < 0, -p.amount_minor), else_=0))
+        query = select(p.account, p.shard, p.currency, debit_minor, credit_minor).group_by(p.account, p.shard, p.currency)
+        return {(a, int(s), c): (int(d or 0), int(cr or 0)) for a, s, c, d, cr in self.connection.execute(query)}
+
     def unbalanced_entries(self, limit: int = 100) -> list[tuple[str, str, int]]:
         """Entries whose stored postings do not sum to zero per currency (should never exist)."""
         p = t.postings
@@ -346,13 +361,12 @@ class JournalRepository:
         )
         return [(loan_id, account, int(total)) for loan_id, account, total in self.connection.execute(query)]
 
-    def summary_sums(self, reference_prefix: str) -> list[tuple[str, str, int]]:
-        """(account, currency, sum) of postings without a loan id in entries whose reference starts so."""
-        p, j = t.postings, t.journal_entries
+    def summary_sums(self) -> list[tuple[str, str, int]]:
+        """(account, currency, sum) of the postings without a loan id."""
+        p = t.postings
         query = (
             select(p.c.account, p.c.currency, func.sum(p.c.amount_minor))
-            .join(j, j.c.entry_id == p.c.entry_id)
-            .where(p.c.loan_id.is_(None), j.c.reference.startswith(reference_prefix))
+            .where(p.c.loan_id.is_(None))
             .group_by(p.c.account, p.c.currency)
         )
         return [(a, c, int(s)) for a, c, s in self.connection.execute(query)]

@@ -17,7 +17,7 @@ from itertools import pairwise
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from creditline.ledger.transparency.errors import InvalidSignature
+from creditline.ledger.transparency.errors import InvalidProof, InvalidSignature
 from creditline.ledger.transparency.heads import RecordReceipt, SignedTreeHead
 from creditline.ledger.transparency.merkle import EMPTY_ROOT, Frontier, leaf_hash
 
@@ -113,7 +113,7 @@ def _receipt_holds(log_id: str, receipt: RecordReceipt, public_key: Ed25519Publi
         return False
     try:
         receipt.verify(public_key)
-    except InvalidSignature:
+    except (InvalidSignature, InvalidProof):  # InvalidProof: a hash of the wrong length, as stored
         return False
     return True
 
