@@ -5,7 +5,8 @@ month t that has a snapshot at month t+1 contributes one transition, weighted by
 principal at t. Loans with no snapshot the next month (EOD stopped writing rows after a terminal
 status, or the history ends) contribute nothing. The roll rate of bucket k is the share of its
 principal that is in a worse state one month later (a later bucket or charged off): with monthly
-snapshots a loan may skip a bucket when a 31-day month lies between them. Undrawn-line rows
+snapshots a loan may skip a bucket when a 31-day month lies between them. A report date that is not
+a month-end is part of a month, so transitions stop at the month-end before it. Undrawn-line rows
 (`disbursed_minor` = 0) are not loans and make no transitions.
 """
 
@@ -18,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from creditline.portfolio.delinquency import BUCKET_LAST, BUCKET_NAMES, bucket_expr
-from creditline.portfolio.months import month_index_expr
+from creditline.portfolio.months import last_complete_month_end, month_index_expr
 from creditline.portfolio.snapshot import monthly_view
 
 CLOSED = BUCKET_LAST + 1
@@ -38,10 +39,12 @@ def state_expr() -> pl.Expr:
 def transition_counts(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Rows (month_end, from_state, to_state, loans, principal_minor) for every month up to `as_of`.
 
-    `month_end` is the later snapshot's date: the transition happened during that month.
+    `month_end` is the later snapshot's date: the transition happened during that month. A month
+    is counted only once it is complete: when `as_of` is not a month-end, its month so far is part
+    of a month, so the transitions stop at the month-end before it.
     """
     columns = ["loan_id", "as_of", "principal_minor", "status", "days_past_due", "disbursed_minor"]
-    monthly = monthly_view(frame, as_of, columns).filter(pl.col("disbursed_minor") > 0).select(
+    monthly = monthly_view(frame, last_complete_month_end(as_of), columns).filter(pl.col("disbursed_minor") > 0).select(
         "loan_id", "as_of", "principal_minor", month_index_expr(pl.col("as_of")).alias("month"),
         state_expr().alias("state"),
     )
