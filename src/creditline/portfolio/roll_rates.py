@@ -39,7 +39,7 @@ def state_expr() -> pl.Expr:
 def transition_counts(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Rows (month_end, from_state, to_state, loans, principal_minor) for every month up to `as_of`.
 
-    `month_end` is the later snapshot's date: the transition happened during that month. A month
+    `month_end` is the month's latest snapshot date among its transitions: they happened during it. A month
     is counted only once it is complete: when `as_of` is not a month-end, its month so far is part
     of a month, so the transitions stop at the month-end before it.
     """
@@ -52,13 +52,19 @@ def transition_counts(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
         "loan_id", (pl.col("month") + 1).alias("month"), pl.col("state").alias("from_state"), "principal_minor"
     )
     after = monthly.select("loan_id", "month", pl.col("state").alias("to_state"), pl.col("as_of").alias("month_end"))
-    return (
+    counts = (
         before.join(after, on=["loan_id", "month"], how="inner")
-        .group_by("month_end", "from_state", "to_state")
-        .agg(pl.len().cast(pl.Int64).alias("loans"), pl.col("principal_minor").sum())
-        .sort("month_end", "from_state", "to_state")
+        .group_by("month", "from_state", "to_state")
+        .agg(pl.len().cast(pl.Int64).alias("loans"), pl.col("principal_minor").sum(), pl.col("month_end").max())
         # The streaming engine joins and aggregates in batches, never holding the joined pairs.
         .collect(engine="streaming")
+    )
+    # One label per month: a loan whose last row of the month came earlier (closed on the 10th, no
+    # row after) transitioned in the same month as the rest, not in a month of its own.
+    return (
+        counts.with_columns(pl.col("month_end").max().over("month"))
+        .select("month_end", "from_state", "to_state", "loans", "principal_minor")
+        .sort("month_end", "from_state", "to_state")
     )
 
 

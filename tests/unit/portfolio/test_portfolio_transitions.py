@@ -7,7 +7,7 @@ from datetime import date
 from portfolio_factories import row
 
 from creditline.portfolio import snapshot
-from creditline.portfolio.roll_rates import roll_rates, transition_counts, transition_matrix
+from creditline.portfolio.roll_rates import CLOSED, roll_rates, transition_counts, transition_matrix
 
 
 def _loan(loan_id: str, history: list[tuple[date, int]]) -> list:
@@ -34,3 +34,18 @@ def test_the_month_end_report_date_counts_its_month():
     rows = _loan("A", [(date(2024, 2, 29), 0), (date(2024, 3, 31), 15)])
     counts = transition_counts(snapshot.from_rows(rows), date(2024, 3, 31))
     assert counts.rows() == [(date(2024, 3, 31), 0, 1, 1, 100_000)]
+
+
+def test_a_loan_closed_mid_month_counts_in_that_months_transitions():
+    # Daily snapshots: loan A closes on 10 March and, as the docs allow, has no row after it; loan B
+    # stays current. March's transitions are both loans' (one closure, one stay), all under 31 March.
+    a = [*_loan("A", [(date(2024, 2, 29), 0)]),
+         row(as_of=date(2024, 3, 10), loan_id="A", status="closed", principal_minor=0)]
+    b = _loan("B", [(date(2024, 2, 29), 0), (date(2024, 3, 10), 0), (date(2024, 3, 31), 0)])
+    counts = transition_counts(snapshot.from_rows(a + b), date(2024, 3, 31))
+    assert counts.rows() == [(date(2024, 3, 31), 0, 0, 1, 100_000), (date(2024, 3, 31), 0, CLOSED, 1, 100_000)]
+    rates = roll_rates(counts)
+    assert rates.select("month_end", "loans", "rolled_loans").rows() == [(date(2024, 3, 31), 2, 0)]
+    matrix = transition_matrix(counts, months=1)
+    assert matrix.observations[0] == 2
+    assert matrix.probabilities[0, CLOSED] == 0.5
