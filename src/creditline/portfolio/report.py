@@ -50,6 +50,7 @@ class ReportOptions:
     transition_months: int = TRANSITION_MONTHS_DEFAULT
     workout_months: int = WORKOUT_MONTHS_DEFAULT
     balance_sheet: BalanceSheet | None = None
+    currency: Currency | None = None  # which currency's loans: needed when the snapshots hold several
 
     def __post_init__(self) -> None:
         if not 1 <= self.transition_months <= 120:
@@ -81,6 +82,8 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     """Every metric as of `as_of`; `frame` is validated snapshots (`snapshot.validate`)."""
     day = for_date(frame, as_of)
     history = frame.filter(pl.col("as_of") <= as_of)
+    if options.currency is not None:
+        day, history = _in_currency(day, history, options.currency)
     cur = single_currency(history)
     if options.balance_sheet is not None and options.balance_sheet.currency != cur:
         raise InvalidAssumption(f"the balance sheet is in {options.balance_sheet.currency.code}, the loans in "
@@ -103,6 +106,17 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     summary["capital"] = _capital(day, options)
     summary["liquidity"] = _liquidity(day, options.balance_sheet)
     return PortfolioReport(as_of, cur, summary, tables)
+
+
+def _in_currency(day: pl.DataFrame, history: pl.DataFrame, cur: Currency) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows of one currency's loans: a report covers one currency of a book that holds several."""
+    mine = pl.col("currency") == cur.code
+    rows = day.filter(mine)
+    if rows.is_empty():
+        found = ", ".join(sorted(day.get_column("currency").unique().to_list()))
+        raise InvalidAssumption(f"no loans in {cur.code} on {day.get_column('as_of')[0]} (the snapshot holds {found})",
+                                field="currency")
+    return rows, history.filter(mine)
 
 
 def _delinquency(day: pl.DataFrame, options: ReportOptions, summary: dict[str, Any],

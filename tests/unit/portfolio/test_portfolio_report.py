@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from portfolio_factories import row
 
+from creditline.money import currency
 from creditline.portfolio import snapshot
 from creditline.portfolio.balance_sheet import parse_balance_sheet
 from creditline.portfolio.errors import InvalidAssumption, InvalidSnapshot, SnapshotNotFound
@@ -113,3 +114,21 @@ def test_undrawn_line_rows_are_exposures_but_not_loans():
     exposures = s["capital"]["qualifying_retail_exposure_minor"] + s["capital"]["other_retail_exposure_minor"]
     assert exposures == 100_000 + 10_000  # the line's undrawn 1,000.00 at the capital CCF of 10%
     assert s["capital"]["qualifying_retail_exposure_minor"] == 0  # two borrowers: neither is 0.2% of the book
+
+
+def test_a_book_in_two_currencies_is_reported_one_currency_at_a_time():
+    # EOD books loans of every currency into one snapshot table: the report takes one of them.
+    mixed = snapshot.from_rows([row(), row(loan_id="L2", borrower_id="B2", currency="USD", principal_minor=50_000,
+                                           days_past_due=100, status="overdue", stage=3)])
+    with pytest.raises(InvalidSnapshot) as info:
+        build_report(mixed, date(2024, 6, 30))
+    assert info.value.field == "currency" and "CNY, USD" in info.value.message
+    usd = build_report(mixed, date(2024, 6, 30), ReportOptions(currency=currency("USD")))
+    assert usd.summary["currency"] == "USD" and usd.summary["loans_on_book"] == 1
+    assert usd.summary["ecl"]["allowance_minor"] == 22_500  # stage 3: 500.00 × LGD 45%
+    assert usd.summary["npl"]["npl_principal_minor"] == usd.summary["npl"]["loans_principal_minor"] == 50_000
+    cny = build_report(mixed, date(2024, 6, 30), ReportOptions(currency=currency("CNY")))
+    assert cny.summary["ecl"]["allowance_minor"] == 878 and cny.summary["npl"]["npl_principal_minor"] == 0
+    with pytest.raises(InvalidAssumption) as info:
+        build_report(mixed, date(2024, 6, 30), ReportOptions(currency=currency("EUR")))
+    assert info.value.field == "currency" and "no loans in EUR" in info.value.message
