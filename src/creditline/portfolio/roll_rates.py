@@ -68,6 +68,14 @@ def transition_counts(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
     )
 
 
+def last_months(counts: pl.DataFrame, months: int | None) -> pl.DataFrame:
+    """The transition counts of the last `months` months (all when None): a pooling window."""
+    if months is None or counts.is_empty():
+        return counts
+    ends = counts.get_column("month_end").unique().sort()
+    return counts.filter(pl.col("month_end").is_in(ends.tail(months).implode()))
+
+
 @dataclass(frozen=True, slots=True)
 class TransitionMatrix:
     """Rows: from-state M0–M7; columns: to-state M0–M7, closed, charged off. Rows sum to 1 or are 0."""
@@ -80,9 +88,7 @@ class TransitionMatrix:
 def transition_matrix(counts: pl.DataFrame, *, weight: str = "loans", months: int | None = None) -> TransitionMatrix:
     """The pooled one-month transition matrix over the last `months` months (all when None)."""
     assert weight in ("loans", "principal_minor"), "weight by loans or principal"
-    if months is not None and not counts.is_empty():
-        ends = counts.get_column("month_end").unique().sort()
-        counts = counts.filter(pl.col("month_end").is_in(ends.tail(months).implode()))
+    counts = last_months(counts, months)
     totals = np.zeros((FROM_STATES, len(STATE_NAMES)), dtype=np.float64)
     pooled = counts.group_by("from_state", "to_state").agg(pl.col(weight).sum())
     for from_state, to_state, value in pooled.iter_rows():
