@@ -24,3 +24,19 @@ def test_the_report_reads_the_database_and_its_allowance_is_the_booked_one(engin
     missing = cli("report", "portfolio", "--as-of", START.isoformat(), "--out", str(tmp_path / "none"), "--db", db_url)
     assert missing.exit_code == 2 and not (tmp_path / "none").exists()
     assert missing.stderr.startswith("error: --as-of: no snapshot for 2025-01-01 (snapshots cover 2025-01-31 to ")
+
+
+def test_a_day_whose_snapshot_holds_no_loans_says_so(engine, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app import initialise
+
+    initialise(engine, START)
+    run_days(engine, START, 1)  # EOD on an empty book writes the date with no rows
+    as_of = (START + timedelta(days=1)).isoformat()
+    assert scalar(engine, "SELECT rows FROM snapshot_dates WHERE as_of = :d", d=START + timedelta(days=1)) == 0
+    empty = cli("report", "portfolio", "--as-of", as_of, "--out", str(tmp_path / "none"), "--db", db_url)
+    assert empty.exit_code == 2 and not (tmp_path / "none").exists()
+    assert empty.stderr == f"error: --as-of: the snapshot of {as_of} holds no loans or credit lines: nothing to report\n"
+    # The console's figures: no history yet (the page says so), not an error about a date "None".
+    from creditline.app.console_views import database_snapshot_report
+
+    assert database_snapshot_report(engine) is None

@@ -167,3 +167,26 @@ def test_the_installed_command_exits_2_without_a_traceback(files, tmp_path):
                                    "(snapshots cover 2023-01-31 to 2024-03-31)")
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_book_in_two_currencies_is_reported_per_currency(files, tmp_path, capsys):
+    cny = pl.read_parquet(files["parquet"])
+    usd = cny.with_columns(pl.lit("USD").alias("currency"), ("U" + pl.col("loan_id")).alias("loan_id"))
+    mixed = tmp_path / "mixed.parquet"
+    pl.concat([cny, usd]).write_parquet(mixed)
+    argv = ["report", "portfolio", "--as-of", AS_OF, "--snapshots", str(mixed), "--lgd", "0.6"]
+    code, _, err = cli(capsys, *argv, "--out", str(tmp_path / "none"))
+    assert code == 2 and err.startswith("error: --currency: a portfolio report covers one currency; found CNY, USD")
+    code, _, err = cli(capsys, *argv, "--out", str(tmp_path / "none"), "--currency", "EUR")
+    assert code == 2 and err.startswith("error: --currency: no loans in EUR on 2024-03-31"), err
+    code, _, err = cli(capsys, *argv, "--out", str(tmp_path / "none"), "--currency", "XYZ")
+    assert code == 2 and err.startswith("error: --currency: unknown ISO 4217 currency 'XYZ'"), err
+    assert not (tmp_path / "none").exists()
+    code, stdout, err = cli(capsys, *argv, "--out", str(tmp_path / "usd"), "--currency", "usd", "--json")
+    assert (code, err) == (0, "")
+    summary = json.loads(stdout)
+    _, alone, _ = cli(capsys, "report", "portfolio", "--as-of", AS_OF, "--snapshots", str(files["parquet"]),
+                      "--lgd", "0.6", "--out", str(tmp_path / "cny"), "--json")
+    expected = json.loads(alone)
+    assert summary["currency"] == "USD"
+    assert summary["ecl"] == expected["ecl"] and summary["buckets"] == expected["buckets"]  # the same book, in USD

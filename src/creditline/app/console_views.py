@@ -86,7 +86,8 @@ def latest_snapshot_date(engine: Engine) -> Any:
 
 
 def database_snapshot_report(engine: Engine, balance_sheet: Path | None = None, lgd: Decimal | None = None) -> dict[str, Any] | None:
-    """The portfolio report over the snapshots EOD keeps in the database (None while there are none)."""
+    """The portfolio report over the snapshots EOD keeps in the database (None while there are none, or
+    while they hold no rows)."""
     from creditline.portfolio.snapshot import COLUMNS, validate
     from creditline.store.tables_servicing import read_snapshots, snapshot_dates_up_to
 
@@ -96,6 +97,8 @@ def database_snapshot_report(engine: Engine, balance_sheet: Path | None = None, 
     with UnitOfWork(engine, read_only=True) as uow:
         frame = read_snapshots(uow.connection, snapshot_dates_up_to(uow.connection, latest))
     frame = validate(frame.select([column.name for column in COLUMNS]))
+    if frame.is_empty():  # EOD ran, but on a book with no loan and no line yet: no history to report on
+        return None
     return _report(frame, balance_sheet, lgd) | {"source": "database"}
 
 

@@ -2,7 +2,8 @@
 
 The report steps month by month (vintages, roll rates, default rate) and looks at one day in
 detail, so it reads each month's last snapshot up to the date, and the date itself — a few
-snapshots, not every day's. A date with no snapshot is refused, naming the dates there are.
+snapshots, not every day's. A date with no snapshot is refused, naming the dates there are, and so is
+one whose snapshot holds no rows (EOD ran on an empty book).
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ def portfolio_snapshots(engine: Engine, as_of: date) -> Any:
             span = f"snapshots cover {days[0]} to {days[-1]}" if days else "there are no snapshots (run creditline eod)"
             raise SnapshotNotFound(f"no snapshot for {as_of} ({span})", field="as_of")
         chosen = month_ends([d for d in days if d <= as_of]) | {as_of}
-        return validate(read_snapshots(uow.connection, sorted(chosen)))
+        frame = validate(read_snapshots(uow.connection, sorted(chosen)))
+    if frame.filter(frame.get_column("as_of") == as_of).is_empty():  # EOD ran on an empty book
+        raise SnapshotNotFound(f"the snapshot of {as_of} holds no loans or credit lines: nothing to report",
+                               field="as_of")
+    return frame
 
 
 def month_ends(days: list[date]) -> set[date]:

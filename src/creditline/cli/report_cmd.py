@@ -48,6 +48,8 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON on stdout")] = False,
         db_url: Annotated[str | None, typer.Option("--db", help="database URL when reading EOD's snapshots "
                                                    "(default $CREDITLINE_DB or a file)")] = None,
+        currency_code: Annotated[str | None, typer.Option("--currency", help="the loans of this currency (needed "
+                                                          "when the book has loans in several)")] = None,
     ) -> None:
         """Default rate, NPL, vintages, roll rates, IFRS 9 ECL, provisions, capital and liquidity."""
         from creditline.portfolio.report import ReportOptions, build_report
@@ -59,6 +61,7 @@ def register(app: typer.Typer) -> None:
             requirement=_requirement(coverage_min, loan_provision_min),
             balance_sheet=None if balance_sheet is None else _read_balance_sheet(balance_sheet),
             transition_months=transition_months, workout_months=workout_months,
+            currency=None if currency_code is None else _currency(currency_code),
         )
         report = build_report(read_snapshots(snapshots) if snapshots is not None else _database_snapshots(db_url, day),
                               day, options)
@@ -115,6 +118,12 @@ def _decimal(text: str, field: str) -> Decimal:
     from creditline.money import parse_decimal
 
     return parse_decimal(text, field=field)
+
+
+def _currency(code: str) -> Any:
+    from creditline.money import currency
+
+    return currency(code)
 
 
 def _choice_pd_method(text: str) -> Any:

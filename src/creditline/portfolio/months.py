@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -29,6 +29,11 @@ def months_on_book(origination: date, as_of: date) -> int:
 
 def is_month_end(day: date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def last_complete_month_end(day: date) -> date:
+    """`day` if it is a month-end, else the last day of the month before: the end of the last whole month."""
+    return day if is_month_end(day) else day.replace(day=1) - timedelta(days=1)
 
 
 def shift_months(day: date, months: int) -> date:

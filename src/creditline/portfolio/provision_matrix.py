@@ -1,8 +1,11 @@
 """The provision matrix (IFRS 9 §B5.5.35): a loss rate per ageing bucket times the bucket's balance.
 
 Loss rates come from a flow (roll-rate) analysis: the share of a bucket that is eventually lost is
-the product of the roll rates from that bucket to loss. Rates stay Decimal; each bucket's allowance
-is rounded to minor units once, at `MATRIX_ROUNDING`, and the total is the sum of those.
+the product of the roll rates from that bucket to loss (`loss_rates_from_roll_rates`); over observed
+transitions, what a bucket charges off is lost and what rolls to a worse bucket is lost at that
+bucket's rate (`loss_rates_from_flows`), so a path to loss ends at the charge-off. Rates stay
+Decimal; each bucket's allowance is rounded to minor units once, at `MATRIX_ROUNDING`, and the
+total is the sum of those.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import polars as pl
 from creditline.money import CONTEXT, Rounding, round_to_int
 from creditline.portfolio.errors import InvalidAssumption
 from creditline.portfolio.ratio import ratio
-from creditline.portfolio.roll_rates import FROM_STATES
+from creditline.portfolio.roll_rates import CHARGED_OFF, FROM_STATES, last_months
 
 MATRIX_ROUNDING = Rounding.HALF_UP
 
@@ -52,18 +55,63 @@ def provision_matrix(balances_minor: Sequence[int], loss_rates: Sequence[Decimal
     ]
 
 
-def observed_roll_rates(rolls: pl.DataFrame, *, months: int | None = None) -> list[Decimal | None]:
-    """Pooled balance-weighted roll rates of M0–M7 over the last `months` months of a roll-rate table.
+def observed_flows(counts: pl.DataFrame, *, months: int | None = None) -> dict[int, dict[int, int]]:
+    """Principal that left each bucket M0–M7, by the state it went to, pooled over the last `months`
+    months of transition counts (`roll_rates.transition_counts`). A bucket with none is absent."""
+    pooled = last_months(counts, months).group_by("from_state", "to_state").agg(pl.col("principal_minor").sum())
+    flows: dict[int, dict[int, int]] = {}
+    for from_state, to_state, principal in pooled.iter_rows():
+        if principal:
+            flows.setdefault(from_state, {})[to_state] = int(principal)
+    return flows
 
-    None for a bucket with no balance observed in the window: its loss rate is unknown, and
-    guessing (0 or 1) would move the allowance by the bucket's whole balance.
+
+def loss_rates_from_flows(flows: dict[int, dict[int, int]]) -> list[Decimal | None]:
+    """Loss rate of each bucket M0–M7: the share of its balance that ends in loss.
+
+    What a bucket charges off is lost; what rolls to a worse bucket j is lost at j's rate; what stays,
+    cures or closes is not. With loans rolling one bucket a month this is the product of the roll
+    rates from the bucket to loss; it also holds when loans skip a bucket, and when they are charged
+    off before the last bucket (at 180 days past due nothing is ever on book in M7, whose rate then
+    matters to no other bucket). None where the rate is unknown: the bucket was never observed, or
+    its balance rolls into a bucket whose rate is unknown.
     """
-    if months is not None and not rolls.is_empty():
-        ends = rolls.get_column("month_end").unique().sort().tail(months)
-        rolls = rolls.filter(pl.col("month_end").is_in(ends.implode()))
-    pooled = {
-        row["from_state"]: (row["rolled_principal_minor"], row["principal_minor"])
-        for row in rolls.group_by("from_state").agg(pl.col("rolled_principal_minor", "principal_minor").sum())
-        .iter_rows(named=True)
-    }
-    return [ratio(int(pooled[s][0]), int(pooled[s][1])) if s in pooled else None for s in range(FROM_STATES)]
+    rates: list[Decimal | None] = [None] * FROM_STATES
+    for bucket in reversed(range(FROM_STATES)):
+        out = flows.get(bucket)
+        if not out:
+            continue
+        total = sum(out.values())
+        loss = ratio(out.get(CHARGED_OFF, 0), total)
+        assert loss is not None, "an observed bucket has principal"
+        for worse in range(bucket + 1, FROM_STATES):
+            if not out.get(worse):
+                continue
+            later = rates[worse]
+            if later is None:
+                loss = None
+                break
+            share = ratio(out[worse], total)
+            assert share is not None, "an observed bucket has principal"
+            loss = CONTEXT.add(loss, CONTEXT.multiply(share, later))
+        rates[bucket] = loss
+    return rates
+
+
+def unobserved_needed(flows: dict[int, dict[int, int]], rates: Sequence[Decimal | None],
+                      balances_minor: Sequence[int]) -> list[int]:
+    """The never-observed buckets whose unknown rate a bucket with a balance depends on."""
+    pending = [k for k in range(FROM_STATES) if rates[k] is None and balances_minor[k] > 0]
+    seen: set[int] = set()
+    missing: set[int] = set()
+    while pending:
+        bucket = pending.pop()
+        if bucket in seen:
+            continue
+        seen.add(bucket)
+        out = flows.get(bucket)
+        if not out:
+            missing.add(bucket)
+            continue
+        pending.extend(j for j in range(bucket + 1, FROM_STATES) if out.get(j) and rates[j] is None)
+    return sorted(missing)

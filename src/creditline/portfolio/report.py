@@ -25,9 +25,10 @@ from creditline.portfolio.errors import InvalidAssumption, SnapshotNotFound
 from creditline.portfolio.lgd import WORKOUT_MONTHS_DEFAULT, workout_lgd
 from creditline.portfolio.pd_term import MarkovChain
 from creditline.portfolio.provision_matrix import (
-    loss_rates_from_roll_rates,
-    observed_roll_rates,
+    loss_rates_from_flows,
+    observed_flows,
     provision_matrix,
+    unobserved_needed,
 )
 from creditline.portfolio.provisions import ProvisionRatios, ProvisionRequirement
 from creditline.portfolio.ratio import shown
@@ -50,6 +51,7 @@ class ReportOptions:
     transition_months: int = TRANSITION_MONTHS_DEFAULT
     workout_months: int = WORKOUT_MONTHS_DEFAULT
     balance_sheet: BalanceSheet | None = None
+    currency: Currency | None = None  # which currency's loans: needed when the snapshots hold several
 
     def __post_init__(self) -> None:
         if not 1 <= self.transition_months <= 120:
@@ -81,6 +83,8 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     """Every metric as of `as_of`; `frame` is validated snapshots (`snapshot.validate`)."""
     day = for_date(frame, as_of)
     history = frame.filter(pl.col("as_of") <= as_of)
+    if options.currency is not None:
+        day, history = _in_currency(day, history, options.currency)
     cur = single_currency(history)
     if options.balance_sheet is not None and options.balance_sheet.currency != cur:
         raise InvalidAssumption(f"the balance sheet is in {options.balance_sheet.currency.code}, the loans in "
@@ -94,7 +98,7 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     tables["roll_rates"] = roll_rates(counts)
     tables["transition_matrix"] = _matrix_table(counts, options.transition_months)
     allowance = _ecl(history, day, as_of, counts, options, summary, tables)
-    _provision_matrix(tables, options, summary)
+    _provision_matrix(counts, tables, options, summary)
     npl = npl_ratio(day, options.tier_policy)
     ratios = ProvisionRatios(allowance, npl.npl_principal_minor, npl.loans_principal_minor, options.requirement)
     summary["npl"] = {"npl_principal_minor": npl.npl_principal_minor,
@@ -103,6 +107,17 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     summary["capital"] = _capital(day, options)
     summary["liquidity"] = _liquidity(day, options.balance_sheet)
     return PortfolioReport(as_of, cur, summary, tables)
+
+
+def _in_currency(day: pl.DataFrame, history: pl.DataFrame, cur: Currency) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows of one currency's loans: a report covers one currency of a book that holds several."""
+    mine = pl.col("currency") == cur.code
+    rows = day.filter(mine)
+    if rows.is_empty():
+        found = ", ".join(sorted(day.get_column("currency").unique().to_list()))
+        raise InvalidAssumption(f"no loans in {cur.code} on {day.get_column('as_of')[0]} (the snapshot holds {found})",
+                                field="currency")
+    return rows, history.filter(mine)
 
 
 def _delinquency(day: pl.DataFrame, options: ReportOptions, summary: dict[str, Any],
@@ -172,20 +187,23 @@ def _ecl(history: pl.DataFrame, day: pl.DataFrame, as_of: date, counts: pl.DataF
     return allowance
 
 
-def _provision_matrix(tables: dict[str, pl.DataFrame], options: ReportOptions, summary: dict[str, Any]) -> None:
-    rolls = observed_roll_rates(tables["roll_rates"], months=options.transition_months)
-    unseen = [BUCKET_NAMES[k] for k, rate in enumerate(rolls) if rate is None]
+def _provision_matrix(counts: pl.DataFrame, tables: dict[str, pl.DataFrame], options: ReportOptions,
+                      summary: dict[str, Any]) -> None:
+    flows = observed_flows(counts, months=options.transition_months)
+    rates = loss_rates_from_flows(flows)
+    buckets = tables["buckets"]
+    balances = buckets.get_column("drawn_minor").to_list()
+    unseen = [BUCKET_NAMES[k] for k in unobserved_needed(flows, rates, balances)]
     if unseen:
         tables["provision_matrix"] = pl.DataFrame(schema={"bucket": pl.Int8, "name": pl.String, "drawn_minor": pl.Int64,
                                                           "loss_rate": pl.String, "allowance_minor": pl.Int64})
         summary["provision_matrix"] = {"available": False, "window_months": options.transition_months,
                                        "reason": f"no balance observed rolling out of {', '.join(unseen)}"}
         return
-    rates = loss_rates_from_roll_rates([rate for rate in rolls if rate is not None])
-    buckets = tables["buckets"]
-    lines = provision_matrix(buckets.get_column("drawn_minor").to_list(), rates)
+    # A rate still unknown here belongs to a bucket with no balance, whose allowance is 0 whatever it is.
+    lines = provision_matrix(balances, [Decimal(0) if rate is None else rate for rate in rates])
     tables["provision_matrix"] = buckets.select("bucket", "name", "drawn_minor").with_columns(
-        pl.Series("loss_rate", [shown(line.loss_rate) for line in lines]),
+        pl.Series("loss_rate", [shown(rate) for rate in rates], dtype=pl.String),
         pl.Series("allowance_minor", [line.allowance_minor for line in lines], dtype=pl.Int64),
     )
     summary["provision_matrix"] = {"available": True, "window_months": options.transition_months,

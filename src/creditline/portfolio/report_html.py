@@ -72,6 +72,8 @@ def _headline(summary: dict[str, Any], money: Any) -> str:
 
 
 def _cell(name: str, value: Any, money: Any) -> str:
+    if value is None:  # a ratio over nothing, a rate never observed
+        return "—"
     if name.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
         return money(value)
     if isinstance(value, float):

@@ -5,7 +5,8 @@ month t that has a snapshot at month t+1 contributes one transition, weighted by
 principal at t. Loans with no snapshot the next month (EOD stopped writing rows after a terminal
 status, or the history ends) contribute nothing. The roll rate of bucket k is the share of its
 principal that is in a worse state one month later (a later bucket or charged off): with monthly
-snapshots a loan may skip a bucket when a 31-day month lies between them. Undrawn-line rows
+snapshots a loan may skip a bucket when a 31-day month lies between them. A report date that is not
+a month-end is part of a month, so transitions stop at the month-end before it. Undrawn-line rows
 (`disbursed_minor` = 0) are not loans and make no transitions.
 """
 
@@ -18,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from creditline.portfolio.delinquency import BUCKET_LAST, BUCKET_NAMES, bucket_expr
-from creditline.portfolio.months import month_index_expr
+from creditline.portfolio.months import last_complete_month_end, month_index_expr
 from creditline.portfolio.snapshot import monthly_view
 
 CLOSED = BUCKET_LAST + 1
@@ -38,10 +39,12 @@ def state_expr() -> pl.Expr:
 def transition_counts(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Rows (month_end, from_state, to_state, loans, principal_minor) for every month up to `as_of`.
 
-    `month_end` is the later snapshot's date: the transition happened during that month.
+    `month_end` is the month's latest snapshot date among its transitions: they happened during it. A month
+    is counted only once it is complete: when `as_of` is not a month-end, its month so far is part
+    of a month, so the transitions stop at the month-end before it.
     """
     columns = ["loan_id", "as_of", "principal_minor", "status", "days_past_due", "disbursed_minor"]
-    monthly = monthly_view(frame, as_of, columns).filter(pl.col("disbursed_minor") > 0).select(
+    monthly = monthly_view(frame, last_complete_month_end(as_of), columns).filter(pl.col("disbursed_minor") > 0).select(
         "loan_id", "as_of", "principal_minor", month_index_expr(pl.col("as_of")).alias("month"),
         state_expr().alias("state"),
     )
@@ -49,14 +52,28 @@ def transition_counts(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
         "loan_id", (pl.col("month") + 1).alias("month"), pl.col("state").alias("from_state"), "principal_minor"
     )
     after = monthly.select("loan_id", "month", pl.col("state").alias("to_state"), pl.col("as_of").alias("month_end"))
-    return (
+    counts = (
         before.join(after, on=["loan_id", "month"], how="inner")
-        .group_by("month_end", "from_state", "to_state")
-        .agg(pl.len().cast(pl.Int64).alias("loans"), pl.col("principal_minor").sum())
-        .sort("month_end", "from_state", "to_state")
+        .group_by("month", "from_state", "to_state")
+        .agg(pl.len().cast(pl.Int64).alias("loans"), pl.col("principal_minor").sum(), pl.col("month_end").max())
         # The streaming engine joins and aggregates in batches, never holding the joined pairs.
         .collect(engine="streaming")
     )
+    # One label per month: a loan whose last row of the month came earlier (closed on the 10th, no
+    # row after) transitioned in the same month as the rest, not in a month of its own.
+    return (
+        counts.with_columns(pl.col("month_end").max().over("month"))
+        .select("month_end", "from_state", "to_state", "loans", "principal_minor")
+        .sort("month_end", "from_state", "to_state")
+    )
+
+
+def last_months(counts: pl.DataFrame, months: int | None) -> pl.DataFrame:
+    """The transition counts of the last `months` months (all when None): a pooling window."""
+    if months is None or counts.is_empty():
+        return counts
+    ends = counts.get_column("month_end").unique().sort()
+    return counts.filter(pl.col("month_end").is_in(ends.tail(months).implode()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +88,7 @@ class TransitionMatrix:
 def transition_matrix(counts: pl.DataFrame, *, weight: str = "loans", months: int | None = None) -> TransitionMatrix:
     """The pooled one-month transition matrix over the last `months` months (all when None)."""
     assert weight in ("loans", "principal_minor"), "weight by loans or principal"
-    if months is not None and not counts.is_empty():
-        ends = counts.get_column("month_end").unique().sort()
-        counts = counts.filter(pl.col("month_end").is_in(ends.tail(months).implode()))
+    counts = last_months(counts, months)
     totals = np.zeros((FROM_STATES, len(STATE_NAMES)), dtype=np.float64)
     pooled = counts.group_by("from_state", "to_state").agg(pl.col(weight).sum())
     for from_state, to_state, value in pooled.iter_rows():

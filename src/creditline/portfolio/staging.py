@@ -22,6 +22,9 @@ from creditline.portfolio.errors import InvalidAssumption
 
 SICR_BACKSTOP_DAYS = 30
 CREDIT_IMPAIRED_AFTER_DAYS = 90
+# PDs are float64, and 0.015 − 0.005 is 0.009999999999999998: a threshold met on paper must not be
+# missed by the last bit of a subtraction or a product. No PD model is precise to 1e-12.
+PD_TOLERANCE = 1e-12
 
 
 class Stage(IntEnum):
@@ -47,12 +50,12 @@ class SicrPolicy:
             raise InvalidAssumption("the absolute PD increase must be in [0, 1)", field="sicr_pd_increase")
 
     def is_significant(self, pd_12m: float, pd_12m_origination: float) -> bool:
-        return (pd_12m >= float(self.pd_ratio_min) * pd_12m_origination
-                and pd_12m - pd_12m_origination >= float(self.pd_increase_min))
+        return (pd_12m - float(self.pd_ratio_min) * pd_12m_origination >= -PD_TOLERANCE
+                and pd_12m - pd_12m_origination - float(self.pd_increase_min) >= -PD_TOLERANCE)
 
     def expr(self, pd_12m: pl.Expr, pd_12m_origination: pl.Expr) -> pl.Expr:
-        return (pd_12m >= float(self.pd_ratio_min) * pd_12m_origination) & (
-            pd_12m - pd_12m_origination >= float(self.pd_increase_min)
+        return (pd_12m - float(self.pd_ratio_min) * pd_12m_origination >= -PD_TOLERANCE) & (
+            pd_12m - pd_12m_origination - float(self.pd_increase_min) >= -PD_TOLERANCE
         )
 
 

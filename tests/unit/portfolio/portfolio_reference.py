@@ -8,13 +8,13 @@ comparing the two can fail.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
 from creditline.portfolio.delinquency import CHINA_2023, bucket_of, tier_of
-from creditline.portfolio.months import month_index, months_on_book, shift_months
+from creditline.portfolio.months import is_month_end, month_index, months_on_book, shift_months
 from creditline.portfolio.snapshot import LoanSnapshot
 
 ON_BOOK = ("active", "overdue")
@@ -91,13 +91,19 @@ def state(r: LoanSnapshot) -> int:
 
 
 def transitions(rows: list[LoanSnapshot], as_of: date) -> dict[tuple[date, int, int], tuple[int, int]]:
+    if not is_month_end(as_of):  # a part-month is no transition: stop at the month-end before
+        as_of = as_of.replace(day=1) - timedelta(days=1)
     by_key = {(r.loan_id, month_index(r.as_of)): r for r in rows if r.as_of <= as_of and r.disbursed_minor > 0}
+    pairs = [(r, by_key[(loan, month + 1)]) for (loan, month), r in by_key.items()
+             if r.status in ON_BOOK and (loan, month + 1) in by_key]
+    month_end: dict[int, date] = {}  # one label per month: its latest date among the transitions
+    for _, after in pairs:
+        month = month_index(after.as_of)
+        month_end[month] = max(month_end.get(month, after.as_of), after.as_of)
     result: dict[tuple[date, int, int], tuple[int, int]] = defaultdict(lambda: (0, 0))
-    for (loan, month), r in by_key.items():
-        after = by_key.get((loan, month + 1))
-        if r.status in ON_BOOK and after is not None:
-            key = (after.as_of, state(r), state(after))
-            result[key] = (result[key][0] + 1, result[key][1] + r.principal_minor)
+    for r, after in pairs:
+        key = (month_end[month_index(after.as_of)], state(r), state(after))
+        result[key] = (result[key][0] + 1, result[key][1] + r.principal_minor)
     return dict(result)
 
 

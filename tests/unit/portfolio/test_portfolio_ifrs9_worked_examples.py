@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
+import polars as pl
 import pytest
 from portfolio_factories import row
 
@@ -12,7 +13,7 @@ from creditline.money import Money
 from creditline.portfolio import snapshot
 from creditline.portfolio.ecl import EclAssumptions, ecl_table, loan_ecl
 from creditline.portfolio.provision_matrix import loss_rates_from_roll_rates, provision_matrix
-from creditline.portfolio.staging import SicrPolicy, Stage, assign_stage, backstop_stage
+from creditline.portfolio.staging import SicrPolicy, Stage, assign_stage, assign_stage_expr, backstop_stage
 
 
 def test_twelve_month_ecl_of_the_worked_example_is_878_31():
@@ -84,3 +85,15 @@ def test_a_significant_rise_in_pd_moves_a_current_loan_to_stage_2_but_a_tiny_one
     assert assign_stage(0, pd_12m=0.03, pd_12m_origination=0.02) is Stage.PERFORMING  # up 50%: not 2×
     strict = SicrPolicy(pd_ratio_min=Decimal("1.5"), pd_increase_min=Decimal("0.005"))
     assert assign_stage(0, pd_12m=0.03, pd_12m_origination=0.02, policy=strict) is Stage.UNDERPERFORMING
+
+
+@pytest.mark.parametrize(("pd_origination", "pd_now"), [(0.005, 0.015), (0.001, 0.011), (0.0025, 0.0125)])
+def test_a_pd_exactly_one_point_higher_and_at_least_doubled_is_a_significant_increase(pd_origination, pd_now):
+    # 0.015 − 0.005 is 0.009999999999999998 in binary floating point: the threshold is the policy's
+    # "at least 1 percentage point", not the last bit of a float subtraction.
+    assert assign_stage(0, pd_12m=pd_now, pd_12m_origination=pd_origination) is Stage.UNDERPERFORMING
+    frame = pl.DataFrame({"days": [0], "pd": [pd_now], "origination": [pd_origination]})
+    stage = frame.select(assign_stage_expr(pl.col("days"), pl.col("pd"), pl.col("origination"))).item()
+    assert stage == int(Stage.UNDERPERFORMING)
+    strict = SicrPolicy(pd_ratio_min=Decimal("1.1"), pd_increase_min=Decimal("0.001"))
+    assert assign_stage(0, pd_12m=0.011, pd_12m_origination=0.01, policy=strict) is Stage.UNDERPERFORMING

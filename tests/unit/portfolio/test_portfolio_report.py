@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from portfolio_factories import row
 
+from creditline.money import currency
 from creditline.portfolio import snapshot
 from creditline.portfolio.balance_sheet import parse_balance_sheet
 from creditline.portfolio.errors import InvalidAssumption, InvalidSnapshot, SnapshotNotFound
@@ -49,7 +50,7 @@ def test_a_single_snapshot_reports_what_it_can_and_says_why_not_the_rest():
                                      "of 2023-06-30: no snapshot for 2023-06-30 (snapshots cover 2024-06-30 to "
                                      "2024-06-30)"}
     assert s["provision_matrix"]["available"] is False
-    assert "M0, M1" in s["provision_matrix"]["reason"]
+    assert s["provision_matrix"]["reason"] == "no balance observed rolling out of M0, M4"  # the buckets with a balance
     assert s["npl"]["npl_ratio"] == "0.50000000"
     assert s["ecl"]["allowance_minor"] == 878 + 45_000
     assert "Not available" in report.to_html()
@@ -113,3 +114,55 @@ def test_undrawn_line_rows_are_exposures_but_not_loans():
     exposures = s["capital"]["qualifying_retail_exposure_minor"] + s["capital"]["other_retail_exposure_minor"]
     assert exposures == 100_000 + 10_000  # the line's undrawn 1,000.00 at the capital CCF of 10%
     assert s["capital"]["qualifying_retail_exposure_minor"] == 0  # two borrowers: neither is 0.2% of the book
+
+
+def test_a_book_in_two_currencies_is_reported_one_currency_at_a_time():
+    # EOD books loans of every currency into one snapshot table: the report takes one of them.
+    mixed = snapshot.from_rows([row(), row(loan_id="L2", borrower_id="B2", currency="USD", principal_minor=50_000,
+                                           days_past_due=100, status="overdue", stage=3)])
+    with pytest.raises(InvalidSnapshot) as info:
+        build_report(mixed, date(2024, 6, 30))
+    assert info.value.field == "currency" and "CNY, USD" in info.value.message
+    usd = build_report(mixed, date(2024, 6, 30), ReportOptions(currency=currency("USD")))
+    assert usd.summary["currency"] == "USD" and usd.summary["loans_on_book"] == 1
+    assert usd.summary["ecl"]["allowance_minor"] == 22_500  # stage 3: 500.00 × LGD 45%
+    assert usd.summary["npl"]["npl_principal_minor"] == usd.summary["npl"]["loans_principal_minor"] == 50_000
+    cny = build_report(mixed, date(2024, 6, 30), ReportOptions(currency=currency("CNY")))
+    assert cny.summary["ecl"]["allowance_minor"] == 878 and cny.summary["npl"]["npl_principal_minor"] == 0
+    with pytest.raises(InvalidAssumption) as info:
+        build_report(mixed, date(2024, 6, 30), ReportOptions(currency=currency("EUR")))
+    assert info.value.field == "currency" and "no loans in EUR" in info.value.message
+
+
+def _aged(loan_id: str, days_by_month: list[int | str]) -> list:
+    """A loan's month-end rows from January 2024: days past due, or "charged_off"."""
+    ends = [date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31), date(2024, 4, 30)]
+    rows = []
+    for day, days in zip(ends, days_by_month, strict=True):
+        if days == "charged_off":
+            rows.append(row(as_of=day, loan_id=loan_id, status="charged_off", days_past_due=181, stage=3))
+        else:
+            rows.append(row(as_of=day, loan_id=loan_id, days_past_due=days, status="overdue" if days else "active",
+                            stage=3 if days > 90 else 2 if days > 30 else 1))
+    return rows
+
+
+def test_the_provision_matrix_ends_at_a_charge_off_that_comes_before_m7():
+    # Loans are charged off at 180 days past due (the shipped products do), so none is ever on book
+    # in M7: M6's balance goes straight to loss, and M7's rate is needed by no bucket.
+    frame = snapshot.from_rows([
+        *_aged("A", [0, 0, 0, 0]), *_aged("B", [0, 15, 45, 75]), *_aged("C", [100, 130, 160, "charged_off"]),
+        *_aged("D", [75, 105, 135, 165]), *_aged("E", [15, 0, 0, 0]),
+    ])
+    report = build_report(frame, date(2024, 4, 30), ReportOptions())
+    s = report.summary
+    matrix = s["provision_matrix"]
+    assert matrix["available"] is True, matrix
+    rates = {r["name"]: r["loss_rate"] for r in matrix["rows"]}
+    # M0: 1 of 6 loan-months rolls to M1; M1: 1 of 2 rolls on (E cured), then every bucket rolls to loss.
+    assert rates == {"M0": "0.08333333", "M1": "0.50000000", "M2": "1.00000000", "M3": "1.00000000",
+                     "M4": "1.00000000", "M5": "1.00000000", "M6": "1.00000000", "M7": None}
+    allowances = {r["name"]: r["allowance_minor"] for r in matrix["rows"]}
+    assert allowances == {"M0": 16_667, "M1": 0, "M2": 0, "M3": 100_000, "M4": 0, "M5": 0, "M6": 100_000, "M7": 0}
+    assert matrix["allowance_minor"] == 216_667
+    assert "<td>M7</td><td>0.00</td><td>—</td><td>0.00</td>" in report.to_html()  # an unknown rate, shown empty
