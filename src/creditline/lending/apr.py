@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from fractions import Fraction
 from itertools import pairwise
@@ -84,16 +84,34 @@ def annual_rate(
     rate = _solve(advance.amount.minor, amounts, times, compound_fraction=method is AprMethod.IRR)
     per_year = unit.per_year
     apr = Decimal(repr(rate)) * Decimal(per_year.numerator) / Decimal(per_year.denominator) * 100
-    effective = (math.pow(1 + rate, float(per_year)) - 1) * 100
     return Apr(
         method=method,
         unit_period=unit,
         periods_per_year=per_year,
         periodic_rate=Decimal(repr(rate)),
         apr_pct=apr.quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP),
-        effective_annual_pct=Decimal(repr(effective)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP),
+        effective_annual_pct=_effective_annual_pct(rate, per_year),
         regular=_is_regular(ordered, times),
     )
+
+
+def _effective_annual_pct(rate: float, per_year: Fraction) -> Decimal:
+    """(1 + i)^n − 1 in percent, to 10 places. A rate of a few percent a day (a payday loan) compounds
+    to more digits than a 28-digit Decimal quantizes, or beyond a float: then in Decimal, as many as it takes."""
+    try:
+        effective = Decimal(repr((math.pow(1 + rate, float(per_year)) - 1) * 100))
+    except OverflowError:
+        exact = Context(prec=34)
+        exponent = exact.divide(Decimal(per_year.numerator), Decimal(per_year.denominator))
+        growth = exact.power(exact.add(1, Decimal(repr(rate))), exponent)
+        effective = exact.multiply(exact.subtract(growth, 1), 100)
+    return quantize_wide(effective, Decimal("1e-10"))
+
+
+def quantize_wide(value: Decimal, exponent: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """`value` rounded to `exponent`'s places, with the precision its digits need."""
+    digits = max(value.adjusted(), 0) - int(exponent.as_tuple().exponent) + 2
+    return value.quantize(exponent, context=Context(prec=max(28, digits), rounding=rounding))
 
 
 def _validated(advance: Payment, payments: Sequence[Payment]) -> list[Payment]:

@@ -47,6 +47,19 @@ def test_effective_annual_rate_compounds_the_periodic_rate() -> None:
     assert result.apr_pct_display == Decimal("9.69")
 
 
+@pytest.mark.parametrize(("repaid", "apr_pct"), [("111", "4015.00"), ("300", "73000.00"), ("5000", "1788500.00")])
+def test_a_rate_of_a_payday_loan_compounds_to_a_huge_but_finite_effective_rate(repaid: str, apr_pct: str) -> None:
+    # 100 repaid with 11 (200, 4900) the next day: 11% (200%, 4900%) a day compounds to more digits than
+    # a float or a 28-digit Decimal holds; the quantize (or math.pow) raised instead of answering.
+    advance, payment = Payment(date(2025, 1, 10), usd("100")), Payment(date(2025, 1, 11), usd(repaid))
+    for method in ("irr", "reg-z"):
+        result = annual_rate(advance, [payment], method)
+        assert result.unit_period == UnitPeriod("day") and result.apr_pct_display == Decimal(apr_pct)
+        growth = Decimal(repaid) / 100
+        expected = (growth**365 - 1) * 100
+        assert abs(result.effective_annual_pct - expected) <= expected * Decimal("1e-12")
+
+
 def test_single_payment_whole_months_unit_period_is_the_term() -> None:
     result = annual_rate(Payment(date(2024, 1, 1), usd("1000")), [Payment(date(2024, 7, 1), usd("1080"))])
     assert result.unit_period.name == "half-year"
