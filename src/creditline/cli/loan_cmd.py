@@ -123,13 +123,13 @@ def register(app: typer.Typer) -> None:
         loan_id: LoanArgument,
         key: KeyOption,
         installments: Annotated[
-            int | None, typer.Option("--installments", help="spread the arrears over this many new installments")
-        ] = None,
+            int, typer.Option("--installments", help="spread what is unpaid over this many new installments")
+        ],
         on: DateOption = None,
         db_url: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Re-age an overdue loan for hardship: spread the arrears over the remaining or new installments."""
+        """Re-age an overdue loan for hardship: spread what is unpaid over --installments new installments."""
         from creditline.app import Reage, reage
 
         view = reage(_engine(db_url), Reage(loan_id, installments, key, parse_date(on, "date")))
