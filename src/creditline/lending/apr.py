@@ -162,9 +162,9 @@ def _solve(
     terms = _terms_of(amounts, times)
     low, high = 0.0, 1.0
     while _value_at(terms, high, compound_fraction) > advance:
-        high *= 2
-        if high > _RATE_MAX:
+        if high >= _RATE_MAX:
             raise AprNotFound("no rate below 10000% a period balances the cash flow", field="payments")
+        high = min(high * 2, _RATE_MAX)
     for _ in range(_ITERATIONS_MAX):
         middle = (low + high) / 2
         if middle in (low, high):

@@ -60,6 +60,16 @@ def test_a_rate_of_a_payday_loan_compounds_to_a_huge_but_finite_effective_rate(r
         assert abs(result.effective_annual_pct - expected) <= expected * Decimal("1e-12")
 
 
+def test_the_search_covers_every_rate_up_to_its_10000_percent_limit() -> None:
+    # 9,000 for 100 the next day is 8,900% a day, under the 10,000% a period the search claims to cover;
+    # it doubled its bound from 64 to 128 and gave up with "no rate below 10000% a period".
+    advance = Payment(date(2025, 1, 10), usd("100"))
+    result = annual_rate(advance, [Payment(date(2025, 1, 11), usd("9000"))], "irr")
+    assert result.periodic_rate.quantize(Decimal("0.0001")) == Decimal("89.0000")
+    with pytest.raises(AprNotFound):
+        annual_rate(advance, [Payment(date(2025, 1, 11), usd("10200"))], "irr")
+
+
 def test_single_payment_whole_months_unit_period_is_the_term() -> None:
     result = annual_rate(Payment(date(2024, 1, 1), usd("1000")), [Payment(date(2024, 7, 1), usd("1080"))])
     assert result.unit_period.name == "half-year"
