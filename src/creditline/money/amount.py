@@ -6,7 +6,7 @@ import copy
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from functools import reduce
 
 from creditline.money.currency import Currency, currency
@@ -18,6 +18,11 @@ MINOR_ABS_MAX = 2**63 - 1
 
 # Plain decimal notation in ASCII digits, optionally grouped by commas in threes; no exponents, no NaN/Infinity.
 _AMOUNT = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$|^[+-]?\.[0-9]+$")
+
+
+def _exact(value: Decimal) -> Context:
+    """CONTEXT with the precision to scale `value` without rounding it."""
+    return Context(prec=len(value.as_tuple().digits) + 1, rounding=CONTEXT.rounding, Emax=CONTEXT.Emax, Emin=CONTEXT.Emin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +75,9 @@ class Money:
         value = Decimal(value)
         if not value.is_finite():
             raise InvalidAmount("an amount must be a finite number", field=field)
-        scaled = value.scaleb(cur.minor_digits, context=CONTEXT)
         if rounding is None:
+            # Exactly, whatever the digits: in the 34-digit CONTEXT 1.999…9 (35 nines) would round to 2.00 first.
+            scaled = value.scaleb(cur.minor_digits, context=_exact(value))
             if scaled != scaled.to_integral_value():
                 raise InvalidAmount(
                     f"{value} has more decimal places than {cur.code} allows ({cur.minor_digits})", field=field
