@@ -76,7 +76,7 @@ def annual_rate(
 ) -> Apr:
     """The annualised rate of one advance repaid by `payments` (dated, positive amounts)."""
     method = AprMethod(method)
-    ordered = _validated(advance, payments)
+    ordered = _merged(_validated(advance, payments))
     unit = unit_period or infer_unit_period(advance.on, [payment.on for payment in ordered])
     series_day = max(payment.on.day for payment in ordered)
     times = [time_in_periods(advance.on, payment.on, unit, series_day) for payment in ordered]
@@ -134,6 +134,17 @@ def _validated(advance: Payment, payments: Sequence[Payment]) -> list[Payment]:
             "the payments add up to less than the advance: the rate would be negative", field="payments"
         )
     return ordered
+
+
+def _merged(ordered: list[Payment]) -> list[Payment]:
+    """Payments due on one date as one payment of their sum: an interval of no days is no period."""
+    merged: list[Payment] = []
+    for payment in ordered:
+        if merged and merged[-1].on == payment.on:
+            merged[-1] = Payment(payment.on, merged[-1].amount + payment.amount)
+        else:
+            merged.append(payment)
+    return merged
 
 
 def _terms_of(amounts: list[int], times: list[tuple[int, Fraction]]) -> list[tuple[int, int, float]]:

@@ -70,6 +70,22 @@ def test_the_search_covers_every_rate_up_to_its_10000_percent_limit() -> None:
         annual_rate(advance, [Payment(date(2025, 1, 11), usd("10200"))], "irr")
 
 
+def test_payments_on_one_date_count_as_one_payment_of_their_sum() -> None:
+    # An interval of no days is no period: three payments on each of two dates made the unit period
+    # "0 weeks" (a ZeroDivisionError traceback from `creditline apr`), and two payments on one date
+    # averaged a month with nothing into a semimonth (229.07% instead of 240.00%).
+    advance = Payment(date(2025, 1, 1), usd("100"))
+    split = [Payment(date(2025, 2, 1), usd("60")), Payment(date(2025, 2, 1), usd("60"))]
+    whole = [Payment(date(2025, 2, 1), usd("120"))]
+    for method in ("reg-z", "irr"):
+        assert annual_rate(advance, split, method) == annual_rate(advance, whole, method)
+        assert annual_rate(advance, split, method).apr_pct_display == Decimal("240.00")
+    thirds = [Payment(day, usd("20")) for day in (date(2025, 2, 1), date(2025, 3, 1)) for _ in range(3)]
+    twice = [Payment(date(2025, 2, 1), usd("60")), Payment(date(2025, 3, 1), usd("60"))]
+    result = annual_rate(advance, thirds, "irr")
+    assert result == annual_rate(advance, twice, "irr") and result.unit_period == UnitPeriod("month")
+
+
 def test_single_payment_whole_months_unit_period_is_the_term() -> None:
     result = annual_rate(Payment(date(2024, 1, 1), usd("1000")), [Payment(date(2024, 7, 1), usd("1080"))])
     assert result.unit_period.name == "half-year"
