@@ -154,6 +154,22 @@ def _terms_of(amounts: list[int], times: list[tuple[int, Fraction]]) -> list[tup
 
 
 def _value_at(terms: list[tuple[int, int, float]], rate: float, compound: bool) -> float:
+    try:
+        return _value_in_range(terms, rate, compound)
+    except OverflowError:  # a dear rate over a long term: a payment that far off is worth nothing now
+        return sum(amount / _growth_or_inf(rate, whole, fraction, compound) for amount, whole, fraction in terms)
+
+
+def _growth_or_inf(rate: float, whole: int, fraction: float, compound: bool) -> float:
+    try:
+        if compound:
+            return math.pow(1 + rate, whole + fraction)
+        return (1 + fraction * rate) * math.pow(1 + rate, whole)
+    except OverflowError:
+        return math.inf
+
+
+def _value_in_range(terms: list[tuple[int, int, float]], rate: float, compound: bool) -> float:
     # The same float operations, in the same order, as the formula written out per payment.
     total = 0.0
     growth = 1 + rate

@@ -68,6 +68,11 @@ def test_the_search_covers_every_rate_up_to_its_10000_percent_limit() -> None:
     assert result.periodic_rate.quantize(Decimal("0.0001")) == Decimal("89.0000")
     with pytest.raises(AprNotFound):
         annual_rate(advance, [Payment(date(2025, 1, 11), usd("10200"))], "irr")
+    # A payment 200 days off at such a rate is worth nothing now: math.pow raised OverflowError.
+    later = [Payment(date(2025, 1, 11), usd("8000")), Payment(date(2025, 7, 30), usd("1"))]
+    for method in ("irr", "reg-z"):
+        result = annual_rate(advance, later, method, UnitPeriod("day"))
+        assert result.periodic_rate.quantize(Decimal("0.0001")) == Decimal("79.0000")
 
 
 def test_payments_on_one_date_count_as_one_payment_of_their_sum() -> None:
