@@ -65,7 +65,8 @@ class Apr:
 
     def within_tolerance(self, disclosed_pct: Decimal) -> bool:
         """Whether a disclosed APR is accurate: within 1/8 point (1/4 if irregular) of this one."""
-        return abs(Decimal(disclosed_pct) - self.apr_pct) <= self.tolerance_pct
+        # Compared, not subtracted: a disclosed figure of any size (1e999999999) is simply not within it.
+        return self.apr_pct - self.tolerance_pct <= Decimal(disclosed_pct) <= self.apr_pct + self.tolerance_pct
 
 
 def annual_rate(

@@ -170,6 +170,13 @@ def test_apr_of_a_next_day_payday_loan_prints_its_effective_rate(capsys, monkeyp
     assert len(cents) == 2 and len(whole) == 177 and whole.startswith("1410")
 
 
+def test_apr_checks_a_disclosed_rate_of_any_size(capsys, monkeypatch) -> None:
+    # A disclosed 1e999999999 % was a decimal.Overflow traceback (the subtraction in the default context).
+    for disclosed, within in (("1e999999999", False), ("9.69", True), ("9.5", False), ("-5", False)):
+        result = json.loads(run_apr({**APR_REQUEST, "disclosed_apr_pct": disclosed}, capsys, monkeypatch))
+        assert result["within_tolerance"] is within, disclosed
+
+
 def test_apr_accepts_json_numbers_without_float_rounding(capsys, monkeypatch) -> None:
     raw = json.dumps(APR_REQUEST).replace('"230"', "230.00").replace('"5000"', "5000.0")
     assert json.loads(run_apr(None, capsys, monkeypatch, raw=raw))["apr_pct"] == "9.69"
