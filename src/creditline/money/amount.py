@@ -75,14 +75,19 @@ class Money:
         value = Decimal(value)
         if not value.is_finite():
             raise InvalidAmount("an amount must be a finite number", field=field)
+        # Compared before any arithmetic: scaling 1e999999999 overflows the decimal context.
+        if value.copy_abs() > MINOR_ABS_MAX:
+            raise InvalidAmount(f"{value} is beyond the storable range", field=field)
         if rounding is None:
-            # Exactly, whatever the digits: in the 34-digit CONTEXT 1.999…9 (35 nines) would round to 2.00 first.
-            scaled = value.scaleb(cur.minor_digits, context=_exact(value))
-            if scaled != scaled.to_integral_value():
+            # Read off the digits, not computed: in the 34-digit CONTEXT 1.999…9 (35 nines) would round to
+            # 2.00 first, and 1e-999999999 underflow to 0.
+            _, digits, exponent = value.as_tuple()
+            significant = "".join(map(str, digits)).rstrip("0")  # the exponent of its last nonzero digit:
+            if significant and int(exponent) + len(digits) - len(significant) < -cur.minor_digits:
                 raise InvalidAmount(
                     f"{value} has more decimal places than {cur.code} allows ({cur.minor_digits})", field=field
                 )
-            minor = int(scaled)
+            minor = int(value.scaleb(cur.minor_digits, context=_exact(value)))
         else:
             minor = to_minor(value, cur.minor_digits, rounding)
         if abs(minor) > MINOR_ABS_MAX:
