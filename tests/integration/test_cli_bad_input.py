@@ -46,6 +46,12 @@ BAD = {
         ["repay", "--loan", "{loan}", "--amount", "10", "--key", "x", "--date", "2024-12-31"],
         "--date",
     ),
+    # The message names the command's own option, not the engine's field (--mode, --component, --reverses).
+    "a prepayment mode not offered": (
+        ["loan", "prepay", "{loan}", "--amount", "10", "--keep", "shorter", "--key", "x"], "error: --keep: "
+    ),
+    "waiving principal": (["loan", "waive", "{loan}", "--amount", "1", "--part", "principal", "--key", "x"], "error: --part: "),
+    "reversing an unknown event": (["loan", "reverse", "{loan}", "--event", "EVnope", "--key", "x"], "error: --event: "),
     "an unknown line": (["draw", "--line", "L9", "--amount", "1000", "--term", "6", "--key", "x"], "--line"),
     "the review history of an unknown line": (["limits", "history", "L9"], "--line"),
     "a malformed amount": (["draw", "--line", "L1", "--amount", "1e3", "--term", "6", "--key", "x"], "--amount"),

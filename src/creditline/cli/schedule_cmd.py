@@ -290,7 +290,11 @@ def _multiple(text: str | None, code: str) -> int | None:
 
 
 def _pct(value: Decimal) -> str:
-    return str(value.quantize(Decimal("0.01")))
+    from decimal import ROUND_HALF_EVEN
+
+    from creditline.lending.apr import quantize_wide
+
+    return str(quantize_wide(value, Decimal("0.01"), ROUND_HALF_EVEN))
 
 
 def _fraction_text(value: Any) -> str:

@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from fractions import Fraction
 from itertools import pairwise
@@ -65,7 +65,8 @@ class Apr:
 
     def within_tolerance(self, disclosed_pct: Decimal) -> bool:
         """Whether a disclosed APR is accurate: within 1/8 point (1/4 if irregular) of this one."""
-        return abs(Decimal(disclosed_pct) - self.apr_pct) <= self.tolerance_pct
+        # Compared, not subtracted: a disclosed figure of any size (1e999999999) is simply not within it.
+        return self.apr_pct - self.tolerance_pct <= Decimal(disclosed_pct) <= self.apr_pct + self.tolerance_pct
 
 
 def annual_rate(
@@ -76,7 +77,7 @@ def annual_rate(
 ) -> Apr:
     """The annualised rate of one advance repaid by `payments` (dated, positive amounts)."""
     method = AprMethod(method)
-    ordered = _validated(advance, payments)
+    ordered = _merged(_validated(advance, payments))
     unit = unit_period or infer_unit_period(advance.on, [payment.on for payment in ordered])
     series_day = max(payment.on.day for payment in ordered)
     times = [time_in_periods(advance.on, payment.on, unit, series_day) for payment in ordered]
@@ -84,16 +85,34 @@ def annual_rate(
     rate = _solve(advance.amount.minor, amounts, times, compound_fraction=method is AprMethod.IRR)
     per_year = unit.per_year
     apr = Decimal(repr(rate)) * Decimal(per_year.numerator) / Decimal(per_year.denominator) * 100
-    effective = (math.pow(1 + rate, float(per_year)) - 1) * 100
     return Apr(
         method=method,
         unit_period=unit,
         periods_per_year=per_year,
         periodic_rate=Decimal(repr(rate)),
         apr_pct=apr.quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP),
-        effective_annual_pct=Decimal(repr(effective)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP),
+        effective_annual_pct=_effective_annual_pct(rate, per_year),
         regular=_is_regular(ordered, times),
     )
+
+
+def _effective_annual_pct(rate: float, per_year: Fraction) -> Decimal:
+    """(1 + i)^n − 1 in percent, to 10 places. A rate of a few percent a day (a payday loan) compounds
+    to more digits than a 28-digit Decimal quantizes, or beyond a float: then in Decimal, as many as it takes."""
+    try:
+        effective = Decimal(repr((math.pow(1 + rate, float(per_year)) - 1) * 100))
+    except OverflowError:
+        exact = Context(prec=34)
+        exponent = exact.divide(Decimal(per_year.numerator), Decimal(per_year.denominator))
+        growth = exact.power(exact.add(1, Decimal(repr(rate))), exponent)
+        effective = exact.multiply(exact.subtract(growth, 1), 100)
+    return quantize_wide(effective, Decimal("1e-10"))
+
+
+def quantize_wide(value: Decimal, exponent: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """`value` rounded to `exponent`'s places, with the precision its digits need."""
+    digits = max(value.adjusted(), 0) - int(exponent.as_tuple().exponent) + 2
+    return value.quantize(exponent, context=Context(prec=max(28, digits), rounding=rounding))
 
 
 def _validated(advance: Payment, payments: Sequence[Payment]) -> list[Payment]:
@@ -118,6 +137,17 @@ def _validated(advance: Payment, payments: Sequence[Payment]) -> list[Payment]:
     return ordered
 
 
+def _merged(ordered: list[Payment]) -> list[Payment]:
+    """Payments due on one date as one payment of their sum: an interval of no days is no period."""
+    merged: list[Payment] = []
+    for payment in ordered:
+        if merged and merged[-1].on == payment.on:
+            merged[-1] = Payment(payment.on, merged[-1].amount + payment.amount)
+        else:
+            merged.append(payment)
+    return merged
+
+
 def _terms_of(amounts: list[int], times: list[tuple[int, Fraction]]) -> list[tuple[int, int, float]]:
     """(amount, whole periods, odd fraction as a float) per payment: the Fractions converted once per
     cash flow rather than once per payment and trial rate (the bisection tries ~60 rates)."""
@@ -125,6 +155,22 @@ def _terms_of(amounts: list[int], times: list[tuple[int, Fraction]]) -> list[tup
 
 
 def _value_at(terms: list[tuple[int, int, float]], rate: float, compound: bool) -> float:
+    try:
+        return _value_in_range(terms, rate, compound)
+    except OverflowError:  # a dear rate over a long term: a payment that far off is worth nothing now
+        return sum(amount / _growth_or_inf(rate, whole, fraction, compound) for amount, whole, fraction in terms)
+
+
+def _growth_or_inf(rate: float, whole: int, fraction: float, compound: bool) -> float:
+    try:
+        if compound:
+            return math.pow(1 + rate, whole + fraction)
+        return (1 + fraction * rate) * math.pow(1 + rate, whole)
+    except OverflowError:
+        return math.inf
+
+
+def _value_in_range(terms: list[tuple[int, int, float]], rate: float, compound: bool) -> float:
     # The same float operations, in the same order, as the formula written out per payment.
     total = 0.0
     growth = 1 + rate
@@ -144,9 +190,9 @@ def _solve(
     terms = _terms_of(amounts, times)
     low, high = 0.0, 1.0
     while _value_at(terms, high, compound_fraction) > advance:
-        high *= 2
-        if high > _RATE_MAX:
+        if high >= _RATE_MAX:
             raise AprNotFound("no rate below 10000% a period balances the cash flow", field="payments")
+        high = min(high * 2, _RATE_MAX)
     for _ in range(_ITERATIONS_MAX):
         middle = (low + high) / 2
         if middle in (low, high):

@@ -19,6 +19,9 @@ from creditline.money import Money, Rate, Rounding, total
 INSTALLMENTS_MAX = 360
 EVERY_MAX = {"monthly": 12, "weekly": 52, "daily": 366}
 INSTALLMENT_MULTIPLE_MAX_MINOR = 10**12
+# The longest schedule (360 installments 12 months or 366 days apart) from this date still ends in year
+# 9999, the last a date can be in; a later disbursement or first due date would have due dates that do not exist.
+DATE_MAX = date(9600, 12, 31)
 
 
 class Method(StrEnum):
@@ -163,6 +166,8 @@ def _check_int(value: object, name: str, low: int, high: int, error: type[Schedu
 def _check_date(value: object, name: str) -> None:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise OptionInvalid(f"must be a date, got {value!r}", field=name)
+    if value > DATE_MAX:
+        raise OptionInvalid(f"must be on or before {DATE_MAX}, got {value}", field=name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import copy
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from functools import reduce
 
 from creditline.money.currency import Currency, currency
@@ -18,6 +18,11 @@ MINOR_ABS_MAX = 2**63 - 1
 
 # Plain decimal notation in ASCII digits, optionally grouped by commas in threes; no exponents, no NaN/Infinity.
 _AMOUNT = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$|^[+-]?\.[0-9]+$")
+
+
+def _exact(value: Decimal) -> Context:
+    """CONTEXT with the precision to scale `value` without rounding it."""
+    return Context(prec=len(value.as_tuple().digits) + 1, rounding=CONTEXT.rounding, Emax=CONTEXT.Emax, Emin=CONTEXT.Emin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +75,19 @@ class Money:
         value = Decimal(value)
         if not value.is_finite():
             raise InvalidAmount("an amount must be a finite number", field=field)
-        scaled = value.scaleb(cur.minor_digits, context=CONTEXT)
+        # Compared before any arithmetic: scaling 1e999999999 overflows the decimal context.
+        if value.copy_abs() > MINOR_ABS_MAX:
+            raise InvalidAmount(f"{value} is beyond the storable range", field=field)
         if rounding is None:
-            if scaled != scaled.to_integral_value():
+            # Read off the digits, not computed: in the 34-digit CONTEXT 1.999…9 (35 nines) would round to
+            # 2.00 first, and 1e-999999999 underflow to 0.
+            _, digits, exponent = value.as_tuple()
+            significant = "".join(map(str, digits)).rstrip("0")  # the exponent of its last nonzero digit:
+            if significant and int(exponent) + len(digits) - len(significant) < -cur.minor_digits:
                 raise InvalidAmount(
                     f"{value} has more decimal places than {cur.code} allows ({cur.minor_digits})", field=field
                 )
-            minor = int(scaled)
+            minor = int(value.scaleb(cur.minor_digits, context=_exact(value)))
         else:
             minor = to_minor(value, cur.minor_digits, rounding)
         if abs(minor) > MINOR_ABS_MAX:

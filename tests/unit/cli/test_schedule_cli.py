@@ -159,6 +159,24 @@ def test_apr_reads_json_and_prints_the_rate(capsys, monkeypatch) -> None:
     assert irr["effective_annual_pct"] == "10.13"
 
 
+def test_apr_of_a_next_day_payday_loan_prints_its_effective_rate(capsys, monkeypatch) -> None:
+    # 100.00 repaid with 300.00 the next day: the effective annual rate (3^365 − 1) has 177 digits; the
+    # command was a decimal.InvalidOperation traceback.
+    request = {"advance": {"amount": "100", "date": "2025-01-10"}, "payments": [{"amount": "300", "date": "2025-01-11"}],
+               "method": "irr"}  # fmt: skip
+    result = json.loads(run_apr(request, capsys, monkeypatch))
+    assert result["apr_pct"] == "73000.00"
+    whole, cents = result["effective_annual_pct"].split(".")
+    assert len(cents) == 2 and len(whole) == 177 and whole.startswith("1410")
+
+
+def test_apr_checks_a_disclosed_rate_of_any_size(capsys, monkeypatch) -> None:
+    # A disclosed 1e999999999 % was a decimal.Overflow traceback (the subtraction in the default context).
+    for disclosed, within in (("1e999999999", False), ("9.69", True), ("9.5", False), ("-5", False)):
+        result = json.loads(run_apr({**APR_REQUEST, "disclosed_apr_pct": disclosed}, capsys, monkeypatch))
+        assert result["within_tolerance"] is within, disclosed
+
+
 def test_apr_accepts_json_numbers_without_float_rounding(capsys, monkeypatch) -> None:
     raw = json.dumps(APR_REQUEST).replace('"230"', "230.00").replace('"5000"', "5000.0")
     assert json.loads(run_apr(None, capsys, monkeypatch, raw=raw))["apr_pct"] == "9.69"

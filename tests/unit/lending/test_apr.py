@@ -47,6 +47,50 @@ def test_effective_annual_rate_compounds_the_periodic_rate() -> None:
     assert result.apr_pct_display == Decimal("9.69")
 
 
+@pytest.mark.parametrize(("repaid", "apr_pct"), [("111", "4015.00"), ("300", "73000.00"), ("5000", "1788500.00")])
+def test_a_rate_of_a_payday_loan_compounds_to_a_huge_but_finite_effective_rate(repaid: str, apr_pct: str) -> None:
+    # 100 repaid with 11 (200, 4900) the next day: 11% (200%, 4900%) a day compounds to more digits than
+    # a float or a 28-digit Decimal holds; the quantize (or math.pow) raised instead of answering.
+    advance, payment = Payment(date(2025, 1, 10), usd("100")), Payment(date(2025, 1, 11), usd(repaid))
+    for method in ("irr", "reg-z"):
+        result = annual_rate(advance, [payment], method)
+        assert result.unit_period == UnitPeriod("day") and result.apr_pct_display == Decimal(apr_pct)
+        growth = Decimal(repaid) / 100
+        expected = (growth**365 - 1) * 100
+        assert abs(result.effective_annual_pct - expected) <= expected * Decimal("1e-12")
+
+
+def test_the_search_covers_every_rate_up_to_its_10000_percent_limit() -> None:
+    # 9,000 for 100 the next day is 8,900% a day, under the 10,000% a period the search claims to cover;
+    # it doubled its bound from 64 to 128 and gave up with "no rate below 10000% a period".
+    advance = Payment(date(2025, 1, 10), usd("100"))
+    result = annual_rate(advance, [Payment(date(2025, 1, 11), usd("9000"))], "irr")
+    assert result.periodic_rate.quantize(Decimal("0.0001")) == Decimal("89.0000")
+    with pytest.raises(AprNotFound):
+        annual_rate(advance, [Payment(date(2025, 1, 11), usd("10200"))], "irr")
+    # A payment 200 days off at such a rate is worth nothing now: math.pow raised OverflowError.
+    later = [Payment(date(2025, 1, 11), usd("8000")), Payment(date(2025, 7, 30), usd("1"))]
+    for method in ("irr", "reg-z"):
+        result = annual_rate(advance, later, method, UnitPeriod("day"))
+        assert result.periodic_rate.quantize(Decimal("0.0001")) == Decimal("79.0000")
+
+
+def test_payments_on_one_date_count_as_one_payment_of_their_sum() -> None:
+    # An interval of no days is no period: three payments on each of two dates made the unit period
+    # "0 weeks" (a ZeroDivisionError traceback from `creditline apr`), and two payments on one date
+    # averaged a month with nothing into a semimonth (229.07% instead of 240.00%).
+    advance = Payment(date(2025, 1, 1), usd("100"))
+    split = [Payment(date(2025, 2, 1), usd("60")), Payment(date(2025, 2, 1), usd("60"))]
+    whole = [Payment(date(2025, 2, 1), usd("120"))]
+    for method in ("reg-z", "irr"):
+        assert annual_rate(advance, split, method) == annual_rate(advance, whole, method)
+        assert annual_rate(advance, split, method).apr_pct_display == Decimal("240.00")
+    thirds = [Payment(day, usd("20")) for day in (date(2025, 2, 1), date(2025, 3, 1)) for _ in range(3)]
+    twice = [Payment(date(2025, 2, 1), usd("60")), Payment(date(2025, 3, 1), usd("60"))]
+    result = annual_rate(advance, thirds, "irr")
+    assert result == annual_rate(advance, twice, "irr") and result.unit_period == UnitPeriod("month")
+
+
 def test_single_payment_whole_months_unit_period_is_the_term() -> None:
     result = annual_rate(Payment(date(2024, 1, 1), usd("1000")), [Payment(date(2024, 7, 1), usd("1080"))])
     assert result.unit_period.name == "half-year"

@@ -87,9 +87,12 @@ def test_interest_exact_accrued_daily_equals_each_period_interest() -> None:
         ({"every": 0}, OptionInvalid, "every"),
         ({"grace_principal": 12}, OptionInvalid, "grace_principal"),
         ({"installment_multiple_minor": 0}, OptionInvalid, "installment_multiple"),
+        # Due dates past year 9999 do not exist: these were a ValueError traceback (`creditline schedule`).
+        ({"disbursed": date(9999, 6, 1)}, OptionInvalid, "disbursed"),
+        ({"first_due": date(9999, 12, 31)}, OptionInvalid, "first_due"),
     ],
 )
 def test_bad_terms_raise_typed_errors_naming_the_field(overrides, error, field) -> None:
     with pytest.raises(error) as caught:
-        terms(**overrides)
+        build_schedule(terms(**overrides))
     assert caught.value.field == field

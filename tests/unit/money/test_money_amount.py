@@ -84,6 +84,35 @@ def test_parse_rejects_floats_and_excess_decimals() -> None:
         Money(True, currency("CNY"))
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("1.99999999999999999999999999999999999", "CNY"),
+        ("1.000000000000000000000000000000000001", "CNY"),
+        ("7.9999999999999999999999999999999999", "JPY"),
+    ],
+)
+def test_parse_refuses_excess_decimals_however_many_digits(text: str, code: str) -> None:
+    # Beyond 34 significant digits the check rounded first: 1.999…9 (35 nines) was taken as 2.00.
+    with pytest.raises(InvalidAmount, match="more decimal places"):
+        Money.parse(text, code)
+    assert Money.parse("12345678901234567.00000000000000000000", "CNY").minor == 1234567890123456700
+
+
+def test_from_decimal_refuses_extreme_exponents_with_the_rule_they_break() -> None:
+    # A JSON number 1e999999999 (`creditline apr` reads numbers as Decimal) overflowed the decimal
+    # context (a traceback), and 1e-999999999 underflowed to an amount of 0.00.
+    with pytest.raises(InvalidAmount, match="beyond the storable range"):
+        Money.from_decimal(Decimal("1e999999999"), "CNY", rounding=None)
+    with pytest.raises(InvalidAmount, match="beyond the storable range"):
+        Money.from_decimal(Decimal("-1e999999999"), "CNY", rounding=Rounding.HALF_UP)
+    with pytest.raises(InvalidAmount, match="more decimal places"):
+        Money.from_decimal(Decimal("1e-999999999"), "CNY", rounding=None)
+    assert Money.from_decimal(Decimal("0E-999999999"), "CNY", rounding=None).minor == 0
+    assert Money.from_decimal(Decimal("12.3400"), "CNY", rounding=None).minor == 1234
+    assert Money.from_decimal(Decimal("1.2E+3"), "KWD", rounding=None).minor == 1_200_000
+
+
 def test_from_decimal_rounds_only_with_a_named_mode() -> None:
     assert Money.from_decimal(Decimal("1.005"), "CNY", rounding=Rounding.HALF_UP).minor == 101
     assert Money.from_decimal(Decimal("1.005"), "CNY", rounding=Rounding.HALF_EVEN).minor == 100

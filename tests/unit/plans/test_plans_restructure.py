@@ -63,6 +63,26 @@ def test_the_proposed_reage_is_what_the_engine_then_charges() -> None:
     assert row_two.principal_due + row_two.interest_due == chosen.installment_totals[1]
 
 
+def test_each_proposed_installment_is_what_the_engine_charges_with_interest_and_fees_in_arrears() -> None:
+    # 0.04 of fees and interest arrears that leave an odd unit each over 3 installments: the engine spreads
+    # each separately (the first installment takes both odd units), the proposal spread their sum and
+    # showed 0.01 less on the first installment and 0.01 more on the second than the engine then charged.
+    contract, events = overdue_loan()
+    events.append(LoanEvent("f", EventKind.FEE, date(2025, 3, 1), 3, cny("0.04")))
+    on = date(2025, 4, 21)
+    arrears = arrears_on(contract, events, on)
+    assert (arrears.interest_unpaid.minor % 3, arrears.fees_unpaid.minor % 3) == (1, 1)
+    finances = BorrowerFinances(cny("60000"), cny("0"), payday=None)
+    option = propose_restructure(contract.terms, on, arrears, finances, installment_choices=(3,)).options[0]
+    reage = LoanEvent("e4", EventKind.REAGE, on, 4, None, data=(("installments", "3"),))
+    for index, row in enumerate(option.schedule.rows):
+        state = replay(contract, [*events, reage], row.due_date)
+        charged = next(r for r in state.installments if r.due_date == row.due_date and r.status != "reaged")
+        penalty = state.penalty_receivable if index == 0 else cny("0")
+        total = charged.principal_due + charged.interest_due + charged.fee_due + penalty
+        assert total == option.installment_totals[index], index
+
+
 def test_nothing_affordable_means_no_proposal_with_the_reason() -> None:
     contract, events = overdue_loan()
     arrears = arrears_on(contract, events, date(2025, 4, 20))

@@ -120,8 +120,6 @@ def reage(book: Book, terms: ScheduleTerms, installments: int) -> None:
     stays a loan-level receivable, settled first by the next payment. Days past due restart at zero.
     """
     principal = book.principal_outstanding()
-    if principal == 0:
-        return
     open_row = book.open_row()
     if open_row is not None:
         book.close_running_period(open_row)
@@ -143,17 +141,21 @@ def reage(book: Book, terms: ScheduleTerms, installments: int) -> None:
             row.reaged = row.closed = True
         if row.principal_due or row.interest_due or row.fee_due or not row.reaged:
             kept.append(row)
+    # With no principal left (only interest or fees overdue) the new installments carry the arrears
+    # alone, on the dates a schedule of the loan's calendar would have (one minor unit stands in).
     schedule = reamortise(
         terms,
         from_date=book.day,
-        outstanding=Money(principal, terms.principal.currency),
+        outstanding=Money(max(principal, 1), terms.principal.currency),
         installments_left=installments,
         mode=Reamortise.KEEP_TERM,
     )
     number = max((row.n for row in kept), default=0)
     new_rows = [
-        Row(number + i, r.start_date, r.due_date, r.principal.minor) for i, r in enumerate(schedule.rows, 1)
+        Row(number + i, r.start_date, r.due_date, r.principal.minor if principal else 0)
+        for i, r in enumerate(schedule.rows, 1)
     ]
     _spread(new_rows, moved_interest, moved_fee)
     book.rows = kept + new_rows
-    book.level_minor = _level_of(schedule, terms.method)
+    if principal:
+        book.level_minor = _level_of(schedule, terms.method)

@@ -69,6 +69,30 @@ def validate_event(
         _check_reversal(events, new_event)
     else:
         _check_against_state(contract, events, new_event, business_date, now)
+    if new_event.kind is EventKind.REVERSAL or new_event.effective_date < business_date:
+        _check_refunds_stand(contract, [*events, new_event], new_event, business_date)
+
+
+def _check_refunds_stand(
+    contract: LoanContract, events: Sequence[LoanEvent], new_event: LoanEvent, business_date: date
+) -> None:
+    """Money paid back out stays paid: an event that changes the past must leave the credit every
+    refund paid out (the fold would refund only what there is, and the journal take the rest back)."""
+    refunds = [e for e in effective_history(events) if e.kind is EventKind.CREDIT_REFUND]
+    if not refunds:
+        return
+    paid_out = sum(e.amount.minor for e in refunds if e.amount is not None)
+    if replay(contract, events, business_date).totals.credit_refunded.minor >= paid_out:
+        return
+    if new_event.kind is EventKind.REVERSAL:
+        raise NotReversible(
+            f"event {new_event.reverses} paid for credit already refunded to the borrower; reverse the refund first",
+            field="reverses",
+        )
+    raise InsufficientCredit(
+        f"on {new_event.effective_date} the credit balance does not cover what has been refunded",
+        field="amount" if new_event.kind is EventKind.CREDIT_REFUND else "date",
+    )
 
 
 def _check_date(contract: LoanContract, event: LoanEvent, business_date: date) -> None:

@@ -152,8 +152,14 @@ def _option(
         installments_left=count,
         mode=Reamortise.KEEP_TERM,
     )
-    spread_minor = arrears.interest_unpaid.minor + arrears.fees_unpaid.minor
-    shares = _spread(spread_minor, len(schedule.rows))
+    # Interest and fees each spread as the engine spreads them (not their sum: the odd units differ).
+    count = len(schedule.rows)
+    shares = [
+        interest + fee
+        for interest, fee in zip(
+            _spread(arrears.interest_unpaid.minor, count), _spread(arrears.fees_unpaid.minor, count), strict=True
+        )
+    ]
     currency = arrears.principal_outstanding.currency
     totals = [
         Money(row.total.minor + share, currency) for row, share in zip(schedule.rows, shares, strict=True)

@@ -144,6 +144,25 @@ def test_reversals_of_unknown_or_unreversible_events() -> None:
     )
 
 
+def test_no_event_takes_back_a_credit_balance_already_refunded() -> None:
+    # 12,200.00 repaid on 1 Feb leaves a credit balance; 50.00 of it is paid back out on 10 Feb.
+    # Reversing the repayment, or a refund dated before the credit existed, silently refunded less in
+    # the replay: the journal took the 50.00 paid out back into cash (credit_refunded fell), or never
+    # recorded the new refund at all.
+    history = History(contract())
+    payment = history.repay(date(2025, 2, 1), "12200.00")
+    history.add(EventKind.CREDIT_REFUND, date(2025, 2, 10), "50.00")
+    reversal = event(EventKind.REVERSAL, amount=None, reverses=payment.event_id)
+    check(history, reversal, NotReversible, "not_reversible", "reverses")
+    early_refund = event(EventKind.CREDIT_REFUND, on=date(2025, 1, 20), amount="10.00")
+    check(history, early_refund, InsufficientCredit, "insufficient_credit", "amount")
+    state = replay(history.contract, history.events, TODAY)
+    validate_event(history.contract, history.events, event(EventKind.CREDIT_REFUND, on=date(2025, 2, 5),
+                   amount=state.credit_balance.amount_str()), TODAY)  # fmt: skip
+    refund = history.add(EventKind.CREDIT_REFUND, date(2025, 2, 11), "1.00")
+    validate_event(history.contract, history.events, event(EventKind.REVERSAL, amount=None, reverses=refund.event_id), TODAY)
+
+
 def test_waivers_reage_and_prepayment_data() -> None:
     history = History(contract())
     too_much = event(EventKind.WAIVER, amount="999.00", data={"component": "interest"})

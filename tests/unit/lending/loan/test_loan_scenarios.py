@@ -192,6 +192,29 @@ def test_reage_spreads_the_arrears_and_restarts_ageing() -> None:
     assert state.totals == before.totals  # a re-age moves money between installments, never creates it
 
 
+def test_reage_with_no_principal_left_spreads_the_interest_arrears() -> None:
+    # Principal first across the due installments: after maturity, paying the principal leaves only
+    # interest overdue. Re-ageing it was recorded and did nothing (still overdue, 75 days past due).
+    rule = AllocationRule(AllocationStyle.DUE_FIRST, ("principal", "interest", "fee", "penalty"))
+    loan = contract(amount="1000.00", term=3, the_product=replace(product(), allocation=rule))
+    history = History(loan)
+    day = date(2025, 5, 1)
+    history.repay(day, "1000.00")
+    before = replay(loan, history.events, day)
+    assert before.status is LoanStatus.OVERDUE and before.principal_outstanding.is_zero()
+    assert before.interest_receivable == cny("30.15")
+    history.add(EventKind.REAGE, day, installments="3")
+    state = replay(loan, history.events, day)
+    assert state.status is LoanStatus.ACTIVE and state.days_past_due == 0
+    new_rows = [r for r in state.installments if r.status is not InstallmentStatus.REAGED]
+    assert [r.due_date for r in new_rows] == [date(2025, 5, 15), date(2025, 6, 15), date(2025, 7, 15)]
+    assert [r.interest_due for r in new_rows] == [cny("10.05")] * 3
+    assert all(r.principal_due.is_zero() for r in new_rows)
+    assert state.totals == before.totals and state.penalty_receivable == before.penalty_receivable
+    history.repay(date(2025, 5, 15), "10.05")
+    assert replay(loan, history.events, date(2025, 6, 1)).status is LoanStatus.ACTIVE
+
+
 def test_waivers_reduce_receivables_and_are_clamped_by_history() -> None:
     loan = contract(term=3)
     history = History(loan)
