@@ -167,3 +167,28 @@ def test_a_contact_time_no_calendar_holds_is_refused_not_a_crash(engine, db_url:
     assert refused.exit_code == 2, refused.stderr
     assert refused.stderr == "error: --at: must fall within the years 1 to 9999, in UTC and in every time zone\n"
     assert dump(engine) == before
+
+
+def test_a_hardship_key_used_for_another_loan_is_refused_not_answered_as_its_re_age(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """`--apply KEY` with a key that re-aged another loan answered 'replayed' with that loan's re-age: the
+    operator read the second loan as re-aged while nothing had happened to it."""
+    from creditline.app import show_loan
+    from creditline.app.collections_hardship import Hardship, hardship
+    from creditline.app.errors import IdempotencyConflict
+    from creditline.servicing.collections_strategy import builtin_strategy
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        line = uow.loans.get(loan).line_id
+    other = draw(engine, Draw(line, "1200", 3, "d2"))["loan_id"]
+    close_days(engine, date(2025, 2, 5), stages=())
+    base = builtin_strategy()
+    lenient = base.model_copy(update={"hardship": base.hardship.model_copy(update={"days_past_due_min": 1,
+                                                                                    "paid_installments_min": 0})})  # fmt: skip
+    assert hardship(engine, Hardship(loan, income_monthly="8000", apply_key="h1"), lenient)["applied"]["loan_id"] == loan
+    before = dump(engine)
+    with pytest.raises(IdempotencyConflict) as caught:
+        hardship(engine, Hardship(other, income_monthly="8000", apply_key="h1"), lenient)
+    assert caught.value.field == "key"
+    assert dump(engine) == before and show_loan(engine, other)["status"] == "overdue"
+    refused = cli("collections", "hardship", "--loan", other, "--income", "8000", "--apply", "h1", "--db", db_url)
+    assert refused.exit_code == 2 and refused.stderr.startswith("error: --apply:"), refused.stderr
