@@ -192,3 +192,24 @@ def test_a_hardship_key_used_for_another_loan_is_refused_not_answered_as_its_re_
     assert dump(engine) == before and show_loan(engine, other)["status"] == "overdue"
     refused = cli("collections", "hardship", "--loan", other, "--income", "8000", "--apply", "h1", "--db", db_url)
     assert refused.exit_code == 2 and refused.stderr.startswith("error: --apply:"), refused.stderr
+
+
+def test_the_contacts_command_lists_every_contact_not_the_latest_fifty(engine, db_url: str, loan: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """docs/collections.md: `collections contacts --loan L` lists every contact, latest first. It listed 50:
+    a loan in collection for months has more (every message sent or suppressed, every call)."""
+    from creditline.store import collections_repository
+
+    start = 1_738_400_400  # 2025-02-01T17:00+08:00
+    rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
+             "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start + n * 86_400,
+             "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
+             "business_date": date(2025, 2, 1), "strategy": "collections_cn@2025.07.1", "note": "not sent: day_cap"}
+            for n in range(55)]  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        CollectionsRepository(uow.connection).add_contacts(rows)
+        uow.commit()
+    shown = ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"]
+    assert [c["local_time"] for c in shown] == [f"n{n:02d}" for n in reversed(range(55))]
+    monkeypatch.setattr(collections_repository, "PAGE_MAX", 20)  # pages of 20: every page boundary crossed
+    paged = ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"]
+    assert [c["local_time"] for c in paged] == [f"n{n:02d}" for n in reversed(range(55))]
