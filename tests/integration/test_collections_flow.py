@@ -213,3 +213,25 @@ def test_the_contacts_command_lists_every_contact_not_the_latest_fifty(engine, d
     monkeypatch.setattr(collections_repository, "PAGE_MAX", 20)  # pages of 20: every page boundary crossed
     paged = ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"]
     assert [c["local_time"] for c in paged] == [f"n{n:02d}" for n in reversed(range(55))]
+
+
+def test_the_console_work_item_shows_every_contact_on_its_loan(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """docs/web.md: the work item page shows 'every contact on its loan'; it showed the latest 50."""
+    from creditline.app import servicing_views
+
+    close_days(engine, date(2025, 2, 11))
+    item = ok("collections", "queue", "--db", db_url)["items"][0]["item_id"]
+    start = 1_739_264_400  # 2025-02-11T17:00+08:00
+    rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
+             "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start + n * 86_400,
+             "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
+             "business_date": date(2025, 2, 11), "strategy": "collections_cn@2025.07.1", "note": "not sent: day_cap"}
+            for n in range(55)]  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        CollectionsRepository(uow.connection).add_contacts(rows)
+        uow.commit()
+    every = _contacts(engine, loan)
+    assert len(every) > 55
+    shown = servicing_views.work_item(engine, item)["contacts"]
+    latest_first = sorted(every, key=lambda c: (c["at_s"], c["contact_id"]), reverse=True)
+    assert [c["contact_id"] for c in shown] == [c["contact_id"] for c in latest_first]
