@@ -235,3 +235,24 @@ def test_the_console_work_item_shows_every_contact_on_its_loan(engine, db_url: s
     shown = servicing_views.work_item(engine, item)["contacts"]
     latest_first = sorted(every, key=lambda c: (c["at_s"], c["contact_id"]), reverse=True)
     assert [c["contact_id"] for c in shown] == [c["contact_id"] for c in latest_first]
+
+
+def test_a_loan_partly_cured_back_to_an_earlier_stage_does_not_escalate_its_item(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """An item moves to a *later* stage's queue when its loan escalates. A loan 35 days late whose borrower
+    paid the oldest installment is 7 days late again (the early stage): its mid-stage item was 'escalated'
+    back to the early queue, counted as an escalation and taken from the agent working it."""
+    from creditline.app import show_loan
+    from creditline.money import Money
+
+    close_days(engine, date(2025, 3, 8))
+    (item,) = ok("collections", "queue", "--db", db_url)["items"]
+    assert (item["stage"], item["queue"], item["escalations"]) == ("mid", "mid", 1)
+    ok("collections", "queue", "assign", item["item_id"], "--to", "agent-9", "--db", db_url)
+    view = show_loan(engine, loan)
+    oldest = Money.parse(view["installments"][0]["outstanding"], "CNY") + Money.parse(view["penalty_receivable"], "CNY")
+    repay(engine, Repay(loan, oldest.amount_str(), "oldest"))
+    close_days(engine, date(2025, 3, 10))
+    assert 0 < show_loan(engine, loan)["days_past_due"] <= 30  # the early stage's days
+    (after,) = ok("collections", "queue", "--db", db_url)["items"]
+    assert (after["item_id"], after["stage"], after["queue"]) == (item["item_id"], "mid", "mid")
+    assert (after["status"], after["assignee"], after["escalations"]) == ("assigned", "agent-9", 1)
