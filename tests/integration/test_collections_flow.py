@@ -256,3 +256,10 @@ def test_a_loan_partly_cured_back_to_an_earlier_stage_does_not_escalate_its_item
     (after,) = ok("collections", "queue", "--db", db_url)["items"]
     assert (after["item_id"], after["stage"], after["queue"]) == (item["item_id"], "mid", "mid")
     assert (after["status"], after["assignee"], after["escalations"]) == ("assigned", "agent-9", 1)
+
+
+def test_the_contacts_of_a_loan_that_does_not_exist_are_loan_not_found(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """A mistyped loan id answered 'no contacts' (exit 0), as if the loan had never been contacted."""
+    missing = cli("collections", "contacts", "--loan", loan + "X", "--db", db_url)
+    assert missing.exit_code == 2 and missing.stderr.startswith("error: --loan: no loan"), missing
+    assert ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"] == []  # a loan not yet contacted

@@ -162,6 +162,8 @@ def contact_history(engine: Engine, loan_id: str, limit: int | None = None) -> d
     """The loan's contacts, latest first: every one, or the latest `limit`."""
     rows: list[dict[str, Any]] = []
     with UnitOfWork(engine, read_only=True) as uow:
+        if uow.loans.get(loan_id) is None:
+            raise LoanNotFound(f"no loan {loan_id!r}", field="loan")
         repository = CollectionsRepository(uow.connection)
         while limit is None or len(rows) < limit:
             wanted = PAGE_SIZE if limit is None else limit - len(rows)
