@@ -130,3 +130,33 @@ def _snapshot_row(loan_id: str, as_of: date, days_past_due: int) -> dict:
     }  # fmt: skip
 
 
+
+
+def test_a_day_a_later_round_or_source_collected_on_is_not_a_failed_debit_day(engine) -> None:  # type: ignore[no-untyped-def]
+    """'Auto-debits collected nothing on 2 or more days': a day whose first round (or first source) was short
+    but whose second round (or wallet) collected is not such a day. Two of those raised failed_debits (and
+    cost the behaviour score its failed-debit points), which lowers the line's limit by a quarter."""
+    from creditline.app.limit_review_facts import _failed_debit_days
+    from creditline.store.tables_servicing import debit_attempts
+
+    setup_books(engine)
+    line = open_line(engine, "PAYER")
+    loan = draw(engine, Draw(line, "1200", 3, "d1"))["loan_id"]
+    attempts = [  # (day, round, source rank, outcome, debited)
+        (date(2025, 2, 1), 1, 1, "insufficient_funds", 0), (date(2025, 2, 1), 2, 1, "succeeded", 42_000),
+        (date(2025, 2, 8), 1, 1, "declined", 0), (date(2025, 2, 8), 1, 2, "succeeded", 42_000),
+        (date(2025, 2, 15), 1, 1, "insufficient_funds", 0), (date(2025, 2, 15), 2, 1, "partial", 1_000),
+        (date(2025, 2, 20), 1, 1, "insufficient_funds", 0), (date(2025, 2, 20), 2, 1, "insufficient_funds", 0),
+    ]
+    with engine.begin() as connection:
+        for day, round_no, rank, outcome, debited in attempts:
+            connection.execute(debit_attempts.insert().values(
+                attempt_key=f"ad:{loan}:{day}:{round_no}:{rank}", loan_id=loan, borrower_id="PAYER", business_date=day,
+                round=round_no, currency="CNY", requested_minor=42_000, days_past_due=0, policy="p", outcome=outcome,
+                debited_minor=debited, applied=1, source_rank=rank,
+            ))  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        summary = raise_alerts(uow, date(2025, 2, 25))
+        days = _failed_debit_days(uow, [line], date(2025, 2, 25))
+    assert summary.get("raised_failed_debits", 0) == 0  # one day (20 February) collected nothing
+    assert days == {line: 1}

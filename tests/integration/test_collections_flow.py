@@ -167,3 +167,99 @@ def test_a_contact_time_no_calendar_holds_is_refused_not_a_crash(engine, db_url:
     assert refused.exit_code == 2, refused.stderr
     assert refused.stderr == "error: --at: must fall within the years 1 to 9999, in UTC and in every time zone\n"
     assert dump(engine) == before
+
+
+def test_a_hardship_key_used_for_another_loan_is_refused_not_answered_as_its_re_age(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """`--apply KEY` with a key that re-aged another loan answered 'replayed' with that loan's re-age: the
+    operator read the second loan as re-aged while nothing had happened to it."""
+    from creditline.app import show_loan
+    from creditline.app.collections_hardship import Hardship, hardship
+    from creditline.app.errors import IdempotencyConflict
+    from creditline.servicing.collections_strategy import builtin_strategy
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        line = uow.loans.get(loan).line_id
+    other = draw(engine, Draw(line, "1200", 3, "d2"))["loan_id"]
+    close_days(engine, date(2025, 2, 5), stages=())
+    base = builtin_strategy()
+    lenient = base.model_copy(update={"hardship": base.hardship.model_copy(update={"days_past_due_min": 1,
+                                                                                    "paid_installments_min": 0})})  # fmt: skip
+    assert hardship(engine, Hardship(loan, income_monthly="8000", apply_key="h1"), lenient)["applied"]["loan_id"] == loan
+    before = dump(engine)
+    with pytest.raises(IdempotencyConflict) as caught:
+        hardship(engine, Hardship(other, income_monthly="8000", apply_key="h1"), lenient)
+    assert caught.value.field == "key"
+    assert dump(engine) == before and show_loan(engine, other)["status"] == "overdue"
+    refused = cli("collections", "hardship", "--loan", other, "--income", "8000", "--apply", "h1", "--db", db_url)
+    assert refused.exit_code == 2 and refused.stderr.startswith("error: --apply:"), refused.stderr
+
+
+def test_the_contacts_command_lists_every_contact_not_the_latest_fifty(engine, db_url: str, loan: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """docs/collections.md: `collections contacts --loan L` lists every contact, latest first. It listed 50:
+    a loan in collection for months has more (every message sent or suppressed, every call)."""
+    from creditline.store import collections_repository
+
+    start = 1_738_400_400  # 2025-02-01T17:00+08:00
+    rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
+             "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start + n * 86_400,
+             "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
+             "business_date": date(2025, 2, 1), "strategy": "collections_cn@2025.07.1", "note": "not sent: day_cap"}
+            for n in range(55)]  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        CollectionsRepository(uow.connection).add_contacts(rows)
+        uow.commit()
+    shown = ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"]
+    assert [c["local_time"] for c in shown] == [f"n{n:02d}" for n in reversed(range(55))]
+    monkeypatch.setattr(collections_repository, "PAGE_MAX", 20)  # pages of 20: every page boundary crossed
+    paged = ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"]
+    assert [c["local_time"] for c in paged] == [f"n{n:02d}" for n in reversed(range(55))]
+
+
+def test_the_console_work_item_shows_every_contact_on_its_loan(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """docs/web.md: the work item page shows 'every contact on its loan'; it showed the latest 50."""
+    from creditline.app import servicing_views
+
+    close_days(engine, date(2025, 2, 11))
+    item = ok("collections", "queue", "--db", db_url)["items"][0]["item_id"]
+    start = 1_739_264_400  # 2025-02-11T17:00+08:00
+    rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
+             "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start + n * 86_400,
+             "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
+             "business_date": date(2025, 2, 11), "strategy": "collections_cn@2025.07.1", "note": "not sent: day_cap"}
+            for n in range(55)]  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        CollectionsRepository(uow.connection).add_contacts(rows)
+        uow.commit()
+    every = _contacts(engine, loan)
+    assert len(every) > 55
+    shown = servicing_views.work_item(engine, item)["contacts"]
+    latest_first = sorted(every, key=lambda c: (c["at_s"], c["contact_id"]), reverse=True)
+    assert [c["contact_id"] for c in shown] == [c["contact_id"] for c in latest_first]
+
+
+def test_a_loan_partly_cured_back_to_an_earlier_stage_does_not_escalate_its_item(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """An item moves to a *later* stage's queue when its loan escalates. A loan 35 days late whose borrower
+    paid the oldest installment is 7 days late again (the early stage): its mid-stage item was 'escalated'
+    back to the early queue, counted as an escalation and taken from the agent working it."""
+    from creditline.app import show_loan
+    from creditline.money import Money
+
+    close_days(engine, date(2025, 3, 8))
+    (item,) = ok("collections", "queue", "--db", db_url)["items"]
+    assert (item["stage"], item["queue"], item["escalations"]) == ("mid", "mid", 1)
+    ok("collections", "queue", "assign", item["item_id"], "--to", "agent-9", "--db", db_url)
+    view = show_loan(engine, loan)
+    oldest = Money.parse(view["installments"][0]["outstanding"], "CNY") + Money.parse(view["penalty_receivable"], "CNY")
+    repay(engine, Repay(loan, oldest.amount_str(), "oldest"))
+    close_days(engine, date(2025, 3, 10))
+    assert 0 < show_loan(engine, loan)["days_past_due"] <= 30  # the early stage's days
+    (after,) = ok("collections", "queue", "--db", db_url)["items"]
+    assert (after["item_id"], after["stage"], after["queue"]) == (item["item_id"], "mid", "mid")
+    assert (after["status"], after["assignee"], after["escalations"]) == ("assigned", "agent-9", 1)
+
+
+def test_the_contacts_of_a_loan_that_does_not_exist_are_loan_not_found(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """A mistyped loan id answered 'no contacts' (exit 0), as if the loan had never been contacted."""
+    missing = cli("collections", "contacts", "--loan", loan + "X", "--db", db_url)
+    assert missing.exit_code == 2 and missing.stderr.startswith("error: --loan: no loan"), missing
+    assert ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"] == []  # a loan not yet contacted

@@ -143,3 +143,19 @@ def test_settle_never_releases_a_reservation_renewed_since_it_read_the_stale_one
     assert release_stale_reservations(books) == 0  # ... while settle acts on what it read before
     drawn = draw_with_coupon(books, command)
     assert drawn["coupon"]["status"] == "redeemed" and show_campaign(books, campaign_id)["committed"] == "72.36"
+
+
+def test_a_drawdown_made_after_end_of_day_between_reserve_and_draw_keeps_its_coupon(books) -> None:  # type: ignore[no-untyped-def]
+    """Reserved on 1 January, end of day opens 2 January, the saga's drawdown runs then: the loan is the
+    reservation's own, so the coupon is attached to it (it was released and a loan left without it)."""
+    campaign_id = campaign(books)
+    line, coupon_id = borrower_with_coupon(books, "B1", campaign_id, limit="50000")
+    command = DrawWithCoupon(line, "12000", 3, "d1", coupon_id)
+    _reserve(books, command, "d1")
+    eod_to(books, date(2025, 1, 2))
+    loan_id = draw(books, Draw(line, "12000", 3, "d1"))["loan_id"]  # the saga's draw, after the date changed
+    resumed = draw_with_coupon(books, command)  # attach (or the borrower's retry)
+    assert resumed["loan_id"] == loan_id and show_loan(books, loan_id)["disbursed_on"] == "2025-01-02"
+    assert resumed["coupon"]["status"] == "redeemed" and resumed["coupon"]["loan_id"] == loan_id
+    assert [i["apply_on"] for i in resumed["coupon"]["installments"]] == ["2025-02-02", "2025-03-02", "2025-04-02"]
+    assert resumed["coupon"]["saving"] == show_campaign(books, campaign_id)["committed"] == "72.36"

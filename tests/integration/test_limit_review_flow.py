@@ -88,7 +88,9 @@ def _cli_review(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
     before = dump(engine)
     shown = ok("limits", "review", "--date", "2025-03-05", "--dry-run", "--db", db_url)
     assert (shown["dry_run"], shown["policy"]) == (True, "limit_review_cn@2025.07.1")
-    assert shown["lines_due"] == 0  # the shipped policy waits 90 days for a first review
+    # The shipped policy waits 90 days for a first review, but not with a live alert no review has seen:
+    # LATE's first payment default and SPIKY's utilisation spike (this book ran early warning without reviews).
+    assert shown["lines_due"] == 2
     assert dump(engine) == before
 
 
@@ -130,3 +132,27 @@ def test_a_book_that_keeps_closed_loans_between_days_reviews_them_as_a_fresh_pro
     assert spiky in batch_memory._KEPT[engine][CLOSED_LOANS_KEPT]  # paid off, its last event behind it
     later = REVIEW_DAY + timedelta(days=60)
     assert facts(later, kept=True) == facts(later, kept=False)
+
+
+def test_an_alert_raised_after_the_days_review_is_acted_on_at_the_next_one(engine) -> None:  # type: ignore[no-untyped-def]
+    """A borrower an alert was raised about is reviewed whatever the cadence ('a freeze should not wait a
+    month'). An alert raised during the day (`alerts signal` then `alerts check`), after that day's review,
+    was urgent on no day: not that day (reviewed already), not the next (not raised that day)."""
+    from creditline.app.alerts import FraudSignal, check_alerts_today, record_fraud_signal
+
+    setup_books(engine)
+    line = open_line(engine, "WATCHED", limit="10000")
+    draw(engine, Draw(line, "1000", 3, "d1"))
+    first = run_review(engine, date(2025, 1, 1), setup=_quick_policy())
+    assert (first["lines_reviewed"], first["actions"]["keep"]) == (1, 1)
+    record_fraud_signal(engine, FraudSignal("WATCHED", "account_takeover", "SIM swap reported", "fraud-review"))
+    assert check_alerts_today(engine)["raised_fraud_signal"] == 1
+    run_eod(engine, date(2025, 1, 2))
+    early_warning(engine, date(2025, 1, 1), SimpleNamespace(run_date=date(2025, 1, 2)))  # nothing new to raise
+    second = run_review(engine, date(2025, 1, 2), setup=_quick_policy())
+    assert (second["lines_reviewed"], second["actions"]["freeze"]) == (1, 1)
+    assert show_line(engine, line)["status"] == "frozen"
+    third = run_review(engine, date(2025, 1, 2), setup=_quick_policy())  # a rerun the same day: nothing twice
+    assert third["lines_due"] == 0
+    run_eod(engine, date(2025, 1, 3))
+    assert run_review(engine, date(2025, 1, 3), setup=_quick_policy())["lines_due"] == 0  # seen: not urgent again

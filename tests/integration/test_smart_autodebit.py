@@ -100,6 +100,13 @@ def test_the_second_source_pays_what_the_first_could_not_and_the_statement_recon
     report = reconcile_debits(engine, DUE)
     assert report["break_kinds"] == {"missing_in_books": 1, "amount_mismatch": 1}
     assert {b["key"] for b in report["breaks"]} == {"ad:ghost:2025-02-01:1", second[0]}
+    # A debit marked for refund (its loan no longer took a repayment): the money is on no loan.
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE debit_attempts SET applied_path = 'refund' WHERE attempt_key = :k"),
+                           {"k": first[0]})  # fmt: skip
+    report = reconcile_debits(engine, DUE)
+    assert report["break_kinds"] == {"missing_in_books": 1, "amount_mismatch": 1, "not_applied": 1}
+    assert next(b for b in report["breaks"] if b["kind"] == "not_applied")["key"] == first[0]
 
 
 def test_payday_timing_and_retries_spread_over_grace(engine) -> None:  # type: ignore[no-untyped-def]

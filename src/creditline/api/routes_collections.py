@@ -108,7 +108,7 @@ def hardship_plan(item_id: ItemId, body: FinancesIn, key: IdempotencyKey, agent:
 
     row = servicing_views.item_row(rt.engine, item_id)
     scoped = client_key(agent.account_id, key)
-    done = hardship(rt.engine, Command(row["loan_id"], body.income_monthly, body.obligations_monthly, body.payday, scoped))
-    if done.get("replayed") and (done["applied"] or {}).get("loan_id") != row["loan_id"]:
-        raise IdempotencyConflict(f"{key!r} was already used for another loan's hardship plan", field="Idempotency-Key")
-    return done
+    try:
+        return hardship(rt.engine, Command(row["loan_id"], body.income_monthly, body.obligations_monthly, body.payday, scoped))
+    except IdempotencyConflict:  # the app names the key; here it is the header
+        raise IdempotencyConflict(f"{key!r} was already used for another loan's hardship plan", field="Idempotency-Key") from None

@@ -41,6 +41,7 @@ from creditline.store.tables_collections import ew_alerts
 ONCE_EVER = frozenset({Kind.FIRST_PAYMENT_DEFAULT, Kind.FRAUD_SIGNAL})
 OPEN_LOAN_STATUSES = ("active", "overdue", "charged-off")
 FAILED_DEBIT_OUTCOMES = ("insufficient_funds", "declined")
+COLLECTED_OUTCOMES = ("succeeded", "partial")
 SIGNALS_PER_RUN_MAX = 100_000
 BASIS_POINTS = 10_000
 
@@ -144,7 +145,8 @@ def _failed_debits(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
         select(d.loan_id, d.borrower_id, func.count(func.distinct(d.business_date)))
         # `coalesce`: SQLite reads the window by the date index, not every failed attempt ever made
         .where(func.coalesce(d.outcome, "").in_(FAILED_DEBIT_OUTCOMES),
-               d.business_date > on - timedelta(days=rule.window_days), d.business_date <= on)
+               d.business_date > on - timedelta(days=rule.window_days), d.business_date <= on,
+               ~collected_that_day(debit_attempts))
         .group_by(d.loan_id, d.borrower_id)
         .having(func.count(func.distinct(d.business_date)) >= rule.count_min)
     )  # fmt: skip
@@ -154,6 +156,17 @@ def _failed_debits(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
         if alert is not None:
             alerts.append(alert)
     return alerts
+
+
+def collected_that_day(attempts: Any) -> Any:
+    """For a failed attempt (a row of `attempts`, the debit_attempts table): whether another round or source
+    collected money on the loan that day. Such a day is not one on which auto-debit collected nothing."""
+    from sqlalchemy import exists
+
+    other = attempts.alias("collected")
+    a, o = attempts.c, other.c
+    return exists().where(o.loan_id == a.loan_id, o.business_date == a.business_date,
+                          o.outcome.in_(COLLECTED_OUTCOMES))  # fmt: skip
 
 
 def _fraud_signals(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:

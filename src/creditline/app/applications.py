@@ -196,9 +196,10 @@ def decision_for_account(engine: Engine, account_id: str, decision_id: str) -> d
     return _as_seen_by(decision_view(row), account["borrower_id"])
 
 
-def decisions_of_account(engine: Engine, account_id: str) -> list[dict[str, Any]]:
+def decisions_of_account(engine: Engine, account_id: str, *, every: bool = False) -> list[dict[str, Any]]:
+    """The account's decisions, latest first: the first APPLICATIONS_LISTED_MAX, or `every` one (the history)."""
     with UnitOfWork(engine, read_only=True) as uow:
-        ids = IdentityRepository(uow.connection).applications(account_id, APPLICATIONS_LISTED_MAX)
+        ids = IdentityRepository(uow.connection).applications(account_id, None if every else APPLICATIONS_LISTED_MAX)
     return [decision_for_account(engine, account_id, decision_id) for decision_id in ids]
 
 

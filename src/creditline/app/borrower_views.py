@@ -1,8 +1,8 @@
 """What the borrower web app shows, read in as few round trips as a page needs.
 
 Each function answers one page: the overview (lines with their available limit, loans, recent
-decisions), a line's drawdown options (the product's terms, methods and amount range), a loan with
-its early-payoff quote. Ownership is the caller's job (the entrypoints answer "not found" for
+decisions), the history (every loan and application), a line's drawdown options (the product's
+terms, methods and amount range), a loan with its early-payoff quote. Ownership is the caller's job (the entrypoints answer "not found" for
 anything that is not the borrower's); these only read.
 """
 
@@ -37,6 +37,21 @@ def overview(engine: Engine, principal: Principal) -> dict[str, Any]:
         "open_loans": [loan for loan in loans if loan["status"] in OPEN_STATUSES],
         "closed_loans": [loan for loan in loans if loan["status"] not in OPEN_STATUSES],
         "decisions": decisions_of_account(engine, principal.account_id)[:DECISIONS_SHOWN_MAX],
+    }
+
+
+def history(engine: Engine, principal: Principal) -> dict[str, Any]:
+    """Every loan and every application of the borrower (docs/web.md: /app/history), page by page."""
+    from creditline.app.applications import decisions_of_account
+    from creditline.app.ownership import loans_of
+
+    loans: list[dict[str, Any]] = []
+    while page := loans_of(engine, principal.borrower_id, after=loans[-1]["loan_id"] if loans else None, limit=LOANS_SHOWN_MAX):
+        loans += page
+    return {
+        "open_loans": [loan for loan in loans if loan["status"] in OPEN_STATUSES],
+        "closed_loans": [loan for loan in loans if loan["status"] not in OPEN_STATUSES],
+        "decisions": decisions_of_account(engine, principal.account_id, every=True),
     }
 
 

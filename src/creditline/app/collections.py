@@ -35,6 +35,7 @@ from creditline.store import UnitOfWork
 from creditline.store.collections_repository import CollectionsRepository
 
 NOTE_LENGTH_MAX = 400
+PAGE_SIZE = 1000  # contacts read a page at a time (the repository's page bounds it too)
 CONTACT_LOCK_SPACE = 0x434F4C  # "COL": the advisory-lock namespace of contacts per borrower
 LANGUAGES = ("zh", "en")
 # A contact is judged and shown in the borrower's local time: a day inside the calendar's ends, so that
@@ -157,9 +158,20 @@ def set_contact_profile(engine: Engine, borrower_id: str, time_zone: str, langua
     return {"borrower_id": borrower_id, "time_zone": time_zone, "language": language}
 
 
-def contact_history(engine: Engine, loan_id: str, limit: int = 50) -> dict[str, Any]:
+def contact_history(engine: Engine, loan_id: str, limit: int | None = None) -> dict[str, Any]:
+    """The loan's contacts, latest first: every one, or the latest `limit`."""
+    rows: list[dict[str, Any]] = []
     with UnitOfWork(engine, read_only=True) as uow:
-        rows = CollectionsRepository(uow.connection).contacts(loan_id=loan_id, limit=limit)
+        if uow.loans.get(loan_id) is None:
+            raise LoanNotFound(f"no loan {loan_id!r}", field="loan")
+        repository = CollectionsRepository(uow.connection)
+        while limit is None or len(rows) < limit:
+            wanted = PAGE_SIZE if limit is None else limit - len(rows)
+            after = (rows[-1]["at_s"], rows[-1]["contact_id"]) if rows else None
+            page = repository.contacts(loan_id=loan_id, limit=wanted, before=after)
+            rows += page
+            if not page:
+                break
     keep = ("contact_id", "channel", "party", "purpose", "template_id", "template_version", "local_time", "time_zone",
             "outcome", "operator", "note", "item_id")  # fmt: skip
     return {"loan_id": loan_id, "contacts": [{k: row[k] for k in keep} for row in rows]}

@@ -4,7 +4,7 @@ afford (`app.plans.propose_restructure`, issue 10's engine), and on request appl
 The proposal reads the borrower's finances from the origination record unless the operator gives
 them. The re-age runs in its own unit of work (the loan engine's command), so eligibility is read
 again right before it; the engine itself refuses to re-age a loan that is not overdue. A retried
-apply with the same key returns the first re-age.
+apply with the same key returns the first re-age; the key of another loan's re-age is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from creditline.app.catalogue import contract_of
 from creditline.app.common import business_date
-from creditline.app.errors import LoanNotFound
+from creditline.app.errors import IdempotencyConflict, LoanNotFound
 from creditline.servicing.collections_errors import HardshipNotEligible
 from creditline.servicing.collections_hardship import HardshipFacts, hardship_eligibility
 from creditline.servicing.collections_strategy import Strategy, builtin_strategy
@@ -58,6 +58,8 @@ def hardship(engine: Engine, command: Hardship, strategy: Strategy | None = None
 
     strategy = strategy or builtin_strategy()
     if command.apply_key is not None and (prior := _applied_before(engine, command.apply_key)) is not None:
+        if prior.get("loan_id") != command.loan_id:  # the key re-aged another loan: this one was not re-aged
+            raise IdempotencyConflict(f"{command.apply_key!r} was already used for another loan's re-age", field="key")
         return {"loan_id": command.loan_id, "strategy": strategy.label, "applied": prior, "replayed": True}
     facts, currency = hardship_facts(engine, command.loan_id, strategy)
     finances = FinancesGiven(command.income_monthly, command.obligations_monthly, command.payday)

@@ -216,6 +216,7 @@ def _keep_queue(uow: UnitOfWork, on: date, strategy: Strategy, planned: list[tup
     """`items`: every open item by loan as the stage started (a loan is in one batch: no batch has changed them)."""
     repository = CollectionsRepository(uow.connection)
     stages = {stage.name: stage for stage in strategy.stages}
+    first_day = {stage.name: stage.day_range()[0] for stage in strategy.stages}  # stages are escalation levels
     changed: list[WorkItem] = []
     created: list[dict[str, Any]] = []
     for row, plan in planned:
@@ -224,7 +225,9 @@ def _keep_queue(uow: UnitOfWork, on: date, strategy: Strategy, planned: list[tup
         if item is not None and row.days_past_due == 0:
             changed.append(close(item, "cured", on))
             counts["items_closed_cured"] += 1
-        elif item is not None and plan.stage is not None and plan.stage != item.stage:
+        elif item is not None and plan.stage is not None and plan.stage != item.stage and (
+                item.stage not in first_day or first_day[plan.stage] > first_day[item.stage]):
+            # A later stage only: a loan partly cured back to an earlier stage stays with the team working it.
             stage = stages[plan.stage]
             if stage.queue is not None:
                 priority = next(s.priority for s in strategy.segments if s.name == plan.segment)

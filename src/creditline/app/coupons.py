@@ -322,7 +322,9 @@ def _attach(engine: Engine, coupon_id: str, key: str, loan_id: str) -> dict[str,
         head = uow.loans.get(loan_id)
         assert head is not None, "the drawdown just returned this loan"
         contract = contract_of(uow, head)
-        if contract.terms.disbursed != row["reserved_on"]:
+        # Drawn before the reservation: a loan of the key's past. Drawn on a later date is this saga's own
+        # drawdown when end of day opened a new date between reserve and draw; the coupon is attached to it.
+        if contract.terms.disbursed < row["reserved_on"]:
             repo.release_budget(row["campaign_id"], row["saving_minor"])
             repo.update_coupon(coupon_id, status="issued", draw_key=None, reserved_on=None, saving_minor=0)
             uow.commit()

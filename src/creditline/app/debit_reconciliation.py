@@ -49,13 +49,13 @@ def _statements() -> tuple[Any, Any, Any, Any]:
 
     a, b = debit_attempts.c, sim_bank_debits.c
     day = bindparam("day", type_=Date)
-    ours_cols = (a.attempt_key, a.outcome, a.requested_minor, a.debited_minor, a.currency, a.applied)
+    ours_cols = (a.attempt_key, a.outcome, a.requested_minor, a.debited_minor, a.currency, a.applied, a.applied_path)
     theirs_cols = (b.debit_key, b.account_id, b.outcome, b.requested_minor.label("b_requested"),
                    b.debited_minor.label("b_debited"), b.currency.label("b_currency"))  # fmt: skip
     disagree = or_(
         b.debit_key.is_(None), a.outcome != b.outcome, a.debited_minor != b.debited_minor,
         a.requested_minor != b.requested_minor, a.currency != b.currency, a.outcome.in_(("pending", "unknown")),
-        and_(a.outcome.in_(("succeeded", "partial")), a.applied == 0),
+        and_(a.outcome.in_(("succeeded", "partial")), or_(a.applied == 0, a.applied_path == "refund")),
     )  # fmt: skip
     ours_side = (select(*ours_cols, *theirs_cols)
                  .select_from(debit_attempts.outerjoin(sim_bank_debits, b.debit_key == a.attempt_key))
@@ -71,7 +71,7 @@ def _statements() -> tuple[Any, Any, Any, Any]:
 def _ours(row: Any) -> dict[str, Any]:
     return {
         k: row[k]
-        for k in ("attempt_key", "outcome", "requested_minor", "debited_minor", "currency", "applied")
+        for k in ("attempt_key", "outcome", "requested_minor", "debited_minor", "currency", "applied", "applied_path")
     }
 
 

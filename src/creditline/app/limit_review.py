@@ -2,7 +2,8 @@
 
 A line is due when it has been open `first_review_after_days` and was not reviewed in the last
 `review_every_days`; a borrower an early-warning alert was raised about today is reviewed today
-whatever the cadence (a freeze should not wait a month). At most `lines_per_run_max` lines a run,
+whatever the cadence (a freeze should not wait a month), and so is one whose live alert no review has
+seen (raised during the day, after that day's review). At most `lines_per_run_max` lines a run,
 urgent ones first, then the longest unreviewed. Lines are reviewed in small transaction batches:
 the batch's lines are locked and their facts read together, each decision applied as a `LineChange`
 with its reasons, and the batch's reviews, behaviour scores and notices to borrowers (through the
@@ -136,9 +137,41 @@ def due_lines(uow: UnitOfWork, on: date, policy: LimitReviewPolicy) -> list[str]
     (`ix_limit_reviews_line_id_business_date`), and only the due lines come back."""
     days = {"on": on, "opened_by": on - timedelta(days=policy.first_review_after_days),
             "reviewed_by": on - timedelta(days=policy.review_every_days)}  # fmt: skip
-    ranked = [(not is_urgent, reviewed or date.min, line_id)
-              for line_id, is_urgent, reviewed in uow.connection.execute(_DUE, days)]  # fmt: skip
-    return [line_id for *_, line_id in sorted(ranked)[: policy.lines_per_run_max]]
+    found = {line_id: (not is_urgent, reviewed or date.min)
+             for line_id, is_urgent, reviewed in uow.connection.execute(_DUE, days)}  # fmt: skip
+    for line_id, reviewed in _unseen_alert_lines(uow, on).items():
+        found[line_id] = (False, reviewed or date.min)
+    ranked = sorted((*rank, line_id) for line_id, rank in found.items())
+    return [line_id for *_, line_id in ranked[: policy.lines_per_run_max]]
+
+
+def _unseen_alert_lines(uow: UnitOfWork, on: date) -> dict[str, date | None]:
+    """Open lines not reviewed today whose borrower has a live alert raised before today that no review has
+    seen: raised after the line's last review, or on its day without that review naming it (an alert raised
+    during the day, after the day's review, by `alerts check`). Urgent: the alert is acted on at the next run.
+    The live alerts are few; their lines, and each line's last review, are read by index."""
+    from creditline.store.collections_repository import LIVE_ALERT_STATUSES
+
+    c, r, a = credit_lines.c, limit_reviews.c, ew_alerts.c
+    alerts = (select(c.line_id, a.kind, a.raised_on)
+              .select_from(ew_alerts.join(credit_lines, c.borrower_id == a.borrower_id))
+              .where(a.status.in_(LIVE_ALERT_STATUSES), a.raised_on < on, c.status != "closed"))  # fmt: skip
+    by_line: dict[str, list[tuple[str, date]]] = {}
+    for line_id, kind, raised_on in uow.connection.execute(alerts):
+        by_line.setdefault(line_id, []).append((kind, raised_on))
+    unseen: dict[str, date | None] = {}
+    for line_id, live in sorted(by_line.items()):
+        last = uow.connection.execute(
+            select(r.business_date, r.reasons_json).where(r.line_id == line_id)
+            .order_by(r.business_date.desc(), r.review_id.desc()).limit(1)
+        ).first()  # fmt: skip
+        if last is not None and last[0] >= on:
+            continue  # reviewed today already
+        named = set() if last is None else {reason["code"] for reason in json.loads(last[1])}
+        if any(last is None or raised_on > last[0] or (raised_on == last[0] and f"signal_{kind}" not in named)
+               for kind, raised_on in live):  # fmt: skip
+            unseen[line_id] = None if last is None else last[0]
+    return unseen
 
 
 def review_batch(uow: UnitOfWork, line_ids: list[str], on: date, setup: ReviewSetup, dry_run: bool) -> list[LimitDecision]:

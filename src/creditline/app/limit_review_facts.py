@@ -136,10 +136,12 @@ def _events(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, list[LoanEven
 
 
 def _failed_debit_days(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, int]:
-    """Per line: days in the last 90 on which an auto-debit of one of its loans collected nothing.
+    """Per line: days in the last 90 on which an auto-debit of one of its loans collected nothing (a failed
+    attempt, and no other round or source collected on that loan that day).
 
     The lines' loans lead (`ix_loans_line_id`, then `ix_debit_attempts_loan_id`): `coalesce` keeps SQLite
     off the outcome index, which would read every failed attempt ever made for each batch of lines."""
+    from creditline.app.alerts_stage import collected_that_day
     from creditline.store.tables_servicing import debit_attempts
 
     d, c = debit_attempts.c, loans.c
@@ -149,7 +151,8 @@ def _failed_debit_days(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> di
             select(c.line_id, func.count(func.distinct(d.business_date)))
             .select_from(debit_attempts.join(loans, c.loan_id == d.loan_id))
             .where(c.line_id.in_(part), func.coalesce(d.outcome, "").in_(FAILED_DEBIT_OUTCOMES),
-                   d.business_date > on - timedelta(days=FAILED_DEBIT_DAYS), d.business_date <= on)
+                   d.business_date > on - timedelta(days=FAILED_DEBIT_DAYS), d.business_date <= on,
+                   ~collected_that_day(debit_attempts))
             .group_by(c.line_id)
         )  # fmt: skip
         found |= {line_id: int(days) for line_id, days in uow.connection.execute(query)}

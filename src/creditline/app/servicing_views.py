@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 from creditline.store import UnitOfWork
 
 CAMPAIGNS_LISTED_MAX = 200
-CONTACTS_SHOWN_MAX = 50
 ITEM_FIELDS = ("item_id", "loan_id", "borrower_id", "queue", "stage", "priority", "overdue_minor", "status", "assignee",
                "opened_on", "updated_on", "last_outcome", "escalations", "closed_reason")  # fmt: skip
 
@@ -58,7 +57,7 @@ def work_item(engine: Engine, item_id: str) -> dict[str, Any]:
     from creditline.app.collections_promises import loan_promises
 
     row = item_row(engine, item_id)
-    contacts = contact_history(engine, row["loan_id"], CONTACTS_SHOWN_MAX)["contacts"]
+    contacts = contact_history(engine, row["loan_id"])["contacts"]  # every one (docs/web.md)
     promises = loan_promises(engine, row["loan_id"])["promises"]
     shown = {k: (v.isoformat() if k in ("opened_on", "updated_on") else v) for k, v in row.items() if k in ITEM_FIELDS}
     return item_view(shown, row["currency"]) | {"contacts": contacts, "promises": promises}

@@ -25,6 +25,7 @@ from typing import Any
 NOT_EXECUTED = "not_executed"
 OPEN = ("pending", "unknown")
 MOVED = ("succeeded", "partial")
+REFUND = "refund"  # the apply path of money whose loan no longer took a repayment: the operator returns it
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,8 @@ def break_of(ours: Mapping[str, Any] | None, line: Mapping[str, Any] | None) -> 
         return Break(key, "amount_mismatch", _ours(ours), _theirs(line))
     if ours["outcome"] in MOVED and not ours["applied"]:
         return Break(key, "not_applied", _ours(ours), _theirs(line))
+    if ours["outcome"] in MOVED and ours.get("applied_path") == REFUND:  # taken, on no loan, not yet given back
+        return Break(key, "not_applied", f"{_ours(ours)}, refund due", _theirs(line))
     return None
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from creditline.store.tables_collections import (
     behaviour_scores,
@@ -111,9 +111,14 @@ class CollectionsRepository:
                 found.setdefault(borrower_id, []).append((channel, int(at_s)))
         return found
 
-    def contacts(self, *, loan_id: str | None = None, borrower_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def contacts(self, *, loan_id: str | None = None, borrower_id: str | None = None, limit: int = 100,
+                 before: tuple[int, int] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+        """Latest first, at most `limit` (and a page); `before`: only those after (at_s, contact_id) in that order."""
         c = collection_contacts.c
         query = select(collection_contacts).order_by(c.at_s.desc(), c.contact_id.desc()).limit(min(limit, PAGE_MAX))
+        if before is not None:
+            at_s, contact_id = before
+            query = query.where(or_(c.at_s < at_s, and_(c.at_s == at_s, c.contact_id < contact_id)))
         if loan_id is not None:
             query = query.where(c.loan_id == loan_id)
         if borrower_id is not None:

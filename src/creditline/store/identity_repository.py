@@ -268,7 +268,8 @@ class IdentityRepository:
     def application_owner(self, decision_id: str) -> str | None:
         return self.connection.execute(_APPLICATION_OWNER, {"decision_id": decision_id}).scalar()
 
-    def applications(self, account_id: str, limit: int) -> list[str]:
+    def applications(self, account_id: str, limit: int | None) -> list[str]:
+        """The account's decision ids, latest first; `limit` None: every one."""
         c = account_applications.c
         query = select(c.decision_id).where(c.account_id == account_id).order_by(c.submitted_at.desc(), c.decision_id)
-        return list(self.connection.execute(query.limit(limit)).scalars())
+        return list(self.connection.execute(query if limit is None else query.limit(limit)).scalars())

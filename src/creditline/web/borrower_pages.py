@@ -263,7 +263,7 @@ def repay(request: Request, loan_id: PageId, fields: Form) -> Response:
 def history(request: Request) -> HTMLResponse:
     principal = sessions.borrower(request)
     rt = sessions.runtime_of(request)
-    return _page(request, "borrower/history.html", **borrower_views.overview(rt.engine, principal))
+    return _page(request, "borrower/history.html", **borrower_views.history(rt.engine, principal))
 
 
 @router.get("/consents")

@@ -131,3 +131,29 @@ def test_a_declined_applicant_reads_how_it_was_decided(site) -> None:  # type: i
     assert page.status_code == 200 and "How this was decided" in page.text
     assert all(reason["text"] in page.text for reason in explained["reasons"])
     assert "Your limit" not in page.text and "Your price" not in page.text
+
+
+def test_the_history_lists_every_loan_and_application_not_a_pages_worth(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """docs/web.md: /app/history is every loan and application. The home page shows the first of each;
+    the history page listed no more than that (100 loans by id, 20 decisions)."""
+    from creditline.app import applications, borrower_views, ownership
+
+    app, _ = site
+    browser, decision_id, line_id = approved(app, 60)
+    again = browser.apply(61)  # a second application from the same account
+    assert again.status_code == 303, again.text
+    second_decision = again.headers["location"].rsplit("/", 1)[1]
+    loan_ids = []
+    for n in (1, 2, 3):
+        drawn = browser.draw(line_id, "500.00", 3, key=f"history-{n}")
+        assert drawn.status_code == 201, drawn.text
+        loan_ids.append(drawn.json()["location"].split("?")[0].rsplit("/", 1)[1])
+    # Pages of one, so that every page boundary is crossed with three loans and two decisions.
+    monkeypatch.setattr(borrower_views, "LOANS_SHOWN_MAX", 1)
+    monkeypatch.setattr(borrower_views, "DECISIONS_SHOWN_MAX", 1)
+    monkeypatch.setattr(ownership, "PAGE_SIZE_MAX", 1)
+    monkeypatch.setattr(applications, "APPLICATIONS_LISTED_MAX", 1)
+    history = browser.get("/app/history")
+    assert history.status_code == 200
+    assert [loan_id in history.text for loan_id in loan_ids] == [True, True, True]
+    assert [f"/app/decisions/{d}" in history.text for d in (decision_id, second_decision)] == [True, True]

@@ -75,3 +75,15 @@ def test_every_kind_of_break() -> None:
     found = {b.key: b.kind for b in breaks(ours, statement)}
     assert found == {"amount": "amount_mismatch", "status": "status_mismatch", "gone": "missing_at_bank",
                      "ghost": "missing_in_books", "open": "open", "unapplied": "not_applied"}  # fmt: skip
+
+
+def test_money_marked_for_refund_is_not_on_a_loan_and_is_a_break() -> None:
+    """A debit for a loan that no longer takes a repayment is marked applied with path `refund`: the money
+    left the borrower's account and is on no loan (refunds are the operator's). The statement matched it,
+    so the day reconciled clean while the books did not hold the money."""
+    from creditline.servicing.debit_reconciliation import break_of
+
+    ours = attempt("ad:L1:2025-02-01:1", "succeeded", 500, 500) | {"applied_path": "refund"}
+    found = break_of(ours, line("ad:L1:2025-02-01:1", "succeeded", 500, 500))
+    assert found is not None and (found.kind, found.ours) == ("not_applied", "succeeded 500/500 CNY, refund due")
+    assert break_of(ours | {"applied_path": "replay"}, line("ad:L1:2025-02-01:1", "succeeded", 500, 500)) is None
