@@ -208,3 +208,13 @@ def test_missing_files(capsys, tmp_path: Path) -> None:
         capsys, "abs", "pool", "--tape", str(tmp_path / "t.csv"), "--deal", str(tmp_path / "deal.txt")
     )
     assert code == 2 and stderr.startswith("error: --deal:")
+
+
+def test_a_bad_recovery_rate_option_names_the_option(capsys, tape: Path) -> None:
+    """`--recovery-rate 2` came back as `error: --scenario: …` although no scenario file was given."""
+    code, _, stderr = cli(
+        capsys, "abs", "run", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"), "--recovery-rate", "2"
+    )
+    assert code == 2
+    assert stderr.startswith("error: --recovery-rate: ")
+    assert "at most 1" in stderr and stderr.count("\n") == 1
