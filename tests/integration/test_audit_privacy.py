@@ -137,3 +137,23 @@ def test_erasure_keeps_the_books_balanced_and_the_log_verifiable(engine) -> None
     assert audit.ok and audit.report.records_checked == 1
     assert balances.balanced and balances.balance(Account.LOANS_PRINCIPAL, "CNY") == 300_000
     assert audit.report.finding is None and audit.books_finding is None
+
+
+def test_keys_add_and_retire_use_the_keyring_file_from_the_environment(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """docs/privacy.md: with CREDITLINE_KEYRING_FILE set, `creditline keys add --key-id k2` makes a new
+    current key. It stopped with `Missing option '--keyring-file'` instead."""
+    from integration_helpers import cli
+
+    from creditline.privacy.keyring import read_keyring_file
+
+    keyring_file = tmp_path / "keyring.json"
+    write_keyring_file(keyring_file, KEYRING)
+    monkeypatch.setenv("CREDITLINE_KEYRING_FILE", str(keyring_file))
+    added = cli("keys", "add", "--key-id", "k2")
+    assert added.exit_code == 0, added.stderr
+    assert read_keyring_file(keyring_file).current == "k2"
+    db_url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    upgrade(make_engine(db_url))
+    retired = cli("keys", "retire", "--db", db_url)
+    assert retired.exit_code == 0, retired.stderr
+    assert list(read_keyring_file(keyring_file).data_keys) == ["k2"]
