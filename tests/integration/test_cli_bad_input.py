@@ -56,6 +56,11 @@ BAD = {
     "an alert number past BIGINT": (["alerts", "ack", "9" * 23, "--operator", "o"], "alert"),
     "a profile for an unknown borrower": (["collections", "profile", "--borrower", "NOPE", "--time-zone", "Asia/Shanghai"], "--borrower"),
     "a profile for an id too long to be one": (["collections", "profile", "--borrower", "B" * 300, "--time-zone", "UTC"], "--borrower"),
+    # `line temp-limit` has --limit and --until; its errors named --temp-limit and --temp-limit-expires
+    "a temporary limit that expired already": (["line", "temp-limit", "L1", "--limit", "30000", "--until", "2024-12-31"],
+                                               "error: --until: "),
+    "a negative temporary limit": (["line", "temp-limit", "L1", "--limit", "-5", "--until", "2025-02-28"], "error: --limit: "),
+    "a temporary limit without its expiry": (["line", "temp-limit", "L1", "--limit", "30000"], "error: --until: "),
 }
 
 
