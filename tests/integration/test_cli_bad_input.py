@@ -61,6 +61,12 @@ BAD = {
                                                "error: --until: "),
     "a negative temporary limit": (["line", "temp-limit", "L1", "--limit", "-5", "--until", "2025-02-28"], "error: --limit: "),
     "a temporary limit without its expiry": (["line", "temp-limit", "L1", "--limit", "30000"], "error: --until: "),
+    # `loan waive --part`, `loan prepay --keep`, `loan reverse --event`: errors named --component, --mode, --reverses
+    "waiving an unknown part": (["loan", "waive", "{loan}", "--amount", "1", "--part", "bogus", "--key", "x"],
+                                "error: --part: "),
+    "prepaying with an unknown keep": (["loan", "prepay", "{loan}", "--amount", "100", "--keep", "bogus", "--key", "x"],
+                                       "error: --keep: "),
+    "reversing an unknown event": (["loan", "reverse", "{loan}", "--event", "EVnope", "--key", "x"], "error: --event: "),
 }
 
 

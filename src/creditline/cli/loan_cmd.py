@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -21,6 +23,18 @@ def loan_text(view: dict) -> str:
         f"principal {view['principal_outstanding']}, interest {view['interest_receivable']}, "
         f"penalty {view['penalty_receivable']}, credit balance {view['credit_balance']} {view['currency']}"
     )
+
+
+@contextmanager
+def _options(**options: str) -> Iterator[None]:
+    """Name the option that carries a command field (`component` comes from --part) in its errors."""
+    from creditline.errors import DomainError
+
+    try:
+        yield
+    except DomainError as exc:
+        exc.field = options.get(exc.field or "", exc.field)
+        raise
 
 
 def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
@@ -83,7 +97,8 @@ def register(app: typer.Typer) -> None:
         """Reverse a repayment (a returned auto-debit); the history is replayed without it."""
         from creditline.app import Reverse, reverse
 
-        view = reverse(_engine(db_url), Reverse(loan_id, event, key, parse_date(on, "date")))
+        with _options(reverses="event"):
+            view = reverse(_engine(db_url), Reverse(loan_id, event, key, parse_date(on, "date")))
         emit(view, as_json, loan_text(view))
 
     @loan.command("waive")
@@ -99,7 +114,8 @@ def register(app: typer.Typer) -> None:
         """Waive part of what the borrower owes."""
         from creditline.app import Waive, waive
 
-        view = waive(_engine(db_url), Waive(loan_id, amount, part, key, parse_date(on, "date")))
+        with _options(component="part"):
+            view = waive(_engine(db_url), Waive(loan_id, amount, part, key, parse_date(on, "date")))
         emit(view, as_json, loan_text(view))
 
     @loan.command("prepay")
@@ -115,7 +131,8 @@ def register(app: typer.Typer) -> None:
         """Partial prepayment that re-amortises the rest (lower installment or shorter term)."""
         from creditline.app import Prepay, prepay
 
-        view = prepay(_engine(db_url), Prepay(loan_id, amount, keep, key, parse_date(on, "date")))
+        with _options(mode="keep"):
+            view = prepay(_engine(db_url), Prepay(loan_id, amount, keep, key, parse_date(on, "date")))
         emit(view, as_json, loan_text(view))
 
     @loan.command("reage")
