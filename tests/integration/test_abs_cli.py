@@ -332,3 +332,13 @@ def test_the_report_shows_what_a_short_horizon_leaves_outstanding(capsys, tape: 
     page = (out / "report.html").read_text()
     assert "outstanding at the end" in page
     assert f"{outstanding // 100:,}.{outstanding % 100:02d}" in page
+
+
+def test_a_bad_recovery_rate_option_names_the_option(capsys, tape: Path) -> None:
+    """`--recovery-rate 2` came back as `error: --scenario: …` although no scenario file was given."""
+    code, _, stderr = cli(
+        capsys, "abs", "run", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"), "--recovery-rate", "2"
+    )
+    assert code == 2
+    assert stderr.startswith("error: --recovery-rate: ")
+    assert "at most 1" in stderr and stderr.count("\n") == 1

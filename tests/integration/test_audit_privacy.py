@@ -198,3 +198,23 @@ def test_erasure_takes_the_name_the_account_was_made_with(engine, monkeypatch) -
     assert stored[erased["account_id"]] is None
     assert account_names.shown(erased["account_id"], stored[erased["account_id"]]) == erased["account_id"]
     assert account_of(engine, kept["account_id"])["display_name"] == "李娜"
+
+
+def test_keys_add_and_retire_use_the_keyring_file_from_the_environment(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """docs/privacy.md: with CREDITLINE_KEYRING_FILE set, `creditline keys add --key-id k2` makes a new
+    current key. It stopped with `Missing option '--keyring-file'` instead."""
+    from integration_helpers import cli
+
+    from creditline.privacy.keyring import read_keyring_file
+
+    keyring_file = tmp_path / "keyring.json"
+    write_keyring_file(keyring_file, KEYRING)
+    monkeypatch.setenv("CREDITLINE_KEYRING_FILE", str(keyring_file))
+    added = cli("keys", "add", "--key-id", "k2")
+    assert added.exit_code == 0, added.stderr
+    assert read_keyring_file(keyring_file).current == "k2"
+    db_url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    upgrade(make_engine(db_url))
+    retired = cli("keys", "retire", "--db", db_url)
+    assert retired.exit_code == 0, retired.stderr
+    assert list(read_keyring_file(keyring_file).data_keys) == ["k2"]

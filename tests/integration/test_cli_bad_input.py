@@ -62,6 +62,16 @@ BAD = {
     "an alert number past BIGINT": (["alerts", "ack", "9" * 23, "--operator", "o"], "alert"),
     "a profile for an unknown borrower": (["collections", "profile", "--borrower", "NOPE", "--time-zone", "Asia/Shanghai"], "--borrower"),
     "a profile for an id too long to be one": (["collections", "profile", "--borrower", "B" * 300, "--time-zone", "UTC"], "--borrower"),
+    # `line temp-limit` has --limit and --until; its errors named --temp-limit and --temp-limit-expires
+    "a temporary limit that expired already": (["line", "temp-limit", "L1", "--limit", "30000", "--until", "2024-12-31"],
+                                               "error: --until: "),
+    "a negative temporary limit": (["line", "temp-limit", "L1", "--limit", "-5", "--until", "2025-02-28"], "error: --limit: "),
+    "a temporary limit without its expiry": (["line", "temp-limit", "L1", "--limit", "30000"], "error: --until: "),
+    # `loan waive --part`, `loan prepay --keep`, `loan reverse --event`: errors named --component, --mode, --reverses
+    "waiving an unknown part": (["loan", "waive", "{loan}", "--amount", "1", "--part", "bogus", "--key", "x"],
+                                "error: --part: "),
+    "prepaying with an unknown keep": (["loan", "prepay", "{loan}", "--amount", "100", "--keep", "bogus", "--key", "x"],
+                                       "error: --keep: "),
 }
 
 

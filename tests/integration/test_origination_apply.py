@@ -103,13 +103,13 @@ def test_missing_consent_declines_with_the_scope_and_processes_nothing_else(orig
 @pytest.mark.parametrize(
     ("changes", "error_code", "field"),
     [
-        ({"applicant__id_number": "11010519491231002Y"}, "invalid_id_number", "id_number"),
-        ({"applicant__id_number": "110105194902300021"}, "invalid_birth_date", "id_number"),
+        ({"applicant__id_number": "11010519491231002Y"}, "invalid_id_number", "applicant.id_number"),
+        ({"applicant__id_number": "110105194902300021"}, "invalid_birth_date", "applicant.id_number"),
         ({"applicant__income_monthly": "abc"}, "invalid_amount", "applicant.income_monthly"),
         ({"applicant__income_monthly": 12000.5}, "invalid_application", "applicant.income_monthly"),
         ({"applicant__name": "王" * 5000}, "invalid_application", "applicant.name"),
         ({"contacts": ["1"] * 51}, "invalid_application", "contacts"),
-        ({"applicant__phone": "12345"}, "invalid_phone", "phone"),
+        ({"applicant__phone": "12345"}, "invalid_phone", "applicant.phone"),
         ({"applied_at": "2025-06-30T10:15:00"}, "invalid_application", "applied_at"),
         ({"applied_at": "2025-07-02T00:00:00+08:00"}, "invalid_application", "applied_at"),  # two days ahead
         ({"applied_at": "2025-06-28T23:59:59+08:00"}, "invalid_application", "applied_at"),  # two days back

@@ -89,6 +89,9 @@ def _validation_error(request: Request, exc: Exception) -> Response:
 
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:
     location = [str(part) for part in error.get("loc", ())]
+    if error.get("type") == "json_invalid":  # loc is ("body", character position): the body is at fault
+        where = f" at character {location[1]}" if len(location) > 1 else ""
+        return {"field": "body", "code": "json_invalid", "message": f"{error.get('msg', 'invalid JSON')}{where}"}
     if location and location[0] in ("body", "query", "path", "header", "cookie"):
         source, rest = location[0], location[1:]
         field = ".".join(rest) if rest else source

@@ -17,6 +17,7 @@ from typing import Protocol
 from creditline.app.apply_features import Checks, anomaly_row, fraud_signals, pd_fields, policy_facts
 from creditline.app.apply_form import Application
 from creditline.app.apply_strategy import Strategy, StrategyOutcome, evaluate, uses_challenger
+from creditline.errors import DomainError
 from creditline.identity import (
     CreditBureau,
     FaceMatcher,
@@ -141,11 +142,16 @@ def decide(
 def verified_identity(application: Application, deciders: Deciders) -> VerifiedIdentity:
     """The applicant's identity fields checked and normalised (raises the field's error otherwise)."""
     applicant = application.form.applicant
-    return check_identity(
-        IdentityFields(applicant.name, applicant.id_number, applicant.phone, applicant.bank_card),
-        deciders.profile,
-        on=application.applied_at.date(),
-    )
+    try:
+        return check_identity(
+            IdentityFields(applicant.name, applicant.id_number, applicant.phone, applicant.bank_card),
+            deciders.profile,
+            on=application.applied_at.date(),
+        )
+    except DomainError as exc:  # name the field by its path in the application, as the form's own errors do
+        if exc.field and not exc.field.startswith("applicant."):
+            exc.field = f"applicant.{exc.field}"
+        raise
 
 
 def _limit_inputs(application: Application, checks: Checks) -> dict[str, object]:

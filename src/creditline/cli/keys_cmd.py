@@ -9,7 +9,12 @@ import typer
 
 from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
 
-KeyringFileOption = Annotated[Path, typer.Option("--keyring-file", help="the keyring JSON file (kept 0600)")]
+KeyringFileOption = Annotated[
+    Path,
+    typer.Option(
+        "--keyring-file", envvar="CREDITLINE_KEYRING_FILE", help="the keyring JSON file (kept 0600)", show_envvar=True
+    ),
+]
 ROTATION_ROUNDS_MAX = 100_000
 
 

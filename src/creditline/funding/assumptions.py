@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from creditline.funding.errors import AssumptionError, FundingError
@@ -63,10 +63,16 @@ class Assumptions(BaseModel):
     roll_rates: tuple[tuple[Ratio, ...], ...] | None = None  # 5x5 over ROLL_STATES, rows sum to 1
     horizon_months: int | None = Field(None, ge=1, le=HORIZON_MONTHS_MAX)
 
+    @field_validator("recovery_rate")
+    @classmethod
+    def _recovery_fraction(cls, value: Decimal) -> Decimal:
+        # a field error, so the CLI names the option (or file setting) that gave it
+        if value > 1:
+            raise ValueError("a recovery rate is a fraction of the defaulted balance, at most 1")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Assumptions:
-        if self.recovery_rate > 1:
-            raise ValueError("recovery_rate is a fraction of the defaulted balance, at most 1")
         if any(pd > 1 for pd in self.grade_pd.values()):
             raise ValueError("grade_pd values are probabilities, at most 1")
         if self.default_model is DefaultModel.ROLL_RATE:

@@ -179,14 +179,15 @@ class CreditLine:
     ) -> tuple[CreditLine, LineChange]:
         """A temporary limit through `expires` (inclusive); `None, None` removes it."""
         self._check_open()
+        # fields named as the command's inputs (`line temp-limit --limit … --until …`)
         if (amount is None) != (expires is None):
             raise InvalidLineChange(
-                "give both a temporary limit and its expiry, or neither", field="temp_limit"
+                "give both a temporary limit and its expiry, or neither", field="until" if expires is None else "limit"
             )
         if amount is not None and expires is not None:
-            self._check_limit(amount, "temp_limit")
+            self._check_limit(amount, "limit")
             if expires < on:
-                raise InvalidLineChange(f"the expiry {expires} is before {on}", field="temp_limit_expires")
+                raise InvalidLineChange(f"the expiry {expires} is before {on}", field="until")
         old = _temp_text(self.temp_limit, self.temp_limit_expires)
         change = LineChange(self.line_id, on, "temp_limit", old, _temp_text(amount, expires), _reason(reason))
         return self._next(temp_limit=amount, temp_limit_expires=expires), change

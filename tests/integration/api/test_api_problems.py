@@ -93,6 +93,16 @@ def test_validation_problems_name_the_field_and_rule(client, borrower):
     assert {e["field"] for e in body["errors"]} >= {"product_id", "applicant", "device"}
 
 
+def test_broken_json_names_the_body(client, borrower):
+    """A body that is not JSON was answered with `field: "1"` (the character position of the error)."""
+    person, ids = borrower
+    headers = person.headers | {"Content-Type": "application/json", "Idempotency-Key": "broken-json"}
+    response = client.post(f"/v1/loans/{ids['loan_id']}/repayments", content=b'{"amount": "1.00",', headers=headers)
+    body = assert_problem(response, 422)
+    assert body["errors"][0]["field"] == "body" and body["errors"][0]["code"] == "json_invalid"
+    assert body["detail"].startswith("body: JSON decode error")
+
+
 def test_page_sizes_unknown_routes_and_wrong_methods(client, borrower):
     person, _ = borrower
     body = assert_problem(person.get("/v1/loans", params={"limit": 1000}), 422)

@@ -131,7 +131,7 @@ def test_pipeline_delinquency() -> None:
     [
         ({"cdr": "-1%"}, "cdr"),
         ({"cpr": ["5%", "-2%"]}, "cpr"),
-        ({"recovery_rate": "120%"}, None),
+        ({"recovery_rate": "120%"}, "recovery_rate"),
         ({"recovery_lag_months": -1}, "recovery_lag_months"),
         ({"default_model": "magic"}, "default_model"),
         ({"cdr": 0.05}, "cdr"),
