@@ -67,7 +67,7 @@ def _headline(summary: dict[str, Any], money: Any) -> str:
         "provision coverage ratio": summary["provisions"]["coverage_ratio"],
         "loan provision ratio": summary["provisions"]["loan_provision_ratio"],
     }
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows.items())
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(_cell(k, v, money))}</td></tr>" for k, v in rows.items())
     return f"<table>{body}</table>"
 
 
