@@ -358,3 +358,20 @@ def test_prove_consistency_from_a_later_head_names_the_from_option(books, db_url
     assert result.exit_code == 2, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --from: "), result.stderr
+
+
+def test_a_second_log_id_for_the_same_database_is_refused_by_name(books) -> None:  # type: ignore[no-untyped-def]
+    """The database holds one log. CREDITLINE_AUDIT_LOG_ID changed on a running deployment started a
+    second frontier at size 0, whose first record took a position the first log's records hold: an
+    IntegrityError ended the day's EOD. It is now refused, naming the setting, and nothing changes."""
+    from creditline.ledger.transparency.errors import TransparencyError
+
+    write_day(books, range(12, 14), date(2025, 1, 3))
+    with UnitOfWork(books) as uow, pytest.raises(TransparencyError) as caught:
+        publish(uow.connection, "another-log", date(2025, 1, 3), KEY)
+    assert caught.value.field == "CREDITLINE_AUDIT_LOG_ID"
+    assert LOG in str(caught.value)
+    with UnitOfWork(books) as uow:  # the right log still publishes the day
+        head = publish(uow.connection, LOG, date(2025, 1, 3), KEY)
+        uow.commit()
+    assert head.head.tree_size == 14

@@ -218,6 +218,7 @@ def _read_state(connection: Connection, log_id: str) -> Frontier:
     query = select(audit_log_state.c.tree_size, audit_log_state.c.frontier).where(audit_log_state.c.log_id == log_id)
     row = connection.execute(query.with_for_update()).first()
     if row is None:
+        _check_one_log(connection, log_id)
         # Two first sequencers at once (EOD's publish and `creditline audit publish`): one inserts, the
         # other waits on its row and reads it (finding 8 of docs/security.md), neither fails.
         connection.execute(dialect_insert(connection, audit_log_state).values(log_id=log_id, tree_size=0, frontier="")
@@ -225,6 +226,20 @@ def _read_state(connection: Connection, log_id: str) -> Frontier:
         row = connection.execute(query.with_for_update()).one()
     hashes = tuple(bytes.fromhex(h) for h in row.frontier.split(",") if h)
     return Frontier(row.tree_size, hashes)
+
+
+def _check_one_log(connection: Connection, log_id: str) -> None:
+    """The database holds one log: a second id would number its records from 0, over the first's."""
+    from creditline.ledger.transparency.errors import TransparencyError
+
+    other = connection.execute(
+        select(audit_log_state.c.log_id).where(audit_log_state.c.log_id != log_id).limit(1)
+    ).scalar()
+    if other is not None:
+        raise TransparencyError(
+            f"this database's audit log is {other!r}; {ENV_LOG_ID}={log_id!r} names another (set it back)",
+            field=ENV_LOG_ID,
+        )
 
 
 _SET_POSITION = (
