@@ -29,6 +29,11 @@ def tape(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def run_example(capsys: pytest.CaptureFixture[str], tape: Path, *options: str) -> tuple[int, str, str]:
+    """`abs run` of the tape under the worked example's deal, with `options`."""
+    return cli(capsys, "abs", "run", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"), *options)
+
+
 def deal_file(tmp_path: Path, text: str, suffix: str = ".yaml") -> Path:
     original = (EXAMPLES / "deal.yaml").read_text()
     path = tmp_path / f"deal{suffix}"
@@ -239,17 +244,7 @@ def test_a_deal_file_that_is_not_utf8_is_refused(capsys, tape: Path, tmp_path: P
     assert stderr.strip().startswith("error: --deal: deal: deal.yaml is not UTF-8 text")
     scenario = tmp_path / "scenario.yaml"
     scenario.write_bytes(b"cpr: 10%\n# \xff\n")
-    code, _, stderr = cli(
-        capsys,
-        "abs",
-        "run",
-        "--tape",
-        str(tape),
-        "--deal",
-        str(EXAMPLES / "deal.yaml"),
-        "--scenario",
-        str(scenario),
-    )
+    code, _, stderr = run_example(capsys, tape, "--scenario", str(scenario))
     assert code == 2
     assert stderr.strip().startswith("error: --scenario: scenario: scenario.yaml is not UTF-8 text")
 
@@ -261,17 +256,7 @@ def test_a_scenario_whose_monte_carlo_is_not_a_mapping_is_refused(
     # `monte_carlo: 5` ended in a TypeError traceback (exit 1)
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(f"cpr: 10%\nmonte_carlo: {value}\n")
-    code, _, stderr = cli(
-        capsys,
-        "abs",
-        "run",
-        "--tape",
-        str(tape),
-        "--deal",
-        str(EXAMPLES / "deal.yaml"),
-        "--scenario",
-        str(scenario),
-    )
+    code, _, stderr = run_example(capsys, tape, "--scenario", str(scenario))
     assert code == 2
     assert stderr.strip() == (
         "error: --scenario: monte_carlo: expected a mapping of paths, correlation, seed, granular"

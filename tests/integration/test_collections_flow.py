@@ -199,15 +199,7 @@ def test_the_contacts_command_lists_every_contact_not_the_latest_fifty(engine, d
     a loan in collection for months has more (every message sent or suppressed, every call)."""
     from creditline.store import collections_repository
 
-    start = 1_738_400_400  # 2025-02-01T17:00+08:00
-    rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
-             "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start + n * 86_400,
-             "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
-             "business_date": date(2025, 2, 1), "strategy": "collections_cn@2025.07.1", "note": "not sent: day_cap"}
-            for n in range(55)]  # fmt: skip
-    with UnitOfWork(engine) as uow:
-        CollectionsRepository(uow.connection).add_contacts(rows)
-        uow.commit()
+    _add_daily_contacts(engine, loan, 1_738_400_400, date(2025, 2, 1), 55)  # from 2025-02-01T17:00+08:00
     shown = ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"]
     assert [c["local_time"] for c in shown] == [f"n{n:02d}" for n in reversed(range(55))]
     monkeypatch.setattr(collections_repository, "PAGE_MAX", 20)  # pages of 20: every page boundary crossed
@@ -221,15 +213,7 @@ def test_the_console_work_item_shows_every_contact_on_its_loan(engine, db_url: s
 
     close_days(engine, date(2025, 2, 11))
     item = ok("collections", "queue", "--db", db_url)["items"][0]["item_id"]
-    start = 1_739_264_400  # 2025-02-11T17:00+08:00
-    rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
-             "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start + n * 86_400,
-             "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
-             "business_date": date(2025, 2, 11), "strategy": "collections_cn@2025.07.1", "note": "not sent: day_cap"}
-            for n in range(55)]  # fmt: skip
-    with UnitOfWork(engine) as uow:
-        CollectionsRepository(uow.connection).add_contacts(rows)
-        uow.commit()
+    _add_daily_contacts(engine, loan, 1_739_264_400, date(2025, 2, 11), 55)  # from 2025-02-11T17:00+08:00
     every = _contacts(engine, loan)
     assert len(every) > 55
     shown = servicing_views.work_item(engine, item)["contacts"]
@@ -263,3 +247,15 @@ def test_the_contacts_of_a_loan_that_does_not_exist_are_loan_not_found(engine, d
     missing = cli("collections", "contacts", "--loan", loan + "X", "--db", db_url)
     assert missing.exit_code == 2 and missing.stderr.startswith("error: --loan: no loan"), missing
     assert ok("collections", "contacts", "--loan", loan, "--db", db_url)["contacts"] == []  # a loan not yet contacted
+
+
+def _add_daily_contacts(engine, loan: str, start_s: int, on: date, count: int) -> None:  # type: ignore[no-untyped-def]
+    """`count` suppressed in-app contacts with the borrower, a day apart from `start_s`, local times n00, n01, ..."""
+    rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
+             "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start_s + n * 86_400,
+             "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
+             "business_date": on, "strategy": "collections_cn@2025.07.1", "note": "not sent: day_cap"}
+            for n in range(count)]  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        CollectionsRepository(uow.connection).add_contacts(rows)
+        uow.commit()
