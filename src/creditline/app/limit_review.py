@@ -149,22 +149,20 @@ def _unseen_alert_lines(uow: UnitOfWork, on: date) -> dict[str, date | None]:
     """Open lines not reviewed today whose borrower has a live alert raised before today that no review has
     seen: raised after the line's last review, or on its day without that review naming it (an alert raised
     during the day, after the day's review, by `alerts check`). Urgent: the alert is acted on at the next run.
-    The live alerts are few; their lines, and each line's last review, are read by index."""
+    The live alerts and their lines are read in one statement, the lines' last reviews in one per page."""
     from creditline.store.collections_repository import LIVE_ALERT_STATUSES
 
-    c, r, a = credit_lines.c, limit_reviews.c, ew_alerts.c
+    c, a = credit_lines.c, ew_alerts.c
     alerts = (select(c.line_id, a.kind, a.raised_on)
               .select_from(ew_alerts.join(credit_lines, c.borrower_id == a.borrower_id))
               .where(a.status.in_(LIVE_ALERT_STATUSES), a.raised_on < on, c.status != "closed"))  # fmt: skip
     by_line: dict[str, list[tuple[str, date]]] = {}
     for line_id, kind, raised_on in uow.connection.execute(alerts):
         by_line.setdefault(line_id, []).append((kind, raised_on))
+    latest = _latest_reviews(uow, sorted(by_line))
     unseen: dict[str, date | None] = {}
     for line_id, live in sorted(by_line.items()):
-        last = uow.connection.execute(
-            select(r.business_date, r.reasons_json).where(r.line_id == line_id)
-            .order_by(r.business_date.desc(), r.review_id.desc()).limit(1)
-        ).first()  # fmt: skip
+        last = latest.get(line_id)
         if last is not None and last[0] >= on:
             continue  # reviewed today already
         named = set() if last is None else {reason["code"] for reason in json.loads(last[1])}
@@ -172,6 +170,19 @@ def _unseen_alert_lines(uow: UnitOfWork, on: date) -> dict[str, date | None]:
                for kind, raised_on in live):  # fmt: skip
             unseen[line_id] = None if last is None else last[0]
     return unseen
+
+
+def _latest_reviews(uow: UnitOfWork, line_ids: list[str]) -> dict[str, tuple[date, str]]:
+    """Each line's last review (business date, reasons JSON), one statement per PAGE_MAX lines."""
+    r, later = limit_reviews.c, limit_reviews.alias("later").c
+    newest = (select(later.review_id).where(later.line_id == r.line_id)
+              .order_by(later.business_date.desc(), later.review_id.desc()).limit(1).scalar_subquery())  # fmt: skip
+    found: dict[str, tuple[date, str]] = {}
+    for start in range(0, len(line_ids), PAGE_MAX):
+        part = line_ids[start : start + PAGE_MAX]
+        query = select(r.line_id, r.business_date, r.reasons_json).where(r.line_id.in_(part), r.review_id == newest)
+        found.update({line_id: (day, reasons) for line_id, day, reasons in uow.connection.execute(query)})
+    return found
 
 
 def review_batch(uow: UnitOfWork, line_ids: list[str], on: date, setup: ReviewSetup, dry_run: bool) -> list[LimitDecision]:
