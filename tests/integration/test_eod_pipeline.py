@@ -57,7 +57,8 @@ def test_a_due_date_collected_every_way_books_each_cent_once(engine) -> None:  #
     assert check_books(engine, deep=False, quiescent=True).anomalies == ()  # a replayed debit is one effect
     assert_books_clean(engine)  # every loan = the replay of its events; GL = sub-ledger; trial balance
     assert_allowance_booked(engine)
-    first = rows(engine, "SELECT business_date, round, days_past_due FROM debit_attempts ORDER BY business_date")[0]
+    first = rows(engine, "SELECT business_date, round, days_past_due FROM debit_attempts "
+                 "ORDER BY business_date, round")[0]  # fmt: skip
     assert (str(first[0]), first[1], first[2]) == (str(FIRST_DUE), 1, 0)  # asked on the due date itself
     last_day = today + timedelta(days=10)
     assert results[-1]["run_date"] == last_day.isoformat()
