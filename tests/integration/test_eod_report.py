@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
 
 from eod_support import START, books_with_loans, fast_forward, hostile_bank, run_days, scalar
 from integration_helpers import cli
@@ -40,3 +42,54 @@ def test_a_day_whose_snapshot_holds_no_loans_says_so(engine, db_url, tmp_path) -
     from creditline.app.console_views import database_snapshot_report
 
     assert database_snapshot_report(engine) is None
+
+
+def _history_with_a_pruned_mid_month(engine) -> tuple[list, Any]:  # type: ignore[no-untyped-def]
+    """Month-end snapshots 2023-01-31 … 2024-02-29, a daily one on 2023-03-15, and today's, 2024-03-15;
+    EOD's pruning then drops 2023-03-15 (its month's end is kept): exactly a year before today."""
+    import polars as pl
+
+    from creditline.portfolio.synthetic import synthetic_snapshots
+    from creditline.store import UnitOfWork
+    from creditline.store.tables_servicing_snapshots import prune_snapshots, write_snapshot
+
+    history = synthetic_snapshots(loans=1000, months=14, seed=3).with_columns(tier=pl.lit(0, dtype=pl.Int16))
+    month_ends = sorted(history.get_column("as_of").unique().to_list())
+    days = {day: history.filter(pl.col("as_of") == day) for day in month_ends}
+    for day, like in ((date(2023, 3, 15), date(2023, 2, 28)), (TODAY, date(2024, 2, 29))):
+        days[day] = days[like].with_columns(as_of=pl.lit(day))
+    with UnitOfWork(engine) as uow:
+        for day in sorted(days):
+            write_snapshot(uow.connection, days[day], day, month_end=day in month_ends)
+        pruned = prune_snapshots(uow.connection, TODAY)
+        uow.commit()
+    return pruned, history
+
+
+TODAY = date(2024, 3, 15)
+
+
+def test_mid_month_the_console_shows_the_default_rate_report_portfolio_gives_for_the_latest_month_end(
+    engine, db_url, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.console_views import database_snapshot_report
+
+    pruned, _ = _history_with_a_pruned_mid_month(engine)
+    assert pruned == [date(2023, 3, 15)]
+    report = database_snapshot_report(engine, lgd=Decimal("0.45"))  # the synthetic book has no workout history
+    assert report is not None and report["as_of"] == TODAY.isoformat()
+    shown = report["default_rate"]
+    assert shown["available"] is True and (shown["start"], shown["end"]) == ("2023-02-28", "2024-02-29")
+    # the very figure `report portfolio --as-of 2024-02-29` prints ...
+    month_end = cli("report", "portfolio", "--as-of", "2024-02-29", "--out", str(tmp_path / "feb"), "--db", db_url, "--lgd", "0.45", "--json")
+    assert month_end.exit_code == 0, month_end.stderr
+    assert shown == month_end.json()["default_rate_12m"] and shown["defaulted_loans"] > 0
+    # ... while the report for today still says it lacks the start snapshot, and a pruned day is refused
+    today = cli("report", "portfolio", "--as-of", TODAY.isoformat(), "--out", str(tmp_path / "today"), "--db", db_url, "--lgd", "0.45", "--json")
+    assert today.exit_code == 0, today.stderr
+    assert today.json()["default_rate_12m"] == {
+        "available": False, "reason": "the 12-month default rate needs the snapshot of 2023-03-15: no snapshot for "
+        "2023-03-15 (snapshots cover 2023-01-31 to 2024-03-15)"}  # fmt: skip
+    assert report["summary"]["default_rate_12m"] == today.json()["default_rate_12m"]
+    gone = cli("report", "portfolio", "--as-of", "2023-03-15", "--out", str(tmp_path / "gone"), "--db", db_url)
+    assert gone.exit_code == 2 and gone.stderr.startswith("error: --as-of: no snapshot for 2023-03-15")

@@ -116,6 +116,19 @@ def test_score_one_applicant_and_a_file(model, tmp_path):
     assert list(scores.columns) == ["pd", "score", "scorecard_points", "reasons"] and len(scores) == 1500
 
 
+def test_a_file_scored_as_json_gives_each_row_the_reasons_one_applicant_gets(model, tmp_path):
+    directory, _ = model
+    # As text, the way the file's values are read, so that each reason's `value` is the same too.
+    applicant = {"Late90": "4", "DebtRatio": "0,95", "Segment": "C", "Salaried": "N", "Bureau": "-9"}
+    decision = ok_json("model", "score", "--model", str(directory), "--applicant", json.dumps(applicant))
+    data = tmp_path / "one.csv"
+    data.write_text("Late90;DebtRatio;Segment;Salaried;Bureau\n4;0,95;C;N;-9\n", encoding="utf-8")
+    (row,) = ok_json("model", "score", "--model", str(directory), "--data", str(data))
+    assert (row["pd"], row["score"]) == (pytest.approx(decision["pd"], rel=1e-9), decision["score"])
+    assert row["reasons"] == decision["reasons"]
+    assert "Number of payments 90+ days late is high (4)" in [r["text"] for r in row["reasons"]]
+
+
 def test_monitor_reports_bands(model, tmp_path):
     directory, data = model
     same = ok_json("model", "monitor", "--model", str(directory), "--data", str(data))

@@ -74,7 +74,8 @@ def read_snapshot_file(path: Path) -> Any:
 
 def snapshot_report(snapshots: Path, balance_sheet: Path | None = None, lgd: Decimal | None = None) -> dict[str, Any]:
     """The portfolio report over a snapshot file, as of its latest date."""
-    return _report(read_snapshot_file(snapshots), balance_sheet, lgd) | {"source": snapshots.name}
+    frame = read_snapshot_file(snapshots)
+    return _report(frame, balance_sheet, lgd, frame) | {"source": snapshots.name}
 
 
 def latest_snapshot_date(engine: Engine) -> Any:
@@ -88,6 +89,9 @@ def latest_snapshot_date(engine: Engine) -> Any:
 def database_snapshot_report(engine: Engine, balance_sheet: Path | None = None, lgd: Decimal | None = None) -> dict[str, Any] | None:
     """The portfolio report over the snapshots EOD keeps in the database (None while there are none, or
     while they hold no rows)."""
+    import polars as pl
+
+    from creditline.app.eod_reports import month_ends
     from creditline.portfolio.snapshot import COLUMNS, validate
     from creditline.store.tables_servicing import read_snapshots, snapshot_dates_up_to
 
@@ -99,20 +103,28 @@ def database_snapshot_report(engine: Engine, balance_sheet: Path | None = None, 
     frame = validate(frame.select([column.name for column in COLUMNS]))
     if frame.is_empty():  # EOD ran, but on a book with no loan and no line yet: no history to report on
         return None
-    return _report(frame, balance_sheet, lgd) | {"source": "database"}
+    # The days `report portfolio --as-of` reads from the database: each month's last snapshot (the latest
+    # day among them), not the daily ones EOD keeps for 40 days.
+    reported = frame.filter(pl.col("as_of").is_in(sorted(month_ends(frame.get_column("as_of").unique().to_list()))))
+    return _report(frame, balance_sheet, lgd, reported) | {"source": "database"}
 
 
-def _report(frame: Any, balance_sheet: Path | None, lgd: Decimal | None) -> dict[str, Any]:
-    """The portfolio report as of the frame's latest snapshot date, as plain rows for tables and charts."""
+def _report(frame: Any, balance_sheet: Path | None, lgd: Decimal | None, reported: Any) -> dict[str, Any]:
+    """The portfolio report as of the frame's latest snapshot date, as plain rows for tables and charts.
+
+    `default_rate` is the 12-month default rate of the latest date that has the snapshot a year before
+    it — in mid-month, the latest month end, as daily snapshots are pruned — over `reported`, the
+    snapshots `report portfolio --as-of` would read: the figure that command prints for its `end`."""
     from creditline.portfolio.balance_sheet import parse_balance_sheet
-    from creditline.portfolio.report import ReportOptions, build_report
+    from creditline.portfolio.report import ReportOptions, build_report, default_rate_json
 
     as_of = frame.get_column("as_of").max()
     sheet = None if balance_sheet is None else parse_balance_sheet(json.loads(balance_sheet.read_text()))
     report = build_report(frame, as_of, ReportOptions(balance_sheet=sheet, lgd=lgd))
     tables = {name: table.to_dicts() for name, table in report.tables.items()}
+    default_rate = default_rate_json(reported, as_of, latest=True)
     return {"as_of": as_of.isoformat(), "currency": report.currency.code, "summary": report.summary, "tables": tables,
-            "loans": frame.height, "dates": frame.get_column("as_of").n_unique()}  # fmt: skip
+            "default_rate": default_rate, "loans": frame.height, "dates": frame.get_column("as_of").n_unique()}  # fmt: skip
 
 
 # -- queues ------------------------------------------------------------------------------------------

@@ -371,8 +371,18 @@ def score_command(
     except InvalidScoringRequest as exc:
         raise InvalidScoringRequest(f"column {exc.field}: {exc.message}", field="data") from exc
     if reasons:
-        scored["reasons"] = scored["reasons"].map(lambda texts: "; ".join(texts))
+        scored["reasons"] = scored["reasons"].map(reasons_json if as_json and out is None else reasons_cell)
     write_scores(scored, out, as_json)
+
+
+def reasons_json(found: tuple) -> list[dict]:
+    """A row's reasons in --json: the list --applicant gives (field, value, impact, text)."""
+    return [reason.to_json() for reason in found]
+
+
+def reasons_cell(found: tuple) -> str:
+    """A row's reasons in one CSV cell: their plain words, worst first."""
+    return "; ".join(reason.text for reason in found)
 
 
 def one_decision(scorer, applicant: dict, reasons: int) -> dict:

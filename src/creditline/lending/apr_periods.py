@@ -19,6 +19,7 @@ from creditline.lending.calendar import add_months, is_month_end
 
 DAYS_IN_YEAR_APR = 365
 SEMIMONTH_DAYS_RANGE = (13, 17)
+BIWEEKLY_DAYS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +82,20 @@ def interval_period(start: date, end: date, series_day: int = 31) -> UnitPeriod:
 
 
 def is_semimonthly(payment_dates: list[date]) -> bool:
-    """Twice a month on two fixed days (the 1st and 16th, the 15th and the month end...)."""
+    """Twice a month on two fixed days (the 1st and 16th, the 15th and the month end...).
+
+    Payments every 14 days are biweekly (26 a year), not semimonthly (24), even where they fall on
+    two fixed days: two payments, or the 1st and 15th of a non-leap February and March. A semimonthly
+    series shows a gap other than 14 days within a month or two.
+    """
     if len(payment_dates) < 2:
         return False
     days = {31 if is_month_end(day) else day.day for day in payment_dates}
     per_month = Counter((day.year, day.month) for day in payment_dates)
     gaps = [(later - earlier).days for earlier, later in pairwise(payment_dates)]
     low, high = SEMIMONTH_DAYS_RANGE
+    if all(gap == BIWEEKLY_DAYS for gap in gaps):
+        return False
     return len(days) == 2 and max(per_month.values()) <= 2 and all(low <= gap <= high for gap in gaps)
 
 

@@ -76,6 +76,18 @@ def default_rate_12m(frame: pl.DataFrame, as_of: date) -> DefaultRate:
     )
 
 
+def latest_default_rate_12m(frame: pl.DataFrame, as_of: date) -> DefaultRate:
+    """The 12-month default rate of the latest snapshot date on or before `as_of` that has the snapshot
+    of 12 months earlier: what `default_rate_12m` gives for that date (its `end`). EOD prunes daily
+    snapshots to month ends, so in mid-month the start of today's window is gone while the latest
+    month end still has its own; `SnapshotNotFound` (today's reason) when no date has one."""
+    days = set(frame.get_column("as_of").unique().to_list())
+    for day in sorted((d for d in days if d <= as_of), reverse=True):
+        if shift_months(day, -WINDOW_MONTHS) in days:
+            return default_rate_12m(frame, day)
+    return default_rate_12m(frame, as_of)  # raises, naming the snapshot `as_of` would need
+
+
 @dataclass(frozen=True, slots=True)
 class NplRatio:
     npl_principal_minor: int

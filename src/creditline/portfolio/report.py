@@ -18,7 +18,7 @@ import polars as pl
 from creditline.money import Currency
 from creditline.portfolio import capital, liquidity
 from creditline.portfolio.balance_sheet import BalanceSheet
-from creditline.portfolio.default_rate import default_rate_12m, npl_ratio
+from creditline.portfolio.default_rate import default_rate_12m, latest_default_rate_12m, npl_ratio
 from creditline.portfolio.delinquency import BUCKET_NAMES, CHINA_2023, TierPolicy, bucket_table, tier_table
 from creditline.portfolio.ecl import EclAssumptions, PdMethod, ecl_table, round_minor_batch
 from creditline.portfolio.errors import InvalidAssumption, SnapshotNotFound
@@ -92,7 +92,7 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     summary: dict[str, Any] = {"as_of": as_of.isoformat(), "currency": cur.code, "minor_digits": cur.minor_digits}
     tables: dict[str, pl.DataFrame] = {}
     _delinquency(day, options, summary, tables)
-    summary["default_rate_12m"] = _default_rate(history, as_of)
+    summary["default_rate_12m"] = default_rate_json(history, as_of)
     tables["vintage"] = _vintage(history, as_of)
     counts = transition_counts(history, as_of)
     tables["roll_rates"] = roll_rates(counts)
@@ -129,9 +129,11 @@ def _delinquency(day: pl.DataFrame, options: ReportOptions, summary: dict[str, A
     summary["tiers"] = {"policy": options.tier_policy.name, "rows": tables["tiers"].to_dicts()}
 
 
-def _default_rate(history: pl.DataFrame, as_of: date) -> dict[str, Any]:
+def default_rate_json(history: pl.DataFrame, as_of: date, *, latest: bool = False) -> dict[str, Any]:
+    """The report's `default_rate_12m` ending on `as_of`; with `latest`, ending on the latest snapshot date
+    on or before it that has one (`end` says which: the console's figure in mid-month)."""
     try:
-        rate = default_rate_12m(history, as_of)
+        rate = (latest_default_rate_12m if latest else default_rate_12m)(history, as_of)
     except SnapshotNotFound as exc:
         return {"available": False, "reason": exc.message}
     return {

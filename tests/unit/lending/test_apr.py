@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -174,3 +175,45 @@ def test_malformed_cash_flows_raise_typed_errors(payments, error, field) -> None
     with pytest.raises(error) as caught:
         annual_rate(Payment(date(2024, 1, 1), usd("1000")), payments)
     assert caught.value.field == field
+
+
+def _level_annuity_minor(rate: float, payment_minor: int, count: int) -> float:
+    """What `count` payments, one at the end of each whole unit period, are worth at `rate` a period."""
+    return sum(payment_minor / (1 + rate) ** k for k in range(1, count + 1))
+
+
+def test_payments_every_14_days_are_biweekly_even_where_they_fall_on_two_fixed_days() -> None:
+    # Appendix J (b)(4): the unit period is the payment interval, here 14 days, 26 a year. In a
+    # non-leap February and March a 14-day series falls on the 1st and 15th, and two payments 14 days
+    # apart fall on two days of a month: both were taken for semimonthly (24 a year, every payment
+    # 13/15 or 14/15 of a period off), so the APR depended on the calendar, not on the loan.
+    elsewhere = annual_rate(Payment(date(2024, 4, 3), usd("1000")),
+                            [Payment(date(2024, 4, 17) + timedelta(days=14 * k), usd("260")) for k in range(4)])
+    assert elsewhere.unit_period == UnitPeriod("week", 2)
+    february = [date(2023, 2, 1), date(2023, 2, 15), date(2023, 3, 1), date(2023, 3, 15)]
+    assert infer_unit_period(date(2023, 1, 18), february) == UnitPeriod("week", 2)
+    on_two_days = annual_rate(Payment(date(2023, 1, 18), usd("1000")), [Payment(day, usd("260")) for day in february])
+    assert (on_two_days.unit_period, on_two_days.periods_per_year) == (UnitPeriod("week", 2), 26)
+    assert on_two_days.apr_pct == elsewhere.apr_pct and on_two_days.regular
+    rate = float(on_two_days.periodic_rate)
+    assert _level_annuity_minor(rate, 26000, 4) == pytest.approx(100000, abs=1e-6)
+    assert on_two_days.apr_pct_display == (on_two_days.periodic_rate * 26 * 100).quantize(Decimal("0.01"))
+    twice = [date(2024, 1, 15), date(2024, 1, 29)]
+    assert infer_unit_period(date(2024, 1, 1), twice) == UnitPeriod("week", 2)
+
+
+def test_payments_on_the_1st_and_16th_are_semimonthly_24_a_year() -> None:
+    days = [date(2024, month, day) for month in range(1, 8) for day in (1, 16)][1:13]  # 16 Jan … 1 Jul
+    assert infer_unit_period(date(2024, 1, 1), days) == UnitPeriod("semimonth")
+    result = annual_rate(Payment(date(2024, 1, 1), usd("2000")), [Payment(day, usd("175")) for day in days])
+    assert (result.unit_period, result.periods_per_year, result.regular) == (UnitPeriod("semimonth"), 24, True)
+    # counted back from each payment in 30-day months ÷ 15: the k-th payment is k whole semimonths on
+    assert [time_in_periods(date(2024, 1, 1), day, result.unit_period, 16) for day in days] == [
+        (k, 0) for k in range(1, 13)
+    ]
+    assert _level_annuity_minor(float(result.periodic_rate), 17500, 12) == pytest.approx(200000, abs=1e-6)
+    days = [*days[1:], date(2024, 7, 16)]  # 1 Feb … 16 Jul
+    # a short first period (advance on 23 January, first payment 1 February): 9 odd days ÷ 15
+    short = annual_rate(Payment(date(2024, 1, 23), usd("2000")), [Payment(day, usd("175")) for day in days])
+    assert short.unit_period == UnitPeriod("semimonth") and short.regular
+    assert time_in_periods(date(2024, 1, 23), date(2024, 2, 1), short.unit_period, 16) == (0, Fraction(9, 15))

@@ -30,7 +30,22 @@ def test_one_applicant_and_the_batch_give_the_same_answers(scorer, fresh):
         assert decision.pd == pytest.approx(batch["pd"][row], rel=1e-9, abs=1e-12)
         assert decision.score == batch["score"][row]
         assert decision.scorecard_points == batch["scorecard_points"][row]
-        assert [r.text for r in decision.reasons] == batch["reasons"][row]
+        assert [r.text for r in decision.reasons] == [r.text for r in batch["reasons"][row]]
+
+
+def test_one_applicant_and_the_batch_give_the_same_reason_structure(scorer, fresh):
+    """EOD and the simulator score a batch: each row's reasons are the very `Reason`s `score_one`
+    gives (field, value, impact, plain words), in the same order and with the same JSON."""
+    risky = {**fresh.iloc[0].to_dict(), "NumberOfTimes90DaysLate": "6", "RevolvingUtilization": "1.15", "BureauScore": "-9"}
+    chosen = pd.DataFrame([risky, *(fresh.iloc[row].to_dict() for row in (3, 41, 170))])
+    batch = scorer.score_batch(chosen, reasons=4)
+    for row, applicant in enumerate(chosen.to_dict(orient="records")):
+        one = scorer.score_one(applicant, reasons=4)
+        assert batch["pd"][row] == pytest.approx(one.pd, rel=1e-9, abs=1e-12)
+        assert batch["score"][row] == one.score
+        assert batch["reasons"][row] == one.reasons
+        assert [r.to_json() for r in batch["reasons"][row]] == one.to_json()["reasons"]
+    assert "Number of times 90 days late is high (6)" in [r.text for r in batch["reasons"][0]]
 
 
 def test_typed_values_score_like_their_text(scorer, fresh):

@@ -133,14 +133,21 @@ class Scorer:
         points = [v.points[b] for v, b in zip(self.scorecard.variables, bins, strict=True)]
         logit = self.weight * float(booster_logit[0]) + (1 - self.weight) * card_logit
         pd_ = self.calibration.pd_one(logit)
-        impacts = self.impacts(credits[0], [v.points_max - p for v, p in zip(self.scorecard.variables, points, strict=True)])
+        points_lost = [v.points_max - p for v, p in zip(self.scorecard.variables, points, strict=True)]
         return Decision(
             pd=pd_,
             score=self.display_score(pd_),
             scorecard_points=round(float(self.scaling.score(card_logit))),
-            reasons=tuple(top_reasons(list(impacts), self.model_specs, row, raw, reasons)),
+            reasons=self.reasons_of(credits[0], points_lost, row, raw, reasons),
             model_id=self.model_id,
         )
+
+    def reasons_of(
+        self, credits: np.ndarray, points_lost: list[float], features: list[float], raw: list[object], count: int
+    ) -> tuple[Reason, ...]:
+        """One applicant's reasons, for `score_one` and each row of `score_batch` alike: one shape, one wording."""
+        impacts = self.impacts(credits, points_lost)
+        return tuple(top_reasons(list(impacts), self.model_specs, features, raw, count))
 
     def impacts(self, credits: np.ndarray, points_lost: list[float]) -> np.ndarray:
         """Per-feature log-odds pushed towards bad: booster credits and scorecard points lost, blended."""
@@ -179,7 +186,8 @@ class Scorer:
         return self._compiled
 
     def score_batch(self, frame: pd.DataFrame, *, reasons: int = 0, strict: bool = True) -> pd.DataFrame:
-        """PD, score and scorecard points per row; with `reasons` > 0 also the reason texts."""
+        """PD, score and scorecard points per row; with `reasons` > 0 also a `reasons` column holding,
+        per row, the same tuple of `Reason`s (field, value, impact, text) that `score_one` gives."""
         features = self.features_batch(frame, strict=strict)
         return self.score_features(features, frame, reasons=reasons)
 
@@ -200,16 +208,15 @@ class Scorer:
             result["reasons"] = self.batch_reasons(features, frame, reasons)
         return result
 
-    def batch_reasons(self, features: np.ndarray, frame: pd.DataFrame, count: int) -> list[list[str]]:
+    def batch_reasons(self, features: np.ndarray, frame: pd.DataFrame, count: int) -> list[tuple[Reason, ...]]:
         leaves = self.booster.predict(features, pred_leaf=True, num_threads=self.threads)
         _, credits = self.paths.raw_and_credits(leaves)
         points = self.card.points(self.card.bins(features))
         best = np.array([v.points_max for v in self.scorecard.variables])
         raw_columns = [frame[spec.name].tolist() for spec in self.specs]
         raw_columns += [features[:, position].tolist() for position in range(len(self.specs), features.shape[1])]
-        texts = []
+        reasons = []
         for row in range(features.shape[0]):
-            impacts = self.impacts(credits[row], list(best - points[row]))
             raw = [column[row] for column in raw_columns]
-            texts.append([r.text for r in top_reasons(list(impacts), self.model_specs, list(features[row]), raw, count)])
-        return texts
+            reasons.append(self.reasons_of(credits[row], list(best - points[row]), features[row].tolist(), raw, count))
+        return reasons
