@@ -148,3 +148,48 @@ def test_a_learned_payday_times_the_first_attempt(engine) -> None:  # type: igno
     # Salaries arrive on the 3rd (three months of them; the refund is too small to count, the bonus is
     # one month): the loan due on the 1st is first asked on the 3rd, and paid.
     assert [(str(r[1]), r[7]) for r in attempts_of(engine, loans[0])] == [("2025-02-03", "succeeded")]
+
+
+def test_a_declined_source_is_not_asked_again_the_same_day_and_the_next_source_is(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
+    from creditline.store.tables_repayment_sources import deposit
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    loans = books_with_loans(engine, 1)
+    link(engine, "B000", "6222000011112222")
+    (on_file, _), (wallet, _) = sources_of(engine, "B000")
+    fast_forward(engine, START, 31)
+    deposit(engine, [(wallet, "CNY", 1, DUE, "a cent")])  # funded and short: the wallet never pays
+    zero = Decimal(0)
+    # Unfunded accounts (the account on file) always decline: the mandate is gone, a hard decline.
+    bank = SimulatedBank(SqlBankBook(engine), BankBehaviour(seed=1, timeout_rate=zero, short_rate=zero,
+                                                            declined_rate=Decimal(1)))  # fmt: skip
+    results = run_days(engine, DUE, 1, bank)
+
+    asked = [(r[2], r[3], r[4], r[7]) for r in attempts_of(engine, loans[0])]
+    assert asked == [
+        (1, 1, on_file, "declined"),
+        (1, 2, wallet, "insufficient_funds"),
+        (2, 1, wallet, "insufficient_funds"),  # round 2 passes over the declined mandate to the next source
+    ]
+    sent = rows(engine, "SELECT account_id, COUNT(*) FROM sim_bank_debits GROUP BY account_id ORDER BY account_id")
+    assert dict(sent) == {"B000": 1, wallet: 2}  # the bank saw the declined mandate once
+    stage = results[0]["stages"]["auto-debit"]
+    assert stage["outcomes"] == {"declined": 1, "insufficient_funds": 2}
+    assert stage["sources_declined"] == 1
+    assert "1 source(s) declined (not asked again today)" in results[0]["messages"]["auto-debit"]
+    assert_books_clean(engine)
+
+
+def test_a_borrower_whose_only_account_declined_is_not_asked_in_round_two(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    loans = books_with_loans(engine, 1)
+    fast_forward(engine, START, 31)
+    zero = Decimal(0)
+    bank = SimulatedBank(SqlBankBook(engine), BankBehaviour(seed=1, timeout_rate=zero, short_rate=zero,
+                                                            declined_rate=Decimal(1)))  # fmt: skip
+    run_days(engine, DUE, 1, bank)
+    assert [(r[2], r[3], r[7]) for r in attempts_of(engine, loans[0])] == [(1, 1, "declined")]
+

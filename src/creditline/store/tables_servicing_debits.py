@@ -90,8 +90,9 @@ class DebitAttemptRepository:
             if path:
                 paths[path] = paths.get(path, 0) + int(count)
             collected[code] = collected.get(code, 0) + int(debited or 0)
+        declined = self.connection.execute(_declined_query(), {"day": business_date}).all()
         return {"attempts": sum(outcomes.values()), "outcomes": outcomes, "applied_paths": paths,
-                "collected_minor": collected}
+                "collected_minor": collected, "sources_declined": len(declined)}
 
 
 
@@ -158,7 +159,7 @@ def _leg_query(by_rank: bool) -> Select:
 @cache
 def _of_day_query() -> Select:
     a = debit_attempts.c
-    return select(a.loan_id, a.round, a.outcome).where(a.business_date == bindparam("day"))
+    return select(a.loan_id, a.borrower_id, a.source_id, a.round, a.outcome).where(a.business_date == bindparam("day"))
 
 
 @cache
@@ -169,6 +170,13 @@ def _summary_query() -> Select:
         .where(a.business_date == bindparam("day"))
         .group_by(a.outcome, a.applied_path, a.currency)
     )
+
+
+@cache
+def _declined_query() -> Select:
+    """The day's declined sources, each once (a later round does not ask them again: app.eod_autodebit)."""
+    a = debit_attempts.c
+    return select(a.borrower_id, a.source_id).where(a.business_date == bindparam("day"), a.outcome == "declined").distinct()
 
 
 # -- loans as auto-debit reads and settles them --------------------------------------------------------
