@@ -193,3 +193,24 @@ def test_a_borrower_whose_only_account_declined_is_not_asked_in_round_two(engine
     run_days(engine, DUE, 1, bank)
     assert [(r[2], r[3], r[7]) for r in attempts_of(engine, loans[0])] == [(1, 1, "declined")]
 
+
+def test_an_auto_debit_settled_in_a_batch_posts_under_its_borrower(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.reliability.invariants import check_books
+
+    loans = books_with_loans(engine, 3)
+    fast_forward(engine, START, 31)
+    run_days(engine, DUE, 1, calm_bank(engine))
+    assert dict(rows(engine, "SELECT loan_id, applied_path FROM debit_attempts")) == dict.fromkeys(loans, "batch")
+    # Every posting of the settlements carries the borrower of its entry and its loan, as a repayment's does.
+    postings = rows(engine, "SELECT p.borrower_id, e.borrower_id, a.borrower_id FROM postings p "
+                            "JOIN journal_entries e ON e.entry_id = p.entry_id "
+                            "JOIN debit_attempts a ON e.idempotency_key = 'autodebit:' || a.attempt_key")  # fmt: skip
+    assert postings and all(posted == entry == asked for posted, entry, asked in postings), postings
+    # What a report by borrower reads from the postings alone: each borrower's cash in is what was debited.
+    cash = dict(rows(engine, "SELECT borrower_id, SUM(amount_minor) FROM postings WHERE account = 'settlement_cash' "
+                             "AND entry_id IN (SELECT entry_id FROM journal_entries WHERE idempotency_key LIKE "
+                             "'autodebit:%') GROUP BY borrower_id"))  # fmt: skip
+    debited = dict(rows(engine, "SELECT borrower_id, SUM(debited_minor) FROM debit_attempts GROUP BY borrower_id"))
+    assert {b: int(v) for b, v in cash.items()} == {b: int(v) for b, v in debited.items()}
+    assert set(cash) == {"B000", "B001", "B002"}
+    assert "posting_borrower_differs" not in check_books(engine, deep=False).kinds()

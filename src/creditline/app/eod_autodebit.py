@@ -475,7 +475,8 @@ def derived_id(prefix: str, key: str) -> str:
 
 
 def repayment_postings(entry_id: str, borrower_id: str, loan_id: str, code: str, paid: tuple[int, int, int]) -> list[tuple]:
-    """The postings `postings_for_totals_delta` makes for a repayment, as plain rows (a test holds them equal).
+    """The postings `postings_for_totals_delta` makes for a repayment, as plain rows in `POSTING_COLUMNS`
+    order — each with the borrower, the shard key, as every command's postings (a test holds them equal).
 
     A page has thousands of entries: building Money, Posting and JournalEntry objects for each costs
     more than writing them, so the same posting rules are applied to integers here."""
@@ -487,7 +488,7 @@ def repayment_postings(entry_id: str, borrower_id: str, loan_id: str, code: str,
         net[debit] += minor
         net[credit] -= minor
     shard = shard_of(borrower_id)
-    postings = [(entry_id, str(account), shard, loan_id if CHART[account].per_loan else None, code, minor)
+    postings = [(entry_id, str(account), shard, loan_id if CHART[account].per_loan else None, code, minor, borrower_id)
                 for account, minor in sorted(net.items(), key=lambda kv: CHART[kv[0]].number) if minor]  # fmt: skip
     assert sum(p[5] for p in postings) == 0 and postings, "a repayment entry balances and moves money"
     return postings

@@ -246,7 +246,8 @@ class Settlements:
     loans: list[tuple] = field(default_factory=list)  # status, principal, interest, penalty, blob, totals, id, version
     events: list[tuple] = field(default_factory=list)  # LOAN_EVENT_COLUMNS
     entries: list[tuple] = field(default_factory=list)  # JOURNAL_COLUMNS
-    postings: list[tuple] = field(default_factory=list)  # entry, account, shard, loan, currency, signed amount
+    postings: list[tuple] = field(default_factory=list)  # POSTING_COLUMNS: entry, account, shard, loan, currency,
+    # signed amount, borrower
     lines: dict[str, int] = field(default_factory=dict)  # line id -> principal repaid
     marks: list[dict[str, Any]] = field(default_factory=list)  # for DebitAttemptRepository.mark_applied
 
@@ -279,7 +280,7 @@ def write_settlements(connection: Connection, writes: Settlements) -> None:
                  [(minor, line_id) for line_id, minor in sorted(writes.lines.items())])  # fmt: skip
 
 
-POSTING_COLUMNS = ("entry_id", "account", "shard", "loan_id", "currency", "amount_minor")
+POSTING_COLUMNS = ("entry_id", "account", "shard", "loan_id", "currency", "amount_minor", "borrower_id")
 
 
 def _insert(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -312,7 +313,7 @@ def _add_balances(connection: Connection, postings: Sequence[tuple]) -> None:
     from creditline.store.tables import account_balances
 
     sums: dict[tuple[str, int, str], list[int]] = {}
-    for _, account, shard, _, code, minor in postings:
+    for _, account, shard, _, code, minor, _ in postings:
         pair = sums.setdefault((account, shard, code), [0, 0])
         pair[0 if minor > 0 else 1] += abs(minor)
     rows = [{"account": a, "shard": s, "currency": c, "debit_minor": d, "credit_minor": cr}
