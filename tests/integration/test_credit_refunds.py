@@ -135,3 +135,12 @@ def test_creditline_refund_credit_through_the_cli(db_url: str) -> None:
         assert refused.exit_code == 2 and refused.stderr.startswith(named), refused.stderr
     assert ok("loan", "show", loan["loan_id"], *db)["credit_balance"] == "20.00"
     assert ok("ledger", "reconcile", *db, "--deep")["clean"]
+
+
+def test_a_key_of_the_longest_length_allowed_is_kept_in_the_journal(books) -> None:  # type: ignore[no-untyped-def]
+    engine, _, _ = books
+    key = "k" * 200  # the scope and the key would not fit the journal's key column: hashed there
+    first = refund_credit(engine, RefundCredit("B1", "5", key))
+    assert refund_credit(engine, RefundCredit("B1", "5", key)) == first
+    (journal_key,) = rows(engine, "SELECT idempotency_key FROM journal_entries WHERE entry_id = :e", e=first["entry_id"])[0]
+    assert journal_key.startswith("refund-credit:sha256:") and len(journal_key) <= 200
