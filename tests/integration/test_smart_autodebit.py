@@ -148,3 +148,69 @@ def test_a_learned_payday_times_the_first_attempt(engine) -> None:  # type: igno
     # Salaries arrive on the 3rd (three months of them; the refund is too small to count, the bonus is
     # one month): the loan due on the 1st is first asked on the 3rd, and paid.
     assert [(str(r[1]), r[7]) for r in attempts_of(engine, loans[0])] == [("2025-02-03", "succeeded")]
+
+
+def test_a_declined_source_is_not_asked_again_the_same_day_and_the_next_source_is(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
+    from creditline.store.tables_repayment_sources import deposit
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    loans = books_with_loans(engine, 1)
+    link(engine, "B000", "6222000011112222")
+    (on_file, _), (wallet, _) = sources_of(engine, "B000")
+    fast_forward(engine, START, 31)
+    deposit(engine, [(wallet, "CNY", 1, DUE, "a cent")])  # funded and short: the wallet never pays
+    zero = Decimal(0)
+    # Unfunded accounts (the account on file) always decline: the mandate is gone, a hard decline.
+    bank = SimulatedBank(SqlBankBook(engine), BankBehaviour(seed=1, timeout_rate=zero, short_rate=zero,
+                                                            declined_rate=Decimal(1)))  # fmt: skip
+    results = run_days(engine, DUE, 1, bank)
+
+    asked = [(r[2], r[3], r[4], r[7]) for r in attempts_of(engine, loans[0])]
+    assert asked == [
+        (1, 1, on_file, "declined"),
+        (1, 2, wallet, "insufficient_funds"),
+        (2, 1, wallet, "insufficient_funds"),  # round 2 passes over the declined mandate to the next source
+    ]
+    sent = rows(engine, "SELECT account_id, COUNT(*) FROM sim_bank_debits GROUP BY account_id ORDER BY account_id")
+    assert dict(sent) == {"B000": 1, wallet: 2}  # the bank saw the declined mandate once
+    stage = results[0]["stages"]["auto-debit"]
+    assert stage["outcomes"] == {"declined": 1, "insufficient_funds": 2}
+    assert stage["sources_declined"] == 1
+    assert "1 source(s) declined (not asked again today)" in results[0]["messages"]["auto-debit"]
+    assert_books_clean(engine)
+
+
+def test_a_borrower_whose_only_account_declined_is_not_asked_in_round_two(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.servicing.bank_simulator import BankBehaviour, SimulatedBank
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    loans = books_with_loans(engine, 1)
+    fast_forward(engine, START, 31)
+    zero = Decimal(0)
+    bank = SimulatedBank(SqlBankBook(engine), BankBehaviour(seed=1, timeout_rate=zero, short_rate=zero,
+                                                            declined_rate=Decimal(1)))  # fmt: skip
+    run_days(engine, DUE, 1, bank)
+    assert [(r[2], r[3], r[7]) for r in attempts_of(engine, loans[0])] == [(1, 1, "declined")]
+
+
+def test_an_auto_debit_settled_in_a_batch_posts_under_its_borrower(engine) -> None:  # type: ignore[no-untyped-def]
+    from creditline.reliability.invariants import check_books
+
+    loans = books_with_loans(engine, 3)
+    fast_forward(engine, START, 31)
+    run_days(engine, DUE, 1, calm_bank(engine))
+    assert dict(rows(engine, "SELECT loan_id, applied_path FROM debit_attempts")) == dict.fromkeys(loans, "batch")
+    # Every posting of the settlements carries the borrower of its entry and its loan, as a repayment's does.
+    postings = rows(engine, "SELECT p.borrower_id, e.borrower_id, a.borrower_id FROM postings p "
+                            "JOIN journal_entries e ON e.entry_id = p.entry_id "
+                            "JOIN debit_attempts a ON e.idempotency_key = 'autodebit:' || a.attempt_key")  # fmt: skip
+    assert postings and all(posted == entry == asked for posted, entry, asked in postings), postings
+    # What a report by borrower reads from the postings alone: each borrower's cash in is what was debited.
+    cash = dict(rows(engine, "SELECT borrower_id, SUM(amount_minor) FROM postings WHERE account = 'settlement_cash' "
+                             "AND entry_id IN (SELECT entry_id FROM journal_entries WHERE idempotency_key LIKE "
+                             "'autodebit:%') GROUP BY borrower_id"))  # fmt: skip
+    debited = dict(rows(engine, "SELECT borrower_id, SUM(debited_minor) FROM debit_attempts GROUP BY borrower_id"))
+    assert {b: int(v) for b, v in cash.items()} == {b: int(v) for b, v in debited.items()}
+    assert set(cash) == {"B000", "B001", "B002"}
+    assert "posting_borrower_differs" not in check_books(engine, deep=False).kinds()

@@ -34,6 +34,28 @@ def test_migrations_create_every_table_and_are_repeatable(engine) -> None:  # ty
     assert upgrade(engine) == current_revision(engine)  # running again is a no-op
 
 
+def test_migration_0021_gives_auto_debit_postings_their_entrys_borrower(db_url: str) -> None:
+    from sqlalchemy import text
+
+    from creditline.store import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0020_decisions_date_index")
+        with UnitOfWork(engine) as uow:
+            uow.journal.add(disbursement("E1", "L1", 500))  # borrower B1
+            uow.journal.add(JournalEntry("E2", "eod:x", D, "eod:x", disbursement("E2", "L2", 7).postings))  # no borrower
+            uow.commit()
+        with engine.begin() as connection:  # what the set-based settlement wrote before the fix
+            connection.execute(text("UPDATE postings SET borrower_id = NULL"))
+        upgrade(engine)
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT entry_id, borrower_id FROM postings ORDER BY entry_id")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in found] == [("E1", "B1"), ("E1", "B1"), ("E2", None), ("E2", None)]
+
+
 def test_unit_of_work_rolls_back_unless_committed(engine) -> None:  # type: ignore[no-untyped-def]
     with UnitOfWork(engine) as uow:
         uow.system.set_business_date(D)

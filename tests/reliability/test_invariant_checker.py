@@ -73,6 +73,7 @@ BREAKAGES = [
      "entry_unbalanced"),
     ("UPDATE account_balances SET debit_minor = debit_minor + 5 WHERE account = (SELECT MIN(account) FROM account_balances)", "balance_differs_from_postings"),
     ("DELETE FROM postings WHERE entry_id = '{repay_entry0}'", "entry_without_postings"),
+    ("UPDATE postings SET borrower_id = NULL WHERE entry_id = '{repay_entry0}'", "posting_borrower_differs"),
     ("UPDATE loans SET credit_balance_minor = -1 WHERE loan_id = '{loan0}'", "negative_balance"),
     ("UPDATE credit_lines SET pending_drawdowns_minor = 100 WHERE line_id = '{line1}'", "pending_reservation"),
     ("UPDATE credit_lines SET outstanding_principal_minor = outstanding_principal_minor + 100 WHERE line_id = '{line0}'",

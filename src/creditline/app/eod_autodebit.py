@@ -93,6 +93,8 @@ def collect_debits(engine: Engine, business_date: date, context: EodContext) -> 
         f"partly, {outcomes.get('insufficient_funds', 0)} short of funds, {outcomes.get('declined', 0)} declined, "
         f"{outcomes.get('not_executed', 0)} lost"
     )
+    if summary["sources_declined"]:
+        message += f"; {summary['sources_declined']} source(s) declined (not asked again today)"
     if "statement_breaks" in summary:
         message += f"; {summary['statement_breaks']} break(s) against the bank's statement"
     return StageResult("auto-debit", summary, message)
@@ -144,7 +146,7 @@ def _plan(engine: Engine, business_date: date, round_no: int, rank: int, context
         return 0
     with UnitOfWork(engine) as uow:
         attempts = DebitAttemptRepository(uow.connection)
-        earlier = attempts.of_day(business_date) if rank == 1 else []
+        earlier = attempts.of_day(business_date) if round_no > 1 else []
         candidates = due_loans(uow.connection, business_date, statuses)
         if only is not None:
             candidates = [row for row in candidates if row[0] in only]
@@ -159,7 +161,7 @@ def _attempt_rows(candidates: list[Any], earlier: list[dict[str, Any]], business
                   context: EodContext, borrowers: Any) -> list[dict[str, Any]]:
     """The leg's outbox rows: what each loan owes now (after what earlier legs collected), from its
     `rank`-th source. A later leg asks only loans already asked today, so timing is the first leg's."""
-    from creditline.app.eod_autodebit_sources import wanted_today
+    from creditline.app.eod_autodebit_sources import declined_before, wanted_today
     from creditline.money import currency
     from creditline.servicing.autodebit import attempt_key
 
@@ -175,13 +177,14 @@ def _attempt_rows(candidates: list[Any], earlier: list[dict[str, Any]], business
     else:
         wanted = due > 0
     retry = _retry_loans(earlier, round_no) if rank == 1 else None
+    declined = declined_before(earlier, round_no)
     minimums: dict[str, int | None] = {}
     rows = []
     for i in np.flatnonzero(wanted).tolist():
         loan_id, borrower_id, code = candidates[i][0], candidates[i][1], candidates[i][2]
         if retry is not None and loan_id not in retry:
             continue
-        source = borrowers.source(borrower_id, rank)
+        source = borrowers.source(borrower_id, rank, declined)
         if source is None:
             continue
         if code not in minimums:
@@ -472,7 +475,8 @@ def derived_id(prefix: str, key: str) -> str:
 
 
 def repayment_postings(entry_id: str, borrower_id: str, loan_id: str, code: str, paid: tuple[int, int, int]) -> list[tuple]:
-    """The postings `postings_for_totals_delta` makes for a repayment, as plain rows (a test holds them equal).
+    """The postings `postings_for_totals_delta` makes for a repayment, as plain rows in `POSTING_COLUMNS`
+    order — each with the borrower, the shard key, as every command's postings (a test holds them equal).
 
     A page has thousands of entries: building Money, Posting and JournalEntry objects for each costs
     more than writing them, so the same posting rules are applied to integers here."""
@@ -484,7 +488,7 @@ def repayment_postings(entry_id: str, borrower_id: str, loan_id: str, code: str,
         net[debit] += minor
         net[credit] -= minor
     shard = shard_of(borrower_id)
-    postings = [(entry_id, str(account), shard, loan_id if CHART[account].per_loan else None, code, minor)
+    postings = [(entry_id, str(account), shard, loan_id if CHART[account].per_loan else None, code, minor, borrower_id)
                 for account, minor in sorted(net.items(), key=lambda kv: CHART[kv[0]].number) if minor]  # fmt: skip
     assert sum(p[5] for p in postings) == 0 and postings, "a repayment entry balances and moves money"
     return postings

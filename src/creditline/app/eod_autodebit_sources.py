@@ -19,8 +19,20 @@ from sqlalchemy import Engine, bindparam, select
 from creditline.store import UnitOfWork
 
 RETRY_SOURCE_OUTCOMES = ("insufficient_funds", "partial", "declined")  # the next source is asked for the rest
+HARD_DECLINE = "declined"  # the mandate or account refuses: not asked again the same day (a later round)
 INFLOW_WINDOW_DAYS = 120  # about four pay cycles
 LARGE_INFLOW_SHARE = 2  # an inflow counts as pay when at least 1/2 of the account's largest in the window
+
+
+Declined = frozenset[tuple[str, str | None]]  # (borrower, source id; None for the account on file)
+
+
+def declined_before(earlier: list[dict[str, Any]], round_no: int) -> Declined:
+    """The sources that declined a debit in an earlier round today (for any loan): a hard decline is the
+    mandate's or the account's, so asking again the same day only collects a second decline and a bank
+    fee. A decline in this round does not count yet: the round's ranks stay as they began."""
+    return frozenset((row["borrower_id"], row["source_id"]) for row in earlier
+                     if row["outcome"] == HARD_DECLINE and row["round"] < round_no)  # fmt: skip
 
 
 @dataclass
@@ -38,13 +50,13 @@ class Borrowers:
             found.paydays = {b: int(d) for b, d in uow.connection.execute(paydays)}
         return found
 
-    def source(self, borrower_id: str, rank: int) -> tuple[str | None, str] | None:
+    def source(self, borrower_id: str, rank: int, declined: Declined = frozenset()) -> tuple[str | None, str] | None:
         """The borrower's `rank`-th source (1 first) as (source id, bank account), or None. A borrower
-        without linked sources has one: the account on file (no source id, debited as the borrower)."""
-        linked = self.sources.get(borrower_id)
-        if not linked:
-            return (None, borrower_id) if rank == 1 else None
-        return linked[rank - 1] if rank <= len(linked) else None
+        without linked sources has one: the account on file (no source id, debited as the borrower).
+        Sources in `declined` (borrower, source id) are passed over: the next one takes their rank."""
+        linked: list[tuple[str | None, str]] = list(self.sources.get(borrower_id) or [(None, borrower_id)])
+        usable = [s for s in linked if (borrower_id, s[0]) not in declined] if declined else linked
+        return usable[rank - 1] if rank <= len(usable) else None
 
     def ranks_max(self) -> int:
         return max((len(v) for v in self.sources.values()), default=1)

@@ -1,4 +1,5 @@
-"""`creditline draw`, `creditline repay` and `creditline loan show|reverse|waive|prepay|reage|write-off`."""
+"""`creditline draw`, `creditline repay`, `creditline refund-credit` and
+`creditline loan show|reverse|waive|prepay|reage|write-off`."""
 
 from __future__ import annotations
 
@@ -74,6 +75,25 @@ def register(app: typer.Typer) -> None:
 
         view = repay(_engine(db_url), Repay(loan, amount, key, parse_date(on, "date")))
         emit(view, as_json, loan_text(view))
+
+    @app.command("refund-credit")
+    def refund_credit_cmd(
+        borrower: Annotated[str, typer.Option("--borrower", help="borrower id")],
+        amount: Annotated[str, typer.Option("--amount", help="amount to pay back out, in major units")],
+        key: Annotated[str, typer.Option("--key", "--idempotency-key",
+                                         help="client idempotency key: a retry with it returns the first result")],
+        currency: Annotated[
+            str | None, typer.Option("--currency", help="ISO code; needed only when the borrower has lines in several")
+        ] = None,
+        db_url: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Pay back out part or all of a borrower's credit balance (what they overpaid), in one journal entry."""
+        from creditline.app.credit_refunds import RefundCredit, refund_credit
+
+        view = refund_credit(_engine(db_url), RefundCredit(borrower, amount, key, currency))
+        emit(view, as_json, f"refunded {view['refunded']} {view['currency']} to borrower {view['borrower_id']}: "
+                            f"credit balance now {view['credit_balance']} (entry {view['entry_id']})")  # fmt: skip
 
     loan = typer.Typer(help="Loans: show and service them.", no_args_is_help=True)
     app.add_typer(loan, name="loan")

@@ -4,8 +4,8 @@
 transaction on SQLite, whose WAL gives the same) and returns every anomaly it finds, each with a
 stable `kind`. It never writes, so it can run while clients and end of day are busy:
 
-* the journal balances per currency and per entry, every entry has postings, and the running
-  account balances equal the sum of the postings;
+* the journal balances per currency and per entry, every entry has postings, each posting carries its
+  entry's borrower, and the running account balances equal the sum of the postings;
 * no loan or line balance is negative; no reservation is left pending (a drawdown reserves and
   books its amount in one transaction, so a pending one would be half applied); a line's
   outstanding principal equals the sum over its loans, and lines are over their limit only after a
@@ -109,6 +109,16 @@ def _entries_without_postings(connection: Connection, tables: set[str]) -> list[
     sql = ("SELECT e.entry_id FROM journal_entries e WHERE NOT EXISTS "
            "(SELECT 1 FROM postings p WHERE p.entry_id = e.entry_id) ORDER BY e.entry_id")  # fmt: skip
     return [Anomaly("entry_without_postings", entry_id) for (entry_id,) in _rows(connection, sql)]
+
+
+def _postings_borrower(connection: Connection, tables: set[str]) -> list[Anomaly]:
+    """A posting carries its entry's borrower (the shard key; both empty on entries spanning borrowers):
+    a query or a distributed database that goes by the postings' borrower must find every one."""
+    sql = ("SELECT p.entry_id, p.borrower_id, e.borrower_id FROM postings p JOIN journal_entries e "
+           "ON e.entry_id = p.entry_id WHERE COALESCE(p.borrower_id, '') <> COALESCE(e.borrower_id, '') "
+           "ORDER BY p.entry_id")  # fmt: skip
+    return [Anomaly("posting_borrower_differs", f"{entry}: posting {posted!r}, entry {kept!r}")
+            for entry, posted, kept in _rows(connection, sql)]  # fmt: skip
 
 
 def _balances_match_postings(connection: Connection, tables: set[str]) -> list[Anomaly]:
@@ -251,6 +261,7 @@ SQL_CHECKS: tuple[Callable[[Connection, set[str]], list[Anomaly]], ...] = (
     _journal_per_currency,
     _entries_unbalanced,
     _entries_without_postings,
+    _postings_borrower,
     _balances_match_postings,
     _events_and_entries,
     _negative_balances,

@@ -173,9 +173,9 @@ def append_settlement_records(
 ) -> int:
     """Records of a page of set-based settlements (`tables_servicing_debits.write_settlements`' rows:
     events in LOAN_EVENT_COLUMNS order, entries in JOURNAL_COLUMNS order, postings as (entry, account,
-    shard, loan, currency, signed amount)), accepted in one executemany."""
+    shard, loan, currency, signed amount, borrower)), accepted in one executemany."""
     lines: dict[str, list[tuple]] = {}
-    for entry_id, account, shard, loan_id, code, minor in postings:
+    for entry_id, account, shard, loan_id, code, minor, _ in postings:
         lines.setdefault(entry_id, []).append((account, shard, loan_id, code, minor))
     rows = [
         record_row(loan_event_record(event_id, loan_id, borrower_id, sequence_no, kind, effective_date, amount_minor,

@@ -90,8 +90,9 @@ class DebitAttemptRepository:
             if path:
                 paths[path] = paths.get(path, 0) + int(count)
             collected[code] = collected.get(code, 0) + int(debited or 0)
+        declined = self.connection.execute(_declined_query(), {"day": business_date}).all()
         return {"attempts": sum(outcomes.values()), "outcomes": outcomes, "applied_paths": paths,
-                "collected_minor": collected}
+                "collected_minor": collected, "sources_declined": len(declined)}
 
 
 
@@ -158,7 +159,7 @@ def _leg_query(by_rank: bool) -> Select:
 @cache
 def _of_day_query() -> Select:
     a = debit_attempts.c
-    return select(a.loan_id, a.round, a.outcome).where(a.business_date == bindparam("day"))
+    return select(a.loan_id, a.borrower_id, a.source_id, a.round, a.outcome).where(a.business_date == bindparam("day"))
 
 
 @cache
@@ -169,6 +170,13 @@ def _summary_query() -> Select:
         .where(a.business_date == bindparam("day"))
         .group_by(a.outcome, a.applied_path, a.currency)
     )
+
+
+@cache
+def _declined_query() -> Select:
+    """The day's declined sources, each once (a later round does not ask them again: app.eod_autodebit)."""
+    a = debit_attempts.c
+    return select(a.borrower_id, a.source_id).where(a.business_date == bindparam("day"), a.outcome == "declined").distinct()
 
 
 # -- loans as auto-debit reads and settles them --------------------------------------------------------
@@ -238,7 +246,8 @@ class Settlements:
     loans: list[tuple] = field(default_factory=list)  # status, principal, interest, penalty, blob, totals, id, version
     events: list[tuple] = field(default_factory=list)  # LOAN_EVENT_COLUMNS
     entries: list[tuple] = field(default_factory=list)  # JOURNAL_COLUMNS
-    postings: list[tuple] = field(default_factory=list)  # entry, account, shard, loan, currency, signed amount
+    postings: list[tuple] = field(default_factory=list)  # POSTING_COLUMNS: entry, account, shard, loan, currency,
+    # signed amount, borrower
     lines: dict[str, int] = field(default_factory=dict)  # line id -> principal repaid
     marks: list[dict[str, Any]] = field(default_factory=list)  # for DebitAttemptRepository.mark_applied
 
@@ -271,7 +280,7 @@ def write_settlements(connection: Connection, writes: Settlements) -> None:
                  [(minor, line_id) for line_id, minor in sorted(writes.lines.items())])  # fmt: skip
 
 
-POSTING_COLUMNS = ("entry_id", "account", "shard", "loan_id", "currency", "amount_minor")
+POSTING_COLUMNS = ("entry_id", "account", "shard", "loan_id", "currency", "amount_minor", "borrower_id")
 
 
 def _insert(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -304,7 +313,7 @@ def _add_balances(connection: Connection, postings: Sequence[tuple]) -> None:
     from creditline.store.tables import account_balances
 
     sums: dict[tuple[str, int, str], list[int]] = {}
-    for _, account, shard, _, code, minor in postings:
+    for _, account, shard, _, code, minor, _ in postings:
         pair = sums.setdefault((account, shard, code), [0, 0])
         pair[0 if minor > 0 else 1] += abs(minor)
     rows = [{"account": a, "shard": s, "currency": c, "debit_minor": d, "credit_minor": cr}

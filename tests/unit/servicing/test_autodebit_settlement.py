@@ -110,7 +110,7 @@ def test_batch_postings_are_the_posting_rules_postings(paid: tuple[int, int, int
     ours = repayment_postings("E", borrower, "L", "CNY", paid)
     delta = {name: Money(minor, loan_currency()) for name, minor in zip(REPAID, paid, strict=True)}
     theirs = postings_for_totals_delta(delta, shard=shard_of(borrower), loan_id="L")
-    assert ours == [("E", str(p.account), p.shard, p.loan_id, "CNY", p.amount.minor) for p in theirs]
+    assert ours == [("E", str(p.account), p.shard, p.loan_id, "CNY", p.amount.minor, borrower) for p in theirs]
 
 
 def loan_currency():  # type: ignore[no-untyped-def]

@@ -92,3 +92,21 @@ def test_a_monthly_salary_is_learned_among_other_inflows(payday: int, months: in
     assert learn_payday(salaries + others) == payday  # other inflows recur in at most 2 months
     assert learn_payday(salaries[:1]) is None  # one month proves nothing
     assert learn_payday([]) is None
+
+
+def test_a_source_declined_in_an_earlier_round_is_passed_over_and_the_ranks_close_up() -> None:
+    from creditline.app.eod_autodebit_sources import Borrowers, declined_before
+
+    borrowers = Borrowers(sources={"B1": [("S1", "A1"), ("S2", "A2"), ("S3", "A3")]})
+    day = [
+        {"borrower_id": "B1", "source_id": "S1", "round": 1, "outcome": "declined"},
+        {"borrower_id": "B1", "source_id": "S2", "round": 1, "outcome": "insufficient_funds"},
+        {"borrower_id": "B1", "source_id": "S2", "round": 2, "outcome": "declined"},  # this round's: ranks stay
+        {"borrower_id": "B2", "source_id": None, "round": 1, "outcome": "declined"},
+    ]
+    declined = declined_before(day, 2)
+    assert declined == {("B1", "S1"), ("B2", None)}
+    assert [borrowers.source("B1", rank, declined) for rank in (1, 2, 3)] == [("S2", "A2"), ("S3", "A3"), None]
+    assert borrowers.source("B2", 1, declined) is None  # the account on file declined: nothing left to ask
+    assert borrowers.source("B3", 1, declined) == (None, "B3")
+    assert declined_before(day, 1) == frozenset()  # round 1 asks every source
