@@ -59,22 +59,10 @@ def fast_forward(engine: Any, first: date, days: int) -> date:
 
 def short_product(engine: Any, charge_off_days: int) -> str:
     """A copy of the shipped product that charges off sooner (a new product id, stored like any other)."""
-    import hashlib
+    from lending_fixtures import product_copy
 
-    from creditline.app.setup import builtin_product_sources
-    from creditline.lending.product import load_product
-    from creditline.store import UnitOfWork
-
-    _, fmt, source = builtin_product_sources()[0]
-    text_ = source.replace('product_id = "revolving-consumer"', 'product_id = "short-fuse"').replace(
-        "charge_off_days = 180", f"charge_off_days = {charge_off_days}"
-    )
-    product = load_product(text_, source="short-fuse.toml")
-    assert product.charge_off_days == charge_off_days and hashlib.sha256(text_.encode()).hexdigest()
-    with UnitOfWork(engine) as uow:
-        uow.products.add(product_id=product.product_id, version=product.version, content_hash=product.content_hash,
-                         currency=product.currency.code, fmt=fmt, text=text_)  # fmt: skip
-        uow.commit()
+    product = product_copy(engine, "short-fuse", {"charge_off_days = 180": f"charge_off_days = {charge_off_days}"})
+    assert product.charge_off_days == charge_off_days
     return product.product_id
 
 

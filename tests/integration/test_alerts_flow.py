@@ -4,6 +4,7 @@ rate from month-end snapshots, and the console's list / acknowledge / resolve.""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -113,16 +114,55 @@ def test_portfolio_signals_roll_rate_and_partner_concentration(engine) -> None: 
 
         (partner,) = ReviewRepository(uow.connection).alerts(status="open", scope=None, kind="concentration",
                                                              borrower_id=None, limit=10)  # fmt: skip
-    assert partner["subject"] == "partner:bank-a"  # 12,000.00 of the 18,000.00 partners fund: two thirds
-    assert "holds 66.67% of outstanding principal; at most 0.5" in partner["message"]
+    assert partner["subject"] == "partner:bank-a:CNY"  # 12,000.00 of the 18,000.00 partners fund: two thirds
+    assert "holds 66.67% of outstanding CNY principal; at most 0.5" in partner["message"]
     with UnitOfWork(engine) as uow:  # a day later the month is no longer new: nothing is recomputed
         assert "raised_roll_rate" not in raise_alerts(uow, date(2025, 3, 3))
 
 
-def _snapshot_row(loan_id: str, as_of: date, days_past_due: int) -> dict:
+def test_portfolio_signals_never_add_up_money_of_two_currencies(engine) -> None:  # type: ignore[no-untyped-def]
+    """Concentration and roll rates are measured within each currency's book. Summed across currencies,
+    USD 20,000 hid CNY 8,500 of a CNY 10,000 book in one product (85%, above 80%) as 28.33% of '30,000',
+    and 6 rolled loans of 120 CNY (5%, above 4.5%) as 6 of 240 with the USD loans (2.5%)."""
+    from lending_fixtures import product_copy, usd_line
+
+    from creditline.app import OpenLine
+    from creditline.app import open_line as open_any_line
+    from creditline.store.collections_repository import ReviewRepository
+    from creditline.store.tables_servicing import loan_snapshots, snapshot_dates
+
+    setup_books(engine)
+    product_copy(engine, "revolving-cny-b", {})
+    other = open_any_line(engine, OpenLine("CNY-B", "revolving-cny-b", "20000", "0.05", "approved"))["line_id"]
+    draw(engine, Draw(open_line(engine, "CNY-A"), "8500", 6, "a"))
+    draw(engine, Draw(other, "1500", 6, "b"))
+    draw(engine, Draw(usd_line(engine, "USD-A", limit="30000"), "20000", 6, "u"))
+    rows = [_snapshot_row(f"{code}{i}", as_of, 15 if code == "CNY" and i < 6 and as_of.month == 2 else 0, code)
+            for code in ("CNY", "USD") for i in range(120) for as_of in (date(2025, 1, 31), date(2025, 2, 28))]
+    with engine.begin() as connection:
+        connection.execute(loan_snapshots.insert(), rows)
+        connection.execute(snapshot_dates.insert(), [{"as_of": d, "rows": 240, "month_end": 1}
+                                                      for d in (date(2025, 1, 31), date(2025, 2, 28))])  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        raise_alerts(uow, date(2025, 3, 1))
+        found = ReviewRepository(uow.connection).alerts(status="open", scope="portfolio", kind=None, borrower_id=None,
+                                                        limit=10)  # fmt: skip
+        uow.commit()
+    by_kind = {a["kind"]: a for a in found}
+    assert sorted(by_kind) == ["concentration", "roll_rate"] and len(found) == 2
+    concentration, roll = by_kind["concentration"], by_kind["roll_rate"]
+    assert concentration["subject"] == "product:revolving-consumer:CNY"
+    details = json.loads(concentration["details_json"])
+    assert (details["principal_minor"], details["total_minor"], details["currency"]) == (850_000, 1_000_000, "CNY")
+    assert "holds 85.00% of outstanding CNY principal" in concentration["message"]
+    assert roll["subject"] == "M0:2025-02-28:CNY" and "rolled 5.00% of its CNY balance" in roll["message"]
+    assert json.loads(roll["details_json"])["principal_minor"] == 120 * 100_000
+
+
+def _snapshot_row(loan_id: str, as_of: date, days_past_due: int, currency: str = "CNY") -> dict:
     return {
         "as_of": as_of, "loan_id": loan_id, "borrower_id": f"B{loan_id}", "product_id": "revolving-consumer@1",
-        "origination_date": date(2025, 1, 1), "vintage_month": date(2025, 1, 1), "currency": "CNY",
+        "origination_date": date(2025, 1, 1), "vintage_month": date(2025, 1, 1), "currency": currency,
         "disbursed_minor": 100_000, "principal_minor": 100_000, "interest_minor": 0, "penalty_minor": 0,
         "limit_minor": 200_000, "undrawn_minor": 0, "scheduled_30d_minor": 0, "recovered_minor": 0,
         "days_past_due": days_past_due, "status": "overdue" if days_past_due else "active", "stage": 1, "tier": 0,

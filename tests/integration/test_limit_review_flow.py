@@ -156,3 +156,24 @@ def test_an_alert_raised_after_the_days_review_is_acted_on_at_the_next_one(engin
     assert third["lines_due"] == 0
     run_eod(engine, date(2025, 1, 3))
     assert run_review(engine, date(2025, 1, 3), setup=_quick_policy())["lines_due"] == 0  # seen: not urgent again
+
+
+def test_a_line_in_another_currency_is_not_due_and_takes_no_place_in_the_run(engine) -> None:  # type: ignore[no-untyped-def]
+    """The review's policy is for one currency (its limit policy's); a line in another is reviewed under its
+    own jurisdiction's policy. It used to be counted due every day (never reviewed here, so never not due),
+    and, never reviewed, it ranked first: with a bounded run, it took the places of the lines due."""
+    from lending_fixtures import usd_line
+
+    setup_books(engine)
+    foreign = usd_line(engine, "DOLLAR", limit="5000", line_id="A-USD")
+    home = open_line(engine, "YUAN", limit="10000", line_id="B-CNY")
+    policy = _quick_policy().policy
+    one_a_run = ReviewSetup.of(policy.model_copy(update={"lines_per_run_max": 1}))
+    first = run_review(engine, date(2025, 1, 1), setup=one_a_run)
+    assert (first["lines_due"], first["lines_reviewed"], first["actions"]["keep"]) == (1, 1, 1)
+    with UnitOfWork(engine, read_only=True) as uow:
+        reviewed = [r["line_id"] for r in ReviewRepository(uow.connection).reviews(line_id=home, limit=5)]
+        assert ReviewRepository(uow.connection).reviews(line_id=foreign, limit=5) == []
+    assert reviewed == [home]
+    again = run_review(engine, date(2025, 1, 1), setup=_quick_policy())
+    assert (again["lines_due"], again["lines_reviewed"]) == (0, 0)

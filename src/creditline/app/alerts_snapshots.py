@@ -1,6 +1,6 @@
 """The month-end loan snapshots end of day keeps (`loan_snapshots` / `snapshot_dates`), as a polars
-frame with the columns roll rates and vintage curves read — what the portfolio-level early warning
-compares with its expectations.
+frame with the columns roll rates and vintage curves read (and each loan's currency, as the book is
+measured one currency at a time) — what the portfolio-level early warning compares with its expectations.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from creditline.store import UnitOfWork
 
-COLUMNS = ("as_of", "loan_id", "vintage_month", "disbursed_minor", "principal_minor", "status", "days_past_due")
+COLUMNS = ("as_of", "loan_id", "currency", "vintage_month", "disbursed_minor", "principal_minor", "status",
+           "days_past_due")
 MONTHS_MAX = 25  # two years of month ends and one: the longest checkpoint (MOB 24) plus its start
 
 
@@ -31,6 +32,7 @@ def month_end_snapshots(uow: UnitOfWork, on: date) -> tuple[Any, date | None]:
     rows = uow.connection.execute(
         select(*(c[name] for name in COLUMNS)).where(c.as_of.in_(dates), c.disbursed_minor > 0)
     ).all()
-    schema = {"as_of": pl.Date, "loan_id": pl.String, "vintage_month": pl.Date, "disbursed_minor": pl.Int64,
-              "principal_minor": pl.Int64, "status": pl.String, "days_past_due": pl.Int32}  # fmt: skip
+    schema = {"as_of": pl.Date, "loan_id": pl.String, "currency": pl.String, "vintage_month": pl.Date,
+              "disbursed_minor": pl.Int64, "principal_minor": pl.Int64, "status": pl.String,
+              "days_past_due": pl.Int32}  # fmt: skip
     return pl.DataFrame(rows, schema=schema, orient="row"), dates[-1]

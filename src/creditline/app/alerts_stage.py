@@ -53,7 +53,7 @@ def raise_alerts(uow: UnitOfWork, on: date, thresholds: Thresholds | None = None
         *_utilisation_spikes(uow, on, t),
         *_failed_debits(uow, on, t),
         *_fraud_signals(uow, on, t),
-        *concentration_alerts(_exposures(uow), on, t.portfolio),
+        *_concentrations(uow, on, t),
         *_monthly_portfolio(uow, on, t),
     ]
     raised = store_alerts(uow, found, t)
@@ -198,8 +198,15 @@ def _rule_names(rules_json: str) -> str:
     return ", ".join(names[:5]) or "no rule named"
 
 
-def _exposures(uow: UnitOfWork) -> dict[str, dict[str, int]]:
-    """Outstanding principal by product and by region (the jurisdiction the line was approved in).
+def _concentrations(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
+    """Concentration within each currency's book: principal of two currencies is never added up."""
+    return [alert for currency, exposures in sorted(_exposures(uow).items())
+            for alert in concentration_alerts(exposures, on, t.portfolio, currency)]  # fmt: skip
+
+
+def _exposures(uow: UnitOfWork) -> dict[str, dict[str, dict[str, int]]]:
+    """Per currency: outstanding principal by product, by region (the jurisdiction the line was approved
+    in) and by co-lending partner.
 
     One scan of the book's open loans, each joined to the decision that opened its line through
     `ix_origination_decisions_line_id`, which holds the jurisdiction too (migration 0019), and summed in
@@ -210,37 +217,38 @@ def _exposures(uow: UnitOfWork) -> dict[str, dict[str, int]]:
 
     c, d = loans.c, origination_decisions.c
     query = (
-        select(c.product_id, d.jurisdiction, func.sum(c.principal_outstanding_minor))
+        select(c.currency, c.product_id, d.jurisdiction, func.sum(c.principal_outstanding_minor))
         .select_from(loans.outerjoin(origination_decisions, d.line_id == c.line_id))
         .where(c.status.in_(OPEN_LOAN_STATUSES))
-        .group_by(c.product_id, d.jurisdiction)
+        .group_by(c.currency, c.product_id, d.jurisdiction)
     )
-    regions: dict[str, int] = defaultdict(int)
-    products: dict[str, int] = {}
-    for product_id, jurisdiction, principal in uow.connection.execute(query):
+    books: dict[str, dict[str, dict[str, int]]] = {}
+    for currency, product_id, jurisdiction, principal in uow.connection.execute(query):
+        book = books.setdefault(str(currency), {"product": defaultdict(int), "region": defaultdict(int)})
         minor = int(principal or 0)
-        regions["unknown" if jurisdiction is None else str(jurisdiction)] += minor
-        products[str(product_id)] = products.get(str(product_id), 0) + minor
-    return {
-        "product": products,
-        "region": dict(regions),
-        "partner": _partner_exposures(uow),
-    }
+        book["region"]["unknown" if jurisdiction is None else str(jurisdiction)] += minor
+        book["product"][str(product_id)] += minor
+    for currency, partners in _partner_exposures(uow).items():
+        books.setdefault(currency, {})["partner"] = partners
+    return {currency: {dimension: dict(groups) for dimension, groups in book.items()} for currency, book in books.items()}
 
 
-def _partner_exposures(uow: UnitOfWork) -> dict[str, int]:
-    """Partner-funded outstanding principal by co-lending partner (the platform's own share left out:
-    the concentration that matters is the reliance on one outside funder)."""
+def _partner_exposures(uow: UnitOfWork) -> dict[str, dict[str, int]]:
+    """Per currency: partner-funded outstanding principal by co-lending partner (the platform's own share
+    left out: the concentration that matters is the reliance on one outside funder)."""
     from creditline.store.tables_colending import loan_funding_shares
 
     c, s = loans.c, loan_funding_shares.c
     partners = (
-        select(s.partner_id, func.sum(c.principal_outstanding_minor * s.share_bp))
+        select(c.currency, s.partner_id, func.sum(c.principal_outstanding_minor * s.share_bp))
         .select_from(loan_funding_shares.join(loans, c.loan_id == s.loan_id))
         .where(c.status.in_(OPEN_LOAN_STATUSES))
-        .group_by(s.partner_id)
+        .group_by(c.currency, s.partner_id)
     )
-    return {str(k): int(v or 0) // BASIS_POINTS for k, v in uow.connection.execute(partners)}
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for currency, partner_id, weighted in uow.connection.execute(partners):
+        found[str(currency)][str(partner_id)] = int(weighted or 0) // BASIS_POINTS
+    return dict(found)
 
 
 def _monthly_portfolio(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
@@ -260,7 +268,8 @@ def _monthly_portfolio(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
     from creditline.portfolio.roll_rates import roll_rates, transition_counts
     from creditline.portfolio.vintage import vintage_curves
 
-    return [
-        *roll_rate_alerts(roll_rates(transition_counts(frame, latest)), on, t.portfolio),
-        *vintage_alerts(vintage_curves(frame, latest), on, t.portfolio),
-    ]
+    alerts = []
+    for (currency,), book in sorted(frame.partition_by("currency", as_dict=True).items()):  # never two currencies summed
+        alerts += roll_rate_alerts(roll_rates(transition_counts(book, latest)), on, t.portfolio, currency)
+        alerts += vintage_alerts(vintage_curves(book, latest), on, t.portfolio, currency)
+    return alerts

@@ -8,12 +8,11 @@ the clock at its edge when none is given), never read here.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from creditline.app.collections_stage import DAY_S, item_of_row, item_values
 from creditline.app.common import business_date
@@ -36,7 +35,6 @@ from creditline.store.collections_repository import CollectionsRepository
 
 NOTE_LENGTH_MAX = 400
 PAGE_SIZE = 1000  # contacts read a page at a time (the repository's page bounds it too)
-CONTACT_LOCK_SPACE = 0x434F4C  # "COL": the advisory-lock namespace of contacts per borrower
 LANGUAGES = ("zh", "en")
 # A contact is judged and shown in the borrower's local time: a day inside the calendar's ends, so that
 # time exists in every zone (9999-12-31 23:59 UTC is already 10000-01-01 in Shanghai).
@@ -90,14 +88,10 @@ def record_contact(engine: Engine, command: RecordContact, strategy: Strategy | 
 
 
 def lock_borrower(uow: UnitOfWork, borrower_id: str) -> None:
-    """Serialise contacts to one borrower, so two operators cannot both take the last contact a cap allows.
-
-    SQLite's writing transactions are serial already; PostgreSQL takes a transaction-scoped advisory
-    lock keyed by the borrower (its own namespace, so it never meets the EOD lock).
-    """
-    if uow.connection.dialect.name == "postgresql":
-        key = zlib.crc32(borrower_id.encode()) - 2**31
-        uow.connection.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": CONTACT_LOCK_SPACE, "key": key})
+    """Serialise contacts to one borrower, so two operators — or an operator and the collections stage of
+    end of day, which takes the same lock for its batches — cannot both take the last contact a cap allows.
+    Until the transaction ends (`CollectionsRepository.lock_contact_histories`)."""
+    CollectionsRepository(uow.connection).lock_contact_histories([borrower_id])
 
 
 def _worked_item(repository: CollectionsRepository, item_id: str | None, loan_id: str, outcome: Outcome, on: Any) -> Any:

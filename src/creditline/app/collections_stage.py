@@ -5,7 +5,8 @@ For the business date D it runs, in the caller's unit of work:
 2. every open loan gets its plan from the strategy (stage by collection day, segment by the
    borrower's behaviour score, a pending promise pausing automated contact);
 3. each borrower's planned messages pass the contact rules against their contact history, in time
-   order; admitted ones go to the notification port and are recorded as contacts, the others are
+   order, the history locked first as an operator's contact locks it (so neither lands between the
+   other's count and write); admitted ones go to the notification port and are recorded as contacts, the others are
    recorded as suppressed with the rule that stopped them;
 4. call actions open a work item for the loan (or refresh it); an item whose loan moved to a later
    stage is escalated to that stage's queue; an item whose loan is no longer past due is closed.
@@ -139,6 +140,8 @@ def _send_messages(uow: UnitOfWork, day: _Day, messages: list[PlannedMessage], c
     notifier = OutboxNotifier(uow, on)
     start = min(m.at_s for m in messages) - HISTORY_DAYS * DAY_S
     end = max(m.at_s for m in messages) + HISTORY_DAYS * DAY_S
+    # The lock an operator's contact takes: neither counts the history while the other writes into it.
+    CollectionsRepository(uow.connection).lock_contact_histories(m.borrower_id for m in messages)
     history = collections_io.contacts_around(uow.connection, [m.borrower_id for m in messages], start, end)
     keys = [_key(on, m.loan_id, m.action_id) for m in messages]
     recorded = collections_io.recorded_keys(uow.connection, keys)

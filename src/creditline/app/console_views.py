@@ -3,7 +3,8 @@
 - `live_portfolio`: today's book from the loans table (`app.portfolio_summary`).
 - `snapshot_report` / `database_snapshot_report`: the regulatory report of `creditline.portfolio`
   (default rate, vintages, roll rates, ECL by stage, provisions, capital, LCR) over a loan-snapshot
-  history — a file, or the snapshots EOD keeps in the database; charts read it.
+  history — a file, or the snapshots EOD keeps in the database; charts read it. A report is one
+  currency's loans: the one asked for, or the book's main currency (`main_currency`).
 - `review_queue`: open reviews joined with their decisions, in one query.
 - `work_queue` / `past_due`: the collections engine's work items (`app.collections`), and the loans
   past due with their days, which the engine's queue is built from.
@@ -72,10 +73,11 @@ def read_snapshot_file(path: Path) -> Any:
     return validate(frame)
 
 
-def snapshot_report(snapshots: Path, balance_sheet: Path | None = None, lgd: Decimal | None = None) -> dict[str, Any]:
+def snapshot_report(snapshots: Path, balance_sheet: Path | None = None, lgd: Decimal | None = None,
+                    currency: str | None = None) -> dict[str, Any]:  # fmt: skip
     """The portfolio report over a snapshot file, as of its latest date."""
     frame = read_snapshot_file(snapshots)
-    return _report(frame, balance_sheet, lgd, frame) | {"source": snapshots.name}
+    return _report(frame, balance_sheet, lgd, frame, currency) | {"source": snapshots.name}
 
 
 def latest_snapshot_date(engine: Engine) -> Any:
@@ -86,7 +88,8 @@ def latest_snapshot_date(engine: Engine) -> Any:
         return uow.connection.execute(select(func.max(snapshot_dates.c.as_of))).scalar()
 
 
-def database_snapshot_report(engine: Engine, balance_sheet: Path | None = None, lgd: Decimal | None = None) -> dict[str, Any] | None:
+def database_snapshot_report(engine: Engine, balance_sheet: Path | None = None, lgd: Decimal | None = None,
+                             currency: str | None = None) -> dict[str, Any] | None:  # fmt: skip
     """The portfolio report over the snapshots EOD keeps in the database (None while there are none, or
     while they hold no rows)."""
     import polars as pl
@@ -106,25 +109,48 @@ def database_snapshot_report(engine: Engine, balance_sheet: Path | None = None, 
     # The days `report portfolio --as-of` reads from the database: each month's last snapshot (the latest
     # day among them), not the daily ones EOD keeps for 40 days.
     reported = frame.filter(pl.col("as_of").is_in(sorted(month_ends(frame.get_column("as_of").unique().to_list()))))
-    return _report(frame, balance_sheet, lgd, reported) | {"source": "database"}
+    return _report(frame, balance_sheet, lgd, reported, currency) | {"source": "database"}
 
 
-def _report(frame: Any, balance_sheet: Path | None, lgd: Decimal | None, reported: Any) -> dict[str, Any]:
-    """The portfolio report as of the frame's latest snapshot date, as plain rows for tables and charts.
+def main_currency(codes: list[str], sheet_code: str | None = None) -> str:
+    """The book's main currency among `codes` (one per loan): the balance sheet's when it lends in it (the
+    capital and liquidity figures are in it), otherwise the currency most loans are in (ties: by code)."""
+    if sheet_code is not None and sheet_code in codes:
+        return sheet_code
+    counts: dict[str, int] = {}
+    for code in codes:
+        counts[code] = counts.get(code, 0) + 1
+    return min(counts, key=lambda code: (-counts[code], code))
+
+
+def _report(
+    frame: Any, balance_sheet: Path | None, lgd: Decimal | None, reported: Any, currency: str | None
+) -> dict[str, Any]:
+    """One currency's portfolio report (`currency`, or the main one) as of the frame's latest snapshot date,
+    as plain rows for tables and charts. The balance sheet applies to the loans of its own currency only.
 
     `default_rate` is the 12-month default rate of the latest date that has the snapshot a year before
     it — in mid-month, the latest month end, as daily snapshots are pruned — over `reported`, the
     snapshots `report portfolio --as-of` would read: the figure that command prints for its `end`."""
+    import polars as pl
+
+    from creditline.money import currency as currency_of
     from creditline.portfolio.balance_sheet import parse_balance_sheet
     from creditline.portfolio.report import ReportOptions, build_report, default_rate_json
 
     as_of = frame.get_column("as_of").max()
     sheet = None if balance_sheet is None else parse_balance_sheet(json.loads(balance_sheet.read_text()))
-    report = build_report(frame, as_of, ReportOptions(balance_sheet=sheet, lgd=lgd))
+    sheet_code = None if sheet is None else sheet.currency.code
+    day_codes = frame.filter(pl.col("as_of") == as_of).get_column("currency").to_list()
+    chosen = currency_of(currency).code if currency is not None else main_currency(day_codes, sheet_code)
+    options = ReportOptions(balance_sheet=sheet if sheet_code == chosen else None, lgd=lgd, currency=currency_of(chosen))
+    report = build_report(frame, as_of, options)
     tables = {name: table.to_dicts() for name, table in report.tables.items()}
-    default_rate = default_rate_json(reported, as_of, latest=True)
+    mine = frame.filter(pl.col("currency") == chosen)
+    default_rate = default_rate_json(reported.filter(pl.col("currency") == chosen), as_of, latest=True)
     return {"as_of": as_of.isoformat(), "currency": report.currency.code, "summary": report.summary, "tables": tables,
-            "default_rate": default_rate, "loans": frame.height, "dates": frame.get_column("as_of").n_unique()}  # fmt: skip
+            "default_rate": default_rate, "loans": mine.height, "dates": mine.get_column("as_of").n_unique(),
+            "currencies": sorted(set(day_codes)), "balance_sheet_currency": sheet_code}  # fmt: skip
 
 
 # -- queues ------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The periodic limit review as a use case: which lines are due, each one's decision, applied and told.
 
-A line is due when it has been open `first_review_after_days` and was not reviewed in the last
-`review_every_days`; a borrower an early-warning alert was raised about today is reviewed today
-whatever the cadence (a freeze should not wait a month), and so is one whose live alert no review has
-seen (raised during the day, after that day's review). At most `lines_per_run_max` lines a run,
+A line in the limit policy's currency is due when it has been open `first_review_after_days` and was
+not reviewed in the last `review_every_days` (a line in another currency is left to its jurisdiction's
+policy); a borrower an early-warning alert was raised about today is reviewed today whatever the cadence
+(a freeze should not wait a month), and so is one whose live alert no review has seen (raised during the
+day, after that day's review). At most `lines_per_run_max` lines a run,
 urgent ones first, then the longest unreviewed. Lines are reviewed in small transaction batches:
 the batch's lines are locked and their facts read together, each decision applied as a `LineChange`
 with its reasons, and the batch's reviews, behaviour scores and notices to borrowers (through the
@@ -93,7 +94,7 @@ def review_limits(engine: Engine, on: date, *, dry_run: bool = False, setup: Rev
 def run_review(engine: Engine, on: date, *, dry_run: bool = False, setup: ReviewSetup | None = None) -> dict[str, Any]:
     setup = setup or ReviewSetup.builtin()
     with UnitOfWork(engine, read_only=True) as uow:
-        due = due_lines(uow, on, setup.policy)
+        due = due_lines(uow, on, setup.policy, setup.limits.currency)
     decisions: list[LimitDecision] = []
     for start in range(0, len(due), LINES_PER_TRANSACTION):
         with UnitOfWork(engine, read_only=dry_run) as uow:
@@ -123,6 +124,7 @@ def _due_query() -> Any:
     last = select(func.max(r.business_date)).where(mine).scalar_subquery()
     return select(c.line_id, urgent, last).where(
         c.status != "closed",
+        c.currency == bindparam("currency"),
         ~exists().where(mine, r.business_date >= on),  # reviewed today already (or later)
         urgent | ((c.opened_on <= opened_by) & ~exists().where(mine, r.business_date > reviewed_by)),
     )
@@ -131,22 +133,23 @@ def _due_query() -> Any:
 _DUE = _due_query()  # built once: building it costs about what SQLite takes to run it on a small book
 
 
-def due_lines(uow: UnitOfWork, on: date, policy: LimitReviewPolicy) -> list[str]:
-    """The open lines due today, urgent first (an alert raised today about the borrower), then the longest
-    unreviewed. The database picks them: each open line's newest review is an index look
-    (`ix_limit_reviews_line_id_business_date`), and only the due lines come back."""
+def due_lines(uow: UnitOfWork, on: date, policy: LimitReviewPolicy, currency: str) -> list[str]:
+    """The open lines in `currency` (the limit policy's) due today, urgent first (an alert raised today about
+    the borrower), then the longest unreviewed. The database picks them: each open line's newest review is an
+    index look (`ix_limit_reviews_line_id_business_date`), and only the due lines come back. A line in another
+    currency is another jurisdiction's to review: never reviewed here, it would be due (and first) every day."""
     days = {"on": on, "opened_by": on - timedelta(days=policy.first_review_after_days),
-            "reviewed_by": on - timedelta(days=policy.review_every_days)}  # fmt: skip
+            "reviewed_by": on - timedelta(days=policy.review_every_days), "currency": currency}  # fmt: skip
     found = {line_id: (not is_urgent, reviewed or date.min)
              for line_id, is_urgent, reviewed in uow.connection.execute(_DUE, days)}  # fmt: skip
-    for line_id, reviewed in _unseen_alert_lines(uow, on).items():
+    for line_id, reviewed in _unseen_alert_lines(uow, on, currency).items():
         found[line_id] = (False, reviewed or date.min)
     ranked = sorted((*rank, line_id) for line_id, rank in found.items())
     return [line_id for *_, line_id in ranked[: policy.lines_per_run_max]]
 
 
-def _unseen_alert_lines(uow: UnitOfWork, on: date) -> dict[str, date | None]:
-    """Open lines not reviewed today whose borrower has a live alert raised before today that no review has
+def _unseen_alert_lines(uow: UnitOfWork, on: date, currency: str) -> dict[str, date | None]:
+    """Open lines in `currency` not reviewed today whose borrower has a live alert raised before today that no review has
     seen: raised after the line's last review, or on its day without that review naming it (an alert raised
     during the day, after the day's review, by `alerts check`). Urgent: the alert is acted on at the next run.
     The live alerts and their lines are read in one statement, the lines' last reviews in one per page."""
@@ -155,7 +158,8 @@ def _unseen_alert_lines(uow: UnitOfWork, on: date) -> dict[str, date | None]:
     c, a = credit_lines.c, ew_alerts.c
     alerts = (select(c.line_id, a.kind, a.raised_on)
               .select_from(ew_alerts.join(credit_lines, c.borrower_id == a.borrower_id))
-              .where(a.status.in_(LIVE_ALERT_STATUSES), a.raised_on < on, c.status != "closed"))  # fmt: skip
+              .where(a.status.in_(LIVE_ALERT_STATUSES), a.raised_on < on, c.status != "closed",
+                     c.currency == currency))  # fmt: skip
     by_line: dict[str, list[tuple[str, date]]] = {}
     for line_id, kind, raised_on in uow.connection.execute(alerts):
         by_line.setdefault(line_id, []).append((kind, raised_on))

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, s
 
 from creditline.store.tables_collections import (
     behaviour_scores,
+    collection_contact_locks,
     collection_contacts,
     collection_profiles,
     collection_promises,
@@ -96,6 +97,27 @@ class CollectionsRepository:
     def add_contacts(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.connection.execute(insert(collection_contacts), list(rows))
+
+    def lock_contact_histories(self, borrower_ids: Iterable[str]) -> None:
+        """Hold the borrowers' contact histories until the transaction ends: what a new contact is counted
+        against cannot change before it is written. Every path that counts and then writes takes it.
+
+        PostgreSQL: each borrower's `collection_contact_locks` row, added on first use (a row another
+        transaction is adding waits for it), is locked FOR UPDATE in key order, so two batches never
+        deadlock. A row lock lives in the row, so a stage may hold one per borrower of the book; SQLite's
+        writing transactions are serial already."""
+        if self.connection.dialect.name != "postgresql":
+            return
+        from sqlalchemy.dialects.postgresql import insert as insert_or_skip
+
+        k = collection_contact_locks.c
+        ids = sorted(set(borrower_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            part = ids[start : start + PAGE_MAX]
+            self.connection.execute(insert_or_skip(collection_contact_locks).on_conflict_do_nothing(),
+                                    [{"borrower_id": borrower_id} for borrower_id in part])  # fmt: skip
+            self.connection.execute(select(k.borrower_id).where(k.borrower_id.in_(part)).order_by(k.borrower_id)
+                                    .with_for_update()).all()  # fmt: skip
 
     def contacts_around(self, borrower_ids: Sequence[str], start_s: int, end_s: int) -> dict[str, list[tuple[str, int]]]:
         """(channel, at_s) of every counted contact of the borrowers between two instants."""

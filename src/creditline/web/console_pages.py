@@ -21,7 +21,7 @@ from creditline.app.access import Principal
 from creditline.errors import DomainError, NotFound
 from creditline.identity.roles import Permission, PermissionDenied, Role, allows
 from creditline.web import sessions
-from creditline.web.figures import CHARTS, Figures
+from creditline.web.figures import CHARTS, Figures, live_book
 from creditline.web.forms import PageId, PageNumber, form_fields
 from creditline.web.rendering import Pages
 from creditline.web.sessions import CSRF_FIELD, visitor
@@ -92,23 +92,40 @@ def sign_out(request: Request, fields: Form) -> RedirectResponse:
 
 
 @router.get("/")
-def dashboard(request: Request) -> Response:
+def dashboard(request: Request, currency: str | None = None) -> Response:
+    """The live book (every currency) and the risk and regulatory figures of one currency's loans:
+    `?currency=` (an ISO 4217 code), or the book's main currency."""
     principal = sessions.signed_in(request)
     if principal.role is not Role.BORROWER and not allows(principal.role, Permission.READ_PORTFOLIO):
         first = next((path for path, _, needed in SECTIONS if _opens(principal.role, needed)), None)
         if first is not None:
             return RedirectResponse(first, status_code=303)
     principal = _operator(request, Permission.READ_PORTFOLIO)
+    code = _currency_code(currency)
     figures = _figures(request)
-    return _page(request, "console/dashboard.html", principal, live=figures.live_now(), report=figures.report_now())
+    live, report = figures.live_now(), figures.report_now(code=code)
+    books = [] if live is None or live.value is None else live.value["currencies"]
+    reported = None if report is None or report.value is None else report.value
+    charted = None if live is None or live.value is None else live_book(live.value, code)
+    choices = sorted({book["currency"] for book in books} | set([] if reported is None else reported["currencies"]))
+    chosen = code or (reported["currency"] if reported is not None else charted["currency"] if charted else None)
+    return _page(request, "console/dashboard.html", principal, live=live, report=report, currency=code,
+                 choices=choices, chosen=chosen, charted=None if charted is None else charted["currency"])  # fmt: skip
+
+
+def _currency_code(text: str | None) -> str | None:
+    """A `?currency=` value as its ISO 4217 code; an unknown code is refused naming the field."""
+    from creditline.money import currency
+
+    return None if text is None else currency(text).code
 
 
 @router.get("/charts/{name}.svg")
-def chart(request: Request, name: str) -> Response:
+def chart(request: Request, name: str, currency: str | None = None) -> Response:
     _operator(request, CHART_PERMISSIONS.get(name, Permission.READ_PORTFOLIO))
     if name not in CHARTS:
         raise NotFound(f"no chart {name[:40]!r}", field="chart", code="chart_not_found")
-    svg = _figures(request).chart(name)
+    svg = _figures(request).chart(name, _currency_code(currency))
     if svg is None:
         return Response(status_code=204)
     return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)

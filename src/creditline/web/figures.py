@@ -4,7 +4,8 @@ Figures that scan the whole book are `Background` values, so a page never waits 
 book and the loans past due (scans of the loans, recomputed when money moved, at most every 2 s), the model
 monitoring (every 5 minutes) and the snapshot report (when EOD stores a new snapshot, or the
 snapshot file given instead changes).
-Each page says when its figure was computed.
+Each page says when its figure was computed. The snapshot report is one currency's: a background value per
+currency asked for (`?currency=` on the dashboard and its charts), the book's main currency by default.
 """
 
 from __future__ import annotations
@@ -35,23 +36,34 @@ class Figures:
 
         self.engine = engine
         self.settings = settings
-        path, sheet, lgd = settings.snapshots, settings.balance_sheet, settings.lgd
-        if path is not None:  # a snapshot file given explicitly wins over the database's history
-            self.report = Background(
-                "portfolio-report", lambda: console_views.snapshot_report(path, sheet, lgd), REPORT_TTL_S,
-                key=lambda: _file_key(path, sheet),
-            )  # fmt: skip
-        else:
-            self.report = Background(
-                "portfolio-report", lambda: console_views.database_snapshot_report(engine, sheet, lgd), REPORT_TTL_S,
-                key=lambda: (console_views.latest_snapshot_date(engine), _file_key(sheet)),
-            )  # fmt: skip
+        self._reports: dict[str | None, Background] = {}  # by currency code asked for (None: the main one)
+        self._reports_lock = threading.Lock()
+        self.report = self.report_in(None)
         self.monitoring = Background("model-monitoring", lambda: console_views.model_monitoring(engine), MONITORING_TTL_S)
         self.live = Background("live-book", lambda: console_views.live_portfolio(engine), LIVE_TTL_S,
                                key=lambda: console_views.money_moved(engine), min_interval_s=LIVE_INTERVAL_S)
         self.past_due = Background("past-due", lambda: console_views.past_due(engine), LIVE_TTL_S,
                                    key=lambda: console_views.money_moved(engine), min_interval_s=LIVE_INTERVAL_S)
         self.warmed = threading.Event()  # set once start-up's charts are drawn (or there is nothing to warm)
+
+    def report_in(self, code: str | None) -> Background:
+        """The snapshot report of one currency's loans (`code` a known ISO 4217 code: at most one value each)."""
+        from creditline.app import console_views
+
+        path, sheet, lgd, engine = self.settings.snapshots, self.settings.balance_sheet, self.settings.lgd, self.engine
+        with self._reports_lock:
+            found = self._reports.get(code)
+            if found is not None:
+                return found
+            name = "portfolio-report" if code is None else f"portfolio-report-{code}"
+            if path is not None:  # a snapshot file given explicitly wins over the database's history
+                found = Background(name, lambda: console_views.snapshot_report(path, sheet, lgd, code), REPORT_TTL_S,
+                                   key=lambda: _file_key(path, sheet))  # fmt: skip
+            else:
+                found = Background(name, lambda: console_views.database_snapshot_report(engine, sheet, lgd, code),
+                                   REPORT_TTL_S, key=lambda: (console_views.latest_snapshot_date(engine), _file_key(sheet)))  # fmt: skip
+            self._reports[code] = found
+            return found
 
     def warm(self) -> bool:
         """In a console deployment (a snapshot file, or `creditline serve`'s CREDITLINE_WARM=1), start the
@@ -77,8 +89,8 @@ class Figures:
         finally:  # a chart that fails is drawn (and its failure shown) on request; readiness must not hang
             self.warmed.set()
 
-    def report_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
-        return self.report.get(wait_s)
+    def report_now(self, wait_s: float = WAIT_FIRST_S, code: str | None = None) -> Computed | None:
+        return self.report_in(code).get(wait_s)
 
     def monitoring_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return self.monitoring.get(wait_s)
@@ -89,12 +101,13 @@ class Figures:
     def past_due_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return self.past_due.get(wait_s)
 
-    def chart(self, name: str) -> bytes | None:
-        """The SVG of a chart, or None when its data does not exist (yet)."""
+    def chart(self, name: str, code: str | None = None) -> bytes | None:
+        """The SVG of a chart of one currency's book (`code`, or the main one), or None when its data does not
+        exist (yet)."""
         source = CHARTS.get(name)
         if source is None:
             return None
-        found = source(self)
+        found = source(self, code)
         if found is None:
             return None
         draw, data = found
@@ -115,36 +128,44 @@ def _file_key(*paths: Any) -> Hashable:
 # -- what each chart shows ------------------------------------------------------------------------------
 
 
-def _live(figures: Figures) -> dict[str, Any] | None:
+def live_book(live: dict[str, Any], code: str | None) -> dict[str, Any] | None:
+    """One currency's live book (`app.portfolio_summary`): `code`'s, or the main currency's (most loans)."""
+    books = {book["currency"]: book for book in live["currencies"]}
+    if code is None and books:
+        code = min(books, key=lambda c: (-books[c]["loans"], c))
+    return books.get(code) if code is not None else None
+
+
+def _live(figures: Figures, code: str | None) -> dict[str, Any] | None:
     computed = figures.live_now()
-    if computed is None or computed.value is None or not computed.value["currencies"]:
+    if computed is None or computed.value is None:
         return None
-    return computed.value["currencies"][0]
+    return live_book(computed.value, code)
 
 
-def _balances(figures: Figures) -> tuple[Callable, dict] | None:
-    book = _live(figures)
+def _balances(figures: Figures, code: str | None) -> tuple[Callable, dict] | None:
+    book = _live(figures, code)
     if book is None:
         return None
     buckets = book["principal_by_bucket"]
     return charts.bars, {"labels": list(buckets), "values": charts.as_fractions(buckets.values())}
 
 
-def _statuses(figures: Figures) -> tuple[Callable, dict] | None:
-    book = _live(figures)
+def _statuses(figures: Figures, code: str | None) -> tuple[Callable, dict] | None:
+    book = _live(figures, code)
     if book is None:
         return None
     by_status = book["loans_by_status"]
     return charts.bars, {"labels": list(by_status), "values": list(by_status.values())}
 
 
-def _report(figures: Figures) -> dict[str, Any] | None:
-    computed = figures.report_now(wait_s=0)
+def _report(figures: Figures, code: str | None) -> dict[str, Any] | None:
+    computed = figures.report_now(wait_s=0, code=code)
     return None if computed is None or computed.value is None else computed.value
 
 
-def _vintage(figures: Figures) -> tuple[Callable, dict] | None:
-    report = _report(figures)
+def _vintage(figures: Figures, code: str | None) -> tuple[Callable, dict] | None:
+    report = _report(figures, code)
     if report is None:
         return None
     rows = report["tables"]["vintage"]
@@ -164,8 +185,8 @@ def _vintage(figures: Figures) -> tuple[Callable, dict] | None:
     return draw, {"series": series}
 
 
-def _roll_rates(figures: Figures) -> tuple[Callable, dict] | None:
-    report = _report(figures)
+def _roll_rates(figures: Figures, code: str | None) -> tuple[Callable, dict] | None:
+    report = _report(figures, code)
     if report is None or not report["tables"]["roll_rates"]:
         return None
     rows = report["tables"]["roll_rates"]
@@ -179,8 +200,8 @@ def _roll_rates(figures: Figures) -> tuple[Callable, dict] | None:
     return draw, {"labels": [r["bucket"] for r in shown], "values": charts.as_fractions(r["roll_rate_balance"] for r in shown)}
 
 
-def _ecl(figures: Figures) -> tuple[Callable, dict] | None:
-    report = _report(figures)
+def _ecl(figures: Figures, code: str | None) -> tuple[Callable, dict] | None:
+    report = _report(figures, code)
     if report is None:
         return None
     rows = report["tables"]["ecl_by_stage"]
@@ -191,8 +212,8 @@ def _ecl(figures: Figures) -> tuple[Callable, dict] | None:
     }
 
 
-def _ratios(figures: Figures) -> tuple[Callable, dict] | None:
-    report = _report(figures)
+def _ratios(figures: Figures, code: str | None) -> tuple[Callable, dict] | None:
+    report = _report(figures, code)
     if report is None:
         return None
     summary = report["summary"]
@@ -219,7 +240,7 @@ def _ratios(figures: Figures) -> tuple[Callable, dict] | None:
     return draw, {"labels": labels, "series": [["ratio", charts.as_fractions(values)], ["minimum", charts.as_fractions(minimums)]]}
 
 
-def _psi(figures: Figures) -> tuple[Callable, dict] | None:
+def _psi(figures: Figures, code: str | None) -> tuple[Callable, dict] | None:
     computed = figures.monitoring_now(wait_s=0)
     if computed is None or computed.value is None or not computed.value.get("features"):
         return None
@@ -230,7 +251,7 @@ def _psi(figures: Figures) -> tuple[Callable, dict] | None:
     }  # fmt: skip
 
 
-CHARTS: dict[str, Callable[[Figures], tuple[Callable, dict] | None]] = {
+CHARTS: dict[str, Callable[[Figures, str | None], tuple[Callable, dict] | None]] = {
     "balances": _balances,
     "statuses": _statuses,
     "vintage": _vintage,

@@ -3,13 +3,12 @@ figures against the read models they come from."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from web_flows import BUSINESS_DATE, Browser, approved, found, make_site
+from web_flows import BUSINESS_DATE, Browser, approved, found, make_console_site
 
 pytestmark = pytest.mark.xdist_group("web-console_pages")  # one module-scoped site per module
 
@@ -33,18 +32,7 @@ def book(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
     from creditline.store.tables_servicing import SqlBankBook
 
     folder = tmp_path_factory.mktemp("console")
-    synthetic_snapshots(loans=600, months=15, seed=5).write_parquet(folder / "snapshots.parquet")
-    (folder / "sheet.json").write_text('{"currency": "CNY", "capital": {"cet1": "900,000", "tier2": "100,000"}, '
-                                       '"hqla": {"level1": "2,000,000"}, '
-                                       '"outflows": [{"name": "wholesale", "amount": "1,000,000", "rate": "0.25"}]}')
-    saved = dict(os.environ)
-    os.environ.update({"CREDITLINE_SNAPSHOTS": str(folder / "snapshots.parquet"),
-                       "CREDITLINE_BALANCE_SHEET": str(folder / "sheet.json"), "CREDITLINE_REPORT_LGD": "0.45"})
-    try:
-        app, engine = make_site(f"sqlite:///{folder / 'console.sqlite'}")
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    app, engine = make_console_site(folder, synthetic_snapshots(loans=600, months=15, seed=5))
     borrower, decision_id, line_id = approved(app, 400)
     late = borrower.draw(line_id, "2000.00", 3, key="late").json()["location"].split("?")[0].rsplit("/", 1)[1]
     # end of day with the post-loan stages; the simulated bank never holds enough money, so the first

@@ -37,6 +37,25 @@ def make_site(url: str, **settings: Any) -> tuple[Any, Any]:
     return create_app(ApiSettings(db_url=url, origins=(ORIGIN,), **options), engine=engine), engine
 
 
+def make_console_site(folder: Any, snapshots: Any) -> tuple[Any, Any]:
+    """`make_site` in `folder` for the console's figures: the snapshot history `snapshots` (a polars frame)
+    as the report's file, a CNY balance sheet (capital, HQLA, an outflow) and an LGD of 45%."""
+    import os
+
+    snapshots.write_parquet(folder / "snapshots.parquet")
+    (folder / "sheet.json").write_text('{"currency": "CNY", "capital": {"cet1": "900,000", "tier2": "100,000"}, '
+                                       '"hqla": {"level1": "2,000,000"}, '
+                                       '"outflows": [{"name": "wholesale", "amount": "1,000,000", "rate": "0.25"}]}')
+    saved = dict(os.environ)
+    os.environ.update({"CREDITLINE_SNAPSHOTS": str(folder / "snapshots.parquet"),
+                       "CREDITLINE_BALANCE_SHEET": str(folder / "sheet.json"), "CREDITLINE_REPORT_LGD": "0.45"})
+    try:
+        return make_site(f"sqlite:///{folder / 'console.sqlite'}")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def applicant_fields(serial: int) -> dict[str, str]:
     from test_origination_forms import application
 

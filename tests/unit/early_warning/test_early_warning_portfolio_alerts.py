@@ -39,15 +39,15 @@ def _snapshots(loans: int, rolled: int) -> pl.DataFrame:
 
 def _roll_alerts(loans: int, rolled: int) -> list:
     frame = _snapshots(loans, rolled)
-    return roll_rate_alerts(roll_rates(transition_counts(frame, FEB)), ON, T)
+    return roll_rate_alerts(roll_rates(transition_counts(frame, FEB)), ON, T, "CNY")
 
 
 def test_a_roll_rate_above_expectation_raises_an_alert_and_at_it_does_not() -> None:
     assert _roll_alerts(200, 9) == []  # 4.5%: at the line
     (alert,) = _roll_alerts(200, 10)  # 5%
-    assert (alert.kind, alert.subject, alert.scope) == (Kind.ROLL_RATE, "M0:2025-02-28", "portfolio")
+    assert (alert.kind, alert.subject, alert.scope) == (Kind.ROLL_RATE, "M0:2025-02-28:CNY", "portfolio")
     assert alert.details["rolled_principal_minor"] == 1_000_000 and alert.details["principal_minor"] == 20_000_000
-    assert "rolled 5.00% of its balance" in alert.message
+    assert "rolled 5.00% of its CNY balance" in alert.message and alert.details["currency"] == "CNY"
 
 
 def test_a_small_bucket_is_noise() -> None:
@@ -63,11 +63,11 @@ def _curves(loans: int, bad: int, mob: int) -> pl.DataFrame:
 
 def test_a_vintage_above_its_expected_curve_raises_an_alert() -> None:
     # MOB 6 expects 2%, alert above 2.5%: 3 bad of 100 is 3%.
-    (alert,) = vintage_alerts(_curves(100, 3, 6), ON, T)
-    assert (alert.kind, alert.subject) == (Kind.VINTAGE_LOSS, "2024-01:mob6")
-    assert vintage_alerts(_curves(200, 5, 6), ON, T) == []  # exactly 2.5%
-    assert vintage_alerts(_curves(99, 50, 6), ON, T) == []  # too small to tell
-    assert vintage_alerts(_curves(100, 50, 7), ON, T) == []  # no checkpoint at MOB 7
+    (alert,) = vintage_alerts(_curves(100, 3, 6), ON, T, "CNY")
+    assert (alert.kind, alert.subject) == (Kind.VINTAGE_LOSS, "2024-01:mob6:CNY")
+    assert vintage_alerts(_curves(200, 5, 6), ON, T, "CNY") == []  # exactly 2.5%
+    assert vintage_alerts(_curves(99, 50, 6), ON, T, "CNY") == []  # too small to tell
+    assert vintage_alerts(_curves(100, 50, 7), ON, T, "CNY") == []  # no checkpoint at MOB 7
 
 
 def test_vintage_alerts_read_portfolio_vintage_curves() -> None:
@@ -75,12 +75,13 @@ def test_vintage_alerts_read_portfolio_vintage_curves() -> None:
         pl.when(pl.col("loan_id").is_in(["L0", "L1"]) & (pl.col("as_of") == FEB)).then(95).otherwise(0).alias("days_past_due")
     )
     curves = vintage_curves(frame.with_columns(pl.col("days_past_due").cast(pl.Int32)), FEB)
-    assert vintage_alerts(curves, ON, T) == []  # MOB 1 is before the first checkpoint
+    assert vintage_alerts(curves, ON, T, "CNY") == []  # MOB 1 is before the first checkpoint
 
 
 def test_concentration_is_one_group_above_its_share_among_several() -> None:
-    alerts = concentration_alerts({"product": {"a": 81, "b": 19}, "region": {"CN": 100}}, ON, T)
-    assert [(a.subject, a.details["principal_minor"]) for a in alerts] == [("product:a", 81)]
-    assert concentration_alerts({"product": {"a": 80, "b": 20}}, ON, T) == []
-    assert concentration_alerts({"partner": {"p1": 51, "p2": 49}}, ON, T)[0].subject == "partner:p1"
-    assert concentration_alerts({"unknown_dimension": {"x": 99, "y": 1}}, ON, T) == []
+    alerts = concentration_alerts({"product": {"a": 81, "b": 19}, "region": {"CN": 100}}, ON, T, "CNY")
+    assert [(a.subject, a.details["principal_minor"]) for a in alerts] == [("product:a:CNY", 81)]
+    assert "holds 81.00% of outstanding CNY principal" in alerts[0].message
+    assert concentration_alerts({"product": {"a": 80, "b": 20}}, ON, T, "CNY") == []
+    assert concentration_alerts({"partner": {"p1": 51, "p2": 49}}, ON, T, "USD")[0].subject == "partner:p1:USD"
+    assert concentration_alerts({"unknown_dimension": {"x": 99, "y": 1}}, ON, T, "CNY") == []
