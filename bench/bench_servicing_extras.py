@@ -133,6 +133,19 @@ def _screen(engine, lines: list[str], calls: int) -> dict:  # type: ignore[no-un
     return result | _percentiles(timings, cpu) | {"p99_target_ms": SCREEN_P99_TARGET_MS}
 
 
+def _consent_to_marketing(engine, borrowers: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """An account per borrower with an active marketing consent, without which no coupon is issued."""
+    from creditline.app.access import AccessConfig
+    from creditline.app.consents import grant
+    from creditline.app.dev_access import dev_session
+    from creditline.identity.passkeys import RelyingParty
+
+    config = AccessConfig(RelyingParty("localhost", "creditline", ("http://localhost",)))
+    for borrower in borrowers:
+        account, _ = dev_session(engine, config, "borrower", borrower, borrower_id=borrower)
+        grant(engine, account["account_id"], "marketing", "marketing", "bench", None)
+
+
 def _coupon_draws(engine, lines: list[str], calls: int) -> dict:  # type: ignore[no-untyped-def]
     from creditline.app.coupons import (
         DrawWithCoupon,
@@ -149,6 +162,7 @@ def _coupon_draws(engine, lines: list[str], calls: int) -> dict:  # type: ignore
         'discount_pct = "20"\nper_borrower_max = 100\n',
         "bench.toml",
     )
+    _consent_to_marketing(engine, [f"B{i}" for i in range(min(len(lines), calls))])  # a coupon is marketing
     coupons = [issue_coupon(engine, IssueCoupon("bench", f"B{i % len(lines)}", f"i{i}"))["coupon_id"] for i in range(calls)]
     timings = _timed(
         lambda i: draw_with_coupon(engine, DrawWithCoupon(lines[i % len(lines)], "500", 3, f"cd{i}", coupons[i])), calls

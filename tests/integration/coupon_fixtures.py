@@ -41,8 +41,22 @@ def campaign(engine: Any, template: str = RATE_DISCOUNT, *, campaign_id: str = "
     return add_campaign(engine, text, f"{campaign_id}.toml")["campaign_id"]
 
 
+def consent_to_marketing(engine: Any, borrower: str) -> str:
+    """The borrower's account (made here) with an active consent to marketing, which a coupon needs; its id."""
+    from creditline.app.access import AccessConfig
+    from creditline.app.consents import grant
+    from creditline.app.dev_access import dev_session
+    from creditline.identity.passkeys import RelyingParty
+
+    config = AccessConfig(RelyingParty("localhost", "creditline", ("http://localhost",)))
+    account, _ = dev_session(engine, config, "borrower", borrower, borrower_id=borrower)
+    grant(engine, account["account_id"], "marketing", "marketing", "v1", None)
+    return account["account_id"]
+
+
 def borrower_with_coupon(engine: Any, borrower: str, campaign_id: str, limit: str = "20000") -> tuple[str, str]:
-    """(line id, coupon id) for a new borrower holding one coupon of `campaign_id`."""
+    """(line id, coupon id) for a new borrower, consenting to marketing, holding one coupon of `campaign_id`."""
     line = open_line(engine, borrower, limit=limit, rate_pct="0.05")
+    consent_to_marketing(engine, borrower)
     coupon = issue_coupon(engine, IssueCoupon(campaign_id, borrower, f"issue-{borrower}"))["coupon_id"]
     return line, coupon

@@ -121,14 +121,23 @@ def test_a_loans_records_are_proved_to_someone_with_only_the_public_key(books) -
     check_consistency_bundle(bundle_from_json(json.loads(json.dumps(consistency.to_json()))), outsider_key)
 
 
+def forget_the_log(engine) -> None:  # type: ignore[no-untyped-def]
+    """Make the database one from before the app logged its writes: no records, not marked as logged in full."""
+    from creditline.store.tables_audit import audit_books_logged
+
+    with engine.begin() as connection:
+        connection.execute(delete(audit_log))
+        connection.execute(delete(audit_books_logged))
+
+
 def test_books_written_before_the_log_are_backfilled(engine) -> None:  # type: ignore[no-untyped-def]
     with UnitOfWork(engine) as uow:
         for n in range(4):
             uow.journal.add(entry(n, date(2025, 1, 1)))
         uow.commit()
-    with engine.begin() as connection:  # a database from before the app logged its writes
-        connection.execute(delete(audit_log))
-    assert audit(engine).unlogged == 4
+    forget_the_log(engine)
+    result = audit(engine)
+    assert result.ok and result.unlogged == 4  # without --strict, not logged is not tampering here
     with UnitOfWork(engine) as uow:
         assert append_unlogged_from_books(uow.connection) == 4
         assert pending_count(uow.connection) == 4
@@ -136,6 +145,9 @@ def test_books_written_before_the_log_are_backfilled(engine) -> None:  # type: i
         uow.commit()
     result = audit(engine)
     assert result.ok and result.unlogged == 0 and result.report.records_checked == 4
+    with engine.begin() as connection:  # logged in full now: a record deleted from here on is tampering
+        connection.execute(delete(audit_log).where(audit_log.c.record_id == "je2"))
+    assert audit(engine).books_finding.problem == Problem.DELETED
 
 
 def test_cli_publish_verify_prove_and_check(books, tmp_path, monkeypatch, db_url: str) -> None:
@@ -229,6 +241,17 @@ def test_a_posting_edited_into_something_no_record_can_hold_is_named_not_a_crash
 
 
 def test_cli_verify_names_a_posting_edited_to_zero(books, tmp_path, monkeypatch, db_url: str) -> None:
+    cli = cli_with_key(tmp_path, monkeypatch)
+    assert cli("audit", "verify", "--db", db_url).exit_code == 0
+    with books.begin() as connection:
+        connection.execute(update(postings).where(postings.c.entry_id == "je9").values(amount_minor=0))
+    tampered = cli("audit", "verify", "--db", db_url)
+    assert tampered.exit_code == 1, tampered.stderr
+    assert tampered.stdout.startswith("TAMPERED: record 9 altered") and "je9" in tampered.stdout
+
+
+def cli_with_key(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The CLI, with the fixture's signing key and log id in the environment."""
     from integration_helpers import cli
 
     from creditline.ledger.transparency import private_key_pem
@@ -238,12 +261,29 @@ def test_cli_verify_names_a_posting_edited_to_zero(books, tmp_path, monkeypatch,
     key_file.chmod(0o600)
     monkeypatch.setenv("CREDITLINE_AUDIT_SIGNING_KEY_FILE", str(key_file))
     monkeypatch.setenv("CREDITLINE_AUDIT_LOG_ID", LOG)
-    assert cli("audit", "verify", "--db", db_url).exit_code == 0
+    return cli
+
+
+@pytest.mark.parametrize("strict", [(), ("--strict",)], ids=["plain", "strict"])
+def test_cli_verify_fails_on_a_deleted_pending_record_with_or_without_strict(
+    books, tmp_path, monkeypatch, db_url: str, strict: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    """A record accepted but not yet sequenced, deleted in SQL: its entry stayed in the books and read as
+    "not logged", as in a database that predates the log, so verify without --strict exited 0."""
+    cli = cli_with_key(tmp_path, monkeypatch)
+    write_day(books, range(12, 14), date(2025, 1, 3))  # accepted, not yet sequenced
+    assert cli("audit", "verify", "--db", db_url, *strict).exit_code == 0
     with books.begin() as connection:
-        connection.execute(update(postings).where(postings.c.entry_id == "je9").values(amount_minor=0))
-    tampered = cli("audit", "verify", "--db", db_url)
-    assert tampered.exit_code == 1, tampered.stderr
-    assert tampered.stdout.startswith("TAMPERED: record 9 altered") and "je9" in tampered.stdout
+        connection.execute(delete(audit_log).where(audit_log.c.record_id == "je13"))
+    tampered = cli("audit", "verify", "--db", db_url, "--json", *strict)
+    assert tampered.exit_code == 1, tampered.stdout
+    found = tampered.json()
+    assert (found["ok"], found["pending"], found["unlogged"]) == (False, 1, 1)
+    assert found["finding"]["problem"] == "deleted" and "journal_entry je13" in found["finding"]["detail"]
+    assert cli("audit", "verify", "--db", db_url, *strict).stdout.startswith("TAMPERED: deleted: journal_entry je13")
+    refused = cli("audit", "backfill", "--db", db_url)  # re-accepting it would launder the deletion
+    assert refused.exit_code == 2 and "je13" in refused.stderr
+    assert audit(books).unlogged == 1
 
 
 def test_publishing_again_on_a_date_with_a_head_still_seals_what_was_written_since(books) -> None:
@@ -375,3 +415,25 @@ def test_a_second_log_id_for_the_same_database_is_refused_by_name(books) -> None
         head = publish(uow.connection, LOG, date(2025, 1, 3), KEY)
         uow.commit()
     assert head.head.tree_size == 14
+
+
+@pytest.mark.parametrize("logged", [True, False], ids=["books logged", "books before the log"])
+def test_the_migration_marks_only_books_logged_in_full(db_url: str, logged: bool) -> None:
+    """Migration 0021: a database whose every entry has its record is marked (a record missing later is a
+    deletion); one with books the log never had is left to `audit backfill` and `verify --strict`."""
+    from creditline.store import make_engine, upgrade
+    from creditline.store.audit_log import books_logged_in_full
+
+    engine = make_engine(db_url)
+    upgrade(engine, "0020_decisions_date_index")
+    write_day(engine, range(3), date(2025, 1, 1))
+    if not logged:
+        with engine.begin() as connection:
+            connection.execute(delete(audit_log).where(audit_log.c.record_id == "je1"))
+    upgrade(engine)
+    with UnitOfWork(engine) as uow:
+        assert books_logged_in_full(uow.connection) is logged
+        assert append_unlogged_from_books(uow.connection) == (0 if logged else 1)
+        assert books_logged_in_full(uow.connection)
+        uow.commit()
+    engine.dispose()

@@ -218,3 +218,65 @@ def test_keys_add_and_retire_use_the_keyring_file_from_the_environment(tmp_path,
     retired = cli("keys", "retire", "--db", db_url)
     assert retired.exit_code == 0, retired.stderr
     assert list(read_keyring_file(keyring_file).data_keys) == ["k2"]
+
+
+def test_erasure_takes_the_fraud_signal_hashes_too(origination_books, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The fraud screen keeps keyed hashes of an applicant's ID number, phone, device, card and contacts,
+    flags on the ID number's hash, hashed inputs in the decision record, and the monitoring profile's
+    device and account hashes. No retention rule keeps them (docs/privacy.md): an erasure that left
+    them let the erased person still be linked to a new application or a list of numbers."""
+    import json
+
+    from test_origination_forms import BUSINESS_DATE, application
+
+    from creditline.app.apply import ApplyForCredit, apply
+    from creditline.app.apply_features import signal_key
+    from creditline.app.apply_setup import OriginationConfig, pii_salt
+    from creditline.app.decision import replay_decision, show_decision
+    from creditline.app.monitoring import Screening, screen
+    from creditline.risk.fraud import SignalKind
+    from creditline.store.tables_borrower_servicing import monitoring_profiles
+    from creditline.store.tables_origination import (
+        OriginationRepository,
+        origination_decisions,
+        origination_signals,
+    )
+
+    config = OriginationConfig(challenger=None)
+    erased_form, kept_form = application(1), application(2)
+    erased = apply(origination_books, ApplyForCredit("e-1", erased_form, config))
+    kept = apply(origination_books, ApplyForCredit("k-1", kept_form, config))
+    assert erased["outcome"] == "approve" and kept["borrower_id"] != erased["borrower_id"], (erased, kept)
+    borrower = erased["borrower_id"]
+    id_key = signal_key(SignalKind.ID_NUMBER, f"CN:{erased_form['applicant']['id_number']}", salt=pii_salt())
+    screen(origination_books, Screening(borrower, "account-change", 1_751_250_000, "phone-of-erased", "card-9"))
+    with UnitOfWork(origination_books) as uow:
+        for flag in ("blacklist", "bad_outcome"):
+            OriginationRepository(uow.connection).flag(id_key, flag, "confirmed identity theft", BUSINESS_DATE)
+        uow.commit()
+    with origination_books.connect() as connection:
+        text = connection.execute(select(origination_decisions.c.record_json).where(
+            origination_decisions.c.decision_id == erased["decision_id"])).scalar_one()
+        hashes = list(json.loads(text)["inputs_hashed"].values())
+        keys = set(connection.execute(select(origination_signals.c.signal_key)).scalars())
+    assert id_key in keys and len(hashes) > 5
+
+    with UnitOfWork(origination_books) as uow:
+        PersonalDataStore(uow.connection, KEYRING).erase(borrower)
+        uow.commit()
+
+    with UnitOfWork(origination_books, read_only=True) as uow:
+        repository = OriginationRepository(uow.connection)
+        assert not repository.is_flagged(id_key, "blacklist") and not repository.is_flagged(id_key, "bad_outcome")
+        left = {r.decision_id: r.signal_key for r in uow.connection.execute(select(origination_signals))}
+        profiles = list(uow.connection.execute(select(monitoring_profiles.c.borrower_id)).scalars())
+    assert set(left) == {kept["decision_id"]} and id_key not in left.values()
+    assert borrower not in profiles
+    with origination_books.connect() as connection:
+        everything = str([connection.exec_driver_sql(f"SELECT * FROM {t}").all()
+                          for t in ("origination_decisions", "origination_signals", "origination_flags")])
+    assert not [h for h in hashes if h in everything], "an erased applicant's hashed inputs are gone"
+    shown = show_decision(origination_books, erased["decision_id"])
+    assert shown["record_intact"] and shown["record"]["inputs_erased"] is True
+    assert replay_decision(origination_books, erased["decision_id"])["matches"]
+    assert "inputs_hashed" in show_decision(origination_books, kept["decision_id"])["record"]

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from coupon_fixtures import FREE_DAYS, borrower_with_coupon, campaign
+from coupon_fixtures import FREE_DAYS, borrower_with_coupon, campaign, consent_to_marketing
 from integration_helpers import dump
 from lending_fixtures import assert_books_clean, eod_to, open_line, setup_books
 
@@ -158,6 +158,7 @@ def test_issue_rules_members_limit_and_retries(books) -> None:  # type: ignore[n
     text = FREE_DAYS.format(campaign_id="vip", budget="500", valid_days=10) + "\n[eligibility]\nmembers_only = true\n"
     add_campaign(books, text, "vip.toml")
     open_line(books, "B1")
+    consent_to_marketing(books, "B1")
     with pytest.raises(NotEligible) as outsider:
         issue_coupon(books, IssueCoupon("vip", "B1", "i1"))
     assert (outsider.value.field, outsider.value.code) == ("borrower", "not_a_member")
@@ -168,3 +169,36 @@ def test_issue_rules_members_limit_and_retries(books) -> None:  # type: ignore[n
         issue_coupon(books, IssueCoupon("vip", "B1", "i2"))
     with UnitOfWork(books, read_only=True) as uow:
         assert PromotionsRepository(uow.connection).count_coupons("vip", "B1") == 1
+
+
+def test_a_coupon_is_issued_only_to_a_borrower_who_consents_to_marketing(books) -> None:  # type: ignore[no-untyped-def]
+    """A coupon is marketing (docs/privacy.md: marketing needs its own consent, never a condition of credit).
+    Coupons were issued to borrowers who had not consented, or had withdrawn their consent."""
+    from creditline.app.access import AccessConfig
+    from creditline.app.consents import grant, withdraw
+    from creditline.app.dev_access import dev_session
+    from creditline.identity.passkeys import RelyingParty
+
+    spring = campaign(books, FREE_DAYS, campaign_id="spring")
+    summer = campaign(books, FREE_DAYS, campaign_id="summer")
+    open_line(books, "B1")
+
+    def refused(campaign_id: str, key: str) -> None:
+        with pytest.raises(NotEligible) as caught:
+            issue_coupon(books, IssueCoupon(campaign_id, "B1", key))
+        assert (caught.value.field, caught.value.code) == ("borrower", "marketing_consent_missing")
+
+    refused(spring, "no-account")  # no account, so no consent at all
+    config = AccessConfig(RelyingParty("localhost", "creditline", ("http://localhost",)))
+    account, _ = dev_session(books, config, "borrower", "B1", borrower_id="B1")
+    for scope in ("credit_bureau_query", "transaction_data", "device_data"):  # what credit needed, not marketing
+        grant(books, account["account_id"], scope, "credit_assessment", "v3", None)
+    grant(books, account["account_id"], "marketing", "fraud_prevention", "v3", None)  # the scope, another purpose
+    refused(spring, "credit-only")
+    consent = grant(books, account["account_id"], "marketing", "marketing", "v1", None)
+    assert issue_coupon(books, IssueCoupon(spring, "B1", "consented"))["borrower_id"] == "B1"
+    withdraw(books, account["account_id"], consent["consent_id"])
+    refused(summer, "withdrawn")
+    with UnitOfWork(books, read_only=True) as uow:
+        repo = PromotionsRepository(uow.connection)
+        assert (repo.count_coupons(spring, "B1"), repo.count_coupons(summer, "B1")) == (1, 0)

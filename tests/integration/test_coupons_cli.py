@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coupon_fixtures import RATE_DISCOUNT
+from coupon_fixtures import RATE_DISCOUNT, consent_to_marketing
 from integration_helpers import cli, ok
 from lending_fixtures import open_line, setup_books
 
@@ -17,6 +17,10 @@ def test_campaign_issue_quote_draw_settle(engine, db_url: str, tmp_path: Path) -
     db = ("--db", db_url)
     assert ok("coupon", "campaign-add", "--file", str(file), *db)["budget_cap"] == "1000.00"
     assert ok("coupon", "campaign-add", "--file", str(file), *db)["committed"] == "0.00"  # the same file again
+    refused = cli("coupon", "issue", "--campaign", "spring", "--borrower", "B1", "--key", "i1", *db)
+    assert (refused.exit_code, refused.stderr.strip()) == (
+        2, "error: --borrower: the borrower has not consented to marketing (or withdrew it)")
+    consent_to_marketing(engine, "B1")
     coupon = ok("coupon", "issue", "--campaign", "spring", "--borrower", "B1", "--key", "i1", *db)["coupon_id"]
     quote = ok("coupon", "quote", "--line", line, "--amount", "12000", "--term", "3", "--coupon", coupon, *db)
     assert (quote["total_saving"], quote["apr_without_pct"], quote["apr_with_pct"]) == ("72.36", "18.00", "14.40")

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from coupon_fixtures import RATE_DISCOUNT, borrower_with_coupon, campaign
+from coupon_fixtures import RATE_DISCOUNT, borrower_with_coupon, campaign, consent_to_marketing
 from lending_fixtures import open_line, setup_books
 
 from creditline.app.coupons import (
@@ -40,6 +40,7 @@ def test_issue_retries_waiting_on_the_campaign_lock_return_the_first_coupon(pg_e
     source = RATE_DISCOUNT.format(campaign_id="spring", budget="1000", valid_days=30)
     text = add_campaign(pg_engine, source + f"per_borrower_max = {per_borrower_max}\n", "spring.toml")["campaign_id"]
     open_line(pg_engine, "B1")
+    consent_to_marketing(pg_engine, "B1")
     results: list[object] = [None] * THREADS
 
     def issue(i: int) -> None:

@@ -196,6 +196,7 @@ def test_creditline_audit_verify_names_an_entry_whose_postings_were_all_deleted(
     with UnitOfWork(engine) as uow:  # sign a head with this key (build_books sealed with a throwaway one)
         uow.connection.execute(text("DELETE FROM audit_log"))
         uow.connection.execute(text("DELETE FROM audit_log_state"))
+        uow.connection.execute(text("DELETE FROM audit_books_logged"))  # as if written before the log
         append_unlogged_from_books(uow.connection)
         publish(uow.connection, LOG_ID, date(2025, 3, 2), signing_key_from_environment({"CREDITLINE_AUDIT_SIGNING_KEY_FILE": str(key_path)}))
         uow.commit()

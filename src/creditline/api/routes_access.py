@@ -19,6 +19,7 @@ from creditline.api.schemas_access import (
     PasskeyOptions,
     PasskeyResponse,
     PasskeysAdded,
+    PasskeyStepUp,
     RegistrationStart,
     Rotated,
     SessionInfo,
@@ -106,10 +107,18 @@ def rotate(principal: Caller, response: Response, rt: Rt) -> dict:
     return {"session": session_payload(rt, response, access.rotate_session(rt.engine, principal))}
 
 
+@router.post("/session/passkeys/approvals", response_model=PasskeyOptions)
+def add_passkey_approval(principal: Caller, rt: Rt) -> dict:
+    """Options for the step-up that adding a passkey needs: an assertion of one of the account's own
+    passkeys, bound to this action and this account (single-use, expiring)."""
+    return passkey_flows.begin_add_passkey_approval(rt.engine, rt.access, principal)
+
+
 @router.post("/session/passkeys/options", response_model=PasskeyOptions)
-def add_passkey_options(principal: Caller, rt: Rt) -> dict:
-    """Options to add another passkey (a new phone) to the signed-in account."""
-    return passkey_flows.begin_add_passkey(rt.engine, rt.access, principal)
+def add_passkey_options(principal: Caller, rt: Rt, body: PasskeyStepUp | None = None) -> dict:
+    """Options to add another passkey (a new phone) to the signed-in account, given the step-up assertion;
+    without it `401 step_up_required` (field `assertion`): a session alone does not add a passkey."""
+    return passkey_flows.begin_add_passkey(rt.engine, rt.access, principal, None if body is None else body.assertion)
 
 
 @router.post("/session/passkeys", status_code=201, response_model=PasskeysAdded)

@@ -105,6 +105,7 @@ def enroll(campaign_id: CampaignId, body: BorrowerRef, manager: Manager, rt: Rt)
 
 @router.post("/campaigns/{campaign_id}/coupons", status_code=201, response_model=Coupon)
 def issue(campaign_id: CampaignId, body: BorrowerRef, key: IdempotencyKey, manager: Manager, rt: Rt) -> dict:
-    """Issue one coupon of the campaign to a borrower (eligibility, issue window and per-borrower cap checked)."""
+    """Issue one coupon of the campaign to a borrower (their marketing consent, eligibility, issue window and
+    per-borrower cap checked; without the consent, 422 `marketing_consent_missing` and nothing is issued)."""
     command = coupons.IssueCoupon(campaign_id, body.borrower_id, client_key(manager.account_id, key))
     return coupons.issue_coupon(rt.engine, command)

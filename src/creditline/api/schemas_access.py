@@ -38,6 +38,16 @@ class PasskeyResponse(BaseModel):
     credential: dict[str, Any]
 
 
+class PasskeyStepUp(BaseModel):
+    """The step-up that lets a signed-in account add a passkey."""
+
+    model_config = _IN
+    assertion: dict[str, Any] | None = Field(
+        default=None,
+        description="navigator.credentials.get() answering POST /v1/session/passkeys/approvals (user verification)",
+    )
+
+
 class PasskeysAdded(BaseModel):
     account_id: str
     passkeys: int = Field(description="how many passkeys the account now has")

@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from creditline.app.access import now_s
 from creditline.app.common import new_id
 from creditline.errors import NotFound
 from creditline.privacy import ConsentRecord, ConsentScope, InvalidConsent, Purpose
-from creditline.privacy.consent import utc_representable
+from creditline.privacy.consent import missing_scopes, utc_representable
 from creditline.store import UnitOfWork
 from creditline.store.identity_repository import IdentityRepository
 
@@ -105,6 +105,21 @@ def records_of(application: dict[str, Any]) -> list[ConsentRecord]:
         )
         for c in application.get("consents", [])
     ]
+
+
+def _moment(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def borrower_consents_to(connection: Connection, borrower_id: str, purpose: Purpose, now: int) -> bool:
+    """Whether the borrower's account holds, at `now`, an active consent to every scope `purpose` needs."""
+    rows = IdentityRepository(connection).borrower_consents(borrower_id, str(purpose))
+    records = [
+        ConsentRecord(ConsentScope(r["scope"]), r["text_version"], Purpose(r["purpose"]), _moment(r["granted_at"]),  # type: ignore[arg-type]
+                      _moment(r["expires_at"]), _moment(r["withdrawn_at"]))
+        for r in rows
+    ]  # fmt: skip
+    return not missing_scopes(records, purpose, datetime.fromtimestamp(now, UTC))
 
 
 def list_consents(engine: Engine, account_id: str) -> list[dict[str, Any]]:

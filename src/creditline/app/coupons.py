@@ -145,7 +145,11 @@ def enroll(engine: Engine, campaign_id: str, borrower_id: str) -> dict[str, Any]
 
 
 def issue_coupon(engine: Engine, command: IssueCoupon) -> dict[str, Any]:
-    """Issue one coupon of a campaign to a borrower (eligibility checked), idempotent per client key."""
+    """Issue one coupon of a campaign to a borrower (marketing consent and eligibility checked), idempotent
+    per client key. A borrower without an active marketing consent is refused (`marketing_consent_missing`)."""
+    from creditline.app.access import now_s
+    from creditline.app.consents import borrower_consents_to
+    from creditline.privacy import Purpose
     from creditline.promotions import BorrowerStanding, issue
 
     key = check_key(command.key)
@@ -162,7 +166,8 @@ def issue_coupon(engine: Engine, command: IssueCoupon) -> dict[str, Any]:
         if first_opened is None:
             raise LineNotFound(f"borrower {command.borrower_id!r} has no credit line", field="borrower")
         standing = BorrowerStanding(
-            command.borrower_id, grade, (on - first_opened).days, repo.is_member(command.campaign_id, command.borrower_id)
+            command.borrower_id, grade, (on - first_opened).days, repo.is_member(command.campaign_id, command.borrower_id),
+            marketing_consent=borrower_consents_to(uow.connection, command.borrower_id, Purpose.MARKETING, now_s()),
         )
         held = repo.count_coupons(command.campaign_id, command.borrower_id)
         coupon = issue(campaign, standing, coupon_id=new_id("CP"), on=on, held=held)

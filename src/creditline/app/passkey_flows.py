@@ -176,11 +176,37 @@ def _registered_account(repository: IdentityRepository, bound: dict[str, Any], n
 
 
 # -- another passkey for a signed-in account (a new phone) ----------------------------------------
+# A session alone does not add a passkey: one stolen with a cookie or a token would otherwise give the
+# thief a passkey of their own, outliving the session and every password-less sign-in after it. Adding
+# one is a step-up, as a change of repayment account is: a fresh user-verified assertion of a passkey
+# the account already has, on a challenge bound to this action and this account (single-use, expiring).
 
 
-def begin_add_passkey(engine: Engine, config: AccessConfig, principal: Principal) -> dict[str, Any]:
+def add_passkey_binding(account_id: str) -> dict[str, Any]:
+    """What the step-up assertion approving a new passkey signs for."""
+    return {"add_passkey": account_id}
+
+
+def begin_add_passkey_approval(engine: Engine, config: AccessConfig, principal: Principal) -> dict[str, Any]:
+    """Options for the step-up assertion (one of the account's own passkeys) that lets it add another."""
+    return begin_drawdown_approval(engine, config, principal.account_id, add_passkey_binding(principal.account_id))
+
+
+def begin_add_passkey(
+    engine: Engine, config: AccessConfig, principal: Principal, assertion: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Options to create another passkey, once `assertion` (the step-up) verifies; `StepUpRequired` without it."""
     from webauthn.helpers import base64url_to_bytes
 
+    from creditline.app.monitoring import StepUpRequired
+
+    if assertion is None:
+        raise StepUpRequired(
+            "adding a passkey needs a fresh passkey assertion (user verification) from this account: "
+            "ask POST /v1/session/passkeys/approvals for its options, then send the assertion here",
+            field="assertion",
+        )
+    verify_drawdown_approval(engine, config, principal.account_id, add_passkey_binding(principal.account_id), assertion)
     with UnitOfWork(engine, read_only=True) as uow:
         repository = IdentityRepository(uow.connection)
         account = repository.account(principal.account_id)

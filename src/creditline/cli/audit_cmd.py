@@ -137,8 +137,11 @@ def register(app: typer.Typer) -> None:
     def verify_cmd(
         db_url: DbOption = None,
         public_key: PublicKeyOption = None,
-        strict: Annotated[bool, typer.Option("--strict", help="also fail on books records missing from the log "
-                                                              "(none once `creditline audit backfill` has run)")] = False,
+        strict: Annotated[bool, typer.Option("--strict", help="also fail on books records a database that "
+                                                              "predates the log has not logged yet (none once "
+                                                              "`creditline audit backfill` has run); a record "
+                                                              "deleted from a log that had them all fails "
+                                                              "without it")] = False,
         as_json: JsonOption = False,
     ) -> None:
         """Recompute the log from the database; name the first record altered, deleted or reordered."""

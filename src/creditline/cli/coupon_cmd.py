@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         db_url: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Issue a coupon to a borrower the campaign's eligibility rules admit."""
+        """Issue a coupon to a borrower who consents to marketing and whom the campaign's eligibility rules admit."""
         from creditline.app.coupons import IssueCoupon, issue_coupon
 
         view = issue_coupon(_engine(db_url), IssueCoupon(campaign, borrower, key))

@@ -33,12 +33,14 @@ class CouponStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class BorrowerStanding:
-    """What eligibility looks at: the borrower's risk grade (PD band), tenure and campaign membership."""
+    """What eligibility looks at: the borrower's marketing consent, risk grade (PD band), tenure and
+    campaign membership."""
 
     borrower_id: str
     risk_grade: str | None  # None: unrated (a line opened without an origination decision)
     tenure_days: int
     member: bool = False
+    marketing_consent: bool = False  # an active consent to marketing (privacy.consent); without it, no coupon
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,11 @@ class Coupon:
 
 
 def check_eligible(campaign: Campaign, standing: BorrowerStanding) -> None:
+    # A coupon is marketing (docs/privacy.md): it needs the borrower's consent to it before any other rule
+    # looks at them, and that consent is never a condition of credit, so it is checked here, not at apply.
+    if not standing.marketing_consent:
+        raise NotEligible("the borrower has not consented to marketing (or withdrew it)", field="borrower",
+                          code="marketing_consent_missing")  # fmt: skip
     rules = campaign.eligibility
     if rules.risk_grades is not None and standing.risk_grade not in rules.risk_grades:
         grade = standing.risk_grade or "unrated"

@@ -297,7 +297,10 @@ def _audit_log(connection: Connection, log_id: str, public_key: Any) -> list[Ano
     except DomainError as exc:  # books too broken to rebuild a record from: still an answer, not a crash
         return [Anomaly("audit_log_tampered", f"the verifier could not rebuild a record: {exc}")]
     finding = audit.report.finding or audit.books_finding
-    return [] if finding is None else [Anomaly("audit_log_tampered", f"record {finding.seq} {finding.problem}: {finding.detail}")]
+    if finding is None:
+        return []
+    where = "" if finding.seq is None else f"record {finding.seq} "  # a deleted pending record has no position
+    return [Anomaly("audit_log_tampered", f"{where}{finding.problem}: {finding.detail}")]
 
 
 def _counts(connection: Connection) -> dict[str, int]:

@@ -58,7 +58,7 @@ from creditline.ledger.transparency import (
 from creditline.lending.loan.events import LoanEvent
 from creditline.store import tables as t
 from creditline.store.driver_sql import execute, execute_many
-from creditline.store.tables_audit import audit_heads, audit_log, audit_log_state
+from creditline.store.tables_audit import audit_books_logged, audit_heads, audit_log, audit_log_state
 from creditline.store.upsert import dialect_insert
 
 ENV_SIGNING_KEY_FILE = "CREDITLINE_AUDIT_SIGNING_KEY_FILE"
@@ -195,23 +195,48 @@ def append_unlogged_from_books(connection: Connection) -> int:
 
     For databases that predate the log. Records logged this way are protected from now on only:
     an edit made before this ran cannot be seen. The app layer appends in the same transaction.
+    Afterwards the books are logged in full (`audit_books_logged`): a record missing from then on
+    was deleted, so on such a database a books record without one is refused, not accepted.
     """
     # The books first, then what is logged: an entry committed before the first read has its record
     # (same transaction) by the second, so commands running meanwhile are never logged twice.
     books = {"journal_entry": _journal_records_from_books(connection),
              "loan_event": _loan_event_records_from_books(connection)}
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
+    unlogged = _unlogged(books, logged)
+    if unlogged and books_logged_in_full(connection):
+        kind, record_id = unlogged[0]
+        # Accepting it would launder the deletion: the record would describe the books as they now are.
+        raise InvalidRecord(f"{kind} {record_id} lost its log record (deleted); this database's books were "
+                            f"logged in full, so there is nothing to back-fill: run creditline audit verify",
+                            field="record")  # fmt: skip
     rows = []
-    for kind, leaves in books.items():
-        for record_id, leaf in leaves.items():
-            if (kind, record_id) not in logged:
-                if leaf.startswith(UNREPRESENTABLE):
-                    why = leaf.removeprefix(UNREPRESENTABLE).decode("ascii")
-                    raise InvalidRecord(f"{kind} {record_id} cannot be logged: {why}")
-                record = decode_record(leaf)
-                rows.append((record.business_date, kind, record_id, record))
+    for kind, record_id in unlogged:
+        leaf = books[kind][record_id]
+        if leaf.startswith(UNREPRESENTABLE):
+            why = leaf.removeprefix(UNREPRESENTABLE).decode("ascii")
+            raise InvalidRecord(f"{kind} {record_id} cannot be logged: {why}")
+        record = decode_record(leaf)
+        rows.append((record.business_date, kind, record_id, record))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
-    return append_records(connection, [r[3] for r in rows])
+    appended = append_records(connection, [r[3] for r in rows])
+    if not books_logged_in_full(connection):
+        connection.execute(insert(audit_books_logged).values(covers=BOOKS, marked_by="backfill"))
+    return appended
+
+
+BOOKS = "books"
+
+
+def books_logged_in_full(connection: Connection) -> bool:
+    """Whether every books record has had its log record since it was written (`audit_books_logged`)."""
+    query = select(audit_books_logged.c.covers).where(audit_books_logged.c.covers == BOOKS)
+    return connection.execute(query).first() is not None
+
+
+def _unlogged(books: Mapping[str, Mapping[str, bytes]], logged: set[tuple[Any, ...]]) -> list[tuple[str, str]]:
+    """(record type, record id) of every books record with no log record, in a stable order."""
+    return sorted((kind, record_id) for kind, ids in books.items() for record_id in ids if (kind, record_id) not in logged)
 
 
 def _read_state(connection: Connection, log_id: str) -> Frontier:
@@ -420,8 +445,12 @@ def verify_database(connection: Connection, log_id: str, public_key: Ed25519Publ
              "loan_event": _loan_event_records_from_books(connection)}
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
     books_finding = _compare_with_books(connection, books)
-    unlogged = sum(1 for kind, ids in books.items() for i in ids if (kind, i) not in logged)
-    return DatabaseAudit(report, pending_count(connection), books_finding, unlogged)
+    unlogged = _unlogged(books, logged)
+    if books_finding is None and unlogged and books_logged_in_full(connection):
+        kind, record_id = unlogged[0]
+        books_finding = Finding(Problem.DELETED, None, f"{kind} {record_id} is in the books but its log record "
+                                                       f"is gone (deleted before or after it was sequenced)")  # fmt: skip
+    return DatabaseAudit(report, pending_count(connection), books_finding, len(unlogged))
 
 
 def _compare_with_books(connection: Connection, books: dict[str, dict[str, bytes]]) -> Finding | None:

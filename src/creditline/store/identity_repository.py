@@ -25,6 +25,7 @@ from creditline.store.tables_identity import (
 )
 
 _a, _s = identity_accounts.c, identity_sessions.c
+CONSENTS_READ_MAX = 1_000  # one borrower's records for one purpose (an account keeps at most 200)
 _SESSION_WITH_ACCOUNT = (
     select(
         identity_sessions,
@@ -227,6 +228,18 @@ class IdentityRepository:
     def consents(self, account_id: str) -> list[dict[str, Any]]:
         c = account_consents.c
         query = select(account_consents).where(c.account_id == account_id).order_by(c.granted_at, c.consent_id)
+        return [dict(r) for r in self.connection.execute(query).mappings()]
+
+    def borrower_consents(self, borrower_id: str, purpose: str) -> list[dict[str, Any]]:
+        """The consent records for `purpose` of the account(s) linked to a borrower, oldest first."""
+        c = account_consents.c
+        query = (
+            select(account_consents)
+            .join(identity_accounts, _a.account_id == c.account_id)
+            .where(_a.borrower_id == borrower_id, c.purpose == purpose)
+            .order_by(c.granted_at, c.consent_id)
+            .limit(CONSENTS_READ_MAX)
+        )
         return [dict(r) for r in self.connection.execute(query).mappings()]
 
     def consent(self, consent_id: str) -> dict[str, Any] | None:

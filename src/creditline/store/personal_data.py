@@ -4,7 +4,8 @@ Tables: `personal_data` and `personal_data_access` (tables_audit.py). Writes enc
 keyring's current key and bind each value to (personal_data, field, borrower_id); reads go through
 `creditline.privacy.access.PersonalDataAccess`, whose log entries land in `personal_data_access`
 in the same transaction. Erasure deletes the rows (and the blind indexes kept beside repayment
-sources, and the sealed name of the borrower's account); the books never referenced them.
+sources, the sealed name of the borrower's account, and the keyed hashes fraud prevention kept of
+them); the books never referenced them.
 """
 
 from __future__ import annotations
@@ -100,9 +101,16 @@ class PersonalDataStore:
         account without opening the vault): that index goes too, so the erased number can neither be
         looked up nor count as another borrower's account. So does the one piece of personal data kept
         outside the vault, the name the borrower's account was made with (sealed in
-        `identity_accounts.display_name`): the account is shown by its id from then on."""
+        `identity_accounts.display_name`): the account is shown by its id from then on. And so do the
+        keyed hashes fraud prevention kept of them: their applications' signals and flags, their decision
+        records' hashed inputs, and their monitoring profile's devices and accounts."""
+        from creditline.store.servicing_repository import ServicingRepository
         from creditline.store.tables_identity import identity_accounts
+        from creditline.store.tables_origination import OriginationRepository
         from creditline.store.tables_repayment_sources import repayment_sources
+
+        OriginationRepository(self.connection).erase_borrower(borrower_id)
+        ServicingRepository(self.connection).forget_profile(borrower_id)
 
         self.connection.execute(
             update(repayment_sources).where(repayment_sources.c.borrower_id == borrower_id).values(account_index=None)

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from creditline.store.tables_borrower_servicing import (
     monitoring_outcomes,
@@ -82,6 +82,10 @@ class ServicingRepository:
             row = self.connection.execute(_PROFILE_FOR_UPDATE, {"k_borrower": borrower_id}).first()
         assert row is not None, "the profile row exists once inserted"
         return row[0], row[1]
+
+    def forget_profile(self, borrower_id: str) -> None:
+        """Erasure: the profile holds the keyed hashes of the borrower's devices and accounts."""
+        self.connection.execute(delete(monitoring_profiles).where(_prof.borrower_id == borrower_id))
 
     def save_profile(self, borrower_id: str, profile_json: str, read_version: int, at_s: int) -> None:
         params = {

@@ -4,7 +4,8 @@
 loan event it records, without a position; the sequencer later fills `seq`, the root after it
 and the receipt signature, exactly once. `audit_heads` holds the signed tree heads published at
 EOD, one per business date (an idle day's head repeats the size and root of the day before);
-`audit_log_state` the sequencer's frontier, so sequencing never rereads the whole log.
+`audit_log_state` the sequencer's frontier, so sequencing never rereads the whole log;
+`audit_books_logged` says the books are logged in full (migration 0021_audit_books_logged).
 
 `personal_data` keeps every personal field of a borrower encrypted (one row per field) with its
 blind index for lookups, and `personal_data_access` logs who read whose data for what purpose.
@@ -47,6 +48,16 @@ audit_log = Table(
     Column("root_hash", LargeBinary(HASH), nullable=True),
     Column("signature", LargeBinary(SIGNATURE), nullable=True),
     UniqueConstraint("record_type", "record_id"),  # a record enters the log once
+)
+
+# One row once every journal entry and loan event in the books has had its log record since it was
+# written (migration 0021 on a database whose books were all logged, or `append_unlogged_from_books`):
+# from then on a books record without one had its record deleted, which `verify_database` names.
+audit_books_logged = Table(
+    "audit_books_logged",
+    metadata,
+    Column("covers", String(16), primary_key=True),  # "books"
+    Column("marked_by", String(16), nullable=False),  # migration | backfill
 )
 
 audit_heads = Table(

@@ -12,6 +12,7 @@ human-review queue: referrals, and borrowers' requests for review of an automate
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -114,6 +116,7 @@ origination_flags = Table(
 # through `Connection.execute` (statement building, cache keys, result set-up) than running them.
 _DECISION_COLUMNS = tuple(origination_decisions.c.keys())
 _SIGNAL_COLUMNS = ("decision_id", "applied_at_s", "kind", "signal_key")
+ERASED_DECISIONS_MAX = 10_000  # one borrower's applications an erasure rewrites, at most
 _INSERT_DECISION = insert(origination_decisions).values({name: bindparam(name) for name in _DECISION_COLUMNS})
 _INSERT_SIGNALS = insert(origination_signals).values({name: bindparam(name) for name in _SIGNAL_COLUMNS})
 _INSERT_SIGNALS_UNNEST = text(
@@ -245,6 +248,38 @@ class OriginationRepository:
     def flagged(self, flag: str) -> frozenset[int]:
         query = select(origination_flags.c.applicant_key).where(origination_flags.c.flag == flag)
         return frozenset(int(k) for k in self.connection.execute(query).scalars())
+
+    def erase_borrower(self, borrower_id: str) -> int:
+        """Erasure of a borrower's fraud-signal hashes; returns how many signals went.
+
+        The keyed hashes of their applications' ID number, phone, device, IP, card and contacts
+        (`origination_signals`), the flags kept on their ID number's hash (`origination_flags`) and
+        the hashed inputs of their decision records: kept, any of them would still link a new
+        application, or a list holding the person's numbers, to the erased borrower. No retention
+        rule keeps them (docs/privacy.md, "Retention and erasure"). The records keep what replay
+        reads; their SHA-256 is taken again, as the record now stands."""
+        d = origination_decisions.c
+        decisions = self.connection.execute(
+            select(d.decision_id, d.record_json).where(d.borrower_id == borrower_id).limit(ERASED_DECISIONS_MAX)
+        ).all()
+        assert len(decisions) < ERASED_DECISIONS_MAX, f"{borrower_id} has more decisions than an erasure takes"
+        ids = [row.decision_id for row in decisions]
+        s = origination_signals.c
+        id_keys = self.connection.execute(
+            select(s.signal_key).where(s.decision_id.in_(ids), s.kind == "id_number")
+        ).scalars().all()
+        self.connection.execute(delete(origination_flags).where(origination_flags.c.applicant_key.in_(set(id_keys))))
+        for decision_id, stored in decisions:
+            record = json.loads(stored)
+            if record.pop("inputs_hashed", None) is None:
+                continue
+            record["inputs_erased"] = True
+            erased = record_text(record)
+            self.connection.execute(
+                update(origination_decisions).where(d.decision_id == decision_id)
+                .values(record_json=erased, record_sha256=hashlib.sha256(erased.encode()).hexdigest())
+            )
+        return self.connection.execute(delete(origination_signals).where(s.decision_id.in_(ids))).rowcount
 
     def signal_history(self, kinds: tuple[str, ...], contacts_max: int) -> SignalHistory:
         import pandas as pd

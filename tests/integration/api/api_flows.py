@@ -115,6 +115,13 @@ class Person:
         assert response.status_code == 200, response.text
         return response.json()["publicKey"]
 
+    def add_passkey_options(self, **flags: Any) -> Any:
+        """Options to add a passkey, after the step-up it needs: an assertion of this person's passkey."""
+        approval = self.post("/v1/session/passkeys/approvals")
+        assert approval.status_code == 200, approval.text
+        assertion = self.authenticator.get(approval.json()["publicKey"], **flags)
+        return self.post("/v1/session/passkeys/options", {"assertion": assertion})
+
     def draw(self, line_id: str, terms: dict[str, Any], key: str, **flags: Any) -> Any:
         assertion = self.authenticator.get(self.approval(line_id, terms), **flags)
         return self.post(f"/v1/lines/{line_id}/drawdowns", terms | {"assertion": assertion}, key=key)

@@ -71,7 +71,7 @@ def test_with_keys_a_borrower_name_is_ciphertext_and_the_session_shows_it(client
     assert sealed is not None and sealed.startswith("enc1:k1:") and "王秀英" not in sealed
     assert person.get("/v1/session").json()["display_name"] == "王秀英"
     assert person.sign_in().json()["account"]["display_name"] == "王秀英"
-    again = person.post("/v1/session/passkeys/options").json()["publicKey"]
+    again = person.add_passkey_options().json()["publicKey"]
     assert again["user"]["name"] == "王秀英"
 
 

@@ -180,18 +180,62 @@ def test_a_second_passkey_for_a_new_phone(client, monkeypatch):
     person = Person(client, "Two Phones")
     person.register()
     new_phone = SoftAuthenticator(origin=ORIGIN)
-    options = person.post("/v1/session/passkeys/options").json()["publicKey"]
+    options = person.add_passkey_options().json()["publicKey"]
     assert len(options["excludeCredentials"]) == 1, "the first passkey is not registered twice"
     stranger = Person(client, "Stranger Two")
     stranger.register()
     stolen = stranger.post("/v1/session/passkeys", {"credential": SoftAuthenticator(origin=ORIGIN).create(options)})
     assert stolen.status_code == 401 and stolen.json()["code"] == "challenge_account"
-    options = person.post("/v1/session/passkeys/options").json()["publicKey"]
+    options = person.add_passkey_options().json()["publicKey"]
     added = person.post("/v1/session/passkeys", {"credential": new_phone.create(options)})
     assert added.status_code == 201 and added.json()["passkeys"] == 2
     person.authenticator = new_phone
     assert person.sign_in().status_code == 201
     assert person.get("/v1/session").json()["display_name"] == "Two Phones"
+
+
+def test_adding_a_passkey_needs_a_step_up_not_just_the_session(client, engine):
+    """A session token alone (stolen with a cookie, say) added a passkey of the thief's own to the account:
+    one that outlives the session and signs in as the victim from then on. Adding one now needs a fresh,
+    user-verified assertion of a passkey the account already has, bound to this action and account."""
+    from sqlalchemy import func, select
+
+    from creditline.identity.passkeys import b64url
+    from creditline.store.tables_identity import identity_credentials
+
+    victim, thief = Person(client, "Step Victim"), Person(client, "Step Thief")
+    victim.register()
+    thief.register()
+
+    def passkeys() -> int:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(identity_credentials).where(
+                identity_credentials.c.account_id == victim.account["account_id"])).scalar_one()  # type: ignore[index]  # fmt: skip
+
+    session_only = Person(client, "Step Victim", authenticator=SoftAuthenticator(origin=ORIGIN), token=victim.token)
+    for body in (None, {}, {"assertion": None}):
+        refused = session_only.post("/v1/session/passkeys/options", body)
+        assert refused.status_code == 401, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        problem = refused.json()
+        assert problem["code"] == "step_up_required" and problem["errors"][0]["field"] == "assertion"
+        assert "/v1/session/passkeys/approvals" in problem["detail"]
+    # The thief's own passkey cannot answer the victim's step-up...
+    approval = session_only.post("/v1/session/passkeys/approvals").json()["publicKey"]
+    assert [c["id"] for c in approval["allowCredentials"]] == [b64url(k) for k in victim.authenticator.keys]
+    thiefs = thief.authenticator.get(approval, credential_id=next(iter(thief.authenticator.keys)))
+    forged = session_only.post("/v1/session/passkeys/options", {"assertion": thiefs})
+    assert forged.status_code == 401 and forged.json()["code"] == "credential_unknown", forged.text
+    # ...nor an assertion of the victim's passkey without user verification.
+    without_uv = victim.add_passkey_options(uv=False)
+    assert without_uv.status_code == 401 and without_uv.json()["code"] == "user_verification_required", without_uv.text
+    assert passkeys() == 1
+    options = victim.add_passkey_options()
+    assert options.status_code == 200, options.text
+    added = victim.post("/v1/session/passkeys", {"credential": SoftAuthenticator(origin=ORIGIN).create(options.json()["publicKey"])})
+    assert added.status_code == 201 and added.json()["passkeys"] == 2 and passkeys() == 2
+    spent = victim.post("/v1/session/passkeys/options", {"assertion": victim.authenticator.get(approval)})
+    assert spent.status_code == 401 and spent.json()["code"] == "challenge_used", "a step-up is used once"
 
 
 def test_an_enrollment_code_that_expires_between_the_two_calls_enrolls_nobody(client, engine):

@@ -25,6 +25,14 @@ valid_days = 30
 discount_pct = "20"
 """
 TERMS = {"amount": "3000.00", "term_months": 3}
+MARKETING = {"scope": "marketing", "purpose": "marketing", "text_version": "v1"}
+
+
+def consenting(borrower):  # type: ignore[no-untyped-def]
+    """The borrower consents to marketing through the API, as a coupon needs (docs/privacy.md)."""
+    granted = borrower.post("/v1/consents", MARKETING)
+    assert granted.status_code == 201, granted.text
+    return granted.json()
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +42,7 @@ def issued(client):  # type: ignore[no-untyped-def]
     added = people["finance"].post("/v1/campaigns", {"format": "toml", "source": CAMPAIGN.format(campaign_id="summer", budget="500.00")})
     assert added.status_code == 201, added.text
     borrower, decision = approved_borrower(client, "Saver", min_limit=TERMS["amount"])
+    consenting(borrower)
     coupon = people["finance"].post("/v1/campaigns/summer/coupons", {"borrower_id": decision["borrower_id"]}, key="c-1")
     assert coupon.status_code == 201, coupon.text
     return borrower, decision, coupon.json(), people
@@ -101,6 +110,7 @@ def test_a_drawdown_redeems_the_coupon_it_was_approved_with(issued, engine) -> N
 def test_another_borrowers_coupon_is_not_found_and_nothing_changes(client, issued) -> None:  # type: ignore[no-untyped-def]
     _, decision, _, people = issued
     victim, victim_decision = approved_borrower(client, "Holder")
+    consenting(victim)
     theirs = people["finance"].post("/v1/campaigns/summer/coupons", {"borrower_id": victim_decision["borrower_id"]}, key="c-2").json()
     intruder, own = approved_borrower(client, "Intruder")
     terms = TERMS | {"coupon_id": theirs["coupon_id"]}
@@ -122,6 +132,7 @@ def test_end_of_day_applies_the_saving_before_asking_the_bank(client, issued, en
 
     people = issued[3]
     borrower, decision = approved_borrower(client, "Settler", min_limit=TERMS["amount"])
+    consenting(borrower)
     coupon = people["finance"].post("/v1/campaigns/summer/coupons", {"borrower_id": decision["borrower_id"]}, key="c-eod")
     terms = TERMS | {"coupon_id": coupon.json()["coupon_id"]}
     assert draw(borrower, decision["line_id"], terms, "settle").status_code == 201
@@ -144,3 +155,23 @@ def test_end_of_day_applies_the_saving_before_asking_the_bank(client, issued, en
     paid = loan["installments"][0]
     if paid["status"] == "paid":  # the simulated bank's fate for this debit: when it paid, interest net of the coupon
         assert Decimal(paid["interest_paid"]) == Decimal(first["interest"]) - first_saving
+
+
+def test_a_borrower_without_marketing_consent_gets_no_coupon(client, issued) -> None:  # type: ignore[no-untyped-def]
+    """Marketing consent is optional at apply and can be withdrawn; a coupon issued without it was marketing
+    the borrower had not agreed to. The refusal names the rule and the field, and nothing is issued."""
+    people = issued[3]
+    borrower, decision = approved_borrower(client, "Unconsenting")
+    body = {"borrower_id": decision["borrower_id"]}
+    refused = people["finance"].post("/v1/campaigns/summer/coupons", body, key="c-none")
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert problem["code"] == "marketing_consent_missing" and problem["errors"][0]["field"] == "borrower"
+    assert borrower.get("/v1/coupons").json()["coupons"] == []
+    consent = consenting(borrower)
+    assert people["finance"].post("/v1/campaigns/summer/coupons", body, key="c-yes").status_code == 201
+    withdrawn = borrower.post(f"/v1/consents/{consent['consent_id']}/withdrawal")
+    assert withdrawn.status_code == 200, withdrawn.text
+    again = people["finance"].post("/v1/campaigns/summer/coupons", body, key="c-after")
+    assert (again.status_code, again.json()["code"]) == (422, "marketing_consent_missing"), again.text

@@ -62,7 +62,7 @@ def test_the_drawdown_page_shows_the_plan_and_redeems_the_coupon(campaign) -> No
     from creditline.app.plans import RecommendPlan, recommend
 
     app, engine = campaign
-    borrower, _, line_id = approved(app, 640)
+    borrower, _, line_id = approved(app, 640, marketing=True)  # a coupon is marketing: it needs the consent
     coupon = issue_coupon(engine, IssueCoupon("web-spring", line_owner(engine, line_id).borrower_id, "web-1"))["coupon_id"]
     page = borrower.get(f"/app/lines/{line_id}").text
     assert f'<option value="{coupon}">' in page

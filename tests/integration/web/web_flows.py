@@ -56,12 +56,13 @@ def make_console_site(folder: Any, snapshots: Any) -> tuple[Any, Any]:
         os.environ.update(saved)
 
 
-def applicant_fields(serial: int) -> dict[str, str]:
+def applicant_fields(serial: int, *, marketing: bool = False) -> dict[str, str]:
+    """The apply form's fields; `marketing` ticks the optional marketing consent too (coupons need it)."""
     from test_origination_forms import application
 
     applicant = application(serial)["applicant"]
     fields = {name: applicant[name] for name in ("name", "id_number", "phone", "bank_card", "income_monthly", "employment")}
-    return fields | {f"consent_{scope}": "yes" for scope in CONSENTED}
+    return fields | {f"consent_{scope}": "yes" for scope in CONSENTED + (("marketing",) if marketing else ())}
 
 
 def found(pattern: str, text: str) -> str:
@@ -112,9 +113,9 @@ class Browser:
         options = self.post_json(f"{base}/passkeys/sign-in-options", {})
         return self.post_json(f"{base}/passkeys/sign-in", {"credential": self.authenticator.get(options.json()["publicKey"], **flags)})
 
-    def apply(self, serial: int) -> Any:
+    def apply(self, serial: int, *, marketing: bool = False) -> Any:
         page = self.get("/app/apply").text
-        fields = applicant_fields(serial) | {"form_key": found(r'name="form_key" value="([^"]+)"', page)}
+        fields = applicant_fields(serial, marketing=marketing) | {"form_key": found(r'name="form_key" value="([^"]+)"', page)}
         return self.post_form("/app/apply", fields, "/app/apply")
 
     def draw(self, line_id: str, amount: str, term_months: int, *, key: str = "draw-1", **flags: Any) -> Any:
@@ -126,12 +127,12 @@ class Browser:
         return self.post_json(f"/app/lines/{line_id}/drawdowns", terms | {"key": key, "assertion": assertion}, token)
 
 
-def approved(app: Any, first_serial: int) -> tuple[Browser, str, str]:
+def approved(app: Any, first_serial: int, *, marketing: bool = False) -> tuple[Browser, str, str]:
     """A registered borrower whose application was approved: (browser, decision id, line id)."""
     for serial in range(first_serial, first_serial + 20):  # the simulated population declines some
         browser = Browser(app)
         assert browser.register().status_code == 200
-        response = browser.apply(serial)
+        response = browser.apply(serial, marketing=marketing)
         assert response.status_code == 303, response.text
         decision_id = response.headers["location"].rsplit("/", 1)[1]
         page = browser.get(f"/app/decisions/{decision_id}").text

@@ -27,7 +27,7 @@ from creditline.promotions import (
     load_campaign,
 )
 
-STANDING = BorrowerStanding("B1", "A", tenure_days=90, member=True)
+STANDING = BorrowerStanding("B1", "A", tenure_days=90, member=True, marketing_consent=True)
 
 CAMPAIGN_TOML = """
 campaign_id = "spring-2025"
@@ -105,10 +105,13 @@ def test_issue_checks_window_eligibility_and_the_per_borrower_limit() -> None:
     with pytest.raises(CouponLimitReached):
         issue(offer, STANDING, coupon_id="CP2", on=date(2025, 2, 1), held=1)
     for standing, code in [
-        (BorrowerStanding("B1", "C", 90, True), "grade_not_eligible"),
-        (BorrowerStanding("B1", None, 90, True), "grade_not_eligible"),
-        (BorrowerStanding("B1", "A", 59, True), "tenure_too_short"),
-        (BorrowerStanding("B1", "A", 90, False), "not_a_member"),
+        (BorrowerStanding("B1", "C", 90, True, True), "grade_not_eligible"),
+        (BorrowerStanding("B1", None, 90, True, True), "grade_not_eligible"),
+        (BorrowerStanding("B1", "A", 59, True, True), "tenure_too_short"),
+        (BorrowerStanding("B1", "A", 90, False, True), "not_a_member"),
+        # A coupon is marketing: without the consent, no other rule is even looked at.
+        (BorrowerStanding("B1", "A", 90, True, marketing_consent=False), "marketing_consent_missing"),
+        (BorrowerStanding("B1", "C", 30, False), "marketing_consent_missing"),
     ]:
         with pytest.raises(NotEligible) as caught:
             issue(offer, standing, coupon_id="CP3", on=date(2025, 2, 1), held=0)
