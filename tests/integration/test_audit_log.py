@@ -419,7 +419,7 @@ def test_a_second_log_id_for_the_same_database_is_refused_by_name(books) -> None
 
 @pytest.mark.parametrize("logged", [True, False], ids=["books logged", "books before the log"])
 def test_the_migration_marks_only_books_logged_in_full(db_url: str, logged: bool) -> None:
-    """Migration 0021: a database whose every entry has its record is marked (a record missing later is a
+    """Migration 0023: a database whose every entry has its record is marked (a record missing later is a
     deletion); one with books the log never had is left to `audit backfill` and `verify --strict`."""
     from creditline.store import make_engine, upgrade
     from creditline.store.audit_log import books_logged_in_full

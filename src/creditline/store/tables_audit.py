@@ -5,7 +5,7 @@ loan event it records, without a position; the sequencer later fills `seq`, the 
 and the receipt signature, exactly once. `audit_heads` holds the signed tree heads published at
 EOD, one per business date (an idle day's head repeats the size and root of the day before);
 `audit_log_state` the sequencer's frontier, so sequencing never rereads the whole log;
-`audit_books_logged` says the books are logged in full (migration 0021_audit_books_logged).
+`audit_books_logged` says the books are logged in full (migration 0023_audit_books_logged).
 
 `personal_data` keeps every personal field of a borrower encrypted (one row per field) with its
 blind index for lookups, and `personal_data_access` logs who read whose data for what purpose.
@@ -51,7 +51,7 @@ audit_log = Table(
 )
 
 # One row once every journal entry and loan event in the books has had its log record since it was
-# written (migration 0021 on a database whose books were all logged, or `append_unlogged_from_books`):
+# written (migration 0023 on a database whose books were all logged, or `append_unlogged_from_books`):
 # from then on a books record without one had its record deleted, which `verify_database` names.
 audit_books_logged = Table(
     "audit_books_logged",

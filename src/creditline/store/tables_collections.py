@@ -74,7 +74,7 @@ collection_contacts = Table(
 # PostgreSQL: a borrower's row is locked (FOR UPDATE) by every transaction that counts the borrower's contacts
 # against the caps and then writes one — the collections stage, an operator's contact, a promise — so a
 # contact never lands between another's count and its write. Rows, not advisory locks: a stage holding a
-# lock per borrower it contacts would fill the server's lock table (migration 0021). SQLite serialises writers.
+# lock per borrower it contacts would fill the server's lock table (migration 0022). SQLite serialises writers.
 collection_contact_locks = Table(
     "collection_contact_locks",
     metadata,

@@ -3,8 +3,8 @@ a borrower's contacts and wrote its own without the lock an operator's contact t
 borrower, which a stage holding one per contacted borrower would run out of), so an operator's contact
 committed in between went uncounted and a cap could be exceeded (creditline.store.tables_collections)
 
-Revision ID: 0021_contact_locks
-Revises: 0020_decisions_date_index
+Revision ID: 0022_contact_locks
+Revises: 0021_autodebit_postings_borrower
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_contact_locks"
-down_revision = "0020_decisions_date_index"
+revision = "0022_contact_locks"
+down_revision = "0021_autodebit_postings_borrower"
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,8 @@ without --strict; before, it counted as "not logged", as in a database that pred
 Marked here when no books record lacks its log record (a database created since the commands log
 their writes); otherwise by `creditline audit backfill`, once it has logged what predates the log.
 
-Revision ID: 0021_audit_books_logged
-Revises: 0020_decisions_date_index
+Revision ID: 0023_audit_books_logged
+Revises: 0022_contact_locks
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_audit_books_logged"
-down_revision = "0020_decisions_date_index"
+revision = "0023_audit_books_logged"
+down_revision = "0022_contact_locks"
 branch_labels = None
 depends_on = None
 
