@@ -117,7 +117,8 @@ def add_passkey_approval(principal: Caller, rt: Rt) -> dict:
 @router.post("/session/passkeys/options", response_model=PasskeyOptions)
 def add_passkey_options(principal: Caller, rt: Rt, body: PasskeyStepUp | None = None) -> dict:
     """Options to add another passkey (a new phone) to the signed-in account, given the step-up assertion;
-    without it `401 step_up_required` (field `assertion`): a session alone does not add a passkey."""
+    without it `401 step_up_required` (field `assertion`): a session alone does not add a passkey, except
+    an account's first (it has none to step up with)."""
     return passkey_flows.begin_add_passkey(rt.engine, rt.access, principal, None if body is None else body.assertion)
 
 

@@ -180,6 +180,8 @@ def _registered_account(repository: IdentityRepository, bound: dict[str, Any], n
 # thief a passkey of their own, outliving the session and every password-less sign-in after it. Adding
 # one is a step-up, as a change of repayment account is: a fresh user-verified assertion of a passkey
 # the account already has, on a challenge bound to this action and this account (single-use, expiring).
+# An account with no passkey has nothing to step up with, and a stolen session of it could sign in as
+# it anyway; its first passkey is added on the session alone.
 
 
 def add_passkey_binding(account_id: str) -> dict[str, Any]:
@@ -195,9 +197,31 @@ def begin_add_passkey_approval(engine: Engine, config: AccessConfig, principal: 
 def begin_add_passkey(
     engine: Engine, config: AccessConfig, principal: Principal, assertion: Mapping[str, Any] | None
 ) -> dict[str, Any]:
-    """Options to create another passkey, once `assertion` (the step-up) verifies; `StepUpRequired` without it."""
+    """Options to create another passkey, once `assertion` (the step-up) verifies; `StepUpRequired` without it.
+
+    An account with no passkey yet (a `serve --dev` session, a sign-up that registered none) has none
+    to step up with: its first passkey is added on the session alone, and the challenge says so, so
+    it cannot add a second one once the first exists (`finish_add_passkey`)."""
     from webauthn.helpers import base64url_to_bytes
 
+    with UnitOfWork(engine, read_only=True) as uow:
+        repository = IdentityRepository(uow.connection)
+        account = repository.account(principal.account_id)
+        existing = repository.credential_ids(principal.account_id)
+    assert account is not None, "a signed-in account exists"
+    if existing:
+        _step_up(engine, config, principal, assertion)
+    challenge = _store_challenge(engine, "add_passkey", principal.account_id, {} if existing else {"first": True})
+    options = registration_options(
+        config.rp, user_handle=base64url_to_bytes(account["user_handle"]),
+        user_name=account_names.shown(account["account_id"], account["display_name"]), challenge=challenge,
+        exclude=existing,
+    )  # fmt: skip
+    return {"publicKey": options}
+
+
+def _step_up(engine: Engine, config: AccessConfig, principal: Principal, assertion: Mapping[str, Any] | None) -> None:
+    """The step-up assertion approving a new passkey verifies, or `StepUpRequired` / a rejection."""
     from creditline.app.monitoring import StepUpRequired
 
     if assertion is None:
@@ -207,18 +231,6 @@ def begin_add_passkey(
             field="assertion",
         )
     verify_drawdown_approval(engine, config, principal.account_id, add_passkey_binding(principal.account_id), assertion)
-    with UnitOfWork(engine, read_only=True) as uow:
-        repository = IdentityRepository(uow.connection)
-        account = repository.account(principal.account_id)
-        existing = repository.credential_ids(principal.account_id)
-    assert account is not None, "a signed-in account exists"
-    challenge = _store_challenge(engine, "add_passkey", principal.account_id, {})
-    options = registration_options(
-        config.rp, user_handle=base64url_to_bytes(account["user_handle"]),
-        user_name=account_names.shown(account["account_id"], account["display_name"]), challenge=challenge,
-        exclude=existing,
-    )  # fmt: skip
-    return {"publicKey": options}
 
 
 def finish_add_passkey(engine: Engine, config: AccessConfig, principal: Principal, credential: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,6 +242,13 @@ def finish_add_passkey(engine: Engine, config: AccessConfig, principal: Principa
     now = now_s()
     with UnitOfWork(engine) as uow:
         repository = IdentityRepository(uow.connection)
+        # The account row is locked so two first-passkey challenges cannot both find no passkey.
+        repository.account(principal.account_id, for_update=True)
+        if bound.get("first") and repository.credential_ids(principal.account_id):
+            raise PasskeyRejected(
+                "this account has a passkey now: adding another needs the step-up (POST /v1/session/passkeys/approvals)",
+                field="credential", code="step_up_required",
+            )  # fmt: skip
         if repository.credential(new.credential_id) is not None:
             raise Conflict("this passkey is already registered", field="credential", code="credential_exists")
         repository.add_credential(

@@ -238,6 +238,42 @@ def test_adding_a_passkey_needs_a_step_up_not_just_the_session(client, engine):
     assert spent.status_code == 401 and spent.json()["code"] == "challenge_used", "a step-up is used once"
 
 
+def test_an_account_without_a_passkey_adds_its_first_on_the_session_and_the_next_with_a_step_up(client, engine):
+    """The step-up asked for one of the account's own passkeys, so an account with none (a `serve --dev`
+    session) could never add its first. With no passkey the first is added on the session alone; from
+    then on a step-up is needed, and a first-passkey challenge taken earlier does not add a second."""
+    from sqlalchemy import func, select
+
+    from creditline.store.tables_identity import identity_credentials
+
+    person = admin(client, engine)
+    account_id = person.get("/v1/session").json()["account_id"]
+
+    def passkeys() -> int:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(identity_credentials).where(
+                identity_credentials.c.account_id == account_id)).scalar_one()  # fmt: skip
+
+    assert passkeys() == 0
+    first = person.post("/v1/session/passkeys/options")
+    assert first.status_code == 200, first.text
+    assert first.json()["publicKey"]["excludeCredentials"] == []
+    earlier = person.post("/v1/session/passkeys/options", {})  # a second first-passkey challenge, kept back
+    assert earlier.status_code == 200, earlier.text
+    added = person.post("/v1/session/passkeys", {"credential": person.authenticator.create(first.json()["publicKey"])})
+    assert added.status_code == 201 and added.json()["passkeys"] == 1 and passkeys() == 1, added.text
+    late = person.post("/v1/session/passkeys", {"credential": SoftAuthenticator(origin=ORIGIN).create(earlier.json()["publicKey"])})
+    assert late.status_code == 401 and late.json()["code"] == "step_up_required", late.text
+    assert passkeys() == 1, "the earlier first-passkey challenge added nothing once a passkey existed"
+    refused = person.post("/v1/session/passkeys/options")
+    assert refused.status_code == 401 and refused.json()["code"] == "step_up_required", refused.text
+    second = person.add_passkey_options()
+    assert second.status_code == 200, second.text
+    added = person.post("/v1/session/passkeys", {"credential": SoftAuthenticator(origin=ORIGIN).create(second.json()["publicKey"])})
+    assert added.status_code == 201 and added.json()["passkeys"] == 2 and passkeys() == 2, added.text
+    assert person.sign_in().status_code == 201, "the first passkey signs in"
+
+
 def test_an_enrollment_code_that_expires_between_the_two_calls_enrolls_nobody(client, engine):
     """The code's expiry was checked when the options were asked for, not when the passkey came back:
     options taken a minute before the code expired still enrolled the operator after it had."""
