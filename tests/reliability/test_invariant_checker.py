@@ -20,7 +20,8 @@ LOG_ID = "creditline"
 
 
 def build_books(url: str):  # type: ignore[no-untyped-def]
-    """Three borrowers, loans drawn, repaid, one repayment reversed, one end of day; the log sealed.
+    """Three borrowers, loans drawn, repaid, one repayment reversed, one loan overpaid and part of its
+    credit refunded, one end of day; the log sealed.
     Returns (engine, public key, {name: id})."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -48,6 +49,11 @@ def build_books(url: str):  # type: ignore[no-untyped-def]
         paid = repay(engine, Repay(loan, "300.00", f"repay-{n}"))
         ids |= {f"line{n}": line, f"loan{n}": loan, f"repayment{n}": paid["event_id"], f"repay_entry{n}": paid["entry_id"]}
     reverse(engine, Reverse(ids["loan2"], ids["repayment2"], "reverse-2"))
+    from creditline.app.credit_refunds import RefundCredit, refund_credit
+
+    repay(engine, Repay(ids["loan2"], "3100.00", "overpay-2"))  # 100.00 over: a credit balance
+    refunded = refund_credit(engine, RefundCredit("BK2", "60.00", "refund-2"))
+    ids |= {"refund_entry": refunded["entry_id"], "refund_event": refunded["loans"][0]["event_id"]}
     run_eod(engine, date(2025, 3, 2))
     key = Ed25519PrivateKey.generate()
     with UnitOfWork(engine) as uow:
@@ -87,6 +93,22 @@ BREAKAGES = [
     ("UPDATE journal_entries SET reference = 'moved' WHERE entry_id = '{repay_entry1}'", "event_without_entry"),
     ("UPDATE journal_entries SET reference = (SELECT reference FROM journal_entries WHERE entry_id = '{repay_entry0}') "
      "WHERE entry_id = '{repay_entry1}'", "event_booked_twice"),
+    # A credit refund: its key, its events and its one entry take effect together, once.
+    ("INSERT INTO loan_events (event_id, loan_id, borrower_id, sequence, kind, effective_date, amount_minor, currency, "
+     "reverses, data_json, recorded_on) SELECT 'EVrefund2', loan_id, borrower_id, 99, kind, effective_date, amount_minor, "
+     "currency, reverses, data_json, recorded_on FROM loan_events WHERE event_id = '{refund_event}'", "effect_without_key"),
+    ("DELETE FROM loan_events WHERE event_id = '{refund_event}'", "key_effect_missing"),
+    ("DELETE FROM loan_events WHERE event_id = '{refund_event}'", "refund_entry_differs"),
+    ("DELETE FROM postings WHERE entry_id = '{refund_entry}'", "refund_entry_differs"),
+    ("UPDATE idempotency_keys SET result_json = REPLACE(result_json, '{refund_entry}', 'JEgone') "
+     "WHERE scope = 'refund-credit'", "event_without_entry"),  # the key's events, without their entry...
+    ("UPDATE idempotency_keys SET result_json = REPLACE(result_json, '{refund_entry}', 'JEgone') "
+     "WHERE scope = 'refund-credit'", "entry_for_missing_event"),  # ...and the entry, without its key and events
+    ("UPDATE journal_entries SET idempotency_key = 'refund-credit:another' WHERE entry_id = '{refund_entry}'",
+     "refund_entry_differs"),
+    ("INSERT INTO idempotency_keys (scope, client_key, request_hash, result_json, borrower_id) "
+     "SELECT scope, 'refund-2-again', request_hash, result_json, borrower_id FROM idempotency_keys "
+     "WHERE scope = 'refund-credit'", "effect_named_twice"),
     ("UPDATE business_calendar SET business_date = '2025-03-05'", "business_date_without_run"),
     ("UPDATE journal_entries SET reference = (SELECT MIN(reference) FROM journal_entries WHERE reference LIKE 'eod:%') "
      "WHERE entry_id = '{repay_entry1}'", "accrual_posted_twice"),

@@ -157,14 +157,15 @@ def _entry(borrower_id: str, key: str, refunds: list[dict[str, Any]], amount: An
     debited = sum(p.amount.minor for p in postings if p.amount.minor > 0)
     assert debited == amount.minor, "the entry moves exactly the refund"
     return JournalEntry(
-        entry_id=new_id("JE"), idempotency_key=_journal_key(key), business_date=today,
+        entry_id=new_id("JE"), idempotency_key=journal_key(key), business_date=today,
         reference=f"borrower-credit:{borrower_id}", postings=postings, borrower_id=borrower_id,
         memo=f"credit refund of {amount.currency.code} {amount.amount_str()} to borrower {borrower_id} from {len(refunds)} loan(s)",
     )  # fmt: skip
 
 
-def _journal_key(key: str) -> str:
-    """The entry's key (unique in the journal): the client's with the scope, hashed when that would not fit."""
+def journal_key(key: str) -> str:
+    """The entry's key (unique in the journal): the client's with the scope, hashed when that would not fit
+    (`reliability.invariants` matches a refund's key to its entry by it)."""
     plain = f"{SCOPE}:{key}"
     if len(plain) <= KEY_LENGTH_MAX:
         return plain

@@ -14,6 +14,7 @@ stable `kind`. It never writes, so it can run while clients and end of day are b
 * every idempotency record's effect exists, and every money event is explained by exactly one
   idempotency record or auto-debit attempt (a key that took effect twice leaves an unexplained one);
   every disbursement and repayment has its journal entry, every entry about an event has the event;
+  a credit refund's key names its events and its one entry, which books exactly those events;
 * end of day: the business date is the last run's date, the daily accruals are posted once per
   date and product, and auto-debits are booked once;
 * deep: every loan equals the replay of its events, and the journal rebuilds every loan
@@ -34,7 +35,8 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 ANOMALIES_PER_CHECK_MAX = 20
 LOAN_COMMAND_SCOPES = ("draw", "repay", "prepay", "reverse", "waive", "reage", "write-off")
-KEYED_EVENT_KINDS = ("disbursement", "repayment", "reversal", "prepayment-reamortise")
+KEYED_EVENT_KINDS = ("disbursement", "repayment", "reversal", "prepayment-reamortise", "credit-refund")
+REFUND_SCOPE = "refund-credit"  # app.credit_refunds: one key, its events (one a loan) and one entry
 BOOKED_EVENT_KINDS = ("disbursement", "repayment")  # always move money, so always have an entry
 
 
@@ -204,13 +206,12 @@ def _lines_cut(connection: Connection, tables: set[str]) -> set[str]:
 
 def _keys_and_effects(connection: Connection, tables: set[str]) -> list[Anomaly]:
     """Every recorded key names an event that exists; every money event is named exactly once."""
-    scopes = ", ".join(f"'{s}'" for s in LOAN_COMMAND_SCOPES)
+    scopes = ", ".join(f"'{s}'" for s in (*LOAN_COMMAND_SCOPES, REFUND_SCOPE))
     named: Counter[str] = Counter()
     keyed: set[tuple[str, str]] = set()
     for _scope, key, result in _rows(connection, f"SELECT scope, client_key, result_json FROM idempotency_keys "
                                                f"WHERE scope IN ({scopes})"):  # fmt: skip
-        event_id = json.loads(result).get("event_id")
-        if event_id:
+        for event_id in _named_events(json.loads(result)):
             named[event_id] += 1
             keyed.add((key, event_id))
     if "debit_attempts" in tables:
@@ -227,6 +228,49 @@ def _keys_and_effects(connection: Connection, tables: set[str]) -> list[Anomaly]
     twice = [Anomaly("effect_named_twice", f"event {e} is named by {n} keys or attempts")
              for e, n in sorted(named.items()) if n > 1]  # fmt: skip
     return missing + unexplained + twice
+
+
+def _named_events(result: dict[str, Any]) -> list[str]:
+    """The events a command's first result names: a loan command's one, a credit refund's one a loan."""
+    if result.get("event_id"):
+        return [result["event_id"]]
+    return [str(part["event_id"]) for part in result.get("loans", ()) if isinstance(part, dict) and part.get("event_id")]
+
+
+def _refunds_and_entries(connection: Connection, tables: set[str]) -> list[Anomaly]:
+    """A credit refund's key names its events and its one entry (written in one transaction): the entry
+    exists, carries the key, and debits each loan's `borrower_credit` by exactly that loan's event; every
+    refund entry is named by one key. (That each event is named once is `_keys_and_effects`'.)"""
+    from creditline.app.credit_refunds import journal_key
+
+    entries = dict(_rows(connection, "SELECT entry_id, idempotency_key FROM journal_entries "
+                                     "WHERE reference LIKE 'borrower-credit:%'"))  # fmt: skip
+    booked: dict[str, dict[str, int]] = defaultdict(dict)
+    for entry_id, loan_id, minor in _rows(connection, "SELECT p.entry_id, p.loan_id, p.amount_minor FROM postings p "
+                                                      "JOIN journal_entries j ON j.entry_id = p.entry_id WHERE "
+                                                      "j.reference LIKE 'borrower-credit:%' AND p.account = 'borrower_credit'"):  # fmt: skip
+        booked[entry_id][loan_id] = booked[entry_id].get(loan_id, 0) + int(minor)
+    events = {e: (loan_id, int(minor)) for e, loan_id, minor in
+              _rows(connection, "SELECT event_id, loan_id, amount_minor FROM loan_events WHERE kind = 'credit-refund'")}  # fmt: skip
+    found, naming = [], Counter[str]()
+    for key, result_json in _rows(connection, "SELECT client_key, result_json FROM idempotency_keys WHERE scope = :scope",
+                                  scope=REFUND_SCOPE):  # fmt: skip
+        result = json.loads(result_json)
+        entry_id = str(result.get("entry_id"))
+        naming[entry_id] += 1
+        refunded = {events[e][0]: events[e][1] for e in _named_events(result) if e in events}
+        if entry_id not in entries:
+            found += [Anomaly("event_without_entry", f"credit-refund {e} (key {key!r}): its entry {entry_id} is not "
+                                                     "in the journal") for e in _named_events(result)]  # fmt: skip
+        elif entries[entry_id] != journal_key(key):
+            found.append(Anomaly("refund_entry_differs", f"{entry_id}: keyed {entries[entry_id]!r}, the refund's key {key!r}"))
+        elif booked[entry_id] != refunded:
+            found.append(Anomaly("refund_entry_differs", f"{entry_id} (key {key!r}) debits {dict(sorted(booked[entry_id].items()))}, "
+                                                         f"its events refund {dict(sorted(refunded.items()))}"))  # fmt: skip
+    found += [Anomaly("entry_for_missing_event", f"credit refund {e}: named by no refund key") for e in sorted(entries)
+              if naming[e] == 0]  # fmt: skip
+    found += [Anomaly("effect_named_twice", f"credit refund {e} is named by {n} keys") for e, n in sorted(naming.items()) if n > 1]
+    return found
 
 
 # -- end of day -------------------------------------------------------------------------------------
@@ -267,6 +311,7 @@ SQL_CHECKS: tuple[Callable[[Connection, set[str]], list[Anomaly]], ...] = (
     _negative_balances,
     _lines,
     _keys_and_effects,
+    _refunds_and_entries,
     _end_of_day,
 )
 
