@@ -418,23 +418,22 @@ def _eod_loop(run: BankRun) -> None:
 
 
 def seal_log(run: BankRun) -> None:
-    """Sequence everything in the books into the tamper-evident log (the commands do not append
-    their records yet: docs/security.md, finding 3), so the log can be verified while the load runs,
-    and sign the head of each closed day once the log has grown past the last head."""
+    """Sequence the records the commands appended (they log their own writes in the transaction that
+    writes them: docs/reliability.md) and sign the head of each closed day once the log has grown past
+    the last head, so the log can be verified while the load runs.
+
+    Needed because end of day runs without the signing key (`eod_env`), so nothing else sequences or
+    publishes. It no longer back-fills the books (`append_unlogged_from_books`): the run's database is
+    logged in full from its first write, so there is nothing to back-fill, and a books record without
+    its log record is a deletion, which the check reports (`audit_log_tampered`) instead of the back-fill
+    refusing it with an exception that stopped the checker."""
     from sqlalchemy import text
 
     from creditline.store import UnitOfWork
-    from creditline.store.audit_log import (
-        append_unlogged_from_books,
-        integrate,
-        load_heads,
-        publish,
-        signing_key_from_environment,
-    )
+    from creditline.store.audit_log import integrate, load_heads, publish, signing_key_from_environment
 
     key = signing_key_from_environment(run.env)
     with UnitOfWork(run.engine) as uow:
-        append_unlogged_from_books(uow.connection)
         integrate(uow.connection, LOG_ID, key)
         closed = uow.connection.execute(text("SELECT MAX(run_date) FROM eod_runs")).scalar()
         heads = load_heads(uow.connection)
