@@ -21,6 +21,7 @@ from creditline.store.tables_collections import ew_alerts
 from creditline.store.tables_servicing import loan_snapshots, snapshot_dates
 
 BEFORE = "0023_audit_books_logged"
+MIGRATION = "0024_portfolio_alert_currency"  # stamped back to BEFORE, the later ones' tables exist already
 AFTER_MONTH_END = date(2025, 3, 1)
 
 
@@ -76,7 +77,7 @@ def test_old_subjects_of_a_one_currency_book_are_renamed_and_the_next_run_raises
     assert _raise(engine)["alerts_raised"] == 2
     _as_before_the_change(engine)
     assert set(_portfolio_alerts(engine)) == {("concentration", "product:revolving-consumer"), ("roll_rate", "M0:2025-02-28")}
-    upgrade(engine)
+    upgrade(engine, MIGRATION)
     migrated = _portfolio_alerts(engine)
     assert set(migrated) == {("concentration", "product:revolving-consumer:CNY"), ("roll_rate", "M0:2025-02-28:CNY")}
     assert {alert["details"]["currency"] for alert in migrated.values()} == {"CNY"}
@@ -92,7 +93,7 @@ def test_in_a_two_currency_book_a_product_takes_its_currency_and_a_roll_rate_is_
     _book_with_month_ends(engine, ("CNY", "USD"))
     assert _raise(engine)["alerts_raised"] == 2
     _as_before_the_change(engine)
-    upgrade(engine)
+    upgrade(engine, MIGRATION)
     assert set(_portfolio_alerts(engine)) == {("concentration", "product:revolving-consumer:CNY"), ("roll_rate", "M0:2025-02-28")}
     summary = _raise(engine)
     assert summary["alerts_raised"] == 1 and summary.get("raised_roll_rate") == 1, summary
@@ -111,7 +112,7 @@ def test_the_migration_leaves_alerts_that_name_their_currency_and_resolved_ones(
     from alembic import command
 
     command.stamp(alembic_config(engine), BEFORE)
-    upgrade(engine)
+    upgrade(engine, MIGRATION)
     after = _portfolio_alerts(engine)
     assert ("concentration", "region:CN") in after and after["concentration", "region:CN"]["details"] == {}
     assert {key: alert["details"] for key, alert in after.items() if key in before} == {

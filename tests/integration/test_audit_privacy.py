@@ -280,3 +280,50 @@ def test_erasure_takes_the_fraud_signal_hashes_too(origination_books, monkeypatc
     assert shown["record_intact"] and shown["record"]["inputs_erased"] is True
     assert replay_decision(origination_books, erased["decision_id"])["matches"]
     assert "inputs_hashed" in show_decision(origination_books, kept["decision_id"])["record"]
+
+
+def test_a_running_process_fraud_index_drops_an_erased_borrowers_signals(origination_books, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The fraud index a process screens applications with is built from `origination_signals` and then
+    only grows: after an erasure it still counted the erased applicant's ID number, phone and device until
+    the server restarted. The erasure now moves a counter in its transaction, and the process's index
+    reloads when it sees the counter moved (read at most every `ERASURES_CHECK_S`)."""
+    from test_origination_forms import application
+
+    from creditline.app import apply_setup
+    from creditline.app.apply import ApplyForCredit, apply
+    from creditline.app.apply_features import signal_key
+    from creditline.app.apply_setup import OriginationConfig, deciders_for, pii_salt
+    from creditline.app.catalogue import product_of
+    from creditline.app.common import business_date
+    from creditline.risk.fraud import SignalKind
+    from creditline.store.tables_origination import OriginationRepository
+
+    config = OriginationConfig(challenger=None)
+    erased_form, kept_form = application(11), application(12)
+    erased = apply(origination_books, ApplyForCredit("ix-e", erased_form, config))
+    apply(origination_books, ApplyForCredit("ix-k", kept_form, config))
+    salt = pii_salt()
+    erased_keys = {SignalKind.ID_NUMBER: signal_key(SignalKind.ID_NUMBER, f"CN:{erased_form['applicant']['id_number']}", salt=salt),
+                   SignalKind.DEVICE: signal_key(SignalKind.DEVICE, erased_form["device"]["device_id"], salt=salt)}  # fmt: skip
+    kept_id = signal_key(SignalKind.ID_NUMBER, f"CN:{kept_form['applicant']['id_number']}", salt=salt)
+
+    def indexed(kind: SignalKind, key: int) -> int:
+        """How many applications this process's fraud index counts for the key (ever)."""
+        with UnitOfWork(origination_books, read_only=True) as uow:
+            product = product_of(uow, config.product_id, None)
+            screen = deciders_for(origination_books, uow, product, business_date(uow), config).screen
+        return screen.velocity.count(kind, key, 0, 2**62)
+
+    monkeypatch.setattr(apply_setup, "ERASURES_CHECK_S", 3600.0)  # the process has read the counter: no reload yet
+    assert [indexed(k, v) for k, v in erased_keys.items()] == [1, 1] and indexed(SignalKind.ID_NUMBER, kept_id) == 1
+    with UnitOfWork(origination_books) as uow:
+        PersonalDataStore(uow.connection, KEYRING).erase(erased["borrower_id"])
+        assert OriginationRepository(uow.connection).erasures() == 1
+        uow.commit()
+    assert indexed(SignalKind.ID_NUMBER, erased_keys[SignalKind.ID_NUMBER]) == 1, "not read again within the interval"
+    monkeypatch.setattr(apply_setup, "ERASURES_CHECK_S", 0.0)  # the interval has passed
+    assert [indexed(k, v) for k, v in erased_keys.items()] == [0, 0], "the erased applicant's signals no longer count"
+    assert indexed(SignalKind.ID_NUMBER, kept_id) == 1, "the others' still do"
+    again = apply(origination_books, ApplyForCredit("ix-again", application(11), config))
+    assert again["borrower_id"] == erased["borrower_id"]
+    assert indexed(SignalKind.ID_NUMBER, erased_keys[SignalKind.ID_NUMBER]) == 1, "a new application counts once"

@@ -98,27 +98,49 @@ def reference_apr(product_key: tuple[str, int], rate_daily: Decimal, on: date) -
     return apr.apr_pct / 100
 
 
+# An erasure removes a borrower's signals from the database; a process's fraud index, built from them and
+# then only grown, drops them by reloading when the erasure counter moves. The counter is read at most
+# this often per process (an application pays no extra round trip), so an erased borrower's signals stop
+# counting within a second or so in every server process, not at its next restart.
+ERASURES_CHECK_S = 1.0
+
 _PRODUCTS: dict[tuple[str, int], Any] = {}
 _SCREENS: dict[tuple[str, str], Any] = {}
+_SCREENS_ERASURES: dict[tuple[str, str], tuple[int, float]] = {}  # the counter a screen was built at; when read
 _DECIDERS: dict[tuple[Any, ...], Deciders] = {}
 _LOCK = threading.Lock()
 
 
 def deciders_for(engine: Any, uow: Any, product: Any, on: date, config: OriginationConfig) -> Deciders:
-    """The deciders for this engine and configuration, built on first use and then reused."""
+    """The deciders for this engine and configuration, built on first use and then reused (the fraud
+    screen rebuilt once an erasure has removed signals since it was built)."""
+    import time
+
     from creditline.store.tables_origination import OriginationRepository
 
     product_key = (product.product_id, product.version)
     _PRODUCTS[product_key] = product
     key = (str(engine.url), config.fraud_rules)
     with _LOCK:
-        if key not in _SCREENS:
-            _SCREENS[key] = load_screen(OriginationRepository(uow.connection), config)
+        repository, now = OriginationRepository(uow.connection), time.monotonic()
+        built = _SCREENS_ERASURES.get(key)
+        if key not in _SCREENS or built is None or (now - built[1] >= ERASURES_CHECK_S and _erased_since(repository, key, built, now)):
+            # The counter first: an erasure committing while the signals load moves it, and the next check reloads.
+            erasures = repository.erasures()
+            _SCREENS[key] = load_screen(repository, config)
+            _SCREENS_ERASURES[key] = (erasures, now)
             _DECIDERS.clear()
         found = _DECIDERS.get((key, config, product_key, on))
         if found is None:
             found = _DECIDERS[(key, config, product_key, on)] = _build(_SCREENS[key], product, on, config)
     return found
+
+
+def _erased_since(repository: Any, key: tuple[str, str], built: tuple[int, float], now: float) -> bool:
+    """Whether an erasure has counted since the screen was built (and note that the counter was read)."""
+    erasures = repository.erasures()
+    _SCREENS_ERASURES[key] = (built[0], now)
+    return erasures != built[0]
 
 
 def _build(screen: Any, product: Any, on: date, config: OriginationConfig) -> Deciders:
@@ -181,4 +203,5 @@ def forget_screens() -> None:
     """Drop the cached fraud indexes (tests that recreate a database under the same URL)."""
     with _LOCK:
         _SCREENS.clear()
+        _SCREENS_ERASURES.clear()
         _DECIDERS.clear()

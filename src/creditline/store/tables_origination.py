@@ -111,6 +111,16 @@ origination_flags = Table(
     Column("flagged_on", Date, nullable=False),
 )
 
+# How many erasures have removed signals: a process's in-memory fraud index (`app.apply_setup`) is built
+# from `origination_signals` and then only grows, so it reloads when this moves (one row, one counter).
+origination_erasures = Table(
+    "origination_erasures",
+    metadata,
+    Column("counter", String(16), primary_key=True),  # "signals"
+    Column("erasures", BigInteger, nullable=False),
+)
+ERASURES_COUNTER = "signals"
+
 
 # Built once and run on the driver's cursor (`driver_sql`): an application's statements cost more
 # through `Connection.execute` (statement building, cache keys, result set-up) than running them.
@@ -279,7 +289,24 @@ class OriginationRepository:
                 update(origination_decisions).where(d.decision_id == decision_id)
                 .values(record_json=erased, record_sha256=hashlib.sha256(erased.encode()).hexdigest())
             )
+        self._count_erasure()
         return self.connection.execute(delete(origination_signals).where(s.decision_id.in_(ids))).rowcount
+
+    def _count_erasure(self) -> None:
+        """One more erasure, in the erasing transaction: every process's fraud index sees it and reloads.
+        An update of one row, so erasures count in commit order (a sequence's ids need not)."""
+        e = origination_erasures.c
+        counted = self.connection.execute(
+            update(origination_erasures).where(e.counter == ERASURES_COUNTER).values(erasures=e.erasures + 1)
+        ).rowcount
+        if not counted:  # the row migration 0025 writes is gone: start it again
+            self.connection.execute(insert(origination_erasures).values(counter=ERASURES_COUNTER, erasures=1))
+
+    def erasures(self) -> int:
+        """How many erasures have removed fraud signals (0 before the first)."""
+        e = origination_erasures.c
+        found = self.connection.execute(select(e.erasures).where(e.counter == ERASURES_COUNTER)).scalar()
+        return int(found or 0)
 
     def signal_history(self, kinds: tuple[str, ...], contacts_max: int) -> SignalHistory:
         import pandas as pd
