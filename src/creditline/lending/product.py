@@ -41,7 +41,13 @@ from creditline.lending.schedule import (
 )
 from creditline.money import Currency, CurrencyMismatch, Money, Rate, RateUnit, Rounding, currency
 
+# A daily rate has at most 8 decimal places as a fraction (0.012345 % a day is 0.00012345): the accrual
+# works in integers over the rate's own denominator (`loan/pricing.py`), and a finer rate makes that
+# denominator, and every numerator over it, too large for end of day's int64 batch and the store's BIGINT.
+RATE_DAILY_PLACES_MAX = 8
+
 __all__ = [
+    "RATE_DAILY_PLACES_MAX",
     "AllocationRule",
     "Product",
     "ProductInvalid",
@@ -102,10 +108,18 @@ class Product:
         if str(method) not in {m.value for m in self.methods}:
             offered = ", ".join(m.value for m in self.methods)
             raise MethodNotOffered(f"{method} is not offered; choose one of {offered}", field="method")
+        self.check_rate(rate_daily)
+
+    def check_rate(self, rate_daily: Decimal) -> None:
+        """Refuse a daily rate (a fraction) outside the product's range or finer than the engine accrues."""
+        shown = f"{(rate_daily * 100).normalize():f}% a day"
+        if decimal_places(rate_daily) > RATE_DAILY_PLACES_MAX:
+            raise RateOutOfRange(
+                f"{shown} has more than {RATE_DAILY_PLACES_MAX - 2} decimal places", field="daily_rate"
+            )
         if not self.rate_daily_min <= rate_daily <= self.rate_daily_max:
             raise RateOutOfRange(
-                f"{rate_daily * 100:f}% a day is outside {self.rate_daily_min * 100:f}%–"
-                f"{self.rate_daily_max * 100:f}%",
+                f"{shown} is outside {self.rate_daily_min * 100:f}%–{self.rate_daily_max * 100:f}%",
                 field="daily_rate",
             )
 
@@ -130,6 +144,12 @@ class Product:
     @property
     def key(self) -> str:
         return f"{self.product_id}@{self.version}"
+
+
+def decimal_places(value: Decimal) -> int:
+    """Decimal places of `value` once trailing zeros are dropped ("0.00050" has 4)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
 def load_product(text: str, *, source: str) -> Product:

@@ -147,6 +147,11 @@ class ProductModel(BaseModel):
 
 
 def _check_rate_range(model: ProductModel) -> None:
+    from creditline.lending.product import RATE_DAILY_PLACES_MAX, decimal_places
+
+    for name in ("rate_daily_min", "rate_daily_max"):
+        if decimal_places(getattr(model, name)) > RATE_DAILY_PLACES_MAX:
+            raise ValueError(f"{name} has more than {RATE_DAILY_PLACES_MAX} decimal places")
     if model.rate_daily_min < 0:
         raise ValueError("rate_daily_min must not be negative")
     if model.rate_daily_max < model.rate_daily_min:
