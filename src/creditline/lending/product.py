@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -165,10 +166,31 @@ def load_product(text: str, *, source: str) -> Product:
     return _product(model, source)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader refusing a key given twice in one table, as TOML does: plain YAML keeps the
+    last silently, so a file saying `grace_days: 3` and further down `grace_days: 30` loaded as 30."""
+
+
+def _mapping_once(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base`: overriding what it merges is allowed
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, Hashable) and key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"{key!r} is given twice", key_node.start_mark)
+        if isinstance(key, Hashable):
+            seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_once)
+
+
 def _parse(text: str, source: str) -> dict[str, Any]:
     try:
         is_yaml = source.lower().endswith((".yaml", ".yml"))
-        data = yaml.safe_load(text) if is_yaml else tomllib.loads(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader) if is_yaml else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError, RecursionError) as exc:  # a date like 2025-02-30; nested too deep
         raise ProductInvalid(
             f"{source} is not valid: {' '.join(str(exc).split())}", field="product"

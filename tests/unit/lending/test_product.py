@@ -94,6 +94,14 @@ def test_hash_ignores_formatting_and_format_but_not_content() -> None:
         ("version = 1", "version = 1\nsurprise = 1", "surprise"),
         # finer than the accrual's integers hold (8 decimal places of a fraction: 0.000001 % a day)
         ('rate_daily_max = "0.0006"', 'rate_daily_max = "0.000599999"', None),
+        # counts are whole numbers as written: `true` was read as a 1-month term or 1 grace day
+        ("terms_months = [3, 6, 12]", "terms_months = [true, 6]", "terms_months.0"),
+        ("terms_months = [3, 6, 12]", "terms_months = [3.0, 6]", "terms_months.0"),
+        ("grace_days = 3", "grace_days = true", "grace_days"),
+        ("grace_days = 3", 'grace_days = "3"', "grace_days"),
+        ("charge_off_days = 180", "charge_off_days = true", "charge_off_days"),
+        ("version = 1", "version = true", "version"),
+        ("version = 1", "version = 2147483648", "version"),  # beyond the store's INTEGER column
     ],
 )
 def test_invalid_product_files_name_the_setting(old: str, new: str, field: str | None) -> None:
@@ -111,6 +119,25 @@ def test_unparseable_files_are_product_errors() -> None:
         load_product("product_id = [", source="broken.toml")
     with pytest.raises(ProductInvalid):
         load_product("- a list\n- not a table\n", source="broken.yaml")
+
+
+def test_a_yaml_setting_given_twice_is_refused_as_toml_refuses_it() -> None:
+    """Plain YAML keeps the last of two equal keys: a file with grace_days 3 and, further down, 30
+    loaded silently as 30 (TOML refuses the same file)."""
+    import tomllib
+
+    settings = tomllib.loads(shipped_text())
+    text = yaml.safe_dump(settings, sort_keys=False)
+    assert load_product(text, source="p.yaml").grace_days == 3
+    for twice in (text + "grace_days: 30\n", text.replace("style: oldest-first", "style: oldest-first\n  style: due-first")):
+        with pytest.raises(ProductInvalid) as caught:
+            load_product(twice, source="p.yaml")
+        assert caught.value.field == "product" and "given twice" in caught.value.message
+    merged = "base: &base {grace_days: 3}\n"  # a merge key overriding what it merges is not a repeat
+    assert "base" not in settings
+    with pytest.raises(ProductInvalid) as caught:  # (`base` itself is an unknown setting, named as such)
+        load_product(merged + text.replace("grace_days: 3", "<<: *base\ngrace_days: 5"), source="p.yaml")
+    assert caught.value.field == "base"
 
 
 def test_unknown_builtin_is_not_found() -> None:
