@@ -76,6 +76,10 @@ BAD = {
         ["line", "open", "--borrower", "B3", "--limit", "300000", "--daily-rate", "0.0500000000000000000001"],
         "error: --daily-rate: ",
     ),
+    # --remove with a limit to set: the limit was dropped silently and the temporary limit removed
+    "removing a temporary limit while setting one": (
+        ["line", "temp-limit", "L1", "--limit", "30000", "--until", "2025-02-28", "--remove"], "error: --remove: "
+    ),
     # `loan waive --part`, `loan prepay --keep`, `loan reverse --event`: errors named --component, --mode, --reverses
     "waiving an unknown part": (["loan", "waive", "{loan}", "--amount", "1", "--part", "bogus", "--key", "x"],
                                 "error: --part: "),
