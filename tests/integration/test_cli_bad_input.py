@@ -67,6 +67,19 @@ BAD = {
                                                "error: --until: "),
     "a negative temporary limit": (["line", "temp-limit", "L1", "--limit", "-5", "--until", "2025-02-28"], "error: --limit: "),
     "a temporary limit without its expiry": (["line", "temp-limit", "L1", "--limit", "30000"], "error: --until: "),
+    # A line's daily rate finer than the accrual's integers hold: a draw crashed storing its pricing
+    # (beyond BIGINT), or end of day stopped for the whole book on its int64 headroom.
+    "a daily rate with more than 6 decimal places (in percent)": (
+        ["line", "open", "--borrower", "B3", "--limit", "300000", "--daily-rate", "0.05000001"], "error: --daily-rate: "
+    ),
+    "a daily rate finer than BIGINT holds": (
+        ["line", "open", "--borrower", "B3", "--limit", "300000", "--daily-rate", "0.0500000000000000000001"],
+        "error: --daily-rate: ",
+    ),
+    # --remove with a limit to set: the limit was dropped silently and the temporary limit removed
+    "removing a temporary limit while setting one": (
+        ["line", "temp-limit", "L1", "--limit", "30000", "--until", "2025-02-28", "--remove"], "error: --remove: "
+    ),
     # `loan waive --part`, `loan prepay --keep`, `loan reverse --event`: errors named --component, --mode, --reverses
     "waiving an unknown part": (["loan", "waive", "{loan}", "--amount", "1", "--part", "bogus", "--key", "x"],
                                 "error: --part: "),

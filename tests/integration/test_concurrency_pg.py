@@ -65,3 +65,20 @@ def test_the_same_key_racing_itself_applies_once(pg_engine) -> None:  # type: ig
     assert len({r["loan_id"] for r in results}) == 1
     assert show_line(pg_engine, line_id)["outstanding_principal"] == "1000.00"
     assert_books_clean(pg_engine)
+
+
+def test_the_same_refund_key_racing_itself_refunds_once_and_answers_alike(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    """A refund read its key before locking the loans: a retry racing the first found no record, waited
+    on the locks, then refunded again (the journal's unique key failed it with an IntegrityError) or
+    was told the credit no longer covered it, instead of getting the first result."""
+    from creditline.app.credit_refunds import RefundCredit, refund_credit
+
+    line_id = open_line(pg_engine, "B1", limit="20000")
+    loan_id = draw(pg_engine, Draw(line_id, "1000", 6, "d"))["loan_id"]
+    assert repay(pg_engine, Repay(loan_id, "1300", "r"))["credit_balance"] == "300.00"
+    for n in range(ROUNDS):
+        results = race(*(lambda n=n: refund_credit(pg_engine, RefundCredit("B1", "40", f"same{n}")) for _ in range(3)))
+        assert all(isinstance(r, dict) for r in results), results
+        assert len({r["entry_id"] for r in results}) == 1
+    assert show_loan(pg_engine, loan_id)["credit_balance"] == f"{300 - 40 * ROUNDS}.00"
+    assert_books_clean(pg_engine)

@@ -52,9 +52,12 @@ def refund_credit(engine: Engine, command: RefundCredit) -> dict[str, Any]:
         if not amount.is_positive():
             raise DomainError("must be more than zero", field="amount", code="amount_not_positive")
         request = {"borrower": command.borrower_id, "currency": code, "amount_minor": amount.minor}
+        # The loans are locked before the key is read: a retry racing the first request waits here for
+        # its commit and then finds its result, rather than refunding again.
+        holders = _holders(uow, command.borrower_id, code)
         if (prior := first_result(uow, SCOPE, key, request)) is not None:
             return prior
-        refunds, held_minor = _take(uow, command.borrower_id, amount, today)
+        refunds, held_minor = _take(uow, holders, amount, today)
         entry = _entry(command.borrower_id, key, refunds, amount, today)
         uow.journal.add(entry)
         result = {
@@ -104,7 +107,7 @@ def _holders(uow: UnitOfWork, borrower_id: str, code: str) -> list[str]:
     return list(uow.connection.execute(query).scalars())
 
 
-def _take(uow: UnitOfWork, borrower_id: str, amount: Any, today: Any) -> tuple[list[dict[str, Any]], int]:
+def _take(uow: UnitOfWork, holders: list[str], amount: Any, today: Any) -> tuple[list[dict[str, Any]], int]:
     """A `credit-refund` event on each loan for its part of `amount`, written with the loan's new state;
     and the credit the borrower held before (minor units)."""
     from creditline.app.loan_command import loan_contract
@@ -115,7 +118,7 @@ def _take(uow: UnitOfWork, borrower_id: str, amount: Any, today: Any) -> tuple[l
     from creditline.money import Money
 
     held = []
-    for loan_id in _holders(uow, borrower_id, amount.currency.code):
+    for loan_id in holders:
         record = uow.loans.get(loan_id)
         assert record is not None, "a locked loan exists"
         contract, events = loan_contract(uow, record), uow.loans.events(loan_id)

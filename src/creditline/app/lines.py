@@ -40,7 +40,6 @@ class ChangeLimit:
 
 def open_line(engine: Engine, command: OpenLine) -> dict[str, Any]:
     from creditline.lending.credit_line import open_line as open_domain_line
-    from creditline.lending.product_errors import RateOutOfRange
     from creditline.money import Money, Rate
     from creditline.store.line_repository import LineRecord
 
@@ -50,9 +49,7 @@ def open_line(engine: Engine, command: OpenLine) -> dict[str, Any]:
         product = product_of(uow, command.product_id)
         limit = Money.parse(command.limit, product.currency, field="limit")
         rate_daily = Rate.daily_percent(command.daily_rate_pct, field="daily_rate").value
-        if not product.rate_daily_min <= rate_daily <= product.rate_daily_max:
-            low, high = product.rate_daily_min * 100, product.rate_daily_max * 100
-            raise RateOutOfRange(f"{command.daily_rate_pct}% a day is outside {low:f}%–{high:f}%", field="daily_rate")
+        product.check_rate(rate_daily)
         if uow.lines.find(command.borrower_id, product.product_id) is not None:
             raise LineExists(f"{command.borrower_id} already has a {product.product_id} line", field="borrower")
         line_id = command.line_id or new_id("LN")

@@ -95,7 +95,10 @@ def register(app: typer.Typer) -> None:
         """Set (or --remove) a temporary limit that applies through --until."""
         from creditline.app import SetTempLimit, set_temp_limit
         from creditline.cli.db_cmd import parse_date
+        from creditline.lending.credit_line import InvalidLineChange
 
+        if remove and (limit is not None or until is not None):
+            raise InvalidLineChange("--remove takes no --limit or --until: remove the temporary limit, or set one", field="remove")
         command = SetTempLimit(line_id, None if remove else limit, None if remove else parse_date(until, "until"), reason)
         view = set_temp_limit(engine_for(db_url), command)
         emit(view, as_json, line_text(view))

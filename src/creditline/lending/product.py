@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -41,7 +42,13 @@ from creditline.lending.schedule import (
 )
 from creditline.money import Currency, CurrencyMismatch, Money, Rate, RateUnit, Rounding, currency
 
+# A daily rate has at most 8 decimal places as a fraction (0.012345 % a day is 0.00012345): the accrual
+# works in integers over the rate's own denominator (`loan/pricing.py`), and a finer rate makes that
+# denominator, and every numerator over it, too large for end of day's int64 batch and the store's BIGINT.
+RATE_DAILY_PLACES_MAX = 8
+
 __all__ = [
+    "RATE_DAILY_PLACES_MAX",
     "AllocationRule",
     "Product",
     "ProductInvalid",
@@ -102,10 +109,18 @@ class Product:
         if str(method) not in {m.value for m in self.methods}:
             offered = ", ".join(m.value for m in self.methods)
             raise MethodNotOffered(f"{method} is not offered; choose one of {offered}", field="method")
+        self.check_rate(rate_daily)
+
+    def check_rate(self, rate_daily: Decimal) -> None:
+        """Refuse a daily rate (a fraction) outside the product's range or finer than the engine accrues."""
+        shown = f"{(rate_daily * 100).normalize():f}% a day"
+        if decimal_places(rate_daily) > RATE_DAILY_PLACES_MAX:
+            raise RateOutOfRange(
+                f"{shown} has more than {RATE_DAILY_PLACES_MAX - 2} decimal places", field="daily_rate"
+            )
         if not self.rate_daily_min <= rate_daily <= self.rate_daily_max:
             raise RateOutOfRange(
-                f"{rate_daily * 100:f}% a day is outside {self.rate_daily_min * 100:f}%–"
-                f"{self.rate_daily_max * 100:f}%",
+                f"{shown} is outside {self.rate_daily_min * 100:f}%–{self.rate_daily_max * 100:f}%",
                 field="daily_rate",
             )
 
@@ -132,6 +147,12 @@ class Product:
         return f"{self.product_id}@{self.version}"
 
 
+def decimal_places(value: Decimal) -> int:
+    """Decimal places of `value` once trailing zeros are dropped ("0.00050" has 4)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
 def load_product(text: str, *, source: str) -> Product:
     """Parse and validate a product file (TOML, or YAML when `source` ends in .yaml/.yml)."""
     data = _parse(text, source)
@@ -145,10 +166,31 @@ def load_product(text: str, *, source: str) -> Product:
     return _product(model, source)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader refusing a key given twice in one table, as TOML does: plain YAML keeps the
+    last silently, so a file saying `grace_days: 3` and further down `grace_days: 30` loaded as 30."""
+
+
+def _mapping_once(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base`: overriding what it merges is allowed
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, Hashable) and key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"{key!r} is given twice", key_node.start_mark)
+        if isinstance(key, Hashable):
+            seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_once)
+
+
 def _parse(text: str, source: str) -> dict[str, Any]:
     try:
         is_yaml = source.lower().endswith((".yaml", ".yml"))
-        data = yaml.safe_load(text) if is_yaml else tomllib.loads(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader) if is_yaml else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError, RecursionError) as exc:  # a date like 2025-02-30; nested too deep
         raise ProductInvalid(
             f"{source} is not valid: {' '.join(str(exc).split())}", field="product"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 
 from creditline.lending.product_allocation import DEFAULT_ORDER, AllocationStyle, Component
 from creditline.lending.schedule import DaysInMonth, DaysInYear, InterestBasis, Method
@@ -20,6 +20,7 @@ GRACE_DAYS_MAX = 30
 CHARGE_OFF_DAYS_MAX = 3650
 PENALTY_MULTIPLIER_MAX = Decimal(3)
 APR_CAP_PCT_MAX = Decimal(1000)
+VERSION_MAX = 2**31 - 1  # the store's INTEGER column
 # The loan engine accrues interest per calendar day on the declining balance; flat interest is a
 # schedule shape only (its interest does not follow the balance), so products cannot offer it.
 ENGINE_METHODS = (Method.EQUAL_INSTALLMENT, Method.EQUAL_PRINCIPAL, Method.INTEREST_ONLY, Method.BULLET)
@@ -53,6 +54,8 @@ def _amount_text(value: Any) -> str:
 
 DecimalText = Annotated[Decimal, BeforeValidator(_decimal_text)]
 AmountText = Annotated[str, BeforeValidator(_amount_text)]
+# A count is a whole number as written: `true` is not 1 month and "3" or 3.0 are not 3 days.
+Count = Annotated[int, Strict()]
 
 
 class AllocationModel(BaseModel):
@@ -74,17 +77,17 @@ class ProductModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     product_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    version: int = Field(ge=1)
+    version: Count = Field(ge=1, le=VERSION_MAX)
     name: str = Field(min_length=1, max_length=200)
     currency: str = Field(pattern=r"^[A-Za-z]{3}$")
-    terms_months: tuple[int, ...] = Field(min_length=1)
+    terms_months: tuple[Count, ...] = Field(min_length=1)
     methods: tuple[Method, ...] = Field(min_length=1)
     rate_daily_min: DecimalText
     rate_daily_max: DecimalText
     drawdown_min: AmountText
     drawdown_max: AmountText
     penalty_rate_multiplier: DecimalText = Decimal("1.5")
-    grace_days: int = Field(default=3, ge=0, le=GRACE_DAYS_MAX)
+    grace_days: Count = Field(default=3, ge=0, le=GRACE_DAYS_MAX)
     early_repayment_free: bool = True
     apr_cap_pct: DecimalText = Decimal(24)
     rounding: Rounding = Rounding.HALF_UP
@@ -92,7 +95,7 @@ class ProductModel(BaseModel):
     days_in_year: DaysInYear = DaysInYear.D360
     days_in_month: DaysInMonth = DaysInMonth.ACTUAL
     allocation: AllocationModel = AllocationModel()
-    charge_off_days: int = Field(default=180, ge=1, le=CHARGE_OFF_DAYS_MAX)
+    charge_off_days: Count = Field(default=180, ge=1, le=CHARGE_OFF_DAYS_MAX)
 
     @field_validator("terms_months")
     @classmethod
@@ -147,6 +150,11 @@ class ProductModel(BaseModel):
 
 
 def _check_rate_range(model: ProductModel) -> None:
+    from creditline.lending.product import RATE_DAILY_PLACES_MAX, decimal_places
+
+    for name in ("rate_daily_min", "rate_daily_max"):
+        if decimal_places(getattr(model, name)) > RATE_DAILY_PLACES_MAX:
+            raise ValueError(f"{name} has more than {RATE_DAILY_PLACES_MAX} decimal places")
     if model.rate_daily_min < 0:
         raise ValueError("rate_daily_min must not be negative")
     if model.rate_daily_max < model.rate_daily_min:

@@ -92,6 +92,16 @@ def test_hash_ignores_formatting_and_format_but_not_content() -> None:
         ("charge_off_days = 180", "charge_off_days = 2", None),
         ('product_id = "revolving-consumer"', 'product_id = "Bad Id"', "product_id"),
         ("version = 1", "version = 1\nsurprise = 1", "surprise"),
+        # finer than the accrual's integers hold (8 decimal places of a fraction: 0.000001 % a day)
+        ('rate_daily_max = "0.0006"', 'rate_daily_max = "0.000599999"', None),
+        # counts are whole numbers as written: `true` was read as a 1-month term or 1 grace day
+        ("terms_months = [3, 6, 12]", "terms_months = [true, 6]", "terms_months.0"),
+        ("terms_months = [3, 6, 12]", "terms_months = [3.0, 6]", "terms_months.0"),
+        ("grace_days = 3", "grace_days = true", "grace_days"),
+        ("grace_days = 3", 'grace_days = "3"', "grace_days"),
+        ("charge_off_days = 180", "charge_off_days = true", "charge_off_days"),
+        ("version = 1", "version = true", "version"),
+        ("version = 1", "version = 2147483648", "version"),  # beyond the store's INTEGER column
     ],
 )
 def test_invalid_product_files_name_the_setting(old: str, new: str, field: str | None) -> None:
@@ -111,6 +121,25 @@ def test_unparseable_files_are_product_errors() -> None:
         load_product("- a list\n- not a table\n", source="broken.yaml")
 
 
+def test_a_yaml_setting_given_twice_is_refused_as_toml_refuses_it() -> None:
+    """Plain YAML keeps the last of two equal keys: a file with grace_days 3 and, further down, 30
+    loaded silently as 30 (TOML refuses the same file)."""
+    import tomllib
+
+    settings = tomllib.loads(shipped_text())
+    text = yaml.safe_dump(settings, sort_keys=False)
+    assert load_product(text, source="p.yaml").grace_days == 3
+    for twice in (text + "grace_days: 30\n", text.replace("style: oldest-first", "style: oldest-first\n  style: due-first")):
+        with pytest.raises(ProductInvalid) as caught:
+            load_product(twice, source="p.yaml")
+        assert caught.value.field == "product" and "given twice" in caught.value.message
+    merged = "base: &base {grace_days: 3}\n"  # a merge key overriding what it merges is not a repeat
+    assert "base" not in settings
+    with pytest.raises(ProductInvalid) as caught:  # (`base` itself is an unknown setting, named as such)
+        load_product(merged + text.replace("grace_days: 3", "<<: *base\ngrace_days: 5"), source="p.yaml")
+    assert caught.value.field == "base"
+
+
 def test_unknown_builtin_is_not_found() -> None:
     with pytest.raises(ProductNotFound) as caught:
         builtin_product("payday-special")
@@ -126,6 +155,7 @@ def test_unknown_builtin_is_not_found() -> None:
         ("1000.00", 6, "bullet", "0.0005", MethodNotOffered, "method"),
         ("1000.00", 6, "equal-installment", "0.0007", RateOutOfRange, "daily_rate"),
         ("1000.00", 6, "equal-installment", "0.0001", RateOutOfRange, "daily_rate"),
+        ("1000.00", 6, "equal-installment", "0.000500001", RateOutOfRange, "daily_rate"),  # 9 decimal places
     ],
 )
 def test_drawdown_requests_the_product_does_not_offer(
@@ -174,3 +204,38 @@ def test_a_drawdown_whose_disclosed_apr_exceeds_the_cap_is_refused() -> None:
         draw("0.0006", 12)  # IRR APR about 21.8%
     assert (caught.value.code, caught.value.field) == ("apr_above_cap", "daily_rate")
     assert draw("0.0005", 12).terms.principal == Money.parse("1000", "CNY")
+
+
+def test_a_rate_of_eight_decimal_places_is_offered() -> None:
+    product = builtin_product("revolving-consumer")
+    product.check_drawdown(Money.parse("200000", "CNY"), 12, "equal-installment", Decimal("0.00059999"))
+    assert load_product(shipped_text().replace('"0.0006"', '"0.00059999"'), source="fine.toml").rate_daily_max == Decimal(
+        "0.00059999"
+    )
+
+
+def test_a_drawdown_end_of_day_could_not_accrue_in_int64_is_refused() -> None:
+    """A product lending more than int64 accrual holds at its rate: the drawdown is refused by name; its
+    loan would have stopped end of day for the whole book (`check_headroom`'s OverflowError)."""
+    from dataclasses import replace
+
+    from creditline.lending.loan import AccrualBatch, LoanContract, replay
+    from creditline.lending.loan.batch import principal_room_minor
+
+    product = replace(builtin_product("revolving-consumer"), drawdown_max=Money.parse("90000000000000", "CNY"),
+                      penalty_rate_multiplier=Decimal("1.2345"))  # fmt: skip
+
+    def draw(amount: str) -> LoanContract:
+        return LoanContract.draw(
+            loan_id="L", borrower_id="B", line_id="LN", product=product, amount=Money.parse(amount, "CNY"),
+            term_months=12, method="equal-installment", rate_daily=Decimal("0.00059999"), disbursed=date(2025, 1, 31),
+        )  # fmt: skip
+
+    room = principal_room_minor(draw("1000").pricing)
+    most = Money.of_minor(room, "CNY")
+    contract = draw(most.amount_str())  # the most that fits is lent, and end of day can batch it
+    AccrualBatch.from_states([replay(contract, [contract.disbursement("E1")], date(2025, 2, 1)).accrual])
+    with pytest.raises(DrawdownAboveMaximum) as caught:
+        draw(Money.of_minor(room + 1, "CNY").amount_str())
+    assert (caught.value.field, caught.value.code) == ("amount", "drawdown_above_maximum")
+    assert f"at most {most.amount_str()}" in caught.value.message

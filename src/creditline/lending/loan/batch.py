@@ -39,6 +39,14 @@ NO_DATE = 0  # date ordinals start at 1
 NUMERATOR_DAYS_MAX = 20_000
 INT_LIMIT = 2**62
 
+
+def principal_room_minor(pricing: AccrualPricing) -> int:
+    """The most principal (minor units) whose accrual numerators stay within int64 for NUMERATOR_DAYS_MAX
+    days at this loan's dearest daily numerator: the bound `check_headroom` holds every batch to."""
+    rate_max = max(pricing.interest_common_day, pricing.interest_leap_day, pricing.penalty_common_day,
+                   pricing.penalty_leap_day, 1)  # fmt: skip
+    return INT_LIMIT // NUMERATOR_DAYS_MAX // rate_max
+
 I64 = NDArray[np.int64]
 
 

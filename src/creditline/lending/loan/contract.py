@@ -9,7 +9,7 @@ from decimal import Decimal
 from creditline.lending.loan.events import EventKind, LoanEvent
 from creditline.lending.loan.pricing import AccrualPricing, accrual_pricing, check_engine_terms
 from creditline.lending.product import Product
-from creditline.lending.product_errors import AprAboveCap
+from creditline.lending.product_errors import AprAboveCap, DrawdownAboveMaximum
 from creditline.lending.schedule import Method, Schedule, ScheduleTerms, build_schedule
 from creditline.money import Money
 
@@ -53,6 +53,7 @@ class LoanContract:
             loan_id=loan_id, borrower_id=borrower_id, line_id=line_id, product=product, terms=terms
         )
         _check_apr_cap(contract)
+        _check_accrual_headroom(contract)
         return contract
 
     @property
@@ -70,6 +71,20 @@ class LoanContract:
         """The event that starts the loan: its principal, on its disbursement date."""
         return LoanEvent(
             event_id, EventKind.DISBURSEMENT, self.terms.disbursed, sequence, self.terms.principal
+        )
+
+
+def _check_accrual_headroom(contract: LoanContract) -> None:
+    """Refuse a loan end of day could not accrue exactly (its batch would overflow int64 and stop the day)."""
+    from creditline.lending.loan.batch import principal_room_minor
+
+    principal = contract.terms.principal
+    room = principal_room_minor(contract.pricing)
+    if principal.minor > room:
+        most = Money.of_minor(room, principal.currency).amount_str()
+        raise DrawdownAboveMaximum(
+            f"{principal.amount_str()} is more than a loan at this rate can accrue exactly (at most {most})",
+            field="amount",
         )
 
 
