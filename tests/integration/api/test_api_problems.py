@@ -103,6 +103,25 @@ def test_broken_json_names_the_body(client, borrower):
     assert body["detail"].startswith("body: JSON decode error")
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [(b'{"amount": "\xff1.00"}', "the body is not UTF-8"),
+     (b'{"amount": ' + b"[" * 5000 + b"]" * 5000 + b"}", "the body is nested too deeply"),
+     (b'{"amount": "1.00", "currency": ' + b"9" * 5000 + b"}", "the body cannot be read")],
+    ids=["not-utf8", "nested-past-the-recursion-limit", "integer-past-the-digit-limit"],
+)  # fmt: skip
+def test_a_body_json_cannot_read_names_the_body(client, borrower, body, message):
+    """Like broken JSON, a body the parser cannot read is a 422 naming `body`; these three were a bare
+    `400 bad_request` with no field, unlike every other problem with the input."""
+    person, ids = borrower
+    before = person.get(f"/v1/loans/{ids['loan_id']}").json()
+    headers = person.headers | {"Content-Type": "application/json", "Idempotency-Key": f"unreadable-{len(body)}"}
+    problem = assert_problem(client.post(f"/v1/loans/{ids['loan_id']}/repayments", content=body, headers=headers), 422)
+    assert problem["code"] == "validation_failed" and problem["detail"].startswith(f"body: {message}")
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("body", "json_invalid")]
+    assert person.get(f"/v1/loans/{ids['loan_id']}").json() == before
+
+
 def test_page_sizes_unknown_routes_and_wrong_methods(client, borrower):
     person, _ = borrower
     body = assert_problem(person.get("/v1/loans", params={"limit": 1000}), 422)
