@@ -134,6 +134,24 @@ def test_page_sizes_unknown_routes_and_wrong_methods(client, borrower):
     assert "GET" in wrong.headers["allow"]
 
 
+def test_head_answers_as_get_does_without_the_body(client, borrower):
+    """RFC 9110: a GET resource answers HEAD. Every HEAD was `405`, so a load balancer's HEAD /health
+    check found the service down; now the status and headers are the GET's and the body is empty."""
+    person, ids = borrower
+    for path, headers in (("/health", {}), (f"/v1/loans/{ids['loan_id']}", person.headers)):
+        got, head = client.get(path, headers=headers), client.head(path, headers=headers)
+        assert (head.status_code, head.content) == (200, b""), head.text
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == str(len(got.content))
+    anonymous = client.head(f"/v1/loans/{ids['loan_id']}")
+    assert (anonymous.status_code, anonymous.content) == (401, b"")
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    hidden = client.head("/v1/loans/LOnothing", headers=person.headers)
+    assert (hidden.status_code, hidden.content) == (404, b"")
+    post_only = client.head(f"/v1/loans/{ids['loan_id']}/repayments", headers=person.headers)
+    assert (post_only.status_code, post_only.content) == (405, b"") and "POST" in post_only.headers["allow"]
+
+
 def test_huge_bodies_are_refused_before_they_are_read(client, borrower):
     person, ids = borrower
     huge = b'{"amount": "' + b"9" * 200_000 + b'"}'
