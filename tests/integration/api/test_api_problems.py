@@ -152,6 +152,25 @@ def test_head_answers_as_get_does_without_the_body(client, borrower):
     assert (post_only.status_code, post_only.content) == (405, b"") and "POST" in post_only.headers["allow"]
 
 
+def test_every_path_id_follows_the_id_rule(client, borrower):
+    """docs/api.md: path ids match ^[A-Za-z0-9_-]{1,64}$ (numbered rows are bounded integers). The
+    repayment sources' {source_id} took any text: a NUL byte or 3,000 characters reached the use case
+    and came back as a 404 echoing them, where every other id is a 422 naming the parameter."""
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    schema = parameter["schema"]
+                    assert schema.get("pattern") == "^[A-Za-z0-9_-]{1,64}$" or "maximum" in schema, (method, path, schema)
+    person, _ = borrower
+    for source_id in ("a%00b", "x" * 3000):
+        for response in (client.put(f"/v1/me/repayment-sources/{source_id}/priority", json={"priority": 1}, headers=person.headers),
+                         client.delete(f"/v1/me/repayment-sources/{source_id}", headers=person.headers)):  # fmt: skip
+            problem = assert_problem(response, 422)
+            assert [e["field"] for e in problem["errors"]] == ["source_id"], problem
+
+
 def test_huge_bodies_are_refused_before_they_are_read(client, borrower):
     person, ids = borrower
     huge = b'{"amount": "' + b"9" * 200_000 + b'"}'
