@@ -122,7 +122,8 @@ def test_hardship_is_offered_within_the_limits_and_applied_once(engine, db_url: 
     close_days(engine, date(2025, 2, 5), stages=())
     view = ok("collections", "hardship", "--loan", loan, "--income", "8000", "--db", db_url)
     assert (view["eligible"], [r["code"] for r in view["reasons"]]) == (False, ["too_early", "payment_history_short"])
-    for option, value in (("--income", "abc"), ("--obligations", "-1"), ("--payday", str(10**22))):
+    for option, value in (("--income", "abc"), ("--obligations", "-1"), ("--payday", str(10**22)),
+                          ("--apply", "   "), ("--apply", "k" * 201)):  # a bad key was named --key, and only once eligible
         bad = cli("collections", "hardship", "--loan", loan, "--income", "8000", option, value, "--db", db_url)
         assert bad.exit_code == 2, (option, bad)  # refused even though the loan does not qualify yet
         assert bad.stderr.startswith(f"error: {option}"), bad.stderr

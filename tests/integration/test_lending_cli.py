@@ -34,3 +34,19 @@ def test_a_line_a_drawdown_an_eod_and_a_repayment_through_the_cli(db_url: str) -
     assert [c["what"] for c in shown_line["changes"]] == ["opened", "status", "temp_limit"]
     text = cli("ledger", "reconcile", *db)
     assert text.exit_code == 0 and text.stdout.strip() == "1 loans checked: clean"
+
+
+def test_a_key_of_200_characters_is_taken_and_one_of_201_refused(db_url: str) -> None:
+    """`repay --key` of the longest key allowed books the repayment (it crashed with a DataError on
+    PostgreSQL: 'repay:<key>' did not fit the journal's key column); one character more is exit 2."""
+    db = ("--db", db_url)
+    ok("db", "upgrade", *db, "--business-date", "2025-01-01")
+    ok("line", "open", *db, "--borrower", "B1", "--limit", "20000", "--daily-rate", "0.05", "--line-id", "L1")
+    loan = ok("draw", *db, "--line", "L1", "--amount", "1000", "--term", "6", "--key", "d" * 200)
+    paid = ok("repay", *db, "--loan", loan["loan_id"], "--amount", "100", "--key", "r" * 200)
+    assert ok("repay", *db, "--loan", loan["loan_id"], "--amount", "100", "--key", "r" * 200) == paid
+    assert paid["principal_outstanding"] == "900.00"
+    refused = cli("repay", *db, "--loan", loan["loan_id"], "--amount", "100", "--key", "r" * 201)
+    assert refused.exit_code == 2 and refused.stderr.startswith("error: --key: must be 1 to 200"), refused.stderr
+    assert ok("loan", "show", loan["loan_id"], *db)["principal_outstanding"] == "900.00"
+    assert ok("ledger", "reconcile", *db, "--deep")["clean"]

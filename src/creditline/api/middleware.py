@@ -51,11 +51,14 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        method = scope["method"]
+        if method == "HEAD":  # RFC 9110: every GET resource answers HEAD too, with the GET's headers and no body
+            scope = {**scope, "method": "GET"}
         headers = _headers(scope)
         request_id = _request_id(headers.get("x-request-id"))
         scope.setdefault("state", {})["request_id"] = request_id
         status_box = [500]
-        wrapped_send = self._sender(send, scope, request_id, status_box)
+        wrapped_send = self._sender(send, scope, request_id, status_box, with_body=method != "HEAD")
         session_key = _session_key(headers)
         try:
             refusal, receive = await self._admit(scope, headers, receive, session_key)
@@ -67,7 +70,7 @@ class EdgeMiddleware:
             principal = scope["state"].get("principal")  # set by whatever authenticated the request
             if principal is not None:
                 self._seen_live(_key_of(principal.session.token_hash))
-            self._record(scope, status_box[0], time.perf_counter() - started, request_id)
+            self._record(scope, method, status_box[0], time.perf_counter() - started, request_id)
 
     def _seen_live(self, session_key: str) -> None:
         """The request's session authenticated it: from now on the session has a bucket of its own."""
@@ -102,7 +105,7 @@ class EdgeMiddleware:
                 return refusal, receive
         return None, receive
 
-    def _sender(self, send: Any, scope: dict[str, Any], request_id: str, status_box: list[int]) -> Any:
+    def _sender(self, send: Any, scope: dict[str, Any], request_id: str, status_box: list[int], *, with_body: bool) -> Any:
         https = self.settings.https or scope.get("scheme") == "https"
 
         async def wrapped(message: dict[str, Any]) -> None:
@@ -115,19 +118,21 @@ class EdgeMiddleware:
                     if name not in present:
                         raw.append((name, value))
                 message = {**message, "headers": raw}
+            elif message["type"] == "http.response.body" and not with_body:
+                message = {**message, "body": b""}
             await send(message)
 
         return wrapped
 
-    def _record(self, scope: dict[str, Any], status: int, seconds: float, request_id: str) -> None:
+    def _record(self, scope: dict[str, Any], method: str, status: int, seconds: float, request_id: str) -> None:
         route = scope.get("route")
         template = getattr(route, "path", None) or UNMATCHED
-        self.metrics.observe(scope["method"], template, status, seconds)
+        self.metrics.observe(method, template, status, seconds)
         if self.settings.access_log:
             _access.info(
                 "request",
                 extra={"fields": {
-                    "request_id": request_id, "method": scope["method"], "path": scope["path"], "route": template,
+                    "request_id": request_id, "method": method, "path": scope["path"], "route": template,
                     "status": status, "duration_ms": round(seconds * 1000, 3),
                     "client": (scope.get("client") or ("", 0))[0],
                 }},

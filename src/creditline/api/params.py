@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Header, Path, Query
@@ -35,3 +37,17 @@ DeviceId = Annotated[
         description="the app's installation or device id; transaction monitoring compares it with the borrower's usual devices",
     ),
 ]
+
+
+@contextmanager
+def header_key(account_id: str, key: str) -> Iterator[None]:
+    """A reused key is the client's `Idempotency-Key` header: the use cases name the key they hold, the
+    account-scoped `<account>:<key>`, as the field `key`, which is no input of the HTTP API."""
+    from creditline.app.applications import client_key
+    from creditline.app.errors import IdempotencyConflict
+
+    try:
+        yield
+    except IdempotencyConflict as error:
+        message = error.message.replace(repr(client_key(account_id, key)), repr(key))
+        raise IdempotencyConflict(message, field="Idempotency-Key") from None

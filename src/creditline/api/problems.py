@@ -102,8 +102,26 @@ def _field_error(error: dict[str, Any]) -> dict[str, Any]:
     return {"field": field, "code": str(error.get("type", "invalid")), "message": str(error.get("msg", "invalid"))}
 
 
+def _unreadable_body(exc: StarletteHTTPException) -> str | None:
+    """Why the body could not be read as JSON, when FastAPI gave up on it with a bare 400 (it turns only
+    a syntax error into a validation error; invalid UTF-8, nesting past the recursion limit and integers
+    past Python's digit limit came back as 400 with no field)."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return "the body is not UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the body is nested too deeply"
+    return f"the body cannot be read: {str(cause)[:120]}"
+
+
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if (unreadable := _unreadable_body(exc)) is not None:  # as a syntax error is answered: the body is at fault
+        code = "json_invalid" if "json" in request.headers.get("content-type", "") else "body_invalid"
+        errors = [{"field": "body", "code": code, "message": unreadable}]
+        return problem_response(request, 422, "validation_failed", f"body: {unreadable}", errors)
     code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 400: "bad_request"}.get(
         exc.status_code, "http_error"
     )

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from creditline.api.deps import Runtime, allowed, runtime, same_currency
-from creditline.api.params import ID_PATTERN, IdempotencyKey, PageSize
+from creditline.api.params import ID_PATTERN, IdempotencyKey, PageSize, header_key
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_servicing import (
     ContactIn,
@@ -104,11 +104,8 @@ def hardship_plan(item_id: ItemId, body: FinancesIn, key: IdempotencyKey, agent:
     """Apply the offered re-age to the loan (eligibility read again first); a retry with the key returns it."""
     from creditline.app.collections_hardship import Hardship as Command
     from creditline.app.collections_hardship import hardship
-    from creditline.app.errors import IdempotencyConflict
 
     row = servicing_views.item_row(rt.engine, item_id)
     scoped = client_key(agent.account_id, key)
-    try:
+    with header_key(agent.account_id, key):
         return hardship(rt.engine, Command(row["loan_id"], body.income_monthly, body.obligations_monthly, body.payday, scoped))
-    except IdempotencyConflict:  # the app names the key; here it is the header
-        raise IdempotencyConflict(f"{key!r} was already used for another loan's hardship plan", field="Idempotency-Key") from None

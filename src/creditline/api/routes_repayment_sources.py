@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from creditline.api.deps import Runtime, caller, runtime
-from creditline.api.params import DeviceId
+from creditline.api.params import ID_PATTERN, DeviceId
 from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
 from creditline.api.routes_repayment_account import _borrower
 from creditline.app import repayment_sources
@@ -27,6 +27,7 @@ from creditline.identity.roles import Permission
 router = APIRouter(prefix="/v1/me", tags=["repayment sources"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
+SourceId = Annotated[str, Path(pattern=ID_PATTERN)]
 _IN = ConfigDict(extra="forbid")
 
 
@@ -119,14 +120,14 @@ def add_source(body: SourceAdd, principal: Caller, rt: Rt, device: DeviceId = No
 
 
 @router.put("/repayment-sources/{source_id}/priority", response_model=Order)
-def move_source(source_id: str, body: PriorityChange, principal: Caller, rt: Rt) -> dict:
+def move_source(source_id: SourceId, body: PriorityChange, principal: Caller, rt: Rt) -> dict:
     """Move one of the caller's sources to a place in the order."""
     borrower_id = _borrower(principal, Permission.REPAY_OWN)
     return repayment_sources.move_source(rt.engine, borrower_id, source_id, body.priority)
 
 
 @router.delete("/repayment-sources/{source_id}", response_model=SourceRemoved)
-def remove_source(source_id: str, principal: Caller, rt: Rt) -> dict:
+def remove_source(source_id: SourceId, principal: Caller, rt: Rt) -> dict:
     """Stop asking one of the caller's sources (the last one stays)."""
     borrower_id = _borrower(principal, Permission.REPAY_OWN)
     return repayment_sources.remove_source(rt.engine, borrower_id, source_id)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from creditline.app.catalogue import contract_of
 from creditline.app.common import business_date
 from creditline.app.errors import IdempotencyConflict, LoanNotFound
+from creditline.app.idempotency import check_key
 from creditline.servicing.collections_errors import HardshipNotEligible
 from creditline.servicing.collections_hardship import HardshipFacts, hardship_eligibility
 from creditline.servicing.collections_strategy import Strategy, builtin_strategy
@@ -57,6 +58,8 @@ def hardship(engine: Engine, command: Hardship, strategy: Strategy | None = None
     from creditline.app.plans import FinancesGiven, ProposeRestructure, check_given, propose_restructure
 
     strategy = strategy or builtin_strategy()
+    if command.apply_key is not None:  # a malformed key is refused whether or not the loan qualifies
+        check_key(command.apply_key)
     if command.apply_key is not None and (prior := _applied_before(engine, command.apply_key)) is not None:
         if prior.get("loan_id") != command.loan_id:  # the key re-aged another loan: this one was not re-aged
             raise IdempotencyConflict(f"{command.apply_key!r} was already used for another loan's re-age", field="key")

@@ -15,7 +15,6 @@ borrower holds nothing in.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from creditline.app.common import business_date, new_id
-from creditline.app.idempotency import KEY_LENGTH_MAX, check_key, first_result, remember
+from creditline.app.idempotency import check_key, first_result, journal_key, remember
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
 
@@ -160,16 +159,9 @@ def _entry(borrower_id: str, key: str, refunds: list[dict[str, Any]], amount: An
     debited = sum(p.amount.minor for p in postings if p.amount.minor > 0)
     assert debited == amount.minor, "the entry moves exactly the refund"
     return JournalEntry(
-        entry_id=new_id("JE"), idempotency_key=journal_key(key), business_date=today,
+        entry_id=new_id("JE"), idempotency_key=journal_key(SCOPE, key), business_date=today,
         reference=f"borrower-credit:{borrower_id}", postings=postings, borrower_id=borrower_id,
         memo=f"credit refund of {amount.currency.code} {amount.amount_str()} to borrower {borrower_id} from {len(refunds)} loan(s)",
     )  # fmt: skip
 
 
-def journal_key(key: str) -> str:
-    """The entry's key (unique in the journal): the client's with the scope, hashed when that would not fit
-    (`reliability.invariants` matches a refund's key to its entry by it)."""
-    plain = f"{SCOPE}:{key}"
-    if len(plain) <= KEY_LENGTH_MAX:
-        return plain
-    return f"{SCOPE}:sha256:{hashlib.sha256(key.encode('utf-8')).hexdigest()}"

@@ -27,6 +27,15 @@ def check_key(key: str) -> str:
     return key
 
 
+def journal_key(scope: str, key: str) -> str:
+    """A journal entry's key (unique in the journal): the scope and the client's key, hashed when the two
+    would not fit the column that holds both (a key of up to `KEY_LENGTH_MAX` is the client's right)."""
+    plain = f"{scope}:{key}"
+    if len(plain) <= KEY_LENGTH_MAX:
+        return plain
+    return f"{scope}:sha256:{hashlib.sha256(key.encode('utf-8')).hexdigest()}"
+
+
 def first_result(uow: UnitOfWork, scope: str, key: str, request: dict[str, Any]) -> dict[str, Any] | None:
     """The stored result of an earlier identical request, None for a new key; a reused key raises."""
     return stored_result(uow.idempotency.get(scope, key), scope, key, request)

@@ -26,7 +26,7 @@ from creditline.app.catalogue import contract_of, product_of
 from creditline.app.colending_posting import add_entry, fund_drawdown
 from creditline.app.common import EOD_LOCK_KEY, business_date, new_id
 from creditline.app.errors import LineNotFound, LoanNotFound
-from creditline.app.idempotency import check_key, remember, request_hash, stored_result
+from creditline.app.idempotency import check_key, journal_key, remember, request_hash, stored_result
 from creditline.app.loan_command import (
     EventBuilder,
     check_payer,
@@ -152,7 +152,7 @@ def draw_in(uow: UnitOfWork, command: Draw) -> dict[str, Any]:
     state, checkpoint = start(contract, event)
     entry = entry_for_totals(
         before=LoanTotals.zero(amount.currency), after=state.totals, borrower_id=line.borrower_id,
-        loan_id=contract.loan_id, key=f"draw:{key}", reference=f"loan-event:{event.event_id}", on=on,
+        loan_id=contract.loan_id, key=journal_key("draw", key), reference=f"loan-event:{event.event_id}", on=on,
         entry_id=new_id("JE"), memo=f"drawdown of {amount} on line {line.line_id}",
     )  # fmt: skip
     assert entry is not None, "a disbursement always moves money"
@@ -245,7 +245,7 @@ def _apply(
         state = applied.after
         entry = entry_for_totals(
             before=record.totals, after=state.totals, borrower_id=record.borrower_id, loan_id=loan_id,
-            key=f"{scope}:{key}", reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
+            key=journal_key(scope, key), reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
             memo=f"{event.kind} on loan {loan_id}",
         )  # fmt: skip
         result = loan_view(contract, state, (), brief=True) | {

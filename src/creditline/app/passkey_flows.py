@@ -293,15 +293,23 @@ def begin_drawdown_approval(engine: Engine, config: AccessConfig, account_id: st
 def verify_drawdown_approval(
     engine: Engine, config: AccessConfig, account_id: str, request: dict[str, Any], credential: Mapping[str, Any]
 ) -> None:
-    """A fresh, user-verified assertion for exactly this drawdown by this account, or a rejection."""
-    challenge, bound = _take_challenge(engine, credential, ("drawdown",))
-    if bound["account_id"] != account_id:
-        raise PasskeyRejected("this approval was issued to someone else", field="assertion", code="challenge_account")
-    if json.dumps(bound["drawdown"], sort_keys=True) != json.dumps(request, sort_keys=True):
-        raise PasskeyRejected("the passkey approved a different drawdown", field="assertion", code="binding_mismatch")
-    with UnitOfWork(engine) as uow:
-        _assert(IdentityRepository(uow.connection), config, credential, challenge, account_id, now_s())
-        uow.commit()
+    """A fresh, user-verified assertion for exactly this drawdown by this account, or a rejection.
+
+    Every step-up sends it as `assertion` (a drawdown, adding a passkey, a repayment account or source):
+    each rejection names that field, as the binding checks here do, not the sign-in's `credential`."""
+    try:
+        challenge, bound = _take_challenge(engine, credential, ("drawdown",))
+        if bound["account_id"] != account_id:
+            raise PasskeyRejected("this approval was issued to someone else", field="assertion", code="challenge_account")
+        if json.dumps(bound["drawdown"], sort_keys=True) != json.dumps(request, sort_keys=True):
+            raise PasskeyRejected("the passkey approved a different drawdown", field="assertion", code="binding_mismatch")
+        with UnitOfWork(engine) as uow:
+            _assert(IdentityRepository(uow.connection), config, credential, challenge, account_id, now_s())
+            uow.commit()
+    except PasskeyRejected as error:
+        if error.field != "credential":
+            raise
+        raise PasskeyRejected(error.message, field="assertion", code=error.code) from None
 
 
 def _assert(

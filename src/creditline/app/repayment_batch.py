@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 
 from creditline.app.common import EOD_LOCK_KEY, new_id
 from creditline.app.errors import LoanNotFound
-from creditline.app.idempotency import check_key, request_hash, stored_result
+from creditline.app.idempotency import check_key, journal_key, request_hash, stored_result
 from creditline.app.loan_command import (
     check_payer,
     event_builder,
@@ -193,7 +193,7 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
     state = done.after
     entry = entry_for_totals(
         before=record.totals, after=state.totals, borrower_id=record.borrower_id, loan_id=record.loan_id,
-        key=f"{SCOPE}:{command.key}", reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
+        key=journal_key(SCOPE, command.key), reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
         memo=f"{event.kind} on loan {record.loan_id}",
     )  # fmt: skip
     result = loan_view(loan.contract, state, (), brief=True) | {

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from creditline.app.common import business_date, new_id
-from creditline.app.idempotency import check_key, first_result, remember
+from creditline.app.idempotency import check_key, first_result, journal_key, remember
 from creditline.app.securitisation_errors import (
     BeyondOwnShare,
     DealNotFound,
@@ -230,7 +230,7 @@ def _sale_entry(deal_id: str, key: str, today: date, rows: list[dict[str, Any]],
              (Account.ABS_DISCOUNT, figures["discount_minor"], shard),
              *((Account.TRUST_FUNDING, -minor, s) for s, minor in sorted(by_shard.items()))]  # fmt: skip
     postings = tuple(Posting(account, Money(minor, cur), s) for account, minor, s in lines if minor)
-    return JournalEntry(new_id("JE"), f"{SCOPE}:{key}", today, f"abs:sale:{deal_id}", postings, None,
+    return JournalEntry(new_id("JE"), journal_key(SCOPE, key), today, f"abs:sale:{deal_id}", postings, None,
                         f"pool of {len(rows)} loans sold to {deal.structure.name}")  # fmt: skip
 
 

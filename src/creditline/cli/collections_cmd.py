@@ -155,12 +155,14 @@ def _case_commands(group: typer.Typer) -> None:
     ) -> None:
         """Check a loan against the hardship limits and propose (or --apply) the re-age the borrower can afford."""
         from creditline.app.collections_hardship import Hardship, hardship
-        from creditline.app.errors import IdempotencyConflict
+        from creditline.errors import DomainError
 
         try:
             view = hardship(_engine(db_url), Hardship(loan, income, obligations, payday, apply))
-        except IdempotencyConflict as exc:  # the key is this command's --apply
-            raise IdempotencyConflict(exc.message, field="apply") from None
+        except DomainError as exc:  # the key (a malformed one, or one used before) is this command's --apply
+            if exc.field != "key":
+                raise
+            raise type(exc)(exc.message, field="apply", code=exc.code) from None
         emit(view, as_json, _hardship_text(view))
 
     @group.command("contacts")

@@ -241,7 +241,7 @@ def _refunds_and_entries(connection: Connection, tables: set[str]) -> list[Anoma
     """A credit refund's key names its events and its one entry (written in one transaction): the entry
     exists, carries the key, and debits each loan's `borrower_credit` by exactly that loan's event; every
     refund entry is named by one key. (That each event is named once is `_keys_and_effects`'.)"""
-    from creditline.app.credit_refunds import journal_key
+    from creditline.app.idempotency import journal_key
 
     entries = dict(_rows(connection, "SELECT entry_id, idempotency_key FROM journal_entries "
                                      "WHERE reference LIKE 'borrower-credit:%'"))  # fmt: skip
@@ -262,7 +262,7 @@ def _refunds_and_entries(connection: Connection, tables: set[str]) -> list[Anoma
         if entry_id not in entries:
             found += [Anomaly("event_without_entry", f"credit-refund {e} (key {key!r}): its entry {entry_id} is not "
                                                      "in the journal") for e in _named_events(result)]  # fmt: skip
-        elif entries[entry_id] != journal_key(key):
+        elif entries[entry_id] != journal_key(REFUND_SCOPE, key):
             found.append(Anomaly("refund_entry_differs", f"{entry_id}: keyed {entries[entry_id]!r}, the refund's key {key!r}"))
         elif booked[entry_id] != refunded:
             found.append(Anomaly("refund_entry_differs", f"{entry_id} (key {key!r}) debits {dict(sorted(booked[entry_id].items()))}, "

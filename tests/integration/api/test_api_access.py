@@ -274,6 +274,39 @@ def test_an_account_without_a_passkey_adds_its_first_on_the_session_and_the_next
     assert person.sign_in().status_code == 201, "the first passkey signs in"
 
 
+def test_a_refused_step_up_names_the_assertion_it_was_sent_as(client):
+    """A step-up answer is the body's `assertion` (adding a passkey, a drawdown, a repayment account):
+    a malformed one, another account's passkey, one without user verification or a used challenge were
+    problems naming `credential` (the sign-in's field), while a wrong binding named `assertion`."""
+    from api_flows import with_loan
+
+    person, stranger = Person(client, "Field Step"), Person(client, "Field Stranger")
+    person.register()
+    stranger.register()
+
+    def refused(body: dict, code: str, path: str = "/v1/session/passkeys/options", who: Person = person) -> None:
+        response = who.post(path, body)
+        assert response.status_code == 401, response.text
+        problem = response.json()
+        assert (problem["code"], [e["field"] for e in problem["errors"]]) == (code, ["assertion"]), problem
+
+    def approval() -> dict:
+        return person.post("/v1/session/passkeys/approvals").json()["publicKey"]
+
+    refused({"assertion": {"id": "x"}}, "malformed")
+    foreign = stranger.authenticator.get(approval(), credential_id=next(iter(stranger.authenticator.keys)))
+    refused({"assertion": foreign}, "credential_unknown")
+    refused({"assertion": person.authenticator.get(approval(), uv=False)}, "user_verification_required")
+    used = approval()
+    assert person.post("/v1/session/passkeys/options", {"assertion": person.authenticator.get(used)}).status_code == 200
+    refused({"assertion": person.authenticator.get(used)}, "challenge_used")
+    borrower, line_id, _ = with_loan(client, "FieldDraw", "600.00")
+    terms = {"amount": "500.00", "term_months": 3}
+    no_uv = borrower.authenticator.get(borrower.approval(line_id, terms), uv=False)
+    response = borrower.post(f"/v1/lines/{line_id}/drawdowns", terms | {"assertion": no_uv}, key="field-draw")
+    assert response.status_code == 401 and [e["field"] for e in response.json()["errors"]] == ["assertion"], response.text
+
+
 def test_an_enrollment_code_that_expires_between_the_two_calls_enrolls_nobody(client, engine):
     """The code's expiry was checked when the options were asked for, not when the passkey came back:
     options taken a minute before the code expired still enrolled the operator after it had."""

@@ -189,3 +189,31 @@ def test_consents_explanations_and_reviews(client):
     assert twice.status_code == 409
     mine = person.get("/v1/applications").json()["decisions"]
     assert [d["decision_id"] for d in mine] == [decision["decision_id"]]
+
+
+def test_a_reused_key_names_the_idempotency_key_header_and_the_key_sent(client):
+    """The 409 named the field `key` (no input of the API) and the key as the store scopes it,
+    `<account id>:<key>`; the client sent the `Idempotency-Key` header, and reads back its own key."""
+    from api_flows import business_date_of
+
+    person, line, loan_id = with_loan(client, "ReusedKey", "1200.00")
+    account = person.account["account_id"]  # type: ignore[index]
+    assert person.post(f"/v1/loans/{loan_id}/repayments", {"amount": "10.00"}, key="same").status_code == 201
+    assert person.post(f"/v1/loans/{loan_id}/prepayments", {"amount": "10.00", "mode": "keep-term"}, key="same").status_code == 201
+    applicant = Person(client, "Reused Application Key")
+    assert applicant.register().status_code == 201
+    on = business_date_of(client)
+    applicant.apply(serial=900_001, key="same")  # its session replaced when the application links a borrower
+    refused = {
+        "repayment": person.post(f"/v1/loans/{loan_id}/repayments", {"amount": "20.00"}, key="same"),
+        "prepayment": person.post(f"/v1/loans/{loan_id}/prepayments", {"amount": "20.00", "mode": "keep-term"}, key="same"),
+        "drawdown": person.draw(line, {"amount": "500.00", "term_months": 6}, key="draw-ReusedKey"),
+        "application": applicant.post("/v1/applications", _form(900_002, on), key="same"),
+    }
+    for what, response in refused.items():
+        assert response.status_code == 409, (what, response.text)
+        problem = response.json()
+        assert problem["code"] == "idempotency_key_reused", (what, problem)
+        assert [e["field"] for e in problem["errors"]] == ["Idempotency-Key"], (what, problem)
+        assert "'same'" in problem["detail"] or what == "drawdown", (what, problem)
+        assert account not in response.text and applicant.account["account_id"] not in response.text, (what, problem)  # type: ignore[index]

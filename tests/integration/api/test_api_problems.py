@@ -103,6 +103,25 @@ def test_broken_json_names_the_body(client, borrower):
     assert body["detail"].startswith("body: JSON decode error")
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [(b'{"amount": "\xff1.00"}', "the body is not UTF-8"),
+     (b'{"amount": ' + b"[" * 5000 + b"]" * 5000 + b"}", "the body is nested too deeply"),
+     (b'{"amount": "1.00", "currency": ' + b"9" * 5000 + b"}", "the body cannot be read")],
+    ids=["not-utf8", "nested-past-the-recursion-limit", "integer-past-the-digit-limit"],
+)  # fmt: skip
+def test_a_body_json_cannot_read_names_the_body(client, borrower, body, message):
+    """Like broken JSON, a body the parser cannot read is a 422 naming `body`; these three were a bare
+    `400 bad_request` with no field, unlike every other problem with the input."""
+    person, ids = borrower
+    before = person.get(f"/v1/loans/{ids['loan_id']}").json()
+    headers = person.headers | {"Content-Type": "application/json", "Idempotency-Key": f"unreadable-{len(body)}"}
+    problem = assert_problem(client.post(f"/v1/loans/{ids['loan_id']}/repayments", content=body, headers=headers), 422)
+    assert problem["code"] == "validation_failed" and problem["detail"].startswith(f"body: {message}")
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("body", "json_invalid")]
+    assert person.get(f"/v1/loans/{ids['loan_id']}").json() == before
+
+
 def test_page_sizes_unknown_routes_and_wrong_methods(client, borrower):
     person, _ = borrower
     body = assert_problem(person.get("/v1/loans", params={"limit": 1000}), 422)
@@ -113,6 +132,43 @@ def test_page_sizes_unknown_routes_and_wrong_methods(client, borrower):
     wrong = client.put("/v1/loans")
     assert assert_problem(wrong, 405)["code"] == "method_not_allowed"
     assert "GET" in wrong.headers["allow"]
+
+
+def test_head_answers_as_get_does_without_the_body(client, borrower):
+    """RFC 9110: a GET resource answers HEAD. Every HEAD was `405`, so a load balancer's HEAD /health
+    check found the service down; now the status and headers are the GET's and the body is empty."""
+    person, ids = borrower
+    for path, headers in (("/health", {}), (f"/v1/loans/{ids['loan_id']}", person.headers)):
+        got, head = client.get(path, headers=headers), client.head(path, headers=headers)
+        assert (head.status_code, head.content) == (200, b""), head.text
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-length"] == str(len(got.content))
+    anonymous = client.head(f"/v1/loans/{ids['loan_id']}")
+    assert (anonymous.status_code, anonymous.content) == (401, b"")
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    hidden = client.head("/v1/loans/LOnothing", headers=person.headers)
+    assert (hidden.status_code, hidden.content) == (404, b"")
+    post_only = client.head(f"/v1/loans/{ids['loan_id']}/repayments", headers=person.headers)
+    assert (post_only.status_code, post_only.content) == (405, b"") and "POST" in post_only.headers["allow"]
+
+
+def test_every_path_id_follows_the_id_rule(client, borrower):
+    """docs/api.md: path ids match ^[A-Za-z0-9_-]{1,64}$ (numbered rows are bounded integers). The
+    repayment sources' {source_id} took any text: a NUL byte or 3,000 characters reached the use case
+    and came back as a 404 echoing them, where every other id is a 422 naming the parameter."""
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    schema = parameter["schema"]
+                    assert schema.get("pattern") == "^[A-Za-z0-9_-]{1,64}$" or "maximum" in schema, (method, path, schema)
+    person, _ = borrower
+    for source_id in ("a%00b", "x" * 3000):
+        for response in (client.put(f"/v1/me/repayment-sources/{source_id}/priority", json={"priority": 1}, headers=person.headers),
+                         client.delete(f"/v1/me/repayment-sources/{source_id}", headers=person.headers)):  # fmt: skip
+            problem = assert_problem(response, 422)
+            assert [e["field"] for e in problem["errors"]] == ["source_id"], problem
 
 
 def test_huge_bodies_are_refused_before_they_are_read(client, borrower):
