@@ -53,14 +53,11 @@ def apply(engine: Engine, command: ApplyForCredit, then: Then | None = None) -> 
     try:
         return _apply(engine, command, digest, then)
     except IntegrityError:
-        # A concurrent request with the same key committed first: answer as a retry would.
-        with UnitOfWork(engine, read_only=True) as uow:
-            earlier = _replayed(uow, command.client_key, digest)
-        if earlier is None and then is not None:
-            # What `then` wrote collided with a concurrent write, and took the decision down with it:
-            # decide alone; the caller records the rest after (its retry path).
-            return apply(engine, command)
-        return earlier or {}
+        # A concurrent write committed first and took this decision down with it: a request with the
+        # same key (answered now as a retry is), an application of the same borrower that opened
+        # their line (decided again, it sees the line), or what `then` wrote (decided alone; the
+        # caller records the rest after, its retry path). Once: a second collision is raised.
+        return _apply(engine, command, digest, None)
 
 
 def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[str, Any]]:
