@@ -148,6 +148,26 @@ def test_an_applicant_cannot_pick_the_day_the_age_rule_is_judged_on(origination_
     assert "age_below_minimum" in view["reasons"]
 
 
+@pytest.mark.parametrize(
+    ("serial", "income", "reason"),
+    [
+        (9, "6444.01", "debt_to_income_review"),  # 2,900.00 a month of repayments: 0.450030 of the income
+        (8, "7499.62", "debt_to_income_too_high"),  # 4,500.00 a month: 0.600030
+    ],
+)
+def test_a_debt_to_income_just_past_a_cut_off_meets_its_rule(origination_books, serial, income, reason):
+    # the ratio was rounded half-even to four places before the rules compared it: 0.450030 became
+    # 0.4500, not above the referral's 0.45, and the applicant was approved without a review
+    view = run(origination_books, f"k-dti-{serial}", application(serial, income=income))
+    record = show_decision(origination_books, view["decision_id"])["record"]
+    obligations = Decimal(record["limit_inputs"]["obligations_monthly_minor"]) / 100
+    cut_off = Decimal("0.45") if reason == "debt_to_income_review" else Decimal("0.6")
+    assert cut_off < obligations / Decimal(income) < cut_off + Decimal("0.0001")
+    assert reason in view["reasons"], view
+    assert Decimal(record["facts"]["debt_to_income"]) > cut_off
+    assert view["line_id"] is None
+
+
 def test_referral_joins_the_review_queue_and_approval_opens_the_line(origination_books):
     from creditline.app.decision import resolve_review, review_queue
 
