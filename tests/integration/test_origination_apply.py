@@ -233,6 +233,20 @@ def test_champion_and_challenger_are_both_recorded(origination_books):
     assert strategies == {"champion", "challenger"}
 
 
+def test_the_client_key_does_not_choose_the_challenger(origination_books):
+    # 2,900.00 a month of repayments on 6,170.21: a debt-to-income of 0.47, which the champion refers
+    # and the challenger approves. A key hashed to the challenger's side once bought the approval.
+    from creditline.app.apply_strategy import uses_challenger
+
+    config = OriginationConfig(challenger_share=Decimal("0.1"))
+    keys = [f"pick-{n}" for n in range(200)]
+    chosen = [next(k for k in keys if uses_challenger(k, config.challenger_share)), next(k for k in keys if not uses_challenger(k, config.challenger_share))]
+    views = [run(origination_books, key, application(9, income="6170.21", device__device_id=key), config) for key in chosen]
+    assert {view["strategy"] for view in views} == {"champion"}, views  # this applicant's side, under any key
+    assert (views[0]["outcome"], views[0]["reasons"]) == ("refer", ["debt_to_income_review"])
+    assert all(view["line_id"] is None for view in views)
+
+
 def test_blacklisted_identity_is_declined(origination_books):
     from creditline.app.apply_setup import pii_salt
     from creditline.risk.fraud import SignalKind, signal_key

@@ -179,7 +179,7 @@ def _decided(
     repository = OriginationRepository(uow.connection)
     lookups = _Lookups.queued(uow, repository, application, deciders, product.product_id)
     # `decide` asks about the ID-number key of the identity it is given: the one read ahead.
-    decided = decide(application, deciders, command.client_key, on, lambda _key: lookups.blacklisted(), lookups.identity)
+    decided = decide(application, deciders, on, lambda _key: lookups.blacklisted(), lookups.identity)
     decision_id = new_id("DC")
     row, signals, record, line = _stored(decision_id, application, decided, deciders, product, on, digest, command, lookups.existing_line)
     view = decision_view(row, record)
