@@ -189,6 +189,21 @@ def test_second_approval_for_the_same_person_keeps_the_first_line(origination_bo
     assert "line_exists" in second["reasons"]
 
 
+def test_a_referral_for_someone_with_a_line_is_declined_not_queued(origination_books):
+    # it joined the review queue, and the operator's approval could only fail (line_exists)
+    from creditline.app.decision import replay_decision, resolve_review, review_queue
+
+    first = run(origination_books, "k-ref-1", application(103))  # the simulated bureau refers this person
+    resolved = resolve_review(origination_books, review_queue(origination_books)[0]["review_id"], "approved", "op-1", "ok")
+    assert first["outcome"] == "refer" and resolved["line_id"] is not None
+    again = run(origination_books, "k-ref-2", application(103, device__device_id="other-device"))
+    assert (again["outcome"], again["status"], again["line_id"]) == ("decline", "decided", None)
+    assert again["reasons"] == ["bureau_delinquency_review", "line_exists"]
+    assert review_queue(origination_books) == []
+    assert counts(origination_books)[2] == 1  # the first referral's review only
+    assert replay_decision(origination_books, again["decision_id"])["matches"]
+
+
 def test_replay_reproduces_every_outcome(origination_books):
     from creditline.app.decision import replay_decision
 

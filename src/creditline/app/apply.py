@@ -288,13 +288,13 @@ def _stored(decision_id, application, decided, deciders, product, on, digest, co
 
     borrower_id = None if decided.identity is None else borrower_id_of(decided.identity, deciders.salt)
     outcome, reasons, override, line_id, line = decided.outcome, list(decided.reasons), None, None, None
+    # A referral too: a person approving it could not open a second line of the product.
+    if outcome in (Outcome.APPROVE, Outcome.REFER) and existing_line() is not None:
+        outcome, override = Outcome.DECLINE, "line_exists"
+        reasons.append("line_exists")
     if outcome is Outcome.APPROVE:
-        line = _line_to_open(existing_line(), borrower_id, product, decided, on, decision_id)
-        if line is None:
-            outcome, override = Outcome.DECLINE, "line_exists"
-            reasons.append("line_exists")
-        else:
-            line_id = line[0].line.line_id
+        line = _line_to_open(borrower_id, product, decided, on, decision_id)
+        line_id = line[0].line.line_id
     context = {
         "request_sha256": digest,
         "business_date": on.isoformat(),
@@ -341,13 +341,11 @@ def _signal_rows(decided: Any) -> list[tuple[str, int]]:
     return rows
 
 
-def _line_to_open(existing, borrower_id, product, decided, on, decision_id) -> tuple[Any, Any] | None:  # type: ignore[no-untyped-def]
-    """The approved line's record and its opening change; None when the borrower already has one."""
+def _line_to_open(borrower_id, product, decided, on, decision_id) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
+    """The approved line's record and its opening change."""
     from creditline.lending.credit_line import open_line
     from creditline.store.line_repository import LineRecord
 
-    if existing is not None:
-        return None
     limit, price = decided.assigned.limit.limit, decided.assigned.price
     line, change = open_line(
         line_id=new_id("LN"),
