@@ -236,6 +236,29 @@ def test_explanation_and_borrower_review_request(origination_books):
         request_review(origination_books, view["decision_id"], "again")
 
 
+def test_a_second_review_request_is_refused_behind_a_long_queue(origination_books):
+    # the open-review check read the oldest 10,000 open reviews: behind them, a decision took two
+    from creditline.app.decision import request_review
+    from creditline.errors import Conflict
+
+    queued = run(origination_books, "q-1", application(110))
+    mine = run(origination_books, "q-2", application(111))
+    rows = [
+        {"decision_id": queued["decision_id"], "borrower_id": None, "kind": "borrower_request", "reason": "r",
+         "status": "open", "opened_on": BUSINESS_DATE}
+        for _ in range(10_000)
+    ]  # fmt: skip
+    with UnitOfWork(origination_books) as uow:
+        uow.connection.execute(origination_reviews.insert(), rows)
+        uow.commit()
+    request_review(origination_books, mine["decision_id"], "my income rose last month")
+    with pytest.raises(Conflict):
+        request_review(origination_books, mine["decision_id"], "again")
+    with origination_books.connect() as connection:
+        query = select(func.count()).where(origination_reviews.c.decision_id == mine["decision_id"])
+        assert connection.execute(query).scalar_one() == 1
+
+
 def test_champion_and_challenger_are_both_recorded(origination_books):
     config = OriginationConfig(challenger_share=Decimal("0.5"))
     strategies = set()
