@@ -29,10 +29,9 @@ GOLDEN = Path(__file__).parent / "data" / "simulation_1000x3_seed7.json"
 
 @pytest.mark.slow
 def test_the_reference_simulation_leaves_the_same_book(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.apply_setup import anomaly_model
     from creditline.simulation.fingerprint import fingerprint
     from creditline.store import make_engine
-
-    from creditline.app.apply_setup import anomaly_model
 
     # Fitted before the ids are seeded: scikit-learn's fit draws a uuid4, and only the process's first
     # fit does (the model is cached), so run after another origination test the book's ids moved by one.
