@@ -187,6 +187,10 @@ def test_second_approval_for_the_same_person_keeps_the_first_line(origination_bo
     assert first["outcome"] == "approve"
     assert second["outcome"] == "decline"
     assert "line_exists" in second["reasons"]
+    # the decline offers nothing: it showed the limit and rate of a line it did not open
+    offered = ("limit", "daily_rate_pct", "apr_pct", "price_display")
+    assert [second[k] for k in offered] == [None] * 4
+    assert [run(origination_books, "k-9b", application(9, device__device_id="other-device"))[k] for k in offered] == [None] * 4
 
 
 def test_a_referral_for_someone_with_a_line_is_declined_not_queued(origination_books):
