@@ -304,6 +304,20 @@ def test_blacklisted_identity_is_declined(origination_books):
     assert "blacklisted" in view["reasons"]
 
 
+def test_a_device_farm_stamping_each_application_earlier_is_stopped_too(origination_books):
+    # velocity counted only applications stamped before this one: a minute earlier each time, the farm
+    # never had a prior application in its windows and six of eight were approved
+    outcomes = []
+    for n, serial in enumerate(range(40, 48)):
+        form = application(serial, device__device_id="farm-phone-1", applied_at=f"2025-06-30T10:{59 - n:02d}:00+08:00")
+        for consent in form["consents"]:
+            consent["granted_at"] = "2025-06-30T09:00:00+08:00"
+        view = run(origination_books, f"fd-{serial}", form)
+        record = show_decision(origination_books, view["decision_id"])["record"]
+        outcomes.append((view["outcome"], record["fraud"]["rules"]))
+    assert all(outcome == "decline" and "VEL_DEVICE_1D" in rules for outcome, rules in outcomes[2:]), outcomes
+
+
 def test_device_farm_is_stopped_by_velocity_and_graph(origination_books):
     outcomes = []
     for serial in range(40, 48):
