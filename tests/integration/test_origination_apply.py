@@ -148,6 +148,26 @@ def test_an_applicant_cannot_pick_the_day_the_age_rule_is_judged_on(origination_
     assert "age_below_minimum" in view["reasons"]
 
 
+@pytest.mark.parametrize(
+    ("serial", "income", "reason"),
+    [
+        (9, "6444.01", "debt_to_income_review"),  # 2,900.00 a month of repayments: 0.450030 of the income
+        (8, "7499.62", "debt_to_income_too_high"),  # 4,500.00 a month: 0.600030
+    ],
+)
+def test_a_debt_to_income_just_past_a_cut_off_meets_its_rule(origination_books, serial, income, reason):
+    # the ratio was rounded half-even to four places before the rules compared it: 0.450030 became
+    # 0.4500, not above the referral's 0.45, and the applicant was approved without a review
+    view = run(origination_books, f"k-dti-{serial}", application(serial, income=income))
+    record = show_decision(origination_books, view["decision_id"])["record"]
+    obligations = Decimal(record["limit_inputs"]["obligations_monthly_minor"]) / 100
+    cut_off = Decimal("0.45") if reason == "debt_to_income_review" else Decimal("0.6")
+    assert cut_off < obligations / Decimal(income) < cut_off + Decimal("0.0001")
+    assert reason in view["reasons"], view
+    assert Decimal(record["facts"]["debt_to_income"]) > cut_off
+    assert view["line_id"] is None
+
+
 def test_referral_joins_the_review_queue_and_approval_opens_the_line(origination_books):
     from creditline.app.decision import resolve_review, review_queue
 
@@ -167,6 +187,25 @@ def test_second_approval_for_the_same_person_keeps_the_first_line(origination_bo
     assert first["outcome"] == "approve"
     assert second["outcome"] == "decline"
     assert "line_exists" in second["reasons"]
+    # the decline offers nothing: it showed the limit and rate of a line it did not open
+    offered = ("limit", "daily_rate_pct", "apr_pct", "price_display")
+    assert [second[k] for k in offered] == [None] * 4
+    assert [run(origination_books, "k-9b", application(9, device__device_id="other-device"))[k] for k in offered] == [None] * 4
+
+
+def test_a_referral_for_someone_with_a_line_is_declined_not_queued(origination_books):
+    # it joined the review queue, and the operator's approval could only fail (line_exists)
+    from creditline.app.decision import replay_decision, resolve_review, review_queue
+
+    first = run(origination_books, "k-ref-1", application(103))  # the simulated bureau refers this person
+    resolved = resolve_review(origination_books, review_queue(origination_books)[0]["review_id"], "approved", "op-1", "ok")
+    assert first["outcome"] == "refer" and resolved["line_id"] is not None
+    again = run(origination_books, "k-ref-2", application(103, device__device_id="other-device"))
+    assert (again["outcome"], again["status"], again["line_id"]) == ("decline", "decided", None)
+    assert again["reasons"] == ["bureau_delinquency_review", "line_exists"]
+    assert review_queue(origination_books) == []
+    assert counts(origination_books)[2] == 1  # the first referral's review only
+    assert replay_decision(origination_books, again["decision_id"])["matches"]
 
 
 def test_replay_reproduces_every_outcome(origination_books):
@@ -201,6 +240,29 @@ def test_explanation_and_borrower_review_request(origination_books):
         request_review(origination_books, view["decision_id"], "again")
 
 
+def test_a_second_review_request_is_refused_behind_a_long_queue(origination_books):
+    # the open-review check read the oldest 10,000 open reviews: behind them, a decision took two
+    from creditline.app.decision import request_review
+    from creditline.errors import Conflict
+
+    queued = run(origination_books, "q-1", application(110))
+    mine = run(origination_books, "q-2", application(111))
+    rows = [
+        {"decision_id": queued["decision_id"], "borrower_id": None, "kind": "borrower_request", "reason": "r",
+         "status": "open", "opened_on": BUSINESS_DATE}
+        for _ in range(10_000)
+    ]  # fmt: skip
+    with UnitOfWork(origination_books) as uow:
+        uow.connection.execute(origination_reviews.insert(), rows)
+        uow.commit()
+    request_review(origination_books, mine["decision_id"], "my income rose last month")
+    with pytest.raises(Conflict):
+        request_review(origination_books, mine["decision_id"], "again")
+    with origination_books.connect() as connection:
+        query = select(func.count()).where(origination_reviews.c.decision_id == mine["decision_id"])
+        assert connection.execute(query).scalar_one() == 1
+
+
 def test_champion_and_challenger_are_both_recorded(origination_books):
     config = OriginationConfig(challenger_share=Decimal("0.5"))
     strategies = set()
@@ -211,6 +273,20 @@ def test_champion_and_challenger_are_both_recorded(origination_books):
         assert record["assigned"]["strategy"] == view["strategy"]
         strategies.add(view["strategy"])
     assert strategies == {"champion", "challenger"}
+
+
+def test_the_client_key_does_not_choose_the_challenger(origination_books):
+    # 2,900.00 a month of repayments on 6,170.21: a debt-to-income of 0.47, which the champion refers
+    # and the challenger approves. A key hashed to the challenger's side once bought the approval.
+    from creditline.app.apply_strategy import uses_challenger
+
+    config = OriginationConfig(challenger_share=Decimal("0.1"))
+    keys = [f"pick-{n}" for n in range(200)]
+    chosen = [next(k for k in keys if uses_challenger(k, config.challenger_share)), next(k for k in keys if not uses_challenger(k, config.challenger_share))]
+    views = [run(origination_books, key, application(9, income="6170.21", device__device_id=key), config) for key in chosen]
+    assert {view["strategy"] for view in views} == {"champion"}, views  # this applicant's side, under any key
+    assert (views[0]["outcome"], views[0]["reasons"]) == ("refer", ["debt_to_income_review"])
+    assert all(view["line_id"] is None for view in views)
 
 
 def test_blacklisted_identity_is_declined(origination_books):
@@ -226,6 +302,20 @@ def test_blacklisted_identity_is_declined(origination_books):
     view = run(origination_books, "b-1", form)
     assert view["outcome"] == "decline"
     assert "blacklisted" in view["reasons"]
+
+
+def test_a_device_farm_stamping_each_application_earlier_is_stopped_too(origination_books):
+    # velocity counted only applications stamped before this one: a minute earlier each time, the farm
+    # never had a prior application in its windows and six of eight were approved
+    outcomes = []
+    for n, serial in enumerate(range(40, 48)):
+        form = application(serial, device__device_id="farm-phone-1", applied_at=f"2025-06-30T10:{59 - n:02d}:00+08:00")
+        for consent in form["consents"]:
+            consent["granted_at"] = "2025-06-30T09:00:00+08:00"
+        view = run(origination_books, f"fd-{serial}", form)
+        record = show_decision(origination_books, view["decision_id"])["record"]
+        outcomes.append((view["outcome"], record["fraud"]["rules"]))
+    assert all(outcome == "decline" and "VEL_DEVICE_1D" in rules for outcome, rules in outcomes[2:]), outcomes
 
 
 def test_device_farm_is_stopped_by_velocity_and_graph(origination_books):

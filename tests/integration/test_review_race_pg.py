@@ -63,3 +63,36 @@ def test_an_approval_and_a_decline_at_once_resolve_the_review_once(pg_engine, mo
         lines = connection.exec_driver_sql("SELECT COUNT(*) FROM credit_lines").scalar_one()
     assert stored is not None and stored["status"] == winner
     assert lines == (1 if winner == "approved" else 0)  # a line only when the approval is what stands
+
+
+def test_two_review_requests_at_once_open_one_review(pg_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # both read "no open review" before either wrote one, and the decision had two open reviews
+    from creditline.app.apply import ApplyForCredit, apply
+    from creditline.app.decision import request_review, review_queue
+    from creditline.errors import Conflict
+    from creditline.store.tables_origination import OriginationRepository
+
+    view = apply(pg_engine, ApplyForCredit("k-ask", application(110)))  # declined: pd_above_cutoff
+    assert view["outcome"] == "decline"
+    opening = OriginationRepository.open_review
+
+    def slow_open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.5)  # both requests have looked for an open review before either opens one
+        return opening(self, *args, **kwargs)
+
+    monkeypatch.setattr(OriginationRepository, "open_review", slow_open)
+    answers: list[object] = []
+
+    def ask(reason: str) -> None:
+        try:
+            answers.append(request_review(pg_engine, view["decision_id"], reason))
+        except Conflict as refused:
+            answers.append(refused)
+
+    threads = [threading.Thread(target=ask, args=(reason,)) for reason in ("income rose", "new job")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(answers) == 2 and sum(isinstance(a, Conflict) for a in answers) == 1, answers
+    assert [r["decision_id"] for r in review_queue(pg_engine)] == [view["decision_id"]]

@@ -53,14 +53,11 @@ def apply(engine: Engine, command: ApplyForCredit, then: Then | None = None) -> 
     try:
         return _apply(engine, command, digest, then)
     except IntegrityError:
-        # A concurrent request with the same key committed first: answer as a retry would.
-        with UnitOfWork(engine, read_only=True) as uow:
-            earlier = _replayed(uow, command.client_key, digest)
-        if earlier is None and then is not None:
-            # What `then` wrote collided with a concurrent write, and took the decision down with it:
-            # decide alone; the caller records the rest after (its retry path).
-            return apply(engine, command)
-        return earlier or {}
+        # A concurrent write committed first and took this decision down with it: a request with the
+        # same key (answered now as a retry is), an application of the same borrower that opened
+        # their line (decided again, it sees the line), or what `then` wrote (decided alone; the
+        # caller records the rest after, its retry path). Once: a second collision is raised.
+        return _apply(engine, command, digest, None)
 
 
 def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[str, Any]]:
@@ -182,7 +179,7 @@ def _decided(
     repository = OriginationRepository(uow.connection)
     lookups = _Lookups.queued(uow, repository, application, deciders, product.product_id)
     # `decide` asks about the ID-number key of the identity it is given: the one read ahead.
-    decided = decide(application, deciders, command.client_key, on, lambda _key: lookups.blacklisted(), lookups.identity)
+    decided = decide(application, deciders, on, lambda _key: lookups.blacklisted(), lookups.identity)
     decision_id = new_id("DC")
     row, signals, record, line = _stored(decision_id, application, decided, deciders, product, on, digest, command, lookups.existing_line)
     view = decision_view(row, record)
@@ -291,13 +288,13 @@ def _stored(decision_id, application, decided, deciders, product, on, digest, co
 
     borrower_id = None if decided.identity is None else borrower_id_of(decided.identity, deciders.salt)
     outcome, reasons, override, line_id, line = decided.outcome, list(decided.reasons), None, None, None
+    # A referral too: a person approving it could not open a second line of the product.
+    if outcome in (Outcome.APPROVE, Outcome.REFER) and existing_line() is not None:
+        outcome, override = Outcome.DECLINE, "line_exists"
+        reasons.append("line_exists")
     if outcome is Outcome.APPROVE:
-        line = _line_to_open(existing_line(), borrower_id, product, decided, on, decision_id)
-        if line is None:
-            outcome, override = Outcome.DECLINE, "line_exists"
-            reasons.append("line_exists")
-        else:
-            line_id = line[0].line.line_id
+        line = _line_to_open(borrower_id, product, decided, on, decision_id)
+        line_id = line[0].line.line_id
     context = {
         "request_sha256": digest,
         "business_date": on.isoformat(),
@@ -344,13 +341,11 @@ def _signal_rows(decided: Any) -> list[tuple[str, int]]:
     return rows
 
 
-def _line_to_open(existing, borrower_id, product, decided, on, decision_id) -> tuple[Any, Any] | None:  # type: ignore[no-untyped-def]
-    """The approved line's record and its opening change; None when the borrower already has one."""
+def _line_to_open(borrower_id, product, decided, on, decision_id) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
+    """The approved line's record and its opening change."""
     from creditline.lending.credit_line import open_line
     from creditline.store.line_repository import LineRecord
 
-    if existing is not None:
-        return None
     limit, price = decided.assigned.limit.limit, decided.assigned.price
     line, change = open_line(
         line_id=new_id("LN"),
@@ -367,7 +362,10 @@ def _line_to_open(existing, borrower_id, product, decided, on, decision_id) -> t
 def decision_view(row: dict[str, Any], record: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a client sees: outcome and reasons, limit and price (daily rate with APR), ids."""
     record = record if record is not None else json.loads(row["record_json"])
-    price = record.get("price")
+    # A decline offers no limit and no price (one declined for line_exists, limit_min or the price cap
+    # showed the limit and rate it was not given); the record keeps what the strategy computed.
+    offered = row["outcome"] != str(Outcome.DECLINE)
+    price = record.get("price") if offered else None
     return {
         "decision_id": row["decision_id"],
         "outcome": row["outcome"],
@@ -376,7 +374,7 @@ def decision_view(row: dict[str, Any], record: dict[str, Any] | None = None) -> 
         "borrower_id": row["borrower_id"],
         "line_id": row["line_id"],
         "currency": row["currency"],
-        "limit": None if row["limit_minor"] is None else _major(row["limit_minor"], row["currency"]),
+        "limit": None if row["limit_minor"] is None or not offered else _major(row["limit_minor"], row["currency"]),
         "daily_rate_pct": None if price is None else _percent(price["rate_daily"]),
         "apr_pct": None if price is None else _percent(price["apr"], places=2),
         "price_display": None if price is None else price["display"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 
@@ -36,12 +36,14 @@ class Checks:
     telco: TelcoCheck
 
 
-def debt_to_income(obligations_monthly_minor: int, income_monthly_minor: int) -> Decimal:
+def debt_to_income(
+    obligations_monthly_minor: int, income_monthly_minor: int, rounding: str = ROUND_HALF_EVEN
+) -> Decimal:
     """Existing monthly repayments over monthly income, 4 places; no income is infinitely indebted."""
     if income_monthly_minor <= 0:
         return Decimal(99)
     ratio = Decimal(obligations_monthly_minor) / Decimal(income_monthly_minor)
-    return min(ratio, Decimal(99)).quantize(RATIO_PLACES, rounding=ROUND_HALF_EVEN)
+    return min(ratio, Decimal(99)).quantize(RATIO_PLACES, rounding=rounding)
 
 
 def pd_fields(
@@ -82,7 +84,9 @@ def policy_facts(
         "bureau_found": bureau.found,
         "bureau_delinquencies_24m": bureau.delinquencies_24m if bureau.found else None,
         "bureau_inquiries_3m": bureau.inquiries_3m,
-        "debt_to_income": debt_to_income(bureau.obligations_monthly_minor, income_monthly_minor),
+        # Rounded up: a ratio past a cut-off of four places stays past it (0.450030 is not 0.4500, which
+        # the referral's "above 0.45" let through), and a more indebted applicant never reads as less.
+        "debt_to_income": debt_to_income(bureau.obligations_monthly_minor, income_monthly_minor, ROUND_CEILING),
         "income_monthly": income_monthly_minor // minor_per_major,
     }
 

@@ -84,7 +84,6 @@ class Decided:
 def decide(
     application: Application,
     deciders: Deciders,
-    client_key: str,
     on: date,
     is_blacklisted: Callable[[int], bool] = lambda key: False,
     identity: VerifiedIdentity | None = None,
@@ -120,7 +119,10 @@ def decide(
     outcomes = [_run(deciders.champion, facts, pd.pd, limits, deciders)]
     if deciders.challenger is not None:
         outcomes.append(_run(deciders.challenger, facts, pd.pd, limits, deciders))
-    use_challenger = deciders.challenger is not None and uses_challenger(client_key, deciders.challenger_share)
+    # The applicant, never the client key, picks the side: a key is the client's to choose, and one
+    # chosen to land on the challenger would have bought its looser rules (a referral approved).
+    applicant = borrower_id_of(identity, deciders.salt)
+    use_challenger = deciders.challenger is not None and uses_challenger(applicant, deciders.challenger_share)
     assigned, other = (outcomes[1], outcomes[0]) if use_challenger else (outcomes[0], outcomes[1] if len(outcomes) > 1 else None)
     return Decided(
         assigned.outcome,

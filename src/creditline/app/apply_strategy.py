@@ -59,9 +59,9 @@ class StrategyOutcome:
         }
 
 
-def uses_challenger(client_key: str, share: Decimal) -> bool:
-    """A stable split: the same client key always lands on the same side."""
-    bucket = int.from_bytes(hashlib.sha256(client_key.encode()).digest()[:4], "big") % BUCKETS
+def uses_challenger(applicant: str, share: Decimal) -> bool:
+    """A stable split: the same applicant (their pseudonymous borrower id) always lands on the same side."""
+    bucket = int.from_bytes(hashlib.sha256(applicant.encode()).digest()[:4], "big") % BUCKETS
     return Decimal(bucket) < share * BUCKETS
 
 

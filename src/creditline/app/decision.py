@@ -39,10 +39,10 @@ class ReplayUnavailable(DomainError):
     code = "replay_unavailable"
 
 
-def _row(uow: UnitOfWork, decision_id: str) -> dict[str, Any]:
+def _row(uow: UnitOfWork, decision_id: str, *, for_update: bool = False) -> dict[str, Any]:
     from creditline.store.tables_origination import OriginationRepository
 
-    row = OriginationRepository(uow.connection).get(decision_id)
+    row = OriginationRepository(uow.connection).get(decision_id, for_update=for_update)
     if row is None:
         raise DecisionNotFound(f"no decision {decision_id!r}", field="decision")
     return row
@@ -115,10 +115,10 @@ def request_review(engine: Engine, decision_id: str, reason: str) -> dict[str, A
 
     text = _note(reason, "reason")
     with UnitOfWork(engine) as uow:
-        row = _row(uow, decision_id)
+        row = _row(uow, decision_id, for_update=True)  # two requests at once: the second sees the first's review
         repository = OriginationRepository(uow.connection)
         on = business_date(uow)
-        if any(r["decision_id"] == decision_id for r in repository.reviews(status="open", limit=10_000)):
+        if repository.has_open_review(decision_id):
             raise Conflict("a review of this decision is already open", field="decision", code="review_open")
         review_id = repository.open_review(decision_id, row["borrower_id"], "borrower_request", text, on)
         uow.commit()

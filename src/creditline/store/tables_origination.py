@@ -173,8 +173,11 @@ class OriginationRepository:
         """`by_client_key`, read once the statement has run (after a pipeline)."""
         return PendingDecision(execute(self.connection, _BY_CLIENT_KEY, {"client_key": client_key}))
 
-    def get(self, decision_id: str) -> dict[str, Any] | None:
+    def get(self, decision_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        """The decision; `for_update` locks its row (PostgreSQL; SQLite's write transaction holds the file)."""
         query = select(origination_decisions).where(origination_decisions.c.decision_id == decision_id)
+        if for_update:
+            query = query.with_for_update()
         row = self.connection.execute(query).mappings().first()
         return None if row is None else dict(row)
 
@@ -213,6 +216,11 @@ class OriginationRepository:
             )
         )
         return int(result.inserted_primary_key[0])
+
+    def has_open_review(self, decision_id: str) -> bool:
+        c = origination_reviews.c
+        query = select(c.review_id).where(c.decision_id == decision_id, c.status == "open").limit(1)
+        return self.connection.execute(query).first() is not None
 
     def reviews(self, *, status: str | None = "open", limit: int = 100) -> list[dict[str, Any]]:
         query = select(origination_reviews).order_by(origination_reviews.c.review_id).limit(limit)

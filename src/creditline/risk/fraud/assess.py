@@ -95,8 +95,11 @@ class FraudScreen:
             key = signals.keys.get(rule.kind, 0)
             if not key:
                 continue
-            since = signals.applied_at_s - rule.window_hours * SECONDS_PER_HOUR
-            count = self.velocity.count(rule.kind, key, since, signals.applied_at_s + 1)
+            # Every application the index holds came before this one, whatever time it carries: those
+            # stamped later count too (the window either side), or a farm stamping each application a
+            # little earlier than the last one would never have a prior application in its window.
+            window_s = rule.window_hours * SECONDS_PER_HOUR
+            count = self.velocity.count(rule.kind, key, signals.applied_at_s - window_s, signals.applied_at_s + window_s + 1)
             counts[rule.id] = count
             if count >= rule.prior_min:
                 fired.append(rule.id)
