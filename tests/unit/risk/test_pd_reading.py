@@ -89,3 +89,21 @@ def test_unusable_files_are_refused_naming_the_data(tmp_path, name, data, words)
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(InvalidData, match="does not exist"):
         read_table(tmp_path / "nope.csv")
+
+
+def test_a_quoted_field_running_over_lines_is_one_value(tmp_path):
+    # An export whose free-text column holds line breaks (an address, a note) on most rows.
+    rows = "".join(f'{i},"12 High St\nFlat {i}",{i % 2}\n' for i in range(40))
+    table = read_table(write(tmp_path, "notes.csv", ("id,address,bad\n" + rows).encode()))
+    assert table.separator == "," and table.frame.shape == (40, 3)
+    assert table.frame["address"].iloc[3] == "12 High St\nFlat 3"
+
+
+@pytest.mark.parametrize("odd", ["\x85", "\x0c", "\x1c", "\u2028"])
+def test_characters_python_counts_as_line_breaks_stay_inside_their_field(tmp_path, odd):
+    # Windows-1252's ellipsis is byte 0x85, NEL once read as Latin-1; CSV rows end only at \n or \r.
+    rows = "".join(f"Note{odd}{i};{i},5;{i % 2}\n" for i in range(30))
+    encoding = "latin-1" if odd != "\u2028" else "utf-8"
+    table = read_table(write(tmp_path, "odd.csv", ("note;amount;bad\n" + rows).encode(encoding)))
+    assert table.separator == ";" and table.frame.shape == (30, 3)
+    assert table.frame["note"].iloc[2] == f"Note{odd}2"

@@ -33,6 +33,9 @@ SNIFF_LINES = 200
 SEPARATORS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
 TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab")
+# A CSV row ends at \n, \r or \r\n only (as for pandas' parser); str.splitlines also breaks at
+# NEL (0x85: Windows-1252's ellipsis read as Latin-1), form feeds, \x1c-\x1e and U+2028.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
@@ -52,7 +55,7 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     """Read `path` (delimited text or a zip holding one) into a frame of stripped strings."""
     data, source = load_bytes(Path(path), field)
     text, encoding = decode(data, field)
-    lines = [line for line in text.splitlines()[: SNIFF_LINES + 1] if line.strip()]
+    lines = [line for line in LINE_BREAK.split(text, maxsplit=SNIFF_LINES + 1)[: SNIFF_LINES + 1] if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
     separator = sniff_separator(lines, source, field)
@@ -121,8 +124,9 @@ def sniff_separator(lines: list[str], source: str, field: str) -> str:
             counts = Counter(len(row) for row in csv.reader(lines, delimiter=separator))
         except csv.Error:  # a field past the csv module's limit (131,072 characters): not this separator
             continue
-        fields, lines_agreeing = counts.most_common(1)[0]
-        if fields >= 2 and lines_agreeing >= 0.9 * len(lines) and fields > best_fields:
+        fields, rows_agreeing = counts.most_common(1)[0]
+        # rows, not lines: a quoted field may run over several lines (an address, a note)
+        if fields >= 2 and rows_agreeing >= 0.9 * counts.total() and fields > best_fields:
             best, best_fields = separator, fields
     if best:
         return best
