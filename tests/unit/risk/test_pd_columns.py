@@ -126,6 +126,11 @@ def test_one_value_and_whole_column_conversions_agree(kind, values):
 
 def test_feature_names_are_safe_and_unique_and_labels_read_as_words():
     assert sanitise(["a.b", "a b", "1x", "{}"]) == ["a_b", "a_b_2", "f_1x", "feature"]
+    # a suffix added to make a name unique must not take the name of a column further on, whichever comes first
+    for columns in (["x y", "x_y", "x_y_2"], ["x_y_2", "x y", "x_y"], ["a", "A", "a_2", "A_2"]):
+        names = sanitise(columns)
+        assert len({n.lower() for n in names}) == len(columns), names
+    assert sanitise(["x y", "x_y", "x_y_2"])[:2] == ["x_y", "x_y_2"]
     assert plain_words("NumberOfTimes90DaysLate") == "Number of times 90 days late"
     assert plain_words("default.payment.next.month") == "Default payment next month"
     assert plain_words("c7") == "Column 7"
