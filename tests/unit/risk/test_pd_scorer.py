@@ -134,3 +134,17 @@ def test_an_infinite_number_is_refused_by_name_one_or_batch(scorer, fresh, value
     with pytest.raises(InvalidScoringRequest) as raised:
         scorer.score_batch(typed, reasons=20)
     assert raised.value.field == "CreditLimit"
+
+
+@pytest.mark.parametrize("null", [pd.NA, pd.NaT], ids=["NA", "NaT"])
+def test_pandas_own_nulls_are_unknown_values_one_or_batch(scorer, fresh, null):
+    """A frame of pandas' "string" dtype (read_csv(dtype="string"), convert_dtypes) holds pd.NA where
+    a value is unknown: it scores as a blank does, never as the text "<NA>" (refused, or a category)."""
+    blank = fresh.head(20).copy()
+    blank.loc[[0, 1], ["MonthlyIncome", "Region", "HomeOwner", "AccountOpened"]] = ""
+    nulls = fresh.head(20).astype("string")
+    nulls.loc[[0, 1], ["MonthlyIncome", "Region", "HomeOwner", "AccountOpened"]] = null
+    expected = scorer.score_batch(blank)
+    assert scorer.score_batch(nulls)["pd"].tolist() == expected["pd"].tolist()
+    one = {**blank.iloc[0].to_dict(), "MonthlyIncome": null, "Region": null, "HomeOwner": null, "AccountOpened": null}
+    assert scorer.score_one(one).pd == pytest.approx(expected["pd"][0], rel=1e-9, abs=1e-12)

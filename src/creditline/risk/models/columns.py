@@ -284,8 +284,10 @@ def describe_kind(spec: ColumnSpec) -> str:
 
 
 def canonical_text(value: object) -> str:
-    """The text a CSV would hold for `value`: integral floats lose their `.0` so categories match."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """The text a CSV would hold for `value`: integral floats lose their `.0` so categories match.
+
+    None, NaN and pandas' own nulls (pd.NA of its "string" and nullable dtypes, NaT) are blank."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
