@@ -25,6 +25,20 @@ def test_numbers_with_decimal_commas_in_a_semicolon_file():
     assert column_values(spec, pd.Series(["1,5", "", "NA"])).tolist()[0] == 1.5
 
 
+def test_decimal_commas_with_dots_grouping_thousands_are_numbers():
+    # A German or Indonesian export: `2.103,26` is two thousand one hundred and three (and 26 cents).
+    values = ["2.103,26", "256,42", "1.190,11", "12.345.678,9", "959,38", "", "7.629"]
+    spec = spec_of(values, separator=";")
+    assert spec.kind == NUMBER and spec.decimal_comma
+    expected = [2103.26, 256.42, 1190.11, 12345678.9, 959.38, 7629.0]
+    read = column_values(spec, pd.Series(values)).tolist()
+    assert read[:5] + read[6:] == expected and math.isnan(read[5])
+    assert [value_of(spec, v) for v in values if v] == expected
+    # a dot that groups nothing is no thousands separator: refused, never read as another number
+    with pytest.raises(InvalidScoringRequest):
+        value_of(spec, "1.23,4")
+
+
 def test_decorated_numbers_lose_currency_percent_and_thousands_separators():
     spec = spec_of(["$1,234.50", "12%", "$ 7", "1,000,000"])
     assert spec.kind == NUMBER and spec.decorated

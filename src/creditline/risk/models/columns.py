@@ -40,6 +40,9 @@ PARSED_SHARE_MIN = 0.98
 DECORATION = r"[%$€£¥\s\u00a0]"
 THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
 DECORATION_RE, THOUSANDS_RE = re.compile(DECORATION), re.compile(THOUSANDS)
+# With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `7.629` (but `1.5` stays 1.5).
+DOT_GROUPED = r"^\s*[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?\s*$"
+DOT_GROUPED_RE = re.compile(DOT_GROUPED)
 CATEGORIES_MAX = 200
 CATEGORY_COUNT_MIN = 5
 EPOCH = datetime(1970, 1, 1)
@@ -96,7 +99,7 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
     if parsed.notna().mean() >= PARSED_SHARE_MIN:
         return NUMBER, {}
     if separator != ",":
-        commas = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
+        commas = pd.to_numeric(decimal_comma_text(values), errors="coerce")
         if commas.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
             return NUMBER, {"decimal_comma": True}
     undecorated = pd.to_numeric(strip_decoration(values), errors="coerce")
@@ -109,6 +112,17 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
     if date_format:
         return DATE, {"date_format": date_format}
     return CATEGORY, {}
+
+
+def decimal_comma_text(text: pd.Series) -> pd.Series:
+    """`2.103,26` → `2103.26`, `1,5` → `1.5`: dots grouping thousands go, the decimal comma turns a point."""
+    grouped = text.str.match(DOT_GROUPED)
+    return text.where(~grouped, text.str.replace(".", "", regex=False)).str.replace(",", ".", regex=False)
+
+
+def decimal_comma_one(text: str) -> str:
+    """`decimal_comma_text` of one value."""
+    return (text.replace(".", "") if DOT_GROUPED_RE.match(text) else text).replace(",", ".")
 
 
 def strip_decoration(text: pd.Series) -> pd.Series:
@@ -204,7 +218,7 @@ def column_values(spec: ColumnSpec, raw: pd.Series, *, strict: bool = False) -> 
 def text_values(spec: ColumnSpec, text: pd.Series, missing: np.ndarray) -> np.ndarray:
     """The column's values read from text by its kind's rule (missing rows: anything, masked later)."""
     if spec.kind == NUMBER:
-        source = text.str.replace(",", ".", regex=False) if spec.decimal_comma else text
+        source = decimal_comma_text(text) if spec.decimal_comma else text
         source = strip_decoration(source) if spec.decorated else source
         return numbers(source, missing)
     if spec.kind == FLAG:
@@ -321,7 +335,7 @@ def value_of(spec: ColumnSpec, raw: object) -> float:
 
 def parse_one(spec: ColumnSpec, text: str) -> float | None:
     if spec.kind == NUMBER:
-        text = text.replace(",", ".") if spec.decimal_comma else text
+        text = decimal_comma_one(text) if spec.decimal_comma else text
         value = number_or_none(THOUSANDS_RE.sub("", DECORATION_RE.sub("", text)) if spec.decorated else text)
         return math.nan if value is not None and value in spec.missing_codes else value
     if spec.kind == FLAG:
