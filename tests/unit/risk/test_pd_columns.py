@@ -39,6 +39,22 @@ def test_decimal_commas_with_dots_grouping_thousands_are_numbers():
         value_of(spec, "1.23,4")
 
 
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["1 234,56", "12,5", "3 000,00", "7,1"], [1234.56, 12.5, 3000.0, 7.1]),
+        (["1.234,56 €", "12,50 €", "€ 3.000", "€7"], [1234.56, 12.5, 3000.0, 7.0]),
+        (["12,5 %", "3 %", "7,25%", "100 %"], [12.5, 3.0, 7.25, 100.0]),
+    ],
+    ids=["spaces", "euros", "percent"],
+)
+def test_decorated_numbers_with_a_decimal_comma_are_numbers(values, expected):
+    spec = spec_of(values * 5, separator=";")
+    assert (spec.kind, spec.decimal_comma, spec.decorated) == (NUMBER, True, True)
+    assert column_values(spec, pd.Series(values)).tolist() == expected
+    assert [value_of(spec, v) for v in values] == expected
+
+
 def test_decorated_numbers_lose_currency_percent_and_thousands_separators():
     spec = spec_of(["$1,234.50", "12%", "$ 7", "1,000,000"])
     assert spec.kind == NUMBER and spec.decorated

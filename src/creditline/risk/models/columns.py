@@ -40,8 +40,8 @@ PARSED_SHARE_MIN = 0.98
 DECORATION = r"[%$€£¥\s\u00a0]"
 THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
 DECORATION_RE, THOUSANDS_RE = re.compile(DECORATION), re.compile(THOUSANDS)
-# With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `7.629` (but `1.5` stays 1.5).
-DOT_GROUPED = r"^\s*[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?\s*$"
+# With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5).
+DOT_GROUPED = r"^[^\d.,]*\d{1,3}(?:\.\d{3})+(?:,\d*)?[^\d.,]*$"
 DOT_GROUPED_RE = re.compile(DOT_GROUPED)
 CATEGORIES_MAX = 200
 CATEGORY_COUNT_MIN = 5
@@ -105,6 +105,10 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
     undecorated = pd.to_numeric(strip_decoration(values), errors="coerce")
     if undecorated.notna().mean() >= PARSED_SHARE_MIN:
         return NUMBER, {"decorated": True}
+    if separator != ",":  # `1 234,56`, `1.234,56 €`, `12,5 %`: decimal comma first, then the decoration goes
+        both = pd.to_numeric(strip_decoration(decimal_comma_text(values)), errors="coerce")
+        if both.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
+            return NUMBER, {"decimal_comma": True, "decorated": True}
     distinct = set(values.str.lower().unique())
     if any(distinct <= pair for pair in FLAG_PAIRS):
         return FLAG, {}
