@@ -148,3 +148,16 @@ def test_pandas_own_nulls_are_unknown_values_one_or_batch(scorer, fresh, null):
     assert scorer.score_batch(nulls)["pd"].tolist() == expected["pd"].tolist()
     one = {**blank.iloc[0].to_dict(), "MonthlyIncome": null, "Region": null, "HomeOwner": null, "AccountOpened": null}
     assert scorer.score_one(one).pd == pytest.approx(expected["pd"][0], rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(21951.41, "21951"), (123456.789, "123457"), (7651.51, "7652"), (0.2035, "0.2035"), (3.0, "3"), (-1250.5, "-1250"), (12.345, "12.35")],
+)
+def test_a_reason_shows_the_value_as_a_borrower_reads_it(value, shown):
+    """An adverse-action notice says "Monthly income is low (21951)", never "(2.195e+04)"."""
+    from creditline.risk.models.columns import NUMBER, ColumnSpec
+    from creditline.risk.models.reasons import wording
+
+    spec = ColumnSpec("MonthlyIncome", "MonthlyIncome", NUMBER, "Monthly income", median=1e9)
+    assert wording(spec, value, str(value)) == f"Monthly income is low ({shown})"
