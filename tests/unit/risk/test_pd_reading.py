@@ -107,3 +107,13 @@ def test_characters_python_counts_as_line_breaks_stay_inside_their_field(tmp_pat
     table = read_table(write(tmp_path, "odd.csv", ("note;amount;bad\n" + rows).encode(encoding)))
     assert table.separator == ";" and table.frame.shape == (30, 3)
     assert table.frame["note"].iloc[2] == f"Note{odd}2"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_excel_unicode_text_is_read(tmp_path, encoding):
+    # Excel's "Unicode Text" export: UTF-16 with its byte-order mark, tab-separated; not a binary file.
+    text = "城市\tincome\tbad\n" + "".join(f"北京\t{i},5\t{i % 2}\n" for i in range(20))
+    data = text.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + text.encode(encoding)
+    table = read_table(write(tmp_path, "unicode.txt", data))
+    assert (table.separator, table.encoding) == ("\t", "utf-16")
+    assert list(table.frame.columns) == ["城市", "income", "bad"] and table.frame["城市"].iloc[0] == "北京"

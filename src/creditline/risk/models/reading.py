@@ -9,11 +9,12 @@ Conventions a user relies on (documented in docs/risk-models.md):
 - a first line with no number in it is a header; otherwise columns are named by 1-based
   position, `c1`, `c2`, …, and so are blank header cells;
 - a zip archive is searched, nested archives included, for its largest delimited-text member;
-- text is UTF-8 when it decodes as such, else Latin-1.
+- text is UTF-16 when it starts with its byte-order mark, UTF-8 when it decodes as such, else Latin-1.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -103,6 +104,11 @@ def largest_member(data: bytes, name: str, depth: int) -> tuple[str, bytes] | No
 
 
 def decode(data: bytes, field: str) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text" export
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InvalidData(f"the file starts as UTF-16 text but is not ({exc.reason})", field=field) from exc
     head = data[:65536]
     if b"\x00" in head:
         raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
