@@ -81,6 +81,16 @@ def test_sentinel_codes_become_missing_only_in_non_negative_columns():
     assert signed.missing_codes == ()
 
 
+def test_a_sas_export_s_dot_is_a_missing_number():
+    # SAS writes a missing numeric value as "."; 10% of them must not turn income into text.
+    values = [".", "1250.5", "980", ".", "4100"] * 20
+    spec = spec_of(values)
+    assert spec.kind == NUMBER
+    read = column_values(spec, pd.Series(values))
+    assert np.isnan(read[0]) and read[1] == 1250.5
+    assert math.isnan(value_of(spec, "."))
+
+
 def test_constant_and_blank_columns_carry_no_information():
     assert spec_of(["1", "1", "1"]) is None
     assert spec_of(["", "NA", "null"]) is None
