@@ -117,3 +117,26 @@ def test_excel_unicode_text_is_read(tmp_path, encoding):
     table = read_table(write(tmp_path, "unicode.txt", data))
     assert (table.separator, table.encoding) == ("\t", "utf-16")
     assert list(table.frame.columns) == ["城市", "income", "bad"] and table.frame["城市"].iloc[0] == "北京"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_a_chinese_export_in_gbk_keeps_its_names_and_values(tmp_path, encoding):
+    # Excel on a Chinese Windows saves CSV as GBK: read as Latin-1 its header became '³ÇÊÐ', and an
+    # applicant sent as {"城市": "北京"} was refused for lacking the field '³ÇÊÐ'.
+    text = "城市,月收入,婚姻状况,逾期\n" + "".join(f"{'北京' if i % 3 else '厦门'},{1000 + i},{'已婚' if i % 2 else '未婚'},{i % 2}\n" for i in range(30))
+    table = read_table(write(tmp_path, "gbk.csv", text.encode(encoding)))
+    assert table.encoding == "gb18030"
+    assert list(table.frame.columns) == ["城市", "月收入", "婚姻状况", "逾期"]
+    assert set(table.frame["城市"]) == {"北京", "厦门"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["name;city;bad\n" + "".join(f"Müller;São Paulo;{i % 2}\n" for i in range(30)),
+     "name;note;bad\n" + "".join(f"Zoë;café crème;{i % 2}\n" for i in range(30)),
+     "name;note;bad\n" + "".join(f"ÅÄÖ;ÉÈ;{i % 2}\n" for i in range(30))],
+)
+def test_western_latin1_text_stays_latin1(tmp_path, text):
+    table = read_table(write(tmp_path, "latin.csv", text.encode("latin-1")))
+    assert table.encoding == "latin-1"
+    assert table.frame.iloc[0, 0] == text.split("\n")[1].split(";")[0]

@@ -9,7 +9,8 @@ Conventions a user relies on (documented in docs/risk-models.md):
 - a first line with no number in it is a header; otherwise columns are named by 1-based
   position, `c1`, `c2`, …, and so are blank header cells;
 - a zip archive is searched, nested archives included, for its largest delimited-text member;
-- text is UTF-16 when it starts with its byte-order mark, UTF-8 when it decodes as such, else Latin-1.
+- text is UTF-16 when it starts with its byte-order mark, UTF-8 when it decodes as such, GB18030
+  (GBK) when it decodes as such and reads as Chinese, else Latin-1.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab")
 # A CSV row ends at \n, \r or \r\n only (as for pandas' parser); str.splitlines also breaks at
 # NEL (0x85: Windows-1252's ellipsis read as Latin-1), form feeds, \x1c-\x1e and U+2028.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")  # ideographs, punctuation, full width
+SAMPLE_CHARS = 65536
+HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
+CHINESE_SHARE_MIN = 0.95
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
@@ -115,11 +121,34 @@ def decode(data: bytes, field: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
+        pass
+    chinese = gb18030_text(data)
+    if chinese is not None:
+        return chinese, "gb18030"
+    text = data.decode("latin-1")
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n")
     if controls > len(text[:65536]) * 0.01:
         raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
     return text, "latin-1"
+
+
+def gb18030_text(data: bytes) -> str | None:
+    """The text of a Chinese export in GBK/GB18030 (what Excel saves on a Chinese Windows), else None.
+
+    Latin-1 bytes often decode as GB18030 too, so the decoding must look Chinese: its non-ASCII
+    characters CJK (ideographs, punctuation, full-width forms), and its non-ASCII bytes in runs (a
+    Chinese character is two bytes, a Western accented letter one byte between ASCII letters)."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    sample = text[:SAMPLE_CHARS]
+    foreign, cjk = len(NON_ASCII.findall(sample)), len(CJK.findall(sample))
+    runs = [len(run) for run in HIGH_BYTES.findall(data[: 4 * SAMPLE_CHARS])]
+    in_pairs = sum(n for n in runs if n >= 2)
+    if foreign and cjk >= CHINESE_SHARE_MIN * foreign and in_pairs >= CHINESE_SHARE_MIN * sum(runs):
+        return text
+    return None
 
 
 def sniff_separator(lines: list[str], source: str, field: str) -> str:
