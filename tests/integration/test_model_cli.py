@@ -326,3 +326,24 @@ def test_train_refuses_an_unusable_out_before_reading_or_training(model, tmp_pat
     unread = ["model", "train", "--data", str(tmp_path / "absent.csv"), "--target", "Status", "--out", str(blocker)]
     assert f"--out: {blocker} exists and is not a creditline model directory" in one_line_error(unread)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"] and blocker.read_text() == "mine"
+
+
+def test_an_out_of_time_validation_period_with_one_bad_still_trains(tmp_path):
+    """The latest development rows (validation) hold a single bad: calibration leaves Platt scaling
+    out rather than stopping the run with scikit-learn's one-class traceback."""
+    rng = np.random.default_rng(5)
+    rows = 1000
+    bad = np.zeros(rows, dtype=int)
+    bad[rng.choice(640, 40, replace=False)] = 1
+    bad[700] = 1  # validation: rows 640-799 by time
+    bad[rng.choice(np.arange(800, rows), 6, replace=False)] = 1
+    data = tmp_path / "oot.csv"
+    pd.DataFrame({
+        "Month": pd.date_range("2015-01-01", periods=rows).strftime("%Y-%m-%d"),
+        "Score": (rng.normal(size=rows) + 1.5 * bad).round(3), "Noise": rng.normal(size=rows).round(3), "Bad": bad,
+    }).to_csv(data, index=False)
+    summary = ok_json("model", "train", "--data", str(data), "--target", "Bad", "--time", "Month",
+                      "--out", str(tmp_path / "m"), "--trials", "1")
+    assert summary["split"].startswith("out-of-time") and summary["calibration"] in ("identity", "isotonic")
+    metadata = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert metadata["metrics"]["validation"]["calibration_brier"]["platt"] is None
