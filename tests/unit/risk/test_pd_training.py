@@ -117,6 +117,17 @@ def test_out_of_time_split_with_one_class_in_the_latest_rows_is_refused():
     assert raised.value.field == "time"
 
 
+def test_out_of_time_split_with_one_class_in_the_earliest_rows_is_refused():
+    """Bads only in the latest periods: the booster and scorecard would fit on good rows alone
+    (optbinning stopped with a traceback), so the split is refused naming --time."""
+    from creditline.risk.models.split import split_rows
+
+    target = np.array([0.0] * 64 + [1.0, 0.0] * 18)
+    with pytest.raises(InvalidData, match="earliest") as raised:
+        split_rows(target, np.arange(100.0), seed=1)
+    assert raised.value.field == "time"
+
+
 @pytest.mark.parametrize(
     ("options", "field"),
     [
