@@ -140,3 +140,16 @@ def test_western_latin1_text_stays_latin1(tmp_path, text):
     table = read_table(write(tmp_path, "latin.csv", text.encode("latin-1")))
     assert table.encoding == "latin-1"
     assert table.frame.iloc[0, 0] == text.split("\n")[1].split(";")[0]
+
+
+@pytest.mark.parametrize("header", [True, False])
+@pytest.mark.parametrize("separator", [";", "\t", "|"])
+def test_decimal_commas_in_every_row_do_not_make_the_comma_the_separator(tmp_path, separator, header):
+    # A European export: `5,73;0,270;0` splits into three by the comma too; the cells it gives
+    # ("73;0") are no numbers, so the semicolon is the separator.
+    rows = "".join(f"{i % 9},{i % 7}3{separator}0,{i:03d}{separator}{i % 2}\n" for i in range(60))
+    text = (separator.join(["income", "ratio", "bad"]) + "\n" if header else "") + rows
+    table = read_table(write(tmp_path, "eu.csv", text.encode()))
+    assert table.separator == separator
+    assert table.frame.shape == (60, 3)
+    assert table.frame.iloc[5].tolist() == ["5,53", "0,005", "1"]

@@ -152,19 +152,23 @@ def gb18030_text(data: bytes) -> str | None:
 
 
 def sniff_separator(lines: list[str], source: str, field: str) -> str:
-    """The separator that splits the sampled lines into the same number (≥ 2) of fields."""
-    best, best_fields = "", 1
-    for separator in SEPARATORS:
+    """The separator that splits the sampled lines into the same number (≥ 2) of fields.
+
+    When several do, the one whose cells read as numbers most often wins, then the one giving
+    more fields: `5,73;0,270;0` splits into three by the comma too, but "73;0" is no number."""
+    found: list[tuple[float, int, int, str]] = []
+    for position, separator in enumerate(SEPARATORS):
         try:
-            counts = Counter(len(row) for row in csv.reader(lines, delimiter=separator))
+            rows = list(csv.reader(lines, delimiter=separator))
         except csv.Error:  # a field past the csv module's limit (131,072 characters): not this separator
             continue
+        counts = Counter(len(row) for row in rows)
         fields, rows_agreeing = counts.most_common(1)[0]
         # rows, not lines: a quoted field may run over several lines (an address, a note)
-        if fields >= 2 and rows_agreeing >= 0.9 * counts.total() and fields > best_fields:
-            best, best_fields = separator, fields
-    if best:
-        return best
+        if fields >= 2 and rows_agreeing >= 0.9 * counts.total():
+            found.append((number_share(rows[1:]), fields, -position, separator))
+    if found:
+        return max(found)[3]
     counts = Counter(len(line.split()) for line in lines)
     fields, lines_agreeing = counts.most_common(1)[0]
     if fields >= 2 and lines_agreeing >= 0.9 * len(lines):
@@ -174,6 +178,12 @@ def sniff_separator(lines: list[str], source: str, field: str) -> str:
         "splits its lines into the same number of columns",
         field=field,
     )
+
+
+def number_share(rows: list[list[str]]) -> float:
+    """The share of the non-blank cells that are numbers (a header's are not)."""
+    cells = [cell.strip() for row in rows for cell in row if cell.strip()]
+    return sum(1 for cell in cells if NUMBER.match(cell)) / len(cells) if cells else 0.0
 
 
 def split_lines(lines: list[str], separator: str) -> list[list[str]]:
