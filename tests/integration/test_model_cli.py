@@ -347,3 +347,22 @@ def test_an_out_of_time_validation_period_with_one_bad_still_trains(tmp_path):
     assert summary["split"].startswith("out-of-time") and summary["calibration"] in ("identity", "isotonic")
     metadata = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert metadata["metrics"]["validation"]["calibration_brier"]["platt"] is None
+
+
+def test_a_joined_semicolon_file_keeps_its_decimal_commas_readable(tmp_path):
+    """The joined file keeps the main table's separator: written with commas, `0,270` became the
+    quoted "0,270" of a comma file, where a comma before three digits groups thousands: 270."""
+    from creditline.risk.models import read_table
+    from creditline.risk.models.columns import column_values, infer_spec
+
+    main = tmp_path / "applications.csv"
+    main.write_text("cid;ratio;bad\n" + "".join(f"{i};0,{(i * 37) % 1000:03d};{i % 2}\n" for i in range(60)))
+    loans = tmp_path / "loans.csv"
+    loans.write_text("cid,amount\n" + "".join(f"{i % 60},{100 + i}\n" for i in range(120)))
+    joined = tmp_path / "joined.csv"
+    ok_json("model", "join", "--data", str(main), "--join", f"{loans}:cid", "--out", str(joined))
+    table = read_table(joined)
+    assert table.separator == ";"
+    spec = infer_spec("ratio", "ratio", table.frame["ratio"], table.separator)
+    assert column_values(spec, table.frame["ratio"])[:3].tolist() == [0.0, 0.037, 0.074]
+    assert table.frame["loans.amount_max"].tolist()[:2] == ["160.0", "161.0"]
