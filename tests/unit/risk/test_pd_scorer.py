@@ -161,3 +161,14 @@ def test_a_reason_shows_the_value_as_a_borrower_reads_it(value, shown):
 
     spec = ColumnSpec("MonthlyIncome", "MonthlyIncome", NUMBER, "Monthly income", median=1e9)
     assert wording(spec, value, str(value)) == f"Monthly income is low ({shown})"
+
+
+def test_batch_scores_keep_the_frame_s_own_index(scorer, fresh):
+    """EOD scores a filtered frame (index 7, 21, …) and sets its columns from the result: each row
+    must get its own PD, not NaN or a neighbour's."""
+    picked = fresh.iloc[::7]
+    scored = scorer.score_batch(picked, reasons=2)
+    assert scored.index.tolist() == picked.index.tolist()
+    assigned = picked.assign(pd=scored["pd"], reasons=scored["reasons"])
+    assert assigned["pd"].notna().all()
+    assert assigned.loc[21, "pd"] == pytest.approx(scorer.score_one(fresh.loc[21].to_dict()).pd, rel=1e-9, abs=1e-12)
