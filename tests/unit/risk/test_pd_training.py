@@ -142,6 +142,13 @@ def test_bad_options_are_refused_by_name(applicants_csv, options, field):
     assert raised.value.field == field
 
 
+def test_the_target_as_the_time_column_is_refused_saying_so(applicants_csv):
+    # Ordered by the target, the latest rows were all bad: the refusal spoke of one class in them.
+    with pytest.raises(InvalidData, match="'Default' is the target; an out-of-time split") as raised:
+        train(read_table(applicants_csv), TrainingOptions(target="Default", time="last"))
+    assert raised.value.field == "time"
+
+
 @pytest.mark.parametrize("times", [["2020-01-31"] * 6, ["7", "7", "", "7", "7", "7"]])
 def test_a_time_column_of_one_value_is_refused(times):
     from creditline.risk.models.training import time_order

@@ -199,6 +199,8 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
     order = None
     if options.time:
         time_column = resolve_column(columns, options.time, "time")
+        if time_column == target_column:
+            raise InvalidData(f"{target_column!r} is the target; an out-of-time split needs the date each row was booked", field="time")
         excluded.add(time_column)
         order = time_order(frame[time_column], table.separator)
     excluded |= {resolve_column(columns, wanted, "id") for wanted in options.ids}
