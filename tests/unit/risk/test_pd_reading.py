@@ -153,3 +153,18 @@ def test_decimal_commas_in_every_row_do_not_make_the_comma_the_separator(tmp_pat
     assert table.separator == separator
     assert table.frame.shape == (60, 3)
     assert table.frame.iloc[5].tolist() == ["5,53", "0,005", "1"]
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_one_decimal_comma_column_among_text_columns_keeps_the_semicolon(tmp_path, header):
+    # `0,12;x;Y;2019-01-01;0`: the comma gives two fields, "0" and "12;x;Y;2019-01-01;0", on every row.
+    rows = "".join(f"0,{i:02d};x{i % 3};{'Y' if i % 2 else 'N'};2019-01-{i % 28 + 1:02d};{i % 2}\n" for i in range(40))
+    text = ("ratio;kind;flag;booked;bad\n" if header else "") + rows
+    table = read_table(write(tmp_path, "mixed.csv", text.encode()))
+    assert table.separator == ";" and table.frame.shape == (40, 5)
+
+
+def test_a_comma_file_whose_text_holds_semicolons_stays_a_comma_file(tmp_path):
+    rows = "".join(f"{i},tag{i};other,{i % 2}\n" for i in range(40))
+    table = read_table(write(tmp_path, "tags.csv", ("id,tags,bad\n" + rows).encode()))
+    assert table.separator == "," and list(table.frame.columns) == ["id", "tags", "bad"]

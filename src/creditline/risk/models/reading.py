@@ -43,6 +43,7 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\
 SAMPLE_CHARS = 65536
 HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
 CHINESE_SHARE_MIN = 0.95
+NOT_DECIMAL_COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # a comma not between two digits
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
@@ -152,23 +153,24 @@ def gb18030_text(data: bytes) -> str | None:
 
 
 def sniff_separator(lines: list[str], source: str, field: str) -> str:
-    """The separator that splits the sampled lines into the same number (≥ 2) of fields.
-
-    When several do, the one whose cells read as numbers most often wins, then the one giving
-    more fields: `5,73;0,270;0` splits into three by the comma too, but "73;0" is no number."""
-    found: list[tuple[float, int, int, str]] = []
+    """The separator that splits the sampled lines into the same number (≥ 2) of fields, the most
+    fields if several do (the first listed on a tie) — but never the comma when another does and
+    every comma sits between two digits: `5,73;0,270;0` splits into three by the comma too, and
+    those commas are decimal commas."""
+    found: list[tuple[int, int, str]] = []
     for position, separator in enumerate(SEPARATORS):
         try:
-            rows = list(csv.reader(lines, delimiter=separator))
+            counts = Counter(len(row) for row in csv.reader(lines, delimiter=separator))
         except csv.Error:  # a field past the csv module's limit (131,072 characters): not this separator
             continue
-        counts = Counter(len(row) for row in rows)
         fields, rows_agreeing = counts.most_common(1)[0]
         # rows, not lines: a quoted field may run over several lines (an address, a note)
         if fields >= 2 and rows_agreeing >= 0.9 * counts.total():
-            found.append((number_share(rows[1:]), fields, -position, separator))
+            found.append((fields, -position, separator))
+    if len(found) > 1 and not any(NOT_DECIMAL_COMMA.search(line) for line in lines):
+        found = [candidate for candidate in found if candidate[2] != ","]
     if found:
-        return max(found)[3]
+        return max(found)[2]
     counts = Counter(len(line.split()) for line in lines)
     fields, lines_agreeing = counts.most_common(1)[0]
     if fields >= 2 and lines_agreeing >= 0.9 * len(lines):
@@ -178,12 +180,6 @@ def sniff_separator(lines: list[str], source: str, field: str) -> str:
         "splits its lines into the same number of columns",
         field=field,
     )
-
-
-def number_share(rows: list[list[str]]) -> float:
-    """The share of the non-blank cells that are numbers (a header's are not)."""
-    cells = [cell.strip() for row in rows for cell in row if cell.strip()]
-    return sum(1 for cell in cells if NUMBER.match(cell)) / len(cells) if cells else 0.0
 
 
 def split_lines(lines: list[str], separator: str) -> list[list[str]]:
