@@ -172,3 +172,11 @@ def test_batch_scores_keep_the_frame_s_own_index(scorer, fresh):
     assigned = picked.assign(pd=scored["pd"], reasons=scored["reasons"])
     assert assigned["pd"].notna().all()
     assert assigned.loc[21, "pd"] == pytest.approx(scorer.score_one(fresh.loc[21].to_dict()).pd, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("reasons", [0, 3])
+def test_an_empty_batch_scores_to_an_empty_frame(scorer, fresh, reasons):
+    """End of day with no applicant left to score: no rows, the usual columns, no ZeroDivisionError."""
+    scored = scorer.score_batch(fresh.head(0), reasons=reasons)
+    assert len(scored) == 0
+    assert list(scored.columns) == ["pd", "score", "scorecard_points", *(["reasons"] if reasons else [])]

@@ -210,6 +210,8 @@ class Scorer:
         return result
 
     def batch_reasons(self, features: np.ndarray, frame: pd.DataFrame, count: int) -> list[tuple[Reason, ...]]:
+        if features.shape[0] == 0:  # LightGBM's pred_leaf divides by the row count
+            return []
         leaves = self.booster.predict(features, pred_leaf=True, num_threads=self.threads)
         _, credits = self.paths.raw_and_credits(leaves)
         points = self.card.points(self.card.bins(features))
