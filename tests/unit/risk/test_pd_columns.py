@@ -91,6 +91,17 @@ def test_a_sas_export_s_dot_is_a_missing_number():
     assert math.isnan(value_of(spec, "."))
 
 
+def test_nan_as_r_java_and_javascript_write_it_is_missing():
+    # "NaN" (R, Java, JavaScript, Spark) is the listed `nan` token; only nan, NAN and Nan were matched.
+    values = ["NaN", "1250.5", "980", "NaN", "4100"] * 20
+    spec = spec_of(values)
+    assert spec.kind == NUMBER
+    read = column_values(spec, pd.Series(values), strict=True)
+    assert np.isnan(read[0]) and read[1] == 1250.5
+    assert math.isnan(value_of(spec, "NaN"))
+    assert spec_of(["a", "b", "NaN"] * 10).categories == ("a", "b")
+
+
 def test_constant_and_blank_columns_carry_no_information():
     assert spec_of(["1", "1", "1"]) is None
     assert spec_of(["", "NA", "null"]) is None

@@ -25,7 +25,8 @@ from creditline.risk.models.names import plain_words
 NUMBER, FLAG, DATE, CATEGORY = "number", "flag", "date", "category"
 KINDS = (NUMBER, FLAG, DATE, CATEGORY)
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", "#n/a", "missing", "."})  # ".": SAS
-MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize()))
+# Case variants listed up front (lower-casing every value is slow), with the mixed-case "NaN" of R, Java and JavaScript.
+MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())) | {"NaN"}
 SENTINEL_CODES = (-7.0, -8.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0)
 FLAG_VALUES = {"y": 1.0, "n": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}
 FLAG_PAIRS = ({"y", "n"}, {"yes", "no"}, {"true", "false"})
