@@ -149,6 +149,16 @@ def test_the_target_as_the_time_column_is_refused_saying_so(applicants_csv):
     assert raised.value.field == "time"
 
 
+@pytest.mark.parametrize("unknown", ["", "NA", "null", "?"])
+def test_a_time_column_with_missing_tokens_still_orders_the_rows(unknown):
+    """Missing tokens in the time column are blanks (placed earliest), not a reason to call it text."""
+    from creditline.risk.models.training import time_order
+
+    times = pd.Series([unknown if i % 10 == 0 else f"2020-01-{i % 28 + 1:02d}" for i in range(100)])
+    order = time_order(times, ",")
+    assert order[1] < order[2] and order[0] == order.min()
+
+
 @pytest.mark.parametrize("times", [["2020-01-31"] * 6, ["7", "7", "", "7", "7", "7"]])
 def test_a_time_column_of_one_value_is_refused(times):
     from creditline.risk.models.training import time_order
