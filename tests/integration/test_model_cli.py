@@ -326,3 +326,43 @@ def test_train_refuses_an_unusable_out_before_reading_or_training(model, tmp_pat
     unread = ["model", "train", "--data", str(tmp_path / "absent.csv"), "--target", "Status", "--out", str(blocker)]
     assert f"--out: {blocker} exists and is not a creditline model directory" in one_line_error(unread)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"] and blocker.read_text() == "mine"
+
+
+def test_an_out_of_time_validation_period_with_one_bad_still_trains(tmp_path):
+    """The latest development rows (validation) hold a single bad: calibration leaves Platt scaling
+    out rather than stopping the run with scikit-learn's one-class traceback."""
+    rng = np.random.default_rng(5)
+    rows = 1000
+    bad = np.zeros(rows, dtype=int)
+    bad[rng.choice(640, 40, replace=False)] = 1
+    bad[700] = 1  # validation: rows 640-799 by time
+    bad[rng.choice(np.arange(800, rows), 6, replace=False)] = 1
+    data = tmp_path / "oot.csv"
+    pd.DataFrame({
+        "Month": pd.date_range("2015-01-01", periods=rows).strftime("%Y-%m-%d"),
+        "Score": (rng.normal(size=rows) + 1.5 * bad).round(3), "Noise": rng.normal(size=rows).round(3), "Bad": bad,
+    }).to_csv(data, index=False)
+    summary = ok_json("model", "train", "--data", str(data), "--target", "Bad", "--time", "Month",
+                      "--out", str(tmp_path / "m"), "--trials", "1")
+    assert summary["split"].startswith("out-of-time") and summary["calibration"] in ("identity", "isotonic")
+    metadata = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert metadata["metrics"]["validation"]["calibration_brier"]["platt"] is None
+
+
+def test_a_joined_semicolon_file_keeps_its_decimal_commas_readable(tmp_path):
+    """The joined file keeps the main table's separator: written with commas, `0,270` became the
+    quoted "0,270" of a comma file, where a comma before three digits groups thousands: 270."""
+    from creditline.risk.models import read_table
+    from creditline.risk.models.columns import column_values, infer_spec
+
+    main = tmp_path / "applications.csv"
+    main.write_text("cid;ratio;bad\n" + "".join(f"{i};0,{(i * 37) % 1000:03d};{i % 2}\n" for i in range(60)))
+    loans = tmp_path / "loans.csv"
+    loans.write_text("cid,amount\n" + "".join(f"{i % 60},{100 + i}\n" for i in range(120)))
+    joined = tmp_path / "joined.csv"
+    ok_json("model", "join", "--data", str(main), "--join", f"{loans}:cid", "--out", str(joined))
+    table = read_table(joined)
+    assert table.separator == ";"
+    spec = infer_spec("ratio", "ratio", table.frame["ratio"], table.separator)
+    assert column_values(spec, table.frame["ratio"])[:3].tolist() == [0.0, 0.037, 0.074]
+    assert table.frame["loans.amount_max"].tolist()[:2] == ["160.0", "161.0"]

@@ -282,6 +282,7 @@ def join_command(
     """Join related tables onto the main one (many-per-key tables summarised per key), ready for `model train`."""
     from creditline.risk.models import InvalidData, read_table
     from creditline.risk.models.joining import join_tables
+    from creditline.risk.models.reading import SEPARATORS
 
     file_to_write(out)
     main = read_table(data)
@@ -292,7 +293,9 @@ def join_command(
             raise InvalidData(f"{item!r}: write FILE:KEY", field="join")
         others.append((Path(file).stem, read_table(Path(file), field="join").frame, key))
     joined = join_tables(main.frame, others, main.separator)
-    replace_file(out, lambda path: joined.to_csv(path, index=False))
+    # The main table's separator, so that its decimal commas (`0,270` in a `;` file) read back as such.
+    separator = main.separator if main.separator in SEPARATORS else ","
+    replace_file(out, lambda path: joined.to_csv(path, index=False, sep=separator))
     emit({"out": str(out), "rows": len(joined), "columns": list(joined.columns)}, as_json,
          [f"{len(joined)} rows, {joined.shape[1]} columns written to {out}"])
 

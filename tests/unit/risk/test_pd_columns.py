@@ -25,6 +25,36 @@ def test_numbers_with_decimal_commas_in_a_semicolon_file():
     assert column_values(spec, pd.Series(["1,5", "", "NA"])).tolist()[0] == 1.5
 
 
+def test_decimal_commas_with_dots_grouping_thousands_are_numbers():
+    # A German or Indonesian export: `2.103,26` is two thousand one hundred and three (and 26 cents).
+    values = ["2.103,26", "256,42", "1.190,11", "12.345.678,9", "959,38", "", "7.629"]
+    spec = spec_of(values, separator=";")
+    assert spec.kind == NUMBER and spec.decimal_comma
+    expected = [2103.26, 256.42, 1190.11, 12345678.9, 959.38, 7629.0]
+    read = column_values(spec, pd.Series(values)).tolist()
+    assert read[:5] + read[6:] == expected and math.isnan(read[5])
+    assert [value_of(spec, v) for v in values if v] == expected
+    # a dot that groups nothing is no thousands separator: refused, never read as another number
+    with pytest.raises(InvalidScoringRequest):
+        value_of(spec, "1.23,4")
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["1 234,56", "12,5", "3 000,00", "7,1"], [1234.56, 12.5, 3000.0, 7.1]),
+        (["1.234,56 €", "12,50 €", "€ 3.000", "€7"], [1234.56, 12.5, 3000.0, 7.0]),
+        (["12,5 %", "3 %", "7,25%", "100 %"], [12.5, 3.0, 7.25, 100.0]),
+    ],
+    ids=["spaces", "euros", "percent"],
+)
+def test_decorated_numbers_with_a_decimal_comma_are_numbers(values, expected):
+    spec = spec_of(values * 5, separator=";")
+    assert (spec.kind, spec.decimal_comma, spec.decorated) == (NUMBER, True, True)
+    assert column_values(spec, pd.Series(values)).tolist() == expected
+    assert [value_of(spec, v) for v in values] == expected
+
+
 def test_decorated_numbers_lose_currency_percent_and_thousands_separators():
     spec = spec_of(["$1,234.50", "12%", "$ 7", "1,000,000"])
     assert spec.kind == NUMBER and spec.decorated
@@ -49,6 +79,27 @@ def test_sentinel_codes_become_missing_only_in_non_negative_columns():
     assert np.isnan(column_values(heloc, pd.Series(["-9", "-7"]))).all()
     signed = spec_of(["-3", "-9", "4", "10"])
     assert signed.missing_codes == ()
+
+
+def test_a_sas_export_s_dot_is_a_missing_number():
+    # SAS writes a missing numeric value as "."; 10% of them must not turn income into text.
+    values = [".", "1250.5", "980", ".", "4100"] * 20
+    spec = spec_of(values)
+    assert spec.kind == NUMBER
+    read = column_values(spec, pd.Series(values))
+    assert np.isnan(read[0]) and read[1] == 1250.5
+    assert math.isnan(value_of(spec, "."))
+
+
+def test_nan_as_r_java_and_javascript_write_it_is_missing():
+    # "NaN" (R, Java, JavaScript, Spark) is the listed `nan` token; only nan, NAN and Nan were matched.
+    values = ["NaN", "1250.5", "980", "NaN", "4100"] * 20
+    spec = spec_of(values)
+    assert spec.kind == NUMBER
+    read = column_values(spec, pd.Series(values), strict=True)
+    assert np.isnan(read[0]) and read[1] == 1250.5
+    assert math.isnan(value_of(spec, "NaN"))
+    assert spec_of(["a", "b", "NaN"] * 10).categories == ("a", "b")
 
 
 def test_constant_and_blank_columns_carry_no_information():
@@ -126,6 +177,11 @@ def test_one_value_and_whole_column_conversions_agree(kind, values):
 
 def test_feature_names_are_safe_and_unique_and_labels_read_as_words():
     assert sanitise(["a.b", "a b", "1x", "{}"]) == ["a_b", "a_b_2", "f_1x", "feature"]
+    # a suffix added to make a name unique must not take the name of a column further on, whichever comes first
+    for columns in (["x y", "x_y", "x_y_2"], ["x_y_2", "x y", "x_y"], ["a", "A", "a_2", "A_2"]):
+        names = sanitise(columns)
+        assert len({n.lower() for n in names}) == len(columns), names
+    assert sanitise(["x y", "x_y", "x_y_2"])[:2] == ["x_y", "x_y_2"]
     assert plain_words("NumberOfTimes90DaysLate") == "Number of times 90 days late"
     assert plain_words("default.payment.next.month") == "Default payment next month"
     assert plain_words("c7") == "Column 7"

@@ -58,3 +58,21 @@ def test_calibration_table_groups_by_predicted_pd():
     table = calibration_table(np.array([0, 0, 1, 1.0]), np.array([0.1, 0.2, 0.7, 0.9]), groups=2)
     assert [row["observed"] for row in table] == [0.0, 1.0]
     assert table[1]["predicted"] == pytest.approx(0.8)
+
+
+def test_calibration_is_chosen_when_a_half_of_the_validation_rows_holds_no_bad():
+    """An out-of-time validation period may hold a single bad: the half without it cannot fit Platt
+    scaling (one class), so Platt is left out of the choice; identity and isotonic are still judged."""
+    import json
+
+    from creditline.risk.models.calibration import choose_calibration
+
+    rng = np.random.default_rng(1)
+    target = np.zeros(160)
+    target[70] = 1.0
+    logit = rng.normal(-3, 1, 160) + 2 * target
+    calibration, scores = choose_calibration(logit, target, seed=7)
+    assert calibration.method in ("identity", "isotonic")
+    assert scores["platt"] is None
+    json.dumps(scores, allow_nan=False)  # stored in metadata.json
+    assert 0 < calibration.pd(np.array([0.0]))[0] < 1

@@ -89,3 +89,82 @@ def test_unusable_files_are_refused_naming_the_data(tmp_path, name, data, words)
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(InvalidData, match="does not exist"):
         read_table(tmp_path / "nope.csv")
+
+
+def test_a_quoted_field_running_over_lines_is_one_value(tmp_path):
+    # An export whose free-text column holds line breaks (an address, a note) on most rows.
+    rows = "".join(f'{i},"12 High St\nFlat {i}",{i % 2}\n' for i in range(40))
+    table = read_table(write(tmp_path, "notes.csv", ("id,address,bad\n" + rows).encode()))
+    assert table.separator == "," and table.frame.shape == (40, 3)
+    assert table.frame["address"].iloc[3] == "12 High St\nFlat 3"
+
+
+@pytest.mark.parametrize("odd", ["\x85", "\x0c", "\x1c", "\u2028"])
+def test_characters_python_counts_as_line_breaks_stay_inside_their_field(tmp_path, odd):
+    # Windows-1252's ellipsis is byte 0x85, NEL once read as Latin-1; CSV rows end only at \n or \r.
+    rows = "".join(f"Note{odd}{i};{i},5;{i % 2}\n" for i in range(30))
+    encoding = "latin-1" if odd != "\u2028" else "utf-8"
+    table = read_table(write(tmp_path, "odd.csv", ("note;amount;bad\n" + rows).encode(encoding)))
+    assert table.separator == ";" and table.frame.shape == (30, 3)
+    assert table.frame["note"].iloc[2] == f"Note{odd}2"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_excel_unicode_text_is_read(tmp_path, encoding):
+    # Excel's "Unicode Text" export: UTF-16 with its byte-order mark, tab-separated; not a binary file.
+    text = "城市\tincome\tbad\n" + "".join(f"北京\t{i},5\t{i % 2}\n" for i in range(20))
+    data = text.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + text.encode(encoding)
+    table = read_table(write(tmp_path, "unicode.txt", data))
+    assert (table.separator, table.encoding) == ("\t", "utf-16")
+    assert list(table.frame.columns) == ["城市", "income", "bad"] and table.frame["城市"].iloc[0] == "北京"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_a_chinese_export_in_gbk_keeps_its_names_and_values(tmp_path, encoding):
+    # Excel on a Chinese Windows saves CSV as GBK: read as Latin-1 its header became '³ÇÊÐ', and an
+    # applicant sent as {"城市": "北京"} was refused for lacking the field '³ÇÊÐ'.
+    text = "城市,月收入,婚姻状况,逾期\n" + "".join(f"{'北京' if i % 3 else '厦门'},{1000 + i},{'已婚' if i % 2 else '未婚'},{i % 2}\n" for i in range(30))
+    table = read_table(write(tmp_path, "gbk.csv", text.encode(encoding)))
+    assert table.encoding == "gb18030"
+    assert list(table.frame.columns) == ["城市", "月收入", "婚姻状况", "逾期"]
+    assert set(table.frame["城市"]) == {"北京", "厦门"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["name;city;bad\n" + "".join(f"Müller;São Paulo;{i % 2}\n" for i in range(30)),
+     "name;note;bad\n" + "".join(f"Zoë;café crème;{i % 2}\n" for i in range(30)),
+     "name;note;bad\n" + "".join(f"ÅÄÖ;ÉÈ;{i % 2}\n" for i in range(30))],
+)
+def test_western_latin1_text_stays_latin1(tmp_path, text):
+    table = read_table(write(tmp_path, "latin.csv", text.encode("latin-1")))
+    assert table.encoding == "latin-1"
+    assert table.frame.iloc[0, 0] == text.split("\n")[1].split(";")[0]
+
+
+@pytest.mark.parametrize("header", [True, False])
+@pytest.mark.parametrize("separator", [";", "\t", "|"])
+def test_decimal_commas_in_every_row_do_not_make_the_comma_the_separator(tmp_path, separator, header):
+    # A European export: `5,73;0,270;0` splits into three by the comma too; the cells it gives
+    # ("73;0") are no numbers, so the semicolon is the separator.
+    rows = "".join(f"{i % 9},{i % 7}3{separator}0,{i:03d}{separator}{i % 2}\n" for i in range(60))
+    text = (separator.join(["income", "ratio", "bad"]) + "\n" if header else "") + rows
+    table = read_table(write(tmp_path, "eu.csv", text.encode()))
+    assert table.separator == separator
+    assert table.frame.shape == (60, 3)
+    assert table.frame.iloc[5].tolist() == ["5,53", "0,005", "1"]
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_one_decimal_comma_column_among_text_columns_keeps_the_semicolon(tmp_path, header):
+    # `0,12;x;Y;2019-01-01;0`: the comma gives two fields, "0" and "12;x;Y;2019-01-01;0", on every row.
+    rows = "".join(f"0,{i:02d};x{i % 3};{'Y' if i % 2 else 'N'};2019-01-{i % 28 + 1:02d};{i % 2}\n" for i in range(40))
+    text = ("ratio;kind;flag;booked;bad\n" if header else "") + rows
+    table = read_table(write(tmp_path, "mixed.csv", text.encode()))
+    assert table.separator == ";" and table.frame.shape == (40, 5)
+
+
+def test_a_comma_file_whose_text_holds_semicolons_stays_a_comma_file(tmp_path):
+    rows = "".join(f"{i},tag{i};other,{i % 2}\n" for i in range(40))
+    table = read_table(write(tmp_path, "tags.csv", ("id,tags,bad\n" + rows).encode()))
+    assert table.separator == "," and list(table.frame.columns) == ["id", "tags", "bad"]

@@ -165,3 +165,37 @@ def test_a_link_to_a_model_is_followed_and_nothing_is_left_beside_it(trained, tm
     assert (tmp_path / "current").is_symlink()
     assert load_model(tmp_path / "v1").metadata["model_id"] == "pd-newer"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "v1"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        ("flipped_byte", r"model\.txt does not match its checksum"),
+        ("manifest_not_utf8", r"manifest\.json is not UTF-8 text"),
+        ("files_not_an_object", r"manifest\.json's files is not an object"),
+        ("metadata_not_utf8_but_listed", r"metadata\.json is not UTF-8 text"),
+    ],
+)
+def test_damaged_bytes_are_refused_by_name_not_a_traceback(trained, tmp_path, damage, words):
+    """A disk error can leave bytes that are not UTF-8: the checksum (or the file's name) says so."""
+    import hashlib
+
+    artifacts, _ = trained
+    directory = save_model(artifacts, tmp_path / "m")
+    manifest = directory / MANIFEST_FILE
+    if damage == "flipped_byte":
+        model = directory / "model.txt"
+        model.write_bytes(model.read_bytes()[:-1] + b"\xff")
+    elif damage == "manifest_not_utf8":
+        manifest.write_bytes(b"\xff\xfe{}")
+    elif damage == "files_not_an_object":
+        manifest.write_text(json.dumps({"format": "creditline-pd-model", "files": [1]}))
+    else:
+        bad = b'{"model_id": "\xff"}'
+        (directory / "metadata.json").write_bytes(bad)
+        listed = json.loads(manifest.read_text())
+        listed["files"]["metadata.json"] = hashlib.sha256(bad).hexdigest()
+        manifest.write_text(json.dumps(listed))
+    with pytest.raises(InvalidModel, match=words) as raised:
+        load_model(directory)
+    assert raised.value.field == "model"

@@ -134,3 +134,49 @@ def test_an_infinite_number_is_refused_by_name_one_or_batch(scorer, fresh, value
     with pytest.raises(InvalidScoringRequest) as raised:
         scorer.score_batch(typed, reasons=20)
     assert raised.value.field == "CreditLimit"
+
+
+@pytest.mark.parametrize("null", [pd.NA, pd.NaT], ids=["NA", "NaT"])
+def test_pandas_own_nulls_are_unknown_values_one_or_batch(scorer, fresh, null):
+    """A frame of pandas' "string" dtype (read_csv(dtype="string"), convert_dtypes) holds pd.NA where
+    a value is unknown: it scores as a blank does, never as the text "<NA>" (refused, or a category)."""
+    blank = fresh.head(20).copy()
+    blank.loc[[0, 1], ["MonthlyIncome", "Region", "HomeOwner", "AccountOpened"]] = ""
+    nulls = fresh.head(20).astype("string")
+    nulls.loc[[0, 1], ["MonthlyIncome", "Region", "HomeOwner", "AccountOpened"]] = null
+    expected = scorer.score_batch(blank)
+    assert scorer.score_batch(nulls)["pd"].tolist() == expected["pd"].tolist()
+    one = {**blank.iloc[0].to_dict(), "MonthlyIncome": null, "Region": null, "HomeOwner": null, "AccountOpened": null}
+    assert scorer.score_one(one).pd == pytest.approx(expected["pd"][0], rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(21951.41, "21951"), (123456.789, "123457"), (7651.51, "7652"), (0.2035, "0.2035"), (3.0, "3"), (-1250.5, "-1250"), (12.345, "12.35")],
+)
+def test_a_reason_shows_the_value_as_a_borrower_reads_it(value, shown):
+    """An adverse-action notice says "Monthly income is low (21951)", never "(2.195e+04)"."""
+    from creditline.risk.models.columns import NUMBER, ColumnSpec
+    from creditline.risk.models.reasons import wording
+
+    spec = ColumnSpec("MonthlyIncome", "MonthlyIncome", NUMBER, "Monthly income", median=1e9)
+    assert wording(spec, value, str(value)) == f"Monthly income is low ({shown})"
+
+
+def test_batch_scores_keep_the_frame_s_own_index(scorer, fresh):
+    """EOD scores a filtered frame (index 7, 21, …) and sets its columns from the result: each row
+    must get its own PD, not NaN or a neighbour's."""
+    picked = fresh.iloc[::7]
+    scored = scorer.score_batch(picked, reasons=2)
+    assert scored.index.tolist() == picked.index.tolist()
+    assigned = picked.assign(pd=scored["pd"], reasons=scored["reasons"])
+    assert assigned["pd"].notna().all()
+    assert assigned.loc[21, "pd"] == pytest.approx(scorer.score_one(fresh.loc[21].to_dict()).pd, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("reasons", [0, 3])
+def test_an_empty_batch_scores_to_an_empty_frame(scorer, fresh, reasons):
+    """End of day with no applicant left to score: no rows, the usual columns, no ZeroDivisionError."""
+    scored = scorer.score_batch(fresh.head(0), reasons=reasons)
+    assert len(scored) == 0
+    assert list(scored.columns) == ["pd", "score", "scorecard_points", *(["reasons"] if reasons else [])]

@@ -117,6 +117,17 @@ def test_out_of_time_split_with_one_class_in_the_latest_rows_is_refused():
     assert raised.value.field == "time"
 
 
+def test_out_of_time_split_with_one_class_in_the_earliest_rows_is_refused():
+    """Bads only in the latest periods: the booster and scorecard would fit on good rows alone
+    (optbinning stopped with a traceback), so the split is refused naming --time."""
+    from creditline.risk.models.split import split_rows
+
+    target = np.array([0.0] * 64 + [1.0, 0.0] * 18)
+    with pytest.raises(InvalidData, match="earliest") as raised:
+        split_rows(target, np.arange(100.0), seed=1)
+    assert raised.value.field == "time"
+
+
 @pytest.mark.parametrize(
     ("options", "field"),
     [
@@ -129,6 +140,23 @@ def test_bad_options_are_refused_by_name(applicants_csv, options, field):
     with pytest.raises(InvalidData) as raised:
         train(read_table(applicants_csv), options)
     assert raised.value.field == field
+
+
+def test_the_target_as_the_time_column_is_refused_saying_so(applicants_csv):
+    # Ordered by the target, the latest rows were all bad: the refusal spoke of one class in them.
+    with pytest.raises(InvalidData, match="'Default' is the target; an out-of-time split") as raised:
+        train(read_table(applicants_csv), TrainingOptions(target="Default", time="last"))
+    assert raised.value.field == "time"
+
+
+@pytest.mark.parametrize("unknown", ["", "NA", "null", "?"])
+def test_a_time_column_with_missing_tokens_still_orders_the_rows(unknown):
+    """Missing tokens in the time column are blanks (placed earliest), not a reason to call it text."""
+    from creditline.risk.models.training import time_order
+
+    times = pd.Series([unknown if i % 10 == 0 else f"2020-01-{i % 28 + 1:02d}" for i in range(100)])
+    order = time_order(times, ",")
+    assert order[1] < order[2] and order[0] == order.min()
 
 
 @pytest.mark.parametrize("times", [["2020-01-31"] * 6, ["7", "7", "", "7", "7", "7"]])

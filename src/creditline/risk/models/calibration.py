@@ -80,15 +80,21 @@ def fit_method(method: str, logit: np.ndarray, target: np.ndarray) -> Calibratio
 
 
 def choose_calibration(logit: np.ndarray, target: np.ndarray, seed: int) -> tuple[Calibration, dict]:
-    """The method with the lowest held-out Brier score (2-fold), refitted on all validation rows."""
+    """The method with the lowest held-out Brier score (2-fold), refitted on all validation rows.
+
+    Platt scaling (a logistic regression) needs bad and good rows to fit on: when a half holds one
+    class only (an out-of-time validation period with a single bad), it is left out (score None)."""
     rng = np.random.default_rng(seed)
     halves = np.array_split(rng.permutation(target.size), 2)
-    scores = {}
+    scores: dict[str, float | None] = {}
     for method in (IDENTITY, PLATT, ISOTONIC):
         losses = []
         for fit_rows, check_rows in ((halves[0], halves[1]), (halves[1], halves[0])):
+            if method == PLATT and np.unique(target[fit_rows]).size < 2:
+                break
             fitted = fit_method(method, logit[fit_rows], target[fit_rows])
             losses.append(brier(target[check_rows], fitted.pd(logit[check_rows])))
-        scores[method] = float(np.mean(losses))
-    best = min(scores, key=lambda m: (scores[m], (IDENTITY, PLATT, ISOTONIC).index(m)))
+        scores[method] = float(np.mean(losses)) if len(losses) == 2 else None
+    judged = [m for m in (IDENTITY, PLATT, ISOTONIC) if scores[m] is not None]
+    best = min(judged, key=lambda m: (scores[m], judged.index(m)))
     return fit_method(best, logit, target), scores

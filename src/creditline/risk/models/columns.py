@@ -24,8 +24,9 @@ from creditline.risk.models.names import plain_words
 
 NUMBER, FLAG, DATE, CATEGORY = "number", "flag", "date", "category"
 KINDS = (NUMBER, FLAG, DATE, CATEGORY)
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", "#n/a", "missing"})
-MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize()))
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", "#n/a", "missing", "."})  # ".": SAS
+# Case variants listed up front (lower-casing every value is slow), with the mixed-case "NaN" of R, Java and JavaScript.
+MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())) | {"NaN"}
 SENTINEL_CODES = (-7.0, -8.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0)
 FLAG_VALUES = {"y": 1.0, "n": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}
 FLAG_PAIRS = ({"y", "n"}, {"yes", "no"}, {"true", "false"})
@@ -40,6 +41,9 @@ PARSED_SHARE_MIN = 0.98
 DECORATION = r"[%$€£¥\s\u00a0]"
 THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
 DECORATION_RE, THOUSANDS_RE = re.compile(DECORATION), re.compile(THOUSANDS)
+# With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5).
+DOT_GROUPED = r"^[^\d.,]*\d{1,3}(?:\.\d{3})+(?:,\d*)?[^\d.,]*$"
+DOT_GROUPED_RE = re.compile(DOT_GROUPED)
 CATEGORIES_MAX = 200
 CATEGORY_COUNT_MIN = 5
 EPOCH = datetime(1970, 1, 1)
@@ -96,12 +100,16 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
     if parsed.notna().mean() >= PARSED_SHARE_MIN:
         return NUMBER, {}
     if separator != ",":
-        commas = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
+        commas = pd.to_numeric(decimal_comma_text(values), errors="coerce")
         if commas.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
             return NUMBER, {"decimal_comma": True}
     undecorated = pd.to_numeric(strip_decoration(values), errors="coerce")
     if undecorated.notna().mean() >= PARSED_SHARE_MIN:
         return NUMBER, {"decorated": True}
+    if separator != ",":  # `1 234,56`, `1.234,56 €`, `12,5 %`: decimal comma first, then the decoration goes
+        both = pd.to_numeric(strip_decoration(decimal_comma_text(values)), errors="coerce")
+        if both.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
+            return NUMBER, {"decimal_comma": True, "decorated": True}
     distinct = set(values.str.lower().unique())
     if any(distinct <= pair for pair in FLAG_PAIRS):
         return FLAG, {}
@@ -109,6 +117,17 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
     if date_format:
         return DATE, {"date_format": date_format}
     return CATEGORY, {}
+
+
+def decimal_comma_text(text: pd.Series) -> pd.Series:
+    """`2.103,26` → `2103.26`, `1,5` → `1.5`: dots grouping thousands go, the decimal comma turns a point."""
+    grouped = text.str.match(DOT_GROUPED)
+    return text.where(~grouped, text.str.replace(".", "", regex=False)).str.replace(",", ".", regex=False)
+
+
+def decimal_comma_one(text: str) -> str:
+    """`decimal_comma_text` of one value."""
+    return (text.replace(".", "") if DOT_GROUPED_RE.match(text) else text).replace(",", ".")
 
 
 def strip_decoration(text: pd.Series) -> pd.Series:
@@ -204,7 +223,7 @@ def column_values(spec: ColumnSpec, raw: pd.Series, *, strict: bool = False) -> 
 def text_values(spec: ColumnSpec, text: pd.Series, missing: np.ndarray) -> np.ndarray:
     """The column's values read from text by its kind's rule (missing rows: anything, masked later)."""
     if spec.kind == NUMBER:
-        source = text.str.replace(",", ".", regex=False) if spec.decimal_comma else text
+        source = decimal_comma_text(text) if spec.decimal_comma else text
         source = strip_decoration(source) if spec.decorated else source
         return numbers(source, missing)
     if spec.kind == FLAG:
@@ -284,8 +303,10 @@ def describe_kind(spec: ColumnSpec) -> str:
 
 
 def canonical_text(value: object) -> str:
-    """The text a CSV would hold for `value`: integral floats lose their `.0` so categories match."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """The text a CSV would hold for `value`: integral floats lose their `.0` so categories match.
+
+    None, NaN and pandas' own nulls (pd.NA of its "string" and nullable dtypes, NaT) are blank."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -319,7 +340,7 @@ def value_of(spec: ColumnSpec, raw: object) -> float:
 
 def parse_one(spec: ColumnSpec, text: str) -> float | None:
     if spec.kind == NUMBER:
-        text = text.replace(",", ".") if spec.decimal_comma else text
+        text = decimal_comma_one(text) if spec.decimal_comma else text
         value = number_or_none(THOUSANDS_RE.sub("", DECORATION_RE.sub("", text)) if spec.decorated else text)
         return math.nan if value is not None and value in spec.missing_codes else value
     if spec.kind == FLAG:

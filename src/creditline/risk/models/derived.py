@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from creditline.risk.models.columns import NUMBER, ColumnSpec
-from creditline.risk.models.names import POSITIONAL, plain_words
+from creditline.risk.models.names import POSITIONAL, plain_words, unique_name
 
 MISSING_COUNT, SERIES, DELINQUENCY, RATIO = "missing_count", "series", "delinquency", "ratio"
 SERIES_STATS = ("mean", "max", "min", "trend")
@@ -199,11 +199,7 @@ class Planner:
         start = self.width
         self.steps.append(step)
         for name, label in named:
-            unique, number = name, 2
-            while unique.lower() in self.taken:
-                unique, number = f"{name}_{number}", number + 1
-            self.taken.add(unique.lower())
-            self.features.append((unique, label))
+            self.features.append((unique_name(name, self.taken), label))
         return list(range(start, self.width))
 
 

@@ -4,6 +4,10 @@ PSI = Σ (actual share − expected share) · ln(actual share / expected share) 
 training time: deciles of each number (plus a missing bin), each kept category (plus "other" and
 missing). Computed on the score it is the PSI; on a feature, the characteristic stability index
 (CSI). Usual bands: below 0.1 stable, 0.1–0.25 watch, above 0.25 act.
+
+The score is binned in whole points, as the scorer shows it and decisions store it: an isotonic
+calibration gives one PD to many applicants, and a decile edge on such a tie (612.6) must hold the
+same applicants whether their score is read as 612.6 or shown as 613.
 """
 
 from __future__ import annotations
@@ -58,8 +62,27 @@ def stability_index(expected: np.ndarray, actual: np.ndarray) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
+def whole_points(scores: np.ndarray) -> np.ndarray:
+    """Scores as the scorer shows them (`Scorer.score_features` rounds the same way)."""
+    return np.rint(np.asarray(scores, dtype=np.float64))
+
+
+def score_bins_in_points(reference: dict) -> tuple[list[float], np.ndarray]:
+    """(edges, shares) of the stored score reference with its edges in whole points.
+
+    A reference stored before scores were binned in whole points holds fractional edges: rounded,
+    two edges may fall on one point, and the bins between them merge (their shares summed)."""
+    rounded = whole_points(np.asarray(reference["edges"], dtype=np.float64))
+    edges = np.unique(rounded)
+    bins = np.append(np.searchsorted(edges, rounded), [edges.size, edges.size + 1])
+    merged = np.zeros(edges.size + 2)
+    np.add.at(merged, bins, np.asarray(reference["shares"], dtype=np.float64))
+    return edges.tolist(), merged
+
+
 def baseline(features: np.ndarray, specs: list[ColumnSpec], scores: np.ndarray) -> dict:
     """The reference distributions stored with the model."""
+    scores = whole_points(scores)
     score_edges = quantile_edges(scores)
     result = {"score": {"edges": score_edges, "shares": shares(numeric_counts(scores, score_edges)).tolist()}}
     columns = {}
@@ -96,8 +119,8 @@ def reference_fits(part: object, spec: ColumnSpec | None) -> bool:
 def compare(reference: dict, features: np.ndarray, specs: list[ColumnSpec], scores: np.ndarray) -> dict:
     """PSI of the score and CSI of each feature between the stored reference and a new batch."""
     check_reference(reference, specs)
-    score_ref = reference["score"]
-    score_psi = stability_index(score_ref["shares"], shares(numeric_counts(scores, score_ref["edges"])))
+    score_edges, score_shares = score_bins_in_points(reference["score"])
+    score_psi = stability_index(score_shares, shares(numeric_counts(whole_points(scores), score_edges)))
     rows = []
     for position, spec in enumerate(specs):
         ref = reference["features"][spec.name]

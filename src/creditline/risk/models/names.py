@@ -17,16 +17,24 @@ POSITIONAL = re.compile(r"^c\d+$")
 
 def sanitise(names: list[str]) -> list[str]:
     """ASCII identifiers, unique, in the same order: LightGBM refuses JSON punctuation in names."""
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
     result: list[str] = []
     for name in names:
         base = UNSAFE.sub("_", name).strip("_") or "feature"
         if base[0].isdigit():
             base = "f_" + base
-        count = seen.get(base.lower(), 0)
-        seen[base.lower()] = count + 1
-        result.append(base if count == 0 else f"{base}_{count + 1}")
+        # `x y`, `x_y`, `x_y_2`: the second's suffix must not take the third's name
+        result.append(unique_name(base, taken))
     return result
+
+
+def unique_name(base: str, taken: set[str]) -> str:
+    """`base`, else `base_2`, `base_3`, …: the first not in `taken` (lower case), which it joins."""
+    unique, number = base, 2
+    while unique.lower() in taken:
+        unique, number = f"{base}_{number}", number + 1
+    taken.add(unique.lower())
+    return unique
 
 
 def plain_words(name: str) -> str:

@@ -9,11 +9,13 @@ Conventions a user relies on (documented in docs/risk-models.md):
 - a first line with no number in it is a header; otherwise columns are named by 1-based
   position, `c1`, `c2`, …, and so are blank header cells;
 - a zip archive is searched, nested archives included, for its largest delimited-text member;
-- text is UTF-8 when it decodes as such, else Latin-1.
+- text is UTF-16 when it starts with its byte-order mark, UTF-8 when it decodes as such, GB18030
+  (GBK) when it decodes as such and reads as Chinese, else Latin-1.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -33,6 +35,15 @@ SNIFF_LINES = 200
 SEPARATORS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
 TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab")
+# A CSV row ends at \n, \r or \r\n only (as for pandas' parser); str.splitlines also breaks at
+# NEL (0x85: Windows-1252's ellipsis read as Latin-1), form feeds, \x1c-\x1e and U+2028.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")  # ideographs, punctuation, full width
+SAMPLE_CHARS = 65536
+HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
+CHINESE_SHARE_MIN = 0.95
+NOT_DECIMAL_COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # a comma not between two digits
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
@@ -52,7 +63,7 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     """Read `path` (delimited text or a zip holding one) into a frame of stripped strings."""
     data, source = load_bytes(Path(path), field)
     text, encoding = decode(data, field)
-    lines = [line for line in text.splitlines()[: SNIFF_LINES + 1] if line.strip()]
+    lines = [line for line in LINE_BREAK.split(text, maxsplit=SNIFF_LINES + 1)[: SNIFF_LINES + 1] if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
     separator = sniff_separator(lines, source, field)
@@ -100,32 +111,66 @@ def largest_member(data: bytes, name: str, depth: int) -> tuple[str, bytes] | No
 
 
 def decode(data: bytes, field: str) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text" export
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InvalidData(f"the file starts as UTF-16 text but is not ({exc.reason})", field=field) from exc
     head = data[:65536]
     if b"\x00" in head:
         raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
+        pass
+    chinese = gb18030_text(data)
+    if chinese is not None:
+        return chinese, "gb18030"
+    text = data.decode("latin-1")
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n")
     if controls > len(text[:65536]) * 0.01:
         raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
     return text, "latin-1"
 
 
+def gb18030_text(data: bytes) -> str | None:
+    """The text of a Chinese export in GBK/GB18030 (what Excel saves on a Chinese Windows), else None.
+
+    Latin-1 bytes often decode as GB18030 too, so the decoding must look Chinese: its non-ASCII
+    characters CJK (ideographs, punctuation, full-width forms), and its non-ASCII bytes in runs (a
+    Chinese character is two bytes, a Western accented letter one byte between ASCII letters)."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    sample = text[:SAMPLE_CHARS]
+    foreign, cjk = len(NON_ASCII.findall(sample)), len(CJK.findall(sample))
+    runs = [len(run) for run in HIGH_BYTES.findall(data[: 4 * SAMPLE_CHARS])]
+    in_pairs = sum(n for n in runs if n >= 2)
+    if foreign and cjk >= CHINESE_SHARE_MIN * foreign and in_pairs >= CHINESE_SHARE_MIN * sum(runs):
+        return text
+    return None
+
+
 def sniff_separator(lines: list[str], source: str, field: str) -> str:
-    """The separator that splits the sampled lines into the same number (≥ 2) of fields."""
-    best, best_fields = "", 1
-    for separator in SEPARATORS:
+    """The separator that splits the sampled lines into the same number (≥ 2) of fields, the most
+    fields if several do (the first listed on a tie) — but never the comma when another does and
+    every comma sits between two digits: `5,73;0,270;0` splits into three by the comma too, and
+    those commas are decimal commas."""
+    found: list[tuple[int, int, str]] = []
+    for position, separator in enumerate(SEPARATORS):
         try:
             counts = Counter(len(row) for row in csv.reader(lines, delimiter=separator))
         except csv.Error:  # a field past the csv module's limit (131,072 characters): not this separator
             continue
-        fields, lines_agreeing = counts.most_common(1)[0]
-        if fields >= 2 and lines_agreeing >= 0.9 * len(lines) and fields > best_fields:
-            best, best_fields = separator, fields
-    if best:
-        return best
+        fields, rows_agreeing = counts.most_common(1)[0]
+        # rows, not lines: a quoted field may run over several lines (an address, a note)
+        if fields >= 2 and rows_agreeing >= 0.9 * counts.total():
+            found.append((fields, -position, separator))
+    if len(found) > 1 and not any(NOT_DECIMAL_COMMA.search(line) for line in lines):
+        found = [candidate for candidate in found if candidate[2] != ","]
+    if found:
+        return max(found)[2]
     counts = Counter(len(line.split()) for line in lines)
     fields, lines_agreeing = counts.most_common(1)[0]
     if fields >= 2 and lines_agreeing >= 0.9 * len(lines):

@@ -56,8 +56,10 @@ def wording(spec: ColumnSpec, feature: float, raw: object) -> str:
 
 
 def show_number(value: float) -> str:
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
+    """Whole numbers as they are, 1,000 and beyond rounded to a whole (`21951`, never `2.195e+04`),
+    smaller ones to four significant digits (`0.2035`)."""
+    if (value == int(value) and abs(value) < 1e15) or abs(value) >= 1000:
+        return str(round(value))
     return f"{value:.4g}"
 
 

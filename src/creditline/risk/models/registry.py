@@ -69,7 +69,7 @@ def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str =
     try:
         files = serialise(artifacts)
         for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
+            (staging / name).write_bytes(text.encode("utf-8"))  # the bytes the checksum is of
         manifest = {"format": FORMAT, "files": {name: sha256_text(text) for name, text in files.items()}}
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         replace_directory(staging, target)
@@ -117,14 +117,19 @@ def load_model(directory: str | Path, *, field: str = "model") -> ModelArtifacts
     manifest = read_json(source / MANIFEST_FILE, field, "is not a creditline model (no manifest.json)")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise InvalidModel(f"{source} is not a creditline model (manifest format is not {FORMAT!r})", field=field)
+    checksums = manifest.get("files")
+    if not isinstance(checksums, dict):
+        raise InvalidModel(f"{source}: manifest.json's files is not an object of file: SHA-256", field=field)
     texts = {}
     for name in ARTEFACTS:
         path = source / name
         if not path.is_file():
             raise InvalidModel(f"{source}: {name} is missing", field=field)
-        texts[name] = path.read_text(encoding="utf-8")
-        if sha256_text(texts[name]) != manifest.get("files", {}).get(name):
+        # The bytes are checked, then decoded: a flipped byte is a checksum mismatch, not a decoding traceback.
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != checksums.get(name):
             raise InvalidModel(f"{source}: {name} does not match its checksum in manifest.json", field=field)
+        texts[name] = utf8_text(data, path, field)
     parsed = {name: parse_json(texts[name], source / name, field) for name in ARTEFACTS if name.endswith(".json")}
     metadata = parsed[METADATA_FILE]
     check_metadata(metadata, source, field)
@@ -154,7 +159,15 @@ def check_metadata(metadata: object, source: Path, field: str) -> None:
 def read_json(path: Path, field: str, absent: str) -> object:
     if not path.is_file():
         raise InvalidModel(f"{path.parent} {absent}", field=field)
-    return parse_json(path.read_text(encoding="utf-8"), path, field)
+    return parse_json(utf8_text(path.read_bytes(), path, field), path, field)
+
+
+def utf8_text(data: bytes, path: Path, field: str) -> str:
+    """The text of a model file as `save_model` wrote it (UTF-8, newlines as written)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidModel(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})", field=field) from exc
 
 
 def parse_json(text: str, path: Path, field: str) -> object:

@@ -187,9 +187,10 @@ class Scorer:
 
     def score_batch(self, frame: pd.DataFrame, *, reasons: int = 0, strict: bool = True) -> pd.DataFrame:
         """PD, score and scorecard points per row; with `reasons` > 0 also a `reasons` column holding,
-        per row, the same tuple of `Reason`s (field, value, impact, text) that `score_one` gives."""
+        per row, the same tuple of `Reason`s (field, value, impact, text) that `score_one` gives.
+        Rows keep the frame's own index, so the result's columns can be set on the frame."""
         features = self.features_batch(frame, strict=strict)
-        return self.score_features(features, frame, reasons=reasons)
+        return self.score_features(features, frame, reasons=reasons).set_index(frame.index)
 
     def score_features(self, features: np.ndarray, frame: pd.DataFrame | None = None, *, reasons: int = 0) -> pd.DataFrame:
         """Scores of converted raw fields (`features_batch`); engineered columns are added here."""
@@ -209,6 +210,8 @@ class Scorer:
         return result
 
     def batch_reasons(self, features: np.ndarray, frame: pd.DataFrame, count: int) -> list[tuple[Reason, ...]]:
+        if features.shape[0] == 0:  # LightGBM's pred_leaf divides by the row count
+            return []
         leaves = self.booster.predict(features, pred_leaf=True, num_threads=self.threads)
         _, credits = self.paths.raw_and_credits(leaves)
         points = self.card.points(self.card.bins(features))

@@ -54,10 +54,12 @@ def split_rows(target: np.ndarray, order: np.ndarray | None, seed: int) -> Split
         valid_cut = round(development.size * (1 - VALID_SHARE))
         positions = np.arange(development.size)
         folds = [(positions[:valid_cut], positions[valid_cut:])]
-        for rows, part in ((test, "test"), (development[valid_cut:], "validation")):
+        parts = (("latest", test, "test"), ("latest", development[valid_cut:], "validation"),
+                 ("earliest", development[:valid_cut], "training"))
+        for which, rows, part in parts:
             if np.unique(target[rows]).size < 2:
                 raise InvalidData(
-                    f"the latest rows by time ({part} part) hold only one class; an out-of-time split needs "
+                    f"the {which} rows by time ({part} part) hold only one class; an out-of-time split needs "
                     "bad and good rows in every period",
                     field="time",
                 )

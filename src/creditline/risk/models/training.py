@@ -30,6 +30,7 @@ from creditline.risk.models.columns import (
     column_values,
     infer_column,
     infer_kind,
+    is_missing_text,
 )
 from creditline.risk.models.derived import FeaturePlan, plan_features
 from creditline.risk.models.errors import InvalidData
@@ -199,6 +200,8 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
     order = None
     if options.time:
         time_column = resolve_column(columns, options.time, "time")
+        if time_column == target_column:
+            raise InvalidData(f"{target_column!r} is the target; an out-of-time split needs the date each row was booked", field="time")
         excluded.add(time_column)
         order = time_order(frame[time_column], table.separator)
     excluded |= {resolve_column(columns, wanted, "id") for wanted in options.ids}
@@ -220,7 +223,7 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
 
 
 def time_order(raw: pd.Series, separator: str) -> np.ndarray:
-    kind, spec_options = infer_kind(raw[raw.str.len() > 0], separator)
+    kind, spec_options = infer_kind(raw[~is_missing_text(raw)], separator)
     if kind not in (NUMBER, DATE):
         raise InvalidData("the time column must hold dates or numbers", field="time")
     spec = ColumnSpec("time", "time", kind, **spec_options)
