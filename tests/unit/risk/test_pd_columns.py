@@ -200,3 +200,24 @@ def test_an_infinite_number_is_refused_or_missing_as_the_text_inf_is(infinite):
     assert lenient[0] == 1.0 and math.isnan(lenient[1])
     assert math.isnan(column_values(number, pd.Series(["inf"]))[0])
     assert typed.iloc[1] != 1.0 and math.isinf(typed.iloc[1])  # the caller's frame is left as it was
+
+
+def test_quoted_decimal_commas_in_a_comma_file_read_as_decimals_by_the_column_s_evidence(tmp_path):
+    from creditline.risk.models import read_table
+
+    path = tmp_path / "rates.csv"
+    path.write_text('id,rate,amount\n1,"0,637","1,234,567"\n2,"0,5","12,500"\n3,"1,25","7,000"\n4,"2,125","980"\n')
+    table = read_table(path)
+    rate = infer_spec("rate", "rate", table.frame["rate"], table.separator)
+    assert rate.kind == NUMBER and rate.decimal_comma
+    assert column_values(rate, table.frame["rate"]).tolist() == [0.637, 0.5, 1.25, 2.125]
+    assert value_of(rate, "0,637") == 0.637
+    amount = infer_spec("amount", "amount", table.frame["amount"], table.separator)
+    assert amount.kind == NUMBER and not amount.decimal_comma
+    assert column_values(amount, table.frame["amount"]).tolist() == [1234567.0, 12500.0, 7000.0, 980.0]
+
+
+def test_a_comma_file_s_column_of_only_three_digit_groups_keeps_thousands():
+    spec = spec_of(["1,234", "12,500", "980", "3,000"])
+    assert spec.kind == NUMBER and not spec.decimal_comma
+    assert column_values(spec, pd.Series(["1,234", "980"])).tolist() == [1234.0, 980.0]

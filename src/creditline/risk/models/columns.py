@@ -1,6 +1,7 @@
 """Column types inferred from raw text, and the conversion of raw values into model features.
 
-A column is a number (decimal point or, in files not separated by commas, decimal comma), a
+A column is a number (decimal point or decimal comma; in a comma-separated file a quoted decimal
+comma only when the column's evidence says so, see `commas_are_decimal`), a
 flag (Y/N, yes/no, true/false → 1/0), a date (→ days since 1970-01-01) or a category (the most
 frequent values kept, the rest pooled as "other"). Blanks, `NA`, `NULL`, `?` and sentinel codes
 such as -7/-8/-9 in an otherwise non-negative column are missing.
@@ -44,6 +45,8 @@ DECORATION_RE, THOUSANDS_RE = re.compile(DECORATION), re.compile(THOUSANDS)
 # With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5).
 DOT_GROUPED = r"^[^\d.,]*\d{1,3}(?:\.\d{3})+(?:,\d*)?[^\d.,]*$"
 DOT_GROUPED_RE = re.compile(DOT_GROUPED)
+ONE_COMMA = r"^[+-]?\d+,\d+$"
+NOT_THOUSANDS = r"^[+-]?(?:0,\d+|\d+,\d{1,2}|\d+,\d{4,})$"  # `0,637`, `12,5`: no thousands grouping writes these
 CATEGORIES_MAX = 200
 CATEGORY_COUNT_MIN = 5
 EPOCH = datetime(1970, 1, 1)
@@ -99,7 +102,7 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
     parsed = pd.to_numeric(values, errors="coerce")
     if parsed.notna().mean() >= PARSED_SHARE_MIN:
         return NUMBER, {}
-    if separator != ",":
+    if separator != "," or commas_are_decimal(values):
         commas = pd.to_numeric(decimal_comma_text(values), errors="coerce")
         if commas.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
             return NUMBER, {"decimal_comma": True}
@@ -117,6 +120,18 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
     if date_format:
         return DATE, {"date_format": date_format}
     return CATEGORY, {}
+
+
+def commas_are_decimal(values: pd.Series) -> bool:
+    """Whether the commas of a comma-separated file's quoted numbers are decimal commas.
+
+    One cell cannot tell (`"1,234"` may be either), so the column decides: every value with a comma
+    has exactly one and no dot, and some can be no thousands grouping (`0,637`, `12,5`); a column
+    with `1,234,567` or `1,234.50`, or only three-digit groups, keeps its thousands commas."""
+    with_comma = values[values.str.contains(",", regex=False)]
+    if with_comma.empty or not with_comma.str.match(ONE_COMMA).all():
+        return False
+    return bool(with_comma.str.match(NOT_THOUSANDS).any())
 
 
 def decimal_comma_text(text: pd.Series) -> pd.Series:
