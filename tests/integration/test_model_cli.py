@@ -153,6 +153,23 @@ def test_report_writes_html_and_plots(model, tmp_path):
     }
 
 
+def test_a_report_whose_page_cannot_be_written_leaves_no_plots_behind(model, tmp_path, monkeypatch):
+    directory, _ = model
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "keep.txt").write_text("mine")
+
+    def disk_full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    for out in (existing / "report.html", tmp_path / "new" / "deeper" / "report.html"):
+        with pytest.raises(OSError, match="No space left"):
+            run("model", "report", "--model", str(directory), "--out", str(out))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]
+    assert [p.name for p in existing.iterdir()] == ["keep.txt"]
+
+
 def one_line_error(argv: list[str]) -> str:
     code, out, err = run(*argv)
     assert code == 2, (out, err)

@@ -2,14 +2,19 @@
 
 Sections: data summary, test metrics of champion / booster / scorecard, ROC, KS, calibration by
 decile, score distribution of goods and bads, feature importance, and the scorecard's bin tables.
-Drawn from labelled data when given, else from the held-out sample stored with the model. Files
-are written under temporary names and renamed, so a failure leaves no half-written report.
+Drawn from labelled data when given, else from the held-out sample stored with the model. The
+page and its plots are written into a temporary folder beside the target and moved into place
+only when all are written, so a failure leaves no half-written report.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +34,6 @@ def write_report(scorer, out: Path, labelled: tuple[np.ndarray, np.ndarray] | No
 
     matplotlib.use("Agg")
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if labelled is None:
         sample = scorer.metadata["report_sample"]
         target, pd_ = np.asarray(sample["bad"], dtype=float), np.asarray(sample["pd"], dtype=float)
@@ -38,23 +42,42 @@ def write_report(scorer, out: Path, labelled: tuple[np.ndarray, np.ndarray] | No
         target, features = labelled
         pd_ = scorer.score_features(features)["pd"].to_numpy()
         source = f"labelled data given to the report ({target.size} rows)"
-    stem = out.stem
     images = {
         "roc": plot_roc(target, pd_), "ks": plot_ks(target, pd_), "calibration": plot_calibration(target, pd_),
         "scores": plot_scores(target, pd_, scorer), "importance": plot_importance(scorer.metadata.get("importance", {})),
     }
-    names = {}
-    for key, figure in images.items():
-        name = f"{stem}_{key}.png"
-        staging = out.parent / f".{name}.partial"
-        figure.savefig(staging, format="png", dpi=90, bbox_inches="tight")
-        os.replace(staging, out.parent / name)
-        names[key] = name
-    page = render(scorer, evaluate(target, pd_), source, names)
-    staging = out.parent / f".{out.name}.partial"
-    staging.write_text(page, encoding="utf-8")
-    os.replace(staging, out)
+    with staged_folder(out.parent) as folder:
+        names = {}
+        for key, figure in images.items():
+            names[key] = f"{out.stem}_{key}.png"
+            figure.savefig(folder / names[key], format="png", dpi=90, bbox_inches="tight")
+        (folder / out.name).write_text(render(scorer, evaluate(target, pd_), source, names), encoding="utf-8")
     return out
+
+
+@contextmanager
+def staged_folder(folder: Path) -> Iterator[Path]:
+    """A temporary folder whose files are moved into `folder` when the block ends without error.
+
+    It sits in the nearest existing ancestor (same file system, so moves are renames); a `folder`
+    that did not exist appears whole, at once, via the model registry's directory swap."""
+    from creditline.risk.models.registry import replace_directory
+
+    folder = folder.absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    staging = Path(tempfile.mkdtemp(prefix=".report.", dir=existing))
+    try:
+        inner = staging.joinpath(*folder.relative_to(existing).parts)
+        inner.mkdir(parents=True, exist_ok=True)
+        yield inner
+        if folder == existing:
+            for path in sorted(inner.iterdir(), key=lambda p: p.suffix == ".html"):  # the page last
+                os.replace(path, folder / path.name)
+        else:
+            top = folder.relative_to(existing).parts[0]
+            replace_directory(staging / top, existing / top)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def new_axes(title: str):
