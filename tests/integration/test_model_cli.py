@@ -326,6 +326,16 @@ def test_an_out_that_cannot_be_a_file_is_refused_before_any_work(model, tmp_path
     assert len(pd.read_csv(nested)) == 1500 and [p.name for p in nested.parent.iterdir()] == ["scores.csv"]
 
 
+def test_an_applicant_with_out_is_refused_naming_out_and_writes_nothing(model, tmp_path):
+    directory, _ = model
+    applicant = {"Late90": 4, "DebtRatio": "0,95", "Segment": "C", "Salaried": "N", "Bureau": -9}
+    out = tmp_path / "decision.csv"
+    err = one_line_error(["model", "score", "--model", str(directory), "--applicant", json.dumps(applicant),
+                          "--out", str(out)])
+    assert err.startswith("error: --out: ") and "--applicant" in err
+    assert not out.exists()
+
+
 def test_an_applicant_file_that_is_not_utf8_is_one_line(model, tmp_path):
     directory, _ = model
     latin = tmp_path / "applicant.json"

@@ -351,7 +351,7 @@ def score_command(
     data: Path | None = typer.Option(None, "--data", help="A file of applicants to score."),
     applicant: str | None = typer.Option(None, "--applicant", help="One applicant as a JSON object, or @file.json."),
     reasons: int = typer.Option(4, "--reasons", min=0, max=20, help="Reason codes per applicant."),
-    out: Path | None = typer.Option(None, "--out", help="Write batch scores to this CSV instead of stdout."),
+    out: Path | None = typer.Option(None, "--out", help="Write the --data file's scores to this CSV instead of stdout (not with --applicant)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """PD, score and reason codes for one applicant (--applicant) or a file of them (--data)."""
@@ -359,6 +359,8 @@ def score_command(
 
     if (data is None) == (applicant is None):
         raise InvalidScoringRequest("give exactly one of --data FILE or --applicant JSON", field="applicant")
+    if applicant is not None and out is not None:  # --out holds batch scores as CSV; one decision is printed
+        raise InvalidScoringRequest("writes the scores of a --data file; --applicant prints its decision", field="out")
     if out is not None:
         file_to_write(out)
     scorer = load_scorer(model)
