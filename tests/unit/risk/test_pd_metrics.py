@@ -71,8 +71,35 @@ def test_calibration_is_chosen_when_a_half_of_the_validation_rows_holds_no_bad()
     target = np.zeros(160)
     target[70] = 1.0
     logit = rng.normal(-3, 1, 160) + 2 * target
-    calibration, scores = choose_calibration(logit, target, seed=7)
-    assert calibration.method in ("identity", "isotonic")
+    calibration, scores, _ = choose_calibration(logit, target, seed=7)
+    assert calibration.method in ("identity", "isotonic", "platt")
     assert scores["platt"] is None
     json.dumps(scores, allow_nan=False)  # stored in metadata.json
     assert 0 < calibration.pd(np.array([0.0]))[0] < 1
+
+
+@pytest.mark.parametrize("bads", [1, 2, 3])
+def test_isotonic_that_flattens_the_ranking_of_a_validation_with_few_bads_gives_way_to_platt(bads):
+    """With one to three bads, isotonic steps tie most applicants: it wins on Brier yet loses AUC."""
+    from creditline.risk.models.calibration import ISOTONIC_AUC_LOSS_MAX, choose_calibration
+
+    rng = np.random.default_rng(1)
+    target = np.zeros(600)
+    target[rng.choice(600, bads, replace=False)] = 1.0
+    logit = rng.normal(-4, 1, 600) + 1.5 * target
+    calibration, scores, reason = choose_calibration(logit, target, seed=7)
+    assert scores["isotonic"] == min(s for s in scores.values() if s is not None)  # Brier alone picks isotonic
+    assert calibration.method == "platt"
+    assert auc(target, calibration.pd(logit)) == pytest.approx(auc(target, logit), abs=ISOTONIC_AUC_LOSS_MAX)
+    assert reason.startswith("isotonic had the lowest held-out Brier score but its steps cut validation AUC")
+
+
+def test_isotonic_that_keeps_the_ranking_is_still_chosen_on_brier():
+    from creditline.risk.models.calibration import choose_calibration
+
+    rng = np.random.default_rng(3)
+    logit = rng.normal(-1, 1.5, 4000)
+    # bad rates that a logistic curve cannot follow: a step only isotonic regression fits
+    target = (rng.random(4000) < np.where(logit > 0, 0.6, 0.02)).astype(float)
+    calibration, _, reason = choose_calibration(logit, target, seed=7)
+    assert (calibration.method, reason) == ("isotonic", "lowest held-out Brier score (isotonic)")

@@ -3,7 +3,10 @@
 Candidates: Platt scaling (a logistic regression on the log-odds), isotonic regression
 (monotone, piecewise linear between its knots), and the identity. Each is fitted on one half of
 the validation predictions and judged by Brier score on the other half, both ways round; the
-best on average is refitted on all of them. Stored as JSON (two numbers or the knots).
+best on average is refitted on all of them — except that isotonic regression, whose flat steps
+tie applicants a ranking told apart, is refused when it costs more than `ISOTONIC_AUC_LOSS_MAX`
+of validation AUC against Platt (which keeps the log-odds' order), as it does when validation
+holds few bads; Platt is taken then. Stored as JSON (two numbers or the knots).
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from creditline.risk.models.metrics import brier
+from creditline.risk.models.metrics import auc, brier
 
 PLATT, ISOTONIC, IDENTITY = "platt", "isotonic", "identity"
+ISOTONIC_AUC_LOSS_MAX = 0.005  # a rounding of the ranking, not a flattening of it
 LOGIT_ABS_MAX = 35.0
 
 
@@ -79,22 +83,40 @@ def fit_method(method: str, logit: np.ndarray, target: np.ndarray) -> Calibratio
     return Calibration(ISOTONIC, knots_logit=tuple(model.X_thresholds_), knots_pd=tuple(model.y_thresholds_))
 
 
-def choose_calibration(logit: np.ndarray, target: np.ndarray, seed: int) -> tuple[Calibration, dict]:
-    """The method with the lowest held-out Brier score (2-fold), refitted on all validation rows.
+def choose_calibration(logit: np.ndarray, target: np.ndarray, seed: int) -> tuple[Calibration, dict, str]:
+    """The method with the lowest held-out Brier score (2-fold), refitted on all validation rows,
+    its held-out Brier scores and the reason it was chosen.
 
     Platt scaling (a logistic regression) needs bad and good rows to fit on: when a half holds one
-    class only (an out-of-time validation period with a single bad), it is left out (score None)."""
+    class only (an out-of-time validation period with a single bad), it is left out (score None).
+    Platt (with a positive slope) and identity keep the log-odds' order, so their AUC is the
+    log-odds' own; isotonic is refused when its PDs, held out or refitted, lose more than
+    `ISOTONIC_AUC_LOSS_MAX` of it, and Platt, fitted on all validation rows, is taken instead."""
     rng = np.random.default_rng(seed)
     halves = np.array_split(rng.permutation(target.size), 2)
     scores: dict[str, float | None] = {}
+    held_out: dict[str, np.ndarray] = {}
     for method in (IDENTITY, PLATT, ISOTONIC):
         losses = []
+        held_out[method] = np.empty(target.size)
         for fit_rows, check_rows in ((halves[0], halves[1]), (halves[1], halves[0])):
             if method == PLATT and np.unique(target[fit_rows]).size < 2:
                 break
             fitted = fit_method(method, logit[fit_rows], target[fit_rows])
-            losses.append(brier(target[check_rows], fitted.pd(logit[check_rows])))
+            held_out[method][check_rows] = fitted.pd(logit[check_rows])
+            losses.append(brier(target[check_rows], held_out[method][check_rows]))
         scores[method] = float(np.mean(losses)) if len(losses) == 2 else None
     judged = [m for m in (IDENTITY, PLATT, ISOTONIC) if scores[m] is not None]
     best = min(judged, key=lambda m: (scores[m], judged.index(m)))
-    return fit_method(best, logit, target), scores
+    chosen = fit_method(best, logit, target)
+    reason = f"lowest held-out Brier score ({best})"
+    if best == ISOTONIC and np.unique(target).size == 2:
+        ranking_auc = auc(target, logit)
+        isotonic_auc = min(auc(target, held_out[ISOTONIC]), auc(target, chosen.pd(logit)))
+        if ranking_auc - isotonic_auc > ISOTONIC_AUC_LOSS_MAX:
+            chosen = fit_method(PLATT, logit, target)  # all rows hold both classes, so Platt can be fitted
+            reason = (
+                f"isotonic had the lowest held-out Brier score but its steps cut validation AUC from "
+                f"{ranking_auc:.4f} to {isotonic_auc:.4f} (more than {ISOTONIC_AUC_LOSS_MAX}); platt keeps the ranking"
+            )
+    return chosen, scores, reason

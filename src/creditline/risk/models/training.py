@@ -116,7 +116,7 @@ def train(table: RawTable, options: TrainingOptions, progress: Progress = noop) 
     valid = np.sort(np.concatenate([v for _, v in split.first_partition]))
     weight, blend_aucs = choose_weight(fit.oof_logit[valid], card_oof[valid], dev_y[valid])
     blended = weight * fit.oof_logit[valid] + (1 - weight) * card_oof[valid]
-    calibration, calibration_scores = choose_calibration(blended, dev_y[valid], options.seed)
+    calibration, calibration_scores, calibration_reason = choose_calibration(blended, dev_y[valid], options.seed)
     progress("evaluation")
     names = [s.feature for s in specs]
     compiled = CompiledScorecard(card, {s.feature: s for s in specs}, names)
@@ -137,7 +137,8 @@ def train(table: RawTable, options: TrainingOptions, progress: Progress = noop) 
     scores = options.scaling.score(logit_of(pd_test))
     base_dev = prepared.features[split.development]
     reference = monitoring.baseline(base_dev, prepared.specs, np.asarray(scores, dtype=np.float64))
-    metadata = build_metadata(table, options, prepared, split, fit, weight, metrics, reference, calibration.method)
+    metadata = build_metadata(table, options, prepared, split, fit, weight, metrics, reference, calibration.method,
+                              calibration_reason)
     metadata["derived"] = plan.to_json()
     metadata["champion"]["engineered_features"] = gate
     metadata["report_sample"] = report_sample(test_y, pd_test, options.seed)
@@ -331,7 +332,9 @@ def package_versions() -> dict:
     return found
 
 
-def build_metadata(table, options, prepared, split, fit, weight, metrics, reference, calibration_method) -> dict:
+def build_metadata(
+    table, options, prepared, split, fit, weight, metrics, reference, calibration_method, calibration_reason
+) -> dict:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -353,6 +356,7 @@ def build_metadata(table, options, prepared, split, fit, weight, metrics, refere
         },
         "champion": {
             "kind": champion_kind(weight), "blend_weight": weight, "calibration": calibration_method,
+            "calibration_reason": calibration_reason,
             "lightgbm_params": fit.params, "monotone": dict(options.monotone), "rounds": fit.rounds,
             "ensemble": fit.members,
             "search": {
