@@ -185,6 +185,9 @@ class CreditLine:
             raise InvalidLineChange(
                 "give both a temporary limit and its expiry, or neither", field="until" if expires is None else "limit"
             )
+        if amount is None and self.temp_limit is None:
+            # refused like freezing a frozen line: removing nothing would record an empty change
+            raise InvalidLineChange("the line has no temporary limit to remove", field="remove")
         if amount is not None and expires is not None:
             self._check_limit(amount, "limit")
             if expires < on:
