@@ -80,6 +80,12 @@ BAD = {
     "removing a temporary limit while setting one": (
         ["line", "temp-limit", "L1", "--limit", "30000", "--until", "2025-02-28", "--remove"], "error: --remove: "
     ),
+    # `line freeze|unfreeze|close` have no --status option; their refusals named it
+    "freezing a frozen line": (["line", "freeze", "L2"], "error: --line: only an active line can be frozen"),
+    "unfreezing an active line": (["line", "unfreeze", "L1"], "error: --line: only a frozen line can be unfrozen"),
+    # removing a temporary limit the line does not have recorded an empty change in its history
+    "removing a temporary limit there is none of": (["line", "temp-limit", "L1", "--remove"],
+                                                    "error: --remove: the line has no temporary limit to remove"),
     # `loan waive --part`, `loan prepay --keep`, `loan reverse --event`: errors named --component, --mode, --reverses
     "waiving an unknown part": (["loan", "waive", "{loan}", "--amount", "1", "--part", "bogus", "--key", "x"],
                                 "error: --part: "),

@@ -72,6 +72,8 @@ def test_the_same_key_returns_the_first_result_and_another_request_under_it_is_r
     first = refund_credit(engine, RefundCredit("B1", "30", "refund-2"))
     before = dump(engine)
     assert refund_credit(engine, RefundCredit("B1", "30.00", "refund-2", currency="cny")) == first  # the same request
+    # a code with spaces around it, as `money.currency` reads one: it was refused as a currency not held
+    assert refund_credit(engine, RefundCredit("B1", "30.00", "refund-2", currency=" cny ")) == first
     assert dump(engine) == before
     with pytest.raises(IdempotencyConflict) as caught:
         refund_credit(engine, RefundCredit("B1", "31", "refund-2"))
@@ -123,6 +125,7 @@ def test_creditline_refund_credit_through_the_cli(db_url: str) -> None:
     done = ok(*args, "--idempotency-key", "c1")
     assert (done["refunded"], done["credit_balance"], done["loans"][0]["loan_id"]) == ("40.00", "60.00", loan["loan_id"])
     assert ok(*args, "--key", "c1") == done  # --key is the same option, as on `repay`
+    assert ok("refund-credit", *db, "--borrower", "B1", "--amount", "40", "--currency", " cny ", "--key", "c1") == done
     said = cli("refund-credit", *db, "--borrower", "B1", "--amount", "40", "--key", "c2")
     assert said.exit_code == 0 and said.stdout.strip().startswith("refunded 40.00 CNY to borrower B1: credit balance now 20.00")
     for argv, named in (

@@ -78,10 +78,11 @@ def _currency(uow: UnitOfWork, borrower_id: str, given: str | None) -> str:
     c = credit_lines.c
     held = sorted(uow.connection.execute(select(c.currency).where(c.borrower_id == borrower_id).distinct()).scalars())
     if given is not None:
-        if given.upper() not in held:
+        code = given.strip().upper()  # as `money.currency` reads an ISO code: ' cny ' is CNY
+        if code not in held:
             raise DomainError(f"the borrower holds nothing in {given!r} (lines in {', '.join(held)})",
                               field="currency", code="currency_not_held")  # fmt: skip
-        return given.upper()
+        return code
     if len(held) != 1:
         raise DomainError(f"the borrower has lines in {', '.join(held)}: name one", field="currency",
                           code="currency_required")  # fmt: skip

@@ -56,6 +56,7 @@ def _amount_text(request: dict[str, Any]) -> str:
 
 
 def _check_offer(engine: Engine, request: dict[str, Any]) -> None:
+    from creditline.app.arrears import check_not_in_arrears
     from creditline.app.common import business_date
     from creditline.money import Money
 
@@ -65,6 +66,7 @@ def _check_offer(engine: Engine, request: dict[str, Any]) -> None:
         if record is None:
             raise LineNotFound(f"no credit line {request['line_id']!r}", field="line")
         product = product_of(uow, record.line.product_id, record.product_version)
+        check_not_in_arrears(uow.connection, record.line.line_id)
     amount = Money.of_minor(request["amount_minor"], request["currency"])
     method = request["method"] or str(product.methods[0])
     product.check_drawdown(amount, request["term_months"], method, record.line.rate_daily)

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from creditline.app.arrears import check_not_in_arrears
 from creditline.app.catalogue import contract_of, product_of
 from creditline.app.colending_posting import add_entry, fund_drawdown
 from creditline.app.common import EOD_LOCK_KEY, business_date, new_id
@@ -137,6 +138,7 @@ def draw_in(uow: UnitOfWork, command: Draw) -> dict[str, Any]:
     if (prior := stored_result(reads.prior, "draw", key, request)) is not None:
         return prior
     reserved = line.reserve(amount, on)
+    check_not_in_arrears(uow.connection, line.line_id)
     contract = LoanContract.draw(
         loan_id=new_id("LO"),
         borrower_id=line.borrower_id,

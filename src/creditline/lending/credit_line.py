@@ -146,24 +146,25 @@ class CreditLine:
         return self._next(outstanding_principal=self.outstanding_principal + principal)
 
     # -- changes of terms, each with its record -----------------------------------------------------
+    # A refused status change names the line: `line freeze|unfreeze|close` have no status option.
     def freeze(self, on: date, reason: str) -> tuple[CreditLine, LineChange]:
         if self.status is not LineStatus.ACTIVE:
             raise InvalidLineChange(
-                f"only an active line can be frozen; this one is {self.status}", field="status"
+                f"only an active line can be frozen; this one is {self.status}", field="line"
             )
         return self._status(LineStatus.FROZEN, on, reason)
 
     def unfreeze(self, on: date, reason: str) -> tuple[CreditLine, LineChange]:
         if self.status is not LineStatus.FROZEN:
             raise InvalidLineChange(
-                f"only a frozen line can be unfrozen; this one is {self.status}", field="status"
+                f"only a frozen line can be unfrozen; this one is {self.status}", field="line"
             )
         return self._status(LineStatus.ACTIVE, on, reason)
 
     def close(self, on: date, reason: str) -> tuple[CreditLine, LineChange]:
         """No more drawdowns, for good; loans already drawn run their course."""
         if self.status is LineStatus.CLOSED:
-            raise LineClosed("the line is already closed", field="status")
+            raise LineClosed("the line is already closed", field="line")
         return self._status(LineStatus.CLOSED, on, reason)
 
     def change_limit(self, new_limit: Money, on: date, reason: str) -> tuple[CreditLine, LineChange]:
@@ -184,6 +185,9 @@ class CreditLine:
             raise InvalidLineChange(
                 "give both a temporary limit and its expiry, or neither", field="until" if expires is None else "limit"
             )
+        if amount is None and self.temp_limit is None:
+            # refused like freezing a frozen line: removing nothing would record an empty change
+            raise InvalidLineChange("the line has no temporary limit to remove", field="remove")
         if amount is not None and expires is not None:
             self._check_limit(amount, "limit")
             if expires < on:
