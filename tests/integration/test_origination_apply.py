@@ -191,6 +191,11 @@ def test_second_approval_for_the_same_person_keeps_the_first_line(origination_bo
     offered = ("limit", "daily_rate_pct", "apr_pct", "price_display")
     assert [second[k] for k in offered] == [None] * 4
     assert [run(origination_books, "k-9b", application(9, device__device_id="other-device"))[k] for k in offered] == [None] * 4
+    from creditline.app.decision import explain_decision
+
+    explained = explain_decision(origination_books, second["decision_id"])
+    assert explained["outcome"] == "decline" and "line_exists" in [r["code"] for r in explained["reasons"]]
+    assert "limit" not in explained and "price" not in explained, "the explanation showed the limit and price not given"
 
 
 def test_a_referral_for_someone_with_a_line_is_declined_not_queued(origination_books):
