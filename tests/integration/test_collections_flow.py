@@ -260,3 +260,18 @@ def _add_daily_contacts(engine, loan: str, start_s: int, on: date, count: int) -
     with UnitOfWork(engine) as uow:
         CollectionsRepository(uow.connection).add_contacts(rows)
         uow.commit()
+
+
+@pytest.mark.parametrize("at", ["2099-02-12T10:00:00+08:00", "1969-12-31T10:00:00+08:00", "2025-02-13T10:00:00+08:00"])
+def test_a_contact_dated_outside_the_loans_life_is_refused(engine, db_url: str, loan: str, at: str) -> None:  # type: ignore[no-untyped-def]
+    """A contact dated 2099 or 1969 (before the loan was disbursed) was recorded and counted against the caps."""
+    close_days(engine, date(2025, 2, 11))
+    before = dump(engine)
+    refused = cli("collections", "contact", "--loan", loan, "--outcome", "reached", "--operator", "agent-7",
+                  "--at", at, "--db", db_url)  # fmt: skip
+    assert refused.exit_code == 2, refused.stderr
+    assert refused.stderr.startswith("error: --at: ") and "outside the loan's life" in refused.stderr
+    assert dump(engine) == before
+    made = ok("collections", "contact", "--loan", loan, "--outcome", "reached", "--operator", "agent-7",
+              "--at", "2025-02-12T10:00:00+08:00", "--db", db_url)  # fmt: skip
+    assert made["local_time"].startswith("2025-02-12T10:00")

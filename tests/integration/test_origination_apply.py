@@ -191,6 +191,11 @@ def test_second_approval_for_the_same_person_keeps_the_first_line(origination_bo
     offered = ("limit", "daily_rate_pct", "apr_pct", "price_display")
     assert [second[k] for k in offered] == [None] * 4
     assert [run(origination_books, "k-9b", application(9, device__device_id="other-device"))[k] for k in offered] == [None] * 4
+    from creditline.app.decision import explain_decision
+
+    explained = explain_decision(origination_books, second["decision_id"])
+    assert explained["outcome"] == "decline" and "line_exists" in [r["code"] for r in explained["reasons"]]
+    assert "limit" not in explained and "price" not in explained, "the explanation showed the limit and price not given"
 
 
 def test_a_referral_for_someone_with_a_line_is_declined_not_queued(origination_books):
@@ -330,3 +335,20 @@ def test_device_farm_is_stopped_by_velocity_and_graph(origination_books):
     view = run(origination_books, "f-late", application(60, device__device_id="farm-phone-1"))
     assert view["outcome"] == "decline"
     assert "fraud_suspected" in view["reasons"]
+
+
+@pytest.mark.parametrize(("low", "high", "rates"), [("0.0003", "0.00035", ("0.03", "0.035")), ("0.00042", "0.00043", ("0.042", "0.043"))])
+def test_the_price_is_clamped_into_a_narrow_products_daily_rate_range(origination_books, low, high, rates):
+    """A product version narrower than the price grid: the grid's rate outside its range was an error."""
+    from lending_fixtures import product_copy
+
+    from creditline.app.decision import replay_decision
+
+    product_copy(origination_books, "narrow", {'rate_daily_min = "0.0002"': f'rate_daily_min = "{low}"',
+                                               'rate_daily_max = "0.0006"': f'rate_daily_max = "{high}"'})  # fmt: skip
+    for serial in (1,):  # an applicant the shipped strategy approves
+        form = application(serial, product_id="narrow")
+        view = run(origination_books, f"k-narrow-{serial}", form, OriginationConfig(challenger=None, product_id="narrow"))
+        assert view["outcome"] == "approve", view
+        assert view["daily_rate_pct"] in rates, view
+        assert replay_decision(origination_books, view["decision_id"])["matches"]

@@ -55,7 +55,7 @@ def list_coupons(principal: Caller, rt: Rt, borrower_id: BorrowerQuery = None) -
     """A borrower's coupons (expired ones say so); operators name the borrower."""
     whose = scoped_borrower(principal, borrower_id)
     if whose is None:  # a borrower not yet linked, or asking about someone else: nothing to show
-        return {"borrower_id": borrower_id or "", "business_date": "", "coupons": []}
+        return coupons.list_coupons(rt.engine, borrower_id or "", visible=False)
     return coupons.list_coupons(rt.engine, whose)
 
 

@@ -46,8 +46,11 @@ def reason_text(code: str) -> str:
 
 
 def explanation(record: dict[str, Any]) -> dict[str, Any]:
-    limit = record.get("limit")
-    price = record.get("price")
+    # A decline offers no limit and no price, as its decision view says (one declined for line_exists
+    # explained the limit and rate it was not given); the record keeps what the strategy computed.
+    offered = record["outcome"] != "decline"
+    limit = record.get("limit") if offered else None
+    price = record.get("price") if offered else None
     result: dict[str, Any] = {
         "decision_id": record["decision_id"],
         "outcome": record["outcome"],

@@ -59,6 +59,7 @@ class Deciders:
     champion: Strategy
     apr_of: Callable[[Decimal], Decimal]
     apr_cap: Decimal
+    rate_range: tuple[Decimal, Decimal] | None = None  # the product's daily-rate range
     challenger: Strategy | None = None
     challenger_share: Decimal = Decimal(0)
     salt: bytes = b"creditline"
@@ -168,7 +169,7 @@ def _limit_inputs(application: Application, checks: Checks) -> dict[str, object]
 
 def _run(strategy: Strategy, facts, pd: Decimal, limits: dict[str, object], deciders: Deciders) -> StrategyOutcome:  # type: ignore[no-untyped-def]
     return evaluate(
-        strategy, facts, pd, lambda band: LimitInputs(band=band, **limits), deciders.apr_of, deciders.apr_cap  # type: ignore[arg-type]
+        strategy, facts, pd, lambda band: LimitInputs(band=band, **limits), deciders.apr_of, deciders.apr_cap, deciders.rate_range,  # type: ignore[arg-type]
     )
 
 

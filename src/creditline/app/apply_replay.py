@@ -39,6 +39,7 @@ def replay_record(record: dict[str, Any], product: Any) -> tuple[dict[str, Any],
     outcome = evaluate(
         chosen, facts, pd, lambda band: LimitInputs(band=band, **limits),
         lambda rate: reference_apr(product_key, rate, on), product.apr_cap_pct / 100,
+        (product.rate_daily_min, product.rate_daily_max),
     )
     replayed = outcome.to_json()
     notes = []

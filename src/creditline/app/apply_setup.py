@@ -158,6 +158,7 @@ def _build(screen: Any, product: Any, on: date, config: OriginationConfig) -> De
         champion=strategy(config.policy, "champion", config.limits, config.price_grid),
         apr_of=lambda rate: reference_apr(product_key, rate, on),
         apr_cap=product.apr_cap_pct / 100,
+        rate_range=(product.rate_daily_min, product.rate_daily_max),
         challenger=challenger,
         challenger_share=config.challenger_share,
         salt=pii_salt(),

@@ -72,6 +72,7 @@ def evaluate(
     limit_inputs: Callable[[str], LimitInputs],
     apr_of: Callable[[Decimal], Decimal],
     apr_cap: Decimal,
+    rate_range: tuple[Decimal, Decimal] | None = None,
 ) -> StrategyOutcome:
     """Knock-outs and referrals, PD band, limit and price: one strategy's answer."""
     knockout = decide_outcome(strategy.policy.table("knockout").evaluate(facts))
@@ -84,7 +85,7 @@ def evaluate(
     if declines:
         return StrategyOutcome(strategy.name, Outcome.DECLINE, tuple(declines), fired, band, None, None)
     limit = assign_limit(limit_inputs(band), strategy.limits)
-    quote = price(pd, strategy.grid, apr_of, apr_cap=apr_cap)
+    quote = price(pd, strategy.grid, apr_of, apr_cap=apr_cap, rate_range=rate_range)
     if limit.limit.is_zero():
         declines.append(f"limit_{limit.binding}")
     if not quote.covers_cost:

@@ -9,7 +9,7 @@ the clock at its edge when none is given), never read here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -32,8 +32,10 @@ from creditline.servicing.collections_strategy import Strategy, builtin_strategy
 from creditline.servicing.notifications import Channel, Purpose
 from creditline.store import UnitOfWork
 from creditline.store.collections_repository import CollectionsRepository
+from creditline.store.terms_codec import terms_from_json
 
 NOTE_LENGTH_MAX = 400
+CONTACT_AHEAD_DAYS_MAX = 1  # a contact may be dated at most this many days after the business date
 PAGE_SIZE = 1000  # contacts read a page at a time (the repository's page bounds it too)
 LANGUAGES = ("zh", "en")
 # A contact is judged and shown in the borrower's local time: a day inside the calendar's ends, so that
@@ -72,6 +74,7 @@ def record_contact(engine: Engine, command: RecordContact, strategy: Strategy | 
         past = repository.contacts_around([loan.borrower_id], at_s - HISTORY_DAYS * DAY_S, at_s + HISTORY_DAYS * DAY_S)
         history = [PastContact(Channel(c), s) for c, s in past.get(loan.borrower_id, [])]
         require_contact(channel, at_s, zone_name, history, strategy.contact_rules, party)
+        _require_within_loan_life(at_s, zone_name, terms_from_json(loan.terms_json).disbursed, on)
         item = _worked_item(repository, command.item_id, loan.loan_id, outcome, on)
         contact_id = repository.add_contact({
             "dedupe_key": None, "borrower_id": loan.borrower_id, "loan_id": loan.loan_id,
@@ -199,6 +202,18 @@ def _instant(at: datetime) -> int:
     if not AT_EARLIEST <= at <= AT_LATEST:
         raise CollectionsInputInvalid("must fall within the years 1 to 9999, in UTC and in every time zone", field="at")
     return int(at.timestamp())
+
+
+def _require_within_loan_life(at_s: int, zone_name: str, disbursed: date, on: date) -> None:
+    """A contact happened on the borrower's local date from the loan's disbursement to the day after the
+    business date (a day's slack for time zones ahead of the books); 2099 or 1969 is a typing error that
+    would otherwise sit in the history and count against the caps."""
+    contact_on = local_time(at_s, zone_of(zone_name)).date()
+    latest = on + timedelta(days=CONTACT_AHEAD_DAYS_MAX)
+    if not disbursed <= contact_on <= latest:
+        raise CollectionsInputInvalid(
+            f"{contact_on} ({zone_name}) is outside the loan's life: from its disbursement on {disbursed} "
+            f"to {latest}, a day after the business date", field="at")
 
 
 def _note(text: str | None) -> str | None:

@@ -184,11 +184,13 @@ def issue_coupon(engine: Engine, command: IssueCoupon) -> dict[str, Any]:
     return view
 
 
-def list_coupons(engine: Engine, borrower_id: str) -> dict[str, Any]:
+def list_coupons(engine: Engine, borrower_id: str, *, visible: bool = True) -> dict[str, Any]:
+    """The borrower's coupons on the business date; `visible=False` (a borrower asking about someone else)
+    is the same answer with no coupons, so it neither errs nor confirms that borrower."""
     with UnitOfWork(engine, read_only=True) as uow:
         on = business_date(uow)
         repo = PromotionsRepository(uow.connection)
-        rows = repo.coupons_of(borrower_id, LIST_LIMIT)
+        rows = repo.coupons_of(borrower_id, LIST_LIMIT) if visible else []
         views = [_coupon_view(row, campaign_of(repo, row["campaign_id"])[0], on) for row in rows]
     return {"borrower_id": borrower_id, "business_date": on.isoformat(), "coupons": views}
 

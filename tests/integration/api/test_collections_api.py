@@ -72,6 +72,8 @@ def the_agent_takes_the_item_and_records_contacts_held_to_quiet_hours(late, engi
     assert call.json()["local_time"] == "2025-08-09T10:30:00+08:00" and call.json()["item"]["last_outcome"] == "reached"
     naive = agent.post(f"{path}/contacts", {"channel": "call", "outcome": "reached", "at": "2025-08-09T10:30:00"})
     assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "at"
+    future = agent.post(f"{path}/contacts", {"channel": "call", "outcome": "reached", "at": "2099-08-09T10:30:00+08:00"})
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "at", future.text
     with UnitOfWork(engine, read_only=True) as uow:
         after = CollectionsRepository(uow.connection).contacts(loan_id=loan_id, limit=500)
     assert len(after) == before + 1

@@ -72,11 +72,14 @@ def test_a_coupon_is_issued_once_per_key_and_listed_for_its_borrower(issued) -> 
     again = finance.post("/v1/campaigns/summer/coupons", {"borrower_id": decision["borrower_id"]}, key="c-1")
     assert again.json() == coupon, "same key: the same coupon"
     assert coupon["status"] == "issued" and coupon["saving"] == "0.00"
-    (mine,) = borrower.get("/v1/coupons").json()["coupons"]
+    mine_all = borrower.get("/v1/coupons").json()
+    (mine,) = mine_all["coupons"]
     assert mine["coupon_id"] == coupon["coupon_id"] and mine["last_day"] == "2025-07-29"
     theirs = people["collections_agent"].get("/v1/coupons", params={"borrower_id": decision["borrower_id"]}).json()
     assert [c["coupon_id"] for c in theirs["coupons"]] == [coupon["coupon_id"]]
-    assert borrower.get("/v1/coupons", params={"borrower_id": "Bsomeoneelse"}).json()["coupons"] == []
+    other = borrower.get("/v1/coupons", params={"borrower_id": "Bsomeoneelse"})
+    assert other.status_code == 200 and other.json()["coupons"] == []
+    assert other.json()["business_date"] == mine_all["business_date"] != "", "the business date was left empty"
 
 
 def test_a_drawdown_redeems_the_coupon_it_was_approved_with(issued, engine) -> None:  # type: ignore[no-untyped-def]
@@ -141,7 +144,8 @@ def test_end_of_day_applies_the_saving_before_asking_the_bank(client, issued, en
     assert first["due_date"] == "2025-07-30"
     days = run_pipeline(engine, date(2025, 7, 31), catch_up=True, only=frozenset({"coupon-settle", "auto-debit"}))
     assert list(days[-1]["seconds"])[:2] == ["coupon-settle", "auto-debit"], "the saving is applied before the debit"
-    (mine,) = borrower.get("/v1/coupons").json()["coupons"]
+    mine_all = borrower.get("/v1/coupons").json()
+    (mine,) = mine_all["coupons"]
     first_saving = Decimal(mine["applied"])
     assert first_saving > 0 and mine["status"] == "redeemed"
     with engine.connect() as connection:

@@ -25,7 +25,7 @@ MONTHS_IN_YEAR = 12
 
 @dataclass(frozen=True, slots=True)
 class Price:
-    rate_daily: Decimal  # fraction per day, one of the grid's rates
+    rate_daily: Decimal  # fraction per day, one of the grid's rates inside the product's range (or its ends)
     apr: Decimal  # IRR-based annual percentage rate of the reference loan, fraction
     rate_daily_required: Decimal  # the unsnapped cost-plus rate
     expected_loss_annual: Decimal
@@ -48,8 +48,16 @@ def annualised_pd(pd: Decimal, horizon_months: int) -> Decimal:
     return 1 - survival
 
 
-def price(pd: Decimal, grid: PriceGrid | GridTerms, apr_of: AprOf, *, apr_cap: Decimal | None = None) -> Price:
-    """Price a borrower of probability of default `pd`; `apr_cap` (a fraction) may only lower the grid's."""
+def price(
+    pd: Decimal,
+    grid: PriceGrid | GridTerms,
+    apr_of: AprOf,
+    *,
+    apr_cap: Decimal | None = None,
+    rate_range: tuple[Decimal, Decimal] | None = None,
+) -> Price:
+    """Price a borrower of probability of default `pd`; `apr_cap` (a fraction) may only lower the grid's;
+    `rate_range` (the product's daily-rate range) keeps the price inside it."""
     terms = grid if isinstance(grid, GridTerms) else grid_terms(grid)
     if not isinstance(pd, Decimal) or not (0 <= pd <= 1):
         raise InvalidPricingInput("PD must be a Decimal between 0 and 1", field="pd")
@@ -57,7 +65,7 @@ def price(pd: Decimal, grid: PriceGrid | GridTerms, apr_of: AprOf, *, apr_cap: D
     cost = terms.cost_annual + expected_loss
     required_daily = divide(cost + terms.margin_annual, terms.days_in_year)
     floor_daily = divide(cost, terms.days_in_year)
-    rates = terms.daily_rates
+    rates = rates_within(terms.daily_rates, rate_range)
     index = next((i for i, r in enumerate(rates) if r >= required_daily), len(rates) - 1)
     cap = terms.apr_cap if apr_cap is None else min(apr_cap, terms.apr_cap)
     clipped = False
@@ -69,3 +77,14 @@ def price(pd: Decimal, grid: PriceGrid | GridTerms, apr_of: AprOf, *, apr_cap: D
         raise InvalidPricingInput(f"even the lowest grid rate exceeds the {cap} APR cap", field="apr_cap")
     rate = rates[index]
     return Price(rate, apr, required_daily, expected_loss, clipped, rate >= floor_daily, terms.version)
+
+
+def rates_within(rates: tuple[Decimal, ...], rate_range: tuple[Decimal, Decimal] | None) -> tuple[Decimal, ...]:
+    """The grid's rates inside the product's range; a product narrower than the grid's steps is priced at
+    its range's ends (the grid's rate clamped into the range), so a price never falls outside the product."""
+    if rate_range is None:
+        return rates
+    low, high = rate_range
+    assert low <= high, "a product's daily-rate range is checked when it is loaded"
+    inside = tuple(rate for rate in rates if low <= rate <= high)
+    return inside or tuple(sorted({low, high}))
