@@ -102,8 +102,9 @@ def test_in_a_two_currency_book_a_product_takes_its_currency_and_a_roll_rate_is_
 
 def test_the_migration_leaves_alerts_that_name_their_currency_and_resolved_ones(engine) -> None:  # type: ignore[no-untyped-def]
     _book_with_month_ends(engine, ("CNY",))
-    _raise(engine)
+    assert _raise(engine)["alerts_raised"] >= 1
     before = _portfolio_alerts(engine)
+    assert before, "the book raised portfolio alerts for the migration to leave alone"
     with engine.begin() as connection:  # a resolved old-style alert: nothing to suppress, history kept as written
         connection.execute(ew_alerts.insert().values(
             kind="concentration", scope="portfolio", subject="region:CN", severity="high", status="resolved",

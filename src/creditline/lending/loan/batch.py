@@ -16,6 +16,7 @@ import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +46,12 @@ def principal_room_minor(pricing: AccrualPricing) -> int:
     days at this loan's dearest daily numerator: the bound `check_headroom` holds every batch to."""
     rate_max = max(pricing.interest_common_day, pricing.interest_leap_day, pricing.penalty_common_day,
                    pricing.penalty_leap_day, 1)  # fmt: skip
+    return _principal_room(rate_max)
+
+
+def _principal_room(rate_max: Any) -> Any:
+    """The principal room at a dearest daily numerator of at least 1 (an int, or an array of them per
+    loan); divides rather than multiplies, so the bound itself cannot overflow."""
     return INT_LIMIT // NUMERATOR_DAYS_MAX // rate_max
 
 I64 = NDArray[np.int64]
@@ -123,8 +130,7 @@ class AccrualBatch:
             np.maximum(self.interest_common_day, self.interest_leap_day),
             np.maximum(self.penalty_common_day, self.penalty_leap_day),
         )
-        # Divide rather than multiply, so the check itself cannot overflow.
-        room = INT_LIMIT // NUMERATOR_DAYS_MAX // np.maximum(rate_max, 1)
+        room = _principal_room(np.maximum(rate_max, 1))
         if np.any(principal > room) or np.any(self.penalty_exact > INT_LIMIT // 2):
             raise OverflowError("a loan in the batch is too large for int64 accrual; use accrue_one_day")
 

@@ -95,24 +95,24 @@ def choose_calibration(logit: np.ndarray, target: np.ndarray, seed: int) -> tupl
     rng = np.random.default_rng(seed)
     halves = np.array_split(rng.permutation(target.size), 2)
     scores: dict[str, float | None] = {}
-    held_out: dict[str, np.ndarray] = {}
+    isotonic_held_out = np.empty(target.size)  # the held-out PDs the isotonic ranking check reads
     for method in (IDENTITY, PLATT, ISOTONIC):
         losses = []
-        held_out[method] = np.empty(target.size)
         for fit_rows, check_rows in ((halves[0], halves[1]), (halves[1], halves[0])):
             if method == PLATT and np.unique(target[fit_rows]).size < 2:
                 break
-            fitted = fit_method(method, logit[fit_rows], target[fit_rows])
-            held_out[method][check_rows] = fitted.pd(logit[check_rows])
-            losses.append(brier(target[check_rows], held_out[method][check_rows]))
+            held = fit_method(method, logit[fit_rows], target[fit_rows]).pd(logit[check_rows])
+            if method == ISOTONIC:
+                isotonic_held_out[check_rows] = held
+            losses.append(brier(target[check_rows], held))
         scores[method] = float(np.mean(losses)) if len(losses) == 2 else None
     judged = [m for m in (IDENTITY, PLATT, ISOTONIC) if scores[m] is not None]
-    best = min(judged, key=lambda m: (scores[m], judged.index(m)))
+    best = min(judged, key=scores.__getitem__)  # ties: the first in that order
     chosen = fit_method(best, logit, target)
     reason = f"lowest held-out Brier score ({best})"
     if best == ISOTONIC and np.unique(target).size == 2:
         ranking_auc = auc(target, logit)
-        isotonic_auc = min(auc(target, held_out[ISOTONIC]), auc(target, chosen.pd(logit)))
+        isotonic_auc = min(auc(target, isotonic_held_out), auc(target, chosen.pd(logit)))
         if ranking_auc - isotonic_auc > ISOTONIC_AUC_LOSS_MAX:
             chosen = fit_method(PLATT, logit, target)  # all rows hold both classes, so Platt can be fitted
             reason = (
