@@ -134,7 +134,7 @@ def _statement_check(engine: Engine, business_date: date, context: EodContext) -
 def _plan(engine: Engine, business_date: date, round_no: int, rank: int, context: EodContext, borrowers: Any) -> int:
     """One transaction: the attempts of the round's `rank`-th source; -1 when an earlier (killed) run
     planned them already."""
-    from creditline.app.eod_autodebit_sources import leg_candidates, leg_planned
+    from creditline.app.eod_autodebit_sources import declined_before, leg_candidates, leg_planned
     from creditline.store.tables_servicing_debits import DebitAttemptRepository, due_loans
 
     policy = context.debit_policy
@@ -146,22 +146,25 @@ def _plan(engine: Engine, business_date: date, round_no: int, rank: int, context
         return 0
     with UnitOfWork(engine) as uow:
         attempts = DebitAttemptRepository(uow.connection)
-        earlier = attempts.of_day(business_date) if round_no > 1 else []
+        # A later round's first leg reads the day's attempts (whom to retry, and which sources declined);
+        # its other legs need only the declined sources, read as such (a page of the day's outbox each).
+        earlier = attempts.of_day(business_date) if round_no > 1 and rank == 1 else []
+        declined = declined_before(earlier, round_no) if rank == 1 else attempts.declined_sources(business_date, round_no)
         candidates = due_loans(uow.connection, business_date, statuses)
         if only is not None:
             candidates = [row for row in candidates if row[0] in only]
-        rows = _attempt_rows(candidates, earlier, business_date, (round_no, rank), context, borrowers)
+        rows = _attempt_rows(candidates, earlier, declined, business_date, (round_no, rank), context, borrowers)
         attempts.add(rows)
         uow.commit()
     context.progress("auto-debit", 0, len(rows))
     return len(rows)
 
 
-def _attempt_rows(candidates: list[Any], earlier: list[dict[str, Any]], business_date: date, leg: tuple[int, int],
-                  context: EodContext, borrowers: Any) -> list[dict[str, Any]]:
+def _attempt_rows(candidates: list[Any], earlier: list[dict[str, Any]], declined: frozenset[tuple[str, str]],
+                  business_date: date, leg: tuple[int, int], context: EodContext, borrowers: Any) -> list[dict[str, Any]]:
     """The leg's outbox rows: what each loan owes now (after what earlier legs collected), from its
     `rank`-th source. A later leg asks only loans already asked today, so timing is the first leg's."""
-    from creditline.app.eod_autodebit_sources import declined_before, wanted_today
+    from creditline.app.eod_autodebit_sources import wanted_today
     from creditline.money import currency
     from creditline.servicing.autodebit import attempt_key
 
@@ -177,7 +180,6 @@ def _attempt_rows(candidates: list[Any], earlier: list[dict[str, Any]], business
     else:
         wanted = due > 0
     retry = _retry_loans(earlier, round_no) if rank == 1 else None
-    declined = declined_before(earlier, round_no)
     minimums: dict[str, int | None] = {}
     rows = []
     for i in np.flatnonzero(wanted).tolist():

@@ -90,9 +90,15 @@ class DebitAttemptRepository:
             if path:
                 paths[path] = paths.get(path, 0) + int(count)
             collected[code] = collected.get(code, 0) + int(debited or 0)
-        declined = self.connection.execute(_declined_query(), {"day": business_date}).all()
+        declined = self.connection.execute(_declined_count_query(), {"day": business_date, "round": _NO_ROUND}).scalar()
         return {"attempts": sum(outcomes.values()), "outcomes": outcomes, "applied_paths": paths,
-                "collected_minor": collected, "sources_declined": len(declined)}
+                "collected_minor": collected, "sources_declined": int(declined or 0)}
+
+    def declined_sources(self, business_date: date, round_no: int) -> frozenset[tuple[str, str]]:
+        """(borrower, source) pairs that declined a debit in a round before `round_no` today, read in SQL
+        (`app.eod_autodebit_sources.declined_before` takes the same set from the day's attempts in hand)."""
+        rows = self.connection.execute(_declined_query(), {"day": business_date, "round": round_no})
+        return frozenset((str(borrower), str(source)) for borrower, source in rows)
 
 
 
@@ -174,9 +180,20 @@ def _summary_query() -> Select:
 
 @cache
 def _declined_query() -> Select:
-    """The day's declined sources, each once (a later round does not ask them again: app.eod_autodebit)."""
+    """The day's sources that declined before round `:round`, each once (a later round does not ask them
+    again: app.eod_autodebit)."""
     a = debit_attempts.c
-    return select(a.borrower_id, a.source_id).where(a.business_date == bindparam("day"), a.outcome == "declined").distinct()
+    return select(a.borrower_id, a.source_id).where(
+        a.business_date == bindparam("day"), a.outcome == "declined", a.round < bindparam("round")).distinct()  # fmt: skip
+
+
+@cache
+def _declined_count_query() -> Select:
+    """How many sources `_declined_query` holds (the day summary's `sources_declined`)."""
+    return select(func.count()).select_from(_declined_query().subquery())
+
+
+_NO_ROUND = 32_767  # a round after every round (the column is a SMALLINT): the whole day's declined sources
 
 
 # -- loans as auto-debit reads and settles them --------------------------------------------------------
