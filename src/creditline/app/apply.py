@@ -362,10 +362,10 @@ def _line_to_open(borrower_id, product, decided, on, decision_id) -> tuple[Any, 
 def decision_view(row: dict[str, Any], record: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a client sees: outcome and reasons, limit and price (daily rate with APR), ids."""
     record = record if record is not None else json.loads(row["record_json"])
-    # A decline offers no limit and no price (one declined for line_exists, limit_min or the price cap
-    # showed the limit and rate it was not given); the record keeps what the strategy computed.
-    offered = row["outcome"] != str(Outcome.DECLINE)
-    price = record.get("price") if offered else None
+    from creditline.app.apply_explain import offered
+
+    given = offered(row["outcome"])
+    price = record.get("price") if given else None
     return {
         "decision_id": row["decision_id"],
         "outcome": row["outcome"],
@@ -374,7 +374,7 @@ def decision_view(row: dict[str, Any], record: dict[str, Any] | None = None) -> 
         "borrower_id": row["borrower_id"],
         "line_id": row["line_id"],
         "currency": row["currency"],
-        "limit": None if row["limit_minor"] is None or not offered else _major(row["limit_minor"], row["currency"]),
+        "limit": None if row["limit_minor"] is None or not given else _major(row["limit_minor"], row["currency"]),
         "daily_rate_pct": None if price is None else _percent(price["rate_daily"]),
         "apr_pct": None if price is None else _percent(price["apr"], places=2),
         "price_display": None if price is None else price["display"],

@@ -45,12 +45,19 @@ def reason_text(code: str) -> str:
     return REASON_TEXT.get(code, code.replace("_", " "))
 
 
+def offered(outcome: str) -> bool:
+    """Whether a decision offers its limit and price: a decline offers neither (one declined for
+    line_exists, limit_min or the price cap showed the limit and rate it was not given); the record
+    keeps what the strategy computed. The decision view and the explanation both ask this."""
+    from creditline.risk.policy import Outcome
+
+    return outcome != str(Outcome.DECLINE)
+
+
 def explanation(record: dict[str, Any]) -> dict[str, Any]:
-    # A decline offers no limit and no price, as its decision view says (one declined for line_exists
-    # explained the limit and rate it was not given); the record keeps what the strategy computed.
-    offered = record["outcome"] != "decline"
-    limit = record.get("limit") if offered else None
-    price = record.get("price") if offered else None
+    given = offered(record["outcome"])
+    limit = record.get("limit") if given else None
+    price = record.get("price") if given else None
     result: dict[str, Any] = {
         "decision_id": record["decision_id"],
         "outcome": record["outcome"],
