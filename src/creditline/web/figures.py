@@ -51,6 +51,10 @@ class Figures:
         from creditline.app import console_views
 
         path, sheet, lgd, engine = self.settings.snapshots, self.settings.balance_sheet, self.settings.lgd, self.engine
+        main = self._reports.get(None)
+        latest = None if code is None or main is None else main.get()
+        if latest is not None and latest.value is not None and latest.value["currency"] == code:
+            return main  # the main currency chosen by name (the page's chooser): the report already kept
         with self._reports_lock:
             found = self._reports.get(code)
             if found is not None:
