@@ -83,6 +83,9 @@ BAD = {
     # `line freeze|unfreeze|close` have no --status option; their refusals named it
     "freezing a frozen line": (["line", "freeze", "L2"], "error: --line: only an active line can be frozen"),
     "unfreezing an active line": (["line", "unfreeze", "L1"], "error: --line: only a frozen line can be unfrozen"),
+    # changing the limit to the one the line has recorded an empty change in its history
+    "changing a limit to itself": (["line", "change-limit", "L1", "--limit", "20000.00", "--reason", "review"],
+                                   "error: --limit: the line's limit is already 20000.00"),
     # removing a temporary limit the line does not have recorded an empty change in its history
     "removing a temporary limit there is none of": (["line", "temp-limit", "L1", "--remove"],
                                                     "error: --remove: the line has no temporary limit to remove"),

@@ -170,6 +170,9 @@ class CreditLine:
     def change_limit(self, new_limit: Money, on: date, reason: str) -> tuple[CreditLine, LineChange]:
         self._check_open()
         self._check_limit(new_limit, "limit")
+        if new_limit == self.limit:
+            # refused like freezing a frozen line: an unchanged limit would record an empty change
+            raise InvalidLineChange(f"the line's limit is already {new_limit.amount_str()}", field="limit")
         change = LineChange(
             self.line_id, on, "limit", self.limit.amount_str(), new_limit.amount_str(), _reason(reason)
         )

@@ -115,6 +115,9 @@ def test_limit_change_is_recorded_and_checked() -> None:
         line.change_limit(cny("-1.00"), DAY, "negative")
     with pytest.raises(CurrencyMismatch):
         line.change_limit(Money.parse("1", "USD"), DAY, "wrong currency")
+    with pytest.raises(InvalidLineChange, match=r"already 30000\.00") as unchanged:
+        line.change_limit(cny("30000.00"), DAY, "same again")
+    assert unchanged.value.field == "limit"
     with pytest.raises(InvalidLineChange):
         line.reserve(cny("0.00"), DAY)
 
@@ -139,7 +142,7 @@ def test_available_never_negative_nor_above_the_effective_limit(steps: list[tupl
                 if line.outstanding_principal.is_positive()
                 else line
             )
-        elif action == "limit":
+        elif action == "limit" and amount != line.limit:
             line, _ = line.change_limit(amount, DAY, "review")
         elif action == "temp":
             line, _ = line.set_temp_limit(amount, DAY, DAY, "promotion")

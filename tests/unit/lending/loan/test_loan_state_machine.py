@@ -95,7 +95,7 @@ class LendingMachine(RuleBasedStateMachine):
 
     @rule(minor=st.integers(min_value=0, max_value=8_000_000))
     def change_limit(self, minor: int) -> None:
-        if self.line.status is not LineStatus.CLOSED:
+        if self.line.status is not LineStatus.CLOSED and minor != self.line.limit.minor:
             self.line, _ = self.line.change_limit(self.money(minor), self.today, "review")
 
     @rule()
