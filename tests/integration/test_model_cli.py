@@ -376,6 +376,7 @@ def test_an_out_of_time_validation_period_with_one_bad_still_trains(tmp_path):
     assert metadata["metrics"]["validation"]["calibration_brier"]["platt"] is None
     # Platt is not judged on Brier; it is taken only when isotonic, chosen on Brier, flattens the ranking
     reason = metadata["champion"]["calibration_reason"]
+    assert summary["calibration_reason"] == reason
     if summary["calibration"] == "platt":
         assert reason.startswith("isotonic had the lowest held-out Brier score but its steps cut validation AUC")
     else:

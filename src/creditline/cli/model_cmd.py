@@ -176,6 +176,7 @@ def training_summary(metadata: dict, out: Path, seconds: float) -> dict:
         "champion": metadata["champion"]["kind"],
         "blend_weight": metadata["champion"]["blend_weight"],
         "calibration": metadata["champion"]["calibration"],
+        "calibration_reason": metadata["champion"].get("calibration_reason", ""),
         "validation_auc": metadata["metrics"]["validation"]["auc"],
         "test": {
             "champion": champion,
@@ -199,7 +200,8 @@ def training_lines(s: dict) -> list[str]:
     lines = [
         f"model {s['model_id']} written to {s['out']} in {s['seconds']:.1f}s",
         f"rows {s['rows']}, bad = {s['bad_value']!r} ({s['bad_rate']:.1%}), {len(s['features'])} features, split: {s['split']}",
-        f"champion: {s['champion']} (booster weight {s['blend_weight']}), calibration: {s['calibration']}",
+        f"champion: {s['champion']} (booster weight {s['blend_weight']}), calibration: {s['calibration']}"
+        + (f" — {s['calibration_reason']}" if s.get("calibration_reason") else ""),
         f"search: {s['search_trials']} settings tried, the best {s['ensemble_members']} averaged; engineered features: "
         f"{', '.join(s['engineered_features']) or 'none kept'}; {s.get('cpu_seconds', 0):.1f} CPU-s",
         f"{'test':<10} {'AUC':>7} {'KS':>7} {'Brier':>7}",
