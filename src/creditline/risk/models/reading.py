@@ -187,6 +187,23 @@ def gb18030_text(data: bytes) -> tuple[str, str, tuple[str, ...]] | None:
     return None
 
 
+def misread_as(name: str, present: object) -> tuple[str, str] | None:
+    """(column, encoding): the column among `present` whose UTF-8 or GB18030 bytes `name` is, read as
+    Latin-1 ('³ÇÊÐ' is '城市' in GB18030) — how a model trained on a file misread as Latin-1 names it."""
+    try:
+        data = name.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    for encoding in ("UTF-8", "GB18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text != name and text in present:
+            return text, encoding
+    return None
+
+
 def sniff_separator(lines: list[str], source: str, field: str) -> str:
     """The separator that splits the sampled lines into the same number (≥ 2) of fields, the most
     fields if several do (the first listed on a tie) — but never the comma when another does and
