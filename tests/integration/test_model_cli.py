@@ -376,6 +376,7 @@ def test_an_out_of_time_validation_period_with_one_bad_still_trains(tmp_path):
     assert metadata["metrics"]["validation"]["calibration_brier"]["platt"] is None
     # Platt is not judged on Brier; it is taken only when isotonic, chosen on Brier, flattens the ranking
     reason = metadata["champion"]["calibration_reason"]
+    assert summary["calibration_reason"] == reason
     if summary["calibration"] == "platt":
         assert reason.startswith("isotonic had the lowest held-out Brier score but its steps cut validation AUC")
     else:
@@ -399,3 +400,21 @@ def test_a_joined_semicolon_file_keeps_its_decimal_commas_readable(tmp_path):
     spec = infer_spec("ratio", "ratio", table.frame["ratio"], table.separator)
     assert column_values(spec, table.frame["ratio"])[:3].tolist() == [0.0, 0.037, 0.074]
     assert table.frame["loans.amount_max"].tolist()[:2] == ["160.0", "161.0"]
+
+
+def test_a_utf8_file_with_a_stray_byte_is_scored_with_a_warning_naming_where(model, tmp_path):
+    directory, data = model
+    frame = pd.read_csv(data, sep=";", dtype=str, keep_default_na=False).head(40)
+    frame["Note"] = "café crème"
+    text = frame.to_csv(sep=";", index=False).encode()
+    cut = text.index(b"caf", text.index(b"\n", 200))  # in a data row past byte 200
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes(text[:cut] + b"\x96" + text[cut:])
+    code, out, err = run("model", "score", "--model", str(directory), "--data", str(stray), "--reasons", "0")
+    assert code == 0, err
+    line = text[:cut].count(b"\n") + 1
+    assert err.strip() == (
+        f"warning: {stray}: 1 byte sequence that is not UTF-8 read as U+FFFD; the first at line {line}, "
+        f"byte {cut} (0x96); the rest of the text is UTF-8"
+    )
+    assert len(pd.read_csv(io.StringIO(out))) == 40

@@ -27,6 +27,16 @@ def emit(data: dict, as_json: bool, lines: list[str]) -> None:
             typer.echo(line)
 
 
+def read_data(path: Path, field: str = "data"):
+    """The table at `path`; what reading it had to replace (a stray byte) is a warning on stderr."""
+    from creditline.risk.models import read_table
+
+    table = read_table(path, field=field)
+    for warning in table.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    return table
+
+
 def parse_monotone(values: list[str]) -> dict[str, int]:
     from creditline.risk.models import InvalidData
 
@@ -93,7 +103,7 @@ def train_command(
     """Train the champion (LightGBM), the scorecard and the calibration; pick the champion by validation AUC."""
     from datetime import UTC, datetime
 
-    from creditline.risk.models import TrainingOptions, read_table, save_model, train
+    from creditline.risk.models import TrainingOptions, save_model, train
     from creditline.risk.models.registry import check_writable
     from creditline.risk.models.training import STAGES
 
@@ -107,7 +117,7 @@ def train_command(
     )
     with stage_bar(("read", *STAGES, "save")) as advance:
         advance("read")
-        table = read_table(data)
+        table = read_data(data)
         artifacts = train(table, options, progress=advance)
         advance("save")
         save_model(artifacts, out)
@@ -166,6 +176,7 @@ def training_summary(metadata: dict, out: Path, seconds: float) -> dict:
         "champion": metadata["champion"]["kind"],
         "blend_weight": metadata["champion"]["blend_weight"],
         "calibration": metadata["champion"]["calibration"],
+        "calibration_reason": metadata["champion"].get("calibration_reason", ""),
         "validation_auc": metadata["metrics"]["validation"]["auc"],
         "test": {
             "champion": champion,
@@ -189,7 +200,8 @@ def training_lines(s: dict) -> list[str]:
     lines = [
         f"model {s['model_id']} written to {s['out']} in {s['seconds']:.1f}s",
         f"rows {s['rows']}, bad = {s['bad_value']!r} ({s['bad_rate']:.1%}), {len(s['features'])} features, split: {s['split']}",
-        f"champion: {s['champion']} (booster weight {s['blend_weight']}), calibration: {s['calibration']}",
+        f"champion: {s['champion']} (booster weight {s['blend_weight']}), calibration: {s['calibration']}"
+        + (f" — {s['calibration_reason']}" if s.get("calibration_reason") else ""),
         f"search: {s['search_trials']} settings tried, the best {s['ensemble_members']} averaged; engineered features: "
         f"{', '.join(s['engineered_features']) or 'none kept'}; {s.get('cpu_seconds', 0):.1f} CPU-s",
         f"{'test':<10} {'AUC':>7} {'KS':>7} {'Brier':>7}",
@@ -211,10 +223,10 @@ def labelled_rows(scorer, data: Path, target: str, positive: str | None):
     """Features and 0/1 target of a labelled file, rows with a blank target left out."""
     import numpy as np
 
-    from creditline.risk.models import InvalidData, read_table, resolve_column
+    from creditline.risk.models import InvalidData, resolve_column
     from creditline.risk.models.target import encode_target
 
-    table = read_table(data)
+    table = read_data(data)
     column = resolve_column(list(table.frame.columns), target, "target")
     wanted = positive
     if wanted is None:
@@ -280,18 +292,18 @@ def join_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Join related tables onto the main one (many-per-key tables summarised per key), ready for `model train`."""
-    from creditline.risk.models import InvalidData, read_table
+    from creditline.risk.models import InvalidData
     from creditline.risk.models.joining import join_tables
     from creditline.risk.models.reading import SEPARATORS
 
     file_to_write(out)
-    main = read_table(data)
+    main = read_data(data)
     others = []
     for item in joins:
         file, _, key = item.rpartition(":")
         if not file or not key:
             raise InvalidData(f"{item!r}: write FILE:KEY", field="join")
-        others.append((Path(file).stem, read_table(Path(file), field="join").frame, key))
+        others.append((Path(file).stem, read_data(Path(file), field="join").frame, key))
     joined = join_tables(main.frame, others, main.separator)
     # The main table's separator, so that its decimal commas (`0,270` in a `;` file) read back as such.
     separator = main.separator if main.separator in SEPARATORS else ","
@@ -331,11 +343,10 @@ def monitor_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Population stability of the score (PSI) and of each feature (CSI) against the training data."""
-    from creditline.risk.models import read_table
     from creditline.risk.models.monitoring import compare
 
     scorer = load_scorer(model)
-    frame = read_table(data).frame
+    frame = read_data(data).frame
     features = batch_features(scorer, frame)
     scores = scorer.score_features(features)["score"].to_numpy(dtype=float)
     result = compare(scorer.monitoring, features, scorer.specs, scores)
@@ -355,7 +366,7 @@ def score_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """PD, score and reason codes for one applicant (--applicant) or a file of them (--data)."""
-    from creditline.risk.models import InvalidScoringRequest, read_table
+    from creditline.risk.models import InvalidScoringRequest
 
     if (data is None) == (applicant is None):
         raise InvalidScoringRequest("give exactly one of --data FILE or --applicant JSON", field="applicant")
@@ -370,7 +381,7 @@ def score_command(
         lines += [f"  - {r['text']}" for r in decision["reasons"]]
         emit(decision, as_json, lines)
         return
-    frame = read_table(data).frame
+    frame = read_data(data).frame
     try:
         scored = scorer.score_batch(frame, reasons=reasons)
     except InvalidScoringRequest as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,6 +71,16 @@ def test_amount_ratios_missing_counts_and_delinquency_totals():
     assert extra[3, 2] == int(base[3, 2] > 0) + int(base[3, 3] > 0)
     assert extra[3, 3] == pytest.approx(base[3, 1] / base[3, 0])
     assert math.isnan(extra[0, 3])  # a blank denominator gives a blank ratio
+
+
+def test_a_date_written_as_yyyymmdd_is_no_amount_to_divide():
+    """`LoanIssued` holds 20230115-style numbers: sized like money and named 'loan', but a date."""
+    rng = np.random.default_rng(2)
+    dates = (pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 700, 300), unit="D")).strftime("%Y%m%d")
+    base = np.column_stack([money(rng, 300), dates.astype(float), money(rng, 300)])
+    plan = plan_features(specs_of("LoanAmount", "LoanIssued", "MonthlyIncome"), base)
+    assert plan.names == ["MonthlyIncome_per_LoanAmount"]
+    assert not any(is_amount_name(name) for name in ("DueDate", "payment_date", "PaidDt", "BalanceAsOfDate"))
 
 
 def test_zero_denominator_gives_a_blank_ratio():

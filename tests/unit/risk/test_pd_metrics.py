@@ -104,3 +104,26 @@ def test_isotonic_that_keeps_the_ranking_is_still_chosen_on_brier():
     target = (rng.random(4000) < np.where(logit > 0, 0.6, 0.02)).astype(float)
     calibration, _, reason = choose_calibration(logit, target, seed=7)
     assert (calibration.method, reason) == ("isotonic", "lowest held-out Brier score (isotonic)")
+
+
+@pytest.mark.parametrize("via", ["platt", "isotonic"])
+def test_platt_with_a_slope_that_inverts_the_ranking_is_refused_for_the_identity(via):
+    """Validation bads sit at the low log-odds: Platt would fit a negative slope and turn the ranking
+    upside down (its Brier score is the best), so the identity is kept, saying why."""
+    from creditline.risk.models.calibration import choose_calibration, fit_method
+
+    rng = np.random.default_rng(2)
+    if via == "platt":
+        logit = rng.normal(-1, 1, 2000)
+        target = (rng.random(2000) < 1 / (1 + np.exp(1 + 1.5 * logit))).astype(float)
+    else:  # isotonic wins on Brier, is refused for its steps, and the Platt it gives way to inverts:
+        # two bads among the lowest log-odds, one near the top
+        logit = np.random.default_rng(9).normal(-4, 1, 600)
+        target = np.zeros(600)
+        target[np.argsort(logit)[[8, 33, 590]]] = 1.0
+    assert fit_method("platt", logit, target).slope <= 0
+    calibration, scores, reason = choose_calibration(logit, target, seed=7)
+    assert min(scores, key=lambda m: scores[m] if scores[m] is not None else 9) == via
+    assert calibration.method == "identity"
+    assert calibration.pd(np.array([-2.0, 0.0, 2.0])).tolist() == pytest.approx([0.1192029, 0.5, 0.8807971])
+    assert "platt's slope on the log-odds is -" in reason and "would invert the ranking" in reason

@@ -168,3 +168,47 @@ def test_a_comma_file_whose_text_holds_semicolons_stays_a_comma_file(tmp_path):
     rows = "".join(f"{i},tag{i};other,{i % 2}\n" for i in range(40))
     table = read_table(write(tmp_path, "tags.csv", ("id,tags,bad\n" + rows).encode()))
     assert table.separator == "," and list(table.frame.columns) == ["id", "tags", "bad"]
+
+
+CHINESE = "城市,月收入,婚姻状况,逾期\n" + "".join(
+    f"{'北京' if i % 3 else '厦门'},{1000 + i},{'已婚' if i % 2 else '未婚'},{i % 2}\n" for i in range(30)
+)
+WESTERN = "name;city;bad\n" + "".join(f"Müller;São Paulo;{i % 2}\n" for i in range(30))
+
+
+def with_stray_byte(data: bytes, before: bytes, stray: bytes = b"\xff") -> bytes:
+    cut = data.index(before)
+    return data[:cut] + stray + data[cut:]
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "stray", "line"),
+    [(CHINESE, b"1005", b"\xff", 7), (WESTERN, b"Paulo;1", b"\x96", 3), (CHINESE, b",1005", b"\xe5\x9f", 7)],
+)
+def test_a_utf8_file_with_a_stray_byte_keeps_its_utf8_text_and_says_where(tmp_path, text, before, stray, line):
+    # Read whole as Latin-1, '城市' became 'å\x9f\x8eå¸\x82'; as GB18030, 'Müller' became 'M眉ller'.
+    data = with_stray_byte(text.encode(), before, stray)
+    table = read_table(write(tmp_path, "stray.csv", data))
+    assert table.encoding == "utf-8"
+    expected = read_table(write(tmp_path, "clean.csv", text.encode())).frame
+    assert list(table.frame.columns) == list(expected.columns)
+    damaged = table.frame.ne(expected).to_numpy().nonzero()
+    assert len(damaged[0]) == 1 and "\ufffd" in table.frame.iat[damaged[0][0], damaged[1][0]]
+    (warning,) = table.warnings
+    assert f"line {line}" in warning and f"byte {text.encode().index(before)}" in warning and "U+FFFD" in warning
+
+
+def test_a_gbk_file_with_a_stray_byte_keeps_its_chinese_text(tmp_path):
+    data = with_stray_byte(CHINESE.encode("gbk"), b"1005", b"\x80")
+    table = read_table(write(tmp_path, "stray.csv", data))
+    assert table.encoding == "gb18030"
+    assert list(table.frame.columns) == ["城市", "月收入", "婚姻状况", "逾期"]
+    assert set(table.frame["城市"]) == {"北京", "厦门"}
+    (warning,) = table.warnings
+    stray_at = data.index(b"1005") - 1
+    assert "line 7" in warning and f"byte {stray_at}" in warning
+
+
+def test_a_clean_file_has_no_warnings(tmp_path):
+    assert read_table(write(tmp_path, "clean.csv", CHINESE.encode())).warnings == ()
+    assert read_table(write(tmp_path, "latin.csv", WESTERN.encode("latin-1"))).warnings == ()

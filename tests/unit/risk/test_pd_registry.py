@@ -97,6 +97,20 @@ def test_a_version_1_model_still_loads_and_scores():
     assert scorer.score_batch(pd_frame([applicant]))["pd"][0] == pytest.approx(decision.pd, rel=1e-9)
 
 
+def test_saving_a_loaded_model_rewrites_its_files_byte_for_byte(tmp_path):
+    """Each artefact is encoded once; the manifest's checksum is of the bytes on disk, as before."""
+    import hashlib
+    from importlib import resources
+    from pathlib import Path
+
+    shipped = Path(str(resources.files("creditline.app") / "apply_models" / "pd_simulated_cn"))
+    saved = save_model(load_model(shipped), tmp_path / "m")
+    assert {p.name: p.read_bytes() for p in saved.iterdir()} == {p.name: p.read_bytes() for p in shipped.iterdir()}
+    checksums = json.loads((saved / MANIFEST_FILE).read_text())["files"]
+    assert checksums == {name: hashlib.sha256((saved / name).read_bytes()).hexdigest() for name in checksums}
+    assert len(checksums) == 4
+
+
 def test_an_unknown_format_version_is_refused_with_the_versions_read(trained, tmp_path):
     artifacts, _ = trained
     assert artifacts.metadata["format_version"] == 2

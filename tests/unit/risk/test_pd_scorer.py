@@ -180,3 +180,30 @@ def test_an_empty_batch_scores_to_an_empty_frame(scorer, fresh, reasons):
     scored = scorer.score_batch(fresh.head(0), reasons=reasons)
     assert len(scored) == 0
     assert list(scored.columns) == ["pd", "score", "scorecard_points", *(["reasons"] if reasons else [])]
+
+
+@pytest.mark.parametrize(("encoding", "named"), [("gbk", "GB18030"), ("utf-8", "UTF-8")])
+def test_a_model_that_names_a_column_as_its_bytes_misread_as_latin1_says_so(trained, fresh, encoding, named):
+    """A model trained on a Chinese file read as Latin-1 (a GBK export, or UTF-8 with one stray byte,
+    before either was read right) calls '地区' something like 'µØÇø': scoring the file read right
+    is refused naming the model's column, and saying which column of the data it is."""
+    import json
+
+    from creditline.risk.models import ModelArtifacts
+
+    artifacts, _ = trained
+    garbled = "地区".encode(encoding).decode("latin-1")
+    metadata = json.loads(json.dumps(artifacts.metadata))
+    (spec,) = [spec for spec in metadata["features"] if spec["name"] == "Region"]
+    spec["name"] = garbled  # the raw column's name; its model feature keeps the sanitised name
+    reference = metadata["monitoring"]["features"]
+    reference[garbled] = reference.pop("Region")
+    scorer = Scorer(ModelArtifacts(artifacts.booster_text, artifacts.scorecard, artifacts.calibration, metadata))
+    frame = fresh.rename(columns={"Region": "地区"})
+    for score in (lambda: scorer.score_batch(frame), lambda: scorer.score_one(frame.iloc[0].to_dict())):
+        with pytest.raises(InvalidScoringRequest) as raised:
+            score()
+        assert raised.value.field == garbled
+        assert f"'地区' is given, whose {named} bytes read as Latin-1 are {garbled!r}" in raised.value.message
+        assert "retrain" in raised.value.message
+    assert scorer.score_batch(fresh.rename(columns={"Region": garbled}))["pd"].between(0, 1).all()

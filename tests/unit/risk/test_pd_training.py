@@ -161,6 +161,23 @@ def test_a_time_column_with_missing_tokens_still_orders_the_rows(unknown):
     assert order[1] < order[2] and order[0] == order.min()
 
 
+def test_a_time_column_of_yyyymmdd_numbers_splits_as_its_dates_would():
+    """20230115 is read as a number, not a date: the split ranks the rows, and YYYYMMDD ranks as the date does."""
+    from creditline.risk.models.split import split_rows
+    from creditline.risk.models.training import time_order
+
+    rng = np.random.default_rng(4)
+    days = pd.Timestamp("2021-11-20") + pd.to_timedelta(rng.permutation(np.arange(400) % 200), unit="D")
+    blank = rng.random(400) < 0.02
+    iso = pd.Series(np.where(blank, "", days.strftime("%Y-%m-%d")))
+    numbers = pd.Series(np.where(blank, "", days.strftime("%Y%m%d")))
+    target = (np.arange(400) % 3 == 0).astype(float)
+    by_date, by_number = split_rows(target, time_order(iso, ","), 1), split_rows(target, time_order(numbers, ","), 1)
+    assert sorted(by_number.test) == sorted(by_date.test) and sorted(by_number.development) == sorted(by_date.development)
+    assert by_number.folds[0][1].tolist() == by_date.folds[0][1].tolist()
+    assert days[by_number.test].min() >= days[by_number.development].max()
+
+
 @pytest.mark.parametrize("times", [["2020-01-31"] * 6, ["7", "7", "", "7", "7", "7"]])
 def test_a_time_column_of_one_value_is_refused(times):
     from creditline.risk.models.training import time_order

@@ -6,7 +6,8 @@ the validation predictions and judged by Brier score on the other half, both way
 best on average is refitted on all of them — except that isotonic regression, whose flat steps
 tie applicants a ranking told apart, is refused when it costs more than `ISOTONIC_AUC_LOSS_MAX`
 of validation AUC against Platt (which keeps the log-odds' order), as it does when validation
-holds few bads; Platt is taken then. Stored as JSON (two numbers or the knots).
+holds few bads; Platt is taken then. A Platt slope ≤ 0 (validation's bads at the low log-odds)
+would invert the model's ranking: the identity is kept instead. Stored as JSON (two numbers or the knots).
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ def choose_calibration(logit: np.ndarray, target: np.ndarray, seed: int) -> tupl
     class only (an out-of-time validation period with a single bad), it is left out (score None).
     Platt (with a positive slope) and identity keep the log-odds' order, so their AUC is the
     log-odds' own; isotonic is refused when its PDs, held out or refitted, lose more than
-    `ISOTONIC_AUC_LOSS_MAX` of it, and Platt, fitted on all validation rows, is taken instead."""
+    `ISOTONIC_AUC_LOSS_MAX` of it, and Platt, fitted on all validation rows, is taken instead.
+    A Platt fit (chosen either way) whose slope is not positive would rank the applicants the
+    other way round from the model, or tie them all: it is refused and the identity kept."""
     rng = np.random.default_rng(seed)
     halves = np.array_split(rng.permutation(target.size), 2)
     scores: dict[str, float | None] = {}
@@ -119,4 +122,10 @@ def choose_calibration(logit: np.ndarray, target: np.ndarray, seed: int) -> tupl
                 f"isotonic had the lowest held-out Brier score but its steps cut validation AUC from "
                 f"{ranking_auc:.4f} to {isotonic_auc:.4f} (more than {ISOTONIC_AUC_LOSS_MAX}); platt keeps the ranking"
             )
+    if chosen.method == PLATT and chosen.slope <= 0:
+        reason = (
+            f"{reason}; but platt's slope on the log-odds is {chosen.slope:.4g} (≤ 0 would invert the ranking "
+            "the model learnt), so the identity is kept"
+        )
+        chosen = Calibration(IDENTITY)
     return chosen, scores, reason

@@ -7,7 +7,8 @@ Families (each added only when the columns it needs are there):
 - **delinquency counts**: columns counting late payments or derogatory marks, summed, and how many
   of them are non-zero;
 - **amount ratios**: columns holding money (named like an amount, balance, limit, income, value,
-  debt, loan…, sized like money) are assumed to share a unit; each pair's ratio is a feature
+  debt, loan…, not like a date, sized like money and not dates written as YYYYMMDD numbers) are
+  assumed to share a unit; each pair's ratio is a feature
   (utilisation = balance / limit, loan-to-value). A series of amounts takes part through its first
   member and its mean.
 
@@ -39,7 +40,7 @@ AMOUNT_PARTS = (
 )
 NOT_AMOUNT_WORDS = (
     "ratio", "rate", "util", "pct", "percent", "per", "score", "num", "count", "cnt", "times", "log", "age",
-    "yob", "day", "term", "duration", "since", "flag", "share",
+    "yob", "day", "term", "duration", "since", "flag", "share", "date", "dt",
 )
 DELINQUENCY_PARTS = ("late", "past", "delinq", "dpd", "overdue", "derog", "arrear")
 AMOUNT_DISTINCT_MIN = 20
@@ -156,8 +157,19 @@ def looks_like_money(values: np.ndarray) -> bool:
     finite = values[~np.isnan(values)]
     if finite.size == 0 or np.unique(finite).size < AMOUNT_DISTINCT_MIN or np.mean(finite < 0) > NEGATIVE_SHARE_MAX:
         return False
+    if is_yyyymmdd(finite):
+        return False
     nonzero = finite[finite != 0]
     return nonzero.size > 0 and float(np.median(nonzero)) >= AMOUNT_MEDIAN_MIN
+
+
+def is_yyyymmdd(finite: np.ndarray) -> bool:
+    """Dates written as numbers (20230115): every value a whole YYYYMMDD of 1900–2100 — sized like
+    money, but a ratio to one is no feature (by chance 4 in 100 amounts of that size pass, never all)."""
+    if not np.all(finite == np.round(finite)):
+        return False
+    year, month, day = finite // 10000, finite // 100 % 100, finite % 100
+    return bool(np.all((year >= 1900) & (year <= 2100) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)))
 
 
 def is_count(values: np.ndarray) -> bool:

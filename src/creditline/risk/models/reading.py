@@ -10,7 +10,9 @@ Conventions a user relies on (documented in docs/risk-models.md):
   position, `c1`, `c2`, …, and so are blank header cells;
 - a zip archive is searched, nested archives included, for its largest delimited-text member;
 - text is UTF-16 when it starts with its byte-order mark, UTF-8 when it decodes as such, GB18030
-  (GBK) when it decodes as such and reads as Chinese, else Latin-1.
+  (GBK) when it decodes as such and reads as Chinese, else Latin-1 — where "decodes" allows a few
+  stray bytes (at most 1 in 10 of the non-ASCII characters), read as U+FFFD with a warning saying
+  how many and where the first is, so one bad byte does not garble the file's Chinese or accents.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ NON_ASCII = re.compile(r"[^\x00-\x7f]")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")  # ideographs, punctuation, full width
 SAMPLE_CHARS = 65536
 HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
+BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+REPLACEMENT = "\ufffd"
+# A file is read in an encoding with its stray bytes replaced when at least this share of its
+# non-ASCII characters decode: a Latin-1 or GBK file read as UTF-8 decodes 0–20% of them.
+VALID_SHARE_MIN = 0.9
 CHINESE_SHARE_MIN = 0.95
 NOT_DECIMAL_COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # a comma not between two digits
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
@@ -57,12 +64,13 @@ class RawTable:
     has_header: bool
     encoding: str
     sha256: str
+    warnings: tuple[str, ...] = ()  # what reading it had to replace, and where
 
 
 def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     """Read `path` (delimited text or a zip holding one) into a frame of stripped strings."""
     data, source = load_bytes(Path(path), field)
-    text, encoding = decode(data, field)
+    text, encoding, warnings = decode(data, field)
     lines = [line for line in LINE_BREAK.split(text, maxsplit=SNIFF_LINES + 1)[: SNIFF_LINES + 1] if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
@@ -72,7 +80,8 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     frame = parse(text, separator, has_header, source, field)
     if frame.empty:
         raise InvalidData(f"{source} has a header but no data rows", field=field)
-    return RawTable(frame, source, separator, has_header, encoding, hashlib.sha256(data).hexdigest())
+    digest = hashlib.sha256(data).hexdigest()
+    return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in warnings))
 
 
 def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
@@ -110,45 +119,88 @@ def largest_member(data: bytes, name: str, depth: int) -> tuple[str, bytes] | No
     return best
 
 
-def decode(data: bytes, field: str) -> tuple[str, str]:
+def decode(data: bytes, field: str) -> tuple[str, str, tuple[str, ...]]:
+    """The text, its encoding and what was replaced to read it (the warnings)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text" export
         try:
-            return data.decode("utf-16"), "utf-16"
+            return data.decode("utf-16"), "utf-16", ()
         except UnicodeDecodeError as exc:
             raise InvalidData(f"the file starts as UTF-16 text but is not ({exc.reason})", field=field) from exc
     head = data[:65536]
     if b"\x00" in head:
         raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
     try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        return data.decode("utf-8-sig"), "utf-8", ()
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)
+    text, replaced, decoded = lenient(data, "utf-8-sig")
+    if decoded >= VALID_SHARE_MIN * (decoded + replaced):  # UTF-8 with a stray byte or two
+        return text, "utf-8", (replacement_warning(data, "UTF-8", replaced, first_bad),)
     chinese = gb18030_text(data)
     if chinese is not None:
-        return chinese, "gb18030"
+        return chinese
     text = data.decode("latin-1")
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n")
     if controls > len(text[:65536]) * 0.01:
         raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
-    return text, "latin-1"
+    return text, "latin-1", ()
 
 
-def gb18030_text(data: bytes) -> str | None:
+def lenient(data: bytes, encoding: str) -> tuple[str, int, int]:
+    """`data` decoded with each invalid byte sequence replaced by U+FFFD, the number replaced and
+    the number of non-ASCII characters decoded (those a U+FFFD the file itself holds included)."""
+    text = data.decode(encoding, errors="replace")
+    replaced = text.count(REPLACEMENT) - data.count(REPLACEMENT.encode(encoding.removesuffix("-sig")))
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return text, replaced, non_ascii - replaced
+
+
+def replacement_warning(data: bytes, encoding: str, replaced: int, first_bad: int) -> str:
+    line = len(BYTE_LINE_BREAK.findall(data, 0, first_bad)) + 1
+    what = "byte sequence that is" if replaced == 1 else "byte sequences that are"
+    return (
+        f"{replaced} {what} not {encoding} read as U+FFFD; the first at line {line}, "
+        f"byte {first_bad} (0x{data[first_bad]:02x}); the rest of the text is {encoding}"
+    )
+
+
+def gb18030_text(data: bytes) -> tuple[str, str, tuple[str, ...]] | None:
     """The text of a Chinese export in GBK/GB18030 (what Excel saves on a Chinese Windows), else None.
 
     Latin-1 bytes often decode as GB18030 too, so the decoding must look Chinese: its non-ASCII
     characters CJK (ideographs, punctuation, full-width forms), and its non-ASCII bytes in runs (a
-    Chinese character is two bytes, a Western accented letter one byte between ASCII letters)."""
+    Chinese character is two bytes, a Western accented letter one byte between ASCII letters).
+    A stray byte that is no GB18030 is read as U+FFFD (and counts against looking Chinese)."""
     try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        return None
+        text, warnings = data.decode("gb18030"), ()
+    except UnicodeDecodeError as exc:
+        text, replaced, decoded = lenient(data, "gb18030")
+        if decoded < VALID_SHARE_MIN * (decoded + replaced):
+            return None
+        warnings = (replacement_warning(data, "GB18030", replaced, exc.start),)
     sample = text[:SAMPLE_CHARS]
     foreign, cjk = len(NON_ASCII.findall(sample)), len(CJK.findall(sample))
     runs = [len(run) for run in HIGH_BYTES.findall(data[: 4 * SAMPLE_CHARS])]
     in_pairs = sum(n for n in runs if n >= 2)
     if foreign and cjk >= CHINESE_SHARE_MIN * foreign and in_pairs >= CHINESE_SHARE_MIN * sum(runs):
-        return text
+        return text, "gb18030", warnings
+    return None
+
+
+def misread_as(name: str, present: object) -> tuple[str, str] | None:
+    """(column, encoding): the column among `present` whose UTF-8 or GB18030 bytes `name` is, read as
+    Latin-1 ('³ÇÊÐ' is '城市' in GB18030) — how a model trained on a file misread as Latin-1 names it."""
+    try:
+        data = name.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    for encoding in ("UTF-8", "GB18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text != name and text in present:
+            return text, encoding
     return None
 
 

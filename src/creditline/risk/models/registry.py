@@ -46,17 +46,15 @@ class ModelArtifacts:
     metadata: dict
 
 
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def serialise(artifacts: ModelArtifacts) -> dict[str, str]:
-    return {
+def serialise(artifacts: ModelArtifacts) -> dict[str, bytes]:
+    """The bytes of each artefact file: what is written and what the manifest's checksum is of."""
+    texts = {
         MODEL_FILE: artifacts.booster_text,
         SCORECARD_FILE: json.dumps(artifacts.scorecard, indent=1, allow_nan=False),
         CALIBRATION_FILE: json.dumps(artifacts.calibration, indent=1, allow_nan=False),
         METADATA_FILE: json.dumps(artifacts.metadata, indent=1, allow_nan=False, default=str),
     }
+    return {name: text.encode("utf-8") for name, text in texts.items()}
 
 
 def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str = "out") -> Path:
@@ -68,9 +66,9 @@ def save_model(artifacts: ModelArtifacts, directory: str | Path, *, field: str =
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         files = serialise(artifacts)
-        for name, text in files.items():
-            (staging / name).write_bytes(text.encode("utf-8"))  # the bytes the checksum is of
-        manifest = {"format": FORMAT, "files": {name: sha256_text(text) for name, text in files.items()}}
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        manifest = {"format": FORMAT, "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}}
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         replace_directory(staging, target)
     except BaseException:

@@ -29,6 +29,7 @@ from creditline.risk.models.columns import ColumnSpec, column_values, value_of
 from creditline.risk.models.compiled import CompiledTrees, compile_trees
 from creditline.risk.models.derived import FeaturePlan
 from creditline.risk.models.errors import InvalidModel, InvalidScoringRequest
+from creditline.risk.models.reading import misread_as
 from creditline.risk.models.reasons import REASONS_DEFAULT, Reason, top_reasons
 from creditline.risk.models.registry import ModelArtifacts
 from creditline.risk.models.scorecard import CompiledScorecard, ScorecardModel
@@ -113,7 +114,10 @@ class Scorer:
         row, raw = [], []
         for spec in self.specs:
             if spec.name not in applicant:
-                raise InvalidScoringRequest("required field is missing (send null for an unknown value)", field=spec.name)
+                raise InvalidScoringRequest(
+                    "required field is missing (send null for an unknown value)" + misread_hint(spec.name, applicant),
+                    field=spec.name,
+                )
             value = applicant[spec.name]
             row.append(value_of(spec, value))
             raw.append(value)
@@ -165,7 +169,8 @@ class Scorer:
     def features_batch(self, frame: pd.DataFrame, *, strict: bool = True) -> np.ndarray:
         missing = [spec.name for spec in self.specs if spec.name not in frame.columns]
         if missing:
-            raise InvalidScoringRequest("required column is missing from the data", field=missing[0])
+            hint = misread_hint(missing[0], frame.columns)
+            raise InvalidScoringRequest("required column is missing from the data" + hint, field=missing[0])
         return np.column_stack([column_values(spec, frame[spec.name], strict=strict) for spec in self.specs])
 
     def logits(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -223,3 +228,15 @@ class Scorer:
             raw = [column[row] for column in raw_columns]
             reasons.append(self.reasons_of(credits[row], list(best - points[row]), features[row].tolist(), raw, count))
         return reasons
+
+
+def misread_hint(name: str, present: object) -> str:
+    """Why a model may lack a column the data has: its name is that column's text misread as Latin-1."""
+    found = misread_as(name, present)
+    if found is None:
+        return ""
+    column, encoding = found
+    return (
+        f"; {column!r} is given, whose {encoding} bytes read as Latin-1 are {name!r}: the model was trained "
+        "on a file misread as Latin-1 — retrain it on that file"
+    )

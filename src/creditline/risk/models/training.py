@@ -343,6 +343,7 @@ def build_metadata(
         "data": {
             "source": table.source, "sha256": table.sha256, "rows": int(prepared.target.size),
             "separator": table.separator, "header": table.has_header, "encoding": table.encoding,
+            "warnings": list(table.warnings),
         },
         "target": {
             "column": prepared.target_column, "bad_value": prepared.bad_value,
