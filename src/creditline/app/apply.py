@@ -81,7 +81,7 @@ def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[
                     views.append(earlier)
                     continue
                 product_id = command.config.product_id
-                if product_id not in today:
+                if product_id not in today:  # `business_date` takes the EOD lock shared, as `_apply` does
                     today[product_id] = (business_date(uow), _newest_version(uow, product_id))
                 made = _decided(engine, uow, command, digest, *today[product_id])
                 made.remember()
