@@ -3,6 +3,8 @@ written (a row that could be stored but never read back would break every later 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from api_flows import Person, application
 from servicing_flows import operator
@@ -75,3 +77,33 @@ def test_a_campaign_nested_deeper_than_the_parser_recurses_is_refused(client, en
     assert (problem["code"], problem["errors"][0]["field"]) == ("campaign_invalid", "file")
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(campaigns)).scalar_one() == before
+
+
+def _padded(form: dict) -> dict:
+    """The form with spaces around its identity and device values, as a hand-typed or pasted form has."""
+    padded = json.loads(json.dumps(form))
+    for group, names in (("applicant", ("name", "id_number", "phone", "bank_card")), ("device", ("device_id", "ip"))):
+        for name in names:
+            padded[group][name] = f"  {padded[group][name]} "
+    padded["contacts"] = [f" {contact}" for contact in padded["contacts"]]
+    return padded
+
+
+def test_an_application_is_the_same_request_over_http_and_the_cli_whatever_spaces_surround_its_values(
+    client, api_db_url, tmp_path
+):
+    """One canonical form is hashed for the idempotency key whichever way the application came: a retry
+    through the CLI of a padded application sent over HTTP (padded or not) is answered with its decision."""
+    from integration_helpers import ok
+
+    applicant = Person(client, "Padded Applicant")
+    assert applicant.register().status_code == 201
+    form = application(890)
+    sent = applicant.post("/v1/applications", _padded(form), key="padded")
+    assert sent.status_code == 201, sent.text
+    key = f"{applicant.account['account_id']}:padded"  # the key the API scoped to the account
+    for name, body in (("padded.json", _padded(form)), ("trimmed.json", form)):
+        path = tmp_path / name
+        path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        again = ok("apply", "--db", api_db_url, "--key", key, "--file", str(path))
+        assert again["decision_id"] == sent.json()["decision_id"], name
