@@ -107,3 +107,53 @@ def test_an_application_is_the_same_request_over_http_and_the_cli_whatever_space
         path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
         again = ok("apply", "--db", api_db_url, "--key", key, "--file", str(path))
         assert again["decision_id"] == sent.json()["decision_id"], name
+
+
+def _grant_directly(engine, account_id: str, count: int) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from creditline.app.consents import consent_rows
+    from creditline.privacy import ConsentRecord, ConsentScope, Purpose
+    from creditline.store.identity_repository import IdentityRepository
+
+    record = ConsentRecord(ConsentScope.MARKETING, "v1", Purpose.MARKETING, datetime(2025, 6, 1, tzinfo=UTC))
+    with engine.begin() as connection:
+        IdentityRepository(connection).add_consents(consent_rows(account_id, [record] * count))
+
+
+def _account_consents(engine, account_id: str) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        query = select(func.count()).select_from(account_consents).where(account_consents.c.account_id == account_id)
+        return connection.execute(query).scalar_one()
+
+
+def test_an_applications_consents_count_towards_the_accounts_consent_limit(client, engine):
+    """An account holds at most CONSENTS_PER_ACCOUNT_MAX consent records, whether granted one by one or
+    carried by applications: an application that would pass the limit is refused naming `consents`,
+    and nothing of it is written (no decision, no consent)."""
+    from creditline.app.consents import CONSENTS_PER_ACCOUNT_MAX
+    from creditline.store.tables_origination import origination_decisions
+
+    applicant = Person(client, "Consent Collector")
+    assert applicant.register().status_code == 201
+    account_id = applicant.account["account_id"]
+    first = application(891)
+    carried = len(first["consents"])
+    _grant_directly(engine, account_id, CONSENTS_PER_ACCOUNT_MAX - carried - _account_consents(engine, account_id))
+    accepted = applicant.post("/v1/applications", first, key="up-to-the-limit")
+    assert accepted.status_code == 201, accepted.text  # exactly at the limit
+    assert _account_consents(engine, account_id) == CONSENTS_PER_ACCOUNT_MAX
+    session = accepted.json()["session"]  # the application linked the account: its session was rotated
+    applicant.token = session["token"] if session else applicant.token
+    retried = applicant.post("/v1/applications", first, key="up-to-the-limit")  # adds nothing: answered
+    assert retried.status_code == 201 and retried.json()["decision_id"] == accepted.json()["decision_id"]
+    granted = applicant.post("/v1/consents", {"scope": "marketing", "purpose": "marketing", "text_version": "v1"})
+    assert assert_problem(granted, 422)["code"] == "too_many"
+    with engine.connect() as connection:
+        decisions = connection.execute(select(func.count()).select_from(origination_decisions)).scalar_one()
+    problem = assert_problem(applicant.post("/v1/applications", application(892), key="past-the-limit"), 422)
+    assert (problem["code"], problem["errors"][0]["field"]) == ("too_many", "consents")
+    assert str(CONSENTS_PER_ACCOUNT_MAX) in problem["detail"]
+    assert _account_consents(engine, account_id) == CONSENTS_PER_ACCOUNT_MAX
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(origination_decisions)).scalar_one() == decisions
