@@ -75,3 +75,48 @@ def test_a_failing_batch_is_taken_one_by_one_and_fails_where_apply_would(origina
     # holds the two decisions once each, and a retry of the batch's first key replays it.
     assert apply(origination_books, good[0])["outcome"] == "approve"
     assert _counts(origination_books)[0] == decisions
+
+
+def _blocked(engine, batch, seconds: float = 10) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the batch is waiting on a lock: PostgreSQL shows the wait; SQLite's writer just has not finished."""
+    import time
+
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and batch.is_alive():
+        if engine.dialect.name != "postgresql":
+            time.sleep(0.3)
+            return batch.is_alive()
+        with engine.connect() as connection:
+            query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            if connection.execute(text(query)).scalar():
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_batch_waits_for_an_eod_moving_the_business_date_and_decides_on_the_new_date(origination_books):
+    """EOD holds the lock exclusively while it moves the date: a batch that read the date before EOD
+    committed would decide on a day that has closed."""
+    import threading
+    from datetime import timedelta
+
+    from creditline.app.eod import lock_out_commands
+    from creditline.store import UnitOfWork
+
+    apply(origination_books, ApplyForCredit("warm-up", application(2)))  # the deciders built before the race
+    tomorrow = BUSINESS_DATE + timedelta(days=1)
+    answers: list[list[dict]] = []
+    commands = [ApplyForCredit("eod-race", application(1))]
+    batch = threading.Thread(target=lambda: answers.append(apply_many(origination_books, commands)), daemon=True)
+    with UnitOfWork(origination_books) as eod:
+        lock_out_commands(eod)
+        eod.system.set_business_date(tomorrow)
+        batch.start()
+        assert _blocked(origination_books, batch), "the batch decided while EOD held the business date"
+        assert answers == []
+        eod.commit()
+    batch.join(30)
+    assert [view["business_date"] for view in answers[0]] == [tomorrow.isoformat()]
+    assert answers[0][0]["outcome"] == "approve"

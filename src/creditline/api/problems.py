@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from creditline.api.json_body import DuplicateKey
 from creditline.errors import DomainError
 
 MEDIA_TYPE = "application/problem+json"
@@ -118,6 +119,10 @@ def _unreadable_body(exc: StarletteHTTPException) -> str | None:
 
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, DuplicateKey):  # ambiguous input, refused by the routes' decoder (json_body)
+        key = exc.__cause__.key
+        errors = [{"field": key, "code": "duplicate_key", "message": str(exc.__cause__)}]
+        return problem_response(request, 422, "validation_failed", f"{key}: {exc.__cause__}", errors)
     if (unreadable := _unreadable_body(exc)) is not None:  # as a syntax error is answered: the body is at fault
         code = "json_invalid" if "json" in request.headers.get("content-type", "") else "body_invalid"
         errors = [{"field": "body", "code": code, "message": unreadable}]

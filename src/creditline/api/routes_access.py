@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from creditline.api.auth_tokens import SESSION_COOKIE
 from creditline.api.deps import Runtime, allowed, caller, runtime
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import AccountId
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_access import (
@@ -30,7 +31,7 @@ from creditline.app.access import Principal
 from creditline.identity.roles import Permission
 from creditline.identity.sessions import IssuedSession
 
-router = APIRouter(prefix="/v1", tags=["access"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["access"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 Admin = Annotated[Principal, Depends(allowed(Permission.MANAGE_OPERATORS))]

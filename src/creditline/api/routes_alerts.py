@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from creditline.api.deps import Runtime, allowed, runtime
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ID_PATTERN, BorrowerQuery, PageSize
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_servicing import (
@@ -28,7 +29,9 @@ from creditline.app.access import Principal
 from creditline.identity.roles import Permission
 from creditline.ids import ROW_ID_MAX
 
-router = APIRouter(prefix="/v1", tags=["alerts and monitoring"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1", tags=["alerts and monitoring"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute
+)
 Rt = Annotated[Runtime, Depends(runtime)]
 Analyst = Annotated[Principal, Depends(allowed(Permission.HANDLE_ALERTS))]
 Reviewer = Annotated[Principal, Depends(allowed(Permission.REVIEW_HOLDS))]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from creditline.api.deps import Runtime, allowed, borrower_only, caller, runtime
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import DecisionId, IdempotencyKey, PageSize, ReviewId, header_key
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.routes_access import session_payload
@@ -27,7 +28,7 @@ from creditline.app.access import Principal
 from creditline.app.apply_form import ApplicationForm
 from creditline.identity.roles import Permission, Role, require
 
-router = APIRouter(prefix="/v1", tags=["applications"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["applications"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 Reviewer = Annotated[Principal, Depends(allowed(Permission.REVIEW_DECISIONS))]

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 
 from creditline.api.deps import Runtime, allowed, runtime, same_currency
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ID_PATTERN, IdempotencyKey, PageSize, header_key
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_servicing import (
@@ -32,7 +33,9 @@ from creditline.app.access import Principal
 from creditline.app.applications import client_key
 from creditline.identity.roles import Permission
 
-router = APIRouter(prefix="/v1/collections", tags=["collections"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/collections", tags=["collections"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute
+)
 Rt = Annotated[Runtime, Depends(runtime)]
 Agent = Annotated[Principal, Depends(allowed(Permission.WORK_COLLECTIONS))]
 ItemId = Annotated[str, Path(pattern=ID_PATTERN)]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from creditline.api.deps import Runtime, allowed, runtime
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ConsentId
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_lending import Consent, ConsentGrant, Consents
@@ -14,7 +15,7 @@ from creditline.app import consents
 from creditline.app.access import Principal
 from creditline.identity.roles import Permission
 
-router = APIRouter(prefix="/v1", tags=["consents"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["consents"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 Owner = Annotated[Principal, Depends(allowed(Permission.MANAGE_OWN_CONSENTS))]
 

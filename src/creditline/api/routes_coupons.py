@@ -24,6 +24,7 @@ from creditline.api.deps import (
     scoped_borrower,
     visible_line,
 )
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ID_PATTERN, BorrowerQuery, IdempotencyKey, LineId, header_key
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_lending import AMOUNT_PATTERN, MethodName
@@ -42,7 +43,7 @@ from creditline.app.access import Principal
 from creditline.app.applications import client_key
 from creditline.identity.roles import Permission
 
-router = APIRouter(prefix="/v1", tags=["coupons"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["coupons"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 Reader = Annotated[Principal, Depends(allowed(Permission.READ_CAMPAIGNS))]

@@ -10,12 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from creditline.api.deps import Runtime, caller, runtime
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ID_PATTERN
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.app.access import Principal
 from creditline.identity.roles import Permission, PermissionDenied, allows
 
-router = APIRouter(prefix="/v1/funding", tags=["funding"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/funding", tags=["funding"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 PartnerId = Annotated[str, Path(pattern=ID_PATTERN)]
 DealId = Annotated[str, Path(pattern=ID_PATTERN)]

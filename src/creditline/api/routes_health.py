@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from creditline.api.deps import Runtime, runtime
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.problems import Problem, problem_response
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
 
 
 class Health(BaseModel):

@@ -15,6 +15,7 @@ from creditline.api.deps import (
     scoped_borrower,
     visible_line,
 )
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import BorrowerQuery, DeviceId, IdempotencyKey, LineId, header_key
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_access import PasskeyOptions
@@ -33,7 +34,7 @@ from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
 from creditline.identity.roles import Permission, require
 
-router = APIRouter(prefix="/v1", tags=["lines and drawdowns"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["lines and drawdowns"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
 from creditline.api.deps import Runtime, caller, runtime, same_currency, scoped_borrower, visible_loan
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ID_PATTERN, BorrowerQuery, IdempotencyKey, LoanId, PageSize, header_key
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_lending import (
@@ -27,7 +28,7 @@ from creditline.app.applications import client_key
 from creditline.app.errors import LoanNotFound
 from creditline.identity.roles import Permission, Role, require
 
-router = APIRouter(prefix="/v1", tags=["loans"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["loans"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 

@@ -25,6 +25,7 @@ from creditline.api.deps import (
     visible_line,
     visible_loan,
 )
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import LineId, LoanId
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_lending import AMOUNT_PATTERN
@@ -38,7 +39,7 @@ from creditline.app import plans, servicing_views
 from creditline.app.access import Principal
 from creditline.identity.roles import Permission, Role, require
 
-router = APIRouter(prefix="/v1", tags=["plans and limits"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["plans and limits"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 REVIEWS_SHOWN_MAX = 100

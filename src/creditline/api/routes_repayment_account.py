@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from creditline.api.deps import Runtime, borrower_only, caller, runtime
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import DeviceId
 from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
 from creditline.api.schemas_access import PasskeyOptions
@@ -30,7 +31,9 @@ from creditline.app.drawdown_screening import Client
 from creditline.errors import Conflict
 from creditline.identity.roles import Permission, require
 
-router = APIRouter(prefix="/v1/me", tags=["repayment account"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE)
+router = APIRouter(
+    prefix="/v1/me", tags=["repayment account"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE, route_class=StrictJsonRoute
+)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from creditline.api.deps import Runtime, caller, runtime
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ID_PATTERN, DeviceId
 from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
 from creditline.api.routes_repayment_account import _borrower
@@ -24,7 +25,9 @@ from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
 from creditline.identity.roles import Permission
 
-router = APIRouter(prefix="/v1/me", tags=["repayment sources"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE)
+router = APIRouter(
+    prefix="/v1/me", tags=["repayment sources"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE, route_class=StrictJsonRoute
+)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 SourceId = Annotated[str, Path(pattern=ID_PATTERN)]

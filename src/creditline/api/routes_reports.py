@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from creditline.api.deps import Runtime, allowed, caller, runtime, visible_loan
+from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import LoanId
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_lending import AuditHeads, Portfolio
@@ -16,7 +17,7 @@ from creditline.app import audit_views, portfolio_summary
 from creditline.app.access import Principal
 from creditline.identity.roles import Permission, require
 
-router = APIRouter(prefix="/v1", tags=["reports and audit"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["reports and audit"], responses=PROBLEM_RESPONSES, route_class=StrictJsonRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 Auditor = Annotated[Principal, Depends(allowed(Permission.READ_AUDIT))]

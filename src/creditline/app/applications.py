@@ -104,14 +104,32 @@ def _claim(
     `uow`; each step does nothing on a retry. The statements are queued (one round trip inside the
     decision's pipeline): the returned function, called once they have run, gives (linked borrower,
     new session). A `fresh` decision was made in this unit of work, so its submission is new."""
-    from creditline.app.consents import consent_rows, records_of
-    from creditline.identity.sessions import rotate
+    from creditline.app.consents import queue_application_consents
 
-    account_id, borrower_id, now = principal.account_id, view["borrower_id"], now_s()
+    account_id, now = principal.account_id, now_s()
     repository = IdentityRepository(uow.connection)
     added = repository.queue_application(view["decision_id"], account_id, now)
+    within_limit = None
     if fresh or added.first() is not None:
-        repository.add_consents(consent_rows(account_id, records_of(application)))
+        within_limit = queue_application_consents(repository, account_id, application)
+    linked = _queue_link(repository, principal, view, now)
+
+    def finish() -> tuple[str | None, IssuedSession | None]:
+        if within_limit is not None:
+            within_limit()
+        return linked()
+
+    return finish
+
+
+def _queue_link(
+    repository: IdentityRepository, principal: Principal, view: dict[str, Any], now: int
+) -> Callable[[], tuple[str | None, IssuedSession | None]]:
+    """Link the account to the decision's borrower when it is the first decision naming one and it
+    confirmed the applicant (queued); the returned function gives (linked borrower, new session)."""
+    from creditline.identity.sessions import rotate
+
+    account_id, borrower_id = principal.account_id, view["borrower_id"]
     if principal.borrower_id is not None or borrower_id is None or IDENTITY_UNCONFIRMED.intersection(view["reasons"]):
         return lambda: (principal.borrower_id, None)
     # Linking is a privilege change (the account now reaches a borrower's money): every older session

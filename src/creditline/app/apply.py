@@ -19,6 +19,13 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
+from creditline.app.apply_form import (
+    ApplicationForm,
+    InvalidApplication,
+    application_form,
+    application_of,
+    canonical_request,
+)
 from creditline.app.apply_setup import OriginationConfig, deciders_for, forget_screens
 from creditline.app.common import business_date, new_id
 from creditline.app.errors import IdempotencyConflict
@@ -49,15 +56,15 @@ def apply(engine: Engine, command: ApplyForCredit, then: Then | None = None) -> 
     the decision's own writes (one round trip on PostgreSQL) and commits with it. It returns what
     to call once those statements have run.
     """
-    digest = _checked(command)
+    digest, form = _checked(command)
     try:
-        return _apply(engine, command, digest, then)
+        return _apply(engine, command, digest, form, then)
     except IntegrityError:
         # A concurrent write committed first and took this decision down with it: a request with the
         # same key (answered now as a retry is), an application of the same borrower that opened
         # their line (decided again, it sees the line), or what `then` wrote (decided alone; the
         # caller records the rest after, its retry path). Once: a second collision is raised.
-        return _apply(engine, command, digest, None)
+        return _apply(engine, command, digest, form, None)
 
 
 def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[str, Any]]:
@@ -71,19 +78,19 @@ def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[
     """
     assert len(commands) <= BATCH_MAX, f"at most {BATCH_MAX} applications in one unit of work"
     try:
-        digests = [_checked(command) for command in commands]
+        checked = [_checked(command) for command in commands]
         views: list[dict[str, Any]] = []
         with UnitOfWork(engine) as uow:
             today: dict[str, tuple[date, int | None]] = {}
-            for command, digest in zip(commands, digests, strict=True):
+            for command, (digest, form) in zip(commands, checked, strict=True):
                 earlier = _replayed(uow, command.client_key, digest)
                 if earlier is not None:
                     views.append(earlier)
                     continue
                 product_id = command.config.product_id
-                if product_id not in today:
+                if product_id not in today:  # `business_date` takes the EOD lock shared, as `_apply` does
                     today[product_id] = (business_date(uow), _newest_version(uow, product_id))
-                made = _decided(engine, uow, command, digest, *today[product_id])
+                made = _decided(engine, uow, command, digest, form, *today[product_id])
                 made.remember()
                 views.append(made.view)
             uow.commit()
@@ -93,15 +100,15 @@ def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[
         return [apply(engine, command) for command in commands]
 
 
-def _checked(command: ApplyForCredit) -> str:
-    """The request's digest, once the key and the request's shape are known to be acceptable."""
+def _checked(command: ApplyForCredit) -> tuple[str, ApplicationForm]:
+    """The request's digest and form, once the key and the form are known to be acceptable. The digest
+    is of the canonical form, so HTTP and the CLI hash the same application alike."""
     check_key(command.client_key)
     request = command.application
     if not isinstance(request, dict):
-        from creditline.app.apply_form import InvalidApplication
-
         raise InvalidApplication("an application is a JSON object", field="application")
-    return request_hash(request)
+    form = application_form(request)
+    return request_hash(canonical_request(form)), form
 
 
 def _replayed(uow: UnitOfWork, client_key: str, digest: str) -> dict[str, Any] | None:
@@ -119,7 +126,9 @@ def _earlier(row: dict[str, Any] | None, client_key: str, digest: str) -> dict[s
     return decision_view(row)
 
 
-def _apply(engine: Engine, command: ApplyForCredit, digest: str, then: Then | None) -> dict[str, Any]:
+def _apply(
+    engine: Engine, command: ApplyForCredit, digest: str, form: ApplicationForm, then: Then | None
+) -> dict[str, Any]:
     from creditline.app.common import EOD_LOCK_KEY
     from creditline.app.errors import BusinessDateMissing
     from creditline.store.driver_sql import execute, pipelined
@@ -139,7 +148,7 @@ def _apply(engine: Engine, command: ApplyForCredit, digest: str, then: Then | No
         if on is None:
             raise BusinessDateMissing("the database has no business date; run `creditline db upgrade`", field="db")
         version = newest.first()
-        made = _decided(engine, uow, command, digest, on, None if version is None else version[0], then)
+        made = _decided(engine, uow, command, digest, form, on, None if version is None else version[0], then)
         uow.commit()
     made.remember()
     return made.view
@@ -160,11 +169,10 @@ class _Made:
 
 
 def _decided(
-    engine: Engine, uow: UnitOfWork, command: ApplyForCredit, digest: str, on: date, product_version: int | None,
-    then: Then | None = None,
+    engine: Engine, uow: UnitOfWork, command: ApplyForCredit, digest: str, form: ApplicationForm, on: date,
+    product_version: int | None, then: Then | None = None,
 ) -> _Made:
     """Decide one application and write the decision (and the line, the review) in `uow`."""
-    from creditline.app.apply_form import parse_application
     from creditline.app.apply_pipeline import decide
     from creditline.app.catalogue import product_of
     from creditline.store.driver_sql import pipelined
@@ -172,7 +180,7 @@ def _decided(
 
     config = command.config
     product = product_of(uow, config.product_id, product_version)
-    application = parse_application(command.application, product.currency.code)
+    application = application_of(form, product.currency.code)
     _check_offer(application, config)
     _check_time(application, on)
     deciders = deciders_for(engine, uow, product, on, config)
@@ -254,8 +262,6 @@ _NEWEST_VERSION = select(func.max(products.c.version)).where(products.c.product_
 
 
 def _check_offer(application: Any, config: OriginationConfig) -> None:
-    from creditline.app.apply_form import InvalidApplication
-
     form = application.form
     if form.jurisdiction.upper() != config.jurisdiction:
         raise InvalidApplication(f"this platform lends in {config.jurisdiction} only", field="jurisdiction")
@@ -270,8 +276,6 @@ def _check_time(application: Any, on: date) -> None:
     """The application's time must fall on the business date (give or take a day): age limits, consents
     and the fraud screen's velocity windows are all judged at `applied_at`, so a time the applicant
     picks freely would let them shop for a date on which they pass."""
-    from creditline.app.apply_form import InvalidApplication
-
     days_off = abs((application.applied_at.date() - on).days)
     if days_off > APPLIED_AT_DAYS_MAX:
         raise InvalidApplication(

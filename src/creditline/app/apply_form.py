@@ -85,6 +85,12 @@ class Application:
 
 def parse_application(data: Any, currency_code: str) -> Application:
     """Validate a decoded JSON object; raises `InvalidApplication` (or a money/consent error) by field."""
+    return application_of(application_form(data), currency_code)
+
+
+def application_form(data: Any) -> ApplicationForm:
+    """The form of a decoded JSON object, values stripped of surrounding whitespace and times parsed;
+    raises `InvalidApplication` naming the field."""
     try:
         form = ApplicationForm.model_validate(data)
     except ValidationError as exc:
@@ -93,6 +99,18 @@ def parse_application(data: Any, currency_code: str) -> Application:
         raise InvalidApplication(first["msg"], field=where) from exc
     if form.applied_at.tzinfo is None:
         raise InvalidApplication("needs a time zone offset (e.g. +08:00)", field="applied_at")
+    return form
+
+
+def canonical_request(form: ApplicationForm) -> dict[str, Any]:
+    """What an application's idempotency hash is taken of: the form as JSON, so the same application
+    hashes alike whether it came over HTTP (validated into the form first) or from the CLI (raw JSON),
+    with or without spaces around its values or the fields left at their defaults."""
+    return form.model_dump(mode="json")
+
+
+def application_of(form: ApplicationForm, currency_code: str) -> Application:
+    """The application of a validated form: amounts as Money in the product's currency, consents as records."""
     cur = currency(currency_code)
     income = Money.parse(form.applicant.income_monthly, cur, field="applicant.income_monthly")
     if income.is_negative():

@@ -104,9 +104,19 @@ def reference_apr(product_key: tuple[str, int], rate_daily: Decimal, on: date) -
 # counting within a second or so in every server process, not at its next restart.
 ERASURES_CHECK_S = 1.0
 
+
+@dataclass(slots=True)
+class CachedScreen:
+    """A process's fraud screen for one database and rule set: the erasure counter it was built at, and
+    when the process last read the counter."""
+
+    screen: Any
+    erasures: int
+    checked_at_s: float
+
+
 _PRODUCTS: dict[tuple[str, int], Any] = {}
-_SCREENS: dict[tuple[str, str], Any] = {}
-_SCREENS_ERASURES: dict[tuple[str, str], tuple[int, float]] = {}  # the counter a screen was built at; when read
+_SCREENS: dict[tuple[str, str], CachedScreen] = {}
 _DECIDERS: dict[tuple[Any, ...], Deciders] = {}
 _LOCK = threading.Lock()
 
@@ -123,24 +133,23 @@ def deciders_for(engine: Any, uow: Any, product: Any, on: date, config: Originat
     key = (str(engine.url), config.fraud_rules)
     with _LOCK:
         repository, now = OriginationRepository(uow.connection), time.monotonic()
-        built = _SCREENS_ERASURES.get(key)
-        if key not in _SCREENS or built is None or (now - built[1] >= ERASURES_CHECK_S and _erased_since(repository, key, built, now)):
+        cached = _SCREENS.get(key)
+        if cached is None or (now - cached.checked_at_s >= ERASURES_CHECK_S and _erased_since(repository, cached, now)):
             # The counter first: an erasure committing while the signals load moves it, and the next check reloads.
             erasures = repository.erasures()
-            _SCREENS[key] = load_screen(repository, config)
-            _SCREENS_ERASURES[key] = (erasures, now)
+            cached = _SCREENS[key] = CachedScreen(load_screen(repository, config), erasures, now)
             _DECIDERS.clear()
         found = _DECIDERS.get((key, config, product_key, on))
         if found is None:
-            found = _DECIDERS[(key, config, product_key, on)] = _build(_SCREENS[key], product, on, config)
+            found = _DECIDERS[(key, config, product_key, on)] = _build(cached.screen, product, on, config)
     return found
 
 
-def _erased_since(repository: Any, key: tuple[str, str], built: tuple[int, float], now: float) -> bool:
+def _erased_since(repository: Any, cached: CachedScreen, now: float) -> bool:
     """Whether an erasure has counted since the screen was built (and note that the counter was read)."""
     erasures = repository.erasures()
-    _SCREENS_ERASURES[key] = (built[0], now)
-    return erasures != built[0]
+    cached.checked_at_s = now
+    return erasures != cached.erasures
 
 
 def _build(screen: Any, product: Any, on: date, config: OriginationConfig) -> Deciders:
@@ -204,5 +213,4 @@ def forget_screens() -> None:
     """Drop the cached fraud indexes (tests that recreate a database under the same URL)."""
     with _LOCK:
         _SCREENS.clear()
-        _SCREENS_ERASURES.clear()
         _DECIDERS.clear()

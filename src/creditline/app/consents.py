@@ -7,7 +7,7 @@ answerable (PIPL Art. 15 makes withdrawal easy; it does not undo processing done
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,11 +83,35 @@ def grant(engine: Engine, account_id: str, scope: str, purpose: str, text_versio
     row = _row(account_id, _record(scope, purpose, text_version, now, expires_at))
     with UnitOfWork(engine) as uow:
         repository = IdentityRepository(uow.connection)
-        if len(repository.consents(account_id)) >= CONSENTS_PER_ACCOUNT_MAX:
-            raise InvalidConsent(f"at most {CONSENTS_PER_ACCOUNT_MAX} consent records", field="scope", code="too_many")
+        check_consents_held(_held(repository.queue_consent_count(account_id)) + 1, field="scope")
         repository.add_consents([row])
         uow.commit()
     return consent_view(row, now)
+
+
+def check_consents_held(held: int, *, field: str) -> None:
+    """An account holds at most CONSENTS_PER_ACCOUNT_MAX consent records (withdrawn ones stay on record),
+    whether granted one by one or carried by its applications: `held` counts the ones being added."""
+    if held > CONSENTS_PER_ACCOUNT_MAX:
+        raise InvalidConsent(f"at most {CONSENTS_PER_ACCOUNT_MAX} consent records per account", field=field, code="too_many")
+
+
+def _held(count: Any) -> int:
+    row = count.first()
+    assert row is not None, "a count has one row"
+    return int(row[0])
+
+
+def queue_application_consents(repository: IdentityRepository, account_id: str, application: dict[str, Any]) -> Callable[[], None]:
+    """Queue the writes of the consents an application carried; the returned check, called once they
+    have run, raises `too_many` on `consents` when they took the account past the limit (the unit of work
+    then rolls back with the decision)."""
+    rows = consent_rows(account_id, records_of(application))
+    if not rows:
+        return lambda: None
+    repository.add_consents(rows)
+    count = repository.queue_consent_count(account_id)
+    return lambda: check_consents_held(_held(count), field="consents")
 
 
 def consent_rows(account_id: str, records: Iterable[ConsentRecord]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.store.driver_sql import Rows, execute, execute_many
@@ -49,6 +49,9 @@ _INSERT_CONSENTS_UNNEST = text(
     "CAST(:purpose AS VARCHAR[]), CAST(:text_version AS VARCHAR[]), CAST(:granted_at AS BIGINT[]), "
     "CAST(:expires_at AS BIGINT[]), CAST(:withdrawn_at AS BIGINT[])) AS c"
 )  # PostgreSQL: one account's consents in one statement
+_CONSENT_COUNT = select(func.count()).select_from(account_consents).where(
+    account_consents.c.account_id == bindparam("account_id")
+)
 _INSERT_CHALLENGE = insert(identity_challenges)
 _ACCOUNT = select(identity_accounts).where(_a.account_id == bindparam("account_id"))
 _ACCOUNT_FOR_UPDATE = _ACCOUNT.with_for_update()
@@ -224,6 +227,11 @@ class IdentityRepository:
             return
         columns = {name: [row[name] for row in rows] for name in _CONSENT_ARRAYS}
         execute(self.connection, _INSERT_CONSENTS_UNNEST, {"account_id": rows[0]["account_id"], **columns})
+
+    def queue_consent_count(self, account_id: str) -> Rows:
+        """How many consent records the account holds, withdrawn ones too (one row). Queued when pipelined:
+        queued after an insert of consents, it counts them."""
+        return execute(self.connection, _CONSENT_COUNT, {"account_id": account_id})
 
     def consents(self, account_id: str) -> list[dict[str, Any]]:
         c = account_consents.c

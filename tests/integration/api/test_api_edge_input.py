@@ -3,6 +3,8 @@ written (a row that could be stored but never read back would break every later 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from api_flows import Person, application
 from servicing_flows import operator
@@ -75,3 +77,83 @@ def test_a_campaign_nested_deeper_than_the_parser_recurses_is_refused(client, en
     assert (problem["code"], problem["errors"][0]["field"]) == ("campaign_invalid", "file")
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(campaigns)).scalar_one() == before
+
+
+def _padded(form: dict) -> dict:
+    """The form with spaces around its identity and device values, as a hand-typed or pasted form has."""
+    padded = json.loads(json.dumps(form))
+    for group, names in (("applicant", ("name", "id_number", "phone", "bank_card")), ("device", ("device_id", "ip"))):
+        for name in names:
+            padded[group][name] = f"  {padded[group][name]} "
+    padded["contacts"] = [f" {contact}" for contact in padded["contacts"]]
+    return padded
+
+
+def test_an_application_is_the_same_request_over_http_and_the_cli_whatever_spaces_surround_its_values(
+    client, api_db_url, tmp_path
+):
+    """One canonical form is hashed for the idempotency key whichever way the application came: a retry
+    through the CLI of a padded application sent over HTTP (padded or not) is answered with its decision."""
+    from integration_helpers import ok
+
+    applicant = Person(client, "Padded Applicant")
+    assert applicant.register().status_code == 201
+    form = application(890)
+    sent = applicant.post("/v1/applications", _padded(form), key="padded")
+    assert sent.status_code == 201, sent.text
+    key = f"{applicant.account['account_id']}:padded"  # the key the API scoped to the account
+    for name, body in (("padded.json", _padded(form)), ("trimmed.json", form)):
+        path = tmp_path / name
+        path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        again = ok("apply", "--db", api_db_url, "--key", key, "--file", str(path))
+        assert again["decision_id"] == sent.json()["decision_id"], name
+
+
+def _grant_directly(engine, account_id: str, count: int) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from creditline.app.consents import consent_rows
+    from creditline.privacy import ConsentRecord, ConsentScope, Purpose
+    from creditline.store.identity_repository import IdentityRepository
+
+    record = ConsentRecord(ConsentScope.MARKETING, "v1", Purpose.MARKETING, datetime(2025, 6, 1, tzinfo=UTC))
+    with engine.begin() as connection:
+        IdentityRepository(connection).add_consents(consent_rows(account_id, [record] * count))
+
+
+def _account_consents(engine, account_id: str) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        query = select(func.count()).select_from(account_consents).where(account_consents.c.account_id == account_id)
+        return connection.execute(query).scalar_one()
+
+
+def test_an_applications_consents_count_towards_the_accounts_consent_limit(client, engine):
+    """An account holds at most CONSENTS_PER_ACCOUNT_MAX consent records, whether granted one by one or
+    carried by applications: an application that would pass the limit is refused naming `consents`,
+    and nothing of it is written (no decision, no consent)."""
+    from creditline.app.consents import CONSENTS_PER_ACCOUNT_MAX
+    from creditline.store.tables_origination import origination_decisions
+
+    applicant = Person(client, "Consent Collector")
+    assert applicant.register().status_code == 201
+    account_id = applicant.account["account_id"]
+    first = application(891)
+    carried = len(first["consents"])
+    _grant_directly(engine, account_id, CONSENTS_PER_ACCOUNT_MAX - carried - _account_consents(engine, account_id))
+    accepted = applicant.post("/v1/applications", first, key="up-to-the-limit")
+    assert accepted.status_code == 201, accepted.text  # exactly at the limit
+    assert _account_consents(engine, account_id) == CONSENTS_PER_ACCOUNT_MAX
+    session = accepted.json()["session"]  # the application linked the account: its session was rotated
+    applicant.token = session["token"] if session else applicant.token
+    retried = applicant.post("/v1/applications", first, key="up-to-the-limit")  # adds nothing: answered
+    assert retried.status_code == 201 and retried.json()["decision_id"] == accepted.json()["decision_id"]
+    granted = applicant.post("/v1/consents", {"scope": "marketing", "purpose": "marketing", "text_version": "v1"})
+    assert assert_problem(granted, 422)["code"] == "too_many"
+    with engine.connect() as connection:
+        decisions = connection.execute(select(func.count()).select_from(origination_decisions)).scalar_one()
+    problem = assert_problem(applicant.post("/v1/applications", application(892), key="past-the-limit"), 422)
+    assert (problem["code"], problem["errors"][0]["field"]) == ("too_many", "consents")
+    assert str(CONSENTS_PER_ACCOUNT_MAX) in problem["detail"]
+    assert _account_consents(engine, account_id) == CONSENTS_PER_ACCOUNT_MAX
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(origination_decisions)).scalar_one() == decisions

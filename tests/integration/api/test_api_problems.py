@@ -104,6 +104,38 @@ def test_broken_json_names_the_body(client, borrower):
 
 
 @pytest.mark.parametrize(
+    ("body", "key"),
+    [(b'{"amount": "1.00", "amount": "900.00"}', "amount"),
+     (b'{"amount": "1.00", "extra": {"a": 1, "a": 2}}', "a")],
+    ids=["money-field", "nested"],
+)  # fmt: skip
+def test_a_key_twice_in_one_json_object_is_refused_naming_it(client, borrower, body, key):
+    """A repeated key was last-wins: `{"amount": "1.00", "amount": "900.00"}` repaid 900.00, though a
+    proxy, a log or the client's own check may have read 1.00. Ambiguous input is refused, nothing moved."""
+    person, ids = borrower
+    before = person.get(f"/v1/loans/{ids['loan_id']}").json()
+    headers = person.headers | {"Content-Type": "application/json", "Idempotency-Key": f"twice-{key}"}
+    problem = assert_problem(client.post(f"/v1/loans/{ids['loan_id']}/repayments", content=body, headers=headers), 422)
+    assert (problem["code"], problem["detail"]) == ("validation_failed", f"{key}: '{key}' appears more than once in one JSON object")
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [(key, "duplicate_key")]
+    assert person.get(f"/v1/loans/{ids['loan_id']}").json() == before
+
+
+def test_every_api_route_decodes_its_json_body_strictly():
+    """A router added without `StrictJsonRoute` would take a repeated key last-wins again."""
+    import importlib
+
+    from fastapi.routing import APIRoute
+
+    from creditline.api.app import ROUTER_MODULES
+    from creditline.api.json_body import StrictJsonRoute
+
+    for name in ROUTER_MODULES:
+        routes = [route for route in importlib.import_module(name).router.routes if isinstance(route, APIRoute)]
+        assert routes and all(isinstance(route, StrictJsonRoute) for route in routes), name
+
+
+@pytest.mark.parametrize(
     ("body", "message"),
     [(b'{"amount": "\xff1.00"}', "the body is not UTF-8"),
      (b'{"amount": ' + b"[" * 5000 + b"]" * 5000 + b"}", "the body is nested too deeply"),
