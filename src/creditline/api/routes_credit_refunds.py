@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from creditline.api.deps import Runtime, allowed, runtime
-from creditline.api.params import BorrowerId, IdempotencyKey, header_key
+from creditline.api.params import BorrowerId, IdempotencyKey
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_lending import CreditRefund, CreditRefundAsk
 from creditline.app.access import Principal
@@ -35,7 +35,6 @@ def refund(borrower_id: BorrowerId, body: CreditRefundAsk, key: IdempotencyKey, 
     hold several (`currency_required`), no such borrower (404 `borrower_not_found`)."""
     command = RefundCredit(borrower_id, body.amount, client_key(finance.account_id, key), body.currency)
     try:
-        with header_key(finance.account_id, key):
-            return refund_credit(rt.engine, command)
+        return refund_credit(rt.engine, command)
     except BorrowerNotFound as error:  # the route names the path's parameter
         raise BorrowerNotFound(error.message, field="borrower_id") from None
