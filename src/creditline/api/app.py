@@ -25,6 +25,7 @@ ROUTER_MODULES = (
     "creditline.api.routes_applications",
     "creditline.api.routes_lines",
     "creditline.api.routes_loans",
+    "creditline.api.routes_credit_refunds",
     "creditline.api.routes_consents",
     "creditline.api.routes_reports",
     "creditline.api.routes_collections",

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Header, Path, Query
 
 from creditline.ids import ID_PATTERN, ROW_ID_MAX
 
+KEY_HEADER = "Idempotency-Key"
 KEY_PATTERN = r"^[\x21-\x7e]{1,128}$"
 PAGE_SIZE_MAX = 100
 
 IdempotencyKey = Annotated[
     str,
     Header(
-        alias="Idempotency-Key",
+        alias=KEY_HEADER,
         pattern=KEY_PATTERN,
         description="a key the client chooses per operation; a retry with the same key and body returns the stored response",
     ),
@@ -25,6 +24,7 @@ LineId = Annotated[str, Path(pattern=ID_PATTERN)]
 LoanId = Annotated[str, Path(pattern=ID_PATTERN)]
 DecisionId = Annotated[str, Path(pattern=ID_PATTERN)]
 AccountId = Annotated[str, Path(pattern=ID_PATTERN)]
+BorrowerId = Annotated[str, Path(pattern=ID_PATTERN)]
 ConsentId = Annotated[str, Path(pattern=ID_PATTERN)]
 ReviewId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 BorrowerQuery = Annotated[str | None, Query(pattern=ID_PATTERN, description="operators: whose; borrowers: their own")]
@@ -37,17 +37,3 @@ DeviceId = Annotated[
         description="the app's installation or device id; transaction monitoring compares it with the borrower's usual devices",
     ),
 ]
-
-
-@contextmanager
-def header_key(account_id: str, key: str) -> Iterator[None]:
-    """A reused key is the client's `Idempotency-Key` header: the use cases name the key they hold, the
-    account-scoped `<account>:<key>`, as the field `key`, which is no input of the HTTP API."""
-    from creditline.app.applications import client_key
-    from creditline.app.errors import IdempotencyConflict
-
-    try:
-        yield
-    except IdempotencyConflict as error:
-        message = error.message.replace(repr(client_key(account_id, key)), repr(key))
-        raise IdempotencyConflict(message, field="Idempotency-Key") from None

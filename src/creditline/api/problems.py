@@ -3,7 +3,8 @@
 `{"type", "title", "status", "detail", "instance", "code", "request_id", "errors": [{"field",
 "code", "message"}]}` as `application/problem+json`. `type` is `/problems/<code>` (documented in
 docs/api.md); `code` repeats it for clients that switch on a string. A `DomainError` brings its
-own status, code and field; validation errors name every field that failed and the rule.
+own status, code and field (a reused idempotency key is named here, once, as the `Idempotency-Key`
+header the client sent); validation errors name every field that failed and the rule.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from creditline.api.json_body import DuplicateKey
+from creditline.api.params import KEY_HEADER
 from creditline.errors import DomainError
 
 MEDIA_TYPE = "application/problem+json"
@@ -75,9 +77,25 @@ def _title(status: int) -> str:
 
 def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    exc = _as_header_key(request, exc)
     headers = {"WWW-Authenticate": 'Bearer realm="creditline"'} if exc.http_status == 401 else None
     errors = [{"field": exc.field, "code": exc.code, "message": exc.message}]
     return problem_response(request, exc.http_status, exc.code, str(exc), errors, headers)
+
+
+def _as_header_key(request: Request, exc: DomainError) -> DomainError:
+    """A reused key is the client's `Idempotency-Key` header: the use cases name the key they hold, the
+    account-scoped `<account>:<key>`, as the field `key`, which is no input of the HTTP API. Only a
+    signed-in request's header supplies a client key (the routes scope it to the caller's account)."""
+    from creditline.app.applications import client_key
+    from creditline.app.errors import IdempotencyConflict
+
+    key = request.headers.get(KEY_HEADER)
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(exc, IdempotencyConflict) or key is None or principal is None:
+        return exc
+    message = exc.message.replace(repr(client_key(principal.account_id, key)), repr(key))
+    return IdempotencyConflict(message, field=KEY_HEADER)
 
 
 def _validation_error(request: Request, exc: Exception) -> Response:

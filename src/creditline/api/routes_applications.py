@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from creditline.api.deps import Runtime, allowed, borrower_only, caller, runtime
 from creditline.api.json_body import StrictJsonRoute
-from creditline.api.params import DecisionId, IdempotencyKey, PageSize, ReviewId, header_key
+from creditline.api.params import DecisionId, IdempotencyKey, PageSize, ReviewId
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.routes_access import session_payload
 from creditline.api.schemas_access import SessionToken
@@ -46,10 +46,9 @@ async def apply(form: ApplicationForm, key: IdempotencyKey, response: Response, 
     of CPU and round trips, and the pool's hand-over cost ~20% of a decision's CPU under load
     (docs/benchmarks.md, HTTP API, stop 16)."""
     require(principal.role, Permission.APPLY)
-    with header_key(principal.account_id, key):
-        view, issued = applications.apply_for_account(
-            rt.engine, principal, rt.access, key, form.model_dump(mode="json"), rt.origination
-        )  # fmt: skip
+    view, issued = applications.apply_for_account(
+        rt.engine, principal, rt.access, key, form.model_dump(mode="json"), rt.origination
+    )  # fmt: skip
     return view | {"session": None if issued is None else session_payload(rt, response, issued)}
 
 

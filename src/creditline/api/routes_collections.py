@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from creditline.api.deps import Runtime, allowed, runtime, same_currency
 from creditline.api.json_body import StrictJsonRoute
-from creditline.api.params import ID_PATTERN, IdempotencyKey, PageSize, header_key
+from creditline.api.params import ID_PATTERN, IdempotencyKey, PageSize
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_servicing import (
     ContactIn,
@@ -110,5 +110,4 @@ def hardship_plan(item_id: ItemId, body: FinancesIn, key: IdempotencyKey, agent:
 
     row = servicing_views.item_row(rt.engine, item_id)
     scoped = client_key(agent.account_id, key)
-    with header_key(agent.account_id, key):
-        return hardship(rt.engine, Command(row["loan_id"], body.income_monthly, body.obligations_monthly, body.payday, scoped))
+    return hardship(rt.engine, Command(row["loan_id"], body.income_monthly, body.obligations_monthly, body.payday, scoped))

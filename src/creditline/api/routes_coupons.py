@@ -25,7 +25,7 @@ from creditline.api.deps import (
     visible_line,
 )
 from creditline.api.json_body import StrictJsonRoute
-from creditline.api.params import ID_PATTERN, BorrowerQuery, IdempotencyKey, LineId, header_key
+from creditline.api.params import ID_PATTERN, BorrowerQuery, IdempotencyKey, LineId
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_lending import AMOUNT_PATTERN, MethodName
 from creditline.api.schemas_servicing import (
@@ -109,5 +109,4 @@ def issue(campaign_id: CampaignId, body: BorrowerRef, key: IdempotencyKey, manag
     """Issue one coupon of the campaign to a borrower (their marketing consent, eligibility, issue window and
     per-borrower cap checked; without the consent, 422 `marketing_consent_missing` and nothing is issued)."""
     command = coupons.IssueCoupon(campaign_id, body.borrower_id, client_key(manager.account_id, key))
-    with header_key(manager.account_id, key):
-        return coupons.issue_coupon(rt.engine, command)
+    return coupons.issue_coupon(rt.engine, command)

@@ -16,7 +16,7 @@ from creditline.api.deps import (
     visible_line,
 )
 from creditline.api.json_body import StrictJsonRoute
-from creditline.api.params import BorrowerQuery, DeviceId, IdempotencyKey, LineId, header_key
+from creditline.api.params import BorrowerQuery, DeviceId, IdempotencyKey, LineId
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_access import PasskeyOptions
 from creditline.api.schemas_lending import (
@@ -85,5 +85,4 @@ def draw(line_id: LineId, body: Drawdown, key: IdempotencyKey, principal: Caller
     409 held_for_review, nothing drawn), then the loan, disbursed — with the coupon redeemed if one is named."""
     request = _request(rt, principal, line_id, body)
     client = Client(device)
-    with header_key(principal.account_id, key):
-        return drawdowns.draw_approved(rt.engine, rt.access, principal, key, request, body.amount, body.assertion, client=client)
+    return drawdowns.draw_approved(rt.engine, rt.access, principal, key, request, body.amount, body.assertion, client=client)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from creditline.api.deps import Runtime, caller, runtime, same_currency, scoped_borrower, visible_loan
 from creditline.api.json_body import StrictJsonRoute
-from creditline.api.params import ID_PATTERN, BorrowerQuery, IdempotencyKey, LoanId, PageSize, header_key
+from creditline.api.params import ID_PATTERN, BorrowerQuery, IdempotencyKey, LoanId, PageSize
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.schemas_lending import (
     Loan,
@@ -90,10 +90,9 @@ async def repay(loan_id: LoanId, body: Repayment, key: IdempotencyKey, principal
         currency=body.currency,
     )  # fmt: skip
     try:
-        with header_key(principal.account_id, key):
-            if rt.repayments is not None:  # with the other repayments this worker is taking at the same moment
-                return await asyncio.wrap_future(rt.repayments.submit(command))
-            return await run_in_threadpool(loans.repay, rt.engine, command)
+        if rt.repayments is not None:  # with the other repayments this worker is taking at the same moment
+            return await asyncio.wrap_future(rt.repayments.submit(command))
+        return await run_in_threadpool(loans.repay, rt.engine, command)
     except LoanNotFound as error:  # the route names the path's parameter
         raise LoanNotFound(error.message, field="loan_id") from None
 
@@ -115,5 +114,4 @@ def prepay(loan_id: LoanId, body: Prepayment, key: IdempotencyKey, principal: Ca
     """Prepay part of the principal and re-amortise: keep the term or keep the installment."""
     _may_pay(rt, principal, loan_id, body.currency)
     command = loans.Prepay(loan_id, body.amount, body.mode, client_key(principal.account_id, key))
-    with header_key(principal.account_id, key):
-        return loans.prepay(rt.engine, command)
+    return loans.prepay(rt.engine, command)

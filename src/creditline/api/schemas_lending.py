@@ -241,6 +241,30 @@ class PayoffQuote(BaseModel):
     total: str
 
 
+class CreditRefundAsk(BaseModel):
+    model_config = _IN
+    amount: str = Amount
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217; needed only when the borrower has lines in several"
+    )
+
+
+class RefundedLoan(BaseModel):
+    loan_id: str
+    event_id: str = Field(description="the loan's credit-refund event")
+    refunded: str
+
+
+class CreditRefund(BaseModel):
+    borrower_id: str
+    currency: str
+    refunded: str
+    credit_balance: str = Field(description="what the borrower still holds in this currency, after the refund")
+    entry_id: str = Field(description="the one journal entry of the whole refund")
+    business_date: str
+    loans: list[RefundedLoan] = Field(description="the loans the credit was taken from, in loan-id order")
+
+
 class ConsentGrant(BaseModel):
     model_config = _IN
     scope: Literal["credit_bureau_query", "transaction_data", "device_data", "marketing"]

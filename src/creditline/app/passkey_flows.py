@@ -44,6 +44,7 @@ from creditline.store import UnitOfWork
 from creditline.store.identity_repository import IdentityRepository
 
 CREDENTIAL_BYTES_MAX = 16 * 1024
+STEP_UP_FIELD = "assertion"  # the input every step-up's answer comes as; a sign-in's is `credential`
 
 
 def _store_challenge(engine: Engine, purpose: str, account_id: str | None, binding: dict[str, Any]) -> bytes:
@@ -66,21 +67,24 @@ def _store_challenge(engine: Engine, purpose: str, account_id: str | None, bindi
     return challenge
 
 
-def _take_challenge(engine: Engine, credential: Mapping[str, Any], purposes: tuple[str, ...]) -> tuple[bytes, dict[str, Any]]:
-    """Consume the challenge the response answers; (challenge, its binding) or a rejection."""
+def _take_challenge(
+    engine: Engine, credential: Mapping[str, Any], purposes: tuple[str, ...], *, field: str = "credential"
+) -> tuple[bytes, dict[str, Any]]:
+    """Consume the challenge the response answers; (challenge, its binding) or a rejection naming `field`,
+    the input the response came as (a sign-in's `credential`, a step-up's `assertion`)."""
     if not isinstance(credential, Mapping) or len(json.dumps(credential, default=str)) > CREDENTIAL_BYTES_MAX:
-        raise PasskeyRejected("the passkey response is malformed or too large", field="credential", code="malformed")
-    challenge = challenge_in(credential)
+        raise PasskeyRejected("the passkey response is malformed or too large", field=field, code="malformed")
+    challenge = challenge_in(credential, field=field)
     now = now_s()
     with UnitOfWork(engine) as uow:
         row = IdentityRepository(uow.connection).take_challenge(b64url(challenge), now)
         uow.commit()
     if row is None:
-        raise PasskeyRejected("this challenge is unknown or was already used", field="credential", code="challenge_used")
+        raise PasskeyRejected("this challenge is unknown or was already used", field=field, code="challenge_used")
     if row["purpose"] not in purposes:
-        raise PasskeyRejected("this challenge was issued for another ceremony", field="credential", code="challenge_purpose")
+        raise PasskeyRejected("this challenge was issued for another ceremony", field=field, code="challenge_purpose")
     if now >= row["expires_at"]:
-        raise PasskeyRejected("this challenge has expired; start again", field="credential", code="challenge_expired")
+        raise PasskeyRejected("this challenge has expired; start again", field=field, code="challenge_expired")
     stored = json.loads(row["binding_json"])
     from webauthn.helpers import base64url_to_bytes
 
@@ -297,19 +301,14 @@ def verify_drawdown_approval(
 
     Every step-up sends it as `assertion` (a drawdown, adding a passkey, a repayment account or source):
     each rejection names that field, as the binding checks here do, not the sign-in's `credential`."""
-    try:
-        challenge, bound = _take_challenge(engine, credential, ("drawdown",))
-        if bound["account_id"] != account_id:
-            raise PasskeyRejected("this approval was issued to someone else", field="assertion", code="challenge_account")
-        if json.dumps(bound["drawdown"], sort_keys=True) != json.dumps(request, sort_keys=True):
-            raise PasskeyRejected("the passkey approved a different drawdown", field="assertion", code="binding_mismatch")
-        with UnitOfWork(engine) as uow:
-            _assert(IdentityRepository(uow.connection), config, credential, challenge, account_id, now_s())
-            uow.commit()
-    except PasskeyRejected as error:
-        if error.field != "credential":
-            raise
-        raise PasskeyRejected(error.message, field="assertion", code=error.code) from None
+    challenge, bound = _take_challenge(engine, credential, ("drawdown",), field=STEP_UP_FIELD)
+    if bound["account_id"] != account_id:
+        raise PasskeyRejected("this approval was issued to someone else", field=STEP_UP_FIELD, code="challenge_account")
+    if json.dumps(bound["drawdown"], sort_keys=True) != json.dumps(request, sort_keys=True):
+        raise PasskeyRejected("the passkey approved a different drawdown", field=STEP_UP_FIELD, code="binding_mismatch")
+    with UnitOfWork(engine) as uow:
+        _assert(IdentityRepository(uow.connection), config, credential, challenge, account_id, now_s(), field=STEP_UP_FIELD)
+        uow.commit()
 
 
 def _assert(
@@ -319,15 +318,18 @@ def _assert(
     challenge: bytes,
     account_id: str | None,
     now: int,
+    *,
+    field: str = "credential",
 ) -> dict[str, Any]:
-    """Verify an assertion against its stored passkey (row locked) and count the use; the account."""
-    stored = repository.credential(credential_id_in(credential), for_update=True)
+    """Verify an assertion against its stored passkey (row locked) and count the use; the account. A
+    rejection names `field`, the input the assertion came as."""
+    stored = repository.credential(credential_id_in(credential, field=field), for_update=True)
     if stored is None or (account_id is not None and stored["account_id"] != account_id):
-        raise PasskeyRejected("this passkey is not registered here", field="credential", code="credential_unknown")
+        raise PasskeyRejected("this passkey is not registered here", field=field, code="credential_unknown")
     account = repository.account(stored["account_id"])
     assert account is not None, "a credential belongs to an account (foreign key)"
     if account["status"] != "active":
-        raise PasskeyRejected("this account cannot sign in", field="credential", code="account_inactive")
-    count = verify_assertion(config.rp, credential, challenge, bytes(stored["public_key"]), stored["sign_count"])
+        raise PasskeyRejected("this account cannot sign in", field=field, code="account_inactive")
+    count = verify_assertion(config.rp, credential, challenge, bytes(stored["public_key"]), stored["sign_count"], field=field)
     repository.count_use(stored["credential_id"], count, now)
     return account

@@ -124,24 +124,25 @@ def authentication_options(rp: RelyingParty, *, challenge: bytes, allow: Sequenc
     return json.loads(options_to_json(options))
 
 
-def challenge_in(credential: Mapping[str, Any]) -> bytes:
-    """The challenge a browser response answers (read before verifying, to find the stored one)."""
+def challenge_in(credential: Mapping[str, Any], *, field: str = "credential") -> bytes:
+    """The challenge a browser response answers (read before verifying, to find the stored one); a
+    refusal names `field`, the input the response came as."""
     from webauthn.helpers import base64url_to_bytes
 
     try:
         client_data = json.loads(base64url_to_bytes(credential["response"]["clientDataJSON"]))
         challenge = base64url_to_bytes(client_data["challenge"])
     except Exception:  # untrusted input: any shape the parser chokes on is the same refusal
-        raise PasskeyRejected("the response carries no readable challenge", field="credential", code="malformed") from None
+        raise PasskeyRejected("the response carries no readable challenge", field=field, code="malformed") from None
     if not challenge or len(challenge) > 64:
-        raise PasskeyRejected("the response carries no readable challenge", field="credential", code="malformed")
+        raise PasskeyRejected("the response carries no readable challenge", field=field, code="malformed")
     return challenge
 
 
-def credential_id_in(credential: Mapping[str, Any]) -> str:
+def credential_id_in(credential: Mapping[str, Any], *, field: str = "credential") -> str:
     found = credential.get("id") if isinstance(credential, Mapping) else None
     if not isinstance(found, str) or not _BASE64URL.fullmatch(found):
-        raise PasskeyRejected("the response names no credential", field="credential", code="malformed")
+        raise PasskeyRejected("the response names no credential", field=field, code="malformed")
     return found
 
 
@@ -169,9 +170,10 @@ def verify_new_credential(rp: RelyingParty, credential: Mapping[str, Any], chall
 
 
 def verify_assertion(
-    rp: RelyingParty, credential: Mapping[str, Any], challenge: bytes, public_key: bytes, sign_count: int
+    rp: RelyingParty, credential: Mapping[str, Any], challenge: bytes, public_key: bytes, sign_count: int,
+    *, field: str = "credential",
 ) -> int:
-    """Verify a sign-in or drawdown assertion; returns the authenticator's new sign count."""
+    """Verify a sign-in or drawdown assertion; returns the authenticator's new sign count (a refusal names `field`)."""
     from webauthn import verify_authentication_response
 
     try:
@@ -185,7 +187,7 @@ def verify_assertion(
             require_user_verification=True,
         )
     except Exception as exc:
-        raise _rejection(exc) from None
+        raise _rejection(exc, field) from None
     assert verified.user_verified, "require_user_verification=True refuses a response without UV"
     return verified.new_sign_count
 
@@ -201,9 +203,9 @@ _REASONS = (
 )
 
 
-def _rejection(exc: Exception) -> PasskeyRejected:
+def _rejection(exc: Exception, field: str = "credential") -> PasskeyRejected:
     text = str(exc).lower()
     for needle, code, message in _REASONS:
         if needle in text:
-            return PasskeyRejected(message, field="credential", code=code)
-    return PasskeyRejected("the passkey response does not verify", field="credential", code="invalid_response")
+            return PasskeyRejected(message, field=field, code=code)
+    return PasskeyRejected("the passkey response does not verify", field=field, code="invalid_response")

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     READ_DECISION_RECORDS = "read_decision_records"
     WORK_COLLECTIONS = "work_collections"
     POST_REPAYMENT = "post_repayment"
+    REFUND_CREDIT = "refund_credit"  # pay a borrower's credit balance (what they overpaid) back out
     READ_PORTFOLIO = "read_portfolio"
     READ_AUDIT = "read_audit"
     MANAGE_FUNDING = "manage_funding"
@@ -79,6 +80,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {
             Permission.READ_ANY_BORROWER,
             Permission.POST_REPAYMENT,
+            Permission.REFUND_CREDIT,
             Permission.READ_PORTFOLIO,
             Permission.READ_AUDIT,
             Permission.MANAGE_FUNDING,

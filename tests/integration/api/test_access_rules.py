@@ -43,10 +43,12 @@ def test_csrf_tokens_match_only_their_session():
 def test_separation_of_duties_in_the_permission_table():
     movers = {role for role, granted in PERMISSIONS.items() if Permission.POST_REPAYMENT in granted}
     deciders = {role for role, granted in PERMISSIONS.items() if Permission.REVIEW_DECISIONS in granted}
+    refunders = {role for role, granted in PERMISSIONS.items() if Permission.REFUND_CREDIT in granted}
     assert movers == {Role.COLLECTIONS_AGENT, Role.FINANCE}
+    assert refunders == {Role.FINANCE}, "money paid out to a borrower is finance's alone"
     assert deciders == {Role.RISK_ANALYST}
-    assert not movers & deciders, "no role both decides credit and moves money"
-    assert Role.ADMIN not in movers | deciders
+    assert not (movers | refunders) & deciders, "no role both decides credit and moves money"
+    assert Role.ADMIN not in movers | refunders | deciders
     with pytest.raises(PermissionDenied):
         require(Role.FINANCE, Permission.MANAGE_OPERATORS)
     assert all(Permission.DRAW not in PERMISSIONS[role] for role in Role if role is not Role.BORROWER)

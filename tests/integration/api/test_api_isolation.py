@@ -26,6 +26,7 @@ SWEEP = {
     "/v1/loans/{loan_id}/payoff-quote": ("get", 404, None),
     "/v1/loans/{loan_id}/repayments": ("post", 404, {"amount": "10.00"}),
     "/v1/loans/{loan_id}/prepayments": ("post", 404, {"amount": "10.00"}),
+    "/v1/borrowers/{borrower_id}/credit-refunds": ("post", 403, {"amount": "1.00"}),  # finance's, whoever's id
     "/v1/consents/{consent_id}/withdrawal": ("post", 404, None),
     "/v1/audit/loans/{loan_id}/proof": ("get", 404, None),
     "/v1/operators/{account_id}": ("patch", 403, {"status": "disabled"}),
@@ -90,7 +91,7 @@ def victim_and_intruder(client, engine):  # type: ignore[no-untyped-def]
         "decision_id": decision_id, "line_id": line_id, "loan_id": loan_id, "consent_id": consent_id,
         "review_id": str(review["review_id"]), "account_id": victim.account["account_id"],
         "item_id": "CWany", "alert_id": "1", "outcome_id": "MOany", "campaign_id": "spring", "partner_id": "bank", "deal_id": "DLany",  # operators' queues
-        "source_id": source_id,
+        "source_id": source_id, "borrower_id": victim.get(f"/v1/loans/{loan_id}").json()["borrower_id"],
     }  # fmt: skip
     return victim, intruder, ids
 
