@@ -18,7 +18,6 @@ from creditline.privacy.subject_export import SECTION_ROWS_MAX
 from creditline.store import UnitOfWork
 
 
-
 def subject_status(uow: UnitOfWork, borrower_id: str) -> SubjectStatus | None:
     """The borrower's retention status from the store; None when no line, loan or application names them.
 
