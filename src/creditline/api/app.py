@@ -26,6 +26,7 @@ ROUTER_MODULES = (
     "creditline.api.routes_lines",
     "creditline.api.routes_loans",
     "creditline.api.routes_consents",
+    "creditline.api.routes_privacy",
     "creditline.api.routes_reports",
     "creditline.api.routes_collections",
     "creditline.api.routes_alerts",

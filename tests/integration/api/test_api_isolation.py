@@ -56,6 +56,9 @@ SWEEP = {
     "/v1/funding/partners/{partner_id}/reconciliation": ("get", 403, None),
     "/v1/funding/deals/{deal_id}": ("get", 403, None),
     "/v1/funding/deals/{deal_id}/waterfall": ("get", 403, None),
+    # privacy requests taken for a borrower: admins' (handle_subject_requests), 403 for a borrower
+    "/v1/borrowers/{borrower_id}/erasure-request": ("post", 403, None),
+    "/v1/borrowers/{borrower_id}/export": ("get", 403, None),
 }
 QUERY = {
     "/v1/lines/{line_id}/drawdown-preview": {"amount": "600.00", "term_months": 3},
@@ -90,7 +93,7 @@ def victim_and_intruder(client, engine):  # type: ignore[no-untyped-def]
         "decision_id": decision_id, "line_id": line_id, "loan_id": loan_id, "consent_id": consent_id,
         "review_id": str(review["review_id"]), "account_id": victim.account["account_id"],
         "item_id": "CWany", "alert_id": "1", "outcome_id": "MOany", "campaign_id": "spring", "partner_id": "bank", "deal_id": "DLany",  # operators' queues
-        "source_id": source_id,
+        "source_id": source_id, "borrower_id": victim.get("/v1/session").json()["borrower_id"],
     }  # fmt: skip
     return victim, intruder, ids
 
