@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, text, update
 
 from creditline.app.common import business_date
 from creditline.app.idempotency import check_key, first_result, remember
@@ -33,6 +33,7 @@ from creditline.errors import DomainError
 from creditline.store import UnitOfWork
 
 SCOPE = "erasure-request"
+ERASURE_LOCK_SCOPE = 0x45524153  # pg_advisory_xact_lock(scope, borrower): "ERAS", apart from EOD's lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = 
         if on > today:
             raise DomainError(f"{on} is after the business date {today}", field="date", code="date_in_future")
         request = {"borrower": command.borrower_id, "date": on.isoformat()}
+        _lock(uow, command.borrower_id)  # before the key is read: a racing retry finds the first's result
         if key is not None and (prior := first_result(uow, SCOPE, key, request)) is not None:
             return prior
         status = subject_status(uow, command.borrower_id)
@@ -115,12 +117,19 @@ def _erase(uow: UnitOfWork, command: RequestErasure, decision: Any, at_s: int | 
     return erase(uow.connection, command.borrower_id)
 
 
+def _lock(uow: UnitOfWork, borrower_id: str) -> None:
+    """PostgreSQL: one erasure request of a borrower at a time. A first request has no row to lock (an
+    applicant has no line either), so two of them would both insert; this transaction lock is taken per
+    borrower instead, and the second request then reads the first's row. SQLite's writers are serial."""
+    if uow.connection.dialect.name == "postgresql":
+        uow.connection.execute(text("SELECT pg_advisory_xact_lock(:scope, hashtext(:borrower))"),
+                               {"scope": ERASURE_LOCK_SCOPE, "borrower": borrower_id})  # fmt: skip
+
+
 def _stored(uow: UnitOfWork, borrower_id: str) -> dict[str, Any] | None:
     from creditline.store.tables_audit import erasure_requests
 
     query = select(erasure_requests).where(erasure_requests.c.borrower_id == borrower_id)
-    if uow.connection.dialect.name == "postgresql":
-        query = query.with_for_update()
     found = uow.connection.execute(query).mappings().first()
     return None if found is None else dict(found)
 
