@@ -27,7 +27,7 @@ def borrower(client):  # type: ignore[no-untyped-def]
     ids = {"line_id": line_id, "loan_id": loan_id, "decision_id": decision_id, "consent_id": consent_id,
            "review_id": "1", "account_id": person.account["account_id"],
            "item_id": "CWany", "alert_id": "1", "outcome_id": "MOany", "campaign_id": "spring",
-           "source_id": "RSany"}  # fmt: skip
+           "source_id": "RSany", "borrower_id": "Bany"}  # fmt: skip
     return person, ids
 
 
