@@ -202,3 +202,34 @@ def test_creditline_borrower_erase_and_export(people, db_url, tmp_path) -> None:
         assert refused.exit_code == 2 and refused.stderr.startswith(message), (argv, refused.stderr)
     assert not (tmp_path / "none.json").exists()
     assert dump(engine) == before
+
+
+def retention_run(engine: Any, day: date) -> dict[str, Any]:
+    """End of day to `day` with the retention stage alone; what the stage recorded (AFTER stages' summaries
+    are kept in eod_stage_runs, not in the day's run record)."""
+    from creditline.app import run_eod
+    from creditline.store.tables_servicing import StageRunRepository
+
+    run_eod(engine, day, stages=frozenset({"retention"}))
+    with UnitOfWork(engine, read_only=True) as uow:
+        return StageRunRepository(uow.connection).done(day)["retention"]
+
+
+def test_end_of_day_erases_a_restricted_request_once_its_period_has_passed(people) -> None:  # type: ignore[no-untyped-def]
+    engine, applicant, _ = people
+    asked = request_erasure(engine, RequestErasure(applicant, "AC-applicant"), at_s=AT_S)
+    assert (asked["outcome"], asked["erase_on"]) == ("restricted", "2028-06-30")  # 3 years after the decline
+    restricted = request_erasure(engine, RequestErasure("C1", "AC-c1"), at_s=AT_S)
+    assert (restricted["outcome"], restricted["erase_on"]) == ("restricted", None)  # the line is open
+    move_business_date(engine, date(2028, 6, 28))
+
+    assert retention_run(engine, date(2028, 6, 29)) == {"restricted": 2, "erased": 0, "due_dates_set": 0}
+    assert fields_of(engine, applicant) == ["name", "phone"]
+
+    assert retention_run(engine, date(2028, 6, 30)) == {"restricted": 2, "erased": 1, "due_dates_set": 0}
+    assert fields_of(engine, applicant) == [] and fields_of(engine, "C1") == ["bank_account", "name", "phone"]
+    again = request_erasure(engine, RequestErasure(applicant, "AC-applicant"))
+    assert (again["outcome"], again["already"], again["erased_on"], again["requested_on"]) == (
+        "erased", True, "2028-06-30", BUSINESS_DATE.isoformat())
+    assert access_log(engine, applicant)[-1][:3] == ("eod-retention", "subject_request", True)
+    assert retention_run(engine, date(2028, 7, 1)) == {"restricted": 1, "erased": 0, "due_dates_set": 0}
