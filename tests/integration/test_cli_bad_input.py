@@ -94,6 +94,11 @@ BAD = {
                                 "error: --part: "),
     "prepaying with an unknown keep": (["loan", "prepay", "{loan}", "--amount", "100", "--keep", "bogus", "--key", "x"],
                                        "error: --keep: "),
+    # a borrower's privacy requests (docs/privacy.md)
+    "erasing an unknown borrower": (["borrower", "erase", "--borrower", "NOPE"], "error: --borrower: no borrower NOPE"),
+    "an erasure request dated after the business date": (["borrower", "erase", "--borrower", "B1", "--date", "2025-01-02"],
+                                                         "error: --date: 2025-01-02 is after the business date"),
+    "exporting an unknown borrower": (["borrower", "export", "--borrower", "NOPE"], "error: --borrower: no borrower NOPE"),
 }
 
 

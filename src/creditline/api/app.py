@@ -27,6 +27,7 @@ ROUTER_MODULES = (
     "creditline.api.routes_loans",
     "creditline.api.routes_credit_refunds",
     "creditline.api.routes_consents",
+    "creditline.api.routes_privacy",
     "creditline.api.routes_reports",
     "creditline.api.routes_collections",
     "creditline.api.routes_alerts",

@@ -98,6 +98,7 @@ PIPELINE: list[Stage] = [
     Stage("funding", "creditline.app.trust_eod:close_funding_day", Phase.CLOSE),  # trusts, partners' allowance
     Stage("snapshot", "creditline.app.eod_classify:write_snapshot", Phase.CLOSE),
     Stage("publish-audit", "creditline.app.eod_audit:publish_head", Phase.CLOSE),
+    Stage("retention", "creditline.app.retention_eod:erase_due", Phase.AFTER),  # restricted erasures now due
     Stage("early-warning", "creditline.app.collections_eod:early_warning", Phase.AFTER),
     Stage("limit-review", "creditline.app.collections_eod:limit_review", Phase.AFTER),
     Stage("collections", "creditline.app.collections_eod:collections", Phase.AFTER),

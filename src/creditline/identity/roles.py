@@ -46,6 +46,7 @@ class Permission(StrEnum):
     REVIEW_HOLDS = "review_holds"  # transaction-monitoring holds: release or reject
     READ_CAMPAIGNS = "read_campaigns"
     MANAGE_CAMPAIGNS = "manage_campaigns"  # add campaigns, enroll members, issue coupons
+    HANDLE_SUBJECT_REQUESTS = "handle_subject_requests"  # a borrower's erasure and export, taken for them
 
 
 _BORROWER = frozenset(
@@ -93,6 +94,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         {
             Permission.MANAGE_OPERATORS,
+            Permission.HANDLE_SUBJECT_REQUESTS,  # data protection: no money, no credit decision
             Permission.READ_ANY_BORROWER,
             Permission.READ_DECISION_RECORDS,
             Permission.READ_PORTFOLIO,

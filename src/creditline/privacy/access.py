@@ -123,7 +123,9 @@ class PersonalDataAccess:
     ) -> str:
         if not 1 <= len(names) <= FIELDS_PER_READ_MAX:
             raise PurposeNotAllowed(f"read 1..{FIELDS_PER_READ_MAX} fields at a time", field="fields")
-        if restricted and purpose is not AccessPurpose.LEGAL_OBLIGATION:
+        # The borrower's own requests (their export, their account shown to them) stay open: a restriction
+        # stops the lender's processing, not the person's right of access (PIPL Art. 45).
+        if restricted and purpose not in (AccessPurpose.LEGAL_OBLIGATION, AccessPurpose.SUBJECT_REQUEST):
             raise ProcessingRestricted(
                 "the borrower asked for erasure; until the legal period ends only legal duties may read", field="purpose"
             )

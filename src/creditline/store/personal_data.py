@@ -3,7 +3,8 @@
 Tables: `personal_data` and `personal_data_access` (tables_audit.py). Writes encrypt under the
 keyring's current key and bind each value to (personal_data, field, borrower_id); reads go through
 `creditline.privacy.access.PersonalDataAccess`, whose log entries land in `personal_data_access`
-in the same transaction. Erasure deletes the rows (and the blind indexes kept beside repayment
+in the same transaction, and refuse all but legal duties and the borrower's own requests while the
+borrower's erasure request is restricted (`erasure_requests`). Erasure deletes the rows (and the blind indexes kept beside repayment
 sources, the sealed name of the borrower's account, and the keyed hashes fraud prevention kept of
 them); the books never referenced them.
 """
@@ -21,7 +22,7 @@ from creditline.privacy.blind_index import BlindIndexer, IndexedKind
 from creditline.privacy.consent import ConsentRecord
 from creditline.privacy.field_crypto import FieldAddress, FieldCipher, key_id_of
 from creditline.privacy.keyring import Keyring
-from creditline.store.tables_audit import personal_data, personal_data_access
+from creditline.store.tables_audit import erasure_requests, personal_data, personal_data_access
 
 TABLE = "personal_data"
 INDEXED_FIELDS = {"id_number": IndexedKind.ID_NUMBER, "phone": IndexedKind.PHONE,
@@ -77,8 +78,10 @@ class PersonalDataStore:
         self, *, actor: str, borrower_id: str, purpose: AccessPurpose, fields: Iterable[str],
         consents: Iterable[ConsentRecord], at: datetime, restricted: bool = False,
     ) -> dict[str, str | None]:
-        """Purpose-checked, logged read; a field never stored (or erased) reads as None."""
+        """Purpose-checked, logged read; a field never stored (or erased) reads as None. A borrower whose
+        erasure request is restricted is read as restricted whatever the caller says."""
         names = list(fields)
+        restricted = restricted or is_restricted(self.connection, borrower_id)
         query = select(personal_data.c.field, personal_data.c.ciphertext).where(
             (personal_data.c.borrower_id == borrower_id) & personal_data.c.field.in_(names))
         tokens = {r.field: r.ciphertext for r in self.connection.execute(query)}
@@ -104,21 +107,7 @@ class PersonalDataStore:
         `identity_accounts.display_name`): the account is shown by its id from then on. And so do the
         keyed hashes fraud prevention kept of them: their applications' signals and flags, their decision
         records' hashed inputs, and their monitoring profile's devices and accounts."""
-        from creditline.store.servicing_repository import ServicingRepository
-        from creditline.store.tables_identity import identity_accounts
-        from creditline.store.tables_origination import OriginationRepository
-        from creditline.store.tables_repayment_sources import repayment_sources
-
-        OriginationRepository(self.connection).erase_borrower(borrower_id)
-        ServicingRepository(self.connection).forget_profile(borrower_id)
-
-        self.connection.execute(
-            update(repayment_sources).where(repayment_sources.c.borrower_id == borrower_id).values(account_index=None)
-        )
-        self.connection.execute(
-            update(identity_accounts).where(identity_accounts.c.borrower_id == borrower_id).values(display_name=None)
-        )
-        return self.connection.execute(delete(personal_data).where(personal_data.c.borrower_id == borrower_id)).rowcount
+        return erase(self.connection, borrower_id)
 
     def rotate(self, batch: int = ROTATION_BATCH) -> RotationResult:
         """Re-encrypt up to `batch` values still under an old key; call until nothing remains."""
@@ -134,3 +123,30 @@ class PersonalDataStore:
         remaining = self.connection.execute(
             select(func.count()).select_from(personal_data).where(personal_data.c.key_id != current)).scalar_one()
         return RotationResult(len(rows), remaining)
+
+
+def erase(connection: Connection, borrower_id: str) -> int:
+    """`PersonalDataStore.erase` without the keyring: deleting needs no key, so a server without data
+    keys can still erase (a declined applicant's fraud hashes, an account's sealed name)."""
+    from creditline.store.servicing_repository import ServicingRepository
+    from creditline.store.tables_identity import identity_accounts
+    from creditline.store.tables_origination import OriginationRepository
+    from creditline.store.tables_repayment_sources import repayment_sources
+
+    OriginationRepository(connection).erase_borrower(borrower_id)
+    ServicingRepository(connection).forget_profile(borrower_id)
+
+    connection.execute(
+        update(repayment_sources).where(repayment_sources.c.borrower_id == borrower_id).values(account_index=None)
+    )
+    connection.execute(
+        update(identity_accounts).where(identity_accounts.c.borrower_id == borrower_id).values(display_name=None)
+    )
+    return connection.execute(delete(personal_data).where(personal_data.c.borrower_id == borrower_id)).rowcount
+
+
+def is_restricted(connection: Connection, borrower_id: str) -> bool:
+    """Has the borrower asked for erasure while the law still needs their data (PIPL Art. 47)?"""
+    e = erasure_requests.c
+    query = select(e.status).where(e.borrower_id == borrower_id, e.status == "restricted")
+    return connection.execute(query).first() is not None

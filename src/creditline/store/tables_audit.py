@@ -7,6 +7,10 @@ EOD, one per business date (an idle day's head repeats the size and root of the 
 `audit_log_state` the sequencer's frontier, so sequencing never rereads the whole log;
 `audit_books_logged` says the books are logged in full (migration 0023_audit_books_logged).
 
+`erasure_requests` (migration 0026_erasure_requests) holds each borrower's answered erasure request:
+restricted until the law lets the data go (the vault's purpose checks then refuse all but legal duties
+and the borrower's own requests), or erased.
+
 `personal_data` keeps every personal field of a borrower encrypted (one row per field) with its
 blind index for lookups, and `personal_data_access` logs who read whose data for what purpose.
 No other table needs to hold a name, an ID number or a phone number: they carry `borrower_id`.
@@ -103,4 +107,20 @@ personal_data_access = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("granted", Boolean, nullable=False),
     Column("basis", String(400), nullable=False),
+)
+
+# One row per borrower who asked for erasure (app.subject_rights): `restricted` while the law still
+# needs the data (PIPL Art. 47), `erased` once it went. Pseudonymous like the books: it outlives erasure.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("borrower_id", String(ID), primary_key=True),
+    Column("status", String(16), nullable=False),  # restricted | erased
+    Column("requested_on", Date, nullable=False),  # business date of the first request
+    Column("requested_by", String(ID), nullable=False),  # actor: the borrower's account, or an operator
+    Column("erase_on", Date, nullable=True),  # when the data may go; NULL while obligations are open
+    Column("erased_on", Date, nullable=True),
+    Column("fields_erased", BigInteger, nullable=True),
+    Column("policy_version", String(16), nullable=False),
+    Column("reason", String(400), nullable=False),
 )

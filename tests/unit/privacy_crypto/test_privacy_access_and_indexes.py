@@ -95,7 +95,7 @@ def test_without_consent_nothing_is_decrypted(setup) -> None:
     assert log.entries[-1].granted is False and "marketing" in log.entries[-1].basis
 
 
-def test_servicing_rests_on_the_contract_and_a_restriction_leaves_only_legal_duties(setup) -> None:
+def test_servicing_rests_on_the_contract_and_a_restriction_leaves_only_legal_duties_and_own_requests(setup) -> None:
     access, log, fields = setup
     got = access.read(actor="collector:3", borrower_id="brw_1", purpose=AccessPurpose.COLLECTIONS,
                       fields={"phone": fields["phone"]}, consents=[], at=AT)
@@ -106,7 +106,14 @@ def test_servicing_rests_on_the_contract_and_a_restriction_leaves_only_legal_dut
     got = access.read(actor="aml-officer", borrower_id="brw_1", purpose=AccessPurpose.LEGAL_OBLIGATION,
                       fields=fields, consents=[], at=AT, restricted=True)
     assert got["id_number"] == "11010519491231002X"
-    assert [e.granted for e in log.entries] == [True, False, True]
+    # the borrower's own request (their export) stays open: a restriction stops processing, not their access
+    own = access.read(actor="brw_1", borrower_id="brw_1", purpose=AccessPurpose.SUBJECT_REQUEST,
+                      fields={"phone": fields["phone"]}, consents=[], at=AT, restricted=True)
+    assert own == {"phone": "13812345678"}
+    with pytest.raises(ProcessingRestricted):
+        access.read(actor="crm", borrower_id="brw_1", purpose=AccessPurpose.MARKETING,
+                    fields={"phone": fields["phone"]}, consents=[], at=AT, restricted=True)
+    assert [e.granted for e in log.entries] == [True, False, True, True, False]
 
 
 def test_every_purpose_names_its_fields() -> None:

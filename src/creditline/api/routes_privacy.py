@@ -1,0 +1,89 @@
+"""A borrower's privacy requests: erasure and a copy of their data (docs/privacy.md).
+
+The borrower asks for their own (`/v1/me/...`); an operator with `handle_subject_requests` (admins)
+takes a request for a borrower named in the path, e.g. one received by letter, dated the day it came.
+An erasure request is answered at once: `erased`, or `restricted` with the date erasure is due
+(`app.subject_rights`); it takes an Idempotency-Key like every POST that changes what is held. The
+export's read is logged in the borrower's access log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path
+
+from creditline.api.deps import Runtime, allowed, borrower_only, caller, runtime
+from creditline.api.json_body import StrictJsonRoute
+from creditline.api.params import ID_PATTERN, IdempotencyKey
+from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
+from creditline.api.schemas_privacy import ErasureAnswer, ErasureRequestIn, SubjectExport
+from creditline.app.access import Principal
+from creditline.app.applications import client_key
+from creditline.app.subject_rights import RequestErasure, export_subject, request_erasure
+from creditline.identity.roles import Permission, require
+
+router = APIRouter(
+    prefix="/v1", tags=["privacy"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE, route_class=StrictJsonRoute
+)
+Rt = Annotated[Runtime, Depends(runtime)]
+Caller = Annotated[Principal, Depends(caller)]
+Handler = Annotated[Principal, Depends(allowed(Permission.HANDLE_SUBJECT_REQUESTS))]
+BorrowerId = Annotated[str, Path(pattern=ID_PATTERN)]
+Request = Annotated[ErasureRequestIn | None, Body()]
+
+
+def _own(principal: Principal) -> str:
+    from creditline.api.routes_repayment_account import NoBorrowerYet
+
+    borrower_only(principal)
+    require(principal.role, Permission.READ_OWN)
+    if principal.borrower_id is None:
+        raise NoBorrowerYet("apply first: this account holds no data of a borrower yet", field="borrower")
+    return principal.borrower_id
+
+
+@contextmanager
+def _path_borrower() -> Iterator[None]:
+    """An unknown borrower named in the path is reported on the path parameter, `borrower_id`."""
+    from creditline.app.repayment_sources import BorrowerNotFound
+
+    try:
+        yield
+    except BorrowerNotFound as exc:
+        exc.field = "borrower_id"
+        raise
+
+
+def _erase(rt: Runtime, principal: Principal, borrower_id: str, key: str, body: ErasureRequestIn | None) -> dict:
+    on = body.date if body is not None else None
+    command = RequestErasure(borrower_id, principal.account_id, on, client_key(principal.account_id, key))
+    return request_erasure(rt.engine, command)
+
+
+@router.post("/me/erasure-request", response_model=ErasureAnswer)
+def my_erasure(key: IdempotencyKey, principal: Caller, rt: Rt) -> dict:
+    """Ask for my personal data to be erased: erased now if the law allows, else restricted until it does."""
+    return _erase(rt, principal, _own(principal), key, None)
+
+
+@router.get("/me/export", response_model=SubjectExport)
+def my_export(principal: Caller, rt: Rt) -> dict:
+    """A copy of everything held of me, as one JSON document (the read is in my access log)."""
+    return export_subject(rt.engine, _own(principal), principal.account_id)
+
+
+@router.post("/borrowers/{borrower_id}/erasure-request", response_model=ErasureAnswer)
+def erasure(borrower_id: BorrowerId, key: IdempotencyKey, handler: Handler, rt: Rt, body: Request = None) -> dict:
+    """Take a borrower's erasure request (dated `date`, default today): erased now, or restricted until due."""
+    with _path_borrower():
+        return _erase(rt, handler, borrower_id, key, body)
+
+
+@router.get("/borrowers/{borrower_id}/export", response_model=SubjectExport)
+def export(borrower_id: BorrowerId, handler: Handler, rt: Rt) -> dict:
+    """A borrower's export, taken for them (the read is in their access log under the operator's account)."""
+    with _path_borrower():
+        return export_subject(rt.engine, borrower_id, handler.account_id)

@@ -1,0 +1,180 @@
+"""A borrower's privacy rights as commands: ask for erasure, take a copy of everything held of them.
+
+Erasure (`request_erasure`) is answered on the business date by `privacy.retention.request_erasure`
+from what the store knows (`app.subject_status`): **erased** at once when the legal period has
+passed — the vault's fields, their blind indexes, the account's sealed name and the fraud hashes
+(`store.personal_data.erase`), in one transaction with the request's row and an access-log entry —
+or **restricted** until it does: the request's row says so, and from then on the vault's purpose
+checks refuse every purpose but legal duties and the borrower's own requests (PIPL Art. 47). The
+books are never touched. A request is naturally idempotent (one row per borrower: asking again
+while restricted keeps the first request's date and decides again, so it erases once the period has
+passed; asking after erasure returns the erasure); the API's Idempotency-Key returns the first
+answer on a retry as well.
+
+The export (`export_subject`) reads every personal field through the purpose check as
+`subject_request` (so the export shows in the borrower's access log, its own entry included) and
+adds the store's sections, as one `creditline-subject-export/v1` document.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, text, update
+
+from creditline.app.common import business_date
+from creditline.app.idempotency import check_key, first_result, remember
+from creditline.app.repayment_accounts import VaultUnavailable
+from creditline.app.repayment_sources import BorrowerNotFound
+from creditline.errors import DomainError
+from creditline.store import UnitOfWork
+
+SCOPE = "erasure-request"
+ERASURE_LOCK_SCOPE = 0x45524153  # pg_advisory_xact_lock(scope, borrower): "ERAS", apart from EOD's lock
+
+
+@dataclass(frozen=True, slots=True)
+class RequestErasure:
+    borrower_id: str
+    actor: str  # the borrower's account, or the operator who took the request
+    on: date | None = None  # the day the request was made: the business date unless earlier
+    key: str | None = None  # a client idempotency key (the API's); the request is idempotent without one
+
+
+def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = None) -> dict[str, Any]:
+    """Erase the borrower's personal data now if the law allows, else restrict it until it does."""
+    from creditline.app.subject_status import subject_status
+    from creditline.privacy import retention
+
+    key = check_key(command.key) if command.key is not None else None
+    with UnitOfWork(engine) as uow:
+        today = business_date(uow)  # the EOD lock shared: the date cannot move under the decision
+        on = command.on or today
+        if on > today:
+            raise DomainError(f"{on} is after the business date {today}", field="date", code="date_in_future")
+        request = {"borrower": command.borrower_id, "date": on.isoformat()}
+        _lock(uow, command.borrower_id)  # before the key is read: a racing retry finds the first's result
+        if key is not None and (prior := first_result(uow, SCOPE, key, request)) is not None:
+            return prior
+        status = subject_status(uow, command.borrower_id)
+        if status is None:
+            raise BorrowerNotFound(f"no borrower {command.borrower_id}", field="borrower")
+        stored = _stored(uow, command.borrower_id)
+        if stored is not None and stored["status"] == "erased":
+            result = _view(stored, already=True)
+        else:
+            decision = retention.request_erasure(status, on)
+            row = _answer(uow, command, stored, decision, on, at_s)
+            result = _view(row, already=False)
+        if key is not None:
+            remember(uow, SCOPE, key, request, result, borrower_id=command.borrower_id)
+        uow.commit()
+    return result
+
+
+def _answer(uow: UnitOfWork, command: RequestErasure, stored: dict[str, Any] | None, decision: Any, on: date,
+            at_s: int | None) -> dict[str, Any]:  # fmt: skip
+    """Erase or restrict as decided, writing the request's row; the row as written."""
+    from creditline.privacy.retention import DEFAULT_POLICY, RetentionAction
+    from creditline.store.tables_audit import erasure_requests
+
+    requested_on = stored["requested_on"] if stored else on
+    row = {"borrower_id": command.borrower_id, "status": "restricted", "requested_on": requested_on,
+           "requested_by": stored["requested_by"] if stored else command.actor, "erase_on": decision.erase_on,
+           "erased_on": None, "fields_erased": None, "policy_version": DEFAULT_POLICY.version,
+           "reason": decision.reason[:400]}  # fmt: skip
+    if decision.action is RetentionAction.ERASE:
+        row |= {"status": "erased", "erased_on": on, "fields_erased": _erase(uow, command, decision, at_s)}
+    else:
+        assert decision.action is RetentionAction.RESTRICT, decision  # an erasure request is never just kept
+        row["reason"] = f"erasure requested on {requested_on}; {decision.reason.partition('; ')[2]}"[:400]
+    e = erasure_requests.c
+    if stored is None:
+        uow.connection.execute(insert(erasure_requests).values(**row))
+    else:
+        uow.connection.execute(update(erasure_requests).where(e.borrower_id == command.borrower_id).values(**row))
+    return row
+
+
+def _erase(uow: UnitOfWork, command: RequestErasure, decision: Any, at_s: int | None) -> int:
+    """Erase, logging it in the borrower's access log (who, which fields, why) before anything goes."""
+    from creditline.app.drawdown_screening import wall_clock_s
+    from creditline.privacy.access import AccessLogEntry, AccessPurpose
+    from creditline.store.personal_data import SqlAccessLog, erase
+    from creditline.store.tables_audit import personal_data
+
+    c = personal_data.c
+    held = uow.connection.execute(select(c.field).where(c.borrower_id == command.borrower_id)).scalars().all()
+    fields = tuple(sorted(set(decision.fields) | set(held)))
+    at = datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
+    SqlAccessLog(uow.connection).append(AccessLogEntry(
+        command.actor, command.borrower_id, AccessPurpose.SUBJECT_REQUEST, fields, at, True,
+        f"erased at the borrower's request: {decision.reason}",
+    ))  # fmt: skip
+    return erase(uow.connection, command.borrower_id)
+
+
+def _lock(uow: UnitOfWork, borrower_id: str) -> None:
+    """PostgreSQL: one erasure request of a borrower at a time. A first request has no row to lock (an
+    applicant has no line either), so two of them would both insert; this transaction lock is taken per
+    borrower instead, and the second request then reads the first's row. SQLite's writers are serial."""
+    if uow.connection.dialect.name == "postgresql":
+        uow.connection.execute(text("SELECT pg_advisory_xact_lock(:scope, hashtext(:borrower))"),
+                               {"scope": ERASURE_LOCK_SCOPE, "borrower": borrower_id})  # fmt: skip
+
+
+def _stored(uow: UnitOfWork, borrower_id: str) -> dict[str, Any] | None:
+    from creditline.store.tables_audit import erasure_requests
+
+    query = select(erasure_requests).where(erasure_requests.c.borrower_id == borrower_id)
+    found = uow.connection.execute(query).mappings().first()
+    return None if found is None else dict(found)
+
+
+def _view(row: dict[str, Any], *, already: bool) -> dict[str, Any]:
+    def day(value: date | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "borrower_id": row["borrower_id"], "outcome": row["status"], "already": already,
+        "requested_on": day(row["requested_on"]), "erase_on": day(row["erase_on"]), "erased_on": day(row["erased_on"]),
+        "fields_erased": row["fields_erased"], "policy_version": row["policy_version"], "reason": row["reason"],
+    }  # fmt: skip
+
+
+def export_subject(engine: Engine, borrower_id: str, actor: str, at_s: int | None = None) -> dict[str, Any]:
+    """The borrower's export document (`privacy.subject_export`), its read logged as `subject_request`."""
+    from creditline.app.drawdown_screening import wall_clock_s
+    from creditline.app.subject_status import export_sections, subject_status
+    from creditline.privacy.access import AccessPurpose
+    from creditline.privacy.retention import PERSONAL_FIELDS
+    from creditline.privacy.subject_export import build_export
+    from creditline.store.personal_data import PersonalDataStore
+    from creditline.store.tables_audit import personal_data
+
+    with UnitOfWork(engine) as uow:
+        if subject_status(uow, borrower_id) is None:
+            raise BorrowerNotFound(f"no borrower {borrower_id}", field="borrower")
+        c = personal_data.c
+        held = uow.connection.execute(select(c.field).where(c.borrower_id == borrower_id)).scalars().all()
+        at = datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
+        values = PersonalDataStore(uow.connection, _keyring()).read(
+            actor=actor, borrower_id=borrower_id, purpose=AccessPurpose.SUBJECT_REQUEST,
+            fields=sorted(set(PERSONAL_FIELDS) | set(held)), consents=[], at=at,
+        )  # fmt: skip
+        sections = export_sections(uow, borrower_id)
+        uow.commit()  # the access log entry
+    return build_export(borrower_id, at, values, sections)
+
+
+def _keyring() -> Any:
+    from creditline.privacy.keyring import load_keyring
+    from creditline.privacy.protection_errors import KeyringError
+
+    try:
+        return load_keyring(os.environ)
+    except KeyringError:
+        raise VaultUnavailable("personal data cannot be read on this server: it has no data keys", field="borrower") from None
