@@ -161,3 +161,17 @@ def test_a_portfolio_covers_one_currency():
         snapshot.single_currency(frame)
     assert info.value.field == "currency"
     assert "CNY, USD" in info.value.message
+
+
+def test_amounts_that_would_wrap_round_int64_when_summed_are_refused():
+    """Two loans of 2^62 principal summed to a negative NPL base: `report portfolio` died on an assertion."""
+    big = 2**62
+    rows = [_frame(loan_id=f"L{i}", disbursed_minor=big, principal_minor=big, limit_minor=big) for i in (1, 2)]
+    with pytest.raises(InvalidSnapshot) as info:
+        snapshot.validate(pl.concat(rows))
+    assert info.value.field == "snapshots"
+    assert "the amounts of 2024-06-30 add up beyond the storable range" in info.value.message
+    with pytest.raises(InvalidSnapshot, match="add up beyond"):
+        snapshot.validate(_frame(interest_minor=2**63 - 1))
+    fits = snapshot.validate(_frame(disbursed_minor=2**60, principal_minor=2**60, limit_minor=2**60))
+    assert fits.get_column("principal_minor").to_list() == [2**60]
