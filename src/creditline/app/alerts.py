@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from creditline.app.common import business_date
+from creditline.app.repayment_sources import require_borrower
 from creditline.errors import Conflict, DomainError, NotFound
 from creditline.store import UnitOfWork
 from creditline.store.collections_repository import ReviewRepository
@@ -95,6 +96,7 @@ def record_fraud_signal(engine: Engine, signal: FraudSignal) -> dict[str, Any]:
     detail = _text(signal.detail, "detail", 300, required=True)
     source = _text(signal.source, "source", 40, required=True)
     with UnitOfWork(engine) as uow:
+        require_borrower(uow, borrower)  # an unknown id: refused, never a signal about nobody
         on = business_date(uow)
         signal_id = ReviewRepository(uow.connection).add_signal(
             {"borrower_id": borrower, "kind": kind, "detail": detail, "source": source, "observed_on": on}
