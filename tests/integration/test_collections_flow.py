@@ -275,3 +275,16 @@ def test_a_contact_dated_outside_the_loans_life_is_refused(engine, db_url: str, 
     made = ok("collections", "contact", "--loan", loan, "--outcome", "reached", "--operator", "agent-7",
               "--at", "2025-02-12T10:00:00+08:00", "--db", db_url)  # fmt: skip
     assert made["local_time"].startswith("2025-02-12T10:00")
+
+
+def test_a_close_reason_longer_than_its_column_is_refused_not_cut_short(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """A 41–400 character reason was cut to its first 40 silently; a longer one was refused as --note."""
+    close_days(engine, date(2025, 2, 11))
+    item = ok("collections", "queue", "--db", db_url)["items"][0]["item_id"]
+    before = dump(engine)
+    for reason in ("r" * 41, "x" * 401):
+        long = cli("collections", "queue", "close", item, "--reason", reason, "--db", db_url)
+        assert (long.exit_code, long.stderr) == (2, "error: --reason: at most 40 characters\n")
+    assert dump(engine) == before
+    closed = ok("collections", "queue", "close", item, "--reason", "  settled   by phone  ", "--db", db_url)
+    assert (closed["status"], closed["closed_reason"]) == ("closed", "settled by phone")

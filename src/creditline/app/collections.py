@@ -35,6 +35,7 @@ from creditline.store.collections_repository import CollectionsRepository
 from creditline.store.terms_codec import terms_from_json
 
 NOTE_LENGTH_MAX = 400
+CLOSE_REASON_LENGTH_MAX = 40  # collection_work_items.closed_reason
 CONTACT_AHEAD_DAYS_MAX = 1  # a contact may be dated at most this many days after the business date
 PAGE_SIZE = 1000  # contacts read a page at a time (the repository's page bounds it too)
 LANGUAGES = ("zh", "en")
@@ -126,8 +127,10 @@ def assign_item(engine: Engine, item_id: str, operator: str) -> dict[str, Any]:
 
 
 def close_item(engine: Engine, item_id: str, reason: str) -> dict[str, Any]:
-    text = _note(reason) or "closed by operator"
-    return _change_item(engine, item_id, lambda item, on: close(item, text[:40], on))
+    text = " ".join(str(reason).split()) or "closed by operator"
+    if len(text) > CLOSE_REASON_LENGTH_MAX:  # the column's width: refused, never cut short
+        raise CollectionsInputInvalid(f"at most {CLOSE_REASON_LENGTH_MAX} characters", field="reason")
+    return _change_item(engine, item_id, lambda item, on: close(item, text, on))
 
 
 def _change_item(engine: Engine, item_id: str, change: Any) -> dict[str, Any]:
