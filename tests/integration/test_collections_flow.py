@@ -288,3 +288,11 @@ def test_a_close_reason_longer_than_its_column_is_refused_not_cut_short(engine, 
     assert dump(engine) == before
     closed = ok("collections", "queue", "close", item, "--reason", "  settled   by phone  ", "--db", db_url)
     assert (closed["status"], closed["closed_reason"]) == ("closed", "settled by phone")
+
+
+def test_the_queue_listing_refuses_a_queue_the_strategy_does_not_have(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """`--queue Mid` listed nothing ("the queue is empty") while the mid queue held the loan's item."""
+    close_days(engine, date(2025, 3, 4))
+    assert [i["queue"] for i in ok("collections", "queue", "--queue", "mid", "--db", db_url)["items"]] == ["mid"]
+    typo = cli("collections", "queue", "--queue", "Mid", "--db", db_url)
+    assert (typo.exit_code, typo.stderr) == (2, "error: --queue: queue is one of early, mid, late\n")

@@ -115,6 +115,9 @@ def list_queue(engine: Engine, *, queue: str | None = None, status: str | None =
         raise CollectionsInputInvalid("status is open, assigned or closed", field="status")
     if not 1 <= limit <= 1000:
         raise CollectionsInputInvalid("from 1 to 1000", field="limit")
+    queues = [stage.queue for stage in builtin_strategy().stages if stage.queue]
+    if queue is not None and queue not in queues:  # a typo listed nothing, as if the queue were empty
+        raise CollectionsInputInvalid(f"queue is one of {', '.join(queues)}", field="queue")
     with UnitOfWork(engine, read_only=True) as uow:
         on = business_date(uow)
         rows = CollectionsRepository(uow.connection).queue(queue=queue, status=status, assignee=assignee, limit=limit)
