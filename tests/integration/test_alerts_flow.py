@@ -83,6 +83,8 @@ def _the_console_acknowledges_and_resolves(db_url: str) -> None:
     assert (missing.exit_code, missing.stderr) == (2, "error: --alert: no alert 999999\n")
     bad = cli("alerts", "list", "--status", "closed", "--db", db_url)
     assert bad.exit_code == 2 and bad.stderr.startswith("error: --status:")
+    typo = cli("alerts", "list", "--kind", "utilisation-spike", "--db", db_url)  # it printed "no alerts"
+    assert typo.exit_code == 2 and typo.stderr.startswith("error: --kind: kind is one of first_payment_default, ")
 
 
 def test_portfolio_signals_roll_rate_and_partner_concentration(engine) -> None:  # type: ignore[no-untyped-def]

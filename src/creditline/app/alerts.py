@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from creditline.app.common import business_date
 from creditline.app.repayment_sources import require_borrower
 from creditline.errors import Conflict, DomainError, NotFound
+from creditline.servicing.early_warning import Kind
 from creditline.store import UnitOfWork
 from creditline.store.collections_repository import ReviewRepository
 
@@ -50,6 +51,8 @@ def list_alerts(engine: Engine, *, status: str | None = "open", scope: str | Non
         raise AlertInputInvalid(f"status is one of {', '.join(STATUSES)}", field="status")
     if scope is not None and scope not in SCOPES:
         raise AlertInputInvalid(f"scope is one of {', '.join(SCOPES)}", field="scope")
+    if kind is not None and kind not in set(Kind):  # a typo listed nothing, as if no such alert were raised
+        raise AlertInputInvalid(f"kind is one of {', '.join(Kind)}", field="kind")
     if not 1 <= limit <= LIST_MAX:
         raise AlertInputInvalid(f"from 1 to {LIST_MAX}", field="limit")
     with UnitOfWork(engine, read_only=True) as uow:
