@@ -154,7 +154,13 @@ def test_a_strategy_file_is_checked_before_use(tmp_path) -> None:  # type: ignor
     assert result.exit_code == 2
     assert result.stderr == "error: strategy.stages.1.escalate_to: unknown field (not part of a collections strategy) (in bad.yaml)\n"
     missing = cli("collections", "strategy", "check", str(tmp_path / "none.yaml"))
-    assert missing.exit_code == 2 and missing.stderr.startswith("error: --path: cannot read")
+    assert (missing.exit_code, missing.stderr) == (2, f"error: --path: cannot read {tmp_path / 'none.yaml'}: "
+                                                      "No such file or directory\n")  # not FileNotFoundError
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"name: \xff\xfe")
+    unreadable = cli("collections", "strategy", "check", str(binary))
+    assert (unreadable.exit_code, unreadable.stderr) == (2, f"error: --path: cannot read {binary}: not UTF-8 text "
+                                                            "(invalid start byte)\n")  # not UnicodeDecodeError
 
 
 @pytest.mark.parametrize("at", ["9999-12-31T23:59:00+00:00", "0001-01-01T00:00:00+14:00"])
