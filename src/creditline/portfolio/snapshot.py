@@ -157,6 +157,8 @@ def _cast(frame: pl.DataFrame, column: Column) -> pl.Series:
         raise InvalidSnapshot(f"column {column.name} must hold {_kind(column.dtype)}, not {series.dtype}",
                               field="snapshots") from exc
     lost = converted.is_null() & series.is_not_null()
+    if series.dtype.is_float() and column.dtype.is_integer():  # the cast truncates 70000.5 to 70000 silently
+        lost = lost | (converted.cast(pl.Float64) != series).fill_null(False)
     if lost.any():
         index = lost.arg_true()[0]
         raise InvalidSnapshot(
