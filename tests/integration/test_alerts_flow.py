@@ -83,6 +83,8 @@ def _the_console_acknowledges_and_resolves(db_url: str) -> None:
     assert (missing.exit_code, missing.stderr) == (2, "error: --alert: no alert 999999\n")
     bad = cli("alerts", "list", "--status", "closed", "--db", db_url)
     assert bad.exit_code == 2 and bad.stderr.startswith("error: --status:")
+    typo = cli("alerts", "list", "--kind", "utilisation-spike", "--db", db_url)  # it printed "no alerts"
+    assert typo.exit_code == 2 and typo.stderr.startswith("error: --kind: kind is one of first_payment_default, ")
 
 
 def test_portfolio_signals_roll_rate_and_partner_concentration(engine) -> None:  # type: ignore[no-untyped-def]
@@ -200,3 +202,16 @@ def test_a_day_a_later_round_or_source_collected_on_is_not_a_failed_debit_day(en
         days = _failed_debit_days(uow, [line], date(2025, 2, 25))
     assert summary.get("raised_failed_debits", 0) == 0  # one day (20 February) collected nothing
     assert days == {line: 1}
+
+
+def test_a_fraud_signal_about_an_unknown_borrower_is_refused_and_nothing_is_recorded(engine, db_url: str, book) -> None:  # type: ignore[no-untyped-def]
+    """It was recorded ("signal 1 recorded for nobody") and counted by the next early-warning check."""
+    from sqlalchemy import func, select
+
+    from creditline.store.tables_collections import ew_fraud_signals
+
+    refused = cli("alerts", "signal", "--borrower", "NOBODY", "--kind", "device_change", "--detail", "x", "--db", db_url)
+    assert (refused.exit_code, refused.stderr) == (2, "error: --borrower: no borrower NOBODY\n")
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(ew_fraud_signals)).scalar_one() == 0
+    ok("alerts", "signal", "--borrower", "WATCHED", "--kind", "device_change", "--detail", "x", "--db", db_url)

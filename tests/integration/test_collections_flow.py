@@ -154,7 +154,13 @@ def test_a_strategy_file_is_checked_before_use(tmp_path) -> None:  # type: ignor
     assert result.exit_code == 2
     assert result.stderr == "error: strategy.stages.1.escalate_to: unknown field (not part of a collections strategy) (in bad.yaml)\n"
     missing = cli("collections", "strategy", "check", str(tmp_path / "none.yaml"))
-    assert missing.exit_code == 2 and missing.stderr.startswith("error: --path: cannot read")
+    assert (missing.exit_code, missing.stderr) == (2, f"error: --path: cannot read {tmp_path / 'none.yaml'}: "
+                                                      "No such file or directory\n")  # not FileNotFoundError
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"name: \xff\xfe")
+    unreadable = cli("collections", "strategy", "check", str(binary))
+    assert (unreadable.exit_code, unreadable.stderr) == (2, f"error: --path: cannot read {binary}: not UTF-8 text "
+                                                            "(invalid start byte)\n")  # not UnicodeDecodeError
 
 
 @pytest.mark.parametrize("at", ["9999-12-31T23:59:00+00:00", "0001-01-01T00:00:00+14:00"])
@@ -275,3 +281,24 @@ def test_a_contact_dated_outside_the_loans_life_is_refused(engine, db_url: str, 
     made = ok("collections", "contact", "--loan", loan, "--outcome", "reached", "--operator", "agent-7",
               "--at", "2025-02-12T10:00:00+08:00", "--db", db_url)  # fmt: skip
     assert made["local_time"].startswith("2025-02-12T10:00")
+
+
+def test_a_close_reason_longer_than_its_column_is_refused_not_cut_short(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """A 41–400 character reason was cut to its first 40 silently; a longer one was refused as --note."""
+    close_days(engine, date(2025, 2, 11))
+    item = ok("collections", "queue", "--db", db_url)["items"][0]["item_id"]
+    before = dump(engine)
+    for reason in ("r" * 41, "x" * 401):
+        long = cli("collections", "queue", "close", item, "--reason", reason, "--db", db_url)
+        assert (long.exit_code, long.stderr) == (2, "error: --reason: at most 40 characters\n")
+    assert dump(engine) == before
+    closed = ok("collections", "queue", "close", item, "--reason", "  settled   by phone  ", "--db", db_url)
+    assert (closed["status"], closed["closed_reason"]) == ("closed", "settled by phone")
+
+
+def test_the_queue_listing_refuses_a_queue_the_strategy_does_not_have(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """`--queue Mid` listed nothing ("the queue is empty") while the mid queue held the loan's item."""
+    close_days(engine, date(2025, 3, 4))
+    assert [i["queue"] for i in ok("collections", "queue", "--queue", "mid", "--db", db_url)["items"]] == ["mid"]
+    typo = cli("collections", "queue", "--queue", "Mid", "--db", db_url)
+    assert (typo.exit_code, typo.stderr) == (2, "error: --queue: queue is one of early, mid, late\n")

@@ -190,3 +190,17 @@ def test_a_book_in_two_currencies_is_reported_per_currency(files, tmp_path, caps
     expected = json.loads(alone)
     assert summary["currency"] == "USD"
     assert summary["ecl"] == expected["ecl"] and summary["buckets"] == expected["buckets"]  # the same book, in USD
+
+
+def test_a_write_that_fails_midway_leaves_the_previous_report_whole(files, tmp_path, capsys):
+    """Files were written and renamed one by one: a failure on the third left the new JSON and HTML beside
+    the old CSV tables. Now every file is written first and renamed only when all are."""
+    out = tmp_path / "out"
+    argv = ("report", "portfolio", "--as-of", AS_OF, "--snapshots", str(files["csv"]), "--out", str(out))
+    assert cli(capsys, *argv, "--lgd", "0.6")[0] == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    (out / f".{STEM}-tiers.csv.partial").mkdir()  # that file's temporary cannot be written
+    code, stdout, err = cli(capsys, *argv, "--lgd", "0.3")
+    assert (code, stdout) == (2, "") and err.startswith(f"error: --out: cannot write to {out}: ")
+    after = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    assert after == before  # no temporary left over, no file of the new report

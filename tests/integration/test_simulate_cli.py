@@ -37,3 +37,14 @@ def test_simulate_refuses_a_used_database_and_bad_sizes_changing_nothing(engine,
         bad = cli("simulate", "--borrowers", "5", "--months", "1", option, value, "--db", db_url)
         assert bad.exit_code == 2 and bad.stderr.startswith(f"error: {option}: must be 1 to ")
     assert dump(engine) == before
+
+
+def test_simulate_refuses_a_start_outside_its_range_before_writing_anything(engine, db_url) -> None:  # type: ignore[no-untyped-def]
+    """9999-12-01 ended in a traceback (year 10000); 1920-01-01 initialised the database and then failed
+    on the first applicant born before 1900, leaving a database simulate then refused as used."""
+    before = dump(engine)
+    for start in ("9999-12-01", "9591-01-01", "1920-01-01", "1960-12-31", "0001-01-01"):
+        bad = cli("simulate", "--borrowers", "5", "--months", "1", "--start", start, "--db", db_url)
+        assert bad.exit_code == 2, bad.stderr
+        assert bad.stderr == "error: --start: must be from 1961-01-01 to 9590-12-31\n", bad.stderr
+    assert dump(engine) == before

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from creditline.app.common import business_date
+from creditline.app.repayment_sources import require_borrower
 from creditline.errors import Conflict, DomainError, NotFound
+from creditline.servicing.early_warning import Kind
 from creditline.store import UnitOfWork
 from creditline.store.collections_repository import ReviewRepository
 
@@ -49,6 +51,8 @@ def list_alerts(engine: Engine, *, status: str | None = "open", scope: str | Non
         raise AlertInputInvalid(f"status is one of {', '.join(STATUSES)}", field="status")
     if scope is not None and scope not in SCOPES:
         raise AlertInputInvalid(f"scope is one of {', '.join(SCOPES)}", field="scope")
+    if kind is not None and kind not in set(Kind):  # a typo listed nothing, as if no such alert were raised
+        raise AlertInputInvalid(f"kind is one of {', '.join(Kind)}", field="kind")
     if not 1 <= limit <= LIST_MAX:
         raise AlertInputInvalid(f"from 1 to {LIST_MAX}", field="limit")
     with UnitOfWork(engine, read_only=True) as uow:
@@ -95,6 +99,7 @@ def record_fraud_signal(engine: Engine, signal: FraudSignal) -> dict[str, Any]:
     detail = _text(signal.detail, "detail", 300, required=True)
     source = _text(signal.source, "source", 40, required=True)
     with UnitOfWork(engine) as uow:
+        require_borrower(uow, borrower)  # an unknown id: refused, never a signal about nobody
         on = business_date(uow)
         signal_id = ReviewRepository(uow.connection).add_signal(
             {"borrower_id": borrower, "kind": kind, "detail": detail, "source": source, "observed_on": on}

@@ -35,6 +35,7 @@ from creditline.store.collections_repository import CollectionsRepository
 from creditline.store.terms_codec import terms_from_json
 
 NOTE_LENGTH_MAX = 400
+CLOSE_REASON_LENGTH_MAX = 40  # collection_work_items.closed_reason
 CONTACT_AHEAD_DAYS_MAX = 1  # a contact may be dated at most this many days after the business date
 PAGE_SIZE = 1000  # contacts read a page at a time (the repository's page bounds it too)
 LANGUAGES = ("zh", "en")
@@ -114,6 +115,9 @@ def list_queue(engine: Engine, *, queue: str | None = None, status: str | None =
         raise CollectionsInputInvalid("status is open, assigned or closed", field="status")
     if not 1 <= limit <= 1000:
         raise CollectionsInputInvalid("from 1 to 1000", field="limit")
+    queues = [stage.queue for stage in builtin_strategy().stages if stage.queue]
+    if queue is not None and queue not in queues:  # a typo listed nothing, as if the queue were empty
+        raise CollectionsInputInvalid(f"queue is one of {', '.join(queues)}", field="queue")
     with UnitOfWork(engine, read_only=True) as uow:
         on = business_date(uow)
         rows = CollectionsRepository(uow.connection).queue(queue=queue, status=status, assignee=assignee, limit=limit)
@@ -126,8 +130,10 @@ def assign_item(engine: Engine, item_id: str, operator: str) -> dict[str, Any]:
 
 
 def close_item(engine: Engine, item_id: str, reason: str) -> dict[str, Any]:
-    text = _note(reason) or "closed by operator"
-    return _change_item(engine, item_id, lambda item, on: close(item, text[:40], on))
+    text = " ".join(str(reason).split()) or "closed by operator"
+    if len(text) > CLOSE_REASON_LENGTH_MAX:  # the column's width: refused, never cut short
+        raise CollectionsInputInvalid(f"at most {CLOSE_REASON_LENGTH_MAX} characters", field="reason")
+    return _change_item(engine, item_id, lambda item, on: close(item, text, on))
 
 
 def _change_item(engine: Engine, item_id: str, change: Any) -> dict[str, Any]:

@@ -205,8 +205,10 @@ def _strategy_commands(group: typer.Typer) -> None:
 
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DomainError(f"cannot read {path}: {exc.__class__.__name__}", field="path") from None
+        except OSError as exc:
+            raise DomainError(f"cannot read {path}: {exc.strerror or exc}", field="path") from None
+        except UnicodeDecodeError as exc:  # has no strerror
+            raise DomainError(f"cannot read {path}: not UTF-8 text ({exc.reason})", field="path") from None
         try:
             parsed = parse_strategy(text, source=path.name)
         except StrategyInvalid as exc:  # the field is a path inside the file, not a command-line option

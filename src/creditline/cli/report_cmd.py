@@ -2,8 +2,8 @@
 
 Snapshots come from the database EOD writes them to (`--db`), or from a file (`--snapshots`, CSV
 or Parquet, the schema in docs/portfolio-metrics.md). Everything is read, validated and computed
-before the first file is written, and each file is written to a temporary name and renamed, so a
-mistake leaves the output untouched.
+before the first file is written, and every file is written to a temporary name before any is renamed,
+so a mistake or a failed write leaves the output untouched.
 """
 
 from __future__ import annotations
@@ -177,15 +177,18 @@ def _render(report: Any) -> dict[str, str]:
 def _write_all(out: Path, files: dict[str, str]) -> list[Path]:
     if out.exists() and not out.is_dir():
         raise DomainError(f"{out} exists and is not a directory", field="out")
+    # Every file goes to its temporary name first and only then are they renamed, so a write that fails
+    # (a full disk) leaves the previous report whole, not some files of the new one beside the old.
+    temporaries = {out / f".{name}.partial": out / name for name in files}
     try:
         out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, text in files.items():
-            target = out / name
-            temporary = out / f".{name}.partial"
+        for (temporary, _), text in zip(temporaries.items(), files.values(), strict=True):
             temporary.write_text(text, encoding="utf-8")
+        for temporary, target in temporaries.items():
             os.replace(temporary, target)
-            written.append(target)
     except OSError as exc:
+        for temporary in temporaries:
+            if temporary.is_file():
+                temporary.unlink(missing_ok=True)
         raise DomainError(f"cannot write to {out}: {exc.strerror or exc}", field="out") from exc
-    return written
+    return list(temporaries.values())

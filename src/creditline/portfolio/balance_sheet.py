@@ -75,6 +75,9 @@ def _known(data: Mapping[str, Any], keys: set[str], where: str) -> None:
 
 
 def _amount(text: Any, cur: Currency, where: str) -> int:
+    if isinstance(text, float):  # a JSON number with a fraction: 90071992547409.93 reads as ...409.94
+        raise InvalidAssumption(f'{where}: write amounts as text ("1,000.50"), never as a number with a fraction',
+                                field=FIELD)
     try:
         minor = Money.parse(str(text), cur).minor
     except DomainError as exc:

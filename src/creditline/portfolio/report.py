@@ -181,7 +181,8 @@ def _ecl(history: pl.DataFrame, day: pl.DataFrame, as_of: date, counts: pl.DataF
     tables["ecl_by_stage"] = by_stage.drop("eads").with_columns(pl.Series("ead_minor", ead_minor))
     allowance = int(loans.get_column("ecl_minor").sum())
     summary["lgd_workout"] = {"defaults": workout.defaults, "ead_minor": workout.ead_minor,
-                              "recovered_minor": workout.recovered_minor, "lgd": workout.lgd,
+                              "recovered_minor": workout.recovered_minor,
+                              "lgd": None if workout.lgd is None else shown(Decimal(repr(workout.lgd))),
                               "workout_months": options.workout_months}
     summary["ecl"] = {"pd_method": options.pd_method.value, "ccf": str(options.ccf),
                       "lgd_pool": None if pool is None else str(pool), "allowance_minor": allowance,

@@ -21,6 +21,9 @@ from creditline.portfolio.errors import InvalidSnapshot, SnapshotNotFound
 STATUSES = ("active", "overdue", "charged_off", "closed")
 ON_BOOK_STATUSES = ("active", "overdue")
 EIR_ANNUAL_MAX = 10.0  # 1000% a year: anything larger is a unit mistake (percent vs fraction)
+# A date's amounts are summed in int64 (drawn balances, exposures, totals by bucket): they must add up
+# well inside it, or a sum wraps round to a negative total.
+DAY_TOTAL_MINOR_MAX = 2**62
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,7 @@ def validate(frame: pl.DataFrame) -> pl.DataFrame:
     typed = frame.select([_cast(frame, c) for c in COLUMNS])
     _check_nulls(typed)
     _check_rules(typed)
+    _check_totals(typed)
     _check_unique(typed)
     return typed
 
@@ -153,6 +157,8 @@ def _cast(frame: pl.DataFrame, column: Column) -> pl.Series:
         raise InvalidSnapshot(f"column {column.name} must hold {_kind(column.dtype)}, not {series.dtype}",
                               field="snapshots") from exc
     lost = converted.is_null() & series.is_not_null()
+    if series.dtype.is_float() and column.dtype.is_integer():  # the cast truncates 70000.5 to 70000 silently
+        lost = lost | (converted.cast(pl.Float64) != series).fill_null(False)
     if lost.any():
         index = lost.arg_true()[0]
         raise InvalidSnapshot(
@@ -211,6 +217,21 @@ def _check_rules(frame: pl.DataFrame) -> None:
                 f"{text} (row {row['row'] + 1}: loan {row['loan_id']} on {row['as_of']})", field="snapshots"
             )
     _check_currencies(frame)
+
+
+def _check_totals(frame: pl.DataFrame) -> None:
+    summed = [name for name in AMOUNT_COLUMNS if name != "limit_minor"]  # a line's limit is never summed
+    # Amounts are not negative (checked before), so the whole history's total bounds every date's.
+    if frame.select(pl.col(summed).cast(pl.Float64).sum()).sum_horizontal().item() < DAY_TOTAL_MINOR_MAX:
+        return
+    totals = frame.group_by("as_of").agg(
+        pl.sum_horizontal(pl.col(summed).cast(pl.Float64)).sum().alias("total")  # float: no wrap-round
+    )
+    over = totals.filter(pl.col("total") >= DAY_TOTAL_MINOR_MAX)
+    if not over.is_empty():
+        day = over.get_column("as_of").min()
+        raise InvalidSnapshot(f"the amounts of {day} add up beyond the storable range ({DAY_TOTAL_MINOR_MAX:,} minor "
+                              "units a day)", field="snapshots")
 
 
 def _check_currencies(frame: pl.DataFrame) -> None:

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from creditline.risk.limits.ratio import exact_fraction
 from creditline.servicing.collections_errors import StrategyInvalid
 from creditline.servicing.notifications import Channel
 
@@ -228,9 +229,12 @@ class Template(Strict):
         for _, name, spec, conversion in string.Formatter().parse(text):
             if name is None:
                 continue
-            if name not in PLACEHOLDERS or spec or conversion:
+            if name not in PLACEHOLDERS:
                 allowed = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
                 raise ValueError(f"unknown placeholder {{{name}}}; use {allowed}")
+            if spec or conversion:
+                written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                raise ValueError(f"placeholder {written} takes no conversion or format; write {{{name}}}")
         return text
 
     def text(self, language: str) -> str:
@@ -346,7 +350,7 @@ def check_time_zone(name: str) -> ZoneInfo:
 
 def _ratio(text: str) -> Fraction:
     try:
-        return Fraction(str(text).strip())
+        return exact_fraction(str(text).strip())
     except (ValueError, ZeroDivisionError):
         raise ValueError(f"{text!r} is not a ratio ('1/2', '0.5')") from None
 

@@ -27,6 +27,10 @@ from creditline.simulation.population import Applicant, application_form, draw_p
 
 BORROWERS_MAX = 1_000_000
 MONTHS_MAX = 60
+# The oldest applicant (60) must be born in a year identity accepts (1900 on), and the last loan's
+# schedule (the run's 5 years, then a 12-month term) must end by the schedules' last date (9600-12-31).
+START_MIN = date(1961, 1, 1)
+START_MAX = date(9590, 12, 31)
 Progress = Callable[[int, int], None]  # (days done, days in all)
 
 
@@ -49,6 +53,8 @@ class SimulationConfig:
             raise SimulationInvalid(f"must be 1 to {MONTHS_MAX}", field="months")
         if not 0 <= self.seed < 2**32:
             raise SimulationInvalid("must be 0 to 4294967295", field="seed")
+        if not START_MIN <= self.start <= START_MAX:
+            raise SimulationInvalid(f"must be from {START_MIN} to {START_MAX}", field="start")
 
     @property
     def days(self) -> int:

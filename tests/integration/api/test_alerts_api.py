@@ -33,6 +33,10 @@ def test_the_analyst_sees_the_alert_with_its_details(alerted) -> None:  # type: 
     assert alert["alert_id"] not in [a["alert_id"] for a in none_resolved["alerts"]]
     bad = people["risk_analyst"].get("/v1/alerts", params={"status": "maybe"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+    typo = people["risk_analyst"].get("/v1/alerts", params={"kind": "fraud_signals"})  # it was 200 with no alerts
+    assert typo.status_code == 422 and typo.json()["errors"][0]["field"] == "kind"
+    assert [a["alert_id"] for a in people["risk_analyst"].get("/v1/alerts", params={"kind": "fraud_signal"}).json()
+            ["alerts"]] == [alert["alert_id"]]  # fmt: skip
 
 
 def test_acknowledged_then_resolved_once(alerted) -> None:  # type: ignore[no-untyped-def]

@@ -115,6 +115,24 @@ def test_a_template_with_an_unknown_placeholder_is_refused() -> None:
     assert error.field == "strategy.templates.due_soon.en" and "{everything}" in error.message
 
 
+@pytest.mark.parametrize(("text", "written"), [("{amount!r}", "{amount!r}"), ("{amount:>40}", "{amount:>40}")])
+def test_a_known_placeholder_with_a_conversion_or_format_is_refused_as_such(text: str, written: str) -> None:
+    data = _data()
+    data["templates"]["due_soon"]["zh"] = f"pay {text}"
+    error = _refused(data)
+    assert error.field == "strategy.templates.due_soon.zh"
+    assert written in error.message and "unknown placeholder" not in error.message
+
+
+@pytest.mark.parametrize("share", ["1e-101", "1E+1_01", "1/1e101"])
+def test_a_share_with_an_exponent_beyond_a_hundred_is_refused(share: str) -> None:
+    """Fraction("1e999999999") computes 10**999999999: `strategy check` ran for minutes and ran out of memory."""
+    data = _data()
+    data["promises"]["share_of_overdue_min"] = share
+    error = _refused(data)
+    assert error.field == "strategy.promises.share_of_overdue_min" and "is not a ratio" in error.message
+
+
 def test_a_call_needs_a_queue_and_messages_need_templates() -> None:
     data = _data()
     data["stages"][0]["actions"].append({"id": "pre-call", "days": [-1], "channel": "call"})

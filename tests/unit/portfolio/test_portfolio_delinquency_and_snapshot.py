@@ -161,3 +161,28 @@ def test_a_portfolio_covers_one_currency():
         snapshot.single_currency(frame)
     assert info.value.field == "currency"
     assert "CNY, USD" in info.value.message
+
+
+def test_amounts_that_would_wrap_round_int64_when_summed_are_refused():
+    """Two loans of 2^62 principal summed to a negative NPL base: `report portfolio` died on an assertion."""
+    big = 2**62
+    rows = [_frame(loan_id=f"L{i}", disbursed_minor=big, principal_minor=big, limit_minor=big) for i in (1, 2)]
+    with pytest.raises(InvalidSnapshot) as info:
+        snapshot.validate(pl.concat(rows))
+    assert info.value.field == "snapshots"
+    assert "the amounts of 2024-06-30 add up beyond the storable range" in info.value.message
+    with pytest.raises(InvalidSnapshot, match="add up beyond"):
+        snapshot.validate(_frame(interest_minor=2**63 - 1))
+    fits = snapshot.validate(_frame(disbursed_minor=2**60, principal_minor=2**60, limit_minor=2**60))
+    assert fits.get_column("principal_minor").to_list() == [2**60]
+
+
+def test_a_fractional_amount_from_a_typed_file_is_refused_not_truncated():
+    """Parquet keeps a float column's type: principal 70000.5 was cut to 70000 and stage 2.7 to 2."""
+    frame = _frame().with_columns(pl.lit(70_000.5).alias("principal_minor"))
+    with pytest.raises(InvalidSnapshot, match=r"column principal_minor must hold whole numbers: 70000\.5 on row 1"):
+        snapshot.validate(frame)
+    with pytest.raises(InvalidSnapshot, match=r"column stage must hold whole numbers: 2\.7 on row 1"):
+        snapshot.validate(_frame().with_columns(pl.lit(2.7).alias("stage")))
+    whole = snapshot.validate(_frame().with_columns(pl.lit(70_000.0).alias("principal_minor")))
+    assert whole.get_column("principal_minor").to_list() == [70_000]

@@ -137,6 +137,9 @@ def test_a_balance_sheet_is_parsed_from_text_amounts_and_rates():
     ({"currency": "CNY", "outflows": [{"name": "x", "amount": "1", "rate": "1.5"}]}, "rates are in [0, 1]"),
     ({"currency": "QQQ"}, "currency"),
     ([], "must be an object"),
+    # A JSON number with a fraction is a float: 90071992547409.93 was read as 9007199254740994 minor units.
+    ({"currency": "CNY", "capital": {"cet1": 90071992547409.93}}, "capital.cet1: write amounts as text"),
+    ({"currency": "CNY", "outflows": [{"name": "x", "amount": 0.1, "rate": "1"}]}, "outflows x: write amounts as text"),
 ])
 def test_a_bad_balance_sheet_names_the_field(data, message):
     with pytest.raises(InvalidAssumption) as info:

@@ -166,3 +166,15 @@ def test_the_provision_matrix_ends_at_a_charge_off_that_comes_before_m7():
     assert allowances == {"M0": 16_667, "M1": 0, "M2": 0, "M3": 100_000, "M4": 0, "M5": 0, "M6": 100_000, "M7": 0}
     assert matrix["allowance_minor"] == 216_667
     assert "<td>M7</td><td>0.00</td><td>—</td><td>0.00</td>" in report.to_html()  # an unknown rate, shown empty
+
+
+def test_the_workout_lgd_is_a_ratio_shown_like_every_other(book):
+    """It was the bare float (0.6512345678901234) among ratios written as Decimal text with 8 decimals."""
+    from creditline.portfolio.lgd import workout_lgd
+
+    as_of = book.get_column("as_of").max()
+    workout = build_report(book, as_of, ReportOptions()).summary["lgd_workout"]
+    expected = workout_lgd(book, as_of).lgd
+    assert expected is not None and workout["defaults"] > 0
+    assert workout["lgd"] == shown(Decimal(repr(expected))) and len(workout["lgd"].split(".")[1]) == 8
+    assert json.loads(build_report(book, as_of, ReportOptions()).to_json())["lgd_workout"]["lgd"] == workout["lgd"]
