@@ -49,7 +49,7 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise FormInvalid("send application/json", field="content-type")
     try:
         body = json.loads(await request.body())
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
         raise FormInvalid("the body is not JSON", field="body") from None
     if not isinstance(body, dict):
         raise FormInvalid("the body is a JSON object", field="body")

@@ -54,3 +54,14 @@ def test_a_nul_in_a_form_key_or_coupon_is_refused_and_nothing_is_repaid(edge_sit
     terms = {"amount": "600.00", "term_months": "3", "coupon_id": "a\x00b"}
     preview = browser.post_form(f"/app/lines/{line_id}/preview", terms, f"/app/lines/{line_id}")
     assert preview.status_code == 200 and 'data-code="form_invalid"' in preview.text and "coupon_id" in preview.text
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_a_form_error(edge_site) -> None:  # type: ignore[no-untyped-def]
+    from web_flows import Browser
+
+    app, _ = edge_site
+    browser = Browser(app)
+    for base in ("/app", "/console"):
+        deep = browser.client.post(f"{base}/passkeys/registration-options", content=b'{"a":' * 5000,
+                                   headers={"content-type": "application/json"})  # fmt: skip
+        assert deep.status_code == 422 and deep.json() == {"error": "the body is not JSON", "field": "body", "code": "form_invalid"}
