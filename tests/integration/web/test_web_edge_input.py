@@ -65,3 +65,14 @@ def test_json_nested_deeper_than_the_parser_goes_is_a_form_error(edge_site) -> N
         deep = browser.client.post(f"{base}/passkeys/registration-options", content=b'{"a":' * 5000,
                                    headers={"content-type": "application/json"})  # fmt: skip
         assert deep.status_code == 422 and deep.json() == {"error": "the body is not JSON", "field": "body", "code": "form_invalid"}
+
+
+def test_a_field_posted_twice_is_refused_and_nothing_is_repaid(edge_site, borrower) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.loans import show_loan
+
+    _, engine = edge_site
+    browser, _, _, loan_path = borrower
+    fields = {"csrf_token": browser.csrf(loan_path), "amount": ["100", "200"], "form_key": "twice"}
+    repaid = browser.client.post(f"{loan_path}/repayments", data=fields, follow_redirects=False)  # it was read as 100,200
+    assert repaid.status_code == 422 and 'data-code="form_invalid"' in repaid.text and "<strong>amount</strong>" in repaid.text
+    assert show_loan(engine, loan_path.rsplit("/", 1)[1])["principal_outstanding"] == "700.00"
