@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from web_flows import Browser, approved, found
+from web_flows import Browser, applicant_fields, approved, found
 
 pytestmark = pytest.mark.xdist_group("web-borrower_journey")  # one module-scoped site per module
 
@@ -110,6 +110,24 @@ def test_a_declined_form_shows_the_field_and_keeps_the_answers(site) -> None:  #
     response = browser.post_form("/app/apply", fields, "/app/apply")
     assert response.status_code == 422
     assert 'role="alert"' in response.text and 'value="Li Lei"' in response.text
+
+
+def test_the_apply_form_sent_twice_answers_the_first_decision(site) -> None:  # type: ignore[no-untyped-def]
+    """A double tap or a retry posts the same form under the key the page was rendered with: the server's stamps
+    (the time, the device of a phone without the cookie yet) are the first's, so it is the same request."""
+    from creditline.app.applications import decisions_of_account
+
+    app, engine = site
+    browser = Browser(app)
+    browser.register()
+    fields = applicant_fields(700) | {"form_key": found(r'name="form_key" value="([^"]+)"', browser.get("/app/apply").text)}
+    first = browser.post_form("/app/apply", fields, "/app/apply")
+    browser.client.cookies.delete("creditline_device")  # the second tap left before the first's answer came
+    again = browser.post_form("/app/apply", fields, "/app/apply")  # it was 422: the key "used for a different application"
+    assert first.status_code == again.status_code == 303 and again.headers["location"] == first.headers["location"]
+    assert len(decisions_of_account(engine, browser.account_id(), every=True)) == 1
+    changed = browser.post_form("/app/apply", fields | {"income_monthly": "99000"}, "/app/apply")  # another form: refused
+    assert changed.status_code == 422 and 'data-code="idempotency_key_reused"' in changed.text
 
 
 def test_a_declined_applicant_reads_how_it_was_decided(site) -> None:  # type: ignore[no-untyped-def]
