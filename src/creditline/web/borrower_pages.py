@@ -128,7 +128,7 @@ def apply(request: Request, fields: Form) -> Response:
             view, issued = applications.apply_for_account(rt.engine, principal, rt.access, key, application(
                 fields, language, device, ip, earlier), rt.origination)  # fmt: skip
     except DomainError as exc:
-        return _apply_page(request, 422, exc, {k: v for k, v in fields.items() if k != CSRF_FIELD})
+        return _apply_page(request, exc.http_status, exc, {k: v for k, v in fields.items() if k != CSRF_FIELD})
     response = _see_other(f"/app/decisions/{view['decision_id']}")
     response.set_cookie(DEVICE_COOKIE, device, max_age=5 * 365 * 86400, httponly=True, secure=rt.settings.https,
                         samesite="lax", path="/")  # fmt: skip
@@ -263,7 +263,7 @@ def repay(request: Request, loan_id: PageId, fields: Form) -> Response:
     try:
         loans.repay(rt.engine, loans.Repay(loan_id, fields.get("amount", ""), key))
     except DomainError as exc:
-        return _page(request, "borrower/loan.html", 422, form_key=_key(), notice=None, error=exc,
+        return _page(request, "borrower/loan.html", exc.http_status, form_key=_key(), notice=None, error=exc,
                      **borrower_views.loan_page(rt.engine, loan_id))  # fmt: skip
     return _see_other(f"/app/loans/{loan_id}?notice=repaid")
 

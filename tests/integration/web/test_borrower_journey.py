@@ -51,6 +51,9 @@ def test_sign_up_apply_draw_repay_pay_off(site) -> None:  # type: ignore[no-unty
     again = browser.post_form(f"{loan_path}/repayments", {"amount": "500.00", "form_key": key}, loan_path)
     assert again.status_code == 303  # the same form submitted twice: the first result, no second repayment
     assert show_loan(engine, loan_id)["principal_outstanding"] == "2500.00"
+    other = browser.post_form(f"{loan_path}/repayments", {"amount": "1.00", "form_key": key}, loan_path)
+    assert other.status_code == 409 and 'data-code="idempotency_key_reused"' in other.text  # the refusal's status, not 422
+    assert show_loan(engine, loan_id)["principal_outstanding"] == "2500.00"
 
     page = browser.get(loan_path).text
     total = found(r'data-total="([^"]+)"', page)
@@ -127,7 +130,7 @@ def test_the_apply_form_sent_twice_answers_the_first_decision(site) -> None:  # 
     assert first.status_code == again.status_code == 303 and again.headers["location"] == first.headers["location"]
     assert len(decisions_of_account(engine, browser.account_id(), every=True)) == 1
     changed = browser.post_form("/app/apply", fields | {"income_monthly": "99000"}, "/app/apply")  # another form: refused
-    assert changed.status_code == 422 and 'data-code="idempotency_key_reused"' in changed.text
+    assert changed.status_code == 409 and 'data-code="idempotency_key_reused"' in changed.text
 
 
 def test_a_declined_applicant_reads_how_it_was_decided(site) -> None:  # type: ignore[no-untyped-def]
