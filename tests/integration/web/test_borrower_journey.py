@@ -79,6 +79,8 @@ def test_available_limit_follows_drawdowns_and_the_apr_stands_by_the_daily_rate(
     assert browser.draw(line_id, "1000.00", 3, key="avail").status_code == 201
     after = Decimal(found(r'data-field="available">CN¥([\d,.]+)<', browser.get("/app/").text).replace(",", ""))
     assert before - after == Decimal("1000.00")
+    draw_page = browser.get(f"/app/lines/{line_id}").text  # the largest drawdown offered is what the line has left
+    assert Decimal(found(r'data-max="([^"]+)"', draw_page)) == after  # it was the product's CN¥200,000.00
 
 
 def test_consent_withdrawal_explanation_and_review(site) -> None:  # type: ignore[no-untyped-def]
