@@ -211,8 +211,10 @@ def _drawdown_request(request: Request, line_id: str, body: dict[str, Any]) -> t
     rt = sessions.runtime_of(request)
     currency = visible_line(rt, principal, line_id)
     term, method = body.get("term_months"), body.get("method") or None
-    if not isinstance(term, int) or isinstance(term, bool) or not isinstance(body.get("amount"), str):
-        raise FormInvalid("amount is text and term_months a whole number", field="term_months")
+    if not isinstance(body.get("amount"), str):
+        raise FormInvalid("the amount as text, like \"600.00\"", field="amount")
+    if not isinstance(term, int) or isinstance(term, bool):
+        raise FormInvalid("a whole number of months", field="term_months")
     if method is not None and not isinstance(method, str):
         raise FormInvalid("a method name", field="method")
     coupon_id = body.get("coupon_id") or None

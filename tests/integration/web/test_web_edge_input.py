@@ -76,3 +76,11 @@ def test_a_field_posted_twice_is_refused_and_nothing_is_repaid(edge_site, borrow
     repaid = browser.client.post(f"{loan_path}/repayments", data=fields, follow_redirects=False)  # it was read as 100,200
     assert repaid.status_code == 422 and 'data-code="form_invalid"' in repaid.text and "<strong>amount</strong>" in repaid.text
     assert show_loan(engine, loan_path.rsplit("/", 1)[1])["principal_outstanding"] == "700.00"
+
+
+def test_a_drawdown_approval_of_the_wrong_json_type_names_the_field_at_fault(borrower) -> None:  # type: ignore[no-untyped-def]
+    browser, _, line_id, _ = borrower
+    token = browser.csrf(f"/app/lines/{line_id}")
+    for terms, field in (({"amount": 600, "term_months": 3}, "amount"), ({"amount": "600.00", "term_months": "3"}, "term_months")):
+        refused = browser.post_json(f"/app/lines/{line_id}/approval", terms, token)
+        assert (refused.status_code, refused.json()["field"]) == (422, field), terms  # an amount of 600 named term_months
