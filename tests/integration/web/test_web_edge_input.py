@@ -84,3 +84,16 @@ def test_a_drawdown_approval_of_the_wrong_json_type_names_the_field_at_fault(bor
     for terms, field in (({"amount": 600, "term_months": 3}, "amount"), ({"amount": "600.00", "term_months": "3"}, "term_months")):
         refused = browser.post_json(f"/app/lines/{line_id}/approval", terms, token)
         assert (refused.status_code, refused.json()["field"]) == (422, field), terms  # an amount of 600 named term_months
+
+
+def test_a_repayment_too_large_for_the_ledgers_totals_is_refused_and_nothing_changes(edge_site, borrower) -> None:  # type: ignore[no-untyped-def]
+    """2**63 - 1 minor units overflowed the ledger's running totals: a 500 on PostgreSQL, and on SQLite the
+    settlement cash account's debit total silently became a float."""
+    from creditline.app.loans import show_loan
+
+    _, engine = edge_site
+    browser, _, _, loan_path = borrower
+    for amount in ("92233720368547758.07", "10000000000000.01"):
+        refused = browser.post_form(f"{loan_path}/repayments", {"amount": amount, "form_key": f"huge-{amount[:3]}"}, loan_path)
+        assert refused.status_code == 422 and "<strong>amount</strong>" in refused.text and "at most 10000000000000.00" in refused.text
+    assert show_loan(engine, loan_path.rsplit("/", 1)[1])["credit_balance"] == "0.00"
