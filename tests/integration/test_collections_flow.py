@@ -302,3 +302,19 @@ def test_the_queue_listing_refuses_a_queue_the_strategy_does_not_have(engine, db
     assert [i["queue"] for i in ok("collections", "queue", "--queue", "mid", "--db", db_url)["items"]] == ["mid"]
     typo = cli("collections", "queue", "--queue", "Mid", "--db", db_url)
     assert (typo.exit_code, typo.stderr) == (2, "error: --queue: queue is one of early, mid, late\n")
+
+
+def test_a_contact_note_with_a_nul_byte_is_refused_and_nothing_is_recorded(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot store a NUL in text: the note reached the insert and was a 500 (the console's contact form)."""
+    from datetime import datetime
+
+    from creditline.app.collections import RecordContact, record_contact
+    from creditline.servicing.collections_errors import CollectionsInputInvalid
+
+    close_days(engine, date(2025, 2, 11))
+    before = dump(engine)
+    at = datetime.fromisoformat("2025-02-11T10:00:00+08:00")
+    with pytest.raises(CollectionsInputInvalid) as refused:
+        record_contact(engine, RecordContact(loan, "call", "reached", at, "agent-7", note="called\x00back"))
+    assert (refused.value.field, refused.value.message) == ("note", "at most 400 printable characters")
+    assert dump(engine) == before

@@ -55,6 +55,16 @@ def application_time(engine: Engine, now: datetime) -> datetime:
     return datetime.combine(on, moment.time(), UTC)
 
 
+def stamped_under_key(engine: Engine, account_id: str, key: str) -> datetime | None:
+    """When the application already decided under the account's `key` was stamped, if one was: the same
+    form submitted again (a double tap, a retry) is stamped the same, so it is the same request."""
+    from creditline.store.tables_origination import OriginationRepository
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        row = OriginationRepository(uow.connection).by_client_key(client_key(account_id, key))
+    return None if row is None else datetime.fromisoformat(row["applied_at"])
+
+
 def client_key(account_id: str, key: str) -> str:
     """Keys are the client's, so they are scoped to the account: two accounts may pick the same key."""
     return f"{account_id}:{key}"

@@ -70,13 +70,14 @@ def draw_options(engine: Engine, line_id: str) -> dict[str, Any]:
         product = product_of(uow, record.line.product_id, record.product_version)
         line = line_view(uow, record.line, on)
         line["reference"] = _reference_drawdown(uow, record.line.product_id, line, record.product_version)
+        most = min(product.drawdown_max, record.line.available(on))  # the product's largest, or what the line has left
     return {
         "line": line,
         "product_name": product.name,
         "terms_months": list(product.terms_months),
         "methods": [str(method) for method in product.methods],
         "drawdown_min": product.drawdown_min.amount_str(),
-        "drawdown_max": product.drawdown_max.amount_str(),
+        "drawdown_max": most.amount_str(),
         "apr_cap_pct": format(product.apr_cap_pct, "f"),
         "grace_days": product.grace_days,
         "early_repayment_free": product.early_repayment_free,

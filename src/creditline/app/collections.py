@@ -226,8 +226,8 @@ def _note(text: str | None) -> str | None:
     if text is None:
         return None
     cleaned = " ".join(str(text).split())
-    if len(cleaned) > NOTE_LENGTH_MAX:
-        raise CollectionsInputInvalid(f"at most {NOTE_LENGTH_MAX} characters", field="note")
+    if len(cleaned) > NOTE_LENGTH_MAX or not cleaned.isprintable():  # a NUL byte is a 500 on PostgreSQL
+        raise CollectionsInputInvalid(f"at most {NOTE_LENGTH_MAX} printable characters", field="note")
     return cleaned or None
 
 

@@ -16,6 +16,10 @@ from creditline.money import CurrencyMismatch
 from creditline.store import UnitOfWork
 
 EventBuilder = Callable[[Any, date, int], Any]  # (currency, business date, sequence) -> LoanEvent
+# The most one event (a repayment, prepayment, waiver) moves, in minor units. The ledger keeps each account's
+# running debit and credit totals as BIGINT sums: an amount near 2**63 overflowed them (a 500 on PostgreSQL;
+# on SQLite the sum silently became a float). 10**15 is ten trillion yuan, nine thousand such payments short.
+EVENT_AMOUNT_MINOR_MAX = 10**15
 
 
 class Payer(Protocol):
@@ -33,6 +37,11 @@ def event_builder(
         from creditline.money import Money
 
         amount = None if amount_text is None else Money.parse(amount_text, cur, field="amount")
+        if amount is not None and abs(amount.minor) > EVENT_AMOUNT_MINOR_MAX:
+            from creditline.money import InvalidAmount
+
+            most = Money.of_minor(EVENT_AMOUNT_MINOR_MAX, cur).amount_str()
+            raise InvalidAmount(f"{amount_text[:40]} is more than one payment can be: at most {most}", field="amount")
         return LoanEvent(new_id("EV"), kind, on or today, sequence, amount, reverses, data)
 
     return build

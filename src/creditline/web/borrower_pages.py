@@ -8,6 +8,7 @@ rendered with, so a double submit or a retry returns the first result.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from creditline.api.deps import visible_line, visible_loan
 from creditline.app import applications, borrower_views, consents, decision, drawdowns, loans, quotes
 from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
+from creditline.app.errors import IdempotencyConflict
 from creditline.errors import DomainError
 from creditline.identity.roles import Permission, require
 from creditline.ids import ID_PATTERN
@@ -109,14 +111,24 @@ def apply(request: Request, fields: Form) -> Response:
     principal = _posted(request, fields)
     require(principal.role, Permission.APPLY)
     rt = sessions.runtime_of(request)
-    device = request.cookies.get(DEVICE_COOKIE) or _key()
+    key = fields.get("form_key", "")
+    # a phone without the cookie yet: the same device for the same form, so a double tap is one request
+    device = request.cookies.get(DEVICE_COOKIE) or hashlib.sha256(f"{principal.account_id}:{key}".encode()).hexdigest()[:32]
     ip = request.client.host if request.client else "127.0.0.1"
     stamped = applications.application_time(rt.engine, datetime.now(UTC))
-    form = application(fields, _pages(request).language(request), device, ip, stamped)
+    language = _pages(request).language(request)
     try:
-        view, issued = applications.apply_for_account(rt.engine, principal, rt.access, fields.get("form_key", ""), form, rt.origination)
+        try:
+            view, issued = applications.apply_for_account(rt.engine, principal, rt.access, key, application(
+                fields, language, device, ip, stamped), rt.origination)  # fmt: skip
+        except IdempotencyConflict:  # the form sent again: stamped as the first time, it answers the first decision
+            earlier = applications.stamped_under_key(rt.engine, principal.account_id, key)
+            if earlier is None:
+                raise
+            view, issued = applications.apply_for_account(rt.engine, principal, rt.access, key, application(
+                fields, language, device, ip, earlier), rt.origination)  # fmt: skip
     except DomainError as exc:
-        return _apply_page(request, 422, exc, {k: v for k, v in fields.items() if k != CSRF_FIELD})
+        return _apply_page(request, exc.http_status, exc, {k: v for k, v in fields.items() if k != CSRF_FIELD})
     response = _see_other(f"/app/decisions/{view['decision_id']}")
     response.set_cookie(DEVICE_COOKIE, device, max_age=5 * 365 * 86400, httponly=True, secure=rt.settings.https,
                         samesite="lax", path="/")  # fmt: skip
@@ -199,8 +211,10 @@ def _drawdown_request(request: Request, line_id: str, body: dict[str, Any]) -> t
     rt = sessions.runtime_of(request)
     currency = visible_line(rt, principal, line_id)
     term, method = body.get("term_months"), body.get("method") or None
-    if not isinstance(term, int) or isinstance(term, bool) or not isinstance(body.get("amount"), str):
-        raise FormInvalid("amount is text and term_months a whole number", field="term_months")
+    if not isinstance(body.get("amount"), str):
+        raise FormInvalid("the amount as text, like \"600.00\"", field="amount")
+    if not isinstance(term, int) or isinstance(term, bool):
+        raise FormInvalid("a whole number of months", field="term_months")
     if method is not None and not isinstance(method, str):
         raise FormInvalid("a method name", field="method")
     coupon_id = body.get("coupon_id") or None
@@ -251,7 +265,7 @@ def repay(request: Request, loan_id: PageId, fields: Form) -> Response:
     try:
         loans.repay(rt.engine, loans.Repay(loan_id, fields.get("amount", ""), key))
     except DomainError as exc:
-        return _page(request, "borrower/loan.html", 422, form_key=_key(), notice=None, error=exc,
+        return _page(request, "borrower/loan.html", exc.http_status, form_key=_key(), notice=None, error=exc,
                      **borrower_views.loan_page(rt.engine, loan_id))  # fmt: skip
     return _see_other(f"/app/loans/{loan_id}?notice=repaid")
 

@@ -147,7 +147,7 @@ def resolve(request: Request, review_id: PageNumber, fields: Form) -> Response:
                                 fields.get("note", ""))  # fmt: skip
     except DomainError as exc:
         queue = console_views.review_queue(_engine(request))
-        return _page(request, "console/reviews.html", principal, 422, queue=queue, notice=None, error=exc)
+        return _page(request, "console/reviews.html", principal, exc.http_status, queue=queue, notice=None, error=exc)
     return RedirectResponse(f"/console/reviews?notice=resolved-{review_id}", status_code=303)
 
 
@@ -185,7 +185,7 @@ def move_alert(request: Request, alert_id: PageNumber, step: str, fields: Form) 
     try:
         moves[step](_engine(request), alert_id, principal.account_id, fields.get("note") or None)
     except DomainError as exc:
-        return _alerts_page(request, principal, 422, notice=None, error=exc)
+        return _alerts_page(request, principal, exc.http_status, notice=None, error=exc)
     return RedirectResponse(f"/console/alerts?notice={step}", status_code=303)
 
 

@@ -29,7 +29,8 @@ class FormInvalid(DomainError):
 
 
 async def form_fields(request: Request) -> dict[str, str]:
-    """The posted form as a dict (a repeated name keeps every value, comma-joined in order)."""
+    """The posted form as a dict. A name given twice is refused: no form of ours repeats one, and joining the
+    values would read `amount=100&amount=200` as the amount 100,200."""
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         raise FormInvalid("send the form as application/x-www-form-urlencoded", field="content-type")
     try:
@@ -40,7 +41,9 @@ async def form_fields(request: Request) -> dict[str, str]:
     for name, value in pairs:
         if len(value) > FIELD_CHARS_MAX:
             raise FormInvalid(f"at most {FIELD_CHARS_MAX} characters", field=name[:40])
-        fields[name] = f"{fields[name]},{value}" if name in fields else value
+        if name in fields:
+            raise FormInvalid("given more than once", field=name[:40])
+        fields[name] = value
     return fields
 
 
@@ -49,7 +52,7 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise FormInvalid("send application/json", field="content-type")
     try:
         body = json.loads(await request.body())
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
         raise FormInvalid("the body is not JSON", field="body") from None
     if not isinstance(body, dict):
         raise FormInvalid("the body is a JSON object", field="body")

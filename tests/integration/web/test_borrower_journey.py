@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from web_flows import Browser, approved, found
+from web_flows import Browser, applicant_fields, approved, found
 
 pytestmark = pytest.mark.xdist_group("web-borrower_journey")  # one module-scoped site per module
 
@@ -51,6 +51,9 @@ def test_sign_up_apply_draw_repay_pay_off(site) -> None:  # type: ignore[no-unty
     again = browser.post_form(f"{loan_path}/repayments", {"amount": "500.00", "form_key": key}, loan_path)
     assert again.status_code == 303  # the same form submitted twice: the first result, no second repayment
     assert show_loan(engine, loan_id)["principal_outstanding"] == "2500.00"
+    other = browser.post_form(f"{loan_path}/repayments", {"amount": "1.00", "form_key": key}, loan_path)
+    assert other.status_code == 409 and 'data-code="idempotency_key_reused"' in other.text  # the refusal's status, not 422
+    assert show_loan(engine, loan_id)["principal_outstanding"] == "2500.00"
 
     page = browser.get(loan_path).text
     total = found(r'data-total="([^"]+)"', page)
@@ -76,6 +79,8 @@ def test_available_limit_follows_drawdowns_and_the_apr_stands_by_the_daily_rate(
     assert browser.draw(line_id, "1000.00", 3, key="avail").status_code == 201
     after = Decimal(found(r'data-field="available">CN¥([\d,.]+)<', browser.get("/app/").text).replace(",", ""))
     assert before - after == Decimal("1000.00")
+    draw_page = browser.get(f"/app/lines/{line_id}").text  # the largest drawdown offered is what the line has left
+    assert Decimal(found(r'data-max="([^"]+)"', draw_page)) == after  # it was the product's CN¥200,000.00
 
 
 def test_consent_withdrawal_explanation_and_review(site) -> None:  # type: ignore[no-untyped-def]
@@ -110,6 +115,24 @@ def test_a_declined_form_shows_the_field_and_keeps_the_answers(site) -> None:  #
     response = browser.post_form("/app/apply", fields, "/app/apply")
     assert response.status_code == 422
     assert 'role="alert"' in response.text and 'value="Li Lei"' in response.text
+
+
+def test_the_apply_form_sent_twice_answers_the_first_decision(site) -> None:  # type: ignore[no-untyped-def]
+    """A double tap or a retry posts the same form under the key the page was rendered with: the server's stamps
+    (the time, the device of a phone without the cookie yet) are the first's, so it is the same request."""
+    from creditline.app.applications import decisions_of_account
+
+    app, engine = site
+    browser = Browser(app)
+    browser.register()
+    fields = applicant_fields(700) | {"form_key": found(r'name="form_key" value="([^"]+)"', browser.get("/app/apply").text)}
+    first = browser.post_form("/app/apply", fields, "/app/apply")
+    browser.client.cookies.delete("creditline_device")  # the second tap left before the first's answer came
+    again = browser.post_form("/app/apply", fields, "/app/apply")  # it was 422: the key "used for a different application"
+    assert first.status_code == again.status_code == 303 and again.headers["location"] == first.headers["location"]
+    assert len(decisions_of_account(engine, browser.account_id(), every=True)) == 1
+    changed = browser.post_form("/app/apply", fields | {"income_monthly": "99000"}, "/app/apply")  # another form: refused
+    assert changed.status_code == 409 and 'data-code="idempotency_key_reused"' in changed.text
 
 
 def test_a_declined_applicant_reads_how_it_was_decided(site) -> None:  # type: ignore[no-untyped-def]

@@ -143,6 +143,11 @@ def test_early_warning_alerts_are_acknowledged_and_resolved(book) -> None:  # ty
     resolved = analyst.client.post(f"/console/alerts/{first}/resolution", data={"csrf_token": token, "note": "called, paid"})
     assert resolved.status_code == 200 and f'data-alert="{first}"' not in resolved.text
     assert analyst.client.post(f"/console/alerts/{first}/deletion", data={"csrf_token": token}).status_code == 404
+    # the statuses of /v1/alerts, and the page's error names the rule (they were all 422)
+    again = analyst.client.post(f"/console/alerts/{first}/acknowledgement", data={"csrf_token": token})
+    assert again.status_code == 409 and 'data-code="alert_state_invalid"' in again.text
+    unknown = analyst.client.post("/console/alerts/987654321/resolution", data={"csrf_token": token, "note": "x"})
+    assert unknown.status_code == 404 and 'data-code="alert_not_found"' in unknown.text
 
 
 def test_only_a_role_that_handles_alerts_acknowledges_or_resolves_them(book) -> None:  # type: ignore[no-untyped-def]
@@ -192,6 +197,12 @@ def test_a_review_request_is_resolved_from_the_queue(book) -> None:  # type: ign
                                data={"csrf_token": token, "resolution": "upheld", "note": "income unchanged"}, follow_redirects=False)
     assert done.status_code == 303
     assert not [r for r in review_queue(engine) if str(r["review_id"]) == review_id]
+    again = analyst.client.post(f"/console/reviews/{review_id}/resolution",
+                                data={"csrf_token": token, "resolution": "upheld", "note": "again"})  # fmt: skip
+    assert again.status_code == 409 and 'data-code="review_closed"' in again.text  # it was 422, as every refusal
+    unknown = analyst.client.post("/console/reviews/987654321/resolution",
+                                  data={"csrf_token": token, "resolution": "upheld", "note": "x"})  # fmt: skip
+    assert unknown.status_code == 404 and 'data-code="review_not_found"' in unknown.text
 
 
 def test_model_monitoring_compares_the_latest_decisions(book) -> None:  # type: ignore[no-untyped-def]

@@ -54,3 +54,46 @@ def test_a_nul_in_a_form_key_or_coupon_is_refused_and_nothing_is_repaid(edge_sit
     terms = {"amount": "600.00", "term_months": "3", "coupon_id": "a\x00b"}
     preview = browser.post_form(f"/app/lines/{line_id}/preview", terms, f"/app/lines/{line_id}")
     assert preview.status_code == 200 and 'data-code="form_invalid"' in preview.text and "coupon_id" in preview.text
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_a_form_error(edge_site) -> None:  # type: ignore[no-untyped-def]
+    from web_flows import Browser
+
+    app, _ = edge_site
+    browser = Browser(app)
+    for base in ("/app", "/console"):
+        deep = browser.client.post(f"{base}/passkeys/registration-options", content=b'{"a":' * 5000,
+                                   headers={"content-type": "application/json"})  # fmt: skip
+        assert deep.status_code == 422 and deep.json() == {"error": "the body is not JSON", "field": "body", "code": "form_invalid"}
+
+
+def test_a_field_posted_twice_is_refused_and_nothing_is_repaid(edge_site, borrower) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.loans import show_loan
+
+    _, engine = edge_site
+    browser, _, _, loan_path = borrower
+    fields = {"csrf_token": browser.csrf(loan_path), "amount": ["100", "200"], "form_key": "twice"}
+    repaid = browser.client.post(f"{loan_path}/repayments", data=fields, follow_redirects=False)  # it was read as 100,200
+    assert repaid.status_code == 422 and 'data-code="form_invalid"' in repaid.text and "<strong>amount</strong>" in repaid.text
+    assert show_loan(engine, loan_path.rsplit("/", 1)[1])["principal_outstanding"] == "700.00"
+
+
+def test_a_drawdown_approval_of_the_wrong_json_type_names_the_field_at_fault(borrower) -> None:  # type: ignore[no-untyped-def]
+    browser, _, line_id, _ = borrower
+    token = browser.csrf(f"/app/lines/{line_id}")
+    for terms, field in (({"amount": 600, "term_months": 3}, "amount"), ({"amount": "600.00", "term_months": "3"}, "term_months")):
+        refused = browser.post_json(f"/app/lines/{line_id}/approval", terms, token)
+        assert (refused.status_code, refused.json()["field"]) == (422, field), terms  # an amount of 600 named term_months
+
+
+def test_a_repayment_too_large_for_the_ledgers_totals_is_refused_and_nothing_changes(edge_site, borrower) -> None:  # type: ignore[no-untyped-def]
+    """2**63 - 1 minor units overflowed the ledger's running totals: a 500 on PostgreSQL, and on SQLite the
+    settlement cash account's debit total silently became a float."""
+    from creditline.app.loans import show_loan
+
+    _, engine = edge_site
+    browser, _, _, loan_path = borrower
+    for amount in ("92233720368547758.07", "10000000000000.01"):
+        refused = browser.post_form(f"{loan_path}/repayments", {"amount": amount, "form_key": f"huge-{amount[:3]}"}, loan_path)
+        assert refused.status_code == 422 and "<strong>amount</strong>" in refused.text and "at most 10000000000000.00" in refused.text
+    assert show_loan(engine, loan_path.rsplit("/", 1)[1])["credit_balance"] == "0.00"
