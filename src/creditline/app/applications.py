@@ -6,8 +6,13 @@ carried, and — the first time a decision names a borrower — the link from th
 borrower, which is what lets the account see the borrower's lines and loans. A retry after a crash
 between the two repeats the (idempotent) decision and then records the claim, so nothing is lost.
 
-A borrower id already linked to another account is never re-linked: the second account sees its
-decision but not the first account's lines (and the ids that would point there are withheld).
+An application is for the account holder only. One whose identity fields name a borrower already
+linked to another account is refused before anything is decided (`IdentityClaimed`, 409, nothing
+written): deciding it approved a line for that borrower, in the second account's name, which the
+second account could never reach. An account linked to a borrower applies as that borrower only
+(`IdentityMismatch`, 409). Each refusal is logged (`creditline.security`) for the fraud team; it is
+not a fraud signal on the named borrower, whose line such a signal can freeze — anyone who knows
+a person's ID number could otherwise freeze that person's line.
 
 Nor does a decision that did not confirm the applicant is the person whose ID number they typed
 (`IDENTITY_UNCONFIRMED`) link anything, although it names that person's borrower (the id is a
@@ -17,6 +22,7 @@ and loans. A referral for a weak face match links when a person approves it (`de
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,6 +35,7 @@ from creditline.app.access import AccessConfig, Principal, now_s
 from creditline.app.apply import ApplyForCredit, apply
 from creditline.app.apply_setup import OriginationConfig
 from creditline.app.decision import DecisionNotFound
+from creditline.errors import Conflict
 from creditline.identity.sessions import IssuedSession
 from creditline.store import UnitOfWork
 from creditline.store.identity_repository import IdentityRepository
@@ -37,6 +44,19 @@ APPLICATIONS_LISTED_MAX = 100
 # Decision reasons that say the applicant was not shown to be the person they named: the carrier's
 # real-name record did not match, the selfie was not live, or it matched the ID photo only weakly.
 IDENTITY_UNCONFIRMED = frozenset({"identity_not_confirmed", "liveness_failed", "face_match_weak"})
+_security = logging.getLogger("creditline.security")
+
+
+class IdentityClaimed(Conflict):
+    """The applicant's identity is a borrower another account holds: only that account applies as them."""
+
+    code = "identity_claimed"
+
+
+class IdentityMismatch(Conflict):
+    """The account holds a borrower already and the application names someone else."""
+
+    code = "identity_mismatch"
 
 
 def application_time(engine: Engine, now: datetime) -> datetime:
@@ -83,7 +103,8 @@ def apply_for_account(
         finish = _claim(uow, principal, view, application, fresh=True)
         return lambda: claimed.append(finish())
 
-    view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config), then=claim)
+    view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config), then=claim,
+                 check=lambda uow, borrower_id: _check_holder(uow, principal, borrower_id))  # fmt: skip
     if claimed:
         linked, issued = claimed[0]
     else:  # a retry's answer: claim it now (each step does nothing if the first request did it)
@@ -94,6 +115,29 @@ def apply_for_account(
         except IntegrityError:  # a concurrent retry with the same key claimed it first
             linked, issued = _linked_borrower(engine, account_id), None
     return _as_seen_by(view, linked), issued
+
+
+def _check_holder(uow: UnitOfWork, principal: Principal, borrower_id: str) -> None:
+    """Refuse (before deciding) an application naming a borrower the account may not apply as."""
+    if principal.borrower_id == borrower_id:
+        return
+    if principal.borrower_id is not None:
+        error: Conflict = IdentityMismatch(
+            "this account applies as its own borrower only: the ID number is not the account holder's",
+            field="applicant.id_number",
+        )
+    elif IdentityRepository(uow.connection).borrower_is_linked(borrower_id):
+        error = IdentityClaimed(
+            "this ID number belongs to a borrower with another account: apply from that account, "
+            "or contact support if it is yours",
+            field="applicant.id_number",
+        )
+    else:
+        return
+    _security.warning("application refused: %s", error.code, extra={"fields": {
+        "event": error.code, "account_id": principal.account_id, "borrower_id": borrower_id,
+    }})  # fmt: skip
+    raise error
 
 
 def _check_consent_texts(application: dict[str, Any]) -> None:

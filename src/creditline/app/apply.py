@@ -46,25 +46,30 @@ class ApplyForCredit:
 
 
 Then = Callable[[UnitOfWork, dict[str, Any]], Callable[[], None]]
+Check = Callable[[UnitOfWork, str], None]
 
 
-def apply(engine: Engine, command: ApplyForCredit, then: Then | None = None) -> dict[str, Any]:
+def apply(engine: Engine, command: ApplyForCredit, then: Then | None = None, check: Check | None = None) -> dict[str, Any]:
     """Decide the application (or answer the decision already made under its key).
 
     `then(uow, view)` runs in the decision's unit of work, for a new decision only (not for a retry's
     answer): what the caller records with the decision — the account's claim of it — is queued with
     the decision's own writes (one round trip on PostgreSQL) and commits with it. It returns what
     to call once those statements have run.
+
+    `check(uow, borrower_id)` runs in that unit of work too, once the applicant's identity fields
+    verify and name a borrower, before anything is decided: raising refuses the application with
+    nothing written (no decision, no line, no fraud signals, nothing remembered by the screen).
     """
     digest, form = _checked(command)
     try:
-        return _apply(engine, command, digest, form, then)
+        return _apply(engine, command, digest, form, then, check)
     except IntegrityError:
         # A concurrent write committed first and took this decision down with it: a request with the
         # same key (answered now as a retry is), an application of the same borrower that opened
         # their line (decided again, it sees the line), or what `then` wrote (decided alone; the
         # caller records the rest after, its retry path). Once: a second collision is raised.
-        return _apply(engine, command, digest, form, None)
+        return _apply(engine, command, digest, form, None, check)
 
 
 def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[str, Any]]:
@@ -127,7 +132,8 @@ def _earlier(row: dict[str, Any] | None, client_key: str, digest: str) -> dict[s
 
 
 def _apply(
-    engine: Engine, command: ApplyForCredit, digest: str, form: ApplicationForm, then: Then | None
+    engine: Engine, command: ApplyForCredit, digest: str, form: ApplicationForm, then: Then | None,
+    check: Check | None,
 ) -> dict[str, Any]:
     from creditline.app.common import EOD_LOCK_KEY
     from creditline.app.errors import BusinessDateMissing
@@ -148,7 +154,9 @@ def _apply(
         if on is None:
             raise BusinessDateMissing("the database has no business date; run `creditline db upgrade`", field="db")
         version = newest.first()
-        made = _decided(engine, uow, command, digest, form, on, None if version is None else version[0], then)
+        made = _decided(
+            engine, uow, command, digest, form, on, None if version is None else version[0], then, check
+        )
         uow.commit()
     made.remember()
     return made.view
@@ -170,7 +178,7 @@ class _Made:
 
 def _decided(
     engine: Engine, uow: UnitOfWork, command: ApplyForCredit, digest: str, form: ApplicationForm, on: date,
-    product_version: int | None, then: Then | None = None,
+    product_version: int | None, then: Then | None = None, check: Check | None = None,
 ) -> _Made:
     """Decide one application and write the decision (and the line, the review) in `uow`."""
     from creditline.app.apply_pipeline import decide
@@ -186,6 +194,10 @@ def _decided(
     deciders = deciders_for(engine, uow, product, on, config)
     repository = OriginationRepository(uow.connection)
     lookups = _Lookups.queued(uow, repository, application, deciders, product.product_id)
+    if check is not None and lookups.identity is not None:
+        from creditline.app.apply_pipeline import borrower_id_of
+
+        check(uow, borrower_id_of(lookups.identity, deciders.salt))
     # `decide` asks about the ID-number key of the identity it is given: the one read ahead.
     decided = decide(application, deciders, on, lambda _key: lookups.blacklisted(), lookups.identity)
     decision_id = new_id("DC")

@@ -6,6 +6,9 @@ monitoring (every 5 minutes) and the snapshot report (when EOD stores a new snap
 snapshot file given instead changes).
 Each page says when its figure was computed. The snapshot report is one currency's: a background value per
 currency asked for (`?currency=` on the dashboard and its charts), the book's main currency by default.
+Only a currency the book holds (the main report's or the live book's) is reported: any other code is
+refused naming `currency` (`CurrencyNotInBook`) and nothing is computed for it — each report is seconds
+of CPU and is kept, and there are some 150 ISO 4217 codes to ask for.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from creditline.errors import DomainError
 from creditline.web import charts
 from creditline.web.caches import Background, Computed
 from creditline.web.settings import WebSettings
@@ -28,6 +32,10 @@ LIVE_INTERVAL_S = 2.0  # after money moved, recompute at most this often
 VINTAGES_CHARTED_MAX = 8
 WAIT_FIRST_S = 0.15  # a page waits this long for a first value, then renders without it
 WARM_WAIT_S = 600.0  # the start-up drawing waits for the figures this long at most
+
+
+class CurrencyNotInBook(DomainError):
+    code = "currency_not_in_book"
 
 
 class Figures:
@@ -47,7 +55,8 @@ class Figures:
         self.warmed = threading.Event()  # set once start-up's charts are drawn (or there is nothing to warm)
 
     def report_in(self, code: str | None) -> Background:
-        """The snapshot report of one currency's loans (`code` a known ISO 4217 code: at most one value each)."""
+        """The snapshot report of one currency's loans (`code` one the book holds, as `report_now` checks:
+        at most one value each)."""
         from creditline.app import console_views
 
         path, sheet, lgd, engine = self.settings.snapshots, self.settings.balance_sheet, self.settings.lgd, self.engine
@@ -94,7 +103,27 @@ class Figures:
             self.warmed.set()
 
     def report_now(self, wait_s: float = WAIT_FIRST_S, code: str | None = None) -> Computed | None:
+        """One currency's report (`code`, or the main one); for a code, None until the book's currencies
+        are known, and a currency the book does not hold is refused."""
+        if code is not None:
+            held = self.book_currencies()
+            if held is None:
+                return None
+            if code not in held:
+                raise CurrencyNotInBook(
+                    f"the book holds loans in {', '.join(sorted(held)) or 'no currency'} only, not {code}", field="currency"
+                )
         return self.report_in(code).get(wait_s)
+
+    def book_currencies(self) -> set[str] | None:
+        """The currencies of the book: the main report's and the live book's (None while neither is computed)."""
+        report, live = self.report.get(), self.live.get()
+        held = None
+        if report is not None and report.value is not None:
+            held = set(report.value["currencies"])
+        if live is not None and live.value is not None:
+            held = (held or set()) | {book["currency"] for book in live.value["currencies"]}
+        return held
 
     def monitoring_now(self, wait_s: float = WAIT_FIRST_S) -> Computed | None:
         return self.monitoring.get(wait_s)

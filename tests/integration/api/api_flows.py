@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from authenticator import SoftAuthenticator
 
 BUSINESS_DATE = date(2025, 6, 30)
 ORIGIN = "http://localhost"
-_serials = itertools.count(500)
+# Applicants drawn for people who need a line, away from the serials tests pick themselves (below 2,000):
+# an account applies as its own person only, and another account's person is refused.
+_serials = itertools.count(100_000)
 
 
 def make_platform(url: str, **settings: Any):  # type: ignore[no-untyped-def]
@@ -37,10 +39,12 @@ def make_platform(url: str, **settings: Any):  # type: ignore[no-untyped-def]
 
 
 def application(serial: int, on: date = BUSINESS_DATE) -> dict[str, Any]:
-    """An application made on the business date `on` (an application must fall within a day of it)."""
+    """An application made on the business date `on` (an application must fall within a day of it). The ID
+    number holds the serial's last three digits only: each thousand is born a day later, another person."""
     from test_origination_forms import application as form
 
-    made = form(serial, applied_at=f"{on.isoformat()}T10:15:00+08:00")
+    born = date(1990, 8, 1) + timedelta(days=serial // 1000)
+    made = form(serial, born=born, applied_at=f"{on.isoformat()}T10:15:00+08:00")
     for consent in made["consents"]:
         consent["granted_at"] = f"{on.isoformat()}T10:14:00+08:00"
     return made

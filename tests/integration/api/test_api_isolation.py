@@ -241,3 +241,62 @@ def test_a_decision_that_did_not_confirm_the_identity_tells_nothing_of_that_pers
     explained = impostor.get(f"/v1/decisions/{decided['decision_id']}/explanation").json()
     assert [r["code"] for r in explained["reasons"]] == ["liveness_failed"]
     assert explained["model_factors"] == [] and explained.get("limit") is None and explained.get("price") is None
+
+
+def _holder(client, name: str, first_serial: int) -> tuple[Person, dict]:  # type: ignore[no-untyped-def]
+    """A registered person approved for a line under their own identity: (person, their application form)."""
+    from api_flows import application, business_date_of
+
+    for serial in range(first_serial, first_serial + 20):  # the simulated population declines some
+        person = Person(client, name)
+        person.register()
+        form = application(serial, business_date_of(client))
+        decided = person.post("/v1/applications", form, key=f"holder-{serial}").json()
+        if decided["outcome"] == "approve" and decided["linked"]:
+            person.token, person.csrf = decided["session"]["token"], decided["session"]["csrf_token"]
+            return person, form
+    raise AssertionError("no approval in 20 applicants")
+
+
+def _without_sessions(rows: dict) -> dict:  # type: ignore[type-arg]
+    return {name: table for name, table in rows.items() if "session" not in name}
+
+
+def test_an_identity_another_account_holds_is_refused_before_anything_is_decided(client, engine, caplog):
+    """One account applied with another person's name and ID number, a person who had an account and
+    a line: it was decided ("Approved") and a line opened for that person that this account could
+    never reach. It is refused — 409 naming the ID number — and nothing is written."""
+    from integration_helpers import dump
+
+    holder, form = _holder(client, "Holder", 1300)
+    intruder = Person(client, "Intruder")
+    intruder.register()
+    before = _without_sessions(dump(engine))
+    with caplog.at_level("WARNING", logger="creditline.security"):
+        refused = intruder.post("/v1/applications", form, key="claim-1")
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert (problem["code"], problem["errors"][0]["field"]) == ("identity_claimed", "applicant.id_number"), problem
+    assert _without_sessions(dump(engine)) == before, "no decision, no line, no fraud signals"
+    logged = [record.fields for record in caplog.records if record.name == "creditline.security"]  # type: ignore[attr-defined]
+    assert logged == [{"event": "identity_claimed", "account_id": intruder.account["account_id"],
+                       "borrower_id": holder.get("/v1/session").json()["borrower_id"]}], "for the fraud team"  # fmt: skip
+    assert intruder.get("/v1/applications").json()["decisions"] == []
+    assert intruder.get("/v1/session").json()["borrower_id"] is None
+    again = holder.post("/v1/applications", form, key="holder-again")  # the holder applies as themself
+    assert again.status_code == 201, again.text
+
+
+def test_an_account_with_a_borrower_applies_as_that_borrower_only(client, engine):
+    from api_flows import application, business_date_of
+    from integration_helpers import dump
+
+    holder, _ = _holder(client, "Linked", 1400)
+    before = _without_sessions(dump(engine))
+    someone_else = application(1450, business_date_of(client))  # nobody's borrower yet
+    refused = holder.post("/v1/applications", someone_else, key="mismatch-1")
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert (problem["code"], problem["errors"][0]["field"]) == ("identity_mismatch", "applicant.id_number"), problem
+    assert _without_sessions(dump(engine)) == before

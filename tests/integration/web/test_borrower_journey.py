@@ -135,6 +135,25 @@ def test_the_apply_form_sent_twice_answers_the_first_decision(site) -> None:  # 
     assert changed.status_code == 409 and 'data-code="idempotency_key_reused"' in changed.text
 
 
+def test_the_apply_form_refuses_an_identity_another_account_holds(site) -> None:  # type: ignore[no-untyped-def]
+    """The form with another account holder's name and ID number was decided ("Approved", a line for
+    that person this account could never reach): it is refused on the form, naming the ID number."""
+    from integration_helpers import dump
+
+    from creditline.app.applications import decisions_of_account
+
+    app, engine = site
+    holder, _, _ = approved(app, 900)
+    intruder = Browser(app, name="Someone Else")
+    assert intruder.register().status_code == 200
+    before = {name: rows for name, rows in dump(engine).items() if "session" not in name}
+    refused = intruder.apply(holder.serial)  # type: ignore[arg-type]
+    assert refused.status_code == 409, refused.text
+    assert 'data-code="identity_claimed"' in refused.text and 'role="alert"' in refused.text
+    assert {name: rows for name, rows in dump(engine).items() if "session" not in name} == before
+    assert decisions_of_account(engine, intruder.account_id(), every=True) == []
+
+
 def test_a_declined_applicant_reads_how_it_was_decided(site) -> None:  # type: ignore[no-untyped-def]
     """A decline has no limit and no price: its explanation page (PIPL Art. 24) shows the reasons, not a 500."""
     from creditline.app.decision import explain_decision
@@ -163,7 +182,7 @@ def test_the_history_lists_every_loan_and_application_not_a_pages_worth(site, mo
 
     app, _ = site
     browser, decision_id, line_id = approved(app, 60)
-    again = browser.apply(61)  # a second application from the same account
+    again = browser.apply(browser.serial)  # a second application from the same account (as the same person)
     assert again.status_code == 303, again.text
     second_decision = again.headers["location"].rsplit("/", 1)[1]
     loan_ids = []

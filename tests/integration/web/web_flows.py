@@ -77,6 +77,7 @@ class Browser:
     name: str = "Wang Xiaoming"
     authenticator: SoftAuthenticator = field(default_factory=lambda: SoftAuthenticator(origin=ORIGIN))
     client: Any = None
+    serial: int | None = None  # the applicant of the last application (an account applies as its own borrower only)
 
     def __post_init__(self) -> None:
         from fastapi.testclient import TestClient
@@ -116,6 +117,7 @@ class Browser:
     def apply(self, serial: int, *, marketing: bool = False) -> Any:
         page = self.get("/app/apply").text
         fields = applicant_fields(serial, marketing=marketing) | {"form_key": found(r'name="form_key" value="([^"]+)"', page)}
+        self.serial = serial
         return self.post_form("/app/apply", fields, "/app/apply")
 
     def draw(self, line_id: str, amount: str, term_months: int, *, key: str = "draw-1", **flags: Any) -> Any:
