@@ -151,7 +151,7 @@ def test_an_applications_consents_count_towards_the_accounts_consent_limit(clien
     assert assert_problem(granted, 422)["code"] == "too_many"
     with engine.connect() as connection:
         decisions = connection.execute(select(func.count()).select_from(origination_decisions)).scalar_one()
-    problem = assert_problem(applicant.post("/v1/applications", application(892), key="past-the-limit"), 422)
+    problem = assert_problem(applicant.post("/v1/applications", application(891), key="past-the-limit"), 422)
     assert (problem["code"], problem["errors"][0]["field"]) == ("too_many", "consents")
     assert str(CONSENTS_PER_ACCOUNT_MAX) in problem["detail"]
     assert _account_consents(engine, account_id) == CONSENTS_PER_ACCOUNT_MAX
