@@ -36,8 +36,9 @@ def _ledger_allowance(engine) -> int:  # type: ignore[no-untyped-def]
                               "WHERE account = 'loss_allowance' AND currency = 'CNY'") or 0)  # fmt: skip
 
 
-def _report(db_url: str, out: Any, as_of: date) -> dict[str, Any]:
-    result = cli("report", "portfolio", "--as-of", as_of.isoformat(), "--out", str(out), "--db", db_url, "--json")
+def _report(db_url: str, out: Any, as_of: date, *options: str) -> dict[str, Any]:
+    result = cli("report", "portfolio", "--as-of", as_of.isoformat(), "--out", str(out), "--db", db_url, "--json",
+                 *options)
     assert result.exit_code == 0, result.stderr
     return result.json()
 
@@ -68,7 +69,13 @@ def test_a_charged_off_loan_is_on_book_in_npl_and_the_reports_allowance_is_the_l
     stage3 = scalar(engine, "SELECT stage3_minor FROM provision_runs WHERE run_date = :d", d=as_of)
     assert booked > stage3 > 0  # the charged-off loan's EAD × LGD, and the others' allowance
     assert summary["ecl"]["allowance_minor"] == summary["provisions"]["allowance_minor"] == booked
+    assert summary["provisions"]["booked_allowance_minor"] == booked  # shown beside it, read from the database
     assert summary["provisions"]["coverage_ratio"] == shown_ratio(Decimal(booked) / Decimal(principal))
+    # Other assumptions than EOD's give another estimate; the booked figure stays beside it.
+    other = _report(db_url, tmp_path / "ccf", as_of, "--ccf", "0.2")["provisions"]
+    assert other["allowance_minor"] < booked == other["booked_allowance_minor"]
+    html = (tmp_path / "ccf" / f"portfolio-{as_of}.html").read_text()
+    assert f"<th>allowance EOD booked</th><td>{Decimal(booked) / 100:.2f}</td>" in html
 
     write_off(engine, WriteOff(loan, "wo-1", as_of))  # 核销: its balances leave the books
     run_days(engine, as_of, 1)
