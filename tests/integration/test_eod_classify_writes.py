@@ -35,9 +35,10 @@ def test_each_change_is_logged_once_and_the_facts_remember_the_last_class(engine
         (late, "status", "active", "overdue"),
         (late, "tier", "0", "1"),  # special mention from the first day late
         (charged, "status", "overdue", "charged_off"),
-        (charged, "stage", "1", "3"),  # charged off: credit-impaired
+        (charged, "tier", "1", "4"),  # charged off: a loss loan (损失), on book until written off
+        (charged, "stage", "1", "3"),  # and credit-impaired
     ]
-    assert tuple(facts) == ("charged_off", 1, 3, late, charged, 0, None)  # defaulted when charged off, nothing paid
+    assert tuple(facts) == ("charged_off", 4, 3, charged, charged, 0, None)  # defaulted when charged off, nothing paid
 
 
 def test_the_snapshot_inputs_come_in_loan_id_order_as_the_ordered_query_gives_them(engine) -> None:  # type: ignore[no-untyped-def]

@@ -92,6 +92,7 @@ def test_charge_off_at_the_products_threshold_stops_accrual_and_debits(engine) -
         (str(FIRST_DUE + timedelta(days=1)), "tier", "0", "1"),  # special mention from the first day late
         (str(charged), "status", "overdue", "charged_off"),
         (str(charged), "stage", "1", "3"),  # charged off: credit-impaired
+        (str(charged), "tier", "1", "4"),  # and a loss loan (损失), on book until written off
     } <= changes, changes
     asked = [d for (d,) in rows(engine, "SELECT days_past_due FROM debit_attempts WHERE loan_id = :l AND round = 1 "
                                        "ORDER BY business_date", l=loan)]  # fmt: skip

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from eod_support import START, books_with_loans, fast_forward, hostile_bank, run_days, scalar
+from eod_support import START, books_with_loans, fast_forward, hostile_bank, rows, run_days, scalar
 from integration_helpers import cli
+
+from creditline.portfolio.ratio import shown as shown_ratio
 
 
 def test_the_report_reads_the_database_and_its_allowance_is_the_booked_one(engine, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -26,6 +28,61 @@ def test_the_report_reads_the_database_and_its_allowance_is_the_booked_one(engin
     missing = cli("report", "portfolio", "--as-of", START.isoformat(), "--out", str(tmp_path / "none"), "--db", db_url)
     assert missing.exit_code == 2 and not (tmp_path / "none").exists()
     assert missing.stderr.startswith("error: --as-of: no snapshot for 2025-01-01 (snapshots cover 2025-01-31 to ")
+
+
+def _ledger_allowance(engine) -> int:  # type: ignore[no-untyped-def]
+    """The loss allowance the ledger holds (CNY: the only currency of these books), credit balance."""
+    return int(scalar(engine, "SELECT SUM(credit_minor - debit_minor) FROM account_balances "
+                              "WHERE account = 'loss_allowance' AND currency = 'CNY'") or 0)  # fmt: skip
+
+
+def _report(db_url: str, out: Any, as_of: date, *options: str) -> dict[str, Any]:
+    result = cli("report", "portfolio", "--as-of", as_of.isoformat(), "--out", str(out), "--db", db_url, "--json",
+                 *options)
+    assert result.exit_code == 0, result.stderr
+    return result.json()
+
+
+def test_a_charged_off_loan_is_on_book_in_npl_and_the_reports_allowance_is_the_ledgers(
+    engine, db_url, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Charged off at the product's threshold, a loan stays on the balance sheet as a loss-tier NPL with its
+    allowance until it is written off; the report's allowance is the ledger's to the cent, before and after."""
+    from creditline.app import WriteOff, write_off
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    books_with_loans(engine, 3, charge_off_days=20)
+    SqlBankBook(engine).deposit([("B000", "CNY", 0)])  # a funded account that stays empty: B000 never pays
+    today = fast_forward(engine, START, 30)
+    run_days(engine, today, 23, gateway=hostile_bank(engine, short_rate="0", timeout_rate="0"))
+    as_of = today + timedelta(days=23)
+    loan, principal = rows(engine, "SELECT loan_id, principal_outstanding_minor FROM loans WHERE borrower_id = 'B000'")[0]
+    assert scalar(engine, "SELECT status FROM loans WHERE loan_id = :l", l=loan) == "charged-off"
+    summary = _report(db_url, tmp_path / "charged", as_of)
+    assert summary["loans_on_book"] == 3
+    assert summary["charged_off"]["loans"] == 1 and summary["charged_off"]["principal_minor"] == principal
+    loss = next(r for r in summary["tiers"]["rows"] if r["name"] == "loss")
+    assert (loss["loans"], loss["principal_minor"]) == (1, principal)  # 损失, though 20 days past due
+    book = int(scalar(engine, "SELECT SUM(principal_outstanding_minor) FROM loans WHERE status <> 'paid-off'"))
+    assert summary["npl"]["npl_principal_minor"] == principal and summary["npl"]["loans_principal_minor"] == book
+    booked = _ledger_allowance(engine)
+    stage3 = scalar(engine, "SELECT stage3_minor FROM provision_runs WHERE run_date = :d", d=as_of)
+    assert booked > stage3 > 0  # the charged-off loan's EAD × LGD, and the others' allowance
+    assert summary["ecl"]["allowance_minor"] == summary["provisions"]["allowance_minor"] == booked
+    assert summary["provisions"]["booked_allowance_minor"] == booked  # shown beside it, read from the database
+    assert summary["provisions"]["coverage_ratio"] == shown_ratio(Decimal(booked) / Decimal(principal))
+    # Other assumptions than EOD's give another estimate; the booked figure stays beside it.
+    other = _report(db_url, tmp_path / "ccf", as_of, "--ccf", "0.2")["provisions"]
+    assert other["allowance_minor"] < booked == other["booked_allowance_minor"]
+    html = (tmp_path / "ccf" / f"portfolio-{as_of}.html").read_text()
+    assert f"<th>allowance EOD booked</th><td>{Decimal(booked) / 100:.2f}</td>" in html
+
+    write_off(engine, WriteOff(loan, "wo-1", as_of))  # 核销: its balances leave the books
+    run_days(engine, as_of, 1)
+    after = _report(db_url, tmp_path / "written", as_of + timedelta(days=1))
+    assert after["loans_on_book"] == 2 and after["charged_off"]["loans"] == 0
+    assert after["npl"]["npl_principal_minor"] == 0
+    assert after["ecl"]["allowance_minor"] == _ledger_allowance(engine) < booked  # its allowance released
 
 
 def test_a_day_whose_snapshot_holds_no_loans_says_so(engine, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]

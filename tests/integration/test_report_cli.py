@@ -55,7 +55,10 @@ def test_the_report_writes_json_html_and_csv_tables(files, tmp_path, capsys):
     summary = json.loads((out / f"{STEM}.json").read_text())
     assert summary["as_of"] == AS_OF and summary["currency"] == "CNY"
     assert summary["ecl"]["allowance_minor"] == sum(s["ecl_minor"] for s in summary["ecl"]["by_stage"]) > 0
-    assert summary["loans_on_book"] == sum(b["loans"] for b in summary["buckets"]) > 0
+    # on book: the accruing loans in the buckets and the charged-off ones not yet written off
+    assert summary["loans_on_book"] == sum(b["loans"] for b in summary["buckets"]) + summary["charged_off"]["loans"]
+    assert summary["charged_off"]["loans"] > 0 and summary["loans_on_book"] == sum(t["loans"] for t in
+                                                                                   summary["tiers"]["rows"])
     assert summary["default_rate_12m"]["available"] is True
     assert summary["capital"]["available"] is False and "--balance-sheet" in summary["capital"]["reason"]
     html = (out / f"{STEM}.html").read_text()

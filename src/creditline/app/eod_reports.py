@@ -43,3 +43,20 @@ def month_ends(days: list[date]) -> set[date]:
         if key not in last or day > last[key]:
             last[key] = day
     return set(last.values())
+
+
+def booked_allowance(engine: Engine, as_of: date, currency: str) -> int | None:
+    """The loss allowance EOD booked for `currency` on `as_of` (its provision run), or None if none ran.
+
+    The report computes its allowance from the snapshot; with the provisioning policy's assumptions
+    (CCF 0.5, the model PD) the two are equal, and with other options (`--ccf`, `--pd-method markov`)
+    the report shows this figure beside its own."""
+    from sqlalchemy import select
+
+    from creditline.store.tables_servicing import provision_runs
+
+    c = provision_runs.c
+    with UnitOfWork(engine, read_only=True) as uow:
+        return uow.connection.execute(
+            select(c.allowance_minor).where(c.run_date == as_of, c.currency == currency)
+        ).scalar()

@@ -63,8 +63,10 @@ def register(app: typer.Typer) -> None:
             transition_months=transition_months, workout_months=workout_months,
             currency=None if currency_code is None else _currency(currency_code),
         )
-        report = build_report(read_snapshots(snapshots) if snapshots is not None else _database_snapshots(db_url, day),
-                              day, options)
+        if snapshots is not None:
+            report = build_report(read_snapshots(snapshots), day, options)
+        else:
+            report = _database_report(db_url, day, options)
         files = _render(report)
         written = _write_all(out, files)
         if as_json:
@@ -100,11 +102,16 @@ def read_snapshots(path: Path) -> Any:
     return validate(frame)
 
 
-def _database_snapshots(db_url: str | None, as_of: date) -> Any:
-    from creditline.app.eod_reports import portfolio_snapshots
+def _database_report(db_url: str | None, as_of: date, options: Any) -> Any:
+    """The report over EOD's snapshots, with the allowance EOD booked that day beside the report's own."""
+    from creditline.app.eod_reports import booked_allowance, portfolio_snapshots
     from creditline.cli.db_cmd import engine_for
+    from creditline.portfolio.report import build_report
 
-    return portfolio_snapshots(engine_for(db_url), as_of)
+    engine = engine_for(db_url)
+    report = build_report(portfolio_snapshots(engine, as_of), as_of, options)
+    report.summary["provisions"]["booked_allowance_minor"] = booked_allowance(engine, as_of, report.currency.code)
+    return report
 
 
 def _parse_date(text: str) -> date:

@@ -69,7 +69,8 @@ def borrower_exposures(day: pl.DataFrame, ccf: Decimal) -> pl.DataFrame:
     book = day.filter(on_book_expr()).group_by("borrower_id").agg(
         drawn_expr().sum().alias("drawn_minor"),
         pl.col("undrawn_minor").sum(),
-        (pl.col("days_past_due").max() >= DEFAULT_DAYS_PAST_DUE_MIN).alias("defaulted"),
+        ((pl.col("days_past_due") >= DEFAULT_DAYS_PAST_DUE_MIN) | (pl.col("status") == "charged_off"))
+        .any().alias("defaulted"),
     )
     # Half-up on a non-negative rational: floor((2·u·n + d) / 2d). Python-sized ints would be
     # exact too, but int64 holds any real book: undrawn × numerator stays far below 2⁶³.

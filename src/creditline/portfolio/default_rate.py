@@ -4,7 +4,8 @@ Default rate: of the loans performing (on book, at most 90 days past due) on the
 months before `as_of`, the share that were more than 90 days past due or charged off on any
 snapshot date after it, up to and including `as_of`. Reported by count and by the drawn balance
 they had at the start. NPL ratio: principal of substandard, doubtful and loss loans over all
-on-book principal, on `as_of`, as the Chinese regulator reports it (贷款余额, principal only).
+on-book principal, on `as_of`, as the Chinese regulator reports it (贷款余额, principal only). On book
+includes charged-off loans until they are written off, in the loss tier: they are NPLs.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from creditline.portfolio.delinquency import (
     DEFAULT_DAYS_PAST_DUE_MIN,
     Tier,
     TierPolicy,
-    tier_expr,
+    loan_tier_expr,
 )
 from creditline.portfolio.errors import SnapshotNotFound
 from creditline.portfolio.months import shift_months
 from creditline.portfolio.ratio import ratio
-from creditline.portfolio.snapshot import drawn_expr, for_date, on_book_expr
+from creditline.portfolio.snapshot import accruing_expr, drawn_expr, for_date, on_book_expr
 
 WINDOW_MONTHS = 12
 
@@ -62,7 +63,7 @@ def default_rate_12m(frame: pl.DataFrame, as_of: date) -> DefaultRate:
             f"the 12-month default rate needs the snapshot of {start}: {exc.message}", field="as_of"
         ) from exc
     cohort = first.filter(
-        on_book_expr() & (pl.col("days_past_due") < DEFAULT_DAYS_PAST_DUE_MIN) & (pl.col("disbursed_minor") > 0)
+        accruing_expr() & (pl.col("days_past_due") < DEFAULT_DAYS_PAST_DUE_MIN) & (pl.col("disbursed_minor") > 0)
     ).select("loan_id", drawn_expr().alias("drawn_minor"))
     events = frame.filter(pl.col("as_of").is_between(start, as_of, closed="right") & default_event_expr())
     defaulted = cohort.join(events.select("loan_id").unique(), on="loan_id", how="semi")
@@ -101,7 +102,7 @@ class NplRatio:
 def npl_ratio(day: pl.DataFrame, policy: TierPolicy = CHINA_2023) -> NplRatio:
     """The NPL ratio of one snapshot date's rows."""
     book = day.filter(on_book_expr())
-    npl = tier_expr(pl.col("days_past_due"), policy) >= int(Tier.SUBSTANDARD)
+    npl = loan_tier_expr(policy) >= int(Tier.SUBSTANDARD)
     totals = book.select(
         pl.col("principal_minor").filter(npl).sum().alias("npl"), pl.col("principal_minor").sum().alias("all")
     ).row(0, named=True)

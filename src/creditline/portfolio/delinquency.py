@@ -113,15 +113,28 @@ def tier_expr(days_past_due: pl.Expr, policy: TierPolicy = CHINA_2023) -> pl.Exp
     )
 
 
+def loan_tier_expr(policy: TierPolicy = CHINA_2023) -> pl.Expr:
+    """A snapshot row's tier: `tier_expr` of its days past due, and loss for a charged-off loan.
+
+    A loan charged off at the product's threshold is a loss loan (损失) until it is written off,
+    whatever its days past due (180 at charge-off is only substandard by days under `china-2023`).
+    """
+    return (
+        pl.when(pl.col("status") == "charged_off").then(pl.lit(int(Tier.LOSS), dtype=pl.Int8))
+        .otherwise(tier_expr(pl.col("days_past_due"), policy))
+    )
+
+
 def bucket_table(day: pl.DataFrame) -> pl.DataFrame:
-    """On-book loans of one snapshot date by bucket: loans, principal and drawn balance (minor units).
+    """Accruing loans (active, overdue) of one snapshot date by bucket: loans, principal and drawn balance
+    (minor units). Charged-off loans, still on book, are counted apart (`charged_off_totals`).
 
     Undrawn-line rows (`disbursed_minor` = 0) are not loans and are left out.
     """
-    from creditline.portfolio.snapshot import drawn_expr, on_book_expr
+    from creditline.portfolio.snapshot import accruing_expr, drawn_expr
 
     counts = (
-        day.filter(on_book_expr() & (pl.col("disbursed_minor") > 0))
+        day.filter(accruing_expr() & (pl.col("disbursed_minor") > 0))
         .group_by(bucket_expr(pl.col("days_past_due")).alias("bucket"))
         .agg(pl.len().alias("loans"), pl.col("principal_minor").sum(), drawn_expr().sum().alias("drawn_minor"))
     )
@@ -135,13 +148,25 @@ def bucket_table(day: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def charged_off_totals(day: pl.DataFrame) -> dict[str, int]:
+    """Charged-off loans still on book (not written off) on one snapshot date: loans, principal, drawn."""
+    from creditline.portfolio.snapshot import charged_off_on_book_expr, drawn_expr
+
+    row = day.filter(charged_off_on_book_expr()).select(
+        pl.len().alias("loans"), pl.col("principal_minor").sum(), drawn_expr().sum().alias("drawn_minor")
+    ).row(0, named=True)
+    return {name: int(value or 0) for name, value in row.items()}
+
+
 def tier_table(day: pl.DataFrame, policy: TierPolicy = CHINA_2023) -> pl.DataFrame:
-    """On-book loans of one snapshot date by regulatory tier: loans and principal (minor units)."""
+    """On-book loans of one snapshot date by regulatory tier: loans and principal (minor units).
+
+    Charged-off loans not yet written off are on book, in the loss tier (`loan_tier_expr`)."""
     from creditline.portfolio.snapshot import on_book_expr
 
     counts = (
         day.filter(on_book_expr() & (pl.col("disbursed_minor") > 0))
-        .group_by(tier_expr(pl.col("days_past_due"), policy).alias("tier"))
+        .group_by(loan_tier_expr(policy).alias("tier"))
         .agg(pl.len().alias("loans"), pl.col("principal_minor").sum())
     )
     frame = pl.DataFrame({"tier": [int(t) for t in Tier]}, schema={"tier": pl.Int8})

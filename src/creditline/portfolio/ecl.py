@@ -7,7 +7,8 @@
 * stage 3 (credit-impaired): default has happened, so PD = 1 and ECL = EAD × LGD, undiscounted
   (the LGD already prices the workout);
 * default is assumed in the middle of each period, hence the discount at (tₖ₋₁ + tₖ)/2;
-* EAD = principal + interest + penalty + CCF × undrawn limit carried on the row;
+* EAD = principal + interest + penalty + CCF × undrawn limit carried on the row (none on a charged-off
+  loan, which is on book until written off, always in stage 3);
 * LGD is the row's, or the pool LGD from recoveries (`lgd.py`) where the row has none.
 
 Rounding point: each loan's ECL is computed in float64 and rounded half-up to an integer count of
@@ -112,11 +113,13 @@ class LoanEcl:
 
 def loan_ecl(row: LoanSnapshot, assumptions: EclAssumptions, cumulative_pd: np.ndarray | None = None) -> LoanEcl:
     """The per-loan ECL (the API path). `cumulative_pd` is the Markov table when that method is used."""
-    assert row.status in ("active", "overdue"), "ECL applies to loans on the balance sheet"
-    ead = float(row.drawn_minor) + float(assumptions.ccf) * float(row.undrawn_minor)
+    assert row.on_book, "ECL applies to loans on the balance sheet"
+    charged_off = row.status == "charged_off"
+    stage = Stage.CREDIT_IMPAIRED if charged_off else row.stage
+    ead = float(row.drawn_minor) + float(assumptions.ccf) * (0.0 if charged_off else float(row.undrawn_minor))
     lgd = _row_lgd(row.lgd, assumptions)
-    months = horizon_months(row.stage, row.remaining_term_months)
-    if row.stage == Stage.CREDIT_IMPAIRED:
+    months = horizon_months(stage, row.remaining_term_months)
+    if stage == Stage.CREDIT_IMPAIRED:
         weight = 1.0
     elif assumptions.pd_method is PdMethod.MODEL:
         weight = weight_model(row.pd_12m, months, row.eir_annual)
@@ -124,7 +127,7 @@ def loan_ecl(row: LoanSnapshot, assumptions: EclAssumptions, cumulative_pd: np.n
         assert cumulative_pd is not None, "the Markov method needs its cumulative PD table"
         bucket = min(bucket_of(row.days_past_due), pd_term.PERFORMING_BUCKETS - 1)
         weight = weight_markov(cumulative_pd[bucket], months, row.eir_annual)
-    return LoanEcl(row.loan_id, row.stage, ead, lgd, months, round_minor(ead * lgd * weight))
+    return LoanEcl(row.loan_id, stage, ead, lgd, months, round_minor(ead * lgd * weight))
 
 
 def _row_lgd(lgd: float | None, assumptions: EclAssumptions) -> float:
@@ -136,7 +139,8 @@ def _row_lgd(lgd: float | None, assumptions: EclAssumptions) -> float:
 
 
 def ecl_table(day: pl.DataFrame, assumptions: EclAssumptions) -> pl.DataFrame:
-    """Per on-book loan of one snapshot date: stage, EAD, LGD, horizon and ECL in minor units."""
+    """Per on-book loan of one snapshot date (charged-off ones included, in stage 3): stage, EAD, LGD,
+    horizon and ECL in minor units."""
     book = _ecl_inputs(day)
     stage = book.get_column("stage").to_numpy()
     ead = book.get_column("drawn").to_numpy() + float(assumptions.ccf) * book.get_column("undrawn").to_numpy()
@@ -161,9 +165,15 @@ def ecl_table(day: pl.DataFrame, assumptions: EclAssumptions) -> pl.DataFrame:
 
 def _ecl_inputs(day: pl.DataFrame) -> pl.DataFrame:
     # Select before filtering: gathering only the columns ECL reads is most of the batch's speed.
+    # A charged-off loan (on book until written off) is credit-impaired whatever stage the row says,
+    # and its exposure is what it owes: no commitment is left to draw on a charged-off loan.
+    charged_off = pl.col("status") == "charged_off"
     return day.lazy().filter(on_book_expr()).select(
-        "as_of", "loan_id", "stage", "days_past_due", "lgd", "remaining_term_months", "eir_annual", "pd_12m",
-        drawn_expr().cast(pl.Float64).alias("drawn"), pl.col("undrawn_minor").cast(pl.Float64).alias("undrawn"),
+        "as_of", "loan_id",
+        pl.when(charged_off).then(pl.lit(int(Stage.CREDIT_IMPAIRED), dtype=pl.Int8)).otherwise(pl.col("stage"))
+        .alias("stage"), "days_past_due", "lgd", "remaining_term_months", "eir_annual", "pd_12m",
+        drawn_expr().cast(pl.Float64).alias("drawn"),
+        pl.when(charged_off).then(0).otherwise(pl.col("undrawn_minor")).cast(pl.Float64).alias("undrawn"),
     ).collect()
 
 

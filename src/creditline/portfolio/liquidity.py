@@ -22,7 +22,7 @@ import polars as pl
 from creditline.money import CONTEXT, Rounding, round_to_int
 from creditline.portfolio.errors import InvalidAssumption
 from creditline.portfolio.ratio import ratio
-from creditline.portfolio.snapshot import on_book_expr
+from creditline.portfolio.snapshot import accruing_expr, on_book_expr
 
 LIQUIDITY_ROUNDING = Rounding.HALF_UP
 LEVEL_2A_FACTOR = Decimal("0.85")
@@ -119,7 +119,7 @@ def loan_book_flows(day: pl.DataFrame) -> tuple[CashFlow, CashFlow]:
     book = day.filter(on_book_expr())
     totals = book.select(
         pl.col("undrawn_minor").sum().alias("undrawn"),
-        pl.col("scheduled_30d_minor").filter(pl.col("days_past_due") == 0).sum().alias("scheduled"),
+        pl.col("scheduled_30d_minor").filter(accruing_expr() & (pl.col("days_past_due") == 0)).sum().alias("scheduled"),
     ).row(0, named=True)
     return (
         CashFlow("undrawn retail credit lines", int(totals["undrawn"] or 0), RETAIL_FACILITY_RUN_OFF),

@@ -19,7 +19,14 @@ from creditline.money import Currency
 from creditline.portfolio import capital, liquidity
 from creditline.portfolio.balance_sheet import BalanceSheet
 from creditline.portfolio.default_rate import default_rate_12m, latest_default_rate_12m, npl_ratio
-from creditline.portfolio.delinquency import BUCKET_NAMES, CHINA_2023, TierPolicy, bucket_table, tier_table
+from creditline.portfolio.delinquency import (
+    BUCKET_NAMES,
+    CHINA_2023,
+    TierPolicy,
+    bucket_table,
+    charged_off_totals,
+    tier_table,
+)
 from creditline.portfolio.ecl import EclAssumptions, PdMethod, ecl_table, round_minor_batch
 from creditline.portfolio.errors import InvalidAssumption, SnapshotNotFound
 from creditline.portfolio.lgd import WORKOUT_MONTHS_DEFAULT, workout_lgd
@@ -124,7 +131,9 @@ def _delinquency(day: pl.DataFrame, options: ReportOptions, summary: dict[str, A
                  tables: dict[str, pl.DataFrame]) -> None:
     tables["buckets"] = bucket_table(day)
     tables["tiers"] = tier_table(day, options.tier_policy)
-    summary["loans_on_book"] = int(tables["buckets"].get_column("loans").sum())
+    # On book: the accruing loans in the buckets, and charged-off loans not yet written off.
+    summary["charged_off"] = charged_off_totals(day)
+    summary["loans_on_book"] = int(tables["buckets"].get_column("loans").sum()) + summary["charged_off"]["loans"]
     summary["buckets"] = tables["buckets"].to_dicts()
     summary["tiers"] = {"policy": options.tier_policy.name, "rows": tables["tiers"].to_dicts()}
 
@@ -204,9 +213,16 @@ def _provision_matrix(counts: pl.DataFrame, tables: dict[str, pl.DataFrame], opt
                                        "reason": f"no balance observed rolling out of {', '.join(unseen)}"}
         return
     # A rate still unknown here belongs to a bucket with no balance, whose allowance is 0 whatever it is.
-    lines = provision_matrix(balances, [Decimal(0) if rate is None else rate for rate in rates])
-    tables["provision_matrix"] = buckets.select("bucket", "name", "drawn_minor").with_columns(
-        pl.Series("loss_rate", [shown(rate) for rate in rates], dtype=pl.String),
+    # Charged-off balances (on book until written off) are where the flow to loss ends: lost in full.
+    charged = summary["charged_off"]["drawn_minor"]
+    lines = provision_matrix([*balances, charged], [*(Decimal(0) if rate is None else rate for rate in rates),
+                                                    Decimal(1)])
+    tables["provision_matrix"] = pl.concat([
+        buckets.select("bucket", "name", "drawn_minor"),
+        pl.DataFrame({"bucket": [len(balances)], "name": ["charged_off"], "drawn_minor": [charged]},
+                     schema={"bucket": pl.Int8, "name": pl.String, "drawn_minor": pl.Int64}),
+    ]).with_columns(
+        pl.Series("loss_rate", [*(shown(rate) for rate in rates), shown(Decimal(1))], dtype=pl.String),
         pl.Series("allowance_minor", [line.allowance_minor for line in lines], dtype=pl.Int64),
     )
     summary["provision_matrix"] = {"available": True, "window_months": options.transition_months,

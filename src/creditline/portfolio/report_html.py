@@ -67,6 +67,9 @@ def _headline(summary: dict[str, Any], money: Any) -> str:
         "provision coverage ratio": summary["provisions"]["coverage_ratio"],
         "loan provision ratio": summary["provisions"]["loan_provision_ratio"],
     }
+    if "booked_allowance_minor" in summary["provisions"]:  # read from the database: what EOD booked that day
+        booked = summary["provisions"]["booked_allowance_minor"]
+        rows["allowance EOD booked"] = "no provision run that day" if booked is None else money(booked)
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(_cell(k, v, money))}</td></tr>" for k, v in rows.items())
     return f"<table>{body}</table>"
 

@@ -19,7 +19,10 @@ from creditline.money import Currency, UnknownCurrency, currency
 from creditline.portfolio.errors import InvalidSnapshot, SnapshotNotFound
 
 STATUSES = ("active", "overdue", "charged_off", "closed")
-ON_BOOK_STATUSES = ("active", "overdue")
+# Loans that accrue and age through the delinquency buckets. A charged-off loan stops accruing but
+# stays on the balance sheet (a loss-tier NPL with its allowance) until it is written off, which
+# takes its balances off the books: a `charged_off` row that owes nothing is written off.
+ACCRUING_STATUSES = ("active", "overdue")
 EIR_ANNUAL_MAX = 10.0  # 1000% a year: anything larger is a unit mistake (percent vs fraction)
 # A date's amounts are summed in int64 (drawn balances, exposures, totals by bucket): they must add up
 # well inside it, or a sum wraps round to a negative total.
@@ -100,7 +103,8 @@ class LoanSnapshot:
 
     @property
     def on_book(self) -> bool:
-        return self.status in ON_BOOK_STATUSES
+        """On the balance sheet: accruing, or charged off and not yet written off (it still owes)."""
+        return self.status in ACCRUING_STATUSES or (self.status == "charged_off" and self.drawn_minor > 0)
 
 
 def from_rows(rows: Iterable[LoanSnapshot]) -> pl.DataFrame:
@@ -119,8 +123,19 @@ def drawn_expr() -> pl.Expr:
     return pl.col("principal_minor") + pl.col("interest_minor") + pl.col("penalty_minor")
 
 
+def accruing_expr() -> pl.Expr:
+    """Active or overdue: the loans in a delinquency bucket (M0–M7), not charged off."""
+    return pl.col("status").is_in(ACCRUING_STATUSES)
+
+
+def charged_off_on_book_expr() -> pl.Expr:
+    """Charged off and not written off: still owed, still on the balance sheet."""
+    return (pl.col("status") == "charged_off") & (drawn_expr() > 0)
+
+
 def on_book_expr() -> pl.Expr:
-    return pl.col("status").is_in(ON_BOOK_STATUSES)
+    """On the balance sheet: every loan not paid off (`closed`) and not written off (`LoanSnapshot.on_book`)."""
+    return accruing_expr() | charged_off_on_book_expr()
 
 
 def validate(frame: pl.DataFrame) -> pl.DataFrame:
@@ -200,7 +215,7 @@ def _rules() -> list[tuple[str, pl.Expr]]:
          | ((col("status") == "active") & (col("days_past_due") > 0))),
         ("a closed loan owes nothing", (col("status") == "closed") & (drawn_expr() > 0)),
         ("stage is below the days-past-due backstop (more than 30 days: stage 2, more than 90: stage 3)",
-         on_book_expr() & (col("stage") < backstop_stage_expr(col("days_past_due")))),
+         accruing_expr() & (col("stage") < backstop_stage_expr(col("days_past_due")))),
     ]
     return rules
 

@@ -21,7 +21,7 @@ import polars as pl
 
 from creditline.portfolio.default_rate import default_event_expr
 from creditline.portfolio.months import month_index_expr
-from creditline.portfolio.snapshot import monthly_view, on_book_expr
+from creditline.portfolio.snapshot import accruing_expr, monthly_view
 
 DPD30_DAYS_MIN = 31
 
@@ -36,7 +36,8 @@ def vintage_curves(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
         pl.col("as_of").filter(default_event_expr()).min().alias("first_default"),
     )
     dpd30 = (
-        monthly.filter(on_book_expr() & (pl.col("days_past_due") >= DPD30_DAYS_MIN))
+        # Accruing loans only: the curve falls when a loan is charged off (it has defaulted: ever_90).
+        monthly.filter(accruing_expr() & (pl.col("days_past_due") >= DPD30_DAYS_MIN))
         .group_by("vintage_month", _mob(pl.col("as_of")).alias("mob"))
         .agg(pl.col("principal_minor").sum().alias("dpd30_principal_minor"))
     )

@@ -4,12 +4,13 @@ The allowance is a balance, so each day books only its change: per currency and 
 Dr credit-loss expense / Cr loss allowance when it grows, the reverse when it shrinks. The old
 balance is the ledger's own (`loss_allowance` per shard), so a missed or repeated day cannot drift.
 
-Loans on book (active, overdue) take `portfolio.ecl.ecl_table` with the policy's CCF and LGD.
-Charged-off loans stay on the balance sheet until a write-off and carry a stage-3 allowance,
-EAD × LGD (what `ecl_table` gives a stage-3 loan), computed here because the portfolio package
-counts only active and overdue loans as on book. A write-off then books its loss to credit-loss
-expense (posting rules) and the next provision run releases that loan's allowance: together, the
-expense of a loss is booked once.
+Every loan on book takes `portfolio.ecl.ecl_table` with the policy's CCF and LGD: active and
+overdue loans, and charged-off loans, which stay on the balance sheet until a write-off and carry a
+stage-3 allowance, EAD × LGD (`portfolio.snapshot.on_book_expr`). The portfolio report computes its
+allowance with the same function, so on the same snapshot and assumptions the two agree to the cent.
+A write-off then takes the loan's balances off the books, booking its loss to credit-loss expense
+(posting rules), and the next provision run releases that loan's allowance: together, the expense
+of a loss is booked once.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from creditline.errors import DomainError
 from creditline.ledger import SHARD_COUNT, Account, Posting
 from creditline.money import Money, currency
 from creditline.portfolio.delinquency import BUCKET_DAYS, TIER_POLICIES, TierPolicy
-from creditline.portfolio.ecl import EclAssumptions, ecl_table, round_minor_batch
-from creditline.portfolio.snapshot import drawn_expr
+from creditline.portfolio.ecl import EclAssumptions, ecl_table
+from creditline.portfolio.snapshot import on_book_expr
 from creditline.portfolio.staging import SicrPolicy
 
 PERFORMING_BUCKETS = 4  # M0–M3: beyond, more than 90 days past due, the PD is 1
@@ -127,21 +128,17 @@ def allowance(day: pl.DataFrame, shards: np.ndarray, policy: ProvisioningPolicy)
     assert len(codes) <= 1, "one currency at a time"
     indexed = day.with_columns(pl.Series("shard", shards, dtype=pl.Int64))
     on_book = ecl_table(indexed, EclAssumptions(ccf=policy.ccf, lgd_pool=policy.lgd))
-    on_book_shard = indexed.filter(pl.col("status").is_in(("active", "overdue"))).get_column("shard").to_numpy()
-    charged = indexed.filter(pl.col("status") == "charged_off")
-    charged_ecl = round_minor_batch(charged.select(drawn_expr().cast(pl.Float64)).to_series().to_numpy()
-                                    * float(policy.lgd))
+    on_book_shard = indexed.filter(on_book_expr()).get_column("shard").to_numpy()  # ecl_table keeps row order
     by_shard = np.zeros(SHARD_COUNT, dtype=np.int64)
     np.add.at(by_shard, on_book_shard, on_book.get_column("ecl_minor").to_numpy())
-    np.add.at(by_shard, charged.get_column("shard").to_numpy(), charged_ecl)
     stage = on_book.get_column("stage").to_numpy()
     ecl = on_book.get_column("ecl_minor").to_numpy()
-    stages = (int(ecl[stage == 1].sum()), int(ecl[stage == 2].sum()), int(ecl[stage == 3].sum() + charged_ecl.sum()))
+    stages = (int(ecl[stage == 1].sum()), int(ecl[stage == 2].sum()), int(ecl[stage == 3].sum()))
     return Allowance(
         currency=codes[0] if codes else "",
         by_shard={s: int(v) for s, v in enumerate(by_shard.tolist()) if v},
         stage_minor=stages,
-        exposures=on_book.height + charged.height,
+        exposures=on_book.height,
     )
 
 

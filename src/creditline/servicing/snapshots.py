@@ -9,7 +9,9 @@ on book, carrying its undrawn limit), with the classification of the day:
   a payoff) and a paid-off one `closed`; both appear until the end of the month they closed in (so
   month-end snapshots see them leave);
 - stage (IFRS 9) by `staging.assign_stage_expr` (backstops and the PD test), 3 for a charged-off
-  loan (it stopped accruing because a loss is expected), tier (five-tier) by the policy's `TierPolicy`, 12-month PD by `ProvisioningPolicy.pd_12m`, LGD the policy's;
+  loan (it stopped accruing because a loss is expected), tier (five-tier) by the policy's `TierPolicy`
+  and loss for a charged-off loan (`loan_tier_expr`), 12-month PD by `ProvisioningPolicy.pd_12m`, LGD
+  the policy's. A charged-off loan stays on book until written off; a written-off one owes nothing;
 - `scheduled_30d_minor`: unpaid principal, interest and fees of installments due in the next 30
   days, with the interest recognised so far on the running period when its due date falls inside
   (the days still to run are left out: an inflow estimate for LCR that errs low);
@@ -24,7 +26,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from creditline.portfolio.delinquency import tier_expr
+from creditline.portfolio.delinquency import loan_tier_expr
 from creditline.portfolio.snapshot import SCHEMA, validate
 from creditline.portfolio.staging import assign_stage_expr
 from creditline.servicing.autodebit import DueRows, segment_sum
@@ -82,7 +84,7 @@ def build_snapshot(loans: pl.DataFrame, lines: pl.DataFrame, as_of: date, policy
     frame = frame.with_columns(
         # A charged-off loan no longer accrues because the lender expects a loss: credit-impaired.
         pl.when(pl.col("status") == "charged_off").then(pl.lit(3, dtype=pl.Int8)).otherwise(stage).alias("stage"),
-        tier_expr(pl.col("days_past_due"), policy.tier_policy).alias("tier"),
+        loan_tier_expr(policy.tier_policy).alias("tier"),  # a charged-off loan is a loss loan
         pl.lit(float(policy.lgd)).alias("lgd"),
     )
     tiers = frame.get_column("tier")

@@ -17,7 +17,12 @@ from creditline.portfolio.delinquency import CHINA_2023, bucket_of, tier_of
 from creditline.portfolio.months import is_month_end, month_index, months_on_book, shift_months
 from creditline.portfolio.snapshot import LoanSnapshot
 
-ON_BOOK = ("active", "overdue")
+ACCRUING = ("active", "overdue")
+
+
+def on_book(r: LoanSnapshot) -> bool:
+    """On the balance sheet: accruing, or charged off and still owing (not written off)."""
+    return r.status in ACCRUING or (r.status == "charged_off" and r.drawn_minor > 0)
 
 
 def is_default(r: LoanSnapshot) -> bool:
@@ -31,7 +36,7 @@ def day_rows(rows: list[LoanSnapshot], as_of: date) -> list[LoanSnapshot]:
 def buckets(rows: list[LoanSnapshot]) -> dict[int, tuple[int, int, int]]:
     table = {k: (0, 0, 0) for k in range(8)}
     for r in rows:
-        if r.status in ON_BOOK and r.disbursed_minor > 0:
+        if r.status in ACCRUING and r.disbursed_minor > 0:
             loans, principal, drawn = table[bucket_of(r.days_past_due)]
             table[bucket_of(r.days_past_due)] = (loans + 1, principal + r.principal_minor, drawn + r.drawn_minor)
     return table
@@ -40,15 +45,16 @@ def buckets(rows: list[LoanSnapshot]) -> dict[int, tuple[int, int, int]]:
 def tiers(rows: list[LoanSnapshot]) -> dict[int, tuple[int, int]]:
     table = {k: (0, 0) for k in range(5)}
     for r in rows:
-        if r.status in ON_BOOK and r.disbursed_minor > 0:
-            t = int(tier_of(r.days_past_due, CHINA_2023))
+        if on_book(r) and r.disbursed_minor > 0:
+            t = 4 if r.status == "charged_off" else int(tier_of(r.days_past_due, CHINA_2023))
             table[t] = (table[t][0] + 1, table[t][1] + r.principal_minor)
     return table
 
 
 def npl(rows: list[LoanSnapshot]) -> tuple[int, int]:
-    book = [r for r in rows if r.status in ON_BOOK]
-    bad = sum(r.principal_minor for r in book if r.days_past_due > 90)  # substandard or worse, China 2023
+    book = [r for r in rows if on_book(r)]
+    # substandard or worse, China 2023; a charged-off loan is a loss loan
+    bad = sum(r.principal_minor for r in book if r.days_past_due > 90 or r.status == "charged_off")
     return bad, sum(r.principal_minor for r in book)
 
 
@@ -57,7 +63,7 @@ def default_rate(rows: list[LoanSnapshot], as_of: date) -> tuple[int, int, int, 
     if not any(r.as_of == start for r in rows):
         return None
     cohort = {r.loan_id: r.drawn_minor for r in rows
-              if r.as_of == start and r.status in ON_BOOK and r.days_past_due <= 90 and r.disbursed_minor > 0}
+              if r.as_of == start and r.status in ACCRUING and r.days_past_due <= 90 and r.disbursed_minor > 0}
     bad = {r.loan_id for r in rows if start < r.as_of <= as_of and is_default(r) and r.loan_id in cohort}
     return len(cohort), len(bad), sum(cohort.values()), sum(cohort[k] for k in bad)
 
@@ -79,7 +85,7 @@ def vintage(rows: list[LoanSnapshot], as_of: date) -> dict[tuple[date, int], tup
         members = [r for r in loans.values() if r.vintage_month == v]
         for mob in range(months_on_book(v, latest) + 1):
             bad = [r for r in members if first_default.get(r.loan_id, 10**6) <= mob]
-            late = sum(r.principal_minor for r in rows if r.vintage_month == v and r.status in ON_BOOK
+            late = sum(r.principal_minor for r in rows if r.vintage_month == v and r.status in ACCRUING
                        and r.days_past_due > 30 and months_on_book(v, r.as_of) == mob)
             result[(v, mob)] = (len(members), sum(r.disbursed_minor for r in members), len(bad),
                                 sum(r.disbursed_minor for r in bad), late)
@@ -95,7 +101,7 @@ def transitions(rows: list[LoanSnapshot], as_of: date) -> dict[tuple[date, int, 
         as_of = as_of.replace(day=1) - timedelta(days=1)
     by_key = {(r.loan_id, month_index(r.as_of)): r for r in rows if r.as_of <= as_of and r.disbursed_minor > 0}
     pairs = [(r, by_key[(loan, month + 1)]) for (loan, month), r in by_key.items()
-             if r.status in ON_BOOK and (loan, month + 1) in by_key]
+             if r.status in ACCRUING and (loan, month + 1) in by_key]
     month_end: dict[int, date] = {}  # one label per month: its latest date among the transitions
     for _, after in pairs:
         month = month_index(after.as_of)
@@ -132,10 +138,10 @@ def retail_rwa(rows: list[LoanSnapshot], ccf: Decimal, cap_minor: int, granulari
     undrawn: dict[str, int] = defaultdict(int)
     defaulted: dict[str, bool] = defaultdict(bool)
     for r in rows:
-        if r.status in ON_BOOK:
+        if on_book(r):
             drawn[r.borrower_id] += r.drawn_minor
             undrawn[r.borrower_id] += r.undrawn_minor
-            defaulted[r.borrower_id] |= r.days_past_due > 90
+            defaulted[r.borrower_id] |= r.days_past_due > 90 or r.status == "charged_off"
     exposure = {b: drawn[b] + int((undrawn[b] * ccf).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for b in drawn}
     total = sum(exposure.values())
     good = {b for b, e in exposure.items() if not defaulted[b] and e <= cap_minor and e <= total * granularity}

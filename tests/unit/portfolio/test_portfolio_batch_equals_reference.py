@@ -110,7 +110,7 @@ def test_ecl_batch_equals_the_per_loan_path_to_the_minor_unit(rows, data):
     assumptions = _assumptions(data)
     day = snapshot.for_date(snapshot.from_rows(rows), as_of)
     table = ecl_table(day, assumptions)
-    on_book = [r for r in ref.day_rows(rows, as_of) if r.status in ref.ON_BOOK]
+    on_book = [r for r in ref.day_rows(rows, as_of) if ref.on_book(r)]
     months = max([r.remaining_term_months for r in on_book] + [12])
     cpd = assumptions.chain.cumulative_pd(months) if assumptions.chain else None
     expected = {r.loan_id: loan_ecl(r, assumptions, cpd) for r in on_book}
@@ -152,7 +152,7 @@ def test_retail_rwa_and_liquidity_flows_equal_the_reference(rows, data):
     expected = ref.retail_rwa(day, policy.ccf_undrawn, policy.borrower_cap_minor, policy.granularity_max)
     assert (got.qualifying_exposure_minor, got.other_exposure_minor, got.rwa_minor) == expected
     outflow, inflow = liquidity.loan_book_flows(day_frame)
-    assert outflow.amount_minor == sum(r.undrawn_minor for r in day if r.status in ref.ON_BOOK)
+    assert outflow.amount_minor == sum(r.undrawn_minor for r in day if ref.on_book(r))
     assert inflow.amount_minor == sum(r.scheduled_30d_minor for r in day if r.status == "active")
 
 

@@ -148,8 +148,9 @@ def _aged(loan_id: str, days_by_month: list[int | str]) -> list:
 
 
 def test_the_provision_matrix_ends_at_a_charge_off_that_comes_before_m7():
-    # Loans are charged off at 180 days past due (the shipped products do), so none is ever on book
-    # in M7: M6's balance goes straight to loss, and M7's rate is needed by no bucket.
+    # Loans are charged off at 180 days past due (the shipped products do), so none is ever in M7:
+    # M6's balance goes straight to loss, and M7's rate is needed by no bucket. A charged-off loan is
+    # still on book until written off, and the matrix takes its balance in full (C's 1,000.00).
     frame = snapshot.from_rows([
         *_aged("A", [0, 0, 0, 0]), *_aged("B", [0, 15, 45, 75]), *_aged("C", [100, 130, 160, "charged_off"]),
         *_aged("D", [75, 105, 135, 165]), *_aged("E", [15, 0, 0, 0]),
@@ -161,10 +162,12 @@ def test_the_provision_matrix_ends_at_a_charge_off_that_comes_before_m7():
     rates = {r["name"]: r["loss_rate"] for r in matrix["rows"]}
     # M0: 1 of 6 loan-months rolls to M1; M1: 1 of 2 rolls on (E cured), then every bucket rolls to loss.
     assert rates == {"M0": "0.08333333", "M1": "0.50000000", "M2": "1.00000000", "M3": "1.00000000",
-                     "M4": "1.00000000", "M5": "1.00000000", "M6": "1.00000000", "M7": None}
+                     "M4": "1.00000000", "M5": "1.00000000", "M6": "1.00000000", "M7": None,
+                     "charged_off": "1.00000000"}
     allowances = {r["name"]: r["allowance_minor"] for r in matrix["rows"]}
-    assert allowances == {"M0": 16_667, "M1": 0, "M2": 0, "M3": 100_000, "M4": 0, "M5": 0, "M6": 100_000, "M7": 0}
-    assert matrix["allowance_minor"] == 216_667
+    assert allowances == {"M0": 16_667, "M1": 0, "M2": 0, "M3": 100_000, "M4": 0, "M5": 0, "M6": 100_000, "M7": 0,
+                          "charged_off": 100_000}
+    assert matrix["allowance_minor"] == 316_667
     assert "<td>M7</td><td>0.00</td><td>—</td><td>0.00</td>" in report.to_html()  # an unknown rate, shown empty
 
 
