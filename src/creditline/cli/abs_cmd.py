@@ -314,7 +314,13 @@ def analyse(
     summary = run_summary(
         run, tranche_metrics(run.result, built.structure), break_even_cdrs(built, assumptions)
     )
-    mc = monte_carlo(built, assumptions, settings) if paths else None
+    try:
+        mc = monte_carlo(built, assumptions, settings) if paths else None
+    except DomainError as exc:
+        if scenario is None or "paths" in mc_options:
+            raise
+        with blame("scenario", prefix="monte_carlo."):  # the paths came from the scenario file
+            raise exc from None
     everything = {
         "pool": pool_summary(built),
         "structure": structure_summary(built),
