@@ -346,3 +346,22 @@ def test_monte_carlo_too_large_for_the_horizon_is_refused_naming_where_the_paths
     assert code == 2
     assert stderr.startswith("error: --paths: 100,000 paths of ")
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ("{seed: -1}", "monte_carlo.seed: Input should be greater than or equal to 0"),
+        ("{paths: 10, seeds: 3}", "monte_carlo.seeds: is not a setting this model knows (check the spelling)"),
+        ("{correlation: 1}", "monte_carlo.correlation: the correlation is below 1"),
+    ],
+)
+def test_a_bad_monte_carlo_setting_in_the_scenario_names_its_place_in_the_file(
+    capsys, tape: Path, tmp_path: Path, settings: str, expected: str
+) -> None:
+    # reported as "error: --scenario: seed: ..." although the file has no top-level seed
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(f"cpr: 10%\nmonte_carlo: {settings}\n")
+    code, _, stderr = run_example(capsys, tape, "--scenario", str(scenario))
+    assert code == 2
+    assert stderr.strip().startswith(f"error: --scenario: {expected}")
