@@ -20,6 +20,10 @@ from creditline.money import currency as lookup_currency
 ANNUAL_RATE_MAX = 10.0  # 1000% a year, the money package's ceiling: larger figures are percent typos
 TERM_MONTHS_MAX = 600
 ROWS_MAX = 5_000_000  # a tape bigger than this is a mistake or needs a distributed engine
+# The pool's sums are int64 minor units: three loans of 9e18 added up to a wrapped, wrong pool. 10^15
+# minor units (ten trillion at two decimals, a thousand times a large real pool) leaves the waterfall's
+# sums over the months thousands of times that before they could overflow.
+PRINCIPAL_MINOR_MAX = 10**15
 
 
 class LoanStatus(StrEnum):
@@ -132,7 +136,17 @@ def loan_tape(columns: Mapping[str, Sequence[object]]) -> LoanTape:
         pd_annual=_pd_column(columns, loan_id),
     )
     _check_frequency(columns, loan_id)
+    _check_total(tape.outstanding_principal_minor)
     return tape
+
+
+def _check_total(principal_minor: np.ndarray) -> None:
+    total = float(principal_minor.sum(dtype=np.float64))  # a float cannot wrap, and is exact enough here
+    if total > PRINCIPAL_MINOR_MAX:
+        raise TapeError(
+            f"the loans add up to {total:.6g} minor units; a tape holds at most {PRINCIPAL_MINOR_MAX:,}",
+            field="outstanding_principal_minor",
+        )
 
 
 def _row_label(loan_id: np.ndarray, row: int) -> str:

@@ -129,3 +129,15 @@ def test_empty_tape() -> None:
     with pytest.raises(TapeError) as caught:
         loan_tape(columns)
     assert caught.value.field == "loan_id"
+
+
+def test_a_tape_whose_loans_add_up_past_the_limit_is_refused() -> None:
+    # three loans of 9e18 minor units each fit an int64, their sum did not: the pool printed as
+    # 85,532,559,262,904,483.84 CNY (wrapped) and the waterfall ran on it
+    rows = [{"loan_id": f"L{i}", "outstanding_principal_minor": "9000000000000000000"} for i in range(3)]
+    with pytest.raises(TapeError) as caught:
+        loan_tape(tape_columns(rows))
+    assert caught.value.field == "outstanding_principal_minor"
+    assert "a tape holds at most 1,000,000,000,000,000" in caught.value.message
+    at_limit = [{"loan_id": f"L{i}", "outstanding_principal_minor": str(10**15 // 4)} for i in range(4)]
+    assert int(loan_tape(tape_columns(at_limit)).outstanding_principal_minor.sum()) == 10**15
