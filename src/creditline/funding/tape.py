@@ -200,7 +200,7 @@ def _parse_ints(raw: np.ndarray, name: str, loan_id: np.ndarray) -> np.ndarray:
     except (ValueError, OverflowError):
         row = next((i for i, item in enumerate(text) if not _is_int64(item)), 0)
         raise TapeError(
-            f"{_row_label(loan_id, row)} has {name} {text[row]!r}; expected an integer", field=name
+            f"{_row_label(loan_id, row)} has {name} {str(text[row])!r}; expected an integer", field=name
         ) from None
 
 
@@ -326,6 +326,6 @@ def _check_frequency(columns: Mapping[str, Sequence[object]], loan_id: np.ndarra
     if other.size:
         row = int(other[0])
         raise TapeError(
-            f"{_row_label(loan_id, row)} pays {values[row]!r}; the projection models monthly payers only",
+            f"{_row_label(loan_id, row)} pays {str(values[row])!r}; the projection models monthly payers only",
             field="payment_frequency",
         )
