@@ -43,3 +43,27 @@ def test_racing_drawdowns_never_fund_a_partner_past_its_appetite(pg_url: str) ->
         assert reconcile_partners(engine)["clean"]
     finally:
         engine.dispose()
+
+
+def test_racing_registrations_of_one_partner_answer_unchanged_or_a_version_conflict(pg_url: str) -> None:
+    # the loser's insert hit the primary key and the raw IntegrityError reached the CLI as a traceback
+    from creditline.app.colending import add_partner
+    from creditline.funding.colending import PartnerExists
+    from creditline.store import make_engine
+
+    engine = make_engine(pg_url)
+    try:
+        setup_books(engine)
+        for n in range(ROUNDS):
+            same = partner_file(f"bank-{n}")
+            first = race(*(lambda text=same: add_partner(engine, text, "p.yaml") for _ in range(2)))
+            assert sorted(r["outcome"] for r in first) == ["registered", "unchanged"], first
+            files = [partner_file(f"bank-{n}", version=2, cost=cost) for cost in ("5%", "6%")]
+            second = race(*(lambda text=text: add_partner(engine, text, "p.yaml") for text in files))
+            updated = [r for r in second if isinstance(r, dict)]
+            refused = [r for r in second if isinstance(r, PartnerExists)]
+            assert (len(updated), len(refused)) == (1, 1), second
+            assert updated[0]["outcome"] == "updated" and refused[0].field == "version"
+            assert show_partner(engine, f"bank-{n}")["cost_of_funds"] == updated[0]["cost_of_funds"]
+    finally:
+        engine.dispose()
