@@ -181,10 +181,15 @@ class DealSpec(BaseModel):
             raise ValueError("closing_date precedes cut_off_date")
         if self.first_payment_date <= self.closing_date:
             raise ValueError("first_payment_date must fall after closing_date")
-        names = [t.name for t in self.tranches]
+        return self
+
+    @field_validator("tranches")
+    @classmethod
+    def _unique_names(cls, tranches: tuple[TrancheSpec, ...]) -> tuple[TrancheSpec, ...]:
+        names = [t.name for t in tranches]
         if len(set(names)) != len(names):
             raise ValueError("tranche names must be unique")
-        return self
+        return tranches
 
 
 @dataclass(frozen=True, slots=True)

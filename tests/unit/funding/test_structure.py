@@ -99,6 +99,8 @@ def test_trigger_on_unknown_metric() -> None:
         ({"cut_off_date": "9999-01-01", "closing_date": "9999-01-15", "first_payment_date": "9999-02-26"},
          "cut_off_date"),
         ({"first_payment_date": "9999-02-26"}, "first_payment_date"),
+        # named no field: "error: --deal: tranche names must be unique"
+        ({"tranches": [{"name": "A", "share": "90%"}, {"name": "A", "share": "10%"}]}, "tranches"),
     ],
 )
 def test_bad_settings_name_their_field(change: dict, field: str | None) -> None:
