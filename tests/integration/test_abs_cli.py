@@ -327,3 +327,41 @@ def test_a_bad_recovery_rate_option_names_the_option(capsys, tape: Path) -> None
     assert code == 2
     assert stderr.startswith("error: --recovery-rate: ")
     assert "at most 1" in stderr and stderr.count("\n") == 1
+
+
+def test_monte_carlo_too_large_for_the_horizon_is_refused_naming_where_the_paths_came_from(
+    capsys, tape: Path, tmp_path: Path
+) -> None:
+    # 100,000 paths over 600 months ran in 2,500-path batches of ~3 GB each for a quarter of an hour
+    # (a tape of 2,000 grades took 13.7 GB a batch); now the run is refused before Monte Carlo starts
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text("default_model: pd\nhorizon_months: 600\nmonte_carlo: {paths: 100000}\n")
+    code, stdout, stderr = run_example(capsys, tape, "--scenario", str(scenario))
+    assert (code, stdout) == (2, "")
+    assert stderr.startswith("error: --scenario: monte_carlo.paths: 100,000 paths of ")
+    assert "over 600 months is more than a run computes" in stderr
+    out = tmp_path / "report"
+    code, _, stderr = cli(capsys, "abs", "report", "--tape", str(tape), "--deal", str(EXAMPLES / "deal.yaml"),
+                          "--scenario", str(scenario), "--paths", "100000", "--out", str(out))  # fmt: skip
+    assert code == 2
+    assert stderr.startswith("error: --paths: 100,000 paths of ")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ("{seed: -1}", "monte_carlo.seed: Input should be greater than or equal to 0"),
+        ("{paths: 10, seeds: 3}", "monte_carlo.seeds: is not a setting this model knows (check the spelling)"),
+        ("{correlation: 1}", "monte_carlo.correlation: the correlation is below 1"),
+    ],
+)
+def test_a_bad_monte_carlo_setting_in_the_scenario_names_its_place_in_the_file(
+    capsys, tape: Path, tmp_path: Path, settings: str, expected: str
+) -> None:
+    # reported as "error: --scenario: seed: ..." although the file has no top-level seed
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(f"cpr: 10%\nmonte_carlo: {settings}\n")
+    code, _, stderr = run_example(capsys, tape, "--scenario", str(scenario))
+    assert code == 2
+    assert stderr.strip().startswith(f"error: --scenario: {expected}")

@@ -63,6 +63,11 @@ def test_register_update_list_and_show(engine, db_url: str, tmp_path: Path) -> N
             "error: --fee-share: is not a setting this file knows (check the spelling)",
         ),
         (partner_file("bank-a", share_min="50%"), "error: --appetite: share_min is above share_max"),
+        # a version past the INTEGER column ended in an OverflowError (SQLite) or DataError (PostgreSQL) traceback
+        (
+            partner_file("bank-a", version=2**31),
+            "error: --version: Input should be less than or equal to 2147483647",
+        ),
         (
             partner_file("bank-a", version=1).replace("cost", "price"),
             "error: --cost-of-funds: is required",

@@ -42,11 +42,23 @@ def stored_partner(content_hash: str, source_format: str, text: str) -> Any:
 
 def add_partner(engine: Engine, text: str, source: str) -> dict[str, Any]:
     """Register a partner, or record a new version of its file; the same file again changes nothing."""
+    from sqlalchemy.exc import IntegrityError
+
     from creditline.funding.colending import load_partner
-    from creditline.funding.colending.files import source_format
 
     rules, _, min_own_bp = active_rules()
     partner = load_partner(text, source=source, min_own_bp=min_own_bp)
+    try:
+        return _register(engine, partner, text, source, rules, min_own_bp)
+    except IntegrityError:
+        # A concurrent registration of the same partner or version committed first (ours rolled back):
+        # read again, once. The same file is then unchanged, another one a version conflict.
+        return _register(engine, partner, text, source, rules, min_own_bp)
+
+
+def _register(engine: Engine, partner: Any, text: str, source: str, rules: Any, min_own_bp: int) -> dict[str, Any]:
+    from creditline.funding.colending.files import source_format
+
     with UnitOfWork(engine) as uow:
         on = business_date(uow)
         repo = ColendingRepository(uow.connection)

@@ -29,13 +29,24 @@ STATEMENT_DAYS_MAX = 3_660
 
 
 def partner_statement(engine: Engine, partner_id: str, period_from: date, period_to: date) -> dict[str, Any]:
-    from creditline.app.partner_settlement import allowance_memo
-    from creditline.funding.colending import build_statement
+    from sqlalchemy.exc import IntegrityError
 
     if period_to < period_from:
         raise InvalidDate(f"{period_to} is before {period_from}", field="to")
     if (period_to - period_from).days > STATEMENT_DAYS_MAX:
         raise InvalidDate(f"a statement covers at most {STATEMENT_DAYS_MAX} days", field="to")
+    try:
+        return _statement(engine, partner_id, period_from, period_to)
+    except IntegrityError:
+        # A concurrent first request for the same period stored its statement first (ours rolled
+        # back): that one is the statement, returned as to any later request.
+        return _statement(engine, partner_id, period_from, period_to)
+
+
+def _statement(engine: Engine, partner_id: str, period_from: date, period_to: date) -> dict[str, Any]:
+    from creditline.app.partner_settlement import allowance_memo
+    from creditline.funding.colending import build_statement
+
     with UnitOfWork(engine) as uow:
         today = business_date(uow)
         if period_to >= today:

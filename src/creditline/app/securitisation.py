@@ -58,12 +58,28 @@ class SellPool:
 
 def sell_pool(engine: Engine, command: SellPool) -> dict[str, Any]:
     """Sell the pool to a trust; the same key again returns the first sale, with nothing posted twice."""
+    from sqlalchemy.exc import IntegrityError
+
     from creditline.funding.structure import deal_spec
 
     key = check_key(command.key)
     spec = deal_spec(dict(command.spec))
     retained = _retained(spec, command.retained)
     request = {"spec_hash": _hash(command.spec_text), "retained": list(retained), "tape": _tape_hash(command.tape)}
+    try:
+        return _sell(engine, command, spec, retained, key, request)
+    except (IntegrityError, LoanAlreadySold):
+        # A concurrent sale committed first (ours rolled back). Under the same key it was this request,
+        # retried: its result is the answer. Otherwise what was raised stands.
+        with UnitOfWork(engine, read_only=True) as uow:
+            prior = first_result(uow, SCOPE, key, request)
+        if prior is None:
+            raise
+        return prior
+
+
+def _sell(engine: Engine, command: SellPool, spec: Any, retained: tuple[str, ...], key: str,
+          request: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     with UnitOfWork(engine) as uow:
         today = business_date(uow)
         if (prior := first_result(uow, SCOPE, key, request)) is not None:

@@ -314,7 +314,13 @@ def analyse(
     summary = run_summary(
         run, tranche_metrics(run.result, built.structure), break_even_cdrs(built, assumptions)
     )
-    mc = monte_carlo(built, assumptions, settings) if paths else None
+    try:
+        mc = monte_carlo(built, assumptions, settings) if paths else None
+    except DomainError as exc:
+        if scenario is None or "paths" in mc_options:
+            raise
+        with blame("scenario", prefix="monte_carlo."):  # the paths came from the scenario file
+            raise exc from None
     everything = {
         "pool": pool_summary(built),
         "structure": structure_summary(built),
@@ -348,8 +354,10 @@ def _scenario(scenario: Path | None, options: dict[str, Any], mc_options: dict[s
             )
     mc_merged = {"paths": default_paths} | mc_file | mc_options
     paths = mc_merged.get("paths")
+    prefix = ""  # where in the scenario file a bad value sits: Monte Carlo settings under monte_carlo
     try:
         parsed = parse_assumptions(from_file | options)
+        prefix = "monte_carlo."
         settings = monte_carlo_settings(mc_merged | {"paths": paths or 1})
     except DomainError as exc:
         top = (exc.field or "").split(".")[0].split("[")[0]
@@ -359,7 +367,7 @@ def _scenario(scenario: Path | None, options: dict[str, Any], mc_options: dict[s
             given = [*options, *mc_options]
             blamed = "default_model" if "default_model" in given else (given[0] if given else None)
             raise type(exc)(exc.message, field=exc.field or blamed, code=exc.code) from None
-        with blame("scenario"):
+        with blame("scenario", prefix=prefix):
             raise exc from None
     return parsed, settings, paths
 

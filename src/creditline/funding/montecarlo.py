@@ -38,6 +38,13 @@ from creditline.funding.waterfall import run_waterfall
 
 PATHS_MAX = 100_000
 CHUNK_PATHS = 2_500  # paths per vectorised batch: bounds memory at ~(chunk x tranches x months) int64
+# A batch's default curves and projection are (paths, groups, months) float arrays, some 50 bytes a
+# cell at the peak: a batch holds at most this many cells (~300 MB), 2,500 paths of the usual pool
+# (5 grades x 8 PD bands) over five years. A tape with 2,000 grades took 13.7 GB at 2,500 paths.
+CHUNK_CELLS_MAX = CHUNK_PATHS * 40 * 61
+# And a run at most PATHS_MAX batches' worth of that pool (a minute or two on one core); more grades or
+# a longer horizon allow fewer paths, so that no run goes on for hours.
+RUN_CELLS_MAX = PATHS_MAX * 40 * 61
 PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 _CURVE_EDGE = 1e-15  # keeps Phi^-1 finite at 0 and 1
 PD_BANDS = 8  # PD bands per grade under the pd model (see pd_bands)
@@ -166,6 +173,7 @@ def monte_carlo(deal: Deal, assumptions: Assumptions, settings: MonteCarloSettin
     """Run `settings.paths` correlated default scenarios through the waterfall."""
     horizon = horizon_months(deal, assumptions)
     groups, base_mdr = grade_groups(deal, assumptions, horizon)
+    chunk = chunk_paths(settings.paths, len(groups.labels), horizon)
     cumulative = 1.0 - np.cumprod(1.0 - base_mdr, axis=1)
     rng = np.random.default_rng(settings.seed)
     factor = rng.standard_normal(settings.paths)
@@ -173,8 +181,8 @@ def monte_carlo(deal: Deal, assumptions: Assumptions, settings: MonteCarloSettin
     cohorts = cohorts_for(deal.structure, horizon)
     structure = deal.structure
     parts: dict[str, list[np.ndarray]] = {"losses": [], "defaults": [], "recoveries": []}
-    for start in range(0, settings.paths, CHUNK_PATHS):
-        z = factor[start : start + CHUNK_PATHS]
+    for start in range(0, settings.paths, chunk):
+        z = factor[start : start + chunk]
         curve = conditional_cumulative(cumulative, z, float(settings.correlation))
         if settings.granular:
             curve = _granular(curve, groups.loans, rng)
@@ -195,6 +203,22 @@ def monte_carlo(deal: Deal, assumptions: Assumptions, settings: MonteCarloSettin
         pool_loss_rate=(defaults - np.concatenate(parts["recoveries"])) / base,
         tranches=tuple(_distribution(t.name, losses[:, k]) for k, t in enumerate(structure.tranches)),
     )
+
+
+def chunk_paths(paths: int, groups: int, horizon: int) -> int:
+    """Paths per batch, so that a batch holds at most CHUNK_CELLS_MAX cells; a run of more than
+    RUN_CELLS_MAX cells in all is refused, naming the most paths this pool and horizon allow."""
+    from creditline.funding.errors import AssumptionError
+
+    cells_per_path = groups * (horizon + 1)
+    if paths * cells_per_path > RUN_CELLS_MAX:
+        most = RUN_CELLS_MAX // cells_per_path
+        raise AssumptionError(
+            f"{paths:,} paths of {groups:,} default groups (risk grades, PD bands) over {horizon} months is "
+            f"more than a run computes ({RUN_CELLS_MAX:,} path-group-months); at most {most:,} paths here",
+            field="paths",
+        )
+    return max(1, min(CHUNK_PATHS, CHUNK_CELLS_MAX // cells_per_path))
 
 
 def _granular(curve: np.ndarray, loans: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -158,6 +158,23 @@ def project(groups: PoolGroups, default_rate: np.ndarray, prepayment_rate: np.nd
     )
 
 
+def sum_flows(parts: list[PoolFlows]) -> PoolFlows:
+    """The flows of disjoint groups of one pool added up (the same paths and prepayment rates)."""
+    if len(parts) == 1:
+        return parts[0]
+    balance, defaults = sum(p.balance for p in parts), sum(p.defaults for p in parts)
+    return PoolFlows(
+        balance=balance,
+        defaults=defaults,
+        interest=sum(p.interest for p in parts),
+        scheduled=sum(p.scheduled for p in parts),
+        prepaid=sum(p.prepaid for p in parts),
+        delinquency_rate=pipeline_delinquency(balance, defaults),
+        default_rate=pool_default_rate(balance, defaults),
+        prepayment_rate=parts[0].prepayment_rate,
+    )
+
+
 def pipeline_delinquency(balance: np.ndarray, defaults: np.ndarray) -> np.ndarray:
     """30+ delinquency as the pipeline of defaults: a loan that defaults (90 days past due) in the
     next two months is 30-89 days past due now. Its payments are still counted until it defaults."""

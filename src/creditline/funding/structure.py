@@ -28,6 +28,23 @@ from creditline.money import DayCount, Money
 TRANCHES_MAX = 20
 FEES_MAX = 20
 TRIGGERS_MAX = 20
+# As the tape's annual_rate: 1000% a year; a larger rate is a percent written without its sign ("3.2"
+# for 3.2%), and 1e30 overflowed the waterfall's int64 interest with a traceback.
+ANNUAL_RATE_MAX = Decimal(10)
+# The payment dates of the longest horizon (600 months, 50 years) from this date still exist (year 9999).
+DATE_MAX = date(9900, 12, 31)
+
+
+def at_most_annual_rate_max(value: Decimal) -> Decimal:
+    if value > ANNUAL_RATE_MAX:
+        raise ValueError(f"{value} is above {ANNUAL_RATE_MAX} (1000%) a year; write a percentage with its sign (3.2%)")
+    return value
+
+
+def at_most_one(value: Decimal | None) -> Decimal | None:
+    if value is not None and value > 1:
+        raise ValueError(f"{value} is above 1 (100%); write a percentage with its sign (10%)")
+    return value
 
 
 class TriggerMetric(StrEnum):
@@ -52,6 +69,8 @@ class TrancheSpec(BaseModel):
     day_count: DayCount | None = None  # the deal's day count when absent
     price: Ratio = Decimal(1)  # fraction of par an investor pays, for the yield
 
+    check_coupon_rate = field_validator("coupon_rate")(at_most_annual_rate_max)
+
     @field_validator("price")
     @classmethod
     def _sane_price(cls, value: Decimal) -> Decimal:
@@ -73,6 +92,8 @@ class FeeSpec(BaseModel):
     annual_rate: Ratio = Decimal(0)  # on the pool balance at the start of the period
     fixed_per_period: MajorAmount = Decimal(0)
 
+    check_annual_rate = field_validator("annual_rate")(at_most_annual_rate_max)
+
 
 class ReserveSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -80,6 +101,8 @@ class ReserveSpec(BaseModel):
     initial: MajorAmount = Decimal(0)  # funded at closing from the issue proceeds
     target_share: Ratio = Decimal(0)  # of the rated (non-subordinated) tranche balance
     floor: MajorAmount = Decimal(0)
+
+    check_target_share = field_validator("target_share")(at_most_one)
 
 
 class TriggerSpec(BaseModel):
@@ -112,6 +135,8 @@ class RevolvingSpec(BaseModel):
     term_months: int = Field(ge=1, le=600)
     amortisation: Amortisation = Amortisation.LEVEL
 
+    check_annual_rate = field_validator("annual_rate")(at_most_annual_rate_max)
+
 
 class DealSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -133,6 +158,16 @@ class DealSpec(BaseModel):
     clean_up_call: Ratio | None = None  # pool factor at or below which the servicer buys the pool back
     eligibility: EligibilityCriteria = EligibilityCriteria()
 
+    check_servicing_fee_rate = field_validator("servicing_fee_rate")(at_most_annual_rate_max)
+    check_clean_up_call = field_validator("clean_up_call")(at_most_one)
+
+    @field_validator("cut_off_date", "closing_date", "first_payment_date")
+    @classmethod
+    def _date_in_range(cls, value: date) -> date:
+        if value > DATE_MAX:
+            raise ValueError(f"must be on or before {DATE_MAX}, got {value}")
+        return value
+
     @field_validator("sale_price")
     @classmethod
     def _sane_price(cls, value: Decimal) -> Decimal:
@@ -146,10 +181,15 @@ class DealSpec(BaseModel):
             raise ValueError("closing_date precedes cut_off_date")
         if self.first_payment_date <= self.closing_date:
             raise ValueError("first_payment_date must fall after closing_date")
-        names = [t.name for t in self.tranches]
+        return self
+
+    @field_validator("tranches")
+    @classmethod
+    def _unique_names(cls, tranches: tuple[TrancheSpec, ...]) -> tuple[TrancheSpec, ...]:
+        names = [t.name for t in tranches]
         if len(set(names)) != len(names):
             raise ValueError("tranche names must be unique")
-        return self
+        return tranches
 
 
 @dataclass(frozen=True, slots=True)

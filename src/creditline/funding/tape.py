@@ -20,6 +20,10 @@ from creditline.money import currency as lookup_currency
 ANNUAL_RATE_MAX = 10.0  # 1000% a year, the money package's ceiling: larger figures are percent typos
 TERM_MONTHS_MAX = 600
 ROWS_MAX = 5_000_000  # a tape bigger than this is a mistake or needs a distributed engine
+# The pool's sums are int64 minor units: three loans of 9e18 added up to a wrapped, wrong pool. 10^15
+# minor units (ten trillion at two decimals, a thousand times a large real pool) leaves the waterfall's
+# sums over the months thousands of times that before they could overflow.
+PRINCIPAL_MINOR_MAX = 10**15
 
 
 class LoanStatus(StrEnum):
@@ -132,7 +136,17 @@ def loan_tape(columns: Mapping[str, Sequence[object]]) -> LoanTape:
         pd_annual=_pd_column(columns, loan_id),
     )
     _check_frequency(columns, loan_id)
+    _check_total(tape.outstanding_principal_minor)
     return tape
+
+
+def _check_total(principal_minor: np.ndarray) -> None:
+    total = float(principal_minor.sum(dtype=np.float64))  # a float cannot wrap, and is exact enough here
+    if total > PRINCIPAL_MINOR_MAX:
+        raise TapeError(
+            f"the loans add up to {total:.6g} minor units; a tape holds at most {PRINCIPAL_MINOR_MAX:,}",
+            field="outstanding_principal_minor",
+        )
 
 
 def _row_label(loan_id: np.ndarray, row: int) -> str:
@@ -186,7 +200,7 @@ def _parse_ints(raw: np.ndarray, name: str, loan_id: np.ndarray) -> np.ndarray:
     except (ValueError, OverflowError):
         row = next((i for i, item in enumerate(text) if not _is_int64(item)), 0)
         raise TapeError(
-            f"{_row_label(loan_id, row)} has {name} {text[row]!r}; expected an integer", field=name
+            f"{_row_label(loan_id, row)} has {name} {str(text[row])!r}; expected an integer", field=name
         ) from None
 
 
@@ -312,6 +326,6 @@ def _check_frequency(columns: Mapping[str, Sequence[object]], loan_id: np.ndarra
     if other.size:
         row = int(other[0])
         raise TapeError(
-            f"{_row_label(loan_id, row)} pays {values[row]!r}; the projection models monthly payers only",
+            f"{_row_label(loan_id, row)} pays {str(values[row])!r}; the projection models monthly payers only",
             field="payment_frequency",
         )

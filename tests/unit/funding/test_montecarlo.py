@@ -12,6 +12,9 @@ from creditline.funding.deal import build_deal, prepayment_rates, run_deal
 from creditline.funding.errors import AssumptionError
 from creditline.funding.metrics import tranche_losses
 from creditline.funding.montecarlo import (
+    CHUNK_PATHS,
+    RUN_CELLS_MAX,
+    chunk_paths,
     conditional_cumulative,
     grade_groups,
     hazard_from_cumulative,
@@ -94,6 +97,34 @@ def test_a_batch_of_paths_equals_each_path_alone(deal) -> None:
         alone = run_waterfall(deal.structure, project(groups, hazards[p : p + 1], smm), a.recovery_rate, 2)
         assert np.array_equal(alone.tranche_balance[0], batch.tranche_balance[p])
         assert np.array_equal(alone.residual[0], batch.residual[p])
+
+
+def test_batches_shrink_with_the_groups_and_months_and_the_result_does_not_change(deal, monkeypatch) -> None:
+    # a batch was always 2,500 paths: a tape of 2,000 grades took 13.7 GB over 60 months
+    assert chunk_paths(10_000, 40, 30) == CHUNK_PATHS
+    assert chunk_paths(2_000, 2_000, 60) == 50
+    assert chunk_paths(1, 100_000, 600) == 1
+    settings = monte_carlo_settings({"paths": 700, "correlation": "20%", "seed": 3})
+    whole = monte_carlo(deal, assumptions(PD_MODEL), settings)
+    monkeypatch.setattr("creditline.funding.montecarlo.CHUNK_CELLS_MAX", 3 * 14 * 97)
+    assert chunk_paths(700, 3, 13) == 97
+    batched = monte_carlo(deal, assumptions(PD_MODEL), settings)
+    for one, other in zip(whole.tranches, batched.tranches, strict=True):
+        assert np.array_equal(one.losses, other.losses)
+    assert np.array_equal(whole.pool_default_rate, batched.pool_default_rate)
+
+
+def test_a_run_too_large_for_its_groups_and_months_is_refused_naming_the_paths(deal) -> None:
+    # 100,000 paths of 2,000 grades over 600 months would have run for days
+    with pytest.raises(AssumptionError) as caught:
+        chunk_paths(100_000, 2_000, 600)
+    assert caught.value.field == "paths"
+    assert f"at most {RUN_CELLS_MAX // (2_000 * 601):,} paths here" in caught.value.message
+    rows = [{"risk_grade": f"G{i}", "outstanding_principal_minor": "500000"} for i in range(200)]
+    many_grades = build_deal(deal_spec(deal_data()), small_tape(rows))
+    with pytest.raises(AssumptionError) as caught:
+        monte_carlo(many_grades, assumptions({"horizon_months": 600}), monte_carlo_settings({"paths": 5_000}))
+    assert caught.value.field == "paths"
 
 
 def test_correlation_must_be_below_one() -> None:

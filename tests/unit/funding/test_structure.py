@@ -85,12 +85,34 @@ def test_trigger_on_unknown_metric() -> None:
          "tranches[0].price"),
         ({"tranches": [{"name": "A", "share": "90%"}, {"name": "Sub", "share": "10%", "price": "0"}]},
          "tranches[1].price"),
+        # rates and shares without an upper bound reached the waterfall: a servicing fee of 1e30 (or a
+        # coupon, a fee rate, a call of 1e400) overflowed its int64 interest with a traceback, and a
+        # coupon of "3.2" (meant 3.2%) ran at 320% a year
+        ({"servicing_fee_rate": "1e30"}, "servicing_fee_rate"),
+        ({"tranches": [{"name": "A", "share": "90%", "coupon_rate": "11"}, {"name": "Sub", "share": "10%"}]},
+         "tranches[0].coupon_rate"),
+        ({"fees": [{"name": "trustee", "annual_rate": "1e30"}]}, "fees[0].annual_rate"),
+        ({"revolving": {"months": 3, "annual_rate": "1e30", "term_months": 12}}, "revolving.annual_rate"),
+        ({"reserve": {"target_share": "5"}}, "reserve.target_share"),
+        ({"clean_up_call": "1e400"}, "clean_up_call"),
+        # a payment date after year 9999 does not exist: the run raised ValueError with a traceback
+        ({"cut_off_date": "9999-01-01", "closing_date": "9999-01-15", "first_payment_date": "9999-02-26"},
+         "cut_off_date"),
+        ({"first_payment_date": "9999-02-26"}, "first_payment_date"),
+        # named no field: "error: --deal: tranche names must be unique"
+        ({"tranches": [{"name": "A", "share": "90%"}, {"name": "A", "share": "10%"}]}, "tranches"),
     ],
 )
 def test_bad_settings_name_their_field(change: dict, field: str | None) -> None:
     with pytest.raises(FundingError) as caught:
         deal_spec(deal_data(**change))
     assert caught.value.field == field
+
+
+def test_rates_and_shares_at_their_ceiling_are_accepted() -> None:
+    spec = deal_spec(deal_data(servicing_fee_rate="1000%", clean_up_call="100%", reserve={"target_share": "1"}))
+    assert (spec.servicing_fee_rate, spec.clean_up_call) == (Decimal(10), Decimal(1))
+    assert spec.reserve is not None and spec.reserve.target_share == Decimal(1)
 
 
 def test_tranche_needs_one_size() -> None:

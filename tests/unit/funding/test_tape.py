@@ -129,3 +129,30 @@ def test_empty_tape() -> None:
     with pytest.raises(TapeError) as caught:
         loan_tape(columns)
     assert caught.value.field == "loan_id"
+
+
+def test_a_tape_whose_loans_add_up_past_the_limit_is_refused() -> None:
+    # three loans of 9e18 minor units each fit an int64, their sum did not: the pool printed as
+    # 85,532,559,262,904,483.84 CNY (wrapped) and the waterfall ran on it
+    rows = [{"loan_id": f"L{i}", "outstanding_principal_minor": "9000000000000000000"} for i in range(3)]
+    with pytest.raises(TapeError) as caught:
+        loan_tape(tape_columns(rows))
+    assert caught.value.field == "outstanding_principal_minor"
+    assert "a tape holds at most 1,000,000,000,000,000" in caught.value.message
+    at_limit = [{"loan_id": f"L{i}", "outstanding_principal_minor": str(10**15 // 4)} for i in range(4)]
+    assert int(loan_tape(tape_columns(at_limit)).outstanding_principal_minor.sum()) == 10**15
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("outstanding_principal_minor", "99999999999999999999", "has outstanding_principal_minor '99999999999999999999'"),
+        ("payment_frequency", "weekly", "pays 'weekly'; the projection models monthly payers only"),
+    ],
+)
+def test_a_bad_cell_is_quoted_as_written(column: str, value: str, expected: str) -> None:
+    # quoted as np.str_('weekly'): numpy's repr of the cell, not what the tape says
+    with pytest.raises(TapeError) as caught:
+        loan_tape(tape_columns([{column: value}]))
+    assert expected in caught.value.message
+    assert "np." not in caught.value.message

@@ -31,6 +31,7 @@ from creditline.funding.colending.errors import OwnShareBreached, PartnerInvalid
 from creditline.funding.colending.files import content_hash, parse_text, validate
 from creditline.funding.colending.shares import SHARE_SCALE, bp_of_fraction, bp_text
 from creditline.funding.spec import MajorAmount, Ratio
+from creditline.lending.product_schema import VERSION_MAX
 from creditline.money import Currency, Money, Rate, currency
 
 GRADES_MAX = 50
@@ -60,7 +61,7 @@ class PartnerModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     partner_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=VERSION_MAX)  # the store's INTEGER column
     name: str = Field(min_length=1, max_length=200)
     currency: str = Field(pattern=r"^[A-Za-z]{3}$")
     cost_of_funds: Ratio
