@@ -437,3 +437,32 @@ def test_the_migration_marks_only_books_logged_in_full(db_url: str, logged: bool
         assert books_logged_in_full(uow.connection)
         uow.commit()
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ("UPDATE journal_entries SET business_date = 'garbage' WHERE entry_id = 'je6'", "record 6 altered: journal_entry je6"),
+        ("UPDATE journal_entries SET business_date = '2025-13-01' WHERE entry_id = 'je6'", "record 6 altered: journal_entry je6"),
+        ("UPDATE postings SET amount_minor = 'abc' WHERE entry_id = 'je6' AND amount_minor > 0", "record 6 altered: journal_entry je6"),
+        ("UPDATE audit_log SET leaf = 'text' WHERE seq = 6", "record 6 altered"),
+        ("UPDATE audit_log SET signature = 100000000000000 WHERE seq = 6", "record 6 altered"),
+        ("UPDATE audit_heads SET business_date = 'garbage' WHERE business_date = '2025-01-02'", "bad_head"),
+    ],
+    ids=["entry-date-text", "entry-date-impossible", "amount-text", "leaf-text", "signature-number", "head-date-text"],
+)
+def test_a_value_of_another_type_written_in_sqlite_is_named_not_a_crash(
+    books, tmp_path, monkeypatch, db_url: str, edit: str, named: str
+) -> None:
+    """SQLite keeps any value in any column: text in a DATE or an amount, a number in a BLOB. Verify read
+    such a row with a traceback (SQLAlchemy's date parsing, `'abc' > 0`, `bytes(str)`) instead of naming
+    it; a number in a signature became that many zero bytes."""
+    if books.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses a value of another type in a column")
+    cli = cli_with_key(tmp_path, monkeypatch)
+    with books.begin() as connection:
+        connection.exec_driver_sql(edit)
+    tampered = cli("audit", "verify", "--db", db_url)
+    assert tampered.exit_code == 1, tampered.stderr
+    assert tampered.stdout.startswith(f"TAMPERED: {named}"), tampered.stdout
+    assert not audit(books).ok

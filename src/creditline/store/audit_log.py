@@ -22,7 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, LargeBinary, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    String,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
 
 from creditline.ledger.transparency import (
     EMPTY_ROOT,
@@ -332,13 +343,38 @@ def load_heads(connection: Connection) -> list[SignedTreeHead]:
 def _stored_heads(connection: Connection) -> tuple[list[SignedTreeHead], Finding | None]:
     """The heads, and a bad-head finding for the first row no head can be (edited in SQL)."""
     heads = []
-    for r in connection.execute(select(audit_heads).order_by(audit_heads.c.business_date)).mappings():
+    columns = [_raw(c) if c.name == "business_date" else c for c in audit_heads.c]
+    for r in connection.execute(select(*columns).order_by(audit_heads.c.business_date)).mappings():
         try:
-            head = TreeHead(r["log_id"], r["tree_size"], bytes(r["root_hash"]), r["business_date"])
+            head = TreeHead(r["log_id"], r["tree_size"], _stored_bytes(r["root_hash"]), _stored_date(r["business_date"]))
         except InvalidProof as exc:
             return heads, Finding(Problem.BAD_HEAD, None, f"the head of {r['business_date']} is malformed: {exc}")
-        heads.append(SignedTreeHead(head, r["key_id"], bytes(r["signature"])))
+        heads.append(SignedTreeHead(head, r["key_id"], _stored_bytes(r["signature"])))
     return heads, None
+
+
+# SQLite keeps a value of any type in any column: text in a DATE or an amount, a number in a BLOB. Edited
+# rows are read through these so that they verify as tampered rows, not as a traceback from the reader.
+def _raw(column: Any) -> Any:
+    """A DATE column read as the database holds it (SQLAlchemy's own parsing raises on text no date is)."""
+    return type_coerce(column, String).label(column.name)
+
+
+def _stored_date(value: Any) -> Any:
+    """A date read with `_raw`: PostgreSQL's driver gives a date, SQLite ISO text; other text stays text,
+    which no record or head accepts as a date."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _stored_bytes(value: Any) -> bytes:
+    """A BLOB column's bytes; empty for NULL or a value of another type (`bytes(n)` of a number n would be
+    n zero bytes), so it fails to verify."""
+    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else b""
 
 
 def stored_records(connection: Connection, log_id: str) -> Iterator[StoredRecord]:
@@ -346,9 +382,9 @@ def stored_records(connection: Connection, log_id: str) -> Iterator[StoredRecord
                    audit_log.c.signature).where(audit_log.c.seq.is_not(None)).order_by(audit_log.c.seq)
     for row in connection.execute(query):
         # A root or signature cleared in SQL reads as empty: a receipt that does not verify, not a crash.
-        root, signature = (b"" if value is None else bytes(value) for value in (row.root_hash, row.signature))
-        receipt = RecordReceipt(log_id, row.seq, bytes(row.leaf_hash), root, signature)
-        yield StoredRecord(row.seq, bytes(row.leaf), receipt)
+        root, signature = _stored_bytes(row.root_hash), _stored_bytes(row.signature)
+        receipt = RecordReceipt(log_id, row.seq, _stored_bytes(row.leaf_hash), root, signature)
+        yield StoredRecord(row.seq, _stored_bytes(row.leaf), receipt)
 
 
 def pending_count(connection: Connection) -> int:
@@ -380,7 +416,7 @@ def loan_event_records(loan_id: str, borrower_id: str, events: Iterable[LoanEven
 def _journal_records_from_books(connection: Connection, only: str | None = None) -> dict[str, bytes]:
     """Every entry's record rebuilt from `journal_entries` and `postings` (or entry `only`'s)."""
     j, p = t.journal_entries.c, t.postings.c
-    entries = select(j.entry_id, j.borrower_id, j.business_date, j.reference)
+    entries = select(j.entry_id, j.borrower_id, _raw(j.business_date), j.reference)
     query = select(p.entry_id, p.account, p.shard, p.loan_id, p.currency, p.amount_minor).order_by(p.entry_id, p.posting_id)
     if only is not None:
         entries, query = entries.where(j.entry_id == only), query.where(p.entry_id == only)
@@ -392,20 +428,20 @@ def _journal_records_from_books(connection: Connection, only: str | None = None)
     for entry_id, head in heads.items():
         if not lines[entry_id]:  # every posting deleted: no record to rebuild, so the logged one reads as deleted
             continue
-        out[entry_id] = _encoded(journal_record, entry_id, head.borrower_id, head.business_date, head.reference,
-                                 lines[entry_id])  # fmt: skip
+        out[entry_id] = _encoded(journal_record, entry_id, head.borrower_id, _stored_date(head.business_date),
+                                 head.reference, lines[entry_id])  # fmt: skip
     return out
 
 
 def _loan_event_records_from_books(connection: Connection, only: str | None = None) -> dict[str, bytes]:
     e = t.loan_events.c
-    query = select(e.event_id, e.loan_id, e.borrower_id, e.sequence, e.kind, e.effective_date, e.amount_minor,
-                   e.currency, e.reverses, e.data_json)
+    query = select(e.event_id, e.loan_id, e.borrower_id, e.sequence, e.kind, _raw(e.effective_date),
+                   e.amount_minor, e.currency, e.reverses, e.data_json)
     if only is not None:
         query = query.where(e.event_id == only)
     return {
         r.event_id: _encoded(loan_event_record, r.event_id, r.loan_id, r.borrower_id, r.sequence, r.kind,
-                             r.effective_date, r.amount_minor, r.currency, r.reverses, r.data_json)
+                             _stored_date(r.effective_date), r.amount_minor, r.currency, r.reverses, r.data_json)
         for r in connection.execute(query)
     }
 
@@ -421,6 +457,8 @@ def _encoded(build: Callable[..., LogRecord], *columns: Any) -> bytes:
         return encode_record(build(*columns))
     except InvalidRecord as exc:
         return UNREPRESENTABLE + f"{exc.field}: {exc.message}".encode("ascii", "replace")
+    except (TypeError, AttributeError):  # SQLite: text in an amount, a blob in the event's data
+        return UNREPRESENTABLE + b"a column holds a value of the wrong type"
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,7 +504,7 @@ def _compare_with_books(connection: Connection, books: dict[str, dict[str, bytes
             why = source.removeprefix(UNREPRESENTABLE).decode("ascii")
             return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its "
                                                      f"log record: no record can hold it ({why})")  # fmt: skip
-        if source != bytes(row.leaf):
+        if source != _stored_bytes(row.leaf):
             return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its log record")
     return None
 

@@ -121,6 +121,8 @@ class TreeHead:
             or not 0 <= self.tree_size < 2**63
         ):
             raise InvalidProof("tree_size is a count of records", field="tree_size")
+        if not isinstance(self.business_date, date):
+            raise InvalidProof("business_date is a date", field="business_date")
 
     def signing_input(self) -> bytes:
         return (
