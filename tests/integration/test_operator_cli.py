@@ -13,3 +13,17 @@ def test_operator_add_with_a_bad_name_names_name_not_display_name(engine, db_url
     refused = cli("operator", "add", "--name", name, "--role", "finance", "--db", db_url)
     assert (refused.exit_code, refused.stderr.strip()) == (2, "error: --name: 1 to 64 printable characters")
     assert dump(engine) == before
+
+
+def test_operator_set_with_nothing_to_change_is_refused_and_ends_no_session(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    """`operator set OP` with neither --role nor --status answered as a change and bumped the operator's
+    privilege epoch, ending every session they held."""
+    from integration_helpers import ok
+
+    created = ok("operator", "add", "--name", "Fin Fay", "--role", "finance", "--db", db_url)
+    before = dump(engine)
+    refused = cli("operator", "set", created["account_id"], "--db", db_url)
+    assert (refused.exit_code, refused.stderr.strip()) == (2, "error: --role: name a role or a status to change")
+    assert dump(engine) == before
+    changed = ok("operator", "set", created["account_id"], "--role", "risk_analyst", "--db", db_url)
+    assert (changed["role"], changed["status"]) == ("risk_analyst", "pending")

@@ -203,6 +203,8 @@ def create_operator(engine: Engine, name: str, role_text: str, *, now: int | Non
 
 def change_operator(engine: Engine, account_id: str, *, role_text: str | None, status: str | None) -> dict[str, Any]:
     """Change an operator's role or status; either ends every session the operator holds."""
+    if role_text is None and status is None:  # a change of nothing would still end their sessions
+        raise DomainError("name a role or a status to change", field="role", code="nothing_to_change")
     if status is not None and status not in ("active", "disabled"):
         raise DomainError("choose active or disabled", field="status", code="invalid_status")
     role = None if role_text is None else role_named(role_text)

@@ -320,3 +320,15 @@ def test_an_enrollment_code_that_expires_between_the_two_calls_enrolls_nobody(cl
                            .values(enrollment_expires_at=1))  # fmt: skip
     late = client.post("/v1/passkeys", json={"credential": SoftAuthenticator(origin=ORIGIN).create(options.json()["publicKey"])})
     assert late.status_code == 401 and late.json()["code"] == "enrollment_invalid", late.text
+
+
+def test_an_operator_patch_that_changes_nothing_is_refused_and_keeps_their_sessions(client, engine):
+    """PATCH /v1/operators/{id} with {} answered 200 and ended every session the operator held."""
+    boss = admin(client, engine)
+    created = boss.post("/v1/operators", {"display_name": "Risk Bo", "role": "risk_analyst"})
+    bo = Person(client, "Risk Bo")
+    assert bo.enroll(created.json()["enrollment_code"]).status_code == 201
+    empty = boss.client.patch(f"/v1/operators/{bo.account['account_id']}", json={}, headers=boss.headers)
+    assert empty.status_code == 422, empty.text
+    assert (empty.json()["code"], empty.json()["errors"][0]["field"]) == ("nothing_to_change", "role")
+    assert bo.get("/v1/reviews").status_code == 200, "the operator is still signed in"
