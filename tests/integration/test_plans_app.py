@@ -101,3 +101,18 @@ def test_restructure_proposal_for_an_overdue_loan_then_the_reage(engine, db_url:
     assert result["days_past_due"] == 0
     shown = ok("plan", "restructure", "--loan", loan, "--income", "5000", "--db", db_url)
     assert shown["status"] == "active"
+
+
+def test_a_restructure_of_a_paid_off_loan_is_refused_naming_the_loan(engine, db_url: str, line: str) -> None:  # type: ignore[no-untyped-def]
+    """The refusal named principal_outstanding (`error: --principal-outstanding: ...`, a field no caller
+    gives) instead of the loan."""
+    from creditline.app import Repay, repay
+    from creditline.lending.loan import LoanNotActive
+
+    loan = draw(engine, Draw(line, "1000", 3, "d1"))["loan_id"]
+    assert repay(engine, Repay(loan, "1000", "p1"))["status"] == "paid-off"
+    with pytest.raises(LoanNotActive) as caught:
+        propose_restructure(engine, ProposeRestructure(loan, FinancesGiven("5000", "1000")))
+    assert caught.value.field == "loan"
+    refused = cli("plan", "restructure", "--loan", loan, "--income", "5000", "--db", db_url)
+    assert (refused.exit_code, refused.stderr.strip()) == (2, "error: --loan: the loan is paid-off; there is nothing to re-age")
