@@ -27,3 +27,23 @@ def test_operator_set_with_nothing_to_change_is_refused_and_ends_no_session(engi
     assert dump(engine) == before
     changed = ok("operator", "set", created["account_id"], "--role", "risk_analyst", "--db", db_url)
     assert (changed["role"], changed["status"]) == ("risk_analyst", "pending")
+
+
+def test_operator_set_refuses_to_demote_or_disable_the_last_active_admin(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    """`operator set ADMIN --role finance` (or `--status disabled`) left no admin; only the database
+    could make one again."""
+    from creditline.app.access import AccessConfig
+    from creditline.app.dev_access import dev_session
+    from creditline.identity.passkeys import RelyingParty
+
+    config = AccessConfig(RelyingParty("localhost", "creditline", ("http://localhost",)))
+    boss = dev_session(engine, config, "admin", "Boss")[0]["account_id"]
+    before = dump(engine)
+    for option, value in (("--role", "finance"), ("--status", "disabled")):
+        refused = cli("operator", "set", boss, option, value, "--db", db_url)
+        assert refused.exit_code == 2, refused.stderr
+        assert refused.stderr.strip().startswith(f"error: {option}: the last active admin keeps the admin role")
+    assert dump(engine) == before
+    other = dev_session(engine, config, "admin", "Other")[0]["account_id"]
+    assert cli("operator", "set", other, "--status", "disabled", "--db", db_url).exit_code == 0
+    assert cli("operator", "set", boss, "--role", "finance", "--db", db_url).exit_code == 2, "the other is disabled"
