@@ -215,7 +215,7 @@ def append_unlogged_from_books(connection: Connection) -> int:
              "loan_event": _loan_event_records_from_books(connection)}
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
     unlogged = _unlogged(books, logged)
-    if unlogged and books_logged_in_full(connection):
+    if unlogged and (books_logged_in_full(connection) or heads_say_books_logged(connection)):
         kind, record_id = unlogged[0]
         # Accepting it would launder the deletion: the record would describe the books as they now are.
         raise InvalidRecord(f"{kind} {record_id} lost its log record (deleted); this database's books were "
@@ -243,6 +243,11 @@ def books_logged_in_full(connection: Connection) -> bool:
     """Whether every books record has had its log record since it was written (`audit_books_logged`)."""
     query = select(audit_books_logged.c.covers).where(audit_books_logged.c.covers == BOOKS)
     return connection.execute(query).first() is not None
+
+
+def heads_say_books_logged(connection: Connection) -> bool:
+    """Whether a published head states that the books are logged in full (its signature covers it)."""
+    return connection.execute(select(audit_heads.c.business_date).where(audit_heads.c.books_logged).limit(1)).first() is not None
 
 
 def _unlogged(books: Mapping[str, Mapping[str, bytes]], logged: set[tuple[Any, ...]]) -> list[tuple[str, str]]:
@@ -324,10 +329,10 @@ def publish(connection: Connection, log_id: str, business_date: date, key: Ed255
         raise InvalidProof(f"the head of {heads[-1].head.business_date} is published; a head for an earlier "
                            f"date cannot follow it", field="date")  # fmt: skip
     frontier = _read_state(connection, log_id)
-    head = publish_head(log_id, frontier, business_date, key)
+    head = publish_head(log_id, frontier, business_date, key, books_logged=books_logged_in_full(connection))
     connection.execute(insert(audit_heads).values(
         tree_size=head.head.tree_size, business_date=business_date, log_id=log_id, root_hash=head.head.root_hash,
-        key_id=head.key_id, signature=head.signature,
+        key_id=head.key_id, signature=head.signature, books_logged=head.head.books_logged,
     ))
     return head
 
@@ -346,7 +351,8 @@ def _stored_heads(connection: Connection) -> tuple[list[SignedTreeHead], Finding
     columns = [_raw(c) if c.name == "business_date" else c for c in audit_heads.c]
     for r in connection.execute(select(*columns).order_by(audit_heads.c.business_date)).mappings():
         try:
-            head = TreeHead(r["log_id"], r["tree_size"], _stored_bytes(r["root_hash"]), _stored_date(r["business_date"]))
+            head = TreeHead(r["log_id"], r["tree_size"], _stored_bytes(r["root_hash"]), _stored_date(r["business_date"]),
+                            r["books_logged"])  # fmt: skip
         except InvalidProof as exc:
             return heads, Finding(Problem.BAD_HEAD, None, f"the head of {r['business_date']} is malformed: {exc}")
         heads.append(SignedTreeHead(head, r["key_id"], _stored_bytes(r["signature"])))
@@ -484,10 +490,16 @@ def verify_database(connection: Connection, log_id: str, public_key: Ed25519Publ
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
     books_finding = _compare_with_books(connection, books)
     unlogged = _unlogged(books, logged)
-    if books_finding is None and unlogged and books_logged_in_full(connection):
+    # A signed head saying the books were logged in full outweighs the database's own mark, which SQL can delete.
+    signed_in_full = next((h.head.business_date for h in heads if h.head.books_logged), None)
+    marked_in_full = books_logged_in_full(connection)
+    if books_finding is None and unlogged and (marked_in_full or signed_in_full):
         kind, record_id = unlogged[0]
         books_finding = Finding(Problem.DELETED, None, f"{kind} {record_id} is in the books but its log record "
                                                        f"is gone (deleted before or after it was sequenced)")  # fmt: skip
+    if books_finding is None and signed_in_full and not marked_in_full:
+        books_finding = Finding(Problem.DELETED, None, f"the head of {signed_in_full} is signed for books logged in full, "
+                                                       f"but the database's mark of it (audit_books_logged) is gone")  # fmt: skip
     return DatabaseAudit(report, pending_count(connection), books_finding, len(unlogged))
 
 
