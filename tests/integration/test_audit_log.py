@@ -437,3 +437,98 @@ def test_the_migration_marks_only_books_logged_in_full(db_url: str, logged: bool
         assert books_logged_in_full(uow.connection)
         uow.commit()
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ("UPDATE journal_entries SET business_date = 'garbage' WHERE entry_id = 'je6'", "record 6 altered: journal_entry je6"),
+        ("UPDATE journal_entries SET business_date = '2025-13-01' WHERE entry_id = 'je6'", "record 6 altered: journal_entry je6"),
+        ("UPDATE postings SET amount_minor = 'abc' WHERE entry_id = 'je6' AND amount_minor > 0", "record 6 altered: journal_entry je6"),
+        ("UPDATE audit_log SET leaf = 'text' WHERE seq = 6", "record 6 altered"),
+        ("UPDATE audit_log SET signature = 100000000000000 WHERE seq = 6", "record 6 altered"),
+        ("UPDATE audit_heads SET business_date = 'garbage' WHERE business_date = '2025-01-02'", "bad_head"),
+    ],
+    ids=["entry-date-text", "entry-date-impossible", "amount-text", "leaf-text", "signature-number", "head-date-text"],
+)
+def test_a_value_of_another_type_written_in_sqlite_is_named_not_a_crash(
+    books, tmp_path, monkeypatch, db_url: str, edit: str, named: str
+) -> None:
+    """SQLite keeps any value in any column: text in a DATE or an amount, a number in a BLOB. Verify read
+    such a row with a traceback (SQLAlchemy's date parsing, `'abc' > 0`, `bytes(str)`) instead of naming
+    it; a number in a signature became that many zero bytes."""
+    if books.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses a value of another type in a column")
+    cli = cli_with_key(tmp_path, monkeypatch)
+    with books.begin() as connection:
+        connection.exec_driver_sql(edit)
+    tampered = cli("audit", "verify", "--db", db_url)
+    assert tampered.exit_code == 1, tampered.stderr
+    assert tampered.stdout.startswith(f"TAMPERED: {named}"), tampered.stdout
+    assert not audit(books).ok
+
+
+def forge_entry(engine, n: int) -> None:  # type: ignore[no-untyped-def]
+    """A journal entry in the books with no log record (written, then its pending record deleted in SQL)."""
+    write_day(engine, range(n, n + 1), date(2025, 1, 3))
+    with engine.begin() as connection:
+        connection.execute(delete(audit_log).where(audit_log.c.record_id == f"je{n}"))
+
+
+def test_deleting_the_logged_in_full_mark_and_forging_an_entry_fails_verify_by_name(
+    books, tmp_path, monkeypatch, db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """`audit_books_logged` was covered by no signature: deleting its row made a forged entry "1 not
+    logged" (exit 0) unless --strict. The heads now sign that the books are logged in full."""
+    from creditline.store.tables_audit import audit_books_logged, audit_heads
+
+    cli = cli_with_key(tmp_path, monkeypatch)
+    with books.connect() as connection:
+        assert connection.execute(select(audit_heads.c.books_logged)).scalars().all() == [True, True]
+    assert cli("audit", "verify", "--db", db_url).exit_code == 0, "untouched books verify"
+    with books.begin() as connection:
+        connection.execute(delete(audit_books_logged))
+    gone = cli("audit", "verify", "--db", db_url)  # the mark alone deleted: the signed heads remember it
+    assert gone.exit_code == 1 and gone.stdout.startswith("TAMPERED: deleted: the head of 2025-01-01 is signed"), gone.stdout
+    forge_entry(books, 40)
+    for strict in ((), ("--strict",)):
+        tampered = cli("audit", "verify", "--db", db_url, "--json", *strict)
+        assert tampered.exit_code == 1, tampered.stdout
+        assert tampered.json()["finding"]["problem"] == "deleted"
+        assert tampered.json()["finding"]["detail"].startswith("journal_entry je40 is in the books but its log record is gone")
+    refused = cli("audit", "backfill", "--db", db_url)  # back-filling it would launder the forgery
+    assert refused.exit_code == 2 and "je40" in refused.stderr
+    with books.begin() as connection:  # nor can the statement be taken off a head: its signature covers it
+        connection.execute(update(audit_heads).values(books_logged=False))
+    unsigned = cli("audit", "verify", "--db", db_url)
+    assert unsigned.exit_code == 1 and "signature" in unsigned.stdout, unsigned.stdout
+
+
+def test_heads_signed_before_the_statement_still_verify(engine) -> None:  # type: ignore[no-untyped-def]
+    """A database that predates the log publishes heads without the statement (v1 signatures): they
+    verify, and unlogged books there are "not logged", not tampering, until the backfill."""
+    from creditline.ledger.transparency.heads import HEAD_PREFIX, TreeHead
+    from creditline.store.audit_log import load_heads
+
+    head = TreeHead(LOG, 3, b"\x01" * 32, date(2025, 1, 1))
+    assert head.signing_input().startswith(HEAD_PREFIX), "a head without the statement signs the v1 layout"
+    with UnitOfWork(engine) as uow:
+        for n in range(3):
+            uow.journal.add(entry(n, date(2025, 1, 1)))
+        uow.commit()
+    forget_the_log(engine)
+    with UnitOfWork(engine) as uow:
+        old = publish(uow.connection, LOG, date(2025, 1, 1), KEY)
+        uow.commit()
+    assert old.head.books_logged is False and "books_logged" not in old.to_json()
+    result = audit(engine)
+    assert result.ok and result.unlogged == 3 and result.report.heads_checked == 1
+    with UnitOfWork(engine) as uow:
+        append_unlogged_from_books(uow.connection)
+        new = publish(uow.connection, LOG, date(2025, 1, 2), KEY)
+        uow.commit()
+    assert new.head.books_logged is True and new.to_json()["books_logged"] is True
+    with UnitOfWork(engine, read_only=True) as uow:
+        assert [h.head.books_logged for h in load_heads(uow.connection)] == [False, True]
+    result = audit(engine)
+    assert result.ok and result.unlogged == 0 and result.report.heads_checked == 2

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 from lending_fixtures import assert_books_clean, open_line, setup_books
+from sqlalchemy import func, select, update
 
 from creditline.app import Draw, Repay, draw, repay, show_line, show_loan
+from creditline.app.access import AccessConfig, change_operator
+from creditline.app.dev_access import dev_session
+from creditline.errors import Conflict
+from creditline.identity.passkeys import RelyingParty
 from creditline.lending.credit_line import InsufficientLimit
+from creditline.store.tables_identity import identity_accounts
 from shared_files import race
 
 pytestmark = pytest.mark.postgres
@@ -82,3 +88,31 @@ def test_the_same_refund_key_racing_itself_refunds_once_and_answers_alike(pg_eng
         assert len({r["entry_id"] for r in results}) == 1
     assert show_loan(pg_engine, loan_id)["credit_balance"] == f"{300 - 40 * ROUNDS}.00"
     assert_books_clean(pg_engine)
+
+
+ADMINS_CONFIG = AccessConfig(RelyingParty("localhost", "creditline", ("http://localhost",)))
+
+
+def active_admins(engine) -> int:  # type: ignore[no-untyped-def]
+    a = identity_accounts.c
+    with engine.connect() as connection:
+        query = select(func.count()).where(a.role == "admin", a.status == "active")
+        return connection.execute(query).scalar_one()
+
+
+@pytest.mark.parametrize("change", [{"role_text": "finance", "status": None}, {"role_text": None, "status": "disabled"}])
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(pg_engine, change) -> None:  # type: ignore[no-untyped-def]
+    """Each checked that another admin remained and both went through, leaving none: the active admins'
+    rows are now locked (in id order) inside the change's transaction, so the second sees the first."""
+    for _ in range(ROUNDS):
+        first = dev_session(pg_engine, ADMINS_CONFIG, "admin", "First")[0]["account_id"]
+        second = dev_session(pg_engine, ADMINS_CONFIG, "admin", "Second")[0]["account_id"]
+        assert active_admins(pg_engine) == 2
+        results = race(lambda second=second: change_operator(pg_engine, second, **change),
+                       lambda first=first: change_operator(pg_engine, first, **change))  # fmt: skip
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert len(refused) == 1, results
+        assert isinstance(refused[0], Conflict) and refused[0].code == "last_admin", refused
+        assert active_admins(pg_engine) == 1
+        with pg_engine.begin() as connection:  # the next round's pair are the only admins
+            connection.execute(update(identity_accounts).where(identity_accounts.c.role == "admin").values(role="finance"))

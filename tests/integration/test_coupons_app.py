@@ -202,3 +202,16 @@ def test_a_coupon_is_issued_only_to_a_borrower_who_consents_to_marketing(books) 
     with UnitOfWork(books, read_only=True) as uow:
         repo = PromotionsRepository(uow.connection)
         assert (repo.count_coupons(spring, "B1"), repo.count_coupons(summer, "B1")) == (1, 0)
+
+
+def test_enrolling_says_whether_the_borrower_is_new_to_the_campaign(books) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL the first enrollment answered `new: false`: the repository read the INSERT ... ON
+    CONFLICT DO NOTHING's rowcount, which the driver reported as -1."""
+    from creditline.app.coupons import add_campaign
+
+    add_campaign(books, FREE_DAYS.format(campaign_id="vip", budget="500", valid_days=10), "vip.toml")
+    open_line(books, "B1")
+    assert enroll(books, "vip", "B1") == {"campaign_id": "vip", "borrower_id": "B1", "enrolled": True, "new": True}
+    assert enroll(books, "vip", "B1")["new"] is False
+    with UnitOfWork(books, read_only=True) as uow:
+        assert PromotionsRepository(uow.connection).is_member("vip", "B1")

@@ -63,3 +63,42 @@ def test_enrolling_a_malformed_borrower_id_is_refused(engine, db_url: str, tmp_p
         refused = cli("coupon", "enroll", "--campaign", "spring", "--borrower", borrower, *db)
         assert (refused.exit_code, refused.stderr.strip()) == (2, "error: --borrower: 1 to 64 letters, digits, '-' or '_'")
     assert dump(engine) == before
+
+
+def test_enrolling_a_borrower_who_does_not_exist_is_refused(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A mistyped borrower id was enrolled (exit 0, `new: true`, a members row for nobody), so finance
+    believed the real borrower could now be issued the members-only coupon."""
+    from integration_helpers import dump
+
+    setup_books(engine)
+    open_line(engine, "B1")
+    file = tmp_path / "spring.toml"
+    file.write_text(RATE_DISCOUNT.format(campaign_id="spring", budget="1000", valid_days=30), encoding="utf-8")
+    db = ("--db", db_url)
+    ok("coupon", "campaign-add", "--file", str(file), *db)
+    before = dump(engine)
+    refused = cli("coupon", "enroll", "--campaign", "spring", "--borrower", "B2", *db)
+    assert (refused.exit_code, refused.stderr.strip()) == (2, "error: --borrower: no borrower B2")
+    assert dump(engine) == before
+    enrolled = ok("coupon", "enroll", "--campaign", "spring", "--borrower", "B1", *db)
+    assert (enrolled["borrower_id"], enrolled["new"]) == ("B1", True)
+
+
+def test_a_coupon_in_another_currency_is_refused_on_coupon(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """quote and draw named --currency, an option neither command has, for a coupon of USD loans on a CNY line."""
+    from integration_helpers import dump
+
+    setup_books(engine)
+    line = open_line(engine, "B1")
+    file = tmp_path / "dollars.toml"
+    file.write_text(RATE_DISCOUNT.format(campaign_id="dollars", budget="1000", valid_days=30).replace('"CNY"', '"USD"'),
+                    encoding="utf-8")  # fmt: skip
+    db = ("--db", db_url)
+    ok("coupon", "campaign-add", "--file", str(file), *db)
+    consent_to_marketing(engine, "B1")
+    coupon = ok("coupon", "issue", "--campaign", "dollars", "--borrower", "B1", "--key", "i1", *db)["coupon_id"]
+    before = dump(engine)
+    for command in (("quote",), ("draw", "--key", "d1")):
+        refused = cli("coupon", *command, "--line", line, "--amount", "1000", "--term", "3", "--coupon", coupon, *db)
+        assert (refused.exit_code, refused.stderr.strip()) == (2, "error: --coupon: the coupon is for USD loans")
+    assert dump(engine) == before

@@ -101,3 +101,32 @@ def test_restructure_proposal_for_an_overdue_loan_then_the_reage(engine, db_url:
     assert result["days_past_due"] == 0
     shown = ok("plan", "restructure", "--loan", loan, "--income", "5000", "--db", db_url)
     assert shown["status"] == "active"
+
+
+def test_a_restructure_of_a_paid_off_loan_is_refused_naming_the_loan(engine, db_url: str, line: str) -> None:  # type: ignore[no-untyped-def]
+    """The refusal named principal_outstanding (`error: --principal-outstanding: ...`, a field no caller
+    gives) instead of the loan."""
+    from creditline.app import Repay, repay
+    from creditline.lending.loan import LoanNotActive
+
+    loan = draw(engine, Draw(line, "1000", 3, "d1"))["loan_id"]
+    assert repay(engine, Repay(loan, "1000", "p1"))["status"] == "paid-off"
+    with pytest.raises(LoanNotActive) as caught:
+        propose_restructure(engine, ProposeRestructure(loan, FinancesGiven("5000", "1000")))
+    assert caught.value.field == "loan"
+    refused = cli("plan", "restructure", "--loan", loan, "--income", "5000", "--db", db_url)
+    assert (refused.exit_code, refused.stderr.strip()) == (2, "error: --loan: the loan is paid-off; there is nothing to re-age")
+
+
+def test_the_restructure_text_names_the_reage_command_only_for_an_overdue_loan(engine, db_url: str, line: str) -> None:  # type: ignore[no-untyped-def]
+    """For a loan that is not overdue the text told the operator to run `creditline loan reage ...`, which
+    then refused it (`only an overdue loan is re-aged`)."""
+    loan = draw(engine, Draw(line, "12000", 12, "d1"))["loan_id"]
+    current = cli("plan", "restructure", "--loan", loan, "--income", "5000", "--obligations", "1000", "--db", db_url)
+    assert current.exit_code == 0, current.stderr
+    assert current.stdout.splitlines()[0] == (f"loan {loan}: re-age over 12 installments (once the loan is overdue: "
+                                              "it is active, and only an overdue loan is re-aged)")  # fmt: skip
+    eod_to(engine, date(2025, 2, 6))
+    overdue = cli("plan", "restructure", "--loan", loan, "--income", "5000", "--obligations", "1000", "--db", db_url)
+    assert overdue.stdout.splitlines()[0] == f"loan {loan}: re-age over 12 installments (creditline loan reage {loan} --installments 12)"
+    assert cli("loan", "reage", loan, "--installments", "12", "--key", "r1", "--db", db_url).exit_code == 0

@@ -71,3 +71,11 @@ def test_errors_are_one_line_and_change_nothing(engine, db_url: str) -> None:  #
     assert dump(engine) == before
     bad_date = cli("autodebit", "reconcile", "--date", "2025-13-01", *db)
     assert bad_date.exit_code == 2 and bad_date.stderr.startswith("error: --date")
+    # a day not yet run has no attempts: it reconciled "clean" (0 breaks, exit 0) as if checked
+    from creditline.store import UnitOfWork
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        today = uow.system.business_date()
+    ahead = cli("autodebit", "reconcile", "--date", (today + timedelta(days=1)).isoformat(), *db)
+    assert (ahead.exit_code, ahead.stderr.strip()) == (
+        2, f"error: --date: {today + timedelta(days=1)} is after the business date {today}")

@@ -117,6 +117,14 @@ BREAKAGES = [
     ("UPDATE loans SET principal_outstanding_minor = principal_outstanding_minor - 1 WHERE loan_id = '{loan1}'",
      "loan_differs_from_journal"),
     ("UPDATE audit_log SET leaf_hash = root_hash WHERE seq = 3", "audit_log_tampered"),
+    # a stored loan or event none can be: the checker stopped with a traceback (KeyError, JSONDecodeError, TypeError)
+    ("UPDATE loans SET terms_json = '{{}}' WHERE loan_id = '{loan1}'", "loan_differs_from_replay"),
+    ("UPDATE loans SET terms_json = 'garbage' WHERE loan_id = '{loan1}'", "loan_differs_from_replay"),
+    ("UPDATE loans SET principal_outstanding_minor = 'abc' WHERE loan_id = '{loan1}'", "loan_differs_from_replay"),
+    ("UPDATE loan_events SET data_json = 'garbage' WHERE event_id = '{repayment1}'", "loan_differs_from_replay"),
+    ("UPDATE loan_events SET kind = 'bogus' WHERE event_id = '{repayment1}'", "loan_differs_from_replay"),
+    ("UPDATE postings SET amount_minor = 'abc' WHERE entry_id = '{repay_entry1}' AND amount_minor > 0",
+     "audit_log_tampered"),
 ]  # fmt: skip
 
 

@@ -203,6 +203,8 @@ def create_operator(engine: Engine, name: str, role_text: str, *, now: int | Non
 
 def change_operator(engine: Engine, account_id: str, *, role_text: str | None, status: str | None) -> dict[str, Any]:
     """Change an operator's role or status; either ends every session the operator holds."""
+    if role_text is None and status is None:  # a change of nothing would still end their sessions
+        raise DomainError("name a role or a status to change", field="role", code="nothing_to_change")
     if status is not None and status not in ("active", "disabled"):
         raise DomainError("choose active or disabled", field="status", code="invalid_status")
     role = None if role_text is None else role_named(role_text)
@@ -210,11 +212,17 @@ def change_operator(engine: Engine, account_id: str, *, role_text: str | None, s
         raise DomainError("an operator has an operator role", field="role", code="unknown_role")
     with UnitOfWork(engine) as uow:
         repository = IdentityRepository(uow.connection)
+        # The admins are locked before the account so two admins demoting each other queue, not deadlock.
+        admins = repository.lock_active_admins() if demotes_or_disables(role, status) else []
         account = repository.account(account_id, for_update=True)
         if account is None or account["role"] == Role.BORROWER:
             raise AccountNotFound(f"no operator {account_id!r}", field="account")
         if status == "active" and account["status"] == "pending":
             raise Conflict("a pending operator becomes active by enrolling a passkey", field="status", code="not_enrolled")
+        if admins == [account_id]:
+            field = "role" if role is not None and role != Role.ADMIN else "status"
+            raise Conflict("the last active admin keeps the admin role and stays active; make another admin first",
+                           field=field, code="last_admin")  # fmt: skip
         changes: dict[str, Any] = {"privilege_epoch": account["privilege_epoch"] + 1}
         if role is not None:
             changes["role"] = str(role)
@@ -223,6 +231,11 @@ def change_operator(engine: Engine, account_id: str, *, role_text: str | None, s
         repository.update_account(account_id, **changes)
         uow.commit()
     return account_view(account | changes)
+
+
+def demotes_or_disables(role: Role | None, status: str | None) -> bool:
+    """Whether a change could take an active admin away: a role other than admin, or disabling."""
+    return (role is not None and role != Role.ADMIN) or status == "disabled"
 
 
 def list_operators(engine: Engine) -> list[dict[str, Any]]:

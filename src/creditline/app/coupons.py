@@ -27,6 +27,7 @@ from creditline.app.catalogue import contract_of, product_of
 from creditline.app.common import business_date, new_id
 from creditline.app.errors import IdempotencyConflict, LineNotFound
 from creditline.app.idempotency import check_key, first_result, remember
+from creditline.app.repayment_sources import require_borrower
 from creditline.errors import Conflict, DomainError
 from creditline.ids import ID_PATTERN
 from creditline.store import UnitOfWork
@@ -139,6 +140,7 @@ def enroll(engine: Engine, campaign_id: str, borrower_id: str) -> dict[str, Any]
         on = business_date(uow)
         repo = PromotionsRepository(uow.connection)
         campaign_of(repo, campaign_id)
+        require_borrower(uow, borrower_id)  # a mistyped id would enroll nobody, and say it had
         added = repo.enroll(campaign_id, borrower_id, on)
         uow.commit()
     return {"campaign_id": campaign_id, "borrower_id": borrower_id, "enrolled": True, "new": added}

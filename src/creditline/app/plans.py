@@ -86,7 +86,7 @@ def recommend(engine: Engine, command: RecommendPlan) -> dict[str, Any]:
 
 def propose_restructure(engine: Engine, command: ProposeRestructure) -> dict[str, Any]:
     """The re-age a borrower in difficulty can afford on one loan (for `creditline loan reage`); nothing is written."""
-    from creditline.lending.loan import replay
+    from creditline.lending.loan import CLOSED_STATUSES, LoanNotActive, replay
     from creditline.lending.plans import Arrears
     from creditline.lending.plans import propose_restructure as propose
 
@@ -97,6 +97,8 @@ def propose_restructure(engine: Engine, command: ProposeRestructure) -> dict[str
             raise LoanNotFound(f"no loan {command.loan_id!r}", field="loan")
         contract = contract_of(uow, head)
         state = replay(contract, uow.loans.events(command.loan_id), on)
+        if state.status in CLOSED_STATUSES:  # the engine's refusal would name principal_outstanding, no input
+            raise LoanNotActive(f"the loan is {state.status}; there is nothing to re-age", field="loan")
         assessed, source = _finances(uow, head.line_id, head.currency, command.finances, exclude_loan=head.loan_id, on=on)
     arrears = Arrears(state.principal_outstanding, state.interest_receivable, state.fee_receivable, state.penalty_receivable)
     proposal = propose(contract.terms, on, arrears, assessed)

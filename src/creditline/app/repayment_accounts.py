@@ -90,8 +90,10 @@ def change_account(engine: Engine, command: ChangeAccount) -> dict[str, Any]:
     """Screen the change, then store the new account (encrypted); `StepUpRequired` / `HeldForReview` otherwise."""
     number, keys = normalised(command.account_number), keyring()
     index = blind_index(number, keys)
+    with UnitOfWork(engine, read_only=True) as uow:  # refuse before screening: a refusal changes nothing
+        _refuse_a_linked_source(uow, command.borrower_id, index)
     view = screen_account_change(engine, command.borrower_id, index, command.client, command.user_verified)
-    on = _store(engine, command.borrower_id, number, keys)
+    on = _store(engine, command.borrower_id, number, keys, index)
     return {"account": masked(number), "changed_on": on.isoformat(), "monitoring": outcome_brief(view)}
 
 
@@ -112,16 +114,32 @@ def screen_account_change(engine: Engine, borrower_id: str, index: str, client: 
     return view
 
 
-def _store(engine: Engine, borrower_id: str, number: str, keys: Any) -> Any:
+def _refuse_a_linked_source(uow: UnitOfWork, borrower_id: str, index: str) -> None:
+    """The account on file is one of the borrower's repayment sources: it cannot become a second source
+    already linked, which auto-debit would then ask twice in a round."""
+    from creditline.app.repayment_sources import SourceAlreadyLinked  # that module imports this one
+    from creditline.store.tables_repayment_sources import repayment_sources
+
+    s = repayment_sources.c
+    linked = select(s.source_id).where(
+        s.borrower_id == borrower_id, s.account_index == index, s.status == "active", s.vault_field != FIELD
+    )
+    if uow.connection.execute(linked.limit(1)).first() is not None:
+        raise SourceAlreadyLinked("this account is already one of your repayment sources; move it first in "
+                                  "the order instead", field="account_number")  # fmt: skip
+
+
+def _store(engine: Engine, borrower_id: str, number: str, keys: Any, index: str) -> Any:
     from creditline.store.collections_repository import ReviewRepository
     from creditline.store.personal_data import PersonalDataStore
 
     with UnitOfWork(engine) as uow:
         on = business_date(uow)
+        _refuse_a_linked_source(uow, borrower_id, index)  # again: a link may have been made since the screening
         vault = PersonalDataStore(uow.connection, keys)
         others = [b for b in vault.borrowers_with(FIELD, number) if b != borrower_id]
         vault.put(borrower_id, {FIELD: number}, on)
-        _sync_source_on_file(uow, borrower_id, blind_index(number, keys))
+        _sync_source_on_file(uow, borrower_id, index)
         if others:
             detail = f"the new repayment account is also the repayment account of {len(others)} other borrower(s)"
             ReviewRepository(uow.connection).add_signal({"borrower_id": borrower_id, "kind": "shared_repayment_account",

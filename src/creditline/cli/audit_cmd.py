@@ -161,7 +161,13 @@ def register(app: typer.Typer) -> None:
         }
         summary = (f"{payload['records']} records, {payload['heads']} heads, {audit.pending} pending, "
                    f"{audit.unlogged} not logged")
-        emit(payload, as_json, _finding_text(finding) if finding else f"ok: {summary}")
+        if finding is not None:
+            text = _finding_text(finding)
+        elif failed:  # --strict: books records the log does not hold fail it, so the text must not say ok
+            text = f"NOT LOGGED: {audit.unlogged} journal entries and loan events have no log record (--strict): {summary}"
+        else:
+            text = f"ok: {summary}"
+        emit(payload, as_json, text)
         if failed:
             sys.exit(EXIT_FAILED_CHECK)
 

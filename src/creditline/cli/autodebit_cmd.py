@@ -23,10 +23,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Match every attempt of the day to the simulated bank's statement line; list the breaks."""
         from creditline.app.debit_reconciliation import reconcile_debits
+        from creditline.errors import DomainError
+        from creditline.store import UnitOfWork
 
         day = parse_date(on, "date")
         assert day is not None
-        report = reconcile_debits(engine_for(db_url), day)
+        engine = engine_for(db_url)
+        with UnitOfWork(engine, read_only=True) as uow:
+            today = uow.system.business_date()
+        if today is not None and day > today:  # no attempt is made yet: "0 breaks" would vouch for nothing
+            raise DomainError(f"{day} is after the business date {today}", field="date")
+        report = reconcile_debits(engine, day)
         head = (f"{report['business_date']}: {report['attempts']} attempts, {report['statement_lines']} statement "
                 f"lines, {report['breaks_total']} break(s)")  # fmt: skip
         lines = [f"  {b['kind']} {b['key']}: ours {b['ours']}; bank {b['theirs']}"

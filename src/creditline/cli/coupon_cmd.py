@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, options_named
 
 FILE_BYTES_MAX = 20_000
 KeyOption = Annotated[str, typer.Option("--key", help="client idempotency key: a retry with it returns the first result")]
@@ -116,7 +116,8 @@ def register(app: typer.Typer) -> None:
         """What a coupon saves on a drawdown, installment by installment, and the APR with and without it."""
         from creditline.app.coupons import DrawWithCoupon, quote_coupon
 
-        view = quote_coupon(_engine(db_url), DrawWithCoupon(line, amount, term, "quote", coupon_id, method))
+        with options_named(currency="--coupon"):  # the coupon's currency: this command takes no --currency
+            view = quote_coupon(_engine(db_url), DrawWithCoupon(line, amount, term, "quote", coupon_id, method))
         emit(
             view, as_json,
             f"saving {view['total_saving']} {view['currency']}: interest {view['interest_without']} -> "
@@ -131,7 +132,8 @@ def register(app: typer.Typer) -> None:
         """Draw from a line and redeem a coupon on the new loan (both, or neither)."""
         from creditline.app.coupons import DrawWithCoupon, draw_with_coupon
 
-        view = draw_with_coupon(_engine(db_url), DrawWithCoupon(line, amount, term, key, coupon_id, method))
+        with options_named(currency="--coupon"):
+            view = draw_with_coupon(_engine(db_url), DrawWithCoupon(line, amount, term, key, coupon_id, method))
         emit(
             view, as_json,
             f"drew {view['principal_outstanding']} {view['currency']}: loan {view['loan_id']}, coupon saving "
@@ -140,7 +142,7 @@ def register(app: typer.Typer) -> None:
 
     @coupon.command("settle")
     def settle_cmd(db_url: DbOption = None, as_json: JsonOption = False) -> None:
-        """Apply the savings due by the business date (run after end of day, before collection)."""
+        """Apply the savings due by the business date (end of day runs it before auto-debit)."""
         from creditline.app.coupon_benefits import settle
 
         view = settle(_engine(db_url))

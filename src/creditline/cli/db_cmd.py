@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
@@ -56,6 +58,19 @@ def _missing_sqlite_file(engine) -> bool:  # type: ignore[no-untyped-def]
 
     name = engine.url.database if engine.dialect.name == "sqlite" else None
     return bool(name) and name != ":memory:" and not name.startswith("file:") and not Path(name).exists()
+
+
+@contextmanager
+def options_named(**options: str) -> Iterator[None]:
+    """Name this command's own option in an error about a field it calls otherwise (`mode` is `--keep`)."""
+    from creditline.errors import DomainError
+
+    try:
+        yield
+    except DomainError as exc:
+        if exc.field in options:
+            exc.field = options[exc.field]
+        raise
 
 
 def emit(payload: dict, as_json: bool, text: str) -> None:

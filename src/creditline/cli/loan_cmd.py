@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, parse_date
+from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, options_named, parse_date
 
 KeyOption = Annotated[str, typer.Option("--key", help="client idempotency key: a retry with it returns the first result")]
 DateOption = Annotated[
@@ -24,19 +22,6 @@ def loan_text(view: dict) -> str:
         f"principal {view['principal_outstanding']}, interest {view['interest_receivable']}, "
         f"penalty {view['penalty_receivable']}, credit balance {view['credit_balance']} {view['currency']}"
     )
-
-
-@contextmanager
-def _options(**options: str) -> Iterator[None]:
-    """Name this command's own option in an error about a field it calls otherwise (`mode` is `--keep`)."""
-    from creditline.errors import DomainError
-
-    try:
-        yield
-    except DomainError as exc:
-        if exc.field in options:
-            exc.field = options[exc.field]
-        raise
 
 
 def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
@@ -118,7 +103,7 @@ def register(app: typer.Typer) -> None:
         """Reverse a repayment (a returned auto-debit); the history is replayed without it."""
         from creditline.app import Reverse, reverse
 
-        with _options(reverses="--event"):
+        with options_named(reverses="--event"):
             view = reverse(_engine(db_url), Reverse(loan_id, event, key, parse_date(on, "date")))
         emit(view, as_json, loan_text(view))
 
@@ -135,7 +120,7 @@ def register(app: typer.Typer) -> None:
         """Waive part of what the borrower owes."""
         from creditline.app import Waive, waive
 
-        with _options(component="--part"):
+        with options_named(component="--part"):
             view = waive(_engine(db_url), Waive(loan_id, amount, part, key, parse_date(on, "date")))
         emit(view, as_json, loan_text(view))
 
@@ -152,7 +137,7 @@ def register(app: typer.Typer) -> None:
         """Partial prepayment that re-amortises the rest (lower installment or shorter term)."""
         from creditline.app import Prepay, prepay
 
-        with _options(mode="--keep"):
+        with options_named(mode="--keep"):
             view = prepay(_engine(db_url), Prepay(loan_id, amount, keep, key, parse_date(on, "date")))
         emit(view, as_json, loan_text(view))
 

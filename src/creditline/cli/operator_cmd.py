@@ -29,8 +29,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Create a pending operator and print their one-time enrollment code."""
         from creditline.app.access import create_operator
+        from creditline.errors import DomainError
 
-        created = create_operator(engine_for(db_url), name, role)
+        try:
+            created = create_operator(engine_for(db_url), name, role)
+        except DomainError as exc:  # the app's display_name is this command's --name
+            if exc.field == "display_name":
+                exc.field = "name"
+            raise
         emit(created, as_json, f"operator {created['account_id']} ({created['role']}): enrollment code "
                                f"{created['enrollment_code']} (one use, expires in 7 days)")  # fmt: skip
 

@@ -87,9 +87,10 @@ def register(app: typer.Typer) -> None:
         _check_lang(lang)
         view = propose_restructure(engine_for(db_url), ProposeRestructure(loan, _finances(income, obligations, payday)))
         proposed = view["proposed_installments"]
-        head = f"loan {view['loan_id']}: " + (
-            f"re-age over {proposed} installments (creditline loan reage {view['loan_id']} --installments {proposed})"
-            if proposed
-            else "no re-age fits"
+        how = (  # `loan reage` refuses a loan that is not overdue: name the command only when it would run
+            f"creditline loan reage {view['loan_id']} --installments {proposed}"
+            if view["status"] == "overdue"
+            else f"once the loan is overdue: it is {view['status']}, and only an overdue loan is re-aged"
         )
+        head = f"loan {view['loan_id']}: " + (f"re-age over {proposed} installments ({how})" if proposed else "no re-age fits")
         emit(view, as_json, head + "\n" + view["rationale"][lang])

@@ -13,9 +13,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from creditline.errors import DomainError
+from creditline.lending.product_schema import TERM_MONTHS_MAX
 from creditline.money import Money, currency
 from creditline.promotions.campaign import Campaign, CouponKind, Eligibility
 from creditline.promotions.errors import CampaignInvalid
@@ -64,6 +65,14 @@ class CampaignModel(BaseModel):
     amount_min: TextNumber | None = None
     terms_months: tuple[int, ...] | None = Field(default=None, max_length=50)
     per_borrower_max: int = Field(default=1, ge=1, le=100)
+
+    @field_validator("terms_months")
+    @classmethod
+    def _terms(cls, terms: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        # An empty list or a term no product has would make coupons no drawdown can use.
+        if terms is not None and (not terms or any(not 1 <= t <= TERM_MONTHS_MAX for t in terms)):
+            raise ValueError(f"one or more terms, each from 1 to {TERM_MONTHS_MAX} months (omit it for every term)")
+        return terms
 
 
 def load_campaign(text: str, *, source: str) -> Campaign:

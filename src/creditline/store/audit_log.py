@@ -22,7 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, LargeBinary, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    String,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
 
 from creditline.ledger.transparency import (
     EMPTY_ROOT,
@@ -204,7 +215,7 @@ def append_unlogged_from_books(connection: Connection) -> int:
              "loan_event": _loan_event_records_from_books(connection)}
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
     unlogged = _unlogged(books, logged)
-    if unlogged and books_logged_in_full(connection):
+    if unlogged and (books_logged_in_full(connection) or heads_say_books_logged(connection)):
         kind, record_id = unlogged[0]
         # Accepting it would launder the deletion: the record would describe the books as they now are.
         raise InvalidRecord(f"{kind} {record_id} lost its log record (deleted); this database's books were "
@@ -232,6 +243,11 @@ def books_logged_in_full(connection: Connection) -> bool:
     """Whether every books record has had its log record since it was written (`audit_books_logged`)."""
     query = select(audit_books_logged.c.covers).where(audit_books_logged.c.covers == BOOKS)
     return connection.execute(query).first() is not None
+
+
+def heads_say_books_logged(connection: Connection) -> bool:
+    """Whether a published head states that the books are logged in full (its signature covers it)."""
+    return connection.execute(select(audit_heads.c.business_date).where(audit_heads.c.books_logged).limit(1)).first() is not None
 
 
 def _unlogged(books: Mapping[str, Mapping[str, bytes]], logged: set[tuple[Any, ...]]) -> list[tuple[str, str]]:
@@ -313,10 +329,10 @@ def publish(connection: Connection, log_id: str, business_date: date, key: Ed255
         raise InvalidProof(f"the head of {heads[-1].head.business_date} is published; a head for an earlier "
                            f"date cannot follow it", field="date")  # fmt: skip
     frontier = _read_state(connection, log_id)
-    head = publish_head(log_id, frontier, business_date, key)
+    head = publish_head(log_id, frontier, business_date, key, books_logged=books_logged_in_full(connection))
     connection.execute(insert(audit_heads).values(
         tree_size=head.head.tree_size, business_date=business_date, log_id=log_id, root_hash=head.head.root_hash,
-        key_id=head.key_id, signature=head.signature,
+        key_id=head.key_id, signature=head.signature, books_logged=head.head.books_logged,
     ))
     return head
 
@@ -332,13 +348,39 @@ def load_heads(connection: Connection) -> list[SignedTreeHead]:
 def _stored_heads(connection: Connection) -> tuple[list[SignedTreeHead], Finding | None]:
     """The heads, and a bad-head finding for the first row no head can be (edited in SQL)."""
     heads = []
-    for r in connection.execute(select(audit_heads).order_by(audit_heads.c.business_date)).mappings():
+    columns = [_raw(c) if c.name == "business_date" else c for c in audit_heads.c]
+    for r in connection.execute(select(*columns).order_by(audit_heads.c.business_date)).mappings():
         try:
-            head = TreeHead(r["log_id"], r["tree_size"], bytes(r["root_hash"]), r["business_date"])
+            head = TreeHead(r["log_id"], r["tree_size"], _stored_bytes(r["root_hash"]), _stored_date(r["business_date"]),
+                            r["books_logged"])  # fmt: skip
         except InvalidProof as exc:
             return heads, Finding(Problem.BAD_HEAD, None, f"the head of {r['business_date']} is malformed: {exc}")
-        heads.append(SignedTreeHead(head, r["key_id"], bytes(r["signature"])))
+        heads.append(SignedTreeHead(head, r["key_id"], _stored_bytes(r["signature"])))
     return heads, None
+
+
+# SQLite keeps a value of any type in any column: text in a DATE or an amount, a number in a BLOB. Edited
+# rows are read through these so that they verify as tampered rows, not as a traceback from the reader.
+def _raw(column: Any) -> Any:
+    """A DATE column read as the database holds it (SQLAlchemy's own parsing raises on text no date is)."""
+    return type_coerce(column, String).label(column.name)
+
+
+def _stored_date(value: Any) -> Any:
+    """A date read with `_raw`: PostgreSQL's driver gives a date, SQLite ISO text; other text stays text,
+    which no record or head accepts as a date."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _stored_bytes(value: Any) -> bytes:
+    """A BLOB column's bytes; empty for NULL or a value of another type (`bytes(n)` of a number n would be
+    n zero bytes), so it fails to verify."""
+    return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else b""
 
 
 def stored_records(connection: Connection, log_id: str) -> Iterator[StoredRecord]:
@@ -346,9 +388,9 @@ def stored_records(connection: Connection, log_id: str) -> Iterator[StoredRecord
                    audit_log.c.signature).where(audit_log.c.seq.is_not(None)).order_by(audit_log.c.seq)
     for row in connection.execute(query):
         # A root or signature cleared in SQL reads as empty: a receipt that does not verify, not a crash.
-        root, signature = (b"" if value is None else bytes(value) for value in (row.root_hash, row.signature))
-        receipt = RecordReceipt(log_id, row.seq, bytes(row.leaf_hash), root, signature)
-        yield StoredRecord(row.seq, bytes(row.leaf), receipt)
+        root, signature = _stored_bytes(row.root_hash), _stored_bytes(row.signature)
+        receipt = RecordReceipt(log_id, row.seq, _stored_bytes(row.leaf_hash), root, signature)
+        yield StoredRecord(row.seq, _stored_bytes(row.leaf), receipt)
 
 
 def pending_count(connection: Connection) -> int:
@@ -380,7 +422,7 @@ def loan_event_records(loan_id: str, borrower_id: str, events: Iterable[LoanEven
 def _journal_records_from_books(connection: Connection, only: str | None = None) -> dict[str, bytes]:
     """Every entry's record rebuilt from `journal_entries` and `postings` (or entry `only`'s)."""
     j, p = t.journal_entries.c, t.postings.c
-    entries = select(j.entry_id, j.borrower_id, j.business_date, j.reference)
+    entries = select(j.entry_id, j.borrower_id, _raw(j.business_date), j.reference)
     query = select(p.entry_id, p.account, p.shard, p.loan_id, p.currency, p.amount_minor).order_by(p.entry_id, p.posting_id)
     if only is not None:
         entries, query = entries.where(j.entry_id == only), query.where(p.entry_id == only)
@@ -392,20 +434,20 @@ def _journal_records_from_books(connection: Connection, only: str | None = None)
     for entry_id, head in heads.items():
         if not lines[entry_id]:  # every posting deleted: no record to rebuild, so the logged one reads as deleted
             continue
-        out[entry_id] = _encoded(journal_record, entry_id, head.borrower_id, head.business_date, head.reference,
-                                 lines[entry_id])  # fmt: skip
+        out[entry_id] = _encoded(journal_record, entry_id, head.borrower_id, _stored_date(head.business_date),
+                                 head.reference, lines[entry_id])  # fmt: skip
     return out
 
 
 def _loan_event_records_from_books(connection: Connection, only: str | None = None) -> dict[str, bytes]:
     e = t.loan_events.c
-    query = select(e.event_id, e.loan_id, e.borrower_id, e.sequence, e.kind, e.effective_date, e.amount_minor,
-                   e.currency, e.reverses, e.data_json)
+    query = select(e.event_id, e.loan_id, e.borrower_id, e.sequence, e.kind, _raw(e.effective_date),
+                   e.amount_minor, e.currency, e.reverses, e.data_json)
     if only is not None:
         query = query.where(e.event_id == only)
     return {
         r.event_id: _encoded(loan_event_record, r.event_id, r.loan_id, r.borrower_id, r.sequence, r.kind,
-                             r.effective_date, r.amount_minor, r.currency, r.reverses, r.data_json)
+                             _stored_date(r.effective_date), r.amount_minor, r.currency, r.reverses, r.data_json)
         for r in connection.execute(query)
     }
 
@@ -421,6 +463,8 @@ def _encoded(build: Callable[..., LogRecord], *columns: Any) -> bytes:
         return encode_record(build(*columns))
     except InvalidRecord as exc:
         return UNREPRESENTABLE + f"{exc.field}: {exc.message}".encode("ascii", "replace")
+    except (TypeError, AttributeError):  # SQLite: text in an amount, a blob in the event's data
+        return UNREPRESENTABLE + b"a column holds a value of the wrong type"
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,10 +490,16 @@ def verify_database(connection: Connection, log_id: str, public_key: Ed25519Publ
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
     books_finding = _compare_with_books(connection, books)
     unlogged = _unlogged(books, logged)
-    if books_finding is None and unlogged and books_logged_in_full(connection):
+    # A signed head saying the books were logged in full outweighs the database's own mark, which SQL can delete.
+    signed_in_full = next((h.head.business_date for h in heads if h.head.books_logged), None)
+    marked_in_full = books_logged_in_full(connection)
+    if books_finding is None and unlogged and (marked_in_full or signed_in_full):
         kind, record_id = unlogged[0]
         books_finding = Finding(Problem.DELETED, None, f"{kind} {record_id} is in the books but its log record "
                                                        f"is gone (deleted before or after it was sequenced)")  # fmt: skip
+    if books_finding is None and signed_in_full and not marked_in_full:
+        books_finding = Finding(Problem.DELETED, None, f"the head of {signed_in_full} is signed for books logged in full, "
+                                                       f"but the database's mark of it (audit_books_logged) is gone")  # fmt: skip
     return DatabaseAudit(report, pending_count(connection), books_finding, len(unlogged))
 
 
@@ -466,7 +516,7 @@ def _compare_with_books(connection: Connection, books: dict[str, dict[str, bytes
             why = source.removeprefix(UNREPRESENTABLE).decode("ascii")
             return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its "
                                                      f"log record: no record can hold it ({why})")  # fmt: skip
-        if source != bytes(row.leaf):
+        if source != _stored_bytes(row.leaf):
             return Finding(Problem.ALTERED, row.seq, f"{row.record_type} {row.record_id} in the books differs from its log record")
     return None
 

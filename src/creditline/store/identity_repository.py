@@ -150,6 +150,12 @@ class IdentityRepository:
     def update_account(self, account_id: str, **values: Any) -> None:
         self.connection.execute(update(identity_accounts).where(_a.account_id == account_id).values(**values))
 
+    def lock_active_admins(self) -> list[str]:
+        """The active admins' account ids, each row locked (in id order, so two callers cannot deadlock)
+        until the transaction ends: a change that could leave no admin is decided against them."""
+        query = select(_a.account_id).where(_a.role == "admin", _a.status == "active").order_by(_a.account_id)
+        return list(self.connection.execute(query.with_for_update()).scalars())
+
     def operators(self, limit: int) -> list[dict[str, Any]]:
         query = select(identity_accounts).where(_a.role != "borrower").order_by(_a.created_at, _a.account_id)
         return [dict(r) for r in self.connection.execute(query.limit(limit)).mappings()]
@@ -166,7 +172,7 @@ class IdentityRepository:
     def credential_ids(self, account_id: str) -> list[str]:
         c = identity_credentials.c
         query = select(c.credential_id).where(c.account_id == account_id).order_by(c.created_at)
-        return list(self.connection.execute(query).scalars())
+        return list(self.connection.execute(query.with_for_update()).scalars())
 
     def count_use(self, credential_id: str, sign_count: int, now: int) -> None:
         c = identity_credentials.c

@@ -78,7 +78,9 @@ class PromotionsRepository:
     def enroll(self, campaign_id: str, borrower_id: str, on: date) -> bool:
         """Enroll a borrower; False if they already were (the row is not touched)."""
         statement = dialect_insert(self.connection, promotion_members).values(campaign_id=campaign_id, borrower_id=borrower_id, enrolled_on=on)
-        return self.connection.execute(statement.on_conflict_do_nothing()).rowcount == 1
+        # RETURNING, not rowcount: on PostgreSQL the rowcount of this INSERT ... ON CONFLICT DO NOTHING read -1
+        added = self.connection.execute(statement.on_conflict_do_nothing().returning(promotion_members.c.borrower_id))
+        return added.first() is not None
 
     def is_member(self, campaign_id: str, borrower_id: str) -> bool:
         m = promotion_members.c

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from creditline.store.tables import ID, metadata
@@ -73,6 +74,8 @@ audit_heads = Table(
     Column("root_hash", LargeBinary(HASH), nullable=False),
     Column("key_id", String(16), nullable=False),
     Column("signature", LargeBinary(SIGNATURE), nullable=False),
+    # Signed with the head: the books were logged in full (migration 0027_audit_heads_books_logged).
+    Column("books_logged", Boolean, nullable=False, server_default=false()),
 )
 
 audit_log_state = Table(

@@ -320,3 +320,46 @@ def test_an_enrollment_code_that_expires_between_the_two_calls_enrolls_nobody(cl
                            .values(enrollment_expires_at=1))  # fmt: skip
     late = client.post("/v1/passkeys", json={"credential": SoftAuthenticator(origin=ORIGIN).create(options.json()["publicKey"])})
     assert late.status_code == 401 and late.json()["code"] == "enrollment_invalid", late.text
+
+
+def test_an_operator_patch_that_changes_nothing_is_refused_and_keeps_their_sessions(client, engine):
+    """PATCH /v1/operators/{id} with {} answered 200 and ended every session the operator held."""
+    boss = admin(client, engine)
+    created = boss.post("/v1/operators", {"display_name": "Risk Bo", "role": "risk_analyst"})
+    bo = Person(client, "Risk Bo")
+    assert bo.enroll(created.json()["enrollment_code"]).status_code == 201
+    empty = boss.client.patch(f"/v1/operators/{bo.account['account_id']}", json={}, headers=boss.headers)
+    assert empty.status_code == 422, empty.text
+    assert (empty.json()["code"], empty.json()["errors"][0]["field"]) == ("nothing_to_change", "role")
+    assert bo.get("/v1/reviews").status_code == 200, "the operator is still signed in"
+
+
+def test_the_last_active_admin_cannot_be_demoted_or_disabled(client, engine):
+    """An admin could demote or disable the last active admin (themselves included) over PATCH
+    /v1/operators/{id}; getting an admin back then took database access."""
+    from integration_helpers import dump
+
+    with engine.begin() as connection:  # the module's database holds earlier tests' admins: retire them
+        connection.execute(update(identity_accounts).where(identity_accounts.c.role == "admin").values(status="disabled"))
+    boss = admin(client, engine)
+    boss_id = boss.get("/v1/session").json()["account_id"]
+    before = dump(engine)
+    for body, field in (({"role": "finance"}, "role"), ({"status": "disabled"}, "status"),
+                        ({"role": "admin", "status": "disabled"}, "status"),
+                        ({"role": "risk_analyst", "status": "disabled"}, "role")):  # fmt: skip
+        refused = boss.client.patch(f"/v1/operators/{boss_id}", json=body, headers=boss.headers)
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert (refused.json()["code"], refused.json()["errors"][0]["field"]) == ("last_admin", field)
+    assert dump(engine) == before, "nothing changed"
+    assert boss.get("/v1/operators").status_code == 200, "the admin keeps their session"
+    second = admin(client, engine)
+    second_id = second.get("/v1/session").json()["account_id"]
+    demoted = boss.client.patch(f"/v1/operators/{second_id}", json={"role": "finance"}, headers=boss.headers)
+    assert demoted.status_code == 200 and demoted.json()["role"] == "finance", "another admin remains"
+    again = boss.client.patch(f"/v1/operators/{boss_id}", json={"status": "disabled"}, headers=boss.headers)
+    assert again.status_code == 409 and again.json()["code"] == "last_admin"
+    promoted = boss.client.patch(f"/v1/operators/{second_id}", json={"role": "admin"}, headers=boss.headers)
+    assert promoted.status_code == 200
+    disabled = boss.client.patch(f"/v1/operators/{boss_id}", json={"status": "disabled"}, headers=boss.headers)
+    assert disabled.status_code == 200 and disabled.json()["status"] == "disabled", "the other admin is active"

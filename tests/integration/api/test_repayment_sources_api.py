@@ -111,3 +111,28 @@ def test_another_borrowers_source_is_not_found_and_stays(client, monkeypatch) ->
         )
     assert theirs not in [s[0] for s in _listed(intruder)]
     assert _listed(owner) == before
+
+
+def test_the_account_on_file_cannot_become_a_source_already_linked(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Changing the repayment account to a linked wallet left two active sources for one account (the
+    account on file and the wallet), so auto-debit asked that account again for what it could not pay."""
+    with_vault(monkeypatch)
+    daytime(monkeypatch)
+    person, _ = approved_borrower(client, "Twice linked")
+    assert _link(person, WALLET).status_code == 201
+    before, account_before = _listed(person), person.get("/v1/me/repayment-account").json()
+    body = {"account_number": " wallet 0000-1111-22 "}  # the same number, written otherwise
+    options = person.post("/v1/me/repayment-account/approvals", body)
+    body |= {"assertion": person.authenticator.get(options.json()["publicKey"])}
+    changed = person.client.put("/v1/me/repayment-account", json=body, headers=person.headers | {"X-Device-Id": "phone-1"})
+    assert changed.status_code == 409, changed.text
+    assert changed.headers["content-type"] == "application/problem+json"
+    assert (changed.json()["code"], _field(changed)) == ("source_already_linked", "account_number")
+    assert _listed(person) == before
+    assert person.get("/v1/me/repayment-account").json() == account_before
+    other = {"account_number": "6222020200445566"}
+    options = person.post("/v1/me/repayment-account/approvals", other)
+    other |= {"assertion": person.authenticator.get(options.json()["publicKey"])}
+    moved = person.client.put("/v1/me/repayment-account", json=other, headers=person.headers | {"X-Device-Id": "phone-1"})
+    assert moved.status_code == 200, moved.text
+    assert [(s[2], s[3]) for s in _listed(person)] == [("••••5566", True), ("••••1122", False)]

@@ -74,6 +74,11 @@ def test_a_campaign_file_loads_and_hashes_its_content() -> None:
         (CAMPAIGN_TOML.replace("version = 1", "version = 2147483648"), "version"),  # beyond the stored INTEGER
         (CAMPAIGN_TOML.replace('kind = "interest-free-days"', 'kind = "rate-discount"')
          .replace("free_days = 30", 'discount_pct = "1E-999999999"'), "discount_pct"),  # would print a billion digits
+        # coupons no drawdown could use were issued: no term at all, a term of 0 or of minus 3 months
+        (CAMPAIGN_TOML.replace("terms_months = [3, 6]", "terms_months = []"), "terms_months"),
+        (CAMPAIGN_TOML.replace("terms_months = [3, 6]", "terms_months = [0, 3]"), "terms_months"),
+        (CAMPAIGN_TOML.replace("terms_months = [3, 6]", "terms_months = [-3]"), "terms_months"),
+        (CAMPAIGN_TOML.replace("terms_months = [3, 6]", "terms_months = [361]"), "terms_months"),
     ],
 )
 def test_bad_campaign_files_name_the_field(text: str, field: str) -> None:

@@ -85,6 +85,15 @@ def test_inclusion_bundle_for_one_loans_records(key: Ed25519PrivateKey) -> None:
     with pytest.raises(InvalidProof):
         check_inclusion_bundle(bundle_from_json(forged), key.public_key())
 
+    # A bundle emptied of its records, or with one record twice, was "ok: 0 records" or counted it twice.
+    emptied = json.loads(json.dumps(wire)) | {"records": []}
+    doubled = json.loads(json.dumps(wire))
+    doubled["records"].append(wire["records"][0])
+    for bad in (emptied, doubled):
+        with pytest.raises(InvalidProof) as caught:
+            check_inclusion_bundle(bundle_from_json(bad), key.public_key())
+        assert caught.value.field == "records"
+
 
 def test_consistency_bundle_between_two_eod_heads(key: Ed25519PrivateKey) -> None:
     day1, day2 = events(13), events(21, start=13)

@@ -26,6 +26,9 @@ from creditline.ledger.transparency.errors import InvalidKey, InvalidProof, Inva
 from creditline.ledger.transparency.merkle import HASH_SIZE
 
 HEAD_PREFIX = b"creditline/tree-head/v1\x00"
+# A head that also states "this database's books are logged in full": a journal entry or loan event with
+# no log record is then tampering, whatever the database's own `audit_books_logged` row says.
+HEAD_BOOKS_LOGGED_PREFIX = b"creditline/tree-head/v2-books-logged\x00"
 RECEIPT_PREFIX = b"creditline/record-receipt/v1\x00"
 LOG_ID_BYTES_MAX = 255
 
@@ -111,6 +114,7 @@ class TreeHead:
     tree_size: int
     root_hash: bytes
     business_date: date
+    books_logged: bool = False  # signed: the books were logged in full when the head was published
 
     def __post_init__(self) -> None:
         _log_id_bytes(self.log_id)
@@ -121,10 +125,15 @@ class TreeHead:
             or not 0 <= self.tree_size < 2**63
         ):
             raise InvalidProof("tree_size is a count of records", field="tree_size")
+        if not isinstance(self.business_date, date):
+            raise InvalidProof("business_date is a date", field="business_date")
+        if not isinstance(self.books_logged, bool):
+            raise InvalidProof("books_logged is true or false", field="books_logged")
 
     def signing_input(self) -> bytes:
+        # A head without the statement keeps the v1 layout, so heads published before it still verify.
         return (
-            HEAD_PREFIX
+            (HEAD_BOOKS_LOGGED_PREFIX if self.books_logged else HEAD_PREFIX)
             + _log_id_bytes(self.log_id)
             + struct.pack(">Q", self.tree_size)
             + self.business_date.isoformat().encode("ascii")
@@ -151,7 +160,7 @@ class SignedTreeHead:
         )
 
     def to_json(self) -> dict[str, object]:
-        return {
+        head: dict[str, object] = {
             "log_id": self.head.log_id,
             "tree_size": self.head.tree_size,
             "root_hash": self.head.root_hash.hex(),
@@ -159,6 +168,7 @@ class SignedTreeHead:
             "key_id": self.key_id,
             "signature": _b64(self.signature),
         }
+        return head | {"books_logged": True} if self.head.books_logged else head
 
     @classmethod
     def from_json(cls, raw: dict) -> SignedTreeHead:
@@ -168,6 +178,7 @@ class SignedTreeHead:
                 raw["tree_size"],
                 _unhex(raw["root_hash"], "root_hash"),
                 date.fromisoformat(raw["business_date"]),
+                raw.get("books_logged", False),
             )
             return cls(head, str(raw["key_id"]), _unb64(raw["signature"], "signature"))
         except (KeyError, TypeError, ValueError) as exc:

@@ -94,6 +94,12 @@ def check_inclusion_bundle(bundle: InclusionBundle, public_key: Ed25519PublicKey
     """Verify the head's signature and every record's path; returns the records, decoded."""
     bundle.head.verify(public_key)
     head = bundle.head.head
+    # An empty bundle proves nothing, and a record listed twice would be counted twice: neither is ok.
+    if not bundle.records:
+        raise InvalidProof("the bundle proves no record", field="records")
+    indices = [proved.leaf_index for proved in bundle.records]
+    if len(set(indices)) != len(indices):
+        raise InvalidProof("a record is listed more than once", field="records")
     decoded = []
     for proved in bundle.records:
         verify_inclusion(

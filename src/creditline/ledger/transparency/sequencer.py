@@ -50,7 +50,9 @@ def sequence(
 
 
 def publish_head(
-    log_id: str, frontier: Frontier, business_date: date, private_key: Ed25519PrivateKey
+    log_id: str, frontier: Frontier, business_date: date, private_key: Ed25519PrivateKey, *, books_logged: bool = False
 ) -> SignedTreeHead:
-    """The signed head of the log as the frontier stands, dated with the business date being closed."""
-    return sign_head(TreeHead(log_id, frontier.size, frontier.root(), business_date), private_key)
+    """The signed head of the log as the frontier stands, dated with the business date being closed;
+    `books_logged` signs, too, that every books record has its log record (none may be missing)."""
+    head = TreeHead(log_id, frontier.size, frontier.root(), business_date, books_logged)
+    return sign_head(head, private_key)
