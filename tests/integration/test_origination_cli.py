@@ -49,6 +49,28 @@ def test_apply_then_replay_explain_review(db):
     assert shown["record_intact"] and shown["status"] == "reviewed"
 
 
+def test_a_decision_stored_with_the_hash_of_the_request_as_sent_still_answers_its_retry(db):
+    """Before the digest was of the canonical form the CLI stored the hash of the JSON as sent: a retry
+    of that request under its key is answered with its decision, another request is still refused."""
+    from sqlalchemy import create_engine, update
+
+    from creditline.app.idempotency import request_hash
+    from creditline.store.tables_origination import origination_decisions
+
+    url, folder = db
+    padded = application(3)
+    padded["applicant"] = {**padded["applicant"], "name": f"  {padded['applicant']['name']}  "}
+    view = ok("apply", "--db", url, "--key", "old-1", "--file", _file(folder, "p.json", padded))
+    engine = create_engine(url)
+    with engine.begin() as connection:  # the row as the earlier code wrote it
+        connection.execute(update(origination_decisions).values(request_hash=request_hash(padded)))
+    engine.dispose()
+    again = ok("apply", "--db", url, "--key", "old-1", "--file", _file(folder, "p.json", padded))
+    assert again["decision_id"] == view["decision_id"]
+    other = cli("apply", "--db", url, "--key", "old-1", "--file", _file(folder, "q.json", application(4)))
+    assert other.exit_code == 2 and "already used for a different application" in other.stderr
+
+
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [

@@ -88,7 +88,7 @@ def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[
         with UnitOfWork(engine) as uow:
             today: dict[str, tuple[date, int | None]] = {}
             for command, (digest, form) in zip(commands, checked, strict=True):
-                earlier = _replayed(uow, command.client_key, digest)
+                earlier = _replayed(uow, command, digest)
                 if earlier is not None:
                     views.append(earlier)
                     continue
@@ -116,18 +116,22 @@ def _checked(command: ApplyForCredit) -> tuple[str, ApplicationForm]:
     return request_hash(canonical_request(form)), form
 
 
-def _replayed(uow: UnitOfWork, client_key: str, digest: str) -> dict[str, Any] | None:
+def _replayed(uow: UnitOfWork, command: ApplyForCredit, digest: str) -> dict[str, Any] | None:
     from creditline.store.tables_origination import OriginationRepository
 
-    return _earlier(OriginationRepository(uow.connection).by_client_key(client_key), client_key, digest)
+    return _earlier(OriginationRepository(uow.connection).by_client_key(command.client_key), command, digest)
 
 
-def _earlier(row: dict[str, Any] | None, client_key: str, digest: str) -> dict[str, Any] | None:
-    """The decision already made under the key, if any (the same key with another request is refused)."""
+def _earlier(row: dict[str, Any] | None, command: ApplyForCredit, digest: str) -> dict[str, Any] | None:
+    """The decision already made under the key, if any (the same key with another request is refused).
+    A decision stored before the digest was of the canonical form holds the hash of the request as
+    sent (the CLI's raw JSON): the same request retried under its key still matches it."""
     if row is None:
         return None
-    if row["request_hash"] != digest:
-        raise IdempotencyConflict(f"{client_key!r} was already used for a different application", field="key")
+    if row["request_hash"] != digest and row["request_hash"] != request_hash(command.application):
+        raise IdempotencyConflict(
+            f"{command.client_key!r} was already used for a different application", field="key"
+        )
     return decision_view(row)
 
 
@@ -147,7 +151,7 @@ def _apply(
             found = OriginationRepository(uow.connection).queue_by_client_key(command.client_key)
             day = uow.system.queue_business_date()
             newest = execute(uow.connection, _NEWEST_VERSION, {"product_id": command.config.product_id})
-        earlier = _earlier(found.first(), command.client_key, digest)
+        earlier = _earlier(found.first(), command, digest)
         if earlier is not None:
             return earlier
         on = day.value()
