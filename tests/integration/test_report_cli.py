@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -69,6 +70,31 @@ def test_the_report_writes_json_html_and_csv_tables(files, tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{STEM}.json", f"{STEM}.html"] + [f"{STEM}-{t}.csv" for t in (
             "buckets", "tiers", "vintage", "roll-rates", "transition-matrix", "ecl-by-stage", "provision-matrix")])
+
+
+def test_the_json_holds_the_vintage_roll_rate_and_transition_tables_the_csvs_hold(files, tmp_path, capsys):
+    """`portfolio-<date>.json` holds every figure: the vintages, roll rates and transition matrix were
+    only in the CSVs. Ratios are 8-decimal text there as everywhere in the JSON; counts are integers."""
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, "report", "portfolio", "--as-of", AS_OF, "--snapshots", str(files["csv"]),
+                       "--out", str(out), "--lgd", "0.6", "--transition-months", "6")
+    assert (code, err) == (0, "")
+    summary = json.loads((out / f"{STEM}.json").read_text())
+    for key, csv in (("vintage", "vintage"), ("roll_rates", "roll-rates")):
+        table = pl.read_csv(out / f"{STEM}-{csv}.csv")
+        assert len(summary[key]) == table.height > 0
+        assert [row["loans"] for row in summary[key]] == table.get_column("loans").to_list()
+    matrix = summary["transition_matrix"]
+    assert matrix["months"] == 6
+    assert [row["from_state"] for row in matrix["rows"]] == pl.read_csv(
+        out / f"{STEM}-transition-matrix.csv").get_column("from_state").to_list()
+    observed = [row for row in matrix["rows"] if row["observations"] > 0]
+    states = [name for name in observed[0] if name not in ("from_state", "observations")]
+    for row in observed:  # each observed state's probabilities, as text, add up to one
+        assert abs(sum(Decimal(row[name]) for name in states) - 1) <= Decimal("1e-7")
+    rate = summary["vintage"][-1]["ever_90_rate_amount"]
+    assert isinstance(rate, str) and len(rate.split(".")[1]) == 8
+    assert isinstance(summary["roll_rates"][0]["month_end"], str)
 
 
 def test_json_goes_to_stdout_alone_and_parquet_reads_the_same(files, tmp_path, capsys):

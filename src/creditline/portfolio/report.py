@@ -104,6 +104,10 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     counts = transition_counts(history, as_of)
     tables["roll_rates"] = roll_rates(counts)
     tables["transition_matrix"] = _matrix_table(counts, options.transition_months)
+    summary["vintage"] = table_rows(tables["vintage"])
+    summary["roll_rates"] = table_rows(tables["roll_rates"])
+    summary["transition_matrix"] = {"months": options.transition_months,
+                                    "rows": table_rows(tables["transition_matrix"])}
     allowance = _ecl(history, day, as_of, counts, options, summary, tables)
     _provision_matrix(counts, tables, options, summary)
     npl = npl_ratio(day, options.tier_policy)
@@ -114,6 +118,22 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     summary["capital"] = _capital(day, options)
     summary["liquidity"] = _liquidity(day, options.balance_sheet)
     return PortfolioReport(as_of, cur, summary, tables)
+
+
+def table_rows(table: pl.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows for the JSON: its ratios (float columns) as 8-decimal text like every other ratio
+    of the report, none where a ratio has no denominator, dates as ISO text, counts and amounts as
+    integers."""
+    floats = [name for name, dtype in table.schema.items() if dtype.is_float()]
+    rows = table.to_dicts()
+    for row in rows:
+        for name in floats:
+            value = row[name]
+            row[name] = None if value is None or value != value else shown(Decimal(repr(value)))
+        for name, value in row.items():
+            if isinstance(value, date):
+                row[name] = value.isoformat()
+    return rows
 
 
 def _in_currency(day: pl.DataFrame, history: pl.DataFrame, cur: Currency) -> tuple[pl.DataFrame, pl.DataFrame]:
