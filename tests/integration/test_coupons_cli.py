@@ -6,7 +6,7 @@ from pathlib import Path
 
 from coupon_fixtures import RATE_DISCOUNT, consent_to_marketing
 from integration_helpers import cli, ok
-from lending_fixtures import open_line, setup_books
+from lending_fixtures import open_line, setup_books, usd_line
 
 
 def test_campaign_issue_quote_draw_settle(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -84,21 +84,46 @@ def test_enrolling_a_borrower_who_does_not_exist_is_refused(engine, db_url: str,
     assert (enrolled["borrower_id"], enrolled["new"]) == ("B1", True)
 
 
+def _dollar_campaign_for_b1(engine, db: tuple[str, str], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The USD campaign `dollars` added through the CLI, and B1 consenting to marketing."""
+    file = tmp_path / "dollars.toml"
+    file.write_text(RATE_DISCOUNT.format(campaign_id="dollars", budget="1000", valid_days=30).replace('"CNY"', '"USD"'),
+                    encoding="utf-8")  # fmt: skip
+    ok("coupon", "campaign-add", "--file", str(file), *db)
+    consent_to_marketing(engine, "B1")
+
+
 def test_a_coupon_in_another_currency_is_refused_on_coupon(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """quote and draw named --currency, an option neither command has, for a coupon of USD loans on a CNY line."""
     from integration_helpers import dump
 
     setup_books(engine)
     line = open_line(engine, "B1")
-    file = tmp_path / "dollars.toml"
-    file.write_text(RATE_DISCOUNT.format(campaign_id="dollars", budget="1000", valid_days=30).replace('"CNY"', '"USD"'),
-                    encoding="utf-8")  # fmt: skip
+    usd_line(engine, "B1")  # a dollar line too: a USD coupon is issued only to a borrower who could use it
     db = ("--db", db_url)
-    ok("coupon", "campaign-add", "--file", str(file), *db)
-    consent_to_marketing(engine, "B1")
+    _dollar_campaign_for_b1(engine, db, tmp_path)
     coupon = ok("coupon", "issue", "--campaign", "dollars", "--borrower", "B1", "--key", "i1", *db)["coupon_id"]
     before = dump(engine)
     for command in (("quote",), ("draw", "--key", "d1")):
         refused = cli("coupon", *command, "--line", line, "--amount", "1000", "--term", "3", "--coupon", coupon, *db)
         assert (refused.exit_code, refused.stderr.strip()) == (2, "error: --coupon: the coupon is for USD loans")
     assert dump(engine) == before
+
+
+def test_a_coupon_in_a_currency_the_borrower_has_no_line_in_is_not_issued(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A USD campaign issued a coupon to a borrower whose lines are all CNY: it could never be used, yet it
+    counted against the campaign's per-borrower limit. Refused naming --borrower, nothing written."""
+    from integration_helpers import dump
+
+    setup_books(engine)
+    open_line(engine, "B1")
+    db = ("--db", db_url)
+    _dollar_campaign_for_b1(engine, db, tmp_path)
+    before = dump(engine)
+    refused = cli("coupon", "issue", "--campaign", "dollars", "--borrower", "B1", "--key", "i1", *db)
+    assert (refused.exit_code, refused.stderr.strip()) == (
+        2, "error: --borrower: the borrower has no credit line in USD, the campaign's currency")
+    assert dump(engine) == before
+    usd_line(engine, "B1")
+    issued = ok("coupon", "issue", "--campaign", "dollars", "--borrower", "B1", "--key", "i1", *db)
+    assert (issued["borrower_id"], issued["status"]) == ("B1", "issued")

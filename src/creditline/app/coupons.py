@@ -164,12 +164,14 @@ def issue_coupon(engine: Engine, command: IssueCoupon) -> dict[str, Any]:
         if (prior := first_result(uow, "coupon-issue", key, request)) is not None:
             return prior
         campaign, _ = campaign_of(repo, command.campaign_id)
-        grade, first_opened = ServicingRepository(uow.connection).borrower_facts(command.borrower_id)
+        servicing = ServicingRepository(uow.connection)
+        grade, first_opened = servicing.borrower_facts(command.borrower_id)
         if first_opened is None:
             raise LineNotFound(f"borrower {command.borrower_id!r} has no credit line", field="borrower")
         standing = BorrowerStanding(
             command.borrower_id, grade, (on - first_opened).days, repo.is_member(command.campaign_id, command.borrower_id),
             marketing_consent=borrower_consents_to(uow.connection, command.borrower_id, Purpose.MARKETING, now_s()),
+            line_currencies=servicing.line_currencies(command.borrower_id),
         )
         held = repo.count_coupons(command.campaign_id, command.borrower_id)
         coupon = issue(campaign, standing, coupon_id=new_id("CP"), on=on, held=held)

@@ -33,14 +33,15 @@ class CouponStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class BorrowerStanding:
-    """What eligibility looks at: the borrower's marketing consent, risk grade (PD band), tenure and
-    campaign membership."""
+    """What eligibility looks at: the borrower's marketing consent, the currencies of their lines, risk
+    grade (PD band), tenure and campaign membership."""
 
     borrower_id: str
     risk_grade: str | None  # None: unrated (a line opened without an origination decision)
     tenure_days: int
     member: bool = False
     marketing_consent: bool = False  # an active consent to marketing (privacy.consent); without it, no coupon
+    line_currencies: frozenset[str] = frozenset()  # ISO codes of the borrower's lines; a coupon needs one in its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,11 @@ def check_eligible(campaign: Campaign, standing: BorrowerStanding) -> None:
     if not standing.marketing_consent:
         raise NotEligible("the borrower has not consented to marketing (or withdrew it)", field="borrower",
                           code="marketing_consent_missing")  # fmt: skip
+    # A coupon covers drawdowns in the campaign's currency only: without a line in it, the coupon could
+    # never be used yet would count against the campaign's per-borrower limit.
+    if campaign.currency.code not in standing.line_currencies:
+        raise NotEligible(f"the borrower has no credit line in {campaign.currency.code}, the campaign's currency",
+                          field="borrower", code="no_line_in_currency")  # fmt: skip
     rules = campaign.eligibility
     if rules.risk_grades is not None and standing.risk_grade not in rules.risk_grades:
         grade = standing.risk_grade or "unrated"

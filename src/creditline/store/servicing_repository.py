@@ -67,6 +67,13 @@ class ServicingRepository:
         first = select(func.min(credit_lines.c.opened_on)).where(credit_lines.c.borrower_id == borrower_id)
         return grade, self.connection.execute(first).scalar()
 
+    def line_currencies(self, borrower_id: str) -> frozenset[str]:
+        """The currencies the borrower has a credit line in (empty for an unknown borrower)."""
+        from creditline.store.tables import credit_lines
+
+        query = select(credit_lines.c.currency).where(credit_lines.c.borrower_id == borrower_id).distinct()
+        return frozenset(self.connection.execute(query).scalars())
+
     # -- monitoring profiles ------------------------------------------------------------------------
     def profile(self, borrower_id: str, *, for_update: bool = False) -> tuple[str, int] | None:
         """(profile JSON, version) for a borrower; with `for_update`, locked (created empty first if absent)."""

@@ -179,3 +179,20 @@ def test_a_borrower_without_marketing_consent_gets_no_coupon(client, issued) -> 
     assert withdrawn.status_code == 200, withdrawn.text
     again = people["finance"].post("/v1/campaigns/summer/coupons", body, key="c-after")
     assert (again.status_code, again.json()["code"]) == (422, "marketing_consent_missing"), again.text
+
+
+def test_a_coupon_in_a_currency_the_borrower_has_no_line_in_is_not_issued(issued) -> None:  # type: ignore[no-untyped-def]
+    """A USD coupon for a borrower whose lines are all CNY could never be used, yet counted against the
+    campaign's per-borrower limit: 422 naming the borrower, nothing issued, nothing committed."""
+    borrower, decision, _, people = issued
+    finance = people["finance"]
+    dollars = CAMPAIGN.format(campaign_id="dollars", budget="500.00").replace('"CNY"', '"USD"')
+    assert finance.post("/v1/campaigns", {"format": "toml", "source": dollars}).status_code == 201
+    before = borrower.get("/v1/coupons").json()["coupons"]
+    refused = finance.post("/v1/campaigns/dollars/coupons", {"borrower_id": decision["borrower_id"]}, key="c-usd")
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert (problem["code"], problem["errors"][0]["field"]) == ("no_line_in_currency", "borrower")
+    assert borrower.get("/v1/coupons").json()["coupons"] == before
+    assert finance.get("/v1/campaigns/dollars").json()["committed"] == "0.00"

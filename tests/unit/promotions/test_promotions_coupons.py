@@ -27,7 +27,8 @@ from creditline.promotions import (
     load_campaign,
 )
 
-STANDING = BorrowerStanding("B1", "A", tenure_days=90, member=True, marketing_consent=True)
+CNY_LINE = frozenset({"CNY"})
+STANDING = BorrowerStanding("B1", "A", tenure_days=90, member=True, marketing_consent=True, line_currencies=CNY_LINE)
 
 CAMPAIGN_TOML = """
 campaign_id = "spring-2025"
@@ -110,13 +111,16 @@ def test_issue_checks_window_eligibility_and_the_per_borrower_limit() -> None:
     with pytest.raises(CouponLimitReached):
         issue(offer, STANDING, coupon_id="CP2", on=date(2025, 2, 1), held=1)
     for standing, code in [
-        (BorrowerStanding("B1", "C", 90, True, True), "grade_not_eligible"),
-        (BorrowerStanding("B1", None, 90, True, True), "grade_not_eligible"),
-        (BorrowerStanding("B1", "A", 59, True, True), "tenure_too_short"),
-        (BorrowerStanding("B1", "A", 90, False, True), "not_a_member"),
+        (BorrowerStanding("B1", "C", 90, True, True, line_currencies=CNY_LINE), "grade_not_eligible"),
+        (BorrowerStanding("B1", None, 90, True, True, line_currencies=CNY_LINE), "grade_not_eligible"),
+        (BorrowerStanding("B1", "A", 59, True, True, line_currencies=CNY_LINE), "tenure_too_short"),
+        (BorrowerStanding("B1", "A", 90, False, True, line_currencies=CNY_LINE), "not_a_member"),
         # A coupon is marketing: without the consent, no other rule is even looked at.
-        (BorrowerStanding("B1", "A", 90, True, marketing_consent=False), "marketing_consent_missing"),
-        (BorrowerStanding("B1", "C", 30, False), "marketing_consent_missing"),
+        (BorrowerStanding("B1", "A", 90, True, marketing_consent=False, line_currencies=CNY_LINE), "marketing_consent_missing"),
+        (BorrowerStanding("B1", "C", 30, False, line_currencies=CNY_LINE), "marketing_consent_missing"),
+        # Lines only in other currencies: the coupon could never be used, yet would count against the limit.
+        (replace(STANDING, line_currencies=frozenset({"USD"})), "no_line_in_currency"),
+        (replace(STANDING, line_currencies=frozenset()), "no_line_in_currency"),
     ]:
         with pytest.raises(NotEligible) as caught:
             issue(offer, standing, coupon_id="CP3", on=date(2025, 2, 1), held=0)
