@@ -127,3 +127,15 @@ def test_a_coupon_in_a_currency_the_borrower_has_no_line_in_is_not_issued(engine
     usd_line(engine, "B1")
     issued = ok("coupon", "issue", "--campaign", "dollars", "--borrower", "B1", "--key", "i1", *db)
     assert (issued["borrower_id"], issued["status"]) == ("B1", "issued")
+
+
+def test_listing_the_coupons_of_an_unknown_borrower_is_refused(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    """`coupon list --borrower NOPE` answered "NOPE has no coupons" (exit 0), so a mistyped id read as a
+    borrower without coupons; `source list` already refused it."""
+    setup_books(engine)
+    open_line(engine, "B1")
+    db = ("--db", db_url)
+    refused = cli("coupon", "list", "--borrower", "NOPE", *db)
+    assert (refused.exit_code, refused.stderr.strip(), refused.stdout) == (2, "error: --borrower: no borrower NOPE", "")
+    listed = cli("coupon", "list", "--borrower", "B1", *db)
+    assert (listed.exit_code, listed.stdout.strip()) == (0, "B1 has no coupons")

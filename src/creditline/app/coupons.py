@@ -188,11 +188,14 @@ def issue_coupon(engine: Engine, command: IssueCoupon) -> dict[str, Any]:
     return view
 
 
-def list_coupons(engine: Engine, borrower_id: str, *, visible: bool = True) -> dict[str, Any]:
+def list_coupons(engine: Engine, borrower_id: str, *, visible: bool = True, known: bool = False) -> dict[str, Any]:
     """The borrower's coupons on the business date; `visible=False` (a borrower asking about someone else)
-    is the same answer with no coupons, so it neither errs nor confirms that borrower."""
+    is the same answer with no coupons, so it neither errs nor confirms that borrower. `known=True` (an
+    operator's CLI, where a mistyped id must not read as "no coupons") refuses a borrower with no line."""
     with UnitOfWork(engine, read_only=True) as uow:
         on = business_date(uow)
+        if known:
+            require_borrower(uow, borrower_id)
         repo = PromotionsRepository(uow.connection)
         rows = repo.coupons_of(borrower_id, LIST_LIMIT) if visible else []
         views = [_coupon_view(row, campaign_of(repo, row["campaign_id"])[0], on) for row in rows]

@@ -102,10 +102,10 @@ def register(app: typer.Typer) -> None:
     def list_cmd(
         borrower: Annotated[str, typer.Option("--borrower", help="borrower id")], db_url: DbOption = None, as_json: JsonOption = False
     ) -> None:
-        """A borrower's coupons: issued, expired, redeemed, with what each saved."""
+        """A borrower's coupons: issued, expired, redeemed, with what each saved (an unknown borrower is refused)."""
         from creditline.app.coupons import list_coupons
 
-        view = list_coupons(_engine(db_url), borrower)
+        view = list_coupons(_engine(db_url), borrower, known=True)
         emit(view, as_json, "\n".join(_coupon_line(c) for c in view["coupons"]) or f"{borrower} has no coupons")
 
     @coupon.command("quote")
