@@ -3,12 +3,13 @@ list, show; bad input is one line naming the field, exit 2, and nothing changed.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from colending_fixtures import partner_file
 from integration_helpers import cli, dump, ok
-from lending_fixtures import setup_books
+from lending_fixtures import eod_to, setup_books
 
 import creditline.store.tables_colending  # noqa: F401 - the dump covers the co-lending tables
 
@@ -116,3 +117,22 @@ def test_versions_only_rise_and_unknown_partners_are_named(engine, db_url: str, 
     )
     assert cli("partner", "reconcile", "bank-z", *db).exit_code == 2
     assert dump(engine) == before
+
+
+def test_a_statement_of_days_before_the_partner_was_registered_is_refused(engine, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A statement for December was built and stored for a partner registered on 1 January: a document
+    of a period in which it funded nothing. A period ending before registration is refused, nothing stored."""
+    setup_books(engine)  # business date 2025-01-01
+    db = ("--db", db_url)
+    file = tmp_path / "a.yaml"
+    file.write_text(partner_file("bank-a"), encoding="utf-8")
+    assert ok("partner", "add", "--file", str(file), *db)["registered_on"] == "2025-01-01"
+    eod_to(engine, date(2025, 1, 3))
+    before = dump(engine)
+    refused = cli("partner", "statement", "bank-a", "--from", "2024-12-01", "--to", "2024-12-31", *db)
+    assert (refused.exit_code, refused.stderr.strip(), refused.stdout) == (
+        2, "error: --to: bank-a was registered on 2025-01-01; a statement period ends on or after that day", "",
+    )  # fmt: skip
+    assert dump(engine) == before
+    spanning = ok("partner", "statement", "bank-a", "--from", "2024-12-01", "--to", "2025-01-01", *db)
+    assert (spanning["from"], spanning["to"], spanning["disbursements"]) == ("2024-12-01", "2025-01-01", "0.00")

@@ -1,7 +1,8 @@
 """Partner statements and the partner reconciliation (docs/co-lending.md).
 
 - `partner_statement`: a partner's statement for closed business days, from its sub-ledger; the first
-  request for a period stores it, later ones return the stored statement unchanged.
+  request for a period stores it, later ones return the stored statement unchanged. A period ending
+  before the partner was registered is refused.
 - `reconcile_partners`: for every partner, its position rebuilt from the journal (its sub-ledger lines)
   against the sum of its parts of every co-lent loan's current totals, movement by movement; plus the
   control totals — the GL's partner accounts equal the sub-ledger mapped through the posting rule, in
@@ -53,6 +54,11 @@ def _statement(engine: Engine, partner_id: str, period_from: date, period_to: da
             raise InvalidDate(f"a statement covers closed days; the business date is {today}", field="to")
         repo = ColendingRepository(uow.connection)
         row = partner_row(repo, partner_id)
+        if period_to < row["registered_on"]:  # it funded nothing then: such a statement would be stored for good
+            raise InvalidDate(
+                f"{partner_id} was registered on {row['registered_on']}; a statement period ends on or after that day",
+                field="to",
+            )
         stored = repo.statement(partner_id, period_from, period_to)
         if stored is not None:
             return json.loads(stored["content_json"]) | {"statement_id": stored["statement_id"]}

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from api_flows import BUSINESS_DATE, ORIGIN, Person, with_loan
+from servicing_flows import close_days
 
 PARTNER = """partner_id: bank
 version: 1
@@ -60,12 +61,26 @@ def test_finance_reads_partners_statements_and_reconciliation(funded) -> None:  
     assert bank["concentration"] == "50.00%" and bank["appetite_used"] == "0.11%" and bank["payable"] == "0.00"
     shown = finance.get("/v1/funding/partners/bank")
     assert shown.status_code == 200 and shown.json()["remittances"] == []
-    last_closed = BUSINESS_DATE - timedelta(days=1)
-    statement = finance.get("/v1/funding/partners/bank/statement", params={"from": "2025-06-01", "to": last_closed.isoformat()})
-    assert statement.status_code == 200, statement.text
-    assert statement.json()["payable"]["remitted"] == "0.00" and "allowance_share" in statement.json()
+    before_registration = {"from": "2025-06-01", "to": (BUSINESS_DATE - timedelta(days=1)).isoformat()}
+    refused = finance.get("/v1/funding/partners/bank/statement", params=before_registration)
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem+json")
+    assert (refused.json()["code"], refused.json()["errors"][0]["field"]) == ("invalid_date", "to"), refused.text
     assert finance.get("/v1/funding/partners/bank/reconciliation").json()["clean"]
     assert finance.get("/v1/funding/reconciliation").json()["clean"]
+
+
+def test_a_statement_covers_the_closed_day_the_partner_was_registered(funded, engine) -> None:  # type: ignore[no-untyped-def]
+    """Once the registration day is closed, a period from before it that ends on it is the partner's first
+    statement: the half of each loan it funded that day. (The one refused above was not stored.)"""
+    finance = funded[0]["finance"]
+    close_days(engine, 1)
+    period = {"from": "2025-06-01", "to": BUSINESS_DATE.isoformat()}
+    statement = finance.get("/v1/funding/partners/bank/statement", params=period)
+    assert statement.status_code == 200, statement.text
+    assert statement.json()["disbursements"] == "1100.00"
+    assert statement.json()["payable"]["remitted"] == "0.00" and "allowance_share" in statement.json()
+    before_registration = {"from": "2025-06-01", "to": (BUSINESS_DATE - timedelta(days=1)).isoformat()}
+    assert finance.get("/v1/funding/partners/bank/statement", params=before_registration).status_code == 422
 
 
 def test_deals_show_the_sale_and_a_waterfall_with_no_period_yet(funded) -> None:  # type: ignore[no-untyped-def]
@@ -96,7 +111,7 @@ def test_unknown_ids_are_not_found_and_bad_dates_are_named(funded) -> None:  # t
     assert finance.get("/v1/funding/partners/nobody").json()["code"] == "unknown_partner"
     assert finance.get("/v1/funding/deals/DLnosuch").status_code == 404
     assert finance.get("/v1/funding/deals/DLnosuch/waterfall").json()["code"] == "deal_not_found"
-    late = finance.get("/v1/funding/partners/bank/statement", params={"from": "2025-06-01", "to": BUSINESS_DATE.isoformat()})
+    late = finance.get("/v1/funding/partners/bank/statement", params={"from": "2025-06-01", "to": (BUSINESS_DATE + timedelta(days=1)).isoformat()})
     assert late.status_code == 422 and late.json()["errors"][0]["field"] == "to"
 
 
