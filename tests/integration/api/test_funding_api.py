@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from api_flows import BUSINESS_DATE, ORIGIN, Person, with_loan
-from servicing_flows import close_days
 
 PARTNER = """partner_id: bank
 version: 1
@@ -69,18 +68,55 @@ def test_finance_reads_partners_statements_and_reconciliation(funded) -> None:  
     assert finance.get("/v1/funding/reconciliation").json()["clean"]
 
 
-def test_a_statement_covers_the_closed_day_the_partner_was_registered(funded, engine) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def closed_day(funded, engine):  # type: ignore[no-untyped-def]
+    """The registration day closed by every stage, as `creditline eod` closes it (the accrual alone, the
+    default of `run_eod`, leaves the partners' parts of the day's interest to the next full run)."""
+    from creditline.app import run_eod
+
+    run_eod(engine, BUSINESS_DATE + timedelta(days=1), stages=None)
+    return funded
+
+
+def partners_half_of_the_interest(engine) -> str:  # type: ignore[no-untyped-def]
+    """The partner's half of each loan's interest so far, the odd cent the platform's. (The applicants are
+    drawn at random, so their rates, and the day's interest, vary from run to run.)"""
+    from sqlalchemy import select
+
+    from creditline.money import Money
+    from creditline.store.tables import loans
+
+    with engine.connect() as connection:
+        interest = connection.execute(select(loans.c.interest_accrued_minor)).scalars().all()
+    assert len(interest) == 2 and all(minor > 0 for minor in interest), interest
+    return Money.of_minor(sum(minor // 2 for minor in interest), "CNY").amount_str()
+
+
+def test_a_statement_covers_the_closed_day_the_partner_was_registered(closed_day, engine) -> None:  # type: ignore[no-untyped-def]
     """Once the registration day is closed, a period from before it that ends on it is the partner's first
-    statement: the half of each loan it funded that day. (The one refused above was not stored.)"""
-    finance = funded[0]["finance"]
-    close_days(engine, 1)
+    statement: the half of each loan it funded that day and its half of the day's interest. (The one
+    refused above was not stored.)"""
+    finance = closed_day[0]["finance"]
     period = {"from": "2025-06-01", "to": BUSINESS_DATE.isoformat()}
     statement = finance.get("/v1/funding/partners/bank/statement", params=period)
     assert statement.status_code == 200, statement.text
     assert statement.json()["disbursements"] == "1100.00"
+    assert statement.json()["accruals"]["interest"] == partners_half_of_the_interest(engine), statement.text
     assert statement.json()["payable"]["remitted"] == "0.00" and "allowance_share" in statement.json()
     before_registration = {"from": "2025-06-01", "to": (BUSINESS_DATE - timedelta(days=1)).isoformat()}
     assert finance.get("/v1/funding/partners/bank/statement", params=before_registration).status_code == 422
+
+
+def test_the_partner_reconciliation_stays_clean_once_the_day_is_closed(closed_day, engine) -> None:  # type: ignore[no-untyped-def]
+    """The day's interest on both co-lent loans is split as every day's, though a trust bought the platform's
+    shares: the partner's half of each is in its journal and in its parts of the loans."""
+    half = partners_half_of_the_interest(engine)
+    finance = closed_day[0]["finance"]
+    reconciliation = finance.get("/v1/funding/partners/bank/reconciliation").json()
+    assert reconciliation["clean"] and reconciliation["partners"][0]["differences"] == [], reconciliation
+    bank = reconciliation["partners"][0]
+    assert (bank["accounts"]["partner_income"], bank["exposure"]["interest"]) == (half, half), reconciliation
+    assert finance.get("/v1/funding/reconciliation").json()["clean"]
 
 
 def test_deals_show_the_sale_and_a_waterfall_with_no_period_yet(funded) -> None:  # type: ignore[no-untyped-def]
