@@ -105,3 +105,32 @@ def test_both_refusals_are_worded_alike_and_count(client, engine, clock):
         assert linked.post("/v1/applications", form, key=f"again-{n}").status_code == 409
     waited = linked.post("/v1/applications", own, key="own-again")
     assert (waited.status_code, waited.json()["code"]) == (429, "identity_attempts_exceeded")
+
+
+def test_refusals_sent_together_get_no_more_answers_than_the_limit(client, engine, clock):
+    """Requests sent together all pass the first look at the count; the count taken again under the
+    account's lock lets only REFUSALS_MAX of them answer 409, the rest are 429 and not recorded."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from sqlalchemy import func, select
+
+    from creditline.app.applications import IDENTITY_REFUSED, IdentityClaimed
+    from creditline.store.tables_identity import identity_claim_refusals as refusals
+
+    racer = Person(client, "Racer")
+    racer.register()
+    account_id = racer.account["account_id"]
+    together = 2 * identity_claims.REFUSALS_MAX
+    barrier = Barrier(together)
+
+    def refused(_: int) -> str:
+        barrier.wait()
+        return identity_claims.counted(engine, account_id, IdentityClaimed(IDENTITY_REFUSED, field="applicant.id_number")).code
+
+    with ThreadPoolExecutor(together) as pool:
+        codes = sorted(pool.map(refused, range(together)))
+    assert codes == ["identity_attempts_exceeded"] * 3 + ["identity_claimed"] * 3
+    with engine.connect() as connection:
+        counted = connection.execute(select(func.count()).where(refusals.c.account_id == account_id)).scalar_one()
+    assert counted == identity_claims.REFUSALS_MAX
