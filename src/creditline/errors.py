@@ -33,3 +33,15 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     http_status = 409
+
+
+class TooManyAttempts(DomainError):
+    """Refused until `retry_after_s` seconds have passed: HTTP 429 with `Retry-After`."""
+
+    code = "too_many_attempts"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after_s: int, field: str | None = None, code: str | None = None) -> None:
+        assert retry_after_s >= 1
+        super().__init__(message, field=field, code=code)
+        self.retry_after_s = retry_after_s

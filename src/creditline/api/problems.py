@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from creditline.api.json_body import DuplicateKey
 from creditline.api.params import KEY_HEADER
-from creditline.errors import DomainError
+from creditline.errors import DomainError, TooManyAttempts
 
 MEDIA_TYPE = "application/problem+json"
 ERRORS_LISTED_MAX = 20
@@ -79,6 +79,8 @@ def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     exc = _as_header_key(request, exc)
     headers = {"WWW-Authenticate": 'Bearer realm="creditline"'} if exc.http_status == 401 else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     errors = [{"field": exc.field, "code": exc.code, "message": exc.message}]
     return problem_response(request, exc.http_status, exc.code, str(exc), errors, headers)
 

@@ -10,7 +10,9 @@ An application is for the account holder only. One whose identity fields name a 
 linked to another account is refused before anything is decided (`IdentityClaimed`, 409, nothing
 written): deciding it approved a line for that borrower, in the second account's name, which the
 second account could never reach. An account linked to a borrower applies as that borrower only
-(`IdentityMismatch`, 409). Each refusal is logged (`creditline.security`) for the fraud team; it is
+(`IdentityMismatch`, 409; both worded alike). Each refusal is logged (`creditline.security`) for
+the fraud team and counted (`identity_claims`): an account refused too often within a day is refused
+(429) before any identity is looked up, as the refusal tells whether an ID number is a customer's. It is
 not a fraud signal on the named borrower, whose line such a signal can freeze — anyone who knows
 a person's ID number could otherwise freeze that person's line.
 
@@ -31,6 +33,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from creditline.app import identity_claims
 from creditline.app.access import AccessConfig, Principal, now_s
 from creditline.app.apply import ApplyForCredit, apply
 from creditline.app.apply_setup import OriginationConfig
@@ -44,6 +47,8 @@ APPLICATIONS_LISTED_MAX = 100
 # Decision reasons that say the applicant was not shown to be the person they named: the carrier's
 # real-name record did not match, the selfie was not live, or it matched the ID photo only weakly.
 IDENTITY_UNCONFIRMED = frozenset({"identity_not_confirmed", "liveness_failed", "face_match_weak"})
+# One wording for both refusals: it says no more than that this account may not apply with this number.
+IDENTITY_REFUSED = "this account cannot apply with this ID number; apply with your own, or contact support"
 _security = logging.getLogger("creditline.security")
 
 
@@ -103,8 +108,12 @@ def apply_for_account(
         finish = _claim(uow, principal, view, application, fresh=True)
         return lambda: claimed.append(finish())
 
-    view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config), then=claim,
-                 check=lambda uow, borrower_id: _check_holder(uow, principal, borrower_id))  # fmt: skip
+    identity_claims.check_attempts_left(engine, account_id)
+    try:
+        view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config), then=claim,
+                     check=lambda uow, borrower_id: _check_holder(uow, principal, borrower_id))  # fmt: skip
+    except (IdentityClaimed, IdentityMismatch) as refused:
+        raise identity_claims.counted(engine, account_id, refused) from None
     if claimed:
         linked, issued = claimed[0]
     else:  # a retry's answer: claim it now (each step does nothing if the first request did it)
@@ -122,16 +131,9 @@ def _check_holder(uow: UnitOfWork, principal: Principal, borrower_id: str) -> No
     if principal.borrower_id == borrower_id:
         return
     if principal.borrower_id is not None:
-        error: Conflict = IdentityMismatch(
-            "this account applies as its own borrower only: the ID number is not the account holder's",
-            field="applicant.id_number",
-        )
+        error: Conflict = IdentityMismatch(IDENTITY_REFUSED, field="applicant.id_number")
     elif IdentityRepository(uow.connection).borrower_is_linked(borrower_id):
-        error = IdentityClaimed(
-            "this ID number belongs to a borrower with another account: apply from that account, "
-            "or contact support if it is yours",
-            field="applicant.id_number",
-        )
+        error = IdentityClaimed(IDENTITY_REFUSED, field="applicant.id_number")
     else:
         return
     _security.warning("application refused: %s", error.code, extra={"fields": {

@@ -20,6 +20,7 @@ from creditline.store.tables_identity import (
     account_consents,
     identity_accounts,
     identity_challenges,
+    identity_claim_refusals,
     identity_credentials,
     identity_sessions,
 )
@@ -264,6 +265,21 @@ class IdentityRepository:
         self.connection.execute(
             update(account_consents).where(c.consent_id == consent_id, c.withdrawn_at.is_(None)).values(withdrawn_at=now)
         )
+
+    # -- refused identity claims ------------------------------------------------------------------
+    def claim_refusal_times(self, account_id: str, since: int, limit: int) -> list[int]:
+        """When the account's applications were refused for the identity they named, from `since` on:
+        the latest `limit`, oldest first."""
+        c = identity_claim_refusals.c
+        query = (select(c.refused_at).where(c.account_id == account_id, c.refused_at >= since)
+                 .order_by(c.refused_at.desc()).limit(limit))  # fmt: skip
+        return sorted(self.connection.execute(query).scalars())
+
+    def add_claim_refusal(self, account_id: str, code: str, now: int, forget_before: int) -> None:
+        """Count a refusal, and drop the account's refusals that no longer count (before `forget_before`)."""
+        c = identity_claim_refusals.c
+        self.connection.execute(delete(identity_claim_refusals).where(c.account_id == account_id, c.refused_at < forget_before))
+        self.connection.execute(insert(identity_claim_refusals).values(account_id=account_id, code=code, refused_at=now))
 
     # -- applications -----------------------------------------------------------------------------
     def queue_application(self, decision_id: str, account_id: str, now: int) -> Rows:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from creditline.store.tables import ID, metadata
+from creditline.store.types import BigId
 
 CREDENTIAL_ID = 1400  # base64url of the longest credential id WebAuthn allows (1023 bytes)
 
@@ -90,4 +91,17 @@ account_applications = Table(
     Column("decision_id", String(ID), primary_key=True),
     Column("account_id", String(ID), ForeignKey("identity_accounts.account_id"), nullable=False, index=True),
     Column("submitted_at", BigInteger, nullable=False),
+)
+
+# An application refused for the identity it named (migration 0028_identity_claim_refusals): counted per
+# account over a window, so a refused answer cannot be asked for an ID number after another
+# (app.identity_claims). Rows older than the window are dropped when the account's next is added.
+identity_claim_refusals = Table(
+    "identity_claim_refusals",
+    metadata,
+    Column("refusal_id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", String(ID), nullable=False),
+    Column("code", String(32), nullable=False),  # identity_claimed | identity_mismatch
+    Column("refused_at", BigInteger, nullable=False),
+    Index("ix_identity_claim_refusals_account_id_refused_at", "account_id", "refused_at"),
 )

@@ -22,7 +22,7 @@ from creditline.app import applications, borrower_views, consents, decision, dra
 from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
 from creditline.app.errors import IdempotencyConflict
-from creditline.errors import DomainError
+from creditline.errors import DomainError, TooManyAttempts
 from creditline.identity.roles import Permission, require
 from creditline.ids import ID_PATTERN
 from creditline.web import borrower_servicing, sessions
@@ -128,7 +128,10 @@ def apply(request: Request, fields: Form) -> Response:
             view, issued = applications.apply_for_account(rt.engine, principal, rt.access, key, application(
                 fields, language, device, ip, earlier), rt.origination)  # fmt: skip
     except DomainError as exc:
-        return _apply_page(request, exc.http_status, exc, {k: v for k, v in fields.items() if k != CSRF_FIELD})
+        page = _apply_page(request, exc.http_status, exc, {k: v for k, v in fields.items() if k != CSRF_FIELD})
+        if isinstance(exc, TooManyAttempts):  # the account's identity attempts are used up: when to come back
+            page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
     response = _see_other(f"/app/decisions/{view['decision_id']}")
     response.set_cookie(DEVICE_COOKIE, device, max_age=5 * 365 * 86400, httponly=True, secure=rt.settings.https,
                         samesite="lax", path="/")  # fmt: skip

@@ -146,12 +146,32 @@ def test_the_apply_form_refuses_an_identity_another_account_holds(site) -> None:
     holder, _, _ = approved(app, 900)
     intruder = Browser(app, name="Someone Else")
     assert intruder.register().status_code == 200
-    before = {name: rows for name, rows in dump(engine).items() if "session" not in name}
+    kept = lambda rows: {name: table for name, table in rows.items()  # noqa: E731 -- refusals are counted (identity_claims)
+                         if "session" not in name and name != "identity_claim_refusals"}  # fmt: skip
+    before = kept(dump(engine))
     refused = intruder.apply(holder.serial)  # type: ignore[arg-type]
     assert refused.status_code == 409, refused.text
     assert 'data-code="identity_claimed"' in refused.text and 'role="alert"' in refused.text
-    assert {name: rows for name, rows in dump(engine).items() if "session" not in name} == before
+    assert kept(dump(engine)) == before
     assert decisions_of_account(engine, intruder.account_id(), every=True) == []
+
+
+def test_the_apply_form_waits_after_three_refused_identities(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Each refusal says the ID number is a customer's: after three within a day the form is refused
+    (429, identity_attempts_exceeded, Retry-After) whatever it names, and nothing is decided."""
+    from creditline.app.applications import decisions_of_account
+
+    app, engine = site
+    monkeypatch.setattr("creditline.app.identity_claims.wall_clock_s", lambda: 1_900_000_000)
+    holder, _, _ = approved(app, 940)
+    prober = Browser(app, name="Prober")
+    assert prober.register().status_code == 200
+    for _ in range(3):
+        assert prober.apply(holder.serial).status_code == 409  # type: ignore[arg-type]
+    waited = prober.apply(980)  # an identity nobody holds
+    assert waited.status_code == 429 and waited.headers["Retry-After"] == "86400"
+    assert 'data-code="identity_attempts_exceeded"' in waited.text and 'role="alert"' in waited.text
+    assert decisions_of_account(engine, prober.account_id(), every=True) == []
 
 
 def test_a_declined_applicant_reads_how_it_was_decided(site) -> None:  # type: ignore[no-untyped-def]
