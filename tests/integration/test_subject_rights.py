@@ -223,13 +223,68 @@ def test_end_of_day_erases_a_restricted_request_once_its_period_has_passed(peopl
     assert (restricted["outcome"], restricted["erase_on"]) == ("restricted", None)  # the line is open
     move_business_date(engine, date(2028, 6, 28))
 
-    assert retention_run(engine, date(2028, 6, 29)) == {"restricted": 2, "erased": 0, "due_dates_set": 0}
+    none = {"period_ended_candidates": 0, "period_ended_erased": 0}
+    assert retention_run(engine, date(2028, 6, 29)) == {"restricted": 2, "erased": 0, "due_dates_set": 0} | none
     assert fields_of(engine, applicant) == ["name", "phone"]
 
-    assert retention_run(engine, date(2028, 6, 30)) == {"restricted": 2, "erased": 1, "due_dates_set": 0}
+    assert retention_run(engine, date(2028, 6, 30)) == {  # a request is decided as a request, not swept again
+        "restricted": 2, "erased": 1, "due_dates_set": 0, "period_ended_candidates": 1, "period_ended_erased": 0}
     assert fields_of(engine, applicant) == [] and fields_of(engine, "C1") == ["bank_account", "name", "phone"]
     again = request_erasure(engine, RequestErasure(applicant, "AC-applicant"))
     assert (again["outcome"], again["already"], again["erased_on"], again["requested_on"]) == (
         "erased", True, "2028-06-30", BUSINESS_DATE.isoformat())
     assert access_log(engine, applicant)[-1][:3] == ("eod-retention", "subject_request", True)
-    assert retention_run(engine, date(2028, 7, 1)) == {"restricted": 1, "erased": 0, "due_dates_set": 0}
+    assert retention_run(engine, date(2028, 7, 1)) == {"restricted": 1, "erased": 0, "due_dates_set": 0} | none
+
+
+def close_line_on(engine: Any, borrower_id: str, line_id: str, on: date) -> None:
+    """The line closed on `on`, as the store records a close (the line's status and its dated change)."""
+    from creditline.store.tables import credit_lines, line_changes
+
+    with UnitOfWork(engine) as uow:
+        uow.connection.execute(update(credit_lines).where(credit_lines.c.line_id == line_id).values(status="closed"))
+        uow.connection.execute(line_changes.insert().values(
+            line_id=line_id, borrower_id=borrower_id, on_date=on, what="status", old_value="open",
+            new_value="closed", reason="closed at the borrower's request"))  # fmt: skip
+        uow.commit()
+
+
+def test_end_of_day_erases_those_nobody_asked_about_once_their_retention_period_ends(people) -> None:  # type: ignore[no-untyped-def]
+    engine, applicant, _ = people
+    line = open_line(engine, OpenLine("C2", "revolving-consumer", "5000", "0.05", "approved", "L-C2"))["line_id"]
+    with UnitOfWork(engine) as uow:
+        PersonalDataStore(uow.connection, load_keyring(VAULT_KEYS)).put("C2", {"name": "王芳"}, BUSINESS_DATE)
+        uow.commit()
+    close_line_on(engine, "C2", line, BUSINESS_DATE)  # a former customer: no loan, the line closed
+    before = trial_balance_now(engine)
+    assert before.balanced and before.totals()
+    kept = {"C1": ["bank_account", "name", "phone"], "C2": ["name"]}
+    move_business_date(engine, date(2028, 6, 28))
+
+    day_before = retention_run(engine, date(2028, 6, 29))  # the decline is 3 years less a day old
+    assert day_before == {"restricted": 0, "erased": 0, "due_dates_set": 0,
+                          "period_ended_candidates": 0, "period_ended_erased": 0}  # fmt: skip
+    assert fields_of(engine, applicant) == ["name", "phone"]
+
+    assert retention_run(engine, THREE_YEARS_ON)["period_ended_erased"] == 1  # 3 years to the day: due
+    assert fields_of(engine, applicant) == [] and {b: fields_of(engine, b) for b in kept} == kept
+    (entry,) = access_log(engine, applicant)
+    assert entry[:3] == ("eod-retention", "subject_request", True) and "retention_period_ended" in entry[3]
+    answer = request_erasure(engine, RequestErasure(applicant, "AC-applicant"))  # asking later finds it done
+    assert (answer["outcome"], answer["already"], answer["erased_on"], answer["requested_on"]) == (
+        "erased", True, "2028-06-30", "2028-06-30")
+    with engine.connect() as connection:
+        signals = connection.execute(select(origination_signals.c.decision_id)).scalars().all()
+    assert applicant not in signals
+    again = retention_run(engine, date(2028, 7, 1))
+    assert again["period_ended_erased"] == 0 and len(access_log(engine, applicant)) == 1
+
+    move_business_date(engine, date(2035, 6, 28))
+    assert retention_run(engine, date(2035, 6, 29))["period_ended_erased"] == 0  # a day short of 10 years
+    assert fields_of(engine, "C2") == ["name"]
+    ten_years = retention_run(engine, date(2035, 6, 30))
+    assert (ten_years["period_ended_candidates"], ten_years["period_ended_erased"]) == (1, 1)
+    assert fields_of(engine, "C2") == [] and fields_of(engine, "C1") == kept["C1"]  # C1's line is open
+    assert retention_run(engine, date(2035, 7, 1))["period_ended_erased"] == 0
+    after = trial_balance_now(engine)  # C1's open loan was charged by the days closed; nothing else moved
+    assert after.balanced and after.totals()["CNY"][0] - before.totals()["CNY"][0] == 450
