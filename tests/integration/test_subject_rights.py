@@ -16,7 +16,7 @@ from integration_helpers import cli, dump, ok
 from sqlalchemy import select, text, update
 from test_origination_forms import BUSINESS_DATE, application
 
-from creditline.app import Draw, OpenLine, draw, open_line
+from creditline.app import ChangeLineStatus, Draw, OpenLine, Repay, change_line_status, draw, open_line, repay
 from creditline.app.apply import ApplyForCredit, apply
 from creditline.app.apply_setup import OriginationConfig
 from creditline.app.books import trial_balance_now
@@ -237,25 +237,15 @@ def test_end_of_day_erases_a_restricted_request_once_its_period_has_passed(peopl
     assert retention_run(engine, date(2028, 7, 1)) == {"restricted": 1, "erased": 0, "due_dates_set": 0} | none
 
 
-def close_line_on(engine: Any, borrower_id: str, line_id: str, on: date) -> None:
-    """The line closed on `on`, as the store records a close (the line's status and its dated change)."""
-    from creditline.store.tables import credit_lines, line_changes
-
-    with UnitOfWork(engine) as uow:
-        uow.connection.execute(update(credit_lines).where(credit_lines.c.line_id == line_id).values(status="closed"))
-        uow.connection.execute(line_changes.insert().values(
-            line_id=line_id, borrower_id=borrower_id, on_date=on, what="status", old_value="open",
-            new_value="closed", reason="closed at the borrower's request"))  # fmt: skip
-        uow.commit()
-
-
 def test_end_of_day_erases_those_nobody_asked_about_once_their_retention_period_ends(people) -> None:  # type: ignore[no-untyped-def]
     engine, applicant, _ = people
     line = open_line(engine, OpenLine("C2", "revolving-consumer", "5000", "0.05", "approved", "L-C2"))["line_id"]
     with UnitOfWork(engine) as uow:
         PersonalDataStore(uow.connection, load_keyring(VAULT_KEYS)).put("C2", {"name": "王芳"}, BUSINESS_DATE)
         uow.commit()
-    close_line_on(engine, "C2", line, BUSINESS_DATE)  # a former customer: no loan, the line closed
+    settled = draw(engine, Draw(line, "500", 3, "draw-c2"))["loan_id"]  # a former customer: repaid, line closed
+    assert repay(engine, Repay(settled, "500.00", "repay-c2"))["status"] == "paid-off"
+    change_line_status(engine, ChangeLineStatus(line, "close", "closed at the borrower's request"))
     before = trial_balance_now(engine)
     assert before.balanced and before.totals()
     kept = {"C1": ["bank_account", "name", "phone"], "C2": ["name"]}
