@@ -16,7 +16,7 @@ from integration_helpers import cli, dump, ok
 from sqlalchemy import select, text, update
 from test_origination_forms import BUSINESS_DATE, application
 
-from creditline.app import Draw, OpenLine, draw, open_line
+from creditline.app import ChangeLineStatus, Draw, OpenLine, Repay, change_line_status, draw, open_line, repay
 from creditline.app.apply import ApplyForCredit, apply
 from creditline.app.apply_setup import OriginationConfig
 from creditline.app.books import trial_balance_now
@@ -223,13 +223,58 @@ def test_end_of_day_erases_a_restricted_request_once_its_period_has_passed(peopl
     assert (restricted["outcome"], restricted["erase_on"]) == ("restricted", None)  # the line is open
     move_business_date(engine, date(2028, 6, 28))
 
-    assert retention_run(engine, date(2028, 6, 29)) == {"restricted": 2, "erased": 0, "due_dates_set": 0}
+    none = {"period_ended_candidates": 0, "period_ended_erased": 0}
+    assert retention_run(engine, date(2028, 6, 29)) == {"restricted": 2, "erased": 0, "due_dates_set": 0} | none
     assert fields_of(engine, applicant) == ["name", "phone"]
 
-    assert retention_run(engine, date(2028, 6, 30)) == {"restricted": 2, "erased": 1, "due_dates_set": 0}
+    assert retention_run(engine, date(2028, 6, 30)) == {  # a request is decided as a request, not swept again
+        "restricted": 2, "erased": 1, "due_dates_set": 0, "period_ended_candidates": 1, "period_ended_erased": 0}
     assert fields_of(engine, applicant) == [] and fields_of(engine, "C1") == ["bank_account", "name", "phone"]
     again = request_erasure(engine, RequestErasure(applicant, "AC-applicant"))
     assert (again["outcome"], again["already"], again["erased_on"], again["requested_on"]) == (
         "erased", True, "2028-06-30", BUSINESS_DATE.isoformat())
     assert access_log(engine, applicant)[-1][:3] == ("eod-retention", "subject_request", True)
-    assert retention_run(engine, date(2028, 7, 1)) == {"restricted": 1, "erased": 0, "due_dates_set": 0}
+    assert retention_run(engine, date(2028, 7, 1)) == {"restricted": 1, "erased": 0, "due_dates_set": 0} | none
+
+
+def test_end_of_day_erases_those_nobody_asked_about_once_their_retention_period_ends(people) -> None:  # type: ignore[no-untyped-def]
+    engine, applicant, _ = people
+    line = open_line(engine, OpenLine("C2", "revolving-consumer", "5000", "0.05", "approved", "L-C2"))["line_id"]
+    with UnitOfWork(engine) as uow:
+        PersonalDataStore(uow.connection, load_keyring(VAULT_KEYS)).put("C2", {"name": "王芳"}, BUSINESS_DATE)
+        uow.commit()
+    settled = draw(engine, Draw(line, "500", 3, "draw-c2"))["loan_id"]  # a former customer: repaid, line closed
+    assert repay(engine, Repay(settled, "500.00", "repay-c2"))["status"] == "paid-off"
+    change_line_status(engine, ChangeLineStatus(line, "close", "closed at the borrower's request"))
+    before = trial_balance_now(engine)
+    assert before.balanced and before.totals()
+    kept = {"C1": ["bank_account", "name", "phone"], "C2": ["name"]}
+    move_business_date(engine, date(2028, 6, 28))
+
+    day_before = retention_run(engine, date(2028, 6, 29))  # the decline is 3 years less a day old
+    assert day_before == {"restricted": 0, "erased": 0, "due_dates_set": 0,
+                          "period_ended_candidates": 0, "period_ended_erased": 0}  # fmt: skip
+    assert fields_of(engine, applicant) == ["name", "phone"]
+
+    assert retention_run(engine, THREE_YEARS_ON)["period_ended_erased"] == 1  # 3 years to the day: due
+    assert fields_of(engine, applicant) == [] and {b: fields_of(engine, b) for b in kept} == kept
+    (entry,) = access_log(engine, applicant)
+    assert entry[:3] == ("eod-retention", "subject_request", True) and "retention_period_ended" in entry[3]
+    answer = request_erasure(engine, RequestErasure(applicant, "AC-applicant"))  # asking later finds it done
+    assert (answer["outcome"], answer["already"], answer["erased_on"], answer["requested_on"]) == (
+        "erased", True, "2028-06-30", "2028-06-30")
+    with engine.connect() as connection:
+        signals = connection.execute(select(origination_signals.c.decision_id)).scalars().all()
+    assert applicant not in signals
+    again = retention_run(engine, date(2028, 7, 1))
+    assert again["period_ended_erased"] == 0 and len(access_log(engine, applicant)) == 1
+
+    move_business_date(engine, date(2035, 6, 28))
+    assert retention_run(engine, date(2035, 6, 29))["period_ended_erased"] == 0  # a day short of 10 years
+    assert fields_of(engine, "C2") == ["name"]
+    ten_years = retention_run(engine, date(2035, 6, 30))
+    assert (ten_years["period_ended_candidates"], ten_years["period_ended_erased"]) == (1, 1)
+    assert fields_of(engine, "C2") == [] and fields_of(engine, "C1") == kept["C1"]  # C1's line is open
+    assert retention_run(engine, date(2035, 7, 1))["period_ended_erased"] == 0
+    after = trial_balance_now(engine)  # C1's open loan was charged by the days closed; nothing else moved
+    assert after.balanced and after.totals()["CNY"][0] - before.totals()["CNY"][0] == 450

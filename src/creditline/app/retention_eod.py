@@ -7,17 +7,22 @@ request's date kept): erased when due, else still restricted with its due date b
 a loan settled or a line closed since gives a date where there was none. Idempotent like every AFTER
 stage: an erased borrower is no longer restricted, and a restriction decided again changes nothing.
 
-Only borrowers who asked are erased here; the retention decision for every borrower (erasing
-declined applicants and former customers nobody asked about once their period ends) is a follow-up
-(docs/privacy.md).
+Then the retention period itself (PIPL Art. 47(1)): borrowers nobody asked about whose data is
+still held are erased once their period ends — a declined applicant 3 years after their latest
+application, a former customer 10 years after their last line closed (`DEFAULT_POLICY`). Candidates
+come set-based from two indexed queries over the anchor dates that reached their period since the
+stage's previous run (the declines by `business_date`, the line closes by `ix_line_changes_what_on_date`);
+each is then decided by `retention.decide` on its `app.subject_status`, so the rule stays in one
+place, and erased as a request erases (`subject_rights.erase_held_data`), all in one transaction.
+An erased borrower holds nothing and has an `erased` request row, so a second run erases nothing.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, exists, select
 
 from creditline.store import UnitOfWork
 
@@ -40,6 +45,77 @@ def erase_due(engine: Engine, closed: date, context: Any) -> Any:
         answer = request_erasure(engine, RequestErasure(borrower_id, ACTOR))
         erased += answer["outcome"] == "erased"
         dated += answer["outcome"] == "restricted" and answer["erase_on"] != (erase_on and erase_on.isoformat())
-    summary = {"restricted": len(waiting), "erased": erased, "due_dates_set": dated}
-    message = f"retention: {erased} of {len(waiting)} restricted erasure request(s) erased, {dated} due date(s) set"
+    expired = erase_expired(engine, closed + timedelta(days=1))  # decided on the new business date
+    summary = {"restricted": len(waiting), "erased": erased, "due_dates_set": dated} | expired
+    message = (f"retention: {erased} of {len(waiting)} restricted erasure request(s) erased, {dated} due date(s) set;"
+               f" {expired['period_ended_erased']} of {expired['period_ended_candidates']} borrower(s) erased"
+               " as their retention period ended")  # fmt: skip
     return StageResult("retention", summary, message)
+
+
+def erase_expired(engine: Engine, today: date) -> dict[str, int]:
+    """Erase every borrower whose retention period ended on business date `today` or since the stage's
+    previous run, in one transaction."""
+    from creditline.app.subject_rights import erase_held_data
+    from creditline.app.subject_status import subject_status
+    from creditline.privacy.retention import DEFAULT_POLICY, RetentionAction, decide
+
+    with UnitOfWork(engine) as uow:
+        candidates = expiry_candidates(uow, today)
+        erased = 0
+        for borrower_id in candidates:
+            status = subject_status(uow, borrower_id)
+            if status is None or not holds_data(uow, borrower_id):
+                continue
+            decision = decide(status, today, DEFAULT_POLICY)
+            if decision.action is RetentionAction.ERASE:
+                erased += erase_held_data(uow, borrower_id, decision, today, ACTOR)
+        uow.commit()
+    return {"period_ended_candidates": len(candidates), "period_ended_erased": erased}
+
+
+def expiry_candidates(uow: UnitOfWork, today: date) -> list[str]:
+    """Borrowers whose retention anchor reached its period since the stage's previous run (every one
+    up to now on a first run): declined applicants with no line or loan, by their decline's date, and
+    customers by their line's close date. `decide` has the last word on each."""
+    from creditline.privacy.retention import DEFAULT_POLICY, add_years
+    from creditline.store.tables import credit_lines, line_changes, loans
+    from creditline.store.tables_origination import origination_decisions
+    from creditline.store.tables_servicing import eod_stage_runs
+
+    db = uow.connection
+    s = eod_stage_runs.c
+    previous = db.execute(select(s.run_date).where(s.stage == "retention", s.run_date < today)
+                          .order_by(s.run_date.desc()).limit(1)).scalar()  # fmt: skip
+    d, c = origination_decisions.c, line_changes.c
+
+    def window(column: Any, years: int) -> Any:
+        upto = column <= add_years(today, -years)
+        return upto if previous is None else upto & (column > add_years(previous, -years))
+
+    no_line = ~exists().where(credit_lines.c.borrower_id == d.borrower_id)
+    no_loan = ~exists().where(loans.c.borrower_id == d.borrower_id)
+    applicants = select(d.borrower_id).where(
+        window(d.business_date, DEFAULT_POLICY.applicant_years_after_rejection),
+        d.outcome == "decline", no_line, no_loan)  # fmt: skip
+    customers = select(c.borrower_id).where(
+        c.what == "status", window(c.on_date, DEFAULT_POLICY.customer_years_after_end), c.new_value == "closed")
+    found = db.execute(applicants.union(customers)).scalars().all()
+    return sorted(set(found))
+
+
+def holds_data(uow: UnitOfWork, borrower_id: str) -> bool:
+    """Is any personal data of the borrower still held: vault fields, the account's sealed name, fraud hashes?"""
+    from creditline.store.tables_audit import personal_data
+    from creditline.store.tables_borrower_servicing import monitoring_profiles
+    from creditline.store.tables_identity import identity_accounts
+    from creditline.store.tables_origination import origination_decisions, origination_signals
+
+    a, d = identity_accounts.c, origination_decisions.c
+    held = (
+        exists().where(personal_data.c.borrower_id == borrower_id),
+        exists().where(a.borrower_id == borrower_id, a.display_name.is_not(None)),
+        exists().where(monitoring_profiles.c.borrower_id == borrower_id),
+        exists().where(origination_signals.c.decision_id == d.decision_id, d.borrower_id == borrower_id),
+    )
+    return any(uow.connection.execute(select(h)).scalar() for h in held)

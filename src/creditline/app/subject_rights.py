@@ -75,8 +75,21 @@ def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = 
     return result
 
 
+def erase_held_data(uow: UnitOfWork, borrower_id: str, decision: Any, on: date, actor: str) -> bool:
+    """Erase a borrower nobody asked about whose retention period has ended (EOD's `retention` stage),
+    exactly as an erasure request erases: the vault, blind indexes, sealed name and fraud hashes, an
+    access-log entry and an `erased` erasure_requests row. False, and nothing written, when a request
+    row exists already (a restricted one is decided as a request; an erased one is done)."""
+    _lock(uow, borrower_id)
+    if _stored(uow, borrower_id) is not None:
+        return False
+    basis = "erased as its retention period ended (retention_period_ended)"
+    _answer(uow, RequestErasure(borrower_id, actor), None, decision, on, None, basis=basis)
+    return True
+
+
 def _answer(uow: UnitOfWork, command: RequestErasure, stored: dict[str, Any] | None, decision: Any, on: date,
-            at_s: int | None) -> dict[str, Any]:  # fmt: skip
+            at_s: int | None, basis: str = "erased at the borrower's request") -> dict[str, Any]:  # fmt: skip
     """Erase or restrict as decided, writing the request's row; the row as written."""
     from creditline.privacy.retention import DEFAULT_POLICY, RetentionAction
     from creditline.store.tables_audit import erasure_requests
@@ -87,7 +100,7 @@ def _answer(uow: UnitOfWork, command: RequestErasure, stored: dict[str, Any] | N
            "erased_on": None, "fields_erased": None, "policy_version": DEFAULT_POLICY.version,
            "reason": decision.reason[:400]}  # fmt: skip
     if decision.action is RetentionAction.ERASE:
-        row |= {"status": "erased", "erased_on": on, "fields_erased": _erase(uow, command, decision, at_s)}
+        row |= {"status": "erased", "erased_on": on, "fields_erased": _erase(uow, command, decision, at_s, basis)}
     else:
         assert decision.action is RetentionAction.RESTRICT, decision  # an erasure request is never just kept
         row["reason"] = f"erasure requested on {requested_on}; {decision.reason.partition('; ')[2]}"[:400]
@@ -99,7 +112,7 @@ def _answer(uow: UnitOfWork, command: RequestErasure, stored: dict[str, Any] | N
     return row
 
 
-def _erase(uow: UnitOfWork, command: RequestErasure, decision: Any, at_s: int | None) -> int:
+def _erase(uow: UnitOfWork, command: RequestErasure, decision: Any, at_s: int | None, basis: str) -> int:
     """Erase, logging it in the borrower's access log (who, which fields, why) before anything goes."""
     from creditline.app.drawdown_screening import wall_clock_s
     from creditline.privacy.access import AccessLogEntry, AccessPurpose
@@ -112,7 +125,7 @@ def _erase(uow: UnitOfWork, command: RequestErasure, decision: Any, at_s: int | 
     at = datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
     SqlAccessLog(uow.connection).append(AccessLogEntry(
         command.actor, command.borrower_id, AccessPurpose.SUBJECT_REQUEST, fields, at, True,
-        f"erased at the borrower's request: {decision.reason}",
+        f"{basis}: {decision.reason}",
     ))  # fmt: skip
     return erase(uow.connection, command.borrower_id)
 

@@ -101,6 +101,7 @@ line_changes = Table(
     Column("old_value", String(80), nullable=True),
     Column("new_value", String(80), nullable=True),
     Column("reason", String(400), nullable=False),
+    Index("ix_line_changes_what_on_date", "what", "on_date"),  # EOD retention: the lines closed on a day
 )
 
 loans = Table(
