@@ -1,16 +1,16 @@
 """an index on line changes by kind and date (`ix_line_changes_what_on_date`): EOD's `retention` stage
 finds the lines closed ten years before the business date through it, instead of reading every change
 
-Revision ID: 0028_line_changes_on_date
-Revises: 0027_audit_heads_books_logged
+Revision ID: 0029_line_changes_on_date
+Revises: 0028_identity_claim_refusals
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0028_line_changes_on_date"
-down_revision = "0027_audit_heads_books_logged"
+revision = "0029_line_changes_on_date"
+down_revision = "0028_identity_claim_refusals"
 branch_labels = None
 depends_on = None
 
