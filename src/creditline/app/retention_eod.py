@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine, exists, func, or_, select
 
 from creditline.store import UnitOfWork
 
@@ -36,18 +36,23 @@ def erase_due(engine: Engine, closed: date, context: Any) -> Any:
     from creditline.store.tables_audit import erasure_requests
 
     e = erasure_requests.c
+    today = closed + timedelta(days=1)
     with UnitOfWork(engine, read_only=True) as uow:
-        query = select(e.borrower_id, e.erase_on).where(e.status == "restricted")
+        # a request whose due date is still ahead can only be confirmed: only the undated (obligations
+        # still open) and the due are decided again
+        undated_or_due = or_(e.erase_on.is_(None), e.erase_on <= today)
+        query = select(e.borrower_id, e.erase_on).where(e.status == "restricted", undated_or_due)
         waiting = uow.connection.execute(query.order_by(e.borrower_id).limit(RESTRICTED_PER_RUN_MAX)).all()
+        restricted = uow.connection.execute(select(func.count()).where(e.status == "restricted")).scalar_one()
     erased, dated = 0, 0
     for borrower_id, erase_on in waiting:
         # each in its own transaction, on the new business date (an AFTER stage's)
         answer = request_erasure(engine, RequestErasure(borrower_id, ACTOR))
         erased += answer["outcome"] == "erased"
         dated += answer["outcome"] == "restricted" and answer["erase_on"] != (erase_on and erase_on.isoformat())
-    expired = erase_expired(engine, closed + timedelta(days=1))  # decided on the new business date
-    summary = {"restricted": len(waiting), "erased": erased, "due_dates_set": dated} | expired
-    message = (f"retention: {erased} of {len(waiting)} restricted erasure request(s) erased, {dated} due date(s) set;"
+    expired = erase_expired(engine, today)  # decided on the new business date
+    summary = {"restricted": restricted, "erased": erased, "due_dates_set": dated} | expired
+    message = (f"retention: {erased} of {restricted} restricted erasure request(s) erased, {dated} due date(s) set;"
                f" {expired['period_ended_erased']} of {expired['period_ended_candidates']} borrower(s) erased"
                " as their retention period ended")  # fmt: skip
     return StageResult("retention", summary, message)
