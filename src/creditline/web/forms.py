@@ -7,7 +7,6 @@ endpoints (a JSON content type from another origin needs a CORS preflight, which
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -50,8 +49,12 @@ async def form_fields(request: Request) -> dict[str, str]:
 async def json_body(request: Request) -> dict[str, Any]:
     if not request.headers.get("content-type", "").startswith("application/json"):
         raise FormInvalid("send application/json", field="content-type")
-    try:
-        body = json.loads(await request.body())
+    from creditline.api.json_body import DuplicateKey, loads_strict
+
+    try:  # a key twice is ambiguous, as over /v1 (a drawdown's amount is read from this body)
+        body = loads_strict(await request.body())
+    except DuplicateKey as twice:
+        raise FormInvalid(str(twice), field=twice.key) from None
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
         raise FormInvalid("the body is not JSON", field="body") from None
     if not isinstance(body, dict):

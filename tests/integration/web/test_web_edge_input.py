@@ -67,6 +67,18 @@ def test_json_nested_deeper_than_the_parser_goes_is_a_form_error(edge_site) -> N
         assert deep.status_code == 422 and deep.json() == {"error": "the body is not JSON", "field": "body", "code": "form_invalid"}
 
 
+def test_a_json_key_given_twice_is_a_form_error_naming_it(edge_site) -> None:  # type: ignore[no-untyped-def]
+    """The pages' JSON bodies took a repeated key last-wins, as /v1 did before it refused them."""
+    from web_flows import Browser
+
+    app, _ = edge_site
+    browser = Browser(app)
+    twice = browser.client.post("/app/passkeys/registration-options", content=b'{"name": "a", "name": "b"}',
+                                headers={"content-type": "application/json"})  # fmt: skip
+    assert twice.status_code == 422 and twice.json() == {
+        "error": "'name' appears more than once in one JSON object", "field": "name", "code": "form_invalid"}
+
+
 def test_a_field_posted_twice_is_refused_and_nothing_is_repaid(edge_site, borrower) -> None:  # type: ignore[no-untyped-def]
     from creditline.app.loans import show_loan
 
