@@ -95,6 +95,8 @@ def test_the_json_holds_the_vintage_roll_rate_and_transition_tables_the_csvs_hol
     rate = summary["vintage"][-1]["ever_90_rate_amount"]
     assert isinstance(rate, str) and len(rate.split(".")[1]) == 8
     assert isinstance(summary["roll_rates"][0]["month_end"], str)
+    roll_csv = pl.read_csv(out / f"{STEM}-roll-rates.csv", try_parse_dates=False)
+    assert [row["month_end"] for row in summary["roll_rates"]] == roll_csv.get_column("month_end").cast(pl.String).to_list()
 
 
 def test_json_goes_to_stdout_alone_and_parquet_reads_the_same(files, tmp_path, capsys):

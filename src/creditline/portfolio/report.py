@@ -73,9 +73,17 @@ class PortfolioReport:
     currency: Currency
     summary: dict[str, Any]
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    transition_months: int = TRANSITION_MONTHS_DEFAULT
 
     def to_json(self) -> str:
-        return json.dumps(self.summary, indent=2, sort_keys=False, default=str) + "\n"
+        """The summary and the tables the JSON holds beside it (built here, for the file: the console
+        keeps the summary and the tables, not a second copy of them as rows)."""
+        document = self.summary | {
+            "vintage": table_rows(self.tables["vintage"]),
+            "roll_rates": table_rows(self.tables["roll_rates"]),
+            "transition_matrix": {"months": self.transition_months, "rows": table_rows(self.tables["transition_matrix"])},
+        }
+        return json.dumps(document, indent=2, sort_keys=False, default=str) + "\n"
 
     def csv(self, name: str) -> str:
         return self.tables[name].write_csv()
@@ -104,10 +112,6 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     counts = transition_counts(history, as_of)
     tables["roll_rates"] = roll_rates(counts)
     tables["transition_matrix"] = _matrix_table(counts, options.transition_months)
-    summary["vintage"] = table_rows(tables["vintage"])
-    summary["roll_rates"] = table_rows(tables["roll_rates"])
-    summary["transition_matrix"] = {"months": options.transition_months,
-                                    "rows": table_rows(tables["transition_matrix"])}
     allowance = _ecl(history, day, as_of, counts, options, summary, tables)
     _provision_matrix(counts, tables, options, summary)
     npl = npl_ratio(day, options.tier_policy)
@@ -117,22 +121,19 @@ def build_report(frame: pl.DataFrame, as_of: date, options: ReportOptions = Repo
     summary["provisions"] = _provisions(ratios)
     summary["capital"] = _capital(day, options)
     summary["liquidity"] = _liquidity(day, options.balance_sheet)
-    return PortfolioReport(as_of, cur, summary, tables)
+    return PortfolioReport(as_of, cur, summary, tables, options.transition_months)
 
 
 def table_rows(table: pl.DataFrame) -> list[dict[str, Any]]:
     """A table's rows for the JSON: its ratios (float columns) as 8-decimal text like every other ratio
-    of the report, none where a ratio has no denominator, dates as ISO text, counts and amounts as
-    integers."""
+    of the report, none where a ratio has no denominator; counts and amounts as integers (dates
+    become ISO text in `to_json`)."""
     floats = [name for name, dtype in table.schema.items() if dtype.is_float()]
     rows = table.to_dicts()
     for row in rows:
         for name in floats:
             value = row[name]
             row[name] = None if value is None or value != value else shown(Decimal(repr(value)))
-        for name, value in row.items():
-            if isinstance(value, date):
-                row[name] = value.isoformat()
     return rows
 
 
