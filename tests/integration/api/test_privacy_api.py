@@ -10,6 +10,7 @@ from servicing_flows import operators, with_vault
 from sqlalchemy import select
 from test_api_problems import assert_problem
 
+from creditline.store.tables import idempotency_keys
 from creditline.store.tables_audit import erasure_requests, personal_data_access
 
 
@@ -64,7 +65,10 @@ def test_an_erasure_request_with_an_open_loan_is_restricted_and_a_retry_returns_
     assert borrower.post("/v1/me/erasure-request", key="erase-1").content == first.content
     with engine.connect() as connection:
         rows = connection.execute(select(erasure_requests.c.status).where(erasure_requests.c.borrower_id == borrower_id)).all()
+        keys = connection.execute(select(idempotency_keys.c.client_key)
+                                  .where(idempotency_keys.c.client_key.like("%:erase-1"))).all()  # fmt: skip
     assert [r.status for r in rows] == ["restricted"]
+    assert len(keys) == 1, "the retry was answered under its key, which holds the first answer"
     # the loan is still serviced: the borrower's own loan reads as before
     assert borrower.get(f"/v1/loans/{people['loan_id']}").status_code == 200
 
