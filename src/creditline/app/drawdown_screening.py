@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -44,6 +45,11 @@ class Client:
 def wall_clock_s() -> int:
     """The edge's clock for monitoring (tests replace it to place an activity at a known hour)."""
     return int(time.time())
+
+
+def at_or_now(at_s: int | None) -> datetime:
+    """The moment the edge gave (`at_s`, 0 included), or now by `wall_clock_s`, as an aware UTC datetime."""
+    return datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
 
 
 def device_of(client: Client | None) -> str:

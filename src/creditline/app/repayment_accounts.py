@@ -19,13 +19,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from creditline.app.common import business_date
-from creditline.app.drawdown_screening import Client, device_of, outcome_brief, wall_clock_s
+from creditline.app.drawdown_screening import Client, at_or_now, device_of, outcome_brief, wall_clock_s
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
 
@@ -171,7 +170,7 @@ def show_account(engine: Engine, borrower_id: str, actor: str, at_s: int | None 
         found = uow.connection.execute(select(c.updated_on).where(c.borrower_id == borrower_id, c.field == FIELD)).first()
         if found is None:
             return {"account": None, "changed_on": None, "source": "application"}
-        at = datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
+        at = at_or_now(at_s)
         values = PersonalDataStore(uow.connection, keyring()).read(
             actor=actor, borrower_id=borrower_id, purpose=AccessPurpose.SUBJECT_REQUEST, fields=[FIELD], consents=[], at=at
         )

@@ -18,13 +18,12 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from creditline.app.common import business_date
-from creditline.app.drawdown_screening import Client, outcome_brief, wall_clock_s
+from creditline.app.drawdown_screening import Client, at_or_now, outcome_brief
 from creditline.app.repayment_accounts import (
     FIELD,
     blind_index,
@@ -193,7 +192,7 @@ def list_sources(engine: Engine, borrower_id: str, actor: str, at_s: int | None 
         require_borrower(uow, borrower_id)
         sources = [s for s in _sources_with_on_file(uow, borrower_id) if s["status"] == "active"]
         fields = sorted({s["vault_field"] for s in sources})
-        at = datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
+        at = at_or_now(at_s)
         values = PersonalDataStore(uow.connection, keyring()).read(
             actor=actor,
             borrower_id=borrower_id,

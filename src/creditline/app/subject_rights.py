@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, text, update
@@ -114,7 +114,7 @@ def _answer(uow: UnitOfWork, command: RequestErasure, stored: dict[str, Any] | N
 
 def _erase(uow: UnitOfWork, command: RequestErasure, decision: Any, at_s: int | None, basis: str) -> int:
     """Erase, logging it in the borrower's access log (who, which fields, why) before anything goes."""
-    from creditline.app.drawdown_screening import wall_clock_s
+    from creditline.app.drawdown_screening import at_or_now
     from creditline.privacy.access import AccessLogEntry, AccessPurpose
     from creditline.store.personal_data import SqlAccessLog, erase
     from creditline.store.tables_audit import personal_data
@@ -122,7 +122,7 @@ def _erase(uow: UnitOfWork, command: RequestErasure, decision: Any, at_s: int | 
     c = personal_data.c
     held = uow.connection.execute(select(c.field).where(c.borrower_id == command.borrower_id)).scalars().all()
     fields = tuple(sorted(set(decision.fields) | set(held)))
-    at = datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
+    at = at_or_now(at_s)
     SqlAccessLog(uow.connection).append(AccessLogEntry(
         command.actor, command.borrower_id, AccessPurpose.SUBJECT_REQUEST, fields, at, True,
         f"{basis}: {decision.reason}",
@@ -160,7 +160,7 @@ def _view(row: dict[str, Any], *, already: bool) -> dict[str, Any]:
 
 def export_subject(engine: Engine, borrower_id: str, actor: str, at_s: int | None = None) -> dict[str, Any]:
     """The borrower's export document (`privacy.subject_export`), its read logged as `subject_request`."""
-    from creditline.app.drawdown_screening import wall_clock_s
+    from creditline.app.drawdown_screening import at_or_now
     from creditline.app.subject_status import export_sections, subject_status
     from creditline.privacy.access import AccessPurpose
     from creditline.privacy.retention import PERSONAL_FIELDS
@@ -173,7 +173,7 @@ def export_subject(engine: Engine, borrower_id: str, actor: str, at_s: int | Non
             raise BorrowerNotFound(f"no borrower {borrower_id}", field="borrower")
         c = personal_data.c
         held = uow.connection.execute(select(c.field).where(c.borrower_id == borrower_id)).scalars().all()
-        at = datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
+        at = at_or_now(at_s)
         values = PersonalDataStore(uow.connection, _keyring()).read(
             actor=actor, borrower_id=borrower_id, purpose=AccessPurpose.SUBJECT_REQUEST,
             fields=sorted(set(PERSONAL_FIELDS) | set(held)), consents=[], at=at,
