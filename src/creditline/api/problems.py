@@ -4,11 +4,13 @@
 "code", "message"}]}` as `application/problem+json`. `type` is `/problems/<code>` (documented in
 docs/api.md); `code` repeats it for clients that switch on a string. A `DomainError` brings its
 own status, code and field (a reused idempotency key is named here, once, as the `Idempotency-Key`
-header the client sent); validation errors name every field that failed and the rule.
+header the client sent, and an unknown borrower or loan named in the path as its path parameter);
+validation errors name every field that failed and the rule.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from http import HTTPStatus
@@ -22,11 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from creditline.api.json_body import DuplicateKey
 from creditline.api.params import KEY_HEADER
-from creditline.errors import DomainError, TooManyAttempts
+from creditline.errors import DomainError, NotFound, TooManyAttempts
 
 MEDIA_TYPE = "application/problem+json"
 ERRORS_LISTED_MAX = 20
 _LOG = logging.getLogger("creditline.api")
+# What the use cases could not find -> the path parameter that names it (as deps.visible_loan names it)
+PATH_PARAMETERS = {"borrower": "borrower_id", "loan": "loan_id"}
 
 
 class FieldError(BaseModel):
@@ -77,7 +81,7 @@ def _title(status: int) -> str:
 
 def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    exc = _as_header_key(request, exc)
+    exc = _as_path_parameter(request, _as_header_key(request, exc))
     headers = {"WWW-Authenticate": 'Bearer realm="creditline"'} if exc.http_status == 401 else None
     if isinstance(exc, TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after_s)}
@@ -98,6 +102,18 @@ def _as_header_key(request: Request, exc: DomainError) -> DomainError:
         return exc
     message = exc.message.replace(repr(client_key(principal.account_id, key)), repr(key))
     return IdempotencyConflict(message, field=KEY_HEADER)
+
+
+def _as_path_parameter(request: Request, exc: DomainError) -> DomainError:
+    """An unknown borrower or loan that the path names is the client's path parameter (`borrower_id`,
+    `loan_id`): the use cases name what they could not find as `borrower` or `loan`, which they also are
+    when a body or the CLI named it."""
+    parameter = PATH_PARAMETERS.get(exc.field or "")
+    if not isinstance(exc, NotFound) or parameter is None or parameter not in request.path_params:
+        return exc
+    renamed = copy.copy(exc)
+    renamed.field = parameter
+    return renamed
 
 
 def _validation_error(request: Request, exc: Exception) -> Response:

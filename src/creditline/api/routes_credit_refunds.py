@@ -20,7 +20,6 @@ from creditline.api.schemas_lending import CreditRefund, CreditRefundAsk
 from creditline.app.access import Principal
 from creditline.app.applications import client_key
 from creditline.app.credit_refunds import RefundCredit, refund_credit
-from creditline.app.repayment_sources import BorrowerNotFound
 from creditline.identity.roles import Permission
 
 router = APIRouter(
@@ -37,7 +36,4 @@ def refund(borrower_id: BorrowerId, body: CreditRefundAsk, key: IdempotencyKey, 
     (`insufficient_credit`), a currency they hold nothing in (`currency_not_held`), none named when they
     hold several (`currency_required`), no such borrower (404 `borrower_not_found`)."""
     command = RefundCredit(borrower_id, body.amount, client_key(finance.account_id, key), body.currency)
-    try:
-        return refund_credit(rt.engine, command)
-    except BorrowerNotFound as error:  # the route names the path's parameter
-        raise BorrowerNotFound(error.message, field="borrower_id") from None
+    return refund_credit(rt.engine, command)

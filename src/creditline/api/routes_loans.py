@@ -89,12 +89,9 @@ async def repay(loan_id: LoanId, body: Repayment, key: IdempotencyKey, principal
         loan_id, body.amount, client_key(principal.account_id, key), as_borrower=_payer(principal, loan_id),
         currency=body.currency,
     )  # fmt: skip
-    try:
-        if rt.repayments is not None:  # with the other repayments this worker is taking at the same moment
-            return await asyncio.wrap_future(rt.repayments.submit(command))
-        return await run_in_threadpool(loans.repay, rt.engine, command)
-    except LoanNotFound as error:  # the route names the path's parameter
-        raise LoanNotFound(error.message, field="loan_id") from None
+    if rt.repayments is not None:  # with the other repayments this worker is taking at the same moment
+        return await asyncio.wrap_future(rt.repayments.submit(command))
+    return await run_in_threadpool(loans.repay, rt.engine, command)
 
 
 def _payer(principal: Principal, loan_id: str) -> str | None:

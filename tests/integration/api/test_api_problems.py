@@ -93,6 +93,17 @@ def test_validation_problems_name_the_field_and_rule(client, borrower):
     assert {e["field"] for e in body["errors"]} >= {"product_id", "applicant", "device"}
 
 
+def test_an_unknown_loan_in_the_path_is_named_as_its_path_parameter(client, borrower):
+    """The repayment names the loan it could not find `loan`; the problem handler reports it on the path's
+    `loan_id` (as the privacy and credit-refund routes report an unknown borrower on `borrower_id`)."""
+    person, ids = borrower
+    before = person.get(f"/v1/loans/{ids['loan_id']}").json()
+    body = assert_problem(person.post("/v1/loans/NOSUCHLOAN0/repayments", {"amount": "10.00"}, key="t-ghost"), 404)
+    assert (body["code"], body["detail"]) == ("loan_not_found", "loan_id: no loan 'NOSUCHLOAN0'")
+    assert body["errors"] == [{"field": "loan_id", "code": "loan_not_found", "message": "no loan 'NOSUCHLOAN0'"}]
+    assert person.get(f"/v1/loans/{ids['loan_id']}").json() == before
+
+
 def test_broken_json_names_the_body(client, borrower):
     """A body that is not JSON was answered with `field: "1"` (the character position of the error)."""
     person, ids = borrower
