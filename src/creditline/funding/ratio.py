@@ -34,8 +34,14 @@ def parse_ratio(
     if ratio < 0:
         raise NegativeRate(f"{value} is negative; rates and shares are zero or more", field=field)
     if maximum is not None and ratio > maximum:
-        raise error(f"{value} is above the maximum {maximum}", field=field)
+        raise error(_above(value, maximum), field=field)
     return ratio
+
+
+def _above(value: object, maximum: Decimal) -> str:
+    """A ratio over its ceiling is most often a percentage written without its sign ("3.2" for 3.2%)."""
+    hint = "" if isinstance(value, str) and "%" in value else "; write a percentage with its sign (3.2%)"
+    return f"{value} is above {maximum} ({maximum:%}){hint}"
 
 
 def _ratio_from_text(text: str, field: str, error: type[FundingError]) -> Decimal:

@@ -4,7 +4,7 @@ and the one place where a pydantic validation error becomes a typed `DomainError
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -19,6 +19,7 @@ from creditline.funding.errors import (
     UnknownTriggerMetric,
 )
 from creditline.funding.ratio import parse_ratio
+from creditline.money import ANNUAL_RATE_MAX
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -30,11 +31,14 @@ _TYPED_ERRORS: dict[str, type[FundingError]] = {
 }
 
 
-def _ratio(value: object) -> Decimal:
-    try:
-        return parse_ratio(value, field="value")
-    except FundingError as exc:
-        raise PydanticCustomError(exc.code, exc.message) from None
+def _ratio_at_most(maximum: Decimal | None) -> Callable[[object], Decimal]:
+    def ratio(value: object) -> Decimal:
+        try:
+            return parse_ratio(value, field="value", maximum=maximum)
+        except FundingError as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+
+    return ratio
 
 
 def _major_amount(value: object) -> Decimal:
@@ -55,7 +59,11 @@ def _major_amount(value: object) -> Decimal:
     return amount
 
 
-Ratio = Annotated[Decimal, BeforeValidator(_ratio)]
+Ratio = Annotated[Decimal, BeforeValidator(_ratio_at_most(None))]
+# A rate a year beyond money's ceiling (1000%) is a percent written without its sign ("3.2" for 3.2%),
+# and 1e30 overflowed the waterfall's int64 interest; a part of a whole (a pool factor) is at most 100%.
+AnnualRate = Annotated[Decimal, BeforeValidator(_ratio_at_most(ANNUAL_RATE_MAX))]
+Share = Annotated[Decimal, BeforeValidator(_ratio_at_most(Decimal(1)))]
 MajorAmount = Annotated[Decimal, BeforeValidator(_major_amount)]
 
 

@@ -15,9 +15,9 @@ from enum import StrEnum
 import numpy as np
 
 from creditline.funding.errors import NegativeRate, TapeError
+from creditline.money import ANNUAL_RATE_MAX
 from creditline.money import currency as lookup_currency
 
-ANNUAL_RATE_MAX = 10.0  # 1000% a year, the money package's ceiling: larger figures are percent typos
 TERM_MONTHS_MAX = 600
 ROWS_MAX = 5_000_000  # a tape bigger than this is a mistake or needs a distributed engine
 # The pool's sums are int64 minor units: three loans of 9e18 added up to a wrapped, wrong pool. 10^15
@@ -253,7 +253,7 @@ def _rate_column(columns: Mapping[str, Sequence[object]], loan_id: np.ndarray) -
         raise NegativeRate(
             f"{_row_label(loan_id, row)} has a negative annual_rate {rates[row]}", field="annual_rate"
         )
-    too_high = np.flatnonzero(rates > ANNUAL_RATE_MAX)
+    too_high = np.flatnonzero(rates > float(ANNUAL_RATE_MAX))
     if too_high.size:
         row = int(too_high[0])
         raise TapeError(

@@ -16,8 +16,9 @@ from creditline.money.rounding import CONTEXT, divide
 
 DAYS_IN_YEAR_DEFAULT = 360
 MONTHS_IN_YEAR = 12
-# No lawful consumer rate comes near 1000% a year; larger figures are typos (0.05 vs 5).
-ANNUAL_PERCENT_MAX = Decimal(1000)
+# No lawful consumer rate comes near 1000% a year; larger figures are typos (0.05 vs 5, "3.2" for 3.2%).
+# The one ceiling of every annual rate read: a product's, a deal file's, a loan tape's, a snapshot's EIR.
+ANNUAL_RATE_MAX = Decimal(10)  # a fraction: 1000% a year
 
 
 class RateUnit(StrEnum):
@@ -56,8 +57,8 @@ class Rate:
         if value < 0:
             raise InvalidRate(f"{percent} is negative; rates are zero or more", field=field)
         rate = cls(divide(value, 100), unit)
-        if rate.annual() * 100 > ANNUAL_PERCENT_MAX:
-            raise InvalidRate(f"{percent}% {unit} is above {ANNUAL_PERCENT_MAX}% a year", field=field)
+        if rate.annual() > ANNUAL_RATE_MAX:
+            raise InvalidRate(f"{percent}% {unit} is above {ANNUAL_RATE_MAX:%} a year", field=field)
         return rate
 
     # -- conversions (nominal, simple-interest convention) -----------------------------------------

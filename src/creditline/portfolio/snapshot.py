@@ -15,7 +15,7 @@ from datetime import date
 
 import polars as pl
 
-from creditline.money import Currency, UnknownCurrency, currency
+from creditline.money import ANNUAL_RATE_MAX, Currency, UnknownCurrency, currency
 from creditline.portfolio.errors import InvalidSnapshot, SnapshotNotFound
 
 STATUSES = ("active", "overdue", "charged_off", "closed")
@@ -23,7 +23,6 @@ STATUSES = ("active", "overdue", "charged_off", "closed")
 # stays on the balance sheet (a loss-tier NPL with its allowance) until it is written off, which
 # takes its balances off the books: a `charged_off` row that owes nothing is written off.
 ACCRUING_STATUSES = ("active", "overdue")
-EIR_ANNUAL_MAX = 10.0  # 1000% a year: anything larger is a unit mistake (percent vs fraction)
 # A date's amounts are summed in int64 (drawn balances, exposures, totals by bucket): they must add up
 # well inside it, or a sum wraps round to a negative total.
 DAY_TOTAL_MINOR_MAX = 2**62
@@ -196,6 +195,7 @@ def _rules() -> list[tuple[str, pl.Expr]]:
     from creditline.portfolio.staging import backstop_stage_expr
 
     col = pl.col
+    eir_max = float(ANNUAL_RATE_MAX)  # larger is a unit mistake (percent vs fraction)
     rules = [(f"{name} must not be negative", col(name) < 0) for name in AMOUNT_COLUMNS]
     rules += [
         ("days_past_due must not be negative", col("days_past_due") < 0),
@@ -205,7 +205,7 @@ def _rules() -> list[tuple[str, pl.Expr]]:
         ("pd_12m must be in [0, 1]", ~col("pd_12m").is_between(0.0, 1.0)),
         ("pd_12m_origination must be in [0, 1]", ~col("pd_12m_origination").is_between(0.0, 1.0)),
         ("lgd must be in [0, 1]", col("lgd").is_not_null() & ~col("lgd").is_between(0.0, 1.0)),
-        (f"eir_annual must be in [0, {EIR_ANNUAL_MAX}]", ~col("eir_annual").is_between(0.0, EIR_ANNUAL_MAX)),
+        (f"eir_annual must be in [0, {eir_max}]", ~col("eir_annual").is_between(0.0, eir_max)),
         ("origination_date must not be after as_of", col("origination_date") > col("as_of")),
         ("vintage_month must be the first day of the origination month",
          col("vintage_month") != col("origination_date").dt.truncate("1mo")),
