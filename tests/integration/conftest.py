@@ -9,6 +9,7 @@ head with `creditline db upgrade`'s own code path.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,32 @@ def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A PostgreSQL-only database (for the concurrency races, which need real row locks)."""
     base = request.getfixturevalue("postgres_url")
     yield from _postgres_schema_url(base)
+
+
+@pytest.fixture
+def pg_books_start() -> date:
+    """The first business date of `pg_engine`'s books; a module whose forms are dated otherwise overrides it."""
+    from lending_fixtures import START
+
+    return START
+
+
+@pytest.fixture
+def pg_engine(pg_url: str, pg_books_start: date):  # type: ignore[no-untyped-def]
+    """`pg_url` at head with the books opened (the shipped products, the business date): the races' engine.
+    Its pool is the production one (16 and as many again in overflow), above every race's thread count;
+    no fraud screen is remembered from another test's database."""
+    from lending_fixtures import setup_books
+
+    from creditline.app.apply_setup import forget_screens
+    from creditline.store import make_engine
+
+    created = make_engine(pg_url)
+    forget_screens()
+    setup_books(created, start=pg_books_start)
+    yield created
+    forget_screens()
+    created.dispose()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from collections_fixtures import close_days
-from lending_fixtures import open_line, setup_books
+from lending_fixtures import open_line
 
 from creditline.app import Draw, draw, run_eod
 from creditline.app.collections_eod import collections as collections_stage
@@ -21,16 +21,6 @@ from creditline.store.collections_repository import CollectionsRepository
 pytestmark = pytest.mark.postgres
 DAY = date(2025, 2, 2)  # the loan's first day past due: the stage sends its one SMS of the day, at 10:00
 SHANGHAI = timezone(timedelta(hours=8))
-
-
-@pytest.fixture
-def pg_engine(pg_url: str):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine
-
-    engine = make_engine(pg_url, pool_size=4)
-    setup_books(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from lending_fixtures import assert_books_clean, open_line, setup_books
+from lending_fixtures import assert_books_clean, open_line
 from sqlalchemy import func, select, update
 
 from creditline.app import Draw, Repay, draw, repay, show_line, show_loan
@@ -18,16 +18,6 @@ from shared_files import race
 pytestmark = pytest.mark.postgres
 ROUNDS = 5
 
-
-
-@pytest.fixture
-def pg_engine(pg_url: str):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine
-
-    engine = make_engine(pg_url)
-    setup_books(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_two_drawdowns_racing_on_one_line_never_exceed_the_limit(pg_engine) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import random
 
 import pytest
 from coupon_fixtures import borrower_with_coupon, campaign
-from lending_fixtures import assert_books_clean, setup_books
+from lending_fixtures import assert_books_clean
 
 from creditline.app.coupons import DrawWithCoupon, draw_with_coupon, show_campaign
 from creditline.promotions import BudgetExhausted
@@ -17,16 +17,6 @@ from shared_files import race
 pytestmark = pytest.mark.postgres
 BORROWERS = 12
 
-
-
-@pytest.fixture
-def pg_engine(pg_url: str):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine
-
-    engine = make_engine(pg_url, pool_size=BORROWERS)
-    setup_books(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_concurrent_redemptions_never_exceed_the_budget(pg_engine) -> None:  # type: ignore[no-untyped-def]

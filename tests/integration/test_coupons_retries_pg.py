@@ -7,7 +7,7 @@ import time
 
 import pytest
 from coupon_fixtures import RATE_DISCOUNT, borrower_with_coupon, campaign, consent_to_marketing
-from lending_fixtures import open_line, setup_books
+from lending_fixtures import open_line
 
 from creditline.app.coupons import (
     DrawWithCoupon,
@@ -23,16 +23,6 @@ from shared_files import race
 
 pytestmark = pytest.mark.postgres
 THREADS = 4
-
-
-@pytest.fixture
-def pg_engine(pg_url: str):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine
-
-    engine = make_engine(pg_url, pool_size=THREADS + 2)
-    setup_books(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.mark.parametrize("per_borrower_max", [1, 3])

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 import pytest
-from lending_fixtures import open_line, setup_books
+from lending_fixtures import open_line
 
 from creditline.app.repayment_sources import AddSource, add_source, list_sources
 from shared_files import race
@@ -18,16 +18,10 @@ KEYS = {
 }
 
 
-@pytest.fixture
-def pg_engine(pg_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine
-
+@pytest.fixture(autouse=True)
+def vault_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in KEYS.items():
         monkeypatch.setenv(name, value)
-    engine = make_engine(pg_url, pool_size=4)
-    setup_books(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_two_first_links_at_once_both_land_behind_the_account_on_file(pg_engine) -> None:  # type: ignore[no-untyped-def]

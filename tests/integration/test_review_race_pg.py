@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 
 import pytest
 from test_origination_forms import BUSINESS_DATE, application
@@ -13,18 +14,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_engine(pg_url: str):  # type: ignore[no-untyped-def]
-    from creditline.app.apply_setup import forget_screens
-    from creditline.app.setup import initialise
-    from creditline.store import make_engine, upgrade
-
-    engine = make_engine(pg_url, pool_size=4)
-    upgrade(engine)
-    forget_screens()
-    initialise(engine, BUSINESS_DATE)
-    yield engine
-    forget_screens()
-    engine.dispose()
+def pg_books_start() -> date:
+    return BUSINESS_DATE  # the applications' forms are dated on it
 
 
 def test_an_approval_and_a_decline_at_once_resolve_the_review_once(pg_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from lending_fixtures import open_line, setup_books
+from lending_fixtures import open_line
 from sqlalchemy import func, select
 
 from creditline.app.subject_rights import RequestErasure, request_erasure
@@ -12,16 +12,6 @@ from creditline.store.tables_audit import erasure_requests
 from shared_files import race
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_engine(pg_url: str):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine
-
-    engine = make_engine(pg_url, pool_size=6)
-    setup_books(engine)
-    yield engine
-    engine.dispose()
 
 
 def count(engine, table) -> int:  # type: ignore[no-untyped-def]
