@@ -28,7 +28,7 @@ from creditline.privacy.protection_errors import ProcessingRestricted
 from creditline.store import UnitOfWork
 from creditline.store.personal_data import PersonalDataStore
 from creditline.store.tables import business_calendar
-from creditline.store.tables_audit import personal_data, personal_data_access
+from creditline.store.tables_audit import erasure_requests, personal_data, personal_data_access
 from creditline.store.tables_origination import origination_signals
 
 VAULT_KEYS = {
@@ -119,11 +119,15 @@ def test_a_borrower_with_an_open_line_is_restricted_with_their_data_kept(people)
         with pytest.raises(ProcessingRestricted):
             vault.read(actor="collector", borrower_id="C1", purpose=AccessPurpose.COLLECTIONS, fields=["phone"],
                        consents=[], at=AT)  # fmt: skip
+        with pytest.raises(ProcessingRestricted):  # restricted even when none of the fields asked for is held
+            vault.read(actor="collector", borrower_id="C1", purpose=AccessPurpose.COLLECTIONS, fields=["address"],
+                       consents=[], at=AT)  # fmt: skip
         legal = vault.read(actor="aml", borrower_id="C1", purpose=AccessPurpose.LEGAL_OBLIGATION, fields=["name"],
                            consents=[], at=AT)  # fmt: skip
         assert legal == {"name": "李娜"}
         uow.commit()
-    assert [e[:3] for e in access_log(engine, "C1")] == [("collector", "collections", False), ("aml", "legal_obligation", True)]
+    assert [e[:3] for e in access_log(engine, "C1")] == [
+        ("collector", "collections", False), ("collector", "collections", False), ("aml", "legal_obligation", True)]
 
     # asked again later, still open: the first request's date is kept
     move_business_date(engine, date(2025, 7, 3))
@@ -153,6 +157,25 @@ def test_the_export_holds_the_borrowers_lines_and_loans_and_is_in_their_access_l
     applicant_export = export_subject(engine, applicant, "operator-1", at_s=AT_S)
     assert [a["outcome"] for a in applicant_export["records"]["applications"]] == ["decline"]
     assert applicant_export["records"]["loans"] == [] and applicant_export["personal_data"]["name"] == "张伟"
+
+
+def test_a_request_dated_earlier_is_decided_on_the_business_date_and_keeps_its_date(people) -> None:  # type: ignore[no-untyped-def]
+    engine, applicant, _ = people
+    letter = date(2025, 6, 1)  # a letter received before the business date, still in the period
+    restricted = request_erasure(engine, RequestErasure("C1", "operator-1", on=letter), at_s=AT_S)
+    assert (restricted["outcome"], restricted["requested_on"], restricted["erase_on"]) == ("restricted", "2025-06-01", None)
+    assert restricted["reason"] == "erasure requested on 2025-06-01; obligations are still open"
+    move_business_date(engine, date(2025, 7, 3))
+    again = request_erasure(engine, RequestErasure("C1", "operator-2", on=date(2025, 7, 2)))  # the first date stays
+    assert (again["requested_on"], again["reason"]) == ("2025-06-01", restricted["reason"])
+
+    # dated before the applicant's period ended (2028-06-30), decided after it: erased on the day decided
+    move_business_date(engine, date(2028, 7, 2))
+    erased = request_erasure(engine, RequestErasure(applicant, "operator-1", on=date(2028, 6, 1)), at_s=AT_S)
+    assert (erased["outcome"], erased["requested_on"], erased["erase_on"], erased["erased_on"], erased["fields_erased"]) == (
+        "erased", "2028-06-01", "2028-06-30", "2028-07-02", 2)
+    assert erased["reason"] == "the retention period of policy 2025-01 ended on 2028-06-30"
+    assert fields_of(engine, applicant) == [] and fields_of(engine, "C1") == ["bank_account", "name", "phone"]
 
 
 @pytest.mark.parametrize(
@@ -278,3 +301,29 @@ def test_end_of_day_erases_those_nobody_asked_about_once_their_retention_period_
     assert retention_run(engine, date(2035, 7, 1))["period_ended_erased"] == 0
     after = trial_balance_now(engine)  # C1's open loan was charged by the days closed; nothing else moved
     assert after.balanced and after.totals()["CNY"][0] - before.totals()["CNY"][0] == 450
+
+
+def test_end_of_day_decides_due_requests_first_then_the_oldest_when_more_wait_than_a_run_takes(people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app import retention_eod
+
+    engine, applicant, _ = people
+    lines = {b: open_line(engine, OpenLine(b, "revolving-consumer", "5000", "0.05", "approved", f"L-{b}"))["line_id"]
+             for b in ("A1", "Z1")}  # fmt: skip
+    request_erasure(engine, RequestErasure("Z1", "op", on=date(2025, 6, 1)), at_s=AT_S)  # the oldest request
+    request_erasure(engine, RequestErasure("A1", "op", on=date(2025, 6, 2)), at_s=AT_S)  # first in borrower-id order
+    request_erasure(engine, RequestErasure(applicant, "op"), at_s=AT_S)  # the newest; due 2028-06-30
+    for line in lines.values():  # both customers' obligations end: deciding them again dates their erasure
+        change_line_status(engine, ChangeLineStatus(line, "close", "closed at the borrower's request"))
+    monkeypatch.setattr(retention_eod, "RESTRICTED_PER_RUN_MAX", 1)
+
+    def dated() -> dict[str, date | None]:
+        with engine.connect() as connection:
+            query = select(erasure_requests.c.borrower_id, erasure_requests.c.erase_on)
+            return {b: d for b, d in connection.execute(query.where(erasure_requests.c.borrower_id.in_(("A1", "Z1"))))}
+
+    move_business_date(engine, date(2028, 6, 29))
+    assert retention_run(engine, date(2028, 6, 30))["erased"] == 1  # the due request before the two older ones
+    assert fields_of(engine, applicant) == []
+    assert dated() == {"A1": None, "Z1": None}
+    assert retention_run(engine, date(2028, 7, 1))["due_dates_set"] == 1
+    assert dated() == {"A1": None, "Z1": date(2035, 6, 30)}  # the oldest request first, not A1

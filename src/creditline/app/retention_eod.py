@@ -27,7 +27,7 @@ from sqlalchemy import Engine, exists, func, or_, select
 from creditline.store import UnitOfWork
 
 ACTOR = "eod-retention"
-RESTRICTED_PER_RUN_MAX = 10_000  # requests decided in one run; the rest on the next day's
+RESTRICTED_PER_RUN_MAX = 10_000  # requests decided in one run (due first, then oldest); the rest on the next day's
 
 
 def erase_due(engine: Engine, closed: date, context: Any) -> Any:
@@ -42,7 +42,7 @@ def erase_due(engine: Engine, closed: date, context: Any) -> Any:
         # still open) and the due are decided again
         undated_or_due = or_(e.erase_on.is_(None), e.erase_on <= today)
         query = select(e.borrower_id, e.erase_on).where(e.status == "restricted", undated_or_due)
-        waiting = uow.connection.execute(query.order_by(e.borrower_id).limit(RESTRICTED_PER_RUN_MAX)).all()
+        waiting = uow.connection.execute(query.order_by(*waiting_order()).limit(RESTRICTED_PER_RUN_MAX)).all()
         restricted = uow.connection.execute(select(func.count()).where(e.status == "restricted")).scalar_one()
     erased, dated = 0, 0
     for borrower_id, erase_on in waiting:
@@ -56,6 +56,16 @@ def erase_due(engine: Engine, closed: date, context: Any) -> Any:
                f" {expired['period_ended_erased']} of {expired['period_ended_candidates']} borrower(s) erased"
                " as their retention period ended")  # fmt: skip
     return StageResult("retention", summary, message)
+
+
+def waiting_order() -> tuple[Any, ...]:
+    """The order restricted requests are decided in when more wait than a run takes: those due first (an
+    erasure the law now allows must not wait behind requests whose obligations are still open), then
+    the oldest request first, so a request is never passed over for being late in borrower-id order."""
+    from creditline.store.tables_audit import erasure_requests
+
+    e = erasure_requests.c
+    return e.erase_on.is_(None), e.requested_on, e.borrower_id
 
 
 def erase_expired(engine: Engine, today: date) -> dict[str, int]:
