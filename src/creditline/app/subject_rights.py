@@ -18,7 +18,6 @@ adds the store's sections, as one `creditline-subject-export/v1` document.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,8 +26,8 @@ from sqlalchemy import Engine, insert, select, text, update
 
 from creditline.app.common import business_date
 from creditline.app.idempotency import check_key, first_result, remember
-from creditline.app.repayment_accounts import VaultUnavailable
 from creditline.app.repayment_sources import BorrowerNotFound
+from creditline.app.vault_keys import keyring
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
 
@@ -174,20 +173,10 @@ def export_subject(engine: Engine, borrower_id: str, actor: str, at_s: int | Non
         c = personal_data.c
         held = uow.connection.execute(select(c.field).where(c.borrower_id == borrower_id)).scalars().all()
         at = datetime.fromtimestamp(at_s if at_s is not None else wall_clock_s(), UTC)
-        values = PersonalDataStore(uow.connection, _keyring()).read(
+        values = PersonalDataStore(uow.connection, keyring("borrower")).read(
             actor=actor, borrower_id=borrower_id, purpose=AccessPurpose.SUBJECT_REQUEST,
             fields=sorted(set(PERSONAL_FIELDS) | set(held)), consents=[], at=at,
         )  # fmt: skip
         sections = export_sections(uow, borrower_id)
         uow.commit()  # the access log entry
     return build_export(borrower_id, at, values, sections)
-
-
-def _keyring() -> Any:
-    from creditline.privacy.keyring import load_keyring
-    from creditline.privacy.protection_errors import KeyringError
-
-    try:
-        return load_keyring(os.environ)
-    except KeyringError:
-        raise VaultUnavailable("personal data cannot be read on this server: it has no data keys", field="borrower") from None
