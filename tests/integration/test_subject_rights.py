@@ -327,3 +327,36 @@ def test_end_of_day_decides_due_requests_first_then_the_oldest_when_more_wait_th
     assert dated() == {"A1": None, "Z1": None}
     assert retention_run(engine, date(2028, 7, 1))["due_dates_set"] == 1
     assert dated() == {"A1": None, "Z1": date(2035, 6, 30)}  # the oldest request first, not A1
+
+
+def test_end_of_day_counts_a_former_customers_ten_years_from_their_last_loan_event_when_it_came_after_the_close(people) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.credit_refunds import RefundCredit, refund_credit
+
+    engine, applicant, _ = people
+    for borrower, overpaid in (("C3", "600.00"), ("C4", "500.00")):  # C3 overpays: a credit balance owed to them
+        line = open_line(engine, OpenLine(borrower, "revolving-consumer", "5000", "0.05", "approved", f"L-{borrower}"))
+        loan = draw(engine, Draw(line["line_id"], "500", 3, f"draw-{borrower}"))["loan_id"]
+        assert repay(engine, Repay(loan, overpaid, f"repay-{borrower}"))["status"] == "paid-off"
+        change_line_status(engine, ChangeLineStatus(line["line_id"], "close", "closed at the borrower's request"))
+        with UnitOfWork(engine) as uow:
+            PersonalDataStore(uow.connection, load_keyring(VAULT_KEYS)).put(borrower, {"name": borrower}, BUSINESS_DATE)
+            uow.commit()
+    move_business_date(engine, date(2026, 6, 30))  # a year after the close, C3's credit balance is paid back
+    refunded = refund_credit(engine, RefundCredit("C3", "100.00", "refund-c3"))
+    assert (refunded["refunded"], refunded["credit_balance"], refunded["business_date"]) == ("100.00", "0.00", "2026-06-30")
+
+    move_business_date(engine, date(2035, 6, 28))
+    assert retention_run(engine, date(2035, 6, 29))["period_ended_erased"] == 1  # the applicant, long due
+    assert fields_of(engine, applicant) == []
+    ten_after_close = retention_run(engine, date(2035, 6, 30))  # C1 (open), C3 (refunded later), C4: candidates
+    assert (ten_after_close["period_ended_candidates"], ten_after_close["period_ended_erased"]) == (3, 1)
+    assert (fields_of(engine, "C3"), fields_of(engine, "C4")) == (["name"], [])  # C4's relationship ended at the close
+
+    move_business_date(engine, date(2036, 6, 28))
+    assert retention_run(engine, date(2036, 6, 29))["period_ended_candidates"] == 0  # a day short of 10 years
+    assert fields_of(engine, "C3") == ["name"]
+    ten_after_refund = retention_run(engine, date(2036, 6, 30))
+    assert (ten_after_refund["period_ended_candidates"], ten_after_refund["period_ended_erased"]) == (1, 1)
+    assert fields_of(engine, "C3") == [] and fields_of(engine, "C1") == ["bank_account", "name", "phone"]
+    (entry,) = access_log(engine, "C3")
+    assert entry[:3] == ("eod-retention", "subject_request", True) and "2036-06-30" in entry[3]
