@@ -26,6 +26,7 @@ from creditline.privacy.access import AccessPurpose
 from creditline.privacy.keyring import load_keyring
 from creditline.privacy.protection_errors import ProcessingRestricted
 from creditline.store import UnitOfWork
+from creditline.store.identity_repository import IdentityRepository
 from creditline.store.personal_data import PersonalDataStore
 from creditline.store.tables import business_calendar
 from creditline.store.tables_audit import erasure_requests, personal_data, personal_data_access
@@ -86,6 +87,9 @@ def test_a_declined_applicant_past_three_years_is_erased_now_and_the_books_still
     with engine.connect() as connection:
         signals = connection.execute(text("SELECT count(*) FROM origination_signals")).scalar_one()
     move_business_date(engine, THREE_YEARS_ON)
+    with UnitOfWork(engine) as uow:  # an account refused for naming the applicant's ID number, lately
+        IdentityRepository(uow.connection).add_claim_refusal("AC-prober", "identity_claimed", AT_S, 0, applicant)
+        uow.commit()
 
     result = request_erasure(engine, RequestErasure(applicant, "operator-1"), at_s=AT_S)
     assert (result["outcome"], result["erased_on"], result["fields_erased"], result["already"]) == (
@@ -95,6 +99,9 @@ def test_a_declined_applicant_past_three_years_is_erased_now_and_the_books_still
     with engine.connect() as connection:
         left = connection.execute(select(origination_signals.c.decision_id)).scalars().all()
     assert len(left) < signals and not [d for d in left if d == applicant]
+    with engine.connect() as connection:  # the refusal still counts for the account, no longer names the person
+        refusals = connection.execute(text("SELECT account_id, claimed_borrower_id FROM identity_claim_refusals")).all()
+    assert [tuple(r) for r in refusals] == [("AC-prober", None)]
     (entry,) = access_log(engine, applicant)  # who erased, and why, outlives the data
     assert entry[:3] == ("operator-1", "subject_request", True) and entry[3].startswith("erased at the borrower's request")
     after = trial_balance_now(engine)

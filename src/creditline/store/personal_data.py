@@ -141,7 +141,7 @@ def erase(connection: Connection, borrower_id: str) -> int:
     """`PersonalDataStore.erase` without the keyring: deleting needs no key, so a server without data
     keys can still erase (a declined applicant's fraud hashes, an account's sealed name)."""
     from creditline.store.servicing_repository import ServicingRepository
-    from creditline.store.tables_identity import identity_accounts
+    from creditline.store.tables_identity import identity_accounts, identity_claim_refusals
     from creditline.store.tables_origination import OriginationRepository
     from creditline.store.tables_repayment_sources import repayment_sources
 
@@ -153,6 +153,12 @@ def erase(connection: Connection, borrower_id: str) -> int:
     )
     connection.execute(
         update(identity_accounts).where(identity_accounts.c.borrower_id == borrower_id).values(display_name=None)
+    )
+    # a refused application's claimed identity is the keyed hash of the person's ID number; the refusal
+    # still counts against the account that sent it
+    claims = identity_claim_refusals.c
+    connection.execute(
+        update(identity_claim_refusals).where(claims.claimed_borrower_id == borrower_id).values(claimed_borrower_id=None)
     )
     return connection.execute(delete(personal_data).where(personal_data.c.borrower_id == borrower_id)).rowcount
 
