@@ -303,7 +303,8 @@ def test_end_of_day_erases_those_nobody_asked_about_once_their_retention_period_
     assert retention_run(engine, date(2035, 6, 29))["period_ended_erased"] == 0  # a day short of 10 years
     assert fields_of(engine, "C2") == ["name"]
     ten_years = retention_run(engine, date(2035, 6, 30))
-    assert (ten_years["period_ended_candidates"], ten_years["period_ended_erased"]) == (1, 1)
+    # C2 by its close and its last loan event, C1 by its last loan event (its drawdown; kept: its line is open)
+    assert (ten_years["period_ended_candidates"], ten_years["period_ended_erased"]) == (2, 1)
     assert fields_of(engine, "C2") == [] and fields_of(engine, "C1") == kept["C1"]  # C1's line is open
     assert retention_run(engine, date(2035, 7, 1))["period_ended_erased"] == 0
     after = trial_balance_now(engine)  # C1's open loan was charged by the days closed; nothing else moved
