@@ -26,9 +26,10 @@ from creditline.privacy.access import AccessPurpose
 from creditline.privacy.keyring import load_keyring
 from creditline.privacy.protection_errors import ProcessingRestricted
 from creditline.store import UnitOfWork
+from creditline.store.identity_repository import IdentityRepository
 from creditline.store.personal_data import PersonalDataStore
 from creditline.store.tables import business_calendar
-from creditline.store.tables_audit import personal_data, personal_data_access
+from creditline.store.tables_audit import erasure_requests, personal_data, personal_data_access
 from creditline.store.tables_origination import origination_signals
 
 VAULT_KEYS = {
@@ -86,6 +87,9 @@ def test_a_declined_applicant_past_three_years_is_erased_now_and_the_books_still
     with engine.connect() as connection:
         signals = connection.execute(text("SELECT count(*) FROM origination_signals")).scalar_one()
     move_business_date(engine, THREE_YEARS_ON)
+    with UnitOfWork(engine) as uow:  # an account refused for naming the applicant's ID number, lately
+        IdentityRepository(uow.connection).add_claim_refusal("AC-prober", "identity_claimed", AT_S, 0, applicant)
+        uow.commit()
 
     result = request_erasure(engine, RequestErasure(applicant, "operator-1"), at_s=AT_S)
     assert (result["outcome"], result["erased_on"], result["fields_erased"], result["already"]) == (
@@ -95,6 +99,9 @@ def test_a_declined_applicant_past_three_years_is_erased_now_and_the_books_still
     with engine.connect() as connection:
         left = connection.execute(select(origination_signals.c.decision_id)).scalars().all()
     assert len(left) < signals and not [d for d in left if d == applicant]
+    with engine.connect() as connection:  # the refusal still counts for the account, no longer names the person
+        refusals = connection.execute(text("SELECT account_id, claimed_borrower_id FROM identity_claim_refusals")).all()
+    assert [tuple(r) for r in refusals] == [("AC-prober", None)]
     (entry,) = access_log(engine, applicant)  # who erased, and why, outlives the data
     assert entry[:3] == ("operator-1", "subject_request", True) and entry[3].startswith("erased at the borrower's request")
     after = trial_balance_now(engine)
@@ -119,11 +126,15 @@ def test_a_borrower_with_an_open_line_is_restricted_with_their_data_kept(people)
         with pytest.raises(ProcessingRestricted):
             vault.read(actor="collector", borrower_id="C1", purpose=AccessPurpose.COLLECTIONS, fields=["phone"],
                        consents=[], at=AT)  # fmt: skip
+        with pytest.raises(ProcessingRestricted):  # restricted even when none of the fields asked for is held
+            vault.read(actor="collector", borrower_id="C1", purpose=AccessPurpose.COLLECTIONS, fields=["address"],
+                       consents=[], at=AT)  # fmt: skip
         legal = vault.read(actor="aml", borrower_id="C1", purpose=AccessPurpose.LEGAL_OBLIGATION, fields=["name"],
                            consents=[], at=AT)  # fmt: skip
         assert legal == {"name": "李娜"}
         uow.commit()
-    assert [e[:3] for e in access_log(engine, "C1")] == [("collector", "collections", False), ("aml", "legal_obligation", True)]
+    assert [e[:3] for e in access_log(engine, "C1")] == [
+        ("collector", "collections", False), ("collector", "collections", False), ("aml", "legal_obligation", True)]
 
     # asked again later, still open: the first request's date is kept
     move_business_date(engine, date(2025, 7, 3))
@@ -153,6 +164,25 @@ def test_the_export_holds_the_borrowers_lines_and_loans_and_is_in_their_access_l
     applicant_export = export_subject(engine, applicant, "operator-1", at_s=AT_S)
     assert [a["outcome"] for a in applicant_export["records"]["applications"]] == ["decline"]
     assert applicant_export["records"]["loans"] == [] and applicant_export["personal_data"]["name"] == "张伟"
+
+
+def test_a_request_dated_earlier_is_decided_on_the_business_date_and_keeps_its_date(people) -> None:  # type: ignore[no-untyped-def]
+    engine, applicant, _ = people
+    letter = date(2025, 6, 1)  # a letter received before the business date, still in the period
+    restricted = request_erasure(engine, RequestErasure("C1", "operator-1", on=letter), at_s=AT_S)
+    assert (restricted["outcome"], restricted["requested_on"], restricted["erase_on"]) == ("restricted", "2025-06-01", None)
+    assert restricted["reason"] == "erasure requested on 2025-06-01; obligations are still open"
+    move_business_date(engine, date(2025, 7, 3))
+    again = request_erasure(engine, RequestErasure("C1", "operator-2", on=date(2025, 7, 2)))  # the first date stays
+    assert (again["requested_on"], again["reason"]) == ("2025-06-01", restricted["reason"])
+
+    # dated before the applicant's period ended (2028-06-30), decided after it: erased on the day decided
+    move_business_date(engine, date(2028, 7, 2))
+    erased = request_erasure(engine, RequestErasure(applicant, "operator-1", on=date(2028, 6, 1)), at_s=AT_S)
+    assert (erased["outcome"], erased["requested_on"], erased["erase_on"], erased["erased_on"], erased["fields_erased"]) == (
+        "erased", "2028-06-01", "2028-06-30", "2028-07-02", 2)
+    assert erased["reason"] == "the retention period of policy 2025-01 ended on 2028-06-30"
+    assert fields_of(engine, applicant) == [] and fields_of(engine, "C1") == ["bank_account", "name", "phone"]
 
 
 @pytest.mark.parametrize(
@@ -273,8 +303,68 @@ def test_end_of_day_erases_those_nobody_asked_about_once_their_retention_period_
     assert retention_run(engine, date(2035, 6, 29))["period_ended_erased"] == 0  # a day short of 10 years
     assert fields_of(engine, "C2") == ["name"]
     ten_years = retention_run(engine, date(2035, 6, 30))
-    assert (ten_years["period_ended_candidates"], ten_years["period_ended_erased"]) == (1, 1)
+    # C2 by its close and its last loan event, C1 by its last loan event (its drawdown; kept: its line is open)
+    assert (ten_years["period_ended_candidates"], ten_years["period_ended_erased"]) == (2, 1)
     assert fields_of(engine, "C2") == [] and fields_of(engine, "C1") == kept["C1"]  # C1's line is open
     assert retention_run(engine, date(2035, 7, 1))["period_ended_erased"] == 0
     after = trial_balance_now(engine)  # C1's open loan was charged by the days closed; nothing else moved
     assert after.balanced and after.totals()["CNY"][0] - before.totals()["CNY"][0] == 450
+
+
+def test_end_of_day_decides_due_requests_first_then_the_oldest_when_more_wait_than_a_run_takes(people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app import retention_eod
+
+    engine, applicant, _ = people
+    lines = {b: open_line(engine, OpenLine(b, "revolving-consumer", "5000", "0.05", "approved", f"L-{b}"))["line_id"]
+             for b in ("A1", "Z1")}  # fmt: skip
+    request_erasure(engine, RequestErasure("Z1", "op", on=date(2025, 6, 1)), at_s=AT_S)  # the oldest request
+    request_erasure(engine, RequestErasure("A1", "op", on=date(2025, 6, 2)), at_s=AT_S)  # first in borrower-id order
+    request_erasure(engine, RequestErasure(applicant, "op"), at_s=AT_S)  # the newest; due 2028-06-30
+    for line in lines.values():  # both customers' obligations end: deciding them again dates their erasure
+        change_line_status(engine, ChangeLineStatus(line, "close", "closed at the borrower's request"))
+    monkeypatch.setattr(retention_eod, "RESTRICTED_PER_RUN_MAX", 1)
+
+    def dated() -> dict[str, date | None]:
+        with engine.connect() as connection:
+            query = select(erasure_requests.c.borrower_id, erasure_requests.c.erase_on)
+            return {b: d for b, d in connection.execute(query.where(erasure_requests.c.borrower_id.in_(("A1", "Z1"))))}
+
+    move_business_date(engine, date(2028, 6, 29))
+    assert retention_run(engine, date(2028, 6, 30))["erased"] == 1  # the due request before the two older ones
+    assert fields_of(engine, applicant) == []
+    assert dated() == {"A1": None, "Z1": None}
+    assert retention_run(engine, date(2028, 7, 1))["due_dates_set"] == 1
+    assert dated() == {"A1": None, "Z1": date(2035, 6, 30)}  # the oldest request first, not A1
+
+
+def test_end_of_day_counts_a_former_customers_ten_years_from_their_last_loan_event_when_it_came_after_the_close(people) -> None:  # type: ignore[no-untyped-def]
+    from creditline.app.credit_refunds import RefundCredit, refund_credit
+
+    engine, applicant, _ = people
+    for borrower, overpaid in (("C3", "600.00"), ("C4", "500.00")):  # C3 overpays: a credit balance owed to them
+        line = open_line(engine, OpenLine(borrower, "revolving-consumer", "5000", "0.05", "approved", f"L-{borrower}"))
+        loan = draw(engine, Draw(line["line_id"], "500", 3, f"draw-{borrower}"))["loan_id"]
+        assert repay(engine, Repay(loan, overpaid, f"repay-{borrower}"))["status"] == "paid-off"
+        change_line_status(engine, ChangeLineStatus(line["line_id"], "close", "closed at the borrower's request"))
+        with UnitOfWork(engine) as uow:
+            PersonalDataStore(uow.connection, load_keyring(VAULT_KEYS)).put(borrower, {"name": borrower}, BUSINESS_DATE)
+            uow.commit()
+    move_business_date(engine, date(2026, 6, 30))  # a year after the close, C3's credit balance is paid back
+    refunded = refund_credit(engine, RefundCredit("C3", "100.00", "refund-c3"))
+    assert (refunded["refunded"], refunded["credit_balance"], refunded["business_date"]) == ("100.00", "0.00", "2026-06-30")
+
+    move_business_date(engine, date(2035, 6, 28))
+    assert retention_run(engine, date(2035, 6, 29))["period_ended_erased"] == 1  # the applicant, long due
+    assert fields_of(engine, applicant) == []
+    ten_after_close = retention_run(engine, date(2035, 6, 30))  # C1 (open), C3 (refunded later), C4: candidates
+    assert (ten_after_close["period_ended_candidates"], ten_after_close["period_ended_erased"]) == (3, 1)
+    assert (fields_of(engine, "C3"), fields_of(engine, "C4")) == (["name"], [])  # C4's relationship ended at the close
+
+    move_business_date(engine, date(2036, 6, 28))
+    assert retention_run(engine, date(2036, 6, 29))["period_ended_candidates"] == 0  # a day short of 10 years
+    assert fields_of(engine, "C3") == ["name"]
+    ten_after_refund = retention_run(engine, date(2036, 6, 30))
+    assert (ten_after_refund["period_ended_candidates"], ten_after_refund["period_ended_erased"]) == (1, 1)
+    assert fields_of(engine, "C3") == [] and fields_of(engine, "C1") == ["bank_account", "name", "phone"]
+    (entry,) = access_log(engine, "C3")
+    assert entry[:3] == ("eod-retention", "subject_request", True) and "2036-06-30" in entry[3]

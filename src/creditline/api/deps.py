@@ -19,7 +19,7 @@ from creditline.api.settings import ApiSettings
 from creditline.app.access import AccessConfig, Principal, authenticate
 from creditline.app.apply_setup import OriginationConfig
 from creditline.app.errors import LineNotFound, LoanNotFound
-from creditline.errors import DomainError
+from creditline.errors import Conflict, DomainError
 from creditline.identity.roles import Permission, PermissionDenied, Role, require
 
 
@@ -70,9 +70,23 @@ def allowed(permission: Permission) -> Callable[..., Principal]:
     return dependency
 
 
+class NoBorrowerYet(Conflict):
+    code = "borrower_not_linked"
+
+
 def borrower_only(principal: Principal) -> None:
     if principal.role is not Role.BORROWER:
         raise PermissionDenied("only the borrower can do this for themselves", field="role")
+
+
+def own_borrower(principal: Principal, permission: Permission) -> str:
+    """The borrower a borrower's account acts as on `/v1/me/...`, allowed `permission`; 409
+    `borrower_not_linked` for an account that has not applied yet."""
+    borrower_only(principal)
+    require(principal.role, permission)
+    if principal.borrower_id is None:
+        raise NoBorrowerYet("apply first: this account is not linked to a borrower yet", field="borrower")
+    return principal.borrower_id
 
 
 def _may_read(principal: Principal, borrower_id: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path
 
-from creditline.api.deps import Runtime, allowed, borrower_only, caller, runtime
+from creditline.api.deps import Runtime, allowed, caller, own_borrower, runtime
 from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ID_PATTERN, IdempotencyKey
 from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
@@ -21,7 +21,7 @@ from creditline.api.schemas_privacy import ErasureAnswer, ErasureRequestIn, Subj
 from creditline.app.access import Principal
 from creditline.app.applications import client_key
 from creditline.app.subject_rights import RequestErasure, export_subject, request_erasure
-from creditline.identity.roles import Permission, require
+from creditline.identity.roles import Permission
 
 router = APIRouter(
     prefix="/v1", tags=["privacy"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE, route_class=StrictJsonRoute
@@ -33,14 +33,6 @@ BorrowerId = Annotated[str, Path(pattern=ID_PATTERN)]
 Request = Annotated[ErasureRequestIn | None, Body()]
 
 
-def _own(principal: Principal) -> str:
-    from creditline.api.routes_repayment_account import NoBorrowerYet
-
-    borrower_only(principal)
-    require(principal.role, Permission.READ_OWN)
-    if principal.borrower_id is None:
-        raise NoBorrowerYet("apply first: this account holds no data of a borrower yet", field="borrower")
-    return principal.borrower_id
 
 
 def _erase(rt: Runtime, principal: Principal, borrower_id: str, key: str, body: ErasureRequestIn | None) -> dict:
@@ -52,13 +44,13 @@ def _erase(rt: Runtime, principal: Principal, borrower_id: str, key: str, body: 
 @router.post("/me/erasure-request", response_model=ErasureAnswer)
 def my_erasure(key: IdempotencyKey, principal: Caller, rt: Rt) -> dict:
     """Ask for my personal data to be erased: erased now if the law allows, else restricted until it does."""
-    return _erase(rt, principal, _own(principal), key, None)
+    return _erase(rt, principal, own_borrower(principal, Permission.READ_OWN), key, None)
 
 
 @router.get("/me/export", response_model=SubjectExport)
 def my_export(principal: Caller, rt: Rt) -> dict:
     """A copy of everything held of me, as one JSON document (the read is in my access log)."""
-    return export_subject(rt.engine, _own(principal), principal.account_id)
+    return export_subject(rt.engine, own_borrower(principal, Permission.READ_OWN), principal.account_id)
 
 
 @router.post("/borrowers/{borrower_id}/erasure-request", response_model=ErasureAnswer)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from creditline.api.deps import Runtime, borrower_only, caller, runtime
+from creditline.api.deps import Runtime, caller, own_borrower, runtime
 from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import DeviceId
 from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
@@ -28,8 +28,7 @@ from creditline.api.schemas_servicing import (
 from creditline.app import repayment_accounts
 from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
-from creditline.errors import Conflict
-from creditline.identity.roles import Permission, require
+from creditline.identity.roles import Permission
 
 router = APIRouter(
     prefix="/v1/me", tags=["repayment account"], responses=PROBLEM_RESPONSES | VAULT_UNAVAILABLE, route_class=StrictJsonRoute
@@ -38,22 +37,10 @@ Rt = Annotated[Runtime, Depends(runtime)]
 Caller = Annotated[Principal, Depends(caller)]
 
 
-class NoBorrowerYet(Conflict):
-    code = "borrower_not_linked"
-
-
-def _borrower(principal: Principal, permission: Permission) -> str:
-    borrower_only(principal)
-    require(principal.role, permission)
-    if principal.borrower_id is None:
-        raise NoBorrowerYet("apply first: this account has no credit line to repay", field="borrower")
-    return principal.borrower_id
-
-
 @router.get("/repayment-account", response_model=RepaymentAccount)
 def show(principal: Caller, rt: Rt) -> dict:
     """The repayment account on file, masked (the read is logged in the borrower's access log)."""
-    borrower_id = _borrower(principal, Permission.READ_OWN)
+    borrower_id = own_borrower(principal, Permission.READ_OWN)
     return repayment_accounts.show_account(rt.engine, borrower_id, principal.account_id)
 
 
@@ -62,7 +49,7 @@ def approval_options(body: AccountChange, principal: Caller, rt: Rt) -> dict:
     """Options for the passkey assertion that approves changing to exactly this account (single-use, expiring)."""
     from creditline.app.passkey_flows import begin_drawdown_approval
 
-    _borrower(principal, Permission.REPAY_OWN)
+    own_borrower(principal, Permission.REPAY_OWN)
     binding = repayment_accounts.approval_binding(body.account_number)
     return begin_drawdown_approval(rt.engine, rt.access, principal.account_id, binding)
 
@@ -72,7 +59,7 @@ def change(body: AccountChangeApproved, principal: Caller, rt: Rt, device: Devic
     """Change the repayment account: screened first; a step-up needs the assertion, a hold a reviewer."""
     from creditline.app.passkey_flows import verify_drawdown_approval
 
-    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    borrower_id = own_borrower(principal, Permission.REPAY_OWN)
     if body.assertion is not None:
         binding = repayment_accounts.approval_binding(body.account_number)
         verify_drawdown_approval(rt.engine, rt.access, principal.account_id, binding, body.assertion)

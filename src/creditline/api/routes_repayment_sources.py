@@ -15,11 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from creditline.api.deps import Runtime, caller, runtime
+from creditline.api.deps import Runtime, caller, own_borrower, runtime
 from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ID_PATTERN, DeviceId
 from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
-from creditline.api.routes_repayment_account import _borrower
 from creditline.app import repayment_sources
 from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
@@ -101,7 +100,7 @@ class Payday(BaseModel):
 @router.get("/repayment-sources", response_model=Sources)
 def list_sources(principal: Caller, rt: Rt) -> dict:
     """The caller's active repayment sources in priority order, masked (the read is logged)."""
-    borrower_id = _borrower(principal, Permission.READ_OWN)
+    borrower_id = own_borrower(principal, Permission.READ_OWN)
     return repayment_sources.list_sources(rt.engine, borrower_id, principal.account_id)
 
 
@@ -111,7 +110,7 @@ def add_source(body: SourceAdd, principal: Caller, rt: Rt, device: DeviceId = No
     from creditline.app.passkey_flows import verify_drawdown_approval
     from creditline.app.repayment_accounts import approval_binding
 
-    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    borrower_id = own_borrower(principal, Permission.REPAY_OWN)
     if body.assertion is not None:
         binding = approval_binding(body.account_number)
         verify_drawdown_approval(rt.engine, rt.access, principal.account_id, binding, body.assertion)
@@ -125,19 +124,19 @@ def add_source(body: SourceAdd, principal: Caller, rt: Rt, device: DeviceId = No
 @router.put("/repayment-sources/{source_id}/priority", response_model=Order)
 def move_source(source_id: SourceId, body: PriorityChange, principal: Caller, rt: Rt) -> dict:
     """Move one of the caller's sources to a place in the order."""
-    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    borrower_id = own_borrower(principal, Permission.REPAY_OWN)
     return repayment_sources.move_source(rt.engine, borrower_id, source_id, body.priority)
 
 
 @router.delete("/repayment-sources/{source_id}", response_model=SourceRemoved)
 def remove_source(source_id: SourceId, principal: Caller, rt: Rt) -> dict:
     """Stop asking one of the caller's sources (the last one stays)."""
-    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    borrower_id = own_borrower(principal, Permission.REPAY_OWN)
     return repayment_sources.remove_source(rt.engine, borrower_id, source_id)
 
 
 @router.put("/payday", response_model=Payday)
 def state_payday(body: PaydayStated, principal: Caller, rt: Rt) -> dict:
     """When the caller is paid: auto-debit asks on that day when it falls inside the grace days."""
-    borrower_id = _borrower(principal, Permission.REPAY_OWN)
+    borrower_id = own_borrower(principal, Permission.REPAY_OWN)
     return repayment_sources.state_payday(rt.engine, borrower_id, body.payday)

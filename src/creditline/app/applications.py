@@ -12,7 +12,9 @@ written): deciding it approved a line for that borrower, in the second account's
 second account could never reach. An account linked to a borrower applies as that borrower only
 (`IdentityMismatch`, 409; both worded alike). Each refusal is logged (`creditline.security`) for
 the fraud team and counted (`identity_claims`): an account refused too often within a day is refused
-(429) before any identity is looked up, as the refusal tells whether an ID number is a customer's. It is
+(429) before any identity is looked up, as the refusal tells whether an ID number is a customer's; so is
+an application naming an identity refused too often within a day, whichever accounts asked, unless it
+comes from that identity's own account. It is
 not a fraud signal on the named borrower, whose line such a signal can freeze — anyone who knows
 a person's ID number could otherwise freeze that person's line.
 
@@ -103,6 +105,11 @@ def apply_for_account(
     account_id = principal.account_id
     _check_consent_texts(application)
     claimed: list[tuple[str | None, IssuedSession | None]] = []
+    named: list[str] = []  # the borrower the application names, once its identity fields are read
+
+    def check(uow: UnitOfWork, borrower_id: str) -> None:
+        named.append(borrower_id)
+        _check_holder(uow, principal, borrower_id)
 
     def claim(uow: UnitOfWork, view: dict[str, Any]) -> Callable[[], None]:  # a new decision: in its transaction
         finish = _claim(uow, principal, view, application, fresh=True)
@@ -110,10 +117,9 @@ def apply_for_account(
 
     identity_claims.check_attempts_left(engine, account_id)
     try:
-        view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config), then=claim,
-                     check=lambda uow, borrower_id: _check_holder(uow, principal, borrower_id))  # fmt: skip
+        view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config), then=claim, check=check)
     except (IdentityClaimed, IdentityMismatch) as refused:
-        raise identity_claims.counted(engine, account_id, refused) from None
+        raise identity_claims.counted(engine, account_id, refused, named[-1]) from None
     if claimed:
         linked, issued = claimed[0]
     else:  # a retry's answer: claim it now (each step does nothing if the first request did it)
@@ -127,9 +133,11 @@ def apply_for_account(
 
 
 def _check_holder(uow: UnitOfWork, principal: Principal, borrower_id: str) -> None:
-    """Refuse (before deciding) an application naming a borrower the account may not apply as."""
+    """Refuse (before deciding) an application naming a borrower the account may not apply as; 429 for
+    an identity refused too often lately, before the answer tells it apart (its holder is never held up)."""
     if principal.borrower_id == borrower_id:
         return
+    identity_claims.check_identity_attempts_left(uow.connection, borrower_id)
     if principal.borrower_id is not None:
         error: Conflict = IdentityMismatch(IDENTITY_REFUSED, field="applicant.id_number")
     elif IdentityRepository(uow.connection).borrower_is_linked(borrower_id):

@@ -1,4 +1,4 @@
-"""Refused identity claims, counted per account: past the limit, the account's applications wait.
+"""Refused identity claims, counted per account and per claimed identity: past the limit, applications wait.
 
 An application naming a borrower the account may not apply as is refused (`applications`:
 `identity_claimed`, `identity_mismatch`). That refusal tells an account with no borrower that the
@@ -9,17 +9,25 @@ REFUSALS_MAX times within REFUSALS_WINDOW_S, its applications are refused with 4
 window) before any identity is looked up, and the account is reported on the `creditline.security`
 logger, where the fraud team reads the refusals themselves.
 
-The count is taken again, under the account's row lock, when a refusal is recorded: requests sent
-together all pass the first look, and only the first REFUSALS_MAX of them get their answer; the
-others are answered 429 too, not recorded. Times are wall-clock Unix seconds read at this edge
-(`wall_clock_s`, which tests replace), as session times are.
+The same count is kept per claimed identity (the borrower id the application named: the keyed hash
+of its ID number), whichever accounts sent them, or a new account after another would each get
+REFUSALS_MAX tries at one ID number. Once an identity has been refused REFUSALS_MAX times within the
+window, every application naming it is refused with the same 429 before it is told apart from any
+other identity (`check_identity_attempts_left`, in the decision's unit of work: the identity is known
+only once its fields are read) — except the identity's own holder's, whose account never counts
+against it; the identity is reported too.
+
+The counts are taken again, under the account's row lock and the identity's lock, when a refusal is
+recorded: requests sent together all pass the first look, and only the first REFUSALS_MAX of them get
+their answer; the others are answered 429 too, not recorded. Times are wall-clock Unix seconds read at
+this edge (`wall_clock_s`, which tests replace), as session times are.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from creditline.app.access import now_s
 from creditline.errors import DomainError, TooManyAttempts
@@ -28,6 +36,10 @@ from creditline.store.identity_repository import IdentityRepository, single_read
 
 REFUSALS_MAX = 3
 REFUSALS_WINDOW_S = 24 * 3600
+ACCOUNT_EXCEEDED = ("too many applications from this account were refused for the ID number they named; "
+                    "try again later, or contact support")  # fmt: skip
+IDENTITY_EXCEEDED = ("too many applications naming this ID number were refused lately; "
+                     "try again later, or contact support")  # fmt: skip
 _security = logging.getLogger("creditline.security")
 
 
@@ -53,32 +65,50 @@ def check_attempts_left(engine: Engine, account_id: str) -> None:
         raise _exceeded(times, now)
 
 
-def counted(engine: Engine, account_id: str, refused: DomainError) -> DomainError:
-    """Record the refusal of the account's application (in a unit of work of its own: the decision's
-    rolled back) and return what to raise: `refused`, or the 429 when the account had no attempt left."""
+def check_identity_attempts_left(connection: Connection, claimed_borrower_id: str) -> None:
+    """Refuse (429) an application naming an identity refused REFUSALS_MAX times within the window,
+    from any accounts; called in the decision's unit of work before anything tells the identity apart."""
+    now = wall_clock_s()
+    times = IdentityRepository(connection).identity_refusal_times(claimed_borrower_id, now - REFUSALS_WINDOW_S, REFUSALS_MAX)
+    if len(times) >= REFUSALS_MAX:
+        _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": {
+            "event": "claimed_identity_blocked", "borrower_id": claimed_borrower_id,
+        }})  # fmt: skip
+        raise _exceeded(times, now, IDENTITY_EXCEEDED)
+
+
+def counted(engine: Engine, account_id: str, refused: DomainError, claimed_borrower_id: str) -> DomainError:
+    """Record the refusal of the account's application naming the claimed identity (in a unit of work of
+    its own: the decision's rolled back) and return what to raise: `refused`, or the 429 when the account
+    or the identity had no attempt left."""
     now = wall_clock_s()
     since = now - REFUSALS_WINDOW_S
     with UnitOfWork(engine) as uow:
         repository = IdentityRepository(uow.connection)
         repository.account(account_id, for_update=True)  # one account's refusals are counted one at a time
+        repository.lock_claimed_identity(claimed_borrower_id)  # and one identity's, always after the account's
         times = repository.claim_refusal_times(account_id, since, REFUSALS_MAX)
         if len(times) >= REFUSALS_MAX:
             return _exceeded(times, now)
-        repository.add_claim_refusal(account_id, refused.code, now, since)
+        claims = repository.identity_refusal_times(claimed_borrower_id, since, REFUSALS_MAX)
+        if len(claims) >= REFUSALS_MAX:
+            return _exceeded(claims, now, IDENTITY_EXCEEDED)
+        repository.add_claim_refusal(account_id, refused.code, now, since, claimed_borrower_id)
         uow.commit()
     if len(times) + 1 == REFUSALS_MAX:  # for review: the account used up its attempts
-        _security.warning("account flagged: %s", IdentityAttemptsExceeded.code, extra={"fields": {
-            "event": IdentityAttemptsExceeded.code, "account_id": account_id, "refusals": REFUSALS_MAX,
-            "window_s": REFUSALS_WINDOW_S,
-        }})  # fmt: skip
+        _flag("account_id", account_id, IdentityAttemptsExceeded.code)
+    if len(claims) + 1 == REFUSALS_MAX:  # and the identity its own, whoever used them
+        _flag("borrower_id", claimed_borrower_id, "claimed_identity_attempts_exceeded")
     return refused
 
 
-def _exceeded(times: list[int], now: int) -> IdentityAttemptsExceeded:
+def _flag(who: str, whose: str, event: str) -> None:
+    _security.warning("%s flagged: %s", who, event, extra={"fields": {
+        "event": event, who: whose, "refusals": REFUSALS_MAX, "window_s": REFUSALS_WINDOW_S,
+    }})  # fmt: skip
+
+
+def _exceeded(times: list[int], now: int, message: str = ACCOUNT_EXCEEDED) -> IdentityAttemptsExceeded:
     """The refusal, with the wait until the oldest of the last REFUSALS_MAX refusals leaves the window."""
     wait_s = max(1, times[-REFUSALS_MAX] + REFUSALS_WINDOW_S - now)
-    return IdentityAttemptsExceeded(
-        "too many applications from this account were refused for the ID number they named; "
-        "try again later, or contact support",
-        field="applicant.id_number", retry_after_s=wait_s,
-    )
+    return IdentityAttemptsExceeded(message, field="applicant.id_number", retry_after_s=wait_s)

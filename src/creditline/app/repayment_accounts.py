@@ -16,7 +16,6 @@ fraud signal is recorded for the early-warning run. The same index is what drawd
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -25,23 +24,18 @@ from sqlalchemy import Engine, select
 
 from creditline.app.common import business_date
 from creditline.app.drawdown_screening import Client, at_or_now, device_of, outcome_brief, wall_clock_s
+from creditline.app.vault_keys import keyring
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
 
 FIELD = "bank_account"
+FIELD_INPUT = "account_number"  # the request field a refusal names
 ACCOUNT_PATTERN = re.compile(r"^[0-9A-Z]{8,34}$")  # bank cards (16-19 digits), domestic accounts, IBANs
 SHOWN_DIGITS = 4
 
 
 class RepaymentAccountInvalid(DomainError):
     code = "repayment_account_invalid"
-
-
-class VaultUnavailable(DomainError):
-    """The server has no data keys configured: personal data can be neither stored nor read."""
-
-    code = "vault_unavailable"
-    http_status = 503
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,20 +58,10 @@ def masked(number: str) -> str:
     return "•" * 4 + number[-SHOWN_DIGITS:]
 
 
-def keyring() -> Any:
-    from creditline.privacy.keyring import load_keyring
-    from creditline.privacy.protection_errors import KeyringError
-
-    try:
-        return load_keyring(os.environ)
-    except KeyringError:
-        raise VaultUnavailable("repayment accounts cannot be stored on this server yet", field="account_number") from None
-
-
 def blind_index(number: str, keys: Any = None) -> str:
     from creditline.privacy.blind_index import BlindIndexer, IndexedKind
 
-    return BlindIndexer((keys or keyring()).blind_index_key).index(IndexedKind.BANK_ACCOUNT, number)
+    return BlindIndexer((keys or keyring(FIELD_INPUT)).blind_index_key).index(IndexedKind.BANK_ACCOUNT, number)
 
 
 def approval_binding(account_number: str) -> dict[str, Any]:
@@ -87,7 +71,7 @@ def approval_binding(account_number: str) -> dict[str, Any]:
 
 def change_account(engine: Engine, command: ChangeAccount) -> dict[str, Any]:
     """Screen the change, then store the new account (encrypted); `StepUpRequired` / `HeldForReview` otherwise."""
-    number, keys = normalised(command.account_number), keyring()
+    number, keys = normalised(command.account_number), keyring(FIELD_INPUT)
     index = blind_index(number, keys)
     with UnitOfWork(engine, read_only=True) as uow:  # refuse before screening: a refusal changes nothing
         _refuse_a_linked_source(uow, command.borrower_id, index)
@@ -171,7 +155,7 @@ def show_account(engine: Engine, borrower_id: str, actor: str, at_s: int | None 
         if found is None:
             return {"account": None, "changed_on": None, "source": "application"}
         at = at_or_now(at_s)
-        values = PersonalDataStore(uow.connection, keyring()).read(
+        values = PersonalDataStore(uow.connection, keyring(FIELD_INPUT)).read(
             actor=actor, borrower_id=borrower_id, purpose=AccessPurpose.SUBJECT_REQUEST, fields=[FIELD], consents=[], at=at
         )
         uow.commit()  # the access log entry

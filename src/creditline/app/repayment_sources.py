@@ -26,12 +26,13 @@ from creditline.app.common import business_date
 from creditline.app.drawdown_screening import Client, at_or_now, outcome_brief
 from creditline.app.repayment_accounts import (
     FIELD,
+    FIELD_INPUT,
     blind_index,
-    keyring,
     masked,
     normalised,
     screen_account_change,
 )
+from creditline.app.vault_keys import keyring
 from creditline.errors import Conflict, DomainError, NotFound
 from creditline.store import UnitOfWork
 
@@ -94,7 +95,7 @@ def add_source(engine: Engine, command: AddSource) -> dict[str, Any]:
 
     if command.kind not in KINDS:
         raise SourceInvalid(f"must be one of {', '.join(KINDS)}", field="kind")
-    number, keys = normalised(command.account_number), keyring()
+    number, keys = normalised(command.account_number), keyring(FIELD_INPUT)
     index = blind_index(number, keys)
     with UnitOfWork(engine, read_only=True) as uow:  # refuse before screening: a refusal changes nothing
         require_borrower(uow, command.borrower_id)
@@ -193,7 +194,7 @@ def list_sources(engine: Engine, borrower_id: str, actor: str, at_s: int | None 
         sources = [s for s in _sources_with_on_file(uow, borrower_id) if s["status"] == "active"]
         fields = sorted({s["vault_field"] for s in sources})
         at = at_or_now(at_s)
-        values = PersonalDataStore(uow.connection, keyring()).read(
+        values = PersonalDataStore(uow.connection, keyring(FIELD_INPUT)).read(
             actor=actor,
             borrower_id=borrower_id,
             purpose=AccessPurpose.SUBJECT_REQUEST,

@@ -9,9 +9,11 @@ stage: an erased borrower is no longer restricted, and a restriction decided aga
 
 Then the retention period itself (PIPL Art. 47(1)): borrowers nobody asked about whose data is
 still held are erased once their period ends — a declined applicant 3 years after their latest
-application, a former customer 10 years after their last line closed (`DEFAULT_POLICY`). Candidates
-come set-based from two indexed queries over the anchor dates that reached their period since the
-stage's previous run (the declines by `business_date`, the line closes by `ix_line_changes_what_on_date`);
+application, a former customer 10 years after their relationship ended: their last line closed or
+their last loan event, whichever came later (`DEFAULT_POLICY`). Candidates come set-based from
+indexed queries over the anchor dates that reached their period since the stage's previous run (the
+declines by `business_date`, the line closes by `ix_line_changes_what_on_date`, the last loan events
+by `ix_loan_events_effective_date` with none later by `ix_loan_events_borrower_id_effective_date`);
 each is then decided by `retention.decide` on its `app.subject_status`, so the rule stays in one
 place, and erased as a request erases (`subject_rights.erase_held_data`), all in one transaction.
 An erased borrower holds nothing and has an `erased` request row, so a second run erases nothing.
@@ -27,7 +29,7 @@ from sqlalchemy import Engine, exists, func, or_, select
 from creditline.store import UnitOfWork
 
 ACTOR = "eod-retention"
-RESTRICTED_PER_RUN_MAX = 10_000  # requests decided in one run; the rest on the next day's
+RESTRICTED_PER_RUN_MAX = 10_000  # requests decided in one run (due first, then oldest); the rest on the next day's
 
 
 def erase_due(engine: Engine, closed: date, context: Any) -> Any:
@@ -42,7 +44,7 @@ def erase_due(engine: Engine, closed: date, context: Any) -> Any:
         # still open) and the due are decided again
         undated_or_due = or_(e.erase_on.is_(None), e.erase_on <= today)
         query = select(e.borrower_id, e.erase_on).where(e.status == "restricted", undated_or_due)
-        waiting = uow.connection.execute(query.order_by(e.borrower_id).limit(RESTRICTED_PER_RUN_MAX)).all()
+        waiting = uow.connection.execute(query.order_by(*waiting_order()).limit(RESTRICTED_PER_RUN_MAX)).all()
         restricted = uow.connection.execute(select(func.count()).where(e.status == "restricted")).scalar_one()
     erased, dated = 0, 0
     for borrower_id, erase_on in waiting:
@@ -56,6 +58,16 @@ def erase_due(engine: Engine, closed: date, context: Any) -> Any:
                f" {expired['period_ended_erased']} of {expired['period_ended_candidates']} borrower(s) erased"
                " as their retention period ended")  # fmt: skip
     return StageResult("retention", summary, message)
+
+
+def waiting_order() -> tuple[Any, ...]:
+    """The order restricted requests are decided in when more wait than a run takes: those due first (an
+    erasure the law now allows must not wait behind requests whose obligations are still open), then
+    the oldest request first, so a request is never passed over for being late in borrower-id order."""
+    from creditline.store.tables_audit import erasure_requests
+
+    e = erasure_requests.c
+    return e.erase_on.is_(None), e.requested_on, e.borrower_id
 
 
 def erase_expired(engine: Engine, today: date) -> dict[str, int]:
@@ -82,9 +94,10 @@ def erase_expired(engine: Engine, today: date) -> dict[str, int]:
 def expiry_candidates(uow: UnitOfWork, today: date) -> list[str]:
     """Borrowers whose retention anchor reached its period since the stage's previous run (every one
     up to now on a first run): declined applicants with no line or loan, by their decline's date, and
-    customers by their line's close date. `decide` has the last word on each."""
+    customers by their line's close date or by their last loan event's, whichever is later. `decide`
+    has the last word on each."""
     from creditline.privacy.retention import DEFAULT_POLICY, add_years
-    from creditline.store.tables import credit_lines, line_changes, loans
+    from creditline.store.tables import credit_lines, line_changes, loan_events, loans
     from creditline.store.tables_origination import origination_decisions
     from creditline.store.tables_servicing import eod_stage_runs
 
@@ -103,9 +116,15 @@ def expiry_candidates(uow: UnitOfWork, today: date) -> list[str]:
     applicants = select(d.borrower_id).where(
         window(d.business_date, DEFAULT_POLICY.applicant_years_after_rejection),
         d.outcome == "decline", no_line, no_loan)  # fmt: skip
-    customers = select(c.borrower_id).where(
-        c.what == "status", window(c.on_date, DEFAULT_POLICY.customer_years_after_end), c.new_value == "closed")
-    found = db.execute(applicants.union(customers)).scalars().all()
+    customer_years = DEFAULT_POLICY.customer_years_after_end
+    closed = select(c.borrower_id).where(c.what == "status", window(c.on_date, customer_years), c.new_value == "closed")
+    # a customer's relationship ends on the later of their line's close and their last loan event (a
+    # recovery, a credit balance refunded after the close): those whose last event reached the period
+    e, later = loan_events.c, loan_events.alias("later_event").c
+    none_later = ~exists().where(later.borrower_id == e.borrower_id,
+                                 later.effective_date > add_years(today, -customer_years))  # fmt: skip
+    last_events = select(e.borrower_id).where(window(e.effective_date, customer_years), none_later)
+    found = db.execute(applicants.union(closed, last_events)).scalars().all()
     return sorted(set(found))
 
 

@@ -18,7 +18,6 @@ adds the store's sections, as one `creditline-subject-export/v1` document.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,8 +26,8 @@ from sqlalchemy import Engine, insert, select, text, update
 
 from creditline.app.common import business_date
 from creditline.app.idempotency import check_key, first_result, remember
-from creditline.app.repayment_accounts import VaultUnavailable
 from creditline.app.repayment_sources import BorrowerNotFound
+from creditline.app.vault_keys import keyring
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
 
@@ -66,8 +65,9 @@ def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = 
         if stored is not None and stored["status"] == "erased":
             result = _view(stored, already=True)
         else:
-            decision = retention.request_erasure(status, on)
-            row = _answer(uow, command, stored, decision, on, at_s)
+            requested_on = stored["requested_on"] if stored else on  # asked again: the first request's date
+            decision = retention.request_erasure(status, requested_on, today)
+            row = _answer(uow, command, stored, decision, requested_on, today, at_s)
             result = _view(row, already=False)
         if key is not None:
             remember(uow, SCOPE, key, request, result, borrower_id=command.borrower_id)
@@ -84,26 +84,25 @@ def erase_held_data(uow: UnitOfWork, borrower_id: str, decision: Any, on: date, 
     if _stored(uow, borrower_id) is not None:
         return False
     basis = "erased as its retention period ended (retention_period_ended)"
-    _answer(uow, RequestErasure(borrower_id, actor), None, decision, on, None, basis=basis)
+    _answer(uow, RequestErasure(borrower_id, actor), None, decision, on, on, None, basis=basis)
     return True
 
 
-def _answer(uow: UnitOfWork, command: RequestErasure, stored: dict[str, Any] | None, decision: Any, on: date,
-            at_s: int | None, basis: str = "erased at the borrower's request") -> dict[str, Any]:  # fmt: skip
-    """Erase or restrict as decided, writing the request's row; the row as written."""
+def _answer(uow: UnitOfWork, command: RequestErasure, stored: dict[str, Any] | None, decision: Any,
+            requested_on: date, today: date, at_s: int | None,
+            basis: str = "erased at the borrower's request") -> dict[str, Any]:  # fmt: skip
+    """Erase (on business date `today`) or restrict as decided, writing the request's row; the row as written."""
     from creditline.privacy.retention import DEFAULT_POLICY, RetentionAction
     from creditline.store.tables_audit import erasure_requests
 
-    requested_on = stored["requested_on"] if stored else on
     row = {"borrower_id": command.borrower_id, "status": "restricted", "requested_on": requested_on,
            "requested_by": stored["requested_by"] if stored else command.actor, "erase_on": decision.erase_on,
            "erased_on": None, "fields_erased": None, "policy_version": DEFAULT_POLICY.version,
            "reason": decision.reason[:400]}  # fmt: skip
     if decision.action is RetentionAction.ERASE:
-        row |= {"status": "erased", "erased_on": on, "fields_erased": _erase(uow, command, decision, at_s, basis)}
+        row |= {"status": "erased", "erased_on": today, "fields_erased": _erase(uow, command, decision, at_s, basis)}
     else:
         assert decision.action is RetentionAction.RESTRICT, decision  # an erasure request is never just kept
-        row["reason"] = f"erasure requested on {requested_on}; {decision.reason.partition('; ')[2]}"[:400]
     e = erasure_requests.c
     if stored is None:
         uow.connection.execute(insert(erasure_requests).values(**row))
@@ -174,20 +173,10 @@ def export_subject(engine: Engine, borrower_id: str, actor: str, at_s: int | Non
         c = personal_data.c
         held = uow.connection.execute(select(c.field).where(c.borrower_id == borrower_id)).scalars().all()
         at = at_or_now(at_s)
-        values = PersonalDataStore(uow.connection, _keyring()).read(
+        values = PersonalDataStore(uow.connection, keyring("borrower")).read(
             actor=actor, borrower_id=borrower_id, purpose=AccessPurpose.SUBJECT_REQUEST,
             fields=sorted(set(PERSONAL_FIELDS) | set(held)), consents=[], at=at,
         )  # fmt: skip
         sections = export_sections(uow, borrower_id)
         uow.commit()  # the access log entry
     return build_export(borrower_id, at, values, sections)
-
-
-def _keyring() -> Any:
-    from creditline.privacy.keyring import load_keyring
-    from creditline.privacy.protection_errors import KeyringError
-
-    try:
-        return load_keyring(os.environ)
-    except KeyringError:
-        raise VaultUnavailable("personal data cannot be read on this server: it has no data keys", field="borrower") from None

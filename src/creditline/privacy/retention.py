@@ -105,10 +105,13 @@ def decide(status: SubjectStatus, on: date, policy: RetentionPolicy = DEFAULT_PO
 
 
 def request_erasure(
-    status: SubjectStatus, requested_on: date, policy: RetentionPolicy = DEFAULT_POLICY
+    status: SubjectStatus, requested_on: date, decided_on: date, policy: RetentionPolicy = DEFAULT_POLICY
 ) -> RetentionDecision:
-    """The answer to a borrower's erasure request: erase now, or restrict until the law lets go."""
-    return decide(replace(status, erasure_requested_on=requested_on), requested_on, policy)
+    """The answer on business date `decided_on` to a borrower's erasure request made on `requested_on`
+    (a letter received earlier is dated earlier): erase now, or restrict until the law lets go. The
+    law's period is measured to the day the request is decided, never to the day it was made."""
+    assert requested_on <= decided_on, (requested_on, decided_on)  # the app refuses a request dated ahead
+    return decide(replace(status, erasure_requested_on=requested_on), decided_on, policy)
 
 
 def erased_values(columns: tuple[str, ...]) -> dict[str, None]:

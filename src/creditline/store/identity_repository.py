@@ -132,6 +132,16 @@ def _claim_refusals() -> Any:
             .order_by(c.refused_at.desc()).limit(bindparam("limit")))  # fmt: skip
 
 
+@cache
+def _identity_refusals() -> Any:
+    c = identity_claim_refusals.c
+    return (select(c.refused_at).where(c.claimed_borrower_id == bindparam("claimed"), c.refused_at >= bindparam("since"))
+            .order_by(c.refused_at.desc()).limit(bindparam("limit")))  # fmt: skip
+
+
+CLAIMED_IDENTITY_LOCK_SCOPE = 0x49444E54  # pg_advisory_xact_lock(scope, claimed identity): "IDNT"
+
+
 class IdentityRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -281,11 +291,28 @@ class IdentityRepository:
         rows = execute(self.connection, _claim_refusals(), {"account_id": account_id, "since": since, "limit": limit})
         return sorted(row[0] for row in rows.all())
 
-    def add_claim_refusal(self, account_id: str, code: str, now: int, forget_before: int) -> None:
-        """Count a refusal, and drop the account's refusals that no longer count (before `forget_before`)."""
+    def identity_refusal_times(self, claimed_borrower_id: str, since: int, limit: int) -> list[int]:
+        """When applications naming the claimed identity (the borrower id of their ID number) were refused,
+        whichever account sent them, from `since` on: the latest `limit`, oldest first."""
+        params = {"claimed": claimed_borrower_id, "since": since, "limit": limit}
+        return sorted(row[0] for row in execute(self.connection, _identity_refusals(), params).all())
+
+    def lock_claimed_identity(self, claimed_borrower_id: str) -> None:
+        """PostgreSQL: one refusal of a claimed identity counted at a time, whichever accounts name it (each
+        account's own are counted one at a time under its row lock; an identity has no row to lock, so a
+        transaction lock is taken on it, after the account's). SQLite's writers are serial."""
+        if self.connection.dialect.name == "postgresql":
+            self.connection.execute(text("SELECT pg_advisory_xact_lock(:scope, hashtext(:claimed))"),
+                                    {"scope": CLAIMED_IDENTITY_LOCK_SCOPE, "claimed": claimed_borrower_id})  # fmt: skip
+
+    def add_claim_refusal(self, account_id: str, code: str, now: int, forget_before: int, claimed_borrower_id: str) -> None:
+        """Count a refusal of the account naming the claimed identity, and drop the account's and the
+        identity's refusals that no longer count (before `forget_before`)."""
         c = identity_claim_refusals.c
-        self.connection.execute(delete(identity_claim_refusals).where(c.account_id == account_id, c.refused_at < forget_before))
-        self.connection.execute(insert(identity_claim_refusals).values(account_id=account_id, code=code, refused_at=now))
+        self.connection.execute(delete(identity_claim_refusals).where(
+            (c.account_id == account_id) | (c.claimed_borrower_id == claimed_borrower_id), c.refused_at < forget_before))
+        self.connection.execute(insert(identity_claim_refusals).values(
+            account_id=account_id, code=code, refused_at=now, claimed_borrower_id=claimed_borrower_id))
 
     # -- applications -----------------------------------------------------------------------------
     def queue_application(self, decision_id: str, account_id: str, now: int) -> Rows:

@@ -14,8 +14,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    bindparam,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+    update,
+)
 
 from creditline.privacy.access import AccessLogEntry, AccessPurpose, PersonalDataAccess, StoredField
 from creditline.privacy.blind_index import BlindIndexer, IndexedKind
@@ -76,15 +88,15 @@ class PersonalDataStore:
 
     def read(
         self, *, actor: str, borrower_id: str, purpose: AccessPurpose, fields: Iterable[str],
-        consents: Iterable[ConsentRecord], at: datetime, restricted: bool = False,
+        consents: Iterable[ConsentRecord], at: datetime,
     ) -> dict[str, str | None]:
-        """Purpose-checked, logged read; a field never stored (or erased) reads as None. A borrower whose
-        erasure request is restricted is read as restricted whatever the caller says."""
+        """Purpose-checked, logged read; a field never stored (or erased) reads as None. Whether the
+        borrower is restricted (their erasure request waits for the law, PIPL Art. 47) is the store's
+        to say, never the caller's: it comes back with the fields, in the same statement."""
         names = list(fields)
-        restricted = restricted or is_restricted(self.connection, borrower_id)
-        query = select(personal_data.c.field, personal_data.c.ciphertext).where(
-            (personal_data.c.borrower_id == borrower_id) & personal_data.c.field.in_(names))
-        tokens = {r.field: r.ciphertext for r in self.connection.execute(query)}
+        rows = self.connection.execute(_fields_and_restriction(), {"borrower_id": borrower_id, "fields": names}).all()
+        tokens = {field: ciphertext for field, ciphertext in rows if field is not None}
+        restricted = len(tokens) < len(rows)  # the one row with no field is the restriction's
         stored = {n: StoredField(address(borrower_id, n), tokens.get(n)) for n in names}
         access = PersonalDataAccess(self.cipher, SqlAccessLog(self.connection))
         return access.read(actor=actor, borrower_id=borrower_id, purpose=purpose, fields=stored,
@@ -129,7 +141,7 @@ def erase(connection: Connection, borrower_id: str) -> int:
     """`PersonalDataStore.erase` without the keyring: deleting needs no key, so a server without data
     keys can still erase (a declined applicant's fraud hashes, an account's sealed name)."""
     from creditline.store.servicing_repository import ServicingRepository
-    from creditline.store.tables_identity import identity_accounts
+    from creditline.store.tables_identity import identity_accounts, identity_claim_refusals
     from creditline.store.tables_origination import OriginationRepository
     from creditline.store.tables_repayment_sources import repayment_sources
 
@@ -142,11 +154,22 @@ def erase(connection: Connection, borrower_id: str) -> int:
     connection.execute(
         update(identity_accounts).where(identity_accounts.c.borrower_id == borrower_id).values(display_name=None)
     )
+    # a refused application's claimed identity is the keyed hash of the person's ID number; the refusal
+    # still counts against the account that sent it
+    claims = identity_claim_refusals.c
+    connection.execute(
+        update(identity_claim_refusals).where(claims.claimed_borrower_id == borrower_id).values(claimed_borrower_id=None)
+    )
     return connection.execute(delete(personal_data).where(personal_data.c.borrower_id == borrower_id)).rowcount
 
 
-def is_restricted(connection: Connection, borrower_id: str) -> bool:
-    """Has the borrower asked for erasure while the law still needs their data (PIPL Art. 47)?"""
-    e = erasure_requests.c
-    query = select(e.status).where(e.borrower_id == borrower_id, e.status == "restricted")
-    return connection.execute(query).first() is not None
+@cache
+def _fields_and_restriction() -> CompoundSelect:
+    """One statement, built once: the borrower's asked-for fields, and one row with no field when their
+    erasure request is restricted (a read used to look the restriction up in a second round trip)."""
+    p, e = personal_data.c, erasure_requests.c
+    borrower = bindparam("borrower_id")
+    fields = select(p.field, p.ciphertext).where(p.borrower_id == borrower, p.field.in_(bindparam("fields", expanding=True)))
+    restriction = select(null().cast(p.field.type), null().cast(p.ciphertext.type)).where(
+        e.borrower_id == borrower, e.status == "restricted")
+    return union_all(fields, restriction)

@@ -165,6 +165,9 @@ loan_events = Table(
     Column("data_json", Text, nullable=False),
     Column("recorded_on", Date, nullable=False),
     UniqueConstraint("loan_id", "sequence"),
+    # EOD retention (migration 0030): the borrowers whose last loan event was on a day, none later
+    Index("ix_loan_events_borrower_id_effective_date", "borrower_id", "effective_date"),
+    Index("ix_loan_events_effective_date", "effective_date"),
 )
 
 journal_entries = Table(

@@ -94,8 +94,10 @@ account_applications = Table(
 )
 
 # An application refused for the identity it named (migration 0028_identity_claim_refusals): counted per
-# account over a window, so a refused answer cannot be asked for an ID number after another
-# (app.identity_claims). Rows older than the window are dropped when the account's next is added.
+# account over a window, so a refused answer cannot be asked for an ID number after another, and per
+# claimed identity (the borrower id the application named, the keyed hash of its ID number; migration
+# 0030), so many accounts cannot each ask about one ID number (app.identity_claims). Rows older than the
+# window are dropped when the account's or the identity's next is added.
 identity_claim_refusals = Table(
     "identity_claim_refusals",
     metadata,
@@ -103,5 +105,7 @@ identity_claim_refusals = Table(
     Column("account_id", String(ID), nullable=False),
     Column("code", String(32), nullable=False),  # identity_claimed | identity_mismatch
     Column("refused_at", BigInteger, nullable=False),
+    Column("claimed_borrower_id", String(ID), nullable=True),  # NULL: refused before migration 0030
     Index("ix_identity_claim_refusals_account_id_refused_at", "account_id", "refused_at"),
+    Index("ix_identity_claim_refusals_claimed_borrower_id_refused_at", "claimed_borrower_id", "refused_at"),
 )

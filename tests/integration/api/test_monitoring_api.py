@@ -111,6 +111,7 @@ def test_no_data_keys_no_change(client, monkeypatch) -> None:  # type: ignore[no
     person, _ = approved_borrower(client, "Keyless")
     refused = _change_account(person, ACCOUNT, "phone-1", with_passkey=False)
     assert refused.status_code == 503 and refused.json()["code"] == "vault_unavailable"
+    assert refused.json()["errors"][0]["field"] == "account_number"
     assert person.get("/v1/me/repayment-account").json()["source"] == "application"
 
 

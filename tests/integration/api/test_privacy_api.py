@@ -105,7 +105,9 @@ def test_refusals_are_problems_naming_the_field_and_change_nothing(people, engin
         monkeypatch.delenv(name, raising=False)
     unavailable = people["borrower"].get("/v1/me/export")
     assert unavailable.status_code == 503 and unavailable.headers["content-type"] == "application/problem+json"
-    assert unavailable.json()["code"] == "vault_unavailable"
+    assert (unavailable.json()["code"], unavailable.json()["errors"][0]["field"]) == ("vault_unavailable", "borrower")
+    unlinked_source = assert_problem(fresh.get("/v1/me/repayment-account"), 409)  # one check for every /v1/me route
+    assert (unlinked_source["code"], unlinked_source["errors"][0]["field"]) == ("borrower_not_linked", "borrower")
     after = dump(engine)
     after.pop("identity_accounts", None), before.pop("identity_accounts", None)  # the fresh person's account
     for table in ("identity_credentials", "identity_sessions", "identity_challenges"):

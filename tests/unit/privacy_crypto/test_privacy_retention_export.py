@@ -48,12 +48,22 @@ def test_a_closed_customer_is_kept_ten_years_then_erased() -> None:
 
 
 def test_an_erasure_request_during_the_legal_period_restricts_instead() -> None:
-    decision = request_erasure(CUSTOMER, date(2026, 1, 5))
+    decision = request_erasure(CUSTOMER, date(2026, 1, 5), date(2026, 1, 5))
     assert (decision.action, decision.erase_on) == (RetentionAction.RESTRICT, date(2035, 6, 30))
     open_loan = SubjectStatus("brw_2", True, True, None)
-    decision = request_erasure(open_loan, date(2026, 1, 5))
+    decision = request_erasure(open_loan, date(2026, 1, 5), date(2026, 1, 5))
     assert (decision.action, decision.erase_on) == (RetentionAction.RESTRICT, None)
     assert "obligations are still open" in decision.reason
+
+
+def test_a_backdated_request_is_decided_on_the_day_it_is_decided_and_keeps_its_date() -> None:
+    # a letter dated before the period ended, decided after it ended: the period has passed, so erase
+    decision = request_erasure(CUSTOMER, date(2035, 6, 1), date(2035, 7, 2))
+    assert (decision.action, decision.erase_on) == (RetentionAction.ERASE, date(2035, 6, 30))
+    assert decision.reason == "the retention period of policy 2025-01 ended on 2035-06-30"
+    kept = request_erasure(CUSTOMER, date(2026, 1, 5), date(2026, 3, 1))  # still within it: the letter's date stays
+    assert (kept.action, kept.erase_on) == (RetentionAction.RESTRICT, date(2035, 6, 30))
+    assert kept.reason == "erasure requested on 2026-01-05; the law needs the data until 2035-06-30"
 
 
 def test_a_declined_applicant_is_erased_after_three_years_and_on_request_after_that() -> None:
@@ -61,7 +71,7 @@ def test_a_declined_applicant_is_erased_after_three_years_and_on_request_after_t
                               applied_on=date(2024, 2, 29))
     assert add_years(date(2024, 2, 29), 3) == date(2027, 2, 28)
     assert decide(applicant, date(2027, 2, 27)).action is RetentionAction.KEEP
-    assert request_erasure(applicant, date(2027, 2, 28)).action is RetentionAction.ERASE
+    assert request_erasure(applicant, date(2027, 2, 28), date(2027, 2, 28)).action is RetentionAction.ERASE
     assert decide(SubjectStatus("brw_3", False, False, None, already_erased=True), date(2030, 1, 1)).fields == ()
 
 
@@ -110,7 +120,7 @@ def test_erasure_keeps_the_journal_balanced_and_the_log_verifiable() -> None:
     sequenced, frontier = sequence("log", Frontier(), leaves, key)
     head = publish_head("log", frontier, date(2025, 6, 30), key)
 
-    decision = request_erasure(CUSTOMER, date(2035, 7, 1))
+    decision = request_erasure(CUSTOMER, date(2035, 7, 1), date(2035, 7, 1))
     assert decision.action is RetentionAction.ERASE
     borrower.update(erased_values(tuple(borrower)))  # what the store writes for the borrower row
 
