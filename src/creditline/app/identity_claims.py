@@ -6,7 +6,8 @@ ID number it typed belongs to an existing customer, so each is counted (`identit
 in the database: every server process sees the same count). Once an account has been refused
 REFUSALS_MAX times within REFUSALS_WINDOW_S, its applications are refused with 429
 `identity_attempts_exceeded` (and `Retry-After`, when the oldest of those refusals leaves the
-window) before any identity is looked up, and the account is reported on the `creditline.security`
+window) before any identity is looked up (the count is read with the decision's first reads, in
+its unit of work), and the account is reported on the `creditline.security`
 logger, where the fraud team reads the refusals themselves.
 
 The count is taken again, under the account's row lock, when a refusal is recorded: requests sent
@@ -18,13 +19,14 @@ others are answered 429 too, not recorded. Times are wall-clock Unix seconds rea
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 
 from creditline.app.access import now_s
 from creditline.errors import DomainError, TooManyAttempts
 from creditline.store import UnitOfWork
-from creditline.store.identity_repository import IdentityRepository, single_read
+from creditline.store.identity_repository import IdentityRepository, refusal_times
 
 REFUSALS_MAX = 3
 REFUSALS_WINDOW_S = 24 * 3600
@@ -41,16 +43,22 @@ def wall_clock_s() -> int:
     return now_s()
 
 
-def check_attempts_left(engine: Engine, account_id: str) -> None:
-    """Refuse (429) an application from an account refused REFUSALS_MAX times within the window."""
+def queue_attempts_left(uow: UnitOfWork, account_id: str) -> Callable[[], None]:
+    """Queue the count of the account's recent refusals (with the application's first reads: one round
+    trip on PostgreSQL); the returned check, called once it has run, refuses (429) an application from
+    an account refused REFUSALS_MAX times within the window."""
     now = wall_clock_s()
-    with single_read(engine) as connection:
-        times = IdentityRepository(connection).claim_refusal_times(account_id, now - REFUSALS_WINDOW_S, REFUSALS_MAX)
-    if len(times) >= REFUSALS_MAX:
-        _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": {
-            "event": "identity_attempts_blocked", "account_id": account_id,
-        }})  # fmt: skip
-        raise _exceeded(times, now)
+    rows = IdentityRepository(uow.connection).queue_claim_refusal_times(account_id, now - REFUSALS_WINDOW_S, REFUSALS_MAX)
+
+    def check() -> None:
+        times = refusal_times(rows)
+        if len(times) >= REFUSALS_MAX:
+            _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": {
+                "event": "identity_attempts_blocked", "account_id": account_id,
+            }})  # fmt: skip
+            raise _exceeded(times, now)
+
+    return check
 
 
 def counted(engine: Engine, account_id: str, refused: DomainError) -> DomainError:

@@ -132,6 +132,11 @@ def _claim_refusals() -> Any:
             .order_by(c.refused_at.desc()).limit(bindparam("limit")))  # fmt: skip
 
 
+def refusal_times(rows: Rows) -> list[int]:
+    """The times of `queue_claim_refusal_times`'s rows, oldest first."""
+    return sorted(row[0] for row in rows.all())
+
+
 class IdentityRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -150,7 +155,12 @@ class IdentityRepository:
         self.connection.execute(_LINK, {"aid": account_id, "bid": borrower_id, "epoch": privilege_epoch})
 
     def borrower_is_linked(self, borrower_id: str) -> bool:
-        return self.connection.execute(_ACCOUNT_BY_BORROWER, {"borrower_id": borrower_id}).first() is not None
+        return self.queue_borrower_is_linked(borrower_id).first() is not None
+
+    def queue_borrower_is_linked(self, borrower_id: str) -> Rows:
+        """The account linked to the borrower (one row), none when no account is. Queued when pipelined:
+        asked before every application over HTTP, with the decision's reads of the applicant."""
+        return execute(self.connection, _ACCOUNT_BY_BORROWER, {"borrower_id": borrower_id})
 
     def account_by_enrollment(self, enrollment_hash: str) -> dict[str, Any] | None:
         return _one(self.connection, select(identity_accounts).where(_a.enrollment_hash == enrollment_hash))
@@ -276,10 +286,14 @@ class IdentityRepository:
     # -- refused identity claims ------------------------------------------------------------------
     def claim_refusal_times(self, account_id: str, since: int, limit: int) -> list[int]:
         """When the account's applications were refused for the identity they named, from `since` on:
-        the latest `limit`, oldest first. Asked before every application over HTTP: one statement
-        compiled once and run on the driver (`store.driver_sql`), as the session look-up is."""
-        rows = execute(self.connection, _claim_refusals(), {"account_id": account_id, "since": since, "limit": limit})
-        return sorted(row[0] for row in rows.all())
+        the latest `limit`, oldest first."""
+        return refusal_times(self.queue_claim_refusal_times(account_id, since, limit))
+
+    def queue_claim_refusal_times(self, account_id: str, since: int, limit: int) -> Rows:
+        """`claim_refusal_times` as rows (`refusal_times` reads them). Queued when pipelined: asked before
+        every application over HTTP, with the decision's first reads; one statement compiled once and
+        run on the driver (`store.driver_sql`), as the session look-up is."""
+        return execute(self.connection, _claim_refusals(), {"account_id": account_id, "since": since, "limit": limit})
 
     def add_claim_refusal(self, account_id: str, code: str, now: int, forget_before: int) -> None:
         """Count a refusal, and drop the account's refusals that no longer count (before `forget_before`)."""
