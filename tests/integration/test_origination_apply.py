@@ -118,6 +118,20 @@ def test_a_form_its_sender_stamps_again_under_its_key_answers_the_first_decision
     assert dump(origination_books) == before and decided == []
 
 
+def test_the_borrower_id_is_computed_once_and_given_to_the_guard_the_challenger_and_the_record(origination_books, monkeypatch):
+    """`borrower_id_of` (a keyed hash) ran for the look-ups, the caller's check, the challenger's side and
+    the record: once now, and each of them gets that one."""
+    import creditline.app.apply_pipeline as pipeline
+    from creditline.app.apply import Guard
+
+    hashed, checked, real = [], [], pipeline.borrower_id_of
+    monkeypatch.setattr(pipeline, "borrower_id_of", lambda identity, salt: hashed.append(1) or real(identity, salt))
+    guard = Guard(applicant=lambda uow, borrower_id: lambda: checked.append(borrower_id))
+    view = apply(origination_books, ApplyForCredit("k-42", application(42), OriginationConfig()), guard=guard)
+    assert hashed == [1]
+    assert view["borrower_id"] is not None and checked == [view["borrower_id"]]
+
+
 def test_missing_consent_declines_with_the_scope_and_processes_nothing_else(origination_books):
     form = application(5)
     form["consents"] = [c for c in form["consents"] if c["scope"] != "device_data"]
