@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from integration_helpers import dump
 from sqlalchemy import func, select
 from test_origination_forms import BUSINESS_DATE, application
 
@@ -86,6 +88,48 @@ def test_same_key_different_request_is_refused_and_writes_nothing(origination_bo
         run(origination_books, "k-4", application(4, income="50000.00"))
     assert caught.value.field == "key"
     assert counts(origination_books) == before
+
+
+def test_a_form_its_sender_stamps_again_under_its_key_answers_the_first_decision_undecided(origination_books, monkeypatch):
+    """A sender that stamps its applications' times itself (the web app) gives `restamp`: the same form
+    sent again under its key, stamped anew, is the first request (its answer, nothing decided or
+    written); another form under the key is refused, and without `restamp` a new stamp is another form."""
+    import creditline.app.apply_pipeline as pipeline
+
+    def made_at(at, income: str = "12000.00") -> dict:  # type: ignore[no-untyped-def]
+        stamp = at.isoformat()
+        form = application(41, income=income, applied_at=stamp)
+        return form | {"consents": [consent | {"granted_at": stamp} for consent in form["consents"]]}
+
+    first_at = datetime.fromisoformat("2025-06-30T10:15:00+08:00")
+    later = first_at + timedelta(seconds=7)
+    first = apply(origination_books, ApplyForCredit("k-41", made_at(first_at), NO_CHALLENGER, restamp=made_at))
+    before = dump(origination_books)
+    decided = []
+    monkeypatch.setattr(pipeline, "decide", lambda *args, **kwargs: decided.append(args))
+    again = apply(origination_books, ApplyForCredit("k-41", made_at(later), NO_CHALLENGER, restamp=made_at))
+    assert again == first and decided == []
+    assert dump(origination_books) == before, "no second decision, signal or line"
+    with pytest.raises(IdempotencyConflict):
+        apply(origination_books, ApplyForCredit("k-41", made_at(later, "50000.00"), NO_CHALLENGER,
+                                                restamp=lambda at: made_at(at, "50000.00")))  # fmt: skip
+    with pytest.raises(IdempotencyConflict):
+        apply(origination_books, ApplyForCredit("k-41", made_at(later), NO_CHALLENGER))
+    assert dump(origination_books) == before and decided == []
+
+
+def test_the_borrower_id_is_computed_once_and_given_to_the_guard_the_challenger_and_the_record(origination_books, monkeypatch):
+    """`borrower_id_of` (a keyed hash) ran for the look-ups, the caller's check, the challenger's side and
+    the record: once now, and each of them gets that one."""
+    import creditline.app.apply_pipeline as pipeline
+    from creditline.app.apply import Guard
+
+    hashed, checked, real = [], [], pipeline.borrower_id_of
+    monkeypatch.setattr(pipeline, "borrower_id_of", lambda identity, salt: hashed.append(1) or real(identity, salt))
+    guard = Guard(applicant=lambda uow, borrower_id: lambda: checked.append(borrower_id))
+    view = apply(origination_books, ApplyForCredit("k-42", application(42), OriginationConfig()), guard=guard)
+    assert hashed == [1]
+    assert view["borrower_id"] is not None and checked == [view["borrower_id"]]
 
 
 def test_missing_consent_declines_with_the_scope_and_processes_nothing_else(origination_books):

@@ -44,11 +44,9 @@ async def apply(form: ApplicationForm, key: IdempotencyKey, response: Response, 
 
     The decision runs on the worker's event loop, not in the thread pool: it is a few milliseconds
     of CPU and round trips, and the pool's hand-over cost ~20% of a decision's CPU under load
-    (docs/benchmarks.md, HTTP API, stop 16)."""
+    (docs/benchmarks.md, HTTP API, stop 16). The body is validated once, here: the form goes on as it is."""
     require(principal.role, Permission.APPLY)
-    view, issued = applications.apply_for_account(
-        rt.engine, principal, rt.access, key, form.model_dump(mode="json"), rt.origination
-    )  # fmt: skip
+    view, issued = applications.apply_for_account(rt.engine, principal, rt.access, key, form, rt.origination)  # validated once, here
     return view | {"session": None if issued is None else session_payload(rt, response, issued)}
 
 

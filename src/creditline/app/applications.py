@@ -37,7 +37,8 @@ from sqlalchemy.exc import IntegrityError
 
 from creditline.app import identity_claims
 from creditline.app.access import AccessConfig, Principal, now_s
-from creditline.app.apply import ApplyForCredit, apply
+from creditline.app.apply import ApplyForCredit, Guard, apply
+from creditline.app.apply_form import ApplicationForm
 from creditline.app.apply_setup import OriginationConfig
 from creditline.app.decision import DecisionNotFound
 from creditline.errors import Conflict
@@ -82,42 +83,52 @@ def application_time(engine: Engine, now: datetime) -> datetime:
     return datetime.combine(on, moment.time(), UTC)
 
 
-def stamped_under_key(engine: Engine, account_id: str, key: str) -> datetime | None:
-    """When the application already decided under the account's `key` was stamped, if one was: the same
-    form submitted again (a double tap, a retry) is stamped the same, so it is the same request."""
-    from creditline.store.tables_origination import OriginationRepository
-
-    with UnitOfWork(engine, read_only=True) as uow:
-        row = OriginationRepository(uow.connection).by_client_key(client_key(account_id, key))
-    return None if row is None else datetime.fromisoformat(row["applied_at"])
-
-
 def client_key(account_id: str, key: str) -> str:
     """Keys are the client's, so they are scoped to the account: two accounts may pick the same key."""
     return f"{account_id}:{key}"
 
 
 def apply_for_account(
-    engine: Engine, principal: Principal, access: AccessConfig, key: str, application: dict[str, Any],
-    config: OriginationConfig,
+    engine: Engine, principal: Principal, access: AccessConfig, key: str, application: dict[str, Any] | ApplicationForm,
+    config: OriginationConfig, restamp: Callable[[datetime], dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], IssuedSession | None]:
-    """The decision as the account sees it, and a new session when the account just gained a borrower."""
+    """The decision as the account sees it, and a new session when the account just gained a borrower.
+
+    `application`: the form as sent, or validated already (the API's body: not validated again).
+    `restamp(at)`: the application as its sender (the web app, which stamps its times itself) would
+    have made it at `at`: the same form sent again under its key answers the first decision, with no
+    second pass through `apply` (`ApplyForCredit.restamp`)."""
     account_id = principal.account_id
-    _check_consent_texts(application)
+    sent: list[dict[str, Any]] = []  # the application stamped as the decision under the key was, if it was asked
+
+    def restamped(at: datetime) -> dict[str, Any]:
+        assert restamp is not None
+        sent.append(restamp(at))
+        return sent[-1]
+
+    command = (
+        ApplyForCredit.of_form(client_key(account_id, key), application, config)
+        if isinstance(application, ApplicationForm)
+        else ApplyForCredit(client_key(account_id, key), application, config, restamp=None if restamp is None else restamped)
+    )
+    _check_consent_texts(command.application)
     claimed: list[tuple[str | None, IssuedSession | None]] = []
     named: list[str] = []  # the borrower the application names, once its identity fields are read
 
-    def check(uow: UnitOfWork, borrower_id: str) -> None:
+    def holder_check(uow: UnitOfWork, borrower_id: str) -> Callable[[], None]:
         named.append(borrower_id)
-        _check_holder(uow, principal, borrower_id)
+        return _queue_holder_check(uow, principal, borrower_id)
 
     def claim(uow: UnitOfWork, view: dict[str, Any]) -> Callable[[], None]:  # a new decision: in its transaction
-        finish = _claim(uow, principal, view, application, fresh=True)
+        finish = _claim(uow, principal, view, command.application, fresh=True)
         return lambda: claimed.append(finish())
 
-    identity_claims.check_attempts_left(engine, account_id)
+    guard = Guard(
+        first=lambda uow: identity_claims.queue_attempts_left(uow, account_id),
+        applicant=holder_check,
+    )
     try:
-        view = apply(engine, ApplyForCredit(client_key(account_id, key), application, config), then=claim, check=check)
+        view = apply(engine, command, then=claim, guard=guard)
     except (IdentityClaimed, IdentityMismatch) as refused:
         raise identity_claims.counted(engine, account_id, refused, named[-1]) from None
     if claimed:
@@ -125,25 +136,39 @@ def apply_for_account(
     else:  # a retry's answer: claim it now (each step does nothing if the first request did it)
         try:
             with UnitOfWork(engine) as uow:
-                linked, issued = _claim(uow, principal, view, application, fresh=False)()
+                linked, issued = _claim(uow, principal, view, sent[-1] if sent else command.application, fresh=False)()
                 uow.commit()
         except IntegrityError:  # a concurrent retry with the same key claimed it first
             linked, issued = _linked_borrower(engine, account_id), None
     return _as_seen_by(view, linked), issued
 
 
-def _check_holder(uow: UnitOfWork, principal: Principal, borrower_id: str) -> None:
-    """Refuse (before deciding) an application naming a borrower the account may not apply as; 429 for
-    an identity refused too often lately, before the answer tells it apart (its holder is never held up)."""
+def _queue_holder_check(uow: UnitOfWork, principal: Principal, borrower_id: str) -> Callable[[], None]:
+    """Refuse (before deciding) an application naming a borrower the account may not apply as: whether
+    another account holds the borrower, and how often the identity was refused lately (429 first, before
+    the answer tells it apart; its holder is never held up), are queued with the decision's reads."""
     if principal.borrower_id == borrower_id:
-        return
-    identity_claims.check_identity_attempts_left(uow.connection, borrower_id)
+        return lambda: None
+    attempts_left = identity_claims.queue_identity_attempts_left(uow.connection, borrower_id)
     if principal.borrower_id is not None:
-        error: Conflict = IdentityMismatch(IDENTITY_REFUSED, field="applicant.id_number")
-    elif IdentityRepository(uow.connection).borrower_is_linked(borrower_id):
-        error = IdentityClaimed(IDENTITY_REFUSED, field="applicant.id_number")
-    else:
-        return
+        mismatch: Conflict = IdentityMismatch(IDENTITY_REFUSED, field="applicant.id_number")
+
+        def refuse() -> None:
+            attempts_left()
+            _refuse(principal, borrower_id, mismatch)
+
+        return refuse
+    linked = IdentityRepository(uow.connection).queue_borrower_is_linked(borrower_id)
+
+    def check() -> None:
+        attempts_left()
+        if linked.first() is not None:
+            _refuse(principal, borrower_id, IdentityClaimed(IDENTITY_REFUSED, field="applicant.id_number"))
+
+    return check
+
+
+def _refuse(principal: Principal, borrower_id: str, error: Conflict) -> None:
     _security.warning("application refused: %s", error.code, extra={"fields": {
         "event": error.code, "account_id": principal.account_id, "borrower_id": borrower_id,
     }})  # fmt: skip

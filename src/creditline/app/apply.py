@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, select
@@ -25,6 +25,7 @@ from creditline.app.apply_form import (
     application_form,
     application_of,
     canonical_request,
+    checked_form,
 )
 from creditline.app.apply_setup import OriginationConfig, deciders_for, forget_screens
 from creditline.app.common import business_date, new_id
@@ -40,16 +41,42 @@ BATCH_MAX = 10_000  # applications in one unit of work (`apply_many`)
 
 @dataclass(frozen=True, slots=True)
 class ApplyForCredit:
+    """`form`: the application already validated (the API's body), `application` then being its canonical
+    form (`of_form`), so it is neither validated nor dumped again. `restamp(at)`: the application as its
+    sender would have made it at `at`, for a sender that stamps the application's times itself (the web
+    app): the same form sent again under its key, stamped anew, is then the first request (`_earlier`)."""
+
     client_key: str
     application: dict[str, Any]
     config: OriginationConfig = field(default_factory=OriginationConfig)
+    form: ApplicationForm | None = None
+    restamp: Callable[[datetime], dict[str, Any]] | None = None
+
+    @classmethod
+    def of_form(cls, client_key: str, form: ApplicationForm, config: OriginationConfig) -> ApplyForCredit:
+        return cls(client_key, canonical_request(form), config, form)
 
 
 Then = Callable[[UnitOfWork, dict[str, Any]], Callable[[], None]]
-Check = Callable[[UnitOfWork, str], None]
+Refusal = Callable[[], None]  # raises to refuse the application, once the reads queued for it have run
 
 
-def apply(engine: Engine, command: ApplyForCredit, then: Then | None = None, check: Check | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What the caller checks before anything is decided, its reads queued with the decision's own
+    (no round trip of their own); a refusal raised leaves nothing written (no decision, no line, no
+    fraud signals, nothing remembered by the screen).
+
+    `first(uow)` is queued with the key's look-up, before anything about the applicant is read: it
+    refuses a retry's answer too. `applicant(uow, borrower_id)` is queued with the reads of the
+    applicant (blacklist, existing line) once their identity fields verify and name a borrower.
+    Each returns the `Refusal` to call once its reads have run."""
+
+    first: Callable[[UnitOfWork], Refusal] | None = None
+    applicant: Callable[[UnitOfWork, str], Refusal] | None = None
+
+
+def apply(engine: Engine, command: ApplyForCredit, then: Then | None = None, guard: Guard | None = None) -> dict[str, Any]:
     """Decide the application (or answer the decision already made under its key).
 
     `then(uow, view)` runs in the decision's unit of work, for a new decision only (not for a retry's
@@ -57,19 +84,17 @@ def apply(engine: Engine, command: ApplyForCredit, then: Then | None = None, che
     the decision's own writes (one round trip on PostgreSQL) and commits with it. It returns what
     to call once those statements have run.
 
-    `check(uow, borrower_id)` runs in that unit of work too, once the applicant's identity fields
-    verify and name a borrower, before anything is decided: raising refuses the application with
-    nothing written (no decision, no line, no fraud signals, nothing remembered by the screen).
+    `guard` refuses the application, in that unit of work too, before anything is decided (`Guard`).
     """
     digest, form = _checked(command)
     try:
-        return _apply(engine, command, digest, form, then, check)
+        return _apply(engine, command, digest, form, then, guard)
     except IntegrityError:
         # A concurrent write committed first and took this decision down with it: a request with the
         # same key (answered now as a retry is), an application of the same borrower that opened
         # their line (decided again, it sees the line), or what `then` wrote (decided alone; the
         # caller records the rest after, its retry path). Once: a second collision is raised.
-        return _apply(engine, command, digest, form, None, check)
+        return _apply(engine, command, digest, form, None, guard)
 
 
 def apply_many(engine: Engine, commands: Sequence[ApplyForCredit]) -> list[dict[str, Any]]:
@@ -109,6 +134,8 @@ def _checked(command: ApplyForCredit) -> tuple[str, ApplicationForm]:
     """The request's digest and form, once the key and the form are known to be acceptable. The digest
     is of the canonical form, so HTTP and the CLI hash the same application alike."""
     check_key(command.client_key)
+    if command.form is not None:  # validated by the caller (`of_form`): `application` is its canonical form
+        return request_hash(command.application), checked_form(command.form)
     request = command.application
     if not isinstance(request, dict):
         raise InvalidApplication("an application is a JSON object", field="application")
@@ -125,19 +152,33 @@ def _replayed(uow: UnitOfWork, command: ApplyForCredit, digest: str) -> dict[str
 def _earlier(row: dict[str, Any] | None, command: ApplyForCredit, digest: str) -> dict[str, Any] | None:
     """The decision already made under the key, if any (the same key with another request is refused).
     A decision stored before the digest was of the canonical form holds the hash of the request as
-    sent (the CLI's raw JSON): the same request retried under its key still matches it."""
+    sent (the CLI's raw JSON): the same request retried under its key still matches it, as does one
+    its sender stamped anew (`ApplyForCredit.restamp`) once given the first's stamp."""
     if row is None:
         return None
-    if row["request_hash"] != digest and row["request_hash"] != request_hash(command.application):
+    stored = row["request_hash"]
+    if stored != digest and stored != request_hash(command.application) and stored != _restamped_hash(row, command):
         raise IdempotencyConflict(
             f"{command.client_key!r} was already used for a different application", field="key"
         )
     return decision_view(row)
 
 
+def _restamped_hash(row: dict[str, Any], command: ApplyForCredit) -> str | None:
+    """The digest of the command's application stamped as the decision under its key was, if its sender
+    stamps them (None otherwise, or when so stamped it is not a valid application)."""
+    if command.restamp is None:
+        return None
+    try:
+        form = application_form(command.restamp(datetime.fromisoformat(row["applied_at"])))
+    except DomainError:
+        return None
+    return request_hash(canonical_request(form))
+
+
 def _apply(
     engine: Engine, command: ApplyForCredit, digest: str, form: ApplicationForm, then: Then | None,
-    check: Check | None,
+    guard: Guard | None,
 ) -> dict[str, Any]:
     from creditline.app.common import EOD_LOCK_KEY
     from creditline.app.errors import BusinessDateMissing
@@ -145,12 +186,16 @@ def _apply(
     from creditline.store.tables_origination import OriginationRepository
 
     with UnitOfWork(engine) as uow:
-        # One round trip on PostgreSQL: the EOD lock (shared), the key's decision, the date, the product's version.
+        # One round trip on PostgreSQL: the EOD lock (shared), the key's decision, the date, the product's
+        # version, and what the caller's guard reads first.
         with pipelined(uow.connection):
             uow.system.queue_shared_lock(EOD_LOCK_KEY)
             found = OriginationRepository(uow.connection).queue_by_client_key(command.client_key)
             day = uow.system.queue_business_date()
             newest = execute(uow.connection, _NEWEST_VERSION, {"product_id": command.config.product_id})
+            refusal = None if guard is None or guard.first is None else guard.first(uow)
+        if refusal is not None:
+            refusal()
         earlier = _earlier(found.first(), command, digest)
         if earlier is not None:
             return earlier
@@ -159,7 +204,8 @@ def _apply(
             raise BusinessDateMissing("the database has no business date; run `creditline db upgrade`", field="db")
         version = newest.first()
         made = _decided(
-            engine, uow, command, digest, form, on, None if version is None else version[0], then, check
+            engine, uow, command, digest, form, on, None if version is None else version[0], then,
+            None if guard is None else guard.applicant,
         )
         uow.commit()
     made.remember()
@@ -182,7 +228,8 @@ class _Made:
 
 def _decided(
     engine: Engine, uow: UnitOfWork, command: ApplyForCredit, digest: str, form: ApplicationForm, on: date,
-    product_version: int | None, then: Then | None = None, check: Check | None = None,
+    product_version: int | None, then: Then | None = None,
+    check: Callable[[UnitOfWork, str], Refusal] | None = None,
 ) -> _Made:
     """Decide one application and write the decision (and the line, the review) in `uow`."""
     from creditline.app.apply_pipeline import decide
@@ -197,13 +244,10 @@ def _decided(
     _check_time(application, on)
     deciders = deciders_for(engine, uow, product, on, config)
     repository = OriginationRepository(uow.connection)
-    lookups = _Lookups.queued(uow, repository, application, deciders, product.product_id)
-    if check is not None and lookups.identity is not None:
-        from creditline.app.apply_pipeline import borrower_id_of
-
-        check(uow, borrower_id_of(lookups.identity, deciders.salt))
+    lookups = _Lookups.queued(uow, repository, application, deciders, product.product_id, check)
+    lookups.refusal()
     # `decide` asks about the ID-number key of the identity it is given: the one read ahead.
-    decided = decide(application, deciders, on, lambda _key: lookups.blacklisted(), lookups.identity)
+    decided = decide(application, deciders, on, lambda _key: lookups.blacklisted(), lookups.identity, lookups.borrower_id)
     decision_id = new_id("DC")
     row, signals, record, line = _stored(decision_id, application, decided, deciders, product, on, digest, command, lookups.existing_line)
     view = decision_view(row, record)
@@ -224,20 +268,29 @@ def _unread() -> Any:
     raise AssertionError("read only for an applicant whose identity verified")
 
 
+def _accepted() -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class _Lookups:
-    """The two reads a decision needs beyond the first round trip — is the applicant blacklisted, has
-    the borrower a line already — sent together (one round trip on PostgreSQL) before deciding,
-    keyed by the identity the pipeline verifies once. When the identity fields do not verify nothing
-    is read: `decide` then declines for missing consents or raises the field's error, and needs
-    neither."""
+    """The reads a decision needs beyond the first round trip — is the applicant blacklisted, has the
+    borrower a line already, and what the caller's guard asks of the applicant — sent together (one
+    round trip on PostgreSQL) before deciding, keyed by the identity the pipeline verifies once and the
+    borrower id it names (computed once, here). When the identity fields do not verify nothing is read:
+    `decide` then declines for missing consents or raises the field's error, and needs neither."""
 
     identity: Any = None
+    borrower_id: str | None = None
     blacklisted: Callable[[], bool] = _unread
     existing_line: Callable[[], Any] = _unread
+    refusal: Refusal = _accepted
 
     @classmethod
-    def queued(cls, uow: UnitOfWork, repository: Any, application: Any, deciders: Any, product_id: str) -> _Lookups:
+    def queued(
+        cls, uow: UnitOfWork, repository: Any, application: Any, deciders: Any, product_id: str,
+        check: Callable[[UnitOfWork, str], Refusal] | None = None,
+    ) -> _Lookups:
         from creditline.app.apply_features import id_number_key
         from creditline.app.apply_pipeline import borrower_id_of, verified_identity
         from creditline.store.driver_sql import pipelined
@@ -246,10 +299,12 @@ class _Lookups:
             identity = verified_identity(application, deciders)
         except DomainError:
             return cls()
+        borrower_id = borrower_id_of(identity, deciders.salt)
         with pipelined(uow.connection):
             flagged = repository.queue_is_flagged(id_number_key(identity, deciders.salt), "blacklist")
-            line = uow.lines.queue_find(borrower_id_of(identity, deciders.salt), product_id)
-        return cls(identity, flagged, line)
+            line = uow.lines.queue_find(borrower_id, product_id)
+            refusal = _accepted if check is None else check(uow, borrower_id)
+        return cls(identity, borrower_id, flagged, line, refusal)
 
 
 def prepare_deciders(engine: Engine, config: OriginationConfig) -> None:
@@ -302,11 +357,10 @@ def _check_time(application: Any, on: date) -> None:
 def _stored(decision_id, application, decided, deciders, product, on, digest, command, existing_line):  # type: ignore[no-untyped-def]
     """The decision row, the signals to index and, when approved, the line to open (its record and
     change, not yet written; `existing_line()` is the borrower's line, if they have one)."""
-    from creditline.app.apply_pipeline import borrower_id_of
     from creditline.app.decision_record import build_record
     from creditline.store.tables_origination import record_text
 
-    borrower_id = None if decided.identity is None else borrower_id_of(decided.identity, deciders.salt)
+    borrower_id = decided.borrower_id
     outcome, reasons, override, line_id, line = decided.outcome, list(decided.reasons), None, None, None
     # A referral too: a person approving it could not open a second line of the product.
     if outcome in (Outcome.APPROVE, Outcome.REFER) and existing_line() is not None:

@@ -97,6 +97,11 @@ def application_form(data: Any) -> ApplicationForm:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "application"
         raise InvalidApplication(first["msg"], field=where) from exc
+    return checked_form(form)
+
+
+def checked_form(form: ApplicationForm) -> ApplicationForm:
+    """What the form's model does not check itself (a form validated elsewhere, as the API's body is)."""
     if form.applied_at.tzinfo is None:
         raise InvalidApplication("needs a time zone offset (e.g. +08:00)", field="applied_at")
     return form

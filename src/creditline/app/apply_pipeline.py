@@ -71,6 +71,7 @@ class Decided:
     reasons: tuple[str, ...]
     stage: str  # where the decision was settled: "consent" or "strategy"
     identity: VerifiedIdentity | None = None
+    borrower_id: str | None = None  # the identity's (`borrower_id_of`)
     signals: ApplicationSignals | None = None
     fraud: FraudAssessment | None = None
     pd: PdScore | None = None
@@ -88,8 +89,10 @@ def decide(
     on: date,
     is_blacklisted: Callable[[int], bool] = lambda key: False,
     identity: VerifiedIdentity | None = None,
+    borrower_id: str | None = None,
 ) -> Decided:
-    """`identity`: the applicant's verified identity when the caller has it already (`verified_identity`)."""
+    """`identity`: the applicant's verified identity when the caller has it already (`verified_identity`),
+    and `borrower_id` its borrower id (`borrower_id_of`), when the caller has that too."""
     applied_at = application.applied_at
     missing = missing_scopes(application.consents, Purpose.CREDIT_ASSESSMENT, applied_at)
     if missing:
@@ -97,8 +100,11 @@ def decide(
     consents = tuple(active_consents(application.consents, Purpose.CREDIT_ASSESSMENT, applied_at))
     form = application.form
     profile = deciders.profile
+    assert borrower_id is None or identity is not None, "a borrower id is given with the identity it is of"
     if identity is None:
         identity = verified_identity(application, deciders)
+    if borrower_id is None:
+        borrower_id = borrower_id_of(identity, deciders.salt)
     contacts = tuple(profile.phone_e164(c, field=f"contacts.{i}") for i, c in enumerate(form.contacts))
     checks = Checks(
         deciders.bureau.report(identity.id_number, identity.name, on=on),
@@ -122,14 +128,14 @@ def decide(
         outcomes.append(_run(deciders.challenger, facts, pd.pd, limits, deciders))
     # The applicant, never the client key, picks the side: a key is the client's to choose, and one
     # chosen to land on the challenger would have bought its looser rules (a referral approved).
-    applicant = borrower_id_of(identity, deciders.salt)
-    use_challenger = deciders.challenger is not None and uses_challenger(applicant, deciders.challenger_share)
+    use_challenger = deciders.challenger is not None and uses_challenger(borrower_id, deciders.challenger_share)
     assigned, other = (outcomes[1], outcomes[0]) if use_challenger else (outcomes[0], outcomes[1] if len(outcomes) > 1 else None)
     return Decided(
         assigned.outcome,
         assigned.reasons,
         "strategy",
         identity,
+        borrower_id,
         signals,
         fraud,
         pd,

@@ -6,14 +6,15 @@ ID number it typed belongs to an existing customer, so each is counted (`identit
 in the database: every server process sees the same count). Once an account has been refused
 REFUSALS_MAX times within REFUSALS_WINDOW_S, its applications are refused with 429
 `identity_attempts_exceeded` (and `Retry-After`, when the oldest of those refusals leaves the
-window) before any identity is looked up, and the account is reported on the `creditline.security`
+window) before any identity is looked up (the count is read with the decision's first reads, in
+its unit of work), and the account is reported on the `creditline.security`
 logger, where the fraud team reads the refusals themselves.
 
 The same count is kept per claimed identity (the borrower id the application named: the keyed hash
 of its ID number), whichever accounts sent them, or a new account after another would each get
 REFUSALS_MAX tries at one ID number. Once an identity has been refused REFUSALS_MAX times within the
 window, every application naming it is refused with the same 429 before it is told apart from any
-other identity (`check_identity_attempts_left`, in the decision's unit of work: the identity is known
+other identity (`queue_identity_attempts_left`, queued with the decision's reads: the identity is known
 only once its fields are read) — except the identity's own holder's, whose account never counts
 against it; the identity is reported too.
 
@@ -26,13 +27,14 @@ this edge (`wall_clock_s`, which tests replace), as session times are.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine
 
 from creditline.app.access import now_s
 from creditline.errors import DomainError, TooManyAttempts
 from creditline.store import UnitOfWork
-from creditline.store.identity_repository import IdentityRepository, single_read
+from creditline.store.identity_repository import IdentityRepository, refusal_times
 
 REFUSALS_MAX = 3
 REFUSALS_WINDOW_S = 24 * 3600
@@ -53,28 +55,42 @@ def wall_clock_s() -> int:
     return now_s()
 
 
-def check_attempts_left(engine: Engine, account_id: str) -> None:
-    """Refuse (429) an application from an account refused REFUSALS_MAX times within the window."""
+def queue_attempts_left(uow: UnitOfWork, account_id: str) -> Callable[[], None]:
+    """Queue the count of the account's recent refusals (with the application's first reads: one round
+    trip on PostgreSQL); the returned check, called once it has run, refuses (429) an application from
+    an account refused REFUSALS_MAX times within the window."""
     now = wall_clock_s()
-    with single_read(engine) as connection:
-        times = IdentityRepository(connection).claim_refusal_times(account_id, now - REFUSALS_WINDOW_S, REFUSALS_MAX)
-    if len(times) >= REFUSALS_MAX:
-        _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": {
-            "event": "identity_attempts_blocked", "account_id": account_id,
-        }})  # fmt: skip
-        raise _exceeded(times, now)
+    rows = IdentityRepository(uow.connection).queue_claim_refusal_times(account_id, now - REFUSALS_WINDOW_S, REFUSALS_MAX)
+
+    def check() -> None:
+        times = refusal_times(rows)
+        if len(times) >= REFUSALS_MAX:
+            _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": {
+                "event": "identity_attempts_blocked", "account_id": account_id,
+            }})  # fmt: skip
+            raise _exceeded(times, now)
+
+    return check
 
 
-def check_identity_attempts_left(connection: Connection, claimed_borrower_id: str) -> None:
-    """Refuse (429) an application naming an identity refused REFUSALS_MAX times within the window,
-    from any accounts; called in the decision's unit of work before anything tells the identity apart."""
+def queue_identity_attempts_left(connection: Connection, claimed_borrower_id: str) -> Callable[[], None]:
+    """Queue the count of recent refusals naming the claimed identity (the borrower id of its ID number),
+    from any accounts, with the decision's reads of the applicant; the returned check, called once it has
+    run and before anything tells the identity apart, refuses (429) after REFUSALS_MAX within the window."""
     now = wall_clock_s()
-    times = IdentityRepository(connection).identity_refusal_times(claimed_borrower_id, now - REFUSALS_WINDOW_S, REFUSALS_MAX)
-    if len(times) >= REFUSALS_MAX:
-        _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": {
-            "event": "claimed_identity_blocked", "borrower_id": claimed_borrower_id,
-        }})  # fmt: skip
-        raise _exceeded(times, now, IDENTITY_EXCEEDED)
+    rows = IdentityRepository(connection).queue_identity_refusal_times(
+        claimed_borrower_id, now - REFUSALS_WINDOW_S, REFUSALS_MAX
+    )
+
+    def check() -> None:
+        times = refusal_times(rows)
+        if len(times) >= REFUSALS_MAX:
+            _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": {
+                "event": "claimed_identity_blocked", "borrower_id": claimed_borrower_id,
+            }})  # fmt: skip
+            raise _exceeded(times, now, IDENTITY_EXCEEDED)
+
+    return check
 
 
 def counted(engine: Engine, account_id: str, refused: DomainError, claimed_borrower_id: str) -> DomainError:

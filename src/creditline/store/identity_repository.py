@@ -142,6 +142,11 @@ def _identity_refusals() -> Any:
 CLAIMED_IDENTITY_LOCK_SCOPE = 0x49444E54  # pg_advisory_xact_lock(scope, claimed identity): "IDNT"
 
 
+def refusal_times(rows: Rows) -> list[int]:
+    """The times of the queued refusal times' rows, oldest first."""
+    return sorted(row[0] for row in rows.all())
+
+
 class IdentityRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -160,7 +165,12 @@ class IdentityRepository:
         self.connection.execute(_LINK, {"aid": account_id, "bid": borrower_id, "epoch": privilege_epoch})
 
     def borrower_is_linked(self, borrower_id: str) -> bool:
-        return self.connection.execute(_ACCOUNT_BY_BORROWER, {"borrower_id": borrower_id}).first() is not None
+        return self.queue_borrower_is_linked(borrower_id).first() is not None
+
+    def queue_borrower_is_linked(self, borrower_id: str) -> Rows:
+        """The account linked to the borrower (one row), none when no account is. Queued when pipelined:
+        asked before every application over HTTP, with the decision's reads of the applicant."""
+        return execute(self.connection, _ACCOUNT_BY_BORROWER, {"borrower_id": borrower_id})
 
     def account_by_enrollment(self, enrollment_hash: str) -> dict[str, Any] | None:
         return _one(self.connection, select(identity_accounts).where(_a.enrollment_hash == enrollment_hash))
@@ -286,16 +296,25 @@ class IdentityRepository:
     # -- refused identity claims ------------------------------------------------------------------
     def claim_refusal_times(self, account_id: str, since: int, limit: int) -> list[int]:
         """When the account's applications were refused for the identity they named, from `since` on:
-        the latest `limit`, oldest first. Asked before every application over HTTP: one statement
-        compiled once and run on the driver (`store.driver_sql`), as the session look-up is."""
-        rows = execute(self.connection, _claim_refusals(), {"account_id": account_id, "since": since, "limit": limit})
-        return sorted(row[0] for row in rows.all())
+        the latest `limit`, oldest first."""
+        return refusal_times(self.queue_claim_refusal_times(account_id, since, limit))
+
+    def queue_claim_refusal_times(self, account_id: str, since: int, limit: int) -> Rows:
+        """`claim_refusal_times` as rows (`refusal_times` reads them). Queued when pipelined: asked before
+        every application over HTTP, with the decision's first reads; one statement compiled once and
+        run on the driver (`store.driver_sql`), as the session look-up is."""
+        return execute(self.connection, _claim_refusals(), {"account_id": account_id, "since": since, "limit": limit})
 
     def identity_refusal_times(self, claimed_borrower_id: str, since: int, limit: int) -> list[int]:
         """When applications naming the claimed identity (the borrower id of their ID number) were refused,
         whichever account sent them, from `since` on: the latest `limit`, oldest first."""
+        return refusal_times(self.queue_identity_refusal_times(claimed_borrower_id, since, limit))
+
+    def queue_identity_refusal_times(self, claimed_borrower_id: str, since: int, limit: int) -> Rows:
+        """`identity_refusal_times` as rows (`refusal_times` reads them). Queued when pipelined: asked
+        with the decision's reads of the applicant, beside whether another account holds the identity."""
         params = {"claimed": claimed_borrower_id, "since": since, "limit": limit}
-        return sorted(row[0] for row in execute(self.connection, _identity_refusals(), params).all())
+        return execute(self.connection, _identity_refusals(), params)
 
     def lock_claimed_identity(self, claimed_borrower_id: str) -> None:
         """PostgreSQL: one refusal of a claimed identity counted at a time, whichever accounts name it (each

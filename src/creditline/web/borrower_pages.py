@@ -21,7 +21,6 @@ from creditline.api.deps import visible_line, visible_loan
 from creditline.app import applications, borrower_views, consents, decision, drawdowns, loans, quotes
 from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
-from creditline.app.errors import IdempotencyConflict
 from creditline.errors import DomainError, TooManyAttempts
 from creditline.identity.roles import Permission, require
 from creditline.ids import ID_PATTERN
@@ -117,16 +116,13 @@ def apply(request: Request, fields: Form) -> Response:
     ip = request.client.host if request.client else "127.0.0.1"
     stamped = applications.application_time(rt.engine, datetime.now(UTC))
     language = _pages(request).language(request)
+
+    def made_at(at: datetime) -> dict[str, Any]:  # the form sent again is stamped as the first time: the same request
+        return application(fields, language, device, ip, at)
+
     try:
-        try:
-            view, issued = applications.apply_for_account(rt.engine, principal, rt.access, key, application(
-                fields, language, device, ip, stamped), rt.origination)  # fmt: skip
-        except IdempotencyConflict:  # the form sent again: stamped as the first time, it answers the first decision
-            earlier = applications.stamped_under_key(rt.engine, principal.account_id, key)
-            if earlier is None:
-                raise
-            view, issued = applications.apply_for_account(rt.engine, principal, rt.access, key, application(
-                fields, language, device, ip, earlier), rt.origination)  # fmt: skip
+        view, issued = applications.apply_for_account(rt.engine, principal, rt.access, key, made_at(stamped),
+                                                      rt.origination, restamp=made_at)  # fmt: skip
     except DomainError as exc:
         page = _apply_page(request, exc.http_status, exc, {k: v for k, v in fields.items() if k != CSRF_FIELD})
         if isinstance(exc, TooManyAttempts):  # the account's identity attempts are used up: when to come back

@@ -109,6 +109,32 @@ def test_an_application_is_the_same_request_over_http_and_the_cli_whatever_space
         assert again["decision_id"] == sent.json()["decision_id"], name
 
 
+def test_an_application_over_http_is_validated_once_and_a_time_without_offset_still_refused(client, monkeypatch):
+    """The route validates the body into the form, which `apply` takes as it is: it was dumped to JSON and
+    validated again. What the form's model does not check itself is still refused: a time with no offset."""
+    import creditline.app.apply as apply_module
+    from creditline.app.apply_form import ApplicationForm
+
+    applicant = Person(client, "Validated Once")
+    assert applicant.register().status_code == 201
+    naive = application(895)
+    naive["applied_at"] = naive["applied_at"][:19]  # no +08:00
+    problem = assert_problem(applicant.post("/v1/applications", naive, key="naive"), 422)
+    assert (problem["code"], problem["errors"][0]["field"]) == ("invalid_application", "applied_at")
+    assert applicant.get("/v1/applications").json()["decisions"] == []
+
+    def validated_again(data):  # type: ignore[no-untyped-def]
+        raise AssertionError("the application was validated again")
+
+    dumps, dump = [], ApplicationForm.model_dump
+    monkeypatch.setattr(apply_module, "application_form", validated_again)
+    monkeypatch.setattr(ApplicationForm, "model_dump", lambda self, **kwargs: dumps.append(1) or dump(self, **kwargs))
+    decided = applicant.post("/v1/applications", application(896), key="once")
+    assert decided.status_code == 201, decided.text
+    assert dumps == [1], "dumped once, for its hash"
+    assert [d["decision_id"] for d in applicant.get("/v1/applications").json()["decisions"]] == [decided.json()["decision_id"]]
+
+
 def _grant_directly(engine, account_id: str, count: int) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 

@@ -69,7 +69,7 @@ def test_three_refusals_then_429_before_any_lookup_until_the_window_passes(clien
     def no_lookup(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("no identity is looked up for an account with no attempts left")
 
-    monkeypatch.setattr("creditline.app.applications.apply", no_lookup)
+    monkeypatch.setattr("creditline.app.apply._decided", no_lookup)  # the count is read with the key's decision
     for body, key in ((form, "probe-3"), (nobodys, "own-1")):
         waited = prober.post("/v1/applications", body, key=key)
         assert waited.status_code == 429, waited.text

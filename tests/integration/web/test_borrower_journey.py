@@ -117,9 +117,16 @@ def test_a_declined_form_shows_the_field_and_keeps_the_answers(site) -> None:  #
     assert 'role="alert"' in response.text and 'value="Li Lei"' in response.text
 
 
-def test_the_apply_form_sent_twice_answers_the_first_decision(site) -> None:  # type: ignore[no-untyped-def]
+def test_the_apply_form_sent_twice_answers_the_first_decision(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A double tap or a retry posts the same form under the key the page was rendered with: the server's stamps
-    (the time, the device of a phone without the cookie yet) are the first's, so it is the same request."""
+    (the time, the device of a phone without the cookie yet) are the first's, so it is the same request. It is
+    answered in one pass through `apply`, nothing decided: no second decision, application or consent."""
+    from datetime import timedelta
+
+    from integration_helpers import dump
+
+    import creditline.app.applications as applications
+    import creditline.app.apply_pipeline as pipeline
     from creditline.app.applications import decisions_of_account
 
     app, engine = site
@@ -128,11 +135,24 @@ def test_the_apply_form_sent_twice_answers_the_first_decision(site) -> None:  # 
     fields = applicant_fields(700) | {"form_key": found(r'name="form_key" value="([^"]+)"', browser.get("/app/apply").text)}
     first = browser.post_form("/app/apply", fields, "/app/apply")
     browser.client.cookies.delete("creditline_device")  # the second tap left before the first's answer came
+    kept = lambda rows: {name: table for name, table in rows.items() if "session" not in name}  # noqa: E731
+    before, passes, decided = kept(dump(engine)), [], []
+    stamp, apply = applications.application_time, applications.apply
+    monkeypatch.setattr(applications, "application_time", lambda *args: stamp(*args) + timedelta(seconds=3))  # stamped anew
+    monkeypatch.setattr(applications, "apply", lambda *args, **kwargs: passes.append(1) or apply(*args, **kwargs))
+    monkeypatch.setattr(pipeline, "decide", lambda *args, **kwargs: decided.append(args))
     again = browser.post_form("/app/apply", fields, "/app/apply")  # it was 422: the key "used for a different application"
     assert first.status_code == again.status_code == 303 and again.headers["location"] == first.headers["location"]
+    assert (passes, decided) == ([1], []), "one pass through apply (it was two), nothing decided"
+    after = kept(dump(engine))
+    assert [len(after[name]) for name in ("origination_decisions", "account_applications", "account_consents")] == [
+        len(before[name]) for name in ("origination_decisions", "account_applications", "account_consents")
+    ]
+    assert after == before, "nothing written by the second submit"
     assert len(decisions_of_account(engine, browser.account_id(), every=True)) == 1
     changed = browser.post_form("/app/apply", fields | {"income_monthly": "99000"}, "/app/apply")  # another form: refused
     assert changed.status_code == 409 and 'data-code="idempotency_key_reused"' in changed.text
+    assert (passes, decided) == ([1, 1], [])
 
 
 def test_the_apply_form_refuses_an_identity_another_account_holds(site) -> None:  # type: ignore[no-untyped-def]
