@@ -109,6 +109,20 @@ def test_a_release_lets_through_only_the_drawdown_it_held(client, people, monkey
     assert cleared.json()["principal_outstanding"] == "500.00"
 
 
+@pytest.mark.xfail(strict=True, reason="open, docs/security.md finding 13: a change monitoring allows needs no passkey")
+def test_a_session_alone_does_not_change_where_the_money_goes(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A stolen session token (no passkey) must not redirect the borrower's disbursements and refunds: a change
+    of repayment account from the borrower's usual device is allowed by monitoring and stored on the session
+    alone, as adding a passkey was before finding 11."""
+    daytime(monkeypatch, T0 + 120 * DAY_S)
+    with_vault(monkeypatch)
+    victim, decision = approved_borrower(client, "Trusting", min_limit="500.00")
+    assert draw(victim, decision["line_id"], {"amount": "500.00", "term_months": 3}, "own", device="phone-1").status_code == 201
+    changed = _change_account(victim, "6222021255550007", "phone-1", with_passkey=False)
+    assert changed.status_code == 401 and changed.json()["code"] == "step_up_required", changed.text
+    assert victim.get("/v1/me/repayment-account").json()["source"] == "application"
+
+
 def test_the_account_is_kept_encrypted_and_shown_masked(client, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from creditline.store.collections_repository import ReviewRepository
 
