@@ -88,17 +88,21 @@ def screen_drawdown(engine: Engine, borrower_id: str, request: dict[str, Any], k
     return outcome_brief(view)
 
 
-def recorded_outcome(engine: Engine, borrower_id: str, key: str) -> dict[str, Any] | None:
-    """The screening that let the drawdown under `key` through (a retry answers with it, unchanged)."""
+def recorded_outcome(engine: Engine, borrower_id: str, key: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    """The screening that let the drawdown under `key` through (a retry answers with it, unchanged).
+
+    Outcomes are recorded under the key bound to the line and amount (`monitoring.drawdown_reference`);
+    those recorded before that are under the bare key."""
     import json
 
-    from creditline.app.monitoring import PROCEED
+    from creditline.app.monitoring import PROCEED, drawdown_reference
     from creditline.store.tables_borrower_servicing import monitoring_outcomes
 
     m = monitoring_outcomes.c
+    bound = drawdown_reference(key, request["line_id"], request["amount_minor"])
     query = (
         select(m.outcome_id, m.status, m.score, m.rules_json)
-        .where(m.borrower_id == borrower_id, m.reference == key, m.status.in_(PROCEED))
+        .where(m.borrower_id == borrower_id, m.reference.in_((bound, key)), m.status.in_(PROCEED))
         .order_by(m.at_s.desc(), m.outcome_id.desc())
         .limit(1)
     )

@@ -90,7 +90,7 @@ def draw_approved(
     prior = _earlier_draw(engine, scoped, request)
     if prior is not None:
         first = drawdown_coupons.replayed(engine, borrower_id, request, amount_text, scoped, prior)
-        return first | {"monitoring": recorded_outcome(engine, borrower_id, scoped)}  # the stored response, as sent
+        return first | {"monitoring": recorded_outcome(engine, borrower_id, scoped, request)}  # the stored response, as sent
     verify_drawdown_approval(engine, access, principal.account_id, request, assertion)
     monitoring = screen_drawdown(engine, borrower_id, request, scoped, client)  # a hold raises: nothing is drawn
     if request.get("coupon_id"):

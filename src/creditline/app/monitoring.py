@@ -11,6 +11,11 @@ the caller must do next:
 - `step-up-required` — ask for the passkey assertion, then call again with `user_verified`;
 - `held` — wait for a reviewer (`resolve_hold`).
 
+A release lets through the request that was held, not any request under its key: a drawdown's outcome
+is recorded under its client key bound to the line and the amount (`drawdown_reference`), so a retry
+with the same key and another amount or line is screened afresh. Otherwise a reviewer who released a
+small drawdown would have released the whole line to whoever holds the borrower's passkey.
+
 `draw_monitored` is the drawdown with this step in front (the drawdown itself is `app.loans.draw`).
 Device fingerprints and account numbers are stored only as keyed hashes.
 """
@@ -33,6 +38,7 @@ from creditline.store.servicing_repository import ServicingRepository
 
 PROCEED = ("allowed", "verified", "cleared")
 SECONDS_PER_HOUR = 3600
+REFERENCE_CHARS_MAX = 200  # monitoring_outcomes.reference
 
 
 class StepUpRequired(DomainError):
@@ -61,7 +67,7 @@ class Screening:
     amount: str | None = None  # drawdowns: major units as text
     utc_offset_minutes: int = 480  # the borrower's time zone (China Standard Time by default)
     user_verified: bool = False  # this request already carries a verified passkey assertion with UV
-    reference: str | None = None  # the drawdown's client key: a reviewer's release applies to it
+    reference: str | None = None  # the drawdown's client key: a reviewer's release applies to it, for this line and amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,21 @@ def keyed(kind: str, value: str) -> str:
     return hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=16, key=_salt()[:64]).hexdigest()
 
 
+def drawdown_reference(key: str, line_id: str, amount_minor: int) -> str:
+    """What a drawdown's outcome is recorded under: its client key bound to the line and the amount."""
+    digest = hashlib.sha256(f"{line_id}:{amount_minor}".encode()).hexdigest()[:16]
+    bound = f"{key}#{digest}"
+    return bound if len(bound) <= REFERENCE_CHARS_MAX else "#" + hashlib.sha256(bound.encode()).hexdigest()
+
+
+def _reference(screening: Screening, activity: Any) -> str | None:
+    from creditline.risk.transactions import ActivityKind
+
+    if screening.reference is None or activity.kind is not ActivityKind.DRAWDOWN:
+        return screening.reference  # an account change's reference names the account already
+    return drawdown_reference(screening.reference, screening.line_id or "", activity.amount_minor)
+
+
 @lru_cache(maxsize=1)
 def default_rules() -> Any:
     from creditline.risk.transactions import MonitoringRules
@@ -106,7 +127,8 @@ def screen(engine: Engine, screening: Screening, rules: Any = None) -> dict[str,
         text, version = found
         profile = Profile.from_json(text) if text else Profile()
         outcome = assess(profile, activity, rules)
-        status = _status(outcome.action, screening, repo)
+        reference = _reference(screening, activity)
+        status = _status(outcome.action, screening.borrower_id, reference, screening.user_verified, repo)
         repo.save_profile(
             screening.borrower_id, observe(profile, activity, trusted=status in PROCEED).to_json(), version, screening.at_s
         )
@@ -115,7 +137,7 @@ def screen(engine: Engine, screening: Screening, rules: Any = None) -> dict[str,
             "borrower_id": screening.borrower_id,
             "kind": str(activity.kind),
             "status": status,
-            "reference": screening.reference,
+            "reference": reference,
             **outcome.to_json(),
         }
         repo.add_outcome(
@@ -123,7 +145,7 @@ def screen(engine: Engine, screening: Screening, rules: Any = None) -> dict[str,
                 "outcome_id": view["outcome_id"], "borrower_id": screening.borrower_id, "kind": view["kind"],
                 "at_s": screening.at_s, "business_date": on, "score": view["score"],
                 "rules_json": json.dumps(view["rules"]), "rules_version": outcome.rules_version,
-                "action": view["action"], "status": status, "reference": screening.reference,
+                "action": view["action"], "status": status, "reference": reference,
             }
         )  # fmt: skip
         uow.commit()
@@ -158,23 +180,23 @@ def _activity(uow: UnitOfWork, screening: Screening, on: Any) -> Any:
     )  # fmt: skip
 
 
-def _status(action: Any, screening: Screening, repo: ServicingRepository) -> str:
+def _status(action: Any, borrower_id: str, reference: str | None, user_verified: bool, repo: ServicingRepository) -> str:
     from creditline.risk.transactions import Action
 
     if action is Action.ALLOW:
         return "allowed"
-    if _released(repo, screening):
+    if _released(repo, borrower_id, reference):
         return "cleared"
     if action is Action.STEP_UP:
-        return "verified" if screening.user_verified else "step-up-required"
+        return "verified" if user_verified else "step-up-required"
     return "held"
 
 
-def _released(repo: ServicingRepository, screening: Screening) -> bool:
-    if screening.reference is None:
+def _released(repo: ServicingRepository, borrower_id: str, reference: str | None) -> bool:
+    if reference is None:
         return False
-    released = repo.outcomes(borrower_id=screening.borrower_id, status="released", limit=20)
-    return any(row["reference"] == screening.reference for row in released)
+    released = repo.outcomes(borrower_id=borrower_id, status="released", limit=20)
+    return any(row["reference"] == reference for row in released)
 
 
 def require_clearance(view: dict[str, Any]) -> None:

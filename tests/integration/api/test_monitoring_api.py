@@ -80,6 +80,49 @@ def test_a_takeover_is_stepped_up_then_held_and_only_a_release_lets_it_through(c
     assert Decimal(victim.get(f"/v1/lines/{line_id}").json()["available"]) == 0
 
 
+def test_a_release_lets_through_only_the_drawdown_it_held(client, people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A reviewer releases the held request, not its Idempotency-Key: the same key with a larger amount is
+    screened and held again, nothing drawn (it was cleared, so a thief holding a phished passkey could have a
+    small drawdown released and then take the line)."""
+    from creditline.risk.transactions import MonitoringRules
+
+    daytime(monkeypatch, T0 + 90 * DAY_S)
+    wary = MonitoringRules(step_up_at=Decimal("0.001"), hold_at=Decimal("0.001"), weights={
+        rule: 0.99 if rule == "odd_hour" else 0.01 for rule in MonitoringRules().weights})  # fmt: skip
+    monkeypatch.setattr("creditline.app.monitoring.default_rules", lambda: wary)
+    monkeypatch.setattr("creditline.risk.transactions.score._odd_hour", lambda *_: True)  # every drawdown is held
+    borrower, decision = approved_borrower(client, "Patient", min_limit="5000.00")
+    line_id = decision["line_id"]
+    available = borrower.get(f"/v1/lines/{line_id}").json()["available"]
+    held = draw(borrower, line_id, {"amount": "500.00", "term_months": 3}, "small")
+    assert held.status_code == 409 and held.json()["code"] == "held_for_review", held.text
+    analyst = people["risk_analyst"]
+    (hold,) = analyst.get("/v1/monitoring/outcomes", params={"borrower_id": decision["borrower_id"]}).json()["outcomes"]
+    released = analyst.post(f"/v1/monitoring/outcomes/{hold['outcome_id']}/resolution", {"decision": "release"})
+    assert released.status_code == 200 and released.json()["status"] == "released"
+    larger = draw(borrower, line_id, {"amount": "5000.00", "term_months": 3}, "small")
+    assert larger.status_code == 409, larger.text
+    assert larger.json()["type"] == "/problems/held_for_review"
+    assert borrower.get(f"/v1/lines/{line_id}").json()["available"] == available, "nothing was drawn"
+    cleared = draw(borrower, line_id, {"amount": "500.00", "term_months": 3}, "small")
+    assert cleared.status_code == 201 and cleared.json()["monitoring"]["status"] == "cleared"
+    assert cleared.json()["principal_outstanding"] == "500.00"
+
+
+@pytest.mark.xfail(strict=True, reason="open, docs/security.md finding 13: a change monitoring allows needs no passkey")
+def test_a_session_alone_does_not_change_where_the_money_goes(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A stolen session token (no passkey) must not redirect the borrower's disbursements and refunds: a change
+    of repayment account from the borrower's usual device is allowed by monitoring and stored on the session
+    alone, as adding a passkey was before finding 11."""
+    daytime(monkeypatch, T0 + 120 * DAY_S)
+    with_vault(monkeypatch)
+    victim, decision = approved_borrower(client, "Trusting", min_limit="500.00")
+    assert draw(victim, decision["line_id"], {"amount": "500.00", "term_months": 3}, "own", device="phone-1").status_code == 201
+    changed = _change_account(victim, "6222021255550007", "phone-1", with_passkey=False)
+    assert changed.status_code == 401 and changed.json()["code"] == "step_up_required", changed.text
+    assert victim.get("/v1/me/repayment-account").json()["source"] == "application"
+
+
 def test_the_account_is_kept_encrypted_and_shown_masked(client, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from creditline.store.collections_repository import ReviewRepository
 
