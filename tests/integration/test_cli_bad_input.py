@@ -99,6 +99,16 @@ BAD = {
     "an erasure request dated after the business date": (["borrower", "erase", "--borrower", "B1", "--date", "2025-01-02"],
                                                          "error: --date: 2025-01-02 is after the business date"),
     "exporting an unknown borrower": (["borrower", "export", "--borrower", "NOPE"], "error: --borrower: no borrower NOPE"),
+    # every date option reads YYYY-MM-DD only (cli.db_cmd.parse_date): ISO 8601's basic form and week dates
+    # were read as dates, so a typo could close the books to another day
+    "an end-of-day date in ISO 8601's basic form": (["eod", "--date", "20250102"],
+                                                   "error: --date: '20250102' is not a date (YYYY-MM-DD)"),
+    "an end-of-day date as an ISO week date": (["eod", "--date", "2025-W01-4"],
+                                              "error: --date: '2025-W01-4' is not a date (YYYY-MM-DD)"),
+    "a repayment dated in ISO 8601's basic form": (["repay", "--loan", "{loan}", "--amount", "10", "--key", "x",
+                                                    "--date", "20250101"], "error: --date: '20250101' is not a date"),
+    "a reconciliation date in ISO 8601's basic form": (["autodebit", "reconcile", "--date", "20250101"],
+                                                       "error: --date: '20250101' is not a date"),
 }
 
 
