@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Annotated

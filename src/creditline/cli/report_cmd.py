@@ -52,9 +52,8 @@ def register(app: typer.Typer) -> None:
                                                           "when the book has loans in several)")] = None,
     ) -> None:
         """Default rate, NPL, vintages, roll rates, IFRS 9 ECL, provisions, capital and liquidity."""
-        from creditline.portfolio.report import ReportOptions, build_report
-
         from creditline.cli.db_cmd import parse_date
+        from creditline.portfolio.report import ReportOptions, build_report
 
         day = parse_date(as_of, "as_of")
         assert day is not None
