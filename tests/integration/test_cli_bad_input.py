@@ -107,6 +107,10 @@ BAD = {
                                               "error: --date: '2025-W01-4' is not a date (YYYY-MM-DD)"),
     "a repayment dated in ISO 8601's basic form": (["repay", "--loan", "{loan}", "--amount", "10", "--key", "x",
                                                     "--date", "20250101"], "error: --date: '20250101' is not a date"),
+    # a paid-off loan has left collections: a call on record would count against the borrower's caps
+    "a collection call on a paid-off loan": (["collections", "contact", "--loan", "{paid}", "--outcome", "reached",
+                                              "--operator", "agent 7", "--at", "2025-01-01T10:00:00+08:00"],
+                                             "error: --loan: the loan is paid-off: a closed loan takes no collection contact"),
     "a reconciliation date in ISO 8601's basic form": (["autodebit", "reconcile", "--date", "20250101"],
                                                        "error: --date: '20250101' is not a date"),
 }
