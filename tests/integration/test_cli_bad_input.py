@@ -111,6 +111,11 @@ BAD = {
     "a collection call on a paid-off loan": (["collections", "contact", "--loan", "{paid}", "--outcome", "reached",
                                               "--operator", "agent 7", "--at", "2025-01-01T10:00:00+08:00"],
                                              "error: --loan: the loan is paid-off: a closed loan takes no collection contact"),
+    # a value echoed back is cut to 80 characters (creditline.errors.shortened): a 100 kB one came back whole
+    "a 100 kB date echoed back": (["eod", "--date", "9" * 100_000],
+                                  "error: --date: '" + "9" * 79 + "…' is not a date (YYYY-MM-DD)"),
+    "a 100 kB borrower id echoed back": (["borrower", "export", "--borrower", "B" * 100_000],
+                                         "error: --borrower: no borrower " + "B" * 79 + "…"),
     "a reconciliation date in ISO 8601's basic form": (["autodebit", "reconcile", "--date", "20250101"],
                                                        "error: --date: '20250101' is not a date"),
 }
@@ -127,6 +132,7 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(books, case: str) -> N
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert expected in lines[0]
+    assert len(lines[0]) < 1000, "a value echoed back whole"
     assert "Traceback" not in result.stderr
     assert dump(books["engine"]) == before
 
