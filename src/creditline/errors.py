@@ -13,10 +13,11 @@ ECHO_LENGTH_MAX = 80  # characters of a value a message repeats back
 MESSAGE_LENGTH_MAX = 1000  # characters of a whole message, however many values it repeats
 ELLIPSIS = "…"
 # A value a message echoes: a Python repr in quotes (`{text!r}`, the house style), opening after no word
-# character so the apostrophe of "loan's" opens nothing; or a run of text with no space, quote or the
-# punctuation that follows a field's name (`field: rule`).
+# character so the apostrophe of "loan's" opens nothing; or a run of text with no space, quote, the
+# punctuation that follows a field's name (`field: rule`) or a path's separator (a file named in full
+# is worth its length; the whole message's limit still holds).
 _ECHOED = re.compile(
-    r"""(?<![\w'"])('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")(?!\w)|[^\s'":,;()]"""
+    r"""(?<![\w'"])('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")(?!\w)|[^\s'":,;()/\\]"""
     + f"{{{ECHO_LENGTH_MAX + 1},}}"
 )
 

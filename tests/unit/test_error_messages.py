@@ -23,6 +23,8 @@ def test_a_long_value_is_cut_to_80_characters_with_an_ellipsis_and_the_rule_kept
         ("no borrower " + "C" * 500, "no borrower " + "C" * 79 + "…"),  # echoed without quotes
         ("D" * 300 + ": unknown field", "D" * 79 + "…: unknown field"),  # a field's name echoed
         ("a value with spaces " + "e " * 3000, None),  # no quotes, no long word: the whole is capped
+        ("cannot read /tmp/" + "f" * 60 + "/" + "g" * 60 + ".yaml: no such file",  # a path is named in full
+         "cannot read /tmp/" + "f" * 60 + "/" + "g" * 60 + ".yaml: no such file"),
     ],
 )
 def test_each_echoed_value_is_cut_and_prose_is_not(message: str, expected: str | None) -> None:
