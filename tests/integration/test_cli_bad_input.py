@@ -116,6 +116,9 @@ BAD = {
                                   "error: --date: '" + "9" * 79 + "…' is not a date (YYYY-MM-DD)"),
     "a 100 kB borrower id echoed back": (["borrower", "export", "--borrower", "B" * 100_000],
                                          "error: --borrower: no borrower " + "B" * 79 + "…"),
+    "a contact time in ISO 8601's basic form": (["collections", "contact", "--loan", "{loan}", "--outcome", "reached",
+                                                 "--operator", "agent 7", "--at", "20250101T100000+0800"],
+                                                "error: --at: '20250101T100000+0800' is not an ISO 8601 time"),
     "a reconciliation date in ISO 8601's basic form": (["autodebit", "reconcile", "--date", "20250101"],
                                                        "error: --date: '20250101' is not a date"),
 }
