@@ -22,9 +22,7 @@ from sqlalchemy import Date, Engine, and_, bindparam, func, literal, or_, select
 from creditline.store import UnitOfWork
 
 BREAKS_SHOWN_MAX = 1_000  # a report lists at most this many; the count is always exact
-
-
-RETURN_KEY_PREFIX = "return:"
+RETURN_KEY_PREFIX = "return:"  # a returned debit's reversal: this and the debit's key, so a rerun books it once
 
 
 def book_returns(engine: Engine, day: date) -> dict[str, Any]:

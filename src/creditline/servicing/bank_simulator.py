@@ -152,7 +152,7 @@ class InMemoryBankBook:
                 if r.business_date == day]  # fmt: skip
 
     def returns(self, day: date) -> list[dict[str, object]]:
-        """The debits the bank returned on `day` (the shape `store.tables_servicing_bank.returns` reads)."""
+        """The debits the bank returned on `day` (the shape `store.tables_servicing_bank.bank_returns` reads)."""
         return [return_line(r) for r in sorted(self.records.values(), key=lambda r: r.key) if r.returned_on == day]
 
 
