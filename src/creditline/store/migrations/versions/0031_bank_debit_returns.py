@@ -2,8 +2,8 @@
 executed, then returned by the bank days later, e.g. R01 insufficient funds), and the index the day's
 returns are read through (`ix_sim_bank_debits_returned_on`; creditline.store.tables_servicing)
 
-Revision ID: 0030_bank_debit_returns
-Revises: 0029_line_changes_on_date
+Revision ID: 0031_bank_debit_returns
+Revises: 0030_last_events_claimed_ids
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030_bank_debit_returns"
-down_revision = "0029_line_changes_on_date"
+revision = "0031_bank_debit_returns"
+down_revision = "0030_last_events_claimed_ids"
 branch_labels = None
 depends_on = None
 
