@@ -7,17 +7,51 @@ errors stay plain asserts and exceptions.
 
 from __future__ import annotations
 
+import re
+
+ECHO_LENGTH_MAX = 80  # characters of a value a message repeats back
+MESSAGE_LENGTH_MAX = 1000  # characters of a whole message, however many values it repeats
+ELLIPSIS = "…"
+# A value a message echoes: a Python repr in quotes (`{text!r}`, the house style), opening after no word
+# character so the apostrophe of "loan's" opens nothing; or a run of text with no space, quote, the
+# punctuation that follows a field's name (`field: rule`) or a path's separator (a file named in full
+# is worth its length; the whole message's limit still holds).
+_ECHOED = re.compile(
+    r"""(?<![\w'"])('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")(?!\w)|[^\s'":,;()/\\]"""
+    + f"{{{ECHO_LENGTH_MAX + 1},}}"
+)
+
+
+def shortened(message: str) -> str:
+    """`message` with every value it echoes cut to ECHO_LENGTH_MAX characters and an ellipsis, and the whole
+    to MESSAGE_LENGTH_MAX: a 100 kB field must not come back whole in a problem's detail or on a terminal.
+    Idempotent, so a message may pass through it twice (a domain error's, then the CLI's line)."""
+    cut = _ECHOED.sub(_cut, message)
+    return cut if len(cut) <= MESSAGE_LENGTH_MAX else cut[: MESSAGE_LENGTH_MAX - 1] + ELLIPSIS
+
+
+def _cut(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if match.group(1) is None:  # a run with no space: no word of prose is this long
+        return text[: ECHO_LENGTH_MAX - 1] + ELLIPSIS
+    quote, inner = text[0], text[1:-1]
+    return text if len(inner) <= ECHO_LENGTH_MAX else quote + inner[: ECHO_LENGTH_MAX - 1] + ELLIPSIS + quote
+
 
 class DomainError(Exception):
-    """A rule the input broke. `code` is stable and machine-readable; `field` names the input."""
+    """A rule the input broke. `code` is stable and machine-readable; `field` names the input.
+
+    The message and the field are `shortened` here, once for every entrypoint: the values they echo
+    back are the user's, of any length."""
 
     code: str = "invalid"
     http_status: int = 422
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        message = shortened(message)
         super().__init__(message)
         self.message = message
-        self.field = field
+        self.field = None if field is None else shortened(field)
         if code is not None:
             self.code = code
 

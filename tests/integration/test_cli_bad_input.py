@@ -99,6 +99,28 @@ BAD = {
     "an erasure request dated after the business date": (["borrower", "erase", "--borrower", "B1", "--date", "2025-01-02"],
                                                          "error: --date: 2025-01-02 is after the business date"),
     "exporting an unknown borrower": (["borrower", "export", "--borrower", "NOPE"], "error: --borrower: no borrower NOPE"),
+    # every date option reads YYYY-MM-DD only (cli.db_cmd.parse_date): ISO 8601's basic form and week dates
+    # were read as dates, so a typo could close the books to another day
+    "an end-of-day date in ISO 8601's basic form": (["eod", "--date", "20250102"],
+                                                   "error: --date: '20250102' is not a date (YYYY-MM-DD)"),
+    "an end-of-day date as an ISO week date": (["eod", "--date", "2025-W01-4"],
+                                              "error: --date: '2025-W01-4' is not a date (YYYY-MM-DD)"),
+    "a repayment dated in ISO 8601's basic form": (["repay", "--loan", "{loan}", "--amount", "10", "--key", "x",
+                                                    "--date", "20250101"], "error: --date: '20250101' is not a date"),
+    # a paid-off loan has left collections: a call on record would count against the borrower's caps
+    "a collection call on a paid-off loan": (["collections", "contact", "--loan", "{paid}", "--outcome", "reached",
+                                              "--operator", "agent 7", "--at", "2025-01-01T10:00:00+08:00"],
+                                             "error: --loan: the loan is paid-off: a closed loan takes no collection contact"),
+    # a value echoed back is cut to 80 characters (creditline.errors.shortened): a 100 kB one came back whole
+    "a 100 kB date echoed back": (["eod", "--date", "9" * 100_000],
+                                  "error: --date: '" + "9" * 79 + "…' is not a date (YYYY-MM-DD)"),
+    "a 100 kB borrower id echoed back": (["borrower", "export", "--borrower", "B" * 100_000],
+                                         "error: --borrower: no borrower " + "B" * 79 + "…"),
+    "a contact time in ISO 8601's basic form": (["collections", "contact", "--loan", "{loan}", "--outcome", "reached",
+                                                 "--operator", "agent 7", "--at", "20250101T100000+0800"],
+                                                "error: --at: '20250101T100000+0800' is not an ISO 8601 time"),
+    "a reconciliation date in ISO 8601's basic form": (["autodebit", "reconcile", "--date", "20250101"],
+                                                       "error: --date: '20250101' is not a date"),
 }
 
 
@@ -113,6 +135,7 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(books, case: str) -> N
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert expected in lines[0]
+    assert len(lines[0]) < 1000, "a value echoed back whole"
     assert "Traceback" not in result.stderr
     assert dump(books["engine"]) == before
 

@@ -127,6 +127,8 @@ BAD = {
     "a date with no snapshot": (["--as-of", "2024-03-30"], "error: --as-of: no snapshot for 2024-03-30 "
                                 "(snapshots cover 2023-01-31 to 2024-03-31)"),
     "a date that is not a date": (["--as-of", "2024-13-01"], "error: --as-of: '2024-13-01' is not a date"),
+    "a date in ISO 8601's basic form": (["--as-of", AS_OF.replace("-", "")], "error: --as-of: '"
+                                        f"{AS_OF.replace('-', '')}' is not a date (YYYY-MM-DD)"),
     "an unknown PD method": (["--pd-method", "magic"], "error: --pd-method: 'magic' is not one of model, markov"),
     "a coverage minimum outside the band": (["--coverage-min", "1.1"], "error: --coverage-min: the coverage "
                                             "minimum must be within 120% to 150%"),

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from creditline.api.json_body import DuplicateKey
 from creditline.api.params import KEY_HEADER
-from creditline.errors import DomainError, NotFound, TooManyAttempts
+from creditline.errors import DomainError, NotFound, TooManyAttempts, shortened
 
 MEDIA_TYPE = "application/problem+json"
 ERRORS_LISTED_MAX = 20
@@ -63,13 +63,19 @@ def problem_response(
         "type": f"/problems/{code}",
         "title": _title(status),
         "status": status,
-        "detail": detail,
+        "detail": shortened(detail),  # a domain error's are already; a validation error's field is the client's key
         "instance": scope.get("path"),
         "code": code,
         "request_id": scope.get("state", {}).get("request_id"),
-        "errors": (errors or [])[:ERRORS_LISTED_MAX],
+        "errors": [_shortened(error) for error in (errors or [])[:ERRORS_LISTED_MAX]],
     }
     return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _shortened(error: dict[str, Any]) -> dict[str, Any]:
+    field, message = error.get("field"), error.get("message")
+    return error | {"field": None if field is None else shortened(str(field)),
+                    "message": None if message is None else shortened(str(message))}  # fmt: skip
 
 
 def _title(status: int) -> str:
@@ -100,7 +106,7 @@ def _as_header_key(request: Request, exc: DomainError) -> DomainError:
     principal = getattr(request.state, "principal", None)
     if not isinstance(exc, IdempotencyConflict) or key is None or principal is None:
         return exc
-    message = exc.message.replace(repr(client_key(principal.account_id, key)), repr(key))
+    message = exc.message.replace(shortened(repr(client_key(principal.account_id, key))), repr(key))
     return IdempotencyConflict(message, field=KEY_HEADER)
 
 

@@ -4,6 +4,11 @@ Set-based: the candidates come from two outer joins in SQL that keep only keys w
 disagree (a clean book of a million attempts returns no rows); `servicing.debit_reconciliation`
 names each break. The simulated bank keeps its books in this database (`sim_bank_debits`); a real
 bank's statement file would be loaded into the same shape.
+
+`book_returns(engine, day)`: the debits the bank returned on `day` (R01, days after it took the money)
+are taken off the loans: each returned debit's repayment event is reversed under the key
+`return:<debit key>` (one balanced journal entry taking the repayment back; a rerun books nothing
+twice), and a return with no repayment to reverse is a break.
 """
 
 from __future__ import annotations
@@ -17,6 +22,52 @@ from sqlalchemy import Date, Engine, and_, bindparam, func, literal, or_, select
 from creditline.store import UnitOfWork
 
 BREAKS_SHOWN_MAX = 1_000  # a report lists at most this many; the count is always exact
+RETURN_KEY_PREFIX = "return:"  # a returned debit's reversal: this and the debit's key, so a rerun books it once
+
+
+def book_returns(engine: Engine, day: date) -> dict[str, Any]:
+    """Reverse the repayment of every debit the bank returned on `day`; the reversals and the breaks."""
+    from creditline.app.loans import Reverse, reverse
+    from creditline.errors import DomainError
+    from creditline.servicing.debit_reconciliation import Break, return_of
+    from creditline.store.tables_servicing import debit_attempts
+    from creditline.store.tables_servicing_bank import bank_returns
+
+    a = debit_attempts.c
+    with UnitOfWork(engine, read_only=True) as uow:
+        lines = bank_returns(uow.connection, day)
+        keys = [line["debit_key"] for line in lines]
+        query = select(a.attempt_key, a.loan_id, a.debited_minor, a.currency, a.applied_path, a.event_id, a.outcome,
+                       a.requested_minor).where(a.attempt_key.in_(keys))  # fmt: skip
+        ours = {row["attempt_key"]: dict(row) for row in uow.connection.execute(query).mappings()} if keys else {}
+    booked, found_breaks = [], []
+    for line in lines:
+        found = return_of(ours.get(line["debit_key"]), line)
+        if isinstance(found, Break):
+            found_breaks.append(found)
+            continue
+        try:
+            view = reverse(engine, Reverse(found.loan_id, found.event_id, RETURN_KEY_PREFIX + found.key, day))
+        except DomainError as refused:  # e.g. a refund of the credit it paid for: an operator's decision
+            found_breaks.append(Break(found.key, "return_not_booked", f"{refused.code}: {refused.message}", found.theirs))
+            continue
+        booked.append({"key": found.key, "loan_id": found.loan_id, "reverses": found.event_id,
+                       "reversal_event_id": view["event_id"], "returned_minor": found.returned_minor,
+                       "currency": found.currency, "reason": found.reason, "loan_status": view["status"]})  # fmt: skip
+    return {"returns": booked, "return_breaks": [b.as_dict() for b in found_breaks]}
+
+
+def reconcile_and_book_returns(engine: Engine, day: date) -> dict[str, Any]:
+    """`creditline autodebit reconcile`: the day's returns booked first (their reversals are part of the
+    day's books), then the day's attempts against the statement; a return not booked is a break too."""
+    returned = book_returns(engine, day)
+    report = reconcile_debits(engine, day)
+    report["returns"] = returned["returns"]
+    report["breaks"] = (report["breaks"] + returned["return_breaks"])[:BREAKS_SHOWN_MAX]
+    report["breaks_total"] += len(returned["return_breaks"])
+    for found in returned["return_breaks"]:
+        report["break_kinds"][found["kind"]] = report["break_kinds"].get(found["kind"], 0) + 1
+    return report
 
 
 def reconcile_debits(engine: Engine, day: date) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""`creditline autodebit reconcile --date D`: the day's debit attempts against the bank's statement."""
+"""`creditline autodebit reconcile --date D`: the day's debit attempts against the bank's statement, and
+the debits the bank returned that day taken off the loans (each returned repayment reversed)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ def register(app: typer.Typer) -> None:
         db_url: DbOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Match every attempt of the day to the simulated bank's statement line; list the breaks."""
-        from creditline.app.debit_reconciliation import reconcile_debits
+        """Match every attempt of the day to the simulated bank's statement line; reverse the repayment of every
+        debit the bank returned that day (R01); list the reversals and the breaks."""
+        from creditline.app.debit_reconciliation import reconcile_and_book_returns
         from creditline.errors import DomainError
+        from creditline.money import Money
         from creditline.store import UnitOfWork
 
         day = parse_date(on, "date")
@@ -33,11 +36,14 @@ def register(app: typer.Typer) -> None:
             today = uow.system.business_date()
         if today is not None and day > today:  # no attempt is made yet: "0 breaks" would vouch for nothing
             raise DomainError(f"{day} is after the business date {today}", field="date")
-        report = reconcile_debits(engine, day)
+        report = reconcile_and_book_returns(engine, day)
         head = (f"{report['business_date']}: {report['attempts']} attempts, {report['statement_lines']} statement "
-                f"lines, {report['breaks_total']} break(s)")  # fmt: skip
+                f"lines, {len(report['returns'])} returned debit(s) reversed, {report['breaks_total']} break(s)")  # fmt: skip
+        reversed_lines = [f"  returned {r['key']} ({r['reason']}): {Money.of_minor(r['returned_minor'], r['currency'])} "
+                          f"reversed as {r['reversal_event_id']} on loan {r['loan_id']}, now {r['loan_status']}"
+                          for r in report["returns"][:BREAKS_PRINTED_MAX]]  # fmt: skip
         lines = [f"  {b['kind']} {b['key']}: ours {b['ours']}; bank {b['theirs']}"
                  for b in report["breaks"][:BREAKS_PRINTED_MAX]]  # fmt: skip
-        emit(report, as_json, "\n".join([head, *lines]))
+        emit(report, as_json, "\n".join([head, *reversed_lines, *lines]))
         if report["breaks_total"]:
             raise typer.Exit(1)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from creditline.cli.db_cmd import DbOption, JsonOption, emit, engine_for, parse_date
+from creditline.cli.db_cmd import INSTANT_TEXT, DbOption, JsonOption, emit, engine_for, parse_date
 from creditline.errors import DomainError
 
 Opt = typer.Option
@@ -231,6 +231,8 @@ def _instant(text: str | None) -> datetime:
     if text is None:
         return datetime.now(UTC)  # the edge reads the clock once; domain code never does
     try:
+        if INSTANT_TEXT.fullmatch(text.strip()) is None:  # fromisoformat takes the basic form (20250301T1000) too
+            raise ValueError(text)
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
         raise DomainError(f"{text!r} is not an ISO 8601 time (2025-03-01T10:00:00+08:00)", field="at") from None

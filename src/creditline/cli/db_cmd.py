@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -15,15 +16,23 @@ DbOption = Annotated[
     typer.Option("--db", help="database URL (sqlite:///path or postgresql://...); default $CREDITLINE_DB or a file"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# An instant as the CLI writes it: the date as above, the time with colons, seconds and fraction optional.
+INSTANT_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?([+-][0-9]{2}:[0-9]{2}|Z)?")
 
 
 def parse_date(text: str | None, field: str) -> date | None:
+    """The one reader of the CLI's dates: YYYY-MM-DD only. `date.fromisoformat` also takes ISO 8601's
+    basic form (20250402) and week dates (2025-W14-3), which a typo can turn into another real day."""
     from creditline.money import InvalidDate
 
     if text is None:
         return None
+    cleaned = text.strip()
     try:
-        return date.fromisoformat(text.strip())
+        if _DATE_TEXT.fullmatch(cleaned) is None:
+            raise ValueError(cleaned)
+        return date.fromisoformat(cleaned)
     except ValueError:
         raise InvalidDate(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
 

@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import echo
     from click import exceptions as click_exceptions
 
-from creditline.errors import DomainError
+from creditline.errors import DomainError, shortened
 
 EXIT_USAGE = 2
 
@@ -54,7 +54,7 @@ def option_name(field: str | None) -> str | None:
 
 
 def fail(message: str) -> None:
-    echo(f"error: {message}", err=True)
+    echo(f"error: {shortened(message)}", err=True)  # click's usage errors echo the option's value too
     sys.exit(EXIT_USAGE)
 
 

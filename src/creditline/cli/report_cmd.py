@@ -52,9 +52,11 @@ def register(app: typer.Typer) -> None:
                                                           "when the book has loans in several)")] = None,
     ) -> None:
         """Default rate, NPL, vintages, roll rates, IFRS 9 ECL, provisions, capital and liquidity."""
+        from creditline.cli.db_cmd import parse_date
         from creditline.portfolio.report import ReportOptions, build_report
 
-        day = _parse_date(as_of)
+        day = parse_date(as_of, "as_of")
+        assert day is not None
         options = ReportOptions(
             ccf=_decimal(ccf, "ccf"), lgd=None if lgd is None else _decimal(lgd, "lgd"),
             pd_method=_choice_pd_method(pd_method), tier_policy=_choice_tier_policy(tier_policy),
@@ -112,13 +114,6 @@ def _database_report(db_url: str | None, as_of: date, options: Any) -> Any:
     report = build_report(portfolio_snapshots(engine, as_of), as_of, options)
     report.summary["provisions"]["booked_allowance_minor"] = booked_allowance(engine, as_of, report.currency.code)
     return report
-
-
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise DomainError(f"{text!r} is not a date (YYYY-MM-DD)", field="as_of") from exc
 
 
 def _decimal(text: str, field: str) -> Decimal:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from creditline.errors import DomainError
-from creditline.money import InvalidAmount, InvalidDate, Money, Rate, currency
+from creditline.money import InvalidAmount, Money, Rate, currency
 
 Opt = typer.Option
 
@@ -269,10 +269,11 @@ def _whole(text: str, field: str) -> int:
 
 
 def _date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidDate(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+    from creditline.cli.db_cmd import parse_date
+
+    parsed = parse_date(text, field)
+    assert parsed is not None
+    return parsed
 
 
 def _today() -> date:

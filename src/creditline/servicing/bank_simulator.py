@@ -14,6 +14,11 @@ and the question, so the same instruction on the same day always meets the same 
   a borrower's salary account and wallet hold separate balances; inflows are on record
   (`InMemoryBankBook.inflows`, `sim_bank_inflows`) for learning paydays, and `statement(day)` lists
   the day's instructions per account for reconciliation.
+- A **returned debit**: a debit an unfunded account paid is, now and then, returned by the bank
+  `RETURN_LAG_DAYS` later as `R01` (insufficient funds): the money was never there. The fate is drawn
+  when the debit executes, like every other, and kept on the bank's record (`returned_on`,
+  `return_reason`); `returns(day)` lists the day's returns. A funded account's balance was checked,
+  so its debits are never returned.
 - A **timeout** happens on the first call of an instruction only. Half the time (by default) the bank
   executed it and the answer was lost; otherwise it never got there. `lookup` tells them apart, and a
   second call with the same key returns what the first one did (or, if it never executed, executes it).
@@ -25,7 +30,7 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol
 
@@ -34,6 +39,8 @@ from creditline.servicing.gateway import DebitOutcome, DebitRequest, DebitResult
 
 SCALE = 2**32  # draws are integers in [0, SCALE); a probability p becomes the threshold p × SCALE
 NOT_EXECUTED = "not_executed"  # a timed-out instruction the bank never acted on
+RETURN_LAG_DAYS = 2  # a return reaches the statement this many days after the debit
+RETURN_INSUFFICIENT_FUNDS = "R01"
 
 
 def draw(seed: int, *parts: str) -> int:
@@ -55,6 +62,7 @@ class BankBehaviour:
     short_rate: Decimal = Decimal("0.06")  # unfunded account-days without enough money
     partial_share: Decimal = Decimal("0.4")  # of short days, those holding part of what is asked
     declined_rate: Decimal = Decimal("0.002")  # unfunded account-days on which the mandate fails
+    return_rate: Decimal = Decimal("0.002")  # unfunded accounts' debits returned later (R01)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,8 @@ class BankDebit:
     outcome: str  # a DebitOutcome value, or NOT_EXECUTED
     calls: int
     reference: str
+    returned_on: date | None = None  # the day the bank returned the money, when it did
+    return_reason: str | None = None
 
     @property
     def executed(self) -> bool:
@@ -141,12 +151,24 @@ class InMemoryBankBook:
         return [statement_line(r) for r in sorted(self.records.values(), key=lambda r: (r.account_id, r.key))
                 if r.business_date == day]  # fmt: skip
 
+    def returns(self, day: date) -> list[dict[str, object]]:
+        """The debits the bank returned on `day` (the shape `store.tables_servicing_bank.bank_returns` reads)."""
+        return [return_line(r) for r in sorted(self.records.values(), key=lambda r: r.key) if r.returned_on == day]
+
 
 def statement_line(record: BankDebit) -> dict[str, object]:
     """One line of a statement: per account (source), the date, key, amounts and status."""
     return {"account_id": record.account_id, "business_date": record.business_date, "debit_key": record.key,
             "currency": record.currency, "requested_minor": record.requested_minor,
             "debited_minor": record.debited_minor, "outcome": record.outcome}  # fmt: skip
+
+
+def return_line(record: BankDebit) -> dict[str, object]:
+    """One returned debit: its key, account, the day it was debited and returned, the amount and reason."""
+    assert record.returned_on is not None and record.debited_minor > 0, "only money taken can be returned"
+    return {"debit_key": record.key, "account_id": record.account_id, "business_date": record.business_date,
+            "returned_on": record.returned_on, "currency": record.currency, "returned_minor": record.debited_minor,
+            "reason": record.return_reason}  # fmt: skip
 
 
 class SimulatedBank:
@@ -199,6 +221,9 @@ class SimulatedBank:
             return self._record(request, NOT_EXECUTED, 0, calls), unknown
         outcome, debited = self._execute(request, funded, spent)
         record = self._record(request, str(outcome), debited, calls)
+        if debited and request.account_id not in funded and self._returned(request):
+            record = replace(record, returned_on=request.business_date + timedelta(days=RETURN_LAG_DAYS),
+                             return_reason=RETURN_INSUFFICIENT_FUNDS)  # fmt: skip
         if timed_out:
             return record, DebitResult(request.key, DebitOutcome.UNKNOWN, Money.zero(request.amount.currency))
         return record, record.result()
@@ -222,6 +247,10 @@ class SimulatedBank:
         if debited == wanted:
             return DebitOutcome.SUCCEEDED, debited
         return (DebitOutcome.PARTIAL, debited) if debited else (DebitOutcome.INSUFFICIENT_FUNDS, 0)
+
+    def _returned(self, request: DebitRequest) -> bool:
+        """Whether an unfunded account's debit bounces later: the money it seemed to hold was not there."""
+        return draw(self.behaviour.seed, "return", request.key) < threshold(self.behaviour.return_rate)
 
     def _unfunded_available(self, request: DebitRequest, spent_today: int) -> int:
         """What an unfunded account holds for this instruction: plenty, or on a short day nothing, or a

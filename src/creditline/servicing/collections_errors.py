@@ -35,5 +35,18 @@ class WorkItemClosed(Conflict):
     code = "work_item_closed"
 
 
+class LoanLeftCollections(Conflict):
+    """The loan is paid off or written off: it has left collections, so no contact is recorded on it (a call
+    on record would count against the borrower's caps and show a debt that is not owed)."""
+
+    code = "loan_left_collections"
+
+
+class WorkItemHeld(Conflict):
+    """The work item is assigned to another agent: taking it would reassign their work behind their back."""
+
+    code = "work_item_held"
+
+
 class CollectionsInputInvalid(DomainError):
     code = "collections_input_invalid"

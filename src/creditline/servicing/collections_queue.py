@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
-from creditline.servicing.collections_errors import CollectionsInputInvalid, WorkItemClosed
+from creditline.servicing.collections_errors import CollectionsInputInvalid, WorkItemClosed, WorkItemHeld
 
 OPERATOR_LENGTH_MAX = 64
 
@@ -62,10 +62,14 @@ def open_item(item_id: str, loan_id: str, borrower_id: str, queue: str, stage: s
 
 
 def assign(item: WorkItem, operator: str, on: date) -> WorkItem:
+    """Give the item to `operator`: a free item, or one they hold already. Another agent's item is refused,
+    never taken from them: no role may reassign work (an item returns to the pool when it escalates)."""
     _check_open(item)
     name = " ".join(str(operator).split())
     if not name or len(name) > OPERATOR_LENGTH_MAX or not name.isprintable():
         raise CollectionsInputInvalid(f"an operator is 1 to {OPERATOR_LENGTH_MAX} printable characters", field="to")
+    if item.assignee is not None and item.assignee != name:
+        raise WorkItemHeld(f"work item {item.item_id} is assigned to {item.assignee}", field="item")
     return replace(item, status=ItemStatus.ASSIGNED, assignee=name, updated_on=on)
 
 

@@ -13,6 +13,16 @@ amount asked and debited, status). Matched by key, a pair breaks when:
 | `open` | our attempt never got a final answer |
 | `not_applied` | money moved, but is not on the loan |
 
+A debit the bank **returned** later (R01, insufficient funds) is a line of the day it was returned:
+`return_of` says which repayment to reverse (`ReturnToBook`), or names the break when there is none:
+
+| kind | means |
+| --- | --- |
+| `return_unmatched` | the bank returned a debit we have no attempt for |
+| `return_not_applied` | the returned money never reached a loan (refund path, or not applied yet) |
+| `return_mismatch` | the bank returned another amount or currency than the attempt debited |
+| `return_not_booked` | the reversal was refused (the loan's rule is named) |
+
 Pure: `breaks` takes the two sides as plain mappings and returns the breaks in key order.
 """
 
@@ -26,6 +36,7 @@ NOT_EXECUTED = "not_executed"
 OPEN = ("pending", "unknown")
 MOVED = ("succeeded", "partial")
 REFUND = "refund"  # the apply path of money whose loan no longer took a repayment: the operator returns it
+APPLIED_TO_LOAN = ("batch", "replay")  # the apply paths that put the money on the loan as a repayment event
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +48,32 @@ class Break:
 
     def as_dict(self) -> dict[str, str]:
         return {"key": self.key, "kind": self.kind, "ours": self.ours, "theirs": self.theirs}
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnToBook:
+    """A returned debit whose repayment is on a loan: reverse `event_id` (the money went back to the bank)."""
+
+    key: str
+    loan_id: str
+    event_id: str
+    returned_minor: int
+    currency: str
+    reason: str
+    theirs: str
+
+
+def return_of(ours: Mapping[str, Any] | None, line: Mapping[str, Any]) -> ReturnToBook | Break:
+    """What the books must do about one returned debit (`line`), given our attempt under its key."""
+    key, theirs = line["debit_key"], _returned(line)
+    if ours is None:
+        return Break(key, "return_unmatched", "no attempt", theirs)
+    if ours["debited_minor"] != line["returned_minor"] or ours["currency"] != line["currency"]:
+        return Break(key, "return_mismatch", _ours(ours), theirs)
+    if ours["event_id"] is None or ours["applied_path"] not in APPLIED_TO_LOAN:
+        return Break(key, "return_not_applied", _ours(ours), theirs)
+    return ReturnToBook(key, ours["loan_id"], ours["event_id"], line["returned_minor"], line["currency"],
+                        line["reason"], theirs)  # fmt: skip
 
 
 def break_of(ours: Mapping[str, Any] | None, line: Mapping[str, Any] | None) -> Break | None:
@@ -81,6 +118,11 @@ def breaks(attempts: Iterable[Mapping[str, Any]], statement: Iterable[Mapping[st
 
 def _ours(row: Mapping[str, Any]) -> str:
     return f"{row['outcome']} {row['debited_minor']}/{row['requested_minor']} {row['currency']}"
+
+
+def _returned(line: Mapping[str, Any]) -> str:
+    return (f"returned {line['returned_minor']} {line['currency']} {line['reason']} on {line['returned_on']}, "
+            f"debited {line['business_date']} ({line['account_id']})")  # fmt: skip
 
 
 def _theirs(line: Mapping[str, Any]) -> str:

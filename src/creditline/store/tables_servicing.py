@@ -190,7 +190,11 @@ sim_bank_debits = Table(
     Column("executed", SmallInteger, nullable=False),
     Column("calls", Integer, nullable=False),
     Column("reference", String(ID), nullable=False),
+    # A debit the bank returned after executing it (R01: insufficient funds), and the day it did (migration 0031).
+    Column("returned_on", Date, nullable=True),
+    Column("return_reason", String(8), nullable=True),
     Index("ix_sim_bank_debits_business_date", "business_date"),  # the day's statement (migration 0016)
+    Index("ix_sim_bank_debits_returned_on", "returned_on"),  # the day's returns (migration 0031)
 )
 
 sim_population = Table(

@@ -63,7 +63,8 @@ class SqlBankSession:
             for row in self.connection.execute(_debits_query(), {"keys": list(part)}).mappings():
                 found[row["debit_key"]] = BankDebit(
                     row["debit_key"], row["account_id"], row["business_date"], row["currency"], row["requested_minor"],
-                    row["debited_minor"], row["outcome"], row["calls"], row["reference"],
+                    row["debited_minor"], row["outcome"], row["calls"], row["reference"], row["returned_on"],
+                    row["return_reason"],
                 )  # fmt: skip
         self._known.update(found)
         return found
@@ -85,7 +86,8 @@ class SqlBankSession:
         rows = [
             {"debit_key": x.key, "account_id": x.account_id, "business_date": x.business_date, "currency": x.currency,
              "requested_minor": x.requested_minor, "debited_minor": x.debited_minor, "outcome": x.outcome,
-             "executed": int(x.executed), "calls": x.calls, "reference": x.reference}
+             "executed": int(x.executed), "calls": x.calls, "reference": x.reference, "returned_on": x.returned_on,
+             "return_reason": x.return_reason}
             for x in debits
         ]  # fmt: skip
         new = [r for r in rows if r["debit_key"] not in self._known]
@@ -101,6 +103,18 @@ class SqlBankSession:
                 update(sim_bank_accounts).where(a.account_id == bindparam("k_account")).values(balance_minor=bindparam("v")),
                 [{"k_account": k, "v": v} for k, v in sorted(balances.items())],
             )
+
+
+def bank_returns(connection: Connection, day: date) -> list[dict[str, Any]]:
+    """The debits the simulated bank returned on `day` (`InMemoryBankBook.returns`' shape), in key order."""
+    d = sim_bank_debits.c
+    query = (
+        select(d.debit_key, d.account_id, d.business_date, d.returned_on, d.currency,
+               d.debited_minor.label("returned_minor"), d.return_reason.label("reason"))
+        .where(d.returned_on == day)
+        .order_by(d.debit_key)
+    )  # fmt: skip
+    return [dict(row) for row in connection.execute(query).mappings()]
 
 
 # The session's reads, built once (a Core statement costs more to build than to run on a day's page).

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from creditline.errors import DomainError
+from creditline.errors import DomainError, shortened
 from creditline.web.rendering import Pages
 from creditline.web.sessions import SignInRequired, visitor
 
@@ -102,6 +102,7 @@ def _wants_json(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str, field: str | None, code: str) -> Response:
+    message, field = shortened(message), None if field is None else shortened(field)  # a form field's name is the client's
     if _wants_json(request):
         return JSONResponse({"error": message, "field": field, "code": code}, status_code=status)
     pages: Pages = request.app.state.pages

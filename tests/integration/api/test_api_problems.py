@@ -132,6 +132,23 @@ def test_a_key_twice_in_one_json_object_is_refused_naming_it(client, borrower, b
     assert person.get(f"/v1/loans/{ids['loan_id']}").json() == before
 
 
+@pytest.mark.parametrize("twice", [False, True], ids=["unknown-key", "key-twice"])
+def test_a_long_key_comes_back_cut_short_in_the_problem(client, borrower, twice):
+    """A 30 kB key came back whole in the detail and in errors[].field: every value a problem echoes is
+    cut to 80 characters with an ellipsis (creditline.errors.shortened), and nothing is moved."""
+    person, ids = borrower
+    key = "k" * 30_000
+    content = f'{{"amount": "1.00", "{key}": 1' + (f', "{key}": 2}}' if twice else "}")
+    before = person.get(f"/v1/loans/{ids['loan_id']}").json()
+    headers = person.headers | {"Content-Type": "application/json", "Idempotency-Key": f"long-key-{twice}"}
+    response = client.post(f"/v1/loans/{ids['loan_id']}/repayments", content=content.encode(), headers=headers)
+    problem = assert_problem(response, 422)
+    cut = "k" * 79 + "…"
+    assert problem["errors"][0]["field"] == cut and problem["detail"].startswith(f"{cut}: ")
+    assert "k" * 81 not in response.text and len(response.content) < 1000
+    assert person.get(f"/v1/loans/{ids['loan_id']}").json() == before
+
+
 def test_every_api_route_decodes_its_json_body_strictly():
     """A router added without `StrictJsonRoute` would take a repeated key last-wins again."""
     import importlib

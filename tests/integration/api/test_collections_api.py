@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from api_flows import approved_borrower, with_loan
-from servicing_flows import close_days, operators
+from servicing_flows import close_days, operator, operators
 
 DAYS_TO_THE_CALL_QUEUE = 41  # drawn on 30 June, first due 30 July: the call queue opens at 10 days past due
 
@@ -29,6 +29,7 @@ def test_an_agent_works_a_late_loan_from_the_queue_to_a_hardship_plan(client, en
     the_agent_takes_the_item_and_records_contacts_held_to_quiet_hours(late, engine)
     a_promise_to_pay_within_the_strategys_terms(late)
     hardship_is_offered_and_applied_once_under_its_key(late, monkeypatch)
+    a_paid_off_loan_takes_no_collection_contact(late, engine)
 
 
 def the_queue_shows_the_late_loan_with_money_as_text(late, engine) -> None:  # type: ignore[no-untyped-def]
@@ -60,6 +61,17 @@ def the_agent_takes_the_item_and_records_contacts_held_to_quiet_hours(late, engi
     taken = agent.post(f"{path}/assignment")
     assert taken.status_code == 200 and taken.json()["assignee"] == agent.account["account_id"]
     assert taken.json()["status"] == "assigned"
+    other = operator(agent.client, engine, "collections_agent")  # a second agent cannot take it from the first
+    with UnitOfWork(engine, read_only=True) as uow:
+        held = CollectionsRepository(uow.connection).item(item["item_id"])
+    refused = other.post(f"{path}/assignment")
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "work_item_held" and refused.json()["errors"][0]["field"] == "item"
+    assert agent.account["account_id"] in refused.json()["detail"]
+    with UnitOfWork(engine, read_only=True) as uow:
+        assert CollectionsRepository(uow.connection).item(item["item_id"]) == held
+    again = agent.post(f"{path}/assignment")  # taking one's own item again is no conflict
+    assert again.status_code == 200 and again.json()["assignee"] == agent.account["account_id"]
     mine = agent.get("/v1/collections/work-items", params={"mine": "true"}).json()["items"]
     assert [i["item_id"] for i in mine] == [item["item_id"]]
     with UnitOfWork(engine, read_only=True) as uow:
@@ -129,6 +141,24 @@ def hardship_is_offered_and_applied_once_under_its_key(late, monkeypatch) -> Non
     again = agent.post(f"{path}/hardship-plans", {"income_monthly": "8000.00", "obligations_monthly": "0.00"}, key="plan-1")
     assert again.status_code == 201 and again.json()["replayed"] is True
     assert borrower.get(f"/v1/loans/{loan_id}").json() == after
+
+
+def a_paid_off_loan_takes_no_collection_contact(late, engine) -> None:  # type: ignore[no-untyped-def]
+    from integration_helpers import dump
+
+    borrower, loan_id, item, people = late
+    agent = people["collections_agent"]
+    paid = borrower.post(f"/v1/loans/{loan_id}/repayments", {"amount": "5000.00"}, key="pay-all")
+    assert paid.status_code == 201, paid.text
+    assert borrower.get(f"/v1/loans/{loan_id}").json()["status"] == "paid-off"
+    before = dump(engine)  # end of day has not yet closed the loan's item: the contact is refused on the loan
+    call = agent.post(f"/v1/collections/work-items/{item['item_id']}/contacts",
+                      {"channel": "call", "outcome": "reached", "at": "2025-08-09T11:30:00+08:00"})  # fmt: skip
+    assert call.status_code == 409 and call.headers["content-type"] == "application/problem+json", call.text
+    problem = call.json()
+    assert (problem["code"], problem["type"]) == ("loan_left_collections", "/problems/loan_left_collections")
+    assert problem["errors"][0]["field"] == "loan" and "paid-off" in problem["detail"]
+    assert dump(engine) == before
 
 
 def test_only_collections_agents_work_the_queue(client, engine) -> None:  # type: ignore[no-untyped-def]

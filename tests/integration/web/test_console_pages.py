@@ -126,6 +126,12 @@ def test_collections_shows_the_work_item_and_the_late_loan_and_an_agent_takes_it
     assert taken.status_code == 303
     mine = [item for item in list_queue(engine, status="assigned")["items"] if item["item_id"] == item_id]
     assert mine and mine[0]["assignee"] == agent.account_id()
+    other = operator(app, engine, "collections_agent")  # the item is the first agent's: a second cannot take it
+    refused = other.client.post(f"/console/collections/{item_id}/assignment",
+                                data={"csrf_token": other.csrf("/console/collections")}, follow_redirects=False)  # fmt: skip
+    assert refused.status_code == 409 and 'data-code="work_item_held"' in refused.text
+    still = [item for item in list_queue(engine, status="assigned")["items"] if item["item_id"] == item_id]
+    assert still == mine
 
 
 def test_early_warning_alerts_are_acknowledged_and_resolved(book) -> None:  # type: ignore[no-untyped-def]

@@ -103,6 +103,8 @@ def test_daily_rate_option(capsys) -> None:
         (["--first-due", "2024-01-01"], "--first-due"),
         (["--currency", "ABC"], "--currency"),
         (["--disbursed", "2024-02-30"], "--disbursed"),
+        (["--disbursed", "20240115"], "--disbursed"),  # ISO 8601's basic form: YYYY-MM-DD only
+        (["--first-due", "2024-W07-4"], "--first-due"),  # an ISO week date
         (["--annual-rate", "eighteen"], "--annual-rate"),
         (["--annual-rate", "-1"], "--annual-rate"),
         (["--daily-rate", "0.05"], "--annual-rate"),

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from creditline.servicing.collections_errors import CollectionsInputInvalid, WorkItemClosed
+from creditline.servicing.collections_errors import CollectionsInputInvalid, WorkItemClosed, WorkItemHeld
 from creditline.servicing.collections_hardship import HardshipFacts, hardship_eligibility
 from creditline.servicing.collections_queue import (
     ItemStatus,
@@ -75,3 +75,15 @@ def test_an_operator_name_is_required_and_closed_items_stay_closed() -> None:
     closed = close(_item(), "cured", ON)
     with pytest.raises(WorkItemClosed):
         assign(closed, "agent", ON)
+
+
+def test_an_item_another_agent_holds_is_refused_and_the_holder_may_take_it_again() -> None:
+    held = assign(_item(), "agent 7", ON)
+    with pytest.raises(WorkItemHeld) as caught:
+        assign(held, "agent 9", date(2025, 3, 11))
+    assert (caught.value.code, caught.value.http_status, caught.value.field) == ("work_item_held", 409, "item")
+    assert "agent 7" in caught.value.message
+    again = assign(held, " agent  7", date(2025, 3, 11))  # the same agent, written with other spaces
+    assert (again.status, again.assignee, again.updated_on) == (ItemStatus.ASSIGNED, "agent 7", date(2025, 3, 11))
+    freed = escalate(held, "mid", "mid", 2, 60_000, date(2025, 3, 31))  # back in the pool: anyone may take it
+    assert assign(freed, "agent 9", date(2025, 3, 31)).assignee == "agent 9"

@@ -107,3 +107,30 @@ def test_the_port_refuses_an_adapter_answer_that_could_book_money_wrongly() -> N
         check_result(asked, DebitResult("k", DebitOutcome.SUCCEEDED, Money.parse("100.01", "CNY")))
     with pytest.raises(AssertionError):
         DebitResult("k", DebitOutcome.INSUFFICIENT_FUNDS, Money.parse("1.00", "CNY"))
+
+
+def test_an_unfunded_accounts_debit_may_be_returned_two_days_later_and_a_funded_ones_never() -> None:
+    book = InMemoryBankBook(accounts={"F": 1_000_000})
+    never_short = {"timeout_rate": Decimal(0), "short_rate": Decimal(0), "declined_rate": Decimal(0)}
+    bank = SimulatedBank(book, BankBehaviour(return_rate=Decimal(1), **never_short))
+    paid, funded = bank.debit([request("k1", "U"), request("k2", "F")])
+    assert paid.outcome is DebitOutcome.SUCCEEDED and funded.outcome is DebitOutcome.SUCCEEDED  # the answer is unchanged
+    assert (book.records["k1"].returned_on, book.records["k1"].return_reason) == (date(2025, 3, 3), "R01")
+    assert book.records["k2"].returned_on is None  # its balance was checked: the money was there
+    assert book.returns(DAY) == [] and [line["debit_key"] for line in book.returns(date(2025, 3, 3))] == ["k1"]
+    (line,) = book.returns(date(2025, 3, 3))
+    assert (line["returned_minor"], line["reason"], line["business_date"], line["account_id"]) == (10_000, "R01", DAY, "U")
+    assert bank.debit([request("k1", "U")]) == [paid] and book.records["k1"].returned_on == date(2025, 3, 3)  # kept
+
+
+def test_returns_are_drawn_by_key_and_never_of_money_not_taken() -> None:
+    behaviour = BankBehaviour(seed=4, timeout_rate=Decimal(0), short_rate=Decimal("0.5"), partial_share=Decimal(0),
+                              declined_rate=Decimal(0), return_rate=Decimal("0.3"))  # fmt: skip
+    requests = [request(f"k{i}", f"U{i}", minimum=None) for i in range(400)]
+    book, other = InMemoryBankBook(), InMemoryBankBook()
+    SimulatedBank(book, behaviour).debit(requests)
+    SimulatedBank(other, behaviour).debit(list(reversed(requests)))
+    returned = {k for k, r in book.records.items() if r.returned_on is not None}
+    assert returned == {k for k, r in other.records.items() if r.returned_on is not None}
+    assert all(book.records[k].debited_minor > 0 for k in returned)
+    assert 0.2 < len(returned) / sum(1 for r in book.records.values() if r.debited_minor) < 0.4

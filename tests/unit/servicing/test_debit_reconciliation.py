@@ -87,3 +87,31 @@ def test_money_marked_for_refund_is_not_on_a_loan_and_is_a_break() -> None:
     found = break_of(ours, line("ad:L1:2025-02-01:1", "succeeded", 500, 500))
     assert found is not None and (found.kind, found.ours) == ("not_applied", "succeeded 500/500 CNY, refund due")
     assert break_of(ours | {"applied_path": "replay"}, line("ad:L1:2025-02-01:1", "succeeded", 500, 500)) is None
+
+
+def returned(key: str, minor: int, currency: str = "CNY") -> dict[str, Any]:
+    return {"debit_key": key, "account_id": "A1", "business_date": DAY, "returned_on": date(2025, 2, 3),
+            "currency": currency, "returned_minor": minor, "reason": "R01"}  # fmt: skip
+
+
+def applied(key: str, debited: int, path: str | None = "batch", event: str | None = "EV1") -> dict[str, Any]:
+    return {"attempt_key": key, "loan_id": "LO1", "outcome": "succeeded", "requested_minor": debited,
+            "debited_minor": debited, "currency": "CNY", "applied_path": path, "event_id": event}  # fmt: skip
+
+
+def test_a_returned_debit_on_a_loan_is_to_be_reversed_and_every_other_return_is_a_named_break() -> None:
+    from creditline.servicing.debit_reconciliation import Break, ReturnToBook, return_of
+
+    to_book = return_of(applied("k1", 500), returned("k1", 500))
+    assert isinstance(to_book, ReturnToBook)
+    assert (to_book.loan_id, to_book.event_id, to_book.returned_minor, to_book.reason) == ("LO1", "EV1", 500, "R01")
+    assert return_of(applied("k1", 500, path="replay", event="EV9"), returned("k1", 500)).event_id == "EV9"  # type: ignore[union-attr]
+    cases = {
+        "return_unmatched": return_of(None, returned("k2", 500)),
+        "return_mismatch": return_of(applied("k3", 500), returned("k3", 400)),
+        "return_not_applied": return_of(applied("k4", 500, path="refund", event=None), returned("k4", 500)),
+    }
+    for kind, found in cases.items():
+        assert isinstance(found, Break) and found.kind == kind, (kind, found)
+        assert "R01" in found.theirs and "2025-02-03" in found.theirs
+    assert return_of(applied("k5", 500), returned("k5", 500, "USD")).kind == "return_mismatch"  # type: ignore[union-attr]
