@@ -76,6 +76,10 @@ BAD = {
         ["line", "open", "--borrower", "B3", "--limit", "300000", "--daily-rate", "0.0500000000000000000001"],
         "error: --daily-rate: ",
     ),
+    # decimal.Overflow and a traceback (exit 1): the rate was converted to a year before its range was checked
+    "a daily rate beyond the decimal range": (
+        ["line", "open", "--borrower", "B3", "--limit", "300000", "--daily-rate", "9e999999"], "error: --daily-rate: "
+    ),
     # --remove with a limit to set: the limit was dropped silently and the temporary limit removed
     "removing a temporary limit while setting one": (
         ["line", "temp-limit", "L1", "--limit", "30000", "--until", "2025-02-28", "--remove"], "error: --remove: "
