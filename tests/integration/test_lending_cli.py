@@ -50,3 +50,17 @@ def test_a_key_of_200_characters_is_taken_and_one_of_201_refused(db_url: str) ->
     assert refused.exit_code == 2 and refused.stderr.startswith("error: --key: must be 1 to 200"), refused.stderr
     assert ok("loan", "show", loan["loan_id"], *db)["principal_outstanding"] == "900.00"
     assert ok("ledger", "reconcile", *db, "--deep")["clean"]
+
+
+def test_end_of_day_prints_the_loss_allowance_in_major_units(db_url: str) -> None:
+    """The provision line printed minor units beside the currency code: 'allowance 13672 (+13672) CNY'
+    read as 13,672 yuan where the ledger booked 136.72."""
+    db = ("--db", db_url)
+    ok("db", "upgrade", *db, "--business-date", "2025-01-01")
+    ok("line", "open", *db, "--borrower", "B1", "--limit", "20000", "--daily-rate", "0.05", "--line-id", "L1")
+    ok("draw", *db, "--line", "L1", "--amount", "10000", "--term", "6", "--key", "d1")
+    text = cli("eod", *db, "--date", "2025-01-02")
+    assert text.exit_code == 0, text.stderr
+    booked = ok("ledger", "trial-balance", *db)["accounts"]
+    allowance = next(a["balance"] for a in booked if a["account"] == "loss_allowance")
+    assert f"  provision: allowance {allowance} (+{allowance}) CNY" in text.stdout.splitlines(), text.stdout
