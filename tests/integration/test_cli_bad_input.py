@@ -76,6 +76,15 @@ BAD = {
         ["line", "open", "--borrower", "B3", "--limit", "300000", "--daily-rate", "0.0500000000000000000001"],
         "error: --daily-rate: ",
     ),
+    # a limit near BIGINT's largest was taken, and every end of day after it stopped for the whole book
+    "a limit beyond 10^15 minor units": (
+        ["line", "open", "--borrower", "B3", "--limit", "92233720368547758.07", "--daily-rate", "0.05"], "error: --limit: "
+    ),
+    "raising a limit beyond 10^15 minor units": (["line", "change-limit", "L1", "--limit", "10000000000000.01"],
+                                                 "error: --limit: a limit is at most 10000000000000.00"),
+    "a temporary limit beyond 10^15 minor units": (
+        ["line", "temp-limit", "L1", "--limit", "10000000000000.01", "--until", "2025-02-28"], "error: --limit: "
+    ),
     # decimal.Overflow and a traceback (exit 1): the rate was converted to a year before its range was checked
     "a daily rate beyond the decimal range": (
         ["line", "open", "--borrower", "B3", "--limit", "300000", "--daily-rate", "9e999999"], "error: --daily-rate: "
