@@ -42,6 +42,10 @@ BAD = {
     "repaying a closed loan": (["repay", "--loan", "{paid}", "--amount", "10", "--key", "x"], "--loan"),
     "a negative amount": (["repay", "--loan", "{loan}", "--amount", "-5", "--key", "x"], "--amount"),
     "an unknown loan": (["repay", "--loan", "NOPE", "--amount", "10", "--key", "x"], "--loan"),
+    # end of day's auto-debit books the bank's money under `ad:<loan>:<date>:<round>`: a repayment keyed so
+    # before it made that booking answer with this one's result, or refuse it, and the money went unbooked
+    "a key of end of day's auto-debits": (["repay", "--loan", "{loan}", "--amount", "10", "--key", "ad:{loan}:2025-01-01:1"],
+                                          "error: --key: keys starting ad: are end of day's auto-debits"),
     "a date before the loan began": (
         ["repay", "--loan", "{loan}", "--amount", "10", "--key", "x", "--date", "2024-12-31"],
         "--date",
