@@ -42,6 +42,10 @@ BAD = {
     "repaying a closed loan": (["repay", "--loan", "{paid}", "--amount", "10", "--key", "x"], "--loan"),
     "a negative amount": (["repay", "--loan", "{loan}", "--amount", "-5", "--key", "x"], "--amount"),
     "an unknown loan": (["repay", "--loan", "NOPE", "--amount", "10", "--key", "x"], "--loan"),
+    # end of day's auto-debit books the bank's money under `ad:<loan>:<date>:<round>`: a repayment keyed so
+    # before it made that booking answer with this one's result, or refuse it, and the money went unbooked
+    "a key of end of day's auto-debits": (["repay", "--loan", "{loan}", "--amount", "10", "--key", "ad:{loan}:2025-01-01:1"],
+                                          "error: --key: keys starting ad: are end of day's auto-debits"),
     "a date before the loan began": (
         ["repay", "--loan", "{loan}", "--amount", "10", "--key", "x", "--date", "2024-12-31"],
         "--date",
@@ -75,6 +79,19 @@ BAD = {
     "a daily rate finer than BIGINT holds": (
         ["line", "open", "--borrower", "B3", "--limit", "300000", "--daily-rate", "0.0500000000000000000001"],
         "error: --daily-rate: ",
+    ),
+    # a limit near BIGINT's largest was taken, and every end of day after it stopped for the whole book
+    "a limit beyond 10^15 minor units": (
+        ["line", "open", "--borrower", "B3", "--limit", "92233720368547758.07", "--daily-rate", "0.05"], "error: --limit: "
+    ),
+    "raising a limit beyond 10^15 minor units": (["line", "change-limit", "L1", "--limit", "10000000000000.01"],
+                                                 "error: --limit: a limit is at most 10000000000000.00"),
+    "a temporary limit beyond 10^15 minor units": (
+        ["line", "temp-limit", "L1", "--limit", "10000000000000.01", "--until", "2025-02-28"], "error: --limit: "
+    ),
+    # decimal.Overflow and a traceback (exit 1): the rate was converted to a year before its range was checked
+    "a daily rate beyond the decimal range": (
+        ["line", "open", "--borrower", "B3", "--limit", "300000", "--daily-rate", "9e999999"], "error: --daily-rate: "
     ),
     # --remove with a limit to set: the limit was dropped silently and the temporary limit removed
     "removing a temporary limit while setting one": (

@@ -34,6 +34,37 @@ def test_a_running_balance_moved_to_another_shard_is_not_clean(engine) -> None: 
     assert not report.clean
 
 
+def test_reconcile_names_every_difference_it_finds_not_only_the_loans(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    """`ledger reconcile` said "DIFFERENCES FOUND" and listed nothing when what differed was a running
+    balance against its postings or the GL's accrual summary against the loans' sub-ledger: an auditor
+    was told the books were wrong and not where."""
+    from integration_helpers import cli
+
+    with UnitOfWork(engine) as uow:
+        cash = Money.of_minor(10_003, "CNY")
+        uow.journal.add(JournalEntry("je3", "key3", date(2025, 1, 1), "fee:3",
+                                     (debit(Account.SETTLEMENT_CASH, cash, 3), credit(Account.FEE_INCOME, cash, 3))))
+        accrued = Money.of_minor(12_345, "CNY")
+        uow.journal.add(JournalEntry("je-adj", "adj-1", date(2025, 1, 1), "adjustment:1",
+                                     (debit(Account.INTEREST_RECEIVABLE, accrued, 7), credit(Account.INTEREST_INCOME, accrued, 7))))
+        uow.commit()
+    b = account_balances.c
+    with engine.begin() as connection:  # 1.00 more debited to shard 3's cash than its postings hold
+        connection.execute(update(account_balances).where((b.account == "settlement_cash") & (b.shard == 3))
+                           .values(debit_minor=b.debit_minor + 100))
+    result = cli("ledger", "reconcile", "--db", db_url)
+    assert result.exit_code == 1, result
+    lines = result.stdout.splitlines()
+    assert lines[0] == "0 loans checked: DIFFERENCES FOUND"
+    assert "  running balance settlement_cash shard 3 CNY: kept debits 101.03 credits 0.00, postings debits 100.03 credits 0.00" in lines
+    assert "  control interest_receivable CNY: general ledger 123.45, loans' sub-ledger 0.00" in lines
+    assert "  trial balance not balanced" in lines, lines
+    payload = cli("ledger", "reconcile", "--db", db_url, "--json").json()
+    assert payload["balance_differences"] == [{"account": "settlement_cash", "shard": 3, "currency": "CNY",
+                                               "kept": {"debit": "101.03", "credit": "0.00"},
+                                               "postings": {"debit": "100.03", "credit": "0.00"}}]  # fmt: skip
+
+
 def test_a_receivable_posted_without_a_loan_outside_the_eod_summaries_is_a_control_difference(engine) -> None:  # type: ignore[no-untyped-def]
     """Receivables posted without a loan id belong to no loan: only EOD's accrual summaries may carry
     them, each matched by the loans' sub-ledger columns. An entry that books interest receivable on no

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from integration_helpers import cli, ok
+from integration_helpers import cli, dump, ok
 
 
 def test_a_line_a_drawdown_an_eod_and_a_repayment_through_the_cli(db_url: str) -> None:
@@ -50,3 +50,39 @@ def test_a_key_of_200_characters_is_taken_and_one_of_201_refused(db_url: str) ->
     assert refused.exit_code == 2 and refused.stderr.startswith("error: --key: must be 1 to 200"), refused.stderr
     assert ok("loan", "show", loan["loan_id"], *db)["principal_outstanding"] == "900.00"
     assert ok("ledger", "reconcile", *db, "--deep")["clean"]
+
+
+def test_end_of_day_prints_the_loss_allowance_in_major_units(db_url: str) -> None:
+    """The provision line printed minor units beside the currency code: 'allowance 13672 (+13672) CNY'
+    read as 13,672 yuan where the ledger booked 136.72."""
+    db = ("--db", db_url)
+    ok("db", "upgrade", *db, "--business-date", "2025-01-01")
+    ok("line", "open", *db, "--borrower", "B1", "--limit", "20000", "--daily-rate", "0.05", "--line-id", "L1")
+    ok("draw", *db, "--line", "L1", "--amount", "10000", "--term", "6", "--key", "d1")
+    text = cli("eod", *db, "--date", "2025-01-02")
+    assert text.exit_code == 0, text.stderr
+    booked = ok("ledger", "trial-balance", *db)["accounts"]
+    allowance = next(a["balance"] for a in booked if a["account"] == "loss_allowance")
+    assert f"  provision: allowance {allowance} (+{allowance}) CNY" in text.stdout.splitlines(), text.stdout
+
+
+def test_a_reversal_dated_before_the_repayment_it_reverses_changes_nothing(db_url: str) -> None:
+    """`loan reverse --date` earlier than the repayment was recorded as given: a payment returned the day
+    before it was made (the fold drops the pair whatever the reversal's date, so nothing showed it)."""
+    from creditline.store import make_engine
+
+    db = ("--db", db_url)
+    ok("db", "upgrade", *db, "--business-date", "2025-01-01")
+    ok("line", "open", *db, "--borrower", "B1", "--limit", "20000", "--daily-rate", "0.05", "--line-id", "L1")
+    loan = ok("draw", *db, "--line", "L1", "--amount", "1000", "--term", "6", "--key", "d1")["loan_id"]
+    ok("eod", *db, "--date", "2025-01-03", "--catch-up")
+    paid = ok("repay", *db, "--loan", loan, "--amount", "100", "--key", "r1", "--date", "2025-01-02")
+    engine = make_engine(db_url)
+    before = dump(engine)
+    refused = cli("loan", "reverse", loan, *db, "--event", paid["event_id"], "--key", "x1", "--date", "2025-01-01")
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr.strip() == "error: --date: 2025-01-01 is before the event it reverses (2025-01-02)"
+    assert dump(engine) == before
+    undone = ok("loan", "reverse", loan, *db, "--event", paid["event_id"], "--key", "x2", "--date", "2025-01-02")
+    assert undone["principal_outstanding"] == "1000.00" and undone["interest_receivable"] == "1.00"
+    engine.dispose()

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from creditline.errors import DomainError
 from creditline.ledger import CHART, Account, LoanBalances, Mismatch, TrialBalance, reconcile, trial_balance
-from creditline.ledger.reconcile import LOAN_ACCOUNT_FIELDS
+from creditline.ledger.reconcile import LOAN_ACCOUNT_FIELDS, MISMATCHES_MAX
 from creditline.store import UnitOfWork
 
 
@@ -35,6 +35,8 @@ class ReconcileReport:
     trial_balance_balanced: bool
     notes: list[str] = field(default_factory=list)
     unknown_accounts: list[str] = field(default_factory=list)  # in postings or running balances, not in the chart
+    # (account, shard, currency, (debits, credits) kept, (debits, credits) of the postings) where they differ
+    balance_differences: list[tuple[str, int, str, tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -60,7 +62,6 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
         summary = uow.journal.summary_sums()
         unbalanced = uow.journal.unbalanced_entries()
         balance_rows = uow.journal.balance_rows()
-        # Row by row, not summed over shards: a balance booked to the wrong shard cancels out in the sum.
         kept, posted = uow.journal.shard_balances(), uow.journal.shard_posting_sums()
     chart = {str(account) for account in CHART}
     named = {row[0] for row in [*balance_rows, *summary]} | {account for _, account, _ in loan_sums}
@@ -95,14 +96,21 @@ def reconcile_books(engine: Engine) -> ReconcileReport:
         if account in LOAN_ACCOUNT_FIELDS
         and gl.get((account, currency), 0) != subledger.get((account, currency), 0)
     ]
+    # Row by row, not summed over shards: a balance booked to the wrong shard cancels out in the sum.
+    balance_differences = [
+        (*key, kept.get(key, (0, 0)), posted.get(key, (0, 0)))
+        for key in sorted(set(kept) | set(posted))
+        if kept.get(key, (0, 0)) != posted.get(key, (0, 0))
+    ]
     return ReconcileReport(
         loans_checked=len(loans),
         mismatches=reconcile({k: LoanBalances(**v) for k, v in journal.items()}, loans),
         control_differences=control,
         unbalanced_entries=unbalanced,
-        balances_match_postings=all(kept.get(key, (0, 0)) == posted.get(key, (0, 0)) for key in set(kept) | set(posted)),
+        balances_match_postings=not balance_differences,
         trial_balance_balanced=from_balances.balanced,
         unknown_accounts=unknown,
+        balance_differences=balance_differences[:MISMATCHES_MAX],
     )
 
 

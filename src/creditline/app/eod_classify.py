@@ -62,6 +62,12 @@ def _counts(values: np.ndarray) -> dict[str, int]:
     return {str(value): int(n) for value, n in zip(found.tolist(), counts.tolist(), strict=True)}
 
 
+def _major(minor: int, code: str) -> str:
+    from creditline.money import Money
+
+    return Money.of_minor(minor, code).amount_str()
+
+
 @without_cyclic_gc
 def provision(uow: Any, business_date: date, context: EodContext) -> StageResult:
     from creditline.app.common import new_id
@@ -93,7 +99,8 @@ def provision(uow: Any, business_date: date, context: EodContext) -> StageResult
         })  # fmt: skip
         booked[code] = {"allowance_minor": result.total_minor, "change_minor": result.total_minor - sum(old.values()),
                         "stage_minor": list(result.stage_minor)}  # fmt: skip
-    message = ", ".join(f"allowance {v['allowance_minor']} ({v['change_minor']:+d}) {c}" for c, v in booked.items())
+    message = ", ".join(f"allowance {_major(v['allowance_minor'], c)} ({'+' if v['change_minor'] >= 0 else ''}"
+                        f"{_major(v['change_minor'], c)}) {c}" for c, v in booked.items())  # fmt: skip
     return StageResult("provision", {"currencies": booked, "policy": policy.key}, message)
 
 

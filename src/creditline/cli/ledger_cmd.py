@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Rebuild every loan from the journal and compare with its state; exits 1 on any difference."""
         from creditline.app.books import reconcile_books, snapshot_differences
-        from creditline.app.views import reconcile_view
+        from creditline.app.views import reconcile_lines, reconcile_view
 
         engine = engine_for(db_url)
         report = reconcile_books(engine)
@@ -53,8 +53,6 @@ def register(app: typer.Typer) -> None:
         clean = report.clean and not replay_differences
         payload["clean"] = clean
         text = f"{report.loans_checked} loans checked: " + ("clean" if clean else "DIFFERENCES FOUND")
-        details = [f"  {m['loan_id']} {m['field']}: journal {m['journal']} loan {m['loan']}" for m in payload["mismatches"]]
-        details += [f"  account outside the chart: {name}" for name in report.unknown_accounts]
-        emit(payload, as_json, "\n".join([text, *details, *(f"  {d}" for d in replay_differences)]))
+        emit(payload, as_json, "\n".join([text, *reconcile_lines(payload), *(f"  {d}" for d in replay_differences)]))
         if not clean:
             raise typer.Exit(1)

@@ -57,7 +57,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Apply a repayment (backdate it with --date); any excess becomes the borrower's credit balance."""
         from creditline.app import Repay, repay
+        from creditline.errors import DomainError
+        from creditline.servicing.autodebit import ATTEMPT_KEY_PREFIX
 
+        # The CLI's keys are not scoped to an account as the API's are: one shaped like an auto-debit's would
+        # stand in for it, and end of day would then book the bank's money as this repayment or not at all.
+        if key.startswith(ATTEMPT_KEY_PREFIX):
+            raise DomainError(f"keys starting {ATTEMPT_KEY_PREFIX} are end of day's auto-debits", field="key",
+                              code="key_invalid")  # fmt: skip
         view = repay(_engine(db_url), Repay(loan, amount, key, parse_date(on, "date")))
         emit(view, as_json, loan_text(view))
 

@@ -22,6 +22,10 @@ from creditline.errors import DomainError
 from creditline.money import CurrencyMismatch, Money
 
 REASON_LENGTH_MAX = 400
+# A limit is capped like one payment (app.loan_command.EVENT_AMOUNT_MINOR_MAX): end of day sums every
+# line's undrawn amount into one day's snapshot, and a limit near BIGINT's largest alone passed what that
+# sum can hold, stopping the day for the whole book. 10**15 is ten trillion yuan.
+LIMIT_MINOR_MAX = 10**15
 
 
 class LineStatus(StrEnum):
@@ -228,8 +232,7 @@ class CreditLine:
     def _check_limit(self, limit: Money, field: str) -> None:
         if limit.currency != self.limit.currency:
             raise CurrencyMismatch(f"the line is in {self.limit.currency.code}", field="currency")
-        if limit.is_negative():
-            raise InvalidLineChange(f"a limit cannot be negative, got {limit.amount_str()}", field=field)
+        _check_limit_range(limit, field)
 
 
 def open_line(
@@ -243,13 +246,20 @@ def open_line(
     rate_daily: Decimal | None = None,
 ) -> tuple[CreditLine, LineChange]:
     """A new active line with nothing drawn."""
-    if limit.is_negative():
-        raise InvalidLineChange(f"a limit cannot be negative, got {limit.amount_str()}", field="limit")
+    _check_limit_range(limit, "limit")
     zero = Money.zero(limit.currency)
     line = CreditLine(
         line_id, borrower_id, product_id, limit, LineStatus.ACTIVE, zero, zero, rate_daily=rate_daily
     )
     return line, LineChange(line_id, on, "opened", None, limit.amount_str(), _reason(reason))
+
+
+def _check_limit_range(limit: Money, field: str) -> None:
+    if limit.is_negative():
+        raise InvalidLineChange(f"a limit cannot be negative, got {limit.amount_str()}", field=field)
+    if limit.minor > LIMIT_MINOR_MAX:
+        most = Money(LIMIT_MINOR_MAX, limit.currency).amount_str()
+        raise InvalidLineChange(f"a limit is at most {most}, got {limit.amount_str()}", field=field)
 
 
 def _reason(reason: str) -> str:

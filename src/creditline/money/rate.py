@@ -56,6 +56,10 @@ class Rate:
         value = parse_decimal(percent, field=field)
         if value < 0:
             raise InvalidRate(f"{percent} is negative; rates are zero or more", field=field)
+        # Compared before any arithmetic, as Money.from_decimal does: converting 9e999999 to a year
+        # overflows the decimal context. A quote above the yearly cap is above it a year too.
+        if value > ANNUAL_RATE_MAX * 100:
+            raise InvalidRate(f"{percent}% {unit} is above {ANNUAL_RATE_MAX:%} a year", field=field)
         rate = cls(divide(value, 100), unit)
         if rate.annual() > ANNUAL_RATE_MAX:
             raise InvalidRate(f"{percent}% {unit} is above {ANNUAL_RATE_MAX:%} a year", field=field)

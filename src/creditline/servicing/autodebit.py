@@ -25,10 +25,13 @@ from creditline.lending.loan.batch import ACTIVE, OVERDUE
 I64 = NDArray[np.int64]
 
 
+ATTEMPT_KEY_PREFIX = "ad:"  # a repayment's key that starts so is an auto-debit's (the CLI refuses it)
+
+
 def attempt_key(loan_id: str, business_date: date, round_no: int, source_id: str | None = None) -> str:
     """The idempotency key of a debit attempt: the same loan, day, round and repayment source always give
     the same key. A borrower who never linked sources repays from the account on file: no source part."""
-    base = f"ad:{loan_id}:{business_date.isoformat()}:{round_no}"
+    base = f"{ATTEMPT_KEY_PREFIX}{loan_id}:{business_date.isoformat()}:{round_no}"
     return base if source_id is None else f"{base}:{source_id}"
 
 

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from creditline.lending.credit_line import (
+    LIMIT_MINOR_MAX,
     CreditLine,
     InsufficientLimit,
     InvalidLineChange,
@@ -120,6 +121,24 @@ def test_limit_change_is_recorded_and_checked() -> None:
     assert unchanged.value.field == "limit"
     with pytest.raises(InvalidLineChange):
         line.reserve(cny("0.00"), DAY)
+
+
+def test_a_limit_beyond_what_end_of_day_can_sum_is_refused() -> None:
+    """A limit of 92,233,720,368,547,758.07 (BIGINT's largest) was taken, and every end of day after it
+    stopped for the whole book: the line's undrawn amount alone passed what a day's snapshot can add up.
+    A limit is capped like one payment: 10^15 minor units (ten trillion yuan)."""
+    most = Money.of_minor(LIMIT_MINOR_MAX, "CNY")
+    over = Money.of_minor(LIMIT_MINOR_MAX + 1, "CNY")
+    assert new_line(most.amount_str()).limit == most
+    with pytest.raises(InvalidLineChange, match=r"at most 10000000000000\.00") as opened:
+        open_line(line_id="LN2", borrower_id="B2", product_id="p", limit=over, on=DAY, reason="typo")
+    assert (opened.value.code, opened.value.field) == ("invalid_line_change", "limit")
+    line = new_line()
+    for change in (lambda: line.change_limit(over, DAY, "typo"),
+                   lambda: line.set_temp_limit(over, date(2025, 3, 31), DAY, "typo")):  # fmt: skip
+        with pytest.raises(InvalidLineChange) as caught:
+            change()
+        assert caught.value.field == "limit"
 
 
 @given(

@@ -112,6 +112,17 @@ def test_bad_rates_raise_invalid_rate_naming_the_field(text) -> None:
     assert caught.value.field == "annual_rate"
 
 
+@pytest.mark.parametrize("quote", [Rate.annual_percent, Rate.monthly_percent, Rate.daily_percent])
+@pytest.mark.parametrize("text", ["9e999999", "1e999998", "-9e999999", "1e999999999"])
+def test_a_rate_beyond_the_decimal_range_is_refused_not_an_overflow(quote, text) -> None:
+    """`--daily-rate 9e999999` raised decimal.Overflow (a traceback, exit 1): the range check multiplied
+    first, beyond the context's Emax (and `* 100` in the ambient context overflowed from 1e999998)."""
+    with pytest.raises(InvalidRate) as caught:
+        quote(text, field="daily_rate")
+    assert caught.value.field == "daily_rate"
+    assert "1000%" in caught.value.message or "negative" in caught.value.message
+
+
 def test_rates_refuse_floats() -> None:
     with pytest.raises(InvalidRate):
         Rate.annual_percent(0.18)  # type: ignore[arg-type]

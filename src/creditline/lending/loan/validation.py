@@ -131,6 +131,10 @@ def _check_reversal(events: Sequence[LoanEvent], event: LoanEvent) -> None:
         raise NotReversible(f"a {target.kind} cannot be reversed", field="reverses")
     if any(e.kind is EventKind.REVERSAL and e.reverses == target.event_id for e in events):
         raise AlreadyReversed(f"event {target.event_id} is reversed already", field="reverses")
+    if event.effective_date < target.effective_date:  # a payment is not returned before it was made
+        raise InvalidEventData(
+            f"{event.effective_date} is before the event it reverses ({target.effective_date})", field="date"
+        )
 
 
 def _check_against_state(

@@ -113,6 +113,18 @@ def test_a_write_off_is_not_dated_before_a_later_repayment() -> None:
     assert state.totals.principal_written_off == cny("715.99")
 
 
+def test_a_reversal_dated_before_the_event_it_reverses_is_refused() -> None:
+    """A payment cannot be returned before it was made: `loan reverse --date` earlier than the repayment
+    was recorded as given (the fold drops the pair whatever the reversal's date, so nothing showed it)."""
+    history = History(contract())
+    payment = history.repay(date(2025, 2, 10), "50.00")
+    early = event(EventKind.REVERSAL, on=date(2025, 2, 9), amount=None, reverses=payment.event_id)
+    check(history, early, InvalidEventData, "invalid_event_data", "date")
+    for same_day_or_later in (date(2025, 2, 10), TODAY):
+        validate_event(history.contract, history.events, event(EventKind.REVERSAL, on=same_day_or_later, amount=None,
+                                                               reverses=payment.event_id), TODAY)  # fmt: skip
+
+
 def test_reversals_of_unknown_or_unreversible_events() -> None:
     history = History(contract())
     payment = history.repay(date(2025, 2, 1), "50.00")
