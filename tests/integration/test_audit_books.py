@@ -18,6 +18,7 @@ from creditline.app.eod_pipeline import run_pipeline
 from creditline.app.eod_stages import CORE_STAGES
 from creditline.app.repayment_batch import repay_many
 from creditline.ledger.transparency import (
+    Problem,
     bundle_from_json,
     check_consistency_bundle,
     check_inclusion_bundle,
@@ -161,6 +162,24 @@ def test_an_edited_event_is_named(book) -> None:  # type: ignore[no-untyped-def]
                            .values(amount_minor=loan_events.c.amount_minor * 10))  # fmt: skip
     result = audit(engine)
     assert result.books_finding is not None and event_id in result.books_finding.detail
+
+
+def test_a_blob_in_an_events_data_is_named_with_its_column(book) -> None:  # type: ignore[no-untyped-def]
+    """SQLite keeps a blob in the event's JSON text column: `_encoded` caught the AttributeError of
+    `bytes.encode` as "a value of the wrong type"; the builder now refuses it naming data_json."""
+    engine, loans, _ = book
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL refuses a value of another type in a column")
+    with engine.begin() as connection:
+        event_id = connection.execute(
+            select(loan_events.c.event_id).where(loan_events.c.loan_id == loans[2]).order_by(loan_events.c.sequence).limit(1)
+        ).scalar_one()
+        connection.exec_driver_sql(f"UPDATE loan_events SET data_json = X'7b7d' WHERE event_id = '{event_id}'")
+    result = audit(engine)
+    assert result.report.ok and result.books_finding is not None
+    assert result.books_finding.problem == Problem.ALTERED
+    assert result.books_finding.detail == (f"loan_event {event_id} in the books differs from its log record: no record "
+                                           f"can hold it (data_json: an event's data is JSON text)")  # fmt: skip
 
 
 def test_a_rolled_back_command_leaves_no_record(book, monkeypatch) -> None:  # type: ignore[no-untyped-def]

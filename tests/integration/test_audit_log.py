@@ -422,7 +422,7 @@ def test_the_migration_marks_only_books_logged_in_full(db_url: str, logged: bool
     """Migration 0023: a database whose every entry has its record is marked (a record missing later is a
     deletion); one with books the log never had is left to `audit backfill` and `verify --strict`."""
     from creditline.store import make_engine, upgrade
-    from creditline.store.audit_log import books_logged_in_full
+    from creditline.store.audit_log import books_logged
 
     engine = make_engine(db_url)
     upgrade(engine, "0020_decisions_date_index")
@@ -432,9 +432,9 @@ def test_the_migration_marks_only_books_logged_in_full(db_url: str, logged: bool
             connection.execute(delete(audit_log).where(audit_log.c.record_id == "je1"))
     upgrade(engine)
     with UnitOfWork(engine) as uow:
-        assert books_logged_in_full(uow.connection) is logged
+        assert books_logged(uow.connection).marked is logged
         assert append_unlogged_from_books(uow.connection) == (0 if logged else 1)
-        assert books_logged_in_full(uow.connection)
+        assert books_logged(uow.connection).in_full
         uow.commit()
     engine.dispose()
 
@@ -444,7 +444,9 @@ def test_the_migration_marks_only_books_logged_in_full(db_url: str, logged: bool
     [
         ("UPDATE journal_entries SET business_date = 'garbage' WHERE entry_id = 'je6'", "record 6 altered: journal_entry je6"),
         ("UPDATE journal_entries SET business_date = '2025-13-01' WHERE entry_id = 'je6'", "record 6 altered: journal_entry je6"),
-        ("UPDATE postings SET amount_minor = 'abc' WHERE entry_id = 'je6' AND amount_minor > 0", "record 6 altered: journal_entry je6"),
+        ("UPDATE postings SET amount_minor = 'abc' WHERE entry_id = 'je6' AND amount_minor > 0",
+         "record 6 altered: journal_entry je6 in the books differs from its log record: no record can hold it "
+         "(amount_minor: an amount is an integer count of minor units)"),
         ("UPDATE audit_log SET leaf = 'text' WHERE seq = 6", "record 6 altered"),
         ("UPDATE audit_log SET signature = 100000000000000 WHERE seq = 6", "record 6 altered"),
         ("UPDATE audit_heads SET business_date = 'garbage' WHERE business_date = '2025-01-02'", "bad_head"),
@@ -468,6 +470,35 @@ def test_a_value_of_another_type_written_in_sqlite_is_named_not_a_crash(
     assert not audit(books).ok
 
 
+@pytest.mark.parametrize("minor", ["abc", b"\x01", None, 1.5, True])
+def test_a_posting_amount_that_is_no_integer_is_an_invalid_record_naming_it(minor: object) -> None:
+    from creditline.ledger.transparency import InvalidRecord
+    from creditline.store.audit_log import journal_record, loan_event_record
+
+    with pytest.raises(InvalidRecord) as caught:
+        journal_record("je1", "brw1", date(2025, 1, 1), "loan-event:ev1", [("loans_principal", 0, "loan1", "CNY", minor)])
+    assert caught.value.field == "amount_minor"
+    with pytest.raises(InvalidRecord) as caught:
+        loan_event_record("ev1", "loan1", "brw1", 1, "repayment", date(2025, 1, 1), 1_050, "CNY", None, b"{}")
+    assert caught.value.field == "data_json"
+    record = journal_record("je1", "brw1", date(2025, 1, 1), "loan-event:ev1",
+                            [("loans_principal", 0, "loan1", "CNY", 10_050), ("settlement_cash", 0, None, "CNY", -10_050)])
+    assert [(p.side, p.amount_minor) for p in record.postings] == [("debit", 10_050), ("credit", 10_050)]
+
+
+def test_an_error_the_builders_do_not_expect_is_raised_not_reported_as_tampering(books, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`_encoded` caught every TypeError and AttributeError: a bug in a builder read as rows that no record
+    can hold. Only InvalidRecord (a column the records refuse) is a finding now."""
+    import creditline.store.audit_log as audit_log_module
+
+    def broken(*columns: object) -> None:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(audit_log_module, "journal_record", broken)
+    with pytest.raises(TypeError, match="a bug"):
+        audit(books)
+
+
 def forge_entry(engine, n: int) -> None:  # type: ignore[no-untyped-def]
     """A journal entry in the books with no log record (written, then its pending record deleted in SQL)."""
     write_day(engine, range(n, n + 1), date(2025, 1, 3))
@@ -480,6 +511,7 @@ def test_deleting_the_logged_in_full_mark_and_forging_an_entry_fails_verify_by_n
 ) -> None:  # type: ignore[no-untyped-def]
     """`audit_books_logged` was covered by no signature: deleting its row made a forged entry "1 not
     logged" (exit 0) unless --strict. The heads now sign that the books are logged in full."""
+    from creditline.store.audit_log import BooksLogged, books_logged
     from creditline.store.tables_audit import audit_books_logged, audit_heads
 
     cli = cli_with_key(tmp_path, monkeypatch)
@@ -488,6 +520,7 @@ def test_deleting_the_logged_in_full_mark_and_forging_an_entry_fails_verify_by_n
     assert cli("audit", "verify", "--db", db_url).exit_code == 0, "untouched books verify"
     with books.begin() as connection:
         connection.execute(delete(audit_books_logged))
+        assert books_logged(connection) == BooksLogged(marked=False, signed_on=date(2025, 1, 1))  # still in full
     gone = cli("audit", "verify", "--db", db_url)  # the mark alone deleted: the signed heads remember it
     assert gone.exit_code == 1 and gone.stdout.startswith("TAMPERED: deleted: the head of 2025-01-01 is signed"), gone.stdout
     forge_entry(books, 40)

@@ -161,6 +161,26 @@ def test_the_end_of_day_catches_up_what_other_paths_changed(engine) -> None:  # 
     assert reconcile_partners(engine)["clean"]
 
 
+def test_run_eods_default_books_the_partners_part_of_each_days_interest_on_that_day(engine) -> None:  # type: ignore[no-untyped-def]
+    """`run_eod`'s default ran the accrual alone: the partners' parts of its interest waited for a later run
+    with the co-lending stage, and were booked dated that later day. It runs the co-lending stage too."""
+    from colending_fixtures import partner_lines
+
+    from creditline.app import run_eod
+
+    setup_books(engine)
+    add_partners(engine, partner_file("bank"))
+    drawn = draw(engine, Draw(line_for(engine, "B1"), "1000.00", 3, "d1"))
+    assert {f["party"]: f["share"] for f in drawn["funding"]["funders"]} == {"platform": "60%", "bank": "40%"}
+    run_eod(engine, START + timedelta(days=2), catch_up=True)  # closes START and the day after
+    assert show_loan(engine, drawn["loan_id"])["totals"]["interest_accrued"] == "1.00"  # 0.50 a day, 0.05% of 1,000.00
+    interest = [line for line in partner_lines(engine) if line[1] == "interest_accrued"]
+    assert interest == [("bank", "interest_accrued", False, 20, START),  # 40% of each day's 0.50, on its day
+                        ("bank", "interest_accrued", False, 20, START + timedelta(days=1))]  # fmt: skip
+    assert reconcile_partners(engine)["clean"]
+    assert_books_clean(engine)
+
+
 def test_an_auto_debit_booked_by_end_of_day_is_split_there(engine) -> None:  # type: ignore[no-untyped-def]
     from eod_support import hostile_bank
 

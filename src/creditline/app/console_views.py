@@ -109,7 +109,7 @@ def database_snapshot_report(engine: Engine, balance_sheet: Path | None = None, 
     # The days `report portfolio --as-of` reads from the database: each month's last snapshot (the latest
     # day among them), not the daily ones EOD keeps for 40 days.
     reported = frame.filter(pl.col("as_of").is_in(sorted(month_ends(frame.get_column("as_of").unique().to_list()))))
-    return _report(frame, balance_sheet, lgd, reported, currency) | {"source": "database"}
+    return _report(frame, balance_sheet, lgd, reported, currency, engine) | {"source": "database"}
 
 
 def main_currency(codes: list[str], sheet_code: str | None = None) -> str:
@@ -124,16 +124,19 @@ def main_currency(codes: list[str], sheet_code: str | None = None) -> str:
 
 
 def _report(
-    frame: Any, balance_sheet: Path | None, lgd: Decimal | None, reported: Any, currency: str | None
+    frame: Any, balance_sheet: Path | None, lgd: Decimal | None, reported: Any, currency: str | None,
+    engine: Engine | None = None,
 ) -> dict[str, Any]:
     """One currency's portfolio report (`currency`, or the main one) as of the frame's latest snapshot date,
     as plain rows for tables and charts. The balance sheet applies to the loans of its own currency only.
+    With the `engine` the frame was read from, it is `database_report`'s, the allowance EOD booked beside its own.
 
     `default_rate` is the 12-month default rate of the latest date that has the snapshot a year before
     it — in mid-month, the latest month end, as daily snapshots are pruned — over `reported`, the
     snapshots `report portfolio --as-of` would read: the figure that command prints for its `end`."""
     import polars as pl
 
+    from creditline.app.eod_reports import database_report
     from creditline.money import currency as currency_of
     from creditline.portfolio.balance_sheet import parse_balance_sheet
     from creditline.portfolio.report import ReportOptions, build_report, default_rate_json
@@ -144,7 +147,7 @@ def _report(
     day_codes = frame.filter(pl.col("as_of") == as_of).get_column("currency").to_list()
     chosen = currency_of(currency).code if currency is not None else main_currency(day_codes, sheet_code)
     options = ReportOptions(balance_sheet=sheet if sheet_code == chosen else None, lgd=lgd, currency=currency_of(chosen))
-    report = build_report(frame, as_of, options)
+    report = build_report(frame, as_of, options) if engine is None else database_report(engine, frame, as_of, options)
     tables = {name: table.to_dicts() for name, table in report.tables.items()}
     mine = frame.filter(pl.col("currency") == chosen)
     default_rate = default_rate_json(reported.filter(pl.col("currency") == chosen), as_of, latest=True)

@@ -6,8 +6,8 @@ of `app.eod_stages.PIPELINE` (docs/eod.md): auto-debit, then one transaction tha
 every loan, classifies, provisions and snapshots them, records the run and makes B + 1 the business
 date, then the post-loan stages. `creditline eod` runs them all (`eod_pipeline.run_pipeline`).
 
-`run_eod` is the lending core's day: by default only the accrual stage (`close_day`), which accrues
-day B on every loan in numpy batches (the domain's `accrue_batch`, the same integers as `replay`),
+`run_eod` is the lending core's day: by default the accrual stage (`close_day`) and the co-lending
+partners' parts of the day (`colending_eod`). The accrual accrues day B on every loan in numpy batches (the domain's `accrue_batch`, the same integers as `replay`),
 writes the snapshots back in bulk and posts one summary entry per product and currency (postings per
 shard). Running D again returns the recorded run; an earlier D, or a later one without `catch_up`,
 is refused; `catch_up` runs each missing day in turn, one transaction per day.
@@ -31,15 +31,18 @@ from creditline.store import UnitOfWork
 ONE_DAY = timedelta(days=1)
 
 
-ACCRUAL_ONLY = frozenset({"accrue"})
+# The lending core's day: the accrual, and the co-lending partners' parts of what moved that day
+# (`app.colending_eod`, a CLOSE stage in the same transaction), so each day's parts are booked dated
+# that day; with the accrual alone they waited for the next run with the stage, dated its day.
+LENDING_DAY = frozenset({"accrue", "colending"})
 
 
 def run_eod(
-    engine: Engine, target: date, *, catch_up: bool = False, stages: frozenset[str] | None = ACCRUAL_ONLY
+    engine: Engine, target: date, *, catch_up: bool = False, stages: frozenset[str] | None = LENDING_DAY
 ) -> list[dict[str, Any]]:
-    """Close days up to `target` through the pipeline: the accrual stage alone by default (no debits,
-    classification or snapshots — what the lending core's callers and tests expect); `stages=None`
-    runs every registered stage, as `creditline eod` does."""
+    """Close days up to `target` through the pipeline: by default the accrual and the partners' parts of
+    the day (no debits, classification or snapshots — what the lending core's callers and tests expect);
+    `stages=None` runs every registered stage, as `creditline eod` does."""
     from creditline.app.eod_pipeline import run_pipeline
 
     return run_pipeline(engine, target, catch_up=catch_up, only=stages)

@@ -1,4 +1,5 @@
-"""Reading the snapshots EOD wrote, for `creditline report portfolio` (the database is its default source).
+"""The portfolio report over the snapshots EOD wrote, for `creditline report portfolio` (the database is
+its default source) and the operator console: `database_report` builds it with what EOD booked.
 
 The report steps month by month (vintages, roll rates, default rate) and looks at one day in
 detail, so it reads each month's last snapshot up to the date, and the date itself — a few
@@ -33,6 +34,17 @@ def portfolio_snapshots(engine: Engine, as_of: date) -> Any:
         raise SnapshotNotFound(f"the snapshot of {as_of} holds no loans or credit lines: nothing to report",
                                field="as_of")
     return frame
+
+
+def database_report(engine: Engine, frame: Any, as_of: date, options: Any) -> Any:
+    """`build_report` over EOD's snapshots `frame`, with the loss allowance EOD booked on `as_of` beside
+    the report's own (`provisions.booked_allowance_minor`, None if no provision ran that day): the one
+    build of the CLI's report and the console's, so both show it."""
+    from creditline.portfolio.report import build_report
+
+    report = build_report(frame, as_of, options)
+    report.summary["provisions"]["booked_allowance_minor"] = booked_allowance(engine, as_of, report.currency.code)
+    return report
 
 
 def month_ends(days: list[date]) -> set[date]:

@@ -106,14 +106,11 @@ def read_snapshots(path: Path) -> Any:
 
 def _database_report(db_url: str | None, as_of: date, options: Any) -> Any:
     """The report over EOD's snapshots, with the allowance EOD booked that day beside the report's own."""
-    from creditline.app.eod_reports import booked_allowance, portfolio_snapshots
+    from creditline.app.eod_reports import database_report, portfolio_snapshots
     from creditline.cli.db_cmd import engine_for
-    from creditline.portfolio.report import build_report
 
     engine = engine_for(db_url)
-    report = build_report(portfolio_snapshots(engine, as_of), as_of, options)
-    report.summary["provisions"]["booked_allowance_minor"] = booked_allowance(engine, as_of, report.currency.code)
-    return report
+    return database_report(engine, portfolio_snapshots(engine, as_of), as_of, options)
 
 
 def _decimal(text: str, field: str) -> Decimal:

@@ -92,12 +92,10 @@ def loan_pds(tape: LoanTape, assumptions: Assumptions) -> np.ndarray:
 def pool_hazards(
     deal: Deal, assumptions: Assumptions, horizon: int
 ) -> tuple[PoolGroups, np.ndarray, np.ndarray | None]:
-    """Scheduled groups, monthly default rates (1, G, T+1) and, for roll rates, the delinquency path."""
+    """The pool as one group, monthly default rates (1, 1, T+1) and, for roll rates, the delinquency
+    path. The pd model's groups are one per distinct PD: `distinct_pds` and `project_pd`."""
+    assert assumptions.default_model is not DefaultModel.PD, "the pd model is projected by project_pd"
     tape = deal.selection.tape
-    if assumptions.default_model is DefaultModel.PD:
-        values, codes = np.unique(loan_pds(tape, assumptions), return_inverse=True)
-        groups, mdr = pd_groups(tape, codes, values, horizon)
-        return groups, mdr, None
     groups = group_pool(tape, np.zeros(len(tape), dtype=np.int64), ("pool",), horizon)
     if assumptions.default_model is DefaultModel.ROLL_RATE:
         start = np.bincount(
@@ -110,6 +108,12 @@ def pool_hazards(
     return groups, mdr[None, None, :], None
 
 
+def distinct_pds(tape: LoanTape, assumptions: Assumptions) -> tuple[np.ndarray, np.ndarray]:
+    """The tape's distinct PDs (sorted) and each loan's index into them: the pd model's groups."""
+    values, codes = np.unique(loan_pds(tape, assumptions), return_inverse=True)
+    return values, codes
+
+
 def pd_groups(tape: LoanTape, codes: np.ndarray, values: np.ndarray, horizon: int) -> tuple[PoolGroups, np.ndarray]:
     """Scheduled groups of the loans whose PD is `values[code]`, and their monthly default rates (1, G, T+1)."""
     groups = group_pool(tape, codes, tuple(f"pd {v:.6f}" for v in values), horizon)
@@ -118,11 +122,15 @@ def pd_groups(tape: LoanTape, codes: np.ndarray, values: np.ndarray, horizon: in
     return groups, mdr
 
 
-def _project_pd_blocks(deal: Deal, assumptions: Assumptions, horizon: int, smm: np.ndarray) -> PoolFlows:
-    """The pd model's flows, block of PD groups by block (PD_GROUP_CELLS_MAX), added up."""
-    tape = deal.selection.tape
-    values, codes = np.unique(loan_pds(tape, assumptions), return_inverse=True)
+def project_pd(
+    tape: LoanTape, pds: tuple[np.ndarray, np.ndarray], horizon: int, smm: np.ndarray
+) -> PoolFlows:
+    """The pd model's flows from `distinct_pds`: all groups at once, or block by block of at most
+    PD_GROUP_CELLS_MAX group-months when there are more, their flows added up."""
+    values, codes = pds
     block = max(1, PD_GROUP_CELLS_MAX // (horizon + 1))
+    if values.size <= block:
+        return project(*pd_groups(tape, codes, values, horizon), smm)
     parts = []
     for start in range(0, values.size, block):
         rows = np.flatnonzero((codes >= start) & (codes < start + block))
@@ -145,15 +153,12 @@ def cohorts_for(structure: Structure, horizon: int) -> Cohorts | None:
 def project_deal(deal: Deal, assumptions: Assumptions) -> PoolFlows:
     horizon = horizon_months(deal, assumptions)
     smm = prepayment_rates(assumptions, horizon)
-    if assumptions.default_model is DefaultModel.PD and loan_pd_count(deal, assumptions) * (horizon + 1) > PD_GROUP_CELLS_MAX:
-        return _project_pd_blocks(deal, assumptions, horizon, smm)
+    if assumptions.default_model is DefaultModel.PD:
+        tape = deal.selection.tape
+        return project_pd(tape, distinct_pds(tape, assumptions), horizon, smm)
     groups, mdr, delinquency = pool_hazards(deal, assumptions, horizon)
     flows = project(groups, mdr, smm)
     return flows if delinquency is None else replace(flows, delinquency_rate=delinquency)
-
-
-def loan_pd_count(deal: Deal, assumptions: Assumptions) -> int:
-    return int(np.unique(loan_pds(deal.selection.tape, assumptions)).size)
 
 
 def run_deal(deal: Deal, assumptions: Assumptions) -> DealRun:

@@ -8,7 +8,7 @@
   (the LGD already prices the workout);
 * default is assumed in the middle of each period, hence the discount at (tₖ₋₁ + tₖ)/2;
 * EAD = principal + interest + penalty + CCF × undrawn limit carried on the row (none on a charged-off
-  loan, which is on book until written off, always in stage 3);
+  loan, which is on book until written off, always in stage 3: `charged_off_rule`, for both paths);
 * LGD is the row's, or the pool LGD from recoveries (`lgd.py`) where the row has none.
 
 Rounding point: each loan's ECL is computed in float64 and rounded half-up to an integer count of
@@ -38,6 +38,7 @@ from creditline.portfolio.staging import Stage
 STAGE_1_HORIZON_MONTHS = 12
 HORIZON_MONTHS_MIN = 1
 ECL_ROUNDING = Rounding.HALF_UP
+CHARGED_OFF = "charged_off"
 
 
 class PdMethod(StrEnum):
@@ -111,12 +112,26 @@ class LoanEcl:
     ecl_minor: int
 
 
+def charged_off_rule(
+    charged_off: np.ndarray | bool, stage: np.ndarray | int, undrawn: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (stage, undrawn) ECL measures, for one loan (scalars) or a batch (arrays).
+
+    A charged-off loan (on book until written off) is credit-impaired whatever stage its row says,
+    and its exposure is what it owes: no commitment is left to draw on a charged-off loan.
+    """
+    return (
+        np.where(charged_off, int(Stage.CREDIT_IMPAIRED), stage),
+        np.where(charged_off, 0.0, undrawn),
+    )
+
+
 def loan_ecl(row: LoanSnapshot, assumptions: EclAssumptions, cumulative_pd: np.ndarray | None = None) -> LoanEcl:
     """The per-loan ECL (the API path). `cumulative_pd` is the Markov table when that method is used."""
     assert row.on_book, "ECL applies to loans on the balance sheet"
-    charged_off = row.status == "charged_off"
-    stage = Stage.CREDIT_IMPAIRED if charged_off else row.stage
-    ead = float(row.drawn_minor) + float(assumptions.ccf) * (0.0 if charged_off else float(row.undrawn_minor))
+    measured_stage, undrawn = charged_off_rule(row.status == CHARGED_OFF, row.stage, float(row.undrawn_minor))
+    stage = int(measured_stage)
+    ead = float(row.drawn_minor) + float(assumptions.ccf) * float(undrawn)
     lgd = _row_lgd(row.lgd, assumptions)
     months = horizon_months(stage, row.remaining_term_months)
     if stage == Stage.CREDIT_IMPAIRED:
@@ -142,8 +157,8 @@ def ecl_table(day: pl.DataFrame, assumptions: EclAssumptions) -> pl.DataFrame:
     """Per on-book loan of one snapshot date (charged-off ones included, in stage 3): stage, EAD, LGD,
     horizon and ECL in minor units."""
     book = _ecl_inputs(day)
-    stage = book.get_column("stage").to_numpy()
-    ead = book.get_column("drawn").to_numpy() + float(assumptions.ccf) * book.get_column("undrawn").to_numpy()
+    stage, undrawn = charged_off_rule(*(book.get_column(c).to_numpy() for c in ("charged_off", "stage", "undrawn")))
+    ead = book.get_column("drawn").to_numpy() + float(assumptions.ccf) * undrawn
     lgd = _lgd_batch(book, assumptions)
     remaining = np.maximum(book.get_column("remaining_term_months").to_numpy(), HORIZON_MONTHS_MIN)
     months = np.where(stage == Stage.PERFORMING, np.minimum(remaining, STAGE_1_HORIZON_MONTHS), remaining)
@@ -157,7 +172,8 @@ def ecl_table(day: pl.DataFrame, assumptions: EclAssumptions) -> pl.DataFrame:
         table = assumptions.chain.cumulative_pd(int(months.max(initial=0)))
         weight = _weight_markov_batch(table, buckets, months, eir)
     weight = np.where(stage == Stage.CREDIT_IMPAIRED, 1.0, weight)
-    return book.select("as_of", "loan_id", "stage", "days_past_due").with_columns(
+    return book.select("as_of", "loan_id").with_columns(
+        pl.Series("stage", stage, dtype=pl.Int8), book.get_column("days_past_due"),
         pl.Series("ead", ead), pl.Series("lgd", lgd), pl.Series("horizon_months", months, dtype=pl.Int32),
         pl.Series("ecl_minor", round_minor_batch(ead * lgd * weight)),
     )
@@ -165,15 +181,10 @@ def ecl_table(day: pl.DataFrame, assumptions: EclAssumptions) -> pl.DataFrame:
 
 def _ecl_inputs(day: pl.DataFrame) -> pl.DataFrame:
     # Select before filtering: gathering only the columns ECL reads is most of the batch's speed.
-    # A charged-off loan (on book until written off) is credit-impaired whatever stage the row says,
-    # and its exposure is what it owes: no commitment is left to draw on a charged-off loan.
-    charged_off = pl.col("status") == "charged_off"
     return day.lazy().filter(on_book_expr()).select(
-        "as_of", "loan_id",
-        pl.when(charged_off).then(pl.lit(int(Stage.CREDIT_IMPAIRED), dtype=pl.Int8)).otherwise(pl.col("stage"))
-        .alias("stage"), "days_past_due", "lgd", "remaining_term_months", "eir_annual", "pd_12m",
-        drawn_expr().cast(pl.Float64).alias("drawn"),
-        pl.when(charged_off).then(0).otherwise(pl.col("undrawn_minor")).cast(pl.Float64).alias("undrawn"),
+        "as_of", "loan_id", (pl.col("status") == CHARGED_OFF).alias("charged_off"), "stage", "days_past_due",
+        "lgd", "remaining_term_months", "eir_annual", "pd_12m", drawn_expr().cast(pl.Float64).alias("drawn"),
+        pl.col("undrawn_minor").cast(pl.Float64).alias("undrawn"),
     ).collect()
 
 

@@ -155,11 +155,15 @@ def journal_record(
 ) -> JournalEntryRecord:
     """The log record of a journal entry from its stored columns; postings as (account, shard, loan id,
     currency, signed amount) in posting order. Writers and the verifier both build it here."""
-    lines = tuple(
-        PostingLine(account, "debit" if minor > 0 else "credit", abs(minor), code, shard, loan_id)
-        for account, shard, loan_id, code, minor in postings
-    )
+    lines = tuple(_posting_line(account, shard, loan_id, code, minor) for account, shard, loan_id, code, minor in postings)
     return JournalEntryRecord(entry_id, borrower_id, business_date, reference, lines)
+
+
+def _posting_line(account: str, shard: int, loan_id: str | None, code: str, minor: int) -> PostingLine:
+    # The sign is read before PostingLine checks the amount: SQLite keeps text in an amount column.
+    if isinstance(minor, bool) or not isinstance(minor, int):
+        raise InvalidRecord("an amount is an integer count of minor units", field="amount_minor")
+    return PostingLine(account, "debit" if minor > 0 else "credit", abs(minor), code, shard, loan_id)
 
 
 def journal_entry_row(header: Mapping[str, Any], postings: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -215,7 +219,7 @@ def append_unlogged_from_books(connection: Connection) -> int:
              "loan_event": _loan_event_records_from_books(connection)}
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
     unlogged = _unlogged(books, logged)
-    if unlogged and (books_logged_in_full(connection) or heads_say_books_logged(connection)):
+    if unlogged and books_logged(connection).in_full:
         kind, record_id = unlogged[0]
         # Accepting it would launder the deletion: the record would describe the books as they now are.
         raise InvalidRecord(f"{kind} {record_id} lost its log record (deleted); this database's books were "
@@ -231,7 +235,7 @@ def append_unlogged_from_books(connection: Connection) -> int:
         rows.append((record.business_date, kind, record_id, record))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
     appended = append_records(connection, [r[3] for r in rows])
-    if not books_logged_in_full(connection):
+    if not books_logged(connection).marked:
         connection.execute(insert(audit_books_logged).values(covers=BOOKS, marked_by="backfill"))
     return appended
 
@@ -239,15 +243,27 @@ def append_unlogged_from_books(connection: Connection) -> int:
 BOOKS = "books"
 
 
-def books_logged_in_full(connection: Connection) -> bool:
-    """Whether every books record has had its log record since it was written (`audit_books_logged`)."""
-    query = select(audit_books_logged.c.covers).where(audit_books_logged.c.covers == BOOKS)
-    return connection.execute(query).first() is not None
+@dataclass(frozen=True, slots=True)
+class BooksLogged:
+    """Whether every books record has had its log record since it was written, and who says so."""
+
+    marked: bool  # the database's own mark (`audit_books_logged`), which SQL can delete
+    signed_on: date | str | None  # the first head signed for it (its signature covers the claim); text if edited
+
+    @property
+    def in_full(self) -> bool:
+        """A books record without its log record is then a deletion, not one to back-fill."""
+        return self.marked or self.signed_on is not None
 
 
-def heads_say_books_logged(connection: Connection) -> bool:
-    """Whether a published head states that the books are logged in full (its signature covers it)."""
-    return connection.execute(select(audit_heads.c.business_date).where(audit_heads.c.books_logged).limit(1)).first() is not None
+def books_logged(connection: Connection) -> BooksLogged:
+    """The one answer to "are the books logged in full", for the back-fill, publish and verify."""
+    marked = select(audit_books_logged.c.covers).where(audit_books_logged.c.covers == BOOKS)
+    # Read as stored: a head's date edited into text is the verifier's bad head, not a crash here.
+    signed = (select(_raw(audit_heads.c.business_date)).where(audit_heads.c.books_logged)
+              .order_by(audit_heads.c.business_date).limit(1))  # fmt: skip
+    signed_on = connection.execute(signed).scalar()
+    return BooksLogged(connection.execute(marked).first() is not None, None if signed_on is None else _stored_date(signed_on))
 
 
 def _unlogged(books: Mapping[str, Mapping[str, bytes]], logged: set[tuple[Any, ...]]) -> list[tuple[str, str]]:
@@ -329,7 +345,7 @@ def publish(connection: Connection, log_id: str, business_date: date, key: Ed255
         raise InvalidProof(f"the head of {heads[-1].head.business_date} is published; a head for an earlier "
                            f"date cannot follow it", field="date")  # fmt: skip
     frontier = _read_state(connection, log_id)
-    head = publish_head(log_id, frontier, business_date, key, books_logged=books_logged_in_full(connection))
+    head = publish_head(log_id, frontier, business_date, key, books_logged=books_logged(connection).marked)
     connection.execute(insert(audit_heads).values(
         tree_size=head.head.tree_size, business_date=business_date, log_id=log_id, root_hash=head.head.root_hash,
         key_id=head.key_id, signature=head.signature, books_logged=head.head.books_logged,
@@ -403,6 +419,8 @@ def loan_event_record(
 ) -> LoanEventRecord:
     """The log record of a `loan_events` row, built from its columns; the verifier rebuilds it the same way."""
     amounts = () if amount_minor is None else (NamedAmount("amount", amount_minor, currency or ""),)
+    if not isinstance(data_json, str):  # SQLite keeps a blob or a number in the text column
+        raise InvalidRecord("an event's data is JSON text", field="data_json")
     digest = hashlib.sha256(data_json.encode("utf-8")).hexdigest()
     return LoanEventRecord(event_id, loan_id, borrower_id, sequence_no, effective_date, kind, amounts, reverses, digest)
 
@@ -458,13 +476,13 @@ UNREPRESENTABLE = b"!unrepresentable: "
 
 
 def _encoded(build: Callable[..., LogRecord], *columns: Any) -> bytes:
-    """The leaf of the record `build` makes of a row's columns, or UNREPRESENTABLE and why."""
+    """The leaf of the record `build` makes of a row's columns, or UNREPRESENTABLE and why. The builders
+    and the records check every column's type (SQLite keeps text in an amount, a blob in the event's
+    data): any other error is a bug, not a row to report."""
     try:
         return encode_record(build(*columns))
     except InvalidRecord as exc:
         return UNREPRESENTABLE + f"{exc.field}: {exc.message}".encode("ascii", "replace")
-    except (TypeError, AttributeError):  # SQLite: text in an amount, a blob in the event's data
-        return UNREPRESENTABLE + b"a column holds a value of the wrong type"
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,16 +508,15 @@ def verify_database(connection: Connection, log_id: str, public_key: Ed25519Publ
     logged = {tuple(r) for r in connection.execute(select(audit_log.c.record_type, audit_log.c.record_id))}
     books_finding = _compare_with_books(connection, books)
     unlogged = _unlogged(books, logged)
-    # A signed head saying the books were logged in full outweighs the database's own mark, which SQL can delete.
-    signed_in_full = next((h.head.business_date for h in heads if h.head.books_logged), None)
-    marked_in_full = books_logged_in_full(connection)
-    if books_finding is None and unlogged and (marked_in_full or signed_in_full):
+    in_full = books_logged(connection)
+    if books_finding is None and unlogged and in_full.in_full:
         kind, record_id = unlogged[0]
         books_finding = Finding(Problem.DELETED, None, f"{kind} {record_id} is in the books but its log record "
                                                        f"is gone (deleted before or after it was sequenced)")  # fmt: skip
-    if books_finding is None and signed_in_full and not marked_in_full:
-        books_finding = Finding(Problem.DELETED, None, f"the head of {signed_in_full} is signed for books logged in full, "
-                                                       f"but the database's mark of it (audit_books_logged) is gone")  # fmt: skip
+    # A signed head saying the books were logged in full outweighs the database's own mark, which SQL can delete.
+    if books_finding is None and in_full.signed_on is not None and not in_full.marked:
+        books_finding = Finding(Problem.DELETED, None, f"the head of {in_full.signed_on} is signed for books logged in "
+                                                       f"full, but the database's mark of it (audit_books_logged) is gone")  # fmt: skip
     return DatabaseAudit(report, pending_count(connection), books_finding, len(unlogged))
 
 

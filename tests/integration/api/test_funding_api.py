@@ -70,8 +70,7 @@ def test_finance_reads_partners_statements_and_reconciliation(funded) -> None:  
 
 @pytest.fixture(scope="module")
 def closed_day(funded, engine):  # type: ignore[no-untyped-def]
-    """The registration day closed by every stage, as `creditline eod` closes it (the accrual alone, the
-    default of `run_eod`, leaves the partners' parts of the day's interest to the next full run)."""
+    """The registration day closed by every stage, as `creditline eod` closes it."""
     from creditline.app import run_eod
 
     run_eod(engine, BUSINESS_DATE + timedelta(days=1), stages=None)

@@ -188,6 +188,45 @@ def test_the_report_reads_the_snapshots_end_of_day_stored(book) -> None:  # type
     assert report["summary"]["loans_on_book"] >= 1 and report["summary"]["ecl"]["allowance_minor"] > 0
 
 
+def test_the_database_report_shows_the_allowance_end_of_day_booked_as_report_portfolio_does(book) -> None:  # type: ignore[no-untyped-def]
+    """`provisions.booked_allowance_minor` was added by the CLI after the report was built, so the console's
+    report over the same snapshots had no such figure: it is now in the build both call (`database_report`)."""
+    import os
+
+    from sqlalchemy import text
+
+    from creditline.api import create_app
+    from creditline.api.settings import ApiSettings
+    from creditline.app.console_views import database_snapshot_report, latest_snapshot_date
+    from creditline.web.i18n import LANGUAGES
+    from creditline.web.rendering import money_minor
+
+    _, engine, *_ = book
+    latest = latest_snapshot_date(engine)
+    with engine.connect() as connection:
+        booked = connection.execute(text("SELECT allowance_minor FROM provision_runs WHERE run_date = :d AND "
+                                         "currency = 'CNY'"), {"d": latest}).scalar_one()
+        ledger = connection.execute(text("SELECT SUM(credit_minor - debit_minor) FROM account_balances "
+                                         "WHERE account = 'loss_allowance' AND currency = 'CNY'")).scalar_one()
+    assert booked == ledger > 0  # the allowance EOD booked on the latest snapshot's day is the ledger's
+    report = database_snapshot_report(engine, lgd=Decimal("0.45"))
+    assert report is not None and report["summary"]["provisions"]["booked_allowance_minor"] == booked
+    saved = dict(os.environ)
+    os.environ.pop("CREDITLINE_SNAPSHOTS", None)  # no file: the dashboard reports over the database
+    os.environ["CREDITLINE_REPORT_LGD"] = "0.45"
+    try:
+        settings = ApiSettings(db_url=engine.url.render_as_string(hide_password=False), origins=("http://localhost",),
+                               rate_per_s=10_000.0, rate_burst=10_000, access_log=False)
+        console = create_app(settings, engine=engine)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    page = _ready(operator(console, engine, "finance"), "/console/", 'data-field="booked-allowance"')
+    assert "(database)" in page
+    shown = found(r'data-field="booked-allowance">([^<]+)<', page)
+    assert shown == money_minor(booked, "CNY", LANGUAGES["en"]) == f"CN¥{Decimal(booked) / 100:,.2f}"
+
+
 def test_a_review_request_is_resolved_from_the_queue(book) -> None:  # type: ignore[no-untyped-def]
     from creditline.app.decision import review_queue
 

@@ -170,3 +170,26 @@ def test_pd_groups_projected_in_blocks_give_the_flows_of_all_at_once(monkeypatch
         assert np.allclose(getattr(blocks.flows, name), getattr(whole.flows, name), rtol=1e-12, atol=1e-6), name
     assert np.array_equal(blocks.result.tranche_balance, whole.result.tranche_balance)
     assert np.array_equal(blocks.result.residual, whole.result.residual)
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+def test_a_pd_projection_works_out_each_loans_pd_once(monkeypatch, blocks) -> None:
+    # the block decision counted the distinct PDs, then the projection worked them out again
+    import creditline.funding.deal as deal_module
+    from creditline.funding.deal import build_deal, run_deal
+    from creditline.funding.structure import deal_spec
+
+    from .builders import deal_data, small_tape
+
+    rows = [{"pd_annual": f"{0.01 + i / 100:.2f}", "remaining_term_months": "6"} for i in range(5)]
+    deal = build_deal(deal_spec(deal_data()), small_tape(rows))
+    scenario = assumptions({"default_model": "pd", "horizon_months": 6})
+    if blocks:
+        monkeypatch.setattr(deal_module, "PD_GROUP_CELLS_MAX", 2 * 7)  # 3 blocks of at most 2 PDs
+    calls = []
+    loan_pds = deal_module.loan_pds
+    monkeypatch.setattr(deal_module, "loan_pds", lambda *a: calls.append(a) or loan_pds(*a))
+    run = run_deal(deal, scenario)
+    assert len(calls) == 1
+    assert run.flows.balance.shape[-1] == 7
+    assert round(run.flows.balance[..., 0].sum()) == 500_000  # five loans of 1,000.00 at the cut-off

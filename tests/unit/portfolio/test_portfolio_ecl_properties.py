@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -84,6 +85,23 @@ def test_zero_pd_or_zero_lgd_means_zero_ecl_and_discounting_lowers_it():
     undiscounted = loan_ecl(row(eir_annual=0.0), EclAssumptions()).ecl_minor
     assert undiscounted == 900  # 1,000.00 × 2% × 45%
     assert loan_ecl(row(eir_annual=0.2), EclAssumptions()).ecl_minor < undiscounted
+
+
+def test_a_charged_off_loan_is_stage_3_on_what_it_owes_alone_in_both_paths():
+    # its row says stage 2 and carries 500.00 undrawn; an active twin shows what the rule takes away
+    owed = {"principal_minor": 123_456, "interest_minor": 1_001, "penalty_minor": 250, "undrawn_minor": 50_000}
+    charged = row(loan_id="L1", status="charged_off", stage=2, days_past_due=181, **owed)
+    active = row(loan_id="L2", status="overdue", stage=2, days_past_due=60, **owed)
+    assumptions = EclAssumptions(ccf=Decimal("0.5"))
+    table = ecl_table(snapshot.from_rows([charged, active]), assumptions)
+    by_loan = {r["loan_id"]: r for r in table.iter_rows(named=True)}
+    # 1,247.07 owed × 45%, undiscounted = 561.1815 → 561.18
+    assert (by_loan["L1"]["stage"], by_loan["L1"]["ead"], by_loan["L1"]["ecl_minor"]) == (3, 124_707.0, 56_118)
+    assert by_loan["L2"]["ead"] == 124_707.0 + 25_000.0  # half the undrawn 500.00 still counts
+    per_loan = loan_ecl(charged, assumptions)
+    assert (per_loan.stage, per_loan.ead, per_loan.ecl_minor) == (3, 124_707.0, 56_118)
+    assert loan_ecl(active, assumptions).ecl_minor == by_loan["L2"]["ecl_minor"]
+    assert table.schema["stage"] == pl.Int8
 
 
 def test_a_loan_without_lgd_takes_the_pool_lgd_or_is_an_error():
