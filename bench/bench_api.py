@@ -31,8 +31,20 @@ from bench.bench_lending import postgres_url
 
 BUSINESS_DATE = date(2025, 6, 30)
 WARM_UP_S = 4
+READY_S_MAX = 180  # two workers' warm-ups took 30-50 s at a load average of 11 (stop 22)
+# The sessions count as signed in this far ahead of the set-up, so that none is a minute old (the
+# session's TOUCH_INTERVAL_S) by the end of the measured run: an older one costs every request a
+# write of its own (the touch) before the request's, and set-up, start and warm-up take 30-90 s
+# with the machine's speed, so the figures changed with it (docs/benchmarks.md, stop 22).
+SIGNED_IN_AHEAD_S = 120
 LUA = Path(__file__).with_name("bench_api.lua")
 CREDITLINE = Path(sys.executable).with_name("creditline")
+# `creditline serve` with uvicorn told to load bench.api_trace's app instead (BENCH_API_TRACE=folder)
+TRACED_SERVE = (
+    "import sys, uvicorn; from creditline.cli.main import run; serve = uvicorn.run; "
+    "uvicorn.run = lambda _app, **options: serve('bench.api_trace:build', **options); "
+    "sys.argv[0] = 'creditline'; run()"
+)
 POSTGRES_URL = os.environ.get("CREDITLINE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -132,6 +144,7 @@ def _accounts(engine, count: int, borrower_ids: list[str] | None = None) -> list
     from creditline.store.identity_repository import IdentityRepository
 
     config, now, tokens = _access(), now_s(), []
+    signed_in = now + SIGNED_IN_AHEAD_S
     with UnitOfWork(engine) as uow:
         repository = IdentityRepository(uow.connection)
         for n in range(count):
@@ -141,7 +154,7 @@ def _accounts(engine, count: int, borrower_ids: list[str] | None = None) -> list
                 "borrower_id": None if borrower_ids is None else borrower_ids[n],
             }  # fmt: skip
             repository.add_account(account)
-            tokens.append(start_session(uow, account, config, now).token)
+            tokens.append(start_session(uow, account, config, signed_in).token)
         uow.commit()
     return tokens
 
@@ -192,6 +205,8 @@ def _server(url: str, workers: int):  # type: ignore[no-untyped-def]
     env = os.environ | {"CREDITLINE_RATE_PER_S": "1000000", "CREDITLINE_RATE_BURST": "1000000"}
     command = [str(CREDITLINE), "serve", "--db", _served_url(url), "--port", str(port), "--workers", str(workers),
                "--no-access-log", "--no-migrate", "--origins", "http://localhost"]  # fmt: skip
+    if os.environ.get("BENCH_API_TRACE"):  # the same server, its app wrapped by bench.api_trace
+        command = [sys.executable, "-c", TRACED_SERVE, *command[1:]]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -209,7 +224,7 @@ def _server(url: str, workers: int):  # type: ignore[no-untyped-def]
 def _wait(base: str, process: subprocess.Popen) -> None:
     import httpx
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + READY_S_MAX
     while time.monotonic() < deadline:
         assert process.poll() is None, f"creditline serve exited {process.returncode}"
         try:
@@ -218,7 +233,7 @@ def _wait(base: str, process: subprocess.Popen) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("the server did not become ready in 60 s")
+    raise RuntimeError(f"the server did not become ready in {READY_S_MAX} s")
 
 
 def _first_requests(base: str, lines: list[str]) -> None:
@@ -244,7 +259,16 @@ def _measured(base: str, pid: int, url: str, lines: list[str], duration_s: int, 
     backends = _backend_pids(url)
     server_before, db_before = _cpu_s(_tree(pid)), _cpu_s(backends)
     generator_before = _generator_cpu_s()
+    trace = os.environ.get("BENCH_API_TRACE")
+    syncs = _count_syncs(_tree(pid), Path(trace, "syncs.txt")) if trace and shutil.which("perf") else None
+    window = [time.monotonic()]
     result = _load(base, lines, duration_s, connections, folder)
+    window.append(time.monotonic())
+    if syncs is not None:
+        syncs.send_signal(signal.SIGINT)  # perf prints its counts and exits
+        syncs.wait(timeout=10)
+    if trace:  # which of the traced requests were measured
+        Path(trace, "measured.json").write_text(json.dumps(window), encoding="utf-8")
     generator_after = _generator_cpu_s()
     opened = [b for b in _backend_pids(url) if b not in backends]  # pooled connections opened during the run
     server_s = _cpu_s(_tree(pid)) - server_before
@@ -258,6 +282,13 @@ def _measured(base: str, pid: int, url: str, lines: list[str], duration_s: int, 
         "cpu_bound_capacity_2_cores_per_s": round(2000 / total, 1) if total else None,
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
+
+
+def _count_syncs(pids: list[int], out: Path) -> subprocess.Popen:
+    """The server's fsync and fdatasync calls (kernel tracepoints: the processes run at full speed)."""
+    events = "syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync"
+    command = ["perf", "stat", "-x", ",", "-e", events, "-p", ",".join(map(str, pids)), "-o", str(out)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _generator_cpu_s() -> float:

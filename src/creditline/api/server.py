@@ -16,7 +16,10 @@ def build() -> FastAPI:
     from creditline.api.warmup import prepare_routes, start_warm_up
 
     configure_logging()
+    from creditline.store.engine import checkpoint_in_background
+
     app = create_app(from_environment())
+    checkpoint_in_background(app.state.runtime.engine)  # SQLite: no request's commit copies the log
     prepare_routes(app)  # before the worker accepts a connection, not on its first request
     start_warm_up(app)  # the origination deciders, then the GC freeze; /ready waits for them
     return app

@@ -15,7 +15,10 @@ disconnect and drops the whole pool, and the next unit of work connects afresh.
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -25,11 +28,15 @@ from creditline.errors import DomainError
 
 ENV_VAR = "CREDITLINE_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_LOCK_POLL_S = 0.0005  # how often a writer waiting for SQLite's write lock asks for it again
 POSTGRES_POOL_SIZE = 16
 PING_IDLE_S = 2.0
 # A long batch writer lets SQLite's write-ahead log grow to this many pages (400 MiB of 4 KiB pages) before
 # a commit copies it into the database, instead of SQLite's default 1,000.
 SQLITE_BATCH_WAL_PAGES = 100_000
+# A served SQLite database: a thread checkpoints the log this often; commits only past this many pages.
+CHECKPOINT_EVERY_S = 1.0
+SQLITE_SERVED_WAL_PAGES = 10_000
 
 
 def default_url() -> str:
@@ -97,6 +104,43 @@ def for_long_batch(engine: Engine) -> Engine:
     return engine
 
 
+def checkpoint_in_background(engine: Engine) -> threading.Event:
+    """SQLite, served: copy the write-ahead log into the database from a thread of its own, every
+    CHECKPOINT_EVERY_S, instead of in whichever request's commit finds it over 1,000 pages.
+
+    The commit that crosses the threshold copies the log and syncs it and the database (two fsyncs,
+    6-15 ms each on a virtual disk) before its request goes on; and while another process keeps
+    writing, a checkpoint rarely gets to the log's end, so the log stays over the threshold and
+    every commit after it does the same — a served worker runs its decisions on the event loop, so
+    its other requests wait too (docs/benchmarks.md, stop 22). The thread's checkpoint is passive
+    (it waits for no one, writers go on) and releases the GIL while it writes. The automatic one
+    stays as a backstop, at SQLITE_SERVED_WAL_PAGES, should the thread fall behind. PostgreSQL:
+    nothing changes. Returns the event that stops the thread once set."""
+    stop = threading.Event()
+    if not is_sqlite(engine):
+        return stop
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={SQLITE_SERVED_WAL_PAGES}")
+
+    engine.dispose()  # every connection from now on has the higher threshold
+    threading.Thread(target=_checkpoint_every, args=(engine, stop), name="sqlite-checkpoint", daemon=True).start()
+    return stop
+
+
+def _checkpoint_every(engine: Engine, stop: threading.Event) -> None:
+    while not stop.wait(CHECKPOINT_EVERY_S):
+        try:
+            connection = engine.raw_connection()  # not engine.connect(): it would begin a writing transaction
+            try:
+                connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                connection.close()
+        except Exception:  # the next round tries again; the automatic checkpoint is still there
+            logging.getLogger(__name__).exception("the background checkpoint of the SQLite log failed")
+
+
 def _ping_when_idle(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def on_checkin(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
@@ -127,5 +171,35 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        read_only = connection.get_execution_options().get("read_only", False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("read_only", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        try:
+            begin_immediate(connection.connection.dbapi_connection)
+        except sqlite3.Error as error:  # as SQLAlchemy raises a driver's error from a statement it ran
+            raise exc.DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error, dialect=connection.dialect) from error
+
+
+def begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
+    """`BEGIN IMMEDIATE`, asking again for the write lock every WRITE_LOCK_POLL_S while another
+    connection holds it, for up to the busy timeout (then SQLite's "database is locked").
+
+    SQLite's own busy handler waits 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, then 100 ms between
+    tries: a writer that found the lock taken twice sleeps through every moment it was free for the
+    next 25 ms, and a writer in another process that takes it again in the meantime sends it into
+    the longer sleeps. Two served workers on one file so made a few decisions wait 100–600 ms for
+    a lock held ~2 ms at a time (docs/benchmarks.md, stop 22); asked for every half millisecond,
+    the lock goes to the waiter about as soon as it is free."""
+    dbapi_connection.execute("PRAGMA busy_timeout=0")  # a taken lock answers SQLITE_BUSY at once
+    try:
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise
+            time.sleep(WRITE_LOCK_POLL_S)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # for every other wait
