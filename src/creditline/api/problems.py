@@ -176,7 +176,8 @@ def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route {request.url.path}"
     elif exc.status_code == 405:
-        detail = f"{request.method} is not allowed on {request.url.path}"
+        allow = dict(exc.headers or {}).get("Allow")
+        detail = f"{request.method} is not allowed on {request.url.path}" + (f" (allowed: {allow})" if allow else "")
     return problem_response(request, exc.status_code, code, detail, None, dict(exc.headers or {}))
 
 

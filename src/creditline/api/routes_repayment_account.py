@@ -1,10 +1,12 @@
 """/v1/me/repayment-account: the account a borrower repays from (and is paid to), changed through
 transaction monitoring.
 
-`PUT` screens the change first (`app.repayment_accounts`): allowed → stored; a step-up → `401
-step_up_required`, and the client asks `POST /v1/me/repayment-account/approvals` for passkey options
-bound to the new account, then sends the `PUT` again with the assertion (user verification
-required); a hold → `409 held_for_review` until a reviewer releases it. The number is stored
+`PUT` needs a passkey assertion bound to the new account (user verification required) for every
+change of an account that has a passkey: without it `401 step_up_required`, and the client asks
+`POST /v1/me/repayment-account/approvals` for passkey options bound to the new account, then sends
+the `PUT` again with the assertion. The change is then screened (`app.repayment_accounts`): allowed
+or verified → stored; a hold → `409 held_for_review` until a reviewer releases it. (An account with
+no passkey is screened on the session alone: a step-up outcome asks for the assertion.) The number is stored
 encrypted in the privacy vault and only ever shown masked.
 """
 
@@ -28,6 +30,7 @@ from creditline.api.schemas_servicing import (
 from creditline.app import repayment_accounts
 from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
+from creditline.app.step_ups import StepUp
 from creditline.identity.roles import Permission
 
 router = APIRouter(
@@ -56,14 +59,10 @@ def approval_options(body: AccountChange, principal: Caller, rt: Rt) -> dict:
 
 @router.put("/repayment-account", response_model=AccountChanged)
 def change(body: AccountChangeApproved, principal: Caller, rt: Rt, device: DeviceId = None) -> dict:
-    """Change the repayment account: screened first; a step-up needs the assertion, a hold a reviewer."""
-    from creditline.app.passkey_flows import verify_drawdown_approval
-
+    """Change the repayment account: a step-up (an account with a passkey), then screened; a hold needs a reviewer."""
     borrower_id = own_borrower(principal, Permission.REPAY_OWN)
-    if body.assertion is not None:
-        binding = repayment_accounts.approval_binding(body.account_number)
-        verify_drawdown_approval(rt.engine, rt.access, principal.account_id, binding, body.assertion)
     command = repayment_accounts.ChangeAccount(
-        borrower_id, principal.account_id, body.account_number, Client(device), user_verified=body.assertion is not None
-    )
+        borrower_id, principal.account_id, body.account_number, Client(device),
+        step_up=StepUp(rt.access, principal.account_id, body.assertion),
+    )  # fmt: skip
     return repayment_accounts.change_account(rt.engine, command)

@@ -1,9 +1,10 @@
 """/v1/me/repayment-sources and /v1/me/payday: the accounts and wallets auto-debit asks, in the
 borrower's priority order, and when the borrower is paid.
 
-Linking a source is screened like a change of repayment account: a step-up → `401 step_up_required`;
-the client asks `POST /v1/me/repayment-account/approvals` for passkey options bound to the new
-account number and posts again with the assertion; a hold → `409 held_for_review`. Numbers are stored
+Linking a source is stepped up and screened like a change of repayment account: an account with a
+passkey sends an assertion on every link (without it `401 step_up_required`: the client asks `POST
+/v1/me/repayment-account/approvals` for passkey options bound to the new account number and posts
+again with the assertion); a hold → `409 held_for_review`. Numbers are stored
 encrypted and only shown masked. A source id that is not one of the caller's active sources answers
 `404 source_not_found`, whoever it belongs to.
 """
@@ -22,6 +23,7 @@ from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
 from creditline.app import repayment_sources
 from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
+from creditline.app.step_ups import StepUp
 from creditline.identity.roles import Permission
 
 router = APIRouter(
@@ -41,7 +43,8 @@ class SourceAdd(BaseModel):
     kind: str = Field(default="bank-account", description="bank-account or wallet")
     assertion: dict[str, Any] | None = Field(
         default=None,
-        description="navigator.credentials.get() answering this account's approval options (on a step-up)",
+        description="navigator.credentials.get() answering this account's approval options "
+        "(required when the signed-in account has a passkey)",
     )
 
 
@@ -106,17 +109,11 @@ def list_sources(principal: Caller, rt: Rt) -> dict:
 
 @router.post("/repayment-sources", status_code=201, response_model=SourceAdded)
 def add_source(body: SourceAdd, principal: Caller, rt: Rt, device: DeviceId = None) -> dict:
-    """Link a source, asked after the others until reordered; screened like an account change."""
-    from creditline.app.passkey_flows import verify_drawdown_approval
-    from creditline.app.repayment_accounts import approval_binding
-
+    """Link a source, asked after the others until reordered; stepped up and screened like an account change."""
     borrower_id = own_borrower(principal, Permission.REPAY_OWN)
-    if body.assertion is not None:
-        binding = approval_binding(body.account_number)
-        verify_drawdown_approval(rt.engine, rt.access, principal.account_id, binding, body.assertion)
     command = repayment_sources.AddSource(
         borrower_id, principal.account_id, body.account_number, body.kind, Client(device),
-        user_verified=body.assertion is not None,
+        step_up=StepUp(rt.access, principal.account_id, body.assertion),
     )  # fmt: skip
     return repayment_sources.add_source(rt.engine, command)
 

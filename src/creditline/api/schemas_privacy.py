@@ -13,6 +13,17 @@ class ErasureRequestIn(BaseModel):
     date: dt.date | None = Field(default=None, description="the day the request was made; default the business date, never later")
 
 
+class SubjectStepUp(BaseModel):
+    """A borrower's own export or erasure request: the step-up an account with a passkey sends."""
+
+    model_config = ConfigDict(extra="forbid")
+    assertion: dict[str, Any] | None = Field(
+        default=None,
+        description="navigator.credentials.get() answering this request's approval options (POST …/approvals, user "
+        "verification); required when the signed-in account has a passkey",
+    )
+
+
 class ErasureAnswer(BaseModel):
     borrower_id: str
     outcome: Literal["erased", "restricted"]

@@ -362,7 +362,8 @@ class AccountChange(BaseModel):
 
 class AccountChangeApproved(AccountChange):
     assertion: dict[str, Any] | None = Field(
-        default=None, description="navigator.credentials.get() answering this change's approval options (when a step-up is asked)"
+        default=None, description="navigator.credentials.get() answering this change's approval options "
+        "(required when the signed-in account has a passkey)"
     )
 
 

@@ -182,8 +182,8 @@ def _registered_account(repository: IdentityRepository, bound: dict[str, Any], n
 # -- another passkey for a signed-in account (a new phone) ----------------------------------------
 # A session alone does not add a passkey: one stolen with a cookie or a token would otherwise give the
 # thief a passkey of their own, outliving the session and every password-less sign-in after it. Adding
-# one is a step-up, as a change of repayment account is: a fresh user-verified assertion of a passkey
-# the account already has, on a challenge bound to this action and this account (single-use, expiring).
+# one is a step-up (`app.step_ups`), as a change of repayment account is: a fresh user-verified assertion
+# of a passkey the account already has, on a challenge bound to this action and this account.
 # An account with no passkey has nothing to step up with, and a stolen session of it could sign in as
 # it anyway; its first passkey is added on the session alone.
 
@@ -226,15 +226,11 @@ def begin_add_passkey(
 
 def _step_up(engine: Engine, config: AccessConfig, principal: Principal, assertion: Mapping[str, Any] | None) -> None:
     """The step-up assertion approving a new passkey verifies, or `StepUpRequired` / a rejection."""
-    from creditline.app.monitoring import StepUpRequired
+    from creditline.app import step_ups
 
-    if assertion is None:
-        raise StepUpRequired(
-            "adding a passkey needs a fresh passkey assertion (user verification) from this account: "
-            "ask POST /v1/session/passkeys/approvals for its options, then send the assertion here",
-            field="assertion",
-        )
-    verify_drawdown_approval(engine, config, principal.account_id, add_passkey_binding(principal.account_id), assertion)
+    step_up = step_ups.StepUp(config, principal.account_id, assertion)
+    binding = add_passkey_binding(principal.account_id)
+    step_ups.require(engine, step_up, binding, action="adding a passkey", options_at="POST /v1/session/passkeys/approvals")
 
 
 def finish_add_passkey(engine: Engine, config: AccessConfig, principal: Principal, credential: Mapping[str, Any]) -> dict[str, Any]:
@@ -299,7 +295,8 @@ def verify_drawdown_approval(
 ) -> None:
     """A fresh, user-verified assertion for exactly this drawdown by this account, or a rejection.
 
-    Every step-up sends it as `assertion` (a drawdown, adding a passkey, a repayment account or source):
+    Every step-up sends it as `assertion` (a drawdown, adding a passkey, a repayment account or source,
+    the borrower's export or erasure request):
     each rejection names that field, as the binding checks here do, not the sign-in's `credential`."""
     challenge, bound = _take_challenge(engine, credential, ("drawdown",), field=STEP_UP_FIELD)
     if bound["account_id"] != account_id:

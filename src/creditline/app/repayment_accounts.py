@@ -2,9 +2,11 @@
 
 A change of repayment account is the first step of the classic account takeover (new phone, new
 account, then drain the line to it), so it is screened like a drawdown (`app.monitoring.screen`,
-kind `account-change`) before anything is stored: a step-up outcome asks for a passkey assertion
-with user verification bound to the new account (`approval_binding`), a hold waits for a reviewer
-(a release lets the same change through). Only then is the number stored — encrypted in
+kind `account-change`) before anything is stored. An account with a passkey steps up on every change
+(`app.step_ups`: a fresh user-verified assertion bound to the new account, `approval_binding`), from
+whatever device, so a stolen session cannot send the next disbursements and refunds elsewhere
+(docs/security.md finding 13); an account without one is screened as before, a step-up outcome
+asking for that assertion. A hold waits for a reviewer (a release lets the same change through). Only then is the number stored — encrypted in
 `personal_data` (field `bank_account`) with its blind index — and read back only masked, through a
 purpose-checked, logged read (the borrower's own request).
 
@@ -24,6 +26,7 @@ from sqlalchemy import Engine, select
 
 from creditline.app.common import business_date
 from creditline.app.drawdown_screening import Client, at_or_now, device_of, outcome_brief, wall_clock_s
+from creditline.app.step_ups import StepUp, require_if_passkey
 from creditline.app.vault_keys import keyring
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
@@ -44,7 +47,8 @@ class ChangeAccount:
     actor: str  # the account making the change (for the access log)
     account_number: str
     client: Client | None = None
-    user_verified: bool = False  # the request carries a verified passkey assertion bound to this change
+    user_verified: bool = False  # the caller verified a passkey assertion bound to this change itself
+    step_up: StepUp | None = None  # a signed-in request's: required (and verified here) when the account has a passkey
 
 
 def normalised(text: str) -> str:
@@ -69,13 +73,27 @@ def approval_binding(account_number: str) -> dict[str, Any]:
     return {"repayment_account": blind_index(normalised(account_number))}
 
 
+def stepped_up(engine: Engine, step_up: StepUp | None, index: str) -> bool:
+    """True when the request's assertion approving the account with blind index `index` verified;
+    `StepUpRequired` when its account has a passkey and it sent none. False without a step-up to check:
+    an account with no passkey, or a caller that is no signed-in request (the operator's CLI)."""
+    if step_up is None:
+        return False
+    return require_if_passkey(
+        engine, step_up, {"repayment_account": index},
+        action="changing where the money goes", options_at="POST /v1/me/repayment-account/approvals",
+    )  # fmt: skip
+
+
 def change_account(engine: Engine, command: ChangeAccount) -> dict[str, Any]:
-    """Screen the change, then store the new account (encrypted); `StepUpRequired` / `HeldForReview` otherwise."""
+    """Step up (an account with a passkey), screen the change, then store the new account (encrypted);
+    `StepUpRequired` / `HeldForReview` otherwise, with nothing stored."""
     number, keys = normalised(command.account_number), keyring(FIELD_INPUT)
     index = blind_index(number, keys)
     with UnitOfWork(engine, read_only=True) as uow:  # refuse before screening: a refusal changes nothing
         _refuse_a_linked_source(uow, command.borrower_id, index)
-    view = screen_account_change(engine, command.borrower_id, index, command.client, command.user_verified)
+    verified = stepped_up(engine, command.step_up, index) or command.user_verified
+    view = screen_account_change(engine, command.borrower_id, index, command.client, verified)
     on = _store(engine, command.borrower_id, number, keys, index)
     return {"account": masked(number), "changed_on": on.isoformat(), "monitoring": outcome_brief(view)}
 

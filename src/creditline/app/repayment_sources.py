@@ -5,8 +5,9 @@ the borrower's first source. It becomes a row of its own — priority 1, debited
 borrower's account — the first time another source is linked; until then a borrower has no rows and
 auto-debit asks the account on file, as before.
 
-Linking a source is screened exactly like a change of repayment account (`screen_account_change`:
-the same takeover rules, step-up and hold); the number is then stored encrypted in the privacy vault
+Linking a source is stepped up and screened exactly like a change of repayment account
+(`stepped_up`, `screen_account_change`: a passkey assertion on every link for an account with a
+passkey, the same takeover rules and hold); the number is then stored encrypted in the privacy vault
 (field `bank_account:<source_id>`, a bank account for the vault's purpose checks) with its blind index in `repayment_sources`, and only ever shown masked
 through a purpose-checked, logged read. A source id that is not one of the borrower's active sources
 is `source_not_found` on `source_id` — whether it exists for someone else or not at all — and
@@ -31,7 +32,9 @@ from creditline.app.repayment_accounts import (
     masked,
     normalised,
     screen_account_change,
+    stepped_up,
 )
+from creditline.app.step_ups import StepUp
 from creditline.app.vault_keys import keyring
 from creditline.errors import Conflict, DomainError, NotFound
 from creditline.store import UnitOfWork
@@ -86,11 +89,12 @@ class AddSource:
     account_number: str
     kind: str = "bank-account"
     client: Client | None = None
-    user_verified: bool = False
+    user_verified: bool = False  # the caller verified a passkey assertion bound to this account itself
+    step_up: StepUp | None = None  # a signed-in request's: required when the account has a passkey
 
 
 def add_source(engine: Engine, command: AddSource) -> dict[str, Any]:
-    """Screen the new source like an account change, then link it last in priority."""
+    """Step up and screen the new source like an account change, then link it last in priority."""
     from creditline.servicing.debit_policy import SOURCES_MAX
 
     if command.kind not in KINDS:
@@ -100,7 +104,8 @@ def add_source(engine: Engine, command: AddSource) -> dict[str, Any]:
     with UnitOfWork(engine, read_only=True) as uow:  # refuse before screening: a refusal changes nothing
         require_borrower(uow, command.borrower_id)
         _check_new(_sources_with_on_file(uow, command.borrower_id), index, SOURCES_MAX)
-    view = screen_account_change(engine, command.borrower_id, index, command.client, command.user_verified)
+    verified = stepped_up(engine, command.step_up, index) or command.user_verified
+    view = screen_account_change(engine, command.borrower_id, index, command.client, verified)
     source = _link(engine, command, number, index, keys, SOURCES_MAX)
     return source | {"monitoring": outcome_brief(view)}
 

@@ -11,6 +11,11 @@ while restricted keeps the first request's date and decides again, so it erases 
 passed; asking after erasure returns the erasure); the API's Idempotency-Key returns the first
 answer on a retry as well.
 
+A borrower asking for themselves steps up first when their account has a passkey (`app.step_ups`:
+an assertion bound to this request and account), since a stolen session must neither read the
+personal data in clear nor erase it; a retry under a key already answered returns that answer
+without a second assertion (the first was used up), as a drawdown's does.
+
 The export (`export_subject`) reads every personal field through the purpose check as
 `subject_request` (so the export shows in the borrower's access log, its own entry included) and
 adds the store's sections, as one `creditline-subject-export/v1` document.
@@ -24,9 +29,11 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, text, update
 
+from creditline.app.access import AccessConfig
 from creditline.app.common import business_date
 from creditline.app.idempotency import check_key, first_result, remember
 from creditline.app.repayment_sources import BorrowerNotFound
+from creditline.app.step_ups import StepUp, require_if_passkey
 from creditline.app.vault_keys import keyring
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
@@ -41,6 +48,33 @@ class RequestErasure:
     actor: str  # the borrower's account, or the operator who took the request
     on: date | None = None  # the day the request was made: the business date unless earlier
     key: str | None = None  # a client idempotency key (the API's); the request is idempotent without one
+    step_up: StepUp | None = None  # the borrower's own request: required when their account has a passkey
+
+
+def _erasure_binding(account_id: str) -> dict[str, Any]:
+    """What the step-up assertion approving this account's erasure request signs for."""
+    return {"erasure_request": account_id}
+
+
+def _export_binding(account_id: str) -> dict[str, Any]:
+    """What the step-up assertion approving this account's export signs for."""
+    return {"subject_export": account_id}
+
+
+def erasure_approval(engine: Engine, config: AccessConfig, account_id: str) -> dict[str, Any]:
+    """Options for the passkey assertion approving this account's erasure request (single-use, expiring)."""
+    from creditline.app.passkey_flows import begin_drawdown_approval
+
+    return begin_drawdown_approval(engine, config, account_id, _erasure_binding(account_id))
+
+
+def export_approval(engine: Engine, config: AccessConfig, account_id: str) -> dict[str, Any]:
+    """Options for the passkey assertion approving this account's export, once an export can be made:
+    without data keys `vault_unavailable` first, as a prompt for an export that must fail helps no one."""
+    from creditline.app.passkey_flows import begin_drawdown_approval
+
+    keyring("borrower")
+    return begin_drawdown_approval(engine, config, account_id, _export_binding(account_id))
 
 
 def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = None) -> dict[str, Any]:
@@ -49,12 +83,12 @@ def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = 
     from creditline.privacy import retention
 
     key = check_key(command.key) if command.key is not None else None
+    if command.step_up is not None and not _answered(engine, command, key):
+        require_if_passkey(engine, command.step_up, _erasure_binding(command.step_up.account_id),
+                           action="an erasure request", options_at="POST /v1/me/erasure-request/approvals")  # fmt: skip
     with UnitOfWork(engine) as uow:
         today = business_date(uow)  # the EOD lock shared: the date cannot move under the decision
-        on = command.on or today
-        if on > today:
-            raise DomainError(f"{on} is after the business date {today}", field="date", code="date_in_future")
-        request = {"borrower": command.borrower_id, "date": on.isoformat()}
+        request = _request(command, today)
         _lock(uow, command.borrower_id)  # before the key is read: a racing retry finds the first's result
         if key is not None and (prior := first_result(uow, SCOPE, key, request)) is not None:
             return prior
@@ -65,7 +99,7 @@ def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = 
         if stored is not None and stored["status"] == "erased":
             result = _view(stored, already=True)
         else:
-            requested_on = stored["requested_on"] if stored else on  # asked again: the first request's date
+            requested_on = stored["requested_on"] if stored else (command.on or today)  # asked again: the first request's date
             decision = retention.request_erasure(status, requested_on, today)
             row = _answer(uow, command, stored, decision, requested_on, today, at_s)
             result = _view(row, already=False)
@@ -73,6 +107,22 @@ def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = 
             remember(uow, SCOPE, key, request, result, borrower_id=command.borrower_id)
         uow.commit()
     return result
+
+
+def _request(command: RequestErasure, today: date) -> dict[str, Any]:
+    """The request a key answers: the borrower and the day it was made (`date_in_future` after `today`)."""
+    on = command.on or today
+    if on > today:
+        raise DomainError(f"{on} is after the business date {today}", field="date", code="date_in_future")
+    return {"borrower": command.borrower_id, "date": on.isoformat()}
+
+
+def _answered(engine: Engine, command: RequestErasure, key: str | None) -> bool:
+    """The key already holds this request's answer (a retry); a key reused for another request raises."""
+    if key is None:
+        return False
+    with UnitOfWork(engine, read_only=True) as uow:
+        return first_result(uow, SCOPE, key, _request(command, business_date(uow))) is not None
 
 
 def erase_held_data(uow: UnitOfWork, borrower_id: str, decision: Any, on: date, actor: str) -> bool:
@@ -157,8 +207,11 @@ def _view(row: dict[str, Any], *, already: bool) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def export_subject(engine: Engine, borrower_id: str, actor: str, at_s: int | None = None) -> dict[str, Any]:
-    """The borrower's export document (`privacy.subject_export`), its read logged as `subject_request`."""
+def export_subject(
+    engine: Engine, borrower_id: str, actor: str, at_s: int | None = None, step_up: StepUp | None = None
+) -> dict[str, Any]:
+    """The borrower's export document (`privacy.subject_export`), its read logged as `subject_request`;
+    the borrower's own (`step_up`) after the assertion, when their account has a passkey."""
     from creditline.app.drawdown_screening import at_or_now
     from creditline.app.subject_status import export_sections, subject_status
     from creditline.privacy.access import AccessPurpose
@@ -167,6 +220,9 @@ def export_subject(engine: Engine, borrower_id: str, actor: str, at_s: int | Non
     from creditline.store.personal_data import PersonalDataStore
     from creditline.store.tables_audit import personal_data
 
+    if step_up is not None:
+        require_if_passkey(engine, step_up, _export_binding(step_up.account_id),
+                           action="a copy of your personal data", options_at="POST /v1/me/export/approvals")  # fmt: skip
     with UnitOfWork(engine) as uow:
         if subject_status(uow, borrower_id) is None:
             raise BorrowerNotFound(f"no borrower {borrower_id}", field="borrower")

@@ -119,11 +119,15 @@ class Person:
         assert response.status_code == 200, response.text
         return response.json()["publicKey"]
 
+    def step_up(self, approvals: str, body: Any = None, **flags: Any) -> dict[str, Any]:
+        """A step-up: this person's passkey answering the options `approvals` gives (bound to one action)."""
+        options = self.post(approvals, body)
+        assert options.status_code == 200, options.text
+        return self.authenticator.get(options.json()["publicKey"], **flags)
+
     def add_passkey_options(self, **flags: Any) -> Any:
         """Options to add a passkey, after the step-up it needs: an assertion of this person's passkey."""
-        approval = self.post("/v1/session/passkeys/approvals")
-        assert approval.status_code == 200, approval.text
-        assertion = self.authenticator.get(approval.json()["publicKey"], **flags)
+        assertion = self.step_up("/v1/session/passkeys/approvals", **flags)
         return self.post("/v1/session/passkeys/options", {"assertion": assertion})
 
     def draw(self, line_id: str, terms: dict[str, Any], key: str, **flags: Any) -> Any:

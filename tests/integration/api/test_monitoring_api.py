@@ -26,9 +26,11 @@ def people(client, engine):  # type: ignore[no-untyped-def]
 def _change_account(person, number: str, device: str, *, with_passkey: bool):  # type: ignore[no-untyped-def]
     body = {"account_number": number}
     if with_passkey:
-        options = person.post("/v1/me/repayment-account/approvals", body)
-        assert options.status_code == 200, options.text
-        body |= {"assertion": person.authenticator.get(options.json()["publicKey"])}
+        body |= {"assertion": person.step_up("/v1/me/repayment-account/approvals", body)}
+    return _put_account(person, body, device)
+
+
+def _put_account(person, body: dict, device: str):  # type: ignore[no-untyped-def]
     return person.client.put("/v1/me/repayment-account", json=body, headers=person.headers | {"X-Device-Id": device})
 
 
@@ -109,18 +111,60 @@ def test_a_release_lets_through_only_the_drawdown_it_held(client, people, monkey
     assert cleared.json()["principal_outstanding"] == "500.00"
 
 
-@pytest.mark.xfail(strict=True, reason="open, docs/security.md finding 13: a change monitoring allows needs no passkey")
-def test_a_session_alone_does_not_change_where_the_money_goes(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_session_alone_does_not_change_where_the_money_goes(client, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A stolen session token (no passkey) must not redirect the borrower's disbursements and refunds: a change
-    of repayment account from the borrower's usual device is allowed by monitoring and stored on the session
-    alone, as adding a passkey was before finding 11."""
+    of repayment account from the borrower's usual device was allowed by monitoring and stored on the session
+    alone, as adding a passkey was before finding 11 (docs/security.md finding 13). Now every change of an
+    account with a passkey needs the step-up; a stale or used assertion changes nothing either."""
+    from integration_helpers import dump
+    from sqlalchemy import update
+
+    from creditline.store.tables_identity import identity_challenges
+
     daytime(monkeypatch, T0 + 120 * DAY_S)
     with_vault(monkeypatch)
     victim, decision = approved_borrower(client, "Trusting", min_limit="500.00")
     assert draw(victim, decision["line_id"], {"amount": "500.00", "term_months": 3}, "own", device="phone-1").status_code == 201
-    changed = _change_account(victim, "6222021255550007", "phone-1", with_passkey=False)
-    assert changed.status_code == 401 and changed.json()["code"] == "step_up_required", changed.text
+    before = dump(engine)
+    for body in ({"account_number": "6222021255550007"}, {"account_number": "6222021255550007", "assertion": None}):
+        changed = _put_account(victim, body, "phone-1")
+        assert changed.status_code == 401 and changed.json()["code"] == "step_up_required", changed.text
+        assert changed.json()["errors"][0]["field"] == "assertion"
+        assert "/v1/me/repayment-account/approvals" in changed.json()["detail"]
+    assert dump(engine) == before, "nothing stored, nothing screened"
     assert victim.get("/v1/me/repayment-account").json()["source"] == "application"
+    body = {"account_number": "6222021255550007"}
+    options = victim.post("/v1/me/repayment-account/approvals", body).json()["publicKey"]
+    with engine.begin() as connection:  # five minutes have passed
+        connection.execute(update(identity_challenges).where(identity_challenges.c.challenge == options["challenge"])
+                           .values(expires_at=0))  # fmt: skip
+    late = _put_account(victim, body | {"assertion": victim.authenticator.get(options)}, "phone-1")
+    assert (late.status_code, late.json()["code"]) == (401, "challenge_expired"), late.text
+    person_assertion = victim.step_up("/v1/me/repayment-account/approvals", body)
+    changed = _put_account(victim, body | {"assertion": person_assertion}, "phone-1")
+    assert changed.status_code == 200 and changed.json()["account"] == "••••0007", changed.text
+    assert changed.json()["monitoring"]["status"] in ("allowed", "verified")
+    replayed = _put_account(victim, {"account_number": "6222021255550015", "assertion": person_assertion}, "phone-1")
+    assert (replayed.status_code, replayed.json()["code"]) == (401, "challenge_used"), replayed.text
+    assert victim.get("/v1/me/repayment-account").json()["account"] == "••••0007", "the replay changed nothing"
+
+
+def test_an_account_without_a_passkey_is_screened_on_the_session_alone(client, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An account with no passkey has nothing to step up with (and its session is its only credential): its
+    change is screened as before, allowed from its usual device."""
+    from sqlalchemy import delete
+
+    from creditline.store.tables_identity import identity_credentials
+
+    daytime(monkeypatch, T0 + 150 * DAY_S)
+    with_vault(monkeypatch)
+    person, decision = approved_borrower(client, "Passkeyless", min_limit="500.00")
+    assert draw(person, decision["line_id"], {"amount": "500.00", "term_months": 3}, "own", device="phone-1").status_code == 201
+    with engine.begin() as connection:
+        connection.execute(delete(identity_credentials).where(identity_credentials.c.account_id == person.account["account_id"]))
+    changed = _change_account(person, "6222021255550023", "phone-1", with_passkey=False)
+    assert changed.status_code == 200 and changed.json()["monitoring"]["status"] == "allowed", changed.text
+    assert person.get("/v1/me/repayment-account").json()["account"] == "••••0023"
 
 
 def test_the_account_is_kept_encrypted_and_shown_masked(client, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +175,7 @@ def test_the_account_is_kept_encrypted_and_shown_masked(client, engine, monkeypa
     first, _ = approved_borrower(client, "Saver")
     bad = _change_account(first, "12-34", "phone-1", with_passkey=False)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "account_number"
-    assert _change_account(first, "6222021299990001", "phone-1", with_passkey=False).status_code == 200
+    assert _change_account(first, "6222021299990001", "phone-1", with_passkey=True).status_code == 200
     shown = first.get("/v1/me/repayment-account").json()
     assert shown["account"] == "••••0001" and shown["source"] == "changed"
     borrower_id = first.get("/v1/session").json()["borrower_id"]
@@ -141,7 +185,7 @@ def test_the_account_is_kept_encrypted_and_shown_masked(client, engine, monkeypa
     assert "6222021299990001" not in str(dict(stored)) and stored["blind_index"]
     assert len(reads) == 1, "the borrower's read is in their access log"
     second, _ = approved_borrower(client, "Sibling")
-    assert _change_account(second, "6222-0212-9999-0001", "phone-9", with_passkey=False).status_code == 200
+    assert _change_account(second, "6222-0212-9999-0001", "phone-9", with_passkey=True).status_code == 200
     with engine.connect() as connection:
         signals = ReviewRepository(connection).unalerted_signals(1000)
     sibling = second.get("/v1/session").json()["borrower_id"]

@@ -13,9 +13,11 @@ WALLET = "WALLET-0000-1111-22"
 
 def _link(person, number: str, kind: str = "wallet"):  # type: ignore[no-untyped-def]
     body = {"account_number": number}
-    options = person.post("/v1/me/repayment-account/approvals", body)
-    assert options.status_code == 200, options.text
-    body |= {"kind": kind, "assertion": person.authenticator.get(options.json()["publicKey"])}
+    body |= {"kind": kind, "assertion": person.step_up("/v1/me/repayment-account/approvals", body)}
+    return _post_source(person, body)
+
+
+def _post_source(person, body: dict):  # type: ignore[no-untyped-def]
     return person.client.post(
         "/v1/me/repayment-sources", json=body, headers=person.headers | {"X-Device-Id": "phone-1"}
     )
@@ -84,6 +86,28 @@ def test_refusals_name_the_field_and_change_nothing(
     assert answer.headers["content-type"] == "application/problem+json"
     assert (answer.json()["code"], _field(answer)) == (code, field)
     assert _listed(person) == before
+
+
+def test_a_source_is_linked_only_with_a_step_up(client, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Linking a source sends money's way as a repayment account does (docs/security.md finding 13): an account
+    with a passkey links none on the session alone, from whatever device, nor with a used assertion."""
+    from integration_helpers import dump
+
+    with_vault(monkeypatch)
+    daytime(monkeypatch)
+    person, _ = approved_borrower(client, "Sources stepped up")
+    before, rows = _listed(person), dump(engine)
+    refused = _post_source(person, {"account_number": WALLET, "kind": "wallet"})
+    assert refused.status_code == 401 and refused.json()["code"] == "step_up_required", refused.text
+    assert _field(refused) == "assertion" and "/v1/me/repayment-account/approvals" in refused.json()["detail"]
+    assert dump(engine) == rows, "nothing linked, nothing screened"
+    assert _listed(person) == before
+    assertion = person.step_up("/v1/me/repayment-account/approvals", {"account_number": WALLET})
+    linked = _post_source(person, {"account_number": WALLET, "kind": "wallet", "assertion": assertion})
+    assert linked.status_code == 201 and linked.json()["account"] == "••••1122", linked.text
+    again = _post_source(person, {"account_number": "WALLET-0000-3333-44", "kind": "wallet", "assertion": assertion})
+    assert again.status_code == 401 and again.json()["code"] == "challenge_used", again.text
+    assert [s[2] for s in _listed(person)] == [None, "••••1122"]
 
 
 def test_payday_stated(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
