@@ -318,3 +318,17 @@ def test_a_contact_note_with_a_nul_byte_is_refused_and_nothing_is_recorded(engin
         record_contact(engine, RecordContact(loan, "call", "reached", at, "agent-7", note="called\x00back"))
     assert (refused.value.field, refused.value.message) == ("note", "at most 400 printable characters")
     assert dump(engine) == before
+
+
+def test_no_collection_contact_is_recorded_on_a_loan_paid_off(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """Fair collection: once the loan is paid off nothing is owed, so no operator may contact the borrower
+    about it. An agent's call on the paid-off loan was accepted (exit 0), recorded as a collection contact
+    and counted against the borrower's caps."""
+    close_days(engine, date(2025, 2, 11))
+    repay(engine, Repay(loan, "1500", "payoff"))
+    before = dump(engine)
+    after_payoff = cli("collections", "contact", "--loan", loan, "--outcome", "reached", "--operator", "agent-7",
+                       "--at", "2025-02-11T15:00:00+08:00", "--db", db_url)  # fmt: skip
+    assert (after_payoff.exit_code, after_payoff.stderr) == (
+        2, f"error: --loan: the loan {loan} is paid-off: nothing is owed, so the borrower is not contacted about it\n")
+    assert dump(engine) == before
