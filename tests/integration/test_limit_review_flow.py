@@ -177,3 +177,26 @@ def test_a_line_in_another_currency_is_not_due_and_takes_no_place_in_the_run(eng
     assert reviewed == [home]
     again = run_review(engine, date(2025, 1, 1), setup=_quick_policy())
     assert (again["lines_due"], again["lines_reviewed"]) == (0, 0)
+
+
+def test_a_lowered_limit_is_not_left_above_by_a_temporary_limit(engine) -> None:  # type: ignore[no-untyped-def]
+    """A line with a temporary limit lends up to it whatever its permanent limit. A review that lowered the
+    limit of such a line (10,000.00 -> 7,500.00 on a low score) left its temporary 15,000.00 in force: the
+    borrower could still draw 14,000.00 more, so the cut at a warning sign cut nothing until the expiry.
+    The cut now withdraws a temporary limit above the new one, both changes recorded with the review's reason."""
+    from creditline.app.lines import SetTempLimit, set_temp_limit
+
+    setup_books(engine)
+    line = open_line(engine, "TEMP", limit="10000")
+    set_temp_limit(engine, SetTempLimit(line, "15000", date(2025, 3, 31), "spring campaign"))
+    draw(engine, Draw(line, "1000", 3, "d1"))
+    policy = _quick_policy().policy
+    low_bar = policy.lower.model_copy(update={"score_below": 1000})  # every score is low: the review lowers
+    summary = run_review(engine, date(2025, 1, 1), setup=ReviewSetup.of(policy.model_copy(update={"lower": low_bar})))
+    assert summary["actions"] == {"keep": 0, "raise": 0, "lower": 1, "freeze": 0}
+    view = show_line(engine, line)
+    assert (view["limit"], view["effective_limit"], view["available"]) == ("7500.00", "7500.00", "6500.00")
+    assert (view["temp_limit"], view["temp_limit_until"]) == (None, None)
+    changes = [(c["what"], c["old_value"], c["new_value"]) for c in view["changes"]][-2:]
+    assert changes == [("limit", "10000.00", "7500.00"), ("temp_limit", "15000.00 until 2025-03-31", None)]
+    assert all(c["reason"].startswith("limit review limit_review_cn@2025.07.1: lower") for c in view["changes"][-2:])
