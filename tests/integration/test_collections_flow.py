@@ -332,3 +332,20 @@ def test_no_collection_contact_is_recorded_on_a_loan_paid_off(engine, db_url: st
     assert (after_payoff.exit_code, after_payoff.stderr) == (
         2, f"error: --loan: the loan {loan} is paid-off: nothing is owed, so the borrower is not contacted about it\n")
     assert dump(engine) == before
+
+
+def test_a_borrower_who_asked_for_hardship_help_is_not_chased_while_it_is_considered(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """Fair collection: once the borrower tells an agent they are in hardship, automated collection pauses
+    (the strategy's `hardship.pause_days`, 14) while a plan is worked out. The in-app reminders went on every
+    three days from the next day and a new call item opened a week later, as if nothing had been said."""
+    close_days(engine, date(2025, 2, 11))
+    item = ok("collections", "queue", "--db", db_url)["items"][0]["item_id"]
+    ok("collections", "contact", "--loan", loan, "--outcome", "hardship", "--operator", "agent-7", "--item", item,
+       "--at", "2025-02-11T10:00:00+08:00", "--db", db_url)  # fmt: skip
+    close_days(engine, date(2025, 2, 25))
+    after = [(c["business_date"], c["template_id"]) for c in _contacts(engine, loan) if c["business_date"] > date(2025, 2, 11)]
+    assert after == []
+    assert ok("collections", "queue", "--db", db_url)["items"] == []
+    close_days(engine, date(2025, 2, 28))  # the pause over: day 26 past due (27 Feb) has its in-app reminder
+    after = [(c["business_date"], c["template_id"]) for c in _contacts(engine, loan) if c["business_date"] > date(2025, 2, 11)]
+    assert after == [(date(2025, 2, 27), "overdue_reminder")]
