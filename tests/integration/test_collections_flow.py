@@ -38,7 +38,7 @@ def test_reminders_then_collection_messages_then_the_call_queue_escalating(engin
         ("2025-02-01T09:00:00+08:00", "in_app", "due_today", 1, "queued"),
         ("2025-02-02T10:00:00+08:00", "sms", "overdue_first", 1, "queued"),
     ]
-    assert all(c["strategy"] == "collections_cn@2025.07.1" and c["party"] == "borrower" for c in contacts)
+    assert all(c["strategy"] == "collections_cn@2025.07.2" and c["party"] == "borrower" for c in contacts)
     with UnitOfWork(engine, read_only=True) as uow:
         outbox = CollectionsRepository(uow.connection).outbox("B1", limit=500)
     assert sorted(m["message_id"] for m in outbox) == sorted(c["message_id"] for c in contacts)
@@ -261,7 +261,7 @@ def _add_daily_contacts(engine, loan: str, start_s: int, on: date, count: int) -
     rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
              "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start_s + n * 86_400,
              "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
-             "business_date": on, "strategy": "collections_cn@2025.07.1", "note": "not sent: day_cap"}
+             "business_date": on, "strategy": "collections_cn@2025.07.2", "note": "not sent: day_cap"}
             for n in range(count)]  # fmt: skip
     with UnitOfWork(engine) as uow:
         CollectionsRepository(uow.connection).add_contacts(rows)
