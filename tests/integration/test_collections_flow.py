@@ -349,3 +349,17 @@ def test_a_borrower_who_asked_for_hardship_help_is_not_chased_while_it_is_consid
     close_days(engine, date(2025, 2, 28))  # the pause over: day 26 past due (27 Feb) has its in-app reminder
     after = [(c["business_date"], c["template_id"]) for c in _contacts(engine, loan) if c["business_date"] > date(2025, 2, 11)]
     assert after == [(date(2025, 2, 27), "overdue_reminder")]
+
+
+def test_a_promise_on_a_loan_with_nothing_overdue_is_refused_and_its_reminders_go_on(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """A promise of 0.01 on a current loan was taken (half of nothing overdue is nothing) and, pending, held the
+    SMS three days before the due date and the in-app message on it."""
+    close_days(engine, date(2025, 1, 20))
+    before = dump(engine)
+    current = cli("collections", "promise", "--loan", loan, "--amount", "0.01", "--date", "2025-02-02",
+                  "--operator", "agent", "--db", db_url)  # fmt: skip
+    assert (current.exit_code, current.stderr) == (
+        2, "error: --loan: nothing is overdue on the loan: a promise to pay is for arrears\n")
+    assert dump(engine) == before
+    close_days(engine, date(2025, 2, 1))
+    assert [c["template_id"] for c in _contacts(engine, loan)] == ["due_soon", "due_today"]
