@@ -202,12 +202,14 @@ def test_a_lowered_limit_is_not_left_above_by_a_temporary_limit(engine) -> None:
     assert all(c["reason"].startswith("limit review limit_review_cn@2025.07.1: lower") for c in view["changes"][-2:])
 
 
-def test_a_line_whose_loan_was_written_off_unpaid_is_not_scored_as_a_steady_payer(engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_line_whose_loan_was_written_off_unpaid_is_frozen_not_scored_as_a_steady_payer(engine) -> None:  # type: ignore[no-untyped-def]
     """The payment record took the written-off amount off each installment's requirement, so the loan written
-    off at 38 days past due, nothing ever paid, counted 2 of 2 installments paid on time: score 685, kept with
-    no lateness reason. Unpaid, it scores 315 and the review cuts the limit by a quarter."""
+    off at 38 days past due, nothing ever paid, counted 2 of 2 installments paid on time: score 685, and the
+    line was kept active although no drawdown on it is allowed any more
+    (`borrower_in_arrears`). Unpaid, it scores 315, and the write-off freezes the line."""
     from creditline.app.limit_review import line_reviews
     from creditline.app.loans import WriteOff, write_off
+    from creditline.store.tables_collections import behaviour_scores
 
     setup_books(engine)
     line = open_line(engine, "WO", limit="10000")
@@ -219,12 +221,11 @@ def test_a_line_whose_loan_was_written_off_unpaid_is_not_scored_as_a_steady_paye
     write_off(engine, WriteOff(loan, "wo-1"))
     run_eod(engine, date(2025, 3, 11))
     policy = _quick_policy().policy.model_copy(update={"review_every_days": 1})
-    assert run_review(engine, date(2025, 3, 11), setup=ReviewSetup.of(policy))["actions"]["lower"] == 1
+    assert run_review(engine, date(2025, 3, 11), setup=ReviewSetup.of(policy))["actions"]["freeze"] == 1
     (review,) = line_reviews(engine, line)["reviews"]
-    assert (review["action"], review["score"], review["old_limit_minor"], review["new_limit_minor"]) == ("lower", 315, 1_000_000, 750_000)
-    assert [r["code"] for r in review["reasons"]] == ["score_low"]
-    from creditline.store.tables_collections import behaviour_scores
-
+    assert (review["action"], review["score"], review["old_limit_minor"], review["new_limit_minor"]) == ("freeze", 315, 1_000_000, 1_000_000)
+    assert [r["code"] for r in review["reasons"]] == ["written_off"]
+    assert show_line(engine, line)["status"] == "frozen"
     with engine.connect() as connection:
         inputs = json.loads(connection.execute(behaviour_scores.select()).one()._mapping["inputs_json"])
     assert (inputs["on_time_pct"], inputs["days_past_due_max_12m"], inputs["days_past_due_now"]) == (0, 38, 0)
