@@ -229,3 +229,37 @@ def test_a_line_whose_loan_was_written_off_unpaid_is_frozen_not_scored_as_a_stea
     with engine.connect() as connection:
         inputs = json.loads(connection.execute(behaviour_scores.select()).one()._mapping["inputs_json"])
     assert (inputs["on_time_pct"], inputs["days_past_due_max_12m"], inputs["days_past_due_now"]) == (0, 38, 0)
+
+
+def test_a_borrower_past_due_on_another_line_is_not_raised(engine) -> None:  # type: ignore[no-untyped-def]
+    """A raise needs 'nothing past due'; only the reviewed line's loans were looked at. A steady payer on their
+    revolving line whose loan on a second product's line was 4 days past due (an installment unpaid beyond
+    grace) had the revolving line raised from 10,000.00 to 12,000.00."""
+    from lending_fixtures import product_copy
+
+    from creditline.app import OpenLine
+    from creditline.app import open_line as open_any_line
+
+    setup_books(engine)
+    product_copy(engine, "cash-plus", {})
+    line = open_line(engine, "TWO", limit="10000")
+    other = open_any_line(engine, OpenLine("TWO", "cash-plus", "10000", "0.05", "approved"))["line_id"]
+    approved_with_income(engine, "TWO", line, 2_000_000)
+    steady = draw(engine, Draw(line, "6000", 12, "d-steady"))["loan_id"]
+    behind = draw(engine, Draw(other, "1000", 3, "d-behind"))["loan_id"]
+    today = date(2025, 1, 1)
+    while today < REVIEW_DAY:
+        today += timedelta(days=1)
+        run_eod(engine, today)
+        if (owed := installment_due(engine, steady, today)) is not None:
+            repay(engine, Repay(steady, owed, f"r-{today}"))
+        if today == date(2025, 2, 1):
+            repay(engine, Repay(behind, installment_due(engine, behind, today), "r-behind"))  # the first, then nothing
+    summary = run_review(engine, REVIEW_DAY, setup=_quick_policy())
+    by_line = {c["line_id"]: c for c in summary["changes"]}
+    assert line not in by_line and show_line(engine, line)["limit"] == "10000.00"
+    from creditline.app.limit_review import line_reviews
+
+    (review,) = line_reviews(engine, line)["reviews"]
+    assert review["action"] == "keep"
+    assert {"code": "not_late_elsewhere", "text": "a loan on another of the borrower's lines is 4 days past due"} in review["reasons"]

@@ -60,6 +60,7 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
     raised = repository.last_raises(line_ids)
     signals = repository.live_signals_by_borrower([r.line.borrower_id for r in records])
     incomes = _incomes(uow, {r.line.line_id: r.line.borrower_id for r in records})
+    late_by_line = _late_loans_by_line(uow, [r.line.borrower_id for r in records])
     found = []
     for record in records:
         line = record.line
@@ -74,6 +75,8 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
             open_signals=frozenset(signals.get(line.borrower_id, set())),
             days_since_last_raise=None if last_raise is None else (on - last_raise).days,
             income_annual_minor=income_annual, other_lenders_balance_minor=elsewhere, loans_written_off=written_off,
+            days_past_due_elsewhere=max((days for other, days in late_by_line.get(line.borrower_id, {}).items()
+                                         if other != line.line_id), default=0),
         )  # fmt: skip
         found.append((facts, inputs))
     return found
@@ -125,6 +128,20 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
 
 
 CLOSED_LOANS_KEPT = "closed-loan-standings"  # batch_memory: loan id -> (version, contract, events, standing)
+
+
+def _late_loans_by_line(uow: UnitOfWork, borrower_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Per borrower, per line: the most an open loan is past due (lines with none past due left out), from the
+    loans' snapshots (`ix_loans_borrower_id`); a raise needs nothing past due on any of the borrower's lines."""
+    c = loans.c
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for part in _parts(borrower_ids):
+        query = (select(c.borrower_id, c.line_id, func.max(c.days_past_due))
+                 .where(c.borrower_id.in_(part), c.status.not_in(sorted(status.value for status in CLOSED_STATUSES)), c.days_past_due > 0)
+                 .group_by(c.borrower_id, c.line_id))  # fmt: skip
+        for borrower_id, line_id, days in uow.connection.execute(query):
+            found[borrower_id][line_id] = int(days)
+    return found
 
 
 def _events(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, list[LoanEvent]]:

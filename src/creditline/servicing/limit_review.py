@@ -147,6 +147,7 @@ class LineFacts:
     income_annual_minor: int | None  # None: unknown (no raise: the income cap cannot be checked)
     other_lenders_balance_minor: int  # online micro-loan balance elsewhere, as last known
     loans_written_off: int = 0  # loans on the line written off (their days past due stop at the write-off)
+    days_past_due_elsewhere: int = 0  # the most a loan on another of the borrower's lines is past due
 
     @property
     def utilisation_pct(self) -> int:
@@ -259,6 +260,8 @@ def _raise_gaps(facts: LineFacts, rules: RaiseRules) -> tuple[Reason, ...]:
         (record.days_past_due_max <= rules.days_past_due_max_12m_max, "late_12m",
          f"an installment was {record.days_past_due_max} days late in the last 12 months"),
         (facts.days_past_due_now == 0, "late_now", f"a loan is {facts.days_past_due_now} days past due"),
+        (facts.days_past_due_elsewhere == 0, "late_elsewhere",
+         f"a loan on another of the borrower's lines is {facts.days_past_due_elsewhere} days past due"),
         (facts.utilisation_pct >= rules.utilisation_pct_min, "usage",
          f"{facts.utilisation_pct}% of the limit used, {rules.utilisation_pct_min}% shows a need"),
         (facts.days_since_last_raise is None or facts.days_since_last_raise >= rules.days_since_last_raise_min,

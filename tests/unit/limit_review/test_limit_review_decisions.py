@@ -101,6 +101,13 @@ def test_severe_signals_freeze_the_line_with_their_reasons() -> None:
     assert frozen.action is Action.KEEP  # already frozen
 
 
+def test_a_loan_past_due_on_another_line_holds_a_raise() -> None:
+    decision = review_line(_steady(days_past_due_elsewhere=4), POLICY, LIMITS)
+    assert (decision.action, decision.new_limit) == (Action.KEEP, _cny("10000"))
+    assert [(r.code, r.text) for r in decision.reasons] == [
+        ("not_late_elsewhere", "a loan on another of the borrower's lines is 4 days past due")]
+
+
 def test_warning_signals_and_a_low_score_cut_a_quarter() -> None:
     decision = review_line(_steady(open_signals=frozenset({"failed_debits"})), POLICY, LIMITS)
     assert (decision.action, decision.new_limit) == (Action.LOWER, _cny("7500"))
@@ -152,6 +159,7 @@ facts = st.builds(
     income_annual_minor=st.none() | st.integers(0, 200_000_000),
     other_lenders_balance_minor=st.integers(0, 30_000_000),
     loans_written_off=st.sampled_from([0, 0, 0, 1]),
+    days_past_due_elsewhere=st.sampled_from([0, 0, 0, 5]),
 )  # fmt: skip
 
 
@@ -166,6 +174,7 @@ def test_every_decision_keeps_the_policy_and_the_caps(line: LineFacts) -> None:
         assert line.record.installments_due >= rules.installments_due_min
         assert line.record.installments_on_time == line.record.installments_due
         assert line.record.days_past_due_max <= rules.days_past_due_max_12m_max and line.days_past_due_now == 0
+        assert line.days_past_due_elsewhere == 0
         assert line.limit.minor < decision.new_limit.minor <= line.limit.minor + rules.step_max_major * 100
         assert decision.new_limit.minor <= 200_000 * 100 - line.other_lenders_balance_minor
         assert line.income_annual_minor is not None
