@@ -123,8 +123,9 @@ def _run_batch(uow: UnitOfWork, day: _Day, batch: list[LoanRow], pending_loans: 
             row.loan_id in pending_loans, profile.get("time_zone"), profile.get("language"), row.loan_id in hardship,
         )  # fmt: skip
         loan_plan = plan(facts)
-        paused += loan_plan.paused and facts.promise_pending
-        paused_hardship += loan_plan.paused and not facts.promise_pending
+        by_promise = facts.promise_pending and day.strategy.promises.pause_contacts
+        paused += loan_plan.paused and by_promise
+        paused_hardship += loan_plan.paused and not by_promise
         planned.append((row, loan_plan))
     counts["loans_planned"] += len(batch)
     counts["loans_paused_by_promise"] += paused
