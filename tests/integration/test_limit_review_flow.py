@@ -263,3 +263,21 @@ def test_a_borrower_past_due_on_another_line_is_not_raised(engine) -> None:  # t
     (review,) = line_reviews(engine, line)["reviews"]
     assert review["action"] == "keep"
     assert {"code": "not_late_elsewhere", "text": "a loan on another of the borrower's lines is 4 days past due"} in review["reasons"]
+
+
+def test_a_cut_below_the_drawn_balance_leaves_nothing_available_and_asks_for_no_repayment(engine) -> None:  # type: ignore[no-untyped-def]
+    """docs/limit-management.md: a cut below what is drawn leaves 0.00 available, never a negative amount,
+    and the loans keep their schedules (nothing falls due early)."""
+    from creditline.app import show_loan
+
+    setup_books(engine)
+    line = open_line(engine, "DRAWN", limit="10000")
+    loan = draw(engine, Draw(line, "9000", 3, "d1"))["loan_id"]
+    schedule = show_loan(engine, loan)["installments"]
+    policy = _quick_policy().policy
+    low_bar = policy.lower.model_copy(update={"score_below": 1000})
+    run_review(engine, date(2025, 1, 1), setup=ReviewSetup.of(policy.model_copy(update={"lower": low_bar})))
+    view = show_line(engine, line)
+    assert (view["limit"], view["outstanding_principal"], view["available"]) == ("7500.00", "9000.00", "0.00")
+    after = show_loan(engine, loan)
+    assert (after["installments"], after["status"], after["days_past_due"]) == (schedule, "active", 0)
