@@ -38,7 +38,7 @@ def test_reminders_then_collection_messages_then_the_call_queue_escalating(engin
         ("2025-02-01T09:00:00+08:00", "in_app", "due_today", 1, "queued"),
         ("2025-02-02T10:00:00+08:00", "sms", "overdue_first", 1, "queued"),
     ]
-    assert all(c["strategy"] == "collections_cn@2025.07.1" and c["party"] == "borrower" for c in contacts)
+    assert all(c["strategy"] == "collections_cn@2025.07.2" and c["party"] == "borrower" for c in contacts)
     with UnitOfWork(engine, read_only=True) as uow:
         outbox = CollectionsRepository(uow.connection).outbox("B1", limit=500)
     assert sorted(m["message_id"] for m in outbox) == sorted(c["message_id"] for c in contacts)
@@ -261,7 +261,7 @@ def _add_daily_contacts(engine, loan: str, start_s: int, on: date, count: int) -
     rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
              "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start_s + n * 86_400,
              "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
-             "business_date": on, "strategy": "collections_cn@2025.07.1", "note": "not sent: day_cap"}
+             "business_date": on, "strategy": "collections_cn@2025.07.2", "note": "not sent: day_cap"}
             for n in range(count)]  # fmt: skip
     with UnitOfWork(engine) as uow:
         CollectionsRepository(uow.connection).add_contacts(rows)
@@ -318,3 +318,48 @@ def test_a_contact_note_with_a_nul_byte_is_refused_and_nothing_is_recorded(engin
         record_contact(engine, RecordContact(loan, "call", "reached", at, "agent-7", note="called\x00back"))
     assert (refused.value.field, refused.value.message) == ("note", "at most 400 printable characters")
     assert dump(engine) == before
+
+
+def test_no_collection_contact_is_recorded_on_a_loan_paid_off(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """Fair collection: once the loan is paid off nothing is owed, so no operator may contact the borrower
+    about it. An agent's call on the paid-off loan was accepted (exit 0), recorded as a collection contact
+    and counted against the borrower's caps."""
+    close_days(engine, date(2025, 2, 11))
+    repay(engine, Repay(loan, "1500", "payoff"))
+    before = dump(engine)
+    after_payoff = cli("collections", "contact", "--loan", loan, "--outcome", "reached", "--operator", "agent-7",
+                       "--at", "2025-02-11T15:00:00+08:00", "--db", db_url)  # fmt: skip
+    assert (after_payoff.exit_code, after_payoff.stderr) == (
+        2, f"error: --loan: the loan {loan} is paid-off: nothing is owed, so the borrower is not contacted about it\n")
+    assert dump(engine) == before
+
+
+def test_a_borrower_who_asked_for_hardship_help_is_not_chased_while_it_is_considered(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """Fair collection: once the borrower tells an agent they are in hardship, automated collection pauses
+    (the strategy's `hardship.pause_days`, 14) while a plan is worked out. The in-app reminders went on every
+    three days from the next day and a new call item opened a week later, as if nothing had been said."""
+    close_days(engine, date(2025, 2, 11))
+    item = ok("collections", "queue", "--db", db_url)["items"][0]["item_id"]
+    ok("collections", "contact", "--loan", loan, "--outcome", "hardship", "--operator", "agent-7", "--item", item,
+       "--at", "2025-02-11T10:00:00+08:00", "--db", db_url)  # fmt: skip
+    close_days(engine, date(2025, 2, 25))
+    after = [(c["business_date"], c["template_id"]) for c in _contacts(engine, loan) if c["business_date"] > date(2025, 2, 11)]
+    assert after == []
+    assert ok("collections", "queue", "--db", db_url)["items"] == []
+    close_days(engine, date(2025, 2, 28))  # the pause over: day 26 past due (27 Feb) has its in-app reminder
+    after = [(c["business_date"], c["template_id"]) for c in _contacts(engine, loan) if c["business_date"] > date(2025, 2, 11)]
+    assert after == [(date(2025, 2, 27), "overdue_reminder")]
+
+
+def test_a_promise_on_a_loan_with_nothing_overdue_is_refused_and_its_reminders_go_on(engine, db_url: str, loan: str) -> None:  # type: ignore[no-untyped-def]
+    """A promise of 0.01 on a current loan was taken (half of nothing overdue is nothing) and, pending, held the
+    SMS three days before the due date and the in-app message on it."""
+    close_days(engine, date(2025, 1, 20))
+    before = dump(engine)
+    current = cli("collections", "promise", "--loan", loan, "--amount", "0.01", "--date", "2025-02-02",
+                  "--operator", "agent", "--db", db_url)  # fmt: skip
+    assert (current.exit_code, current.stderr) == (
+        2, "error: --loan: nothing is overdue on the loan: a promise to pay is for arrears\n")
+    assert dump(engine) == before
+    close_days(engine, date(2025, 2, 1))
+    assert [c["template_id"] for c in _contacts(engine, loan)] == ["due_soon", "due_today"]

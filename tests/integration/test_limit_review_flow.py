@@ -177,3 +177,107 @@ def test_a_line_in_another_currency_is_not_due_and_takes_no_place_in_the_run(eng
     assert reviewed == [home]
     again = run_review(engine, date(2025, 1, 1), setup=_quick_policy())
     assert (again["lines_due"], again["lines_reviewed"]) == (0, 0)
+
+
+def test_a_lowered_limit_is_not_left_above_by_a_temporary_limit(engine) -> None:  # type: ignore[no-untyped-def]
+    """A line with a temporary limit lends up to it whatever its permanent limit. A review that lowered the
+    limit of such a line (10,000.00 -> 7,500.00 on a low score) left its temporary 15,000.00 in force: the
+    borrower could still draw 14,000.00 more, so the cut at a warning sign cut nothing until the expiry.
+    The cut now withdraws a temporary limit above the new one, both changes recorded with the review's reason."""
+    from creditline.app.lines import SetTempLimit, set_temp_limit
+
+    setup_books(engine)
+    line = open_line(engine, "TEMP", limit="10000")
+    set_temp_limit(engine, SetTempLimit(line, "15000", date(2025, 3, 31), "spring campaign"))
+    draw(engine, Draw(line, "1000", 3, "d1"))
+    policy = _quick_policy().policy
+    low_bar = policy.lower.model_copy(update={"score_below": 1000})  # every score is low: the review lowers
+    summary = run_review(engine, date(2025, 1, 1), setup=ReviewSetup.of(policy.model_copy(update={"lower": low_bar})))
+    assert summary["actions"] == {"keep": 0, "raise": 0, "lower": 1, "freeze": 0}
+    view = show_line(engine, line)
+    assert (view["limit"], view["effective_limit"], view["available"]) == ("7500.00", "7500.00", "6500.00")
+    assert (view["temp_limit"], view["temp_limit_until"]) == (None, None)
+    changes = [(c["what"], c["old_value"], c["new_value"]) for c in view["changes"]][-2:]
+    assert changes == [("limit", "10000.00", "7500.00"), ("temp_limit", "15000.00 until 2025-03-31", None)]
+    assert all(c["reason"].startswith("limit review limit_review_cn@2025.07.1: lower") for c in view["changes"][-2:])
+
+
+def test_a_line_whose_loan_was_written_off_unpaid_is_frozen_not_scored_as_a_steady_payer(engine) -> None:  # type: ignore[no-untyped-def]
+    """The payment record took the written-off amount off each installment's requirement, so the loan written
+    off at 38 days past due, nothing ever paid, counted 2 of 2 installments paid on time: score 685, and the
+    line was kept active although no drawdown on it is allowed any more
+    (`borrower_in_arrears`). Unpaid, it scores 315, and the write-off freezes the line."""
+    from creditline.app.limit_review import line_reviews
+    from creditline.app.loans import WriteOff, write_off
+    from creditline.store.tables_collections import behaviour_scores
+
+    setup_books(engine)
+    line = open_line(engine, "WO", limit="10000")
+    loan = draw(engine, Draw(line, "1000", 3, "d1"))["loan_id"]
+    today = date(2025, 1, 1)
+    while today < date(2025, 3, 10):
+        today += timedelta(days=1)
+        run_eod(engine, today)
+    write_off(engine, WriteOff(loan, "wo-1"))
+    run_eod(engine, date(2025, 3, 11))
+    policy = _quick_policy().policy.model_copy(update={"review_every_days": 1})
+    assert run_review(engine, date(2025, 3, 11), setup=ReviewSetup.of(policy))["actions"]["freeze"] == 1
+    (review,) = line_reviews(engine, line)["reviews"]
+    assert (review["action"], review["score"], review["old_limit_minor"], review["new_limit_minor"]) == ("freeze", 315, 1_000_000, 1_000_000)
+    assert [r["code"] for r in review["reasons"]] == ["written_off"]
+    assert show_line(engine, line)["status"] == "frozen"
+    with engine.connect() as connection:
+        inputs = json.loads(connection.execute(behaviour_scores.select()).one()._mapping["inputs_json"])
+    assert (inputs["on_time_pct"], inputs["days_past_due_max_12m"], inputs["days_past_due_now"]) == (0, 38, 0)
+
+
+def test_a_borrower_past_due_on_another_line_is_not_raised(engine) -> None:  # type: ignore[no-untyped-def]
+    """A raise needs 'nothing past due'; only the reviewed line's loans were looked at. A steady payer on their
+    revolving line whose loan on a second product's line was 4 days past due (an installment unpaid beyond
+    grace) had the revolving line raised from 10,000.00 to 12,000.00."""
+    from lending_fixtures import product_copy
+
+    from creditline.app import OpenLine
+    from creditline.app import open_line as open_any_line
+
+    setup_books(engine)
+    product_copy(engine, "cash-plus", {})
+    line = open_line(engine, "TWO", limit="10000")
+    other = open_any_line(engine, OpenLine("TWO", "cash-plus", "10000", "0.05", "approved"))["line_id"]
+    approved_with_income(engine, "TWO", line, 2_000_000)
+    steady = draw(engine, Draw(line, "6000", 12, "d-steady"))["loan_id"]
+    behind = draw(engine, Draw(other, "1000", 3, "d-behind"))["loan_id"]
+    today = date(2025, 1, 1)
+    while today < REVIEW_DAY:
+        today += timedelta(days=1)
+        run_eod(engine, today)
+        if (owed := installment_due(engine, steady, today)) is not None:
+            repay(engine, Repay(steady, owed, f"r-{today}"))
+        if today == date(2025, 2, 1):
+            repay(engine, Repay(behind, installment_due(engine, behind, today), "r-behind"))  # the first, then nothing
+    summary = run_review(engine, REVIEW_DAY, setup=_quick_policy())
+    by_line = {c["line_id"]: c for c in summary["changes"]}
+    assert line not in by_line and show_line(engine, line)["limit"] == "10000.00"
+    from creditline.app.limit_review import line_reviews
+
+    (review,) = line_reviews(engine, line)["reviews"]
+    assert review["action"] == "keep"
+    assert {"code": "not_late_elsewhere", "text": "a loan on another of the borrower's lines is 4 days past due"} in review["reasons"]
+
+
+def test_a_cut_below_the_drawn_balance_leaves_nothing_available_and_asks_for_no_repayment(engine) -> None:  # type: ignore[no-untyped-def]
+    """docs/limit-management.md: a cut below what is drawn leaves 0.00 available, never a negative amount,
+    and the loans keep their schedules (nothing falls due early)."""
+    from creditline.app import show_loan
+
+    setup_books(engine)
+    line = open_line(engine, "DRAWN", limit="10000")
+    loan = draw(engine, Draw(line, "9000", 3, "d1"))["loan_id"]
+    schedule = show_loan(engine, loan)["installments"]
+    policy = _quick_policy().policy
+    low_bar = policy.lower.model_copy(update={"score_below": 1000})
+    run_review(engine, date(2025, 1, 1), setup=ReviewSetup.of(policy.model_copy(update={"lower": low_bar})))
+    view = show_line(engine, line)
+    assert (view["limit"], view["outstanding_principal"], view["available"]) == ("7500.00", "9000.00", "0.00")
+    after = show_loan(engine, loan)
+    assert (after["installments"], after["status"], after["days_past_due"]) == (schedule, "active", 0)

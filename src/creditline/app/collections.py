@@ -25,6 +25,7 @@ from creditline.servicing.collections_contact_rules import (
     PastContact,
     local_time,
     require_contact,
+    require_loan_owing,
     zone_of,
 )
 from creditline.servicing.collections_errors import (
@@ -79,6 +80,7 @@ def record_contact(engine: Engine, command: RecordContact, strategy: Strategy | 
             raise LoanLeftCollections(f"the loan is {loan.status}: a closed loan takes no collection contact",
                                       field="loan")  # fmt: skip
         lock_borrower(uow, loan.borrower_id)
+        require_loan_owing(loan.loan_id, loan.status)
         zone_name = _zone_name(repository, loan.borrower_id, strategy)
         past = repository.contacts_around([loan.borrower_id], at_s - HISTORY_DAYS * DAY_S, at_s + HISTORY_DAYS * DAY_S)
         history = [PastContact(Channel(c), s) for c, s in past.get(loan.borrower_id, [])]

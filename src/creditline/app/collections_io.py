@@ -55,6 +55,14 @@ def contacts_around(connection: Connection, borrower_ids: Iterable[str], start_s
     return found
 
 
+def hardship_asked(connection: Connection, borrower_ids: Iterable[str], since: Any, since_s: int) -> set[str]:
+    """Loans of the borrowers with a contact ending in a hardship request recorded on or after the business date
+    `since` (`since_s`, an instant no later than that date began anywhere, keeps the read on the borrower index)."""
+    sql = ("SELECT loan_id FROM collection_contacts WHERE borrower_id IN ({keys}) AND at_s >= ? "
+           "AND outcome = 'hardship' AND business_date >= ?")  # fmt: skip
+    return {loan_id for (loan_id,) in _in(connection, sql, borrower_ids, (since_s, since)) if loan_id is not None}
+
+
 def recorded_keys(connection: Connection, dedupe_keys: Iterable[str]) -> set[str]:
     sql = "SELECT dedupe_key FROM collection_contacts WHERE dedupe_key IN ({keys})"
     return {key for (key,) in _in(connection, sql, dedupe_keys)}

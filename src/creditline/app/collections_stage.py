@@ -17,7 +17,7 @@ day changes nothing the second time.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -111,23 +111,39 @@ def _run_batch(uow: UnitOfWork, day: _Day, batch: list[LoanRow], pending_loans: 
     borrowers = [row.borrower_id for row in batch]
     scores = collections_io.scores(uow.connection, borrowers)
     profiles = collections_io.profiles(uow.connection, borrowers)
+    hardship = _hardship_asked(uow, day, borrowers)
     planned = []
     plan = day.planner.plan
-    paused = 0
+    paused = paused_hardship = 0
     for row in batch:
         profile = profiles.get(row.borrower_id, _NO_PROFILE)
         facts = LoanCollectionFacts(
             row.loan_id, row.borrower_id, row.product_id, row.days_past_due, row.next_due,
             Money(row.overdue_minor, currency(row.currency)), scores.get(row.borrower_id),
-            row.loan_id in pending_loans, profile.get("time_zone"), profile.get("language"),
+            row.loan_id in pending_loans, profile.get("time_zone"), profile.get("language"), row.loan_id in hardship,
         )  # fmt: skip
         loan_plan = plan(facts)
-        paused += loan_plan.paused
+        by_promise = facts.promise_pending and day.strategy.promises.pause_contacts
+        paused += loan_plan.paused and by_promise
+        paused_hardship += loan_plan.paused and not by_promise
         planned.append((row, loan_plan))
     counts["loans_planned"] += len(batch)
     counts["loans_paused_by_promise"] += paused
+    if paused_hardship:
+        counts["loans_paused_by_hardship"] += paused_hardship
     _send_messages(uow, day, [m for _, loan_plan in planned for m in loan_plan.messages], counts)
     _keep_queue(uow, day.on, day.strategy, planned, counts, day.open_items)
+
+
+def _hardship_asked(uow: UnitOfWork, day: _Day, borrowers: list[str]) -> set[str]:
+    """Loans whose borrower asked for hardship help on one of the last `pause_days` business dates."""
+    pause_days = day.strategy.hardship.pause_days
+    if pause_days == 0:
+        return set()
+    since = day.on - timedelta(days=pause_days)
+    since_s = int(datetime(since.year, since.month, since.day, tzinfo=UTC).timestamp()) - 2 * DAY_S  # any zone's day
+    return collections_io.hardship_asked(uow.connection, borrowers, collections_io.stored_date(uow.connection, since),
+                                         since_s)  # fmt: skip
 
 
 _NO_PROFILE: dict[str, Any] = {}

@@ -251,6 +251,11 @@ def _apply(uow: UnitOfWork, record: Any, decision: LimitDecision, on: date) -> N
         return
     uow.lines.save(changed, line.version)
     uow.lines.record_change(change, line.borrower_id)
+    if decision.action is Action.LOWER and changed.effective_limit(on) > decision.new_limit:
+        # A temporary limit in force lends above the cut one: the cut is withdrawn with it, or it cuts nothing.
+        withdrawn, removal = changed.set_temp_limit(None, None, on, decision.change_reason())
+        uow.lines.save(withdrawn, changed.version)
+        uow.lines.record_change(removal, line.borrower_id)
 
 
 def _notify(uow: UnitOfWork, notices: list[tuple[str, str, LimitDecision]], on: date, strategy: Strategy) -> None:

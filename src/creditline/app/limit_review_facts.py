@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from creditline.app.catalogue import contract_of
-from creditline.lending.loan import CLOSED_STATUSES, LoanEvent
+from creditline.lending.loan import CLOSED_STATUSES, LoanEvent, LoanStatus
 from creditline.lending.loan.standing import standing
 from creditline.servicing.behaviour import BehaviourInputs, Scorecard, percent_floor, score
 from creditline.servicing.behaviour_history import NO_HISTORY, PaymentRecord, standing_record
@@ -60,10 +60,11 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
     raised = repository.last_raises(line_ids)
     signals = repository.live_signals_by_borrower([r.line.borrower_id for r in records])
     incomes = _incomes(uow, {r.line.line_id: r.line.borrower_id for r in records})
+    late_by_line = _late_loans_by_line(uow, [r.line.borrower_id for r in records])
     found = []
     for record in records:
         line = record.line
-        history, days_past_due_now = histories.get(line.line_id, (NO_HISTORY, 0))
+        history, days_past_due_now, written_off = histories.get(line.line_id, (NO_HISTORY, 0, 0))
         inputs = _inputs(record, on, history, days_past_due_now, failed.get(line.line_id, 0))
         last_raise = raised.get(line.line_id)
         income_annual, elsewhere = incomes.get(line.line_id, (None, 0))
@@ -73,7 +74,9 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
             days_past_due_now=days_past_due_now, score=score(inputs, card),
             open_signals=frozenset(signals.get(line.borrower_id, set())),
             days_since_last_raise=None if last_raise is None else (on - last_raise).days,
-            income_annual_minor=income_annual, other_lenders_balance_minor=elsewhere,
+            income_annual_minor=income_annual, other_lenders_balance_minor=elsewhere, loans_written_off=written_off,
+            days_past_due_elsewhere=max((days for other, days in late_by_line.get(line.borrower_id, {}).items()
+                                         if other != line.line_id), default=0),
         )  # fmt: skip
         found.append((facts, inputs))
     return found
@@ -88,8 +91,9 @@ def _inputs(record: LineRecord, on: date, history: PaymentRecord, days_past_due_
                            days_past_due_now, failed)  # fmt: skip
 
 
-def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, tuple[PaymentRecord, int]]:
-    """Per line: the payment record of all its loans, and the most any open one is past due.
+def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, tuple[PaymentRecord, int, int]]:
+    """Per line: the payment record of all its loans, the most any open one is past due, and how many were
+    written off.
 
     A closed loan's standing no longer moves once its last event is behind it; an engine that keeps
     values between days (`batch_memory`) keeps such a loan's contract, events and standing under the
@@ -105,7 +109,7 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
         heads += [(LoanHead(*row[:6]), row[6]) for row in uow.connection.execute(query.where(c.line_id.in_(part)))]
     replayed = [h.loan_id for h, version in heads if closed is None or closed.get(h.loan_id, (None,))[0] != version]
     events = _events(uow, replayed)
-    found: dict[str, tuple[PaymentRecord, int]] = {}
+    found: dict[str, tuple[PaymentRecord, int, int]] = {}
     for head, version in heads:
         known = None if closed is None else closed.get(head.loan_id)
         if known is not None and known[0] == version:
@@ -116,13 +120,28 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
             now = standing(contract, history, on)  # what `replay` gives, without its LoanState
             if closed is not None and now.status in CLOSED_STATUSES and all(e.effective_date < on for e in history):
                 closed[head.loan_id] = (version, contract, history, now)
-        record, late = found.get(head.line_id, (NO_HISTORY, 0))
+        record, late, written_off = found.get(head.line_id, (NO_HISTORY, 0, 0))
         late = max(late, now.days_past_due) if now.status not in CLOSED_STATUSES else late
-        found[head.line_id] = (record.combine(standing_record(contract, now, history, on)), late)
+        written_off += now.status is LoanStatus.WRITTEN_OFF
+        found[head.line_id] = (record.combine(standing_record(contract, now, history, on)), late, written_off)
     return found
 
 
 CLOSED_LOANS_KEPT = "closed-loan-standings"  # batch_memory: loan id -> (version, contract, events, standing)
+
+
+def _late_loans_by_line(uow: UnitOfWork, borrower_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Per borrower, per line: the most an open loan is past due (lines with none past due left out), from the
+    loans' snapshots (`ix_loans_borrower_id`); a raise needs nothing past due on any of the borrower's lines."""
+    c = loans.c
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for part in _parts(borrower_ids):
+        query = (select(c.borrower_id, c.line_id, func.max(c.days_past_due))
+                 .where(c.borrower_id.in_(part), c.status.not_in(sorted(status.value for status in CLOSED_STATUSES)), c.days_past_due > 0)
+                 .group_by(c.borrower_id, c.line_id))  # fmt: skip
+        for borrower_id, line_id, days in uow.connection.execute(query):
+            found[borrower_id][line_id] = int(days)
+    return found
 
 
 def _events(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, list[LoanEvent]]:

@@ -2,8 +2,9 @@
 time, and the worst lateness — the payment facts behind the behaviour score and hardship rules.
 
 The cash paid on the loan (repayments and prepayments that were not reversed), accumulated by date,
-is matched oldest-first against what each installment required in cash (its total due less waivers
-and write-offs): installment k is settled on the first day the cumulative cash reaches the cumulative
+is matched oldest-first against what each installment required in cash (its total due less waivers;
+a write-off is not a payment, so an installment written off unpaid stays unpaid, and one falling due after
+the write-off never fell due): installment k is settled on the first day the cumulative cash reaches the cumulative
 requirement through k. Lateness is the days from its due date to that day (to `as_of` if never). An
 installment is on time when its lateness is within the product's grace days. Penalty is left out of
 the requirement (it only arises once a payment is already late), so this is exact for loans that
@@ -76,10 +77,12 @@ def standing_record(
     paid_dates = [day for day, _ in payments]
     paid_cumulative = list(accumulate(amount for _, amount in payments))
     window_start = as_of - timedelta(days=window_days)
+    # Installments falling due after a write-off never fell due: the loan was closed by then.
+    written_off_on = min((e.effective_date for e in history if e.kind is EventKind.WRITE_OFF), default=date.max)
     due = on_time = paid = lateness_max = 0
     required = 0
     for row in sorted(standing.installments, key=lambda r: r.due_date):
-        if row.status in NOT_DUE or row.due_date > as_of:
+        if row.status in NOT_DUE or row.due_date > min(as_of, written_off_on):
             continue
         due += 1
         if row.status is InstallmentStatus.REAGED:
@@ -103,7 +106,8 @@ def standing_record(
 
 
 def _cash_required(row: InstallmentFigures) -> int:
-    return max(0, row.total_due_minor - row.waived_minor - row.written_off_minor)
+    """What the borrower had to pay: a waiver forgives it, a write-off does not (the lender gave up on it unpaid)."""
+    return max(0, row.total_due_minor - row.waived_minor)
 
 
 def _settled_on(required: int, paid_dates: list[date], paid_cumulative: list[int]) -> date | None:

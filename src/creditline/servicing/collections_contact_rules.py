@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from creditline.lending.loan import CLOSED_STATUSES
 from creditline.servicing.collections_errors import CollectionsInputInvalid, ContactRefused
 from creditline.servicing.collections_strategy import ContactRules, check_time_zone, in_quiet_hours
 from creditline.servicing.notifications import Channel
@@ -121,6 +122,14 @@ def require_contact(
     if not verdict.allowed:
         field = "party" if verdict.rule == "third_party" else "at"
         raise ContactRefused(verdict.message, field=field, code=f"contact_{verdict.rule}")
+
+
+def require_loan_owing(loan_id: str, status: str) -> None:
+    """A loan paid off or written off owes nothing: nobody contacts the borrower about it any more
+    (`ContactRefused`, code `contact_loan_closed`, on the loan)."""
+    if status in CLOSED_STATUSES:
+        raise ContactRefused(f"the loan {loan_id} is {status}: nothing is owed, so the borrower is not contacted about it",
+                             field="loan", code="contact_loan_closed")  # fmt: skip
 
 
 def admit_in_order(

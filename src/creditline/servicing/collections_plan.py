@@ -28,6 +28,7 @@ class LoanCollectionFacts:
     promise_pending: bool = False
     time_zone: str | None = None  # None: the strategy's default
     language: str | None = None
+    hardship_asked: bool = False  # the borrower asked for hardship help within the strategy's pause days
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ class LoanPlan:
     segment: str
     messages: tuple[PlannedMessage, ...]
     call: CallRequest | None
-    paused: bool  # a pending promise holds automated contact
+    paused: bool  # a pending promise, or a recent hardship request while overdue, holds automated contact
 
 
 def collection_day(days_past_due: int, next_due: date | None, on: date) -> int | None:
@@ -81,12 +82,18 @@ def plan_loan(facts: LoanCollectionFacts, strategy: Strategy, on: date) -> LoanP
     stage = None if day is None else strategy.stage_of(day)
     if day is None or stage is None:
         return LoanPlan(facts.loan_id, day, None, segment.name, (), None, False)
-    paused = facts.promise_pending and strategy.promises.pause_contacts
+    paused = is_paused(facts, strategy, day)
     acting = [] if paused else [a for a in stage.actions if _applies(a, segment, day)]
     messages = tuple(_message(facts, strategy, a, day, on) for a in acting if a.channel is not Channel.CALL)
     calls = [a for a in acting if a.channel is Channel.CALL]
     call = _call(facts, stage, segment, calls[0]) if calls else None
     return LoanPlan(facts.loan_id, day, stage.name, segment.name, messages, call, paused)
+
+
+def is_paused(facts: LoanCollectionFacts, strategy: Strategy, day: int) -> bool:
+    """A pending promise holds automated contact (if the strategy says so); so does a hardship request while the
+    loan is overdue (reminders of a loan re-aged back to current go on)."""
+    return (facts.promise_pending and strategy.promises.pause_contacts) or (facts.hardship_asked and day > 0)
 
 
 def _applies(action: Action, segment: Segment, day: int) -> bool:
@@ -157,7 +164,7 @@ class DayPlanner:
             segment = self._segments[facts.score] = strategy.segment_of(facts.score)
         if day is None:
             return LoanPlan(facts.loan_id, day, None, segment.name, (), None, False)
-        paused = facts.promise_pending and strategy.promises.pause_contacts
+        paused = is_paused(facts, strategy, day)
         key = (day, segment.name, paused)
         found = self._acting.get(key)
         if found is None:

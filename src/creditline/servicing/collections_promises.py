@@ -47,11 +47,14 @@ def check_promise(amount: Money, due_on: date, on: date, overdue: Money, owed: M
         raise PromiseInvalid(f"the loan is in {owed.currency.code}", field="amount")
     if not amount.is_positive():
         raise PromiseInvalid("a promise is for a positive amount", field="amount")
+    if not overdue.is_positive():  # half of nothing is nothing, and a pending promise pauses the reminders
+        raise PromiseInvalid("nothing is overdue on the loan: a promise to pay is for arrears", field="loan",
+                             code="promise_not_overdue")  # fmt: skip
     if amount > owed:
         raise PromiseInvalid(f"{amount.amount_str()} is more than the {owed.amount_str()} owed", field="amount")
     # The least acceptable amount rounds up: a promise never covers less than the share.
     share = terms.share_min
-    least_minor = -floor_times(-overdue.minor, share) if overdue.is_positive() else 0
+    least_minor = -floor_times(-overdue.minor, share)
     least_minor = min(least_minor, owed.minor)
     if amount.minor < least_minor:
         least = Money(least_minor, amount.currency).amount_str()

@@ -137,6 +137,8 @@ class HardshipTerms(Strict):
     days_past_due_min: int = Field(ge=1, le=DAY_MAX)
     days_past_due_max: int = Field(ge=1, le=DAY_MAX)
     installment_choices: tuple[int, ...] = Field(min_length=1)
+    # Automated contact about an overdue loan pauses this many days after the borrower asks for hardship help.
+    pause_days: int = Field(default=0, ge=0, le=90)
 
     @model_validator(mode="after")
     def _window(self) -> HardshipTerms:

@@ -1,7 +1,8 @@
 """The periodic limit review: raise for steady on-time payers, lower or freeze on warning signs.
 
 `review_line(facts, policy, limits)` decides one line, in this order of precedence:
-1. freeze — a severe signal (an open early-warning alert of a freezing kind, or a loan this far past due);
+1. freeze — a severe signal (an open early-warning alert of a freezing kind, a loan this far past due, or a
+   loan written off);
 2. lower — a low behaviour score or an open alert of a lowering kind: the limit is cut by a share,
    rounded down to the limit policy's step, never below its minimum (below that, the line is frozen);
 3. raise — every condition of a steady payer holds (score, tenure, installments due and all on time,
@@ -145,6 +146,8 @@ class LineFacts:
     days_since_last_raise: int | None  # None: never raised
     income_annual_minor: int | None  # None: unknown (no raise: the income cap cannot be checked)
     other_lenders_balance_minor: int  # online micro-loan balance elsewhere, as last known
+    loans_written_off: int = 0  # loans on the line written off (their days past due stop at the write-off)
+    days_past_due_elsewhere: int = 0  # the most a loan on another of the borrower's lines is past due
 
     @property
     def utilisation_pct(self) -> int:
@@ -212,6 +215,10 @@ def _freeze_reasons(facts: LineFacts, policy: LimitReviewPolicy) -> tuple[Reason
                for k in sorted(facts.open_signals & set(policy.freeze.signals))]  # fmt: skip
     if facts.days_past_due_now >= policy.freeze.days_past_due_min:
         reasons.append(Reason("days_past_due", f"a loan is {facts.days_past_due_now} days past due"))
+    if facts.loans_written_off:  # the line lends no more (app.arrears): the freeze records it
+        count = facts.loans_written_off
+        reasons.append(Reason("written_off", f"{count} loan{'s' if count > 1 else ''} on the line "
+                                             f"{'were' if count > 1 else 'was'} written off unpaid"))  # fmt: skip
     return tuple(reasons)
 
 
@@ -253,6 +260,8 @@ def _raise_gaps(facts: LineFacts, rules: RaiseRules) -> tuple[Reason, ...]:
         (record.days_past_due_max <= rules.days_past_due_max_12m_max, "late_12m",
          f"an installment was {record.days_past_due_max} days late in the last 12 months"),
         (facts.days_past_due_now == 0, "late_now", f"a loan is {facts.days_past_due_now} days past due"),
+        (facts.days_past_due_elsewhere == 0, "late_elsewhere",
+         f"a loan on another of the borrower's lines is {facts.days_past_due_elsewhere} days past due"),
         (facts.utilisation_pct >= rules.utilisation_pct_min, "usage",
          f"{facts.utilisation_pct}% of the limit used, {rules.utilisation_pct_min}% shows a need"),
         (facts.days_since_last_raise is None or facts.days_since_last_raise >= rules.days_since_last_raise_min,

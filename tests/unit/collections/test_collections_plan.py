@@ -68,6 +68,14 @@ def test_a_pending_promise_pauses_automated_contact_but_not_the_stage() -> None:
     assert plan.messages == () and plan.call is None
 
 
+def test_a_hardship_request_pauses_contact_about_an_overdue_loan_not_its_reminders() -> None:
+    overdue = plan_loan(_facts(10, hardship_asked=True), STRATEGY, ON)
+    assert overdue.paused and overdue.stage == "early"
+    assert overdue.messages == () and overdue.call is None
+    before_due = plan_loan(_facts(0, ON + timedelta(days=3), hardship_asked=True), STRATEGY, ON)  # re-aged to current
+    assert not before_due.paused and [m.template_id for m in before_due.messages] == ["due_soon"]
+
+
 def test_no_action_on_days_without_one() -> None:
     plan = plan_loan(_facts(0, date(2025, 3, 20)), STRATEGY, ON)
     assert (plan.day, plan.stage, plan.messages, plan.call) == (-10, "reminder", (), None)
@@ -85,6 +93,7 @@ facts_on_a_day = st.builds(
     promise_pending=st.booleans(),
     time_zone=st.sampled_from([None, "Asia/Shanghai", "America/New_York", "Pacific/Chatham"]),
     language=st.sampled_from([None, "zh", "en"]),
+    hardship_asked=st.booleans(),
 )
 
 

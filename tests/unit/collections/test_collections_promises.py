@@ -43,6 +43,15 @@ def test_empty_excessive_past_or_far_promises_are_refused(amount: str, due_on: d
     assert (caught.value.field, caught.value.code) == (field, "promise_invalid")
 
 
+def test_a_loan_with_nothing_overdue_takes_no_promise() -> None:
+    """Half of nothing overdue is nothing: a promise of 0.01 was taken on a current loan, and its pending
+    promise paused the loan's due-date reminders (`pause_contacts`) for up to 15 days."""
+    with pytest.raises(PromiseInvalid) as caught:
+        check_promise(_cny("0.01"), date(2025, 3, 15), ON, Money.zero("CNY"), OWED, TERMS)
+    assert (caught.value.field, caught.value.code) == ("loan", "promise_not_overdue")
+    assert caught.value.message == "nothing is overdue on the loan: a promise to pay is for arrears"
+
+
 def test_the_last_day_allowed_is_fourteen_days_ahead() -> None:
     check_promise(_cny("60"), date(2025, 3, 24), ON, OVERDUE, OWED, TERMS)
 

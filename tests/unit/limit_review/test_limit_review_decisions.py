@@ -94,8 +94,18 @@ def test_severe_signals_freeze_the_line_with_their_reasons() -> None:
     late = review_line(_steady(days_past_due_now=31), POLICY, LIMITS)
     assert (late.action, [r.code for r in late.reasons]) == (Action.FREEZE, ["days_past_due"])
     assert review_line(_steady(days_past_due_now=30), POLICY, LIMITS).action is not Action.FREEZE
+    written_off = review_line(_steady(loans_written_off=1, days_past_due_now=0), POLICY, LIMITS)
+    assert (written_off.action, [(r.code, r.text) for r in written_off.reasons]) == (
+        Action.FREEZE, [("written_off", "1 loan on the line was written off unpaid")])
     frozen = review_line(_steady(status=LineStatus.FROZEN, days_past_due_now=40), POLICY, LIMITS)
     assert frozen.action is Action.KEEP  # already frozen
+
+
+def test_a_loan_past_due_on_another_line_holds_a_raise() -> None:
+    decision = review_line(_steady(days_past_due_elsewhere=4), POLICY, LIMITS)
+    assert (decision.action, decision.new_limit) == (Action.KEEP, _cny("10000"))
+    assert [(r.code, r.text) for r in decision.reasons] == [
+        ("not_late_elsewhere", "a loan on another of the borrower's lines is 4 days past due")]
 
 
 def test_warning_signals_and_a_low_score_cut_a_quarter() -> None:
@@ -148,6 +158,8 @@ facts = st.builds(
     days_since_last_raise=st.none() | st.integers(0, 400),
     income_annual_minor=st.none() | st.integers(0, 200_000_000),
     other_lenders_balance_minor=st.integers(0, 30_000_000),
+    loans_written_off=st.sampled_from([0, 0, 0, 1]),
+    days_past_due_elsewhere=st.sampled_from([0, 0, 0, 5]),
 )  # fmt: skip
 
 
@@ -157,11 +169,12 @@ def test_every_decision_keeps_the_policy_and_the_caps(line: LineFacts) -> None:
     decision = review_line(line, POLICY, LIMITS)
     rules = POLICY.raise_rules
     if decision.action is Action.RAISE:
-        assert line.status is LineStatus.ACTIVE and not line.open_signals
+        assert line.status is LineStatus.ACTIVE and not line.open_signals and line.loans_written_off == 0
         assert line.score.score >= rules.score_min and line.tenure_months >= rules.tenure_months_min
         assert line.record.installments_due >= rules.installments_due_min
         assert line.record.installments_on_time == line.record.installments_due
         assert line.record.days_past_due_max <= rules.days_past_due_max_12m_max and line.days_past_due_now == 0
+        assert line.days_past_due_elsewhere == 0
         assert line.limit.minor < decision.new_limit.minor <= line.limit.minor + rules.step_max_major * 100
         assert decision.new_limit.minor <= 200_000 * 100 - line.other_lenders_balance_minor
         assert line.income_annual_minor is not None
@@ -173,6 +186,6 @@ def test_every_decision_keeps_the_policy_and_the_caps(line: LineFacts) -> None:
     elif decision.action is Action.FREEZE:
         assert line.status is LineStatus.ACTIVE and decision.new_limit == line.limit
         assert {r.code for r in decision.reasons} & {"days_past_due", "signal_fraud_signal",
-                                                     "signal_first_payment_default", "below_minimum"}  # fmt: skip
+                                                     "signal_first_payment_default", "below_minimum", "written_off"}  # fmt: skip
     else:
         assert decision.new_limit == line.limit and decision.reasons

@@ -84,3 +84,15 @@ def test_a_reaged_installment_counts_as_late_until_the_reage() -> None:
     # The first installment was 20 days late when re-aged; the first new one (1 March) is 4 days late.
     assert (record.installments_due, record.installments_on_time) == (2, 0)
     assert record.days_past_due_max == (reaged_on - date(2025, 2, 1)).days
+
+
+def test_installments_written_off_were_never_paid_and_those_due_after_the_write_off_never_fell_due() -> None:
+    """A write-off takes the debt off the books; the borrower paid none of it. The written-off amount was taken
+    off each installment's cash requirement, so an installment written off unpaid was 'settled' from the start:
+    paid and on time. A borrower whose loan was written off at 19 days past due scored as a perfect payer."""
+    contract, events = _paying({1: 0})  # the first paid on its due date, nothing after
+    events.append(LoanEvent("WO", EventKind.WRITE_OFF, date(2025, 3, 20), len(events) + 1, None))
+    as_of = date(2025, 5, 15)  # the third installment's date (1 April) passed after the write-off
+    record = payment_record(contract, replay(contract, events, as_of), events, as_of)
+    assert (record.installments_due, record.installments_on_time, record.installments_paid) == (2, 1, 1)
+    assert record.days_past_due_max == (as_of - date(2025, 3, 1)).days  # the second, never paid: late up to today
