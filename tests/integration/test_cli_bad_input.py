@@ -127,7 +127,7 @@ BAD = {
     # a paid-off loan has left collections: a call on record would count against the borrower's caps
     "a collection call on a paid-off loan": (["collections", "contact", "--loan", "{paid}", "--outcome", "reached",
                                               "--operator", "agent 7", "--at", "2025-01-01T10:00:00+08:00"],
-                                             "error: --loan: the loan is paid-off: a closed loan takes no collection contact"),
+                                             "is paid-off: nothing is owed, so the borrower is not contacted about it"),
     # a value echoed back is cut to 80 characters (creditline.errors.shortened): a 100 kB one came back whole
     "a 100 kB date echoed back": (["eod", "--date", "9" * 100_000],
                                   "error: --date: '" + "9" * 79 + "…' is not a date (YYYY-MM-DD)"),

@@ -18,7 +18,6 @@ from creditline.app.collections_stage import DAY_S, item_of_row, item_values
 from creditline.app.common import business_date
 from creditline.app.errors import LoanNotFound
 from creditline.app.repayment_sources import require_borrower
-from creditline.lending.loan import CLOSED_STATUSES
 from creditline.servicing.collections_contact_rules import (
     HISTORY_DAYS,
     Party,
@@ -30,7 +29,6 @@ from creditline.servicing.collections_contact_rules import (
 )
 from creditline.servicing.collections_errors import (
     CollectionsInputInvalid,
-    LoanLeftCollections,
     WorkItemNotFound,
 )
 from creditline.servicing.collections_queue import Outcome, assign, close, record_outcome
@@ -76,9 +74,6 @@ def record_contact(engine: Engine, command: RecordContact, strategy: Strategy | 
         loan = uow.loans.get(command.loan_id)
         if loan is None:
             raise LoanNotFound(f"no loan {command.loan_id!r}", field="loan")
-        if loan.status in CLOSED_STATUSES:
-            raise LoanLeftCollections(f"the loan is {loan.status}: a closed loan takes no collection contact",
-                                      field="loan")  # fmt: skip
         lock_borrower(uow, loan.borrower_id)
         require_loan_owing(loan.loan_id, loan.status)
         zone_name = _zone_name(repository, loan.borrower_id, strategy)

@@ -15,7 +15,11 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from creditline.lending.loan import CLOSED_STATUSES
-from creditline.servicing.collections_errors import CollectionsInputInvalid, ContactRefused
+from creditline.servicing.collections_errors import (
+    CollectionsInputInvalid,
+    ContactRefused,
+    LoanLeftCollections,
+)
 from creditline.servicing.collections_strategy import ContactRules, check_time_zone, in_quiet_hours
 from creditline.servicing.notifications import Channel
 
@@ -126,10 +130,11 @@ def require_contact(
 
 def require_loan_owing(loan_id: str, status: str) -> None:
     """A loan paid off or written off owes nothing: nobody contacts the borrower about it any more
-    (`ContactRefused`, code `contact_loan_closed`, on the loan)."""
+    (`LoanLeftCollections`, 409 `loan_left_collections`, on the loan), even before end of day closes
+    its work item."""
     if status in CLOSED_STATUSES:
-        raise ContactRefused(f"the loan {loan_id} is {status}: nothing is owed, so the borrower is not contacted about it",
-                             field="loan", code="contact_loan_closed")  # fmt: skip
+        raise LoanLeftCollections(f"the loan {loan_id} is {status}: nothing is owed, so the borrower is not contacted about it",
+                                  field="loan")  # fmt: skip
 
 
 def admit_in_order(
