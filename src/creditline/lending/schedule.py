@@ -56,6 +56,7 @@ __all__ = [
     "build_schedule",
     "due_dates",
     "interest_exact",
+    "level_from",
     "reamortise",
 ]
 
@@ -211,10 +212,21 @@ def _current_level(terms: ScheduleTerms, current_installment: Money | None) -> i
                 "must be a positive amount in the loan's currency", field="current_installment"
             )
         return current_installment.minor
-    first_regular = build_schedule(terms).rows[terms.grace_principal]
-    if terms.method is Method.EQUAL_PRINCIPAL:
-        return first_regular.principal.minor
-    return first_regular.total.minor
+    return level_from(build_schedule(terms), terms.grace_principal)
+
+
+def level_from(schedule: Schedule, first: int) -> int:
+    """The level of an equal-installment or equal-principal schedule, read from row `first` on.
+
+    Equal principal: that row's principal. Equal installment: the total of the first row from there
+    that repays principal (a long month whose interest alone exceeds the level carries just that
+    interest; the last row takes the residue), else row `first`'s total.
+    """
+    rows = schedule.rows
+    if schedule.terms.method is Method.EQUAL_PRINCIPAL:
+        return rows[first].principal.minor
+    repaying = (row.total.minor for row in rows[first:-1] if row.principal.minor > 0)
+    return next(repaying, rows[first].total.minor)
 
 
 def _next_due_after(terms: ScheduleTerms, day: date) -> date:

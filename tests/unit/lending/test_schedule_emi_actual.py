@@ -17,7 +17,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from creditline.lending.schedule import Schedule, ScheduleTerms, build_schedule, interest_exact
+from creditline.lending.schedule import Schedule, ScheduleTerms, build_schedule, interest_exact, level_from
 from creditline.lending.schedule_interest import accrual_rate
 from creditline.lending.schedule_ratio import round_div
 from creditline.money import Money, Rate
@@ -115,6 +115,10 @@ def test_a_360_month_actual_solve_ends_near_the_level_where_it_ended_on_nothing(
     schedule = build_schedule(_terms("700.60", 360, emi_solve="actual"))
     level = level_of(schedule)
     assert level == 1064  # and the last is 10.61
+    # The first period's 31 days of interest (10.86) exceed the level: paid alone, and not the level the
+    # engine keeps for a later keep-installment prepayment.
+    assert (schedule.rows[0].total.minor, schedule.rows[0].principal.minor) == (1086, 0)
+    assert level_from(schedule, 0) == 1064
     assert all(row.total.minor > 0 for row in schedule.rows)
     assert schedule.rows[-1].total.minor - level < growth_sum(schedule)
     nominal = build_schedule(_terms("700.60", 360, emi_solve="nominal"))

@@ -11,7 +11,15 @@ from creditline.errors import DomainError
 from creditline.lending.loan.allocation import ahead_buckets, due_buckets, fill
 from creditline.lending.loan.book import Book, Row
 from creditline.lending.product_allocation import AllocationRule
-from creditline.lending.schedule import EmiSolve, Method, Reamortise, Schedule, ScheduleTerms, reamortise
+from creditline.lending.schedule import (
+    EmiSolve,
+    Method,
+    Reamortise,
+    Schedule,
+    ScheduleTerms,
+    level_from,
+    reamortise,
+)
 from creditline.lending.schedule_terms import REAGE_EMI_SOLVE
 from creditline.money import Money
 
@@ -104,13 +112,13 @@ def _reamortised(
             installments_left=count,
             mode=Reamortise.KEEP_TERM,
         )
-        book.level_minor = _level_of(schedule, terms.method)
+        book.level_minor = _level_of(schedule)
     return schedule
 
 
-def _level_of(schedule: Schedule, method: Method) -> int:
-    regular = schedule.rows[1] if len(schedule.rows) > 1 else schedule.rows[0]
-    return regular.principal.minor if method is Method.EQUAL_PRINCIPAL else regular.total.minor
+def _level_of(schedule: Schedule) -> int:
+    # Row 1 on: the first new row can be a broken period (the rest of the one the change fell in).
+    return level_from(schedule, 1 if len(schedule.rows) > 1 else 0)
 
 
 def reage_data(installments: int) -> tuple[tuple[str, str], ...]:
@@ -170,4 +178,4 @@ def reage(
     _spread(new_rows, moved_interest, moved_fee)
     book.rows = kept + new_rows
     if principal:
-        book.level_minor = _level_of(schedule, terms.method)
+        book.level_minor = _level_of(schedule)
