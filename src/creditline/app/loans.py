@@ -196,7 +196,9 @@ def reverse(engine: Engine, command: Reverse) -> dict[str, Any]:
 
 
 def reage(engine: Engine, command: Reage) -> dict[str, Any]:
-    data = () if command.installments is None else (("installments", str(command.installments)),)
+    from creditline.lending.loan.restructure import reage_data
+
+    data = () if command.installments is None else reage_data(command.installments)
     request = {"loan": command.loan_id, "installments": command.installments, "on": _iso(command.on)}
     return _apply(engine, "reage", command.loan_id, command.key, request, event_builder("reage", command.on, data=data))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -42,8 +43,12 @@ def schedule(
     days_in_year: Annotated[str, Opt(help="360, 364, 365 or actual.")] = "actual",
     days_in_month: Annotated[str, Opt(help="30 or actual.")] = "actual",
     emi_solve: Annotated[
-        str, Opt(help="Level installment from the nominal rate or each period's actual rate.")
-    ] = "nominal",
+        str | None,
+        Opt(
+            help="Level installment from the nominal rate or each period's actual rate "
+            "(default: nominal up to 12 installments, actual beyond)."
+        ),
+    ] = None,
     disbursed: Annotated[str | None, Opt(help="Disbursement date YYYY-MM-DD (default: today).")] = None,
     first_due: Annotated[str | None, Opt(help="First due date YYYY-MM-DD (a broken first period).")] = None,
     installment_multiple: Annotated[
@@ -55,6 +60,7 @@ def schedule(
 ) -> None:
     """Print a repayment schedule and its annualised rate."""
     from creditline.lending.schedule import ScheduleTerms, build_schedule
+    from creditline.lending.schedule_terms import EmiSolve, emi_solve_for
 
     code = currency(currency_code).code
     terms = ScheduleTerms(
@@ -69,11 +75,13 @@ def schedule(
         interest_basis=interest_basis,
         days_in_year=days_in_year,
         days_in_month=days_in_month,
-        emi_solve=emi_solve,
+        emi_solve=emi_solve if emi_solve is not None else EmiSolve.NOMINAL,
         installment_multiple_minor=_multiple(installment_multiple, code),
         grace_principal=_whole(grace_principal, "grace_principal"),
         rounding=rounding,
     )
+    if emi_solve is None:
+        terms = replace(terms, emi_solve=emi_solve_for(terms.installments))
     result = build_schedule(terms)
     document = schedule_document(result)
     if as_json:

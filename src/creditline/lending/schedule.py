@@ -13,7 +13,7 @@ from datetime import date
 
 from creditline.lending.errors import OptionInvalid
 from creditline.lending.schedule_amortise import (
-    balance_last_installment,
+    closest_level,
     declining_rows,
     flat_rows,
     level_installment,
@@ -56,6 +56,7 @@ __all__ = [
     "build_schedule",
     "due_dates",
     "interest_exact",
+    "level_from",
     "reamortise",
 ]
 
@@ -78,7 +79,7 @@ def _build(terms: ScheduleTerms, level_minor: int | None, first_rate: Ratio | No
         amortising = rates[terms.grace_principal :]
         level_minor = level_installment(terms, principal_minor, amortising, nominal_rate(terms))
         if terms.emi_solve is EmiSolve.ACTUAL:
-            level_minor, amounts = balance_last_installment(terms, principal_minor, rates, level_minor)
+            level_minor, amounts = closest_level(terms, principal_minor, rates, level_minor)
         else:
             amounts = declining_rows(terms, principal_minor, rates, level_minor)
     else:
@@ -154,13 +155,15 @@ def reamortise(
     installments_left: int,
     mode: Reamortise,
     current_installment: Money | None = None,
+    emi_solve: EmiSolve | None = None,
 ) -> Schedule:
     """The remaining schedule from `from_date` on `outstanding` principal, on the loan's own calendar.
 
     `keep-term` spreads the balance over `installments_left` installments (a lower installment);
     `keep-installment` keeps the level installment (`current_installment`, default the original one;
     for equal principal, the principal part) and ends as soon as the balance is repaid (a shorter
-    term). Re-ageing an overdue loan is `keep-term` with new `installments_left`.
+    term). Re-ageing an overdue loan is `keep-term` with new `installments_left`. `emi_solve`
+    replaces the terms' solve for the remaining schedule (re-ageing solves over the actual days).
     """
     mode = Reamortise(mode)
     next_due = _next_due_after(terms, from_date)
@@ -176,7 +179,7 @@ def reamortise(
         interest_basis=terms.interest_basis,
         days_in_year=terms.days_in_year,
         days_in_month=terms.days_in_month,
-        emi_solve=terms.emi_solve,
+        emi_solve=terms.emi_solve if emi_solve is None else emi_solve,
         installment_multiple_minor=terms.installment_multiple_minor,
         rounding=terms.rounding,
         due_day_of_month=terms.anchor_day,
@@ -209,10 +212,21 @@ def _current_level(terms: ScheduleTerms, current_installment: Money | None) -> i
                 "must be a positive amount in the loan's currency", field="current_installment"
             )
         return current_installment.minor
-    first_regular = build_schedule(terms).rows[terms.grace_principal]
-    if terms.method is Method.EQUAL_PRINCIPAL:
-        return first_regular.principal.minor
-    return first_regular.total.minor
+    return level_from(build_schedule(terms), terms.grace_principal)
+
+
+def level_from(schedule: Schedule, first: int) -> int:
+    """The level of an equal-installment or equal-principal schedule, read from row `first` on.
+
+    Equal principal: that row's principal. Equal installment: the total of the first row from there
+    that repays principal (a long month whose interest alone exceeds the level carries just that
+    interest; the last row takes the residue), else row `first`'s total.
+    """
+    rows = schedule.rows
+    if schedule.terms.method is Method.EQUAL_PRINCIPAL:
+        return rows[first].principal.minor
+    repaying = (row.total.minor for row in rows[first:-1] if row.principal.minor > 0)
+    return next(repaying, rows[first].total.minor)
 
 
 def _next_due_after(terms: ScheduleTerms, day: date) -> date:

@@ -6,6 +6,8 @@ results in Money once at the end, which keeps a 12-row schedule in tens of micro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from creditline.lending.schedule_ratio import Ratio, round_div
 from creditline.lending.schedule_terms import EmiSolve, Method, ScheduleTerms
 from creditline.money import Rounding
@@ -121,29 +123,70 @@ def flat_rows(terms: ScheduleTerms, principal_minor: int, term_rate: Ratio, rows
     return rows
 
 
-def balance_last_installment(
-    terms: ScheduleTerms, principal_minor: int, rates: list[Ratio], level_minor: int
-) -> tuple[int, Rows]:
-    """Move the level installment toward the one that leaves the last installment closest to it.
+# The search for the closest level installment gallops then bisects over whole minor units: 2 × 64
+# rounds cover any installment up to 2^64 minor units, far beyond INSTALLMENT_MULTIPLE_MAX_MINOR.
+LEVEL_SEARCH_ROUNDS_MAX = 128
 
-    Rounding each period's interest makes the last installment differ from the level one; when it
-    differs by more than half a hundredth of a major unit per amortising period (Fineract's progressive
-    threshold), spread the difference over the periods and keep the result only if the last
-    installment comes closer. At most three rounds.
+
+def closest_level(terms: ScheduleTerms, principal_minor: int, rates: list[Ratio], guess_minor: int) -> tuple[int, Rows]:
+    """The level installment whose last installment comes closest to it, and its rows.
+
+    Each period's interest is rounded and the installment is a whole minor unit (or multiple), so
+    the exact solve leaves a residue that grows with the periods' rates into the last installment.
+    The last installment less the level, f(L), falls strictly as L rises (a larger installment never
+    leaves a larger balance), so the best L lies where f changes sign: the largest L with f(L) ≥ 0,
+    or the next one up when its last installment is nearer the level and the balance still lasts
+    until the last period (a level that repaid the balance early would end in installments of 0.00).
+    Ties keep the last installment at or above the level.
     """
-    rows = declining_rows(terms, principal_minor, rates, level_minor)
-    amortising = len(rates) - terms.grace_principal
-    half = amortising // 2
-    scale = 10**terms.principal.currency.minor_digits
-    for _ in range(3):
-        difference = sum(rows[-1]) - level_minor
-        if half <= 0 or difference == 0 or abs(difference) * 100 <= half * scale:
+    unit = terms.installment_multiple_minor or 1
+    if guess_minor % unit:
+        unit = 1  # the multiple rounded the installment to zero: it stays at the currency's precision
+    if guess_minor < unit:
+        return guess_minor, declining_rows(terms, principal_minor, rates, guess_minor)
+    tried: dict[int, Rows] = {}
+
+    def excess(level_minor: int) -> int:
+        rows = tried.get(level_minor)
+        if rows is None:
+            rows = tried[level_minor] = declining_rows(terms, principal_minor, rates, level_minor)
+        return sum(rows[-1]) - level_minor
+
+    if excess(guess_minor) == 0:  # the usual case over a few periods: nothing can come closer
+        return guess_minor, tried[guess_minor]
+    low, high = _bracket(excess, guess_minor, unit)
+    if low is None:  # even the smallest installment repays the balance early
+        return unit, tried[unit]
+    for _ in range(LEVEL_SEARCH_ROUNDS_MAX):
+        if high - low <= unit:
             break
-        candidate = round_level((level_minor * amortising + difference, amortising), terms)
-        if candidate == level_minor:
-            break
-        candidate_rows = declining_rows(terms, principal_minor, rates, candidate)
-        if abs(sum(candidate_rows[-1]) - candidate) >= abs(difference):
-            break
-        level_minor, rows = candidate, candidate_rows
-    return level_minor, rows
+        middle = low + (high - low) // (2 * unit) * unit
+        if excess(middle) >= 0:
+            low = middle
+        else:
+            high = middle
+    assert high - low == unit, "the search ends on two neighbouring installments"
+    if tried[high][-1][0] > 0 and -excess(high) < excess(low):
+        return high, tried[high]
+    return low, tried[low]
+
+
+def _bracket(excess: Callable[[int], int], guess_minor: int, unit: int) -> tuple[int | None, int]:
+    """(low, high): excess(low) ≥ 0 > excess(high), found by galloping from the guess (low None: none ≥ 0)."""
+    step = unit
+    if excess(guess_minor) >= 0:
+        low = guess_minor
+        for _ in range(LEVEL_SEARCH_ROUNDS_MAX):
+            if excess(low + step) < 0:
+                return low, low + step
+            low, step = low + step, step * 2
+    else:
+        high = guess_minor
+        for _ in range(LEVEL_SEARCH_ROUNDS_MAX):
+            candidate = max(high - step, unit)
+            if excess(candidate) >= 0:
+                return candidate, high
+            if candidate == unit:
+                return None, unit
+            high, step = candidate, step * 2
+    raise AssertionError("the level installment search did not converge")

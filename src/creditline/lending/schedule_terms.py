@@ -60,6 +60,20 @@ class EmiSolve(StrEnum):
     ACTUAL = "actual"  # the level installment from each period's own rate (its days, its day count)
 
 
+# Up to this many installments (the product's longest term) the nominal solve's 30-day months stay
+# near the actual days: the last installment takes a few days' interest a year. Beyond it the gap grows
+# with every month (a 360-month schedule at 0.05% a day ended on 611.30 against a level 15.07), so
+# long schedules and re-ages solve over the actual days. Golden cases and the product keep nominal.
+NOMINAL_EMI_INSTALLMENTS_MAX = 12
+# Re-ageing spreads a balance over up to INSTALLMENTS_MAX new installments: always over the actual days.
+REAGE_EMI_SOLVE = EmiSolve.ACTUAL
+
+
+def emi_solve_for(installments: int) -> EmiSolve:
+    """The solve a schedule takes when none is named: nominal over the product's terms, actual beyond."""
+    return EmiSolve.NOMINAL if installments <= NOMINAL_EMI_INSTALLMENTS_MAX else EmiSolve.ACTUAL
+
+
 class Reamortise(StrEnum):
     KEEP_TERM = "keep-term"
     KEEP_INSTALLMENT = "keep-installment"

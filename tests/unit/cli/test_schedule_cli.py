@@ -212,3 +212,26 @@ def test_apr_bad_input_exits_2_with_one_line(raw, start, capsys, monkeypatch) ->
     monkeypatch.setattr("sys.stdin", io.StringIO(raw))
     line = run_fail(["apr", "--json"], capsys)
     assert line.startswith(start), line
+
+
+@pytest.mark.parametrize(
+    ("installments", "solve", "level", "last"),
+    [
+        ("12", None, "64.23", "65.01"),  # the product's terms keep the nominal solve (30-day months)
+        ("360", None, "10.64", "10.61"),  # beyond 12 the default solves over the actual days
+        ("360", "nominal", "10.56", "420.44"),  # named, nominal still lets 30-day months drift
+        ("60", None, "17.88", "18.04"),
+    ],
+)
+def test_the_default_solve_is_nominal_up_to_12_installments_and_actual_beyond(
+    installments, solve, level, last, capsys
+) -> None:
+    argv = [
+        *("schedule", "--principal", "700.60", "--daily-rate", "0.05", "--interest-basis", "daily"),
+        *("--days-in-year", "360", "--installments", installments, "--disbursed", "2025-01-15", "--json"),
+    ]
+    if solve is not None:
+        argv += ["--emi-solve", solve]
+    rows = json.loads(run_ok(argv, capsys))["rows"]
+    assert (rows[1]["total"], rows[-1]["total"]) == (level, last)
+    assert all(row["total"] != "0.00" for row in rows)

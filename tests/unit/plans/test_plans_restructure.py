@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from creditline.lending.loan import EventKind, LoanContract, LoanEvent, replay
+from creditline.lending.loan.restructure import reage_data
 from creditline.lending.plans import Arrears, BorrowerFinances, PlanInputInvalid, propose_restructure
 from creditline.lending.product import builtin_product
 from creditline.money import Money
@@ -51,7 +52,7 @@ def test_the_proposed_reage_is_what_the_engine_then_charges() -> None:
     cheaper = [o for o in proposal.options if o.new_interest < chosen.new_interest]
     assert cheaper and all(o.affordability.strained for o in cheaper)
 
-    reage = LoanEvent("e3", EventKind.REAGE, on, 3, None, data=(("installments", str(chosen.installments)),))
+    reage = LoanEvent("e3", EventKind.REAGE, on, 3, None, data=reage_data(chosen.installments))
     first_due = chosen.schedule.rows[0].due_date
     state = replay(contract, [*events, reage], first_due)
     new_row = next(row for row in state.installments if row.due_date == first_due and row.status != "reaged")
@@ -74,7 +75,7 @@ def test_each_proposed_installment_is_what_the_engine_charges_with_interest_and_
     assert (arrears.interest_unpaid.minor % 3, arrears.fees_unpaid.minor % 3) == (1, 1)
     finances = BorrowerFinances(cny("60000"), cny("0"), payday=None)
     option = propose_restructure(contract.terms, on, arrears, finances, installment_choices=(3,)).options[0]
-    reage = LoanEvent("e4", EventKind.REAGE, on, 4, None, data=(("installments", "3"),))
+    reage = LoanEvent("e4", EventKind.REAGE, on, 4, None, data=reage_data(3))
     for index, row in enumerate(option.schedule.rows):
         state = replay(contract, [*events, reage], row.due_date)
         charged = next(r for r in state.installments if r.due_date == row.due_date and r.status != "reaged")

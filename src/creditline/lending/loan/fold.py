@@ -24,7 +24,7 @@ from creditline.lending.loan.restructure import prepay, reage
 from creditline.lending.loan.state import LoanState, PayoffQuote
 from creditline.lending.loan.view import state_of
 from creditline.lending.product_allocation import Component
-from creditline.lending.schedule import Reamortise
+from creditline.lending.schedule import EmiSolve, Reamortise
 from creditline.money import Money
 
 
@@ -72,7 +72,9 @@ def apply(book: Book, contract: LoanContract, event: LoanEvent) -> None:
         _charge_fee(book, amount)
     elif kind is EventKind.REAGE:
         if not book.written_off:
-            reage(book, contract.terms, int(event.datum("installments", "1") or 1))
+            # A re-age recorded before re-ages solved over the actual days carries no solve: the loan's own.
+            solve = event.datum("emi_solve") or contract.terms.emi_solve.value
+            reage(book, contract.terms, int(event.datum("installments", "1") or 1), EmiSolve(solve))
     elif kind is EventKind.WRITE_OFF:
         write_off(book)
     elif kind is EventKind.CREDIT_REFUND:

@@ -11,7 +11,16 @@ from creditline.errors import DomainError
 from creditline.lending.loan.allocation import ahead_buckets, due_buckets, fill
 from creditline.lending.loan.book import Book, Row
 from creditline.lending.product_allocation import AllocationRule
-from creditline.lending.schedule import Method, Reamortise, Schedule, ScheduleTerms, reamortise
+from creditline.lending.schedule import (
+    EmiSolve,
+    Method,
+    Reamortise,
+    Schedule,
+    ScheduleTerms,
+    level_from,
+    reamortise,
+)
+from creditline.lending.schedule_terms import REAGE_EMI_SOLVE
 from creditline.money import Money
 
 
@@ -103,17 +112,27 @@ def _reamortised(
             installments_left=count,
             mode=Reamortise.KEEP_TERM,
         )
-        book.level_minor = _level_of(schedule, terms.method)
+        book.level_minor = _level_of(schedule)
     return schedule
 
 
-def _level_of(schedule: Schedule, method: Method) -> int:
-    regular = schedule.rows[1] if len(schedule.rows) > 1 else schedule.rows[0]
-    return regular.principal.minor if method is Method.EQUAL_PRINCIPAL else regular.total.minor
+def _level_of(schedule: Schedule) -> int:
+    # Row 1 on: the first new row can be a broken period (the rest of the one the change fell in).
+    return level_from(schedule, 1 if len(schedule.rows) > 1 else 0)
 
 
-def reage(book: Book, terms: ScheduleTerms, installments: int) -> None:
+def reage_data(installments: int) -> tuple[tuple[str, str], ...]:
+    """A re-age event's data: its installments and its solve, kept so the re-age replays as it was made."""
+    return (("installments", str(installments)), ("emi_solve", REAGE_EMI_SOLVE.value))
+
+
+def reage(
+    book: Book, terms: ScheduleTerms, installments: int, emi_solve: EmiSolve = REAGE_EMI_SOLVE
+) -> None:
     """Spread everything unpaid over `installments` new installments starting today (hardship).
+
+    The level installment is solved over the actual days of the new periods (`emi_solve`; a re-age
+    recorded before it was, replays with the loan's own solve, see `fold.apply`).
 
     Principal is re-amortised; unpaid interest and fees become arrears added evenly to the new
     installments (no interest on interest); the running period closes today. Penalty already accrued
@@ -149,6 +168,7 @@ def reage(book: Book, terms: ScheduleTerms, installments: int) -> None:
         outstanding=Money(max(principal, 1), terms.principal.currency),
         installments_left=installments,
         mode=Reamortise.KEEP_TERM,
+        emi_solve=emi_solve,
     )
     number = max((row.n for row in kept), default=0)
     new_rows = [
@@ -158,4 +178,4 @@ def reage(book: Book, terms: ScheduleTerms, installments: int) -> None:
     _spread(new_rows, moved_interest, moved_fee)
     book.rows = kept + new_rows
     if principal:
-        book.level_minor = _level_of(schedule, terms.method)
+        book.level_minor = _level_of(schedule)

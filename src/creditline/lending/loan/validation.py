@@ -27,7 +27,7 @@ from creditline.lending.loan.events import AMOUNT_KINDS, EventKind, LoanEvent, e
 from creditline.lending.loan.fold import replay
 from creditline.lending.loan.state import CLOSED_STATUSES, LoanPosition, LoanState, LoanStatus
 from creditline.lending.product_allocation import Component
-from creditline.lending.schedule import Method, Reamortise
+from creditline.lending.schedule import EmiSolve, Method, Reamortise
 from creditline.lending.schedule_terms import INSTALLMENTS_MAX
 from creditline.money import CurrencyMismatch
 
@@ -219,5 +219,8 @@ def _check_reage(event: LoanEvent, state: LoanState | LoanPosition) -> None:
         raise InvalidEventData(
             f"installments must be a whole number from 1 to {INSTALLMENTS_MAX}", field="installments"
         )
+    solve = event.datum("emi_solve")
+    if solve is not None and solve not in {member.value for member in EmiSolve}:
+        raise InvalidEventData(f"emi_solve must be nominal or actual, got {solve[:20]!r}", field="emi_solve")
     if state.status is not LoanStatus.OVERDUE:
         raise LoanNotOverdue(f"only an overdue loan is re-aged; this one is {state.status}", field="loan")

@@ -32,6 +32,7 @@ from creditline.lending.plans.rationale import (
     strain_reasons,
 )
 from creditline.lending.schedule import Reamortise, Schedule, ScheduleTerms, reamortise
+from creditline.lending.schedule_terms import REAGE_EMI_SOLVE
 from creditline.money import Money
 
 RESTRUCTURE_INSTALLMENTS = (3, 6, 9, 12, 18, 24, 36)
@@ -151,6 +152,7 @@ def _option(
         outstanding=arrears.principal_outstanding,
         installments_left=count,
         mode=Reamortise.KEEP_TERM,
+        emi_solve=REAGE_EMI_SOLVE,
     )
     # Interest and fees each spread as the engine spreads them (not their sum: the odd units differ).
     count = len(schedule.rows)

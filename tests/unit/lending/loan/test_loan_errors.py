@@ -196,6 +196,14 @@ def test_waivers_reage_and_prepayment_data() -> None:
         "invalid_event_data",
         "installments",
     )
+    bad_solve = event(EventKind.REAGE, amount=None, data={"installments": "6", "emi_solve": "exact"})
+    check(history, bad_solve, InvalidEventData, "invalid_event_data", "emi_solve")
+    validate_event(
+        history.contract,
+        history.events,
+        event(EventKind.REAGE, amount=None, data={"installments": "360", "emi_solve": "actual"}),
+        TODAY,
+    )
     bad_mode = event(EventKind.PREPAYMENT_REAMORTISE, data={"mode": "sideways"})
     check(history, bad_mode, InvalidEventData, "invalid_event_data", "mode")
 

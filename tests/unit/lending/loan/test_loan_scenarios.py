@@ -293,3 +293,31 @@ def test_a_payment_on_the_charge_off_day_is_counted_before_the_day_is_aged() -> 
     assert recorded.after.status is LoanStatus.OVERDUE  # the oldest installment is cured
     assert recorded.after.days_past_due < 180
     assert recorded.after == replay(loan, [*history.events, payment], threshold_day)
+
+
+def test_reage_over_360_installments_solves_over_the_actual_days() -> None:
+    # Solved with 30-day months, 360 installments left the 31-day months' interest to grow into the
+    # last one: 700.60 re-aged this way ended on 330.83 of principal. Over the actual days each new
+    # installment repays its share; a re-age recorded before (no solve in its data) replays as it was.
+    from creditline.lending.loan.restructure import reage_data
+    from creditline.lending.schedule import Reamortise, reamortise
+
+    loan = contract(amount="1000.00", term=3)
+    day = loan.schedule.rows[1].due_date + 5 * DAY
+    history = History(loan)
+    before = replay(loan, history.events, day)
+    assert before.status is LoanStatus.OVERDUE
+    legacy = History(loan)
+    history.add(EventKind.REAGE, day, **dict(reage_data(360)))
+    legacy.add(EventKind.REAGE, day, installments="360")
+    new_rows = [r for r in replay(loan, history.events, day).installments if r.status is not InstallmentStatus.REAGED]
+    expected = reamortise(
+        loan.terms, from_date=day, outstanding=before.principal_outstanding, installments_left=360,
+        mode=Reamortise.KEEP_TERM, emi_solve="actual",
+    )  # fmt: skip
+    assert [r.principal_due for r in new_rows] == [row.principal for row in expected.rows]
+    level = expected.rows[1].total
+    assert all(row.total == level for row in expected.rows[1:-1] if row.principal.is_positive())
+    assert new_rows[-1].principal_due < cny("20.00")
+    old_rows = [r for r in replay(loan, legacy.events, day).installments if r.status is not InstallmentStatus.REAGED]
+    assert old_rows[-1].principal_due > cny("300.00")
