@@ -67,7 +67,7 @@ def test_raised_frozen_and_lowered_each_with_its_reasons(engine, db_url: str, bo
     assert (show_line(engine, book["STEADY"])["limit"], show_line(engine, book["LATE"])["status"]) == ("12000.00", "frozen")
     change = show_line(engine, book["SPIKY"])["changes"][-1]
     assert (change["what"], change["old_value"], change["new_value"]) == ("limit", "10000.00", "7500.00")
-    assert change["reason"].startswith("limit review limit_review_cn@2025.07.1: lower (score ")
+    assert change["reason"].startswith("limit review limit_review_cn@2025.07.2: lower (score ")
     assert "early warning: utilisation spike" in change["reason"]
     with UnitOfWork(engine, read_only=True) as uow:
         notices = [m for m in CollectionsRepository(uow.connection).outbox(limit=100) if m["purpose"] == "service"]
@@ -87,7 +87,7 @@ def _cli_review(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
     assert (wrong.exit_code, wrong.stderr) == (2, "error: --date: a review runs on the business date 2025-03-05, not 2025-03-04\n")
     before = dump(engine)
     shown = ok("limits", "review", "--date", "2025-03-05", "--dry-run", "--db", db_url)
-    assert (shown["dry_run"], shown["policy"]) == (True, "limit_review_cn@2025.07.1")
+    assert (shown["dry_run"], shown["policy"]) == (True, "limit_review_cn@2025.07.2")
     # The shipped policy waits 90 days for a first review, but not with a live alert no review has seen:
     # LATE's first payment default and SPIKY's utilisation spike (this book ran early warning without reviews).
     assert shown["lines_due"] == 2
@@ -199,7 +199,7 @@ def test_a_lowered_limit_is_not_left_above_by_a_temporary_limit(engine) -> None:
     assert (view["temp_limit"], view["temp_limit_until"]) == (None, None)
     changes = [(c["what"], c["old_value"], c["new_value"]) for c in view["changes"]][-2:]
     assert changes == [("limit", "10000.00", "7500.00"), ("temp_limit", "15000.00 until 2025-03-31", None)]
-    assert all(c["reason"].startswith("limit review limit_review_cn@2025.07.1: lower") for c in view["changes"][-2:])
+    assert all(c["reason"].startswith("limit review limit_review_cn@2025.07.2: lower") for c in view["changes"][-2:])
 
 
 def test_a_line_whose_loan_was_written_off_unpaid_is_frozen_not_scored_as_a_steady_payer(engine) -> None:  # type: ignore[no-untyped-def]

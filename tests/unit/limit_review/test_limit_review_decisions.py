@@ -45,7 +45,7 @@ def test_a_steady_payer_gets_twenty_percent_more() -> None:
     decision = review_line(_steady(), POLICY, LIMITS)
     assert (decision.action, decision.new_limit, decision.binding) == (Action.RAISE, _cny("12000"), "step")
     assert [r.code for r in decision.reasons] == ["steady_payer", "raised"]
-    assert decision.change_reason().startswith("limit review limit_review_cn@2025.07.1: raise (score 740); 6 of 6")
+    assert decision.change_reason().startswith("limit review limit_review_cn@2025.07.2: raise (score 740); 6 of 6")
 
 
 def test_a_step_is_at_most_ten_thousand_and_rounds_down_to_a_hundred() -> None:
