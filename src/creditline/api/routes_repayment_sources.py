@@ -3,8 +3,9 @@ borrower's priority order, and when the borrower is paid.
 
 Linking a source is stepped up and screened like a change of repayment account: an account with a
 passkey sends an assertion on every link (without it `401 step_up_required`: the client asks `POST
-/v1/me/repayment-account/approvals` for passkey options bound to the new account number and posts
-again with the assertion); a hold → `409 held_for_review`. Numbers are stored
+/v1/me/repayment-sources/approvals` for passkey options bound to linking the new account number and
+posts again with the assertion; an approval of a repayment-account change is `401 binding_mismatch`
+here, even for the same number); a hold → `409 held_for_review`. Numbers are stored
 encrypted and only shown masked. A source id that is not one of the caller's active sources answers
 `404 source_not_found`, whoever it belongs to.
 """
@@ -20,7 +21,9 @@ from creditline.api.deps import Runtime, caller, own_borrower, runtime
 from creditline.api.json_body import StrictJsonRoute
 from creditline.api.params import ID_PATTERN, DeviceId
 from creditline.api.problems import PROBLEM_RESPONSES, VAULT_UNAVAILABLE
-from creditline.app import repayment_sources
+from creditline.api.schemas_access import PasskeyOptions
+from creditline.api.schemas_servicing import AccountChange
+from creditline.app import repayment_accounts, repayment_sources
 from creditline.app.access import Principal
 from creditline.app.drawdown_screening import Client
 from creditline.app.step_ups import StepUp
@@ -105,6 +108,16 @@ def list_sources(principal: Caller, rt: Rt) -> dict:
     """The caller's active repayment sources in priority order, masked (the read is logged)."""
     borrower_id = own_borrower(principal, Permission.READ_OWN)
     return repayment_sources.list_sources(rt.engine, borrower_id, principal.account_id)
+
+
+@router.post("/repayment-sources/approvals", response_model=PasskeyOptions)
+def approval_options(body: AccountChange, principal: Caller, rt: Rt) -> dict:
+    """Options for the passkey assertion that approves linking exactly this account (single-use, expiring)."""
+    from creditline.app.passkey_flows import begin_drawdown_approval
+
+    own_borrower(principal, Permission.REPAY_OWN)
+    binding = repayment_accounts.approval_binding(body.account_number, repayment_accounts.LINK)
+    return begin_drawdown_approval(rt.engine, rt.access, principal.account_id, binding)
 
 
 @router.post("/repayment-sources", status_code=201, response_model=SourceAdded)

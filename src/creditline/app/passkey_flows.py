@@ -302,7 +302,7 @@ def verify_drawdown_approval(
     if bound["account_id"] != account_id:
         raise PasskeyRejected("this approval was issued to someone else", field=STEP_UP_FIELD, code="challenge_account")
     if json.dumps(bound["drawdown"], sort_keys=True) != json.dumps(request, sort_keys=True):
-        raise PasskeyRejected("the passkey approved a different drawdown", field=STEP_UP_FIELD, code="binding_mismatch")
+        raise PasskeyRejected("the passkey approved another action or request", field=STEP_UP_FIELD, code="binding_mismatch")
     with UnitOfWork(engine) as uow:
         _assert(IdentityRepository(uow.connection), config, credential, challenge, account_id, now_s(), field=STEP_UP_FIELD)
         uow.commit()

@@ -3,7 +3,8 @@
 A change of repayment account is the first step of the classic account takeover (new phone, new
 account, then drain the line to it), so it is screened like a drawdown (`app.monitoring.screen`,
 kind `account-change`) before anything is stored. An account with a passkey steps up on every change
-(`app.step_ups`: a fresh user-verified assertion bound to the new account, `approval_binding`), from
+(`app.step_ups`: a fresh user-verified assertion bound to this action and the new account,
+`approval_binding`), from
 whatever device, so a stolen session cannot send the next disbursements and refunds elsewhere
 (docs/security.md finding 13); an account without one is screened as before, a step-up outcome
 asking for that assertion. A hold waits for a reviewer (a release lets the same change through). Only then is the number stored — encrypted in
@@ -68,21 +69,29 @@ def blind_index(number: str, keys: Any = None) -> str:
     return BlindIndexer((keys or keyring(FIELD_INPUT)).blind_index_key).index(IndexedKind.BANK_ACCOUNT, number)
 
 
-def approval_binding(account_number: str) -> dict[str, Any]:
-    """What a passkey approving this change signs for: the new account, as its blind index (never the number)."""
-    return {"repayment_account": blind_index(normalised(account_number))}
+CHANGE, LINK = "repayment_account", "repayment_source"  # the actions that send the money to a new account
+STEP_UP_ACTIONS = {  # action -> (what the step-up says it is for, where its options are asked)
+    CHANGE: ("changing where the money goes", "POST /v1/me/repayment-account/approvals"),
+    LINK: ("linking a repayment source", "POST /v1/me/repayment-sources/approvals"),
+}
 
 
-def stepped_up(engine: Engine, step_up: StepUp | None, index: str) -> bool:
-    """True when the request's assertion approving the account with blind index `index` verified;
-    `StepUpRequired` when its account has a passkey and it sent none. False without a step-up to check:
-    an account with no passkey, or a caller that is no signed-in request (the operator's CLI)."""
+def approval_binding(account_number: str, action: str = CHANGE) -> dict[str, Any]:
+    """What a passkey approving `action` (a change of repayment account, or linking a source) signs for:
+    that action and the new account, as its blind index (never the number). The challenge is also bound
+    to the signed-in account, so an approval is spent only on the action and the account it was asked for."""
+    return {action: blind_index(normalised(account_number))}
+
+
+def stepped_up(engine: Engine, step_up: StepUp | None, index: str, action: str = CHANGE) -> bool:
+    """True when the request's assertion approving `action` to the account with blind index `index`
+    verified; `StepUpRequired` when its account has a passkey and it sent none, `binding_mismatch` when
+    it approved another action or account. False without a step-up to check: an account with no
+    passkey, or a caller that is no signed-in request (the operator's CLI)."""
     if step_up is None:
         return False
-    return require_if_passkey(
-        engine, step_up, {"repayment_account": index},
-        action="changing where the money goes", options_at="POST /v1/me/repayment-account/approvals",
-    )  # fmt: skip
+    what, options_at = STEP_UP_ACTIONS[action]
+    return require_if_passkey(engine, step_up, {action: index}, action=what, options_at=options_at)
 
 
 def change_account(engine: Engine, command: ChangeAccount) -> dict[str, Any]:

@@ -7,7 +7,8 @@ auto-debit asks the account on file, as before.
 
 Linking a source is stepped up and screened exactly like a change of repayment account
 (`stepped_up`, `screen_account_change`: a passkey assertion on every link for an account with a
-passkey, the same takeover rules and hold); the number is then stored encrypted in the privacy vault
+passkey — its own approval, bound to linking this number, which a change of repayment account's
+approval for the same number is not, nor the reverse — the same takeover rules and hold); the number is then stored encrypted in the privacy vault
 (field `bank_account:<source_id>`, a bank account for the vault's purpose checks) with its blind index in `repayment_sources`, and only ever shown masked
 through a purpose-checked, logged read. A source id that is not one of the borrower's active sources
 is `source_not_found` on `source_id` — whether it exists for someone else or not at all — and
@@ -28,6 +29,7 @@ from creditline.app.drawdown_screening import Client, at_or_now, outcome_brief
 from creditline.app.repayment_accounts import (
     FIELD,
     FIELD_INPUT,
+    LINK,
     blind_index,
     masked,
     normalised,
@@ -104,7 +106,7 @@ def add_source(engine: Engine, command: AddSource) -> dict[str, Any]:
     with UnitOfWork(engine, read_only=True) as uow:  # refuse before screening: a refusal changes nothing
         require_borrower(uow, command.borrower_id)
         _check_new(_sources_with_on_file(uow, command.borrower_id), index, SOURCES_MAX)
-    verified = stepped_up(engine, command.step_up, index) or command.user_verified
+    verified = stepped_up(engine, command.step_up, index, LINK) or command.user_verified
     view = screen_account_change(engine, command.borrower_id, index, command.client, verified)
     source = _link(engine, command, number, index, keys, SOURCES_MAX)
     return source | {"monitoring": outcome_brief(view)}

@@ -13,7 +13,7 @@ WALLET = "WALLET-0000-1111-22"
 
 def _link(person, number: str, kind: str = "wallet"):  # type: ignore[no-untyped-def]
     body = {"account_number": number}
-    body |= {"kind": kind, "assertion": person.step_up("/v1/me/repayment-account/approvals", body)}
+    body |= {"kind": kind, "assertion": person.step_up("/v1/me/repayment-sources/approvals", body)}
     return _post_source(person, body)
 
 
@@ -99,15 +99,41 @@ def test_a_source_is_linked_only_with_a_step_up(client, engine, monkeypatch) -> 
     before, rows = _listed(person), dump(engine)
     refused = _post_source(person, {"account_number": WALLET, "kind": "wallet"})
     assert refused.status_code == 401 and refused.json()["code"] == "step_up_required", refused.text
-    assert _field(refused) == "assertion" and "/v1/me/repayment-account/approvals" in refused.json()["detail"]
+    assert _field(refused) == "assertion" and "/v1/me/repayment-sources/approvals" in refused.json()["detail"]
     assert dump(engine) == rows, "nothing linked, nothing screened"
     assert _listed(person) == before
-    assertion = person.step_up("/v1/me/repayment-account/approvals", {"account_number": WALLET})
+    assertion = person.step_up("/v1/me/repayment-sources/approvals", {"account_number": WALLET})
     linked = _post_source(person, {"account_number": WALLET, "kind": "wallet", "assertion": assertion})
     assert linked.status_code == 201 and linked.json()["account"] == "••••1122", linked.text
     again = _post_source(person, {"account_number": "WALLET-0000-3333-44", "kind": "wallet", "assertion": assertion})
     assert again.status_code == 401 and again.json()["code"] == "challenge_used", again.text
     assert [s[2] for s in _listed(person)] == [None, "••••1122"]
+
+
+def test_an_approval_is_spent_only_on_the_action_it_was_asked_for(client, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An approval was bound to the number alone, so one asked for changing the repayment account to a number
+    linked that number as a repayment source (and the reverse). Each is now bound to its action: the other
+    action refuses it (`401 binding_mismatch` on `assertion`) and nothing changes, the used-up challenges aside."""
+    from integration_helpers import dump
+
+    with_vault(monkeypatch)
+    daytime(monkeypatch)
+    person, _ = approved_borrower(client, "Approvals bound")
+    body = {"account_number": WALLET}
+    for_change = person.step_up("/v1/me/repayment-account/approvals", body)
+    for_link = person.step_up("/v1/me/repayment-sources/approvals", body)
+    sources, account, before = _listed(person), person.get("/v1/me/repayment-account").json(), dump(engine)
+    linked = _post_source(person, body | {"kind": "wallet", "assertion": for_change})
+    changed = person.client.put("/v1/me/repayment-account", json=body | {"assertion": for_link},
+                                headers=person.headers | {"X-Device-Id": "phone-1"})  # fmt: skip
+    for refused in (linked, changed):
+        assert refused.status_code == 401 and refused.headers["content-type"] == "application/problem+json"
+        assert (refused.json()["code"], _field(refused)) == ("binding_mismatch", "assertion"), refused.text
+    after = dump(engine)
+    after.pop("identity_challenges"), before.pop("identity_challenges")  # the two approvals, used up
+    assert after == before, "nothing linked, changed or screened"
+    assert _listed(person) == sources and person.get("/v1/me/repayment-account").json() == account
+    assert _link(person, WALLET).status_code == 201, "linking's own approval links it"
 
 
 def test_payday_stated(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
