@@ -8,8 +8,10 @@ export's read is logged in the borrower's access log.
 
 A borrower whose account has a passkey steps up for their own export and erasure request
 (`app.step_ups`): options from `POST /v1/me/export/approvals` or `/v1/me/erasure-request/approvals`,
-then the request with `{"assertion"}`; without it `401 step_up_required`. The export is therefore a
-`POST` (a `GET` carries no body: `405` with `Allow: POST`).
+then the request with `{"assertion"}`; without it `401 step_up_required`. So does an operator with a
+passkey taking either for a borrower (`POST /v1/borrowers/{id}/export/approvals`, `…/erasure-request/approvals`),
+the approval bound to that borrower; an operator account without one (a `serve --dev` session) acts on
+its session alone. Both exports are therefore `POST`s (a `GET` carries no body: `405` with `Allow: POST`).
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def _step_up(rt: Runtime, principal: Principal, body: SubjectStepUp | None) -> S
 @router.post("/me/erasure-request/approvals", response_model=PasskeyOptions)
 def my_erasure_approval(principal: Caller, rt: Rt) -> dict:
     """Options for the passkey assertion approving my erasure request (single-use, expiring)."""
-    own_borrower(principal, Permission.READ_OWN)
-    return erasure_approval(rt.engine, rt.access, principal.account_id)
+    borrower_id = own_borrower(principal, Permission.READ_OWN)
+    return erasure_approval(rt.engine, rt.access, principal.account_id, borrower_id)
 
 
 @router.post("/me/erasure-request", response_model=ErasureAnswer)
@@ -71,8 +73,8 @@ def my_erasure(key: IdempotencyKey, principal: Caller, rt: Rt, body: Proof = Non
 @router.post("/me/export/approvals", response_model=PasskeyOptions)
 def my_export_approval(principal: Caller, rt: Rt) -> dict:
     """Options for the passkey assertion approving my export (single-use, expiring)."""
-    own_borrower(principal, Permission.READ_OWN)
-    return export_approval(rt.engine, rt.access, principal.account_id)
+    borrower_id = own_borrower(principal, Permission.READ_OWN)
+    return export_approval(rt.engine, rt.access, principal.account_id, borrower_id)
 
 
 @router.post("/me/export", response_model=SubjectExport)
@@ -83,15 +85,30 @@ def my_export(principal: Caller, rt: Rt, body: Proof = None) -> dict:
     return export_subject(rt.engine, borrower_id, principal.account_id, step_up=_step_up(rt, principal, body))
 
 
+@router.post("/borrowers/{borrower_id}/erasure-request/approvals", response_model=PasskeyOptions)
+def erasure_for_approval(borrower_id: BorrowerId, handler: Handler, rt: Rt) -> dict:
+    """Options for the operator's passkey assertion approving this borrower's erasure request."""
+    return erasure_approval(rt.engine, rt.access, handler.account_id, borrower_id)
+
+
 @router.post("/borrowers/{borrower_id}/erasure-request", response_model=ErasureAnswer)
 def erasure(borrower_id: BorrowerId, key: IdempotencyKey, handler: Handler, rt: Rt, body: Request = None) -> dict:
-    """Take a borrower's erasure request (dated `date`, default today): erased now, or restricted until due."""
+    """Take a borrower's erasure request (dated `date`, default today): erased now, or restricted until due.
+    An operator with a passkey sends the step-up `assertion`; without it `401 step_up_required`."""
     on = body.date if body is not None else None
-    command = RequestErasure(borrower_id, handler.account_id, on, client_key(handler.account_id, key))
+    command = RequestErasure(borrower_id, handler.account_id, on, client_key(handler.account_id, key),
+                             step_up=_step_up(rt, handler, body), by_operator=True)  # fmt: skip
     return request_erasure(rt.engine, command)
 
 
-@router.get("/borrowers/{borrower_id}/export", response_model=SubjectExport)
-def export(borrower_id: BorrowerId, handler: Handler, rt: Rt) -> dict:
-    """A borrower's export, taken for them (the read is in their access log under the operator's account)."""
-    return export_subject(rt.engine, borrower_id, handler.account_id)
+@router.post("/borrowers/{borrower_id}/export/approvals", response_model=PasskeyOptions)
+def export_for_approval(borrower_id: BorrowerId, handler: Handler, rt: Rt) -> dict:
+    """Options for the operator's passkey assertion approving this borrower's export."""
+    return export_approval(rt.engine, rt.access, handler.account_id, borrower_id)
+
+
+@router.post("/borrowers/{borrower_id}/export", response_model=SubjectExport)
+def export(borrower_id: BorrowerId, handler: Handler, rt: Rt, body: Proof = None) -> dict:
+    """A borrower's export, taken for them (the read is in their access log under the operator's account).
+    An operator with a passkey sends the step-up `assertion`; without it `401 step_up_required`."""
+    return export_subject(rt.engine, borrower_id, handler.account_id, step_up=_step_up(rt, handler, body), by_operator=True)

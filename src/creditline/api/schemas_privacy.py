@@ -8,13 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class ErasureRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    date: dt.date | None = Field(default=None, description="the day the request was made; default the business date, never later")
-
-
 class SubjectStepUp(BaseModel):
-    """A borrower's own export or erasure request: the step-up an account with a passkey sends."""
+    """An export or erasure request (the borrower's own, or an operator's for them): the step-up an
+    account with a passkey sends."""
 
     model_config = ConfigDict(extra="forbid")
     assertion: dict[str, Any] | None = Field(
@@ -22,6 +18,12 @@ class SubjectStepUp(BaseModel):
         description="navigator.credentials.get() answering this request's approval options (POST …/approvals, user "
         "verification); required when the signed-in account has a passkey",
     )
+
+
+class ErasureRequestIn(SubjectStepUp):
+    """An operator's erasure request for a borrower: the day it was made, and the operator's step-up."""
+
+    date: dt.date | None = Field(default=None, description="the day the request was made; default the business date, never later")
 
 
 class ErasureAnswer(BaseModel):

@@ -12,9 +12,13 @@ passed; asking after erasure returns the erasure); the API's Idempotency-Key ret
 answer on a retry as well.
 
 A borrower asking for themselves steps up first when their account has a passkey (`app.step_ups`:
-an assertion bound to this request and account), since a stolen session must neither read the
-personal data in clear nor erase it; a retry under a key already answered returns that answer
-without a second assertion (the first was used up), as a drawdown's does.
+an assertion bound to this request, this borrower and the signed-in account), since a stolen session
+must neither read the personal data in clear nor erase it; a retry under a key already answered
+returns that answer without a second assertion (the first was used up), as a drawdown's does. An
+operator taking the request for a borrower steps up the same way with their own passkey (enrolled
+with their enrollment code), the approval bound to that borrower: an operator's stolen session is a
+copy of, or the end of, any borrower's data. An operator account without a passkey (a `serve --dev`
+session) acts on its session alone, as `app.step_ups` explains; the CLI and EOD take no step-up.
 
 The export (`export_subject`) reads every personal field through the purpose check as
 `subject_request` (so the export shows in the borrower's access log, its own entry included) and
@@ -48,33 +52,45 @@ class RequestErasure:
     actor: str  # the borrower's account, or the operator who took the request
     on: date | None = None  # the day the request was made: the business date unless earlier
     key: str | None = None  # a client idempotency key (the API's); the request is idempotent without one
-    step_up: StepUp | None = None  # the borrower's own request: required when their account has a passkey
+    step_up: StepUp | None = None  # a signed-in request's: required when its account has a passkey
+    by_operator: bool = False  # an operator's request for the borrower (else the borrower's own)
 
 
-def _erasure_binding(account_id: str) -> dict[str, Any]:
-    """What the step-up assertion approving this account's erasure request signs for."""
-    return {"erasure_request": account_id}
+ERASURE, EXPORT = "erasure-request", "export"  # the two actions, as their routes name them
 
 
-def _export_binding(account_id: str) -> dict[str, Any]:
-    """What the step-up assertion approving this account's export signs for."""
-    return {"subject_export": account_id}
+def _binding(action: str, borrower_id: str) -> dict[str, Any]:
+    """What the step-up assertion approving `action` on this borrower's data signs for (the challenge is
+    bound to the signed-in account besides): spent on no other action, borrower or account."""
+    return {"subject_request": action, "borrower": borrower_id}
 
 
-def erasure_approval(engine: Engine, config: AccessConfig, account_id: str) -> dict[str, Any]:
-    """Options for the passkey assertion approving this account's erasure request (single-use, expiring)."""
+def _approvals_at(action: str, borrower_id: str, by_operator: bool) -> str:
+    return f"POST /v1/borrowers/{borrower_id}/{action}/approvals" if by_operator else f"POST /v1/me/{action}/approvals"
+
+
+def _step_up(engine: Engine, step_up: StepUp, action: str, borrower_id: str, by_operator: bool) -> None:
+    what = {ERASURE: "an erasure request", EXPORT: "a copy of the personal data"}[action]
+    require_if_passkey(engine, step_up, _binding(action, borrower_id), action=what,
+                       options_at=_approvals_at(action, borrower_id, by_operator))  # fmt: skip
+
+
+def erasure_approval(engine: Engine, config: AccessConfig, account_id: str, borrower_id: str) -> dict[str, Any]:
+    """Options for the passkey assertion approving an erasure request of this borrower's data by this
+    account (single-use, expiring)."""
     from creditline.app.passkey_flows import begin_drawdown_approval
 
-    return begin_drawdown_approval(engine, config, account_id, _erasure_binding(account_id))
+    return begin_drawdown_approval(engine, config, account_id, _binding(ERASURE, borrower_id))
 
 
-def export_approval(engine: Engine, config: AccessConfig, account_id: str) -> dict[str, Any]:
-    """Options for the passkey assertion approving this account's export, once an export can be made:
-    without data keys `vault_unavailable` first, as a prompt for an export that must fail helps no one."""
+def export_approval(engine: Engine, config: AccessConfig, account_id: str, borrower_id: str) -> dict[str, Any]:
+    """Options for the passkey assertion approving this account's export of this borrower's data, once an
+    export can be made: without data keys `vault_unavailable` first, as a prompt for an export that must
+    fail helps no one."""
     from creditline.app.passkey_flows import begin_drawdown_approval
 
     keyring("borrower")
-    return begin_drawdown_approval(engine, config, account_id, _export_binding(account_id))
+    return begin_drawdown_approval(engine, config, account_id, _binding(EXPORT, borrower_id))
 
 
 def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = None) -> dict[str, Any]:
@@ -84,8 +100,7 @@ def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = 
 
     key = check_key(command.key) if command.key is not None else None
     if command.step_up is not None and not _answered(engine, command, key):
-        require_if_passkey(engine, command.step_up, _erasure_binding(command.step_up.account_id),
-                           action="an erasure request", options_at="POST /v1/me/erasure-request/approvals")  # fmt: skip
+        _step_up(engine, command.step_up, ERASURE, command.borrower_id, command.by_operator)
     with UnitOfWork(engine) as uow:
         today = business_date(uow)  # the EOD lock shared: the date cannot move under the decision
         request = _request(command, today)
@@ -208,10 +223,12 @@ def _view(row: dict[str, Any], *, already: bool) -> dict[str, Any]:
 
 
 def export_subject(
-    engine: Engine, borrower_id: str, actor: str, at_s: int | None = None, step_up: StepUp | None = None
+    engine: Engine, borrower_id: str, actor: str, at_s: int | None = None, step_up: StepUp | None = None,
+    by_operator: bool = False,
 ) -> dict[str, Any]:
     """The borrower's export document (`privacy.subject_export`), its read logged as `subject_request`;
-    the borrower's own (`step_up`) after the assertion, when their account has a passkey."""
+    a signed-in request's (`step_up`: the borrower's own, or an operator's) after the assertion, when
+    its account has a passkey."""
     from creditline.app.drawdown_screening import at_or_now
     from creditline.app.subject_status import export_sections, subject_status
     from creditline.privacy.access import AccessPurpose
@@ -221,8 +238,7 @@ def export_subject(
     from creditline.store.tables_audit import personal_data
 
     if step_up is not None:
-        require_if_passkey(engine, step_up, _export_binding(step_up.account_id),
-                           action="a copy of your personal data", options_at="POST /v1/me/export/approvals")  # fmt: skip
+        _step_up(engine, step_up, EXPORT, borrower_id, by_operator)
     with UnitOfWork(engine) as uow:
         if subject_status(uow, borrower_id) is None:
             raise BorrowerNotFound(f"no borrower {borrower_id}", field="borrower")

@@ -59,7 +59,9 @@ SWEEP = {
     "/v1/funding/deals/{deal_id}/waterfall": ("get", 403, None),
     # privacy requests taken for a borrower: admins' (handle_subject_requests), 403 for a borrower
     "/v1/borrowers/{borrower_id}/erasure-request": ("post", 403, None),
-    "/v1/borrowers/{borrower_id}/export": ("get", 403, None),
+    "/v1/borrowers/{borrower_id}/export": ("post", 403, None),
+    "/v1/borrowers/{borrower_id}/erasure-request/approvals": ("post", 403, None),
+    "/v1/borrowers/{borrower_id}/export/approvals": ("post", 403, None),
 }
 QUERY = {
     "/v1/lines/{line_id}/drawdown-preview": {"amount": "600.00", "term_months": 3},

@@ -69,7 +69,7 @@ def test_a_borrower_exports_their_own_data_and_the_read_is_logged(people, engine
     assert records["access_log"][-1]["actor"] == me  # the export shows its own read
 
     admin = people["admin"]
-    taken = admin.get(f"/v1/borrowers/{borrower_id}/export")
+    taken = admin.post(f"/v1/borrowers/{borrower_id}/export")
     assert taken.status_code == 200 and taken.json()["records"]["loans"] == records["loans"]
     assert access_log(engine, borrower_id)[-1] == (admin.account["account_id"], "subject_request", True)
 
@@ -103,7 +103,7 @@ def test_refusals_are_problems_naming_the_field_and_change_nothing(people, engin
     before = dump(engine)
     cases = [
         (admin.post("/v1/borrowers/NOSUCHBORROWER/erasure-request", key="e-x"), 404, "borrower_not_found", "borrower_id"),
-        (admin.get("/v1/borrowers/NOSUCHBORROWER/export"), 404, "borrower_not_found", "borrower_id"),
+        (admin.post("/v1/borrowers/NOSUCHBORROWER/export"), 404, "borrower_not_found", "borrower_id"),
         (admin.post(f"/v1/borrowers/{borrower_id}/erasure-request", {"date": "2099-01-01"}, key="e-f"), 422,
          "date_in_future", "date"),
         (admin.post(f"/v1/borrowers/{borrower_id}/erasure-request", {"date": "yesterday"}, key="e-d"), 422,
@@ -113,11 +113,11 @@ def test_refusals_are_problems_naming_the_field_and_change_nothing(people, engin
         (admin.post(f"/v1/borrowers/{borrower_id}/erasure-request"), 422, "validation_failed", "Idempotency-Key"),
         (admin.post("/v1/borrowers/bad%20id/erasure-request", key="e-p"), 422, "validation_failed", "borrower_id"),
         (people["finance"].post(f"/v1/borrowers/{borrower_id}/erasure-request", key="e-r"), 403, "permission_denied", "role"),
-        (people["risk_analyst"].get(f"/v1/borrowers/{borrower_id}/export"), 403, "permission_denied", "role"),
+        (people["risk_analyst"].post(f"/v1/borrowers/{borrower_id}/export"), 403, "permission_denied", "role"),
         (admin.post("/v1/me/export"), 403, "permission_denied", "role"),
         (admin.post(EXPORT_APPROVALS), 403, "permission_denied", "role"),
         (admin.post(ERASURE_APPROVALS), 403, "permission_denied", "role"),
-        (people["borrower"].get(f"/v1/borrowers/{borrower_id}/export"), 403, "permission_denied", "role"),
+        (people["borrower"].post(f"/v1/borrowers/{borrower_id}/export"), 403, "permission_denied", "role"),
     ]
     for response, status, code, field in cases:
         problem = assert_problem(response, status)
@@ -215,3 +215,46 @@ def test_an_account_without_a_passkey_asks_on_the_session_alone(client, engine, 
     assert exported.status_code == 200 and exported.json()["format"] == "creditline-subject-export/v1", exported.text
     erased = borrower.post("/v1/me/erasure-request", key="no-passkey")
     assert erased.status_code == 200 and erased.json()["outcome"] == "restricted", erased.text
+
+
+def test_an_operator_with_a_passkey_steps_up_for_a_borrowers_export_and_erasure(people, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The admin routes worked on an operator's session alone, so a stolen operator session took any borrower's data
+    in clear or erased it. An operator enrolled with a passkey now steps up as the borrower does, the approval bound
+    to the action and the borrower: none, another borrower's, the other action's or a used one reads and records
+    nothing. (The dev-session operators of the tests above have no passkey, and act on the session as before.)"""
+    from integration_helpers import dump
+
+    with_vault(monkeypatch)
+    borrower_id, admin = people["borrower_id"], people["admin"]
+    created = admin.post("/v1/operators", {"display_name": "Privacy Pat", "role": "admin"})
+    assert created.status_code == 201, created.text
+    pat = Person(admin.client, "Privacy Pat")
+    assert pat.enroll(created.json()["enrollment_code"]).status_code == 201
+    other, _, _ = with_loan(admin.client, "PrivacyOther", "500.00")
+    other_id = other.get("/v1/session").json()["borrower_id"]
+    export, erasure = f"/v1/borrowers/{borrower_id}/export", f"/v1/borrowers/{borrower_id}/erasure-request"
+    before, log = dump(engine), access_log(engine, borrower_id)
+    for body in (None, {"assertion": None}):
+        answer = pat.post(export, body)
+        refused_step_up(answer)
+        assert f"POST /v1/borrowers/{borrower_id}/export/approvals" in answer.json()["detail"]
+        refused_step_up(pat.post(erasure, body, key="pat-none"))
+    for approvals, code in ((f"/v1/borrowers/{other_id}/export/approvals", "binding_mismatch"),
+                            (f"{erasure}/approvals", "binding_mismatch"), (EXPORT_APPROVALS, "permission_denied")):  # fmt: skip
+        if code == "permission_denied":
+            assert assert_problem(pat.post(approvals), 403)["code"] == code
+            continue
+        refused_step_up(pat.post(export, {"assertion": pat.step_up(approvals)}), code)
+    refused_step_up(pat.post(erasure, {"assertion": pat.step_up(f"{export}/approvals")}, key="pat-x"), "binding_mismatch")
+    after = dump(engine)
+    after.pop("identity_challenges"), before.pop("identity_challenges")  # the step-ups' challenges, used up
+    assert after == before and access_log(engine, borrower_id) == log, "nothing read, no request recorded"
+    assertion = pat.step_up(f"{export}/approvals")
+    taken = pat.post(export, {"assertion": assertion})
+    assert taken.status_code == 200 and taken.json()["borrower_id"] == borrower_id, taken.text
+    refused_step_up(pat.post(export, {"assertion": assertion}), "challenge_used")
+    assert access_log(engine, borrower_id) == [*log, (pat.account["account_id"], "subject_request", True)]
+    answered = pat.post(erasure, {"assertion": pat.step_up(f"{erasure}/approvals")}, key="pat-erase")
+    assert answered.status_code == 200 and answered.json()["outcome"] == "restricted", answered.text
+    moved = assert_problem(pat.get(export), 405)
+    assert moved["code"] == "method_not_allowed" and "POST" in moved["detail"]
