@@ -86,3 +86,24 @@ def test_a_reversal_dated_before_the_repayment_it_reverses_changes_nothing(db_ur
     undone = ok("loan", "reverse", loan, *db, "--event", paid["event_id"], "--key", "x2", "--date", "2025-01-02")
     assert undone["principal_outstanding"] == "1000.00" and undone["interest_receivable"] == "1.00"
     engine.dispose()
+
+
+def test_an_upgrade_keeps_the_date_end_of_day_moved_and_refuses_another(db_url: str) -> None:
+    """`db upgrade --business-date` on an existing database printed the date it kept and dropped the
+    one asked for without a word; the same date again is fine, another is exit 2 and changes nothing."""
+    from creditline.store import make_engine
+
+    db = ("--db", db_url)
+    ok("db", "upgrade", *db, "--business-date", "2025-01-01")
+    ok("eod", *db, "--date", "2025-01-02")
+    assert ok("db", "upgrade", *db)["business_date"] == "2025-01-02"
+    assert ok("db", "upgrade", *db, "--business-date", "2025-01-02")["business_date"] == "2025-01-02"
+    engine = make_engine(db_url)
+    before = dump(engine)
+    refused = cli("db", "upgrade", *db, "--business-date", "2025-01-01")
+    assert (refused.exit_code, refused.stdout) == (2, "")
+    assert refused.stderr.strip() == (
+        "error: --business-date: the database already has business date 2025-01-02; end of day moves it"
+    )
+    assert dump(engine) == before
+    engine.dispose()
