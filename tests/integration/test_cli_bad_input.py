@@ -138,6 +138,11 @@ BAD = {
                                                 "error: --at: '20250101T100000+0800' is not an ISO 8601 time"),
     "a reconciliation date in ISO 8601's basic form": (["autodebit", "reconcile", "--date", "20250101"],
                                                        "error: --date: '20250101' is not a date"),
+    # an existing database kept its date and printed it, so the date asked for was dropped without a word
+    "an upgrade asking for another business date": (
+        ["db", "upgrade", "--business-date", "2025-03-01"],
+        "error: --business-date: the database already has business date 2025-01-01; end of day moves it",
+    ),
 }
 
 

@@ -86,3 +86,45 @@ def test_a_reversal_dated_before_the_repayment_it_reverses_changes_nothing(db_ur
     undone = ok("loan", "reverse", loan, *db, "--event", paid["event_id"], "--key", "x2", "--date", "2025-01-02")
     assert undone["principal_outstanding"] == "1000.00" and undone["interest_receivable"] == "1.00"
     engine.dispose()
+
+
+def test_an_upgrade_keeps_the_date_end_of_day_moved_and_refuses_another(db_url: str) -> None:
+    """`db upgrade --business-date` on an existing database printed the date it kept and dropped the
+    one asked for without a word; the same date again is fine, another is exit 2 and changes nothing."""
+    from creditline.store import make_engine
+
+    db = ("--db", db_url)
+    ok("db", "upgrade", *db, "--business-date", "2025-01-01")
+    ok("eod", *db, "--date", "2025-01-02")
+    assert ok("db", "upgrade", *db)["business_date"] == "2025-01-02"
+    assert ok("db", "upgrade", *db, "--business-date", "2025-01-02")["business_date"] == "2025-01-02"
+    engine = make_engine(db_url)
+    before = dump(engine)
+    refused = cli("db", "upgrade", *db, "--business-date", "2025-01-01")
+    assert (refused.exit_code, refused.stdout) == (2, "")
+    assert refused.stderr.strip() == (
+        "error: --business-date: the database already has business date 2025-01-02; end of day moves it"
+    )
+    assert dump(engine) == before
+    engine.dispose()
+
+
+def test_end_of_day_with_nothing_accrued_prints_a_book_in_yen_without_decimals(db_url: str) -> None:
+    """A day with no loan accruing printed 'interest 0.00' whatever the book's currency: yen have no
+    minor unit, so its zero is '0' (Money.amount_str, the currency's own digits)."""
+    from lending_fixtures import product_copy
+
+    from creditline.store import make_engine
+
+    db = ("--db", db_url)
+    ok("db", "upgrade", *db, "--business-date", "2025-01-01")
+    engine = make_engine(db_url)
+    product_copy(engine, "revolving-jpy", {'currency = "CNY"': 'currency = "JPY"', '"500.00"': '"5000"',
+                                           '"200000.00"': '"2000000"'})  # fmt: skip
+    engine.dispose()
+    ok("line", "open", *db, "--borrower", "B1", "--product", "revolving-jpy", "--limit", "300000", "--daily-rate", "0.05")
+    text = cli("eod", *db, "--date", "2025-01-02")
+    assert text.exit_code == 0, text.stderr
+    assert text.stdout.splitlines()[0] == "eod 2025-01-02: 0 loans accrued, interest 0, penalty 0, 0 overdue"
+    run = ok("eod", *db, "--date", "2025-01-03")["runs"][0]
+    assert (run["interest"], run["penalty"]) == ("0", "0")

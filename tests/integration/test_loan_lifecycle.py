@@ -81,3 +81,26 @@ def test_a_loans_whole_life_reconciles_to_the_cent(engine) -> None:  # type: ign
     assert minor(final["totals"]["interest_accrued"]) == tb.balance(Account.INTEREST_INCOME, "CNY")
     assert_books_clean(engine)
     assert payoff_on > START
+
+
+def test_a_frozen_or_closed_line_shows_it_lends_nothing_and_its_preview_says_why(engine) -> None:  # type: ignore[no-untyped-def]
+    """A frozen line showed its whole limit available and its preview `within_limit`, so the app offered
+    money the drawdown refuses: `available` stays the limit's room (docs/loan-lifecycle.md), and the views
+    say `drawable` false with the refusal's code."""
+    from creditline.app import ChangeLineStatus, change_line_status
+    from creditline.app.quotes import drawdown_preview
+
+    setup_books(engine)
+    line_id = open_line(engine, "B1", limit="20000", rate_pct="0.05")
+    shown = show_line(engine, line_id)
+    assert (shown["available"], shown["drawable"], shown["refusal"]) == ("20000.00", True, None)
+    assert drawdown_preview(engine, line_id, "1000", 6, None)["refusal"] is None
+    assert drawdown_preview(engine, line_id, "20000.01", 6, None)["refusal"] == "insufficient_limit"
+    frozen = change_line_status(engine, ChangeLineStatus(line_id, "freeze", "suspected fraud"))
+    assert (frozen["available"], frozen["drawable"], frozen["refusal"]) == ("20000.00", False, "line_frozen")
+    assert show_line(engine, line_id)["refusal"] == "line_frozen"
+    preview = drawdown_preview(engine, line_id, "1000", 6, None)
+    assert (preview["within_limit"], preview["refusal"]) == (True, "line_frozen")
+    closed = change_line_status(engine, ChangeLineStatus(line_id, "close", "customer request"))
+    assert (closed["drawable"], closed["refusal"]) == (False, "line_closed")
+    assert drawdown_preview(engine, line_id, "1000", 6, None)["refusal"] == "line_closed"

@@ -108,6 +108,8 @@ class Line(BaseModel):
     limit: str
     effective_limit: str
     available: str
+    drawable: bool
+    refusal: str | None = None
     outstanding_principal: str
     pending_drawdowns: str
     daily_rate_pct: str
@@ -156,6 +158,7 @@ class DrawdownPreview(BaseModel):
     total_repayable: str
     available: str
     within_limit: bool
+    refusal: str | None = None
     business_date: str
     installments: list[PreviewRow]
 

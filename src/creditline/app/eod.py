@@ -87,14 +87,15 @@ def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
         loans += len(page)
         overdue += int(np.count_nonzero(after.days_past_due > 0))
     totals = _post_summaries(uow, tomorrow, interest, penalty)
+    zero_in = [] if interest else uow.lines.currencies()  # a day with nothing accrued prints the book's zero
     return {
         "run_date": tomorrow.isoformat(),
         "loans_accrued": loans,
         "loans_overdue": overdue,
         "interest_minor": totals[0],
         "penalty_minor": totals[1],
-        "interest": _amounts(interest),
-        "penalty": _amounts(penalty),
+        "interest": _amounts(interest, zero_in),
+        "penalty": _amounts(penalty, zero_in),
     }
 
 
@@ -141,10 +142,10 @@ def _post_summaries(uow: UnitOfWork, on: date, interest: dict, penalty: dict) ->
     return interest_total, penalty_total
 
 
-def _amounts(by_key: dict) -> str:
-    codes = {code for _, code in by_key}
-    if not codes:
-        return "0.00"
+def _amounts(by_key: dict, zero_in: list[str]) -> str:
+    """The day's total per currency in the currency's own digits; with nothing accrued, a zero in each
+    of the book's currencies (`zero_in`): "0" for a book in yen, not "0.00"."""
+    codes = {code for _, code in by_key} or set(zero_in)
     return ", ".join(
         Money(int(sum(int(v.sum()) for (p, c), v in by_key.items() if c == code)), currency(code)).amount_str()
         + ("" if len(codes) == 1 else f" {code}")

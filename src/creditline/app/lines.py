@@ -139,6 +139,7 @@ def show_line(engine: Engine, line_id: str) -> dict[str, Any]:
 
 
 def line_view(uow: UnitOfWork, line: Any, on: Any) -> dict[str, Any]:
+    refusal = line.drawdown_refusal()  # `available` is the limit's room; a frozen line still lends nothing
     return {
         "line_id": line.line_id,
         "borrower_id": line.borrower_id,
@@ -148,6 +149,8 @@ def line_view(uow: UnitOfWork, line: Any, on: Any) -> dict[str, Any]:
         "limit": line.limit.amount_str(),
         "effective_limit": line.effective_limit(on).amount_str(),
         "available": line.available(on).amount_str(),
+        "drawable": refusal is None,
+        "refusal": refusal,
         "outstanding_principal": line.outstanding_principal.amount_str(),
         "pending_drawdowns": line.pending_drawdowns.amount_str(),
         "temp_limit": None if line.temp_limit is None else line.temp_limit.amount_str(),

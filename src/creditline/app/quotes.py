@@ -61,6 +61,9 @@ def drawdown_preview(engine: Engine, line_id: str, amount_text: str, term_months
         "total_repayable": (schedule.total_principal + schedule.total_interest).amount_str(),
         "available": available.amount_str(),
         "within_limit": amount <= available,
+        # what the drawdown would be refused with (its status first, then the limit): a frozen line's
+        # room is still within the limit, but nothing can be drawn on it
+        "refusal": line.drawdown_refusal() or (None if amount <= available else "insufficient_limit"),
         "business_date": on.isoformat(),
         "installments": [
             {

@@ -94,7 +94,11 @@ def register(app: typer.Typer) -> None:
     def upgrade(
         db_url: DbOption = None,
         business_date: Annotated[
-            str | None, typer.Option("--business-date", help="first business date (YYYY-MM-DD) of a new database")
+            str | None,
+            typer.Option(
+                "--business-date",
+                help="first business date (YYYY-MM-DD) of a new database; one already on another date refuses it",
+            ),
         ] = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -103,6 +107,6 @@ def register(app: typer.Typer) -> None:
 
         engine = engine_for(db_url, schema_required=False)
         # The wall clock is read here, at the edge, once: a new database starts on today's date.
-        first = parse_date(business_date, "business_date") or date.today()
-        result = initialise(engine, first)
+        first = parse_date(business_date, "business_date")
+        result = initialise(engine, first or date.today(), date_asked=first is not None)
         emit(result, as_json, f"database at revision {result['revision']}, business date {result['business_date']}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -60,7 +59,6 @@ def schedule(
 ) -> None:
     """Print a repayment schedule and its annualised rate."""
     from creditline.lending.schedule import ScheduleTerms, build_schedule
-    from creditline.lending.schedule_terms import EmiSolve, emi_solve_for
 
     code = currency(currency_code).code
     terms = ScheduleTerms(
@@ -75,13 +73,11 @@ def schedule(
         interest_basis=interest_basis,
         days_in_year=days_in_year,
         days_in_month=days_in_month,
-        emi_solve=emi_solve if emi_solve is not None else EmiSolve.NOMINAL,
+        emi_solve=emi_solve,  # None: the terms' own default rule (nominal up to 12 installments, actual beyond)
         installment_multiple_minor=_multiple(installment_multiple, code),
         grace_principal=_whole(grace_principal, "grace_principal"),
         rounding=rounding,
     )
-    if emi_solve is None:
-        terms = replace(terms, emi_solve=emi_solve_for(terms.installments))
     result = build_schedule(terms)
     document = schedule_document(result)
     if as_json:

@@ -108,6 +108,15 @@ class CreditLine:
         room = self.effective_limit(on) - self.outstanding_principal - self.pending_drawdowns
         return room.max(Money.zero(self.limit.currency))
 
+    def drawdown_refusal(self) -> str | None:
+        """The code a drawdown on this line is refused with for its status (`line_frozen`, `line_closed`),
+        or None: `available` is the limit's room whatever the status, so a view shows this beside it."""
+        try:
+            self._check_drawable()
+        except LineNotActive as refused:
+            return refused.code
+        return None
+
     # -- balance movements ---------------------------------------------------------------------------
     def reserve(self, amount: Money, on: date) -> CreditLine:
         """Hold `amount` for a drawdown being disbursed."""

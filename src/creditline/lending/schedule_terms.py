@@ -107,7 +107,8 @@ class ScheduleTerms:
     interest_basis: InterestBasis = InterestBasis.PERIOD
     days_in_year: DaysInYear = DaysInYear.ACTUAL
     days_in_month: DaysInMonth = DaysInMonth.ACTUAL
-    emi_solve: EmiSolve = EmiSolve.NOMINAL
+    # None: `emi_solve_for(installments)`, the one default rule (nominal up to 12 installments, actual beyond)
+    emi_solve: EmiSolve | None = None
     installment_multiple_minor: int | None = None
     grace_principal: int = 0
     rounding: Rounding = Rounding.HALF_UP
@@ -117,7 +118,8 @@ class ScheduleTerms:
 
     def __post_init__(self) -> None:
         for name, enum in _ENUM_FIELDS:
-            object.__setattr__(self, name, as_enum(getattr(self, name), enum, name))
+            if getattr(self, name) is not None or name != "emi_solve":
+                object.__setattr__(self, name, as_enum(getattr(self, name), enum, name))
         if not isinstance(self.principal, Money):
             raise TypeError("ScheduleTerms.principal must be Money")
         if not isinstance(self.rate, Rate):
@@ -127,6 +129,8 @@ class ScheduleTerms:
                 f"must be more than zero, got {self.principal.amount_str()}", field="principal"
             )
         _check_int(self.installments, "installments", 1, INSTALLMENTS_MAX, InstallmentsOutOfRange)
+        if self.emi_solve is None:
+            object.__setattr__(self, "emi_solve", emi_solve_for(self.installments))
         _check_date(self.disbursed, "disbursed")
         _check_int(self.every, "every", 1, EVERY_MAX[self.frequency], OptionInvalid)
         if self.first_due is not None:

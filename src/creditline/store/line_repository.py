@@ -103,6 +103,14 @@ class LineRepository:
         }
         execute(self.connection, _INSERT_CHANGE, values)
 
+    def currencies(self) -> list[str]:
+        """The book's currencies, sorted: those of its credit lines, or of its products before any line."""
+        for column in (t.credit_lines.c.currency, t.products.c.currency):
+            found = list(self.connection.execute(select(column).distinct().order_by(column)).scalars())
+            if found:
+                return found
+        return []
+
     def changes(self, line_id: str) -> list[dict[str, Any]]:
         query = select(t.line_changes).where(t.line_changes.c.line_id == line_id).order_by(t.line_changes.c.change_id)
         return [dict(row) for row in self.connection.execute(query).mappings()]

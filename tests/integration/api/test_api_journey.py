@@ -105,7 +105,7 @@ def test_preview_shows_the_schedule_with_apr_next_to_the_daily_rate(client):
     daily = Decimal(preview["daily_rate_pct"])
     assert daily == Decimal(decision["daily_rate_pct"])
     assert Decimal(preview["apr_pct"]) > daily * 360 * Decimal("0.9"), "APR is about the daily rate times the year"
-    assert preview["within_limit"] is True
+    assert preview["within_limit"] is True and preview["refusal"] is None
 
 
 def test_drawdown_needs_a_fresh_user_verified_assertion_for_that_request(client, engine):

@@ -125,7 +125,23 @@ def test_a_360_month_actual_solve_ends_near_the_level_where_it_ended_on_nothing(
     assert nominal.rows[-1].total.minor - level_of(nominal) > 40_000
 
 
-def _terms(principal: str, installments: int, *, emi_solve: str) -> ScheduleTerms:
+def test_terms_that_name_no_solve_take_nominal_up_to_12_installments_and_actual_beyond() -> None:
+    """ScheduleTerms defaulted to nominal whatever the term, while the CLI solved actual beyond 12: a
+    domain caller's 360 months of 700.60 ended on 420.44 against a level 10.56. One rule now, the terms'."""
+    from dataclasses import replace
+
+    assert [_terms("700.60", n, emi_solve=None).emi_solve for n in (1, 12, 13, 360)] == [
+        "nominal", "nominal", "actual", "actual"
+    ]
+    long = build_schedule(_terms("700.60", 360, emi_solve=None))
+    assert (level_of(long), long.rows[-1].total.minor) == (1064, 1061)
+    short = _terms("700.60", 12, emi_solve=None)
+    assert build_schedule(short) == build_schedule(_terms("700.60", 12, emi_solve="nominal"))
+    assert _terms("700.60", 360, emi_solve="nominal").emi_solve == "nominal"  # a named solve is kept
+    assert replace(short, installments=24).emi_solve == "nominal"  # resolved once: a copy keeps it
+
+
+def _terms(principal: str, installments: int, *, emi_solve: str | None) -> ScheduleTerms:
     return ScheduleTerms(
         principal=Money.parse(principal, "CNY"),
         rate=Rate.daily_percent("0.05"),
