@@ -239,3 +239,19 @@ def test_the_history_lists_every_loan_and_application_not_a_pages_worth(site, mo
     assert history.status_code == 200
     assert [loan_id in history.text for loan_id in loan_ids] == [True, True, True]
     assert [f"/app/decisions/{d}" in history.text for d in (decision_id, second_decision)] == [True, True]
+
+
+def test_a_frozen_line_s_preview_says_it_lends_nothing(site) -> None:  # type: ignore[no-untyped-def]
+    """The preview of a drawdown on a frozen line said nothing (it read `within_limit` alone) and offered
+    the schedule of money the drawdown would refuse; it now says why, in the borrower's language."""
+    from creditline.app.lines import ChangeLineStatus, change_line_status
+
+    app, engine = site
+    browser, _decision_id, line_id = approved(app, 500)
+    fields = {"amount": "1000", "term_months": "3", "method": ""}
+    before = browser.client.post(f"/app/lines/{line_id}/preview", data={"csrf_token": browser.csrf(f"/app/lines/{line_id}"), **fields}).text
+    assert 'role="alert"' not in before
+    change_line_status(engine, ChangeLineStatus(line_id, "freeze", "test: frozen by risk"))
+    after = browser.client.post(f"/app/lines/{line_id}/preview", data={"csrf_token": browser.csrf(f"/app/lines/{line_id}"), **fields}).text
+    assert "Your credit line is frozen: it lends nothing until it is unfrozen." in after
+    assert "more than your available limit" not in after
