@@ -58,6 +58,8 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
     failed = _failed_debit_days(uow, line_ids, on)
     repository = ReviewRepository(uow.connection)
     raised = repository.last_raises(line_ids)
+    cuts = repository.last_cuts(line_ids)
+    newest_alerts = repository.newest_alerts_by_borrower([r.line.borrower_id for r in records])
     signals = repository.live_signals_by_borrower([r.line.borrower_id for r in records])
     incomes = _incomes(uow, {r.line.line_id: r.line.borrower_id for r in records})
     late_by_line = _late_loans_by_line(uow, [r.line.borrower_id for r in records])
@@ -77,6 +79,7 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
             income_annual_minor=income_annual, other_lenders_balance_minor=elsewhere, loans_written_off=written_off,
             days_past_due_elsewhere=max((days for other, days in late_by_line.get(line.borrower_id, {}).items()
                                          if other != line.line_id), default=0),
+            last_cut_on=cuts.get(line.line_id), newest_alert_on=newest_alerts.get(line.borrower_id),
         )  # fmt: skip
         found.append((facts, inputs))
     return found

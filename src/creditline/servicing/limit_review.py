@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 from functools import cache
@@ -148,6 +149,8 @@ class LineFacts:
     other_lenders_balance_minor: int  # online micro-loan balance elsewhere, as last known
     loans_written_off: int = 0  # loans on the line written off (their days past due stop at the write-off)
     days_past_due_elsewhere: int = 0  # the most a loan on another of the borrower's lines is past due
+    last_cut_on: date | None = None  # the day a review last cut the limit (None: never)
+    newest_alert_on: date | None = None  # the day of the borrower's newest early-warning alert, any status
 
     @property
     def utilisation_pct(self) -> int:
@@ -200,6 +203,10 @@ def review_line(facts: LineFacts, policy: LimitReviewPolicy, limits: LimitPolicy
         action = Action.FREEZE if facts.status is LineStatus.ACTIVE else Action.KEEP
         return _decision(facts, policy, action, facts.limit, freezing)
     lowering = _lower_reasons(facts, policy)
+    if lowering and facts.status is LineStatus.FROZEN and not _news_since_last_cut(facts):
+        stale = Reason("frozen_no_news", f"a frozen line is not cut again without an early-warning alert after "
+                                         f"its last cut on {facts.last_cut_on}")  # fmt: skip
+        return _decision(facts, policy, Action.KEEP, facts.limit, (*lowering, stale))
     if lowering:
         return _lowered(facts, policy, limits, lowering)
     missing = _raise_gaps(facts, policy.raise_rules)
@@ -220,6 +227,14 @@ def _freeze_reasons(facts: LineFacts, policy: LimitReviewPolicy) -> tuple[Reason
         reasons.append(Reason("written_off", f"{count} loan{'s' if count > 1 else ''} on the line "
                                              f"{'were' if count > 1 else 'was'} written off unpaid"))  # fmt: skip
     return tuple(reasons)
+
+
+def _news_since_last_cut(facts: LineFacts) -> bool:
+    """A frozen line cannot be drawn: cutting it again on the same facts only shrinks it to nothing. Adverse
+    information reaches the review as early-warning alerts, so news is an alert raised after the day of the cut."""
+    if facts.last_cut_on is None:
+        return True
+    return facts.newest_alert_on is not None and facts.newest_alert_on > facts.last_cut_on
 
 
 def _lower_reasons(facts: LineFacts, policy: LimitReviewPolicy) -> tuple[Reason, ...]:

@@ -251,13 +251,20 @@ class ReviewRepository:
             self.connection.execute(insert(limit_reviews), list(rows))
 
     def last_raises(self, line_ids: Sequence[str]) -> dict[str, date]:
+        return self._last_review_days(line_ids, "raise")
+
+    def last_cuts(self, line_ids: Sequence[str]) -> dict[str, date]:
+        """Per line: the day of its newest review that cut the limit."""
+        return self._last_review_days(line_ids, "lower")
+
+    def _last_review_days(self, line_ids: Sequence[str], action: str) -> dict[str, date]:
         r = limit_reviews.c
         found: dict[str, date] = {}
         ids = sorted(set(line_ids))
         for start in range(0, len(ids), PAGE_MAX):
             query = (
                 select(r.line_id, func.max(r.business_date))
-                .where(r.line_id.in_(ids[start : start + PAGE_MAX]), r.action == "raise")
+                .where(r.line_id.in_(ids[start : start + PAGE_MAX]), r.action == action)
                 .group_by(r.line_id)
             )
             found |= dict(self.connection.execute(query).all())
@@ -309,6 +316,20 @@ class ReviewRepository:
             )
             for borrower_id, kind in self.connection.execute(query):
                 found.setdefault(borrower_id, set()).add(kind)
+        return found
+
+    def newest_alerts_by_borrower(self, borrower_ids: Sequence[str]) -> dict[str, date]:
+        """The day of each borrower's newest early-warning alert, whatever its status now."""
+        a = ew_alerts.c
+        found: dict[str, date] = {}
+        ids = sorted(set(borrower_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            query = (
+                select(a.borrower_id, func.max(a.raised_on))
+                .where(a.borrower_id.in_(ids[start : start + PAGE_MAX]))
+                .group_by(a.borrower_id)
+            )
+            found |= dict(self.connection.execute(query).all())
         return found
 
     # -- fraud signals ----------------------------------------------------------------------------
