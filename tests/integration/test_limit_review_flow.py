@@ -313,3 +313,35 @@ def test_a_frozen_line_is_not_cut_again_without_a_new_alert(engine) -> None:  # 
     kept = line_reviews(engine, line)["reviews"][1]
     assert (kept["business_date"], kept["action"]) == ("2025-01-02", "keep")
     assert [r["code"] for r in kept["reasons"]] == ["score_low", "frozen_no_news"]
+
+
+def test_a_cut_below_the_drawn_balance_does_not_lower_the_score_into_a_second_cut(engine) -> None:  # type: ignore[no-untyped-def]
+    """A cut to 7,500.00 under 9,000.00 drawn made the line 120% used: the score lost 20 points (90-99% -> 100%+)
+    and fell below the bar, so the next review cut again with nothing new from the borrower — a spiral
+    driven by the platform's own cut. Utilisation is now measured against the limit before it."""
+    from sqlalchemy import update
+
+    from creditline.app.limit_review import line_reviews
+    from creditline.store.tables_collections import ew_alerts
+
+    setup_books(engine)
+    line = open_line(engine, "CUT", limit="10000")
+    draw(engine, Draw(line, "9000", 3, "d1"))
+    run_eod(engine, date(2025, 1, 2))  # a review runs as the day opens, before that day's drawdowns
+    policy = _quick_policy().policy.model_copy(update={"review_every_days": 1})
+    setup = ReviewSetup.of(policy.model_copy(update={"lower": policy.lower.model_copy(update={"score_below": 575})}))
+    with UnitOfWork(engine) as uow:
+        ReviewRepository(uow.connection).add_alert({
+            "kind": "failed_debits", "scope": "loan", "subject": "L-x", "borrower_id": "CUT", "loan_id": None,
+            "severity": "medium", "status": "open", "raised_on": date(2025, 1, 2), "message": "2 failed auto-debits",
+            "details_json": "{}", "thresholds": "early_warning_cn@2025.07.1"})  # fmt: skip
+        uow.commit()
+    run_review(engine, date(2025, 1, 2), setup=setup)
+    with engine.begin() as connection:  # the operator worked the alert: nothing adverse is left
+        connection.execute(update(ew_alerts).values(status="resolved"))
+    run_eod(engine, date(2025, 1, 3))
+    run_review(engine, date(2025, 1, 3), setup=setup)
+    reviews = line_reviews(engine, line)["reviews"][::-1]
+    assert [(r["business_date"], r["action"], r["new_limit_minor"], r["score"]) for r in reviews] == [
+        ("2025-01-02", "lower", 750_000, 585), ("2025-01-03", "keep", 750_000, 585)]  # fmt: skip
+    assert show_line(engine, line)["limit"] == "7500.00"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -151,16 +152,30 @@ class LineFacts:
     days_past_due_elsewhere: int = 0  # the most a loan on another of the borrower's lines is past due
     last_cut_on: date | None = None  # the day a review last cut the limit (None: never)
     newest_alert_on: date | None = None  # the day of the borrower's newest early-warning alert, any status
+    usage_limit_minor: int | None = None  # what utilisation is measured against (`usage_limit`); None: the limit
 
     @property
     def utilisation_pct(self) -> int:
-        return percent_floor(self.outstanding.minor, self.limit.minor) if self.limit.is_positive() else 100
+        base_minor = self.limit.minor if self.usage_limit_minor is None else self.usage_limit_minor
+        return percent_floor(self.outstanding.minor, base_minor) if base_minor > 0 else 100
 
     @property
     def on_time_pct(self) -> int | None:
         if self.record.installments_due == 0:
             return None
         return percent_floor(self.record.installments_on_time, self.record.installments_due)
+
+
+def usage_limit(limit_minor: int, cuts: Sequence[tuple[date, int]], last_draw_on: date | None,
+                last_raise_on: date | None) -> int:  # fmt: skip
+    """The limit a line's utilisation is measured against: the highest it had before the reviews that cut it
+    after the borrower last drew (and after its last raise), else the limit itself (`cuts`: day, limit before).
+
+    A cut does not change what is drawn, so it alone raised utilisation (to 100% and more below the drawn
+    balance), which lowered the score and cut the line again at the next review. The borrower cannot draw
+    again above the cut limit; once they draw, what they use of the new limit is their own choice."""
+    since = max((day for day in (last_draw_on, last_raise_on) if day is not None), default=None)
+    return max([limit_minor, *(before for day, before in cuts if since is None or day > since)])
 
 
 @dataclass(frozen=True, slots=True)

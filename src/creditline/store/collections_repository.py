@@ -251,23 +251,29 @@ class ReviewRepository:
             self.connection.execute(insert(limit_reviews), list(rows))
 
     def last_raises(self, line_ids: Sequence[str]) -> dict[str, date]:
-        return self._last_review_days(line_ids, "raise")
-
-    def last_cuts(self, line_ids: Sequence[str]) -> dict[str, date]:
-        """Per line: the day of its newest review that cut the limit."""
-        return self._last_review_days(line_ids, "lower")
-
-    def _last_review_days(self, line_ids: Sequence[str], action: str) -> dict[str, date]:
         r = limit_reviews.c
         found: dict[str, date] = {}
         ids = sorted(set(line_ids))
         for start in range(0, len(ids), PAGE_MAX):
             query = (
                 select(r.line_id, func.max(r.business_date))
-                .where(r.line_id.in_(ids[start : start + PAGE_MAX]), r.action == action)
+                .where(r.line_id.in_(ids[start : start + PAGE_MAX]), r.action == "raise")
                 .group_by(r.line_id)
             )
             found |= dict(self.connection.execute(query).all())
+        return found
+
+    def cuts(self, line_ids: Sequence[str]) -> dict[str, list[tuple[date, int]]]:
+        """Per line: each review that cut its limit, as (day, limit before the cut)."""
+        r = limit_reviews.c
+        found: dict[str, list[tuple[date, int]]] = {}
+        ids = sorted(set(line_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            query = select(r.line_id, r.business_date, r.old_limit_minor).where(
+                r.line_id.in_(ids[start : start + PAGE_MAX]), r.action == "lower"
+            )
+            for line_id, day, old_minor in self.connection.execute(query):
+                found.setdefault(line_id, []).append((day, int(old_minor)))
         return found
 
     def reviews(self, *, line_id: str | None = None, on: date | None = None, limit: int = 100) -> list[dict[str, Any]]:

@@ -207,3 +207,18 @@ def test_a_frozen_line_is_cut_again_only_after_a_new_alert() -> None:
     assert (news.action, news.new_limit) == (Action.LOWER, _cny("5600"))
     active = review_line(replace(cut, status=LineStatus.ACTIVE), POLICY, LIMITS)
     assert active.action is Action.LOWER  # an active line can still be drawn: its low score still cuts
+
+
+def test_utilisation_is_measured_against_the_limit_before_the_cuts_since_the_last_draw() -> None:
+    from datetime import date
+
+    from creditline.servicing.limit_review import usage_limit
+
+    cuts = [(date(2025, 1, 1), 1_000_000), (date(2025, 2, 1), 750_000)]  # 10,000 -> 7,500 -> 5,600
+    assert usage_limit(560_000, cuts, date(2024, 12, 1), None) == 1_000_000  # no draw since either cut
+    assert usage_limit(560_000, cuts, date(2025, 1, 1), None) == 750_000  # drew on the day of the first cut
+    assert usage_limit(560_000, cuts, date(2025, 2, 3), None) == 560_000  # drew after both: their own use
+    assert usage_limit(560_000, cuts, date(2024, 12, 1), date(2025, 1, 15)) == 750_000  # raised between them
+    assert usage_limit(560_000, [], None, None) == 560_000
+    cut = _steady(limit=_cny("7500"), outstanding=_cny("9000"))
+    assert (cut.utilisation_pct, replace(cut, usage_limit_minor=1_000_000).utilisation_pct) == (120, 90)
