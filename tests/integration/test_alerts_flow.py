@@ -215,3 +215,24 @@ def test_a_fraud_signal_about_an_unknown_borrower_is_refused_and_nothing_is_reco
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(ew_fraud_signals)).scalar_one() == 0
     ok("alerts", "signal", "--borrower", "WATCHED", "--kind", "device_change", "--detail", "x", "--db", db_url)
+
+
+def test_a_first_payment_default_skipped_on_its_day_is_raised_at_the_next_run_and_once(engine) -> None:  # type: ignore[no-untyped-def]
+    """It was looked for only at exactly 7 days past due: a day whose early-warning run was skipped (or a loan
+    that jumped past 7) lost the alert for good, and the limit review never froze the line for it."""
+    setup_books(engine)
+    loan = draw(engine, Draw(open_line(engine, "LATE"), "1200", 3, "d1"))["loan_id"]
+    close_days(engine, date(2025, 2, 10), stages=())  # no early-warning run on 8 February (7 days past due)
+    with UnitOfWork(engine) as uow:
+        first = raise_alerts(uow, date(2025, 2, 10))
+        again = raise_alerts(uow, date(2025, 2, 11))
+        uow.commit()
+    assert (first["raised_first_payment_default"], again["alerts_raised"]) == (1, 0)
+    with engine.connect() as connection:
+        from sqlalchemy import select
+
+        from creditline.store.tables_collections import ew_alerts
+
+        rows = connection.execute(select(ew_alerts.c.loan_id, ew_alerts.c.raised_on, ew_alerts.c.details_json)).all()
+    assert [(r.loan_id, r.raised_on, json.loads(r.details_json)) for r in rows] == [
+        (loan, date(2025, 2, 10), {"days_past_due": 9})]  # fmt: skip

@@ -3,7 +3,7 @@ escalation, operator contacts held to the conduct rules, promises kept and broke
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -38,7 +38,7 @@ def test_reminders_then_collection_messages_then_the_call_queue_escalating(engin
         ("2025-02-01T09:00:00+08:00", "in_app", "due_today", 1, "queued"),
         ("2025-02-02T10:00:00+08:00", "sms", "overdue_first", 1, "queued"),
     ]
-    assert all(c["strategy"] == "collections_cn@2025.07.2" and c["party"] == "borrower" for c in contacts)
+    assert all(c["strategy"] == "collections_cn@2025.07.3" and c["party"] == "borrower" for c in contacts)
     with UnitOfWork(engine, read_only=True) as uow:
         outbox = CollectionsRepository(uow.connection).outbox("B1", limit=500)
     assert sorted(m["message_id"] for m in outbox) == sorted(c["message_id"] for c in contacts)
@@ -261,7 +261,7 @@ def _add_daily_contacts(engine, loan: str, start_s: int, on: date, count: int) -
     rows = [{"dedupe_key": f"test:{n}", "borrower_id": "B1", "loan_id": loan, "channel": "in_app", "party": "borrower",
              "purpose": "collection", "template_id": "overdue_reminder", "template_version": 1, "at_s": start_s + n * 86_400,
              "time_zone": "Asia/Shanghai", "local_time": f"n{n:02d}", "outcome": "suppressed",
-             "business_date": on, "strategy": "collections_cn@2025.07.2", "note": "not sent: day_cap"}
+             "business_date": on, "strategy": "collections_cn@2025.07.3", "note": "not sent: day_cap"}
             for n in range(count)]  # fmt: skip
     with UnitOfWork(engine) as uow:
         CollectionsRepository(uow.connection).add_contacts(rows)
@@ -363,3 +363,27 @@ def test_a_promise_on_a_loan_with_nothing_overdue_is_refused_and_its_reminders_g
     assert dump(engine) == before
     close_days(engine, date(2025, 2, 1))
     assert [c["template_id"] for c in _contacts(engine, loan)] == ["due_soon", "due_today"]
+
+
+def test_a_loan_whose_promises_broke_three_times_takes_no_fourth(engine) -> None:  # type: ignore[no-untyped-def]
+    """Promise, break, promise again could repeat without end, each pending promise pausing the reminders."""
+    from creditline.app.collections_promises import MakePromise, make_promise
+    from creditline.servicing.collections_errors import PromiseLimitReached
+
+    setup_books(engine)
+    loan = draw(engine, Draw(open_line(engine, "N"), "1200", 3, "n"))["loan_id"]
+    day = date(2025, 2, 5)
+    close_days(engine, day)
+    for _ in range(3):  # due the same day, broken once the grace day has passed
+        make_promise(engine, MakePromise(loan, installment_due(engine, loan, day), day, "agent"))
+        day += timedelta(days=2)
+        close_days(engine, day)
+    with UnitOfWork(engine, read_only=True) as uow:
+        before = CollectionsRepository(uow.connection).promises(loan)
+    assert [(p["status"], p["settled_on"]) for p in before] == [
+        ("broken", date(2025, 2, 7)), ("broken", date(2025, 2, 9)), ("broken", date(2025, 2, 11))]  # fmt: skip
+    with pytest.raises(PromiseLimitReached) as caught:
+        make_promise(engine, MakePromise(loan, installment_due(engine, loan, day), day, "agent"))
+    assert (caught.value.code, caught.value.http_status, caught.value.field) == ("promise_limit_reached", 409, "loan")
+    with UnitOfWork(engine, read_only=True) as uow:
+        assert CollectionsRepository(uow.connection).promises(loan) == before

@@ -67,7 +67,7 @@ def test_raised_frozen_and_lowered_each_with_its_reasons(engine, db_url: str, bo
     assert (show_line(engine, book["STEADY"])["limit"], show_line(engine, book["LATE"])["status"]) == ("12000.00", "frozen")
     change = show_line(engine, book["SPIKY"])["changes"][-1]
     assert (change["what"], change["old_value"], change["new_value"]) == ("limit", "10000.00", "7500.00")
-    assert change["reason"].startswith("limit review limit_review_cn@2025.07.2: lower (score ")
+    assert change["reason"].startswith("limit review limit_review_cn@2025.07.3: lower (score ")
     assert "early warning: utilisation spike" in change["reason"]
     with UnitOfWork(engine, read_only=True) as uow:
         notices = [m for m in CollectionsRepository(uow.connection).outbox(limit=100) if m["purpose"] == "service"]
@@ -87,7 +87,7 @@ def _cli_review(engine, db_url: str) -> None:  # type: ignore[no-untyped-def]
     assert (wrong.exit_code, wrong.stderr) == (2, "error: --date: a review runs on the business date 2025-03-05, not 2025-03-04\n")
     before = dump(engine)
     shown = ok("limits", "review", "--date", "2025-03-05", "--dry-run", "--db", db_url)
-    assert (shown["dry_run"], shown["policy"]) == (True, "limit_review_cn@2025.07.2")
+    assert (shown["dry_run"], shown["policy"]) == (True, "limit_review_cn@2025.07.3")
     # The shipped policy waits 90 days for a first review, but not with a live alert no review has seen:
     # LATE's first payment default and SPIKY's utilisation spike (this book ran early warning without reviews).
     assert shown["lines_due"] == 2
@@ -199,7 +199,7 @@ def test_a_lowered_limit_is_not_left_above_by_a_temporary_limit(engine) -> None:
     assert (view["temp_limit"], view["temp_limit_until"]) == (None, None)
     changes = [(c["what"], c["old_value"], c["new_value"]) for c in view["changes"]][-2:]
     assert changes == [("limit", "10000.00", "7500.00"), ("temp_limit", "15000.00 until 2025-03-31", None)]
-    assert all(c["reason"].startswith("limit review limit_review_cn@2025.07.2: lower") for c in view["changes"][-2:])
+    assert all(c["reason"].startswith("limit review limit_review_cn@2025.07.3: lower") for c in view["changes"][-2:])
 
 
 def test_a_line_whose_loan_was_written_off_unpaid_is_frozen_not_scored_as_a_steady_payer(engine) -> None:  # type: ignore[no-untyped-def]
@@ -281,3 +281,67 @@ def test_a_cut_below_the_drawn_balance_leaves_nothing_available_and_asks_for_no_
     assert (view["limit"], view["outstanding_principal"], view["available"]) == ("7500.00", "9000.00", "0.00")
     after = show_loan(engine, loan)
     assert (after["installments"], after["status"], after["days_past_due"]) == (schedule, "active", 0)
+
+
+def test_a_frozen_line_is_not_cut_again_without_a_new_alert(engine) -> None:  # type: ignore[no-untyped-def]
+    """A frozen line cannot be drawn, yet with a low score it was cut by a quarter at every review: 10,000.00,
+    7,500.00, 5,600.00, ... toward nothing, on no new information. It is cut again only after a new alert."""
+    from creditline.app import ChangeLineStatus, change_line_status
+
+    setup_books(engine)
+    line = open_line(engine, "ICE", limit="10000")
+    draw(engine, Draw(line, "1000", 3, "d1"))
+    change_line_status(engine, ChangeLineStatus(line, "freeze", "operator: under investigation"))
+    policy = _quick_policy().policy.model_copy(update={"review_every_days": 1})
+    setup = ReviewSetup.of(policy.model_copy(update={"lower": policy.lower.model_copy(update={"score_below": 1000})}))
+    limits = []
+    for day in (date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 3)):
+        if day > date(2025, 1, 1):
+            run_eod(engine, day)
+        if day == date(2025, 1, 3):
+            with UnitOfWork(engine) as uow:
+                ReviewRepository(uow.connection).add_alert({
+                    "kind": "failed_debits", "scope": "loan", "subject": "L-x", "borrower_id": "ICE", "loan_id": None,
+                    "severity": "medium", "status": "open", "raised_on": day, "message": "2 failed auto-debits",
+                    "details_json": "{}", "thresholds": "early_warning_cn@2025.07.1"})  # fmt: skip
+                uow.commit()
+        run_review(engine, day, setup=setup)
+        limits.append(show_line(engine, line)["limit"])
+    assert limits == ["7500.00", "7500.00", "5600.00"]
+    from creditline.app.limit_review import line_reviews
+
+    kept = line_reviews(engine, line)["reviews"][1]
+    assert (kept["business_date"], kept["action"]) == ("2025-01-02", "keep")
+    assert [r["code"] for r in kept["reasons"]] == ["score_low", "frozen_no_news"]
+
+
+def test_a_cut_below_the_drawn_balance_does_not_lower_the_score_into_a_second_cut(engine) -> None:  # type: ignore[no-untyped-def]
+    """A cut to 7,500.00 under 9,000.00 drawn made the line 120% used: the score lost 20 points (90-99% -> 100%+)
+    and fell below the bar, so the next review cut again with nothing new from the borrower — a spiral
+    driven by the platform's own cut. Utilisation is now measured against the limit before it."""
+    from sqlalchemy import update
+
+    from creditline.app.limit_review import line_reviews
+    from creditline.store.tables_collections import ew_alerts
+
+    setup_books(engine)
+    line = open_line(engine, "CUT", limit="10000")
+    draw(engine, Draw(line, "9000", 3, "d1"))
+    run_eod(engine, date(2025, 1, 2))  # a review runs as the day opens, before that day's drawdowns
+    policy = _quick_policy().policy.model_copy(update={"review_every_days": 1})
+    setup = ReviewSetup.of(policy.model_copy(update={"lower": policy.lower.model_copy(update={"score_below": 575})}))
+    with UnitOfWork(engine) as uow:
+        ReviewRepository(uow.connection).add_alert({
+            "kind": "failed_debits", "scope": "loan", "subject": "L-x", "borrower_id": "CUT", "loan_id": None,
+            "severity": "medium", "status": "open", "raised_on": date(2025, 1, 2), "message": "2 failed auto-debits",
+            "details_json": "{}", "thresholds": "early_warning_cn@2025.07.1"})  # fmt: skip
+        uow.commit()
+    run_review(engine, date(2025, 1, 2), setup=setup)
+    with engine.begin() as connection:  # the operator worked the alert: nothing adverse is left
+        connection.execute(update(ew_alerts).values(status="resolved"))
+    run_eod(engine, date(2025, 1, 3))
+    run_review(engine, date(2025, 1, 3), setup=setup)
+    reviews = line_reviews(engine, line)["reviews"][::-1]
+    assert [(r["business_date"], r["action"], r["new_limit_minor"], r["score"]) for r in reviews] == [
+        ("2025-01-02", "lower", 750_000, 585), ("2025-01-03", "keep", 750_000, 585)]  # fmt: skip
+    assert show_line(engine, line)["limit"] == "7500.00"

@@ -84,7 +84,8 @@ def contact(item_id: ItemId, body: ContactIn, agent: Agent, rt: Rt) -> dict:
 
 @router.post("/work-items/{item_id}/promises", status_code=201, response_model=PromiseMade)
 def promise(item_id: ItemId, body: PromiseIn, agent: Agent, rt: Rt) -> dict:
-    """Record a promise to pay (amount and date within the strategy's limits; one pending per loan)."""
+    """Record a promise to pay (amount and date within the strategy's limits; one pending per loan; none after
+    the strategy's broken promises in its window: 409 `promise_limit_reached`)."""
     from creditline.app.collections_promises import MakePromise, make_promise
 
     row = servicing_views.item_row(rt.engine, item_id)

@@ -2,8 +2,8 @@
 
 Run for the business date D (after end of day moved loans to D). Loan-level facts are a handful of
 grouped queries (recent drawdowns per line, failed auto-debits per loan, unprocessed fraud signals
-and held monitoring decisions) plus a replay of the few loans exactly at the first-payment-default
-day. Portfolio facts are the outstanding principal by product and region every day, and roll
+and held monitoring decisions) plus the terms of the few loans at or past the first-payment-default
+day that never had that alert. Portfolio facts are the outstanding principal by product and region every day, and roll
 rates and vintage curves from the month-end loan snapshots on the day after a new one is written.
 An alert is not raised again while one for the same condition and subject is live (open or
 acknowledged); a first payment default and a fraud signal are raised once ever per subject.
@@ -93,24 +93,30 @@ def _ever_raised(uow: UnitOfWork, kinds: list[str]) -> set[tuple[str, str]]:
 
 
 def _first_payment_defaults(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
-    """Loans exactly at the threshold whose oldest unpaid installment is their first one.
+    """Loans at or past the threshold, never alerted for it, whose oldest unpaid installment is their first one.
 
+    At or past, not exactly at: a day whose run was skipped, or a loan that jumped past the threshold
+    (a backdated event), would otherwise never raise it. Loans that already had the alert are left out
+    in SQL (index `ix_ew_alerts_kind_subject_status`), so each overdue loan is read until it has one.
     The first due date comes from the loan's terms (`schedule_dates.due_dates`, no replay); a re-age
     or prepayment rewrites the rows, never the terms, so after one the oldest unpaid date differs.
     """
+    from sqlalchemy import exists
+
     from creditline.lending.schedule_dates import due_dates
     from creditline.store.terms_codec import terms_from_json
 
     rule = t.loan.first_payment_default
-    c = loans.c
-    query = select(c.loan_id, c.borrower_id, c.oldest_unpaid_due, c.terms_json).where(
-        c.status.in_(OPEN_LOAN_STATUSES), c.days_past_due == rule.days_past_due
+    c, a = loans.c, ew_alerts.c
+    alerted = exists().where(a.kind == Kind.FIRST_PAYMENT_DEFAULT.value, a.subject == c.loan_id)
+    query = select(c.loan_id, c.borrower_id, c.oldest_unpaid_due, c.terms_json, c.days_past_due).where(
+        c.status.in_(OPEN_LOAN_STATUSES), c.days_past_due >= rule.days_past_due, ~alerted
     )
     alerts = []
-    for loan_id, borrower_id, oldest_unpaid, terms_json in uow.connection.execute(query):
+    for loan_id, borrower_id, oldest_unpaid, terms_json, days_past_due in uow.connection.execute(query):
         first_due = due_dates(terms_from_json(terms_json))[0]
         unpaid = int(oldest_unpaid) == first_due.toordinal()
-        alert = first_payment_default(loan_id, borrower_id, unpaid, rule.days_past_due, on, rule)
+        alert = first_payment_default(loan_id, borrower_id, unpaid, int(days_past_due), on, rule)
         if alert is not None:
             alerts.append(alert)
     return alerts

@@ -2,7 +2,8 @@
 
 The overdue amount and what is owed come from a replay of the loan on the business date; the loan's
 cumulative cash paid is stored with the promise, so end of day can tell how much arrived since.
-One pending promise per loan: a second one while the first runs would make "kept" ambiguous.
+One pending promise per loan: a second one while the first runs would make "kept" ambiguous; and none
+after the strategy's number of broken promises in its window (`promise_limit_reached`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from creditline.app.collections_stage import item_of_row, item_values, promise_o
 from creditline.app.common import business_date, new_id
 from creditline.app.errors import LoanNotFound
 from creditline.servicing.collections_errors import PromiseInvalid, WorkItemNotFound
-from creditline.servicing.collections_promises import check_promise
+from creditline.servicing.collections_promises import PromiseStatus, check_promise, check_promises_broken
 from creditline.servicing.collections_queue import Outcome, record_outcome
 from creditline.servicing.collections_strategy import Strategy, builtin_strategy
 from creditline.store import UnitOfWork
@@ -52,6 +53,9 @@ def make_promise(engine: Engine, command: MakePromise, strategy: Strategy | None
             raise PromiseInvalid(f"the loan is {state.status}: nothing to promise", field="loan")
         if repository.pending_promises([record.loan_id]):
             raise PromiseInvalid("the loan has a pending promise already", field="loan", code="promise_pending")
+        earlier = [promise_of(row) for row in repository.promises(record.loan_id)]
+        broken_on = [p.settled_on for p in earlier if p.status is PromiseStatus.BROKEN and p.settled_on is not None]
+        check_promises_broken(broken_on, on, strategy.promises)
         amount = Money.parse(command.amount, record.currency, field="amount")
         overdue_rows = [row.outstanding for row in state.installments if row.status is InstallmentStatus.OVERDUE]
         overdue = sum(overdue_rows, Money.zero(record.currency)) + state.penalty_receivable

@@ -22,7 +22,7 @@ from creditline.lending.loan import CLOSED_STATUSES, LoanEvent, LoanStatus
 from creditline.lending.loan.standing import standing
 from creditline.servicing.behaviour import BehaviourInputs, Scorecard, percent_floor, score
 from creditline.servicing.behaviour_history import NO_HISTORY, PaymentRecord, standing_record
-from creditline.servicing.limit_review import LineFacts
+from creditline.servicing.limit_review import LineFacts, usage_limit
 from creditline.store import UnitOfWork
 from creditline.store.collections_repository import PAGE_MAX, ReviewRepository
 from creditline.store.line_repository import LineRecord
@@ -58,6 +58,9 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
     failed = _failed_debit_days(uow, line_ids, on)
     repository = ReviewRepository(uow.connection)
     raised = repository.last_raises(line_ids)
+    cuts = repository.cuts(line_ids)
+    draws = _last_draws(uow, line_ids)
+    newest_alerts = repository.newest_alerts_by_borrower([r.line.borrower_id for r in records])
     signals = repository.live_signals_by_borrower([r.line.borrower_id for r in records])
     incomes = _incomes(uow, {r.line.line_id: r.line.borrower_id for r in records})
     late_by_line = _late_loans_by_line(uow, [r.line.borrower_id for r in records])
@@ -65,8 +68,10 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
     for record in records:
         line = record.line
         history, days_past_due_now, written_off = histories.get(line.line_id, (NO_HISTORY, 0, 0))
-        inputs = _inputs(record, on, history, days_past_due_now, failed.get(line.line_id, 0))
         last_raise = raised.get(line.line_id)
+        line_cuts = cuts.get(line.line_id, [])
+        usage_minor = usage_limit(line.limit.minor, line_cuts, draws.get(line.line_id), last_raise)
+        inputs = _inputs(record, on, history, days_past_due_now, failed.get(line.line_id, 0), usage_minor)
         income_annual, elsewhere = incomes.get(line.line_id, (None, 0))
         facts = LineFacts(
             line_id=line.line_id, borrower_id=line.borrower_id, status=line.status, limit=line.limit,
@@ -77,14 +82,17 @@ def lines_facts(uow: UnitOfWork, records: Sequence[LineRecord], on: date, card: 
             income_annual_minor=income_annual, other_lenders_balance_minor=elsewhere, loans_written_off=written_off,
             days_past_due_elsewhere=max((days for other, days in late_by_line.get(line.borrower_id, {}).items()
                                          if other != line.line_id), default=0),
+            last_cut_on=max((day for day, _ in line_cuts), default=None), usage_limit_minor=usage_minor,
+            newest_alert_on=newest_alerts.get(line.borrower_id),
         )  # fmt: skip
         found.append((facts, inputs))
     return found
 
 
-def _inputs(record: LineRecord, on: date, history: PaymentRecord, days_past_due_now: int, failed: int) -> BehaviourInputs:
+def _inputs(record: LineRecord, on: date, history: PaymentRecord, days_past_due_now: int, failed: int,
+            usage_minor: int) -> BehaviourInputs:  # fmt: skip
     line = record.line
-    used = percent_floor(line.outstanding_principal.minor, line.limit.minor) if line.limit.is_positive() else 100
+    used = percent_floor(line.outstanding_principal.minor, usage_minor) if usage_minor > 0 else 100
     on_time = None if history.installments_due == 0 else percent_floor(history.installments_on_time,
                                                                        history.installments_due)  # fmt: skip
     return BehaviourInputs(whole_months(record.opened_on, on), used, on_time, history.days_past_due_max,
@@ -128,6 +136,16 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
 
 
 CLOSED_LOANS_KEPT = "closed-loan-standings"  # batch_memory: loan id -> (version, contract, events, standing)
+
+
+def _last_draws(uow: UnitOfWork, line_ids: Sequence[str]) -> dict[str, date]:
+    """Per line: the day its newest loan was drawn (`ix_loans_line_id`)."""
+    c = loans.c
+    found: dict[str, date] = {}
+    for part in _parts(line_ids):
+        query = select(c.line_id, func.max(c.disbursed_on)).where(c.line_id.in_(part)).group_by(c.line_id)
+        found |= dict(uow.connection.execute(query).all())
+    return found
 
 
 def _late_loans_by_line(uow: UnitOfWork, borrower_ids: Sequence[str]) -> dict[str, dict[str, int]]:

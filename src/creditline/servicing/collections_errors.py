@@ -22,6 +22,12 @@ class PromiseInvalid(DomainError):
     code = "promise_invalid"
 
 
+class PromiseLimitReached(Conflict):
+    """The loan's promises broke too often lately (the strategy's `broken_max` in `broken_window_days`)."""
+
+    code = "promise_limit_reached"
+
+
 class HardshipNotEligible(DomainError):
     code = "hardship_not_eligible"
     http_status = 409

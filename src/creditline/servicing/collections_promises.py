@@ -8,13 +8,14 @@ amount, broken once the promised date plus the grace days has passed without it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
 from creditline.money import Money
 from creditline.risk.limits.ratio import floor_times
-from creditline.servicing.collections_errors import PromiseInvalid
+from creditline.servicing.collections_errors import PromiseInvalid, PromiseLimitReached
 from creditline.servicing.collections_strategy import PromiseTerms
 
 
@@ -67,6 +68,16 @@ def check_promise(amount: Money, due_on: date, on: date, overdue: Money, owed: M
     latest = on + timedelta(days=terms.days_ahead_max)
     if due_on > latest:
         raise PromiseInvalid(f"a promise is for a date at most {terms.days_ahead_max} days ahead ({latest})", field="date")
+
+
+def check_promises_broken(broken_on: Iterable[date], on: date, terms: PromiseTerms) -> None:
+    """Refuse a further promise on a loan whose promises broke `broken_max` times in the window (`broken_on`:
+    the days its broken promises were found broken)."""
+    since = on - timedelta(days=terms.broken_window_days)
+    recent = sum(1 for day in broken_on if day > since)
+    if recent >= terms.broken_max:
+        raise PromiseLimitReached(f"{recent} promises on the loan were broken in the last {terms.broken_window_days} "
+                                  f"days: no further promise is taken", field="loan")  # fmt: skip
 
 
 def evaluate_promise(promise: Promise, cash_in_now_minor: int, on: date, terms: PromiseTerms) -> Promise:

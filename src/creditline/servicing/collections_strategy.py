@@ -117,6 +117,10 @@ class PromiseTerms(Strict):
     share_of_overdue_min: str  # a promise covers at least this share of what is overdue ("1/2")
     grace_days: int = Field(ge=0, le=7)  # broken only this many days after the promised date
     pause_contacts: bool  # no automated contact about a loan while its promise is pending
+    # A loan whose promises broke this many times within the window takes no further promise: promise, break,
+    # promise again would otherwise pause its automated contact without end.
+    broken_max: int = Field(ge=1, le=20)
+    broken_window_days: int = Field(ge=1, le=366)
 
     @field_validator("share_of_overdue_min")
     @classmethod

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 from functools import cache
@@ -148,16 +150,32 @@ class LineFacts:
     other_lenders_balance_minor: int  # online micro-loan balance elsewhere, as last known
     loans_written_off: int = 0  # loans on the line written off (their days past due stop at the write-off)
     days_past_due_elsewhere: int = 0  # the most a loan on another of the borrower's lines is past due
+    last_cut_on: date | None = None  # the day a review last cut the limit (None: never)
+    newest_alert_on: date | None = None  # the day of the borrower's newest early-warning alert, any status
+    usage_limit_minor: int | None = None  # what utilisation is measured against (`usage_limit`); None: the limit
 
     @property
     def utilisation_pct(self) -> int:
-        return percent_floor(self.outstanding.minor, self.limit.minor) if self.limit.is_positive() else 100
+        base_minor = self.limit.minor if self.usage_limit_minor is None else self.usage_limit_minor
+        return percent_floor(self.outstanding.minor, base_minor) if base_minor > 0 else 100
 
     @property
     def on_time_pct(self) -> int | None:
         if self.record.installments_due == 0:
             return None
         return percent_floor(self.record.installments_on_time, self.record.installments_due)
+
+
+def usage_limit(limit_minor: int, cuts: Sequence[tuple[date, int]], last_draw_on: date | None,
+                last_raise_on: date | None) -> int:  # fmt: skip
+    """The limit a line's utilisation is measured against: the highest it had before the reviews that cut it
+    after the borrower last drew (and after its last raise), else the limit itself (`cuts`: day, limit before).
+
+    A cut does not change what is drawn, so it alone raised utilisation (to 100% and more below the drawn
+    balance), which lowered the score and cut the line again at the next review. The borrower cannot draw
+    again above the cut limit; once they draw, what they use of the new limit is their own choice."""
+    since = max((day for day in (last_draw_on, last_raise_on) if day is not None), default=None)
+    return max([limit_minor, *(before for day, before in cuts if since is None or day > since)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +218,10 @@ def review_line(facts: LineFacts, policy: LimitReviewPolicy, limits: LimitPolicy
         action = Action.FREEZE if facts.status is LineStatus.ACTIVE else Action.KEEP
         return _decision(facts, policy, action, facts.limit, freezing)
     lowering = _lower_reasons(facts, policy)
+    if lowering and facts.status is LineStatus.FROZEN and not _news_since_last_cut(facts):
+        stale = Reason("frozen_no_news", f"a frozen line is not cut again without an early-warning alert after "
+                                         f"its last cut on {facts.last_cut_on}")  # fmt: skip
+        return _decision(facts, policy, Action.KEEP, facts.limit, (*lowering, stale))
     if lowering:
         return _lowered(facts, policy, limits, lowering)
     missing = _raise_gaps(facts, policy.raise_rules)
@@ -220,6 +242,14 @@ def _freeze_reasons(facts: LineFacts, policy: LimitReviewPolicy) -> tuple[Reason
         reasons.append(Reason("written_off", f"{count} loan{'s' if count > 1 else ''} on the line "
                                              f"{'were' if count > 1 else 'was'} written off unpaid"))  # fmt: skip
     return tuple(reasons)
+
+
+def _news_since_last_cut(facts: LineFacts) -> bool:
+    """A frozen line cannot be drawn: cutting it again on the same facts only shrinks it to nothing. Adverse
+    information reaches the review as early-warning alerts, so news is an alert raised after the day of the cut."""
+    if facts.last_cut_on is None:
+        return True
+    return facts.newest_alert_on is not None and facts.newest_alert_on > facts.last_cut_on
 
 
 def _lower_reasons(facts: LineFacts, policy: LimitReviewPolicy) -> tuple[Reason, ...]:

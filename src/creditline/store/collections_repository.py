@@ -263,6 +263,19 @@ class ReviewRepository:
             found |= dict(self.connection.execute(query).all())
         return found
 
+    def cuts(self, line_ids: Sequence[str]) -> dict[str, list[tuple[date, int]]]:
+        """Per line: each review that cut its limit, as (day, limit before the cut)."""
+        r = limit_reviews.c
+        found: dict[str, list[tuple[date, int]]] = {}
+        ids = sorted(set(line_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            query = select(r.line_id, r.business_date, r.old_limit_minor).where(
+                r.line_id.in_(ids[start : start + PAGE_MAX]), r.action == "lower"
+            )
+            for line_id, day, old_minor in self.connection.execute(query):
+                found.setdefault(line_id, []).append((day, int(old_minor)))
+        return found
+
     def reviews(self, *, line_id: str | None = None, on: date | None = None, limit: int = 100) -> list[dict[str, Any]]:
         r = limit_reviews.c
         query = select(limit_reviews).order_by(r.review_id.desc()).limit(min(limit, PAGE_MAX))
@@ -309,6 +322,20 @@ class ReviewRepository:
             )
             for borrower_id, kind in self.connection.execute(query):
                 found.setdefault(borrower_id, set()).add(kind)
+        return found
+
+    def newest_alerts_by_borrower(self, borrower_ids: Sequence[str]) -> dict[str, date]:
+        """The day of each borrower's newest early-warning alert, whatever its status now."""
+        a = ew_alerts.c
+        found: dict[str, date] = {}
+        ids = sorted(set(borrower_ids))
+        for start in range(0, len(ids), PAGE_MAX):
+            query = (
+                select(a.borrower_id, func.max(a.raised_on))
+                .where(a.borrower_id.in_(ids[start : start + PAGE_MAX]))
+                .group_by(a.borrower_id)
+            )
+            found |= dict(self.connection.execute(query).all())
         return found
 
     # -- fraud signals ----------------------------------------------------------------------------

@@ -77,3 +77,16 @@ def test_a_reversed_payment_never_keeps_a_promise_and_settled_ones_stay_settled(
     reversed_cash = evaluate_promise(_promise(), 19_000, date(2025, 3, 16), TERMS)  # less cash than at the promise
     assert (reversed_cash.status, reversed_cash.paid_minor) == (PromiseStatus.BROKEN, 0)
     assert evaluate_promise(reversed_cash, 99_999, date(2025, 3, 17), TERMS) is reversed_cash
+
+
+def test_three_broken_promises_in_sixty_days_refuse_a_fourth() -> None:
+    """Promise, break, promise again had no end: each pending promise paused the loan's automated contact."""
+    from creditline.servicing.collections_errors import PromiseLimitReached
+    from creditline.servicing.collections_promises import check_promises_broken
+
+    assert (TERMS.broken_max, TERMS.broken_window_days) == (3, 60)
+    check_promises_broken([date(2025, 1, 9), date(2025, 2, 1), date(2025, 3, 1)], ON, TERMS)  # 9 January: 60 days ago
+    with pytest.raises(PromiseLimitReached) as caught:
+        check_promises_broken([date(2025, 1, 10), date(2025, 2, 1), date(2025, 3, 1)], ON, TERMS)
+    assert (caught.value.code, caught.value.http_status, caught.value.field) == ("promise_limit_reached", 409, "loan")
+    assert caught.value.message == "3 promises on the loan were broken in the last 60 days: no further promise is taken"

@@ -25,7 +25,7 @@ def _refused(data: dict) -> StrategyInvalid:
 
 def test_the_shipped_strategy_maps_days_to_stages_and_scores_to_segments() -> None:
     strategy = builtin_strategy()
-    assert strategy.label == "collections_cn@2025.07.2"
+    assert strategy.label == "collections_cn@2025.07.3"
     assert [strategy.stage_of(day).name for day in (-3, 0, 1, 30, 31, 90, 91, 400)] == [
         "reminder", "reminder", "early", "early", "mid", "mid", "late", "late",
     ]  # fmt: skip

@@ -45,7 +45,7 @@ def test_a_steady_payer_gets_twenty_percent_more() -> None:
     decision = review_line(_steady(), POLICY, LIMITS)
     assert (decision.action, decision.new_limit, decision.binding) == (Action.RAISE, _cny("12000"), "step")
     assert [r.code for r in decision.reasons] == ["steady_payer", "raised"]
-    assert decision.change_reason().startswith("limit review limit_review_cn@2025.07.2: raise (score 740); 6 of 6")
+    assert decision.change_reason().startswith("limit review limit_review_cn@2025.07.3: raise (score 740); 6 of 6")
 
 
 def test_a_step_is_at_most_ten_thousand_and_rounds_down_to_a_hundred() -> None:
@@ -189,3 +189,36 @@ def test_every_decision_keeps_the_policy_and_the_caps(line: LineFacts) -> None:
                                                      "signal_first_payment_default", "below_minimum", "written_off"}  # fmt: skip
     else:
         assert decision.new_limit == line.limit and decision.reasons
+
+
+def test_a_frozen_line_is_cut_again_only_after_a_new_alert() -> None:
+    """A frozen line with a low score was cut by a quarter at every review (10,000 -> 7,500 -> 5,600 -> ...):
+    it cannot be drawn, so each cut on the same facts only shrank it toward nothing."""
+    from datetime import date
+
+    low = _steady(status=LineStatus.FROZEN, score=BehaviourScore(500, {}, (), "card@1"))
+    first = review_line(low, POLICY, LIMITS)
+    assert (first.action, first.new_limit) == (Action.LOWER, _cny("7500"))  # never cut before
+    cut = replace(low, limit=_cny("7500"), last_cut_on=date(2025, 3, 5), newest_alert_on=date(2025, 3, 5))
+    again = review_line(cut, POLICY, LIMITS)
+    assert (again.action, again.new_limit) == (Action.KEEP, _cny("7500"))
+    assert [r.code for r in again.reasons] == ["score_low", "frozen_no_news"]
+    news = review_line(replace(cut, newest_alert_on=date(2025, 3, 20)), POLICY, LIMITS)
+    assert (news.action, news.new_limit) == (Action.LOWER, _cny("5600"))
+    active = review_line(replace(cut, status=LineStatus.ACTIVE), POLICY, LIMITS)
+    assert active.action is Action.LOWER  # an active line can still be drawn: its low score still cuts
+
+
+def test_utilisation_is_measured_against_the_limit_before_the_cuts_since_the_last_draw() -> None:
+    from datetime import date
+
+    from creditline.servicing.limit_review import usage_limit
+
+    cuts = [(date(2025, 1, 1), 1_000_000), (date(2025, 2, 1), 750_000)]  # 10,000 -> 7,500 -> 5,600
+    assert usage_limit(560_000, cuts, date(2024, 12, 1), None) == 1_000_000  # no draw since either cut
+    assert usage_limit(560_000, cuts, date(2025, 1, 1), None) == 750_000  # drew on the day of the first cut
+    assert usage_limit(560_000, cuts, date(2025, 2, 3), None) == 560_000  # drew after both: their own use
+    assert usage_limit(560_000, cuts, date(2024, 12, 1), date(2025, 1, 15)) == 750_000  # raised between them
+    assert usage_limit(560_000, [], None, None) == 560_000
+    cut = _steady(limit=_cny("7500"), outstanding=_cny("9000"))
+    assert (cut.utilisation_pct, replace(cut, usage_limit_minor=1_000_000).utilisation_pct) == (120, 90)
