@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Engine
 from creditline.app.access import now_s
 from creditline.errors import DomainError, TooManyAttempts
 from creditline.store import UnitOfWork
+from creditline.store.driver_sql import Rows
 from creditline.store.identity_repository import IdentityRepository, refusal_times
 
 REFUSALS_MAX = 3
@@ -61,16 +62,7 @@ def queue_attempts_left(uow: UnitOfWork, account_id: str) -> Callable[[], None]:
     an account refused REFUSALS_MAX times within the window."""
     now = wall_clock_s()
     rows = IdentityRepository(uow.connection).queue_claim_refusal_times(account_id, now - REFUSALS_WINDOW_S, REFUSALS_MAX)
-
-    def check() -> None:
-        times = refusal_times(rows)
-        if len(times) >= REFUSALS_MAX:
-            _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": {
-                "event": "identity_attempts_blocked", "account_id": account_id,
-            }})  # fmt: skip
-            raise _exceeded(times, now)
-
-    return check
+    return _check_of(rows, now, ACCOUNT_EXCEEDED, {"event": "identity_attempts_blocked", "account_id": account_id})
 
 
 def queue_identity_attempts_left(connection: Connection, claimed_borrower_id: str) -> Callable[[], None]:
@@ -81,14 +73,17 @@ def queue_identity_attempts_left(connection: Connection, claimed_borrower_id: st
     rows = IdentityRepository(connection).queue_identity_refusal_times(
         claimed_borrower_id, now - REFUSALS_WINDOW_S, REFUSALS_MAX
     )
+    return _check_of(rows, now, IDENTITY_EXCEEDED, {"event": "claimed_identity_blocked", "borrower_id": claimed_borrower_id})
+
+
+def _check_of(rows: Rows, now: int, message: str, fields: dict[str, str]) -> Callable[[], None]:
+    """The check of queued refusal times: 429 (logged to the security log) at REFUSALS_MAX of them."""
 
     def check() -> None:
         times = refusal_times(rows)
         if len(times) >= REFUSALS_MAX:
-            _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": {
-                "event": "claimed_identity_blocked", "borrower_id": claimed_borrower_id,
-            }})  # fmt: skip
-            raise _exceeded(times, now, IDENTITY_EXCEEDED)
+            _security.info("application refused: %s", IdentityAttemptsExceeded.code, extra={"fields": fields})
+            raise _exceeded(times, now, message)
 
     return check
 
