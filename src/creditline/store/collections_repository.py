@@ -24,6 +24,7 @@ from creditline.store.tables_collections import (
     limit_reviews,
     notification_outbox,
 )
+from creditline.store.tables_servicing import chunks
 
 OPEN_ITEM_STATUSES = ("open", "assigned")
 LIVE_ALERT_STATUSES = ("open", "acknowledged")
@@ -252,26 +253,14 @@ class ReviewRepository:
 
     def last_raises(self, line_ids: Sequence[str]) -> dict[str, date]:
         r = limit_reviews.c
-        found: dict[str, date] = {}
-        ids = sorted(set(line_ids))
-        for start in range(0, len(ids), PAGE_MAX):
-            query = (
-                select(r.line_id, func.max(r.business_date))
-                .where(r.line_id.in_(ids[start : start + PAGE_MAX]), r.action == "raise")
-                .group_by(r.line_id)
-            )
-            found |= dict(self.connection.execute(query).all())
-        return found
+        return _newest(self.connection, r.line_id, r.business_date, line_ids, r.action == "raise")
 
     def cuts(self, line_ids: Sequence[str]) -> dict[str, list[tuple[date, int]]]:
         """Per line: each review that cut its limit, as (day, limit before the cut)."""
         r = limit_reviews.c
         found: dict[str, list[tuple[date, int]]] = {}
-        ids = sorted(set(line_ids))
-        for start in range(0, len(ids), PAGE_MAX):
-            query = select(r.line_id, r.business_date, r.old_limit_minor).where(
-                r.line_id.in_(ids[start : start + PAGE_MAX]), r.action == "lower"
-            )
+        for part in chunks(sorted(set(line_ids)), PAGE_MAX):
+            query = select(r.line_id, r.business_date, r.old_limit_minor).where(r.line_id.in_(part), r.action == "lower")
             for line_id, day, old_minor in self.connection.execute(query):
                 found.setdefault(line_id, []).append((day, int(old_minor)))
         return found
@@ -327,16 +316,7 @@ class ReviewRepository:
     def newest_alerts_by_borrower(self, borrower_ids: Sequence[str]) -> dict[str, date]:
         """The day of each borrower's newest early-warning alert, whatever its status now."""
         a = ew_alerts.c
-        found: dict[str, date] = {}
-        ids = sorted(set(borrower_ids))
-        for start in range(0, len(ids), PAGE_MAX):
-            query = (
-                select(a.borrower_id, func.max(a.raised_on))
-                .where(a.borrower_id.in_(ids[start : start + PAGE_MAX]))
-                .group_by(a.borrower_id)
-            )
-            found |= dict(self.connection.execute(query).all())
-        return found
+        return _newest(self.connection, a.borrower_id, a.raised_on, borrower_ids)
 
     # -- fraud signals ----------------------------------------------------------------------------
     def add_signal(self, row: dict[str, Any]) -> int:
@@ -352,3 +332,12 @@ class ReviewRepository:
         if signal_ids:
             s = ew_fraud_signals.c
             self.connection.execute(update(ew_fraud_signals).where(s.signal_id.in_(list(signal_ids))).values(alerted=1))
+
+
+def _newest(connection: Connection, key: Any, day: Any, ids: Sequence[str], *where: Any) -> dict[str, date]:
+    """Per id (`key` in `ids`), the latest `day` of its rows meeting `where`, a page of ids at a time."""
+    found: dict[str, date] = {}
+    for part in chunks(sorted(set(ids)), PAGE_MAX):
+        query = select(key, func.max(day)).where(key.in_(part), *where).group_by(key)
+        found |= dict(connection.execute(query).all())
+    return found
