@@ -116,8 +116,11 @@ def test_another_borrowers_coupon_is_not_found_and_nothing_changes(client, issue
     consenting(victim)
     theirs = people["finance"].post("/v1/campaigns/summer/coupons", {"borrower_id": victim_decision["borrower_id"]}, key="c-2").json()
     intruder, own = approved_borrower(client, "Intruder")
-    terms = TERMS | {"coupon_id": theirs["coupon_id"]}
-    nobody = TERMS | {"coupon_id": "CPdoesnotexist"}
+    # The product's smallest drawdown, so what is refused is the coupon, not the limit left (the line's
+    # limit depends on the decision, which the fraud index's memory of earlier tests can move).
+    smallest = TERMS | {"amount": "500.00"}
+    terms = smallest | {"coupon_id": theirs["coupon_id"]}
+    nobody = smallest | {"coupon_id": "CPdoesnotexist"}
     for body in (terms, nobody):
         quoted = intruder.get(f"/v1/lines/{own['line_id']}/coupon-quote", params=body)
         approval = intruder.post(f"/v1/lines/{own['line_id']}/drawdown-approvals", body)
