@@ -276,6 +276,8 @@ _LITTLE_ENDIAN = sys.byteorder == "little"
 
 def checkpoint_storable(checkpoint: Checkpoint) -> bool:
     """Whether `checkpoint_blob` stores the checkpoint (every value an int64), without compressing it."""
+    if checkpoint.fits_int64 is not None:  # `fast_path._freeze` checked it
+        return checkpoint.fits_int64
     try:
         array("q", checkpoint.values)
     except OverflowError:
@@ -298,7 +300,7 @@ def checkpoint_of_blob(loan_id: str, last_sequence: int, blob: bytes) -> Checkpo
     values.frombytes(zlib.decompress(bytes(blob)))
     if not _LITTLE_ENDIAN:
         values.byteswap()
-    return Checkpoint(loan_id, last_sequence, tuple(values))
+    return Checkpoint(loan_id, last_sequence, tuple(values), fits_int64=True)
 
 
 def _record(row: tuple) -> LoanRecord:

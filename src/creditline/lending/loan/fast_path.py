@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 
@@ -100,6 +100,8 @@ class Checkpoint:
     loan_id: str
     last_sequence: int  # the recording sequence of the newest event folded in
     values: tuple[int, ...]
+    # Whether every value is an int64 (what the store can hold), when `_freeze` found out; None: not known
+    fits_int64: bool | None = field(default=None, compare=False, repr=False)
 
     @property
     def day(self) -> date:
@@ -223,18 +225,21 @@ def _freeze(book: Book, last_sequence: int) -> Checkpoint:
         extend((v[0], v[1].toordinal(), v[2].toordinal()))
         extend(v[3:-2])
         extend((1 if v[-2] else 0, 1 if v[-1] else 0))  # closed, reaged
-    _check_integers(values)
-    return Checkpoint(book.loan_id, last_sequence, tuple(values))
+    fits_int64 = _check_integers(values)
+    return Checkpoint(book.loan_id, last_sequence, tuple(values), fits_int64)
 
 
-def _check_integers(values: list) -> None:
-    """Every value an integer (the fold keeps integers: a Decimal or float here is a bug)."""
+def _check_integers(values: list) -> bool:
+    """Every value an integer (the fold keeps integers: a Decimal or float here is a bug); whether
+    every one is an int64."""
     try:
         array("q", values)  # in C; refuses anything but integers
     except OverflowError:  # beyond int64 (never for a real loan; `checkpoint_blob` then stores none)
         assert all(isinstance(v, int) for v in values), "the fold keeps integers"
+        return False
     except TypeError:
         raise AssertionError("the fold keeps integers") from None
+    return True
 
 
 def _thaw(checkpoint: Checkpoint, contract: LoanContract) -> Book:
