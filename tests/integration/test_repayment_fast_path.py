@@ -21,7 +21,12 @@ from lending_fixtures import START, assert_books_clean, eod_to, open_line, setup
 from creditline.app import Repay, Reverse, repay, reverse, show_loan
 from creditline.app.loans import Draw, draw
 from creditline.store import UnitOfWork
-from creditline.store.loan_repository import LoanRepository, checkpoint_blob, checkpoint_of_blob
+from creditline.store.loan_repository import (
+    LoanRepository,
+    checkpoint_blob,
+    checkpoint_of_blob,
+    checkpoint_storable,
+)
 
 
 @pytest.fixture
@@ -151,6 +156,20 @@ def test_a_checkpoint_survives_its_blob_exactly() -> None:
     assert blob is not None and len(blob) < 8 * len(checkpoint.values)
     assert checkpoint_of_blob("L1", 7, blob) == checkpoint
     assert checkpoint_blob(Checkpoint("L1", 7, (1, 2**63))) is None  # beyond int64: not stored, so replayed
+
+
+def test_whether_a_checkpoint_is_stored_is_known_without_compressing_it() -> None:
+    """A batch keeps a checkpoint for its loan's next command only if the store can hold it: what
+    `checkpoint_storable` says (from `_freeze`'s own check, or by looking) is what `checkpoint_blob` does."""
+    from creditline.lending.loan.book import Book
+    from creditline.lending.loan.fast_path import Checkpoint, _freeze
+    for exact in (0, 2**62, 2**63, -(2**63) - 1):
+        book = Book("L1", None, START)  # type: ignore[arg-type]  # a checkpoint holds no pricing (the contract does)
+        book.interest_exact = exact
+        frozen = _freeze(book, 1)
+        stored = checkpoint_blob(frozen) is not None
+        assert checkpoint_storable(frozen) is stored is (abs(exact) < 2**63)
+        assert checkpoint_storable(Checkpoint("L1", 1, frozen.values)) is stored  # not frozen here: looked at
 
 
 @pytest.mark.postgres

@@ -12,8 +12,12 @@ from creditline.store import UnitOfWork
 KEY_LENGTH_MAX = 200
 
 
+# `json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)`, its encoder made once
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def request_hash(request: dict[str, Any]) -> str:
-    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = _CANONICAL.encode(request)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -7,18 +7,8 @@ from typing import Any
 
 
 def loan_view(contract: Any, state: Any, events: Sequence[Any], *, brief: bool) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "loan_id": contract.loan_id,
-        "borrower_id": contract.borrower_id,
-        "line_id": contract.line_id,
-        "product_id": contract.product.product_id,
-        "product_version": contract.product.version,
-        "currency": contract.currency_code,
-        "principal": contract.terms.principal.amount_str(),
-        "term_months": contract.terms.installments,
-        "method": str(contract.terms.method),
-        "daily_rate_pct": format((contract.terms.rate.value * 100).normalize(), "f"),
-        "disbursed_on": contract.terms.disbursed.isoformat(),
+    view = dict(_contract_part(contract))
+    view |= {
         "as_of": state.as_of.isoformat(),
         "status": str(state.status),
         "days_past_due": state.days_past_due,
@@ -62,3 +52,32 @@ def loan_view(contract: Any, state: Any, events: Sequence[Any], *, brief: bool) 
         for e in events
     ]
     return view
+
+
+# The contract's figures of a view, per contract object (contracts are kept per process: `loan_command.
+# loan_contract`); the object is held with them, so an id is never taken for another contract's.
+_CONTRACT_PARTS: dict[int, tuple[Any, dict[str, Any]]] = {}
+_CONTRACT_PARTS_MAX = 4096
+
+
+def _contract_part(contract: Any) -> dict[str, Any]:
+    found = _CONTRACT_PARTS.get(id(contract))
+    if found is not None and found[0] is contract:
+        return found[1]
+    part = {
+        "loan_id": contract.loan_id,
+        "borrower_id": contract.borrower_id,
+        "line_id": contract.line_id,
+        "product_id": contract.product.product_id,
+        "product_version": contract.product.version,
+        "currency": contract.currency_code,
+        "principal": contract.terms.principal.amount_str(),
+        "term_months": contract.terms.installments,
+        "method": str(contract.terms.method),
+        "daily_rate_pct": format((contract.terms.rate.value * 100).normalize(), "f"),
+        "disbursed_on": contract.terms.disbursed.isoformat(),
+    }
+    if len(_CONTRACT_PARTS) >= _CONTRACT_PARTS_MAX:
+        _CONTRACT_PARTS.clear()
+    _CONTRACT_PARTS[id(contract)] = (contract, part)
+    return part

@@ -246,7 +246,7 @@ def _apply(
             return prior
         contract = loan_contract(uow, record)
         event, applied = _record(uow, contract, checkpoint, build, record.currency, today)
-        state = applied.after
+        state = applied.headline
         entry = entry_for_totals(
             before=record.totals, after=state.totals, borrower_id=record.borrower_id, loan_id=loan_id,
             key=journal_key(scope, key), reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),

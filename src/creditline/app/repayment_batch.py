@@ -52,7 +52,7 @@ from creditline.errors import DomainError
 from creditline.store import UnitOfWork
 from creditline.store.command_writes import LoanCommandWrites, queue_write
 from creditline.store.driver_sql import pipelined
-from creditline.store.loan_repository import checkpoint_blob
+from creditline.store.loan_repository import checkpoint_storable
 from creditline.store.repayment_batch_reads import queue_batch_locks, queue_batch_reads
 from creditline.store.repositories import idempotency_row
 
@@ -190,7 +190,7 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
     done = apply_event(loan.checkpoint, loan.contract, event, today)
     if done is None:
         return None
-    state = done.after
+    state = done.headline
     entry = entry_for_totals(
         before=record.totals, after=state.totals, borrower_id=record.borrower_id, loan_id=record.loan_id,
         key=journal_key(SCOPE, command.key), reference=f"loan-event:{event.event_id}", on=today, entry_id=new_id("JE"),
@@ -214,7 +214,7 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
         status=str(state.status), as_of=today,
     )  # fmt: skip
     # A checkpoint too large to store leaves the stored one stale: alone, the next command would replay.
-    loan.checkpoint = done.checkpoint if checkpoint_blob(done.checkpoint) is not None else None
+    loan.checkpoint = done.checkpoint if checkpoint_storable(done.checkpoint) else None
     return _Applied(result, writes, entry)
 
 

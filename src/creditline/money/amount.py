@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
-from functools import reduce
+from functools import lru_cache, reduce
 
 from creditline.money.currency import Currency, currency
 from creditline.money.errors import CurrencyMismatch, InvalidAmount
@@ -18,6 +18,20 @@ MINOR_ABS_MAX = 2**63 - 1
 
 # Plain decimal notation in ASCII digits, optionally grouped by commas in threes; no exponents, no NaN/Infinity.
 _AMOUNT = re.compile(r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$|^[+-]?\.[0-9]+$")
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str, cur: Currency, field: str) -> Money:
+    """`Money.parse` of text, kept: a command parses its amount twice (its request's hash and its event),
+    and clients repay the same few amounts. Only results are kept; an error is raised anew each time."""
+    cleaned = text.strip()
+    if not _AMOUNT.match(cleaned):
+        raise InvalidAmount(f"{text!r} is not an amount (digits, optional sign and decimal point)", field=field)
+    try:
+        value = Decimal(cleaned.replace(",", ""))
+    except InvalidOperation as exc:  # unreachable given the pattern, kept as a guard
+        raise InvalidAmount(f"{text!r} is not an amount", field=field) from exc
+    return Money.from_decimal(value, cur, rounding=None, field=field)
 
 
 def _exact(value: Decimal) -> Context:
@@ -55,14 +69,7 @@ class Money:
             raise InvalidAmount("amounts are never floats; pass the amount as text", field=field)
         if not isinstance(text, str):
             raise InvalidAmount(f"expected text, got {type(text).__name__}", field=field)
-        cleaned = text.strip()
-        if not _AMOUNT.match(cleaned):
-            raise InvalidAmount(f"{text!r} is not an amount (digits, optional sign and decimal point)", field=field)
-        try:
-            value = Decimal(cleaned.replace(",", ""))
-        except InvalidOperation as exc:  # unreachable given the pattern, kept as a guard
-            raise InvalidAmount(f"{text!r} is not an amount", field=field) from exc
-        return cls.from_decimal(value, cur, rounding=None, field=field)
+        return _parsed(text, cur, field)
 
     @classmethod
     def from_decimal(

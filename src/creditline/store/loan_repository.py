@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from creditline.lending.loan.events import LoanEvent
 from creditline.lending.loan.fast_path import Checkpoint
-from creditline.lending.loan.state import LoanState, LoanTotals
+from creditline.lending.loan.state import LoanHeadline, LoanState, LoanTotals
 from creditline.money import Currency, Money, currency
 from creditline.store import tables as t
 from creditline.store.accrual_columns import ACCRUAL_COLUMNS, accrual_values
@@ -158,11 +158,11 @@ class LoanRepository:
         }
         execute(self.connection, _insert_loan(tuple(values)), values)
 
-    def save_state(self, loan_id: str, state: LoanState, version: int) -> None:
+    def save_state(self, loan_id: str, state: LoanHeadline, version: int) -> None:
         """Rewrite the snapshot; the version check asserts the caller holds the loan's lock."""
         self.queue_state(loan_id, state, version).check()
 
-    def queue_state(self, loan_id: str, state: LoanState, version: int) -> SavedState:
+    def queue_state(self, loan_id: str, state: LoanHeadline, version: int) -> SavedState:
         """`save_state` for a pipeline: call `check()` on the result once the pipeline has run."""
         values = snapshot_values(state)
         rows = execute(
@@ -274,6 +274,17 @@ def checkpoint_row(checkpoint: Checkpoint, borrower_id: str) -> dict[str, Any] |
 _LITTLE_ENDIAN = sys.byteorder == "little"
 
 
+def checkpoint_storable(checkpoint: Checkpoint) -> bool:
+    """Whether `checkpoint_blob` stores the checkpoint (every value an int64), without compressing it."""
+    if checkpoint.fits_int64 is not None:  # `fast_path._freeze` checked it
+        return checkpoint.fits_int64
+    try:
+        array("q", checkpoint.values)
+    except OverflowError:
+        return False
+    return True
+
+
 def checkpoint_blob(checkpoint: Checkpoint) -> bytes | None:
     try:
         values = array("q", checkpoint.values)
@@ -289,7 +300,7 @@ def checkpoint_of_blob(loan_id: str, last_sequence: int, blob: bytes) -> Checkpo
     values.frombytes(zlib.decompress(bytes(blob)))
     if not _LITTLE_ENDIAN:
         values.byteswap()
-    return Checkpoint(loan_id, last_sequence, tuple(values))
+    return Checkpoint(loan_id, last_sequence, tuple(values), fits_int64=True)
 
 
 def _record(row: tuple) -> LoanRecord:
@@ -318,7 +329,8 @@ def _record(row: tuple) -> LoanRecord:
 ACCRUED_TOTALS = {"interest_accrued": "interest_accrued_minor", "penalty_accrued": "penalty_accrued_minor"}
 
 
-def snapshot_values(state: LoanState) -> dict[str, Any]:
+def snapshot_values(state: LoanHeadline) -> dict[str, Any]:
+    """The snapshot row's values: a state's headline figures (its installments are not stored)."""
     totals = state.totals.as_minor()
     assert totals["interest_accrued"] == state.accrual.interest_accrued_minor, "one figure, two places"
     assert totals["penalty_accrued"] == state.accrual.penalty_accrued_minor, "one figure, two places"

@@ -399,13 +399,16 @@ class IdempotencyRepository:
         execute(self.connection, _INSERT_KEY, row)
 
 
+_RESULT_JSON = json.JSONEncoder(sort_keys=True)  # `json.dumps(result, sort_keys=True)`, made once
+
+
 def idempotency_row(scope: str, client_key: str, borrower_id: str | None, request_hash: str, result: dict) -> dict[str, Any]:
     return {
         "scope": scope,
         "client_key": client_key,
         "borrower_id": borrower_id,
         "request_hash": request_hash,
-        "result_json": json.dumps(result, sort_keys=True),
+        "result_json": _RESULT_JSON.encode(result),
     }
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 
@@ -26,9 +26,9 @@ from creditline.lending.loan.contract import LoanContract
 from creditline.lending.loan.events import EventKind, LoanEvent
 from creditline.lending.loan.fold import apply, fold
 from creditline.lending.loan.record import Recorded
-from creditline.lending.loan.state import LoanState, LoanStatus
+from creditline.lending.loan.state import LoanHeadline, LoanState, LoanStatus
 from creditline.lending.loan.validation import validate_event
-from creditline.lending.loan.view import position_of, state_of
+from creditline.lending.loan.view import headline_of, position_of, state_of
 
 # Bump when the layout below changes: a checkpoint of another format is ignored (the loan replays).
 CHECKPOINT_FORMAT = 1
@@ -100,6 +100,8 @@ class Checkpoint:
     loan_id: str
     last_sequence: int  # the recording sequence of the newest event folded in
     values: tuple[int, ...]
+    # Whether every value is an int64 (what the store can hold), when `_freeze` found out; None: not known
+    fits_int64: bool | None = field(default=None, compare=False, repr=False)
 
     @property
     def day(self) -> date:
@@ -114,12 +116,18 @@ class Checkpoint:
 class Applied:
     """A recorded event: the loan after it, with the checkpoint the next command continues from.
 
-    A command needs only the state after (its journal entry diffs the totals it stored before), so
-    the state before is built only when `recorded` is asked for it."""
+    A command needs only the headline after (what it stores and answers with; its journal entry
+    diffs the totals it stored before), so the states before and after, installments and all, are
+    built only when asked for (`after`, `recorded`)."""
 
-    after: LoanState
+    headline: LoanHeadline
     checkpoint: Checkpoint
     before: Callable[[], LoanState]  # the loan before the event, built when asked
+    full_after: Callable[[], LoanState]  # the loan after it, with its installments, built when asked
+
+    @property
+    def after(self) -> LoanState:
+        return self.full_after()
 
     @property
     def recorded(self) -> Recorded:
@@ -151,8 +159,8 @@ def apply_event(
     apply(book, contract, new_event)
     book.settle()
     return Applied(
-        state_of(book, cur), _freeze(book, new_event.sequence),
-        lambda: state_of(_moved_to(checkpoint, contract, business_date), cur),
+        headline_of(book, cur), _freeze(book, new_event.sequence),
+        lambda: state_of(_moved_to(checkpoint, contract, business_date), cur), lambda: state_of(book, cur),
     )  # fmt: skip
 
 
@@ -194,7 +202,8 @@ def record_replayed(
     else:
         book = fold(contract, [*events, new_event], business_date)
     last_sequence = max([new_event.sequence, *(e.sequence for e in events)])
-    return Applied(state_of(book, cur), _freeze(book, last_sequence), lambda: before)
+    after = state_of(book, cur)
+    return Applied(LoanHeadline.of(after), _freeze(book, last_sequence), lambda: before, lambda: after)
 
 
 def checkpoint_at(contract: LoanContract, events: Sequence[LoanEvent], as_of: date) -> Checkpoint:
@@ -207,44 +216,48 @@ def checkpoint_at(contract: LoanContract, events: Sequence[LoanEvent], as_of: da
 
 def _freeze(book: Book, last_sequence: int) -> Checkpoint:
     assert vars(book).keys() == _BOOK_ATTRIBUTES, "the checkpoint holds every field of the fold"
-    values = [CHECKPOINT_FORMAT]
-    values.extend(encode(getattr(book, name)) for name, encode, _ in _BOOK_CODEC)
-    values.append(len(book.rows))
+    values = [CHECKPOINT_FORMAT, *_book_values(book), len(book.rows)]
+    for at, encode, _ in _BOOK_SPECIAL:  # the rest are integers already (`_check_integers` holds them so)
+        values[at] = encode(values[at])
+    extend = values.extend
     for row in book.rows:  # the row codec spelled out (`_ROW_AMOUNTS`): a row is most of a checkpoint
-        n, start, due, *amounts, closed, reaged = _row_values(row)
-        values.append(n)
-        values.append(start.toordinal())
-        values.append(due.toordinal())
-        values.extend(amounts)
-        values.append(int(closed))
-        values.append(int(reaged))
-    _check_integers(values)
-    return Checkpoint(book.loan_id, last_sequence, tuple(values))
+        v = _row_values(row)
+        extend((v[0], v[1].toordinal(), v[2].toordinal()))
+        extend(v[3:-2])
+        extend((1 if v[-2] else 0, 1 if v[-1] else 0))  # closed, reaged
+    fits_int64 = _check_integers(values)
+    return Checkpoint(book.loan_id, last_sequence, tuple(values), fits_int64)
 
 
-def _check_integers(values: list) -> None:
-    """Every value an integer (the fold keeps integers: a Decimal or float here is a bug)."""
+def _check_integers(values: list) -> bool:
+    """Every value an integer (the fold keeps integers: a Decimal or float here is a bug); whether
+    every one is an int64."""
     try:
         array("q", values)  # in C; refuses anything but integers
     except OverflowError:  # beyond int64 (never for a real loan; `checkpoint_blob` then stores none)
         assert all(isinstance(v, int) for v in values), "the fold keeps integers"
+        return False
     except TypeError:
         raise AssertionError("the fold keeps integers") from None
+    return True
 
 
 def _thaw(checkpoint: Checkpoint, contract: LoanContract) -> Book:
     values = checkpoint.values
-    book = Book(contract.loan_id, contract.pricing, checkpoint.day)
-    for (name, _, decode), value in zip(_BOOK_CODEC, values[1 : 1 + len(_BOOK_CODEC)], strict=True):
-        setattr(book, name, decode(value))
     width, count = len(_ROW_FIELDS), values[_HEAD - 1]
     assert len(values) == _HEAD + count * width, "a checkpoint holds its rows whole"
+    fields = list(values[1 : _HEAD - 1])
+    for at, _, decode in _BOOK_SPECIAL:
+        fields[at - 1] = decode(fields[at - 1])
+    book = Book.__new__(Book)  # every attribute set below (`_freeze` asserts there are no others)
+    vars(book).update(zip(_BOOK_FIELDS, fields, strict=True))
+    book.loan_id, book.pricing = contract.loan_id, contract.pricing
     rows = []
     fromordinal, new_row = date.fromordinal, Row.__new__
     for at in range(_HEAD, _HEAD + count * width, width):
         n, start, due, *amounts, closed, reaged = values[at : at + width]
         row = new_row(Row)
-        row.n, row.start, row.due, row.closed, row.reaged = n, fromordinal(start), fromordinal(due), bool(closed), bool(reaged)
+        row.n, row.start, row.due, row.closed, row.reaged = n, fromordinal(start), fromordinal(due), closed != 0, reaged != 0
         (row.principal_due, row.principal_paid, row.principal_written_off, row.interest_due, row.interest_paid,
          row.interest_waived, row.interest_written_off, row.fee_due, row.fee_paid, row.fee_waived,
          row.fee_written_off) = amounts  # fmt: skip
@@ -265,9 +278,9 @@ def _optional_date(value: int) -> date | None:
     return None if value == _NONE else date.fromordinal(value)
 
 
-def _amount(value: int) -> int:
-    assert isinstance(value, int), "the fold keeps integers"
-    return int(value)  # bools too
+def _flag(value: bool) -> int:
+    assert isinstance(value, int), "a flag is a bool"
+    return int(value)
 
 
 def _optional_amount(value: int | None) -> int:
@@ -279,14 +292,9 @@ def _optional_amount_of(value: int) -> int | None:
     return None if value == _NONE else value
 
 
-def _same(value: int) -> int:
-    return value
-
-
 _DATE = (_ordinal, date.fromordinal)
 _OPTIONAL_DATE = (_optional_ordinal, _optional_date)
-_FLAG = (_amount, bool)
-_INT = (_amount, _same)
+_FLAG = (_flag, bool)
 _SPECIAL = {
     "day": _DATE,
     "charged_off": _FLAG,
@@ -296,4 +304,6 @@ _SPECIAL = {
     "status": (_STATUSES.index, _STATUSES.__getitem__),
     "oldest_unpaid_due": _OPTIONAL_DATE,
 }
-_BOOK_CODEC = tuple((name, *_SPECIAL.get(name, _INT)) for name in _BOOK_FIELDS)
+_book_values = attrgetter(*_BOOK_FIELDS)
+# (index in a checkpoint's values, encode, decode) of the book's fields that are not integers in the fold
+_BOOK_SPECIAL = tuple((1 + i, *_SPECIAL[name]) for i, name in enumerate(_BOOK_FIELDS) if name in _SPECIAL)

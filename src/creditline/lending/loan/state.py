@@ -222,7 +222,11 @@ class LoanPosition:
 
 
 @dataclass(frozen=True, slots=True)
-class LoanState:
+class LoanHeadline:
+    """A loan's figures without its installments: all a command stores and answers with (the loan's
+    snapshot row, its brief view, the journal entry's totals). Building the installments is most of
+    the cost of a `LoanState`, and a repayment reads none of them (`view.headline_of`)."""
+
     loan_id: str
     as_of: date  # after every event dated on or before it, and the accrual of every day before it
     status: LoanStatus
@@ -232,9 +236,13 @@ class LoanState:
     fee_receivable: Money
     credit_balance: Money
     days_past_due: int
-    installments: tuple[InstallmentState, ...]
     totals: LoanTotals
     accrual: AccrualState
+
+    @classmethod
+    def of(cls, state: LoanState) -> LoanHeadline:
+        """The headline of a state (a `LoanHeadline` is never equal to a `LoanState`: compare these)."""
+        return LoanHeadline(**{f.name: getattr(state, f.name) for f in fields(LoanHeadline)})
 
     @property
     def currency(self) -> Currency:
@@ -248,6 +256,13 @@ class LoanState:
             + self.penalty_receivable
             + self.fee_receivable
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LoanState(LoanHeadline):
+    """A loan on a date (what `replay` returns): its headline figures and its installments."""
+
+    installments: tuple[InstallmentState, ...]
 
 
 @dataclass(frozen=True, slots=True)

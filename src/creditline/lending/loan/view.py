@@ -14,6 +14,7 @@ from creditline.lending.loan.state import (
     AccrualState,
     InstallmentState,
     InstallmentStatus,
+    LoanHeadline,
     LoanPosition,
     LoanState,
     LoanStatus,
@@ -43,14 +44,96 @@ def state_of(book: Book, cur: Currency) -> LoanState:
     )
 
 
+def headline_of(book: Book, cur: Currency) -> LoanHeadline:
+    """`LoanHeadline.of(state_of(book, cur))` without the installments: the totals, balances and the
+    accrual snapshot's rows summed in one pass over the rows (a property test holds the two equal)."""
+    running = book.running_interest()
+    principal = interest = fee = 0
+    fees_charged = principal_repaid = interest_repaid = fees_repaid = interest_waived = fees_waived = 0
+    principal_written_off = interest_written_off = fees_written_off = 0
+    accruing = []  # (due, principal unpaid, interest and fees unpaid) of the rows `accrual_of` keeps
+    for row in book.rows:
+        row_principal = row.principal_due - row.principal_paid - row.principal_written_off
+        row_interest = row.interest_due - row.interest_paid - row.interest_waived - row.interest_written_off
+        row_fee = row.fee_due - row.fee_paid - row.fee_waived - row.fee_written_off
+        principal, interest, fee = principal + row_principal, interest + row_interest, fee + row_fee
+        if not row.reaged and (not row.closed or row_principal + row_interest + row_fee > 0):
+            accruing.append((row.due, row_principal, row_interest + row_fee))
+        fees_charged += row.fee_due
+        principal_repaid += row.principal_paid
+        interest_repaid += row.interest_paid
+        fees_repaid += row.fee_paid
+        interest_waived += row.interest_waived
+        fees_waived += row.fee_waived
+        principal_written_off += row.principal_written_off
+        interest_written_off += row.interest_written_off
+        fees_written_off += row.fee_written_off
+    m = _money_of(cur)
+    penalty_accrued = book.penalty_accrued()
+    totals = LoanTotals(
+        disbursed=m(book.disbursed),
+        interest_accrued=m(book.interest_closed + running),
+        penalty_accrued=m(penalty_accrued),
+        fees_charged=m(fees_charged),
+        principal_repaid=m(principal_repaid),
+        interest_repaid=m(interest_repaid),
+        penalty_repaid=m(book.penalty_paid),
+        fees_repaid=m(fees_repaid),
+        overpaid=m(book.overpaid),
+        credit_applied=m(book.credit_applied),
+        credit_refunded=m(book.credit_refunded),
+        interest_waived=m(interest_waived),
+        penalty_waived=m(book.penalty_waived),
+        fees_waived=m(fees_waived),
+        principal_written_off=m(principal_written_off),
+        interest_written_off=m(interest_written_off),
+        penalty_written_off=m(book.penalty_written_off),
+        fees_written_off=m(fees_written_off),
+    )
+    penalty = penalty_accrued - book.penalty_paid - book.penalty_waived - book.penalty_written_off
+    return LoanHeadline(
+        book.loan_id, book.day, book.status, m(principal), m(interest + running), m(penalty), m(fee),
+        m(book.credit), book.days_past_due, totals, _accrual(book, accruing, penalty_accrued),
+    )  # fmt: skip
+
+
+def _accrual(book: Book, accruing: list[tuple[date, int, int]], penalty_accrued: int) -> AccrualState:
+    """`accrual_of(book)` from its rows' figures (`headline_of`): the same rows in the same order."""
+    accruing.sort(key=_due)  # stable, as `accrual_of`'s sort of the rows before it filters them
+    due_dates, principal_unpaid, other_unpaid = zip(*accruing, strict=True) if accruing else ((), (), ())
+    return AccrualState(
+        as_of=book.day,
+        status=book.status,
+        days_past_due=book.days_past_due,
+        oldest_unpaid_due=book.oldest_unpaid_due,
+        interest_accrued_minor=book.interest_closed + book.running_interest(),
+        interest_exact=book.interest_exact,
+        penalty_accrued_minor=penalty_accrued,
+        penalty_exact=book.penalty_exact,
+        due_dates=due_dates,
+        principal_unpaid_minor=principal_unpaid,
+        other_unpaid_minor=other_unpaid,
+        pricing=book.pricing,
+    )
+
+
+def _due(figures: tuple[date, int, int]) -> date:
+    return figures[0]
+
+
 def position_of(book: Book, cur: Currency) -> LoanPosition:
     """The book's status and what it owes, as `state_of` gives them, without its installments."""
+    interest = fee = 0
+    for row in book.rows:  # one pass (it runs before every command's event)
+        interest += row.interest_due - row.interest_paid - row.interest_waived - row.interest_written_off
+        fee += row.fee_due - row.fee_paid - row.fee_waived - row.fee_written_off
+    m = _money_of(cur)
     return LoanPosition(
         status=book.status,
-        interest_receivable=Money(book.interest_receivable(), cur),
-        penalty_receivable=Money(book.penalty_unpaid(), cur),
-        fee_receivable=Money(book.fee_receivable(), cur),
-        credit_balance=Money(book.credit, cur),
+        interest_receivable=m(interest + book.running_interest()),
+        penalty_receivable=m(book.penalty_unpaid()),
+        fee_receivable=m(fee),
+        credit_balance=m(book.credit),
     )
 
 
