@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from creditline.lending.credit_line import CreditLine
 from creditline.lending.loan.events import LoanEvent
 from creditline.lending.loan.fast_path import Checkpoint
-from creditline.lending.loan.state import LoanState
+from creditline.lending.loan.state import LoanHeadline
 from creditline.store import tables as t
 from creditline.store.audit_log import loan_event_rows, logged_with
 from creditline.store.driver_sql import execute
@@ -39,7 +39,7 @@ class LoanCommandWrites:
     borrower_id: str
     event: LoanEvent
     on: date
-    state: LoanState
+    state: LoanHeadline  # what a command stores (a LoanState is one)
     loan_version: int  # as read under the loan's lock
     checkpoint: Checkpoint
     line: CreditLine | None  # the line's new state when the command moved its principal
