@@ -143,9 +143,15 @@ def _utilisation_spikes(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]
 
 def _failed_debits(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
     """Days on which an auto-debit of the loan collected nothing, within the window."""
+    from creditline.app.failed_debit_days import failed_days
     from creditline.store.tables_servicing import debit_attempts
 
     rule = t.loan.failed_debits
+    kept = failed_days(uow, on)
+    if kept is not None:  # a long batch's memory of the days (app.failed_debit_days): the same counts
+        counts = kept.by_loan(on, rule.window_days)
+        return [alert for (loan_id, borrower_id), count in sorted(counts.items())
+                if (alert := failed_debits(loan_id, borrower_id, count, on, rule)) is not None]  # fmt: skip
     d = debit_attempts.c
     query = (
         select(d.loan_id, d.borrower_id, func.count(func.distinct(d.business_date)))

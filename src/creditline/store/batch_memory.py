@@ -27,5 +27,10 @@ def keep_between_days(engine: Engine) -> Engine:
 
 def kept(connection: Connection, name: str) -> dict[Any, Any] | None:
     """The memory called `name` for this connection's engine, or None when the engine keeps nothing."""
-    memory = _KEPT.get(connection.engine)
+    return kept_of_engine(connection.engine, name)
+
+
+def kept_of_engine(engine: Engine, name: str) -> dict[Any, Any] | None:
+    """`kept` for a stage that holds the engine rather than a connection."""
+    memory = _KEPT.get(engine)
     return None if memory is None else memory.setdefault(name, {})
