@@ -116,16 +116,14 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
         query = select(c.loan_id, c.borrower_id, c.line_id, c.product_id, c.product_version, c.terms_json, c.version)
         heads += [(LoanHead(*row[:6]), row[6]) for row in uow.connection.execute(query.where(c.line_id.in_(part)))]
     replayed = [h.loan_id for h, version in heads if closed is None or closed.get(h.loan_id, (None,))[0] != version]
-    events = _events(uow, replayed)
+    folds = _OpenFolds(uow, replayed, on)
     found: dict[str, tuple[PaymentRecord, int, int]] = {}
     for head, version in heads:
         known = None if closed is None else closed.get(head.loan_id)
         if known is not None and known[0] == version:
             _, contract, history, now = known
         else:
-            contract = contract_of(uow, head)
-            history = events.get(head.loan_id, [])
-            now = standing(contract, history, on)  # what `replay` gives, without its LoanState
+            contract, history, now = folds.standing(uow, head)
             if closed is not None and now.status in CLOSED_STATUSES and all(e.effective_date < on for e in history):
                 closed[head.loan_id] = (version, contract, history, now)
         record, late, written_off = found.get(head.line_id, (NO_HISTORY, 0, 0))
@@ -136,6 +134,57 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
 
 
 CLOSED_LOANS_KEPT = "closed-loan-standings"  # batch_memory: loan id -> (version, contract, events, standing)
+OPEN_LOANS_KEPT = "loan-folds"  # batch_memory: loan id -> (newest sequence, contract, events, checkpoint)
+
+
+class _OpenFolds:
+    """The standings of the loans the closed-loan memory does not hold, as of `on`.
+
+    Alone, each loan's history is read and folded from its disbursement. An engine that keeps values
+    between days keeps, per loan, its contract, events and the fold's checkpoint as of the review that
+    last folded it, under the loan's newest event sequence (events are only ever added, each with the
+    next sequence; one index look per batch of loans finds the newest): a loan without an event since
+    is moved on in time from its checkpoint (`standing_from`, the fast path's own step) and its history
+    is not read again. Most open loans have no event between two monthly reviews but their repayments."""
+
+    def __init__(self, uow: UnitOfWork, loan_ids: Sequence[str], on: date) -> None:
+        from creditline.store.batch_memory import kept
+
+        self.on = on
+        self.memory = kept(uow.connection, OPEN_LOANS_KEPT)
+        self.newest = {} if self.memory is None else _newest_sequences(uow, loan_ids)
+        moved = [loan_id for loan_id in loan_ids if not self._current(loan_id)]
+        self.events = _events(uow, moved)
+
+    def _current(self, loan_id: str) -> bool:
+        known = None if self.memory is None else self.memory.get(loan_id)
+        return known is not None and known[0] == self.newest.get(loan_id) and known[3].day <= self.on
+
+    def standing(self, uow: UnitOfWork, head: LoanHead) -> tuple[Any, list[LoanEvent], Any]:
+        from creditline.lending.loan.standing import standing_from, standing_kept
+
+        if self._current(head.loan_id):
+            _, contract, history, checkpoint = self.memory[head.loan_id]  # type: ignore[index]
+            return contract, history, standing_from(checkpoint, contract, self.on)
+        contract = contract_of(uow, head)
+        history = self.events.get(head.loan_id, [])
+        keep = (self.memory is not None and history and head.loan_id in self.newest
+                and all(e.effective_date <= self.on for e in history))  # fmt: skip
+        if not keep:
+            return contract, history, standing(contract, history, self.on)  # what `replay` gives, without its LoanState
+        now, checkpoint = standing_kept(contract, history, self.on)
+        self.memory[head.loan_id] = (self.newest[head.loan_id], contract, history, checkpoint)  # type: ignore[index]
+        return contract, history, now
+
+
+def _newest_sequences(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, int]:
+    """Per loan: the sequence of its newest event (the unique index on loan and sequence)."""
+    e = loan_events.c
+    found: dict[str, int] = {}
+    for part in _parts(loan_ids):
+        query = select(e.loan_id, func.max(e.sequence)).where(e.loan_id.in_(part)).group_by(e.loan_id)
+        found.update({loan_id: int(top) for loan_id, top in uow.connection.execute(query)})
+    return found
 
 
 def _last_draws(uow: UnitOfWork, line_ids: Sequence[str]) -> dict[str, date]:
@@ -179,8 +228,12 @@ def _failed_debit_days(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> di
     The lines' loans lead (`ix_loans_line_id`, then `ix_debit_attempts_loan_id`): `coalesce` keeps SQLite
     off the outcome index, which would read every failed attempt ever made for each batch of lines."""
     from creditline.app.alerts_stage import collected_that_day
+    from creditline.app.failed_debit_days import failed_days
     from creditline.store.tables_servicing import debit_attempts
 
+    kept = failed_days(uow, on)
+    if kept is not None:  # a long batch's memory of the days (app.failed_debit_days): the same counts
+        return kept.by_line(on, FAILED_DEBIT_DAYS, set(line_ids))
     d, c = debit_attempts.c, loans.c
     found: dict[str, int] = {}
     for part in _parts(line_ids):

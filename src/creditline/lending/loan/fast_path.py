@@ -165,6 +165,18 @@ def _moved_to(checkpoint: Checkpoint, contract: LoanContract, business_date: dat
     return book
 
 
+def moved_to(checkpoint: Checkpoint, contract: LoanContract, day: date) -> Book:
+    """The book of `checkpoint` moved on in time to `day` (no event since the checkpoint, none dated after it)."""
+    assert checkpoint.format == CHECKPOINT_FORMAT and checkpoint.loan_id == contract.loan_id, "the loan's own checkpoint"
+    assert checkpoint.day <= day, "a checkpoint moves forward in time only"
+    return _moved_to(checkpoint, contract, day)
+
+
+def checkpoint_of(book: Book, last_sequence: int) -> Checkpoint:
+    """The checkpoint of a folded book whose newest event has `last_sequence`."""
+    return _freeze(book, last_sequence)
+
+
 def can_continue(
     checkpoint: Checkpoint, contract: LoanContract, new_event: LoanEvent, business_date: date
 ) -> bool:
