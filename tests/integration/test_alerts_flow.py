@@ -236,3 +236,25 @@ def test_a_first_payment_default_skipped_on_its_day_is_raised_at_the_next_run_an
         rows = connection.execute(select(ew_alerts.c.loan_id, ew_alerts.c.raised_on, ew_alerts.c.details_json)).all()
     assert [(r.loan_id, r.raised_on, json.loads(r.details_json)) for r in rows] == [
         (loan, date(2025, 2, 10), {"days_past_due": 9})]  # fmt: skip
+
+
+def test_a_book_that_keeps_first_due_days_between_days_raises_the_first_payment_default_as_a_fresh_process(engine) -> None:  # type: ignore[no-untyped-def]
+    """The simulator's engine keeps each loan's first due day (its terms never change): the day it is read
+    and the next it is kept, the alert is the one a process that keeps nothing raises."""
+    from creditline.app.alerts_stage import FIRST_DUE_KEPT, _first_payment_defaults
+    from creditline.servicing.early_warning import builtin_thresholds
+    from creditline.store import batch_memory
+
+    setup_books(engine)
+    loan = draw(engine, Draw(open_line(engine, "LATE"), "1200", 3, "d1"))["loan_id"]
+    close_days(engine, date(2025, 2, 10), stages=())
+
+    def found(on: date) -> list:
+        with UnitOfWork(engine, read_only=True) as uow:
+            return [(a.loan_id, a.details) for a in _first_payment_defaults(uow, on, builtin_thresholds())]
+
+    fresh = found(date(2025, 2, 10))
+    batch_memory.keep_between_days(engine)
+    assert found(date(2025, 2, 10)) == fresh == [(loan, {"days_past_due": 9})]
+    assert batch_memory._KEPT[engine][FIRST_DUE_KEPT] == {loan: date(2025, 2, 1).toordinal()}
+    assert found(date(2025, 2, 10)) == fresh  # from the kept day

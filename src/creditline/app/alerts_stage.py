@@ -112,14 +112,25 @@ def _first_payment_defaults(uow: UnitOfWork, on: date, t: Thresholds) -> list[Al
     query = select(c.loan_id, c.borrower_id, c.oldest_unpaid_due, c.terms_json, c.days_past_due).where(
         c.status.in_(OPEN_LOAN_STATUSES), c.days_past_due >= rule.days_past_due, ~alerted
     )
+    from creditline.store.batch_memory import kept
+
+    # A loan's terms never change once written (a re-age rewrites its rows): a long batch keeps the first due day.
+    first_days = kept(uow.connection, FIRST_DUE_KEPT)
     alerts = []
     for loan_id, borrower_id, oldest_unpaid, terms_json, days_past_due in uow.connection.execute(query):
-        first_due = due_dates(terms_from_json(terms_json))[0]
-        unpaid = int(oldest_unpaid) == first_due.toordinal()
+        first_due = None if first_days is None else first_days.get(loan_id)
+        if first_due is None:
+            first_due = due_dates(terms_from_json(terms_json))[0].toordinal()
+            if first_days is not None:
+                first_days[loan_id] = first_due
+        unpaid = int(oldest_unpaid) == first_due
         alert = first_payment_default(loan_id, borrower_id, unpaid, int(days_past_due), on, rule)
         if alert is not None:
             alerts.append(alert)
     return alerts
+
+
+FIRST_DUE_KEPT = "first-due-days"  # batch_memory: loan id -> the ordinal of its first due date (from its terms)
 
 
 def _utilisation_spikes(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
