@@ -258,3 +258,40 @@ def test_a_book_that_keeps_first_due_days_between_days_raises_the_first_payment_
     assert found(date(2025, 2, 10)) == fresh == [(loan, {"days_past_due": 9})]
     assert batch_memory._KEPT[engine][FIRST_DUE_KEPT] == {loan: date(2025, 2, 1).toordinal()}
     assert found(date(2025, 2, 10)) == fresh  # from the kept day
+
+
+def test_a_book_that_keeps_month_ends_between_days_measures_the_month_as_a_fresh_process(engine) -> None:  # type: ignore[no-untyped-def]
+    """The simulator's engine keeps each month end's snapshot rows once read (they never change) and reads
+    only a new month end: the frame the roll rates and vintages are measured on is the fresh one."""
+    from creditline.app.alerts_snapshots import MONTH_ENDS_KEPT, month_end_snapshots
+    from creditline.store import batch_memory
+    from creditline.store.tables_servicing import loan_snapshots, snapshot_dates
+
+    ends = (date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31))
+
+    def month(end: date) -> None:
+        with engine.begin() as connection:
+            connection.execute(loan_snapshots.insert(), [_snapshot_row(f"S{i}", end, 15 if i < end.month else 0)
+                                                         for i in range(40)])  # fmt: skip
+            connection.execute(snapshot_dates.insert(), [{"as_of": end, "rows": 40, "month_end": 1}])
+
+    def frame(on: date, *, kept: bool) -> tuple:
+        memory = batch_memory._KEPT.pop(engine)
+        if kept:
+            batch_memory._KEPT[engine] = memory
+        try:
+            with UnitOfWork(engine, read_only=True) as uow:
+                found, latest = month_end_snapshots(uow, on)
+            return found.sort("as_of", "loan_id").rows(), latest
+        finally:
+            batch_memory._KEPT[engine] = memory
+
+    batch_memory.keep_between_days(engine)
+    month(ends[0])
+    month(ends[1])
+    assert frame(date(2025, 3, 1), kept=True) == frame(date(2025, 3, 1), kept=False)
+    assert sorted(batch_memory._KEPT[engine][MONTH_ENDS_KEPT]) == list(ends[:2])
+    month(ends[2])
+    found, latest = frame(date(2025, 4, 1), kept=True)
+    assert (found, latest) == frame(date(2025, 4, 1), kept=False)
+    assert (len(found), latest, sum(row[-1] > 0 for row in found)) == (120, ends[2], 1 + 2 + 3)
