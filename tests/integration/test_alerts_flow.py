@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from collections_fixtures import close_days
+from eod_support import read_with_memory
 from integration_helpers import cli, ok
 from lending_fixtures import open_line, setup_books
 
@@ -276,15 +277,12 @@ def test_a_book_that_keeps_month_ends_between_days_measures_the_month_as_a_fresh
             connection.execute(snapshot_dates.insert(), [{"as_of": end, "rows": 40, "month_end": 1}])
 
     def frame(on: date, *, kept: bool) -> tuple:
-        memory = batch_memory._KEPT.pop(engine)
-        if kept:
-            batch_memory._KEPT[engine] = memory
-        try:
+        def read() -> tuple:
             with UnitOfWork(engine, read_only=True) as uow:
                 found, latest = month_end_snapshots(uow, on)
             return found.sort("as_of", "loan_id").rows(), latest
-        finally:
-            batch_memory._KEPT[engine] = memory
+
+        return read_with_memory(engine, kept, read)
 
     batch_memory.keep_between_days(engine)
     month(ends[0])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from eod_support import read_with_memory
 from lending_fixtures import open_line, setup_books
 
 from creditline.app import Draw, draw
@@ -28,17 +29,13 @@ def _counts(engine, lines: list[str], on: date, *, kept: bool) -> tuple[dict, li
     from creditline.app.alerts_stage import _failed_debits
     from creditline.app.limit_review_facts import _failed_debit_days
     from creditline.servicing.early_warning import builtin_thresholds
-    from creditline.store import batch_memory
 
-    memory = batch_memory._KEPT.pop(engine)
-    if kept:
-        batch_memory._KEPT[engine] = memory
-    try:
+    def read() -> tuple[dict, list]:
         with UnitOfWork(engine, read_only=True) as uow:
             alerts = _failed_debits(uow, on, builtin_thresholds())
             return _failed_debit_days(uow, lines, on), [(a.loan_id, a.borrower_id, a.details) for a in alerts]
-    finally:
-        batch_memory._KEPT[engine] = memory
+
+    return read_with_memory(engine, kept, read)
 
 
 def test_kept_failed_days_follow_open_attempts_and_new_days_as_the_database_counts_them(engine) -> None:  # type: ignore[no-untyped-def]
