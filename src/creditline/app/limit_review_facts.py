@@ -134,57 +134,46 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
 
 
 CLOSED_LOANS_KEPT = "closed-loan-standings"  # batch_memory: loan id -> (version, contract, events, standing)
-OPEN_LOANS_KEPT = "loan-folds"  # batch_memory: loan id -> (newest sequence, contract, events, checkpoint)
+OPEN_LOANS_KEPT = "loan-folds"  # batch_memory: loan id -> (contract, the fold's checkpoint at its last review)
 
 
 class _OpenFolds:
     """The standings of the loans the closed-loan memory does not hold, as of `on`.
 
-    Alone, each loan's history is read and folded from its disbursement. An engine that keeps values
-    between days keeps, per loan, its contract, events and the fold's checkpoint as of the review that
-    last folded it, under the loan's newest event sequence (events are only ever added, each with the
-    next sequence; one index look per batch of loans finds the newest): a loan without an event since
-    is moved on in time from its checkpoint (`standing_from`, the fast path's own step) and its history
-    is not read again. Most open loans have no event between two monthly reviews but their repayments."""
+    Alone, each loan's history is folded from its disbursement at every review. An engine that keeps
+    values between days keeps, per loan, its contract and the fold's checkpoint as of the review that
+    last folded it: at the next review the events recorded since (a higher sequence) are folded in from
+    there as the commands that recorded them would have (`fast_path.continued`) and the book is moved on
+    in time, so a year-old loan is not folded from its first day every month. A history that cannot be
+    continued (a reversal, a backdated event) is folded whole, as without the memory."""
 
     def __init__(self, uow: UnitOfWork, loan_ids: Sequence[str], on: date) -> None:
         from creditline.store.batch_memory import kept
 
         self.on = on
         self.memory = kept(uow.connection, OPEN_LOANS_KEPT)
-        self.newest = {} if self.memory is None else _newest_sequences(uow, loan_ids)
-        moved = [loan_id for loan_id in loan_ids if not self._current(loan_id)]
-        self.events = _events(uow, moved)
-
-    def _current(self, loan_id: str) -> bool:
-        known = None if self.memory is None else self.memory.get(loan_id)
-        return known is not None and known[0] == self.newest.get(loan_id) and known[3].day <= self.on
+        self.events = _events(uow, loan_ids)
 
     def standing(self, uow: UnitOfWork, head: LoanHead) -> tuple[Any, list[LoanEvent], Any]:
-        from creditline.lending.loan.standing import standing_from, standing_kept
+        from creditline.lending.loan.standing import standing_continued, standing_from, standing_kept
 
-        if self._current(head.loan_id):
-            _, contract, history, checkpoint = self.memory[head.loan_id]  # type: ignore[index]
-            return contract, history, standing_from(checkpoint, contract, self.on)
-        contract = contract_of(uow, head)
         history = self.events.get(head.loan_id, [])
-        keep = (self.memory is not None and history and head.loan_id in self.newest
-                and all(e.effective_date <= self.on for e in history))  # fmt: skip
-        if not keep:
+        known = None if self.memory is None or not history else self.memory.get(head.loan_id)
+        if known is not None and known[1].day <= self.on:
+            contract, checkpoint = known
+            newer = [e for e in history if e.sequence > checkpoint.last_sequence]
+            if not newer:
+                return contract, history, standing_from(checkpoint, contract, self.on)
+            found = standing_continued(checkpoint, contract, newer, self.on)
+            if found is not None:
+                self.memory[head.loan_id] = (contract, found[1])  # type: ignore[index]
+                return contract, history, found[0]
+        contract = contract_of(uow, head) if known is None else known[0]
+        if self.memory is None or not history or any(e.effective_date > self.on for e in history):
             return contract, history, standing(contract, history, self.on)  # what `replay` gives, without its LoanState
         now, checkpoint = standing_kept(contract, history, self.on)
-        self.memory[head.loan_id] = (self.newest[head.loan_id], contract, history, checkpoint)  # type: ignore[index]
+        self.memory[head.loan_id] = (contract, checkpoint)
         return contract, history, now
-
-
-def _newest_sequences(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, int]:
-    """Per loan: the sequence of its newest event (the unique index on loan and sequence)."""
-    e = loan_events.c
-    found: dict[str, int] = {}
-    for part in _parts(loan_ids):
-        query = select(e.loan_id, func.max(e.sequence)).where(e.loan_id.in_(part)).group_by(e.loan_id)
-        found.update({loan_id: int(top) for loan_id, top in uow.connection.execute(query)})
-    return found
 
 
 def _last_draws(uow: UnitOfWork, line_ids: Sequence[str]) -> dict[str, date]:
