@@ -104,3 +104,17 @@ def assert_allowance_booked(engine: Any) -> None:
         ).scalar()
     last = scalar(engine, "SELECT allowance_minor FROM provision_runs ORDER BY run_date DESC LIMIT 1")
     assert int(gl or 0) == last
+
+
+def read_with_memory(engine: Any, kept: bool, read: Any) -> Any:
+    """`read()` on an engine that keeps values between days (`store.batch_memory`, as the simulator's does)
+    when `kept`, else with that memory set aside, as a process that keeps nothing reads."""
+    from creditline.store import batch_memory
+
+    memory = batch_memory._KEPT.pop(engine)
+    if kept:
+        batch_memory._KEPT[engine] = memory
+    try:
+        return read()
+    finally:
+        batch_memory._KEPT[engine] = memory

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from collections_fixtures import close_days
+from eod_support import read_with_memory
 from integration_helpers import cli, ok
 from lending_fixtures import open_line, setup_books
 
@@ -236,3 +237,59 @@ def test_a_first_payment_default_skipped_on_its_day_is_raised_at_the_next_run_an
         rows = connection.execute(select(ew_alerts.c.loan_id, ew_alerts.c.raised_on, ew_alerts.c.details_json)).all()
     assert [(r.loan_id, r.raised_on, json.loads(r.details_json)) for r in rows] == [
         (loan, date(2025, 2, 10), {"days_past_due": 9})]  # fmt: skip
+
+
+def test_a_book_that_keeps_first_due_days_between_days_raises_the_first_payment_default_as_a_fresh_process(engine) -> None:  # type: ignore[no-untyped-def]
+    """The simulator's engine keeps each loan's first due day (its terms never change): the day it is read
+    and the next it is kept, the alert is the one a process that keeps nothing raises."""
+    from creditline.app.alerts_stage import FIRST_DUE_KEPT, _first_payment_defaults
+    from creditline.servicing.early_warning import builtin_thresholds
+    from creditline.store import batch_memory
+
+    setup_books(engine)
+    loan = draw(engine, Draw(open_line(engine, "LATE"), "1200", 3, "d1"))["loan_id"]
+    close_days(engine, date(2025, 2, 10), stages=())
+
+    def found(on: date) -> list:
+        with UnitOfWork(engine, read_only=True) as uow:
+            return [(a.loan_id, a.details) for a in _first_payment_defaults(uow, on, builtin_thresholds())]
+
+    fresh = found(date(2025, 2, 10))
+    batch_memory.keep_between_days(engine)
+    assert found(date(2025, 2, 10)) == fresh == [(loan, {"days_past_due": 9})]
+    assert batch_memory._KEPT[engine][FIRST_DUE_KEPT] == {loan: date(2025, 2, 1).toordinal()}
+    assert found(date(2025, 2, 10)) == fresh  # from the kept day
+
+
+def test_a_book_that_keeps_month_ends_between_days_measures_the_month_as_a_fresh_process(engine) -> None:  # type: ignore[no-untyped-def]
+    """The simulator's engine keeps each month end's snapshot rows once read (they never change) and reads
+    only a new month end: the frame the roll rates and vintages are measured on is the fresh one."""
+    from creditline.app.alerts_snapshots import MONTH_ENDS_KEPT, month_end_snapshots
+    from creditline.store import batch_memory
+    from creditline.store.tables_servicing import loan_snapshots, snapshot_dates
+
+    ends = (date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31))
+
+    def month(end: date) -> None:
+        with engine.begin() as connection:
+            connection.execute(loan_snapshots.insert(), [_snapshot_row(f"S{i}", end, 15 if i < end.month else 0)
+                                                         for i in range(40)])  # fmt: skip
+            connection.execute(snapshot_dates.insert(), [{"as_of": end, "rows": 40, "month_end": 1}])
+
+    def frame(on: date, *, kept: bool) -> tuple:
+        def read() -> tuple:
+            with UnitOfWork(engine, read_only=True) as uow:
+                found, latest = month_end_snapshots(uow, on)
+            return found.sort("as_of", "loan_id").rows(), latest
+
+        return read_with_memory(engine, kept, read)
+
+    batch_memory.keep_between_days(engine)
+    month(ends[0])
+    month(ends[1])
+    assert frame(date(2025, 3, 1), kept=True) == frame(date(2025, 3, 1), kept=False)
+    assert sorted(batch_memory._KEPT[engine][MONTH_ENDS_KEPT]) == list(ends[:2])
+    month(ends[2])
+    found, latest = frame(date(2025, 4, 1), kept=True)
+    assert (found, latest) == frame(date(2025, 4, 1), kept=False)
+    assert (len(found), latest, sum(row[-1] > 0 for row in found)) == (120, ends[2], 1 + 2 + 3)

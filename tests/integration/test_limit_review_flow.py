@@ -134,12 +134,18 @@ def test_a_book_that_keeps_closed_loans_between_days_reviews_them_as_a_fresh_pro
     assert facts(later, kept=True) == facts(later, kept=False)
 
 
-def test_an_alert_raised_after_the_days_review_is_acted_on_at_the_next_one(engine) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("kept", [False, True], ids=["fresh", "kept-between-days"])
+def test_an_alert_raised_after_the_days_review_is_acted_on_at_the_next_one(engine, kept: bool) -> None:  # type: ignore[no-untyped-def]
     """A borrower an alert was raised about is reviewed whatever the cadence ('a freeze should not wait a
     month'). An alert raised during the day (`alerts signal` then `alerts check`), after that day's review,
-    was urgent on no day: not that day (reviewed already), not the next (not raised that day)."""
+    was urgent on no day: not that day (reviewed already), not the next (not raised that day). The same
+    on the simulator's engine, which keeps each line's last review between days (`batch_memory`)."""
     from creditline.app.alerts import FraudSignal, check_alerts_today, record_fraud_signal
+    from creditline.app.limit_review import LATEST_REVIEWS_KEPT
+    from creditline.store import batch_memory
 
+    if kept:
+        batch_memory.keep_between_days(engine)
     setup_books(engine)
     line = open_line(engine, "WATCHED", limit="10000")
     draw(engine, Draw(line, "1000", 3, "d1"))
@@ -156,6 +162,9 @@ def test_an_alert_raised_after_the_days_review_is_acted_on_at_the_next_one(engin
     assert third["lines_due"] == 0
     run_eod(engine, date(2025, 1, 3))
     assert run_review(engine, date(2025, 1, 3), setup=_quick_policy())["lines_due"] == 0  # seen: not urgent again
+    if kept:
+        reviewed_on, reasons = batch_memory._KEPT[engine][LATEST_REVIEWS_KEPT][line]
+        assert (reviewed_on, "signal_fraud_signal" in reasons) == (date(2025, 1, 2), True)
 
 
 def test_a_line_in_another_currency_is_not_due_and_takes_no_place_in_the_run(engine) -> None:  # type: ignore[no-untyped-def]

@@ -112,14 +112,25 @@ def _first_payment_defaults(uow: UnitOfWork, on: date, t: Thresholds) -> list[Al
     query = select(c.loan_id, c.borrower_id, c.oldest_unpaid_due, c.terms_json, c.days_past_due).where(
         c.status.in_(OPEN_LOAN_STATUSES), c.days_past_due >= rule.days_past_due, ~alerted
     )
+    from creditline.store.batch_memory import kept
+
+    # A loan's terms never change once written (a re-age rewrites its rows): a long batch keeps the first due day.
+    first_days = kept(uow.connection, FIRST_DUE_KEPT)
     alerts = []
     for loan_id, borrower_id, oldest_unpaid, terms_json, days_past_due in uow.connection.execute(query):
-        first_due = due_dates(terms_from_json(terms_json))[0]
-        unpaid = int(oldest_unpaid) == first_due.toordinal()
+        first_due = None if first_days is None else first_days.get(loan_id)
+        if first_due is None:
+            first_due = due_dates(terms_from_json(terms_json))[0].toordinal()
+            if first_days is not None:
+                first_days[loan_id] = first_due
+        unpaid = int(oldest_unpaid) == first_due
         alert = first_payment_default(loan_id, borrower_id, unpaid, int(days_past_due), on, rule)
         if alert is not None:
             alerts.append(alert)
     return alerts
+
+
+FIRST_DUE_KEPT = "first-due-days"  # batch_memory: loan id -> the ordinal of its first due date (from its terms)
 
 
 def _utilisation_spikes(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
@@ -143,9 +154,15 @@ def _utilisation_spikes(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]
 
 def _failed_debits(uow: UnitOfWork, on: date, t: Thresholds) -> list[Alert]:
     """Days on which an auto-debit of the loan collected nothing, within the window."""
+    from creditline.app.failed_debit_days import failed_days
     from creditline.store.tables_servicing import debit_attempts
 
     rule = t.loan.failed_debits
+    kept = failed_days(uow, on)
+    if kept is not None:  # a long batch's memory of the days (app.failed_debit_days): the same counts
+        counts = kept.by_loan(on, rule.window_days)
+        return [alert for (loan_id, borrower_id), count in sorted(counts.items())
+                if (alert := failed_debits(loan_id, borrower_id, count, on, rule)) is not None]  # fmt: skip
     d = debit_attempts.c
     query = (
         select(d.loan_id, d.borrower_id, func.count(func.distinct(d.business_date)))

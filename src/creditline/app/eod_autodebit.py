@@ -57,6 +57,7 @@ def collect_debits(engine: Engine, business_date: date, context: EodContext) -> 
     each round through the borrowers' repayment sources in priority order; then check the day's
     attempts against the bank's statement."""
     from creditline.app.eod_autodebit_sources import Borrowers, learn_paydays
+    from creditline.app.failed_debit_days import attempts_written
     from creditline.store.eod_io import refresh_statistics
     from creditline.store.tables_servicing_debits import OPEN_OUTCOMES, DebitAttemptRepository
 
@@ -64,6 +65,7 @@ def collect_debits(engine: Engine, business_date: date, context: EodContext) -> 
         with UnitOfWork(engine) as uow:
             refresh_statistics(uow.connection, ("loans",))
             uow.commit()
+    attempts_written(engine)  # a long batch's memory of failed days reads today's attempts again
     with UnitOfWork(engine, read_only=True) as uow:
         open_rows = DebitAttemptRepository(uow.connection).with_outcome(OPEN_OUTCOMES)
     reconciled = _resolve(engine, context, open_rows, stale_before=business_date) if open_rows else {}

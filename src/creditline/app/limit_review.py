@@ -100,9 +100,11 @@ def run_review(engine: Engine, on: date, *, dry_run: bool = False, setup: Review
         with UnitOfWork(engine, read_only=dry_run) as uow:
             if not dry_run and business_date(uow) != on:  # also takes the EOD lock shared (PostgreSQL)
                 raise ReviewDateInvalid(f"the business date moved on from {on} during the review", field="date")
-            decisions += review_batch(uow, due[start : start + LINES_PER_TRANSACTION], on, setup, dry_run)
+            written: list[dict[str, Any]] = []
+            decisions += review_batch(uow, due[start : start + LINES_PER_TRANSACTION], on, setup, dry_run, written)
             if not dry_run:
                 uow.commit()
+                _remember_reviews(engine, written)
     actions = Counter(d.action.value for d in decisions)
     shown = [d.to_json() for d in decisions if d.action is not Action.KEEP][:SHOWN_DECISIONS_MAX]
     return {
@@ -177,20 +179,47 @@ def _unseen_alert_lines(uow: UnitOfWork, on: date, currency: str) -> dict[str, d
 
 
 def _latest_reviews(uow: UnitOfWork, line_ids: list[str]) -> dict[str, tuple[date, str]]:
-    """Each line's last review (business date, reasons JSON), one statement per PAGE_MAX lines."""
+    """Each line's last review (business date, reasons JSON), one statement per PAGE_MAX lines.
+
+    A long batch (`batch_memory`: the simulator, whose reviews are all written by `run_review`) keeps
+    each line's last review, or that it has none, once read, and `run_review` tells it each review it
+    commits: the lines with live alerts are not looked up again every day."""
+    from creditline.store.batch_memory import kept
+
+    memory = kept(uow.connection, LATEST_REVIEWS_KEPT)
+    found: dict[str, tuple[date, str]] = {}
+    if memory is not None:
+        found = {line_id: memory[line_id] for line_id in line_ids if memory.get(line_id) is not None}
+        line_ids = [line_id for line_id in line_ids if line_id not in memory]
     r, later = limit_reviews.c, limit_reviews.alias("later").c
     newest = (select(later.review_id).where(later.line_id == r.line_id)
               .order_by(later.business_date.desc(), later.review_id.desc()).limit(1).scalar_subquery())  # fmt: skip
-    found: dict[str, tuple[date, str]] = {}
+    read: dict[str, tuple[date, str]] = {}
     for start in range(0, len(line_ids), PAGE_MAX):
         part = line_ids[start : start + PAGE_MAX]
         query = select(r.line_id, r.business_date, r.reasons_json).where(r.line_id.in_(part), r.review_id == newest)
-        found.update({line_id: (day, reasons) for line_id, day, reasons in uow.connection.execute(query)})
-    return found
+        read.update({line_id: (day, reasons) for line_id, day, reasons in uow.connection.execute(query)})
+    if memory is not None:
+        memory.update({line_id: read.get(line_id) for line_id in line_ids})  # None: never reviewed (yet)
+    return found | read
 
 
-def review_batch(uow: UnitOfWork, line_ids: list[str], on: date, setup: ReviewSetup, dry_run: bool) -> list[LimitDecision]:
-    """Review a batch of lines in the caller's unit of work: lock them, read their facts, decide, apply."""
+LATEST_REVIEWS_KEPT = "latest-reviews"  # batch_memory: line id -> (business date, reasons JSON), None if none
+
+
+def _remember_reviews(engine: Engine, written: list[dict[str, Any]]) -> None:
+    """After the commit: each line's review just written is its latest (a line is reviewed once a day)."""
+    from creditline.store.batch_memory import kept_of_engine
+
+    memory = kept_of_engine(engine, LATEST_REVIEWS_KEPT)
+    if memory is not None:
+        memory.update({row["line_id"]: (row["business_date"], row["reasons_json"]) for row in written})
+
+
+def review_batch(uow: UnitOfWork, line_ids: list[str], on: date, setup: ReviewSetup, dry_run: bool,
+                 written: list[dict[str, Any]] | None = None) -> list[LimitDecision]:  # fmt: skip
+    """Review a batch of lines in the caller's unit of work: lock them, read their facts, decide, apply.
+    `written` gets the review rows stored (none in a dry run)."""
     found = _lines(uow, line_ids, for_update=not dry_run)
     records = [found.get(line_id) for line_id in line_ids]
     # A line in another currency is reviewed under that jurisdiction's policy, not this one.
@@ -199,7 +228,9 @@ def review_batch(uow: UnitOfWork, line_ids: list[str], on: date, setup: ReviewSe
     for record, (facts, inputs) in zip(mine, lines_facts(uow, mine, on, setup.card), strict=True):
         reviewed.append((record, facts, inputs, review_line(facts, setup.policy, setup.limits)))
     if not dry_run:
-        _record(uow, reviewed, on, setup)
+        rows = _record(uow, reviewed, on, setup)
+        if written is not None:
+            written.extend(rows)
     return [decision for *_, decision in reviewed]
 
 
@@ -215,7 +246,8 @@ def _lines(uow: UnitOfWork, line_ids: list[str], *, for_update: bool) -> dict[st
     return found
 
 
-def _record(uow: UnitOfWork, reviewed: list[tuple[Any, Any, Any, LimitDecision]], on: date, setup: ReviewSetup) -> None:
+def _record(uow: UnitOfWork, reviewed: list[tuple[Any, Any, Any, LimitDecision]], on: date,
+            setup: ReviewSetup) -> list[dict[str, Any]]:  # fmt: skip
     """The batch's line changes, behaviour scores, reviews and notices, in the order the lines were reviewed."""
     card = setup.card
     scores, reviews, notices = {}, [], []
@@ -239,6 +271,7 @@ def _record(uow: UnitOfWork, reviewed: list[tuple[Any, Any, Any, LimitDecision]]
     repository.set_scores(list(scores.values()))
     repository.add_reviews(reviews)
     _notify(uow, notices, on, setup.strategy)
+    return reviews
 
 
 def _apply(uow: UnitOfWork, record: Any, decision: LimitDecision, on: date) -> None:

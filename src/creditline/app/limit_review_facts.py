@@ -116,16 +116,14 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
         query = select(c.loan_id, c.borrower_id, c.line_id, c.product_id, c.product_version, c.terms_json, c.version)
         heads += [(LoanHead(*row[:6]), row[6]) for row in uow.connection.execute(query.where(c.line_id.in_(part)))]
     replayed = [h.loan_id for h, version in heads if closed is None or closed.get(h.loan_id, (None,))[0] != version]
-    events = _events(uow, replayed)
+    folds = _OpenFolds(uow, replayed, on)
     found: dict[str, tuple[PaymentRecord, int, int]] = {}
     for head, version in heads:
         known = None if closed is None else closed.get(head.loan_id)
         if known is not None and known[0] == version:
             _, contract, history, now = known
         else:
-            contract = contract_of(uow, head)
-            history = events.get(head.loan_id, [])
-            now = standing(contract, history, on)  # what `replay` gives, without its LoanState
+            contract, history, now = folds.standing(uow, head)
             if closed is not None and now.status in CLOSED_STATUSES and all(e.effective_date < on for e in history):
                 closed[head.loan_id] = (version, contract, history, now)
         record, late, written_off = found.get(head.line_id, (NO_HISTORY, 0, 0))
@@ -136,6 +134,46 @@ def _histories(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> dict[str, 
 
 
 CLOSED_LOANS_KEPT = "closed-loan-standings"  # batch_memory: loan id -> (version, contract, events, standing)
+OPEN_LOANS_KEPT = "loan-folds"  # batch_memory: loan id -> (contract, the fold's checkpoint at its last review)
+
+
+class _OpenFolds:
+    """The standings of the loans the closed-loan memory does not hold, as of `on`.
+
+    Alone, each loan's history is folded from its disbursement at every review. An engine that keeps
+    values between days keeps, per loan, its contract and the fold's checkpoint as of the review that
+    last folded it: at the next review the events recorded since (a higher sequence) are folded in from
+    there as the commands that recorded them would have (`fast_path.continued`) and the book is moved on
+    in time, so a year-old loan is not folded from its first day every month. A history that cannot be
+    continued (a reversal, a backdated event) is folded whole, as without the memory."""
+
+    def __init__(self, uow: UnitOfWork, loan_ids: Sequence[str], on: date) -> None:
+        from creditline.store.batch_memory import kept
+
+        self.on = on
+        self.memory = kept(uow.connection, OPEN_LOANS_KEPT)
+        self.events = _events(uow, loan_ids)
+
+    def standing(self, uow: UnitOfWork, head: LoanHead) -> tuple[Any, list[LoanEvent], Any]:
+        from creditline.lending.loan.standing import standing_continued, standing_from, standing_kept
+
+        history = self.events.get(head.loan_id, [])
+        known = None if self.memory is None or not history else self.memory.get(head.loan_id)
+        if known is not None and known[1].day <= self.on:
+            contract, checkpoint = known
+            newer = [e for e in history if e.sequence > checkpoint.last_sequence]
+            if not newer:
+                return contract, history, standing_from(checkpoint, contract, self.on)
+            found = standing_continued(checkpoint, contract, newer, self.on)
+            if found is not None:
+                self.memory[head.loan_id] = (contract, found[1])  # type: ignore[index]
+                return contract, history, found[0]
+        contract = contract_of(uow, head) if known is None else known[0]
+        if self.memory is None or not history or any(e.effective_date > self.on for e in history):
+            return contract, history, standing(contract, history, self.on)  # what `replay` gives, without its LoanState
+        now, checkpoint = standing_kept(contract, history, self.on)
+        self.memory[head.loan_id] = (contract, checkpoint)
+        return contract, history, now
 
 
 def _last_draws(uow: UnitOfWork, line_ids: Sequence[str]) -> dict[str, date]:
@@ -179,8 +217,12 @@ def _failed_debit_days(uow: UnitOfWork, line_ids: Sequence[str], on: date) -> di
     The lines' loans lead (`ix_loans_line_id`, then `ix_debit_attempts_loan_id`): `coalesce` keeps SQLite
     off the outcome index, which would read every failed attempt ever made for each batch of lines."""
     from creditline.app.alerts_stage import collected_that_day
+    from creditline.app.failed_debit_days import failed_days
     from creditline.store.tables_servicing import debit_attempts
 
+    kept = failed_days(uow, on)
+    if kept is not None:  # a long batch's memory of the days (app.failed_debit_days): the same counts
+        return kept.by_line(on, FAILED_DEBIT_DAYS, set(line_ids))
     d, c = debit_attempts.c, loans.c
     found: dict[str, int] = {}
     for part in _parts(line_ids):

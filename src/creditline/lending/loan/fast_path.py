@@ -173,6 +173,42 @@ def _moved_to(checkpoint: Checkpoint, contract: LoanContract, business_date: dat
     return book
 
 
+def moved_to(checkpoint: Checkpoint, contract: LoanContract, day: date) -> Book:
+    """The book of `checkpoint` moved on in time to `day` (no event since the checkpoint, none dated after it)."""
+    assert checkpoint.format == CHECKPOINT_FORMAT and checkpoint.loan_id == contract.loan_id, "the loan's own checkpoint"
+    assert checkpoint.day <= day, "a checkpoint moves forward in time only"
+    return _moved_to(checkpoint, contract, day)
+
+
+def continued(checkpoint: Checkpoint, contract: LoanContract, newer: Sequence[LoanEvent], day: date) -> Book | None:
+    """The book of `checkpoint` with the `newer` events (recorded after it, in recording order) folded in
+    as the commands that recorded them would have (`apply_event`, each on its own date), moved on to `day`;
+    None when one must be replayed (a disbursement or reversal, one dated before the book or the event
+    before it, or after `day`)."""
+    book = _thaw(checkpoint, contract)
+    last = checkpoint.last_sequence
+    for event in newer:
+        if (event.kind in _REPLAYED_KINDS or event.sequence <= last or event.effective_date < book.day
+                or event.effective_date > day):  # fmt: skip
+            return None
+        if book.day < event.effective_date:
+            book.advance(event.effective_date)
+            book.settle()
+        book.reopen_day()
+        apply(book, contract, event)
+        book.settle()
+        last = event.sequence
+    if book.day < day:
+        book.advance(day)
+        book.settle()
+    return book
+
+
+def checkpoint_of(book: Book, last_sequence: int) -> Checkpoint:
+    """The checkpoint of a folded book whose newest event has `last_sequence`."""
+    return _freeze(book, last_sequence)
+
+
 def can_continue(
     checkpoint: Checkpoint, contract: LoanContract, new_event: LoanEvent, business_date: date
 ) -> bool:

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from creditline.lending.loan.book import Book
 from creditline.lending.loan.contract import LoanContract
 from creditline.lending.loan.events import LoanEvent
+from creditline.lending.loan.fast_path import Checkpoint, checkpoint_of, continued, moved_to
 from creditline.lending.loan.fold import fold
 from creditline.lending.loan.state import InstallmentStatus, LoanState, LoanStatus
 from creditline.lending.loan.view import row_status
@@ -39,7 +41,36 @@ class LoanStanding:
 
 def standing(contract: LoanContract, events: Sequence[LoanEvent], as_of: date) -> LoanStanding:
     """`standing_of(replay(contract, events, as_of))`, read straight off the fold."""
+    return _standing_of_book(fold(contract, events, as_of))
+
+
+def standing_kept(contract: LoanContract, events: Sequence[LoanEvent], as_of: date) -> tuple[LoanStanding, Checkpoint]:
+    """`standing(...)`, and the fold's checkpoint as of `as_of` for `standing_from` on a later date."""
     book = fold(contract, events, as_of)
+    checkpoint = checkpoint_of(book, max(e.sequence for e in events))
+    return _standing_of_book(book), checkpoint
+
+
+def standing_from(checkpoint: Checkpoint, contract: LoanContract, as_of: date) -> LoanStanding:
+    """`standing(contract, events, as_of)` from the checkpoint `standing_kept` gave for the same events
+    on an earlier date (no event since, none dated after it): the fold moved on in time only, as a
+    command continues it (`fast_path`), instead of folding the history again."""
+    return _standing_of_book(moved_to(checkpoint, contract, as_of))
+
+
+def standing_continued(checkpoint: Checkpoint, contract: LoanContract, newer: Sequence[LoanEvent],
+                       as_of: date) -> tuple[LoanStanding, Checkpoint] | None:  # fmt: skip
+    """`standing_kept` of the whole history, from the checkpoint `standing_kept` gave for its earlier part
+    and the events recorded since (`fast_path.continued`); None when the history must be folded again."""
+    book = continued(checkpoint, contract, newer, as_of)
+    if book is None:
+        return None
+    last_sequence = max([checkpoint.last_sequence, *(e.sequence for e in newer)])
+    checkpoint = checkpoint_of(book, last_sequence)
+    return _standing_of_book(book), checkpoint
+
+
+def _standing_of_book(book: Book) -> LoanStanding:
     running = book.running_interest()
     open_row = book.open_row()
     figures = []
