@@ -117,3 +117,46 @@ def test_a_loan_written_off_before_charge_off_is_a_default_not_a_payoff(engine) 
         facts = connection.execute(select(f.status, f.defaulted_on, f.closed_on).where(f.loan_id == loan)).one()
     assert tuple(shown) == ("charged_off", 0)
     assert tuple(facts) == ("charged_off", classified, classified)
+
+
+def test_a_book_kept_between_days_gives_classify_the_inputs_a_fresh_read_gives(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The simulator's engine hands classify the loans the accrual just wrote and keeps their facts between
+    days (`store.classify_memory`): through loans falling late, charged off, written off, paid off and newly
+    drawn, and a month's turn that drops the month's closed loans, each day's inputs are the columns
+    `snapshot_inputs` reads, value for value and in the same order."""
+    import pytest
+
+    from creditline.app import Draw, Repay, WriteOff, draw, repay, write_off
+    from creditline.store import batch_memory, classify_memory
+    from creditline.store.tables_servicing_bank import SqlBankBook
+    from creditline.store.tables_servicing_snapshots import SNAPSHOT_INPUT_COLUMNS, snapshot_inputs
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps to snapshot_inputs (its order is the collation's)")
+    loans = books_with_loans(engine, 6, charge_off_days=20)
+    SqlBankBook(engine).deposit([("B000", "CNY", 0), ("B001", "CNY", 0)])  # B000 and B001 never pay
+    batch_memory.keep_between_days(engine)
+    compared: list[int] = []
+    kept_inputs = classify_memory.kept_inputs
+
+    def checked(connection, accrued, month_start):  # type: ignore[no-untyped-def]
+        kept = kept_inputs(connection, accrued, month_start)
+        fresh = snapshot_inputs(connection, month_start)
+        assert list(zip(*(kept[name].tolist() for name in SNAPSHOT_INPUT_COLUMNS), strict=True)) == fresh
+        compared.append(len(fresh))
+        return kept
+
+    monkeypatch.setattr(classify_memory, "kept_inputs", checked)
+    today = fast_forward(engine, START, 30)
+    bank = hostile_bank(engine, short_rate="0", timeout_rate="0")
+    run_days(engine, today, 11, gateway=bank)
+    today += timedelta(days=11)
+    write_off(engine, WriteOff(loans[1], "wo"))  # off book, still shown until the month ends
+    repay(engine, Repay(loans[2], "99999", "payoff"))  # paid off: closed, shown until the month ends
+    draw(engine, Draw("L003", "700", 3, "again"))  # a new loan: new facts
+    run_days(engine, today, 26, gateway=bank)  # to 2025-03-09: B000 charged off, February's closings dropped
+    shown = scalar(engine, "SELECT COUNT(*) FROM loan_snapshots WHERE as_of = '2025-03-09'")
+    assert len(compared) == 37
+    assert compared[11:13] == [7, 7]  # the written-off and paid-off loans are shown in February
+    assert compared[-1] == 5  # and no longer in March; the charged-off loan stays on book
+    assert shown == 5 + 2  # with the two lines they left idle

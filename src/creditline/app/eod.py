@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -54,7 +55,9 @@ def lock_out_commands(uow: UnitOfWork) -> None:
         uow.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EOD_LOCK_KEY})
 
 
-def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
+def close_day(uow: UnitOfWork, today: date, handoff: list[AccruedPage] | None = None) -> dict[str, Any]:
+    """Accrue and age every loan EOD moves; with `handoff`, each page's loans as written are added to
+    it, for the classify stage of the same transaction (`store.classify_memory`)."""
     from creditline.lending.loan.batch import STATUS_CODES, accrue_batch
     from creditline.store.accrual_columns import batch_of
     from creditline.store.eod_io import accruing_pages, write_steps
@@ -63,7 +66,7 @@ def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
     interest = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
     penalty = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
     loans = overdue = 0
-    for locators, page in accruing_pages(uow.connection):
+    for locators, page in accruing_pages(uow.connection, extra=() if handoff is None else HANDOFF_COLUMNS):
         batch, other_at = batch_of(page, today, first=4)  # rows start with loan, borrower, product, currency
         after = accrue_batch(batch)
         interest_delta = after.interest_accrued - batch.interest_accrued
@@ -80,6 +83,8 @@ def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
             )),
             tomorrow,
         )  # fmt: skip
+        if handoff is not None:
+            handoff.append(_accrued_page(page, statuses, after, interest_delta, penalty_delta, blobs))
         shards = np.fromiter((zlib.crc32(row[1].encode()) % SHARD_COUNT for row in page), np.int64, len(page))
         for key, index in _groups(page).items():
             np.add.at(interest[key], shards[index], interest_delta[index])
@@ -97,6 +102,48 @@ def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
         "interest": _amounts(interest, zero_in),
         "penalty": _amounts(penalty, zero_in),
     }
+
+
+# What the classify stage needs of each loan beyond the accrual's own columns, read with them.
+HANDOFF_COLUMNS = ("line_id", "principal_outstanding_minor", "interest_receivable_minor", "penalty_receivable_minor",
+                   "fee_receivable_minor")  # fmt: skip
+_EXTRA_AT = 4 + 18  # loan, borrower, product, currency, the 18 accrual columns, then HANDOFF_COLUMNS
+
+
+@dataclass(frozen=True, slots=True)
+class AccruedPage:
+    """A page of loans as the accrual wrote them (columns in page order; amounts after the day)."""
+
+    loan_id: list[str]
+    borrower_id: list[str]
+    currency: list[str]
+    line_id: list[str]
+    status: list[str]
+    days_past_due: np.ndarray
+    principal_minor: np.ndarray
+    interest_minor: np.ndarray
+    penalty_receivable_minor: np.ndarray
+    fee_receivable_minor: np.ndarray
+    row_count: list[int]
+    rows_blob: list[bytes]
+
+
+def _accrued_page(page: list[tuple], statuses: list[str], after: Any, interest_delta: np.ndarray,
+                  penalty_delta: np.ndarray, blobs: list[bytes | None]) -> AccruedPage:  # fmt: skip
+    columns = list(zip(*page, strict=True))
+    assert len(columns) == _EXTRA_AT + len(HANDOFF_COLUMNS), "pages read with HANDOFF_COLUMNS"
+
+    def minor(i: int) -> np.ndarray:
+        return np.fromiter(columns[_EXTRA_AT + i], dtype=np.int64, count=len(page))
+
+    return AccruedPage(
+        loan_id=list(columns[0]), borrower_id=list(columns[1]), currency=list(columns[3]),
+        line_id=list(columns[_EXTRA_AT]), status=statuses, days_past_due=after.days_past_due,
+        principal_minor=minor(1), interest_minor=minor(2) + interest_delta,
+        penalty_receivable_minor=minor(3) + penalty_delta, fee_receivable_minor=minor(4),
+        row_count=list(columns[4 + 16]),
+        rows_blob=[old if new is None else new for old, new in zip(columns[4 + 17], blobs, strict=True)],
+    )  # fmt: skip
 
 
 def _groups(page: list[tuple]) -> dict[tuple[str, str], np.ndarray]:

@@ -86,16 +86,18 @@ def refresh_statistics(connection: Connection, tables: Sequence[str]) -> list[st
     return stale
 
 
-def accruing_pages(connection: Connection, page_size: int = PAGE_SIZE) -> Iterator[tuple[list, list[tuple]]]:
-    """Pages of (locators, rows): rows are (loan_id, borrower_id, product_id, currency, *ACCRUAL_COLUMNS)
-    of every loan EOD moves; a locator finds the row again for the write (the rowid on SQLite).
+def accruing_pages(
+    connection: Connection, page_size: int = PAGE_SIZE, extra: Sequence[str] = ()
+) -> Iterator[tuple[list, list[tuple]]]:
+    """Pages of (locators, rows): rows are (loan_id, borrower_id, product_id, currency, *ACCRUAL_COLUMNS,
+    *extra) of every loan EOD moves; a locator finds the row again for the write (the rowid on SQLite).
 
     Key-order pages that each start with an index seek, so a page costs the same at the millionth
     loan as at the first (a plain LIMIT/OFFSET, or a sort per page, would not).
     """
     key = "loan_id" if _is_pg(connection) else "rowid"
-    for page in loan_pages(connection, (key, "loan_id", "borrower_id", "product_id", "currency", *ACCRUAL_COLUMNS),
-                           EOD_STATUSES, page_size, key=key):  # fmt: skip
+    columns = (key, "loan_id", "borrower_id", "product_id", "currency", *ACCRUAL_COLUMNS, *extra)
+    for page in loan_pages(connection, columns, EOD_STATUSES, page_size, key=key):
         yield [row[0] for row in page], [row[1:] for row in page]
 
 
