@@ -21,6 +21,11 @@ COPY_ROWS_MIN = 2_000
 SQLITE_CACHE_KIB = 256 * 1024  # below this a prepared executemany beats creating and filling a temporary table
 EOD_STATUSES = ("active", "overdue", "charged-off")  # every loan not closed ages, even if it no longer accrues
 
+# What the classify stage takes of each loan beyond the accrual's own columns, when the accrual hands
+# its loans over (`store.classify_memory`): read with them.
+CLASSIFY_COLUMNS = ("line_id", "principal_outstanding_minor", "interest_receivable_minor", "penalty_receivable_minor",
+                    "fee_receivable_minor")  # fmt: skip
+
 # The columns EOD rewrites per loan, in this order (the blob may be None: unchanged).
 STEP_COLUMNS = (
     "loan_id",
