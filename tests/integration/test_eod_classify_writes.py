@@ -134,6 +134,10 @@ def test_a_book_kept_between_days_gives_classify_the_inputs_a_fresh_read_gives(e
         kept = kept_inputs(connection, accrued, month_start)
         fresh = snapshot_inputs(connection, month_start)
         assert list(zip(*(kept[name].tolist() for name in SNAPSHOT_INPUT_COLUMNS), strict=True)) == fresh
+        for name in ("origination_date", "maturity_date"):  # also kept as days since the epoch
+            assert [date(1970, 1, 1) + timedelta(days=d) for d in kept[f"{name}_days"].tolist()] == [
+                date.fromisoformat(day) for day in kept[name].tolist()
+            ]
         compared.append(len(fresh))
         return kept
 

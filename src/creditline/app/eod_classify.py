@@ -196,7 +196,8 @@ def _loan_frame(connection: Any, data: dict[str, tuple], as_of: date) -> tuple[p
     frame = pl.DataFrame({
         **{name: list(data[name]) for name in ("loan_id", "borrower_id", "line_id", "product_id", "currency",
                                                "loan_status")},
-        "origination_date": _dates(data["origination_date"]), "maturity_date": _dates(data["maturity_date"]),
+        "origination_date": _dates(data.get("origination_date_days", data["origination_date"])),
+        "maturity_date": _dates(data.get("maturity_date_days", data["maturity_date"])),
         "disbursed_minor": np.array(data["disbursed_minor"], dtype=np.int64),
         "eir_annual": np.array(data["eir_annual"], dtype=np.float64),
         "pd_origination": np.array(data["pd_origination"], dtype=np.float64),
@@ -211,6 +212,8 @@ def _loan_frame(connection: Any, data: dict[str, tuple], as_of: date) -> tuple[p
 
 
 def _dates(values: Any) -> pl.Series:
+    if isinstance(values, np.ndarray) and values.dtype == np.int64:  # days since the epoch (classify_memory)
+        return pl.Series(values.astype(np.int32)).cast(pl.Date)
     series = pl.Series(list(values))
     return series.str.to_date("%Y-%m-%d") if series.dtype == pl.String else series.cast(pl.Date)
 

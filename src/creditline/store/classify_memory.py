@@ -12,7 +12,8 @@ takes:
 - the few loans off book a snapshot still shows (closed this month, or not yet marked closed), read
   by id; and each line's limit and balances, read as they are (any command moves them).
 
-The result is the `SNAPSHOT_INPUT_COLUMNS` of `snapshot_inputs`, in the same loan id order (Python's
+The result is the `SNAPSHOT_INPUT_COLUMNS` of `snapshot_inputs` (and DAY_INPUTS as days since the
+epoch, `<name>_days`), in the same loan id order (Python's
 `str` order: SQLite's BINARY collation), with the same values: the day gives the same rows.
 PostgreSQL keeps to `snapshot_inputs`, whose order is the database collation's.
 """
@@ -54,12 +55,19 @@ def hands_over(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite" and kept(connection, FACTS_KEPT) is not None
 
 
+# the dates the snapshot frame takes as dates, kept also as days since 1970-01-01 (parsed once, not daily)
+DAY_INPUTS = ("origination_date", "maturity_date")
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 class KeptFacts:
-    """FACT_COLUMNS of every loan classify has seen, as object columns (values as the driver gave them)."""
+    """FACT_COLUMNS of every loan classify has seen, as object columns (values as the driver gave them),
+    and DAY_INPUTS as int64 days."""
 
     def __init__(self) -> None:
         self.position: dict[str, int] = {}
         self.columns = [np.empty(1024, dtype=object) for _ in FACT_COLUMNS]
+        self.days = [np.zeros(1024, dtype=np.int64) for _ in DAY_INPUTS]
 
     def put(self, rows: Sequence[tuple]) -> None:
         """Rows of (loan_id, *FACT_COLUMNS), new or changed."""
@@ -73,11 +81,15 @@ class KeptFacts:
             self.columns = [
                 np.concatenate((c, np.empty(capacity - len(c), dtype=object))) for c in self.columns
             ]
+            self.days = [np.concatenate((d, np.zeros(capacity - len(d), dtype=np.int64))) for d in self.days]
         at = np.fromiter((self.position[row[0]] for row in rows), dtype=np.int64, count=len(rows))
         for k, values in enumerate(list(zip(*rows, strict=True))[1:]):
             column = np.empty(len(rows), dtype=object)
             column[:] = values
             self.columns[k][at] = column
+        for days, name in zip(self.days, DAY_INPUTS, strict=True):
+            column = self.columns[FACT_INPUTS.index(name)][at]
+            days[at] = [date.fromisoformat(value).toordinal() - _EPOCH_ORDINAL for value in column]
 
     def refresh(self, connection: Connection, loan_ids: Sequence[str]) -> None:
         """Read these loans' facts again (they were just recorded or changed)."""
@@ -122,6 +134,7 @@ def kept_inputs(connection: Connection, accrued: Sequence[Any], month_start: dat
         (facts.position[loan_id] for loan_id in data["loan_id"]), dtype=np.int64, count=len(order)
     )
     data |= {name: column[at] for name, column in zip(FACT_INPUTS, facts.columns, strict=True)}
+    data |= {f"{name}_days": days[at] for name, days in zip(DAY_INPUTS, facts.days, strict=True)}
     lines = {row[0]: row[1:] for row in driver_rows(connection, _LINE_SQL)}
     of_loan = [lines[line_id] for line_id in data["line_id"]]  # every loan has its line (a foreign key)
     for k, name in enumerate(LINE_INPUTS):
