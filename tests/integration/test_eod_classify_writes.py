@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from eod_support import START, books_with_loans, fast_forward, hostile_bank, run_days, scalar
+from eod_support import START, books_with_loans, fast_forward, hostile_bank, rows, run_days, scalar
 from sqlalchemy import select
 
 from creditline.store.tables_servicing import loan_class_changes, loan_facts
@@ -130,8 +130,8 @@ def test_a_book_kept_between_days_gives_classify_the_inputs_a_fresh_read_gives(e
     compared: list[int] = []
     kept_inputs = classify_memory.kept_inputs
 
-    def checked(connection, accrued, month_start):  # type: ignore[no-untyped-def]
-        kept = kept_inputs(connection, accrued, month_start)
+    def checked(connection, facts, accrued, month_start):  # type: ignore[no-untyped-def]
+        kept = kept_inputs(connection, facts, accrued, month_start)
         fresh = snapshot_inputs(connection, month_start)
         assert list(zip(*(kept[name].tolist() for name in SNAPSHOT_INPUT_COLUMNS), strict=True)) == fresh
         for name in ("origination_date", "maturity_date"):  # also kept as days since the epoch
@@ -164,8 +164,8 @@ def test_a_book_kept_between_days_gives_the_accrual_the_loans_a_fresh_read_gives
         fresh = list(accruing_pages(connection, extra=CLASSIFY_COLUMNS))
         found = list(pages(self, connection, page_size))
         assert [locators for locators, _ in found] == [locators for locators, _ in fresh]
-        for (_, columns), (_, rows) in zip(found, fresh, strict=True):
-            assert list(zip(*(column.tolist() for column in columns), strict=True)) == rows
+        for (_, columns), (_, read) in zip(found, fresh, strict=True):
+            assert list(zip(*(column.tolist() for column in columns), strict=True)) == read
         compared.append(sum(len(locators) for locators, _ in found))
         yield from found
 
@@ -198,3 +198,45 @@ def _a_month_of_moves_kept_between_days(engine) -> None:  # type: ignore[no-unty
     repay(engine, Repay(loans[2], "99999", "payoff"))  # paid off: closed, shown until the month ends
     draw(engine, Draw("L003", "700", 3, "again"))  # a new loan: new facts
     run_days(engine, today, 26, gateway=bank)  # to 2025-03-09: B000 charged off, February's closings dropped
+
+
+def test_a_closing_that_rolls_back_leaves_no_kept_facts_behind(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The day B000's loan falls late, a stage after classify fails and the closing transaction rolls
+    back, after classify had kept the loan's new class: run again, classify reads the facts from the table
+    (the day is seen again), so the change is found and logged once, as without memory."""
+    import pytest
+
+    from creditline.app import eod_classify
+    from creditline.store import batch_memory, classify_memory
+    from creditline.store.tables_servicing_bank import SqlBankBook
+    from creditline.store.tables_servicing_snapshots import SNAPSHOT_INPUT_COLUMNS, snapshot_inputs
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps nothing between days")
+    books_with_loans(engine, 2)
+    SqlBankBook(engine).deposit([("B000", "CNY", 0)])  # B000 never pays
+    batch_memory.keep_between_days(engine)
+    today = fast_forward(engine, START, 30)
+    bank = hostile_bank(engine, short_rate="0", timeout_rate="0")
+    run_days(engine, today, 1, gateway=bank)  # closes 2025-01-31: the facts are kept
+    kept_inputs = classify_memory.kept_inputs
+
+    def checked(connection, facts, accrued, month_start):  # type: ignore[no-untyped-def]
+        kept = kept_inputs(connection, facts, accrued, month_start)
+        fresh = snapshot_inputs(connection, month_start)
+        assert list(zip(*(kept[name].tolist() for name in SNAPSHOT_INPUT_COLUMNS), strict=True)) == fresh
+        return kept
+
+    def failing(*args):  # type: ignore[no-untyped-def]
+        raise RuntimeError("provision failed")
+
+    monkeypatch.setattr(classify_memory, "kept_inputs", checked)
+    with monkeypatch.context() as patch:
+        patch.setattr(eod_classify, "provision", failing)
+        with pytest.raises(RuntimeError, match="provision failed"):
+            run_days(engine, today + timedelta(days=1), 1, gateway=bank)  # closes 2025-02-01: B000 late
+    run_days(engine, today + timedelta(days=1), 1, gateway=bank)
+    loan = scalar(engine, "SELECT loan_id FROM loans WHERE borrower_id = 'B000'")
+    changes = rows(engine, "SELECT on_date, what, old_value, new_value FROM loan_class_changes WHERE loan_id = :loan "
+                   "ORDER BY change_id", loan=loan)  # fmt: skip
+    assert [tuple(row) for row in changes] == [("2025-02-02", "status", "active", "overdue"), ("2025-02-02", "tier", "0", "1")]

@@ -68,7 +68,7 @@ def close_day(uow: UnitOfWork, today: date, handoff: list[AccruedPage] | None = 
     interest = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
     penalty = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
     loans = overdue = 0
-    book = _kept_book(uow, handoff)
+    book = _kept_book(uow, handoff, today)
     for locators, columns in _pages(uow, handoff, book):
         batch, other_at = batch_of_columns(columns[4:], len(locators), today)  # after loan, borrower, product, currency
         after = accrue_batch(batch)
@@ -113,11 +113,11 @@ _BLOB_AT = 4 + 17  # loan, borrower, product, currency, then ACCRUAL_COLUMNS (ro
 _EXTRA_AT = 4 + 18  # then, when handed over, eod_io.CLASSIFY_COLUMNS
 
 
-def _kept_book(uow: UnitOfWork, handoff: list | None) -> Any:
+def _kept_book(uow: UnitOfWork, handoff: list | None, today: date) -> Any:
     """The accruals kept between days, when the loans are handed over (the simulator's engine)."""
     from creditline.store.accrual_memory import kept_accruals
 
-    return None if handoff is None else kept_accruals(uow.connection)
+    return None if handoff is None else kept_accruals(uow.connection, today)
 
 
 def _pages(uow: UnitOfWork, handoff: list | None, book: Any) -> Iterator[tuple[list, Sequence[Any]]]:

@@ -34,13 +34,14 @@ def classify(uow: Any, business_date: date, context: EodContext) -> StageResult:
 
     as_of = context.run_date
     refresh_statistics(uow.connection, ("loan_facts", "credit_lines"))  # PostgreSQL: the join plans on them
-    new_facts = _record_new_facts(uow.connection, as_of, context)
     accrued = context.shared.get(ACCRUED_KEY)
-    if accrued is None:
+    facts = None if accrued is None else kept_facts(uow.connection, as_of)
+    new_facts = _record_new_facts(uow.connection, as_of, context)
+    if facts is None:
         data = _columns(snapshot_inputs(uow.connection, as_of.replace(day=1)))
     else:  # the simulator: the loans the accrual just wrote, and facts kept between days
-        kept_facts(uow.connection).refresh(uow.connection, new_facts)
-        data = kept_inputs(uow.connection, accrued, as_of.replace(day=1))
+        facts.refresh(uow.connection, new_facts)
+        data = kept_inputs(uow.connection, facts, accrued, as_of.replace(day=1))
     loans, shards = _loan_frame(uow.connection, data, as_of)
     lines, line_shards = _line_frame(uow.connection, context, _lines_on_book(data))
     from creditline.servicing.snapshots import build_snapshot
@@ -48,8 +49,8 @@ def classify(uow: Any, business_date: date, context: EodContext) -> StageResult:
     frame = build_snapshot(loans, lines, as_of, context.provisioning_policy)
     context.shared[SNAPSHOT_KEY] = (frame, np.concatenate((shards, line_shards)))
     changes, touched = _record_changes(uow.connection, data, frame.head(len(data["loan_id"])), as_of)
-    if accrued is not None:
-        kept_facts(uow.connection).refresh(uow.connection, touched)
+    if facts is not None:
+        facts.refresh(uow.connection, touched)
     status = frame.get_column("status").to_numpy()
     book = ((status == "active") | (status == "overdue")) & (frame.get_column("disbursed_minor").to_numpy() > 0)
     summary = {

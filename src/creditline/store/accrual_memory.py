@@ -11,7 +11,8 @@ again. The pages it gives are the columns `accruing_pages` would give, in the sa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ class KeptAccruals:
     """The PAGE_COLUMNS of every loan the accrual moved, by rowid, with each loan's version after its write."""
 
     def __init__(self) -> None:
+        self.accrued: date | None = None  # the last day accrued into these columns
         self.rowid = np.empty(0, dtype=np.int64)
         self.version = np.empty(0, dtype=np.int64)
         self.columns = [_empty(name, 0) for name in PAGE_COLUMNS]
@@ -75,12 +77,18 @@ class KeptAccruals:
         self.version[start : start + n] += 1
 
 
-def kept_accruals(connection: Connection) -> KeptAccruals | None:
-    """The engine's kept accruals, or None when it keeps nothing (every caller but the simulator) or is not SQLite."""
+def kept_accruals(connection: Connection, today: date) -> KeptAccruals | None:
+    """The engine's kept accruals for accruing `today`, or None when it keeps nothing (every caller but the
+    simulator) or is not SQLite. Columns that already hold `today` (or a later day) come from a closing
+    transaction that rolled back: they are dropped, and the book is read again."""
     memory = kept(connection, ACCRUALS_KEPT) if connection.dialect.name == "sqlite" else None
     if memory is None:
         return None
-    return memory.setdefault("book", KeptAccruals())
+    book = memory.get("book")
+    if book is None or (book.accrued is not None and book.accrued >= today):
+        book = memory["book"] = KeptAccruals()
+    book.accrued = today
+    return book
 
 
 def _read(connection: Connection, rowids: list[int], total: int) -> list[list[Any]]:
@@ -103,8 +111,3 @@ def _read(connection: Connection, rowids: list[int], total: int) -> list[list[An
 
 def _empty(name: str, n: int) -> np.ndarray:
     return np.empty(n, dtype=object if name in _TEXT else np.int64)
-
-
-def page_columns(rows: Sequence[tuple]) -> list[Any]:
-    """A page of `accruing_pages` rows as columns (the layout `KeptAccruals.pages` gives)."""
-    return list(zip(*rows, strict=True))

@@ -65,6 +65,7 @@ class KeptFacts:
     and DAY_INPUTS as int64 days."""
 
     def __init__(self) -> None:
+        self.classified: date | None = None  # the last day classified with these facts
         self.position: dict[str, int] = {}
         self.columns = [np.empty(1024, dtype=object) for _ in FACT_COLUMNS]
         self.days = [np.zeros(1024, dtype=np.int64) for _ in DAY_INPUTS]
@@ -105,20 +106,24 @@ class KeptFacts:
                 if loan_id not in on_book and (closed_on[at] is None or closed_on[at] >= month_start)]  # fmt: skip
 
 
-def kept_facts(connection: Connection) -> KeptFacts:
+def kept_facts(connection: Connection, as_of: date) -> KeptFacts:
+    """The facts kept, for classifying `as_of` (called once a day, before the day's facts are written).
+    Facts that already saw `as_of` (or a later day) come from a closing transaction that rolled back:
+    they are dropped and read again from the table."""
     memory = kept(connection, FACTS_KEPT)
     assert memory is not None, "only on an engine that keeps values between days (hands_over)"
-    if "facts" not in memory:
-        memory["facts"] = KeptFacts()
-        memory["facts"].put(
-            driver_rows(connection, f"SELECT loan_id, {', '.join(FACT_COLUMNS)} FROM loan_facts")
-        )
-    return memory["facts"]
+    facts = memory.get("facts")
+    if facts is None or (facts.classified is not None and facts.classified >= as_of):
+        facts = memory["facts"] = KeptFacts()
+        facts.put(driver_rows(connection, f"SELECT loan_id, {', '.join(FACT_COLUMNS)} FROM loan_facts"))
+    facts.classified = as_of
+    return facts
 
 
-def kept_inputs(connection: Connection, accrued: Sequence[Any], month_start: date) -> dict[str, Any]:
+def kept_inputs(
+    connection: Connection, facts: KeptFacts, accrued: Sequence[Any], month_start: date
+) -> dict[str, Any]:
     """`snapshot_inputs` as columns (SNAPSHOT_INPUT_COLUMNS), from the accrual's pages and the kept facts."""
-    facts = kept_facts(connection)
     own: dict[str, list] = {name: [_page_column(page, name) for page in accrued] for name in LOAN_INPUTS}
     on_book = {loan_id for part in own["loan_id"] for loan_id in part}
     off_book = facts.shown_off_book(month_start.isoformat(), on_book)
