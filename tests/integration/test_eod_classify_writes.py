@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from eod_support import START, books_with_loans, fast_forward, hostile_bank, run_days, scalar
+from eod_support import START, books_with_loans, fast_forward, hostile_bank, rows, run_days, scalar
 from sqlalchemy import select
 
 from creditline.store.tables_servicing import loan_class_changes, loan_facts
@@ -117,3 +117,126 @@ def test_a_loan_written_off_before_charge_off_is_a_default_not_a_payoff(engine) 
         facts = connection.execute(select(f.status, f.defaulted_on, f.closed_on).where(f.loan_id == loan)).one()
     assert tuple(shown) == ("charged_off", 0)
     assert tuple(facts) == ("charged_off", classified, classified)
+
+
+def test_a_book_kept_between_days_gives_classify_the_inputs_a_fresh_read_gives(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The simulator's engine hands classify the loans the accrual just wrote and keeps their facts between
+    days (`store.classify_memory`): through loans falling late, charged off, written off, paid off and newly
+    drawn, and a month's turn that drops the month's closed loans, each day's inputs are the columns
+    `snapshot_inputs` reads, value for value and in the same order."""
+    from creditline.store import classify_memory
+    from creditline.store.tables_servicing_snapshots import SNAPSHOT_INPUT_COLUMNS, snapshot_inputs
+
+    compared: list[int] = []
+    kept_inputs = classify_memory.kept_inputs
+
+    def checked(connection, facts, accrued, month_start):  # type: ignore[no-untyped-def]
+        kept = kept_inputs(connection, facts, accrued, month_start)
+        fresh = snapshot_inputs(connection, month_start)
+        assert list(zip(*(kept[name].tolist() for name in SNAPSHOT_INPUT_COLUMNS), strict=True)) == fresh
+        for name in ("origination_date", "maturity_date"):  # also kept as days since the epoch
+            assert [date(1970, 1, 1) + timedelta(days=d) for d in kept[f"{name}_days"].tolist()] == [
+                date.fromisoformat(day) for day in kept[name].tolist()
+            ]
+        compared.append(len(fresh))
+        return kept
+
+    monkeypatch.setattr(classify_memory, "kept_inputs", checked)
+    _a_month_of_moves_kept_between_days(engine)
+    shown = scalar(engine, "SELECT COUNT(*) FROM loan_snapshots WHERE as_of = '2025-03-09'")
+    assert len(compared) == 37
+    assert compared[11:13] == [7, 7]  # the written-off and paid-off loans are shown in February
+    assert compared[-1] == 5  # and no longer in March; the charged-off loan stays on book
+    assert shown == 5 + 2  # with the two lines they left idle
+
+
+def test_a_book_kept_between_days_gives_the_accrual_the_loans_a_fresh_read_gives(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The accrual's loans kept as columns between days (`store.accrual_memory`), read again only when
+    their version moved: each day's pages are the rows `accruing_pages` reads, in the same order, through
+    repayments by the bank and by hand, a write-off, a new loan and a charge-off."""
+    from creditline.store.accrual_memory import KeptAccruals
+    from creditline.store.eod_io import CLASSIFY_COLUMNS, accruing_pages
+
+    compared: list[int] = []
+    pages = KeptAccruals.pages
+
+    def checked(self, connection, page_size=100_000):  # type: ignore[no-untyped-def]
+        fresh = list(accruing_pages(connection, extra=CLASSIFY_COLUMNS))
+        found = list(pages(self, connection, page_size))
+        assert [locators for locators, _ in found] == [locators for locators, _ in fresh]
+        for (_, columns), (_, read) in zip(found, fresh, strict=True):
+            assert list(zip(*(column.tolist() for column in columns), strict=True)) == read
+        compared.append(sum(len(locators) for locators, _ in found))
+        yield from found
+
+    monkeypatch.setattr(KeptAccruals, "pages", checked)
+    _a_month_of_moves_kept_between_days(engine)
+    assert len(compared) == 30 + 37  # the days of accrual alone, then the pipeline's
+    assert compared[30 + 10 : 30 + 12] == [6, 5]  # the new loan in, the written-off and paid-off ones out
+
+
+def _a_month_of_moves_kept_between_days(engine) -> None:  # type: ignore[no-untyped-def]
+    """Six loans on an engine that keeps the book between days, 30 days of accrual, then the pipeline to
+    2025-03-09: B000 and B001 never pay (B000 is charged off), B001's loan is written off and B002's paid
+    off by hand on 2025-02-11, when L003 draws a second loan."""
+    import pytest
+
+    from creditline.app import Draw, Repay, WriteOff, draw, repay, write_off
+    from creditline.store import batch_memory
+    from creditline.store.tables_servicing_bank import SqlBankBook
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps nothing between days (its order is the collation's)")
+    loans = books_with_loans(engine, 6, charge_off_days=20)
+    SqlBankBook(engine).deposit([("B000", "CNY", 0), ("B001", "CNY", 0)])  # B000 and B001 never pay
+    batch_memory.keep_between_days(engine)
+    today = fast_forward(engine, START, 30)
+    bank = hostile_bank(engine, short_rate="0", timeout_rate="0")
+    run_days(engine, today, 11, gateway=bank)
+    today += timedelta(days=11)
+    write_off(engine, WriteOff(loans[1], "wo"))  # off book, still shown until the month ends
+    repay(engine, Repay(loans[2], "99999", "payoff"))  # paid off: closed, shown until the month ends
+    draw(engine, Draw("L003", "700", 3, "again"))  # a new loan: new facts
+    run_days(engine, today, 26, gateway=bank)  # to 2025-03-09: B000 charged off, February's closings dropped
+
+
+def test_a_closing_that_rolls_back_leaves_no_kept_facts_behind(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The day B000's loan falls late, a stage after classify fails and the closing transaction rolls
+    back, after classify had kept the loan's new class: run again, classify reads the facts from the table
+    (the day is seen again), so the change is found and logged once, as without memory."""
+    import pytest
+
+    from creditline.app import eod_classify
+    from creditline.store import batch_memory, classify_memory
+    from creditline.store.tables_servicing_bank import SqlBankBook
+    from creditline.store.tables_servicing_snapshots import SNAPSHOT_INPUT_COLUMNS, snapshot_inputs
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps nothing between days")
+    books_with_loans(engine, 2)
+    SqlBankBook(engine).deposit([("B000", "CNY", 0)])  # B000 never pays
+    batch_memory.keep_between_days(engine)
+    today = fast_forward(engine, START, 30)
+    bank = hostile_bank(engine, short_rate="0", timeout_rate="0")
+    run_days(engine, today, 1, gateway=bank)  # closes 2025-01-31: the facts are kept
+    kept_inputs = classify_memory.kept_inputs
+
+    def checked(connection, facts, accrued, month_start):  # type: ignore[no-untyped-def]
+        kept = kept_inputs(connection, facts, accrued, month_start)
+        fresh = snapshot_inputs(connection, month_start)
+        assert list(zip(*(kept[name].tolist() for name in SNAPSHOT_INPUT_COLUMNS), strict=True)) == fresh
+        return kept
+
+    def failing(*args):  # type: ignore[no-untyped-def]
+        raise RuntimeError("provision failed")
+
+    monkeypatch.setattr(classify_memory, "kept_inputs", checked)
+    with monkeypatch.context() as patch:
+        patch.setattr(eod_classify, "provision", failing)
+        with pytest.raises(RuntimeError, match="provision failed"):
+            run_days(engine, today + timedelta(days=1), 1, gateway=bank)  # closes 2025-02-01: B000 late
+    run_days(engine, today + timedelta(days=1), 1, gateway=bank)
+    loan = scalar(engine, "SELECT loan_id FROM loans WHERE borrower_id = 'B000'")
+    changes = rows(engine, "SELECT on_date, what, old_value, new_value FROM loan_class_changes WHERE loan_id = :loan "
+                   "ORDER BY change_id", loan=loan)  # fmt: skip
+    assert [tuple(row) for row in changes] == [("2025-02-02", "status", "active", "overdue"), ("2025-02-02", "tier", "0", "1")]

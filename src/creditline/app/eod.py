@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -54,22 +56,26 @@ def lock_out_commands(uow: UnitOfWork) -> None:
         uow.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EOD_LOCK_KEY})
 
 
-def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
+def close_day(uow: UnitOfWork, today: date, handoff: list[AccruedPage] | None = None) -> dict[str, Any]:
+    """Accrue and age every loan EOD moves; with `handoff`, each page's loans as written are added to
+    it, for the classify stage of the same transaction (`store.classify_memory`), and on an engine that
+    keeps the book between days the loans come from the columns kept (`store.accrual_memory`)."""
     from creditline.lending.loan.batch import STATUS_CODES, accrue_batch
-    from creditline.store.accrual_columns import batch_of
-    from creditline.store.eod_io import accruing_pages, write_steps
+    from creditline.store.accrual_columns import batch_of_columns
+    from creditline.store.eod_io import write_steps
 
     tomorrow = today + ONE_DAY
     interest = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
     penalty = defaultdict(lambda: np.zeros(SHARD_COUNT, dtype=np.int64))
     loans = overdue = 0
-    for locators, page in accruing_pages(uow.connection):
-        batch, other_at = batch_of(page, today, first=4)  # rows start with loan, borrower, product, currency
+    book = _kept_book(uow, handoff, today)
+    for locators, columns in _pages(uow, handoff, book):
+        batch, other_at = batch_of_columns(columns[4:], len(locators), today)  # after loan, borrower, product, currency
         after = accrue_batch(batch)
         interest_delta = after.interest_accrued - batch.interest_accrued
         penalty_delta = after.penalty_accrued - batch.penalty_accrued
         assert (interest_delta >= 0).all() and (penalty_delta >= 0).all(), "a day's accrual is never negative"
-        blobs = _changed_blobs(page, batch, after, other_at)
+        blobs = _changed_blobs(columns[_BLOB_AT], batch, after, other_at)
         statuses = [str(STATUS_CODES[code]) for code in after.status.tolist()]
         write_steps(
             uow.connection,
@@ -80,11 +86,15 @@ def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
             )),
             tomorrow,
         )  # fmt: skip
-        shards = np.fromiter((zlib.crc32(row[1].encode()) % SHARD_COUNT for row in page), np.int64, len(page))
-        for key, index in _groups(page).items():
+        if handoff is not None:
+            handoff.append(_accrued_page(columns, statuses, after, interest_delta, penalty_delta, blobs))
+        if book is not None:
+            book.stepped(loans, _written(statuses, after, interest_delta, penalty_delta, blobs, columns))
+        shards = np.fromiter((zlib.crc32(b.encode()) % SHARD_COUNT for b in columns[1]), np.int64, len(locators))
+        for key, index in _groups(columns[2], columns[3]).items():
             np.add.at(interest[key], shards[index], interest_delta[index])
             np.add.at(penalty[key], shards[index], penalty_delta[index])
-        loans += len(page)
+        loans += len(locators)
         overdue += int(np.count_nonzero(after.days_past_due > 0))
     totals = _post_summaries(uow, tomorrow, interest, penalty)
     zero_in = [] if interest else uow.lines.currencies()  # a day with nothing accrued prints the book's zero
@@ -99,27 +109,98 @@ def close_day(uow: UnitOfWork, today: date) -> dict[str, Any]:
     }
 
 
-def _groups(page: list[tuple]) -> dict[tuple[str, str], np.ndarray]:
-    keys = [(row[2], row[3]) for row in page]
+_BLOB_AT = 4 + 17  # loan, borrower, product, currency, then ACCRUAL_COLUMNS (rows_blob last)
+_EXTRA_AT = 4 + 18  # then, when handed over, eod_io.CLASSIFY_COLUMNS
+
+
+def _kept_book(uow: UnitOfWork, handoff: list | None, today: date) -> Any:
+    """The accruals kept between days, when the loans are handed over (the simulator's engine)."""
+    from creditline.store.accrual_memory import kept_accruals
+
+    return None if handoff is None else kept_accruals(uow.connection, today)
+
+
+def _pages(uow: UnitOfWork, handoff: list | None, book: Any) -> Iterator[tuple[list, Sequence[Any]]]:
+    """(locators, columns) of each page of loans to accrue: from the kept book, or read."""
+    from creditline.store.eod_io import CLASSIFY_COLUMNS, accruing_pages
+
+    if book is not None:
+        yield from book.pages(uow.connection)
+        return
+    for locators, page in accruing_pages(uow.connection, extra=() if handoff is None else CLASSIFY_COLUMNS):
+        yield locators, list(zip(*page, strict=True))
+
+
+def _written(statuses: list[str], after: Any, interest_delta: np.ndarray, penalty_delta: np.ndarray,
+             blobs: list[bytes | None], columns: Sequence[Any]) -> dict[str, Any]:  # fmt: skip
+    """The kept columns the day's write moved (`store.accrual_memory`)."""
+    return {
+        "status": statuses, "days_past_due": after.days_past_due, "oldest_unpaid_due": after.oldest_unpaid_due,
+        "interest_accrued_minor": after.interest_accrued, "interest_exact": after.interest_exact,
+        "penalty_accrued_minor": after.penalty_accrued, "penalty_exact": after.penalty_exact, "rows_blob": blobs,
+        "interest_receivable_minor": np.asarray(columns[_EXTRA_AT + 2], dtype=np.int64) + interest_delta,
+        "penalty_receivable_minor": np.asarray(columns[_EXTRA_AT + 3], dtype=np.int64) + penalty_delta,
+    }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AccruedPage:
+    """A page of loans as the accrual wrote them (columns in page order; amounts after the day)."""
+
+    loan_id: list[str]
+    borrower_id: list[str]
+    currency: list[str]
+    line_id: list[str]
+    status: list[str]
+    days_past_due: np.ndarray
+    principal_minor: np.ndarray
+    interest_minor: np.ndarray
+    penalty_receivable_minor: np.ndarray
+    fee_receivable_minor: np.ndarray
+    row_count: list[int]
+    rows_blob: list[bytes]
+
+
+def _accrued_page(columns: Sequence[Any], statuses: list[str], after: Any, interest_delta: np.ndarray,
+                  penalty_delta: np.ndarray, blobs: list[bytes | None]) -> AccruedPage:  # fmt: skip
+    from creditline.store.eod_io import CLASSIFY_COLUMNS
+
+    assert len(columns) == _EXTRA_AT + len(CLASSIFY_COLUMNS), "pages read with CLASSIFY_COLUMNS"
+
+    def minor(i: int) -> np.ndarray:
+        return np.array(columns[_EXTRA_AT + i], dtype=np.int64)
+
+    return AccruedPage(
+        loan_id=list(columns[0]), borrower_id=list(columns[1]), currency=list(columns[3]),
+        line_id=list(columns[_EXTRA_AT]), status=statuses, days_past_due=after.days_past_due,
+        principal_minor=minor(1), interest_minor=minor(2) + interest_delta,
+        penalty_receivable_minor=minor(3) + penalty_delta, fee_receivable_minor=minor(4),
+        row_count=list(columns[4 + 16]),
+        rows_blob=[old if new is None else new for old, new in zip(columns[_BLOB_AT], blobs, strict=True)],
+    )  # fmt: skip
+
+
+def _groups(products: Sequence[str], currencies: Sequence[str]) -> dict[tuple[str, str], np.ndarray]:
+    keys = list(zip(products, currencies, strict=True))
     found: dict[tuple[str, str], list[int]] = defaultdict(list)
     if len(set(keys)) == 1:
-        return {keys[0]: np.arange(len(page))}
+        return {keys[0]: np.arange(len(keys))}
     for i, key in enumerate(keys):
         found[key].append(i)
     return {key: np.array(index, dtype=np.int64) for key, index in found.items()}
 
 
-def _changed_blobs(page: list[tuple], batch: Any, after: Any, other_at: np.ndarray) -> list[bytes | None]:
+def _changed_blobs(old: Sequence[bytes], batch: Any, after: Any, other_at: np.ndarray) -> list[bytes | None]:
     """New row blobs for the loans whose installment rows changed (one fell due); None elsewhere."""
     changed_rows = np.flatnonzero(after.row_other_unpaid != batch.row_other_unpaid)
     if changed_rows.size == 0:
-        return [None] * len(page)
+        return [None] * len(old)
     from creditline.store.accrual_columns import ROW_DTYPE
 
-    packed = np.frombuffer(b"".join(row[4 + 17] for row in page), dtype=ROW_DTYPE).copy()
+    packed = np.frombuffer(b"".join(old), dtype=ROW_DTYPE).copy()
     packed[other_at] = after.row_other_unpaid
-    loan_of_row = np.repeat(np.arange(len(page)), np.diff(batch.row_offsets))
-    blobs: list[bytes | None] = [None] * len(page)
+    loan_of_row = np.repeat(np.arange(len(old)), np.diff(batch.row_offsets))
+    blobs: list[bytes | None] = [None] * len(old)
     offsets = batch.row_offsets
     for i in np.unique(loan_of_row[changed_rows]).tolist():
         blobs[i] = packed[3 * offsets[i] : 3 * offsets[i + 1]].tobytes()

@@ -28,24 +28,33 @@ CASH_IN_FIELDS = ("principal_repaid", "interest_repaid", "penalty_repaid", "fees
 
 @without_cyclic_gc
 def classify(uow: Any, business_date: date, context: EodContext) -> StageResult:
+    from creditline.store.classify_memory import ACCRUED_KEY, kept_facts, kept_inputs
     from creditline.store.eod_io import refresh_statistics
     from creditline.store.tables_servicing_snapshots import snapshot_inputs
 
     as_of = context.run_date
     refresh_statistics(uow.connection, ("loan_facts", "credit_lines"))  # PostgreSQL: the join plans on them
+    accrued = context.shared.get(ACCRUED_KEY)
+    facts = None if accrued is None else kept_facts(uow.connection, as_of)
     new_facts = _record_new_facts(uow.connection, as_of, context)
-    data = _columns(snapshot_inputs(uow.connection, as_of.replace(day=1)))
+    if facts is None:
+        data = _columns(snapshot_inputs(uow.connection, as_of.replace(day=1)))
+    else:  # the simulator: the loans the accrual just wrote, and facts kept between days
+        facts.refresh(uow.connection, new_facts)
+        data = kept_inputs(uow.connection, facts, accrued, as_of.replace(day=1))
     loans, shards = _loan_frame(uow.connection, data, as_of)
     lines, line_shards = _line_frame(uow.connection, context, _lines_on_book(data))
     from creditline.servicing.snapshots import build_snapshot
 
     frame = build_snapshot(loans, lines, as_of, context.provisioning_policy)
     context.shared[SNAPSHOT_KEY] = (frame, np.concatenate((shards, line_shards)))
-    changes = _record_changes(uow.connection, data, frame.head(len(data["loan_id"])), as_of)
+    changes, touched = _record_changes(uow.connection, data, frame.head(len(data["loan_id"])), as_of)
+    if facts is not None:
+        facts.refresh(uow.connection, touched)
     status = frame.get_column("status").to_numpy()
     book = ((status == "active") | (status == "overdue")) & (frame.get_column("disbursed_minor").to_numpy() > 0)
     summary = {
-        "new_loans": new_facts,
+        "new_loans": len(new_facts),
         "rows": frame.height,
         "tiers": _counts(frame.get_column("tier").to_numpy()[book]),
         "stages": _counts(frame.get_column("stage").to_numpy()[book]),
@@ -120,14 +129,14 @@ def write_snapshot(uow: Any, business_date: date, context: EodContext) -> StageR
 # -- facts of new loans ---------------------------------------------------------------------------------
 
 
-def _record_new_facts(connection: Any, as_of: date, context: EodContext) -> int:
+def _record_new_facts(connection: Any, as_of: date, context: EodContext) -> list[str]:
     from creditline.ledger import shard_of
     from creditline.store.accrual_columns import ROW_DTYPE
     from creditline.store.tables_servicing_snapshots import add_facts, loans_without_facts, origination_pds
 
     new = loans_without_facts(connection)
     if not new:
-        return 0
+        return []
     pds = origination_pds(connection, [row[2] for row in new])
     default_pd = float(context.provisioning_policy.pd_default)
     rows = []
@@ -146,7 +155,7 @@ def _record_new_facts(connection: Any, as_of: date, context: EodContext) -> int:
             "cash_in_at_default_minor": None, "closed_on": None,
         })  # fmt: skip
     add_facts(connection, rows)
-    return len(rows)
+    return [row["loan_id"] for row in rows]
 
 
 @lru_cache(maxsize=4096)  # a book has few distinct rates, and classify asks for every idle line's each day
@@ -188,7 +197,8 @@ def _loan_frame(connection: Any, data: dict[str, tuple], as_of: date) -> tuple[p
     frame = pl.DataFrame({
         **{name: list(data[name]) for name in ("loan_id", "borrower_id", "line_id", "product_id", "currency",
                                                "loan_status")},
-        "origination_date": _dates(data["origination_date"]), "maturity_date": _dates(data["maturity_date"]),
+        "origination_date": _dates(data.get("origination_date_days", data["origination_date"])),
+        "maturity_date": _dates(data.get("maturity_date_days", data["maturity_date"])),
         "disbursed_minor": np.array(data["disbursed_minor"], dtype=np.int64),
         "eir_annual": np.array(data["eir_annual"], dtype=np.float64),
         "pd_origination": np.array(data["pd_origination"], dtype=np.float64),
@@ -203,6 +213,8 @@ def _loan_frame(connection: Any, data: dict[str, tuple], as_of: date) -> tuple[p
 
 
 def _dates(values: Any) -> pl.Series:
+    if isinstance(values, np.ndarray) and values.dtype == np.int64:  # days since the epoch (classify_memory)
+        return pl.Series(values.astype(np.int32)).cast(pl.Date)
     series = pl.Series(list(values))
     return series.str.to_date("%Y-%m-%d") if series.dtype == pl.String else series.cast(pl.Date)
 
@@ -258,8 +270,11 @@ def _line_frame(connection: Any, context: EodContext, busy: set[str]) -> tuple[p
 # -- what changed ---------------------------------------------------------------------------------------------
 
 
-def _record_changes(connection: Any, data: dict[str, tuple], day: pl.DataFrame, as_of: date) -> dict[str, int]:
-    """Changes of status, tier and stage since the loan's last classification, logged and remembered.
+def _record_changes(
+    connection: Any, data: dict[str, Any], day: pl.DataFrame, as_of: date
+) -> tuple[dict[str, int], list[str]]:
+    """Changes of status, tier and stage since the loan's last classification, logged and remembered;
+    the counts by kind and the loans whose facts were rewritten.
 
     Written with one prepared statement each (`app.eod_bulk`; COPY for the log on PostgreSQL): a day
     when many loans fall due changes tens of thousands of them."""
@@ -293,7 +308,7 @@ def _record_changes(connection: Any, data: dict[str, tuple], day: pl.DataFrame, 
         ))  # fmt: skip
     insert_rows(connection, "loan_class_changes", CHANGE_COLUMNS, changes)
     update_rows(connection, "loan_facts", "loan_id", FACT_COLUMNS, facts)
-    return {what: int(moved[what].sum()) for what in ("status", "tier", "stage")}
+    return {what: int(moved[what].sum()) for what in ("status", "tier", "stage")}, [row[-1] for row in facts]
 
 
 CHANGE_COLUMNS = ("loan_id", "borrower_id", "on_date", "what", "old_value", "new_value")

@@ -109,19 +109,26 @@ def accrual_of_values(row: Any, as_of: date) -> AccrualState:
 def batch_of(rows: Sequence[Sequence[Any]], as_of: date, first: int = 0) -> tuple[AccrualBatch, np.ndarray]:
     """An AccrualBatch from rows whose ACCRUAL_COLUMNS start at `first`, and the index map from the packed
     blobs to rows."""
-    columns = list(zip(*rows, strict=True))[first:]
+    return batch_of_columns(list(zip(*rows, strict=True))[first:], len(rows), as_of)
+
+
+def batch_of_columns(columns: Sequence[Any], n: int, as_of: date) -> tuple[AccrualBatch, np.ndarray]:
+    """`batch_of` from the ACCRUAL_COLUMNS as `n`-long columns (sequences or numpy arrays, copied)."""
 
     def col(i: int) -> np.ndarray:
-        return np.fromiter(columns[i], dtype=np.int64, count=len(rows))
+        values = columns[i]
+        if isinstance(values, np.ndarray):
+            return np.array(values, dtype=np.int64)
+        return np.fromiter(values, dtype=np.int64, count=n)
 
     counts = col(16)
-    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     packed = np.frombuffer(b"".join(columns[17]), dtype=ROW_DTYPE)
     due_at, principal_at, other_at = _blob_positions(counts, offsets)
     batch = AccrualBatch(
         as_of=as_of,
-        status=np.fromiter((STATUS_INDEX[s] for s in columns[0]), dtype=np.int8, count=len(rows)),
+        status=np.fromiter((STATUS_INDEX[s] for s in columns[0]), dtype=np.int8, count=n),
         days_past_due=col(1),
         oldest_unpaid_due=col(2),
         interest_accrued=col(3),
