@@ -7,12 +7,25 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from eod_support import START, books_with_loans, fast_forward, hostile_bank, rows, run_days, scalar
 from sqlalchemy import select
 
 from creditline.store.tables_servicing import loan_class_changes, loan_facts
 
 FIRST_DUE = date(2025, 2, 1)  # of every loan drawn on START
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):  # type: ignore[no-untyped-def]
+    """A SQLite database at head: the simulator's engine, the only one that keeps the book between days
+    (PostgreSQL keeps nothing, so these tests have nothing to compare there)."""
+    from creditline.store import make_engine, upgrade
+
+    created = make_engine(f"sqlite:///{tmp_path / 'creditline.sqlite'}")
+    upgrade(created)
+    yield created
+    created.dispose()
 
 
 def test_each_change_is_logged_once_and_the_facts_remember_the_last_class(engine) -> None:  # type: ignore[no-untyped-def]
@@ -119,7 +132,7 @@ def test_a_loan_written_off_before_charge_off_is_a_default_not_a_payoff(engine) 
     assert tuple(facts) == ("charged_off", classified, classified)
 
 
-def test_a_book_kept_between_days_gives_classify_the_inputs_a_fresh_read_gives(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_book_kept_between_days_gives_classify_the_inputs_a_fresh_read_gives(sqlite_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The simulator's engine hands classify the loans the accrual just wrote and keeps their facts between
     days (`store.classify_memory`): through loans falling late, charged off, written off, paid off and newly
     drawn, and a month's turn that drops the month's closed loans, each day's inputs are the columns
@@ -142,15 +155,15 @@ def test_a_book_kept_between_days_gives_classify_the_inputs_a_fresh_read_gives(e
         return kept
 
     monkeypatch.setattr(classify_memory, "kept_inputs", checked)
-    _a_month_of_moves_kept_between_days(engine)
-    shown = scalar(engine, "SELECT COUNT(*) FROM loan_snapshots WHERE as_of = '2025-03-09'")
+    _a_month_of_moves_kept_between_days(sqlite_engine)
+    shown = scalar(sqlite_engine, "SELECT COUNT(*) FROM loan_snapshots WHERE as_of = '2025-03-09'")
     assert len(compared) == 37
     assert compared[11:13] == [7, 7]  # the written-off and paid-off loans are shown in February
     assert compared[-1] == 5  # and no longer in March; the charged-off loan stays on book
     assert shown == 5 + 2  # with the two lines they left idle
 
 
-def test_a_book_kept_between_days_gives_the_accrual_the_loans_a_fresh_read_gives(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_book_kept_between_days_gives_the_accrual_the_loans_a_fresh_read_gives(sqlite_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The accrual's loans kept as columns between days (`store.accrual_memory`), read again only when
     their version moved: each day's pages are the rows `accruing_pages` reads, in the same order, through
     repayments by the bank and by hand, a write-off, a new loan and a charge-off."""
@@ -170,7 +183,7 @@ def test_a_book_kept_between_days_gives_the_accrual_the_loans_a_fresh_read_gives
         yield from found
 
     monkeypatch.setattr(KeptAccruals, "pages", checked)
-    _a_month_of_moves_kept_between_days(engine)
+    _a_month_of_moves_kept_between_days(sqlite_engine)
     assert len(compared) == 30 + 37  # the days of accrual alone, then the pipeline's
     assert compared[30 + 10 : 30 + 12] == [6, 5]  # the new loan in, the written-off and paid-off ones out
 
@@ -179,14 +192,10 @@ def _a_month_of_moves_kept_between_days(engine) -> None:  # type: ignore[no-unty
     """Six loans on an engine that keeps the book between days, 30 days of accrual, then the pipeline to
     2025-03-09: B000 and B001 never pay (B000 is charged off), B001's loan is written off and B002's paid
     off by hand on 2025-02-11, when L003 draws a second loan."""
-    import pytest
-
     from creditline.app import Draw, Repay, WriteOff, draw, repay, write_off
     from creditline.store import batch_memory
     from creditline.store.tables_servicing_bank import SqlBankBook
 
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL keeps nothing between days (its order is the collation's)")
     loans = books_with_loans(engine, 6, charge_off_days=20)
     SqlBankBook(engine).deposit([("B000", "CNY", 0), ("B001", "CNY", 0)])  # B000 and B001 never pay
     batch_memory.keep_between_days(engine)
@@ -200,25 +209,21 @@ def _a_month_of_moves_kept_between_days(engine) -> None:  # type: ignore[no-unty
     run_days(engine, today, 26, gateway=bank)  # to 2025-03-09: B000 charged off, February's closings dropped
 
 
-def test_a_closing_that_rolls_back_leaves_no_kept_facts_behind(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_closing_that_rolls_back_leaves_no_kept_facts_behind(sqlite_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The day B000's loan falls late, a stage after classify fails and the closing transaction rolls
     back, after classify had kept the loan's new class: run again, classify reads the facts from the table
     (the day is seen again), so the change is found and logged once, as without memory."""
-    import pytest
-
     from creditline.app import eod_classify
     from creditline.store import batch_memory, classify_memory
     from creditline.store.tables_servicing_bank import SqlBankBook
     from creditline.store.tables_servicing_snapshots import SNAPSHOT_INPUT_COLUMNS, snapshot_inputs
 
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL keeps nothing between days")
-    books_with_loans(engine, 2)
-    SqlBankBook(engine).deposit([("B000", "CNY", 0)])  # B000 never pays
-    batch_memory.keep_between_days(engine)
-    today = fast_forward(engine, START, 30)
-    bank = hostile_bank(engine, short_rate="0", timeout_rate="0")
-    run_days(engine, today, 1, gateway=bank)  # closes 2025-01-31: the facts are kept
+    books_with_loans(sqlite_engine, 2)
+    SqlBankBook(sqlite_engine).deposit([("B000", "CNY", 0)])  # B000 never pays
+    batch_memory.keep_between_days(sqlite_engine)
+    today = fast_forward(sqlite_engine, START, 30)
+    bank = hostile_bank(sqlite_engine, short_rate="0", timeout_rate="0")
+    run_days(sqlite_engine, today, 1, gateway=bank)  # closes 2025-01-31: the facts are kept
     kept_inputs = classify_memory.kept_inputs
 
     def checked(connection, facts, accrued, month_start):  # type: ignore[no-untyped-def]
@@ -234,9 +239,9 @@ def test_a_closing_that_rolls_back_leaves_no_kept_facts_behind(engine, monkeypat
     with monkeypatch.context() as patch:
         patch.setattr(eod_classify, "provision", failing)
         with pytest.raises(RuntimeError, match="provision failed"):
-            run_days(engine, today + timedelta(days=1), 1, gateway=bank)  # closes 2025-02-01: B000 late
-    run_days(engine, today + timedelta(days=1), 1, gateway=bank)
-    loan = scalar(engine, "SELECT loan_id FROM loans WHERE borrower_id = 'B000'")
-    changes = rows(engine, "SELECT on_date, what, old_value, new_value FROM loan_class_changes WHERE loan_id = :loan "
+            run_days(sqlite_engine, today + timedelta(days=1), 1, gateway=bank)  # closes 2025-02-01: B000 late
+    run_days(sqlite_engine, today + timedelta(days=1), 1, gateway=bank)
+    loan = scalar(sqlite_engine, "SELECT loan_id FROM loans WHERE borrower_id = 'B000'")
+    changes = rows(sqlite_engine, "SELECT on_date, what, old_value, new_value FROM loan_class_changes WHERE loan_id = :loan "
                    "ORDER BY change_id", loan=loan)  # fmt: skip
     assert [tuple(row) for row in changes] == [("2025-02-02", "status", "active", "overdue"), ("2025-02-02", "tier", "0", "1")]
