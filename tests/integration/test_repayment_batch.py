@@ -260,3 +260,31 @@ def test_loans_sharing_a_line_move_it_in_turn(engine) -> None:  # type: ignore[n
     for name in ("available", "outstanding_principal", "limit"):
         assert line_a[name] == line_b[name], name
     _assert_same_books(engine, loans["A"], loans["B"])
+
+
+def test_two_batches_in_flight_give_what_one_by_one_gives(engine) -> None:  # type: ignore[no-untyped-def]
+    """Every command sent at once to a batcher with two batches in flight (small batches, so there are
+    many): each loan's commands, a backdated one among them, and a key's retry and conflict across
+    loans come out as one by one in arrival order, and so do the books."""
+    setup_books(engine)
+    one_by_one, batched = _twin_books(engine, "Q", loans=4)
+    eod_to(engine, START + timedelta(days=20))
+    dated = START + timedelta(days=10)
+    plan = [(n % 4, f"{10 + n}.25", f"q{n}", None) for n in range(16)]
+    plan[5] = (1, "120", "q5", dated)  # backdated: runs alone, after its batch; loan 1's later commands follow it
+    plan[9] = (1, "9.25", "q2", None)  # q2's retry on another loan and amount: a conflict
+    plan[14] = (2, "12.25", "q2", None)  # q2 again as first sent: its first result
+    alone = [_alone(engine, Repay(one_by_one[i], amount, f"A-{key}", on)) for i, amount, key, on in plan]
+    batcher = RepaymentBatcher(engine, batch_max=2, pipeline=2)
+    futures = [batcher.submit(Repay(batched[i], amount, f"B-{key}", on)) for i, amount, key, on in plan]
+    together = []
+    for future in futures:
+        try:
+            together.append(future.result(timeout=120))
+        except DomainError as error:
+            together.append(error)
+    batcher.close()
+    assert [_outcome(o) for o in together] == [_outcome(o) for o in alone]
+    assert [type(o) for o in together].count(dict) == 15  # all but the conflict
+    assert batcher.batches > 2
+    _assert_same_books(engine, one_by_one, batched)
