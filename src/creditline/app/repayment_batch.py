@@ -49,6 +49,7 @@ from creditline.app.loans import Repay, repay
 from creditline.app.posting import entry_for_totals
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
+from creditline.store.batch_writes import queue_batch_write
 from creditline.store.command_writes import LoanCommandWrites, queue_write
 from creditline.store.driver_sql import pipelined
 from creditline.store.loan_repository import checkpoint_blob
@@ -218,12 +219,16 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
 
 
 def _write(uow: UnitOfWork, applied: list[_Applied]) -> None:
-    """One round trip: every command's writes in order (a loan's versions follow each other), then the
-    journal entries and, last, the running balances (their locks held only until the commit)."""
+    """One round trip: every command's writes in order (a loan's versions follow each other; on
+    PostgreSQL, two or more commands' in one statement, `store.batch_writes`), then the journal entries
+    and, last, the running balances (their locks held only until the commit)."""
     if not applied:
         return
     with pipelined(uow.connection):
-        checks = [queue_write(uow.connection, a.writes, uow) for a in applied]
+        if len(applied) >= 2 and uow.connection.dialect.name == "postgresql":  # each table's rows as arrays
+            checks = [queue_batch_write(uow.connection, [a.writes for a in applied])]
+        else:
+            checks = [queue_write(uow.connection, a.writes, uow) for a in applied]
         uow.journal.add_entries([a.entry for a in applied if a.entry is not None])
     for check in checks:
         check()
