@@ -14,6 +14,7 @@ statement costs the server more for one row).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
@@ -56,7 +57,8 @@ def queue_batch_write(connection: Connection, batch: Sequence[LoanCommandWrites]
     params = _columns("ev_", events) | {"au_leaf": leaves} | _columns("lo_", list(loans.values()))
     params |= _columns("ik_", [w.idempotency for w in batch]) | _columns("cp_", list(checkpoints.values()))
     params |= _columns("li_", list(lines.values()))
-    rows = execute(connection, _statement(snapshot_columns, bool(checkpoints), bool(lines)), params)
+    statement, short = _statement(snapshot_columns, bool(checkpoints), bool(lines))
+    rows = execute(connection, statement, {short[name]: value for name, value in params.items()}, binary=True)
 
     def check() -> None:
         loans_updated, lines_updated = rows.first() or (0, 0)
@@ -73,31 +75,49 @@ def _columns(prefix: str, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
 _DIALECT = postgresql.dialect()
 
 
-def _unnest(table: Table, prefix: str, columns: Sequence[str], alias: str, extra: dict[str, str] | None = None) -> str:
-    """`unnest` of one array parameter per column, typed as the table's column (or as `extra` says),
-    numbered `n` in the order given."""
-    types = {c.name: c.type.compile(dialect=_DIALECT) for c in table.c} | (extra or {})
-    arrays = ", ".join(f"CAST(:{prefix}{name} AS {types[name]}[])" for name in columns)
-    return f"unnest({arrays}) WITH ORDINALITY AS {alias}({', '.join(columns)}, n)"
+class _Names:
+    """Short parameter names (`p0`, `p1`...) for the statement's long ones: psycopg caches the parse of
+    a statement up to 4,096 characters and 50 parameters, and this one is parsed once a batch."""
+
+    def __init__(self) -> None:
+        self.short: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        return self.short.setdefault(name, f"p{len(self.short)}")
+
+
+def _unnest(
+    names: _Names, table: Table, prefix: str, columns: Sequence[str], alias: str, extra: dict[str, str] | None = None
+) -> str:
+    """`unnest` of one array parameter per column (`prefix` + column), typed as the table's column (a
+    string as text: the column checks its length) or as `extra` says."""
+    types = {c.name: re.sub(r"VARCHAR\(\d+\)", "TEXT", c.type.compile(dialect=_DIALECT)) for c in table.c}
+    types |= extra or {}
+    arrays = ", ".join(f":{names(prefix + name)}\\:\\:{types[name]}[]" for name in columns)  # `\:` is text()'s `:`
+    return f"unnest({arrays}) AS {alias}({', '.join(columns)})"
 
 
 @cache
-def _statement(snapshot_columns: tuple[str, ...], with_checkpoints: bool, with_lines: bool) -> Any:
+def _statement(snapshot_columns: tuple[str, ...], with_checkpoints: bool, with_lines: bool) -> tuple[Any, dict[str, str]]:
+    """The statement, and the short name of each long parameter name."""
+    names = _Names()
     event_columns, key_columns = tuple(t.loan_events.c.keys()), tuple(t.idempotency_keys.c.keys())
     # each event's record as `audit_log.logged_with` writes it: its id, borrower and date, the leaf, its hash
-    logged_columns = ("event_id", "borrower_id", "effective_date", "leaf")
-    logged = _unnest(t.loan_events, "ev_", logged_columns, "a", {"leaf": "BYTEA"}).replace(":ev_leaf", ":au_leaf")
+    logged_columns = ("event_id", "borrower_id", "effective_date")
+    logged = _unnest(names, t.loan_events, "ev_", logged_columns, "a")
+    logged = logged.replace(") AS a(", f", :{names('au_leaf')}\\:\\:BYTEA[]) WITH ORDINALITY AS a(")
+    logged = logged.replace("effective_date)", "effective_date, leaf)")
     sql = [
         f"WITH new_events AS (INSERT INTO loan_events ({', '.join(event_columns)}) "
-        f"SELECT {', '.join(event_columns)} FROM {_unnest(t.loan_events, 'ev_', event_columns, 'e')} ORDER BY n), "
+        f"SELECT * FROM {_unnest(names, t.loan_events, 'ev_', event_columns, 'e')}), "
         "logged AS (INSERT INTO audit_log (record_type, record_id, borrower_id, business_date, leaf, leaf_hash) "
         f"SELECT 'loan_event', event_id, borrower_id, effective_date, leaf, sha256('\\x00'::bytea || leaf) "
-        f"FROM {logged} ORDER BY n), "
+        f"FROM {logged.replace('leaf)', 'leaf, n)')} ORDER BY n), "  # the commands' order: the log's
         f"keys_kept AS (INSERT INTO idempotency_keys ({', '.join(key_columns)}) "
-        f"SELECT {', '.join(key_columns)} FROM {_unnest(t.idempotency_keys, 'ik_', key_columns, 'k')} ORDER BY n), ",
+        f"SELECT * FROM {_unnest(names, t.idempotency_keys, 'ik_', key_columns, 'k')}), ",
     ]
     sets = ", ".join(f"{name} = u.{name}" for name in snapshot_columns)
-    loans = _unnest(t.loans, "lo_", (*snapshot_columns, "loan_id", "k_version"), "u", {"k_version": "INTEGER"})
+    loans = _unnest(names, t.loans, "lo_", (*snapshot_columns, "loan_id", "k_version"), "u", {"k_version": "INTEGER"})
     sql.append(
         f"loans_saved AS (UPDATE loans SET {sets} FROM {loans} "
         "WHERE loans.loan_id = u.loan_id AND loans.version = u.k_version RETURNING 1)"
@@ -106,14 +126,14 @@ def _statement(snapshot_columns: tuple[str, ...], with_checkpoints: bool, with_l
         columns = tuple(loan_checkpoints.c.keys())
         sql.append(
             f", checkpoints_saved AS (INSERT INTO loan_checkpoints ({', '.join(columns)}) "
-            f"SELECT {', '.join(columns)} FROM {_unnest(loan_checkpoints, 'cp_', columns, 'c')} ORDER BY n "
+            f"SELECT * FROM {_unnest(names, loan_checkpoints, 'cp_', columns, 'c')} "
             "ON CONFLICT (loan_id) DO UPDATE SET borrower_id = excluded.borrower_id, "
             "last_sequence = excluded.last_sequence, checkpoint = excluded.checkpoint)"
         )
     lines_count = "0"
     if with_lines:
         sets = ", ".join(f"{name} = u.{name}" for name in LINE_STATE)
-        lines = _unnest(t.credit_lines, "li_", (*LINE_STATE, "line_id", "k_version"), "u", {"k_version": "INTEGER"})
+        lines = _unnest(names, t.credit_lines, "li_", (*LINE_STATE, "line_id", "k_version"), "u", {"k_version": "INTEGER"})
         sql.append(
             f", lines_saved AS (UPDATE credit_lines SET {sets} FROM {lines} "
             "WHERE credit_lines.line_id = u.line_id AND credit_lines.version = u.k_version RETURNING 1)"
@@ -121,4 +141,4 @@ def _statement(snapshot_columns: tuple[str, ...], with_checkpoints: bool, with_l
         lines_count = "(SELECT count(*) FROM lines_saved)"
     sql.append(f" SELECT (SELECT count(*) FROM loans_saved) AS loans_updated, {lines_count} AS lines_updated")
     # typed columns: `driver_sql` fetches the rows of statements it knows return some
-    return text("".join(sql)).columns(loans_updated=Integer, lines_updated=Integer)
+    return text("".join(sql)).columns(loans_updated=Integer, lines_updated=Integer), names.short
