@@ -7,7 +7,8 @@ the business date, the commands' idempotency records and the loans' checkpoints 
 each command then takes the same domain step as `app.loans.repay` (the incremental fold, the same
 allocation and validation, its own typed error); one round trip writes every command's event, snapshot, checkpoint,
 line, idempotency record and journal entry — one balanced entry per repayment, with its key — and
-the running balances they move, summed and in key order; then one commit.
+the running balances they move, summed and in key order (on PostgreSQL two or more commands' writes
+are one statement of arrays, `store.batch_writes`); then one commit.
 
 A command that would fail alone fails alone: its error is its own outcome and nothing of it is
 written, the others go on. Commands on one loan are applied in arrival order, each from the state
@@ -17,7 +18,8 @@ runs through `repay` itself after the batch commits, and so does every later com
 if the batch's transaction fails as a whole, every command runs through `repay`.
 
 `RepaymentBatcher` collects commands from many threads (HTTP workers' request threads, a bench's
-clients) and hands each caller its own result or error.
+clients) and hands each caller its own result or error; on PostgreSQL it keeps two batches in flight,
+one committing while the next is collected and run, never with one loan or key in both.
 """
 
 from __future__ import annotations
