@@ -45,10 +45,14 @@ def queue_batch_write(connection: Connection, batch: Sequence[LoanCommandWrites]
     checkpoints: dict[str, dict[str, Any]] = {}
     for w in batch:
         snapshot = {k: v for k, v in snapshot_values(w.state).items() if k not in PRICING_COLUMNS}
-        read = loans[w.loan_id]["k_version"] if w.loan_id in loans else w.loan_version
+        if (before := loans.get(w.loan_id)) is not None:  # the loan's commands follow each other's versions
+            assert w.loan_version == before["version"], (w.loan_id, w.loan_version, before["version"])
+        read = w.loan_version if before is None else before["k_version"]
         loans[w.loan_id] = {**snapshot, "version": w.loan_version + 1, "loan_id": w.loan_id, "k_version": read}
         if w.line is not None:
-            read = lines[w.line.line_id]["k_version"] if w.line.line_id in lines else w.line_version
+            if (moved := lines.get(w.line.line_id)) is not None:
+                assert w.line_version == moved["version"], (w.line.line_id, w.line_version, moved["version"])
+            read = w.line_version if moved is None else moved["k_version"]
             lines[w.line.line_id] = {**line_values(w.line), "version": w.line.version, "line_id": w.line.line_id,
                                      "k_version": read}  # fmt: skip
         if (checkpoint := checkpoint_row(w.checkpoint, w.borrower_id)) is not None:
