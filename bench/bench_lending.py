@@ -209,16 +209,16 @@ def _batched_client_process(
     start: object, finish: object, out: object,
 ) -> None:  # fmt: skip
     """`len(loans)` client threads (one list of loans each) repaying through this process's batcher, whose
-    `pipeline` batches in flight each hold a connection (None: the batcher's default for the database)."""
+    `pipeline` batches in flight each hold a connection (None: the batcher's default)."""
     import threading
 
     from sqlalchemy import text
 
     from creditline.app import Repay, repay
-    from creditline.app.repayment_batch import RepaymentBatcher, pipeline_for
+    from creditline.app.repayment_batch import PIPELINE_DEFAULT, RepaymentBatcher
     from creditline.store import make_engine
 
-    pipeline = pipeline_for(make_engine(url, pool_size=1)) if pipeline is None else pipeline
+    pipeline = PIPELINE_DEFAULT if pipeline is None else pipeline
     engine = make_engine(url, pool_size=pipeline)  # the batcher's connections, one server process each
     repay(engine, Repay(loans[0][0], "0.01", f"warm-{process}"))
     with ExitStack() as held:  # all of them at once, so that each is a different server process
@@ -425,6 +425,8 @@ def main(smoke: bool) -> list[dict]:
     rows.append(bench_repay(2, 3) if smoke else bench_repay(25, 20))
     rows.append(bench_repay(2, 3, clients=1) if smoke else bench_repay(50, 20, clients=1))
     rows.append(bench_repay_batched(2, 3) if smoke else bench_repay_batched(25, 20))
+    # one batcher for all 8 clients, two batches in flight: the pipeline's case
+    rows.append(bench_repay_batched(2, 3, processes=1, pipeline=2) if smoke else bench_repay_batched(25, 20, processes=1, pipeline=2))
     eod_loans = 2_000 if smoke else 1_000_000
     with sqlite_url() as url:
         rows.append(bench_eod(url, "SQLite", eod_loans))

@@ -210,12 +210,14 @@ def test_any_commands_in_any_batches_give_what_one_by_one_gives(engine, plan, ba
         assert _id_free(show_loan(engine, a)) == _id_free(show_loan(engine, b))
 
 
-def test_concurrent_callers_each_get_their_own_result_once(engine) -> None:  # type: ignore[no-untyped-def]
-    """Eight threads through one batcher, and two more repaying the same loans alone at the same time
-    (on PostgreSQL they contend for the same row locks): every repayment applied exactly once."""
+@pytest.mark.parametrize("pipeline", [1, 2])
+def test_concurrent_callers_each_get_their_own_result_once(engine, pipeline: int) -> None:  # type: ignore[no-untyped-def]
+    """Eight threads through one batcher (one or two batches in flight), and two more repaying the same
+    loans alone at the same time (on PostgreSQL they contend for the same row locks): every repayment
+    applied exactly once."""
     setup_books(engine)
     loans = [draw(engine, Draw(open_line(engine, f"C{n}", limit="50000"), "20000", 12, f"c-d{n}"))["loan_id"] for n in range(4)]
-    batcher = RepaymentBatcher(engine)
+    batcher = RepaymentBatcher(engine, pipeline=pipeline)
     results: dict[str, Any] = {}
     rounds = 6
 

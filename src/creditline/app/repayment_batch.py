@@ -18,8 +18,8 @@ runs through `repay` itself after the batch commits, and so does every later com
 if the batch's transaction fails as a whole, every command runs through `repay`.
 
 `RepaymentBatcher` collects commands from many threads (HTTP workers' request threads, a bench's
-clients) and hands each caller its own result or error; on PostgreSQL it keeps two batches in flight,
-one committing while the next is collected and run, never with one loan or key in both.
+clients) and hands each caller its own result or error; asked to (`pipeline=2`), it keeps two batches
+in flight, one committing while the next is collected and run, never with one loan or key in both.
 """
 
 from __future__ import annotations
@@ -240,12 +240,11 @@ def _write(uow: UnitOfWork, applied: list[_Applied]) -> None:
 
 
 PIPELINE_MAX = 4  # batches in flight at once: each holds a connection
-
-
-def pipeline_for(engine: Engine | None) -> int:
-    """Two batches in flight on PostgreSQL (one collects, reads and computes while the other waits for
-    its commit's flush); SQLite has one writer, so one."""
-    return 2 if engine is not None and engine.dialect.name == "postgresql" else 1
+# One batch in flight unless asked for more. Two paid on PostgreSQL when one batcher had 8 concurrent
+# callers (batches of 8: the next one runs while the last commits), not with 4 callers per batcher in
+# two processes (the callers were all in the batch in flight, and the server spent ~11% more CPU per
+# repayment); docs/benchmarks.md, 2026-11-27. SQLite has one writer: more gains nothing there.
+PIPELINE_DEFAULT = 1
 
 
 class RepaymentBatcher:
@@ -260,13 +259,13 @@ class RepaymentBatcher:
 
     def __init__(
         self, engine: Engine, *, batch_max: int = BATCH_MAX, window_s: float = WINDOW_S, idle_s: float = IDLE_S,
-        run: Callable[[Engine, Sequence[Repay]], list[Outcome]] = repay_many, pipeline: int | None = None,
+        run: Callable[[Engine, Sequence[Repay]], list[Outcome]] = repay_many, pipeline: int = PIPELINE_DEFAULT,
     ) -> None:  # fmt: skip
         assert 1 <= batch_max <= BATCH_MAX * 4, batch_max
         assert 0 <= window_s <= 0.1, window_s
         self.engine, self.batch_max, self.window_s, self.idle_s, self._run = engine, batch_max, window_s, idle_s, run
-        self.pipeline = pipeline_for(engine) if pipeline is None else pipeline
-        assert 1 <= self.pipeline <= PIPELINE_MAX, self.pipeline
+        assert 1 <= pipeline <= PIPELINE_MAX, pipeline
+        self.pipeline = pipeline  # each batch in flight holds a connection of the engine's pool
         # guards what follows; notified when a command arrives or a batch settles
         self._changed = threading.Condition()
         self._waiting: list[tuple[Repay, Future]] = []  # in arrival order
