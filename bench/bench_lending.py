@@ -16,7 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -152,7 +152,7 @@ def _drawn_loans(url: str, count: int) -> list[str]:
 
 def _run_clients(target: object, arguments: list[tuple]) -> dict:
     """One spawned process per argument tuple running `target(*arguments, start, finish, out)`: each
-    says ("ready", its server pid) once connected and warm, the clock starts when all are, and each
+    says ("ready", its server pid or pids) once connected and warm, the clock starts when all are, and each
     answers ("done", its CPU seconds, its latencies, ...); the server processes' CPU is read before
     they may end."""
     context = multiprocessing.get_context("spawn")
@@ -160,7 +160,8 @@ def _run_clients(target: object, arguments: list[tuple]) -> dict:
     workers = [context.Process(target=target, args=(*args, start, finish, out)) for args in arguments]  # type: ignore[arg-type]
     for worker in workers:
         worker.start()
-    server_pids = [out.get(timeout=600)[1] for _ in workers]  # every client connected and warmed up first
+    ready = [out.get(timeout=600)[1] for _ in workers]  # every client connected and warmed up first
+    server_pids = [pid for pids in ready for pid in (pids if isinstance(pids, list) else [pids])]
     server_cpu = _cpu_s(server_pids)
     load = _load()
     started = time.perf_counter()
@@ -204,22 +205,26 @@ def _repay_figures(name: str, run: dict, repayments: int, **extra: object) -> di
 
 
 def _batched_client_process(
-    url: str, loans: list[list[str]], rounds: int, process: int, start: object, finish: object, out: object
-) -> None:
-    """`len(loans)` client threads (one list of loans each) repaying through this process's batcher."""
+    url: str, loans: list[list[str]], rounds: int, process: int, pipeline: int | None,
+    start: object, finish: object, out: object,
+) -> None:  # fmt: skip
+    """`len(loans)` client threads (one list of loans each) repaying through this process's batcher, whose
+    `pipeline` batches in flight each hold a connection (None: the batcher's default)."""
     import threading
 
     from sqlalchemy import text
 
     from creditline.app import Repay, repay
-    from creditline.app.repayment_batch import RepaymentBatcher
+    from creditline.app.repayment_batch import PIPELINE_DEFAULT, RepaymentBatcher
     from creditline.store import make_engine
 
-    engine = make_engine(url, pool_size=1)  # the batcher's one connection, one server process
+    pipeline = PIPELINE_DEFAULT if pipeline is None else pipeline
+    engine = make_engine(url, pool_size=pipeline)  # the batcher's connections, one server process each
     repay(engine, Repay(loans[0][0], "0.01", f"warm-{process}"))
-    with engine.connect() as connection:
-        server_pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    batcher = RepaymentBatcher(engine)
+    with ExitStack() as held:  # all of them at once, so that each is a different server process
+        connections = [held.enter_context(engine.connect()) for _ in range(pipeline)]
+        server_pid = [c.execute(text("SELECT pg_backend_pid()")).scalar_one() for c in connections]
+    batcher = RepaymentBatcher(engine, pipeline=pipeline)
     latencies: list[float] = []
 
     def client(c: int) -> None:
@@ -243,10 +248,14 @@ def _batched_client_process(
     engine.dispose()
 
 
-def bench_repay_batched(loans_per_client: int, rounds: int, clients: int = CLIENTS, processes: int = 2) -> dict:
+def bench_repay_batched(
+    loans_per_client: int, rounds: int, clients: int = CLIENTS, processes: int = 2, pipeline: int | None = None
+) -> dict:
     """Repayments by `clients` concurrent clients (threads, spread over `processes` processes, each with
-    one `RepaymentBatcher`): the group commit's figure beside `bench_repay`'s one-by-one."""
+    one `RepaymentBatcher` with `pipeline` batches in flight, None: its default): the group commit's
+    figure beside `bench_repay`'s one-by-one."""
     name = f"repayments through group commit, PostgreSQL, {clients} concurrent clients in {processes} processes"
+    name += "" if pipeline is None else f", {pipeline} batches in flight"
     assert clients % processes == 0, (clients, processes)
     with postgres_url() as url:
         if url is None:
@@ -255,7 +264,7 @@ def bench_repay_batched(loans_per_client: int, rounds: int, clients: int = CLIEN
         per_client = [loans[c * loans_per_client : (c + 1) * loans_per_client] for c in range(clients)]
         each = clients // processes
         run = _run_clients(_batched_client_process, [
-            (url, per_client[p * each : (p + 1) * each], rounds, p) for p in range(processes)
+            (url, per_client[p * each : (p + 1) * each], rounds, p, pipeline) for p in range(processes)
         ])  # fmt: skip
     done = run["done"]
     mean_batch = round(sum(d[4] for d in done) / max(1, sum(d[3] for d in done)), 1)
@@ -416,6 +425,8 @@ def main(smoke: bool) -> list[dict]:
     rows.append(bench_repay(2, 3) if smoke else bench_repay(25, 20))
     rows.append(bench_repay(2, 3, clients=1) if smoke else bench_repay(50, 20, clients=1))
     rows.append(bench_repay_batched(2, 3) if smoke else bench_repay_batched(25, 20))
+    # one batcher for all 8 clients, two batches in flight: the pipeline's case
+    rows.append(bench_repay_batched(2, 3, processes=1, pipeline=2) if smoke else bench_repay_batched(25, 20, processes=1, pipeline=2))
     eod_loans = 2_000 if smoke else 1_000_000
     with sqlite_url() as url:
         rows.append(bench_eod(url, "SQLite", eod_loans))

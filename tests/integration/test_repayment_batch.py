@@ -210,12 +210,14 @@ def test_any_commands_in_any_batches_give_what_one_by_one_gives(engine, plan, ba
         assert _id_free(show_loan(engine, a)) == _id_free(show_loan(engine, b))
 
 
-def test_concurrent_callers_each_get_their_own_result_once(engine) -> None:  # type: ignore[no-untyped-def]
-    """Eight threads through one batcher, and two more repaying the same loans alone at the same time
-    (on PostgreSQL they contend for the same row locks): every repayment applied exactly once."""
+@pytest.mark.parametrize("pipeline", [1, 2])
+def test_concurrent_callers_each_get_their_own_result_once(engine, pipeline: int) -> None:  # type: ignore[no-untyped-def]
+    """Eight threads through one batcher (one or two batches in flight), and two more repaying the same
+    loans alone at the same time (on PostgreSQL they contend for the same row locks): every repayment
+    applied exactly once."""
     setup_books(engine)
     loans = [draw(engine, Draw(open_line(engine, f"C{n}", limit="50000"), "20000", 12, f"c-d{n}"))["loan_id"] for n in range(4)]
-    batcher = RepaymentBatcher(engine)
+    batcher = RepaymentBatcher(engine, pipeline=pipeline)
     results: dict[str, Any] = {}
     rounds = 6
 
@@ -259,4 +261,89 @@ def test_loans_sharing_a_line_move_it_in_turn(engine) -> None:  # type: ignore[n
     line_a, line_b = show_line(engine, lines["A"]), show_line(engine, lines["B"])
     for name in ("available", "outstanding_principal", "limit"):
         assert line_a[name] == line_b[name], name
+    _assert_same_books(engine, loans["A"], loans["B"])
+
+
+def test_two_batches_in_flight_give_what_one_by_one_gives(engine) -> None:  # type: ignore[no-untyped-def]
+    """Every command sent at once to a batcher with two batches in flight (small batches, so there are
+    many): each loan's commands, a backdated one among them, and a key's retry and conflict across
+    loans come out as one by one in arrival order, and so do the books."""
+    setup_books(engine)
+    one_by_one, batched = _twin_books(engine, "Q", loans=4)
+    eod_to(engine, START + timedelta(days=20))
+    dated = START + timedelta(days=10)
+    plan = [(n % 4, f"{10 + n}.25", f"q{n}", None) for n in range(16)]
+    plan[5] = (1, "120", "q5", dated)  # backdated: runs alone, after its batch; loan 1's later commands follow it
+    plan[9] = (1, "9.25", "q2", None)  # q2's retry on another loan and amount: a conflict
+    plan[14] = (2, "12.25", "q2", None)  # q2 again as first sent: its first result
+    alone = [_alone(engine, Repay(one_by_one[i], amount, f"A-{key}", on)) for i, amount, key, on in plan]
+    batcher = RepaymentBatcher(engine, batch_max=2, pipeline=2)
+    futures = [batcher.submit(Repay(batched[i], amount, f"B-{key}", on)) for i, amount, key, on in plan]
+    together = []
+    for future in futures:
+        try:
+            together.append(future.result(timeout=120))
+        except DomainError as error:
+            together.append(error)
+    batcher.close()
+    assert [_outcome(o) for o in together] == [_outcome(o) for o in alone]
+    assert [type(o) for o in together].count(dict) == 15  # all but the conflict
+    assert batcher.batches > 2
+    _assert_same_books(engine, one_by_one, batched)
+
+
+def test_a_batchs_rows_are_those_one_by_one_writes(engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL a batch of two or more writes each table's rows in one statement of arrays
+    (`store.batch_writes`): loans repaid twice and two loans on one line go from the version read to the
+    last one, and every table comes out as one by one leaves it — events, loans, lines, checkpoints, and
+    each event's record in the tamper-evident log (the same leaf and hash, in the commands' order)."""
+    from sqlalchemy import select
+
+    import creditline.app.repayment_batch as batch
+    from creditline.ledger.transparency.merkle import leaf_hash
+    from creditline.store import tables as t
+    from creditline.store.audit_log import loan_event_rows
+    from creditline.store.tables_audit import audit_log
+    from creditline.store.tables_checkpoints import loan_checkpoints
+
+    statements: list[int] = []
+    original = batch.queue_batch_write
+    monkeypatch.setattr(batch, "queue_batch_write", lambda c, b: statements.append(len(b)) or original(c, b))
+    setup_books(engine)
+    lines = {side: open_line(engine, f"W{side}", limit="50000") for side in "AB"}
+    loans = {side: [draw(engine, Draw(lines[side], amount, 12, f"w{side}-{amount}"))["loan_id"] for amount in ("8000", "3000")]
+             for side in "AB"}  # fmt: skip
+    plan = [(0, "500", "x"), (1, "700", "y"), (0, "250", "z"), (1, "-1", "bad"), (0, "9000", "w")]  # w pays 0 off
+    alone = [_alone(engine, c) for c in _commands(plan, loans["A"], "A")]
+    together = repay_many(engine, _commands(plan, loans["B"], "B"))
+    assert [_outcome(o) for o in together] == [_outcome(o) for o in alone]
+    assert statements == ([4] if engine.dialect.name == "postgresql" else [])
+    with engine.connect() as connection:
+
+        def rows(table: Any, key: Any, loan_id: str, order: Any) -> list[dict[str, Any]]:
+            found = connection.execute(select(table).where(key == loan_id).order_by(order)).mappings()
+            return [dict(row) for row in found]
+
+        line_rows = [rows(t.credit_lines, t.credit_lines.c.line_id, lines[side], t.credit_lines.c.line_id) for side in "AB"]
+        assert _id_free(line_rows[0]) == _id_free(line_rows[1]) and line_rows[1][0]["version"] >= 3
+
+        for a, b in zip(loans["A"], loans["B"], strict=True):
+            events = {side: rows(t.loan_events, t.loan_events.c.loan_id, loan, t.loan_events.c.sequence)
+                      for side, loan in (("A", a), ("B", b))}  # fmt: skip
+            assert _id_free(events["A"]) == _id_free(events["B"]) and len(events["B"]) >= 2
+            assert _id_free(rows(t.loans, t.loans.c.loan_id, a, t.loans.c.loan_id)) == _id_free(
+                rows(t.loans, t.loans.c.loan_id, b, t.loans.c.loan_id)
+            )
+            checkpoints = [rows(loan_checkpoints, loan_checkpoints.c.loan_id, loan, loan_checkpoints.c.loan_id) for loan in (a, b)]
+            assert _id_free(checkpoints[0]) == _id_free(checkpoints[1])
+            for side_events in events.values():
+                ids = [e["event_id"] for e in side_events]
+                records = connection.execute(
+                    select(audit_log).where(audit_log.c.record_type == "loan_event", audit_log.c.record_id.in_(ids))
+                    .order_by(audit_log.c.audit_id)
+                ).mappings().all()  # fmt: skip
+                assert [r["record_id"] for r in records] == ids  # one each, in the loan's order
+                for record, event, row in zip(records, side_events, loan_event_rows(side_events), strict=True):
+                    assert record["leaf"] == row["leaf"] and record["leaf_hash"] == leaf_hash(row["leaf"])
+                    assert (record["borrower_id"], record["business_date"]) == (event["borrower_id"], event["effective_date"])
     _assert_same_books(engine, loans["A"], loans["B"])

@@ -73,12 +73,51 @@ def test_a_failing_batch_fails_each_of_its_callers_and_the_next_batch_runs() -> 
     batcher.close()
 
 
-def test_an_idle_batcher_ends_its_thread_and_the_next_caller_starts_one() -> None:
+def test_an_idle_batcher_ends_its_threads_and_the_next_caller_starts_one() -> None:
     batcher = RepaymentBatcher(None, idle_s=0.05, run=Recorder())  # type: ignore[arg-type]
     assert batcher.repay(Repay("L1", "1", "k1")) == {"key": "k1"}
     deadline = time.monotonic() + 5
-    while batcher._thread is not None and time.monotonic() < deadline:
+    while batcher.workers and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert batcher._thread is None
+    assert batcher.workers == 0
     assert batcher.repay(Repay("L1", "1", "k2")) == {"key": "k2"}
     batcher.close()
+
+
+class Timeline:
+    """Records each batch with when it ran, holding it long enough for the next one to start."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.runs: list[tuple[float, float, list[Repay]]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, _engine: Any, commands: Sequence[Repay]) -> list[Any]:
+        started = time.monotonic()
+        time.sleep(self.delay_s)
+        with self._lock:
+            self.runs.append((started, time.monotonic(), list(commands)))
+        return [{"key": c.key} for c in commands]
+
+
+def test_pipelined_batches_keep_each_loans_and_keys_commands_in_arrival_order() -> None:
+    """Two batches in flight at once, never sharing a loan or a key; each loan's and each key's commands
+    run in arrival order although they were all sent at once."""
+    timeline = Timeline(delay_s=0.01)
+    batcher = RepaymentBatcher(None, batch_max=3, window_s=0.0, pipeline=2, run=timeline)  # type: ignore[arg-type]
+    # six loans, each in every sixth command; key "again" on L4 then on L5 (a retry on another loan)
+    commands = [Repay(f"L{n % 6}", "1", "again" if n in (4, 11) else f"k{n}") for n in range(36)]
+    futures = [batcher.submit(c) for c in commands]
+    assert [f.result(timeout=10) for f in futures] == [{"key": c.key} for c in commands]
+    batcher.close()
+    runs = sorted(timeline.runs, key=lambda run: run[0])
+    assert sum(len(r[2]) for r in runs) == 36 and max(len(r[2]) for r in runs) <= 3
+    overlapping = [(a, b) for i, a in enumerate(runs) for b in runs[i + 1 :] if b[0] < a[1]]
+    assert overlapping, "a batch started while another was running"
+    for a, b in overlapping:
+        assert not {c.loan_id for c in a[2]} & {c.loan_id for c in b[2]}, "one loan in two batches in flight"
+        assert not {c.key for c in a[2]} & {c.key for c in b[2]}, "one key in two batches in flight"
+    ran = [c for run in runs for c in run[2]]
+    for loan_id in {c.loan_id for c in commands}:
+        assert [c for c in ran if c.loan_id == loan_id] == [c for c in commands if c.loan_id == loan_id]
+    assert [c.loan_id for c in ran if c.key == "again"] == ["L4", "L5"]

@@ -7,7 +7,8 @@ the business date, the commands' idempotency records and the loans' checkpoints 
 each command then takes the same domain step as `app.loans.repay` (the incremental fold, the same
 allocation and validation, its own typed error); one round trip writes every command's event, snapshot, checkpoint,
 line, idempotency record and journal entry — one balanced entry per repayment, with its key — and
-the running balances they move, summed and in key order; then one commit.
+the running balances they move, summed and in key order (on PostgreSQL two or more commands' writes
+are one statement of arrays, `store.batch_writes`); then one commit.
 
 A command that would fail alone fails alone: its error is its own outcome and nothing of it is
 written, the others go on. Commands on one loan are applied in arrival order, each from the state
@@ -17,14 +18,14 @@ runs through `repay` itself after the batch commits, and so does every later com
 if the batch's transaction fails as a whole, every command runs through `repay`.
 
 `RepaymentBatcher` collects commands from many threads (HTTP workers' request threads, a bench's
-clients) and hands each caller its own result or error.
+clients) and hands each caller its own result or error; asked to (`pipeline=2`), it keeps two batches
+in flight, one committing while the next is collected and run, never with one loan or key in both.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -50,6 +51,7 @@ from creditline.app.loans import Repay, repay
 from creditline.app.posting import entry_for_totals
 from creditline.errors import DomainError
 from creditline.store import UnitOfWork
+from creditline.store.batch_writes import queue_batch_write
 from creditline.store.command_writes import LoanCommandWrites, queue_write
 from creditline.store.driver_sql import pipelined
 from creditline.store.loan_repository import checkpoint_storable
@@ -219,36 +221,66 @@ def _step(command: Repay, loan: _LoanNow, lines: dict[str, Any], prior: Any, tod
 
 
 def _write(uow: UnitOfWork, applied: list[_Applied]) -> None:
-    """One round trip: every command's writes in order (a loan's versions follow each other), then the
-    journal entries and, last, the running balances (their locks held only until the commit)."""
+    """One round trip: every command's writes in order (a loan's versions follow each other; on
+    PostgreSQL, two or more commands' in one statement, `store.batch_writes`), then the journal entries
+    and, last, the running balances (their locks held only until the commit)."""
     if not applied:
         return
     with pipelined(uow.connection):
-        checks = [queue_write(uow.connection, a.writes, uow) for a in applied]
+        if len(applied) >= 2 and uow.connection.dialect.name == "postgresql":  # each table's rows as arrays
+            checks = [queue_batch_write(uow.connection, [a.writes for a in applied])]
+        else:
+            checks = [queue_write(uow.connection, a.writes, uow) for a in applied]
         uow.journal.add_entries([a.entry for a in applied if a.entry is not None])
     for check in checks:
         check()
 
 
-# -- the batcher: many callers, one worker thread ---------------------------------------------------------
+# -- the batcher: many callers, a pipeline of worker threads ---------------------------------------------
+
+
+PIPELINE_MAX = 4  # batches in flight at once: each holds a connection
+# One batch in flight unless asked for more. Two paid on PostgreSQL when one batcher had 8 concurrent
+# callers (batches of 8: the next one runs while the last commits), not with 4 callers per batcher in
+# two processes (the callers were all in the batch in flight, and the server spent ~11% more CPU per
+# repayment); docs/benchmarks.md, 2026-11-27. SQLite has one writer: more gains nothing there.
+PIPELINE_DEFAULT = 1
 
 
 class RepaymentBatcher:
     """`batcher.repay(command)` from any thread: the command joins the next batch; returns its result or
-    raises its typed error. One worker thread runs the batches, one after the other."""
+    raises its typed error.
+
+    Up to `pipeline` worker threads run batches, each in its own transaction: while one waits for its
+    commit, the next collects and runs its own. One worker collects at a time, in arrival order. A
+    command whose loan or key is in a batch not yet settled (committed, with its commands left to
+    `repay` run) waits for it, and so does every later command on its loan or with its key: each loan's
+    commands still apply in arrival order and a key's first use still counts."""
 
     def __init__(
         self, engine: Engine, *, batch_max: int = BATCH_MAX, window_s: float = WINDOW_S, idle_s: float = IDLE_S,
-        run: Callable[[Engine, Sequence[Repay]], list[Outcome]] = repay_many,
+        run: Callable[[Engine, Sequence[Repay]], list[Outcome]] = repay_many, pipeline: int = PIPELINE_DEFAULT,
     ) -> None:  # fmt: skip
         assert 1 <= batch_max <= BATCH_MAX * 4, batch_max
         assert 0 <= window_s <= 0.1, window_s
         self.engine, self.batch_max, self.window_s, self.idle_s, self._run = engine, batch_max, window_s, idle_s, run
-        self._queue: queue.SimpleQueue[tuple[Repay, Future] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._start = threading.Lock()
+        assert 1 <= pipeline <= PIPELINE_MAX, pipeline
+        self.pipeline = pipeline  # each batch in flight holds a connection of the engine's pool
+        # guards what follows; notified when a command arrives or a batch settles
+        self._changed = threading.Condition()
+        self._waiting: list[tuple[Repay, Future]] = []  # in arrival order
+        self._busy_loans: set[str] = set()  # loans and keys of the batches in flight
+        self._busy_keys: set[str] = set()
+        self._collecting = False
+        self._closing = False
+        self._workers: set[threading.Thread] = set()
         self.batches = 0  # how many batches ran, and how many commands: the mean batch size in a bench
         self.commands = 0
+
+    @property
+    def workers(self) -> int:
+        with self._changed:
+            return len(self._workers)
 
     def repay(self, command: Repay, *, timeout_s: float = 60.0) -> dict[str, Any]:
         return self.submit(command).result(timeout=timeout_s)
@@ -256,57 +288,89 @@ class RepaymentBatcher:
     def submit(self, command: Repay) -> Future:
         """The command's future: its result, or its typed error (an event loop awaits it without a thread)."""
         future: Future = Future()
-        self._queue.put((command, future))
-        self._ensure_started()  # after the put: a worker leaving for idleness sees the command, or is gone
+        with self._changed:
+            self._waiting.append((command, future))
+            # a worker that leaves for idleness holds this lock when it does: it saw the command, or is gone
+            if len(self._workers) < self.pipeline:
+                worker = threading.Thread(target=self._loop, name="repayment-batcher", daemon=True)
+                self._workers.add(worker)
+                worker.start()
+            self._changed.notify_all()
         return future
 
     def close(self) -> None:
-        with self._start:
-            thread, self._thread = self._thread, None
-            if thread is not None:
-                self._queue.put(None)
-        if thread is not None:
-            thread.join()
-
-    def _ensure_started(self) -> None:
-        with self._start:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="repayment-batcher", daemon=True)
-                self._thread.start()
+        """Run what is waiting, then end the workers (a later command starts new ones)."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+            workers = list(self._workers)
+        for worker in workers:
+            worker.join()
+        with self._changed:
+            self._closing = False
 
     def _loop(self) -> None:
         concurrent = False  # the last batch had company: wait a moment for more callers
         while True:
-            try:
-                first = self._queue.get(timeout=self.idle_s)
-            except queue.Empty:
-                with self._start:  # no one is waiting: the thread ends (the next caller starts another)
-                    if self._queue.empty():
-                        self._thread = None
-                        return
-                continue
-            if first is None:
-                return
-            batch, stop = self._collect(first, self.window_s if concurrent else 0.0)
+            with self._changed:
+                batch = self._take(self.window_s if concurrent else 0.0)
+                if not batch:
+                    self._workers.discard(threading.current_thread())
+                    return
+                loans, keys = {c.loan_id for c, _ in batch}, {c.key for c, _ in batch}
+                self._busy_loans |= loans
+                self._busy_keys |= keys
+                self.batches, self.commands = self.batches + 1, self.commands + len(batch)
             concurrent = len(batch) > 1
-            self._settle(batch)
-            if stop:
-                return
-
-    def _collect(self, first: tuple[Repay, Future], window_s: float) -> tuple[list[tuple[Repay, Future]], bool]:
-        batch, deadline = [first], time.monotonic() + window_s
-        while len(batch) < self.batch_max:
             try:
-                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic())) if window_s else self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                return batch, True
-            batch.append(item)
-        return batch, False
+                self._settle(batch)
+            finally:
+                with self._changed:
+                    self._busy_loans -= loans
+                    self._busy_keys -= keys
+                    self._changed.notify_all()
+
+    def _take(self, window_s: float) -> list[tuple[Repay, Future]]:
+        """The next batch (empty: this worker ends), the caller holding `_changed`: one worker at a time
+        waits for a first free command, then up to `window_s` for more."""
+        idle_until = time.monotonic() + self.idle_s
+        while self._collecting:
+            self._changed.wait()
+        self._collecting = True
+        try:
+            batch: list[tuple[Repay, Future]] = []
+            while not batch:
+                self._free(batch)
+                if batch:
+                    break
+                if not self._waiting and (self._closing or time.monotonic() >= idle_until):
+                    return batch
+                self._changed.wait(timeout=max(0.0, idle_until - time.monotonic()) or self.idle_s)
+            deadline = time.monotonic() + window_s
+            while len(batch) < self.batch_max and (left_s := deadline - time.monotonic()) > 0:
+                self._changed.wait(timeout=left_s)
+                self._free(batch)
+            return batch
+        finally:
+            self._collecting = False
+            self._changed.notify_all()
+
+    def _free(self, batch: list[tuple[Repay, Future]]) -> None:
+        """Move the waiting commands that may join `batch` into it, in arrival order: not one whose loan
+        or key is in a batch in flight, nor one after such a command on the same loan or key."""
+        held_loans, held_keys = set(self._busy_loans), set(self._busy_keys)
+        kept: list[tuple[Repay, Future]] = []
+        for item in self._waiting:
+            command = item[0]
+            if len(batch) >= self.batch_max or command.loan_id in held_loans or command.key in held_keys:
+                held_loans.add(command.loan_id)
+                held_keys.add(command.key)
+                kept.append(item)
+            else:
+                batch.append(item)
+        self._waiting = kept
 
     def _settle(self, batch: list[tuple[Repay, Future]]) -> None:
-        self.batches, self.commands = self.batches + 1, self.commands + len(batch)
         try:
             outcomes = self._run(self.engine, [command for command, _ in batch])
         except BaseException as error:  # a bug or a lost database: every caller hears of it

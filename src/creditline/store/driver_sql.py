@@ -12,9 +12,10 @@ them one by one, in process.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -105,13 +106,30 @@ class Rows:
         self._rows = [tuple(row) for row in raw]
 
 
-def execute(connection: Connection, statement: ClauseElement, params: dict[str, Any] | None = None) -> Rows:
-    """Run one statement on the unit of work's driver connection (queued when pipelined)."""
+def execute(
+    connection: Connection, statement: ClauseElement, params: dict[str, Any] | None = None, *, binary: bool = False
+) -> Rows:
+    """Run one statement on the unit of work's driver connection (queued when pipelined). `binary`
+    (PostgreSQL): its parameters go in binary form — for arrays, whose text form psycopg builds in
+    Python, quoting each element with a regular expression."""
     made = compiled(connection, statement)
+    if binary and not _is_sqlite(connection):
+        made = _binary(made)
     cursor = _driver(connection).cursor()
     with _translated(connection, made.sql):
         cursor.execute(made.sql, _bound(made, params or {}))
         return Rows(cursor, made, eager=_is_sqlite(connection))
+
+
+_BINARY: dict[str, DriverStatement] = {}
+
+
+def _binary(made: DriverStatement) -> DriverStatement:
+    """`made` with binary placeholders (`%(name)b`), made once per statement."""
+    found = _BINARY.get(made.sql)
+    if found is None:
+        found = _BINARY[made.sql] = replace(made, sql=re.sub(r"%\((\w+)\)s", r"%(\1)b", made.sql))
+    return found
 
 
 def execute_many(connection: Connection, statement: ClauseElement, rows: Sequence[dict[str, Any]]) -> Rows:

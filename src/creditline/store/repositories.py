@@ -276,7 +276,7 @@ class JournalRepository:
         params = {f"je_{name}": [h[name] for h in headers] for name in _ENTRY_COLUMNS}
         params |= {f"po_{name}": [p[name] for p in postings] for name in _POSTING_COLUMNS}
         params |= {f"au_{name}": [r[name] for r in records] for name in AUDIT_COLUMNS}
-        execute(self.connection, _ADD_ENTRIES_UNNEST, params)
+        execute(self.connection, _ADD_ENTRIES_UNNEST, params, binary=True)  # arrays: binary is cheaper to build
 
     def _queue_unbalanced(self, header: dict[str, Any], postings: list[dict[str, Any]], record: dict[str, Any]) -> None:
         execute(self.connection, _INSERT_ENTRY, header)
@@ -287,7 +287,8 @@ class JournalRepository:
 
     def _queue_balances(self, balances: list[dict[str, Any]]) -> None:
         if self._pg and balances:  # one statement shape for any number of rows: parsed and planned once
-            execute(self.connection, _ADD_TO_BALANCES_UNNEST, {name: [b[name] for b in balances] for name in _BALANCE_COLUMNS})
+            arrays = {name: [b[name] for b in balances] for name in _BALANCE_COLUMNS}
+            execute(self.connection, _ADD_TO_BALANCES_UNNEST, arrays, binary=True)
             return
         for at in range(0, len(balances), _ROWS_MAX):
             part = balances[at : at + _ROWS_MAX]
