@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import uuid
 from datetime import date
 
 from sqlalchemy import text
@@ -12,12 +12,7 @@ from creditline.store import UnitOfWork
 
 
 def new_id(prefix: str) -> str:
-    """The prefix and the first 20 hex digits of a random UUID (version 4), without building the UUID:
-    the same ten random bytes with its version and variant bits set (`uuid.uuid4`)."""
-    random = bytearray(os.urandom(10))
-    random[6] = (random[6] & 0x0F) | 0x40  # version 4
-    random[8] = (random[8] & 0x3F) | 0x80  # RFC 4122 variant
-    return prefix + random.hex()
+    return f"{prefix}{uuid.uuid4().hex[:20]}"
 
 
 EOD_LOCK_KEY = 0x43524544  # PostgreSQL advisory lock: commands hold it shared, EOD exclusive
