@@ -2,8 +2,8 @@
 
 `db_url` is parametrised over both databases. Each PostgreSQL test gets a schema of its own
 (search_path set in the URL), dropped afterwards, so `pytest -n 2` workers never see each other's
-rows; each SQLite test gets a file of its own under tmp_path. `engine` is that database migrated to
-head with `creditline db upgrade`'s own code path.
+rows; each SQLite test gets a file of its own under tmp_path. `engine` is that database at head: a
+copy of what `creditline db upgrade`'s own code path built once per worker (migrated_template.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from database_urls import POSTGRES, SQLITE, _postgres_schema_url, database_url
+from migrated_template import MigratedTemplates
 
 __all__ = ["POSTGRES", "SQLITE", "database_url"]
 
@@ -57,12 +58,24 @@ def pg_engine(pg_url: str, pg_books_start: date):  # type: ignore[no-untyped-def
     created.dispose()
 
 
-@pytest.fixture
-def engine(db_url: str):  # type: ignore[no-untyped-def]
-    from creditline.store import make_engine, upgrade
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> MigratedTemplates:
+    return MigratedTemplates(tmp_path_factory.mktemp("migrated"))
 
-    created = make_engine(db_url)
-    upgrade(created)
+
+@pytest.fixture
+def engine(db_url: str, migrated_templates: MigratedTemplates, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """`db_url` at head: a copy of what `store.upgrade` built once in this worker (migrated_template.py)."""
+    from creditline.store import make_engine
+    from creditline.store.migrate import current_revision
+
+    if db_url.startswith("sqlite"):
+        migrated_templates.sqlite_copy(db_url)
+        created = make_engine(db_url)
+    else:
+        created = make_engine(db_url)
+        migrated_templates.postgres_replay(created, request.getfixturevalue("postgres_url"))
+    assert current_revision(created) == migrated_templates.head
     yield created
     created.dispose()
 
