@@ -192,3 +192,26 @@ def _with(tape: dict, row: int, principal: int) -> dict:
 
 def _minor(text: str) -> int:
     return int(Decimal(text) * 100)
+
+
+def test_a_retry_that_reads_the_books_after_its_first_sale_committed_answers_with_that_sale(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A retry under the sale's key looks for the key before the first sale commits, then reads the books
+    after it: nothing is left to sell, and the answer is the first sale, not `EmptyPool` (the race
+    `test_securitisation_race_pg` hit once in a suite run)."""
+    from creditline.app import securitisation
+
+    book(engine)
+    first = sell(engine, deal(START), key="same")
+    before = counts(engine)
+    looked = securitisation.first_result
+    calls = []
+
+    def before_the_commit(uow, scope, key, request):  # type: ignore[no-untyped-def]
+        calls.append(key)
+        return None if len(calls) == 1 else looked(uow, scope, key, request)  # the first look missed it
+
+    monkeypatch.setattr(securitisation, "first_result", before_the_commit)
+    assert sell(engine, deal(START), key="same") == first
+    assert len(calls) == 2
+    assert counts(engine) == before
+

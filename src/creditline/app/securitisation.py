@@ -66,11 +66,14 @@ def sell_pool(engine: Engine, command: SellPool) -> dict[str, Any]:
     spec = deal_spec(dict(command.spec))
     retained = _retained(spec, command.retained)
     request = {"spec_hash": _hash(command.spec_text), "retained": list(retained), "tape": _tape_hash(command.tape)}
+    from creditline.funding.errors import EmptyPool
+
     try:
         return _sell(engine, command, spec, retained, key, request)
-    except (IntegrityError, LoanAlreadySold):
-        # A concurrent sale committed first (ours rolled back). Under the same key it was this request,
-        # retried: its result is the answer. Otherwise what was raised stands.
+    except (IntegrityError, LoanAlreadySold, EmptyPool):
+        # A concurrent sale committed first: ours rolled back, or read the books after it and found
+        # nothing left to sell. Under the same key it was this request, retried: its result is the
+        # answer. Otherwise what was raised stands.
         with UnitOfWork(engine, read_only=True) as uow:
             prior = first_result(uow, SCOPE, key, request)
         if prior is None:
