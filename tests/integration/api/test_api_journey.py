@@ -92,7 +92,7 @@ def test_a_link_at_an_epoch_moved_since_sign_in_still_rotates_the_session(client
 
 
 def test_preview_shows_the_schedule_with_apr_next_to_the_daily_rate(client):
-    person, decision = approved_borrower(client, "Preview")
+    person, decision = approved_borrower(client, "Preview", min_limit="1200.00")
     query = {"amount": "1200.00", "term_months": 3, "method": "equal-principal"}
     preview = person.get(f"/v1/lines/{decision['line_id']}/drawdown-preview", params=query).json()
     rows = preview["installments"]

@@ -21,7 +21,7 @@ def people(client, engine):  # type: ignore[no-untyped-def]
 
 
 def test_the_recommended_plan_is_the_cheapest_affordable_one_and_is_recorded(client, engine) -> None:  # type: ignore[no-untyped-def]
-    person, decision = approved_borrower(client, "Planner")
+    person, decision = approved_borrower(client, "Planner", min_limit="3000.00")
     path = f"/v1/lines/{decision['line_id']}/plan-recommendations"
     answer = person.post(path, {"amount": "3000.00"})
     assert answer.status_code == 201, answer.text
@@ -43,7 +43,7 @@ def test_the_recommended_plan_is_the_cheapest_affordable_one_and_is_recorded(cli
 def test_nothing_affordable_is_said_and_bad_requests_change_nothing(client, engine) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import func
 
-    person, decision = approved_borrower(client, "Stretched")
+    person, decision = approved_borrower(client, "Stretched", min_limit="3000.00")
     path = f"/v1/lines/{decision['line_id']}/plan-recommendations"
     tight = person.post(path, {"amount": "3000.00", "income_monthly": "3000.00", "obligations_monthly": "2900.00"}).json()
     assert tight["recommended"] is None and tight["finances"]["source"] == "given"
