@@ -65,12 +65,7 @@ def _contract_part(contract: Any) -> dict[str, Any]:
     if found is not None and found[0] is contract:
         return found[1]
     part = {
-        "loan_id": contract.loan_id,
-        "borrower_id": contract.borrower_id,
-        "line_id": contract.line_id,
-        "product_id": contract.product.product_id,
-        "product_version": contract.product.version,
-        "currency": contract.currency_code,
+        **contract.identity(),
         "principal": contract.terms.principal.amount_str(),
         "term_months": contract.terms.installments,
         "method": str(contract.terms.method),

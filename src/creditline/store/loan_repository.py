@@ -143,12 +143,7 @@ class LoanRepository:
 
     def add(self, *, contract: Any, state: LoanState) -> None:
         values = {
-            "loan_id": contract.loan_id,
-            "borrower_id": contract.borrower_id,
-            "line_id": contract.line_id,
-            "product_id": contract.product.product_id,
-            "product_version": contract.product.version,
-            "currency": contract.currency_code,
+            **contract.identity(),
             "terms_json": terms_to_json(contract.terms),
             "disbursed_on": contract.terms.disbursed,
             "eod_interest_posted_minor": 0,

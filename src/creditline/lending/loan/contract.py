@@ -60,6 +60,17 @@ class LoanContract:
     def currency_code(self) -> str:
         return self.terms.principal.currency.code
 
+    def identity(self) -> dict[str, str | int]:
+        """Whose loan it is and under which product: the loan's fixed columns and its views' first fields."""
+        return {
+            "loan_id": self.loan_id,
+            "borrower_id": self.borrower_id,
+            "line_id": self.line_id,
+            "product_id": self.product.product_id,
+            "product_version": self.product.version,
+            "currency": self.currency_code,
+        }
+
     @property
     def pricing(self) -> AccrualPricing:
         product = self.product
