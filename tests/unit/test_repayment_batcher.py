@@ -121,3 +121,36 @@ def test_pipelined_batches_keep_each_loans_and_keys_commands_in_arrival_order() 
     for loan_id in {c.loan_id for c in commands}:
         assert [c for c in ran if c.loan_id == loan_id] == [c for c in commands if c.loan_id == loan_id]
     assert [c.loan_id for c in ran if c.key == "again"] == ["L4", "L5"]
+
+
+def test_a_batch_stops_waiting_once_every_caller_seen_is_back_and_a_missing_one_costs_the_window_once() -> (
+    None
+):
+    """Four callers each repaying in a loop: once the batcher has seen them, a batch closes as soon as they
+    are all back instead of waiting out its (here long) window; when one caller has finished, the next
+    batch waits the window out for it once, and later batches close at the three left."""
+    window_s, rounds = 0.05, 8
+    recorder = Recorder()
+    batcher = RepaymentBatcher(None, window_s=window_s, run=recorder)  # type: ignore[arg-type]
+    start = threading.Barrier(4)
+    timings: dict[int, float] = {}
+
+    def caller(c: int) -> None:
+        start.wait()
+        began = time.monotonic()
+        for r in range(rounds if c else 2):  # caller 0 leaves after two rounds
+            batcher.repay(Repay(f"L{c}", "1", f"k{c}-{r}"), timeout_s=10)
+        timings[c] = time.monotonic() - began
+
+    threads = [threading.Thread(target=caller, args=(c,)) for c in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    batcher.close()
+    assert sorted(k for b in recorder.batches for k in b) == sorted(
+        f"k{c}-{r}" for c in range(4) for r in range(rounds if c else 2)
+    )
+    assert len(recorder.batches) <= rounds + 3  # callers shared batches (a split heals at the next)
+    # waiting out the window for every batch would take rounds × window; only the departure costs one
+    assert max(timings.values()) < 3 * window_s, timings

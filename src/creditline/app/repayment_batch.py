@@ -60,7 +60,7 @@ from creditline.store.repositories import idempotency_row
 
 SCOPE = "repay"
 BATCH_MAX = 64  # commands in one transaction: bounds its locks, its statements and a caller's wait
-WINDOW_S = 0.002  # how long a batch waits for more callers once concurrency has been seen
+WINDOW_S = 0.002  # the longest a batch waits for more callers once concurrency has been seen (`_take`)
 IDLE_S = 30.0  # a batcher's thread ends after this long without a command
 
 Outcome = dict[str, Any] | DomainError
@@ -310,10 +310,10 @@ class RepaymentBatcher:
             self._closing = False
 
     def _loop(self) -> None:
-        concurrent = False  # the last batch had company: wait a moment for more callers
+        callers = 1  # those of the last batch and those waiting as it settled: the next waits (a window at most) for them
         while True:
             with self._changed:
-                batch = self._take(self.window_s if concurrent else 0.0)
+                batch = self._take(self.window_s if callers > 1 else 0.0, callers)
                 if not batch:
                     self._workers.discard(threading.current_thread())
                     return
@@ -321,18 +321,22 @@ class RepaymentBatcher:
                 self._busy_loans |= loans
                 self._busy_keys |= keys
                 self.batches, self.commands = self.batches + 1, self.commands + len(batch)
-            concurrent = len(batch) > 1
+            callers = len(batch)
             try:
-                self._settle(batch)
+                callers += self._settle(batch)
             finally:
                 with self._changed:
                     self._busy_loans -= loans
                     self._busy_keys -= keys
                     self._changed.notify_all()
 
-    def _take(self, window_s: float) -> list[tuple[Repay, Future]]:
+    def _take(self, window_s: float, expected: int) -> list[tuple[Repay, Future]]:
         """The next batch (empty: this worker ends), the caller holding `_changed`: one worker at a time
-        waits for a first free command, then up to `window_s` for more."""
+        waits for a first free command, then up to `window_s` for more, but no longer once it has
+        `expected`: the callers seen when the last batch settled, its own and those already waiting. Each
+        caller waits on its own result, so those are all there are, and waiting out the window for more
+        would only add its length to every repayment; a batch with fewer waits it out (one caller gone
+        costs the window once, never a batch split in two for good)."""
         idle_until = time.monotonic() + self.idle_s
         while self._collecting:
             self._changed.wait()
@@ -346,8 +350,8 @@ class RepaymentBatcher:
                 if not self._waiting and (self._closing or time.monotonic() >= idle_until):
                     return batch
                 self._changed.wait(timeout=max(0.0, idle_until - time.monotonic()) or self.idle_s)
-            deadline = time.monotonic() + window_s
-            while len(batch) < self.batch_max and (left_s := deadline - time.monotonic()) > 0:
+            deadline, enough = time.monotonic() + window_s, min(self.batch_max, max(1, expected))
+            while len(batch) < enough and (left_s := deadline - time.monotonic()) > 0:
                 self._changed.wait(timeout=left_s)
                 self._free(batch)
             return batch
@@ -370,15 +374,20 @@ class RepaymentBatcher:
                 batch.append(item)
         self._waiting = kept
 
-    def _settle(self, batch: list[tuple[Repay, Future]]) -> None:
+    def _settle(self, batch: list[tuple[Repay, Future]]) -> int:
+        """Run the batch and hand each caller its outcome; returns how many other commands were waiting
+        then (before the batch's own callers could send their next)."""
         try:
             outcomes = self._run(self.engine, [command for command, _ in batch])
         except BaseException as error:  # a bug or a lost database: every caller hears of it
             for _, future in batch:
                 future.set_exception(error)
-            return
+            return 0
+        with self._changed:
+            waiting = len(self._waiting)
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+        return waiting
