@@ -29,6 +29,7 @@ from creditline.app.common import EOD_LOCK_KEY, new_id
 from creditline.ledger import SHARD_COUNT, JournalEntry, accrual_postings
 from creditline.money import Money, currency
 from creditline.store import UnitOfWork
+from creditline.store.accrual_columns import ACCRUAL_COLUMNS
 
 ONE_DAY = timedelta(days=1)
 
@@ -70,7 +71,7 @@ def close_day(uow: UnitOfWork, today: date, handoff: list[AccruedPage] | None = 
     loans = overdue = 0
     book = _kept_book(uow, handoff, today)
     for locators, columns in _pages(uow, handoff, book):
-        batch, other_at = batch_of_columns(columns[4:], len(locators), today)  # after loan, borrower, product, currency
+        batch, other_at = batch_of_columns(columns[_ACCRUAL_AT:], len(locators), today)
         after = accrue_batch(batch)
         interest_delta = after.interest_accrued - batch.interest_accrued
         penalty_delta = after.penalty_accrued - batch.penalty_accrued
@@ -109,8 +110,20 @@ def close_day(uow: UnitOfWork, today: date, handoff: list[AccruedPage] | None = 
     }
 
 
-_BLOB_AT = 4 + 17  # loan, borrower, product, currency, then ACCRUAL_COLUMNS (rows_blob last)
-_EXTRA_AT = 4 + 18  # then, when handed over, eod_io.CLASSIFY_COLUMNS
+# A page's columns, by name: `eod_io.accruing_pages` (and the kept book, `store.accrual_memory`) give
+# loan, borrower, product and currency, then ACCRUAL_COLUMNS, then, when handed over, CLASSIFY_COLUMNS.
+_PAGE_HEAD = ("loan_id", "borrower_id", "product_id", "currency")
+_ACCRUAL_AT = len(_PAGE_HEAD)
+_BLOB_AT = _ACCRUAL_AT + ACCRUAL_COLUMNS.index("rows_blob")
+_ROW_COUNT_AT = _ACCRUAL_AT + ACCRUAL_COLUMNS.index("row_count")
+_EXTRA_AT = _ACCRUAL_AT + len(ACCRUAL_COLUMNS)
+
+
+def _extra(columns: Sequence[Any], name: str) -> Any:
+    """A handed-over page's column `name` of `eod_io.CLASSIFY_COLUMNS`."""
+    from creditline.store.eod_io import CLASSIFY_COLUMNS
+
+    return columns[_EXTRA_AT + CLASSIFY_COLUMNS.index(name)]
 
 
 def _kept_book(uow: UnitOfWork, handoff: list | None, today: date) -> Any:
@@ -138,8 +151,8 @@ def _written(statuses: list[str], after: Any, interest_delta: np.ndarray, penalt
         "status": statuses, "days_past_due": after.days_past_due, "oldest_unpaid_due": after.oldest_unpaid_due,
         "interest_accrued_minor": after.interest_accrued, "interest_exact": after.interest_exact,
         "penalty_accrued_minor": after.penalty_accrued, "penalty_exact": after.penalty_exact, "rows_blob": blobs,
-        "interest_receivable_minor": np.asarray(columns[_EXTRA_AT + 2], dtype=np.int64) + interest_delta,
-        "penalty_receivable_minor": np.asarray(columns[_EXTRA_AT + 3], dtype=np.int64) + penalty_delta,
+        "interest_receivable_minor": np.asarray(_extra(columns, "interest_receivable_minor"), dtype=np.int64) + interest_delta,
+        "penalty_receivable_minor": np.asarray(_extra(columns, "penalty_receivable_minor"), dtype=np.int64) + penalty_delta,
     }  # fmt: skip
 
 
@@ -167,15 +180,16 @@ def _accrued_page(columns: Sequence[Any], statuses: list[str], after: Any, inter
 
     assert len(columns) == _EXTRA_AT + len(CLASSIFY_COLUMNS), "pages read with CLASSIFY_COLUMNS"
 
-    def minor(i: int) -> np.ndarray:
-        return np.array(columns[_EXTRA_AT + i], dtype=np.int64)
+    def minor(name: str) -> np.ndarray:
+        return np.array(_extra(columns, name), dtype=np.int64)
 
     return AccruedPage(
         loan_id=list(columns[0]), borrower_id=list(columns[1]), currency=list(columns[3]),
-        line_id=list(columns[_EXTRA_AT]), status=statuses, days_past_due=after.days_past_due,
-        principal_minor=minor(1), interest_minor=minor(2) + interest_delta,
-        penalty_receivable_minor=minor(3) + penalty_delta, fee_receivable_minor=minor(4),
-        row_count=list(columns[4 + 16]),
+        line_id=list(_extra(columns, "line_id")), status=statuses, days_past_due=after.days_past_due,
+        principal_minor=minor("principal_outstanding_minor"),
+        interest_minor=minor("interest_receivable_minor") + interest_delta,
+        penalty_receivable_minor=minor("penalty_receivable_minor") + penalty_delta,
+        fee_receivable_minor=minor("fee_receivable_minor"), row_count=list(columns[_ROW_COUNT_AT]),
         rows_blob=[old if new is None else new for old, new in zip(columns[_BLOB_AT], blobs, strict=True)],
     )  # fmt: skip
 
