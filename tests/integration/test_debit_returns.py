@@ -91,3 +91,48 @@ def test_a_return_with_no_repayment_on_a_loan_is_a_break_and_books_nothing(engin
     assert report["break_kinds"] == {"return_not_applied": 1}
     assert [b["key"] for b in report["breaks"]] == [key] and "R01" in report["breaks"][0]["theirs"]
     assert rows(engine, "SELECT count(*) FROM journal_entries") == entries
+
+
+def test_the_return_days_end_of_day_books_the_return_first_and_once(engine) -> None:  # type: ignore[no-untyped-def]
+    """No operator command: closing the day of the return reverses the repayment before that day's
+    auto-debit and accrual, so the installment is owed again (and asked for again) that very day; a
+    stage run again after a kill, and the reconcile command after it, book nothing twice."""
+    from creditline.app.eod_pipeline import default_context
+    from creditline.app.eod_returns import book_day_returns
+    from creditline.app.loans import show_loan
+
+    (loan_id,) = books_with_loans(engine, 1)
+    fast_forward(engine, START, 31)
+    run_days(engine, DUE, 1, bank(engine, "1"))  # the due day's debit is paid, and will be returned
+    ((key, debited, event_id),) = rows(engine, "SELECT attempt_key, debited_minor, event_id FROM debit_attempts "
+                                               "WHERE loan_id = :l", l=loan_id)  # fmt: skip
+    returned_on = DUE + timedelta(days=2)
+    (day_after,) = run_days(engine, DUE + timedelta(days=1), 1, bank(engine, "0"))
+    assert day_after["stages"]["debit-returns"]["returns"] == 0  # nothing returned on the day after
+    assert show_loan(engine, loan_id)["installments"][0]["status"] == "paid"
+
+    (closed,) = run_days(engine, returned_on, 1, bank(engine, "0"))
+    stage = closed["stages"]["debit-returns"]
+    assert (stage["returns"], stage["returned_minor"], stage["return_breaks"]) == (1, debited, 0), stage
+    assert list(closed["stages"])[:2] == ["debit-returns", "auto-debit"], "booked before the day's debit"
+    ((reversal, on),) = rows(engine, "SELECT event_id, effective_date FROM loan_events "
+                                     "WHERE loan_id = :l AND kind = 'reversal'", l=loan_id)  # fmt: skip
+    assert str(on) == returned_on.isoformat()
+    ((asked, outcome, paid_again),) = rows(engine, "SELECT requested_minor, outcome, debited_minor FROM debit_attempts "
+                                                    "WHERE loan_id = :l AND business_date = :d",
+                                           l=loan_id, d=returned_on)  # fmt: skip
+    assert outcome == "succeeded" and asked >= debited, "the day's auto-debit asked for the installment again"
+    after = show_loan(engine, loan_id)
+    assert after["installments"][0]["status"] == "paid"  # by the new debit: the returned one paid nothing
+    repayments = rows(engine, "SELECT count(*) FROM loan_events WHERE loan_id = :l AND kind = 'repayment'", l=loan_id)
+    assert repayments == [(2,)] and paid_again == asked
+    assert_books_clean(engine)
+
+    entries = rows(engine, "SELECT count(*) FROM journal_entries")
+    rerun = book_day_returns(engine, returned_on, default_context(engine, returned_on, gateway=bank(engine, "0")))
+    assert rerun.summary["returns"] == 1  # the same return, answered with its first reversal
+    code, report = reconcile(engine, returned_on)
+    assert code == 0 and [r["reversal_event_id"] for r in report["returns"]] == [reversal]
+    assert rows(engine, "SELECT count(*) FROM journal_entries") == entries
+    assert rows(engine, "SELECT count(*) FROM loan_events WHERE loan_id = :l AND kind = 'reversal'", l=loan_id) == [(1,)]
+    assert event_id is not None and key

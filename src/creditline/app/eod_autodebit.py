@@ -115,16 +115,21 @@ def _collect_leg(engine: Engine, business_date: date, round_no: int, context: Eo
     _apply_moved(engine, context)
 
 
-def _statement_check(engine: Engine, business_date: date, context: EodContext) -> dict[str, Any]:
-    """The day's attempts against the simulated bank's statement, when the bank keeps its books here."""
-    from creditline.app.debit_reconciliation import reconcile_debits
+def bank_books_here(engine: Engine, gateway: Any) -> bool:
+    """Whether the gateway is the simulated bank keeping its books (its statement) in this database."""
     from creditline.servicing.bank_simulator import SimulatedBank
     from creditline.store.tables_servicing_bank import SqlBankBook
 
-    gateway = context.gateway
     if not (isinstance(gateway, SimulatedBank) and isinstance(gateway.book, SqlBankBook)):
-        return {}
-    if gateway.book.engine.url != engine.url:
+        return False
+    return bool(gateway.book.engine.url == engine.url)
+
+
+def _statement_check(engine: Engine, business_date: date, context: EodContext) -> dict[str, Any]:
+    """The day's attempts against the simulated bank's statement, when the bank keeps its books here."""
+    from creditline.app.debit_reconciliation import reconcile_debits
+
+    if not bank_books_here(engine, context.gateway):
         return {}
     report = reconcile_debits(engine, business_date)
     return {"statement_breaks": report["breaks_total"], "statement_lines": report["statement_lines"]}

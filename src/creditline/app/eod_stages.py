@@ -87,9 +87,10 @@ class Stage:
 
 # The stages this package runs: accrual first among CLOSE stages, since everything after reads the
 # loans as of the new date; provisions need the day's classification; the snapshot records both.
-CORE_STAGES = frozenset({"auto-debit", "accrue", "classify", "provision", "snapshot", "publish-audit"})
+CORE_STAGES = frozenset({"debit-returns", "auto-debit", "accrue", "classify", "provision", "snapshot", "publish-audit"})
 
 PIPELINE: list[Stage] = [
+    Stage("debit-returns", "creditline.app.eod_returns:book_day_returns", Phase.OPEN),  # the bank's R01s, first
     Stage("coupon-settle", "creditline.app.eod_coupons:settle_coupons", Phase.OPEN),  # savings due, before the debit
     Stage("auto-debit", "creditline.app.eod_autodebit:collect_debits", Phase.OPEN),
     Stage("accrue", "creditline.app.eod_accrue:accrue", Phase.CLOSE),

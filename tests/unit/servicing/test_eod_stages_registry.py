@@ -17,8 +17,8 @@ def pipeline():  # type: ignore[no-untyped-def]
 
 def test_the_core_stages_run_in_the_documented_order() -> None:
     names = [s.name for s in PIPELINE if s.name in CORE_STAGES]
-    assert names == ["auto-debit", "accrue", "classify", "provision", "snapshot", "publish-audit"]
-    assert [s.name for s in stages(Phase.OPEN, CORE_STAGES)] == ["auto-debit"]
+    assert names == ["debit-returns", "auto-debit", "accrue", "classify", "provision", "snapshot", "publish-audit"]
+    assert [s.name for s in stages(Phase.OPEN, CORE_STAGES)] == ["debit-returns", "auto-debit"]
     assert all(callable(s.function()) for s in PIPELINE)  # every target imports
 
 
