@@ -10,8 +10,8 @@ entry under the key `return:<debit key>`), and the day's auto-debit then sees th
 again. A killed run calls the stage again: a return already booked answers with its first reversal.
 
 The returns come from the bank's statement; the simulated bank keeps its statement in this database.
-With any other gateway the stage books nothing and says so (a real bank's return file is loaded into the
-same shape, `creditline autodebit reconcile` reads it).
+With any other gateway the stage books nothing, and its summary says `statement: false` (a real bank's
+return file is loaded into the same shape, which `creditline autodebit reconcile` reads).
 """
 
 from __future__ import annotations
