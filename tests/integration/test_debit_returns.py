@@ -106,6 +106,7 @@ def test_the_return_days_end_of_day_books_the_return_first_and_once(engine) -> N
     run_days(engine, DUE, 1, bank(engine, "1"))  # the due day's debit is paid, and will be returned
     ((key, debited, event_id),) = rows(engine, "SELECT attempt_key, debited_minor, event_id FROM debit_attempts "
                                                "WHERE loan_id = :l", l=loan_id)  # fmt: skip
+    assert event_id is not None and key  # the due day's debit paid the loan
     returned_on = DUE + timedelta(days=2)
     (day_after,) = run_days(engine, DUE + timedelta(days=1), 1, bank(engine, "0"))
     assert day_after["stages"]["debit-returns"]["returns"] == 0  # nothing returned on the day after
@@ -135,4 +136,3 @@ def test_the_return_days_end_of_day_books_the_return_first_and_once(engine) -> N
     assert code == 0 and [r["reversal_event_id"] for r in report["returns"]] == [reversal]
     assert rows(engine, "SELECT count(*) FROM journal_entries") == entries
     assert rows(engine, "SELECT count(*) FROM loan_events WHERE loan_id = :l AND kind = 'reversal'", l=loan_id) == [(1,)]
-    assert event_id is not None and key

@@ -29,7 +29,7 @@ from creditline.app.common import EOD_LOCK_KEY, new_id
 from creditline.ledger import SHARD_COUNT, JournalEntry, accrual_postings
 from creditline.money import Money, currency
 from creditline.store import UnitOfWork
-from creditline.store.accrual_columns import ACCRUAL_COLUMNS
+from creditline.store.accrual_memory import AT
 
 ONE_DAY = timedelta(days=1)
 
@@ -76,7 +76,7 @@ def close_day(uow: UnitOfWork, today: date, handoff: list[AccruedPage] | None = 
         interest_delta = after.interest_accrued - batch.interest_accrued
         penalty_delta = after.penalty_accrued - batch.penalty_accrued
         assert (interest_delta >= 0).all() and (penalty_delta >= 0).all(), "a day's accrual is never negative"
-        blobs = _changed_blobs(columns[_BLOB_AT], batch, after, other_at)
+        blobs = _changed_blobs(columns[AT["rows_blob"]], batch, after, other_at)
         statuses = [str(STATUS_CODES[code]) for code in after.status.tolist()]
         write_steps(
             uow.connection,
@@ -110,20 +110,9 @@ def close_day(uow: UnitOfWork, today: date, handoff: list[AccruedPage] | None = 
     }
 
 
-# A page's columns, by name: `eod_io.accruing_pages` (and the kept book, `store.accrual_memory`) give
-# loan, borrower, product and currency, then ACCRUAL_COLUMNS, then, when handed over, CLASSIFY_COLUMNS.
-_PAGE_HEAD = ("loan_id", "borrower_id", "product_id", "currency")
-_ACCRUAL_AT = len(_PAGE_HEAD)
-_BLOB_AT = _ACCRUAL_AT + ACCRUAL_COLUMNS.index("rows_blob")
-_ROW_COUNT_AT = _ACCRUAL_AT + ACCRUAL_COLUMNS.index("row_count")
-_EXTRA_AT = _ACCRUAL_AT + len(ACCRUAL_COLUMNS)
-
-
-def _extra(columns: Sequence[Any], name: str) -> Any:
-    """A handed-over page's column `name` of `eod_io.CLASSIFY_COLUMNS`."""
-    from creditline.store.eod_io import CLASSIFY_COLUMNS
-
-    return columns[_EXTRA_AT + CLASSIFY_COLUMNS.index(name)]
+# A page's columns by name: `store.accrual_memory.AT` (loan, borrower, product, currency, ACCRUAL_COLUMNS,
+# then, when handed over, CLASSIFY_COLUMNS), the layout `eod_io.accruing_pages` and the kept book share.
+_ACCRUAL_AT = AT["status"]  # the first of ACCRUAL_COLUMNS
 
 
 def _kept_book(uow: UnitOfWork, handoff: list | None, today: date) -> Any:
@@ -151,8 +140,8 @@ def _written(statuses: list[str], after: Any, interest_delta: np.ndarray, penalt
         "status": statuses, "days_past_due": after.days_past_due, "oldest_unpaid_due": after.oldest_unpaid_due,
         "interest_accrued_minor": after.interest_accrued, "interest_exact": after.interest_exact,
         "penalty_accrued_minor": after.penalty_accrued, "penalty_exact": after.penalty_exact, "rows_blob": blobs,
-        "interest_receivable_minor": np.asarray(_extra(columns, "interest_receivable_minor"), dtype=np.int64) + interest_delta,
-        "penalty_receivable_minor": np.asarray(_extra(columns, "penalty_receivable_minor"), dtype=np.int64) + penalty_delta,
+        "interest_receivable_minor": np.asarray(columns[AT["interest_receivable_minor"]], dtype=np.int64) + interest_delta,
+        "penalty_receivable_minor": np.asarray(columns[AT["penalty_receivable_minor"]], dtype=np.int64) + penalty_delta,
     }  # fmt: skip
 
 
@@ -176,21 +165,19 @@ class AccruedPage:
 
 def _accrued_page(columns: Sequence[Any], statuses: list[str], after: Any, interest_delta: np.ndarray,
                   penalty_delta: np.ndarray, blobs: list[bytes | None]) -> AccruedPage:  # fmt: skip
-    from creditline.store.eod_io import CLASSIFY_COLUMNS
-
-    assert len(columns) == _EXTRA_AT + len(CLASSIFY_COLUMNS), "pages read with CLASSIFY_COLUMNS"
+    assert len(columns) == len(AT), "pages read with CLASSIFY_COLUMNS"
 
     def minor(name: str) -> np.ndarray:
-        return np.array(_extra(columns, name), dtype=np.int64)
+        return np.array(columns[AT[name]], dtype=np.int64)
 
     return AccruedPage(
         loan_id=list(columns[0]), borrower_id=list(columns[1]), currency=list(columns[3]),
-        line_id=list(_extra(columns, "line_id")), status=statuses, days_past_due=after.days_past_due,
+        line_id=list(columns[AT["line_id"]]), status=statuses, days_past_due=after.days_past_due,
         principal_minor=minor("principal_outstanding_minor"),
         interest_minor=minor("interest_receivable_minor") + interest_delta,
         penalty_receivable_minor=minor("penalty_receivable_minor") + penalty_delta,
-        fee_receivable_minor=minor("fee_receivable_minor"), row_count=list(columns[_ROW_COUNT_AT]),
-        rows_blob=[old if new is None else new for old, new in zip(columns[_BLOB_AT], blobs, strict=True)],
+        fee_receivable_minor=minor("fee_receivable_minor"), row_count=list(columns[AT["row_count"]]),
+        rows_blob=[old if new is None else new for old, new in zip(columns[AT["rows_blob"]], blobs, strict=True)],
     )  # fmt: skip
 
 

@@ -83,7 +83,7 @@ _DATABASES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 def database_of(engine: Any) -> str:
     """The engine's database as text, rendered once per engine (hashing its URL renders it each time:
-    a tenth of a group-committed repayment's lookups)."""
+    3 % of a group-committed batch's client CPU, measured stop 24)."""
     found = _DATABASES.get(engine)
     if found is None:
         found = _DATABASES[engine] = engine.url.render_as_string(hide_password=False)

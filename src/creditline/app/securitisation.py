@@ -39,6 +39,7 @@ from creditline.app.securitisation_errors import (
     TapeStale,
 )
 from creditline.app.securitisation_tape import BookTape, books_tape
+from creditline.funding.errors import EmptyPool
 from creditline.store import UnitOfWork
 from creditline.store.securitisation_repository import SecuritisationRepository
 
@@ -66,8 +67,6 @@ def sell_pool(engine: Engine, command: SellPool) -> dict[str, Any]:
     spec = deal_spec(dict(command.spec))
     retained = _retained(spec, command.retained)
     request = {"spec_hash": _hash(command.spec_text), "retained": list(retained), "tape": _tape_hash(command.tape)}
-    from creditline.funding.errors import EmptyPool
-
     try:
         return _sell(engine, command, spec, retained, key, request)
     except (IntegrityError, LoanAlreadySold, EmptyPool):
@@ -167,7 +166,6 @@ def _refuse_missing(repo: SecuritisationRepository, missing: list[str]) -> None:
 
 def _build(spec: Any, book: BookTape) -> tuple[Any, list[dict[str, Any]]]:
     from creditline.funding.deal import build_deal
-    from creditline.funding.errors import EmptyPool
     from creditline.funding.tape import loan_tape
 
     if not len(book):
