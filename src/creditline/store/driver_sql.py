@@ -23,6 +23,8 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ClauseElement
 
+from creditline.store.driver_arrays import binary_array
+
 # SQLite's dialect compiles to qmark by default; named parameters let both drivers take one dict.
 _SQLITE_NAMED = sqlite.dialect(paramstyle="named")
 
@@ -113,11 +115,13 @@ def execute(
     (PostgreSQL): its parameters go in binary form — for arrays, whose text form psycopg builds in
     Python, quoting each element with a regular expression."""
     made = compiled(connection, statement)
+    bound = _bound(made, params or {})
     if binary and not _is_sqlite(connection):
         made = _binary(made)
+        bound = {name: binary_array(value) if type(value) is list else value for name, value in bound.items()}
     cursor = _driver(connection).cursor()
     with _translated(connection, made.sql):
-        cursor.execute(made.sql, _bound(made, params or {}))
+        cursor.execute(made.sql, bound)
         return Rows(cursor, made, eager=_is_sqlite(connection))
 
 
