@@ -25,7 +25,8 @@ from psycopg.pq import Format
 
 _HEAD = struct.Struct(">iiiii")  # dimensions, has-null flag, element oid, length, lower bound
 _LENGTH = struct.Struct(">i")
-_NULL = _LENGTH.pack(-1)
+_NULL, _FOUR, _EIGHT = _LENGTH.pack(-1), _LENGTH.pack(4), _LENGTH.pack(8)
+_INT4, _INT8 = _LENGTH.pack, struct.Struct(">q").pack
 _EPOCH = date(2000, 1, 1).toordinal()  # PostgreSQL's dates count days from 2000-01-01
 _INT8_MAX = 2**63 - 1
 
@@ -61,37 +62,28 @@ def binary_array(values: list[Any]) -> BinaryArray | list[Any]:
 
 
 def dump_array(array: BinaryArray) -> bytes:
-    """The array's binary wire form (what PostgreSQL's `array_recv` reads)."""
+    """The array's binary wire form (what PostgreSQL's `array_recv` reads): a header, then each
+    element's length and bytes (-1 and none for NULL)."""
     values, kind = array.values, array.kind
     element_oid = _KINDS[kind][0]
     if not values:
         return _HEAD.pack(0, 0, element_oid, 0, 1)[:12]  # no dimension at all
-    hasnull = 1 if None in values else 0
-    head = _HEAD.pack(1, hasnull, element_oid, len(values), 1)
-    if kind is int and not hasnull:
-        return head + struct.pack(">" + "iq" * len(values), *_interleave(8, values))
-    if kind is date and not hasnull:
-        return head + struct.pack(">" + "ii" * len(values), *_interleave(4, [d.toordinal() - _EPOCH for d in values]))
-    pack, parts = _LENGTH.pack, [head]
+    parts = [_HEAD.pack(1, 1 if None in values else 0, element_oid, len(values), 1)]
+    add, pack = parts.append, _LENGTH.pack
     for value in values:
         if value is None:
-            parts.append(_NULL)
-            continue
-        if kind is str:
-            value = value.encode()
+            add(_NULL)
         elif kind is int:
-            value = value.to_bytes(8, "big", signed=True)
+            add(_EIGHT)
+            add(_INT8(value))
         elif kind is date:
-            value = (value.toordinal() - _EPOCH).to_bytes(4, "big", signed=True)
-        parts.append(pack(len(value)))
-        parts.append(value)
+            add(_FOUR)
+            add(_INT4(value.toordinal() - _EPOCH))
+        else:
+            data = value.encode() if kind is str else value
+            add(pack(len(data)))
+            add(data)
     return b"".join(parts)
-
-
-def _interleave(width: int, values: list[int]) -> list[int]:
-    out = [width] * (2 * len(values))
-    out[1::2] = values
-    return out
 
 
 class _BinaryArrayDumper(Dumper):
