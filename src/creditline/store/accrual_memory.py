@@ -20,11 +20,11 @@ from sqlalchemy import Connection
 
 from creditline.store.accrual_columns import ACCRUAL_COLUMNS
 from creditline.store.batch_memory import kept
-from creditline.store.eod_io import CLASSIFY_COLUMNS, EOD_STATUSES, PAGE_SIZE, loan_pages
+from creditline.store.eod_io import CLASSIFY_COLUMNS, EOD_STATUSES, PAGE_HEAD, PAGE_SIZE, loan_pages
 from creditline.store.tables_servicing import chunks, driver_rows
 
 ACCRUALS_KEPT = "accruals"  # batch_memory: {"book": KeptAccruals}
-PAGE_COLUMNS = ("loan_id", "borrower_id", "product_id", "currency", *ACCRUAL_COLUMNS, *CLASSIFY_COLUMNS)
+PAGE_COLUMNS = (*PAGE_HEAD, *ACCRUAL_COLUMNS, *CLASSIFY_COLUMNS)  # what `eod_io.accruing_pages` reads, with classify's
 _TEXT = frozenset({"loan_id", "borrower_id", "product_id", "currency", "status", "rows_blob", "line_id"})
 AT = {name: i for i, name in enumerate(PAGE_COLUMNS)}
 _STATUSES = ", ".join(f"'{s}'" for s in EOD_STATUSES)

@@ -20,6 +20,7 @@ PAGE_SIZE = 100_000
 COPY_ROWS_MIN = 2_000
 SQLITE_CACHE_KIB = 256 * 1024  # below this a prepared executemany beats creating and filling a temporary table
 EOD_STATUSES = ("active", "overdue", "charged-off")  # every loan not closed ages, even if it no longer accrues
+PAGE_HEAD = ("loan_id", "borrower_id", "product_id", "currency")  # what every accruing page starts with
 
 # What the classify stage takes of each loan beyond the accrual's own columns, when the accrual hands
 # its loans over (`store.classify_memory`): read with them.
@@ -94,14 +95,14 @@ def refresh_statistics(connection: Connection, tables: Sequence[str]) -> list[st
 def accruing_pages(
     connection: Connection, page_size: int = PAGE_SIZE, extra: Sequence[str] = ()
 ) -> Iterator[tuple[list, list[tuple]]]:
-    """Pages of (locators, rows): rows are (loan_id, borrower_id, product_id, currency, *ACCRUAL_COLUMNS,
-    *extra) of every loan EOD moves; a locator finds the row again for the write (the rowid on SQLite).
+    """Pages of (locators, rows): rows are (*PAGE_HEAD, *ACCRUAL_COLUMNS, *extra) of every loan EOD
+    moves; a locator finds the row again for the write (the rowid on SQLite).
 
     Key-order pages that each start with an index seek, so a page costs the same at the millionth
     loan as at the first (a plain LIMIT/OFFSET, or a sort per page, would not).
     """
     key = "loan_id" if _is_pg(connection) else "rowid"
-    columns = (key, "loan_id", "borrower_id", "product_id", "currency", *ACCRUAL_COLUMNS, *extra)
+    columns = (key, *PAGE_HEAD, *ACCRUAL_COLUMNS, *extra)
     for page in loan_pages(connection, columns, EOD_STATUSES, page_size, key=key):
         yield [row[0] for row in page], [row[1:] for row in page]
 
