@@ -205,6 +205,14 @@ def test_a_cookie_session_cannot_change_anything_without_its_csrf_token(producti
         assert rotated.status_code == 200
 
 
+def test_production_serves_no_metrics_without_a_metrics_token(production) -> None:  # type: ignore[no-untyped-def]
+    served, _, _ = production
+    with httpx.Client(base_url=served.base, timeout=30) as http:
+        off = http.get("/metrics")
+        assert off.status_code == 403 and off.json()["code"] == "metrics_off"
+        assert "creditline_http_requests_total" not in off.text
+
+
 def test_production_refuses_to_start_without_a_pii_salt_of_its_own(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CREDITLINE_PII_SALT"}
     command = [creditline_command(), "serve", "--db", f"sqlite:///{tmp_path / 'p.sqlite'}", "--env", "production",

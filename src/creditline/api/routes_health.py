@@ -1,9 +1,10 @@
 """/health (the process answers), /ready (the database answers, its schema is at head and start-up's
 warm-up — the console's charts and templates — is done, so a load balancer sends no visitor to a cold
-process), /metrics."""
+process), /metrics (behind its token when one is set; off in production without one)."""
 
 from __future__ import annotations
 
+import hmac
 from functools import lru_cache
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from creditline.api.deps import Runtime, runtime
 from creditline.api.json_body import StrictJsonRoute
 from creditline.api.problems import Problem, problem_response
+from creditline.api.settings import PRODUCTION
 
 router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
 
@@ -69,7 +71,17 @@ def ready(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> object:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
+def metrics(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Response:
+    """Prometheus exposition. With a metrics token set, only a scraper presenting it gets an answer;
+    without one, development answers anyone and production no one."""
     from prometheus_client import CONTENT_TYPE_LATEST
 
+    token = rt.settings.metrics_token
+    if token is None and rt.settings.environment == PRODUCTION:
+        return problem_response(request, 403, "metrics_off", "metrics are off in production until CREDITLINE_METRICS_TOKEN is set")
+    if token is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            return problem_response(request, 401, "metrics_token_required", "send Authorization: Bearer <the metrics token>",
+                                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'})  # fmt: skip
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -17,6 +17,7 @@ from creditline.errors import DomainError
 PRODUCTION = "production"
 DEVELOPMENT = "development"
 ENVIRONMENTS = (PRODUCTION, DEVELOPMENT)
+METRICS_TOKEN_MIN = 16
 
 
 class SettingsInvalid(DomainError):
@@ -40,6 +41,9 @@ class ApiSettings:
     access_log: bool = True
     repayment_batching: bool = True  # group commit of concurrent repayments (CREDITLINE_REPAYMENT_BATCHING=0: off)
     trusted_hosts: tuple[str, ...] = field(default_factory=tuple)
+    # /metrics asks for `Authorization: Bearer <this>` when set; unset, it is open in development and
+    # off in production (a scrape of it tells an outsider the book's traffic by route)
+    metrics_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
@@ -56,6 +60,11 @@ class ApiSettings:
             raise SettingsInvalid("requests per second: a positive finite number", field="rate_per_s")
         if self.body_bytes_max < 1024 or self.page_size_max < 1 or self.rate_burst < 1:
             raise SettingsInvalid("limits must be positive (bodies at least 1 KiB)", field="limits")
+        if self.metrics_token is not None and (len(self.metrics_token) < METRICS_TOKEN_MIN or not self.metrics_token.isprintable()
+                                               or " " in self.metrics_token):  # fmt: skip
+            raise SettingsInvalid(
+                f"CREDITLINE_METRICS_TOKEN: at least {METRICS_TOKEN_MIN} printable characters, no spaces", field="metrics_token"
+            )
 
     @property
     def https(self) -> bool:
@@ -91,6 +100,8 @@ def from_environment(environ: dict[str, str] | None = None, **overrides: object)
         values["access_log"] = False
     if env.get("CREDITLINE_REPAYMENT_BATCHING") == "0":
         values["repayment_batching"] = False
+    if env.get("CREDITLINE_METRICS_TOKEN"):
+        values["metrics_token"] = env["CREDITLINE_METRICS_TOKEN"]
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = ApiSettings(**values)  # type: ignore[arg-type]
     _check_pii_salt(settings, env)

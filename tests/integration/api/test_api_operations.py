@@ -3,6 +3,10 @@ request ids, the OpenAPI 3.1 document."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import replace
+
+import pytest
 from api_flows import ORIGIN, Person, make_platform
 from authenticator import SoftAuthenticator
 
@@ -112,6 +116,48 @@ def test_metrics_count_requests_by_route_template_and_status(client):
     assert 'creditline_http_request_duration_seconds_bucket{le="0.05",method="GET",route="/v1/loans/{loan_id}",status="404"}' in text
     client.get("/no/such/path")
     assert 'route="<unmatched>",status="404"' in client.get("/metrics").text
+
+
+@contextmanager
+def _settings(client, **changes):  # type: ignore[no-untyped-def]
+    """The running app's settings changed for the block (the module's app is shared)."""
+    runtime = client.app.state.runtime
+    client.app.state.runtime = replace(runtime, settings=runtime.settings.with_changes(**changes))
+    try:
+        yield
+    finally:
+        client.app.state.runtime = runtime
+
+
+def test_metrics_answer_only_the_scraper_holding_the_token_once_one_is_set(client):
+    token = "scrape-3f9c2a71d84e"
+    with _settings(client, metrics_token=token):
+        for headers in ({}, {"Authorization": "Bearer wrong-token-0000000"}, {"Authorization": f"Basic {token}"},
+                        {"Authorization": token}, {"Authorization": f"Bearer {token}x"}):  # fmt: skip
+            refused = client.get("/metrics", headers=headers)
+            assert refused.status_code == 401, headers
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert refused.json()["code"] == "metrics_token_required"
+            assert refused.headers["www-authenticate"] == 'Bearer realm="metrics"'
+            assert "creditline_http_requests_total" not in refused.text
+        allowed = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert allowed.status_code == 200 and "creditline_http_requests_total" in allowed.text
+    with _settings(client, environment="production", origins=("https://credit.example",)):
+        off = client.get("/metrics")
+        assert (off.status_code, off.json()["code"]) == (403, "metrics_off")
+        assert "CREDITLINE_METRICS_TOKEN" in off.json()["detail"]
+    assert client.get("/metrics").status_code == 200, "development without a token: open, as before"
+
+
+@pytest.mark.parametrize("token", ["short", "has a space in it 123", "tab\tinside-0123456789"])
+def test_a_weak_metrics_token_is_refused_at_start(token):
+    from creditline.api.settings import SettingsInvalid, from_environment
+
+    with pytest.raises(SettingsInvalid) as refused:
+        from_environment({"CREDITLINE_METRICS_TOKEN": token})
+    assert refused.value.field == "metrics_token"
+    assert from_environment({"CREDITLINE_METRICS_TOKEN": "a" * 16}).metrics_token == "a" * 16
+    assert "a" * 16 not in repr(from_environment({"CREDITLINE_METRICS_TOKEN": "a" * 16})), "kept out of logs"
 
 
 def test_security_headers_and_request_ids(client):
