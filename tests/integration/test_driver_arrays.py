@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from creditline.store.driver_arrays import BinaryArray, binary_array, dump_array
 
 INT8 = st.integers(-(2**63), 2**63 - 1)
-TEXT = st.text(st.characters(exclude_characters="\x00"), max_size=40)  # PostgreSQL text holds no NUL
+# PostgreSQL text holds no NUL, and a lone surrogate is no UTF-8 (psycopg's own dumper refuses it too)
+TEXT = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=40)
 pytestmark = pytest.mark.postgres
 
 BY_TYPE = {  # SQL type -> values of that kind

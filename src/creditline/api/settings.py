@@ -60,10 +60,11 @@ class ApiSettings:
             raise SettingsInvalid("requests per second: a positive finite number", field="rate_per_s")
         if self.body_bytes_max < 1024 or self.page_size_max < 1 or self.rate_burst < 1:
             raise SettingsInvalid("limits must be positive (bodies at least 1 KiB)", field="limits")
-        if self.metrics_token is not None and (len(self.metrics_token) < METRICS_TOKEN_MIN or not self.metrics_token.isprintable()
-                                               or " " in self.metrics_token):  # fmt: skip
+        token = self.metrics_token
+        if token is not None and (len(token) < METRICS_TOKEN_MIN or not (token.isascii() and token.isprintable()) or " " in token):
             raise SettingsInvalid(
-                f"CREDITLINE_METRICS_TOKEN: at least {METRICS_TOKEN_MIN} printable characters, no spaces", field="metrics_token"
+                f"CREDITLINE_METRICS_TOKEN: at least {METRICS_TOKEN_MIN} printable ASCII characters, no spaces",
+                field="metrics_token",
             )
 
     @property

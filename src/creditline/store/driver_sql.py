@@ -113,7 +113,8 @@ def execute(
 ) -> Rows:
     """Run one statement on the unit of work's driver connection (queued when pipelined). `binary`
     (PostgreSQL): its parameters go in binary form — for arrays, whose text form psycopg builds in
-    Python, quoting each element with a regular expression."""
+    Python, quoting each element with a regular expression; a flat list of one simple kind of value
+    is written by `driver_arrays` rather than psycopg's generic list dumper."""
     made = compiled(connection, statement)
     bound = _bound(made, params or {})
     if binary and not _is_sqlite(connection):

@@ -149,7 +149,7 @@ def test_metrics_answer_only_the_scraper_holding_the_token_once_one_is_set(clien
     assert client.get("/metrics").status_code == 200, "development without a token: open, as before"
 
 
-@pytest.mark.parametrize("token", ["short", "has a space in it 123", "tab\tinside-0123456789"])
+@pytest.mark.parametrize("token", ["short", "has a space in it 123", "tab\tinside-0123456789", "ünïcode-token-0123456"])
 def test_a_weak_metrics_token_is_refused_at_start(token):
     from creditline.api.settings import SettingsInvalid, from_environment
 
