@@ -61,7 +61,7 @@ def test_casts_to_the_column_type_as_the_statements_do(connection) -> None:  # t
     "values",
     [[1, True], [True, False], [2**63], [-(2**63) - 1], [[1, 2]], [1.5], [Decimal("1.00")], ["a", 1], [None, b"x", "y"]],
 )
-def test_what_the_fast_form_cannot_take_is_left_to_psycopg(connection, values: list) -> None:  # type: ignore[no-untyped-def]
+def test_what_the_fast_form_cannot_take_is_left_to_psycopg(values: list) -> None:
     assert binary_array(values) is values
 
 

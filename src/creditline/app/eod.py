@@ -29,6 +29,7 @@ from creditline.app.common import EOD_LOCK_KEY, new_id
 from creditline.ledger import SHARD_COUNT, JournalEntry, accrual_postings
 from creditline.money import Money, currency
 from creditline.store import UnitOfWork
+from creditline.store.accrual_columns import ACCRUAL_COLUMNS
 from creditline.store.accrual_memory import AT
 
 ONE_DAY = timedelta(days=1)
@@ -91,8 +92,9 @@ def close_day(uow: UnitOfWork, today: date, handoff: list[AccruedPage] | None = 
             handoff.append(_accrued_page(columns, statuses, after, interest_delta, penalty_delta, blobs))
         if book is not None:
             book.stepped(loans, _written(statuses, after, interest_delta, penalty_delta, blobs, columns))
-        shards = np.fromiter((zlib.crc32(b.encode()) % SHARD_COUNT for b in columns[1]), np.int64, len(locators))
-        for key, index in _groups(columns[2], columns[3]).items():
+        shards = np.fromiter((zlib.crc32(b.encode()) % SHARD_COUNT for b in columns[AT["borrower_id"]]), np.int64,
+                             len(locators))  # fmt: skip
+        for key, index in _groups(columns[AT["product_id"]], columns[AT["currency"]]).items():
             np.add.at(interest[key], shards[index], interest_delta[index])
             np.add.at(penalty[key], shards[index], penalty_delta[index])
         loans += len(locators)
@@ -112,7 +114,7 @@ def close_day(uow: UnitOfWork, today: date, handoff: list[AccruedPage] | None = 
 
 # A page's columns by name: `store.accrual_memory.AT` (loan, borrower, product, currency, ACCRUAL_COLUMNS,
 # then, when handed over, CLASSIFY_COLUMNS), the layout `eod_io.accruing_pages` and the kept book share.
-_ACCRUAL_AT = AT["status"]  # the first of ACCRUAL_COLUMNS
+_ACCRUAL_AT = AT[ACCRUAL_COLUMNS[0]]
 
 
 def _kept_book(uow: UnitOfWork, handoff: list | None, today: date) -> Any:
@@ -171,7 +173,8 @@ def _accrued_page(columns: Sequence[Any], statuses: list[str], after: Any, inter
         return np.array(columns[AT[name]], dtype=np.int64)
 
     return AccruedPage(
-        loan_id=list(columns[0]), borrower_id=list(columns[1]), currency=list(columns[3]),
+        loan_id=list(columns[AT["loan_id"]]), borrower_id=list(columns[AT["borrower_id"]]),
+        currency=list(columns[AT["currency"]]),
         line_id=list(columns[AT["line_id"]]), status=statuses, days_past_due=after.days_past_due,
         principal_minor=minor("principal_outstanding_minor"),
         interest_minor=minor("interest_receivable_minor") + interest_delta,

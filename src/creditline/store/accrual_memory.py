@@ -25,7 +25,7 @@ from creditline.store.tables_servicing import chunks, driver_rows
 
 ACCRUALS_KEPT = "accruals"  # batch_memory: {"book": KeptAccruals}
 PAGE_COLUMNS = (*PAGE_HEAD, *ACCRUAL_COLUMNS, *CLASSIFY_COLUMNS)  # what `eod_io.accruing_pages` reads, with classify's
-_TEXT = frozenset({"loan_id", "borrower_id", "product_id", "currency", "status", "rows_blob", "line_id"})
+_TEXT = frozenset({*PAGE_HEAD, "status", "rows_blob", "line_id"})
 AT = {name: i for i, name in enumerate(PAGE_COLUMNS)}
 _STATUSES = ", ".join(f"'{s}'" for s in EOD_STATUSES)
 _VERSIONS = f"SELECT rowid, version FROM loans WHERE +status IN ({_STATUSES}) ORDER BY rowid"

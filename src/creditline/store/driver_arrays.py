@@ -3,10 +3,10 @@
 A group commit sends each table's rows as arrays, one parameter per column (`store.batch_writes`, the
 journal's `unnest` statements): some 70 arrays a batch. psycopg's generic list dumper finds each
 array's element type by scanning it, works out its dimensions and dumps element by element through
-the element's dumper: about half of what the batch's statements cost the client. An array of
-strings, integers, dates or bytes (or NULLs) is simpler: a header, then each element's length and
-bytes. `binary_array` wraps such a list in `BinaryArray`,
-whose dumper (registered with psycopg here) writes exactly that; any other list — nested, of mixed
+the element's dumper: most of the batch-write statement's client cost (85 % of it under a profiler).
+An array of strings, integers, dates or bytes (or NULLs) is simpler: a header, then each element's
+length and bytes. `binary_array` wraps such a list in `BinaryArray`, whose dumper (registered with
+psycopg here) writes exactly that; any other list — nested, of mixed
 or other types (Decimal, bool, datetime), an integer beyond int64 — is returned as it is, and psycopg
 dumps it as before. Integers go as int8 and strings as text whatever the column: every statement
 casts each array to its column's type (`$1::INTEGER[]`), and one element type per kind of value also
@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 _HEAD = struct.Struct(">iiiii")  # dimensions, has-null flag, element oid, length, lower bound
+_NO_DIMENSION = struct.Struct(">iii")  # an empty array: no dimension at all
 _LENGTH = struct.Struct(">i")
 _NULL, _FOUR, _EIGHT = _LENGTH.pack(-1), _LENGTH.pack(4), _LENGTH.pack(8)
 _INT4, _INT8 = _LENGTH.pack, struct.Struct(">q").pack
@@ -64,7 +65,7 @@ def dump_array(array: BinaryArray) -> bytes:
     values, kind = array.values, array.kind
     element_oid = _KINDS[kind][0]
     if not values:
-        return _HEAD.pack(0, 0, element_oid, 0, 1)[:12]  # no dimension at all
+        return _NO_DIMENSION.pack(0, 0, element_oid)
     parts = [_HEAD.pack(1, 1 if None in values else 0, element_oid, len(values), 1)]
     add, pack = parts.append, _LENGTH.pack
     for value in values:
