@@ -50,11 +50,11 @@ def show(principal: Caller, rt: Rt) -> dict:
 @router.post("/repayment-account/approvals", response_model=PasskeyOptions)
 def approval_options(body: AccountChange, principal: Caller, rt: Rt) -> dict:
     """Options for the passkey assertion that approves changing to exactly this account (single-use, expiring)."""
-    from creditline.app.passkey_flows import begin_drawdown_approval
+    from creditline.app.passkey_flows import begin_step_up
 
     own_borrower(principal, Permission.REPAY_OWN)
     binding = repayment_accounts.approval_binding(body.account_number)
-    return begin_drawdown_approval(rt.engine, rt.access, principal.account_id, binding)
+    return begin_step_up(rt.engine, rt.access, principal.account_id, binding)
 
 
 @router.put("/repayment-account", response_model=AccountChanged)

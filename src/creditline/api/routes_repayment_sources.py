@@ -113,11 +113,11 @@ def list_sources(principal: Caller, rt: Rt) -> dict:
 @router.post("/repayment-sources/approvals", response_model=PasskeyOptions)
 def approval_options(body: AccountChange, principal: Caller, rt: Rt) -> dict:
     """Options for the passkey assertion that approves linking exactly this account (single-use, expiring)."""
-    from creditline.app.passkey_flows import begin_drawdown_approval
+    from creditline.app.passkey_flows import begin_step_up
 
     own_borrower(principal, Permission.REPAY_OWN)
     binding = repayment_accounts.approval_binding(body.account_number, repayment_accounts.LINK)
-    return begin_drawdown_approval(rt.engine, rt.access, principal.account_id, binding)
+    return begin_step_up(rt.engine, rt.access, principal.account_id, binding)
 
 
 @router.post("/repayment-sources", status_code=201, response_model=SourceAdded)

@@ -23,7 +23,7 @@ from creditline.app.drawdown_screening import Client, recorded_outcome, screen_d
 from creditline.app.errors import LineNotFound
 from creditline.app.idempotency import check_key, first_result
 from creditline.app.loans import Draw, draw
-from creditline.app.passkey_flows import begin_drawdown_approval, verify_drawdown_approval
+from creditline.app.passkey_flows import begin_step_up, verify_step_up
 from creditline.store import UnitOfWork
 
 
@@ -46,7 +46,7 @@ def begin_approval(engine: Engine, access: AccessConfig, principal: Principal, r
     if request.get("coupon_id"):
         assert principal.borrower_id is not None, "the entrypoint checked the line is the borrower's"
         drawdown_coupons.quote(engine, principal.borrower_id, request, _amount_text(request))
-    return begin_drawdown_approval(engine, access, principal.account_id, request)
+    return begin_step_up(engine, access, principal.account_id, request)
 
 
 def _amount_text(request: dict[str, Any]) -> str:
@@ -91,7 +91,7 @@ def draw_approved(
     if prior is not None:
         first = drawdown_coupons.replayed(engine, borrower_id, request, amount_text, scoped, prior)
         return first | {"monitoring": recorded_outcome(engine, borrower_id, scoped, request)}  # the stored response, as sent
-    verify_drawdown_approval(engine, access, principal.account_id, request, assertion)
+    verify_step_up(engine, access, principal.account_id, request, assertion)
     monitoring = screen_drawdown(engine, borrower_id, request, scoped, client)  # a hold raises: nothing is drawn
     if request.get("coupon_id"):
         return drawdown_coupons.draw(engine, borrower_id, request, amount_text, scoped) | {"monitoring": monitoring}

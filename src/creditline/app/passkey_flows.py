@@ -195,7 +195,7 @@ def add_passkey_binding(account_id: str) -> dict[str, Any]:
 
 def begin_add_passkey_approval(engine: Engine, config: AccessConfig, principal: Principal) -> dict[str, Any]:
     """Options for the step-up assertion (one of the account's own passkeys) that lets it add another."""
-    return begin_drawdown_approval(engine, config, principal.account_id, add_passkey_binding(principal.account_id))
+    return begin_step_up(engine, config, principal.account_id, add_passkey_binding(principal.account_id))
 
 
 def begin_add_passkey(
@@ -262,7 +262,7 @@ def finish_add_passkey(engine: Engine, config: AccessConfig, principal: Principa
     return {"account_id": principal.account_id, "passkeys": passkeys}
 
 
-# -- assertions: sign-in, and approving a drawdown -----------------------------------------------
+# -- assertions: sign-in, and a step-up (approving a drawdown or another sensitive action) -------
 
 
 def begin_sign_in(engine: Engine, config: AccessConfig) -> dict[str, Any]:
@@ -282,26 +282,35 @@ def finish_sign_in(engine: Engine, config: AccessConfig, credential: Mapping[str
     return account_view(account), issued
 
 
-def begin_drawdown_approval(engine: Engine, config: AccessConfig, account_id: str, request: dict[str, Any]) -> dict[str, Any]:
-    """Options for approving one drawdown: the challenge commits to `request` (line, amount, term, method)."""
+# A step-up's stored challenge: its purpose and the key of its binding. Both still read "drawdown", the
+# first step-up's name, so that challenges already issued verify across an upgrade; every step-up uses them.
+STEP_UP_PURPOSE = "drawdown"
+_BOUND = "drawdown"
+
+
+def begin_step_up(engine: Engine, config: AccessConfig, account_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Options for approving one action by passkey (a step-up): the challenge commits to `request`, the
+    action's binding — a drawdown's line, amount, term and method, or another step-up's own binding
+    (adding a passkey, a repayment account or source, the borrower's export or erasure)."""
     with UnitOfWork(engine, read_only=True) as uow:
         allowed = IdentityRepository(uow.connection).credential_ids(account_id)
-    challenge = _store_challenge(engine, "drawdown", account_id, {"drawdown": request})
+    challenge = _store_challenge(engine, STEP_UP_PURPOSE, account_id, {_BOUND: request})
     return {"publicKey": authentication_options(config.rp, challenge=challenge, allow=allowed)}
 
 
-def verify_drawdown_approval(
+def verify_step_up(
     engine: Engine, config: AccessConfig, account_id: str, request: dict[str, Any], credential: Mapping[str, Any]
 ) -> None:
-    """A fresh, user-verified assertion for exactly this drawdown by this account, or a rejection.
+    """A fresh, user-verified assertion for exactly this action (`request`, its binding) by this account,
+    or a rejection.
 
     Every step-up sends it as `assertion` (a drawdown, adding a passkey, a repayment account or source,
     the borrower's export or erasure request):
     each rejection names that field, as the binding checks here do, not the sign-in's `credential`."""
-    challenge, bound = _take_challenge(engine, credential, ("drawdown",), field=STEP_UP_FIELD)
+    challenge, bound = _take_challenge(engine, credential, (STEP_UP_PURPOSE,), field=STEP_UP_FIELD)
     if bound["account_id"] != account_id:
         raise PasskeyRejected("this approval was issued to someone else", field=STEP_UP_FIELD, code="challenge_account")
-    if json.dumps(bound["drawdown"], sort_keys=True) != json.dumps(request, sort_keys=True):
+    if json.dumps(bound[_BOUND], sort_keys=True) != json.dumps(request, sort_keys=True):
         raise PasskeyRejected("the passkey approved another action or request", field=STEP_UP_FIELD, code="binding_mismatch")
     with UnitOfWork(engine) as uow:
         _assert(IdentityRepository(uow.connection), config, credential, challenge, account_id, now_s(), field=STEP_UP_FIELD)

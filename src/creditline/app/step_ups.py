@@ -46,7 +46,7 @@ def require(engine: Engine, step_up: StepUp, binding: dict[str, Any], *, action:
     """The assertion verifies for exactly `binding`; `StepUpRequired` (naming `assertion` and where its
     options are asked, `options_at`) without one, a rejection naming `assertion` otherwise."""
     from creditline.app.monitoring import StepUpRequired
-    from creditline.app.passkey_flows import STEP_UP_FIELD, verify_drawdown_approval
+    from creditline.app.passkey_flows import STEP_UP_FIELD, verify_step_up
 
     if step_up.assertion is None:
         raise StepUpRequired(
@@ -54,7 +54,7 @@ def require(engine: Engine, step_up: StepUp, binding: dict[str, Any], *, action:
             f"ask {options_at} for its options, then send the assertion here",
             field=STEP_UP_FIELD,
         )
-    verify_drawdown_approval(engine, step_up.config, step_up.account_id, binding, step_up.assertion)
+    verify_step_up(engine, step_up.config, step_up.account_id, binding, step_up.assertion)
 
 
 def require_if_passkey(engine: Engine, step_up: StepUp, binding: dict[str, Any], *, action: str, options_at: str) -> bool:

@@ -78,19 +78,19 @@ def _step_up(engine: Engine, step_up: StepUp, action: str, borrower_id: str, by_
 def erasure_approval(engine: Engine, config: AccessConfig, account_id: str, borrower_id: str) -> dict[str, Any]:
     """Options for the passkey assertion approving an erasure request of this borrower's data by this
     account (single-use, expiring)."""
-    from creditline.app.passkey_flows import begin_drawdown_approval
+    from creditline.app.passkey_flows import begin_step_up
 
-    return begin_drawdown_approval(engine, config, account_id, _binding(ERASURE, borrower_id))
+    return begin_step_up(engine, config, account_id, _binding(ERASURE, borrower_id))
 
 
 def export_approval(engine: Engine, config: AccessConfig, account_id: str, borrower_id: str) -> dict[str, Any]:
     """Options for the passkey assertion approving this account's export of this borrower's data, once an
     export can be made: without data keys `vault_unavailable` first, as a prompt for an export that must
     fail helps no one."""
-    from creditline.app.passkey_flows import begin_drawdown_approval
+    from creditline.app.passkey_flows import begin_step_up
 
     keyring("borrower")
-    return begin_drawdown_approval(engine, config, account_id, _binding(EXPORT, borrower_id))
+    return begin_step_up(engine, config, account_id, _binding(EXPORT, borrower_id))
 
 
 def request_erasure(engine: Engine, command: RequestErasure, at_s: int | None = None) -> dict[str, Any]:

@@ -63,7 +63,7 @@ identity_challenges = Table(
     "identity_challenges",
     metadata,
     Column("challenge", String(96), primary_key=True),  # base64url
-    Column("purpose", String(24), nullable=False),  # register | enroll | add_passkey | sign_in | drawdown
+    Column("purpose", String(24), nullable=False),  # register | enroll | add_passkey | sign_in | drawdown (every step-up)
     Column("account_id", String(ID), nullable=True),
     Column("binding_json", Text, nullable=True),  # what the challenge authorises (drawdown request, new account)
     Column("created_at", BigInteger, nullable=False),
