@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench bench-smoke lint clean
+.PHONY: install demo test test-fast test-deep bench bench-smoke lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# Nightly: only the property-based and stateful tests, with 20 times their examples drawn afresh each run
+# (tests/deep_runs.py). The long API and domain fuzzing is bench/fuzz_api.py.
+test-deep: $(STAMP)
+	CREDITLINE_DEEP=20 $(BIN)/python -m pytest -n 2 -q tests
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not postgres" tests/unit tests/golden

@@ -24,6 +24,7 @@ from creditline.errors import DomainError
 from creditline.store import UnitOfWork, make_engine
 from creditline.store.loan_repository import BALANCE_COLUMNS
 from creditline.store.tables import credit_lines, loans
+from deep_runs import deep_factor, deeper_machine
 
 LIMITS = {"LA": "8000", "LB": "20000"}
 
@@ -146,8 +147,11 @@ TestBooksOnSQLite.settings = settings(max_examples=15, stateful_step_count=15, d
 
 
 @pytest.mark.postgres
+@pytest.mark.deep
 def test_books_on_postgres(postgres_url: str) -> None:
     from hypothesis.stateful import run_state_machine_as_test
 
     PostgresBooksMachine.postgres_base = postgres_url
-    run_state_machine_as_test(PostgresBooksMachine, settings=settings(max_examples=6, stateful_step_count=15, deadline=None))
+    budget = settings(max_examples=6, stateful_step_count=15, deadline=None)
+    factor = deep_factor()
+    run_state_machine_as_test(PostgresBooksMachine, settings=budget if factor == 1 else deeper_machine(budget, factor))
