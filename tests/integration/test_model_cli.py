@@ -72,7 +72,7 @@ def model(tmp_path_factory) -> tuple[Path, Path]:
         return folder / "pd", data, summary
 
     directory, data, summary = once(tmp_path_factory, "model-cli", build)
-    assert summary["bad_value"] == "bad"
+    assert summary["bad_value"] == "bad" and summary["rows_without_target"] == 0
     # the feature gate scored the blank count against the raw fields; the search stopped on its trial count
     assert summary["search_trials"] == 1 and summary["ensemble_members"] == 1
     assert {f for f in summary["features"]} == {"Late90", "DebtRatio", "Segment", "Salaried", "Bureau"}
@@ -418,3 +418,21 @@ def test_a_utf8_file_with_a_stray_byte_is_scored_with_a_warning_naming_where(mod
         f"byte {cut} (0x96); the rest of the text is UTF-8"
     )
     assert len(pd.read_csv(io.StringIO(out))) == 40
+
+
+def test_a_gzipped_export_with_a_title_and_a_footer_evaluates_as_the_plain_file(model, tmp_path):
+    """A lender's export as it arrives: compressed, a title above the table, a total below it."""
+    import gzip
+
+    directory, data = model
+    text = data.read_text()
+    export = tmp_path / "book.txt.gz"
+    footer = "Total" + ";" * text.splitlines()[0].count(";")
+    export.write_bytes(gzip.compress(f"Loan book export\nrun 2026-11-29\n{text}{footer}\n".encode()))
+    plain = json.loads(run("model", "evaluate", "--model", str(directory), "--data", str(data), "--target", "Status",
+                           "--json")[1])
+    code, out, err = run("model", "evaluate", "--model", str(directory), "--data", str(export), "--target", "Status",
+                         "--json")
+    assert code == 0, err
+    assert err.strip() == f"warning: {export}: skipped 2 lines before the table, the first 'Loan book export'"
+    assert json.loads(out) == plain  # the footer's row has no target: left out, as a blank target is

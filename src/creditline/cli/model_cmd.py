@@ -78,7 +78,7 @@ def parse_codes(values: list[str]) -> tuple[float, ...]:
 
 @model_app.command("train")
 def train_command(
-    data: Path = typer.Option(..., "--data", help="CSV/delimited text or zip; header optional (then columns are c1, c2, …)."),
+    data: Path = typer.Option(..., "--data", help="CSV/delimited text (plain, gzip, bzip2, xz) or zip; header optional (then columns are c1, c2, …)."),
     target: str = typer.Option(..., "--target", help="Target column: name, 1-based position, or 'last'."),
     out: Path = typer.Option(..., "--out", help="Model directory to write (replaced atomically)."),
     positive: str | None = typer.Option(None, "--positive", help="Target value meaning bad (default: inferred)."),
@@ -168,6 +168,7 @@ def training_summary(metadata: dict, out: Path, seconds: float) -> dict:
         "model_id": metadata["model_id"],
         "out": str(out),
         "rows": metadata["data"]["rows"],
+        "rows_without_target": metadata["data"].get("rows_without_target", 0),
         "bad_value": metadata["target"]["bad_value"],
         "bad_rate": metadata["target"]["bad_rate"],
         "features": [f["name"] for f in metadata["features"]],
@@ -210,6 +211,8 @@ def training_lines(s: dict) -> list[str]:
         m = test[name]
         lines.append(f"{name:<10} {m['auc']:7.4f} {m['ks']:7.4f} {m['brier']:7.4f}")
     lines += [f"dropped {d['column']}: {d['reason']}" for d in s["dropped"]]
+    if s.get("rows_without_target"):
+        lines.append(f"left out {s['rows_without_target']} rows with no target value")
     return lines
 
 

@@ -107,6 +107,31 @@ def test_constant_and_blank_columns_carry_no_information():
     assert spec_of(["", "NA", "null"]) is None
 
 
+@pytest.mark.parametrize(
+    ("values", "separator", "expected"),
+    [
+        (["(1,234.50)", "12", "$ 7", "($ 3)", "1,000,000", "\u22125"], ",", [-1234.5, 12.0, 7.0, -3.0, 1e6, -5.0]),
+        (["1.234,56-", "12,5", "3.000,00-", "7"], ";", [-1234.56, 12.5, -3000.0, 7.0]),
+        (["(1.234,56)", "12,5 €", "( 3.000 )", "7,1"], ";", [-1234.56, 12.5, -3000.0, 7.1]),
+    ],
+    ids=["parenthesised", "trailing-minus", "parenthesised-decimal-comma"],
+)
+def test_accounting_negatives_are_negative_numbers(values, separator, expected):
+    # A ledger or bank export writes a debit balance as `(1,234.50)`, SAP as `1.234,56-`.
+    spec = spec_of(values * 5, separator=separator)
+    assert spec.kind == NUMBER and spec.decorated
+    assert column_values(spec, pd.Series(values)).tolist() == expected
+    assert [value_of(spec, v) for v in values] == expected
+
+
+def test_parentheses_around_no_number_stay_text():
+    spec = spec_of(["(none)", "(n/a)", "A", "B"] * 5)
+    assert spec.kind == CATEGORY
+    number = spec_of(["(1)", "2", "(3)"])
+    with pytest.raises(InvalidScoringRequest):
+        value_of(number, "(-4)")  # a sign inside the parentheses is no accounting negative
+
+
 def test_scoring_refuses_a_wrongly_typed_value_naming_the_field():
     number = spec_of(["1", "2", "3"])
     with pytest.raises(InvalidScoringRequest) as raised:
@@ -120,7 +145,7 @@ def test_scoring_refuses_a_wrongly_typed_value_naming_the_field():
 
 raw_values = st.one_of(
     st.none(),
-    st.sampled_from(["", "NA", "?", "-9", "Y", "n", "A11", "2020-02-29", "3,5", "x", "$1,234", "50%"]),
+    st.sampled_from(["", "NA", "?", "-9", "Y", "n", "A11", "2020-02-29", "3,5", "x", "$1,234", "50%", "(1,234.5)", "7-", "\u22123"]),
     st.integers(-20, 2000),
     st.floats(-1e6, 1e6),
     st.just(float("nan")),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import hashlib
 import io
+import lzma
 import zipfile
 
 import pytest
 
-from creditline.risk.models import InvalidData, read_table, resolve_column
+from creditline.risk.models import InvalidData, read_table, reading, resolve_column
 
 
 def write(tmp_path, name: str, data: bytes):
@@ -212,3 +216,53 @@ def test_a_gbk_file_with_a_stray_byte_keeps_its_chinese_text(tmp_path):
 def test_a_clean_file_has_no_warnings(tmp_path):
     assert read_table(write(tmp_path, "clean.csv", CHINESE.encode())).warnings == ()
     assert read_table(write(tmp_path, "latin.csv", WESTERN.encode("latin-1"))).warnings == ()
+
+
+TABLE = b"id,income,bad\n1,100,0\n2,250,1\n3,75,0\n"
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress], ids=["gzip", "bzip2", "xz"])
+def test_a_compressed_file_is_read_decompressed_whatever_its_name(tmp_path, compress):
+    plain = read_table(write(tmp_path, "loans.csv", TABLE))
+    table = read_table(write(tmp_path, "export.dat", compress(TABLE)))
+    assert table.frame.equals(plain.frame) and table.separator == ","
+    assert table.sha256 == hashlib.sha256(TABLE).hexdigest() == plain.sha256  # the table's, not the archive's
+
+
+def test_a_broken_or_oversized_compressed_file_is_refused(tmp_path, monkeypatch):
+    with pytest.raises(InvalidData, match="gzip-compressed but cannot be decompressed") as raised:
+        read_table(write(tmp_path, "cut.csv.gz", gzip.compress(TABLE)[:20]))
+    assert raised.value.field == "data"
+    monkeypatch.setattr(reading, "BYTES_MAX", 1000)
+    with pytest.raises(InvalidData, match="decompresses to more than 1000 bytes"):
+        read_table(write(tmp_path, "bomb.csv.gz", gzip.compress(b"a,b\n" + b"1,2\n" * 10_000)))
+
+
+def test_a_title_before_the_table_is_skipped_with_a_warning(tmp_path):
+    text = "Export from LoanSys v2\nGenerated 2026-01-01, 09:00\n\n" + TABLE.decode() + "Total,,\nEnd of report\n"
+    table = read_table(write(tmp_path, "export.csv", text.encode()))
+    assert table.has_header and list(table.frame.columns) == ["id", "income", "bad"]
+    assert table.frame["income"].tolist() == ["100", "250", "75", "", ""]  # the footer: rows with no target
+    assert table.frame["id"].tolist()[-2:] == ["Total", "End of report"]
+    assert table.warnings == (f"{table.source}: skipped 2 lines before the table, the first 'Export from LoanSys v2'",)
+
+
+def test_a_headerless_table_after_a_title_is_named_by_position(tmp_path):
+    table = read_table(write(tmp_path, "g.data", b"German credit\nA11 6 A34 1\nA12 48 A32 2\nA14 12 A34 1\n"))
+    assert not table.has_header and table.separator == "whitespace"
+    assert table.frame["c2"].tolist() == ["6", "48", "12"]
+
+
+def test_an_r_header_one_field_short_stays_the_header(tmp_path):
+    # R's write.table: every row starts with its name, the header has no cell for it.
+    table = read_table(write(tmp_path, "r.txt", b'"a" "b" "bad"\n"1" 5 2 0\n"2" 7 1 1\n"3" 9 4 0\n'))
+    assert table.warnings == () and list(table.frame.columns) == ["a", "b", "bad"]
+    assert table.frame["bad"].tolist() == ["0", "1", "0"]
+
+
+def test_more_short_lines_than_a_title_has_are_no_title(tmp_path):
+    # Past PREAMBLE_MAX short lines at the top the table itself is ragged: refused, not silently cut.
+    text = b"note\n" * (reading.PREAMBLE_MAX + 1) + b"a,b,c\n" + b"1,2,3\n" * 300
+    with pytest.raises(InvalidData, match="cannot be read as a table") as raised:
+        read_table(write(tmp_path, "short.csv", text))
+    assert raised.value.field == "data"

@@ -202,3 +202,18 @@ def test_a_monotone_position_counts_the_files_columns_as_target_does(small_appli
         monotone_vector(prepared, TrainingOptions(target="Default", monotone={"1": 1}))
     assert raised.value.field == "monotone"
     assert "ApplicationId is not a feature of the model (dropped: target, time or named identifier)" in raised.value.message
+
+
+def test_rows_with_no_target_are_left_out_and_counted(small_applicants_csv, tmp_path):
+    """An export's title and footer, and rows whose target is blank: the rows are counted, not trained on."""
+    from creditline.risk.models.training import prepare
+
+    frame = pd.read_csv(small_applicants_csv, dtype=str, keep_default_na=False)
+    frame.loc[[3, 40, 41], "Default"] = ["", "NA", " "]
+    path = tmp_path / "export.csv"
+    body = frame.to_csv(index=False)
+    path.write_text("Loan book export\n" + body + "Total" + "," * (frame.shape[1] - 1) + "\nEnd of report\n")
+    table = read_table(path)
+    prepared = prepare(table, TrainingOptions(target="Default", ids=("ApplicationId",)))
+    assert prepared.unlabelled == 5 and prepared.target.size == frame.shape[0] - 3
+    assert table.warnings == (f"{table.source}: skipped 1 line before the table, the first 'Loan book export'",)

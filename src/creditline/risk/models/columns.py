@@ -42,6 +42,9 @@ PARSED_SHARE_MIN = 0.98
 DECORATION = r"[%$€£¥\s\u00a0]"
 THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
 DECORATION_RE, THOUSANDS_RE = re.compile(DECORATION), re.compile(THOUSANDS)
+# Accounting's negatives: `(1,234.50)`, `($ 7)`, and SAP's trailing minus `1.234,56-`; U+2212 is a minus too.
+PARENTHESISED, TRAILING_MINUS, MINUS_SIGN = r"^\s*\((.*\d.*)\)\s*$", r"^\s*([^-]*\d)\s*-\s*$", "\u2212"
+PARENTHESISED_RE, TRAILING_MINUS_RE = re.compile(PARENTHESISED), re.compile(TRAILING_MINUS)
 # With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5).
 DOT_GROUPED = r"^[^\d.,]*\d{1,3}(?:\.\d{3})+(?:,\d*)?[^\d.,]*$"
 DOT_GROUPED_RE = re.compile(DOT_GROUPED)
@@ -146,8 +149,17 @@ def decimal_comma_one(text: str) -> str:
 
 
 def strip_decoration(text: pd.Series) -> pd.Series:
-    """`$1,234.50`, `12.5%`, `¥ 3 000` → plain numbers: currency, percent, spaces, thousands commas go."""
-    return text.str.replace(DECORATION, "", regex=True).str.replace(THOUSANDS, "", regex=True)
+    """`$1,234.50`, `12.5%`, `¥ 3 000`, `(1,234)` → plain numbers: currency, percent, spaces, thousands
+    commas go; accounting's negatives (parenthesised, or with a trailing minus) take a leading minus."""
+    signed = text.str.replace(MINUS_SIGN, "-", regex=False)
+    signed = signed.str.replace(PARENTHESISED, r"-\1", regex=True).str.replace(TRAILING_MINUS, r"-\1", regex=True)
+    return signed.str.replace(DECORATION, "", regex=True).str.replace(THOUSANDS, "", regex=True)
+
+
+def strip_decoration_one(text: str) -> str:
+    """`strip_decoration` of one value."""
+    signed = TRAILING_MINUS_RE.sub(r"-\1", PARENTHESISED_RE.sub(r"-\1", text.replace(MINUS_SIGN, "-")))
+    return THOUSANDS_RE.sub("", DECORATION_RE.sub("", signed))
 
 
 def infer_date_format(values: pd.Series) -> str:
@@ -356,7 +368,7 @@ def value_of(spec: ColumnSpec, raw: object) -> float:
 def parse_one(spec: ColumnSpec, text: str) -> float | None:
     if spec.kind == NUMBER:
         text = decimal_comma_one(text) if spec.decimal_comma else text
-        value = number_or_none(THOUSANDS_RE.sub("", DECORATION_RE.sub("", text)) if spec.decorated else text)
+        value = number_or_none(strip_decoration_one(text) if spec.decorated else text)
         return math.nan if value is not None and value in spec.missing_codes else value
     if spec.kind == FLAG:
         return FLAG_VALUES.get(text.lower())

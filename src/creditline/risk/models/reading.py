@@ -1,4 +1,4 @@
-"""Reading a lender's raw table: CSV or any delimited text, plain or inside (nested) zip archives.
+"""Reading a lender's raw table: CSV or any delimited text, plain, compressed or inside (nested) zip archives.
 
 This is the one module of `risk.models` that reads files: the rest takes the frame it returns.
 Every cell comes back as a stripped string ("" for blank) so that type inference sees what the
@@ -8,7 +8,10 @@ Conventions a user relies on (documented in docs/risk-models.md):
 - the separator is sniffed among `,` `;` tab `|`, else runs of whitespace;
 - a first line with no number in it is a header; otherwise columns are named by 1-based
   position, `c1`, `c2`, …, and so are blank header cells;
-- a zip archive is searched, nested archives included, for its largest delimited-text member;
+- a zip archive is searched, nested archives included, for its largest delimited-text member; a
+  gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
+- lines before the table that have fewer fields than its rows (an export's title, a "generated on"
+  line) are skipped, at most PREAMBLE_MAX of them, with a warning quoting the first;
 - text is UTF-16 when it starts with its byte-order mark, UTF-8 when it decodes as such, GB18030
   (GBK) when it decodes as such and reads as Chinese, else Latin-1 — where "decodes" allows a few
   stray bytes (at most 1 in 10 of the non-ASCII characters), read as U+FFFD with a warning saying
@@ -17,10 +20,13 @@ Conventions a user relies on (documented in docs/risk-models.md):
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import csv
+import gzip
 import hashlib
 import io
+import lzma
 import re
 import zipfile
 from collections import Counter
@@ -34,6 +40,8 @@ from creditline.risk.models.errors import InvalidData
 BYTES_MAX = 2**30
 ZIP_DEPTH_MAX = 3
 SNIFF_LINES = 200
+PREAMBLE_MAX = 20
+COMPRESSED = ((b"\x1f\x8b", "gzip", gzip.open), (b"BZh", "bzip2", bz2.open), (b"\xfd7zXZ\x00", "xz", lzma.open))
 SEPARATORS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
 TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab")
@@ -68,14 +76,19 @@ class RawTable:
 
 
 def read_table(path: str | Path, *, field: str = "data") -> RawTable:
-    """Read `path` (delimited text or a zip holding one) into a frame of stripped strings."""
+    """Read `path` (delimited text, compressed or not, or a zip holding one) into a frame of stripped strings."""
     data, source = load_bytes(Path(path), field)
     text, encoding, warnings = decode(data, field)
     lines = [line for line in LINE_BREAK.split(text, maxsplit=SNIFF_LINES + 1)[: SNIFF_LINES + 1] if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
     separator = sniff_separator(lines, source, field)
-    rows = split_lines(lines, separator)
+    skipped = preamble_lines(lines, separator)
+    if skipped:
+        text = text[line_offset(text, skipped) :]
+        what = "line" if skipped == 1 else "lines"
+        warnings += (f"skipped {skipped} {what} before the table, the first {lines[0].strip()[:60]!r}",)
+    rows = split_lines(lines[skipped:], separator)
     has_header = looks_like_header(rows)
     frame = parse(text, separator, has_header, source, field)
     if frame.empty:
@@ -85,17 +98,35 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
 
 
 def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
+    """The table's bytes and where they came from: the file's, decompressed, or its zip's largest text member."""
     if not path.exists() or not path.is_file():
         raise InvalidData(f"{path} does not exist or is not a file", field=field)
     if path.stat().st_size > BYTES_MAX:
         raise InvalidData(f"{path} is larger than {BYTES_MAX} bytes", field=field)
-    data = path.read_bytes()
+    data = decompressed(path.read_bytes(), str(path), field)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return data, str(path)
     found = largest_member(data, str(path), 0)
     if found is None:
         raise InvalidData(f"{path} is a zip archive with no delimited text file inside", field=field)
     return found[1], found[0]
+
+
+def decompressed(data: bytes, source: str, field: str) -> bytes:
+    """`data` itself, or, when it starts as a gzip, bzip2 or xz stream does, what it decompresses to
+    (at most BYTES_MAX bytes: a small file may expand to far more)."""
+    for magic, name, opener in COMPRESSED:
+        if not data.startswith(magic):
+            continue
+        try:
+            with opener(io.BytesIO(data)) as stream:
+                plain = stream.read(BYTES_MAX + 1)
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise InvalidData(f"{source} is {name}-compressed but cannot be decompressed ({exc})", field=field) from exc
+        if len(plain) > BYTES_MAX:
+            raise InvalidData(f"{source} decompresses to more than {BYTES_MAX} bytes", field=field)
+        return plain
+    return data
 
 
 def largest_member(data: bytes, name: str, depth: int) -> tuple[str, bytes] | None:
@@ -205,27 +236,26 @@ def misread_as(name: str, present: object) -> tuple[str, str] | None:
 
 
 def sniff_separator(lines: list[str], source: str, field: str) -> str:
-    """The separator that splits the sampled lines into the same number (≥ 2) of fields, the most
-    fields if several do (the first listed on a tie) — but never the comma when another does and
-    every comma sits between two digits: `5,73;0,270;0` splits into three by the comma too, and
-    those commas are decimal commas."""
+    """The separator that splits the sampled lines into the same number (≥ 2) of fields (a title
+    and a footer with fewer aside), the most fields if several do (the first listed on a tie) — but
+    never the comma when another does and every comma sits between two digits: `5,73;0,270;0`
+    splits into three by the comma too, and those commas are decimal commas."""
     found: list[tuple[int, int, str]] = []
     for position, separator in enumerate(SEPARATORS):
         try:
-            counts = Counter(len(row) for row in csv.reader(lines, delimiter=separator))
+            counts = [len(row) for row in csv.reader(lines, delimiter=separator)]
         except csv.Error:  # a field past the csv module's limit (131,072 characters): not this separator
             continue
-        fields, rows_agreeing = counts.most_common(1)[0]
         # rows, not lines: a quoted field may run over several lines (an address, a note)
-        if fields >= 2 and rows_agreeing >= 0.9 * counts.total():
+        fields, agreeing = agreement(counts)
+        if fields >= 2 and agreeing:
             found.append((fields, -position, separator))
     if len(found) > 1 and not any(NOT_DECIMAL_COMMA.search(line) for line in lines):
         found = [candidate for candidate in found if candidate[2] != ","]
     if found:
         return max(found)[2]
-    counts = Counter(len(line.split()) for line in lines)
-    fields, lines_agreeing = counts.most_common(1)[0]
-    if fields >= 2 and lines_agreeing >= 0.9 * len(lines):
+    fields, agreeing = agreement([len(line.split()) for line in lines])
+    if fields >= 2 and agreeing:
         return WHITESPACE
     raise InvalidData(
         f"{source} is not a delimited table: no ',', ';', tab, '|' or whitespace separator "
@@ -234,10 +264,57 @@ def sniff_separator(lines: list[str], source: str, field: str) -> str:
     )
 
 
+def agreement(counts: list[int]) -> tuple[int, bool]:
+    """The fields most rows have, and whether nine in ten rows have them, not counting the rows with
+    fewer at the top (a title) or at the bottom (a footer), at most PREAMBLE_MAX of each."""
+    fields = Counter(counts).most_common(1)[0][0]
+    lead, tail = 0, len(counts)
+    while lead < min(PREAMBLE_MAX, len(counts) - 1) and counts[lead] < fields:
+        lead += 1
+    while tail > max(lead + 1, len(counts) - PREAMBLE_MAX) and counts[tail - 1] < fields:
+        tail -= 1
+    table = counts[lead:tail]
+    return fields, table.count(fields) >= 0.9 * len(table)
+
+
 def split_lines(lines: list[str], separator: str) -> list[list[str]]:
     if separator == WHITESPACE:
         return [line.split() for line in lines]
     return list(csv.reader(lines, delimiter=separator))
+
+
+def field_counts(lines: list[str], separator: str) -> list[int]:
+    """Fields per line, each line read on its own (for the lines at the top of a file)."""
+    if separator == WHITESPACE:
+        return [len(line.split()) for line in lines]
+    return [len(row) for row in csv.reader(lines, delimiter=separator)][: len(lines)]
+
+
+def preamble_lines(lines: list[str], separator: str) -> int:
+    """How many of the first (non-blank) lines come before the table: those with fewer fields than
+    most rows have, at most PREAMBLE_MAX. A first line one field short of the rows and holding no
+    number is R's `write.table` header (its rows start with a name the header has no cell for)."""
+    counts = field_counts(lines[: PREAMBLE_MAX + SNIFF_LINES], separator)
+    fields = Counter(counts).most_common(1)[0][0]
+    lead = 0
+    while lead < min(PREAMBLE_MAX, len(counts) - 1) and counts[lead] < fields:
+        lead += 1
+    if lead == PREAMBLE_MAX and counts[lead] < fields:
+        return 0  # not a preamble: the table's own rows are ragged, and parsing says where
+    r_header = lead == 1 and fields >= 3 and counts[0] == fields - 1  # R writes no title above it
+    return 0 if r_header and looks_like_header(split_lines(lines[:1], separator)) else lead
+
+
+def line_offset(text: str, skipped: int) -> int:
+    """Where the text's line after its first `skipped` non-blank lines starts."""
+    seen, start = 0, 0
+    for match in LINE_BREAK.finditer(text):
+        if text[start : match.start()].strip():
+            seen += 1
+        start = match.end()
+        if seen == skipped:
+            return start
+    return len(text)
 
 
 def looks_like_header(rows: list[list[str]]) -> bool:

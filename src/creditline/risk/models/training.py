@@ -85,6 +85,7 @@ class Prepared:
     features: np.ndarray
     dropped: list[dict]
     order: np.ndarray | None
+    unlabelled: int = 0  # rows left out: no target value (blank or a missing token, an export's footer)
 
 
 def noop(_stage: str) -> None:
@@ -220,7 +221,7 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
     if not specs:
         raise InvalidData("no usable feature column besides the target", field="data")
     features = np.column_stack(columns_values)
-    return Prepared(frame, target, bad_value, target_column, specs, features, dropped, order)
+    return Prepared(frame, target, bad_value, target_column, specs, features, dropped, order, int((~keep).sum()))
 
 
 def time_order(raw: pd.Series, separator: str) -> np.ndarray:
@@ -342,6 +343,7 @@ def build_metadata(
         "created_at": options.created_at,
         "data": {
             "source": table.source, "sha256": table.sha256, "rows": int(prepared.target.size),
+            "rows_without_target": prepared.unlabelled,
             "separator": table.separator, "header": table.has_header, "encoding": table.encoding,
             "warnings": list(table.warnings),
         },
