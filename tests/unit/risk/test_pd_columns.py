@@ -145,7 +145,8 @@ def test_scoring_refuses_a_wrongly_typed_value_naming_the_field():
 
 raw_values = st.one_of(
     st.none(),
-    st.sampled_from(["", "NA", "?", "-9", "Y", "n", "A11", "2020-02-29", "3,5", "x", "$1,234", "50%", "(1,234.5)", "7-", "\u22123"]),
+    st.sampled_from(["", "NA", "?", "-9", "Y", "n", "A11", "2020-02-29", "3,5", "x", "$1,234", "50%", "(1,234.5)", "7-",
+                     "\u22123", "Dec-2011", "15-OCT-21", "USD 5", "1,23,456"]),
     st.integers(-20, 2000),
     st.floats(-1e6, 1e6),
     st.just(float("nan")),
@@ -246,3 +247,49 @@ def test_a_comma_file_s_column_of_only_three_digit_groups_keeps_thousands():
     spec = spec_of(["1,234", "12,500", "980", "3,000"])
     assert spec.kind == NUMBER and not spec.decimal_comma
     assert column_values(spec, pd.Series(["1,234", "980"])).tolist() == [1234.0, 980.0]
+
+
+@pytest.mark.parametrize(
+    ("values", "date_format", "days"),
+    [
+        (["Dec-2011", "Jan-1985", "mar-2003"], "%b-%Y", [15309.0, 5479.0, 12112.0]),  # Lending Club
+        (["Dec-11", "Jan-85", "Mar-03"], "%b-%y", [15309.0, 5479.0, 12112.0]),
+        (["15-OCT-21", "03-FEB-20 10:00:00", "28-DEC-19"], "%d-%b-%y", [18915.0, 18295.0, 18258.0]),  # Oracle
+        (["15 January 2021", "3 February 2020", "1 May 2019"], "%d %B %Y", [18642.0, 18295.0, 18017.0]),
+        (["Jan 15, 2021", "Feb 3, 2020 10:00", "Sep 9, 2001"], "%b %d, %Y", [18642.0, 18295.0, 11574.0]),
+    ],
+)
+def test_dates_with_the_months_name_read_as_dates(values, date_format, days):
+    spec = spec_of(values * 5)
+    assert (spec.kind, spec.date_format) == (DATE, date_format)
+    assert column_values(spec, pd.Series(values)).tolist() == days
+    assert [value_of(spec, v) for v in values] == days
+    with pytest.raises(InvalidScoringRequest):
+        value_of(spec, "Smarch-2011")
+
+
+def test_a_month_named_time_column_orders_an_out_of_time_split():
+    from creditline.risk.models.training import time_order
+
+    assert time_order(pd.Series(["Dec-2011", "Jan-2012", "Mar-2010", ""]), ",").tolist() == [15309.0, 15340.0, 14669.0, 14669.0]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["USD 1,234.50", "EUR 7", "1,000 CHF", "(USD 5)", "-USD 3"], [1234.5, 7.0, 1000.0, -5.0, -3.0]),
+        (["Rs. 1,23,456", "₹ 2,500", "1,00,00,000", "12,34,567.5"], [123456.0, 2500.0, 1e7, 1234567.5]),  # lakh, crore
+        (["₦50,000", "₦ 1,200.5", "7"], [50000.0, 1200.5, 7.0]),
+        (["1'234.50", "12’000", "7.5"], [1234.5, 12000.0, 7.5]),  # Swiss apostrophes
+    ],
+    ids=["iso-codes", "india", "naira", "swiss"],
+)
+def test_currencies_and_groupings_of_other_markets_are_numbers(values, expected):
+    spec = spec_of(values * 5)
+    assert spec.kind == NUMBER and spec.decorated
+    assert column_values(spec, pd.Series(values)).tolist() == expected
+    assert [value_of(spec, v) for v in values] == expected
+
+
+def test_three_capitals_alone_are_no_currency():
+    assert spec_of(["ABC", "DEF", "XYZ", "USD"] * 5).kind == CATEGORY

@@ -31,6 +31,8 @@ MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t
 SENTINEL_CODES = (-7.0, -8.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0)
 FLAG_VALUES = {"y": 1.0, "n": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}
 FLAG_PAIRS = ({"y", "n"}, {"yes", "no"}, {"true", "false"})
+MONTH = r"[A-Za-z]{3,9}"  # a month's English name or its abbreviation, in any case (strptime's %b, %B)
+YEAR = r"\d{2}(?:\d{2})?"
 DATE_PATTERNS = (  # each shape with its formats, the usual one first (day first unless days exceed 12)
     (re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$"), ("%Y-%m-%d",)),
     (re.compile(r"^\d{4}/\d{1,2}/\d{1,2}([ T].*)?$"), ("%Y/%m/%d",)),
@@ -38,9 +40,22 @@ DATE_PATTERNS = (  # each shape with its formats, the usual one first (day first
     (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}([ T].*)?$"), ("%d.%m.%Y",)),
 )
 DATE_PART_RE = re.compile(r"^\s*([^\sT]*)")  # the date before any time: `5/7/2017 08:00`, `2017-7-5T08:00`
+# Dates with a month's name: Lending Club's `Dec-2011` (`Dec-11`), Oracle's DD-MON-YY `15-OCT-21`,
+# `15 Jan 2021`, `Jan 15, 2021` — each shape's own date part, since it may hold spaces or a capital T.
+NAMED_DATES = (
+    (rf"{MONTH}-{YEAR}", ("%b-%Y", "%b-%y", "%B-%Y", "%B-%y")),
+    (rf"\d{{1,2}}-{MONTH}-{YEAR}", ("%d-%b-%Y", "%d-%b-%y", "%d-%B-%Y", "%d-%B-%y")),
+    (rf"\d{{1,2}} {MONTH} \d{{4}}", ("%d %b %Y", "%d %B %Y")),
+    (rf"{MONTH} \d{{1,2}}, \d{{4}}", ("%b %d, %Y", "%B %d, %Y")),
+)
+DATE_PATTERNS += tuple((re.compile(rf"^{shape}( .*)?$"), formats) for shape, formats in NAMED_DATES)
+DATE_PART_NAMED = {form: re.compile(rf"^\s*({shape})") for shape, formats in NAMED_DATES for form in formats}
 PARSED_SHARE_MIN = 0.98
-DECORATION = r"[%$€£¥\s\u00a0]"
-THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
+# Currency (symbols; an ISO code or `Rs.` before or after the number), percent, blanks, and the
+# apostrophes Swiss exports group thousands with (`1'234.50`, `1’234.50`).
+DECORATION = r"[%$€£¥₹₦₩₱₺₽₫฿₴₪¢元円\s\u00a0'’]|(?:^|(?<=^[(+-]))(?:[A-Z]{3}|Rs\.?)(?=[\s\d(+-])|(?<=[\d\s)])[A-Z]{3}$"
+# Thousands commas: `1,234,567`, and India's lakh and crore grouping `1,23,45,678`.
+THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))|(?<=\d),(?=\d{2},)"
 DECORATION_RE, THOUSANDS_RE = re.compile(DECORATION), re.compile(THOUSANDS)
 # Accounting's negatives: `(1,234.50)`, `($ 7)`, and SAP's trailing minus `1.234,56-`; U+2212 is a minus too.
 PARENTHESISED, TRAILING_MINUS, MINUS_SIGN = r"^\s*\((.*\d.*)\)\s*$", r"^\s*([^-]*\d)\s*-\s*$", "\u2212"
@@ -172,15 +187,16 @@ def infer_date_format(values: pd.Series) -> str:
     return ""
 
 
-def date_part(text: str) -> str:
-    """The date of a raw value that may carry a time after a space or a `T`."""
-    found = DATE_PART_RE.match(text)
+def date_part(text: str, date_format: str = "") -> str:
+    """The date of a raw value that may carry a time after it (after a space or a `T` if numeric)."""
+    found = DATE_PART_NAMED.get(date_format, DATE_PART_RE).match(text)
     return found.group(1) if found else text
 
 
 def parse_dates(text: pd.Series, date_format: str) -> pd.Series:
     """Timestamps of a column's date parts (NaT where one does not read in the format)."""
-    return pd.to_datetime(text.str.extract(DATE_PART_RE, expand=False), format=date_format, errors="coerce")
+    part = DATE_PART_NAMED.get(date_format, DATE_PART_RE)
+    return pd.to_datetime(text.str.extract(part, expand=False), format=date_format, errors="coerce")
 
 
 def infer_spec(
@@ -373,7 +389,7 @@ def parse_one(spec: ColumnSpec, text: str) -> float | None:
     if spec.kind == FLAG:
         return FLAG_VALUES.get(text.lower())
     try:
-        moment = datetime.strptime(date_part(text), spec.date_format)
+        moment = datetime.strptime(date_part(text, spec.date_format), spec.date_format)
     except ValueError:
         return None
     return (moment - EPOCH).total_seconds() / SECONDS_PER_DAY
