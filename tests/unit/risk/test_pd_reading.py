@@ -266,3 +266,11 @@ def test_more_short_lines_than_a_title_has_are_no_title(tmp_path):
     with pytest.raises(InvalidData, match="cannot be read as a table") as raised:
         read_table(write(tmp_path, "short.csv", text))
     assert raised.value.field == "data"
+
+
+@pytest.mark.parametrize("header", ["a,b,bad", "a,b,bad,"])
+def test_rows_ending_in_a_separator_keep_their_values_in_their_columns(tmp_path, header):
+    # Under a header without the trailing comma pandas alone took the first column for row names and
+    # shifted every value one column left: `a` read b's values and the target came out blank.
+    table = read_table(write(tmp_path, "t.csv", f"{header}\n1,2,0,\n4,5,1,\n7,8,0,\n".encode()))
+    assert table.frame[["a", "b", "bad"]].to_dict("list") == {"a": ["1", "4", "7"], "b": ["2", "5", "8"], "bad": ["0", "1", "0"]}

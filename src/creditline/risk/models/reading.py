@@ -10,6 +10,8 @@ Conventions a user relies on (documented in docs/risk-models.md):
   position, `c1`, `c2`, …, and so are blank header cells;
 - a zip archive is searched, nested archives included, for its largest delimited-text member; a
   gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
+- rows ending in a separator the header does not end in (`1,2,3,` under `a,b,c`) lose that empty
+  last field, where pandas alone would shift every value one column left;
 - lines before the table that have fewer fields than its rows (an export's title, a "generated on"
   line) are skipped, at most PREAMBLE_MAX of them, with a warning quoting the first;
 - text is UTF-16 when it starts with its byte-order mark, UTF-8 when it decodes as such, GB18030
@@ -28,6 +30,7 @@ import hashlib
 import io
 import lzma
 import re
+import warnings
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -78,7 +81,7 @@ class RawTable:
 def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     """Read `path` (delimited text, compressed or not, or a zip holding one) into a frame of stripped strings."""
     data, source = load_bytes(Path(path), field)
-    text, encoding, warnings = decode(data, field)
+    text, encoding, notes = decode(data, field)
     lines = [line for line in LINE_BREAK.split(text, maxsplit=SNIFF_LINES + 1)[: SNIFF_LINES + 1] if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
@@ -87,14 +90,14 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     if skipped:
         text = text[line_offset(text, skipped) :]
         what = "line" if skipped == 1 else "lines"
-        warnings += (f"skipped {skipped} {what} before the table, the first {lines[0].strip()[:60]!r}",)
+        notes += (f"skipped {skipped} {what} before the table, the first {lines[0].strip()[:60]!r}",)
     rows = split_lines(lines[skipped:], separator)
     has_header = looks_like_header(rows)
-    frame = parse(text, separator, has_header, source, field)
+    frame = parse(text, separator, has_header, source, field, ends_with_separator(rows) if has_header else False)
     if frame.empty:
         raise InvalidData(f"{source} has a header but no data rows", field=field)
     digest = hashlib.sha256(data).hexdigest()
-    return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in warnings))
+    return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in notes))
 
 
 def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
@@ -203,18 +206,18 @@ def gb18030_text(data: bytes) -> tuple[str, str, tuple[str, ...]] | None:
     Chinese character is two bytes, a Western accented letter one byte between ASCII letters).
     A stray byte that is no GB18030 is read as U+FFFD (and counts against looking Chinese)."""
     try:
-        text, warnings = data.decode("gb18030"), ()
+        text, notes = data.decode("gb18030"), ()
     except UnicodeDecodeError as exc:
         text, replaced, decoded = lenient(data, "gb18030")
         if decoded < VALID_SHARE_MIN * (decoded + replaced):
             return None
-        warnings = (replacement_warning(data, "GB18030", replaced, exc.start),)
+        notes = (replacement_warning(data, "GB18030", replaced, exc.start),)
     sample = text[:SAMPLE_CHARS]
     foreign, cjk = len(NON_ASCII.findall(sample)), len(CJK.findall(sample))
     runs = [len(run) for run in HIGH_BYTES.findall(data[: 4 * SAMPLE_CHARS])]
     in_pairs = sum(n for n in runs if n >= 2)
     if foreign and cjk >= CHINESE_SHARE_MIN * foreign and in_pairs >= CHINESE_SHARE_MIN * sum(runs):
-        return text, "gb18030", warnings
+        return text, "gb18030", notes
     return None
 
 
@@ -322,18 +325,31 @@ def looks_like_header(rows: list[list[str]]) -> bool:
     return not any(NUMBER.match(cell.strip()) for cell in rows[0] if cell.strip())
 
 
-def parse(text: str, separator: str, has_header: bool, source: str, field: str) -> pd.DataFrame:
+def ends_with_separator(rows: list[list[str]]) -> bool:
+    """Whether the rows carry one field more than the header only because each ends with a separator
+    (`1,2,3,` under `a,b,c`). pandas takes a header one field short for R's row names and makes the
+    first column the index, which here would shift every value one column to the left."""
+    width = len(rows[0]) + 1
+    data = [row for row in rows[1:] if len(row) == width]
+    return bool(data) and all(not row[-1].strip() for row in data)
+
+
+def parse(text: str, separator: str, has_header: bool, source: str, field: str, trailing: bool = False) -> pd.DataFrame:
     options: dict[str, object] = {"sep": r"\s+"} if separator == WHITESPACE else {"sep": separator}
+    if trailing:
+        options["index_col"] = False  # the rows' last, empty field is dropped; no column becomes the index
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            header=0 if has_header else None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-            **options,
-        )
+        with warnings.catch_warnings():  # pandas warns that index_col=False drops the empty last fields
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                header=0 if has_header else None,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=True,
+                **options,
+            )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InvalidData(f"{source} cannot be read as a table: {' '.join(str(exc).split())}", field=field) from exc
     frame.columns = column_names(list(frame.columns), has_header)
