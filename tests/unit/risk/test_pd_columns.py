@@ -293,3 +293,13 @@ def test_currencies_and_groupings_of_other_markets_are_numbers(values, expected)
 
 def test_three_capitals_alone_are_no_currency():
     assert spec_of(["ABC", "DEF", "XYZ", "USD"] * 5).kind == CATEGORY
+
+
+def test_excel_error_values_are_missing():
+    # A ratio computed in a sheet: `#DIV/0!` wherever the divisor was 0, in far more than 2% of rows.
+    values = ["0.5", "1.25", "#DIV/0!", "#VALUE!", "3", "#N/A", "#NUM!", "#REF!", "#NAME?", "#NULL!"]
+    spec = spec_of(values * 5)
+    assert spec.kind == NUMBER
+    read = column_values(spec, pd.Series(values)).tolist()
+    assert read[:2] == [0.5, 1.25] and read[4] == 3.0 and all(math.isnan(v) for v in read[2:4] + read[5:])
+    assert math.isnan(value_of(spec, "#DIV/0!"))

@@ -274,3 +274,10 @@ def test_rows_ending_in_a_separator_keep_their_values_in_their_columns(tmp_path,
     # shifted every value one column left: `a` read b's values and the target came out blank.
     table = read_table(write(tmp_path, "t.csv", f"{header}\n1,2,0,\n4,5,1,\n7,8,0,\n".encode()))
     assert table.frame[["a", "b", "bad"]].to_dict("list") == {"a": ["1", "4", "7"], "b": ["2", "5", "8"], "bad": ["0", "1", "0"]}
+
+
+def test_a_header_repeated_inside_the_file_is_left_out_with_a_warning(tmp_path):
+    # Two monthly exports joined with `cat`: the second's header would have been a row, its target a third class.
+    table = read_table(write(tmp_path, "joined.csv", TABLE + TABLE + b"id,income,bad\n"))
+    assert table.frame["bad"].tolist() == ["0", "1", "0"] * 2
+    assert table.warnings == (f"{table.source}: left out 2 repeated header rows (files joined end to end?)",)

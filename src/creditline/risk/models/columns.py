@@ -26,6 +26,9 @@ from creditline.risk.models.names import plain_words
 NUMBER, FLAG, DATE, CATEGORY = "number", "flag", "date", "category"
 KINDS = (NUMBER, FLAG, DATE, CATEGORY)
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", "#n/a", "missing", "."})  # ".": SAS
+# Excel's error values: a ratio column exported from a sheet holds `#DIV/0!` wherever its divisor was 0.
+EXCEL_ERRORS = frozenset({"#div/0!", "#value!", "#ref!", "#num!", "#name?", "#null!", "#na", "#n/a n/a", "#getting_data"})
+MISSING_TOKENS |= EXCEL_ERRORS
 # Case variants listed up front (lower-casing every value is slow), with the mixed-case "NaN" of R, Java and JavaScript.
 MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())) | {"NaN"}
 SENTINEL_CODES = (-7.0, -8.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0)

@@ -10,6 +10,7 @@ Conventions a user relies on (documented in docs/risk-models.md):
   position, `c1`, `c2`, …, and so are blank header cells;
 - a zip archive is searched, nested archives included, for its largest delimited-text member; a
   gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
+- rows that repeat the header cell for cell (exports joined end to end) are left out, with a warning;
 - rows ending in a separator the header does not end in (`1,2,3,` under `a,b,c`) lose that empty
   last field, where pandas alone would shift every value one column left;
 - lines before the table that have fewer fields than its rows (an export's title, a "generated on"
@@ -94,6 +95,10 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     rows = split_lines(lines[skipped:], separator)
     has_header = looks_like_header(rows)
     frame = parse(text, separator, has_header, source, field, ends_with_separator(rows) if has_header else False)
+    if has_header:
+        frame, repeated = without_repeated_header(frame, rows[0])
+        if repeated:
+            notes += (f"left out {repeated} repeated header row{'s' if repeated > 1 else ''} (files joined end to end?)",)
     if frame.empty:
         raise InvalidData(f"{source} has a header but no data rows", field=field)
     digest = hashlib.sha256(data).hexdigest()
@@ -323,6 +328,18 @@ def line_offset(text: str, skipped: int) -> int:
 def looks_like_header(rows: list[list[str]]) -> bool:
     """A first row is a header when none of its cells is a number (data rows of credit files hold some)."""
     return not any(NUMBER.match(cell.strip()) for cell in rows[0] if cell.strip())
+
+
+def without_repeated_header(frame: pd.DataFrame, header: list[str]) -> tuple[pd.DataFrame, int]:
+    """The frame without rows that repeat the header cell for cell (exports concatenated with `cat`)."""
+    names = [cell.strip() for cell in header]
+    if len(names) != frame.shape[1]:
+        return frame, 0
+    suspects = frame.index[frame.iloc[:, 0].to_numpy() == names[0]]  # one column first: most files have none
+    if suspects.empty:
+        return frame, 0
+    repeated = suspects[(frame.loc[suspects] == names).all(axis=1).to_numpy()]
+    return (frame.drop(index=repeated).reset_index(drop=True), len(repeated)) if len(repeated) else (frame, 0)
 
 
 def ends_with_separator(rows: list[list[str]]) -> bool:
