@@ -281,3 +281,12 @@ def test_a_header_repeated_inside_the_file_is_left_out_with_a_warning(tmp_path):
     table = read_table(write(tmp_path, "joined.csv", TABLE + TABLE + b"id,income,bad\n"))
     assert table.frame["bad"].tolist() == ["0", "1", "0"] * 2
     assert table.warnings == (f"{table.source}: left out 2 repeated header rows (files joined end to end?)",)
+
+
+def test_a_gzipped_member_of_a_zip_is_read(tmp_path):
+    archive_bytes = io.BytesIO()
+    with zipfile.ZipFile(archive_bytes, "w") as archive:
+        archive.writestr("readme.txt", "a,b\n1,2\n")
+        archive.writestr("loans.csv.gz", gzip.compress(TABLE))
+    table = read_table(write(tmp_path, "book.zip", archive_bytes.getvalue()))
+    assert table.source.endswith("book.zip!loans.csv.gz") and table.frame["income"].tolist() == ["100", "250", "75"]

@@ -8,7 +8,8 @@ Conventions a user relies on (documented in docs/risk-models.md):
 - the separator is sniffed among `,` `;` tab `|`, else runs of whitespace;
 - a first line with no number in it is a header; otherwise columns are named by 1-based
   position, `c1`, `c2`, …, and so are blank header cells;
-- a zip archive is searched, nested archives included, for its largest delimited-text member; a
+- a zip archive is searched, nested archives included, for its largest delimited-text member (a
+  member like `loans.csv.gz` counts, decompressed); a
   gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
 - rows that repeat the header cell for cell (exports joined end to end) are left out, with a warning;
 - rows ending in a separator the header does not end in (`1,2,3,` under `a,b,c`) lose that empty
@@ -49,6 +50,7 @@ COMPRESSED = ((b"\x1f\x8b", "gzip", gzip.open), (b"BZh", "bzip2", bz2.open), (b"
 SEPARATORS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
 TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab")
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 # A CSV row ends at \n, \r or \r\n only (as for pandas' parser); str.splitlines also breaks at
 # NEL (0x85: Windows-1252's ellipsis read as Latin-1), form feeds, \x1c-\x1e and U+2028.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -114,7 +116,7 @@ def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
     data = decompressed(path.read_bytes(), str(path), field)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return data, str(path)
-    found = largest_member(data, str(path), 0)
+    found = largest_member(data, str(path), 0, field)
     if found is None:
         raise InvalidData(f"{path} is a zip archive with no delimited text file inside", field=field)
     return found[1], found[0]
@@ -137,7 +139,7 @@ def decompressed(data: bytes, source: str, field: str) -> bytes:
     return data
 
 
-def largest_member(data: bytes, name: str, depth: int) -> tuple[str, bytes] | None:
+def largest_member(data: bytes, name: str, depth: int, field: str = "data") -> tuple[str, bytes] | None:
     """The largest text member of a zip archive, looking inside nested archives too."""
     if depth > ZIP_DEPTH_MAX:
         return None
@@ -148,9 +150,11 @@ def largest_member(data: bytes, name: str, depth: int) -> tuple[str, bytes] | No
             if info.is_dir() or info.file_size > BYTES_MAX or "__macosx" in lowered:
                 continue
             if lowered.endswith(".zip"):
-                candidate = largest_member(archive.read(info), f"{name}!{info.filename}", depth + 1)
+                candidate = largest_member(archive.read(info), f"{name}!{info.filename}", depth + 1, field)
             elif lowered.endswith(TEXT_SUFFIXES):
                 candidate = (f"{name}!{info.filename}", archive.read(info))
+            elif lowered.endswith(COMPRESSED_SUFFIXES) and lowered.rsplit(".", 1)[0].endswith(TEXT_SUFFIXES):
+                candidate = (f"{name}!{info.filename}", decompressed(archive.read(info), f"{name}!{info.filename}", field))
             else:
                 continue
             if candidate is not None and (best is None or len(candidate[1]) > len(best[1])):
