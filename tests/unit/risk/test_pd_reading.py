@@ -256,8 +256,11 @@ def test_a_headerless_table_after_a_title_is_named_by_position(tmp_path):
 def test_an_r_header_one_field_short_stays_the_header(tmp_path):
     # R's write.table: every row starts with its name, the header has no cell for it.
     table = read_table(write(tmp_path, "r.txt", b'"a" "b" "bad"\n"1" 5 2 0\n"2" 7 1 1\n"3" 9 4 0\n'))
-    assert table.warnings == () and list(table.frame.columns) == ["a", "b", "bad"]
-    assert table.frame["bad"].tolist() == ["0", "1", "0"]
+    assert list(table.frame.columns) == ["a", "b", "bad"] and table.frame["bad"].tolist() == ["0", "1", "0"]
+    assert table.warnings == (
+        f"{table.source}: the header names one column fewer than the rows hold: the first ('\"1\"', …) is read as "
+        "row names and left out",
+    )
 
 
 def test_more_short_lines_than_a_title_has_are_no_title(tmp_path):
@@ -290,3 +293,12 @@ def test_a_gzipped_member_of_a_zip_is_read(tmp_path):
         archive.writestr("loans.csv.gz", gzip.compress(TABLE))
     table = read_table(write(tmp_path, "book.zip", archive_bytes.getvalue()))
     assert table.source.endswith("book.zip!loans.csv.gz") and table.frame["income"].tolist() == ["100", "250", "75"]
+
+
+@pytest.mark.parametrize(("declared", "separator"), [("sep=;", ";"), ("sep=\t", "\t"), ('"sep=|"', "|")])
+def test_excels_separator_line_names_the_separator(tmp_path, declared, separator):
+    # Kept as the header, `sep=;` gave two names to three fields a row and shifted the columns.
+    body = "\n".join(separator.join(row) for row in (["a", "b", "bad"], ["1,5", "2", "0"], ["2,5", "3", "1"]))
+    table = read_table(write(tmp_path, "excel.csv", f"{declared}\n{body}\n".encode()))
+    assert table.separator == separator and table.warnings == ()
+    assert table.frame.to_dict("list") == {"a": ["1,5", "2,5"], "b": ["2", "3"], "bad": ["0", "1"]}

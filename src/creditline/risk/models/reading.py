@@ -5,7 +5,8 @@ Every cell comes back as a stripped string ("" for blank) so that type inference
 lender wrote, not what a parser guessed.
 
 Conventions a user relies on (documented in docs/risk-models.md):
-- the separator is sniffed among `,` `;` tab `|`, else runs of whitespace;
+- the separator is sniffed among `,` `;` tab `|`, else runs of whitespace — unless the first line is
+  Excel's `sep=X`, which names it;
 - a first line with no number in it is a header; otherwise columns are named by 1-based
   position, `c1`, `c2`, …, and so are blank header cells;
 - a zip archive is searched, nested archives included, for its largest delimited-text member (a
@@ -46,6 +47,7 @@ BYTES_MAX = 2**30
 ZIP_DEPTH_MAX = 3
 SNIFF_LINES = 200
 PREAMBLE_MAX = 20
+EXCEL_SEPARATOR = re.compile(r'^\s*"?sep=([^\s"]|\t)"?\s*$', re.IGNORECASE)  # Excel's first line `sep=;`
 COMPRESSED = ((b"\x1f\x8b", "gzip", gzip.open), (b"BZh", "bzip2", bz2.open), (b"\xfd7zXZ\x00", "xz", lzma.open))
 SEPARATORS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
@@ -88,7 +90,12 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     lines = [line for line in LINE_BREAK.split(text, maxsplit=SNIFF_LINES + 1)[: SNIFF_LINES + 1] if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
-    separator = sniff_separator(lines, source, field)
+    declared = EXCEL_SEPARATOR.match(lines[0])
+    if declared:  # Excel's `sep=;` line names the separator; the table starts after it
+        text, lines = text[line_offset(text, 1) :], lines[1:]
+        if not lines:
+            raise InvalidData(f"{source} has a separator line but no table", field=field)
+    separator = declared.group(1) if declared else sniff_separator(lines, source, field)
     skipped = preamble_lines(lines, separator)
     if skipped:
         text = text[line_offset(text, skipped) :]
@@ -96,7 +103,11 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
         notes += (f"skipped {skipped} {what} before the table, the first {lines[0].strip()[:60]!r}",)
     rows = split_lines(lines[skipped:], separator)
     has_header = looks_like_header(rows)
-    frame = parse(text, separator, has_header, source, field, ends_with_separator(rows) if has_header else False)
+    trailing = has_header and ends_with_separator(rows)
+    if has_header and not trailing and row_names(rows):
+        notes += (f"the header names one column fewer than the rows hold: the first ({rows[1][0]!r}, …) is read as "
+                  "row names and left out",)
+    frame = parse(text, separator, has_header, source, field, trailing)
     if has_header:
         frame, repeated = without_repeated_header(frame, rows[0])
         if repeated:
@@ -344,6 +355,11 @@ def without_repeated_header(frame: pd.DataFrame, header: list[str]) -> tuple[pd.
         return frame, 0
     repeated = suspects[(frame.loc[suspects] == names).all(axis=1).to_numpy()]
     return (frame.drop(index=repeated).reset_index(drop=True), len(repeated)) if len(repeated) else (frame, 0)
+
+
+def row_names(rows: list[list[str]]) -> bool:
+    """Whether most rows hold one field more than the header (R's `write.table`: a name starts each row)."""
+    return len(rows) > 1 and Counter(len(row) for row in rows[1:]).most_common(1)[0][0] == len(rows[0]) + 1
 
 
 def ends_with_separator(rows: list[list[str]]) -> bool:
