@@ -9,9 +9,9 @@ Conventions a user relies on (documented in docs/risk-models.md):
   Excel's `sep=X`, which names it;
 - a first line with no number in it is a header; otherwise columns are named by 1-based
   position, `c1`, `c2`, …, and so are blank header cells;
+- a gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
 - a zip archive is searched, nested archives included, for its largest delimited-text member (a
-  member like `loans.csv.gz` counts, decompressed); a
-  gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
+  member like `loans.csv.gz` counts, decompressed);
 - rows that repeat the header cell for cell (exports joined end to end) are left out, with a warning;
 - rows ending in a separator the header does not end in (`1,2,3,` under `a,b,c`) lose that empty
   last field, where pandas alone would shift every value one column left;
@@ -291,13 +291,18 @@ def agreement(counts: list[int]) -> tuple[int, bool]:
     """The fields most rows have, and whether nine in ten rows have them, not counting the rows with
     fewer at the top (a title) or at the bottom (a footer), at most PREAMBLE_MAX of each."""
     fields = Counter(counts).most_common(1)[0][0]
-    lead, tail = 0, len(counts)
-    while lead < min(PREAMBLE_MAX, len(counts) - 1) and counts[lead] < fields:
-        lead += 1
-    while tail > max(lead + 1, len(counts) - PREAMBLE_MAX) and counts[tail - 1] < fields:
-        tail -= 1
+    lead = short_run(counts, fields)
+    tail = len(counts) - short_run(counts[lead:][::-1], fields)
     table = counts[lead:tail]
     return fields, table.count(fields) >= 0.9 * len(table)
+
+
+def short_run(counts: list[int], fields: int) -> int:
+    """How many of the first counts are under `fields` in a row (at most PREAMBLE_MAX; never all)."""
+    run = 0
+    while run < min(PREAMBLE_MAX, len(counts) - 1) and counts[run] < fields:
+        run += 1
+    return run
 
 
 def split_lines(lines: list[str], separator: str) -> list[list[str]]:
@@ -306,22 +311,13 @@ def split_lines(lines: list[str], separator: str) -> list[list[str]]:
     return list(csv.reader(lines, delimiter=separator))
 
 
-def field_counts(lines: list[str], separator: str) -> list[int]:
-    """Fields per line, each line read on its own (for the lines at the top of a file)."""
-    if separator == WHITESPACE:
-        return [len(line.split()) for line in lines]
-    return [len(row) for row in csv.reader(lines, delimiter=separator)][: len(lines)]
-
-
 def preamble_lines(lines: list[str], separator: str) -> int:
     """How many of the first (non-blank) lines come before the table: those with fewer fields than
     most rows have, at most PREAMBLE_MAX. A first line one field short of the rows and holding no
     number is R's `write.table` header (its rows start with a name the header has no cell for)."""
-    counts = field_counts(lines[: PREAMBLE_MAX + SNIFF_LINES], separator)
-    fields = Counter(counts).most_common(1)[0][0]
-    lead = 0
-    while lead < min(PREAMBLE_MAX, len(counts) - 1) and counts[lead] < fields:
-        lead += 1
+    fields = Counter(len(row) for row in split_lines(lines, separator)).most_common(1)[0][0]
+    counts = [len(split_lines([line], separator)[0]) for line in lines[: PREAMBLE_MAX + 1]]  # line by line
+    lead = short_run(counts, fields)
     if lead == PREAMBLE_MAX and counts[lead] < fields:
         return 0  # not a preamble: the table's own rows are ragged, and parsing says where
     r_header = lead == 1 and fields >= 3 and counts[0] == fields - 1  # R writes no title above it
