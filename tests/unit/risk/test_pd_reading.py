@@ -258,7 +258,7 @@ def test_an_r_header_one_field_short_stays_the_header(tmp_path):
     table = read_table(write(tmp_path, "r.txt", b'"a" "b" "bad"\n"1" 5 2 0\n"2" 7 1 1\n"3" 9 4 0\n'))
     assert list(table.frame.columns) == ["a", "b", "bad"] and table.frame["bad"].tolist() == ["0", "1", "0"]
     assert table.warnings == (
-        f"{table.source}: the header names one column fewer than the rows hold: the first ('\"1\"', …) is read as "
+        f"{table.source}: the header names one column fewer than the rows hold: the first ('1', …) is read as "
         "row names and left out",
     )
 

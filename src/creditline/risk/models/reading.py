@@ -105,7 +105,8 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     has_header = looks_like_header(rows)
     trailing = has_header and ends_with_separator(rows)
     if has_header and not trailing and row_names(rows):
-        notes += (f"the header names one column fewer than the rows hold: the first ({rows[1][0]!r}, …) is read as "
+        first = rows[1][0].strip('"')
+        notes += (f"the header names one column fewer than the rows hold: the first ({first!r}, …) is read as "
                   "row names and left out",)
     frame = parse(text, separator, has_header, source, field, trailing)
     if has_header:
