@@ -10,6 +10,8 @@ import lzma
 import zipfile
 
 import pytest
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
 
 from creditline.risk.models import InvalidData, read_table, reading, resolve_column
 
@@ -302,3 +304,48 @@ def test_excels_separator_line_names_the_separator(tmp_path, declared, separator
     table = read_table(write(tmp_path, "excel.csv", f"{declared}\n{body}\n".encode()))
     assert table.separator == separator and table.warnings == ()
     assert table.frame.to_dict("list") == {"a": ["1,5", "2,5"], "b": ["2", "3"], "bad": ["0", "1"]}
+
+
+NAME = st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
+CELL = st.one_of(st.integers(-10**6, 10**6).map(str), st.text("abcdefghijXYZ", min_size=1, max_size=6))
+TITLE = st.text("abcdefghij XYZ", min_size=1, max_size=30).filter(str.strip)
+
+
+@st.composite
+def exports(draw):
+    """A table as a lender's system might export it, and the frame it holds."""
+    names = draw(st.lists(NAME, min_size=2, max_size=6, unique=True))
+    rows = draw(st.lists(st.lists(CELL, min_size=len(names), max_size=len(names)), min_size=3, max_size=30))
+    rows[0][0] = "1"  # a data row holds a number (a header holds none)
+    return {
+        "names": names, "rows": rows,
+        "separator": draw(st.sampled_from([",", ";", "\t", "|"])),
+        "titles": draw(st.lists(TITLE, max_size=3)),
+        "excel_separator_line": draw(st.booleans()),
+        "trailing": draw(st.booleans()),
+        "repeat_header_at": draw(st.one_of(st.none(), st.integers(1, len(rows) - 1))),
+        "line_end": draw(st.sampled_from(["\n", "\r\n"])),
+        "compress": draw(st.sampled_from([None, gzip.compress, bz2.compress, lzma.compress])),
+    }  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(export=exports())
+def test_an_export_reads_back_as_the_table_it_holds(tmp_path_factory, export):
+    """Titles, Excel's separator line, a separator ending each row, a repeated header, CRLF and
+    compression, in any mix: the frame is the table, and each thing skipped is said."""
+    sep, end = export["separator"], export["line_end"]
+    body = [list(row) for row in export["rows"]]
+    if export["repeat_header_at"] is not None:
+        body.insert(export["repeat_header_at"], list(export["names"]))
+    lines = [sep.join(row) + (sep if export["trailing"] else "") for row in body]
+    head = (["sep=" + sep] if export["excel_separator_line"] else []) + export["titles"] + [sep.join(export["names"])]
+    data = end.join(head + lines).encode() + end.encode()
+    note(repr(data))
+    data = export["compress"](data) if export["compress"] else data
+    table = read_table(write(tmp_path_factory.mktemp("export"), "export.txt", data))
+    assert table.separator == sep and table.has_header
+    assert table.frame.to_dict("list") == {n: [row[i] for row in export["rows"]] for i, n in enumerate(export["names"])}
+    said = " | ".join(table.warnings)
+    assert ("before the table" in said) == bool(export["titles"])
+    assert ("repeated header" in said) == (export["repeat_header_at"] is not None)

@@ -289,13 +289,21 @@ def sniff_separator(lines: list[str], source: str, field: str) -> str:
 
 
 def agreement(counts: list[int]) -> tuple[int, bool]:
-    """The fields most rows have, and whether nine in ten rows have them, not counting the rows with
-    fewer at the top (a title) or at the bottom (a footer), at most PREAMBLE_MAX of each."""
-    fields = Counter(counts).most_common(1)[0][0]
+    """The table's width (`table_width`), and whether nine in ten rows have it, not counting the
+    rows with fewer at the top (a title) or at the bottom (a footer), at most PREAMBLE_MAX of each."""
+    fields = table_width(counts)
     lead = short_run(counts, fields)
     tail = len(counts) - short_run(counts[lead:][::-1], fields)
-    table = counts[lead:tail]
-    return fields, table.count(fields) >= 0.9 * len(table)
+    table = counts[lead:tail]  # two rows at least when it sets lines aside: one line of prose is no table
+    agreeing = len(table) >= (2 if len(table) < len(counts) else 1) and table.count(fields) >= 0.9 * len(table)
+    return fields, agreeing
+
+
+def table_width(counts: list[int]) -> int:
+    """The fields most rows of the lower half have (the wider on a tie): titles sit at the top, and in
+    a small export they can be as many as its rows."""
+    found = Counter(counts[len(counts) // 2 :])
+    return max(found, key=lambda width: (found[width], width))
 
 
 def short_run(counts: list[int], fields: int) -> int:
@@ -314,15 +322,23 @@ def split_lines(lines: list[str], separator: str) -> list[list[str]]:
 
 def preamble_lines(lines: list[str], separator: str) -> int:
     """How many of the first (non-blank) lines come before the table: those with fewer fields than
-    most rows have, at most PREAMBLE_MAX. A first line one field short of the rows and holding no
-    number is R's `write.table` header (its rows start with a name the header has no cell for)."""
-    fields = Counter(len(row) for row in split_lines(lines, separator)).most_common(1)[0][0]
+    most rows have, at most PREAMBLE_MAX — but not a header one field short of its rows (no number
+    in it), which R's `write.table` writes (its rows start with a name the header has no cell for)
+    and so do exports that end every row with a separator."""
+    fields = table_width([len(row) for row in split_lines(lines, separator)])
     counts = [len(split_lines([line], separator)[0]) for line in lines[: PREAMBLE_MAX + 1]]  # line by line
     lead = short_run(counts, fields)
     if lead == PREAMBLE_MAX and counts[lead] < fields:
         return 0  # not a preamble: the table's own rows are ragged, and parsing says where
-    r_header = lead == 1 and fields >= 3 and counts[0] == fields - 1  # R writes no title above it
-    return 0 if r_header and looks_like_header(split_lines(lines[:1], separator)) else lead
+    if not lead or counts[lead - 1] != fields - 1:
+        return lead
+    header_and_rows = split_lines(lines[lead - 1 :], separator)
+    if not looks_like_header(header_and_rows):
+        return lead
+    # One name short of its rows, the last short line is the table's header when the rows end in an
+    # empty field (a separator after each row), or when it is the first line (R writes no title).
+    trailing = ends_with_separator(header_and_rows)
+    return lead - 1 if trailing or (lead == 1 and fields >= 3) else lead
 
 
 def line_offset(text: str, skipped: int) -> int:
