@@ -25,10 +25,9 @@ from creditline.risk.models.names import plain_words
 
 NUMBER, FLAG, DATE, CATEGORY = "number", "flag", "date", "category"
 KINDS = (NUMBER, FLAG, DATE, CATEGORY)
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", "#n/a", "missing", "."})  # ".": SAS
 # Excel's error values: a ratio column exported from a sheet holds `#DIV/0!` wherever its divisor was 0.
 EXCEL_ERRORS = frozenset({"#div/0!", "#value!", "#ref!", "#num!", "#name?", "#null!", "#na", "#n/a n/a", "#getting_data"})
-MISSING_TOKENS |= EXCEL_ERRORS
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", "#n/a", "missing", "."}) | EXCEL_ERRORS  # ".": SAS
 # Case variants listed up front (lower-casing every value is slow), with the mixed-case "NaN" of R, Java and JavaScript.
 MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())) | {"NaN"}
 SENTINEL_CODES = (-7.0, -8.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0)
@@ -58,15 +57,21 @@ PARSED_SHARE_MIN = 0.98
 # (`1'234.50`, `1’234.50`); thousands commas (`1,234,567`).
 DECORATION = r"[%$€£¥₹₦₩₱₺₽₫฿₴₪¢元円\s\u00a0'’]"
 THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
-DECORATION_RE, THOUSANDS_RE = re.compile(DECORATION), re.compile(THOUSANDS)
 # The rarer forms, tried only on values the above leaves unreadable: accounting's negatives
 # `(1,234.50)`, `($ 7)`, SAP's trailing minus `1.234,56-`, U+2212 as a minus; an ISO currency code
 # or `Rs.` before or after the number; India's lakh and crore grouping `1,23,45,678`.
-PARENTHESISED, TRAILING_MINUS, MINUS_SIGN = r"^\s*\((.*\d.*)\)\s*$", r"^\s*([^-]*\d)\s*-\s*$", "\u2212"
-CURRENCY_CODE = r"(?:^|(?<=^[(+-]))(?:[A-Z]{3}|Rs\.?)(?=[\s\d(+-])|(?<=[\d\s)])[A-Z]{3}$"
-LAKH = r"(?<=\d),(?=\d{2},)"
-PARENTHESISED_RE, TRAILING_MINUS_RE = re.compile(PARENTHESISED), re.compile(TRAILING_MINUS)
-CURRENCY_CODE_RE, LAKH_RE = re.compile(CURRENCY_CODE), re.compile(LAKH)
+# Each step a (pattern, replacement), in order; `strip_decoration` and `strip_decoration_one` both run them.
+COMMON_STEPS = ((DECORATION, ""), (THOUSANDS, ""))
+RARER_STEPS = (
+    ("\u2212", "-"),  # U+2212, the minus sign
+    (r"^\s*\((.*\d.*)\)\s*$", r"-\1"),  # parenthesised
+    (r"^\s*([^-]*\d)\s*-\s*$", r"-\1"),  # trailing minus
+    (r"(?:^|(?<=^[(+-]))(?:[A-Z]{3}|Rs\.?)(?=[\s\d(+-])|(?<=[\d\s)])[A-Z]{3}$", ""),  # currency code
+    (DECORATION, ""),
+    (r"(?<=\d),(?=\d{2},)", ""),  # lakh and crore commas, before the thousands ones
+    (THOUSANDS, ""),
+)
+COMMON_STEPS_RE, RARER_STEPS_RE = ([(re.compile(p), r) for p, r in steps] for steps in (COMMON_STEPS, RARER_STEPS))
 # With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5).
 DOT_GROUPED = r"^[^\d.,]*\d{1,3}(?:\.\d{3})+(?:,\d*)?[^\d.,]*$"
 DOT_GROUPED_RE = re.compile(DOT_GROUPED)
@@ -174,33 +179,35 @@ def strip_decoration(text: pd.Series) -> pd.Series:
     """`$1,234.50`, `12.5%`, `¥ 3 000`, `(1,234)` → plain numbers: currency, percent, spaces, thousands
     commas go; accounting's negatives (parenthesised, or with a trailing minus) take a leading minus.
 
-    The common forms first, over the whole column; the rarer ones (`strip_rarer`) only where those
-    leave a value unreadable — the same result as `strip_decoration_one` per value, at a quarter of
-    the cost of trying every form on every value."""
-    plain = text.str.replace(DECORATION, "", regex=True).str.replace(THOUSANDS, "", regex=True)
+    The common steps run over the whole column, the rarer ones only on values the common ones leave
+    unreadable — what `strip_decoration_one` does per value. 300,000 `$1,234.50` values, idle 2-vCPU
+    AMD EPYC: 0.50–0.52 s, against 1.86–1.92 s running every step on every value and 0.41–0.42 s
+    before the rarer forms existed (the extra is the readability check)."""
+    plain = replaced(text, COMMON_STEPS)
     unread = pd.to_numeric(plain, errors="coerce").isna().to_numpy()
     if not unread.any():
         return plain
     plain = plain.copy()
-    plain[unread] = strip_rarer(text[unread])
+    plain[unread] = replaced(text[unread], RARER_STEPS)
     return plain
 
 
-def strip_rarer(text: pd.Series) -> pd.Series:
-    signed = text.str.replace(MINUS_SIGN, "-", regex=False)
-    signed = signed.str.replace(PARENTHESISED, r"-\1", regex=True).str.replace(TRAILING_MINUS, r"-\1", regex=True)
-    bare = signed.str.replace(CURRENCY_CODE, "", regex=True).str.replace(DECORATION, "", regex=True)
-    return bare.str.replace(LAKH, "", regex=True).str.replace(THOUSANDS, "", regex=True)
+def replaced(text: pd.Series, steps: tuple[tuple[str, str], ...]) -> pd.Series:
+    for pattern, replacement in steps:
+        text = text.str.replace(pattern, replacement, regex=True)
+    return text
 
 
 def strip_decoration_one(text: str) -> str:
     """`strip_decoration` of one value."""
-    plain = THOUSANDS_RE.sub("", DECORATION_RE.sub("", text))
-    if number_or_none(plain) is not None:
-        return plain
-    signed = TRAILING_MINUS_RE.sub(r"-\1", PARENTHESISED_RE.sub(r"-\1", text.replace(MINUS_SIGN, "-")))
-    bare = DECORATION_RE.sub("", CURRENCY_CODE_RE.sub("", signed))
-    return THOUSANDS_RE.sub("", LAKH_RE.sub("", bare))
+    plain = replaced_one(text, COMMON_STEPS_RE)
+    return plain if number_or_none(plain) is not None else replaced_one(text, RARER_STEPS_RE)
+
+
+def replaced_one(text: str, steps: list[tuple[re.Pattern[str], str]]) -> str:
+    for pattern, replacement in steps:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def infer_date_format(values: pd.Series) -> str:
