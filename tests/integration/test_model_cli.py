@@ -434,5 +434,65 @@ def test_a_gzipped_export_with_a_title_and_a_footer_evaluates_as_the_plain_file(
     code, out, err = run("model", "evaluate", "--model", str(directory), "--data", str(export), "--target", "Status",
                          "--json")
     assert code == 0, err
-    assert err.strip() == f"warning: {export}: skipped 2 lines before the table, the first 'Loan book export'"
-    assert json.loads(out) == plain  # the footer's row has no target: left out, as a blank target is
+    warning = f"{export}: skipped 2 lines before the table, the first 'Loan book export'"
+    assert err.strip() == f"warning: {warning}"
+    result = json.loads(out)
+    assert (result.pop("warnings"), plain.pop("warnings")) == ([warning], [])
+    assert result == plain  # the footer's row has no target: left out, as a blank target is
+
+
+def test_another_export_of_the_same_rows_evaluates_monitors_and_scores_as_the_training_file(model, tmp_path):
+    """The model learnt from a `;` file with decimal commas (`0,637`), Y/N flags and capital segments.
+    The same rows exported by another system — commas, decimal points, names and segments in other
+    letter case, flags as 1/0 — read as the same applicants, and every change is said once."""
+    directory, data = model
+    frame = pd.read_csv(data, sep=";", dtype=str, keep_default_na=False)
+    other = pd.DataFrame({
+        "LATE90": frame["Late90"],
+        "DebtRatio": frame["DebtRatio"].str.replace(",", ".", regex=False),  # `0.637`: 637 by the model's own form
+        "segment": frame["Segment"].str.lower(),
+        "Salaried": frame["Salaried"].map({"Y": "1", "N": "0"}),
+        "Bureau": frame["Bureau"],
+        "Status": frame["Status"],
+    })
+    export = tmp_path / "other.csv"
+    other.to_csv(export, index=False)
+    plain = ok_json("model", "evaluate", "--model", str(directory), "--data", str(data), "--target", "Status")
+    code, out, err = run("model", "evaluate", "--model", str(directory), "--data", str(export), "--target", "Status",
+                         "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    first_ratio = next(r for r in other["DebtRatio"] if r)
+    assert result.pop("warnings") == [line.removeprefix("warning: ") for line in err.splitlines()] == [
+        "columns named but for letter case or blanks as the model names them, read so: "
+        "Late90 from 'LATE90', Segment from 'segment'",
+        f"column DebtRatio: read as numbers with decimal points as this file writes them (e.g. {first_ratio!r}); "
+        "the training file had numbers with decimal commas",
+        "column Segment: read 'c' as 'C', 'b' as 'B', 'a' as 'A' (the model's categories but for letter case or blanks)",
+    ]
+    plain.pop("warnings")
+    assert result == plain
+    drift = ok_json("model", "monitor", "--model", str(directory), "--data", str(export))
+    assert drift["score"]["band"] == "stable" and {f["band"] for f in drift["features"]} == {"stable"}
+    scored = tmp_path / "scores.csv"
+    assert run("model", "score", "--model", str(directory), "--data", str(export), "--out", str(scored))[0] == 0
+    own = tmp_path / "own.csv"
+    assert run("model", "score", "--model", str(directory), "--data", str(data), "--out", str(own))[0] == 0
+    scored, own = pd.read_csv(scored), pd.read_csv(own)
+    pd.testing.assert_frame_equal(scored.drop(columns="reasons"), own.drop(columns="reasons"))
+    # the same reasons, each quoting the applicant's value as this file writes it (`Segment is 'c'`)
+    assert scored["reasons"].str.upper().tolist() == own["reasons"].str.upper().tolist()
+
+
+def test_values_a_later_file_cannot_read_are_counted_per_column(model, tmp_path):
+    directory, data = model
+    frame = pd.read_csv(data, sep=";", dtype=str, keep_default_na=False)
+    frame.loc[::100, "Late90"] = "n.v."
+    export = tmp_path / "odd.csv"
+    frame.to_csv(export, sep=";", index=False)
+    result = ok_json("model", "evaluate", "--model", str(directory), "--data", str(export), "--target", "Status")
+    assert result["warnings"] == [
+        "column Late90: 15 of 1500 values are not a number and were read as missing (e.g. 'n.v.')"
+    ]
+    code, _, err = run("model", "score", "--model", str(directory), "--data", str(export))
+    assert code == 2 and "column Late90: expected a number, got 'n.v.' (15 such value(s))" in err

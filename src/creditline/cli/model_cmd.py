@@ -223,7 +223,8 @@ def load_scorer(model: Path, threads: int = 2):
 
 
 def labelled_rows(scorer, data: Path, target: str, positive: str | None):
-    """Features and 0/1 target of a labelled file, rows with a blank target left out."""
+    """Features and 0/1 target of a labelled file, rows with a blank target left out, and the
+    warnings reading it gave (also printed on stderr)."""
     import numpy as np
 
     from creditline.risk.models import InvalidData, resolve_column
@@ -241,17 +242,29 @@ def labelled_rows(scorer, data: Path, target: str, positive: str | None):
     frame = table.frame[keep].reset_index(drop=True)
     if frame.empty:
         raise InvalidData("no row has a target value", field="target")
-    return frame, labels[keep], batch_features(scorer, frame)
+    features, notes = file_features(scorer, frame, table.separator)
+    return labels[keep], features, list(table.warnings) + notes
 
 
-def batch_features(scorer, frame):
-    """Feature matrix of a file; a column the model needs but the file lacks is reported under --data."""
+def file_features(scorer, frame, separator: str):
+    """Feature matrix of a file's rows, each column read in this file's own forms (decimal mark,
+    decoration, date format, letter case of categories; `file_forms`), and the notes that reading
+    gave — every form that differs from the training file's, every column with unreadable values —
+    printed on stderr. A column the model needs but the file lacks is reported under --data."""
     from creditline.risk.models import InvalidData, InvalidScoringRequest
+    from creditline.risk.models.file_forms import file_specs, matched_columns, unread_notes
 
+    frame, renamed = matched_columns(scorer.specs, frame)
+    specs, notes = file_specs(scorer.specs, frame, separator)
+    notes = renamed + notes
     try:
-        return scorer.features_batch(frame, strict=False)
+        features = scorer.features_batch(frame, strict=False, specs=specs)
     except InvalidScoringRequest as exc:
         raise InvalidData(f"column {exc.field}: {exc.message}", field="data") from exc
+    notes += unread_notes(specs, frame, features)
+    for note in notes:
+        typer.echo(f"warning: {note}", err=True)
+    return features, notes
 
 
 def scorer_bad_value(scorer) -> str | None:
@@ -327,9 +340,10 @@ def evaluate_command(
     from creditline.risk.models import evaluate
 
     scorer = load_scorer(model)
-    _, labels, features = labelled_rows(scorer, data, target, positive)
+    labels, features, warnings = labelled_rows(scorer, data, target, positive)
     result = evaluate(labels, scorer.score_features(features)["pd"].to_numpy())
     result["model_id"] = scorer.model_id
+    result["warnings"] = warnings
     lines = [
         f"n {result['n']}  AUC {result['auc']:.4f} [{result['auc_ci95'][0]:.4f}, {result['auc_ci95'][1]:.4f}]"
         f"  Gini {result['gini']:.4f}  KS {result['ks']:.4f}  Brier {result['brier']:.4f}  log loss {result['log_loss']:.4f}",
@@ -349,11 +363,12 @@ def monitor_command(
     from creditline.risk.models.monitoring import compare
 
     scorer = load_scorer(model)
-    frame = read_data(data).frame
-    features = batch_features(scorer, frame)
+    table = read_data(data)
+    features, notes = file_features(scorer, table.frame, table.separator)
     scores = scorer.score_features(features)["score"].to_numpy(dtype=float)
     result = compare(scorer.monitoring, features, scorer.specs, scores)
     result["model_id"] = scorer.model_id
+    result["warnings"] = list(table.warnings) + notes
     lines = [f"score PSI {result['score']['psi']:.4f} ({result['score']['band']}), n {result['n']}"]
     lines += [f"{row['feature']:<40} CSI {row['csi']:.4f} ({row['band']})" for row in result["features"]]
     emit(result, as_json, lines)
@@ -384,9 +399,15 @@ def score_command(
         lines += [f"  - {r['text']}" for r in decision["reasons"]]
         emit(decision, as_json, lines)
         return
-    frame = read_data(data).frame
+    from creditline.risk.models.file_forms import file_specs, matched_columns
+
+    table = read_data(data)
+    frame, renamed = matched_columns(scorer.specs, table.frame)
+    specs, notes = file_specs(scorer.specs, frame, table.separator)
+    for note in renamed + notes:
+        typer.echo(f"warning: {note}", err=True)
     try:
-        scored = scorer.score_batch(frame, reasons=reasons)
+        scored = scorer.score_batch(frame, reasons=reasons, specs=specs)
     except InvalidScoringRequest as exc:
         raise InvalidScoringRequest(f"column {exc.field}: {exc.message}", field="data") from exc
     if reasons:
@@ -466,7 +487,7 @@ def report_command(
     if data is not None:
         if target is None:
             raise InvalidData("--data needs --target", field="target")
-        _, labels, features = labelled_rows(scorer, data, target, positive)
+        labels, features, _ = labelled_rows(scorer, data, target, positive)
         labelled = (labels, features)
     written = write_report(scorer, out, labelled)
     emit({"out": str(written), "model_id": scorer.model_id}, as_json, [f"report written to {written}"])

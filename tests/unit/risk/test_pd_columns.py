@@ -257,6 +257,9 @@ def test_a_comma_file_s_column_of_only_three_digit_groups_keeps_thousands():
         (["15-OCT-21", "03-FEB-20 10:00:00", "28-DEC-19"], "%d-%b-%y", [18915.0, 18295.0, 18258.0]),  # Oracle
         (["15 January 2021", "3 February 2020", "1 May 2019"], "%d %B %Y", [18642.0, 18295.0, 18017.0]),
         (["Jan 15, 2021", "Feb 3, 2020 10:00", "Sep 9, 2001"], "%b %d, %Y", [18642.0, 18295.0, 11574.0]),
+        (["2019-06", "2020-1", "2003-12"], "%Y-%m", [18048.0, 18262.0, 12387.0]),  # a vintage: the month's first day
+        (["2019/06", "2020/1", "2003/12"], "%Y/%m", [18048.0, 18262.0, 12387.0]),
+        (["06/2019", "1/2020", "12/2003"], "%m/%Y", [18048.0, 18262.0, 12387.0]),
     ],
 )
 def test_dates_with_the_months_name_read_as_dates(values, date_format, days):
@@ -272,6 +275,12 @@ def test_a_month_named_time_column_orders_an_out_of_time_split():
     from creditline.risk.models.training import time_order
 
     assert time_order(pd.Series(["Dec-2011", "Jan-2012", "Mar-2010", ""]), ",").tolist() == [15309.0, 15340.0, 14669.0, 14669.0]
+    # a vintage month, as loan books write it: refused as "not dates or numbers" before
+    assert time_order(pd.Series(["2012-01", "2011-12", "2010-03"]), ",").tolist() == [15340.0, 15309.0, 14669.0]
+
+
+def test_a_month_alone_is_no_date_when_it_cannot_be_one():
+    assert spec_of(["2019-13", "2019-14", "2019-15", "2019-16"] * 5).kind == CATEGORY  # months 13–16: codes
 
 
 @pytest.mark.parametrize(

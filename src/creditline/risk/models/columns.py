@@ -31,7 +31,8 @@ MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", 
 # Case variants listed up front (lower-casing every value is slow), with the mixed-case "NaN" of R, Java and JavaScript.
 MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())) | {"NaN"}
 SENTINEL_CODES = (-7.0, -8.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0)
-FLAG_VALUES = {"y": 1.0, "n": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}
+# A flag learnt as Y/N also reads as a database's booleans (1/0, t/f) in a file or request scored later.
+FLAG_VALUES = {"y": 1.0, "n": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "t": 1.0, "f": 0.0}
 FLAG_PAIRS = ({"y", "n"}, {"yes", "no"}, {"true", "false"})
 MONTH = r"[A-Za-z]{3,9}"  # a month's English name or its abbreviation, in any case (strptime's %b, %B)
 YEAR = r"\d{2}(?:\d{2})?"
@@ -40,6 +41,10 @@ DATE_PATTERNS = (  # each shape with its formats, the usual one first (day first
     (re.compile(r"^\d{4}/\d{1,2}/\d{1,2}([ T].*)?$"), ("%Y/%m/%d",)),
     (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}([ T].*)?$"), ("%d/%m/%Y", "%m/%d/%Y")),
     (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}([ T].*)?$"), ("%d.%m.%Y",)),
+    # a month alone, as vintages and statement periods are written: `2019-06`, `2019/06`, `06/2019`
+    (re.compile(r"^\d{4}-\d{1,2}$"), ("%Y-%m",)),
+    (re.compile(r"^\d{4}/\d{1,2}$"), ("%Y/%m",)),
+    (re.compile(r"^\d{1,2}/\d{4}$"), ("%m/%Y",)),
 )
 DATE_PART_RE = re.compile(r"^\s*([^\sT]*)")  # the date before any time: `5/7/2017 08:00`, `2017-7-5T08:00`
 # Dates with a month's name: Lending Club's `Dec-2011` (`Dec-11`), Oracle's DD-MON-YY `15-OCT-21`,
@@ -72,8 +77,9 @@ RARER_STEPS = (
     (THOUSANDS, ""),
 )
 COMMON_STEPS_RE, RARER_STEPS_RE = ([(re.compile(p), r) for p, r in steps] for steps in (COMMON_STEPS, RARER_STEPS))
-# With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5).
-DOT_GROUPED = r"^[^\d.,]*\d{1,3}(?:\.\d{3})+(?:,\d*)?[^\d.,]*$"
+# With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5,
+# and `0.637` too: no grouping starts with a 0).
+DOT_GROUPED = r"^[^\d.,]*[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?[^\d.,]*$"
 DOT_GROUPED_RE = re.compile(DOT_GROUPED)
 ONE_COMMA = r"^[+-]?\d+,\d+$"
 NOT_THOUSANDS = r"^[+-]?(?:0,\d+|\d+,\d{1,2}|\d+,\d{4,})$"  # `0,637`, `12,5`: no thousands grouping writes these

@@ -166,12 +166,17 @@ class Scorer:
         return round(float(self.scaling.score(math.log(pd_ / (1 - pd_)))))
 
     # -- a batch ---------------------------------------------------------------------------
-    def features_batch(self, frame: pd.DataFrame, *, strict: bool = True) -> np.ndarray:
+    def features_batch(
+        self, frame: pd.DataFrame, *, strict: bool = True, specs: list[ColumnSpec] | None = None
+    ) -> np.ndarray:
+        """The model's input columns of raw fields; `specs` (default the model's own) may read a file's
+        own forms of the same columns (`file_forms.file_specs`)."""
         missing = [spec.name for spec in self.specs if spec.name not in frame.columns]
         if missing:
             hint = misread_hint(missing[0], frame.columns)
             raise InvalidScoringRequest("required column is missing from the data" + hint, field=missing[0])
-        return np.column_stack([column_values(spec, frame[spec.name], strict=strict) for spec in self.specs])
+        specs = self.specs if specs is None else specs
+        return np.column_stack([column_values(spec, frame[spec.name], strict=strict) for spec in specs])
 
     def logits(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(champion, booster, scorecard) log-odds of bad for every row of a model input matrix."""
@@ -190,11 +195,13 @@ class Scorer:
             self._compiled = compile_trees(self.booster_text)
         return self._compiled
 
-    def score_batch(self, frame: pd.DataFrame, *, reasons: int = 0, strict: bool = True) -> pd.DataFrame:
+    def score_batch(
+        self, frame: pd.DataFrame, *, reasons: int = 0, strict: bool = True, specs: list[ColumnSpec] | None = None
+    ) -> pd.DataFrame:
         """PD, score and scorecard points per row; with `reasons` > 0 also a `reasons` column holding,
         per row, the same tuple of `Reason`s (field, value, impact, text) that `score_one` gives.
         Rows keep the frame's own index, so the result's columns can be set on the frame."""
-        features = self.features_batch(frame, strict=strict)
+        features = self.features_batch(frame, strict=strict, specs=specs)
         return self.score_features(features, frame, reasons=reasons).set_index(frame.index)
 
     def score_features(self, features: np.ndarray, frame: pd.DataFrame | None = None, *, reasons: int = 0) -> pd.DataFrame:
