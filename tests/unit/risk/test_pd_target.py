@@ -17,6 +17,11 @@ from creditline.risk.models.target import encode_target
         ([".00", "1.00"] * 20, None, "1"),  # Thomas: `;` file with decimals
         (["Good", "Bad"] * 20, None, "bad"),
         (["0", "1"] * 20, "0", "0"),  # South German: credit_risk 0 = bad
+        (["Performing", "Non-performing"] * 20, None, "non-performing"),
+        (["Current", "Delinquent"] * 20, None, "delinquent"),
+        (["正常", "违约"] * 20, None, "违约"),  # normal / default
+        (["未逾期", "逾期"] * 20, None, "逾期"),  # not overdue / overdue
+        (["否", "是"] * 20, None, "是"),  # a 是否违约 (defaulted?) column: no / yes
     ],
 )
 def test_bad_value_is_inferred_or_taken_from_positive(values, positive, bad):

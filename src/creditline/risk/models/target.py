@@ -8,7 +8,13 @@ import pandas as pd
 from creditline.risk.models.columns import MISSING_TOKENS
 from creditline.risk.models.errors import InvalidData
 
-BAD_WORDS = ("bad", "default", "defaulted", "yes", "y", "true", "charged off", "fraud")
+# The word for bad in a two-valued target, first match wins: English, and the Chinese of a 借呗-style
+# book (违约 default, 逾期 overdue, 坏 / 坏账 bad, 不良 non-performing, 是 yes).
+BAD_WORDS = (
+    "bad", "default", "defaulted", "yes", "y", "true", "charged off", "charged-off", "written off", "write-off",
+    "fraud", "delinquent", "overdue", "non-performing", "npl",
+    "违约", "逾期", "坏", "坏账", "不良", "是",
+)
 CLASS_ROWS_MIN = 10
 
 
