@@ -73,6 +73,17 @@ def test_flags_dates_and_categories():
     assert column_values(category, pd.Series(["A12", "A13", "zzz", ""])).tolist()[:3] == [1.0, 2.0, 2.0]
 
 
+def test_a_chinese_book_s_flags_amounts_and_rates_read_as_such():
+    for yes, no in (("是", "否"), ("有", "无")):  # yes / no; has / has not
+        flag = spec_of([yes, no, no, ""])
+        assert flag.kind == FLAG
+        assert column_values(flag, pd.Series([yes, no, ""])).tolist()[:2] == [1.0, 0.0]
+        assert [value_of(flag, yes), value_of(flag, no)] == [1.0, 0.0]
+    income = spec_of(["8,500元", "12,000元", "3,200元"])
+    assert income.kind == NUMBER and column_values(income, pd.Series(["8,500元", "1,000,000元"])).tolist() == [8500.0, 1e6]
+    assert value_of(spec_of(["35.2%", "80%", "0.5%"]), "35.2%") == 35.2
+
+
 def test_sentinel_codes_become_missing_only_in_non_negative_columns():
     heloc = spec_of(["55", "-9", "-8", "70", "-7", "80"])
     assert heloc.missing_codes == (-9.0, -8.0, -7.0)
@@ -260,6 +271,8 @@ def test_a_comma_file_s_column_of_only_three_digit_groups_keeps_thousands():
         (["2019-06", "2020-1", "2003-12"], "%Y-%m", [18048.0, 18262.0, 12387.0]),  # a vintage: the month's first day
         (["2019/06", "2020/1", "2003/12"], "%Y/%m", [18048.0, 18262.0, 12387.0]),
         (["06/2019", "1/2020", "12/2003"], "%m/%Y", [18048.0, 18262.0, 12387.0]),
+        (["2019年6月1日", "2020年1月1日 10:30", "2003年12月1日"], "%Y年%m月%d日", [18048.0, 18262.0, 12387.0]),
+        (["2019年6月", "2020年1月", "2003年12月"], "%Y年%m月", [18048.0, 18262.0, 12387.0]),
     ],
 )
 def test_dates_with_the_months_name_read_as_dates(values, date_format, days):

@@ -32,8 +32,11 @@ MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", 
 MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())) | {"NaN"}
 SENTINEL_CODES = (-7.0, -8.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0)
 # A flag learnt as Y/N also reads as a database's booleans (1/0, t/f) in a file or request scored later.
-FLAG_VALUES = {"y": 1.0, "n": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "t": 1.0, "f": 0.0}
-FLAG_PAIRS = ({"y", "n"}, {"yes", "no"}, {"true", "false"})
+FLAG_VALUES = {
+    "y": 1.0, "n": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0, "是": 1.0, "否": 0.0, "有": 1.0, "无": 0.0,
+    "1": 1.0, "0": 0.0, "t": 1.0, "f": 0.0,
+}
+FLAG_PAIRS = ({"y", "n"}, {"yes", "no"}, {"true", "false"}, {"是", "否"}, {"有", "无"})  # 是/否 yes/no, 有/无 has/has not
 MONTH = r"[A-Za-z]{3,9}"  # a month's English name or its abbreviation, in any case (strptime's %b, %B)
 YEAR = r"\d{2}(?:\d{2})?"
 DATE_PATTERNS = (  # each shape with its formats, the usual one first (day first unless days exceed 12)
@@ -45,6 +48,9 @@ DATE_PATTERNS = (  # each shape with its formats, the usual one first (day first
     (re.compile(r"^\d{4}-\d{1,2}$"), ("%Y-%m",)),
     (re.compile(r"^\d{4}/\d{1,2}$"), ("%Y/%m",)),
     (re.compile(r"^\d{1,2}/\d{4}$"), ("%m/%Y",)),
+    # Chinese: `2021年3月5日` (with a time after it or not), a month alone `2021年3月`
+    (re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日( .*)?$"), ("%Y年%m月%d日",)),
+    (re.compile(r"^\d{4}年\d{1,2}月$"), ("%Y年%m月",)),
 )
 DATE_PART_RE = re.compile(r"^\s*([^\sT]*)")  # the date before any time: `5/7/2017 08:00`, `2017-7-5T08:00`
 # Dates with a month's name: Lending Club's `Dec-2011` (`Dec-11`), Oracle's DD-MON-YY `15-OCT-21`,
