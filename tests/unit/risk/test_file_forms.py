@@ -106,6 +106,10 @@ def test_a_column_named_but_for_case_is_taken_and_an_ambiguous_or_needed_one_is_
     renamed, notes = matched_columns(specs, frame)
     assert list(renamed.columns) == ["income", "Age", "AGE", "term", "Term"]
     assert notes == ["columns named but for letter case or blanks as the model names them, read so: income from 'INCOME'"]
+    # two needed columns of one name but for case, and the file's one: neither is guessed
+    twins = [spec_of(["1", "2", "3"], name=n) for n in ("rate", "Rate")]
+    renamed, notes = matched_columns(twins, pd.DataFrame({"RATE": ["1"]}))
+    assert list(renamed.columns) == ["RATE"] and notes == []
 
 
 def test_values_still_unreadable_are_named_and_sentinel_codes_are_not():

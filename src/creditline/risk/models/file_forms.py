@@ -4,8 +4,8 @@ The column specs a model keeps say how its *training* file wrote each column. A 
 evaluated or monitored later may come from another export of the same system: a European one with
 decimal commas, a report with `$1,234.50`, dates as `31/12/2024` where training saw `2024-12-31`,
 `rent` where training saw `RENT`. Read by the training file's forms, such values were silently
-missing (or, worse, `0.637` under a decimal-comma spec read as 637) and the metrics computed on them
-wrong. `file_specs` gives each column the forms of the file at hand, keeping everything the model
+missing (or, worse, a point file's `1.250` read as 1,250 by a decimal-comma spec) and the metrics
+computed on them wrong. `file_specs` gives each column the forms of the file at hand, keeping everything the model
 learnt (kind, categories, missing codes, median):
 
 - a number column takes the decimal mark and decoration this file's own values show, inferred by
@@ -55,13 +55,12 @@ def matched_columns(specs: list[ColumnSpec], frame: pd.DataFrame) -> tuple[pd.Da
     for column in columns:
         by_fold.setdefault(fold(column), []).append(column)
     needed = {spec.name for spec in specs}
+    absent = [spec.name for spec in specs if spec.name not in columns]
     renames = {}
-    for spec in specs:
-        if spec.name in columns:
-            continue
-        found = [c for c in by_fold.get(fold(spec.name), []) if c not in needed]
-        if len(found) == 1:
-            renames[found[0]] = spec.name
+    for name in absent:
+        found = [c for c in by_fold.get(fold(name), []) if c not in needed]
+        if len(found) == 1 and sum(fold(other) == fold(name) for other in absent) == 1:
+            renames[found[0]] = name
     if not renames:
         return frame, []
     pairs = [f"{new} from {old!r}" for old, new in renames.items()]
@@ -151,7 +150,7 @@ def change_note(old: ColumnSpec, new: ColumnSpec, present: pd.Series) -> str:
     head = present.head(1000)
     odd = head[pd.to_numeric(head, errors="coerce").isna()] if old.kind == NUMBER else head
     example = (odd if not odd.empty else head).iloc[0]
-    return f"read as {number_form(new)} as this file writes them (e.g. {example!r}); the training file had {number_form(old)}"
+    return f"read as {form_words(new)} as this file writes them (e.g. {example!r}); the training file had {form_words(old)}"
 
 
 def listed(items: list[str]) -> str:
@@ -159,7 +158,7 @@ def listed(items: list[str]) -> str:
     return ", ".join(items[:EXAMPLES_MAX]) + (f" and {more} more" if more > 0 else "")
 
 
-def number_form(spec: ColumnSpec) -> str:
+def form_words(spec: ColumnSpec) -> str:
     if spec.kind == DATE:
         return f"dates in {spec.date_format}"
     mark = "decimal commas" if spec.decimal_comma else "decimal points"
