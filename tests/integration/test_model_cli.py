@@ -496,3 +496,27 @@ def test_values_a_later_file_cannot_read_are_counted_per_column(model, tmp_path)
     ]
     code, _, err = run("model", "score", "--model", str(directory), "--data", str(export))
     assert code == 2 and "column Late90: expected a number, got 'n.v.' (15 such value(s))" in err
+
+
+def test_a_status_column_trains_on_its_bad_and_good_values_and_leaves_the_running_loans_out(tmp_path):
+    """A loan book's raw status: two bad values, one good, and loans still running (indeterminate)."""
+    frame = lender_export(1400, 4)
+    rng = np.random.default_rng(4)
+    bad = frame["Status"] == "Bad"
+    frame["Status"] = np.where(bad, rng.choice(["Charged Off", "Default"], len(frame)), "Fully Paid")
+    frame.loc[frame.index[::7], "Status"] = "Current"  # 200 loans still running
+    data = tmp_path / "book.csv"
+    frame.to_csv(data, sep=";", index=False)
+    summary = ok_json("model", "train", "--data", str(data), "--target", "Status", "--out", str(tmp_path / "pd"),
+                      "--trials", "1", "--positive", "Charged Off", "--positive", "default", "--negative", "Fully Paid")
+    running = int((frame["Status"] == "Current").sum())
+    assert (summary["bad_values"], summary["good_values"]) == (["charged off", "default"], ["fully paid"])
+    assert (summary["rows"], summary["rows_indeterminate"], summary["rows_without_target"]) == (1400 - running, running, 0)
+    code, _, err = run("model", "train", "--data", str(data), "--target", "Status", "--out", str(tmp_path / "pd2"))
+    assert code == 2 and not (tmp_path / "pd2").exists() and "name the bad one(s) with --positive" in err
+    # evaluate applies the model's own definition: the running loans are left out again
+    result = ok_json("model", "evaluate", "--model", str(tmp_path / "pd"), "--data", str(data), "--target", "Status")
+    assert result["n"] == 1400 - running
+    code, _, err = run("model", "evaluate", "--model", str(tmp_path / "pd"), "--data", str(data), "--target", "Status",
+                       "--positive", "Default", "--negative", "Default")
+    assert code == 2 and "'default' is named both bad (--positive) and good (--negative)" in err

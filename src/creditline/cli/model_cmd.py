@@ -81,7 +81,10 @@ def train_command(
     data: Path = typer.Option(..., "--data", help="CSV/delimited text (plain, gzip, bzip2, xz) or zip; header optional (then columns are c1, c2, …)."),
     target: str = typer.Option(..., "--target", help="Target column: name, 1-based position, or 'last'."),
     out: Path = typer.Option(..., "--out", help="Model directory to write (replaced atomically)."),
-    positive: str | None = typer.Option(None, "--positive", help="Target value meaning bad (default: inferred)."),
+    positive: list[str] = typer.Option([], "--positive", help="Target value meaning bad (repeatable; default: inferred)."),
+    negative: list[str] = typer.Option(
+        [], "--negative", help="Target value meaning good (repeatable); rows of any other value are left out as indeterminate."
+    ),
     time_column: str | None = typer.Option(None, "--time", help="Date/number column for an out-of-time split."),
     ids: list[str] = typer.Option([], "--id", help="Identifier column to exclude (repeatable)."),
     monotone: list[str] = typer.Option([], "--monotone", help="COLUMN=+1 or COLUMN=-1: risk only rises/falls with it."),
@@ -110,7 +113,7 @@ def train_command(
     check_writable(out)  # before minutes of training, not after
     started, cpu_started = time.monotonic(), time.process_time()
     options = TrainingOptions(
-        target=target, positive=positive, time=time_column, ids=tuple(ids), monotone=parse_monotone(monotone),
+        target=target, positive=tuple(positive) or None, negative=tuple(negative), time=time_column, ids=tuple(ids), monotone=parse_monotone(monotone),
         missing_codes=parse_codes(missing_codes), budget_s=budget, trials=trials, engineered=engineered, threads=threads, seed=seed,
         labels=parse_labels(labels),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -169,7 +172,10 @@ def training_summary(metadata: dict, out: Path, seconds: float) -> dict:
         "out": str(out),
         "rows": metadata["data"]["rows"],
         "rows_without_target": metadata["data"].get("rows_without_target", 0),
+        "rows_indeterminate": metadata["target"].get("rows_indeterminate", 0),
         "bad_value": metadata["target"]["bad_value"],
+        "bad_values": metadata["target"].get("bad_values", [metadata["target"]["bad_value"]]),
+        "good_values": metadata["target"].get("good_values", []),
         "bad_rate": metadata["target"]["bad_rate"],
         "features": [f["name"] for f in metadata["features"]],
         "dropped": metadata["dropped"],
@@ -200,7 +206,7 @@ def training_lines(s: dict) -> list[str]:
     test = s["test"]
     lines = [
         f"model {s['model_id']} written to {s['out']} in {s['seconds']:.1f}s",
-        f"rows {s['rows']}, bad = {s['bad_value']!r} ({s['bad_rate']:.1%}), {len(s['features'])} features, split: {s['split']}",
+        f"rows {s['rows']}, bad = {' | '.join(map(repr, s['bad_values']))} ({s['bad_rate']:.1%}), {len(s['features'])} features, split: {s['split']}",
         f"champion: {s['champion']} (booster weight {s['blend_weight']}), calibration: {s['calibration']}"
         + (f" — {s['calibration_reason']}" if s.get("calibration_reason") else ""),
         f"search: {s['search_trials']} settings tried, the best {s['ensemble_members']} averaged; engineered features: "
@@ -213,6 +219,8 @@ def training_lines(s: dict) -> list[str]:
     lines += [f"dropped {d['column']}: {d['reason']}" for d in s["dropped"]]
     if s.get("rows_without_target"):
         lines.append(f"left out {s['rows_without_target']} rows with no target value")
+    if s.get("rows_indeterminate"):
+        lines.append(f"left out {s['rows_indeterminate']} rows whose target is neither bad nor good (indeterminate)")
     return lines
 
 
@@ -222,9 +230,10 @@ def load_scorer(model: Path, threads: int = 2):
     return Scorer(load_model(model), threads=threads)
 
 
-def labelled_rows(scorer, data: Path, target: str, positive: str | None):
-    """Features and 0/1 target of a labelled file, rows with a blank target left out, and the
-    warnings reading it gave (also printed on stderr)."""
+def labelled_rows(scorer, data: Path, target: str, positive: list[str], negative: list[str] = ()):
+    """Features and 0/1 target of a labelled file, rows with a blank (or indeterminate) target left out,
+    and the warnings reading it gave (also printed on stderr). Without --positive the model's own
+    definition of bad and good is used when the file holds one of its bad values."""
     import numpy as np
 
     from creditline.risk.models import InvalidData, resolve_column
@@ -232,12 +241,13 @@ def labelled_rows(scorer, data: Path, target: str, positive: str | None):
 
     table = read_data(data)
     column = resolve_column(list(table.frame.columns), target, "target")
-    wanted = positive
-    if wanted is None:
-        stored = scorer_bad_value(scorer)
+    if not positive and not negative:
         present = set(table.frame[column].astype(str).str.strip())
-        wanted = stored if stored is not None and any(value_matches(v, stored) for v in present) else None
-    labels, _ = encode_target(table.frame[column], wanted)
+        held = [bad for bad in scorer.bad_values if any(value_matches(v, bad) for v in present)]
+        if held:
+            positive = held
+            negative = [good for good in scorer.good_values if any(value_matches(v, good) for v in present)]
+    labels = encode_target(table.frame[column], tuple(positive) or None, negative=tuple(negative)).values
     keep = ~np.isnan(labels)
     frame = table.frame[keep].reset_index(drop=True)
     if frame.empty:
@@ -265,10 +275,6 @@ def file_features(scorer, frame, separator: str):
     for note in notes:
         typer.echo(f"warning: {note}", err=True)
     return features, notes
-
-
-def scorer_bad_value(scorer) -> str | None:
-    return getattr(scorer, "bad_value", None)
 
 
 def value_matches(text: str, stored: str) -> bool:
@@ -333,14 +339,15 @@ def evaluate_command(
     model: Path = typer.Option(..., "--model", help="Model directory written by `model train`."),
     data: Path = typer.Option(..., "--data", help="Labelled data in the training file's layout."),
     target: str = typer.Option(..., "--target", help="Target column: name, 1-based position, or 'last'."),
-    positive: str | None = typer.Option(None, "--positive", help="Target value meaning bad (default: the model's)."),
+    positive: list[str] = typer.Option([], "--positive", help="Target value meaning bad (repeatable; default: the model's)."),
+    negative: list[str] = typer.Option([], "--negative", help="Target value meaning good (repeatable; default: the model's)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """AUC (DeLong 95% interval), Gini, KS, Brier, log loss and decile calibration of the champion PD."""
     from creditline.risk.models import evaluate
 
     scorer = load_scorer(model)
-    labels, features, warnings = labelled_rows(scorer, data, target, positive)
+    labels, features, warnings = labelled_rows(scorer, data, target, positive, negative)
     result = evaluate(labels, scorer.score_features(features)["pd"].to_numpy())
     result["model_id"] = scorer.model_id
     result["warnings"] = warnings
@@ -474,7 +481,8 @@ def report_command(
     out: Path = typer.Option(..., "--out", help="HTML file to write; its PNG plots go beside it."),
     data: Path | None = typer.Option(None, "--data", help="Labelled data to report on (default: the training test split)."),
     target: str | None = typer.Option(None, "--target", help="Target column of --data."),
-    positive: str | None = typer.Option(None, "--positive"),
+    positive: list[str] = typer.Option([], "--positive", help="Target value meaning bad (repeatable; default: the model's)."),
+    negative: list[str] = typer.Option([], "--negative", help="Target value meaning good (repeatable; default: the model's)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """An HTML model report: data summary, ROC, KS, calibration, score distribution, importance, bins."""
@@ -487,7 +495,7 @@ def report_command(
     if data is not None:
         if target is None:
             raise InvalidData("--data needs --target", field="target")
-        labels, features, _ = labelled_rows(scorer, data, target, positive)
+        labels, features, _ = labelled_rows(scorer, data, target, positive, negative)
         labelled = (labels, features)
     written = write_report(scorer, out, labelled)
     emit({"out": str(written), "model_id": scorer.model_id}, as_json, [f"report written to {written}"])

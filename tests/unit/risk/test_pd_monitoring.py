@@ -72,7 +72,7 @@ def test_monitoring_the_held_out_rows_themselves_is_stable(trained, applicants_c
     artifacts, _ = trained
     scorer = Scorer(artifacts)
     frame = read_table(applicants_csv).frame
-    target, _ = encode_target(frame["Default"], None)
+    target = encode_target(frame["Default"], None).values
     test_rows = split_rows(target, None, artifacts.metadata["split"]["seed"]).test
     held_out = frame.iloc[test_rows].reset_index(drop=True)
     features = scorer.features_batch(held_out)

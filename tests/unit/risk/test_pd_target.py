@@ -25,13 +25,13 @@ from creditline.risk.models.target import encode_target
     ],
 )
 def test_bad_value_is_inferred_or_taken_from_positive(values, positive, bad):
-    encoded, chosen = encode_target(pd.Series(values), positive)
-    assert chosen == bad
-    assert encoded.sum() == 20
+    target = encode_target(pd.Series(values), positive)
+    assert target.bad == (bad,) and target.good == ()
+    assert target.values.sum() == 20
 
 
 def test_blank_targets_are_unknown_not_good():
-    encoded, _ = encode_target(pd.Series(["1", "0", "", "NA"] * 12), None)
+    encoded = encode_target(pd.Series(["1", "0", "", "NA"] * 12), None).values
     assert encoded[:2].tolist() == [1.0, 0.0]
     assert pd.isna(encoded[2]) and pd.isna(encoded[3])
 
@@ -43,6 +43,7 @@ def test_blank_targets_are_unknown_not_good():
         (["0"] * 50 + ["1"] * 3, None, "at least 10", "target"),
         (["a", "b", "c"] * 20, None, "--positive", "target"),
         (["0", "1"] * 20, "yes", "not a value", "positive"),
+        (["a", "b", "c"] * 20, None, "--negative", "target"),
     ],
 )
 def test_unusable_targets_are_refused_by_name(values, positive, words, field):
@@ -50,3 +51,47 @@ def test_unusable_targets_are_refused_by_name(values, positive, words, field):
         encode_target(pd.Series(values), positive)
     assert words in raised.value.message
     assert raised.value.field == field
+
+
+LENDING_CLUB = (["Fully Paid"] * 30 + ["Charged Off"] * 12 + ["Current"] * 40 + ["Late (31-120 days)"] * 3
+                + ["Default"] * 2 + ["Does not meet the credit policy. Status:Charged Off"] * 11 + [""] * 2)
+
+
+def test_several_bad_values_and_the_good_ones_leave_the_rest_out_as_indeterminate():
+    """Lending Club's raw `loan_status`: loans still running are neither good nor bad yet."""
+    bad = ("Charged Off", "Default", "Does not meet the credit policy. Status:Charged Off")
+    target = encode_target(pd.Series(LENDING_CLUB), bad, negative=("Fully Paid",))
+    assert target.bad == ("charged off", "default", "does not meet the credit policy. status:charged off")
+    assert target.good == ("fully paid",)
+    assert (int(target.values[:30].sum()), int((target.values == 1).sum()), int((target.values == 0).sum())) == (0, 25, 30)
+    assert target.indeterminate == 43  # current and late: 40 + 3; the 2 blanks are unknown, not indeterminate
+    assert pd.isna(target.values[42:85]).all()
+    assert target.to_json() == {"bad_value": "charged off", "bad_values": list(target.bad), "good_values": ["fully paid"],
+                                "rows_indeterminate": 43}
+    # without --negative every value not bad is good, as before
+    assert int((encode_target(pd.Series(LENDING_CLUB), bad).values == 0).sum()) == 73
+
+
+def test_good_values_alone_leave_one_bad_value_or_ask_for_it():
+    values = ["paid"] * 20 + ["written off"] * 20 + ["running"] * 5
+    target = encode_target(pd.Series(values), None, negative=("paid", "running"))
+    assert target.bad == ("written off",) and target.indeterminate == 0
+    target = encode_target(pd.Series(values), None, negative=("paid",))  # of the other two, the word for bad
+    assert target.bad == ("written off",) and target.indeterminate == 5
+    with pytest.raises(InvalidData) as raised:
+        encode_target(pd.Series(values + ["moved"] * 5), None, negative=("paid",))
+    assert raised.value.field == "target" and "--positive" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative", "field", "words"),
+    [
+        (("bad",), ("bad",), "negative", "named both bad (--positive) and good (--negative)"),
+        (None, ("bad", "good"), "negative", "every value of the target is named good"),
+        (None, ("fine",), "negative", "--negative 'fine' is not a value of the target"),
+    ],
+)
+def test_a_contradictory_or_unknown_definition_is_refused_by_option(positive, negative, field, words):
+    with pytest.raises(InvalidData) as raised:
+        encode_target(pd.Series(["bad", "good"] * 20), positive, negative=negative)
+    assert (raised.value.field, words in raised.value.message) == (field, True)

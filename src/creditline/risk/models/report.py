@@ -167,7 +167,9 @@ def render(scorer, metrics: dict, source: str, images: dict) -> str:
              "<h2>Data</h2><table>"]
     data = meta["data"]
     for label, value in (("source", data["source"]), ("rows", data["rows"]), ("target", meta["target"]["column"]),
-                         ("bad value", meta["target"]["bad_value"]), ("bad rate", meta["target"]["bad_rate"]),
+                         ("bad value", " | ".join(meta["target"].get("bad_values") or [meta["target"]["bad_value"]])),
+                         ("good value", " | ".join(meta["target"].get("good_values") or ["every other value"])),
+                         ("bad rate", meta["target"]["bad_rate"]),
                          ("split", meta["split"]["method"]), ("champion", meta["champion"]["kind"]),
                          ("booster weight", meta["champion"]["blend_weight"]),
                          ("calibration", meta["champion"]["calibration"]), ("created", meta["created_at"])):

@@ -79,6 +79,9 @@ class Scorer:
         self.metadata = metadata
         self.model_id = str(metadata["model_id"])
         self.bad_value = metadata["target"].get("bad_value")
+        # the target's definition, for evaluating later files alike (models before it: one bad value)
+        self.bad_values = tuple(metadata["target"].get("bad_values") or ([self.bad_value] if self.bad_value else []))
+        self.good_values = tuple(metadata["target"].get("good_values") or ())
         self.monitoring = metadata.get("monitoring", {})
         self.specs = [ColumnSpec.from_json(f) for f in metadata["features"]]
         self.plan = FeaturePlan.from_json(metadata.get("derived"), len(self.specs))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -27,40 +30,83 @@ def normalise(text: str) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def encode_target(raw: pd.Series, positive: str | None, *, field: str = "target") -> tuple[np.ndarray, str]:
-    """(1.0 bad / 0.0 good / NaN unknown per row, the value taken as bad)."""
+@dataclass(frozen=True)
+class Target:
+    """A target column as the model sees it: 1 bad, 0 good, NaN unknown (blank, or indeterminate)."""
+
+    values: np.ndarray
+    bad: tuple[str, ...]  # the values meaning bad, normalised
+    good: tuple[str, ...] = ()  # the values meaning good; () = every value that is not bad
+    indeterminate: int = 0  # rows holding a value neither bad nor good: left out, as blank ones are
+
+    def to_json(self) -> dict:
+        return {"bad_value": self.bad[0], "bad_values": list(self.bad), "good_values": list(self.good),
+                "rows_indeterminate": self.indeterminate}
+
+
+def encode_target(
+    raw: pd.Series, positive: str | Sequence[str] | None, *, negative: Sequence[str] = (), field: str = "target"
+) -> Target:
+    """The target of `raw`: the bad values are `positive` (one or several) or inferred from a two-valued
+    column; with `negative` the good values are those, and rows of any other value (a loan still
+    `Current`, `In Grace Period`) are indeterminate and left out — the good / bad / indeterminate
+    definition of scorecard practice."""
     text = raw.astype(str).str.strip()
     present = ~text.str.lower().isin(MISSING_TOKENS)
-    classes = sorted(set(text[present].map(normalise)))
+    normalised = text.map(normalise)
+    classes = sorted(set(normalised[present]))
     if len(classes) < 2:
         shown = classes[0] if classes else "nothing"
         raise InvalidData(f"the target has one class only ({shown!r}); a model needs bad and good rows", field=field)
-    bad = choose_bad(classes, positive, field)
-    values = np.where(present, (text.map(normalise) == bad).to_numpy(dtype=np.float64), np.nan)
-    counts = (int(np.nansum(values)), int(np.sum(values == 0)))
+    wanted = (positive,) if isinstance(positive, str) else tuple(positive or ())
+    good = named_values(classes, negative, "negative")
+    bad = named_values(classes, wanted, "positive") or choose_bad([c for c in classes if c not in good], field)
+    both = set(bad) & set(good)
+    if both:
+        raise InvalidData(f"{sorted(both)[0]!r} is named both bad (--positive) and good (--negative)", field="negative")
+    is_bad = normalised.isin(bad).to_numpy()
+    is_good = normalised.isin(good).to_numpy() if good else ~is_bad
+    values = np.where(present & is_bad, 1.0, np.where(present & is_good, 0.0, np.nan))
+    counts = (int(np.sum(values == 1)), int(np.sum(values == 0)))
     if min(counts) < CLASS_ROWS_MIN:
         raise InvalidData(
             f"the target has {counts[0]} bad and {counts[1]} good rows; each needs at least {CLASS_ROWS_MIN}",
             field=field,
         )
-    return values, bad
+    indeterminate = int((present & ~is_bad & ~is_good).to_numpy().sum()) if good else 0
+    return Target(values, bad, good, indeterminate)
 
 
-def choose_bad(classes: list[str], positive: str | None, field: str) -> str:
-    if positive is not None:
-        wanted = normalise(positive)
+def named_values(classes: list[str], named: Sequence[str], option: str) -> tuple[str, ...]:
+    """The target values an option names (normalised, in the order named), each one a value of the target."""
+    found = []
+    for value in named:
+        wanted = normalise(value)
         if wanted not in classes:
-            raise InvalidData(f"--positive {positive!r} is not a value of the target ({', '.join(classes[:10])})", field="positive")
-        return wanted
+            raise InvalidData(f"--{option} {value!r} is not a value of the target ({', '.join(classes[:10])})", field=option)
+        if wanted not in found:
+            found.append(wanted)
+    return tuple(found)
+
+
+def choose_bad(classes: list[str], field: str) -> tuple[str, ...]:
+    """The bad value of the target's values that are not named good: its one value, or of two the one
+    that says bad."""
+    if not classes:
+        raise InvalidData("every value of the target is named good (--negative); name the bad one(s) with --positive",
+                          field="negative")
+    if len(classes) == 1:
+        return (classes[0],)
     if len(classes) > 2:
         raise InvalidData(
-            f"the target has {len(classes)} values ({', '.join(classes[:10])}); name the bad one with --positive",
+            f"the target has {len(classes)} values ({', '.join(classes[:10])}); name the bad one(s) with --positive "
+            "(and the good ones with --negative to leave the others out as indeterminate)",
             field=field,
         )
     for word in BAD_WORDS:
         if word in classes:
-            return word
+            return (word,)
     numbers = [c for c in classes if c.lstrip("-").replace(".", "", 1).isdigit()]
     if len(numbers) == 2:
-        return max(numbers, key=float)
+        return (max(numbers, key=float),)
     raise InvalidData(f"cannot tell which target value is bad ({classes[0]!r} or {classes[1]!r}); use --positive", field=field)

@@ -41,7 +41,7 @@ from creditline.risk.models.reading import RawTable, resolve_column
 from creditline.risk.models.registry import FORMAT, FORMAT_VERSION, ModelArtifacts
 from creditline.risk.models.scorecard import CompiledScorecard, Scaling, ScorecardModel, fit_scorecard
 from creditline.risk.models.split import Split, describe, split_rows
-from creditline.risk.models.target import encode_target
+from creditline.risk.models.target import Target, encode_target
 
 BLEND_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
 REPORT_SAMPLE_ROWS = 5000
@@ -58,7 +58,8 @@ STAGES = ("types", "leakage", "split", "features", "champion", "scorecard", "cal
 @dataclass(frozen=True)
 class TrainingOptions:
     target: str
-    positive: str | None = None
+    positive: str | tuple[str, ...] | None = None  # the target value(s) meaning bad; None: inferred
+    negative: tuple[str, ...] = ()  # the values meaning good; others are then indeterminate and left out
     time: str | None = None
     ids: tuple[str, ...] = ()
     monotone: dict[str, int] = field(default_factory=dict)
@@ -79,7 +80,7 @@ class Prepared:
 
     frame: pd.DataFrame
     target: np.ndarray
-    bad_value: str
+    definition: Target  # which values are bad, good, indeterminate (its `values` are all rows')
     target_column: str
     specs: list[ColumnSpec]
     features: np.ndarray
@@ -194,7 +195,8 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
     frame = table.frame
     columns = list(frame.columns)
     target_column = resolve_column(columns, options.target, "target")
-    target, bad_value = encode_target(frame[target_column], options.positive)
+    definition = encode_target(frame[target_column], options.positive, negative=options.negative)
+    target = definition.values
     keep = ~np.isnan(target)
     frame = frame[keep].reset_index(drop=True)
     target = target[keep]
@@ -221,7 +223,8 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
     if not specs:
         raise InvalidData("no usable feature column besides the target", field="data")
     features = np.column_stack(columns_values)
-    return Prepared(frame, target, bad_value, target_column, specs, features, dropped, order, int((~keep).sum()))
+    unlabelled = int((~keep).sum()) - definition.indeterminate
+    return Prepared(frame, target, definition, target_column, specs, features, dropped, order, unlabelled)
 
 
 def time_order(raw: pd.Series, separator: str) -> np.ndarray:
@@ -344,11 +347,12 @@ def build_metadata(
         "data": {
             "source": table.source, "sha256": table.sha256, "rows": int(prepared.target.size),
             "rows_without_target": prepared.unlabelled,
+            "rows_indeterminate": prepared.definition.indeterminate,
             "separator": table.separator, "header": table.has_header, "encoding": table.encoding,
             "warnings": list(table.warnings),
         },
         "target": {
-            "column": prepared.target_column, "bad_value": prepared.bad_value,
+            "column": prepared.target_column, **prepared.definition.to_json(),
             "bad_rate": float(prepared.target.mean()),
         },
         "features": [spec.to_json() for spec in prepared.specs],
