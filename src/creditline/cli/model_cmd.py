@@ -32,9 +32,13 @@ def read_data(path: Path, field: str = "data"):
     from creditline.risk.models import read_table
 
     table = read_table(path, field=field)
-    for warning in table.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+    warn(table.warnings)
     return table
+
+
+def warn(notes: list[str]) -> None:
+    for note in notes:
+        typer.echo(f"warning: {note}", err=True)
 
 
 def parse_monotone(values: list[str]) -> dict[str, int]:
@@ -262,19 +266,26 @@ def file_features(scorer, frame, separator: str):
     gave — every form that differs from the training file's, every column with unreadable values —
     printed on stderr. A column the model needs but the file lacks is reported under --data."""
     from creditline.risk.models import InvalidData, InvalidScoringRequest
-    from creditline.risk.models.file_forms import file_specs, matched_columns, unread_notes
+    from creditline.risk.models.file_forms import unread_notes
 
-    frame, renamed = matched_columns(scorer.specs, frame)
-    specs, notes = file_specs(scorer.specs, frame, separator)
-    notes = renamed + notes
+    frame, specs, notes = own_forms(scorer, frame, separator)
     try:
         features = scorer.features_batch(frame, strict=False, specs=specs)
     except InvalidScoringRequest as exc:
         raise InvalidData(f"column {exc.field}: {exc.message}", field="data") from exc
-    notes += unread_notes(specs, frame, features)
-    for note in notes:
-        typer.echo(f"warning: {note}", err=True)
-    return features, notes
+    unread = unread_notes(specs, frame, features)
+    warn(notes + unread)
+    return features, notes + unread
+
+
+def own_forms(scorer, frame, separator: str):
+    """(frame, specs, notes): the file's columns named as the model names them and the specs reading
+    them in the file's own forms, with a note per change (`file_forms`)."""
+    from creditline.risk.models.file_forms import file_specs, matched_columns
+
+    frame, renamed = matched_columns(scorer.specs, frame)
+    specs, notes = file_specs(scorer.specs, frame, separator)
+    return frame, specs, renamed + notes
 
 
 def value_matches(text: str, stored: str) -> bool:
@@ -406,13 +417,9 @@ def score_command(
         lines += [f"  - {r['text']}" for r in decision["reasons"]]
         emit(decision, as_json, lines)
         return
-    from creditline.risk.models.file_forms import file_specs, matched_columns
-
     table = read_data(data)
-    frame, renamed = matched_columns(scorer.specs, table.frame)
-    specs, notes = file_specs(scorer.specs, frame, table.separator)
-    for note in renamed + notes:
-        typer.echo(f"warning: {note}", err=True)
+    frame, specs, notes = own_forms(scorer, table.frame, table.separator)
+    warn(notes)
     try:
         scored = scorer.score_batch(frame, reasons=reasons, specs=specs)
     except InvalidScoringRequest as exc:
