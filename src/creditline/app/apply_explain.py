@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -37,12 +39,42 @@ LIMIT_TEXT = {
 }
 
 
-def reason_text(code: str) -> str:
+CONSENT_MISSING_TEXT = "You have not consented to %(use)s, which assessing credit needs."
+NO_LIMIT_TEXT = "No limit could be offered: %(what)s leaves nothing."
+PRICE_MADE_OF = "cost of funds + expected loss (PD x LGD) + operating cost + capital charge + margin"
+PRICE_DISPLAY = "daily rate %(daily)s%% (APR %(apr)s%%)"  # `Price.display`'s sentence, for translating it
+PRICE_DISPLAY_RE = re.compile(r"^daily rate (?P<daily>[\d.]+)% \(APR (?P<apr>[\d.]+)%\)$")
+
+
+def same(text: str) -> str:
+    return text
+
+
+def reason_text(code: str, words: Callable[[str], str] = same) -> str:
+    """A decision reason's sentence; `words` (a gettext) gives it in the reader's language."""
     if code.startswith("consent_missing:"):
-        return f"You have not consented to {code.split(':', 1)[1].replace('_', ' ')}, which assessing credit needs."
+        return words(CONSENT_MISSING_TEXT) % {"use": words(code.split(":", 1)[1].replace("_", " "))}
     if code.startswith("limit_"):
-        return f"No limit could be offered: {LIMIT_TEXT.get(code[6:], code[6:])} leaves nothing."
-    return REASON_TEXT.get(code, code.replace("_", " "))
+        return words(NO_LIMIT_TEXT) % {"what": words(LIMIT_TEXT.get(code[6:], code[6:]))}
+    return words(REASON_TEXT.get(code, code.replace("_", " ")))
+
+
+def in_words(explained: dict[str, Any], words: Callable[[str], str]) -> dict[str, Any]:
+    """An explanation (`explanation`) with every sentence in the reader's language: the reasons, the
+    model's factors (their template and feature label; `risk.models.reasons.reworded`), what set the
+    limit, and the price and what it is made of. A text with no translation stays in English."""
+    from creditline.risk.models.reasons import reworded
+
+    out = dict(explained)
+    out["reasons"] = [{"code": r["code"], "text": reason_text(r["code"], words)} for r in explained["reasons"]]
+    out["model_factors"] = [reworded(text, words) for text in explained["model_factors"]]
+    if "limit" in out:
+        out["limit"] = out["limit"] | {"set_by": words(out["limit"]["set_by"])}
+    if "price" in out:
+        shown = PRICE_DISPLAY_RE.match(out["price"]["display"])
+        display = words(PRICE_DISPLAY) % shown.groupdict() if shown else out["price"]["display"]
+        out["price"] = out["price"] | {"display": display, "made_of": words(out["price"]["made_of"])}
+    return out
 
 
 def offered(outcome: str) -> bool:
@@ -78,7 +110,7 @@ def explanation(record: dict[str, Any]) -> dict[str, Any]:
     if price is not None:
         result["price"] = {
             "display": price["display"],
-            "made_of": "cost of funds + expected loss (PD x LGD) + operating cost + capital charge + margin",
+            "made_of": PRICE_MADE_OF,
             "expected_loss_annual_pct": _pct(price["expected_loss_annual"]),
             "capped": price["clipped_by_cap"],
         }

@@ -145,7 +145,8 @@ def show_decision(request: Request, decision_id: PageId, notice: str | None = No
     rt = sessions.runtime_of(request)
     view = applications.decision_for_account(rt.engine, principal.account_id, decision_id)
     line = next((line for line in lines_of(rt.engine, principal.borrower_id) if line["line_id"] == view["line_id"]), None)
-    reasons = [{"code": code, "text": reason_text(code)} for code in view["reasons"]]
+    words = _pages(request).words(request)
+    reasons = [{"code": code, "text": reason_text(code, words)} for code in view["reasons"]]
     return _page(request, "borrower/decision.html", decision=view, line=line, reasons=reasons,
                  notice=notice if notice in NOTICES else None)  # fmt: skip
 
@@ -154,8 +155,10 @@ def show_decision(request: Request, decision_id: PageId, notice: str | None = No
 def explanation(request: Request, decision_id: PageId) -> HTMLResponse:
     principal = sessions.borrower(request)
     rt = sessions.runtime_of(request)
+    from creditline.app.apply_explain import in_words
+
     explained = applications.explanation_for_account(rt.engine, principal.account_id, decision_id)  # not found unless theirs
-    return _page(request, "borrower/explanation.html", explained=explained)
+    return _page(request, "borrower/explanation.html", explained=in_words(explained, _pages(request).words(request)))
 
 
 @router.post("/decisions/{decision_id}/review")

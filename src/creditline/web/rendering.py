@@ -8,6 +8,7 @@ posting only here. Templates see `_()` for translated text and the filters `mone
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -116,6 +117,10 @@ class Pages:
              "csrf": visitor.csrf_token, **context}
         )  # fmt: skip
         return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+    def words(self, request: Request) -> Callable[[str], str]:
+        """The visitor's language's gettext, for sentences built in Python (a decision's reasons)."""
+        return translations(self.language(request).code).gettext
 
     def text(self, request: Request, message: str) -> str:
         """A message translated into the visitor's language (for flash texts built in Python)."""

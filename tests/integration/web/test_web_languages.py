@@ -52,3 +52,57 @@ def test_an_unknown_language_changes_nothing(site) -> None:  # type: ignore[no-u
     browser = Browser(app)
     response = browser.client.get("/app/language/xx", follow_redirects=False)
     assert response.status_code == 303 and "creditline_lang" not in response.headers.get("set-cookie", "")
+
+
+def python_messages() -> set[str]:
+    """The sentences a decision's explanation builds in Python, each a gettext message id."""
+    from creditline.app import apply_explain
+    from creditline.app.apply_setup import shipped_model_dir
+    from creditline.privacy.consent import REQUIRED_SCOPES
+    from creditline.risk.models import load_model
+    from creditline.risk.models.reasons import PHRASES
+
+    metadata = load_model(shipped_model_dir()).metadata
+    scopes = {scope.value.replace("_", " ") for needed in REQUIRED_SCOPES.values() for scope in needed}
+    return (
+        set(apply_explain.REASON_TEXT.values()) | set(apply_explain.LIMIT_TEXT.values()) | scopes
+        | {template for _, template in PHRASES} | {feature["label"] for feature in metadata["features"]}
+        | {value for feature in metadata["features"] for value in feature["categories"]}
+        | {apply_explain.CONSENT_MISSING_TEXT, apply_explain.NO_LIMIT_TEXT, apply_explain.PRICE_MADE_OF,
+           apply_explain.PRICE_DISPLAY}
+    )
+
+
+def test_every_sentence_of_an_explanation_has_a_chinese_translation() -> None:
+    from creditline.web.i18n import translations
+
+    messages = python_messages()
+    assert len(messages) > 40
+    chinese = translations("zh")
+    assert sorted(m for m in messages if chinese.gettext(m) == m) == []
+
+
+def test_a_chinese_reader_s_explanation_is_in_chinese(site) -> None:  # type: ignore[no-untyped-def]
+    """PIPL Art. 24: the explanation of an automated decision, in the borrower's language — the model's
+    factors, what set the limit and the price were English sentences on the Chinese page."""
+    import html
+
+    from creditline.app.decision import explain_decision
+    from creditline.risk.models.reasons import reworded
+    from creditline.web.i18n import translations
+
+    app, engine = site
+    browser, decision_id, _ = approved(app, 460)
+    explained = explain_decision(engine, decision_id)
+    assert explained["model_factors"] and "limit" in explained and "price" in explained
+    zh = translations("zh").gettext
+    page = html.unescape(browser.get(f"/app/decisions/{decision_id}/explanation",
+                                     headers={"Accept-Language": "zh-CN"}).text)
+    for factor in explained["model_factors"]:
+        chinese = reworded(factor, zh)
+        assert chinese != factor and chinese in page and factor not in page
+    assert zh(explained["limit"]["set_by"]) in page and explained["limit"]["set_by"] not in page
+    assert "日利率" in page and "资金成本" in page and "daily rate" not in page
+    english = html.unescape(browser.get(f"/app/decisions/{decision_id}/explanation").text)
+    assert all(factor in english for factor in explained["model_factors"])
+    assert explained["price"]["display"] in english

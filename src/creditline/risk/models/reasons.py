@@ -9,7 +9,10 @@ each characteristic (divided by the PDO factor), or the blend of the two.
 
 from __future__ import annotations
 
+import ast
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from creditline.risk.models.columns import CATEGORY, DATE, EPOCH, FLAG, ColumnSpec
@@ -41,18 +44,55 @@ def top_reasons(
     return [Reason(specs[i].name, raw[i], float(impacts[i]), wording(specs[i], features[i], raw[i])) for i in chosen]
 
 
+# Every reason's sentence, one template per kind (gettext's %-style, so that a page can translate the
+# template and the label of a reason stored in English: `reworded`). Matched in this order.
+PHRASES = (
+    ("missing", "%(label)s is missing"),
+    ("yes", "%(label)s: yes"),
+    ("no", "%(label)s: no"),
+    ("high", "%(label)s is high (%(value)s)"),
+    ("low", "%(label)s is low (%(value)s)"),
+    ("category", "%(label)s is %(quoted)s"),
+    ("plain", "%(label)s is %(value)s"),
+)
+PHRASE = dict(PHRASES)
+PARTS = {"label": r"(?P<label>.+?)", "value": r"(?P<value>.+)", "quoted": r"(?P<quoted>'.*'|\".*\")"}
+PHRASE_RE = tuple(
+    (kind, re.compile("^" + re.sub(r"%\\\((\w+)\\\)s", lambda m: PARTS[m.group(1)], re.escape(template)) + "$"))
+    for kind, template in PHRASES
+)
+
+
 def wording(spec: ColumnSpec, feature: float, raw: object) -> str:
     label = spec.label or spec.name
     if feature != feature:
-        return f"{label} is missing"
+        return PHRASE["missing"] % {"label": label}
     if spec.kind == CATEGORY:
-        return f"{label} is {str(raw).strip()!r}"
+        return PHRASE["category"] % {"label": label, "quoted": repr(str(raw).strip())}
     if spec.kind == FLAG:
-        return f"{label}: {'yes' if feature >= 0.5 else 'no'}"
+        return PHRASE["yes" if feature >= 0.5 else "no"] % {"label": label}
     shown = show_date(feature) if spec.kind == DATE else show_number(feature)
     if spec.median is None or feature == spec.median:
-        return f"{label} is {shown}"
-    return f"{label} is {'high' if feature > spec.median else 'low'} ({shown})"
+        return PHRASE["plain"] % {"label": label, "value": shown}
+    return PHRASE["high" if feature > spec.median else "low"] % {"label": label, "value": shown}
+
+
+def reworded(text: str, words: Callable[[str], str]) -> str:
+    """A reason's text (as `wording` wrote it, in English) in another language: `words` (a gettext)
+    translates its template, its label and a category's value; a number stays as written. A text of
+    no known shape is returned as it is."""
+    for kind, pattern in PHRASE_RE:
+        found = pattern.match(text)
+        if found:
+            parts = found.groupdict()
+            parts["label"] = words(parts["label"])
+            try:
+                if parts.get("quoted"):  # a category's value: its translation where there is one, quoted alike
+                    parts["quoted"] = repr(words(ast.literal_eval(parts["quoted"])))
+                return words(PHRASE[kind]) % parts
+            except (KeyError, ValueError, TypeError, SyntaxError):  # a lost placeholder, an odd quote: as stored
+                return text
+    return text
 
 
 def show_number(value: float) -> str:
