@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -159,9 +160,10 @@ def _report(
 # -- queues ------------------------------------------------------------------------------------------
 
 
-def review_queue(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
-    """Open reviews, oldest first, each with its decision's outcome, reasons, limit and price."""
-    from creditline.app.apply_explain import reason_text
+def review_queue(engine: Engine, limit: int = 50, words: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+    """Open reviews, oldest first, each with its decision's outcome, reasons (in the reader's language:
+    `words`, a gettext), limit and price."""
+    from creditline.app.apply_explain import reason_text, same
     from creditline.money import Money
     from creditline.store.tables_origination import origination_decisions as d
     from creditline.store.tables_origination import origination_reviews as r
@@ -187,7 +189,7 @@ def review_queue(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
             "daily_rate_pct": None if row["rate_daily"] is None else _pct(row["rate_daily"]),
             "apr_pct": None if row["apr"] is None else _pct(row["apr"], "0.01"),
             "pd": row["pd"], "fraud_score": row["fraud_score"],
-            "reasons": [{"code": code, "text": reason_text(code)} for code in reasons],
+            "reasons": [{"code": code, "text": reason_text(code, words or same)} for code in reasons],
         })  # fmt: skip
     return queue
 

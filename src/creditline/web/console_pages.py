@@ -134,7 +134,7 @@ def chart(request: Request, name: str, currency: str | None = None) -> Response:
 @router.get("/reviews")
 def reviews(request: Request, notice: str | None = None) -> HTMLResponse:
     principal = _operator(request, Permission.REVIEW_DECISIONS)
-    queue = console_views.review_queue(_engine(request))
+    queue = console_views.review_queue(_engine(request), words=request.app.state.pages.words(request))
     return _page(request, "console/reviews.html", principal, queue=queue, notice=notice, error=None)
 
 
@@ -146,7 +146,7 @@ def resolve(request: Request, review_id: PageNumber, fields: Form) -> Response:
         decision.resolve_review(_engine(request), review_id, fields.get("resolution", ""), principal.account_id,
                                 fields.get("note", ""))  # fmt: skip
     except DomainError as exc:
-        queue = console_views.review_queue(_engine(request))
+        queue = console_views.review_queue(_engine(request), words=request.app.state.pages.words(request))
         return _page(request, "console/reviews.html", principal, exc.http_status, queue=queue, notice=None, error=exc)
     return RedirectResponse(f"/console/reviews?notice=resolved-{review_id}", status_code=303)
 
