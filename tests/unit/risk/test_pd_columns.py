@@ -82,6 +82,13 @@ def test_a_chinese_book_s_flags_amounts_and_rates_read_as_such():
     income = spec_of(["8,500元", "12,000元", "3,200元"])
     assert income.kind == NUMBER and column_values(income, pd.Series(["8,500元", "1,000,000元"])).tolist() == [8500.0, 1e6]
     assert value_of(spec_of(["35.2%", "80%", "0.5%"]), "35.2%") == 35.2
+    wan = spec_of(["1.5万元", "12万", "¥3,000", "2亿", "800元"])  # ten thousands, hundred millions
+    assert wan.kind == NUMBER and wan.decorated
+    values = ["1.5万元", "12万", "¥3,000", "2亿", "-0.8万", "万"]
+    expected = [15000.0, 120000.0, 3000.0, 2e8, -8000.0]
+    assert column_values(wan, pd.Series(values)).tolist()[:5] == expected
+    assert [value_of(wan, v) for v in values[:5]] == expected
+    assert math.isnan(column_values(wan, pd.Series(values)).tolist()[5])  # the unit alone is no number
 
 
 def test_sentinel_codes_become_missing_only_in_non_negative_columns():

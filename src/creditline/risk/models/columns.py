@@ -70,7 +70,8 @@ DECORATION = r"[%$€£¥₹₦₩₱₺₽₫฿₴₪¢元円\s\u00a0'’]"
 THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
 # The rarer forms, tried only on values the above leaves unreadable: accounting's negatives
 # `(1,234.50)`, `($ 7)`, SAP's trailing minus `1.234,56-`, U+2212 as a minus; an ISO currency code
-# or `Rs.` before or after the number; India's lakh and crore grouping `1,23,45,678`.
+# or `Rs.` before or after the number; India's lakh and crore grouping `1,23,45,678`; Chinese amounts
+# in 万 (ten thousand) and 亿 (a hundred million): `1.5万元` is 15,000.
 # Each step a (pattern, replacement), in order; `strip_decoration` and `strip_decoration_one` both run them.
 COMMON_STEPS = ((DECORATION, ""), (THOUSANDS, ""))
 RARER_STEPS = (
@@ -81,6 +82,8 @@ RARER_STEPS = (
     (DECORATION, ""),
     (r"(?<=\d),(?=\d{2},)", ""),  # lakh and crore commas, before the thousands ones
     (THOUSANDS, ""),
+    (r"^([+-]?\d*\.?\d+)万$", r"\1e4"),  # Chinese amounts in ten-thousands (`1.5万元`) and hundred-millions (`2亿`)
+    (r"^([+-]?\d*\.?\d+)亿$", r"\1e8"),
 )
 COMMON_STEPS_RE, RARER_STEPS_RE = ([(re.compile(p), r) for p, r in steps] for steps in (COMMON_STEPS, RARER_STEPS))
 # With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5,
