@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -42,8 +41,6 @@ LIMIT_TEXT = {
 CONSENT_MISSING_TEXT = "You have not consented to %(use)s, which assessing credit needs."
 NO_LIMIT_TEXT = "No limit could be offered: %(what)s leaves nothing."
 PRICE_MADE_OF = "cost of funds + expected loss (PD x LGD) + operating cost + capital charge + margin"
-PRICE_DISPLAY = "daily rate %(daily)s%% (APR %(apr)s%%)"  # `Price.display`'s sentence, for translating it
-PRICE_DISPLAY_RE = re.compile(r"^daily rate (?P<daily>[\d.]+)% \(APR (?P<apr>[\d.]+)%\)$")
 
 
 def same(text: str) -> str:
@@ -64,6 +61,7 @@ def in_words(explained: dict[str, Any], words: Callable[[str], str]) -> dict[str
     model's factors (their template and feature label; `risk.models.reasons.reworded`), what set the
     limit, and the price and what it is made of. A text with no translation stays in English."""
     from creditline.risk.models.reasons import reworded
+    from creditline.risk.pricing.price import DISPLAY, DISPLAY_RE
 
     out = dict(explained)
     out["reasons"] = [{"code": r["code"], "text": reason_text(r["code"], words)} for r in explained["reasons"]]
@@ -71,8 +69,8 @@ def in_words(explained: dict[str, Any], words: Callable[[str], str]) -> dict[str
     if "limit" in out:
         out["limit"] = out["limit"] | {"set_by": words(out["limit"]["set_by"])}
     if "price" in out:
-        shown = PRICE_DISPLAY_RE.match(out["price"]["display"])
-        display = words(PRICE_DISPLAY) % shown.groupdict() if shown else out["price"]["display"]
+        shown = DISPLAY_RE.match(out["price"]["display"])
+        display = words(DISPLAY) % shown.groupdict() if shown else out["price"]["display"]
         out["price"] = out["price"] | {"display": display, "made_of": words(out["price"]["made_of"])}
     return out
 

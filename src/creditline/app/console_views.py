@@ -160,10 +160,10 @@ def _report(
 # -- queues ------------------------------------------------------------------------------------------
 
 
-def review_queue(engine: Engine, limit: int = 50, words: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
+def review_queue(engine: Engine, limit: int = 50, words: Callable[[str], str] = str) -> list[dict[str, Any]]:
     """Open reviews, oldest first, each with its decision's outcome, reasons (in the reader's language:
-    `words`, a gettext), limit and price."""
-    from creditline.app.apply_explain import reason_text, same
+    `words`, a gettext; `str`, the identity, keeps the English), limit and price."""
+    from creditline.app.apply_explain import reason_text
     from creditline.money import Money
     from creditline.store.tables_origination import origination_decisions as d
     from creditline.store.tables_origination import origination_reviews as r
@@ -189,7 +189,7 @@ def review_queue(engine: Engine, limit: int = 50, words: Callable[[str], str] | 
             "daily_rate_pct": None if row["rate_daily"] is None else _pct(row["rate_daily"]),
             "apr_pct": None if row["apr"] is None else _pct(row["apr"], "0.01"),
             "pd": row["pd"], "fraud_score": row["fraud_score"],
-            "reasons": [{"code": code, "text": reason_text(code, words or same)} for code in reasons],
+            "reasons": [{"code": code, "text": reason_text(code, words)} for code in reasons],
         })  # fmt: skip
     return queue
 

@@ -61,6 +61,7 @@ def python_messages() -> set[str]:
     from creditline.privacy.consent import REQUIRED_SCOPES
     from creditline.risk.models import load_model
     from creditline.risk.models.reasons import PHRASES
+    from creditline.risk.pricing.price import DISPLAY
 
     metadata = load_model(shipped_model_dir()).metadata
     scopes = {scope.value.replace("_", " ") for needed in REQUIRED_SCOPES.values() for scope in needed}
@@ -69,7 +70,7 @@ def python_messages() -> set[str]:
         | {template for _, template in PHRASES} | {feature["label"] for feature in metadata["features"]}
         | {value for feature in metadata["features"] for value in feature["categories"]}
         | {apply_explain.CONSENT_MISSING_TEXT, apply_explain.NO_LIMIT_TEXT, apply_explain.PRICE_MADE_OF,
-           apply_explain.PRICE_DISPLAY}
+           DISPLAY}
     )
 
 

@@ -174,9 +174,12 @@ def unread_notes(specs: list[ColumnSpec], frame: pd.DataFrame, features: np.ndar
     for position, spec in enumerate(specs):
         if spec.kind == CATEGORY or spec.name not in frame.columns:
             continue
+        missing = np.isnan(features[:, position])
+        if not missing.any():
+            continue
         text = as_text(frame[spec.name])
         blank = is_missing_text(text).to_numpy()
-        unread = np.isnan(features[:, position]) & ~blank
+        unread = missing & ~blank
         if not unread.any():
             continue
         if spec.missing_codes:  # a sentinel code reads, as a code: read again without the codes

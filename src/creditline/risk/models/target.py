@@ -73,7 +73,7 @@ def encode_target(
             f"the target has {counts[0]} bad and {counts[1]} good rows; each needs at least {CLASS_ROWS_MIN}",
             field=field,
         )
-    indeterminate = int((present & ~is_bad & ~is_good).to_numpy().sum()) if good else 0
+    indeterminate = int((present & ~is_bad & ~is_good).to_numpy().sum())  # 0 when every other value is good
     return Target(values, bad, good, indeterminate)
 
 

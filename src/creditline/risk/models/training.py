@@ -347,7 +347,6 @@ def build_metadata(
         "data": {
             "source": table.source, "sha256": table.sha256, "rows": int(prepared.target.size),
             "rows_without_target": prepared.unlabelled,
-            "rows_indeterminate": prepared.definition.indeterminate,
             "separator": table.separator, "header": table.has_header, "encoding": table.encoding,
             "warnings": list(table.warnings),
         },

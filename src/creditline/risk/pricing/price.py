@@ -11,6 +11,7 @@ injected function, so this package stays free of the lending schedule code it de
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +19,11 @@ from decimal import Decimal
 from creditline.money import CONTEXT, divide
 from creditline.risk.pricing.errors import InvalidPricingInput
 from creditline.risk.pricing.grid import GridTerms, PriceGrid, grid_terms
+
+# `Price.display`'s sentence (gettext's %-style, so a page can translate it) and its parser, which
+# gives a stored display's numbers back to the translated sentence.
+DISPLAY = "daily rate %(daily)s%% (APR %(apr)s%%)"
+DISPLAY_RE = re.compile(r"^daily rate (?P<daily>[\d.]+)% \(APR (?P<apr>[\d.]+)%\)$")
 
 AprOf = Callable[[Decimal], Decimal]  # daily rate fraction -> APR fraction of the reference loan
 MONTHS_IN_YEAR = 12
@@ -37,7 +43,7 @@ class Price:
         """Daily rate and APR side by side, as the PBOC asks lenders to show them."""
         daily = CONTEXT.multiply(self.rate_daily, Decimal(100)).normalize()
         apr = CONTEXT.multiply(self.apr, Decimal(100)).quantize(Decimal("0.01"))
-        return f"daily rate {daily:f}% (APR {apr:f}%)"
+        return DISPLAY % {"daily": f"{daily:f}", "apr": f"{apr:f}"}
 
 
 def annualised_pd(pd: Decimal, horizon_months: int) -> Decimal:
