@@ -142,3 +142,14 @@ def test_any_form_of_a_column_reads_as_the_training_file_s_form_of_it(values, wr
     text, separator = forms[written]
     got, _ = read(spec, text, separator)
     np.testing.assert_array_equal(got, column_values(spec, pd.Series(plain)))  # sentinel codes missing alike
+
+
+def test_a_unit_learnt_reads_bare_numbers_and_a_unit_first_seen_later_is_noted():
+    term = spec_of([" 36 months", " 60 months"] * 5)
+    values, notes = read(term, ["36", "60 Months", "1 year"])
+    assert values[:2] == [36.0, 60.0] and math.isnan(values[2]) and notes == []  # another unit: not read
+    plain = spec_of(["36", "60", "12"])
+    values, notes = read(plain, ["36 months", "< 12 months", "60 months"])
+    assert values == [36.0, 6.0, 60.0]
+    assert notes == ["column col: read as numbers in 'month' with decimal points as this file writes them "
+                     "(e.g. '36 months'); the training file had numbers with decimal points"]

@@ -164,7 +164,8 @@ def test_scoring_refuses_a_wrongly_typed_value_naming_the_field():
 raw_values = st.one_of(
     st.none(),
     st.sampled_from(["", "NA", "?", "-9", "Y", "n", "A11", "2020-02-29", "3,5", "x", "$1,234", "50%", "(1,234.5)", "7-",
-                     "\u22123", "Dec-2011", "15-OCT-21", "USD 5", "1,23,456"]),
+                     "\u22123", "Dec-2011", "15-OCT-21", "USD 5", "1,23,456",
+                     "36 months", "< 1 month", "7 years", "2021Q3", "Q4 2021", "50k"]),
     st.integers(-20, 2000),
     st.floats(-1e6, 1e6),
     st.just(float("nan")),
@@ -196,6 +197,8 @@ training = {
     "flag": ["Y", "N", "Y", "", "N", "Y"],
     "date": ["2020-01-01", "2021-06-30", "", "2019-12-31", "2020-02-29", "2018-01-01"],
     "category": ["A11", "A11", "A12", "A12", "A11", "A12"] * 2,
+    "unit": ["36 months", "< 1 month", "10+ months", "", "1 month", "-9"],
+    "quarter": ["2021Q3", "2021Q4", "", "2022Q1", "2021Q3", "2022Q2"],
 }
 
 
@@ -204,7 +207,7 @@ training = {
 @given(values=st.lists(raw_values, min_size=1, max_size=8))
 def test_one_value_and_whole_column_conversions_agree(kind, values):
     spec = spec_of(training[kind])
-    assert spec is not None and spec.kind == kind.replace("decorated", "number")
+    assert spec is not None and spec.kind == {"decorated": NUMBER, "unit": NUMBER, "quarter": DATE}.get(kind, kind)
     one = []
     for value in values:
         try:
@@ -332,3 +335,69 @@ def test_excel_error_values_are_missing():
     read = column_values(spec, pd.Series(values)).tolist()
     assert read[:2] == [0.5, 1.25] and read[4] == 3.0 and all(math.isnan(v) for v in read[2:4] + read[5:])
     assert math.isnan(value_of(spec, "#DIV/0!"))
+
+
+@pytest.mark.parametrize(
+    ("values", "unit", "expected"),
+    [
+        ([" 36 months", " 60 months", "12 Months"], "month", [36.0, 60.0, 12.0]),
+        (["10+ years", "< 1 year", "3 years", "1 year", "n/a"], "year", [10.0, 0.5, 3.0, 1.0, math.nan]),
+        (["2 yrs", "5 yrs.", "1 yr", "0 yrs"], "yr", [2.0, 5.0, 1.0, 0.0]),
+        (["12个月", "6个月", "3 个月"], "个月", [12.0, 6.0, 3.0]),
+        (["1,200 days", "45 days", "less than 30 days", "over 2,000 days"], "day", [1200.0, 45.0, 15.0, 2000.0]),
+        (["3 or more", "1", "2", "0"], "or more", [3.0, 1.0, 2.0, 0.0]),  # a bare number reads too
+    ],
+    ids=["term", "employment", "abbreviated", "chinese-months", "grouped-and-worded", "open-top"],
+)
+def test_numbers_with_a_unit_word_read_as_ordered_numbers(values, unit, expected):
+    """Lending Club's `term` and `emp_length`, a bureau's `5 yrs`: one unit in every value, read as the
+    number (`< x` as x/2, `x+` as x), in the column and the one-value paths alike."""
+    spec = spec_of(values * 5)
+    assert spec.kind == NUMBER and spec.unit == unit
+    assert column_values(spec, pd.Series(values)).tolist() == pytest.approx(expected, nan_ok=True)
+    assert [value_of(spec, v) for v in values] == pytest.approx(expected, nan_ok=True)
+
+
+def test_a_number_in_another_unit_is_not_read_as_the_column_s_unit():
+    spec = spec_of(["6 months", "12 months", "36 months"] * 5)
+    assert math.isnan(column_values(spec, pd.Series(["1 year"])).tolist()[0])
+    with pytest.raises(InvalidScoringRequest, match="a number of months"):
+        value_of(spec, "1 year")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["6 months", "1 year", "2 years", "18 months"],  # two units: converting between them is a guess
+        ["12 Main St", "4 High St", "7 Mill Lane"],  # addresses
+        ["1st", "2nd", "3rd", "4th"],  # ordinals' suffixes differ
+    ],
+    ids=["two-units", "addresses", "ordinals"],
+)
+def test_text_with_numbers_but_no_one_unit_stays_a_category(values):
+    assert spec_of(values * 5).kind == CATEGORY
+
+
+def test_thousands_written_with_k_are_numbers():
+    spec = spec_of(["50k", "120K", "2.5k", "80000"] * 5)
+    assert spec.kind == NUMBER
+    assert column_values(spec, pd.Series(["50k", "2.5K", "80000"])).tolist() == [50000.0, 2500.0, 80000.0]
+    assert value_of(spec, "120K") == 120000.0
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["2021Q3", "2021Q4", "2022Q1"], ["2021-Q3", "2021-q4", "2022 Q1"], ["Q3 2021", "Q4-2021", "Q1 2022"],
+     ["2021年第3季度", "2021年四季度", "2022年第1季度"]],
+    ids=["compact", "dashed", "quarter-first", "chinese"],
+)
+def test_quarters_read_as_the_quarter_s_first_day(values):
+    """Vintages written as quarters order an out-of-time split as dates, not as categories."""
+    spec = spec_of(values * 5)
+    assert spec.kind == DATE
+    expected = [18809.0, 18901.0, 18993.0]  # 2021-07-01, 2021-10-01, 2022-01-01
+    assert column_values(spec, pd.Series(values)).tolist() == expected
+    assert [value_of(spec, v) for v in values] == expected
+    assert math.isnan(column_values(spec, pd.Series(["2021Q5"])).tolist()[0])
+    with pytest.raises(InvalidScoringRequest, match="a date"):
+        value_of(spec, "2021Q5")

@@ -163,6 +163,15 @@ def test_a_reason_shows_the_value_as_a_borrower_reads_it(value, shown):
     assert wording(spec, value, str(value)) == f"Monthly income is low ({shown})"
 
 
+def test_a_reason_shows_a_number_with_a_unit_as_the_applicant_wrote_it():
+    from creditline.risk.models.columns import NUMBER, ColumnSpec
+    from creditline.risk.models.reasons import wording
+
+    spec = ColumnSpec("emp_length", "emp_length", NUMBER, "Emp length", unit="year", median=4.0)
+    assert wording(spec, 0.5, "< 1 year ") == "Emp length is low (< 1 year)"
+    assert wording(spec, 10.0, 10) == "Emp length is high (10)"  # a number given as a number, as it is
+
+
 def test_batch_scores_keep_the_frame_s_own_index(scorer, fresh):
     """EOD scores a filtered frame (index 7, 21, …) and sets its columns from the result: each row
     must get its own PD, not NaN or a neighbour's."""

@@ -22,6 +22,7 @@ import pandas as pd
 
 from creditline.risk.models.errors import InvalidScoringRequest
 from creditline.risk.models.names import plain_words
+from creditline.risk.models.units import below_adjusted, common_unit, split_one, split_units
 
 NUMBER, FLAG, DATE, CATEGORY = "number", "flag", "date", "category"
 KINDS = (NUMBER, FLAG, DATE, CATEGORY)
@@ -62,6 +63,16 @@ NAMED_DATES = (
     (rf"{MONTH} \d{{1,2}}, \d{{4}}", ("%b %d, %Y", "%B %d, %Y")),
 )
 DATE_PATTERNS += tuple((re.compile(rf"^{shape}( .*)?$"), formats) for shape, formats in NAMED_DATES)
+# Quarters, as vintages are often written: `2021Q3`, `2021-Q3`, `2021 q3`, `Q3 2021`, `Q3-2021`, Chinese
+# `2021年第3季度` or `2021年三季度` — read as the quarter's first day. No strptime format writes a quarter, so the
+# spec's `date_format` names the form (`QUARTER`) and `quarter_dates` reads it.
+QUARTER = "YYYY-Qn"
+QUARTER_RE = re.compile(
+    r"^\s*(?:(?P<y1>\d{4})\s*[-/ ]?\s*[Qq](?P<q1>[1-4])|[Qq](?P<q2>[1-4])\s*[-/ ]?\s*(?P<y2>\d{4})"
+    r"|(?P<y3>\d{4})\s*年\s*第?\s*(?P<q3>[1-4一二三四])\s*季度?)\s*$"
+)
+QUARTER_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+DATE_PATTERNS += ((QUARTER_RE, (QUARTER,)),)
 DATE_PART_NAMED = {form: re.compile(rf"^\s*({shape})") for shape, formats in NAMED_DATES for form in formats}
 PARSED_SHARE_MIN = 0.98
 # Currency symbols, percent, blanks, and the apostrophes Swiss exports group thousands with
@@ -71,7 +82,7 @@ THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
 # The rarer forms, tried only on values the above leaves unreadable: accounting's negatives
 # `(1,234.50)`, `($ 7)`, SAP's trailing minus `1.234,56-`, U+2212 as a minus; an ISO currency code
 # or `Rs.` before or after the number; India's lakh and crore grouping `1,23,45,678`; Chinese amounts
-# in 万 (ten thousand) and 亿 (a hundred million): `1.5万元` is 15,000.
+# in 万 (ten thousand) and 亿 (a hundred million): `1.5万元` is 15,000; thousands as `k`: `50k`, `2.5K`.
 # Each step a (pattern, replacement), in order; `strip_decoration` and `strip_decoration_one` both run them.
 COMMON_STEPS = ((DECORATION, ""), (THOUSANDS, ""))
 RARER_STEPS = (
@@ -84,6 +95,7 @@ RARER_STEPS = (
     (THOUSANDS, ""),
     (r"^([+-]?\d*\.?\d+)万$", r"\1e4"),  # Chinese amounts in ten-thousands (`1.5万元`) and hundred-millions (`2亿`)
     (r"^([+-]?\d*\.?\d+)亿$", r"\1e8"),
+    (r"^([+-]?\d*\.?\d+)[kK]$", r"\1e3"),
 )
 COMMON_STEPS_RE, RARER_STEPS_RE = ([(re.compile(p), r) for p, r in steps] for steps in (COMMON_STEPS, RARER_STEPS))
 # With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5,
@@ -109,6 +121,7 @@ class ColumnSpec:
     decimal_comma: bool = False
     date_format: str = ""
     decorated: bool = False
+    unit: str = ""  # a number written with this unit word after it: `36 months` (risk.models.units)
     missing_codes: tuple[float, ...] = ()
     categories: tuple[str, ...] = ()
     median: float | None = None
@@ -158,6 +171,11 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
         both = pd.to_numeric(strip_decoration(decimal_comma_text(values)), errors="coerce")
         if both.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
             return NUMBER, {"decimal_comma": True, "decorated": True}
+    unit = common_unit(values, PARSED_SHARE_MIN)
+    if unit:  # `36 months`, `10+ years`: the number parts take their mark and decoration as any number column
+        kind, options = infer_kind(split_units(values)["num"].dropna(), separator)
+        if kind == NUMBER:
+            return NUMBER, {**options, "unit": unit}
     distinct = set(values.str.lower().unique())
     if any(distinct <= pair for pair in FLAG_PAIRS):
         return FLAG, {}
@@ -243,8 +261,19 @@ def date_part(text: str, date_format: str = "") -> str:
 
 def parse_dates(text: pd.Series, date_format: str) -> pd.Series:
     """Timestamps of a column's date parts (NaT where one does not read in the format)."""
+    if date_format == QUARTER:
+        return quarter_dates(text)
     part = DATE_PART_NAMED.get(date_format, DATE_PART_RE)
     return pd.to_datetime(text.str.extract(part, expand=False), format=date_format, errors="coerce")
+
+
+def quarter_dates(text: pd.Series) -> pd.Series:
+    """The first day of each value's quarter (NaT where a value is no quarter)."""
+    found = text.str.extract(QUARTER_RE)
+    year = found["y1"].fillna(found["y2"]).fillna(found["y3"])
+    quarter = found["q1"].fillna(found["q2"]).fillna(found["q3"]).replace(QUARTER_DIGITS)
+    month = (pd.to_numeric(quarter, errors="coerce") - 1) * 3 + 1
+    return pd.to_datetime(year + "-" + month.astype("Int64").astype(str), format="%Y-%m", errors="coerce")
 
 
 def infer_spec(
@@ -298,7 +327,8 @@ def column_values(spec: ColumnSpec, raw: pd.Series, *, strict: bool = False) -> 
             refuse_unparsed(spec, raw[infinite])
         return apply_codes(np.where(infinite, np.nan, values), spec.missing_codes)
     text = as_text(raw, strip=spec.kind != NUMBER)
-    read = every_number(text) if spec.kind == NUMBER and not (spec.decimal_comma or spec.decorated) else None
+    plain = spec.kind == NUMBER and not (spec.decimal_comma or spec.decorated or spec.unit)
+    read = every_number(text) if plain else None
     if read is None:
         missing = is_missing_text(text).to_numpy()
         values = text_values(spec, text, missing)
@@ -314,9 +344,13 @@ def column_values(spec: ColumnSpec, raw: pd.Series, *, strict: bool = False) -> 
 def text_values(spec: ColumnSpec, text: pd.Series, missing: np.ndarray) -> np.ndarray:
     """The column's values read from text by its kind's rule (missing rows: anything, masked later)."""
     if spec.kind == NUMBER:
+        parts = split_units(text) if spec.unit else None
+        if parts is not None:  # the number part of a value in the column's unit (or none); others unreadable
+            text = parts["num"].where(parts["unit"].isin(("", spec.unit))).fillna("nan")
         source = decimal_comma_text(text) if spec.decimal_comma else text
         source = strip_decoration(source) if spec.decorated else source
-        return numbers(source, missing)
+        values = numbers(source, missing)
+        return values if parts is None else below_adjusted(values, parts["below"].to_numpy())
     if spec.kind == FLAG:
         return text.str.lower().map(FLAG_VALUES).to_numpy(dtype=np.float64, na_value=np.nan)
     if spec.kind == DATE:
@@ -390,6 +424,8 @@ def refuse_unparsed(spec: ColumnSpec, bad: pd.Series) -> None:
 
 
 def describe_kind(spec: ColumnSpec) -> str:
+    if spec.kind == NUMBER and spec.unit:
+        return f"a number of {spec.unit}s"
     return {NUMBER: "a number", FLAG: "a Y/N flag", DATE: f"a date ({spec.date_format})"}.get(spec.kind, "text")
 
 
@@ -431,11 +467,22 @@ def value_of(spec: ColumnSpec, raw: object) -> float:
 
 def parse_one(spec: ColumnSpec, text: str) -> float | None:
     if spec.kind == NUMBER:
+        below = False
+        if spec.unit:
+            split = split_one(text, spec.unit)
+            if split is None:
+                return None
+            text, below = split
         text = decimal_comma_one(text) if spec.decimal_comma else text
         value = number_or_none(strip_decoration_one(text) if spec.decorated else text)
+        if value is not None and below and value > 0:
+            value /= 2
         return math.nan if value is not None and value in spec.missing_codes else value
     if spec.kind == FLAG:
         return FLAG_VALUES.get(text.lower())
+    if spec.date_format == QUARTER:
+        moment = quarter_dates(pd.Series([text])).iloc[0]
+        return None if pd.isna(moment) else (moment - pd.Timestamp(EPOCH)).total_seconds() / SECONDS_PER_DAY
     try:
         moment = datetime.strptime(date_part(text, spec.date_format), spec.date_format)
     except ValueError:
