@@ -90,7 +90,9 @@ def test_isotonic_that_flattens_the_ranking_of_a_validation_with_few_bads_gives_
     logit = rng.normal(-4, 1, 600) + 1.5 * target
     calibration, scores, reason = choose_calibration(logit, target, seed=7)
     assert scores["isotonic"] == min(s for s in scores.values() if s is not None)  # Brier alone picks isotonic
-    assert calibration.method == "platt"
+    # Platt where it could not be judged (a half without a bad) or beats the identity; with three bads
+    # its held-out Brier score is worse than the identity's, so the model's own PDs are kept
+    assert calibration.method == ("platt" if bads < 3 else "identity")
     assert auc(target, calibration.pd(logit)) == pytest.approx(auc(target, logit), abs=ISOTONIC_AUC_LOSS_MAX)
     assert reason.startswith("isotonic had the lowest held-out Brier score but its steps cut validation AUC")
 
@@ -127,3 +129,21 @@ def test_platt_with_a_slope_that_inverts_the_ranking_is_refused_for_the_identity
     assert calibration.method == "identity"
     assert calibration.pd(np.array([-2.0, 0.0, 2.0])).tolist() == pytest.approx([0.1192029, 0.5, 0.8807971])
     assert "platt's slope on the log-odds is -" in reason and "would invert the ranking" in reason
+
+
+def test_a_calibration_that_cannot_be_told_apart_from_none_leaves_the_model_s_pds():
+    """A large set whose log-odds are already calibrated: Platt's held-out gain is noise (it was a hundredth of
+    a percent better on validation and as much worse on test), so the identity is kept, saying why."""
+    from creditline.risk.models.calibration import choose_calibration
+
+    rng = np.random.default_rng(6)
+    logit = rng.normal(-2.5, 0.8, 20000)
+    target = (rng.random(20000) < 1 / (1 + np.exp(-logit))).astype(float)
+    calibration, scores, reason = choose_calibration(logit, target, seed=7)
+    assert scores["platt"] < scores["identity"] < scores["isotonic"]  # Brier alone would take Platt
+    assert calibration.method == "identity"
+    assert reason.startswith("lowest held-out Brier score (platt); but it beats the identity's held-out Brier score by")
+    assert reason.endswith("being one standard error of the gain: the model's own PDs are kept")
+    # a miscalibrated one still is calibrated: log-odds twice too steep
+    calibration, _, reason = choose_calibration(2 * logit + 1, target, seed=7)
+    assert calibration.method != "identity" and "standard error" not in reason

@@ -22,6 +22,11 @@ from creditline.risk.models.target import encode_target
         (["正常", "违约"] * 20, None, "违约"),  # normal / default
         (["未逾期", "逾期"] * 20, None, "逾期"),  # not overdue / overdue
         (["否", "是"] * 20, None, "是"),  # a 是否违约 (defaulted?) column: no / yes
+        # no value one of the bad words: the other of a good one, or the one with a bad word in it
+        (["Current", "Late (31-120 days)"] * 20, None, "late (31-120 days)"),
+        (["Paid", "Not paid"] * 20, None, "not paid"),
+        (["Up to date", "In arrears"] * 20, None, "in arrears"),
+        (["正常", "逾期30天以上"] * 20, None, "逾期30天以上"),  # normal / over 30 days overdue
     ],
 )
 def test_bad_value_is_inferred_or_taken_from_positive(values, positive, bad):
@@ -44,6 +49,8 @@ def test_blank_targets_are_unknown_not_good():
         (["a", "b", "c"] * 20, None, "--positive", "target"),
         (["0", "1"] * 20, "yes", "not a value", "positive"),
         (["a", "b", "c"] * 20, None, "--negative", "target"),
+        (["ok", "nok"] * 20, None, "cannot tell which target value is bad", "target"),
+        (["late", "not late"] * 20, None, "cannot tell which target value is bad", "target"),  # both say late
     ],
 )
 def test_unusable_targets_are_refused_by_name(values, positive, words, field):

@@ -7,7 +7,12 @@ best on average is refitted on all of them — except that isotonic regression, 
 tie applicants a ranking told apart, is refused when it costs more than `ISOTONIC_AUC_LOSS_MAX`
 of validation AUC against Platt (which keeps the log-odds' order), as it does when validation
 holds few bads; Platt is taken then. A Platt slope ≤ 0 (validation's bads at the low log-odds)
-would invert the model's ranking: the identity is kept instead. Stored as JSON (two numbers or the knots).
+would invert the model's ranking: the identity is kept instead. And a method whose held-out gain in
+Brier score over the identity is both negligible (under `BRIER_GAIN_NEGLIGIBLE` of the identity's
+score) and within one standard error of the row-by-row gain gives way to the identity: a calibration
+that cannot be told apart from none can only move the test Brier score by its own noise, either way
+(a large set's Platt fit a hundredth of a percent better on validation was as much worse on test).
+Stored as JSON (two numbers or the knots).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from creditline.risk.models.metrics import auc, brier
 PLATT, ISOTONIC, IDENTITY = "platt", "isotonic", "identity"
 ISOTONIC_AUC_LOSS_MAX = 0.005  # a rounding of the ranking, not a flattening of it
 LOGIT_ABS_MAX = 35.0
+BRIER_GAIN_NEGLIGIBLE = 0.01  # of the identity's held-out Brier score
 
 
 def sigmoid(logit: np.ndarray) -> np.ndarray:
@@ -99,6 +105,7 @@ def choose_calibration(logit: np.ndarray, target: np.ndarray, seed: int) -> tupl
     halves = np.array_split(rng.permutation(target.size), 2)
     scores: dict[str, float | None] = {}
     isotonic_held_out = np.empty(target.size)  # the held-out PDs the isotonic ranking check reads
+    row_losses = {method: np.empty(target.size) for method in (IDENTITY, PLATT, ISOTONIC)}
     for method in (IDENTITY, PLATT, ISOTONIC):
         losses = []
         for fit_rows, check_rows in ((halves[0], halves[1]), (halves[1], halves[0])):
@@ -108,6 +115,7 @@ def choose_calibration(logit: np.ndarray, target: np.ndarray, seed: int) -> tupl
             if method == ISOTONIC:
                 isotonic_held_out[check_rows] = held
             losses.append(brier(target[check_rows], held))
+            row_losses[method][check_rows] = (held - target[check_rows]) ** 2
         scores[method] = float(np.mean(losses)) if len(losses) == 2 else None
     judged = [m for m in (IDENTITY, PLATT, ISOTONIC) if scores[m] is not None]
     best = min(judged, key=scores.__getitem__)  # ties: the first in that order
@@ -122,6 +130,15 @@ def choose_calibration(logit: np.ndarray, target: np.ndarray, seed: int) -> tupl
                 f"isotonic had the lowest held-out Brier score but its steps cut validation AUC from "
                 f"{ranking_auc:.4f} to {isotonic_auc:.4f} (more than {ISOTONIC_AUC_LOSS_MAX}); platt keeps the ranking"
             )
+    if chosen.method != IDENTITY and scores[chosen.method] is not None:
+        gain = row_losses[IDENTITY] - row_losses[chosen.method]  # > 0 where the calibration does better
+        error = float(gain.std(ddof=1) / math.sqrt(gain.size)) if gain.size > 1 else math.inf
+        if gain.mean() <= min(error, BRIER_GAIN_NEGLIGIBLE * row_losses[IDENTITY].mean()):
+            reason = (
+                f"{reason}; but it beats the identity's held-out Brier score by only {gain.mean():.3g}, "
+                f"{error:.3g} being one standard error of the gain: the model's own PDs are kept"
+            )
+            chosen = Calibration(IDENTITY)
     if chosen.method == PLATT and chosen.slope <= 0:
         reason = (
             f"{reason}; but platt's slope on the log-odds is {chosen.slope:.4g} (≤ 0 would invert the ranking "

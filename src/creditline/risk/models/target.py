@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,18 @@ BAD_WORDS = (
     "bad", "default", "defaulted", "yes", "y", "true", "charged off", "charged-off", "written off", "write-off",
     "fraud", "delinquent", "overdue", "non-performing", "npl",
     "违约", "逾期", "坏", "坏账", "不良", "是",
+)
+# When no value is one of those words: a value that says good makes the other bad (`Current` against
+# `Late (31-120 days)`, `Paid` against `Not paid`); else a value with a bad word in it is bad. Chinese:
+# 正常 normal, 结清 / 已结清 settled, 否 no, 好 good.
+GOOD_WORDS = frozenset({
+    "good", "no", "n", "false", "current", "paid", "fully paid", "paid off", "repaid", "settled", "closed",
+    "performing", "non-default", "non default", "no default", "not default", "not defaulted", "正常", "结清", "已结清",
+    "否", "好",
+})
+BAD_STEMS = re.compile(
+    r"\b(?:bad|default|late|arrears?|past due|delinquen\w*|charged|written|write|loss|fraud\w*|overdue|npl)\b"
+    r"|违约|逾期|坏|不良"
 )
 CLASS_ROWS_MIN = 10
 
@@ -106,6 +119,12 @@ def choose_bad(classes: list[str], field: str) -> tuple[str, ...]:
     for word in BAD_WORDS:
         if word in classes:
             return (word,)
+    good = [c for c in classes if c in GOOD_WORDS]
+    if len(good) == 1:
+        return tuple(c for c in classes if c not in GOOD_WORDS)
+    worded = [c for c in classes if BAD_STEMS.search(c)]
+    if len(worded) == 1:
+        return (worded[0],)
     numbers = [c for c in classes if c.lstrip("-").replace(".", "", 1).isdigit()]
     if len(numbers) == 2:
         return (max(numbers, key=float),)
