@@ -66,7 +66,8 @@ def model(tmp_path_factory) -> tuple[Path, Path]:
         data = folder / "export.csv"
         lender_export(1500, 1).to_csv(data, sep=";", index=False)
         labels = folder / "labels.json"
-        labels.write_text(json.dumps({"Late90": "Number of payments 90+ days late"}))
+        labels.write_text(json.dumps({"Late90": "Number of payments 90+ days late",
+                                      "Segment": {"zh-CN": "客户分群"}, "Nowhere": {"zh": "无此列"}}))
         summary = ok_json("model", "train", "--data", str(data), "--target", "Status", "--out", str(folder / "pd"),
                           "--trials", "1", "--labels", str(labels))
         return folder / "pd", data, summary
@@ -88,6 +89,29 @@ def test_train_writes_a_verified_model_directory(model):
     metadata = json.loads((directory / "metadata.json").read_text())
     debt = next(f for f in metadata["features"] if f["name"] == "DebtRatio")
     assert debt["kind"] == "number" and debt["decimal_comma"]
+    # the lender's words for its own column, by the label reasons are worded with (a column not in the file: none)
+    assert metadata["label_words"] == {"zh": {"Segment": "客户分群"}}
+
+
+def test_a_decision_keeps_the_lender_s_words_for_its_reasons_labels(model):
+    from creditline.app.apply_explain import in_words
+    from creditline.risk.models import Scorer, load_model
+
+    directory, _ = model
+    scorer = Scorer(load_model(directory), threads=1)
+    kept = []
+    for segment in "ABCD":
+        applicant = {"Late90": 4, "DebtRatio": "0,95", "Segment": segment, "Salaried": "N", "Bureau": -9}
+        reasons = scorer.score_one(applicant, reasons=5).reasons
+        words = scorer.reason_words(reasons)
+        assert words == ({"zh": {"Segment": "客户分群"}} if any(r.field == "Segment" for r in reasons) else {})
+        kept.append(words)
+    assert any(kept)  # some segment is among the reasons
+    factors = ["Segment is 'C'", "Number of payments 90+ days late is high (4)"]
+    explained = {"reasons": [], "model_factors": factors, "label_words": {"zh": {"Segment": "客户分群"}}}
+    chinese = in_words(explained, lambda text: {"%(label)s is %(quoted)s": "%(label)s为%(quoted)s"}.get(text, text), "zh")
+    assert chinese["model_factors"] == ["客户分群为'C'", "Number of payments 90+ days late is high (4)"]
+    assert in_words(explained, lambda text: text, "en")["model_factors"] == factors
 
 
 def test_evaluate_prints_the_contract(model, tmp_path):
@@ -191,6 +215,10 @@ def test_bad_inputs_fail_in_one_line_and_write_nothing(model, tmp_path):
     picture = tmp_path / "p.csv"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00")
     assert "not a delimited text" in one_line_error([*train, "--data", str(picture), "--target", "y"])
+    labels = tmp_path / "labels.json"
+    for bad in ({"Late90": {"english!": "x"}}, {"Late90": {"zh": ""}}, {"Late90": 7}, ["Late90"]):
+        labels.write_text(json.dumps(bad))
+        assert "--labels:" in one_line_error([*train, "--data", str(data), "--target", "Status", "--labels", str(labels)])
     assert not out.exists()
     assert "--model:" in one_line_error(["model", "evaluate", "--model", str(tmp_path), "--data", str(data), "--target", "Status"])
     partial = tmp_path / "partial.csv"

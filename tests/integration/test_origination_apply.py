@@ -396,3 +396,25 @@ def test_the_price_is_clamped_into_a_narrow_products_daily_rate_range(originatio
         assert view["outcome"] == "approve", view
         assert view["daily_rate_pct"] in rates, view
         assert replay_decision(origination_books, view["decision_id"])["matches"]
+
+
+def test_a_decision_keeps_the_lender_s_words_for_its_factors_labels(origination_books, monkeypatch):
+    """A lender's model with its columns' words in Chinese (`model train --labels`): the record keeps those
+    its reasons use, and the explanation reads them for a Chinese reader, whatever model is live later."""
+    from creditline.app.apply_explain import in_words
+    from creditline.app.apply_setup import pd_scorer, shipped_model_dir
+    from creditline.app.decision import explain_decision
+
+    scorer = pd_scorer(str(shipped_model_dir()))._scorer
+    labels = {spec.label or spec.name: f"标签{n}" for n, spec in enumerate(scorer.model_specs)}
+    monkeypatch.setattr(scorer, "label_words", {"zh": labels})
+    view = run(origination_books, "lw-1", application(110))
+    explained = explain_decision(origination_books, view["decision_id"])
+    used = explained["label_words"]["zh"]
+    factors = explained["model_factors"]
+    assert factors and len(used) == len(factors) and all(label in labels and labels[label] == word for label, word in used.items())
+    chinese = in_words(explained, lambda text: text, "zh")["model_factors"]
+    assert all(any(word in text for word in used.values()) for text in chinese)
+    assert in_words(explained, lambda text: text, "en")["model_factors"] == factors
+    monkeypatch.setattr(scorer, "label_words", {})
+    assert explain_decision(origination_books, view["decision_id"])["label_words"] == explained["label_words"]

@@ -286,7 +286,8 @@ def explanation_for_account(engine: Engine, account_id: str, decision_id: str) -
     if kept is None:
         return explained
     reasons = [reason for reason in explained["reasons"] if reason["code"] in kept]
-    return {k: v for k, v in explained.items() if k not in ("limit", "price")} | {"reasons": reasons, "model_factors": []}
+    hidden = {"reasons": reasons, "model_factors": [], "label_words": {}}  # which factors were reasons: hidden too
+    return {k: v for k, v in explained.items() if k not in ("limit", "price")} | hidden
 
 
 def decision_for_account(engine: Engine, account_id: str, decision_id: str) -> dict[str, Any]:

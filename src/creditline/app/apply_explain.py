@@ -56,16 +56,19 @@ def reason_text(code: str, words: Callable[[str], str] = same) -> str:
     return words(REASON_TEXT.get(code, code.replace("_", " ")))
 
 
-def in_words(explained: dict[str, Any], words: Callable[[str], str]) -> dict[str, Any]:
+def in_words(explained: dict[str, Any], words: Callable[[str], str], language: str = "") -> dict[str, Any]:
     """An explanation (`explanation`) with every sentence in the reader's language: the reasons, the
-    model's factors (their template and feature label; `risk.models.reasons.reworded`), what set the
+    model's factors (their template and feature label; `risk.models.reasons.reworded` — a label in the
+    lender's own words for `language` where the decision kept them, else the catalogue's), what set the
     limit, and the price and what it is made of. A text with no translation stays in English."""
     from creditline.risk.models.reasons import reworded
     from creditline.risk.pricing.price import DISPLAY, DISPLAY_RE
 
     out = dict(explained)
     out["reasons"] = [{"code": r["code"], "text": reason_text(r["code"], words)} for r in explained["reasons"]]
-    out["model_factors"] = [reworded(text, words) for text in explained["model_factors"]]
+    labels = explained.get("label_words", {}).get(language, {})
+    factor_words = (lambda text: labels.get(text) or words(text)) if labels else words
+    out["model_factors"] = [reworded(text, factor_words) for text in explained["model_factors"]]
     if "limit" in out:
         out["limit"] = out["limit"] | {"set_by": words(out["limit"]["set_by"])}
     if "price" in out:
@@ -93,6 +96,7 @@ def explanation(record: dict[str, Any]) -> dict[str, Any]:
         "outcome": record["outcome"],
         "reasons": [{"code": code, "text": reason_text(code)} for code in record["reasons"]],
         "model_factors": (record.get("pd") or {}).get("reasons", []),
+        "label_words": (record.get("pd") or {}).get("label_words", {}),  # the lender's, per language
         "automated": True,
         "your_rights": (
             "This decision was made automatically. You may ask for a person to review it "

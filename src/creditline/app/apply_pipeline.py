@@ -40,6 +40,8 @@ class PdScore:
     pd: Decimal
     score: int
     reasons: tuple[str, ...]
+    # language → label → words for the reasons' labels, where the lender gave them (risk.models.labels)
+    label_words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 class PdScorer(Protocol):

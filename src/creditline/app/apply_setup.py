@@ -64,7 +64,8 @@ class ModelPdScorer:
     def score(self, fields: Any) -> PdScore:
         decision = self._scorer.score_one(fields)
         pd = Decimal(repr(decision.pd)).quantize(PD_PLACES)
-        return PdScore(pd, decision.score, tuple(reason.text for reason in decision.reasons))
+        reasons = tuple(reason.text for reason in decision.reasons)
+        return PdScore(pd, decision.score, reasons, self._scorer.reason_words(decision.reasons))
 
 
 @lru_cache(maxsize=8)

@@ -82,7 +82,7 @@ def build_record(
                     "velocity": dict(fraud.velocity_counts),
                     "anomaly": None if fraud.anomaly is None else str(fraud.anomaly),
                 },
-                "pd": {"pd": str(decided.pd.pd), "score": decided.pd.score, "reasons": list(decided.pd.reasons)},
+                "pd": _pd(decided.pd),
                 "facts": jsonable(decided.facts),
                 "pd_fields": jsonable(decided.fields),
                 "limit_inputs": jsonable(decided.limit_inputs),
@@ -93,6 +93,14 @@ def build_record(
             }
         )
     return record
+
+
+def _pd(pd: Any) -> dict[str, Any]:
+    """The PD, score and reasons; and the lender's words for the reasons' labels in other languages, so
+    the explanation reads in the borrower's language whatever model is live when they ask."""
+    kept = {"pd": str(pd.pd), "score": pd.score, "reasons": list(pd.reasons)}
+    words = {language: dict(labels) for language, labels in pd.label_words.items()}
+    return kept | ({"label_words": words} if words else {})
 
 
 _VERSIONS: dict[int, tuple[Deciders, dict[str, Any]]] = {}

@@ -53,18 +53,19 @@ def parse_monotone(values: list[str]) -> dict[str, int]:
     return parsed
 
 
-def parse_labels(path: Path | None) -> dict[str, str]:
+def parse_labels(path: Path | None) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """(column → label, language → column → label) of a `--labels` file: each column's plain words, or
+    its words per language (`{"DebtRatio": {"en": "Debt ratio", "zh": "负债比率"}}`; `en` is the label)."""
     from creditline.risk.models import InvalidData
+    from creditline.risk.models.labels import split_labels
 
     if path is None:
-        return {}
+        return {}, {}
     try:
         labels = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:
         raise InvalidData(f"cannot read {path} as JSON ({exc})", field="labels") from exc
-    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-        raise InvalidData("must be a JSON object of column: plain words", field="labels")
-    return {str(k): v for k, v in labels.items()}
+    return split_labels(labels)
 
 
 def parse_codes(values: list[str]) -> tuple[float, ...]:
@@ -93,7 +94,7 @@ def train_command(
     ids: list[str] = typer.Option([], "--id", help="Identifier column to exclude (repeatable)."),
     monotone: list[str] = typer.Option([], "--monotone", help="COLUMN=+1 or COLUMN=-1: risk only rises/falls with it."),
     missing_codes: list[str] = typer.Option([], "--missing-code", help="Extra sentinel value(s) meaning missing."),
-    labels: Path | None = typer.Option(None, "--labels", help="JSON object: column → plain words for reason codes."),
+    labels: Path | None = typer.Option(None, "--labels", help='JSON object: column → plain words for reason codes, or → {"en": …, "zh": …} per language.'),
     trials: int | None = typer.Option(
         None, "--trials", min=1, max=200, help="Search settings to try (default: as many as the data size's work budget allows)."
     ),
@@ -115,11 +116,12 @@ def train_command(
     from creditline.risk.models.training import STAGES
 
     check_writable(out)  # before minutes of training, not after
+    label_words = parse_labels(labels)
     started, cpu_started = time.monotonic(), time.process_time()
     options = TrainingOptions(
         target=target, positive=tuple(positive) or None, negative=tuple(negative), time=time_column, ids=tuple(ids), monotone=parse_monotone(monotone),
         missing_codes=parse_codes(missing_codes), budget_s=budget, trials=trials, engineered=engineered, threads=threads, seed=seed,
-        labels=parse_labels(labels),
+        labels=label_words[0], label_words=label_words[1],
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     with stage_bar(("read", *STAGES, "save")) as advance:

@@ -158,7 +158,9 @@ def explanation(request: Request, decision_id: PageId) -> HTMLResponse:
     from creditline.app.apply_explain import in_words
 
     explained = applications.explanation_for_account(rt.engine, principal.account_id, decision_id)  # not found unless theirs
-    return _page(request, "borrower/explanation.html", explained=in_words(explained, _pages(request).words(request)))
+    pages = _pages(request)
+    explained = in_words(explained, pages.words(request), pages.language(request).code)
+    return _page(request, "borrower/explanation.html", explained=explained)
 
 
 @router.post("/decisions/{decision_id}/review")

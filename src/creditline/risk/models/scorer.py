@@ -16,7 +16,7 @@ Engineered features are computed from the converted raw fields by the model's st
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import lightgbm as lgb
@@ -29,6 +29,7 @@ from creditline.risk.models.columns import ColumnSpec, column_values, value_of
 from creditline.risk.models.compiled import CompiledTrees, compile_trees
 from creditline.risk.models.derived import FeaturePlan
 from creditline.risk.models.errors import InvalidModel, InvalidScoringRequest
+from creditline.risk.models.labels import words_of_reasons
 from creditline.risk.models.reading import misread_as
 from creditline.risk.models.reasons import REASONS_DEFAULT, Reason, top_reasons
 from creditline.risk.models.registry import ModelArtifacts
@@ -89,6 +90,11 @@ class Scorer:
             raise InvalidModel("the engineered-feature plan does not match the feature schema", field="model")
         # Raw fields first, engineered columns after: the order of the model's input matrix.
         self.model_specs = [*self.specs, *(feature.spec() for feature in self.plan.features)]
+        self.label_words: dict[str, dict[str, str]] = metadata.get("label_words", {})  # risk.models.labels
+        if not isinstance(self.label_words, dict) or not all(
+            isinstance(words, dict) and all(isinstance(v, str) for v in words.values()) for words in self.label_words.values()
+        ):
+            raise InvalidModel("metadata.json's label_words must map language → label → words", field="model")
         if not artifacts.booster_text.startswith("tree"):  # before LightGBM's parser prints its own error
             raise InvalidModel("model.txt is not a LightGBM text model", field="model")
         self.booster = lgb.Booster(model_str=artifacts.booster_text)
@@ -109,6 +115,14 @@ class Scorer:
         self.paths = build_path_table(self.booster)
         self.variable_positions = self.card.positions
         self.booster_text = artifacts.booster_text
+
+    def reason_words(self, reasons: Sequence[Reason]) -> dict[str, dict[str, str]]:
+        """language → label → words for these reasons' labels, from the lender's `--labels` (kept with a
+        decision, so its explanation reads in the borrower's language after the model is replaced)."""
+        if not self.label_words:
+            return {}
+        by_name = {spec.name: spec.label or spec.name for spec in self.model_specs}
+        return words_of_reasons(self.label_words, (by_name.get(r.field, r.field) for r in reasons))
 
     # -- one applicant ---------------------------------------------------------------------
     def features_one(self, applicant: Mapping[str, object]) -> tuple[list[float], list[object]]:

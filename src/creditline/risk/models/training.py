@@ -34,6 +34,7 @@ from creditline.risk.models.columns import (
 )
 from creditline.risk.models.derived import FeaturePlan, plan_features
 from creditline.risk.models.errors import InvalidData
+from creditline.risk.models.labels import label_words
 from creditline.risk.models.leakage import identifier_reason, proxy_reason
 from creditline.risk.models.metrics import auc, brier, evaluate, ks
 from creditline.risk.models.names import sanitise
@@ -71,6 +72,7 @@ class TrainingOptions:
     seed: int = 7
     scaling: Scaling = field(default_factory=Scaling)
     labels: dict[str, str] = field(default_factory=dict)
+    label_words: dict[str, dict[str, str]] = field(default_factory=dict)  # language → column → words
     created_at: str = ""
 
 
@@ -376,4 +378,10 @@ def build_metadata(
         "metrics": metrics,
         "monitoring": reference,
         "packages": package_versions(),
-    }
+    } | translated_labels(prepared.specs, options.label_words)
+
+
+def translated_labels(specs: list[ColumnSpec], by_language: dict[str, dict[str, str]]) -> dict:
+    """`label_words` (risk.models.labels) when the lender gave its columns' words in other languages."""
+    words = label_words(((spec.name, spec.label or spec.name) for spec in specs), by_language)
+    return {"label_words": words} if words else {}
