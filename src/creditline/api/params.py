@@ -29,6 +29,14 @@ ConsentId = Annotated[str, Path(pattern=ID_PATTERN)]
 ReviewId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 BorrowerQuery = Annotated[str | None, Query(pattern=ID_PATTERN, description="operators: whose; borrowers: their own")]
 PageSize = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description=f"at most {PAGE_SIZE_MAX}")]
+AcceptLanguage = Annotated[
+    str | None,
+    Header(
+        alias="Accept-Language",
+        max_length=1000,
+        description="the reader's languages (English, Chinese: `zh-CN`); texts built for a person come in the best match",
+    ),
+]
 DeviceId = Annotated[
     str | None,
     Header(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from creditline.api.deps import Runtime, allowed, borrower_only, caller, runtime
 from creditline.api.json_body import StrictJsonRoute
-from creditline.api.params import DecisionId, IdempotencyKey, PageSize, ReviewId
+from creditline.api.params import AcceptLanguage, DecisionId, IdempotencyKey, PageSize, ReviewId
 from creditline.api.problems import PROBLEM_RESPONSES
 from creditline.api.routes_access import session_payload
 from creditline.api.schemas_access import SessionToken
@@ -69,12 +69,27 @@ def show(decision_id: DecisionId, principal: Caller, rt: Rt) -> dict:
 
 
 @router.get("/decisions/{decision_id}/explanation", response_model=Explanation)
-def explain(decision_id: DecisionId, principal: Caller, rt: Rt) -> dict:
-    """The reasons in words, what set the limit, what the price is made of (PIPL Art. 24)."""
+def explain(
+    decision_id: DecisionId, principal: Caller, rt: Rt, response: Response, accept_language: AcceptLanguage = None
+) -> dict:
+    """The reasons in words, what set the limit, what the price is made of (PIPL Art. 24), in the reader's
+    language by Accept-Language (English or Chinese; Content-Language says which)."""
     if principal.role is Role.BORROWER:  # a 404 for anyone else's
-        return applications.explanation_for_account(rt.engine, principal.account_id, decision_id)
-    _decision(rt, principal, decision_id)
-    return decision.explain_decision(rt.engine, decision_id)
+        explained = applications.explanation_for_account(rt.engine, principal.account_id, decision_id)
+    else:
+        _decision(rt, principal, decision_id)
+        explained = decision.explain_decision(rt.engine, decision_id)
+    return _in_language(explained, accept_language, response)
+
+
+def _in_language(explained: dict, accept_language: str | None, response: Response) -> dict:
+    from creditline.app.apply_explain import in_words
+    from creditline.web.i18n import choose, translations
+
+    language = choose(None, accept_language)
+    response.headers["Content-Language"] = language.html_lang
+    response.headers.append("Vary", "Accept-Language")
+    return in_words(explained, translations(language.code).gettext, language.code)
 
 
 @router.get("/decisions/{decision_id}/record")

@@ -32,6 +32,7 @@ LANGUAGES: dict[str, Language] = {
     "zh": Language("zh", "zh_Hans_CN", "zh-Hans", "中文"),
 }
 ACCEPT_ALIASES = {"en": "en", "en_US": "en", "en_GB": "en", "zh": "zh", "zh_CN": "zh", "zh_Hans": "zh", "zh_SG": "zh"}
+ALIASES_FOLDED = {alias.lower(): code for alias, code in ACCEPT_ALIASES.items()}
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -56,7 +57,8 @@ def choose(cookie: str | None, accept_language: str | None) -> Language:
         return LANGUAGES[cookie]
     preferred = [_tag(part) for part in (accept_language or "").split(",")[:20]]
     found = negotiate_locale([p for p in preferred if p], list(ACCEPT_ALIASES), sep="_")
-    return LANGUAGES[ACCEPT_ALIASES[found]] if found else LANGUAGES[DEFAULT]
+    # babel matches case-blind but answers in the visitor's spelling (`ZH-cn` → `ZH_cn`)
+    return LANGUAGES[ALIASES_FOLDED[found.lower()]] if found else LANGUAGES[DEFAULT]
 
 
 def _tag(part: str) -> str:

@@ -181,8 +181,18 @@ def test_consents_explanations_and_reviews(client):
     withdrawn = person.post(f"/v1/consents/{granted.json()['consent_id']}/withdrawal")
     assert withdrawn.status_code == 200
     assert withdrawn.json()["active"] is False and withdrawn.json()["withdrawn_at"]
-    explanation = person.get(f"/v1/decisions/{decision['decision_id']}/explanation").json()
+    english = person.get(f"/v1/decisions/{decision['decision_id']}/explanation")
+    explanation = english.json()
     assert explanation["automated"] is True and explanation["limit"]["amount"] == decision["limit"]
+    assert english.headers["content-language"] == "en" and "Accept-Language" in english.headers["vary"]
+    assert "label_words" not in explanation  # the record's, read for the page; not a field of the API
+    chinese = person.get(f"/v1/decisions/{decision['decision_id']}/explanation", headers={"Accept-Language": "ZH-cn"})
+    assert chinese.status_code == 200 and chinese.headers["content-language"] == "zh-Hans"
+    translated = chinese.json()
+    assert "日利率" in translated["price"]["display"] and "daily rate" in explanation["price"]["display"]
+    assert translated["limit"]["amount"] == explanation["limit"]["amount"]
+    assert len(translated["model_factors"]) == len(explanation["model_factors"])
+    assert translated["model_factors"] != explanation["model_factors"] or not explanation["model_factors"]
     review = person.post(f"/v1/decisions/{decision['decision_id']}/reviews", {"reason": "please check my limit"})
     assert review.status_code == 201
     twice = person.post(f"/v1/decisions/{decision['decision_id']}/reviews", {"reason": "again"})

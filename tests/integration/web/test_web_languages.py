@@ -47,6 +47,17 @@ def test_language_by_cookie_and_accept_language_with_money_per_locale(site) -> N
     assert "Your credit line" in browser.get("/app/").text
 
 
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [("ZH-cn", "zh"), ("Zh-Hans,en;q=0.5", "zh"), ("EN-gb", "en"), ("zh;q=abc", "zh"), ("x" * 300, "en"), (";;,", "en")],
+)
+def test_accept_language_in_any_letter_case_or_malformed_chooses_a_language(header, code) -> None:
+    """`ZH-cn` matched case-blind and then looked up as written: every page answered 500."""
+    from creditline.web.i18n import choose
+
+    assert choose(None, header).code == code
+
+
 def test_an_unknown_language_changes_nothing(site) -> None:  # type: ignore[no-untyped-def]
     app, _ = site
     browser = Browser(app)
