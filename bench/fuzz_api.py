@@ -127,12 +127,15 @@ def _probe(case: Any, base: str, headers: dict[str, str], checks: list, tally: C
 
 
 def _server_errors_logged(folder: Path) -> int:
-    """5xx lines in the server's JSON access log (what the clients saw, counted by the server)."""
+    """5xx lines in the server's JSON access log (what the clients saw, counted by the server) — but not
+    `/ready`'s 503s while the server warms up, which is what readiness says before the bench begins."""
     count = 0
     for log in folder.glob("*.log"):
         for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
             with contextlib.suppress(ValueError):
-                count += line.startswith("{") and int(json.loads(line).get("status") or 0) >= 500
+                entry = json.loads(line) if line.startswith("{") else {}
+                status = int(entry.get("status") or 0)
+                count += status >= 500 and not (entry.get("path") == "/ready" and status == 503)
     return count
 
 
