@@ -361,7 +361,7 @@ def test_numbers_with_a_unit_word_read_as_ordered_numbers(values, unit, expected
 def test_a_number_in_another_unit_is_not_read_as_the_column_s_unit():
     spec = spec_of(["6 months", "12 months", "36 months"] * 5)
     assert math.isnan(column_values(spec, pd.Series(["1 year"])).tolist()[0])
-    with pytest.raises(InvalidScoringRequest, match="a number of months"):
+    with pytest.raises(InvalidScoringRequest, match="a number in 'month'"):
         value_of(spec, "1 year")
 
 

@@ -425,7 +425,7 @@ def refuse_unparsed(spec: ColumnSpec, bad: pd.Series) -> None:
 
 def describe_kind(spec: ColumnSpec) -> str:
     if spec.kind == NUMBER and spec.unit:
-        return f"a number of {spec.unit}s"
+        return f"a number in {spec.unit!r}"  # `a number in 'month'`, `a number in '个月'`
     return {NUMBER: "a number", FLAG: "a Y/N flag", DATE: f"a date ({spec.date_format})"}.get(spec.kind, "text")
 
 
