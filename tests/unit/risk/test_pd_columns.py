@@ -276,7 +276,8 @@ def test_a_comma_file_s_column_of_only_three_digit_groups_keeps_thousands():
         (["Dec-2011", "Jan-1985", "mar-2003"], "%b-%Y", [15309.0, 5479.0, 12112.0]),  # Lending Club
         (["Dec-11", "Jan-85", "Mar-03"], "%b-%y", [15309.0, 5479.0, 12112.0]),
         (["15-OCT-21", "03-FEB-20 10:00:00", "28-DEC-19"], "%d-%b-%y", [18915.0, 18295.0, 18258.0]),  # Oracle
-        (["15 January 2021", "3 February 2020", "1 May 2019"], "%d %B %Y", [18642.0, 18295.0, 18017.0]),
+        # full names read as their abbreviations, so one format reads both (a model stored with %B reads alike)
+        (["15 January 2021", "3 February 2020", "1 May 2019"], "%d %b %Y", [18642.0, 18295.0, 18017.0]),
         (["Jan 15, 2021", "Feb 3, 2020 10:00", "Sep 9, 2001"], "%b %d, %Y", [18642.0, 18295.0, 11574.0]),
         (["2019-06", "2020-1", "2003-12"], "%Y-%m", [18048.0, 18262.0, 12387.0]),  # a vintage: the month's first day
         (["2019/06", "2020/1", "2003/12"], "%Y/%m", [18048.0, 18262.0, 12387.0]),
@@ -401,3 +402,12 @@ def test_quarters_read_as_the_quarter_s_first_day(values):
     assert math.isnan(column_values(spec, pd.Series(["2021Q5"])).tolist()[0])
     with pytest.raises(InvalidScoringRequest, match="a date"):
         value_of(spec, "2021Q5")
+
+
+def test_a_month_s_full_name_and_its_abbreviation_read_in_one_column():
+    values = ["Jan-2011", "January-2011", "Sept-2012", "December-2011", "MAY-2012"]
+    spec = spec_of(values * 5)
+    assert spec.kind == DATE
+    expected = [14975.0, 14975.0, 15584.0, 15309.0, 15461.0]  # 2011-01-01, again, 2012-09-01, 2011-12-01, 2012-05-01
+    assert column_values(spec, pd.Series(values)).tolist() == expected
+    assert [value_of(spec, v) for v in values] == expected

@@ -74,6 +74,11 @@ QUARTER_RE = re.compile(
 QUARTER_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
 DATE_PATTERNS += ((QUARTER_RE, (QUARTER,)),)
 DATE_PART_NAMED = {form: re.compile(rf"^\s*({shape})") for shape, formats in NAMED_DATES for form in formats}
+# A month's full name read as its abbreviation, so a column mixing the two (`Jan-2011`, `January-2011`,
+# `Sept`) reads by one format; `%B` formats read through `%b` alike.
+FULL_MONTH_RE = re.compile(
+    r"(?i)\b(?:january|february|march|april|june|july|august|sept(?:ember)?|october|november|december)\b"
+)
 PARSED_SHARE_MIN = 0.98
 # Currency symbols, percent, blanks, and the apostrophes Swiss exports group thousands with
 # (`1'234.50`, `1’234.50`); thousands commas (`1,234,567`).
@@ -264,7 +269,17 @@ def parse_dates(text: pd.Series, date_format: str) -> pd.Series:
     if date_format == QUARTER:
         return quarter_dates(text)
     part = DATE_PART_NAMED.get(date_format, DATE_PART_RE)
+    if date_format in DATE_PART_NAMED:
+        text, date_format = text.str.replace(FULL_MONTH_RE, abbreviated, regex=True), abbreviated_format(date_format)
     return pd.to_datetime(text.str.extract(part, expand=False), format=date_format, errors="coerce")
+
+
+def abbreviated(found: re.Match[str]) -> str:
+    return found.group(0)[:3]
+
+
+def abbreviated_format(date_format: str) -> str:
+    return date_format.replace("%B", "%b")
 
 
 def quarter_dates(text: pd.Series) -> pd.Series:
@@ -484,7 +499,10 @@ def parse_one(spec: ColumnSpec, text: str) -> float | None:
         moment = quarter_dates(pd.Series([text])).iloc[0]
         return None if pd.isna(moment) else (moment - pd.Timestamp(EPOCH)).total_seconds() / SECONDS_PER_DAY
     try:
-        moment = datetime.strptime(date_part(text, spec.date_format), spec.date_format)
+        date_format = spec.date_format
+        if date_format in DATE_PART_NAMED:
+            text, date_format = FULL_MONTH_RE.sub(abbreviated, text), abbreviated_format(date_format)
+        moment = datetime.strptime(date_part(text, spec.date_format), date_format)
     except ValueError:
         return None
     return (moment - EPOCH).total_seconds() / SECONDS_PER_DAY
