@@ -72,6 +72,11 @@ def test_record_holds_versions_hashes_and_no_personal_data(origination_books):
     assert [c["scope"] for c in record["consents"]] == ["credit_bureau_query", "device_data", "transaction_data"]
     assert record["fraud"]["score"] == view["fraud_score"]
     assert record["pd"]["pd"] == view["pd"]
+    # the model's factors as data beside their sentences: the field, its value as scored, the impact
+    factors = record["pd"]["factors"]
+    assert [f["text"] for f in factors] == record["pd"]["reasons"] and factors
+    assert all(f["field"] in record["pd_fields"] and f["impact"] > 0 for f in factors)
+    assert [f["impact"] for f in factors] == sorted((f["impact"] for f in factors), reverse=True)
 
 
 def test_same_key_same_request_returns_the_first_decision(origination_books):

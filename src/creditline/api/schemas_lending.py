@@ -46,11 +46,19 @@ class ReasonText(BaseModel):
     text: str
 
 
+class ModelFactor(BaseModel):
+    field: str = Field(description="the input field the model read")
+    value: Any = Field(description="the applicant's value of it, as given (null when missing)")
+    impact: float = Field(description="how much it raised the log-odds of default")
+    text: str = Field(description="the factor in words, in the reader's language")
+
+
 class Explanation(BaseModel):
     decision_id: str
     outcome: str
     reasons: list[ReasonText]
     model_factors: list[Any]
+    factors: list[ModelFactor] = Field(default=[], description="model_factors as data, in the same order")
     automated: bool
     your_rights: str
     limit: dict[str, Any] | None = None

@@ -286,7 +286,7 @@ def explanation_for_account(engine: Engine, account_id: str, decision_id: str) -
     if kept is None:
         return explained
     reasons = [reason for reason in explained["reasons"] if reason["code"] in kept]
-    hidden = {"reasons": reasons, "model_factors": [], "label_words": {}}  # which factors were reasons: hidden too
+    hidden = {"reasons": reasons, "model_factors": [], "factors": [], "label_words": {}}  # and which were reasons
     return {k: v for k, v in explained.items() if k not in ("limit", "price")} | hidden
 
 

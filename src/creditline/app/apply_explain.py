@@ -69,6 +69,7 @@ def in_words(explained: dict[str, Any], words: Callable[[str], str], language: s
     labels = explained.get("label_words", {}).get(language, {})
     factor_words = (lambda text: labels.get(text) or words(text)) if labels else words
     out["model_factors"] = [reworded(text, factor_words) for text in explained["model_factors"]]
+    out["factors"] = [factor | {"text": reworded(factor["text"], factor_words)} for factor in explained.get("factors", [])]
     if "limit" in out:
         out["limit"] = out["limit"] | {"set_by": words(out["limit"]["set_by"])}
     if "price" in out:
@@ -96,6 +97,8 @@ def explanation(record: dict[str, Any]) -> dict[str, Any]:
         "outcome": record["outcome"],
         "reasons": [{"code": code, "text": reason_text(code)} for code in record["reasons"]],
         "model_factors": (record.get("pd") or {}).get("reasons", []),
+        # the same factors as data (records before them: none): field, the applicant's value, impact
+        "factors": (record.get("pd") or {}).get("factors", []),
         "label_words": (record.get("pd") or {}).get("label_words", {}),  # the lender's, per language
         "automated": True,
         "your_rights": (

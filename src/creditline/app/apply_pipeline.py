@@ -42,6 +42,8 @@ class PdScore:
     reasons: tuple[str, ...]
     # language → label → words for the reasons' labels, where the lender gave them (risk.models.labels)
     label_words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # the reasons as data, in their order: {"field", "value", "impact", "text"} (risk.models.reasons.Reason)
+    factors: tuple[Mapping[str, object], ...] = ()
 
 
 class PdScorer(Protocol):

@@ -65,7 +65,8 @@ class ModelPdScorer:
         decision = self._scorer.score_one(fields)
         pd = Decimal(repr(decision.pd)).quantize(PD_PLACES)
         reasons = tuple(reason.text for reason in decision.reasons)
-        return PdScore(pd, decision.score, reasons, self._scorer.reason_words(decision.reasons))
+        factors = tuple(reason.to_json() for reason in decision.reasons)
+        return PdScore(pd, decision.score, reasons, self._scorer.reason_words(decision.reasons), factors)
 
 
 @lru_cache(maxsize=8)

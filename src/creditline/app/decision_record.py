@@ -99,6 +99,8 @@ def _pd(pd: Any) -> dict[str, Any]:
     """The PD, score and reasons; and the lender's words for the reasons' labels in other languages, so
     the explanation reads in the borrower's language whatever model is live when they ask."""
     kept = {"pd": str(pd.pd), "score": pd.score, "reasons": list(pd.reasons)}
+    if pd.factors:  # the reasons as data: which field, the applicant's value, its impact on the log-odds
+        kept["factors"] = jsonable([dict(factor) for factor in pd.factors])
     words = {language: dict(labels) for language, labels in pd.label_words.items()}
     return kept | ({"label_words": words} if words else {})
 

@@ -243,6 +243,7 @@ def test_a_decision_that_did_not_confirm_the_identity_tells_nothing_of_that_pers
     explained = impostor.get(f"/v1/decisions/{decided['decision_id']}/explanation").json()
     assert [r["code"] for r in explained["reasons"]] == ["liveness_failed"]
     assert explained["model_factors"] == [] and explained.get("limit") is None and explained.get("price") is None
+    assert explained["factors"] == []  # the same factors as data, withheld alike
 
 
 def _holder(client, name: str, first_serial: int) -> tuple[Person, dict]:  # type: ignore[no-untyped-def]

@@ -192,6 +192,9 @@ def test_consents_explanations_and_reviews(client):
     assert "日利率" in translated["price"]["display"] and "daily rate" in explanation["price"]["display"]
     assert translated["limit"]["amount"] == explanation["limit"]["amount"]
     assert len(translated["model_factors"]) == len(explanation["model_factors"])
+    assert explanation["factors"] and [f["text"] for f in explanation["factors"]] == explanation["model_factors"]
+    assert [f["text"] for f in translated["factors"]] == translated["model_factors"]
+    assert [f["field"] for f in translated["factors"]] == [f["field"] for f in explanation["factors"]]
     assert translated["model_factors"] != explanation["model_factors"] or not explanation["model_factors"]
     review = person.post(f"/v1/decisions/{decision['decision_id']}/reviews", {"reason": "please check my limit"})
     assert review.status_code == 201
