@@ -411,3 +411,19 @@ def test_a_month_s_full_name_and_its_abbreviation_read_in_one_column():
     expected = [14975.0, 14975.0, 15584.0, 15309.0, 15461.0]  # 2011-01-01, again, 2012-09-01, 2011-12-01, 2012-05-01
     assert column_values(spec, pd.Series(values)).tolist() == expected
     assert [value_of(spec, v) for v in values] == expected
+
+
+def test_a_cell_with_a_long_run_of_blanks_or_digits_is_read_in_linear_time():
+    """Every pattern that reads a value tries a run of blanks or digits one way only. Before, `1`, 5,000
+    blanks and `!` took the unit reading 96 s (three `\\s*` about optional parts), and `(` with 30,000
+    digits the accounting negatives 3.9 s; a few such cells held up a whole file's reading."""
+    import time
+
+    # sized so that the patterns as they were take 10 s or more each, and these take milliseconds
+    evil = ["1" + " " * 2500 + "!", "(" + "1" * 60000, "1" * 40000 + "k!", "2021" + " " * 40000 + "!",
+            "1" + " " * 2500 + "+" + " " * 2500 + "!", "less than" + " " * 40000 + "!", " " * 40000 + "1" + " " * 40000 + "-!"]
+    started = time.process_time()
+    spec = spec_of(evil + ["36 months", "12 months"] * 400)  # a unit column with a few odd cells
+    values = column_values(spec, pd.Series(evil))
+    assert time.process_time() - started < 5
+    assert spec.kind == NUMBER and spec.unit == "month" and np.isnan(values).all()

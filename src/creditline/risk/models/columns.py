@@ -67,9 +67,9 @@ DATE_PATTERNS += tuple((re.compile(rf"^{shape}( .*)?$"), formats) for shape, for
 # `2021年第3季度` or `2021年三季度` — read as the quarter's first day. No strptime format writes a quarter, so the
 # spec's `date_format` names the form (`QUARTER`) and `quarter_dates` reads it.
 QUARTER = "YYYY-Qn"
-QUARTER_RE = re.compile(
-    r"^\s*(?:(?P<y1>\d{4})\s*[-/ ]?\s*[Qq](?P<q1>[1-4])|[Qq](?P<q2>[1-4])\s*[-/ ]?\s*(?P<y2>\d{4})"
-    r"|(?P<y3>\d{4})\s*年\s*第?\s*(?P<q3>[1-4一二三四])\s*季度?)\s*$"
+QUARTER_RE = re.compile(  # possessive blanks: a run of them is never tried split two ways
+    r"^\s*+(?:(?P<y1>\d{4})\s*+(?:[-/]\s*+)?[Qq](?P<q1>[1-4])|[Qq](?P<q2>[1-4])\s*+(?:[-/]\s*+)?(?P<y2>\d{4})"
+    r"|(?P<y3>\d{4})\s*+年\s*+(?:第\s*+)?(?P<q3>[1-4一二三四])\s*+季度?)\s*+$"
 )
 QUARTER_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
 DATE_PATTERNS += ((QUARTER_RE, (QUARTER,)),)
@@ -92,15 +92,15 @@ THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
 COMMON_STEPS = ((DECORATION, ""), (THOUSANDS, ""))
 RARER_STEPS = (
     ("\u2212", "-"),  # U+2212, the minus sign
-    (r"^\s*\((.*\d.*)\)\s*$", r"-\1"),  # parenthesised
-    (r"^\s*([^-]*\d)\s*-\s*$", r"-\1"),  # trailing minus
+    (r"^\s*+\((?=[^)]*\d)([^)]*+)\)\s*+$", r"-\1"),  # parenthesised (a digit inside; linear on a long run)
+    (r"^\s*+([^-]*\d)\s*+-\s*+$", r"-\1"),  # trailing minus (possessive blanks: linear on a long run)
     (r"(?:^|(?<=^[(+-]))(?:[A-Z]{3}|Rs\.?)(?=[\s\d(+-])|(?<=[\d\s)])[A-Z]{3}$", ""),  # currency code
     (DECORATION, ""),
     (r"(?<=\d),(?=\d{2},)", ""),  # lakh and crore commas, before the thousands ones
     (THOUSANDS, ""),
-    (r"^([+-]?\d*\.?\d+)万$", r"\1e4"),  # Chinese amounts in ten-thousands (`1.5万元`) and hundred-millions (`2亿`)
-    (r"^([+-]?\d*\.?\d+)亿$", r"\1e8"),
-    (r"^([+-]?\d*\.?\d+)[kK]$", r"\1e3"),
+    (r"^([+-]?(?:\d+(?:\.\d+)?|\.\d+))万$", r"\1e4"),  # one way to split the digits: linear on a long run  # Chinese amounts in ten-thousands (`1.5万元`) and hundred-millions (`2亿`)
+    (r"^([+-]?(?:\d+(?:\.\d+)?|\.\d+))亿$", r"\1e8"),
+    (r"^([+-]?(?:\d+(?:\.\d+)?|\.\d+))[kK]$", r"\1e3"),
 )
 COMMON_STEPS_RE, RARER_STEPS_RE = ([(re.compile(p), r) for p, r in steps] for steps in (COMMON_STEPS, RARER_STEPS))
 # With a decimal comma, dots group thousands: `2.103,26`, `12.345.678`, `1.234,56 €` (but `1.5` stays 1.5,
