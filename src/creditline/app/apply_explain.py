@@ -43,12 +43,9 @@ NO_LIMIT_TEXT = "No limit could be offered: %(what)s leaves nothing."
 PRICE_MADE_OF = "cost of funds + expected loss (PD x LGD) + operating cost + capital charge + margin"
 
 
-def same(text: str) -> str:
-    return text
-
-
-def reason_text(code: str, words: Callable[[str], str] = same) -> str:
-    """A decision reason's sentence; `words` (a gettext) gives it in the reader's language."""
+def reason_text(code: str, words: Callable[[str], str] = str) -> str:
+    """A decision reason's sentence; `words` (a gettext) gives it in the reader's language (`str`, the
+    identity, keeps the English)."""
     if code.startswith("consent_missing:"):
         return words(CONSENT_MISSING_TEXT) % {"use": words(code.split(":", 1)[1].replace("_", " "))}
     if code.startswith("limit_"):
@@ -68,8 +65,11 @@ def in_words(explained: dict[str, Any], words: Callable[[str], str], language: s
     out["reasons"] = [{"code": r["code"], "text": reason_text(r["code"], words)} for r in explained["reasons"]]
     labels = explained.get("label_words", {}).get(language, {})
     factor_words = (lambda text: labels.get(text) or words(text)) if labels else words
-    out["model_factors"] = [reworded(text, factor_words) for text in explained["model_factors"]]
-    out["factors"] = [factor | {"text": reworded(factor["text"], factor_words)} for factor in explained.get("factors", [])]
+    factors = explained.get("factors", [])
+    # each sentence translated once: the factors as data carry the same sentences as `model_factors`
+    translated = {text: reworded(text, factor_words) for text in {*explained["model_factors"], *(f["text"] for f in factors)}}
+    out["model_factors"] = [translated[text] for text in explained["model_factors"]]
+    out["factors"] = [factor | {"text": translated[factor["text"]]} for factor in factors]
     if "limit" in out:
         out["limit"] = out["limit"] | {"set_by": words(out["limit"]["set_by"])}
     if "price" in out:

@@ -116,12 +116,12 @@ def train_command(
     from creditline.risk.models.training import STAGES
 
     check_writable(out)  # before minutes of training, not after
-    label_words = parse_labels(labels)
+    english_labels, label_words = parse_labels(labels)
     started, cpu_started = time.monotonic(), time.process_time()
     options = TrainingOptions(
         target=target, positive=tuple(positive) or None, negative=tuple(negative), time=time_column, ids=tuple(ids), monotone=parse_monotone(monotone),
         missing_codes=parse_codes(missing_codes), budget_s=budget, trials=trials, engineered=engineered, threads=threads, seed=seed,
-        labels=label_words[0], label_words=label_words[1],
+        labels=english_labels, label_words=label_words,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     with stage_bar(("read", *STAGES, "save")) as advance:

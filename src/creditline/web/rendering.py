@@ -124,4 +124,4 @@ class Pages:
 
     def text(self, request: Request, message: str) -> str:
         """A message translated into the visitor's language (for flash texts built in Python)."""
-        return translations(self.language(request).code).gettext(message)
+        return self.words(request)(message)

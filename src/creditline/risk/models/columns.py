@@ -176,9 +176,9 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
         both = pd.to_numeric(strip_decoration(decimal_comma_text(values)), errors="coerce")
         if both.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
             return NUMBER, {"decimal_comma": True, "decorated": True}
-    unit = common_unit(values, PARSED_SHARE_MIN)
+    unit, number_parts = common_unit(values, PARSED_SHARE_MIN)
     if unit:  # `36 months`, `10+ years`: the number parts take their mark and decoration as any number column
-        kind, options = infer_kind(split_units(values)["num"].dropna(), separator)
+        kind, options = infer_kind(number_parts, separator)
         if kind == NUMBER:
             return NUMBER, {**options, "unit": unit}
     distinct = set(values.str.lower().unique())
@@ -269,9 +269,13 @@ def parse_dates(text: pd.Series, date_format: str) -> pd.Series:
     if date_format == QUARTER:
         return quarter_dates(text)
     part = DATE_PART_NAMED.get(date_format, DATE_PART_RE)
-    if date_format in DATE_PART_NAMED:
-        text, date_format = text.str.replace(FULL_MONTH_RE, abbreviated, regex=True), abbreviated_format(date_format)
-    return pd.to_datetime(text.str.extract(part, expand=False), format=date_format, errors="coerce")
+    parsed = pd.to_datetime(text.str.extract(part, expand=False), format=date_format, errors="coerce")
+    unread = parsed.isna().to_numpy()
+    if date_format in DATE_PART_NAMED and unread.any():  # `January` under `%b`: read again as `Jan`, those only
+        again = text[unread].str.replace(FULL_MONTH_RE, abbreviated, regex=True).str.extract(part, expand=False)
+        parsed = parsed.copy()
+        parsed[unread] = pd.to_datetime(again, format=abbreviated_format(date_format), errors="coerce").to_numpy()
+    return parsed
 
 
 def abbreviated(found: re.Match[str]) -> str:

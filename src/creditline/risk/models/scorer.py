@@ -91,6 +91,7 @@ class Scorer:
         # Raw fields first, engineered columns after: the order of the model's input matrix.
         self.model_specs = [*self.specs, *(feature.spec() for feature in self.plan.features)]
         self.label_words: dict[str, dict[str, str]] = metadata.get("label_words", {})  # risk.models.labels
+        self.labels_by_name = {spec.name: spec.label or spec.name for spec in self.model_specs}
         if not isinstance(self.label_words, dict) or not all(
             isinstance(words, dict) and all(isinstance(v, str) for v in words.values()) for words in self.label_words.values()
         ):
@@ -121,8 +122,7 @@ class Scorer:
         decision, so its explanation reads in the borrower's language after the model is replaced)."""
         if not self.label_words:
             return {}
-        by_name = {spec.name: spec.label or spec.name for spec in self.model_specs}
-        return words_of_reasons(self.label_words, (by_name.get(r.field, r.field) for r in reasons))
+        return words_of_reasons(self.label_words, (self.labels_by_name.get(r.field, r.field) for r in reasons))
 
     # -- one applicant ---------------------------------------------------------------------
     def features_one(self, applicant: Mapping[str, object]) -> tuple[list[float], list[object]]:

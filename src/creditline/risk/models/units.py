@@ -61,17 +61,20 @@ def split_units(text: pd.Series) -> pd.DataFrame:
     )
 
 
-def common_unit(text: pd.Series, share_min: float) -> str:
-    """The one unit a column's present values are written with, or "" when it has none or several, or
-    fewer than `share_min` of its values have the shape (tried on the first thousand values first: most
-    text columns are not numbers, and the whole column costs a regular expression per value)."""
+def common_unit(text: pd.Series, share_min: float) -> tuple[str, pd.Series]:
+    """(the one unit a column's present values are written with, the number parts of those that have the
+    shape), or ("", empty) when it has none or several, or fewer than `share_min` of its values have the
+    shape (tried on the first thousand values first: most text columns are not numbers, and the whole
+    column costs a regular expression per value)."""
+    none = ("", text.iloc[:0])
     if len(text) > SAMPLE and split_units(text.iloc[:SAMPLE])["num"].notna().mean() < share_min:
-        return ""
+        return none
     parts = split_units(text)
-    if parts["num"].notna().mean() < share_min:
-        return ""
-    units = set(parts.loc[parts["num"].notna(), "unit"]) - {""}
-    return units.pop() if len(units) == 1 else ""
+    shaped = parts["num"].notna()
+    if shaped.mean() < share_min:
+        return none
+    units = set(parts.loc[shaped, "unit"]) - {""}
+    return (units.pop(), parts.loc[shaped, "num"]) if len(units) == 1 else none
 
 
 def split_one(text: str, unit: str) -> tuple[str, bool] | None:
