@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/creditline demo $(DEMO_ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=20
 
 # Nightly: only the property-based and stateful tests, with 20 times their examples drawn afresh each run
 # (tests/deep_runs.py). The long API and domain fuzzing is bench/fuzz_api.py.

@@ -276,7 +276,8 @@ def test_taiwan_identifier_dropped_and_payment_history_engineered():
     from creditline.risk.models.split import split_rows
     from creditline.risk.models.training import guard_leakage, prepare
 
-    prepared = prepare(read_table(shared_data_file("UCI_Credit_Card.csv")), TrainingOptions(target="default.payment.next.month"))
+    table = read_table(shared_data_file("UCI_Credit_Card.csv"))
+    prepared = prepare(table, TrainingOptions(target="default.payment.next.month"))
     split = split_rows(prepared.target, prepared.order, 7)
     guard_leakage(prepared, split)
     assert "ID" in {d["column"] for d in prepared.dropped}
@@ -285,7 +286,7 @@ def test_taiwan_identifier_dropped_and_payment_history_engineered():
     assert "BILL_AMT1_per_LIMIT_BAL" in plan.names  # utilisation: the latest bill over the credit limit
     extended = plan.extend(prepared.features[:3])
     names = [s.name for s in prepared.specs] + plan.names
-    bill, limit = prepared.frame.loc[:2, "BILL_AMT1"].astype(float), prepared.frame.loc[:2, "LIMIT_BAL"].astype(float)
+    bill, limit = table.frame.loc[:2, "BILL_AMT1"].astype(float), table.frame.loc[:2, "LIMIT_BAL"].astype(float)
     assert extended[:, names.index("BILL_AMT1_per_LIMIT_BAL")] == pytest.approx((bill / limit).to_numpy())
 
 

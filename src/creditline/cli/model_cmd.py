@@ -109,11 +109,12 @@ def train_command(
     as_json: bool = typer.Option(False, "--json", help="Print the training summary as JSON."),
 ) -> None:
     """Train the champion (LightGBM), the scorecard and the calibration; pick the champion by validation AUC."""
+    import gc
     from datetime import UTC, datetime
 
-    from creditline.risk.models import TrainingOptions, save_model, train
+    from creditline.risk.models import TrainingOptions, save_model
     from creditline.risk.models.registry import check_writable
-    from creditline.risk.models.training import STAGES
+    from creditline.risk.models.training import STAGES, check_options, fit, prepare
 
     check_writable(out)  # before minutes of training, not after
     english_labels, label_words = parse_labels(labels)
@@ -124,10 +125,15 @@ def train_command(
         labels=english_labels, label_words=label_words,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+    check_options(options)
     with stage_bar(("read", *STAGES, "save")) as advance:
         advance("read")
         table = read_data(data)
-        artifacts = train(table, options, progress=advance)
+        advance("types")
+        prepared = prepare(table, options)
+        del table  # its text goes: training holds the features only
+        gc.collect()  # pandas' accessors tie the table's columns in cycles: free them now, not some day
+        artifacts = fit(prepared, options, progress=advance)
         advance("save")
         save_model(artifacts, out)
     summary = training_summary(artifacts.metadata, out, time.monotonic() - started)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from creditline.risk.models import InvalidData, TrainingOptions, read_table, train
 from creditline.risk.models import champion as boosting
@@ -221,3 +223,64 @@ def test_rows_with_no_target_are_left_out_and_counted(small_applicants_csv, tmp_
     prepared = prepare(table, TrainingOptions(target="Default", ids=("ApplicationId",)))
     assert prepared.unlabelled == 5 and prepared.target.size == frame.shape[0] - 3
     assert table.warnings == (f"{table.source}: skipped 1 line before the table, the first 'Loan book export'",)
+
+
+@given(
+    rows=st.integers(0, 60), width=st.integers(1, 12), data=st.data(), block=st.integers(1, 50),
+)
+def test_first_columns_in_place_equals_a_copy(rows, width, data, block):
+    """The feature matrix shrunk in its own memory equals slicing and copying it, whatever the block."""
+    from creditline.risk.models.training import first_columns
+
+    count = data.draw(st.integers(1, width))
+    matrix = np.arange(rows * width, dtype=np.float64).reshape(rows, width) * 1.5
+    expected = matrix[:, :count].copy()
+    got = first_columns(matrix, count, block_cells=block)
+    assert got.shape == (rows, count) and got.flags.c_contiguous
+    assert np.array_equal(got, expected)
+
+
+def test_prepare_keeps_none_of_the_tables_rows_and_drops_blank_columns(small_applicants_csv, tmp_path):
+    """A blank and a constant column are dropped, the matrix holds the kept columns only, in order."""
+    from creditline.risk.models.training import prepare
+
+    frame = pd.read_csv(small_applicants_csv, dtype=str, keep_default_na=False)
+    frame.insert(2, "Blank", "")
+    frame.insert(4, "Same", "x")
+    frame.loc[[5, 9], "Default"] = ""
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False)
+    prepared = prepare(read_table(path), TrainingOptions(target="Default", ids=("ApplicationId",)))
+    assert {"Blank", "Same"} <= {d["column"] for d in prepared.dropped}
+    names = [spec.name for spec in prepared.specs]
+    assert prepared.features.shape == (frame.shape[0] - 2, len(names)) and prepared.features.flags.c_contiguous
+    income = pd.to_numeric(frame.drop(index=[5, 9])["MonthlyIncome"].replace("", np.nan)).to_numpy()
+    assert np.allclose(prepared.features[:, names.index("MonthlyIncome")], income, equal_nan=True)
+    assert list(prepared.table.frame.columns) == list(frame.columns) and prepared.table.frame.empty
+
+
+def test_a_prepared_table_holds_none_of_its_text(tmp_path):
+    """Once prepared, the table's strings can go: training holds the features, not the text."""
+    import gc
+    import sys
+    import tracemalloc
+
+    from creditline.risk.models.training import prepare
+
+    rng = np.random.default_rng(3)
+    amount = rng.lognormal(8, 1, 20_000)
+    frame = pd.DataFrame({"Amount": amount.round(6), "Bad": (rng.random(20_000) < 0.2).astype(int)})
+    frame.to_csv(tmp_path / "wide.csv", index=False)
+    tracemalloc.start()
+    try:
+        table = read_table(tmp_path / "wide.csv")
+        text = sum(sys.getsizeof(value) for value in table.frame["Amount"])
+        prepared = prepare(table, TrainingOptions(target="Bad"))
+        held = tracemalloc.get_traced_memory()[0]
+        del table
+        gc.collect()
+        released = held - tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert prepared.features.shape == (20_000, 1)
+    assert released > 0.9 * text, (released, text)

@@ -356,8 +356,8 @@ def fold_datasets(folds: Folds) -> list[tuple[lgb.Dataset, lgb.Dataset]]:
     for train, valid in folds.folds:
         fit = lgb.Dataset(
             folds.features[train], folds.target[train], feature_name=folds.names,
-            categorical_feature=folds.categorical, free_raw_data=False, params=dataset_params(folds.threads),
-        ).construct()
+            categorical_feature=folds.categorical, params=dataset_params(folds.threads),
+        ).construct()  # its copy of the rows is let go once binned: every candidate's parameters leave the bins alone
         check = lgb.Dataset(
             folds.features[valid], folds.target[valid], reference=fit, feature_name=folds.names,
             categorical_feature=folds.categorical, params=dataset_params(folds.threads),

@@ -32,10 +32,9 @@ PROXY_AUC_MIN = 0.99
 PROXY_ROWS_MIN = 30
 
 
-def identifier_reason(spec: ColumnSpec, raw: pd.Series, values: np.ndarray) -> str:
-    """Why this column looks like a row identifier, or "" when it does not."""
-    rows = len(raw)
-    distinct = raw.nunique()
+def identifier_reason(spec: ColumnSpec, distinct: int, values: np.ndarray) -> str:
+    """Why this column looks like a row identifier, or "" when it does not (`distinct`: its raw values')."""
+    rows = values.size
     if rows < PROXY_ROWS_MIN or distinct < UNIQUE_SHARE_MIN * rows:
         return ""
     if named_like_identifier(spec.name):

@@ -84,21 +84,27 @@ class RawTable:
 
 
 def read_table(path: str | Path, *, field: str = "data") -> RawTable:
-    """Read `path` (delimited text, compressed or not, or a zip holding one) into a frame of stripped strings."""
+    """Read `path` (delimited text, compressed or not, or a zip holding one) into a frame of stripped strings.
+
+    Memory: the file's bytes are let go once decoded, and the text once re-encoded as the parser's
+    UTF-8 — never handed to it as text, which it would hold as four bytes a character."""
     data, source = load_bytes(Path(path), field)
+    digest = hashlib.sha256(data).hexdigest()
     text, encoding, notes = decode(data, field)
-    lines = [line for line in LINE_BREAK.split(text, maxsplit=SNIFF_LINES + 1)[: SNIFF_LINES + 1] if line.strip()]
+    del data
+    lines = [line for line in first_lines(text, SNIFF_LINES + 1) if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
+    start = 0
     declared = EXCEL_SEPARATOR.match(lines[0])
     if declared:  # Excel's `sep=;` line names the separator; the table starts after it
-        text, lines = text[line_offset(text, 1) :], lines[1:]
+        start, lines = line_offset(text, 1), lines[1:]
         if not lines:
             raise InvalidData(f"{source} has a separator line but no table", field=field)
     separator = declared.group(1) if declared else sniff_separator(lines, source, field)
     skipped = preamble_lines(lines, separator)
     if skipped:
-        text = text[line_offset(text, skipped) :]
+        start = line_offset(text, skipped, start)
         what = "line" if skipped == 1 else "lines"
         notes += (f"skipped {skipped} {what} before the table, the first {lines[0].strip()[:60]!r}",)
     rows = split_lines(lines[skipped:], separator)
@@ -108,15 +114,28 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
         first = rows[1][0].strip('"')
         notes += (f"the header names one column fewer than the rows hold: the first ({first!r}, …) is read as "
                   "row names and left out",)
-    frame = parse(text, separator, has_header, source, field, trailing)
+    payload = (text[start:] if start else text).encode("utf-8", errors="replace")
+    del text
+    frame = parse(payload, separator, has_header, source, field, trailing)
+    del payload
     if has_header:
         frame, repeated = without_repeated_header(frame, rows[0])
         if repeated:
             notes += (f"left out {repeated} repeated header row{'s' if repeated > 1 else ''} (files joined end to end?)",)
     if frame.empty:
         raise InvalidData(f"{source} has a header but no data rows", field=field)
-    digest = hashlib.sha256(data).hexdigest()
     return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in notes))
+
+
+def first_lines(text: str, count: int) -> list[str]:
+    """The text's first `count` lines (blank ones included), without copying the rest of it."""
+    lines, start = [], 0
+    for match in LINE_BREAK.finditer(text):
+        lines.append(text[start : match.start()])
+        start = match.end()
+        if len(lines) == count:
+            return lines
+    return [*lines, text[start:]]
 
 
 def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
@@ -341,10 +360,10 @@ def preamble_lines(lines: list[str], separator: str) -> int:
     return lead - 1 if trailing or (lead == 1 and fields >= 3) else lead
 
 
-def line_offset(text: str, skipped: int) -> int:
-    """Where the text's line after its first `skipped` non-blank lines starts."""
-    seen, start = 0, 0
-    for match in LINE_BREAK.finditer(text):
+def line_offset(text: str, skipped: int, begin: int = 0) -> int:
+    """Where the text's line after its first `skipped` non-blank lines from `begin` starts."""
+    seen, start = 0, begin
+    for match in LINE_BREAK.finditer(text, begin):
         if text[start : match.start()].strip():
             seen += 1
         start = match.end()
@@ -384,7 +403,8 @@ def ends_with_separator(rows: list[list[str]]) -> bool:
     return bool(data) and all(not row[-1].strip() for row in data)
 
 
-def parse(text: str, separator: str, has_header: bool, source: str, field: str, trailing: bool = False) -> pd.DataFrame:
+def parse(payload: bytes, separator: str, has_header: bool, source: str, field: str, trailing: bool = False) -> pd.DataFrame:
+    """The table in `payload` (UTF-8) as a frame of stripped strings."""
     options: dict[str, object] = {"sep": r"\s+"} if separator == WHITESPACE else {"sep": separator}
     if trailing:
         options["index_col"] = False  # the rows' last, empty field is dropped; no column becomes the index
@@ -392,7 +412,8 @@ def parse(text: str, separator: str, has_header: bool, source: str, field: str, 
         with warnings.catch_warnings():  # pandas warns that index_col=False drops the empty last fields
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                io.StringIO(text),
+                io.BytesIO(payload),
+                encoding="utf-8",
                 header=0 if has_header else None,
                 dtype=str,
                 keep_default_na=False,
@@ -403,7 +424,11 @@ def parse(text: str, separator: str, has_header: bool, source: str, field: str, 
     except (pd.errors.ParserError, ValueError) as exc:
         raise InvalidData(f"{source} cannot be read as a table: {' '.join(str(exc).split())}", field=field) from exc
     frame.columns = column_names(list(frame.columns), has_header)
-    return frame.apply(lambda column: column.str.strip())
+    # One column at a time (a whole second frame would double the peak), through `map`: the `.str`
+    # accessor ties itself and the column in a cycle, which only the cyclic collector frees.
+    for position in range(frame.shape[1]):
+        frame.isetitem(position, frame.iloc[:, position].map(str.strip, na_action="ignore"))
+    return frame
 
 
 def column_names(raw: list[object], has_header: bool) -> list[str]:

@@ -6,6 +6,11 @@ development rows and kept only if they raise the validation AUC. The champion is
 boosted ensemble, the scorecard and their blend (log-odds mixed with a weight chosen on
 validation) has the best validation AUC; the held-out test rows are touched only to report the
 final figures. Same data, options and thread count give the same model, byte for byte.
+
+`train(table, options)` is `fit(prepare(table, options), options)`. `prepare` keeps nothing of the
+table's text (only its description and each column's distinct count), so a caller that lets the
+table go once prepared (the CLI) trains without the raw strings — on a wide export, over half of
+what training would otherwise hold (docs/risk-models.md §11).
 """
 
 from __future__ import annotations
@@ -80,7 +85,7 @@ class TrainingOptions:
 class Prepared:
     """The table as model inputs: kept rows, 0/1 target, feature specs and matrix, what was dropped."""
 
-    frame: pd.DataFrame
+    table: RawTable  # how the table was read, its columns named, its rows let go (an empty frame)
     target: np.ndarray
     definition: Target  # which values are bad, good, indeterminate (its `values` are all rows')
     target_column: str
@@ -89,6 +94,7 @@ class Prepared:
     dropped: list[dict]
     order: np.ndarray | None
     unlabelled: int = 0  # rows left out: no target value (blank or a missing token, an export's footer)
+    distinct: dict[str, int] = field(default_factory=dict)  # each feature's distinct raw values, kept rows
 
 
 def noop(_stage: str) -> None:
@@ -96,12 +102,22 @@ def noop(_stage: str) -> None:
 
 
 def train(table: RawTable, options: TrainingOptions, progress: Progress = noop) -> ModelArtifacts:
+    check_options(options)
+    progress("types")
+    return fit(prepare(table, options), options, progress)
+
+
+def check_options(options: TrainingOptions) -> None:
     if options.engineered not in ENGINEERED_MODES:
         raise InvalidData(f"must be one of {', '.join(ENGINEERED_MODES)}", field="engineered")
     if options.trials is not None and options.trials < 1:
         raise InvalidData("must be at least 1", field="trials")
-    progress("types")
-    prepared = prepare(table, options)
+
+
+def fit(prepared: Prepared, options: TrainingOptions, progress: Progress = noop) -> ModelArtifacts:
+    """Train on a prepared table (stages from leakage on; `prepare` is the types stage)."""
+    check_options(options)
+    table = prepared.table
     progress("leakage")
     split = split_rows(prepared.target, prepared.order, options.seed)
     guard_leakage(prepared, split)
@@ -174,18 +190,20 @@ def search_champion(prepared: Prepared, split: Split, plan: FeaturePlan, options
 
     plain = FeaturePlan(len(prepared.specs))
     options_ = {"off": [plain], "on": [plan]}.get(options.engineered, [plain, plan] if plan.features else [plain])
-    scored = []
+    best, aucs = None, {}
     for chosen in options_:
         folds = folds_for(chosen)
         padded = monotone + [0] * len(chosen.features)
         first = search_space.candidates(options.seed, boosting.fit_rows(folds), 1)[0]
         trial = boosting.run_trial({**boosting.base_params(folds, padded, options.seed), **first}, first, folds)
-        scored.append((trial, chosen, folds, padded))
-    trial, chosen, folds, padded = max(scored, key=lambda item: round(item[0].auc, 6))
+        aucs["with" if chosen.features else "without"] = trial.auc
+        if best is None or round(trial.auc, 6) > round(best[0].auc, 6):
+            best = (trial, chosen, folds, padded)
+        del folds  # the loser's binned folds and their matrix go now, not after the search
+    trial, chosen, folds, padded = best
     gate = {
         "mode": options.engineered, "planned": plan.names, "used": bool(chosen.features),
-        "validation_auc": {"without": scored[0][0].auc if not scored[0][1].features else None,
-                           "with": next((t.auc for t, c, _, _ in scored if c.features), None)},
+        "validation_auc": {"without": aucs.get("without"), "with": aucs.get("with")},
     }
     fit = boosting.search(
         folds, monotone=padded, seed=options.seed, trials=options.trials, cpu_budget_s=options.budget_s, done=[trial],
@@ -194,14 +212,19 @@ def search_champion(prepared: Prepared, split: Split, plan: FeaturePlan, options
 
 
 def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
+    """The table's kept rows as features: each column inferred, converted and let go in turn."""
     frame = table.frame
     columns = list(frame.columns)
     target_column = resolve_column(columns, options.target, "target")
     definition = encode_target(frame[target_column], options.positive, negative=options.negative)
     target = definition.values
     keep = ~np.isnan(target)
-    frame = frame[keep].reset_index(drop=True)
+    every = bool(keep.all())
     target = target[keep]
+
+    def kept(name: str) -> pd.Series:  # one column's kept rows at a time, never a copy of the whole frame
+        return frame[name] if every else frame[name][keep].reset_index(drop=True)
+
     excluded = {target_column}
     order = None
     if options.time:
@@ -209,24 +232,44 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
         if time_column == target_column:
             raise InvalidData(f"{target_column!r} is the target; an out-of-time split needs the date each row was booked", field="time")
         excluded.add(time_column)
-        order = time_order(frame[time_column], table.separator)
+        order = time_order(kept(time_column), table.separator)
     excluded |= {resolve_column(columns, wanted, "id") for wanted in options.ids}
     dropped = [{"column": c, "reason": "target, time or named identifier"} for c in columns if c in excluded]
     candidates = [c for c in columns if c not in excluded]
-    specs, columns_values = [], []
+    specs, distinct = [], {}
+    features = np.empty((target.size, len(candidates)))  # filled in place: no list of columns beside it
     for name, feature in zip(candidates, sanitise(candidates), strict=True):
-        found = infer_column(name, feature, frame[name], table.separator, options.missing_codes)
+        raw = kept(name)
+        found = infer_column(name, feature, raw, table.separator, options.missing_codes)
         if found is None:
             dropped.append({"column": name, "reason": "no information: blank or one value throughout"})
         else:
             label = options.labels.get(name)
+            features[:, len(specs)] = found[1]
             specs.append(replace(found[0], label=label, index={}) if label else found[0])
-            columns_values.append(found[1])
+            distinct[name] = int(raw.nunique())
     if not specs:
         raise InvalidData("no usable feature column besides the target", field="data")
-    features = np.column_stack(columns_values)
+    features = first_columns(features, len(specs))
     unlabelled = int((~keep).sum()) - definition.indeterminate
-    return Prepared(frame, target, definition, target_column, specs, features, dropped, order, unlabelled)
+    described = replace(table, frame=frame.iloc[:0].copy())  # a copy: an empty view would keep every row alive
+    return Prepared(described, target, definition, target_column, specs, features, dropped, order, unlabelled, distinct)
+
+
+def first_columns(matrix: np.ndarray, count: int, block_cells: int = 1 << 20) -> np.ndarray:
+    """`matrix[:, :count]`, C-ordered, in `matrix`'s own memory (moved forward a block of rows at a
+    time, then shrunk): a copy would hold both at training's peak. `matrix` must own its data."""
+    rows, width = matrix.shape
+    if count == width:
+        return matrix
+    flat = matrix.reshape(-1)  # a view of the same memory
+    step = max(1, block_cells // width)
+    for start in range(0, rows, step):  # row r moves to r*count, never past rows not yet moved (r*width)
+        stop = min(rows, start + step)
+        flat[start * count : stop * count] = matrix[start:stop, :count].reshape(-1)  # reshape copies the block
+    del flat
+    matrix.resize((rows * count,), refcheck=False)
+    return matrix.reshape(rows, count)
 
 
 def time_order(raw: pd.Series, separator: str) -> np.ndarray:
@@ -248,7 +291,7 @@ def guard_leakage(prepared: Prepared, split: Split) -> None:
     dev = split.development
     for position, spec in enumerate(prepared.specs):
         values = prepared.features[:, position]
-        reason = identifier_reason(spec, prepared.frame[spec.name], values)
+        reason = identifier_reason(spec, prepared.distinct[spec.name], values)
         reason = reason or proxy_reason(values[dev], prepared.target[dev], spec)
         if reason:
             prepared.dropped.append({"column": spec.name, "reason": reason})
@@ -267,7 +310,7 @@ def monotone_vector(prepared: Prepared, options: TrainingOptions) -> list[int]:
     vector = [0] * len(prepared.specs)
     names = [spec.name for spec in prepared.specs]
     for wanted, direction in options.monotone.items():
-        name = resolve_column(list(prepared.frame.columns), wanted, "monotone")
+        name = resolve_column(list(prepared.table.frame.columns), wanted, "monotone")
         if name not in names:
             reason = next((d["reason"] for d in prepared.dropped if d["column"] == name), "not a feature")
             raise InvalidData(f"{name} is not a feature of the model (dropped: {reason})", field="monotone")
