@@ -153,3 +153,14 @@ def test_a_unit_learnt_reads_bare_numbers_and_a_unit_first_seen_later_is_noted()
     assert values == [36.0, 6.0, 60.0]
     assert notes == ["column col: read as numbers in 'month' with decimal points as this file writes them "
                      "(e.g. '36 months'); the training file had numbers with decimal points"]
+
+
+def test_bands_learnt_read_single_numbers_and_bands_first_seen_later_are_noted():
+    age = spec_of(["18-24", "25-34", "35-44", "65+"] * 5)
+    values, notes = read(age, ["30", "18-24", "65+"])
+    assert values == [30.0, 21.0, 65.0] and notes == []
+    plain = spec_of(["1", "3", "5", "7"] * 5, name="years")
+    values, notes = read(plain, ["1-3", "3-5", "10+", "7"])
+    assert values == [2.0, 4.0, 10.0, 7.0]
+    assert notes == ["column years: read as numbers or ranges with decimal points as this file writes them "
+                     "(e.g. '1-3'); the training file had numbers with decimal points"]

@@ -165,7 +165,8 @@ raw_values = st.one_of(
     st.none(),
     st.sampled_from(["", "NA", "?", "-9", "Y", "n", "A11", "2020-02-29", "3,5", "x", "$1,234", "50%", "(1,234.5)", "7-",
                      "\u22123", "Dec-2011", "15-OCT-21", "USD 5", "1,23,456",
-                     "36 months", "< 1 month", "7 years", "2021Q3", "Q4 2021", "50k"]),
+                     "36 months", "< 1 month", "7 years", "2021Q3", "Q4 2021", "50k",
+                     "18-24", "65+", "1-3 years", "$0 - $25,000", "25k-50k", "30-20", "2019-03"]),
     st.integers(-20, 2000),
     st.floats(-1e6, 1e6),
     st.just(float("nan")),
@@ -199,6 +200,8 @@ training = {
     "category": ["A11", "A11", "A12", "A12", "A11", "A12"] * 2,
     "unit": ["36 months", "< 1 month", "10+ months", "", "1 month", "-9"],
     "quarter": ["2021Q3", "2021Q4", "", "2022Q1", "2021Q3", "2022Q2"],
+    "bands": ["18-24", "25-34", "", "65+", "35 to 44", "-9"],
+    "bands in a unit": ["1-3 years", "< 1 year", "3-5 years", "10+ years", "", "1-3 years"],
 }
 
 
@@ -207,7 +210,8 @@ training = {
 @given(values=st.lists(raw_values, min_size=1, max_size=8))
 def test_one_value_and_whole_column_conversions_agree(kind, values):
     spec = spec_of(training[kind])
-    assert spec is not None and spec.kind == {"decorated": NUMBER, "unit": NUMBER, "quarter": DATE}.get(kind, kind)
+    assert spec is not None and spec.kind == {"decorated": NUMBER, "unit": NUMBER, "quarter": DATE, "bands": NUMBER,
+                                              "bands in a unit": NUMBER}.get(kind, kind)
     one = []
     for value in values:
         try:
@@ -379,6 +383,55 @@ def test_text_with_numbers_but_no_one_unit_stays_a_category(values):
     assert spec_of(values * 5).kind == CATEGORY
 
 
+@pytest.mark.parametrize(
+    ("values", "unit", "expected"),
+    [
+        (["18-24", "25-34", "35 to 44", "45–54", "65+", "n/a"], "", [21.0, 29.5, 39.5, 49.5, 65.0, math.nan]),
+        (["$0 - $25,000", "$25,000 - $50,000", "$50,000 - $75,000", "$75,000+", "< $25,000"], "",
+         [12500.0, 37500.0, 62500.0, 75000.0, 12500.0]),
+        (["0-25k", "25k-50k", "50K-75K", "75k+"], "", [12500.0, 37500.0, 62500.0, 75000.0]),
+        (["< 1 year", "1-3 years", "3-5 years", "5 to 10 years", "10+ years"], "year", [0.5, 2.0, 4.0, 7.5, 10.0]),
+        (["1-3个月", "3-6个月", "6-12个月", "12个月"], "个月", [2.0, 4.5, 9.0, 12.0]),
+    ],
+    ids=["age", "income", "thousands", "employment", "chinese-months"],
+)
+def test_bands_read_as_their_middles(values, unit, expected):
+    """An export's bands keep their order as numbers (the middle of each; `x+` as x, `< x` as x/2),
+    in the column and the one-value paths alike, instead of becoming categories."""
+    spec = spec_of(values * 5)
+    assert spec.kind == NUMBER and spec.bands and spec.unit == unit
+    assert column_values(spec, pd.Series(values)).tolist() == pytest.approx(expected, nan_ok=True)
+    assert [value_of(spec, v) for v in values] == pytest.approx(expected, nan_ok=True)
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (["03-2019", "04-2019", "05-2019", "11-2020"], CATEGORY),  # month-year: the "ranges" overlap
+        (["2019-03", "2019-04", "2020-11"], DATE),  # year-month runs down: a date
+        (["30-20", "40-10", "50-5"], CATEGORY),  # ranges running down are no bands
+        ([f"555-{1000 + i}" for i in range(80)], CATEGORY),  # 80 distinct: phone numbers, not bands
+        (["A-1", "B-2", "C-3"], CATEGORY),
+    ],
+    ids=["month-year", "year-month", "descending", "phone-numbers", "codes"],
+)
+def test_what_only_looks_like_bands_is_not_read_as_bands(values, kind):
+    spec = spec_of(values * 5)
+    assert spec.kind == kind and not spec.bands
+
+
+def test_a_range_in_a_column_of_single_numbers_is_unreadable():
+    """A model that learnt single numbers in 'year' reads no middle into `1-3 years`: it is refused."""
+    spec = spec_of(["1 year", "3 years", "5 years"] * 5)
+    assert spec.unit == "year" and not spec.bands
+    assert math.isnan(column_values(spec, pd.Series(["1-3 years"])).tolist()[0])
+    with pytest.raises(InvalidScoringRequest, match="a number in 'year'"):
+        value_of(spec, "1-3 years")
+    banded = spec_of(["18-24", "25-34"] * 5)
+    with pytest.raises(InvalidScoringRequest, match="a number or a range"):
+        value_of(banded, "young")
+
+
 def test_thousands_written_with_k_are_numbers():
     spec = spec_of(["50k", "120K", "2.5k", "80000"] * 5)
     assert spec.kind == NUMBER
@@ -421,7 +474,8 @@ def test_a_cell_with_a_long_run_of_blanks_or_digits_is_read_in_linear_time():
 
     # sized so that the patterns as they were take 10 s or more each, and these take milliseconds
     evil = ["1" + " " * 2500 + "!", "(" + "1" * 60000, "1" * 40000 + "k!", "2021" + " " * 40000 + "!",
-            "1" + " " * 2500 + "+" + " " * 2500 + "!", "less than" + " " * 40000 + "!", " " * 40000 + "1" + " " * 40000 + "-!"]
+            "1" + " " * 2500 + "+" + " " * 2500 + "!", "less than" + " " * 40000 + "!", " " * 40000 + "1" + " " * 40000 + "-!",
+            "1" + "-1" * 20000 + "!", "1-" + "1" * 40000 + "k!", "$" + "1," * 20000 + "- $1!"]
     started = time.process_time()
     spec = spec_of(evil + ["36 months", "12 months"] * 400)  # a unit column with a few odd cells
     values = column_values(spec, pd.Series(evil))

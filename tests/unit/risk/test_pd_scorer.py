@@ -170,6 +170,8 @@ def test_a_reason_shows_a_number_with_a_unit_as_the_applicant_wrote_it():
     spec = ColumnSpec("emp_length", "emp_length", NUMBER, "Emp length", unit="year", median=4.0)
     assert wording(spec, 0.5, "< 1 year ") == "Emp length is low (< 1 year)"
     assert wording(spec, 10.0, 10) == "Emp length is high (10)"  # a number given as a number, as it is
+    bands = ColumnSpec("IncomeBand", "IncomeBand", NUMBER, "Income band", bands=True, median=50_000.0)
+    assert wording(bands, 27_500.0, "$25,000 - $30,000") == "Income band is low ($25,000 - $30,000)"  # not its middle
 
 
 def test_batch_scores_keep_the_frame_s_own_index(scorer, fresh):

@@ -22,7 +22,7 @@ import pandas as pd
 
 from creditline.risk.models.errors import InvalidScoringRequest
 from creditline.risk.models.names import plain_words
-from creditline.risk.models.units import below_adjusted, common_unit, split_one, split_units
+from creditline.risk.models.units import below_adjusted, common_shape, split_one, split_units
 
 NUMBER, FLAG, DATE, CATEGORY = "number", "flag", "date", "category"
 KINDS = (NUMBER, FLAG, DATE, CATEGORY)
@@ -127,6 +127,7 @@ class ColumnSpec:
     date_format: str = ""
     decorated: bool = False
     unit: str = ""  # a number written with this unit word after it: `36 months` (risk.models.units)
+    bands: bool = False  # ranges (`18-24`, `1-3 years`) read as their middles (risk.models.units)
     missing_codes: tuple[float, ...] = ()
     categories: tuple[str, ...] = ()
     median: float | None = None
@@ -176,18 +177,33 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
         both = pd.to_numeric(strip_decoration(decimal_comma_text(values)), errors="coerce")
         if both.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
             return NUMBER, {"decimal_comma": True, "decorated": True}
-    unit, number_parts = common_unit(values, PARSED_SHARE_MIN)
-    if unit:  # `36 months`, `10+ years`: the number parts take their mark and decoration as any number column
-        kind, options = infer_kind(number_parts, separator)
+    shape = common_shape(values, PARSED_SHARE_MIN)
+    if shape and not shape.bands:  # `36 months`, `10+ years`: the number parts take their mark and decoration as any number column
+        kind, options = infer_kind(shape.parts, separator)
         if kind == NUMBER:
-            return NUMBER, {**options, "unit": unit}
+            return NUMBER, {**options, "unit": shape.unit}
     distinct = set(values.str.lower().unique())
     if any(distinct <= pair for pair in FLAG_PAIRS):
         return FLAG, {}
     date_format = infer_date_format(values)
     if date_format:
         return DATE, {"date_format": date_format}
+    if shape:  # bands, once no date format reads them (`03-2019` is a month)
+        kind, options = infer_kind(shape.parts, separator)
+        options = {**options, "unit": shape.unit, "bands": True}
+        if kind == NUMBER and bands_ordered(ColumnSpec("", "", NUMBER, **options), values):
+            return NUMBER, options
     return CATEGORY, {}
+
+
+def bands_ordered(spec: ColumnSpec, text: pd.Series) -> bool:
+    """Whether the column's ranges are bands: each runs upwards and none overlaps another (`18-24`,
+    `25-34`; `$0-$25,000`, `$25,000-$50,000`). `2019-03` runs down; `03-2019`, `04-2019` overlap."""
+    parts = split_units(pd.Series(text.unique(), dtype=text.dtype))
+    low, high = (part_values(spec, parts[end], np.zeros(len(parts), dtype=bool)) for end in ("num", "high"))
+    ranged = ~np.isnan(low) & ~np.isnan(high)
+    ends = np.unique(np.column_stack([low[ranged], high[ranged]]), axis=0)  # sorted by low, then high
+    return bool(ends.size and np.all(ends[:, 0] < ends[:, 1]) and np.all(ends[1:, 0] >= ends[:-1, 1]))
 
 
 def commas_are_decimal(values: pd.Series) -> bool:
@@ -346,7 +362,7 @@ def column_values(spec: ColumnSpec, raw: pd.Series, *, strict: bool = False) -> 
             refuse_unparsed(spec, raw[infinite])
         return apply_codes(np.where(infinite, np.nan, values), spec.missing_codes)
     text = as_text(raw, strip=spec.kind != NUMBER)
-    plain = spec.kind == NUMBER and not (spec.decimal_comma or spec.decorated or spec.unit)
+    plain = spec.kind == NUMBER and not (spec.decimal_comma or spec.decorated or spec.unit or spec.bands)
     read = every_number(text) if plain else None
     if read is None:
         missing = is_missing_text(text).to_numpy()
@@ -363,13 +379,18 @@ def column_values(spec: ColumnSpec, raw: pd.Series, *, strict: bool = False) -> 
 def text_values(spec: ColumnSpec, text: pd.Series, missing: np.ndarray) -> np.ndarray:
     """The column's values read from text by its kind's rule (missing rows: anything, masked later)."""
     if spec.kind == NUMBER:
-        parts = split_units(text) if spec.unit else None
-        if parts is not None:  # the number part of a value in the column's unit (or none); others unreadable
-            text = parts["num"].where(parts["unit"].isin(("", spec.unit))).fillna("nan")
-        source = decimal_comma_text(text) if spec.decimal_comma else text
-        source = strip_decoration(source) if spec.decorated else source
-        values = numbers(source, missing)
-        return values if parts is None else below_adjusted(values, parts["below"].to_numpy())
+        if not (spec.unit or spec.bands):
+            return part_values(spec, text, missing)
+        parts = split_units(text)  # the number part of a value in the column's unit (or none); others unreadable
+        in_unit = parts["unit"].isin(("", spec.unit))
+        values = below_adjusted(part_values(spec, parts["num"].where(in_unit), missing), parts["below"].to_numpy())
+        ranged = parts["high"].notna().to_numpy()
+        if not ranged.any():
+            return values
+        if not spec.bands:  # a range in a column of single numbers: unreadable
+            return np.where(ranged, np.nan, values)
+        high = part_values(spec, parts["high"].where(in_unit), missing)
+        return np.where(ranged, (values + high) / 2, values)  # a band as its middle
     if spec.kind == FLAG:
         return text.str.lower().map(FLAG_VALUES).to_numpy(dtype=np.float64, na_value=np.nan)
     if spec.kind == DATE:
@@ -435,6 +456,13 @@ def apply_codes(values: np.ndarray, codes: tuple[float, ...]) -> np.ndarray:
     return values
 
 
+def part_values(spec: ColumnSpec, text: pd.Series, missing: np.ndarray) -> np.ndarray:
+    """Number texts (NaN: none) read by the column's decimal mark and decoration."""
+    text = text.fillna("nan")
+    source = decimal_comma_text(text) if spec.decimal_comma else text
+    return numbers(strip_decoration(source) if spec.decorated else source, missing)
+
+
 def refuse_unparsed(spec: ColumnSpec, bad: pd.Series) -> None:
     if not bad.empty:
         raise InvalidScoringRequest(
@@ -443,8 +471,9 @@ def refuse_unparsed(spec: ColumnSpec, bad: pd.Series) -> None:
 
 
 def describe_kind(spec: ColumnSpec) -> str:
-    if spec.kind == NUMBER and spec.unit:
-        return f"a number in {spec.unit!r}"  # `a number in 'month'`, `a number in '个月'`
+    if spec.kind == NUMBER and (spec.unit or spec.bands):
+        what = "a number or a range" if spec.bands else "a number"
+        return f"{what} in {spec.unit!r}" if spec.unit else what  # `a number in 'month'`, `a number in '个月'`
     return {NUMBER: "a number", FLAG: "a Y/N flag", DATE: f"a date ({spec.date_format})"}.get(spec.kind, "text")
 
 
@@ -486,15 +515,17 @@ def value_of(spec: ColumnSpec, raw: object) -> float:
 
 def parse_one(spec: ColumnSpec, text: str) -> float | None:
     if spec.kind == NUMBER:
-        below = False
-        if spec.unit:
-            split = split_one(text, spec.unit)
+        below, high = False, ""
+        if spec.unit or spec.bands:
+            split = split_one(text, spec.unit, spec.bands)
             if split is None:
                 return None
-            text, below = split
-        text = decimal_comma_one(text) if spec.decimal_comma else text
-        value = number_or_none(strip_decoration_one(text) if spec.decorated else text)
-        if value is not None and below and value > 0:
+            text, high, below = split
+        value = part_one(spec, text)
+        if value is not None and high:
+            top = part_one(spec, high)
+            value = None if top is None else (value + top) / 2
+        elif value is not None and below and value > 0:
             value /= 2
         return math.nan if value is not None and value in spec.missing_codes else value
     if spec.kind == FLAG:
@@ -510,6 +541,12 @@ def parse_one(spec: ColumnSpec, text: str) -> float | None:
     except ValueError:
         return None
     return (moment - EPOCH).total_seconds() / SECONDS_PER_DAY
+
+
+def part_one(spec: ColumnSpec, text: str) -> float | None:
+    """`part_values` of one number text."""
+    text = decimal_comma_one(text) if spec.decimal_comma else text
+    return number_or_none(strip_decoration_one(text) if spec.decorated else text)
 
 
 def number_or_none(text: str) -> float | None:

@@ -94,7 +94,8 @@ def file_form(spec: ColumnSpec, present: pd.Series, separator: str) -> ColumnSpe
         if spec.decimal_comma and not comma and not shows_decimal_points(present):
             comma = True  # no value tells (`45.000` groups thousands or has three decimals): training's mark stands
         unit = spec.unit or options.get("unit", "")  # a unit learnt stays: values in another are unread
-        return replace(spec, decimal_comma=comma, decorated=options.get("decorated", False), unit=unit, index={})
+        bands = spec.bands or options.get("bands", False)  # so do bands: a file of single numbers reads alike
+        return replace(spec, decimal_comma=comma, decorated=options.get("decorated", False), unit=unit, bands=bands, index={})
     if spec.kind == DATE:
         if parse_dates(present, spec.date_format).notna().mean() >= PARSED_SHARE_MIN:
             return spec
@@ -139,6 +140,7 @@ def reads_differently(old: ColumnSpec, new: ColumnSpec) -> bool:
         old.decimal_comma != new.decimal_comma
         or (new.decorated and not old.decorated)
         or old.unit != new.unit
+        or old.bands != new.bands
         or old.date_format != new.date_format
         or old.index != new.index
     )
@@ -165,7 +167,8 @@ def form_words(spec: ColumnSpec) -> str:
         return f"dates in {spec.date_format}"
     mark = "decimal commas" if spec.decimal_comma else "decimal points"
     unit = f" in {spec.unit!r}" if spec.unit else ""
-    return f"numbers{unit} with {mark}" + (" and currency, percent or grouping marks" if spec.decorated else "")
+    what = "numbers or ranges" if spec.bands else "numbers"
+    return f"{what}{unit} with {mark}" + (" and currency, percent or grouping marks" if spec.decorated else "")
 
 
 def unread_notes(specs: list[ColumnSpec], frame: pd.DataFrame, features: np.ndarray) -> list[str]:

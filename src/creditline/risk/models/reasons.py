@@ -72,7 +72,7 @@ def wording(spec: ColumnSpec, feature: float, raw: object) -> str:
     if spec.kind == FLAG:
         return PHRASE["yes" if feature >= 0.5 else "no"] % {"label": label}
     shown = show_date(feature) if spec.kind == DATE else show_number(feature)
-    if spec.unit and isinstance(raw, str):  # as the applicant wrote it: `< 1 year`, not 0.5
+    if (spec.unit or spec.bands) and isinstance(raw, str):  # as the applicant wrote it: `< 1 year`, not 0.5; `18-24`, not 21
         shown = raw.strip()
     if spec.median is None or feature == spec.median:
         return PHRASE["plain"] % {"label": label, "value": shown}
