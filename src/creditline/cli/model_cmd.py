@@ -133,12 +133,25 @@ def train_command(
         prepared = prepare(table, options)
         del table  # its text goes: training holds the features only
         gc.collect()  # pandas' accessors tie the table's columns in cycles: free them now, not some day
+        return_freed_memory()
         artifacts = fit(prepared, options, progress=advance)
         advance("save")
         save_model(artifacts, out)
     summary = training_summary(artifacts.metadata, out, time.monotonic() - started)
     summary["cpu_seconds"] = round(time.process_time() - cpu_started, 2)
     emit(summary, as_json, training_lines(summary))
+
+
+def return_freed_memory() -> None:
+    """Hand the freed heap back to the system (glibc's `malloc_trim`): the table's millions of small
+    blocks stay mapped otherwise, and training's large arrays are mapped afresh beside them (a 100,000-row,
+    122-column export: 0.29 GB resident once prepared instead of 0.40 GB). Elsewhere, nothing."""
+    import contextlib
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim this way
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
 
 
 class stage_bar:
