@@ -166,7 +166,8 @@ raw_values = st.one_of(
     st.sampled_from(["", "NA", "?", "-9", "Y", "n", "A11", "2020-02-29", "3,5", "x", "$1,234", "50%", "(1,234.5)", "7-",
                      "\u22123", "Dec-2011", "15-OCT-21", "USD 5", "1,23,456",
                      "36 months", "< 1 month", "7 years", "2021Q3", "Q4 2021", "50k",
-                     "18-24", "65+", "1-3 years", "$0 - $25,000", "25k-50k", "30-20", "2019-03"]),
+                     "18-24", "65+", "1-3 years", "$0 - $25,000", "25k-50k", "30-20", "2019-03",
+                     "25-12-2016", "06-2019", "1/6/19"]),
     st.integers(-20, 2000),
     st.floats(-1e6, 1e6),
     st.just(float("nan")),
@@ -197,6 +198,7 @@ training = {
     "decorated": ["$10", "-9", "2,500.5", "", "40%", "7"],
     "flag": ["Y", "N", "Y", "", "N", "Y"],
     "date": ["2020-01-01", "2021-06-30", "", "2019-12-31", "2020-02-29", "2018-01-01"],
+    "day-first date": ["25-12-2016", "1-7-2017", "", "31-01-2018", "13-2-2019", "1-1-2020"],
     "category": ["A11", "A11", "A12", "A12", "A11", "A12"] * 2,
     "unit": ["36 months", "< 1 month", "10+ months", "", "1 month", "-9"],
     "quarter": ["2021Q3", "2021Q4", "", "2022Q1", "2021Q3", "2022Q2"],
@@ -211,7 +213,7 @@ training = {
 def test_one_value_and_whole_column_conversions_agree(kind, values):
     spec = spec_of(training[kind])
     assert spec is not None and spec.kind == {"decorated": NUMBER, "unit": NUMBER, "quarter": DATE, "bands": NUMBER,
-                                              "bands in a unit": NUMBER}.get(kind, kind)
+                                              "bands in a unit": NUMBER, "day-first date": DATE}.get(kind, kind)
     one = []
     for value in values:
         try:
@@ -286,6 +288,10 @@ def test_a_comma_file_s_column_of_only_three_digit_groups_keeps_thousands():
         (["2019-06", "2020-1", "2003-12"], "%Y-%m", [18048.0, 18262.0, 12387.0]),  # a vintage: the month's first day
         (["2019/06", "2020/1", "2003/12"], "%Y/%m", [18048.0, 18262.0, 12387.0]),
         (["06/2019", "1/2020", "12/2003"], "%m/%Y", [18048.0, 18262.0, 12387.0]),
+        (["06-2019", "1-2020", "12-2003"], "%m-%Y", [18048.0, 18262.0, 12387.0]),
+        (["01-06-2019", "1-1-2020 10:30", "01-12-2003"], "%d-%m-%Y", [18048.0, 18262.0, 12387.0]),  # India, the UK
+        (["06-13-2019", "1-1-2020", "12-1-2003"], "%m-%d-%Y", [18060.0, 18262.0, 12387.0]),  # a day above 12: month first
+        (["1/6/19", "1/1/20 10:30", "1/12/03"], "%d/%m/%y", [18048.0, 18262.0, 12387.0]),  # Excel's short date
         (["2019年6月1日", "2020年1月1日 10:30", "2003年12月1日"], "%Y年%m月%d日", [18048.0, 18262.0, 12387.0]),
         (["2019年6月", "2020年1月", "2003年12月"], "%Y年%m月", [18048.0, 18262.0, 12387.0]),
     ],
@@ -407,7 +413,7 @@ def test_bands_read_as_their_middles(values, unit, expected):
 @pytest.mark.parametrize(
     ("values", "kind"),
     [
-        (["03-2019", "04-2019", "05-2019", "11-2020"], CATEGORY),  # month-year: the "ranges" overlap
+        (["03-2019", "04-2019", "05-2019", "11-2020"], DATE),  # month-year (`%m-%Y`), not bands from 3 to 2019
         (["2019-03", "2019-04", "2020-11"], DATE),  # year-month runs down: a date
         (["30-20", "40-10", "50-5"], CATEGORY),  # ranges running down are no bands
         ([f"555-{1000 + i}" for i in range(80)], CATEGORY),  # 80 distinct: phone numbers, not bands

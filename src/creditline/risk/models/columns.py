@@ -45,10 +45,13 @@ DATE_PATTERNS = (  # each shape with its formats, the usual one first (day first
     (re.compile(r"^\d{4}/\d{1,2}/\d{1,2}([ T].*)?$"), ("%Y/%m/%d",)),
     (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}([ T].*)?$"), ("%d/%m/%Y", "%m/%d/%Y")),
     (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}([ T].*)?$"), ("%d.%m.%Y",)),
-    # a month alone, as vintages and statement periods are written: `2019-06`, `2019/06`, `06/2019`
+    (re.compile(r"^\d{1,2}-\d{1,2}-\d{4}([ T].*)?$"), ("%d-%m-%Y", "%m-%d-%Y")),  # India's and the UK's exports
+    (re.compile(r"^\d{1,2}/\d{1,2}/\d{2}([ T].*)?$"), ("%d/%m/%y", "%m/%d/%y")),  # Excel's short date: `25/12/16`
+    # a month alone, as vintages and statement periods are written: `2019-06`, `2019/06`, `06/2019`, `06-2019`
     (re.compile(r"^\d{4}-\d{1,2}$"), ("%Y-%m",)),
     (re.compile(r"^\d{4}/\d{1,2}$"), ("%Y/%m",)),
     (re.compile(r"^\d{1,2}/\d{4}$"), ("%m/%Y",)),
+    (re.compile(r"^\d{1,2}-\d{4}$"), ("%m-%Y",)),
     # Chinese: `2021年3月5日` (with a time after it or not), a month alone `2021年3月`
     (re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日( .*)?$"), ("%Y年%m月%d日",)),
     (re.compile(r"^\d{4}年\d{1,2}月$"), ("%Y年%m月",)),
