@@ -101,7 +101,9 @@ RARER_STEPS = (
     (DECORATION, ""),
     (r"(?<=\d),(?=\d{2},)", ""),  # lakh and crore commas, before the thousands ones
     (THOUSANDS, ""),
-    (r"^([+-]?(?:\d+(?:\.\d+)?|\.\d+))万$", r"\1e4"),  # one way to split the digits: linear on a long run  # Chinese amounts in ten-thousands (`1.5万元`) and hundred-millions (`2亿`)
+    # Chinese amounts in ten-thousands (`1.5万元`) and hundred-millions (`2亿`), thousands as `k`; the digits
+    # split one way only, so a long run is read in linear time
+    (r"^([+-]?(?:\d+(?:\.\d+)?|\.\d+))万$", r"\1e4"),
     (r"^([+-]?(?:\d+(?:\.\d+)?|\.\d+))亿$", r"\1e8"),
     (r"^([+-]?(?:\d+(?:\.\d+)?|\.\d+))[kK]$", r"\1e3"),
 )
