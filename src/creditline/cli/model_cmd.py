@@ -265,7 +265,7 @@ def labelled_rows(scorer, data: Path, target: str, positive: list[str], negative
     from creditline.risk.models.target import encode_target
 
     table = read_data(data)
-    column = resolve_column(list(table.frame.columns), target, "target")
+    column = resolve_column(list(table.frame.columns), target, "target", table.aliases)
     if not positive and not negative:
         present = set(table.frame[column].astype(str).str.strip())
         held = [bad for bad in scorer.bad_values if any(value_matches(v, bad) for v in present)]

@@ -8,7 +8,9 @@ Conventions a user relies on (documented in docs/risk-models.md):
 - the separator is sniffed among `,` `;` tab `|`, else runs of whitespace — unless the first line is
   Excel's `sep=X`, which names it;
 - a first line with no number in it is a header; otherwise columns are named by 1-based
-  position, `c1`, `c2`, …, and so are blank header cells;
+  position, `c1`, `c2`, …, and so are blank header cells; a second header row under it (no number,
+  a name over every column of numbers) names the columns, the first row's names kept as aliases;
+- Weka's ARFF (`@relation`, `@attribute`, `@data`) is read by its header (`risk.models.arff`);
 - a gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
 - a zip archive is searched, nested archives included, for its largest delimited-text member (a
   member like `loans.csv.gz` counts, decompressed);
@@ -28,6 +30,7 @@ from __future__ import annotations
 import bz2
 import codecs
 import csv
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -41,6 +44,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from creditline.risk.models import arff
+from creditline.risk.models.columns import MISSING_TOKENS
 from creditline.risk.models.errors import InvalidData
 
 BYTES_MAX = 2**30
@@ -51,7 +56,7 @@ EXCEL_SEPARATOR = re.compile(r'^\s*"?sep=([^\s"]|\t)"?\s*$', re.IGNORECASE)  # E
 COMPRESSED = ((b"\x1f\x8b", "gzip", gzip.open), (b"BZh", "bzip2", bz2.open), (b"\xfd7zXZ\x00", "xz", lzma.open))
 SEPARATORS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
-TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab")
+TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab", ".arff")
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 # A CSV row ends at \n, \r or \r\n only (as for pandas' parser); str.splitlines also breaks at
 # NEL (0x85: Windows-1252's ellipsis read as Latin-1), form feeds, \x1c-\x1e and U+2028.
@@ -67,6 +72,13 @@ REPLACEMENT = "\ufffd"
 VALID_SHARE_MIN = 0.9
 CHINESE_SHARE_MIN = 0.95
 NOT_DECIMAL_COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # a comma not between two digits
+BINARY_KINDS = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls) or another OLE2 document"),
+    (b"PAR1", "a Parquet file"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"%PDF", "a PDF document"),
+)
+EXPORT_HINT = ": save or export the table as CSV"
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
 
@@ -81,6 +93,7 @@ class RawTable:
     encoding: str
     sha256: str
     warnings: tuple[str, ...] = ()  # what reading it had to replace, and where
+    aliases: dict[str, str] = dataclasses.field(default_factory=dict)  # other names of columns (a second header row's)
 
 
 def read_table(path: str | Path, *, field: str = "data") -> RawTable:
@@ -95,6 +108,8 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     lines = [line for line in first_lines(text, SNIFF_LINES + 1) if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
+    if arff.is_arff(lines):
+        return read_arff(text, RawTable(pd.DataFrame(), source, ",", True, encoding, digest, notes), field)
     start = 0
     declared = EXCEL_SEPARATOR.match(lines[0])
     if declared:  # Excel's `sep=;` line names the separator; the table starts after it
@@ -109,6 +124,10 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
         notes += (f"skipped {skipped} {what} before the table, the first {lines[0].strip()[:60]!r}",)
     rows = split_lines(lines[skipped:], separator)
     has_header = looks_like_header(rows)
+    upper = rows[0] if has_header and second_header(rows) else None
+    if upper:  # the first header row is read as a preamble line; its names become other names
+        start = line_offset(text, 1, start)
+        rows = rows[1:]
     trailing = has_header and ends_with_separator(rows)
     if has_header and not trailing and row_names(rows):
         first = rows[1][0].strip('"')
@@ -122,9 +141,64 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
         frame, repeated = without_repeated_header(frame, rows[0])
         if repeated:
             notes += (f"left out {repeated} repeated header row{'s' if repeated > 1 else ''} (files joined end to end?)",)
+    aliases: dict[str, str] = {}
+    if upper:
+        aliases = upper_names(frame, upper)
+        shown = ", ".join(f"{old} = {new}" for old, new in list(aliases.items())[:4]) + (", …" if len(aliases) > 4 else "")
+        notes += (f"a second header row under the first: columns named by it, the first row's names kept as other "
+                  f"names ({shown})",)
     if frame.empty:
         raise InvalidData(f"{source} has a header but no data rows", field=field)
-    return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in notes))
+    return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in notes), aliases)
+
+
+def read_arff(text: str, empty: RawTable, field: str) -> RawTable:
+    """An ARFF file's rows, its columns named by its `@attribute` lines (`risk.models.arff`)."""
+    source = empty.source
+    header = arff.read_header(text, source, field)
+    payload = arff.data_rows(text, header, source, field).encode("utf-8", errors="replace")
+    frame = parse(payload, ",", False, source, field, names=header.names, quote=header.quote)
+    if frame.empty:
+        raise InvalidData(f"{source} is an ARFF file with no data rows", field=field)
+    relation = f" {header.relation!r}" if header.relation else ""
+    note = f"{source}: read as Weka ARFF (relation{relation}), {len(header.names)} columns named by its @attribute lines"
+    return dataclasses.replace(empty, frame=frame, warnings=(*empty.warnings, note))
+
+
+def second_header(rows: list[list[str]]) -> bool:
+    """Whether the row under the header names the columns too: a two-row header, as a sheet with
+    grouped headings or coded names over plain ones (UCI's Taiwan file: `X1` over `LIMIT_BAL`) is
+    saved as CSV. Its cells hold no number, are distinct, and every column of numbers below it
+    has a name there — at least two, and a blank only under a name in the first row (a grouped
+    heading over its own column) — never a missing-value code as a data row would."""
+    if len(rows) < 4 or len(rows[1]) != len(rows[0]):
+        return False
+    cells = [cell.strip() for cell in rows[1]]
+    named = [cell for cell in cells if cell]
+    if any(NUMBER.match(cell) for cell in named) or len(set(named)) != len(named):
+        return False
+    numeric = 0
+    for position, cell in enumerate(cells):
+        below = [row[position].strip() for row in rows[2:] if position < len(row) and row[position].strip()]
+        if len(below) < 2 or sum(1 for value in below if NUMBER.match(value)) < 0.9 * len(below):
+            continue
+        if cell.lower() in MISSING_TOKENS and (cell or not rows[0][position].strip()):
+            return False
+        numeric += bool(cell)
+    return numeric >= 2
+
+
+def upper_names(frame: pd.DataFrame, upper: list[str]) -> dict[str, str]:
+    """Name the frame's unnamed columns by the first header row (`upper`) and return the first row's
+    names that now name another column (`X1` → `LIMIT_BAL`), which `resolve_column` also accepts."""
+    names = list(frame.columns)
+    written = [cell.strip() for cell in upper]
+    for position, old in enumerate(written):
+        if old and names[position] == f"c{position + 1}" and old not in names:
+            names[position] = old
+    frame.columns = names
+    unique = {cell for cell in written if cell and written.count(cell) == 1}
+    return {old: names[p] for p, old in enumerate(written) if old in unique and old != names[p] and old not in names}
 
 
 def first_lines(text: str, count: int) -> list[str]:
@@ -148,9 +222,17 @@ def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return data, str(path)
     found = largest_member(data, str(path), 0, field)
+    if found is None and workbook(data):
+        raise InvalidData(f"{path} is an Excel workbook (.xlsx), not a delimited text (CSV) file{EXPORT_HINT}", field=field)
     if found is None:
         raise InvalidData(f"{path} is a zip archive with no delimited text file inside", field=field)
     return found[1], found[0]
+
+
+def workbook(data: bytes) -> bool:
+    """Whether a zip archive is an Office Open XML workbook (what Excel saves as .xlsx)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return "xl/workbook.xml" in archive.namelist()
 
 
 def decompressed(data: bytes, source: str, field: str) -> bytes:
@@ -193,6 +275,14 @@ def largest_member(data: bytes, name: str, depth: int, field: str = "data") -> t
     return best
 
 
+def binary_kind(data: bytes) -> str:
+    """What a binary file is, by its first bytes, in words: the formats a table is most often handed over in."""
+    for magic, kind in BINARY_KINDS:
+        if data.startswith(magic):
+            return kind
+    return "binary"
+
+
 def decode(data: bytes, field: str) -> tuple[str, str, tuple[str, ...]]:
     """The text, its encoding and what was replaced to read it (the warnings)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text" export
@@ -202,7 +292,7 @@ def decode(data: bytes, field: str) -> tuple[str, str, tuple[str, ...]]:
             raise InvalidData(f"the file starts as UTF-16 text but is not ({exc.reason})", field=field) from exc
     head = data[:65536]
     if b"\x00" in head:
-        raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
+        raise InvalidData(f"the file is {binary_kind(data)}, not a delimited text (CSV) file{EXPORT_HINT}", field=field)
     try:
         return data.decode("utf-8-sig"), "utf-8", ()
     except UnicodeDecodeError as exc:
@@ -216,7 +306,7 @@ def decode(data: bytes, field: str) -> tuple[str, str, tuple[str, ...]]:
     text = data.decode("latin-1")
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n")
     if controls > len(text[:65536]) * 0.01:
-        raise InvalidData("the file is binary, not a delimited text (CSV) file", field=field)
+        raise InvalidData(f"the file is {binary_kind(data)}, not a delimited text (CSV) file{EXPORT_HINT}", field=field)
     return text, "latin-1", ()
 
 
@@ -403,11 +493,17 @@ def ends_with_separator(rows: list[list[str]]) -> bool:
     return bool(data) and all(not row[-1].strip() for row in data)
 
 
-def parse(payload: bytes, separator: str, has_header: bool, source: str, field: str, trailing: bool = False) -> pd.DataFrame:
-    """The table in `payload` (UTF-8) as a frame of stripped strings."""
+def parse(
+    payload: bytes, separator: str, has_header: bool, source: str, field: str, trailing: bool = False,
+    names: list[str] | None = None, quote: str = '"',
+) -> pd.DataFrame:
+    """The table in `payload` (UTF-8) as a frame of stripped strings; `names` and `quote` read an ARFF
+    file's rows (names from its header, values quoted with `quote` and escaped with a backslash)."""
     options: dict[str, object] = {"sep": r"\s+"} if separator == WHITESPACE else {"sep": separator}
     if trailing:
         options["index_col"] = False  # the rows' last, empty field is dropped; no column becomes the index
+    if names is not None:
+        options.update(names=names, quotechar=quote, escapechar="\\", skipinitialspace=True, index_col=False)
     try:
         with warnings.catch_warnings():  # pandas warns that index_col=False drops the empty last fields
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
@@ -423,7 +519,7 @@ def parse(payload: bytes, separator: str, has_header: bool, source: str, field: 
             )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InvalidData(f"{source} cannot be read as a table: {' '.join(str(exc).split())}", field=field) from exc
-    frame.columns = column_names(list(frame.columns), has_header)
+    frame.columns = column_names(list(frame.columns), has_header or names is not None)
     # One column at a time (a whole second frame would double the peak), through `map`: the `.str`
     # accessor ties itself and the column in a cycle, which only the cyclic collector frees.
     for position in range(frame.shape[1]):
@@ -442,11 +538,14 @@ def column_names(raw: list[object], has_header: bool) -> list[str]:
     return names
 
 
-def resolve_column(columns: list[str], wanted: str, field: str) -> str:
-    """The column that `wanted` names: an exact or case-insensitive name, a 1-based position, or `last`."""
+def resolve_column(columns: list[str], wanted: str, field: str, aliases: dict[str, str] | None = None) -> str:
+    """The column that `wanted` names: an exact or case-insensitive name, another name the file gives
+    it (`aliases`: a second header row's), a 1-based position, or `last`."""
     text = wanted.strip()
     if text in columns:
         return text
+    if aliases and text in aliases:
+        return aliases[text]
     folded = [c for c in columns if c.lower() == text.lower()]
     if len(folded) == 1:
         return folded[0]

@@ -215,7 +215,7 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
     """The table's kept rows as features: each column inferred, converted and let go in turn."""
     frame = table.frame
     columns = list(frame.columns)
-    target_column = resolve_column(columns, options.target, "target")
+    target_column = resolve_column(columns, options.target, "target", table.aliases)
     definition = encode_target(frame[target_column], options.positive, negative=options.negative)
     target = definition.values
     keep = ~np.isnan(target)
@@ -228,12 +228,12 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
     excluded = {target_column}
     order = None
     if options.time:
-        time_column = resolve_column(columns, options.time, "time")
+        time_column = resolve_column(columns, options.time, "time", table.aliases)
         if time_column == target_column:
             raise InvalidData(f"{target_column!r} is the target; an out-of-time split needs the date each row was booked", field="time")
         excluded.add(time_column)
         order = time_order(kept(time_column), table.separator)
-    excluded |= {resolve_column(columns, wanted, "id") for wanted in options.ids}
+    excluded |= {resolve_column(columns, wanted, "id", table.aliases) for wanted in options.ids}
     dropped = [{"column": c, "reason": "target, time or named identifier"} for c in columns if c in excluded]
     candidates = [c for c in columns if c not in excluded]
     specs, distinct = [], {}
@@ -310,7 +310,7 @@ def monotone_vector(prepared: Prepared, options: TrainingOptions) -> list[int]:
     vector = [0] * len(prepared.specs)
     names = [spec.name for spec in prepared.specs]
     for wanted, direction in options.monotone.items():
-        name = resolve_column(list(prepared.table.frame.columns), wanted, "monotone")
+        name = resolve_column(list(prepared.table.frame.columns), wanted, "monotone", prepared.table.aliases)
         if name not in names:
             reason = next((d["reason"] for d in prepared.dropped if d["column"] == name), "not a feature")
             raise InvalidData(f"{name} is not a feature of the model (dropped: {reason})", field="monotone")
