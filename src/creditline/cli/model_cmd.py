@@ -91,7 +91,7 @@ def train_command(
         [], "--negative", help="Target value meaning good (repeatable); rows of any other value are left out as indeterminate."
     ),
     time_column: str | None = typer.Option(None, "--time", help="Date/number column for an out-of-time split."),
-    ids: list[str] = typer.Option([], "--id", help="Identifier column to exclude (repeatable)."),
+    ids: list[str] = typer.Option([], "--id", help="Identifier column to exclude (repeatable); one whose values repeat (a customer id over several loans) also keeps each customer's rows on one side of the split."),
     monotone: list[str] = typer.Option([], "--monotone", help="COLUMN=+1 or COLUMN=-1: risk only rises/falls with it."),
     missing_codes: list[str] = typer.Option([], "--missing-code", help="Extra sentinel value(s) meaning missing."),
     labels: Path | None = typer.Option(None, "--labels", help='JSON object: column → plain words for reason codes, or → {"en": …, "zh": …} per language.'),

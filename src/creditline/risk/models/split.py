@@ -24,6 +24,7 @@ CV_ROWS_MAX = 60_000
 REPEATED_ROWS_MAX = 5_000
 CV_FOLDS = 5
 CV_REPEATS = 3
+GROUPS_MIN = 20  # fewer distinct values in an --id column are no borrowers to split by
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class Split:
         return self.folds[: len(self.folds) // self.repeats]
 
 
-def split_rows(target: np.ndarray, order: np.ndarray | None, seed: int) -> Split:
-    """Out-of-time when `order` (a sortable time per row) is given, stratified otherwise."""
+def split_rows(target: np.ndarray, order: np.ndarray | None, seed: int, groups: Groups | None = None) -> Split:
+    """Out-of-time when `order` (a sortable time per row) is given, stratified otherwise — by group
+    when `groups` is given: every row of a borrower falls on the same side of every cut."""
     rows = np.arange(target.size)
     if order is not None:
         ranked = rows[np.argsort(order, kind="stable")]
@@ -64,6 +66,11 @@ def split_rows(target: np.ndarray, order: np.ndarray | None, seed: int) -> Split
                     field="time",
                 )
         return Split(development, test, folds, "out-of-time 80/20 (validation: latest 20% of development)")
+    if groups is not None:
+        development, test = group_cut(target, groups.codes, TEST_SHARE, seed)
+        folds, repeats = development_folds(target[development], seed, groups.codes[development])
+        method = f"stratified 80/20 by {groups.column} (no {groups.column} on both sides of a cut)"
+        return Split(development, test, folds, method, repeats)
     development, test = train_test_split(rows, test_size=TEST_SHARE, stratify=target, random_state=seed)
     development = np.sort(development)
     test = np.sort(test)
@@ -71,9 +78,48 @@ def split_rows(target: np.ndarray, order: np.ndarray | None, seed: int) -> Split
     return Split(development, test, folds, "stratified 80/20", repeats)
 
 
-def development_folds(target: np.ndarray, seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
-    """(folds, repeats): repeated or plain stratified 5-fold cross-validation, or one hold-out."""
+@dataclass(frozen=True)
+class Groups:
+    """Which borrower (or account) each row belongs to: `codes` 0..n-1 by row, named by `column`."""
+
+    column: str
+    codes: np.ndarray
+
+
+def group_cut(target: np.ndarray, codes: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(kept, cut) rows: about `share` of the groups cut, stratified by whether a group holds a bad row."""
+    folds = group_folds(target, codes, round(1 / share), seed)
+    return folds[0]
+
+
+def group_folds(target: np.ndarray, codes: np.ndarray, count: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`count` folds of the rows, whole groups to a fold, the groups stratified by their having a bad row
+    (a borrower's rows are not independent: split apart, the test would score borrowers training saw)."""
+    bad = np.zeros(int(codes.max()) + 1, dtype=np.int8)
+    np.maximum.at(bad, codes, (target > 0).astype(np.int8))
+    labels = np.arange(bad.size)
+    splitter = StratifiedKFold(n_splits=count, shuffle=True, random_state=seed)
+    folds = []
+    for _, held in splitter.split(labels, bad):
+        inside = np.zeros(bad.size, dtype=bool)
+        inside[held] = True
+        chosen = inside[codes]
+        folds.append((np.flatnonzero(~chosen), np.flatnonzero(chosen)))
+    return folds
+
+
+def development_folds(
+    target: np.ndarray, seed: int, codes: np.ndarray | None = None
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    """(folds, repeats): repeated or plain stratified 5-fold cross-validation, or one hold-out —
+    whole groups to a part when `codes` (each row's group) is given."""
     positions = np.arange(target.size)
+    if codes is not None:
+        codes = np.unique(codes, return_inverse=True)[1]
+        if target.size >= CV_ROWS_MAX:
+            return [group_cut(target, codes, VALID_SHARE, seed)], 1
+        repeats = CV_REPEATS if target.size < REPEATED_ROWS_MAX else 1
+        return [f for r in range(repeats) for f in group_folds(target, codes, CV_FOLDS, seed + r)], repeats
     if target.size < CV_ROWS_MAX:
         repeats = CV_REPEATS if target.size < REPEATED_ROWS_MAX else 1
         folds = []

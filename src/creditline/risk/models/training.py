@@ -46,7 +46,7 @@ from creditline.risk.models.names import sanitise
 from creditline.risk.models.reading import RawTable, resolve_column
 from creditline.risk.models.registry import FORMAT, FORMAT_VERSION, ModelArtifacts
 from creditline.risk.models.scorecard import CompiledScorecard, Scaling, ScorecardModel, fit_scorecard
-from creditline.risk.models.split import Split, describe, split_rows
+from creditline.risk.models.split import CV_FOLDS, GROUPS_MIN, Groups, Split, describe, split_rows
 from creditline.risk.models.target import Target, encode_target
 
 BLEND_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
@@ -95,6 +95,7 @@ class Prepared:
     order: np.ndarray | None
     unlabelled: int = 0  # rows left out: no target value (blank or a missing token, an export's footer)
     distinct: dict[str, int] = field(default_factory=dict)  # each feature's distinct raw values, kept rows
+    groups: Groups | None = None  # each kept row's borrower, by an --id column whose values repeat
 
 
 def noop(_stage: str) -> None:
@@ -119,7 +120,7 @@ def fit(prepared: Prepared, options: TrainingOptions, progress: Progress = noop)
     check_options(options)
     table = prepared.table
     progress("leakage")
-    split = split_rows(prepared.target, prepared.order, options.seed)
+    split = split_rows(prepared.target, prepared.order, options.seed, prepared.groups)
     guard_leakage(prepared, split)
     progress("split")
     dev_y = prepared.target[split.development]
@@ -233,7 +234,9 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
             raise InvalidData(f"{target_column!r} is the target; an out-of-time split needs the date each row was booked", field="time")
         excluded.add(time_column)
         order = time_order(kept(time_column), table.separator)
-    excluded |= {resolve_column(columns, wanted, "id", table.aliases) for wanted in options.ids}
+    named_ids = [resolve_column(columns, wanted, "id", table.aliases) for wanted in options.ids]
+    excluded |= set(named_ids)
+    groups = None if order is not None else borrower_groups(named_ids, kept, target)
     dropped = [{"column": c, "reason": "target, time or named identifier"} for c in columns if c in excluded]
     candidates = [c for c in columns if c not in excluded]
     specs, distinct = [], {}
@@ -253,7 +256,26 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
     features = first_columns(features, len(specs))
     unlabelled = int((~keep).sum()) - definition.indeterminate
     described = replace(table, frame=frame.iloc[:0].copy())  # a copy: an empty view would keep every row alive
-    return Prepared(described, target, definition, target_column, specs, features, dropped, order, unlabelled, distinct)
+    return Prepared(described, target, definition, target_column, specs, features, dropped, order, unlabelled, distinct, groups)
+
+
+def borrower_groups(named_ids: list[str], kept: Callable[[str], pd.Series], target: np.ndarray) -> Groups | None:
+    """The rows' groups by the first `--id` column whose values repeat (several loans of one borrower),
+    so that no borrower is on both sides of a cut — when it has enough groups of each outcome to stratify
+    (GROUPS_MIN, and CV_FOLDS with a bad row and without one); a blank id is a group of its own."""
+    for name in named_ids:
+        values = kept(name)
+        blank = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
+        codes, uniques = pd.factorize(values.where(~blank, None), use_na_sentinel=True)
+        if len(uniques) + int(blank.sum()) >= codes.size:
+            continue  # one row per value: an identifier, not a grouping
+        codes = codes.astype(np.int64)
+        codes[blank] = len(uniques) + np.arange(int(blank.sum()))
+        bad = np.zeros(int(codes.max()) + 1, dtype=bool)
+        np.logical_or.at(bad, codes, target > 0)
+        if bad.size >= GROUPS_MIN and min(int(bad.sum()), int((~bad).sum())) >= CV_FOLDS:
+            return Groups(name, codes)
+    return None
 
 
 def first_columns(matrix: np.ndarray, count: int, block_cells: int = 1 << 20) -> np.ndarray:
