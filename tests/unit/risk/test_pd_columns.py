@@ -167,7 +167,8 @@ raw_values = st.one_of(
                      "\u22123", "Dec-2011", "15-OCT-21", "USD 5", "1,23,456",
                      "36 months", "< 1 month", "7 years", "2021Q3", "Q4 2021", "50k",
                      "18-24", "65+", "1-3 years", "$0 - $25,000", "25k-50k", "30-20", "2019-03",
-                     "25-12-2016", "06-2019", "1/6/19"]),
+                     "25-12-2016", "06-2019", "1/6/19", "01-01-65", "29-02-00", "1yrs 11mon", "3年2个月", "53_",
+                     "__-3__", "_______", "1_000"]),
     st.integers(-20, 2000),
     st.floats(-1e6, 1e6),
     st.just(float("nan")),
@@ -204,6 +205,9 @@ training = {
     "quarter": ["2021Q3", "2021Q4", "", "2022Q1", "2021Q3", "2022Q2"],
     "bands": ["18-24", "25-34", "", "65+", "35 to 44", "-9"],
     "bands in a unit": ["1-3 years", "< 1 year", "3-5 years", "10+ years", "", "1-3 years"],
+    "two-digit years across 2000": ["01-01-65", "30-06-99", "", "29-02-00", "15-07-52", "01-12-07"],
+    "years and months": ["1yrs 11mon", "0yrs 0mon", "22 Years and 1 Months", "", "5 months", "3yrs 2mon"],
+    "underscored": ["53_", "_", "__10000__", "1_000", "-9", "7"],
 }
 
 
@@ -213,7 +217,9 @@ training = {
 def test_one_value_and_whole_column_conversions_agree(kind, values):
     spec = spec_of(training[kind])
     assert spec is not None and spec.kind == {"decorated": NUMBER, "unit": NUMBER, "quarter": DATE, "bands": NUMBER,
-                                              "bands in a unit": NUMBER, "day-first date": DATE}.get(kind, kind)
+                                              "bands in a unit": NUMBER, "day-first date": DATE,
+                                              "two-digit years across 2000": DATE, "years and months": NUMBER,
+                                              "underscored": NUMBER}.get(kind, kind)
     one = []
     for value in values:
         try:
@@ -481,7 +487,8 @@ def test_a_cell_with_a_long_run_of_blanks_or_digits_is_read_in_linear_time():
     # sized so that the patterns as they were take 10 s or more each, and these take milliseconds
     evil = ["1" + " " * 2500 + "!", "(" + "1" * 60000, "1" * 40000 + "k!", "2021" + " " * 40000 + "!",
             "1" + " " * 2500 + "+" + " " * 2500 + "!", "less than" + " " * 40000 + "!", " " * 40000 + "1" + " " * 40000 + "-!",
-            "1" + "-1" * 20000 + "!", "1-" + "1" * 40000 + "k!", "$" + "1," * 20000 + "- $1!"]
+            "1" + "-1" * 20000 + "!", "1-" + "1" * 40000 + "k!", "$" + "1," * 20000 + "- $1!",
+            "_" * 40000 + "1!", "1" + "_" * 40000 + "!", "1" + " " * 40000 + "yrs!", "1yrs" + " " * 40000 + "2!"]
     started = time.process_time()
     spec = spec_of(evil + ["36 months", "12 months"] * 400)  # a unit column with a few odd cells
     values = column_values(spec, pd.Series(evil))

@@ -18,15 +18,15 @@ CREDIT_G = """% 1. Title: German Credit data
 % (OpenML's credit-g, as Weka writes it)
 @RELATION german_credit
 
-@attribute checking_status {'<0','0<=X<200','no checking','>=200'}
-@attribute duration numeric
+@attribute 'checking_status' { '<0', '0<=X<200', 'no checking', '>=200'}
+@attribute 'duration' real
 @attribute 'credit history' {'all paid','existing paid',"critical/other"}
 @attribute credit_amount REAL
 @attribute purpose string
 @attribute class{good,bad}
 
 @data
-'<0',6,'critical/other',1169,'radio/tv',good
+'<0',6,'critical/other',1169,radio/tv,good
 '0<=X<200', 48, 'existing paid', 5951, 'it\\'s new', bad
 % a comment among the rows
 'no checking',?,'all paid',2096,?,good
@@ -47,7 +47,7 @@ def test_an_arff_file_is_named_by_its_attributes_and_unquoted(tmp_path):
         "duration": ["6", "48", "?"],
         "credit history": ["critical/other", "existing paid", "all paid"],
         "credit_amount": ["1169", "5951", "2096"],
-        "purpose": ["radio/tv", "it's new", "?"],
+        "purpose": ["radio/tv", "it's new", "?"],  # OpenML writes `radio/tv` unquoted
         "class": ["good", "bad", "good"],
     }
     assert table.has_header and "read as Weka ARFF (relation 'german_credit'), 6 columns" in table.warnings[0]

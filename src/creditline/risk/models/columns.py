@@ -12,6 +12,7 @@ Two speeds, one rule set: `column_values` converts a whole column (training, bat
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from dataclasses import asdict, dataclass, field, replace
@@ -28,7 +29,11 @@ NUMBER, FLAG, DATE, CATEGORY = "number", "flag", "date", "category"
 KINDS = (NUMBER, FLAG, DATE, CATEGORY)
 # Excel's error values: a ratio column exported from a sheet holds `#DIV/0!` wherever its divisor was 0.
 EXCEL_ERRORS = frozenset({"#div/0!", "#value!", "#ref!", "#num!", "#name?", "#null!", "#na", "#n/a n/a", "#getting_data"})
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", "#n/a", "missing", "."}) | EXCEL_ERRORS  # ".": SAS
+# A cell of underscores alone is a placeholder (a form's blank, a scrubbed value: `_______`).
+PLACEHOLDERS = frozenset("_" * n for n in range(1, 33))
+MISSING_TOKENS = (
+    frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", "#n/a", "missing", "."}) | EXCEL_ERRORS | PLACEHOLDERS
+)  # ".": SAS
 # Case variants listed up front (lower-casing every value is slow), with the mixed-case "NaN" of R, Java and JavaScript.
 MISSING_VARIANTS = frozenset(v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())) | {"NaN"}
 SENTINEL_CODES = (-7.0, -8.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, -999999.0)
@@ -47,6 +52,7 @@ DATE_PATTERNS = (  # each shape with its formats, the usual one first (day first
     (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}([ T].*)?$"), ("%d.%m.%Y",)),
     (re.compile(r"^\d{1,2}-\d{1,2}-\d{4}([ T].*)?$"), ("%d-%m-%Y", "%m-%d-%Y")),  # India's and the UK's exports
     (re.compile(r"^\d{1,2}/\d{1,2}/\d{2}([ T].*)?$"), ("%d/%m/%y", "%m/%d/%y")),  # Excel's short date: `25/12/16`
+    (re.compile(r"^\d{1,2}-\d{1,2}-\d{2}([ T].*)?$"), ("%d-%m-%y", "%m-%d-%y")),  # the same with dashes: `25-12-16`
     # a month alone, as vintages and statement periods are written: `2019-06`, `2019/06`, `06/2019`, `06-2019`
     (re.compile(r"^\d{4}-\d{1,2}$"), ("%Y-%m",)),
     (re.compile(r"^\d{4}/\d{1,2}$"), ("%Y/%m",)),
@@ -83,6 +89,10 @@ FULL_MONTH_RE = re.compile(
     r"(?i)\b(?:january|february|march|april|june|july|august|sept(?:ember)?|october|november|december)\b"
 )
 PARSED_SHARE_MIN = 0.98
+TWO_DIGIT_YEAR = "%y"
+USUAL_PIVOT = 69  # strptime's: `69`-`99` are 19xx, `00`-`68` 20xx
+PIVOT_GAP_MIN = 10
+CENTURY = 100
 # Currency symbols, percent, blanks, and the apostrophes Swiss exports group thousands with
 # (`1'234.50`, `1’234.50`); thousands commas (`1,234,567`).
 DECORATION = r"[%$€£¥₹₦₩₱₺₽₫฿₴₪¢元円\s\u00a0'’]"
@@ -94,6 +104,9 @@ THOUSANDS = r"(?<=\d),(?=\d{3}(?:\D|$))"
 # Each step a (pattern, replacement), in order; `strip_decoration` and `strip_decoration_one` both run them.
 COMMON_STEPS = ((DECORATION, ""), (THOUSANDS, ""))
 RARER_STEPS = (
+    # underscores around a number (`53_`, `__10000__`: a scrubbed export) go; between digits they group
+    # them as Python and Java literals write (`1_000_000`); each run is tried at its start only
+    (r"^_++|(?<!_)_++$|(?<=\d)_(?=\d)", ""),
     ("\u2212", "-"),  # U+2212, the minus sign
     (r"^\s*+\((?=[^)]*\d)([^)]*+)\)\s*+$", r"-\1"),  # parenthesised (a digit inside; linear on a long run)
     (r"^\s*+([^-]*\d)\s*+-\s*+$", r"-\1"),  # trailing minus (possessive blanks: linear on a long run)
@@ -133,6 +146,7 @@ class ColumnSpec:
     decorated: bool = False
     unit: str = ""  # a number written with this unit word after it: `36 months` (risk.models.units)
     bands: bool = False  # ranges (`18-24`, `1-3 years`) read as their middles (risk.models.units)
+    year_pivot: int = 69  # a two-digit year from this one on is 19xx, below it 20xx (strptime's is 69)
     missing_codes: tuple[float, ...] = ()
     categories: tuple[str, ...] = ()
     median: float | None = None
@@ -192,7 +206,8 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
         return FLAG, {}
     date_format = infer_date_format(values)
     if date_format:
-        return DATE, {"date_format": date_format}
+        pivot = year_pivot(parse_dates(values, date_format)) if TWO_DIGIT_YEAR in date_format else USUAL_PIVOT
+        return DATE, {"date_format": date_format} | ({"year_pivot": pivot} if pivot != USUAL_PIVOT else {})
     if shape:  # bands, once no date format reads them (`03-2019` is a month)
         kind, options = infer_kind(shape.parts, separator)
         options = {**options, "unit": shape.unit, "bands": True}
@@ -285,8 +300,9 @@ def date_part(text: str, date_format: str = "") -> str:
     return found.group(1) if found else text
 
 
-def parse_dates(text: pd.Series, date_format: str) -> pd.Series:
-    """Timestamps of a column's date parts (NaT where one does not read in the format)."""
+def parse_dates(text: pd.Series, date_format: str, pivot: int = 69) -> pd.Series:
+    """Timestamps of a column's date parts (NaT where one does not read in the format); two-digit
+    years from `pivot` on in the 1900s, below it in the 2000s."""
     if date_format == QUARTER:
         return quarter_dates(text)
     part = DATE_PART_NAMED.get(date_format, DATE_PART_RE)
@@ -296,7 +312,46 @@ def parse_dates(text: pd.Series, date_format: str) -> pd.Series:
         again = text[unread].str.replace(FULL_MONTH_RE, abbreviated, regex=True).str.extract(part, expand=False)
         parsed = parsed.copy()
         parsed[unread] = pd.to_datetime(again, format=abbreviated_format(date_format), errors="coerce").to_numpy()
+    if pivot != USUAL_PIVOT and TWO_DIGIT_YEAR in date_format:
+        years = parsed.dt.year % 100
+        low, high = sorted((pivot, USUAL_PIVOT))
+        moved = ((years >= low) & (years < high)).to_numpy()
+        if moved.any():
+            parsed = parsed.copy()
+            parsed[moved] = parsed[moved] + pd.DateOffset(years=CENTURY if pivot > USUAL_PIVOT else -CENTURY)
     return parsed
+
+
+def year_pivot(parsed: pd.Series) -> int:
+    """The two-digit year from which a column's dates are in the 1900s (those below it, the 2000s).
+
+    strptime reads `65` as 2065, so a birth date `01-01-65` or Lending Club's `earliest_cr_line`
+    `Jan-65` came out in the future, after every younger one. A column's two-digit years, on the
+    circle 00–99, sit on one arc: it starts after the widest gap (at least PIVOT_GAP_MIN years) and
+    runs forward, into the 2000s where it passes 99. An arc that does not pass 99 stays in the one
+    century strptime gives its latest year. Dates 1950–2007 (`50`…`99`, `00`…`07`) pivot at 50."""
+    held = np.unique(parsed.dropna().dt.year.to_numpy() % CENTURY)
+    if held.size == 0:
+        return USUAL_PIVOT
+    gaps = np.diff(np.append(held, held[0] + CENTURY))  # after each year, the last wrapping to the first
+    widest = int(np.argmax(gaps))
+    if gaps[widest] < PIVOT_GAP_MIN:
+        return USUAL_PIVOT
+    if widest == held.size - 1:  # the arc does not pass 99
+        return USUAL_PIVOT if held[-1] < USUAL_PIVOT else min(USUAL_PIVOT, int(held[0]))
+    return int(held[widest + 1])
+
+
+def pivoted(moment: datetime, date_format: str, pivot: int) -> datetime:
+    """`parse_dates`'s century move for one value (29 February kept as 28 where the century has none)."""
+    if pivot == USUAL_PIVOT or TWO_DIGIT_YEAR not in date_format:
+        return moment
+    low, high = sorted((pivot, USUAL_PIVOT))
+    if not low <= moment.year % CENTURY < high:
+        return moment
+    year = moment.year + (CENTURY if pivot > USUAL_PIVOT else -CENTURY)
+    day = min(moment.day, calendar.monthrange(year, moment.month)[1])
+    return moment.replace(year=year, day=day)
 
 
 def abbreviated(found: re.Match[str]) -> str:
@@ -399,7 +454,7 @@ def text_values(spec: ColumnSpec, text: pd.Series, missing: np.ndarray) -> np.nd
     if spec.kind == FLAG:
         return text.str.lower().map(FLAG_VALUES).to_numpy(dtype=np.float64, na_value=np.nan)
     if spec.kind == DATE:
-        parsed = parse_dates(text, spec.date_format)
+        parsed = parse_dates(text, spec.date_format, spec.year_pivot)
         return ((parsed - pd.Timestamp(EPOCH)).dt.total_seconds() / SECONDS_PER_DAY).to_numpy(np.float64)
     codes = text.map(spec.index).to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isnan(codes), float(spec.other_code), codes)
@@ -542,7 +597,7 @@ def parse_one(spec: ColumnSpec, text: str) -> float | None:
         date_format = spec.date_format
         if date_format in DATE_PART_NAMED:
             text, date_format = FULL_MONTH_RE.sub(abbreviated, text), abbreviated_format(date_format)
-        moment = datetime.strptime(date_part(text, spec.date_format), date_format)
+        moment = pivoted(datetime.strptime(date_part(text, spec.date_format), date_format), date_format, spec.year_pivot)
     except ValueError:
         return None
     return (moment - EPOCH).total_seconds() / SECONDS_PER_DAY

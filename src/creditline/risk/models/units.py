@@ -45,6 +45,17 @@ UNIT_RE = re.compile(
     rf"(?:(?P<join>{RANGE_JOIN})\s*+(?P<high>{BAND_END})\s*+)?(?:(?P<unit>{UNIT_WORD})\s*+)?$",
     re.IGNORECASE,
 )
+# A duration in years and months, as bureaus and Indian lenders' exports write an account's age:
+# `1yrs 11mon` (L&T's `CREDIT.HISTORY.LENGTH`), `22 Years and 1 Months`, `3 yr, 2 mo`, `3年2个月` — read in months.
+# At most three digits of years: `2019年6月` is a month, not 2,019 years.
+YEAR_WORD = r"(?:years?|yrs?|y|年)"
+MONTH_WORD = r"(?:months?|mons?|mths?|mos?|m|个月|月)"
+DURATION_RE = re.compile(
+    rf"^\s*+(?P<years>\d{{1,3}}+(?:\.\d++)?)\s*+{YEAR_WORD}\.?\s*+(?:(?:and|&|,)\s*+)?"
+    rf"(?P<months>\d{{1,3}}+(?:\.\d++)?)\s*+{MONTH_WORD}\.?\s*+$",
+    re.IGNORECASE,
+)
+MONTH = "month"
 BELOW = frozenset({"<", *BELOW_WORDS})
 SAMPLE = 1000
 BANDS_MAX = 60
@@ -72,6 +83,14 @@ def split_units(text: pd.Series) -> pd.DataFrame:
     end; NaN for a single number), `unit` (normalised; "" when it has none) and `below` (a `<`-like
     comparator)."""
     found = text.str.extract(UNIT_RE)
+    unread = found["num"].isna()
+    if unread.any():  # `1yrs 11mon`: the months it makes, as a number in months
+        durations = text[unread].str.extract(DURATION_RE)
+        read = durations["years"].notna()
+        if read.any():
+            months = pd.to_numeric(durations.loc[read, "years"]) * 12 + pd.to_numeric(durations.loc[read, "months"])
+            found.loc[months.index, "num"] = months.map(number_text)
+            found.loc[months.index, "unit"] = MONTH
     units = found["unit"].fillna("")
     return pd.DataFrame(
         {
@@ -108,9 +127,19 @@ def split_one(text: str, unit: str, bands: bool = False) -> tuple[str, str, bool
     of one value in `unit`, or None when the value has another shape or unit, or is a range and the
     column no bands."""
     found = UNIT_RE.match(text)
+    if not found and unit == MONTH:
+        duration = DURATION_RE.match(text)
+        if duration:
+            return number_text(float(duration["years"]) * 12 + float(duration["months"])), "", False
     if not found or (found["unit"] and unit_word(found["unit"]) != unit) or (found["high"] and not bands):
         return None
     return found["num"], found["high"] or "", (found["cmp"] or "").lower() in BELOW
+
+
+def number_text(value: float) -> str:
+    """A number as text a number column reads back exactly (`34`, `12.5`)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def below_adjusted(values: np.ndarray, below: np.ndarray) -> np.ndarray:
