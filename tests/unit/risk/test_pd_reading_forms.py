@@ -159,3 +159,32 @@ def test_an_xlsx_workbook_is_refused_by_name(tmp_path):
         archive.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
     with pytest.raises(InvalidData, match=r"an Excel workbook \(\.xlsx\)"):
         read_table(write(tmp_path, "book.xlsx", packed.getvalue()))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        ("rows.jsonl", '{"income": 84, "age": 18, "bad": 1}\n{"income": 12, "age": 40, "bad": 0}\n', "a JSON-lines file"),
+        ("rows.json", '[\n  {\n    "income": 84,\n    "bad": 1\n  }\n]\n', "a JSON file"),
+        ("one-line.json", '[{"income": 84, "bad": 1}, {"income": 12, "bad": 0}]', "a JSON file"),
+        ("object.json", '{\n "rows": [1, 2]\n}\n', "a JSON file"),
+        ("page.html", "<!DOCTYPE html>\n<html><body><table><tr><td>1</td></tr></table></body></html>\n", "an HTML or XML document"),
+        ("export.xml", '<?xml version="1.0"?>\n<rows><row a="1"/></rows>\n', "an HTML or XML document"),
+    ],
+)
+def test_json_and_markup_are_refused_by_name(tmp_path, name, text, words):
+    """A JSON line split by commas is a row of `"key": value` cells: read as CSV, the first object was
+    the header and `--target last` trained on the rest."""
+    with pytest.raises(InvalidData) as raised:
+        read_table(write(tmp_path, name, text.encode()))
+    assert words in raised.value.message and "export the table as CSV" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[id],[income],[bad]\n1,20,0\n2,30,1\n", "{a},{b},{c}\n1,2,3\n4,5,6\n", "<25,25-34,bad\n1,2,0\n3,4,1\n"],
+    ids=["sql-server-names", "braced-names", "a-band-name"],
+)
+def test_tables_whose_header_starts_like_json_or_markup_are_tables(tmp_path, text):
+    table = read_table(write(tmp_path, "t.csv", text.encode()))
+    assert len(table.frame) == 2 and len(table.frame.columns) == 3

@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
@@ -89,6 +90,8 @@ FULL_MONTH_RE = re.compile(
     r"(?i)\b(?:january|february|march|april|june|july|august|sept(?:ember)?|october|november|december)\b"
 )
 PARSED_SHARE_MIN = 0.98
+TRIAL_VALUES = 2000
+TRIAL_SHARE_MIN = 0.9
 TWO_DIGIT_YEAR = "%y"
 USUAL_PIVOT = 69  # strptime's: `69`-`99` are 19xx, `00`-`68` 20xx
 PIVOT_GAP_MIN = 10
@@ -185,15 +188,17 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
     parsed = pd.to_numeric(values, errors="coerce")
     if parsed.notna().mean() >= PARSED_SHARE_MIN:
         return NUMBER, {}
-    if separator != "," or commas_are_decimal(values):
+    if (separator != "," or commas_are_decimal(values)) and may_read(values, decimal_comma_text):
         commas = pd.to_numeric(decimal_comma_text(values), errors="coerce")
         if commas.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
             return NUMBER, {"decimal_comma": True}
-    undecorated = pd.to_numeric(strip_decoration(values), errors="coerce")
-    if undecorated.notna().mean() >= PARSED_SHARE_MIN:
-        return NUMBER, {"decorated": True}
-    if separator != ",":  # `1 234,56`, `1.234,56 €`, `12,5 %`: decimal comma first, then the decoration goes
-        both = pd.to_numeric(strip_decoration(decimal_comma_text(values)), errors="coerce")
+    if may_read(values, strip_decoration):
+        undecorated = pd.to_numeric(strip_decoration(values), errors="coerce")
+        if undecorated.notna().mean() >= PARSED_SHARE_MIN:
+            return NUMBER, {"decorated": True}
+    both_steps = lambda text: strip_decoration(decimal_comma_text(text))  # noqa: E731
+    if separator != "," and may_read(values, both_steps):  # `1 234,56`, `1.234,56 €`, `12,5 %`: decimal comma first
+        both = pd.to_numeric(both_steps(values), errors="coerce")
         if both.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
             return NUMBER, {"decimal_comma": True, "decorated": True}
     shape = common_shape(values, PARSED_SHARE_MIN)
@@ -214,6 +219,18 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
         if kind == NUMBER and bands_ordered(ColumnSpec("", "", NUMBER, **options), values):
             return NUMBER, options
     return CATEGORY, {}
+
+
+def may_read(values: pd.Series, rewrite: Callable[[pd.Series], pd.Series]) -> bool:
+    """Whether `rewrite` may make PARSED_SHARE_MIN of the column numbers: judged on TRIAL_VALUES spread
+    evenly over a longer column, which must read at TRIAL_SHARE_MIN at least (a column 98% readable
+    gives a sample of 2,000 under 90% with a probability below 1e-50). Rewriting every value of a
+    text column took 1.6 s of CPU per 100,000 rows (the rarer decorations, each a regular expression
+    over every value, since none reads), most of a wide file's inference."""
+    if len(values) <= TRIAL_VALUES:
+        return True
+    sample = values.iloc[:: len(values) // TRIAL_VALUES]
+    return bool(pd.to_numeric(rewrite(sample), errors="coerce").notna().mean() >= TRIAL_SHARE_MIN)
 
 
 def bands_ordered(spec: ColumnSpec, text: pd.Series) -> bool:

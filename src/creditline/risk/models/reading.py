@@ -34,6 +34,7 @@ import dataclasses
 import gzip
 import hashlib
 import io
+import json
 import lzma
 import re
 import warnings
@@ -78,6 +79,8 @@ BINARY_KINDS = (
     (b"SQLite format 3\x00", "an SQLite database"),
     (b"%PDF", "a PDF document"),
 )
+MARKUP = re.compile(r"<(?:\?xml|!doctype|html|table|head|body|\w+(?:\s[^>]*)?>)", re.IGNORECASE)
+JSON_KEY = re.compile(r'\s*"[^"]*"\s*:')
 EXPORT_HINT = ": save or export the table as CSV"
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
@@ -108,6 +111,9 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     lines = [line for line in first_lines(text, SNIFF_LINES + 1) if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
+    markup = document_kind(lines[0])
+    if markup:
+        raise InvalidData(f"{source} is {markup}, not a delimited text (CSV) file{EXPORT_HINT}", field=field)
     if arff.is_arff(lines):
         return read_arff(text, RawTable(pd.DataFrame(), source, ",", True, encoding, digest, notes), field)
     start = 0
@@ -273,6 +279,25 @@ def largest_member(data: bytes, name: str, depth: int, field: str = "data") -> t
             if candidate is not None and (best is None or len(candidate[1]) > len(best[1])):
                 best = candidate
     return best
+
+
+def document_kind(first: str) -> str:
+    """What a text file that is no table is, by its first line, in words ("" when it may be a table):
+    JSON (an array, or an object per line) and HTML or XML. Split by commas, a JSON line is a row of
+    `"key": value` cells: read as CSV, the first object became the header and the rest its rows."""
+    head = first.lstrip("\ufeff \t")
+    if head.startswith("<") and MARKUP.match(head):
+        return "an HTML or XML document"
+    if not head.startswith(("[", "{")):
+        return ""
+    try:
+        whole = json.loads(head)
+    except RecursionError:  # `[[[[…` nested past the decoder's depth: no JSON a table was ever exported as
+        return ""
+    except ValueError:  # an object or array running over lines, or no JSON (`[id],[amount]`: SQL Server's names)
+        opened = head.rstrip() in ("[", "{") or head.startswith(("[{", "[[")) or bool(JSON_KEY.match(head[1:]))
+        return "a JSON file" if opened else ""
+    return "a JSON-lines file" if isinstance(whole, dict) else "a JSON file"
 
 
 def binary_kind(data: bytes) -> str:
