@@ -27,6 +27,8 @@ from creditline.risk.models.target import encode_target
         (["Paid", "Not paid"] * 20, None, "not paid"),
         (["Up to date", "In arrears"] * 20, None, "in arrears"),
         (["正常", "逾期30天以上"] * 20, None, "逾期30天以上"),  # normal / over 30 days overdue
+        (["P I F", "CHGOFF"] * 20, None, "chgoff"),  # SBA's MIS_Status: paid in full / charged off
+        (["Standard", "Poor"] * 20, None, "poor"),  # a credit grade's two classes
     ],
 )
 def test_bad_value_is_inferred_or_taken_from_positive(values, positive, bad):

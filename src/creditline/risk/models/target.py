@@ -16,7 +16,8 @@ from creditline.risk.models.errors import InvalidData
 # book (违约 default, 逾期 overdue, 坏 / 坏账 bad, 不良 non-performing, 是 yes).
 BAD_WORDS = (
     "bad", "default", "defaulted", "yes", "y", "true", "charged off", "charged-off", "written off", "write-off",
-    "fraud", "delinquent", "overdue", "non-performing", "npl",
+    "fraud", "delinquent", "overdue", "non-performing", "npl", "chgoff", "chargeoff", "charge-off", "charged_off",
+    "written-off", "writeoff", "poor",  # SBA's `MIS_Status` CHGOFF; a credit grade's Poor against Standard or Good
     "违约", "逾期", "坏", "坏账", "不良", "是",
 )
 # When no value is one of those words: a value that says good makes the other bad (`Current` against
@@ -25,6 +26,7 @@ BAD_WORDS = (
 GOOD_WORDS = frozenset({
     "good", "no", "n", "false", "current", "paid", "fully paid", "paid off", "repaid", "settled", "closed",
     "performing", "non-default", "non default", "no default", "not default", "not defaulted", "正常", "结清", "已结清",
+    "p i f", "pif", "paid in full",  # SBA's `MIS_Status`
     "否", "好",
 })
 BAD_STEMS = re.compile(
