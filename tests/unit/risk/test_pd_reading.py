@@ -112,7 +112,7 @@ def test_characters_python_counts_as_line_breaks_stay_inside_their_field(tmp_pat
     encoding = "latin-1" if odd != "\u2028" else "utf-8"
     table = read_table(write(tmp_path, "odd.csv", ("note;amount;bad\n" + rows).encode(encoding)))
     assert table.separator == ";" and table.frame.shape == (30, 3)
-    assert table.frame["note"].iloc[2] == f"Note{odd}2"
+    assert table.frame["note"].iloc[2] == ("Note\u20262" if odd == "\x85" else f"Note{odd}2")  # 0x85: Windows-1252's …
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])

@@ -188,3 +188,17 @@ def test_json_and_markup_are_refused_by_name(tmp_path, name, text, words):
 def test_tables_whose_header_starts_like_json_or_markup_are_tables(tmp_path, text):
     table = read_table(write(tmp_path, "t.csv", text.encode()))
     assert len(table.frame) == 2 and len(table.frame.columns) == 3
+
+
+def test_a_windows_1252_export_keeps_its_euro_signs_and_smart_quotes(tmp_path):
+    """Excel's CSV on a German Windows: `€` is byte 0x80, which Latin-1 reads as an invisible control."""
+    text = "Betrag;Notiz;Status\n" + "".join(f"{i}.234,56 €;„gut“ – {i}…;{i % 2}\n" for i in range(1, 30))
+    table = read_table(write(tmp_path, "de.csv", text.encode("cp1252")))
+    assert table.encoding == "cp1252"
+    assert table.frame["Betrag"].iloc[0] == "1.234,56 €" and table.frame["Notiz"].iloc[0] == "„gut“ – 1…"
+
+
+def test_bytes_windows_1252_leaves_unassigned_read_as_latin_1(tmp_path):
+    text = b"a;b\n" + b"".join(b"x\x81y;%d\n" % i for i in range(20))
+    table = read_table(write(tmp_path, "odd.csv", text))
+    assert table.encoding == "latin-1" and table.frame["a"].iloc[0] == "x\x81y"

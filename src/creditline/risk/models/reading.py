@@ -20,7 +20,8 @@ Conventions a user relies on (documented in docs/risk-models.md):
 - lines before the table that have fewer fields than its rows (an export's title, a "generated on"
   line) are skipped, at most PREAMBLE_MAX of them, with a warning quoting the first;
 - text is UTF-16 when it starts with its byte-order mark, UTF-8 when it decodes as such, GB18030
-  (GBK) when it decodes as such and reads as Chinese, else Latin-1 — where "decodes" allows a few
+  (GBK) when it decodes as such and reads as Chinese, else Windows-1252 when it holds bytes
+  0x80-0x9f that decode so (`€`, smart quotes), else Latin-1 — where "decodes" allows a few
   stray bytes (at most 1 in 10 of the non-ASCII characters), read as U+FFFD with a warning saying
   how many and where the first is, so one bad byte does not garble the file's Chinese or accents.
 """
@@ -66,6 +67,9 @@ NON_ASCII = re.compile(r"[^\x00-\x7f]")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")  # ideographs, punctuation, full width
 SAMPLE_CHARS = 65536
 HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
+# Bytes Latin-1 reads as invisible C1 controls and Windows-1252 as `€ ‚ „ … ‘ ’ “ ” – —` and the like: a
+# German export's `1.234,56 €` read as Latin-1 ended in U+0080, no number, and the column was a category.
+WINDOWS_BYTES = re.compile(rb"[\x80-\x9f]")
 BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 REPLACEMENT = "\ufffd"
 # A file is read in an encoding with its stray bytes replaced when at least this share of its
@@ -328,11 +332,18 @@ def decode(data: bytes, field: str) -> tuple[str, str, tuple[str, ...]]:
     chinese = gb18030_text(data)
     if chinese is not None:
         return chinese
-    text = data.decode("latin-1")
+    encoding = "latin-1"
+    if WINDOWS_BYTES.search(data):  # `€` and smart quotes: Excel's CSV on a Western Windows is Windows-1252
+        try:
+            text, encoding = data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:  # one of its five unassigned bytes: Latin-1 after all
+            text = data.decode("latin-1")
+    else:
+        text = data.decode("latin-1")
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n")
     if controls > len(text[:65536]) * 0.01:
         raise InvalidData(f"the file is {binary_kind(data)}, not a delimited text (CSV) file{EXPORT_HINT}", field=field)
-    return text, "latin-1", ()
+    return text, encoding, ()
 
 
 def lenient(data: bytes, encoding: str) -> tuple[str, int, int]:
