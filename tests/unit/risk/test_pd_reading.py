@@ -68,6 +68,12 @@ def test_nested_zip_latin1_tab_file(tmp_path):
 
 def test_resolve_column_is_case_blind_and_names_the_field(tmp_path):
     assert resolve_column(["BAD", "x"], "bad", "target") == "BAD"
+    taiwan = ["ID", "LIMIT_BAL", "default.payment.next.month"]
+    assert resolve_column(taiwan, "default payment next month", "target") == "default.payment.next.month"
+    assert resolve_column(taiwan, "Default_Payment_Next_Month", "target") == "default.payment.next.month"
+    assert resolve_column(taiwan, "limit bal", "target") == "LIMIT_BAL"
+    with pytest.raises(InvalidData):  # two columns of the same words: neither is taken
+        resolve_column(["loan.status", "loan_status "], "loan status", "target")
     with pytest.raises(InvalidData) as raised:
         resolve_column(["BAD", "x"], "default", "target")
     assert raised.value.field == "target"

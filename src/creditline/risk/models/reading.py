@@ -83,6 +83,7 @@ BINARY_KINDS = (
     (b"SQLite format 3\x00", "an SQLite database"),
     (b"%PDF", "a PDF document"),
 )
+NAME_JOINTS = re.compile(r"[\s._\-]+")
 MARKUP = re.compile(r"<(?:\?xml|!doctype|html|table|head|body|\w+(?:\s[^>]*)?>)", re.IGNORECASE)
 JSON_KEY = re.compile(r'\s*"[^"]*"\s*:')
 EXPORT_HINT = ": save or export the table as CSV"
@@ -574,9 +575,15 @@ def column_names(raw: list[object], has_header: bool) -> list[str]:
     return names
 
 
+def name_words(name: str) -> str:
+    """A column name's words, lower case, whatever joins them (blanks, `.`, `_`, `-`)."""
+    return " ".join(NAME_JOINTS.split(name.casefold())).strip()
+
+
 def resolve_column(columns: list[str], wanted: str, field: str, aliases: dict[str, str] | None = None) -> str:
     """The column that `wanted` names: an exact or case-insensitive name, another name the file gives
-    it (`aliases`: a second header row's), a 1-based position, or `last`."""
+    it (`aliases`: a second header row's), the one name of the same words joined otherwise
+    (`default.payment.next.month` for `default payment next month`), a 1-based position, or `last`."""
     text = wanted.strip()
     if text in columns:
         return text
@@ -585,6 +592,11 @@ def resolve_column(columns: list[str], wanted: str, field: str, aliases: dict[st
     folded = [c for c in columns if c.lower() == text.lower()]
     if len(folded) == 1:
         return folded[0]
+    # `default payment next month` (UCI's Taiwan sheet) names `default.payment.next.month` (its Kaggle
+    # copy, as R writes names) and `default_payment_next_month`: the same words, other joints
+    spelled = [c for c in columns if name_words(c) == name_words(text)]
+    if len(spelled) == 1 and name_words(text):
+        return spelled[0]
     if text.lower() == "last":
         return columns[-1]
     if text.isdigit() and 1 <= int(text) <= len(columns):
