@@ -96,7 +96,7 @@ def test_blank_ids_are_borrowers_of_their_own(tmp_path):
     ("rows", "why"),
     [
         (borrower_rows(19, 10), "fewer groups than GROUPS_MIN"),
-        ([(f"L{b}-{k}", f"C{b}", int(b < 3)) for b in range(40) for k in range(4)], "bad rows in only three groups"),
+        ([(f"L{b}-{k}", f"C{b}", int(b < 9)) for b in range(40) for k in range(4)], "bad rows in only nine groups"),
     ],
 )
 def test_too_few_groups_to_stratify_leave_the_split_by_rows(tmp_path, rows, why):

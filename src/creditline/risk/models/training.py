@@ -262,7 +262,8 @@ def prepare(table: RawTable, options: TrainingOptions) -> Prepared:
 def borrower_groups(named_ids: list[str], kept: Callable[[str], pd.Series], target: np.ndarray) -> Groups | None:
     """The rows' groups by the first `--id` column whose values repeat (several loans of one borrower),
     so that no borrower is on both sides of a cut — when it has enough groups of each outcome to stratify
-    (GROUPS_MIN, and CV_FOLDS with a bad row and without one); a blank id is a group of its own."""
+    (GROUPS_MIN, and twice CV_FOLDS with a bad row and without one: the test cut leaves four fifths of
+    them to fold five ways); a blank id is a group of its own."""
     for name in named_ids:
         values = kept(name)
         blank = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
@@ -273,7 +274,7 @@ def borrower_groups(named_ids: list[str], kept: Callable[[str], pd.Series], targ
         codes[blank] = len(uniques) + np.arange(int(blank.sum()))
         bad = np.zeros(int(codes.max()) + 1, dtype=bool)
         np.logical_or.at(bad, codes, target > 0)
-        if bad.size >= GROUPS_MIN and min(int(bad.sum()), int((~bad).sum())) >= CV_FOLDS:
+        if bad.size >= GROUPS_MIN and min(int(bad.sum()), int((~bad).sum())) >= 2 * CV_FOLDS:
             return Groups(name, codes)
     return None
 
