@@ -31,11 +31,10 @@ SAMPLE_LINES = 200
 
 @dataclass(frozen=True)
 class ArffHeader:
-    """What an ARFF file's header says: its relation, its columns' names and types, where its rows begin."""
+    """What an ARFF file's header says: its relation, its columns' names, where its rows begin."""
 
     relation: str
     names: list[str]
-    types: list[str]
     data_start: int  # offset of the text after the `@data` line
     quote: str  # the quote the rows' text values are written with
 
@@ -51,7 +50,7 @@ def is_arff(lines: list[str]) -> bool:
 
 def read_header(text: str, source: str, field: str) -> ArffHeader:
     """The header of the ARFF `text`; a header it cannot read is refused, naming the line."""
-    relation, names, types = "", [], []
+    relation, names = "", []
     position = 0
     for number, match in enumerate(re.finditer(r"[^\r\n]*(?:\r\n|\r|\n|$)", text), start=1):
         line = match.group(0)
@@ -64,9 +63,9 @@ def read_header(text: str, source: str, field: str) -> ArffHeader:
         if DATA.match(stripped):
             if not names:
                 raise InvalidData(f"{source} is an ARFF file with no @attribute before @data", field=field)
-            return ArffHeader(relation, names, types, position, data_quote(text, position))
+            return ArffHeader(relation, names, position, data_quote(text, position))
         if RELATION.match(stripped):
-            relation = unquoted(stripped.split(None, 1)[1]) if len(stripped.split(None, 1)) > 1 else ""
+            relation = unquoted(stripped[len("@relation") :])
             continue
         found = ATTRIBUTE.match(stripped)
         if not found:
@@ -78,7 +77,6 @@ def read_header(text: str, source: str, field: str) -> ArffHeader:
         if type_word not in ("numeric", "real", "integer", "string", "date", "nominal"):
             raise InvalidData(f"{source} line {number}: unknown ARFF attribute type {kind[:40]!r} for {name!r}", field=field)
         names.append(name)
-        types.append(type_word)
     raise InvalidData(f"{source} is an ARFF file without an @data line", field=field)
 
 

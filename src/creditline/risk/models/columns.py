@@ -149,7 +149,7 @@ class ColumnSpec:
     decorated: bool = False
     unit: str = ""  # a number written with this unit word after it: `36 months` (risk.models.units)
     bands: bool = False  # ranges (`18-24`, `1-3 years`) read as their middles (risk.models.units)
-    year_pivot: int = 69  # a two-digit year from this one on is 19xx, below it 20xx (strptime's is 69)
+    year_pivot: int = USUAL_PIVOT  # a two-digit year from this one on is 19xx, below it 20xx (strptime's is 69)
     missing_codes: tuple[float, ...] = ()
     categories: tuple[str, ...] = ()
     median: float | None = None
@@ -196,9 +196,8 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
         undecorated = pd.to_numeric(strip_decoration(values), errors="coerce")
         if undecorated.notna().mean() >= PARSED_SHARE_MIN:
             return NUMBER, {"decorated": True}
-    both_steps = lambda text: strip_decoration(decimal_comma_text(text))  # noqa: E731
-    if separator != "," and may_read(values, both_steps):  # `1 234,56`, `1.234,56 €`, `12,5 %`: decimal comma first
-        both = pd.to_numeric(both_steps(values), errors="coerce")
+    if separator != "," and may_read(values, comma_then_decoration):  # `1 234,56`, `1.234,56 €`, `12,5 %`
+        both = pd.to_numeric(comma_then_decoration(values), errors="coerce")
         if both.notna().mean() >= PARSED_SHARE_MIN and values.str.contains(",", regex=False).any():
             return NUMBER, {"decimal_comma": True, "decorated": True}
     shape = common_shape(values, PARSED_SHARE_MIN)
@@ -209,9 +208,9 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
     distinct = set(values.str.lower().unique())
     if any(distinct <= pair for pair in FLAG_PAIRS):
         return FLAG, {}
-    date_format = infer_date_format(values)
+    date_format, dates = infer_dates(values)
     if date_format:
-        pivot = year_pivot(parse_dates(values, date_format)) if TWO_DIGIT_YEAR in date_format else USUAL_PIVOT
+        pivot = year_pivot(dates) if TWO_DIGIT_YEAR in date_format else USUAL_PIVOT
         return DATE, {"date_format": date_format} | ({"year_pivot": pivot} if pivot != USUAL_PIVOT else {})
     if shape:  # bands, once no date format reads them (`03-2019` is a month)
         kind, options = infer_kind(shape.parts, separator)
@@ -219,6 +218,11 @@ def infer_kind(values: pd.Series, separator: str) -> tuple[str, dict]:
         if kind == NUMBER and bands_ordered(ColumnSpec("", "", NUMBER, **options), values):
             return NUMBER, options
     return CATEGORY, {}
+
+
+def comma_then_decoration(text: pd.Series) -> pd.Series:
+    """A decimal-comma column's numbers without their decoration: the comma read first, then the rest go."""
+    return strip_decoration(decimal_comma_text(text))
 
 
 def may_read(values: pd.Series, rewrite: Callable[[pd.Series], pd.Series]) -> bool:
@@ -302,13 +306,19 @@ def replaced_one(text: str, steps: list[tuple[re.Pattern[str], str]]) -> str:
 
 
 def infer_date_format(values: pd.Series) -> str:
+    return infer_dates(values)[0]
+
+
+def infer_dates(values: pd.Series) -> tuple[str, pd.Series | None]:
+    """The date format that reads the column, and the dates it reads (strptime's centuries); ("", None)."""
     sample = values.head(500)
     for pattern, date_formats in DATE_PATTERNS:
         if sample.str.match(pattern).mean() >= PARSED_SHARE_MIN:
             for date_format in date_formats:
-                if parse_dates(values, date_format).notna().mean() >= PARSED_SHARE_MIN:
-                    return date_format
-    return ""
+                parsed = parse_dates(values, date_format)
+                if parsed.notna().mean() >= PARSED_SHARE_MIN:
+                    return date_format, parsed
+    return "", None
 
 
 def date_part(text: str, date_format: str = "") -> str:
@@ -317,7 +327,7 @@ def date_part(text: str, date_format: str = "") -> str:
     return found.group(1) if found else text
 
 
-def parse_dates(text: pd.Series, date_format: str, pivot: int = 69) -> pd.Series:
+def parse_dates(text: pd.Series, date_format: str, pivot: int = USUAL_PIVOT) -> pd.Series:
     """Timestamps of a column's date parts (NaT where one does not read in the format); two-digit
     years from `pivot` on in the 1900s, below it in the 2000s."""
     if date_format == QUARTER:
@@ -329,14 +339,24 @@ def parse_dates(text: pd.Series, date_format: str, pivot: int = 69) -> pd.Series
         again = text[unread].str.replace(FULL_MONTH_RE, abbreviated, regex=True).str.extract(part, expand=False)
         parsed = parsed.copy()
         parsed[unread] = pd.to_datetime(again, format=abbreviated_format(date_format), errors="coerce").to_numpy()
-    if pivot != USUAL_PIVOT and TWO_DIGIT_YEAR in date_format:
-        years = parsed.dt.year % 100
-        low, high = sorted((pivot, USUAL_PIVOT))
-        moved = ((years >= low) & (years < high)).to_numpy()
+    move = century_move(date_format, pivot)
+    if move:
+        low, high, years = move
+        two_digits = parsed.dt.year % CENTURY
+        moved = ((two_digits >= low) & (two_digits < high)).to_numpy()
         if moved.any():
             parsed = parsed.copy()
-            parsed[moved] = parsed[moved] + pd.DateOffset(years=CENTURY if pivot > USUAL_PIVOT else -CENTURY)
+            parsed[moved] = parsed[moved] + pd.DateOffset(years=years)
     return parsed
+
+
+def century_move(date_format: str, pivot: int) -> tuple[int, int, int] | None:
+    """(low, high, years): the two-digit years in [low, high) that strptime puts in the wrong century
+    for `pivot`, and the years to move them by; None when the format or the pivot moves none."""
+    if pivot == USUAL_PIVOT or TWO_DIGIT_YEAR not in date_format:
+        return None
+    low, high = sorted((pivot, USUAL_PIVOT))
+    return low, high, CENTURY if pivot > USUAL_PIVOT else -CENTURY
 
 
 def year_pivot(parsed: pd.Series) -> int:
@@ -361,12 +381,10 @@ def year_pivot(parsed: pd.Series) -> int:
 
 def pivoted(moment: datetime, date_format: str, pivot: int) -> datetime:
     """`parse_dates`'s century move for one value (29 February kept as 28 where the century has none)."""
-    if pivot == USUAL_PIVOT or TWO_DIGIT_YEAR not in date_format:
+    move = century_move(date_format, pivot)
+    if not move or not move[0] <= moment.year % CENTURY < move[1]:
         return moment
-    low, high = sorted((pivot, USUAL_PIVOT))
-    if not low <= moment.year % CENTURY < high:
-        return moment
-    year = moment.year + (CENTURY if pivot > USUAL_PIVOT else -CENTURY)
+    year = moment.year + move[2]
     day = min(moment.day, calendar.monthrange(year, moment.month)[1])
     return moment.replace(year=year, day=day)
 

@@ -120,7 +120,7 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     if markup:
         raise InvalidData(f"{source} is {markup}, not a delimited text (CSV) file{EXPORT_HINT}", field=field)
     if arff.is_arff(lines):
-        return read_arff(text, RawTable(pd.DataFrame(), source, ",", True, encoding, digest, notes), field)
+        return read_arff(text, source, encoding, digest, notes, field)
     start = 0
     declared = EXCEL_SEPARATOR.match(lines[0])
     if declared:  # Excel's `sep=;` line names the separator; the table starts after it
@@ -163,17 +163,16 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in notes), aliases)
 
 
-def read_arff(text: str, empty: RawTable, field: str) -> RawTable:
+def read_arff(text: str, source: str, encoding: str, digest: str, notes: tuple[str, ...], field: str) -> RawTable:
     """An ARFF file's rows, its columns named by its `@attribute` lines (`risk.models.arff`)."""
-    source = empty.source
     header = arff.read_header(text, source, field)
     payload = arff.data_rows(text, header, source, field).encode("utf-8", errors="replace")
     frame = parse(payload, ",", False, source, field, names=header.names, quote=header.quote)
     if frame.empty:
         raise InvalidData(f"{source} is an ARFF file with no data rows", field=field)
     relation = f" {header.relation!r}" if header.relation else ""
-    note = f"{source}: read as Weka ARFF (relation{relation}), {len(header.names)} columns named by its @attribute lines"
-    return dataclasses.replace(empty, frame=frame, warnings=(*empty.warnings, note))
+    note = f"read as Weka ARFF (relation{relation}), {len(header.names)} columns named by its @attribute lines"
+    return RawTable(frame, source, ",", True, encoding, digest, tuple(f"{source}: {w}" for w in (*notes, note)))
 
 
 def second_header(rows: list[list[str]]) -> bool:
@@ -333,14 +332,12 @@ def decode(data: bytes, field: str) -> tuple[str, str, tuple[str, ...]]:
     chinese = gb18030_text(data)
     if chinese is not None:
         return chinese
-    encoding = "latin-1"
-    if WINDOWS_BYTES.search(data):  # `€` and smart quotes: Excel's CSV on a Western Windows is Windows-1252
-        try:
-            text, encoding = data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:  # one of its five unassigned bytes: Latin-1 after all
-            text = data.decode("latin-1")
-    else:
-        text = data.decode("latin-1")
+    # `€` and smart quotes: Excel's CSV on a Western Windows is Windows-1252
+    encoding = "cp1252" if WINDOWS_BYTES.search(data) else "latin-1"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:  # one of Windows-1252's five unassigned bytes: Latin-1 after all
+        text, encoding = data.decode("latin-1"), "latin-1"
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\r\n")
     if controls > len(text[:65536]) * 0.01:
         raise InvalidData(f"the file is {binary_kind(data)}, not a delimited text (CSV) file{EXPORT_HINT}", field=field)
