@@ -1,4 +1,5 @@
-"""Reading a lender's raw table: CSV or any delimited text, plain, compressed or inside (nested) zip archives.
+"""Reading a lender's raw table: CSV or any delimited text, an Excel workbook or a Parquet file, plain,
+compressed or inside (nested) zip archives.
 
 This is the one module of `risk.models` that reads files: the rest takes the frame it returns.
 Every cell comes back as a stripped string ("" for blank) so that type inference sees what the
@@ -11,9 +12,11 @@ Conventions a user relies on (documented in docs/risk-models.md):
   position, `c1`, `c2`, …, and so are blank header cells; a second header row under it (no number,
   a name over every column of numbers) names the columns, the first row's names kept as aliases;
 - Weka's ARFF (`@relation`, `@attribute`, `@data`) is read by its header (`risk.models.arff`);
+- an Excel workbook (.xlsx, .xls) is read by its fullest sheet, its cells as the CSV Excel would
+  save, through every rule here; a Parquet file by its own column names (`risk.models.sheets`);
 - a gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
-- a zip archive is searched, nested archives included, for its largest delimited-text member (a
-  member like `loans.csv.gz` counts, decompressed);
+- a zip archive is searched, nested archives included, for its largest delimited-text, workbook or
+  Parquet member (a member like `loans.csv.gz` counts, decompressed);
 - rows that repeat the header cell for cell (exports joined end to end) are left out, with a warning;
 - rows ending in a separator the header does not end in (`1,2,3,` under `a,b,c`) lose that empty
   last field, where pandas alone would shift every value one column left;
@@ -46,7 +49,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from creditline.risk.models import arff
+from creditline.risk.models import arff, sheets
 from creditline.risk.models.columns import MISSING_TOKENS
 from creditline.risk.models.errors import InvalidData
 
@@ -59,6 +62,7 @@ COMPRESSED = ((b"\x1f\x8b", "gzip", gzip.open), (b"BZh", "bzip2", bz2.open), (b"
 SEPARATORS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
 TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab", ".arff")
+TABLE_SUFFIXES = (".xlsx", ".xls", ".parquet")  # binary forms read too (`risk.models.sheets`)
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 # A CSV row ends at \n, \r or \r\n only (as for pandas' parser); str.splitlines also breaks at
 # NEL (0x85: Windows-1252's ellipsis read as Latin-1), form feeds, \x1c-\x1e and U+2028.
@@ -78,8 +82,6 @@ VALID_SHARE_MIN = 0.9
 CHINESE_SHARE_MIN = 0.95
 NOT_DECIMAL_COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # a comma not between two digits
 BINARY_KINDS = (
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls) or another OLE2 document"),
-    (b"PAR1", "a Parquet file"),
     (b"SQLite format 3\x00", "an SQLite database"),
     (b"%PDF", "a PDF document"),
 )
@@ -111,15 +113,23 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
     UTF-8 — never handed to it as text, which it would hold as four bytes a character."""
     data, source = load_bytes(Path(path), field)
     digest = hashlib.sha256(data).hexdigest()
-    text, encoding, notes = decode(data, field)
+    form = binary_form(data)
+    if form == sheets.PARQUET:  # names and types of its own: no header to find
+        frame, notes = sheets.parquet_frame(data, source, field)
+        return RawTable(frame, source, ",", True, "parquet", digest, tuple(f"{source}: {w}" for w in notes))
+    if form:  # a workbook: its fullest sheet, as the CSV Excel would save, through the rules below
+        text, notes = sheets.sheet_text(data, form, source, field)
+        encoding = "xlsx" if form == sheets.XLSX else "xls"
+    else:
+        text, encoding, notes = decode(data, field)
     del data
     lines = [line for line in first_lines(text, SNIFF_LINES + 1) if line.strip()]
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
-    markup = document_kind(lines[0])
+    markup = "" if form else document_kind(lines[0])
     if markup:
         raise InvalidData(f"{source} is {markup}, not a delimited text (CSV) file{EXPORT_HINT}", field=field)
-    if arff.is_arff(lines):
+    if not form and arff.is_arff(lines):
         return read_arff(text, source, encoding, digest, notes, field)
     start = 0
     declared = EXCEL_SEPARATOR.match(lines[0])
@@ -231,9 +241,9 @@ def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
     data = decompressed(path.read_bytes(), str(path), field)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return data, str(path)
+    if workbook(data):
+        return data, str(path)
     found = largest_member(data, str(path), 0, field)
-    if found is None and workbook(data):
-        raise InvalidData(f"{path} is an Excel workbook (.xlsx), not a delimited text (CSV) file{EXPORT_HINT}", field=field)
     if found is None:
         raise InvalidData(f"{path} is a zip archive with no delimited text file inside", field=field)
     return found[1], found[0]
@@ -263,7 +273,7 @@ def decompressed(data: bytes, source: str, field: str) -> bytes:
 
 
 def largest_member(data: bytes, name: str, depth: int, field: str = "data") -> tuple[str, bytes] | None:
-    """The largest text member of a zip archive, looking inside nested archives too."""
+    """The largest table member (text, workbook, Parquet) of a zip archive, looking inside nested archives too."""
     if depth > ZIP_DEPTH_MAX:
         return None
     best: tuple[str, bytes] | None = None
@@ -274,7 +284,7 @@ def largest_member(data: bytes, name: str, depth: int, field: str = "data") -> t
                 continue
             if lowered.endswith(".zip"):
                 candidate = largest_member(archive.read(info), f"{name}!{info.filename}", depth + 1, field)
-            elif lowered.endswith(TEXT_SUFFIXES):
+            elif lowered.endswith(TEXT_SUFFIXES + TABLE_SUFFIXES):
                 candidate = (f"{name}!{info.filename}", archive.read(info))
             elif lowered.endswith(COMPRESSED_SUFFIXES) and lowered.rsplit(".", 1)[0].endswith(TEXT_SUFFIXES):
                 candidate = (f"{name}!{info.filename}", decompressed(archive.read(info), f"{name}!{info.filename}", field))
@@ -302,6 +312,18 @@ def document_kind(first: str) -> str:
         opened = head.rstrip() in ("[", "{") or head.startswith(("[{", "[[")) or bool(JSON_KEY.match(head[1:]))
         return "a JSON file" if opened else ""
     return "a JSON-lines file" if isinstance(whole, dict) else "a JSON file"
+
+
+def binary_form(data: bytes) -> str:
+    """The binary table form `data` is in (`risk.models.sheets`: an Excel workbook or a Parquet
+    file, in words), or "" for text."""
+    if data.startswith(sheets.PARQUET_MAGIC) and data.endswith(sheets.PARQUET_MAGIC):
+        return sheets.PARQUET
+    if data.startswith(sheets.OLE2_MAGIC):
+        return sheets.XLS
+    if data.startswith(b"PK") and zipfile.is_zipfile(io.BytesIO(data)) and workbook(data):
+        return sheets.XLSX
+    return ""
 
 
 def binary_kind(data: bytes) -> str:
