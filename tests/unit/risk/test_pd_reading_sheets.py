@@ -219,3 +219,9 @@ def test_the_taiwan_set_as_ucis_xls_trains_on_the_features_of_its_kaggle_csv(tmp
     assert [s.to_json() for s in from_book.specs] == [s.to_json() for s in from_csv.specs]
     assert np.array_equal(from_book.features, from_csv.features, equal_nan=True)
     assert np.array_equal(from_book.target, from_csv.target) and from_book.target.sum() == 6_636
+
+
+def test_a_sheet_where_no_row_fills_half_its_width_is_read_whole(tmp_path):
+    table = read_table(xlsx(tmp_path / "sparse.xlsx", {"S": [["a", None, None, None], [None, 2, None, None],
+                                                             [None, None, None, 3]]}))  # fmt: skip
+    assert table.frame.to_dict("list") == {"a": ["", ""], "c2": ["2", ""], "c3": ["", ""], "c4": ["", "3"]}

@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -39,62 +39,64 @@ PARQUET = "a Parquet file"
 
 
 def sheet_text(data: bytes, kind: str, source: str, field: str) -> tuple[str, tuple[str, ...]]:
-    """The fullest sheet of a workbook as CSV text, and what choosing it left out (warnings). One
-    sheet's cells are held at a time besides the fullest so far."""
+    """The fullest sheet of a workbook as CSV text, and what choosing it left out (warnings). The cells
+    stay in Arrow strings (polars) until written: one sheet is held at a time besides the fullest so far."""
     import fastexcel
 
-    best: tuple[int, str, list[tuple[str | None, ...]]] = (0, "", [])
+    best: tuple[int, str, Any] = (0, "", None)
     filled: list[str] = []
     try:
         reader = fastexcel.read_excel(data)
         for name in reader.sheet_names:
-            rows = sheet_rows(reader, name)
-            count = sum(cell is not None for row in rows for cell in row)
+            cells = sheet_cells(reader.load_sheet(name, header_row=None, dtypes="string").to_polars())
+            count = cells.height * cells.width - sum(cells.null_count().row(0))
             filled += [name] if count else []
-            best = (count, name, rows) if count > best[0] else best
+            best = (count, name, cells) if count > best[0] else best
     except fastexcel.FastExcelError as exc:
         reason = " ".join(str(exc).split("Context:")[0].split())
         raise InvalidData(f"{source} is {kind} that cannot be read ({reason}; a password-protected workbook must be "
                           "saved without its password)", field=field) from exc  # fmt: skip
-    count, name, rows = best
+    count, name, cells = best
     if count == 0:
         raise InvalidData(f"{source} is {kind} with no filled cell", field=field)
     others = [other for other in filled if other != name]
     shown = ", ".join(repr(other) for other in others[:5]) + (", …" if len(others) > 5 else "")
     notes = (f"read sheet {name!r}, the fullest; left out {shown}",) if others else ()
-    return as_csv(trimmed(rows)), notes
+    return as_csv(trimmed(cells)), notes
 
 
-def sheet_rows(reader: object, name: str) -> list[tuple[str | None, ...]]:
-    """Every cell of a sheet as text (None when empty), the sheet's used range from its first cell."""
-    sheet = reader.load_sheet(name, header_row=None, dtypes="string")  # type: ignore[attr-defined]
-    frame = sheet.to_polars()
-    return [tuple(None if cell is None or not cell.strip() else cell for cell in row) for row in frame.iter_rows()]
+def sheet_cells(frame: Any) -> Any:
+    """A sheet's cells as text, stripped, None where empty or blank."""
+    import polars as pl
+
+    if frame.width == 0:
+        return frame
+    text = pl.all().cast(pl.String).str.strip_chars()
+    return frame.select(pl.when(text.str.len_bytes() > 0).then(text).name.keep())
 
 
-def trimmed(rows: Sequence[tuple[str | None, ...]]) -> list[list[str]]:
-    """The rows with a filled cell, between the first and last filled column; rows above the table
-    filled under half its width cut after their last filled cell (so they read as preamble lines)."""
-    kept = [row for row in rows if any(cell is not None for cell in row)]
-    if not kept:
-        return []
-    first = min(next(i for i, cell in enumerate(row) if cell is not None) for row in kept)
-    last = max(max(i for i, cell in enumerate(row) if cell is not None) for row in kept)
-    cells = [["" if cell is None else cell for cell in row[first : last + 1]] for row in kept]
-    width = last - first + 1
-    for row in cells:
-        if sum(1 for cell in row if cell) * 2 >= width:
-            break  # the table's header or first row: the table starts here
-        while row and not row[-1]:
-            row.pop()
-    return cells
+def trimmed(cells: Any) -> Any:
+    """The rows with a filled cell, between the first and last filled column."""
+    import polars as pl
+
+    kept = cells.filter(pl.any_horizontal(pl.all().is_not_null()))
+    used = [i for i, count in enumerate(kept.null_count().row(0)) if count < kept.height]
+    return kept.select(kept.columns[used[0] : used[-1] + 1])
 
 
-def as_csv(rows: list[list[str]]) -> str:
+def as_csv(cells: Any) -> str:
+    """The cells as CSV. Rows above the table filled under half its width (a title, a "generated on"
+    line) end after their last filled cell, so the reader skips them as lines before the table."""
+    import polars as pl
+
+    filled = cells.select(pl.sum_horizontal(pl.all().is_not_null())).to_series().to_list()
+    start = next((i for i, count in enumerate(filled) if count * 2 >= cells.width), 0)  # the header or first row
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows(rows)
-    return buffer.getvalue()
+    for row in cells.head(start).iter_rows():
+        last = max(i for i, cell in enumerate(row) if cell is not None)
+        writer.writerow(["" if cell is None else cell for cell in row[: last + 1]])
+    return buffer.getvalue() + cells.slice(start).write_csv(include_header=False, null_value="", line_terminator="\n")
 
 
 def parquet_frame(data: bytes, source: str, field: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
