@@ -33,8 +33,8 @@ def test_the_reference_simulation_leaves_the_same_book(tmp_path, capsys, monkeyp
     from creditline.simulation.fingerprint import fingerprint
     from creditline.store import make_engine
 
-    # Fitted before the ids are seeded: scikit-learn's fit draws a uuid4, and only the process's first
-    # fit does (the model is cached), so run after another origination test the book's ids moved by one.
+    # Loaded before the ids are seeded (it was fitted here once: scikit-learn's fit drew a uuid4); the
+    # shipped forest draws none, and loading it first keeps the run's draws those of any later process.
     anomaly_model()
     document = json.loads(GOLDEN.read_text())
     ids = random.Random(document["uuid_seed"])

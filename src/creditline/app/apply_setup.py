@@ -203,12 +203,10 @@ def load_screen(repository: Any, config: OriginationConfig) -> Any:
 
 @lru_cache(maxsize=1)
 def anomaly_model() -> Any:
-    from creditline.app.apply_population import anomaly_training_rows
-    from creditline.risk.fraud import fit_anomaly_model
+    """The shipped anomaly model (`app.anomaly_forest`: fitted once, loaded in milliseconds)."""
+    from creditline.app.anomaly_forest import load_anomaly_model
 
-    rows, names = anomaly_training_rows(2000)
-    model, _ = fit_anomaly_model(rows, names, version="anomaly-sim-1")
-    return model
+    return load_anomaly_model()
 
 
 def forget_screens() -> None:
