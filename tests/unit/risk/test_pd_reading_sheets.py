@@ -67,7 +67,7 @@ def test_an_xlsx_sheet_reads_as_its_csv_would_title_blank_rows_and_notes_sheet_a
     first = table.frame.iloc[0].to_dict()
     assert first == {"id": "A0000", "amount": "1000", "rate": "0.05", "opened": "2024-01-01 00:00:00", "home": "RENT",
                      "salaried": "N", "bad": "1"}  # fmt: skip
-    assert any("read sheet 'Loans', the fullest; left out 'Notes'" in w for w in table.warnings)
+    assert any("read sheet 'Loans', the fullest visible one; left out 'Notes'" in w for w in table.warnings)
     assert any("skipped 1 line before the table, the first" in w and "Applicants, January" in w for w in table.warnings)
 
 
@@ -225,3 +225,19 @@ def test_a_sheet_where_no_row_fills_half_its_width_is_read_whole(tmp_path):
     table = read_table(xlsx(tmp_path / "sparse.xlsx", {"S": [["a", None, None, None], [None, 2, None, None],
                                                              [None, None, None, 3]]}))  # fmt: skip
     assert table.frame.to_dict("list") == {"a": ["", ""], "c2": ["2", ""], "c3": ["", ""], "c4": ["", "3"]}
+
+
+def test_a_bigger_hidden_sheet_is_passed_over_for_the_visible_one(tmp_path):
+    book = openpyxl.Workbook()
+    shown = book.active
+    shown.title = "Loans"
+    for row in [HEADER, *applicants(5)]:
+        shown.append(row)
+    hidden = book.create_sheet("Lookup")
+    for i in range(200):
+        hidden.append([i, i * 2, i * 3, i * 4])
+    hidden.sheet_state = "hidden"
+    book.save(tmp_path / "book.xlsx")
+    table = read_table(tmp_path / "book.xlsx")
+    assert list(table.frame.columns) == HEADER and len(table.frame) == 5
+    assert any("read sheet 'Loans', the fullest visible one; left out 'Lookup'" in w for w in table.warnings)

@@ -5,8 +5,9 @@ second header row, a header repeated where two reports were pasted together. So 
 the delimited-text reader (`reading.read_table`) as the CSV Excel would have saved, and every rule
 that reader keeps holds for them too. What a sheet adds, and what this module decides:
 
-- which sheet: the one with the most filled cells (a notes or lookup sheet beside the data is left
-  out, with a warning naming both), as a zip archive's largest member is read;
+- which sheet: the visible one with the most filled cells (a notes or lookup sheet beside the data,
+  or a bigger hidden one, is left out, with a warning naming both), as a zip archive's largest member
+  is read; a hidden sheet only when no visible one has a filled cell;
 - cells as Excel shows their values: numbers without a trailing `.0`, dates and times as
   `2024-01-31 00:00:00`, booleans `true`/`false`; a formula's last computed value;
 - rows with no filled cell are dropped (a CSV would hold `,,,,` there: a row of missing values), as
@@ -43,25 +44,28 @@ def sheet_text(data: bytes, kind: str, source: str, field: str) -> tuple[str, tu
     stay in Arrow strings (polars) until written: one sheet is held at a time besides the fullest so far."""
     import fastexcel
 
-    best: tuple[int, str, Any] = (0, "", None)
+    best: tuple[tuple[bool, int], str, Any] = ((False, 0), "", None)
     filled: list[str] = []
     try:
         reader = fastexcel.read_excel(data)
         for name in reader.sheet_names:
-            cells = sheet_cells(reader.load_sheet(name, header_row=None, dtypes="string").to_polars())
+            sheet = reader.load_sheet(name, header_row=None, dtypes="string")
+            cells = sheet_cells(sheet.to_polars())
             count = cells.height * cells.width - sum(cells.null_count().row(0))
             filled += [name] if count else []
-            best = (count, name, cells) if count > best[0] else best
+            rank = (sheet.visible == "visible" and count > 0, count)  # a hidden sheet (lookups) only when none shows
+            best = (rank, name, cells) if rank > best[0] else best
     except fastexcel.FastExcelError as exc:
         reason = " ".join(str(exc).split("Context:")[0].split())
         raise InvalidData(f"{source} is {kind} that cannot be read ({reason}; a password-protected workbook must be "
                           "saved without its password)", field=field) from exc  # fmt: skip
-    count, name, cells = best
+    (shown, count), name, cells = best
     if count == 0:
         raise InvalidData(f"{source} is {kind} with no filled cell", field=field)
     others = [other for other in filled if other != name]
-    shown = ", ".join(repr(other) for other in others[:5]) + (", …" if len(others) > 5 else "")
-    notes = (f"read sheet {name!r}, the fullest; left out {shown}",) if others else ()
+    listed = ", ".join(repr(other) for other in others[:5]) + (", …" if len(others) > 5 else "")
+    which = "the fullest visible one" if shown else "the fullest, hidden like every filled one"
+    notes = (f"read sheet {name!r}, {which}; left out {listed}",) if others else ()
     return as_csv(trimmed(cells)), notes
 
 
