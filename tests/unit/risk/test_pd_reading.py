@@ -246,6 +246,25 @@ def test_a_broken_or_oversized_compressed_file_is_refused(tmp_path, monkeypatch)
         read_table(write(tmp_path, "bomb.csv.gz", gzip.compress(b"a,b\n" + b"1,2\n" * 10_000)))
 
 
+def test_a_table_too_large_for_the_free_memory_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    data = b"id,income,bad\n" + b"1,100,0\n" * 20_000  # 160,014 bytes: about 1.1 MiB to read
+    monkeypatch.setattr(reading, "memory_available", lambda: 1_000_000)
+    with pytest.raises(InvalidData) as raised:
+        read_table(write(tmp_path, "big.csv", data))
+    assert raised.value.field == "data"
+    assert raised.value.message.endswith("big.csv holds 0.2 MiB of text: reading it takes about 1.1 MiB of memory and "
+                                         "1.0 MiB is free; train on a sample of its rows, or on a larger machine")
+    monkeypatch.setattr(reading, "memory_available", lambda: 2_000_000)  # 1.2 MB needed: read
+    assert len(read_table(write(tmp_path, "big.csv", data)).frame) == 20_000
+    monkeypatch.setattr(reading, "memory_available", lambda: None)  # not Linux: no check
+    assert len(read_table(write(tmp_path, "big.csv", data)).frame) == 20_000
+
+
+def test_memory_available_reads_the_kernels_figure():
+    found = reading.memory_available()
+    assert found is None or 0 < found < 2**50
+
+
 def test_a_title_before_the_table_is_skipped_with_a_warning(tmp_path):
     text = "Export from LoanSys v2\nGenerated 2026-01-01, 09:00\n\n" + TABLE.decode() + "Total,,\nEnd of report\n"
     table = read_table(write(tmp_path, "export.csv", text.encode()))

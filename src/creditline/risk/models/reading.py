@@ -54,6 +54,7 @@ from creditline.risk.models.columns import MISSING_TOKENS
 from creditline.risk.models.errors import InvalidData
 
 BYTES_MAX = 2**30
+READ_PEAK_PER_BYTE = 7.5  # resident bytes per byte of a table's text while it is read (2.08 GB for 303 MB)
 ZIP_DEPTH_MAX = 3
 SNIFF_LINES = 200
 PREAMBLE_MAX = 20
@@ -121,6 +122,7 @@ def read_table(path: str | Path, *, field: str = "data") -> RawTable:
         text, notes = sheets.sheet_text(data, form, source, field)
         encoding = "xlsx" if form == sheets.XLSX else "xls"
     else:
+        room_to_read(len(data), source, field)
         text, encoding, notes = decode(data, field)
     del data
     lines = [line for line in first_lines(text, SNIFF_LINES + 1) if line.strip()]
@@ -247,6 +249,36 @@ def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
     if found is None:
         raise InvalidData(f"{path} is a zip archive with no delimited text file inside", field=field)
     return found[1], found[0]
+
+
+def room_to_read(size: int, source: str, field: str) -> None:
+    """Refuse, before parsing, a table whose text needs more memory to read than the machine has free:
+    pandas' frame of text peaks near READ_PEAK_PER_BYTE times the text (measured: 2.08 GB for a 303 MB
+    export), and a process that runs out is killed with no message at all."""
+    available = memory_available()
+    needed = size * READ_PEAK_PER_BYTE
+    if available is not None and needed > available:
+        raise InvalidData(
+            f"{source} holds {bytes_text(size)} of text: reading it takes about {bytes_text(needed)} of memory and "
+            f"{bytes_text(available)} is free; train on a sample of its rows, or on a larger machine",
+            field=field,
+        )
+
+
+def bytes_text(count: float) -> str:
+    return f"{count / 2**30:.1f} GiB" if count >= 2**30 else f"{count / 2**20:.1f} MiB"
+
+
+def memory_available() -> int | None:
+    """Bytes of memory the kernel can give without swapping (Linux's MemAvailable); None elsewhere."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def workbook(data: bytes) -> bool:
