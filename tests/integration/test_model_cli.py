@@ -551,3 +551,32 @@ def test_a_status_column_trains_on_its_bad_and_good_values_and_leaves_the_runnin
     code, _, err = run("model", "evaluate", "--model", str(tmp_path / "pd"), "--data", str(data), "--target", "Status",
                        "--positive", "Default", "--negative", "Default")
     assert code == 2 and "'default' is named both bad (--positive) and good (--negative)" in err
+
+
+def test_a_workbooks_chosen_sheet_evaluates_as_its_csv(model, tmp_path):
+    """A lender's workbook: notes, this year's applicants, last year's; `--sheet` picks one, by name."""
+    import openpyxl
+
+    directory, _ = model
+    fresh = lender_export(600, 9)
+    fresh.to_csv(tmp_path / "fresh.csv", sep=";", index=False)
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["exported for the model review"])
+    for name, frame in (("2025", fresh), ("2024", lender_export(900, 10))):
+        sheet = book.create_sheet(name)
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append([value or None for value in row])
+    book.save(tmp_path / "book.xlsx")
+    plain = ok_json("model", "evaluate", "--model", str(directory), "--data", str(tmp_path / "fresh.csv"), "--target", "Status")
+    chosen = ok_json("model", "evaluate", "--model", str(directory), "--data", str(tmp_path / "book.xlsx"), "--sheet", "2025",
+                     "--target", "Status")  # fmt: skip
+    assert chosen["n"] == plain["n"] == 600 and chosen["auc"] == plain["auc"] and chosen["brier"] == plain["brier"]
+    fullest = ok_json("model", "evaluate", "--model", str(directory), "--data", str(tmp_path / "book.xlsx"), "--target", "Status")
+    assert fullest["n"] == 900 and any("read sheet '2024', the fullest visible one" in w for w in fullest["warnings"])
+    code, _, err = run("model", "evaluate", "--model", str(directory), "--data", str(tmp_path / "book.xlsx"), "--sheet", "2023",
+                       "--target", "Status")  # fmt: skip
+    assert code == 2 and "--sheet:" in err and "has no sheet '2023' (its sheets: 'Notes', '2025', '2024')" in err
+    code, _, err = run("model", "score", "--model", str(directory), "--data", str(tmp_path / "fresh.csv"), "--sheet", "2025")
+    assert code == 2 and "--sheet: a sheet is chosen in a workbook, and" in err and "is a text file" in err

@@ -27,11 +27,14 @@ def emit(data: dict, as_json: bool, lines: list[str]) -> None:
             typer.echo(line)
 
 
-def read_data(path: Path, field: str = "data"):
+SHEET_HELP = "The workbook's sheet to read, by name (default: its fullest visible sheet)."
+
+
+def read_data(path: Path, field: str = "data", sheet: str | None = None):
     """The table at `path`; what reading it had to replace (a stray byte) is a warning on stderr."""
     from creditline.risk.models import read_table
 
-    table = read_table(path, field=field)
+    table = read_table(path, field=field, sheet=sheet)
     warn(table.warnings)
     return table
 
@@ -86,6 +89,7 @@ def train_command(
     data: Path = typer.Option(..., "--data", help="CSV/delimited text (plain, gzip, bzip2, xz), an Excel workbook (.xlsx, .xls), Parquet, or a zip of one; header optional (then columns are c1, c2, …)."),
     target: str = typer.Option(..., "--target", help="Target column: name, 1-based position, or 'last'."),
     out: Path = typer.Option(..., "--out", help="Model directory to write (replaced atomically)."),
+    sheet: str | None = typer.Option(None, "--sheet", help=SHEET_HELP),
     positive: list[str] = typer.Option([], "--positive", help="Target value meaning bad (repeatable; default: inferred)."),
     negative: list[str] = typer.Option(
         [], "--negative", help="Target value meaning good (repeatable); rows of any other value are left out as indeterminate."
@@ -128,7 +132,7 @@ def train_command(
     check_options(options)
     with stage_bar(("read", *STAGES, "save")) as advance:
         advance("read")
-        table = read_data(data)
+        table = read_data(data, sheet=sheet)
         advance("types")
         prepared = prepare(table, options)
         del table  # its text goes: training holds the features only
@@ -255,7 +259,7 @@ def load_scorer(model: Path, threads: int = 2):
     return Scorer(load_model(model), threads=threads)
 
 
-def labelled_rows(scorer, data: Path, target: str, positive: list[str], negative: list[str] = ()):
+def labelled_rows(scorer, data: Path, target: str, positive: list[str], negative: list[str] = (), sheet: str | None = None):
     """Features and 0/1 target of a labelled file, rows with a blank (or indeterminate) target left out,
     and the warnings reading it gave (also printed on stderr). Without --positive the model's own
     definition of bad and good is used when the file holds one of its bad values."""
@@ -264,7 +268,7 @@ def labelled_rows(scorer, data: Path, target: str, positive: list[str], negative
     from creditline.risk.models import InvalidData, resolve_column
     from creditline.risk.models.target import encode_target
 
-    table = read_data(data)
+    table = read_data(data, sheet=sheet)
     column = resolve_column(list(table.frame.columns), target, "target", table.aliases)
     if not positive and not negative:
         present = set(table.frame[column].astype(str).str.strip())
@@ -343,6 +347,7 @@ def join_command(
     data: Path = typer.Option(..., "--data", help="The main table (one row per application)."),
     joins: list[str] = typer.Option(..., "--join", help="FILE:KEY — a table to join on KEY (repeatable)."),
     out: Path = typer.Option(..., "--out", help="CSV file to write the joined table to."),
+    sheet: str | None = typer.Option(None, "--sheet", help="The main table's sheet, when it is a workbook (default: its fullest visible sheet)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Join related tables onto the main one (many-per-key tables summarised per key), ready for `model train`."""
@@ -351,7 +356,7 @@ def join_command(
     from creditline.risk.models.reading import SEPARATORS
 
     file_to_write(out)
-    main = read_data(data)
+    main = read_data(data, sheet=sheet)
     others = []
     for item in joins:
         file, _, key = item.rpartition(":")
@@ -373,13 +378,14 @@ def evaluate_command(
     target: str = typer.Option(..., "--target", help="Target column: name, 1-based position, or 'last'."),
     positive: list[str] = typer.Option([], "--positive", help="Target value meaning bad (repeatable; default: the model's)."),
     negative: list[str] = typer.Option([], "--negative", help="Target value meaning good (repeatable; default: the model's)."),
+    sheet: str | None = typer.Option(None, "--sheet", help=SHEET_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """AUC (DeLong 95% interval), Gini, KS, Brier, log loss and decile calibration of the champion PD."""
     from creditline.risk.models import evaluate
 
     scorer = load_scorer(model)
-    labels, features, warnings = labelled_rows(scorer, data, target, positive, negative)
+    labels, features, warnings = labelled_rows(scorer, data, target, positive, negative, sheet)
     result = evaluate(labels, scorer.score_features(features)["pd"].to_numpy())
     result["model_id"] = scorer.model_id
     result["warnings"] = warnings
@@ -396,13 +402,14 @@ def evaluate_command(
 def monitor_command(
     model: Path = typer.Option(..., "--model", help="Model directory written by `model train`."),
     data: Path = typer.Option(..., "--data", help="A new batch of applicants (target not needed)."),
+    sheet: str | None = typer.Option(None, "--sheet", help=SHEET_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Population stability of the score (PSI) and of each feature (CSI) against the training data."""
     from creditline.risk.models.monitoring import compare
 
     scorer = load_scorer(model)
-    table = read_data(data)
+    table = read_data(data, sheet=sheet)
     features, notes = file_features(scorer, table.frame, table.separator)
     scores = scorer.score_features(features)["score"].to_numpy(dtype=float)
     result = compare(scorer.monitoring, features, scorer.specs, scores)
@@ -420,6 +427,7 @@ def score_command(
     applicant: str | None = typer.Option(None, "--applicant", help="One applicant as a JSON object, or @file.json."),
     reasons: int = typer.Option(4, "--reasons", min=0, max=20, help="Reason codes per applicant."),
     out: Path | None = typer.Option(None, "--out", help="Write the --data file's scores to this CSV instead of stdout (not with --applicant)."),
+    sheet: str | None = typer.Option(None, "--sheet", help=SHEET_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """PD, score and reason codes for one applicant (--applicant) or a file of them (--data)."""
@@ -438,7 +446,7 @@ def score_command(
         lines += [f"  - {r['text']}" for r in decision["reasons"]]
         emit(decision, as_json, lines)
         return
-    table = read_data(data)
+    table = read_data(data, sheet=sheet)
     frame, specs, notes = own_forms(scorer, table.frame, table.separator)
     warn(notes)
     try:
@@ -511,6 +519,7 @@ def report_command(
     target: str | None = typer.Option(None, "--target", help="Target column of --data."),
     positive: list[str] = typer.Option([], "--positive", help="Target value meaning bad (repeatable; default: the model's)."),
     negative: list[str] = typer.Option([], "--negative", help="Target value meaning good (repeatable; default: the model's)."),
+    sheet: str | None = typer.Option(None, "--sheet", help=SHEET_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """An HTML model report: data summary, ROC, KS, calibration, score distribution, importance, bins."""
@@ -523,7 +532,7 @@ def report_command(
     if data is not None:
         if target is None:
             raise InvalidData("--data needs --target", field="target")
-        labels, features, _ = labelled_rows(scorer, data, target, positive, negative)
+        labels, features, _ = labelled_rows(scorer, data, target, positive, negative, sheet)
         labelled = (labels, features)
     written = write_report(scorer, out, labelled)
     emit({"out": str(written), "model_id": scorer.model_id}, as_json, [f"report written to {written}"])

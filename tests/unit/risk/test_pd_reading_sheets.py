@@ -241,3 +241,21 @@ def test_a_bigger_hidden_sheet_is_passed_over_for_the_visible_one(tmp_path):
     table = read_table(tmp_path / "book.xlsx")
     assert list(table.frame.columns) == HEADER and len(table.frame) == 5
     assert any("read sheet 'Loans', the fullest visible one; left out 'Lookup'" in w for w in table.warnings)
+
+
+def test_a_sheet_named_is_read_even_hidden_and_an_empty_one_is_refused(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Loans"
+    for row in [HEADER, *applicants(5)]:
+        book.active.append(row)
+    hidden = book.create_sheet("Old")
+    for row in [HEADER, *applicants(3)]:
+        hidden.append(row)
+    hidden.sheet_state = "hidden"
+    book.create_sheet("Blank")
+    book.save(tmp_path / "book.xlsx")
+    table = read_table(tmp_path / "book.xlsx", sheet="Old")
+    assert len(table.frame) == 3 and table.warnings == ()
+    with pytest.raises(InvalidData, match=r"sheet 'Blank' of .* has no filled cell") as raised:
+        read_table(tmp_path / "book.xlsx", sheet="Blank")
+    assert raised.value.field == "sheet"

@@ -107,19 +107,22 @@ class RawTable:
     aliases: dict[str, str] = dataclasses.field(default_factory=dict)  # other names of columns (a second header row's)
 
 
-def read_table(path: str | Path, *, field: str = "data") -> RawTable:
-    """Read `path` (delimited text, compressed or not, or a zip holding one) into a frame of stripped strings.
+def read_table(path: str | Path, *, field: str = "data", sheet: str | None = None) -> RawTable:
+    """Read `path` (delimited text, a workbook — its `sheet`, by default the fullest visible one — or
+    Parquet; compressed or not, or a zip holding one) into a frame of stripped strings.
 
     Memory: the file's bytes are let go once decoded, and the text once re-encoded as the parser's
     UTF-8 — never handed to it as text, which it would hold as four bytes a character."""
     data, source = load_bytes(Path(path), field)
     digest = hashlib.sha256(data).hexdigest()
     form = binary_form(data)
+    if sheet is not None and form not in (sheets.XLSX, sheets.XLS):
+        raise InvalidData(f"a sheet is chosen in a workbook, and {source} is {form or 'a text file'}", field="sheet")
     if form == sheets.PARQUET:  # names and types of its own: no header to find
         frame, notes = sheets.parquet_frame(data, source, field)
         return RawTable(frame, source, ",", True, "parquet", digest, tuple(f"{source}: {w}" for w in notes))
     if form:  # a workbook: its fullest sheet, as the CSV Excel would save, through the rules below
-        text, notes = sheets.sheet_text(data, form, source, field)
+        text, notes = sheets.sheet_text(data, form, source, field, sheet)
         encoding = "xlsx" if form == sheets.XLSX else "xls"
     else:
         room_to_read(len(data), source, field)

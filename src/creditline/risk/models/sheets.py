@@ -39,16 +39,20 @@ XLS = "an Excel 97-2003 workbook (.xls) or another OLE2 document"
 PARQUET = "a Parquet file"
 
 
-def sheet_text(data: bytes, kind: str, source: str, field: str) -> tuple[str, tuple[str, ...]]:
-    """The fullest sheet of a workbook as CSV text, and what choosing it left out (warnings). The cells
-    stay in Arrow strings (polars) until written: one sheet is held at a time besides the fullest so far."""
+def sheet_text(data: bytes, kind: str, source: str, field: str, chosen: str | None = None) -> tuple[str, tuple[str, ...]]:
+    """The `chosen` sheet of a workbook, else its fullest, as CSV text, and what choosing it left out
+    (warnings). The cells stay in Arrow strings (polars) until written: one sheet is held at a time
+    besides the fullest so far."""
     import fastexcel
 
     best: tuple[tuple[bool, int], str, Any] = ((False, 0), "", None)
     filled: list[str] = []
     try:
         reader = fastexcel.read_excel(data)
-        for name in reader.sheet_names:
+        if chosen is not None and chosen not in reader.sheet_names:
+            shown = ", ".join(repr(name) for name in reader.sheet_names[:10])
+            raise InvalidData(f"{source} has no sheet {chosen!r} (its sheets: {shown})", field="sheet")
+        for name in reader.sheet_names if chosen is None else [chosen]:
             sheet = reader.load_sheet(name, header_row=None, dtypes="string")
             cells = sheet_cells(sheet.to_polars())
             count = cells.height * cells.width - sum(cells.null_count().row(0))
@@ -60,6 +64,8 @@ def sheet_text(data: bytes, kind: str, source: str, field: str) -> tuple[str, tu
         raise InvalidData(f"{source} is {kind} that cannot be read ({reason}; a password-protected workbook must be "
                           "saved without its password)", field=field) from exc  # fmt: skip
     (shown, count), name, cells = best
+    if count == 0 and chosen is not None:
+        raise InvalidData(f"sheet {chosen!r} of {source} has no filled cell", field="sheet")
     if count == 0:
         raise InvalidData(f"{source} is {kind} with no filled cell", field=field)
     others = [other for other in filled if other != name]
