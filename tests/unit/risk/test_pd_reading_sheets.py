@@ -259,3 +259,23 @@ def test_a_sheet_named_is_read_even_hidden_and_an_empty_one_is_refused(tmp_path)
     with pytest.raises(InvalidData, match=r"sheet 'Blank' of .* has no filled cell") as raised:
         read_table(tmp_path / "book.xlsx", sheet="Blank")
     assert raised.value.field == "sheet"
+
+
+@pytest.mark.parametrize(
+    ("members", "words"),
+    [
+        ({"[Content_Types].xml": "<Types/>", "xl/workbook.bin": "\x00"}, "an Excel binary workbook (.xlsb)"),
+        ({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"},
+         "an OpenDocument spreadsheet (.od*)"),
+        ({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}, "a Word document (.docx)"),
+    ],
+)
+def test_office_files_of_other_forms_are_refused_by_name(tmp_path, members, words):
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    (tmp_path / "file").write_bytes(packed.getvalue())
+    with pytest.raises(InvalidData) as raised:
+        read_table(tmp_path / "file")
+    assert raised.value.message.endswith(f"file is {words}, which is not read: save it as .xlsx or CSV")

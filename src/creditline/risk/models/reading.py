@@ -248,6 +248,9 @@ def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
         return data, str(path)
     if workbook(data):
         return data, str(path)
+    other = office_document(data)
+    if other:
+        raise InvalidData(f"{path} is {other}, which is not read: save it as .xlsx or CSV", field=field)
     found = largest_member(data, str(path), 0, field)
     if found is None:
         raise InvalidData(f"{path} is a zip archive with no delimited text file inside", field=field)
@@ -288,6 +291,23 @@ def workbook(data: bytes) -> bool:
     """Whether a zip archive is an Office Open XML workbook (what Excel saves as .xlsx)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return "xl/workbook.xml" in archive.namelist()
+
+
+def office_document(data: bytes) -> str:
+    """What a zip archive is when it is a spreadsheet or document of another form, in words ("" if none):
+    Excel's binary workbook (.xlsb), OpenDocument (.ods, .odt), Word (.docx), PowerPoint (.pptx)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        mimetype = archive.read("mimetype").decode("ascii", "replace").strip() if "mimetype" in names else ""
+    if "xl/workbook.bin" in names:
+        return "an Excel binary workbook (.xlsb)"
+    if mimetype.startswith("application/vnd.oasis.opendocument"):
+        return f"an OpenDocument {mimetype.rsplit('.', 1)[-1]} (.od*)"
+    if "word/document.xml" in names:
+        return "a Word document (.docx)"
+    if "ppt/presentation.xml" in names:
+        return "a PowerPoint presentation (.pptx)"
+    return ""
 
 
 def decompressed(data: bytes, source: str, field: str) -> bytes:
