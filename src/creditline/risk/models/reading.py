@@ -13,7 +13,7 @@ Conventions a user relies on (documented in docs/risk-models.md):
   a name over every column of numbers) names the columns, the first row's names kept as aliases;
 - Weka's ARFF (`@relation`, `@attribute`, `@data`) is read by its header (`risk.models.arff`);
 - an Excel workbook (.xlsx, .xls) is read by its fullest sheet, its cells as the CSV Excel would
-  save, through every rule here; a Parquet file by its own column names (`risk.models.sheets`);
+  save, through every rule here; a Parquet file by its own column names (`risk.binary_tables`);
 - a gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
 - a zip archive is searched, nested archives included, for its largest delimited-text, workbook or
   Parquet member (a member like `loans.csv.gz` counts, decompressed);
@@ -49,7 +49,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from creditline.risk.models import arff, sheets
+from creditline.risk import binary_tables
+from creditline.risk.models import arff
 from creditline.risk.models.columns import MISSING_TOKENS
 from creditline.risk.models.errors import InvalidData
 
@@ -63,7 +64,7 @@ COMPRESSED = ((b"\x1f\x8b", "gzip", gzip.open), (b"BZh", "bzip2", bz2.open), (b"
 SEPARATORS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
 TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab", ".arff")
-TABLE_SUFFIXES = (".xlsx", ".xls", ".parquet")  # binary forms read too (`risk.models.sheets`)
+TABLE_SUFFIXES = (".xlsx", ".xls", ".parquet")  # binary forms read too (`risk.binary_tables`)
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 # A CSV row ends at \n, \r or \r\n only (as for pandas' parser); str.splitlines also breaks at
 # NEL (0x85: Windows-1252's ellipsis read as Latin-1), form feeds, \x1c-\x1e and U+2028.
@@ -116,14 +117,19 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
     data, source = load_bytes(Path(path), field)
     digest = hashlib.sha256(data).hexdigest()
     form = binary_form(data)
-    if sheet is not None and form not in (sheets.XLSX, sheets.XLS):
+    if sheet is not None and form not in (binary_tables.XLSX, binary_tables.XLS):
         raise InvalidData(f"a sheet is chosen in a workbook, and {source} is {form or 'a text file'}", field="sheet")
-    if form == sheets.PARQUET:  # names and types of its own: no header to find
-        frame, notes = sheets.parquet_frame(data, source, field)
+    if form:
+        try:
+            text, notes = binary_tables.to_csv(data, form, source, field, sheet)
+        except binary_tables.Refused as exc:
+            raise InvalidData(exc.message, field=exc.field) from None
+    if form == binary_tables.PARQUET:  # names and types of its own: its header is no guess
+        del data
+        frame = parse(text.encode("utf-8"), ",", True, source, field)
         return RawTable(frame, source, ",", True, "parquet", digest, tuple(f"{source}: {w}" for w in notes))
     if form:  # a workbook: its fullest sheet, as the CSV Excel would save, through the rules below
-        text, notes = sheets.sheet_text(data, form, source, field, sheet)
-        encoding = "xlsx" if form == sheets.XLSX else "xls"
+        encoding = "xlsx" if form == binary_tables.XLSX else "xls"
     else:
         room_to_read(len(data), source, field)
         text, encoding, notes = decode(data, field)
@@ -370,14 +376,14 @@ def document_kind(first: str) -> str:
 
 
 def binary_form(data: bytes) -> str:
-    """The binary table form `data` is in (`risk.models.sheets`: an Excel workbook or a Parquet
+    """The binary table form `data` is in (`risk.binary_tables`: an Excel workbook or a Parquet
     file, in words), or "" for text."""
-    if data.startswith(sheets.PARQUET_MAGIC) and data.endswith(sheets.PARQUET_MAGIC):
-        return sheets.PARQUET
-    if data.startswith(sheets.OLE2_MAGIC):
-        return sheets.XLS
+    if data.startswith(binary_tables.PARQUET_MAGIC) and data.endswith(binary_tables.PARQUET_MAGIC):
+        return binary_tables.PARQUET
+    if data.startswith(binary_tables.OLE2_MAGIC):
+        return binary_tables.XLS
     if data.startswith(b"PK") and zipfile.is_zipfile(io.BytesIO(data)) and workbook(data):
-        return sheets.XLSX
+        return binary_tables.XLSX
     return ""
 
 
