@@ -153,11 +153,15 @@ def test_unknown_ids_are_not_found_and_bad_dates_are_named(funded) -> None:  # t
 def test_the_console_funding_page_shows_partners_and_deals(funded) -> None:  # type: ignore[no-untyped-def]
     from creditline.api.auth_tokens import SESSION_COOKIE
 
+    def page_for(person):  # type: ignore[no-untyped-def]
+        person.client.cookies.set(SESSION_COOKIE, person.token)  # the jar is cleared after each response
+        return person.client.get("/console/funding")
+
     people, _, deal = funded
     finance = people["finance"]
-    page = finance.client.get("/console/funding", cookies={SESSION_COOKIE: finance.token})
+    page = page_for(finance)
     assert page.status_code == 200, page.text
     assert 'data-partner="bank"' in page.text and f'data-deal="{deal["deal_id"]}"' in page.text
     assert page.text.count('data-field="tranche"') == 2 and 'data-field="appetite">0.11%<' in page.text
     agent = people["collections_agent"]
-    assert agent.client.get("/console/funding", cookies={SESSION_COOKIE: agent.token}).status_code == 403
+    assert page_for(agent).status_code == 403
