@@ -109,6 +109,19 @@ def test_the_second_source_pays_what_the_first_could_not_and_the_statement_recon
     assert next(b for b in report["breaks"] if b["kind"] == "not_applied")["key"] == first[0]
 
 
+def evidence(engine: Any, loan_id: str) -> dict[str, Any]:
+    """A loan's debit attempts, events and snapshot, the day's paydays and runs: a failure's context."""
+    return {
+        "attempts": attempts_of(engine, loan_id),
+        "events": rows(engine, "SELECT sequence, kind, effective_date, amount_minor, recorded_on FROM loan_events "
+                               "WHERE loan_id = :l ORDER BY sequence", l=loan_id),
+        "loan": rows(engine, "SELECT status, as_of, days_past_due, oldest_unpaid_due, totals_json FROM loans "
+                             "WHERE loan_id = :l", l=loan_id),
+        "paydays": rows(engine, "SELECT borrower_id, payday, basis FROM borrower_paydays ORDER BY borrower_id"),
+        "bank": rows(engine, "SELECT * FROM sim_bank_debits ORDER BY 1"),
+    }
+
+
 def test_payday_timing_and_retries_spread_over_grace(engine) -> None:  # type: ignore[no-untyped-def]
     from creditline.app.repayment_sources import state_payday
     from creditline.store.tables_repayment_sources import deposit
@@ -123,7 +136,9 @@ def test_payday_timing_and_retries_spread_over_grace(engine) -> None:  # type: i
     def days_asked(loan_id: str) -> list[str]:
         return sorted({str(r[1]) for r in attempts_of(engine, loan_id)})
 
-    assert days_asked(loans[0]) == ["2025-02-01"]  # payday unknown: the due date, paid at once
+    # Once in about eight CI runs on PostgreSQL the first loan was asked again on the 3rd (stop 33's
+    # note): a failure says what the books held, to tell a lost update from the test's own state.
+    assert days_asked(loans[0]) == ["2025-02-01"], evidence(engine, loans[0])  # payday unknown: paid at once
     assert days_asked(loans[1]) == ["2025-02-04"]  # the payday, not the due date
     assert [r[7] for r in attempts_of(engine, loans[1])] == ["succeeded"]
     # Short every time: asked on the attempt days of the window 1-4 February, the 1st, 2nd and 4th
@@ -131,6 +146,8 @@ def test_payday_timing_and_retries_spread_over_grace(engine) -> None:  # type: i
     assert days_asked(loans[2]) == ["2025-02-01", "2025-02-02", "2025-02-04"]
     assert [r[7] for r in attempts_of(engine, loans[2])] == ["insufficient_funds"] * 6
     assert_books_clean(engine)
+    shown = evidence(engine, loans[0])  # the context a failure would print reads on both databases
+    assert [e[1] for e in shown["events"]][-1] == "repayment" and shown["loan"][0][0] == "active", shown
 
 
 def test_a_learned_payday_times_the_first_attempt(engine) -> None:  # type: ignore[no-untyped-def]
