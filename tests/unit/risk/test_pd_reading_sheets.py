@@ -334,3 +334,12 @@ def test_a_workbook_whose_reader_aborts_is_refused_and_this_process_lives(tmp_pa
         assert "cannot be read" in exc.message
     else:
         assert len(table.frame) > 0
+
+
+def test_a_workbooks_table_too_large_for_the_free_memory_is_refused(tmp_path, monkeypatch):
+    from creditline.risk.models import reading
+
+    book = xlsx(tmp_path / "loans.xlsx", {"Loans": [HEADER, *applicants(400)]})
+    monkeypatch.setattr(reading, "memory_available", lambda: 50_000)
+    with pytest.raises(InvalidData, match=r"loans.xlsx holds 0.0 MiB of text: reading it takes about 0.1 MiB of memory"):
+        read_table(book)

@@ -119,11 +119,12 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
     form = binary_form(data)
     if sheet is not None and form not in (binary_tables.XLSX, binary_tables.XLS):
         raise InvalidData(f"a sheet is chosen in a workbook, and {source} is {form or 'a text file'}", field="sheet")
-    if form:
+    if form:  # read in a child process (a reader that dies, even of memory, is a refusal there)
         try:
             text, notes = binary_tables.to_csv(data, form, source, field, sheet)
         except binary_tables.Refused as exc:
             raise InvalidData(exc.message, field=exc.field) from None
+        room_to_read(len(text), source, field)  # the table's CSV text, parsed here
     if form == binary_tables.PARQUET:  # names and types of its own: its header is no guess
         del data
         frame = parse(text.encode("utf-8"), ",", True, source, field)
