@@ -57,7 +57,6 @@ class Refused(Exception):
         self.message, self.field = message, field
 
 
-
 def to_csv(data: bytes, form: str, source: str, field: str, sheet: str | None = None) -> tuple[str, tuple[str, ...]]:
     """A workbook's sheet or a Parquet file as CSV text, and what reading it left out (warnings),
     read in a child process; `Refused` when the file cannot be a table or its reader dies."""
@@ -72,9 +71,11 @@ def to_csv(data: bytes, form: str, source: str, field: str, sheet: str | None = 
     except ValueError:
         answer = None
     if not isinstance(answer, dict):  # the reader died: an abort, a panic, a signal
-        said = [line for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-        how = f"killed by signal {signal.Signals(-done.returncode).name}" if done.returncode < 0 else "stopped"
-        reason = f"; it said {said[0].strip()[:160]!r}" if said else ""
+        said = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        killed = done.returncode < 0
+        how = f"killed by signal {signal.Signals(-done.returncode).name}" if killed else "stopped"
+        # a native abort says why first (a backtrace follows); a Python error says it last
+        reason = f"; it said {(said[0] if killed else said[-1])[:160]!r}" if said else ""
         raise Refused(f"{source} is {form} that cannot be read (its reader {how}{reason})", field=field)
     if "refused" in answer:
         raise Refused(answer["refused"], field=answer["field"])
