@@ -580,3 +580,7 @@ def test_a_workbooks_chosen_sheet_evaluates_as_its_csv(model, tmp_path):
     assert code == 2 and "--sheet:" in err and "has no sheet '2023' (its sheets: 'Notes', '2025', '2024')" in err
     code, _, err = run("model", "score", "--model", str(directory), "--data", str(tmp_path / "fresh.csv"), "--sheet", "2025")
     assert code == 2 and "--sheet: a sheet is chosen in a workbook, and" in err and "is a text file" in err
+    ok_json("model", "train", "--data", str(tmp_path / "book.xlsx"), "--sheet", "2025", "--target", "Status",
+            "--out", str(tmp_path / "pd"), "--trials", "1")  # fmt: skip
+    data = json.loads((tmp_path / "pd" / "metadata.json").read_text())["data"]
+    assert (data["sheet"], data["encoding"]) == ("2025", "xlsx")  # the workbook's hash alone does not say which

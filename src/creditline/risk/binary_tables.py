@@ -57,9 +57,10 @@ class Refused(Exception):
         self.message, self.field = message, field
 
 
-def to_csv(data: bytes, form: str, source: str, field: str, sheet: str | None = None) -> tuple[str, tuple[str, ...]]:
-    """A workbook's sheet or a Parquet file as CSV text, and what reading it left out (warnings),
-    read in a child process; `Refused` when the file cannot be a table or its reader dies."""
+def to_csv(data: bytes, form: str, source: str, field: str, sheet: str | None = None) -> tuple[str, tuple[str, ...], str | None]:
+    """A workbook's sheet or a Parquet file as CSV text, what reading it left out (warnings) and the
+    sheet read (None for Parquet), read in a child process; `Refused` when the file cannot be a table
+    or its reader dies."""
     command = [sys.executable, "-m", "creditline.risk.binary_tables", form, source, field, sheet or ""]
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=CHILD_TIMEOUT_S, check=False)
@@ -79,7 +80,7 @@ def to_csv(data: bytes, form: str, source: str, field: str, sheet: str | None = 
         raise Refused(f"{source} is {form} that cannot be read (its reader {how}{reason})", field=field)
     if "refused" in answer:
         raise Refused(answer["refused"], field=answer["field"])
-    return text.decode("utf-8"), tuple(answer["notes"])
+    return text.decode("utf-8"), tuple(answer["notes"]), answer.get("sheet")
 
 
 def child(argv: list[str]) -> int:
@@ -88,19 +89,19 @@ def child(argv: list[str]) -> int:
     data = sys.stdin.buffer.read()
     try:
         if form == PARQUET:
-            text, notes = parquet_csv(data, source, field)
+            (text, notes), read = parquet_csv(data, source, field), None
         else:
-            text, notes = sheet_text(data, form, source, field, sheet or None)
-        answer: dict[str, Any] = {"notes": list(notes)}
+            text, notes, read = sheet_text(data, form, source, field, sheet or None)
+        answer: dict[str, Any] = {"notes": list(notes), "sheet": read}
     except Refused as exc:
         text, answer = "", {"refused": exc.message, "field": exc.field}
     sys.stdout.buffer.write(json.dumps(answer).encode() + b"\n" + text.encode("utf-8"))
     return 0
 
 
-def sheet_text(data: bytes, kind: str, source: str, field: str, chosen: str | None = None) -> tuple[str, tuple[str, ...]]:
-    """The `chosen` sheet of a workbook, else its fullest, as CSV text, and what choosing it left out
-    (warnings). The cells stay in Arrow strings (polars) until written: one sheet is held at a time
+def sheet_text(data: bytes, kind: str, source: str, field: str, chosen: str | None = None) -> tuple[str, tuple[str, ...], str]:
+    """The `chosen` sheet of a workbook, else its fullest, as CSV text, what choosing it left out
+    (warnings) and its name. The cells stay in Arrow strings (polars) until written: one sheet is held at a time
     besides the fullest so far."""
     import fastexcel
 
@@ -131,7 +132,7 @@ def sheet_text(data: bytes, kind: str, source: str, field: str, chosen: str | No
     listed = ", ".join(repr(other) for other in others[:5]) + (", …" if len(others) > 5 else "")
     which = "the fullest visible one" if shown else "the fullest, hidden like every filled one"
     notes = (f"read sheet {name!r}, {which}; left out {listed}",) if others else ()
-    return as_csv(trimmed(cells)), notes
+    return as_csv(trimmed(cells)), notes, name
 
 
 def sheet_cells(frame: Any) -> Any:

@@ -176,6 +176,7 @@ def test_a_parquet_file_reads_by_its_own_names_and_types(tmp_path):
     frame.write_parquet(tmp_path / "loans.parquet")
     table = read_table(tmp_path / "loans.parquet")
     assert table.encoding == "parquet" and table.has_header and list(table.frame.columns) == frame.columns
+    assert table.sheet is None
     assert table.frame.to_dict("list") == {
         "2019": ["1", "", "3"],
         "amount": ["1200.5", "", ""],  # NaN and infinity are blanks
@@ -258,7 +259,8 @@ def test_a_sheet_named_is_read_even_hidden_and_an_empty_one_is_refused(tmp_path)
     book.create_sheet("Blank")
     book.save(tmp_path / "book.xlsx")
     table = read_table(tmp_path / "book.xlsx", sheet="Old")
-    assert len(table.frame) == 3 and table.warnings == ()
+    assert len(table.frame) == 3 and table.warnings == () and table.sheet == "Old"
+    assert read_table(tmp_path / "book.xlsx").sheet == "Loans"
     with pytest.raises(InvalidData, match=r"sheet 'Blank' of .* has no filled cell") as raised:
         read_table(tmp_path / "book.xlsx", sheet="Blank")
     assert raised.value.field == "sheet"

@@ -106,6 +106,7 @@ class RawTable:
     sha256: str
     warnings: tuple[str, ...] = ()  # what reading it had to replace, and where
     aliases: dict[str, str] = dataclasses.field(default_factory=dict)  # other names of columns (a second header row's)
+    sheet: str | None = None  # the workbook's sheet read (a workbook's hash alone does not say which)
 
 
 def read_table(path: str | Path, *, field: str = "data", sheet: str | None = None) -> RawTable:
@@ -121,7 +122,7 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
         raise InvalidData(f"a sheet is chosen in a workbook, and {source} is {form or 'a text file'}", field="sheet")
     if form:  # read in a child process (a reader that dies, even of memory, is a refusal there)
         try:
-            text, notes = binary_tables.to_csv(data, form, source, field, sheet)
+            text, notes, sheet = binary_tables.to_csv(data, form, source, field, sheet)
         except binary_tables.Refused as exc:
             raise InvalidData(exc.message, field=exc.field) from None
         room_to_read(len(text), source, field)  # the table's CSV text, parsed here
@@ -182,7 +183,8 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
                   f"names ({shown})",)
     if frame.empty:
         raise InvalidData(f"{source} has a header but no data rows", field=field)
-    return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in notes), aliases)
+    return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in notes), aliases,
+                    sheet if form else None)  # fmt: skip
 
 
 def read_arff(text: str, source: str, encoding: str, digest: str, notes: tuple[str, ...], field: str) -> RawTable:

@@ -416,7 +416,7 @@ def build_metadata(
             "source": table.source, "sha256": table.sha256, "rows": int(prepared.target.size),
             "rows_without_target": prepared.unlabelled,
             "separator": table.separator, "header": table.has_header, "encoding": table.encoding,
-            "warnings": list(table.warnings),
+            "sheet": table.sheet, "warnings": list(table.warnings),
         },
         "target": {
             "column": prepared.target_column, **prepared.definition.to_json(),
