@@ -124,3 +124,15 @@ def test_one_row_gives_what_the_batch_gives(values):
     batch = plan.extend(values)
     for row in range(values.shape[0]):
         assert np.array_equal(plan.extend(values[row : row + 1])[0], batch[row], equal_nan=True)
+
+
+def test_a_ratio_that_overflows_is_missing_not_infinite():
+    import warnings
+
+    from creditline.risk.models.derived import ratio
+
+    matrix = np.array([[1e300, 1e-300], [5.0, 2.0], [np.nan, 1.0], [3.0, 0.0], [-1e300, 1e-300]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warning is no longer raised
+        found = ratio(matrix, {"pairs": [[0, 1]]})
+    assert np.array_equal(found[:, 0], [np.nan, 2.5, np.nan, np.nan, np.nan], equal_nan=True)

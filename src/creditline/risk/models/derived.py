@@ -136,7 +136,10 @@ def ratio(matrix: np.ndarray, step: dict) -> np.ndarray:
     pairs = np.asarray(step["pairs"], dtype=np.int64).reshape(-1, 2)
     top, bottom = matrix[:, pairs[:, 0]], matrix[:, pairs[:, 1]]
     usable = (bottom > 0) & ~np.isnan(top)
-    return np.divide(top, bottom, out=np.full(top.shape, np.nan), where=usable)
+    with np.errstate(over="ignore"):  # a huge amount over a tiny one: no ratio a model can use
+        found = np.divide(top, bottom, out=np.full(top.shape, np.nan), where=usable)
+    found[np.isinf(found)] = np.nan
+    return found
 
 
 STEPS = {MISSING_COUNT: missing_count, SERIES: series_stats, DELINQUENCY: delinquency, RATIO: ratio}
