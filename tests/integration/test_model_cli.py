@@ -584,3 +584,6 @@ def test_a_workbooks_chosen_sheet_evaluates_as_its_csv(model, tmp_path):
             "--out", str(tmp_path / "pd"), "--trials", "1")  # fmt: skip
     data = json.loads((tmp_path / "pd" / "metadata.json").read_text())["data"]
     assert (data["sheet"], data["encoding"]) == ("2025", "xlsx")  # the workbook's hash alone does not say which
+    again = ok_json("model", "evaluate", "--model", str(tmp_path / "pd"), "--data", str(tmp_path / "book.xlsx"),
+                    "--target", "Status")  # fmt: skip
+    assert again["n"] == 600 and any("read sheet '2025', the sheet the model was trained on" in w for w in again["warnings"])

@@ -27,14 +27,16 @@ def emit(data: dict, as_json: bool, lines: list[str]) -> None:
             typer.echo(line)
 
 
-SHEET_HELP = "The workbook's sheet to read, by name (default: its fullest visible sheet)."
+SHEET_HELP = "The workbook's sheet to read, by name (default: the one the model was trained on if the workbook has it, else its fullest visible sheet)."
 
 
-def read_data(path: Path, field: str = "data", sheet: str | None = None):
-    """The table at `path`; what reading it had to replace (a stray byte) is a warning on stderr."""
+def read_data(path: Path, field: str = "data", sheet: str | None = None, scorer=None):  # type: ignore[no-untyped-def]
+    """The table at `path`; what reading it had to replace (a stray byte) is a warning on stderr. A
+    workbook given to a model is read by the sheet the model was trained on when it has one so named."""
     from creditline.risk.models import read_table
 
-    table = read_table(path, field=field, sheet=sheet)
+    trained_on = None if scorer is None else (scorer.metadata.get("data") or {}).get("sheet")
+    table = read_table(path, field=field, sheet=sheet, preferred=trained_on)
     warn(table.warnings)
     return table
 
@@ -89,7 +91,7 @@ def train_command(
     data: Path = typer.Option(..., "--data", help="CSV/delimited text (plain, gzip, bzip2, xz), an Excel workbook (.xlsx, .xls), Parquet, or a zip of one; header optional (then columns are c1, c2, …)."),
     target: str = typer.Option(..., "--target", help="Target column: name, 1-based position, or 'last'."),
     out: Path = typer.Option(..., "--out", help="Model directory to write (replaced atomically)."),
-    sheet: str | None = typer.Option(None, "--sheet", help=SHEET_HELP),
+    sheet: str | None = typer.Option(None, "--sheet", help="The workbook's sheet to read, by name (default: its fullest visible sheet)."),
     positive: list[str] = typer.Option([], "--positive", help="Target value meaning bad (repeatable; default: inferred)."),
     negative: list[str] = typer.Option(
         [], "--negative", help="Target value meaning good (repeatable); rows of any other value are left out as indeterminate."
@@ -268,7 +270,7 @@ def labelled_rows(scorer, data: Path, target: str, positive: list[str], negative
     from creditline.risk.models import InvalidData, resolve_column
     from creditline.risk.models.target import encode_target
 
-    table = read_data(data, sheet=sheet)
+    table = read_data(data, sheet=sheet, scorer=scorer)
     column = resolve_column(list(table.frame.columns), target, "target", table.aliases)
     if not positive and not negative:
         present = set(table.frame[column].astype(str).str.strip())
@@ -409,7 +411,7 @@ def monitor_command(
     from creditline.risk.models.monitoring import compare
 
     scorer = load_scorer(model)
-    table = read_data(data, sheet=sheet)
+    table = read_data(data, sheet=sheet, scorer=scorer)
     features, notes = file_features(scorer, table.frame, table.separator)
     scores = scorer.score_features(features)["score"].to_numpy(dtype=float)
     result = compare(scorer.monitoring, features, scorer.specs, scores)
@@ -446,7 +448,7 @@ def score_command(
         lines += [f"  - {r['text']}" for r in decision["reasons"]]
         emit(decision, as_json, lines)
         return
-    table = read_data(data, sheet=sheet)
+    table = read_data(data, sheet=sheet, scorer=scorer)
     frame, specs, notes = own_forms(scorer, table.frame, table.separator)
     warn(notes)
     try:

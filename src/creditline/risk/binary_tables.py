@@ -57,11 +57,13 @@ class Refused(Exception):
         self.message, self.field = message, field
 
 
-def to_csv(data: bytes, form: str, source: str, field: str, sheet: str | None = None) -> tuple[str, tuple[str, ...], str | None]:
-    """A workbook's sheet or a Parquet file as CSV text, what reading it left out (warnings) and the
-    sheet read (None for Parquet), read in a child process; `Refused` when the file cannot be a table
-    or its reader dies."""
-    command = [sys.executable, "-m", "creditline.risk.binary_tables", form, source, field, sheet or ""]
+def to_csv(
+    data: bytes, form: str, source: str, field: str, sheet: str | None = None, preferred: str | None = None
+) -> tuple[str, tuple[str, ...], str | None]:
+    """A workbook's sheet (`sheet`, else `preferred` when the workbook has it, else the fullest) or a
+    Parquet file as CSV text, what reading it left out (warnings) and the sheet read (None for
+    Parquet), read in a child process; `Refused` when the file cannot be a table or its reader dies."""
+    command = [sys.executable, "-m", "creditline.risk.binary_tables", form, source, field, sheet or "", preferred or ""]
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=CHILD_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -85,13 +87,13 @@ def to_csv(data: bytes, form: str, source: str, field: str, sheet: str | None = 
 
 def child(argv: list[str]) -> int:
     """The child's side of `to_csv`: the bytes on stdin, one JSON line and the CSV text on stdout."""
-    form, source, field, sheet = argv
+    form, source, field, sheet, preferred = argv
     data = sys.stdin.buffer.read()
     try:
         if form == PARQUET:
             (text, notes), read = parquet_csv(data, source, field), None
         else:
-            text, notes, read = sheet_text(data, form, source, field, sheet or None)
+            text, notes, read = sheet_text(data, form, source, field, sheet or None, preferred or None)
         answer: dict[str, Any] = {"notes": list(notes), "sheet": read}
     except Refused as exc:
         text, answer = "", {"refused": exc.message, "field": exc.field}
@@ -99,9 +101,12 @@ def child(argv: list[str]) -> int:
     return 0
 
 
-def sheet_text(data: bytes, kind: str, source: str, field: str, chosen: str | None = None) -> tuple[str, tuple[str, ...], str]:
-    """The `chosen` sheet of a workbook, else its fullest, as CSV text, what choosing it left out
-    (warnings) and its name. The cells stay in Arrow strings (polars) until written: one sheet is held at a time
+def sheet_text(
+    data: bytes, kind: str, source: str, field: str, chosen: str | None = None, preferred: str | None = None
+) -> tuple[str, tuple[str, ...], str]:
+    """The `chosen` sheet of a workbook, else the `preferred` one if the workbook has it (the sheet a
+    model was trained on), else its fullest, as CSV text, what choosing it left out (warnings) and its
+    name. The cells stay in Arrow strings (polars) until written: one sheet is held at a time
     besides the fullest so far."""
     import fastexcel
 
@@ -112,7 +117,8 @@ def sheet_text(data: bytes, kind: str, source: str, field: str, chosen: str | No
         if chosen is not None and chosen not in reader.sheet_names:
             shown = ", ".join(repr(name) for name in reader.sheet_names[:10])
             raise Refused(f"{source} has no sheet {chosen!r} (its sheets: {shown})", field="sheet")
-        for name in reader.sheet_names if chosen is None else [chosen]:
+        taken = chosen if chosen is not None else preferred if preferred in reader.sheet_names else None
+        for name in reader.sheet_names if taken is None else [taken]:
             sheet = reader.load_sheet(name, header_row=None, dtypes="string")
             cells = sheet_cells(sheet.to_polars())
             count = cells.height * cells.width - sum(cells.null_count().row(0))
@@ -124,14 +130,16 @@ def sheet_text(data: bytes, kind: str, source: str, field: str, chosen: str | No
         raise Refused(f"{source} is {kind} that cannot be read ({reason}; a password-protected workbook must be "
                           "saved without its password)", field=field) from exc  # fmt: skip
     (shown, count), name, cells = best
-    if count == 0 and chosen is not None:
-        raise Refused(f"sheet {chosen!r} of {source} has no filled cell", field="sheet")
+    if count == 0 and taken is not None:
+        raise Refused(f"sheet {taken!r} of {source} has no filled cell", field="sheet" if chosen else field)
     if count == 0:
         raise Refused(f"{source} is {kind} with no filled cell", field=field)
     others = [other for other in filled if other != name]
     listed = ", ".join(repr(other) for other in others[:5]) + (", …" if len(others) > 5 else "")
     which = "the fullest visible one" if shown else "the fullest, hidden like every filled one"
     notes = (f"read sheet {name!r}, {which}; left out {listed}",) if others else ()
+    if chosen is None and taken is not None:
+        notes = (f"read sheet {name!r}, the sheet the model was trained on (--sheet reads another)",)
     return as_csv(trimmed(cells)), notes, name
 
 

@@ -109,9 +109,10 @@ class RawTable:
     sheet: str | None = None  # the workbook's sheet read (a workbook's hash alone does not say which)
 
 
-def read_table(path: str | Path, *, field: str = "data", sheet: str | None = None) -> RawTable:
-    """Read `path` (delimited text, a workbook — its `sheet`, by default the fullest visible one — or
-    Parquet; compressed or not, or a zip holding one) into a frame of stripped strings.
+def read_table(path: str | Path, *, field: str = "data", sheet: str | None = None, preferred: str | None = None) -> RawTable:
+    """Read `path` (delimited text, a workbook — its `sheet`, else the `preferred` one when it has it,
+    else the fullest visible one — or Parquet; compressed or not, or a zip holding one) into a frame
+    of stripped strings.
 
     Memory: the file's bytes are let go once decoded, and the text once re-encoded as the parser's
     UTF-8 — never handed to it as text, which it would hold as four bytes a character."""
@@ -122,7 +123,7 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
         raise InvalidData(f"a sheet is chosen in a workbook, and {source} is {form or 'a text file'}", field="sheet")
     if form:  # read in a child process (a reader that dies, even of memory, is a refusal there)
         try:
-            text, notes, sheet = binary_tables.to_csv(data, form, source, field, sheet)
+            text, notes, sheet = binary_tables.to_csv(data, form, source, field, sheet, preferred)
         except binary_tables.Refused as exc:
             raise InvalidData(exc.message, field=exc.field) from None
         room_to_read(len(text), source, field)  # the table's CSV text, parsed here
