@@ -18,8 +18,9 @@ every rule that reader keeps holds for them too. What a sheet adds, and what thi
 - which sheet: the named one, else the visible one with the most filled cells (a notes or lookup
   sheet beside the data, or a bigger hidden one, is left out, with a warning naming both), as a zip
   archive's largest member is read; a hidden sheet only when no visible one has a filled cell;
-- cells as Excel shows their values: numbers without a trailing `.0`, dates and times as
-  `2024-01-31 00:00:00`, booleans `true`/`false`; a formula's last computed value;
+- cells as their values: numbers in full without a trailing `.0` (read a second time as floats:
+  calamine's own text stops at nine decimals), dates and times as `2024-01-31 00:00:00`, booleans
+  `true`/`false`; a formula's last computed value;
 - rows with no filled cell are dropped (a CSV would hold `,,,,` there: a row of missing values), as
   are empty columns at either side; rows above the table with fewer filled cells than half its width
   (a title, a "generated on" line) are written as short lines, so the reader skips them as preamble.
@@ -136,6 +137,11 @@ def sheet_text(
         raise Refused(f"{source} is {kind} with no filled cell", field=field)
     others = [other for other in filled if other != name]
     listed = ", ".join(repr(other) for other in others[:5]) + (", …" if len(others) > 5 else "")
+    try:  # the numbers again, in full: calamine writes a float as text to nine decimals (0.235593202057 → 0.235593202)
+        numbers = reader.load_sheet(name, header_row=None, dtypes="float").to_polars()
+    except fastexcel.FastExcelError as exc:
+        raise Refused(f"{source} is {kind} that cannot be read ({exc})", field=field) from exc
+    cells = with_full_numbers(cells, numbers)
     which = "the fullest visible one" if shown else "the fullest, hidden like every filled one"
     notes = (f"read sheet {name!r}, {which}; left out {listed}",) if others else ()
     if chosen is None and taken is not None:
@@ -151,6 +157,28 @@ def sheet_cells(frame: Any) -> Any:
         return frame
     text = pl.all().cast(pl.String).str.strip_chars()
     return frame.select(pl.when(text.str.len_bytes() > 0).then(text).name.keep())
+
+
+# How calamine writes a number cell as text: no sign but minus, no leading or trailing zeros. A text
+# cell written otherwise (`007`, `12.50`, `+3`) keeps its text, as a CSV would.
+NUMBER_AS_WRITTEN = r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$"
+
+
+def with_full_numbers(cells: Any, numbers: Any) -> Any:
+    """`cells` (text) with each cell written as calamine writes a number replaced by the full float of
+    the same cell in `numbers` (the sheet read as floats), written back shortest (`0.235593202057`,
+    `5`, `1e-7`). Text (`007` stays `007`), dates and booleans keep their text; so does a sheet whose
+    two readings differ in shape."""
+    import polars as pl
+
+    if numbers.shape != cells.shape:
+        return cells
+    columns = []
+    for text, number in zip(cells.iter_columns(), numbers.iter_columns(), strict=True):
+        full = number.cast(pl.String).str.replace(r"\.0$", "")
+        wanted = (text.str.contains(NUMBER_AS_WRITTEN) & number.is_not_null() & number.is_finite()).fill_null(False)
+        columns.append(full.zip_with(wanted, text).alias(text.name))
+    return pl.DataFrame(columns)
 
 
 def trimmed(cells: Any) -> Any:
