@@ -88,7 +88,7 @@ def parse_codes(values: list[str]) -> tuple[float, ...]:
 
 @model_app.command("train")
 def train_command(
-    data: Path = typer.Option(..., "--data", help="CSV/delimited text (plain, gzip, bzip2, xz), an Excel workbook (.xlsx, .xls), Parquet, or a zip of one; header optional (then columns are c1, c2, …)."),
+    data: Path = typer.Option(..., "--data", help="CSV/delimited text (plain, gzip, bzip2, xz), an Excel workbook (.xlsx, .xls), Parquet, JSON lines, or a zip of one; header optional (then columns are c1, c2, …)."),
     target: str = typer.Option(..., "--target", help="Target column: name, 1-based position, or 'last'."),
     out: Path = typer.Option(..., "--out", help="Model directory to write (replaced atomically)."),
     sheet: str | None = typer.Option(None, "--sheet", help="The workbook's sheet to read, by name (default: its fullest visible sheet)."),

@@ -1,5 +1,6 @@
-"""Tables handed over in binary forms: Excel workbooks (.xlsx and the older .xls) and Parquet files,
-turned into CSV text in a child process.
+"""Tables handed over in forms that are no delimited text: Excel workbooks (.xlsx and the older .xls),
+Parquet files and JSON (an object per line, or an array of objects), turned into CSV text in a child
+process.
 
 Their readers are native code: calamine (Rust, through `fastexcel`) and DuckDB (C++). In a fuzz of
 flipped bytes, calamine aborted the whole process on a damaged `.xls` ("memory allocation of
@@ -25,7 +26,7 @@ every rule that reader keeps holds for them too. What a sheet adds, and what thi
   are empty columns at either side; rows above the table with fewer filled cells than half its width
   (a title, a "generated on" line) are written as short lines, so the reader skips them as preamble.
 
-A Parquet file names and types its own columns: its CSV's header is their names (the reader takes
+A Parquet or JSON file names and types its own columns (JSON by DuckDB from its values): its CSV's header is their names (the reader takes
 it as the header whatever it holds), each value written as text the way the inference reads it
 (dates `2024-01-31`, numbers in full, `true`/`false`); nulls, NaN and infinities are blanks. Lists,
 structs, bytes and times of day are refused by name.
@@ -47,6 +48,9 @@ PARQUET_MAGIC = b"PAR1"
 XLSX = "an Excel workbook (.xlsx)"
 XLS = "an Excel 97-2003 workbook (.xls) or another OLE2 document"
 PARQUET = "a Parquet file"
+JSON_LINES = "a JSON-lines file"  # an object per line, as API and data-lake dumps are written
+JSON_ARRAY = "a JSON file"  # an array of objects
+TYPED = (PARQUET, JSON_LINES, JSON_ARRAY)  # forms that name and type their own columns
 CHILD_TIMEOUT_S = 1800
 
 
@@ -91,8 +95,8 @@ def child(argv: list[str]) -> int:
     form, source, field, sheet, preferred = argv
     data = sys.stdin.buffer.read()
     try:
-        if form == PARQUET:
-            (text, notes), read = parquet_csv(data, source, field), None
+        if form in TYPED:
+            (text, notes), read = typed_csv(data, source, field, form), None
         else:
             text, notes, read = sheet_text(data, form, source, field, sheet or None, preferred or None)
         answer: dict[str, Any] = {"notes": list(notes), "sheet": read}
@@ -205,38 +209,41 @@ def as_csv(cells: Any) -> str:
     return buffer.getvalue() + cells.slice(start).write_csv(include_header=False, null_value="", line_terminator="\n")
 
 
-def parquet_csv(data: bytes, source: str, field: str) -> tuple[str, tuple[str, ...]]:
-    """A Parquet file's columns as CSV text (blank for null) under a header of the names the file gives.
-
-    Read by DuckDB from a private temporary file: a damaged file is one `duckdb.Error` (polars
-    panicked on some — a Rust backtrace on stderr and a BaseException — in a fuzz of flipped bytes)."""
+def typed_csv(data: bytes, source: str, field: str, form: str) -> tuple[str, tuple[str, ...]]:
+    """A file that names and types its own columns (Parquet; JSON lines or an array of objects, typed
+    by DuckDB from their values) as CSV text under a header of its names. Read by DuckDB from a
+    private temporary file: a damaged file is one `duckdb.Error` (polars panicked on some damaged
+    Parquet — a Rust backtrace on stderr and a BaseException — in a fuzz of flipped bytes)."""
     import tempfile
 
     import duckdb
 
-    with tempfile.TemporaryDirectory(prefix="creditline-parquet-") as folder:
-        path = Path(folder) / "table.parquet"
+    with tempfile.TemporaryDirectory(prefix="creditline-table-") as folder:
+        path = Path(folder) / "table"
         path.write_bytes(data)
         connection = duckdb.connect()
         try:
-            relation = connection.read_parquet(str(path))
+            if form == PARQUET:
+                relation = connection.read_parquet(str(path))
+            else:
+                relation = connection.read_json(str(path), format="newline_delimited" if form == JSON_LINES else "auto")
             names, types = list(relation.columns), [str(kind) for kind in relation.types]
             refused = [name for name, kind in zip(names, types, strict=True) if unreadable(kind)]
             if refused:
                 raise Refused(f"{source} has columns of lists, structs, bytes or times of day ({', '.join(refused[:5])}): "
-                                  "write each as plain columns of numbers, text or dates", field=field)  # fmt: skip
+                              "write each as plain columns of numbers, text or dates", field=field)  # fmt: skip
             quoted = [column_sql(name, kind) for name, kind in zip(names, types, strict=True)]
             whole = [whole_days(connection, relation, q) if kind.startswith("TIMESTAMP") else False
                      for q, kind in zip(quoted, types, strict=True)]  # fmt: skip
             texts = [as_text(q, kind, days) for q, kind, days in zip(quoted, types, whole, strict=True)]
             rows = relation.select(", ".join(texts)).fetchall() if names else []
         except duckdb.Error as exc:
-            raise Refused(f"{source} is {PARQUET} that cannot be read ({' '.join(str(exc).split())[:200]})",
-                              field=field) from exc  # fmt: skip
+            raise Refused(f"{source} is {form} that cannot be read ({' '.join(str(exc).split())[:200]})",
+                          field=field) from exc  # fmt: skip
         finally:
             connection.close()
     if not names or not rows:
-        raise Refused(f"{source} is {PARQUET} with no {'columns' if not names else 'rows'}", field=field)
+        raise Refused(f"{source} is {form} with no {'columns' if not names else 'rows'}", field=field)
     header = [name.strip() or f"c{position}" for position, name in enumerate(names, start=1)]
     if len(set(header)) != len(header):
         raise Refused(f"{source} names two columns alike once blanks are stripped", field=field)
@@ -244,7 +251,8 @@ def parquet_csv(data: bytes, source: str, field: str) -> tuple[str, tuple[str, .
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(["" if value is None else value for value in row] for row in rows)
-    return buffer.getvalue(), (f"read as Parquet, {len(names)} columns named and typed by the file",)
+    kind = "Parquet" if form == PARQUET else "JSON lines" if form == JSON_LINES else "JSON"
+    return buffer.getvalue(), (f"read as {kind}, {len(names)} columns named and typed by the file",)
 
 
 def column_sql(name: str, kind: str) -> str:

@@ -151,22 +151,39 @@ def test_binary_formats_are_refused_by_name(tmp_path, name, data, words):
 
 
 @pytest.mark.parametrize(
-    ("name", "text", "words"),
+    ("name", "text"),
     [
-        ("rows.jsonl", '{"income": 84, "age": 18, "bad": 1}\n{"income": 12, "age": 40, "bad": 0}\n', "a JSON-lines file"),
-        ("rows.json", '[\n  {\n    "income": 84,\n    "bad": 1\n  }\n]\n', "a JSON file"),
-        ("one-line.json", '[{"income": 84, "bad": 1}, {"income": 12, "bad": 0}]', "a JSON file"),
-        ("object.json", '{\n "rows": [1, 2]\n}\n', "a JSON file"),
-        ("page.html", "<!DOCTYPE html>\n<html><body><table><tr><td>1</td></tr></table></body></html>\n", "an HTML or XML document"),
-        ("export.xml", '<?xml version="1.0"?>\n<rows><row a="1"/></rows>\n', "an HTML or XML document"),
+        ("rows.jsonl", '{"income": 84, "age": 18, "bad": 1}\n{"income": 12.5, "bad": 0, "home": "OWN"}\n'),
+        ("rows.json", '[\n  {\n    "income": 84,\n    "age": 18,\n    "bad": 1\n  },\n  {"income": 12.5, "bad": 0, "home": "OWN"}\n]\n'),
+        ("one-line.json", '[{"income": 84, "age": 18, "bad": 1}, {"income": 12.5, "bad": 0, "home": "OWN"}]'),
     ],
 )
-def test_json_and_markup_are_refused_by_name(tmp_path, name, text, words):
-    """A JSON line split by commas is a row of `"key": value` cells: read as CSV, the first object was
-    the header and `--target last` trained on the rest."""
+def test_json_objects_read_as_rows_by_their_own_names(tmp_path, name, text):
+    """An object per line (API and data-lake dumps) or an array of objects: each key a column, a key an
+    object lacks a blank. Split by commas as CSV, the first object was the header and `--target last`
+    trained on `"key": value` cells; stop 32 refused them by name, now they are read (DuckDB)."""
+    table = read_table(write(tmp_path, name, text.encode()))
+    assert table.encoding == "json" and table.frame.to_dict("list") == {
+        "income": ["84.0", "12.5"], "age": ["18", ""], "bad": ["1", "0"], "home": ["", "OWN"]}  # fmt: skip
+
+
+MARKUP = "an HTML or XML document, not a delimited text (CSV) file: save or export the table as CSV"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        ("page.html", "<!DOCTYPE html>\n<html><body><table><tr><td>1</td></tr></table></body></html>\n", MARKUP),
+        ("export.xml", '<?xml version="1.0"?>\n<rows><row a="1"/></rows>\n', MARKUP),
+        ("object.json", '{\n "rows": [1, 2]\n}\n', "columns of lists, structs, bytes or times of day (rows)"),
+        ("nested.jsonl", '{"id": 1, "address": {"city": "X"}}\n', "columns of lists, structs, bytes or times of day (address)"),
+        ("cut.jsonl", '{"income": 84, "bad": 1}\n{"income": \n', "a JSON-lines file that cannot be read"),
+    ],
+)
+def test_markup_and_json_that_is_no_table_are_refused_naming_why(tmp_path, name, text, words):
     with pytest.raises(InvalidData) as raised:
         read_table(write(tmp_path, name, text.encode()))
-    assert words in raised.value.message and "export the table as CSV" in raised.value.message
+    assert words in raised.value.message and raised.value.field == "data"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ Conventions a user relies on (documented in docs/risk-models.md):
   a name over every column of numbers) names the columns, the first row's names kept as aliases;
 - Weka's ARFF (`@relation`, `@attribute`, `@data`) is read by its header (`risk.models.arff`);
 - an Excel workbook (.xlsx, .xls) is read by its fullest sheet, its cells as the CSV Excel would
-  save, through every rule here; a Parquet file by its own column names (`risk.binary_tables`);
+  save, through every rule here; a Parquet file, and JSON (an object per line or an array of
+  objects), by their own column names (`risk.binary_tables`);
 - a gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
 - a zip archive is searched, nested archives included, for its largest delimited-text, workbook or
   Parquet member (a member like `loans.csv.gz` counts, decompressed);
@@ -128,9 +129,7 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
             raise InvalidData(exc.message, field=exc.field) from None
         room_to_read(len(text), source, field)  # the table's CSV text, parsed here
     if form == binary_tables.PARQUET:  # names and types of its own: its header is no guess
-        del data
-        frame = parse(text.encode("utf-8"), ",", True, source, field)
-        return RawTable(frame, source, ",", True, "parquet", digest, tuple(f"{source}: {w}" for w in notes))
+        return typed_table(text, notes, source, digest, "parquet", field)
     if form:  # a workbook: its fullest sheet, as the CSV Excel would save, through the rules below
         encoding = "xlsx" if form == binary_tables.XLSX else "xls"
     else:
@@ -141,6 +140,13 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
     if not lines:
         raise InvalidData(f"{source} is empty", field=field)
     markup = "" if form else document_kind(lines[0])
+    if markup in (binary_tables.JSON_LINES, binary_tables.JSON_ARRAY):  # objects name their own fields
+        try:
+            text, more, _ = binary_tables.to_csv(text.encode("utf-8"), markup, source, field)
+        except binary_tables.Refused as exc:
+            raise InvalidData(exc.message, field=exc.field) from None
+        room_to_read(len(text), source, field)
+        return typed_table(text, notes + more, source, digest, "json", field)
     if markup:
         raise InvalidData(f"{source} is {markup}, not a delimited text (CSV) file{EXPORT_HINT}", field=field)
     if not form and arff.is_arff(lines):
@@ -186,6 +192,13 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
         raise InvalidData(f"{source} has a header but no data rows", field=field)
     return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in notes), aliases,
                     sheet if form else None)  # fmt: skip
+
+
+def typed_table(text: str, notes: tuple[str, ...], source: str, digest: str, form: str, field: str) -> RawTable:
+    """The CSV text a file that names and types its columns was written as (Parquet, JSON: by
+    `risk.binary_tables`), read under its own header: no header or separator is guessed."""
+    frame = parse(text.encode("utf-8"), ",", True, source, field)
+    return RawTable(frame, source, ",", True, form, digest, tuple(f"{source}: {w}" for w in notes))
 
 
 def read_arff(text: str, source: str, encoding: str, digest: str, notes: tuple[str, ...], field: str) -> RawTable:
