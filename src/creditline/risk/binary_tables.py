@@ -134,7 +134,7 @@ def sheet_text(
         reason = " ".join(str(exc).split("Context:")[0].split())
         raise Refused(f"{source} is {kind} that cannot be read ({reason}; a password-protected workbook must be "
                           "saved without its password)", field=field) from exc  # fmt: skip
-    (shown, count), name, cells = best
+    (visible, count), name, cells = best
     if count == 0 and taken is not None:
         raise Refused(f"sheet {taken!r} of {source} has no filled cell", field="sheet" if chosen else field)
     if count == 0:
@@ -146,10 +146,11 @@ def sheet_text(
     except fastexcel.FastExcelError as exc:
         raise Refused(f"{source} is {kind} that cannot be read ({exc})", field=field) from exc
     cells = with_full_numbers(cells, numbers)
-    which = "the fullest visible one" if shown else "the fullest, hidden like every filled one"
-    notes = (f"read sheet {name!r}, {which}; left out {listed}",) if others else ()
     if chosen is None and taken is not None:
-        notes = (f"read sheet {name!r}, the sheet the model was trained on (--sheet reads another)",)
+        notes: tuple[str, ...] = (f"read sheet {name!r}, the sheet the model was trained on (--sheet reads another)",)
+    else:
+        which = "the fullest visible one" if visible else "the fullest, hidden like every filled one"
+        notes = (f"read sheet {name!r}, {which}; left out {listed}",) if others else ()
     return as_csv(trimmed(cells)), notes, name
 
 

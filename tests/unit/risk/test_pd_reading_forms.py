@@ -170,6 +170,15 @@ def test_json_objects_read_as_rows_by_their_own_names(tmp_path, name, text):
 MARKUP = "an HTML or XML document, not a delimited text (CSV) file: save or export the table as CSV"
 
 
+def test_json_lines_inside_a_zip_are_read(tmp_path):
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("dump/loans.jsonl", '{"income": 84, "bad": 1}\n{"income": 12.5, "bad": 0}\n')
+    table = read_table(write(tmp_path, "dump.zip", packed.getvalue()))
+    assert table.source.endswith("dump.zip!dump/loans.jsonl") and table.encoding == "json"
+    assert table.frame.to_dict("list") == {"income": ["84.0", "12.5"], "bad": ["1", "0"]}
+
+
 @pytest.mark.parametrize(
     ("name", "text", "words"),
     [

@@ -1,5 +1,5 @@
-"""Reading a lender's raw table: CSV or any delimited text, an Excel workbook or a Parquet file, plain,
-compressed or inside (nested) zip archives.
+"""Reading a lender's raw table: CSV or any delimited text, an Excel workbook, a Parquet or a JSON file,
+plain, compressed or inside (nested) zip archives.
 
 This is the one module of `risk.models` that reads files: the rest takes the frame it returns.
 Every cell comes back as a stripped string ("" for blank) so that type inference sees what the
@@ -16,8 +16,8 @@ Conventions a user relies on (documented in docs/risk-models.md):
   save, through every rule here; a Parquet file, and JSON (an object per line or an array of
   objects), by their own column names (`risk.binary_tables`);
 - a gzip, bzip2 or xz file (known by its first bytes, whatever its name) is read decompressed;
-- a zip archive is searched, nested archives included, for its largest delimited-text, workbook or
-  Parquet member (a member like `loans.csv.gz` counts, decompressed);
+- a zip archive is searched, nested archives included, for its largest delimited-text, JSON,
+  workbook or Parquet member (a member like `loans.csv.gz` counts, decompressed);
 - rows that repeat the header cell for cell (exports joined end to end) are left out, with a warning;
 - rows ending in a separator the header does not end in (`1,2,3,` under `a,b,c`) lose that empty
   last field, where pandas alone would shift every value one column left;
@@ -64,7 +64,7 @@ EXCEL_SEPARATOR = re.compile(r'^\s*"?sep=([^\s"]|\t)"?\s*$', re.IGNORECASE)  # E
 COMPRESSED = ((b"\x1f\x8b", "gzip", gzip.open), (b"BZh", "bzip2", bz2.open), (b"\xfd7zXZ\x00", "xz", lzma.open))
 SEPARATORS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
-TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab", ".arff")
+TEXT_SUFFIXES = (".csv", ".txt", ".dat", ".data", ".tsv", ".asc", ".tab", ".arff", ".json", ".jsonl", ".ndjson")
 TABLE_SUFFIXES = (".xlsx", ".xls", ".parquet")  # binary forms read too (`risk.binary_tables`)
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 # A CSV row ends at \n, \r or \r\n only (as for pandas' parser); str.splitlines also breaks at
@@ -122,12 +122,8 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
     form = binary_form(data)
     if sheet is not None and form not in (binary_tables.XLSX, binary_tables.XLS):
         raise InvalidData(f"a sheet is chosen in a workbook, and {source} is {form or 'a text file'}", field="sheet")
-    if form:  # read in a child process (a reader that dies, even of memory, is a refusal there)
-        try:
-            text, notes, sheet = binary_tables.to_csv(data, form, source, field, sheet, preferred)
-        except binary_tables.Refused as exc:
-            raise InvalidData(exc.message, field=exc.field) from None
-        room_to_read(len(text), source, field)  # the table's CSV text, parsed here
+    if form:
+        text, notes, sheet = child_csv(data, form, source, field, sheet, preferred)
     if form == binary_tables.PARQUET:  # names and types of its own: its header is no guess
         return typed_table(text, notes, source, digest, "parquet", field)
     if form:  # a workbook: its fullest sheet, as the CSV Excel would save, through the rules below
@@ -141,11 +137,7 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
         raise InvalidData(f"{source} is empty", field=field)
     markup = "" if form else document_kind(lines[0])
     if markup in (binary_tables.JSON_LINES, binary_tables.JSON_ARRAY):  # objects name their own fields
-        try:
-            text, more, _ = binary_tables.to_csv(text.encode("utf-8"), markup, source, field)
-        except binary_tables.Refused as exc:
-            raise InvalidData(exc.message, field=exc.field) from None
-        room_to_read(len(text), source, field)
+        text, more, _ = child_csv(text.encode("utf-8"), markup, source, field)
         return typed_table(text, notes + more, source, digest, "json", field)
     if markup:
         raise InvalidData(f"{source} is {markup}, not a delimited text (CSV) file{EXPORT_HINT}", field=field)
@@ -192,6 +184,20 @@ def read_table(path: str | Path, *, field: str = "data", sheet: str | None = Non
         raise InvalidData(f"{source} has a header but no data rows", field=field)
     return RawTable(frame, source, separator, has_header, encoding, digest, tuple(f"{source}: {w}" for w in notes), aliases,
                     sheet if form else None)  # fmt: skip
+
+
+def child_csv(
+    data: bytes, form: str, source: str, field: str, sheet: str | None = None, preferred: str | None = None
+) -> tuple[str, tuple[str, ...], str | None]:
+    """A workbook, Parquet or JSON file as CSV text, by a child process (`risk.binary_tables.to_csv`: a
+    reader that dies, even of memory, is a refusal there); the text is checked against the free memory
+    before it is parsed here."""
+    try:
+        text, notes, read = binary_tables.to_csv(data, form, source, field, sheet, preferred)
+    except binary_tables.Refused as exc:
+        raise InvalidData(exc.message, field=exc.field) from None
+    room_to_read(len(text), source, field)
+    return text, notes, read
 
 
 def typed_table(text: str, notes: tuple[str, ...], source: str, digest: str, form: str, field: str) -> RawTable:
@@ -269,11 +275,11 @@ def load_bytes(path: Path, field: str) -> tuple[bytes, str]:
     data = decompressed(path.read_bytes(), str(path), field)
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return data, str(path)
-    if workbook(data):
+    office = office_form(data)
+    if office == binary_tables.XLSX:
         return data, str(path)
-    other = office_document(data)
-    if other:
-        raise InvalidData(f"{path} is {other}, which is not read: save it as .xlsx or CSV", field=field)
+    if office:
+        raise InvalidData(f"{path} is {office}, which is not read: save it as .xlsx or CSV", field=field)
     found = largest_member(data, str(path), 0, field)
     if found is None:
         raise InvalidData(f"{path} is a zip archive with no delimited text file inside", field=field)
@@ -310,18 +316,15 @@ def memory_available() -> int | None:
     return None
 
 
-def workbook(data: bytes) -> bool:
-    """Whether a zip archive is an Office Open XML workbook (what Excel saves as .xlsx)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return "xl/workbook.xml" in archive.namelist()
-
-
-def office_document(data: bytes) -> str:
-    """What a zip archive is when it is a spreadsheet or document of another form, in words ("" if none):
-    Excel's binary workbook (.xlsb), OpenDocument (.ods, .odt), Word (.docx), PowerPoint (.pptx)."""
+def office_form(data: bytes) -> str:
+    """What a zip archive is when it is an office file, in words ("" if none): an Excel workbook
+    (`binary_tables.XLSX`, read), or Excel's binary workbook (.xlsb), OpenDocument (.ods, .odt), Word
+    (.docx), PowerPoint (.pptx), which are not."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
         mimetype = archive.read("mimetype").decode("ascii", "replace").strip() if "mimetype" in names else ""
+    if "xl/workbook.xml" in names:
+        return binary_tables.XLSX
     if "xl/workbook.bin" in names:
         return "an Excel binary workbook (.xlsb)"
     if mimetype.startswith("application/vnd.oasis.opendocument"):
@@ -399,7 +402,7 @@ def binary_form(data: bytes) -> str:
         return binary_tables.PARQUET
     if data.startswith(binary_tables.OLE2_MAGIC):
         return binary_tables.XLS
-    if data.startswith(b"PK") and zipfile.is_zipfile(io.BytesIO(data)) and workbook(data):
+    if data.startswith(b"PK") and zipfile.is_zipfile(io.BytesIO(data)) and office_form(data) == binary_tables.XLSX:
         return binary_tables.XLSX
     return ""
 
